@@ -1,0 +1,445 @@
+//! A lenient JSON parser that keeps a byte span for every key and value.
+//!
+//! It accepts what Azure Resource Manager accepts in real templates: `//` and `/* */` comments,
+//! trailing commas, raw tabs and newlines inside strings, and duplicate keys (all are kept in
+//! order; lookups take the last, as Azure does). Nesting is limited to [`MAX_DEPTH`] so that no
+//! input can exhaust the stack.
+//!
+//! We use a hand-written parser rather than `jsonc-parser` because we need a hard depth limit
+//! (hostile inputs), raw control characters inside strings, and our own compact span type; the
+//! parser is a few hundred lines and runs at several hundred MB/s.
+
+/// Deepest nesting of arrays and objects accepted.
+pub const MAX_DEPTH: usize = 256;
+
+/// A parsed JSON value with its byte span.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Json {
+    /// The value.
+    pub kind: JsonKind,
+    /// Bytes `start..end` of the value in the text.
+    pub start: u32,
+    /// One past the last byte of the value.
+    pub end: u32,
+}
+
+/// The shape of a [`Json`] value.
+#[derive(Clone, Debug, PartialEq)]
+pub enum JsonKind {
+    /// `null`
+    Null,
+    /// `true` / `false`
+    Bool(bool),
+    /// A number; integers that fit are exact.
+    Number(Number),
+    /// A string, unescaped.
+    String(String),
+    /// An array.
+    Array(Vec<Json>),
+    /// An object, members in source order (duplicates kept).
+    Object(Vec<Member>),
+}
+
+/// A JSON number.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Number {
+    /// An integer that fits in `i64`.
+    Int(i64),
+    /// Any other number.
+    Float(f64),
+}
+
+/// One `"key": value` member of an object.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Member {
+    /// The unescaped key.
+    pub key: String,
+    /// Span of the key including its quotes.
+    pub key_start: u32,
+    /// End of the key's span.
+    pub key_end: u32,
+    /// The value.
+    pub value: Json,
+}
+
+impl Json {
+    /// The member value of an object under `key`, compared ASCII-case-insensitively; the last
+    /// one wins when a key is repeated.
+    pub fn get(&self, key: &str) -> Option<&Json> {
+        self.member(key).map(|m| &m.value)
+    }
+
+    /// The member of an object under `key` (case-insensitive, last wins).
+    pub fn member(&self, key: &str) -> Option<&Member> {
+        match &self.kind {
+            JsonKind::Object(members) => members
+                .iter()
+                .rev()
+                .find(|m| m.key.eq_ignore_ascii_case(key)),
+            _ => None,
+        }
+    }
+
+    /// The members of an object with duplicate keys removed (the last of each wins), in the
+    /// order of their last occurrence.
+    pub fn members(&self) -> Vec<&Member> {
+        match &self.kind {
+            JsonKind::Object(members) => {
+                let mut out: Vec<&Member> = Vec::with_capacity(members.len());
+                for m in members {
+                    if let Some(i) = out.iter().position(|o| o.key.eq_ignore_ascii_case(&m.key)) {
+                        out.remove(i);
+                    }
+                    out.push(m);
+                }
+                out
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    /// The string, if this is a string.
+    pub fn as_str(&self) -> Option<&str> {
+        match &self.kind {
+            JsonKind::String(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The elements, if this is an array.
+    pub fn as_array(&self) -> Option<&[Json]> {
+        match &self.kind {
+            JsonKind::Array(a) => Some(a),
+            _ => None,
+        }
+    }
+
+    /// Whether this is an object.
+    pub fn is_object(&self) -> bool {
+        matches!(self.kind, JsonKind::Object(_))
+    }
+}
+
+/// Why a text is not JSON.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ParseError {
+    /// Byte offset of the problem.
+    pub offset: u32,
+    /// What is wrong, in a sentence fragment ("expected `,` or `}`").
+    pub message: String,
+}
+
+/// Parses `text` as one JSON document (comments and trailing commas allowed).
+pub fn parse(text: &str) -> Result<Json, ParseError> {
+    let mut p = Parser {
+        bytes: text.as_bytes(),
+        text,
+        pos: 0,
+    };
+    p.skip_trivia()?;
+    let value = p.value(0)?;
+    p.skip_trivia()?;
+    if p.pos < p.bytes.len() {
+        return Err(p.error("unexpected content after the end of the document"));
+    }
+    Ok(value)
+}
+
+struct Parser<'a> {
+    bytes: &'a [u8],
+    text: &'a str,
+    pos: usize,
+}
+
+impl Parser<'_> {
+    fn error(&self, message: impl Into<String>) -> ParseError {
+        ParseError {
+            offset: self.pos as u32,
+            message: message.into(),
+        }
+    }
+
+    fn skip_trivia(&mut self) -> Result<(), ParseError> {
+        loop {
+            match self.bytes.get(self.pos) {
+                Some(b' ' | b'\t' | b'\n' | b'\r') => self.pos += 1,
+                Some(b'/') => match self.bytes.get(self.pos + 1) {
+                    Some(b'/') => {
+                        self.pos = memchr::memchr(b'\n', &self.bytes[self.pos..])
+                            .map_or(self.bytes.len(), |i| self.pos + i + 1);
+                    }
+                    Some(b'*') => {
+                        let body = &self.bytes[self.pos + 2..];
+                        match memchr::memmem::find(body, b"*/") {
+                            Some(i) => self.pos += 2 + i + 2,
+                            None => return Err(self.error("unterminated `/*` comment")),
+                        }
+                    }
+                    _ => return Err(self.error("unexpected `/`")),
+                },
+                _ => return Ok(()),
+            }
+        }
+    }
+
+    fn value(&mut self, depth: usize) -> Result<Json, ParseError> {
+        let start = self.pos;
+        let kind = match self.bytes.get(self.pos) {
+            None => return Err(self.error("unexpected end of file, expected a value")),
+            Some(b'{') => {
+                if depth >= MAX_DEPTH {
+                    return Err(self.error(format!("nesting deeper than {MAX_DEPTH} levels")));
+                }
+                self.object(depth)?
+            }
+            Some(b'[') => {
+                if depth >= MAX_DEPTH {
+                    return Err(self.error(format!("nesting deeper than {MAX_DEPTH} levels")));
+                }
+                self.array(depth)?
+            }
+            Some(b'"') => JsonKind::String(self.string()?),
+            Some(b't') => self.keyword("true", JsonKind::Bool(true))?,
+            Some(b'f') => self.keyword("false", JsonKind::Bool(false))?,
+            Some(b'n') => self.keyword("null", JsonKind::Null)?,
+            Some(b'-' | b'0'..=b'9') => self.number()?,
+            Some(_) => {
+                let ch = self.text[self.pos..].chars().next().unwrap_or('?');
+                return Err(self.error(format!("unexpected character `{}`", ch.escape_debug())));
+            }
+        };
+        Ok(Json {
+            kind,
+            start: start as u32,
+            end: self.pos as u32,
+        })
+    }
+
+    fn keyword(&mut self, word: &str, kind: JsonKind) -> Result<JsonKind, ParseError> {
+        if self.bytes[self.pos..].starts_with(word.as_bytes()) {
+            self.pos += word.len();
+            Ok(kind)
+        } else {
+            Err(self.error("unexpected word, expected a value"))
+        }
+    }
+
+    fn number(&mut self) -> Result<JsonKind, ParseError> {
+        let start = self.pos;
+        let mut float = false;
+        while let Some(&b) = self.bytes.get(self.pos) {
+            match b {
+                b'0'..=b'9' | b'-' | b'+' => {}
+                b'.' | b'e' | b'E' => float = true,
+                _ => break,
+            }
+            self.pos += 1;
+        }
+        let raw = &self.text[start..self.pos];
+        if !float && let Ok(i) = raw.parse::<i64>() {
+            return Ok(JsonKind::Number(Number::Int(i)));
+        }
+        match raw.parse::<f64>() {
+            Ok(f) if raw != "-" => Ok(JsonKind::Number(Number::Float(f))),
+            _ => {
+                self.pos = start;
+                Err(self.error(format!("invalid number `{raw}`")))
+            }
+        }
+    }
+
+    fn string(&mut self) -> Result<String, ParseError> {
+        let open = self.pos;
+        self.pos += 1;
+        let mut out = String::new();
+        loop {
+            let rest = &self.bytes[self.pos..];
+            let Some(i) = memchr::memchr2(b'"', b'\\', rest) else {
+                self.pos = open;
+                return Err(self.error("unterminated string"));
+            };
+            out.push_str(&self.text[self.pos..self.pos + i]);
+            self.pos += i;
+            if self.bytes[self.pos] == b'"' {
+                self.pos += 1;
+                return Ok(out);
+            }
+            // A backslash escape.
+            let esc = self.pos;
+            self.pos += 1;
+            let Some(&c) = self.bytes.get(self.pos) else {
+                self.pos = open;
+                return Err(self.error("unterminated string"));
+            };
+            self.pos += 1;
+            match c {
+                b'"' => out.push('"'),
+                b'\\' => out.push('\\'),
+                b'/' => out.push('/'),
+                b'b' => out.push('\u{8}'),
+                b'f' => out.push('\u{c}'),
+                b'n' => out.push('\n'),
+                b'r' => out.push('\r'),
+                b't' => out.push('\t'),
+                b'u' => {
+                    let hi = self.hex4(esc)?;
+                    let ch = if (0xD800..0xDC00).contains(&hi)
+                        && self.bytes[self.pos..].starts_with(b"\\u")
+                    {
+                        self.pos += 2;
+                        let lo = self.hex4(esc)?;
+                        char::decode_utf16([hi, lo]).next().and_then(Result::ok)
+                    } else {
+                        char::from_u32(hi as u32)
+                    };
+                    out.push(ch.unwrap_or('\u{FFFD}'));
+                }
+                _ => {
+                    self.pos = esc;
+                    return Err(self.error("invalid escape sequence in string"));
+                }
+            }
+        }
+    }
+
+    fn hex4(&mut self, esc: usize) -> Result<u16, ParseError> {
+        let digits = self.text.get(self.pos..self.pos + 4);
+        match digits.and_then(|d| u16::from_str_radix(d, 16).ok()) {
+            Some(v) => {
+                self.pos += 4;
+                Ok(v)
+            }
+            None => {
+                self.pos = esc;
+                Err(self.error("invalid `\\u` escape in string"))
+            }
+        }
+    }
+
+    fn array(&mut self, depth: usize) -> Result<JsonKind, ParseError> {
+        self.pos += 1;
+        let mut items = Vec::new();
+        loop {
+            self.skip_trivia()?;
+            match self.bytes.get(self.pos) {
+                Some(b']') => {
+                    self.pos += 1;
+                    return Ok(JsonKind::Array(items));
+                }
+                None => return Err(self.error("unexpected end of file, expected `]`")),
+                _ => {}
+            }
+            items.push(self.value(depth + 1)?);
+            self.skip_trivia()?;
+            match self.bytes.get(self.pos) {
+                Some(b',') => self.pos += 1,
+                Some(b']') => {}
+                _ => return Err(self.error("expected `,` or `]`")),
+            }
+        }
+    }
+
+    fn object(&mut self, depth: usize) -> Result<JsonKind, ParseError> {
+        self.pos += 1;
+        let mut members = Vec::new();
+        loop {
+            self.skip_trivia()?;
+            match self.bytes.get(self.pos) {
+                Some(b'}') => {
+                    self.pos += 1;
+                    return Ok(JsonKind::Object(members));
+                }
+                Some(b'"') => {}
+                None => return Err(self.error("unexpected end of file, expected `}`")),
+                _ => return Err(self.error("expected a quoted property name or `}`")),
+            }
+            let key_start = self.pos as u32;
+            let key = self.string()?;
+            let key_end = self.pos as u32;
+            self.skip_trivia()?;
+            if self.bytes.get(self.pos) != Some(&b':') {
+                return Err(self.error("expected `:` after the property name"));
+            }
+            self.pos += 1;
+            self.skip_trivia()?;
+            let value = self.value(depth + 1)?;
+            members.push(Member {
+                key,
+                key_start,
+                key_end,
+                value,
+            });
+            self.skip_trivia()?;
+            match self.bytes.get(self.pos) {
+                Some(b',') => self.pos += 1,
+                Some(b'}') => {}
+                _ => return Err(self.error("expected `,` or `}`")),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_with_spans() {
+        let text = r#"{"a": [1, -2.5, true, null], "b": "x\"y"}"#;
+        let v = parse(text).unwrap();
+        let a = v.get("A").unwrap();
+        assert_eq!(&text[a.start as usize..a.end as usize], "[1, -2.5, true, null]");
+        let b = v.get("b").unwrap();
+        assert_eq!(b.as_str(), Some("x\"y"));
+        assert_eq!(&text[b.start as usize..b.end as usize], r#""x\"y""#);
+        let m = v.member("b").unwrap();
+        assert_eq!(&text[m.key_start as usize..m.key_end as usize], "\"b\"");
+    }
+
+    #[test]
+    fn accepts_what_azure_accepts() {
+        let text = "// c\n{ /* c */ \"a\": \"tab\there\nnewline\", \"a\": 2, \"l\": [1,2,],}\n";
+        let v = parse(text).unwrap();
+        assert_eq!(v.get("a").unwrap().kind, JsonKind::Number(Number::Int(2)));
+        assert_eq!(v.members().len(), 2);
+    }
+
+    #[test]
+    fn unicode_escapes_and_surrogates() {
+        let v = parse(r#""\u00e9\ud83d\ude00""#).unwrap();
+        assert_eq!(v.as_str(), Some("\u{e9}\u{1F600}"));
+    }
+
+    #[test]
+    fn errors_point_at_the_problem() {
+        let e = parse("{\"a\": 1 \"b\": 2}").unwrap_err();
+        assert_eq!(e.offset, 8);
+        assert!(e.message.contains("expected `,`"));
+        assert!(parse("{\"a\": \"open").is_err());
+        assert!(parse("/* open").is_err());
+        assert!(parse("").is_err());
+        assert!(parse("{} x").is_err());
+        assert!(parse("-").is_err());
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_crash() {
+        let text = "[".repeat(100_000);
+        let e = parse(&text).unwrap_err();
+        assert!(e.message.contains("nesting deeper"));
+        let ok = format!("{}{}", "[".repeat(200), "]".repeat(200));
+        assert!(parse(&ok).is_ok());
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn never_panics(s in "\\PC{0,64}") {
+            let _ = parse(&s);
+        }
+
+        #[test]
+        fn never_panics_on_json_alphabet(s in "[\\[\\]{}\",:0-9a-z\\\\/* \n-]{0,64}") {
+            let _ = parse(&s);
+        }
+    }
+}

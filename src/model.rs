@@ -1,0 +1,66 @@
+//! The common model every frontend (ARM, Bicep, Terraform plan) lowers into.
+//!
+//! A [`Deployment`] is one judged unit (a template, a plan); it has one or more evaluation
+//! [`Context`]s (template × parameter file), each holding the [`Resource`]s it declares with
+//! their properties as [`Value`] trees. Nothing downstream of this module sees JSON or syntax.
+
+use crate::source::Span;
+use crate::value::Value;
+
+/// Which input language a deployment came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Language {
+    /// An ARM deployment template (JSON).
+    Arm,
+    /// Bicep source.
+    Bicep,
+    /// A Terraform plan or state in JSON.
+    TerraformPlan,
+}
+
+/// One judged unit: a template with its evaluation contexts.
+#[derive(Debug)]
+pub struct Deployment {
+    /// The input language; selects the catalogue section used for image extraction.
+    pub language: Language,
+    /// The evaluation contexts (at least one).
+    pub contexts: Vec<Context>,
+}
+
+/// One way of evaluating a deployment, e.g. a template with one particular parameter file.
+#[derive(Debug, Default)]
+pub struct Context {
+    /// The parameter file (display path) this context takes values from, if any.
+    pub parameter_file: Option<String>,
+    /// The resources declared in this context.
+    pub resources: Vec<Resource>,
+    /// Notes about this context (budgets cut, links refused), shown to the user.
+    pub notes: Vec<Note>,
+}
+
+/// One declared resource.
+#[derive(Clone, Debug)]
+pub struct Resource {
+    /// The full resource type as written, e.g. `Microsoft.Compute/virtualMachines` or
+    /// `azurerm_linux_virtual_machine`.
+    pub resource_type: String,
+    /// The name (or Terraform address) as shown to users.
+    pub name: String,
+    /// Where the resource is declared (its object, block or plan entry).
+    pub span: Span,
+    /// The resource body: for ARM the whole resource object (so `properties.…` and `plan`
+    /// paths work from the root); for Terraform the planned attribute values.
+    pub body: Value,
+    /// Stable identity of the declaration across edits (used in fingerprints), e.g. the
+    /// symbolic name or the type and name expression as written.
+    pub identity: String,
+}
+
+/// A message about the run that is not a finding (e.g. a budget that cut a loop).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Note {
+    /// Where the note applies.
+    pub span: Option<Span>,
+    /// The message.
+    pub message: String,
+}

@@ -1,0 +1,264 @@
+//! Source files, byte spans and the mapping from byte offsets to lines and columns.
+//!
+//! Every value imagegate reasons about keeps the [`Span`] it came from, so that a finding can
+//! point at the exact characters a person has to change. Files are decoded to UTF-8 once, when
+//! they are loaded; spans are byte ranges into that decoded text.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// A byte range in one source file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Span {
+    /// Index of the file in its [`SourceMap`].
+    pub file: FileId,
+    /// First byte of the range.
+    pub start: u32,
+    /// One past the last byte of the range.
+    pub end: u32,
+}
+
+impl Span {
+    /// A span over `start..end` in `file`.
+    pub fn new(file: FileId, start: usize, end: usize) -> Self {
+        Span {
+            file,
+            start: start as u32,
+            end: end as u32,
+        }
+    }
+}
+
+/// Identifies a file inside a [`SourceMap`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FileId(pub u32);
+
+/// How the bytes on disk were encoded before they were decoded to UTF-8.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Encoding {
+    /// Plain UTF-8.
+    Utf8,
+    /// UTF-8 with a byte-order mark (stripped from the text).
+    Utf8Bom,
+    /// UTF-16 little endian with a byte-order mark.
+    Utf16Le,
+    /// UTF-16 big endian with a byte-order mark.
+    Utf16Be,
+}
+
+/// One decoded file: its path as shown to users, its text and a line index.
+#[derive(Debug)]
+pub struct SourceFile {
+    /// The path as given on disk (used to read related files).
+    pub path: PathBuf,
+    /// The path shown to users: relative to the working directory, forward slashes.
+    pub display: String,
+    /// The decoded text.
+    pub text: String,
+    /// The encoding the file had on disk.
+    pub encoding: Encoding,
+    line_starts: Vec<u32>,
+}
+
+/// A 1-based line and column.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct LineCol {
+    /// 1-based line number.
+    pub line: u32,
+    /// 1-based column, counted in Unicode scalar values.
+    pub column: u32,
+    /// 1-based column, counted in UTF-16 code units (what SARIF expects by default).
+    pub column_utf16: u32,
+}
+
+impl SourceFile {
+    /// Builds a source file from decoded text.
+    pub fn new(path: PathBuf, display: String, text: String, encoding: Encoding) -> Self {
+        let mut line_starts = vec![0u32];
+        line_starts.extend(
+            memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| (i + 1) as u32),
+        );
+        SourceFile {
+            path,
+            display,
+            text,
+            encoding,
+            line_starts,
+        }
+    }
+
+    /// The 0-based index of the line that holds byte `offset`.
+    pub fn line_index(&self, offset: u32) -> usize {
+        match self.line_starts.binary_search(&offset) {
+            Ok(i) => i,
+            Err(i) => i - 1,
+        }
+    }
+
+    /// The byte range of 0-based line `index`, without its line terminator.
+    pub fn line_range(&self, index: usize) -> std::ops::Range<usize> {
+        let start = self.line_starts[index] as usize;
+        let mut end = self
+            .line_starts
+            .get(index + 1)
+            .map_or(self.text.len(), |&e| e as usize - 1);
+        if end > start && self.text.as_bytes()[end - 1] == b'\r' {
+            end -= 1;
+        }
+        start..end.max(start)
+    }
+
+    /// Number of lines in the file.
+    pub fn line_count(&self) -> usize {
+        self.line_starts.len()
+    }
+
+    /// The 1-based line and column of byte `offset` (clamped to the text).
+    pub fn line_col(&self, offset: u32) -> LineCol {
+        let offset = (offset as usize).min(self.text.len());
+        let mut offset = offset;
+        while !self.text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        let index = self.line_index(offset as u32);
+        let start = self.line_starts[index] as usize;
+        let prefix = &self.text[start..offset];
+        LineCol {
+            line: index as u32 + 1,
+            column: prefix.chars().count() as u32 + 1,
+            column_utf16: prefix.encode_utf16().count() as u32 + 1,
+        }
+    }
+}
+
+/// All files loaded for one piece of work, addressed by [`FileId`].
+#[derive(Debug, Default)]
+pub struct SourceMap {
+    files: Vec<Arc<SourceFile>>,
+}
+
+impl SourceMap {
+    /// Adds a file and returns its id.
+    pub fn add(&mut self, file: SourceFile) -> FileId {
+        self.files.push(Arc::new(file));
+        FileId(self.files.len() as u32 - 1)
+    }
+
+    /// The file with id `id`.
+    pub fn get(&self, id: FileId) -> &SourceFile {
+        &self.files[id.0 as usize]
+    }
+
+    /// The id of an already loaded file with this path, if any.
+    pub fn find(&self, path: &Path) -> Option<FileId> {
+        self.files
+            .iter()
+            .position(|f| f.path == path)
+            .map(|i| FileId(i as u32))
+    }
+
+    /// The text covered by `span`.
+    pub fn slice(&self, span: Span) -> &str {
+        let text = &self.get(span.file).text;
+        text.get(span.start as usize..span.end as usize)
+            .unwrap_or("")
+    }
+}
+
+/// Why bytes could not be turned into text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DecodeError {
+    /// Byte offset of the first bad byte in the raw file.
+    pub offset: usize,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// Decodes file bytes: UTF-8 (with or without BOM) or UTF-16 LE/BE with a BOM.
+pub fn decode(bytes: Vec<u8>) -> Result<(String, Encoding), DecodeError> {
+    if let Some(rest) = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]) {
+        return match std::str::from_utf8(rest) {
+            Ok(s) => Ok((s.to_owned(), Encoding::Utf8Bom)),
+            Err(e) => Err(utf8_error(e, 3)),
+        };
+    }
+    if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+        let little = bytes[0] == 0xFF;
+        let body = &bytes[2..];
+        let units = body.chunks_exact(2).map(|c| {
+            if little {
+                u16::from_le_bytes([c[0], c[1]])
+            } else {
+                u16::from_be_bytes([c[0], c[1]])
+            }
+        });
+        let mut text = String::with_capacity(body.len() / 2);
+        for (i, ch) in char::decode_utf16(units).enumerate() {
+            match ch {
+                Ok(c) => text.push(c),
+                Err(_) => {
+                    return Err(DecodeError {
+                        offset: 2 + i * 2,
+                        message: "invalid UTF-16: unpaired surrogate".into(),
+                    });
+                }
+            }
+        }
+        if body.len() % 2 == 1 {
+            return Err(DecodeError {
+                offset: bytes.len() - 1,
+                message: "invalid UTF-16: odd number of bytes".into(),
+            });
+        }
+        let encoding = if little {
+            Encoding::Utf16Le
+        } else {
+            Encoding::Utf16Be
+        };
+        return Ok((text, encoding));
+    }
+    match String::from_utf8(bytes) {
+        Ok(s) => Ok((s, Encoding::Utf8)),
+        Err(e) => Err(utf8_error(e.utf8_error(), 0)),
+    }
+}
+
+fn utf8_error(e: std::str::Utf8Error, base: usize) -> DecodeError {
+    DecodeError {
+        offset: base + e.valid_up_to(),
+        message: "file is not valid UTF-8 (Azure reads templates as UTF-8; re-save it as UTF-8)"
+            .into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(text: &str) -> SourceFile {
+        SourceFile::new("f".into(), "f".into(), text.into(), Encoding::Utf8)
+    }
+
+    #[test]
+    fn line_col_counts_chars_and_utf16_units() {
+        let f = file("ab\n\u{e9}\u{1F600}x\r\nlast");
+        assert_eq!(f.line_col(0).line, 1);
+        let x = f.text.find('x').unwrap() as u32;
+        let lc = f.line_col(x);
+        assert_eq!((lc.line, lc.column, lc.column_utf16), (2, 3, 4));
+        assert_eq!(f.line_col(f.text.len() as u32).line, 3);
+        assert_eq!(&f.text[f.line_range(1)], "\u{e9}\u{1F600}x");
+    }
+
+    #[test]
+    fn decodes_boms_and_utf16() {
+        let (t, e) = decode(b"\xEF\xBB\xBF{}".to_vec()).unwrap();
+        assert_eq!((t.as_str(), e), ("{}", Encoding::Utf8Bom));
+        let le: Vec<u8> = [0xFF, 0xFE, b'{', 0, b'}', 0].to_vec();
+        assert_eq!(decode(le).unwrap(), ("{}".into(), Encoding::Utf16Le));
+        let be: Vec<u8> = [0xFE, 0xFF, 0, b'{', 0, b'}'].to_vec();
+        assert_eq!(decode(be).unwrap(), ("{}".into(), Encoding::Utf16Be));
+        let latin1 = b"{\"a\": \"caf\xe9\"}".to_vec();
+        assert_eq!(decode(latin1).unwrap_err().offset, 10);
+    }
+}
