@@ -55,6 +55,10 @@ pub struct Origin {
     /// default, a variable, a plan attribute). `None` when the value was composed from several
     /// places.
     pub literal: Option<Span>,
+    /// Where this value is written in the declaring file (the syntax node it was evaluated
+    /// from), if it was evaluated from one. For a plain literal this equals `literal`; for an
+    /// expression it is the expression's string.
+    pub site: Option<Span>,
     /// The places the value passed through on its way (parameter references, variables,
     /// module inputs), outermost first.
     pub hops: Vec<Hop>,
@@ -119,6 +123,7 @@ impl Value {
             kind,
             origin: Origin {
                 literal: Some(span),
+                site: Some(span),
                 hops: Vec::new(),
             },
         }
@@ -135,6 +140,12 @@ impl Value {
     /// An unknown value.
     pub fn unknown(why: Why) -> Self {
         Value::composed(Kind::Unknown(why))
+    }
+
+    /// The same value, written at `site` (kept if a site is already known).
+    pub fn at_site(mut self, site: Span) -> Self {
+        self.origin.site.get_or_insert(site);
+        self
     }
 
     /// The member of an object under `key` (ASCII-case-insensitive).

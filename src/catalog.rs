@@ -1,0 +1,179 @@
+//! The catalogue of image-bearing resource types, loaded from `rules/catalog.toml`.
+//!
+//! The catalogue is data: which resource types carry an image and at which property paths.
+//! Image extraction ([`crate::extract`]) is driven entirely by it.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use serde::Deserialize;
+
+const CATALOG_TOML: &str = include_str!("../rules/catalog.toml");
+
+/// How the value at an image path is read.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum Form {
+    /// An image reference object (ID, shared/community gallery ID or marketplace fields).
+    Reference,
+    /// A string that is an image resource ID.
+    Id,
+    /// A string that is a VHD/blob URI.
+    Uri,
+    /// An OS disk object; `createOption: Attach` attaches an existing disk.
+    OsDisk,
+}
+
+/// How the value at an image path is decoded before it is read.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum Decode {
+    /// The value is a JSON document inside a string.
+    JsonString,
+}
+
+/// One place where a resource type keeps an image.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ImagePath {
+    /// Dotted property path from the resource root.
+    pub path: String,
+    /// How to read the value.
+    pub form: Form,
+    /// How to decode the value first, if at all.
+    pub decode: Option<Decode>,
+    /// Property names that hold an image resource ID (default `["id"]`).
+    #[serde(default = "default_id_keys")]
+    pub id_keys: Vec<String>,
+    /// Property name of a direct shared gallery image ID.
+    #[serde(default = "default_shared")]
+    pub shared_key: String,
+    /// Property name of a community gallery image ID.
+    #[serde(default = "default_community")]
+    pub community_key: String,
+    /// Property name of the marketplace publisher.
+    #[serde(default = "default_publisher")]
+    pub publisher_key: String,
+    /// Property name of the marketplace offer.
+    #[serde(default = "default_offer")]
+    pub offer_key: String,
+    /// Property name of the marketplace SKU.
+    #[serde(default = "default_sku")]
+    pub sku_key: String,
+    /// Property name of the image version.
+    #[serde(default = "default_version")]
+    pub version_key: String,
+    /// Property name of an inline purchase plan, if the reference carries one.
+    pub plan_key: Option<String>,
+}
+
+fn default_id_keys() -> Vec<String> {
+    vec!["id".into()]
+}
+fn default_shared() -> String {
+    "sharedGalleryImageId".into()
+}
+fn default_community() -> String {
+    "communityGalleryImageId".into()
+}
+fn default_publisher() -> String {
+    "publisher".into()
+}
+fn default_offer() -> String {
+    "offer".into()
+}
+fn default_sku() -> String {
+    "sku".into()
+}
+fn default_version() -> String {
+    "version".into()
+}
+
+/// The image locations of one or more resource types.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Entry {
+    /// The resource types this entry covers.
+    pub types: Vec<String>,
+    /// Where their image lives.
+    pub images: Vec<ImagePath>,
+    /// Path of the marketplace purchase plan, if any.
+    pub plan: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CatalogFile {
+    arm: Vec<Entry>,
+}
+
+/// The loaded catalogue, indexed by lower-cased resource type.
+#[derive(Debug)]
+pub struct Catalog {
+    arm: Vec<Entry>,
+    arm_index: HashMap<String, usize>,
+}
+
+impl Catalog {
+    /// The catalogue compiled into this binary.
+    pub fn builtin() -> &'static Catalog {
+        static CATALOG: OnceLock<Catalog> = OnceLock::new();
+        CATALOG.get_or_init(|| {
+            Catalog::parse(CATALOG_TOML).expect("rules/catalog.toml is valid (tested)")
+        })
+    }
+
+    fn parse(text: &str) -> Result<Catalog, toml::de::Error> {
+        let file: CatalogFile = toml::from_str(text)?;
+        let mut arm_index = HashMap::new();
+        for (i, entry) in file.arm.iter().enumerate() {
+            for t in &entry.types {
+                arm_index.insert(t.to_ascii_lowercase(), i);
+            }
+        }
+        Ok(Catalog {
+            arm: file.arm,
+            arm_index,
+        })
+    }
+
+    /// The entry for an ARM/Bicep resource type (case-insensitive), if it carries an image.
+    pub fn arm(&self, resource_type: &str) -> Option<&Entry> {
+        self.arm_index
+            .get(&resource_type.to_ascii_lowercase())
+            .map(|&i| &self.arm[i])
+    }
+
+    /// Every ARM/Bicep resource type in the catalogue.
+    pub fn arm_types(&self) -> impl Iterator<Item = &str> {
+        self.arm.iter().flat_map(|e| e.types.iter().map(String::as_str))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_catalog_parses_and_covers_the_spec() {
+        let c = Catalog::builtin();
+        for t in [
+            "Microsoft.Compute/virtualMachines",
+            "microsoft.compute/virtualmachinescalesets/virtualmachines",
+            "Microsoft.Compute/virtualMachineScaleSets",
+            "Microsoft.Compute/disks",
+            "Microsoft.Batch/batchAccounts/pools",
+            "Microsoft.DevTestLab/labs/virtualmachines",
+            "Microsoft.VirtualMachineImages/imageTemplates",
+            "Microsoft.DevCenter/devcenters/devboxdefinitions",
+            "Microsoft.ServiceFabric/managedClusters/nodeTypes",
+            "Microsoft.LabServices/labs",
+            "Microsoft.AzureFleet/fleets",
+            "Microsoft.DesktopVirtualization/hostPools",
+        ] {
+            assert!(c.arm(t).is_some(), "{t} missing from the catalogue");
+        }
+        assert!(c.arm("Microsoft.Network/networkInterfaces").is_none());
+        assert_eq!(c.arm_types().count(), 12);
+    }
+}

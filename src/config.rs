@@ -1,0 +1,241 @@
+//! `imagegate.toml`: the policy (what is approved), the mode and the deployment scope.
+//!
+//! Discovery looks for `imagegate.toml` or `.imagegate.toml` from the working directory
+//! upward; without one, the embedded default approves every image definition in any private
+//! Azure Compute Gallery and nothing else, in deny mode.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::judge::{IdGlob, MarketplaceRule, Policy};
+
+/// The default approved-image glob: any image definition in any private Compute Gallery.
+pub const DEFAULT_IMAGE_GLOB: &str =
+    "/subscriptions/*/resourceGroups/*/providers/Microsoft.Compute/galleries/*/images/*";
+
+/// Config file names searched for, in order, in each directory.
+pub const CONFIG_NAMES: [&str; 2] = ["imagegate.toml", ".imagegate.toml"];
+
+/// Deny (image findings are errors) or audit (they are warnings).
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    /// Unapproved images are errors: the run fails.
+    #[default]
+    Deny,
+    /// Unapproved images are warnings: report, don't block.
+    Audit,
+}
+
+/// Values of the deployment scope used by the evaluator where templates ask for them.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct DeploymentScope {
+    /// The deploying subscription's ID.
+    pub subscription_id: Option<String>,
+    /// The deploying resource group's name.
+    pub resource_group: Option<String>,
+    /// The deployment location.
+    pub location: Option<String>,
+    /// The tenant ID.
+    pub tenant_id: Option<String>,
+}
+
+/// The effective configuration of a run.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// Where it came from (`None`: the embedded default).
+    pub path: Option<PathBuf>,
+    /// Deny or audit.
+    pub mode: Mode,
+    /// What is approved.
+    pub policy: Policy,
+    /// Deployment scope values.
+    pub deployment: DeploymentScope,
+}
+
+/// A config that cannot be used; the message names the file, line and key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError(pub String);
+
+impl std::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct File {
+    mode: Option<Mode>,
+    approved: Option<Approved>,
+    deployment: Option<DeploymentScope>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Approved {
+    images: Option<Vec<toml::Spanned<String>>>,
+    #[serde(default)]
+    marketplace: Vec<toml::Spanned<MarketplaceEntry>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MarketplaceEntry {
+    publisher: String,
+    offer: String,
+    sku: String,
+    version: Option<String>,
+}
+
+impl Config {
+    /// The embedded default.
+    pub fn embedded() -> Config {
+        Config {
+            path: None,
+            mode: Mode::Deny,
+            policy: Policy {
+                images: vec![IdGlob::parse(DEFAULT_IMAGE_GLOB).expect("default glob is valid")],
+                marketplace: Vec::new(),
+            },
+            deployment: DeploymentScope::default(),
+        }
+    }
+
+    /// Finds the config for a run in `cwd`: `explicit` if given, else the nearest
+    /// `imagegate.toml`/`.imagegate.toml` upward, else the embedded default.
+    pub fn discover(explicit: Option<&Path>, cwd: &Path) -> Result<Config, ConfigError> {
+        if let Some(path) = explicit {
+            return Config::load(path);
+        }
+        for dir in cwd.ancestors() {
+            for name in CONFIG_NAMES {
+                let candidate = dir.join(name);
+                if candidate.is_file() {
+                    return Config::load(&candidate);
+                }
+            }
+        }
+        Ok(Config::embedded())
+    }
+
+    /// Reads and validates one config file.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            ConfigError(format!("cannot read config file {}: {e}", path.display()))
+        })?;
+        Config::parse(&text, path)
+    }
+
+    /// Parses config text; `path` is used in error messages.
+    pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
+        let shown = path.display();
+        let at = |span: std::ops::Range<usize>| {
+            let line = text[..span.start.min(text.len())].matches('\n').count() + 1;
+            format!("{shown}:{line}")
+        };
+        let file: File = toml::from_str(text).map_err(|e| {
+            let place = e.span().map_or_else(|| shown.to_string(), |s| at(s));
+            ConfigError(format!(
+                "invalid config {place}: {}",
+                e.message().trim_end().replace('\n', " ")
+            ))
+        })?;
+        let mut config = Config::embedded();
+        config.path = Some(path.to_path_buf());
+        config.mode = file.mode.unwrap_or_default();
+        config.deployment = file.deployment.unwrap_or_default();
+        if let Some(approved) = file.approved {
+            if let Some(images) = approved.images {
+                config.policy.images = images
+                    .iter()
+                    .map(|g| {
+                        IdGlob::parse(g.get_ref()).map_err(|e| {
+                            ConfigError(format!(
+                                "invalid config {}: key `approved.images`: bad glob `{}`: {e}",
+                                at(g.span()),
+                                g.get_ref()
+                            ))
+                        })
+                    })
+                    .collect::<Result<_, _>>()?;
+            }
+            config.policy.marketplace = approved
+                .marketplace
+                .into_iter()
+                .map(|entry| {
+                    let span = entry.span();
+                    let e = entry.into_inner();
+                    for (key, value) in [("publisher", &e.publisher), ("offer", &e.offer), ("sku", &e.sku)] {
+                        if value.trim().is_empty() {
+                            return Err(ConfigError(format!(
+                                "invalid config {}: key `approved.marketplace.{key}` must not be empty",
+                                at(span.clone())
+                            )));
+                        }
+                    }
+                    Ok(MarketplaceRule {
+                        publisher: e.publisher,
+                        offer: e.offer,
+                        sku: e.sku,
+                        version: e.version,
+                    })
+                })
+                .collect::<Result<_, _>>()?;
+        }
+        Ok(config)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Config, ConfigError> {
+        Config::parse(text, Path::new("imagegate.toml"))
+    }
+
+    #[test]
+    fn full_config() {
+        let c = parse(
+            r#"
+mode = "audit"
+[approved]
+images = ["/subscriptions/*/resourceGroups/rg-golden/providers/Microsoft.Compute/galleries/corpGallery/images/*"]
+marketplace = [{ publisher = "Canonical", offer = "0001-com-ubuntu-server-jammy", sku = "22_04-lts-gen2" }]
+[deployment]
+subscription_id = "00000000-0000-0000-0000-000000000000"
+resource_group = "rg-app"
+location = "westeurope"
+"#,
+        )
+        .unwrap();
+        assert_eq!(c.mode, Mode::Audit);
+        assert_eq!(c.policy.images.len(), 1);
+        assert_eq!(c.policy.marketplace.len(), 1);
+        assert_eq!(c.deployment.resource_group.as_deref(), Some("rg-app"));
+    }
+
+    #[test]
+    fn omitted_images_keep_the_default() {
+        let c = parse("mode = \"deny\"\n[approved]\nmarketplace = []\n").unwrap();
+        assert_eq!(c.policy.images[0].as_str(), DEFAULT_IMAGE_GLOB);
+    }
+
+    #[test]
+    fn errors_name_file_line_and_key() {
+        let e = parse("mode = \"deny\"\n\n[approved]\nimagez = []\n").unwrap_err();
+        assert!(e.0.contains("imagegate.toml:4"), "{e}");
+        assert!(e.0.contains("imagez"), "{e}");
+        let e = parse("[approved]\nimages = [\n  \"/ok/*\",\n  \"no-slash\",\n]\n").unwrap_err();
+        assert!(e.0.contains("imagegate.toml:4"), "{e}");
+        assert!(e.0.contains("approved.images"), "{e}");
+        let e = parse("mode = \"block\"\n").unwrap_err();
+        assert!(e.0.contains("imagegate.toml:1") && e.0.contains("block"), "{e}");
+        let e = parse("[[approved.marketplace]]\npublisher = \"\"\noffer = \"o\"\nsku = \"s\"\n")
+            .unwrap_err();
+        assert!(e.0.contains("approved.marketplace.publisher"), "{e}");
+    }
+}

@@ -1,0 +1,239 @@
+//! Image extraction: finds the images of a [`Resource`] at the catalogue's paths.
+//!
+//! This is the only place that knows how image properties are shaped, and it learns the
+//! shapes from [`crate::catalog`]. It sees [`Value`]s, never JSON or syntax.
+
+use crate::catalog::{Decode, Entry, Form, ImagePath};
+use crate::image::{Image, Marketplace, Seg};
+use crate::model::Resource;
+use crate::source::Span;
+use crate::value::{Hop, Kind, Value, Why};
+
+/// One image found on a resource, with the places a finding about it points at.
+#[derive(Clone, Debug)]
+pub struct FoundImage {
+    /// The typed image.
+    pub image: Image,
+    /// Where a person changes it: the literal that supplied the whole image value, else the
+    /// image property.
+    pub primary: Span,
+    /// The image property in the declaring file (a related location when it differs from
+    /// `primary`).
+    pub property: Span,
+    /// The catalogue path the image was found at, e.g. `properties.storageProfile.imageReference`.
+    pub path: String,
+    /// The hops the decisive value travelled through (parameters, variables, module inputs).
+    pub hops: Vec<Hop>,
+}
+
+/// Every image of `resource` according to the catalogue `entry`. An empty result means the
+/// resource declares no image (e.g. a partial update of an existing machine).
+pub fn images(resource: &Resource, entry: &Entry) -> Vec<FoundImage> {
+    let plan = entry
+        .plan
+        .as_deref()
+        .and_then(|p| lookup(&resource.body, p).ok().flatten())
+        .and_then(plan_text);
+    let mut found = Vec::new();
+    for spec in &entry.images {
+        match lookup(&resource.body, &spec.path) {
+            Ok(None) => {}
+            Ok(Some(value)) => {
+                if let Some(f) = read(resource, spec, value, plan.as_deref()) {
+                    found.push(f);
+                }
+            }
+            Err(unknown) => found.push(located(
+                resource,
+                spec,
+                unknown,
+                Image::Unresolved(unknown.first_unknown().cloned().unwrap_or_else(|| {
+                    Why::new(format!("`{}` cannot be read", spec.path))
+                })),
+            )),
+        }
+    }
+    found
+}
+
+/// Follows a dotted path. `Ok(None)`: absent (or null); `Err(v)`: an unknown value on the way.
+fn lookup<'a>(root: &'a Value, path: &str) -> Result<Option<&'a Value>, &'a Value> {
+    let mut current = root;
+    for key in path.split('.') {
+        match &current.kind {
+            Kind::Unknown(_) => return Err(current),
+            Kind::Object(_) => match current.get(key) {
+                Some(v) => current = v,
+                None => return Ok(None),
+            },
+            // Terraform blocks are single-element arrays.
+            Kind::Array(items) => match items.first().and_then(|i| i.get(key)) {
+                Some(v) => current = v,
+                None => return Ok(None),
+            },
+            _ => return Ok(None),
+        }
+    }
+    match &current.kind {
+        Kind::Null => Ok(None),
+        Kind::Str(s) if s.is_empty() => Ok(None),
+        Kind::Array(a) if a.is_empty() => Ok(None),
+        Kind::Unknown(_) => Err(current),
+        _ => Ok(Some(current)),
+    }
+}
+
+fn read(resource: &Resource, spec: &ImagePath, value: &Value, plan: Option<&str>) -> Option<FoundImage> {
+    let decoded;
+    let value = match spec.decode {
+        Some(Decode::JsonString) => match &value.kind {
+            Kind::Str(text) => {
+                decoded = decode_json_string(text, value);
+                &decoded
+            }
+            _ => value,
+        },
+        None => value,
+    };
+    if value.has_unknown() && matches!(value.kind, Kind::Unknown(_)) {
+        let why = value.first_unknown().cloned().unwrap_or_else(|| Why::new("unknown"));
+        return Some(located(resource, spec, value, Image::Unresolved(why)));
+    }
+    match spec.form {
+        Form::Id => Some(located(resource, spec, value, Image::from_id(value))),
+        Form::Uri => Some(located(resource, spec, value, uri_image(value))),
+        Form::OsDisk => os_disk(resource, spec, value),
+        Form::Reference => reference(resource, spec, value, plan),
+    }
+}
+
+fn reference(resource: &Resource, spec: &ImagePath, value: &Value, plan: Option<&str>) -> Option<FoundImage> {
+    if !matches!(value.kind, Kind::Object(_)) {
+        let why = Why::new(format!("`{}` is not an object", spec.path));
+        return Some(located(resource, spec, value, Image::Unresolved(why)));
+    }
+    let field = |key: &str| lookup(value, key);
+    let mut ids = spec.id_keys.iter().map(String::as_str).collect::<Vec<_>>();
+    ids.push(&spec.shared_key);
+    ids.push(&spec.community_key);
+    for key in ids {
+        match field(key) {
+            Ok(None) => {}
+            Ok(Some(id)) => return Some(located(resource, spec, id, Image::from_id(id))),
+            Err(unknown) => {
+                let image = Image::from_id(unknown);
+                return Some(located(resource, spec, unknown, image));
+            }
+        }
+    }
+    let seg = |key: &str| match field(key) {
+        Ok(None) => None,
+        Ok(Some(v)) | Err(v) => Some(Seg::from_value(v)),
+    };
+    let (publisher, offer, sku) = (seg(&spec.publisher_key), seg(&spec.offer_key), seg(&spec.sku_key));
+    if publisher.is_none() && offer.is_none() && sku.is_none() {
+        return None;
+    }
+    let missing = |name: &str| Seg::Hole(Why::new(format!("the marketplace `{name}` is not set")));
+    let inline_plan = spec
+        .plan_key
+        .as_deref()
+        .and_then(|k| field(k).ok().flatten())
+        .and_then(plan_text);
+    let image = Image::Marketplace(Marketplace {
+        publisher: publisher.unwrap_or_else(|| missing("publisher")),
+        offer: offer.unwrap_or_else(|| missing("offer")),
+        sku: sku.unwrap_or_else(|| missing("sku")),
+        version: seg(&spec.version_key),
+        plan: inline_plan.or_else(|| plan.map(str::to_owned)),
+    });
+    Some(located(resource, spec, value, image))
+}
+
+fn os_disk(resource: &Resource, spec: &ImagePath, disk: &Value) -> Option<FoundImage> {
+    let attach = disk
+        .get("createOption")
+        .and_then(Value::as_str)
+        .is_some_and(|o| o.eq_ignore_ascii_case("attach"));
+    if !attach {
+        return None;
+    }
+    let id = lookup(disk, "managedDisk.id")
+        .ok()
+        .flatten()
+        .or_else(|| lookup(disk, "vhd.uri").ok().flatten())
+        .map_or_else(|| "(unnamed)".to_string(), Value::display);
+    Some(located(resource, spec, disk, Image::AttachedDisk(id)))
+}
+
+fn uri_image(value: &Value) -> Image {
+    match &value.kind {
+        Kind::Str(s) => Image::Vhd(s.clone()),
+        _ => match value.first_unknown() {
+            Some(why) => Image::Unresolved(why.clone()),
+            None => Image::Vhd(value.display()),
+        },
+    }
+}
+
+fn plan_text(plan: &Value) -> Option<String> {
+    let part = |k: &str| plan.get(k).map(Value::display);
+    match (part("publisher"), part("product"), part("name")) {
+        (None, None, None) => None,
+        (p, o, n) => Some(format!(
+            "{}:{}:{}",
+            p.unwrap_or_default(),
+            o.unwrap_or_default(),
+            n.unwrap_or_default()
+        )),
+    }
+}
+
+/// Decodes a JSON document held in a string value; every decoded value is located at the
+/// string itself.
+fn decode_json_string(text: &str, value: &Value) -> Value {
+    match crate::json::parse(text) {
+        Ok(json) => relocate(&json, value),
+        Err(e) => Value {
+            kind: Kind::Unknown(Why {
+                reason: format!("the embedded JSON document cannot be parsed: {}", e.message),
+                span: value.origin.site,
+                chain: Vec::new(),
+            }),
+            origin: value.origin.clone(),
+        },
+    }
+}
+
+fn relocate(json: &crate::json::Json, at: &Value) -> Value {
+    use crate::json::{JsonKind, Number};
+    let kind = match &json.kind {
+        JsonKind::Null => Kind::Null,
+        JsonKind::Bool(b) => Kind::Bool(*b),
+        JsonKind::Number(Number::Int(i)) => Kind::Int(*i),
+        JsonKind::Number(Number::Float(f)) => Kind::Float(*f),
+        JsonKind::String(s) => Kind::Str(s.clone()),
+        JsonKind::Array(items) => Kind::Array(items.iter().map(|i| relocate(i, at)).collect()),
+        JsonKind::Object(_) => Kind::Object(
+            json.members()
+                .into_iter()
+                .map(|m| (m.key.clone(), relocate(&m.value, at)))
+                .collect(),
+        ),
+    };
+    Value {
+        kind,
+        origin: at.origin.clone(),
+    }
+}
+
+fn located(resource: &Resource, spec: &ImagePath, value: &Value, image: Image) -> FoundImage {
+    let property = value.origin.site.unwrap_or(resource.span);
+    FoundImage {
+        image,
+        primary: value.origin.literal.unwrap_or(property),
+        property,
+        path: spec.path.clone(),
+        hops: value.origin.hops.clone(),
+    }
+}

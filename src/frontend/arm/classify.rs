@@ -1,0 +1,98 @@
+//! Cheap classification: is this text an ARM deployment template?
+//!
+//! Most JSON in a repository (package.json, tsconfig, lock files, data) never mentions
+//! `deploymentTemplate`; those are dismissed with one SIMD substring search and no parse.
+
+use crate::json::{self, Json};
+
+/// What a text turned out to be.
+#[derive(Debug)]
+pub enum Classification {
+    /// Not an ARM template (skipped silently).
+    NotTemplate,
+    /// An ARM template, parsed.
+    Template(Json),
+    /// Claims to be an ARM template but cannot be parsed.
+    Broken(json::ParseError),
+}
+
+/// The marker every ARM template schema URL contains, at every deployment scope
+/// (`deploymentTemplate.json`, `subscriptionDeploymentTemplate.json`, …).
+const MARKER: &[u8] = b"eploymentTemplate";
+
+/// Classifies `text`, parsing it only when it can be a template.
+pub fn classify(text: &str) -> Classification {
+    let bytes = text.as_bytes();
+    if memchr::memmem::find(bytes, MARKER).is_none() {
+        return Classification::NotTemplate;
+    }
+    match json::parse(text) {
+        Ok(root) => {
+            let is_template = root
+                .get("$schema")
+                .and_then(Json::as_str)
+                .is_some_and(|s| s.to_ascii_lowercase().contains("deploymenttemplate.json"));
+            if is_template {
+                Classification::Template(root)
+            } else {
+                Classification::NotTemplate
+            }
+        }
+        Err(e) if claims_to_be_template(bytes) => Classification::Broken(e),
+        Err(_) => Classification::NotTemplate,
+    }
+}
+
+/// Whether unparseable text still clearly claims to be a template: a `"$schema"` key whose
+/// string value names a deployment template.
+fn claims_to_be_template(bytes: &[u8]) -> bool {
+    memchr::memmem::find_iter(bytes, b"\"$schema\"").any(|i| {
+        let after = bytes[i + 9..].trim_ascii_start();
+        let Some(value) = after.strip_prefix(b":").map(<[u8]>::trim_ascii_start) else {
+            return false;
+        };
+        let Some(value) = value.strip_prefix(b"\"") else {
+            return false;
+        };
+        let end = memchr::memchr(b'"', value).unwrap_or(value.len()).min(300);
+        memchr::memmem::find(&value[..end], MARKER).is_some()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SCHEMA: &str = "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#";
+
+    #[test]
+    fn templates_at_every_scope() {
+        for s in [
+            SCHEMA,
+            "https://schema.management.azure.com/schemas/2018-05-01/subscriptionDeploymentTemplate.json#",
+            "https://schema.management.azure.com/schemas/2019-08-01/managementGroupDeploymentTemplate.json#",
+            "https://schema.management.azure.com/schemas/2019-08-01/tenantDeploymentTemplate.json#",
+        ] {
+            let text = format!("{{\"$schema\": \"{s}\", \"resources\": []}}");
+            assert!(matches!(classify(&text), Classification::Template(_)), "{s}");
+        }
+    }
+
+    #[test]
+    fn other_json_is_not_a_template() {
+        assert!(matches!(classify("{\"name\": \"pkg\"}"), Classification::NotTemplate));
+        let params = "{\"$schema\": \"https://schema.management.azure.com/schemas/2019-04-01/deploymentParameters.json#\"}";
+        assert!(matches!(classify(params), Classification::NotTemplate));
+        // Mentions the marker in data, and is broken: still not claimed.
+        assert!(matches!(
+            classify("{\"docs\": \"see deploymentTemplate.json\", oops}"),
+            Classification::NotTemplate
+        ));
+    }
+
+    #[test]
+    fn broken_template_is_reported() {
+        let text = format!("{{\n  \"$schema\": \"{SCHEMA}\",\n  \"resources\": [\n");
+        assert!(matches!(classify(&text), Classification::Broken(_)));
+    }
+}

@@ -1,0 +1,439 @@
+//! The judgement: one verdict per image, shared by every input language.
+//!
+//! Matching is three-valued. An image ID with unknown segments is approved only when *every*
+//! value of the unknown part would be approved (the approved glob has a wildcard there); it is
+//! unapproved only when *no* value would be; otherwise it is unresolved. This is where "never a
+//! false compliant" lives.
+
+use crate::image::{GalleryKind, IdPath, Image, Marketplace, Seg, Version};
+use crate::value::Why;
+
+/// A glob over resource IDs: segments of literal text with `*`/`?` wildcards, `*` alone for
+/// any one segment and `**` for any number of segments. Matching ignores ASCII case.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IdGlob {
+    text: String,
+    segs: Vec<GlobSeg>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum GlobSeg {
+    /// `**`: any number of segments.
+    Any,
+    /// One segment matching this wildcard pattern (lower-cased).
+    One(String),
+}
+
+impl IdGlob {
+    /// Parses a glob such as
+    /// `/subscriptions/*/resourceGroups/rg-golden/providers/Microsoft.Compute/galleries/g/images/*`.
+    pub fn parse(text: &str) -> Result<IdGlob, String> {
+        let Some(rest) = text.strip_prefix('/') else {
+            return Err("an image glob must start with `/` (it matches resource IDs)".into());
+        };
+        let rest = rest.strip_suffix('/').unwrap_or(rest);
+        let mut segs = Vec::new();
+        for seg in rest.split('/') {
+            if seg.is_empty() {
+                return Err("an image glob must not contain an empty segment (`//`)".into());
+            }
+            if seg == "**" {
+                segs.push(GlobSeg::Any);
+            } else if seg.contains("**") {
+                return Err(format!("`**` must be a whole segment, found `{seg}`"));
+            } else if seg.contains(['[', ']', '{', '}']) {
+                return Err(format!(
+                    "only `*`, `?` and `**` are wildcards in image globs, found `{seg}`"
+                ));
+            } else {
+                segs.push(GlobSeg::One(seg.to_ascii_lowercase()));
+            }
+        }
+        Ok(IdGlob {
+            text: text.to_string(),
+            segs,
+        })
+    }
+
+    /// The glob as written.
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// Whether `id` matches, for every value, some value, or no value of its holes.
+    pub fn matches(&self, id: &IdPath) -> Match {
+        let (p, s) = (self.segs.len(), id.0.len());
+        // table[i][j]: does segs[i..] match id[j..]?
+        let mut table = vec![Match::No; (p + 1) * (s + 1)];
+        let at = |i: usize, j: usize| i * (s + 1) + j;
+        table[at(p, s)] = Match::Yes;
+        for i in (0..p).rev() {
+            for j in (0..=s).rev() {
+                let m = match &self.segs[i] {
+                    GlobSeg::Any => {
+                        let skip = table[at(i + 1, j)];
+                        let take = if j < s { table[at(i, j + 1)] } else { Match::No };
+                        skip.or(take)
+                    }
+                    GlobSeg::One(pat) => {
+                        if j == s {
+                            Match::No
+                        } else {
+                            segment_match(pat, &id.0[j]).and(table[at(i + 1, j + 1)])
+                        }
+                    }
+                };
+                table[at(i, j)] = m;
+            }
+        }
+        table[at(0, 0)]
+    }
+}
+
+/// A three-valued answer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Match {
+    /// Matches whatever the unknown parts turn out to be.
+    Yes,
+    /// Matches for some values of the unknown parts only.
+    Maybe,
+    /// Matches for no value of the unknown parts.
+    No,
+}
+
+impl Match {
+    fn or(self, other: Match) -> Match {
+        match (self, other) {
+            (Match::Yes, _) | (_, Match::Yes) => Match::Yes,
+            (Match::Maybe, _) | (_, Match::Maybe) => Match::Maybe,
+            _ => Match::No,
+        }
+    }
+
+    fn and(self, other: Match) -> Match {
+        match (self, other) {
+            (Match::No, _) | (_, Match::No) => Match::No,
+            (Match::Maybe, _) | (_, Match::Maybe) => Match::Maybe,
+            _ => Match::Yes,
+        }
+    }
+}
+
+fn segment_match(pattern: &str, seg: &Seg) -> Match {
+    match seg {
+        Seg::Known(text) => {
+            if wildcard(pattern.as_bytes(), text.to_ascii_lowercase().as_bytes()) {
+                Match::Yes
+            } else {
+                Match::No
+            }
+        }
+        Seg::Hole(_) if pattern.bytes().all(|b| b == b'*') => Match::Yes,
+        Seg::Hole(_) => Match::Maybe,
+    }
+}
+
+/// `*` any run of characters, `?` one character; everything else literal.
+fn wildcard(pattern: &[u8], text: &[u8]) -> bool {
+    let (mut p, mut t) = (0, 0);
+    let (mut star, mut mark) = (None, 0);
+    while t < text.len() {
+        if p < pattern.len() && (pattern[p] == b'?' || pattern[p] == text[t]) {
+            p += 1;
+            t += 1;
+        } else if p < pattern.len() && pattern[p] == b'*' {
+            star = Some(p);
+            mark = t;
+            p += 1;
+        } else if let Some(s) = star {
+            p = s + 1;
+            mark += 1;
+            t = mark;
+        } else {
+            return false;
+        }
+    }
+    pattern[p..].iter().all(|&b| b == b'*')
+}
+
+/// An allowed marketplace image: each field a wildcard pattern; `version` optional.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MarketplaceRule {
+    /// Publisher pattern.
+    pub publisher: String,
+    /// Offer pattern.
+    pub offer: String,
+    /// SKU pattern.
+    pub sku: String,
+    /// Version pattern (any version when absent).
+    pub version: Option<String>,
+}
+
+impl MarketplaceRule {
+    fn matches(&self, m: &Marketplace) -> Match {
+        let field = |pat: &str, seg: &Seg| segment_match(&pat.to_ascii_lowercase(), seg);
+        let version = match (&self.version, &m.version) {
+            (None, _) => Match::Yes,
+            (Some(p), Some(v)) => field(p, v),
+            (Some(p), None) => field(p, &Seg::Known("latest".into())),
+        };
+        field(&self.publisher, &m.publisher)
+            .and(field(&self.offer, &m.offer))
+            .and(field(&self.sku, &m.sku))
+            .and(version)
+    }
+}
+
+/// What is approved.
+#[derive(Clone, Debug, Default)]
+pub struct Policy {
+    /// Approved image definitions (and managed/shared/community images, if listed).
+    pub images: Vec<IdGlob>,
+    /// Allowed marketplace images.
+    pub marketplace: Vec<MarketplaceRule>,
+}
+
+/// The one judgement of an image.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Verdict {
+    /// Approved and pinned.
+    Compliant,
+    /// Known and not approved (IG001): the sentence says what it is.
+    Unapproved,
+    /// Cannot be determined offline (IG002), and why.
+    Unresolved(Why),
+    /// Approved but not pinned to a version (IG003).
+    Unpinned,
+    /// Not an image (an attached disk): reported, not judged.
+    NotJudged,
+}
+
+impl Policy {
+    /// Judges one image.
+    pub fn judge(&self, image: &Image) -> Verdict {
+        match image {
+            Image::Unresolved(why) => Verdict::Unresolved(why.clone()),
+            Image::AttachedDisk(_) => Verdict::NotJudged,
+            Image::Vhd(_) => Verdict::Unapproved,
+            Image::Marketplace(m) | Image::PlatformImage(m) => {
+                let found = self
+                    .marketplace
+                    .iter()
+                    .fold(Match::No, |acc, r| acc.or(r.matches(m)));
+                self.decide(found, || first_marketplace_hole(m))
+            }
+            Image::ManagedImage(id) | Image::OtherId(id) => {
+                self.decide(self.match_id(id), || id.first_hole().cloned())
+            }
+            Image::Gallery {
+                kind,
+                definition,
+                version,
+            } => match self.match_id(definition) {
+                Match::Yes => match version {
+                    Version::Missing | Version::Latest if *kind != GalleryKind::DevCenter => {
+                        Verdict::Unpinned
+                    }
+                    _ => Verdict::Compliant,
+                },
+                other => self.decide(other, || definition.first_hole().cloned()),
+            },
+        }
+    }
+
+    fn match_id(&self, id: &IdPath) -> Match {
+        self.images
+            .iter()
+            .fold(Match::No, |acc, g| acc.or(g.matches(id)))
+    }
+
+    fn decide(&self, found: Match, hole: impl FnOnce() -> Option<Why>) -> Verdict {
+        match found {
+            Match::Yes => Verdict::Compliant,
+            Match::No => Verdict::Unapproved,
+            Match::Maybe => Verdict::Unresolved(hole().unwrap_or_else(|| {
+                Why::new("part of the image is not known offline")
+            })),
+        }
+    }
+}
+
+fn first_marketplace_hole(m: &Marketplace) -> Option<Why> {
+    [&m.publisher, &m.offer, &m.sku]
+        .into_iter()
+        .chain(m.version.as_ref())
+        .find_map(|s| match s {
+            Seg::Hole(w) => Some(w.clone()),
+            Seg::Known(_) => None,
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::value::{Kind, Part, Value};
+
+    const GOLDEN: &str =
+        "/subscriptions/*/resourceGroups/rg-golden/providers/Microsoft.Compute/galleries/corpGallery/images/*";
+
+    fn id(parts: &[Option<&str>]) -> IdPath {
+        let parts: Vec<Part> = parts
+            .iter()
+            .map(|p| match p {
+                Some(t) => Part::Text(t.to_string()),
+                None => Part::Hole(Why::new("unknown subscription")),
+            })
+            .collect();
+        IdPath::parse(&parts).unwrap()
+    }
+
+    fn policy() -> Policy {
+        Policy {
+            images: vec![IdGlob::parse(GOLDEN).unwrap()],
+            marketplace: vec![MarketplaceRule {
+                publisher: "Canonical".into(),
+                offer: "0001-com-ubuntu-server-jammy".into(),
+                sku: "22_04-lts*".into(),
+                version: None,
+            }],
+        }
+    }
+
+    fn image(text: &str) -> Image {
+        Image::from_id(&Value::composed(Kind::Str(text.into())))
+    }
+
+    #[test]
+    fn glob_matching_is_segment_wise_and_case_insensitive() {
+        let g = IdGlob::parse(GOLDEN).unwrap();
+        let known = |t: &str| id(&[Some(t)]);
+        assert_eq!(
+            g.matches(&known("/SUBSCRIPTIONS/abc/resourcegroups/RG-GOLDEN/providers/microsoft.compute/galleries/corpgallery/images/ubuntu")),
+            Match::Yes
+        );
+        // `*` is one segment, never two.
+        assert_eq!(
+            g.matches(&known("/subscriptions/a/b/resourceGroups/rg-golden/providers/Microsoft.Compute/galleries/corpGallery/images/ubuntu")),
+            Match::No
+        );
+        assert_eq!(
+            g.matches(&known("/subscriptions/a/resourceGroups/rg-other/providers/Microsoft.Compute/galleries/corpGallery/images/ubuntu")),
+            Match::No
+        );
+        let any = IdGlob::parse("/**/galleries/corp*/images/*").unwrap();
+        assert_eq!(
+            any.matches(&known("/subscriptions/a/resourceGroups/x/providers/Microsoft.Compute/galleries/corpGallery/images/u")),
+            Match::Yes
+        );
+        assert_eq!(any.matches(&known("/galleries/other/images/u")), Match::No);
+    }
+
+    #[test]
+    fn holes_are_approved_only_under_wildcards() {
+        let g = IdGlob::parse(GOLDEN).unwrap();
+        // Unknown subscription under `*`: approved whatever it is.
+        let sub_hole = id(&[
+            Some("/subscriptions/"),
+            None,
+            Some("/resourceGroups/rg-golden/providers/Microsoft.Compute/galleries/corpGallery/images/u"),
+        ]);
+        assert_eq!(g.matches(&sub_hole), Match::Yes);
+        // Unknown resource group where the glob is literal: cannot tell.
+        let rg_hole = id(&[
+            Some("/subscriptions/s/resourceGroups/"),
+            None,
+            Some("/providers/Microsoft.Compute/galleries/corpGallery/images/u"),
+        ]);
+        assert_eq!(g.matches(&rg_hole), Match::Maybe);
+        // Unknown resource group but a managed image: no value can make it match.
+        let managed = id(&[
+            Some("/subscriptions/s/resourceGroups/"),
+            None,
+            Some("/providers/Microsoft.Compute/images/u"),
+        ]);
+        assert_eq!(g.matches(&managed), Match::No);
+    }
+
+    #[test]
+    fn verdicts() {
+        let p = policy();
+        let base = "/subscriptions/s/resourceGroups/rg-golden/providers/Microsoft.Compute/galleries/corpGallery/images/ubuntu";
+        assert_eq!(p.judge(&image(&format!("{base}/versions/1.0.0"))), Verdict::Compliant);
+        assert_eq!(p.judge(&image(base)), Verdict::Unpinned);
+        assert_eq!(p.judge(&image(&format!("{base}/versions/latest"))), Verdict::Unpinned);
+        assert_eq!(
+            p.judge(&image("/subscriptions/s/resourceGroups/rg-golden/providers/Microsoft.Compute/images/legacy")),
+            Verdict::Unapproved
+        );
+        assert_eq!(
+            p.judge(&image("/CommunityGalleries/x/Images/y/Versions/1.0.0")),
+            Verdict::Unapproved
+        );
+        assert_eq!(p.judge(&Image::Vhd("https://a/b.vhd".into())), Verdict::Unapproved);
+        assert_eq!(p.judge(&Image::AttachedDisk("d".into())), Verdict::NotJudged);
+    }
+
+    #[test]
+    fn marketplace_rules() {
+        let p = policy();
+        let m = |publisher: Seg, sku: &str| {
+            Image::Marketplace(Marketplace {
+                publisher,
+                offer: Seg::Known("0001-com-ubuntu-server-jammy".into()),
+                sku: Seg::Known(sku.into()),
+                version: Some(Seg::Known("latest".into())),
+                plan: None,
+            })
+        };
+        assert_eq!(p.judge(&m(Seg::Known("canonical".into()), "22_04-lts-gen2")), Verdict::Compliant);
+        assert_eq!(p.judge(&m(Seg::Known("Canonical".into()), "20_04-lts")), Verdict::Unapproved);
+        // Unknown publisher, known SKU that is allowed: cannot tell.
+        assert!(matches!(
+            p.judge(&m(Seg::Hole(Why::new("publisher unknown")), "22_04-lts-gen2")),
+            Verdict::Unresolved(w) if w.reason == "publisher unknown"
+        ));
+        // Unknown publisher but a SKU no rule allows: unapproved whatever the publisher is.
+        assert_eq!(p.judge(&m(Seg::Hole(Why::new("x")), "2022-datacenter")), Verdict::Unapproved);
+    }
+
+    #[test]
+    fn bad_globs_are_rejected() {
+        assert!(IdGlob::parse("subscriptions/*").is_err());
+        assert!(IdGlob::parse("/subscriptions//x").is_err());
+        assert!(IdGlob::parse("/a/b**").is_err());
+        assert!(IdGlob::parse("/a/[ab]").is_err());
+    }
+
+    #[test]
+    fn wildcard_basics() {
+        assert!(wildcard(b"a*c", b"abbbc"));
+        assert!(wildcard(b"*", b""));
+        assert!(wildcard(b"a?c", b"abc"));
+        assert!(!wildcard(b"a?c", b"ac"));
+        assert!(!wildcard(b"abc", b"abcd"));
+    }
+
+    proptest::proptest! {
+        /// Soundness: if an ID with a hole is judged approved, every filling of the hole is.
+        #[test]
+        fn a_hole_approved_means_every_filling_approved(
+            fill in "[a-zA-Z0-9-]{1,12}",
+            prefix in proptest::sample::select(vec![
+                "/subscriptions/", "/subscriptions/s/resourceGroups/",
+                "/subscriptions/s/resourceGroups/rg-golden/providers/Microsoft.Compute/galleries/",
+            ]),
+        ) {
+            let tail = "/images/u";
+            let full_tail = match prefix {
+                "/subscriptions/" => "/resourceGroups/rg-golden/providers/Microsoft.Compute/galleries/corpGallery/images/u",
+                "/subscriptions/s/resourceGroups/" => "/providers/Microsoft.Compute/galleries/corpGallery/images/u",
+                _ => tail,
+            };
+            let g = IdGlob::parse(GOLDEN).unwrap();
+            let holed = g.matches(&id(&[Some(prefix), None, Some(full_tail)]));
+            let filled = g.matches(&id(&[Some(&format!("{prefix}{fill}{full_tail}"))]));
+            if holed == Match::Yes { proptest::prop_assert_eq!(filled, Match::Yes); }
+            if holed == Match::No { proptest::prop_assert_eq!(filled, Match::No); }
+        }
+    }
+}
