@@ -146,7 +146,9 @@ impl Catalog {
 
     /// Every ARM/Bicep resource type in the catalogue.
     pub fn arm_types(&self) -> impl Iterator<Item = &str> {
-        self.arm.iter().flat_map(|e| e.types.iter().map(String::as_str))
+        self.arm
+            .iter()
+            .flat_map(|e| e.types.iter().map(String::as_str))
     }
 }
 

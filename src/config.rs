@@ -123,9 +123,8 @@ impl Config {
 
     /// Reads and validates one config file.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            ConfigError(format!("cannot read config file {}: {e}", path.display()))
-        })?;
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| ConfigError(format!("cannot read config file {}: {e}", path.display())))?;
         Config::parse(&text, path)
     }
 
@@ -137,7 +136,7 @@ impl Config {
             format!("{shown}:{line}")
         };
         let file: File = toml::from_str(text).map_err(|e| {
-            let place = e.span().map_or_else(|| shown.to_string(), |s| at(s));
+            let place = e.span().map_or_else(|| shown.to_string(), &at);
             ConfigError(format!(
                 "invalid config {place}: {}",
                 e.message().trim_end().replace('\n', " ")
@@ -233,7 +232,10 @@ location = "westeurope"
         assert!(e.0.contains("imagegate.toml:4"), "{e}");
         assert!(e.0.contains("approved.images"), "{e}");
         let e = parse("mode = \"block\"\n").unwrap_err();
-        assert!(e.0.contains("imagegate.toml:1") && e.0.contains("block"), "{e}");
+        assert!(
+            e.0.contains("imagegate.toml:1") && e.0.contains("block"),
+            "{e}"
+        );
         let e = parse("[[approved.marketplace]]\npublisher = \"\"\noffer = \"o\"\nsku = \"s\"\n")
             .unwrap_err();
         assert!(e.0.contains("approved.marketplace.publisher"), "{e}");

@@ -47,9 +47,12 @@ pub fn images(resource: &Resource, entry: &Entry) -> Vec<FoundImage> {
                 resource,
                 spec,
                 unknown,
-                Image::Unresolved(unknown.first_unknown().cloned().unwrap_or_else(|| {
-                    Why::new(format!("`{}` cannot be read", spec.path))
-                })),
+                Image::Unresolved(
+                    unknown
+                        .first_unknown()
+                        .cloned()
+                        .unwrap_or_else(|| Why::new(format!("`{}` cannot be read", spec.path))),
+                ),
             )),
         }
     }
@@ -83,7 +86,12 @@ fn lookup<'a>(root: &'a Value, path: &str) -> Result<Option<&'a Value>, &'a Valu
     }
 }
 
-fn read(resource: &Resource, spec: &ImagePath, value: &Value, plan: Option<&str>) -> Option<FoundImage> {
+fn read(
+    resource: &Resource,
+    spec: &ImagePath,
+    value: &Value,
+    plan: Option<&str>,
+) -> Option<FoundImage> {
     let decoded;
     let value = match spec.decode {
         Some(Decode::JsonString) => match &value.kind {
@@ -96,7 +104,10 @@ fn read(resource: &Resource, spec: &ImagePath, value: &Value, plan: Option<&str>
         None => value,
     };
     if value.has_unknown() && matches!(value.kind, Kind::Unknown(_)) {
-        let why = value.first_unknown().cloned().unwrap_or_else(|| Why::new("unknown"));
+        let why = value
+            .first_unknown()
+            .cloned()
+            .unwrap_or_else(|| Why::new("unknown"));
         return Some(located(resource, spec, value, Image::Unresolved(why)));
     }
     match spec.form {
@@ -107,7 +118,12 @@ fn read(resource: &Resource, spec: &ImagePath, value: &Value, plan: Option<&str>
     }
 }
 
-fn reference(resource: &Resource, spec: &ImagePath, value: &Value, plan: Option<&str>) -> Option<FoundImage> {
+fn reference(
+    resource: &Resource,
+    spec: &ImagePath,
+    value: &Value,
+    plan: Option<&str>,
+) -> Option<FoundImage> {
     if !matches!(value.kind, Kind::Object(_)) {
         let why = Why::new(format!("`{}` is not an object", spec.path));
         return Some(located(resource, spec, value, Image::Unresolved(why)));
@@ -130,7 +146,11 @@ fn reference(resource: &Resource, spec: &ImagePath, value: &Value, plan: Option<
         Ok(None) => None,
         Ok(Some(v)) | Err(v) => Some(Seg::from_value(v)),
     };
-    let (publisher, offer, sku) = (seg(&spec.publisher_key), seg(&spec.offer_key), seg(&spec.sku_key));
+    let (publisher, offer, sku) = (
+        seg(&spec.publisher_key),
+        seg(&spec.offer_key),
+        seg(&spec.sku_key),
+    );
     if publisher.is_none() && offer.is_none() && sku.is_none() {
         return None;
     }

@@ -404,7 +404,9 @@ mod tests {
     #[test]
     fn other_forms() {
         assert!(matches!(
-            Image::from_id(&s("/subscriptions/x/resourceGroups/r/providers/Microsoft.Compute/images/win")),
+            Image::from_id(&s(
+                "/subscriptions/x/resourceGroups/r/providers/Microsoft.Compute/images/win"
+            )),
             Image::ManagedImage(_)
         ));
         assert!(matches!(
@@ -416,13 +418,17 @@ mod tests {
             }
         ));
         assert!(matches!(
-            Image::from_id(&s("/CommunityGalleries/contoso-1a2b/Images/ubuntu/Versions/1.0.0")),
+            Image::from_id(&s(
+                "/CommunityGalleries/contoso-1a2b/Images/ubuntu/Versions/1.0.0"
+            )),
             Image::Gallery {
                 kind: GalleryKind::Community,
                 ..
             }
         ));
-        let platform = Image::from_id(&s("/Subscriptions/0/Providers/Microsoft.Compute/Locations/westeurope/Publishers/Canonical/ArtifactTypes/VMImage/Offers/ubuntu/Skus/22_04-lts/Versions/22.04.1"));
+        let platform = Image::from_id(&s(
+            "/Subscriptions/0/Providers/Microsoft.Compute/Locations/westeurope/Publishers/Canonical/ArtifactTypes/VMImage/Offers/ubuntu/Skus/22_04-lts/Versions/22.04.1",
+        ));
         assert_eq!(
             platform.describe(),
             "Platform image Canonical:ubuntu:22_04-lts:22.04.1"
@@ -434,7 +440,9 @@ mod tests {
         let parts = vec![
             Part::Text("/subscriptions/".into()),
             Part::Hole(Why::new("subscription unknown")),
-            Part::Text("/resourceGroups/rg/providers/Microsoft.Compute/galleries/g/images/i".into()),
+            Part::Text(
+                "/resourceGroups/rg/providers/Microsoft.Compute/galleries/g/images/i".into(),
+            ),
         ];
         let v = Value::composed(Kind::Partial(parts));
         match Image::from_id(&v) {
@@ -443,7 +451,10 @@ mod tests {
                     definition.to_string(),
                     "/subscriptions/<unknown>/resourceGroups/rg/providers/Microsoft.Compute/galleries/g/images/i"
                 );
-                assert_eq!(definition.first_hole().unwrap().reason, "subscription unknown");
+                assert_eq!(
+                    definition.first_hole().unwrap().reason,
+                    "subscription unknown"
+                );
             }
             other => panic!("{other:?}"),
         }

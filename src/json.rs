@@ -388,7 +388,10 @@ mod tests {
         let text = r#"{"a": [1, -2.5, true, null], "b": "x\"y"}"#;
         let v = parse(text).unwrap();
         let a = v.get("A").unwrap();
-        assert_eq!(&text[a.start as usize..a.end as usize], "[1, -2.5, true, null]");
+        assert_eq!(
+            &text[a.start as usize..a.end as usize],
+            "[1, -2.5, true, null]"
+        );
         let b = v.get("b").unwrap();
         assert_eq!(b.as_str(), Some("x\"y"));
         assert_eq!(&text[b.start as usize..b.end as usize], r#""x\"y""#);

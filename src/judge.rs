@@ -72,7 +72,11 @@ impl IdGlob {
                 let m = match &self.segs[i] {
                     GlobSeg::Any => {
                         let skip = table[at(i + 1, j)];
-                        let take = if j < s { table[at(i, j + 1)] } else { Match::No };
+                        let take = if j < s {
+                            table[at(i, j + 1)]
+                        } else {
+                            Match::No
+                        };
                         skip.or(take)
                     }
                     GlobSeg::One(pat) => {
@@ -251,9 +255,9 @@ impl Policy {
         match found {
             Match::Yes => Verdict::Compliant,
             Match::No => Verdict::Unapproved,
-            Match::Maybe => Verdict::Unresolved(hole().unwrap_or_else(|| {
-                Why::new("part of the image is not known offline")
-            })),
+            Match::Maybe => Verdict::Unresolved(
+                hole().unwrap_or_else(|| Why::new("part of the image is not known offline")),
+            ),
         }
     }
 }
@@ -273,8 +277,7 @@ mod tests {
     use super::*;
     use crate::value::{Kind, Part, Value};
 
-    const GOLDEN: &str =
-        "/subscriptions/*/resourceGroups/rg-golden/providers/Microsoft.Compute/galleries/corpGallery/images/*";
+    const GOLDEN: &str = "/subscriptions/*/resourceGroups/rg-golden/providers/Microsoft.Compute/galleries/corpGallery/images/*";
 
     fn id(parts: &[Option<&str>]) -> IdPath {
         let parts: Vec<Part> = parts
@@ -335,7 +338,9 @@ mod tests {
         let sub_hole = id(&[
             Some("/subscriptions/"),
             None,
-            Some("/resourceGroups/rg-golden/providers/Microsoft.Compute/galleries/corpGallery/images/u"),
+            Some(
+                "/resourceGroups/rg-golden/providers/Microsoft.Compute/galleries/corpGallery/images/u",
+            ),
         ]);
         assert_eq!(g.matches(&sub_hole), Match::Yes);
         // Unknown resource group where the glob is literal: cannot tell.
@@ -358,9 +363,15 @@ mod tests {
     fn verdicts() {
         let p = policy();
         let base = "/subscriptions/s/resourceGroups/rg-golden/providers/Microsoft.Compute/galleries/corpGallery/images/ubuntu";
-        assert_eq!(p.judge(&image(&format!("{base}/versions/1.0.0"))), Verdict::Compliant);
+        assert_eq!(
+            p.judge(&image(&format!("{base}/versions/1.0.0"))),
+            Verdict::Compliant
+        );
         assert_eq!(p.judge(&image(base)), Verdict::Unpinned);
-        assert_eq!(p.judge(&image(&format!("{base}/versions/latest"))), Verdict::Unpinned);
+        assert_eq!(
+            p.judge(&image(&format!("{base}/versions/latest"))),
+            Verdict::Unpinned
+        );
         assert_eq!(
             p.judge(&image("/subscriptions/s/resourceGroups/rg-golden/providers/Microsoft.Compute/images/legacy")),
             Verdict::Unapproved
@@ -369,8 +380,14 @@ mod tests {
             p.judge(&image("/CommunityGalleries/x/Images/y/Versions/1.0.0")),
             Verdict::Unapproved
         );
-        assert_eq!(p.judge(&Image::Vhd("https://a/b.vhd".into())), Verdict::Unapproved);
-        assert_eq!(p.judge(&Image::AttachedDisk("d".into())), Verdict::NotJudged);
+        assert_eq!(
+            p.judge(&Image::Vhd("https://a/b.vhd".into())),
+            Verdict::Unapproved
+        );
+        assert_eq!(
+            p.judge(&Image::AttachedDisk("d".into())),
+            Verdict::NotJudged
+        );
     }
 
     #[test]
@@ -385,15 +402,24 @@ mod tests {
                 plan: None,
             })
         };
-        assert_eq!(p.judge(&m(Seg::Known("canonical".into()), "22_04-lts-gen2")), Verdict::Compliant);
-        assert_eq!(p.judge(&m(Seg::Known("Canonical".into()), "20_04-lts")), Verdict::Unapproved);
+        assert_eq!(
+            p.judge(&m(Seg::Known("canonical".into()), "22_04-lts-gen2")),
+            Verdict::Compliant
+        );
+        assert_eq!(
+            p.judge(&m(Seg::Known("Canonical".into()), "20_04-lts")),
+            Verdict::Unapproved
+        );
         // Unknown publisher, known SKU that is allowed: cannot tell.
         assert!(matches!(
             p.judge(&m(Seg::Hole(Why::new("publisher unknown")), "22_04-lts-gen2")),
             Verdict::Unresolved(w) if w.reason == "publisher unknown"
         ));
         // Unknown publisher but a SKU no rule allows: unapproved whatever the publisher is.
-        assert_eq!(p.judge(&m(Seg::Hole(Why::new("x")), "2022-datacenter")), Verdict::Unapproved);
+        assert_eq!(
+            p.judge(&m(Seg::Hole(Why::new("x")), "2022-datacenter")),
+            Verdict::Unapproved
+        );
     }
 
     #[test]

@@ -1,1 +1,119 @@
-fn main() {}
+//! The `imagegate` binary: parses arguments, runs the library, maps the outcome to an exit code
+//! (0 no error finding, 1 error findings, 2 the run could not happen).
+
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use imagegate::cli::{CheckArgs, Cli, Command, RulesArgs};
+use imagegate::config::Config;
+use imagegate::report::emit::{self, Format};
+use imagegate::rules::Rule;
+use imagegate::walk::WalkOptions;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Check(args) => check(args),
+        Command::Rules(args) => rules(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(message) => {
+            eprintln!("imagegate: error: {message}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn check(args: CheckArgs) -> Result<ExitCode, String> {
+    let cwd =
+        std::env::current_dir().map_err(|e| format!("cannot read the current directory: {e}"))?;
+    let mut config = Config::discover(args.config.as_deref(), &cwd).map_err(|e| e.to_string())?;
+    if let Some(mode) = args.mode {
+        config.mode = mode;
+    }
+    let threads = args.threads.unwrap_or(0);
+    if threads > 0 {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build_global()
+            .map_err(|e| format!("cannot start {threads} threads: {e}"))?;
+    }
+    let options = WalkOptions {
+        roots: args.paths,
+        include: args.include,
+        exclude: args.exclude,
+        no_ignore: args.no_ignore,
+        force_exclude: args.force_exclude,
+        threads,
+    };
+    let report = imagegate::check(&options, &config, &cwd).map_err(|e| e.0)?;
+    for note in &report.notes {
+        eprintln!("imagegate: note: {note}");
+    }
+    let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
+    let styled = to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    let text = match args.format {
+        Format::Human => emit::human(&report, styled),
+        Format::Json => emit::json(&report),
+        Format::Sarif => emit::sarif(&report),
+        Format::Github => emit::github(&report),
+    };
+    match &args.output {
+        Some(path) => std::fs::write(path, text)
+            .map_err(|e| format!("cannot write the report to {}: {e}", path.display()))?,
+        None => write_stdout(&text)?,
+    }
+    Ok(if report.has_errors() && !args.exit_zero {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn rules(args: RulesArgs) -> Result<ExitCode, String> {
+    let text = match args.rule {
+        Some(key) => {
+            let rule = Rule::find(&key).ok_or_else(|| {
+                format!("unknown rule `{key}` (run `imagegate rules` for the list)")
+            })?;
+            let d = rule.doc();
+            format!(
+                "# {} ({})\n\nDefault severity: {}. {}\n\n{}",
+                d.name,
+                d.id,
+                d.severity.as_str(),
+                d.summary,
+                d.body
+            )
+        }
+        None => {
+            let mut out = String::new();
+            for r in Rule::ALL {
+                let d = r.doc();
+                out.push_str(&format!(
+                    "{}  {:<24} {:<8} {}\n",
+                    d.id,
+                    d.name,
+                    d.severity.as_str(),
+                    d.summary
+                ));
+            }
+            out
+        }
+    };
+    write_stdout(&text)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn write_stdout(text: &str) -> Result<(), String> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => Ok(()),
+        // A closed pipe (`imagegate check | head`) is not an error of ours.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(format!("cannot write to standard output: {e}")),
+    }
+}

@@ -57,9 +57,18 @@ pub struct RuleDoc {
 }
 
 const SOURCES: [(Rule, &str); 4] = [
-    (Rule::ParseError, include_str!("../rules/IG000-parse-error.md")),
-    (Rule::UnapprovedImage, include_str!("../rules/IG001-unapproved-image.md")),
-    (Rule::UnresolvedImage, include_str!("../rules/IG002-unresolved-image.md")),
+    (
+        Rule::ParseError,
+        include_str!("../rules/IG000-parse-error.md"),
+    ),
+    (
+        Rule::UnapprovedImage,
+        include_str!("../rules/IG001-unapproved-image.md"),
+    ),
+    (
+        Rule::UnresolvedImage,
+        include_str!("../rules/IG002-unresolved-image.md"),
+    ),
     (
         Rule::UnpinnedImageVersion,
         include_str!("../rules/IG003-unpinned-image-version.md"),
@@ -109,8 +118,12 @@ impl Rule {
 }
 
 fn parse_doc(source: &'static str) -> RuleDoc {
-    let rest = source.strip_prefix("---\n").expect("rule doc starts with front matter");
-    let (front, body) = rest.split_once("\n---\n").expect("rule doc front matter ends");
+    let rest = source
+        .strip_prefix("---\n")
+        .expect("rule doc starts with front matter");
+    let (front, body) = rest
+        .split_once("\n---\n")
+        .expect("rule doc front matter ends");
     let field = |key: &str| {
         front
             .lines()

@@ -75,9 +75,7 @@ impl SourceFile {
     /// Builds a source file from decoded text.
     pub fn new(path: PathBuf, display: String, text: String, encoding: Encoding) -> Self {
         let mut line_starts = vec![0u32];
-        line_starts.extend(
-            memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| (i + 1) as u32),
-        );
+        line_starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| (i + 1) as u32));
         SourceFile {
             path,
             display,
@@ -168,6 +166,8 @@ impl SourceMap {
 /// Why bytes could not be turned into text.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DecodeError {
+    /// The raw bytes, handed back so the caller can still look at them.
+    pub raw: Vec<u8>,
     /// Byte offset of the first bad byte in the raw file.
     pub offset: usize,
     /// What is wrong.
@@ -179,7 +179,7 @@ pub fn decode(bytes: Vec<u8>) -> Result<(String, Encoding), DecodeError> {
     if let Some(rest) = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]) {
         return match std::str::from_utf8(rest) {
             Ok(s) => Ok((s.to_owned(), Encoding::Utf8Bom)),
-            Err(e) => Err(utf8_error(e, 3)),
+            Err(e) => Err(utf8_error(e, 3, bytes.clone())),
         };
     }
     if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
@@ -198,6 +198,7 @@ pub fn decode(bytes: Vec<u8>) -> Result<(String, Encoding), DecodeError> {
                 Ok(c) => text.push(c),
                 Err(_) => {
                     return Err(DecodeError {
+                        raw: bytes.clone(),
                         offset: 2 + i * 2,
                         message: "invalid UTF-16: unpaired surrogate".into(),
                     });
@@ -206,6 +207,7 @@ pub fn decode(bytes: Vec<u8>) -> Result<(String, Encoding), DecodeError> {
         }
         if body.len() % 2 == 1 {
             return Err(DecodeError {
+                raw: bytes.clone(),
                 offset: bytes.len() - 1,
                 message: "invalid UTF-16: odd number of bytes".into(),
             });
@@ -219,12 +221,16 @@ pub fn decode(bytes: Vec<u8>) -> Result<(String, Encoding), DecodeError> {
     }
     match String::from_utf8(bytes) {
         Ok(s) => Ok((s, Encoding::Utf8)),
-        Err(e) => Err(utf8_error(e.utf8_error(), 0)),
+        Err(e) => {
+            let error = e.utf8_error();
+            Err(utf8_error(error, 0, e.into_bytes()))
+        }
     }
 }
 
-fn utf8_error(e: std::str::Utf8Error, base: usize) -> DecodeError {
+fn utf8_error(e: std::str::Utf8Error, base: usize, raw: Vec<u8>) -> DecodeError {
     DecodeError {
+        raw,
         offset: base + e.valid_up_to(),
         message: "file is not valid UTF-8 (Azure reads templates as UTF-8; re-save it as UTF-8)"
             .into(),

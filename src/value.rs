@@ -209,7 +209,11 @@ impl Value {
                 .collect(),
             Kind::Array(items) => format!(
                 "[{}]",
-                items.iter().map(Value::display).collect::<Vec<_>>().join(", ")
+                items
+                    .iter()
+                    .map(Value::display)
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
             Kind::Object(members) => format!(
                 "{{{}}}",

@@ -63,7 +63,8 @@ fn claims_to_be_template(bytes: &[u8]) -> bool {
 mod tests {
     use super::*;
 
-    const SCHEMA: &str = "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#";
+    const SCHEMA: &str =
+        "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#";
 
     #[test]
     fn templates_at_every_scope() {
@@ -74,13 +75,19 @@ mod tests {
             "https://schema.management.azure.com/schemas/2019-08-01/tenantDeploymentTemplate.json#",
         ] {
             let text = format!("{{\"$schema\": \"{s}\", \"resources\": []}}");
-            assert!(matches!(classify(&text), Classification::Template(_)), "{s}");
+            assert!(
+                matches!(classify(&text), Classification::Template(_)),
+                "{s}"
+            );
         }
     }
 
     #[test]
     fn other_json_is_not_a_template() {
-        assert!(matches!(classify("{\"name\": \"pkg\"}"), Classification::NotTemplate));
+        assert!(matches!(
+            classify("{\"name\": \"pkg\"}"),
+            Classification::NotTemplate
+        ));
         let params = "{\"$schema\": \"https://schema.management.azure.com/schemas/2019-04-01/deploymentParameters.json#\"}";
         assert!(matches!(classify(params), Classification::NotTemplate));
         // Mentions the marker in data, and is broken: still not claimed.

@@ -68,7 +68,10 @@ impl Walker<'_> {
         if !node.is_object() {
             return;
         }
-        if node.get("existing").is_some_and(|e| e.kind == crate::json::JsonKind::Bool(true)) {
+        if node
+            .get("existing")
+            .is_some_and(|e| e.kind == crate::json::JsonKind::Bool(true))
+        {
             return;
         }
         let Some(written_type) = node.get("type").and_then(Json::as_str) else {
@@ -143,7 +146,8 @@ fn compose(parent: Option<&Parent>, written_type: &str, written_name: &str) -> (
 mod tests {
     use super::*;
 
-    const SCHEMA: &str = "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#";
+    const SCHEMA: &str =
+        "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#";
 
     fn lower_text(text: &str) -> Deployment {
         lower_template(FileId(0), &crate::json::parse(text).unwrap())
@@ -163,12 +167,18 @@ mod tests {
         );
         let d = lower_text(&text);
         let r = &d.contexts[0].resources;
-        let names: Vec<_> = r.iter().map(|r| (r.resource_type.as_str(), r.name.as_str())).collect();
+        let names: Vec<_> = r
+            .iter()
+            .map(|r| (r.resource_type.as_str(), r.name.as_str()))
+            .collect();
         assert_eq!(
             names,
             [
                 ("Microsoft.Compute/virtualMachineScaleSets", "ss"),
-                ("Microsoft.Compute/virtualMachineScaleSets/virtualMachines", "ss/0"),
+                (
+                    "Microsoft.Compute/virtualMachineScaleSets/virtualMachines",
+                    "ss/0"
+                ),
                 ("microsoft.compute/VIRTUALMACHINES", "inner"),
             ]
         );

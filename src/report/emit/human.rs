@@ -1,0 +1,82 @@
+//! `--format human`: each finding with its source lines and a caret under the span (the style
+//! of rustc and ruff), notes for the chain, and a one-line summary.
+
+use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
+
+use crate::report::Report;
+use crate::rules::Severity;
+
+/// Renders the report for a person. `styled` adds ANSI colour.
+pub fn human(report: &Report, styled: bool) -> String {
+    let renderer = if styled {
+        Renderer::styled()
+    } else {
+        Renderer::plain()
+    };
+    let mut out = String::new();
+    for f in &report.findings {
+        let level = match f.severity {
+            Severity::Error => Level::ERROR,
+            Severity::Warning => Level::WARNING,
+            Severity::Note => Level::NOTE,
+        };
+        let path = f.location.path.as_str();
+        let snippet = Snippet::source(f.excerpt.text.as_str())
+            .line_start(f.excerpt.line_start)
+            .path(path)
+            .fold(false)
+            .annotation(
+                AnnotationKind::Primary
+                    .span(f.excerpt.range.clone())
+                    .label(f.label.as_str()),
+            );
+        let mut group: Group<'_> = level
+            .clone()
+            .primary_title(f.message.as_str())
+            .id(f.rule.id())
+            .element(snippet);
+        let notes: Vec<String> = f
+            .related
+            .iter()
+            .map(|r| {
+                format!(
+                    "{} ({}:{}:{})",
+                    r.message, r.location.path, r.location.line, r.location.column
+                )
+            })
+            .collect();
+        for n in &notes {
+            group = group.element(Level::NOTE.message(n.as_str()));
+        }
+        let help = format!("see `imagegate rules {}`", f.rule.id());
+        group = group.element(Level::HELP.message(help.as_str()));
+        out.push_str(&renderer.render(&[group]));
+        out.push_str("\n\n");
+    }
+    out.push_str(&summary_line(report));
+    out.push('\n');
+    out
+}
+
+fn summary_line(report: &Report) -> String {
+    let s = report.summary();
+    let count = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    let errors = s.findings.get("error").copied().unwrap_or(0);
+    let warnings = s.findings.get("warning").copied().unwrap_or(0);
+    let scope = format!(
+        "Judged {} in {} ({} read): {}% compliant",
+        count(s.resources_judged, "resource"),
+        count(s.templates, "template"),
+        count(s.files_scanned, "file"),
+        s.compliance_percent
+    );
+    if errors + warnings == 0 {
+        format!("All clear: no findings. {scope}.")
+    } else {
+        format!(
+            "Found {} and {}. {scope}.",
+            count(errors, "error"),
+            count(warnings, "warning")
+        )
+    }
+}

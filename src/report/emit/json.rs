@@ -1,0 +1,67 @@
+//! `--format json`: one versioned object `{version, findings, resources, summary}`.
+
+use serde::Serialize;
+
+use crate::report::{Related, Report, ResourceRef, Summary};
+use crate::rules::Severity;
+
+/// The version of the JSON output; bumped on incompatible changes.
+pub const JSON_VERSION: u32 = 1;
+
+#[derive(Serialize)]
+struct Output<'a> {
+    version: u32,
+    findings: Vec<FindingOut<'a>>,
+    resources: &'a [crate::report::ResourceEntry],
+    summary: Summary,
+}
+
+#[derive(Serialize)]
+struct FindingOut<'a> {
+    rule: &'static str,
+    name: &'static str,
+    severity: Severity,
+    path: &'a str,
+    line: u32,
+    column: u32,
+    end_line: u32,
+    end_column: u32,
+    message: &'a str,
+    resource: Option<&'a ResourceRef>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    parameter_file: Option<&'a str>,
+    related: &'a [Related],
+    fingerprint: &'a str,
+}
+
+/// Renders the report as pretty-printed JSON (with a trailing newline).
+pub fn json(report: &Report) -> String {
+    let findings = report
+        .findings
+        .iter()
+        .map(|f| FindingOut {
+            rule: f.rule.id(),
+            name: f.rule.name(),
+            severity: f.severity,
+            path: &f.location.path,
+            line: f.location.line,
+            column: f.location.column,
+            end_line: f.location.end_line,
+            end_column: f.location.end_column,
+            message: &f.message,
+            resource: f.resource.as_ref(),
+            parameter_file: f.parameter_file.as_deref(),
+            related: &f.related,
+            fingerprint: &f.fingerprint,
+        })
+        .collect();
+    let out = Output {
+        version: JSON_VERSION,
+        findings,
+        resources: &report.resources,
+        summary: report.summary(),
+    };
+    let mut text = serde_json::to_string_pretty(&out).expect("report serialises");
+    text.push('\n');
+    text
+}

@@ -1,0 +1,331 @@
+//! Findings, resource statuses and the run's report; sorting, de-duplication and fingerprints.
+//!
+//! Findings are located (path, line, column) inside the worker that read the file, so the
+//! file's text can be dropped right after: memory stays flat as the repository grows.
+
+pub mod emit;
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::rules::{Rule, Severity};
+use crate::source::{LineCol, SourceFile};
+
+/// A place in a file, 1-based.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Location {
+    /// Path relative to the working directory, forward slashes.
+    pub path: String,
+    /// First line.
+    pub line: u32,
+    /// First column (Unicode scalar values).
+    pub column: u32,
+    /// Last line.
+    pub end_line: u32,
+    /// Column just past the end (Unicode scalar values).
+    pub end_column: u32,
+    /// First column in UTF-16 code units (SARIF).
+    #[serde(skip)]
+    pub column_utf16: u32,
+    /// End column in UTF-16 code units (SARIF).
+    #[serde(skip)]
+    pub end_column_utf16: u32,
+}
+
+impl Location {
+    /// The location of bytes `start..end` of `file`.
+    pub fn of(file: &SourceFile, start: u32, end: u32) -> Location {
+        let a: LineCol = file.line_col(start);
+        let b: LineCol = file.line_col(end.max(start));
+        Location {
+            path: file.display.clone(),
+            line: a.line,
+            column: a.column,
+            end_line: b.line,
+            end_column: b.column,
+            column_utf16: a.column_utf16,
+            end_column_utf16: b.column_utf16,
+        }
+    }
+}
+
+/// The source lines around a finding, for the human output.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Excerpt {
+    /// Line number of the first line of `text`.
+    pub line_start: usize,
+    /// The lines (possibly a window of one long line).
+    pub text: String,
+    /// The byte range of the finding inside `text`.
+    pub range: std::ops::Range<usize>,
+}
+
+impl Excerpt {
+    /// The excerpt for bytes `start..end` of `file`: the lines they cover (at most a few), or
+    /// a window around `start` when the line is very long.
+    pub fn of(file: &SourceFile, start: u32, end: u32) -> Excerpt {
+        const MAX_LINES: usize = 8;
+        const MAX_LINE: usize = 240;
+        let first = file.line_index(start);
+        let mut last = file.line_index(end.max(start));
+        if last >= first + MAX_LINES {
+            last = first;
+        }
+        let from = file.line_range(first).start;
+        let to = file.line_range(last).end;
+        let long = (first..=last).any(|i| file.line_range(i).len() > MAX_LINE);
+        let (start, mut end) = (start as usize, (end as usize).max(start as usize));
+        if !long {
+            end = end.min(to);
+            return Excerpt {
+                line_start: first + 1,
+                text: file.text[from..to].to_string(),
+                range: start - from..end.max(start) - from,
+            };
+        }
+        // A window of one long line around the start of the span.
+        let line = file.line_range(first);
+        let mut a = start.saturating_sub(60).max(line.start);
+        let mut b = (start + 180).min(line.end);
+        while !file.text.is_char_boundary(a) {
+            a -= 1;
+        }
+        while !file.text.is_char_boundary(b) {
+            b += 1;
+        }
+        let prefix = if a > line.start { "…" } else { "" };
+        let suffix = if b < line.end { "…" } else { "" };
+        let text = format!("{prefix}{}{suffix}", &file.text[a..b]);
+        let offset = prefix.len();
+        let end = end.min(b).max(start);
+        Excerpt {
+            line_start: first + 1,
+            text,
+            range: offset + start - a..offset + end - a,
+        }
+    }
+}
+
+/// A related location: another place in the chain (resource, image property, parameter).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Related {
+    /// Where.
+    #[serde(flatten)]
+    pub location: Location,
+    /// What it is.
+    pub message: String,
+}
+
+/// The resource a finding is about.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct ResourceRef {
+    /// Full resource type.
+    #[serde(rename = "type")]
+    pub resource_type: String,
+    /// Name (or address) as shown.
+    pub name: String,
+}
+
+/// One finding.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Finding {
+    /// The rule.
+    pub rule: Rule,
+    /// The severity after the mode is applied.
+    pub severity: Severity,
+    /// What is wrong, and why.
+    pub message: String,
+    /// A short label shown under the caret.
+    pub label: String,
+    /// Where a person changes it.
+    pub location: Location,
+    /// The source lines around it.
+    pub excerpt: Excerpt,
+    /// The resource, if the finding is about one.
+    pub resource: Option<ResourceRef>,
+    /// The parameter file whose values were used, if any.
+    pub parameter_file: Option<String>,
+    /// The rest of the chain.
+    pub related: Vec<Related>,
+    /// Stable identity of what the finding is about (not its position): rule, file, resource,
+    /// image and parameter file.
+    pub fingerprint: String,
+}
+
+/// A resource's overall status.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Status {
+    /// Every image is approved.
+    Compliant,
+    /// At least one image is known and not approved.
+    Noncompliant,
+    /// At least one image cannot be determined (and none is known to be unapproved).
+    Unresolved,
+    /// Covered by an exemption.
+    Exempt,
+    /// No image to judge (an attached disk, or no image declared).
+    NotJudged,
+}
+
+/// One image-bearing resource and what was found.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct ResourceEntry {
+    /// File path.
+    pub path: String,
+    /// Line of the declaration.
+    pub line: u32,
+    /// Full resource type.
+    #[serde(rename = "type")]
+    pub resource_type: String,
+    /// Name (or address).
+    pub name: String,
+    /// What the image was resolved to (`null` when none is declared).
+    pub image: Option<String>,
+    /// The overall status.
+    pub status: Status,
+    /// The parameter file used, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parameter_file: Option<String>,
+}
+
+/// Everything one run found.
+#[derive(Debug, Default)]
+pub struct Report {
+    /// Findings, sorted by path, position and rule.
+    pub findings: Vec<Finding>,
+    /// Image-bearing resources, sorted by path and line.
+    pub resources: Vec<ResourceEntry>,
+    /// How many files were read.
+    pub files_scanned: usize,
+    /// How many of them were templates (judged).
+    pub templates: usize,
+    /// Notes about the run (skipped files, budgets), for stderr.
+    pub notes: Vec<String>,
+}
+
+/// Counts for the summary.
+#[derive(Debug, Serialize, PartialEq)]
+pub struct Summary {
+    /// Files read.
+    pub files_scanned: usize,
+    /// Files judged as infrastructure-as-code.
+    pub templates: usize,
+    /// Image-bearing resources judged (everything but not-judged).
+    pub resources_judged: usize,
+    /// Of those, compliant.
+    pub compliant: usize,
+    /// compliant / judged × 100, one decimal (100 when nothing was judged).
+    pub compliance_percent: f64,
+    /// Findings by severity.
+    pub findings: BTreeMap<&'static str, usize>,
+    /// Findings by rule id.
+    pub rules: BTreeMap<&'static str, usize>,
+}
+
+impl Report {
+    /// Sorts findings and resources, merges findings that are the same (instances of one
+    /// declaration reaching the same verdict for the same image).
+    pub fn finish(&mut self) {
+        self.findings.sort_by(|a, b| {
+            (&a.location, a.rule, &a.message, &a.fingerprint).cmp(&(
+                &b.location,
+                b.rule,
+                &b.message,
+                &b.fingerprint,
+            ))
+        });
+        self.findings.dedup_by(|a, b| {
+            a.location == b.location && a.rule == b.rule && a.fingerprint == b.fingerprint
+        });
+        self.resources.sort();
+        self.resources.dedup();
+        self.notes.sort();
+        self.notes.dedup();
+    }
+
+    /// Whether any finding is an error.
+    pub fn has_errors(&self) -> bool {
+        self.findings.iter().any(|f| f.severity == Severity::Error)
+    }
+
+    /// The summary counts.
+    pub fn summary(&self) -> Summary {
+        let judged = self
+            .resources
+            .iter()
+            .filter(|r| r.status != Status::NotJudged)
+            .count();
+        let compliant = self
+            .resources
+            .iter()
+            .filter(|r| r.status == Status::Compliant)
+            .count();
+        let mut findings = BTreeMap::new();
+        for s in [Severity::Error, Severity::Warning, Severity::Note] {
+            findings.insert(s.as_str(), 0);
+        }
+        let mut rules = BTreeMap::new();
+        for f in &self.findings {
+            *findings.entry(f.severity.as_str()).or_insert(0) += 1;
+            *rules.entry(f.rule.id()).or_insert(0) += 1;
+        }
+        let compliance_percent = if judged == 0 {
+            100.0
+        } else {
+            (compliant as f64 * 1000.0 / judged as f64).round() / 10.0
+        };
+        Summary {
+            files_scanned: self.files_scanned,
+            templates: self.templates,
+            resources_judged: judged,
+            compliant,
+            compliance_percent,
+            findings,
+            rules,
+        }
+    }
+}
+
+/// A stable 64-bit FNV-1a hash of `parts`, as 16 hex digits.
+pub fn fingerprint(parts: &[&str]) -> String {
+    let mut hash: u64 = 0xcbf29ce484222325;
+    for part in parts {
+        for b in part.bytes().chain([0x1f]) {
+            hash ^= u64::from(b);
+            hash = hash.wrapping_mul(0x100000001b3);
+        }
+    }
+    format!("{hash:016x}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::Encoding;
+
+    #[test]
+    fn fingerprints_are_stable() {
+        assert_eq!(
+            fingerprint(&["IG001", "a.json"]),
+            fingerprint(&["IG001", "a.json"])
+        );
+        assert_ne!(
+            fingerprint(&["IG001", "a.json"]),
+            fingerprint(&["IG001a", ".json"])
+        );
+        // Pinned value: changing the algorithm changes every user's baseline.
+        assert_eq!(fingerprint(&["IG001"]), "c1d1f4dd2d3a9d6e");
+    }
+
+    #[test]
+    fn excerpt_windows_long_lines() {
+        let long = format!("{{\"pad\": \"{}\", \"id\": \"x\"}}", "a".repeat(5000));
+        let file = SourceFile::new("f".into(), "f".into(), long.clone(), Encoding::Utf8);
+        let at = long.find("\"x\"").unwrap() as u32;
+        let e = Excerpt::of(&file, at, at + 3);
+        assert!(e.text.len() < 400);
+        assert_eq!(&e.text[e.range.clone()], "\"x\"");
+    }
+}

@@ -1,0 +1,190 @@
+//! Walking the roots: which files a run reads.
+//!
+//! Uses the `ignore` crate (as ripgrep does): `.gitignore` inside git repositories, `.ignore`,
+//! hidden files and folders skipped, symbolic links not followed, so nothing outside the roots
+//! is read. Files named on the command line are always read unless `--force-exclude` applies
+//! the excludes to them too. The result is sorted, so output is identical from run to run.
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use globset::{Glob, GlobSet, GlobSetBuilder};
+
+/// File extensions read when walking directories (ASCII case-insensitive).
+pub const EXTENSIONS: [&str; 2] = ["json", "jsonc"];
+
+/// What to walk and how.
+#[derive(Clone, Debug, Default)]
+pub struct WalkOptions {
+    /// Files and directories to read.
+    pub roots: Vec<PathBuf>,
+    /// Only files matching one of these are read (when any are given).
+    pub include: Vec<String>,
+    /// Files and directories matching one of these are skipped.
+    pub exclude: Vec<String>,
+    /// Do not honour `.gitignore` and `.ignore`.
+    pub no_ignore: bool,
+    /// Apply excludes to files named on the command line too.
+    pub force_exclude: bool,
+    /// Walker threads (0: automatic).
+    pub threads: usize,
+}
+
+/// A file to read, with the path shown to users.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct FileToRead {
+    /// Path shown to users: relative to the working directory, forward slashes.
+    pub display: String,
+    /// Path to open.
+    pub path: PathBuf,
+}
+
+/// Why a walk cannot start.
+#[derive(Debug)]
+pub struct WalkError(pub String);
+
+/// Walks the roots and returns the files to read, sorted, plus notes about entries that could
+/// not be read (permission errors, symbolic link loops).
+pub fn walk(
+    options: &WalkOptions,
+    cwd: &Path,
+) -> Result<(Vec<FileToRead>, Vec<String>), WalkError> {
+    let include = globs(&options.include, "--include")?;
+    let exclude = globs(&options.exclude, "--exclude")?;
+    let mut files = Vec::new();
+    let mut dirs = Vec::new();
+    for root in &options.roots {
+        let meta = std::fs::metadata(root)
+            .map_err(|e| WalkError(format!("cannot read path `{}`: {e}", root.display())))?;
+        if meta.is_dir() {
+            dirs.push(root.clone());
+        } else {
+            let display = display_path(root, cwd);
+            if options.force_exclude && matches(&exclude, &display, root) {
+                continue;
+            }
+            files.push(FileToRead {
+                display,
+                path: root.clone(),
+            });
+        }
+    }
+    let notes = Mutex::new(Vec::new());
+    if let Some((first, rest)) = dirs.split_first() {
+        let mut builder = ignore::WalkBuilder::new(first);
+        for d in rest {
+            builder.add(d);
+        }
+        builder
+            .hidden(true)
+            .parents(!options.no_ignore)
+            .ignore(!options.no_ignore)
+            .git_ignore(!options.no_ignore)
+            .git_exclude(!options.no_ignore)
+            .git_global(false)
+            .require_git(true)
+            .follow_links(false)
+            .threads(options.threads);
+        let found = Mutex::new(Vec::new());
+        builder.build_parallel().run(|| {
+            let (include, exclude, found, notes) = (&include, &exclude, &found, &notes);
+            Box::new(move |entry| {
+                let entry = match entry {
+                    Ok(e) => e,
+                    Err(e) => {
+                        lock(notes).push(format!("skipped: {e}"));
+                        return ignore::WalkState::Continue;
+                    }
+                };
+                let path = entry.path();
+                let display = display_path(path, cwd);
+                let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
+                if entry.depth() > 0 && matches(exclude, &display, path) {
+                    return if is_dir {
+                        ignore::WalkState::Skip
+                    } else {
+                        ignore::WalkState::Continue
+                    };
+                }
+                if !entry.file_type().is_some_and(|t| t.is_file()) || !has_extension(path) {
+                    return ignore::WalkState::Continue;
+                }
+                if !include.is_empty() && !matches(include, &display, path) {
+                    return ignore::WalkState::Continue;
+                }
+                lock(found).push(FileToRead {
+                    display,
+                    path: path.to_path_buf(),
+                });
+                ignore::WalkState::Continue
+            })
+        });
+        files.extend(found.into_inner().unwrap_or_else(|e| e.into_inner()));
+    }
+    files.sort();
+    files.dedup_by(|a, b| a.display == b.display);
+    let mut notes = notes.into_inner().unwrap_or_else(|e| e.into_inner());
+    notes.sort();
+    Ok((files, notes))
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn globs(patterns: &[String], flag: &str) -> Result<GlobSet, WalkError> {
+    let mut builder = GlobSetBuilder::new();
+    for p in patterns {
+        let glob =
+            Glob::new(p).map_err(|e| WalkError(format!("invalid {flag} glob `{p}`: {e}")))?;
+        builder.add(glob);
+    }
+    builder
+        .build()
+        .map_err(|e| WalkError(format!("invalid {flag} globs: {e}")))
+}
+
+/// A glob matches a path when it matches the displayed path or the file name.
+fn matches(set: &GlobSet, display: &str, path: &Path) -> bool {
+    if set.is_empty() {
+        return false;
+    }
+    set.is_match(display) || path.file_name().is_some_and(|n| set.is_match(n))
+}
+
+fn has_extension(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| EXTENSIONS.iter().any(|x| x.eq_ignore_ascii_case(e)))
+}
+
+/// The path shown to users: relative to `cwd` when below it, with forward slashes and no
+/// leading `./`.
+pub fn display_path(path: &Path, cwd: &Path) -> String {
+    let relative = if path.is_absolute() {
+        path.strip_prefix(cwd).unwrap_or(path)
+    } else {
+        path
+    };
+    let mut text = relative.to_string_lossy().replace('\\', "/");
+    while let Some(rest) = text.strip_prefix("./") {
+        text = rest.to_string();
+    }
+    if text.is_empty() { ".".into() } else { text }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn display_paths() {
+        let cwd = Path::new("/repo");
+        assert_eq!(display_path(Path::new("/repo/a/b.json"), cwd), "a/b.json");
+        assert_eq!(display_path(Path::new("./a/b.json"), cwd), "a/b.json");
+        assert_eq!(
+            display_path(Path::new("/elsewhere/x.json"), cwd),
+            "/elsewhere/x.json"
+        );
+    }
+}
