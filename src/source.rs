@@ -58,7 +58,13 @@ pub struct SourceFile {
     /// The encoding the file had on disk.
     pub encoding: Encoding,
     line_starts: Vec<u32>,
+    /// Character and UTF-16 counts every [`CHECKPOINT`] bytes, built on first use, so that
+    /// columns on very long lines (minified templates, plans) cost O(CHECKPOINT), not O(line).
+    checkpoints: std::sync::OnceLock<Vec<(u32, u32)>>,
 }
+
+/// Distance in bytes between two column checkpoints.
+const CHECKPOINT: usize = 4096;
 
 /// A 1-based line and column.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -82,7 +88,36 @@ impl SourceFile {
             text,
             encoding,
             line_starts,
+            checkpoints: std::sync::OnceLock::new(),
         }
+    }
+
+    /// (chars, UTF-16 units) in `text[..offset]`; `offset` is a char boundary.
+    fn counts_before(&self, offset: usize) -> (u32, u32) {
+        let checkpoints = self.checkpoints.get_or_init(|| {
+            let mut out = Vec::with_capacity(self.text.len() / CHECKPOINT + 1);
+            let (mut chars, mut units) = (0u32, 0u32);
+            for (i, c) in self.text.char_indices() {
+                while out.len() * CHECKPOINT <= i {
+                    out.push((chars, units));
+                }
+                chars += 1;
+                units += c.len_utf16() as u32;
+            }
+            out
+        });
+        let k = (offset / CHECKPOINT).min(checkpoints.len().saturating_sub(1));
+        let (mut chars, mut units) = checkpoints.get(k).copied().unwrap_or((0, 0));
+        // Checkpoint k counts the chars that start before the first char boundary >= k*CHECKPOINT.
+        let mut from = k * CHECKPOINT;
+        while from < self.text.len() && !self.text.is_char_boundary(from) {
+            from += 1;
+        }
+        for c in self.text.get(from.min(offset)..offset).unwrap_or("").chars() {
+            chars += 1;
+            units += c.len_utf16() as u32;
+        }
+        (chars, units)
     }
 
     /// The 0-based index of the line that holds byte `offset`.
@@ -120,11 +155,18 @@ impl SourceFile {
         }
         let index = self.line_index(offset as u32);
         let start = self.line_starts[index] as usize;
-        let prefix = &self.text[start..offset];
+        let (column, column_utf16) = if offset - start <= CHECKPOINT {
+            let prefix = &self.text[start..offset];
+            (prefix.chars().count() as u32, prefix.encode_utf16().count() as u32)
+        } else {
+            let (a, ua) = self.counts_before(start);
+            let (b, ub) = self.counts_before(offset);
+            (b - a, ub - ua)
+        };
         LineCol {
             line: index as u32 + 1,
-            column: prefix.chars().count() as u32 + 1,
-            column_utf16: prefix.encode_utf16().count() as u32 + 1,
+            column: column + 1,
+            column_utf16: column_utf16 + 1,
         }
     }
 }
@@ -254,6 +296,24 @@ mod tests {
         assert_eq!((lc.line, lc.column, lc.column_utf16), (2, 3, 4));
         assert_eq!(f.line_col(f.text.len() as u32).line, 3);
         assert_eq!(&f.text[f.line_range(1)], "\u{e9}\u{1F600}x");
+    }
+
+    #[test]
+    fn columns_on_long_lines_match_a_plain_count() {
+        let mut text = String::new();
+        for i in 0..5000 {
+            text.push_str(if i % 3 == 0 { "\u{e9}" } else if i % 7 == 0 { "\u{1F600}" } else { "ab" });
+        }
+        text.push('\n');
+        text.push_str(&text.clone());
+        let f = file(&text);
+        for (offset, _) in text.char_indices().step_by(97) {
+            let lc = f.line_col(offset as u32);
+            let start = f.line_range(f.line_index(offset as u32)).start;
+            let prefix = &text[start..offset];
+            assert_eq!(lc.column, prefix.chars().count() as u32 + 1, "at {offset}");
+            assert_eq!(lc.column_utf16, prefix.encode_utf16().count() as u32 + 1, "at {offset}");
+        }
     }
 
     #[test]

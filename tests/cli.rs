@@ -1,0 +1,225 @@
+//! The command-line contract: exit codes, config discovery and errors, output files, file
+//! selection, determinism.
+
+mod common;
+
+use common::*;
+use predicates::prelude::*;
+
+#[test]
+fn exit_0_when_compliant_and_1_on_errors() {
+    let repo = Repo::new();
+    repo.write("ok/azuredeploy.json", golden_vm("vm-ok"));
+    repo.imagegate(&["check", "ok"]).assert().code(0);
+    repo.write("bad/azuredeploy.json", marketplace_vm("vm-bad"));
+    repo.imagegate(&["check"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("error[IG001]"))
+        .stdout(predicate::str::contains("bad/azuredeploy.json:"));
+}
+
+#[test]
+fn exit_zero_and_audit_mode_do_not_fail_the_run() {
+    let repo = Repo::new();
+    repo.write("azuredeploy.json", marketplace_vm("vm"));
+    repo.imagegate(&["check", "--exit-zero"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("error[IG001]"));
+    repo.imagegate(&["check", "--mode", "audit"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("warning[IG001]"));
+    repo.write("imagegate.toml", "mode = \"audit\"\n");
+    repo.imagegate(&["check"]).assert().code(0);
+    // The flag overrides the config.
+    repo.imagegate(&["check", "--mode", "deny"]).assert().code(1);
+}
+
+#[test]
+fn exit_2_for_runs_that_cannot_happen() {
+    let repo = Repo::new();
+    repo.imagegate(&["check", "does-not-exist"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("does-not-exist"));
+    repo.imagegate(&["check", "--format", "xml"]).assert().code(2);
+    repo.imagegate(&["check", "--exclude", "a[b"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--exclude"));
+    repo.imagegate(&["check", "--config", "missing.toml"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("missing.toml"));
+}
+
+#[test]
+fn config_errors_name_file_line_and_key() {
+    let repo = Repo::new();
+    repo.write("azuredeploy.json", golden_vm("vm"));
+    repo.write(
+        "imagegate.toml",
+        "mode = \"deny\"\n\n[approved]\nimages = [\"/subscriptions/*/x\"]\nmarketplce = []\n",
+    );
+    let out = repo.imagegate(&["check"]).assert().code(2).get_output().clone();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("imagegate.toml:5"), "{stderr}");
+    assert!(stderr.contains("marketplce"), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "one line: {stderr}");
+
+    repo.write("imagegate.toml", "[approved]\nimages = [\"subscriptions/*\"]\n");
+    repo.imagegate(&["check"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("imagegate.toml:2").and(predicate::str::contains("approved.images")));
+}
+
+#[test]
+fn config_is_discovered_upward_and_by_flag() {
+    let repo = Repo::new();
+    repo.write("sub/dir/azuredeploy.json", marketplace_vm("vm"));
+    let allow = "[approved]\nmarketplace = [{ publisher = \"Canonical\", offer = \"0001-com-ubuntu-server-jammy\", sku = \"22_04-lts-*\" }]\n";
+    repo.write(".imagegate.toml", allow);
+    let mut cmd = repo.imagegate(&["check", "."]);
+    cmd.current_dir(repo.path().join("sub/dir"));
+    cmd.assert().code(0);
+    // An explicit config wins over discovery.
+    repo.write("strict.toml", "mode = \"deny\"\n");
+    repo.imagegate(&["check", "--config", "strict.toml"]).assert().code(1);
+}
+
+#[test]
+fn output_file_receives_the_report() {
+    let repo = Repo::new();
+    repo.write("azuredeploy.json", marketplace_vm("vm"));
+    repo.imagegate(&["check", "--format", "sarif", "--output", "out.sarif"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::is_empty());
+    let sarif: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(repo.path().join("out.sarif")).unwrap()).unwrap();
+    assert_eq!(sarif["runs"][0]["results"][0]["ruleId"], "IG001");
+    // The report is not scanned as input on the next run.
+    repo.imagegate(&["check", "--format", "json", "--output", "out.json"])
+        .assert()
+        .code(1);
+}
+
+#[test]
+fn include_and_exclude_globs() {
+    let repo = Repo::new();
+    repo.write("infra/a/azuredeploy.json", marketplace_vm("a"));
+    repo.write("legacy/b/azuredeploy.json", marketplace_vm("b"));
+    let r = check_json(&repo, &["--exclude", "legacy"]);
+    assert_eq!(rules_and_paths(&r), [("IG001".into(), "infra/a/azuredeploy.json".into())]);
+    let r = check_json(&repo, &["--include", "legacy/**"]);
+    assert_eq!(rules_and_paths(&r), [("IG001".into(), "legacy/b/azuredeploy.json".into())]);
+    // Named files are always checked, unless --force-exclude.
+    let r = check_json(&repo, &["--exclude", "legacy", "legacy/b/azuredeploy.json"]);
+    assert_eq!(rules_and_paths(&r).len(), 1);
+    let r = check_json(
+        &repo,
+        &["--exclude", "legacy/**", "--force-exclude", "legacy/b/azuredeploy.json"],
+    );
+    assert_eq!(rules_and_paths(&r).len(), 0);
+}
+
+#[test]
+fn ignore_files_and_hidden_folders() {
+    let repo = Repo::new();
+    repo.write("kept/azuredeploy.json", marketplace_vm("kept"));
+    repo.write("skipped/azuredeploy.json", marketplace_vm("skipped"));
+    repo.write(".hidden/azuredeploy.json", marketplace_vm("hidden"));
+    repo.write(".ignore", "skipped/\n");
+    let r = check_json(&repo, &[]);
+    assert_eq!(rules_and_paths(&r), [("IG001".into(), "kept/azuredeploy.json".into())]);
+    let r = check_json(&repo, &["--no-ignore"]);
+    assert_eq!(rules_and_paths(&r).len(), 2);
+}
+
+#[test]
+fn gitignore_is_honoured_inside_git_repositories() {
+    let repo = Repo::new();
+    if std::process::Command::new("git")
+        .args(["init", "-q"])
+        .current_dir(repo.path())
+        .status()
+        .map(|s| !s.success())
+        .unwrap_or(true)
+    {
+        eprintln!("git is not available; skipping");
+        return;
+    }
+    repo.write("build/azuredeploy.json", marketplace_vm("generated"));
+    repo.write("src/azuredeploy.json", marketplace_vm("src"));
+    repo.write(".gitignore", "build/\n");
+    let r = check_json(&repo, &[]);
+    assert_eq!(rules_and_paths(&r), [("IG001".into(), "src/azuredeploy.json".into())]);
+}
+
+#[test]
+fn output_is_deterministic_and_sorted() {
+    let repo = Repo::new();
+    for i in 0..40 {
+        repo.write(&format!("t{}/n{i}/azuredeploy.json", i % 7), marketplace_vm(&format!("vm{i}")));
+    }
+    let run = || {
+        repo.imagegate(&["check", "--format", "json", "--threads", "4"])
+            .output()
+            .unwrap()
+            .stdout
+    };
+    let first = run();
+    for _ in 0..3 {
+        assert_eq!(first, run());
+    }
+    let report: serde_json::Value = serde_json::from_slice(&first).unwrap();
+    let paths: Vec<_> = rules_and_paths(&report).into_iter().map(|(_, p)| p).collect();
+    let mut sorted = paths.clone();
+    sorted.sort();
+    assert_eq!(paths, sorted);
+    assert_eq!(paths.len(), 40);
+}
+
+#[test]
+fn no_colour_when_not_a_terminal() {
+    let repo = Repo::new();
+    repo.write("azuredeploy.json", marketplace_vm("vm"));
+    let out = repo.imagegate(&["check"]).output().unwrap();
+    assert!(!out.stdout.contains(&0x1b), "no ANSI escapes in piped output");
+}
+
+#[test]
+fn rules_command_lists_and_documents() {
+    let repo = Repo::new();
+    repo.imagegate(&["rules"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("IG001  unapproved-image"))
+        .stdout(predicate::str::contains("IG003  unpinned-image-version"));
+    repo.imagegate(&["rules", "IG001"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("## How to fix"));
+    repo.imagegate(&["rules", "unresolved-image"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("IG002"));
+    repo.imagegate(&["rules", "IG999"]).assert().code(2);
+}
+
+#[test]
+fn github_format_escapes_and_annotates() {
+    let repo = Repo::new();
+    repo.write("dir,with:odd/azuredeploy.json", golden_vm("vm").replace("/versions/1.4.0", ""));
+    let out = repo.imagegate(&["check", "--format", "github"]).output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.starts_with("::warning file=dir%2Cwith%3Aodd/azuredeploy.json,line="),
+        "{text}"
+    );
+    assert!(text.contains(",title=IG003 (unpinned-image-version)::"), "{text}");
+    assert_eq!(out.status.code(), Some(0));
+}

@@ -1,0 +1,118 @@
+//! Helpers shared by the integration tests: temporary repositories and templates written as
+//! users write them.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+
+/// The ARM template schema URL.
+pub const SCHEMA: &str =
+    "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#";
+
+/// A gallery image version ID in the approved (default) form.
+pub const GOLDEN_VERSION: &str = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-golden/providers/Microsoft.Compute/galleries/corpGallery/images/ubuntu-22.04-cis/versions/1.4.0";
+
+/// A temporary directory that is the working directory of the commands run in it.
+pub struct Repo {
+    dir: tempfile::TempDir,
+}
+
+impl Repo {
+    /// A new empty repository.
+    pub fn new() -> Repo {
+        Repo {
+            dir: tempfile::tempdir().expect("temp dir"),
+        }
+    }
+
+    /// Its path.
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Writes a file (creating folders) and returns its path.
+    pub fn write(&self, rel: &str, contents: impl AsRef<[u8]>) -> PathBuf {
+        let path = self.dir.path().join(rel);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        std::fs::write(&path, contents).expect("write");
+        path
+    }
+
+    /// `imagegate ARGS…` run in the repository, with colour and config discovery isolated.
+    pub fn imagegate(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::cargo_bin("imagegate").expect("binary");
+        cmd.current_dir(self.dir.path()).args(args).env_remove("NO_COLOR");
+        cmd
+    }
+}
+
+/// A quickstart-style VM template whose `imageReference` is the given JSON text.
+pub fn vm_template(name: &str, image_reference: &str) -> String {
+    format!(
+        r#"{{
+  "$schema": "{SCHEMA}",
+  "contentVersion": "1.0.0.0",
+  "parameters": {{
+    "location": {{ "type": "string", "defaultValue": "[resourceGroup().location]" }}
+  }},
+  "resources": [
+    {{
+      "type": "Microsoft.Compute/virtualMachines",
+      "apiVersion": "2024-03-01",
+      "name": "{name}",
+      "location": "[parameters('location')]",
+      "properties": {{
+        "hardwareProfile": {{ "vmSize": "Standard_D2s_v5" }},
+        "storageProfile": {{
+          "imageReference": {image_reference},
+          "osDisk": {{ "createOption": "FromImage" }}
+        }}
+      }}
+    }}
+  ]
+}}
+"#
+    )
+}
+
+/// A VM booting from Canonical's Ubuntu 22.04 Marketplace image.
+pub fn marketplace_vm(name: &str) -> String {
+    vm_template(
+        name,
+        r#"{ "publisher": "Canonical", "offer": "0001-com-ubuntu-server-jammy", "sku": "22_04-lts-gen2", "version": "latest" }"#,
+    )
+}
+
+/// A VM booting from a pinned version of an approved gallery image.
+pub fn golden_vm(name: &str) -> String {
+    vm_template(name, &format!(r#"{{ "id": "{GOLDEN_VERSION}" }}"#))
+}
+
+/// Runs `imagegate check --format json` and parses the output.
+pub fn check_json(repo: &Repo, args: &[&str]) -> serde_json::Value {
+    let mut all = vec!["check", "--format", "json", "--exit-zero"];
+    all.extend_from_slice(args);
+    let out = repo.imagegate(&all).output().expect("run");
+    assert!(
+        out.status.success(),
+        "imagegate failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("JSON output")
+}
+
+/// The `(rule, path)` pairs of a JSON report, in order.
+pub fn rules_and_paths(report: &serde_json::Value) -> Vec<(String, String)> {
+    report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap_or_default().to_string(),
+                f["path"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect()
+}

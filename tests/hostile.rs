@@ -1,0 +1,179 @@
+//! Hostile inputs: each yields a clear finding or a quiet skip, never a crash or hang, and the
+//! other files of the run are still judged.
+
+mod common;
+
+use common::*;
+
+/// Writes `name` with `contents` beside a known-bad template, runs a JSON check, and returns the
+/// findings about `name`. Asserts the neighbour was still judged.
+fn judge_beside_neighbour(name: &str, contents: &[u8]) -> Vec<serde_json::Value> {
+    let repo = Repo::new();
+    repo.write(name, contents);
+    repo.write("neighbour/azuredeploy.json", marketplace_vm("neighbour"));
+    let report = check_json(&repo, &[]);
+    let findings = report["findings"].as_array().unwrap();
+    assert!(
+        findings
+            .iter()
+            .any(|f| f["path"] == "neighbour/azuredeploy.json" && f["rule"] == "IG001"),
+        "the neighbour must still be judged: {report:#}"
+    );
+    findings
+        .iter()
+        .filter(|f| f["path"] == name)
+        .cloned()
+        .collect()
+}
+
+fn template_prefix() -> String {
+    format!("{{\n  \"$schema\": \"{SCHEMA}\",\n  \"resources\": [\n")
+}
+
+#[test]
+fn deeply_nested_template_is_a_parse_error() {
+    let mut text = template_prefix();
+    text.push_str(&"[".repeat(200_000));
+    let found = judge_beside_neighbour("deep.json", text.as_bytes());
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0]["rule"], "IG000");
+    assert!(found[0]["message"].as_str().unwrap().contains("nesting deeper"));
+}
+
+#[test]
+fn deeply_nested_non_template_is_skipped() {
+    let text = "[".repeat(200_000);
+    assert!(judge_beside_neighbour("deep-data.json", text.as_bytes()).is_empty());
+}
+
+#[test]
+fn binary_file_is_skipped() {
+    let bytes: Vec<u8> = (0..4096u32).map(|i| (i * 7919 % 251) as u8).collect();
+    assert!(judge_beside_neighbour("blob.json", &bytes).is_empty());
+}
+
+#[test]
+fn latin1_template_is_a_clear_parse_error() {
+    let mut bytes = marketplace_vm("vm").into_bytes();
+    let at = bytes.windows(7).position(|w| w == b"\"name\":").unwrap();
+    bytes.splice(at..at, b"\"description\": \"caf\xe9\", ".iter().copied());
+    let found = judge_beside_neighbour("latin1.json", &bytes);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0]["rule"], "IG000");
+    assert!(found[0]["message"].as_str().unwrap().contains("UTF-8"));
+    assert!(found[0]["line"].as_u64().unwrap() > 1, "points at the bad byte");
+}
+
+#[test]
+fn bom_and_comments_are_accepted() {
+    let mut text = String::from("\u{feff}// A template with comments\n");
+    text.push_str(&marketplace_vm("vm").replace(
+        "\"contentVersion\"",
+        "/* block\n comment */ \"contentVersion\"",
+    ));
+    let found = judge_beside_neighbour("bom.json", text.as_bytes());
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0]["rule"], "IG001");
+}
+
+#[test]
+fn control_characters_inside_strings_are_accepted() {
+    let text = marketplace_vm("vm").replace(
+        "\"contentVersion\"",
+        "\"metadata\": { \"description\": \"tab\there\nnewline \u{1} ctrl\" },\n  \"contentVersion\"",
+    );
+    let found = judge_beside_neighbour("ctrl.json", text.as_bytes());
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0]["rule"], "IG001");
+}
+
+#[test]
+fn utf16_templates_are_decoded() {
+    for big_endian in [false, true] {
+        let text = marketplace_vm("vm");
+        let mut bytes = if big_endian { vec![0xFE, 0xFF] } else { vec![0xFF, 0xFE] };
+        for unit in text.encode_utf16() {
+            bytes.extend(if big_endian { unit.to_be_bytes() } else { unit.to_le_bytes() });
+        }
+        let found = judge_beside_neighbour("utf16.json", &bytes);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0]["rule"], "IG001");
+        assert_eq!(found[0]["line"], 16, "lines count in the decoded text");
+    }
+}
+
+#[test]
+fn empty_file_is_skipped() {
+    assert!(judge_beside_neighbour("empty.json", b"").is_empty());
+}
+
+#[test]
+fn truncated_template_is_a_parse_error_at_the_end() {
+    let text = marketplace_vm("vm");
+    let cut = &text[..text.len() / 2];
+    let found = judge_beside_neighbour("truncated.json", cut.as_bytes());
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0]["rule"], "IG000");
+    let lines = cut.lines().count() as u64;
+    assert!(found[0]["line"].as_u64().unwrap() >= lines - 1);
+}
+
+#[test]
+fn huge_template_is_refused_with_a_finding() {
+    // Larger than the 64 MiB limit: one IG000, without reading it all.
+    let mut text = template_prefix().into_bytes();
+    text.resize(65 * 1024 * 1024, b' ');
+    let found = judge_beside_neighbour("huge.json", &text);
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0]["rule"], "IG000");
+    assert!(found[0]["message"].as_str().unwrap().contains("limit"));
+}
+
+#[test]
+fn huge_data_file_is_skipped() {
+    let mut text = b"{\"data\": \"".to_vec();
+    text.resize(65 * 1024 * 1024, b'a');
+    assert!(judge_beside_neighbour("huge-data.json", &text).is_empty());
+}
+
+#[test]
+fn large_minified_template_is_judged() {
+    // 4 MB on one line, many VMs: judged, findings point into the long line.
+    let vm = r#"{"type":"Microsoft.Compute/virtualMachines","apiVersion":"2024-03-01","name":"vm","properties":{"storageProfile":{"imageReference":{"publisher":"Canonical","offer":"o","sku":"s","version":"latest"}}}}"#;
+    let mut text = format!("{{\"$schema\":\"{SCHEMA}\",\"resources\":[");
+    for i in 0..20_000 {
+        if i > 0 {
+            text.push(',');
+        }
+        text.push_str(&vm.replace("\"vm\"", &format!("\"vm{i}\"")));
+    }
+    text.push_str("]}");
+    let found = judge_beside_neighbour("minified.json", text.as_bytes());
+    assert_eq!(found.len(), 20_000);
+    assert!(found.iter().all(|f| f["line"] == 1));
+}
+
+#[cfg(unix)]
+#[test]
+fn symlink_loops_and_links_out_of_the_root_are_not_followed() {
+    let repo = Repo::new();
+    let outside = Repo::new();
+    outside.write("secret/azuredeploy.json", marketplace_vm("outside"));
+    repo.write("neighbour/azuredeploy.json", marketplace_vm("neighbour"));
+    std::fs::create_dir_all(repo.path().join("loop")).unwrap();
+    std::os::unix::fs::symlink(repo.path().join("loop"), repo.path().join("loop/self")).unwrap();
+    std::os::unix::fs::symlink(outside.path().join("secret"), repo.path().join("link-out")).unwrap();
+    let report = check_json(&repo, &[]);
+    let paths: Vec<_> = rules_and_paths(&report).into_iter().map(|(_, p)| p).collect();
+    assert_eq!(paths, ["neighbour/azuredeploy.json"]);
+}
+
+#[test]
+fn unreadable_paths_do_not_stop_the_run() {
+    let repo = Repo::new();
+    repo.write("neighbour/azuredeploy.json", marketplace_vm("neighbour"));
+    // A directory named like a template.
+    std::fs::create_dir_all(repo.path().join("dir.json")).unwrap();
+    let report = check_json(&repo, &[]);
+    assert_eq!(rules_and_paths(&report).len(), 1);
+}
