@@ -113,7 +113,12 @@ impl SourceFile {
         while from < self.text.len() && !self.text.is_char_boundary(from) {
             from += 1;
         }
-        for c in self.text.get(from.min(offset)..offset).unwrap_or("").chars() {
+        for c in self
+            .text
+            .get(from.min(offset)..offset)
+            .unwrap_or("")
+            .chars()
+        {
             chars += 1;
             units += c.len_utf16() as u32;
         }
@@ -157,7 +162,10 @@ impl SourceFile {
         let start = self.line_starts[index] as usize;
         let (column, column_utf16) = if offset - start <= CHECKPOINT {
             let prefix = &self.text[start..offset];
-            (prefix.chars().count() as u32, prefix.encode_utf16().count() as u32)
+            (
+                prefix.chars().count() as u32,
+                prefix.encode_utf16().count() as u32,
+            )
         } else {
             let (a, ua) = self.counts_before(start);
             let (b, ub) = self.counts_before(offset);
@@ -302,7 +310,13 @@ mod tests {
     fn columns_on_long_lines_match_a_plain_count() {
         let mut text = String::new();
         for i in 0..5000 {
-            text.push_str(if i % 3 == 0 { "\u{e9}" } else if i % 7 == 0 { "\u{1F600}" } else { "ab" });
+            text.push_str(if i % 3 == 0 {
+                "\u{e9}"
+            } else if i % 7 == 0 {
+                "\u{1F600}"
+            } else {
+                "ab"
+            });
         }
         text.push('\n');
         text.push_str(&text.clone());
@@ -312,7 +326,11 @@ mod tests {
             let start = f.line_range(f.line_index(offset as u32)).start;
             let prefix = &text[start..offset];
             assert_eq!(lc.column, prefix.chars().count() as u32 + 1, "at {offset}");
-            assert_eq!(lc.column_utf16, prefix.encode_utf16().count() as u32 + 1, "at {offset}");
+            assert_eq!(
+                lc.column_utf16,
+                prefix.encode_utf16().count() as u32 + 1,
+                "at {offset}"
+            );
         }
     }
 

@@ -34,7 +34,9 @@ fn exit_zero_and_audit_mode_do_not_fail_the_run() {
     repo.write("imagegate.toml", "mode = \"audit\"\n");
     repo.imagegate(&["check"]).assert().code(0);
     // The flag overrides the config.
-    repo.imagegate(&["check", "--mode", "deny"]).assert().code(1);
+    repo.imagegate(&["check", "--mode", "deny"])
+        .assert()
+        .code(1);
 }
 
 #[test]
@@ -44,7 +46,9 @@ fn exit_2_for_runs_that_cannot_happen() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("does-not-exist"));
-    repo.imagegate(&["check", "--format", "xml"]).assert().code(2);
+    repo.imagegate(&["check", "--format", "xml"])
+        .assert()
+        .code(2);
     repo.imagegate(&["check", "--exclude", "a[b"])
         .assert()
         .code(2)
@@ -63,17 +67,25 @@ fn config_errors_name_file_line_and_key() {
         "imagegate.toml",
         "mode = \"deny\"\n\n[approved]\nimages = [\"/subscriptions/*/x\"]\nmarketplce = []\n",
     );
-    let out = repo.imagegate(&["check"]).assert().code(2).get_output().clone();
+    let out = repo
+        .imagegate(&["check"])
+        .assert()
+        .code(2)
+        .get_output()
+        .clone();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("imagegate.toml:5"), "{stderr}");
     assert!(stderr.contains("marketplce"), "{stderr}");
     assert_eq!(stderr.lines().count(), 1, "one line: {stderr}");
 
-    repo.write("imagegate.toml", "[approved]\nimages = [\"subscriptions/*\"]\n");
-    repo.imagegate(&["check"])
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("imagegate.toml:2").and(predicate::str::contains("approved.images")));
+    repo.write(
+        "imagegate.toml",
+        "[approved]\nimages = [\"subscriptions/*\"]\n",
+    );
+    repo.imagegate(&["check"]).assert().code(2).stderr(
+        predicate::str::contains("imagegate.toml:2")
+            .and(predicate::str::contains("approved.images")),
+    );
 }
 
 #[test]
@@ -87,7 +99,9 @@ fn config_is_discovered_upward_and_by_flag() {
     cmd.assert().code(0);
     // An explicit config wins over discovery.
     repo.write("strict.toml", "mode = \"deny\"\n");
-    repo.imagegate(&["check", "--config", "strict.toml"]).assert().code(1);
+    repo.imagegate(&["check", "--config", "strict.toml"])
+        .assert()
+        .code(1);
 }
 
 #[test]
@@ -113,15 +127,26 @@ fn include_and_exclude_globs() {
     repo.write("infra/a/azuredeploy.json", marketplace_vm("a"));
     repo.write("legacy/b/azuredeploy.json", marketplace_vm("b"));
     let r = check_json(&repo, &["--exclude", "legacy"]);
-    assert_eq!(rules_and_paths(&r), [("IG001".into(), "infra/a/azuredeploy.json".into())]);
+    assert_eq!(
+        rules_and_paths(&r),
+        [("IG001".into(), "infra/a/azuredeploy.json".into())]
+    );
     let r = check_json(&repo, &["--include", "legacy/**"]);
-    assert_eq!(rules_and_paths(&r), [("IG001".into(), "legacy/b/azuredeploy.json".into())]);
+    assert_eq!(
+        rules_and_paths(&r),
+        [("IG001".into(), "legacy/b/azuredeploy.json".into())]
+    );
     // Named files are always checked, unless --force-exclude.
     let r = check_json(&repo, &["--exclude", "legacy", "legacy/b/azuredeploy.json"]);
     assert_eq!(rules_and_paths(&r).len(), 1);
     let r = check_json(
         &repo,
-        &["--exclude", "legacy/**", "--force-exclude", "legacy/b/azuredeploy.json"],
+        &[
+            "--exclude",
+            "legacy/**",
+            "--force-exclude",
+            "legacy/b/azuredeploy.json",
+        ],
     );
     assert_eq!(rules_and_paths(&r).len(), 0);
 }
@@ -134,7 +159,10 @@ fn ignore_files_and_hidden_folders() {
     repo.write(".hidden/azuredeploy.json", marketplace_vm("hidden"));
     repo.write(".ignore", "skipped/\n");
     let r = check_json(&repo, &[]);
-    assert_eq!(rules_and_paths(&r), [("IG001".into(), "kept/azuredeploy.json".into())]);
+    assert_eq!(
+        rules_and_paths(&r),
+        [("IG001".into(), "kept/azuredeploy.json".into())]
+    );
     let r = check_json(&repo, &["--no-ignore"]);
     assert_eq!(rules_and_paths(&r).len(), 2);
 }
@@ -156,14 +184,20 @@ fn gitignore_is_honoured_inside_git_repositories() {
     repo.write("src/azuredeploy.json", marketplace_vm("src"));
     repo.write(".gitignore", "build/\n");
     let r = check_json(&repo, &[]);
-    assert_eq!(rules_and_paths(&r), [("IG001".into(), "src/azuredeploy.json".into())]);
+    assert_eq!(
+        rules_and_paths(&r),
+        [("IG001".into(), "src/azuredeploy.json".into())]
+    );
 }
 
 #[test]
 fn output_is_deterministic_and_sorted() {
     let repo = Repo::new();
     for i in 0..40 {
-        repo.write(&format!("t{}/n{i}/azuredeploy.json", i % 7), marketplace_vm(&format!("vm{i}")));
+        repo.write(
+            &format!("t{}/n{i}/azuredeploy.json", i % 7),
+            marketplace_vm(&format!("vm{i}")),
+        );
     }
     let run = || {
         repo.imagegate(&["check", "--format", "json", "--threads", "4"])
@@ -176,7 +210,10 @@ fn output_is_deterministic_and_sorted() {
         assert_eq!(first, run());
     }
     let report: serde_json::Value = serde_json::from_slice(&first).unwrap();
-    let paths: Vec<_> = rules_and_paths(&report).into_iter().map(|(_, p)| p).collect();
+    let paths: Vec<_> = rules_and_paths(&report)
+        .into_iter()
+        .map(|(_, p)| p)
+        .collect();
     let mut sorted = paths.clone();
     sorted.sort();
     assert_eq!(paths, sorted);
@@ -188,7 +225,10 @@ fn no_colour_when_not_a_terminal() {
     let repo = Repo::new();
     repo.write("azuredeploy.json", marketplace_vm("vm"));
     let out = repo.imagegate(&["check"]).output().unwrap();
-    assert!(!out.stdout.contains(&0x1b), "no ANSI escapes in piped output");
+    assert!(
+        !out.stdout.contains(&0x1b),
+        "no ANSI escapes in piped output"
+    );
 }
 
 #[test]
@@ -213,13 +253,22 @@ fn rules_command_lists_and_documents() {
 #[test]
 fn github_format_escapes_and_annotates() {
     let repo = Repo::new();
-    repo.write("dir,with:odd/azuredeploy.json", golden_vm("vm").replace("/versions/1.4.0", ""));
-    let out = repo.imagegate(&["check", "--format", "github"]).output().unwrap();
+    repo.write(
+        "dir,with:odd/azuredeploy.json",
+        golden_vm("vm").replace("/versions/1.4.0", ""),
+    );
+    let out = repo
+        .imagegate(&["check", "--format", "github"])
+        .output()
+        .unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(
         text.starts_with("::warning file=dir%2Cwith%3Aodd/azuredeploy.json,line="),
         "{text}"
     );
-    assert!(text.contains(",title=IG003 (unpinned-image-version)::"), "{text}");
+    assert!(
+        text.contains(",title=IG003 (unpinned-image-version)::"),
+        "{text}"
+    );
     assert_eq!(out.status.code(), Some(0));
 }

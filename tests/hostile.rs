@@ -37,7 +37,12 @@ fn deeply_nested_template_is_a_parse_error() {
     let found = judge_beside_neighbour("deep.json", text.as_bytes());
     assert_eq!(found.len(), 1);
     assert_eq!(found[0]["rule"], "IG000");
-    assert!(found[0]["message"].as_str().unwrap().contains("nesting deeper"));
+    assert!(
+        found[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("nesting deeper")
+    );
 }
 
 #[test]
@@ -61,7 +66,10 @@ fn latin1_template_is_a_clear_parse_error() {
     assert_eq!(found.len(), 1, "{found:?}");
     assert_eq!(found[0]["rule"], "IG000");
     assert!(found[0]["message"].as_str().unwrap().contains("UTF-8"));
-    assert!(found[0]["line"].as_u64().unwrap() > 1, "points at the bad byte");
+    assert!(
+        found[0]["line"].as_u64().unwrap() > 1,
+        "points at the bad byte"
+    );
 }
 
 #[test]
@@ -91,9 +99,17 @@ fn control_characters_inside_strings_are_accepted() {
 fn utf16_templates_are_decoded() {
     for big_endian in [false, true] {
         let text = marketplace_vm("vm");
-        let mut bytes = if big_endian { vec![0xFE, 0xFF] } else { vec![0xFF, 0xFE] };
+        let mut bytes = if big_endian {
+            vec![0xFE, 0xFF]
+        } else {
+            vec![0xFF, 0xFE]
+        };
         for unit in text.encode_utf16() {
-            bytes.extend(if big_endian { unit.to_be_bytes() } else { unit.to_le_bytes() });
+            bytes.extend(if big_endian {
+                unit.to_be_bytes()
+            } else {
+                unit.to_le_bytes()
+            });
         }
         let found = judge_beside_neighbour("utf16.json", &bytes);
         assert_eq!(found.len(), 1, "{found:?}");
@@ -162,9 +178,13 @@ fn symlink_loops_and_links_out_of_the_root_are_not_followed() {
     repo.write("neighbour/azuredeploy.json", marketplace_vm("neighbour"));
     std::fs::create_dir_all(repo.path().join("loop")).unwrap();
     std::os::unix::fs::symlink(repo.path().join("loop"), repo.path().join("loop/self")).unwrap();
-    std::os::unix::fs::symlink(outside.path().join("secret"), repo.path().join("link-out")).unwrap();
+    std::os::unix::fs::symlink(outside.path().join("secret"), repo.path().join("link-out"))
+        .unwrap();
     let report = check_json(&repo, &[]);
-    let paths: Vec<_> = rules_and_paths(&report).into_iter().map(|(_, p)| p).collect();
+    let paths: Vec<_> = rules_and_paths(&report)
+        .into_iter()
+        .map(|(_, p)| p)
+        .collect();
     assert_eq!(paths, ["neighbour/azuredeploy.json"]);
 }
 

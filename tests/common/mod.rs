@@ -42,7 +42,9 @@ impl Repo {
     /// `imagegate ARGS…` run in the repository, with colour and config discovery isolated.
     pub fn imagegate(&self, args: &[&str]) -> Command {
         let mut cmd = Command::cargo_bin("imagegate").expect("binary");
-        cmd.current_dir(self.dir.path()).args(args).env_remove("NO_COLOR");
+        cmd.current_dir(self.dir.path())
+            .args(args)
+            .env_remove("NO_COLOR");
         cmd
     }
 }

@@ -1,0 +1,167 @@
+//! Output formats: snapshots of every format over the fixtures, and SARIF validated against
+//! the official SARIF 2.1.0 schema.
+
+use assert_cmd::Command;
+
+const MANIFEST: &str = env!("CARGO_MANIFEST_DIR");
+
+fn run(args: &[&str]) -> String {
+    let out = Command::cargo_bin("imagegate")
+        .unwrap()
+        .current_dir(MANIFEST)
+        .env_remove("NO_COLOR")
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.stderr.is_empty() || out.status.code() != Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("UTF-8 output")
+}
+
+/// The fixtures that show each rule and the main shapes, kept small for readable snapshots.
+const SAMPLE: [&str; 4] = [
+    "testdata/arm/golden-gallery-vm",
+    "testdata/arm/expression-image",
+    "testdata/arm/quickstart-marketplace-vm",
+    "testdata/hostile/truncated-template.json",
+];
+
+fn check(format: &str) -> String {
+    let mut args = vec!["check", "--format", format];
+    args.extend(SAMPLE);
+    run(&args)
+}
+
+#[test]
+fn human_snapshot() {
+    insta::assert_snapshot!("human", check("human"));
+}
+
+#[test]
+fn json_snapshot() {
+    insta::assert_snapshot!("json", check("json"));
+}
+
+#[test]
+fn sarif_snapshot() {
+    insta::assert_snapshot!("sarif", check("sarif"));
+}
+
+#[test]
+fn github_snapshot() {
+    insta::assert_snapshot!("github", check("github"));
+}
+
+#[test]
+fn human_snapshot_all_clear() {
+    insta::assert_snapshot!(
+        "human_all_clear",
+        run(&[
+            "check",
+            "testdata/arm/not-templates",
+            "testdata/arm/partial-update"
+        ])
+    );
+}
+
+fn sarif_validator() -> jsonschema::Validator {
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(format!("{MANIFEST}/testdata/schemas/sarif-2.1.0.json")).unwrap(),
+    )
+    .unwrap();
+    jsonschema::validator_for(&schema).expect("the SARIF schema compiles")
+}
+
+#[test]
+fn sarif_validates_against_the_official_schema() {
+    let validator = sarif_validator();
+    for args in [
+        vec!["check", "--format", "sarif", "testdata"],
+        vec!["check", "--format", "sarif", "testdata/arm/not-templates"],
+    ] {
+        let sarif: serde_json::Value = serde_json::from_str(&run(&args)).unwrap();
+        let errors: Vec<String> = validator
+            .iter_errors(&sarif)
+            .map(|e| format!("{} at {}", e, e.instance_path))
+            .collect();
+        assert!(errors.is_empty(), "{args:?}: {errors:#?}");
+    }
+}
+
+#[test]
+fn the_schema_check_can_fail() {
+    // Guard against a validator that accepts anything.
+    let validator = sarif_validator();
+    let bad = serde_json::json!({"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "x"}},
+        "results": [{"message": {"text": "m"}, "level": "fatal"}]}]});
+    assert!(!validator.is_valid(&bad));
+}
+
+#[test]
+fn sarif_meets_code_scanning_needs() {
+    let sarif: serde_json::Value =
+        serde_json::from_str(&run(&["check", "--format", "sarif", "testdata"])).unwrap();
+    let run0 = &sarif["runs"][0];
+    let rules = run0["tool"]["driver"]["rules"].as_array().unwrap();
+    assert_eq!(rules.len(), 4);
+    for r in rules {
+        for key in [
+            "id",
+            "name",
+            "shortDescription",
+            "fullDescription",
+            "help",
+            "helpUri",
+            "defaultConfiguration",
+        ] {
+            assert!(!r[key].is_null(), "rule lacks {key}: {r}");
+        }
+    }
+    for result in run0["results"].as_array().unwrap() {
+        let loc = &result["locations"][0]["physicalLocation"];
+        assert_eq!(loc["artifactLocation"]["uriBaseId"], "%SRCROOT%");
+        assert!(
+            loc["artifactLocation"]["uri"]
+                .as_str()
+                .unwrap()
+                .starts_with("testdata/")
+        );
+        assert!(loc["region"]["startLine"].as_u64().unwrap() >= 1);
+        assert!(loc["region"]["startColumn"].as_u64().unwrap() >= 1);
+        assert!(result["partialFingerprints"]["imagegate/v1"].is_string());
+    }
+}
+
+#[test]
+fn fingerprints_survive_line_moves() {
+    let dir = tempfile::tempdir().unwrap();
+    let template = std::fs::read_to_string(format!(
+        "{MANIFEST}/testdata/arm/quickstart-marketplace-vm/azuredeploy.json"
+    ))
+    .unwrap();
+    let fp = |text: &str| {
+        std::fs::write(dir.path().join("azuredeploy.json"), text).unwrap();
+        let out = Command::cargo_bin("imagegate")
+            .unwrap()
+            .current_dir(dir.path())
+            .args(["check", "--format", "json"])
+            .output()
+            .unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        (
+            v["findings"][0]["fingerprint"]
+                .as_str()
+                .unwrap()
+                .to_string(),
+            v["findings"][0]["line"].as_u64().unwrap(),
+        )
+    };
+    let (a, line_a) = fp(&template);
+    let moved = template.replacen("{", "{\n\n\n  // moved down\n", 1);
+    let (b, line_b) = fp(&moved);
+    assert_eq!(a, b);
+    assert_eq!(line_b, line_a + 4);
+}
