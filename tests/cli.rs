@@ -272,3 +272,29 @@ fn github_format_escapes_and_annotates() {
     );
     assert_eq!(out.status.code(), Some(0));
 }
+
+#[test]
+fn readme_rule_table_matches_the_rule_documents() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let start = readme.find("<!-- rules-table").expect("table start");
+    let end = readme.find("<!-- /rules-table -->").expect("table end");
+    let mut expected =
+        String::from("| id | name | default severity | summary |\n|---|---|---|---|\n");
+    for r in imagegate::rules::Rule::ALL {
+        let d = r.doc();
+        expected.push_str(&format!(
+            "| {} | {} | {} | {} |\n",
+            d.id,
+            d.name,
+            d.severity.as_str(),
+            d.summary
+        ));
+    }
+    let table = &readme[start..end];
+    let table = &table[table.find('\n').unwrap() + 1..];
+    assert_eq!(
+        table, expected,
+        "regenerate the README rule table from rules/*.md"
+    );
+}
