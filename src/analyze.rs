@@ -32,11 +32,23 @@ pub struct FileOutcome {
     pub judged: bool,
     /// Notes for stderr.
     pub notes: Vec<String>,
+    /// What to keep of each finding.
+    pub detail: Detail,
+}
+
+/// What to keep of each finding besides its location.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Detail {
+    /// Keep the source lines around each finding (the human format shows them).
+    pub excerpts: bool,
 }
 
 /// Analyses one file. `display` is the path shown to users.
-pub fn analyze_file(path: &Path, display: &str, config: &Config) -> FileOutcome {
-    let mut out = FileOutcome::default();
+pub fn analyze_file(path: &Path, display: &str, config: &Config, detail: Detail) -> FileOutcome {
+    let mut out = FileOutcome {
+        detail,
+        ..FileOutcome::default()
+    };
     let bytes = match read_limited(path) {
         Ok(Read::Whole(bytes)) => bytes,
         Ok(Read::TooLarge { head, size }) => {
@@ -46,6 +58,7 @@ pub fn analyze_file(path: &Path, display: &str, config: &Config) -> FileOutcome 
                 out.judged = true;
                 out.findings.push(parse_error(
                     &file,
+                    detail,
                     0,
                     &format!(
                         "the file is {} MiB, larger than the {} MiB limit; it was not read",
@@ -70,7 +83,8 @@ pub fn analyze_file(path: &Path, display: &str, config: &Config) -> FileOutcome 
                 let offset = lossy_offset(&err.raw, err.offset);
                 let file = SourceFile::new(path.into(), display.into(), lossy, Encoding::Utf8);
                 out.judged = true;
-                out.findings.push(parse_error(&file, offset, &err.message));
+                out.findings
+                    .push(parse_error(&file, detail, offset, &err.message));
             }
             return out;
         }
@@ -80,7 +94,8 @@ pub fn analyze_file(path: &Path, display: &str, config: &Config) -> FileOutcome 
         Classification::Broken(e) => {
             let file = SourceFile::new(path.into(), display.into(), text, encoding);
             out.judged = true;
-            out.findings.push(parse_error(&file, e.offset, &e.message));
+            out.findings
+                .push(parse_error(&file, detail, e.offset, &e.message));
             out
         }
         Classification::Template(root) => {
@@ -130,7 +145,7 @@ fn arm_marker(bytes: &[u8]) -> bool {
     memchr::memmem::find(bytes, b"eploymentTemplate").is_some()
 }
 
-fn parse_error(file: &SourceFile, offset: u32, message: &str) -> Finding {
+fn parse_error(file: &SourceFile, detail: Detail, offset: u32, message: &str) -> Finding {
     let end = next_char_end(&file.text, offset);
     Finding {
         rule: Rule::ParseError,
@@ -138,7 +153,7 @@ fn parse_error(file: &SourceFile, offset: u32, message: &str) -> Finding {
         message: format!("cannot parse ARM template: {message}"),
         label: message.to_string(),
         location: Location::of(file, offset, end),
-        excerpt: Excerpt::of(file, offset, end),
+        excerpt: detail.excerpts.then(|| Excerpt::of(file, offset, end)),
         resource: None,
         parameter_file: None,
         related: Vec::new(),
@@ -190,7 +205,13 @@ pub fn judge_deployment(
             out.resources
                 .push(resource_entry(resource, &judged, sources, param));
             for (found, verdict) in &judged {
-                if let Some(f) = finding(resource, found, verdict, sources, config.mode, param) {
+                let judged = Judged {
+                    resource,
+                    found,
+                    verdict,
+                    parameter_file: param,
+                };
+                if let Some(f) = finding(&judged, sources, config.mode, out.detail) {
                     out.findings.push(f);
                 }
             }
@@ -241,14 +262,26 @@ fn resource_entry(
     }
 }
 
+/// One judged image of one resource, in one context.
+struct Judged<'a> {
+    resource: &'a Resource,
+    found: &'a FoundImage,
+    verdict: &'a Verdict,
+    parameter_file: Option<&'a str>,
+}
+
 fn finding(
-    resource: &Resource,
-    found: &FoundImage,
-    verdict: &Verdict,
+    judged: &Judged<'_>,
     sources: &SourceMap,
     mode: Mode,
-    parameter_file: Option<&str>,
+    detail: Detail,
 ) -> Option<Finding> {
+    let Judged {
+        resource,
+        found,
+        verdict,
+        parameter_file,
+    } = *judged;
     let what = found.image.describe();
     let (rule, severity, message, label) = match verdict {
         Verdict::Compliant | Verdict::NotJudged => return None,
@@ -331,7 +364,9 @@ fn finding(
         message,
         label,
         location: Location::of(file, primary.start, primary.end),
-        excerpt: Excerpt::of(file, primary.start, primary.end),
+        excerpt: detail
+            .excerpts
+            .then(|| Excerpt::of(file, primary.start, primary.end)),
         resource: Some(ResourceRef {
             resource_type: resource.resource_type.clone(),
             name: resource.name.clone(),

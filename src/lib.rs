@@ -29,11 +29,16 @@ use crate::report::Report;
 use crate::walk::{WalkError, WalkOptions};
 
 /// Checks every file under the walk's roots against `config`.
-pub fn check(options: &WalkOptions, config: &Config, cwd: &Path) -> Result<Report, WalkError> {
+pub fn check(
+    options: &WalkOptions,
+    config: &Config,
+    cwd: &Path,
+    detail: analyze::Detail,
+) -> Result<Report, WalkError> {
     let (files, notes) = walk::walk(options, cwd)?;
     let outcomes: Vec<analyze::FileOutcome> = files
         .par_iter()
-        .map(|f| analyze::analyze_file(&f.path, &f.display, config))
+        .map(|f| analyze::analyze_file(&f.path, &f.display, config, detail))
         .collect();
     let mut report = Report {
         files_scanned: files.len(),

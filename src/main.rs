@@ -49,7 +49,10 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
         force_exclude: args.force_exclude,
         threads,
     };
-    let report = imagegate::check(&options, &config, &cwd).map_err(|e| e.0)?;
+    let detail = imagegate::analyze::Detail {
+        excerpts: args.format == Format::Human,
+    };
+    let report = imagegate::check(&options, &config, &cwd, detail).map_err(|e| e.0)?;
     for note in &report.notes {
         eprintln!("imagegate: note: {note}");
     }

@@ -140,8 +140,8 @@ pub struct Finding {
     pub label: String,
     /// Where a person changes it.
     pub location: Location,
-    /// The source lines around it.
-    pub excerpt: Excerpt,
+    /// The source lines around it (only kept for the human format).
+    pub excerpt: Option<Excerpt>,
     /// The resource, if the finding is about one.
     pub resource: Option<ResourceRef>,
     /// The parameter file whose values were used, if any.

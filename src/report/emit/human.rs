@@ -21,20 +21,28 @@ pub fn human(report: &Report, styled: bool) -> String {
             Severity::Note => Level::NOTE,
         };
         let path = f.location.path.as_str();
-        let snippet = Snippet::source(f.excerpt.text.as_str())
-            .line_start(f.excerpt.line_start)
-            .path(path)
-            .fold(false)
-            .annotation(
-                AnnotationKind::Primary
-                    .span(f.excerpt.range.clone())
-                    .label(f.label.as_str()),
-            );
-        let mut group: Group<'_> = level
+        let title = level
             .clone()
             .primary_title(f.message.as_str())
-            .id(f.rule.id())
-            .element(snippet);
+            .id(f.rule.id());
+        let mut group: Group<'_> = match &f.excerpt {
+            Some(excerpt) => title.element(
+                Snippet::source(excerpt.text.as_str())
+                    .line_start(excerpt.line_start)
+                    .path(path)
+                    .fold(false)
+                    .annotation(
+                        AnnotationKind::Primary
+                            .span(excerpt.range.clone())
+                            .label(f.label.as_str()),
+                    ),
+            ),
+            None => title.element(
+                annotate_snippets::Origin::path(path)
+                    .line(f.location.line as usize)
+                    .char_column(f.location.column as usize - 1),
+            ),
+        };
         let notes: Vec<String> = f
             .related
             .iter()
