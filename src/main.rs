@@ -58,16 +58,27 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
     }
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
     let styled = to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-    let text = match args.format {
-        Format::Human => emit::human(&report, styled),
-        Format::Json => emit::json(&report),
-        Format::Sarif => emit::sarif(&report),
-        Format::Github => emit::github(&report),
+    let write = |writer: &mut dyn Write| -> std::io::Result<()> {
+        match args.format {
+            Format::Human => writer.write_all(emit::human(&report, styled).as_bytes()),
+            Format::Json => emit::json(&report, writer),
+            Format::Sarif => emit::sarif(&report, writer),
+            Format::Github => writer.write_all(emit::github(&report).as_bytes()),
+        }?;
+        writer.flush()
     };
     match &args.output {
-        Some(path) => std::fs::write(path, text)
+        Some(path) => std::fs::File::create(path)
+            .map(std::io::BufWriter::new)
+            .and_then(|mut file| write(&mut file))
             .map_err(|e| format!("cannot write the report to {}: {e}", path.display()))?,
-        None => write_stdout(&text)?,
+        None => match write(&mut std::io::BufWriter::new(std::io::stdout().lock())) {
+            // A closed pipe (`imagegate check | head`) is not an error of ours.
+            Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+                return Err(format!("cannot write to standard output: {e}"));
+            }
+            _ => {}
+        },
     }
     Ok(if report.has_errors() && !args.exit_zero {
         ExitCode::from(1)

@@ -34,8 +34,8 @@ struct FindingOut<'a> {
     fingerprint: &'a str,
 }
 
-/// Renders the report as pretty-printed JSON (with a trailing newline).
-pub fn json(report: &Report) -> String {
+/// Writes the report as pretty-printed JSON (with a trailing newline).
+pub fn json(report: &Report, writer: &mut dyn std::io::Write) -> std::io::Result<()> {
     let findings = report
         .findings
         .iter()
@@ -61,7 +61,9 @@ pub fn json(report: &Report) -> String {
         resources: &report.resources,
         summary: report.summary(),
     };
-    let mut text = serde_json::to_string_pretty(&out).expect("report serialises");
-    text.push('\n');
-    text
+    serde_json::to_writer_pretty(&mut *writer, &out).map_err(std::io::Error::from)?;
+    writer.write_all(
+        b"
+",
+    )
 }

@@ -163,8 +163,8 @@ fn uri_path(path: &str) -> String {
     }
 }
 
-/// Renders the report as a SARIF 2.1.0 log (pretty-printed, trailing newline).
-pub fn sarif(report: &Report) -> String {
+/// Writes the report as a SARIF 2.1.0 log (pretty-printed, trailing newline).
+pub fn sarif(report: &Report, writer: &mut dyn std::io::Write) -> std::io::Result<()> {
     let rules = Rule::ALL
         .iter()
         .map(|r| {
@@ -235,9 +235,11 @@ pub fn sarif(report: &Report) -> String {
             results,
         }],
     };
-    let mut text = serde_json::to_string_pretty(&log).expect("SARIF serialises");
-    text.push('\n');
-    text
+    serde_json::to_writer_pretty(&mut *writer, &log).map_err(std::io::Error::from)?;
+    writer.write_all(
+        b"
+",
+    )
 }
 
 /// The first paragraph after the "What it does" heading.
