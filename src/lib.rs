@@ -4,6 +4,7 @@
 //! The pipeline flows one way: walk → load/classify → frontend → [`model`] → image extraction
 //! → judgement → findings → emitters.
 
+pub mod eval;
 pub mod json;
 pub mod model;
 pub mod source;
