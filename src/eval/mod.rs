@@ -55,6 +55,10 @@ pub struct Limits {
     pub max_value_weight: u64,
     /// Deepest nesting of arrays/objects a parameter, variable or accumulator may hold.
     pub max_value_depth: usize,
+    /// Most stack (bytes) one evaluation may use below its entry point; the calling thread
+    /// needs this much plus some headroom (the 2 MiB default of spawned threads is enough
+    /// for the default of 1 MiB).
+    pub max_stack_bytes: usize,
 }
 
 impl Default for Limits {
@@ -66,6 +70,7 @@ impl Default for Limits {
             max_nesting: 64,
             max_value_weight: 250_000,
             max_value_depth: 200,
+            max_stack_bytes: 1024 * 1024,
         }
     }
 }

@@ -93,6 +93,8 @@ struct Shared<'a> {
     errors: RefCell<Vec<(Span, String)>>,
     steps: Cell<u64>,
     nesting: Cell<usize>,
+    /// Address of the stack at the outermost public entry (0 when not evaluating).
+    stack_base: Cell<usize>,
 }
 
 #[derive(Clone, Copy)]
@@ -158,6 +160,12 @@ impl Drop for NestGuard<'_> {
     fn drop(&mut self) {
         self.0.set(self.0.get().saturating_sub(1));
     }
+}
+
+/// The current stack position (the address of a local).
+fn stack_address() -> usize {
+    let marker = 0u8;
+    std::hint::black_box(&marker) as *const u8 as usize
 }
 
 fn span_of(file: FileId, node: &Json) -> Span {
@@ -249,6 +257,7 @@ impl<'a> Scope<'a> {
                 errors: RefCell::default(),
                 steps: Cell::new(0),
                 nesting: Cell::new(0),
+                stack_base: Cell::new(0),
             }),
             env: Env::default(),
         }
@@ -271,13 +280,13 @@ impl<'a> Scope<'a> {
     /// Evaluates a template JSON node deeply: strings as expressions, objects and arrays
     /// recursively, property `copy` arrays expanded.
     pub fn eval_node(&self, node: &Json) -> Value {
-        self.node(&self.env, node)
+        self.entry(|| self.node(&self.env, node))
     }
 
     /// Evaluates one JSON string (an expression or a literal) written at `span` (the string
     /// literal including its quotes).
     pub fn eval_string(&self, s: &str, span: Span) -> Value {
-        self.string(&self.env, s, span)
+        self.entry(|| self.string(&self.env, s, span))
     }
 
     /// The value of parameter `name` (supplied, else its default, else unknown), with a hop
@@ -288,12 +297,12 @@ impl<'a> Scope<'a> {
             .param_decls
             .get(&name.to_ascii_lowercase())
             .map_or(Span::new(self.shared.file, 0, 0), |m| self.key_span(m));
-        self.param_ref(name, span)
+        self.entry(|| self.param_ref(name, span))
     }
 
     /// The value of variable `name`, with a hop for the variable.
     pub fn variable_value(&self, name: &str) -> Value {
-        self.var_ref(name, Span::new(self.shared.file, 0, 0))
+        self.entry(|| self.var_ref(name, Span::new(self.shared.file, 0, 0)))
     }
 
     /// Takes the expression syntax errors found so far (each reported once).
@@ -307,6 +316,33 @@ impl<'a> Scope<'a> {
     }
 
     // ----- internals -------------------------------------------------------------------
+
+    /// Runs a public entry point, remembering where the stack was when evaluation started.
+    fn entry(&self, f: impl FnOnce() -> Value) -> Value {
+        if self.shared.stack_base.get() != 0 {
+            return f();
+        }
+        self.shared.stack_base.set(stack_address());
+        let v = f();
+        self.shared.stack_base.set(0);
+        v
+    }
+
+    /// Fails when evaluation has used more stack than the budget allows.
+    fn check_stack(&self, span: Span) -> Result<(), Why> {
+        let base = self.shared.stack_base.get();
+        let used = base.abs_diff(stack_address());
+        if base != 0 && used > self.limits().max_stack_bytes {
+            return Err(Why::at(
+                format!(
+                    "nesting budget exceeded: evaluation used more than {} bytes of stack",
+                    self.limits().max_stack_bytes
+                ),
+                span,
+            ));
+        }
+        Ok(())
+    }
 
     fn key_span(&self, m: &Member) -> Span {
         Span::new(self.shared.file, m.key_start as usize, m.key_end as usize)
@@ -380,7 +416,7 @@ impl<'a> Scope<'a> {
     fn node(&self, env: &Env, node: &Json) -> Value {
         let file = self.shared.file;
         let span = span_of(file, node);
-        if let Err(w) = self.step(1, span) {
+        if let Err(w) = self.step(1, span).and_then(|_| self.check_stack(span)) {
             return Value::unknown(w);
         }
         match &node.kind {
@@ -513,7 +549,7 @@ impl<'a> Scope<'a> {
                     .is_some_and(|raw| {
                         raw.len() == s.len() + 2
                             && raw.starts_with('"')
-                            && &raw[1..raw.len() - 1] == s
+                            && raw.get(1..raw.len() - 1) == Some(s)
                     });
                 let loc = Loc { lit: span, exact };
                 let cached = self.shared.parsed.borrow().get(inner).cloned();
@@ -548,7 +584,7 @@ impl<'a> Scope<'a> {
 
     fn expr(&self, env: &Env, e: &Expr, loc: &Loc) -> Value {
         let span = loc.span(e.start, e.end);
-        if let Err(w) = self.step(1, span) {
+        if let Err(w) = self.step(1, span).and_then(|_| self.check_stack(span)) {
             return Value::unknown(w);
         }
         match &e.kind {

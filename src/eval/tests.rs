@@ -465,3 +465,177 @@ fn expression_property_names_and_literals_in_expressions() {
     assert_eq!(p.kind, s("/img/a"));
     assert_eq!(tpl.slice(p.origin.literal.unwrap()), "'/img/a'");
 }
+
+#[test]
+fn worst_case_nesting_does_not_overflow_the_stack() {
+    // 63 variables, each with an expression nested 120 deep referring to the next variable,
+    // evaluated on a thread with a 2 MiB stack (the Rust default for spawned threads).
+    let mut vars = Vec::new();
+    for i in 0..63 {
+        vars.push(format!(
+            r#""v{i}": "[{}variables('v{}'){}]""#,
+            "concat(".repeat(120),
+            i + 1,
+            ")".repeat(120)
+        ));
+    }
+    vars.push(r#""v63": "end""#.to_owned());
+    let deep_json = format!("{}\"[concat('a')]\"{}", "[".repeat(250), "]".repeat(250));
+    let text = format!(
+        r#"{{"variables": {{{}}}, "outputs": {{"o": {{"value": "[variables('v0')]"}}, "j": {{"value": {deep_json}}}}}}}"#,
+        vars.join(",")
+    );
+    let handle = std::thread::Builder::new()
+        .stack_size(2 * 1024 * 1024)
+        .spawn(move || {
+            let tpl = t(&text);
+            let sc = tpl.scope();
+            let o = tpl.out(&sc, "o");
+            let j = tpl.out(&sc, "j");
+            let reason = o.first_unknown().map(|w| w.explain());
+            (o.display(), reason, j.has_unknown())
+        })
+        .unwrap();
+    let (o, reason, j) = handle.join().unwrap();
+    match reason {
+        Some(r) => assert!(r.contains("budget"), "{r}"),
+        None => assert_eq!(o, "end"),
+    }
+    assert!(!j);
+}
+
+const FUZZ_FUNCTIONS: &[&str] = &[
+    "concat",
+    "format",
+    "string",
+    "toLower",
+    "toUpper",
+    "replace",
+    "split",
+    "join",
+    "substring",
+    "indexOf",
+    "lastIndexOf",
+    "startsWith",
+    "endsWith",
+    "trim",
+    "padLeft",
+    "uniqueString",
+    "guid",
+    "base64",
+    "base64ToString",
+    "base64ToJson",
+    "uri",
+    "uriComponent",
+    "uriComponentToString",
+    "dataUri",
+    "dataUriToString",
+    "first",
+    "last",
+    "length",
+    "empty",
+    "contains",
+    "union",
+    "intersection",
+    "createObject",
+    "createArray",
+    "json",
+    "items",
+    "range",
+    "skip",
+    "take",
+    "min",
+    "max",
+    "array",
+    "flatten",
+    "objectKeys",
+    "shallowMerge",
+    "tryGet",
+    "indexFromEnd",
+    "tryIndexFromEnd",
+    "if",
+    "equals",
+    "not",
+    "and",
+    "or",
+    "coalesce",
+    "less",
+    "lessOrEquals",
+    "greater",
+    "greaterOrEquals",
+    "int",
+    "bool",
+    "float",
+    "add",
+    "sub",
+    "mul",
+    "div",
+    "mod",
+    "resourceId",
+    "subscriptionResourceId",
+    "tenantResourceId",
+    "extensionResourceId",
+    "managementGroupResourceId",
+    "copyIndex",
+    "parameters",
+    "variables",
+    "map",
+    "filter",
+    "reduce",
+    "sort",
+    "toObject",
+    "lambda",
+    "lambdaVariables",
+    "reference",
+    "listKeys",
+];
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(400))]
+
+    #[test]
+    fn evaluator_never_panics(
+        calls in proptest::collection::vec(
+            (0..FUZZ_FUNCTIONS.len(), proptest::collection::vec(
+                proptest::prop_oneof![
+                    "'[a-zA-Z0-9/{}:,.%=é -]{0,8}'",
+                    "-?[0-9]{1,3}",
+                    proptest::strategy::Just("createArray(1, 'a')".to_owned()),
+                    proptest::strategy::Just("createObject('a', 1)".to_owned()),
+                    proptest::strategy::Just("parameters('p')".to_owned()),
+                    proptest::strategy::Just("variables('v')".to_owned()),
+                    proptest::strategy::Just("subscription().subscriptionId".to_owned()),
+                    proptest::strategy::Just("lambda('x', lambdaVariables('x'))".to_owned()),
+                    proptest::strategy::Just("null()".to_owned()),
+                    proptest::strategy::Just("true()".to_owned()),
+                ],
+                0..4,
+            )),
+            1..3,
+        )
+    ) {
+        let mut expr = String::new();
+        for (f, args) in &calls {
+            let call = format!("{}({})", FUZZ_FUNCTIONS[*f], args.join(", "));
+            expr = if expr.is_empty() { call } else { format!("concat({expr}, {call})") };
+        }
+        let text = format!(
+            r#"{{"parameters": {{"p": {{"type": "string", "defaultValue": "x/y"}}}}, "variables": {{"v": [1, "a"]}}, "outputs": {{"o": {{"value": "[{}]"}}}}}}"#,
+            expr.replace(['\\', '"'], "")
+        );
+        if let Ok(root) = parse(&text) {
+            let sc = Scope::new(&root, F, &text, ParameterValues::new(), DeploymentScope::default());
+            if let Some(node) = root.get("outputs").and_then(|o| o.get("o")).and_then(|o| o.get("value")) {
+                let _ = sc.eval_node(node);
+            }
+        }
+    }
+
+    #[test]
+    fn arbitrary_strings_never_panic(s in "\\[[a-zA-Z(),' 0-9.\\[\\]-]{0,40}\\]") {
+        let text = r#"{"parameters": {"a": {"type": "int", "defaultValue": 1}}}"#;
+        let root = parse(text).unwrap();
+        let sc = Scope::new(&root, F, text, ParameterValues::new(), DeploymentScope::default());
+        let _ = sc.eval_string(&s, Span::new(F, 0, 5));
+    }
+}

@@ -127,10 +127,13 @@ fn group(digits: &str) -> String {
 }
 
 fn precision(ctx: &Ctx<'_>, spec: &str) -> R<Option<usize>> {
-    if spec.len() <= 1 {
+    let mut chars = spec.chars();
+    chars.next();
+    let digits = chars.as_str();
+    if digits.is_empty() {
         return Ok(None);
     }
-    let p: usize = spec[1..]
+    let p: usize = digits
         .parse()
         .map_err(|_| ctx.invalid(format!("unsupported format specifier `{spec}`")))?;
     if p > 99 {
@@ -233,5 +236,6 @@ mod tests {
         assert!(reason(&f("{1}", vec![s("a")])).contains("no argument"));
         assert!(reason(&f("{0", vec![s("a")])).contains("unmatched"));
         assert!(reason(&f("}", vec![])).contains("unmatched"));
+        assert!(reason(&f("{0:\u{e9}5}", vec![i(1)])).contains("unsupported"));
     }
 }
