@@ -639,3 +639,37 @@ proptest::proptest! {
         let _ = sc.eval_string(&s, Span::new(F, 0, 5));
     }
 }
+
+#[test]
+fn partial_resource_id_from_unknown_parameter_and_secure_types() {
+    let tpl = t(r#"{
+      "parameters": {
+        "rg": {"type": "string"},
+        "img": {"type": "securestring", "defaultValue": "ubuntu"}
+      },
+      "variables": {"gallery": "[resourceId(parameters('rg'), 'Microsoft.Compute/galleries/images', 'g', parameters('img'))]"},
+      "outputs": {"o": {"value": "[variables('gallery')]"}}
+    }"#);
+    let dep = DeploymentScope {
+        subscription_id: Some("s1".into()),
+        ..DeploymentScope::default()
+    };
+    let sc = tpl.scope_with(ParameterValues::new(), dep);
+    let o = tpl.out(&sc, "o");
+    assert_eq!(
+        o.display(),
+        "/subscriptions/s1/resourceGroups/<unknown>/providers/Microsoft.Compute/galleries/g/images/ubuntu"
+    );
+    assert_eq!(
+        why(&o),
+        "variable 'gallery' \u{2190} parameter 'rg' has no default and no parameter file sets it"
+    );
+    assert_eq!(o.origin.literal, None);
+    let mut p = ParameterValues::new();
+    p.insert("rg", Value::composed(Kind::Str("rg-golden".into())));
+    let sc = tpl.scope_with(p, DeploymentScope::default());
+    assert_eq!(
+        sc.variable_value("GALLERY").display(),
+        "/subscriptions/<unknown>/resourceGroups/rg-golden/providers/Microsoft.Compute/galleries/g/images/ubuntu"
+    );
+}
