@@ -3,15 +3,17 @@
 //! Each file is analysed on its own worker; what comes out is located and self-contained
 //! ([`FileOutcome`]), so the file's text is dropped as soon as the file is done.
 
-use std::path::Path;
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
 
 use crate::catalog::Catalog;
 use crate::config::{Config, Mode};
+use crate::eval::{DeploymentScope, ParameterValues};
 use crate::extract::{self, FoundImage};
-use crate::frontend::arm::{self, Classification};
+use crate::frontend::arm::{self, Classification, Linked};
 use crate::image::Image;
 use crate::judge::Verdict;
-use crate::model::{Deployment, Resource};
+use crate::model::{Context, Deployment, Language, Resource};
 use crate::report::{
     Excerpt, Finding, Location, Related, ResourceEntry, ResourceRef, Status, fingerprint,
 };
@@ -43,8 +45,23 @@ pub struct Detail {
     pub excerpts: bool,
 }
 
+/// What every file of a run shares.
+#[derive(Debug)]
+pub struct Run {
+    /// The policy and deployment scope.
+    pub config: Config,
+    /// What to keep of each finding.
+    pub detail: Detail,
+    /// The scanned roots, canonical: linked templates outside them are not read.
+    pub roots: Vec<PathBuf>,
+    /// Templates that another scanned template links with `relativePath` (canonical): they
+    /// are judged in their callers' context, not on their own.
+    pub linked_targets: HashSet<PathBuf>,
+}
+
 /// Analyses one file. `display` is the path shown to users.
-pub fn analyze_file(path: &Path, display: &str, config: &Config, detail: Detail) -> FileOutcome {
+pub fn analyze_file(path: &Path, display: &str, run: &Run) -> FileOutcome {
+    let detail = run.detail;
     let mut out = FileOutcome {
         detail,
         ..FileOutcome::default()
@@ -99,14 +116,131 @@ pub fn analyze_file(path: &Path, display: &str, config: &Config, detail: Detail)
             out
         }
         Classification::Template(root) => {
+            if run.linked_targets.contains(&canonical(path)) {
+                // Judged in its callers' context, with the parameters they pass.
+                return out;
+            }
+            out.judged = true;
             let mut sources = SourceMap::default();
             let file = sources.add(SourceFile::new(path.into(), display.into(), text, encoding));
-            let deployment = arm::lower_template(file, &root);
-            drop(root);
-            out.judged = true;
-            judge_deployment(&deployment, &sources, file, config, &mut out);
+            let linked = Linked::load(&mut sources, file, &root, &run.roots);
+            let contexts = parameter_contexts(&mut sources, file, &mut out);
+            let deployment = deployment_scope(&run.config);
+            let mut model = Deployment {
+                language: Language::Arm,
+                contexts: Vec::new(),
+            };
+            let mut expression_errors = Vec::new();
+            for (parameter_file, supplied) in contexts {
+                let expanded = arm::expand(&sources, &linked, file, &root, supplied, &deployment);
+                expression_errors.extend(expanded.expression_errors);
+                model.contexts.push(Context {
+                    parameter_file,
+                    resources: expanded.resources,
+                    notes: expanded.notes,
+                });
+            }
+            expression_errors.sort();
+            expression_errors.dedup();
+            for (span, message) in expression_errors {
+                let f = sources.get(span.file);
+                let mut finding = parse_error(
+                    f,
+                    detail,
+                    span.start,
+                    &format!("malformed expression: {message}"),
+                );
+                finding.location = Location::of(f, span.start, span.end);
+                if detail.excerpts {
+                    finding.excerpt = Some(Excerpt::of(f, span.start, span.end));
+                }
+                out.findings.push(finding);
+            }
+            judge_deployment(&model, &sources, file, &run.config, &mut out);
             out
         }
+    }
+}
+
+/// The canonical form of a path (itself when it cannot be canonicalised).
+pub fn canonical(path: &Path) -> PathBuf {
+    path.canonicalize().unwrap_or_else(|_| path.to_path_buf())
+}
+
+/// The evaluation contexts of a template: one per sibling parameter file, or one with the
+/// defaults only. A parameter file that cannot be read is reported and left out.
+fn parameter_contexts(
+    sources: &mut SourceMap,
+    template: FileId,
+    out: &mut FileOutcome,
+) -> Vec<(Option<String>, ParameterValues)> {
+    let template_path = sources.get(template).path.clone();
+    let template_display = sources.get(template).display.clone();
+    let mut contexts = Vec::new();
+    for param_path in arm::sibling_parameter_files(&template_path) {
+        let display = match template_display.rfind('/') {
+            Some(i) => format!(
+                "{}/{}",
+                &template_display[..i],
+                param_path
+                    .file_name()
+                    .map(|n| n.to_string_lossy())
+                    .unwrap_or_default()
+            ),
+            None => param_path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+        };
+        let Ok(Read::Whole(bytes)) = read_limited(&param_path) else {
+            out.notes
+                .push(format!("{display}: cannot read this parameter file"));
+            continue;
+        };
+        let (text, encoding) = match source::decode(bytes) {
+            Ok(decoded) => decoded,
+            Err(e) => {
+                out.notes.push(format!("{display}: {}", e.message));
+                continue;
+            }
+        };
+        let id = sources.add(SourceFile::new(param_path, display.clone(), text, encoding));
+        match crate::json::parse(&sources.get(id).text) {
+            Ok(root)
+                if root
+                    .get("parameters")
+                    .is_some_and(crate::json::Json::is_object) =>
+            {
+                contexts.push((
+                    Some(display),
+                    ParameterValues::from_parameter_file(&root, id),
+                ));
+            }
+            Ok(_) => out.notes.push(format!(
+                "{display}: not a parameter file (no `parameters` object); ignored"
+            )),
+            Err(e) => {
+                let f = sources.get(id);
+                let mut finding = parse_error(f, out.detail, e.offset, &e.message);
+                finding.message = format!("cannot parse parameter file: {}", e.message);
+                out.findings.push(finding);
+            }
+        }
+    }
+    if contexts.is_empty() {
+        contexts.push((None, ParameterValues::new()));
+    }
+    contexts
+}
+
+fn deployment_scope(config: &Config) -> DeploymentScope {
+    let d = &config.deployment;
+    DeploymentScope {
+        subscription_id: d.subscription_id.clone(),
+        resource_group: d.resource_group.clone(),
+        location: d.location.clone(),
+        tenant_id: d.tenant_id.clone(),
+        deployment_name: None,
     }
 }
 
@@ -312,6 +446,13 @@ fn finding(
             "no pinned version".to_string(),
         ),
     };
+    let via: Vec<&str> = found.hops.iter().map(|h| h.label.as_str()).collect();
+    let message = match verdict {
+        Verdict::Unapproved | Verdict::Unpinned if !via.is_empty() => {
+            format!("{message}; the value comes from {}", via.join(" \u{2190} "))
+        }
+        _ => message,
+    };
     let message = match parameter_file {
         Some(p) => format!("{message} (with parameter file {p})"),
         None => message,
@@ -326,7 +467,12 @@ fn finding(
     let file = sources.get(primary.file);
     let mut related = Vec::new();
     let mut relate = |span: Span, message: String| {
-        if span != primary {
+        let seen = related.iter().any(|r: &Related| {
+            r.message == message
+                && r.location.path == sources.get(span.file).display
+                && r.location.line == sources.get(span.file).line_col(span.start).line
+        });
+        if span != primary && !seen {
             let f = sources.get(span.file);
             related.push(Related {
                 location: Location::of(f, span.start, span.start),

@@ -227,7 +227,7 @@ impl Policy {
                 self.decide(found, || first_marketplace_hole(m))
             }
             Image::ManagedImage(id) | Image::OtherId(id) => {
-                self.decide(self.match_id(id), || id.first_hole().cloned())
+                self.decide(self.match_id(id), || self.deciding_hole(id))
             }
             Image::Gallery {
                 kind,
@@ -240,7 +240,7 @@ impl Policy {
                     }
                     _ => Verdict::Compliant,
                 },
-                other => self.decide(other, || definition.first_hole().cloned()),
+                other => self.decide(other, || self.deciding_hole(definition)),
             },
         }
     }
@@ -249,6 +249,22 @@ impl Policy {
         self.images
             .iter()
             .fold(Match::No, |acc, g| acc.or(g.matches(id)))
+    }
+
+    /// The reason of the hole that decides an undecided match: the first hole that, were it
+    /// a value no glob accepts, would change the answer (holes under `*` do not).
+    fn deciding_hole(&self, id: &IdPath) -> Option<Why> {
+        let before = self.match_id(id);
+        for (i, seg) in id.0.iter().enumerate() {
+            if let Seg::Hole(why) = seg {
+                let mut probe = id.clone();
+                probe.0[i] = Seg::Known("\u{0}".into());
+                if self.match_id(&probe) != before {
+                    return Some(why.clone());
+                }
+            }
+        }
+        id.first_hole().cloned()
     }
 
     fn decide(&self, found: Match, hole: impl FnOnce() -> Option<Why>) -> Verdict {
@@ -357,6 +373,25 @@ mod tests {
             Some("/providers/Microsoft.Compute/images/u"),
         ]);
         assert_eq!(g.matches(&managed), Match::No);
+    }
+
+    #[test]
+    fn the_reason_names_the_hole_that_decides() {
+        let p = policy();
+        let parts = vec![
+            Part::Text("/subscriptions/".into()),
+            Part::Hole(Why::new("subscription unknown")),
+            Part::Text("/resourceGroups/".into()),
+            Part::Hole(Why::new("group unknown")),
+            Part::Text(
+                "/providers/Microsoft.Compute/galleries/corpGallery/images/u/versions/1.0.0".into(),
+            ),
+        ];
+        let image = Image::from_id(&Value::composed(Kind::Partial(parts)));
+        match p.judge(&image) {
+            Verdict::Unresolved(why) => assert_eq!(why.reason, "group unknown"),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

@@ -298,3 +298,57 @@ fn readme_rule_table_matches_the_rule_documents() {
         "regenerate the README rule table from rules/*.md"
     );
 }
+
+#[test]
+fn an_unknown_segment_is_approved_only_under_a_wildcard() {
+    let repo = Repo::new();
+    let template = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/testdata/arm/unresolved-image/azuredeploy.json"
+    ))
+    .unwrap();
+    repo.write("azuredeploy.json", &template);
+    let status = |report: &serde_json::Value| {
+        report["resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["name"] == "vm-gallery-rg-unknown")
+            .map(|r| r["status"].as_str().unwrap().to_string())
+    };
+    // Default glob: `*` at resourceGroups, so every value of the unknown group is approved.
+    assert_eq!(
+        status(&check_json(&repo, &[])).as_deref(),
+        Some("compliant")
+    );
+    // A literal group in the glob: the unknown group decides, so it cannot be told.
+    repo.write(
+        "imagegate.toml",
+        "[approved]\nimages = [\"/subscriptions/*/resourceGroups/rg-golden/providers/Microsoft.Compute/galleries/corpGallery/images/*\"]\n",
+    );
+    let report = check_json(&repo, &[]);
+    assert_eq!(status(&report).as_deref(), Some("unresolved"));
+    let finding = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["resource"]["name"] == "vm-gallery-rg-unknown")
+        .unwrap();
+    assert_eq!(finding["rule"], "IG002");
+    assert!(
+        finding["message"]
+            .as_str()
+            .unwrap()
+            .contains("imageGalleryResourceGroup"),
+        "{finding}"
+    );
+    // A group that can never match: unapproved whatever the rest is.
+    repo.write(
+        "imagegate.toml",
+        "[approved]\nimages = [\"/subscriptions/*/resourceGroups/*/providers/Microsoft.Compute/galleries/otherGallery/images/*\"]\n",
+    );
+    assert_eq!(
+        status(&check_json(&repo, &[])).as_deref(),
+        Some("noncompliant")
+    );
+}

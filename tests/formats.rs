@@ -22,9 +22,10 @@ fn run(args: &[&str]) -> String {
 }
 
 /// The fixtures that show each rule and the main shapes, kept small for readable snapshots.
-const SAMPLE: [&str; 4] = [
+const SAMPLE: [&str; 5] = [
     "testdata/arm/golden-gallery-vm",
     "testdata/arm/expression-image",
+    "testdata/arm/unresolved-image",
     "testdata/arm/quickstart-marketplace-vm",
     "testdata/hostile/truncated-template.json",
 ];

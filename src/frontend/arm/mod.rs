@@ -1,8 +1,14 @@
-//! ARM deployment templates: classification, resource discovery and lowering into the model.
+//! ARM deployment templates: classification, parameter files, linked templates, and
+//! expansion (evaluation) into the model.
 
 mod classify;
+mod expand;
+mod links;
 mod lower;
-mod resources;
+mod params;
 
 pub use classify::{Classification, classify};
-pub use resources::lower_template;
+pub use expand::{Expanded, MAX_COPY_INSTANCES, expand};
+pub use links::{Linked, relative_paths};
+pub use lower::is_expression;
+pub use params::sibling_parameter_files;

@@ -1,0 +1,286 @@
+//! The ARM template function library (everything except the functions that need the evaluator:
+//! `parameters`, `variables`, `if`, `and`, `or`, `coalesce`, `copyIndex`, the lambda functions
+//! and user-defined functions, which live in [`crate::eval::scope`]).
+//!
+//! Every function takes already evaluated arguments and returns a [`Value`]; when it cannot
+//! decide because an argument is unknown it returns `Err(why)` carrying that argument's
+//! [`Why`] forward, and when the call itself is invalid (Azure would fail the deployment) it
+//! returns a reason naming the function.
+
+mod array;
+mod encode;
+mod format;
+mod logic;
+mod resource;
+mod string;
+
+use super::{DeploymentScope, Limits};
+use crate::source::Span;
+use crate::value::{Kind, Part, Value, Why, string_from_parts};
+
+pub(crate) use format::dotnet_format;
+
+/// What a function implementation may know about its call.
+pub(crate) struct Ctx<'c> {
+    /// The function name as written.
+    pub name: &'c str,
+    /// The span of the call.
+    pub span: Span,
+    /// Budgets.
+    pub limits: &'c Limits,
+    /// The deployment scope (subscription, resource group...).
+    pub deployment: &'c DeploymentScope,
+}
+
+/// A function result: a value, or why it is unknown.
+pub(crate) type R<T> = Result<T, Why>;
+
+impl Ctx<'_> {
+    /// A reason for an invalid call (one Azure would reject).
+    pub fn invalid(&self, msg: impl std::fmt::Display) -> Why {
+        Why::at(format!("invalid call to {}(): {msg}", self.name), self.span)
+    }
+
+    /// Checks the number of arguments.
+    pub fn arity(&self, args: &[Value], min: usize, max: usize) -> R<()> {
+        if args.len() < min || args.len() > max {
+            let want = if min == max {
+                format!("{min}")
+            } else if max == usize::MAX {
+                format!("at least {min}")
+            } else {
+                format!("{min} to {max}")
+            };
+            return Err(self.invalid(format!("expects {want} argument(s), got {}", args.len())));
+        }
+        Ok(())
+    }
+
+    /// The argument as a fully known string.
+    pub fn str<'v>(&self, v: &'v Value) -> R<&'v str> {
+        match &v.kind {
+            Kind::Str(s) => Ok(s),
+            _ => Err(self.not(v, "a string")),
+        }
+    }
+
+    /// The argument as an integer (integral floats accepted).
+    pub fn int(&self, v: &Value) -> R<i64> {
+        match &v.kind {
+            Kind::Int(i) => Ok(*i),
+            Kind::Float(f) if f.fract() == 0.0 && f.abs() < 9.0e18 => Ok(*f as i64),
+            _ => Err(self.not(v, "an integer")),
+        }
+    }
+
+    /// The argument as a boolean.
+    pub fn bool(&self, v: &Value) -> R<bool> {
+        match &v.kind {
+            Kind::Bool(b) => Ok(*b),
+            _ => Err(self.not(v, "a boolean")),
+        }
+    }
+
+    /// The argument as an array.
+    pub fn array<'v>(&self, v: &'v Value) -> R<&'v [Value]> {
+        match &v.kind {
+            Kind::Array(a) => Ok(a),
+            _ => Err(self.not(v, "an array")),
+        }
+    }
+
+    /// The argument as an object.
+    pub fn object<'v>(&self, v: &'v Value) -> R<&'v [(String, Value)]> {
+        match &v.kind {
+            Kind::Object(m) => Ok(m),
+            _ => Err(self.not(v, "an object")),
+        }
+    }
+
+    /// The reason a value is not of the wanted type: its own unknown reason when it is
+    /// (partly) unknown, otherwise a type error.
+    pub fn not(&self, v: &Value, wanted: &str) -> Why {
+        match &v.kind {
+            Kind::Unknown(w) => w.clone(),
+            Kind::Partial(_) if wanted == "a string" => v
+                .first_unknown()
+                .cloned()
+                .unwrap_or_else(|| self.invalid("partially known string")),
+            _ => self.invalid(format!(
+                "expected {wanted}, got {}",
+                super::ops::type_name(v)
+            )),
+        }
+    }
+
+    /// Fails when a string would exceed the string budget.
+    pub fn check_len(&self, len: usize) -> R<()> {
+        if len > self.limits.max_string {
+            return Err(Why::at(
+                format!(
+                    "string length budget exceeded: {}() would build {len} bytes (limit {})",
+                    self.name, self.limits.max_string
+                ),
+                self.span,
+            ));
+        }
+        Ok(())
+    }
+
+    /// Fails when an array would exceed the array budget.
+    pub fn check_count(&self, n: u128) -> R<()> {
+        if n > self.limits.max_array as u128 {
+            return Err(Why::at(
+                format!(
+                    "array length budget exceeded: {}() would build {n} elements (limit {})",
+                    self.name, self.limits.max_array
+                ),
+                self.span,
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// A computed string value.
+pub(crate) fn string(s: impl Into<String>) -> Value {
+    Value::composed(Kind::Str(s.into()))
+}
+
+/// A computed value of any kind.
+pub(crate) fn val(kind: Kind) -> Value {
+    Value::composed(kind)
+}
+
+/// A computed string from parts (known text and holes).
+pub(crate) fn parts_value(parts: Vec<Part>) -> Value {
+    Value::composed(string_from_parts(parts))
+}
+
+/// The names of functions that can never be evaluated offline, and why.
+pub(crate) fn unknowable(lname: &str) -> Option<&'static str> {
+    Some(match lname {
+        "reference" => {
+            "reference() reads a deployed resource's runtime state, which is not known offline"
+        }
+        "references" => {
+            "references() reads deployed resources' runtime state, which is not known offline"
+        }
+        "newguid" => "newGuid() returns a fresh random GUID at deployment time",
+        "utcnow" => "utcNow() returns the deployment time",
+        "pickzones" => {
+            "pickZones() depends on the zones available in the subscription at deployment time"
+        }
+        "providers" => "providers() reads the resource providers registered at deployment time",
+        "deployer" => {
+            "deployer() describes the identity that runs the deployment, not known offline"
+        }
+        "managementgroup" => "the deploying management group is not known offline",
+        "listkeys"
+        | "listsecrets"
+        | "listaccountsas"
+        | "listservicesas"
+        | "listcredentials"
+        | "listconnectionstrings"
+        | "listcallbackurl" => "list*() functions call the resource provider at deployment time",
+        n if n.starts_with("list") => {
+            "list*() functions call the resource provider at deployment time"
+        }
+        _ => return None,
+    })
+}
+
+/// Calls the library function `lname` (lower-case) with evaluated arguments; `None` when no
+/// such function exists.
+pub(crate) fn call(ctx: &Ctx<'_>, lname: &str, args: Vec<Value>) -> Option<Value> {
+    let result = string::call(ctx, lname, &args)
+        .or_else(|| array::call(ctx, lname, &args))
+        .or_else(|| logic::call(ctx, lname, &args))
+        .or_else(|| encode::call(ctx, lname, &args))
+        .or_else(|| resource::call(ctx, lname, &args))?;
+    Some(result.unwrap_or_else(Value::unknown))
+}
+
+impl Ctx<'_> {
+    /// Fails when an operation would do more than the step budget's worth of work at once.
+    pub fn check_work(&self, work: u128) -> R<()> {
+        if work > u128::from(self.limits.max_steps) {
+            return Err(Why::at(
+                format!(
+                    "evaluation step budget ({} steps) exceeded: {}() would need {work} comparisons",
+                    self.limits.max_steps, self.name
+                ),
+                self.span,
+            ));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod testing {
+    //! Helpers for calling library functions directly in tests.
+    use super::*;
+    use crate::source::FileId;
+
+    /// A known string.
+    pub fn s(x: &str) -> Value {
+        string(x)
+    }
+    /// A known int.
+    pub fn i(x: i64) -> Value {
+        val(Kind::Int(x))
+    }
+    /// A known bool.
+    pub fn b(x: bool) -> Value {
+        val(Kind::Bool(x))
+    }
+    /// An array.
+    pub fn arr(items: Vec<Value>) -> Value {
+        val(Kind::Array(items))
+    }
+    /// An unknown value with `reason`.
+    pub fn unk(reason: &str) -> Value {
+        Value::unknown(Why::new(reason))
+    }
+    /// Parses JSON text into a value (no expression evaluation).
+    pub fn j(text: &str) -> Value {
+        match crate::json::parse(text) {
+            Ok(node) => strip(super::super::ops::literal_value(&node, FileId(0))),
+            Err(e) => panic!("bad test JSON {text}: {e:?}"),
+        }
+    }
+    fn strip(v: Value) -> Value {
+        let kind = match v.kind {
+            Kind::Array(a) => Kind::Array(a.into_iter().map(strip).collect()),
+            Kind::Object(m) => Kind::Object(m.into_iter().map(|(k, v)| (k, strip(v))).collect()),
+            k => k,
+        };
+        Value::composed(kind)
+    }
+    /// Calls a function with a default deployment scope.
+    pub fn run(name: &str, args: Vec<Value>) -> Value {
+        run_in(&DeploymentScope::default(), name, args)
+    }
+    /// Calls a function in a deployment scope.
+    pub fn run_in(dep: &DeploymentScope, name: &str, args: Vec<Value>) -> Value {
+        let limits = Limits::default();
+        let ctx = Ctx {
+            name,
+            span: Span::new(FileId(0), 0, 0),
+            limits: &limits,
+            deployment: dep,
+        };
+        match call(&ctx, &name.to_ascii_lowercase(), args) {
+            Some(v) => strip(v),
+            None => panic!("no function {name}"),
+        }
+    }
+    /// The reason of an unknown result (panics when known).
+    pub fn reason(v: &Value) -> String {
+        match &v.kind {
+            Kind::Unknown(w) => w.explain(),
+            other => panic!("expected unknown, got {other:?}"),
+        }
+    }
+}

@@ -1,0 +1,76 @@
+//! The ARM template expression evaluator.
+//!
+//! [`Scope`] evaluates one template's JSON into [`crate::value::Value`]s: parameters (from a
+//! parameter file, the caller, or defaults), variables (lazily, memoised, with cycle
+//! detection), user-defined functions, copy loops and the ARM function library. Anything that
+//! cannot be known offline becomes [`crate::value::Kind::Unknown`] (or a hole in a partially
+//! known string) with a reason; nothing in a template can make evaluation panic, hang or
+//! allocate without bound (see [`Limits`]).
+//!
+//! Modules: [`expr`] parses expressions, `functions` is the function library, [`hash`] holds
+//! uniqueString/guid/base64, [`ops`] value helpers, [`scope`] the evaluator.
+
+pub mod expr;
+mod functions;
+pub mod hash;
+pub mod ops;
+pub mod scope;
+
+#[cfg(test)]
+mod tests;
+
+pub use ops::literal_value;
+pub use scope::{ParameterValues, Scope};
+
+/// The deployment the template is evaluated for, as configured by the user; `None` fields are
+/// unknown offline and become holes.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DeploymentScope {
+    /// The deploying subscription's ID.
+    pub subscription_id: Option<String>,
+    /// The deploying resource group's name.
+    pub resource_group: Option<String>,
+    /// The deployment (or resource group) location.
+    pub location: Option<String>,
+    /// The deploying tenant's ID.
+    pub tenant_id: Option<String>,
+    /// The deployment's name.
+    pub deployment_name: Option<String>,
+}
+
+/// Evaluation budgets; exceeding any yields an unknown value whose reason names the budget.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// Evaluation steps per scope (expression nodes, loop iterations, and the size of every
+    /// value copied out of a parameter, variable or lambda variable).
+    pub max_steps: u64,
+    /// Longest string any function may build, in bytes.
+    pub max_string: usize,
+    /// Longest array any function or copy loop may build.
+    pub max_array: usize,
+    /// Deepest nesting of variable, parameter-default, user-function and lambda evaluation.
+    pub max_nesting: usize,
+    /// Largest value (nodes plus string bytes / 16) a parameter, variable or accumulator may
+    /// hold.
+    pub max_value_weight: u64,
+    /// Deepest nesting of arrays/objects a parameter, variable or accumulator may hold.
+    pub max_value_depth: usize,
+    /// Most stack (bytes) one evaluation may use below its entry point; the calling thread
+    /// needs this much plus some headroom (the 2 MiB default of spawned threads is enough
+    /// for the default of 1 MiB).
+    pub max_stack_bytes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_steps: 1_000_000,
+            max_string: 1024 * 1024,
+            max_array: 100_000,
+            max_nesting: 64,
+            max_value_weight: 250_000,
+            max_value_depth: 200,
+            max_stack_bytes: 1024 * 1024,
+        }
+    }
+}

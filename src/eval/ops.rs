@@ -1,0 +1,410 @@
+//! Helpers over [`Value`]s shared by the function library and the evaluator.
+
+use crate::json::{Json, JsonKind, Number};
+use crate::source::FileId;
+use crate::source::Span;
+use crate::value::{Hop, Kind, Part, Value, Why};
+
+/// A [`Value`] for a JSON literal, with every node's span as its origin; strings are *not*
+/// evaluated as expressions (use this for parameter files).
+pub fn literal_value(node: &Json, file: FileId) -> Value {
+    let span = Span::new(file, node.start as usize, node.end as usize);
+    let kind = match &node.kind {
+        JsonKind::Null => Kind::Null,
+        JsonKind::Bool(b) => Kind::Bool(*b),
+        JsonKind::Number(Number::Int(i)) => Kind::Int(*i),
+        JsonKind::Number(Number::Float(f)) => Kind::Float(*f),
+        JsonKind::String(s) => Kind::Str(s.clone()),
+        JsonKind::Array(items) => {
+            Kind::Array(items.iter().map(|i| literal_value(i, file)).collect())
+        }
+        JsonKind::Object(_) => Kind::Object(
+            node.members()
+                .into_iter()
+                .map(|m| (m.key.clone(), literal_value(&m.value, file)))
+                .collect(),
+        ),
+    };
+    Value::literal(kind, span)
+}
+
+/// A short name for a value's type, for messages.
+pub fn type_name(v: &Value) -> &'static str {
+    match v.kind {
+        Kind::Null => "null",
+        Kind::Bool(_) => "bool",
+        Kind::Int(_) => "int",
+        Kind::Float(_) => "float",
+        Kind::Str(_) | Kind::Partial(_) => "string",
+        Kind::Array(_) => "array",
+        Kind::Object(_) => "object",
+        Kind::Unknown(_) => "unknown",
+    }
+}
+
+/// The size of a value (nodes plus string bytes / 16) and its depth, for budgets. Stops
+/// counting once `limit` is passed (the returned weight is then `> limit`).
+pub fn weight_and_depth(v: &Value, limit: u64, max_depth: usize) -> (u64, usize) {
+    fn go(v: &Value, depth: usize, max_depth: usize, limit: u64, w: &mut u64, d: &mut usize) {
+        *d = (*d).max(depth);
+        *w += 1;
+        if *w > limit || depth > max_depth {
+            return;
+        }
+        match &v.kind {
+            Kind::Str(s) => *w += s.len() as u64 / 16,
+            Kind::Partial(p) => {
+                for part in p {
+                    if let Part::Text(t) = part {
+                        *w += t.len() as u64 / 16;
+                    }
+                }
+            }
+            Kind::Array(a) => {
+                for x in a {
+                    go(x, depth + 1, max_depth, limit, w, d);
+                    if *w > limit || *d > max_depth {
+                        return;
+                    }
+                }
+            }
+            Kind::Object(m) => {
+                for (k, x) in m {
+                    *w += k.len() as u64 / 16;
+                    go(x, depth + 1, max_depth, limit, w, d);
+                    if *w > limit || *d > max_depth {
+                        return;
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut w = 0;
+    let mut d = 0;
+    go(v, 0, max_depth, limit, &mut w, &mut d);
+    (w, d)
+}
+
+/// Puts `hops` in front of the value's origin hops and of the chain of every unknown inside it.
+pub fn prepend_hops(v: &mut Value, hops: &[Hop]) {
+    if hops.is_empty() {
+        return;
+    }
+    v.origin.hops.splice(0..0, hops.iter().cloned());
+    prepend_why(v, hops);
+}
+
+fn prepend_why(v: &mut Value, hops: &[Hop]) {
+    match &mut v.kind {
+        Kind::Unknown(w) => w.chain.splice(0..0, hops.iter().cloned()).for_each(drop),
+        Kind::Partial(parts) => {
+            for p in parts {
+                if let Part::Hole(w) = p {
+                    w.chain.splice(0..0, hops.iter().cloned()).for_each(drop);
+                }
+            }
+        }
+        Kind::Array(a) => a.iter_mut().for_each(|x| prepend_why(x, hops)),
+        Kind::Object(m) => m.iter_mut().for_each(|(_, x)| prepend_why(x, hops)),
+        _ => {}
+    }
+}
+
+/// A why with `hops` in front of its chain.
+pub fn why_through(why: &Why, hops: &[Hop]) -> Why {
+    let mut w = why.clone();
+    w.chain.splice(0..0, hops.iter().cloned());
+    w
+}
+
+/// Result of comparing possibly unknown values.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Tri {
+    /// Known to be true.
+    Yes,
+    /// Known to be false.
+    No,
+    /// Cannot be decided; why.
+    Unknown(Why),
+}
+
+/// Deep equality as ARM's `equals` does it (strings case-sensitive, object keys
+/// case-insensitive, `1` equals `1.0`), deciding with partial strings where the known text
+/// already differs.
+pub fn equals(a: &Value, b: &Value) -> Tri {
+    match (&a.kind, &b.kind) {
+        (Kind::Unknown(w), _) | (_, Kind::Unknown(w)) => Tri::Unknown(w.clone()),
+        (Kind::Partial(_), _) | (_, Kind::Partial(_)) => match (a.as_parts(), b.as_parts()) {
+            (Some(pa), Some(pb)) => partial_equals(&pa, &pb),
+            _ => Tri::No,
+        },
+        (Kind::Null, Kind::Null) => Tri::Yes,
+        (Kind::Bool(x), Kind::Bool(y)) => bool_tri(x == y),
+        (Kind::Int(x), Kind::Int(y)) => bool_tri(x == y),
+        (Kind::Float(x), Kind::Float(y)) => bool_tri(x == y),
+        (Kind::Int(x), Kind::Float(y)) | (Kind::Float(y), Kind::Int(x)) => {
+            bool_tri(*x as f64 == *y)
+        }
+        (Kind::Str(x), Kind::Str(y)) => bool_tri(x == y),
+        (Kind::Array(x), Kind::Array(y)) => {
+            if x.len() != y.len() {
+                return Tri::No;
+            }
+            let mut pending = None;
+            for (p, q) in x.iter().zip(y) {
+                match equals(p, q) {
+                    Tri::No => return Tri::No,
+                    Tri::Unknown(w) => pending = pending.or(Some(w)),
+                    Tri::Yes => {}
+                }
+            }
+            pending.map_or(Tri::Yes, Tri::Unknown)
+        }
+        (Kind::Object(x), Kind::Object(y)) => {
+            if x.len() != y.len() {
+                return Tri::No;
+            }
+            let mut pending = None;
+            for (k, p) in x {
+                let Some(q) = b.get(k) else { return Tri::No };
+                match equals(p, q) {
+                    Tri::No => return Tri::No,
+                    Tri::Unknown(w) => pending = pending.or(Some(w)),
+                    Tri::Yes => {}
+                }
+            }
+            pending.map_or(Tri::Yes, Tri::Unknown)
+        }
+        _ => Tri::No,
+    }
+}
+
+fn bool_tri(b: bool) -> Tri {
+    if b { Tri::Yes } else { Tri::No }
+}
+
+/// Compares two partially known strings: differing known prefixes or suffixes decide `No`.
+pub fn partial_equals(a: &[Part], b: &[Part]) -> Tri {
+    let (pa, sa) = known_ends(a);
+    let (pb, sb) = known_ends(b);
+    let n = pa.len().min(pb.len());
+    if pa.as_bytes()[..n] != pb.as_bytes()[..n] {
+        return Tri::No;
+    }
+    let m = sa.len().min(sb.len());
+    if sa.as_bytes()[sa.len() - m..] != sb.as_bytes()[sb.len() - m..] {
+        return Tri::No;
+    }
+    let why = a
+        .iter()
+        .chain(b)
+        .find_map(|p| match p {
+            Part::Hole(w) => Some(w.clone()),
+            Part::Text(_) => None,
+        })
+        .unwrap_or_else(|| Why::new("partially known string"));
+    Tri::Unknown(why)
+}
+
+/// The known text before the first hole and after the last hole (the whole text if none).
+pub fn known_ends(parts: &[Part]) -> (String, String) {
+    let mut prefix = String::new();
+    for p in parts {
+        match p {
+            Part::Text(t) => prefix.push_str(t),
+            Part::Hole(_) => break,
+        }
+    }
+    let mut suffix_parts = Vec::new();
+    for p in parts.iter().rev() {
+        match p {
+            Part::Text(t) => suffix_parts.push(t.as_str()),
+            Part::Hole(_) => break,
+        }
+    }
+    suffix_parts.reverse();
+    (prefix, suffix_parts.concat())
+}
+
+/// Renders a value the way ARM's `string()` does: strings as-is, numbers in invariant form,
+/// booleans as `True`/`False`, null as the empty string, arrays and objects as compact JSON.
+/// Unknown parts become holes. Gives up (returns `None`) past `max_len` bytes.
+pub fn to_string_parts(v: &Value, max_len: usize) -> Option<Vec<Part>> {
+    match &v.kind {
+        Kind::Str(s) => Some(vec![Part::Text(s.clone())]),
+        Kind::Partial(p) => Some(p.clone()),
+        Kind::Unknown(w) => Some(vec![Part::Hole(w.clone())]),
+        Kind::Null => Some(vec![Part::Text(String::new())]),
+        Kind::Bool(b) => Some(vec![Part::Text(if *b { "True" } else { "False" }.into())]),
+        Kind::Int(i) => Some(vec![Part::Text(i.to_string())]),
+        Kind::Float(f) => Some(vec![Part::Text(format_float(*f))]),
+        Kind::Array(_) | Kind::Object(_) => {
+            let mut out = JsonWriter {
+                parts: Vec::new(),
+                len: 0,
+                max_len,
+            };
+            out.value(v).then_some(out.parts)
+        }
+    }
+}
+
+/// Formats a float like .NET's default `ToString()` for typical values.
+pub fn format_float(f: f64) -> String {
+    if f.is_finite() && f.fract() == 0.0 && f.abs() < 1e15 {
+        format!("{}", f as i64)
+    } else {
+        format!("{f}")
+    }
+}
+
+struct JsonWriter {
+    parts: Vec<Part>,
+    len: usize,
+    max_len: usize,
+}
+
+impl JsonWriter {
+    fn text(&mut self, s: &str) -> bool {
+        self.len += s.len();
+        if self.len > self.max_len {
+            return false;
+        }
+        match self.parts.last_mut() {
+            Some(Part::Text(t)) => t.push_str(s),
+            _ => self.parts.push(Part::Text(s.to_owned())),
+        }
+        true
+    }
+
+    fn string(&mut self, s: &str) -> bool {
+        let mut out = String::with_capacity(s.len() + 2);
+        out.push('"');
+        for c in s.chars() {
+            match c {
+                '"' => out.push_str("\\\""),
+                '\\' => out.push_str("\\\\"),
+                '\n' => out.push_str("\\n"),
+                '\r' => out.push_str("\\r"),
+                '\t' => out.push_str("\\t"),
+                c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+                c => out.push(c),
+            }
+        }
+        out.push('"');
+        self.text(&out)
+    }
+
+    fn value(&mut self, v: &Value) -> bool {
+        match &v.kind {
+            Kind::Null => self.text("null"),
+            Kind::Bool(b) => self.text(if *b { "true" } else { "false" }),
+            Kind::Int(i) => self.text(&i.to_string()),
+            Kind::Float(f) => self.text(&format_float(*f)),
+            Kind::Str(s) => self.string(s),
+            Kind::Partial(parts) => {
+                if !self.text("\"") {
+                    return false;
+                }
+                for p in parts {
+                    match p {
+                        Part::Text(t) => {
+                            let quoted = {
+                                let mut w = JsonWriter {
+                                    parts: Vec::new(),
+                                    len: 0,
+                                    max_len: self.max_len,
+                                };
+                                if !w.string(t) {
+                                    return false;
+                                }
+                                match w.parts.pop() {
+                                    Some(Part::Text(q)) => q,
+                                    _ => String::new(),
+                                }
+                            };
+                            if !self.text(&quoted[1..quoted.len() - 1]) {
+                                return false;
+                            }
+                        }
+                        Part::Hole(w) => self.parts.push(Part::Hole(w.clone())),
+                    }
+                }
+                self.text("\"")
+            }
+            Kind::Unknown(w) => {
+                self.parts.push(Part::Hole(w.clone()));
+                true
+            }
+            Kind::Array(items) => {
+                if !self.text("[") {
+                    return false;
+                }
+                for (i, x) in items.iter().enumerate() {
+                    if (i > 0 && !self.text(",")) || !self.value(x) {
+                        return false;
+                    }
+                }
+                self.text("]")
+            }
+            Kind::Object(members) => {
+                if !self.text("{") {
+                    return false;
+                }
+                for (i, (k, x)) in members.iter().enumerate() {
+                    if (i > 0 && !self.text(",")) || !self.string(k) || !self.text(":") {
+                        return false;
+                    }
+                    if !self.value(x) {
+                        return false;
+                    }
+                }
+                self.text("}")
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s(x: &str) -> Value {
+        Value::composed(Kind::Str(x.into()))
+    }
+
+    #[test]
+    fn partial_equality_decides_on_known_text() {
+        let hole = Part::Hole(Why::new("sub"));
+        let a = Value::composed(Kind::Partial(vec![
+            Part::Text("/subscriptions/".into()),
+            hole.clone(),
+        ]));
+        assert!(matches!(equals(&a, &s("/providers/x")), Tri::No));
+        assert!(matches!(
+            equals(&a, &s("/subscriptions/123")),
+            Tri::Unknown(_)
+        ));
+        let b = Value::composed(Kind::Partial(vec![hole, Part::Text("/rg-a".into())]));
+        assert!(matches!(equals(&b, &s("x/rg-b")), Tri::No));
+    }
+
+    #[test]
+    fn string_rendering_matches_arm() {
+        let obj = Value::composed(Kind::Object(vec![
+            ("valueA".into(), Value::composed(Kind::Int(10))),
+            ("valueB".into(), s("Example Text")),
+        ]));
+        let parts = to_string_parts(&obj, 1000).unwrap();
+        assert_eq!(
+            parts,
+            vec![Part::Text(
+                r#"{"valueA":10,"valueB":"Example Text"}"#.into()
+            )]
+        );
+        assert!(to_string_parts(&obj, 5).is_none());
+        let b = to_string_parts(&Value::composed(Kind::Bool(true)), 10).unwrap();
+        assert_eq!(b, vec![Part::Text("True".into())]);
+    }
+}

@@ -1,0 +1,1341 @@
+//! The evaluator: a [`Scope`] over one ARM template.
+
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use super::expr::{Classified, Expr, ExprError, ExprKind, classify, parse};
+use super::functions::{self, Ctx};
+use super::ops::{literal_value, prepend_hops, weight_and_depth, why_through};
+use super::{DeploymentScope, Limits};
+use crate::json::{Json, JsonKind, Member, Number};
+use crate::source::{FileId, Span};
+use crate::value::{Hop, Kind, Value, Why};
+
+/// Parameter values supplied from outside the template (a parameter file, or the caller of a
+/// nested deployment), keyed case-insensitively.
+#[derive(Clone, Debug, Default)]
+pub struct ParameterValues {
+    map: HashMap<String, Supplied>,
+}
+
+#[derive(Clone, Debug)]
+enum Supplied {
+    Value(Value),
+    KeyVault(Span),
+}
+
+impl ParameterValues {
+    /// No values.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets parameter `name` to `value` (which keeps its own origin).
+    pub fn insert(&mut self, name: &str, value: Value) {
+        self.map
+            .insert(name.to_ascii_lowercase(), Supplied::Value(value));
+    }
+
+    /// Marks parameter `name` as set by a Key Vault reference written at `span`.
+    pub fn insert_key_vault(&mut self, name: &str, span: Span) {
+        self.map
+            .insert(name.to_ascii_lowercase(), Supplied::KeyVault(span));
+    }
+
+    /// Whether `name` has a supplied value.
+    pub fn contains(&self, name: &str) -> bool {
+        self.map.contains_key(&name.to_ascii_lowercase())
+    }
+
+    /// Reads a deployment parameter file (`{"parameters": {"x": {"value": ...}}}`, also the
+    /// JSON that `bicep build-params` writes). Values are literal (never evaluated);
+    /// `{"reference": {"keyVault": ...}}` entries become Key Vault references.
+    pub fn from_parameter_file(root: &Json, file: FileId) -> Self {
+        let mut out = Self::new();
+        let Some(params) = root.get("parameters") else {
+            return out;
+        };
+        for m in params.members() {
+            if let Some(v) = m.value.get("value") {
+                out.insert(&m.key, literal_value(v, file));
+            } else if let Some(r) = m.value.get("reference") {
+                out.insert_key_vault(&m.key, Span::new(file, r.start as usize, r.end as usize));
+            }
+        }
+        out
+    }
+}
+
+/// An evaluation scope over one template: parameters, variables, user functions and the
+/// deployment scope, plus the copy loops and lambda variables in effect.
+///
+/// Cloning is cheap and clones share all caches. A scope is single-threaded (`!Send`).
+#[derive(Clone)]
+pub struct Scope<'a> {
+    shared: Rc<Shared<'a>>,
+    env: Env,
+}
+
+struct Shared<'a> {
+    file: FileId,
+    text: &'a str,
+    supplied: ParameterValues,
+    deployment: DeploymentScope,
+    limits: Limits,
+    param_decls: HashMap<String, &'a Member>,
+    var_decls: HashMap<String, VarDecl<'a>>,
+    functions: HashMap<String, &'a Json>,
+    params: RefCell<HashMap<String, Slot>>,
+    vars: RefCell<HashMap<String, Slot>>,
+    var_stack: RefCell<Vec<String>>,
+    parsed: RefCell<HashMap<String, Rc<Result<Expr, ExprError>>>>,
+    errors: RefCell<Vec<(Span, String)>>,
+    steps: Cell<u64>,
+    nesting: Cell<usize>,
+    /// Address of the stack at the outermost public entry (0 when not evaluating).
+    stack_base: Cell<usize>,
+}
+
+#[derive(Clone, Copy)]
+enum VarDecl<'a> {
+    Plain(&'a Member),
+    Copy(&'a Json),
+}
+
+enum Slot {
+    InProgress,
+    /// The value, whether unknowns in it were caused by this very declaration (no hop then),
+    /// and its weight.
+    Done(Value, bool, u64),
+}
+
+#[derive(Clone, Default)]
+struct Env {
+    copy: Option<Rc<Frame<i64>>>,
+    lambda: Option<Rc<Frame<Value>>>,
+    func: Option<Rc<Vec<(String, Value)>>>,
+}
+
+struct Frame<T> {
+    name: String,
+    value: T,
+    parent: Option<Rc<Frame<T>>>,
+}
+
+fn lookup<'f, T>(mut frame: &'f Option<Rc<Frame<T>>>, name: Option<&str>) -> Option<&'f T> {
+    while let Some(f) = frame {
+        if name.is_none_or(|n| f.name.eq_ignore_ascii_case(n)) {
+            return Some(&f.value);
+        }
+        frame = &f.parent;
+    }
+    None
+}
+
+/// Maps expression offsets (relative to the unescaped string) to file spans.
+#[derive(Clone, Copy)]
+struct Loc {
+    lit: Span,
+    exact: bool,
+}
+
+impl Loc {
+    fn span(&self, start: u32, end: u32) -> Span {
+        if self.exact {
+            Span {
+                file: self.lit.file,
+                start: self.lit.start + 1 + start,
+                end: (self.lit.start + 1 + end).min(self.lit.end),
+            }
+        } else {
+            self.lit
+        }
+    }
+}
+
+struct NestGuard<'s>(&'s Cell<usize>);
+
+impl Drop for NestGuard<'_> {
+    fn drop(&mut self) {
+        self.0.set(self.0.get().saturating_sub(1));
+    }
+}
+
+/// The current stack position (the address of a local).
+fn stack_address() -> usize {
+    let marker = 0u8;
+    std::hint::black_box(&marker) as *const u8 as usize
+}
+
+fn span_of(file: FileId, node: &Json) -> Span {
+    Span::new(file, node.start as usize, node.end as usize)
+}
+
+impl<'a> Scope<'a> {
+    /// A scope over the template whose root object is `template_root`, parsed from `text`
+    /// (file `file`), with supplied parameter values and the deployment scope.
+    pub fn new(
+        template_root: &'a Json,
+        file: FileId,
+        text: &'a str,
+        supplied: ParameterValues,
+        deployment: DeploymentScope,
+    ) -> Self {
+        Self::with_limits(
+            template_root,
+            file,
+            text,
+            supplied,
+            deployment,
+            Limits::default(),
+        )
+    }
+
+    /// Like [`Scope::new`], with explicit budgets.
+    pub fn with_limits(
+        template_root: &'a Json,
+        file: FileId,
+        text: &'a str,
+        supplied: ParameterValues,
+        deployment: DeploymentScope,
+        limits: Limits,
+    ) -> Self {
+        let mut param_decls = HashMap::new();
+        if let Some(p) = template_root.get("parameters") {
+            for m in p.members() {
+                param_decls.insert(m.key.to_ascii_lowercase(), m);
+            }
+        }
+        let mut var_decls = HashMap::new();
+        if let Some(v) = template_root.get("variables") {
+            for m in v.members() {
+                if m.key.eq_ignore_ascii_case("copy") && matches!(m.value.kind, JsonKind::Array(_))
+                {
+                    for entry in m.value.as_array().unwrap_or_default() {
+                        if let Some(name) = entry.get("name").and_then(Json::as_str) {
+                            var_decls.insert(name.to_ascii_lowercase(), VarDecl::Copy(entry));
+                        }
+                    }
+                } else {
+                    var_decls.insert(m.key.to_ascii_lowercase(), VarDecl::Plain(m));
+                }
+            }
+        }
+        let mut functions = HashMap::new();
+        for ns in template_root
+            .get("functions")
+            .and_then(Json::as_array)
+            .unwrap_or_default()
+        {
+            let Some(namespace) = ns.get("namespace").and_then(Json::as_str) else {
+                continue;
+            };
+            if let Some(members) = ns.get("members") {
+                for m in members.members() {
+                    functions.insert(
+                        format!("{namespace}.{}", m.key).to_ascii_lowercase(),
+                        &m.value,
+                    );
+                }
+            }
+        }
+        Scope {
+            shared: Rc::new(Shared {
+                file,
+                text,
+                supplied,
+                deployment,
+                limits,
+                param_decls,
+                var_decls,
+                functions,
+                params: RefCell::default(),
+                vars: RefCell::default(),
+                var_stack: RefCell::default(),
+                parsed: RefCell::default(),
+                errors: RefCell::default(),
+                steps: Cell::new(0),
+                nesting: Cell::new(0),
+                stack_base: Cell::new(0),
+            }),
+            env: Env::default(),
+        }
+    }
+
+    /// This scope inside copy loop `name` at iteration `index` (for `copyIndex()`).
+    pub fn with_copy_index(&self, name: &str, index: i64) -> Scope<'a> {
+        let mut env = self.env.clone();
+        env.copy = Some(Rc::new(Frame {
+            name: name.to_owned(),
+            value: index,
+            parent: env.copy.take(),
+        }));
+        Scope {
+            shared: Rc::clone(&self.shared),
+            env,
+        }
+    }
+
+    /// Evaluates a template JSON node deeply: strings as expressions, objects and arrays
+    /// recursively, property `copy` arrays expanded.
+    pub fn eval_node(&self, node: &Json) -> Value {
+        self.entry(|| self.node(&self.env, node))
+    }
+
+    /// Evaluates one JSON string (an expression or a literal) written at `span` (the string
+    /// literal including its quotes).
+    pub fn eval_string(&self, s: &str, span: Span) -> Value {
+        self.entry(|| self.string(&self.env, s, span))
+    }
+
+    /// The value of parameter `name` (supplied, else its default, else unknown), with a hop
+    /// for the parameter.
+    pub fn parameter_value(&self, name: &str) -> Value {
+        let span = self
+            .shared
+            .param_decls
+            .get(&name.to_ascii_lowercase())
+            .map_or(Span::new(self.shared.file, 0, 0), |m| self.key_span(m));
+        self.entry(|| self.param_ref(name, span))
+    }
+
+    /// The value of variable `name`, with a hop for the variable.
+    pub fn variable_value(&self, name: &str) -> Value {
+        self.entry(|| self.var_ref(name, Span::new(self.shared.file, 0, 0)))
+    }
+
+    /// Takes the expression syntax errors found so far (each reported once).
+    pub fn take_errors(&self) -> Vec<(Span, String)> {
+        std::mem::take(&mut *self.shared.errors.borrow_mut())
+    }
+
+    /// The file of the template this scope evaluates.
+    pub fn file(&self) -> FileId {
+        self.shared.file
+    }
+
+    /// Evaluation steps used so far (shared by all clones of this scope).
+    pub fn steps_used(&self) -> u64 {
+        self.shared.steps.get()
+    }
+
+    // ----- internals -------------------------------------------------------------------
+
+    /// Runs a public entry point, remembering where the stack was when evaluation started.
+    fn entry(&self, f: impl FnOnce() -> Value) -> Value {
+        if self.shared.stack_base.get() != 0 {
+            return f();
+        }
+        self.shared.stack_base.set(stack_address());
+        let v = f();
+        self.shared.stack_base.set(0);
+        v
+    }
+
+    /// Fails when evaluation has used more stack than the budget allows.
+    fn check_stack(&self, span: Span) -> Result<(), Why> {
+        let base = self.shared.stack_base.get();
+        let used = base.abs_diff(stack_address());
+        if base != 0 && used > self.limits().max_stack_bytes {
+            return Err(Why::at(
+                format!(
+                    "nesting budget exceeded: evaluation used more than {} bytes of stack",
+                    self.limits().max_stack_bytes
+                ),
+                span,
+            ));
+        }
+        Ok(())
+    }
+
+    fn key_span(&self, m: &Member) -> Span {
+        Span::new(self.shared.file, m.key_start as usize, m.key_end as usize)
+    }
+
+    fn limits(&self) -> &Limits {
+        &self.shared.limits
+    }
+
+    fn step(&self, n: u64, span: Span) -> Result<(), Why> {
+        let used = self.shared.steps.get().saturating_add(n);
+        self.shared.steps.set(used);
+        if used > self.limits().max_steps {
+            return Err(Why::at(
+                format!(
+                    "evaluation step budget ({} steps) exhausted; the template is too expensive to evaluate offline",
+                    self.limits().max_steps
+                ),
+                span,
+            ));
+        }
+        Ok(())
+    }
+
+    fn enter(&self, what: &str, span: Span) -> Result<NestGuard<'_>, Why> {
+        let n = self.shared.nesting.get() + 1;
+        if n > self.limits().max_nesting {
+            return Err(Why::at(
+                format!(
+                    "recursion depth budget ({}) exceeded while evaluating {what}",
+                    self.limits().max_nesting
+                ),
+                span,
+            ));
+        }
+        self.shared.nesting.set(n);
+        Ok(NestGuard(&self.shared.nesting))
+    }
+
+    /// Checks a value against the size budgets; returns it (or an unknown) and its weight.
+    fn guard(&self, v: Value, what: &str, span: Span) -> (Value, u64) {
+        let l = self.limits();
+        let (w, d) = weight_and_depth(&v, l.max_value_weight, l.max_value_depth);
+        if w > l.max_value_weight {
+            return (
+                Value::unknown(Why::at(
+                    format!(
+                        "value size budget ({} units) exceeded by {what}",
+                        l.max_value_weight
+                    ),
+                    span,
+                )),
+                1,
+            );
+        }
+        if d > l.max_value_depth {
+            return (
+                Value::unknown(Why::at(
+                    format!(
+                        "value nesting budget ({} levels) exceeded by {what}",
+                        l.max_value_depth
+                    ),
+                    span,
+                )),
+                1,
+            );
+        }
+        (v, w)
+    }
+
+    fn node(&self, env: &Env, node: &Json) -> Value {
+        let file = self.shared.file;
+        let span = span_of(file, node);
+        if let Err(w) = self.step(1, span).and_then(|_| self.check_stack(span)) {
+            return Value::unknown(w).at_site(span);
+        }
+        match &node.kind {
+            JsonKind::String(s) => {
+                // Wherever the value came from, it is written here in this template.
+                let mut value = self.string(env, s, span);
+                value.origin.site = Some(span);
+                value
+            }
+            JsonKind::Array(items) => {
+                let mut out = Vec::with_capacity(items.len());
+                for item in items {
+                    out.push(self.node(env, item));
+                }
+                Value::literal(Kind::Array(out), span)
+            }
+            JsonKind::Object(_) => {
+                let mut out: Vec<(String, Value)> = Vec::new();
+                let put = |out: &mut Vec<(String, Value)>, k: String, v: Value| match out
+                    .iter_mut()
+                    .find(|(x, _)| x.eq_ignore_ascii_case(&k))
+                {
+                    Some(slot) => slot.1 = v,
+                    None => out.push((k, v)),
+                };
+                for m in node.members() {
+                    if m.key.eq_ignore_ascii_case("copy")
+                        && let JsonKind::Array(entries) = &m.value.kind
+                    {
+                        for entry in entries {
+                            let (name, value) = self.copy_loop(env, entry);
+                            put(&mut out, name, value);
+                        }
+                        continue;
+                    }
+                    let key = match classify(&m.key) {
+                        Classified::Literal(k) => k.into_owned(),
+                        Classified::Expression { .. } => {
+                            let kv = self.string(env, &m.key, self.key_span(m));
+                            match kv.kind {
+                                Kind::Str(k) => k,
+                                _ => m.key.clone(),
+                            }
+                        }
+                    };
+                    let v = self.node(env, &m.value);
+                    put(&mut out, key, v);
+                }
+                Value::literal(Kind::Object(out), span)
+            }
+            JsonKind::Null => Value::literal(Kind::Null, span),
+            JsonKind::Bool(b) => Value::literal(Kind::Bool(*b), span),
+            JsonKind::Number(Number::Int(i)) => Value::literal(Kind::Int(*i), span),
+            JsonKind::Number(Number::Float(f)) => Value::literal(Kind::Float(*f), span),
+        }
+    }
+
+    /// Expands one `copy` entry (`{"name", "count", "input"}`) into its name and array.
+    fn copy_loop(&self, env: &Env, entry: &Json) -> (String, Value) {
+        let span = span_of(self.shared.file, entry);
+        let name_v = match entry.get("name") {
+            Some(n) => self.node(env, n),
+            None => Value::unknown(Why::at("copy loop without a `name`", span)),
+        };
+        let name = name_v
+            .as_str()
+            .map(str::to_owned)
+            .unwrap_or_else(|| "copy".into());
+        let count = match entry.get("count") {
+            Some(c) => self.node(env, c),
+            None => Value::unknown(Why::at(format!("copy loop '{name}' has no `count`"), span)),
+        };
+        let count = match count.kind {
+            Kind::Int(i) => i,
+            Kind::Float(f) if f.fract() == 0.0 => f as i64,
+            Kind::Unknown(w) => return (name, Value::unknown(w)),
+            _ => {
+                let why = count.first_unknown().cloned().unwrap_or_else(|| {
+                    Why::at(format!("copy loop '{name}' count is not an integer"), span)
+                });
+                return (name, Value::unknown(why));
+            }
+        };
+        if count < 0 {
+            return (
+                name.clone(),
+                Value::unknown(Why::at(
+                    format!("copy loop '{name}' has a negative count"),
+                    span,
+                )),
+            );
+        }
+        if count as u64 > self.limits().max_array as u64 {
+            return (
+                name.clone(),
+                Value::unknown(Why::at(
+                    format!(
+                        "array length budget exceeded: copy loop '{name}' has {count} elements (limit {})",
+                        self.limits().max_array
+                    ),
+                    span,
+                )),
+            );
+        }
+        let Some(input) = entry.get("input") else {
+            return (
+                name.clone(),
+                Value::unknown(Why::at(format!("copy loop '{name}' has no `input`"), span)),
+            );
+        };
+        let mut items = Vec::with_capacity(count as usize);
+        for i in 0..count {
+            if let Err(w) = self.step(1, span) {
+                return (name, Value::unknown(w));
+            }
+            let mut e = env.clone();
+            e.copy = Some(Rc::new(Frame {
+                name: name.clone(),
+                value: i,
+                parent: e.copy.take(),
+            }));
+            items.push(self.node(&e, input));
+        }
+        (name, Value::composed(Kind::Array(items)))
+    }
+
+    fn string(&self, env: &Env, s: &str, span: Span) -> Value {
+        match classify(s) {
+            Classified::Literal(text) => Value::literal(Kind::Str(text.into_owned()), span),
+            Classified::Expression { inner, offset } => {
+                let exact = self
+                    .shared
+                    .text
+                    .get(span.start as usize..span.end as usize)
+                    .is_some_and(|raw| {
+                        raw.len() == s.len() + 2
+                            && raw.starts_with('"')
+                            && raw.get(1..raw.len() - 1) == Some(s)
+                    });
+                let loc = Loc { lit: span, exact };
+                let cached = self.shared.parsed.borrow().get(inner).cloned();
+                let parsed = match cached {
+                    Some(p) => p,
+                    None => {
+                        let p = Rc::new(parse(inner, offset));
+                        self.shared
+                            .parsed
+                            .borrow_mut()
+                            .insert(inner.to_owned(), Rc::clone(&p));
+                        p
+                    }
+                };
+                match &*parsed {
+                    Ok(expr) => self.expr(env, expr, &loc),
+                    Err(e) => {
+                        let at = loc.span(e.offset, e.offset + 1);
+                        let message = format!("malformed expression: {}", e.message);
+                        {
+                            let mut errors = self.shared.errors.borrow_mut();
+                            if !errors.iter().any(|(sp, m)| *sp == at && *m == message) {
+                                errors.push((at, message.clone()));
+                            }
+                        }
+                        Value::unknown(Why::at(message, span))
+                    }
+                }
+            }
+        }
+    }
+
+    fn expr(&self, env: &Env, e: &Expr, loc: &Loc) -> Value {
+        let span = loc.span(e.start, e.end);
+        if let Err(w) = self.step(1, span).and_then(|_| self.check_stack(span)) {
+            return Value::unknown(w);
+        }
+        match &e.kind {
+            ExprKind::Str(s) => Value::literal(Kind::Str(s.clone()), span),
+            ExprKind::Int(i) => Value::literal(Kind::Int(*i), span),
+            ExprKind::Call {
+                namespace,
+                name,
+                args,
+            } => self.call(env, namespace.as_deref(), name, args, span, loc),
+            ExprKind::Member { target, name } => {
+                let t = self.expr(env, target, loc);
+                member(t, name, span)
+            }
+            ExprKind::Index { target, index } => {
+                let t = self.expr(env, target, loc);
+                let k = self.expr(env, index, loc);
+                index_value(t, k, span)
+            }
+        }
+    }
+
+    fn call(
+        &self,
+        env: &Env,
+        namespace: Option<&str>,
+        name: &str,
+        args: &[Expr],
+        span: Span,
+        loc: &Loc,
+    ) -> Value {
+        if let Some(ns) = namespace {
+            return self.user_function(env, ns, name, args, span, loc);
+        }
+        let lname = name.to_ascii_lowercase();
+        let eval = |e: &Expr| self.expr(env, e, loc);
+        match lname.as_str() {
+            "parameters" | "variables" | "lambdavariables" => {
+                let [arg] = args else {
+                    return invalid(name, "expects exactly one argument", span);
+                };
+                let v = eval(arg);
+                let key = match &v.kind {
+                    Kind::Str(s) => s.clone(),
+                    Kind::Unknown(w) => return Value::unknown(w.clone()),
+                    _ => return invalid(name, "expects a string name", span),
+                };
+                match lname.as_str() {
+                    "parameters" => match &env.func {
+                        Some(frame) => {
+                            match frame.iter().find(|(n, _)| n.eq_ignore_ascii_case(&key)) {
+                                Some((_, v)) => self.charged(v.clone(), span),
+                                None => Value::unknown(Why::at(
+                                    format!("the user-defined function has no parameter '{key}'"),
+                                    span,
+                                )),
+                            }
+                        }
+                        None => self.param_ref(&key, span),
+                    },
+                    "variables" => {
+                        if env.func.is_some() {
+                            return Value::unknown(Why::at(
+                                "user-defined functions cannot use variables()",
+                                span,
+                            ));
+                        }
+                        self.var_ref(&key, span)
+                    }
+                    _ => match lookup(&env.lambda, Some(&key)) {
+                        Some(v) => self.charged(v.clone(), span),
+                        None => Value::unknown(Why::at(
+                            format!("lambdaVariables('{key}') names no enclosing lambda parameter"),
+                            span,
+                        )),
+                    },
+                }
+            }
+            "if" => {
+                if args.len() != 3 {
+                    return invalid(name, "expects 3 arguments", span);
+                }
+                let c = eval(&args[0]);
+                match c.kind {
+                    Kind::Bool(true) => eval(&args[1]),
+                    Kind::Bool(false) => eval(&args[2]),
+                    Kind::Unknown(w) => Value::unknown(w),
+                    _ => invalid(name, "the condition must be a boolean", span),
+                }
+            }
+            "and" | "or" => {
+                let is_and = lname == "and";
+                let mut vals = Vec::with_capacity(args.len());
+                for a in args {
+                    let v = eval(a);
+                    if matches!(v.kind, Kind::Bool(b) if b != is_and) {
+                        return Value::composed(v.kind);
+                    }
+                    vals.push(v);
+                }
+                self.library(name, &lname, vals, span)
+            }
+            "coalesce" => {
+                let mut vals = Vec::new();
+                for a in args {
+                    let v = eval(a);
+                    let stop = !matches!(v.kind, Kind::Null);
+                    vals.push(v);
+                    if stop {
+                        break;
+                    }
+                }
+                self.library(name, &lname, vals, span)
+            }
+            "copyindex" => self.copy_index(env, args, span, loc),
+            "lambda" => invalid(
+                name,
+                "lambda() can only be an argument of map, filter, reduce, sort, toObject, mapValues or groupBy",
+                span,
+            ),
+            "map" | "filter" | "reduce" | "sort" | "toobject" | "mapvalues" | "groupby" => {
+                self.lambda_function(env, name, &lname, args, span, loc)
+            }
+            _ => {
+                if let Some(reason) = functions::unknowable(&lname) {
+                    return Value::unknown(Why::at(reason, span));
+                }
+                let vals: Vec<Value> = args.iter().map(eval).collect();
+                self.library(name, &lname, vals, span)
+            }
+        }
+    }
+
+    fn library(&self, name: &str, lname: &str, vals: Vec<Value>, span: Span) -> Value {
+        let ctx = Ctx {
+            name,
+            span,
+            limits: self.limits(),
+            deployment: &self.shared.deployment,
+        };
+        functions::call(&ctx, lname, vals)
+            .unwrap_or_else(|| Value::unknown(Why::at(format!("unknown function '{name}'"), span)))
+    }
+
+    /// A copy of a stored value, charging its size against the step budget.
+    fn charged(&self, v: Value, span: Span) -> Value {
+        let (v, w) = self.guard(v, "a lambda or function argument", span);
+        match self.step(w, span) {
+            Ok(()) => v,
+            Err(why) => Value::unknown(why),
+        }
+    }
+
+    fn param_ref(&self, name: &str, span: Span) -> Value {
+        let key = name.to_ascii_lowercase();
+        let Some(decl) = self.shared.param_decls.get(&key).copied() else {
+            return Value::unknown(Why::at(
+                format!("parameter '{name}' is not declared in the template"),
+                span,
+            ));
+        };
+        let decl_span = self.key_span(decl);
+        let state = match self.shared.params.borrow().get(&key) {
+            Some(Slot::Done(v, root, w)) => Some(Some((v.clone(), *root, *w))),
+            Some(Slot::InProgress) => Some(None),
+            None => None,
+        };
+        let (value, root, weight) = match state {
+            Some(Some(done)) => done,
+            Some(None) => {
+                return Value::unknown(Why::at(
+                    format!(
+                        "the default value of parameter '{}' refers to itself",
+                        decl.key
+                    ),
+                    span,
+                ));
+            }
+            None => {
+                self.shared
+                    .params
+                    .borrow_mut()
+                    .insert(key.clone(), Slot::InProgress);
+                let (v, root) = self.resolve_param(decl, &key, decl_span);
+                let (v, w) = self.guard(v, &format!("parameter '{}'", decl.key), decl_span);
+                self.shared
+                    .params
+                    .borrow_mut()
+                    .insert(key, Slot::Done(v.clone(), root, w));
+                (v, root, w)
+            }
+        };
+        if let Err(why) = self.step(weight, span) {
+            return Value::unknown(why);
+        }
+        let mut value = value;
+        if !root {
+            prepend_hops(
+                &mut value,
+                &[Hop {
+                    span: decl_span,
+                    label: format!("parameter '{}'", decl.key),
+                }],
+            );
+        }
+        value
+    }
+
+    fn resolve_param(&self, decl: &Member, key: &str, decl_span: Span) -> (Value, bool) {
+        match self.shared.supplied.map.get(key) {
+            Some(Supplied::Value(v)) => return (v.clone(), false),
+            Some(Supplied::KeyVault(at)) => {
+                return (
+                    Value::unknown(Why::at(
+                        format!("parameter '{}' is a Key Vault reference", decl.key),
+                        *at,
+                    )),
+                    true,
+                );
+            }
+            None => {}
+        }
+        match decl.value.get("defaultValue") {
+            Some(default) => {
+                let _guard = match self.enter(&format!("parameter '{}'", decl.key), decl_span) {
+                    Ok(g) => g,
+                    Err(w) => return (Value::unknown(w), true),
+                };
+                (self.node(&Env::default(), default), false)
+            }
+            None => (
+                Value::unknown(Why::at(
+                    format!(
+                        "parameter '{}' has no default and no parameter file sets it",
+                        decl.key
+                    ),
+                    decl_span,
+                )),
+                true,
+            ),
+        }
+    }
+
+    fn var_ref(&self, name: &str, span: Span) -> Value {
+        let key = name.to_ascii_lowercase();
+        let Some(decl) = self.shared.var_decls.get(&key).copied() else {
+            return Value::unknown(Why::at(
+                format!("variable '{name}' is not declared in the template"),
+                span,
+            ));
+        };
+        let (decl_name, decl_span) = match decl {
+            VarDecl::Plain(m) => (m.key.clone(), self.key_span(m)),
+            VarDecl::Copy(entry) => (
+                name.to_owned(),
+                entry
+                    .get("name")
+                    .map_or(span_of(self.shared.file, entry), |n| {
+                        span_of(self.shared.file, n)
+                    }),
+            ),
+        };
+        let state = match self.shared.vars.borrow().get(&key) {
+            Some(Slot::Done(v, root, w)) => Some(Some((v.clone(), *root, *w))),
+            Some(Slot::InProgress) => Some(None),
+            None => None,
+        };
+        let (value, root, weight) = match state {
+            Some(Some(done)) => done,
+            Some(None) => {
+                let stack = self.shared.var_stack.borrow();
+                let from = stack
+                    .iter()
+                    .position(|n| n.eq_ignore_ascii_case(name))
+                    .unwrap_or(0);
+                let mut cycle: Vec<&str> = stack[from..].iter().map(String::as_str).collect();
+                cycle.push(&decl_name);
+                return Value::unknown(Why::at(
+                    format!(
+                        "variable '{decl_name}' refers to itself (cycle: {})",
+                        cycle.join(" \u{2192} ")
+                    ),
+                    span,
+                ));
+            }
+            None => {
+                self.shared
+                    .vars
+                    .borrow_mut()
+                    .insert(key.clone(), Slot::InProgress);
+                self.shared.var_stack.borrow_mut().push(decl_name.clone());
+                let v = match self.enter(&format!("variable '{decl_name}'"), decl_span) {
+                    Ok(_guard) => match decl {
+                        VarDecl::Plain(m) => self.node(&Env::default(), &m.value),
+                        VarDecl::Copy(entry) => self.copy_loop(&Env::default(), entry).1,
+                    },
+                    Err(w) => Value::unknown(w),
+                };
+                self.shared.var_stack.borrow_mut().pop();
+                let (v, w) = self.guard(v, &format!("variable '{decl_name}'"), decl_span);
+                self.shared
+                    .vars
+                    .borrow_mut()
+                    .insert(key, Slot::Done(v.clone(), false, w));
+                (v, false, w)
+            }
+        };
+        if let Err(why) = self.step(weight, span) {
+            return Value::unknown(why);
+        }
+        let mut value = value;
+        if !root {
+            prepend_hops(
+                &mut value,
+                &[Hop {
+                    span: decl_span,
+                    label: format!("variable '{decl_name}'"),
+                }],
+            );
+        }
+        value
+    }
+
+    fn copy_index(&self, env: &Env, args: &[Expr], span: Span, loc: &Loc) -> Value {
+        if args.len() > 2 {
+            return invalid("copyIndex", "expects at most 2 arguments", span);
+        }
+        let vals: Vec<Value> = args.iter().map(|a| self.expr(env, a, loc)).collect();
+        let (loop_name, offset) = match vals.as_slice() {
+            [] => (None, 0),
+            [v] => match &v.kind {
+                Kind::Str(s) => (Some(s.as_str()), 0),
+                Kind::Int(i) => (None, *i),
+                Kind::Unknown(w) => return Value::unknown(w.clone()),
+                _ => return invalid("copyIndex", "expects a loop name or an offset", span),
+            },
+            [n, o] => match (&n.kind, &o.kind) {
+                (Kind::Str(s), Kind::Int(i)) => (Some(s.as_str()), *i),
+                (Kind::Unknown(w), _) | (_, Kind::Unknown(w)) => return Value::unknown(w.clone()),
+                _ => {
+                    return invalid(
+                        "copyIndex",
+                        "expects a loop name and an integer offset",
+                        span,
+                    );
+                }
+            },
+            _ => unreachable!("checked above"),
+        };
+        match lookup(&env.copy, loop_name) {
+            Some(i) => match i.checked_add(offset) {
+                Some(v) => Value::composed(Kind::Int(v)),
+                None => invalid("copyIndex", "the offset overflows", span),
+            },
+            None => Value::unknown(Why::at(
+                match loop_name {
+                    Some(n) => format!("copyIndex('{n}') is used outside the copy loop '{n}'"),
+                    None => "copyIndex() is used outside a copy loop".to_owned(),
+                },
+                span,
+            )),
+        }
+    }
+
+    fn user_function(
+        &self,
+        env: &Env,
+        ns: &str,
+        name: &str,
+        args: &[Expr],
+        span: Span,
+        loc: &Loc,
+    ) -> Value {
+        let key = format!("{ns}.{name}").to_ascii_lowercase();
+        let Some(def) = self.shared.functions.get(&key).copied() else {
+            return Value::unknown(Why::at(
+                format!("user-defined function '{ns}.{name}' is not declared in the template"),
+                span,
+            ));
+        };
+        let params: Vec<String> = def
+            .get("parameters")
+            .and_then(Json::as_array)
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|p| p.get("name").and_then(Json::as_str).map(str::to_owned))
+            .collect();
+        if params.len() != args.len() {
+            return invalid(
+                &format!("{ns}.{name}"),
+                format!("expects {} argument(s), got {}", params.len(), args.len()),
+                span,
+            );
+        }
+        let vals: Vec<(String, Value)> = params
+            .into_iter()
+            .zip(args.iter().map(|a| self.expr(env, a, loc)))
+            .collect();
+        let Some(output) = def.get("output").and_then(|o| o.get("value")) else {
+            return invalid(
+                &format!("{ns}.{name}"),
+                "the function has no output value",
+                span,
+            );
+        };
+        let _guard = match self.enter(&format!("function '{ns}.{name}'"), span) {
+            Ok(g) => g,
+            Err(w) => return Value::unknown(w),
+        };
+        let fenv = Env {
+            copy: None,
+            lambda: None,
+            func: Some(Rc::new(vals)),
+        };
+        let v = self.node(&fenv, output);
+        self.guard(v, &format!("function '{ns}.{name}'"), span).0
+    }
+
+    fn lambda_function(
+        &self,
+        env: &Env,
+        name: &str,
+        lname: &str,
+        args: &[Expr],
+        span: Span,
+        loc: &Loc,
+    ) -> Value {
+        let (min, max) = match lname {
+            "reduce" => (3, 3),
+            "toobject" => (2, 3),
+            _ => (2, 2),
+        };
+        if args.len() < min || args.len() > max {
+            return invalid(name, format!("expects {min} to {max} arguments"), span);
+        }
+        let input = self.expr(env, &args[0], loc);
+        let lambda_at = if lname == "reduce" { 2 } else { 1 };
+        let mut lambdas = Vec::new();
+        for a in &args[lambda_at..] {
+            match as_lambda(a) {
+                Some(l) => lambdas.push(l),
+                None => return invalid(name, "expects a lambda(...) argument", span),
+            }
+        }
+        let call = |l: &Lambda<'_>, vals: Vec<Value>| -> Value {
+            let _guard = match self.enter("a lambda", span) {
+                Ok(g) => g,
+                Err(w) => return Value::unknown(w),
+            };
+            if let Err(w) = self.step(1, span) {
+                return Value::unknown(w);
+            }
+            let mut e = env.clone();
+            for (n, v) in l.params.iter().zip(vals) {
+                e.lambda = Some(Rc::new(Frame {
+                    name: n.clone(),
+                    value: v,
+                    parent: e.lambda.take(),
+                }));
+            }
+            self.expr(&e, l.body, loc)
+        };
+        let items: Vec<Value> = match (&input.kind, lname) {
+            (Kind::Object(m), "mapvalues") => m.iter().map(|(_, v)| v.clone()).collect(),
+            (Kind::Array(a), _) => a.clone(),
+            (Kind::Unknown(w), _) => return Value::unknown(w.clone()),
+            _ => return invalid(name, "the first argument must be an array", span),
+        };
+        let l0 = &lambdas[0];
+        match lname {
+            "map" => {
+                let mut out = Vec::with_capacity(items.len());
+                for (i, x) in items.into_iter().enumerate() {
+                    out.push(call(l0, vec![x, Value::composed(Kind::Int(i as i64))]));
+                }
+                Value::composed(Kind::Array(out))
+            }
+            "mapvalues" => {
+                let Kind::Object(m) = &input.kind else {
+                    return invalid(name, "the first argument must be an object", span);
+                };
+                let out = m
+                    .iter()
+                    .zip(items)
+                    .map(|((k, _), v)| (k.clone(), call(l0, vec![v])))
+                    .collect();
+                Value::composed(Kind::Object(out))
+            }
+            "filter" => {
+                let mut out = Vec::new();
+                for (i, x) in items.into_iter().enumerate() {
+                    let keep = call(l0, vec![x.clone(), Value::composed(Kind::Int(i as i64))]);
+                    match keep.kind {
+                        Kind::Bool(true) => out.push(x),
+                        Kind::Bool(false) => {}
+                        Kind::Unknown(w) => return Value::unknown(w),
+                        _ => return invalid(name, "the lambda must return a boolean", span),
+                    }
+                }
+                Value::composed(Kind::Array(out))
+            }
+            "reduce" => {
+                let mut acc = self.expr(env, &args[1], loc);
+                for (i, x) in items.into_iter().enumerate() {
+                    acc = call(l0, vec![acc, x, Value::composed(Kind::Int(i as i64))]);
+                    let (a, w) = self.guard(acc, "the reduce() accumulator", span);
+                    acc = a;
+                    if let Err(why) = self.step(w, span) {
+                        return Value::unknown(why);
+                    }
+                    if acc.is_unknown() {
+                        return acc;
+                    }
+                }
+                acc
+            }
+            "sort" => {
+                let mut failure: Option<Why> = None;
+                let mut before = |a: &Value, b: &Value| -> bool {
+                    if failure.is_some() {
+                        return false;
+                    }
+                    match call(l0, vec![a.clone(), b.clone()]).kind {
+                        Kind::Bool(r) => r,
+                        Kind::Unknown(w) => {
+                            failure = Some(w);
+                            false
+                        }
+                        _ => {
+                            failure = Some(Why::at(
+                                "invalid call to sort(): the lambda must return a boolean",
+                                span,
+                            ));
+                            false
+                        }
+                    }
+                };
+                let sorted = merge_sort(items, &mut before);
+                match failure {
+                    Some(w) => Value::unknown(w),
+                    None => Value::composed(Kind::Array(sorted)),
+                }
+            }
+            "toobject" => {
+                let mut out: Vec<(String, Value)> = Vec::new();
+                for x in items {
+                    let k = call(l0, vec![x.clone()]);
+                    let k = match k.kind {
+                        Kind::Str(s) => s,
+                        Kind::Unknown(w) => return Value::unknown(w),
+                        _ => {
+                            return k.first_unknown().map_or_else(
+                                || invalid(name, "the key lambda must return a string", span),
+                                |w| Value::unknown(w.clone()),
+                            );
+                        }
+                    };
+                    let v = match lambdas.get(1) {
+                        Some(l1) => call(l1, vec![x]),
+                        None => x,
+                    };
+                    match out.iter_mut().find(|(y, _)| y.eq_ignore_ascii_case(&k)) {
+                        Some(slot) => slot.1 = v,
+                        None => out.push((k, v)),
+                    }
+                }
+                Value::composed(Kind::Object(out))
+            }
+            "groupby" => {
+                let mut out: Vec<(String, Value)> = Vec::new();
+                for x in items {
+                    let k = call(l0, vec![x.clone()]);
+                    let k = match k.kind {
+                        Kind::Str(s) => s,
+                        Kind::Unknown(w) => return Value::unknown(w),
+                        _ => return invalid(name, "the key lambda must return a string", span),
+                    };
+                    match out.iter_mut().find(|(y, _)| y.eq_ignore_ascii_case(&k)) {
+                        Some((
+                            _,
+                            Value {
+                                kind: Kind::Array(a),
+                                ..
+                            },
+                        )) => a.push(x),
+                        _ => out.push((k, Value::composed(Kind::Array(vec![x])))),
+                    }
+                }
+                Value::composed(Kind::Object(out))
+            }
+            _ => invalid(name, "unsupported lambda function", span),
+        }
+    }
+}
+
+struct Lambda<'e> {
+    params: Vec<String>,
+    body: &'e Expr,
+}
+
+fn as_lambda(e: &Expr) -> Option<Lambda<'_>> {
+    let ExprKind::Call {
+        namespace: None,
+        name,
+        args,
+    } = &e.kind
+    else {
+        return None;
+    };
+    if !name.eq_ignore_ascii_case("lambda") || args.len() < 2 {
+        return None;
+    }
+    let (body, names) = args.split_last()?;
+    let params = names
+        .iter()
+        .map(|n| match &n.kind {
+            ExprKind::Str(s) => Some(s.clone()),
+            _ => None,
+        })
+        .collect::<Option<Vec<_>>>()?;
+    Some(Lambda { params, body })
+}
+
+/// A stable merge sort that never panics, whatever the comparator does.
+fn merge_sort(mut items: Vec<Value>, before: &mut dyn FnMut(&Value, &Value) -> bool) -> Vec<Value> {
+    if items.len() <= 1 {
+        return items;
+    }
+    let right = items.split_off(items.len() / 2);
+    let left = merge_sort(items, before);
+    let right = merge_sort(right, before);
+    let mut out = Vec::with_capacity(left.len() + right.len());
+    let mut l = left.into_iter().peekable();
+    let mut r = right.into_iter().peekable();
+    loop {
+        match (l.peek(), r.peek()) {
+            (Some(a), Some(b)) => {
+                if before(b, a) {
+                    out.extend(r.next());
+                } else {
+                    out.extend(l.next());
+                }
+            }
+            (Some(_), None) => out.extend(l.next()),
+            (None, Some(_)) => out.extend(r.next()),
+            (None, None) => return out,
+        }
+    }
+}
+
+fn invalid(name: &str, msg: impl std::fmt::Display, span: Span) -> Value {
+    Value::unknown(Why::at(format!("invalid call to {name}(): {msg}"), span))
+}
+
+/// `target.name`.
+fn member(t: Value, name: &str, span: Span) -> Value {
+    match t.kind {
+        Kind::Object(members) => {
+            let hops = t.origin.hops;
+            match members
+                .into_iter()
+                .rev()
+                .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            {
+                Some((_, mut v)) => {
+                    v.origin.hops.splice(0..0, hops);
+                    v
+                }
+                None => Value::unknown(why_through(
+                    &Why::at(format!("the object has no property '{name}'"), span),
+                    &hops,
+                )),
+            }
+        }
+        Kind::Unknown(w) => Value::unknown(w),
+        Kind::Partial(_) => Value::unknown(
+            t.first_unknown()
+                .cloned()
+                .unwrap_or_else(|| Why::at("partially known string", span)),
+        ),
+        _ => Value::unknown(Why::at(
+            format!(
+                "cannot read property '{name}' of a value of type {}",
+                super::ops::type_name(&Value::composed(t.kind))
+            ),
+            span,
+        )),
+    }
+}
+
+/// `target[index]`.
+fn index_value(t: Value, k: Value, span: Span) -> Value {
+    if let Kind::Unknown(w) = &t.kind {
+        return Value::unknown(w.clone());
+    }
+    let hops = t.origin.hops.clone();
+    match (t.kind, &k.kind) {
+        (_, Kind::Unknown(w)) => Value::unknown(why_through(w, &hops)),
+        (_, Kind::Partial(_)) => Value::unknown(why_through(
+            k.first_unknown()
+                .unwrap_or(&Why::at("partially known index", span)),
+            &hops,
+        )),
+        (Kind::Array(items), Kind::Int(i)) => {
+            let len = items.len();
+            match usize::try_from(*i)
+                .ok()
+                .and_then(|i| items.into_iter().nth(i))
+            {
+                Some(mut v) => {
+                    v.origin.hops.splice(0..0, hops);
+                    v
+                }
+                None => Value::unknown(why_through(
+                    &Why::at(
+                        format!("index {i} is outside the array (length {len})"),
+                        span,
+                    ),
+                    &hops,
+                )),
+            }
+        }
+        (kind @ Kind::Object(_), Kind::Str(key)) => member(
+            Value {
+                kind,
+                origin: crate::value::Origin {
+                    literal: None,
+                    site: None,
+                    hops,
+                },
+            },
+            key,
+            span,
+        ),
+        (kind, _) => Value::unknown(Why::at(
+            format!(
+                "cannot index a value of type {} with a {}",
+                super::ops::type_name(&Value::composed(kind)),
+                super::ops::type_name(&k)
+            ),
+            span,
+        )),
+    }
+}

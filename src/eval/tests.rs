@@ -1,0 +1,675 @@
+//! Evaluator tests over small inline templates.
+
+use super::*;
+use crate::json::{Json, parse};
+use crate::source::{FileId, Span};
+use crate::value::{Kind, Value};
+
+const F: FileId = FileId(7);
+
+struct T {
+    text: String,
+    root: Json,
+}
+
+fn t(text: &str) -> T {
+    let root = parse(text).unwrap_or_else(|e| panic!("bad template: {e:?}"));
+    T {
+        text: text.to_owned(),
+        root,
+    }
+}
+
+impl T {
+    fn scope(&self) -> Scope<'_> {
+        self.scope_with(ParameterValues::new(), DeploymentScope::default())
+    }
+    fn scope_with(&self, p: ParameterValues, d: DeploymentScope) -> Scope<'_> {
+        Scope::new(&self.root, F, &self.text, p, d)
+    }
+    /// Evaluates output `name`'s value.
+    fn out(&self, scope: &Scope<'_>, name: &str) -> Value {
+        let node = self
+            .root
+            .get("outputs")
+            .and_then(|o| o.get(name))
+            .and_then(|o| o.get("value"))
+            .unwrap_or_else(|| panic!("no output {name}"));
+        scope.eval_node(node)
+    }
+    fn slice(&self, span: Span) -> &str {
+        assert_eq!(span.file, F);
+        &self.text[span.start as usize..span.end as usize]
+    }
+}
+
+fn s(x: &str) -> Kind {
+    Kind::Str(x.into())
+}
+
+fn why(v: &Value) -> String {
+    v.first_unknown()
+        .map(|w| w.explain())
+        .unwrap_or_else(|| panic!("expected unknown, got {v:?}"))
+}
+
+#[test]
+fn parameters_defaults_and_supplied_values() {
+    let tpl = t(r#"{
+      "parameters": {
+        "imageId": {"type": "string", "defaultValue": "/subscriptions/s/img"},
+        "os": {"type": "string"},
+        "derived": {"type": "string", "defaultValue": "[concat(parameters('ImageId'), '-x')]"}
+      },
+      "outputs": {
+        "a": {"value": "[parameters('imageId')]"},
+        "b": {"value": "[parameters('os')]"},
+        "c": {"value": "[parameters('derived')]"}
+      }
+    }"#);
+    let sc = tpl.scope();
+    let a = tpl.out(&sc, "a");
+    assert_eq!(a.kind, s("/subscriptions/s/img"));
+    assert_eq!(
+        tpl.slice(a.origin.literal.unwrap()),
+        "\"/subscriptions/s/img\""
+    );
+    assert_eq!(a.origin.hops.len(), 1);
+    assert_eq!(a.origin.hops[0].label, "parameter 'imageId'");
+    assert_eq!(tpl.slice(a.origin.hops[0].span), "\"imageId\"");
+    assert_eq!(
+        why(&tpl.out(&sc, "b")),
+        "parameter 'os' has no default and no parameter file sets it"
+    );
+    assert_eq!(tpl.out(&sc, "c").kind, s("/subscriptions/s/img-x"));
+    assert_eq!(tpl.out(&sc, "c").origin.literal, None);
+
+    // Supplied values (from a parameter file) override defaults and keep their own span.
+    let pf_text = r#"{"parameters": {"IMAGEID": {"value": "/sub/other"}, "os": {"reference": {"keyVault": {}}}}}"#;
+    let pf = parse(pf_text).unwrap();
+    let supplied = ParameterValues::from_parameter_file(&pf, FileId(9));
+    let sc = tpl.scope_with(supplied, DeploymentScope::default());
+    let a = tpl.out(&sc, "a");
+    assert_eq!(a.kind, s("/sub/other"));
+    let lit = a.origin.literal.unwrap();
+    assert_eq!(lit.file, FileId(9));
+    assert_eq!(
+        &pf_text[lit.start as usize..lit.end as usize],
+        "\"/sub/other\""
+    );
+    assert_eq!(
+        why(&tpl.out(&sc, "b")),
+        "parameter 'os' is a Key Vault reference"
+    );
+    assert_eq!(tpl.out(&sc, "c").kind, s("/sub/other-x"));
+    assert!(why(&sc.parameter_value("nope")).contains("not declared"));
+}
+
+#[test]
+fn variables_chain_with_origins_and_reasons() {
+    let tpl = t(r#"{
+      "parameters": {"os": {"type": "string"}, "os2": {"type": "string", "defaultValue": "linux"}},
+      "variables": {
+        "images": {"linux": "/galleries/g/images/ubuntu", "windows": "/galleries/g/images/win"},
+        "alias": "[variables('images')]",
+        "picked": "[variables('alias')[parameters('os2')]]"
+      },
+      "outputs": {
+        "unknownOs": {"value": "[variables('images')[parameters('os')]]"},
+        "picked": {"value": "[variables('picked')]"},
+        "member": {"value": "[variables('images').windows]"}
+      }
+    }"#);
+    let sc = tpl.scope();
+    let u = tpl.out(&sc, "unknownOs");
+    assert_eq!(
+        why(&u),
+        "variable 'images' \u{2190} parameter 'os' has no default and no parameter file sets it"
+    );
+    let p = tpl.out(&sc, "picked");
+    assert_eq!(p.kind, s("/galleries/g/images/ubuntu"));
+    assert_eq!(
+        tpl.slice(p.origin.literal.unwrap()),
+        "\"/galleries/g/images/ubuntu\""
+    );
+    let labels: Vec<&str> = p.origin.hops.iter().map(|h| h.label.as_str()).collect();
+    assert_eq!(
+        labels,
+        ["variable 'picked'", "variable 'alias'", "variable 'images'"]
+    );
+    assert_eq!(tpl.slice(p.origin.hops[2].span), "\"images\"");
+    let m = tpl.out(&sc, "member");
+    assert_eq!(
+        tpl.slice(m.origin.literal.unwrap()),
+        "\"/galleries/g/images/win\""
+    );
+}
+
+#[test]
+fn variable_cycles_are_unknown() {
+    let tpl = t(r#"{
+      "variables": {"a": "[variables('b')]", "b": "[concat('x', variables('a'))]", "self": "[variables('self')]"},
+      "outputs": {"a": {"value": "[variables('a')]"}, "s": {"value": "[variables('self')]"}}
+    }"#);
+    let sc = tpl.scope();
+    let a = why(&tpl.out(&sc, "a"));
+    assert!(
+        a.contains("refers to itself (cycle: a \u{2192} b \u{2192} a)"),
+        "{a}"
+    );
+    assert!(why(&tpl.out(&sc, "s")).contains("variable 'self' refers to itself"));
+}
+
+#[test]
+fn copy_in_variables_and_properties() {
+    let tpl = t(r#"{
+      "parameters": {"n": {"type": "int", "defaultValue": 3}},
+      "variables": {
+        "copy": [{"name": "disks", "count": "[parameters('n')]", "input": {"lun": "[copyIndex('disks')]", "name": "[concat('d', copyIndex('disks', 1))]"}}],
+        "obj": {"copy": [{"name": "items", "count": 2, "input": "[copyIndex('items')]"}], "other": 1}
+      },
+      "outputs": {
+        "disks": {"value": "[variables('disks')]"},
+        "obj": {"value": "[variables('obj')]"}
+      },
+      "resources": [{
+        "type": "Microsoft.Compute/virtualMachines",
+        "copy": {"name": "vmLoop", "count": 2},
+        "name": "[concat('vm', copyIndex())]",
+        "properties": {"storageProfile": {"copy": [{"name": "dataDisks", "count": 2,
+           "input": {"lun": "[copyIndex('dataDisks')]", "vm": "[copyIndex('vmLoop')]"}}]}}
+      }]
+    }"#);
+    let sc = tpl.scope();
+    let disks = tpl.out(&sc, "disks");
+    assert_eq!(
+        disks.display(),
+        "[{lun: 0, name: d1}, {lun: 1, name: d2}, {lun: 2, name: d3}]"
+    );
+    assert_eq!(tpl.out(&sc, "obj").display(), "{items: [0, 1], other: 1}");
+    let res = &tpl.root.get("resources").unwrap().as_array().unwrap()[0];
+    let r1 = sc.with_copy_index("vmLoop", 1);
+    assert_eq!(r1.eval_node(res.get("name").unwrap()).kind, s("vm1"));
+    let props = r1.eval_node(res.get("properties").unwrap());
+    assert_eq!(
+        props.display(),
+        "{storageProfile: {dataDisks: [{lun: 0, vm: 1}, {lun: 1, vm: 1}]}}"
+    );
+    // Outside the loop copyIndex() is unknown, with a reason.
+    assert!(why(&sc.eval_node(res.get("name").unwrap())).contains("outside a copy loop"));
+}
+
+#[test]
+fn user_defined_functions() {
+    let tpl = t(r#"{
+      "functions": [{"namespace": "img", "members": {
+        "galleryId": {"parameters": [{"name": "sub", "type": "string"}, {"name": "name", "type": "string"}],
+                      "output": {"type": "string", "value": "[concat('/subscriptions/', parameters('sub'), '/galleries/', toLower(parameters('name')))]"}},
+        "bad": {"parameters": [], "output": {"type": "string", "value": "[variables('x')]"}},
+        "loop": {"parameters": [], "output": {"type": "string", "value": "[img.loop()]"}}
+      }}],
+      "variables": {"x": "1"},
+      "outputs": {
+        "id": {"value": "[img.galleryId('s1', 'Golden')]"},
+        "bad": {"value": "[img.bad()]"},
+        "loop": {"value": "[IMG.LOOP()]"},
+        "missing": {"value": "[img.nope()]"}
+      }
+    }"#);
+    let sc = tpl.scope();
+    assert_eq!(
+        tpl.out(&sc, "id").kind,
+        s("/subscriptions/s1/galleries/golden")
+    );
+    assert!(why(&tpl.out(&sc, "bad")).contains("cannot use variables"));
+    assert!(why(&tpl.out(&sc, "loop")).contains("recursion depth budget"));
+    assert!(why(&tpl.out(&sc, "missing")).contains("not declared"));
+}
+
+#[test]
+fn partial_ids_with_unknown_subscription() {
+    let tpl = t(r#"{
+      "outputs": {
+        "concat": {"value": "[concat('/subscriptions/', subscription().subscriptionId, '/resourceGroups/rg-golden/providers/Microsoft.Compute/galleries/g/images/i')]"},
+        "rid": {"value": "[resourceId('rg-golden', 'Microsoft.Compute/galleries/images', 'g', 'i')]"},
+        "eq": {"value": "[equals(subscription().id, '/providers/x')]"},
+        "if": {"value": "[if(true(), 'a', reference('x').id)]"},
+        "co": {"value": "[coalesce('x', reference('y'))]"},
+        "and": {"value": "[and(false(), reference('x').ok)]"},
+        "or": {"value": "[or(true(), reference('x').ok)]"},
+        "ref": {"value": "[reference('x').id]"}
+      }
+    }"#);
+    let sc = tpl.scope();
+    let c = tpl.out(&sc, "concat");
+    assert_eq!(
+        c.display(),
+        "/subscriptions/<unknown>/resourceGroups/rg-golden/providers/Microsoft.Compute/galleries/g/images/i"
+    );
+    assert!(why(&c).contains("deploying subscription is not known offline (set [deployment] subscription_id in imagegate.toml)"));
+    assert_eq!(
+        tpl.out(&sc, "rid").display(),
+        "/subscriptions/<unknown>/resourceGroups/rg-golden/providers/Microsoft.Compute/galleries/g/images/i"
+    );
+    assert_eq!(tpl.out(&sc, "eq").kind, Kind::Bool(false));
+    assert_eq!(tpl.out(&sc, "if").kind, s("a"));
+    assert_eq!(tpl.out(&sc, "co").kind, s("x"));
+    assert_eq!(tpl.out(&sc, "and").kind, Kind::Bool(false));
+    assert_eq!(tpl.out(&sc, "or").kind, Kind::Bool(true));
+    let r = tpl.out(&sc, "ref");
+    assert!(why(&r).contains("reference()"), "{}", why(&r));
+    // The reason is located at the call inside the string.
+    let at = r.first_unknown().and_then(|w| w.span).unwrap();
+    assert_eq!(tpl.slice(at), "reference('x')");
+
+    let dep = DeploymentScope {
+        subscription_id: Some("1111".into()),
+        ..DeploymentScope::default()
+    };
+    let sc = tpl.scope_with(ParameterValues::new(), dep);
+    assert_eq!(
+        tpl.out(&sc, "rid").kind,
+        s(
+            "/subscriptions/1111/resourceGroups/rg-golden/providers/Microsoft.Compute/galleries/g/images/i"
+        )
+    );
+}
+
+#[test]
+fn malformed_expressions_are_unknown_and_reported() {
+    let tpl = t(r#"{
+      "variables": {"bad": "[concat('a', ]", "escaped": "[[not an expression]", "alsoLiteral": "[x"},
+      "outputs": {"bad": {"value": "[variables('bad')]"}, "e": {"value": "[variables('escaped')]"},
+                  "l": {"value": "[variables('alsoLiteral')]"}}
+    }"#);
+    let sc = tpl.scope();
+    assert!(why(&tpl.out(&sc, "bad")).starts_with("variable 'bad' \u{2190} malformed expression:"));
+    // Evaluated twice, reported once.
+    let _ = tpl.out(&sc, "bad");
+    let errors = sc.take_errors();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(tpl.slice(errors[0].0), "]");
+    assert!(errors[0].1.contains("expected an expression"));
+    assert!(sc.take_errors().is_empty());
+    assert_eq!(tpl.out(&sc, "e").kind, s("[not an expression]"));
+    assert_eq!(tpl.out(&sc, "l").kind, s("[x"));
+}
+
+#[test]
+fn lambdas() {
+    let tpl = t(r#"{
+      "variables": {
+        "dogs": [{"name": "Evie", "age": 5}, {"name": "Casper", "age": 3}, {"name": "Indy", "age": 2}, {"name": "Kira", "age": 8}],
+        "ages": [5, 3, 2, 8]
+      },
+      "outputs": {
+        "old": {"value": "[filter(variables('dogs'), lambda('dog', greaterOrEquals(lambdaVariables('dog').age, 5)))]"},
+        "names": {"value": "[map(variables('dogs'), lambda('dog', lambdaVariables('dog').name))]"},
+        "indexed": {"value": "[map(createArray('a', 'b'), lambda('x', 'i', concat(lambdaVariables('x'), string(lambdaVariables('i')))))]"},
+        "sum": {"value": "[reduce(variables('ages'), 0, lambda('cur', 'next', add(lambdaVariables('cur'), lambdaVariables('next'))))]"},
+        "sorted": {"value": "[map(sort(variables('dogs'), lambda('a', 'b', less(lambdaVariables('a').age, lambdaVariables('b').age))), lambda('d', lambdaVariables('d').name))]"},
+        "obj": {"value": "[toObject(variables('dogs'), lambda('d', lambdaVariables('d').name), lambda('d', lambdaVariables('d').age))]"},
+        "badSort": {"value": "[sort(variables('ages'), lambda('a', 'b', 'yes'))]"},
+        "stray": {"value": "[lambdaVariables('zz')]"}
+      }
+    }"#);
+    let sc = tpl.scope();
+    assert_eq!(
+        tpl.out(&sc, "old").display(),
+        "[{name: Evie, age: 5}, {name: Kira, age: 8}]"
+    );
+    assert_eq!(
+        tpl.out(&sc, "names").display(),
+        "[Evie, Casper, Indy, Kira]"
+    );
+    assert_eq!(tpl.out(&sc, "indexed").display(), "[a0, b1]");
+    assert_eq!(tpl.out(&sc, "sum").kind, Kind::Int(18));
+    assert_eq!(
+        tpl.out(&sc, "sorted").display(),
+        "[Indy, Casper, Evie, Kira]"
+    );
+    assert_eq!(
+        tpl.out(&sc, "obj").display(),
+        "{Evie: 5, Casper: 3, Indy: 2, Kira: 8}"
+    );
+    assert!(why(&tpl.out(&sc, "badSort")).contains("boolean"));
+    assert!(why(&tpl.out(&sc, "stray")).contains("no enclosing lambda"));
+}
+
+#[test]
+fn budget_billion_element_range_and_copy() {
+    let tpl = t(r#"{
+      "variables": {"copy": [{"name": "huge", "count": 1000000000, "input": "x"}]},
+      "outputs": {
+        "r": {"value": "[range(0, 1000000000)]"},
+        "huge": {"value": "[variables('huge')]"},
+        "prop": {"value": {"copy": [{"name": "p", "count": 2000000000, "input": 1}]}}
+      }
+    }"#);
+    let sc = tpl.scope();
+    assert!(why(&tpl.out(&sc, "r")).contains("10000"));
+    assert!(why(&tpl.out(&sc, "huge")).contains("array length budget"));
+    assert!(why(&tpl.out(&sc, "prop")).contains("array length budget"));
+}
+
+#[test]
+fn budget_exponential_string_doubling() {
+    let mut vars = vec![r#""v0": "abcdefghijklmnop""#.to_owned()];
+    for i in 1..40 {
+        vars.push(format!(
+            r#""v{i}": "[concat(variables('v{p}'), variables('v{p}'))]""#,
+            p = i - 1
+        ));
+    }
+    let text = format!(
+        r#"{{"variables": {{{}}}, "outputs": {{"o": {{"value": "[length(variables('v39'))]"}}}}}}"#,
+        vars.join(",")
+    );
+    let tpl = t(&text);
+    let sc = tpl.scope();
+    let o = tpl.out(&sc, "o");
+    let w = why(&o);
+    assert!(w.contains("budget"), "{w}");
+    assert!(sc.steps_used() < 2_000_000);
+
+    // The same with arrays: createArray of the previous twice.
+    let mut vars = vec![r#""v0": [1]"#.to_owned()];
+    for i in 1..60 {
+        vars.push(format!(
+            r#""v{i}": "[createArray(variables('v{p}'), variables('v{p}'))]""#,
+            p = i - 1
+        ));
+    }
+    let text = format!(
+        r#"{{"variables": {{{}}}, "outputs": {{"o": {{"value": "[variables('v59')]"}}}}}}"#,
+        vars.join(",")
+    );
+    let tpl = t(&text);
+    let sc = tpl.scope();
+    let w = why(&tpl.out(&sc, "o"));
+    assert!(w.contains("budget"), "{w}");
+}
+
+#[test]
+fn budget_deep_recursion_and_steps() {
+    // A chain of 5000 variables each referring to the next.
+    let mut vars = Vec::new();
+    for i in 0..5000 {
+        vars.push(format!(r#""v{i}": "[variables('v{}')]""#, i + 1));
+    }
+    vars.push(r#""v5000": "end""#.to_owned());
+    let text = format!(
+        r#"{{"variables": {{{}}}, "outputs": {{"o": {{"value": "[variables('v0')]"}}}}}}"#,
+        vars.join(",")
+    );
+    let tpl = t(&text);
+    let sc = tpl.scope();
+    let w = why(&tpl.out(&sc, "o"));
+    assert!(w.contains("recursion depth budget (64)"), "{w}");
+
+    // Step budget: a small budget runs out on a long copy loop and stays exhausted.
+    let tpl = t(
+        r#"{"outputs": {"o": {"value": {"copy": [{"name": "x", "count": 5000, "input": "[concat('a', string(copyIndex('x')))]"}]}}}}"#,
+    );
+    let limits = Limits {
+        max_steps: 1000,
+        ..Limits::default()
+    };
+    let sc = Scope::with_limits(
+        &tpl.root,
+        F,
+        &tpl.text,
+        ParameterValues::new(),
+        DeploymentScope::default(),
+        limits,
+    );
+    let o = tpl.out(&sc, "o");
+    assert!(
+        why(&o).contains("evaluation step budget (1000 steps)"),
+        "{}",
+        why(&o)
+    );
+}
+
+#[test]
+fn expression_spans_map_into_the_file() {
+    let tpl = t(
+        r#"{"outputs": {"o": {"value": "[concat('a', utcNow())]"}, "esc": {"value": "[concat('\u0041', utcNow())]"}}}"#,
+    );
+    let sc = tpl.scope();
+    let o = tpl.out(&sc, "o");
+    let w = o.first_unknown().unwrap();
+    assert_eq!(tpl.slice(w.span.unwrap()), "utcNow()");
+    // With a JSON escape inside, spans fall back to the whole string literal.
+    let e = tpl.out(&sc, "esc");
+    let w = e.first_unknown().unwrap();
+    assert_eq!(
+        tpl.slice(w.span.unwrap()),
+        r#""[concat('\u0041', utcNow())]""#
+    );
+    assert_eq!(e.display(), "A<unknown>");
+}
+
+#[test]
+fn expression_property_names_and_literals_in_expressions() {
+    let tpl = t(r#"{
+      "parameters": {"tag": {"type": "string", "defaultValue": "env"}, "useA": {"type": "bool", "defaultValue": true}},
+      "outputs": {
+        "tags": {"value": {"[parameters('tag')]": "prod"}},
+        "pick": {"value": "[if(parameters('useA'), '/img/a', '/img/b')]"}
+      }
+    }"#);
+    let sc = tpl.scope();
+    assert_eq!(tpl.out(&sc, "tags").display(), "{env: prod}");
+    let p = tpl.out(&sc, "pick");
+    assert_eq!(p.kind, s("/img/a"));
+    assert_eq!(tpl.slice(p.origin.literal.unwrap()), "'/img/a'");
+}
+
+#[test]
+fn worst_case_nesting_does_not_overflow_the_stack() {
+    // 63 variables, each with an expression nested 120 deep referring to the next variable,
+    // evaluated on a thread with a 2 MiB stack (the Rust default for spawned threads).
+    let mut vars = Vec::new();
+    for i in 0..63 {
+        vars.push(format!(
+            r#""v{i}": "[{}variables('v{}'){}]""#,
+            "concat(".repeat(120),
+            i + 1,
+            ")".repeat(120)
+        ));
+    }
+    vars.push(r#""v63": "end""#.to_owned());
+    let deep_json = format!("{}\"[concat('a')]\"{}", "[".repeat(250), "]".repeat(250));
+    let text = format!(
+        r#"{{"variables": {{{}}}, "outputs": {{"o": {{"value": "[variables('v0')]"}}, "j": {{"value": {deep_json}}}}}}}"#,
+        vars.join(",")
+    );
+    let handle = std::thread::Builder::new()
+        .stack_size(2 * 1024 * 1024)
+        .spawn(move || {
+            let tpl = t(&text);
+            let sc = tpl.scope();
+            let o = tpl.out(&sc, "o");
+            let j = tpl.out(&sc, "j");
+            let reason = o.first_unknown().map(|w| w.explain());
+            (o.display(), reason, j.has_unknown())
+        })
+        .unwrap();
+    let (o, reason, j) = handle.join().unwrap();
+    match reason {
+        Some(r) => assert!(r.contains("budget"), "{r}"),
+        None => assert_eq!(o, "end"),
+    }
+    assert!(!j);
+}
+
+const FUZZ_FUNCTIONS: &[&str] = &[
+    "concat",
+    "format",
+    "string",
+    "toLower",
+    "toUpper",
+    "replace",
+    "split",
+    "join",
+    "substring",
+    "indexOf",
+    "lastIndexOf",
+    "startsWith",
+    "endsWith",
+    "trim",
+    "padLeft",
+    "uniqueString",
+    "guid",
+    "base64",
+    "base64ToString",
+    "base64ToJson",
+    "uri",
+    "uriComponent",
+    "uriComponentToString",
+    "dataUri",
+    "dataUriToString",
+    "first",
+    "last",
+    "length",
+    "empty",
+    "contains",
+    "union",
+    "intersection",
+    "createObject",
+    "createArray",
+    "json",
+    "items",
+    "range",
+    "skip",
+    "take",
+    "min",
+    "max",
+    "array",
+    "flatten",
+    "objectKeys",
+    "shallowMerge",
+    "tryGet",
+    "indexFromEnd",
+    "tryIndexFromEnd",
+    "if",
+    "equals",
+    "not",
+    "and",
+    "or",
+    "coalesce",
+    "less",
+    "lessOrEquals",
+    "greater",
+    "greaterOrEquals",
+    "int",
+    "bool",
+    "float",
+    "add",
+    "sub",
+    "mul",
+    "div",
+    "mod",
+    "resourceId",
+    "subscriptionResourceId",
+    "tenantResourceId",
+    "extensionResourceId",
+    "managementGroupResourceId",
+    "copyIndex",
+    "parameters",
+    "variables",
+    "map",
+    "filter",
+    "reduce",
+    "sort",
+    "toObject",
+    "lambda",
+    "lambdaVariables",
+    "reference",
+    "listKeys",
+];
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(400))]
+
+    #[test]
+    fn evaluator_never_panics(
+        calls in proptest::collection::vec(
+            (0..FUZZ_FUNCTIONS.len(), proptest::collection::vec(
+                proptest::prop_oneof![
+                    "'[a-zA-Z0-9/{}:,.%=é -]{0,8}'",
+                    "-?[0-9]{1,3}",
+                    proptest::strategy::Just("createArray(1, 'a')".to_owned()),
+                    proptest::strategy::Just("createObject('a', 1)".to_owned()),
+                    proptest::strategy::Just("parameters('p')".to_owned()),
+                    proptest::strategy::Just("variables('v')".to_owned()),
+                    proptest::strategy::Just("subscription().subscriptionId".to_owned()),
+                    proptest::strategy::Just("lambda('x', lambdaVariables('x'))".to_owned()),
+                    proptest::strategy::Just("null()".to_owned()),
+                    proptest::strategy::Just("true()".to_owned()),
+                ],
+                0..4,
+            )),
+            1..3,
+        )
+    ) {
+        let mut expr = String::new();
+        for (f, args) in &calls {
+            let call = format!("{}({})", FUZZ_FUNCTIONS[*f], args.join(", "));
+            expr = if expr.is_empty() { call } else { format!("concat({expr}, {call})") };
+        }
+        let text = format!(
+            r#"{{"parameters": {{"p": {{"type": "string", "defaultValue": "x/y"}}}}, "variables": {{"v": [1, "a"]}}, "outputs": {{"o": {{"value": "[{}]"}}}}}}"#,
+            expr.replace(['\\', '"'], "")
+        );
+        if let Ok(root) = parse(&text) {
+            let sc = Scope::new(&root, F, &text, ParameterValues::new(), DeploymentScope::default());
+            if let Some(node) = root.get("outputs").and_then(|o| o.get("o")).and_then(|o| o.get("value")) {
+                let _ = sc.eval_node(node);
+            }
+        }
+    }
+
+    #[test]
+    fn arbitrary_strings_never_panic(s in "\\[[a-zA-Z(),' 0-9.\\[\\]-]{0,40}\\]") {
+        let text = r#"{"parameters": {"a": {"type": "int", "defaultValue": 1}}}"#;
+        let root = parse(text).unwrap();
+        let sc = Scope::new(&root, F, text, ParameterValues::new(), DeploymentScope::default());
+        let _ = sc.eval_string(&s, Span::new(F, 0, 5));
+    }
+}
+
+#[test]
+fn partial_resource_id_from_unknown_parameter_and_secure_types() {
+    let tpl = t(r#"{
+      "parameters": {
+        "rg": {"type": "string"},
+        "img": {"type": "securestring", "defaultValue": "ubuntu"}
+      },
+      "variables": {"gallery": "[resourceId(parameters('rg'), 'Microsoft.Compute/galleries/images', 'g', parameters('img'))]"},
+      "outputs": {"o": {"value": "[variables('gallery')]"}}
+    }"#);
+    let dep = DeploymentScope {
+        subscription_id: Some("s1".into()),
+        ..DeploymentScope::default()
+    };
+    let sc = tpl.scope_with(ParameterValues::new(), dep);
+    let o = tpl.out(&sc, "o");
+    assert_eq!(
+        o.display(),
+        "/subscriptions/s1/resourceGroups/<unknown>/providers/Microsoft.Compute/galleries/g/images/ubuntu"
+    );
+    assert_eq!(
+        why(&o),
+        "variable 'gallery' \u{2190} parameter 'rg' has no default and no parameter file sets it"
+    );
+    assert_eq!(o.origin.literal, None);
+    let mut p = ParameterValues::new();
+    p.insert("rg", Value::composed(Kind::Str("rg-golden".into())));
+    let sc = tpl.scope_with(p, DeploymentScope::default());
+    assert_eq!(
+        sc.variable_value("GALLERY").display(),
+        "/subscriptions/<unknown>/resourceGroups/rg-golden/providers/Microsoft.Compute/galleries/g/images/ubuntu"
+    );
+}

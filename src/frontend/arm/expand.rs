@@ -1,0 +1,363 @@
+//! Template expansion: resources found and evaluated the way Azure Resource Manager would.
+//!
+//! Walks `resources` (arrays, child resources, languageVersion 2.0 symbolic names), honours
+//! `condition` and `copy` (bounded), follows inline nested deployments in their inner or outer
+//! expression scope and local linked templates (`templateLink.relativePath`, preloaded by
+//! [`super::links`]), and evaluates each image-bearing resource's body with the evaluator.
+
+use super::links::Linked;
+use crate::catalog::Catalog;
+use crate::eval::{DeploymentScope, ParameterValues, Scope};
+use crate::json::{Json, JsonKind};
+use crate::model::{Note, Resource};
+use crate::source::{FileId, SourceMap, Span};
+use crate::value::{Kind, Value};
+
+/// Most instances judged per copy loop; a note says when the bound cuts.
+pub const MAX_COPY_INSTANCES: i64 = 1000;
+/// Deepest chain of nested and linked deployments followed.
+const MAX_NESTING: usize = 16;
+/// Most resources taken from one template (all loops and nestings together).
+const MAX_RESOURCES: usize = 20_000;
+
+/// What expanding one template in one context produced.
+#[derive(Debug, Default)]
+pub struct Expanded {
+    /// The image-bearing resources.
+    pub resources: Vec<Resource>,
+    /// Notes (bounds reached, links not followed).
+    pub notes: Vec<Note>,
+    /// Malformed expressions met on the way.
+    pub expression_errors: Vec<(Span, String)>,
+}
+
+/// Expands the template `root` of `file` with the parameter values `supplied`.
+pub fn expand(
+    sources: &SourceMap,
+    linked: &Linked,
+    file: FileId,
+    root: &Json,
+    supplied: ParameterValues,
+    deployment: &DeploymentScope,
+) -> Expanded {
+    let text = &sources.get(file).text;
+    let scope = Scope::new(root, file, text, supplied, deployment.clone());
+    let mut walker = Walker {
+        sources,
+        linked,
+        deployment,
+        catalog: Catalog::builtin(),
+        out: Expanded::default(),
+        chain: vec![file],
+    };
+    if let Some(resources) = root.get("resources") {
+        walker.resources(&scope, file, resources, None, "", 0);
+    }
+    walker.out.expression_errors.extend(scope.take_errors());
+    walker.out
+}
+
+struct Parent {
+    resource_type: String,
+    name: String,
+}
+
+struct Walker<'a> {
+    sources: &'a SourceMap,
+    linked: &'a Linked,
+    deployment: &'a DeploymentScope,
+    catalog: &'static Catalog,
+    out: Expanded,
+    /// The files of the current chain of linked templates (cycle detection).
+    chain: Vec<FileId>,
+}
+
+impl Walker<'_> {
+    fn note(&mut self, span: Span, message: String) {
+        self.out.notes.push(Note {
+            span: Some(span),
+            message,
+        });
+    }
+
+    fn resources(
+        &mut self,
+        scope: &Scope<'_>,
+        file: FileId,
+        node: &Json,
+        parent: Option<&Parent>,
+        prefix: &str,
+        depth: usize,
+    ) {
+        if let Some(items) = node.as_array() {
+            for item in items {
+                self.resource(scope, file, item, None, parent, prefix, depth);
+            }
+        } else {
+            for member in node.members() {
+                self.resource(
+                    scope,
+                    file,
+                    &member.value,
+                    Some(&member.key),
+                    parent,
+                    prefix,
+                    depth,
+                );
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn resource(
+        &mut self,
+        scope: &Scope<'_>,
+        file: FileId,
+        node: &Json,
+        symbol: Option<&str>,
+        parent: Option<&Parent>,
+        prefix: &str,
+        depth: usize,
+    ) {
+        if !node.is_object() || self.out.resources.len() >= MAX_RESOURCES {
+            return;
+        }
+        if node
+            .get("existing")
+            .is_some_and(|e| e.kind == JsonKind::Bool(true))
+        {
+            return;
+        }
+        let span = Span::new(file, node.start as usize, node.end as usize);
+        match node.get("copy").filter(|c| c.is_object()) {
+            None => self.instance(scope, file, node, symbol, parent, prefix, depth),
+            Some(copy) => {
+                let name = copy.get("name").and_then(Json::as_str).unwrap_or("");
+                let count = copy.get("count").map(|c| scope.eval_node(c));
+                let n = match count.as_ref().map(|c| &c.kind) {
+                    Some(Kind::Int(n)) => *n,
+                    // An unknown count: judge the declaration once, as its first instance.
+                    _ => 1,
+                };
+                if n > MAX_COPY_INSTANCES {
+                    self.note(
+                        span,
+                        format!(
+                            "copy loop '{name}' has {n} instances; the first {MAX_COPY_INSTANCES} are judged"
+                        ),
+                    );
+                }
+                for i in 0..n.clamp(0, MAX_COPY_INSTANCES) {
+                    let inner = scope.with_copy_index(name, i);
+                    self.instance(&inner, file, node, symbol, parent, prefix, depth);
+                }
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn instance(
+        &mut self,
+        scope: &Scope<'_>,
+        file: FileId,
+        node: &Json,
+        symbol: Option<&str>,
+        parent: Option<&Parent>,
+        prefix: &str,
+        depth: usize,
+    ) {
+        if let Some(condition) = node.get("condition")
+            && scope.eval_node(condition).kind == Kind::Bool(false)
+        {
+            return;
+        }
+        let written_type = node.get("type").and_then(Json::as_str).unwrap_or("");
+        let written_name = node.get("name").and_then(Json::as_str).unwrap_or("");
+        let name_value = node.get("name").map(|n| scope.eval_node(n));
+        let evaluated_name = name_value
+            .as_ref()
+            .filter(|v| !v.has_unknown())
+            .map(Value::display);
+        let (resource_type, name) = compose(
+            parent,
+            written_type,
+            evaluated_name.as_deref().unwrap_or(written_name),
+        );
+        let identity = match symbol {
+            Some(s) => format!("{prefix}{s}"),
+            None => format!("{prefix}{resource_type}/{written_name}"),
+        };
+        let span = Span::new(file, node.start as usize, node.end as usize);
+
+        if self.catalog.arm(&resource_type).is_some() {
+            self.out.resources.push(Resource {
+                resource_type: resource_type.clone(),
+                name: super::lower::clip(&name),
+                span,
+                body: body(scope, node),
+                identity: identity.clone(),
+            });
+        }
+        if let Some(children) = node.get("resources") {
+            let me = Parent {
+                resource_type: resource_type.clone(),
+                name,
+            };
+            self.resources(scope, file, children, Some(&me), prefix, depth);
+        }
+        if resource_type.eq_ignore_ascii_case("Microsoft.Resources/deployments")
+            && let Some(properties) = node.get("properties")
+        {
+            self.deployment(scope, file, properties, span, &identity, depth);
+        }
+    }
+
+    /// Follows a nested (inline) or linked (relativePath) deployment.
+    fn deployment(
+        &mut self,
+        scope: &Scope<'_>,
+        file: FileId,
+        properties: &Json,
+        span: Span,
+        identity: &str,
+        depth: usize,
+    ) {
+        if depth >= MAX_NESTING {
+            self.note(
+                span,
+                format!("nested deployments deeper than {MAX_NESTING} levels are not followed"),
+            );
+            return;
+        }
+        let prefix = format!("{identity}>");
+        let inner_scope = properties
+            .get("expressionEvaluationOptions")
+            .and_then(|o| o.get("scope"))
+            .and_then(Json::as_str)
+            .is_some_and(|s| s.eq_ignore_ascii_case("inner"));
+        if let Some(template) = properties.get("template").filter(|t| t.is_object()) {
+            let Some(resources) = template.get("resources") else {
+                return;
+            };
+            if inner_scope {
+                let supplied = self.passed_parameters(scope, properties);
+                let text = &self.sources.get(file).text;
+                let inner = Scope::new(template, file, text, supplied, self.deployment.clone());
+                self.resources(&inner, file, resources, None, &prefix, depth + 1);
+                self.out.expression_errors.extend(inner.take_errors());
+            } else {
+                // Outer scope: the nested template's expressions see the parent's parameters
+                // and variables.
+                self.resources(scope, file, resources, None, &prefix, depth + 1);
+            }
+            return;
+        }
+        let Some(link) = properties.get("templateLink") else {
+            return;
+        };
+        let Some(relative) = link.get("relativePath") else {
+            let what = if link.get("id").is_some() {
+                "a template spec"
+            } else {
+                "a URI"
+            };
+            self.note(
+                span,
+                format!("the linked template is {what}, which cannot be read offline; its resources are not judged"),
+            );
+            return;
+        };
+        let relative = scope.eval_node(relative);
+        let Some(relative) = relative.as_str() else {
+            self.note(span, "the linked template's relativePath is not known offline; its resources are not judged".into());
+            return;
+        };
+        let from = &self.sources.get(file).path;
+        match self.linked.get(from, relative) {
+            Ok((target, root)) => {
+                if self.chain.contains(&target) {
+                    self.note(span, format!("linked template `{relative}` is part of a link cycle; not followed again"));
+                    return;
+                }
+                let Some(resources) = root.get("resources") else {
+                    return;
+                };
+                let supplied = self.passed_parameters(scope, properties);
+                let text = &self.sources.get(target).text;
+                let inner = Scope::new(root, target, text, supplied, self.deployment.clone());
+                self.chain.push(target);
+                self.resources(&inner, target, resources, None, &prefix, depth + 1);
+                self.chain.pop();
+                self.out.expression_errors.extend(inner.take_errors());
+            }
+            Err(why) => self.note(
+                span,
+                format!("linked template `{relative}` {why}; its resources are not judged"),
+            ),
+        }
+    }
+
+    /// The parameters a deployment passes to its template, evaluated in the caller's scope.
+    fn passed_parameters(&mut self, scope: &Scope<'_>, properties: &Json) -> ParameterValues {
+        let mut supplied = ParameterValues::new();
+        let Some(parameters) = properties.get("parameters") else {
+            return supplied;
+        };
+        match &parameters.kind {
+            JsonKind::Object(_) => {
+                for member in parameters.members() {
+                    let entry = &member.value;
+                    if let Some(value) = entry.get("value") {
+                        supplied.insert(&member.key, scope.eval_node(value));
+                    } else if entry.get("reference").is_some() {
+                        let span =
+                            Span::new(scope.file(), entry.start as usize, entry.end as usize);
+                        supplied.insert_key_vault(&member.key, span);
+                    }
+                }
+            }
+            _ => {
+                // `parameters` as one expression: each known member becomes a value.
+                let value = scope.eval_node(parameters);
+                if let Kind::Object(members) = value.kind {
+                    for (key, entry) in members {
+                        if let Some(v) = entry.get("value") {
+                            supplied.insert(&key, v.clone());
+                        }
+                    }
+                }
+            }
+        }
+        supplied
+    }
+}
+
+/// The resource object evaluated, without its child `resources` (walked separately).
+fn body(scope: &Scope<'_>, node: &Json) -> Value {
+    let members = node
+        .members()
+        .into_iter()
+        .filter(|m| !m.key.eq_ignore_ascii_case("resources") && !m.key.eq_ignore_ascii_case("copy"))
+        .map(|m| (m.key.clone(), scope.eval_node(&m.value)))
+        .collect();
+    let span = Span::new(scope.file(), node.start as usize, node.end as usize);
+    Value::literal(Kind::Object(members), span)
+}
+
+/// Composes a child resource's full type and name with its parent's, as Azure does.
+fn compose(parent: Option<&Parent>, written_type: &str, name: &str) -> (String, String) {
+    let Some(parent) = parent else {
+        return (written_type.to_string(), name.to_string());
+    };
+    let resource_type = if written_type.contains('/') {
+        written_type.to_string()
+    } else {
+        format!("{}/{written_type}", parent.resource_type)
+    };
+    let name = if name.contains('/') {
+        name.to_string()
+    } else {
+        format!("{}/{name}", parent.name)
+    };
+    (resource_type, name)
+}
