@@ -3,7 +3,6 @@
 //! Each file is analysed on its own worker; what comes out is located and self-contained
 //! ([`FileOutcome`]), so the file's text is dropped as soon as the file is done.
 
-use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use crate::catalog::Catalog;
@@ -36,6 +35,11 @@ pub struct FileOutcome {
     pub notes: Vec<String>,
     /// What to keep of each finding.
     pub detail: Detail,
+    /// The canonical path of the file, when it is a template.
+    pub template: Option<PathBuf>,
+    /// The templates it links with `relativePath` (canonical): those are judged in this
+    /// caller's context, so their own outcomes are dropped from the report.
+    pub links: Vec<PathBuf>,
 }
 
 /// What to keep of each finding besides its location.
@@ -54,9 +58,6 @@ pub struct Run {
     pub detail: Detail,
     /// The scanned roots, canonical: linked templates outside them are not read.
     pub roots: Vec<PathBuf>,
-    /// Templates that another scanned template links with `relativePath` (canonical): they
-    /// are judged in their callers' context, not on their own.
-    pub linked_targets: HashSet<PathBuf>,
 }
 
 /// Analyses one file. `display` is the path shown to users.
@@ -116,14 +117,12 @@ pub fn analyze_file(path: &Path, display: &str, run: &Run) -> FileOutcome {
             out
         }
         Classification::Template(root) => {
-            if run.linked_targets.contains(&canonical(path)) {
-                // Judged in its callers' context, with the parameters they pass.
-                return out;
-            }
             out.judged = true;
             let mut sources = SourceMap::default();
             let file = sources.add(SourceFile::new(path.into(), display.into(), text, encoding));
             let linked = Linked::load(&mut sources, file, &root, &run.roots);
+            out.template = Some(canonical(path));
+            out.links = linked.targets().map(Path::to_path_buf).collect();
             let contexts = parameter_contexts(&mut sources, file, &mut out);
             let deployment = deployment_scope(&run.config);
             let mut model = Deployment {

@@ -29,7 +29,7 @@ use rayon::prelude::*;
 use crate::analyze::{Detail, Run, canonical};
 use crate::config::Config;
 use crate::report::Report;
-use crate::walk::{FileToRead, WalkError, WalkOptions};
+use crate::walk::{WalkError, WalkOptions};
 
 /// Checks every file under the walk's roots against `config`.
 pub fn check(
@@ -55,12 +55,12 @@ pub fn check(
         config: config.clone(),
         detail,
         roots,
-        linked_targets: linked_targets(&files),
     };
-    let outcomes: Vec<analyze::FileOutcome> = files
+    let mut outcomes: Vec<analyze::FileOutcome> = files
         .par_iter()
         .map(|f| analyze::analyze_file(&f.path, &f.display, &run))
         .collect();
+    drop_linked_templates(&mut outcomes);
     let mut report = Report {
         files_scanned: files.len(),
         notes,
@@ -76,31 +76,39 @@ pub fn check(
     Ok(report)
 }
 
-/// The templates that scanned templates link with a literal `relativePath` (canonical paths).
-/// Only files that mention `relativePath` are parsed for this.
-fn linked_targets(files: &[FileToRead]) -> HashSet<PathBuf> {
-    files
-        .par_iter()
-        .flat_map_iter(|f| {
-            let targets: Vec<PathBuf> = match std::fs::read(&f.path) {
-                Ok(bytes) if memchr::memmem::find(&bytes, b"relativePath").is_some() => {
-                    match source::decode(bytes)
-                        .ok()
-                        .and_then(|(t, _)| json::parse(&t).ok())
-                    {
-                        Some(root) => frontend::arm::relative_paths(&root)
-                            .into_iter()
-                            .filter_map(|rel| {
-                                let base = f.path.parent().unwrap_or(Path::new("."));
-                                base.join(rel.replace('\\', "/")).canonicalize().ok()
-                            })
-                            .collect(),
-                        None => Vec::new(),
-                    }
+/// Templates that another scanned template links with `relativePath` were judged in their
+/// callers' context; their own (parameterless) outcomes are dropped. A template that links its
+/// own caller back (a cycle) keeps its outcome.
+fn drop_linked_templates(outcomes: &mut [analyze::FileOutcome]) {
+    let mut linked_by: std::collections::HashMap<&Path, Vec<&Path>> = Default::default();
+    for o in outcomes.iter() {
+        if let Some(me) = &o.template {
+            for target in &o.links {
+                if target != me {
+                    linked_by
+                        .entry(target.as_path())
+                        .or_default()
+                        .push(me.as_path());
                 }
-                _ => Vec::new(),
-            };
-            targets
+            }
+        }
+    }
+    let drop: HashSet<PathBuf> = outcomes
+        .iter()
+        .filter_map(|o| {
+            let me = o.template.as_deref()?;
+            let callers = linked_by.get(me)?;
+            let called_back = callers
+                .iter()
+                .all(|c| o.links.iter().any(|l| l.as_path() == *c));
+            (!called_back).then(|| me.to_path_buf())
         })
-        .collect()
+        .collect();
+    for o in outcomes.iter_mut() {
+        if o.template.as_ref().is_some_and(|t| drop.contains(t)) {
+            o.findings.clear();
+            o.resources.clear();
+            o.notes.clear();
+        }
+    }
 }

@@ -176,6 +176,9 @@ pub struct ResourceEntry {
     pub path: String,
     /// Line of the declaration.
     pub line: u32,
+    /// The parameter file used, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parameter_file: Option<String>,
     /// Full resource type.
     #[serde(rename = "type")]
     pub resource_type: String,
@@ -185,9 +188,6 @@ pub struct ResourceEntry {
     pub image: Option<String>,
     /// The overall status.
     pub status: Status,
-    /// The parameter file used, if any.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub parameter_file: Option<String>,
 }
 
 /// Everything one run found.

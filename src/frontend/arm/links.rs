@@ -53,6 +53,11 @@ impl Linked {
         linked
     }
 
+    /// The canonical paths of every linked template that was found (loaded or refused).
+    pub fn targets(&self) -> impl Iterator<Item = &Path> {
+        self.loaded.keys().map(PathBuf::as_path)
+    }
+
     /// The linked template `relative` as seen from the template at `from`.
     pub fn get(&self, from: &Path, relative: &str) -> Result<(FileId, &Json), String> {
         let target = resolve(from, relative).ok_or_else(|| "does not exist".to_string())?;

@@ -1,0 +1,409 @@
+//! Template expansion end to end: parameter files, copy loops, conditions, nested and linked
+//! deployments, malformed expressions and budgets — each in a small repository written as
+//! users write templates.
+
+mod common;
+
+use common::*;
+use serde_json::Value;
+
+fn template(parameters: &str, variables: &str, resources: &str) -> String {
+    format!(
+        r#"{{
+  "$schema": "{SCHEMA}",
+  "contentVersion": "1.0.0.0",
+  "parameters": {{{parameters}}},
+  "variables": {{{variables}}},
+  "resources": [{resources}]
+}}
+"#
+    )
+}
+
+fn vm(name: &str, image_reference: &str, extra: &str) -> String {
+    format!(
+        r#"
+    {{
+      "type": "Microsoft.Compute/virtualMachines",
+      "apiVersion": "2024-03-01",
+      "name": "{name}",
+      "location": "westeurope",{extra}
+      "properties": {{
+        "storageProfile": {{
+          "imageReference": {image_reference}
+        }}
+      }}
+    }}"#
+    )
+}
+
+fn findings(report: &Value) -> &Vec<Value> {
+    report["findings"].as_array().unwrap()
+}
+
+fn resources(report: &Value) -> &Vec<Value> {
+    report["resources"].as_array().unwrap()
+}
+
+const MANAGED: &str = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-images/providers/Microsoft.Compute/images/legacy-win2019";
+
+#[test]
+fn each_parameter_file_is_a_context_and_findings_point_into_it() {
+    let repo = Repo::new();
+    repo.write(
+        "app/azuredeploy.json",
+        template(
+            r#""imageId": { "type": "string" }"#,
+            "",
+            &vm("vm-app", r#"{ "id": "[parameters('imageId')]" }"#, ""),
+        ),
+    );
+    repo.write(
+        "app/azuredeploy.parameters.json",
+        format!(
+            r#"{{
+  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentParameters.json#",
+  "contentVersion": "1.0.0.0",
+  "parameters": {{
+    "imageId": {{
+      "value": "{MANAGED}"
+    }}
+  }}
+}}
+"#
+        ),
+    );
+    repo.write(
+        "app/azuredeploy.parameters.prod.json",
+        format!(r#"{{ "parameters": {{ "imageId": {{ "value": "{GOLDEN_VERSION}" }} }} }}"#),
+    );
+    let report = check_json(&repo, &[]);
+    let f = findings(&report);
+    assert_eq!(f.len(), 1, "{report:#}");
+    assert_eq!(f[0]["rule"], "IG001");
+    assert_eq!(f[0]["path"], "app/azuredeploy.parameters.json");
+    assert_eq!(f[0]["line"], 6, "the value's line in the parameter file");
+    assert!(f[0]["message"].as_str().unwrap().contains("Managed image"));
+    assert!(
+        f[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("parameter 'imageId'")
+    );
+    let related: Vec<&str> = f[0]["related"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["path"].as_str().unwrap())
+        .collect();
+    assert!(related.contains(&"app/azuredeploy.json"), "{related:?}");
+    let statuses: Vec<(&str, &str)> = resources(&report)
+        .iter()
+        .map(|r| {
+            (
+                r["parameter_file"].as_str().unwrap(),
+                r["status"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        statuses,
+        [
+            ("app/azuredeploy.parameters.json", "noncompliant"),
+            ("app/azuredeploy.parameters.prod.json", "compliant"),
+        ]
+    );
+}
+
+#[test]
+fn copy_loops_collapse_same_images_and_are_bounded() {
+    let repo = Repo::new();
+    repo.write(
+        "azuredeploy.json",
+        template(
+            "",
+            r#""images": [
+      { "publisher": "Canonical", "offer": "0001-com-ubuntu-server-jammy", "sku": "22_04-lts-gen2", "version": "latest" },
+      { "publisher": "MicrosoftWindowsServer", "offer": "WindowsServer", "sku": "2022-datacenter", "version": "latest" }
+    ]"#,
+            &vm(
+                "[concat('vm', copyIndex())]",
+                r#""[variables('images')[mod(copyIndex(), 2)]]""#,
+                r#"
+      "copy": { "name": "vmLoop", "count": 6 },"#,
+            ),
+        ),
+    );
+    let report = check_json(&repo, &[]);
+    let f = findings(&report);
+    // Six instances, two images: two findings (one per image), six resource entries.
+    assert_eq!(f.len(), 2, "{report:#}");
+    assert_eq!(resources(&report).len(), 6);
+    assert!(f.iter().all(|x| x["rule"] == "IG001"));
+
+    let huge = template(
+        "",
+        "",
+        &vm(
+            "[concat('vm', copyIndex())]",
+            r#"{ "publisher": "Canonical", "offer": "o", "sku": "s", "version": "latest" }"#,
+            r#"
+      "copy": { "name": "vmLoop", "count": 1000000000 },"#,
+        ),
+    );
+    repo.write("azuredeploy.json", huge);
+    let out = repo
+        .imagegate(&["check", "--format", "json", "--exit-zero"])
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(findings(&report).len(), 1);
+    assert_eq!(resources(&report).len(), 1000);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("first 1000 are judged"), "{stderr}");
+}
+
+#[test]
+fn conditions_known_false_are_not_judged() {
+    let repo = Repo::new();
+    let bad = r#"{ "publisher": "Canonical", "offer": "o", "sku": "s", "version": "latest" }"#;
+    let resources_text = [
+        vm(
+            "vm-off",
+            bad,
+            r#" "condition": "[equals(parameters('os'), 'windows')]","#,
+        ),
+        vm(
+            "vm-unknown",
+            bad,
+            r#" "condition": "[parameters('deployJumpbox')]","#,
+        ),
+    ]
+    .join(",");
+    repo.write(
+        "azuredeploy.json",
+        template(
+            r#""os": { "type": "string", "defaultValue": "linux" },
+    "deployJumpbox": { "type": "bool" }"#,
+            "",
+            &resources_text,
+        ),
+    );
+    let report = check_json(&repo, &[]);
+    let names: Vec<&str> = findings(&report)
+        .iter()
+        .map(|f| f["resource"]["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["vm-unknown"]);
+}
+
+#[test]
+fn nested_inner_scope_takes_the_callers_parameters() {
+    let repo = Repo::new();
+    let inner = template(
+        r#""imageId": { "type": "string" }"#,
+        "",
+        &vm("vm-inner", r#"{ "id": "[parameters('imageId')]" }"#, ""),
+    );
+    let nested = format!(
+        r#"
+    {{
+      "type": "Microsoft.Resources/deployments",
+      "apiVersion": "2022-09-01",
+      "name": "inner",
+      "properties": {{
+        "mode": "Incremental",
+        "expressionEvaluationOptions": {{ "scope": "inner" }},
+        "parameters": {{
+          "imageId": {{ "value": "[parameters('outerImage')]" }}
+        }},
+        "template": {inner}
+      }}
+    }}"#
+    );
+    repo.write(
+        "azuredeploy.json",
+        template(
+            &format!(r#""outerImage": {{ "type": "string", "defaultValue": "{MANAGED}" }}"#),
+            "",
+            &nested,
+        ),
+    );
+    let report = check_json(&repo, &[]);
+    let f = findings(&report);
+    assert_eq!(f.len(), 1, "{report:#}");
+    assert_eq!(f[0]["rule"], "IG001");
+    assert_eq!(f[0]["resource"]["name"], "vm-inner");
+    // Points at the default of the caller's parameter (line 4), the literal to change.
+    assert_eq!(f[0]["line"], 4);
+    assert!(f[0]["column"].as_u64().unwrap() > 40);
+}
+
+#[test]
+fn nested_outer_scope_sees_the_parents_variables() {
+    let repo = Repo::new();
+    let inner = template("", "", &vm("vm-outer", r#""[variables('image')]""#, ""));
+    let nested = format!(
+        r#"
+    {{
+      "type": "Microsoft.Resources/deployments",
+      "apiVersion": "2022-09-01",
+      "name": "outer",
+      "properties": {{ "mode": "Incremental", "template": {inner} }}
+    }}"#
+    );
+    repo.write(
+        "azuredeploy.json",
+        template(
+            "",
+            &format!(r#""image": {{ "id": "{GOLDEN_VERSION}" }}"#),
+            &nested,
+        ),
+    );
+    let report = check_json(&repo, &[]);
+    assert!(findings(&report).is_empty(), "{report:#}");
+    assert_eq!(resources(&report)[0]["status"], "compliant");
+}
+
+#[test]
+fn linked_templates_are_judged_in_their_callers_context_only() {
+    let repo = Repo::new();
+    repo.write(
+        "main/nested/vm.json",
+        template(
+            r#""imageId": { "type": "string" }"#,
+            "",
+            &vm("vm-linked", r#"{ "id": "[parameters('imageId')]" }"#, ""),
+        ),
+    );
+    let link = |name: &str, path: &str, image: &str| {
+        format!(
+            r#"
+    {{
+      "type": "Microsoft.Resources/deployments",
+      "apiVersion": "2022-09-01",
+      "name": "{name}",
+      "properties": {{
+        "mode": "Incremental",
+        "templateLink": {{ "relativePath": "{path}" }},
+        "parameters": {{ "imageId": {{ "value": "{image}" }} }}
+      }}
+    }}"#
+        )
+    };
+    let links = [
+        link("good", "nested/vm.json", GOLDEN_VERSION),
+        link("bad", "nested/vm.json", MANAGED),
+        link("escape", "../../outside.json", MANAGED),
+    ]
+    .join(",");
+    repo.write("main/azuredeploy.json", template("", "", &links));
+    let out = repo
+        .imagegate(&["check", "main", "--format", "json", "--exit-zero"])
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let f = findings(&report);
+    // One IG001 (the caller passing a managed image), pointing at the caller's value; the
+    // linked file is not judged on its own (its parameter has no value there).
+    assert_eq!(f.len(), 1, "{report:#}");
+    assert_eq!(f[0]["rule"], "IG001");
+    assert_eq!(f[0]["path"], "main/azuredeploy.json");
+    assert_eq!(resources(&report).len(), 2);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("`../../outside.json`"), "{stderr}");
+}
+
+#[test]
+fn link_cycles_terminate() {
+    let repo = Repo::new();
+    let link = |path: &str| {
+        format!(
+            r#"
+    {{
+      "type": "Microsoft.Resources/deployments",
+      "apiVersion": "2022-09-01",
+      "name": "loop",
+      "properties": {{ "mode": "Incremental", "templateLink": {{ "relativePath": "{path}" }} }}
+    }}"#
+        )
+    };
+    let bad = r#"{ "publisher": "Canonical", "offer": "o", "sku": "s", "version": "latest" }"#;
+    repo.write(
+        "a.json",
+        template("", "", &[link("b.json"), vm("vm-a", bad, "")].join(",")),
+    );
+    repo.write("b.json", template("", "", &link("a.json")));
+    let report = check_json(&repo, &[]);
+    assert!(!findings(&report).is_empty());
+}
+
+#[test]
+fn malformed_expressions_are_parse_errors_at_their_string() {
+    let repo = Repo::new();
+    repo.write(
+        "azuredeploy.json",
+        template("", "", &vm("vm", r#"{ "id": "[concat('a', ]" }"#, "")),
+    );
+    let report = check_json(&repo, &[]);
+    let rules: Vec<&str> = findings(&report)
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
+    assert!(rules.contains(&"IG000"), "{report:#}");
+    let ig000 = findings(&report)
+        .iter()
+        .find(|f| f["rule"] == "IG000")
+        .unwrap();
+    assert_eq!(ig000["line"], 14);
+}
+
+#[test]
+fn budgets_make_images_unknown_instead_of_hanging() {
+    let repo = Repo::new();
+    let mut variables = String::from(r#""v0": "ab""#);
+    for i in 1..64 {
+        variables.push_str(&format!(
+            r#", "v{i}": "[concat(variables('v{}'), variables('v{}'))]""#,
+            i - 1,
+            i - 1
+        ));
+    }
+    repo.write(
+        "azuredeploy.json",
+        template(
+            "",
+            &variables,
+            &vm("vm", r#"{ "id": "[variables('v63')]" }"#, ""),
+        ),
+    );
+    let report = check_json(&repo, &[]);
+    let f = findings(&report);
+    assert_eq!(f.len(), 1, "{report:#}");
+    assert_eq!(f[0]["rule"], "IG002");
+}
+
+#[test]
+fn deployment_scope_from_the_config_fills_holes() {
+    let repo = Repo::new();
+    let image = r#"{ "id": "[resourceId('Microsoft.Compute/galleries/images/versions', 'corpGallery', 'ubuntu', '1.0.0')]" }"#;
+    repo.write("azuredeploy.json", template("", "", &vm("vm", image, "")));
+    let strict = "[approved]\nimages = [\"/subscriptions/*/resourceGroups/rg-golden/providers/Microsoft.Compute/galleries/corpGallery/images/*\"]\n";
+    repo.write("imagegate.toml", strict);
+    let report = check_json(&repo, &[]);
+    assert_eq!(findings(&report)[0]["rule"], "IG002");
+    assert!(
+        findings(&report)[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("resource group"),
+        "{report:#}"
+    );
+    repo.write(
+        "imagegate.toml",
+        format!("{strict}[deployment]\nresource_group = \"rg-golden\"\n"),
+    );
+    let report = check_json(&repo, &[]);
+    assert!(findings(&report).is_empty(), "{report:#}");
+    assert_eq!(resources(&report)[0]["status"], "compliant");
+}
