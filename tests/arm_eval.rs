@@ -407,3 +407,46 @@ fn deployment_scope_from_the_config_fills_holes() {
     assert!(findings(&report).is_empty(), "{report:#}");
     assert_eq!(resources(&report)[0]["status"], "compliant");
 }
+
+#[test]
+fn artifacts_location_links_resolve_to_local_files() {
+    // The quickstart pattern: nested templates linked by a URI built from the template's own
+    // (unknown) location and a relative path.
+    let repo = Repo::new();
+    repo.write(
+        "qs/nested/vm.json",
+        template(
+            r#""imageId": { "type": "string" }"#,
+            "",
+            &vm("vm-nested", r#"{ "id": "[parameters('imageId')]" }"#, ""),
+        ),
+    );
+    let link = format!(
+        r#"
+    {{
+      "type": "Microsoft.Resources/deployments",
+      "apiVersion": "2022-09-01",
+      "name": "vmDeployment",
+      "properties": {{
+        "mode": "Incremental",
+        "templateLink": {{ "uri": "[uri(parameters('_artifactsLocation'), concat('nested/vm.json', parameters('_artifactsLocationSasToken')))]" }},
+        "parameters": {{ "imageId": {{ "value": "{MANAGED}" }} }}
+      }}
+    }}"#
+    );
+    repo.write(
+        "qs/azuredeploy.json",
+        template(
+            r#""_artifactsLocation": { "type": "string", "defaultValue": "[deployment().properties.templateLink.uri]" },
+    "_artifactsLocationSasToken": { "type": "securestring", "defaultValue": "" }"#,
+            "",
+            &link,
+        ),
+    );
+    let report = check_json(&repo, &[]);
+    let f = findings(&report);
+    assert_eq!(f.len(), 1, "{report:#}");
+    assert_eq!(f[0]["rule"], "IG001");
+    assert_eq!(f[0]["resource"]["name"], "vm-nested");
+    assert_eq!(f[0]["path"], "qs/azuredeploy.json");
+}

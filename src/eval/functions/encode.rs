@@ -4,7 +4,7 @@
 use super::{Ctx, R, string, val};
 use crate::eval::hash::{base64_decode, base64_encode};
 use crate::json::{Json, JsonKind, Number};
-use crate::value::{Kind, Value};
+use crate::value::{Kind, Part, Value, string_from_parts};
 
 pub(super) fn call(ctx: &Ctx<'_>, lname: &str, args: &[Value]) -> Option<R<Value>> {
     let one = |f: fn(&Ctx<'_>, &str) -> R<Value>| -> R<Value> {
@@ -30,6 +30,17 @@ pub(super) fn call(ctx: &Ctx<'_>, lname: &str, args: &[Value]) -> Option<R<Value
         }),
         "datauritostring" => one(data_uri_to_string),
         "uri" => ctx.arity(args, 2, 2).and_then(|_| {
+            // An unknown base (typically the deploying template's own link) with a relative
+            // path: the result is that base's folder followed by the path, kept as a partial
+            // string so a local file can still be found.
+            if let (Kind::Unknown(why), Some(rel)) = (&args[0].kind, args[1].as_parts()) {
+                let relative = matches!(rel.first(), Some(Part::Text(t)) if !t.contains("://") && !t.starts_with('/'));
+                if relative {
+                    let mut parts = vec![Part::Hole(why.clone())];
+                    parts.extend(rel);
+                    return Ok(val(string_from_parts(parts)));
+                }
+            }
             let base = ctx.str(&args[0])?;
             let rel = ctx.str(&args[1])?;
             uri(ctx, base, rel).map(string)

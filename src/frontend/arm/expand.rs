@@ -5,7 +5,7 @@
 //! expression scope and local linked templates (`templateLink.relativePath`, preloaded by
 //! [`super::links`]), and evaluates each image-bearing resource's body with the evaluator.
 
-use super::links::Linked;
+use super::links::{Linked, artifact_relative};
 use crate::catalog::Catalog;
 use crate::eval::{DeploymentScope, ParameterValues, Scope};
 use crate::json::{Json, JsonKind};
@@ -255,25 +255,27 @@ impl Walker<'_> {
         let Some(link) = properties.get("templateLink") else {
             return;
         };
-        let Some(relative) = link.get("relativePath") else {
-            let what = if link.get("id").is_some() {
-                "a template spec"
-            } else {
-                "a URI"
+        let (from, relative) = if let Some(relative) = link.get("relativePath") {
+            let relative = scope.eval_node(relative);
+            let Some(relative) = relative.as_str() else {
+                self.note(span, "the linked template's relativePath is not known offline; its resources are not judged".into());
+                return;
             };
-            self.note(
-                span,
-                format!("the linked template is {what}, which cannot be read offline; its resources are not judged"),
-            );
+            (self.sources.get(file).path.clone(), relative.to_string())
+        } else if let Some(uri) = link.get("uri") {
+            match artifact_relative(&scope.eval_node(uri)) {
+                Some((base, relative)) => (self.sources.get(base).path.clone(), relative),
+                None => {
+                    self.note(span, "the linked template is a URI, which cannot be read offline; its resources are not judged".into());
+                    return;
+                }
+            }
+        } else {
+            self.note(span, "the linked template is a template spec, which cannot be read offline; its resources are not judged".into());
             return;
         };
-        let relative = scope.eval_node(relative);
-        let Some(relative) = relative.as_str() else {
-            self.note(span, "the linked template's relativePath is not known offline; its resources are not judged".into());
-            return;
-        };
-        let from = &self.sources.get(file).path;
-        match self.linked.get(from, relative) {
+        let relative = relative.as_str();
+        match self.linked.get(&from, relative) {
             Ok((target, root)) => {
                 if self.chain.contains(&target) {
                     self.note(span, format!("linked template `{relative}` is part of a link cycle; not followed again"));

@@ -7,8 +7,10 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
+use crate::eval::{DeploymentScope, ParameterValues, Scope};
 use crate::json::{self, Json};
 use crate::source::{FileId, SourceFile, SourceMap};
+use crate::value::{Kind, Part, Value};
 
 /// Most linked files loaded for one template.
 const MAX_LINKED_FILES: usize = 64;
@@ -27,6 +29,7 @@ impl Linked {
         let mut queue: Vec<(PathBuf, String)> = Vec::new();
         let from = sources.get(file).path.clone();
         queue.extend(relative_paths(root).into_iter().map(|r| (from.clone(), r)));
+        queue.extend(uri_links(sources, file, root));
         while let Some((from, relative)) = queue.pop() {
             let Some(target) = resolve(&from, &relative) else {
                 continue;
@@ -47,6 +50,7 @@ impl Linked {
             if let Ok((id, json)) = &result {
                 let path = sources.get(*id).path.clone();
                 queue.extend(relative_paths(json).into_iter().map(|r| (path.clone(), r)));
+                queue.extend(uri_links(sources, *id, json));
             }
             linked.loaded.insert(target, result);
         }
@@ -58,7 +62,7 @@ impl Linked {
         self.loaded.keys().map(PathBuf::as_path)
     }
 
-    /// The linked template `relative` as seen from the template at `from`.
+    /// The preloaded linked template `relative` as seen from the template at `from`.
     pub fn get(&self, from: &Path, relative: &str) -> Result<(FileId, &Json), String> {
         let target = resolve(from, relative).ok_or_else(|| "does not exist".to_string())?;
         match self.loaded.get(&target) {
@@ -111,6 +115,71 @@ fn sibling_display(from: &Path, target: &Path, sources: &SourceMap) -> String {
         (Some(d), Err(_)) => d,
         (None, Err(_)) => target.to_string_lossy().into_owned(),
     }
+}
+
+/// The local file a partially known link URI names, when the URI is the deploying template's
+/// own (unknown) location followed by a known relative path — the quickstart pattern
+/// `uri(deployment().properties.templateLink.uri, 'nested/vm.json')`. Returns the file whose
+/// location the unknown part stands for, and the relative path (query string dropped).
+pub fn artifact_relative(value: &Value) -> Option<(FileId, String)> {
+    let Kind::Partial(parts) = &value.kind else {
+        return None;
+    };
+    let (Part::Hole(why), rest) = parts.split_first()? else {
+        return None;
+    };
+    if !why.reason.contains("template link") {
+        return None;
+    }
+    let mut relative = String::new();
+    for part in rest {
+        match part {
+            Part::Text(t) => relative.push_str(t),
+            Part::Hole(_) => break,
+        }
+    }
+    let relative = relative.split(['?', '#']).next().unwrap_or("");
+    let relative = relative.trim_start_matches("./");
+    let base = why.span?.file;
+    (!relative.is_empty() && is_json(relative)).then(|| (base, relative.to_string()))
+}
+
+fn is_json(path: &str) -> bool {
+    let lower = path.to_ascii_lowercase();
+    lower.ends_with(".json") || lower.ends_with(".jsonc")
+}
+
+/// The local targets of `templateLink.uri` links of a template, evaluated with its defaults.
+fn uri_links(sources: &SourceMap, file: FileId, root: &Json) -> Vec<(PathBuf, String)> {
+    let mut uris = Vec::new();
+    let mut stack = vec![root];
+    while let Some(node) = stack.pop() {
+        match &node.kind {
+            json::JsonKind::Object(members) => {
+                if let Some(uri) = node.get("templateLink").and_then(|l| l.get("uri")) {
+                    uris.push(uri);
+                }
+                stack.extend(members.iter().map(|m| &m.value));
+            }
+            json::JsonKind::Array(items) => stack.extend(items.iter()),
+            _ => {}
+        }
+    }
+    if uris.is_empty() {
+        return Vec::new();
+    }
+    let text = &sources.get(file).text;
+    let scope = Scope::new(
+        root,
+        file,
+        text,
+        ParameterValues::new(),
+        DeploymentScope::default(),
+    );
+    uris.into_iter()
+        .filter_map(|uri| artifact_relative(&scope.eval_node(uri)))
+        .map(|(base, rel)| (sources.get(base).path.clone(), rel))
+        .collect()
 }
 
 /// Every literal `templateLink.relativePath` in a template (deeply).
