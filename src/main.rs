@@ -35,12 +35,12 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
         config.mode = mode;
     }
     let threads = args.threads.unwrap_or(0);
-    if threads > 0 {
-        rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build_global()
-            .map_err(|e| format!("cannot start {threads} threads: {e}"))?;
-    }
+    // Workers get a generous stack: the evaluator's own stack budget (1 MiB) assumes 2 MiB.
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .stack_size(8 * 1024 * 1024)
+        .build_global()
+        .map_err(|e| format!("cannot start the worker threads: {e}"))?;
     let options = WalkOptions {
         roots: args.paths,
         include: args.include,
