@@ -131,7 +131,28 @@ pub fn analyze_file(path: &Path, display: &str, run: &Run) -> FileOutcome {
             };
             let mut expression_errors = Vec::new();
             for (parameter_file, supplied) in contexts {
-                let expanded = arm::expand(&sources, &linked, file, &root, supplied, &deployment);
+                let choices = arm::open_choices(&root, file, &supplied);
+                let mut expanded = arm::expand(
+                    &sources,
+                    &linked,
+                    file,
+                    &root,
+                    supplied.clone(),
+                    &deployment,
+                );
+                for choice in choices {
+                    let variants: Vec<arm::Expanded> = choice
+                        .values
+                        .iter()
+                        .map(|value| {
+                            let mut with = supplied.clone();
+                            with.insert(&choice.name, value.clone());
+                            arm::expand(&sources, &linked, file, &root, with, &deployment)
+                        })
+                        .collect();
+                    expanded.resources =
+                        judge_each_allowed_value(expanded.resources, &choice, &variants);
+                }
                 expression_errors.extend(expanded.expression_errors);
                 model.contexts.push(Context {
                     parameter_file,
@@ -159,6 +180,40 @@ pub fn analyze_file(path: &Path, display: &str, run: &Run) -> FileOutcome {
             out
         }
     }
+}
+
+/// Replaces each resource whose image is unknown only because `choice` has no value by one
+/// variant per allowed value (evaluated in `variants`, in the order of `choice.values`).
+fn judge_each_allowed_value(
+    resources: Vec<Resource>,
+    choice: &arm::Choice,
+    variants: &[arm::Expanded],
+) -> Vec<Resource> {
+    let catalog = Catalog::builtin();
+    let mut out = Vec::with_capacity(resources.len());
+    for resource in resources {
+        let blamed = catalog.arm(&resource.resource_type).is_some_and(|entry| {
+            extract::images(&resource, entry).iter().any(|f| {
+                matches!(&f.image, Image::Unresolved(why) if arm::blames(&why.explain(), &choice.name))
+            })
+        });
+        if !blamed {
+            out.push(resource);
+            continue;
+        }
+        for (value, variant) in choice.values.iter().zip(variants) {
+            let same = variant
+                .resources
+                .iter()
+                .find(|r| r.identity == resource.identity && r.name == resource.name);
+            if let Some(r) = same {
+                let mut r = r.clone();
+                r.assumption = Some(format!("parameter '{}' = {}", choice.name, value.display()));
+                out.push(r);
+            }
+        }
+    }
+    out
 }
 
 /// The canonical form of a path (itself when it cannot be canonicalised).
@@ -392,6 +447,7 @@ fn resource_entry(
         image,
         status,
         parameter_file: parameter_file.map(str::to_owned),
+        assumption: resource.assumption.clone(),
     }
 }
 
@@ -451,6 +507,10 @@ fn finding(
             format!("{message}; the value comes from {}", via.join(" \u{2190} "))
         }
         _ => message,
+    };
+    let message = match &resource.assumption {
+        Some(a) => format!("{message} (when {a})"),
+        None => message,
     };
     let message = match parameter_file {
         Some(p) => format!("{message} (with parameter file {p})"),
@@ -525,6 +585,7 @@ fn finding(
             &resource.identity,
             &image_key,
             parameter_file.unwrap_or(""),
+            resource.assumption.as_deref().unwrap_or(""),
         ]),
     })
 }

@@ -54,6 +54,9 @@ pub struct Resource {
     /// Stable identity of the declaration across edits (used in fingerprints), e.g. the
     /// symbolic name or the type and name expression as written.
     pub identity: String,
+    /// An assumption this instance was evaluated under, e.g. `parameter 'os' = 'Windows'`
+    /// when a required parameter is judged for each of its allowed values.
+    pub assumption: Option<String>,
 }
 
 /// A message about the run that is not a finding (e.g. a budget that cut a loop).

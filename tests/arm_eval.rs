@@ -450,3 +450,58 @@ fn artifacts_location_links_resolve_to_local_files() {
     assert_eq!(f[0]["resource"]["name"], "vm-nested");
     assert_eq!(f[0]["path"], "qs/azuredeploy.json");
 }
+
+#[test]
+fn required_parameters_are_judged_for_each_allowed_value() {
+    let repo = Repo::new();
+    repo.write(
+        "azuredeploy.json",
+        template(
+            r#""os": { "type": "string", "allowedValues": ["Ubuntu", "Windows", "Golden"] },
+    "vmSize": { "type": "string", "allowedValues": ["Standard_D2s_v5", "Standard_D4s_v5"] }"#,
+            &format!(
+                r#""images": {{
+      "Ubuntu": {{ "publisher": "Canonical", "offer": "0001-com-ubuntu-server-jammy", "sku": "22_04-lts-gen2", "version": "latest" }},
+      "Windows": {{ "publisher": "MicrosoftWindowsServer", "offer": "WindowsServer", "sku": "2022-datacenter", "version": "latest" }},
+      "Golden": {{ "id": "{GOLDEN_VERSION}" }}
+    }}"#
+            ),
+            &vm("vm", r#""[variables('images')[parameters('os')]]""#, ""),
+        ),
+    );
+    let report = check_json(&repo, &[]);
+    let messages: Vec<&str> = findings(&report)
+        .iter()
+        .map(|f| f["message"].as_str().unwrap())
+        .collect();
+    assert_eq!(messages.len(), 2, "{report:#}");
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.contains("Canonical") && m.contains("when parameter 'os' = Ubuntu"))
+    );
+    assert!(messages.iter().any(
+        |m| m.contains("MicrosoftWindowsServer") && m.contains("when parameter 'os' = Windows")
+    ));
+    let statuses: Vec<(&str, &str)> = resources(&report)
+        .iter()
+        .map(|r| {
+            (
+                r["assumption"].as_str().unwrap(),
+                r["status"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        statuses.len(),
+        3,
+        "one entry per allowed value of the deciding parameter only"
+    );
+    assert!(statuses.contains(&("parameter 'os' = Golden", "compliant")));
+    // The finding points at the image literal in the variable, the value to change.
+    assert!(
+        findings(&report)
+            .iter()
+            .all(|f| f["line"].as_u64().unwrap() <= 12)
+    );
+}

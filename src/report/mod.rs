@@ -188,6 +188,9 @@ pub struct ResourceEntry {
     pub image: Option<String>,
     /// The overall status.
     pub status: Status,
+    /// The assumption this entry was judged under (a required parameter's allowed value).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub assumption: Option<String>,
 }
 
 /// Everything one run found.

@@ -196,6 +196,7 @@ impl Walker<'_> {
                 span,
                 body: body(scope, node),
                 identity: identity.clone(),
+                assumption: None,
             });
         }
         if let Some(children) = node.get("resources") {

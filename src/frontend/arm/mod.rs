@@ -1,12 +1,14 @@
 //! ARM deployment templates: classification, parameter files, linked templates, and
 //! expansion (evaluation) into the model.
 
+mod allowed;
 mod classify;
 mod expand;
 mod links;
 mod lower;
 mod params;
 
+pub use allowed::{Choice, blames, open_choices};
 pub use classify::{Classification, classify};
 pub use expand::{Expanded, MAX_COPY_INSTANCES, expand};
 pub use links::{Linked, relative_paths};
