@@ -201,6 +201,7 @@ fn judge_each_allowed_value(
             out.push(resource);
             continue;
         }
+        let mut alternatives = Vec::new();
         for (value, variant) in choice.values.iter().zip(variants) {
             let same = variant
                 .resources
@@ -209,8 +210,21 @@ fn judge_each_allowed_value(
             if let Some(r) = same {
                 let mut r = r.clone();
                 r.assumption = Some(format!("parameter '{}' = {}", choice.name, value.display()));
-                out.push(r);
+                alternatives.push(r);
             }
+        }
+        let unresolved = |r: &Resource| {
+            catalog.arm(&r.resource_type).is_some_and(|entry| {
+                extract::images(r, entry)
+                    .iter()
+                    .any(|f| matches!(f.image, Image::Unresolved(_)))
+            })
+        };
+        // Only worth it when some allowed value actually decides the image.
+        if alternatives.is_empty() || alternatives.iter().all(unresolved) {
+            out.push(resource);
+        } else {
+            out.extend(alternatives);
         }
     }
     out

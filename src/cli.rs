@@ -60,6 +60,9 @@ pub struct CheckArgs {
     /// Exit 0 even when there are error findings (e.g. before a SARIF upload).
     #[arg(long)]
     pub exit_zero: bool,
+    /// Print every note (links not followed, loops cut, unreadable files) instead of a count.
+    #[arg(long, short)]
+    pub verbose: bool,
     /// Number of threads (default: one per core).
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,

@@ -53,8 +53,15 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
         excerpts: args.format == Format::Human,
     };
     let report = imagegate::check(&options, &config, &cwd, detail).map_err(|e| e.0)?;
-    for note in &report.notes {
-        eprintln!("imagegate: note: {note}");
+    if args.verbose || report.notes.len() <= 3 {
+        for note in &report.notes {
+            eprintln!("imagegate: note: {note}");
+        }
+    } else {
+        eprintln!(
+            "imagegate: note: {} notes (links not followed, loops cut, files not read); --verbose shows them",
+            report.notes.len()
+        );
     }
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
     let styled = to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());

@@ -153,7 +153,7 @@ fn copy_loops_collapse_same_images_and_are_bounded() {
     );
     repo.write("azuredeploy.json", huge);
     let out = repo
-        .imagegate(&["check", "--format", "json", "--exit-zero"])
+        .imagegate(&["check", "--format", "json", "--exit-zero", "--verbose"])
         .output()
         .unwrap();
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -299,7 +299,14 @@ fn linked_templates_are_judged_in_their_callers_context_only() {
     .join(",");
     repo.write("main/azuredeploy.json", template("", "", &links));
     let out = repo
-        .imagegate(&["check", "main", "--format", "json", "--exit-zero"])
+        .imagegate(&[
+            "check",
+            "main",
+            "--format",
+            "json",
+            "--exit-zero",
+            "--verbose",
+        ])
         .output()
         .unwrap();
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();

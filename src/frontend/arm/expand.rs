@@ -128,6 +128,9 @@ impl Walker<'_> {
         {
             return;
         }
+        if !self.relevant(node, parent) {
+            return;
+        }
         let span = Span::new(file, node.start as usize, node.end as usize);
         match node.get("copy").filter(|c| c.is_object()) {
             None => self.instance(scope, file, node, symbol, parent, prefix, depth),
@@ -211,6 +214,23 @@ impl Walker<'_> {
         {
             self.deployment(scope, file, properties, span, &identity, depth);
         }
+    }
+
+    /// Whether a resource can matter: it carries an image, has child resources, or is a
+    /// deployment. Everything else (networks, storage, extensions…) is skipped before any
+    /// evaluation.
+    fn relevant(&self, node: &Json, parent: Option<&Parent>) -> bool {
+        if node.get("resources").is_some() {
+            return true;
+        }
+        let Some(written) = node.get("type").and_then(Json::as_str) else {
+            return false;
+        };
+        if written.eq_ignore_ascii_case("Microsoft.Resources/deployments") {
+            return true;
+        }
+        let (full, _) = compose(parent, written, "");
+        self.catalog.arm(&full).is_some()
     }
 
     /// Follows a nested (inline) or linked (relativePath) deployment.
