@@ -120,10 +120,9 @@ pub fn analyze_file(path: &Path, display: &str, run: &Run) -> FileOutcome {
             out.judged = true;
             let mut sources = SourceMap::default();
             let file = sources.add(SourceFile::new(path.into(), display.into(), text, encoding));
-            let linked = Linked::load(&mut sources, file, &root, &run.roots);
             out.template = Some(canonical(path));
-            out.links = linked.targets().map(Path::to_path_buf).collect();
             let contexts = parameter_contexts(&mut sources, file, &mut out);
+            let linked = Linked::new(&sources, &run.roots);
             let deployment = deployment_scope(&run.config);
             let mut model = Deployment {
                 language: Language::Arm,
@@ -160,6 +159,8 @@ pub fn analyze_file(path: &Path, display: &str, run: &Run) -> FileOutcome {
                     notes: expanded.notes,
                 });
             }
+            out.links = linked.targets();
+            linked.into_sources(&mut sources);
             expression_errors.sort();
             expression_errors.dedup();
             for (span, message) in expression_errors {

@@ -197,6 +197,27 @@ impl SourceMap {
         &self.files[id.0 as usize]
     }
 
+    /// Adds a file shared with other owners and returns its id.
+    pub fn add_shared(&mut self, file: Arc<SourceFile>) -> FileId {
+        self.files.push(file);
+        FileId(self.files.len() as u32 - 1)
+    }
+
+    /// A shared handle on the file with id `id`.
+    pub fn shared(&self, id: FileId) -> Arc<SourceFile> {
+        Arc::clone(&self.files[id.0 as usize])
+    }
+
+    /// Number of files.
+    pub fn len(&self) -> usize {
+        self.files.len()
+    }
+
+    /// Whether no file was added.
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
+    }
+
     /// The id of an already loaded file with this path, if any.
     pub fn find(&self, path: &Path) -> Option<FileId> {
         self.files

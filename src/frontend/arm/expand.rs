@@ -2,8 +2,8 @@
 //!
 //! Walks `resources` (arrays, child resources, languageVersion 2.0 symbolic names), honours
 //! `condition` and `copy` (bounded), follows inline nested deployments in their inner or outer
-//! expression scope and local linked templates (`templateLink.relativePath`, preloaded by
-//! [`super::links`]), and evaluates each image-bearing resource's body with the evaluator.
+//! expression scope and local linked templates (`templateLink.relativePath`, loaded on
+//! demand by [`super::links`]), and evaluates each image-bearing resource's body with the evaluator.
 
 use super::links::{Linked, artifact_relative};
 use crate::catalog::Catalog;
@@ -40,8 +40,8 @@ pub fn expand(
     supplied: ParameterValues,
     deployment: &DeploymentScope,
 ) -> Expanded {
-    let text = &sources.get(file).text;
-    let scope = Scope::new(root, file, text, supplied, deployment.clone());
+    let source = linked.source(sources, file);
+    let scope = Scope::new(root, file, &source.text, supplied, deployment.clone());
     let mut walker = Walker {
         sources,
         linked,
@@ -262,8 +262,14 @@ impl Walker<'_> {
             };
             if inner_scope {
                 let supplied = self.passed_parameters(scope, properties);
-                let text = &self.sources.get(file).text;
-                let inner = Scope::new(template, file, text, supplied, self.deployment.clone());
+                let source = self.linked.source(self.sources, file);
+                let inner = Scope::new(
+                    template,
+                    file,
+                    &source.text,
+                    supplied,
+                    self.deployment.clone(),
+                );
                 self.resources(&inner, file, resources, None, &prefix, depth + 1);
                 self.out.expression_errors.extend(inner.take_errors());
             } else {
@@ -282,10 +288,16 @@ impl Walker<'_> {
                 self.note(span, "the linked template's relativePath is not known offline; its resources are not judged".into());
                 return;
             };
-            (self.sources.get(file).path.clone(), relative.to_string())
+            (
+                self.linked.source(self.sources, file).path.clone(),
+                relative.to_string(),
+            )
         } else if let Some(uri) = link.get("uri") {
             match artifact_relative(&scope.eval_node(uri)) {
-                Some((base, relative)) => (self.sources.get(base).path.clone(), relative),
+                Some((base, relative)) => (
+                    self.linked.source(self.sources, base).path.clone(),
+                    relative,
+                ),
                 None => {
                     self.note(span, "the linked template is a URI, which cannot be read offline; its resources are not judged".into());
                     return;
@@ -296,8 +308,8 @@ impl Walker<'_> {
             return;
         };
         let relative = relative.as_str();
-        match self.linked.get(&from, relative) {
-            Ok((target, root)) => {
+        match self.linked.get(self.sources, &from, relative) {
+            Ok((target, root, source)) => {
                 if self.chain.contains(&target) {
                     self.note(span, format!("linked template `{relative}` is part of a link cycle; not followed again"));
                     return;
@@ -306,8 +318,13 @@ impl Walker<'_> {
                     return;
                 };
                 let supplied = self.passed_parameters(scope, properties);
-                let text = &self.sources.get(target).text;
-                let inner = Scope::new(root, target, text, supplied, self.deployment.clone());
+                let inner = Scope::new(
+                    &root,
+                    target,
+                    &source.text,
+                    supplied,
+                    self.deployment.clone(),
+                );
                 self.chain.push(target);
                 self.resources(&inner, target, resources, None, &prefix, depth + 1);
                 self.chain.pop();

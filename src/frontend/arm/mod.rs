@@ -11,6 +11,6 @@ mod params;
 pub use allowed::{Choice, blames, open_choices};
 pub use classify::{Classification, classify};
 pub use expand::{Expanded, MAX_COPY_INSTANCES, expand};
-pub use links::{Linked, relative_paths};
+pub use links::Linked;
 pub use lower::is_expression;
 pub use params::sibling_parameter_files;
