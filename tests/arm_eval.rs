@@ -512,3 +512,57 @@ fn required_parameters_are_judged_for_each_allowed_value() {
             .all(|f| f["line"].as_u64().unwrap() <= 12)
     );
 }
+
+#[test]
+fn links_computed_from_a_callers_parameters_resolve() {
+    // main → nested/a.json (passing _artifactsLocation) → nested/b.json, where b's path is
+    // relative to main's location, known only through the parameter main passes.
+    let repo = Repo::new();
+    let artifacts = r#""_artifactsLocation": { "type": "string", "defaultValue": "[deployment().properties.templateLink.uri]" }"#;
+    let link = |path: &str, location: &str| {
+        format!(
+            r#"
+    {{
+      "type": "Microsoft.Resources/deployments",
+      "apiVersion": "2022-09-01",
+      "name": "next",
+      "properties": {{
+        "mode": "Incremental",
+        "templateLink": {{ "uri": "[uri({location}, '{path}')]" }},
+        "parameters": {{ "_artifactsLocation": {{ "value": "[{location}]" }} }}
+      }}
+    }}"#,
+            location = location.trim_matches(['[', ']'])
+        )
+    };
+    repo.write(
+        "qs/azuredeploy.json",
+        template(
+            artifacts,
+            "",
+            &link("nested/a.json", "parameters('_artifactsLocation')"),
+        ),
+    );
+    repo.write(
+        "qs/nested/a.json",
+        template(
+            r#""_artifactsLocation": { "type": "string" }"#,
+            "",
+            &link("nested/b.json", "parameters('_artifactsLocation')"),
+        ),
+    );
+    repo.write(
+        "qs/nested/b.json",
+        template(
+            "",
+            "",
+            &vm("vm-deep", &format!(r#"{{ "id": "{MANAGED}" }}"#), ""),
+        ),
+    );
+    let report = check_json(&repo, &[]);
+    let f = findings(&report);
+    assert_eq!(f.len(), 1, "{report:#}");
+    assert_eq!(f[0]["resource"]["name"], "vm-deep");
+    // b.json and a.json are judged through main only.
+    assert_eq!(resources(&report).len(), 1, "{report:#}");
+}
