@@ -213,7 +213,7 @@ fn plan_text(plan: &Value) -> Option<String> {
 /// string itself.
 fn decode_json_string(text: &str, value: &Value) -> Value {
     match crate::json::parse(text) {
-        Ok(json) => relocate(&json, value),
+        Ok(json) => crate::eval::ops::json_value(&json, &|_| value.origin.clone()),
         Err(e) => Value {
             kind: Kind::Unknown(Why {
                 reason: format!("the embedded JSON document cannot be parsed: {}", e.message),
@@ -222,28 +222,6 @@ fn decode_json_string(text: &str, value: &Value) -> Value {
             }),
             origin: value.origin.clone(),
         },
-    }
-}
-
-fn relocate(json: &crate::json::Json, at: &Value) -> Value {
-    use crate::json::{JsonKind, Number};
-    let kind = match &json.kind {
-        JsonKind::Null => Kind::Null,
-        JsonKind::Bool(b) => Kind::Bool(*b),
-        JsonKind::Number(Number::Int(i)) => Kind::Int(*i),
-        JsonKind::Number(Number::Float(f)) => Kind::Float(*f),
-        JsonKind::String(s) => Kind::Str(s.clone()),
-        JsonKind::Array(items) => Kind::Array(items.iter().map(|i| relocate(i, at)).collect()),
-        JsonKind::Object(_) => Kind::Object(
-            json.members()
-                .into_iter()
-                .map(|m| (m.key.clone(), relocate(&m.value, at)))
-                .collect(),
-        ),
-    };
-    Value {
-        kind,
-        origin: at.origin.clone(),
     }
 }
 

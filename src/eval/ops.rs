@@ -3,12 +3,24 @@
 use crate::json::{Json, JsonKind, Number};
 use crate::source::FileId;
 use crate::source::Span;
-use crate::value::{Hop, Kind, Part, Value, Why};
+use crate::value::{Hop, Kind, Origin, Part, Value, Why};
 
 /// A [`Value`] for a JSON literal, with every node's span as its origin; strings are *not*
 /// evaluated as expressions (use this for parameter files).
 pub fn literal_value(node: &Json, file: FileId) -> Value {
-    let span = Span::new(file, node.start as usize, node.end as usize);
+    json_value(node, &|n: &Json| {
+        let span = Span::new(file, n.start as usize, n.end as usize);
+        Origin {
+            literal: Some(span),
+            site: Some(span),
+            hops: Vec::new(),
+        }
+    })
+}
+
+/// A [`Value`] for JSON data, each node's origin given by `origin` (strings are data, never
+/// expressions).
+pub fn json_value(node: &Json, origin: &dyn Fn(&Json) -> Origin) -> Value {
     let kind = match &node.kind {
         JsonKind::Null => Kind::Null,
         JsonKind::Bool(b) => Kind::Bool(*b),
@@ -16,16 +28,19 @@ pub fn literal_value(node: &Json, file: FileId) -> Value {
         JsonKind::Number(Number::Float(f)) => Kind::Float(*f),
         JsonKind::String(s) => Kind::Str(s.clone()),
         JsonKind::Array(items) => {
-            Kind::Array(items.iter().map(|i| literal_value(i, file)).collect())
+            Kind::Array(items.iter().map(|i| json_value(i, origin)).collect())
         }
         JsonKind::Object(_) => Kind::Object(
             node.members()
                 .into_iter()
-                .map(|m| (m.key.clone(), literal_value(&m.value, file)))
+                .map(|m| (m.key.clone(), json_value(&m.value, origin)))
                 .collect(),
         ),
     };
-    Value::literal(kind, span)
+    Value {
+        kind,
+        origin: origin(node),
+    }
 }
 
 /// A short name for a value's type, for messages.

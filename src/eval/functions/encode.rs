@@ -3,7 +3,7 @@
 
 use super::{Ctx, R, string, val};
 use crate::eval::hash::{base64_decode, base64_encode};
-use crate::json::{Json, JsonKind, Number};
+use crate::json::Json;
 use crate::value::{Kind, Part, Value, string_from_parts};
 
 pub(super) fn call(ctx: &Ctx<'_>, lname: &str, args: &[Value]) -> Option<R<Value>> {
@@ -56,21 +56,7 @@ fn decode_b64(ctx: &Ctx<'_>, s: &str) -> R<String> {
 
 /// Converts a parsed JSON node into a computed value (spans are meaningless here).
 pub(crate) fn json_to_value(node: &Json) -> Value {
-    let kind = match &node.kind {
-        JsonKind::Null => Kind::Null,
-        JsonKind::Bool(b) => Kind::Bool(*b),
-        JsonKind::Number(Number::Int(i)) => Kind::Int(*i),
-        JsonKind::Number(Number::Float(f)) => Kind::Float(*f),
-        JsonKind::String(s) => Kind::Str(s.clone()),
-        JsonKind::Array(a) => Kind::Array(a.iter().map(json_to_value).collect()),
-        JsonKind::Object(_) => Kind::Object(
-            node.members()
-                .into_iter()
-                .map(|m| (m.key.clone(), json_to_value(&m.value)))
-                .collect(),
-        ),
-    };
-    val(kind)
+    crate::eval::ops::json_value(node, &|_| crate::value::Origin::default())
 }
 
 fn json(ctx: &Ctx<'_>, s: &str) -> R<Value> {
