@@ -121,7 +121,14 @@ pub fn analyze_file(path: &Path, display: &str, run: &Run) -> FileOutcome {
             let mut sources = SourceMap::default();
             let file = sources.add(SourceFile::new(path.into(), display.into(), text, encoding));
             out.template = Some(canonical(path));
-            let contexts = parameter_contexts(&mut sources, file, &mut out);
+            let mapped = run
+                .config
+                .parameter_files
+                .iter()
+                .filter(|(t, _)| Some(t) == out.template.as_ref())
+                .flat_map(|(_, files)| files.iter().cloned())
+                .collect::<Vec<_>>();
+            let contexts = parameter_contexts(&mut sources, file, &mapped, &run.roots, &mut out);
             let linked = Linked::new(&sources, &run.roots);
             let deployment = deployment_scope(&run.config);
             let mut model = Deployment {
@@ -241,25 +248,49 @@ pub fn canonical(path: &Path) -> PathBuf {
 fn parameter_contexts(
     sources: &mut SourceMap,
     template: FileId,
+    mapped: &[PathBuf],
+    roots: &[PathBuf],
     out: &mut FileOutcome,
 ) -> Vec<(Option<String>, ParameterValues)> {
     let template_path = sources.get(template).path.clone();
     let template_display = sources.get(template).display.clone();
     let mut contexts = Vec::new();
-    for param_path in arm::sibling_parameter_files(&template_path) {
-        let display = match template_display.rfind('/') {
-            Some(i) => format!(
-                "{}/{}",
-                &template_display[..i],
-                param_path
+    let siblings = arm::sibling_parameter_files(&template_path);
+    let sibling_set: Vec<PathBuf> = siblings.iter().map(|p| canonical(p)).collect();
+    let cwd = std::env::current_dir()
+        .map(|c| canonical(&c))
+        .unwrap_or_default();
+    let mut all: Vec<(PathBuf, Option<String>)> = siblings.into_iter().map(|p| (p, None)).collect();
+    for m in mapped {
+        if sibling_set.contains(m) {
+            continue;
+        }
+        if !roots.iter().any(|r| m.starts_with(r)) {
+            out.notes.push(format!(
+                "{}: parameter file mapped in the config is outside the scanned roots; not read",
+                m.display()
+            ));
+            continue;
+        }
+        all.push((m.clone(), Some(crate::walk::display_path(m, &cwd))));
+    }
+    for (param_path, mapped_display) in all {
+        let display = match mapped_display {
+            Some(d) => d,
+            None => match template_display.rfind('/') {
+                Some(i) => format!(
+                    "{}/{}",
+                    &template_display[..i],
+                    param_path
+                        .file_name()
+                        .map(|n| n.to_string_lossy())
+                        .unwrap_or_default()
+                ),
+                None => param_path
                     .file_name()
-                    .map(|n| n.to_string_lossy())
-                    .unwrap_or_default()
-            ),
-            None => param_path
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default(),
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default(),
+            },
         };
         let Ok(Read::Whole(bytes)) = read_limited(&param_path) else {
             out.notes

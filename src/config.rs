@@ -53,6 +53,9 @@ pub struct Config {
     pub policy: Policy,
     /// Deployment scope values.
     pub deployment: DeploymentScope,
+    /// Parameter files mapped to templates by the config (canonical template path → files),
+    /// in addition to the ones found beside each template.
+    pub parameter_files: Vec<(PathBuf, Vec<PathBuf>)>,
 }
 
 /// A config that cannot be used; the message names the file, line and key.
@@ -71,6 +74,8 @@ struct File {
     mode: Option<Mode>,
     approved: Option<Approved>,
     deployment: Option<DeploymentScope>,
+    #[serde(default)]
+    parameter_files: std::collections::BTreeMap<String, Vec<String>>,
 }
 
 #[derive(Deserialize)]
@@ -101,6 +106,7 @@ impl Config {
                 marketplace: Vec::new(),
             },
             deployment: DeploymentScope::default(),
+            parameter_files: Vec::new(),
         }
     }
 
@@ -146,6 +152,19 @@ impl Config {
         config.path = Some(path.to_path_buf());
         config.mode = file.mode.unwrap_or_default();
         config.deployment = file.deployment.unwrap_or_default();
+        let base = path.parent().unwrap_or(Path::new("."));
+        for (template, files) in file.parameter_files {
+            let resolve = |rel: &str| -> Result<PathBuf, ConfigError> {
+                base.join(rel).canonicalize().map_err(|e| {
+                    ConfigError(format!(
+                        "invalid config {shown}: key `parameter_files`: `{rel}`: {e}"
+                    ))
+                })
+            };
+            let template_path = resolve(&template)?;
+            let files = files.iter().map(|f| resolve(f)).collect::<Result<_, _>>()?;
+            config.parameter_files.push((template_path, files));
+        }
         if let Some(approved) = file.approved {
             if let Some(images) = approved.images {
                 config.policy.images = images

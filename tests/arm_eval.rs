@@ -566,3 +566,38 @@ fn links_computed_from_a_callers_parameters_resolve() {
     // b.json and a.json are judged through main only.
     assert_eq!(resources(&report).len(), 1, "{report:#}");
 }
+
+#[test]
+fn parameter_files_mapped_in_the_config_are_contexts() {
+    let repo = Repo::new();
+    repo.write(
+        "infra/main.json",
+        template(
+            r#""imageId": { "type": "string" }"#,
+            "",
+            &vm("vm", r#"{ "id": "[parameters('imageId')]" }"#, ""),
+        ),
+    );
+    repo.write(
+        "env/prod.json",
+        format!(r#"{{ "parameters": {{ "imageId": {{ "value": "{MANAGED}" }} }} }}"#),
+    );
+    repo.write(
+        "imagegate.toml",
+        "[parameter_files]\n\"infra/main.json\" = [\"env/prod.json\"]\n",
+    );
+    let report = check_json(&repo, &["infra", "env"]);
+    let f = findings(&report);
+    assert_eq!(f.len(), 1, "{report:#}");
+    assert_eq!(f[0]["rule"], "IG001");
+    assert_eq!(f[0]["path"], "env/prod.json");
+    // A mapping to a file that does not exist is a config error.
+    repo.write(
+        "imagegate.toml",
+        "[parameter_files]\n\"infra/main.json\" = [\"env/missing.json\"]\n",
+    );
+    repo.imagegate(&["check"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("parameter_files"));
+}

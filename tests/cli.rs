@@ -352,3 +352,31 @@ fn an_unknown_segment_is_approved_only_under_a_wildcard() {
         Some("noncompliant")
     );
 }
+
+#[test]
+fn the_published_config_schema_matches_the_readme_and_the_loader() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(format!("{root}/imagegate.schema.json")).unwrap(),
+    )
+    .unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let readme = std::fs::read_to_string(format!("{root}/README.md")).unwrap();
+    let start = readme
+        .find("```toml\nmode = ")
+        .expect("README config example")
+        + 8;
+    let example = &readme[start..start + readme[start..].find("```").unwrap()];
+    let as_json: serde_json::Value = toml::from_str(example).unwrap();
+    assert!(validator.is_valid(&as_json), "the README example validates");
+    let bad: serde_json::Value =
+        toml::from_str("mode = \"deny\"\n[approved]\nimagez = []\n").unwrap();
+    assert!(
+        !validator.is_valid(&bad),
+        "unknown keys are rejected by the schema"
+    );
+    // The loader accepts the same example (parameter_files aside, which must exist on disk).
+    let without_files = &example[..example.find("[parameter_files]").unwrap()];
+    imagegate::config::Config::parse(without_files, std::path::Path::new("imagegate.toml"))
+        .unwrap();
+}
