@@ -138,3 +138,7 @@ fn write_stdout(text: &str) -> Result<(), String> {
         Err(e) => Err(format!("cannot write to standard output: {e}")),
     }
 }
+
+// Parsing and evaluation allocate many small values; mimalloc handles that pattern well.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
