@@ -10,6 +10,7 @@ pub mod cli;
 pub mod config;
 pub mod eval;
 pub mod extract;
+pub mod findings;
 pub mod frontend;
 pub mod image;
 pub mod json;
