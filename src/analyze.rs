@@ -11,6 +11,7 @@ use crate::config::{Config, Mode};
 use crate::eval::{DeploymentScope, ParameterValues};
 use crate::extract::{self, FoundImage};
 use crate::frontend::arm::{self, Classification, Linked};
+use crate::frontend::tfplan;
 use crate::image::Image;
 use crate::judge::Verdict;
 use crate::model::{Context, Deployment, Language, Resource};
@@ -107,7 +108,10 @@ pub fn analyze_file(path: &Path, display: &str, run: &Run) -> FileOutcome {
         }
     };
     match arm::classify(&text) {
-        Classification::NotTemplate => out,
+        Classification::NotTemplate => {
+            terraform_plan(path, display, text, encoding, run, &mut out);
+            out
+        }
         Classification::Broken(e) => {
             let file = SourceFile::new(path.into(), display.into(), text, encoding);
             out.judged = true;
@@ -160,6 +164,42 @@ pub fn analyze_file(path: &Path, display: &str, run: &Run) -> FileOutcome {
             out
         }
     }
+}
+
+/// Judges `text` if it is a Terraform plan or state in JSON.
+fn terraform_plan(
+    path: &Path,
+    display: &str,
+    text: String,
+    encoding: Encoding,
+    run: &Run,
+    out: &mut FileOutcome,
+) {
+    let (root, state, problem) = match tfplan::classify(&text) {
+        tfplan::Classification::NotPlan => return,
+        tfplan::Classification::Plan(root) => (Some(root), false, None),
+        tfplan::Classification::State(root) => (Some(root), true, None),
+        tfplan::Classification::Broken(e) => (None, false, Some((e.offset, e.message))),
+        tfplan::Classification::Unsupported { offset, message } => {
+            (None, false, Some((offset, message)))
+        }
+    };
+    out.judged = true;
+    let mut sources = SourceMap::default();
+    let file = sources.add(SourceFile::new(path.into(), display.into(), text, encoding));
+    if let Some((offset, message)) = problem {
+        let mut finding = parse_error(sources.get(file), out.detail, offset, &message);
+        finding.message = format!("cannot read Terraform plan JSON: {message}");
+        out.findings.push(finding);
+        return;
+    }
+    let Some(root) = root else { return };
+    let model = if state {
+        tfplan::state(&root, file)
+    } else {
+        tfplan::plan(&root, file)
+    };
+    judge_deployment(&model, &sources, file, &run.config, out);
 }
 
 /// The canonical form of a path (itself when it cannot be canonicalised).
@@ -324,7 +364,10 @@ pub fn judge_deployment(
             out.notes.push(format!("{place}: {}", note.message));
         }
         for resource in &context.resources {
-            let Some(entry) = catalog.arm(&resource.resource_type) else {
+            let entry = catalog
+                .terraform(&resource.resource_type)
+                .or_else(|| catalog.arm(&resource.resource_type));
+            let Some(entry) = entry else {
                 continue;
             };
             let images = extract::images(resource, entry);
