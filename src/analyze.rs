@@ -185,6 +185,10 @@ fn terraform_plan(
         }
     };
     out.judged = true;
+    let text = match &root {
+        Some(root) => tfplan::redact(text, root),
+        None => text,
+    };
     let mut sources = SourceMap::default();
     let file = sources.add(SourceFile::new(path.into(), display.into(), text, encoding));
     if let Some((offset, message)) = problem {

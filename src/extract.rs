@@ -33,6 +33,7 @@ pub fn images(resource: &Resource, entry: &Entry) -> Vec<FoundImage> {
         .plan
         .as_deref()
         .and_then(|p| lookup(&resource.body, p).ok().flatten())
+        .map(block)
         .and_then(plan_text);
     let mut found = Vec::new();
     for spec in &entry.images {
@@ -106,14 +107,8 @@ fn read(
         },
         None => value,
     };
-    // A Terraform block is a list of one object.
-    let value = match &value.kind {
-        Kind::Array(items) if matches!(spec.form, Form::Reference | Form::OsDisk) => {
-            match items.as_slice() {
-                [only] => only,
-                _ => value,
-            }
-        }
+    let value = match spec.form {
+        Form::Reference | Form::OsDisk => block(value),
         _ => value,
     };
     if spec.form == Form::AttachedDisk {
@@ -134,6 +129,17 @@ fn read(
         Form::OsDisk => os_disk(resource, spec, value),
         Form::AttachedDisk => None,
         Form::Reference => reference(resource, spec, value, plan),
+    }
+}
+
+/// A Terraform block (a list of one object) as its object; anything else as it is.
+fn block(value: &Value) -> &Value {
+    match &value.kind {
+        Kind::Array(items) => match items.as_slice() {
+            [only] => only,
+            _ => value,
+        },
+        _ => value,
     }
 }
 

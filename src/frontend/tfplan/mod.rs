@@ -8,7 +8,9 @@ mod classify;
 mod convert;
 mod lower;
 mod resolve;
+mod sensitive;
 
 pub use classify::{Classification, classify};
 pub use convert::REDACTED;
 pub use lower::{judged_actions, plan, state};
+pub use sensitive::redact;

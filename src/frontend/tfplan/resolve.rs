@@ -52,7 +52,11 @@ impl Resolver<'_> {
         let reason = format!("`{}` is known only after apply", render(path));
         let stop = match self.expression(owner, path) {
             Some(expr) => match self.expr(expr, owner.modules, 0) {
-                Ok(value) => return value,
+                // A value composed from several expressions is shown at the unknown mark.
+                Ok(mut value) => {
+                    place_composed(&mut value, at);
+                    return value;
+                }
                 Err(stop) => stop,
             },
             None => Stop::new(""),
@@ -293,6 +297,19 @@ impl Resolver<'_> {
         } else {
             format!(" (it comes from `{address}`, which the plan does not record)")
         }))
+    }
+}
+
+/// Gives composed values (blocks resolved member by member) the unknown mark as their site.
+fn place_composed(value: &mut Value, at: Span) {
+    if value.origin.site.is_some() {
+        return;
+    }
+    value.origin.site = Some(at);
+    match &mut value.kind {
+        Kind::Array(items) => items.iter_mut().for_each(|v| place_composed(v, at)),
+        Kind::Object(members) => members.iter_mut().for_each(|(_, v)| place_composed(v, at)),
+        _ => {}
     }
 }
 
