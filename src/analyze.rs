@@ -70,11 +70,12 @@ pub fn analyze_file(path: &Path, display: &str, run: &Run) -> FileOutcome {
     let bytes = match read_limited(path) {
         Ok(Read::Whole(bytes)) => bytes,
         Ok(Read::TooLarge { head, size }) => {
-            if arm_marker(&head) {
+            let plan = tfplan::marker(&head);
+            if arm_marker(&head) || plan {
                 let file =
                     SourceFile::new(path.into(), display.into(), String::new(), Encoding::Utf8);
                 out.judged = true;
-                out.findings.push(parse_error(
+                let mut finding = parse_error(
                     &file,
                     detail,
                     0,
@@ -83,7 +84,14 @@ pub fn analyze_file(path: &Path, display: &str, run: &Run) -> FileOutcome {
                         size / (1024 * 1024),
                         MAX_FILE_BYTES / (1024 * 1024)
                     ),
-                ));
+                );
+                if plan {
+                    finding.message =
+                        finding
+                            .message
+                            .replacen("ARM template", "Terraform plan JSON", 1);
+                }
+                out.findings.push(finding);
             }
             return out;
         }
@@ -203,7 +211,35 @@ fn terraform_plan(
     } else {
         tfplan::plan(&root, file)
     };
+    let first = out.findings.len();
     judge_deployment(&model, &sources, file, &run.config, out);
+    merge_instances(&mut out.findings, first);
+}
+
+/// Merges the findings (from index `first`) about instances of one declaration (`count`,
+/// `for_each`) that reach the same verdict for the same image: the first is kept and says how
+/// many instances it stands for.
+fn merge_instances(findings: &mut Vec<Finding>, first: usize) {
+    let mut more: Vec<usize> = Vec::new();
+    let mut index = std::collections::HashMap::new();
+    for finding in findings.drain(first..).collect::<Vec<_>>() {
+        let key = (finding.rule, finding.fingerprint.clone());
+        if let Some(&i) = index.get(&key) {
+            more[i] += 1;
+        } else {
+            index.insert(key, more.len());
+            more.push(0);
+            findings.push(finding);
+        }
+    }
+    for (finding, &more) in findings[first..].iter_mut().zip(&more) {
+        if more > 0 {
+            let s = if more == 1 { "" } else { "s" };
+            finding.message.push_str(&format!(
+                " (and {more} more instance{s} of this declaration)"
+            ));
+        }
+    }
 }
 
 /// The canonical form of a path (itself when it cannot be canonicalised).

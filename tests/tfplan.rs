@@ -630,3 +630,46 @@ fn deny_and_audit_modes_apply_to_plans() {
     let audit = imagegate(&["check", "--mode", "audit", &fixture("vms-1.2.json")]);
     assert_eq!(audit.status.code(), Some(0));
 }
+
+#[test]
+fn instances_of_one_declaration_with_the_same_image_are_one_finding() {
+    let repo = Repo::new();
+    let instance = |key: &str, image: &str| {
+        format!(
+            r#"{{"address":"module.pool[\"eu.west\"].azurerm_linux_virtual_machine.vm[{key}]","module_address":"module.pool[\"eu.west\"]","mode":"managed","type":"azurerm_linux_virtual_machine","name":"vm","index":{key},"provider_name":"registry.terraform.io/hashicorp/azurerm","change":{{"actions":["create"],"before":null,"after":{{"name":"vm","source_image_id":"{image}"}},"after_unknown":{{}},"before_sensitive":false,"after_sensitive":{{}}}}}}"#
+        )
+    };
+    let other = format!("{DEFINITION}/versions/latest");
+    let changes = [
+        instance("0", MANAGED),
+        instance("1", MANAGED),
+        instance("2", MANAGED),
+        instance("3", &other),
+    ]
+    .join(",");
+    repo.write(
+        "plan.json",
+        format!(
+            r#"{{"format_version":"1.2","terraform_version":"1.9.5","resource_changes":[{changes}]}}"#
+        ),
+    );
+    let r = check_json(&repo, &[]);
+    let findings = r["findings"].as_array().expect("findings");
+    assert_eq!(findings.len(), 2, "{findings:#?}");
+    let ig001 = findings
+        .iter()
+        .find(|f| f["rule"] == "IG001")
+        .expect("IG001");
+    assert_eq!(
+        ig001["resource"]["name"],
+        r#"module.pool["eu.west"].azurerm_linux_virtual_machine.vm[0]"#
+    );
+    let message = ig001["message"].as_str().unwrap_or_default();
+    assert!(
+        message.ends_with("(and 2 more instances of this declaration)"),
+        "{message}"
+    );
+    assert!(findings.iter().any(|f| f["rule"] == "IG003"));
+    // Every instance is still listed.
+    assert_eq!(r["resources"].as_array().map(Vec::len), Some(4));
+}

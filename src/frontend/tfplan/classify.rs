@@ -32,6 +32,12 @@ const TERRAFORM: &[u8] = b"\"terraform_version\"";
 /// The `format_version` majors this version reads.
 const SUPPORTED_MAJORS: [&str; 2] = ["0", "1"];
 
+/// Whether the start of a file (e.g. the head of one too large to read) looks like a plan or
+/// state: both top-level markers are there.
+pub fn marker(head: &[u8]) -> bool {
+    memchr::memmem::find(head, FORMAT).is_some() && memchr::memmem::find(head, TERRAFORM).is_some()
+}
+
 /// Classifies `text`, parsing it only when it can be a plan or state.
 pub fn classify(text: &str) -> Classification {
     let bytes = text.as_bytes();
@@ -126,6 +132,14 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn the_head_of_a_large_plan_is_recognised() {
+        assert!(marker(
+            br#"{"format_version":"1.2","terraform_version":"1.9.5","planned"#
+        ));
+        assert!(!marker(br#"{"format_version":"1.0","provider_schemas":{"#));
     }
 
     #[test]

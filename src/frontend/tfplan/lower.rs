@@ -167,12 +167,23 @@ fn lower_one(
     } else {
         (resource_type.to_string(), body)
     };
+    // The declaration, without instance keys: instances of one `count`/`for_each` that reach
+    // the same verdict for the same image are one finding.
+    let mut identity = String::new();
+    for step in &modules {
+        identity.push_str("module.");
+        identity.push_str(&step.name);
+        identity.push('.');
+    }
+    identity.push_str(text(r, "type").unwrap_or_default());
+    identity.push('.');
+    identity.push_str(name);
     Some(Resource {
         resource_type,
-        name: address.clone(),
+        name: address,
         span: span(r, resolver.file),
         body,
-        identity: address,
+        identity,
     })
 }
 
