@@ -673,3 +673,93 @@ fn instances_of_one_declaration_with_the_same_image_are_one_finding() {
     // Every instance is still listed.
     assert_eq!(r["resources"].as_array().map(Vec::len), Some(4));
 }
+
+#[test]
+fn odd_plans_never_crash() {
+    let repo = Repo::new();
+    let head = r#""format_version":"1.2","terraform_version":"1.9.5""#;
+    let vm = r#""mode":"managed","type":"azurerm_linux_virtual_machine","name":"vm""#;
+    let odd = [
+        format!(r#"{{{head},"resource_changes":{{}}}}"#),
+        format!(r#"{{{head},"resource_changes":[1,"x",null,[]]}}"#),
+        format!(r#"{{{head},"resource_changes":[{{{vm},"change":"create"}}]}}"#),
+        format!(
+            r#"{{{head},"resource_changes":[{{{vm},"change":{{"actions":"create","after":{{}}}}}}]}}"#
+        ),
+        format!(
+            r#"{{{head},"resource_changes":[{{{vm},"index":{{"a":1}},"change":{{"actions":["create"],"after":{{"source_image_reference":"x","source_image_id":7}},"after_unknown":"yes","after_sensitive":[true]}}}}]}}"#
+        ),
+        format!(
+            r#"{{{head},"resource_changes":[{{{vm},"change":{{"actions":["create"],"after":{{"source_image_reference":[{{"id":null}},{{"id":"y"}}]}},"after_unknown":{{"source_image_reference":[true,true,true]}},"after_sensitive":{{"source_image_reference":false}}}}}}],"configuration":{{"root_module":{{"resources":[{{{vm},"expressions":{{"source_image_reference":[{{"id":{{"references":[]}}}}]}}}}]}}}}}}"#
+        ),
+        format!(
+            r#"{{{head},"resource_changes":[{{{vm},"change":{{"actions":["create"],"after":{{}},"after_unknown":{{"source_image_id":true}}}}}}],"configuration":{{"root_module":{{"resources":[{{{vm},"expressions":{{"source_image_id":{{"references":["var.a"]}}}}}}],"variables":{{"a":{{"sensitive":"no"}}}}}}}},"variables":{{"a":{{"value":[1,2]}}}}}}"#
+        ),
+        format!(
+            r#"{{{head},"resource_changes":[{{"address":"azapi_resource.x","mode":"managed","type":"azapi_resource","name":"x","change":{{"actions":["create"],"after":{{"type":"Microsoft.Compute/virtualMachines","body":"{{not json"}}}}}}]}}"#
+        ),
+        r#"{"format_version":1,"terraform_version":"1.9.5","planned_values":{}}"#.to_string(),
+        format!(
+            r#"{{{head},"values":{{"root_module":{{"child_modules":[{{"child_modules":[{{"resources":[{{{vm},"values":null}}]}}]}}]}}}}}}"#
+        ),
+    ];
+    for (i, plan) in odd.iter().enumerate() {
+        repo.write(&format!("odd/{i}.json"), plan);
+    }
+    for format in ["human", "json", "sarif", "github"] {
+        let out = repo
+            .imagegate(&["check", "--format", format, "odd"])
+            .output()
+            .expect("run");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            matches!(out.status.code(), Some(0 | 1)),
+            "{format}: {:?} {stderr}",
+            out.status
+        );
+        assert!(!stderr.contains("panicked"), "{format}: {stderr}");
+    }
+}
+
+#[test]
+fn a_data_source_read_during_apply_resolves_only_what_it_already_knows() {
+    let repo = Repo::new();
+    let vm = |name: &str| {
+        format!(
+            r#"{{"address":"azurerm_linux_virtual_machine.{name}","mode":"managed","type":"azurerm_linux_virtual_machine","name":"{name}","provider_name":"registry.terraform.io/hashicorp/azurerm","change":{{"actions":["create"],"before":null,"after":{{"name":"{name}"}},"after_unknown":{{"source_image_id":true}},"before_sensitive":false,"after_sensitive":{{}}}}}}"#
+        )
+    };
+    let config = |name: &str, attr: &str| {
+        format!(
+            r#"{{"address":"azurerm_linux_virtual_machine.{name}","mode":"managed","type":"azurerm_linux_virtual_machine","name":"{name}","expressions":{{"source_image_id":{{"references":["data.azurerm_shared_image.img.{attr}","data.azurerm_shared_image.img"]}}}}}}"#
+        )
+    };
+    let read = format!(
+        r#"{{"address":"data.azurerm_shared_image.img","mode":"data","type":"azurerm_shared_image","name":"img","provider_name":"registry.terraform.io/hashicorp/azurerm","action_reason":"read_because_dependency_pending","change":{{"actions":["read"],"before":null,"after":{{"gallery_name":"corpGallery","name":"ubuntu-22.04-cis","resource_group_name":"rg-golden","id":"{DEFINITION}"}},"after_unknown":{{"location":true,"tags":true}},"before_sensitive":false,"after_sensitive":{{}}}}}}"#
+    );
+    let plan = format!(
+        r#"{{"format_version":"1.2","terraform_version":"1.9.5","resource_changes":[{},{},{read}],"configuration":{{"root_module":{{"resources":[{},{}]}}}}}}"#,
+        vm("known"),
+        vm("later"),
+        config("known", "id"),
+        config("later", "location"),
+    );
+    repo.write("plan.json", &plan);
+    let r = check_json(&repo, &[]);
+    let known = one(&r, "azurerm_linux_virtual_machine.known", "IG003");
+    assert_eq!(
+        known["column"],
+        column(
+            &plan,
+            &["\"data.azurerm_shared_image.img\""],
+            &format!("\"{DEFINITION}\""),
+            0
+        )
+    );
+    let later = one(&r, "azurerm_linux_virtual_machine.later", "IG002");
+    let message = later["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("`data.azurerm_shared_image.img`, which is read only during apply"),
+        "{message}"
+    );
+}

@@ -288,11 +288,37 @@ impl Resolver<'_> {
             .root
             .get("resource_changes")
             .and_then(Json::as_array)
-            .is_some_and(|rcs| {
+            .and_then(|rcs| {
                 rcs.iter()
-                    .any(|rc| rc.get("address").and_then(Json::as_str) == Some(&address))
+                    .find(|rc| rc.get("address").and_then(Json::as_str) == Some(&address))
             });
-        Err(Stop::new(if deferred {
+        if let Some(change) = deferred.and_then(|rc| rc.get("change")) {
+            // A read planned for apply may still know some attributes already.
+            let (mut value, mut unknown, mut sensitive) = (
+                change.get("after"),
+                change.get("after_unknown"),
+                change.get("after_sensitive"),
+            );
+            for attr in &attrs {
+                value = value.and_then(|v| v.get(attr));
+                unknown = unknown.and_then(|u| u.get(attr));
+                sensitive = sensitive.and_then(|s| s.get(attr));
+            }
+            let known =
+                unknown.is_none_or(|u| !matches!(u.kind, crate::json::JsonKind::Bool(true)));
+            if let Some(value) =
+                value.filter(|v| known && !matches!(v.kind, crate::json::JsonKind::Null))
+            {
+                let mut v = literal(value, sensitive, self.file);
+                let at = deferred.and_then(|rc| rc.get("address")).unwrap_or(value);
+                v.origin.hops.push(Hop {
+                    span: span(at, self.file),
+                    label: address,
+                });
+                return Ok(v);
+            }
+        }
+        Err(Stop::new(if deferred.is_some() {
             format!(" (it comes from `{address}`, which is read only during apply)")
         } else {
             format!(" (it comes from `{address}`, which the plan does not record)")
