@@ -28,9 +28,7 @@ pub fn plan(root: &Json, file: FileId) -> Deployment {
         .get("planned_values")
         .and_then(|p| p.get("root_module"))
     {
-        walk_module(module, 0, &mut |r| {
-            resources.extend(planned(r, &resolver, None))
-        });
+        walk_module(module, 0, &mut |r| resources.extend(planned(r, &resolver)));
     }
     deployment(resources)
 }
@@ -41,7 +39,7 @@ pub fn state(root: &Json, file: FileId) -> Deployment {
     let resolver = Resolver { root, file };
     if let Some(module) = root.get("values").and_then(|p| p.get("root_module")) {
         walk_module(module, 0, &mut |r| {
-            resources.extend(planned(r, &resolver, Some("sensitive_values")));
+            resources.extend(planned(r, &resolver));
         });
     }
     deployment(resources)
@@ -122,12 +120,12 @@ fn change(rc: &Json, resolver: &Resolver<'_>) -> Option<Resource> {
 }
 
 /// One resource of `planned_values` or a state's `values` (mode "managed" only).
-fn planned(r: &Json, resolver: &Resolver<'_>, sensitive_key: Option<&str>) -> Option<Resource> {
+fn planned(r: &Json, resolver: &Resolver<'_>) -> Option<Resource> {
     if text(r, "mode").is_some_and(|m| m != "managed") {
         return None;
     }
     let values = r.get("values").filter(|a| a.is_object())?;
-    let sensitive = r.get(sensitive_key.unwrap_or("sensitive_values"));
+    let sensitive = r.get("sensitive_values");
     lower_one(r, values, None, sensitive, resolver)
 }
 
