@@ -10,6 +10,7 @@ use crate::config::Config;
 use crate::eval::{DeploymentScope, ParameterValues};
 use crate::extract;
 use crate::frontend::arm::{self, Classification, Linked};
+use crate::frontend::tfplan;
 use crate::image::Image;
 use crate::model::{Context, Deployment, Language, Resource};
 use crate::report::{Excerpt, Finding, Location, ResourceEntry, fingerprint};
@@ -67,11 +68,12 @@ pub fn analyze_file(path: &Path, display: &str, run: &Run) -> FileOutcome {
     let bytes = match read_limited(path) {
         Ok(Read::Whole(bytes)) => bytes,
         Ok(Read::TooLarge { head, size }) => {
-            if arm_marker(&head) {
+            let plan = tfplan::marker(&head);
+            if arm_marker(&head) || plan {
                 let file =
                     SourceFile::new(path.into(), display.into(), String::new(), Encoding::Utf8);
                 out.judged = true;
-                out.findings.push(parse_error(
+                let mut finding = parse_error(
                     &file,
                     detail,
                     0,
@@ -80,7 +82,14 @@ pub fn analyze_file(path: &Path, display: &str, run: &Run) -> FileOutcome {
                         size / (1024 * 1024),
                         MAX_FILE_BYTES / (1024 * 1024)
                     ),
-                ));
+                );
+                if plan {
+                    finding.message =
+                        finding
+                            .message
+                            .replacen("ARM template", "Terraform plan JSON", 1);
+                }
+                out.findings.push(finding);
             }
             return out;
         }
@@ -105,7 +114,10 @@ pub fn analyze_file(path: &Path, display: &str, run: &Run) -> FileOutcome {
         }
     };
     match arm::classify(&text) {
-        Classification::NotTemplate => out,
+        Classification::NotTemplate => {
+            terraform_plan(path, display, text, encoding, run, &mut out);
+            out
+        }
         Classification::Broken(e) => {
             let file = SourceFile::new(path.into(), display.into(), text, encoding);
             out.judged = true;
@@ -233,6 +245,74 @@ fn judge_each_allowed_value(
         }
     }
     out
+}
+
+/// Judges `text` if it is a Terraform plan or state in JSON.
+fn terraform_plan(
+    path: &Path,
+    display: &str,
+    text: String,
+    encoding: Encoding,
+    run: &Run,
+    out: &mut FileOutcome,
+) {
+    let (root, state, problem) = match tfplan::classify(&text) {
+        tfplan::Classification::NotPlan => return,
+        tfplan::Classification::Plan(root) => (Some(root), false, None),
+        tfplan::Classification::State(root) => (Some(root), true, None),
+        tfplan::Classification::Broken(e) => (None, false, Some((e.offset, e.message))),
+        tfplan::Classification::Unsupported { offset, message } => {
+            (None, false, Some((offset, message)))
+        }
+    };
+    out.judged = true;
+    let text = match &root {
+        Some(root) => tfplan::redact(text, root),
+        None => text,
+    };
+    let mut sources = SourceMap::default();
+    let file = sources.add(SourceFile::new(path.into(), display.into(), text, encoding));
+    if let Some((offset, message)) = problem {
+        let mut finding = parse_error(sources.get(file), out.detail, offset, &message);
+        finding.message = format!("cannot read Terraform plan JSON: {message}");
+        out.findings.push(finding);
+        return;
+    }
+    let Some(root) = root else { return };
+    let model = if state {
+        tfplan::state(&root, file)
+    } else {
+        tfplan::plan(&root, file)
+    };
+    let first = out.findings.len();
+    crate::findings::judge_deployment(&model, &sources, file, &run.config, out);
+    merge_instances(&mut out.findings, first);
+}
+
+/// Merges the findings (from index `first`) about instances of one declaration (`count`,
+/// `for_each`) that reach the same verdict for the same image: the first is kept and says how
+/// many instances it stands for.
+fn merge_instances(findings: &mut Vec<Finding>, first: usize) {
+    let mut more: Vec<usize> = Vec::new();
+    let mut index = std::collections::HashMap::new();
+    for finding in findings.drain(first..).collect::<Vec<_>>() {
+        let key = (finding.rule, finding.fingerprint.clone());
+        if let Some(&i) = index.get(&key) {
+            more[i] += 1;
+        } else {
+            index.insert(key, more.len());
+            more.push(0);
+            findings.push(finding);
+        }
+    }
+    for (finding, &more) in findings[first..].iter_mut().zip(&more) {
+        if more > 0 {
+            let s = if more == 1 { "" } else { "s" };
+            finding.message.push_str(&format!(
+                " (and {more} more instance{s} of this declaration)"
+            ));
+        }
+    }
 }
 
 /// The canonical form of a path (itself when it cannot be canonicalised).

@@ -22,6 +22,8 @@ pub enum Form {
     Uri,
     /// An OS disk object; `createOption: Attach` attaches an existing disk.
     OsDisk,
+    /// A string that is the ID of an existing disk attached as the OS disk (not an image).
+    AttachedDisk,
 }
 
 /// How the value at an image path is decoded before it is read.
@@ -65,6 +67,12 @@ pub struct ImagePath {
     pub version_key: String,
     /// Property name of an inline purchase plan, if the reference carries one.
     pub plan_key: Option<String>,
+    /// Property name of the create option of an OS disk (`os-disk` form).
+    #[serde(default = "default_create_option")]
+    pub create_option_key: String,
+    /// Dotted paths, within an OS disk, of the attached disk's ID or URI (`os-disk` form).
+    #[serde(default = "default_disk_id_keys")]
+    pub disk_id_keys: Vec<String>,
 }
 
 fn default_id_keys() -> Vec<String> {
@@ -88,6 +96,12 @@ fn default_sku() -> String {
 fn default_version() -> String {
     "version".into()
 }
+fn default_create_option() -> String {
+    "createOption".into()
+}
+fn default_disk_id_keys() -> Vec<String> {
+    vec!["managedDisk.id".into(), "vhd.uri".into()]
+}
 
 /// The image locations of one or more resource types.
 #[derive(Clone, Debug, Deserialize)]
@@ -105,6 +119,8 @@ pub struct Entry {
 #[serde(deny_unknown_fields)]
 struct CatalogFile {
     arm: Vec<Entry>,
+    #[serde(default)]
+    terraform: Vec<Entry>,
 }
 
 /// The loaded catalogue, indexed by lower-cased resource type.
@@ -112,6 +128,8 @@ struct CatalogFile {
 pub struct Catalog {
     arm: Vec<Entry>,
     arm_index: HashMap<String, usize>,
+    terraform: Vec<Entry>,
+    terraform_index: HashMap<String, usize>,
 }
 
 impl Catalog {
@@ -125,15 +143,11 @@ impl Catalog {
 
     fn parse(text: &str) -> Result<Catalog, toml::de::Error> {
         let file: CatalogFile = toml::from_str(text)?;
-        let mut arm_index = HashMap::new();
-        for (i, entry) in file.arm.iter().enumerate() {
-            for t in &entry.types {
-                arm_index.insert(t.to_ascii_lowercase(), i);
-            }
-        }
         Ok(Catalog {
+            arm_index: index(&file.arm),
+            terraform_index: index(&file.terraform),
             arm: file.arm,
-            arm_index,
+            terraform: file.terraform,
         })
     }
 
@@ -144,12 +158,36 @@ impl Catalog {
             .map(|&i| &self.arm[i])
     }
 
+    /// The entry for a Terraform resource type (case-insensitive), if it carries an image.
+    pub fn terraform(&self, resource_type: &str) -> Option<&Entry> {
+        self.terraform_index
+            .get(&resource_type.to_ascii_lowercase())
+            .map(|&i| &self.terraform[i])
+    }
+
+    /// Every Terraform resource type in the catalogue.
+    pub fn terraform_types(&self) -> impl Iterator<Item = &str> {
+        self.terraform
+            .iter()
+            .flat_map(|e| e.types.iter().map(String::as_str))
+    }
+
     /// Every ARM/Bicep resource type in the catalogue.
     pub fn arm_types(&self) -> impl Iterator<Item = &str> {
         self.arm
             .iter()
             .flat_map(|e| e.types.iter().map(String::as_str))
     }
+}
+
+fn index(entries: &[Entry]) -> HashMap<String, usize> {
+    let mut index = HashMap::new();
+    for (i, entry) in entries.iter().enumerate() {
+        for t in &entry.types {
+            index.insert(t.to_ascii_lowercase(), i);
+        }
+    }
+    index
 }
 
 #[cfg(test)]
@@ -177,5 +215,31 @@ mod tests {
         }
         assert!(c.arm("Microsoft.Network/networkInterfaces").is_none());
         assert_eq!(c.arm_types().count(), 12);
+    }
+
+    #[test]
+    fn builtin_catalog_covers_the_terraform_types() {
+        let c = Catalog::builtin();
+        for t in [
+            "azurerm_linux_virtual_machine",
+            "azurerm_windows_virtual_machine",
+            "azurerm_linux_virtual_machine_scale_set",
+            "azurerm_windows_virtual_machine_scale_set",
+            "azurerm_orchestrated_virtual_machine_scale_set",
+            "azurerm_virtual_machine",
+            "azurerm_virtual_machine_scale_set",
+            "azurerm_managed_disk",
+            "azurerm_dev_test_linux_virtual_machine",
+            "azurerm_dev_test_windows_virtual_machine",
+            "azurerm_batch_pool",
+            "azurerm_dev_center_dev_box_definition",
+        ] {
+            assert!(c.terraform(t).is_some(), "{t} missing from the catalogue");
+        }
+        assert!(c.terraform("azurerm_network_interface").is_none());
+        // ARM types are not Terraform types and vice versa.
+        assert!(c.terraform("Microsoft.Compute/virtualMachines").is_none());
+        assert!(c.arm("azurerm_linux_virtual_machine").is_none());
+        assert_eq!(c.terraform_types().count(), 12);
     }
 }

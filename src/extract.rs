@@ -33,6 +33,7 @@ pub fn images(resource: &Resource, entry: &Entry) -> Vec<FoundImage> {
         .plan
         .as_deref()
         .and_then(|p| lookup(&resource.body, p).ok().flatten())
+        .map(block)
         .and_then(plan_text);
     let mut found = Vec::new();
     for spec in &entry.images {
@@ -42,6 +43,9 @@ pub fn images(resource: &Resource, entry: &Entry) -> Vec<FoundImage> {
                 if let Some(f) = read(resource, spec, value, plan.as_deref()) {
                     found.push(f);
                 }
+            }
+            Err(disk) if spec.form == Form::AttachedDisk => {
+                found.extend(read(resource, spec, disk, plan.as_deref()));
             }
             Err(unknown) => found.push(located(
                 resource,
@@ -103,6 +107,15 @@ fn read(
         },
         None => value,
     };
+    let value = match spec.form {
+        Form::Reference | Form::OsDisk => block(value),
+        _ => value,
+    };
+    if spec.form == Form::AttachedDisk {
+        // An existing disk, not an image: reported even when its ID is known only later.
+        let image = Image::AttachedDisk(value.display());
+        return Some(located(resource, spec, value, image));
+    }
     if value.has_unknown() && matches!(value.kind, Kind::Unknown(_)) {
         let why = value
             .first_unknown()
@@ -114,7 +127,19 @@ fn read(
         Form::Id => Some(located(resource, spec, value, Image::from_id(value))),
         Form::Uri => Some(located(resource, spec, value, uri_image(value))),
         Form::OsDisk => os_disk(resource, spec, value),
+        Form::AttachedDisk => None,
         Form::Reference => reference(resource, spec, value, plan),
+    }
+}
+
+/// A Terraform block (a list of one object) as its object; anything else as it is.
+fn block(value: &Value) -> &Value {
+    match &value.kind {
+        Kind::Array(items) => match items.as_slice() {
+            [only] => only,
+            _ => value,
+        },
+        _ => value,
     }
 }
 
@@ -171,17 +196,18 @@ fn reference(
 }
 
 fn os_disk(resource: &Resource, spec: &ImagePath, disk: &Value) -> Option<FoundImage> {
-    let attach = disk
-        .get("createOption")
+    let attach = lookup(disk, &spec.create_option_key)
+        .ok()
+        .flatten()
         .and_then(Value::as_str)
         .is_some_and(|o| o.eq_ignore_ascii_case("attach"));
     if !attach {
         return None;
     }
-    let id = lookup(disk, "managedDisk.id")
-        .ok()
-        .flatten()
-        .or_else(|| lookup(disk, "vhd.uri").ok().flatten())
+    let id = spec
+        .disk_id_keys
+        .iter()
+        .find_map(|key| lookup(disk, key).ok().flatten())
         .map_or_else(|| "(unnamed)".to_string(), Value::display);
     Some(located(resource, spec, disk, Image::AttachedDisk(id)))
 }

@@ -37,7 +37,10 @@ pub fn judge_deployment(
             out.notes.push(format!("{place}: {}", note.message));
         }
         for resource in &context.resources {
-            let Some(entry) = catalog.arm(&resource.resource_type) else {
+            let entry = catalog
+                .terraform(&resource.resource_type)
+                .or_else(|| catalog.arm(&resource.resource_type));
+            let Some(entry) = entry else {
                 continue;
             };
             let images = extract::images(resource, entry);

@@ -158,9 +158,13 @@ fn per_file_totals_hold() {
         checked += 1;
     }
     assert!(checked >= 15, "totals table parsed ({checked} rows)");
-    // No finding in a file the table does not list.
+    // No finding in a file the table does not list (the table covers `arm/` and `hostile/`;
+    // `tfplan/` has its own contract in tests/tfplan.rs).
     for path in by_file.keys() {
         let rel = path.trim_start_matches("testdata/");
+        if rel.starts_with("tfplan/") {
+            continue;
+        }
         assert!(
             text.contains(&format!("| {rel} |")),
             "unexpected findings in {path}"

@@ -1,5 +1,6 @@
 //! Frontends: each reads one input language and lowers it into the common [`crate::model`].
 //!
-//! Only ARM templates are read today; Bicep and Terraform plans add modules here.
+//! ARM templates and Terraform plans are read today; Bicep adds a module here.
 
 pub mod arm;
+pub mod tfplan;

@@ -1,0 +1,150 @@
+//! Cheap classification: is this text a Terraform plan or state in JSON
+//! (`terraform show -json`)?
+//!
+//! Every such document has `format_version` and `terraform_version` at the top; JSON that
+//! mentions neither is dismissed with a substring search and no parse.
+
+use crate::json::{self, Json};
+
+/// What a text turned out to be.
+#[derive(Debug)]
+pub enum Classification {
+    /// Not a Terraform plan or state (skipped silently).
+    NotPlan,
+    /// A plan (`resource_changes` / `planned_values`), parsed.
+    Plan(Json),
+    /// A state (`values.root_module`), parsed: what is deployed.
+    State(Json),
+    /// Claims to be a plan or state but cannot be parsed.
+    Broken(json::ParseError),
+    /// A plan or state in a format this version does not read.
+    Unsupported {
+        /// Byte offset of the `format_version` value.
+        offset: u32,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+const FORMAT: &[u8] = b"\"format_version\"";
+const TERRAFORM: &[u8] = b"\"terraform_version\"";
+
+/// The `format_version` majors this version reads.
+const SUPPORTED_MAJORS: [&str; 2] = ["0", "1"];
+
+/// Whether the start of a file (e.g. the head of one too large to read) looks like a plan or
+/// state: both top-level markers are there.
+pub fn marker(head: &[u8]) -> bool {
+    memchr::memmem::find(head, FORMAT).is_some() && memchr::memmem::find(head, TERRAFORM).is_some()
+}
+
+/// Classifies `text`, parsing it only when it can be a plan or state.
+pub fn classify(text: &str) -> Classification {
+    let bytes = text.as_bytes();
+    if memchr::memmem::find(bytes, FORMAT).is_none()
+        || memchr::memmem::find(bytes, TERRAFORM).is_none()
+    {
+        return Classification::NotPlan;
+    }
+    let root = match json::parse(text) {
+        Ok(root) => root,
+        Err(e) if claims_to_be_plan(bytes) => return Classification::Broken(e),
+        Err(_) => return Classification::NotPlan,
+    };
+    let (Some(format), Some(_)) = (root.get("format_version"), root.get("terraform_version"))
+    else {
+        return Classification::NotPlan;
+    };
+    let plan = root.get("resource_changes").is_some() || root.get("planned_values").is_some();
+    let state = root
+        .get("values")
+        .is_some_and(|v| v.get("root_module").is_some());
+    if !plan && !state {
+        return Classification::NotPlan;
+    }
+    let version = format.as_str().unwrap_or_default();
+    let major = version.split('.').next().unwrap_or_default();
+    if !SUPPORTED_MAJORS.contains(&major) || version.is_empty() {
+        return Classification::Unsupported {
+            offset: format.start,
+            message: format!(
+                "unsupported Terraform JSON format_version `{}`: imagegate reads formats 0.x and 1.x",
+                match &format.kind {
+                    json::JsonKind::String(s) => s.clone(),
+                    _ => text[format.start as usize..format.end as usize].to_string(),
+                }
+            ),
+        };
+    }
+    if plan {
+        Classification::Plan(root)
+    } else {
+        Classification::State(root)
+    }
+}
+
+/// Whether unparseable text still clearly claims to be a plan: it starts (after whitespace
+/// and a BOM) with an object whose first key is `format_version`, as `terraform show -json`
+/// writes it.
+fn claims_to_be_plan(bytes: &[u8]) -> bool {
+    let rest = bytes.strip_prefix("\u{feff}".as_bytes()).unwrap_or(bytes);
+    let Some(rest) = rest.trim_ascii_start().strip_prefix(b"{") else {
+        return false;
+    };
+    rest.trim_ascii_start().starts_with(FORMAT)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plans_and_states_are_recognised() {
+        let plan = r#"{"format_version":"1.2","terraform_version":"1.9.5","planned_values":{},"resource_changes":[]}"#;
+        assert!(matches!(classify(plan), Classification::Plan(_)));
+        let old = r#"{"format_version":"0.1","terraform_version":"0.12.20","planned_values":{}}"#;
+        assert!(matches!(classify(old), Classification::Plan(_)));
+        let state =
+            r#"{"format_version":"1.0","terraform_version":"1.9.5","values":{"root_module":{}}}"#;
+        assert!(matches!(classify(state), Classification::State(_)));
+    }
+
+    #[test]
+    fn other_json_is_not_a_plan() {
+        for text in [
+            r#"{"name":"pkg"}"#,
+            // `terraform providers schema -json`
+            r#"{"format_version":"1.0","provider_schemas":{}}"#,
+            r#"{"format_version":"1.0","terraform_version":"1.9.5","docs":"x"}"#,
+            r#"{"note": "format_version terraform_version", oops}"#,
+        ] {
+            assert!(matches!(classify(text), Classification::NotPlan), "{text}");
+        }
+    }
+
+    #[test]
+    fn unsupported_major_is_refused() {
+        let text = r#"{"format_version":"2.0","terraform_version":"2.0.0","resource_changes":[]}"#;
+        match classify(text) {
+            Classification::Unsupported { offset, message } => {
+                assert_eq!(offset, 18);
+                assert!(message.contains("`2.0`"), "{message}");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_head_of_a_large_plan_is_recognised() {
+        assert!(marker(
+            br#"{"format_version":"1.2","terraform_version":"1.9.5","planned"#
+        ));
+        assert!(!marker(br#"{"format_version":"1.0","provider_schemas":{"#));
+    }
+
+    #[test]
+    fn truncated_plan_is_broken() {
+        let text = "\u{feff}{\"format_version\":\"1.2\",\"terraform_version\":\"1.9.5\",\"resource_changes\":[";
+        assert!(matches!(classify(text), Classification::Broken(_)));
+    }
+}

@@ -1,0 +1,26 @@
+//! Terraform plans and states in JSON (`terraform show -json`): classification, lowering of
+//! `resource_changes` (or a state's `values`) into the model, with unknown-after-apply values
+//! resolved through the plan's `configuration` where they can be, and sensitive values
+//! redacted.
+//!
+//! What the plan JSON does and does not say, and what follows for soundness:
+//! * `resource_changes` is authoritative; creates, updates and both replace orders are judged.
+//! * An attribute marked in `after_unknown` is resolved through `configuration` only when its
+//!   expression's `references` name one value (a reference and its containing objects): the
+//!   plan records which values an expression reads, not how it combines them, so an expression
+//!   that reads several values is never guessed at. A single reference can still sit inside a
+//!   larger expression (`"${var.x}-${uuid()}"`); the resolved value names where it came from
+//!   (a hop such as `data.azurerm_shared_image_version.golden`) so a reader can check.
+//! * Sensitive values are lowered as `(sensitive)` and masked in the text kept for excerpts.
+
+mod address;
+mod classify;
+mod convert;
+mod lower;
+mod resolve;
+mod sensitive;
+
+pub use classify::{Classification, classify, marker};
+pub use convert::REDACTED;
+pub use lower::{judged_actions, plan, state};
+pub use sensitive::redact;

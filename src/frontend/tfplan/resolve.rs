@@ -1,0 +1,407 @@
+//! Resolving values that are known only after apply through the plan's `configuration`:
+//! an attribute whose expression references a data source whose attributes were read during
+//! plan (`prior_state`), a root variable (`variables`), or a module input that does.
+
+use crate::json::Json;
+use crate::source::{FileId, Span};
+use crate::value::{Hop, Kind, Value, Why};
+
+use super::address::{ModuleStep, compose};
+use super::convert::{REDACTED, Step, literal, render, span};
+
+/// How deep references are followed (module inputs that pass variables on).
+const MAX_DEPTH: usize = 16;
+
+/// The resource whose attribute is unknown.
+pub struct Owner<'a> {
+    /// The module calls it is declared in, outermost first.
+    pub modules: &'a [ModuleStep],
+    /// Its type.
+    pub resource_type: &'a str,
+    /// Its name (without index).
+    pub name: &'a str,
+}
+
+/// Why resolution stopped: a detail for the reason, and the places passed on the way.
+struct Stop {
+    detail: String,
+    chain: Vec<Hop>,
+}
+
+impl Stop {
+    fn new(detail: impl Into<String>) -> Stop {
+        Stop {
+            detail: detail.into(),
+            chain: Vec::new(),
+        }
+    }
+}
+
+/// A plan document, for resolving unknowns.
+pub struct Resolver<'a> {
+    /// The plan's root object.
+    pub root: &'a Json,
+    /// The plan file.
+    pub file: FileId,
+}
+
+impl Resolver<'_> {
+    /// The value of the attribute at `path` of `owner`, marked unknown at `at`: resolved
+    /// through the configuration when it can be, else an unknown saying why.
+    pub fn unknown(&self, owner: &Owner<'_>, path: &[Step], at: Span) -> Value {
+        let reason = format!("`{}` is known only after apply", render(path));
+        let stop = match self.expression(owner, path) {
+            Some(expr) => match self.expr(expr, owner.modules, 0) {
+                // A value composed from several expressions is shown at the unknown mark.
+                Ok(mut value) => {
+                    place_composed(&mut value, at);
+                    return value;
+                }
+                Err(stop) => stop,
+            },
+            None => Stop::new(""),
+        };
+        Value::unknown(Why {
+            reason: format!("{reason}{}", stop.detail),
+            span: Some(at),
+            chain: stop.chain,
+        })
+    }
+
+    fn config_module(&self, modules: &[ModuleStep]) -> Option<&Json> {
+        let mut module = self.root.get("configuration")?.get("root_module")?;
+        for step in modules {
+            module = module.get("module_calls")?.get(&step.name)?.get("module")?;
+        }
+        Some(module)
+    }
+
+    /// The configuration expression of the attribute at `path` of `owner`.
+    fn expression(&self, owner: &Owner<'_>, path: &[Step]) -> Option<&Json> {
+        let module = self.config_module(owner.modules)?;
+        let resource = module.get("resources")?.as_array()?.iter().find(|r| {
+            r.get("mode").and_then(Json::as_str) != Some("data")
+                && r.get("type").and_then(Json::as_str) == Some(owner.resource_type)
+                && r.get("name").and_then(Json::as_str) == Some(owner.name)
+        })?;
+        let mut expr = resource.get("expressions")?;
+        for step in path {
+            expr = match step {
+                Step::Key(k) => expr.get(k)?,
+                Step::Index(i) => expr.as_array()?.get(*i)?,
+            };
+        }
+        Some(expr)
+    }
+
+    fn expr(&self, expr: &Json, modules: &[ModuleStep], depth: usize) -> Result<Value, Stop> {
+        if depth > MAX_DEPTH {
+            return Err(Stop::new(" (references nested too deeply)"));
+        }
+        if let Some(constant) = expr.get("constant_value") {
+            return Ok(literal(constant, None, self.file));
+        }
+        if let Some(refs) = expr.get("references").and_then(Json::as_array) {
+            let refs: Vec<&str> = refs.iter().filter_map(Json::as_str).collect();
+            return match single_reference(&refs) {
+                Some(only) => self.reference(only, modules, depth),
+                None if refs.is_empty() => Err(Stop::new("")),
+                None => Err(Stop::new(format!(
+                    " (its expression combines {})",
+                    refs.iter()
+                        .map(|r| format!("`{r}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ))),
+            };
+        }
+        // A nested block: a list of objects of expressions.
+        if let Some(items) = expr.as_array() {
+            let mut out = Vec::with_capacity(items.len());
+            for item in items {
+                out.push(self.block(item, modules, depth)?);
+            }
+            return Ok(Value::composed(Kind::Array(out)));
+        }
+        Err(Stop::new(
+            " (its expression is not recorded in the plan's configuration)",
+        ))
+    }
+
+    fn block(&self, block: &Json, modules: &[ModuleStep], depth: usize) -> Result<Value, Stop> {
+        let members = block.members();
+        if members.is_empty() {
+            return Err(Stop::new(""));
+        }
+        let mut out = Vec::with_capacity(members.len());
+        for m in members {
+            let value = self
+                .expr(&m.value, modules, depth + 1)
+                .unwrap_or_else(|stop| {
+                    Value::unknown(Why {
+                        reason: format!("`{}` is known only after apply{}", m.key, stop.detail),
+                        span: Some(span(&m.value, self.file)),
+                        chain: stop.chain,
+                    })
+                });
+            out.push((m.key.clone(), value));
+        }
+        Ok(Value::composed(Kind::Object(out)))
+    }
+
+    fn reference(
+        &self,
+        reference: &str,
+        modules: &[ModuleStep],
+        depth: usize,
+    ) -> Result<Value, Stop> {
+        // `data.x.y[0].id` and `data.x.y["k"].id`: the instance key is not followed.
+        let plain: String = strip_keys(reference);
+        let parts: Vec<&str> = plain.split('.').collect();
+        match parts.as_slice() {
+            ["var", name, ..] => self.variable(name, modules, depth),
+            ["data", resource_type, name, attrs @ ..] => {
+                let key = instance_key(reference, resource_type, name);
+                self.data_source(resource_type, &format!("{name}{key}"), attrs, modules)
+            }
+            ["local", name, ..] => Err(Stop::new(format!(
+                " (it comes from `local.{name}`, which the plan does not record)"
+            ))),
+            _ => Err(Stop::new(format!(" (it comes from `{reference}`)"))),
+        }
+    }
+
+    fn variable(&self, name: &str, modules: &[ModuleStep], depth: usize) -> Result<Value, Stop> {
+        let hop = |span: Span, label: String| Hop { span, label };
+        let Some((call, parent)) = modules.split_last() else {
+            let entry = self.root.get("variables").and_then(|v| v.get(name));
+            let Some(value) = entry.and_then(|e| e.get("value")) else {
+                return Err(Stop::new(format!(
+                    " (variable '{name}' has no value in the plan)"
+                )));
+            };
+            let sensitive = self
+                .config_module(&[])
+                .and_then(|m| m.get("variables"))
+                .and_then(|v| v.get(name))
+                .and_then(|v| v.get("sensitive"))
+                .is_some_and(|s| matches!(s.kind, crate::json::JsonKind::Bool(true)));
+            let mut v = if sensitive {
+                Value::literal(Kind::Str(REDACTED.into()), span(value, self.file))
+            } else {
+                literal(value, None, self.file)
+            };
+            v.origin
+                .hops
+                .push(hop(span(value, self.file), format!("variable '{name}'")));
+            return Ok(v);
+        };
+        let label = format!("input '{name}' of {}", call.address);
+        let passed = self
+            .config_module(parent)
+            .and_then(|m| m.get("module_calls"))
+            .and_then(|c| c.get(&call.name))
+            .and_then(|c| c.get("expressions"))
+            .and_then(|e| e.get(name));
+        match passed {
+            Some(expr) => {
+                let at = span(expr, self.file);
+                match self.expr(expr, parent, depth + 1) {
+                    Ok(mut v) => {
+                        v.origin.hops.insert(0, hop(at, label));
+                        Ok(v)
+                    }
+                    Err(mut stop) => {
+                        stop.chain.insert(0, hop(at, label));
+                        Err(stop)
+                    }
+                }
+            }
+            None => {
+                let default = self
+                    .config_module(modules)
+                    .and_then(|m| m.get("variables"))
+                    .and_then(|v| v.get(name))
+                    .and_then(|v| v.get("default"));
+                match default {
+                    Some(d) => {
+                        let mut v = literal(d, None, self.file);
+                        v.origin.hops.push(hop(
+                            span(d, self.file),
+                            format!("default of variable '{name}' of {}", call.address),
+                        ));
+                        Ok(v)
+                    }
+                    None => Err(Stop::new(format!(
+                        " ({label} is not set in the plan's configuration)"
+                    ))),
+                }
+            }
+        }
+    }
+
+    fn data_source(
+        &self,
+        resource_type: &str,
+        name: &str,
+        attrs: &[&str],
+        modules: &[ModuleStep],
+    ) -> Result<Value, Stop> {
+        let module = modules.last().map(|m| m.address.as_str());
+        let address = compose(module, true, resource_type, name, None);
+        let attrs: Vec<&str> = if attrs.is_empty() {
+            vec!["id"]
+        } else {
+            attrs.to_vec()
+        };
+        let read = self
+            .root
+            .get("prior_state")
+            .and_then(|s| s.get("values"))
+            .and_then(|v| v.get("root_module"))
+            .and_then(|m| find_resource(m, &address, 0));
+        if let Some(resource) = read {
+            let (mut value, mut sensitive) =
+                (resource.get("values"), resource.get("sensitive_values"));
+            for attr in &attrs {
+                // Blocks are lists of one object.
+                value = value.map(|v| v.as_array().and_then(|a| a.first()).unwrap_or(v));
+                sensitive = sensitive.map(|s| s.as_array().and_then(|a| a.first()).unwrap_or(s));
+                value = value.and_then(|v| v.get(attr));
+                sensitive = sensitive.and_then(|s| s.get(attr));
+            }
+            if let Some(value) = value.filter(|v| !matches!(v.kind, crate::json::JsonKind::Null)) {
+                let mut v = literal(value, sensitive, self.file);
+                let at = resource.get("address").unwrap_or(resource);
+                v.origin.hops.push(Hop {
+                    span: span(at, self.file),
+                    label: address,
+                });
+                return Ok(v);
+            }
+            return Err(Stop::new(format!(
+                " (`{address}` has no `{}` in the plan)",
+                attrs.join(".")
+            )));
+        }
+        let deferred = self
+            .root
+            .get("resource_changes")
+            .and_then(Json::as_array)
+            .and_then(|rcs| {
+                rcs.iter()
+                    .find(|rc| rc.get("address").and_then(Json::as_str) == Some(&address))
+            });
+        if let Some(change) = deferred.and_then(|rc| rc.get("change")) {
+            // A read planned for apply may still know some attributes already.
+            let (mut value, mut unknown, mut sensitive) = (
+                change.get("after"),
+                change.get("after_unknown"),
+                change.get("after_sensitive"),
+            );
+            for attr in &attrs {
+                value = value.and_then(|v| v.get(attr));
+                unknown = unknown.and_then(|u| u.get(attr));
+                sensitive = sensitive.and_then(|s| s.get(attr));
+            }
+            let known =
+                unknown.is_none_or(|u| !matches!(u.kind, crate::json::JsonKind::Bool(true)));
+            if let Some(value) =
+                value.filter(|v| known && !matches!(v.kind, crate::json::JsonKind::Null))
+            {
+                let mut v = literal(value, sensitive, self.file);
+                let at = deferred.and_then(|rc| rc.get("address")).unwrap_or(value);
+                v.origin.hops.push(Hop {
+                    span: span(at, self.file),
+                    label: address,
+                });
+                return Ok(v);
+            }
+        }
+        Err(Stop::new(if deferred.is_some() {
+            format!(" (it comes from `{address}`, which is read only during apply)")
+        } else {
+            format!(" (it comes from `{address}`, which the plan does not record)")
+        }))
+    }
+}
+
+/// Gives composed values (blocks resolved member by member) the unknown mark as their site.
+fn place_composed(value: &mut Value, at: Span) {
+    if value.origin.site.is_some() {
+        return;
+    }
+    value.origin.site = Some(at);
+    match &mut value.kind {
+        Kind::Array(items) => items.iter_mut().for_each(|v| place_composed(v, at)),
+        Kind::Object(members) => members.iter_mut().for_each(|(_, v)| place_composed(v, at)),
+        _ => {}
+    }
+}
+
+/// The instance key written after `data.<type>.<name>` in `reference`, e.g. `["k"]`.
+fn instance_key<'a>(reference: &'a str, resource_type: &str, name: &str) -> &'a str {
+    let start = "data.".len() + resource_type.len() + 1 + name.len();
+    match reference.get(start..) {
+        Some(rest) if rest.starts_with('[') => {
+            let end = super::address::skip_index(rest.as_bytes(), 0);
+            &rest[..end]
+        }
+        _ => "",
+    }
+}
+
+fn strip_keys(reference: &str) -> String {
+    let mut out = String::with_capacity(reference.len());
+    let mut depth = 0usize;
+    let mut quoted = false;
+    let mut escaped = false;
+    for c in reference.chars() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' if quoted => escaped = true,
+            '"' if depth > 0 => quoted = !quoted,
+            '[' if !quoted => depth += 1,
+            ']' if !quoted && depth > 0 => depth -= 1,
+            c if depth == 0 => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// The one value an expression's `references` name, when they all name the same thing:
+/// Terraform lists a reference and its containing objects (`data.x.y.id`, `data.x.y`). An
+/// expression that combines several values (a conditional, a function of two variables) is not
+/// resolved: the plan does not record how they are combined.
+fn single_reference<'a>(refs: &[&'a str]) -> Option<&'a str> {
+    let longest = refs.iter().copied().max_by_key(|r| r.len())?;
+    let contained = |r: &str| {
+        longest == r
+            || longest
+                .strip_prefix(r)
+                .is_some_and(|rest| rest.starts_with('.') || rest.starts_with('['))
+    };
+    refs.iter().all(|r| contained(r)).then_some(longest)
+}
+
+/// The resource at `address` in a state module or its children.
+fn find_resource<'a>(module: &'a Json, address: &str, depth: usize) -> Option<&'a Json> {
+    if depth > crate::json::MAX_DEPTH {
+        return None;
+    }
+    let here = module
+        .get("resources")
+        .and_then(Json::as_array)
+        .and_then(|rs| {
+            rs.iter()
+                .find(|r| r.get("address").and_then(Json::as_str) == Some(address))
+        });
+    here.or_else(|| {
+        module
+            .get("child_modules")
+            .and_then(Json::as_array)?
+            .iter()
+            .find_map(|c| find_resource(c, address, depth + 1))
+    })
+}
