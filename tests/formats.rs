@@ -166,3 +166,26 @@ fn fingerprints_survive_line_moves() {
     assert_eq!(a, b);
     assert_eq!(line_b, line_a + 4);
 }
+
+#[test]
+fn human_locations_on_long_lines_are_the_files_columns() {
+    let json: serde_json::Value = serde_json::from_str(&run(&[
+        "check",
+        "--format",
+        "json",
+        "testdata/tfplan/azapi-1.2.json",
+    ]))
+    .unwrap();
+    let human = run(&["check", "testdata/tfplan/azapi-1.2.json"]);
+    let findings = json["findings"].as_array().unwrap();
+    assert!(!findings.is_empty());
+    for f in findings {
+        let at = format!(
+            "--> {}:{}:{}",
+            f["path"].as_str().unwrap(),
+            f["line"],
+            f["column"]
+        );
+        assert!(human.contains(&at), "{at} missing from:\n{human}");
+    }
+}

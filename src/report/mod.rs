@@ -59,6 +59,8 @@ pub struct Excerpt {
     pub text: String,
     /// The byte range of the finding inside `text`.
     pub range: std::ops::Range<usize>,
+    /// Whether `text` is a window of a longer line (its columns are not the file's).
+    pub clipped: bool,
 }
 
 impl Excerpt {
@@ -82,6 +84,7 @@ impl Excerpt {
                 line_start: first + 1,
                 text: file.text[from..to].to_string(),
                 range: start - from..end.max(start) - from,
+                clipped: false,
             };
         }
         // A window of one long line around the start of the span.
@@ -103,6 +106,7 @@ impl Excerpt {
             line_start: first + 1,
             text,
             range: offset + start - a..offset + end - a,
+            clipped: true,
         }
     }
 }

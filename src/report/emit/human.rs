@@ -25,24 +25,37 @@ pub fn human(report: &Report, styled: bool) -> String {
             .clone()
             .primary_title(f.message.as_str())
             .id(f.rule.id());
+        let origin = annotate_snippets::Origin::path(path)
+            .line(f.location.line as usize)
+            .char_column(f.location.column as usize);
         let mut group: Group<'_> = match &f.excerpt {
-            Some(excerpt) => title.element(
-                Snippet::source(excerpt.text.as_str())
+            Some(excerpt) => {
+                let snippet = Snippet::source(excerpt.text.as_str())
                     .line_start(excerpt.line_start)
-                    .path(path)
                     .fold(false)
                     .annotation(
                         AnnotationKind::Primary
                             .span(excerpt.range.clone())
                             .label(f.label.as_str()),
-                    ),
-            ),
-            None => title.element(
-                annotate_snippets::Origin::path(path)
-                    .line(f.location.line as usize)
-                    .char_column(f.location.column as usize - 1),
-            ),
+                    );
+                if excerpt.clipped {
+                    // A window of a very long line: its columns are not the file's, so show
+                    // the true location and the flagged text instead of a caret.
+                    title.element(origin)
+                } else {
+                    title.element(snippet.path(path))
+                }
+            }
+            None => title.element(origin),
         };
+        let flagged = f
+            .excerpt
+            .as_ref()
+            .filter(|e| e.clipped)
+            .map(|e| format!("{}: {}", f.label, clip(&e.text[e.range.clone()])));
+        if let Some(text) = &flagged {
+            group = group.element(Level::NOTE.message(text.as_str()));
+        }
         let notes: Vec<String> = f
             .related
             .iter()
@@ -64,6 +77,15 @@ pub fn human(report: &Report, styled: bool) -> String {
     out.push_str(&summary_line(report));
     out.push('\n');
     out
+}
+
+fn clip(text: &str) -> String {
+    const MAX: usize = 160;
+    if text.chars().count() <= MAX {
+        text.to_string()
+    } else {
+        format!("{}…", text.chars().take(MAX).collect::<String>())
+    }
 }
 
 fn summary_line(report: &Report) -> String {
