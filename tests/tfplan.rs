@@ -601,8 +601,11 @@ fn sensitive_values_are_never_printed() {
             .expect("run");
         let stdout = String::from_utf8_lossy(&out.stdout);
         assert!(!stdout.contains("top-secret-image"), "{format}: {stdout}");
-        assert!(stdout.contains("(sensitive)"), "{format}: {stdout}");
+        assert!(stdout.contains("marked sensitive"), "{format}: {stdout}");
     }
+    // A hidden image cannot be judged: unresolved, not unapproved.
+    let r = check_json(&repo, &[]);
+    assert_eq!(r["findings"][0]["rule"], "IG002");
 }
 
 #[test]

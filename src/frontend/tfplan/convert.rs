@@ -5,9 +5,6 @@ use crate::json::{Json, JsonKind, Number};
 use crate::source::{FileId, Span};
 use crate::value::{Kind, Value};
 
-/// What a sensitive value is shown as: its content never reaches a message.
-pub const REDACTED: &str = "(sensitive)";
-
 /// One step of an attribute path.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Step {
@@ -43,11 +40,27 @@ fn is_true(mark: Option<&Json>) -> bool {
     mark.is_some_and(|m| matches!(m.kind, JsonKind::Bool(true)))
 }
 
+/// The value of a sensitive attribute: unknown to imagegate, which never reads or prints it.
+/// (An image ID hidden this way cannot be judged: IG002, never a guess.)
+pub fn sensitive_value(at: Span) -> Value {
+    Value {
+        kind: Kind::Unknown(crate::value::Why::at(
+            "the value is marked sensitive in the plan; imagegate does not read sensitive values",
+            at,
+        )),
+        origin: crate::value::Origin {
+            literal: Some(at),
+            site: Some(at),
+            hops: Vec::new(),
+        },
+    }
+}
+
 /// Converts a JSON value as a plain literal tree, redacting what `sensitive` marks.
 pub fn literal(json: &Json, sensitive: Option<&Json>, file: FileId) -> Value {
     let at = span(json, file);
     if is_true(sensitive) {
-        return Value::literal(Kind::Str(REDACTED.into()), at);
+        return sensitive_value(at);
     }
     let kind = match &json.kind {
         JsonKind::Null => Kind::Null,
@@ -100,10 +113,7 @@ impl Converter<'_> {
     ) -> Option<Value> {
         if is_true(sensitive) {
             let at = after.or(unknown)?;
-            return Some(Value::literal(
-                Kind::Str(REDACTED.into()),
-                span(at, self.file),
-            ));
+            return Some(sensitive_value(span(at, self.file)));
         }
         if let Some(mark) = unknown.filter(|u| is_true(Some(u))) {
             let at = span(mark, self.file);
@@ -223,9 +233,14 @@ mod tests {
         );
         assert!(!v.display().contains("hunter2"));
         assert!(!v.display().contains("secret"));
-        assert_eq!(
-            v.get("admin_password").and_then(Value::as_str),
-            Some(REDACTED)
+        let password = v.get("admin_password").unwrap();
+        assert!(password.is_unknown());
+        assert!(
+            password
+                .first_unknown()
+                .unwrap()
+                .reason
+                .contains("sensitive")
         );
     }
 

@@ -11,7 +11,8 @@
 //!   that reads several values is never guessed at. A single reference can still sit inside a
 //!   larger expression (`"${var.x}-${uuid()}"`); the resolved value names where it came from
 //!   (a hop such as `data.azurerm_shared_image_version.golden`) so a reader can check.
-//! * Sensitive values are lowered as `(sensitive)` and masked in the text kept for excerpts.
+//! * Sensitive values are lowered as unknown (never read, so an image hidden this way is
+//!   IG002) and masked in the text kept for excerpts.
 
 mod address;
 mod classify;
@@ -21,6 +22,5 @@ mod resolve;
 mod sensitive;
 
 pub use classify::{Classification, classify, marker};
-pub use convert::REDACTED;
 pub use lower::{judged_actions, plan, state};
 pub use sensitive::redact;

@@ -7,7 +7,7 @@ use crate::source::{FileId, Span};
 use crate::value::{Hop, Kind, Value, Why};
 
 use super::address::{ModuleStep, compose};
-use super::convert::{REDACTED, Step, literal, render, span};
+use super::convert::{Step, literal, render, sensitive_value, span};
 
 /// How deep references are followed (module inputs that pass variables on).
 const MAX_DEPTH: usize = 16;
@@ -187,7 +187,7 @@ impl Resolver<'_> {
                 .and_then(|v| v.get("sensitive"))
                 .is_some_and(|s| matches!(s.kind, crate::json::JsonKind::Bool(true)));
             let mut v = if sensitive {
-                Value::literal(Kind::Str(REDACTED.into()), span(value, self.file))
+                sensitive_value(span(value, self.file))
             } else {
                 literal(value, None, self.file)
             };

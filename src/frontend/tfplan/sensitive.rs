@@ -1,5 +1,5 @@
 //! Sensitive values never reach the output: not in messages (they are lowered as
-//! [`super::REDACTED`]) and not in the source excerpts that show the plan text around a finding
+//! an unknown value) and not in the source excerpts that show the plan text around a finding
 //! — the text kept for the report has every sensitive value masked, byte for byte and column
 //! for column, so that every other location stays exact.
 
