@@ -65,8 +65,9 @@ pub fn analyze_file(path: &Path, display: &str, run: &Run) -> FileOutcome {
         detail,
         ..FileOutcome::default()
     };
-    let bytes = match read_limited(path) {
+    let bytes = match read_limited(path, true) {
         Ok(Read::Whole(bytes)) => bytes,
+        Ok(Read::Dismissed) => return out,
         Ok(Read::TooLarge { head, size }) => {
             let plan = tfplan::marker(&head);
             if arm_marker(&head) || plan {
@@ -369,7 +370,7 @@ fn parameter_contexts(
                     .unwrap_or_default(),
             },
         };
-        let Ok(Read::Whole(bytes)) = read_limited(&param_path) else {
+        let Ok(Read::Whole(bytes)) = read_limited(&param_path, false) else {
             out.notes
                 .push(format!("{display}: cannot read this parameter file"));
             continue;
@@ -428,11 +429,21 @@ fn lossy_offset(raw: &[u8], raw_offset: usize) -> u32 {
 
 enum Read {
     Whole(Vec<u8>),
-    TooLarge { head: Vec<u8>, size: u64 },
+    /// Neither an ARM template nor a Terraform plan can be in it (no marker): not decoded.
+    Dismissed,
+    TooLarge {
+        head: Vec<u8>,
+        size: u64,
+    },
 }
 
-fn read_limited(path: &Path) -> std::io::Result<Read> {
+fn read_limited(path: &Path, dismiss: bool) -> std::io::Result<Read> {
     use std::io::Read as _;
+    thread_local! {
+        /// A read buffer reused by this worker: most files are dismissed after one look, and
+        /// fresh buffers cost more (allocation and page faults) than the look itself.
+        static BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
     let mut file = std::fs::File::open(path)?;
     let size = file.metadata()?.len();
     if size > MAX_FILE_BYTES {
@@ -441,15 +452,26 @@ fn read_limited(path: &Path) -> std::io::Result<Read> {
         head.truncate(n);
         return Ok(Read::TooLarge { head, size });
     }
-    let mut bytes = Vec::with_capacity(size as usize);
-    file.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes)?;
-    if bytes.len() as u64 > MAX_FILE_BYTES {
-        return Ok(Read::TooLarge {
-            head: bytes[..64 * 1024].to_vec(),
-            size: bytes.len() as u64,
-        });
-    }
-    Ok(Read::Whole(bytes))
+    BUFFER.with_borrow_mut(|bytes| {
+        bytes.clear();
+        file.take(MAX_FILE_BYTES + 1).read_to_end(bytes)?;
+        if bytes.len() as u64 > MAX_FILE_BYTES {
+            return Ok(Read::TooLarge {
+                head: bytes[..64 * 1024].to_vec(),
+                size: bytes.len() as u64,
+            });
+        }
+        let utf16 = bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]);
+        if dismiss && !utf16 && !arm_marker(bytes) && !tfplan::marker(bytes) {
+            return Ok(Read::Dismissed);
+        }
+        let whole = bytes.clone();
+        if bytes.capacity() > 4 * 1024 * 1024 {
+            // Do not keep a huge buffer alive for the rest of the run.
+            *bytes = Vec::new();
+        }
+        Ok(Read::Whole(whole))
+    })
 }
 
 fn arm_marker(bytes: &[u8]) -> bool {
