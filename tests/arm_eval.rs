@@ -384,10 +384,19 @@ fn budgets_make_images_unknown_instead_of_hanging() {
             &vm("vm", r#"{ "id": "[variables('v63')]" }"#, ""),
         ),
     );
-    let report = check_json(&repo, &[]);
+    let out = repo
+        .imagegate(&["check", "--format", "json", "--exit-zero", "--verbose"])
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
     let f = findings(&report);
     assert_eq!(f.len(), 1, "{report:#}");
     assert_eq!(f[0]["rule"], "IG002");
+    let reason = f[0]["message"].as_str().unwrap();
+    assert!(
+        reason.contains("budget") || reason.contains("limit"),
+        "{reason}"
+    );
 }
 
 #[test]
@@ -600,4 +609,22 @@ fn parameter_files_mapped_in_the_config_are_contexts() {
         .assert()
         .code(2)
         .stderr(predicates::str::contains("parameter_files"));
+}
+
+#[test]
+fn an_exhausted_step_budget_is_noted() {
+    let repo = Repo::new();
+    let image = r#"{ "id": "[if(equals(length(flatten(map(range(0, 5000), lambda('x', map(range(0, 5000), lambda('y', 1)))))), 0), 'a', 'b')]" }"#;
+    repo.write("azuredeploy.json", template("", "", &vm("vm", image, "")));
+    let out = repo
+        .imagegate(&["check", "--format", "json", "--exit-zero", "--verbose"])
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(findings(&report)[0]["rule"], "IG002");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("evaluation stopped at its budget"),
+        "{stderr}"
+    );
 }

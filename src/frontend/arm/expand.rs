@@ -53,7 +53,10 @@ pub fn expand(
     if let Some(resources) = root.get("resources") {
         walker.resources(&scope, file, resources, None, "", 0);
     }
-    walker.out.expression_errors.extend(scope.take_errors());
+    walker.finish_scope(
+        &scope,
+        Span::new(file, root.start as usize, root.start as usize),
+    );
     walker.out
 }
 
@@ -216,6 +219,21 @@ impl Walker<'_> {
         }
     }
 
+    /// Collects a finished scope's expression errors, and notes an exhausted step budget (the
+    /// images that needed more work are unknown, and say so).
+    fn finish_scope(&mut self, scope: &Scope<'_>, span: Span) {
+        self.out.expression_errors.extend(scope.take_errors());
+        let budget = crate::eval::Limits::default().max_steps;
+        if scope.steps_used() >= budget {
+            self.note(
+                span,
+                format!(
+                    "evaluation stopped at its budget of {budget} steps; images that needed more are reported as unresolved"
+                ),
+            );
+        }
+    }
+
     /// Whether a resource can matter: it carries an image, has child resources, or is a
     /// deployment. Everything else (networks, storage, extensions…) is skipped before any
     /// evaluation.
@@ -271,7 +289,7 @@ impl Walker<'_> {
                     self.deployment.clone(),
                 );
                 self.resources(&inner, file, resources, None, &prefix, depth + 1);
-                self.out.expression_errors.extend(inner.take_errors());
+                self.finish_scope(&inner, span);
             } else {
                 // Outer scope: the nested template's expressions see the parent's parameters
                 // and variables.
@@ -328,7 +346,7 @@ impl Walker<'_> {
                 self.chain.push(target);
                 self.resources(&inner, target, resources, None, &prefix, depth + 1);
                 self.chain.pop();
-                self.out.expression_errors.extend(inner.take_errors());
+                self.finish_scope(&inner, span);
             }
             Err(why) => self.note(
                 span,
