@@ -1,7 +1,7 @@
 //! Lowering a plan or state into the model: one resource per judged resource instance.
 
 use crate::catalog::Catalog;
-use crate::json::{Json, JsonKind, Number};
+use crate::json::Json;
 use crate::model::{Context, Deployment, Language, Resource};
 use crate::source::{FileId, Span};
 use crate::value::{Kind, Value, Why};
@@ -199,7 +199,7 @@ fn azapi_body(after: &Value) -> Option<(String, Value)> {
         None => Value::composed(Kind::Object(Vec::new())),
         Some(b) => match &b.kind {
             Kind::Str(s) => match crate::json::parse(s) {
-                Ok(json) => relocate(&json, b),
+                Ok(json) => crate::eval::ops::json_value(&json, &|_| b.origin.clone()),
                 Err(e) => Value {
                     kind: Kind::Unknown(Why {
                         reason: format!("the azapi `body` string is not JSON: {}", e.message),
@@ -213,28 +213,6 @@ fn azapi_body(after: &Value) -> Option<(String, Value)> {
         },
     };
     Some((arm_type.to_string(), body))
-}
-
-/// A JSON document decoded from a string value: every value is located at the string.
-fn relocate(json: &Json, at: &Value) -> Value {
-    let kind = match &json.kind {
-        JsonKind::Null => Kind::Null,
-        JsonKind::Bool(b) => Kind::Bool(*b),
-        JsonKind::Number(Number::Int(i)) => Kind::Int(*i),
-        JsonKind::Number(Number::Float(f)) => Kind::Float(*f),
-        JsonKind::String(s) => Kind::Str(s.clone()),
-        JsonKind::Array(items) => Kind::Array(items.iter().map(|i| relocate(i, at)).collect()),
-        JsonKind::Object(_) => Kind::Object(
-            json.members()
-                .into_iter()
-                .map(|m| (m.key.clone(), relocate(&m.value, at)))
-                .collect(),
-        ),
-    };
-    Value {
-        kind,
-        origin: at.origin.clone(),
-    }
 }
 
 #[cfg(test)]
