@@ -31,6 +31,7 @@ fn analyze_template(bencher: divan::Bencher) {
         config: Config::embedded(),
         detail: Detail::default(),
         roots: vec![Path::new(env!("CARGO_MANIFEST_DIR")).to_path_buf()],
+        folders: Default::default(),
     };
     bencher.bench(|| analyze_file(&path, TEMPLATE, &run));
 }
@@ -43,6 +44,7 @@ fn dismiss_non_template(bencher: divan::Bencher) {
         config: Config::embedded(),
         detail: Detail::default(),
         roots: vec![Path::new(env!("CARGO_MANIFEST_DIR")).to_path_buf()],
+        folders: Default::default(),
     };
     bencher.bench(|| analyze_file(&path, "tsconfig.json", &run));
 }

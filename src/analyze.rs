@@ -33,7 +33,7 @@ pub struct FileOutcome {
     pub notes: Vec<String>,
     /// What to keep of each finding.
     pub detail: Detail,
-    /// The canonical path of the file, when it is a template.
+    /// The path of the file as walked, when it is a template.
     pub template: Option<PathBuf>,
     /// The templates it links with `relativePath` (canonical): those are judged in this
     /// caller's context, so their own outcomes are dropped from the report.
@@ -56,6 +56,10 @@ pub struct Run {
     pub detail: Detail,
     /// The scanned roots, canonical: linked templates outside them are not read.
     pub roots: Vec<PathBuf>,
+    /// The `.json`/`.jsonc` files the walk found in each folder it walked, by name: where
+    /// parameter files are looked for without reading the folder again. A folder that was not
+    /// walked (a file named on the command line) is read.
+    pub folders: std::collections::HashMap<PathBuf, Vec<String>>,
 }
 
 /// Analyses one file. `display` is the path shown to users.
@@ -130,15 +134,24 @@ pub fn analyze_file(path: &Path, display: &str, run: &Run) -> FileOutcome {
             out.judged = true;
             let mut sources = SourceMap::default();
             let file = sources.add(SourceFile::new(path.into(), display.into(), text, encoding));
-            out.template = Some(canonical(path));
-            let mapped = run
-                .config
-                .parameter_files
-                .iter()
-                .filter(|(t, _)| Some(t) == out.template.as_ref())
-                .flat_map(|(_, files)| files.iter().cloned())
-                .collect::<Vec<_>>();
-            let contexts = parameter_contexts(&mut sources, file, &mapped, &run.roots, &mut out);
+            out.template = Some(path.to_path_buf());
+            let mapped = if run.config.parameter_files.is_empty() {
+                Vec::new()
+            } else {
+                let me = canonical(path);
+                run.config
+                    .parameter_files
+                    .iter()
+                    .filter(|(t, _)| *t == me)
+                    .flat_map(|(_, files)| files.iter().cloned())
+                    .collect::<Vec<_>>()
+            };
+            let listing = path
+                .parent()
+                .and_then(|d| run.folders.get(d))
+                .map(Vec::as_slice);
+            let contexts =
+                parameter_contexts(&mut sources, file, listing, &mapped, &run.roots, &mut out);
             let linked = Linked::new(&sources, &run.roots);
             let deployment = deployment_scope(&run.config);
             let mut model = Deployment {
@@ -326,6 +339,7 @@ pub fn canonical(path: &Path) -> PathBuf {
 fn parameter_contexts(
     sources: &mut SourceMap,
     template: FileId,
+    listing: Option<&[String]>,
     mapped: &[PathBuf],
     roots: &[PathBuf],
     out: &mut FileOutcome,
@@ -333,7 +347,7 @@ fn parameter_contexts(
     let template_path = sources.get(template).path.clone();
     let template_display = sources.get(template).display.clone();
     let mut contexts = Vec::new();
-    let siblings = arm::sibling_parameter_files(&template_path);
+    let siblings = arm::sibling_parameter_files(&template_path, listing);
     let sibling_set: Vec<PathBuf> = siblings.iter().map(|p| canonical(p)).collect();
     let cwd = std::env::current_dir()
         .map(|c| canonical(&c))

@@ -52,10 +52,24 @@ pub fn check(
             }
         })
         .collect();
+    let explicit: HashSet<&Path> = options.roots.iter().map(PathBuf::as_path).collect();
+    let mut folders: std::collections::HashMap<PathBuf, Vec<String>> = Default::default();
+    for f in files
+        .iter()
+        .filter(|f| !explicit.contains(f.path.as_path()))
+    {
+        if let (Some(dir), Some(name)) = (f.path.parent(), f.path.file_name()) {
+            folders
+                .entry(dir.to_path_buf())
+                .or_default()
+                .push(name.to_string_lossy().into_owned());
+        }
+    }
     let run = Run {
         config: config.clone(),
         detail,
         roots,
+        folders,
     };
     let mut outcomes: Vec<analyze::FileOutcome> = files
         .par_iter()
@@ -81,9 +95,25 @@ pub fn check(
 /// callers' context; their own (parameterless) outcomes are dropped. A template that links its
 /// own caller back (a cycle) keeps its outcome.
 fn drop_linked_templates(outcomes: &mut [analyze::FileOutcome]) {
+    if outcomes.iter().all(|o| o.links.is_empty()) {
+        return;
+    }
+    // Canonical paths only for templates that can be a link target (same file name).
+    let names: HashSet<&std::ffi::OsStr> = outcomes
+        .iter()
+        .flat_map(|o| o.links.iter().filter_map(|l| l.file_name()))
+        .collect();
+    let canonical_of: Vec<Option<PathBuf>> = outcomes
+        .iter()
+        .map(|o| {
+            let t = o.template.as_deref()?;
+            let relevant = !o.links.is_empty() || t.file_name().is_some_and(|n| names.contains(n));
+            relevant.then(|| canonical(t))
+        })
+        .collect();
     let mut linked_by: std::collections::HashMap<&Path, Vec<&Path>> = Default::default();
-    for o in outcomes.iter() {
-        if let Some(me) = &o.template {
+    for (o, me) in outcomes.iter().zip(&canonical_of) {
+        if let Some(me) = me {
             for target in &o.links {
                 if target != me {
                     linked_by
@@ -94,19 +124,21 @@ fn drop_linked_templates(outcomes: &mut [analyze::FileOutcome]) {
             }
         }
     }
-    let drop: HashSet<PathBuf> = outcomes
+    let drop: Vec<bool> = outcomes
         .iter()
-        .filter_map(|o| {
-            let me = o.template.as_deref()?;
-            let callers = linked_by.get(me)?;
-            let called_back = callers
+        .zip(&canonical_of)
+        .map(|(o, me)| {
+            let Some(callers) = me.as_deref().and_then(|me| linked_by.get(me)) else {
+                return false;
+            };
+            // A template that links its own callers back (a cycle) keeps its outcome.
+            !callers
                 .iter()
-                .all(|c| o.links.iter().any(|l| l.as_path() == *c));
-            (!called_back).then(|| me.to_path_buf())
+                .all(|c| o.links.iter().any(|l| l.as_path() == *c))
         })
         .collect();
-    for o in outcomes.iter_mut() {
-        if o.template.as_ref().is_some_and(|t| drop.contains(t)) {
+    for (o, drop) in outcomes.iter_mut().zip(drop) {
+        if drop {
             o.findings.clear();
             o.resources.clear();
             o.notes.clear();

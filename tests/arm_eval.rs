@@ -113,6 +113,9 @@ fn each_parameter_file_is_a_context_and_findings_point_into_it() {
             ("app/azuredeploy.parameters.prod.json", "compliant"),
         ]
     );
+    // A template named on the command line finds its parameter files too.
+    let named = check_json(&repo, &["app/azuredeploy.json"]);
+    assert_eq!(resources(&named).len(), 2, "{named:#}");
 }
 
 #[test]

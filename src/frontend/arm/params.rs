@@ -4,8 +4,10 @@
 
 use std::path::{Path, PathBuf};
 
-/// The parameter files of the template at `template`, sorted by name.
-pub fn sibling_parameter_files(template: &Path) -> Vec<PathBuf> {
+/// The parameter files of the template at `template`, sorted by name. `listing` holds the
+/// names of the files in its folder when the walk already knows them (no directory read);
+/// otherwise the folder is read.
+pub fn sibling_parameter_files(template: &Path, listing: Option<&[String]>) -> Vec<PathBuf> {
     let (Some(dir), Some(name)) = (
         template.parent(),
         template.file_name().and_then(|n| n.to_str()),
@@ -22,14 +24,20 @@ pub fn sibling_parameter_files(template: &Path) -> Vec<PathBuf> {
     } else {
         dir
     };
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return Vec::new();
+    let names: Vec<String> = match listing {
+        Some(names) => names.to_vec(),
+        None => match std::fs::read_dir(dir) {
+            Ok(entries) => entries
+                .filter_map(Result::ok)
+                .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+                .filter_map(|e| e.file_name().to_str().map(str::to_owned))
+                .collect(),
+            Err(_) => return Vec::new(),
+        },
     };
-    let mut found: Vec<PathBuf> = entries
-        .filter_map(Result::ok)
-        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
-        .filter_map(|e| {
-            let file_name = e.file_name().to_str()?.to_string();
+    let mut found: Vec<PathBuf> = names
+        .into_iter()
+        .filter_map(|file_name| {
             let base = strip_json(&file_name)?.to_ascii_lowercase();
             (base == exact || base.starts_with(&prefix)).then(|| dir.join(&file_name))
         })
@@ -65,7 +73,13 @@ mod tests {
         ] {
             std::fs::write(dir.path().join(f), "{}").unwrap();
         }
-        let found = sibling_parameter_files(&dir.path().join("azuredeploy.json"));
+        let found = sibling_parameter_files(&dir.path().join("azuredeploy.json"), None);
+        let listing = [
+            "azuredeploy.parameters.json".to_string(),
+            "x.json".to_string(),
+        ];
+        let listed = sibling_parameter_files(&dir.path().join("azuredeploy.json"), Some(&listing));
+        assert_eq!(listed.len(), 1);
         let names: Vec<_> = found
             .iter()
             .map(|p| p.file_name().unwrap().to_str().unwrap().to_string())
