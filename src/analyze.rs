@@ -108,7 +108,9 @@ pub fn analyze_file(path: &Path, display: &str, run: &Run) -> FileOutcome {
         Err(err) => {
             // Judge the raw bytes only to tell whether the file claims to be a template.
             let lossy = String::from_utf8_lossy(&err.raw).into_owned();
-            if let Classification::Broken(_) | Classification::Template(_) = arm::classify(&lossy) {
+            if let Classification::Broken(_) | Classification::Template(_) | Classification::Inert =
+                arm::classify(&lossy)
+            {
                 let offset = lossy_offset(&err.raw, err.offset);
                 let file = SourceFile::new(path.into(), display.into(), lossy, Encoding::Utf8);
                 out.judged = true;
@@ -128,6 +130,10 @@ pub fn analyze_file(path: &Path, display: &str, run: &Run) -> FileOutcome {
             out.judged = true;
             out.findings
                 .push(parse_error(&file, detail, e.offset, &e.message));
+            out
+        }
+        Classification::Inert => {
+            out.judged = true;
             out
         }
         Classification::Template(root) => {

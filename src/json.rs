@@ -131,10 +131,21 @@ pub struct ParseError {
 
 /// Parses `text` as one JSON document (comments and trailing commas allowed).
 pub fn parse(text: &str) -> Result<Json, ParseError> {
+    run(text, true)
+}
+
+/// Checks that `text` is one JSON document, with the same rules and errors as [`parse`], but
+/// builds nothing (no allocation): for files whose syntax matters but whose content does not.
+pub fn validate(text: &str) -> Result<(), ParseError> {
+    run(text, false).map(drop)
+}
+
+fn run(text: &str, build: bool) -> Result<Json, ParseError> {
     let mut p = Parser {
         bytes: text.as_bytes(),
         text,
         pos: 0,
+        build,
     };
     p.skip_trivia()?;
     let value = p.value(0)?;
@@ -149,6 +160,8 @@ struct Parser<'a> {
     bytes: &'a [u8],
     text: &'a str,
     pos: usize,
+    /// Whether to build the tree (false: validate only).
+    build: bool,
 }
 
 impl Parser<'_> {
@@ -258,10 +271,15 @@ impl Parser<'_> {
                 self.pos = open;
                 return Err(self.error("unterminated string"));
             };
-            out.push_str(&self.text[self.pos..self.pos + i]);
+            if self.build {
+                out.push_str(&self.text[self.pos..self.pos + i]);
+            }
             self.pos += i;
             if self.bytes[self.pos] == b'"' {
                 self.pos += 1;
+                if !self.build {
+                    out = String::new();
+                }
                 return Ok(out);
             }
             // A backslash escape.
@@ -329,7 +347,10 @@ impl Parser<'_> {
                 None => return Err(self.error("unexpected end of file, expected `]`")),
                 _ => {}
             }
-            items.push(self.value(depth + 1)?);
+            let item = self.value(depth + 1)?;
+            if self.build {
+                items.push(item);
+            }
             self.skip_trivia()?;
             match self.bytes.get(self.pos) {
                 Some(b',') => self.pos += 1,
@@ -363,12 +384,14 @@ impl Parser<'_> {
             self.pos += 1;
             self.skip_trivia()?;
             let value = self.value(depth + 1)?;
-            members.push(Member {
-                key,
-                key_start,
-                key_end,
-                value,
-            });
+            if self.build {
+                members.push(Member {
+                    key,
+                    key_start,
+                    key_end,
+                    value,
+                });
+            }
             self.skip_trivia()?;
             match self.bytes.get(self.pos) {
                 Some(b',') => self.pos += 1,
@@ -426,6 +449,20 @@ mod tests {
     }
 
     #[test]
+    fn validate_agrees_with_parse() {
+        for text in [
+            r#"{"a": [1, "x\"y", {"b": null}], // c
+               "c": true,}"#,
+            "{\"a\": 1 \"b\": 2}",
+            "[1, 2",
+            "{\"a\": \"\\q\"}",
+            "",
+        ] {
+            assert_eq!(validate(text), parse(text).map(drop), "{text}");
+        }
+    }
+
+    #[test]
     fn deep_nesting_is_an_error_not_a_crash() {
         let text = "[".repeat(100_000);
         let e = parse(&text).unwrap_err();
@@ -442,7 +479,7 @@ mod tests {
 
         #[test]
         fn never_panics_on_json_alphabet(s in "[\\[\\]{}\",:0-9a-z\\\\/* \n-]{0,64}") {
-            let _ = parse(&s);
+            proptest::prop_assert_eq!(validate(&s), parse(&s).map(drop));
         }
     }
 }

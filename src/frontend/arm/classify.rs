@@ -12,6 +12,9 @@ pub enum Classification {
     NotTemplate,
     /// An ARM template, parsed.
     Template(Json),
+    /// An ARM template that declares no image-bearing namespace and no deployment: valid, and
+    /// nothing in it can be judged (its syntax was checked without building a tree).
+    Inert,
     /// Claims to be an ARM template but cannot be parsed.
     Broken(json::ParseError),
 }
@@ -25,6 +28,15 @@ pub fn classify(text: &str) -> Classification {
     let bytes = text.as_bytes();
     if memchr::memmem::find(bytes, MARKER).is_none() {
         return Classification::NotTemplate;
+    }
+    if !may_hold_images(bytes) {
+        if !claims_to_be_template(bytes) {
+            return Classification::NotTemplate;
+        }
+        return match json::validate(text) {
+            Ok(()) => Classification::Inert,
+            Err(e) => Classification::Broken(e),
+        };
     }
     match json::parse(text) {
         Ok(root) => {
@@ -41,6 +53,28 @@ pub fn classify(text: &str) -> Classification {
         Err(e) if claims_to_be_template(bytes) => Classification::Broken(e),
         Err(_) => Classification::NotTemplate,
     }
+}
+
+/// Whether a template can declare an image-bearing resource or a deployment (which may link
+/// one): it names, in any case, the namespace of a catalogued type or
+/// `Microsoft.Resources/deployments`.
+fn may_hold_images(bytes: &[u8]) -> bool {
+    static NEEDLES: std::sync::OnceLock<Vec<Vec<u8>>> = std::sync::OnceLock::new();
+    let needles = NEEDLES.get_or_init(|| {
+        let mut n: Vec<Vec<u8>> = crate::catalog::Catalog::builtin()
+            .arm_types()
+            .filter_map(|t| t.split('/').next())
+            .map(|ns| format!("{}/", ns.to_ascii_lowercase()).into_bytes())
+            .collect();
+        n.push(b"microsoft.resources/deployments".to_vec());
+        n.sort();
+        n.dedup();
+        n
+    });
+    let lower = bytes.to_ascii_lowercase();
+    needles
+        .iter()
+        .any(|n| memchr::memmem::find(&lower, n).is_some())
 }
 
 /// Whether unparseable text still clearly claims to be a template: a `"$schema"` key whose
@@ -74,11 +108,10 @@ mod tests {
             "https://schema.management.azure.com/schemas/2019-08-01/managementGroupDeploymentTemplate.json#",
             "https://schema.management.azure.com/schemas/2019-08-01/tenantDeploymentTemplate.json#",
         ] {
-            let text = format!("{{\"$schema\": \"{s}\", \"resources\": []}}");
-            assert!(
-                matches!(classify(&text), Classification::Template(_)),
-                "{s}"
-            );
+            let empty = format!("{{\"$schema\": \"{s}\", \"resources\": []}}");
+            assert!(matches!(classify(&empty), Classification::Inert), "{s}");
+            let vm = empty.replace("[]", "[{\"type\": \"Microsoft.Compute/virtualMachines\"}]");
+            assert!(matches!(classify(&vm), Classification::Template(_)), "{s}");
         }
     }
 
@@ -95,6 +128,28 @@ mod tests {
             classify("{\"docs\": \"see deploymentTemplate.json\", oops}"),
             Classification::NotTemplate
         ));
+    }
+
+    #[test]
+    fn templates_without_images_are_only_validated() {
+        let storage = format!(
+            "{{\"$schema\": \"{SCHEMA}\", \"resources\": [{{\"type\": \"Microsoft.Storage/storageAccounts\"}}]}}"
+        );
+        assert!(matches!(classify(&storage), Classification::Inert));
+        assert!(matches!(
+            classify(&storage.replace("]}", "]")),
+            Classification::Broken(_)
+        ));
+        let vm = storage.replace(
+            "Microsoft.Storage/storageAccounts",
+            "microsoft.compute/VIRTUALMACHINES",
+        );
+        assert!(matches!(classify(&vm), Classification::Template(_)));
+        let nested = storage.replace(
+            "Microsoft.Storage/storageAccounts",
+            "Microsoft.Resources/deployments",
+        );
+        assert!(matches!(classify(&nested), Classification::Template(_)));
     }
 
     #[test]
