@@ -299,10 +299,11 @@ fn terraform_plan(
         return;
     }
     let Some(root) = root else { return };
+    let tf = tfplan::TfSource::load(path, &run.roots, &mut sources);
     let model = if state {
-        tfplan::state(&root, file)
+        tfplan::state(&root, file, &tf)
     } else {
-        tfplan::plan(&root, file)
+        tfplan::plan(&root, file, &tf)
     };
     let first = out.findings.len();
     crate::findings::judge_deployment(&model, &sources, file, &run.config, out);

@@ -9,6 +9,7 @@ use crate::value::{Kind, Value, Why};
 use super::address::{ModuleStep, compose, module_steps};
 use super::convert::{Converter, span};
 use super::resolve::{Owner, Resolver};
+use super::source::TfSource;
 
 /// Whether a change with these actions is judged: creates, updates and both replace orders.
 /// Deletes, forgets, no-ops and reads are not.
@@ -17,9 +18,11 @@ pub fn judged_actions(actions: &[&str]) -> bool {
 }
 
 /// Lowers a plan: `resource_changes` when present (authoritative), else `planned_values`.
-pub fn plan(root: &Json, file: FileId) -> Deployment {
+/// Values read straight from the plan are pointed at their attributes in `tf` when it has
+/// them.
+pub fn plan(root: &Json, file: FileId, tf: &TfSource) -> Deployment {
     let mut resources = Vec::new();
-    let resolver = Resolver { root, file };
+    let resolver = Resolver { root, file, tf };
     if let Some(changes) = root.get("resource_changes").and_then(Json::as_array) {
         for rc in changes {
             resources.extend(change(rc, &resolver));
@@ -34,9 +37,9 @@ pub fn plan(root: &Json, file: FileId) -> Deployment {
 }
 
 /// Lowers a state (`values.root_module`): what is deployed.
-pub fn state(root: &Json, file: FileId) -> Deployment {
+pub fn state(root: &Json, file: FileId, tf: &TfSource) -> Deployment {
     let mut resources = Vec::new();
-    let resolver = Resolver { root, file };
+    let resolver = Resolver { root, file, tf };
     if let Some(module) = root.get("values").and_then(|p| p.get("root_module")) {
         walk_module(module, 0, &mut |r| {
             resources.extend(planned(r, &resolver));
@@ -159,7 +162,11 @@ fn lower_one(
         file: resolver.file,
         unknown: &mut on_unknown,
     };
-    let body = converter.convert(Some(after), unknown, sensitive, &mut Vec::new())?;
+    let mut body = converter.convert(Some(after), unknown, sensitive, &mut Vec::new())?;
+    let module_names: Vec<String> = modules.iter().map(|m| m.name.clone()).collect();
+    resolver
+        .tf
+        .relocate(&module_names, resource_type, name, &mut body);
     let (resource_type, body) = if azapi {
         azapi_body(&body)?
     } else {

@@ -13,6 +13,9 @@
 //!   (a hop such as `data.azurerm_shared_image_version.golden`) so a reader can check.
 //! * Sensitive values are lowered as unknown (never read, so an image hidden this way is
 //!   IG002) and masked in the text kept for excerpts.
+//! * When the plan sits in a working directory whose `.tf` files are readable (inside the
+//!   scanned roots), values read straight from the plan point at their attributes in the
+//!   `.tf` source, with the plan position as a related location ([`TfSource`]).
 
 mod address;
 mod classify;
@@ -20,7 +23,9 @@ mod convert;
 mod lower;
 mod resolve;
 mod sensitive;
+mod source;
 
 pub use classify::{Classification, classify, marker};
 pub use lower::{judged_actions, plan, state};
 pub use sensitive::redact;
+pub use source::TfSource;

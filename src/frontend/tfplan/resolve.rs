@@ -43,6 +43,8 @@ pub struct Resolver<'a> {
     pub root: &'a Json,
     /// The plan file.
     pub file: FileId,
+    /// The configuration beside the plan, if any was read.
+    pub tf: &'a super::source::TfSource,
 }
 
 impl Resolver<'_> {

@@ -1,0 +1,278 @@
+//! The Terraform configuration beside a plan: when the plan file sits in a working directory
+//! whose `.tf` files are readable, a finding points at the resource's attribute in the `.tf`
+//! source (where a person changes it), with the plan position kept as a related location.
+//!
+//! Only these directories are read: the plan file's own directory (the root module), the
+//! directories of `module` calls whose `source` is a relative path (`./x`, `../x`), and the
+//! `Dir` of entries in `.terraform/modules/modules.json`; and only when the directory is
+//! inside the scanned roots. A `.tf` file that cannot be read or parsed is skipped: the
+//! finding then keeps its plan location.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use hcl_edit::Span as _;
+use hcl_edit::structure::Body;
+
+use crate::source::{FileId, SourceFile, SourceMap, Span};
+use crate::value::{Kind, Value};
+
+/// The largest `.tf` file read (larger ones are skipped).
+const MAX_TF_BYTES: u64 = 4 * 1024 * 1024;
+/// How deep local `module` calls are followed.
+const MAX_MODULE_DEPTH: usize = 16;
+
+/// The parsed `.tf` files of one module directory.
+type ModuleFiles = Vec<(FileId, Body)>;
+
+/// The configuration of a plan's working directory, by module path (`""` for the root,
+/// `web.pool` for `module.web.module.pool`).
+#[derive(Default)]
+pub struct TfSource {
+    dirs: Vec<ModuleFiles>,
+    modules: HashMap<String, usize>,
+}
+
+impl TfSource {
+    /// Loads the configuration beside the plan at `plan`, adding the `.tf` files it reads to
+    /// `sources`. Directories outside `roots` (canonical) are not read.
+    pub fn load(plan: &Path, roots: &[PathBuf], sources: &mut SourceMap) -> TfSource {
+        let mut out = TfSource::default();
+        let Some(work) = plan.parent().map(|p| {
+            if p.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                p
+            }
+        }) else {
+            return out;
+        };
+        let Some(work) = inside(work, roots) else {
+            return out;
+        };
+        let mut loader = Loader {
+            roots,
+            sources,
+            cwd: std::env::current_dir()
+                .and_then(|c| c.canonicalize())
+                .unwrap_or_default(),
+            by_dir: HashMap::new(),
+        };
+        // `.terraform/modules/modules.json`: what `terraform init` installed.
+        let manifest = work.join(".terraform").join("modules").join("modules.json");
+        if let Some(entries) = read_manifest(&manifest) {
+            for (key, dir) in entries {
+                let key = if key == "." { String::new() } else { key };
+                if out.modules.contains_key(&key) {
+                    continue;
+                }
+                if let Some(dir) = inside(&work.join(dir), roots)
+                    && let Some(index) = loader.dir(&dir, &mut out)
+                {
+                    out.modules.insert(key, index);
+                }
+            }
+        }
+        // The root module and local `module` calls, for what the manifest does not name.
+        if let Some(index) = loader.dir(&work, &mut out) {
+            out.modules.entry(String::new()).or_insert(index);
+            loader.calls(String::new(), index, 0, &mut out);
+        }
+        out
+    }
+
+    /// Points the top-level attributes and blocks of `body` (a resource's planned values) at
+    /// where the `resource "type" "name"` block in module `modules` writes them. Values that
+    /// came from elsewhere (resolved through the configuration) are left as they are.
+    pub fn relocate(&self, modules: &[String], resource_type: &str, name: &str, body: &mut Value) {
+        let Some(&index) = self.modules.get(&modules.join(".")) else {
+            return;
+        };
+        for (file, hcl) in &self.dirs[index] {
+            let found = hcl.get_blocks("resource").find(|b| {
+                b.labels.len() == 2
+                    && b.labels[0].as_str() == resource_type
+                    && b.labels[1].as_str() == name
+            });
+            if let Some(block) = found {
+                attributes(body, &block.body, *file);
+                return;
+            }
+        }
+    }
+}
+
+struct Loader<'a> {
+    roots: &'a [PathBuf],
+    sources: &'a mut SourceMap,
+    cwd: PathBuf,
+    by_dir: HashMap<PathBuf, Option<usize>>,
+}
+
+impl Loader<'_> {
+    /// The parsed `.tf` files of canonical directory `dir`, loaded once; `None` when it holds
+    /// no readable, valid `.tf` file.
+    fn dir(&mut self, dir: &Path, out: &mut TfSource) -> Option<usize> {
+        if let Some(&known) = self.by_dir.get(dir) {
+            return known;
+        }
+        let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|e| e == "tf"))
+            .collect();
+        paths.sort();
+        let mut files = Vec::new();
+        for path in paths {
+            // Not through a link: the file itself must be a regular file in the directory.
+            let Ok(meta) = std::fs::symlink_metadata(&path) else {
+                continue;
+            };
+            if !meta.is_file() || meta.len() > MAX_TF_BYTES {
+                continue;
+            }
+            let Ok(bytes) = std::fs::read(&path) else {
+                continue;
+            };
+            let Ok((text, encoding)) = crate::source::decode(bytes) else {
+                continue;
+            };
+            let Ok(body) = hcl_edit::parser::parse_body(&text) else {
+                continue;
+            };
+            let display = crate::walk::display_path(&path, &self.cwd);
+            let id = self
+                .sources
+                .add(SourceFile::new(path, display, text, encoding));
+            files.push((id, body));
+        }
+        let index = (!files.is_empty()).then(|| {
+            out.dirs.push(files);
+            out.dirs.len() - 1
+        });
+        self.by_dir.insert(dir.to_path_buf(), index);
+        index
+    }
+
+    /// Follows the local `module` calls of the module at `path` (loaded as `index`).
+    fn calls(&mut self, path: String, index: usize, depth: usize, out: &mut TfSource) {
+        if depth >= MAX_MODULE_DEPTH {
+            return;
+        }
+        let mut calls = Vec::new();
+        for (file, body) in &out.dirs[index] {
+            let Some(dir) = self.sources.get(*file).path.parent().map(Path::to_path_buf) else {
+                continue;
+            };
+            for block in body.get_blocks("module") {
+                let [label] = block.labels.as_slice() else {
+                    continue;
+                };
+                let source = block
+                    .body
+                    .get_attribute("source")
+                    .and_then(|a| a.value.as_str());
+                if let Some(source) = source.filter(|s| s.starts_with("./") || s.starts_with("../"))
+                {
+                    calls.push((label.as_str().to_string(), dir.join(source)));
+                }
+            }
+        }
+        for (name, dir) in calls {
+            let key = if path.is_empty() {
+                name
+            } else {
+                format!("{path}.{name}")
+            };
+            if out.modules.contains_key(&key) {
+                continue;
+            }
+            let Some(dir) = inside(&dir, self.roots) else {
+                continue;
+            };
+            if let Some(child) = self.dir(&dir, out) {
+                out.modules.insert(key.clone(), child);
+                self.calls(key, child, depth + 1, out);
+            }
+        }
+    }
+}
+
+/// The canonical form of `dir` when it is a directory inside one of `roots`.
+fn inside(dir: &Path, roots: &[PathBuf]) -> Option<PathBuf> {
+    let dir = dir.canonicalize().ok()?;
+    (dir.is_dir() && roots.iter().any(|r| dir.starts_with(r))).then_some(dir)
+}
+
+/// `Modules[].{Key, Dir}` of a `modules.json`, if it is readable.
+fn read_manifest(path: &Path) -> Option<Vec<(String, String)>> {
+    let meta = std::fs::symlink_metadata(path).ok()?;
+    if !meta.is_file() || meta.len() > MAX_TF_BYTES {
+        return None;
+    }
+    let json: serde_json::Value = serde_json::from_slice(&std::fs::read(path).ok()?).ok()?;
+    let entries = json.get("Modules")?.as_array()?;
+    Some(
+        entries
+            .iter()
+            .filter_map(|m| {
+                Some((
+                    m.get("Key")?.as_str()?.to_string(),
+                    m.get("Dir")?.as_str()?.to_string(),
+                ))
+            })
+            .collect(),
+    )
+}
+
+/// Points each member of the object `value` at its attribute or block in `hcl`.
+fn attributes(value: &mut Value, hcl: &Body, file: FileId) {
+    let Kind::Object(members) = &mut value.kind else {
+        return;
+    };
+    for (key, member) in members {
+        if let Some(attribute) = hcl.get_attribute(key) {
+            if let Some(range) = attribute.value.span() {
+                deep(member, Span::new(file, range.start, range.end));
+            }
+            continue;
+        }
+        let blocks: Vec<_> = hcl.get_blocks(key).collect();
+        let Kind::Array(items) = &mut member.kind else {
+            continue;
+        };
+        // Blocks written one by one (not `dynamic`): the n-th planned block is the n-th block.
+        if blocks.is_empty() || blocks.len() != items.len() {
+            continue;
+        }
+        for (item, block) in items.iter_mut().zip(&blocks) {
+            if let Some(range) = block.span() {
+                point(item, Span::new(file, range.start, range.end));
+            }
+            attributes(item, &block.body, file);
+        }
+        if let Some(range) = blocks[0].span() {
+            point(member, Span::new(file, range.start, range.end));
+        }
+    }
+}
+
+/// Points `value` and everything in it at `at` (an attribute's expression).
+fn deep(value: &mut Value, at: Span) {
+    point(value, at);
+    match &mut value.kind {
+        Kind::Array(items) => items.iter_mut().for_each(|v| deep(v, at)),
+        Kind::Object(members) => members.iter_mut().for_each(|(_, v)| deep(v, at)),
+        _ => {}
+    }
+}
+
+/// Makes `at` the literal of a value read straight from the plan; the plan position stays its
+/// site (a related location). A value with hops came from elsewhere and is left alone.
+fn point(value: &mut Value, at: Span) {
+    if value.origin.hops.is_empty() && value.origin.literal.is_some() {
+        value.origin.literal = Some(at);
+    }
+}

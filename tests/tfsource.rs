@@ -1,0 +1,286 @@
+//! Terraform plans in a working directory: when the `.tf` configuration beside the plan is
+//! readable (the root module, local `module` sources, `.terraform/modules/modules.json`) and
+//! inside the scanned roots, a finding points at the image attribute in the `.tf` source and
+//! keeps the plan position as a related location; otherwise it points into the plan.
+
+mod common;
+
+use common::*;
+use serde_json::Value;
+
+const MANAGED: &str = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-legacy/providers/Microsoft.Compute/images/legacy-ubuntu";
+
+/// A `resource_changes` entry creating a Linux VM with these planned image attributes.
+fn vm_change(module: Option<&str>, name: &str, image: &str) -> String {
+    let (address, module_address) = match module {
+        Some(m) => (
+            format!("{m}.azurerm_linux_virtual_machine.{name}"),
+            format!(r#""module_address":"{m}","#),
+        ),
+        None => (
+            format!("azurerm_linux_virtual_machine.{name}"),
+            String::new(),
+        ),
+    };
+    format!(
+        r#"{{"address":"{address}",{module_address}"mode":"managed","type":"azurerm_linux_virtual_machine","name":"{name}","provider_name":"registry.terraform.io/hashicorp/azurerm","change":{{"actions":["create"],"before":null,"after":{{"location":"westeurope","name":"vm-{name}","resource_group_name":"rg-app","size":"Standard_D2s_v5",{image}}},"after_unknown":{{"id":true}},"after_sensitive":{{}}}}}}"#
+    )
+}
+
+fn direct_image() -> String {
+    format!(r#""source_image_id":"{MANAGED}","source_image_reference":[]"#)
+}
+
+const MARKETPLACE: &str = r#""source_image_id":null,"source_image_reference":[{"offer":"0001-com-ubuntu-server-jammy","publisher":"Canonical","sku":"22_04-lts-gen2","version":"latest"}]"#;
+
+/// A one-line plan with the root VM `direct` and the VM `this` of `module.vm`.
+fn plan() -> String {
+    format!(
+        r#"{{"format_version":"1.2","terraform_version":"1.9.5","resource_changes":[{},{}]}}"#,
+        vm_change(None, "direct", &direct_image()),
+        vm_change(Some("module.vm"), "this", MARKETPLACE)
+    )
+}
+
+fn root_tf(module_source: &str) -> String {
+    format!(
+        r#"resource "azurerm_resource_group" "app" {{
+  name     = "rg-app"
+  location = "westeurope"
+}}
+
+resource "azurerm_linux_virtual_machine" "direct" {{
+  name                = "vm-direct"
+  resource_group_name = "rg-app"
+  location            = "westeurope"
+  size                = "Standard_D2s_v5"
+  source_image_id     = "{MANAGED}"
+}}
+
+module "vm" {{
+  source = "{module_source}"
+}}
+"#
+    )
+}
+
+const MODULE_TF: &str = r#"variable "unused" {
+  default = null
+}
+
+resource "azurerm_linux_virtual_machine" "this" {
+  name                = "vm-this"
+  resource_group_name = "rg-app"
+  location            = "westeurope"
+  size                = "Standard_D2s_v5"
+
+  source_image_reference {
+    publisher = "Canonical"
+    offer     = "0001-com-ubuntu-server-jammy"
+    sku       = "22_04-lts-gen2"
+    version   = "latest"
+  }
+}
+"#;
+
+/// The 1-based line and column of the first `needle` in `text`.
+fn line_col(text: &str, needle: &str) -> (u64, u64) {
+    let at = text.find(needle).expect("needle");
+    let line = text[..at].matches('\n').count() + 1;
+    let column = at - text[..at].rfind('\n').map_or(0, |i| i + 1) + 1;
+    (line as u64, column as u64)
+}
+
+/// The finding about the resource at `address` (exactly one, IG001).
+fn finding<'a>(report: &'a Value, address: &str) -> &'a Value {
+    let found: Vec<_> = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["resource"]["name"] == address)
+        .collect();
+    assert_eq!(found.len(), 1, "{address}: {report:#}");
+    assert_eq!(found[0]["rule"], "IG001", "{:#}", found[0]);
+    found[0]
+}
+
+fn related_paths(finding: &Value) -> Vec<String> {
+    finding["related"]
+        .as_array()
+        .expect("related")
+        .iter()
+        .map(|r| r["path"].as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
+fn assert_in_plan(finding: &Value, plan_path: &str) {
+    assert_eq!(finding["path"], plan_path, "{finding:#}");
+    assert_eq!(finding["line"], 1, "{finding:#}");
+}
+
+#[test]
+fn findings_point_at_the_tf_source_with_the_plan_as_related() {
+    let repo = Repo::new();
+    let plan = plan();
+    repo.write("plan.json", &plan);
+    let root = root_tf("./modules/vm");
+    repo.write("main.tf", &root);
+    repo.write("modules/vm/main.tf", MODULE_TF);
+    let r = check_json(&repo, &["."]);
+
+    let direct = finding(&r, "azurerm_linux_virtual_machine.direct");
+    let (line, column) = line_col(&root, &format!("\"{MANAGED}\""));
+    assert_eq!(direct["path"], "main.tf", "{direct:#}");
+    assert_eq!(
+        (direct["line"].as_u64(), direct["column"].as_u64()),
+        (Some(line), Some(column))
+    );
+    assert_eq!(
+        direct["end_column"].as_u64(),
+        Some(column + MANAGED.len() as u64 + 2)
+    );
+    let related = direct["related"].as_array().expect("related");
+    let in_plan: Vec<_> = related
+        .iter()
+        .filter(|r| r["path"] == "plan.json")
+        .collect();
+    let value_at = plan.find(&format!("\"{MANAGED}\"")).expect("in plan") as u64 + 1;
+    assert!(
+        in_plan
+            .iter()
+            .any(|r| r["line"] == 1 && r["column"] == value_at),
+        "{related:#?}"
+    );
+
+    let module = finding(&r, "module.vm.azurerm_linux_virtual_machine.this");
+    let (line, column) = line_col(MODULE_TF, "source_image_reference {");
+    assert_eq!(module["path"], "modules/vm/main.tf", "{module:#}");
+    assert_eq!(
+        (module["line"].as_u64(), module["column"].as_u64()),
+        (Some(line), Some(column))
+    );
+    assert!(
+        related_paths(module).contains(&"plan.json".to_string()),
+        "{module:#}"
+    );
+    // The address is still named in full, and the resource list still names the plan.
+    assert!(
+        r["resources"]
+            .as_array()
+            .expect("resources")
+            .iter()
+            .all(|e| e["path"] == "plan.json"),
+        "{r:#}"
+    );
+}
+
+#[test]
+fn modules_json_names_installed_module_directories() {
+    let repo = Repo::new();
+    repo.write("plan.json", plan());
+    // A registry source: only `terraform init`'s manifest says where it was installed.
+    repo.write("main.tf", root_tf("app.terraform.io/corp/vm/azurerm"));
+    repo.write(".terraform/modules/vm/main.tf", MODULE_TF);
+    repo.write(
+        ".terraform/modules/modules.json",
+        r#"{"Modules":[{"Key":"","Source":"","Dir":"."},{"Key":"vm","Source":"app.terraform.io/corp/vm/azurerm","Version":"1.0.0","Dir":".terraform/modules/vm"}]}"#,
+    );
+    let r = check_json(&repo, &["."]);
+    let module = finding(&r, "module.vm.azurerm_linux_virtual_machine.this");
+    assert_eq!(
+        module["path"], ".terraform/modules/vm/main.tf",
+        "{module:#}"
+    );
+    assert_eq!(
+        module["line"].as_u64(),
+        Some(line_col(MODULE_TF, "source_image_reference {").0)
+    );
+    assert_eq!(
+        finding(&r, "azurerm_linux_virtual_machine.direct")["path"],
+        "main.tf"
+    );
+}
+
+#[test]
+fn a_plan_without_configuration_keeps_its_plan_locations() {
+    let repo = Repo::new();
+    let plan = plan();
+    repo.write("plan.json", &plan);
+    let r = check_json(&repo, &["."]);
+    let direct = finding(&r, "azurerm_linux_virtual_machine.direct");
+    assert_in_plan(direct, "plan.json");
+    let value_at = plan.find(&format!("\"{MANAGED}\"")).expect("in plan") as u64 + 1;
+    assert_eq!(direct["column"].as_u64(), Some(value_at));
+    assert!(!related_paths(direct).iter().any(|p| p.ends_with(".tf")));
+    assert_in_plan(
+        finding(&r, "module.vm.azurerm_linux_virtual_machine.this"),
+        "plan.json",
+    );
+}
+
+#[test]
+fn module_directories_outside_the_roots_are_not_read() {
+    let repo = Repo::new();
+    repo.write("work/plan.json", plan());
+    repo.write("work/main.tf", root_tf("../outside/vm"));
+    repo.write("outside/vm/main.tf", MODULE_TF);
+    // Neither through a relative source nor through the manifest.
+    repo.write(
+        "work/.terraform/modules/modules.json",
+        r#"{"Modules":[{"Key":"vm","Source":"../outside/vm","Dir":"../outside/vm"}]}"#,
+    );
+    let r = check_json(&repo, &["work"]);
+    assert_eq!(
+        finding(&r, "azurerm_linux_virtual_machine.direct")["path"],
+        "work/main.tf"
+    );
+    let module = finding(&r, "module.vm.azurerm_linux_virtual_machine.this");
+    assert_in_plan(module, "work/plan.json");
+    assert!(
+        !related_paths(module).iter().any(|p| p.contains("outside")),
+        "{module:#}"
+    );
+}
+
+#[test]
+fn invalid_configuration_falls_back_to_the_plan() {
+    // The root module's only file is not valid HCL: every finding stays in the plan.
+    let repo = Repo::new();
+    repo.write("plan.json", plan());
+    repo.write(
+        "main.tf",
+        "resource \"azurerm_linux_virtual_machine\" \"direct\" {\n  source_image_id = \n",
+    );
+    repo.write("modules/vm/main.tf", MODULE_TF);
+    let r = check_json(&repo, &["."]);
+    assert_in_plan(
+        finding(&r, "azurerm_linux_virtual_machine.direct"),
+        "plan.json",
+    );
+    assert_in_plan(
+        finding(&r, "module.vm.azurerm_linux_virtual_machine.this"),
+        "plan.json",
+    );
+    assert_eq!(r["findings"].as_array().map(Vec::len), Some(2), "{r:#}");
+
+    // One bad file does not hide the good ones: a file that is not text is skipped, and a
+    // module whose file does not parse keeps its plan location.
+    let repo = Repo::new();
+    repo.write("plan.json", plan());
+    repo.write("main.tf", root_tf("./modules/vm"));
+    repo.write("broken.tf", [0xffu8, 0xfe, 0x00, 0xd8, 0x41]);
+    repo.write(
+        "modules/vm/main.tf",
+        "resource \"azurerm_linux_virtual_machine\" {{{\n",
+    );
+    let r = check_json(&repo, &["."]);
+    assert_eq!(
+        finding(&r, "azurerm_linux_virtual_machine.direct")["path"],
+        "main.tf"
+    );
+    assert_in_plan(
+        finding(&r, "module.vm.azurerm_linux_virtual_machine.this"),
+        "plan.json",
+    );
+    assert_eq!(r["findings"].as_array().map(Vec::len), Some(2), "{r:#}");
+}
