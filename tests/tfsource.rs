@@ -172,6 +172,13 @@ fn findings_point_at_the_tf_source_with_the_plan_as_related() {
             .all(|e| e["path"] == "plan.json"),
         "{r:#}"
     );
+    // Naming the plan file itself (as a pre-commit hook does) reads its folder's .tf too.
+    let named = check_json(&repo, &["plan.json"]);
+    assert_eq!(
+        finding(&named, "module.vm.azurerm_linux_virtual_machine.this")["path"],
+        "modules/vm/main.tf",
+        "{named:#}"
+    );
 }
 
 #[test]
