@@ -303,7 +303,7 @@ fn terraform_plan(
     let model = if state {
         tfplan::state(&root, file, &tf)
     } else {
-        tfplan::plan(&root, file, &tf)
+        tfplan::plan(&root, file, &tf, run.config.judge_no_op)
     };
     let first = out.findings.len();
     crate::findings::judge_deployment(&model, &sources, file, &run.config, out);

@@ -60,6 +60,10 @@ pub struct CheckArgs {
     /// Exit 0 even when there are error findings (e.g. before a SARIF upload).
     #[arg(long)]
     pub exit_zero: bool,
+    /// Terraform plans: also judge resources whose planned action is no-op, i.e. the estate
+    /// as it stays deployed (by default only creates, updates and replaces are judged).
+    #[arg(long)]
+    pub judge_no_op: bool,
     /// Print every note (links not followed, loops cut, unreadable files) instead of a count.
     #[arg(long, short)]
     pub verbose: bool,

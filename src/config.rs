@@ -56,6 +56,8 @@ pub struct Config {
     /// Parameter files mapped to templates by the config (canonical template path → files),
     /// in addition to the ones found beside each template.
     pub parameter_files: Vec<(PathBuf, Vec<PathBuf>)>,
+    /// Terraform plans: also judge resources whose planned action is no-op (`--judge-no-op`).
+    pub judge_no_op: bool,
 }
 
 /// A config that cannot be used; the message names the file, line and key.
@@ -107,6 +109,7 @@ impl Config {
             },
             deployment: DeploymentScope::default(),
             parameter_files: Vec::new(),
+            judge_no_op: false,
         }
     }
 

@@ -34,6 +34,7 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
     if let Some(mode) = args.mode {
         config.mode = mode;
     }
+    config.judge_no_op = args.judge_no_op;
     let threads = args.threads.unwrap_or(0);
     // Workers get a generous stack: the evaluator's own stack budget (1 MiB) assumes 2 MiB.
     rayon::ThreadPoolBuilder::new()

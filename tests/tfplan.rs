@@ -766,3 +766,22 @@ fn a_data_source_read_during_apply_resolves_only_what_it_already_knows() {
         "{message}"
     );
 }
+
+#[test]
+fn no_op_resources_are_judged_on_request() {
+    let out = imagegate(&[
+        "check",
+        "--format",
+        "json",
+        "--exit-zero",
+        "--judge-no-op",
+        &fixture("vms-1.2.json"),
+    ]);
+    let r: Value = serde_json::from_slice(&out.stdout).expect("JSON report");
+    // The unchanged VM is part of the estate: judged. Deletes and forgets still are not.
+    let steady = about(&r, "azurerm_linux_virtual_machine.steady");
+    assert_eq!(steady.len(), 1, "{r:#}");
+    assert_eq!(steady[0]["rule"], "IG001");
+    assert!(about(&r, "azurerm_linux_virtual_machine.old").is_empty());
+    assert!(about(&r, "azurerm_linux_virtual_machine.parked").is_empty());
+}

@@ -11,21 +11,25 @@ use super::convert::{Converter, span};
 use super::resolve::{Owner, Resolver};
 use super::source::TfSource;
 
-/// Whether a change with these actions is judged: creates, updates and both replace orders.
-/// Deletes, forgets, no-ops and reads are not.
-pub fn judged_actions(actions: &[&str]) -> bool {
-    actions.iter().any(|a| *a == "create" || *a == "update")
+/// Whether a change with these actions is judged: creates, updates and both replace orders;
+/// no-ops (what is deployed and stays) only when `no_op` asks for the current estate. Deletes,
+/// forgets and reads never are.
+pub fn judged_actions(actions: &[&str], no_op: bool) -> bool {
+    actions
+        .iter()
+        .any(|a| *a == "create" || *a == "update" || (no_op && *a == "no-op"))
 }
 
 /// Lowers a plan: `resource_changes` when present (authoritative), else `planned_values`.
 /// Values read straight from the plan are pointed at their attributes in `tf` when it has
 /// them.
-pub fn plan(root: &Json, file: FileId, tf: &TfSource) -> Deployment {
+/// With `no_op`, unchanged resources are judged too (the estate as it stays deployed).
+pub fn plan(root: &Json, file: FileId, tf: &TfSource, no_op: bool) -> Deployment {
     let mut resources = Vec::new();
     let resolver = Resolver { root, file, tf };
     if let Some(changes) = root.get("resource_changes").and_then(Json::as_array) {
         for rc in changes {
-            resources.extend(change(rc, &resolver));
+            resources.extend(change(rc, &resolver, no_op));
         }
     } else if let Some(module) = root
         .get("planned_values")
@@ -97,7 +101,7 @@ fn address(r: &Json) -> Option<String> {
 }
 
 /// One entry of `resource_changes`.
-fn change(rc: &Json, resolver: &Resolver<'_>) -> Option<Resource> {
+fn change(rc: &Json, resolver: &Resolver<'_>, no_op: bool) -> Option<Resource> {
     if text(rc, "mode") == Some("data") {
         return None;
     }
@@ -109,7 +113,7 @@ fn change(rc: &Json, resolver: &Resolver<'_>) -> Option<Resource> {
         .iter()
         .filter_map(Json::as_str)
         .collect();
-    if !judged_actions(&actions) {
+    if !judged_actions(&actions, no_op) {
         return None;
     }
     let after = change.get("after").filter(|a| a.is_object())?;
@@ -228,12 +232,14 @@ mod tests {
 
     #[test]
     fn which_actions_are_judged() {
-        assert!(judged_actions(&["create"]));
-        assert!(judged_actions(&["update"]));
-        assert!(judged_actions(&["delete", "create"]));
-        assert!(judged_actions(&["create", "delete"]));
+        assert!(judged_actions(&["create"], false));
+        assert!(judged_actions(&["update"], false));
+        assert!(judged_actions(&["delete", "create"], false));
+        assert!(judged_actions(&["create", "delete"], false));
+        assert!(judged_actions(&["no-op"], true));
+        assert!(!judged_actions(&["delete"], true));
         for skipped in [&["delete"][..], &["no-op"], &["read"], &["forget"], &[]] {
-            assert!(!judged_actions(skipped), "{skipped:?}");
+            assert!(!judged_actions(skipped, false), "{skipped:?}");
         }
     }
 }
