@@ -787,16 +787,36 @@ impl<'a> Scope<'a> {
                 (v, root, w)
             }
         };
+        self.reference(
+            value,
+            root,
+            weight,
+            span,
+            decl_span,
+            format!("parameter '{}'", decl.key),
+        )
+    }
+
+    /// A parameter's or variable's value as seen at a reference: its size charged to the step
+    /// budget, and a hop for the declaration unless the value is itself the unknown root.
+    fn reference(
+        &self,
+        mut value: Value,
+        root: bool,
+        weight: u64,
+        span: Span,
+        decl_span: Span,
+        label: String,
+    ) -> Value {
         if let Err(why) = self.step(weight, span) {
             return Value::unknown(why);
         }
-        let mut value = value;
         if !root {
             prepend_hops(
                 &mut value,
                 &[Hop {
                     span: decl_span,
-                    label: format!("parameter '{}'", decl.key),
+                    label,
                 }],
             );
         }
@@ -902,20 +922,14 @@ impl<'a> Scope<'a> {
                 (v, false, w)
             }
         };
-        if let Err(why) = self.step(weight, span) {
-            return Value::unknown(why);
-        }
-        let mut value = value;
-        if !root {
-            prepend_hops(
-                &mut value,
-                &[Hop {
-                    span: decl_span,
-                    label: format!("variable '{decl_name}'"),
-                }],
-            );
-        }
-        value
+        self.reference(
+            value,
+            root,
+            weight,
+            span,
+            decl_span,
+            format!("variable '{decl_name}'"),
+        )
     }
 
     fn copy_index(&self, env: &Env, args: &[Expr], span: Span, loc: &Loc) -> Value {
