@@ -51,7 +51,13 @@ pub fn expand(
         chain: vec![file],
     };
     if let Some(resources) = root.get("resources") {
-        walker.resources(&scope, file, resources, None, "", 0);
+        let top = Place {
+            file,
+            parent: None,
+            prefix: "",
+            depth: 0,
+        };
+        walker.resources(&scope, resources, top);
     }
     walker.finish_scope(
         &scope,
@@ -63,6 +69,16 @@ pub fn expand(
 struct Parent {
     resource_type: String,
     name: String,
+}
+
+/// Where a resource declaration sits: its file, its parent resource, the identity prefix of
+/// the deployments around it, and how deep those are nested.
+#[derive(Clone, Copy)]
+struct Place<'p> {
+    file: FileId,
+    parent: Option<&'p Parent>,
+    prefix: &'p str,
+    depth: usize,
 }
 
 struct Walker<'a> {
@@ -83,45 +99,19 @@ impl Walker<'_> {
         });
     }
 
-    fn resources(
-        &mut self,
-        scope: &Scope<'_>,
-        file: FileId,
-        node: &Json,
-        parent: Option<&Parent>,
-        prefix: &str,
-        depth: usize,
-    ) {
+    fn resources(&mut self, scope: &Scope<'_>, node: &Json, at: Place<'_>) {
         if let Some(items) = node.as_array() {
             for item in items {
-                self.resource(scope, file, item, None, parent, prefix, depth);
+                self.resource(scope, item, None, at);
             }
         } else {
             for member in node.members() {
-                self.resource(
-                    scope,
-                    file,
-                    &member.value,
-                    Some(&member.key),
-                    parent,
-                    prefix,
-                    depth,
-                );
+                self.resource(scope, &member.value, Some(&member.key), at);
             }
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn resource(
-        &mut self,
-        scope: &Scope<'_>,
-        file: FileId,
-        node: &Json,
-        symbol: Option<&str>,
-        parent: Option<&Parent>,
-        prefix: &str,
-        depth: usize,
-    ) {
+    fn resource(&mut self, scope: &Scope<'_>, node: &Json, symbol: Option<&str>, at: Place<'_>) {
         if !node.is_object() || self.out.resources.len() >= MAX_RESOURCES {
             return;
         }
@@ -131,12 +121,12 @@ impl Walker<'_> {
         {
             return;
         }
-        if !self.relevant(node, parent) {
+        if !self.relevant(node, at.parent) {
             return;
         }
-        let span = Span::new(file, node.start as usize, node.end as usize);
+        let span = Span::new(at.file, node.start as usize, node.end as usize);
         match node.get("copy").filter(|c| c.is_object()) {
-            None => self.instance(scope, file, node, symbol, parent, prefix, depth),
+            None => self.instance(scope, node, symbol, at),
             Some(copy) => {
                 let name = copy.get("name").and_then(Json::as_str).unwrap_or("");
                 let count = copy.get("count").map(|c| scope.eval_node(c));
@@ -155,23 +145,19 @@ impl Walker<'_> {
                 }
                 for i in 0..n.clamp(0, MAX_COPY_INSTANCES) {
                     let inner = scope.with_copy_index(name, i);
-                    self.instance(&inner, file, node, symbol, parent, prefix, depth);
+                    self.instance(&inner, node, symbol, at);
                 }
             }
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn instance(
-        &mut self,
-        scope: &Scope<'_>,
-        file: FileId,
-        node: &Json,
-        symbol: Option<&str>,
-        parent: Option<&Parent>,
-        prefix: &str,
-        depth: usize,
-    ) {
+    fn instance(&mut self, scope: &Scope<'_>, node: &Json, symbol: Option<&str>, at: Place<'_>) {
+        let Place {
+            file,
+            parent,
+            prefix,
+            depth,
+        } = at;
         if let Some(condition) = node.get("condition")
             && scope.eval_node(condition).kind == Kind::Bool(false)
         {
@@ -210,7 +196,11 @@ impl Walker<'_> {
                 resource_type: resource_type.clone(),
                 name,
             };
-            self.resources(scope, file, children, Some(&me), prefix, depth);
+            let child = Place {
+                parent: Some(&me),
+                ..at
+            };
+            self.resources(scope, children, child);
         }
         if resource_type.eq_ignore_ascii_case("Microsoft.Resources/deployments")
             && let Some(properties) = node.get("properties")
@@ -288,12 +278,12 @@ impl Walker<'_> {
                     supplied,
                     self.deployment.clone(),
                 );
-                self.resources(&inner, file, resources, None, &prefix, depth + 1);
+                self.resources(&inner, resources, nested(file, &prefix, depth));
                 self.finish_scope(&inner, span);
             } else {
                 // Outer scope: the nested template's expressions see the parent's parameters
                 // and variables.
-                self.resources(scope, file, resources, None, &prefix, depth + 1);
+                self.resources(scope, resources, nested(file, &prefix, depth));
             }
             return;
         }
@@ -344,7 +334,7 @@ impl Walker<'_> {
                     self.deployment.clone(),
                 );
                 self.chain.push(target);
-                self.resources(&inner, target, resources, None, &prefix, depth + 1);
+                self.resources(&inner, resources, nested(target, &prefix, depth));
                 self.chain.pop();
                 self.finish_scope(&inner, span);
             }
@@ -387,6 +377,16 @@ impl Walker<'_> {
             }
         }
         supplied
+    }
+}
+
+/// The place of the resources of a deployment nested at `depth`.
+fn nested<'p>(file: FileId, prefix: &'p str, depth: usize) -> Place<'p> {
+    Place {
+        file,
+        parent: None,
+        prefix,
+        depth: depth + 1,
     }
 }
 
