@@ -17,6 +17,9 @@ use crate::report::{Excerpt, Finding, Location, ResourceEntry, fingerprint};
 use crate::rules::{Rule, Severity};
 use crate::source::{self, Encoding, FileId, SourceFile, SourceMap};
 
+/// The headline of an IG000 about an ARM template.
+const ARM: &str = "cannot parse ARM template";
+
 /// Files larger than this are not parsed (an IG000 if they claim to be a template).
 pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
 
@@ -78,22 +81,22 @@ pub fn analyze_file(path: &Path, display: &str, run: &Run) -> FileOutcome {
                 let file =
                     SourceFile::new(path.into(), display.into(), String::new(), Encoding::Utf8);
                 out.judged = true;
-                let mut finding = parse_error(
+                let what = if plan {
+                    "cannot parse Terraform plan JSON"
+                } else {
+                    "cannot parse ARM template"
+                };
+                let finding = parse_error(
                     &file,
                     detail,
-                    0,
+                    0..0,
+                    what,
                     &format!(
                         "the file is {} MiB, larger than the {} MiB limit; it was not read",
                         size / (1024 * 1024),
                         MAX_FILE_BYTES / (1024 * 1024)
                     ),
                 );
-                if plan {
-                    finding.message =
-                        finding
-                            .message
-                            .replacen("ARM template", "Terraform plan JSON", 1);
-                }
                 out.findings.push(finding);
             }
             return out;
@@ -114,8 +117,13 @@ pub fn analyze_file(path: &Path, display: &str, run: &Run) -> FileOutcome {
                 let offset = lossy_offset(&err.raw, err.offset);
                 let file = SourceFile::new(path.into(), display.into(), lossy, Encoding::Utf8);
                 out.judged = true;
-                out.findings
-                    .push(parse_error(&file, detail, offset, &err.message));
+                out.findings.push(parse_error(
+                    &file,
+                    detail,
+                    point(&file.text, offset),
+                    ARM,
+                    &err.message,
+                ));
             }
             return out;
         }
@@ -128,8 +136,13 @@ pub fn analyze_file(path: &Path, display: &str, run: &Run) -> FileOutcome {
         Classification::Broken(e) => {
             let file = SourceFile::new(path.into(), display.into(), text, encoding);
             out.judged = true;
-            out.findings
-                .push(parse_error(&file, detail, e.offset, &e.message));
+            out.findings.push(parse_error(
+                &file,
+                detail,
+                point(&file.text, e.offset),
+                ARM,
+                &e.message,
+            ));
             out
         }
         Classification::Inert => {
@@ -201,16 +214,13 @@ pub fn analyze_file(path: &Path, display: &str, run: &Run) -> FileOutcome {
             expression_errors.dedup();
             for (span, message) in expression_errors {
                 let f = sources.get(span.file);
-                let mut finding = parse_error(
+                let finding = parse_error(
                     f,
                     detail,
-                    span.start,
+                    span.start..span.end,
+                    ARM,
                     &format!("malformed expression: {message}"),
                 );
-                finding.location = Location::of(f, span.start, span.end);
-                if detail.excerpts {
-                    finding.excerpt = Some(Excerpt::of(f, span.start, span.end));
-                }
                 out.findings.push(finding);
             }
             crate::findings::judge_deployment(&model, &sources, file, &run.config, &mut out);
@@ -293,9 +303,15 @@ fn terraform_plan(
     let mut sources = SourceMap::default();
     let file = sources.add(SourceFile::new(path.into(), display.into(), text, encoding));
     if let Some((offset, message)) = problem {
-        let mut finding = parse_error(sources.get(file), out.detail, offset, &message);
-        finding.message = format!("cannot read Terraform plan JSON: {message}");
-        out.findings.push(finding);
+        let f = sources.get(file);
+        let headline = "cannot read Terraform plan JSON";
+        out.findings.push(parse_error(
+            f,
+            out.detail,
+            point(&f.text, offset),
+            headline,
+            &message,
+        ));
         return;
     }
     let Some(root) = root else { return };
@@ -420,8 +436,9 @@ fn parameter_contexts(
             )),
             Err(e) => {
                 let f = sources.get(id);
-                let mut finding = parse_error(f, out.detail, e.offset, &e.message);
-                finding.message = format!("cannot parse parameter file: {}", e.message);
+                let at = point(&f.text, e.offset);
+                let finding =
+                    parse_error(f, out.detail, at, "cannot parse parameter file", &e.message);
                 out.findings.push(finding);
             }
         }
@@ -499,20 +516,32 @@ fn arm_marker(bytes: &[u8]) -> bool {
     memchr::memmem::find(bytes, b"eploymentTemplate").is_some()
 }
 
-fn parse_error(file: &SourceFile, detail: Detail, offset: u32, message: &str) -> Finding {
-    let end = next_char_end(&file.text, offset);
+/// An IG000 finding: `headline` says what could not be read ("cannot parse ARM template"),
+/// `message` why, at bytes `at` of `file`.
+fn parse_error(
+    file: &SourceFile,
+    detail: Detail,
+    at: std::ops::Range<u32>,
+    headline: &str,
+    message: &str,
+) -> Finding {
     Finding {
         rule: Rule::ParseError,
         severity: Severity::Error,
-        message: format!("cannot parse ARM template: {message}"),
+        message: format!("{headline}: {message}"),
         label: message.to_string(),
-        location: Location::of(file, offset, end),
-        excerpt: detail.excerpts.then(|| Excerpt::of(file, offset, end)),
+        location: Location::of(file, at.start, at.end),
+        excerpt: detail.excerpts.then(|| Excerpt::of(file, at.start, at.end)),
         resource: None,
         parameter_file: None,
         related: Vec::new(),
         fingerprint: fingerprint(&[Rule::ParseError.id(), &file.display]),
     }
+}
+
+/// The one character at `offset` (empty at a line end or the end of the text).
+fn point(text: &str, offset: u32) -> std::ops::Range<u32> {
+    offset..next_char_end(text, offset)
 }
 
 fn next_char_end(text: &str, offset: u32) -> u32 {

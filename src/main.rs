@@ -65,7 +65,7 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
         );
     }
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
-    let styled = to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    let styled = emit::use_colour(to_terminal, std::env::var_os("NO_COLOR").as_deref());
     let write = |writer: &mut dyn Write| -> std::io::Result<()> {
         match args.format {
             Format::Human => writer.write_all(emit::human(&report, styled).as_bytes()),

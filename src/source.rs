@@ -4,7 +4,7 @@
 //! point at the exact characters a person has to change. Files are decoded to UTF-8 once, when
 //! they are loaded; spans are byte ranges into that decoded text.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 /// A byte range in one source file.
@@ -216,14 +216,6 @@ impl SourceMap {
     /// Whether no file was added.
     pub fn is_empty(&self) -> bool {
         self.files.is_empty()
-    }
-
-    /// The id of an already loaded file with this path, if any.
-    pub fn find(&self, path: &Path) -> Option<FileId> {
-        self.files
-            .iter()
-            .position(|f| f.path == path)
-            .map(|i| FileId(i as u32))
     }
 
     /// The text covered by `span`.

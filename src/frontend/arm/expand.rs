@@ -184,7 +184,7 @@ impl Walker<'_> {
         if self.catalog.arm(&resource_type).is_some() {
             self.out.resources.push(Resource {
                 resource_type: resource_type.clone(),
-                name: super::lower::clip(&name),
+                name: super::text::clip(&name),
                 span,
                 body: body(scope, node),
                 identity: identity.clone(),

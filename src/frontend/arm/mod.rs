@@ -5,12 +5,12 @@ mod allowed;
 mod classify;
 mod expand;
 mod links;
-mod lower;
 mod params;
+mod text;
 
 pub use allowed::{Choice, blames, open_choices};
 pub use classify::{Classification, classify};
 pub use expand::{Expanded, MAX_COPY_INSTANCES, expand};
 pub use links::Linked;
-pub use lower::is_expression;
 pub use params::sibling_parameter_files;
+pub use text::is_expression;

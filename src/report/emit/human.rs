@@ -79,6 +79,12 @@ pub fn human(report: &Report, styled: bool) -> String {
     out
 }
 
+/// Whether to colour the human output: only on a terminal, and never when `NO_COLOR` is set
+/// to a non-empty value (<https://no-color.org>).
+pub fn use_colour(terminal: bool, no_color: Option<&std::ffi::OsStr>) -> bool {
+    terminal && no_color.is_none_or(|v| v.is_empty())
+}
+
 fn clip(text: &str) -> String {
     const MAX: usize = 160;
     if text.chars().count() <= MAX {
@@ -108,5 +114,19 @@ fn summary_line(report: &Report) -> String {
             count(errors, "error"),
             count(warnings, "warning")
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::use_colour;
+    use std::ffi::OsStr;
+
+    #[test]
+    fn colour_only_on_a_terminal_without_no_color() {
+        assert!(use_colour(true, None));
+        assert!(use_colour(true, Some(OsStr::new(""))));
+        assert!(!use_colour(true, Some(OsStr::new("1"))));
+        assert!(!use_colour(false, None));
     }
 }
