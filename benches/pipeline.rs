@@ -5,6 +5,7 @@ use std::path::Path;
 
 use imagegate::analyze::{Detail, Run, analyze_file};
 use imagegate::config::Config;
+use imagegate::walk::FileToRead;
 
 fn main() {
     divan::main();
@@ -24,27 +25,36 @@ fn parse_json(bencher: divan::Bencher) {
         .bench(|| imagegate::json::parse(divan::black_box(&text)).unwrap());
 }
 
-#[divan::bench]
-fn analyze_template(bencher: divan::Bencher) {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(TEMPLATE);
+/// The run and walked entry for one file of the repository, as `imagegate check` builds them.
+fn setup(relative: &str) -> (Run, FileToRead) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .canonicalize()
+        .unwrap();
+    let path = root.join(relative);
+    let file = FileToRead {
+        display: relative.to_string(),
+        canonical: path.clone(),
+        path,
+    };
     let run = Run {
         config: Config::embedded(),
         detail: Detail::default(),
-        roots: vec![Path::new(env!("CARGO_MANIFEST_DIR")).to_path_buf()],
+        roots: vec![root.clone()],
         folders: Default::default(),
+        walked: [file.canonical.clone()].into_iter().collect(),
+        cwd: root,
     };
-    bencher.bench(|| analyze_file(&path, TEMPLATE, &run));
+    (run, file)
+}
+
+#[divan::bench]
+fn analyze_template(bencher: divan::Bencher) {
+    let (run, file) = setup(TEMPLATE);
+    bencher.bench(|| analyze_file(&file, &run));
 }
 
 #[divan::bench]
 fn dismiss_non_template(bencher: divan::Bencher) {
-    let path =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/arm/not-templates/tsconfig.json");
-    let run = Run {
-        config: Config::embedded(),
-        detail: Detail::default(),
-        roots: vec![Path::new(env!("CARGO_MANIFEST_DIR")).to_path_buf()],
-        folders: Default::default(),
-    };
-    bencher.bench(|| analyze_file(&path, "tsconfig.json", &run));
+    let (run, file) = setup("testdata/arm/not-templates/tsconfig.json");
+    bencher.bench(|| analyze_file(&file, &run));
 }

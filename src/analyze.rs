@@ -16,6 +16,7 @@ use crate::model::{Context, Deployment, Language, Resource};
 use crate::report::{Excerpt, Finding, Location, ResourceEntry, fingerprint};
 use crate::rules::{Rule, Severity};
 use crate::source::{self, Encoding, FileId, SourceFile, SourceMap};
+use crate::walk::FileToRead;
 
 /// The headline of an IG000 about an ARM template.
 const ARM: &str = "cannot parse ARM template";
@@ -36,7 +37,7 @@ pub struct FileOutcome {
     pub notes: Vec<String>,
     /// What to keep of each finding.
     pub detail: Detail,
-    /// The path of the file as walked, when it is a template.
+    /// The canonical path of the file, when it is a template.
     pub template: Option<PathBuf>,
     /// The templates it links with `relativePath` (canonical): those are judged in this
     /// caller's context, so their own outcomes are dropped from the report.
@@ -62,11 +63,17 @@ pub struct Run {
     /// The `.json`/`.jsonc` files the walk found in each folder it walked, by name: where
     /// parameter files are looked for without reading the folder again. A folder that was not
     /// walked (a file named on the command line) is read.
-    pub folders: std::collections::HashMap<PathBuf, Vec<String>>,
+    pub folders: foldhash::HashMap<PathBuf, Vec<String>>,
+    /// The canonical paths of every file walked: a link to one of them needs no file-system
+    /// lookup to be resolved.
+    pub walked: foldhash::HashSet<PathBuf>,
+    /// The canonical working directory (display paths are relative to it).
+    pub cwd: PathBuf,
 }
 
-/// Analyses one file. `display` is the path shown to users.
-pub fn analyze_file(path: &Path, display: &str, run: &Run) -> FileOutcome {
+/// Analyses one walked file.
+pub fn analyze_file(walked: &FileToRead, run: &Run) -> FileOutcome {
+    let (path, display) = (walked.path.as_path(), walked.display.as_str());
     let detail = run.detail;
     let mut out = FileOutcome {
         detail,
@@ -77,7 +84,7 @@ pub fn analyze_file(path: &Path, display: &str, run: &Run) -> FileOutcome {
         Ok(Read::Dismissed) => return out,
         Ok(Read::TooLarge { head, size }) => {
             let plan = tfplan::marker(&head);
-            if arm_marker(&head) || plan {
+            if arm::has_marker(&head) || plan {
                 let file =
                     SourceFile::new(path.into(), display.into(), String::new(), Encoding::Utf8);
                 out.judged = true;
@@ -153,15 +160,14 @@ pub fn analyze_file(path: &Path, display: &str, run: &Run) -> FileOutcome {
             out.judged = true;
             let mut sources = SourceMap::default();
             let file = sources.add(SourceFile::new(path.into(), display.into(), text, encoding));
-            out.template = Some(path.to_path_buf());
+            out.template = Some(walked.canonical.clone());
             let mapped = if run.config.parameter_files.is_empty() {
                 Vec::new()
             } else {
-                let me = canonical(path);
                 run.config
                     .parameter_files
                     .iter()
-                    .filter(|(t, _)| *t == me)
+                    .filter(|(t, _)| *t == walked.canonical)
                     .flat_map(|(_, files)| files.iter().cloned())
                     .collect::<Vec<_>>()
             };
@@ -169,9 +175,13 @@ pub fn analyze_file(path: &Path, display: &str, run: &Run) -> FileOutcome {
                 .parent()
                 .and_then(|d| run.folders.get(d))
                 .map(Vec::as_slice);
-            let contexts =
-                parameter_contexts(&mut sources, file, listing, &mapped, &run.roots, &mut out);
-            let linked = Linked::new(&sources, &run.roots);
+            let contexts = parameter_contexts(&mut sources, file, listing, &mapped, run, &mut out);
+            let reach = arm::Reach {
+                roots: &run.roots,
+                walked: &run.walked,
+                cwd: &run.cwd,
+            };
+            let linked = Linked::new(&sources, reach, &walked.canonical);
             let deployment = deployment_scope(&run.config);
             let mut model = Deployment {
                 language: Language::Arm,
@@ -331,7 +341,7 @@ fn terraform_plan(
 /// many instances it stands for.
 fn merge_instances(findings: &mut Vec<Finding>, first: usize) {
     let mut more: Vec<usize> = Vec::new();
-    let mut index = std::collections::HashMap::new();
+    let mut index = foldhash::HashMap::default();
     for finding in findings.drain(first..).collect::<Vec<_>>() {
         let key = (finding.rule, finding.fingerprint.clone());
         if let Some(&i) = index.get(&key) {
@@ -352,11 +362,6 @@ fn merge_instances(findings: &mut Vec<Finding>, first: usize) {
     }
 }
 
-/// The canonical form of a path (itself when it cannot be canonicalised).
-pub fn canonical(path: &Path) -> PathBuf {
-    path.canonicalize().unwrap_or_else(|_| path.to_path_buf())
-}
-
 /// The evaluation contexts of a template: one per sibling parameter file, or one with the
 /// defaults only. A parameter file that cannot be read is reported and left out.
 fn parameter_contexts(
@@ -364,30 +369,33 @@ fn parameter_contexts(
     template: FileId,
     listing: Option<&[String]>,
     mapped: &[PathBuf],
-    roots: &[PathBuf],
+    run: &Run,
     out: &mut FileOutcome,
 ) -> Vec<(Option<String>, ParameterValues)> {
     let template_path = sources.get(template).path.clone();
     let template_display = sources.get(template).display.clone();
     let mut contexts = Vec::new();
     let siblings = arm::sibling_parameter_files(&template_path, listing);
-    let sibling_set: Vec<PathBuf> = siblings.iter().map(|p| canonical(p)).collect();
-    let cwd = std::env::current_dir()
-        .map(|c| canonical(&c))
-        .unwrap_or_default();
+    // Canonical paths are only needed to compare siblings with mapped files (they cost a
+    // `readlink` per path component).
+    let sibling_set: Vec<PathBuf> = if mapped.is_empty() {
+        Vec::new()
+    } else {
+        siblings.iter().map(|p| crate::walk::canonical(p)).collect()
+    };
     let mut all: Vec<(PathBuf, Option<String>)> = siblings.into_iter().map(|p| (p, None)).collect();
     for m in mapped {
         if sibling_set.contains(m) {
             continue;
         }
-        if !roots.iter().any(|r| m.starts_with(r)) {
+        if !run.roots.iter().any(|r| m.starts_with(r)) {
             out.notes.push(format!(
                 "{}: parameter file mapped in the config is outside the scanned roots; not read",
                 m.display()
             ));
             continue;
         }
-        all.push((m.clone(), Some(crate::walk::display_path(m, &cwd))));
+        all.push((m.clone(), Some(crate::walk::display_path(m, &run.cwd))));
     }
     for (param_path, mapped_display) in all {
         let display = match mapped_display {
@@ -492,6 +500,8 @@ fn read_limited(path: &Path, dismiss: bool) -> std::io::Result<Read> {
     }
     BUFFER.with_borrow_mut(|bytes| {
         bytes.clear();
+        // One allocation of the right size: `take` hides the size hint `read_to_end` would use.
+        bytes.reserve(size as usize + 1);
         file.take(MAX_FILE_BYTES + 1).read_to_end(bytes)?;
         if bytes.len() as u64 > MAX_FILE_BYTES {
             return Ok(Read::TooLarge {
@@ -500,20 +510,16 @@ fn read_limited(path: &Path, dismiss: bool) -> std::io::Result<Read> {
             });
         }
         let utf16 = bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]);
-        if dismiss && !utf16 && !arm_marker(bytes) && !tfplan::marker(bytes) {
+        if dismiss && !utf16 && !arm::has_marker(bytes) && !tfplan::marker(bytes) {
+            if bytes.capacity() > 4 * 1024 * 1024 {
+                // Do not keep a huge buffer alive for the rest of the run.
+                *bytes = Vec::new();
+            }
             return Ok(Read::Dismissed);
         }
-        let whole = bytes.clone();
-        if bytes.capacity() > 4 * 1024 * 1024 {
-            // Do not keep a huge buffer alive for the rest of the run.
-            *bytes = Vec::new();
-        }
-        Ok(Read::Whole(whole))
+        // The kept text leaves with the buffer (no copy); the next read allocates its own.
+        Ok(Read::Whole(std::mem::take(bytes)))
     })
-}
-
-fn arm_marker(bytes: &[u8]) -> bool {
-    memchr::memmem::find(bytes, b"eploymentTemplate").is_some()
 }
 
 /// An IG000 finding: `headline` says what could not be read ("cannot parse ARM template"),

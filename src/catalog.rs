@@ -3,7 +3,7 @@
 //! The catalogue is data: which resource types carry an image and at which property paths.
 //! Image extraction ([`crate::extract`]) is driven entirely by it.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 use std::sync::OnceLock;
 
 use serde::Deserialize;

@@ -172,8 +172,21 @@ impl Parser<'_> {
         }
     }
 
+    /// Skips whitespace and comments. Most calls stand on a token already, so that case is
+    /// decided inline.
+    #[inline(always)]
     fn skip_trivia(&mut self) -> Result<(), ParseError> {
+        match self.bytes.get(self.pos) {
+            Some(&b) if b > b' ' && b != b'/' => Ok(()),
+            None => Ok(()),
+            Some(_) => self.skip_trivia_slow(),
+        }
+    }
+
+    #[inline(never)]
+    fn skip_trivia_slow(&mut self) -> Result<(), ParseError> {
         loop {
+            self.pos += whitespace_run(&self.bytes[self.pos..]);
             match self.bytes.get(self.pos) {
                 Some(b' ' | b'\t' | b'\n' | b'\r') => self.pos += 1,
                 Some(b'/') => match self.bytes.get(self.pos + 1) {
@@ -402,9 +415,64 @@ impl Parser<'_> {
     }
 }
 
+/// The length of the run of JSON whitespace (space, tab, CR, LF) at the start of `bytes`.
+/// Templates are mostly indentation, so the run is measured eight bytes at a time: a byte is
+/// whitespace when it equals one of the four, tested for all eight lanes of a `u64` at once.
+fn whitespace_run(bytes: &[u8]) -> usize {
+    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    /// The high bit of each lane is set where the lane is not zero (exact, no carries).
+    fn nonzero(x: u64) -> u64 {
+        (((x & LOW7) + LOW7) | x) & HIGH
+    }
+    let mut run = 0;
+    while let Some(chunk) = bytes.get(run..run + 8) {
+        let x = u64::from_le_bytes(chunk.try_into().unwrap_or_default());
+        let other = nonzero(x ^ 0x2020_2020_2020_2020)
+            & nonzero(x ^ 0x0a0a_0a0a_0a0a_0a0a)
+            & nonzero(x ^ 0x0d0d_0d0d_0d0d_0d0d)
+            & nonzero(x ^ 0x0909_0909_0909_0909);
+        if other != 0 {
+            return run + (other.trailing_zeros() / 8) as usize;
+        }
+        run += 8;
+    }
+    run + bytes[run..]
+        .iter()
+        .take_while(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
+        .count()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn whitespace_runs_are_measured_exactly() {
+        let naive = |b: &[u8]| {
+            b.iter()
+                .take_while(|c| matches!(c, b' ' | b'\t' | b'\n' | b'\r'))
+                .count()
+        };
+        // Every byte value, at every lane of a word and in the tail.
+        for byte in 0..=255u8 {
+            for at in 0..20 {
+                let mut text = vec![b' '; 20];
+                text[..at.min(20)].fill(b'\n');
+                text[at..].iter_mut().step_by(3).for_each(|c| *c = b'\t');
+                text[at] = byte;
+                text.truncate(at + 1 + (byte as usize % 5));
+                assert_eq!(whitespace_run(&text), naive(&text), "{byte:#x} at {at}");
+            }
+        }
+        assert_eq!(whitespace_run(b""), 0);
+        assert_eq!(whitespace_run(b"\r\n        \t  x"), 13);
+        // Bytes that differ from a whitespace byte only in the high bit are not whitespace.
+        assert_eq!(
+            whitespace_run(&[b' ', b' ', 0xa0, b' ', b' ', b' ', b' ', b' ', b' ']),
+            2
+        );
+    }
 
     #[test]
     fn parses_with_spans() {

@@ -22,15 +22,15 @@ pub mod source;
 pub mod value;
 pub mod walk;
 
-use std::collections::HashSet;
+use foldhash::HashSet;
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
-use crate::analyze::{Detail, Run, canonical};
+use crate::analyze::{Detail, Run};
 use crate::config::Config;
 use crate::report::Report;
-use crate::walk::{WalkError, WalkOptions};
+use crate::walk::{WalkError, WalkOptions, canonical};
 
 /// Checks every file under the walk's roots against `config`.
 pub fn check(
@@ -53,7 +53,7 @@ pub fn check(
         })
         .collect();
     let explicit: HashSet<&Path> = options.roots.iter().map(PathBuf::as_path).collect();
-    let mut folders: std::collections::HashMap<PathBuf, Vec<String>> = Default::default();
+    let mut folders: foldhash::HashMap<PathBuf, Vec<String>> = Default::default();
     for f in files
         .iter()
         .filter(|f| !explicit.contains(f.path.as_path()))
@@ -70,10 +70,12 @@ pub fn check(
         detail,
         roots,
         folders,
+        walked: files.iter().map(|f| f.canonical.clone()).collect(),
+        cwd: canonical(cwd),
     };
     let mut outcomes: Vec<analyze::FileOutcome> = files
         .par_iter()
-        .map(|f| analyze::analyze_file(&f.path, &f.display, &run))
+        .map(|f| analyze::analyze_file(f, &run))
         .collect();
     drop_linked_templates(&mut outcomes);
     let mut report = Report {
@@ -98,22 +100,9 @@ fn drop_linked_templates(outcomes: &mut [analyze::FileOutcome]) {
     if outcomes.iter().all(|o| o.links.is_empty()) {
         return;
     }
-    // Canonical paths only for templates that can be a link target (same file name).
-    let names: HashSet<&std::ffi::OsStr> = outcomes
-        .iter()
-        .flat_map(|o| o.links.iter().filter_map(|l| l.file_name()))
-        .collect();
-    let canonical_of: Vec<Option<PathBuf>> = outcomes
-        .iter()
-        .map(|o| {
-            let t = o.template.as_deref()?;
-            let relevant = !o.links.is_empty() || t.file_name().is_some_and(|n| names.contains(n));
-            relevant.then(|| canonical(t))
-        })
-        .collect();
-    let mut linked_by: std::collections::HashMap<&Path, Vec<&Path>> = Default::default();
-    for (o, me) in outcomes.iter().zip(&canonical_of) {
-        if let Some(me) = me {
+    let mut linked_by: foldhash::HashMap<&Path, Vec<&Path>> = Default::default();
+    for o in outcomes.iter() {
+        if let Some(me) = &o.template {
             for target in &o.links {
                 if target != me {
                     linked_by
@@ -126,9 +115,8 @@ fn drop_linked_templates(outcomes: &mut [analyze::FileOutcome]) {
     }
     let drop: Vec<bool> = outcomes
         .iter()
-        .zip(&canonical_of)
-        .map(|(o, me)| {
-            let Some(callers) = me.as_deref().and_then(|me| linked_by.get(me)) else {
+        .map(|o| {
+            let Some(callers) = o.template.as_deref().and_then(|me| linked_by.get(me)) else {
                 return false;
             };
             // A template that links its own callers back (a cycle) keeps its outcome.

@@ -57,7 +57,8 @@ pub struct SourceFile {
     pub text: String,
     /// The encoding the file had on disk.
     pub encoding: Encoding,
-    line_starts: Vec<u32>,
+    /// Byte offsets where lines start, built on first use: most files read have no finding.
+    line_starts: std::sync::OnceLock<Vec<u32>>,
     /// Character and UTF-16 counts every [`CHECKPOINT`] bytes, built on first use, so that
     /// columns on very long lines (minified templates, plans) cost O(CHECKPOINT), not O(line).
     checkpoints: std::sync::OnceLock<Vec<(u32, u32)>>,
@@ -80,16 +81,24 @@ pub struct LineCol {
 impl SourceFile {
     /// Builds a source file from decoded text.
     pub fn new(path: PathBuf, display: String, text: String, encoding: Encoding) -> Self {
-        let mut line_starts = vec![0u32];
-        line_starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| (i + 1) as u32));
         SourceFile {
             path,
             display,
             text,
             encoding,
-            line_starts,
+            line_starts: std::sync::OnceLock::new(),
             checkpoints: std::sync::OnceLock::new(),
         }
+    }
+
+    fn line_starts(&self) -> &[u32] {
+        self.line_starts.get_or_init(|| {
+            let bytes = self.text.as_bytes();
+            let mut starts = Vec::with_capacity(memchr::memchr_iter(b'\n', bytes).count() + 1);
+            starts.push(0);
+            starts.extend(memchr::memchr_iter(b'\n', bytes).map(|i| (i + 1) as u32));
+            starts
+        })
     }
 
     /// (chars, UTF-16 units) in `text[..offset]`; `offset` is a char boundary.
@@ -127,7 +136,7 @@ impl SourceFile {
 
     /// The 0-based index of the line that holds byte `offset`.
     pub fn line_index(&self, offset: u32) -> usize {
-        match self.line_starts.binary_search(&offset) {
+        match self.line_starts().binary_search(&offset) {
             Ok(i) => i,
             Err(i) => i - 1,
         }
@@ -135,9 +144,9 @@ impl SourceFile {
 
     /// The byte range of 0-based line `index`, without its line terminator.
     pub fn line_range(&self, index: usize) -> std::ops::Range<usize> {
-        let start = self.line_starts[index] as usize;
+        let start = self.line_starts()[index] as usize;
         let mut end = self
-            .line_starts
+            .line_starts()
             .get(index + 1)
             .map_or(self.text.len(), |&e| e as usize - 1);
         if end > start && self.text.as_bytes()[end - 1] == b'\r' {
@@ -148,7 +157,7 @@ impl SourceFile {
 
     /// Number of lines in the file.
     pub fn line_count(&self) -> usize {
-        self.line_starts.len()
+        self.line_starts().len()
     }
 
     /// The 1-based line and column of byte `offset` (clamped to the text).
@@ -159,7 +168,7 @@ impl SourceFile {
             offset -= 1;
         }
         let index = self.line_index(offset as u32);
-        let start = self.line_starts[index] as usize;
+        let start = self.line_starts()[index] as usize;
         let (column, column_utf16) = if offset - start <= CHECKPOINT {
             let prefix = &self.text[start..offset];
             (

@@ -37,6 +37,9 @@ pub struct FileToRead {
     pub display: String,
     /// Path to open.
     pub path: PathBuf,
+    /// The canonical (absolute, symbolic-link-free) path: the canonical root joined with the
+    /// path below it, since the walk follows no links. Compared, never shown.
+    pub canonical: PathBuf,
 }
 
 /// Why a walk cannot start.
@@ -66,6 +69,7 @@ pub fn walk(
             files.push(FileToRead {
                 display,
                 path: root.clone(),
+                canonical: canonical(root),
             });
         }
     }
@@ -86,8 +90,11 @@ pub fn walk(
             .follow_links(false)
             .threads(options.threads);
         let found = Mutex::new(Vec::new());
+        let canonical_dirs: Vec<(&PathBuf, PathBuf)> =
+            dirs.iter().map(|d| (d, canonical(d))).collect();
         builder.build_parallel().run(|| {
             let (include, exclude, found, notes) = (&include, &exclude, &found, &notes);
+            let canonical_dirs = &canonical_dirs;
             Box::new(move |entry| {
                 let entry = match entry {
                     Ok(e) => e,
@@ -112,9 +119,14 @@ pub fn walk(
                 if !include.is_empty() && !matches(include, &display, path) {
                     return ignore::WalkState::Continue;
                 }
+                let canonical = canonical_dirs
+                    .iter()
+                    .find_map(|(dir, c)| Some(c.join(path.strip_prefix(dir).ok()?)))
+                    .unwrap_or_else(|| canonical(path));
                 lock(found).push(FileToRead {
                     display,
                     path: path.to_path_buf(),
+                    canonical,
                 });
                 ignore::WalkState::Continue
             })
@@ -126,6 +138,11 @@ pub fn walk(
     let mut notes = notes.into_inner().unwrap_or_else(|e| e.into_inner());
     notes.sort();
     Ok((files, notes))
+}
+
+/// The canonical form of a path (itself when it cannot be canonicalised).
+pub fn canonical(path: &Path) -> PathBuf {
+    path.canonicalize().unwrap_or_else(|_| path.to_path_buf())
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {

@@ -197,3 +197,85 @@ fn unreadable_paths_do_not_stop_the_run() {
     let report = check_json(&repo, &[]);
     assert_eq!(rules_and_paths(&report).len(), 1);
 }
+
+/// A caller deploying `relative_path` with `templateLink.relativePath`.
+#[cfg(unix)]
+fn linking_template(relative_path: &str) -> String {
+    format!(
+        r#"{{
+  "$schema": "{}",
+  "contentVersion": "1.0.0.0",
+  "resources": [
+    {{
+      "type": "Microsoft.Resources/deployments",
+      "apiVersion": "2022-09-01",
+      "name": "linked",
+      "properties": {{ "mode": "Incremental", "templateLink": {{ "relativePath": "{relative_path}" }} }}
+    }}
+  ]
+}}
+"#,
+        common::SCHEMA
+    )
+}
+
+#[cfg(unix)]
+#[test]
+fn linked_templates_through_symlinks_do_not_leave_the_roots() {
+    let repo = Repo::new();
+    let outside = Repo::new();
+    outside.write("secret/azuredeploy.json", marketplace_vm("outside"));
+    outside.write("secret/deeper/x.json", "{}");
+    repo.write("neighbour/azuredeploy.json", marketplace_vm("neighbour"));
+    std::os::unix::fs::symlink(outside.path().join("secret"), repo.path().join("link-out"))
+        .unwrap();
+    // Straight through the link, and `..` out of a folder reached through it: ARM joins the
+    // path by name (`link-out/deeper/..` is `link-out`), which is still outside.
+    repo.write(
+        "a/azuredeploy.json",
+        linking_template("../link-out/azuredeploy.json"),
+    );
+    repo.write(
+        "b/azuredeploy.json",
+        linking_template("../link-out/deeper/../azuredeploy.json"),
+    );
+    let out = repo
+        .imagegate(&["check", "--format", "json", "--exit-zero", "--verbose"])
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let paths: Vec<_> = rules_and_paths(&report)
+        .into_iter()
+        .map(|(_, p)| p)
+        .collect();
+    assert_eq!(paths, ["neighbour/azuredeploy.json"], "{report:#}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        stderr.matches("outside the scanned roots").count(),
+        2,
+        "{stderr}"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn linked_template_paths_resolve_dot_dot_by_name_as_arm_does() {
+    let repo = Repo::new();
+    repo.write("shared/vm.json", marketplace_vm("linked-vm"));
+    // `jump` is a link to a folder elsewhere in the repository; ARM resolves
+    // `jump/../shared/vm.json` against the caller's URI by name, to `shared/vm.json` beside
+    // `jump`, not beside the link's target.
+    std::fs::create_dir_all(repo.path().join("elsewhere/deep")).unwrap();
+    repo.write("elsewhere/shared/vm.json", golden_vm("wrong-file"));
+    std::os::unix::fs::symlink(repo.path().join("elsewhere/deep"), repo.path().join("jump"))
+        .unwrap();
+    repo.write(
+        "azuredeploy.json",
+        linking_template("jump/../shared/vm.json"),
+    );
+    let report = check_json(&repo, &["azuredeploy.json"]);
+    let resources = report["resources"].as_array().unwrap();
+    assert_eq!(resources.len(), 1, "{report:#}");
+    assert_eq!(resources[0]["name"], "linked-vm", "{report:#}");
+    assert_eq!(rules_and_paths(&report)[0].0, "IG001");
+}

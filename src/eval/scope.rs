@@ -1,7 +1,7 @@
 //! The evaluator: a [`Scope`] over one ARM template.
 
+use foldhash::{HashMap, HashMapExt};
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
 use std::rc::Rc;
 
 use super::expr::{Classified, Expr, ExprError, ExprKind, classify, parse};

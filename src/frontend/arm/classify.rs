@@ -23,10 +23,18 @@ pub enum Classification {
 /// (`deploymentTemplate.json`, `subscriptionDeploymentTemplate.json`, …).
 const MARKER: &[u8] = b"eploymentTemplate";
 
+/// Whether `bytes` contain the marker every template's schema URL holds (one SIMD search).
+pub fn has_marker(bytes: &[u8]) -> bool {
+    use memchr::memmem::Finder;
+    static FINDER: std::sync::LazyLock<Finder<'static>> =
+        std::sync::LazyLock::new(|| Finder::new(MARKER));
+    FINDER.find(bytes).is_some()
+}
+
 /// Classifies `text`, parsing it only when it can be a template.
 pub fn classify(text: &str) -> Classification {
     let bytes = text.as_bytes();
-    if memchr::memmem::find(bytes, MARKER).is_none() {
+    if !has_marker(bytes) {
         return Classification::NotTemplate;
     }
     if !may_hold_images(bytes) {
@@ -59,22 +67,22 @@ pub fn classify(text: &str) -> Classification {
 /// one): it names, in any case, the namespace of a catalogued type or
 /// `Microsoft.Resources/deployments`.
 fn may_hold_images(bytes: &[u8]) -> bool {
-    static NEEDLES: std::sync::OnceLock<Vec<Vec<u8>>> = std::sync::OnceLock::new();
+    static NEEDLES: std::sync::OnceLock<aho_corasick::AhoCorasick> = std::sync::OnceLock::new();
     let needles = NEEDLES.get_or_init(|| {
-        let mut n: Vec<Vec<u8>> = crate::catalog::Catalog::builtin()
+        let mut n: Vec<String> = crate::catalog::Catalog::builtin()
             .arm_types()
             .filter_map(|t| t.split('/').next())
-            .map(|ns| format!("{}/", ns.to_ascii_lowercase()).into_bytes())
+            .map(|ns| format!("{ns}/"))
             .collect();
-        n.push(b"microsoft.resources/deployments".to_vec());
+        n.push("Microsoft.Resources/deployments".into());
         n.sort();
         n.dedup();
-        n
+        aho_corasick::AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build(n)
+            .expect("the catalogue's namespaces are valid needles")
     });
-    let lower = bytes.to_ascii_lowercase();
-    needles
-        .iter()
-        .any(|n| memchr::memmem::find(&lower, n).is_some())
+    needles.is_match(bytes)
 }
 
 /// Whether unparseable text still clearly claims to be a template: a `"$schema"` key whose

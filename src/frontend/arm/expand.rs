@@ -34,7 +34,7 @@ pub struct Expanded {
 /// Expands the template `root` of `file` with the parameter values `supplied`.
 pub fn expand(
     sources: &SourceMap,
-    linked: &Linked,
+    linked: &Linked<'_>,
     file: FileId,
     root: &Json,
     supplied: ParameterValues,
@@ -83,7 +83,7 @@ struct Place<'p> {
 
 struct Walker<'a> {
     sources: &'a SourceMap,
-    linked: &'a Linked,
+    linked: &'a Linked<'a>,
     deployment: &'a DeploymentScope,
     catalog: &'static Catalog,
     out: Expanded,
@@ -296,16 +296,10 @@ impl Walker<'_> {
                 self.note(span, "the linked template's relativePath is not known offline; its resources are not judged".into());
                 return;
             };
-            (
-                self.linked.source(self.sources, file).path.clone(),
-                relative.to_string(),
-            )
+            (file, relative.to_string())
         } else if let Some(uri) = link.get("uri") {
             match artifact_relative(&scope.eval_node(uri)) {
-                Some((base, relative)) => (
-                    self.linked.source(self.sources, base).path.clone(),
-                    relative,
-                ),
+                Some((base, relative)) => (base, relative),
                 None => {
                     self.note(span, "the linked template is a URI, which cannot be read offline; its resources are not judged".into());
                     return;
@@ -316,7 +310,7 @@ impl Walker<'_> {
             return;
         };
         let relative = relative.as_str();
-        match self.linked.get(self.sources, &from, relative) {
+        match self.linked.get(self.sources, from, relative) {
             Ok((target, root, source)) => {
                 if self.chain.contains(&target) {
                     self.note(span, format!("linked template `{relative}` is part of a link cycle; not followed again"));

@@ -7,8 +7,8 @@
 //! parameters a caller passes still resolves. Loaded files get [`FileId`]s after those of the
 //! [`SourceMap`] they extend; [`Linked::into_sources`] appends them there in that order.
 
+use foldhash::{HashMap, HashSet};
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 use std::sync::Arc;
@@ -26,20 +26,35 @@ pub type LinkedFile = (FileId, Rc<Json>, Arc<SourceFile>);
 /// What loading one link gave: the file and its parsed root, or why not.
 type Loaded = Result<(FileId, Rc<Json>), String>;
 
+/// Where linked templates may be read from, and how their paths are shown.
+#[derive(Clone, Copy, Debug)]
+pub struct Reach<'r> {
+    /// The scanned roots, canonical: nothing outside them is read.
+    pub roots: &'r [PathBuf],
+    /// The canonical paths of the files the walk found: regular files inside the roots,
+    /// reached without following symbolic links.
+    pub walked: &'r HashSet<PathBuf>,
+    /// The canonical working directory: paths below it are shown relative to it.
+    pub cwd: &'r Path,
+}
+
 /// The linked templates of one template's expansion.
 #[derive(Debug)]
-pub struct Linked {
-    roots: Vec<PathBuf>,
+pub struct Linked<'r> {
+    reach: Reach<'r>,
+    template: &'r Path,
     base: u32,
     files: RefCell<Vec<Arc<SourceFile>>>,
     loaded: RefCell<HashMap<PathBuf, Loaded>>,
 }
 
-impl Linked {
-    /// A loader whose files will follow those of `sources`, reading only below `roots`.
-    pub fn new(sources: &SourceMap, roots: &[PathBuf]) -> Linked {
+impl<'r> Linked<'r> {
+    /// A loader whose files will follow those of `sources`, reading only within `reach`.
+    /// `template` is the canonical path of the template the files of `sources` belong to.
+    pub fn new(sources: &SourceMap, reach: Reach<'r>, template: &'r Path) -> Linked<'r> {
         Linked {
-            roots: roots.to_vec(),
+            reach,
+            template,
             base: sources.len() as u32,
             files: RefCell::default(),
             loaded: RefCell::default(),
@@ -55,14 +70,23 @@ impl Linked {
         }
     }
 
-    /// The linked template `relative`, relative to the folder of `from`, loaded on first use.
+    /// The linked template `relative`, relative to the folder of file `from`, loaded on first
+    /// use.
     pub fn get(
         &self,
         sources: &SourceMap,
-        from: &Path,
+        from: FileId,
         relative: &str,
     ) -> Result<LinkedFile, String> {
-        let target = resolve(from, relative).ok_or_else(|| "does not exist".to_string())?;
+        let target = {
+            let files = self.files.borrow();
+            let from = match from.0.checked_sub(self.base) {
+                None => self.template,
+                Some(i) => files[i as usize].path.as_path(),
+            };
+            self.resolve(from, relative)
+        }
+        .ok_or_else(|| "does not exist".to_string())?;
         if let Some(found) = self.loaded.borrow().get(&target) {
             return found
                 .clone()
@@ -80,7 +104,7 @@ impl Linked {
     }
 
     fn read(&self, target: &Path) -> Loaded {
-        if !self.roots.iter().any(|r| target.starts_with(r)) {
+        if !self.reach.roots.iter().any(|r| target.starts_with(r)) {
             return Err("is outside the scanned roots and was not read".into());
         }
         let bytes = std::fs::read(target).map_err(|e| format!("cannot be read: {e}"))?;
@@ -90,7 +114,7 @@ impl Linked {
         let (text, encoding) = crate::source::decode(bytes)
             .map_err(|e| format!("cannot be decoded: {}", e.message))?;
         let root = json::parse(&text).map_err(|e| format!("cannot be parsed: {}", e.message))?;
-        let display = display_path(target);
+        let display = crate::walk::display_path(target, self.reach.cwd);
         let mut files = self.files.borrow_mut();
         let id = FileId(self.base + files.len() as u32);
         files.push(Arc::new(SourceFile::new(
@@ -114,19 +138,38 @@ impl Linked {
             sources.add_shared(file);
         }
     }
+
+    /// The canonical path of `relative` from the folder of the canonical path `from`, if it
+    /// exists. The path is joined as ARM joins a relative link to its parent's URI: `..`
+    /// removes the segment before it, whatever is on disk. A result the walk found is
+    /// canonical as it is; anything else is asked of the file system, so a symbolic link
+    /// cannot lead outside the roots unseen.
+    fn resolve(&self, from: &Path, relative: &str) -> Option<PathBuf> {
+        let joined = lexical_join(from.parent()?, &relative.replace('\\', "/"));
+        if self.reach.walked.contains(&joined) {
+            return Some(joined);
+        }
+        joined.canonicalize().ok()
+    }
 }
 
-/// The canonical path of `relative` from the folder of `from`, if it exists.
-fn resolve(from: &Path, relative: &str) -> Option<PathBuf> {
-    let base = from.parent().unwrap_or(Path::new("."));
-    base.join(relative.replace('\\', "/")).canonicalize().ok()
-}
-
-/// A linked file's display path: relative to the working directory when below it.
-fn display_path(target: &Path) -> String {
-    let cwd = std::env::current_dir().unwrap_or_default();
-    let cwd = cwd.canonicalize().unwrap_or(cwd);
-    crate::walk::display_path(target, &cwd)
+/// `relative` joined to `base` with `.` and `..` segments resolved by name.
+fn lexical_join(base: &Path, relative: &str) -> PathBuf {
+    use std::path::Component;
+    let mut out = base.to_path_buf();
+    for part in Path::new(relative).components() {
+        match part {
+            Component::ParentDir => {
+                out.pop();
+            }
+            Component::CurDir => {}
+            Component::RootDir | Component::Prefix(_) => {
+                out = PathBuf::from(part.as_os_str());
+            }
+            Component::Normal(name) => out.push(name),
+        }
+    }
+    out
 }
 
 /// The local file a partially known link URI names, when the URI is the deploying template's

@@ -9,8 +9,8 @@ mod params;
 mod text;
 
 pub use allowed::{Choice, blames, open_choices};
-pub use classify::{Classification, classify};
+pub use classify::{Classification, classify, has_marker};
 pub use expand::{Expanded, MAX_COPY_INSTANCES, expand};
-pub use links::Linked;
+pub use links::{Linked, Reach};
 pub use params::sibling_parameter_files;
 pub use text::is_expression;

@@ -35,15 +35,17 @@ const SUPPORTED_MAJORS: [&str; 2] = ["0", "1"];
 /// Whether the start of a file (e.g. the head of one too large to read) looks like a plan or
 /// state: both top-level markers are there.
 pub fn marker(head: &[u8]) -> bool {
-    memchr::memmem::find(head, FORMAT).is_some() && memchr::memmem::find(head, TERRAFORM).is_some()
+    use memchr::memmem::Finder;
+    use std::sync::LazyLock;
+    static FORMAT_FINDER: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(FORMAT));
+    static TERRAFORM_FINDER: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(TERRAFORM));
+    FORMAT_FINDER.find(head).is_some() && TERRAFORM_FINDER.find(head).is_some()
 }
 
 /// Classifies `text`, parsing it only when it can be a plan or state.
 pub fn classify(text: &str) -> Classification {
     let bytes = text.as_bytes();
-    if memchr::memmem::find(bytes, FORMAT).is_none()
-        || memchr::memmem::find(bytes, TERRAFORM).is_none()
-    {
+    if !marker(bytes) {
         return Classification::NotPlan;
     }
     let root = match json::parse(text) {

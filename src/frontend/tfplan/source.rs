@@ -8,7 +8,7 @@
 //! inside the scanned roots. A `.tf` file that cannot be read or parsed is skipped: the
 //! finding then keeps its plan location.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 use std::path::{Path, PathBuf};
 
 use hcl_edit::Span as _;
