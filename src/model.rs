@@ -48,8 +48,9 @@ pub struct Resource {
     pub name: String,
     /// Where the resource is declared (its object, block or plan entry).
     pub span: Span,
-    /// The resource body: for ARM the whole resource object (so `properties.…` and `plan`
-    /// paths work from the root); for Terraform the planned attribute values.
+    /// The resource body: for ARM the resource object from its root (so `properties.…` and
+    /// `plan` paths work), holding at least every property the catalogue reads; for Terraform
+    /// the planned attribute values.
     pub body: Value,
     /// Stable identity of the declaration across edits (used in fingerprints), e.g. the
     /// symbolic name or the type and name expression as written.

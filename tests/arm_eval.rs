@@ -631,3 +631,91 @@ fn an_exhausted_step_budget_is_noted() {
         "{stderr}"
     );
 }
+
+/// A VM whose `properties` are written as `properties_json`.
+fn vm_with_properties(name: &str, properties_json: &str) -> String {
+    format!(
+        r#"
+    {{
+      "type": "Microsoft.Compute/virtualMachines",
+      "apiVersion": "2024-03-01",
+      "name": "{name}",
+      "location": "westeurope",
+      "properties": {properties_json}
+    }}"#
+    )
+}
+
+#[test]
+fn image_paths_are_read_through_expressions_copies_and_duplicated_keys() {
+    let repo = Repo::new();
+    let golden = format!(r#"{{ "id": "{GOLDEN_VERSION}" }}"#);
+    let managed = format!(r#"{{ "id": "{MANAGED}" }}"#);
+    let vms = [
+        // The storage profile is an expression: evaluated whole.
+        vm_with_properties(
+            "vm-expression",
+            r#"{ "storageProfile": "[variables('storage')]" }"#,
+        ),
+        // A property copy loop beside the image: the object holding it is evaluated whole.
+        vm_with_properties(
+            "vm-copy",
+            &format!(
+                r#"{{ "storageProfile": {{
+                    "copy": [ {{ "name": "dataDisks", "count": 2, "input": {{ "lun": "[copyIndex('dataDisks')]" }} }} ],
+                    "imageReference": {managed} }} }}"#
+            ),
+        ),
+        // Keys in another case, and a duplicated key whose last value wins.
+        vm_with_properties(
+            "vm-duplicated",
+            &format!(
+                r#"{{ "STORAGEPROFILE": {{ "imagereference": {golden}, "ImageReference": {managed} }} }}"#
+            ),
+        ),
+        // A malformed expression outside the image paths is not evaluated (nothing there can
+        // change the image), so it does not hide the finding.
+        vm_with_properties(
+            "vm-unrelated",
+            &format!(
+                r#"{{ "osProfile": {{ "customData": "[base64(concat('#!/bin/sh', )]" }},
+                     "storageProfile": {{ "imageReference": {managed} }} }}"#
+            ),
+        ),
+    ]
+    .join(",");
+    repo.write(
+        "azuredeploy.json",
+        template(
+            "",
+            &format!(r#""storage": {{ "imageReference": {managed} }}"#),
+            &vms,
+        ),
+    );
+    let report = check_json(&repo, &[]);
+    let mut judged: Vec<(String, String)> = resources(&report)
+        .iter()
+        .map(|r| {
+            (
+                r["name"].as_str().unwrap().to_string(),
+                r["status"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    judged.sort();
+    assert_eq!(
+        judged,
+        [
+            ("vm-copy".to_string(), "noncompliant".to_string()),
+            ("vm-duplicated".to_string(), "noncompliant".to_string()),
+            ("vm-expression".to_string(), "noncompliant".to_string()),
+            ("vm-unrelated".to_string(), "noncompliant".to_string()),
+        ],
+        "{report:#}"
+    );
+    let rules: Vec<&str> = findings(&report)
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
+    assert_eq!(rules, ["IG001"; 4], "{report:#}");
+}

@@ -3,12 +3,13 @@
 //! Walks `resources` (arrays, child resources, languageVersion 2.0 symbolic names), honours
 //! `condition` and `copy` (bounded), follows inline nested deployments in their inner or outer
 //! expression scope and local linked templates (`templateLink.relativePath`, loaded on
-//! demand by [`super::links`]), and evaluates each image-bearing resource's body with the evaluator.
+//! demand by [`super::links`]), and evaluates the image and plan properties of each image-bearing
+//! resource with the evaluator.
 
 use super::links::{Linked, artifact_relative};
-use crate::catalog::Catalog;
+use crate::catalog::{Catalog, Entry};
 use crate::eval::{DeploymentScope, ParameterValues, Scope};
-use crate::json::{Json, JsonKind};
+use crate::json::{Json, JsonKind, Member};
 use crate::model::{Note, Resource};
 use crate::source::{FileId, SourceMap, Span};
 use crate::value::{Kind, Value};
@@ -181,12 +182,12 @@ impl Walker<'_> {
         };
         let span = Span::new(file, node.start as usize, node.end as usize);
 
-        if self.catalog.arm(&resource_type).is_some() {
+        if let Some(entry) = self.catalog.arm(&resource_type) {
             self.out.resources.push(Resource {
                 resource_type: resource_type.clone(),
                 name: super::text::clip(&name),
                 span,
-                body: body(scope, node),
+                body: body(scope, node, entry),
                 identity: identity.clone(),
                 assumption: None,
             });
@@ -384,16 +385,78 @@ fn nested<'p>(file: FileId, prefix: &'p str, depth: usize) -> Place<'p> {
     }
 }
 
-/// The resource object evaluated, without its child `resources` (walked separately).
-fn body(scope: &Scope<'_>, node: &Json) -> Value {
-    let members = node
-        .members()
-        .into_iter()
-        .filter(|m| !m.key.eq_ignore_ascii_case("resources") && !m.key.eq_ignore_ascii_case("copy"))
-        .map(|m| (m.key.clone(), scope.eval_node(&m.value)))
+/// The parts of the resource object that the catalogue `entry` reads (its image and plan
+/// paths), evaluated. Literal objects on the way are descended by key without being evaluated
+/// as a whole; anything else met on the way (an expression, an array, an object with a
+/// property `copy` loop or a computed key) is evaluated whole, so the values at the paths are
+/// exactly those of a full evaluation. The rest of the resource (OS profile, network, custom
+/// data scripts…) is never evaluated: it cannot change the image.
+fn body(scope: &Scope<'_>, node: &Json, entry: &Entry) -> Value {
+    let paths: Vec<Vec<&str>> = entry
+        .images
+        .iter()
+        .map(|i| i.path.as_str())
+        .chain(entry.plan.as_deref())
+        .map(|p| p.split('.').collect())
         .collect();
+    let paths: Vec<&[&str]> = paths.iter().map(Vec::as_slice).collect();
+    // The resource object itself: its child `resources` and its `copy` are not properties.
+    let members = match &node.kind {
+        JsonKind::Object(members) => members.as_slice(),
+        _ => &[],
+    };
+    let members = members.iter().filter(|m| {
+        !m.key.eq_ignore_ascii_case("resources") && !m.key.eq_ignore_ascii_case("copy")
+    });
     let span = Span::new(scope.file(), node.start as usize, node.end as usize);
-    Value::literal(Kind::Object(members), span)
+    Value::literal(Kind::Object(along(scope, members, &paths)), span)
+}
+
+/// The members of an object on the way to `paths` (each relative to it, none empty). Of
+/// duplicated keys (compared ASCII-case-insensitively) the last wins, as everywhere in ARM.
+fn along<'j>(
+    scope: &Scope<'_>,
+    members: impl Iterator<Item = &'j Member> + Clone,
+    paths: &[&[&str]],
+) -> Vec<(String, Value)> {
+    let mut out: Vec<(String, Value)> = Vec::new();
+    for (i, path) in paths.iter().enumerate() {
+        let key = path[0];
+        if paths[..i].iter().any(|p| p[0].eq_ignore_ascii_case(key)) {
+            continue;
+        }
+        let matching = members.clone().filter(|m| m.key.eq_ignore_ascii_case(key));
+        let Some(member) = matching.last() else {
+            continue;
+        };
+        let rest: Vec<&[&str]> = paths[i..]
+            .iter()
+            .filter(|p| p[0].eq_ignore_ascii_case(key))
+            .map(|p| &p[1..])
+            .collect();
+        let value = if rest.iter().any(|p| p.is_empty()) {
+            scope.eval_node(&member.value)
+        } else {
+            descend(scope, &member.value, &rest)
+        };
+        out.push((member.key.clone(), value));
+    }
+    out
+}
+
+/// `node` evaluated as far as `paths` (relative to it, none empty) need.
+fn descend(scope: &Scope<'_>, node: &Json, paths: &[&[&str]]) -> Value {
+    let JsonKind::Object(members) = &node.kind else {
+        return scope.eval_node(node);
+    };
+    let literal_keys = members
+        .iter()
+        .all(|m| !m.key.eq_ignore_ascii_case("copy") && !m.key.starts_with('['));
+    if !literal_keys {
+        return scope.eval_node(node);
+    }
+    let span = Span::new(scope.file(), node.start as usize, node.end as usize);
+    Value::literal(Kind::Object(along(scope, members.iter(), paths)), span)
 }
 
 /// Composes a child resource's full type and name with its parent's, as Azure does.
