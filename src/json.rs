@@ -12,6 +12,10 @@
 /// Deepest nesting of arrays and objects accepted.
 pub const MAX_DEPTH: usize = 256;
 
+/// The text of a JSON string or key, unescaped: stored inline when short (most keys and many
+/// values), so parsing a template allocates little.
+pub type Text = compact_str::CompactString;
+
 /// A parsed JSON value with its byte span.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Json {
@@ -33,7 +37,7 @@ pub enum JsonKind {
     /// A number; integers that fit are exact.
     Number(Number),
     /// A string, unescaped.
-    String(String),
+    String(Text),
     /// An array.
     Array(Vec<Json>),
     /// An object, members in source order (duplicates kept).
@@ -53,7 +57,7 @@ pub enum Number {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Member {
     /// The unescaped key.
-    pub key: String,
+    pub key: Text,
     /// Span of the key including its quotes.
     pub key_start: u32,
     /// End of the key's span.
@@ -176,9 +180,15 @@ impl Parser<'_> {
     /// decided inline.
     #[inline(always)]
     fn skip_trivia(&mut self) -> Result<(), ParseError> {
+        let token = |b: u8| b > b' ' && b != b'/';
         match self.bytes.get(self.pos) {
-            Some(&b) if b > b' ' && b != b'/' => Ok(()),
+            Some(&b) if token(b) => Ok(()),
             None => Ok(()),
+            // The one space after `:`.
+            Some(b' ') if self.bytes.get(self.pos + 1).is_some_and(|&b| token(b)) => {
+                self.pos += 1;
+                Ok(())
+            }
             Some(_) => self.skip_trivia_slow(),
         }
     }
@@ -187,24 +197,33 @@ impl Parser<'_> {
     fn skip_trivia_slow(&mut self) -> Result<(), ParseError> {
         loop {
             self.pos += whitespace_run(&self.bytes[self.pos..]);
-            match self.bytes.get(self.pos) {
-                Some(b' ' | b'\t' | b'\n' | b'\r') => self.pos += 1,
-                Some(b'/') => match self.bytes.get(self.pos + 1) {
-                    Some(b'/') => {
-                        self.pos = memchr::memchr(b'\n', &self.bytes[self.pos..])
-                            .map_or(self.bytes.len(), |i| self.pos + i + 1);
-                    }
-                    Some(b'*') => {
-                        let body = &self.bytes[self.pos + 2..];
-                        match memchr::memmem::find(body, b"*/") {
-                            Some(i) => self.pos += 2 + i + 2,
-                            None => return Err(self.error("unterminated `/*` comment")),
-                        }
-                    }
-                    _ => return Err(self.error("unexpected `/`")),
-                },
-                _ => return Ok(()),
+            if self.bytes.get(self.pos) != Some(&b'/') {
+                return Ok(());
             }
+            self.comment()?;
+        }
+    }
+
+    /// Skips the comment at `pos` (which is on a `/`).
+    #[cold]
+    fn comment(&mut self) -> Result<(), ParseError> {
+        match self.bytes.get(self.pos + 1) {
+            Some(b'/') => {
+                self.pos = memchr::memchr(b'\n', &self.bytes[self.pos..])
+                    .map_or(self.bytes.len(), |i| self.pos + i + 1);
+                Ok(())
+            }
+            Some(b'*') => {
+                let body = &self.bytes[self.pos + 2..];
+                match memchr::memmem::find(body, b"*/") {
+                    Some(i) => {
+                        self.pos += 2 + i + 2;
+                        Ok(())
+                    }
+                    None => Err(self.error("unterminated `/*` comment")),
+                }
+            }
+            _ => Err(self.error("unexpected `/`")),
         }
     }
 
@@ -274,9 +293,22 @@ impl Parser<'_> {
         }
     }
 
-    fn string(&mut self) -> Result<String, ParseError> {
+    fn string(&mut self) -> Result<Text, ParseError> {
         let open = self.pos;
         self.pos += 1;
+        // Most strings hold no escape: one search finds the end, and short ones (keys, most
+        // values) are stored inline, without an allocation.
+        if let Some(i) = memchr::memchr2(b'"', b'\\', &self.bytes[self.pos..])
+            && self.bytes[self.pos + i] == b'"'
+        {
+            let start = self.pos;
+            self.pos += i + 1;
+            return Ok(if self.build {
+                Text::new(&self.text[start..start + i])
+            } else {
+                Text::default()
+            });
+        }
         let mut out = String::new();
         loop {
             let rest = &self.bytes[self.pos..];
@@ -290,10 +322,11 @@ impl Parser<'_> {
             self.pos += i;
             if self.bytes[self.pos] == b'"' {
                 self.pos += 1;
-                if !self.build {
-                    out = String::new();
-                }
-                return Ok(out);
+                return Ok(if self.build {
+                    Text::from(out)
+                } else {
+                    Text::default()
+                });
             }
             // A backslash escape.
             let esc = self.pos;

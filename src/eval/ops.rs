@@ -26,14 +26,14 @@ pub fn json_value(node: &Json, origin: &dyn Fn(&Json) -> Origin) -> Value {
         JsonKind::Bool(b) => Kind::Bool(*b),
         JsonKind::Number(Number::Int(i)) => Kind::Int(*i),
         JsonKind::Number(Number::Float(f)) => Kind::Float(*f),
-        JsonKind::String(s) => Kind::Str(s.clone()),
+        JsonKind::String(s) => Kind::Str(s.to_string()),
         JsonKind::Array(items) => {
             Kind::Array(items.iter().map(|i| json_value(i, origin)).collect())
         }
         JsonKind::Object(_) => Kind::Object(
             node.members()
                 .into_iter()
-                .map(|m| (m.key.clone(), json_value(&m.value, origin)))
+                .map(|m| (m.key.to_string(), json_value(&m.value, origin)))
                 .collect(),
         ),
     };

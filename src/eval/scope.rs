@@ -204,7 +204,7 @@ impl<'a> Scope<'a> {
         let mut param_decls = HashMap::new();
         if let Some(p) = template_root.get("parameters") {
             for m in p.members() {
-                param_decls.insert(m.key.to_ascii_lowercase(), m);
+                param_decls.insert(m.key.as_str().to_ascii_lowercase(), m);
             }
         }
         let mut var_decls = HashMap::new();
@@ -218,7 +218,7 @@ impl<'a> Scope<'a> {
                         }
                     }
                 } else {
-                    var_decls.insert(m.key.to_ascii_lowercase(), VarDecl::Plain(m));
+                    var_decls.insert(m.key.as_str().to_ascii_lowercase(), VarDecl::Plain(m));
                 }
             }
         }
@@ -463,7 +463,7 @@ impl<'a> Scope<'a> {
                             let kv = self.string(env, &m.key, self.key_span(m));
                             match kv.kind {
                                 Kind::Str(k) => k,
-                                _ => m.key.clone(),
+                                _ => m.key.to_string(),
                             }
                         }
                     };
@@ -867,7 +867,7 @@ impl<'a> Scope<'a> {
             ));
         };
         let (decl_name, decl_span) = match decl {
-            VarDecl::Plain(m) => (m.key.clone(), self.key_span(m)),
+            VarDecl::Plain(m) => (m.key.to_string(), self.key_span(m)),
             VarDecl::Copy(entry) => (
                 name.to_owned(),
                 entry

@@ -36,7 +36,7 @@ pub fn open_choices(root: &Json, file: FileId, supplied: &ParameterValues) -> Ve
                 && allowed.len() <= MAX_CHOICES
                 && allowed.iter().all(|v| literal(&v)))
             .then(|| Choice {
-                name: m.key.clone(),
+                name: m.key.to_string(),
                 values: allowed.iter().map(|v| literal_value(v, file)).collect(),
             })
         })

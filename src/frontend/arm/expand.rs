@@ -439,7 +439,7 @@ fn along<'j>(
         } else {
             descend(scope, &member.value, &rest)
         };
-        out.push((member.key.clone(), value));
+        out.push((member.key.to_string(), value));
     }
     out
 }

@@ -72,7 +72,7 @@ pub fn classify(text: &str) -> Classification {
             message: format!(
                 "unsupported Terraform JSON format_version `{}`: imagegate reads formats 0.x and 1.x",
                 match &format.kind {
-                    json::JsonKind::String(s) => s.clone(),
+                    json::JsonKind::String(s) => s.to_string(),
                     _ => text[format.start as usize..format.end as usize].to_string(),
                 }
             ),

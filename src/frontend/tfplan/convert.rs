@@ -67,7 +67,7 @@ pub fn literal(json: &Json, sensitive: Option<&Json>, file: FileId) -> Value {
         JsonKind::Bool(b) => Kind::Bool(*b),
         JsonKind::Number(Number::Int(i)) => Kind::Int(*i),
         JsonKind::Number(Number::Float(f)) => Kind::Float(*f),
-        JsonKind::String(s) => Kind::Str(s.clone()),
+        JsonKind::String(s) => Kind::Str(s.to_string()),
         JsonKind::Array(items) => Kind::Array(
             items
                 .iter()
@@ -80,7 +80,7 @@ pub fn literal(json: &Json, sensitive: Option<&Json>, file: FileId) -> Value {
                 .into_iter()
                 .map(|m| {
                     let mark = sensitive.and_then(|s| s.get(&m.key));
-                    (m.key.clone(), literal(&m.value, mark, file))
+                    (m.key.to_string(), literal(&m.value, mark, file))
                 })
                 .collect(),
         ),
@@ -136,7 +136,7 @@ impl Converter<'_> {
             JsonKind::Object(_) => {
                 let mut out = Vec::new();
                 for m in after.members() {
-                    path.push(Step::Key(m.key.clone()));
+                    path.push(Step::Key(m.key.to_string()));
                     let v = self.convert(
                         Some(&m.value),
                         unknown.and_then(|u| u.get(&m.key)),
@@ -144,13 +144,13 @@ impl Converter<'_> {
                         path,
                     );
                     path.pop();
-                    out.extend(v.map(|v| (m.key.clone(), v)));
+                    out.extend(v.map(|v| (m.key.to_string(), v)));
                 }
                 // Attributes known only after apply are often absent from `after`.
                 if let Some(u) = unknown {
                     for m in u.members() {
                         if is_true(Some(&m.value)) && after.get(&m.key).is_none() {
-                            path.push(Step::Key(m.key.clone()));
+                            path.push(Step::Key(m.key.to_string()));
                             let v = self.convert(
                                 None,
                                 Some(&m.value),
@@ -158,7 +158,7 @@ impl Converter<'_> {
                                 path,
                             );
                             path.pop();
-                            out.extend(v.map(|v| (m.key.clone(), v)));
+                            out.extend(v.map(|v| (m.key.to_string(), v)));
                         }
                     }
                 }

@@ -146,7 +146,7 @@ impl Resolver<'_> {
                         chain: stop.chain,
                     })
                 });
-            out.push((m.key.clone(), value));
+            out.push((m.key.to_string(), value));
         }
         Ok(Value::composed(Kind::Object(out)))
     }
