@@ -13,6 +13,7 @@ use imagegate::rules::Rule;
 use imagegate::walk::WalkOptions;
 
 fn main() -> ExitCode {
+    no_transparent_huge_pages();
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Check(args) => check(args),
@@ -24,6 +25,19 @@ fn main() -> ExitCode {
             eprintln!("imagegate: error: {message}");
             ExitCode::from(2)
         }
+    }
+}
+
+/// Asks Linux not to back this process's memory with transparent huge pages. mimalloc
+/// requests them for its arenas, and each 2 MiB page is zeroed whole on first touch: a run
+/// over a repository then holds ~35 MB more (peak RSS 57 MB instead of 21 MB on the Azure
+/// quickstarts) for no gain in speed (see BENCHMARKS.md).
+fn no_transparent_huge_pages() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: PR_SET_THP_DISABLE takes one integer argument and touches no memory of ours;
+    // a kernel that does not know it returns an error, which changes nothing.
+    unsafe {
+        libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
     }
 }
 

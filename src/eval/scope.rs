@@ -89,7 +89,6 @@ struct Shared<'a> {
     params: RefCell<HashMap<String, Slot>>,
     vars: RefCell<HashMap<String, Slot>>,
     var_stack: RefCell<Vec<String>>,
-    parsed: RefCell<HashMap<String, Rc<Result<Expr, ExprError>>>>,
     errors: RefCell<Vec<(Span, String)>>,
     steps: Cell<u64>,
     nesting: Cell<usize>,
@@ -166,6 +165,30 @@ impl Drop for NestGuard<'_> {
 fn stack_address() -> usize {
     let marker = 0u8;
     std::hint::black_box(&marker) as *const u8 as usize
+}
+
+/// The syntax tree of expression `inner` (at `offset` in its string). Trees are kept per
+/// worker thread and shared by every scope and file it evaluates: the same expressions
+/// (`[parameters('location')]`, `[resourceGroup().location]`…) recur across templates,
+/// parameter contexts and copies. Parsing is a pure function of the text, so the cache cannot
+/// change a result; it is emptied when it reaches a bound, so memory stays flat.
+fn parsed(inner: &str, offset: usize) -> Rc<Result<Expr, ExprError>> {
+    const MAX_CACHED: usize = 8192;
+    thread_local! {
+        static PARSED: RefCell<HashMap<String, Rc<Result<Expr, ExprError>>>> =
+            RefCell::new(HashMap::new());
+    }
+    PARSED.with_borrow_mut(|cache| {
+        if let Some(p) = cache.get(inner) {
+            return Rc::clone(p);
+        }
+        if cache.len() >= MAX_CACHED {
+            cache.clear();
+        }
+        let p = Rc::new(parse(inner, offset));
+        cache.insert(inner.to_owned(), Rc::clone(&p));
+        p
+    })
 }
 
 fn span_of(file: FileId, node: &Json) -> Span {
@@ -253,7 +276,6 @@ impl<'a> Scope<'a> {
                 params: RefCell::default(),
                 vars: RefCell::default(),
                 var_stack: RefCell::default(),
-                parsed: RefCell::default(),
                 errors: RefCell::default(),
                 steps: Cell::new(0),
                 nesting: Cell::new(0),
@@ -562,18 +584,7 @@ impl<'a> Scope<'a> {
                             && raw.get(1..raw.len() - 1) == Some(s)
                     });
                 let loc = Loc { lit: span, exact };
-                let cached = self.shared.parsed.borrow().get(inner).cloned();
-                let parsed = match cached {
-                    Some(p) => p,
-                    None => {
-                        let p = Rc::new(parse(inner, offset));
-                        self.shared
-                            .parsed
-                            .borrow_mut()
-                            .insert(inner.to_owned(), Rc::clone(&p));
-                        p
-                    }
-                };
+                let parsed = parsed(inner, offset);
                 match &*parsed {
                     Ok(expr) => self.expr(env, expr, &loc),
                     Err(e) => {
