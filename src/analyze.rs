@@ -371,7 +371,7 @@ fn parameter_contexts(
     mapped: &[PathBuf],
     run: &Run,
     out: &mut FileOutcome,
-) -> Vec<(Option<String>, ParameterValues)> {
+) -> Vec<(Option<String>, ParameterValues<'static>)> {
     let template_path = sources.get(template).path.clone();
     let template_display = sources.get(template).display.clone();
     let mut contexts = Vec::new();

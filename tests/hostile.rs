@@ -279,3 +279,59 @@ fn linked_template_paths_resolve_dot_dot_by_name_as_arm_does() {
     assert_eq!(resources[0]["name"], "linked-vm", "{report:#}");
     assert_eq!(rules_and_paths(&report)[0].0, "IG001");
 }
+
+/// A template whose VM sits `levels` inner-scope deployments deep, each level passing the
+/// image on as `value_expression` (which reads the level's own `image` parameter).
+fn deployment_chain(levels: usize, value_expression: &str) -> String {
+    let managed = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-images/providers/Microsoft.Compute/images/legacy";
+    let vm = r#"{ "type": "Microsoft.Compute/virtualMachines", "apiVersion": "2024-03-01", "name": "deep-vm",
+        "properties": { "storageProfile": { "imageReference": { "id": "[parameters('image')]" } } } }"#;
+    let mut inner = format!(
+        r#"{{ "$schema": "{SCHEMA}", "parameters": {{ "image": {{ "type": "string" }} }}, "resources": [ {vm} ] }}"#
+    );
+    for level in 0..levels {
+        inner = format!(
+            r#"{{ "$schema": "{SCHEMA}", "parameters": {{ "image": {{ "type": "string" }} }}, "resources": [
+  {{ "type": "Microsoft.Resources/deployments", "apiVersion": "2022-09-01", "name": "level{level}",
+     "properties": {{ "mode": "Incremental", "expressionEvaluationOptions": {{ "scope": "inner" }},
+       "parameters": {{ "image": {{ "value": "{value_expression}" }}, "unused": {{ "value": "[parameters('nope')]" }} }},
+       "template": {inner} }} }} ] }}"#
+        );
+    }
+    // The outermost template gives `image` a default.
+    inner.replacen(
+        r#""image": { "type": "string" }"#,
+        &format!(r#""image": {{ "type": "string", "defaultValue": "{managed}" }}"#),
+        1,
+    )
+}
+
+#[test]
+fn parameters_passed_down_a_chain_of_deployments_are_judged() {
+    // Each level reads its caller's parameter only when the image needs it.
+    let findings = judge_beside_neighbour(
+        "chain/azuredeploy.json",
+        deployment_chain(15, "[parameters('image')]").as_bytes(),
+    );
+    assert_eq!(findings.len(), 1, "{findings:#?}");
+    assert_eq!(findings[0]["rule"], "IG001", "{findings:#?}");
+}
+
+#[test]
+fn deep_expressions_down_a_chain_of_deployments_stay_within_the_stack_budget() {
+    // Every level wraps the image in expressions nested 120 deep; evaluating the innermost
+    // image runs all fifteen callers' expressions on one stack. The stack budget covers the
+    // whole chain: the image becomes unresolved (or is judged), never a crash.
+    let nested = format!(
+        "[{}parameters('image'){}]",
+        "concat(".repeat(120),
+        ")".repeat(120)
+    );
+    let findings = judge_beside_neighbour(
+        "chain/azuredeploy.json",
+        deployment_chain(15, &nested).as_bytes(),
+    );
+    assert_eq!(findings.len(), 1, "{findings:#?}");
+    let rule = findings[0]["rule"].as_str().unwrap();
+    assert!(rule == "IG001" || rule == "IG002", "{findings:#?}");
+}

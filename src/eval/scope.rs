@@ -13,19 +13,33 @@ use crate::source::{FileId, Span};
 use crate::value::{Hop, Kind, Value, Why};
 
 /// Parameter values supplied from outside the template (a parameter file, or the caller of a
-/// nested deployment), keyed case-insensitively.
+/// nested deployment), keyed case-insensitively. A caller's values are evaluated when the
+/// template first reads them, in the caller's scope: most parameters a deployment passes never
+/// reach an image.
 #[derive(Clone, Debug, Default)]
-pub struct ParameterValues {
-    map: HashMap<String, Supplied>,
+pub struct ParameterValues<'a> {
+    map: HashMap<String, Supplied<'a>>,
 }
 
-#[derive(Clone, Debug)]
-enum Supplied {
+#[derive(Clone)]
+enum Supplied<'a> {
     Value(Value),
     KeyVault(Span),
+    /// The value expression `node`, to be evaluated in the caller's scope on first use.
+    Deferred(&'a Json, Scope<'a>),
 }
 
-impl ParameterValues {
+impl std::fmt::Debug for Supplied<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Supplied::Value(v) => f.debug_tuple("Value").field(v).finish(),
+            Supplied::KeyVault(at) => f.debug_tuple("KeyVault").field(at).finish(),
+            Supplied::Deferred(node, _) => f.debug_tuple("Deferred").field(node).finish(),
+        }
+    }
+}
+
+impl<'a> ParameterValues<'a> {
     /// No values.
     pub fn new() -> Self {
         Self::default()
@@ -35,6 +49,15 @@ impl ParameterValues {
     pub fn insert(&mut self, name: &str, value: Value) {
         self.map
             .insert(name.to_ascii_lowercase(), Supplied::Value(value));
+    }
+
+    /// Sets parameter `name` to the value of `node` in the caller's `scope`, evaluated when
+    /// (and if) the template reads it.
+    pub fn insert_deferred(&mut self, name: &str, node: &'a Json, scope: &Scope<'a>) {
+        self.map.insert(
+            name.to_ascii_lowercase(),
+            Supplied::Deferred(node, scope.clone()),
+        );
     }
 
     /// Marks parameter `name` as set by a Key Vault reference written at `span`.
@@ -51,8 +74,8 @@ impl ParameterValues {
     /// Reads a deployment parameter file (`{"parameters": {"x": {"value": ...}}}`, also the
     /// JSON that `bicep build-params` writes). Values are literal (never evaluated);
     /// `{"reference": {"keyVault": ...}}` entries become Key Vault references.
-    pub fn from_parameter_file(root: &Json, file: FileId) -> Self {
-        let mut out = Self::new();
+    pub fn from_parameter_file(root: &Json, file: FileId) -> ParameterValues<'static> {
+        let mut out = ParameterValues::new();
         let Some(params) = root.get("parameters") else {
             return out;
         };
@@ -80,7 +103,7 @@ pub struct Scope<'a> {
 struct Shared<'a> {
     file: FileId,
     text: &'a str,
-    supplied: ParameterValues,
+    supplied: ParameterValues<'a>,
     deployment: DeploymentScope,
     limits: Limits,
     param_decls: HashMap<String, &'a Member>,
@@ -92,8 +115,22 @@ struct Shared<'a> {
     errors: RefCell<Vec<(Span, String)>>,
     steps: Cell<u64>,
     nesting: Cell<usize>,
-    /// Address of the stack at the outermost public entry (0 when not evaluating).
-    stack_base: Cell<usize>,
+}
+
+thread_local! {
+    /// Address of the stack at the outermost evaluation entry on this thread (0 when not
+    /// evaluating). One base for all scopes: a template's evaluation can run a caller's (a
+    /// deployment's parameter, read on first use), and the stack budget covers the chain.
+    static STACK_BASE: Cell<usize> = const { Cell::new(0) };
+}
+
+/// Clears [`STACK_BASE`] when the outermost evaluation ends, however it ends.
+struct StackBase;
+
+impl Drop for StackBase {
+    fn drop(&mut self) {
+        STACK_BASE.set(0);
+    }
 }
 
 #[derive(Clone, Copy)]
@@ -202,7 +239,7 @@ impl<'a> Scope<'a> {
         template_root: &'a Json,
         file: FileId,
         text: &'a str,
-        supplied: ParameterValues,
+        supplied: ParameterValues<'a>,
         deployment: DeploymentScope,
     ) -> Self {
         Self::with_limits(
@@ -220,7 +257,7 @@ impl<'a> Scope<'a> {
         template_root: &'a Json,
         file: FileId,
         text: &'a str,
-        supplied: ParameterValues,
+        supplied: ParameterValues<'a>,
         deployment: DeploymentScope,
         limits: Limits,
     ) -> Self {
@@ -279,7 +316,6 @@ impl<'a> Scope<'a> {
                 errors: RefCell::default(),
                 steps: Cell::new(0),
                 nesting: Cell::new(0),
-                stack_base: Cell::new(0),
             }),
             env: Env::default(),
         }
@@ -346,18 +382,17 @@ impl<'a> Scope<'a> {
 
     /// Runs a public entry point, remembering where the stack was when evaluation started.
     fn entry(&self, f: impl FnOnce() -> Value) -> Value {
-        if self.shared.stack_base.get() != 0 {
+        if STACK_BASE.get() != 0 {
             return f();
         }
-        self.shared.stack_base.set(stack_address());
-        let v = f();
-        self.shared.stack_base.set(0);
-        v
+        STACK_BASE.set(stack_address());
+        let _reset = StackBase;
+        f()
     }
 
     /// Fails when evaluation has used more stack than the budget allows.
     fn check_stack(&self, span: Span) -> Result<(), Why> {
-        let base = self.shared.stack_base.get();
+        let base = STACK_BASE.get();
         let used = base.abs_diff(stack_address());
         if base != 0 && used > self.limits().max_stack_bytes {
             return Err(Why::at(
@@ -837,6 +872,7 @@ impl<'a> Scope<'a> {
     fn resolve_param(&self, decl: &Member, key: &str, decl_span: Span) -> (Value, bool) {
         match self.shared.supplied.map.get(key) {
             Some(Supplied::Value(v)) => return (v.clone(), false),
+            Some(Supplied::Deferred(node, caller)) => return (caller.eval_node(node), false),
             Some(Supplied::KeyVault(at)) => {
                 return (
                     Value::unknown(Why::at(

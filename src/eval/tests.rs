@@ -24,7 +24,7 @@ impl T {
     fn scope(&self) -> Scope<'_> {
         self.scope_with(ParameterValues::new(), DeploymentScope::default())
     }
-    fn scope_with(&self, p: ParameterValues, d: DeploymentScope) -> Scope<'_> {
+    fn scope_with<'s>(&'s self, p: ParameterValues<'s>, d: DeploymentScope) -> Scope<'s> {
         Scope::new(&self.root, F, &self.text, p, d)
     }
     /// Evaluates output `name`'s value.

@@ -100,7 +100,7 @@ impl Walker<'_> {
         });
     }
 
-    fn resources(&mut self, scope: &Scope<'_>, node: &Json, at: Place<'_>) {
+    fn resources<'s>(&mut self, scope: &Scope<'s>, node: &'s Json, at: Place<'_>) {
         if let Some(items) = node.as_array() {
             for item in items {
                 self.resource(scope, item, None, at);
@@ -112,7 +112,13 @@ impl Walker<'_> {
         }
     }
 
-    fn resource(&mut self, scope: &Scope<'_>, node: &Json, symbol: Option<&str>, at: Place<'_>) {
+    fn resource<'s>(
+        &mut self,
+        scope: &Scope<'s>,
+        node: &'s Json,
+        symbol: Option<&str>,
+        at: Place<'_>,
+    ) {
         if !node.is_object() || self.out.resources.len() >= MAX_RESOURCES {
             return;
         }
@@ -152,7 +158,13 @@ impl Walker<'_> {
         }
     }
 
-    fn instance(&mut self, scope: &Scope<'_>, node: &Json, symbol: Option<&str>, at: Place<'_>) {
+    fn instance<'s>(
+        &mut self,
+        scope: &Scope<'s>,
+        node: &'s Json,
+        symbol: Option<&str>,
+        at: Place<'_>,
+    ) {
         let Place {
             file,
             parent,
@@ -243,11 +255,11 @@ impl Walker<'_> {
     }
 
     /// Follows a nested (inline) or linked (relativePath) deployment.
-    fn deployment(
+    fn deployment<'s>(
         &mut self,
-        scope: &Scope<'_>,
+        scope: &Scope<'s>,
         file: FileId,
-        properties: &Json,
+        properties: &'s Json,
         span: Span,
         identity: &str,
         depth: usize,
@@ -270,7 +282,7 @@ impl Walker<'_> {
                 return;
             };
             if inner_scope {
-                let supplied = self.passed_parameters(scope, properties);
+                let supplied = passed_parameters(scope, properties);
                 let source = self.linked.source(self.sources, file);
                 let inner = Scope::new(
                     template,
@@ -320,7 +332,7 @@ impl Walker<'_> {
                 let Some(resources) = root.get("resources") else {
                     return;
                 };
-                let supplied = self.passed_parameters(scope, properties);
+                let supplied = passed_parameters(scope, properties);
                 let inner = Scope::new(
                     &root,
                     target,
@@ -339,40 +351,40 @@ impl Walker<'_> {
             ),
         }
     }
+}
 
-    /// The parameters a deployment passes to its template, evaluated in the caller's scope.
-    fn passed_parameters(&mut self, scope: &Scope<'_>, properties: &Json) -> ParameterValues {
-        let mut supplied = ParameterValues::new();
-        let Some(parameters) = properties.get("parameters") else {
-            return supplied;
-        };
-        match &parameters.kind {
-            JsonKind::Object(_) => {
-                for member in parameters.members() {
-                    let entry = &member.value;
-                    if let Some(value) = entry.get("value") {
-                        supplied.insert(&member.key, scope.eval_node(value));
-                    } else if entry.get("reference").is_some() {
-                        let span =
-                            Span::new(scope.file(), entry.start as usize, entry.end as usize);
-                        supplied.insert_key_vault(&member.key, span);
-                    }
+/// The parameters a deployment passes to its template. Each `value` is evaluated in the
+/// caller's scope when the template first reads it.
+fn passed_parameters<'s>(scope: &Scope<'s>, properties: &'s Json) -> ParameterValues<'s> {
+    let mut supplied = ParameterValues::new();
+    let Some(parameters) = properties.get("parameters") else {
+        return supplied;
+    };
+    match &parameters.kind {
+        JsonKind::Object(_) => {
+            for member in parameters.members() {
+                let entry = &member.value;
+                if let Some(value) = entry.get("value") {
+                    supplied.insert_deferred(&member.key, value, scope);
+                } else if entry.get("reference").is_some() {
+                    let span = Span::new(scope.file(), entry.start as usize, entry.end as usize);
+                    supplied.insert_key_vault(&member.key, span);
                 }
             }
-            _ => {
-                // `parameters` as one expression: each known member becomes a value.
-                let value = scope.eval_node(parameters);
-                if let Kind::Object(members) = value.kind {
-                    for (key, entry) in members {
-                        if let Some(v) = entry.get("value") {
-                            supplied.insert(&key, v.clone());
-                        }
+        }
+        _ => {
+            // `parameters` as one expression: each known member becomes a value.
+            let value = scope.eval_node(parameters);
+            if let Kind::Object(members) = value.kind {
+                for (key, entry) in members {
+                    if let Some(v) = entry.get("value") {
+                        supplied.insert(&key, v.clone());
                     }
                 }
             }
         }
-        supplied
     }
+    supplied
 }
 
 /// The place of the resources of a deployment nested at `depth`.
