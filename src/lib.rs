@@ -70,7 +70,7 @@ pub fn check(
         detail,
         roots,
         folders,
-        walked: files.iter().map(|f| f.canonical.clone()).collect(),
+        walked: files.par_iter().map(|f| f.canonical.clone()).collect(),
         cwd: canonical(cwd),
     };
     let mut outcomes: Vec<analyze::FileOutcome> = files

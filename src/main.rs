@@ -102,7 +102,11 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
             _ => {}
         },
     }
-    Ok(if report.has_errors() && !args.exit_zero {
+    let failed = report.has_errors() && !args.exit_zero;
+    // The process ends here: the system reclaims the report's memory at once, faster than
+    // freeing its findings one by one (tens of milliseconds on large repositories).
+    std::mem::forget(report);
+    Ok(if failed {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS

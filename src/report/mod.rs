@@ -235,19 +235,27 @@ impl Report {
     /// Sorts findings and resources, merges findings that are the same (instances of one
     /// declaration reaching the same verdict for the same image).
     pub fn finish(&mut self) {
-        self.findings.sort_by(|a, b| {
-            (&a.location, a.rule, &a.message, &a.fingerprint).cmp(&(
-                &b.location,
-                b.rule,
-                &b.message,
-                &b.fingerprint,
-            ))
-        });
-        self.findings.dedup_by(|a, b| {
-            a.location == b.location && a.rule == b.rule && a.fingerprint == b.fingerprint
-        });
-        self.resources.sort();
-        self.resources.dedup();
+        use rayon::slice::ParallelSliceMut;
+        let (findings, resources) = (&mut self.findings, &mut self.resources);
+        rayon::join(
+            || {
+                findings.par_sort_by(|a, b| {
+                    (&a.location, a.rule, &a.message, &a.fingerprint).cmp(&(
+                        &b.location,
+                        b.rule,
+                        &b.message,
+                        &b.fingerprint,
+                    ))
+                });
+                findings.dedup_by(|a, b| {
+                    a.location == b.location && a.rule == b.rule && a.fingerprint == b.fingerprint
+                });
+            },
+            || {
+                resources.par_sort();
+                resources.dedup();
+            },
+        );
         self.notes.sort();
         self.notes.dedup();
     }
