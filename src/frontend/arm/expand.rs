@@ -488,3 +488,145 @@ fn compose(parent: Option<&Parent>, written_type: &str, name: &str) -> (String, 
     };
     (resource_type, name)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::eval::{DeploymentScope, ParameterValues};
+
+    /// The whole resource object evaluated, as expansion did before it evaluated only the
+    /// catalogue's paths: the reference the pruned [`body`] must agree with.
+    fn full_body(scope: &Scope<'_>, node: &Json) -> Value {
+        let members = node
+            .members()
+            .into_iter()
+            .filter(|m| {
+                !m.key.eq_ignore_ascii_case("resources") && !m.key.eq_ignore_ascii_case("copy")
+            })
+            .map(|m| (m.key.to_string(), scope.eval_node(&m.value)))
+            .collect();
+        let span = Span::new(scope.file(), node.start as usize, node.end as usize);
+        Value::literal(Kind::Object(members), span)
+    }
+
+    /// The value at a dotted path, descending objects by key (the last duplicate wins, as in
+    /// an evaluated object), or `None` when something on the way is not an object.
+    fn at<'v>(mut value: &'v Value, path: &str) -> Option<&'v Value> {
+        for key in path.split('.') {
+            match &value.kind {
+                Kind::Object(members) => {
+                    value = members
+                        .iter()
+                        .rev()
+                        .find(|(k, _)| k.eq_ignore_ascii_case(key))
+                        .map(|(_, v)| v)?;
+                }
+                _ => return Some(value),
+            }
+        }
+        Some(value)
+    }
+
+    /// Checks every catalogued resource object in `text`: the pruned body holds, at every
+    /// image and plan path, exactly what the full evaluation holds. Returns how many resources
+    /// were compared.
+    fn compare(text: &str) -> usize {
+        let root = crate::json::parse(text).expect("fixture parses");
+        let scope = Scope::new(
+            &root,
+            FileId(0),
+            text,
+            ParameterValues::new(),
+            DeploymentScope::default(),
+        );
+        let catalog = Catalog::builtin();
+        let mut compared = 0;
+        let mut stack = vec![&root];
+        while let Some(node) = stack.pop() {
+            match &node.kind {
+                JsonKind::Array(items) => stack.extend(items),
+                JsonKind::Object(members) => {
+                    stack.extend(members.iter().map(|m| &m.value));
+                    let written = node.get("type").and_then(Json::as_str).unwrap_or("");
+                    if let Some(entry) = catalog.arm(written) {
+                        let pruned = body(&scope, node, entry);
+                        let full = full_body(&scope, node);
+                        let paths = entry
+                            .images
+                            .iter()
+                            .map(|i| i.path.as_str())
+                            .chain(entry.plan.as_deref());
+                        for path in paths {
+                            assert_eq!(
+                                at(&pruned, path),
+                                at(&full, path),
+                                "`{path}` of the `{written}` at byte {}",
+                                node.start
+                            );
+                        }
+                        compared += 1;
+                    }
+                }
+                _ => {}
+            }
+        }
+        compared
+    }
+
+    #[test]
+    fn pruned_bodies_agree_with_full_evaluation_on_every_fixture() {
+        let mut compared = 0;
+        let mut dirs = vec![std::path::PathBuf::from(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/testdata/arm"
+        ))];
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(&dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    dirs.push(path);
+                } else if path.extension().is_some_and(|e| e == "json")
+                    && let Ok(bytes) = std::fs::read(&path)
+                    && let Ok((text, _)) = crate::source::decode(bytes)
+                    && text.contains("deploymentTemplate")
+                    && crate::json::parse(&text).is_ok()
+                {
+                    compared += compare(&text);
+                }
+            }
+        }
+        assert!(compared >= 20, "only {compared} resources compared");
+    }
+
+    #[test]
+    fn pruned_bodies_agree_with_full_evaluation_on_awkward_shapes() {
+        let text = r#"{
+  "parameters": { "img": { "type": "object", "defaultValue": { "id": "/x/images/a" } } },
+  "variables": { "storage": { "imageReference": "[parameters('img')]" } },
+  "resources": [
+    { "type": "Microsoft.Compute/virtualMachines", "name": "expression-profile",
+      "properties": { "storageProfile": "[variables('storage')]" } },
+    { "type": "Microsoft.Compute/virtualMachines", "name": "expression-properties",
+      "properties": "[createObject('storageProfile', variables('storage'))]" },
+    { "type": "Microsoft.Compute/virtualMachines", "name": "property-copy",
+      "properties": { "storageProfile": {
+        "copy": [ { "name": "imageReference", "count": 1, "input": { "id": "[concat('/y/', string(copyIndex('imageReference')))]" } } ],
+        "osDisk": { "createOption": "FromImage" } } } },
+    { "type": "Microsoft.Compute/virtualMachines", "name": "duplicated-keys",
+      "PROPERTIES": { "storageProfile": { "imagereference": { "id": "/first" } } },
+      "properties": { "StorageProfile": { "imageReference": { "id": "/second" }, "IMAGEREFERENCE": { "id": "/third" } } } },
+    { "type": "Microsoft.Compute/virtualMachines", "name": "escaped-and-computed-keys",
+      "properties": { "storageProfile": { "[[literal": 1, "[concat('image', 'Reference')]": { "id": "/computed" } } } },
+    { "type": "Microsoft.Compute/virtualMachines", "name": "arrays-on-the-way",
+      "properties": [ { "storageProfile": { "imageReference": { "id": "/in-array" } } } ] },
+    { "type": "Microsoft.Compute/virtualMachines", "name": "malformed-elsewhere",
+      "properties": { "osProfile": { "customData": "[base64(concat('a', )]" },
+                      "storageProfile": { "imageReference": { "id": "[parameters('missing')]" } } },
+      "plan": { "name": "[toLower('SKU')]", "publisher": "p", "product": "o" } },
+    { "type": "Microsoft.Compute/virtualMachineScaleSets", "name": "deep",
+      "properties": { "virtualMachineProfile": { "storageProfile": { "osDisk": { "image": { "uri": "[concat('https://', 'x')]" } } } } } }
+  ]
+}"#;
+        assert_eq!(compare(text), 8);
+    }
+}
