@@ -208,12 +208,17 @@ fn stack_address() -> usize {
 /// worker thread and shared by every scope and file it evaluates: the same expressions
 /// (`[parameters('location')]`, `[resourceGroup().location]`…) recur across templates,
 /// parameter contexts and copies. Parsing is a pure function of the text, so the cache cannot
-/// change a result; it is emptied when it reaches a bound, so memory stays flat.
+/// change a result. Only short expressions are kept (long ones rarely recur), and the cache is
+/// emptied when it reaches a bound, so memory stays flat (a few MB) whatever the input.
 fn parsed(inner: &str, offset: usize) -> Rc<Result<Expr, ExprError>> {
-    const MAX_CACHED: usize = 8192;
+    const MAX_CACHED: usize = 4096;
+    const MAX_CACHED_LEN: usize = 512;
     thread_local! {
         static PARSED: RefCell<HashMap<String, Rc<Result<Expr, ExprError>>>> =
             RefCell::new(HashMap::new());
+    }
+    if inner.len() > MAX_CACHED_LEN {
+        return Rc::new(parse(inner, offset));
     }
     PARSED.with_borrow_mut(|cache| {
         if let Some(p) = cache.get(inner) {
