@@ -572,7 +572,57 @@ mod tests {
         assert!(parse(&ok).is_ok());
     }
 
+    /// Our tree as a `serde_json` value, to compare with serde_json's own parse.
+    fn to_serde(json: &Json) -> serde_json::Value {
+        match &json.kind {
+            JsonKind::Null => serde_json::Value::Null,
+            JsonKind::Bool(b) => serde_json::Value::Bool(*b),
+            JsonKind::Number(Number::Int(i)) => serde_json::Value::from(*i),
+            JsonKind::Number(Number::Float(f)) => serde_json::Value::from(*f),
+            JsonKind::String(s) => serde_json::Value::String(s.to_string()),
+            JsonKind::Array(items) => items.iter().map(to_serde).collect(),
+            JsonKind::Object(members) => serde_json::Value::Object(
+                members
+                    .iter()
+                    .map(|m| (m.key.to_string(), to_serde(&m.value)))
+                    .collect(),
+            ),
+        }
+    }
+
+    /// Documents serde_json can write: nested objects and arrays of strings (with escapes and
+    /// non-ASCII), integers, booleans and nulls.
+    fn documents() -> impl proptest::strategy::Strategy<Value = serde_json::Value> {
+        use proptest::prelude::*;
+        let leaf = prop_oneof![
+            Just(serde_json::Value::Null),
+            any::<bool>().prop_map(serde_json::Value::Bool),
+            any::<i64>().prop_map(serde_json::Value::from),
+            "[ -~\\t\\n\"\\\\é€😀]{0,40}".prop_map(serde_json::Value::String),
+        ];
+        leaf.prop_recursive(4, 64, 8, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..8).prop_map(serde_json::Value::Array),
+                proptest::collection::btree_map("[a-zA-Z$ ]{0,12}", inner, 0..8)
+                    .prop_map(|m| { serde_json::Value::Object(m.into_iter().collect()) }),
+            ]
+        })
+    }
+
     proptest::proptest! {
+        #[test]
+        fn agrees_with_serde_json(doc in documents()) {
+            for text in [
+                serde_json::to_string(&doc).unwrap(),
+                serde_json::to_string_pretty(&doc).unwrap(),
+                serde_json::to_string_pretty(&doc).unwrap().replace('\n', "\r\n\t"),
+            ] {
+                let ours = parse(&text).map_err(|e| e.message);
+                proptest::prop_assert_eq!(ours.map(|j| to_serde(&j)), Ok(doc.clone()), "{}", text);
+                proptest::prop_assert_eq!(validate(&text), Ok(()));
+            }
+        }
+
         #[test]
         fn never_panics(s in "\\PC{0,64}") {
             let _ = parse(&s);
