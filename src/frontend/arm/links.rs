@@ -80,11 +80,12 @@ impl<'r> Linked<'r> {
     ) -> Result<LinkedFile, String> {
         let target = {
             let files = self.files.borrow();
-            let from = match from.0.checked_sub(self.base) {
-                None => self.template,
-                Some(i) => files[i as usize].path.as_path(),
-            };
-            self.resolve(from, relative)
+            match from.0.checked_sub(self.base) {
+                None => self.resolve(self.template, relative),
+                Some(i) => files
+                    .get(i as usize)
+                    .and_then(|f| self.resolve(&f.path, relative)),
+            }
         }
         .ok_or_else(|| "does not exist".to_string())?;
         if let Some(found) = self.loaded.borrow().get(&target) {
