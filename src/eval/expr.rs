@@ -198,29 +198,16 @@ fn lex(src: &str, base: usize) -> Result<Vec<Token>, ExprError> {
                 i += 1;
                 continue;
             }
-            b'(' => {
+            b @ (b'(' | b')' | b'[' | b']' | b',' | b'.') => {
                 i += 1;
-                Tok::LParen
-            }
-            b')' => {
-                i += 1;
-                Tok::RParen
-            }
-            b'[' => {
-                i += 1;
-                Tok::LBracket
-            }
-            b']' => {
-                i += 1;
-                Tok::RBracket
-            }
-            b',' => {
-                i += 1;
-                Tok::Comma
-            }
-            b'.' => {
-                i += 1;
-                Tok::Dot
+                match b {
+                    b'(' => Tok::LParen,
+                    b')' => Tok::RParen,
+                    b'[' => Tok::LBracket,
+                    b']' => Tok::RBracket,
+                    b',' => Tok::Comma,
+                    _ => Tok::Dot,
+                }
             }
             b'\'' => {
                 i += 1;

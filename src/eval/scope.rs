@@ -146,6 +146,21 @@ enum Slot {
     Done(Value, bool, u64),
 }
 
+impl Slot {
+    /// What `slots` hold for `key`: nothing yet (`None`), a declaration being evaluated
+    /// (`Some(None)`, a cycle when met again), or its value, root flag and weight.
+    fn state(
+        slots: &RefCell<HashMap<String, Slot>>,
+        key: &str,
+    ) -> Option<Option<(Value, bool, u64)>> {
+        match slots.borrow().get(key) {
+            Some(Slot::Done(v, root, w)) => Some(Some((v.clone(), *root, *w))),
+            Some(Slot::InProgress) => Some(None),
+            None => None,
+        }
+    }
+}
+
 #[derive(Clone, Default)]
 struct Env {
     copy: Option<Rc<Frame<i64>>>,
@@ -808,11 +823,7 @@ impl<'a> Scope<'a> {
             ));
         };
         let decl_span = self.key_span(decl);
-        let state = match self.shared.params.borrow().get(&key) {
-            Some(Slot::Done(v, root, w)) => Some(Some((v.clone(), *root, *w))),
-            Some(Slot::InProgress) => Some(None),
-            None => None,
-        };
+        let state = Slot::state(&self.shared.params, &key);
         let (value, root, weight) = match state {
             Some(Some(done)) => done,
             Some(None) => {
@@ -929,11 +940,7 @@ impl<'a> Scope<'a> {
                     }),
             ),
         };
-        let state = match self.shared.vars.borrow().get(&key) {
-            Some(Slot::Done(v, root, w)) => Some(Some((v.clone(), *root, *w))),
-            Some(Slot::InProgress) => Some(None),
-            None => None,
-        };
+        let state = Slot::state(&self.shared.vars, &key);
         let (value, root, weight) = match state {
             Some(Some(done)) => done,
             Some(None) => {

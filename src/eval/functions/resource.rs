@@ -30,6 +30,16 @@ pub(crate) fn unset(what: &str, key: &str) -> String {
     format!("the {what} is not known offline (set [deployment] {key} in imagegate.toml)")
 }
 
+/// The deployment's location (`[deployment] location` in the config), else a hole.
+fn location(ctx: &Ctx<'_>) -> Value {
+    part_value(known_or_hole(
+        ctx,
+        &ctx.deployment.location,
+        "deployment location",
+        "location",
+    ))
+}
+
 fn known_or_hole(ctx: &Ctx<'_>, v: &Option<String>, what: &str, key: &str) -> Part {
     match v {
         Some(s) => Part::Text(s.clone()),
@@ -210,7 +220,6 @@ fn obj(members: Vec<(&str, Value)>) -> Value {
 }
 
 fn resource_group(ctx: &Ctx<'_>) -> Value {
-    let d = ctx.deployment;
     let id = parts_value(vec![
         Part::Text("/subscriptions/".into()),
         sub_part(ctx),
@@ -221,15 +230,7 @@ fn resource_group(ctx: &Ctx<'_>) -> Value {
         ("id", id),
         ("name", part_value(rg_part(ctx))),
         ("type", string("Microsoft.Resources/resourceGroups")),
-        (
-            "location",
-            part_value(known_or_hole(
-                ctx,
-                &d.location,
-                "deployment location",
-                "location",
-            )),
-        ),
+        ("location", location(ctx)),
         ("tags", val(Kind::Object(Vec::new()))),
         (
             "properties",
@@ -311,15 +312,7 @@ fn deployment(ctx: &Ctx<'_>) -> Value {
                 )),
             )]),
         ),
-        (
-            "location",
-            part_value(known_or_hole(
-                ctx,
-                &d.location,
-                "deployment location",
-                "location",
-            )),
-        ),
+        ("location", location(ctx)),
     ])
 }
 

@@ -125,15 +125,22 @@ fn concat(ctx: &Ctx<'_>, args: &[Value]) -> R<Value> {
                 .err()
                 .unwrap_or_else(|| ctx.invalid("string too long"))
         })?;
-        for part in &p {
-            if let Part::Text(t) = part {
-                len += t.len();
-            }
-        }
-        ctx.check_len(len)?;
-        parts.extend(p);
+        append(ctx, &mut parts, &mut len, p)?;
     }
     Ok(parts_value(parts))
+}
+
+/// Appends `more` to the parts of a string being built, `len` bytes of known text so far,
+/// within the string size budget.
+fn append(ctx: &Ctx<'_>, parts: &mut Vec<Part>, len: &mut usize, more: Vec<Part>) -> R<()> {
+    for part in &more {
+        if let Part::Text(t) = part {
+            *len += t.len();
+        }
+    }
+    ctx.check_len(*len)?;
+    parts.extend(more);
+    Ok(())
 }
 
 fn format(ctx: &Ctx<'_>, args: &[Value]) -> R<Value> {
@@ -233,13 +240,7 @@ fn join(ctx: &Ctx<'_>, args: &[Value]) -> R<Value> {
             len += delim.len();
         }
         let p = to_string_parts(item, ctx.limits.max_string).unwrap_or_default();
-        for part in &p {
-            if let Part::Text(t) = part {
-                len += t.len();
-            }
-        }
-        ctx.check_len(len)?;
-        parts.extend(p);
+        append(ctx, &mut parts, &mut len, p)?;
     }
     Ok(parts_value(parts))
 }

@@ -35,7 +35,7 @@ pub fn plan(root: &Json, file: FileId, tf: &TfSource, no_op: bool) -> Deployment
         .get("planned_values")
         .and_then(|p| p.get("root_module"))
     {
-        walk_module(module, 0, &mut |r| resources.extend(planned(r, &resolver)));
+        each_resource(module, &mut |r| resources.extend(planned(r, &resolver)));
     }
     deployment(resources)
 }
@@ -45,7 +45,7 @@ pub fn state(root: &Json, file: FileId, tf: &TfSource) -> Deployment {
     let mut resources = Vec::new();
     let resolver = Resolver { root, file, tf };
     if let Some(module) = root.get("values").and_then(|p| p.get("root_module")) {
-        walk_module(module, 0, &mut |r| {
+        each_resource(module, &mut |r| {
             resources.extend(planned(r, &resolver));
         });
     }
@@ -61,6 +61,12 @@ fn deployment(resources: Vec<Resource>) -> Deployment {
             notes: Vec::new(),
         }],
     }
+}
+
+/// Calls `f` with every resource of a plan or state module (`planned_values`, `values`,
+/// `prior_state`) and of its child modules, nested up to the parser's depth limit.
+pub(super) fn each_resource(module: &Json, f: &mut dyn FnMut(&Json)) {
+    walk_module(module, 0, f);
 }
 
 fn walk_module(module: &Json, depth: usize, f: &mut dyn FnMut(&Json)) {

@@ -68,7 +68,11 @@ fn collect(root: &Json, spans: &mut Vec<(usize, usize)>) {
     .flatten()
     {
         if let Some(m) = module.get("root_module") {
-            resources(m, spans, 0);
+            super::lower::each_resource(m, &mut |r| {
+                if let (Some(v), Some(mask)) = (r.get("values"), r.get("sensitive_values")) {
+                    mark(v, mask, spans, 0);
+                }
+            });
         }
         for output in module.get("outputs").map(Json::members).unwrap_or_default() {
             let output = &output.value;
@@ -91,28 +95,6 @@ fn collect(root: &Json, spans: &mut Vec<(usize, usize)>) {
         if let (true, Some(v)) = (sensitive, variable.value.get("value")) {
             spans.push((v.start as usize, v.end as usize));
         }
-    }
-}
-
-fn resources(module: &Json, spans: &mut Vec<(usize, usize)>, depth: usize) {
-    if depth > crate::json::MAX_DEPTH {
-        return;
-    }
-    for r in module
-        .get("resources")
-        .and_then(Json::as_array)
-        .unwrap_or(&[])
-    {
-        if let (Some(v), Some(m)) = (r.get("values"), r.get("sensitive_values")) {
-            mark(v, m, spans, 0);
-        }
-    }
-    for child in module
-        .get("child_modules")
-        .and_then(Json::as_array)
-        .unwrap_or(&[])
-    {
-        resources(child, spans, depth + 1);
     }
 }
 
