@@ -188,16 +188,11 @@ pub fn analyze_file(walked: &FileToRead, run: &Run) -> FileOutcome {
                 contexts: Vec::new(),
             };
             let mut expression_errors = Vec::new();
+            let template = arm::lower_template(&root, file, &sources.get(file).text);
             for (parameter_file, supplied) in contexts {
-                let choices = arm::open_choices(&root, file, &supplied);
-                let mut expanded = arm::expand(
-                    &sources,
-                    &linked,
-                    file,
-                    &root,
-                    supplied.clone(),
-                    &deployment,
-                );
+                let choices = arm::open_choices(&template, &supplied);
+                let mut expanded =
+                    arm::expand(&sources, &linked, &template, supplied.clone(), &deployment);
                 for choice in choices {
                     let variants: Vec<arm::Expanded> = choice
                         .values
@@ -205,7 +200,7 @@ pub fn analyze_file(walked: &FileToRead, run: &Run) -> FileOutcome {
                         .map(|value| {
                             let mut with = supplied.clone();
                             with.insert(&choice.name, value.clone());
-                            arm::expand(&sources, &linked, file, &root, with, &deployment)
+                            arm::expand(&sources, &linked, &template, with, &deployment)
                         })
                         .collect();
                     expanded.resources =

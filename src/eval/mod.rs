@@ -1,24 +1,30 @@
-//! The ARM template expression evaluator.
+//! The template evaluator.
 //!
-//! [`Scope`] evaluates one template's JSON into [`crate::value::Value`]s: parameters (from a
+//! [`Scope`] evaluates one lowered template ([`ir::Template`]) into [`crate::value::Value`]s: parameters (from a
 //! parameter file, the caller, or defaults), variables (lazily, memoised, with cycle
 //! detection), user-defined functions, copy loops and the ARM function library. Anything that
 //! cannot be known offline becomes [`crate::value::Kind::Unknown`] (or a hole in a partially
 //! known string) with a reason; nothing in a template can make evaluation panic, hang or
 //! allocate without bound (see [`Limits`]).
 //!
-//! Modules: [`expr`] parses expressions, `functions` is the function library, [`hash`] holds
-//! uniqueString/guid/base64, [`ops`] value helpers, [`scope`] the evaluator.
+//! Modules: [`ir`] is what frontends lower templates into, [`expr`] parses expressions,
+//! `functions` is the function library, [`hash`] holds uniqueString/guid/base64, [`ops`] value
+//! helpers, [`scope`] the evaluator, `expand` the walk over a template's resources and
+//! deployments.
 
+mod expand;
 pub mod expr;
 mod functions;
 pub mod hash;
+pub(crate) mod ir;
 pub mod ops;
 pub mod scope;
 
 #[cfg(test)]
 mod tests;
 
+pub use expand::Expanded;
+pub(crate) use expand::{TemplateLinks, expand};
 pub use ops::literal_value;
 pub use scope::{ParameterValues, Scope};
 

@@ -1,14 +1,17 @@
-//! The evaluator: a [`Scope`] over one ARM template.
+//! The evaluator: a [`Scope`] over one lowered [`Template`].
 
-use foldhash::{HashMap, HashMapExt};
+use foldhash::HashMap;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use super::expr::{Classified, Expr, ExprError, ExprKind, classify, parse};
+use super::expr::{Expr, ExprKind};
 use super::functions::{self, Ctx};
+use super::ir::{
+    CopyLoop, ExprText, Key, Node, NodeKind, Parameter, Property, Template, TextSpan, VariableValue,
+};
 use super::ops::{literal_value, prepend_hops, weight_and_depth, why_through};
 use super::{DeploymentScope, Limits};
-use crate::json::{Json, JsonKind, Member, Number};
+use crate::json::Json;
 use crate::source::{FileId, Span};
 use crate::value::{Hop, Kind, Value, Why};
 
@@ -26,7 +29,7 @@ enum Supplied<'a> {
     Value(Value),
     KeyVault(Span),
     /// The value expression `node`, to be evaluated in the caller's scope on first use.
-    Deferred(&'a Json, Scope<'a>),
+    Deferred(&'a Node, Scope<'a>),
 }
 
 impl std::fmt::Debug for Supplied<'_> {
@@ -53,7 +56,7 @@ impl<'a> ParameterValues<'a> {
 
     /// Sets parameter `name` to the value of `node` in the caller's `scope`, evaluated when
     /// (and if) the template reads it.
-    pub fn insert_deferred(&mut self, name: &str, node: &'a Json, scope: &Scope<'a>) {
+    pub(crate) fn insert_deferred(&mut self, name: &str, node: &'a Node, scope: &Scope<'a>) {
         self.map.insert(
             name.to_ascii_lowercase(),
             Supplied::Deferred(node, scope.clone()),
@@ -101,14 +104,10 @@ pub struct Scope<'a> {
 }
 
 struct Shared<'a> {
-    file: FileId,
-    text: &'a str,
+    template: &'a Template,
     supplied: ParameterValues<'a>,
     deployment: DeploymentScope,
     limits: Limits,
-    param_decls: HashMap<String, &'a Member>,
-    var_decls: HashMap<String, VarDecl<'a>>,
-    functions: HashMap<String, &'a Json>,
     params: RefCell<HashMap<String, Slot>>,
     vars: RefCell<HashMap<String, Slot>>,
     var_stack: RefCell<Vec<String>>,
@@ -131,12 +130,6 @@ impl Drop for StackBase {
     fn drop(&mut self) {
         STACK_BASE.set(0);
     }
-}
-
-#[derive(Clone, Copy)]
-enum VarDecl<'a> {
-    Plain(&'a Member),
-    Copy(&'a Json),
 }
 
 enum Slot {
@@ -184,27 +177,6 @@ fn lookup<'f, T>(mut frame: &'f Option<Rc<Frame<T>>>, name: Option<&str>) -> Opt
     None
 }
 
-/// Maps expression offsets (relative to the unescaped string) to file spans.
-#[derive(Clone, Copy)]
-struct Loc {
-    lit: Span,
-    exact: bool,
-}
-
-impl Loc {
-    fn span(&self, start: u32, end: u32) -> Span {
-        if self.exact {
-            Span {
-                file: self.lit.file,
-                start: self.lit.start + 1 + start,
-                end: (self.lit.start + 1 + end).min(self.lit.end),
-            }
-        } else {
-            self.lit
-        }
-    }
-}
-
 struct NestGuard<'s>(&'s Cell<usize>);
 
 impl Drop for NestGuard<'_> {
@@ -219,117 +191,29 @@ fn stack_address() -> usize {
     std::hint::black_box(&marker) as *const u8 as usize
 }
 
-/// The syntax tree of expression `inner` (at `offset` in its string). Trees are kept per
-/// worker thread and shared by every scope and file it evaluates: the same expressions
-/// (`[parameters('location')]`, `[resourceGroup().location]`…) recur across templates,
-/// parameter contexts and copies. Parsing is a pure function of the text, so the cache cannot
-/// change a result. Only short expressions are kept (long ones rarely recur), and the cache is
-/// emptied when it reaches a bound, so memory stays flat (a few MB) whatever the input.
-fn parsed(inner: &str, offset: usize) -> Rc<Result<Expr, ExprError>> {
-    const MAX_CACHED: usize = 4096;
-    const MAX_CACHED_LEN: usize = 512;
-    thread_local! {
-        static PARSED: RefCell<HashMap<String, Rc<Result<Expr, ExprError>>>> =
-            RefCell::new(HashMap::new());
-    }
-    if inner.len() > MAX_CACHED_LEN {
-        return Rc::new(parse(inner, offset));
-    }
-    PARSED.with_borrow_mut(|cache| {
-        if let Some(p) = cache.get(inner) {
-            return Rc::clone(p);
-        }
-        if cache.len() >= MAX_CACHED {
-            cache.clear();
-        }
-        let p = Rc::new(parse(inner, offset));
-        cache.insert(inner.to_owned(), Rc::clone(&p));
-        p
-    })
-}
-
-fn span_of(file: FileId, node: &Json) -> Span {
-    Span::new(file, node.start as usize, node.end as usize)
-}
-
 impl<'a> Scope<'a> {
-    /// A scope over the template whose root object is `template_root`, parsed from `text`
-    /// (file `file`), with supplied parameter values and the deployment scope.
-    pub fn new(
-        template_root: &'a Json,
-        file: FileId,
-        text: &'a str,
+    /// A scope over `template`, with supplied parameter values and the deployment scope.
+    pub(crate) fn new(
+        template: &'a Template,
         supplied: ParameterValues<'a>,
         deployment: DeploymentScope,
     ) -> Self {
-        Self::with_limits(
-            template_root,
-            file,
-            text,
-            supplied,
-            deployment,
-            Limits::default(),
-        )
+        Self::with_limits(template, supplied, deployment, Limits::default())
     }
 
     /// Like [`Scope::new`], with explicit budgets.
-    pub fn with_limits(
-        template_root: &'a Json,
-        file: FileId,
-        text: &'a str,
+    pub(crate) fn with_limits(
+        template: &'a Template,
         supplied: ParameterValues<'a>,
         deployment: DeploymentScope,
         limits: Limits,
     ) -> Self {
-        let mut param_decls = HashMap::new();
-        if let Some(p) = template_root.get("parameters") {
-            for m in p.members() {
-                param_decls.insert(m.key.as_str().to_ascii_lowercase(), m);
-            }
-        }
-        let mut var_decls = HashMap::new();
-        if let Some(v) = template_root.get("variables") {
-            for m in v.members() {
-                if m.key.eq_ignore_ascii_case("copy") && matches!(m.value.kind, JsonKind::Array(_))
-                {
-                    for entry in m.value.as_array().unwrap_or_default() {
-                        if let Some(name) = entry.get("name").and_then(Json::as_str) {
-                            var_decls.insert(name.to_ascii_lowercase(), VarDecl::Copy(entry));
-                        }
-                    }
-                } else {
-                    var_decls.insert(m.key.as_str().to_ascii_lowercase(), VarDecl::Plain(m));
-                }
-            }
-        }
-        let mut functions = HashMap::new();
-        for ns in template_root
-            .get("functions")
-            .and_then(Json::as_array)
-            .unwrap_or_default()
-        {
-            let Some(namespace) = ns.get("namespace").and_then(Json::as_str) else {
-                continue;
-            };
-            if let Some(members) = ns.get("members") {
-                for m in members.members() {
-                    functions.insert(
-                        format!("{namespace}.{}", m.key).to_ascii_lowercase(),
-                        &m.value,
-                    );
-                }
-            }
-        }
         Scope {
             shared: Rc::new(Shared {
-                file,
-                text,
+                template,
                 supplied,
                 deployment,
                 limits,
-                param_decls,
-                var_decls,
-                functions,
                 params: RefCell::default(),
                 vars: RefCell::default(),
                 var_stack: RefCell::default(),
@@ -355,16 +239,10 @@ impl<'a> Scope<'a> {
         }
     }
 
-    /// Evaluates a template JSON node deeply: strings as expressions, objects and arrays
-    /// recursively, property `copy` arrays expanded.
-    pub fn eval_node(&self, node: &Json) -> Value {
+    /// Evaluates a node deeply: expressions, objects and arrays recursively, property copy
+    /// loops expanded.
+    pub(crate) fn eval_node(&self, node: &Node) -> Value {
         self.entry(|| self.node(&self.env, node))
-    }
-
-    /// Evaluates one JSON string (an expression or a literal) written at `span` (the string
-    /// literal including its quotes).
-    pub fn eval_string(&self, s: &str, span: Span) -> Value {
-        self.entry(|| self.string(&self.env, s, span))
     }
 
     /// The value of parameter `name` (supplied, else its default, else unknown), with a hop
@@ -372,15 +250,16 @@ impl<'a> Scope<'a> {
     pub fn parameter_value(&self, name: &str) -> Value {
         let span = self
             .shared
-            .param_decls
-            .get(&name.to_ascii_lowercase())
-            .map_or(Span::new(self.shared.file, 0, 0), |m| self.key_span(m));
+            .template
+            .parameters
+            .get(name.to_ascii_lowercase().as_str())
+            .map_or(Span::new(self.file(), 0, 0), |p| p.span);
         self.entry(|| self.param_ref(name, span))
     }
 
     /// The value of variable `name`, with a hop for the variable.
     pub fn variable_value(&self, name: &str) -> Value {
-        self.entry(|| self.var_ref(name, Span::new(self.shared.file, 0, 0)))
+        self.entry(|| self.var_ref(name, Span::new(self.file(), 0, 0)))
     }
 
     /// Takes the expression syntax errors found so far (each reported once).
@@ -390,7 +269,7 @@ impl<'a> Scope<'a> {
 
     /// The file of the template this scope evaluates.
     pub fn file(&self) -> FileId {
-        self.shared.file
+        self.shared.template.file
     }
 
     /// Evaluation steps used so far (shared by all clones of this scope).
@@ -424,10 +303,6 @@ impl<'a> Scope<'a> {
             ));
         }
         Ok(())
-    }
-
-    fn key_span(&self, m: &Member) -> Span {
-        Span::new(self.shared.file, m.key_start as usize, m.key_end as usize)
     }
 
     fn limits(&self) -> &Limits {
@@ -495,27 +370,27 @@ impl<'a> Scope<'a> {
         (v, w)
     }
 
-    fn node(&self, env: &Env, node: &Json) -> Value {
-        let file = self.shared.file;
-        let span = span_of(file, node);
+    fn node(&self, env: &Env, node: &Node) -> Value {
+        let span = node.span;
         if let Err(w) = self.step(1, span).and_then(|_| self.check_stack(span)) {
             return Value::unknown(w).at_site(span);
         }
         match &node.kind {
-            JsonKind::String(s) => {
+            NodeKind::Str(text) => Value::literal(Kind::Str(text.to_string()), span),
+            NodeKind::Expr(expr) => {
                 // Wherever the value came from, it is written here in this template.
-                let mut value = self.string(env, s, span);
+                let mut value = self.expression(env, expr);
                 value.origin.site = Some(span);
                 value
             }
-            JsonKind::Array(items) => {
+            NodeKind::Array(items) => {
                 let mut out = Vec::with_capacity(items.len());
                 for item in items {
                     out.push(self.node(env, item));
                 }
                 Value::literal(Kind::Array(out), span)
             }
-            JsonKind::Object(_) => {
+            NodeKind::Object(properties) => {
                 let mut out: Vec<(String, Value)> = Vec::new();
                 let put = |out: &mut Vec<(String, Value)>, k: String, v: Value| match out
                     .iter_mut()
@@ -524,42 +399,40 @@ impl<'a> Scope<'a> {
                     Some(slot) => slot.1 = v,
                     None => out.push((k, v)),
                 };
-                for m in node.members() {
-                    if m.key.eq_ignore_ascii_case("copy")
-                        && let JsonKind::Array(entries) = &m.value.kind
-                    {
-                        for entry in entries {
-                            let (name, value) = self.copy_loop(env, entry);
+                for property in properties {
+                    match property {
+                        Property::Loop(copy) => {
+                            let (name, value) = self.copy_loop(env, copy);
                             put(&mut out, name, value);
                         }
-                        continue;
-                    }
-                    let key = match classify(&m.key) {
-                        Classified::Literal(k) => k.into_owned(),
-                        Classified::Expression { .. } => {
-                            let kv = self.string(env, &m.key, self.key_span(m));
-                            match kv.kind {
-                                Kind::Str(k) => k,
-                                _ => m.key.to_string(),
-                            }
+                        Property::Field { key, value } => {
+                            let key = match key {
+                                Key::Literal(k) => k.to_string(),
+                                Key::Computed { expr, raw } => {
+                                    match self.expression(env, expr).kind {
+                                        Kind::Str(k) => k,
+                                        _ => raw.to_string(),
+                                    }
+                                }
+                            };
+                            let v = self.node(env, value);
+                            put(&mut out, key, v);
                         }
-                    };
-                    let v = self.node(env, &m.value);
-                    put(&mut out, key, v);
+                    }
                 }
                 Value::literal(Kind::Object(out), span)
             }
-            JsonKind::Null => Value::literal(Kind::Null, span),
-            JsonKind::Bool(b) => Value::literal(Kind::Bool(*b), span),
-            JsonKind::Number(Number::Int(i)) => Value::literal(Kind::Int(*i), span),
-            JsonKind::Number(Number::Float(f)) => Value::literal(Kind::Float(*f), span),
+            NodeKind::Null => Value::literal(Kind::Null, span),
+            NodeKind::Bool(b) => Value::literal(Kind::Bool(*b), span),
+            NodeKind::Int(i) => Value::literal(Kind::Int(*i), span),
+            NodeKind::Float(f) => Value::literal(Kind::Float(*f), span),
         }
     }
 
-    /// Expands one `copy` entry (`{"name", "count", "input"}`) into its name and array.
-    fn copy_loop(&self, env: &Env, entry: &Json) -> (String, Value) {
-        let span = span_of(self.shared.file, entry);
-        let name_v = match entry.get("name") {
+    /// Expands one copy loop into its name and array.
+    fn copy_loop(&self, env: &Env, copy: &CopyLoop) -> (String, Value) {
+        let span = copy.span;
+        let name_v = match &copy.name {
             Some(n) => self.node(env, n),
             None => Value::unknown(Why::at("copy loop without a `name`", span)),
         };
@@ -567,7 +440,7 @@ impl<'a> Scope<'a> {
             .as_str()
             .map(str::to_owned)
             .unwrap_or_else(|| "copy".into());
-        let count = match entry.get("count") {
+        let count = match &copy.count {
             Some(c) => self.node(env, c),
             None => Value::unknown(Why::at(format!("copy loop '{name}' has no `count`"), span)),
         };
@@ -603,7 +476,7 @@ impl<'a> Scope<'a> {
                 )),
             );
         }
-        let Some(input) = entry.get("input") else {
+        let Some(input) = &copy.input else {
             return (
                 name.clone(),
                 Value::unknown(Why::at(format!("copy loop '{name}' has no `input`"), span)),
@@ -625,40 +498,27 @@ impl<'a> Scope<'a> {
         (name, Value::composed(Kind::Array(items)))
     }
 
-    fn string(&self, env: &Env, s: &str, span: Span) -> Value {
-        match classify(s) {
-            Classified::Literal(text) => Value::literal(Kind::Str(text.into_owned()), span),
-            Classified::Expression { inner, offset } => {
-                let exact = self
-                    .shared
-                    .text
-                    .get(span.start as usize..span.end as usize)
-                    .is_some_and(|raw| {
-                        raw.len() == s.len() + 2
-                            && raw.starts_with('"')
-                            && raw.get(1..raw.len() - 1) == Some(s)
-                    });
-                let loc = Loc { lit: span, exact };
-                let parsed = parsed(inner, offset);
-                match &*parsed {
-                    Ok(expr) => self.expr(env, expr, &loc),
-                    Err(e) => {
-                        let at = loc.span(e.offset, e.offset + 1);
-                        let message = format!("malformed expression: {}", e.message);
-                        {
-                            let mut errors = self.shared.errors.borrow_mut();
-                            if !errors.iter().any(|(sp, m)| *sp == at && *m == message) {
-                                errors.push((at, message.clone()));
-                            }
-                        }
-                        Value::unknown(Why::at(message, span))
+    /// An expression's value; a malformed expression is unknown, and reported once.
+    fn expression(&self, env: &Env, text: &ExprText) -> Value {
+        let loc = &text.at;
+        let parsed = text.parsed();
+        match &*parsed {
+            Ok(expr) => self.expr(env, expr, loc),
+            Err(e) => {
+                let at = loc.span(e.offset, e.offset + 1);
+                let message = format!("malformed expression: {}", e.message);
+                {
+                    let mut errors = self.shared.errors.borrow_mut();
+                    if !errors.iter().any(|(sp, m)| *sp == at && *m == message) {
+                        errors.push((at, message.clone()));
                     }
                 }
+                Value::unknown(Why::at(message, loc.span))
             }
         }
     }
 
-    fn expr(&self, env: &Env, e: &Expr, loc: &Loc) -> Value {
+    fn expr(&self, env: &Env, e: &Expr, loc: &TextSpan) -> Value {
         let span = loc.span(e.start, e.end);
         if let Err(w) = self.step(1, span).and_then(|_| self.check_stack(span)) {
             return Value::unknown(w);
@@ -690,7 +550,7 @@ impl<'a> Scope<'a> {
         name: &str,
         args: &[Expr],
         span: Span,
-        loc: &Loc,
+        loc: &TextSpan,
     ) -> Value {
         if let Some(ns) = namespace {
             return self.user_function(env, ns, name, args, span, loc);
@@ -816,13 +676,13 @@ impl<'a> Scope<'a> {
 
     fn param_ref(&self, name: &str, span: Span) -> Value {
         let key = name.to_ascii_lowercase();
-        let Some(decl) = self.shared.param_decls.get(&key).copied() else {
+        let Some(decl) = self.shared.template.parameters.get(key.as_str()) else {
             return Value::unknown(Why::at(
                 format!("parameter '{name}' is not declared in the template"),
                 span,
             ));
         };
-        let decl_span = self.key_span(decl);
+        let decl_span = decl.span;
         let state = Slot::state(&self.shared.params, &key);
         let (value, root, weight) = match state {
             Some(Some(done)) => done,
@@ -830,7 +690,7 @@ impl<'a> Scope<'a> {
                 return Value::unknown(Why::at(
                     format!(
                         "the default value of parameter '{}' refers to itself",
-                        decl.key
+                        decl.name
                     ),
                     span,
                 ));
@@ -841,7 +701,7 @@ impl<'a> Scope<'a> {
                     .borrow_mut()
                     .insert(key.clone(), Slot::InProgress);
                 let (v, root) = self.resolve_param(decl, &key, decl_span);
-                let (v, w) = self.guard(v, &format!("parameter '{}'", decl.key), decl_span);
+                let (v, w) = self.guard(v, &format!("parameter '{}'", decl.name), decl_span);
                 self.shared
                     .params
                     .borrow_mut()
@@ -855,7 +715,7 @@ impl<'a> Scope<'a> {
             weight,
             span,
             decl_span,
-            format!("parameter '{}'", decl.key),
+            format!("parameter '{}'", decl.name),
         )
     }
 
@@ -885,14 +745,14 @@ impl<'a> Scope<'a> {
         value
     }
 
-    fn resolve_param(&self, decl: &Member, key: &str, decl_span: Span) -> (Value, bool) {
+    fn resolve_param(&self, decl: &Parameter, key: &str, decl_span: Span) -> (Value, bool) {
         match self.shared.supplied.map.get(key) {
             Some(Supplied::Value(v)) => return (v.clone(), false),
             Some(Supplied::Deferred(node, caller)) => return (caller.eval_node(node), false),
             Some(Supplied::KeyVault(at)) => {
                 return (
                     Value::unknown(Why::at(
-                        format!("parameter '{}' is a Key Vault reference", decl.key),
+                        format!("parameter '{}' is a Key Vault reference", decl.name),
                         *at,
                     )),
                     true,
@@ -900,9 +760,9 @@ impl<'a> Scope<'a> {
             }
             None => {}
         }
-        match decl.value.get("defaultValue") {
+        match &decl.default {
             Some(default) => {
-                let _guard = match self.enter(&format!("parameter '{}'", decl.key), decl_span) {
+                let _guard = match self.enter(&format!("parameter '{}'", decl.name), decl_span) {
                     Ok(g) => g,
                     Err(w) => return (Value::unknown(w), true),
                 };
@@ -912,7 +772,7 @@ impl<'a> Scope<'a> {
                 Value::unknown(Why::at(
                     format!(
                         "parameter '{}' has no default and no parameter file sets it",
-                        decl.key
+                        decl.name
                     ),
                     decl_span,
                 )),
@@ -923,23 +783,18 @@ impl<'a> Scope<'a> {
 
     fn var_ref(&self, name: &str, span: Span) -> Value {
         let key = name.to_ascii_lowercase();
-        let Some(decl) = self.shared.var_decls.get(&key).copied() else {
+        let Some(decl) = self.shared.template.variables.get(key.as_str()) else {
             return Value::unknown(Why::at(
                 format!("variable '{name}' is not declared in the template"),
                 span,
             ));
         };
-        let (decl_name, decl_span) = match decl {
-            VarDecl::Plain(m) => (m.key.to_string(), self.key_span(m)),
-            VarDecl::Copy(entry) => (
-                name.to_owned(),
-                entry
-                    .get("name")
-                    .map_or(span_of(self.shared.file, entry), |n| {
-                        span_of(self.shared.file, n)
-                    }),
-            ),
+        // A loop variable is shown by the name its reference uses.
+        let decl_name = match decl.value {
+            VariableValue::Node(_) => decl.name.to_string(),
+            VariableValue::Loop(_) => name.to_owned(),
         };
+        let decl_span = decl.span;
         let state = Slot::state(&self.shared.vars, &key);
         let (value, root, weight) = match state {
             Some(Some(done)) => done,
@@ -966,9 +821,9 @@ impl<'a> Scope<'a> {
                     .insert(key.clone(), Slot::InProgress);
                 self.shared.var_stack.borrow_mut().push(decl_name.clone());
                 let v = match self.enter(&format!("variable '{decl_name}'"), decl_span) {
-                    Ok(_guard) => match decl {
-                        VarDecl::Plain(m) => self.node(&Env::default(), &m.value),
-                        VarDecl::Copy(entry) => self.copy_loop(&Env::default(), entry).1,
+                    Ok(_guard) => match &decl.value {
+                        VariableValue::Node(node) => self.node(&Env::default(), node),
+                        VariableValue::Loop(copy) => self.copy_loop(&Env::default(), copy).1,
                     },
                     Err(w) => Value::unknown(w),
                 };
@@ -991,7 +846,7 @@ impl<'a> Scope<'a> {
         )
     }
 
-    fn copy_index(&self, env: &Env, args: &[Expr], span: Span, loc: &Loc) -> Value {
+    fn copy_index(&self, env: &Env, args: &[Expr], span: Span, loc: &TextSpan) -> Value {
         if args.len() > 2 {
             return invalid("copyIndex", "expects at most 2 arguments", span);
         }
@@ -1039,22 +894,16 @@ impl<'a> Scope<'a> {
         name: &str,
         args: &[Expr],
         span: Span,
-        loc: &Loc,
+        loc: &TextSpan,
     ) -> Value {
         let key = format!("{ns}.{name}").to_ascii_lowercase();
-        let Some(def) = self.shared.functions.get(&key).copied() else {
+        let Some(def) = self.shared.template.functions.get(key.as_str()) else {
             return Value::unknown(Why::at(
                 format!("user-defined function '{ns}.{name}' is not declared in the template"),
                 span,
             ));
         };
-        let params: Vec<String> = def
-            .get("parameters")
-            .and_then(Json::as_array)
-            .unwrap_or_default()
-            .iter()
-            .filter_map(|p| p.get("name").and_then(Json::as_str).map(str::to_owned))
-            .collect();
+        let params: Vec<String> = def.parameters.iter().map(|p| p.to_string()).collect();
         if params.len() != args.len() {
             return invalid(
                 &format!("{ns}.{name}"),
@@ -1066,7 +915,7 @@ impl<'a> Scope<'a> {
             .into_iter()
             .zip(args.iter().map(|a| self.expr(env, a, loc)))
             .collect();
-        let Some(output) = def.get("output").and_then(|o| o.get("value")) else {
+        let Some(output) = &def.output else {
             return invalid(
                 &format!("{ns}.{name}"),
                 "the function has no output value",
@@ -1093,7 +942,7 @@ impl<'a> Scope<'a> {
         lname: &str,
         args: &[Expr],
         span: Span,
-        loc: &Loc,
+        loc: &TextSpan,
     ) -> Value {
         let (min, max) = match lname {
             "reduce" => (3, 3),

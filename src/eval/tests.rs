@@ -1,6 +1,9 @@
-//! Evaluator tests over small inline templates.
+//! Evaluator tests over small inline templates, written as ARM templates (the readable form)
+//! and lowered by the ARM frontend.
 
+use super::ir::{Node, Template};
 use super::*;
+use crate::frontend::arm::lower;
 use crate::json::{Json, parse};
 use crate::source::{FileId, Span};
 use crate::value::{Kind, Value};
@@ -10,12 +13,14 @@ const F: FileId = FileId(7);
 struct T {
     text: String,
     root: Json,
+    template: Template,
 }
 
 fn t(text: &str) -> T {
     let root = parse(text).unwrap_or_else(|e| panic!("bad template: {e:?}"));
     T {
         text: text.to_owned(),
+        template: lower::template(&root, F, text),
         root,
     }
 }
@@ -25,7 +30,7 @@ impl T {
         self.scope_with(ParameterValues::new(), DeploymentScope::default())
     }
     fn scope_with<'s>(&'s self, p: ParameterValues<'s>, d: DeploymentScope) -> Scope<'s> {
-        Scope::new(&self.root, F, &self.text, p, d)
+        Scope::new(&self.template, p, d)
     }
     /// Evaluates output `name`'s value.
     fn out(&self, scope: &Scope<'_>, name: &str) -> Value {
@@ -35,7 +40,11 @@ impl T {
             .and_then(|o| o.get(name))
             .and_then(|o| o.get("value"))
             .unwrap_or_else(|| panic!("no output {name}"));
-        scope.eval_node(node)
+        scope.eval_node(&self.node(node))
+    }
+    /// A JSON value of the template lowered whole (not only what judgements read).
+    fn node(&self, json: &Json) -> Node {
+        lower::value(json, F, &self.text)
     }
     fn slice(&self, span: Span) -> &str {
         assert_eq!(span.file, F);
@@ -189,14 +198,19 @@ fn copy_in_variables_and_properties() {
     assert_eq!(tpl.out(&sc, "obj").display(), "{items: [0, 1], other: 1}");
     let res = &tpl.root.get("resources").unwrap().as_array().unwrap()[0];
     let r1 = sc.with_copy_index("vmLoop", 1);
-    assert_eq!(r1.eval_node(res.get("name").unwrap()).kind, s("vm1"));
-    let props = r1.eval_node(res.get("properties").unwrap());
+    assert_eq!(
+        r1.eval_node(&tpl.node(res.get("name").unwrap())).kind,
+        s("vm1")
+    );
+    let props = r1.eval_node(&tpl.node(res.get("properties").unwrap()));
     assert_eq!(
         props.display(),
         "{storageProfile: {dataDisks: [{lun: 0, vm: 1}, {lun: 1, vm: 1}]}}"
     );
     // Outside the loop copyIndex() is unknown, with a reason.
-    assert!(why(&sc.eval_node(res.get("name").unwrap())).contains("outside a copy loop"));
+    assert!(
+        why(&sc.eval_node(&tpl.node(res.get("name").unwrap()))).contains("outside a copy loop")
+    );
 }
 
 #[test]
@@ -416,9 +430,7 @@ fn budget_deep_recursion_and_steps() {
         ..Limits::default()
     };
     let sc = Scope::with_limits(
-        &tpl.root,
-        F,
-        &tpl.text,
+        &tpl.template,
         ParameterValues::new(),
         DeploymentScope::default(),
         limits,
@@ -623,20 +635,22 @@ proptest::proptest! {
             r#"{{"parameters": {{"p": {{"type": "string", "defaultValue": "x/y"}}}}, "variables": {{"v": [1, "a"]}}, "outputs": {{"o": {{"value": "[{}]"}}}}}}"#,
             expr.replace(['\\', '"'], "")
         );
-        if let Ok(root) = parse(&text) {
-            let sc = Scope::new(&root, F, &text, ParameterValues::new(), DeploymentScope::default());
-            if let Some(node) = root.get("outputs").and_then(|o| o.get("o")).and_then(|o| o.get("value")) {
-                let _ = sc.eval_node(node);
-            }
+        if parse(&text).is_ok() {
+            let tpl = t(&text);
+            let sc = tpl.scope();
+            let _ = tpl.out(&sc, "o");
         }
     }
 
     #[test]
     fn arbitrary_strings_never_panic(s in "\\[[a-zA-Z(),' 0-9.\\[\\]-]{0,40}\\]") {
-        let text = r#"{"parameters": {"a": {"type": "int", "defaultValue": 1}}}"#;
-        let root = parse(text).unwrap();
-        let sc = Scope::new(&root, F, text, ParameterValues::new(), DeploymentScope::default());
-        let _ = sc.eval_string(&s, Span::new(F, 0, 5));
+        let text = format!(
+            r#"{{"parameters": {{"a": {{"type": "int", "defaultValue": 1}}}}, "outputs": {{"o": {{"value": {}}}}}}}"#,
+            serde_json::to_string(&s).unwrap()
+        );
+        let tpl = t(&text);
+        let sc = tpl.scope();
+        let _ = tpl.out(&sc, "o");
     }
 }
 

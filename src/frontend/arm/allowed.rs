@@ -1,9 +1,8 @@
 //! Required parameters with `allowedValues`: when nobody sets such a parameter and it decides
 //! an image, the image is judged for every allowed value instead of being left unknown.
 
-use crate::eval::{ParameterValues, literal_value};
-use crate::json::{Json, JsonKind};
-use crate::source::FileId;
+use crate::eval::ParameterValues;
+use crate::eval::ir::{NodeKind, Template};
 use crate::value::Value;
 
 /// Most allowed values expanded for one parameter.
@@ -18,27 +17,27 @@ pub struct Choice {
     pub values: Vec<Value>,
 }
 
-/// The parameters of the template `root` that have `allowedValues`, no `defaultValue` and no
-/// value in `supplied`.
-pub fn open_choices(root: &Json, file: FileId, supplied: &ParameterValues) -> Vec<Choice> {
-    let Some(parameters) = root.get("parameters") else {
-        return Vec::new();
-    };
-    parameters
-        .members()
-        .into_iter()
-        .filter(|m| m.value.get("defaultValue").is_none() && !supplied.contains(&m.key))
-        .filter_map(|m| {
-            let allowed = m.value.get("allowedValues")?.as_array()?;
-            let literal =
-                |v: &&Json| !matches!(v.kind, JsonKind::String(ref s) if super::is_expression(s));
-            (!allowed.is_empty()
-                && allowed.len() <= MAX_CHOICES
-                && allowed.iter().all(|v| literal(&v)))
-            .then(|| Choice {
-                name: m.key.to_string(),
-                values: allowed.iter().map(|v| literal_value(v, file)).collect(),
-            })
+/// The parameters of `template` that have allowed values (literals, at most [`MAX_CHOICES`]),
+/// no default and no value in `supplied`, in the order they are declared.
+pub(crate) fn open_choices(template: &Template, supplied: &ParameterValues) -> Vec<Choice> {
+    let mut open: Vec<_> = template
+        .parameters
+        .values()
+        .filter(|p| p.default.is_none() && !supplied.contains(&p.name))
+        .filter_map(|p| {
+            let allowed = p.allowed.as_ref()?;
+            let literal = |v: &crate::eval::ir::Node| {
+                !matches!(&v.kind, NodeKind::Str(s) if super::is_expression(s))
+            };
+            (!allowed.is_empty() && allowed.len() <= MAX_CHOICES && allowed.iter().all(literal))
+                .then(|| (p.span.start, p, allowed))
+        })
+        .collect();
+    open.sort_by_key(|(at, _, _)| *at);
+    open.into_iter()
+        .map(|(_, p, allowed)| Choice {
+            name: p.name.to_string(),
+            values: allowed.iter().map(|v| v.data()).collect(),
         })
         .collect()
 }

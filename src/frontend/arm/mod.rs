@@ -5,12 +5,16 @@ mod allowed;
 mod classify;
 mod expand;
 mod links;
+pub(crate) mod lower;
 mod params;
 mod text;
 
-pub use allowed::{Choice, blames, open_choices};
+pub use crate::eval::Expanded;
+pub(crate) use allowed::open_choices;
+pub use allowed::{Choice, blames};
 pub use classify::{Classification, classify, has_marker};
-pub use expand::{Expanded, MAX_COPY_INSTANCES, expand};
+pub(crate) use expand::expand;
 pub use links::{Linked, Reach};
+pub(crate) use lower::template as lower_template;
 pub use params::sibling_parameter_files;
 pub use text::is_expression;

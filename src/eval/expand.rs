@@ -1,0 +1,343 @@
+//! Expansion: the resources a template deploys, found and evaluated the way Azure Resource
+//! Manager would.
+//!
+//! Walks a lowered [`Template`]'s resources (child resources included), honours conditions
+//! and copy loops (bounded), follows nested deployments in their inner or outer expression
+//! scope and linked templates (loaded on demand through [`TemplateLinks`], so a link whose path
+//! is computed from a caller's parameters still resolves), and evaluates the properties each
+//! image-bearing resource carries into a [`Resource`] of the common model.
+
+use std::rc::Rc;
+
+use super::ir::{
+    DeployedTemplate, NestedDeployment, PassedParameters, PassedValue, ResourceDecl, Template,
+};
+use super::{DeploymentScope, Limits, ParameterValues, Scope};
+use crate::model::{Note, Resource};
+use crate::source::{FileId, Span};
+use crate::value::{Kind, Value};
+
+/// Most instances judged per copy loop; a note says when the bound cuts.
+const MAX_COPY_INSTANCES: i64 = 1000;
+/// Deepest chain of nested and linked deployments followed.
+const MAX_NESTING: usize = 16;
+/// Most resources taken from one template (all loops and nestings together).
+const MAX_RESOURCES: usize = 20_000;
+
+/// Where linked templates come from: the frontend reads and lowers them.
+pub(crate) trait TemplateLinks {
+    /// The template at `relative`, relative to the folder of file `from`, and its file.
+    fn template(&self, from: FileId, relative: &str) -> Result<(FileId, Rc<Template>), String>;
+
+    /// The file and relative path that a link URI names, when the URI is the deploying
+    /// template's own (unknown) location followed by a known relative path.
+    fn relative_uri(&self, uri: &Value) -> Option<(FileId, String)>;
+}
+
+/// What expanding one template in one context produced.
+#[derive(Debug, Default)]
+pub struct Expanded {
+    /// The image-bearing resources.
+    pub resources: Vec<Resource>,
+    /// Notes (bounds reached, links not followed).
+    pub notes: Vec<Note>,
+    /// Malformed expressions met on the way.
+    pub expression_errors: Vec<(Span, String)>,
+}
+
+/// Expands `template` with the parameter values `supplied`.
+pub(crate) fn expand(
+    template: &Template,
+    links: &dyn TemplateLinks,
+    supplied: ParameterValues,
+    deployment: &DeploymentScope,
+) -> Expanded {
+    let scope = Scope::new(template, supplied, deployment.clone());
+    let mut walker = Walker {
+        links,
+        deployment,
+        out: Expanded::default(),
+        chain: vec![template.file],
+    };
+    let top = Place {
+        file: template.file,
+        parent: None,
+        prefix: "",
+        depth: 0,
+    };
+    walker.resources(&scope, &template.resources, top);
+    walker.finish_scope(&scope, template.start);
+    walker.out
+}
+
+/// The resource a child resource is declared in.
+struct Parent {
+    /// Its evaluated name (children's names are composed under it).
+    name: String,
+}
+
+/// Where a resource declaration sits: its file, its parent resource, the identity prefix of
+/// the deployments around it, and how deep those are nested.
+#[derive(Clone, Copy)]
+struct Place<'p> {
+    file: FileId,
+    parent: Option<&'p Parent>,
+    prefix: &'p str,
+    depth: usize,
+}
+
+struct Walker<'a> {
+    links: &'a dyn TemplateLinks,
+    deployment: &'a DeploymentScope,
+    out: Expanded,
+    /// The files of the current chain of linked templates (cycle detection).
+    chain: Vec<FileId>,
+}
+
+impl Walker<'_> {
+    fn note(&mut self, span: Span, message: String) {
+        self.out.notes.push(Note {
+            span: Some(span),
+            message,
+        });
+    }
+
+    fn resources<'s>(&mut self, scope: &Scope<'s>, decls: &'s [ResourceDecl], at: Place<'_>) {
+        for decl in decls {
+            self.resource(scope, decl, at);
+        }
+    }
+
+    fn resource<'s>(&mut self, scope: &Scope<'s>, decl: &'s ResourceDecl, at: Place<'_>) {
+        if self.out.resources.len() >= MAX_RESOURCES {
+            return;
+        }
+        match &decl.copy {
+            None => self.instance(scope, decl, at),
+            Some(copy) => {
+                let count = copy.count.as_ref().map(|c| scope.eval_node(c));
+                let n = match count.as_ref().map(|c| &c.kind) {
+                    Some(Kind::Int(n)) => *n,
+                    // An unknown count: judge the declaration once, as its first instance.
+                    _ => 1,
+                };
+                if n > MAX_COPY_INSTANCES {
+                    self.note(
+                        decl.span,
+                        format!(
+                            "copy loop '{}' has {n} instances; the first {MAX_COPY_INSTANCES} are judged",
+                            copy.name
+                        ),
+                    );
+                }
+                for i in 0..n.clamp(0, MAX_COPY_INSTANCES) {
+                    let inner = scope.with_copy_index(&copy.name, i);
+                    self.instance(&inner, decl, at);
+                }
+            }
+        }
+    }
+
+    fn instance<'s>(&mut self, scope: &Scope<'s>, decl: &'s ResourceDecl, at: Place<'_>) {
+        let Place {
+            file,
+            parent,
+            prefix,
+            depth,
+        } = at;
+        if let Some(condition) = &decl.condition
+            && scope.eval_node(condition).kind == Kind::Bool(false)
+        {
+            return;
+        }
+        let name_value = decl.name.as_ref().map(|n| scope.eval_node(n));
+        let evaluated_name = name_value
+            .as_ref()
+            .filter(|v| !v.has_unknown())
+            .map(Value::display);
+        let name = compose_name(
+            parent,
+            evaluated_name.as_deref().unwrap_or(&decl.written_name),
+        );
+        let identity = match &decl.symbol {
+            Some(s) => format!("{prefix}{s}"),
+            None => format!("{prefix}{}/{}", decl.resource_type, decl.written_name),
+        };
+        if let Some(body) = &decl.body {
+            self.out.resources.push(Resource {
+                resource_type: decl.resource_type.to_string(),
+                name: clip(&name),
+                span: decl.span,
+                body: scope.eval_node(body),
+                identity: identity.clone(),
+                assumption: None,
+            });
+        }
+        if let Some(children) = &decl.children {
+            let me = Parent { name };
+            let child = Place {
+                parent: Some(&me),
+                ..at
+            };
+            self.resources(scope, children, child);
+        }
+        if let Some(deployment) = &decl.deployment {
+            self.deployment(scope, file, deployment, decl.span, &identity, depth);
+        }
+    }
+
+    /// Collects a finished scope's expression errors, and notes an exhausted step budget (the
+    /// images that needed more work are unknown, and say so).
+    fn finish_scope(&mut self, scope: &Scope<'_>, span: Span) {
+        self.out.expression_errors.extend(scope.take_errors());
+        let budget = Limits::default().max_steps;
+        if scope.steps_used() >= budget {
+            self.note(
+                span,
+                format!(
+                    "evaluation stopped at its budget of {budget} steps; images that needed more are reported as unresolved"
+                ),
+            );
+        }
+    }
+
+    /// Follows a nested (inline) or linked deployment.
+    fn deployment<'s>(
+        &mut self,
+        scope: &Scope<'s>,
+        file: FileId,
+        deployment: &'s NestedDeployment,
+        span: Span,
+        identity: &str,
+        depth: usize,
+    ) {
+        if depth >= MAX_NESTING {
+            self.note(
+                span,
+                format!("nested deployments deeper than {MAX_NESTING} levels are not followed"),
+            );
+            return;
+        }
+        let prefix = format!("{identity}>");
+        let (from, relative) = match &deployment.template {
+            DeployedTemplate::Empty | DeployedTemplate::Missing => return,
+            DeployedTemplate::Inline(template) => {
+                if deployment.inner_scope {
+                    let supplied = passed_parameters(scope, deployment);
+                    let inner = Scope::new(template, supplied, self.deployment.clone());
+                    self.resources(&inner, &template.resources, nested(file, &prefix, depth));
+                    self.finish_scope(&inner, span);
+                } else {
+                    // Outer scope: the nested template's expressions see the parent's
+                    // parameters and variables.
+                    self.resources(scope, &template.resources, nested(file, &prefix, depth));
+                }
+                return;
+            }
+            DeployedTemplate::RelativePath(relative) => {
+                let relative = scope.eval_node(relative);
+                let Some(relative) = relative.as_str() else {
+                    self.note(span, "the linked template's relativePath is not known offline; its resources are not judged".into());
+                    return;
+                };
+                (file, relative.to_string())
+            }
+            DeployedTemplate::Uri(uri) => match self.links.relative_uri(&scope.eval_node(uri)) {
+                Some((base, relative)) => (base, relative),
+                None => {
+                    self.note(span, "the linked template is a URI, which cannot be read offline; its resources are not judged".into());
+                    return;
+                }
+            },
+            DeployedTemplate::Spec => {
+                self.note(span, "the linked template is a template spec, which cannot be read offline; its resources are not judged".into());
+                return;
+            }
+        };
+        let relative = relative.as_str();
+        match self.links.template(from, relative) {
+            Ok((target, template)) => {
+                if self.chain.contains(&target) {
+                    self.note(span, format!("linked template `{relative}` is part of a link cycle; not followed again"));
+                    return;
+                }
+                if !template.has_resources {
+                    return;
+                }
+                let supplied = passed_parameters(scope, deployment);
+                let inner = Scope::new(&template, supplied, self.deployment.clone());
+                self.chain.push(target);
+                self.resources(&inner, &template.resources, nested(target, &prefix, depth));
+                self.chain.pop();
+                self.finish_scope(&inner, span);
+            }
+            Err(why) => self.note(
+                span,
+                format!("linked template `{relative}` {why}; its resources are not judged"),
+            ),
+        }
+    }
+}
+
+/// The parameters a deployment passes to its template. Each value is evaluated in the
+/// caller's scope when the template first reads it.
+fn passed_parameters<'s>(
+    scope: &Scope<'s>,
+    deployment: &'s NestedDeployment,
+) -> ParameterValues<'s> {
+    let mut supplied = ParameterValues::new();
+    match &deployment.parameters {
+        None => {}
+        Some(PassedParameters::Each(entries)) => {
+            for (name, passed) in entries {
+                match passed {
+                    PassedValue::Value(node) => supplied.insert_deferred(name, node, scope),
+                    PassedValue::KeyVault(span) => supplied.insert_key_vault(name, *span),
+                    PassedValue::Nothing => {}
+                }
+            }
+        }
+        Some(PassedParameters::Whole(node)) => {
+            // One expression: each known member becomes a value.
+            let value: Value = scope.eval_node(node);
+            if let Kind::Object(members) = value.kind {
+                for (key, entry) in members {
+                    if let Some(v) = entry.get("value") {
+                        supplied.insert(&key, v.clone());
+                    }
+                }
+            }
+        }
+    }
+    supplied
+}
+
+/// The place of the resources of a deployment nested at `depth`.
+fn nested<'p>(file: FileId, prefix: &'p str, depth: usize) -> Place<'p> {
+    Place {
+        file,
+        parent: None,
+        prefix,
+        depth: depth + 1,
+    }
+}
+
+/// A child resource's full name: its name under its parent's, as Azure composes it.
+fn compose_name(parent: Option<&Parent>, name: &str) -> String {
+    match parent {
+        Some(parent) if !name.contains('/') => format!("{}/{name}", parent.name),
+        _ => name.to_string(),
+    }
+}
+
+/// Shortens long text for messages.
+fn clip(s: &str) -> String {
+    const MAX: usize = 120;
+    if s.chars().count() <= MAX {
+        s.to_string()
+    } else {
+        let mut out: String = s.chars().take(MAX).collect();
+        out.push('…');
+        out
+    }
+}

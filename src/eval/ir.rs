@@ -1,0 +1,376 @@
+//! The evaluator's input: a frontend-neutral template.
+//!
+//! A frontend lowers its syntax into a [`Template`]: parameters (default, allowed values),
+//! variables, user-defined functions and resources (with conditions, copy loops,
+//! child resources and nested deployments). Values are [`Node`] trees whose
+//! leaves are literals or expressions of the template expression language (the language ARM
+//! templates use and Bicep compiles to); every node carries its absolute [`Span`] (file and
+//! bytes), and an expression maps the offsets inside it to absolute spans ([`ExprText`]).
+//!
+//! The evaluator never sees the syntax a template was written in: ARM JSON (`defaultValue`,
+//! `copy` arrays, `[...]` strings) is interpreted by the ARM frontend when it lowers, Bicep
+//! (`param x string = …`, `for`, `${}`) by the Bicep frontend.
+
+use std::rc::Rc;
+
+use compact_str::CompactString;
+use foldhash::HashMap;
+
+use super::expr::{Expr, ExprError};
+use crate::source::{FileId, Span};
+use crate::value::{Kind, Value};
+
+/// Text held by the IR (short strings inline).
+pub(crate) type Text = CompactString;
+
+/// One template: what a deployment (a file, an inline nested template, a linked template)
+/// declares.
+#[derive(Debug)]
+pub(crate) struct Template {
+    /// The file the template is written in.
+    pub(crate) file: FileId,
+    /// Where the template starts (its root object): notes about the whole template point here.
+    pub(crate) start: Span,
+    /// Parameters, by lower-cased name.
+    pub(crate) parameters: HashMap<Text, Parameter>,
+    /// Variables, by lower-cased name.
+    pub(crate) variables: HashMap<Text, Variable>,
+    /// User-defined functions, by lower-cased `namespace.name`.
+    pub(crate) functions: HashMap<Text, Function>,
+    /// Whether the template declares resources at all (even none that matter).
+    pub(crate) has_resources: bool,
+    /// Resource declarations that can matter, in source order.
+    pub(crate) resources: Vec<ResourceDecl>,
+}
+
+/// A declared parameter.
+#[derive(Debug)]
+pub(crate) struct Parameter {
+    /// The name as declared.
+    pub(crate) name: Text,
+    /// Where the name is declared.
+    pub(crate) span: Span,
+    /// The default value, if any.
+    pub(crate) default: Option<Node>,
+    /// The allowed values, if restricted: data, never evaluated (strings that look like
+    /// expressions are text).
+    pub(crate) allowed: Option<Vec<Node>>,
+}
+
+/// A declared variable.
+#[derive(Debug)]
+pub(crate) struct Variable {
+    /// The name as declared.
+    pub(crate) name: Text,
+    /// Where the name is declared.
+    pub(crate) span: Span,
+    /// How its value is computed.
+    pub(crate) value: VariableValue,
+}
+
+/// How a variable's value is computed.
+#[derive(Debug)]
+pub(crate) enum VariableValue {
+    /// From one value.
+    Node(Node),
+    /// As an array built by a copy loop (`for` in Bicep).
+    Loop(CopyLoop),
+}
+
+/// A user-defined function.
+#[derive(Debug)]
+pub(crate) struct Function {
+    /// The parameter names, in order.
+    pub(crate) parameters: Vec<Text>,
+    /// The value it returns, if declared.
+    pub(crate) output: Option<Node>,
+}
+
+/// A copy loop that builds an array: `count` instances of `input`, with `copyIndex(name)`
+/// giving the instance's index.
+#[derive(Debug)]
+pub(crate) struct CopyLoop {
+    /// Where the loop is declared.
+    pub(crate) span: Span,
+    /// The loop's name (for `copyIndex(name)`; also the property it fills).
+    pub(crate) name: Option<Node>,
+    /// The number of instances.
+    pub(crate) count: Option<Node>,
+    /// The value of each instance.
+    pub(crate) input: Option<Node>,
+}
+
+/// A resource declaration.
+#[derive(Debug)]
+pub(crate) struct ResourceDecl {
+    /// The whole declaration.
+    pub(crate) span: Span,
+    /// The symbolic name, when the template names its resources (languageVersion 2.0, Bicep).
+    pub(crate) symbol: Option<Text>,
+    /// The full resource type, composed with the parent's for child resources (empty when the
+    /// type is not a literal).
+    pub(crate) resource_type: Text,
+    /// The name as written (an expression's source text included), for identities.
+    pub(crate) written_name: Text,
+    /// The name.
+    pub(crate) name: Option<Node>,
+    /// The deployment condition.
+    pub(crate) condition: Option<Node>,
+    /// The resource copy loop.
+    pub(crate) copy: Option<ResourceLoop>,
+    /// The properties the catalogue and the rules read (`None` when the type carries no
+    /// image): an object from the resource's root, holding at least every requested path.
+    pub(crate) body: Option<Node>,
+    /// Child resources, when declared inside this one.
+    pub(crate) children: Option<Vec<ResourceDecl>>,
+    /// What the resource deploys, when it is a deployment.
+    pub(crate) deployment: Option<NestedDeployment>,
+}
+
+/// A resource copy loop.
+#[derive(Debug)]
+pub(crate) struct ResourceLoop {
+    /// The loop's name (for `copyIndex(name)`).
+    pub(crate) name: Text,
+    /// The number of instances.
+    pub(crate) count: Option<Node>,
+}
+
+/// A nested deployment (`Microsoft.Resources/deployments`, a Bicep module).
+#[derive(Debug)]
+pub(crate) struct NestedDeployment {
+    /// Whether the deployed template's expressions are evaluated in its own scope (`inner`)
+    /// rather than in the deploying template's (`outer`).
+    pub(crate) inner_scope: bool,
+    /// The template deployed.
+    pub(crate) template: DeployedTemplate,
+    /// The parameter values passed to it.
+    pub(crate) parameters: Option<PassedParameters>,
+}
+
+/// The template a nested deployment deploys.
+#[derive(Debug)]
+pub(crate) enum DeployedTemplate {
+    /// Written inline.
+    Inline(Box<Template>),
+    /// An inline template that declares no resources.
+    Empty,
+    /// Linked by a path relative to the deploying template.
+    RelativePath(Node),
+    /// Linked by a URI.
+    Uri(Node),
+    /// A template spec (linked by resource ID).
+    Spec,
+    /// No template at all.
+    Missing,
+}
+
+/// The parameter values a deployment passes.
+#[derive(Debug)]
+pub(crate) enum PassedParameters {
+    /// One entry per parameter.
+    Each(Vec<(Text, PassedValue)>),
+    /// One expression for the whole set (`{name: {value: …}}` when evaluated).
+    Whole(Node),
+}
+
+/// One parameter value a deployment passes.
+#[derive(Debug)]
+pub(crate) enum PassedValue {
+    /// A value, evaluated in the deploying template's scope.
+    Value(Node),
+    /// A Key Vault reference, written at this span.
+    KeyVault(Span),
+    /// Neither a value nor a reference.
+    Nothing,
+}
+
+/// A value in a template: a literal, an expression, or an array or object of them.
+#[derive(Debug)]
+pub(crate) struct Node {
+    /// Where the value is written.
+    pub(crate) span: Span,
+    /// What it is.
+    pub(crate) kind: NodeKind,
+}
+
+/// The shape of a [`Node`].
+#[derive(Debug)]
+pub(crate) enum NodeKind {
+    /// `null`.
+    Null,
+    /// A boolean.
+    Bool(bool),
+    /// An integer.
+    Int(i64),
+    /// A non-integral number.
+    Float(f64),
+    /// A literal string.
+    Str(Text),
+    /// An expression.
+    Expr(ExprText),
+    /// An array.
+    Array(Vec<Node>),
+    /// An object; later properties win over earlier ones with the same name (compared
+    /// ASCII-case-insensitively).
+    Object(Vec<Property>),
+}
+
+/// One entry of an object [`Node`].
+#[derive(Debug)]
+pub(crate) enum Property {
+    /// `key: value`.
+    Field {
+        /// The key.
+        key: Key,
+        /// The value.
+        value: Node,
+    },
+    /// A property filled by a copy loop (the loop's name is the property's).
+    Loop(CopyLoop),
+}
+
+/// An object key.
+#[derive(Debug)]
+pub(crate) enum Key {
+    /// Known text.
+    Literal(Text),
+    /// Computed by an expression; `raw` is the key as written, used when it does not
+    /// evaluate to a known string.
+    Computed {
+        /// The expression.
+        expr: ExprText,
+        /// The key as written.
+        raw: Text,
+    },
+}
+
+/// The source text of an expression, with where it is written. Parsed on first evaluation
+/// (most expressions of a template are never evaluated: only what can decide an image is).
+#[derive(Clone, Debug)]
+pub(crate) struct ExprText {
+    /// The text holding the expression (for ARM, the whole JSON string).
+    pub(crate) source: Text,
+    /// The expression's bytes inside `source`.
+    pub(crate) inner: (u32, u32),
+    /// Where the text is written: offsets inside `source` map to absolute spans through it.
+    pub(crate) at: TextSpan,
+}
+
+/// Where a piece of text is written, and whether offsets inside it map one to one onto the
+/// file (they do not when the text was unescaped from a JSON string with escapes in it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct TextSpan {
+    /// The span of the written form.
+    pub(crate) span: Span,
+    /// Offset of the text's first byte in the file when offsets map exactly.
+    pub(crate) exact_base: Option<u32>,
+}
+
+impl TextSpan {
+    /// The absolute span of bytes `start..end` of the text: exact when offsets map, else the
+    /// whole written form.
+    pub(crate) fn span(&self, start: u32, end: u32) -> Span {
+        match self.exact_base {
+            Some(base) => Span {
+                file: self.span.file,
+                start: base + start,
+                end: (base + end).min(self.span.end),
+            },
+            None => self.span,
+        }
+    }
+}
+
+impl ExprText {
+    /// The expression's text.
+    pub(crate) fn text(&self) -> &str {
+        self.source
+            .get(self.inner.0 as usize..self.inner.1 as usize)
+            .unwrap_or("")
+    }
+
+    /// The syntax tree (offsets relative to `source`).
+    pub(crate) fn parsed(&self) -> Rc<Result<Expr, ExprError>> {
+        parsed(self.text(), self.inner.0 as usize)
+    }
+}
+
+/// The syntax tree of expression `inner` (at `offset` in its text). Trees are kept per worker
+/// thread and shared by every template it evaluates: the same expressions
+/// (`[parameters('location')]`, `[resourceGroup().location]`…) recur across templates,
+/// parameter contexts and copies. Parsing is a pure function of the text, so the cache cannot
+/// change a result. Only short expressions are kept (long ones rarely recur), and the cache is
+/// emptied when it reaches a bound, so memory stays flat (a few MB) whatever the input.
+fn parsed(inner: &str, offset: usize) -> Rc<Result<Expr, ExprError>> {
+    use std::cell::RefCell;
+    const MAX_CACHED: usize = 4096;
+    const MAX_CACHED_LEN: usize = 512;
+    type Tree = Rc<Result<Expr, ExprError>>;
+    thread_local! {
+        static PARSED: RefCell<HashMap<String, (usize, Tree)>> = RefCell::new(HashMap::default());
+    }
+    if inner.len() > MAX_CACHED_LEN {
+        return Rc::new(super::expr::parse(inner, offset));
+    }
+    PARSED.with_borrow_mut(|cache| {
+        if let Some((at, p)) = cache.get(inner)
+            && *at == offset
+        {
+            return Rc::clone(p);
+        }
+        if cache.len() >= MAX_CACHED {
+            cache.clear();
+        }
+        let p = Rc::new(super::expr::parse(inner, offset));
+        cache.insert(inner.to_owned(), (offset, Rc::clone(&p)));
+        p
+    })
+}
+
+impl Node {
+    /// The node as data: every string as written (never evaluated), each node's span as its
+    /// origin. For literal data such as allowed values.
+    pub(crate) fn data(&self) -> Value {
+        let kind = match &self.kind {
+            NodeKind::Null => Kind::Null,
+            NodeKind::Bool(b) => Kind::Bool(*b),
+            NodeKind::Int(i) => Kind::Int(*i),
+            NodeKind::Float(f) => Kind::Float(*f),
+            NodeKind::Str(s) => Kind::Str(s.to_string()),
+            NodeKind::Expr(e) => Kind::Str(e.source.to_string()),
+            NodeKind::Array(items) => Kind::Array(items.iter().map(Node::data).collect()),
+            NodeKind::Object(properties) => Kind::Object(
+                properties
+                    .iter()
+                    .filter_map(|p| match p {
+                        Property::Field { key, value } => {
+                            let key = match key {
+                                Key::Literal(k) => k,
+                                Key::Computed { raw, .. } => raw,
+                            };
+                            Some((key.to_string(), value.data()))
+                        }
+                        Property::Loop(_) => None,
+                    })
+                    .collect(),
+            ),
+        };
+        Value::literal(kind, self.span)
+    }
+}
+
+impl Template {
+    /// An empty template of `file`.
+    pub(crate) fn empty(file: FileId, start: Span) -> Template {
+        Template {
+            file,
+            start,
+            parameters: HashMap::default(),
+            variables: HashMap::default(),
+            functions: HashMap::default(),
+            has_resources: false,
+            resources: Vec::new(),
+        }
+    }
+}
