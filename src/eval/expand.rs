@@ -165,7 +165,7 @@ impl Walker<'_> {
         };
         if let Some(body) = &decl.body {
             self.out.resources.push(Resource {
-                resource_type: decl.resource_type.to_string(),
+                resource_type: decl.resource_type.as_str().to_owned(),
                 name: clip(&name),
                 span: decl.span,
                 body: scope.eval_node(body),

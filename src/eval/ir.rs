@@ -337,8 +337,8 @@ impl Node {
             NodeKind::Bool(b) => Kind::Bool(*b),
             NodeKind::Int(i) => Kind::Int(*i),
             NodeKind::Float(f) => Kind::Float(*f),
-            NodeKind::Str(s) => Kind::Str(s.to_string()),
-            NodeKind::Expr(e) => Kind::Str(e.source.to_string()),
+            NodeKind::Str(s) => Kind::Str(s.as_str().to_owned()),
+            NodeKind::Expr(e) => Kind::Str(e.source.as_str().to_owned()),
             NodeKind::Array(items) => Kind::Array(items.iter().map(Node::data).collect()),
             NodeKind::Object(properties) => Kind::Object(
                 properties
@@ -349,7 +349,7 @@ impl Node {
                                 Key::Literal(k) => k,
                                 Key::Computed { raw, .. } => raw,
                             };
-                            Some((key.to_string(), value.data()))
+                            Some((key.as_str().to_owned(), value.data()))
                         }
                         Property::Loop(_) => None,
                     })

@@ -376,7 +376,7 @@ impl<'a> Scope<'a> {
             return Value::unknown(w).at_site(span);
         }
         match &node.kind {
-            NodeKind::Str(text) => Value::literal(Kind::Str(text.to_string()), span),
+            NodeKind::Str(text) => Value::literal(Kind::Str(text.as_str().to_owned()), span),
             NodeKind::Expr(expr) => {
                 // Wherever the value came from, it is written here in this template.
                 let mut value = self.expression(env, expr);
@@ -407,11 +407,11 @@ impl<'a> Scope<'a> {
                         }
                         Property::Field { key, value } => {
                             let key = match key {
-                                Key::Literal(k) => k.to_string(),
+                                Key::Literal(k) => k.as_str().to_owned(),
                                 Key::Computed { expr, raw } => {
                                     match self.expression(env, expr).kind {
                                         Kind::Str(k) => k,
-                                        _ => raw.to_string(),
+                                        _ => raw.as_str().to_owned(),
                                     }
                                 }
                             };
@@ -791,7 +791,7 @@ impl<'a> Scope<'a> {
         };
         // A loop variable is shown by the name its reference uses.
         let decl_name = match decl.value {
-            VariableValue::Node(_) => decl.name.to_string(),
+            VariableValue::Node(_) => decl.name.as_str().to_owned(),
             VariableValue::Loop(_) => name.to_owned(),
         };
         let decl_span = decl.span;
@@ -903,7 +903,11 @@ impl<'a> Scope<'a> {
                 span,
             ));
         };
-        let params: Vec<String> = def.parameters.iter().map(|p| p.to_string()).collect();
+        let params: Vec<String> = def
+            .parameters
+            .iter()
+            .map(|p| p.as_str().to_owned())
+            .collect();
         if params.len() != args.len() {
             return invalid(
                 &format!("{ns}.{name}"),

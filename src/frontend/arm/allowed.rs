@@ -30,7 +30,7 @@ pub(crate) fn open_choices(template: &Template, supplied: &ParameterValues) -> V
                 !matches!(&v.kind, NodeKind::Str(s) if super::is_expression(s))
             };
             (!allowed.is_empty() && allowed.len() <= MAX_CHOICES && allowed.iter().all(literal))
-                .then(|| (p.span.start, p, allowed))
+                .then_some((p.span.start, p, allowed))
         })
         .collect();
     open.sort_by_key(|(at, _, _)| *at);

@@ -76,7 +76,7 @@ impl Lowering<'_> {
             return out;
         }
         if let Some(parameters) = root.get("parameters") {
-            for m in parameters.members() {
+            for m in last_of_each(parameters) {
                 let decl = &m.value;
                 let parameter = Parameter {
                     name: m.key.clone(),
@@ -91,7 +91,7 @@ impl Lowering<'_> {
             }
         }
         if let Some(variables) = root.get("variables") {
-            for m in variables.members() {
+            for m in last_of_each(variables) {
                 if m.key.eq_ignore_ascii_case("copy") && matches!(m.value.kind, JsonKind::Array(_))
                 {
                     for entry in m.value.as_array().unwrap_or_default() {
@@ -127,7 +127,7 @@ impl Lowering<'_> {
             let Some(members) = namespace.get("members") else {
                 continue;
             };
-            for m in members.members() {
+            for m in last_of_each(members) {
                 let definition = &m.value;
                 let function = Function {
                     parameters: definition
@@ -355,9 +355,8 @@ impl Lowering<'_> {
             JsonKind::Object(_) => {
                 // Of duplicated keys only the last is a property (and only its expressions are
                 // ever evaluated), in the order of the last occurrences.
-                let members = node.members();
-                let mut out = Vec::with_capacity(members.len());
-                for m in members {
+                let mut out = Vec::new();
+                for m in last_of_each(node) {
                     if m.key.eq_ignore_ascii_case("copy")
                         && let JsonKind::Array(entries) = &m.value.kind
                     {
@@ -449,6 +448,21 @@ impl Lowering<'_> {
             input: entry.get("input").map(|n| self.node(n)),
         }
     }
+}
+
+/// The members of an object with duplicate keys removed (the last of each wins, keys compared
+/// ASCII-case-insensitively), in the order of their last occurrence; nothing for a non-object.
+fn last_of_each(node: &Json) -> impl Iterator<Item = &Member> {
+    let members = match &node.kind {
+        JsonKind::Object(members) => members.as_slice(),
+        _ => &[],
+    };
+    members.iter().enumerate().filter_map(move |(i, m)| {
+        let repeated = members[i + 1..]
+            .iter()
+            .any(|later| later.key.eq_ignore_ascii_case(&m.key));
+        (!repeated).then_some(m)
+    })
 }
 
 /// A name lower-cased, as a key of the template's declarations.
