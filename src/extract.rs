@@ -7,7 +7,7 @@ use crate::catalog::{Decode, Entry, Form, ImagePath};
 use crate::image::{Image, Marketplace, Seg};
 use crate::model::Resource;
 use crate::source::Span;
-use crate::value::{Hop, Kind, Value, Why};
+use crate::value::{Cause, Hop, Kind, Value, Why};
 
 /// One image found on a resource, with the places a finding about it points at.
 #[derive(Clone, Debug)]
@@ -51,12 +51,9 @@ pub fn images(resource: &Resource, entry: &Entry) -> Vec<FoundImage> {
                 resource,
                 spec,
                 unknown,
-                Image::Unresolved(
-                    unknown
-                        .first_unknown()
-                        .cloned()
-                        .unwrap_or_else(|| Why::new(format!("`{}` cannot be read", spec.path))),
-                ),
+                Image::Unresolved(unknown.first_unknown().cloned().unwrap_or_else(|| {
+                    Why::new(Cause::Text(format!("`{}` cannot be read", spec.path)))
+                })),
             )),
         }
     }
@@ -120,7 +117,7 @@ fn read(
         let why = value
             .first_unknown()
             .cloned()
-            .unwrap_or_else(|| Why::new("unknown"));
+            .unwrap_or_else(|| Why::new(Cause::Text("unknown".into())));
         return Some(located(resource, spec, value, Image::Unresolved(why)));
     }
     match spec.form {
@@ -150,7 +147,7 @@ fn reference(
     plan: Option<&str>,
 ) -> Option<FoundImage> {
     if !matches!(value.kind, Kind::Object(_)) {
-        let why = Why::new(format!("`{}` is not an object", spec.path));
+        let why = Why::new(Cause::Text(format!("`{}` is not an object", spec.path)));
         return Some(located(resource, spec, value, Image::Unresolved(why)));
     }
     let field = |key: &str| lookup(value, key);
@@ -179,7 +176,11 @@ fn reference(
     if publisher.is_none() && offer.is_none() && sku.is_none() {
         return None;
     }
-    let missing = |name: &str| Seg::Hole(Why::new(format!("the marketplace `{name}` is not set")));
+    let missing = |name: &str| {
+        Seg::Hole(Why::new(Cause::Text(format!(
+            "the marketplace `{name}` is not set"
+        ))))
+    };
     let inline_plan = spec
         .plan_key
         .as_deref()
@@ -242,9 +243,11 @@ fn decode_json_string(text: &str, value: &Value) -> Value {
         Ok(json) => crate::eval::ops::json_value(&json, &|_| value.origin.clone()),
         Err(e) => Value {
             kind: Kind::Unknown(Why {
-                reason: format!("the embedded JSON document cannot be parsed: {}", e.message),
                 span: value.origin.site,
-                chain: Vec::new(),
+                ..Why::new(Cause::Text(format!(
+                    "the embedded JSON document cannot be parsed: {}",
+                    e.message
+                )))
             }),
             origin: value.origin.clone(),
         },

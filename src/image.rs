@@ -7,7 +7,7 @@
 
 use std::fmt;
 
-use crate::value::{Kind, Part, Value, Why};
+use crate::value::{Cause, Kind, Part, Value, Why};
 
 /// One segment of a resource ID, or one marketplace field.
 #[derive(Clone, Debug, PartialEq)]
@@ -36,12 +36,12 @@ impl Seg {
         match &value.kind {
             Kind::Str(s) => Seg::Known(s.clone()),
             Kind::Int(i) => Seg::Known(i.to_string()),
-            _ => Seg::Hole(
-                value
-                    .first_unknown()
-                    .cloned()
-                    .unwrap_or_else(|| Why::new(format!("`{}` is not a string", value.display()))),
-            ),
+            _ => Seg::Hole(value.first_unknown().cloned().unwrap_or_else(|| {
+                Why::new(Cause::Text(format!(
+                    "`{}` is not a string",
+                    value.display()
+                )))
+            })),
         }
     }
 }
@@ -219,10 +219,10 @@ impl Image {
     /// Parses an image resource ID (or partial ID) into its typed form.
     pub fn from_id(value: &Value) -> Image {
         let Some(parts) = value.as_parts() else {
-            return Image::Unresolved(Why::new(format!(
+            return Image::Unresolved(Why::new(Cause::Text(format!(
                 "the image ID is `{}`, not a string",
                 value.display()
-            )));
+            ))));
         };
         if let [Part::Hole(why)] = parts.as_slice() {
             return Image::Unresolved(why.clone());
@@ -439,7 +439,7 @@ mod tests {
     fn holes_become_segments() {
         let parts = vec![
             Part::Text("/subscriptions/".into()),
-            Part::Hole(Why::new("subscription unknown")),
+            Part::Hole(Why::new(Cause::Text("subscription unknown".into()))),
             Part::Text(
                 "/resourceGroups/rg/providers/Microsoft.Compute/galleries/g/images/i".into(),
             ),
@@ -452,13 +452,13 @@ mod tests {
                     "/subscriptions/<unknown>/resourceGroups/rg/providers/Microsoft.Compute/galleries/g/images/i"
                 );
                 assert_eq!(
-                    definition.first_hole().unwrap().reason,
-                    "subscription unknown"
+                    *definition.first_hole().unwrap().cause,
+                    Cause::Text("subscription unknown".into())
                 );
             }
             other => panic!("{other:?}"),
         }
-        let unknown = Value::unknown(Why::new("expression not evaluated yet"));
+        let unknown = Value::unknown(Why::new(Cause::Text("expression not evaluated yet".into())));
         assert!(matches!(Image::from_id(&unknown), Image::Unresolved(_)));
     }
 }

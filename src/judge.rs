@@ -271,9 +271,11 @@ impl Policy {
         match found {
             Match::Yes => Verdict::Compliant,
             Match::No => Verdict::Unapproved,
-            Match::Maybe => Verdict::Unresolved(
-                hole().unwrap_or_else(|| Why::new("part of the image is not known offline")),
-            ),
+            Match::Maybe => Verdict::Unresolved(hole().unwrap_or_else(|| {
+                Why::new(crate::value::Cause::Text(
+                    "part of the image is not known offline".into(),
+                ))
+            })),
         }
     }
 }
@@ -291,7 +293,7 @@ fn first_marketplace_hole(m: &Marketplace) -> Option<Why> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::value::{Kind, Part, Value};
+    use crate::value::{Cause, Kind, Part, Value};
 
     const GOLDEN: &str = "/subscriptions/*/resourceGroups/rg-golden/providers/Microsoft.Compute/galleries/corpGallery/images/*";
 
@@ -300,7 +302,7 @@ mod tests {
             .iter()
             .map(|p| match p {
                 Some(t) => Part::Text(t.to_string()),
-                None => Part::Hole(Why::new("unknown subscription")),
+                None => Part::Hole(Why::new(Cause::Text("unknown subscription".into()))),
             })
             .collect();
         IdPath::parse(&parts).unwrap()
@@ -380,16 +382,16 @@ mod tests {
         let p = policy();
         let parts = vec![
             Part::Text("/subscriptions/".into()),
-            Part::Hole(Why::new("subscription unknown")),
+            Part::Hole(Why::new(Cause::Text("subscription unknown".into()))),
             Part::Text("/resourceGroups/".into()),
-            Part::Hole(Why::new("group unknown")),
+            Part::Hole(Why::new(Cause::Text("group unknown".into()))),
             Part::Text(
                 "/providers/Microsoft.Compute/galleries/corpGallery/images/u/versions/1.0.0".into(),
             ),
         ];
         let image = Image::from_id(&Value::composed(Kind::Partial(parts)));
         match p.judge(&image) {
-            Verdict::Unresolved(why) => assert_eq!(why.reason, "group unknown"),
+            Verdict::Unresolved(why) => assert_eq!(*why.cause, Cause::Text("group unknown".into())),
             other => panic!("{other:?}"),
         }
     }
@@ -447,12 +449,15 @@ mod tests {
         );
         // Unknown publisher, known SKU that is allowed: cannot tell.
         assert!(matches!(
-            p.judge(&m(Seg::Hole(Why::new("publisher unknown")), "22_04-lts-gen2")),
-            Verdict::Unresolved(w) if w.reason == "publisher unknown"
+            p.judge(&m(Seg::Hole(Why::new(Cause::Text("publisher unknown".into()))), "22_04-lts-gen2")),
+            Verdict::Unresolved(w) if *w.cause == Cause::Text("publisher unknown".into())
         ));
         // Unknown publisher but a SKU no rule allows: unapproved whatever the publisher is.
         assert_eq!(
-            p.judge(&m(Seg::Hole(Why::new("x")), "2022-datacenter")),
+            p.judge(&m(
+                Seg::Hole(Why::new(Cause::Text("x".into()))),
+                "2022-datacenter"
+            )),
             Verdict::Unapproved
         );
     }

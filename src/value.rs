@@ -5,7 +5,15 @@
 //! ([`Kind::Partial`]): known text with holes, so that a resource ID whose subscription is the
 //! deploying one can still be judged soundly.
 
+use std::sync::Arc;
+
 use crate::source::Span;
+
+pub mod call;
+pub mod cause;
+
+pub use call::CallProblem;
+pub use cause::Cause;
 
 /// A value with its origin.
 #[derive(Clone, Debug, PartialEq)]
@@ -73,12 +81,12 @@ pub struct Hop {
     pub label: String,
 }
 
-/// Why a value is unknown: the reason and the chain of places that led there.
+/// Why a value is unknown: the cause and the chain of places that led there.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Why {
-    /// The reason resolution stopped, e.g. "parameter 'imageId' has no default and no
-    /// parameter file sets it".
-    pub reason: String,
+    /// Why resolution stopped, e.g. [`Cause::UnsetParameter`]. Shared: an unknown is copied
+    /// wherever it propagates, and a `Why` stays as small as the text reason it replaced.
+    pub cause: Arc<Cause>,
     /// Where resolution stopped, if that is a place in a file.
     pub span: Option<Span>,
     /// The places that led there, outermost first (shown as "a ← b ← reason").
@@ -86,32 +94,34 @@ pub struct Why {
 }
 
 impl Why {
-    /// A reason with no location.
-    pub fn new(reason: impl Into<String>) -> Self {
+    /// A cause with no location.
+    pub fn new(cause: Cause) -> Self {
         Why {
-            reason: reason.into(),
+            cause: Arc::new(cause),
             span: None,
             chain: Vec::new(),
         }
     }
 
-    /// A reason located at `span`.
-    pub fn at(reason: impl Into<String>, span: Span) -> Self {
+    /// A cause located at `span`.
+    pub fn at(cause: Cause, span: Span) -> Self {
         Why {
-            reason: reason.into(),
+            cause: Arc::new(cause),
             span: Some(span),
             chain: Vec::new(),
         }
     }
 
-    /// The chain and the reason as one line: "a ← b ← reason".
+    /// The chain and the cause as one line: "a ← b ← reason".
     pub fn explain(&self) -> String {
+        use std::fmt::Write;
         let mut out = String::new();
         for hop in &self.chain {
             out.push_str(&hop.label);
             out.push_str(" \u{2190} ");
         }
-        out.push_str(&self.reason);
+        // Writing to a String cannot fail.
+        let _ = write!(out, "{}", self.cause);
         out
     }
 }
@@ -273,7 +283,7 @@ mod tests {
         assert_eq!(k, Kind::Str("ab".into()));
         let k = string_from_parts(vec![
             Part::Text("/s/".into()),
-            Part::Hole(Why::new("x")),
+            Part::Hole(Why::new(Cause::TemplateLink)),
             Part::Text("".into()),
             Part::Text("/r".into()),
         ]);
@@ -284,7 +294,7 @@ mod tests {
 
     #[test]
     fn explain_joins_the_chain() {
-        let mut w = Why::new("parameter 'os' has no default and no parameter file sets it");
+        let mut w = Why::new(Cause::UnsetParameter { name: "os".into() });
         let span = Span::new(crate::source::FileId(0), 0, 1);
         w.chain.push(Hop {
             span,

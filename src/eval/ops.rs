@@ -3,7 +3,8 @@
 use crate::json::{Json, JsonKind, Number};
 use crate::source::FileId;
 use crate::source::Span;
-use crate::value::{Hop, Kind, Origin, Part, Value, Why};
+use crate::value::cause::ValueType;
+use crate::value::{Cause, Hop, Kind, Origin, Part, Value, Why};
 
 /// A [`Value`] for a JSON literal, with every node's span as its origin; strings are *not*
 /// evaluated as expressions (use this for parameter files).
@@ -43,17 +44,17 @@ pub fn json_value(node: &Json, origin: &dyn Fn(&Json) -> Origin) -> Value {
     }
 }
 
-/// A short name for a value's type, for messages.
-pub fn type_name(v: &Value) -> &'static str {
+/// A value's type, for messages.
+pub fn type_name(v: &Value) -> ValueType {
     match v.kind {
-        Kind::Null => "null",
-        Kind::Bool(_) => "bool",
-        Kind::Int(_) => "int",
-        Kind::Float(_) => "float",
-        Kind::Str(_) | Kind::Partial(_) => "string",
-        Kind::Array(_) => "array",
-        Kind::Object(_) => "object",
-        Kind::Unknown(_) => "unknown",
+        Kind::Null => ValueType::Null,
+        Kind::Bool(_) => ValueType::Bool,
+        Kind::Int(_) => ValueType::Int,
+        Kind::Float(_) => ValueType::Float,
+        Kind::Str(_) | Kind::Partial(_) => ValueType::String,
+        Kind::Array(_) => ValueType::Array,
+        Kind::Object(_) => ValueType::Object,
+        Kind::Unknown(_) => ValueType::Unknown,
     }
 }
 
@@ -218,7 +219,7 @@ pub fn partial_equals(a: &[Part], b: &[Part]) -> Tri {
             Part::Hole(w) => Some(w.clone()),
             Part::Text(_) => None,
         })
-        .unwrap_or_else(|| Why::new("partially known string"));
+        .unwrap_or_else(|| Why::new(Cause::PartiallyKnownString));
     Tri::Unknown(why)
 }
 
@@ -391,7 +392,9 @@ mod tests {
 
     #[test]
     fn partial_equality_decides_on_known_text() {
-        let hole = Part::Hole(Why::new("sub"));
+        let hole = Part::Hole(Why::new(Cause::UnsetDeploymentSetting(
+            crate::value::cause::DeploymentSetting::Subscription,
+        )));
         let a = Value::composed(Kind::Partial(vec![
             Part::Text("/subscriptions/".into()),
             hole.clone(),

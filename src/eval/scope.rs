@@ -13,7 +13,8 @@ use super::ops::{literal_value, prepend_hops, weight_and_depth, why_through};
 use super::{DeploymentScope, Limits};
 use crate::json::Json;
 use crate::source::{FileId, Span};
-use crate::value::{Hop, Kind, Value, Why};
+use crate::value::cause::{Budget, CopyLoopProblem, Subject};
+use crate::value::{CallProblem, Cause, Hop, Kind, Value, Why};
 
 /// Parameter values supplied from outside the template (a parameter file, or the caller of a
 /// nested deployment), keyed case-insensitively. A caller's values are evaluated when the
@@ -295,10 +296,9 @@ impl<'a> Scope<'a> {
         let used = base.abs_diff(stack_address());
         if base != 0 && used > self.limits().max_stack_bytes {
             return Err(Why::at(
-                format!(
-                    "nesting budget exceeded: evaluation used more than {} bytes of stack",
-                    self.limits().max_stack_bytes
-                ),
+                Cause::Budget(Budget::Stack {
+                    limit: self.limits().max_stack_bytes,
+                }),
                 span,
             ));
         }
@@ -314,24 +314,23 @@ impl<'a> Scope<'a> {
         self.shared.steps.set(used);
         if used > self.limits().max_steps {
             return Err(Why::at(
-                format!(
-                    "evaluation step budget ({} steps) exhausted; the template is too expensive to evaluate offline",
-                    self.limits().max_steps
-                ),
+                Cause::Budget(Budget::Steps {
+                    limit: self.limits().max_steps,
+                }),
                 span,
             ));
         }
         Ok(())
     }
 
-    fn enter(&self, what: &str, span: Span) -> Result<NestGuard<'_>, Why> {
+    fn enter(&self, what: Subject, span: Span) -> Result<NestGuard<'_>, Why> {
         let n = self.shared.nesting.get() + 1;
         if n > self.limits().max_nesting {
             return Err(Why::at(
-                format!(
-                    "recursion depth budget ({}) exceeded while evaluating {what}",
-                    self.limits().max_nesting
-                ),
+                Cause::Budget(Budget::Recursion {
+                    limit: self.limits().max_nesting,
+                    subject: what,
+                }),
                 span,
             ));
         }
@@ -340,16 +339,16 @@ impl<'a> Scope<'a> {
     }
 
     /// Checks a value against the size budgets; returns it (or an unknown) and its weight.
-    fn guard(&self, v: Value, what: &str, span: Span) -> (Value, u64) {
+    fn guard(&self, v: Value, what: Subject, span: Span) -> (Value, u64) {
         let l = self.limits();
         let (w, d) = weight_and_depth(&v, l.max_value_weight, l.max_value_depth);
         if w > l.max_value_weight {
             return (
                 Value::unknown(Why::at(
-                    format!(
-                        "value size budget ({} units) exceeded by {what}",
-                        l.max_value_weight
-                    ),
+                    Cause::Budget(Budget::ValueSize {
+                        limit: l.max_value_weight,
+                        subject: what,
+                    }),
                     span,
                 )),
                 1,
@@ -358,10 +357,10 @@ impl<'a> Scope<'a> {
         if d > l.max_value_depth {
             return (
                 Value::unknown(Why::at(
-                    format!(
-                        "value nesting budget ({} levels) exceeded by {what}",
-                        l.max_value_depth
-                    ),
+                    Cause::Budget(Budget::ValueDepth {
+                        limit: l.max_value_depth,
+                        subject: what,
+                    }),
                     span,
                 )),
                 1,
@@ -434,7 +433,7 @@ impl<'a> Scope<'a> {
         let span = copy.span;
         let name_v = match &copy.name {
             Some(n) => self.node(env, n),
-            None => Value::unknown(Why::at("copy loop without a `name`", span)),
+            None => Value::unknown(Why::at(Cause::CopyLoopWithoutName, span)),
         };
         let name = name_v
             .as_str()
@@ -442,7 +441,7 @@ impl<'a> Scope<'a> {
             .unwrap_or_else(|| "copy".into());
         let count = match &copy.count {
             Some(c) => self.node(env, c),
-            None => Value::unknown(Why::at(format!("copy loop '{name}' has no `count`"), span)),
+            None => Value::unknown(copy_loop_why(&name, CopyLoopProblem::NoCount, span)),
         };
         let count = match count.kind {
             Kind::Int(i) => i,
@@ -450,7 +449,7 @@ impl<'a> Scope<'a> {
             Kind::Unknown(w) => return (name, Value::unknown(w)),
             _ => {
                 let why = count.first_unknown().cloned().unwrap_or_else(|| {
-                    Why::at(format!("copy loop '{name}' count is not an integer"), span)
+                    copy_loop_why(&name, CopyLoopProblem::CountNotInteger, span)
                 });
                 return (name, Value::unknown(why));
             }
@@ -458,20 +457,18 @@ impl<'a> Scope<'a> {
         if count < 0 {
             return (
                 name.clone(),
-                Value::unknown(Why::at(
-                    format!("copy loop '{name}' has a negative count"),
-                    span,
-                )),
+                Value::unknown(copy_loop_why(&name, CopyLoopProblem::NegativeCount, span)),
             );
         }
         if count as u64 > self.limits().max_array as u64 {
             return (
                 name.clone(),
                 Value::unknown(Why::at(
-                    format!(
-                        "array length budget exceeded: copy loop '{name}' has {count} elements (limit {})",
-                        self.limits().max_array
-                    ),
+                    Cause::Budget(Budget::CopyLoopLength {
+                        name: name.clone(),
+                        count,
+                        limit: self.limits().max_array,
+                    }),
                     span,
                 )),
             );
@@ -479,7 +476,7 @@ impl<'a> Scope<'a> {
         let Some(input) = &copy.input else {
             return (
                 name.clone(),
-                Value::unknown(Why::at(format!("copy loop '{name}' has no `input`"), span)),
+                Value::unknown(copy_loop_why(&name, CopyLoopProblem::NoInput, span)),
             );
         };
         let mut items = Vec::with_capacity(count as usize);
@@ -506,14 +503,17 @@ impl<'a> Scope<'a> {
             Ok(expr) => self.expr(env, expr, loc),
             Err(e) => {
                 let at = loc.span(e.offset, e.offset + 1);
-                let message = format!("malformed expression: {}", e.message);
+                let cause = Cause::MalformedExpression {
+                    error: e.message.clone(),
+                };
+                let message = cause.to_string();
                 {
                     let mut errors = self.shared.errors.borrow_mut();
                     if !errors.iter().any(|(sp, m)| *sp == at && *m == message) {
                         errors.push((at, message.clone()));
                     }
                 }
-                Value::unknown(Why::at(message, loc.span))
+                Value::unknown(Why::at(cause, loc.span))
             }
         }
     }
@@ -560,13 +560,13 @@ impl<'a> Scope<'a> {
         match lname.as_str() {
             "parameters" | "variables" | "lambdavariables" => {
                 let [arg] = args else {
-                    return invalid(name, "expects exactly one argument", span);
+                    return invalid(name, CallProblem::ExactlyOneArgument, span);
                 };
                 let v = eval(arg);
                 let key = match &v.kind {
                     Kind::Str(s) => s.clone(),
                     Kind::Unknown(w) => return Value::unknown(w.clone()),
-                    _ => return invalid(name, "expects a string name", span),
+                    _ => return invalid(name, CallProblem::StringName, span),
                 };
                 match lname.as_str() {
                     "parameters" => match &env.func {
@@ -574,7 +574,7 @@ impl<'a> Scope<'a> {
                             match frame.iter().find(|(n, _)| n.eq_ignore_ascii_case(&key)) {
                                 Some((_, v)) => self.charged(v.clone(), span),
                                 None => Value::unknown(Why::at(
-                                    format!("the user-defined function has no parameter '{key}'"),
+                                    Cause::UndeclaredFunctionParameter { name: key },
                                     span,
                                 )),
                             }
@@ -583,17 +583,14 @@ impl<'a> Scope<'a> {
                     },
                     "variables" => {
                         if env.func.is_some() {
-                            return Value::unknown(Why::at(
-                                "user-defined functions cannot use variables()",
-                                span,
-                            ));
+                            return Value::unknown(Why::at(Cause::VariablesInFunction, span));
                         }
                         self.var_ref(&key, span)
                     }
                     _ => match lookup(&env.lambda, Some(&key)) {
                         Some(v) => self.charged(v.clone(), span),
                         None => Value::unknown(Why::at(
-                            format!("lambdaVariables('{key}') names no enclosing lambda parameter"),
+                            Cause::UndeclaredLambdaVariable { name: key },
                             span,
                         )),
                     },
@@ -601,14 +598,14 @@ impl<'a> Scope<'a> {
             }
             "if" => {
                 if args.len() != 3 {
-                    return invalid(name, "expects 3 arguments", span);
+                    return invalid(name, CallProblem::ThreeArguments, span);
                 }
                 let c = eval(&args[0]);
                 match c.kind {
                     Kind::Bool(true) => eval(&args[1]),
                     Kind::Bool(false) => eval(&args[2]),
                     Kind::Unknown(w) => Value::unknown(w),
-                    _ => invalid(name, "the condition must be a boolean", span),
+                    _ => invalid(name, CallProblem::ConditionNotBoolean, span),
                 }
             }
             "and" | "or" => {
@@ -636,17 +633,13 @@ impl<'a> Scope<'a> {
                 self.library(name, &lname, vals, span)
             }
             "copyindex" => self.copy_index(env, args, span, loc),
-            "lambda" => invalid(
-                name,
-                "lambda() can only be an argument of map, filter, reduce, sort, toObject, mapValues or groupBy",
-                span,
-            ),
+            "lambda" => invalid(name, CallProblem::LambdaOutsideFunction, span),
             "map" | "filter" | "reduce" | "sort" | "toobject" | "mapvalues" | "groupby" => {
                 self.lambda_function(env, name, &lname, args, span, loc)
             }
             _ => {
-                if let Some(reason) = functions::unknowable(&lname) {
-                    return Value::unknown(Why::at(reason, span));
+                if let Some(cause) = functions::unknowable(&lname) {
+                    return Value::unknown(Why::at(cause, span));
                 }
                 let vals: Vec<Value> = args.iter().map(eval).collect();
                 self.library(name, &lname, vals, span)
@@ -661,13 +654,19 @@ impl<'a> Scope<'a> {
             limits: self.limits(),
             deployment: &self.shared.deployment,
         };
-        functions::call(&ctx, lname, vals)
-            .unwrap_or_else(|| Value::unknown(Why::at(format!("unknown function '{name}'"), span)))
+        functions::call(&ctx, lname, vals).unwrap_or_else(|| {
+            Value::unknown(Why::at(
+                Cause::UnknownFunction {
+                    name: name.to_owned(),
+                },
+                span,
+            ))
+        })
     }
 
     /// A copy of a stored value, charging its size against the step budget.
     fn charged(&self, v: Value, span: Span) -> Value {
-        let (v, w) = self.guard(v, "a lambda or function argument", span);
+        let (v, w) = self.guard(v, Subject::Argument, span);
         match self.step(w, span) {
             Ok(()) => v,
             Err(why) => Value::unknown(why),
@@ -678,7 +677,9 @@ impl<'a> Scope<'a> {
         let key = name.to_ascii_lowercase();
         let Some(decl) = self.shared.template.parameters.get(key.as_str()) else {
             return Value::unknown(Why::at(
-                format!("parameter '{name}' is not declared in the template"),
+                Cause::UndeclaredParameter {
+                    name: name.to_owned(),
+                },
                 span,
             ));
         };
@@ -688,10 +689,9 @@ impl<'a> Scope<'a> {
             Some(Some(done)) => done,
             Some(None) => {
                 return Value::unknown(Why::at(
-                    format!(
-                        "the default value of parameter '{}' refers to itself",
-                        decl.name
-                    ),
+                    Cause::ParameterSelfReference {
+                        name: decl.name.as_str().to_owned(),
+                    },
                     span,
                 ));
             }
@@ -701,7 +701,11 @@ impl<'a> Scope<'a> {
                     .borrow_mut()
                     .insert(key.clone(), Slot::InProgress);
                 let (v, root) = self.resolve_param(decl, &key, decl_span);
-                let (v, w) = self.guard(v, &format!("parameter '{}'", decl.name), decl_span);
+                let (v, w) = self.guard(
+                    v,
+                    Subject::Parameter(decl.name.as_str().to_owned()),
+                    decl_span,
+                );
                 self.shared
                     .params
                     .borrow_mut()
@@ -752,7 +756,9 @@ impl<'a> Scope<'a> {
             Some(Supplied::KeyVault(at)) => {
                 return (
                     Value::unknown(Why::at(
-                        format!("parameter '{}' is a Key Vault reference", decl.name),
+                        Cause::KeyVaultReference {
+                            name: decl.name.as_str().to_owned(),
+                        },
                         *at,
                     )),
                     true,
@@ -762,7 +768,9 @@ impl<'a> Scope<'a> {
         }
         match &decl.default {
             Some(default) => {
-                let _guard = match self.enter(&format!("parameter '{}'", decl.name), decl_span) {
+                let _guard = match self
+                    .enter(Subject::Parameter(decl.name.as_str().to_owned()), decl_span)
+                {
                     Ok(g) => g,
                     Err(w) => return (Value::unknown(w), true),
                 };
@@ -770,10 +778,9 @@ impl<'a> Scope<'a> {
             }
             None => (
                 Value::unknown(Why::at(
-                    format!(
-                        "parameter '{}' has no default and no parameter file sets it",
-                        decl.name
-                    ),
+                    Cause::UnsetParameter {
+                        name: decl.name.as_str().to_owned(),
+                    },
                     decl_span,
                 )),
                 true,
@@ -785,7 +792,9 @@ impl<'a> Scope<'a> {
         let key = name.to_ascii_lowercase();
         let Some(decl) = self.shared.template.variables.get(key.as_str()) else {
             return Value::unknown(Why::at(
-                format!("variable '{name}' is not declared in the template"),
+                Cause::UndeclaredVariable {
+                    name: name.to_owned(),
+                },
                 span,
             ));
         };
@@ -804,13 +813,13 @@ impl<'a> Scope<'a> {
                     .iter()
                     .position(|n| n.eq_ignore_ascii_case(name))
                     .unwrap_or(0);
-                let mut cycle: Vec<&str> = stack[from..].iter().map(String::as_str).collect();
-                cycle.push(&decl_name);
+                let mut cycle: Vec<String> = stack[from..].to_vec();
+                cycle.push(decl_name.clone());
                 return Value::unknown(Why::at(
-                    format!(
-                        "variable '{decl_name}' refers to itself (cycle: {})",
-                        cycle.join(" \u{2192} ")
-                    ),
+                    Cause::VariableCycle {
+                        name: decl_name,
+                        cycle,
+                    },
                     span,
                 ));
             }
@@ -820,7 +829,7 @@ impl<'a> Scope<'a> {
                     .borrow_mut()
                     .insert(key.clone(), Slot::InProgress);
                 self.shared.var_stack.borrow_mut().push(decl_name.clone());
-                let v = match self.enter(&format!("variable '{decl_name}'"), decl_span) {
+                let v = match self.enter(Subject::Variable(decl_name.clone()), decl_span) {
                     Ok(_guard) => match &decl.value {
                         VariableValue::Node(node) => self.node(&Env::default(), node),
                         VariableValue::Loop(copy) => self.copy_loop(&Env::default(), copy).1,
@@ -828,7 +837,7 @@ impl<'a> Scope<'a> {
                     Err(w) => Value::unknown(w),
                 };
                 self.shared.var_stack.borrow_mut().pop();
-                let (v, w) = self.guard(v, &format!("variable '{decl_name}'"), decl_span);
+                let (v, w) = self.guard(v, Subject::Variable(decl_name.clone()), decl_span);
                 self.shared
                     .vars
                     .borrow_mut()
@@ -848,7 +857,7 @@ impl<'a> Scope<'a> {
 
     fn copy_index(&self, env: &Env, args: &[Expr], span: Span, loc: &TextSpan) -> Value {
         if args.len() > 2 {
-            return invalid("copyIndex", "expects at most 2 arguments", span);
+            return invalid("copyIndex", CallProblem::AtMostTwoArguments, span);
         }
         let vals: Vec<Value> = args.iter().map(|a| self.expr(env, a, loc)).collect();
         let (loop_name, offset) = match vals.as_slice() {
@@ -857,17 +866,13 @@ impl<'a> Scope<'a> {
                 Kind::Str(s) => (Some(s.as_str()), 0),
                 Kind::Int(i) => (None, *i),
                 Kind::Unknown(w) => return Value::unknown(w.clone()),
-                _ => return invalid("copyIndex", "expects a loop name or an offset", span),
+                _ => return invalid("copyIndex", CallProblem::LoopNameOrOffset, span),
             },
             [n, o] => match (&n.kind, &o.kind) {
                 (Kind::Str(s), Kind::Int(i)) => (Some(s.as_str()), *i),
                 (Kind::Unknown(w), _) | (_, Kind::Unknown(w)) => return Value::unknown(w.clone()),
                 _ => {
-                    return invalid(
-                        "copyIndex",
-                        "expects a loop name and an integer offset",
-                        span,
-                    );
+                    return invalid("copyIndex", CallProblem::LoopNameAndOffset, span);
                 }
             },
             _ => unreachable!("checked above"),
@@ -875,12 +880,11 @@ impl<'a> Scope<'a> {
         match lookup(&env.copy, loop_name) {
             Some(i) => match i.checked_add(offset) {
                 Some(v) => Value::composed(Kind::Int(v)),
-                None => invalid("copyIndex", "the offset overflows", span),
+                None => invalid("copyIndex", CallProblem::OffsetOverflows, span),
             },
             None => Value::unknown(Why::at(
-                match loop_name {
-                    Some(n) => format!("copyIndex('{n}') is used outside the copy loop '{n}'"),
-                    None => "copyIndex() is used outside a copy loop".to_owned(),
+                Cause::CopyIndexOutsideLoop {
+                    name: loop_name.map(str::to_owned),
                 },
                 span,
             )),
@@ -899,7 +903,9 @@ impl<'a> Scope<'a> {
         let key = format!("{ns}.{name}").to_ascii_lowercase();
         let Some(def) = self.shared.template.functions.get(key.as_str()) else {
             return Value::unknown(Why::at(
-                format!("user-defined function '{ns}.{name}' is not declared in the template"),
+                Cause::UndeclaredFunction {
+                    name: format!("{ns}.{name}"),
+                },
                 span,
             ));
         };
@@ -911,7 +917,11 @@ impl<'a> Scope<'a> {
         if params.len() != args.len() {
             return invalid(
                 &format!("{ns}.{name}"),
-                format!("expects {} argument(s), got {}", params.len(), args.len()),
+                CallProblem::Arity {
+                    min: params.len(),
+                    max: params.len(),
+                    got: args.len(),
+                },
                 span,
             );
         }
@@ -920,13 +930,9 @@ impl<'a> Scope<'a> {
             .zip(args.iter().map(|a| self.expr(env, a, loc)))
             .collect();
         let Some(output) = &def.output else {
-            return invalid(
-                &format!("{ns}.{name}"),
-                "the function has no output value",
-                span,
-            );
+            return invalid(&format!("{ns}.{name}"), CallProblem::NoOutput, span);
         };
-        let _guard = match self.enter(&format!("function '{ns}.{name}'"), span) {
+        let _guard = match self.enter(Subject::Function(format!("{ns}.{name}")), span) {
             Ok(g) => g,
             Err(w) => return Value::unknown(w),
         };
@@ -936,7 +942,8 @@ impl<'a> Scope<'a> {
             func: Some(Rc::new(vals)),
         };
         let v = self.node(&fenv, output);
-        self.guard(v, &format!("function '{ns}.{name}'"), span).0
+        self.guard(v, Subject::Function(format!("{ns}.{name}")), span)
+            .0
     }
 
     fn lambda_function(
@@ -954,7 +961,7 @@ impl<'a> Scope<'a> {
             _ => (2, 2),
         };
         if args.len() < min || args.len() > max {
-            return invalid(name, format!("expects {min} to {max} arguments"), span);
+            return invalid(name, CallProblem::LambdaArity { min, max }, span);
         }
         let input = self.expr(env, &args[0], loc);
         let lambda_at = if lname == "reduce" { 2 } else { 1 };
@@ -962,11 +969,11 @@ impl<'a> Scope<'a> {
         for a in &args[lambda_at..] {
             match as_lambda(a) {
                 Some(l) => lambdas.push(l),
-                None => return invalid(name, "expects a lambda(...) argument", span),
+                None => return invalid(name, CallProblem::LambdaArgument, span),
             }
         }
         let call = |l: &Lambda<'_>, vals: Vec<Value>| -> Value {
-            let _guard = match self.enter("a lambda", span) {
+            let _guard = match self.enter(Subject::Lambda, span) {
                 Ok(g) => g,
                 Err(w) => return Value::unknown(w),
             };
@@ -987,7 +994,7 @@ impl<'a> Scope<'a> {
             (Kind::Object(m), "mapvalues") => m.iter().map(|(_, v)| v.clone()).collect(),
             (Kind::Array(a), _) => a.clone(),
             (Kind::Unknown(w), _) => return Value::unknown(w.clone()),
-            _ => return invalid(name, "the first argument must be an array", span),
+            _ => return invalid(name, CallProblem::FirstArgumentNotArray, span),
         };
         let l0 = &lambdas[0];
         match lname {
@@ -1000,7 +1007,7 @@ impl<'a> Scope<'a> {
             }
             "mapvalues" => {
                 let Kind::Object(m) = &input.kind else {
-                    return invalid(name, "the first argument must be an object", span);
+                    return invalid(name, CallProblem::FirstArgumentNotObject, span);
                 };
                 let out = m
                     .iter()
@@ -1017,7 +1024,7 @@ impl<'a> Scope<'a> {
                         Kind::Bool(true) => out.push(x),
                         Kind::Bool(false) => {}
                         Kind::Unknown(w) => return Value::unknown(w),
-                        _ => return invalid(name, "the lambda must return a boolean", span),
+                        _ => return invalid(name, CallProblem::LambdaNotBoolean, span),
                     }
                 }
                 Value::composed(Kind::Array(out))
@@ -1026,7 +1033,7 @@ impl<'a> Scope<'a> {
                 let mut acc = self.expr(env, &args[1], loc);
                 for (i, x) in items.into_iter().enumerate() {
                     acc = call(l0, vec![acc, x, Value::composed(Kind::Int(i as i64))]);
-                    let (a, w) = self.guard(acc, "the reduce() accumulator", span);
+                    let (a, w) = self.guard(acc, Subject::Accumulator, span);
                     acc = a;
                     if let Err(why) = self.step(w, span) {
                         return Value::unknown(why);
@@ -1051,7 +1058,10 @@ impl<'a> Scope<'a> {
                         }
                         _ => {
                             failure = Some(Why::at(
-                                "invalid call to sort(): the lambda must return a boolean",
+                                Cause::InvalidCall {
+                                    function: "sort".into(),
+                                    problem: CallProblem::LambdaNotBoolean,
+                                },
                                 span,
                             ));
                             false
@@ -1073,7 +1083,7 @@ impl<'a> Scope<'a> {
                         Kind::Unknown(w) => return Value::unknown(w),
                         _ => {
                             return k.first_unknown().map_or_else(
-                                || invalid(name, "the key lambda must return a string", span),
+                                || invalid(name, CallProblem::KeyNotString, span),
                                 |w| Value::unknown(w.clone()),
                             );
                         }
@@ -1096,7 +1106,7 @@ impl<'a> Scope<'a> {
                     let k = match k.kind {
                         Kind::Str(s) => s,
                         Kind::Unknown(w) => return Value::unknown(w),
-                        _ => return invalid(name, "the key lambda must return a string", span),
+                        _ => return invalid(name, CallProblem::KeyNotString, span),
                     };
                     match out.iter_mut().find(|(y, _)| y.eq_ignore_ascii_case(&k)) {
                         Some((
@@ -1111,7 +1121,7 @@ impl<'a> Scope<'a> {
                 }
                 Value::composed(Kind::Object(out))
             }
-            _ => invalid(name, "unsupported lambda function", span),
+            _ => invalid(name, CallProblem::UnsupportedLambdaFunction, span),
         }
     }
 }
@@ -1171,8 +1181,24 @@ fn merge_sort(mut items: Vec<Value>, before: &mut dyn FnMut(&Value, &Value) -> b
     }
 }
 
-fn invalid(name: &str, msg: impl std::fmt::Display, span: Span) -> Value {
-    Value::unknown(Why::at(format!("invalid call to {name}(): {msg}"), span))
+fn invalid(name: &str, problem: CallProblem, span: Span) -> Value {
+    Value::unknown(Why::at(
+        Cause::InvalidCall {
+            function: name.to_owned(),
+            problem,
+        },
+        span,
+    ))
+}
+
+fn copy_loop_why(name: &str, problem: CopyLoopProblem, span: Span) -> Why {
+    Why::at(
+        Cause::CopyLoop {
+            name: name.to_owned(),
+            problem,
+        },
+        span,
+    )
 }
 
 /// `target.name`.
@@ -1190,7 +1216,12 @@ fn member(t: Value, name: &str, span: Span) -> Value {
                     v
                 }
                 None => Value::unknown(why_through(
-                    &Why::at(format!("the object has no property '{name}'"), span),
+                    &Why::at(
+                        Cause::MissingProperty {
+                            name: name.to_owned(),
+                        },
+                        span,
+                    ),
                     &hops,
                 )),
             }
@@ -1199,13 +1230,13 @@ fn member(t: Value, name: &str, span: Span) -> Value {
         Kind::Partial(_) => Value::unknown(
             t.first_unknown()
                 .cloned()
-                .unwrap_or_else(|| Why::at("partially known string", span)),
+                .unwrap_or_else(|| Why::at(Cause::PartiallyKnownString, span)),
         ),
         _ => Value::unknown(Why::at(
-            format!(
-                "cannot read property '{name}' of a value of type {}",
-                super::ops::type_name(&Value::composed(t.kind))
-            ),
+            Cause::PropertyOfNonObject {
+                name: name.to_owned(),
+                found: super::ops::type_name(&Value::composed(t.kind)),
+            },
             span,
         )),
     }
@@ -1221,7 +1252,7 @@ fn index_value(t: Value, k: Value, span: Span) -> Value {
         (_, Kind::Unknown(w)) => Value::unknown(why_through(w, &hops)),
         (_, Kind::Partial(_)) => Value::unknown(why_through(
             k.first_unknown()
-                .unwrap_or(&Why::at("partially known index", span)),
+                .unwrap_or(&Why::at(Cause::PartiallyKnownIndex, span)),
             &hops,
         )),
         (Kind::Array(items), Kind::Int(i)) => {
@@ -1236,7 +1267,10 @@ fn index_value(t: Value, k: Value, span: Span) -> Value {
                 }
                 None => Value::unknown(why_through(
                     &Why::at(
-                        format!("index {i} is outside the array (length {len})"),
+                        Cause::IndexOutOfRange {
+                            index: *i,
+                            length: len,
+                        },
                         span,
                     ),
                     &hops,
@@ -1256,11 +1290,10 @@ fn index_value(t: Value, k: Value, span: Span) -> Value {
             span,
         ),
         (kind, _) => Value::unknown(Why::at(
-            format!(
-                "cannot index a value of type {} with a {}",
-                super::ops::type_name(&Value::composed(kind)),
-                super::ops::type_name(&k)
-            ),
+            Cause::NotIndexable {
+                target: super::ops::type_name(&Value::composed(kind)),
+                index: super::ops::type_name(&k),
+            },
             span,
         )),
     }

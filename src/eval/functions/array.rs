@@ -5,7 +5,8 @@
 use super::string::utf16_len;
 use super::{Ctx, R, string, val};
 use crate::eval::ops::{Tri, equals};
-use crate::value::{Kind, Value};
+use crate::value::call::Wanted;
+use crate::value::{CallProblem, Kind, Value};
 
 pub(super) fn call(ctx: &Ctx<'_>, lname: &str, args: &[Value]) -> Option<R<Value>> {
     Some(match lname {
@@ -95,7 +96,7 @@ fn empty(ctx: &Ctx<'_>, v: &Value) -> R<Value> {
             {
                 false
             } else {
-                return Err(ctx.not(v, "a string"));
+                return Err(ctx.not(v, Wanted::String));
             }
         }
         _ => ctx.str(v)?.is_empty(),
@@ -133,7 +134,7 @@ fn contains(ctx: &Ctx<'_>, container: &Value, item: &Value) -> R<Value> {
             {
                 Ok(val(Kind::Bool(true)))
             } else {
-                Err(ctx.not(container, "a string"))
+                Err(ctx.not(container, Wanted::String))
             }
         }
         _ => {
@@ -270,7 +271,7 @@ fn intersection(ctx: &Ctx<'_>, args: &[Value]) -> R<Value> {
 
 fn create_object(ctx: &Ctx<'_>, args: &[Value]) -> R<Value> {
     if !args.len().is_multiple_of(2) {
-        return Err(ctx.invalid("expects an even number of arguments (key, value pairs)"));
+        return Err(ctx.invalid(CallProblem::EvenArguments));
     }
     let mut out: Vec<(String, Value)> = Vec::new();
     for pair in args.chunks_exact(2) {
@@ -307,13 +308,13 @@ fn range(ctx: &Ctx<'_>, args: &[Value]) -> R<Value> {
     let start = ctx.int(&args[0])?;
     let count = ctx.int(&args[1])?;
     if count < 0 {
-        return Err(ctx.invalid("the count must not be negative"));
+        return Err(ctx.invalid(CallProblem::NegativeCount));
     }
     if count > 10_000 {
-        return Err(ctx.invalid(format!("the count {count} exceeds Azure's limit of 10000")));
+        return Err(ctx.invalid(CallProblem::CountOverLimit { count }));
     }
     if start as i128 + count as i128 > i32::MAX as i128 {
-        return Err(ctx.invalid("startIndex + count exceeds 2147483647"));
+        return Err(ctx.invalid(CallProblem::RangeOverflow));
     }
     ctx.check_count(count as u128)?;
     Ok(val(Kind::Array(
@@ -346,7 +347,7 @@ fn min_max(ctx: &Ctx<'_>, args: &[Value], min: bool) -> R<Value> {
         _ => args,
     };
     if items.is_empty() {
-        return Err(ctx.invalid("needs at least one value"));
+        return Err(ctx.invalid(CallProblem::NoValues));
     }
     let mut best: Option<&Value> = None;
     for x in items {
@@ -358,7 +359,7 @@ fn min_max(ctx: &Ctx<'_>, args: &[Value], min: bool) -> R<Value> {
                 (a < b) == min && a != b
             }
             (Kind::Str(a), Some(Kind::Str(b))) => (a < b) == min && a != b,
-            _ => return Err(ctx.not(x, "an integer")),
+            _ => return Err(ctx.not(x, Wanted::Integer)),
         };
         if better {
             best = Some(x);
@@ -428,10 +429,10 @@ fn index_from_end(ctx: &Ctx<'_>, args: &[Value], try_: bool) -> R<Value> {
     if try_ {
         Ok(val(Kind::Null))
     } else {
-        Err(ctx.invalid(format!(
-            "index {i} from the end is outside the array (length {})",
-            a.len()
-        )))
+        Err(ctx.invalid(CallProblem::IndexFromEndOutside {
+            index: i,
+            length: a.len(),
+        }))
     }
 }
 
@@ -611,9 +612,12 @@ mod tests {
     fn unknowns_propagate_or_decide() {
         let a = arr(vec![s("x"), unk("u")]);
         assert_eq!(run("contains", vec![a.clone(), s("x")]), b(true));
-        assert_eq!(reason(&run("contains", vec![a.clone(), s("y")])), "u");
+        assert_eq!(
+            why_of(&run("contains", vec![a.clone(), s("y")])),
+            unset("u")
+        );
         assert_eq!(run("length", vec![a.clone()]), i(2));
         assert_eq!(run("first", vec![a]), s("x"));
-        assert_eq!(reason(&run("length", vec![unk("v")])), "v");
+        assert_eq!(why_of(&run("length", vec![unk("v")])), unset("v"));
     }
 }

@@ -4,7 +4,7 @@
 use super::{Ctx, R, string, val};
 use crate::eval::hash::{base64_decode, base64_encode};
 use crate::json::Json;
-use crate::value::{Kind, Part, Value, string_from_parts};
+use crate::value::{CallProblem, Kind, Part, Value, string_from_parts};
 
 pub(super) fn call(ctx: &Ctx<'_>, lname: &str, args: &[Value]) -> Option<R<Value>> {
     let one = |f: fn(&Ctx<'_>, &str) -> R<Value>| -> R<Value> {
@@ -20,7 +20,7 @@ pub(super) fn call(ctx: &Ctx<'_>, lname: &str, args: &[Value]) -> Option<R<Value
         "uricomponenttostring" => one(|ctx, s| {
             unescape(s)
                 .map(string)
-                .ok_or_else(|| ctx.invalid("malformed percent-encoding"))
+                .ok_or_else(|| ctx.invalid(CallProblem::MalformedPercentEncoding))
         }),
         "datauri" => one(|_, s| {
             Ok(string(format!(
@@ -50,8 +50,8 @@ pub(super) fn call(ctx: &Ctx<'_>, lname: &str, args: &[Value]) -> Option<R<Value
 }
 
 fn decode_b64(ctx: &Ctx<'_>, s: &str) -> R<String> {
-    let bytes = base64_decode(s).ok_or_else(|| ctx.invalid("the argument is not valid base64"))?;
-    String::from_utf8(bytes).map_err(|_| ctx.invalid("the decoded bytes are not UTF-8 text"))
+    let bytes = base64_decode(s).ok_or_else(|| ctx.invalid(CallProblem::NotBase64))?;
+    String::from_utf8(bytes).map_err(|_| ctx.invalid(CallProblem::NotUtf8))
 }
 
 /// Converts a parsed JSON node into a computed value (spans are meaningless here).
@@ -65,7 +65,7 @@ fn json(ctx: &Ctx<'_>, s: &str) -> R<Value> {
     }
     match crate::json::parse(s) {
         Ok(node) => Ok(json_to_value(&node)),
-        Err(e) => Err(ctx.invalid(format!("the argument is not valid JSON: {}", e.message))),
+        Err(e) => Err(ctx.invalid(CallProblem::NotJson { error: e.message })),
     }
 }
 
@@ -105,23 +105,25 @@ fn unescape(s: &str) -> Option<String> {
 fn data_uri_to_string(ctx: &Ctx<'_>, s: &str) -> R<Value> {
     let rest = s
         .strip_prefix("data:")
-        .ok_or_else(|| ctx.invalid("the argument is not a data URI"))?;
+        .ok_or_else(|| ctx.invalid(CallProblem::NotDataUri))?;
     let (meta, data) = rest
         .split_once(',')
-        .ok_or_else(|| ctx.invalid("the data URI has no `,`"))?;
+        .ok_or_else(|| ctx.invalid(CallProblem::DataUriWithoutComma))?;
     if meta.split(';').any(|p| p.eq_ignore_ascii_case("base64")) {
         decode_b64(ctx, data).map(string)
     } else {
         unescape(data)
             .map(string)
-            .ok_or_else(|| ctx.invalid("malformed percent-encoding"))
+            .ok_or_else(|| ctx.invalid(CallProblem::MalformedPercentEncoding))
     }
 }
 
 /// Combines a base URI and a relative one (RFC 3986 reference resolution, simplified).
 fn uri(ctx: &Ctx<'_>, base: &str, rel: &str) -> R<String> {
     let Some(scheme_end) = base.find("://") else {
-        return Err(ctx.invalid(format!("'{base}' is not an absolute URI")));
+        return Err(ctx.invalid(CallProblem::NotAbsoluteUri {
+            uri: base.to_owned(),
+        }));
     };
     if rel.contains("://") {
         return Ok(rel.to_owned());

@@ -2,7 +2,7 @@
 
 use super::{Ctx, R};
 use crate::eval::ops::{format_float, to_string_parts};
-use crate::value::{Kind, Part, Value};
+use crate::value::{CallProblem, Kind, Part, Value};
 
 /// Formats `args` into `fmt` like .NET's `string.Format(CultureInfo.InvariantCulture, ...)`.
 /// Unknown arguments become holes.
@@ -21,7 +21,7 @@ pub(crate) fn dotnet_format(ctx: &Ctx<'_>, fmt: &str, args: &[Value]) -> R<Vec<P
                 chars.next();
                 text.push('}');
             }
-            '}' => return Err(ctx.invalid("format string has an unmatched `}`")),
+            '}' => return Err(ctx.invalid(CallProblem::UnmatchedClose)),
             '{' => {
                 let mut spec = String::new();
                 let mut closed = false;
@@ -33,7 +33,7 @@ pub(crate) fn dotnet_format(ctx: &Ctx<'_>, fmt: &str, args: &[Value]) -> R<Vec<P
                     spec.push(d);
                 }
                 if !closed {
-                    return Err(ctx.invalid("format string has an unmatched `{`"));
+                    return Err(ctx.invalid(CallProblem::UnmatchedOpen));
                 }
                 let (head, fmt_spec) = match spec.split_once(':') {
                     Some((h, f)) => (h, Some(f)),
@@ -46,28 +46,27 @@ pub(crate) fn dotnet_format(ctx: &Ctx<'_>, fmt: &str, args: &[Value]) -> R<Vec<P
                 let index: usize = index
                     .trim()
                     .parse()
-                    .map_err(|_| ctx.invalid(format!("bad format item `{{{spec}}}`")))?;
+                    .map_err(|_| ctx.invalid(CallProblem::BadFormatItem { item: spec.clone() }))?;
                 let align: i64 = match align {
-                    Some(a) => a
-                        .trim()
-                        .parse()
-                        .map_err(|_| ctx.invalid(format!("bad alignment in `{{{spec}}}`")))?,
+                    Some(a) => a.trim().parse().map_err(|_| {
+                        ctx.invalid(CallProblem::BadAlignment { item: spec.clone() })
+                    })?,
                     None => 0,
                 };
                 if align.unsigned_abs() > ctx.limits.max_string as u64 {
                     ctx.check_len(align.unsigned_abs() as usize)?;
                 }
                 let Some(arg) = args.get(index) else {
-                    return Err(ctx.invalid(format!(
-                        "format item {{{index}}} has no argument ({} given)",
-                        args.len()
-                    )));
+                    return Err(ctx.invalid(CallProblem::MissingFormatArgument {
+                        index,
+                        given: args.len(),
+                    }));
                 };
                 let item: Vec<Part> = match (&arg.kind, fmt_spec) {
                     (Kind::Int(i), Some(f)) => vec![Part::Text(format_int(ctx, *i, f)?)],
                     (Kind::Float(x), Some(f)) => vec![Part::Text(format_num(ctx, *x, f)?)],
                     _ => to_string_parts(arg, ctx.limits.max_string)
-                        .ok_or_else(|| ctx.invalid("argument too long"))?,
+                        .ok_or_else(|| ctx.invalid(CallProblem::ArgumentTooLong))?,
                 };
                 let item_len: usize = item
                     .iter()
@@ -133,11 +132,15 @@ fn precision(ctx: &Ctx<'_>, spec: &str) -> R<Option<usize>> {
     if digits.is_empty() {
         return Ok(None);
     }
-    let p: usize = digits
-        .parse()
-        .map_err(|_| ctx.invalid(format!("unsupported format specifier `{spec}`")))?;
+    let p: usize = digits.parse().map_err(|_| {
+        ctx.invalid(CallProblem::UnsupportedSpecifier {
+            spec: spec.to_owned(),
+        })
+    })?;
     if p > 99 {
-        return Err(ctx.invalid(format!("precision too large in `{spec}`")));
+        return Err(ctx.invalid(CallProblem::PrecisionTooLarge {
+            spec: spec.to_owned(),
+        }));
     }
     Ok(Some(p))
 }
@@ -181,7 +184,11 @@ fn format_int(ctx: &Ctx<'_>, i: i64, spec: &str) -> R<String> {
             };
             format!("{neg}{}00{frac} %", group(&abs))
         }
-        _ => return Err(ctx.invalid(format!("unsupported format specifier `{spec}`"))),
+        _ => {
+            return Err(ctx.invalid(CallProblem::UnsupportedSpecifier {
+                spec: spec.to_owned(),
+            }));
+        }
     })
 }
 
@@ -202,9 +209,9 @@ fn format_num(ctx: &Ctx<'_>, x: f64, spec: &str) -> R<String> {
         }
         'G' | 'g' => format_float(x),
         _ => {
-            return Err(ctx.invalid(format!(
-                "unsupported format specifier `{spec}` for a number"
-            )));
+            return Err(ctx.invalid(CallProblem::UnsupportedNumberSpecifier {
+                spec: spec.to_owned(),
+            }));
         }
     })
 }

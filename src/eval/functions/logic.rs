@@ -4,7 +4,8 @@
 
 use super::{Ctx, R, val};
 use crate::eval::ops::{Tri, equals, known_ends};
-use crate::value::{Kind, Value};
+use crate::value::call::Wanted;
+use crate::value::{CallProblem, Kind, Value};
 
 pub(super) fn call(ctx: &Ctx<'_>, lname: &str, args: &[Value]) -> Option<R<Value>> {
     Some(match lname {
@@ -65,7 +66,7 @@ pub(crate) fn and_or(ctx: &Ctx<'_>, args: &[Value], is_and: bool) -> R<Value> {
             Kind::Bool(b) if *b != is_and => return Ok(val(Kind::Bool(*b))),
             Kind::Bool(_) => {}
             Kind::Unknown(w) => pending = pending.or(Some(w.clone())),
-            _ => return Err(ctx.not(a, "a boolean")),
+            _ => return Err(ctx.not(a, Wanted::Boolean)),
         }
     }
     match pending {
@@ -99,14 +100,14 @@ fn compare(ctx: &Ctx<'_>, args: &[Value], test: fn(std::cmp::Ordering) -> bool) 
                 _ => 0.0,
             };
             f(a).partial_cmp(&f(b))
-                .ok_or_else(|| ctx.invalid("cannot compare NaN"))?
+                .ok_or_else(|| ctx.invalid(CallProblem::CompareNaN))?
         }
         (Kind::Str(x), Kind::Str(y)) => x.cmp(y),
         (Kind::Partial(p), Kind::Str(y)) => {
             let (prefix, _) = known_ends(p);
             let n = prefix.len().min(y.len());
             match prefix.as_bytes()[..n].cmp(&y.as_bytes()[..n]) {
-                std::cmp::Ordering::Equal => return Err(ctx.not(a, "a string")),
+                std::cmp::Ordering::Equal => return Err(ctx.not(a, Wanted::String)),
                 o => o,
             }
         }
@@ -114,17 +115,16 @@ fn compare(ctx: &Ctx<'_>, args: &[Value], test: fn(std::cmp::Ordering) -> bool) 
             let (prefix, _) = known_ends(p);
             let n = prefix.len().min(x.len());
             match x.as_bytes()[..n].cmp(&prefix.as_bytes()[..n]) {
-                std::cmp::Ordering::Equal => return Err(ctx.not(b, "a string")),
+                std::cmp::Ordering::Equal => return Err(ctx.not(b, Wanted::String)),
                 o => o,
             }
         }
         (Kind::Unknown(w), _) | (_, Kind::Unknown(w)) => return Err(w.clone()),
         _ => {
-            return Err(ctx.invalid(format!(
-                "cannot compare {} with {}",
-                crate::eval::ops::type_name(a),
-                crate::eval::ops::type_name(b)
-            )));
+            return Err(ctx.invalid(CallProblem::Incomparable {
+                left: crate::eval::ops::type_name(a),
+                right: crate::eval::ops::type_name(b),
+            }));
         }
     };
     Ok(val(Kind::Bool(test(ord))))
@@ -139,7 +139,7 @@ fn to_int(ctx: &Ctx<'_>, v: &Value) -> R<Value> {
             s.trim()
                 .parse::<i64>()
                 .map(|i| val(Kind::Int(i)))
-                .map_err(|_| ctx.invalid(format!("'{s}' is not an integer")))
+                .map_err(|_| ctx.invalid(CallProblem::NotInteger { text: s.to_owned() }))
         }
     }
 }
@@ -153,7 +153,7 @@ fn to_float(ctx: &Ctx<'_>, v: &Value) -> R<Value> {
             s.trim()
                 .parse::<f64>()
                 .map(|f| val(Kind::Float(f)))
-                .map_err(|_| ctx.invalid(format!("'{s}' is not a number")))
+                .map_err(|_| ctx.invalid(CallProblem::NotNumber { text: s.to_owned() }))
         }
     }
 }
@@ -169,7 +169,7 @@ fn to_bool(ctx: &Ctx<'_>, v: &Value) -> R<Value> {
             } else if s.eq_ignore_ascii_case("false") {
                 Ok(val(Kind::Bool(false)))
             } else {
-                Err(ctx.invalid(format!("'{s}' is not a boolean")))
+                Err(ctx.invalid(CallProblem::NotBoolean { text: s.to_owned() }))
             }
         }
     }
@@ -181,7 +181,7 @@ fn arith(ctx: &Ctx<'_>, args: &[Value], op: fn(i64, i64) -> Option<i64>) -> R<Va
     let b = ctx.int(&args[1])?;
     op(a, b)
         .map(|r| val(Kind::Int(r)))
-        .ok_or_else(|| ctx.invalid(format!("overflow or division by zero with {a} and {b}")))
+        .ok_or_else(|| ctx.invalid(CallProblem::Overflow { left: a, right: b }))
 }
 
 #[cfg(test)]
@@ -250,21 +250,21 @@ mod tests {
     fn decides_with_unknowns_where_possible() {
         assert_eq!(run("and", vec![b(false), unk("u")]), b(false));
         assert_eq!(run("and", vec![unk("u"), b(false)]), b(false));
-        assert_eq!(reason(&run("and", vec![b(true), unk("u")])), "u");
+        assert_eq!(why_of(&run("and", vec![b(true), unk("u")])), unset("u"));
         assert_eq!(run("or", vec![unk("u"), b(true)]), b(true));
-        assert_eq!(reason(&run("or", vec![b(false), unk("u")])), "u");
+        assert_eq!(why_of(&run("or", vec![b(false), unk("u")])), unset("u"));
         assert_eq!(run("coalesce", vec![s("x"), unk("u")]), s("x"));
         assert_eq!(
-            reason(&run("coalesce", vec![j("null"), unk("u"), s("x")])),
-            "u"
+            why_of(&run("coalesce", vec![j("null"), unk("u"), s("x")])),
+            unset("u")
         );
         let p = run("concat", vec![s("/subscriptions/"), unk("sub")]);
         assert_eq!(run("equals", vec![p.clone(), s("/providers/x")]), b(false));
         assert_eq!(
-            reason(&run("equals", vec![p.clone(), s("/subscriptions/1")])),
-            "sub"
+            why_of(&run("equals", vec![p.clone(), s("/subscriptions/1")])),
+            unset("sub")
         );
         assert_eq!(run("less", vec![p, s("/z")]), b(true));
-        assert_eq!(reason(&run("not", vec![unk("n")])), "n");
+        assert_eq!(why_of(&run("not", vec![unk("n")])), unset("n"));
     }
 }

@@ -16,7 +16,9 @@ mod string;
 
 use super::{DeploymentScope, Limits};
 use crate::source::Span;
-use crate::value::{Kind, Part, Value, Why, string_from_parts};
+use crate::value::call::Wanted;
+use crate::value::cause::{Budget, DeploymentTimeFunction, ScopeProperty};
+use crate::value::{CallProblem, Cause, Kind, Part, Value, Why, string_from_parts};
 
 pub(crate) use format::dotnet_format;
 
@@ -36,22 +38,30 @@ pub(crate) struct Ctx<'c> {
 pub(crate) type R<T> = Result<T, Why>;
 
 impl Ctx<'_> {
-    /// A reason for an invalid call (one Azure would reject).
-    pub fn invalid(&self, msg: impl std::fmt::Display) -> Why {
-        Why::at(format!("invalid call to {}(): {msg}", self.name), self.span)
+    /// Why a call is invalid (one Azure would reject).
+    pub fn invalid(&self, problem: CallProblem) -> Why {
+        Why::at(
+            Cause::InvalidCall {
+                function: self.name.to_owned(),
+                problem,
+            },
+            self.span,
+        )
+    }
+
+    /// A budget exceeded by this call.
+    fn over(&self, budget: Budget) -> Why {
+        Why::at(Cause::Budget(budget), self.span)
     }
 
     /// Checks the number of arguments.
     pub fn arity(&self, args: &[Value], min: usize, max: usize) -> R<()> {
         if args.len() < min || args.len() > max {
-            let want = if min == max {
-                format!("{min}")
-            } else if max == usize::MAX {
-                format!("at least {min}")
-            } else {
-                format!("{min} to {max}")
-            };
-            return Err(self.invalid(format!("expects {want} argument(s), got {}", args.len())));
+            return Err(self.invalid(CallProblem::Arity {
+                min,
+                max,
+                got: args.len(),
+            }));
         }
         Ok(())
     }
@@ -60,7 +70,7 @@ impl Ctx<'_> {
     pub fn str<'v>(&self, v: &'v Value) -> R<&'v str> {
         match &v.kind {
             Kind::Str(s) => Ok(s),
-            _ => Err(self.not(v, "a string")),
+            _ => Err(self.not(v, Wanted::String)),
         }
     }
 
@@ -69,7 +79,7 @@ impl Ctx<'_> {
         match &v.kind {
             Kind::Int(i) => Ok(*i),
             Kind::Float(f) if f.fract() == 0.0 && f.abs() < 9.0e18 => Ok(*f as i64),
-            _ => Err(self.not(v, "an integer")),
+            _ => Err(self.not(v, Wanted::Integer)),
         }
     }
 
@@ -77,7 +87,7 @@ impl Ctx<'_> {
     pub fn bool(&self, v: &Value) -> R<bool> {
         match &v.kind {
             Kind::Bool(b) => Ok(*b),
-            _ => Err(self.not(v, "a boolean")),
+            _ => Err(self.not(v, Wanted::Boolean)),
         }
     }
 
@@ -85,7 +95,7 @@ impl Ctx<'_> {
     pub fn array<'v>(&self, v: &'v Value) -> R<&'v [Value]> {
         match &v.kind {
             Kind::Array(a) => Ok(a),
-            _ => Err(self.not(v, "an array")),
+            _ => Err(self.not(v, Wanted::Array)),
         }
     }
 
@@ -93,36 +103,34 @@ impl Ctx<'_> {
     pub fn object<'v>(&self, v: &'v Value) -> R<&'v [(String, Value)]> {
         match &v.kind {
             Kind::Object(m) => Ok(m),
-            _ => Err(self.not(v, "an object")),
+            _ => Err(self.not(v, Wanted::Object)),
         }
     }
 
     /// The reason a value is not of the wanted type: its own unknown reason when it is
     /// (partly) unknown, otherwise a type error.
-    pub fn not(&self, v: &Value, wanted: &str) -> Why {
+    pub fn not(&self, v: &Value, wanted: Wanted) -> Why {
         match &v.kind {
             Kind::Unknown(w) => w.clone(),
-            Kind::Partial(_) if wanted == "a string" => v
+            Kind::Partial(_) if wanted == Wanted::String => v
                 .first_unknown()
                 .cloned()
-                .unwrap_or_else(|| self.invalid("partially known string")),
-            _ => self.invalid(format!(
-                "expected {wanted}, got {}",
-                super::ops::type_name(v)
-            )),
+                .unwrap_or_else(|| self.invalid(CallProblem::PartiallyKnownString)),
+            _ => self.invalid(CallProblem::WrongType {
+                wanted,
+                got: super::ops::type_name(v),
+            }),
         }
     }
 
     /// Fails when a string would exceed the string budget.
     pub fn check_len(&self, len: usize) -> R<()> {
         if len > self.limits.max_string {
-            return Err(Why::at(
-                format!(
-                    "string length budget exceeded: {}() would build {len} bytes (limit {})",
-                    self.name, self.limits.max_string
-                ),
-                self.span,
-            ));
+            return Err(self.over(Budget::StringLength {
+                function: self.name.to_owned(),
+                length: len,
+                limit: self.limits.max_string,
+            }));
         }
         Ok(())
     }
@@ -130,13 +138,11 @@ impl Ctx<'_> {
     /// Fails when an array would exceed the array budget.
     pub fn check_count(&self, n: u128) -> R<()> {
         if n > self.limits.max_array as u128 {
-            return Err(Why::at(
-                format!(
-                    "array length budget exceeded: {}() would build {n} elements (limit {})",
-                    self.name, self.limits.max_array
-                ),
-                self.span,
-            ));
+            return Err(self.over(Budget::ArrayLength {
+                function: self.name.to_owned(),
+                count: n,
+                limit: self.limits.max_array,
+            }));
         }
         Ok(())
     }
@@ -157,37 +163,21 @@ pub(crate) fn parts_value(parts: Vec<Part>) -> Value {
     Value::composed(string_from_parts(parts))
 }
 
-/// The names of functions that can never be evaluated offline, and why.
-pub(crate) fn unknowable(lname: &str) -> Option<&'static str> {
-    Some(match lname {
-        "reference" => {
-            "reference() reads a deployed resource's runtime state, which is not known offline"
-        }
-        "references" => {
-            "references() reads deployed resources' runtime state, which is not known offline"
-        }
-        "newguid" => "newGuid() returns a fresh random GUID at deployment time",
-        "utcnow" => "utcNow() returns the deployment time",
-        "pickzones" => {
-            "pickZones() depends on the zones available in the subscription at deployment time"
-        }
-        "providers" => "providers() reads the resource providers registered at deployment time",
-        "deployer" => {
-            "deployer() describes the identity that runs the deployment, not known offline"
-        }
-        "managementgroup" => "the deploying management group is not known offline",
-        "listkeys"
-        | "listsecrets"
-        | "listaccountsas"
-        | "listservicesas"
-        | "listcredentials"
-        | "listconnectionstrings"
-        | "listcallbackurl" => "list*() functions call the resource provider at deployment time",
-        n if n.starts_with("list") => {
-            "list*() functions call the resource provider at deployment time"
-        }
+/// Why the functions that can never be evaluated offline cannot be; `None` for the others.
+pub(crate) fn unknowable(lname: &str) -> Option<Cause> {
+    use DeploymentTimeFunction as F;
+    Some(Cause::DeploymentTimeFunction(match lname {
+        "reference" => F::Reference,
+        "references" => F::References,
+        "newguid" => F::NewGuid,
+        "utcnow" => F::UtcNow,
+        "pickzones" => F::PickZones,
+        "providers" => F::Providers,
+        "deployer" => F::Deployer,
+        "managementgroup" => return Some(Cause::ScopeProperty(ScopeProperty::ManagementGroup)),
+        n if n.starts_with("list") => F::List,
         _ => return None,
-    })
+    }))
 }
 
 /// Calls the library function `lname` (lower-case) with evaluated arguments; `None` when no
@@ -205,13 +195,11 @@ impl Ctx<'_> {
     /// Fails when an operation would do more than the step budget's worth of work at once.
     pub fn check_work(&self, work: u128) -> R<()> {
         if work > u128::from(self.limits.max_steps) {
-            return Err(Why::at(
-                format!(
-                    "evaluation step budget ({} steps) exceeded: {}() would need {work} comparisons",
-                    self.limits.max_steps, self.name
-                ),
-                self.span,
-            ));
+            return Err(self.over(Budget::Comparisons {
+                function: self.name.to_owned(),
+                work,
+                limit: self.limits.max_steps,
+            }));
         }
         Ok(())
     }
@@ -239,9 +227,13 @@ pub(crate) mod testing {
     pub fn arr(items: Vec<Value>) -> Value {
         val(Kind::Array(items))
     }
-    /// An unknown value with `reason`.
-    pub fn unk(reason: &str) -> Value {
-        Value::unknown(Why::new(reason))
+    /// Why parameter `name` is unknown when nobody sets it.
+    pub fn unset(name: &str) -> Why {
+        Why::new(Cause::UnsetParameter { name: name.into() })
+    }
+    /// The value of parameter `name` when nobody sets it.
+    pub fn unk(name: &str) -> Value {
+        Value::unknown(unset(name))
     }
     /// Parses JSON text into a value (no expression evaluation).
     pub fn j(text: &str) -> Value {
@@ -276,11 +268,15 @@ pub(crate) mod testing {
             None => panic!("no function {name}"),
         }
     }
-    /// The reason of an unknown result (panics when known).
-    pub fn reason(v: &Value) -> String {
+    /// Why a result is unknown (panics when known).
+    pub fn why_of(v: &Value) -> Why {
         match &v.kind {
-            Kind::Unknown(w) => w.explain(),
+            Kind::Unknown(w) => w.clone(),
             other => panic!("expected unknown, got {other:?}"),
         }
+    }
+    /// The reason of an unknown result, as shown (panics when known).
+    pub fn reason(v: &Value) -> String {
+        why_of(v).explain()
     }
 }

@@ -7,7 +7,9 @@
 
 use super::{Ctx, R, parts_value, string, val};
 use crate::eval::ops::to_string_parts;
-use crate::value::{Kind, Part, Value, Why};
+use crate::value::call::Wanted;
+use crate::value::cause::{DeploymentSetting, ScopeProperty};
+use crate::value::{CallProblem, Cause, Kind, Part, Value, Why};
 
 pub(super) fn call(ctx: &Ctx<'_>, lname: &str, args: &[Value]) -> Option<R<Value>> {
     Some(match lname {
@@ -25,25 +27,19 @@ pub(super) fn call(ctx: &Ctx<'_>, lname: &str, args: &[Value]) -> Option<R<Value
     })
 }
 
-/// The message for an unset deployment setting.
-pub(crate) fn unset(what: &str, key: &str) -> String {
-    format!("the {what} is not known offline (set [deployment] {key} in imagegate.toml)")
-}
-
 /// The deployment's location (`[deployment] location` in the config), else a hole.
 fn location(ctx: &Ctx<'_>) -> Value {
     part_value(known_or_hole(
         ctx,
         &ctx.deployment.location,
-        "deployment location",
-        "location",
+        DeploymentSetting::Location,
     ))
 }
 
-fn known_or_hole(ctx: &Ctx<'_>, v: &Option<String>, what: &str, key: &str) -> Part {
+fn known_or_hole(ctx: &Ctx<'_>, v: &Option<String>, setting: DeploymentSetting) -> Part {
     match v {
         Some(s) => Part::Text(s.clone()),
-        None => Part::Hole(Why::at(unset(what, key), ctx.span)),
+        None => Part::Hole(Why::at(Cause::UnsetDeploymentSetting(setting), ctx.span)),
     }
 }
 
@@ -51,8 +47,7 @@ fn sub_part(ctx: &Ctx<'_>) -> Part {
     known_or_hole(
         ctx,
         &ctx.deployment.subscription_id,
-        "deploying subscription",
-        "subscription_id",
+        DeploymentSetting::Subscription,
     )
 }
 
@@ -60,8 +55,7 @@ fn rg_part(ctx: &Ctx<'_>) -> Part {
     known_or_hole(
         ctx,
         &ctx.deployment.resource_group,
-        "deploying resource group",
-        "resource_group",
+        DeploymentSetting::ResourceGroup,
     )
 }
 
@@ -88,14 +82,14 @@ fn is_type(v: &Value) -> bool {
 fn resource_id(ctx: &Ctx<'_>, args: &[Value], scope: Scope) -> R<Value> {
     let skip = usize::from(scope == Scope::Extension);
     if args.len() < 2 + skip {
-        return Err(ctx.invalid("expects a resource type and at least one name"));
+        return Err(ctx.invalid(CallProblem::TypeAndName));
     }
     let Some(type_at) = args.iter().skip(skip).position(is_type).map(|i| i + skip) else {
         // The type itself is unknown (or malformed): nothing can be built.
         return Err(args
             .iter()
             .find_map(|a| a.first_unknown().cloned())
-            .unwrap_or_else(|| ctx.invalid("no argument is a resource type (`Namespace/type`)")));
+            .unwrap_or_else(|| ctx.invalid(CallProblem::NoResourceType)));
     };
     let scope_args = &args[skip..type_at];
     let max_scope = match scope {
@@ -107,17 +101,17 @@ fn resource_id(ctx: &Ctx<'_>, args: &[Value], scope: Scope) -> R<Value> {
         return Err(args[skip..type_at]
             .iter()
             .find_map(|a| a.first_unknown().cloned())
-            .unwrap_or_else(|| ctx.invalid("too many arguments before the resource type")));
+            .unwrap_or_else(|| ctx.invalid(CallProblem::ArgumentsBeforeType)));
     }
     let as_part = |v: &Value| -> R<Vec<Part>> {
         match &v.kind {
             Kind::Str(_) | Kind::Partial(_) | Kind::Unknown(_) | Kind::Int(_) => {
                 Ok(to_string_parts(v, ctx.limits.max_string).unwrap_or_default())
             }
-            _ => Err(ctx.invalid(format!(
-                "expected a string, got {}",
-                crate::eval::ops::type_name(v)
-            ))),
+            _ => Err(ctx.invalid(CallProblem::WrongType {
+                wanted: Wanted::String,
+                got: crate::eval::ops::type_name(v),
+            })),
         }
     };
     let mut out: Vec<Part> = Vec::new();
@@ -147,7 +141,7 @@ fn resource_id(ctx: &Ctx<'_>, args: &[Value], scope: Scope) -> R<Value> {
         Scope::ManagementGroup => {
             let mg = match scope_args {
                 [] => vec![Part::Hole(Why::at(
-                    "the deploying management group is not known offline",
+                    Cause::ScopeProperty(ScopeProperty::ManagementGroup),
                     ctx.span,
                 ))],
                 [m] => as_part(m)?,
@@ -191,13 +185,13 @@ fn resource_id(ctx: &Ctx<'_>, args: &[Value], scope: Scope) -> R<Value> {
             return Err(args[type_at + 1..]
                 .iter()
                 .find_map(|a| a.first_unknown().cloned())
-                .unwrap_or_else(|| ctx.invalid("name segments do not match the type")));
+                .unwrap_or_else(|| ctx.invalid(CallProblem::SegmentsMismatch)));
         }
-        return Err(ctx.invalid(format!(
-            "the type '{ty}' needs {} name segment(s), got {}",
-            type_segs.len(),
-            names.len()
-        )));
+        return Err(ctx.invalid(CallProblem::SegmentCount {
+            resource_type: ty.to_owned(),
+            needed: type_segs.len(),
+            got: names.len(),
+        }));
     }
     text(&mut out, "/providers/");
     text(&mut out, namespace);
@@ -240,12 +234,7 @@ fn resource_group(ctx: &Ctx<'_>) -> Value {
 }
 
 fn tenant_part(ctx: &Ctx<'_>) -> Part {
-    known_or_hole(
-        ctx,
-        &ctx.deployment.tenant_id,
-        "deploying tenant",
-        "tenant_id",
-    )
+    known_or_hole(ctx, &ctx.deployment.tenant_id, DeploymentSetting::Tenant)
 }
 
 fn subscription(ctx: &Ctx<'_>) -> Value {
@@ -259,7 +248,7 @@ fn subscription(ctx: &Ctx<'_>) -> Value {
         (
             "displayName",
             Value::unknown(Why::at(
-                "the subscription's display name is not known offline",
+                Cause::ScopeProperty(ScopeProperty::SubscriptionDisplayName),
                 ctx.span,
             )),
         ),
@@ -271,14 +260,14 @@ fn tenant(ctx: &Ctx<'_>) -> Value {
         (
             "countryCode",
             Value::unknown(Why::at(
-                "the tenant's country code is not known offline",
+                Cause::ScopeProperty(ScopeProperty::TenantCountryCode),
                 ctx.span,
             )),
         ),
         (
             "displayName",
             Value::unknown(Why::at(
-                "the tenant's display name is not known offline",
+                Cause::ScopeProperty(ScopeProperty::TenantDisplayName),
                 ctx.span,
             )),
         ),
@@ -298,18 +287,14 @@ fn deployment(ctx: &Ctx<'_>) -> Value {
             part_value(known_or_hole(
                 ctx,
                 &d.deployment_name,
-                "deployment name",
-                "deployment_name",
+                DeploymentSetting::DeploymentName,
             )),
         ),
         (
             "properties",
             obj(vec![(
                 "templateLink",
-                Value::unknown(Why::at(
-                    "the deployment's template link is not known offline",
-                    ctx.span,
-                )),
+                Value::unknown(Why::at(Cause::TemplateLink, ctx.span)),
             )]),
         ),
         ("location", location(ctx)),
@@ -518,7 +503,7 @@ mod tests {
             Some(&s("00000000-0000-0000-0000-000000000001"))
         );
         let v = run_in(&d, "resourceId", vec![unk("t"), s("x")]);
-        assert_eq!(reason(&v), "t");
+        assert_eq!(why_of(&v), unset("t"));
     }
 
     #[test]

@@ -6,7 +6,8 @@
 use super::{Ctx, R, parts_value, string, val};
 use crate::eval::hash;
 use crate::eval::ops::{known_ends, to_string_parts};
-use crate::value::{Kind, Part, Value};
+use crate::value::call::Wanted;
+use crate::value::{CallProblem, Kind, Part, Value};
 
 pub(super) fn call(ctx: &Ctx<'_>, lname: &str, args: &[Value]) -> Option<R<Value>> {
     Some(match lname {
@@ -95,7 +96,7 @@ fn concat(ctx: &Ctx<'_>, args: &[Value]) -> R<Value> {
             match &a.kind {
                 Kind::Array(x) => total += x.len() as u128,
                 Kind::Null => {}
-                _ => return Err(ctx.not(a, "an array (all arguments must be arrays)")),
+                _ => return Err(ctx.not(a, Wanted::AllArrays)),
             }
         }
         ctx.check_count(total)?;
@@ -118,12 +119,12 @@ fn concat(ctx: &Ctx<'_>, args: &[Value]) -> R<Value> {
     let mut len = 0usize;
     for a in args {
         if matches!(a.kind, Kind::Object(_)) {
-            return Err(ctx.invalid("cannot concatenate an object"));
+            return Err(ctx.invalid(CallProblem::ConcatObject));
         }
         let p = to_string_parts(a, ctx.limits.max_string).ok_or_else(|| {
             ctx.check_len(ctx.limits.max_string + 1)
                 .err()
-                .unwrap_or_else(|| ctx.invalid("string too long"))
+                .unwrap_or_else(|| ctx.invalid(CallProblem::StringTooLong))
         })?;
         append(ctx, &mut parts, &mut len, p)?;
     }
@@ -156,7 +157,7 @@ fn to_string(ctx: &Ctx<'_>, v: &Value) -> R<Value> {
         None => Err(ctx
             .check_len(ctx.limits.max_string + 1)
             .err()
-            .unwrap_or_else(|| ctx.invalid("string too long"))),
+            .unwrap_or_else(|| ctx.invalid(CallProblem::StringTooLong))),
     }
 }
 
@@ -179,7 +180,7 @@ fn map_case(ctx: &Ctx<'_>, v: &Value, upper: bool) -> R<Value> {
                 })
                 .collect(),
         )),
-        _ => Err(ctx.not(v, "a string")),
+        _ => Err(ctx.not(v, Wanted::String)),
     }
 }
 
@@ -189,7 +190,7 @@ fn replace(ctx: &Ctx<'_>, args: &[Value]) -> R<Value> {
     let old = ctx.str(&args[1])?;
     let new = ctx.str(&args[2])?;
     if old.is_empty() {
-        return Err(ctx.invalid("the string to replace must not be empty"));
+        return Err(ctx.invalid(CallProblem::EmptyReplace));
     }
     let count = s.matches(old).count();
     let len = s.len() as u128 + count as u128 * new.len() as u128;
@@ -233,7 +234,7 @@ fn join(ctx: &Ctx<'_>, args: &[Value]) -> R<Value> {
     let mut len = 0usize;
     for (i, item) in items.iter().enumerate() {
         if matches!(item.kind, Kind::Array(_) | Kind::Object(_)) {
-            return Err(ctx.invalid("the array must hold strings, numbers or booleans"));
+            return Err(ctx.invalid(CallProblem::JoinItems));
         }
         if i > 0 {
             parts.push(Part::Text(delim.to_owned()));
@@ -254,10 +255,10 @@ fn substring(ctx: &Ctx<'_>, args: &[Value]) -> R<Value> {
         None => 0,
     };
     if start < 0 || start as u128 > units.len() as u128 {
-        return Err(ctx.invalid(format!(
-            "the start index {start} is outside the string (length {})",
-            units.len()
-        )));
+        return Err(ctx.invalid(CallProblem::StartOutside {
+            start,
+            length: units.len(),
+        }));
     }
     let start = start as usize;
     let len = match args.get(2) {
@@ -265,10 +266,11 @@ fn substring(ctx: &Ctx<'_>, args: &[Value]) -> R<Value> {
         None => (units.len() - start) as i64,
     };
     if len < 0 || (start as u128 + len as u128) > units.len() as u128 {
-        return Err(ctx.invalid(format!(
-            "the length {len} from index {start} runs past the end of the string (length {})",
-            units.len()
-        )));
+        return Err(ctx.invalid(CallProblem::LengthPastEnd {
+            length: len,
+            start,
+            available: units.len(),
+        }));
     }
     Ok(string(String::from_utf16_lossy(
         &units[start..start + len as usize],
@@ -321,10 +323,10 @@ fn starts_ends(ctx: &Ctx<'_>, args: &[Value], starts: bool) -> R<Value> {
             let (prefix, suffix) = known_ends(parts);
             match check(if starts { &prefix } else { &suffix }) {
                 Some(b) => Ok(val(Kind::Bool(b))),
-                None => Err(ctx.not(&args[0], "a string")),
+                None => Err(ctx.not(&args[0], Wanted::String)),
             }
         }
-        _ => Err(ctx.not(&args[0], "a string")),
+        _ => Err(ctx.not(&args[0], Wanted::String)),
     }
 }
 
@@ -341,14 +343,14 @@ fn pad_left(ctx: &Ctx<'_>, args: &[Value]) -> R<Value> {
             let mut chars = p.chars();
             match (chars.next(), chars.next()) {
                 (Some(c), None) => c,
-                _ => return Err(ctx.invalid("the padding must be exactly one character")),
+                _ => return Err(ctx.invalid(CallProblem::PaddingNotOneCharacter)),
             }
         }
         None => ' ',
     };
     let have = utf16_len(&s);
     if total < 0 {
-        return Err(ctx.invalid("the total length must not be negative"));
+        return Err(ctx.invalid(CallProblem::NegativeTotalLength));
     }
     let total = total as u128;
     if total <= have as u128 {
@@ -372,7 +374,8 @@ fn hashed(ctx: &Ctx<'_>, args: &[Value], f: fn(&[&str]) -> String) -> R<Value> {
 #[cfg(test)]
 mod tests {
     use super::super::testing::*;
-    use crate::value::{Kind, Part, Why};
+    use crate::value::cause::DeploymentSetting;
+    use crate::value::{Cause, Kind, Part, Value, Why};
 
     #[test]
     fn docs_examples() {
@@ -477,7 +480,10 @@ mod tests {
 
     #[test]
     fn partial_strings_stay_partial() {
-        let sub = unk("the deploying subscription is not known offline");
+        let unset_sub = Why::new(Cause::UnsetDeploymentSetting(
+            DeploymentSetting::Subscription,
+        ));
+        let sub = Value::unknown(unset_sub.clone());
         let v = run(
             "concat",
             vec![
@@ -515,18 +521,12 @@ mod tests {
         ));
         assert!(r.contains("subscription"), "{r}");
         // Functions that need the whole string carry the hole's reason forward.
-        assert_eq!(
-            reason(&run("uniqueString", vec![v])),
-            "the deploying subscription is not known offline"
-        );
-        assert_eq!(
-            reason(&run("concat", vec![sub.clone(), sub])),
-            "the deploying subscription is not known offline"
-        );
+        assert_eq!(why_of(&run("uniqueString", vec![v])), unset_sub);
+        assert_eq!(why_of(&run("concat", vec![sub.clone(), sub])), unset_sub);
         let f = run("format", vec![s("{0}/x"), unk("u")]);
         assert_eq!(
             f.kind,
-            Kind::Partial(vec![Part::Hole(Why::new("u")), Part::Text("/x".into())])
+            Kind::Partial(vec![Part::Hole(unset("u")), Part::Text("/x".into())])
         );
     }
 

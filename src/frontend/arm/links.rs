@@ -15,7 +15,7 @@ use std::sync::Arc;
 
 use crate::json::{self, Json};
 use crate::source::{FileId, SourceFile, SourceMap};
-use crate::value::{Kind, Part, Value};
+use crate::value::{Cause, Kind, Part, Value};
 
 /// Most linked files loaded for one template.
 const MAX_LINKED_FILES: usize = 64;
@@ -184,7 +184,7 @@ pub fn artifact_relative(value: &Value) -> Option<(FileId, String)> {
     let (Part::Hole(why), rest) = parts.split_first()? else {
         return None;
     };
-    if !why.reason.contains("template link") {
+    if *why.cause != Cause::TemplateLink {
         return None;
     }
     let mut relative = String::new();

@@ -44,10 +44,7 @@ fn is_true(mark: Option<&Json>) -> bool {
 /// (An image ID hidden this way cannot be judged: IG002, never a guess.)
 pub fn sensitive_value(at: Span) -> Value {
     Value {
-        kind: Kind::Unknown(crate::value::Why::at(
-            "the value is marked sensitive in the plan; imagegate does not read sensitive values",
-            at,
-        )),
+        kind: Kind::Unknown(crate::value::Why::at(crate::value::Cause::Sensitive, at)),
         origin: crate::value::Origin {
             literal: Some(at),
             site: Some(at),
@@ -182,10 +179,10 @@ mod tests {
         let mut seen = Vec::new();
         let mut f = |p: &[Step], _at: Span| {
             seen.push(render(p));
-            Value::unknown(Why::new(format!(
+            Value::unknown(Why::new(crate::value::Cause::Text(format!(
                 "`{}` is known only after apply",
                 render(p)
-            )))
+            ))))
         };
         let mut c = Converter {
             file: FileId(0),
@@ -235,12 +232,9 @@ mod tests {
         assert!(!v.display().contains("secret"));
         let password = v.get("admin_password").unwrap();
         assert!(password.is_unknown());
-        assert!(
-            password
-                .first_unknown()
-                .unwrap()
-                .reason
-                .contains("sensitive")
+        assert_eq!(
+            *password.first_unknown().unwrap().cause,
+            crate::value::Cause::Sensitive
         );
     }
 

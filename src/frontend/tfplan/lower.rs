@@ -219,9 +219,11 @@ fn azapi_body(after: &Value) -> Option<(String, Value)> {
                 Ok(json) => crate::eval::ops::json_value(&json, &|_| b.origin.clone()),
                 Err(e) => Value {
                     kind: Kind::Unknown(Why {
-                        reason: format!("the azapi `body` string is not JSON: {}", e.message),
                         span: b.origin.site,
-                        chain: Vec::new(),
+                        ..Why::new(crate::value::Cause::Text(format!(
+                            "the azapi `body` string is not JSON: {}",
+                            e.message
+                        )))
                     }),
                     origin: b.origin.clone(),
                 },

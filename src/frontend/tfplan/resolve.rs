@@ -64,9 +64,11 @@ impl Resolver<'_> {
             None => Stop::new(""),
         };
         Value::unknown(Why {
-            reason: format!("{reason}{}", stop.detail),
-            span: Some(at),
             chain: stop.chain,
+            ..Why::at(
+                crate::value::Cause::Text(format!("{reason}{}", stop.detail)),
+                at,
+            )
         })
     }
 
@@ -141,9 +143,14 @@ impl Resolver<'_> {
                 .expr(&m.value, modules, depth + 1)
                 .unwrap_or_else(|stop| {
                     Value::unknown(Why {
-                        reason: format!("`{}` is known only after apply{}", m.key, stop.detail),
-                        span: Some(span(&m.value, self.file)),
                         chain: stop.chain,
+                        ..Why::at(
+                            crate::value::Cause::Text(format!(
+                                "`{}` is known only after apply{}",
+                                m.key, stop.detail
+                            )),
+                            span(&m.value, self.file),
+                        )
                     })
                 });
             out.push((m.key.to_string(), value));

@@ -1,0 +1,737 @@
+//! Why a value is unknown, as data: every kind of reason resolution can stop for, with the
+//! names, limits and functions involved. The wording users see is produced here and nowhere
+//! else ([`std::fmt::Display`]); later stages decide by matching on the variant, never on text.
+
+use std::fmt;
+
+use super::call::CallProblem;
+
+/// The reason resolution stopped.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Cause {
+    // ----- inputs that are not given offline -----
+    /// A parameter with no default that no parameter file (or caller) sets.
+    UnsetParameter {
+        /// The parameter's name as declared.
+        name: String,
+    },
+    /// A parameter set by a Key Vault reference in the parameter file.
+    KeyVaultReference {
+        /// The parameter's name as declared.
+        name: String,
+    },
+    /// A deployment setting that `[deployment]` in `imagegate.toml` does not configure.
+    UnsetDeploymentSetting(DeploymentSetting),
+    /// A function whose result exists only while the deployment runs.
+    DeploymentTimeFunction(DeploymentTimeFunction),
+    /// A property of the deployment's scope that cannot be configured and is not known.
+    ScopeProperty(ScopeProperty),
+    /// The URI of the deploying template itself (`deployment().properties.templateLink`).
+    TemplateLink,
+
+    // ----- Terraform plans -----
+    /// An attribute the plan marks as known only after apply, and what stopped resolving it
+    /// through the plan's configuration.
+    KnownAfterApply {
+        /// The attribute's path (`source_image_reference[0].sku`) or block member name.
+        attribute: String,
+        /// Why the configuration did not tell its value.
+        detail: AfterApply,
+    },
+    /// A value the plan marks sensitive; imagegate never reads those.
+    Sensitive,
+    /// An azapi resource's `body` string that is not a JSON document.
+    AzapiBodyNotJson {
+        /// The JSON parser's message.
+        error: String,
+    },
+
+    // ----- template errors -----
+    /// `parameters('x')` naming no declared parameter.
+    UndeclaredParameter {
+        /// The name as written in the call.
+        name: String,
+    },
+    /// `variables('x')` naming no declared variable.
+    UndeclaredVariable {
+        /// The name as written in the call.
+        name: String,
+    },
+    /// A call to a user-defined function the template does not declare.
+    UndeclaredFunction {
+        /// `namespace.name` as written.
+        name: String,
+    },
+    /// `parameters('x')` inside a user-defined function that has no such parameter.
+    UndeclaredFunctionParameter {
+        /// The name as written in the call.
+        name: String,
+    },
+    /// `lambdaVariables('x')` naming no enclosing lambda parameter.
+    UndeclaredLambdaVariable {
+        /// The name as written in the call.
+        name: String,
+    },
+    /// `variables()` inside a user-defined function.
+    VariablesInFunction,
+    /// A parameter whose default value reads the parameter itself.
+    ParameterSelfReference {
+        /// The parameter's name as declared.
+        name: String,
+    },
+    /// A variable whose value depends on itself.
+    VariableCycle {
+        /// The variable met again.
+        name: String,
+        /// The variables of the cycle in evaluation order, ending with `name`.
+        cycle: Vec<String>,
+    },
+    /// A `copy` entry with no `name`.
+    CopyLoopWithoutName,
+    /// A `copy` entry that cannot be expanded.
+    CopyLoop {
+        /// The loop's name.
+        name: String,
+        /// What is wrong with it.
+        problem: CopyLoopProblem,
+    },
+    /// `copyIndex()` used where no (matching) copy loop is being expanded.
+    CopyIndexOutsideLoop {
+        /// The loop name given to `copyIndex`, if any.
+        name: Option<String>,
+    },
+    /// A template expression that does not parse.
+    MalformedExpression {
+        /// The expression parser's message (with the offset).
+        error: String,
+    },
+    /// A call to a function ARM does not have.
+    UnknownFunction {
+        /// The name as written.
+        name: String,
+    },
+    /// A call ARM would reject.
+    InvalidCall {
+        /// The function as written (`namespace.name` for user-defined functions).
+        function: String,
+        /// What is wrong with the call.
+        problem: CallProblem,
+    },
+    /// A string with unknown parts used where its whole text is needed.
+    PartiallyKnownString,
+    /// An index with unknown parts.
+    PartiallyKnownIndex,
+    /// A member access naming a property the object does not have.
+    MissingProperty {
+        /// The property name.
+        name: String,
+    },
+    /// A member access on a value that is not an object.
+    PropertyOfNonObject {
+        /// The property name.
+        name: String,
+        /// The type of the value accessed.
+        found: ValueType,
+    },
+    /// An array index outside the array.
+    IndexOutOfRange {
+        /// The index.
+        index: i64,
+        /// The array's length.
+        length: usize,
+    },
+    /// An index applied to a value that cannot be indexed with it.
+    NotIndexable {
+        /// The type of the value indexed.
+        target: ValueType,
+        /// The type of the index.
+        index: ValueType,
+    },
+
+    // ----- budgets -----
+    /// An evaluation budget ran out.
+    Budget(Budget),
+
+    // ----- image shapes -----
+    /// An image field (a marketplace field, a segment) whose value is not a string.
+    NotAString {
+        /// The value as shown in messages.
+        value: String,
+    },
+    /// An image ID whose value is not a string.
+    ImageIdNotAString {
+        /// The value as shown in messages.
+        value: String,
+    },
+    /// An image property path that cannot be followed.
+    Unreadable {
+        /// The catalogue path.
+        path: String,
+    },
+    /// An image reference that is not an object.
+    NotAnObject {
+        /// The catalogue path.
+        path: String,
+    },
+    /// A marketplace image reference that leaves one of its fields out.
+    MarketplaceFieldUnset(MarketplaceField),
+    /// An image property holding a JSON document in a string that does not parse.
+    EmbeddedJsonInvalid {
+        /// The JSON parser's message.
+        error: String,
+    },
+    /// The judgement needs a part of the image that is not known (and no hole says why).
+    ImagePartUnknown,
+    /// Transitional: a reason still built as text (removed once every stage builds causes).
+    Text(String),
+}
+
+/// A deployment setting of `[deployment]` in `imagegate.toml`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DeploymentSetting {
+    /// The deploying subscription's ID (`subscription_id`).
+    Subscription,
+    /// The deploying resource group's name (`resource_group`).
+    ResourceGroup,
+    /// The deployment location (`location`).
+    Location,
+    /// The deploying tenant's ID (`tenant_id`).
+    Tenant,
+    /// The deployment's name (`deployment_name`).
+    DeploymentName,
+}
+
+impl DeploymentSetting {
+    /// What the setting stands for, as in "the deploying subscription".
+    fn what(self) -> &'static str {
+        match self {
+            DeploymentSetting::Subscription => "deploying subscription",
+            DeploymentSetting::ResourceGroup => "deploying resource group",
+            DeploymentSetting::Location => "deployment location",
+            DeploymentSetting::Tenant => "deploying tenant",
+            DeploymentSetting::DeploymentName => "deployment name",
+        }
+    }
+
+    /// The key in `[deployment]`.
+    fn key(self) -> &'static str {
+        match self {
+            DeploymentSetting::Subscription => "subscription_id",
+            DeploymentSetting::ResourceGroup => "resource_group",
+            DeploymentSetting::Location => "location",
+            DeploymentSetting::Tenant => "tenant_id",
+            DeploymentSetting::DeploymentName => "deployment_name",
+        }
+    }
+}
+
+/// An ARM function whose result exists only while the deployment runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DeploymentTimeFunction {
+    /// `reference()`
+    Reference,
+    /// `references()`
+    References,
+    /// `newGuid()`
+    NewGuid,
+    /// `utcNow()`
+    UtcNow,
+    /// `pickZones()`
+    PickZones,
+    /// `providers()`
+    Providers,
+    /// `deployer()`
+    Deployer,
+    /// `listKeys()`, `listSecrets()` and every other `list*()` function.
+    List,
+}
+
+/// A property of the deployment's scope that is not known offline (and cannot be configured).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ScopeProperty {
+    /// The deploying management group.
+    ManagementGroup,
+    /// `subscription().displayName`
+    SubscriptionDisplayName,
+    /// `tenant().countryCode`
+    TenantCountryCode,
+    /// `tenant().displayName`
+    TenantDisplayName,
+}
+
+/// Why the configuration recorded in a Terraform plan does not tell an after-apply value.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AfterApply {
+    /// Nothing more to say (no expression, or one without references).
+    Unexplained,
+    /// References lead through more module inputs than are followed.
+    NestedTooDeeply,
+    /// The expression combines several references.
+    Combines {
+        /// The references, as the plan lists them.
+        references: Vec<String>,
+    },
+    /// The plan's configuration has no expression for the attribute.
+    NotRecorded,
+    /// The value comes from a local value, which plans do not record.
+    Local {
+        /// The local's name.
+        name: String,
+    },
+    /// The value comes from another reference that is not followed.
+    Reference {
+        /// The reference as written.
+        reference: String,
+    },
+    /// A root variable the plan holds no value for.
+    VariableWithoutValue {
+        /// The variable's name.
+        name: String,
+    },
+    /// A module input that the calling module does not set.
+    InputNotSet {
+        /// The input variable's name.
+        name: String,
+        /// The module call's address.
+        module: String,
+    },
+    /// A data source read during plan that lacks the attribute.
+    MissingAttribute {
+        /// The data source's address.
+        address: String,
+        /// The attribute path, dotted.
+        attribute: String,
+    },
+    /// A data source read only during apply.
+    ReadDuringApply {
+        /// The data source's address.
+        address: String,
+    },
+    /// A data source the plan does not record.
+    UnrecordedDataSource {
+        /// The data source's address.
+        address: String,
+    },
+}
+
+/// What is wrong with a `copy` entry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CopyLoopProblem {
+    /// No `count`.
+    NoCount,
+    /// A `count` that is not an integer.
+    CountNotInteger,
+    /// A negative `count`.
+    NegativeCount,
+    /// No `input` (in a property or variable loop).
+    NoInput,
+}
+
+/// An evaluation budget (see [`crate::eval::Limits`]) that ran out.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Budget {
+    /// Evaluation steps of a scope.
+    Steps {
+        /// The budget.
+        limit: u64,
+    },
+    /// Stack used by one evaluation.
+    Stack {
+        /// The budget in bytes.
+        limit: usize,
+    },
+    /// Nesting of variable, parameter-default, function and lambda evaluation.
+    Recursion {
+        /// The budget.
+        limit: usize,
+        /// What was being evaluated.
+        subject: Subject,
+    },
+    /// Size of a value held by a parameter, variable or accumulator.
+    ValueSize {
+        /// The budget in units.
+        limit: u64,
+        /// What held the value.
+        subject: Subject,
+    },
+    /// Nesting depth of a value held by a parameter, variable or accumulator.
+    ValueDepth {
+        /// The budget in levels.
+        limit: usize,
+        /// What held the value.
+        subject: Subject,
+    },
+    /// Elements of a copy loop.
+    CopyLoopLength {
+        /// The loop's name.
+        name: String,
+        /// Its count.
+        count: i64,
+        /// The budget.
+        limit: usize,
+    },
+    /// Bytes of a string a function would build.
+    StringLength {
+        /// The function as written.
+        function: String,
+        /// The length it would build.
+        length: usize,
+        /// The budget.
+        limit: usize,
+    },
+    /// Elements of an array a function would build.
+    ArrayLength {
+        /// The function as written.
+        function: String,
+        /// The count it would build.
+        count: u128,
+        /// The budget.
+        limit: usize,
+    },
+    /// Comparisons one function call would need, against the step budget.
+    Comparisons {
+        /// The function as written.
+        function: String,
+        /// The comparisons it would need.
+        work: u128,
+        /// The step budget.
+        limit: u64,
+    },
+}
+
+/// Something being evaluated or holding a value, as named in budget messages.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Subject {
+    /// A parameter (its declared name).
+    Parameter(String),
+    /// A variable (its declared name).
+    Variable(String),
+    /// A user-defined function (`namespace.name`).
+    Function(String),
+    /// A lambda's body.
+    Lambda,
+    /// A value passed to a lambda or a user-defined function.
+    Argument,
+    /// The accumulator of `reduce()`.
+    Accumulator,
+}
+
+/// A field of a marketplace image reference.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MarketplaceField {
+    /// The publisher.
+    Publisher,
+    /// The offer.
+    Offer,
+    /// The SKU.
+    Sku,
+}
+
+/// The type of an evaluated value, as named in messages.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ValueType {
+    /// `null`
+    Null,
+    /// A boolean.
+    Bool,
+    /// An integer.
+    Int,
+    /// A non-integral number.
+    Float,
+    /// A string (also a partially known one).
+    String,
+    /// An array.
+    Array,
+    /// An object.
+    Object,
+    /// An unknown value.
+    Unknown,
+}
+
+impl fmt::Display for Cause {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Cause::UnsetParameter { name } => write!(
+                f,
+                "parameter '{name}' has no default and no parameter file sets it"
+            ),
+            Cause::KeyVaultReference { name } => {
+                write!(f, "parameter '{name}' is a Key Vault reference")
+            }
+            Cause::UnsetDeploymentSetting(s) => write!(
+                f,
+                "the {} is not known offline (set [deployment] {} in imagegate.toml)",
+                s.what(),
+                s.key()
+            ),
+            Cause::DeploymentTimeFunction(func) => f.write_str(match func {
+                DeploymentTimeFunction::Reference => {
+                    "reference() reads a deployed resource's runtime state, which is not known offline"
+                }
+                DeploymentTimeFunction::References => {
+                    "references() reads deployed resources' runtime state, which is not known offline"
+                }
+                DeploymentTimeFunction::NewGuid => {
+                    "newGuid() returns a fresh random GUID at deployment time"
+                }
+                DeploymentTimeFunction::UtcNow => "utcNow() returns the deployment time",
+                DeploymentTimeFunction::PickZones => {
+                    "pickZones() depends on the zones available in the subscription at deployment time"
+                }
+                DeploymentTimeFunction::Providers => {
+                    "providers() reads the resource providers registered at deployment time"
+                }
+                DeploymentTimeFunction::Deployer => {
+                    "deployer() describes the identity that runs the deployment, not known offline"
+                }
+                DeploymentTimeFunction::List => {
+                    "list*() functions call the resource provider at deployment time"
+                }
+            }),
+            Cause::ScopeProperty(p) => f.write_str(match p {
+                ScopeProperty::ManagementGroup => {
+                    "the deploying management group is not known offline"
+                }
+                ScopeProperty::SubscriptionDisplayName => {
+                    "the subscription's display name is not known offline"
+                }
+                ScopeProperty::TenantCountryCode => "the tenant's country code is not known offline",
+                ScopeProperty::TenantDisplayName => "the tenant's display name is not known offline",
+            }),
+            Cause::TemplateLink => f.write_str("the deployment's template link is not known offline"),
+            Cause::KnownAfterApply { attribute, detail } => {
+                write!(f, "`{attribute}` is known only after apply{detail}")
+            }
+            Cause::Sensitive => f.write_str(
+                "the value is marked sensitive in the plan; imagegate does not read sensitive values",
+            ),
+            Cause::AzapiBodyNotJson { error } => {
+                write!(f, "the azapi `body` string is not JSON: {error}")
+            }
+            Cause::UndeclaredParameter { name } => {
+                write!(f, "parameter '{name}' is not declared in the template")
+            }
+            Cause::UndeclaredVariable { name } => {
+                write!(f, "variable '{name}' is not declared in the template")
+            }
+            Cause::UndeclaredFunction { name } => write!(
+                f,
+                "user-defined function '{name}' is not declared in the template"
+            ),
+            Cause::UndeclaredFunctionParameter { name } => {
+                write!(f, "the user-defined function has no parameter '{name}'")
+            }
+            Cause::UndeclaredLambdaVariable { name } => write!(
+                f,
+                "lambdaVariables('{name}') names no enclosing lambda parameter"
+            ),
+            Cause::VariablesInFunction => {
+                f.write_str("user-defined functions cannot use variables()")
+            }
+            Cause::ParameterSelfReference { name } => write!(
+                f,
+                "the default value of parameter '{name}' refers to itself"
+            ),
+            Cause::VariableCycle { name, cycle } => write!(
+                f,
+                "variable '{name}' refers to itself (cycle: {})",
+                cycle.join(" \u{2192} ")
+            ),
+            Cause::CopyLoopWithoutName => f.write_str("copy loop without a `name`"),
+            Cause::CopyLoop { name, problem } => {
+                let problem = match problem {
+                    CopyLoopProblem::NoCount => "has no `count`",
+                    CopyLoopProblem::CountNotInteger => "count is not an integer",
+                    CopyLoopProblem::NegativeCount => "has a negative count",
+                    CopyLoopProblem::NoInput => "has no `input`",
+                };
+                write!(f, "copy loop '{name}' {problem}")
+            }
+            Cause::CopyIndexOutsideLoop { name: Some(n) } => {
+                write!(f, "copyIndex('{n}') is used outside the copy loop '{n}'")
+            }
+            Cause::CopyIndexOutsideLoop { name: None } => {
+                f.write_str("copyIndex() is used outside a copy loop")
+            }
+            Cause::MalformedExpression { error } => write!(f, "malformed expression: {error}"),
+            Cause::UnknownFunction { name } => write!(f, "unknown function '{name}'"),
+            Cause::InvalidCall { function, problem } => {
+                write!(f, "invalid call to {function}(): {problem}")
+            }
+            Cause::PartiallyKnownString => f.write_str("partially known string"),
+            Cause::PartiallyKnownIndex => f.write_str("partially known index"),
+            Cause::MissingProperty { name } => write!(f, "the object has no property '{name}'"),
+            Cause::PropertyOfNonObject { name, found } => write!(
+                f,
+                "cannot read property '{name}' of a value of type {found}"
+            ),
+            Cause::IndexOutOfRange { index, length } => write!(
+                f,
+                "index {index} is outside the array (length {length})"
+            ),
+            Cause::NotIndexable { target, index } => {
+                write!(f, "cannot index a value of type {target} with a {index}")
+            }
+            Cause::Budget(budget) => budget.fmt(f),
+            Cause::NotAString { value } => write!(f, "`{value}` is not a string"),
+            Cause::ImageIdNotAString { value } => {
+                write!(f, "the image ID is `{value}`, not a string")
+            }
+            Cause::Unreadable { path } => write!(f, "`{path}` cannot be read"),
+            Cause::NotAnObject { path } => write!(f, "`{path}` is not an object"),
+            Cause::MarketplaceFieldUnset(field) => {
+                write!(f, "the marketplace `{field}` is not set")
+            }
+            Cause::EmbeddedJsonInvalid { error } => write!(
+                f,
+                "the embedded JSON document cannot be parsed: {error}"
+            ),
+            Cause::ImagePartUnknown => f.write_str("part of the image is not known offline"),
+            Cause::Text(text) => f.write_str(text),
+        }
+    }
+}
+
+impl fmt::Display for AfterApply {
+    /// The detail as it follows "`x` is known only after apply": empty, or a space and a
+    /// parenthesis.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            AfterApply::Unexplained => Ok(()),
+            AfterApply::NestedTooDeeply => f.write_str(" (references nested too deeply)"),
+            AfterApply::Combines { references } => {
+                f.write_str(" (its expression combines ")?;
+                for (i, r) in references.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "`{r}`")?;
+                }
+                f.write_str(")")
+            }
+            AfterApply::NotRecorded => {
+                f.write_str(" (its expression is not recorded in the plan's configuration)")
+            }
+            AfterApply::Local { name } => write!(
+                f,
+                " (it comes from `local.{name}`, which the plan does not record)"
+            ),
+            AfterApply::Reference { reference } => write!(f, " (it comes from `{reference}`)"),
+            AfterApply::VariableWithoutValue { name } => {
+                write!(f, " (variable '{name}' has no value in the plan)")
+            }
+            AfterApply::InputNotSet { name, module } => write!(
+                f,
+                " (input '{name}' of {module} is not set in the plan's configuration)"
+            ),
+            AfterApply::MissingAttribute { address, attribute } => {
+                write!(f, " (`{address}` has no `{attribute}` in the plan)")
+            }
+            AfterApply::ReadDuringApply { address } => write!(
+                f,
+                " (it comes from `{address}`, which is read only during apply)"
+            ),
+            AfterApply::UnrecordedDataSource { address } => write!(
+                f,
+                " (it comes from `{address}`, which the plan does not record)"
+            ),
+        }
+    }
+}
+
+impl fmt::Display for Budget {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Budget::Steps { limit } => write!(
+                f,
+                "evaluation step budget ({limit} steps) exhausted; the template is too expensive to evaluate offline"
+            ),
+            Budget::Stack { limit } => write!(
+                f,
+                "nesting budget exceeded: evaluation used more than {limit} bytes of stack"
+            ),
+            Budget::Recursion { limit, subject } => write!(
+                f,
+                "recursion depth budget ({limit}) exceeded while evaluating {subject}"
+            ),
+            Budget::ValueSize { limit, subject } => {
+                write!(f, "value size budget ({limit} units) exceeded by {subject}")
+            }
+            Budget::ValueDepth { limit, subject } => {
+                write!(
+                    f,
+                    "value nesting budget ({limit} levels) exceeded by {subject}"
+                )
+            }
+            Budget::CopyLoopLength { name, count, limit } => write!(
+                f,
+                "array length budget exceeded: copy loop '{name}' has {count} elements (limit {limit})"
+            ),
+            Budget::StringLength {
+                function,
+                length,
+                limit,
+            } => write!(
+                f,
+                "string length budget exceeded: {function}() would build {length} bytes (limit {limit})"
+            ),
+            Budget::ArrayLength {
+                function,
+                count,
+                limit,
+            } => write!(
+                f,
+                "array length budget exceeded: {function}() would build {count} elements (limit {limit})"
+            ),
+            Budget::Comparisons {
+                function,
+                work,
+                limit,
+            } => write!(
+                f,
+                "evaluation step budget ({limit} steps) exceeded: {function}() would need {work} comparisons"
+            ),
+        }
+    }
+}
+
+impl fmt::Display for Subject {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Subject::Parameter(name) => write!(f, "parameter '{name}'"),
+            Subject::Variable(name) => write!(f, "variable '{name}'"),
+            Subject::Function(name) => write!(f, "function '{name}'"),
+            Subject::Lambda => f.write_str("a lambda"),
+            Subject::Argument => f.write_str("a lambda or function argument"),
+            Subject::Accumulator => f.write_str("the reduce() accumulator"),
+        }
+    }
+}
+
+impl fmt::Display for MarketplaceField {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            MarketplaceField::Publisher => "publisher",
+            MarketplaceField::Offer => "offer",
+            MarketplaceField::Sku => "sku",
+        })
+    }
+}
+
+impl fmt::Display for ValueType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            ValueType::Null => "null",
+            ValueType::Bool => "bool",
+            ValueType::Int => "int",
+            ValueType::Float => "float",
+            ValueType::String => "string",
+            ValueType::Array => "array",
+            ValueType::Object => "object",
+            ValueType::Unknown => "unknown",
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,697 @@
+//! The wording of every cause, pinned: these strings are what users read in findings.
+
+use super::*;
+use crate::value::call::Wanted;
+
+fn s(x: &str) -> String {
+    x.to_owned()
+}
+
+fn check(cases: Vec<(Cause, &str)>) {
+    for (cause, expected) in cases {
+        assert_eq!(cause.to_string(), expected, "{cause:?}");
+    }
+}
+
+#[test]
+fn inputs_not_given_offline() {
+    use DeploymentSetting as D;
+    use DeploymentTimeFunction as F;
+    check(vec![
+        (
+            Cause::UnsetParameter { name: s("os") },
+            "parameter 'os' has no default and no parameter file sets it",
+        ),
+        (
+            Cause::KeyVaultReference { name: s("pw") },
+            "parameter 'pw' is a Key Vault reference",
+        ),
+        (
+            Cause::UnsetDeploymentSetting(D::Subscription),
+            "the deploying subscription is not known offline (set [deployment] subscription_id in imagegate.toml)",
+        ),
+        (
+            Cause::UnsetDeploymentSetting(D::ResourceGroup),
+            "the deploying resource group is not known offline (set [deployment] resource_group in imagegate.toml)",
+        ),
+        (
+            Cause::UnsetDeploymentSetting(D::Location),
+            "the deployment location is not known offline (set [deployment] location in imagegate.toml)",
+        ),
+        (
+            Cause::UnsetDeploymentSetting(D::Tenant),
+            "the deploying tenant is not known offline (set [deployment] tenant_id in imagegate.toml)",
+        ),
+        (
+            Cause::UnsetDeploymentSetting(D::DeploymentName),
+            "the deployment name is not known offline (set [deployment] deployment_name in imagegate.toml)",
+        ),
+        (
+            Cause::DeploymentTimeFunction(F::Reference),
+            "reference() reads a deployed resource's runtime state, which is not known offline",
+        ),
+        (
+            Cause::DeploymentTimeFunction(F::References),
+            "references() reads deployed resources' runtime state, which is not known offline",
+        ),
+        (
+            Cause::DeploymentTimeFunction(F::NewGuid),
+            "newGuid() returns a fresh random GUID at deployment time",
+        ),
+        (
+            Cause::DeploymentTimeFunction(F::UtcNow),
+            "utcNow() returns the deployment time",
+        ),
+        (
+            Cause::DeploymentTimeFunction(F::PickZones),
+            "pickZones() depends on the zones available in the subscription at deployment time",
+        ),
+        (
+            Cause::DeploymentTimeFunction(F::Providers),
+            "providers() reads the resource providers registered at deployment time",
+        ),
+        (
+            Cause::DeploymentTimeFunction(F::Deployer),
+            "deployer() describes the identity that runs the deployment, not known offline",
+        ),
+        (
+            Cause::DeploymentTimeFunction(F::List),
+            "list*() functions call the resource provider at deployment time",
+        ),
+        (
+            Cause::ScopeProperty(ScopeProperty::ManagementGroup),
+            "the deploying management group is not known offline",
+        ),
+        (
+            Cause::ScopeProperty(ScopeProperty::SubscriptionDisplayName),
+            "the subscription's display name is not known offline",
+        ),
+        (
+            Cause::ScopeProperty(ScopeProperty::TenantCountryCode),
+            "the tenant's country code is not known offline",
+        ),
+        (
+            Cause::ScopeProperty(ScopeProperty::TenantDisplayName),
+            "the tenant's display name is not known offline",
+        ),
+        (
+            Cause::TemplateLink,
+            "the deployment's template link is not known offline",
+        ),
+    ]);
+}
+
+#[test]
+fn terraform() {
+    let after = |detail| Cause::KnownAfterApply {
+        attribute: s("source_image_reference[0].sku"),
+        detail,
+    };
+    let head = "`source_image_reference[0].sku` is known only after apply";
+    let cases = vec![
+        (AfterApply::Unexplained, String::new()),
+        (
+            AfterApply::NestedTooDeeply,
+            s(" (references nested too deeply)"),
+        ),
+        (
+            AfterApply::Combines {
+                references: vec![s("var.a"), s("var.b")],
+            },
+            s(" (its expression combines `var.a`, `var.b`)"),
+        ),
+        (
+            AfterApply::NotRecorded,
+            s(" (its expression is not recorded in the plan's configuration)"),
+        ),
+        (
+            AfterApply::Local { name: s("img") },
+            s(" (it comes from `local.img`, which the plan does not record)"),
+        ),
+        (
+            AfterApply::Reference {
+                reference: s("azurerm_image.x.id"),
+            },
+            s(" (it comes from `azurerm_image.x.id`)"),
+        ),
+        (
+            AfterApply::VariableWithoutValue { name: s("img") },
+            s(" (variable 'img' has no value in the plan)"),
+        ),
+        (
+            AfterApply::InputNotSet {
+                name: s("img"),
+                module: s("module.vm"),
+            },
+            s(" (input 'img' of module.vm is not set in the plan's configuration)"),
+        ),
+        (
+            AfterApply::MissingAttribute {
+                address: s("data.azurerm_image.x"),
+                attribute: s("os_disk.id"),
+            },
+            s(" (`data.azurerm_image.x` has no `os_disk.id` in the plan)"),
+        ),
+        (
+            AfterApply::ReadDuringApply {
+                address: s("data.azurerm_image.x"),
+            },
+            s(" (it comes from `data.azurerm_image.x`, which is read only during apply)"),
+        ),
+        (
+            AfterApply::UnrecordedDataSource {
+                address: s("data.azurerm_image.x"),
+            },
+            s(" (it comes from `data.azurerm_image.x`, which the plan does not record)"),
+        ),
+    ];
+    for (detail, tail) in cases {
+        assert_eq!(after(detail).to_string(), format!("{head}{tail}"));
+    }
+    check(vec![
+        (
+            Cause::Sensitive,
+            "the value is marked sensitive in the plan; imagegate does not read sensitive values",
+        ),
+        (
+            Cause::AzapiBodyNotJson {
+                error: s("expected `,`"),
+            },
+            "the azapi `body` string is not JSON: expected `,`",
+        ),
+    ]);
+}
+
+#[test]
+fn template_errors() {
+    check(vec![
+        (
+            Cause::UndeclaredParameter { name: s("os") },
+            "parameter 'os' is not declared in the template",
+        ),
+        (
+            Cause::UndeclaredVariable { name: s("v") },
+            "variable 'v' is not declared in the template",
+        ),
+        (
+            Cause::UndeclaredFunction { name: s("ns.f") },
+            "user-defined function 'ns.f' is not declared in the template",
+        ),
+        (
+            Cause::UndeclaredFunctionParameter { name: s("p") },
+            "the user-defined function has no parameter 'p'",
+        ),
+        (
+            Cause::UndeclaredLambdaVariable { name: s("x") },
+            "lambdaVariables('x') names no enclosing lambda parameter",
+        ),
+        (
+            Cause::VariablesInFunction,
+            "user-defined functions cannot use variables()",
+        ),
+        (
+            Cause::ParameterSelfReference { name: s("p") },
+            "the default value of parameter 'p' refers to itself",
+        ),
+        (
+            Cause::VariableCycle {
+                name: s("a"),
+                cycle: vec![s("a"), s("b"), s("a")],
+            },
+            "variable 'a' refers to itself (cycle: a \u{2192} b \u{2192} a)",
+        ),
+        (Cause::CopyLoopWithoutName, "copy loop without a `name`"),
+        (
+            Cause::CopyLoop {
+                name: s("disks"),
+                problem: CopyLoopProblem::NoCount,
+            },
+            "copy loop 'disks' has no `count`",
+        ),
+        (
+            Cause::CopyLoop {
+                name: s("disks"),
+                problem: CopyLoopProblem::CountNotInteger,
+            },
+            "copy loop 'disks' count is not an integer",
+        ),
+        (
+            Cause::CopyLoop {
+                name: s("disks"),
+                problem: CopyLoopProblem::NegativeCount,
+            },
+            "copy loop 'disks' has a negative count",
+        ),
+        (
+            Cause::CopyLoop {
+                name: s("disks"),
+                problem: CopyLoopProblem::NoInput,
+            },
+            "copy loop 'disks' has no `input`",
+        ),
+        (
+            Cause::CopyIndexOutsideLoop {
+                name: Some(s("vms")),
+            },
+            "copyIndex('vms') is used outside the copy loop 'vms'",
+        ),
+        (
+            Cause::CopyIndexOutsideLoop { name: None },
+            "copyIndex() is used outside a copy loop",
+        ),
+        (
+            Cause::MalformedExpression {
+                error: s("expected `)` (at offset 4)"),
+            },
+            "malformed expression: expected `)` (at offset 4)",
+        ),
+        (
+            Cause::UnknownFunction { name: s("frob") },
+            "unknown function 'frob'",
+        ),
+        (
+            Cause::InvalidCall {
+                function: s("if"),
+                problem: CallProblem::ThreeArguments,
+            },
+            "invalid call to if(): expects 3 arguments",
+        ),
+        (Cause::PartiallyKnownString, "partially known string"),
+        (Cause::PartiallyKnownIndex, "partially known index"),
+        (
+            Cause::MissingProperty { name: s("id") },
+            "the object has no property 'id'",
+        ),
+        (
+            Cause::PropertyOfNonObject {
+                name: s("id"),
+                found: ValueType::Int,
+            },
+            "cannot read property 'id' of a value of type int",
+        ),
+        (
+            Cause::IndexOutOfRange {
+                index: 3,
+                length: 2,
+            },
+            "index 3 is outside the array (length 2)",
+        ),
+        (
+            Cause::NotIndexable {
+                target: ValueType::String,
+                index: ValueType::Bool,
+            },
+            "cannot index a value of type string with a bool",
+        ),
+    ]);
+}
+
+#[test]
+fn budgets() {
+    let b = |budget| Cause::Budget(budget);
+    check(vec![
+        (
+            b(Budget::Steps { limit: 1_000_000 }),
+            "evaluation step budget (1000000 steps) exhausted; the template is too expensive to evaluate offline",
+        ),
+        (
+            b(Budget::Stack { limit: 1_048_576 }),
+            "nesting budget exceeded: evaluation used more than 1048576 bytes of stack",
+        ),
+        (
+            b(Budget::Recursion {
+                limit: 64,
+                subject: Subject::Variable(s("v")),
+            }),
+            "recursion depth budget (64) exceeded while evaluating variable 'v'",
+        ),
+        (
+            b(Budget::ValueSize {
+                limit: 250_000,
+                subject: Subject::Parameter(s("p")),
+            }),
+            "value size budget (250000 units) exceeded by parameter 'p'",
+        ),
+        (
+            b(Budget::ValueDepth {
+                limit: 200,
+                subject: Subject::Function(s("ns.f")),
+            }),
+            "value nesting budget (200 levels) exceeded by function 'ns.f'",
+        ),
+        (
+            b(Budget::CopyLoopLength {
+                name: s("vms"),
+                count: 200_000,
+                limit: 100_000,
+            }),
+            "array length budget exceeded: copy loop 'vms' has 200000 elements (limit 100000)",
+        ),
+        (
+            b(Budget::StringLength {
+                function: s("concat"),
+                length: 2_000_000,
+                limit: 1_048_576,
+            }),
+            "string length budget exceeded: concat() would build 2000000 bytes (limit 1048576)",
+        ),
+        (
+            b(Budget::ArrayLength {
+                function: s("range"),
+                count: 200_000,
+                limit: 100_000,
+            }),
+            "array length budget exceeded: range() would build 200000 elements (limit 100000)",
+        ),
+        (
+            b(Budget::Comparisons {
+                function: s("intersection"),
+                work: 5_000_000,
+                limit: 1_000_000,
+            }),
+            "evaluation step budget (1000000 steps) exceeded: intersection() would need 5000000 comparisons",
+        ),
+    ]);
+}
+
+#[test]
+fn subjects() {
+    let cases = [
+        (Subject::Parameter(s("p")), "parameter 'p'"),
+        (Subject::Variable(s("v")), "variable 'v'"),
+        (Subject::Function(s("ns.f")), "function 'ns.f'"),
+        (Subject::Lambda, "a lambda"),
+        (Subject::Argument, "a lambda or function argument"),
+        (Subject::Accumulator, "the reduce() accumulator"),
+    ];
+    for (subject, expected) in cases {
+        assert_eq!(subject.to_string(), expected);
+    }
+}
+
+#[test]
+fn image_shapes() {
+    check(vec![
+        (
+            Cause::NotAString { value: s("[1, 2]") },
+            "`[1, 2]` is not a string",
+        ),
+        (
+            Cause::ImageIdNotAString { value: s("42") },
+            "the image ID is `42`, not a string",
+        ),
+        (
+            Cause::Unreadable {
+                path: s("properties.storageProfile.imageReference"),
+            },
+            "`properties.storageProfile.imageReference` cannot be read",
+        ),
+        (
+            Cause::NotAnObject {
+                path: s("properties.storageProfile.imageReference"),
+            },
+            "`properties.storageProfile.imageReference` is not an object",
+        ),
+        (
+            Cause::MarketplaceFieldUnset(MarketplaceField::Publisher),
+            "the marketplace `publisher` is not set",
+        ),
+        (
+            Cause::MarketplaceFieldUnset(MarketplaceField::Offer),
+            "the marketplace `offer` is not set",
+        ),
+        (
+            Cause::MarketplaceFieldUnset(MarketplaceField::Sku),
+            "the marketplace `sku` is not set",
+        ),
+        (
+            Cause::EmbeddedJsonInvalid {
+                error: s("unexpected end"),
+            },
+            "the embedded JSON document cannot be parsed: unexpected end",
+        ),
+        (
+            Cause::ImagePartUnknown,
+            "part of the image is not known offline",
+        ),
+    ]);
+}
+
+#[test]
+fn value_types() {
+    let cases = [
+        (ValueType::Null, "null"),
+        (ValueType::Bool, "bool"),
+        (ValueType::Int, "int"),
+        (ValueType::Float, "float"),
+        (ValueType::String, "string"),
+        (ValueType::Array, "array"),
+        (ValueType::Object, "object"),
+        (ValueType::Unknown, "unknown"),
+    ];
+    for (t, expected) in cases {
+        assert_eq!(t.to_string(), expected);
+    }
+}
+
+#[test]
+fn invalid_calls() {
+    use CallProblem as P;
+    let cases: Vec<(P, &str)> = vec![
+        (
+            P::Arity {
+                min: 1,
+                max: 1,
+                got: 2,
+            },
+            "expects 1 argument(s), got 2",
+        ),
+        (
+            P::Arity {
+                min: 1,
+                max: usize::MAX,
+                got: 0,
+            },
+            "expects at least 1 argument(s), got 0",
+        ),
+        (
+            P::Arity {
+                min: 2,
+                max: 3,
+                got: 1,
+            },
+            "expects 2 to 3 argument(s), got 1",
+        ),
+        (
+            P::LambdaArity { min: 2, max: 2 },
+            "expects 2 to 2 arguments",
+        ),
+        (P::ExactlyOneArgument, "expects exactly one argument"),
+        (P::ThreeArguments, "expects 3 arguments"),
+        (P::AtMostTwoArguments, "expects at most 2 arguments"),
+        (
+            P::EvenArguments,
+            "expects an even number of arguments (key, value pairs)",
+        ),
+        (
+            P::WrongType {
+                wanted: Wanted::String,
+                got: ValueType::Int,
+            },
+            "expected a string, got int",
+        ),
+        (
+            P::WrongType {
+                wanted: Wanted::Integer,
+                got: ValueType::String,
+            },
+            "expected an integer, got string",
+        ),
+        (
+            P::WrongType {
+                wanted: Wanted::Boolean,
+                got: ValueType::Null,
+            },
+            "expected a boolean, got null",
+        ),
+        (
+            P::WrongType {
+                wanted: Wanted::Array,
+                got: ValueType::Object,
+            },
+            "expected an array, got object",
+        ),
+        (
+            P::WrongType {
+                wanted: Wanted::Object,
+                got: ValueType::Array,
+            },
+            "expected an object, got array",
+        ),
+        (
+            P::WrongType {
+                wanted: Wanted::AllArrays,
+                got: ValueType::Float,
+            },
+            "expected an array (all arguments must be arrays), got float",
+        ),
+        (P::PartiallyKnownString, "partially known string"),
+        (P::StringName, "expects a string name"),
+        (P::ConditionNotBoolean, "the condition must be a boolean"),
+        (
+            P::LambdaOutsideFunction,
+            "lambda() can only be an argument of map, filter, reduce, sort, toObject, mapValues or groupBy",
+        ),
+        (P::LoopNameOrOffset, "expects a loop name or an offset"),
+        (
+            P::LoopNameAndOffset,
+            "expects a loop name and an integer offset",
+        ),
+        (P::OffsetOverflows, "the offset overflows"),
+        (P::NoOutput, "the function has no output value"),
+        (P::LambdaArgument, "expects a lambda(...) argument"),
+        (
+            P::FirstArgumentNotArray,
+            "the first argument must be an array",
+        ),
+        (
+            P::FirstArgumentNotObject,
+            "the first argument must be an object",
+        ),
+        (P::LambdaNotBoolean, "the lambda must return a boolean"),
+        (P::KeyNotString, "the key lambda must return a string"),
+        (P::UnsupportedLambdaFunction, "unsupported lambda function"),
+        (P::MalformedPercentEncoding, "malformed percent-encoding"),
+        (P::NotBase64, "the argument is not valid base64"),
+        (P::NotUtf8, "the decoded bytes are not UTF-8 text"),
+        (
+            P::NotJson {
+                error: s("expected `:`"),
+            },
+            "the argument is not valid JSON: expected `:`",
+        ),
+        (P::NotDataUri, "the argument is not a data URI"),
+        (P::DataUriWithoutComma, "the data URI has no `,`"),
+        (
+            P::NotAbsoluteUri { uri: s("a/b") },
+            "'a/b' is not an absolute URI",
+        ),
+        (P::NegativeCount, "the count must not be negative"),
+        (
+            P::CountOverLimit { count: 20_000 },
+            "the count 20000 exceeds Azure's limit of 10000",
+        ),
+        (P::RangeOverflow, "startIndex + count exceeds 2147483647"),
+        (P::NoValues, "needs at least one value"),
+        (
+            P::IndexFromEndOutside {
+                index: 5,
+                length: 2,
+            },
+            "index 5 from the end is outside the array (length 2)",
+        ),
+        (P::UnmatchedClose, "format string has an unmatched `}`"),
+        (P::UnmatchedOpen, "format string has an unmatched `{`"),
+        (
+            P::BadFormatItem { item: s("x:N") },
+            "bad format item `{x:N}`",
+        ),
+        (
+            P::BadAlignment { item: s("0,x") },
+            "bad alignment in `{0,x}`",
+        ),
+        (
+            P::MissingFormatArgument { index: 3, given: 2 },
+            "format item {3} has no argument (2 given)",
+        ),
+        (P::ArgumentTooLong, "argument too long"),
+        (
+            P::UnsupportedSpecifier { spec: s("Q") },
+            "unsupported format specifier `Q`",
+        ),
+        (
+            P::PrecisionTooLarge { spec: s("N100") },
+            "precision too large in `N100`",
+        ),
+        (
+            P::UnsupportedNumberSpecifier { spec: s("X") },
+            "unsupported format specifier `X` for a number",
+        ),
+        (P::ConcatObject, "cannot concatenate an object"),
+        (P::StringTooLong, "string too long"),
+        (P::EmptyReplace, "the string to replace must not be empty"),
+        (
+            P::JoinItems,
+            "the array must hold strings, numbers or booleans",
+        ),
+        (
+            P::StartOutside {
+                start: 9,
+                length: 3,
+            },
+            "the start index 9 is outside the string (length 3)",
+        ),
+        (
+            P::LengthPastEnd {
+                length: 5,
+                start: 1,
+                available: 3,
+            },
+            "the length 5 from index 1 runs past the end of the string (length 3)",
+        ),
+        (
+            P::PaddingNotOneCharacter,
+            "the padding must be exactly one character",
+        ),
+        (
+            P::NegativeTotalLength,
+            "the total length must not be negative",
+        ),
+        (P::CompareNaN, "cannot compare NaN"),
+        (
+            P::Incomparable {
+                left: ValueType::Array,
+                right: ValueType::Int,
+            },
+            "cannot compare array with int",
+        ),
+        (P::NotInteger { text: s("x") }, "'x' is not an integer"),
+        (P::NotNumber { text: s("x") }, "'x' is not a number"),
+        (P::NotBoolean { text: s("x") }, "'x' is not a boolean"),
+        (
+            P::Overflow { left: 1, right: 0 },
+            "overflow or division by zero with 1 and 0",
+        ),
+        (
+            P::TypeAndName,
+            "expects a resource type and at least one name",
+        ),
+        (
+            P::NoResourceType,
+            "no argument is a resource type (`Namespace/type`)",
+        ),
+        (
+            P::ArgumentsBeforeType,
+            "too many arguments before the resource type",
+        ),
+        (P::SegmentsMismatch, "name segments do not match the type"),
+        (
+            P::SegmentCount {
+                resource_type: s("Microsoft.Compute/galleries/images"),
+                needed: 2,
+                got: 1,
+            },
+            "the type 'Microsoft.Compute/galleries/images' needs 2 name segment(s), got 1",
+        ),
+    ];
+    for (problem, expected) in cases {
+        let cause = Cause::InvalidCall {
+            function: s("f"),
+            problem,
+        };
+        assert_eq!(
+            cause.to_string(),
+            format!("invalid call to f(): {expected}")
+        );
+    }
+}
