@@ -44,12 +44,7 @@ pub struct FileOutcome {
     pub links: Vec<PathBuf>,
 }
 
-/// What to keep of each finding besides its location.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Detail {
-    /// Keep the source lines around each finding (the human format shows them).
-    pub excerpts: bool,
-}
+pub use crate::report::Detail;
 
 /// What every file of a run shares.
 #[derive(Debug)]
@@ -538,10 +533,13 @@ fn parse_error(
         label: message.to_string(),
         location: Location::of(file, at.start, at.end),
         excerpt: detail.excerpts.then(|| Excerpt::of(file, at.start, at.end)),
+        bytes: at,
         resource: None,
         parameter_file: None,
         related: Vec::new(),
         fingerprint: fingerprint(&[Rule::ParseError.id(), &file.display]),
+        fix: None,
+        suppression: None,
     }
 }
 

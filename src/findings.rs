@@ -231,6 +231,7 @@ fn finding(
         message,
         label,
         location: Location::of(file, primary.start, primary.end),
+        bytes: primary.start..primary.end,
         excerpt: detail
             .excerpts
             .then(|| Excerpt::of(file, primary.start, primary.end)),
@@ -249,6 +250,8 @@ fn finding(
             parameter_file.unwrap_or(""),
             resource.assumption.as_deref().unwrap_or(""),
         ]),
+        fix: None,
+        suppression: None,
     })
 }
 
