@@ -18,6 +18,8 @@ pub use doc::{RuleDoc, Severity};
 pub(crate) use ig000_parse_error::parse_error;
 pub(crate) use resource::{JudgedImage, JudgedResource, ResourceRule, Violation, short_type};
 
+use crate::model::Language;
+
 /// The registry: every rule, in id order (checked when the crate is compiled).
 const REGISTRY: &[Rule] = &[
     ig000_parse_error::RULE,
@@ -152,6 +154,23 @@ pub(crate) fn resource_rules() -> impl Iterator<Item = (Rule, &'static dyn Resou
         .filter_map(|&r| r.resource_rule().map(|check| (r, check)))
 }
 
+/// The resource property paths the rules read beyond the image catalogue's, for a resource of
+/// `resource_type` written in `language` (each path once): the frontends evaluate them too.
+pub(crate) fn paths_needed(resource_type: &str, language: Language) -> Vec<&'static str> {
+    union(resource_rules().map(|(_, check)| check.paths(resource_type, language)))
+}
+
+/// Every path of `lists`, each once, in order of first appearance.
+fn union<'p>(lists: impl Iterator<Item = &'p [&'p str]>) -> Vec<&'p str> {
+    let mut paths: Vec<&str> = Vec::new();
+    for &path in lists.flatten() {
+        if !paths.contains(&path) {
+            paths.push(path);
+        }
+    }
+    paths
+}
+
 /// Whether `rules` are in strictly increasing id order (so ids are unique too).
 const fn in_id_order(rules: &[Rule]) -> bool {
     let mut i = 1;
@@ -208,6 +227,23 @@ mod tests {
     fn resource_rules_are_every_rule_but_parse_errors() {
         let ids: Vec<_> = resource_rules().map(|(r, _)| r.id()).collect();
         assert_eq!(ids, ["IG001", "IG002", "IG003"]);
+    }
+
+    #[test]
+    fn no_rule_needs_paths_beyond_the_catalogue_yet() {
+        for language in [Language::Arm, Language::Bicep, Language::TerraformPlan] {
+            assert!(paths_needed("Microsoft.Compute/virtualMachines", language).is_empty());
+        }
+    }
+
+    #[test]
+    fn needed_paths_are_a_union() {
+        let a: &[&str] = &["tags", "properties.x"];
+        let b: &[&str] = &["properties.x", "zones"];
+        assert_eq!(
+            union([a, b, &[]].into_iter()),
+            ["tags", "properties.x", "zones"]
+        );
     }
 
     #[test]

@@ -6,13 +6,21 @@
 
 use crate::extract::FoundImage;
 use crate::judge::Verdict;
-use crate::model::Resource;
+use crate::model::{Language, Resource};
 use crate::source::Span;
 use crate::value::Hop;
 
 /// A rule checked on every judged resource, in the spirit of ruff's `Violation`: its module
 /// holds its metadata, how its message is worded and its fix title; this is its check.
 pub(crate) trait ResourceRule: Sync {
+    /// The resource property paths (dotted, from the resource root) this rule reads beyond the
+    /// image catalogue's, for resources of `resource_type` written in `language`: the frontends
+    /// evaluate them too. None by default.
+    fn paths(&self, resource_type: &str, language: Language) -> &'static [&'static str] {
+        let _ = (resource_type, language);
+        &[]
+    }
+
     /// What is wrong with `resource`, if anything: zero or more violations.
     fn check<'a>(&self, resource: &JudgedResource<'a>) -> Vec<Violation<'a>>;
 }

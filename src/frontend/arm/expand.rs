@@ -398,17 +398,29 @@ fn nested<'p>(file: FileId, prefix: &'p str, depth: usize) -> Place<'p> {
 }
 
 /// The parts of the resource object that the catalogue `entry` reads (its image and plan
-/// paths), evaluated. Literal objects on the way are descended by key without being evaluated
-/// as a whole; anything else met on the way (an expression, an array, an object with a
-/// property `copy` loop or a computed key) is evaluated whole, so the values at the paths are
-/// exactly those of a full evaluation. The rest of the resource (OS profile, network, custom
-/// data scripts…) is never evaluated: it cannot change the image.
+/// paths) and the rules read (their extra paths for the entry's types), evaluated. Literal
+/// objects on the way are descended by key without being evaluated as a whole; anything else
+/// met on the way (an expression, an array, an object with a property `copy` loop or a computed
+/// key) is evaluated whole, so the values at the paths are exactly those of a full evaluation.
+/// The rest of the resource (OS profile, network, custom data scripts…) is never evaluated: it
+/// cannot change what the rules report.
 fn body(scope: &Scope<'_>, node: &Json, entry: &Entry) -> Value {
+    let extra: Vec<&str> = entry
+        .types
+        .iter()
+        .flat_map(|t| crate::rules::paths_needed(t, crate::model::Language::Arm))
+        .collect();
+    body_with(scope, node, entry, &extra)
+}
+
+/// [`body`], with `extra` (dotted paths) evaluated besides the catalogue's.
+fn body_with(scope: &Scope<'_>, node: &Json, entry: &Entry, extra: &[&str]) -> Value {
     let paths: Vec<Vec<&str>> = entry
         .images
         .iter()
         .map(|i| i.path.as_str())
         .chain(entry.plan.as_deref())
+        .chain(extra.iter().copied())
         .map(|p| p.split('.').collect())
         .collect();
     let paths: Vec<&[&str]> = paths.iter().map(Vec::as_slice).collect();
@@ -628,5 +640,44 @@ mod tests {
   ]
 }"#;
         assert_eq!(compare(text), 8);
+    }
+
+    #[test]
+    fn paths_the_rules_need_are_evaluated_too() {
+        let text = r#"{
+  "parameters": { "env": { "type": "string", "defaultValue": "prod" } },
+  "resources": [
+    { "type": "Microsoft.Compute/virtualMachines", "name": "vm",
+      "tags": { "env": "[parameters('env')]", "owner": "[toUpper('team')]" },
+      "properties": { "storageProfile": { "imageReference": { "id": "/x/images/a" } } } }
+  ]
+}"#;
+        let root = crate::json::parse(text).expect("fixture parses");
+        let scope = Scope::new(
+            &root,
+            FileId(0),
+            text,
+            ParameterValues::new(),
+            DeploymentScope::default(),
+        );
+        let Some(JsonKind::Array(resources)) = root.get("resources").map(|r| &r.kind) else {
+            panic!("fixture has resources");
+        };
+        let node = &resources[0];
+        let entry = Catalog::builtin()
+            .arm("Microsoft.Compute/virtualMachines")
+            .unwrap();
+        // Today no rule reads beyond the catalogue: `tags` is pruned.
+        assert_eq!(at(&body(&scope, node, entry), "tags"), None);
+        let with_tags = body_with(&scope, node, entry, &["tags"]);
+        let full = full_body(&scope, node);
+        assert!(at(&with_tags, "tags").is_some());
+        assert_eq!(at(&with_tags, "tags"), at(&full, "tags"));
+        assert_eq!(
+            at(&with_tags, "tags.env").map(Value::display),
+            Some("prod".to_string())
+        );
+        let image = "properties.storageProfile.imageReference";
+        assert_eq!(at(&with_tags, image), at(&full, image));
     }
 }
