@@ -13,8 +13,8 @@ use crate::frontend::arm::{self, Classification, Linked};
 use crate::frontend::tfplan;
 use crate::image::Image;
 use crate::model::{Context, Deployment, Language, Resource};
-use crate::report::{Excerpt, Finding, Location, ResourceEntry, fingerprint};
-use crate::rules::{Rule, Severity};
+use crate::report::{Finding, ResourceEntry};
+use crate::rules::parse_error;
 use crate::source::{self, Encoding, FileId, SourceFile, SourceMap};
 use crate::walk::FileToRead;
 
@@ -44,12 +44,7 @@ pub struct FileOutcome {
     pub links: Vec<PathBuf>,
 }
 
-/// What to keep of each finding besides its location.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Detail {
-    /// Keep the source lines around each finding (the human format shows them).
-    pub excerpts: bool,
-}
+pub use crate::report::Detail;
 
 /// What every file of a run shares.
 #[derive(Debug)]
@@ -228,7 +223,11 @@ pub fn analyze_file(walked: &FileToRead, run: &Run) -> FileOutcome {
                 );
                 out.findings.push(finding);
             }
-            crate::findings::judge_deployment(&model, &sources, file, &run.config, &mut out);
+            let judged =
+                crate::findings::judge_deployment(&model, &sources, file, &run.config, detail);
+            out.findings.extend(judged.findings);
+            out.resources.extend(judged.resources);
+            out.notes.extend(judged.notes);
             out
         }
     }
@@ -327,7 +326,10 @@ fn terraform_plan(
         tfplan::plan(&root, file, &tf, run.config.judge_no_op)
     };
     let first = out.findings.len();
-    crate::findings::judge_deployment(&model, &sources, file, &run.config, out);
+    let judged = crate::findings::judge_deployment(&model, &sources, file, &run.config, out.detail);
+    out.findings.extend(judged.findings);
+    out.resources.extend(judged.resources);
+    out.notes.extend(judged.notes);
     merge_instances(&mut out.findings, first);
 }
 
@@ -515,29 +517,6 @@ fn read_limited(path: &Path, dismiss: bool) -> std::io::Result<Read> {
         // The kept text leaves with the buffer (no copy); the next read allocates its own.
         Ok(Read::Whole(std::mem::take(bytes)))
     })
-}
-
-/// An IG000 finding: `headline` says what could not be read ("cannot parse ARM template"),
-/// `message` why, at bytes `at` of `file`.
-fn parse_error(
-    file: &SourceFile,
-    detail: Detail,
-    at: std::ops::Range<u32>,
-    headline: &str,
-    message: &str,
-) -> Finding {
-    Finding {
-        rule: Rule::ParseError,
-        severity: Severity::Error,
-        message: format!("{headline}: {message}"),
-        label: message.to_string(),
-        location: Location::of(file, at.start, at.end),
-        excerpt: detail.excerpts.then(|| Excerpt::of(file, at.start, at.end)),
-        resource: None,
-        parameter_file: None,
-        related: Vec::new(),
-        fingerprint: fingerprint(&[Rule::ParseError.id(), &file.display]),
-    }
 }
 
 /// The one character at `offset` (empty at a line end or the end of the text).

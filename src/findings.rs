@@ -1,30 +1,43 @@
-//! From verdicts to findings: every image of every resource is judged, and each verdict that
-//! is not compliant becomes a located [`Finding`] pointing where a person changes it, with the
-//! rest of the chain as related locations. Every image-bearing resource also gets a
-//! [`ResourceEntry`] with its status.
+//! From verdicts to findings: every image of every resource is judged, every resource rule
+//! checks each judged resource, and each violation becomes a located [`Finding`] pointing where
+//! a person changes it, with the rest of the chain as related locations. Every image-bearing
+//! resource also gets a [`ResourceEntry`] with its status.
 
-use crate::analyze::{Detail, FileOutcome};
 use crate::catalog::Catalog;
 use crate::config::{Config, Mode};
-use crate::extract::{self, FoundImage};
+use crate::extract;
 use crate::image::Image;
 use crate::judge::Verdict;
 use crate::model::{Deployment, Resource};
 use crate::report::{
-    Excerpt, Finding, Location, Related, ResourceEntry, ResourceRef, Status, fingerprint,
+    Detail, Excerpt, Finding, Location, Related, ResourceEntry, ResourceRef, Status, fingerprint,
 };
-use crate::rules::{Rule, Severity};
+use crate::rules::{self, JudgedImage, JudgedResource, Rule, Severity, Violation, short_type};
 use crate::source::{FileId, SourceMap, Span};
 
-/// Judges every image of every resource of `deployment`.
+/// What judging one deployment gives; the caller adds it to its file's outcome.
+#[derive(Debug, Default)]
+pub struct Judgement {
+    /// Findings, located.
+    pub findings: Vec<Finding>,
+    /// Image-bearing resources, with their status.
+    pub resources: Vec<ResourceEntry>,
+    /// Notes of the evaluation contexts (budgets cut, links refused), located, for stderr.
+    pub notes: Vec<String>,
+}
+
+/// Judges every image of every resource of `deployment` and runs every resource rule on each
+/// judged resource. `main` is the deployment's file (where unlocated notes point); `detail`
+/// says what to keep of each finding.
 pub fn judge_deployment(
     deployment: &Deployment,
     sources: &SourceMap,
     main: FileId,
     config: &Config,
-    out: &mut FileOutcome,
-) {
+    detail: Detail,
+) -> Judgement {
     let catalog = Catalog::builtin();
+    let mut out = Judgement::default();
     for context in &deployment.contexts {
         for note in &context.notes {
             let place = note.span.map_or_else(
@@ -36,6 +49,13 @@ pub fn judge_deployment(
             );
             out.notes.push(format!("{place}: {}", note.message));
         }
+        let param = context.parameter_file.as_deref();
+        let shared = Shared {
+            parameter_file: param,
+            sources,
+            mode: config.mode,
+            detail,
+        };
         for resource in &context.resources {
             let entry = catalog
                 .terraform(&resource.resource_type)
@@ -43,49 +63,48 @@ pub fn judge_deployment(
             let Some(entry) = entry else {
                 continue;
             };
-            let images = extract::images(resource, entry);
-            let judged: Vec<(FoundImage, Verdict)> = images
+            let images: Vec<JudgedImage> = extract::images(resource, entry)
                 .into_iter()
                 .map(|found| {
                     let verdict = config.policy.judge(&found.image);
-                    (found, verdict)
+                    JudgedImage { found, verdict }
                 })
                 .collect();
-            let param = context.parameter_file.as_deref();
             out.resources
-                .push(resource_entry(resource, &judged, sources, param));
-            for (found, verdict) in &judged {
-                let judged = Judged {
-                    resource,
-                    found,
-                    verdict,
-                    parameter_file: param,
-                };
-                if let Some(f) = finding(&judged, sources, config.mode, out.detail) {
-                    out.findings.push(f);
-                }
+                .push(resource_entry(resource, &images, sources, param));
+            let judged = JudgedResource {
+                resource,
+                images: &images,
+            };
+            let mut violations: Vec<(Rule, Violation<'_>)> = Vec::new();
+            for (rule, check) in rules::resource_rules() {
+                violations.extend(check.check(&judged).into_iter().map(|v| (rule, v)));
             }
+            // In the order of the images (then of the rules), as the resource declares them.
+            violations.sort_by_key(|(_, v)| v.image.unwrap_or(usize::MAX));
+            out.findings.extend(
+                violations
+                    .into_iter()
+                    .map(|(rule, v)| finding(rule, v, &judged, &shared)),
+            );
         }
     }
+    out
 }
 
+/// The resource's entry in the report: what its images were resolved to and its status.
 fn resource_entry(
     resource: &Resource,
-    judged: &[(FoundImage, Verdict)],
+    judged: &[JudgedImage],
     sources: &SourceMap,
     parameter_file: Option<&str>,
 ) -> ResourceEntry {
-    let status = if judged.iter().any(|(_, v)| *v == Verdict::Unapproved) {
+    let any = |verdict: fn(&Verdict) -> bool| judged.iter().any(|j| verdict(&j.verdict));
+    let status = if any(|v| *v == Verdict::Unapproved) {
         Status::Noncompliant
-    } else if judged
-        .iter()
-        .any(|(_, v)| matches!(v, Verdict::Unresolved(_)))
-    {
+    } else if any(|v| matches!(v, Verdict::Unresolved(_))) {
         Status::Unresolved
-    } else if judged
-        .iter()
-        .any(|(_, v)| matches!(v, Verdict::Compliant | Verdict::Unpinned))
-    {
+    } else if any(|v| matches!(v, Verdict::Compliant | Verdict::Unpinned)) {
         Status::Compliant
     } else {
         Status::NotJudged
@@ -93,7 +112,7 @@ fn resource_entry(
     let image = (!judged.is_empty()).then(|| {
         judged
             .iter()
-            .map(|(f, _)| match &f.image {
+            .map(|j| match &j.found.image {
                 Image::Unresolved(why) => format!("unresolved: {}", why.explain()),
                 other => other.describe(),
             })
@@ -113,78 +132,42 @@ fn resource_entry(
     }
 }
 
-/// One judged image of one resource, in one context.
-struct Judged<'a> {
-    resource: &'a Resource,
-    found: &'a FoundImage,
-    verdict: &'a Verdict,
+/// What every finding of one evaluation context shares.
+struct Shared<'a> {
+    /// The parameter file the context takes values from.
     parameter_file: Option<&'a str>,
+    /// The files, to locate spans.
+    sources: &'a SourceMap,
+    /// The policy's mode (audit lowers errors to warnings).
+    mode: Mode,
+    /// What to keep of each finding.
+    detail: Detail,
 }
 
+/// The finding for `violation` of `rule` on `judged`: its message completed with the context,
+/// located, with the resource, the image property and every hop as related locations.
 fn finding(
-    judged: &Judged<'_>,
-    sources: &SourceMap,
-    mode: Mode,
-    detail: Detail,
-) -> Option<Finding> {
-    let Judged {
-        resource,
-        found,
-        verdict,
+    rule: Rule,
+    violation: Violation<'_>,
+    judged: &JudgedResource<'_>,
+    shared: &Shared<'_>,
+) -> Finding {
+    let Shared {
         parameter_file,
-    } = *judged;
-    let what = found.image.describe();
-    let (rule, severity, message, label) = match verdict {
-        Verdict::Compliant | Verdict::NotJudged => return None,
-        Verdict::Unapproved => (
-            Rule::UnapprovedImage,
-            match mode {
-                Mode::Deny => Severity::Error,
-                Mode::Audit => Severity::Warning,
-            },
-            format!("{what} is not an approved image"),
-            "unapproved image".to_string(),
-        ),
-        Verdict::Unresolved(why) => (
-            Rule::UnresolvedImage,
-            Severity::Warning,
-            format!(
-                "the image of {} '{}' cannot be determined offline: {}",
-                short_type(&resource.resource_type),
-                resource.name,
-                why.explain()
-            ),
-            "image not known before deployment".to_string(),
-        ),
-        Verdict::Unpinned => (
-            Rule::UnpinnedImageVersion,
-            Severity::Warning,
-            format!("{what} is approved but not pinned to a version"),
-            "no pinned version".to_string(),
-        ),
-    };
-    let via: Vec<&str> = found.hops.iter().map(|h| h.label.as_str()).collect();
-    let message = match verdict {
-        Verdict::Unapproved | Verdict::Unpinned if !via.is_empty() => {
-            format!("{message}; the value comes from {}", via.join(" \u{2190} "))
-        }
-        _ => message,
-    };
-    let message = match &resource.assumption {
-        Some(a) => format!("{message} (when {a})"),
-        None => message,
-    };
-    let message = match parameter_file {
-        Some(p) => format!("{message} (with parameter file {p})"),
-        None => message,
-    };
-    let primary = match verdict {
-        Verdict::Unresolved(why) => why
-            .span
-            .filter(|s| s.file != found.primary.file || inside(*s, resource.span))
-            .unwrap_or(found.primary),
-        _ => found.primary,
-    };
+        sources,
+        mode,
+        detail,
+    } = *shared;
+    let resource = judged.resource;
+    let found = violation.image.map(|i| &judged.images[i].found);
+    let mut message = violation.message;
+    if let Some(a) = &resource.assumption {
+        message = format!("{message} (when {a})");
+    }
+    if let Some(p) = parameter_file {
+        message = format!("{message} (with parameter file {p})");
+    }
+    let primary = violation.primary;
     let file = sources.get(primary.file);
     let mut related = Vec::new();
     let mut relate = |span: Span, message: String| {
@@ -209,28 +192,29 @@ fn finding(
             resource.name
         ),
     );
-    relate(
-        found.property,
-        format!("the image is set here (`{}`)", found.path),
-    );
-    for hop in &found.hops {
-        relate(hop.span, hop.label.clone());
-    }
-    if let Verdict::Unresolved(why) = verdict {
-        for hop in &why.chain {
+    if let Some(found) = found {
+        relate(
+            found.property,
+            format!("the image is set here (`{}`)", found.path),
+        );
+        for hop in &found.hops {
             relate(hop.span, hop.label.clone());
         }
     }
-    let image_key = match &found.image {
-        Image::Unresolved(_) => found.path.clone(),
+    for hop in violation.chain {
+        relate(hop.span, hop.label.clone());
+    }
+    let image_key = found.map_or_else(String::new, |f| match &f.image {
+        Image::Unresolved(_) => f.path.clone(),
         other => other.describe(),
-    };
-    Some(Finding {
+    });
+    Finding {
         rule,
-        severity,
+        severity: severity(rule, mode),
         message,
-        label,
+        label: violation.label,
         location: Location::of(file, primary.start, primary.end),
+        bytes: primary.start..primary.end,
         excerpt: detail
             .excerpts
             .then(|| Excerpt::of(file, primary.start, primary.end)),
@@ -249,14 +233,34 @@ fn finding(
             parameter_file.unwrap_or(""),
             resource.assumption.as_deref().unwrap_or(""),
         ]),
-    })
+        fix: None,
+        suppression: None,
+    }
 }
 
-fn inside(inner: Span, outer: Span) -> bool {
-    inner.file == outer.file && inner.start >= outer.start && inner.end <= outer.end
+/// A resource rule's severity under `mode`: its document's in deny mode; in audit mode what
+/// would fail the run is a warning.
+fn severity(rule: Rule, mode: Mode) -> Severity {
+    match (mode, rule.severity()) {
+        (Mode::Audit, Severity::Error) => Severity::Warning,
+        (_, severity) => severity,
+    }
 }
 
-/// `Microsoft.Compute/virtualMachines` → `virtualMachines`, for messages.
-fn short_type(resource_type: &str) -> &str {
-    resource_type.rsplit('/').next().unwrap_or(resource_type)
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn audit_mode_turns_errors_into_warnings() {
+        let [parse, unapproved, unresolved, unpinned] =
+            ["IG000", "IG001", "IG002", "IG003"].map(|id| Rule::find(id).expect("registered"));
+        assert_eq!(severity(unapproved, Mode::Deny), Severity::Error);
+        assert_eq!(severity(unapproved, Mode::Audit), Severity::Warning);
+        for rule in [unresolved, unpinned] {
+            assert_eq!(severity(rule, Mode::Deny), Severity::Warning);
+            assert_eq!(severity(rule, Mode::Audit), Severity::Warning);
+        }
+        assert_eq!(severity(parse, Mode::Deny), Severity::Error);
+    }
 }

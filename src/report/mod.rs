@@ -6,6 +6,7 @@
 pub mod emit;
 
 use std::collections::BTreeMap;
+use std::ops::Range;
 
 use serde::Serialize;
 
@@ -131,6 +132,13 @@ pub struct ResourceRef {
     pub name: String,
 }
 
+/// What to keep of each finding besides its location.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Detail {
+    /// Keep the source lines around each finding (the human format shows them).
+    pub excerpts: bool,
+}
+
 /// One finding.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Finding {
@@ -144,6 +152,8 @@ pub struct Finding {
     pub label: String,
     /// Where a person changes it.
     pub location: Location,
+    /// The byte range of that place in its file (`location.path`).
+    pub bytes: Range<u32>,
     /// The source lines around it (only kept for the human format).
     pub excerpt: Option<Excerpt>,
     /// The resource, if the finding is about one.
@@ -155,6 +165,54 @@ pub struct Finding {
     /// Stable identity of what the finding is about (not its position): rule, file, resource,
     /// image and parameter file.
     pub fingerprint: String,
+    /// A change that would resolve the finding, when one can be computed (none yet; no format
+    /// shows it).
+    pub fix: Option<Fix>,
+    /// Why the finding does not count, when it is suppressed (none yet; no format shows it).
+    pub suppression: Option<Suppression>,
+}
+
+/// A suggested change that resolves a finding: what it does, and the text edits that do it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Fix {
+    /// What the fix does, as a short imperative sentence (the rule's fix title, or a more
+    /// specific one).
+    pub title: String,
+    /// The edits, applied together; none overlap.
+    pub edits: Vec<Edit>,
+}
+
+/// One text edit of a [`Fix`]: bytes of a file replaced by new text (an insertion when the
+/// range is empty, a deletion when the replacement is).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Edit {
+    /// The file, as displayed (relative to the working directory, forward slashes); it may
+    /// differ from the finding's (a parameter file's value, say).
+    pub path: String,
+    /// The byte range replaced.
+    pub bytes: Range<u32>,
+    /// The new text.
+    pub replacement: String,
+}
+
+/// Why a finding is suppressed: what suppressed it, and the reason given.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Suppression {
+    /// What suppressed it.
+    pub kind: SuppressionKind,
+    /// The reason given, if any.
+    pub justification: Option<String>,
+}
+
+/// What can suppress a finding.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SuppressionKind {
+    /// A comment in the source next to the finding.
+    Inline,
+    /// An exemption in the configuration (which may expire).
+    Exemption,
+    /// A baseline of findings accepted when imagegate was adopted.
+    Baseline,
 }
 
 /// A resource's overall status.

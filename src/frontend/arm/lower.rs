@@ -21,6 +21,7 @@ use crate::eval::ir::{
     TextSpan, Variable, VariableValue,
 };
 use crate::json::{Json, JsonKind, Member, Number};
+use crate::model::Language;
 use crate::source::{FileId, Span};
 
 /// The ARM type of nested deployments.
@@ -203,7 +204,10 @@ impl Lowering<'_> {
                     name: c.get("name").and_then(Json::as_str).unwrap_or("").into(),
                     count: c.get("count").map(|n| self.node(n)),
                 }),
-            body: entry.map(|entry| self.body(node, entry)),
+            body: entry.map(|entry| {
+                let extra = crate::rules::paths_needed(&resource_type, Language::Arm);
+                self.body(node, entry, &extra)
+            }),
             children: children.map(|c| self.resources(c, Some(&resource_type))),
             deployment: if resource_type.eq_ignore_ascii_case(DEPLOYMENTS) {
                 node.get("properties").map(|p| self.deployment(p))
@@ -264,13 +268,15 @@ impl Lowering<'_> {
         }
     }
 
-    /// The parts of the resource object that `entry` and the rules read, from its root. Literal
+    /// The parts of the resource object that `entry` reads and the `extra` paths the rules
+    /// read, from its root. Literal
     /// objects on the way are descended by key; anything else met on the way (an expression, an
     /// array, an object with a property `copy` loop or a computed key) is lowered whole, so the
     /// values at the paths are exactly those of the whole resource. The resource's child
     /// `resources` and its `copy` are not properties.
-    fn body(&self, node: &Json, entry: &Entry) -> Node {
-        let paths = resource_paths(entry);
+    fn body(&self, node: &Json, entry: &Entry, extra: &[&str]) -> Node {
+        let mut paths = resource_paths(entry);
+        paths.extend(extra);
         let paths: Vec<Vec<&str>> = paths.iter().map(|p| p.split('.').collect()).collect();
         let paths: Vec<&[&str]> = paths.iter().map(Vec::as_slice).collect();
         let members = match &node.kind {
@@ -588,6 +594,43 @@ mod tests {
             }
         }
         compared
+    }
+
+    #[test]
+    fn paths_the_rules_need_are_lowered_too() {
+        let text = r#"{
+  "parameters": { "env": { "type": "string", "defaultValue": "prod" } },
+  "resources": [
+    { "type": "Microsoft.Compute/virtualMachines", "name": "vm",
+      "tags": { "env": "[parameters('env')]", "owner": "[toUpper('team')]" },
+      "properties": { "storageProfile": { "imageReference": { "id": "/x/images/a" } } } }
+  ]
+}"#;
+        let root = crate::json::parse(text).expect("fixture parses");
+        let lowered = template(&root, FileId(0), text);
+        let scope = Scope::new(&lowered, ParameterValues::new(), DeploymentScope::default());
+        let node = &root.get("resources").and_then(Json::as_array).unwrap()[0];
+        let entry = Catalog::builtin()
+            .arm("Microsoft.Compute/virtualMachines")
+            .unwrap();
+        let lowering = Lowering {
+            file: FileId(0),
+            text,
+            catalog: Catalog::builtin(),
+        };
+        // Today no rule reads beyond the catalogue: `tags` is pruned.
+        let pruned = scope.eval_node(lowered.resources[0].body.as_ref().unwrap());
+        assert_eq!(at(&pruned, "tags"), None);
+        let with_tags = scope.eval_node(&lowering.body(node, entry, &["tags"]));
+        let full = full_body(&scope, node, text);
+        assert!(at(&with_tags, "tags").is_some());
+        assert_eq!(at(&with_tags, "tags"), at(&full, "tags"));
+        assert_eq!(
+            at(&with_tags, "tags.env").map(Value::display),
+            Some("prod".to_string())
+        );
+        let image = "properties.storageProfile.imageReference";
+        assert_eq!(at(&with_tags, image), at(&full, image));
     }
 
     #[test]

@@ -1,0 +1,146 @@
+//! What a resource rule sees and says: one judged resource in, zero or more [`Violation`]s out.
+//!
+//! A rule never sees JSON, syntax or source text: only the resource from the common model and
+//! each of its images with the policy's verdict. Turning a violation into a located finding
+//! (related locations, fingerprint, severity under the mode) is [`crate::findings`]'s job.
+
+use crate::extract::FoundImage;
+use crate::judge::Verdict;
+use crate::model::{Language, Resource};
+use crate::source::Span;
+use crate::value::Hop;
+
+/// A rule checked on every judged resource, in the spirit of ruff's `Violation`: its module
+/// holds its metadata, how its message is worded and its fix title; this is its check.
+pub(crate) trait ResourceRule: Sync {
+    /// The resource property paths (dotted, from the resource root) this rule reads beyond the
+    /// image catalogue's, for resources of `resource_type` written in `language`: the frontends
+    /// evaluate them too. None by default.
+    fn paths(&self, resource_type: &str, language: Language) -> &'static [&'static str] {
+        let _ = (resource_type, language);
+        &[]
+    }
+
+    /// What is wrong with `resource`, if anything: zero or more violations.
+    fn check<'a>(&self, resource: &JudgedResource<'a>) -> Vec<Violation<'a>>;
+}
+
+/// One image of a resource and the policy's verdict on it.
+#[derive(Clone, Debug)]
+pub(crate) struct JudgedImage {
+    /// The image and where it was found.
+    pub(crate) found: FoundImage,
+    /// The policy's verdict.
+    pub(crate) verdict: Verdict,
+}
+
+/// One resource, in one evaluation context, with every image it boots from judged.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct JudgedResource<'a> {
+    /// The resource: type, name, span, identity, body.
+    pub(crate) resource: &'a Resource,
+    /// Its images, in catalogue order, each with its verdict.
+    pub(crate) images: &'a [JudgedImage],
+}
+
+/// What a rule reports about one resource.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Violation<'a> {
+    /// The image it is about (an index into [`JudgedResource::images`]), if it is about one.
+    pub(crate) image: Option<usize>,
+    /// What is wrong, and why (the context, such as the parameter file, is added later).
+    pub(crate) message: String,
+    /// A short label shown under the caret.
+    pub(crate) label: String,
+    /// Where a person changes it.
+    pub(crate) primary: Span,
+    /// Places beyond the resource, the image property and the image's hops that explain it
+    /// (related locations).
+    pub(crate) chain: &'a [Hop],
+}
+
+/// `message`, followed by where the image's value came from when it travelled (through
+/// parameters, variables, module inputs).
+pub(crate) fn with_origin(message: String, found: &FoundImage) -> String {
+    if found.hops.is_empty() {
+        return message;
+    }
+    let via: Vec<&str> = found.hops.iter().map(|h| h.label.as_str()).collect();
+    format!("{message}; the value comes from {}", via.join(" \u{2190} "))
+}
+
+/// `Microsoft.Compute/virtualMachines` → `virtualMachines`, for messages.
+pub(crate) fn short_type(resource_type: &str) -> &str {
+    resource_type.rsplit('/').next().unwrap_or(resource_type)
+}
+
+/// Resources and images for the rules' tests.
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::JudgedImage;
+    use crate::extract::FoundImage;
+    use crate::image::{Image, Marketplace, Seg};
+    use crate::judge::Verdict;
+    use crate::model::Resource;
+    use crate::source::{FileId, Span};
+    use crate::value::{Hop, Kind, Value};
+
+    /// A span in file 0.
+    pub(crate) fn span(start: usize, end: usize) -> Span {
+        Span::new(FileId(0), start, end)
+    }
+
+    /// A virtual machine `vm1` declared at bytes 100..900 of file 0.
+    pub(crate) fn resource() -> Resource {
+        Resource {
+            resource_type: "Microsoft.Compute/virtualMachines".into(),
+            name: "vm1".into(),
+            span: span(100, 900),
+            body: Value::literal(Kind::Object(Vec::new()), span(100, 900)),
+            identity: "Microsoft.Compute/virtualMachines/vm1".into(),
+            assumption: None,
+        }
+    }
+
+    /// `Canonical:ubuntu:22_04-lts`, written at bytes 300..400, its property at 250..400.
+    pub(crate) fn marketplace() -> FoundImage {
+        found(Image::Marketplace(Marketplace {
+            publisher: Seg::Known("Canonical".into()),
+            offer: Seg::Known("ubuntu".into()),
+            sku: Seg::Known("22_04-lts".into()),
+            version: None,
+            plan: None,
+        }))
+    }
+
+    /// `image` found at `properties.storageProfile.imageReference`, bytes 300..400.
+    pub(crate) fn found(image: Image) -> FoundImage {
+        FoundImage {
+            image,
+            primary: span(300, 400),
+            property: span(250, 400),
+            path: "properties.storageProfile.imageReference".into(),
+            hops: Vec::new(),
+        }
+    }
+
+    /// `found`, its value having come through a parameter and a variable.
+    pub(crate) fn with_hops(mut found: FoundImage) -> FoundImage {
+        found.hops = vec![
+            Hop {
+                span: span(10, 20),
+                label: "parameter 'image'".into(),
+            },
+            Hop {
+                span: span(30, 40),
+                label: "variable 'base'".into(),
+            },
+        ];
+        found
+    }
+
+    /// `found` with `verdict`.
+    pub(crate) fn judged(found: FoundImage, verdict: Verdict) -> JudgedImage {
+        JudgedImage { found, verdict }
+    }
+}
