@@ -9,12 +9,12 @@ use crate::catalog::Catalog;
 use crate::config::Config;
 use crate::eval::{DeploymentScope, ParameterValues};
 use crate::extract;
+use crate::findings::parse_error;
 use crate::frontend::arm::{self, Classification, Linked};
 use crate::frontend::tfplan;
 use crate::image::Image;
 use crate::model::{Context, Deployment, Language, Resource};
 use crate::report::{Finding, ResourceEntry};
-use crate::rules::parse_error;
 use crate::source::{self, Encoding, FileId, SourceFile, SourceMap};
 use crate::walk::FileToRead;
 

@@ -13,7 +13,7 @@ use crate::report::{
     Detail, Excerpt, Finding, Location, Related, ResourceEntry, ResourceRef, Status, fingerprint,
 };
 use crate::rules::{self, JudgedImage, JudgedResource, Rule, Severity, Violation, short_type};
-use crate::source::{FileId, SourceMap, Span};
+use crate::source::{FileId, SourceFile, SourceMap, Span};
 
 /// What judging one deployment gives; the caller adds it to its file's outcome.
 #[derive(Debug, Default)]
@@ -247,6 +247,34 @@ fn severity(rule: Rule, mode: Mode) -> Severity {
     }
 }
 
+/// An IG000 finding: `headline` says what could not be read ("cannot parse ARM template"),
+/// `problem` why, at bytes `at` of `file`.
+pub(crate) fn parse_error(
+    file: &SourceFile,
+    detail: Detail,
+    at: std::ops::Range<u32>,
+    headline: &str,
+    problem: &str,
+) -> Finding {
+    let rule = rules::PARSE_ERROR;
+    let (message, label) = rules::parse_error_wording(headline, problem);
+    Finding {
+        rule,
+        severity: rule.severity(),
+        message,
+        label,
+        location: Location::of(file, at.start, at.end),
+        excerpt: detail.excerpts.then(|| Excerpt::of(file, at.start, at.end)),
+        bytes: at,
+        resource: None,
+        parameter_file: None,
+        related: Vec::new(),
+        fingerprint: fingerprint(&[rule.id(), &file.display]),
+        fix: None,
+        suppression: None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -262,5 +290,33 @@ mod tests {
             assert_eq!(severity(rule, Mode::Audit), Severity::Warning);
         }
         assert_eq!(severity(parse, Mode::Deny), Severity::Error);
+    }
+
+    #[test]
+    fn a_parse_error_is_located_and_worded() {
+        use crate::source::Encoding;
+        let text = "{\n  \"a\": 1 \"b\": 2\n}\n".to_string();
+        let file = SourceFile::new("t.json".into(), "dir/t.json".into(), text, Encoding::Utf8);
+        let f = parse_error(
+            &file,
+            Detail { excerpts: true },
+            11..12,
+            "cannot parse ARM template",
+            "expected `,` or `}`",
+        );
+        assert_eq!(f.rule, rules::PARSE_ERROR);
+        assert_eq!(f.severity, Severity::Error);
+        assert_eq!(f.message, "cannot parse ARM template: expected `,` or `}`");
+        assert_eq!(f.label, "expected `,` or `}`");
+        assert_eq!(
+            (f.location.path.as_str(), f.location.line, f.location.column),
+            ("dir/t.json", 2, 10)
+        );
+        assert_eq!(f.bytes, 11..12);
+        assert!(f.excerpt.is_some());
+        assert_eq!(f.fingerprint, fingerprint(&["IG000", "dir/t.json"]));
+        assert_eq!((f.fix, f.suppression), (None, None));
+        let bare = parse_error(&file, Detail::default(), 0..0, "h", "m");
+        assert!(bare.excerpt.is_none());
     }
 }

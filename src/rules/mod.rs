@@ -15,7 +15,7 @@ mod ig003_unpinned_image_version;
 mod resource;
 
 pub use doc::{RuleDoc, Severity};
-pub(crate) use ig000_parse_error::parse_error;
+pub(crate) use ig000_parse_error::{RULE as PARSE_ERROR, wording as parse_error_wording};
 pub(crate) use resource::{JudgedImage, JudgedResource, ResourceRule, Violation, short_type};
 
 use crate::model::Language;
