@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::judge::{IdGlob, MarketplaceRule, Policy};
+use crate::judge::{GlobError, IdGlob, MarketplaceRule, Policy};
 
 /// The default approved-image glob: any image definition in any private Compute Gallery.
 pub const DEFAULT_IMAGE_GLOB: &str =
@@ -61,14 +61,75 @@ pub struct Config {
 }
 
 /// A config that cannot be used; the message names the file, line and key.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ConfigError(pub String);
+#[derive(Debug)]
+pub enum ConfigError {
+    /// The file cannot be read.
+    Read {
+        /// The config file.
+        path: PathBuf,
+        /// What the system said.
+        error: std::io::Error,
+    },
+    /// The file is not valid TOML, or has a key or value the schema does not allow.
+    Invalid {
+        /// `file:line` (or the file when the parser gives no position).
+        place: String,
+        /// What the TOML parser said.
+        message: String,
+    },
+    /// A `[parameter_files]` path that does not resolve.
+    ParameterFile {
+        /// The config file.
+        file: String,
+        /// The path as written.
+        path: String,
+        /// What the system said.
+        error: std::io::Error,
+    },
+    /// An `approved.images` glob that is not valid.
+    BadGlob {
+        /// `file:line`.
+        place: String,
+        /// The glob as written.
+        glob: String,
+        /// What is wrong with it.
+        error: GlobError,
+    },
+    /// An `approved.marketplace` field that is empty.
+    EmptyMarketplaceField {
+        /// `file:line`.
+        place: String,
+        /// `publisher`, `offer` or `sku`.
+        key: &'static str,
+    },
+}
 
 impl std::fmt::Display for ConfigError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
+        match self {
+            ConfigError::Read { path, error } => {
+                write!(f, "cannot read config file {}: {error}", path.display())
+            }
+            ConfigError::Invalid { place, message } => {
+                write!(f, "invalid config {place}: {message}")
+            }
+            ConfigError::ParameterFile { file, path, error } => write!(
+                f,
+                "invalid config {file}: key `parameter_files`: `{path}`: {error}"
+            ),
+            ConfigError::BadGlob { place, glob, error } => write!(
+                f,
+                "invalid config {place}: key `approved.images`: bad glob `{glob}`: {error}"
+            ),
+            ConfigError::EmptyMarketplaceField { place, key } => write!(
+                f,
+                "invalid config {place}: key `approved.marketplace.{key}` must not be empty"
+            ),
+        }
     }
 }
+
+impl std::error::Error for ConfigError {}
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -132,8 +193,10 @@ impl Config {
 
     /// Reads and validates one config file.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| ConfigError(format!("cannot read config file {}: {e}", path.display())))?;
+        let text = std::fs::read_to_string(path).map_err(|error| ConfigError::Read {
+            path: path.to_path_buf(),
+            error,
+        })?;
         Config::parse(&text, path)
     }
 
@@ -146,10 +209,10 @@ impl Config {
         };
         let file: File = toml::from_str(text).map_err(|e| {
             let place = e.span().map_or_else(|| shown.to_string(), &at);
-            ConfigError(format!(
-                "invalid config {place}: {}",
-                e.message().trim_end().replace('\n', " ")
-            ))
+            ConfigError::Invalid {
+                place,
+                message: e.message().trim_end().replace('\n', " "),
+            }
         })?;
         let mut config = Config::embedded();
         config.path = Some(path.to_path_buf());
@@ -158,11 +221,13 @@ impl Config {
         let base = path.parent().unwrap_or(Path::new("."));
         for (template, files) in file.parameter_files {
             let resolve = |rel: &str| -> Result<PathBuf, ConfigError> {
-                base.join(rel).canonicalize().map_err(|e| {
-                    ConfigError(format!(
-                        "invalid config {shown}: key `parameter_files`: `{rel}`: {e}"
-                    ))
-                })
+                base.join(rel)
+                    .canonicalize()
+                    .map_err(|error| ConfigError::ParameterFile {
+                        file: shown.to_string(),
+                        path: rel.to_string(),
+                        error,
+                    })
             };
             let template_path = resolve(&template)?;
             let files = files.iter().map(|f| resolve(f)).collect::<Result<_, _>>()?;
@@ -173,12 +238,10 @@ impl Config {
                 config.policy.images = images
                     .iter()
                     .map(|g| {
-                        IdGlob::parse(g.get_ref()).map_err(|e| {
-                            ConfigError(format!(
-                                "invalid config {}: key `approved.images`: bad glob `{}`: {e}",
-                                at(g.span()),
-                                g.get_ref()
-                            ))
+                        IdGlob::parse(g.get_ref()).map_err(|error| ConfigError::BadGlob {
+                            place: at(g.span()),
+                            glob: g.get_ref().clone(),
+                            error,
                         })
                     })
                     .collect::<Result<_, _>>()?;
@@ -189,12 +252,16 @@ impl Config {
                 .map(|entry| {
                     let span = entry.span();
                     let e = entry.into_inner();
-                    for (key, value) in [("publisher", &e.publisher), ("offer", &e.offer), ("sku", &e.sku)] {
+                    for (key, value) in [
+                        ("publisher", &e.publisher),
+                        ("offer", &e.offer),
+                        ("sku", &e.sku),
+                    ] {
                         if value.trim().is_empty() {
-                            return Err(ConfigError(format!(
-                                "invalid config {}: key `approved.marketplace.{key}` must not be empty",
-                                at(span.clone())
-                            )));
+                            return Err(ConfigError::EmptyMarketplaceField {
+                                place: at(span.clone()),
+                                key,
+                            });
                         }
                     }
                     Ok(MarketplaceRule {
@@ -248,18 +315,21 @@ location = "westeurope"
     #[test]
     fn errors_name_file_line_and_key() {
         let e = parse("mode = \"deny\"\n\n[approved]\nimagez = []\n").unwrap_err();
-        assert!(e.0.contains("imagegate.toml:4"), "{e}");
-        assert!(e.0.contains("imagez"), "{e}");
+        assert!(e.to_string().contains("imagegate.toml:4"), "{e}");
+        assert!(e.to_string().contains("imagez"), "{e}");
         let e = parse("[approved]\nimages = [\n  \"/ok/*\",\n  \"no-slash\",\n]\n").unwrap_err();
-        assert!(e.0.contains("imagegate.toml:4"), "{e}");
-        assert!(e.0.contains("approved.images"), "{e}");
+        assert!(e.to_string().contains("imagegate.toml:4"), "{e}");
+        assert!(e.to_string().contains("approved.images"), "{e}");
         let e = parse("mode = \"block\"\n").unwrap_err();
         assert!(
-            e.0.contains("imagegate.toml:1") && e.0.contains("block"),
+            e.to_string().contains("imagegate.toml:1") && e.to_string().contains("block"),
             "{e}"
         );
         let e = parse("[[approved.marketplace]]\npublisher = \"\"\noffer = \"o\"\nsku = \"s\"\n")
             .unwrap_err();
-        assert!(e.0.contains("approved.marketplace.publisher"), "{e}");
+        assert!(
+            e.to_string().contains("approved.marketplace.publisher"),
+            "{e}"
+        );
     }
 }

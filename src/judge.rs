@@ -24,27 +24,60 @@ enum GlobSeg {
     One(String),
 }
 
+/// Why an image glob is not valid.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum GlobError {
+    /// It does not start with `/`.
+    NotAnId,
+    /// It has an empty segment (`//`).
+    EmptySegment,
+    /// `**` is part of a segment, not the whole segment.
+    PartialDoubleStar(String),
+    /// A segment uses a wildcard other than `*`, `?` and `**`.
+    UnsupportedWildcard(String),
+}
+
+impl std::fmt::Display for GlobError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            GlobError::NotAnId => {
+                f.write_str("an image glob must start with `/` (it matches resource IDs)")
+            }
+            GlobError::EmptySegment => {
+                f.write_str("an image glob must not contain an empty segment (`//`)")
+            }
+            GlobError::PartialDoubleStar(seg) => {
+                write!(f, "`**` must be a whole segment, found `{seg}`")
+            }
+            GlobError::UnsupportedWildcard(seg) => write!(
+                f,
+                "only `*`, `?` and `**` are wildcards in image globs, found `{seg}`"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for GlobError {}
+
 impl IdGlob {
     /// Parses a glob such as
     /// `/subscriptions/*/resourceGroups/rg-golden/providers/Microsoft.Compute/galleries/g/images/*`.
-    pub fn parse(text: &str) -> Result<IdGlob, String> {
+    pub fn parse(text: &str) -> Result<IdGlob, GlobError> {
         let Some(rest) = text.strip_prefix('/') else {
-            return Err("an image glob must start with `/` (it matches resource IDs)".into());
+            return Err(GlobError::NotAnId);
         };
         let rest = rest.strip_suffix('/').unwrap_or(rest);
         let mut segs = Vec::new();
         for seg in rest.split('/') {
             if seg.is_empty() {
-                return Err("an image glob must not contain an empty segment (`//`)".into());
+                return Err(GlobError::EmptySegment);
             }
             if seg == "**" {
                 segs.push(GlobSeg::Any);
             } else if seg.contains("**") {
-                return Err(format!("`**` must be a whole segment, found `{seg}`"));
+                return Err(GlobError::PartialDoubleStar(seg.to_string()));
             } else if seg.contains(['[', ']', '{', '}']) {
-                return Err(format!(
-                    "only `*`, `?` and `**` are wildcards in image globs, found `{seg}`"
-                ));
+                return Err(GlobError::UnsupportedWildcard(seg.to_string()));
             } else {
                 segs.push(GlobSeg::One(seg.to_ascii_lowercase()));
             }
