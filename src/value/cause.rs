@@ -182,8 +182,6 @@ pub enum Cause {
     },
     /// The judgement needs a part of the image that is not known (and no hole says why).
     ImagePartUnknown,
-    /// Transitional: a reason still built as text (removed once every stage builds causes).
-    Text(String),
 }
 
 /// A deployment setting of `[deployment]` in `imagegate.toml`.
@@ -587,7 +585,6 @@ impl fmt::Display for Cause {
                 "the embedded JSON document cannot be parsed: {error}"
             ),
             Cause::ImagePartUnknown => f.write_str("part of the image is not known offline"),
-            Cause::Text(text) => f.write_str(text),
         }
     }
 }
