@@ -34,7 +34,7 @@ pub fn judge_deployment(
                     format!("{}:{}:{}", l.path, l.line, l.column)
                 },
             );
-            out.notes.push(format!("{place}: {}", note.message));
+            out.notes.push(format!("{place}: {}", note.kind));
         }
         for resource in &context.resources {
             let entry = catalog

@@ -10,7 +10,7 @@ use super::links::{Linked, artifact_relative};
 use crate::catalog::{Catalog, Entry};
 use crate::eval::{DeploymentScope, ParameterValues, Scope};
 use crate::json::{Json, JsonKind, Member};
-use crate::model::{Note, Resource};
+use crate::model::{Note, NoteKind, Resource};
 use crate::source::{FileId, SourceMap, Span};
 use crate::value::{Kind, Value};
 
@@ -93,10 +93,10 @@ struct Walker<'a> {
 }
 
 impl Walker<'_> {
-    fn note(&mut self, span: Span, message: String) {
+    fn note(&mut self, span: Span, kind: NoteKind) {
         self.out.notes.push(Note {
             span: Some(span),
-            message,
+            kind,
         });
     }
 
@@ -145,9 +145,11 @@ impl Walker<'_> {
                 if n > MAX_COPY_INSTANCES {
                     self.note(
                         span,
-                        format!(
-                            "copy loop '{name}' has {n} instances; the first {MAX_COPY_INSTANCES} are judged"
-                        ),
+                        NoteKind::CopyLoopCut {
+                            name: name.to_owned(),
+                            instances: n,
+                            judged: MAX_COPY_INSTANCES,
+                        },
                     );
                 }
                 for i in 0..n.clamp(0, MAX_COPY_INSTANCES) {
@@ -228,12 +230,7 @@ impl Walker<'_> {
         self.out.expression_errors.extend(scope.take_errors());
         let budget = crate::eval::Limits::default().max_steps;
         if scope.steps_used() >= budget {
-            self.note(
-                span,
-                format!(
-                    "evaluation stopped at its budget of {budget} steps; images that needed more are reported as unresolved"
-                ),
-            );
+            self.note(span, NoteKind::StepBudgetExhausted { steps: budget });
         }
     }
 
@@ -267,7 +264,9 @@ impl Walker<'_> {
         if depth >= MAX_NESTING {
             self.note(
                 span,
-                format!("nested deployments deeper than {MAX_NESTING} levels are not followed"),
+                NoteKind::NestingTooDeep {
+                    levels: MAX_NESTING,
+                },
             );
             return;
         }
@@ -306,7 +305,7 @@ impl Walker<'_> {
         let (from, relative) = if let Some(relative) = link.get("relativePath") {
             let relative = scope.eval_node(relative);
             let Some(relative) = relative.as_str() else {
-                self.note(span, "the linked template's relativePath is not known offline; its resources are not judged".into());
+                self.note(span, NoteKind::LinkPathUnknown);
                 return;
             };
             (file, relative.to_string())
@@ -314,19 +313,24 @@ impl Walker<'_> {
             match artifact_relative(&scope.eval_node(uri)) {
                 Some((base, relative)) => (base, relative),
                 None => {
-                    self.note(span, "the linked template is a URI, which cannot be read offline; its resources are not judged".into());
+                    self.note(span, NoteKind::LinkIsUri);
                     return;
                 }
             }
         } else {
-            self.note(span, "the linked template is a template spec, which cannot be read offline; its resources are not judged".into());
+            self.note(span, NoteKind::LinkIsTemplateSpec);
             return;
         };
         let relative = relative.as_str();
         match self.linked.get(self.sources, from, relative) {
             Ok((target, root, source)) => {
                 if self.chain.contains(&target) {
-                    self.note(span, format!("linked template `{relative}` is part of a link cycle; not followed again"));
+                    self.note(
+                        span,
+                        NoteKind::LinkCycle {
+                            relative: relative.to_owned(),
+                        },
+                    );
                     return;
                 }
                 let Some(resources) = root.get("resources") else {
@@ -347,7 +351,10 @@ impl Walker<'_> {
             }
             Err(why) => self.note(
                 span,
-                format!("linked template `{relative}` {why}; its resources are not judged"),
+                NoteKind::LinkRefused {
+                    relative: relative.to_owned(),
+                    why,
+                },
             ),
         }
     }
