@@ -163,7 +163,7 @@ fn finding(
             "no pinned version".to_string(),
         ),
     };
-    let via: Vec<&str> = found.hops.iter().map(|h| h.label.as_str()).collect();
+    let via: Vec<String> = found.hops.iter().map(|h| h.via.to_string()).collect();
     let message = match verdict {
         Verdict::Unapproved | Verdict::Unpinned if !via.is_empty() => {
             format!("{message}; the value comes from {}", via.join(" \u{2190} "))
@@ -214,11 +214,11 @@ fn finding(
         format!("the image is set here (`{}`)", found.path),
     );
     for hop in &found.hops {
-        relate(hop.span, hop.label.clone());
+        relate(hop.span, hop.via.to_string());
     }
     if let Verdict::Unresolved(why) = verdict {
         for hop in &why.chain {
-            relate(hop.span, hop.label.clone());
+            relate(hop.span, hop.via.to_string());
         }
     }
     let image_key = match &found.image {

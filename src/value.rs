@@ -11,9 +11,11 @@ use crate::source::Span;
 
 pub mod call;
 pub mod cause;
+pub mod subject;
 
 pub use call::CallProblem;
 pub use cause::Cause;
+pub use subject::Subject;
 
 /// A value with its origin.
 #[derive(Clone, Debug, PartialEq)]
@@ -77,8 +79,8 @@ pub struct Origin {
 pub struct Hop {
     /// Where the step is written.
     pub span: Span,
-    /// What it is, e.g. "parameter 'imageId'".
-    pub label: String,
+    /// What it is, e.g. [`Subject::Parameter`] (shown as "parameter 'imageId'").
+    pub via: Subject,
 }
 
 /// Why a value is unknown: the cause and the chain of places that led there.
@@ -117,8 +119,7 @@ impl Why {
         use std::fmt::Write;
         let mut out = String::new();
         for hop in &self.chain {
-            out.push_str(&hop.label);
-            out.push_str(" \u{2190} ");
+            let _ = write!(out, "{} \u{2190} ", hop.via);
         }
         // Writing to a String cannot fail.
         let _ = write!(out, "{}", self.cause);
@@ -298,11 +299,11 @@ mod tests {
         let span = Span::new(crate::source::FileId(0), 0, 1);
         w.chain.push(Hop {
             span,
-            label: "imageReference".into(),
+            via: Subject::Variable("image".into()),
         });
         assert_eq!(
             w.explain(),
-            "imageReference \u{2190} parameter 'os' has no default and no parameter file sets it"
+            "variable 'image' \u{2190} parameter 'os' has no default and no parameter file sets it"
         );
     }
 }

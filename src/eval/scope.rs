@@ -855,7 +855,7 @@ impl<'a> Scope<'a> {
             weight,
             span,
             decl_span,
-            format!("parameter '{}'", decl.key),
+            Subject::Parameter(decl.key.to_string()),
         )
     }
 
@@ -868,7 +868,7 @@ impl<'a> Scope<'a> {
         weight: u64,
         span: Span,
         decl_span: Span,
-        label: String,
+        via: Subject,
     ) -> Value {
         if let Err(why) = self.step(weight, span) {
             return Value::unknown(why);
@@ -878,7 +878,7 @@ impl<'a> Scope<'a> {
                 &mut value,
                 &[Hop {
                     span: decl_span,
-                    label,
+                    via,
                 }],
             );
         }
@@ -990,7 +990,7 @@ impl<'a> Scope<'a> {
             weight,
             span,
             decl_span,
-            format!("variable '{decl_name}'"),
+            Subject::Variable(decl_name),
         )
     }
 

@@ -65,7 +65,7 @@ mod tests {
         // Through a chain of variables, still the parameter's doing.
         unset.chain.push(Hop {
             span: Span::new(FileId(0), 0, 1),
-            label: "variable 'image'".into(),
+            via: crate::value::Subject::Variable("image".into()),
         });
         assert!(blames(&unset, "os"));
         // Text that merely reads like the reason is not the reason.
@@ -78,6 +78,19 @@ mod tests {
                 .contains("parameter 'os' has no default")
         );
         assert!(!blames(&lookalike, "os"));
+        let mut passed_on = Why::new(Cause::UnsetParameter {
+            name: "size".into(),
+        });
+        passed_on.chain.push(Hop {
+            span: Span::new(FileId(0), 0, 1),
+            via: crate::value::Subject::Variable("parameter 'os' has no default".into()),
+        });
+        assert!(
+            passed_on
+                .explain()
+                .contains("parameter 'os' has no default")
+        );
+        assert!(!blames(&passed_on, "os"));
         let elsewhere = Why::new(Cause::KeyVaultReference { name: "os".into() });
         assert!(!blames(&elsewhere, "os"));
     }

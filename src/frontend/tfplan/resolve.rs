@@ -4,8 +4,8 @@
 
 use crate::json::Json;
 use crate::source::{FileId, Span};
-use crate::value::cause::AfterApply;
-use crate::value::{Cause, Hop, Kind, Value, Why};
+use crate::value::cause::{AfterApply, ModuleVariable};
+use crate::value::{Cause, Hop, Kind, Subject, Value, Why};
 
 use super::address::{ModuleStep, compose};
 use super::convert::{Step, literal, render, sensitive_value, span};
@@ -174,7 +174,7 @@ impl Resolver<'_> {
     }
 
     fn variable(&self, name: &str, modules: &[ModuleStep], depth: usize) -> Result<Value, Stop> {
-        let hop = |span: Span, label: String| Hop { span, label };
+        let hop = |span: Span, via: Subject| Hop { span, via };
         let Some((call, parent)) = modules.split_last() else {
             let entry = self.root.get("variables").and_then(|v| v.get(name));
             let Some(value) = entry.and_then(|e| e.get("value")) else {
@@ -193,12 +193,16 @@ impl Resolver<'_> {
             } else {
                 literal(value, None, self.file)
             };
-            v.origin
-                .hops
-                .push(hop(span(value, self.file), format!("variable '{name}'")));
+            v.origin.hops.push(hop(
+                span(value, self.file),
+                Subject::Variable(name.to_owned()),
+            ));
             return Ok(v);
         };
-        let label = format!("input '{name}' of {}", call.address);
+        let input = ModuleVariable {
+            name: name.to_owned(),
+            module: call.address.clone(),
+        };
         let passed = self
             .config_module(parent)
             .and_then(|m| m.get("module_calls"))
@@ -210,11 +214,13 @@ impl Resolver<'_> {
                 let at = span(expr, self.file);
                 match self.expr(expr, parent, depth + 1) {
                     Ok(mut v) => {
-                        v.origin.hops.insert(0, hop(at, label));
+                        v.origin
+                            .hops
+                            .insert(0, hop(at, Subject::ModuleInput(input)));
                         Ok(v)
                     }
                     Err(mut stop) => {
-                        stop.chain.insert(0, hop(at, label));
+                        stop.chain.insert(0, hop(at, Subject::ModuleInput(input)));
                         Err(stop)
                     }
                 }
@@ -228,16 +234,12 @@ impl Resolver<'_> {
                 match default {
                     Some(d) => {
                         let mut v = literal(d, None, self.file);
-                        v.origin.hops.push(hop(
-                            span(d, self.file),
-                            format!("default of variable '{name}' of {}", call.address),
-                        ));
+                        v.origin
+                            .hops
+                            .push(hop(span(d, self.file), Subject::VariableDefault(input)));
                         Ok(v)
                     }
-                    None => Err(Stop::new(AfterApply::InputNotSet {
-                        name: name.to_owned(),
-                        module: call.address.clone(),
-                    })),
+                    None => Err(Stop::new(AfterApply::InputNotSet(input))),
                 }
             }
         }
@@ -278,7 +280,7 @@ impl Resolver<'_> {
                 let at = resource.get("address").unwrap_or(resource);
                 v.origin.hops.push(Hop {
                     span: span(at, self.file),
-                    label: address,
+                    via: Subject::DataSource(address),
                 });
                 return Ok(v);
             }
@@ -316,7 +318,7 @@ impl Resolver<'_> {
                 let at = deferred.and_then(|rc| rc.get("address")).unwrap_or(value);
                 v.origin.hops.push(Hop {
                     span: span(at, self.file),
-                    label: address,
+                    via: Subject::DataSource(address),
                 });
                 return Ok(v);
             }
