@@ -4,6 +4,10 @@
 //! it cannot be known before deployment, *why* ([`Why`]). Strings may be partially known
 //! ([`Kind::Partial`]): known text with holes, so that a resource ID whose subscription is the
 //! deploying one can still be judged soundly.
+//!
+//! Reasons and hops are data ([`Cause`] in [`cause`], with [`call`] for invalid calls, and
+//! [`Subject`] in [`subject`]); their wording is produced by their `Display` implementations
+//! only, so later stages match on variants, never on text.
 
 use std::sync::Arc;
 
@@ -87,7 +91,7 @@ pub struct Hop {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Why {
     /// Why resolution stopped, e.g. [`Cause::UnsetParameter`]. Shared: an unknown is copied
-    /// wherever it propagates, and a `Why` stays as small as the text reason it replaced.
+    /// wherever it propagates, and the pointer keeps a `Why` (so every [`Value`]) small.
     pub cause: Arc<Cause>,
     /// Where resolution stopped, if that is a place in a file.
     pub span: Option<Span>,
@@ -117,11 +121,11 @@ impl Why {
     /// The chain and the cause as one line: "a ← b ← reason".
     pub fn explain(&self) -> String {
         use std::fmt::Write;
+        // Writing to a String cannot fail.
         let mut out = String::new();
         for hop in &self.chain {
             let _ = write!(out, "{} \u{2190} ", hop.via);
         }
-        // Writing to a String cannot fail.
         let _ = write!(out, "{}", self.cause);
         out
     }

@@ -10,8 +10,8 @@ use super::ops::{literal_value, prepend_hops, weight_and_depth, why_through};
 use super::{DeploymentScope, Limits};
 use crate::json::{Json, JsonKind, Member, Number};
 use crate::source::{FileId, Span};
-use crate::value::cause::{Budget, CopyLoopProblem, Subject};
-use crate::value::{CallProblem, Cause, Hop, Kind, Value, Why};
+use crate::value::cause::{Budget, CopyLoopProblem};
+use crate::value::{CallProblem, Cause, Hop, Kind, Subject, Value, Why};
 
 /// Parameter values supplied from outside the template (a parameter file, or the caller of a
 /// nested deployment), keyed case-insensitively. A caller's values are evaluated when the
@@ -1332,6 +1332,7 @@ fn invalid(name: &str, problem: CallProblem, span: Span) -> Value {
     ))
 }
 
+/// Why copy loop `name`, written at `span`, cannot be expanded.
 fn copy_loop_why(name: &str, problem: CopyLoopProblem, span: Span) -> Why {
     Why::at(
         Cause::CopyLoop {

@@ -5,7 +5,7 @@
 use std::fmt;
 
 use super::call::CallProblem;
-pub use super::subject::{ModuleVariable, Subject};
+use super::subject::{ModuleVariable, Subject};
 
 /// The reason resolution stopped.
 #[derive(Clone, Debug, PartialEq, Eq)]

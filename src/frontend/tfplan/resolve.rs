@@ -4,7 +4,8 @@
 
 use crate::json::Json;
 use crate::source::{FileId, Span};
-use crate::value::cause::{AfterApply, ModuleVariable};
+use crate::value::cause::AfterApply;
+use crate::value::subject::ModuleVariable;
 use crate::value::{Cause, Hop, Kind, Subject, Value, Why};
 
 use super::address::{ModuleStep, compose};
