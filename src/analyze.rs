@@ -244,9 +244,9 @@ fn judge_each_allowed_value(
     let mut out = Vec::with_capacity(resources.len());
     for resource in resources {
         let blamed = catalog.arm(&resource.resource_type).is_some_and(|entry| {
-            extract::images(&resource, entry).iter().any(|f| {
-                matches!(&f.image, Image::Unresolved(why) if arm::blames(&why.explain(), &choice.name))
-            })
+            extract::images(&resource, entry).iter().any(
+                |f| matches!(&f.image, Image::Unresolved(why) if arm::blames(why, &choice.name)),
+            )
         });
         if !blamed {
             out.push(resource);

@@ -7,6 +7,7 @@ use crate::catalog::{Decode, Entry, Form, ImagePath};
 use crate::image::{Image, Marketplace, Seg};
 use crate::model::Resource;
 use crate::source::Span;
+use crate::value::cause::MarketplaceField;
 use crate::value::{Cause, Hop, Kind, Value, Why};
 
 /// One image found on a resource, with the places a finding about it points at.
@@ -52,7 +53,9 @@ pub fn images(resource: &Resource, entry: &Entry) -> Vec<FoundImage> {
                 spec,
                 unknown,
                 Image::Unresolved(unknown.first_unknown().cloned().unwrap_or_else(|| {
-                    Why::new(Cause::Text(format!("`{}` cannot be read", spec.path)))
+                    Why::new(Cause::Unreadable {
+                        path: spec.path.clone(),
+                    })
                 })),
             )),
         }
@@ -113,12 +116,9 @@ fn read(
         let image = Image::AttachedDisk(value.display());
         return Some(located(resource, spec, value, image));
     }
-    if value.has_unknown() && matches!(value.kind, Kind::Unknown(_)) {
-        let why = value
-            .first_unknown()
-            .cloned()
-            .unwrap_or_else(|| Why::new(Cause::Text("unknown".into())));
-        return Some(located(resource, spec, value, Image::Unresolved(why)));
+    if let Kind::Unknown(why) = &value.kind {
+        let image = Image::Unresolved(why.clone());
+        return Some(located(resource, spec, value, image));
     }
     match spec.form {
         Form::Id => Some(located(resource, spec, value, Image::from_id(value))),
@@ -147,7 +147,9 @@ fn reference(
     plan: Option<&str>,
 ) -> Option<FoundImage> {
     if !matches!(value.kind, Kind::Object(_)) {
-        let why = Why::new(Cause::Text(format!("`{}` is not an object", spec.path)));
+        let why = Why::new(Cause::NotAnObject {
+            path: spec.path.clone(),
+        });
         return Some(located(resource, spec, value, Image::Unresolved(why)));
     }
     let field = |key: &str| lookup(value, key);
@@ -176,20 +178,16 @@ fn reference(
     if publisher.is_none() && offer.is_none() && sku.is_none() {
         return None;
     }
-    let missing = |name: &str| {
-        Seg::Hole(Why::new(Cause::Text(format!(
-            "the marketplace `{name}` is not set"
-        ))))
-    };
+    let missing = |field| Seg::Hole(Why::new(Cause::MarketplaceFieldUnset(field)));
     let inline_plan = spec
         .plan_key
         .as_deref()
         .and_then(|k| field(k).ok().flatten())
         .and_then(plan_text);
     let image = Image::Marketplace(Marketplace {
-        publisher: publisher.unwrap_or_else(|| missing("publisher")),
-        offer: offer.unwrap_or_else(|| missing("offer")),
-        sku: sku.unwrap_or_else(|| missing("sku")),
+        publisher: publisher.unwrap_or_else(|| missing(MarketplaceField::Publisher)),
+        offer: offer.unwrap_or_else(|| missing(MarketplaceField::Offer)),
+        sku: sku.unwrap_or_else(|| missing(MarketplaceField::Sku)),
         version: seg(&spec.version_key),
         plan: inline_plan.or_else(|| plan.map(str::to_owned)),
     });
@@ -244,10 +242,7 @@ fn decode_json_string(text: &str, value: &Value) -> Value {
         Err(e) => Value {
             kind: Kind::Unknown(Why {
                 span: value.origin.site,
-                ..Why::new(Cause::Text(format!(
-                    "the embedded JSON document cannot be parsed: {}",
-                    e.message
-                )))
+                ..Why::new(Cause::EmbeddedJsonInvalid { error: e.message })
             }),
             origin: value.origin.clone(),
         },

@@ -47,7 +47,7 @@ pub fn judge_deployment(
                     format!("{}:{}:{}", l.path, l.line, l.column)
                 },
             );
-            out.notes.push(format!("{place}: {}", note.message));
+            out.notes.push(format!("{place}: {}", note.kind));
         }
         let param = context.parameter_file.as_deref();
         let shared = Shared {
@@ -198,11 +198,11 @@ fn finding(
             format!("the image is set here (`{}`)", found.path),
         );
         for hop in &found.hops {
-            relate(hop.span, hop.label.clone());
+            relate(hop.span, hop.via.to_string());
         }
     }
     for hop in violation.chain {
-        relate(hop.span, hop.label.clone());
+        relate(hop.span, hop.via.to_string());
     }
     let image_key = found.map_or_else(String::new, |f| match &f.image {
         Image::Unresolved(_) => f.path.clone(),

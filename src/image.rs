@@ -37,10 +37,9 @@ impl Seg {
             Kind::Str(s) => Seg::Known(s.clone()),
             Kind::Int(i) => Seg::Known(i.to_string()),
             _ => Seg::Hole(value.first_unknown().cloned().unwrap_or_else(|| {
-                Why::new(Cause::Text(format!(
-                    "`{}` is not a string",
-                    value.display()
-                )))
+                Why::new(Cause::NotAString {
+                    value: value.display(),
+                })
             })),
         }
     }
@@ -219,10 +218,9 @@ impl Image {
     /// Parses an image resource ID (or partial ID) into its typed form.
     pub fn from_id(value: &Value) -> Image {
         let Some(parts) = value.as_parts() else {
-            return Image::Unresolved(Why::new(Cause::Text(format!(
-                "the image ID is `{}`, not a string",
-                value.display()
-            ))));
+            return Image::Unresolved(Why::new(Cause::ImageIdNotAString {
+                value: value.display(),
+            }));
         };
         if let [Part::Hole(why)] = parts.as_slice() {
             return Image::Unresolved(why.clone());
@@ -371,6 +369,10 @@ mod tests {
         Value::composed(Kind::Str(text.into()))
     }
 
+    fn unset_subscription() -> Cause {
+        Cause::UnsetDeploymentSetting(crate::value::cause::DeploymentSetting::Subscription)
+    }
+
     #[test]
     fn gallery_version_definition_and_latest() {
         let base = "/subscriptions/0000/resourceGroups/rg-golden/providers/Microsoft.Compute/galleries/corpGallery/images/ubuntu";
@@ -439,7 +441,7 @@ mod tests {
     fn holes_become_segments() {
         let parts = vec![
             Part::Text("/subscriptions/".into()),
-            Part::Hole(Why::new(Cause::Text("subscription unknown".into()))),
+            Part::Hole(Why::new(unset_subscription())),
             Part::Text(
                 "/resourceGroups/rg/providers/Microsoft.Compute/galleries/g/images/i".into(),
             ),
@@ -453,12 +455,14 @@ mod tests {
                 );
                 assert_eq!(
                     *definition.first_hole().unwrap().cause,
-                    Cause::Text("subscription unknown".into())
+                    unset_subscription()
                 );
             }
             other => panic!("{other:?}"),
         }
-        let unknown = Value::unknown(Why::new(Cause::Text("expression not evaluated yet".into())));
+        let unknown = Value::unknown(Why::new(Cause::DeploymentTimeFunction(
+            crate::value::cause::DeploymentTimeFunction::Reference,
+        )));
         assert!(matches!(Image::from_id(&unknown), Image::Unresolved(_)));
     }
 }

@@ -304,11 +304,9 @@ impl Policy {
         match found {
             Match::Yes => Verdict::Compliant,
             Match::No => Verdict::Unapproved,
-            Match::Maybe => Verdict::Unresolved(hole().unwrap_or_else(|| {
-                Why::new(crate::value::Cause::Text(
-                    "part of the image is not known offline".into(),
-                ))
-            })),
+            Match::Maybe => Verdict::Unresolved(
+                hole().unwrap_or_else(|| Why::new(crate::value::Cause::ImagePartUnknown)),
+            ),
         }
     }
 }
@@ -326,7 +324,16 @@ fn first_marketplace_hole(m: &Marketplace) -> Option<Why> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::value::cause::DeploymentSetting;
     use crate::value::{Cause, Kind, Part, Value};
+
+    fn unset(setting: DeploymentSetting) -> Why {
+        Why::new(Cause::UnsetDeploymentSetting(setting))
+    }
+
+    fn unset_parameter(name: &str) -> Why {
+        Why::new(Cause::UnsetParameter { name: name.into() })
+    }
 
     const GOLDEN: &str = "/subscriptions/*/resourceGroups/rg-golden/providers/Microsoft.Compute/galleries/corpGallery/images/*";
 
@@ -335,7 +342,7 @@ mod tests {
             .iter()
             .map(|p| match p {
                 Some(t) => Part::Text(t.to_string()),
-                None => Part::Hole(Why::new(Cause::Text("unknown subscription".into()))),
+                None => Part::Hole(unset(DeploymentSetting::Subscription)),
             })
             .collect();
         IdPath::parse(&parts).unwrap()
@@ -415,16 +422,16 @@ mod tests {
         let p = policy();
         let parts = vec![
             Part::Text("/subscriptions/".into()),
-            Part::Hole(Why::new(Cause::Text("subscription unknown".into()))),
+            Part::Hole(unset(DeploymentSetting::Subscription)),
             Part::Text("/resourceGroups/".into()),
-            Part::Hole(Why::new(Cause::Text("group unknown".into()))),
+            Part::Hole(unset(DeploymentSetting::ResourceGroup)),
             Part::Text(
                 "/providers/Microsoft.Compute/galleries/corpGallery/images/u/versions/1.0.0".into(),
             ),
         ];
         let image = Image::from_id(&Value::composed(Kind::Partial(parts)));
         match p.judge(&image) {
-            Verdict::Unresolved(why) => assert_eq!(*why.cause, Cause::Text("group unknown".into())),
+            Verdict::Unresolved(why) => assert_eq!(why, unset(DeploymentSetting::ResourceGroup)),
             other => panic!("{other:?}"),
         }
     }
@@ -482,15 +489,12 @@ mod tests {
         );
         // Unknown publisher, known SKU that is allowed: cannot tell.
         assert!(matches!(
-            p.judge(&m(Seg::Hole(Why::new(Cause::Text("publisher unknown".into()))), "22_04-lts-gen2")),
-            Verdict::Unresolved(w) if *w.cause == Cause::Text("publisher unknown".into())
+            p.judge(&m(Seg::Hole(unset_parameter("publisher")), "22_04-lts-gen2")),
+            Verdict::Unresolved(w) if w == unset_parameter("publisher")
         ));
         // Unknown publisher but a SKU no rule allows: unapproved whatever the publisher is.
         assert_eq!(
-            p.judge(&m(
-                Seg::Hole(Why::new(Cause::Text("x".into()))),
-                "2022-datacenter"
-            )),
+            p.judge(&m(Seg::Hole(unset_parameter("x")), "2022-datacenter")),
             Verdict::Unapproved
         );
     }

@@ -7,6 +7,10 @@
 use crate::source::Span;
 use crate::value::Value;
 
+mod note;
+
+pub use note::{LinkRefusal, Note, NoteKind};
+
 /// Which input language a deployment came from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Language {
@@ -58,13 +62,4 @@ pub struct Resource {
     /// An assumption this instance was evaluated under, e.g. `parameter 'os' = 'Windows'`
     /// when a required parameter is judged for each of its allowed values.
     pub assumption: Option<String>,
-}
-
-/// A message about the run that is not a finding (e.g. a budget that cut a loop).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Note {
-    /// Where the note applies.
-    pub span: Option<Span>,
-    /// The message.
-    pub message: String,
 }

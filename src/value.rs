@@ -4,6 +4,10 @@
 //! it cannot be known before deployment, *why* ([`Why`]). Strings may be partially known
 //! ([`Kind::Partial`]): known text with holes, so that a resource ID whose subscription is the
 //! deploying one can still be judged soundly.
+//!
+//! Reasons and hops are data ([`Cause`] in [`cause`], with [`call`] for invalid calls, and
+//! [`Subject`] in [`subject`]); their wording is produced by their `Display` implementations
+//! only, so later stages match on variants, never on text.
 
 use std::sync::Arc;
 
@@ -11,9 +15,11 @@ use crate::source::Span;
 
 pub mod call;
 pub mod cause;
+pub mod subject;
 
 pub use call::CallProblem;
 pub use cause::Cause;
+pub use subject::Subject;
 
 /// A value with its origin.
 #[derive(Clone, Debug, PartialEq)]
@@ -77,15 +83,15 @@ pub struct Origin {
 pub struct Hop {
     /// Where the step is written.
     pub span: Span,
-    /// What it is, e.g. "parameter 'imageId'".
-    pub label: String,
+    /// What it is, e.g. [`Subject::Parameter`] (shown as "parameter 'imageId'").
+    pub via: Subject,
 }
 
 /// Why a value is unknown: the cause and the chain of places that led there.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Why {
     /// Why resolution stopped, e.g. [`Cause::UnsetParameter`]. Shared: an unknown is copied
-    /// wherever it propagates, and a `Why` stays as small as the text reason it replaced.
+    /// wherever it propagates, and the pointer keeps a `Why` (so every [`Value`]) small.
     pub cause: Arc<Cause>,
     /// Where resolution stopped, if that is a place in a file.
     pub span: Option<Span>,
@@ -115,12 +121,11 @@ impl Why {
     /// The chain and the cause as one line: "a ← b ← reason".
     pub fn explain(&self) -> String {
         use std::fmt::Write;
+        // Writing to a String cannot fail.
         let mut out = String::new();
         for hop in &self.chain {
-            out.push_str(&hop.label);
-            out.push_str(" \u{2190} ");
+            let _ = write!(out, "{} \u{2190} ", hop.via);
         }
-        // Writing to a String cannot fail.
         let _ = write!(out, "{}", self.cause);
         out
     }
@@ -298,11 +303,11 @@ mod tests {
         let span = Span::new(crate::source::FileId(0), 0, 1);
         w.chain.push(Hop {
             span,
-            label: "imageReference".into(),
+            via: Subject::Variable("image".into()),
         });
         assert_eq!(
             w.explain(),
-            "imageReference \u{2190} parameter 'os' has no default and no parameter file sets it"
+            "variable 'image' \u{2190} parameter 'os' has no default and no parameter file sets it"
         );
     }
 }

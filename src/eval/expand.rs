@@ -13,7 +13,7 @@ use super::ir::{
     DeployedTemplate, NestedDeployment, PassedParameters, PassedValue, ResourceDecl, Template,
 };
 use super::{DeploymentScope, Limits, ParameterValues, Scope};
-use crate::model::{Note, Resource};
+use crate::model::{LinkRefusal, Note, NoteKind, Resource};
 use crate::source::{FileId, Span};
 use crate::value::{Kind, Value};
 
@@ -27,7 +27,8 @@ const MAX_RESOURCES: usize = 20_000;
 /// Where linked templates come from: the frontend reads and lowers them.
 pub(crate) trait TemplateLinks {
     /// The template at `relative`, relative to the folder of file `from`, and its file.
-    fn template(&self, from: FileId, relative: &str) -> Result<(FileId, Rc<Template>), String>;
+    fn template(&self, from: FileId, relative: &str)
+    -> Result<(FileId, Rc<Template>), LinkRefusal>;
 
     /// The file and relative path that a link URI names, when the URI is the deploying
     /// template's own (unknown) location followed by a known relative path.
@@ -95,10 +96,10 @@ struct Walker<'a> {
 }
 
 impl Walker<'_> {
-    fn note(&mut self, span: Span, message: String) {
+    fn note(&mut self, span: Span, kind: NoteKind) {
         self.out.notes.push(Note {
             span: Some(span),
-            message,
+            kind,
         });
     }
 
@@ -124,10 +125,11 @@ impl Walker<'_> {
                 if n > MAX_COPY_INSTANCES {
                     self.note(
                         decl.span,
-                        format!(
-                            "copy loop '{}' has {n} instances; the first {MAX_COPY_INSTANCES} are judged",
-                            copy.name
-                        ),
+                        NoteKind::CopyLoopCut {
+                            name: copy.name.as_str().to_owned(),
+                            instances: n,
+                            judged: MAX_COPY_INSTANCES,
+                        },
                     );
                 }
                 for i in 0..n.clamp(0, MAX_COPY_INSTANCES) {
@@ -192,12 +194,7 @@ impl Walker<'_> {
         self.out.expression_errors.extend(scope.take_errors());
         let budget = Limits::default().max_steps;
         if scope.steps_used() >= budget {
-            self.note(
-                span,
-                format!(
-                    "evaluation stopped at its budget of {budget} steps; images that needed more are reported as unresolved"
-                ),
-            );
+            self.note(span, NoteKind::StepBudgetExhausted { steps: budget });
         }
     }
 
@@ -214,7 +211,9 @@ impl Walker<'_> {
         if depth >= MAX_NESTING {
             self.note(
                 span,
-                format!("nested deployments deeper than {MAX_NESTING} levels are not followed"),
+                NoteKind::NestingTooDeep {
+                    levels: MAX_NESTING,
+                },
             );
             return;
         }
@@ -237,7 +236,7 @@ impl Walker<'_> {
             DeployedTemplate::RelativePath(relative) => {
                 let relative = scope.eval_node(relative);
                 let Some(relative) = relative.as_str() else {
-                    self.note(span, "the linked template's relativePath is not known offline; its resources are not judged".into());
+                    self.note(span, NoteKind::LinkPathUnknown);
                     return;
                 };
                 (file, relative.to_string())
@@ -245,12 +244,12 @@ impl Walker<'_> {
             DeployedTemplate::Uri(uri) => match self.links.relative_uri(&scope.eval_node(uri)) {
                 Some((base, relative)) => (base, relative),
                 None => {
-                    self.note(span, "the linked template is a URI, which cannot be read offline; its resources are not judged".into());
+                    self.note(span, NoteKind::LinkIsUri);
                     return;
                 }
             },
             DeployedTemplate::Spec => {
-                self.note(span, "the linked template is a template spec, which cannot be read offline; its resources are not judged".into());
+                self.note(span, NoteKind::LinkIsTemplateSpec);
                 return;
             }
         };
@@ -258,7 +257,12 @@ impl Walker<'_> {
         match self.links.template(from, relative) {
             Ok((target, template)) => {
                 if self.chain.contains(&target) {
-                    self.note(span, format!("linked template `{relative}` is part of a link cycle; not followed again"));
+                    self.note(
+                        span,
+                        NoteKind::LinkCycle {
+                            relative: relative.to_owned(),
+                        },
+                    );
                     return;
                 }
                 if !template.has_resources {
@@ -273,7 +277,10 @@ impl Walker<'_> {
             }
             Err(why) => self.note(
                 span,
-                format!("linked template `{relative}` {why}; its resources are not judged"),
+                NoteKind::LinkRefused {
+                    relative: relative.to_owned(),
+                    why,
+                },
             ),
         }
     }

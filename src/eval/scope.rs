@@ -13,8 +13,8 @@ use super::ops::{literal_value, prepend_hops, weight_and_depth, why_through};
 use super::{DeploymentScope, Limits};
 use crate::json::Json;
 use crate::source::{FileId, Span};
-use crate::value::cause::{Budget, CopyLoopProblem, Subject};
-use crate::value::{CallProblem, Cause, Hop, Kind, Value, Why};
+use crate::value::cause::{Budget, CopyLoopProblem};
+use crate::value::{CallProblem, Cause, Hop, Kind, Subject, Value, Why};
 
 /// Parameter values supplied from outside the template (a parameter file, or the caller of a
 /// nested deployment), keyed case-insensitively. A caller's values are evaluated when the
@@ -719,7 +719,7 @@ impl<'a> Scope<'a> {
             weight,
             span,
             decl_span,
-            format!("parameter '{}'", decl.name),
+            Subject::Parameter(decl.name.as_str().to_owned()),
         )
     }
 
@@ -732,7 +732,7 @@ impl<'a> Scope<'a> {
         weight: u64,
         span: Span,
         decl_span: Span,
-        label: String,
+        via: Subject,
     ) -> Value {
         if let Err(why) = self.step(weight, span) {
             return Value::unknown(why);
@@ -742,7 +742,7 @@ impl<'a> Scope<'a> {
                 &mut value,
                 &[Hop {
                     span: decl_span,
-                    label,
+                    via,
                 }],
             );
         }
@@ -851,7 +851,7 @@ impl<'a> Scope<'a> {
             weight,
             span,
             decl_span,
-            format!("variable '{decl_name}'"),
+            Subject::Variable(decl_name),
         )
     }
 
@@ -1191,6 +1191,7 @@ fn invalid(name: &str, problem: CallProblem, span: Span) -> Value {
     ))
 }
 
+/// Why copy loop `name`, written at `span`, cannot be expanded.
 fn copy_loop_why(name: &str, problem: CopyLoopProblem, span: Span) -> Why {
     Why::at(
         Cause::CopyLoop {

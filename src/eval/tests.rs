@@ -6,7 +6,7 @@ use super::*;
 use crate::frontend::arm::lower;
 use crate::json::{Json, parse};
 use crate::source::{FileId, Span};
-use crate::value::{Kind, Value};
+use crate::value::{Kind, Subject, Value};
 
 const F: FileId = FileId(7);
 
@@ -84,7 +84,7 @@ fn parameters_defaults_and_supplied_values() {
         "\"/subscriptions/s/img\""
     );
     assert_eq!(a.origin.hops.len(), 1);
-    assert_eq!(a.origin.hops[0].label, "parameter 'imageId'");
+    assert_eq!(a.origin.hops[0].via, Subject::Parameter("imageId".into()));
     assert_eq!(tpl.slice(a.origin.hops[0].span), "\"imageId\"");
     assert_eq!(
         why(&tpl.out(&sc, "b")),
@@ -141,7 +141,7 @@ fn variables_chain_with_origins_and_reasons() {
         tpl.slice(p.origin.literal.unwrap()),
         "\"/galleries/g/images/ubuntu\""
     );
-    let labels: Vec<&str> = p.origin.hops.iter().map(|h| h.label.as_str()).collect();
+    let labels: Vec<String> = p.origin.hops.iter().map(|h| h.via.to_string()).collect();
     assert_eq!(
         labels,
         ["variable 'picked'", "variable 'alias'", "variable 'images'"]

@@ -107,7 +107,7 @@ mod tests {
         );
         why.chain.push(Hop {
             span: span(150, 160),
-            label: "parameter 'imageId'".into(),
+            via: crate::value::Subject::Parameter("imageId".into()),
         });
         let explained = why.explain();
         let images = [judged(marketplace(), Verdict::Unapproved), unresolved(why)];

@@ -65,7 +65,7 @@ pub(crate) fn with_origin(message: String, found: &FoundImage) -> String {
     if found.hops.is_empty() {
         return message;
     }
-    let via: Vec<&str> = found.hops.iter().map(|h| h.label.as_str()).collect();
+    let via: Vec<String> = found.hops.iter().map(|h| h.via.to_string()).collect();
     format!("{message}; the value comes from {}", via.join(" \u{2190} "))
 }
 
@@ -129,11 +129,11 @@ pub(crate) mod testing {
         found.hops = vec![
             Hop {
                 span: span(10, 20),
-                label: "parameter 'image'".into(),
+                via: crate::value::Subject::Parameter("image".into()),
             },
             Hop {
                 span: span(30, 40),
-                label: "variable 'base'".into(),
+                via: crate::value::Subject::Variable("base".into()),
             },
         ];
         found

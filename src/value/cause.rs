@@ -5,6 +5,7 @@
 use std::fmt;
 
 use super::call::CallProblem;
+use super::subject::{ModuleVariable, Subject};
 
 /// The reason resolution stopped.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -182,8 +183,6 @@ pub enum Cause {
     },
     /// The judgement needs a part of the image that is not known (and no hole says why).
     ImagePartUnknown,
-    /// Transitional: a reason still built as text (removed once every stage builds causes).
-    Text(String),
 }
 
 /// A deployment setting of `[deployment]` in `imagegate.toml`.
@@ -289,12 +288,7 @@ pub enum AfterApply {
         name: String,
     },
     /// A module input that the calling module does not set.
-    InputNotSet {
-        /// The input variable's name.
-        name: String,
-        /// The module call's address.
-        module: String,
-    },
+    InputNotSet(ModuleVariable),
     /// A data source read during plan that lacks the attribute.
     MissingAttribute {
         /// The data source's address.
@@ -397,23 +391,6 @@ pub enum Budget {
         /// The step budget.
         limit: u64,
     },
-}
-
-/// Something being evaluated or holding a value, as named in budget messages.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Subject {
-    /// A parameter (its declared name).
-    Parameter(String),
-    /// A variable (its declared name).
-    Variable(String),
-    /// A user-defined function (`namespace.name`).
-    Function(String),
-    /// A lambda's body.
-    Lambda,
-    /// A value passed to a lambda or a user-defined function.
-    Argument,
-    /// The accumulator of `reduce()`.
-    Accumulator,
 }
 
 /// A field of a marketplace image reference.
@@ -587,7 +564,6 @@ impl fmt::Display for Cause {
                 "the embedded JSON document cannot be parsed: {error}"
             ),
             Cause::ImagePartUnknown => f.write_str("part of the image is not known offline"),
-            Cause::Text(text) => f.write_str(text),
         }
     }
 }
@@ -620,10 +596,9 @@ impl fmt::Display for AfterApply {
             AfterApply::VariableWithoutValue { name } => {
                 write!(f, " (variable '{name}' has no value in the plan)")
             }
-            AfterApply::InputNotSet { name, module } => write!(
-                f,
-                " (input '{name}' of {module} is not set in the plan's configuration)"
-            ),
+            AfterApply::InputNotSet(input) => {
+                write!(f, " ({input} is not set in the plan's configuration)")
+            }
             AfterApply::MissingAttribute { address, attribute } => {
                 write!(f, " (`{address}` has no `{attribute}` in the plan)")
             }
@@ -691,19 +666,6 @@ impl fmt::Display for Budget {
                 f,
                 "evaluation step budget ({limit} steps) exceeded: {function}() would need {work} comparisons"
             ),
-        }
-    }
-}
-
-impl fmt::Display for Subject {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Subject::Parameter(name) => write!(f, "parameter '{name}'"),
-            Subject::Variable(name) => write!(f, "variable '{name}'"),
-            Subject::Function(name) => write!(f, "function '{name}'"),
-            Subject::Lambda => f.write_str("a lambda"),
-            Subject::Argument => f.write_str("a lambda or function argument"),
-            Subject::Accumulator => f.write_str("the reduce() accumulator"),
         }
     }
 }

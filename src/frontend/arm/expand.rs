@@ -9,6 +9,7 @@ use std::rc::Rc;
 use super::links::{Linked, artifact_relative};
 use crate::eval::ir::Template;
 use crate::eval::{DeploymentScope, Expanded, ParameterValues, TemplateLinks};
+use crate::model::LinkRefusal;
 use crate::source::{FileId, SourceMap};
 use crate::value::Value;
 
@@ -36,7 +37,11 @@ struct Links<'a> {
 }
 
 impl TemplateLinks for Links<'_> {
-    fn template(&self, from: FileId, relative: &str) -> Result<(FileId, Rc<Template>), String> {
+    fn template(
+        &self,
+        from: FileId,
+        relative: &str,
+    ) -> Result<(FileId, Rc<Template>), LinkRefusal> {
         let (id, root, source) = self.linked.get(self.sources, from, relative)?;
         if let Some(template) = self.lowered.borrow().get(&id) {
             return Ok((id, Rc::clone(template)));

@@ -14,6 +14,7 @@ use std::rc::Rc;
 use std::sync::Arc;
 
 use crate::json::{self, Json};
+use crate::model::LinkRefusal;
 use crate::source::{FileId, SourceFile, SourceMap};
 use crate::value::{Cause, Kind, Part, Value};
 
@@ -24,7 +25,7 @@ const MAX_LINKED_FILES: usize = 64;
 pub type LinkedFile = (FileId, Rc<Json>, Arc<SourceFile>);
 
 /// What loading one link gave: the file and its parsed root, or why not.
-type Loaded = Result<(FileId, Rc<Json>), String>;
+type Loaded = Result<(FileId, Rc<Json>), LinkRefusal>;
 
 /// Where linked templates may be read from, and how their paths are shown.
 #[derive(Clone, Copy, Debug)]
@@ -77,7 +78,7 @@ impl<'r> Linked<'r> {
         sources: &SourceMap,
         from: FileId,
         relative: &str,
-    ) -> Result<LinkedFile, String> {
+    ) -> Result<LinkedFile, LinkRefusal> {
         let target = {
             let files = self.files.borrow();
             match from.0.checked_sub(self.base) {
@@ -87,16 +88,16 @@ impl<'r> Linked<'r> {
                     .and_then(|f| self.resolve(&f.path, relative)),
             }
         }
-        .ok_or_else(|| "does not exist".to_string())?;
+        .ok_or(LinkRefusal::NotFound)?;
         if let Some(found) = self.loaded.borrow().get(&target) {
             return found
                 .clone()
                 .map(|(id, root)| (id, root, self.source(sources, id)));
         }
         let result = if self.loaded.borrow().len() >= MAX_LINKED_FILES {
-            Err(format!(
-                "is beyond the limit of {MAX_LINKED_FILES} linked templates"
-            ))
+            Err(LinkRefusal::TooManyLinks {
+                limit: MAX_LINKED_FILES,
+            })
         } else {
             self.read(&target)
         };
@@ -106,15 +107,17 @@ impl<'r> Linked<'r> {
 
     fn read(&self, target: &Path) -> Loaded {
         if !self.reach.roots.iter().any(|r| target.starts_with(r)) {
-            return Err("is outside the scanned roots and was not read".into());
+            return Err(LinkRefusal::OutsideRoots);
         }
-        let bytes = std::fs::read(target).map_err(|e| format!("cannot be read: {e}"))?;
+        let bytes = std::fs::read(target).map_err(|e| LinkRefusal::Unreadable {
+            error: e.to_string(),
+        })?;
         if bytes.len() as u64 > crate::analyze::MAX_FILE_BYTES {
-            return Err("is larger than the size limit".into());
+            return Err(LinkRefusal::TooLarge);
         }
         let (text, encoding) = crate::source::decode(bytes)
-            .map_err(|e| format!("cannot be decoded: {}", e.message))?;
-        let root = json::parse(&text).map_err(|e| format!("cannot be parsed: {}", e.message))?;
+            .map_err(|e| LinkRefusal::Undecodable { error: e.message })?;
+        let root = json::parse(&text).map_err(|e| LinkRefusal::Unparsable { error: e.message })?;
         let display = crate::walk::display_path(target, self.reach.cwd);
         let mut files = self.files.borrow_mut();
         let id = FileId(self.base + files.len() as u32);

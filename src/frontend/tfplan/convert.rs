@@ -179,10 +179,10 @@ mod tests {
         let mut seen = Vec::new();
         let mut f = |p: &[Step], _at: Span| {
             seen.push(render(p));
-            Value::unknown(Why::new(crate::value::Cause::Text(format!(
-                "`{}` is known only after apply",
-                render(p)
-            ))))
+            Value::unknown(Why::new(crate::value::Cause::KnownAfterApply {
+                attribute: render(p),
+                detail: crate::value::cause::AfterApply::Unexplained,
+            }))
         };
         let mut c = Converter {
             file: FileId(0),

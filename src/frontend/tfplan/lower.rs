@@ -220,10 +220,7 @@ fn azapi_body(after: &Value) -> Option<(String, Value)> {
                 Err(e) => Value {
                     kind: Kind::Unknown(Why {
                         span: b.origin.site,
-                        ..Why::new(crate::value::Cause::Text(format!(
-                            "the azapi `body` string is not JSON: {}",
-                            e.message
-                        )))
+                        ..Why::new(crate::value::Cause::AzapiBodyNotJson { error: e.message })
                     }),
                     origin: b.origin.clone(),
                 },

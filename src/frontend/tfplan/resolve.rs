@@ -4,7 +4,9 @@
 
 use crate::json::Json;
 use crate::source::{FileId, Span};
-use crate::value::{Hop, Kind, Value, Why};
+use crate::value::cause::AfterApply;
+use crate::value::subject::ModuleVariable;
+use crate::value::{Cause, Hop, Kind, Subject, Value, Why};
 
 use super::address::{ModuleStep, compose};
 use super::convert::{Step, literal, render, sensitive_value, span};
@@ -22,18 +24,32 @@ pub struct Owner<'a> {
     pub name: &'a str,
 }
 
-/// Why resolution stopped: a detail for the reason, and the places passed on the way.
+/// Why resolution stopped, and the places passed on the way.
 struct Stop {
-    detail: String,
+    detail: AfterApply,
     chain: Vec<Hop>,
 }
 
 impl Stop {
-    fn new(detail: impl Into<String>) -> Stop {
+    fn new(detail: AfterApply) -> Stop {
         Stop {
-            detail: detail.into(),
+            detail,
             chain: Vec::new(),
         }
+    }
+
+    /// The unknown value of attribute `attribute`, marked at `at`.
+    fn unknown(self, attribute: String, at: Span) -> Value {
+        Value::unknown(Why {
+            chain: self.chain,
+            ..Why::at(
+                Cause::KnownAfterApply {
+                    attribute,
+                    detail: self.detail,
+                },
+                at,
+            )
+        })
     }
 }
 
@@ -51,7 +67,6 @@ impl Resolver<'_> {
     /// The value of the attribute at `path` of `owner`, marked unknown at `at`: resolved
     /// through the configuration when it can be, else an unknown saying why.
     pub fn unknown(&self, owner: &Owner<'_>, path: &[Step], at: Span) -> Value {
-        let reason = format!("`{}` is known only after apply", render(path));
         let stop = match self.expression(owner, path) {
             Some(expr) => match self.expr(expr, owner.modules, 0) {
                 // A value composed from several expressions is shown at the unknown mark.
@@ -61,15 +76,9 @@ impl Resolver<'_> {
                 }
                 Err(stop) => stop,
             },
-            None => Stop::new(""),
+            None => Stop::new(AfterApply::Unexplained),
         };
-        Value::unknown(Why {
-            chain: stop.chain,
-            ..Why::at(
-                crate::value::Cause::Text(format!("{reason}{}", stop.detail)),
-                at,
-            )
-        })
+        stop.unknown(render(path), at)
     }
 
     fn config_module(&self, modules: &[ModuleStep]) -> Option<&Json> {
@@ -100,7 +109,7 @@ impl Resolver<'_> {
 
     fn expr(&self, expr: &Json, modules: &[ModuleStep], depth: usize) -> Result<Value, Stop> {
         if depth > MAX_DEPTH {
-            return Err(Stop::new(" (references nested too deeply)"));
+            return Err(Stop::new(AfterApply::NestedTooDeeply));
         }
         if let Some(constant) = expr.get("constant_value") {
             return Ok(literal(constant, None, self.file));
@@ -109,14 +118,10 @@ impl Resolver<'_> {
             let refs: Vec<&str> = refs.iter().filter_map(Json::as_str).collect();
             return match single_reference(&refs) {
                 Some(only) => self.reference(only, modules, depth),
-                None if refs.is_empty() => Err(Stop::new("")),
-                None => Err(Stop::new(format!(
-                    " (its expression combines {})",
-                    refs.iter()
-                        .map(|r| format!("`{r}`"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ))),
+                None if refs.is_empty() => Err(Stop::new(AfterApply::Unexplained)),
+                None => Err(Stop::new(AfterApply::Combines {
+                    references: refs.iter().map(|r| r.to_string()).collect(),
+                })),
             };
         }
         // A nested block: a list of objects of expressions.
@@ -127,32 +132,19 @@ impl Resolver<'_> {
             }
             return Ok(Value::composed(Kind::Array(out)));
         }
-        Err(Stop::new(
-            " (its expression is not recorded in the plan's configuration)",
-        ))
+        Err(Stop::new(AfterApply::NotRecorded))
     }
 
     fn block(&self, block: &Json, modules: &[ModuleStep], depth: usize) -> Result<Value, Stop> {
         let members = block.members();
         if members.is_empty() {
-            return Err(Stop::new(""));
+            return Err(Stop::new(AfterApply::Unexplained));
         }
         let mut out = Vec::with_capacity(members.len());
         for m in members {
             let value = self
                 .expr(&m.value, modules, depth + 1)
-                .unwrap_or_else(|stop| {
-                    Value::unknown(Why {
-                        chain: stop.chain,
-                        ..Why::at(
-                            crate::value::Cause::Text(format!(
-                                "`{}` is known only after apply{}",
-                                m.key, stop.detail
-                            )),
-                            span(&m.value, self.file),
-                        )
-                    })
-                });
+                .unwrap_or_else(|stop| stop.unknown(m.key.to_string(), span(&m.value, self.file)));
             out.push((m.key.to_string(), value));
         }
         Ok(Value::composed(Kind::Object(out)))
@@ -173,21 +165,23 @@ impl Resolver<'_> {
                 let key = instance_key(reference, resource_type, name);
                 self.data_source(resource_type, &format!("{name}{key}"), attrs, modules)
             }
-            ["local", name, ..] => Err(Stop::new(format!(
-                " (it comes from `local.{name}`, which the plan does not record)"
-            ))),
-            _ => Err(Stop::new(format!(" (it comes from `{reference}`)"))),
+            ["local", name, ..] => Err(Stop::new(AfterApply::Local {
+                name: name.to_string(),
+            })),
+            _ => Err(Stop::new(AfterApply::Reference {
+                reference: reference.to_owned(),
+            })),
         }
     }
 
     fn variable(&self, name: &str, modules: &[ModuleStep], depth: usize) -> Result<Value, Stop> {
-        let hop = |span: Span, label: String| Hop { span, label };
+        let hop = |span: Span, via: Subject| Hop { span, via };
         let Some((call, parent)) = modules.split_last() else {
             let entry = self.root.get("variables").and_then(|v| v.get(name));
             let Some(value) = entry.and_then(|e| e.get("value")) else {
-                return Err(Stop::new(format!(
-                    " (variable '{name}' has no value in the plan)"
-                )));
+                return Err(Stop::new(AfterApply::VariableWithoutValue {
+                    name: name.to_owned(),
+                }));
             };
             let sensitive = self
                 .config_module(&[])
@@ -200,12 +194,16 @@ impl Resolver<'_> {
             } else {
                 literal(value, None, self.file)
             };
-            v.origin
-                .hops
-                .push(hop(span(value, self.file), format!("variable '{name}'")));
+            v.origin.hops.push(hop(
+                span(value, self.file),
+                Subject::Variable(name.to_owned()),
+            ));
             return Ok(v);
         };
-        let label = format!("input '{name}' of {}", call.address);
+        let input = ModuleVariable {
+            name: name.to_owned(),
+            module: call.address.clone(),
+        };
         let passed = self
             .config_module(parent)
             .and_then(|m| m.get("module_calls"))
@@ -217,11 +215,13 @@ impl Resolver<'_> {
                 let at = span(expr, self.file);
                 match self.expr(expr, parent, depth + 1) {
                     Ok(mut v) => {
-                        v.origin.hops.insert(0, hop(at, label));
+                        v.origin
+                            .hops
+                            .insert(0, hop(at, Subject::ModuleInput(input)));
                         Ok(v)
                     }
                     Err(mut stop) => {
-                        stop.chain.insert(0, hop(at, label));
+                        stop.chain.insert(0, hop(at, Subject::ModuleInput(input)));
                         Err(stop)
                     }
                 }
@@ -235,15 +235,12 @@ impl Resolver<'_> {
                 match default {
                     Some(d) => {
                         let mut v = literal(d, None, self.file);
-                        v.origin.hops.push(hop(
-                            span(d, self.file),
-                            format!("default of variable '{name}' of {}", call.address),
-                        ));
+                        v.origin
+                            .hops
+                            .push(hop(span(d, self.file), Subject::VariableDefault(input)));
                         Ok(v)
                     }
-                    None => Err(Stop::new(format!(
-                        " ({label} is not set in the plan's configuration)"
-                    ))),
+                    None => Err(Stop::new(AfterApply::InputNotSet(input))),
                 }
             }
         }
@@ -284,14 +281,14 @@ impl Resolver<'_> {
                 let at = resource.get("address").unwrap_or(resource);
                 v.origin.hops.push(Hop {
                     span: span(at, self.file),
-                    label: address,
+                    via: Subject::DataSource(address),
                 });
                 return Ok(v);
             }
-            return Err(Stop::new(format!(
-                " (`{address}` has no `{}` in the plan)",
-                attrs.join(".")
-            )));
+            return Err(Stop::new(AfterApply::MissingAttribute {
+                address,
+                attribute: attrs.join("."),
+            }));
         }
         let deferred = self
             .root
@@ -322,15 +319,15 @@ impl Resolver<'_> {
                 let at = deferred.and_then(|rc| rc.get("address")).unwrap_or(value);
                 v.origin.hops.push(Hop {
                     span: span(at, self.file),
-                    label: address,
+                    via: Subject::DataSource(address),
                 });
                 return Ok(v);
             }
         }
         Err(Stop::new(if deferred.is_some() {
-            format!(" (it comes from `{address}`, which is read only during apply)")
+            AfterApply::ReadDuringApply { address }
         } else {
-            format!(" (it comes from `{address}`, which the plan does not record)")
+            AfterApply::UnrecordedDataSource { address }
         }))
     }
 }
