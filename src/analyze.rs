@@ -15,14 +15,13 @@ use crate::image::Image;
 use crate::model::{Context, Deployment, Language, Resource};
 use crate::report::{Excerpt, Finding, Location, ResourceEntry, fingerprint};
 use crate::rules::{Rule, Severity};
-use crate::source::{self, Encoding, FileId, SourceFile, SourceMap};
+use crate::source::{
+    Encoding, FileId, LoadError, Loaded, Loader, MAX_FILE_BYTES, SourceFile, SourceMap,
+};
 use crate::walk::FileToRead;
 
 /// The headline of an IG000 about an ARM template.
 const ARM: &str = "cannot parse ARM template";
-
-/// Files larger than this are not parsed (an IG000 if they claim to be a template).
-pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
 
 /// What one file contributed to the report.
 #[derive(Debug, Default)]
@@ -79,10 +78,14 @@ pub fn analyze_file(walked: &FileToRead, run: &Run) -> FileOutcome {
         detail,
         ..FileOutcome::default()
     };
-    let bytes = match read_limited(path, true) {
-        Ok(Read::Whole(bytes)) => bytes,
-        Ok(Read::Dismissed) => return out,
-        Ok(Read::TooLarge { head, size }) => {
+    let loader = Loader::new(&run.roots, &run.cwd, &run.walked, &run.folders);
+    let read = loader.read_walked(walked, |bytes| {
+        arm::has_marker(bytes) || tfplan::marker(bytes)
+    });
+    let loaded = match read {
+        Ok(Some(loaded)) => loaded,
+        Ok(None) => return out,
+        Err(LoadError::TooLarge { head, size }) => {
             let plan = tfplan::marker(&head);
             if arm::has_marker(&head) || plan {
                 let file =
@@ -108,20 +111,12 @@ pub fn analyze_file(walked: &FileToRead, run: &Run) -> FileOutcome {
             }
             return out;
         }
-        Err(e) => {
-            out.notes.push(format!("{display}: cannot read: {e}"));
-            return out;
-        }
-    };
-    let (text, encoding) = match source::decode(bytes) {
-        Ok(decoded) => decoded,
-        Err(err) => {
+        Err(LoadError::Undecodable(err)) => {
             // Judge the raw bytes only to tell whether the file claims to be a template.
-            let lossy = String::from_utf8_lossy(&err.raw).into_owned();
+            let (lossy, offset) = err.lossy();
             if let Classification::Broken(_) | Classification::Template(_) | Classification::Inert =
                 arm::classify(&lossy)
             {
-                let offset = lossy_offset(&err.raw, err.offset);
                 let file = SourceFile::new(path.into(), display.into(), lossy, Encoding::Utf8);
                 out.judged = true;
                 out.findings.push(parse_error(
@@ -134,10 +129,24 @@ pub fn analyze_file(walked: &FileToRead, run: &Run) -> FileOutcome {
             }
             return out;
         }
+        Err(LoadError::Unreadable(e)) => {
+            out.notes.push(format!("{display}: cannot read: {e}"));
+            return out;
+        }
+        Err(e @ LoadError::OutsideRoots) => {
+            out.notes.push(format!("{display}: {e}"));
+            return out;
+        }
     };
+    let Loaded {
+        text,
+        encoding,
+        canonical,
+        ..
+    } = loaded;
     match arm::classify(&text) {
         Classification::NotTemplate => {
-            terraform_plan(path, display, text, encoding, run, &mut out);
+            terraform_plan(path, display, text, encoding, loader, run, &mut out);
             out
         }
         Classification::Broken(e) => {
@@ -160,28 +169,20 @@ pub fn analyze_file(walked: &FileToRead, run: &Run) -> FileOutcome {
             out.judged = true;
             let mut sources = SourceMap::default();
             let file = sources.add(SourceFile::new(path.into(), display.into(), text, encoding));
-            out.template = Some(walked.canonical.clone());
+            out.template = Some(canonical.clone());
             let mapped = if run.config.parameter_files.is_empty() {
                 Vec::new()
             } else {
                 run.config
                     .parameter_files
                     .iter()
-                    .filter(|(t, _)| *t == walked.canonical)
+                    .filter(|(t, _)| *t == canonical)
                     .flat_map(|(_, files)| files.iter().cloned())
                     .collect::<Vec<_>>()
             };
-            let listing = path
-                .parent()
-                .and_then(|d| run.folders.get(d))
-                .map(Vec::as_slice);
-            let contexts = parameter_contexts(&mut sources, file, listing, &mapped, run, &mut out);
-            let reach = arm::Reach {
-                roots: &run.roots,
-                walked: &run.walked,
-                cwd: &run.cwd,
-            };
-            let linked = Linked::new(&sources, reach, &walked.canonical);
+            let contexts =
+                parameter_contexts(&mut sources, file, &canonical, &mapped, loader, &mut out);
+            let linked = Linked::new(&sources, loader, &canonical);
             let deployment = deployment_scope(&run.config);
             let mut model = Deployment {
                 language: Language::Arm,
@@ -293,6 +294,7 @@ fn terraform_plan(
     display: &str,
     text: String,
     encoding: Encoding,
+    loader: Loader<'_>,
     run: &Run,
     out: &mut FileOutcome,
 ) {
@@ -325,7 +327,7 @@ fn terraform_plan(
         return;
     }
     let Some(root) = root else { return };
-    let tf = tfplan::TfSource::load(path, &run.roots, &mut sources);
+    let tf = tfplan::TfSource::load(path, loader, &mut sources);
     let model = if state {
         tfplan::state(&root, file, &tf)
     } else {
@@ -362,42 +364,49 @@ fn merge_instances(findings: &mut Vec<Finding>, first: usize) {
     }
 }
 
-/// The evaluation contexts of a template: one per sibling parameter file, or one with the
-/// defaults only. A parameter file that cannot be read is reported and left out.
+/// The evaluation contexts of a template (whose canonical path is `canonical`): one per
+/// parameter file, or one with the defaults only. A parameter file that cannot be read is
+/// reported and left out.
 fn parameter_contexts(
     sources: &mut SourceMap,
     template: FileId,
-    listing: Option<&[String]>,
+    canonical: &Path,
     mapped: &[PathBuf],
-    run: &Run,
+    loader: Loader<'_>,
     out: &mut FileOutcome,
 ) -> Vec<(Option<String>, ParameterValues<'static>)> {
     let template_path = sources.get(template).path.clone();
     let template_display = sources.get(template).display.clone();
-    let mut contexts = Vec::new();
-    let siblings = arm::sibling_parameter_files(&template_path, listing);
-    // Canonical paths are only needed to compare siblings with mapped files (they cost a
-    // `readlink` per path component).
-    let sibling_set: Vec<PathBuf> = if mapped.is_empty() {
-        Vec::new()
-    } else {
-        siblings.iter().map(|p| crate::walk::canonical(p)).collect()
+    let folder = template_path.parent();
+    let listing = folder.and_then(|d| loader.listing(d));
+    // The canonical folder: the walk's own when it walked the folder (then the template is
+    // no symbolic link), else asked of the file system.
+    let canonical_folder = match (listing, folder) {
+        (Some(_), _) => canonical.parent().map(Path::to_path_buf),
+        (None, Some(folder)) if folder.as_os_str().is_empty() => {
+            Some(crate::walk::canonical(Path::new(".")))
+        }
+        (None, Some(folder)) => Some(crate::walk::canonical(folder)),
+        (None, None) => None,
     };
-    let mut all: Vec<(PathBuf, Option<String>)> = siblings.into_iter().map(|p| (p, None)).collect();
+    // Siblings are regular files (never symbolic links): canonical beside their folder.
+    let siblings: Vec<(PathBuf, PathBuf)> = arm::sibling_parameter_files(&template_path, listing)
+        .into_iter()
+        .filter_map(|p| {
+            let canonical = canonical_folder.as_ref()?.join(p.file_name()?);
+            Some((p, canonical))
+        })
+        .collect();
+    let mut all: Vec<(PathBuf, PathBuf, Option<String>)> = Vec::new();
     for m in mapped {
-        if sibling_set.contains(m) {
-            continue;
+        if !siblings.iter().any(|(_, c)| c == m) {
+            all.push((m.clone(), m.clone(), Some(loader.display(m))));
         }
-        if !run.roots.iter().any(|r| m.starts_with(r)) {
-            out.notes.push(format!(
-                "{}: parameter file mapped in the config is outside the scanned roots; not read",
-                m.display()
-            ));
-            continue;
-        }
-        all.push((m.clone(), Some(crate::walk::display_path(m, &run.cwd))));
     }
-    for (param_path, mapped_display) in all {
+    all.splice(0..0, siblings.into_iter().map(|(p, c)| (p, c, None)));
+    let mut contexts = Vec::new();
+    for (param_path, param_canonical, mapped_display) in all {
+        let mapped = mapped_display.is_some();
         let display = match mapped_display {
             Some(d) => d,
             None => match template_display.rfind('/') {
@@ -415,19 +424,26 @@ fn parameter_contexts(
                     .unwrap_or_default(),
             },
         };
-        let Ok(Read::Whole(bytes)) = read_limited(&param_path, false) else {
-            out.notes
-                .push(format!("{display}: cannot read this parameter file"));
-            continue;
-        };
-        let (text, encoding) = match source::decode(bytes) {
-            Ok(decoded) => decoded,
-            Err(e) => {
+        let loaded = match loader.read(&param_path, &param_canonical, display.clone()) {
+            Ok(loaded) => loaded,
+            Err(LoadError::Undecodable(e)) => {
                 out.notes.push(format!("{display}: {}", e.message));
                 continue;
             }
+            Err(LoadError::OutsideRoots) if mapped => {
+                out.notes.push(format!(
+                    "{}: parameter file mapped in the config is outside the scanned roots; not read",
+                    param_path.display()
+                ));
+                continue;
+            }
+            Err(_) => {
+                out.notes
+                    .push(format!("{display}: cannot read this parameter file"));
+                continue;
+            }
         };
-        let id = sources.add(SourceFile::new(param_path, display.clone(), text, encoding));
+        let id = loaded.add_to(sources);
         match crate::json::parse(&sources.get(id).text) {
             Ok(root)
                 if root
@@ -466,60 +482,6 @@ fn deployment_scope(config: &Config) -> DeploymentScope {
         tenant_id: d.tenant_id.clone(),
         deployment_name: None,
     }
-}
-
-/// The byte offset in the lossily decoded text that corresponds to raw offset `raw_offset`.
-fn lossy_offset(raw: &[u8], raw_offset: usize) -> u32 {
-    String::from_utf8_lossy(&raw[..raw_offset.min(raw.len())]).len() as u32
-}
-
-enum Read {
-    Whole(Vec<u8>),
-    /// Neither an ARM template nor a Terraform plan can be in it (no marker): not decoded.
-    Dismissed,
-    TooLarge {
-        head: Vec<u8>,
-        size: u64,
-    },
-}
-
-fn read_limited(path: &Path, dismiss: bool) -> std::io::Result<Read> {
-    use std::io::Read as _;
-    thread_local! {
-        /// A read buffer reused by this worker: most files are dismissed after one look, and
-        /// fresh buffers cost more (allocation and page faults) than the look itself.
-        static BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
-    }
-    let mut file = std::fs::File::open(path)?;
-    let size = file.metadata()?.len();
-    if size > MAX_FILE_BYTES {
-        let mut head = vec![0; 64 * 1024];
-        let n = file.read(&mut head)?;
-        head.truncate(n);
-        return Ok(Read::TooLarge { head, size });
-    }
-    BUFFER.with_borrow_mut(|bytes| {
-        bytes.clear();
-        // One allocation of the right size: `take` hides the size hint `read_to_end` would use.
-        bytes.reserve(size as usize + 1);
-        file.take(MAX_FILE_BYTES + 1).read_to_end(bytes)?;
-        if bytes.len() as u64 > MAX_FILE_BYTES {
-            return Ok(Read::TooLarge {
-                head: bytes[..64 * 1024].to_vec(),
-                size: bytes.len() as u64,
-            });
-        }
-        let utf16 = bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]);
-        if dismiss && !utf16 && !arm::has_marker(bytes) && !tfplan::marker(bytes) {
-            if bytes.capacity() > 4 * 1024 * 1024 {
-                // Do not keep a huge buffer alive for the rest of the run.
-                *bytes = Vec::new();
-            }
-            return Ok(Read::Dismissed);
-        }
-        // The kept text leaves with the buffer (no copy); the next read allocates its own.
-        Ok(Read::Whole(std::mem::take(bytes)))
-    })
 }
 
 /// An IG000 finding: `headline` says what could not be read ("cannot parse ARM template"),

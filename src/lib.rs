@@ -11,7 +11,7 @@ pub mod config;
 pub mod eval;
 pub mod extract;
 pub mod findings;
-pub mod frontend;
+pub(crate) mod frontend;
 pub mod image;
 pub mod json;
 pub mod judge;

@@ -6,17 +6,27 @@ use super::Encoding;
 
 /// Why bytes could not be turned into text.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DecodeError {
+pub(crate) struct DecodeError {
     /// The raw bytes, handed back so the caller can still look at them.
-    pub raw: Vec<u8>,
+    pub(crate) raw: Vec<u8>,
     /// Byte offset of the first bad byte in the raw file.
-    pub offset: usize,
+    pub(crate) offset: usize,
     /// What is wrong.
-    pub message: String,
+    pub(crate) message: String,
+}
+
+impl DecodeError {
+    /// The raw bytes decoded lossily (bad bytes replaced), and the offset of the first bad
+    /// byte in that text: enough to show where the file went wrong.
+    pub(crate) fn lossy(&self) -> (String, u32) {
+        let text = String::from_utf8_lossy(&self.raw).into_owned();
+        let before = &self.raw[..self.offset.min(self.raw.len())];
+        (text, String::from_utf8_lossy(before).len() as u32)
+    }
 }
 
 /// Decodes file bytes: UTF-8 (with or without BOM) or UTF-16 LE/BE with a BOM.
-pub fn decode(bytes: Vec<u8>) -> Result<(String, Encoding), DecodeError> {
+pub(crate) fn decode(bytes: Vec<u8>) -> Result<(String, Encoding), DecodeError> {
     if let Some(rest) = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]) {
         return match std::str::from_utf8(rest) {
             Ok(s) => Ok((s.to_owned(), Encoding::Utf8Bom)),
@@ -92,5 +102,13 @@ mod tests {
         assert_eq!(decode(be).unwrap(), ("{}".into(), Encoding::Utf16Be));
         let latin1 = b"{\"a\": \"caf\xe9\"}".to_vec();
         assert_eq!(decode(latin1).unwrap_err().offset, 10);
+    }
+
+    #[test]
+    fn lossy_text_points_at_the_bad_byte() {
+        let err = decode(b"{\"\xff\xfe\x80\": 1}".to_vec()).unwrap_err();
+        assert_eq!(err.offset, 2);
+        let (text, at) = err.lossy();
+        assert_eq!(&text[at as usize..at as usize + 3], "\u{FFFD}");
     }
 }

@@ -1,15 +1,19 @@
-//! Source files, byte spans and the mapping from byte offsets to lines and columns.
+//! Source files, byte spans and the mapping from byte offsets to lines and columns, and the
+//! one loader that reads files.
 //!
 //! Every value imagegate reasons about keeps the [`Span`] it came from, so that a finding can
-//! point at the exact characters a person has to change. Files are decoded to UTF-8 once, when
-//! they are loaded; spans are byte ranges into that decoded text.
+//! point at the exact characters a person has to change. Files are read by one loader (roots,
+//! size limit, dismissal) and decoded to UTF-8 once, when they are loaded; spans are byte
+//! ranges into that decoded text.
 
 mod decode;
+mod load;
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
-pub use decode::{DecodeError, decode};
+pub(crate) use decode::{DecodeError, decode};
+pub(crate) use load::{LoadError, Loaded, Loader, MAX_FILE_BYTES};
 
 /// A byte range in one source file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -10,7 +10,7 @@ mod text;
 
 pub use allowed::{Choice, blames, open_choices};
 pub use classify::{Classification, classify, has_marker};
-pub use expand::{Expanded, MAX_COPY_INSTANCES, expand};
-pub use links::{Linked, Reach};
+pub use expand::{Expanded, expand};
+pub(crate) use links::Linked;
 pub use params::sibling_parameter_files;
 pub use text::is_expression;

@@ -26,6 +26,6 @@ mod sensitive;
 mod source;
 
 pub use classify::{Classification, classify, marker};
-pub use lower::{judged_actions, plan, state};
+pub use lower::{plan, state};
 pub use sensitive::redact;
-pub use source::TfSource;
+pub(crate) use source::TfSource;
