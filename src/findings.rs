@@ -3,13 +3,13 @@
 //! rest of the chain as related locations. Every image-bearing resource also gets a
 //! [`ResourceEntry`] with its status.
 
-use crate::analyze::{Detail, FileOutcome};
 use crate::catalog::Catalog;
 use crate::config::{Config, Mode};
 use crate::extract::{self, FoundImage};
 use crate::image::Image;
 use crate::judge::Verdict;
 use crate::model::{Deployment, Resource};
+use crate::pipeline::{Detail, FileOutcome};
 use crate::report::{
     Excerpt, Finding, Location, Related, ResourceEntry, ResourceRef, Status, fingerprint,
 };

@@ -64,7 +64,7 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
         force_exclude: args.force_exclude,
         threads,
     };
-    let detail = imagegate::analyze::Detail {
+    let detail = imagegate::pipeline::Detail {
         excerpts: args.format == Format::Human,
     };
     let report = imagegate::check(&options, &config, &cwd, detail).map_err(|e| e.0)?;
