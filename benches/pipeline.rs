@@ -3,8 +3,8 @@
 
 use std::path::Path;
 
-use imagegate::analyze::{Detail, Run, analyze_file};
 use imagegate::config::Config;
+use imagegate::pipeline::{Detail, Run, analyze_file};
 use imagegate::walk::FileToRead;
 
 fn main() {

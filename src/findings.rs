@@ -89,6 +89,9 @@ pub fn judge_deployment(
             );
         }
     }
+    if deployment.merge_instances {
+        merge_instances(&mut out.findings, 0);
+    }
     out
 }
 
@@ -272,6 +275,32 @@ pub(crate) fn parse_error(
         fingerprint: fingerprint(&[rule.id(), &file.display]),
         fix: None,
         suppression: None,
+    }
+}
+
+/// Merges the findings (from index `first`) about instances of one declaration (`count`,
+/// `for_each`) that reach the same verdict for the same image: the first is kept and says how
+/// many instances it stands for.
+fn merge_instances(findings: &mut Vec<Finding>, first: usize) {
+    let mut more: Vec<usize> = Vec::new();
+    let mut index = foldhash::HashMap::default();
+    for finding in findings.drain(first..).collect::<Vec<_>>() {
+        let key = (finding.rule, finding.fingerprint.clone());
+        if let Some(&i) = index.get(&key) {
+            more[i] += 1;
+        } else {
+            index.insert(key, more.len());
+            more.push(0);
+            findings.push(finding);
+        }
+    }
+    for (finding, &more) in findings[first..].iter_mut().zip(&more) {
+        if more > 0 {
+            let s = if more == 1 { "" } else { "s" };
+            finding.message.push_str(&format!(
+                " (and {more} more instance{s} of this declaration)"
+            ));
+        }
     }
 }
 

@@ -1,21 +1,22 @@
 //! imagegate: an offline static analyzer that flags Azure virtual machines, scale sets and
 //! other resources booting from images outside the organisation's approved golden-image gallery.
 //!
-//! The pipeline flows one way: [`walk`] → [`analyze`] (load, classify, [`frontend`] into the
-//! [`model`], [`extract`] images, [`judge`]) → [`report`] → [`report::emit`].
+//! The pipeline flows one way: [`walk`] → [`pipeline`] (load, sniff, lower through a
+//! frontend into the [`model`], [`extract`] images, [`judge`]) → [`report`] →
+//! [`report::emit`].
 
-pub mod analyze;
 pub mod catalog;
 pub mod cli;
 pub mod config;
 pub mod eval;
 pub mod extract;
 pub mod findings;
-pub mod frontend;
+pub(crate) mod frontend;
 pub mod image;
 pub mod json;
 pub mod judge;
 pub mod model;
+pub mod pipeline;
 pub mod report;
 pub mod rules;
 pub mod source;
@@ -27,8 +28,8 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
-use crate::analyze::{Detail, Run};
 use crate::config::Config;
+use crate::pipeline::{Detail, FileOutcome, Run};
 use crate::report::Report;
 use crate::walk::{WalkError, WalkOptions, canonical};
 
@@ -39,7 +40,7 @@ pub fn check(
     cwd: &Path,
     detail: Detail,
 ) -> Result<Report, WalkError> {
-    let (files, notes) = walk::walk(options, cwd)?;
+    let (files, notes) = walk::walk(options, cwd, &frontend::extensions())?;
     let roots: Vec<PathBuf> = options
         .roots
         .iter()
@@ -73,10 +74,10 @@ pub fn check(
         walked: files.par_iter().map(|f| f.canonical.clone()).collect(),
         cwd: canonical(cwd),
     };
-    let mut outcomes: Vec<analyze::FileOutcome> = files
+    let mut outcomes: Vec<FileOutcome> = files
         .par_iter()
         .map(|f| {
-            let mut outcome = analyze::analyze_file(f, &run);
+            let mut outcome = pipeline::analyze_file(f, &run);
             // Outcomes wait for the whole run: keep no spare capacity (most files have one or
             // two findings in vectors grown to four).
             outcome.findings.shrink_to_fit();
@@ -106,16 +107,16 @@ pub fn check(
     Ok(report)
 }
 
-/// Templates that another scanned template links with `relativePath` were judged in their
-/// callers' context; their own (parameterless) outcomes are dropped. A template that links its
-/// own caller back (a cycle) keeps its outcome.
-fn drop_linked_templates(outcomes: &mut [analyze::FileOutcome]) {
+/// Files that another scanned file links (a template linked with `relativePath`) were judged
+/// in their callers' context; their own (parameterless) outcomes are dropped. A file that
+/// links its own caller back (a cycle) keeps its outcome.
+fn drop_linked_templates(outcomes: &mut [FileOutcome]) {
     if outcomes.iter().all(|o| o.links.is_empty()) {
         return;
     }
     let mut linked_by: foldhash::HashMap<&Path, Vec<&Path>> = Default::default();
     for o in outcomes.iter() {
-        if let Some(me) = &o.template {
+        if let Some(me) = &o.linkable {
             for target in &o.links {
                 if target != me {
                     linked_by
@@ -129,7 +130,7 @@ fn drop_linked_templates(outcomes: &mut [analyze::FileOutcome]) {
     let drop: Vec<bool> = outcomes
         .iter()
         .map(|o| {
-            let Some(callers) = o.template.as_deref().and_then(|me| linked_by.get(me)) else {
+            let Some(callers) = o.linkable.as_deref().and_then(|me| linked_by.get(me)) else {
                 return false;
             };
             // A template that links its own callers back (a cycle) keeps its outcome.

@@ -29,6 +29,10 @@ pub struct Deployment {
     pub language: Language,
     /// The evaluation contexts (at least one).
     pub contexts: Vec<Context>,
+    /// Whether the findings about instances of one declaration (Terraform `count` and
+    /// `for_each`: same rule, same fingerprint, each at its own place) are merged into one that
+    /// says how many instances it stands for.
+    pub merge_instances: bool,
 }
 
 /// One way of evaluating a deployment, e.g. a template with one particular parameter file.

@@ -10,9 +10,6 @@ use std::sync::Mutex;
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
 
-/// File extensions read when walking directories (ASCII case-insensitive).
-pub const EXTENSIONS: [&str; 2] = ["json", "jsonc"];
-
 /// What to walk and how.
 #[derive(Clone, Debug, Default)]
 pub struct WalkOptions {
@@ -47,10 +44,13 @@ pub struct FileToRead {
 pub struct WalkError(pub String);
 
 /// Walks the roots and returns the files to read, sorted, plus notes about entries that could
-/// not be read (permission errors, symbolic link loops).
-pub fn walk(
+/// not be read (permission errors, symbolic link loops). In the folders walked, only files
+/// with one of `extensions` are read (without the dot, ASCII case-insensitive: the frontends'
+/// extensions); files named as roots are read whatever their extension.
+pub(crate) fn walk(
     options: &WalkOptions,
     cwd: &Path,
+    extensions: &[&str],
 ) -> Result<(Vec<FileToRead>, Vec<String>), WalkError> {
     let include = globs(&options.include, "--include")?;
     let exclude = globs(&options.exclude, "--exclude")?;
@@ -113,7 +113,9 @@ pub fn walk(
                         ignore::WalkState::Continue
                     };
                 }
-                if !entry.file_type().is_some_and(|t| t.is_file()) || !has_extension(path) {
+                if !entry.file_type().is_some_and(|t| t.is_file())
+                    || !has_extension(path, extensions)
+                {
                     return ignore::WalkState::Continue;
                 }
                 if !include.is_empty() && !matches(include, &display, path) {
@@ -141,7 +143,7 @@ pub fn walk(
 }
 
 /// The canonical form of a path (itself when it cannot be canonicalised).
-pub fn canonical(path: &Path) -> PathBuf {
+pub(crate) fn canonical(path: &Path) -> PathBuf {
     path.canonicalize().unwrap_or_else(|_| path.to_path_buf())
 }
 
@@ -169,15 +171,15 @@ fn matches(set: &GlobSet, display: &str, path: &Path) -> bool {
     set.is_match(display) || path.file_name().is_some_and(|n| set.is_match(n))
 }
 
-fn has_extension(path: &Path) -> bool {
+fn has_extension(path: &Path, extensions: &[&str]) -> bool {
     path.extension()
         .and_then(|e| e.to_str())
-        .is_some_and(|e| EXTENSIONS.iter().any(|x| x.eq_ignore_ascii_case(e)))
+        .is_some_and(|e| extensions.iter().any(|x| x.eq_ignore_ascii_case(e)))
 }
 
 /// The path shown to users: relative to `cwd` when below it, with forward slashes and no
 /// leading `./`.
-pub fn display_path(path: &Path, cwd: &Path) -> String {
+pub(crate) fn display_path(path: &Path, cwd: &Path) -> String {
     let relative = if path.is_absolute() {
         path.strip_prefix(cwd).unwrap_or(path)
     } else {

@@ -1,6 +1,217 @@
 //! Frontends: each reads one input language and lowers it into the common [`crate::model`].
 //!
+//! A frontend says which file extensions the walk reads for it, takes a cheap look at a
+//! file's bytes ([`Frontend::sniff`]) so that files of no language are dismissed unparsed,
+//! and lowers the files it recognises ([`Frontend::lower`]) into a
+//! [`Deployment`] to judge, with the problems that make a file unreadable as typed values.
 //! ARM templates and Terraform plans are read today; Bicep adds a module here.
 
-pub mod arm;
-pub mod tfplan;
+pub(crate) mod arm;
+pub(crate) mod tfplan;
+
+use std::path::PathBuf;
+
+use crate::config::Config;
+use crate::model::Deployment;
+use crate::source::{FileId, Loaded, Loader, SourceMap, Span};
+
+/// What a cheap look at a file's bytes says about one frontend's language. Ordered: a
+/// stronger sniff names a file too large to parse.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Sniff {
+    /// Nothing of the language: the file is not offered to this frontend.
+    No,
+    /// A marker the language's files hold, which other text can mention too (ARM's schema
+    /// URL in a document, or inside a plan that embeds a template).
+    Marker,
+    /// The keys that only the language's own documents hold together.
+    Signature,
+}
+
+/// One input language.
+pub(crate) trait Frontend: Sync {
+    /// The extensions (lower case, without the dot) of the files the walk reads for this
+    /// language.
+    fn extensions(&self) -> &'static [&'static str];
+
+    /// A cheap look at `bytes` (a whole file, or the head of one too large to read): whether
+    /// it can be of this language. Never parses.
+    fn sniff(&self, bytes: &[u8]) -> Sniff;
+
+    /// What an IG000 about a file of this language that cannot be read says first
+    /// ("cannot parse ARM template").
+    fn headline(&self) -> &'static str;
+
+    /// Whether a file that cannot be decoded is clearly of this language (its text with the
+    /// bad bytes replaced is `lossy`), so that it is an IG000 rather than skipped.
+    fn claims_undecodable(&self, lossy: &str) -> bool;
+
+    /// Lowers `file` into the model, or hands it back when it is not of this language after
+    /// all.
+    fn lower(&self, file: Loaded, env: &Env<'_>) -> Result<Lowered, Loaded>;
+}
+
+/// Every frontend, in the order a file is offered to them: the first to lower it wins.
+pub(crate) fn all() -> &'static [&'static dyn Frontend] {
+    &[&arm::Arm, &tfplan::TfPlan]
+}
+
+/// The extensions the walk reads: those of every frontend.
+pub(crate) fn extensions() -> Vec<&'static str> {
+    let mut out: Vec<&'static str> = all().iter().flat_map(|f| f.extensions()).copied().collect();
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// What lowering one file may use besides its text.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Env<'r> {
+    /// The policy, deployment scope and parameter-file mapping of the run.
+    pub(crate) config: &'r Config,
+    /// The loader for the files this one leads to.
+    pub(crate) loader: Loader<'r>,
+}
+
+/// What a frontend made of one file.
+#[derive(Debug, Default)]
+pub(crate) struct Lowered {
+    /// Every file read for it: the file itself and those it led to.
+    pub(crate) sources: SourceMap,
+    /// The deployment to judge, when the file could be lowered.
+    pub(crate) deployment: Option<ToJudge>,
+    /// What made the file, or files it led to, unreadable: IG000 findings.
+    pub(crate) problems: Vec<ParseProblem>,
+    /// Notes for stderr.
+    pub(crate) notes: Vec<String>,
+    /// Whether the file is judged in its callers' context when another scanned file links
+    /// it (its own outcome then stands aside).
+    pub(crate) linkable: bool,
+    /// The canonical paths of the files it links (judged here, in its context).
+    pub(crate) links: Vec<PathBuf>,
+}
+
+/// A deployment and the file it was lowered from.
+#[derive(Debug)]
+pub(crate) struct ToJudge {
+    /// The file (notes without a place of their own point at it).
+    pub(crate) file: FileId,
+    /// The deployment.
+    pub(crate) deployment: Deployment,
+}
+
+/// A file (or part of one) that cannot be read as its language: an IG000.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ParseProblem {
+    /// Where: the bytes of a file in [`Lowered::sources`].
+    pub(crate) span: Span,
+    /// What could not be read ("cannot parse ARM template").
+    pub(crate) headline: &'static str,
+    /// Why.
+    pub(crate) message: String,
+}
+
+impl ParseProblem {
+    /// A problem at the one character at `offset` of file `file` (whose text is `text`).
+    pub(crate) fn at_char(
+        file: FileId,
+        text: &str,
+        offset: u32,
+        headline: &'static str,
+        message: String,
+    ) -> ParseProblem {
+        let end = char_end(text, offset);
+        ParseProblem {
+            span: Span::new(file, offset as usize, end as usize),
+            headline,
+            message,
+        }
+    }
+}
+
+/// The end of the one character at `offset` (`offset` itself at a line end or the end of
+/// the text).
+pub(crate) fn char_end(text: &str, offset: u32) -> u32 {
+    let o = offset as usize;
+    match text.get(o..).and_then(|rest| rest.chars().next()) {
+        Some(c) if c != '\n' && c != '\r' => (o + c.len_utf8()) as u32,
+        _ => offset,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    /// The decoded text of every `.json` file under `testdata/<folder>`, by path.
+    fn fixtures(folder: &str) -> Vec<(PathBuf, String)> {
+        let mut out = Vec::new();
+        let mut dirs = vec![
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("testdata")
+                .join(folder),
+        ];
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(&dir).expect("fixture folder") {
+                let path = entry.expect("entry").path();
+                if path.is_dir() {
+                    dirs.push(path);
+                } else if path.extension().is_some_and(|e| e == "json") {
+                    let bytes = std::fs::read(&path).expect("fixture");
+                    let (text, _) = crate::source::decode(bytes).expect("decodable fixture");
+                    out.push((path, text));
+                }
+            }
+        }
+        assert!(!out.is_empty(), "no fixtures in {folder}");
+        out
+    }
+
+    #[test]
+    fn each_frontend_sniffs_its_own_fixtures_and_not_the_others() {
+        let mut templates = 0;
+        for (path, text) in fixtures("arm") {
+            let name = path.to_string_lossy();
+            if name.contains("not-templates") || name.ends_with(".parameters.json") {
+                continue;
+            }
+            templates += 1;
+            assert_eq!(arm::Arm.sniff(text.as_bytes()), Sniff::Marker, "{name}");
+            assert_eq!(tfplan::TfPlan.sniff(text.as_bytes()), Sniff::No, "{name}");
+        }
+        assert!(templates >= 10, "only {templates} templates");
+        for (path, text) in fixtures("tfplan") {
+            let name = path.to_string_lossy();
+            let plan = tfplan::TfPlan.sniff(text.as_bytes());
+            assert_eq!(plan, Sniff::Signature, "{name}");
+            assert_eq!(arm::Arm.sniff(text.as_bytes()), Sniff::No, "{name}");
+        }
+    }
+
+    #[test]
+    fn other_json_is_sniffed_by_no_frontend() {
+        for name in ["tsconfig.json", "allowed-images.policy.json"] {
+            let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("testdata/arm/not-templates")
+                .join(name);
+            let bytes = std::fs::read(path).expect("fixture");
+            for f in all() {
+                assert_eq!(f.sniff(&bytes), Sniff::No, "{name}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_walk_reads_the_extensions_of_every_frontend() {
+        assert_eq!(extensions(), ["json", "jsonc"]);
+    }
+
+    #[test]
+    fn a_problem_covers_one_character() {
+        let p = ParseProblem::at_char(FileId(0), "a\u{e9}\n", 1, "h", "m".into());
+        assert_eq!((p.span.start, p.span.end), (1, 3));
+        assert_eq!(char_end("a\u{e9}\n", 3), 3, "empty at a line end");
+        assert_eq!(char_end("a", 7), 7, "empty past the end");
+    }
+}

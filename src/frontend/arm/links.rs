@@ -7,7 +7,7 @@
 //! parameters a caller passes still resolves. Loaded files get [`FileId`]s after those of the
 //! [`SourceMap`] they extend; [`Linked::into_sources`] appends them there in that order.
 
-use foldhash::{HashMap, HashSet};
+use foldhash::HashMap;
 use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
@@ -15,34 +15,22 @@ use std::sync::Arc;
 
 use crate::json::{self, Json};
 use crate::model::LinkRefusal;
-use crate::source::{FileId, SourceFile, SourceMap};
+use crate::source::{FileId, LoadError, Loader, SourceFile, SourceMap};
 use crate::value::{Cause, Kind, Part, Value};
 
 /// Most linked files loaded for one template.
 const MAX_LINKED_FILES: usize = 64;
 
 /// A loaded linked template: its file id, parsed root and source.
-pub type LinkedFile = (FileId, Rc<Json>, Arc<SourceFile>);
+pub(crate) type LinkedFile = (FileId, Rc<Json>, Arc<SourceFile>);
 
 /// What loading one link gave: the file and its parsed root, or why not.
 type Loaded = Result<(FileId, Rc<Json>), LinkRefusal>;
 
-/// Where linked templates may be read from, and how their paths are shown.
-#[derive(Clone, Copy, Debug)]
-pub struct Reach<'r> {
-    /// The scanned roots, canonical: nothing outside them is read.
-    pub roots: &'r [PathBuf],
-    /// The canonical paths of the files the walk found: regular files inside the roots,
-    /// reached without following symbolic links.
-    pub walked: &'r HashSet<PathBuf>,
-    /// The canonical working directory: paths below it are shown relative to it.
-    pub cwd: &'r Path,
-}
-
 /// The linked templates of one template's expansion.
 #[derive(Debug)]
-pub struct Linked<'r> {
-    reach: Reach<'r>,
+pub(crate) struct Linked<'r> {
+    loader: Loader<'r>,
     template: &'r Path,
     base: u32,
     files: RefCell<Vec<Arc<SourceFile>>>,
@@ -50,11 +38,12 @@ pub struct Linked<'r> {
 }
 
 impl<'r> Linked<'r> {
-    /// A loader whose files will follow those of `sources`, reading only within `reach`.
-    /// `template` is the canonical path of the template the files of `sources` belong to.
-    pub fn new(sources: &SourceMap, reach: Reach<'r>, template: &'r Path) -> Linked<'r> {
+    /// A loader of linked templates whose files will follow those of `sources`, reading
+    /// through `loader`. `template` is the canonical path of the template the files of
+    /// `sources` belong to.
+    pub(crate) fn new(sources: &SourceMap, loader: Loader<'r>, template: &'r Path) -> Linked<'r> {
         Linked {
-            reach,
+            loader,
             template,
             base: sources.len() as u32,
             files: RefCell::default(),
@@ -63,7 +52,7 @@ impl<'r> Linked<'r> {
     }
 
     /// The source of `id`, whether it is in `sources` or was loaded here.
-    pub fn source(&self, sources: &SourceMap, id: FileId) -> Arc<SourceFile> {
+    pub(crate) fn source(&self, sources: &SourceMap, id: FileId) -> Arc<SourceFile> {
         if id.0 < self.base {
             sources.shared(id)
         } else {
@@ -73,7 +62,7 @@ impl<'r> Linked<'r> {
 
     /// The linked template `relative`, relative to the folder of file `from`, loaded on first
     /// use.
-    pub fn get(
+    pub(crate) fn get(
         &self,
         sources: &SourceMap,
         from: FileId,
@@ -105,38 +94,37 @@ impl<'r> Linked<'r> {
         result.map(|(id, root)| (id, root, self.source(sources, id)))
     }
 
+    /// Reads and parses the linked template at the canonical path `target`.
     fn read(&self, target: &Path) -> Loaded {
-        if !self.reach.roots.iter().any(|r| target.starts_with(r)) {
-            return Err(LinkRefusal::OutsideRoots);
-        }
-        let bytes = std::fs::read(target).map_err(|e| LinkRefusal::Unreadable {
-            error: e.to_string(),
-        })?;
-        if bytes.len() as u64 > crate::analyze::MAX_FILE_BYTES {
-            return Err(LinkRefusal::TooLarge);
-        }
-        let (text, encoding) = crate::source::decode(bytes)
-            .map_err(|e| LinkRefusal::Undecodable { error: e.message })?;
-        let root = json::parse(&text).map_err(|e| LinkRefusal::Unparsable { error: e.message })?;
-        let display = crate::walk::display_path(target, self.reach.cwd);
+        let display = self.loader.display(target);
+        let loaded = self
+            .loader
+            .read(target, target, display)
+            .map_err(|e| match e {
+                LoadError::TooLarge { .. } => LinkRefusal::TooLarge,
+                LoadError::OutsideRoots => LinkRefusal::OutsideRoots,
+                LoadError::Unreadable(error) => LinkRefusal::Unreadable {
+                    error: error.to_string(),
+                },
+                LoadError::Undecodable(error) => LinkRefusal::Undecodable {
+                    error: error.message,
+                },
+            })?;
+        let root =
+            json::parse(&loaded.text).map_err(|e| LinkRefusal::Unparsable { error: e.message })?;
         let mut files = self.files.borrow_mut();
         let id = FileId(self.base + files.len() as u32);
-        files.push(Arc::new(SourceFile::new(
-            target.to_path_buf(),
-            display,
-            text,
-            encoding,
-        )));
+        files.push(Arc::new(loaded.into_source()));
         Ok((id, Rc::new(root)))
     }
 
     /// The canonical paths of every linked template met (loaded or refused).
-    pub fn targets(&self) -> Vec<PathBuf> {
+    pub(crate) fn targets(&self) -> Vec<PathBuf> {
         self.loaded.borrow().keys().cloned().collect()
     }
 
     /// Appends the loaded files to `sources`, where their ids point.
-    pub fn into_sources(self, sources: &mut SourceMap) {
+    pub(crate) fn into_sources(self, sources: &mut SourceMap) {
         debug_assert_eq!(sources.len() as u32, self.base);
         for file in self.files.into_inner() {
             sources.add_shared(file);
@@ -150,7 +138,7 @@ impl<'r> Linked<'r> {
     /// cannot lead outside the roots unseen.
     fn resolve(&self, from: &Path, relative: &str) -> Option<PathBuf> {
         let joined = lexical_join(from.parent()?, &relative.replace('\\', "/"));
-        if self.reach.walked.contains(&joined) {
+        if self.loader.walked(&joined) {
             return Some(joined);
         }
         joined.canonicalize().ok()
@@ -180,7 +168,7 @@ fn lexical_join(base: &Path, relative: &str) -> PathBuf {
 /// own (unknown) location followed by a known relative path — the quickstart pattern
 /// `uri(deployment().properties.templateLink.uri, 'nested/vm.json')`. Returns the file whose
 /// location the unknown part stands for, and the relative path (query string dropped).
-pub fn artifact_relative(value: &Value) -> Option<(FileId, String)> {
+pub(crate) fn artifact_relative(value: &Value) -> Option<(FileId, String)> {
     let Kind::Partial(parts) = &value.kind else {
         return None;
     };

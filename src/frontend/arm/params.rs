@@ -1,13 +1,141 @@
-//! Parameter files beside a template: `X.parameters.json` and `X.parameters.*.json` for
-//! `X.json` (so `azuredeploy.parameters.json` for `azuredeploy.json`). Each one is its own
-//! evaluation context.
+//! Parameter files: those beside a template (`X.parameters.json` and `X.parameters.*.json`
+//! for `X.json`, so `azuredeploy.parameters.json` for `azuredeploy.json`) and those the
+//! config maps to it. Each one is its own evaluation context.
 
 use std::path::{Path, PathBuf};
+
+use crate::eval::{ParameterValues, literal_value};
+use crate::frontend::{Env, Lowered, ParseProblem};
+use crate::json::{self, Json};
+use crate::source::{FileId, LoadError, Span};
+
+/// The headline of an IG000 about a parameter file.
+const HEADLINE: &str = "cannot parse parameter file";
+
+/// The evaluation contexts of the template `template` (whose canonical path is
+/// `canonical`): one per parameter file (its display path and values), or one with the
+/// defaults only. The parameter files read are added to `out.sources`; one that cannot be
+/// read is a note, one that cannot be parsed an IG000, and both are left out.
+pub(super) fn parameter_contexts(
+    out: &mut Lowered,
+    template: FileId,
+    canonical: &Path,
+    env: &Env<'_>,
+) -> Vec<(Option<String>, ParameterValues<'static>)> {
+    let template_path = out.sources.get(template).path.clone();
+    let template_display = out.sources.get(template).display.clone();
+    let mapped: Vec<&PathBuf> = env
+        .config
+        .parameter_files
+        .iter()
+        .filter(|(t, _)| t == canonical)
+        .flat_map(|(_, files)| files)
+        .collect();
+    let folder = template_path.parent();
+    let listing = folder.and_then(|d| env.loader.listing(d));
+    // The canonical folder: the walk's own when it walked the folder (then the template is
+    // no symbolic link), else asked of the file system.
+    let canonical_folder = match (listing, folder) {
+        (Some(_), _) => canonical.parent().map(Path::to_path_buf),
+        (None, Some(folder)) if folder.as_os_str().is_empty() => {
+            Some(crate::walk::canonical(Path::new(".")))
+        }
+        (None, Some(folder)) => Some(crate::walk::canonical(folder)),
+        (None, None) => None,
+    };
+    // Siblings are regular files (never symbolic links): canonical beside their folder.
+    let siblings: Vec<(PathBuf, PathBuf)> = sibling_parameter_files(&template_path, listing)
+        .into_iter()
+        .filter_map(|p| {
+            let canonical = canonical_folder.as_ref()?.join(p.file_name()?);
+            Some((p, canonical))
+        })
+        .collect();
+    let mut all: Vec<(PathBuf, PathBuf, Option<String>)> = Vec::new();
+    for m in mapped {
+        if !siblings.iter().any(|(_, c)| c == m) {
+            all.push((m.clone(), m.clone(), Some(env.loader.display(m))));
+        }
+    }
+    all.splice(0..0, siblings.into_iter().map(|(p, c)| (p, c, None)));
+    let mut contexts = Vec::new();
+    for (path, canonical, mapped_display) in all {
+        let mapped = mapped_display.is_some();
+        let display = mapped_display.unwrap_or_else(|| beside(&template_display, &path));
+        let loaded = match env.loader.read(&path, &canonical, display.clone()) {
+            Ok(loaded) => loaded,
+            Err(LoadError::Undecodable(e)) => {
+                out.notes.push(format!("{display}: {}", e.message));
+                continue;
+            }
+            Err(LoadError::OutsideRoots) if mapped => {
+                out.notes.push(format!(
+                    "{}: parameter file mapped in the config is outside the scanned roots; not read",
+                    path.display()
+                ));
+                continue;
+            }
+            Err(_) => {
+                out.notes
+                    .push(format!("{display}: cannot read this parameter file"));
+                continue;
+            }
+        };
+        let id = loaded.add_to(&mut out.sources);
+        let text = &out.sources.get(id).text;
+        match json::parse(text) {
+            Ok(root) if root.get("parameters").is_some_and(Json::is_object) => {
+                contexts.push((Some(display), parameter_values(&root, id)));
+            }
+            Ok(_) => out.notes.push(format!(
+                "{display}: not a parameter file (no `parameters` object); ignored"
+            )),
+            Err(e) => {
+                let problem = ParseProblem::at_char(id, text, e.offset, HEADLINE, e.message);
+                out.problems.push(problem);
+            }
+        }
+    }
+    if contexts.is_empty() {
+        contexts.push((None, ParameterValues::new()));
+    }
+    contexts
+}
+
+/// The display path of the file `path` beside the template shown as `template_display`.
+fn beside(template_display: &str, path: &Path) -> String {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default();
+    match template_display.rfind('/') {
+        Some(i) => format!("{}/{name}", &template_display[..i]),
+        None => name.into_owned(),
+    }
+}
+
+/// The values of a deployment parameter file (`{"parameters": {"x": {"value": ...}}}`, also
+/// the JSON that `bicep build-params` writes) read as file `file`. Values are literal (never
+/// evaluated); `{"reference": {"keyVault": ...}}` entries become Key Vault references.
+fn parameter_values(root: &Json, file: FileId) -> ParameterValues<'static> {
+    let mut out = ParameterValues::new();
+    let Some(params) = root.get("parameters") else {
+        return out;
+    };
+    for m in params.members() {
+        if let Some(v) = m.value.get("value") {
+            out.insert(&m.key, literal_value(v, file));
+        } else if let Some(r) = m.value.get("reference") {
+            out.insert_key_vault(&m.key, Span::new(file, r.start as usize, r.end as usize));
+        }
+    }
+    out
+}
 
 /// The parameter files of the template at `template`, sorted by name. `listing` holds the
 /// names of the files in its folder when the walk already knows them (no directory read);
 /// otherwise the folder is read.
-pub fn sibling_parameter_files(template: &Path, listing: Option<&[String]>) -> Vec<PathBuf> {
+pub(super) fn sibling_parameter_files(template: &Path, listing: Option<&[String]>) -> Vec<PathBuf> {
     let (Some(dir), Some(name)) = (
         template.parent(),
         template.file_name().and_then(|n| n.to_str()),

@@ -55,6 +55,7 @@ pub fn state(root: &Json, file: FileId, tf: &TfSource) -> Deployment {
 fn deployment(resources: Vec<Resource>) -> Deployment {
     Deployment {
         language: Language::TerraformPlan,
+        merge_instances: true,
         contexts: vec![Context {
             parameter_file: None,
             resources,

@@ -15,17 +15,17 @@
 //!   IG002) and masked in the text kept for excerpts.
 //! * When the plan sits in a working directory whose `.tf` files are readable (inside the
 //!   scanned roots), values read straight from the plan point at their attributes in the
-//!   `.tf` source, with the plan position as a related location ([`TfSource`]).
+//!   `.tf` source, with the plan position as a related location (`source`).
+//!
+//! [`TfPlan`] is the frontend.
 
 mod address;
 mod classify;
 mod convert;
+mod frontend;
 mod lower;
 mod resolve;
 mod sensitive;
 mod source;
 
-pub use classify::{Classification, classify, marker};
-pub use lower::{judged_actions, plan, state};
-pub use sensitive::redact;
-pub use source::TfSource;
+pub(crate) use frontend::TfPlan;

@@ -5,8 +5,9 @@
 //! Only these directories are read: the plan file's own directory (the root module), the
 //! directories of `module` calls whose `source` is a relative path (`./x`, `../x`), and the
 //! `Dir` of entries in `.terraform/modules/modules.json`; and only when the directory is
-//! inside the scanned roots. A `.tf` file that cannot be read or parsed is skipped: the
-//! finding then keeps its plan location.
+//! inside the scanned roots. Files are read through the run's loader (its size limit
+//! applies). A `.tf` file that cannot be read or parsed is skipped: the finding then keeps
+//! its plan location.
 
 use foldhash::{HashMap, HashMapExt};
 use std::path::{Path, PathBuf};
@@ -14,11 +15,9 @@ use std::path::{Path, PathBuf};
 use hcl_edit::Span as _;
 use hcl_edit::structure::Body;
 
-use crate::source::{FileId, SourceFile, SourceMap, Span};
+use crate::source::{FileId, Loader, SourceMap, Span};
 use crate::value::{Kind, Value};
 
-/// The largest `.tf` file read (larger ones are skipped).
-const MAX_TF_BYTES: u64 = 4 * 1024 * 1024;
 /// How deep local `module` calls are followed.
 const MAX_MODULE_DEPTH: usize = 16;
 
@@ -28,15 +27,15 @@ type ModuleFiles = Vec<(FileId, Body)>;
 /// The configuration of a plan's working directory, by module path (`""` for the root,
 /// `web.pool` for `module.web.module.pool`).
 #[derive(Default)]
-pub struct TfSource {
+pub(crate) struct TfSource {
     dirs: Vec<ModuleFiles>,
     modules: HashMap<String, usize>,
 }
 
 impl TfSource {
-    /// Loads the configuration beside the plan at `plan`, adding the `.tf` files it reads to
-    /// `sources`. Directories outside `roots` (canonical) are not read.
-    pub fn load(plan: &Path, roots: &[PathBuf], sources: &mut SourceMap) -> TfSource {
+    /// Loads the configuration beside the plan at `plan`, adding the `.tf` files it reads
+    /// through `loader` to `sources`. Directories outside the loader's roots are not read.
+    pub(crate) fn load(plan: &Path, loader: Loader<'_>, sources: &mut SourceMap) -> TfSource {
         let mut out = TfSource::default();
         let Some(work) = plan.parent().map(|p| {
             if p.as_os_str().is_empty() {
@@ -47,36 +46,33 @@ impl TfSource {
         }) else {
             return out;
         };
-        let Some(work) = inside(work, roots) else {
+        let Some(work) = inside(work, loader) else {
             return out;
         };
-        let mut loader = Loader {
-            roots,
+        let mut modules = Modules {
+            loader,
             sources,
-            cwd: std::env::current_dir()
-                .and_then(|c| c.canonicalize())
-                .unwrap_or_default(),
             by_dir: HashMap::new(),
         };
         // `.terraform/modules/modules.json`: what `terraform init` installed.
         let manifest = work.join(".terraform").join("modules").join("modules.json");
-        if let Some(entries) = read_manifest(&manifest) {
+        if let Some(entries) = read_manifest(&manifest, loader) {
             for (key, dir) in entries {
                 let key = if key == "." { String::new() } else { key };
                 if out.modules.contains_key(&key) {
                     continue;
                 }
-                if let Some(dir) = inside(&work.join(dir), roots)
-                    && let Some(index) = loader.dir(&dir, &mut out)
+                if let Some(dir) = inside(&work.join(dir), loader)
+                    && let Some(index) = modules.dir(&dir, &mut out)
                 {
                     out.modules.insert(key, index);
                 }
             }
         }
         // The root module and local `module` calls, for what the manifest does not name.
-        if let Some(index) = loader.dir(&work, &mut out) {
+        if let Some(index) = modules.dir(&work, &mut out) {
             out.modules.entry(String::new()).or_insert(index);
-            loader.calls(String::new(), index, 0, &mut out);
+            modules.calls(String::new(), index, 0, &mut out);
         }
         out
     }
@@ -84,7 +80,13 @@ impl TfSource {
     /// Points the top-level attributes and blocks of `body` (a resource's planned values) at
     /// where the `resource "type" "name"` block in module `modules` writes them. Values that
     /// came from elsewhere (resolved through the configuration) are left as they are.
-    pub fn relocate(&self, modules: &[String], resource_type: &str, name: &str, body: &mut Value) {
+    pub(crate) fn relocate(
+        &self,
+        modules: &[String],
+        resource_type: &str,
+        name: &str,
+        body: &mut Value,
+    ) {
         let Some(&index) = self.modules.get(&modules.join(".")) else {
             return;
         };
@@ -102,14 +104,14 @@ impl TfSource {
     }
 }
 
-struct Loader<'a> {
-    roots: &'a [PathBuf],
+/// The module directories of one plan's configuration, loaded once each.
+struct Modules<'a> {
+    loader: Loader<'a>,
     sources: &'a mut SourceMap,
-    cwd: PathBuf,
     by_dir: HashMap<PathBuf, Option<usize>>,
 }
 
-impl Loader<'_> {
+impl Modules<'_> {
     /// The parsed `.tf` files of canonical directory `dir`, loaded once; `None` when it holds
     /// no readable, valid `.tf` file.
     fn dir(&mut self, dir: &Path, out: &mut TfSource) -> Option<usize> {
@@ -126,27 +128,19 @@ impl Loader<'_> {
         paths.sort();
         let mut files = Vec::new();
         for path in paths {
-            // Not through a link: the file itself must be a regular file in the directory.
-            let Ok(meta) = std::fs::symlink_metadata(&path) else {
-                continue;
-            };
-            if !meta.is_file() || meta.len() > MAX_TF_BYTES {
+            // Not through a link: the file itself must be a regular file in the directory
+            // (whose path is then canonical).
+            if !std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_file()) {
                 continue;
             }
-            let Ok(bytes) = std::fs::read(&path) else {
+            let display = self.loader.display(&path);
+            let Ok(loaded) = self.loader.read(&path, &path, display) else {
                 continue;
             };
-            let Ok((text, encoding)) = crate::source::decode(bytes) else {
+            let Ok(body) = hcl_edit::parser::parse_body(&loaded.text) else {
                 continue;
             };
-            let Ok(body) = hcl_edit::parser::parse_body(&text) else {
-                continue;
-            };
-            let display = crate::walk::display_path(&path, &self.cwd);
-            let id = self
-                .sources
-                .add(SourceFile::new(path, display, text, encoding));
-            files.push((id, body));
+            files.push((loaded.add_to(self.sources), body));
         }
         let index = (!files.is_empty()).then(|| {
             out.dirs.push(files);
@@ -189,7 +183,7 @@ impl Loader<'_> {
             if out.modules.contains_key(&key) {
                 continue;
             }
-            let Some(dir) = inside(&dir, self.roots) else {
+            let Some(dir) = inside(&dir, self.loader) else {
                 continue;
             };
             if let Some(child) = self.dir(&dir, out) {
@@ -200,19 +194,20 @@ impl Loader<'_> {
     }
 }
 
-/// The canonical form of `dir` when it is a directory inside one of `roots`.
-fn inside(dir: &Path, roots: &[PathBuf]) -> Option<PathBuf> {
+/// The canonical form of `dir` when it is a directory inside the loader's roots.
+fn inside(dir: &Path, loader: Loader<'_>) -> Option<PathBuf> {
     let dir = dir.canonicalize().ok()?;
-    (dir.is_dir() && roots.iter().any(|r| dir.starts_with(r))).then_some(dir)
+    (dir.is_dir() && loader.inside(&dir)).then_some(dir)
 }
 
 /// `Modules[].{Key, Dir}` of a `modules.json`, if it is readable.
-fn read_manifest(path: &Path) -> Option<Vec<(String, String)>> {
-    let meta = std::fs::symlink_metadata(path).ok()?;
-    if !meta.is_file() || meta.len() > MAX_TF_BYTES {
+fn read_manifest(path: &Path, loader: Loader<'_>) -> Option<Vec<(String, String)>> {
+    // Not a link itself, and inside the roots wherever its folders lead.
+    if !std::fs::symlink_metadata(path).ok()?.is_file() {
         return None;
     }
-    let json: serde_json::Value = serde_json::from_slice(&std::fs::read(path).ok()?).ok()?;
+    let bytes = loader.read_bytes(path, &path.canonicalize().ok()?).ok()?;
+    let json: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
     let entries = json.get("Modules")?.as_array()?;
     Some(
         entries

@@ -1,11 +1,19 @@
-//! Source files, byte spans and the mapping from byte offsets to lines and columns.
+//! Source files, byte spans and the mapping from byte offsets to lines and columns, and the
+//! one loader that reads files.
 //!
 //! Every value imagegate reasons about keeps the [`Span`] it came from, so that a finding can
-//! point at the exact characters a person has to change. Files are decoded to UTF-8 once, when
-//! they are loaded; spans are byte ranges into that decoded text.
+//! point at the exact characters a person has to change. Files are read by one loader (roots,
+//! size limit, dismissal) and decoded to UTF-8 once, when they are loaded; spans are byte
+//! ranges into that decoded text.
+
+mod decode;
+mod load;
 
 use std::path::PathBuf;
 use std::sync::Arc;
+
+pub(crate) use decode::{DecodeError, decode};
+pub(crate) use load::{LoadError, Loaded, Loader, MAX_FILE_BYTES};
 
 /// A byte range in one source file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -236,80 +244,6 @@ impl SourceMap {
     }
 }
 
-/// Why bytes could not be turned into text.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DecodeError {
-    /// The raw bytes, handed back so the caller can still look at them.
-    pub raw: Vec<u8>,
-    /// Byte offset of the first bad byte in the raw file.
-    pub offset: usize,
-    /// What is wrong.
-    pub message: String,
-}
-
-/// Decodes file bytes: UTF-8 (with or without BOM) or UTF-16 LE/BE with a BOM.
-pub fn decode(bytes: Vec<u8>) -> Result<(String, Encoding), DecodeError> {
-    if let Some(rest) = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]) {
-        return match std::str::from_utf8(rest) {
-            Ok(s) => Ok((s.to_owned(), Encoding::Utf8Bom)),
-            Err(e) => Err(utf8_error(e, 3, bytes.clone())),
-        };
-    }
-    if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
-        let little = bytes[0] == 0xFF;
-        let body = &bytes[2..];
-        let units = body.chunks_exact(2).map(|c| {
-            if little {
-                u16::from_le_bytes([c[0], c[1]])
-            } else {
-                u16::from_be_bytes([c[0], c[1]])
-            }
-        });
-        let mut text = String::with_capacity(body.len() / 2);
-        for (i, ch) in char::decode_utf16(units).enumerate() {
-            match ch {
-                Ok(c) => text.push(c),
-                Err(_) => {
-                    return Err(DecodeError {
-                        raw: bytes.clone(),
-                        offset: 2 + i * 2,
-                        message: "invalid UTF-16: unpaired surrogate".into(),
-                    });
-                }
-            }
-        }
-        if body.len() % 2 == 1 {
-            return Err(DecodeError {
-                raw: bytes.clone(),
-                offset: bytes.len() - 1,
-                message: "invalid UTF-16: odd number of bytes".into(),
-            });
-        }
-        let encoding = if little {
-            Encoding::Utf16Le
-        } else {
-            Encoding::Utf16Be
-        };
-        return Ok((text, encoding));
-    }
-    match String::from_utf8(bytes) {
-        Ok(s) => Ok((s, Encoding::Utf8)),
-        Err(e) => {
-            let error = e.utf8_error();
-            Err(utf8_error(error, 0, e.into_bytes()))
-        }
-    }
-}
-
-fn utf8_error(e: std::str::Utf8Error, base: usize, raw: Vec<u8>) -> DecodeError {
-    DecodeError {
-        raw,
-        offset: base + e.valid_up_to(),
-        message: "file is not valid UTF-8 (Azure reads templates as UTF-8; re-save it as UTF-8)"
-            .into(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -355,17 +289,5 @@ mod tests {
                 "at {offset}"
             );
         }
-    }
-
-    #[test]
-    fn decodes_boms_and_utf16() {
-        let (t, e) = decode(b"\xEF\xBB\xBF{}".to_vec()).unwrap();
-        assert_eq!((t.as_str(), e), ("{}", Encoding::Utf8Bom));
-        let le: Vec<u8> = [0xFF, 0xFE, b'{', 0, b'}', 0].to_vec();
-        assert_eq!(decode(le).unwrap(), ("{}".into(), Encoding::Utf16Le));
-        let be: Vec<u8> = [0xFE, 0xFF, 0, b'{', 0, b'}'].to_vec();
-        assert_eq!(decode(be).unwrap(), ("{}".into(), Encoding::Utf16Be));
-        let latin1 = b"{\"a\": \"caf\xe9\"}".to_vec();
-        assert_eq!(decode(latin1).unwrap_err().offset, 10);
     }
 }

@@ -1,0 +1,186 @@
+//! The ARM frontend: recognises templates, reads their parameter files and expands each
+//! evaluation context (the template with one parameter file, and with each allowed value of
+//! a required parameter that decides an image) into the model.
+
+use super::allowed::{Choice, blames, open_choices};
+use super::classify::{Classification, classify, has_marker};
+use super::expand::expand;
+use super::links::Linked;
+use super::lower;
+use super::params::parameter_contexts;
+use crate::catalog::Catalog;
+use crate::config::Config;
+use crate::eval::{DeploymentScope, Expanded};
+use crate::extract;
+use crate::frontend::{Env, Frontend, Lowered, ParseProblem, Sniff, ToJudge};
+use crate::image::Image;
+use crate::json::Json;
+use crate::model::{Context, Deployment, Language, Resource};
+use crate::source::Loaded;
+
+/// The headline of an IG000 about an ARM template.
+const HEADLINE: &str = "cannot parse ARM template";
+
+/// ARM deployment templates in JSON (with comments).
+#[derive(Debug)]
+pub(crate) struct Arm;
+
+impl Frontend for Arm {
+    fn extensions(&self) -> &'static [&'static str] {
+        &["json", "jsonc"]
+    }
+
+    fn sniff(&self, bytes: &[u8]) -> Sniff {
+        if has_marker(bytes) {
+            Sniff::Marker
+        } else {
+            Sniff::No
+        }
+    }
+
+    fn headline(&self) -> &'static str {
+        HEADLINE
+    }
+
+    fn claims_undecodable(&self, lossy: &str) -> bool {
+        !matches!(classify(lossy), Classification::NotTemplate)
+    }
+
+    fn lower(&self, file: Loaded, env: &Env<'_>) -> Result<Lowered, Loaded> {
+        match classify(&file.text) {
+            Classification::NotTemplate => Err(file),
+            Classification::Inert => Ok(Lowered::default()),
+            Classification::Broken(e) => {
+                let mut out = Lowered::default();
+                let id = file.add_to(&mut out.sources);
+                let text = &out.sources.get(id).text;
+                let problem = ParseProblem::at_char(id, text, e.offset, HEADLINE, e.message);
+                out.problems.push(problem);
+                Ok(out)
+            }
+            Classification::Template(root) => Ok(template(file, &root, env)),
+        }
+    }
+}
+
+/// Lowers the template `root` read from `file`: one context per parameter file (or one with
+/// the defaults), linked templates loaded as the expansion reaches them.
+fn template(file: Loaded, root: &Json, env: &Env<'_>) -> Lowered {
+    let mut out = Lowered {
+        linkable: true,
+        ..Lowered::default()
+    };
+    let canonical = file.canonical.clone();
+    let id = file.add_to(&mut out.sources);
+    let contexts = parameter_contexts(&mut out, id, &canonical, env);
+    let linked = Linked::new(&out.sources, env.loader, &canonical);
+    let deployment = deployment_scope(env.config);
+    let sources = &out.sources;
+    // Lowered once, expanded for each context and each assumed value.
+    let lowered = lower::template(root, id, &sources.get(id).text);
+    let expand_with = |supplied| expand(sources, &linked, &lowered, supplied, &deployment);
+    let mut model = Deployment {
+        language: Language::Arm,
+        merge_instances: false,
+        contexts: Vec::new(),
+    };
+    let mut expression_errors = Vec::new();
+    for (parameter_file, supplied) in contexts {
+        let choices = open_choices(&lowered, &supplied);
+        let mut expanded = expand_with(supplied.clone());
+        for choice in choices {
+            let variants: Vec<Expanded> = choice
+                .values
+                .iter()
+                .map(|value| {
+                    let mut with = supplied.clone();
+                    with.insert(&choice.name, value.clone());
+                    expand_with(with)
+                })
+                .collect();
+            expanded.resources = judge_each_allowed_value(expanded.resources, &choice, &variants);
+        }
+        expression_errors.extend(expanded.expression_errors);
+        model.contexts.push(Context {
+            parameter_file,
+            resources: expanded.resources,
+            notes: expanded.notes,
+        });
+    }
+    out.links = linked.targets();
+    linked.into_sources(&mut out.sources);
+    expression_errors.sort();
+    expression_errors.dedup();
+    for (span, message) in expression_errors {
+        out.problems.push(ParseProblem {
+            span,
+            headline: HEADLINE,
+            message: format!("malformed expression: {message}"),
+        });
+    }
+    out.deployment = Some(ToJudge {
+        file: id,
+        deployment: model,
+    });
+    out
+}
+
+/// Replaces each resource whose image is unknown only because `choice` has no value by one
+/// variant per allowed value (evaluated in `variants`, in the order of `choice.values`).
+fn judge_each_allowed_value(
+    resources: Vec<Resource>,
+    choice: &Choice,
+    variants: &[Expanded],
+) -> Vec<Resource> {
+    let catalog = Catalog::builtin();
+    let mut out = Vec::with_capacity(resources.len());
+    for resource in resources {
+        let blamed = catalog.arm(&resource.resource_type).is_some_and(|entry| {
+            extract::images(&resource, entry)
+                .iter()
+                .any(|f| matches!(&f.image, Image::Unresolved(why) if blames(why, &choice.name)))
+        });
+        if !blamed {
+            out.push(resource);
+            continue;
+        }
+        let mut alternatives = Vec::new();
+        for (value, variant) in choice.values.iter().zip(variants) {
+            let same = variant
+                .resources
+                .iter()
+                .find(|r| r.identity == resource.identity && r.name == resource.name);
+            if let Some(r) = same {
+                let mut r = r.clone();
+                r.assumption = Some(format!("parameter '{}' = {}", choice.name, value.display()));
+                alternatives.push(r);
+            }
+        }
+        let unresolved = |r: &Resource| {
+            catalog.arm(&r.resource_type).is_some_and(|entry| {
+                extract::images(r, entry)
+                    .iter()
+                    .any(|f| matches!(f.image, Image::Unresolved(_)))
+            })
+        };
+        // Only worth it when some allowed value actually decides the image.
+        if alternatives.is_empty() || alternatives.iter().all(unresolved) {
+            out.push(resource);
+        } else {
+            out.extend(alternatives);
+        }
+    }
+    out
+}
+
+/// The deployment scope the config describes.
+fn deployment_scope(config: &Config) -> DeploymentScope {
+    let d = &config.deployment;
+    DeploymentScope {
+        subscription_id: d.subscription_id.clone(),
+        resource_group: d.resource_group.clone(),
+        location: d.location.clone(),
+        tenant_id: d.tenant_id.clone(),
+        deployment_name: None,
+    }
+}

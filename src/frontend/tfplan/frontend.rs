@@ -1,0 +1,81 @@
+//! The Terraform plan frontend: recognises plans and states in JSON, masks their sensitive
+//! values, reads the configuration beside them and lowers them into the model; once they
+//! are judged, merges the findings about instances of one declaration.
+
+use super::classify::{Classification, classify, marker};
+use super::lower::{plan, state};
+use super::sensitive::redact;
+use super::source::TfSource;
+use crate::frontend::{Env, Frontend, Lowered, ParseProblem, Sniff, ToJudge};
+use crate::source::Loaded;
+
+/// Terraform plans and states in JSON (`terraform show -json`).
+#[derive(Debug)]
+pub(crate) struct TfPlan;
+
+impl Frontend for TfPlan {
+    fn extensions(&self) -> &'static [&'static str] {
+        &["json"]
+    }
+
+    fn sniff(&self, bytes: &[u8]) -> Sniff {
+        if marker(bytes) {
+            Sniff::Signature
+        } else {
+            Sniff::No
+        }
+    }
+
+    fn headline(&self) -> &'static str {
+        "cannot parse Terraform plan JSON"
+    }
+
+    /// Terraform writes plans in UTF-8 (UTF-16 only through a PowerShell redirect, which
+    /// decodes): bytes that are neither are not taken for a plan.
+    fn claims_undecodable(&self, _lossy: &str) -> bool {
+        false
+    }
+
+    fn lower(&self, file: Loaded, env: &Env<'_>) -> Result<Lowered, Loaded> {
+        let (root, is_state, problem) = match classify(&file.text) {
+            Classification::NotPlan => return Err(file),
+            Classification::Plan(root) => (Some(root), false, None),
+            Classification::State(root) => (Some(root), true, None),
+            Classification::Broken(e) => (None, false, Some((e.offset, e.message))),
+            Classification::Unsupported { offset, message } => {
+                (None, false, Some((offset, message)))
+            }
+        };
+        let file = match &root {
+            Some(root) => Loaded {
+                text: redact(file.text, root),
+                ..file
+            },
+            None => file,
+        };
+        let mut out = Lowered::default();
+        let path = file.path.clone();
+        let id = file.add_to(&mut out.sources);
+        if let Some((offset, message)) = problem {
+            let text = &out.sources.get(id).text;
+            let headline = "cannot read Terraform plan JSON";
+            let problem = ParseProblem::at_char(id, text, offset, headline, message);
+            out.problems.push(problem);
+            return Ok(out);
+        }
+        let Some(root) = root else {
+            return Ok(out);
+        };
+        let tf = TfSource::load(&path, env.loader, &mut out.sources);
+        let deployment = if is_state {
+            state(&root, id, &tf)
+        } else {
+            plan(&root, id, &tf, env.config.judge_no_op)
+        };
+        out.deployment = Some(ToJudge {
+            file: id,
+            deployment,
+        });
+        Ok(out)
+    }
+}

@@ -1,0 +1,283 @@
+//! The per-file pipeline: read → sniff → lower → judge → [`FileOutcome`].
+//!
+//! The loader reads a walked file (dismissing it when no frontend's sniff finds anything of
+//! its language), each frontend whose sniff matched is offered the text until one lowers it,
+//! and the deployment it lowered is judged. Nothing here knows an input language: that is
+//! the frontends' business.
+//!
+//! Each file is analysed on its own worker; what comes out is located and self-contained
+//! ([`FileOutcome`]), so the file's text is dropped as soon as the file is done.
+
+use std::path::PathBuf;
+
+use crate::config::Config;
+use crate::findings::parse_error;
+use crate::frontend::{self, Env, Lowered, ParseProblem, Sniff};
+use crate::report::{Finding, ResourceEntry};
+use crate::source::{Encoding, LoadError, Loader, MAX_FILE_BYTES, SourceFile, SourceMap, Span};
+use crate::walk::FileToRead;
+
+/// What one file contributed to the report.
+#[derive(Debug, Default)]
+pub struct FileOutcome {
+    /// Findings, located.
+    pub findings: Vec<Finding>,
+    /// Image-bearing resources.
+    pub resources: Vec<ResourceEntry>,
+    /// Whether the file was infrastructure-as-code (judged).
+    pub judged: bool,
+    /// Notes for stderr.
+    pub notes: Vec<String>,
+    /// What to keep of each finding.
+    pub detail: Detail,
+    /// The canonical path of the file when it is judged in its callers' context where
+    /// another scanned file links it (its own outcome is then dropped from the report).
+    pub linkable: Option<PathBuf>,
+    /// The files it links (canonical): those are judged in this caller's context, so their
+    /// own outcomes are dropped from the report.
+    pub links: Vec<PathBuf>,
+}
+
+pub use crate::report::Detail;
+
+/// What every file of a run shares.
+#[derive(Debug)]
+pub struct Run {
+    /// The policy and deployment scope.
+    pub config: Config,
+    /// What to keep of each finding.
+    pub detail: Detail,
+    /// The scanned roots, canonical: files outside them are not read.
+    pub roots: Vec<PathBuf>,
+    /// The files the walk found in each folder it walked, by name: where files beside a
+    /// file are looked for without reading the folder again. A folder that was not walked
+    /// (a file named on the command line) is read.
+    pub folders: foldhash::HashMap<PathBuf, Vec<String>>,
+    /// The canonical paths of every file walked: a link to one of them needs no file-system
+    /// lookup to be resolved.
+    pub walked: foldhash::HashSet<PathBuf>,
+    /// The canonical working directory (display paths are relative to it).
+    pub cwd: PathBuf,
+}
+
+/// Analyses one walked file.
+pub fn analyze_file(walked: &FileToRead, run: &Run) -> FileOutcome {
+    let mut out = FileOutcome {
+        detail: run.detail,
+        ..FileOutcome::default()
+    };
+    let frontends = frontend::all();
+    let loader = Loader::new(&run.roots, &run.cwd, &run.walked, &run.folders);
+    // Sniffed in frontend order until one matches: the frontends before it found nothing.
+    let mut first = frontends.len();
+    let read = loader.read_walked(walked, |bytes| {
+        first = frontends
+            .iter()
+            .position(|f| f.sniff(bytes) != Sniff::No)
+            .unwrap_or(frontends.len());
+        first < frontends.len()
+    });
+    let mut file = match read {
+        Ok(Some(file)) => file,
+        Ok(None) => return out,
+        Err(error) => {
+            refused(walked, error, &mut out);
+            return out;
+        }
+    };
+    let env = Env {
+        config: &run.config,
+        loader,
+    };
+    for (i, f) in frontends.iter().enumerate().skip(first) {
+        if i > first && f.sniff(file.text.as_bytes()) == Sniff::No {
+            continue;
+        }
+        match f.lower(file, &env) {
+            Ok(lowered) => {
+                judge(lowered, walked, run, &mut out);
+                return out;
+            }
+            Err(declined) => file = declined,
+        }
+    }
+    out
+}
+
+/// What becomes of a walked file the loader refused: an IG000 when a frontend claims it
+/// (too large to read, or not decodable), a note when it could not be read at all.
+fn refused(walked: &FileToRead, error: LoadError, out: &mut FileOutcome) {
+    let frontends = frontend::all();
+    match error {
+        LoadError::TooLarge { size, head } => {
+            // The head is all there is to go by: the strongest sniff names the file (the
+            // first frontend on a tie: `max_by_key` keeps the last, so look from the end).
+            let claimant = frontends
+                .iter()
+                .rev()
+                .map(|f| (f.sniff(&head), f))
+                .filter(|(s, _)| *s != Sniff::No)
+                .max_by_key(|(s, _)| *s);
+            if let Some((_, f)) = claimant {
+                let message = format!(
+                    "the file is {} MiB, larger than the {} MiB limit; it was not read",
+                    size / (1024 * 1024),
+                    MAX_FILE_BYTES / (1024 * 1024)
+                );
+                unreadable(walked, String::new(), 0..0, f.headline(), &message, out);
+            }
+        }
+        LoadError::Undecodable(err) => {
+            let (lossy, offset) = err.lossy();
+            if let Some(f) = frontends.iter().find(|f| f.claims_undecodable(&lossy)) {
+                let at = offset..frontend::char_end(&lossy, offset);
+                unreadable(walked, lossy, at, f.headline(), &err.message, out);
+            }
+        }
+        LoadError::Unreadable(e) => {
+            out.notes
+                .push(format!("{}: cannot read: {e}", walked.display));
+        }
+        e @ LoadError::OutsideRoots => {
+            out.notes.push(format!("{}: {e}", walked.display));
+        }
+    }
+}
+
+/// Turns what a frontend lowered from `walked` into findings, resources and notes.
+fn judge(lowered: Lowered, walked: &FileToRead, run: &Run, out: &mut FileOutcome) {
+    let Lowered {
+        sources,
+        deployment,
+        problems,
+        notes,
+        linkable,
+        links,
+    } = lowered;
+    out.judged = true;
+    out.linkable = linkable.then(|| walked.canonical.clone());
+    out.links = links;
+    out.notes.extend(notes);
+    for problem in problems {
+        let finding = problem_finding(&sources, &problem, out.detail);
+        out.findings.push(finding);
+    }
+    if let Some(judged) = deployment {
+        let judgement = crate::findings::judge_deployment(
+            &judged.deployment,
+            &sources,
+            judged.file,
+            &run.config,
+            out.detail,
+        );
+        out.findings.extend(judgement.findings);
+        out.resources.extend(judgement.resources);
+        out.notes.extend(judgement.notes);
+    }
+}
+
+/// The IG000 of a file a frontend claims but that could not be read into text (`text` is
+/// what there is of it).
+fn unreadable(
+    walked: &FileToRead,
+    text: String,
+    at: std::ops::Range<u32>,
+    headline: &str,
+    message: &str,
+    out: &mut FileOutcome,
+) {
+    let path = walked.path.clone();
+    let file = SourceFile::new(path, walked.display.clone(), text, Encoding::Utf8);
+    out.judged = true;
+    out.findings
+        .push(parse_error(&file, out.detail, at, headline, message));
+}
+
+/// The IG000 of `problem`, located in `sources`.
+fn problem_finding(sources: &SourceMap, problem: &ParseProblem, detail: Detail) -> Finding {
+    let Span { file, start, end } = problem.span;
+    let f = sources.get(file);
+    parse_error(f, detail, start..end, problem.headline, &problem.message)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The outcome of a file of `MAX_FILE_BYTES + 1` bytes that starts with `head`.
+    fn too_large(head: &str) -> FileOutcome {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let root = dir.path().canonicalize().expect("canonical");
+        let path = root.join("huge.json");
+        std::fs::write(&path, head).expect("write");
+        let file = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+        file.set_len(MAX_FILE_BYTES + 1).expect("sparse file");
+        let run = Run {
+            config: Config::embedded(),
+            detail: Detail::default(),
+            roots: vec![root.clone()],
+            folders: Default::default(),
+            walked: Default::default(),
+            cwd: root.clone(),
+        };
+        let walked = FileToRead {
+            display: "huge.json".into(),
+            canonical: path.clone(),
+            path,
+        };
+        analyze_file(&walked, &run)
+    }
+
+    #[test]
+    fn a_file_too_large_is_named_by_the_strongest_sniff_of_its_head() {
+        let schema =
+            "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#";
+        let template = too_large(&format!("{{\"$schema\": \"{schema}\", "));
+        assert_eq!(template.findings.len(), 1);
+        assert!(template.findings[0].message.starts_with(
+            "cannot parse ARM template: the file is 64 MiB, larger than the 64 MiB limit"
+        ));
+        // A plan that embeds a template is named a plan.
+        let plan = too_large(&format!(
+            "{{\"format_version\":\"1.2\",\"terraform_version\":\"1.9.5\",\"x\":\"{schema}\""
+        ));
+        assert_eq!(plan.findings.len(), 1);
+        assert!(
+            plan.findings[0]
+                .message
+                .starts_with("cannot parse Terraform plan JSON:"),
+            "{}",
+            plan.findings[0].message
+        );
+        let data = too_large("{\"data\": \"");
+        assert!(data.findings.is_empty() && !data.judged);
+    }
+
+    /// The pipeline knows no input language: its code names none (languages live in the
+    /// frontends).
+    #[test]
+    fn the_pipeline_names_no_language() {
+        let source = include_str!("pipeline.rs");
+        let code = source.split("#[cfg(test)]").next().unwrap_or(source);
+        let words: Vec<String> = code
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .map(str::to_ascii_lowercase)
+            .collect();
+        for language in [
+            "arm",
+            "tfplan",
+            "terraform",
+            "bicep",
+            "template",
+            "templates",
+            "plan",
+            "plans",
+        ] {
+            assert!(
+                !words.iter().any(|w| w == language),
+                "pipeline.rs mentions `{language}`"
+            );
+        }
+        assert!(code.contains("frontend::all()"), "it asks the frontends");
+    }
+}

@@ -1,0 +1,459 @@
+//! The one place imagegate reads files: walked files, and the files they lead to (parameter
+//! files, linked templates, Terraform sources). The loader refuses what lies outside the
+//! scanned roots and what is larger than [`MAX_FILE_BYTES`], decodes what it reads (BOM,
+//! UTF-16) and hands back text ready to become a [`SourceFile`] in a [`SourceMap`].
+//!
+//! It also knows what the walk found (the canonical paths of the walked files, and the
+//! names of those in each walked folder), so that lookups beside a file cost no file-system
+//! call.
+
+use std::io::Read as _;
+use std::path::{Path, PathBuf};
+
+use foldhash::{HashMap, HashSet};
+
+use super::{DecodeError, Encoding, FileId, SourceFile, SourceMap, decode};
+use crate::walk::{FileToRead, display_path};
+
+/// Files larger than this are not read (a file that claims to be infrastructure-as-code is
+/// an IG000 then).
+pub(crate) const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
+
+/// How much of a file too large to read is kept, for a look at what it claims to be.
+const HEAD_BYTES: usize = 64 * 1024;
+
+/// A reusable read buffer larger than this is released after a dismissal.
+const KEPT_BUFFER_BYTES: usize = 4 * 1024 * 1024;
+
+/// Why a file was not read.
+#[derive(Debug)]
+pub(crate) enum LoadError {
+    /// It is larger than [`MAX_FILE_BYTES`].
+    TooLarge {
+        /// Its size in bytes.
+        size: u64,
+        /// Its first bytes (at most 64 KiB).
+        head: Vec<u8>,
+    },
+    /// It lies outside the scanned roots.
+    OutsideRoots,
+    /// The file system refused (missing, a directory, no permission…).
+    Unreadable(std::io::Error),
+    /// Its bytes are neither UTF-8 nor UTF-16 with a byte-order mark.
+    Undecodable(DecodeError),
+}
+
+impl std::fmt::Display for LoadError {
+    /// Completes a sentence whose subject is the file ("`x.json` is larger than …").
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LoadError::TooLarge { .. } => f.write_str("is larger than the size limit"),
+            LoadError::OutsideRoots => f.write_str("is outside the scanned roots and was not read"),
+            LoadError::Unreadable(e) => write!(f, "cannot be read: {e}"),
+            LoadError::Undecodable(e) => write!(f, "cannot be decoded: {}", e.message),
+        }
+    }
+}
+
+/// A file read and decoded, not yet in a [`SourceMap`] (a frontend may still look at, or
+/// rewrite, its text first).
+#[derive(Debug)]
+pub(crate) struct Loaded {
+    /// The path it was opened by.
+    pub(crate) path: PathBuf,
+    /// Its canonical path.
+    pub(crate) canonical: PathBuf,
+    /// The path shown to users.
+    pub(crate) display: String,
+    /// The decoded text.
+    pub(crate) text: String,
+    /// The encoding it had on disk.
+    pub(crate) encoding: Encoding,
+}
+
+impl Loaded {
+    /// The source file of this text.
+    pub(crate) fn into_source(self) -> SourceFile {
+        SourceFile::new(self.path, self.display, self.text, self.encoding)
+    }
+
+    /// Adds the file to `sources` and returns its id there.
+    pub(crate) fn add_to(self, sources: &mut SourceMap) -> FileId {
+        sources.add(self.into_source())
+    }
+}
+
+/// Reads files for one run: within `roots`, up to [`MAX_FILE_BYTES`]. Cheap to copy.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Loader<'r> {
+    roots: &'r [PathBuf],
+    cwd: &'r Path,
+    walked: &'r HashSet<PathBuf>,
+    folders: &'r HashMap<PathBuf, Vec<String>>,
+}
+
+thread_local! {
+    /// A read buffer reused by this worker: most walked files are dismissed after one look,
+    /// and fresh buffers cost more (allocation and page faults) than the look itself.
+    static BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+impl<'r> Loader<'r> {
+    /// A loader reading within the canonical `roots`; display paths are relative to the
+    /// canonical `cwd`. `walked` holds the canonical paths of the walked files, `folders` the
+    /// names of the walked files in each walked folder.
+    pub(crate) fn new(
+        roots: &'r [PathBuf],
+        cwd: &'r Path,
+        walked: &'r HashSet<PathBuf>,
+        folders: &'r HashMap<PathBuf, Vec<String>>,
+    ) -> Loader<'r> {
+        Loader {
+            roots,
+            cwd,
+            walked,
+            folders,
+        }
+    }
+
+    /// Whether the canonical path `canonical` lies inside the roots.
+    pub(crate) fn inside(&self, canonical: &Path) -> bool {
+        self.roots.iter().any(|r| below(canonical, r))
+    }
+
+    /// Whether the walk found the file with canonical path `canonical` (then it is a regular
+    /// file inside the roots, reached without following a symbolic link).
+    pub(crate) fn walked(&self, canonical: &Path) -> bool {
+        self.walked.contains(canonical)
+    }
+
+    /// The names of the files the walk found in folder `dir` (as the walk spelled it), when
+    /// the walk read that folder.
+    pub(crate) fn listing(&self, dir: &Path) -> Option<&'r [String]> {
+        self.folders.get(dir).map(Vec::as_slice)
+    }
+
+    /// The path shown to users for `path`.
+    pub(crate) fn display(&self, path: &Path) -> String {
+        display_path(path, self.cwd)
+    }
+
+    /// Reads the walked file `file`. `keep` looks at its bytes (UTF-8 as on disk, or the
+    /// decoded text of a UTF-16 file) before they are decoded: when it says no, the file is
+    /// dismissed (`Ok(None)`) at the cost of that look.
+    pub(crate) fn read_walked(
+        &self,
+        file: &FileToRead,
+        mut keep: impl FnMut(&[u8]) -> bool,
+    ) -> Result<Option<Loaded>, LoadError> {
+        if !self.inside(&file.canonical) {
+            return Err(LoadError::OutsideRoots);
+        }
+        let decoded = BUFFER.with_borrow_mut(|buffer| {
+            let read = read_into(&file.path, buffer);
+            let kept = read.is_ok() && (is_utf16(buffer) || keep(buffer));
+            if !kept && buffer.capacity() > KEPT_BUFFER_BYTES {
+                // Do not keep a huge buffer alive for the rest of the run.
+                *buffer = Vec::new();
+            }
+            read?;
+            if !kept {
+                return Ok(None);
+            }
+            // The kept text leaves with the buffer (no copy); the next read allocates its own.
+            decode(std::mem::take(buffer))
+                .map(Some)
+                .map_err(LoadError::Undecodable)
+        })?;
+        let Some((text, encoding)) = decoded else {
+            return Ok(None);
+        };
+        // The bytes of a UTF-16 file hide its text: look at the decoded text instead.
+        if matches!(encoding, Encoding::Utf16Le | Encoding::Utf16Be) && !keep(text.as_bytes()) {
+            return Ok(None);
+        }
+        Ok(Some(Loaded {
+            path: file.path.clone(),
+            canonical: file.canonical.clone(),
+            display: file.display.clone(),
+            text,
+            encoding,
+        }))
+    }
+
+    /// Reads the file at `path` (opened as given) whose canonical path is `canonical`,
+    /// shown to users as `display`.
+    pub(crate) fn read(
+        &self,
+        path: &Path,
+        canonical: &Path,
+        display: String,
+    ) -> Result<Loaded, LoadError> {
+        let bytes = self.read_bytes(path, canonical)?;
+        let (text, encoding) = decode(bytes).map_err(LoadError::Undecodable)?;
+        Ok(Loaded {
+            path: path.to_path_buf(),
+            canonical: canonical.to_path_buf(),
+            display,
+            text,
+            encoding,
+        })
+    }
+
+    /// The bytes of the file at `path` (opened as given) whose canonical path is
+    /// `canonical`, undecoded.
+    pub(crate) fn read_bytes(&self, path: &Path, canonical: &Path) -> Result<Vec<u8>, LoadError> {
+        if !self.inside(canonical) {
+            return Err(LoadError::OutsideRoots);
+        }
+        let mut bytes = Vec::new();
+        read_into(path, &mut bytes)?;
+        Ok(bytes)
+    }
+}
+
+/// Whether `path` is `root` or below it. Canonical paths are compared as bytes (a path
+/// walk per file costs more than the rest of dismissing it); anything else by components.
+fn below(path: &Path, root: &Path) -> bool {
+    let (p, r) = (
+        path.as_os_str().as_encoded_bytes(),
+        root.as_os_str().as_encoded_bytes(),
+    );
+    match p.strip_prefix(r) {
+        Some([]) => true,
+        Some([next, ..]) if std::path::is_separator(char::from(*next)) => true,
+        Some(_)
+            if r.last()
+                .is_some_and(|&c| std::path::is_separator(char::from(c))) =>
+        {
+            true
+        }
+        _ => path.starts_with(root),
+    }
+}
+
+/// Whether `bytes` start with a UTF-16 byte-order mark.
+fn is_utf16(bytes: &[u8]) -> bool {
+    bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF])
+}
+
+/// Reads the file at `path` into `bytes` (cleared first), refusing one larger than
+/// [`MAX_FILE_BYTES`] after reading at most its head.
+fn read_into(path: &Path, bytes: &mut Vec<u8>) -> Result<(), LoadError> {
+    let mut file = std::fs::File::open(path).map_err(LoadError::Unreadable)?;
+    let size = file.metadata().map_err(LoadError::Unreadable)?.len();
+    bytes.clear();
+    if size > MAX_FILE_BYTES {
+        let mut head = vec![0; HEAD_BYTES];
+        let n = file.read(&mut head).map_err(LoadError::Unreadable)?;
+        head.truncate(n);
+        return Err(LoadError::TooLarge { size, head });
+    }
+    // One allocation of the right size: `take` hides the size hint `read_to_end` would use.
+    bytes.reserve(size as usize + 1);
+    file.take(MAX_FILE_BYTES + 1)
+        .read_to_end(bytes)
+        .map_err(LoadError::Unreadable)?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        // It grew while being read.
+        return Err(LoadError::TooLarge {
+            size: bytes.len() as u64,
+            head: bytes[..HEAD_BYTES].to_vec(),
+        });
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A scanned root (`root/`) beside a folder outside it (`outside/`), in a temporary
+    /// directory, with the loader's lookups empty.
+    struct Fixture {
+        dir: tempfile::TempDir,
+        roots: Vec<PathBuf>,
+        walked: HashSet<PathBuf>,
+        folders: HashMap<PathBuf, Vec<String>>,
+    }
+
+    impl Fixture {
+        fn new() -> Fixture {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let base = dir.path().canonicalize().expect("canonical");
+            std::fs::create_dir_all(base.join("root")).expect("mkdir");
+            std::fs::create_dir_all(base.join("outside")).expect("mkdir");
+            Fixture {
+                roots: vec![base.join("root")],
+                dir,
+                walked: HashSet::default(),
+                folders: HashMap::default(),
+            }
+        }
+
+        fn loader(&self) -> Loader<'_> {
+            Loader::new(&self.roots, self.dir.path(), &self.walked, &self.folders)
+        }
+
+        /// Writes `bytes` to `relative` and returns its canonical path.
+        fn write(&self, relative: &str, bytes: &[u8]) -> PathBuf {
+            let path = self.roots[0].parent().expect("base").join(relative);
+            std::fs::write(&path, bytes).expect("write");
+            path
+        }
+
+        fn walked(&self, path: &Path) -> FileToRead {
+            FileToRead {
+                display: path.display().to_string(),
+                path: path.to_path_buf(),
+                canonical: path.to_path_buf(),
+            }
+        }
+    }
+
+    fn utf16le(text: &str) -> Vec<u8> {
+        let mut bytes = vec![0xFF, 0xFE];
+        bytes.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+        bytes
+    }
+
+    #[test]
+    fn files_larger_than_the_limit_are_refused_after_a_look_at_their_head() {
+        let f = Fixture::new();
+        let path = f.write("root/huge.json", b"");
+        let file = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+        file.set_len(MAX_FILE_BYTES + 1).unwrap();
+        match f.loader().read(&path, &path, "huge.json".into()) {
+            Err(LoadError::TooLarge { size, head }) => {
+                assert_eq!(size, MAX_FILE_BYTES + 1);
+                assert_eq!(head.len(), HEAD_BYTES);
+            }
+            other => panic!("{other:?}"),
+        }
+        let walked = f.loader().read_walked(&f.walked(&path), |_| true);
+        assert!(matches!(walked, Err(LoadError::TooLarge { .. })));
+        file.set_len(MAX_FILE_BYTES).unwrap();
+        let bytes = f.loader().read_bytes(&path, &path).expect("at the limit");
+        assert_eq!(bytes.len() as u64, MAX_FILE_BYTES);
+    }
+
+    #[test]
+    fn files_outside_the_roots_are_refused_unread() {
+        let f = Fixture::new();
+        let inside = f.write("root/a.json", b"{}");
+        let outside = f.write("outside/a.json", b"{}");
+        let loader = f.loader();
+        assert!(loader.read(&inside, &inside, "a".into()).is_ok());
+        let refused = loader.read(&outside, &outside, "a".into());
+        assert!(
+            matches!(refused, Err(LoadError::OutsideRoots)),
+            "{refused:?}"
+        );
+        let walked = loader.read_walked(&f.walked(&outside), |_| true);
+        assert!(matches!(walked, Err(LoadError::OutsideRoots)));
+        // A sibling folder whose name starts with the root's is not inside it.
+        let base = f.roots[0].parent().unwrap();
+        assert!(!loader.inside(&base.join("root-2/a.json")));
+        assert!(loader.inside(&base.join("root")));
+        assert!(loader.inside(&base.join("root/x/y.json")));
+    }
+
+    #[test]
+    fn byte_order_marks_and_utf16_are_decoded() {
+        let f = Fixture::new();
+        let loader = f.loader();
+        let cases: [(&str, Vec<u8>, Encoding); 4] = [
+            ("plain.json", b"{\"a\": 1}".to_vec(), Encoding::Utf8),
+            (
+                "bom.json",
+                b"\xEF\xBB\xBF{\"a\": 1}".to_vec(),
+                Encoding::Utf8Bom,
+            ),
+            ("le.json", utf16le("{\"a\": 1}"), Encoding::Utf16Le),
+            (
+                "be.json",
+                [0xFE, 0xFF]
+                    .into_iter()
+                    .chain("{\"a\": 1}".encode_utf16().flat_map(u16::to_be_bytes))
+                    .collect(),
+                Encoding::Utf16Be,
+            ),
+        ];
+        for (name, bytes, encoding) in cases {
+            let path = f.write(&format!("root/{name}"), &bytes);
+            let loaded = loader.read(&path, &path, name.into()).expect(name);
+            assert_eq!(
+                (loaded.text.as_str(), loaded.encoding),
+                ("{\"a\": 1}", encoding)
+            );
+            let mut sources = SourceMap::default();
+            let id = loaded.add_to(&mut sources);
+            assert_eq!(sources.get(id).display, name);
+        }
+        let latin1 = f.write("root/latin1.json", b"{\"a\": \"caf\xe9\"}");
+        match loader.read(&latin1, &latin1, "latin1.json".into()) {
+            Err(LoadError::Undecodable(e)) => assert_eq!(e.offset, 10),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn walked_files_without_a_marker_are_dismissed_undecoded() {
+        let f = Fixture::new();
+        let loader = f.loader();
+        let has = |bytes: &[u8]| memchr::memmem::find(bytes, b"marker").is_some();
+        let plain = f.write("root/plain.json", b"{\"no\": 1}");
+        assert!(matches!(
+            loader.read_walked(&f.walked(&plain), has),
+            Ok(None)
+        ));
+        // Not valid UTF-8, but nothing to look for: dismissed without a decoding error.
+        let latin1 = f.write("root/latin1.json", b"{\"caf\xe9\": 1}");
+        assert!(matches!(
+            loader.read_walked(&f.walked(&latin1), has),
+            Ok(None)
+        ));
+        let kept = f.write("root/kept.json", b"{\"marker\": 1}");
+        let loaded = loader.read_walked(&f.walked(&kept), has).unwrap().unwrap();
+        assert_eq!(loaded.text, "{\"marker\": 1}");
+        // The look at a UTF-16 file is at its decoded text.
+        let wide = f.write("root/wide.json", &utf16le("{\"marker\": 1}"));
+        let loaded = loader.read_walked(&f.walked(&wide), has).unwrap().unwrap();
+        assert_eq!(loaded.encoding, Encoding::Utf16Le);
+        let wide_plain = f.write("root/wide-plain.json", &utf16le("{\"no\": 1}"));
+        assert!(matches!(
+            loader.read_walked(&f.walked(&wide_plain), has),
+            Ok(None)
+        ));
+    }
+
+    #[test]
+    fn what_the_file_system_refuses_is_unreadable() {
+        let f = Fixture::new();
+        let missing = f.roots[0].join("missing.json");
+        let result = f.loader().read(&missing, &missing, "missing.json".into());
+        assert!(
+            matches!(result, Err(LoadError::Unreadable(_))),
+            "{result:?}"
+        );
+        let folder = f.roots[0].clone();
+        let result = f.loader().read_walked(&f.walked(&folder), |_| true);
+        assert!(
+            matches!(result, Err(LoadError::Unreadable(_))),
+            "{result:?}"
+        );
+    }
+
+    #[test]
+    fn errors_complete_a_sentence_about_the_file() {
+        assert_eq!(
+            LoadError::OutsideRoots.to_string(),
+            "is outside the scanned roots and was not read"
+        );
+        let large = LoadError::TooLarge {
+            size: 1,
+            head: Vec::new(),
+        };
+        assert_eq!(large.to_string(), "is larger than the size limit");
+    }
+}

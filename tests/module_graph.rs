@@ -1,0 +1,266 @@
+//! The crate's modules import each other in one direction only.
+//!
+//! Reads `src/` the way a reviewer would: every `crate::…` path in non-test code is an import of
+//! that module (a file's module is its path under `src/`, two levels deep under `frontend/`,
+//! `report/` and `rules/`). The graph must have no cycle, and the pipeline's stages must not
+//! reach back into the stages that run before them (see `docs/architecture.md`).
+//!
+//! Run alone with `cargo test --test module_graph`.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+/// Module → the modules it imports.
+type Graph = BTreeMap<String, BTreeSet<String>>;
+
+/// Folders whose files are modules of their own at the second level.
+const SPLIT: [&str; 3] = ["frontend", "report", "rules"];
+
+fn module_of(relative: &str) -> Option<String> {
+    let path = relative.strip_suffix(".rs")?;
+    let mut parts: Vec<&str> = path.split('/').collect();
+    if parts.last() == Some(&"mod") {
+        parts.pop();
+    }
+    if parts == ["lib"] || parts == ["main"] {
+        return None;
+    }
+    let depth = if SPLIT.contains(&parts[0]) && parts.len() > 1 {
+        2
+    } else {
+        1
+    };
+    Some(parts[..depth].join("::"))
+}
+
+/// Code before the first `#[cfg(test)]`, without comments.
+fn code(text: &str) -> String {
+    let text = text.split("#[cfg(test)]").next().unwrap_or("");
+    text.lines()
+        .map(|line| match line.find("//") {
+            Some(i) => &line[..i],
+            None => line,
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The module names a `crate::` path or `use crate::{…}` group refers to.
+fn references(code: &str, modules: &BTreeSet<String>) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    let mut name = |first: &str, second: Option<&str>| {
+        let joined = second.map(|s| format!("{first}::{s}"));
+        match joined {
+            Some(j) if modules.contains(&j) => {
+                out.insert(j);
+            }
+            _ if modules.contains(first) => {
+                out.insert(first.to_string());
+            }
+            _ if SPLIT.contains(&first) => {
+                out.insert(first.to_string());
+            }
+            _ => {}
+        }
+    };
+    let ident = |s: &str| -> String {
+        s.chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect()
+    };
+    let mut rest = code;
+    while let Some(i) = rest.find("crate::") {
+        rest = &rest[i + "crate::".len()..];
+        if let Some(group) = rest.strip_prefix('{') {
+            let end = group.find("};").unwrap_or(group.len());
+            for item in group[..end].split([',', '\n']) {
+                let item = item.trim().trim_start_matches('{');
+                let first = ident(item);
+                let second = item
+                    .strip_prefix(&format!("{first}::"))
+                    .map(|r| ident(r.trim_start_matches('{')));
+                if !first.is_empty() {
+                    name(&first, second.as_deref().filter(|s| !s.is_empty()));
+                }
+            }
+            continue;
+        }
+        let first = ident(rest);
+        let second = rest
+            .strip_prefix(&format!("{first}::"))
+            .map(ident)
+            .filter(|s| !s.is_empty());
+        name(&first, second.as_deref());
+    }
+    out
+}
+
+fn graph() -> Graph {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    let mut dirs = vec![src.clone()];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs")
+                && path.file_name().is_some_and(|n| n != "tests.rs")
+            {
+                let relative = path.strip_prefix(&src).unwrap().to_string_lossy();
+                let relative = relative.replace('\\', "/");
+                if let Some(module) = module_of(&relative) {
+                    files.push((path, module));
+                }
+            }
+        }
+    }
+    let modules: BTreeSet<String> = files.iter().map(|(_, m)| m.clone()).collect();
+    let mut graph = Graph::new();
+    for (path, module) in &files {
+        let text = std::fs::read_to_string(path).unwrap();
+        let entry = graph.entry(module.clone()).or_default();
+        for target in references(&code(&text), &modules) {
+            let inside = target.starts_with(&format!("{module}::"))
+                || module.starts_with(&format!("{target}::"));
+            if target != *module && !inside {
+                entry.insert(target);
+            }
+        }
+    }
+    graph
+}
+
+/// The strongly connected components of more than one module.
+fn cycles(graph: &Graph) -> Vec<Vec<String>> {
+    struct State<'g> {
+        graph: &'g Graph,
+        index: BTreeMap<&'g str, usize>,
+        low: BTreeMap<&'g str, usize>,
+        stack: Vec<&'g str>,
+        on_stack: BTreeSet<&'g str>,
+        found: Vec<Vec<String>>,
+    }
+    fn visit<'g>(s: &mut State<'g>, v: &'g str) {
+        let i = s.index.len();
+        s.index.insert(v, i);
+        s.low.insert(v, i);
+        s.stack.push(v);
+        s.on_stack.insert(v);
+        for w in s.graph.get(v).into_iter().flatten() {
+            let w = w.as_str();
+            if !s.index.contains_key(w) {
+                visit(s, w);
+                let lw = s.low[w];
+                let lv = s.low.get_mut(v).unwrap();
+                *lv = (*lv).min(lw);
+            } else if s.on_stack.contains(w) {
+                let iw = s.index[w];
+                let lv = s.low.get_mut(v).unwrap();
+                *lv = (*lv).min(iw);
+            }
+        }
+        if s.low[v] == s.index[v] {
+            let mut component = Vec::new();
+            while let Some(w) = s.stack.pop() {
+                s.on_stack.remove(w);
+                component.push(w.to_string());
+                if w == v {
+                    break;
+                }
+            }
+            if component.len() > 1 {
+                component.sort();
+                s.found.push(component);
+            }
+        }
+    }
+    let mut state = State {
+        graph,
+        index: BTreeMap::new(),
+        low: BTreeMap::new(),
+        stack: Vec::new(),
+        on_stack: BTreeSet::new(),
+        found: Vec::new(),
+    };
+    for v in graph.keys() {
+        if !state.index.contains_key(v.as_str()) {
+            visit(&mut state, v);
+        }
+    }
+    state.found
+}
+
+#[test]
+fn no_two_modules_import_each_other() {
+    let graph = graph();
+    assert!(graph.len() > 15, "only {} modules found", graph.len());
+    let found = cycles(&graph);
+    assert!(found.is_empty(), "import cycles: {found:?}");
+}
+
+/// The stages of the pipeline, each allowed to import only the ones after it in this list
+/// (and the shared foundations below them).
+#[test]
+fn stages_only_look_downstream_or_at_foundations() {
+    let graph = graph();
+    // Foundations every stage may use: spans and files, values, the JSON parser.
+    let foundations = ["source", "value", "json"];
+    // What each of these must never import.
+    let forbidden: [(&str, &[&str]); 6] = [
+        (
+            "eval",
+            &[
+                "frontend",
+                "frontend::arm",
+                "frontend::tfplan",
+                "findings",
+                "report",
+                "rules",
+                "judge",
+            ],
+        ),
+        (
+            "model",
+            &["eval", "frontend", "findings", "report", "rules", "judge"],
+        ),
+        ("judge", &["eval", "frontend", "findings", "report"]),
+        ("frontend::tfplan", &["frontend::arm", "findings", "report"]),
+        ("frontend::arm", &["frontend::tfplan", "findings", "report"]),
+        ("rules", &["frontend", "findings", "report", "eval"]),
+    ];
+    for (module, never) in forbidden {
+        let imports = graph.get(module).cloned().unwrap_or_default();
+        for n in never {
+            assert!(
+                !imports.contains(*n),
+                "`{module}` imports `{n}`: stages must not reach back (imports: {imports:?})"
+            );
+        }
+        for f in foundations {
+            assert_ne!(module, f);
+        }
+    }
+}
+
+#[test]
+fn the_reader_sees_imports_and_groups() {
+    let modules: BTreeSet<String> = ["eval", "frontend::arm", "source", "value"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let code = "use crate::{eval::Scope, source::{FileId, Span}};\nfn f() { crate::value::x(); }\nuse crate::frontend::arm::lower;";
+    let found = references(code, &modules);
+    let expected: BTreeSet<String> = modules.iter().cloned().collect();
+    assert_eq!(found, expected);
+    // A cycle is found, and a chain is not one.
+    let mut graph = Graph::new();
+    graph.entry("a".into()).or_default().insert("b".into());
+    graph.entry("b".into()).or_default().insert("c".into());
+    assert!(cycles(&graph).is_empty());
+    graph.entry("c".into()).or_default().insert("a".into());
+    assert_eq!(
+        cycles(&graph),
+        vec![vec!["a".to_string(), "b".into(), "c".into()]]
+    );
+}
