@@ -166,6 +166,7 @@ impl Catalog {
     }
 
     /// Every Terraform resource type in the catalogue.
+    #[cfg(test)]
     pub fn terraform_types(&self) -> impl Iterator<Item = &str> {
         self.terraform
             .iter()

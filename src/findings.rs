@@ -8,7 +8,7 @@ use crate::config::{Config, Mode};
 use crate::extract;
 use crate::image::Image;
 use crate::judge::Verdict;
-use crate::model::{Deployment, Resource};
+use crate::model::{Deployment, Language, Resource};
 use crate::report::{
     Detail, Excerpt, Finding, Location, Related, ResourceEntry, ResourceRef, Status, fingerprint,
 };
@@ -57,9 +57,13 @@ pub fn judge_deployment(
             detail,
         };
         for resource in &context.resources {
-            let entry = catalog
-                .terraform(&resource.resource_type)
-                .or_else(|| catalog.arm(&resource.resource_type));
+            let entry = match deployment.language {
+                Language::Arm => catalog.arm(&resource.resource_type),
+                // azapi resources in a plan carry the ARM type they deploy.
+                Language::TerraformPlan => catalog
+                    .terraform(&resource.resource_type)
+                    .or_else(|| catalog.arm(&resource.resource_type)),
+            };
             let Some(entry) = entry else {
                 continue;
             };

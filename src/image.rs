@@ -199,11 +199,11 @@ pub enum Image {
         version: Version,
     },
     /// A managed image (`Microsoft.Compute/images`).
-    ManagedImage(IdPath),
+    Managed(IdPath),
     /// A marketplace image.
     Marketplace(Marketplace),
     /// A platform image ID (`…/Publishers/P/ArtifactTypes/VMImage/Offers/O/Skus/S/Versions/V`).
-    PlatformImage(Marketplace),
+    Platform(Marketplace),
     /// Another resource ID used as an image (e.g. a DevTest Labs custom image).
     OtherId(IdPath),
     /// A VHD or blob URI.
@@ -255,9 +255,9 @@ impl Image {
                     Version::Unknown(_) => format!("{what} {definition}/versions/<unknown>"),
                 }
             }
-            Image::ManagedImage(id) => format!("Managed image {id}"),
+            Image::Managed(id) => format!("Managed image {id}"),
             Image::Marketplace(m) => format!("Marketplace image {}", m.urn()),
-            Image::PlatformImage(m) => format!("Platform image {}", m.urn()),
+            Image::Platform(m) => format!("Platform image {}", m.urn()),
             Image::OtherId(id) => format!("Image resource {id}"),
             Image::Vhd(uri) => format!("VHD image {uri}"),
             Image::AttachedDisk(disk) => format!("Attached OS disk {disk}"),
@@ -302,7 +302,7 @@ fn classify_id(id: IdPath) -> Image {
         && id.is(i + 6, "Skus")
     {
         let get = |k: usize| id.seg(k).cloned().unwrap_or(Seg::Known(String::new()));
-        return Image::PlatformImage(Marketplace {
+        return Image::Platform(Marketplace {
             publisher: get(i + 1),
             offer: get(i + 5),
             sku: get(i + 7),
@@ -322,7 +322,7 @@ fn classify_id(id: IdPath) -> Image {
                 return gallery(id, GalleryKind::Compute, p + 6);
             }
             if id.is(p + 2, "images") && n == p + 4 {
-                return Image::ManagedImage(id);
+                return Image::Managed(id);
             }
         }
         if ns.is_some_and(|s| s.is("Microsoft.DevCenter"))
@@ -409,7 +409,7 @@ mod tests {
             Image::from_id(&s(
                 "/subscriptions/x/resourceGroups/r/providers/Microsoft.Compute/images/win"
             )),
-            Image::ManagedImage(_)
+            Image::Managed(_)
         ));
         assert!(matches!(
             Image::from_id(&s("/SharedGalleries/abc-CORP/Images/win/Versions/latest")),

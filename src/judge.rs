@@ -252,14 +252,14 @@ impl Policy {
             Image::Unresolved(why) => Verdict::Unresolved(why.clone()),
             Image::AttachedDisk(_) => Verdict::NotJudged,
             Image::Vhd(_) => Verdict::Unapproved,
-            Image::Marketplace(m) | Image::PlatformImage(m) => {
+            Image::Marketplace(m) | Image::Platform(m) => {
                 let found = self
                     .marketplace
                     .iter()
                     .fold(Match::No, |acc, r| acc.or(r.matches(m)));
                 self.decide(found, || first_marketplace_hole(m))
             }
-            Image::ManagedImage(id) | Image::OtherId(id) => {
+            Image::Managed(id) | Image::OtherId(id) => {
                 self.decide(self.match_id(id), || self.deciding_hole(id))
             }
             Image::Gallery {

@@ -5,22 +5,25 @@
 //! frontend into the [`model`], [`extract`] images, [`judge`]) → [`report`] →
 //! [`report::emit`].
 
-pub mod catalog;
+#![deny(missing_docs)]
+
+pub(crate) mod catalog;
+
 pub mod cli;
 pub mod config;
-pub mod eval;
-pub mod extract;
-pub mod findings;
+pub(crate) mod eval;
+pub(crate) mod extract;
+pub(crate) mod findings;
 pub(crate) mod frontend;
-pub mod image;
+pub(crate) mod image;
 pub mod json;
-pub mod judge;
-pub mod model;
+pub(crate) mod judge;
+pub(crate) mod model;
 pub mod pipeline;
 pub mod report;
 pub mod rules;
-pub mod source;
-pub mod value;
+pub(crate) mod source;
+pub(crate) mod value;
 pub mod walk;
 
 use foldhash::HashSet;

@@ -2,15 +2,16 @@
 //! (0 no error finding, 1 error findings, 2 the run could not happen).
 
 use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
 
 use imagegate::cli::{CheckArgs, Cli, Command, RulesArgs};
-use imagegate::config::Config;
+use imagegate::config::{Config, ConfigError};
 use imagegate::report::emit::{self, Format};
 use imagegate::rules::Rule;
-use imagegate::walk::WalkOptions;
+use imagegate::walk::{WalkError, WalkOptions};
 
 fn main() -> ExitCode {
     no_transparent_huge_pages();
@@ -21,8 +22,8 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(code) => code,
-        Err(message) => {
-            eprintln!("imagegate: error: {message}");
+        Err(error) => {
+            eprintln!("imagegate: error: {error}");
             ExitCode::from(2)
         }
     }
@@ -41,10 +42,49 @@ fn no_transparent_huge_pages() {
     }
 }
 
-fn check(args: CheckArgs) -> Result<ExitCode, String> {
-    let cwd =
-        std::env::current_dir().map_err(|e| format!("cannot read the current directory: {e}"))?;
-    let mut config = Config::discover(args.config.as_deref(), &cwd).map_err(|e| e.to_string())?;
+/// Why a command could not run (exit code 2).
+#[derive(Debug)]
+enum Failure {
+    /// The working directory cannot be read.
+    Cwd(std::io::Error),
+    /// The config cannot be used.
+    Config(ConfigError),
+    /// The worker threads cannot start.
+    Threads(rayon::ThreadPoolBuildError),
+    /// The walk cannot start (a bad path or glob).
+    Walk(WalkError),
+    /// The report cannot be written to the file named by `--output`.
+    Output(PathBuf, std::io::Error),
+    /// Standard output cannot be written.
+    Stdout(std::io::Error),
+    /// `imagegate rules X` names no rule.
+    UnknownRule(String),
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Failure::Cwd(e) => write!(f, "cannot read the current directory: {e}"),
+            Failure::Config(e) => write!(f, "{e}"),
+            Failure::Threads(e) => write!(f, "cannot start the worker threads: {e}"),
+            Failure::Walk(e) => write!(f, "{e}"),
+            Failure::Output(path, e) => {
+                write!(f, "cannot write the report to {}: {e}", path.display())
+            }
+            Failure::Stdout(e) => write!(f, "cannot write to standard output: {e}"),
+            Failure::UnknownRule(key) => {
+                write!(
+                    f,
+                    "unknown rule `{key}` (run `imagegate rules` for the list)"
+                )
+            }
+        }
+    }
+}
+
+fn check(args: CheckArgs) -> Result<ExitCode, Failure> {
+    let cwd = std::env::current_dir().map_err(Failure::Cwd)?;
+    let mut config = Config::discover(args.config.as_deref(), &cwd).map_err(Failure::Config)?;
     if let Some(mode) = args.mode {
         config.mode = mode;
     }
@@ -55,7 +95,7 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
         .num_threads(threads)
         .stack_size(8 * 1024 * 1024)
         .build_global()
-        .map_err(|e| format!("cannot start the worker threads: {e}"))?;
+        .map_err(Failure::Threads)?;
     let options = WalkOptions {
         roots: args.paths,
         include: args.include,
@@ -67,7 +107,7 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
     let detail = imagegate::report::Detail {
         excerpts: args.format == Format::Human,
     };
-    let report = imagegate::check(&options, &config, &cwd, detail).map_err(|e| e.0)?;
+    let report = imagegate::check(&options, &config, &cwd, detail).map_err(Failure::Walk)?;
     if args.verbose || report.notes.len() <= 3 {
         for note in &report.notes {
             eprintln!("imagegate: note: {note}");
@@ -93,11 +133,11 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
         Some(path) => std::fs::File::create(path)
             .map(std::io::BufWriter::new)
             .and_then(|mut file| write(&mut file))
-            .map_err(|e| format!("cannot write the report to {}: {e}", path.display()))?,
+            .map_err(|e| Failure::Output(path.clone(), e))?,
         None => match write(&mut std::io::BufWriter::new(std::io::stdout().lock())) {
             // A closed pipe (`imagegate check | head`) is not an error of ours.
             Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
-                return Err(format!("cannot write to standard output: {e}"));
+                return Err(Failure::Stdout(e));
             }
             _ => {}
         },
@@ -113,12 +153,10 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
     })
 }
 
-fn rules(args: RulesArgs) -> Result<ExitCode, String> {
+fn rules(args: RulesArgs) -> Result<ExitCode, Failure> {
     let text = match args.rule {
         Some(key) => {
-            let rule = Rule::find(&key).ok_or_else(|| {
-                format!("unknown rule `{key}` (run `imagegate rules` for the list)")
-            })?;
+            let rule = Rule::find(&key).ok_or(Failure::UnknownRule(key))?;
             let d = rule.doc();
             format!(
                 "# {} ({})\n\nDefault severity: {}. {}\n\n{}",
@@ -148,13 +186,13 @@ fn rules(args: RulesArgs) -> Result<ExitCode, String> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn write_stdout(text: &str) -> Result<(), String> {
+fn write_stdout(text: &str) -> Result<(), Failure> {
     let mut out = std::io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
         Ok(()) => Ok(()),
         // A closed pipe (`imagegate check | head`) is not an error of ours.
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        Err(e) => Err(format!("cannot write to standard output: {e}")),
+        Err(e) => Err(Failure::Stdout(e)),
     }
 }
 

@@ -11,13 +11,12 @@ mod note;
 
 pub use note::{LinkRefusal, Note, NoteKind};
 
-/// Which input language a deployment came from.
+/// An input language: resource types, and the property paths rules read, are named in each
+/// language's own terms.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Language {
-    /// An ARM deployment template (JSON).
+    /// ARM deployment templates (JSON), and what lowers into the same resource types.
     Arm,
-    /// Bicep source.
-    Bicep,
     /// A Terraform plan or state in JSON.
     TerraformPlan,
 }
@@ -25,7 +24,8 @@ pub enum Language {
 /// One judged unit: a template with its evaluation contexts.
 #[derive(Debug)]
 pub struct Deployment {
-    /// The input language; selects the catalogue section used for image extraction.
+    /// The language its resource types and properties are named in (selects the catalogue
+    /// section images are extracted by).
     pub language: Language,
     /// The evaluation contexts (at least one).
     pub contexts: Vec<Context>,

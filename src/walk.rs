@@ -41,7 +41,47 @@ pub struct FileToRead {
 
 /// Why a walk cannot start.
 #[derive(Debug)]
-pub struct WalkError(pub String);
+pub enum WalkError {
+    /// A path named on the command line cannot be read (it does not exist, or no permission).
+    Root {
+        /// The path as given.
+        path: PathBuf,
+        /// What the system said.
+        error: std::io::Error,
+    },
+    /// An `--include`/`--exclude` glob is not valid.
+    Glob {
+        /// The flag (`--include` or `--exclude`).
+        flag: &'static str,
+        /// The glob as given.
+        glob: String,
+        /// What the glob parser said.
+        error: globset::Error,
+    },
+    /// The globs of a flag cannot be combined.
+    GlobSet {
+        /// The flag (`--include` or `--exclude`).
+        flag: &'static str,
+        /// What the glob parser said.
+        error: globset::Error,
+    },
+}
+
+impl std::fmt::Display for WalkError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            WalkError::Root { path, error } => {
+                write!(f, "cannot read path `{}`: {error}", path.display())
+            }
+            WalkError::Glob { flag, glob, error } => {
+                write!(f, "invalid {flag} glob `{glob}`: {error}")
+            }
+            WalkError::GlobSet { flag, error } => write!(f, "invalid {flag} globs: {error}"),
+        }
+    }
+}
+
+impl std::error::Error for WalkError {}
 
 /// Walks the roots and returns the files to read, sorted, plus notes about entries that could
 /// not be read (permission errors, symbolic link loops). In the folders walked, only files
@@ -57,8 +97,10 @@ pub(crate) fn walk(
     let mut files = Vec::new();
     let mut dirs = Vec::new();
     for root in &options.roots {
-        let meta = std::fs::metadata(root)
-            .map_err(|e| WalkError(format!("cannot read path `{}`: {e}", root.display())))?;
+        let meta = std::fs::metadata(root).map_err(|error| WalkError::Root {
+            path: root.clone(),
+            error,
+        })?;
         if meta.is_dir() {
             dirs.push(root.clone());
         } else {
@@ -151,16 +193,19 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-fn globs(patterns: &[String], flag: &str) -> Result<GlobSet, WalkError> {
+fn globs(patterns: &[String], flag: &'static str) -> Result<GlobSet, WalkError> {
     let mut builder = GlobSetBuilder::new();
     for p in patterns {
-        let glob =
-            Glob::new(p).map_err(|e| WalkError(format!("invalid {flag} glob `{p}`: {e}")))?;
+        let glob = Glob::new(p).map_err(|error| WalkError::Glob {
+            flag,
+            glob: p.clone(),
+            error,
+        })?;
         builder.add(glob);
     }
     builder
         .build()
-        .map_err(|e| WalkError(format!("invalid {flag} globs: {e}")))
+        .map_err(|error| WalkError::GlobSet { flag, error })
 }
 
 /// A glob matches a path when it matches the displayed path or the file name.

@@ -110,6 +110,7 @@ pub fn classify(s: &str) -> Classified<'_> {
 }
 
 /// Parses a whole JSON string that [`classify`] found to be an expression (brackets included).
+#[cfg(test)]
 pub fn parse_template_string(s: &str) -> Result<Expr, ExprError> {
     match classify(s) {
         Classified::Expression { inner, offset } => parse(inner, offset),
@@ -497,6 +498,7 @@ impl fmt::Display for Expr {
     }
 }
 
+#[cfg(test)]
 impl Expr {
     /// Whether two expressions have the same structure, ignoring spans.
     pub fn same_shape(&self, other: &Expr) -> bool {

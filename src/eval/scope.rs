@@ -9,10 +9,11 @@ use super::functions::{self, Ctx};
 use super::ir::{
     CopyLoop, ExprText, Key, Node, NodeKind, Parameter, Property, Template, TextSpan, VariableValue,
 };
-use super::ops::{literal_value, prepend_hops, weight_and_depth, why_through};
+use super::ops::{prepend_hops, weight_and_depth, why_through};
 use super::{DeploymentScope, Limits};
-use crate::json::Json;
-use crate::source::{FileId, Span};
+#[cfg(test)]
+use crate::source::FileId;
+use crate::source::Span;
 use crate::value::cause::{Budget, CopyLoopProblem};
 use crate::value::{CallProblem, Cause, Hop, Kind, Subject, Value, Why};
 
@@ -73,24 +74,6 @@ impl<'a> ParameterValues<'a> {
     /// Whether `name` has a supplied value.
     pub fn contains(&self, name: &str) -> bool {
         self.map.contains_key(&name.to_ascii_lowercase())
-    }
-
-    /// Reads a deployment parameter file (`{"parameters": {"x": {"value": ...}}}`, also the
-    /// JSON that `bicep build-params` writes). Values are literal (never evaluated);
-    /// `{"reference": {"keyVault": ...}}` entries become Key Vault references.
-    pub fn from_parameter_file(root: &Json, file: FileId) -> ParameterValues<'static> {
-        let mut out = ParameterValues::new();
-        let Some(params) = root.get("parameters") else {
-            return out;
-        };
-        for m in params.members() {
-            if let Some(v) = m.value.get("value") {
-                out.insert(&m.key, literal_value(v, file));
-            } else if let Some(r) = m.value.get("reference") {
-                out.insert_key_vault(&m.key, Span::new(file, r.start as usize, r.end as usize));
-            }
-        }
-        out
     }
 }
 
@@ -248,6 +231,7 @@ impl<'a> Scope<'a> {
 
     /// The value of parameter `name` (supplied, else its default, else unknown), with a hop
     /// for the parameter.
+    #[cfg(test)]
     pub fn parameter_value(&self, name: &str) -> Value {
         let span = self
             .shared
@@ -259,6 +243,7 @@ impl<'a> Scope<'a> {
     }
 
     /// The value of variable `name`, with a hop for the variable.
+    #[cfg(test)]
     pub fn variable_value(&self, name: &str) -> Value {
         self.entry(|| self.var_ref(name, Span::new(self.file(), 0, 0)))
     }
@@ -269,7 +254,8 @@ impl<'a> Scope<'a> {
     }
 
     /// The file of the template this scope evaluates.
-    pub fn file(&self) -> FileId {
+    #[cfg(test)]
+    fn file(&self) -> FileId {
         self.shared.template.file
     }
 

@@ -230,18 +230,6 @@ impl SourceMap {
     pub fn len(&self) -> usize {
         self.files.len()
     }
-
-    /// Whether no file was added.
-    pub fn is_empty(&self) -> bool {
-        self.files.is_empty()
-    }
-
-    /// The text covered by `span`.
-    pub fn slice(&self, span: Span) -> &str {
-        let text = &self.get(span.file).text;
-        text.get(span.start as usize..span.end as usize)
-            .unwrap_or("")
-    }
 }
 
 #[cfg(test)]

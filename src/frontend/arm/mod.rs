@@ -11,4 +11,6 @@ mod params;
 mod text;
 
 pub(crate) use frontend::Arm;
+#[cfg(test)]
+pub(crate) use params::parameter_values;
 use text::is_expression;

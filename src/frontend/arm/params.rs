@@ -117,7 +117,7 @@ fn beside(template_display: &str, path: &Path) -> String {
 /// The values of a deployment parameter file (`{"parameters": {"x": {"value": ...}}}`, also
 /// the JSON that `bicep build-params` writes) read as file `file`. Values are literal (never
 /// evaluated); `{"reference": {"keyVault": ...}}` entries become Key Vault references.
-fn parameter_values(root: &Json, file: FileId) -> ParameterValues<'static> {
+pub(crate) fn parameter_values(root: &Json, file: FileId) -> ParameterValues<'static> {
     let mut out = ParameterValues::new();
     let Some(params) = root.get("parameters") else {
         return out;
