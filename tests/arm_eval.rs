@@ -366,6 +366,12 @@ fn malformed_expressions_are_parse_errors_at_their_string() {
         .find(|f| f["rule"] == "IG000")
         .unwrap();
     assert_eq!(ig000["line"], 14);
+    // Said once: "malformed expression: malformed expression: …" was printed until the
+    // evaluator reported typed causes.
+    assert_eq!(
+        ig000["message"],
+        "cannot parse ARM template: malformed expression: expected an expression, found the end of the expression"
+    );
 }
 
 #[test]

@@ -15,7 +15,7 @@ use super::ir::{
 use super::{DeploymentScope, Limits, ParameterValues, Scope};
 use crate::model::{LinkRefusal, Note, NoteKind, Resource};
 use crate::source::{FileId, Span};
-use crate::value::{Kind, Value};
+use crate::value::{Cause, Kind, Value};
 
 /// Most instances judged per copy loop; a note says when the bound cuts.
 const MAX_COPY_INSTANCES: i64 = 1000;
@@ -43,7 +43,7 @@ pub struct Expanded {
     /// Notes (bounds reached, links not followed).
     pub notes: Vec<Note>,
     /// Malformed expressions met on the way.
-    pub expression_errors: Vec<(Span, String)>,
+    pub expression_errors: Vec<(Span, Cause)>,
 }
 
 /// Expands `template` with the parameter values `supplied`.

@@ -95,7 +95,7 @@ struct Shared<'a> {
     params: RefCell<HashMap<String, Slot>>,
     vars: RefCell<HashMap<String, Slot>>,
     var_stack: RefCell<Vec<String>>,
-    errors: RefCell<Vec<(Span, String)>>,
+    errors: RefCell<Vec<(Span, Cause)>>,
     steps: Cell<u64>,
     nesting: Cell<usize>,
 }
@@ -249,7 +249,7 @@ impl<'a> Scope<'a> {
     }
 
     /// Takes the expression syntax errors found so far (each reported once).
-    pub fn take_errors(&self) -> Vec<(Span, String)> {
+    pub fn take_errors(&self) -> Vec<(Span, Cause)> {
         std::mem::take(&mut *self.shared.errors.borrow_mut())
     }
 
@@ -492,11 +492,10 @@ impl<'a> Scope<'a> {
                 let cause = Cause::MalformedExpression {
                     error: e.message.clone(),
                 };
-                let message = cause.to_string();
                 {
                     let mut errors = self.shared.errors.borrow_mut();
-                    if !errors.iter().any(|(sp, m)| *sp == at && *m == message) {
-                        errors.push((at, message.clone()));
+                    if !errors.iter().any(|(sp, c)| *sp == at && *c == cause) {
+                        errors.push((at, cause.clone()));
                     }
                 }
                 Value::unknown(Why::at(cause, loc.span))

@@ -303,7 +303,7 @@ fn malformed_expressions_are_unknown_and_reported() {
     let errors = sc.take_errors();
     assert_eq!(errors.len(), 1, "{errors:?}");
     assert_eq!(tpl.slice(errors[0].0), "]");
-    assert!(errors[0].1.contains("expected an expression"));
+    assert!(errors[0].1.to_string().contains("expected an expression"));
     assert!(sc.take_errors().is_empty());
     assert_eq!(tpl.out(&sc, "e").kind, s("[not an expression]"));
     assert_eq!(tpl.out(&sc, "l").kind, s("[x"));

@@ -109,13 +109,13 @@ fn template(file: Loaded, root: &Json, env: &Env<'_>) -> Lowered {
     }
     out.links = linked.targets();
     linked.into_sources(&mut out.sources);
-    expression_errors.sort();
+    expression_errors.sort_by_key(|(span, _)| *span);
     expression_errors.dedup();
-    for (span, message) in expression_errors {
+    for (span, cause) in expression_errors {
         out.problems.push(ParseProblem {
             span,
             headline: HEADLINE,
-            message: format!("malformed expression: {message}"),
+            message: cause.to_string(),
         });
     }
     out.deployment = Some(ToJudge {
