@@ -165,14 +165,6 @@ impl Catalog {
             .map(|&i| &self.terraform[i])
     }
 
-    /// Every Terraform resource type in the catalogue.
-    #[cfg(test)]
-    pub fn terraform_types(&self) -> impl Iterator<Item = &str> {
-        self.terraform
-            .iter()
-            .flat_map(|e| e.types.iter().map(String::as_str))
-    }
-
     /// Every ARM/Bicep resource type in the catalogue.
     pub fn arm_types(&self) -> impl Iterator<Item = &str> {
         self.arm
@@ -189,6 +181,16 @@ fn index(entries: &[Entry]) -> HashMap<String, usize> {
         }
     }
     index
+}
+
+#[cfg(test)]
+impl Catalog {
+    /// Every Terraform resource type in the catalogue.
+    pub fn terraform_types(&self) -> impl Iterator<Item = &str> {
+        self.terraform
+            .iter()
+            .flat_map(|e| e.types.iter().map(String::as_str))
+    }
 }
 
 #[cfg(test)]

@@ -109,18 +109,6 @@ pub fn classify(s: &str) -> Classified<'_> {
     Classified::Literal(std::borrow::Cow::Borrowed(s))
 }
 
-/// Parses a whole JSON string that [`classify`] found to be an expression (brackets included).
-#[cfg(test)]
-pub fn parse_template_string(s: &str) -> Result<Expr, ExprError> {
-    match classify(s) {
-        Classified::Expression { inner, offset } => parse(inner, offset),
-        Classified::Literal(_) => Err(ExprError {
-            offset: 0,
-            message: "not an expression (it does not start with `[` and end with `]`)".into(),
-        }),
-    }
-}
-
 /// Parses expression text `src` (without the outer brackets); spans are shifted by `base`.
 pub fn parse(src: &str, base: usize) -> Result<Expr, ExprError> {
     if src.len() > MAX_EXPR_LEN {
@@ -495,6 +483,18 @@ impl fmt::Display for Expr {
             ExprKind::Member { target, name } => write!(f, "{target}.{name}"),
             ExprKind::Index { target, index } => write!(f, "{target}[{index}]"),
         }
+    }
+}
+
+/// Parses a whole JSON string that [`classify`] found to be an expression (brackets included).
+#[cfg(test)]
+pub fn parse_template_string(s: &str) -> Result<Expr, ExprError> {
+    match classify(s) {
+        Classified::Expression { inner, offset } => parse(inner, offset),
+        Classified::Literal(_) => Err(ExprError {
+            offset: 0,
+            message: "not an expression (it does not start with `[` and end with `]`)".into(),
+        }),
     }
 }
 

@@ -20,9 +20,6 @@ pub(crate) mod ir;
 pub mod ops;
 pub mod scope;
 
-#[cfg(test)]
-mod tests;
-
 pub use expand::Expanded;
 pub(crate) use expand::{TemplateLinks, expand};
 pub use ops::literal_value;
@@ -80,3 +77,6 @@ impl Default for Limits {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -11,8 +11,6 @@ use super::ir::{
 };
 use super::ops::{prepend_hops, weight_and_depth, why_through};
 use super::{DeploymentScope, Limits};
-#[cfg(test)]
-use crate::source::FileId;
 use crate::source::Span;
 use crate::value::cause::{Budget, CopyLoopProblem};
 use crate::value::{CallProblem, Cause, Hop, Kind, Subject, Value, Why};
@@ -229,34 +227,9 @@ impl<'a> Scope<'a> {
         self.entry(|| self.node(&self.env, node))
     }
 
-    /// The value of parameter `name` (supplied, else its default, else unknown), with a hop
-    /// for the parameter.
-    #[cfg(test)]
-    pub fn parameter_value(&self, name: &str) -> Value {
-        let span = self
-            .shared
-            .template
-            .parameters
-            .get(name.to_ascii_lowercase().as_str())
-            .map_or(Span::new(self.file(), 0, 0), |p| p.span);
-        self.entry(|| self.param_ref(name, span))
-    }
-
-    /// The value of variable `name`, with a hop for the variable.
-    #[cfg(test)]
-    pub fn variable_value(&self, name: &str) -> Value {
-        self.entry(|| self.var_ref(name, Span::new(self.file(), 0, 0)))
-    }
-
     /// Takes the expression syntax errors found so far (each reported once).
     pub fn take_errors(&self) -> Vec<(Span, Cause)> {
         std::mem::take(&mut *self.shared.errors.borrow_mut())
-    }
-
-    /// The file of the template this scope evaluates.
-    #[cfg(test)]
-    fn file(&self) -> FileId {
-        self.shared.template.file
     }
 
     /// Evaluation steps used so far (shared by all clones of this scope).
@@ -1282,5 +1255,31 @@ fn index_value(t: Value, k: Value, span: Span) -> Value {
             },
             span,
         )),
+    }
+}
+
+/// Entry points for the evaluator's tests.
+#[cfg(test)]
+impl Scope<'_> {
+    /// The value of parameter `name` (supplied, else its default, else unknown), with a hop
+    /// for the parameter.
+    pub fn parameter_value(&self, name: &str) -> Value {
+        let span = self
+            .shared
+            .template
+            .parameters
+            .get(name.to_ascii_lowercase().as_str())
+            .map_or(Span::new(self.file(), 0, 0), |p| p.span);
+        self.entry(|| self.param_ref(name, span))
+    }
+
+    /// The value of variable `name`, with a hop for the variable.
+    pub fn variable_value(&self, name: &str) -> Value {
+        self.entry(|| self.var_ref(name, Span::new(self.file(), 0, 0)))
+    }
+
+    /// The file of the template this scope evaluates.
+    fn file(&self) -> crate::source::FileId {
+        self.shared.template.file
     }
 }

@@ -37,18 +37,6 @@ pub(crate) fn template(root: &Json, file: FileId, text: &str) -> Template {
     .template(root, true)
 }
 
-#[cfg(test)]
-/// A JSON value of a template lowered whole: strings classified, property copy loops and
-/// computed keys recognised, nothing pruned.
-pub(crate) fn value(node: &Json, file: FileId, text: &str) -> Node {
-    Lowering {
-        file,
-        text,
-        catalog: Catalog::builtin(),
-    }
-    .node(node)
-}
-
 struct Lowering<'a> {
     file: FileId,
     text: &'a str,
@@ -492,6 +480,18 @@ fn resource_paths(entry: &Entry) -> Vec<&str> {
         .map(|i| i.path.as_str())
         .chain(entry.plan.as_deref())
         .collect()
+}
+
+#[cfg(test)]
+/// A JSON value of a template lowered whole: strings classified, property copy loops and
+/// computed keys recognised, nothing pruned.
+pub(crate) fn value(node: &Json, file: FileId, text: &str) -> Node {
+    Lowering {
+        file,
+        text,
+        catalog: Catalog::builtin(),
+    }
+    .node(node)
 }
 
 #[cfg(test)]
