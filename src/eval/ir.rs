@@ -227,7 +227,7 @@ pub(crate) enum Property {
         value: Node,
     },
     /// A property filled by a copy loop (the loop's name is the property's).
-    Loop(CopyLoop),
+    Loop(Box<CopyLoop>),
 }
 
 /// An object key.
@@ -235,30 +235,40 @@ pub(crate) enum Property {
 pub(crate) enum Key {
     /// Known text.
     Literal(Text),
-    /// Computed by an expression; `raw` is the key as written, used when it does not
-    /// evaluate to a known string.
-    Computed {
-        /// The expression.
-        expr: ExprText,
-        /// The key as written.
-        raw: Text,
-    },
+    /// Computed by an expression.
+    Computed(Box<ComputedKey>),
 }
 
-/// The source text of an expression, with where it is written. Parsed on first evaluation
-/// (most expressions of a template are never evaluated: only what can decide an image is).
+/// An object key computed by an expression.
+#[derive(Debug)]
+pub(crate) struct ComputedKey {
+    /// The expression.
+    pub(crate) expr: ExprText,
+    /// The key as written, used when it does not evaluate to a known string.
+    pub(crate) raw: Text,
+    /// Where the key is written.
+    pub(crate) span: Span,
+}
+
+/// The source text of an expression. Parsed on first evaluation (most expressions of a
+/// template are never evaluated: only what can decide an image is). Where it is written is
+/// the span of the node (or key) holding it; [`ExprText::at`] maps offsets inside the text to
+/// absolute spans.
 #[derive(Clone, Debug)]
 pub(crate) struct ExprText {
     /// The text holding the expression (for ARM, the whole JSON string).
     pub(crate) source: Text,
     /// The expression's bytes inside `source`.
     pub(crate) inner: (u32, u32),
-    /// Where the text is written: offsets inside `source` map to absolute spans through it.
-    pub(crate) at: TextSpan,
+    /// How far the text's first byte is from the start of its written form, when offsets in
+    /// the text map one to one onto the file (for ARM: 1, the opening quote, unless the JSON
+    /// string has escapes).
+    pub(crate) exact_offset: Option<u32>,
 }
 
 /// Where a piece of text is written, and whether offsets inside it map one to one onto the
-/// file (they do not when the text was unescaped from a JSON string with escapes in it).
+/// file (they do not when the text was unescaped from a JSON string with escapes in it). Made
+/// by [`ExprText::at`] when an expression is evaluated.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct TextSpan {
     /// The span of the written form.
@@ -288,6 +298,14 @@ impl ExprText {
         self.source
             .get(self.inner.0 as usize..self.inner.1 as usize)
             .unwrap_or("")
+    }
+
+    /// The map from offsets in the text to absolute spans, for the text written at `span`.
+    pub(crate) fn at(&self, span: Span) -> TextSpan {
+        TextSpan {
+            span,
+            exact_base: self.exact_offset.map(|o| span.start + o),
+        }
     }
 
     /// The syntax tree (offsets relative to `source`).
@@ -347,7 +365,7 @@ impl Node {
                         Property::Field { key, value } => {
                             let key = match key {
                                 Key::Literal(k) => k,
-                                Key::Computed { raw, .. } => raw,
+                                Key::Computed(computed) => &computed.raw,
                             };
                             Some((key.as_str().to_owned(), value.data()))
                         }

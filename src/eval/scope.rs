@@ -337,7 +337,7 @@ impl<'a> Scope<'a> {
             NodeKind::Str(text) => Value::literal(Kind::Str(text.as_str().to_owned()), span),
             NodeKind::Expr(expr) => {
                 // Wherever the value came from, it is written here in this template.
-                let mut value = self.expression(env, expr);
+                let mut value = self.expression(env, expr, span);
                 value.origin.site = Some(span);
                 value
             }
@@ -366,10 +366,10 @@ impl<'a> Scope<'a> {
                         Property::Field { key, value } => {
                             let key = match key {
                                 Key::Literal(k) => k.as_str().to_owned(),
-                                Key::Computed { expr, raw } => {
-                                    match self.expression(env, expr).kind {
+                                Key::Computed(computed) => {
+                                    match self.expression(env, &computed.expr, computed.span).kind {
                                         Kind::Str(k) => k,
-                                        _ => raw.as_str().to_owned(),
+                                        _ => computed.raw.as_str().to_owned(),
                                     }
                                 }
                             };
@@ -455,8 +455,8 @@ impl<'a> Scope<'a> {
     }
 
     /// An expression's value; a malformed expression is unknown, and reported once.
-    fn expression(&self, env: &Env, text: &ExprText) -> Value {
-        let loc = &text.at;
+    fn expression(&self, env: &Env, text: &ExprText, span: Span) -> Value {
+        let loc = &text.at(span);
         let parsed = text.parsed();
         match &*parsed {
             Ok(expr) => self.expr(env, expr, loc),

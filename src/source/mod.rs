@@ -221,11 +221,6 @@ impl SourceMap {
         FileId(self.files.len() as u32 - 1)
     }
 
-    /// A shared handle on the file with id `id`.
-    pub fn shared(&self, id: FileId) -> Arc<SourceFile> {
-        Arc::clone(&self.files[id.0 as usize])
-    }
-
     /// Number of files.
     pub fn len(&self) -> usize {
         self.files.len()

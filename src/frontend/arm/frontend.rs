@@ -4,7 +4,6 @@
 
 use super::allowed::{Choice, blames, open_choices};
 use super::classify::{Classification, classify, has_marker};
-use super::expand::expand;
 use super::links::Linked;
 use super::lower;
 use super::params::parameter_contexts;
@@ -58,14 +57,15 @@ impl Frontend for Arm {
                 out.problems.push(problem);
                 Ok(out)
             }
-            Classification::Template(root) => Ok(template(file, &root, env)),
+            Classification::Template(root) => Ok(template(file, root, env)),
         }
     }
 }
 
-/// Lowers the template `root` read from `file`: one context per parameter file (or one with
-/// the defaults), linked templates loaded as the expansion reaches them.
-fn template(file: Loaded, root: &Json, env: &Env<'_>) -> Lowered {
+/// Lowers the template `root` read from `file` (its JSON tree is dropped once lowered) and
+/// expands it: one context per parameter file (or one with the defaults), linked templates
+/// loaded as the expansion reaches them.
+fn template(file: Loaded, root: Json, env: &Env<'_>) -> Lowered {
     let mut out = Lowered {
         linkable: true,
         ..Lowered::default()
@@ -75,10 +75,10 @@ fn template(file: Loaded, root: &Json, env: &Env<'_>) -> Lowered {
     let contexts = parameter_contexts(&mut out, id, &canonical, env);
     let linked = Linked::new(&out.sources, env.loader, &canonical);
     let deployment = deployment_scope(env.config);
-    let sources = &out.sources;
     // Lowered once, expanded for each context and each assumed value.
-    let lowered = lower::template(root, id, &sources.get(id).text);
-    let expand_with = |supplied| expand(sources, &linked, &lowered, supplied, &deployment);
+    let lowered = lower::template(&root, id, &out.sources.get(id).text);
+    drop(root);
+    let expand_with = |supplied| crate::eval::expand(&lowered, &linked, supplied, &deployment);
     let mut model = Deployment {
         language: Language::Arm,
         merge_instances: false,

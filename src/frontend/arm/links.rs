@@ -13,7 +13,9 @@ use std::path::{Path, PathBuf};
 use std::rc::Rc;
 use std::sync::Arc;
 
-use crate::json::{self, Json};
+use crate::eval::TemplateLinks;
+use crate::eval::ir::Template;
+use crate::json;
 use crate::model::LinkRefusal;
 use crate::source::{FileId, LoadError, Loader, SourceFile, SourceMap};
 use crate::value::{Cause, Kind, Part, Value};
@@ -22,10 +24,10 @@ use crate::value::{Cause, Kind, Part, Value};
 const MAX_LINKED_FILES: usize = 64;
 
 /// A loaded linked template: its file id, parsed root and source.
-pub(crate) type LinkedFile = (FileId, Rc<Json>, Arc<SourceFile>);
+pub(crate) type LinkedFile = (FileId, Rc<Template>);
 
 /// What loading one link gave: the file and its parsed root, or why not.
-type Loaded = Result<(FileId, Rc<Json>), LinkRefusal>;
+type Loaded = Result<LinkedFile, LinkRefusal>;
 
 /// The linked templates of one template's expansion.
 #[derive(Debug)]
@@ -51,23 +53,9 @@ impl<'r> Linked<'r> {
         }
     }
 
-    /// The source of `id`, whether it is in `sources` or was loaded here.
-    pub(crate) fn source(&self, sources: &SourceMap, id: FileId) -> Arc<SourceFile> {
-        if id.0 < self.base {
-            sources.shared(id)
-        } else {
-            Arc::clone(&self.files.borrow()[(id.0 - self.base) as usize])
-        }
-    }
-
     /// The linked template `relative`, relative to the folder of file `from`, loaded on first
     /// use.
-    pub(crate) fn get(
-        &self,
-        sources: &SourceMap,
-        from: FileId,
-        relative: &str,
-    ) -> Result<LinkedFile, LinkRefusal> {
+    pub(crate) fn get(&self, from: FileId, relative: &str) -> Result<LinkedFile, LinkRefusal> {
         let target = {
             let files = self.files.borrow();
             match from.0.checked_sub(self.base) {
@@ -79,9 +67,7 @@ impl<'r> Linked<'r> {
         }
         .ok_or(LinkRefusal::NotFound)?;
         if let Some(found) = self.loaded.borrow().get(&target) {
-            return found
-                .clone()
-                .map(|(id, root)| (id, root, self.source(sources, id)));
+            return found.clone();
         }
         let result = if self.loaded.borrow().len() >= MAX_LINKED_FILES {
             Err(LinkRefusal::TooManyLinks {
@@ -91,10 +77,11 @@ impl<'r> Linked<'r> {
             self.read(&target)
         };
         self.loaded.borrow_mut().insert(target, result.clone());
-        result.map(|(id, root)| (id, root, self.source(sources, id)))
+        result
     }
 
-    /// Reads and parses the linked template at the canonical path `target`.
+    /// Reads, parses and lowers the linked template at the canonical path `target` (its JSON
+    /// tree is dropped once lowered).
     fn read(&self, target: &Path) -> Loaded {
         let display = self.loader.display(target);
         let loaded = self
@@ -114,8 +101,9 @@ impl<'r> Linked<'r> {
             json::parse(&loaded.text).map_err(|e| LinkRefusal::Unparsable { error: e.message })?;
         let mut files = self.files.borrow_mut();
         let id = FileId(self.base + files.len() as u32);
+        let template = super::lower::template(&root, id, &loaded.text);
         files.push(Arc::new(loaded.into_source()));
-        Ok((id, Rc::new(root)))
+        Ok((id, Rc::new(template)))
     }
 
     /// The canonical paths of every linked template met (loaded or refused).
@@ -142,6 +130,16 @@ impl<'r> Linked<'r> {
             return Some(joined);
         }
         joined.canonicalize().ok()
+    }
+}
+
+impl TemplateLinks for Linked<'_> {
+    fn template(&self, from: FileId, relative: &str) -> Result<LinkedFile, LinkRefusal> {
+        self.get(from, relative)
+    }
+
+    fn relative_uri(&self, uri: &Value) -> Option<(FileId, String)> {
+        artifact_relative(uri)
     }
 }
 

@@ -16,9 +16,9 @@
 use crate::catalog::{Catalog, Entry};
 use crate::eval::expr::{Classified, classify};
 use crate::eval::ir::{
-    CopyLoop, DeployedTemplate, ExprText, Function, Key, NestedDeployment, Node, NodeKind,
-    Parameter, PassedParameters, PassedValue, Property, ResourceDecl, ResourceLoop, Template, Text,
-    TextSpan, Variable, VariableValue,
+    ComputedKey, CopyLoop, DeployedTemplate, ExprText, Function, Key, NestedDeployment, Node,
+    NodeKind, Parameter, PassedParameters, PassedValue, Property, ResourceDecl, ResourceLoop,
+    Template, Text, Variable, VariableValue,
 };
 use crate::json::{Json, JsonKind, Member, Number};
 use crate::model::Language;
@@ -354,17 +354,22 @@ impl Lowering<'_> {
                     if m.key.eq_ignore_ascii_case("copy")
                         && let JsonKind::Array(entries) = &m.value.kind
                     {
-                        out.extend(entries.iter().map(|e| Property::Loop(self.copy_loop(e))));
+                        out.extend(
+                            entries
+                                .iter()
+                                .map(|e| Property::Loop(Box::new(self.copy_loop(e)))),
+                        );
                         continue;
                     }
                     let key = match classify(&m.key) {
                         Classified::Literal(k) => Key::Literal(k.as_ref().into()),
                         Classified::Expression { .. } => {
                             match self.string(&m.key, self.key_span(m)) {
-                                NodeKind::Expr(expr) => Key::Computed {
+                                NodeKind::Expr(expr) => Key::Computed(Box::new(ComputedKey {
                                     expr,
                                     raw: m.key.clone(),
-                                },
+                                    span: self.key_span(m),
+                                })),
                                 _ => Key::Literal(m.key.clone()),
                             }
                         }
@@ -398,10 +403,7 @@ impl Lowering<'_> {
                 NodeKind::Expr(ExprText {
                     source: s.clone(),
                     inner: (offset as u32, (offset + inner.len()) as u32),
-                    at: TextSpan {
-                        span,
-                        exact_base: exact.then_some(span.start + 1),
-                    },
+                    exact_offset: exact.then_some(1),
                 })
             }
         }

@@ -3,7 +3,6 @@
 
 mod allowed;
 mod classify;
-mod expand;
 mod frontend;
 mod links;
 pub(crate) mod lower;
