@@ -1,7 +1,7 @@
 //! IG003 unpinned-image-version: an approved gallery image is used without a pinned version.
 
 use super::doc::rule_doc;
-use super::resource::with_origin;
+use super::resource::{images_judged, with_origin};
 use super::{Check, Definition, JudgedResource, ResourceRule, Rule, Violation};
 use crate::extract::FoundImage;
 use crate::judge::Verdict;
@@ -20,19 +20,7 @@ struct UnpinnedImageVersion;
 
 impl ResourceRule for UnpinnedImageVersion {
     fn check<'a>(&self, resource: &JudgedResource<'a>) -> Vec<Violation<'a>> {
-        let images = resource.images;
-        images
-            .iter()
-            .enumerate()
-            .filter(|(_, judged)| judged.verdict == Verdict::Unpinned)
-            .map(|(i, judged)| Violation {
-                image: Some(i),
-                message: message(&judged.found),
-                label: LABEL.to_string(),
-                primary: judged.found.primary,
-                chain: &[],
-            })
-            .collect()
+        images_judged(resource, &Verdict::Unpinned, message, LABEL)
     }
 }
 

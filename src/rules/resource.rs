@@ -59,6 +59,29 @@ pub(crate) struct Violation<'a> {
     pub(crate) chain: &'a [Hop],
 }
 
+/// One violation for each image of `resource` whose verdict is `verdict`, at the literal that
+/// supplied the image, worded by `message` and labelled `label`.
+pub(crate) fn images_judged<'a>(
+    resource: &JudgedResource<'a>,
+    verdict: &Verdict,
+    message: fn(&FoundImage) -> String,
+    label: &str,
+) -> Vec<Violation<'a>> {
+    resource
+        .images
+        .iter()
+        .enumerate()
+        .filter(|(_, judged)| judged.verdict == *verdict)
+        .map(|(i, judged)| Violation {
+            image: Some(i),
+            message: message(&judged.found),
+            label: label.to_string(),
+            primary: judged.found.primary,
+            chain: &[],
+        })
+        .collect()
+}
+
 /// `message`, followed by where the image's value came from when it travelled (through
 /// parameters, variables, module inputs).
 pub(crate) fn with_origin(message: String, found: &FoundImage) -> String {
