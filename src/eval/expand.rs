@@ -15,7 +15,8 @@ use super::ir::{
 use super::{DeploymentScope, Limits, ParameterValues, Scope};
 use crate::model::{LinkRefusal, Note, NoteKind, Resource};
 use crate::source::{FileId, Span};
-use crate::value::{Cause, Kind, Value};
+use crate::value::cause::CopyLoopProblem;
+use crate::value::{Cause, Kind, Value, Why};
 
 /// Most instances judged per copy loop; a note says when the bound cuts.
 const MAX_COPY_INSTANCES: i64 = 1000;
@@ -117,10 +118,19 @@ impl Walker<'_> {
             None => self.instance(scope, decl, at),
             Some(copy) => {
                 let count = copy.count.as_ref().map(|c| scope.eval_node(c));
-                let n = match count.as_ref().map(|c| &c.kind) {
-                    Some(Kind::Int(n)) => *n,
-                    // An unknown count: judge the declaration once, as its first instance.
-                    _ => 1,
+                let n = match count {
+                    Some(Value {
+                        kind: Kind::Int(n), ..
+                    }) => n,
+                    // A count not known offline: one instance stands for all of them, with an
+                    // unknown index, so whatever depends on the index (its image, its
+                    // condition) is unknown and says why, and the rest is judged.
+                    count => {
+                        let why = unknown_count(count, &copy.name, decl.span);
+                        let any = scope.with_unknown_copy_index(&copy.name, why);
+                        self.instance(&any, decl, at);
+                        return;
+                    }
                 };
                 if n > MAX_COPY_INSTANCES {
                     self.note(
@@ -147,11 +157,13 @@ impl Walker<'_> {
             prefix,
             depth,
         } = at;
-        if let Some(condition) = &decl.condition
-            && scope.eval_node(condition).kind == Kind::Bool(false)
-        {
-            return;
-        }
+        // A false condition leaves this resource (and what it deploys) out, not its child
+        // resources: "Condition doesn't cascade to child resources" (ARM docs, "Conditional
+        // deployment in ARM templates").
+        let deployed = decl
+            .condition
+            .as_ref()
+            .is_none_or(|c| scope.eval_node(c).kind != Kind::Bool(false));
         let name_value = decl.name.as_ref().map(|n| scope.eval_node(n));
         let evaluated_name = name_value
             .as_ref()
@@ -165,7 +177,7 @@ impl Walker<'_> {
             Some(s) => format!("{prefix}{s}"),
             None => format!("{prefix}{}/{}", decl.resource_type, decl.written_name),
         };
-        if let Some(body) = &decl.body {
+        if let Some(body) = decl.body.as_ref().filter(|_| deployed) {
             self.out.resources.push(Resource {
                 resource_type: decl.resource_type.as_str().to_owned(),
                 name: clip(&name),
@@ -183,7 +195,7 @@ impl Walker<'_> {
             };
             self.resources(scope, children, child);
         }
-        if let Some(deployment) = &decl.deployment {
+        if let Some(deployment) = decl.deployment.as_ref().filter(|_| deployed) {
             self.deployment(scope, file, deployment, decl.span, &identity, depth);
         }
     }
@@ -317,6 +329,26 @@ fn passed_parameters<'s>(
         }
     }
     supplied
+}
+
+/// Why a copy loop's count (evaluated as `count`, or missing) gives no number of instances.
+fn unknown_count(count: Option<Value>, name: &str, span: Span) -> Why {
+    let problem = |problem| {
+        Why::at(
+            Cause::CopyLoop {
+                name: name.to_owned(),
+                problem,
+            },
+            span,
+        )
+    };
+    match count {
+        None => problem(CopyLoopProblem::NoCount),
+        Some(count) => match count.first_unknown() {
+            Some(why) => why.clone(),
+            None => problem(CopyLoopProblem::CountNotInteger),
+        },
+    }
 }
 
 /// The place of the resources of a deployment nested at `depth`.

@@ -138,7 +138,8 @@ impl Slot {
 
 #[derive(Clone, Default)]
 struct Env {
-    copy: Option<Rc<Frame<i64>>>,
+    /// The copy loops in effect: each instance's index, or why it is not known.
+    copy: Option<Rc<Frame<Result<i64, Why>>>>,
     lambda: Option<Rc<Frame<Value>>>,
     func: Option<Rc<Vec<(String, Value)>>>,
 }
@@ -209,6 +210,17 @@ impl<'a> Scope<'a> {
 
     /// This scope inside copy loop `name` at iteration `index` (for `copyIndex()`).
     pub fn with_copy_index(&self, name: &str, index: i64) -> Scope<'a> {
+        self.in_copy_loop(name, Ok(index))
+    }
+
+    /// This scope inside copy loop `name` at an instance whose index is not known (the loop's
+    /// count is not), for `why`: `copyIndex()` is unknown there, so whatever depends on the
+    /// instance is unknown too, and the rest is judged.
+    pub(crate) fn with_unknown_copy_index(&self, name: &str, why: Why) -> Scope<'a> {
+        self.in_copy_loop(name, Err(why))
+    }
+
+    fn in_copy_loop(&self, name: &str, index: Result<i64, Why>) -> Scope<'a> {
         let mut env = self.env.clone();
         env.copy = Some(Rc::new(Frame {
             name: name.to_owned(),
@@ -446,7 +458,7 @@ impl<'a> Scope<'a> {
             let mut e = env.clone();
             e.copy = Some(Rc::new(Frame {
                 name: name.clone(),
-                value: i,
+                value: Ok(i),
                 parent: e.copy.take(),
             }));
             items.push(self.node(&e, input));
@@ -836,7 +848,8 @@ impl<'a> Scope<'a> {
             _ => unreachable!("checked above"),
         };
         match lookup(&env.copy, loop_name) {
-            Some(i) => match i.checked_add(offset) {
+            Some(Err(why)) => Value::unknown(why.clone()),
+            Some(Ok(i)) => match i.checked_add(offset) {
                 Some(v) => Value::composed(Kind::Int(v)),
                 None => invalid("copyIndex", CallProblem::OffsetOverflows, span),
             },

@@ -1,0 +1,219 @@
+//! No silent pass: every image-bearing resource that can reach Azure is judged, or said to be
+//! unknown. Each test is a small repository written as users write templates; each class has a
+//! firing and a non-firing case, and the Azure behaviour it follows is cited.
+
+mod common;
+
+use common::*;
+use serde_json::Value;
+
+const MARKETPLACE: &str = r#"{ "publisher": "Canonical", "offer": "0001-com-ubuntu-server-jammy", "sku": "22_04-lts-gen2", "version": "latest" }"#;
+
+fn template(parameters: &str, variables: &str, resources: &str) -> String {
+    format!(
+        r#"{{
+  "$schema": "{SCHEMA}",
+  "contentVersion": "1.0.0.0",
+  "parameters": {{{parameters}}},
+  "variables": {{{variables}}},
+  "resources": [{resources}]
+}}
+"#
+    )
+}
+
+/// A VM resource; `extra` is inserted among its top-level members (a `copy`, a `condition`…).
+fn vm(name: &str, image_reference: &str, extra: &str) -> String {
+    format!(
+        r#"
+    {{
+      "type": "Microsoft.Compute/virtualMachines",
+      "apiVersion": "2024-03-01",
+      "name": "{name}",
+      "location": "westeurope",{extra}
+      "properties": {{
+        "storageProfile": {{
+          "imageReference": {image_reference}
+        }}
+      }}
+    }}"#
+    )
+}
+
+fn rules(report: &Value) -> Vec<String> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap().to_string())
+        .collect()
+}
+
+fn messages(report: &Value) -> Vec<String> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["message"].as_str().unwrap().to_string())
+        .collect()
+}
+
+fn statuses(report: &Value) -> Vec<String> {
+    report["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["status"].as_str().unwrap().to_string())
+        .collect()
+}
+
+// ----- copy loops with a count not known offline --------------------------------------------
+// "copy": { "count": … } sets how many instances deploy; copyIndex() is each instance's index
+// (ARM docs, "Resource iteration in ARM templates"). When the count is not known offline, the
+// instances are not known either: an image that depends on the index is unknown (IG002, blaming
+// what the count depends on), never the image of instance 0 alone.
+
+#[test]
+fn an_image_chosen_by_index_over_an_unknown_count_is_unresolved() {
+    let repo = Repo::new();
+    repo.write(
+        "azuredeploy.json",
+        template(
+            r#""count": { "type": "int" }"#,
+            &format!(r#""images": [ {{ "id": "{GOLDEN_VERSION}" }}, {MARKETPLACE} ]"#),
+            &vm(
+                "[concat('vm', copyIndex())]",
+                r#""[variables('images')[copyIndex()]]""#,
+                r#" "copy": { "name": "vms", "count": "[parameters('count')]" },"#,
+            ),
+        ),
+    );
+    let report = check_json(&repo, &[]);
+    assert_eq!(rules(&report), ["IG002"], "{report:#}");
+    assert!(
+        messages(&report)[0].contains("parameter 'count' has no default"),
+        "{report:#}"
+    );
+    assert_eq!(statuses(&report), ["unresolved"]);
+}
+
+#[test]
+fn an_image_that_does_not_depend_on_the_index_is_judged_whatever_the_count() {
+    let repo = Repo::new();
+    repo.write(
+        "golden/azuredeploy.json",
+        template(
+            r#""count": { "type": "int" }"#,
+            "",
+            &vm(
+                "[concat('vm', copyIndex())]",
+                &format!(r#"{{ "id": "{GOLDEN_VERSION}" }}"#),
+                r#" "copy": { "name": "vms", "count": "[parameters('count')]" },"#,
+            ),
+        ),
+    );
+    repo.write(
+        "marketplace/azuredeploy.json",
+        template(
+            r#""count": { "type": "int" }"#,
+            "",
+            &vm(
+                "[concat('vm', copyIndex())]",
+                MARKETPLACE,
+                r#" "copy": { "name": "vms", "count": "[parameters('count')]" },"#,
+            ),
+        ),
+    );
+    let report = check_json(&repo, &[]);
+    assert_eq!(rules(&report), ["IG001"], "{report:#}");
+    assert_eq!(statuses(&report), ["compliant", "noncompliant"]);
+}
+
+#[test]
+fn a_condition_on_the_index_over_an_unknown_count_is_not_false() {
+    // Instance 0 is left out by its condition, instance 1 is not: with an unknown count the
+    // declaration can deploy, so it is judged.
+    let repo = Repo::new();
+    repo.write(
+        "azuredeploy.json",
+        template(
+            r#""count": { "type": "int" }"#,
+            "",
+            &vm(
+                "[concat('vm', copyIndex())]",
+                MARKETPLACE,
+                r#" "copy": { "name": "vms", "count": "[parameters('count')]" }, "condition": "[greater(copyIndex(), 0)]","#,
+            ),
+        ),
+    );
+    let report = check_json(&repo, &[]);
+    assert_eq!(rules(&report), ["IG001"], "{report:#}");
+    // With a known count the condition is decided per instance, as ARM decides it.
+    repo.write(
+        "azuredeploy.parameters.json",
+        r#"{ "parameters": { "count": { "value": 1 } } }"#,
+    );
+    let report = check_json(&repo, &[]);
+    assert!(rules(&report).is_empty(), "{report:#}");
+}
+
+// ----- conditions do not cascade -------------------------------------------------------------
+// "Condition doesn't cascade to child resources. If you want to conditionally deploy a resource
+// and its child resources, you must apply the same condition to each resource type." (ARM docs,
+// "Conditional deployment in ARM templates").
+
+fn scale_set_with_child(parent_condition: &str, child_condition: &str) -> String {
+    template(
+        "",
+        "",
+        &format!(
+            r#"
+    {{
+      "type": "Microsoft.Compute/virtualMachineScaleSets",
+      "apiVersion": "2024-03-01",
+      "name": "vmss",
+      "location": "westeurope",{parent_condition}
+      "properties": {{ "virtualMachineProfile": {{ "storageProfile": {{ "imageReference": {{ "id": "{GOLDEN_VERSION}" }} }} }} }},
+      "resources": [
+        {{
+          "type": "virtualMachines",
+          "apiVersion": "2024-03-01",
+          "name": "0",{child_condition}
+          "dependsOn": [ "vmss" ],
+          "properties": {{ "storageProfile": {{ "imageReference": {MARKETPLACE} }} }}
+        }}
+      ]
+    }}"#
+        ),
+    )
+}
+
+#[test]
+fn a_false_condition_on_a_parent_leaves_its_children_deployed() {
+    let repo = Repo::new();
+    repo.write(
+        "azuredeploy.json",
+        scale_set_with_child(r#" "condition": false,"#, ""),
+    );
+    let report = check_json(&repo, &[]);
+    assert_eq!(rules(&report), ["IG001"], "{report:#}");
+    let judged: Vec<&str> = report["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(judged, ["vmss/0"], "the parent itself is not deployed");
+}
+
+#[test]
+fn a_false_condition_on_the_child_itself_leaves_it_out() {
+    let repo = Repo::new();
+    repo.write(
+        "azuredeploy.json",
+        scale_set_with_child("", r#" "condition": false,"#),
+    );
+    let report = check_json(&repo, &[]);
+    assert!(rules(&report).is_empty(), "{report:#}");
+    assert_eq!(statuses(&report), ["compliant"]);
+}
