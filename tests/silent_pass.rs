@@ -217,3 +217,106 @@ fn a_false_condition_on_the_child_itself_leaves_it_out() {
     assert!(rules(&report).is_empty(), "{report:#}");
     assert_eq!(statuses(&report), ["compliant"]);
 }
+
+// ----- scope functions in nested deployments --------------------------------------------------
+// "For a nested template with inner scope, or a linked template, subscription() and
+// resourceGroup() return the subscription and resource group the template is deployed to; with
+// outer scope they return the parent template's" (ARM docs, "Scope functions for ARM
+// templates"). resourceId() without a group uses resourceGroup().
+
+const POLICY: &str = r#"
+[approved]
+images = ["/subscriptions/*/resourceGroups/rg-golden/providers/Microsoft.Compute/galleries/corpGallery/images/*"]
+[deployment]
+subscription_id = "00000000-0000-0000-0000-000000000000"
+"#;
+
+/// A template whose nested deployment (evaluated in `scope`, deploying to resource group
+/// `target`) holds a VM whose image ID is built with resourceId() in the deploying group.
+fn nested_to_group(scope: &str, target: &str) -> String {
+    template(
+        "",
+        "",
+        &format!(
+            r#"
+    {{
+      "type": "Microsoft.Resources/deployments",
+      "apiVersion": "2022-09-01",
+      "name": "nested",
+      "resourceGroup": "{target}",
+      "properties": {{
+        "mode": "Incremental",
+        "expressionEvaluationOptions": {{ "scope": "{scope}" }},
+        "template": {{
+          "$schema": "{SCHEMA}",
+          "contentVersion": "1.0.0.0",
+          "resources": [{}]
+        }}
+      }}
+    }}"#,
+            vm(
+                "vm",
+                r#"{ "id": "[resourceId('Microsoft.Compute/galleries/images/versions', 'corpGallery', 'ubuntu', '1.0.0')]" }"#,
+                "",
+            )
+        ),
+    )
+}
+
+fn with_group(repo: &Repo, group: &str) {
+    repo.write(
+        "imagegate.toml",
+        format!("{POLICY}resource_group = \"{group}\"\n"),
+    );
+}
+
+#[test]
+fn an_inner_scope_deployment_to_another_group_judges_ids_in_that_group() {
+    // Deploying from rg-golden into rg-other: the image is in rg-other, not approved.
+    let repo = Repo::new();
+    with_group(&repo, "rg-golden");
+    repo.write("azuredeploy.json", nested_to_group("inner", "rg-other"));
+    let report = check_json(&repo, &[]);
+    assert_eq!(rules(&report), ["IG001"], "{report:#}");
+    assert!(
+        messages(&report)[0].contains("/resourceGroups/rg-other/"),
+        "{report:#}"
+    );
+    // Deploying from rg-app into rg-golden: approved, where resolving in the deploying group
+    // gave a wrong IG001.
+    let repo = Repo::new();
+    with_group(&repo, "rg-app");
+    repo.write("azuredeploy.json", nested_to_group("inner", "rg-golden"));
+    let report = check_json(&repo, &[]);
+    assert!(rules(&report).is_empty(), "{report:#}");
+    assert_eq!(statuses(&report), ["compliant"]);
+}
+
+#[test]
+fn an_outer_scope_deployment_resolves_in_the_parent_group() {
+    let repo = Repo::new();
+    with_group(&repo, "rg-golden");
+    repo.write("azuredeploy.json", nested_to_group("outer", "rg-other"));
+    let report = check_json(&repo, &[]);
+    assert!(rules(&report).is_empty(), "{report:#}");
+    assert_eq!(statuses(&report), ["compliant"]);
+}
+
+#[test]
+fn a_target_group_not_known_offline_leaves_the_group_unknown() {
+    let repo = Repo::new();
+    with_group(&repo, "rg-golden");
+    repo.write(
+        "azuredeploy.json",
+        nested_to_group("inner", "[parameters('group')]").replace(
+            r#""parameters": {}"#,
+            r#""parameters": { "group": { "type": "string" } }"#,
+        ),
+    );
+    let report = check_json(&repo, &[]);
+    assert_eq!(rules(&report), ["IG002"], "{report:#}");
+    assert!(
+        messages(&report)[0].contains("parameter 'group' has no default"),
+        "{report:#}"
+    );
+}

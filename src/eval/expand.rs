@@ -15,7 +15,7 @@ use super::ir::{
 use super::{DeploymentScope, Limits, ParameterValues, Scope};
 use crate::model::{LinkRefusal, Note, NoteKind, Resource};
 use crate::source::{FileId, Span};
-use crate::value::cause::CopyLoopProblem;
+use crate::value::cause::{CopyLoopProblem, DeploymentSetting};
 use crate::value::{Cause, Kind, Value, Why};
 
 /// Most instances judged per copy loop; a note says when the bound cuts.
@@ -57,7 +57,6 @@ pub(crate) fn expand(
     let scope = Scope::new(template, supplied, deployment.clone());
     let mut walker = Walker {
         links,
-        deployment,
         out: Expanded::default(),
         chain: vec![template.file],
     };
@@ -90,7 +89,6 @@ struct Place<'p> {
 
 struct Walker<'a> {
     links: &'a dyn TemplateLinks,
-    deployment: &'a DeploymentScope,
     out: Expanded,
     /// The files of the current chain of linked templates (cycle detection).
     chain: Vec<FileId>,
@@ -235,7 +233,7 @@ impl Walker<'_> {
             DeployedTemplate::Inline(template) => {
                 if deployment.inner_scope {
                     let supplied = passed_parameters(scope, deployment);
-                    let inner = Scope::new(template, supplied, self.deployment.clone());
+                    let inner = Scope::new(template, supplied, target_scope(scope, deployment));
                     self.resources(&inner, &template.resources, nested(file, &prefix, depth));
                     self.finish_scope(&inner, span);
                 } else {
@@ -281,7 +279,7 @@ impl Walker<'_> {
                     return;
                 }
                 let supplied = passed_parameters(scope, deployment);
-                let inner = Scope::new(&template, supplied, self.deployment.clone());
+                let inner = Scope::new(&template, supplied, target_scope(scope, deployment));
                 self.chain.push(target);
                 self.resources(&inner, &template.resources, nested(target, &prefix, depth));
                 self.chain.pop();
@@ -296,6 +294,58 @@ impl Walker<'_> {
             ),
         }
     }
+}
+
+/// The deployment scope a nested deployment's own expressions see (inner scope, and linked
+/// templates): its `subscriptionId` and `resourceGroup` when it names them, else the deploying
+/// template's. "For a nested template with inner scope or a linked template, subscription()
+/// and resourceGroup() return the scope the template is deployed to" (ARM docs, "Scope
+/// functions for ARM templates"). A target named by an expression not known offline is
+/// unknown; so is the location of a resource group other than the deploying one.
+fn target_scope(scope: &Scope<'_>, deployment: &NestedDeployment) -> DeploymentScope {
+    let mut target = scope.deployment().clone();
+    let mut elsewhere = false;
+    for (node, setting) in [
+        (&deployment.subscription, DeploymentSetting::Subscription),
+        (&deployment.resource_group, DeploymentSetting::ResourceGroup),
+    ] {
+        let Some(node) = node else { continue };
+        let value = scope.eval_node(node);
+        let slot = match setting {
+            DeploymentSetting::Subscription => &mut target.subscription_id,
+            _ => &mut target.resource_group,
+        };
+        let known = value.as_str().map(str::to_owned);
+        let same = matches!((&known, &*slot), (Some(a), Some(b)) if a.eq_ignore_ascii_case(b));
+        elsewhere |= !same;
+        *slot = known;
+        target.unknown.retain(|(s, _)| *s != setting);
+        if slot.is_none() {
+            let why = value
+                .first_unknown()
+                .cloned()
+                .unwrap_or_else(|| Why::at(Cause::UnsetDeploymentSetting(setting), node.span));
+            target.unknown.push((setting, why));
+        }
+    }
+    if elsewhere {
+        // Another resource group's location is not the deploying one's.
+        target.location = None;
+        target
+            .unknown
+            .retain(|(s, _)| *s != DeploymentSetting::Location);
+        let span = deployment
+            .resource_group
+            .as_ref()
+            .or(deployment.subscription.as_ref())
+            .map(|n| n.span);
+        let why = match span {
+            Some(span) => Why::at(Cause::TargetGroupLocation, span),
+            None => Why::new(Cause::TargetGroupLocation),
+        };
+        target.unknown.push((DeploymentSetting::Location, why));
+    }
+    target
 }
 
 /// The parameters a deployment passes to its template. Each value is evaluated in the

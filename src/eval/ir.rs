@@ -146,6 +146,10 @@ pub(crate) struct NestedDeployment {
     pub(crate) template: DeployedTemplate,
     /// The parameter values passed to it.
     pub(crate) parameters: Option<PassedParameters>,
+    /// The subscription it deploys to, when not the deploying template's.
+    pub(crate) subscription: Option<Node>,
+    /// The resource group it deploys to, when not the deploying template's.
+    pub(crate) resource_group: Option<Node>,
 }
 
 /// The template a nested deployment deploys.

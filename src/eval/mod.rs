@@ -25,6 +25,9 @@ pub(crate) use expand::{TemplateLinks, expand};
 pub use ops::literal_value;
 pub use scope::{ParameterValues, Scope};
 
+use crate::value::Why;
+use crate::value::cause::DeploymentSetting;
+
 /// The deployment the template is evaluated for, as configured by the user; `None` fields are
 /// unknown offline and become holes.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -39,6 +42,9 @@ pub struct DeploymentScope {
     pub tenant_id: Option<String>,
     /// The deployment's name.
     pub deployment_name: Option<String>,
+    /// Why a setting above is unknown, when that is not only because `[deployment]` leaves it
+    /// unset (a nested deployment to a resource group named by a parameter).
+    pub(crate) unknown: Vec<(DeploymentSetting, Why)>,
 }
 
 /// Evaluation budgets; exceeding any yields an unknown value whose reason names the budget.

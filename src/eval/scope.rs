@@ -244,6 +244,11 @@ impl<'a> Scope<'a> {
         std::mem::take(&mut *self.shared.errors.borrow_mut())
     }
 
+    /// The deployment this scope's template is evaluated for.
+    pub(crate) fn deployment(&self) -> &DeploymentScope {
+        &self.shared.deployment
+    }
+
     /// Evaluation steps used so far (shared by all clones of this scope).
     pub fn steps_used(&self) -> u64 {
         self.shared.steps.get()

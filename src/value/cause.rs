@@ -29,6 +29,9 @@ pub enum Cause {
     ScopeProperty(ScopeProperty),
     /// The URI of the deploying template itself (`deployment().properties.templateLink`).
     TemplateLink,
+    /// The location of the resource group a nested deployment deploys to, when that is not
+    /// the deploying one.
+    TargetGroupLocation,
 
     // ----- Terraform plans -----
     /// An attribute the plan marks as known only after apply, and what stopped resolving it
@@ -435,6 +438,9 @@ impl fmt::Display for Cause {
             Cause::KeyVaultReference { name } => {
                 write!(f, "parameter '{name}' is a Key Vault reference")
             }
+            Cause::TargetGroupLocation => f.write_str(
+                "the location of the resource group the nested deployment deploys to is not known offline",
+            ),
             Cause::UnsetDeploymentSetting(s) => write!(
                 f,
                 "the {} is not known offline (set [deployment] {} in imagegate.toml)",

@@ -39,7 +39,14 @@ fn location(ctx: &Ctx<'_>) -> Value {
 fn known_or_hole(ctx: &Ctx<'_>, v: &Option<String>, setting: DeploymentSetting) -> Part {
     match v {
         Some(s) => Part::Text(s.clone()),
-        None => Part::Hole(Why::at(Cause::UnsetDeploymentSetting(setting), ctx.span)),
+        None => Part::Hole(
+            ctx.deployment
+                .unknown
+                .iter()
+                .find(|(s, _)| *s == setting)
+                .map(|(_, why)| why.clone())
+                .unwrap_or_else(|| Why::at(Cause::UnsetDeploymentSetting(setting), ctx.span)),
+        ),
     }
 }
 
@@ -368,6 +375,7 @@ mod tests {
             location: Some("westeurope".into()),
             tenant_id: Some("t1".into()),
             deployment_name: Some("main".into()),
+            unknown: Vec::new(),
         }
     }
 

@@ -182,5 +182,6 @@ fn deployment_scope(config: &Config) -> DeploymentScope {
         location: d.location.clone(),
         tenant_id: d.tenant_id.clone(),
         deployment_name: None,
+        unknown: Vec::new(),
     }
 }

@@ -198,7 +198,7 @@ impl Lowering<'_> {
             }),
             children: children.map(|c| self.resources(c, Some(&resource_type))),
             deployment: if resource_type.eq_ignore_ascii_case(DEPLOYMENTS) {
-                node.get("properties").map(|p| self.deployment(p))
+                node.get("properties").map(|p| self.deployment(node, p))
             } else {
                 None
             },
@@ -206,7 +206,8 @@ impl Lowering<'_> {
         })
     }
 
-    fn deployment(&self, properties: &Json) -> NestedDeployment {
+    /// A nested deployment: the resource `node`, its `properties`.
+    fn deployment(&self, node: &Json, properties: &Json) -> NestedDeployment {
         let inner_scope = properties
             .get("expressionEvaluationOptions")
             .and_then(|o| o.get("scope"))
@@ -253,6 +254,8 @@ impl Lowering<'_> {
             inner_scope,
             template,
             parameters,
+            subscription: node.get("subscriptionId").map(|n| self.node(n)),
+            resource_group: node.get("resourceGroup").map(|n| self.node(n)),
         }
     }
 

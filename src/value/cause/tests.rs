@@ -98,6 +98,10 @@ fn inputs_not_given_offline() {
             Cause::TemplateLink,
             "the deployment's template link is not known offline",
         ),
+        (
+            Cause::TargetGroupLocation,
+            "the location of the resource group the nested deployment deploys to is not known offline",
+        ),
     ]);
 }
 
