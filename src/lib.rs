@@ -144,8 +144,9 @@ fn drop_linked_templates(outcomes: &mut [FileOutcome]) {
         .collect();
     for (o, drop) in outcomes.iter_mut().zip(drop) {
         if drop {
-            o.findings.clear();
-            o.resources.clear();
+            // Its own parameter files are contexts no caller covers: those stay.
+            o.findings.retain(|f| f.parameter_file.is_some());
+            o.resources.retain(|r| r.parameter_file.is_some());
             o.notes.clear();
         }
     }

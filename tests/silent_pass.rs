@@ -320,3 +320,168 @@ fn a_target_group_not_known_offline_leaves_the_group_unknown() {
         "{report:#}"
     );
 }
+
+// ----- parameter semantics as ARM applies them ------------------------------------------------
+
+/// A languageVersion 2.0 template (as Bicep and Azure Verified Modules compile) whose VM image
+/// is `image`, with `parameters` declared.
+fn template_v2(parameters: &str, image: &str) -> String {
+    format!(
+        r#"{{
+  "$schema": "{SCHEMA}",
+  "languageVersion": "2.0",
+  "contentVersion": "1.0.0.0",
+  "parameters": {{{parameters}}},
+  "resources": {{
+    "vm": {{
+      "type": "Microsoft.Compute/virtualMachines",
+      "apiVersion": "2024-03-01",
+      "name": "vm",
+      "properties": {{ "storageProfile": {{ "imageReference": {image} }} }}
+    }}
+  }}
+}}
+"#
+    )
+}
+
+#[test]
+fn a_nullable_parameter_left_unset_is_null() {
+    // "nullable: the parameter is optional; when it is not provided its value is null"
+    // (ARM docs, "Parameters in ARM templates", languageVersion 2.0). The coalesce falls
+    // through to the literal, as Azure Verified Modules write it.
+    let repo = Repo::new();
+    repo.write(
+        "azuredeploy.json",
+        template_v2(
+            r#""imageOverride": { "type": "object", "nullable": true }"#,
+            &format!(
+                r#""[coalesce(tryGet(parameters('imageOverride'), 'imageReference'), createObject('id', '{GOLDEN_VERSION}'))]""#
+            ),
+        ),
+    );
+    let report = check_json(&repo, &[]);
+    assert!(rules(&report).is_empty(), "{report:#}");
+    assert_eq!(statuses(&report), ["compliant"]);
+    // The literal decides, so a Marketplace literal is IG001, not a vague IG002.
+    repo.write(
+        "azuredeploy.json",
+        template_v2(
+            r#""imageOverride": { "type": "object", "nullable": true }"#,
+            r#""[coalesce(tryGet(parameters('imageOverride'), 'imageReference'), createObject('publisher', 'Canonical', 'offer', 'ubuntu', 'sku', '22_04', 'version', 'latest'))]""#,
+        ),
+    );
+    let report = check_json(&repo, &[]);
+    assert_eq!(rules(&report), ["IG001"], "{report:#}");
+}
+
+#[test]
+fn an_unresolved_image_blames_the_parameter_that_decides_it() {
+    let repo = Repo::new();
+    repo.write(
+        "azuredeploy.json",
+        template_v2(
+            r#""imageOverride": { "type": "object", "nullable": true }, "imageId": { "type": "string" }"#,
+            r#""[coalesce(tryGet(parameters('imageOverride'), 'imageReference'), createObject('id', parameters('imageId')))]""#,
+        ),
+    );
+    let report = check_json(&repo, &[]);
+    assert_eq!(rules(&report), ["IG002"], "{report:#}");
+    let message = &messages(&report)[0];
+    assert!(
+        message.contains("parameter 'imageId' has no default"),
+        "{message}"
+    );
+    assert!(!message.contains("imageOverride"), "{message}");
+}
+
+#[test]
+fn a_null_value_means_the_default() {
+    // A parameter file (or a caller) that passes null leaves the parameter to its default.
+    let repo = Repo::new();
+    repo.write(
+        "azuredeploy.json",
+        template(
+            &format!(r#""imageId": {{ "type": "string", "defaultValue": "{GOLDEN_VERSION}" }}"#),
+            "",
+            &vm("vm", r#"{ "id": "[parameters('imageId')]" }"#, ""),
+        ),
+    );
+    repo.write(
+        "azuredeploy.parameters.json",
+        r#"{ "parameters": { "imageId": { "value": null } } }"#,
+    );
+    let report = check_json(&repo, &[]);
+    assert!(rules(&report).is_empty(), "{report:#}");
+    assert_eq!(statuses(&report), ["compliant"]);
+}
+
+#[test]
+fn a_parameter_file_in_the_bare_form_is_a_parameter_file() {
+    // `az deployment group create --parameters @file.json` accepts `{"name": {"value": …}}`
+    // without the `parameters` wrapper.
+    let repo = Repo::new();
+    repo.write(
+        "azuredeploy.json",
+        template(
+            r#""imageId": { "type": "string" }"#,
+            "",
+            &vm("vm", r#"{ "id": "[parameters('imageId')]" }"#, ""),
+        ),
+    );
+    repo.write(
+        "azuredeploy.parameters.json",
+        r#"{ "imageId": { "value": "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/images/legacy" } }"#,
+    );
+    let report = check_json(&repo, &[]);
+    assert_eq!(rules(&report), ["IG001"], "{report:#}");
+    assert_eq!(
+        report["findings"][0]["path"], "azuredeploy.parameters.json",
+        "{report:#}"
+    );
+}
+
+#[test]
+fn a_linked_template_with_its_own_parameter_file_is_judged_in_that_context_too() {
+    let repo = Repo::new();
+    repo.write(
+        "azuredeploy.json",
+        template(
+            "",
+            "",
+            &format!(
+                r#"
+    {{
+      "type": "Microsoft.Resources/deployments",
+      "apiVersion": "2022-09-01",
+      "name": "vm",
+      "properties": {{
+        "mode": "Incremental",
+        "templateLink": {{ "relativePath": "nested/vm.json" }},
+        "parameters": {{ "imageId": {{ "value": "{GOLDEN_VERSION}" }} }}
+      }}
+    }}"#
+            ),
+        ),
+    );
+    repo.write(
+        "nested/vm.json",
+        template(
+            r#""imageId": { "type": "string" }"#,
+            "",
+            &vm("vm", r#"{ "id": "[parameters('imageId')]" }"#, ""),
+        ),
+    );
+    // Through its caller the image is golden: nothing to report.
+    let report = check_json(&repo, &[]);
+    assert!(rules(&report).is_empty(), "{report:#}");
+    // Its own parameter file deploys it with another image.
+    repo.write(
+        "nested/vm.parameters.json",
+        r#"{ "parameters": { "imageId": { "value": "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/images/legacy" } } }"#,
+    );
+    let report = check_json(&repo, &[]);
+    assert_eq!(rules(&report), ["IG001"], "{report:#}");
+    assert_eq!(report["findings"][0]["path"], "nested/vm.parameters.json");
+    assert_eq!(statuses(&report), ["compliant", "noncompliant"]);
+}

@@ -55,6 +55,9 @@ pub(crate) struct Parameter {
     /// The allowed values, if restricted: data, never evaluated (strings that look like
     /// expressions are text).
     pub(crate) allowed: Option<Vec<Node>>,
+    /// Whether the parameter may be left unset: it is then `null` (languageVersion 2.0
+    /// `nullable`, Bicep's `?` types).
+    pub(crate) nullable: bool,
 }
 
 /// A declared variable.

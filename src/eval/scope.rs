@@ -725,9 +725,20 @@ impl<'a> Scope<'a> {
     }
 
     fn resolve_param(&self, decl: &Parameter, key: &str, decl_span: Span) -> (Value, bool) {
+        // A value of null, from a parameter file or a caller, means the default (when there is
+        // one): the parameter is left to its declaration.
+        let passed = |v: Value| (v.kind != Kind::Null || decl.default.is_none()).then_some(v);
         match self.shared.supplied.map.get(key) {
-            Some(Supplied::Value(v)) => return (v.clone(), false),
-            Some(Supplied::Deferred(node, caller)) => return (caller.eval_node(node), false),
+            Some(Supplied::Value(v)) => {
+                if let Some(v) = passed(v.clone()) {
+                    return (v, false);
+                }
+            }
+            Some(Supplied::Deferred(node, caller)) => {
+                if let Some(v) = passed(caller.eval_node(node)) {
+                    return (v, false);
+                }
+            }
             Some(Supplied::KeyVault(at)) => {
                 return (
                     Value::unknown(Why::at(
@@ -751,6 +762,8 @@ impl<'a> Scope<'a> {
                 };
                 (self.node(&Env::default(), default), false)
             }
+            // An optional parameter nobody sets is null.
+            None if decl.nullable => (Value::literal(Kind::Null, decl_span), false),
             None => (
                 Value::unknown(Why::at(
                     Cause::UnsetParameter {

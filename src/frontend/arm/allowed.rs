@@ -23,7 +23,7 @@ pub(crate) fn open_choices(template: &Template, supplied: &ParameterValues) -> V
     let mut open: Vec<_> = template
         .parameters
         .values()
-        .filter(|p| p.default.is_none() && !supplied.contains(&p.name))
+        .filter(|p| p.default.is_none() && !p.nullable && !supplied.contains(&p.name))
         .filter_map(|p| {
             let allowed = p.allowed.as_ref()?;
             let literal = |v: &crate::eval::ir::Node| {

@@ -75,6 +75,9 @@ impl Lowering<'_> {
                         .get("allowedValues")
                         .and_then(Json::as_array)
                         .map(|a| a.iter().map(|v| self.data(v)).collect()),
+                    nullable: decl
+                        .get("nullable")
+                        .is_some_and(|n| n.kind == JsonKind::Bool(true)),
                 };
                 out.parameters.insert(lower(&m.key), parameter);
             }

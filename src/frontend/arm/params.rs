@@ -84,11 +84,11 @@ pub(super) fn parameter_contexts(
         let id = loaded.add_to(&mut out.sources);
         let text = &out.sources.get(id).text;
         match json::parse(text) {
-            Ok(root) if root.get("parameters").is_some_and(Json::is_object) => {
+            Ok(root) if parameters(&root).is_some() => {
                 contexts.push((Some(display), parameter_values(&root, id)));
             }
             Ok(_) => out.notes.push(format!(
-                "{display}: not a parameter file (no `parameters` object); ignored"
+                "{display}: not a parameter file (no `parameters` object, and not the bare form `{{\"name\": {{\"value\": …}}}}`); ignored"
             )),
             Err(e) => {
                 let problem = ParseProblem::at_char(id, text, e.offset, HEADLINE, e.message);
@@ -119,7 +119,7 @@ fn beside(template_display: &str, path: &Path) -> String {
 /// evaluated); `{"reference": {"keyVault": ...}}` entries become Key Vault references.
 pub(crate) fn parameter_values(root: &Json, file: FileId) -> ParameterValues<'static> {
     let mut out = ParameterValues::new();
-    let Some(params) = root.get("parameters") else {
+    let Some(params) = parameters(root) else {
         return out;
     };
     for m in params.members() {
@@ -130,6 +130,24 @@ pub(crate) fn parameter_values(root: &Json, file: FileId) -> ParameterValues<'st
         }
     }
     out
+}
+
+/// The parameter values of a parameter file: its `parameters` object, or the file itself in
+/// the bare form the Azure CLI also accepts (`{"name": {"value": …}}`: every member but the
+/// file's `$schema`, `contentVersion` and `metadata` is an object with a `value` or a
+/// `reference`).
+fn parameters(root: &Json) -> Option<&Json> {
+    if let Some(wrapped) = root.get("parameters").filter(|p| p.is_object()) {
+        return Some(wrapped);
+    }
+    let mut entries = root.members().into_iter().filter(|m| {
+        !["$schema", "contentVersion", "metadata"]
+            .iter()
+            .any(|k| m.key.eq_ignore_ascii_case(k))
+    });
+    let bare = entries.clone().next().is_some()
+        && entries.all(|m| m.value.get("value").is_some() || m.value.get("reference").is_some());
+    bare.then_some(root)
 }
 
 /// The parameter files of the template at `template`, sorted by name. `listing` holds the
