@@ -8,7 +8,7 @@ use crate::image::{Image, Marketplace, Seg};
 use crate::model::Resource;
 use crate::source::Span;
 use crate::value::cause::MarketplaceField;
-use crate::value::{Cause, Hop, Kind, Value, Why};
+use crate::value::{Cause, Hop, Kind, Subject, Value, Why};
 
 /// One image found on a resource, with the places a finding about it points at.
 #[derive(Clone, Debug)]
@@ -52,15 +52,35 @@ pub fn images(resource: &Resource, entry: &Entry) -> Vec<FoundImage> {
                 resource,
                 spec,
                 unknown,
-                Image::Unresolved(unknown.first_unknown().cloned().unwrap_or_else(|| {
-                    Why::new(Cause::Unreadable {
-                        path: spec.path.clone(),
-                    })
-                })),
+                Image::Unresolved(
+                    unknown
+                        .first_unknown()
+                        .cloned()
+                        .or_else(|| unset_optional(unknown))
+                        .unwrap_or_else(|| {
+                            Why::new(Cause::Unreadable {
+                                path: spec.path.clone(),
+                            })
+                        }),
+                ),
             )),
         }
     }
     found
+}
+
+/// Why `value` is null when an optional parameter nobody sets made it so.
+fn unset_optional(value: &Value) -> Option<Why> {
+    if value.kind != Kind::Null {
+        return None;
+    }
+    value.origin.hops.iter().find_map(|hop| match &hop.via {
+        Subject::UnsetOptional(name) => Some(Why::at(
+            Cause::UnsetOptionalParameter { name: name.clone() },
+            hop.span,
+        )),
+        _ => None,
+    })
 }
 
 /// Follows a dotted path. `Ok(None)`: absent (or null); `Err(v)`: an unknown value on the way.
@@ -82,6 +102,7 @@ fn lookup<'a>(root: &'a Value, path: &str) -> Result<Option<&'a Value>, &'a Valu
         }
     }
     match &current.kind {
+        Kind::Null if unset_optional(current).is_some() => Err(current),
         Kind::Null => Ok(None),
         Kind::Str(s) if s.is_empty() => Ok(None),
         Kind::Array(a) if a.is_empty() => Ok(None),

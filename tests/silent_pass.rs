@@ -376,6 +376,28 @@ fn a_nullable_parameter_left_unset_is_null() {
 }
 
 #[test]
+fn an_image_left_null_by_an_unset_optional_parameter_is_unresolved() {
+    // The Azure Verified Modules VM module declares `imageReference` optional (a VM can boot
+    // from an attached disk instead): left unset, the image is null, which is not "no image"
+    // but one nobody has chosen yet — said, not passed.
+    let repo = Repo::new();
+    repo.write(
+        "azuredeploy.json",
+        template_v2(
+            r#""imageReference": { "type": "object", "nullable": true }"#,
+            r#""[parameters('imageReference')]""#,
+        ),
+    );
+    let report = check_json(&repo, &[]);
+    assert_eq!(rules(&report), ["IG002"], "{report:#}");
+    assert!(
+        messages(&report)[0].contains("parameter 'imageReference' is optional"),
+        "{report:#}"
+    );
+    assert_eq!(statuses(&report), ["unresolved"]);
+}
+
+#[test]
 fn an_unresolved_image_blames_the_parameter_that_decides_it() {
     let repo = Repo::new();
     repo.write(

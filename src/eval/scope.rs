@@ -762,8 +762,16 @@ impl<'a> Scope<'a> {
                 };
                 (self.node(&Env::default(), default), false)
             }
-            // An optional parameter nobody sets is null.
-            None if decl.nullable => (Value::literal(Kind::Null, decl_span), false),
+            // An optional parameter nobody sets is null; the null remembers why, so that an
+            // image left null by it is said to be unknown rather than absent.
+            None if decl.nullable => {
+                let mut null = Value::literal(Kind::Null, decl_span);
+                null.origin.hops.push(Hop {
+                    span: decl_span,
+                    via: Subject::UnsetOptional(decl.name.as_str().to_owned()),
+                });
+                (null, true)
+            }
             None => (
                 Value::unknown(Why::at(
                     Cause::UnsetParameter {

@@ -16,6 +16,11 @@ pub enum Cause {
         /// The parameter's name as declared.
         name: String,
     },
+    /// An optional parameter nobody sets, whose null is where an image must be.
+    UnsetOptionalParameter {
+        /// The parameter's name as declared.
+        name: String,
+    },
     /// A parameter set by a Key Vault reference in the parameter file.
     KeyVaultReference {
         /// The parameter's name as declared.
@@ -438,6 +443,10 @@ impl fmt::Display for Cause {
             Cause::KeyVaultReference { name } => {
                 write!(f, "parameter '{name}' is a Key Vault reference")
             }
+            Cause::UnsetOptionalParameter { name } => write!(
+                f,
+                "parameter '{name}' is optional and no parameter file sets it, so the image is null"
+            ),
             Cause::TargetGroupLocation => f.write_str(
                 "the location of the resource group the nested deployment deploys to is not known offline",
             ),

@@ -25,6 +25,8 @@ pub enum Subject {
     VariableDefault(ModuleVariable),
     /// A Terraform data source (its address).
     DataSource(String),
+    /// An optional (nullable) parameter nobody sets, which is therefore null.
+    UnsetOptional(String),
 }
 
 /// A variable of a called Terraform module.
@@ -50,6 +52,7 @@ impl fmt::Display for Subject {
                 write!(f, "default of variable '{name}' of {module}")
             }
             Subject::DataSource(address) => f.write_str(address),
+            Subject::UnsetOptional(name) => write!(f, "optional parameter '{name}' (not set)"),
         }
     }
 }
@@ -86,6 +89,10 @@ mod tests {
             (
                 Subject::DataSource("module.vm.data.azurerm_shared_image.img".into()),
                 "module.vm.data.azurerm_shared_image.img",
+            ),
+            (
+                Subject::UnsetOptional("image".into()),
+                "optional parameter 'image' (not set)",
             ),
         ];
         for (subject, expected) in cases {

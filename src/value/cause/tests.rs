@@ -27,6 +27,10 @@ fn inputs_not_given_offline() {
             "parameter 'pw' is a Key Vault reference",
         ),
         (
+            Cause::UnsetOptionalParameter { name: s("image") },
+            "parameter 'image' is optional and no parameter file sets it, so the image is null",
+        ),
+        (
             Cause::UnsetDeploymentSetting(D::Subscription),
             "the deploying subscription is not known offline (set [deployment] subscription_id in imagegate.toml)",
         ),
