@@ -5,7 +5,7 @@
 
 use crate::catalog::Catalog;
 use crate::config::{Config, Mode};
-use crate::extract;
+use crate::extract::{self, FoundImage};
 use crate::image::Image;
 use crate::judge::Verdict;
 use crate::model::{Deployment, Language, Resource};
@@ -14,6 +14,7 @@ use crate::report::{
 };
 use crate::rules::{self, JudgedImage, JudgedResource, Rule, Severity, Violation, short_type};
 use crate::source::{FileId, SourceFile, SourceMap, Span};
+use crate::value::Why;
 
 /// What judging one deployment gives; the caller adds it to its file's outcome.
 #[derive(Debug, Default)]
@@ -56,24 +57,33 @@ pub fn judge_deployment(
             mode: config.mode,
             detail,
         };
-        for resource in &context.resources {
-            let entry = match deployment.language {
-                Language::Arm => catalog.arm(&resource.resource_type),
-                // azapi resources in a plan carry the ARM type they deploy.
-                Language::TerraformPlan => catalog
-                    .terraform(&resource.resource_type)
-                    .or_else(|| catalog.arm(&resource.resource_type)),
+        // Resources with their images, then deployments whose contents cannot be seen: those
+        // have one image, unknown for the reason their template cannot be read.
+        let unseen = context.unseen.iter().map(|u| (&u.resource, Some(&u.why)));
+        let declared = context.resources.iter().map(|r| (r, None));
+        for (resource, unseen) in declared.chain(unseen) {
+            let images: Vec<JudgedImage> = match unseen {
+                Some(why) => vec![unseen_image(resource, why)],
+                None => {
+                    let entry = match deployment.language {
+                        Language::Arm => catalog.arm(&resource.resource_type),
+                        // azapi resources in a plan carry the ARM type they deploy.
+                        Language::TerraformPlan => catalog
+                            .terraform(&resource.resource_type)
+                            .or_else(|| catalog.arm(&resource.resource_type)),
+                    };
+                    let Some(entry) = entry else {
+                        continue;
+                    };
+                    extract::images(resource, entry)
+                        .into_iter()
+                        .map(|found| {
+                            let verdict = config.policy.judge(&found.image);
+                            JudgedImage { found, verdict }
+                        })
+                        .collect()
+                }
             };
-            let Some(entry) = entry else {
-                continue;
-            };
-            let images: Vec<JudgedImage> = extract::images(resource, entry)
-                .into_iter()
-                .map(|found| {
-                    let verdict = config.policy.judge(&found.image);
-                    JudgedImage { found, verdict }
-                })
-                .collect();
             out.resources
                 .push(resource_entry(resource, &images, sources, param));
             let judged = JudgedResource {
@@ -97,6 +107,25 @@ pub fn judge_deployment(
         merge_instances(&mut out.findings, 0);
     }
     out
+}
+
+/// The one image of a deployment whose template cannot be read: unknown, for `why`, pointing
+/// where a person makes the template readable.
+fn unseen_image(deployment: &Resource, why: &Why) -> JudgedImage {
+    let at = why
+        .span
+        .filter(|s| s.file == deployment.span.file)
+        .unwrap_or(deployment.span);
+    JudgedImage {
+        found: FoundImage {
+            image: Image::Unresolved(why.clone()),
+            primary: at,
+            property: at,
+            path: "properties.template".to_string(),
+            hops: Vec::new(),
+        },
+        verdict: Verdict::Unresolved(why.clone()),
+    }
 }
 
 /// The resource's entry in the report: what its images were resolved to and its status.

@@ -9,7 +9,8 @@ use crate::value::Value;
 
 mod note;
 
-pub use note::{LinkRefusal, Note, NoteKind};
+pub use crate::value::LinkRefusal;
+pub use note::{Note, NoteKind};
 
 /// An input language: resource types, and the property paths rules read, are named in each
 /// language's own terms.
@@ -42,8 +43,21 @@ pub struct Context {
     pub parameter_file: Option<String>,
     /// The resources declared in this context.
     pub resources: Vec<Resource>,
-    /// Notes about this context (budgets cut, links refused), shown to the user.
+    /// Notes about this context (budgets cut, link cycles), shown to the user.
     pub notes: Vec<Note>,
+    /// Resources whose contents cannot be seen offline (deployments whose template is not
+    /// available): said to be unknown, never passed over.
+    pub unseen: Vec<Unseen>,
+}
+
+/// A resource whose contents cannot be seen offline.
+#[derive(Clone, Debug)]
+pub struct Unseen {
+    /// The resource (a deployment), as declared.
+    pub resource: Resource,
+    /// What could not be read, located where a person makes it readable (the link, the
+    /// template expression).
+    pub why: crate::value::Why,
 }
 
 /// One declared resource.

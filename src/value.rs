@@ -15,10 +15,12 @@ use crate::source::Span;
 
 pub mod call;
 pub mod cause;
+pub mod link;
 pub mod subject;
 
 pub use call::CallProblem;
-pub use cause::Cause;
+pub use cause::{Cause, Unavailable};
+pub use link::LinkRefusal;
 pub use subject::Subject;
 
 /// A value with its origin.

@@ -315,13 +315,17 @@ fn linked_templates_are_judged_in_their_callers_context_only() {
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
     let f = findings(&report);
     // One IG001 (the caller passing a managed image), pointing at the caller's value; the
-    // linked file is not judged on its own (its parameter has no value there).
-    assert_eq!(f.len(), 1, "{report:#}");
-    assert_eq!(f[0]["rule"], "IG001");
+    // linked file is not judged on its own (its parameter has no value there). The link that
+    // leaves the scanned roots is not read, and that is said: an IG002 on its deployment.
+    let rules: Vec<&str> = f.iter().map(|f| f["rule"].as_str().unwrap()).collect();
+    assert_eq!(rules, ["IG001", "IG002"], "{report:#}");
     assert_eq!(f[0]["path"], "main/azuredeploy.json");
-    assert_eq!(resources(&report).len(), 2);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("`../../outside.json`"), "{stderr}");
+    let refused = f[1]["message"].as_str().unwrap();
+    assert!(
+        refused.contains("deployments 'escape'") && refused.contains("`../../outside.json`"),
+        "{refused}"
+    );
+    assert_eq!(resources(&report).len(), 3);
 }
 
 #[test]

@@ -507,3 +507,112 @@ fn a_linked_template_with_its_own_parameter_file_is_judged_in_that_context_too()
     assert_eq!(report["findings"][0]["path"], "nested/vm.parameters.json");
     assert_eq!(statuses(&report), ["compliant", "noncompliant"]);
 }
+
+// ----- what cannot be seen is IG002, never silence ----------------------------------------------
+// A deployment deploys whatever its template declares; when that template (or its parameters)
+// cannot be read offline, the images it deploys are unknown, and that is said on the
+// deployment (ARM docs, "Linked and nested templates", "Template specs").
+
+fn deployment(name: &str, properties: &str) -> String {
+    format!(
+        r#"
+    {{
+      "type": "Microsoft.Resources/deployments",
+      "apiVersion": "2022-09-01",
+      "name": "{name}",
+      "properties": {{ "mode": "Incremental", {properties} }}
+    }}"#
+    )
+}
+
+fn unseen_case(properties: &str, parameters: &str) -> (Vec<String>, Vec<String>, Value) {
+    let repo = Repo::new();
+    repo.write(
+        "azuredeploy.json",
+        template(parameters, "", &deployment("vms", properties)),
+    );
+    let report = check_json(&repo, &[]);
+    (rules(&report), messages(&report), report)
+}
+
+#[test]
+fn a_template_linked_by_a_remote_uri_is_unresolved() {
+    let (rules, messages, report) = unseen_case(
+        r#""templateLink": { "uri": "https://raw.githubusercontent.com/contoso/infra/main/vm.json" }"#,
+        "",
+    );
+    assert_eq!(rules, ["IG002"], "{report:#}");
+    assert!(
+        messages[0].contains("deployments 'vms'")
+            && messages[0].contains("https://raw.githubusercontent.com/contoso/infra/main/vm.json")
+            && messages[0].contains("[links]"),
+        "{}",
+        messages[0]
+    );
+    assert_eq!(statuses(&report), ["unresolved"]);
+}
+
+#[test]
+fn a_template_spec_is_unresolved() {
+    let (rules, messages, report) = unseen_case(
+        r#""templateLink": { "id": "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Resources/templateSpecs/vm/versions/1.0" }"#,
+        "",
+    );
+    assert_eq!(rules, ["IG002"], "{report:#}");
+    assert!(messages[0].contains("template spec"), "{}", messages[0]);
+}
+
+#[test]
+fn parameters_linked_by_uri_are_unresolved() {
+    let (rules, messages, report) = unseen_case(
+        r#""template": { "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#", "contentVersion": "1.0.0.0", "resources": [] },
+        "parametersLink": { "uri": "https://example.com/vm.parameters.json" }"#,
+        "",
+    );
+    assert_eq!(rules, ["IG002"], "{report:#}");
+    assert!(messages[0].contains("parametersLink"), "{}", messages[0]);
+}
+
+#[test]
+fn a_template_given_as_an_expression_is_unresolved() {
+    let (rules, messages, report) = unseen_case(
+        r#""template": "[json(parameters('templateText'))]""#,
+        r#""templateText": { "type": "string" }"#,
+    );
+    assert_eq!(rules, ["IG002"], "{report:#}");
+    assert!(messages[0].contains("expression"), "{}", messages[0]);
+}
+
+#[test]
+fn a_relative_path_not_known_offline_blames_what_it_depends_on() {
+    let (rules, messages, report) = unseen_case(
+        r#""templateLink": { "relativePath": "[parameters('module')]" }"#,
+        r#""module": { "type": "string" }"#,
+    );
+    assert_eq!(rules, ["IG002"], "{report:#}");
+    assert!(
+        messages[0].contains("parameter 'module' has no default"),
+        "{}",
+        messages[0]
+    );
+}
+
+#[test]
+fn a_readable_local_link_is_followed_not_reported() {
+    let repo = Repo::new();
+    repo.write(
+        "azuredeploy.json",
+        template(
+            "",
+            "",
+            &deployment(
+                "vms",
+                r#""templateLink": { "relativePath": "nested/vm.json" }"#,
+            ),
+        ),
+    );
+    repo.write("nested/vm.json", golden_vm("vm"));
+    let report = check_json(&repo, &[]);
+    assert!(rules(&report).is_empty(), "{report:#}");
+    assert_eq!(statuses(&report), ["compliant"]);
+}

@@ -13,10 +13,10 @@ use super::ir::{
     DeployedTemplate, NestedDeployment, PassedParameters, PassedValue, ResourceDecl, Template,
 };
 use super::{DeploymentScope, Limits, ParameterValues, Scope};
-use crate::model::{LinkRefusal, Note, NoteKind, Resource};
+use crate::model::{LinkRefusal, Note, NoteKind, Resource, Unseen};
 use crate::source::{FileId, Span};
 use crate::value::cause::{CopyLoopProblem, DeploymentSetting};
-use crate::value::{Cause, Kind, Value, Why};
+use crate::value::{Cause, Kind, Unavailable, Value, Why};
 
 /// Most instances judged per copy loop; a note says when the bound cuts.
 const MAX_COPY_INSTANCES: i64 = 1000;
@@ -43,6 +43,8 @@ pub struct Expanded {
     pub resources: Vec<Resource>,
     /// Notes (bounds reached, links not followed).
     pub notes: Vec<Note>,
+    /// Deployments whose template cannot be seen offline.
+    pub unseen: Vec<Unseen>,
     /// Malformed expressions met on the way.
     pub expression_errors: Vec<(Span, Cause)>,
 }
@@ -185,6 +187,17 @@ impl Walker<'_> {
                 assumption: None,
             });
         }
+        let deploying = decl.deployment.as_ref().filter(|_| deployed).map(|d| {
+            let me = Resource {
+                resource_type: decl.resource_type.as_str().to_owned(),
+                name: clip(&name),
+                span: decl.span,
+                body: Value::composed(Kind::Null),
+                identity: identity.clone(),
+                assumption: None,
+            };
+            (d, me)
+        });
         if let Some(children) = &decl.children {
             let me = Parent { name };
             let child = Place {
@@ -193,8 +206,8 @@ impl Walker<'_> {
             };
             self.resources(scope, children, child);
         }
-        if let Some(deployment) = decl.deployment.as_ref().filter(|_| deployed) {
-            self.deployment(scope, file, deployment, decl.span, &identity, depth);
+        if let Some((deployment, me)) = deploying {
+            self.deployment(scope, file, deployment, me, depth);
         }
     }
 
@@ -208,28 +221,40 @@ impl Walker<'_> {
         }
     }
 
-    /// Follows a nested (inline) or linked deployment.
+    /// Says that what the deployment `me` deploys cannot be seen, and why (located at
+    /// `at`, else at the deployment).
+    fn unseen(&mut self, me: Resource, why: Unavailable, at: Option<Span>) {
+        let why = Why::at(Cause::TemplateNotAvailable(why), at.unwrap_or(me.span));
+        self.out.unseen.push(Unseen { resource: me, why });
+    }
+
+    /// Follows a nested (inline) or linked deployment, the resource `me`.
     fn deployment<'s>(
         &mut self,
         scope: &Scope<'s>,
         file: FileId,
         deployment: &'s NestedDeployment,
-        span: Span,
-        identity: &str,
+        me: Resource,
         depth: usize,
     ) {
+        let span = me.span;
         if depth >= MAX_NESTING {
-            self.note(
-                span,
-                NoteKind::NestingTooDeep {
-                    levels: MAX_NESTING,
-                },
-            );
+            let levels = MAX_NESTING;
+            self.unseen(me, Unavailable::TooDeep { levels }, None);
             return;
         }
-        let prefix = format!("{identity}>");
+        if let Some(link) = &deployment.parameters_link {
+            let uri = clip(&scope.eval_node(link).display());
+            self.unseen(me, Unavailable::ParametersLink { uri }, Some(link.span));
+            return;
+        }
+        let prefix = format!("{}>", me.identity);
         let (from, relative) = match &deployment.template {
             DeployedTemplate::Empty | DeployedTemplate::Missing => return,
+            DeployedTemplate::Expression(node) => {
+                self.unseen(me, Unavailable::Expression, Some(node.span));
+                return;
+            }
             DeployedTemplate::Inline(template) => {
                 if deployment.inner_scope {
                     let supplied = passed_parameters(scope, deployment);
@@ -243,23 +268,36 @@ impl Walker<'_> {
                 }
                 return;
             }
-            DeployedTemplate::RelativePath(relative) => {
-                let relative = scope.eval_node(relative);
+            DeployedTemplate::RelativePath(node) => {
+                let relative = scope.eval_node(node);
                 let Some(relative) = relative.as_str() else {
-                    self.note(span, NoteKind::LinkPathUnknown);
+                    // Blame what the path depends on, when something does.
+                    let why = match relative.first_unknown() {
+                        Some(why) => why.clone(),
+                        None => Why::at(
+                            Cause::TemplateNotAvailable(Unavailable::PathUnknown),
+                            node.span,
+                        ),
+                    };
+                    self.out.unseen.push(Unseen { resource: me, why });
                     return;
                 };
                 (file, relative.to_string())
             }
-            DeployedTemplate::Uri(uri) => match self.links.relative_uri(&scope.eval_node(uri)) {
-                Some((base, relative)) => (base, relative),
-                None => {
-                    self.note(span, NoteKind::LinkIsUri);
-                    return;
+            DeployedTemplate::Uri(node) => {
+                let uri = scope.eval_node(node);
+                match self.links.relative_uri(&uri) {
+                    Some((base, relative)) => (base, relative),
+                    None => {
+                        let uri = clip(&uri.display());
+                        self.unseen(me, Unavailable::Uri { uri }, Some(node.span));
+                        return;
+                    }
                 }
-            },
-            DeployedTemplate::Spec => {
-                self.note(span, NoteKind::LinkIsTemplateSpec);
+            }
+            DeployedTemplate::Spec(node) => {
+                let id = clip(&scope.eval_node(node).display());
+                self.unseen(me, Unavailable::Spec { id }, Some(node.span));
                 return;
             }
         };
@@ -285,13 +323,10 @@ impl Walker<'_> {
                 self.chain.pop();
                 self.finish_scope(&inner, span);
             }
-            Err(why) => self.note(
-                span,
-                NoteKind::LinkRefused {
-                    relative: relative.to_owned(),
-                    why,
-                },
-            ),
+            Err(refusal) => {
+                let relative = relative.to_owned();
+                self.unseen(me, Unavailable::Refused { relative, refusal }, None);
+            }
         }
     }
 }

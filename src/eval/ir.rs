@@ -149,6 +149,8 @@ pub(crate) struct NestedDeployment {
     pub(crate) template: DeployedTemplate,
     /// The parameter values passed to it.
     pub(crate) parameters: Option<PassedParameters>,
+    /// The parameter file it takes its parameters from by URI (`parametersLink`), if any.
+    pub(crate) parameters_link: Option<Node>,
     /// The subscription it deploys to, when not the deploying template's.
     pub(crate) subscription: Option<Node>,
     /// The resource group it deploys to, when not the deploying template's.
@@ -162,12 +164,14 @@ pub(crate) enum DeployedTemplate {
     Inline(Box<Template>),
     /// An inline template that declares no resources.
     Empty,
+    /// An expression that stands for the template.
+    Expression(Node),
     /// Linked by a path relative to the deploying template.
     RelativePath(Node),
     /// Linked by a URI.
     Uri(Node),
-    /// A template spec (linked by resource ID).
-    Spec,
+    /// A template spec (linked by resource ID, `templateLink.id`).
+    Spec(Node),
     /// No template at all.
     Missing,
 }

@@ -37,6 +37,8 @@ pub enum Cause {
     /// The location of the resource group a nested deployment deploys to, when that is not
     /// the deploying one.
     TargetGroupLocation,
+    /// What a deployment deploys cannot be read offline.
+    TemplateNotAvailable(Unavailable),
 
     // ----- Terraform plans -----
     /// An attribute the plan marks as known only after apply, and what stopped resolving it
@@ -191,6 +193,75 @@ pub enum Cause {
     },
     /// The judgement needs a part of the image that is not known (and no hole says why).
     ImagePartUnknown,
+}
+
+/// Why what a deployment deploys cannot be read offline.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Unavailable {
+    /// Its template is linked by a URI that is not mapped to a local file.
+    Uri {
+        /// The URI as far as it is known (unknown parts as `<unknown>`).
+        uri: String,
+    },
+    /// It deploys a template spec.
+    Spec {
+        /// The template spec's resource ID as far as it is known.
+        id: String,
+    },
+    /// Its parameters come from a file linked by URI (`parametersLink`).
+    ParametersLink {
+        /// The URI as far as it is known.
+        uri: String,
+    },
+    /// Its template is an expression.
+    Expression,
+    /// The path of its linked template is not known offline.
+    PathUnknown,
+    /// Its local linked template was not read.
+    Refused {
+        /// The link as written (resolved).
+        relative: String,
+        /// Why not.
+        refusal: super::LinkRefusal,
+    },
+    /// It is nested deeper than deployments are followed.
+    TooDeep {
+        /// The deepest nesting followed.
+        levels: usize,
+    },
+}
+
+impl fmt::Display for Unavailable {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        const MAP: &str = "map it to a local path in [links] in imagegate.toml to follow it";
+        match self {
+            Unavailable::Uri { uri } => write!(
+                f,
+                "its template is linked by the URI `{uri}`, which is not read offline ({MAP})"
+            ),
+            Unavailable::Spec { id } => write!(
+                f,
+                "it deploys the template spec `{id}`, which is not read offline ({MAP})"
+            ),
+            Unavailable::ParametersLink { uri } => write!(
+                f,
+                "its parameters come from `{uri}` (parametersLink), which is not read offline"
+            ),
+            Unavailable::Expression => {
+                f.write_str("its template is an expression, which is not judged offline")
+            }
+            Unavailable::PathUnknown => {
+                f.write_str("the path of its linked template is not known offline")
+            }
+            Unavailable::Refused { relative, refusal } => {
+                write!(f, "its linked template `{relative}` {refusal}")
+            }
+            Unavailable::TooDeep { levels } => write!(
+                f,
+                "it is nested deeper than {levels} deployments, which are not followed"
+            ),
+        }
+    }
 }
 
 /// A deployment setting of `[deployment]` in `imagegate.toml`.
@@ -447,6 +518,7 @@ impl fmt::Display for Cause {
                 f,
                 "parameter '{name}' is optional and no parameter file sets it, so the image is null"
             ),
+            Cause::TemplateNotAvailable(unavailable) => unavailable.fmt(f),
             Cause::TargetGroupLocation => f.write_str(
                 "the location of the resource group the nested deployment deploys to is not known offline",
             ),

@@ -102,6 +102,7 @@ fn template(file: Loaded, root: Json, env: &Env<'_>) -> Lowered {
         }
         expression_errors.extend(expanded.expression_errors);
         model.contexts.push(Context {
+            unseen: expanded.unseen,
             parameter_file,
             resources: expanded.resources,
             notes: expanded.notes,

@@ -223,13 +223,17 @@ impl Lowering<'_> {
             } else {
                 DeployedTemplate::Inline(Box::new(self.template(template, inner_scope)))
             }
+        } else if let Some(expression) = properties.get("template") {
+            DeployedTemplate::Expression(self.node(expression))
         } else if let Some(link) = properties.get("templateLink") {
             if let Some(relative) = link.get("relativePath") {
                 DeployedTemplate::RelativePath(self.node(relative))
             } else if let Some(uri) = link.get("uri") {
                 DeployedTemplate::Uri(self.node(uri))
+            } else if let Some(id) = link.get("id") {
+                DeployedTemplate::Spec(self.node(id))
             } else {
-                DeployedTemplate::Spec
+                DeployedTemplate::Spec(self.node(link))
             }
         } else {
             DeployedTemplate::Missing
@@ -257,6 +261,12 @@ impl Lowering<'_> {
             inner_scope,
             template,
             parameters,
+            parameters_link: properties
+                .get("parametersLink")
+                .map(|l| match l.get("uri") {
+                    Some(uri) => self.node(uri),
+                    None => self.node(l),
+                }),
             subscription: node.get("subscriptionId").map(|n| self.node(n)),
             resource_group: node.get("resourceGroup").map(|n| self.node(n)),
         }

@@ -60,6 +60,7 @@ fn deployment(resources: Vec<Resource>) -> Deployment {
             parameter_file: None,
             resources,
             notes: Vec::new(),
+            unseen: Vec::new(),
         }],
     }
 }

@@ -688,3 +688,83 @@ fn invalid_calls() {
         );
     }
 }
+
+#[test]
+fn what_a_deployment_cannot_show_reads_as_it_should() {
+    use crate::value::{LinkRefusal, Unavailable as U};
+    let refused = |refusal| {
+        Cause::TemplateNotAvailable(U::Refused {
+            relative: "nested/vm.json".into(),
+            refusal,
+        })
+    };
+    let cases = [
+        (
+            Cause::TemplateNotAvailable(U::Uri {
+                uri: "https://x/vm.json".into(),
+            }),
+            "its template is linked by the URI `https://x/vm.json`, which is not read offline (map it to a local path in [links] in imagegate.toml to follow it)",
+        ),
+        (
+            Cause::TemplateNotAvailable(U::Spec {
+                id: "/s/ts/vm".into(),
+            }),
+            "it deploys the template spec `/s/ts/vm`, which is not read offline (map it to a local path in [links] in imagegate.toml to follow it)",
+        ),
+        (
+            Cause::TemplateNotAvailable(U::ParametersLink {
+                uri: "https://x/p.json".into(),
+            }),
+            "its parameters come from `https://x/p.json` (parametersLink), which is not read offline",
+        ),
+        (
+            Cause::TemplateNotAvailable(U::Expression),
+            "its template is an expression, which is not judged offline",
+        ),
+        (
+            Cause::TemplateNotAvailable(U::PathUnknown),
+            "the path of its linked template is not known offline",
+        ),
+        (
+            Cause::TemplateNotAvailable(U::TooDeep { levels: 16 }),
+            "it is nested deeper than 16 deployments, which are not followed",
+        ),
+        (
+            refused(LinkRefusal::NotFound),
+            "its linked template `nested/vm.json` does not exist",
+        ),
+        (
+            refused(LinkRefusal::TooManyLinks { limit: 64 }),
+            "its linked template `nested/vm.json` is beyond the limit of 64 linked templates",
+        ),
+        (
+            refused(LinkRefusal::OutsideRoots),
+            "its linked template `nested/vm.json` is outside the scanned roots and was not read",
+        ),
+        (
+            refused(LinkRefusal::Unreadable {
+                error: "Permission denied (os error 13)".into(),
+            }),
+            "its linked template `nested/vm.json` cannot be read: Permission denied (os error 13)",
+        ),
+        (
+            refused(LinkRefusal::TooLarge),
+            "its linked template `nested/vm.json` is larger than the size limit",
+        ),
+        (
+            refused(LinkRefusal::Undecodable {
+                error: "invalid UTF-16".into(),
+            }),
+            "its linked template `nested/vm.json` cannot be decoded: invalid UTF-16",
+        ),
+        (
+            refused(LinkRefusal::Unparsable {
+                error: "expected `,`".into(),
+            }),
+            "its linked template `nested/vm.json` cannot be parsed: expected `,`",
+        ),
+    ];
+    for (cause, expected) in cases {
+        assert_eq!(cause.to_string(), expected, "{cause:?}");
+    }
+}

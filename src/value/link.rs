@@ -1,0 +1,52 @@
+//! Why a local linked template was not read, as data; the wording is produced here only.
+
+use std::fmt;
+
+/// Why a local linked template was not read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LinkRefusal {
+    /// No such file.
+    NotFound,
+    /// The template already loaded as many linked files as allowed.
+    TooManyLinks {
+        /// The most linked files loaded for one template.
+        limit: usize,
+    },
+    /// The file is outside the scanned roots.
+    OutsideRoots,
+    /// The file system refused.
+    Unreadable {
+        /// The error, as the operating system words it.
+        error: String,
+    },
+    /// The file is larger than the size limit.
+    TooLarge,
+    /// The file's bytes are not text in a supported encoding.
+    Undecodable {
+        /// The decoder's message.
+        error: String,
+    },
+    /// The file is not JSON.
+    Unparsable {
+        /// The JSON parser's message.
+        error: String,
+    },
+}
+
+impl fmt::Display for LinkRefusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LinkRefusal::NotFound => f.write_str("does not exist"),
+            LinkRefusal::TooManyLinks { limit } => {
+                write!(f, "is beyond the limit of {limit} linked templates")
+            }
+            LinkRefusal::OutsideRoots => {
+                f.write_str("is outside the scanned roots and was not read")
+            }
+            LinkRefusal::Unreadable { error } => write!(f, "cannot be read: {error}"),
+            LinkRefusal::TooLarge => f.write_str("is larger than the size limit"),
+            LinkRefusal::Undecodable { error } => write!(f, "cannot be decoded: {error}"),
+            LinkRefusal::Unparsable { error } => write!(f, "cannot be parsed: {error}"),
+        }
+    }
+}
