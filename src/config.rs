@@ -58,6 +58,10 @@ pub struct Config {
     pub parameter_files: Vec<(PathBuf, Vec<PathBuf>)>,
     /// Terraform plans: also judge resources whose planned action is no-op (`--judge-no-op`).
     pub judge_no_op: bool,
+    /// `[links]`: remote template URI prefixes and template-spec IDs that live in this
+    /// repository too, each with the local path it stands for (relative to the config's
+    /// folder, joined), so linked templates are followed offline.
+    pub links: Vec<(String, PathBuf)>,
 }
 
 /// A config that cannot be used; the message names the file, line and key.
@@ -139,6 +143,8 @@ struct File {
     deployment: Option<DeploymentScope>,
     #[serde(default)]
     parameter_files: std::collections::BTreeMap<String, Vec<String>>,
+    #[serde(default)]
+    links: std::collections::BTreeMap<String, String>,
 }
 
 #[derive(Deserialize)]
@@ -171,6 +177,7 @@ impl Config {
             deployment: DeploymentScope::default(),
             parameter_files: Vec::new(),
             judge_no_op: false,
+            links: Vec::new(),
         }
     }
 
@@ -219,6 +226,11 @@ impl Config {
         config.mode = file.mode.unwrap_or_default();
         config.deployment = file.deployment.unwrap_or_default();
         let base = path.parent().unwrap_or(Path::new("."));
+        config.links = file
+            .links
+            .into_iter()
+            .map(|(from, to)| (from, base.join(to)))
+            .collect();
         for (template, files) in file.parameter_files {
             let resolve = |rel: &str| -> Result<PathBuf, ConfigError> {
                 base.join(rel)

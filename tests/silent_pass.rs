@@ -616,3 +616,88 @@ fn a_readable_local_link_is_followed_not_reported() {
     assert!(rules(&report).is_empty(), "{report:#}");
     assert_eq!(statuses(&report), ["compliant"]);
 }
+
+// ----- [links]: remote templates that live in the repository too ------------------------------
+
+#[test]
+fn a_mapped_uri_is_followed_to_the_local_template() {
+    let repo = Repo::new();
+    repo.write(
+        "imagegate.toml",
+        "[links]\n\"https://raw.githubusercontent.com/contoso/infra/main/\" = \".\"\n",
+    );
+    repo.write(
+        "azuredeploy.json",
+        template(
+            r#""_artifactsLocationSasToken": { "type": "securestring" }"#,
+            "",
+            &deployment(
+                "vms",
+                r#""templateLink": { "uri": "[concat('https://raw.githubusercontent.com/contoso/infra/main/nested/vm.json?', parameters('_artifactsLocationSasToken'))]" }"#,
+            ),
+        ),
+    );
+    repo.write("nested/vm.json", marketplace_vm("vm"));
+    let report = check_json(&repo, &[]);
+    // The linked VM is judged through its caller (not IG002 on the deployment).
+    assert_eq!(rules(&report), ["IG001"], "{report:#}");
+    assert_eq!(
+        report["findings"][0]["path"], "nested/vm.json",
+        "{report:#}"
+    );
+}
+
+#[test]
+fn a_mapped_template_spec_is_followed_and_an_unmapped_one_is_not() {
+    let spec = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-specs/providers/Microsoft.Resources/templateSpecs/vm/versions/1.0";
+    let repo = Repo::new();
+    repo.write(
+        "azuredeploy.json",
+        template(
+            "",
+            "",
+            &deployment("vms", &format!(r#""templateLink": {{ "id": "{spec}" }}"#)),
+        ),
+    );
+    repo.write("specs/vm.json", golden_vm("vm"));
+    let report = check_json(&repo, &[]);
+    assert_eq!(rules(&report), ["IG002"], "{report:#}");
+    repo.write(
+        "imagegate.toml",
+        format!("[links]\n\"{spec}\" = \"specs/vm.json\"\n"),
+    );
+    let report = check_json(&repo, &[]);
+    assert!(rules(&report).is_empty(), "{report:#}");
+    assert_eq!(statuses(&report), ["compliant"]);
+}
+
+#[test]
+fn a_mapping_never_leads_outside_the_scanned_roots() {
+    let outside = Repo::new();
+    outside.write("vm.json", marketplace_vm("outside"));
+    let repo = Repo::new();
+    repo.write(
+        "imagegate.toml",
+        format!(
+            "[links]\n\"https://example.com/\" = \"{}\"\n",
+            outside.path().display()
+        ),
+    );
+    repo.write(
+        "azuredeploy.json",
+        template(
+            "",
+            "",
+            &deployment(
+                "vms",
+                r#""templateLink": { "uri": "https://example.com/vm.json" }"#,
+            ),
+        ),
+    );
+    let report = check_json(&repo, &[]);
+    assert_eq!(rules(&report), ["IG002"], "{report:#}");
+    assert!(
+        messages(&report)[0].contains("outside the scanned roots"),
+        "{report:#}"
+    );
+}

@@ -27,13 +27,45 @@ const MAX_RESOURCES: usize = 20_000;
 
 /// Where linked templates come from: the frontend reads and lowers them.
 pub(crate) trait TemplateLinks {
-    /// The template at `relative`, relative to the folder of file `from`, and its file.
-    fn template(&self, from: FileId, relative: &str)
-    -> Result<(FileId, Rc<Template>), LinkRefusal>;
+    /// The template `target` names, and its file.
+    fn template(&self, target: &LinkTarget) -> Result<(FileId, Rc<Template>), LinkRefusal>;
 
-    /// The file and relative path that a link URI names, when the URI is the deploying
-    /// template's own (unknown) location followed by a known relative path.
-    fn relative_uri(&self, uri: &Value) -> Option<(FileId, String)>;
+    /// The local template a link URI stands for, if any: a path relative to a deploying
+    /// template's own location, or a URI the configuration maps to a local path.
+    fn uri(&self, uri: &Value) -> Option<LinkTarget>;
+
+    /// The local template a template spec's resource ID stands for, if the configuration
+    /// maps it.
+    fn spec(&self, id: &Value) -> Option<LinkTarget>;
+}
+
+/// A linked template to read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum LinkTarget {
+    /// A path relative to the folder of a file already read.
+    Relative {
+        /// The file the path is relative to.
+        from: FileId,
+        /// The path, as the link gives it.
+        path: String,
+    },
+    /// A local file a remote link is mapped to.
+    Local {
+        /// The file.
+        path: std::path::PathBuf,
+        /// How it is shown (relative to the working directory).
+        shown: String,
+    },
+}
+
+impl LinkTarget {
+    /// The link as shown in messages.
+    fn shown(&self) -> &str {
+        match self {
+            LinkTarget::Relative { path, .. } => path,
+            LinkTarget::Local { shown, .. } => shown,
+        }
+    }
 }
 
 /// What expanding one template in one context produced.
@@ -249,7 +281,7 @@ impl Walker<'_> {
             return;
         }
         let prefix = format!("{}>", me.identity);
-        let (from, relative) = match &deployment.template {
+        let target = match &deployment.template {
             DeployedTemplate::Empty | DeployedTemplate::Missing => return,
             DeployedTemplate::Expression(node) => {
                 self.unseen(me, Unavailable::Expression, Some(node.span));
@@ -282,12 +314,15 @@ impl Walker<'_> {
                     self.out.unseen.push(Unseen { resource: me, why });
                     return;
                 };
-                (file, relative.to_string())
+                LinkTarget::Relative {
+                    from: file,
+                    path: relative.to_string(),
+                }
             }
             DeployedTemplate::Uri(node) => {
                 let uri = scope.eval_node(node);
-                match self.links.relative_uri(&uri) {
-                    Some((base, relative)) => (base, relative),
+                match self.links.uri(&uri) {
+                    Some(target) => target,
                     None => {
                         let uri = clip(&uri.display());
                         self.unseen(me, Unavailable::Uri { uri }, Some(node.span));
@@ -296,13 +331,19 @@ impl Walker<'_> {
                 }
             }
             DeployedTemplate::Spec(node) => {
-                let id = clip(&scope.eval_node(node).display());
-                self.unseen(me, Unavailable::Spec { id }, Some(node.span));
-                return;
+                let id = scope.eval_node(node);
+                match self.links.spec(&id) {
+                    Some(target) => target,
+                    None => {
+                        let id = clip(&id.display());
+                        self.unseen(me, Unavailable::Spec { id }, Some(node.span));
+                        return;
+                    }
+                }
             }
         };
-        let relative = relative.as_str();
-        match self.links.template(from, relative) {
+        let relative = target.shown();
+        match self.links.template(&target) {
             Ok((target, template)) => {
                 if self.chain.contains(&target) {
                     self.note(

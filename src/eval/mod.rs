@@ -21,7 +21,7 @@ pub mod ops;
 pub mod scope;
 
 pub use expand::Expanded;
-pub(crate) use expand::{TemplateLinks, expand};
+pub(crate) use expand::{LinkTarget, TemplateLinks, expand};
 pub use ops::literal_value;
 pub use scope::{ParameterValues, Scope};
 

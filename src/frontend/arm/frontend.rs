@@ -73,7 +73,7 @@ fn template(file: Loaded, root: Json, env: &Env<'_>) -> Lowered {
     let canonical = file.canonical.clone();
     let id = file.add_to(&mut out.sources);
     let contexts = parameter_contexts(&mut out, id, &canonical, env);
-    let linked = Linked::new(&out.sources, env.loader, &canonical);
+    let linked = Linked::new(&out.sources, env.loader, &canonical, &env.config.links);
     let deployment = deployment_scope(env.config);
     // Lowered once, expanded for each context and each assumed value.
     let lowered = lower::template(&root, id, &out.sources.get(id).text);

@@ -13,8 +13,8 @@ use std::path::{Path, PathBuf};
 use std::rc::Rc;
 use std::sync::Arc;
 
-use crate::eval::TemplateLinks;
 use crate::eval::ir::Template;
+use crate::eval::{LinkTarget, TemplateLinks};
 use crate::json;
 use crate::model::LinkRefusal;
 use crate::source::{FileId, LoadError, Loader, SourceFile, SourceMap};
@@ -33,6 +33,8 @@ type Loaded = Result<LinkedFile, LinkRefusal>;
 #[derive(Debug)]
 pub(crate) struct Linked<'r> {
     loader: Loader<'r>,
+    /// `[links]` of the config: URI prefixes and template-spec IDs, and their local paths.
+    mapped: &'r [(String, PathBuf)],
     template: &'r Path,
     base: u32,
     files: RefCell<Vec<Arc<SourceFile>>>,
@@ -43,9 +45,16 @@ impl<'r> Linked<'r> {
     /// A loader of linked templates whose files will follow those of `sources`, reading
     /// through `loader`. `template` is the canonical path of the template the files of
     /// `sources` belong to.
-    pub(crate) fn new(sources: &SourceMap, loader: Loader<'r>, template: &'r Path) -> Linked<'r> {
+    /// `mapped` is the config's `[links]` table.
+    pub(crate) fn new(
+        sources: &SourceMap,
+        loader: Loader<'r>,
+        template: &'r Path,
+        mapped: &'r [(String, PathBuf)],
+    ) -> Linked<'r> {
         Linked {
             loader,
+            mapped,
             template,
             base: sources.len() as u32,
             files: RefCell::default(),
@@ -66,6 +75,18 @@ impl<'r> Linked<'r> {
             }
         }
         .ok_or(LinkRefusal::NotFound)?;
+        self.load(target)
+    }
+
+    /// The local file `path` a remote link is mapped to, loaded on first use (a symbolic link
+    /// is resolved first, so the roots check sees where it leads).
+    fn get_local(&self, path: &Path) -> Result<LinkedFile, LinkRefusal> {
+        let target = path.canonicalize().map_err(|_| LinkRefusal::NotFound)?;
+        self.load(target)
+    }
+
+    /// The linked template at the canonical path `target`, loaded on first use.
+    fn load(&self, target: PathBuf) -> Result<LinkedFile, LinkRefusal> {
         if let Some(found) = self.loaded.borrow().get(&target) {
             return found.clone();
         }
@@ -134,13 +155,67 @@ impl<'r> Linked<'r> {
 }
 
 impl TemplateLinks for Linked<'_> {
-    fn template(&self, from: FileId, relative: &str) -> Result<LinkedFile, LinkRefusal> {
-        self.get(from, relative)
+    fn template(&self, target: &LinkTarget) -> Result<LinkedFile, LinkRefusal> {
+        match target {
+            LinkTarget::Relative { from, path } => self.get(*from, path),
+            LinkTarget::Local { path, .. } => self.get_local(path),
+        }
     }
 
-    fn relative_uri(&self, uri: &Value) -> Option<(FileId, String)> {
-        artifact_relative(uri)
+    fn uri(&self, uri: &Value) -> Option<LinkTarget> {
+        if let Some((from, path)) = artifact_relative(uri) {
+            return Some(LinkTarget::Relative { from, path });
+        }
+        let path = mapped_uri(uri, self.mapped)?;
+        let shown = self.loader.display(&path);
+        Some(LinkTarget::Local { path, shown })
     }
+
+    fn spec(&self, id: &Value) -> Option<LinkTarget> {
+        let id = id.as_str()?;
+        let (_, path) = self.mapped.iter().find(|(key, _)| {
+            key.trim_end_matches('/')
+                .eq_ignore_ascii_case(id.trim_end_matches('/'))
+        })?;
+        let shown = self.loader.display(path);
+        Some(LinkTarget::Local {
+            path: path.clone(),
+            shown,
+        })
+    }
+}
+
+/// The local path a link URI stands for under the `[links]` table `mapped`: the first prefix
+/// the URI starts with (ASCII case-insensitively), its local path joined with the rest of the
+/// URI's path (query and fragment dropped, e.g. a SAS token). A URI whose path is not fully
+/// known (an unknown part before any `?`) maps to nothing.
+fn mapped_uri(uri: &Value, mapped: &[(String, PathBuf)]) -> Option<PathBuf> {
+    let known = match &uri.kind {
+        Kind::Str(s) => s.as_str(),
+        Kind::Partial(parts) => match parts.first() {
+            // The unknown part must come after the path (in the query string).
+            Some(Part::Text(t)) if t.contains(['?', '#']) => t.as_str(),
+            _ => return None,
+        },
+        _ => return None,
+    };
+    let path = known.split(['?', '#']).next().unwrap_or("");
+    mapped.iter().find_map(|(prefix, local)| {
+        let head = path.get(..prefix.len())?;
+        if !head.eq_ignore_ascii_case(prefix) {
+            return None;
+        }
+        let rest = path[prefix.len()..].trim_start_matches('/');
+        let mut out = local.clone();
+        for segment in rest.split('/').filter(|s| !s.is_empty() && *s != ".") {
+            if segment == ".." {
+                out.pop();
+            } else {
+                out.push(segment);
+            }
+        }
+        Some(out)
+    })
 }
 
 /// `relative` joined to `base` with `.` and `..` segments resolved by name.
