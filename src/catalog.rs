@@ -34,12 +34,35 @@ pub enum Decode {
     JsonString,
 }
 
+/// A condition on a sibling property that says whether an image property is used at all, e.g.
+/// a Dev Center pool's inline definition only counts when `devBoxDefinitionType` is `Value`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct When {
+    /// Dotted path of the deciding property, relative to the value at `path` (to each element
+    /// when `each` is set).
+    pub key: String,
+    /// The values (compared ASCII-case-insensitively) for which the image is used. An unset
+    /// key means the image is not used; an unknown one means it may be, so it is judged.
+    pub equals: Vec<String>,
+}
+
 /// One place where a resource type keeps an image.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ImagePath {
-    /// Dotted property path from the resource root.
+    /// Dotted property path from the resource root. The frontends keep everything below it, so
+    /// `at` and `when` may reach anything inside.
     pub path: String,
+    /// The value at `path` is an array and each of its elements holds an image (e.g. a fleet's
+    /// `locationProfiles[]`).
+    #[serde(default)]
+    pub each: bool,
+    /// Dotted path from the value at `path` (from each element when `each` is set) to the
+    /// image value; the value at `path` itself when absent.
+    pub at: Option<String>,
+    /// The condition under which the image is used, if any.
+    pub when: Option<When>,
     /// How to read the value.
     pub form: Form,
     /// How to decode the value first, if at all.
@@ -213,11 +236,14 @@ mod tests {
             "Microsoft.LabServices/labs",
             "Microsoft.AzureFleet/fleets",
             "Microsoft.DesktopVirtualization/hostPools",
+            // Issue #9: inline Dev Box definitions and AVD session host configurations.
+            "Microsoft.DevCenter/projects/pools",
+            "Microsoft.DesktopVirtualization/hostPools/sessionHostConfigurations",
         ] {
             assert!(c.arm(t).is_some(), "{t} missing from the catalogue");
         }
         assert!(c.arm("Microsoft.Network/networkInterfaces").is_none());
-        assert_eq!(c.arm_types().count(), 12);
+        assert_eq!(c.arm_types().count(), 14);
     }
 
     #[test]

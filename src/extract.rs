@@ -40,27 +40,73 @@ pub fn images(resource: &Resource, entry: &Entry) -> Vec<FoundImage> {
     for spec in &entry.images {
         match lookup(&resource.body, &spec.path) {
             Ok(None) => {}
-            Ok(Some(value)) => {
-                if let Some(f) = read(resource, spec, value, plan.as_deref()) {
-                    found.push(f);
+            Ok(Some(value)) => match &value.kind {
+                Kind::Array(items) if spec.each => {
+                    for (i, item) in items.iter().enumerate() {
+                        found.extend(within(resource, spec, item, Some(i), plan.as_deref()));
+                    }
                 }
-            }
+                _ => found.extend(within(resource, spec, value, None, plan.as_deref())),
+            },
             Err(disk) if spec.form == Form::AttachedDisk => {
-                found.extend(read(resource, spec, disk, plan.as_deref()));
+                found.extend(read(resource, spec, &spec.path, disk, plan.as_deref()));
             }
-            Err(unknown) => found.push(located(
-                resource,
-                spec,
-                unknown,
-                Image::Unresolved(unknown.first_unknown().cloned().unwrap_or_else(|| {
-                    Why::new(Cause::Unreadable {
-                        path: spec.path.clone(),
-                    })
-                })),
-            )),
+            Err(unknown) => found.push(unresolved(resource, &spec.path, unknown)),
         }
     }
     found
+}
+
+/// The image inside `container` (the value at the catalogue path, or one element of it when
+/// the entry reads `each` element): checks the entry's condition, then reads the value `at`.
+fn within(
+    resource: &Resource,
+    spec: &ImagePath,
+    container: &Value,
+    index: Option<usize>,
+    plan: Option<&str>,
+) -> Option<FoundImage> {
+    if let Some(when) = &spec.when {
+        match lookup(container, &when.key) {
+            // Unset: the image is not used.
+            Ok(None) => return None,
+            Ok(Some(v)) => {
+                let used = v
+                    .as_str()
+                    .is_some_and(|s| when.equals.iter().any(|e| e.eq_ignore_ascii_case(s)));
+                if !used {
+                    return None;
+                }
+            }
+            // Unknown: the image may be used, so it is judged.
+            Err(_) => {}
+        }
+    }
+    let mut path = spec.path.clone();
+    if let Some(i) = index {
+        path.push_str(&format!("[{i}]"));
+    }
+    let Some(at) = &spec.at else {
+        return read(resource, spec, &path, container, plan);
+    };
+    path.push('.');
+    path.push_str(at);
+    match lookup(container, at) {
+        Ok(None) => None,
+        Ok(Some(value)) => read(resource, spec, &path, value, plan),
+        Err(disk) if spec.form == Form::AttachedDisk => read(resource, spec, &path, disk, plan),
+        Err(unknown) => Some(unresolved(resource, &path, unknown)),
+    }
+}
+
+/// An image that an unknown value on the way to `path` hides.
+fn unresolved(resource: &Resource, path: &str, unknown: &Value) -> FoundImage {
+    let why = unknown.first_unknown().cloned().unwrap_or_else(|| {
+        Why::new(Cause::Unreadable {
+            path: path.to_string(),
+        })
+    });
+    located(resource, path, unknown, Image::Unresolved(why))
 }
 
 /// Follows a dotted path. `Ok(None)`: absent (or null); `Err(v)`: an unknown value on the way.
@@ -93,6 +139,7 @@ fn lookup<'a>(root: &'a Value, path: &str) -> Result<Option<&'a Value>, &'a Valu
 fn read(
     resource: &Resource,
     spec: &ImagePath,
+    path: &str,
     value: &Value,
     plan: Option<&str>,
 ) -> Option<FoundImage> {
@@ -114,18 +161,18 @@ fn read(
     if spec.form == Form::AttachedDisk {
         // An existing disk, not an image: reported even when its ID is known only later.
         let image = Image::AttachedDisk(value.display());
-        return Some(located(resource, spec, value, image));
+        return Some(located(resource, path, value, image));
     }
     if let Kind::Unknown(why) = &value.kind {
         let image = Image::Unresolved(why.clone());
-        return Some(located(resource, spec, value, image));
+        return Some(located(resource, path, value, image));
     }
     match spec.form {
-        Form::Id => Some(located(resource, spec, value, Image::from_id(value))),
-        Form::Uri => Some(located(resource, spec, value, uri_image(value))),
-        Form::OsDisk => os_disk(resource, spec, value),
+        Form::Id => Some(located(resource, path, value, Image::from_id(value))),
+        Form::Uri => Some(located(resource, path, value, uri_image(value))),
+        Form::OsDisk => os_disk(resource, spec, path, value),
         Form::AttachedDisk => None,
-        Form::Reference => reference(resource, spec, value, plan),
+        Form::Reference => reference(resource, spec, path, value, plan),
     }
 }
 
@@ -143,14 +190,15 @@ fn block(value: &Value) -> &Value {
 fn reference(
     resource: &Resource,
     spec: &ImagePath,
+    path: &str,
     value: &Value,
     plan: Option<&str>,
 ) -> Option<FoundImage> {
     if !matches!(value.kind, Kind::Object(_)) {
         let why = Why::new(Cause::NotAnObject {
-            path: spec.path.clone(),
+            path: path.to_string(),
         });
-        return Some(located(resource, spec, value, Image::Unresolved(why)));
+        return Some(located(resource, path, value, Image::Unresolved(why)));
     }
     let field = |key: &str| lookup(value, key);
     let mut ids = spec.id_keys.iter().map(String::as_str).collect::<Vec<_>>();
@@ -159,10 +207,10 @@ fn reference(
     for key in ids {
         match field(key) {
             Ok(None) => {}
-            Ok(Some(id)) => return Some(located(resource, spec, id, Image::from_id(id))),
+            Ok(Some(id)) => return Some(located(resource, path, id, Image::from_id(id))),
             Err(unknown) => {
                 let image = Image::from_id(unknown);
-                return Some(located(resource, spec, unknown, image));
+                return Some(located(resource, path, unknown, image));
             }
         }
     }
@@ -191,10 +239,10 @@ fn reference(
         version: seg(&spec.version_key),
         plan: inline_plan.or_else(|| plan.map(str::to_owned)),
     });
-    Some(located(resource, spec, value, image))
+    Some(located(resource, path, value, image))
 }
 
-fn os_disk(resource: &Resource, spec: &ImagePath, disk: &Value) -> Option<FoundImage> {
+fn os_disk(resource: &Resource, spec: &ImagePath, path: &str, disk: &Value) -> Option<FoundImage> {
     let attach = lookup(disk, &spec.create_option_key)
         .ok()
         .flatten()
@@ -208,7 +256,7 @@ fn os_disk(resource: &Resource, spec: &ImagePath, disk: &Value) -> Option<FoundI
         .iter()
         .find_map(|key| lookup(disk, key).ok().flatten())
         .map_or_else(|| "(unnamed)".to_string(), Value::display);
-    Some(located(resource, spec, disk, Image::AttachedDisk(id)))
+    Some(located(resource, path, disk, Image::AttachedDisk(id)))
 }
 
 fn uri_image(value: &Value) -> Image {
@@ -249,13 +297,13 @@ fn decode_json_string(text: &str, value: &Value) -> Value {
     }
 }
 
-fn located(resource: &Resource, spec: &ImagePath, value: &Value, image: Image) -> FoundImage {
+fn located(resource: &Resource, path: &str, value: &Value, image: Image) -> FoundImage {
     let property = value.origin.site.unwrap_or(resource.span);
     FoundImage {
         image,
         primary: value.origin.literal.unwrap_or(property),
         property,
-        path: spec.path.clone(),
+        path: path.to_string(),
         hops: value.origin.hops.clone(),
     }
 }

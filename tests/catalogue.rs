@@ -1,0 +1,245 @@
+//! Catalogue entries that look inside arrays and behind a discriminator (issue #9): every
+//! element of a fleet's `locationProfiles[]` is an image, whatever builds the array (a literal,
+//! a property `copy` loop, a parameter); a Dev Center pool's inline definition and an AVD
+//! session host configuration's `imageInfo` count only when their type says so, and an
+//! unknown type is judged rather than passed.
+//!
+//! Property paths: <https://learn.microsoft.com/azure/templates/microsoft.azurefleet/fleets>,
+//! <https://learn.microsoft.com/azure/templates/microsoft.devcenter/projects/pools>,
+//! <https://learn.microsoft.com/azure/templates/microsoft.desktopvirtualization/hostpools/sessionhostconfigurations>,
+//! <https://learn.microsoft.com/azure/templates/microsoft.compute/disks>.
+
+mod common;
+
+use common::*;
+use serde_json::Value;
+
+const MARKETPLACE: &str = r#"{ "publisher": "Canonical", "offer": "0001-com-ubuntu-server-jammy", "sku": "22_04-lts-gen2", "version": "latest" }"#;
+
+fn template(parameters: &str, resources: &str) -> String {
+    format!(
+        r#"{{
+  "$schema": "{SCHEMA}",
+  "contentVersion": "1.0.0.0",
+  "parameters": {{{parameters}}},
+  "resources": [{resources}]
+}}
+"#
+    )
+}
+
+fn check(template: &str) -> Value {
+    let repo = Repo::new();
+    repo.write("azuredeploy.json", template);
+    let out = repo
+        .imagegate(&["check", "--format", "json", "--exit-zero", "."])
+        .output()
+        .expect("run");
+    serde_json::from_slice(&out.stdout).expect("JSON report")
+}
+
+fn rules(report: &Value) -> Vec<String> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap().to_string())
+        .collect()
+}
+
+fn statuses(report: &Value) -> Vec<String> {
+    report["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["status"].as_str().unwrap().to_string())
+        .collect()
+}
+
+fn fleet(location_profiles: &str) -> String {
+    format!(
+        r#"
+    {{
+      "type": "Microsoft.AzureFleet/fleets",
+      "apiVersion": "2024-11-01",
+      "name": "fleet",
+      "location": "westeurope",
+      "properties": {{
+        "computeProfile": {{
+          "baseVirtualMachineProfile": {{
+            "storageProfile": {{ "imageReference": {{ "id": "{GOLDEN_VERSION}" }} }}
+          }}
+        }},
+        "additionalLocationsProfile": {location_profiles}
+      }}
+    }}"#
+    )
+}
+
+#[test]
+fn every_location_profile_override_of_a_fleet_is_judged() {
+    let profile = |image: &str| {
+        format!(
+            r#"{{ "location": "eastus", "virtualMachineProfileOverride": {{ "storageProfile": {{ "imageReference": {image} }} }} }}"#
+        )
+    };
+    let golden = format!(r#"{{ "id": "{GOLDEN_VERSION}" }}"#);
+    // The second of two overrides is a Marketplace image.
+    let report = check(&template(
+        "",
+        &fleet(&format!(
+            r#"{{ "locationProfiles": [{}, {}] }}"#,
+            profile(&golden),
+            profile(MARKETPLACE)
+        )),
+    ));
+    assert_eq!(rules(&report), ["IG001"], "{report:#}");
+    let f = &report["findings"][0];
+    assert!(
+        f["message"]
+            .as_str()
+            .unwrap()
+            .contains("Canonical:0001-com-ubuntu-server-jammy"),
+        "{f}"
+    );
+    assert_eq!(statuses(&report), ["noncompliant"]);
+
+    // Golden everywhere: compliant.
+    let report = check(&template(
+        "",
+        &fleet(&format!(
+            r#"{{ "locationProfiles": [{}] }}"#,
+            profile(&golden)
+        )),
+    ));
+    assert_eq!(rules(&report), Vec::<String>::new(), "{report:#}");
+    assert_eq!(statuses(&report), ["compliant"]);
+}
+
+#[test]
+fn location_profiles_built_by_a_copy_loop_or_unknown_are_not_passed() {
+    // A property copy loop over a parameter array: each element is an override.
+    let looped = fleet(&format!(
+        r#"{{ "copy": [ {{ "name": "locationProfiles", "count": "[length(parameters('regions'))]",
+            "input": {{ "location": "[parameters('regions')[copyIndex('locationProfiles')]]",
+              "virtualMachineProfileOverride": {{ "storageProfile": {{ "imageReference": {MARKETPLACE} }} }} }} }} ] }}"#
+    ));
+    let report = check(&template(
+        r#""regions": { "type": "array", "defaultValue": ["eastus"] }"#,
+        &looped,
+    ));
+    assert_eq!(rules(&report), ["IG001"], "{report:#}");
+
+    // The whole array comes from a parameter nobody sets: the overrides cannot be known.
+    let report = check(&template(
+        r#""profiles": { "type": "array" }"#,
+        &fleet(r#"{ "locationProfiles": "[parameters('profiles')]" }"#),
+    ));
+    assert_eq!(rules(&report), ["IG002"], "{report:#}");
+    assert_eq!(statuses(&report), ["unresolved"]);
+}
+
+fn pool(definition_type: &str) -> String {
+    format!(
+        r#"
+    {{
+      "type": "Microsoft.DevCenter/projects/pools",
+      "apiVersion": "2025-02-01",
+      "name": "proj/pool",
+      "location": "westeurope",
+      "properties": {{
+        {definition_type}
+        "devBoxDefinitionName": "win11-dev",
+        "devBoxDefinition": {{
+          "imageReference": {{ "id": "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-dev/providers/Microsoft.DevCenter/devcenters/dc/galleries/default/images/win11-ent-cpc" }}
+        }}
+      }}
+    }}"#
+    )
+}
+
+#[test]
+fn a_dev_box_pool_inline_definition_counts_only_as_a_value() {
+    let report = check(&template("", &pool(r#""devBoxDefinitionType": "Value","#)));
+    assert_eq!(rules(&report), ["IG001"], "{report:#}");
+    // `Reference` and an absent type (the default, Reference) use the named definition.
+    for t in [r#""devBoxDefinitionType": "Reference","#, ""] {
+        let report = check(&template("", &pool(t)));
+        assert_eq!(rules(&report), Vec::<String>::new(), "{t}: {report:#}");
+        assert_eq!(statuses(&report), ["not-judged"], "{t}");
+    }
+    // A type nobody sets may be `Value`: the inline image is judged, not passed.
+    let report = check(&template(
+        r#""definitionType": { "type": "string" }"#,
+        &pool(r#""devBoxDefinitionType": "[parameters('definitionType')]","#),
+    ));
+    assert_eq!(rules(&report), ["IG001"], "{report:#}");
+}
+
+fn session_host_configuration(image_type: &str) -> String {
+    format!(
+        r#"
+    {{
+      "type": "Microsoft.DesktopVirtualization/hostPools/sessionHostConfigurations",
+      "apiVersion": "2024-04-08-preview",
+      "name": "hp/default",
+      "properties": {{
+        "imageInfo": {{
+          "type": {image_type},
+          "customInfo": {{ "resourceId": "{GOLDEN_VERSION}" }},
+          "marketplaceInfo": {{ "publisher": "microsoftwindowsdesktop", "offer": "office-365", "sku": "win11-24h2-avd-m365" }}
+        }}
+      }}
+    }}"#
+    )
+}
+
+#[test]
+fn a_session_host_configuration_uses_the_image_its_type_names() {
+    let report = check(&template("", &session_host_configuration(r#""Custom""#)));
+    assert_eq!(rules(&report), Vec::<String>::new(), "{report:#}");
+    assert_eq!(statuses(&report), ["compliant"]);
+    let report = check(&template(
+        "",
+        &session_host_configuration(r#""marketplace""#),
+    ));
+    assert_eq!(rules(&report), ["IG001"], "{report:#}");
+    // Unknown type: both images may be used; the Marketplace one is not approved.
+    let report = check(&template(
+        r#""imageType": { "type": "string" }"#,
+        &session_host_configuration(r#""[parameters('imageType')]""#),
+    ));
+    assert_eq!(rules(&report), ["IG001"], "{report:#}");
+    assert_eq!(statuses(&report), ["noncompliant"]);
+}
+
+#[test]
+fn a_disk_imported_from_a_vhd_is_a_vhd_image() {
+    let disk = |creation: &str| {
+        format!(
+            r#"
+    {{
+      "type": "Microsoft.Compute/disks",
+      "apiVersion": "2023-10-02",
+      "name": "disk",
+      "location": "westeurope",
+      "properties": {{ "creationData": {creation} }}
+    }}"#
+        )
+    };
+    let report = check(&template(
+        "",
+        &disk(
+            r#"{ "createOption": "Import", "sourceUri": "https://st.blob.core.windows.net/vhds/base.vhd" }"#,
+        ),
+    ));
+    assert_eq!(rules(&report), ["IG001"], "{report:#}");
+    assert!(
+        report["findings"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("VHD image https://st.blob.core.windows.net/vhds/base.vhd")
+    );
+    let report = check(&template("", &disk(r#"{ "createOption": "Empty" }"#)));
+    assert_eq!(rules(&report), Vec::<String>::new(), "{report:#}");
+}
