@@ -109,6 +109,57 @@ fn unresolved(resource: &Resource, path: &str, unknown: &Value) -> FoundImage {
     located(resource, path, unknown, Image::Unresolved(why))
 }
 
+/// Every image of `resource`, as [`images`], where an OS disk it attaches is a managed disk
+/// that `siblings` (the resources of the same deployment) create: that disk's image stands for
+/// the attached disk, so a machine that boots from a disk the template makes from a
+/// Marketplace image or a VHD is judged by that image (a disk without an image stays an
+/// attached disk, not judged).
+pub fn images_among(resource: &Resource, entry: &Entry, siblings: &[Resource]) -> Vec<FoundImage> {
+    let mut found = images(resource, entry);
+    for f in &mut found {
+        let Image::AttachedDisk(id) = &f.image else {
+            continue;
+        };
+        let Some(name) = managed_disk_name(id) else {
+            continue;
+        };
+        let disk = siblings.iter().find(|r| {
+            r.resource_type.eq_ignore_ascii_case(DISKS) && r.name.eq_ignore_ascii_case(name)
+        });
+        let Some(disk) = disk else {
+            continue;
+        };
+        let Some(disk_entry) = crate::catalog::Catalog::builtin().arm(DISKS) else {
+            continue;
+        };
+        // A disk has at most one image source; the first is the one Azure uses.
+        if let Some(image) = images(disk, disk_entry).into_iter().next() {
+            *f = image;
+        }
+    }
+    found
+}
+
+/// The ARM type of managed disks.
+const DISKS: &str = "Microsoft.Compute/disks";
+
+/// The name of the managed disk a resource ID names (`…/providers/Microsoft.Compute/disks/NAME`),
+/// when it is known.
+fn managed_disk_name(id: &str) -> Option<&str> {
+    let segments: Vec<&str> = id.trim_end_matches('/').split('/').collect();
+    match segments.as_slice() {
+        [.., provider, disks, name]
+            if provider.eq_ignore_ascii_case("Microsoft.Compute")
+                && disks.eq_ignore_ascii_case("disks")
+                && !name.is_empty()
+                && !name.contains("<unknown>") =>
+        {
+            Some(name)
+        }
+        _ => None,
+    }
+}
+
 /// Follows a dotted path. `Ok(None)`: absent (or null); `Err(v)`: an unknown value on the way.
 fn lookup<'a>(root: &'a Value, path: &str) -> Result<Option<&'a Value>, &'a Value> {
     let mut current = root;

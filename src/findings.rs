@@ -67,13 +67,14 @@ pub fn judge_deployment(
             let Some(entry) = entry else {
                 continue;
             };
-            let images: Vec<JudgedImage> = extract::images(resource, entry)
-                .into_iter()
-                .map(|found| {
-                    let verdict = config.policy.judge(&found.image);
-                    JudgedImage { found, verdict }
-                })
-                .collect();
+            let images: Vec<JudgedImage> =
+                extract::images_among(resource, entry, &context.resources)
+                    .into_iter()
+                    .map(|found| {
+                        let verdict = config.policy.judge(&found.image);
+                        JudgedImage { found, verdict }
+                    })
+                    .collect();
             out.resources
                 .push(resource_entry(resource, &images, sources, param));
             let judged = JudgedResource {

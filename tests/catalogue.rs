@@ -243,3 +243,78 @@ fn a_disk_imported_from_a_vhd_is_a_vhd_image() {
     let report = check(&template("", &disk(r#"{ "createOption": "Empty" }"#)));
     assert_eq!(rules(&report), Vec::<String>::new(), "{report:#}");
 }
+
+fn attaching_vm(disk: &str) -> String {
+    format!(
+        r#"
+    {{
+      "type": "Microsoft.Compute/virtualMachines",
+      "apiVersion": "2024-03-01",
+      "name": "vm",
+      "location": "westeurope",
+      "properties": {{
+        "storageProfile": {{
+          "osDisk": {{ "createOption": "Attach", "managedDisk": {{ "id": "[resourceId('Microsoft.Compute/disks', '{disk}')]" }} }}
+        }}
+      }}
+    }}"#
+    )
+}
+
+fn disk(name: &str, creation: &str) -> String {
+    format!(
+        r#"
+    {{
+      "type": "Microsoft.Compute/disks",
+      "apiVersion": "2023-10-02",
+      "name": "{name}",
+      "location": "westeurope",
+      "properties": {{ "creationData": {creation} }}
+    }}"#
+    )
+}
+
+/// A VM that attaches a disk the same template creates boots from that disk's image
+/// (<https://learn.microsoft.com/azure/templates/microsoft.compute/virtualmachines>,
+/// `osDisk.createOption: Attach`).
+#[test]
+fn a_vm_attaching_a_disk_of_the_same_template_is_judged_through_the_disk() {
+    let name_of = |report: &Value, i: usize| report["findings"][i]["resource"]["name"].clone();
+    let from_marketplace = disk(
+        "osdisk",
+        &format!(r#"{{ "createOption": "FromImage", "imageReference": {MARKETPLACE} }}"#),
+    );
+    let report = check(&template(
+        "",
+        &format!("{from_marketplace},{}", attaching_vm("osdisk")),
+    ));
+    assert_eq!(rules(&report), ["IG001", "IG001"], "{report:#}");
+    let names = [name_of(&report, 0), name_of(&report, 1)];
+    assert!(names.contains(&Value::from("vm")), "{names:?}");
+    assert_eq!(statuses(&report), ["noncompliant", "noncompliant"]);
+
+    // A golden disk: the VM is compliant.
+    let golden = disk(
+        "osdisk",
+        &format!(
+            r#"{{ "createOption": "FromImage", "galleryImageReference": {{ "id": "{GOLDEN_VERSION}" }} }}"#
+        ),
+    );
+    let report = check(&template(
+        "",
+        &format!("{golden},{}", attaching_vm("OSDISK")),
+    ));
+    assert_eq!(rules(&report), Vec::<String>::new(), "{report:#}");
+    assert_eq!(statuses(&report), ["compliant", "compliant"]);
+
+    // A disk of another template (or one without an image) stays an attached disk, not judged.
+    let report = check(&template("", &attaching_vm("elsewhere")));
+    assert_eq!(rules(&report), Vec::<String>::new(), "{report:#}");
+    assert_eq!(statuses(&report), ["not-judged"]);
+    let empty = disk("osdisk", r#"{ "createOption": "Empty" }"#);
+    let report = check(&template(
+        "",
+        &format!("{empty},{}", attaching_vm("osdisk")),
+    ));
+    assert_eq!(statuses(&report), ["not-judged", "not-judged"]);
+}
