@@ -138,12 +138,26 @@ pub struct Entry {
     pub plan: Option<String>,
 }
 
+/// How the `id` of a Terraform managed resource is composed from its arguments, for a
+/// resource created in the same plan (its `id` is unknown until apply).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IdTemplate {
+    /// The Terraform resource type, e.g. `azurerm_shared_image_version`.
+    #[serde(rename = "type")]
+    pub resource_type: String,
+    /// The ID with `{argument}` placeholders; `{subscription}` is the provider's subscription.
+    pub id: String,
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct CatalogFile {
     arm: Vec<Entry>,
     #[serde(default)]
     terraform: Vec<Entry>,
+    #[serde(default)]
+    terraform_id: Vec<IdTemplate>,
 }
 
 /// The loaded catalogue, indexed by lower-cased resource type.
@@ -153,6 +167,7 @@ pub struct Catalog {
     arm_index: HashMap<String, usize>,
     terraform: Vec<Entry>,
     terraform_index: HashMap<String, usize>,
+    terraform_ids: Vec<IdTemplate>,
 }
 
 impl Catalog {
@@ -171,6 +186,7 @@ impl Catalog {
             terraform_index: index(&file.terraform),
             arm: file.arm,
             terraform: file.terraform,
+            terraform_ids: file.terraform_id,
         })
     }
 
@@ -186,6 +202,15 @@ impl Catalog {
         self.terraform_index
             .get(&resource_type.to_ascii_lowercase())
             .map(|&i| &self.terraform[i])
+    }
+
+    /// The template of the `id` of a Terraform resource type (exact type name), if the
+    /// catalogue knows how it is composed.
+    pub fn terraform_id(&self, resource_type: &str) -> Option<&str> {
+        self.terraform_ids
+            .iter()
+            .find(|t| t.resource_type == resource_type)
+            .map(|t| t.id.as_str())
     }
 
     /// Every ARM/Bicep resource type in the catalogue.
@@ -270,5 +295,21 @@ mod tests {
         assert!(c.terraform("Microsoft.Compute/virtualMachines").is_none());
         assert!(c.arm("azurerm_linux_virtual_machine").is_none());
         assert_eq!(c.terraform_types().count(), 12);
+    }
+
+    #[test]
+    fn terraform_id_templates_name_image_and_disk_ids() {
+        let c = Catalog::builtin();
+        let version = c.terraform_id("azurerm_shared_image_version").unwrap();
+        assert!(version.ends_with("/galleries/{gallery_name}/images/{image_name}/versions/{name}"));
+        for t in [
+            "azurerm_shared_image",
+            "azurerm_image",
+            "azurerm_managed_disk",
+        ] {
+            let id = c.terraform_id(t).unwrap();
+            assert!(id.starts_with("/subscriptions/{subscription}/resourceGroups/{resource_group_name}/providers/Microsoft.Compute/"), "{t}");
+        }
+        assert!(c.terraform_id("azurerm_linux_virtual_machine").is_none());
     }
 }

@@ -297,104 +297,90 @@ fn addresses_are_composed_when_the_plan_has_none() {
     );
 }
 
+/// An attribute the plan marks unknown is resolved through its one reference only when that
+/// value is itself unknown at plan time; a reference known at plan time (a variable, a data
+/// source read during plan) means the expression combines it with something unknown.
 #[test]
-fn unknown_values_resolve_through_data_sources_and_variables() {
+fn unknown_values_resolve_only_through_values_unknown_at_plan_time() {
     let r = report("unknowns-1.2.json");
     let t = text("unknowns-1.2.json");
 
-    // A data source read during plan (prior_state) that is the golden image: compliant.
-    assert_eq!(
-        status(&r, "azurerm_linux_virtual_machine.from_data"),
-        "compliant"
-    );
-    assert!(about(&r, "azurerm_linux_virtual_machine.from_data").is_empty());
+    // Known at plan time, yet the attribute is unknown: IG002 (they were once taken for the
+    // attribute's value, a false compliant for `from_data`), at the unknown mark.
+    for (address, reference) in [
+        (
+            "azurerm_linux_virtual_machine.from_data",
+            "data.azurerm_shared_image_version.golden.id",
+        ),
+        (
+            "azurerm_linux_virtual_machine.from_legacy_data",
+            "data.azurerm_image.legacy.id",
+        ),
+        ("azurerm_linux_virtual_machine.from_var", "var.image_id"),
+        (
+            "module.fleet.azurerm_linux_virtual_machine_scale_set.vmss",
+            "var.image",
+        ),
+    ] {
+        let f = one(&r, address, "IG002");
+        let message = f["message"].as_str().unwrap_or_default();
+        assert!(
+            message.contains(&format!(
+                "`source_image_id` is known only after apply (its expression combines `{reference}`, known at plan time, with something that is not)"
+            )),
+            "{message}"
+        );
+        assert_eq!(
+            f["column"],
+            column(
+                &t,
+                &anchors(&change(address)),
+                r#""source_image_id":true"#,
+                18
+            ),
+            "{address}"
+        );
+    }
 
-    // A data source that is a managed image: IG001 at the data source's `id` in prior_state,
-    // with the data source as a hop.
-    let legacy = one(
+    // The ID of a gallery version the same plan creates, composed from its planned arguments
+    // (the subscription stays unknown, and the approved glob has `*` there): compliant, both
+    // directly and through a module input.
+    for address in [
+        "azurerm_linux_virtual_machine.from_new_image",
+        "module.pool.azurerm_linux_virtual_machine_scale_set.vmss",
+    ] {
+        assert_eq!(status(&r, address), "compliant", "{address}");
+        assert!(about(&r, address).is_empty(), "{address}");
+    }
+    let entry = r["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["name"] == "azurerm_linux_virtual_machine.from_new_image")
+        .unwrap();
+    assert_eq!(
+        entry["image"],
+        "Gallery image /subscriptions/<unknown>/resourceGroups/rg-golden/providers/Microsoft.Compute/galleries/corpGallery/images/ubuntu-22.04-cis/versions/1.5.0"
+    );
+
+    // A managed image the same plan bakes: IG001 (no subscription makes a managed image
+    // approved), at the unknown mark, naming the resource it comes from.
+    let baked = one(
         &r,
-        "azurerm_linux_virtual_machine.from_legacy_data",
+        "azurerm_linux_virtual_machine.from_baked_image",
         "IG001",
     );
-    assert_eq!(
-        legacy["column"],
-        column(
-            &t,
-            &["\"prior_state\":", "\"data.azurerm_image.legacy\""],
-            &format!(r#""id":"{MANAGED}""#),
-            5
-        )
-    );
-    let message = legacy["message"].as_str().unwrap_or_default();
-    assert!(message.contains("data.azurerm_image.legacy"), "{message}");
+    let message = baked["message"].as_str().unwrap_or_default();
     assert!(
-        legacy["related"].as_array().is_some_and(|rel| rel
-            .iter()
-            .any(|x| x["message"] == "data.azurerm_image.legacy")),
-        "{legacy:#?}"
-    );
-
-    // A root variable: IG003 at the variable's value.
-    let var = one(&r, "azurerm_linux_virtual_machine.from_var", "IG003");
-    assert_eq!(
-        var["column"],
-        column(
-            &t,
-            &[],
-            &format!(r#""image_id":{{"value":"{DEFINITION}""#),
-            20
-        )
-    );
-    assert!(
-        var["message"]
-            .as_str()
-            .unwrap_or_default()
-            .contains("variable 'image_id'")
-    );
-
-    // A module input passed a root variable.
-    let fleet = one(
-        &r,
-        "module.fleet.azurerm_linux_virtual_machine_scale_set.vmss",
-        "IG001",
-    );
-    assert_eq!(
-        fleet["column"],
-        column(
-            &t,
-            &[],
-            &format!(r#""fleet_image":{{"value":"{MANAGED}""#),
-            23
-        )
-    );
-    let message = fleet["message"].as_str().unwrap_or_default();
-    assert!(
-        message.contains("input 'image' of module.fleet"),
+        message.contains("Managed image /subscriptions/<unknown>/resourceGroups/rg-build/providers/Microsoft.Compute/images/baked-ubuntu"),
         "{message}"
     );
-    assert!(message.contains("variable 'fleet_image'"), "{message}");
-
-    // A resource created by the same plan: IG002 naming the address and the reason, at the
-    // unknown mark.
-    let new = one(&r, "azurerm_linux_virtual_machine.from_new_image", "IG002");
-    let message = new["message"].as_str().unwrap_or_default();
-    assert!(
-        message.contains("'azurerm_linux_virtual_machine.from_new_image'"),
-        "{message}"
-    );
-    assert!(
-        message.contains("`source_image_id` is known only after apply"),
-        "{message}"
-    );
-    assert!(
-        message.contains("azurerm_shared_image_version.next.id"),
-        "{message}"
-    );
+    assert!(message.contains("azurerm_image.baked"), "{message}");
     assert_eq!(
-        new["column"],
+        baked["column"],
         column(
             &t,
-            &anchors(&change("azurerm_linux_virtual_machine.from_new_image")),
+            &anchors(&change("azurerm_linux_virtual_machine.from_baked_image")),
             r#""source_image_id":true"#,
             18
         )
@@ -725,7 +711,7 @@ fn odd_plans_never_crash() {
 }
 
 #[test]
-fn a_data_source_read_during_apply_resolves_only_what_it_already_knows() {
+fn a_data_source_read_during_apply_resolves_nothing_it_already_knows() {
     let repo = Repo::new();
     let vm = |name: &str| {
         format!(
@@ -749,15 +735,13 @@ fn a_data_source_read_during_apply_resolves_only_what_it_already_knows() {
     );
     repo.write("plan.json", &plan);
     let r = check_json(&repo, &[]);
-    let known = one(&r, "azurerm_linux_virtual_machine.known", "IG003");
-    assert_eq!(
-        known["column"],
-        column(
-            &plan,
-            &["\"data.azurerm_shared_image.img\""],
-            &format!("\"{DEFINITION}\""),
-            0
-        )
+    // The read's `id` is already known when Terraform plans, so an attribute that only referred
+    // to it would be known too: the expression combines it with something unknown.
+    let known = one(&r, "azurerm_linux_virtual_machine.known", "IG002");
+    let message = known["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("combines `data.azurerm_shared_image.img.id`, known at plan time"),
+        "{message}"
     );
     let later = one(&r, "azurerm_linux_virtual_machine.later", "IG002");
     let message = later["message"].as_str().unwrap_or_default();
@@ -784,4 +768,46 @@ fn no_op_resources_are_judged_on_request() {
     assert_eq!(steady[0]["rule"], "IG001");
     assert!(about(&r, "azurerm_linux_virtual_machine.old").is_empty());
     assert!(about(&r, "azurerm_linux_virtual_machine.parked").is_empty());
+}
+
+/// `source_image_id = "${var.image}-${uuid()}"` and `var.golden ? "<golden>" : "<other>"`:
+/// the plan lists one reference, known at plan time (the variable), yet the attribute is unknown,
+/// so the expression combines it with something unknown. It used to be resolved to the
+/// variable's (golden) value: a false compliant. A reference to the ID of a version the plan
+/// creates is resolved.
+#[test]
+fn a_known_reference_in_an_unknown_attribute_is_not_its_value() {
+    let repo = Repo::new();
+    repo.write(
+        "plan.json",
+        plan_with_new_version(&[
+            ("suffixed", &["var.image"]),
+            ("conditional", &["var.golden"]),
+            (
+                "new_version",
+                &[
+                    "azurerm_shared_image_version.next.id",
+                    "azurerm_shared_image_version.next",
+                ],
+            ),
+        ]),
+    );
+    let r = check_json(&repo, &[]);
+    for (name, reference) in [("suffixed", "var.image"), ("conditional", "var.golden")] {
+        let f = one(
+            &r,
+            &format!("azurerm_linux_virtual_machine.{name}"),
+            "IG002",
+        );
+        let message = f["message"].as_str().unwrap_or_default();
+        assert!(
+            message.contains(&format!("combines `{reference}`, known at plan time")),
+            "{message}"
+        );
+    }
+    assert_eq!(
+        status(&r, "azurerm_linux_virtual_machine.new_version"),
+        "compliant"
+    );
+    assert!(about(&r, "azurerm_linux_virtual_machine.new_version").is_empty());
 }

@@ -291,3 +291,68 @@ fn invalid_configuration_falls_back_to_the_plan() {
     );
     assert_eq!(r["findings"].as_array().map(Vec::len), Some(2), "{r:#}");
 }
+
+/// With the `.tf` source beside the plan, an attribute is resolved through its one reference
+/// only when the source writes exactly that reference (`x.id` or `"${x.id}"`); a function of it
+/// (which the plan's `references` cannot show) is IG002.
+#[test]
+fn resolution_through_a_reference_needs_the_source_to_be_exactly_that_reference() {
+    let refs: &[&str] = &[
+        "azurerm_shared_image_version.next.id",
+        "azurerm_shared_image_version.next",
+    ];
+    let plan = plan_with_new_version(&[("bare", refs), ("template", refs), ("replaced", refs)]);
+    let tf = r#"resource "azurerm_shared_image_version" "next" {
+  name                = "1.5.0"
+  gallery_name        = "corpGallery"
+  image_name          = "ubuntu-22.04-cis"
+  resource_group_name = "rg-golden"
+  location            = "westeurope"
+}
+
+resource "azurerm_linux_virtual_machine" "bare" {
+  name            = "bare"
+  source_image_id = azurerm_shared_image_version.next.id
+}
+
+resource "azurerm_linux_virtual_machine" "template" {
+  name            = "template"
+  source_image_id = "${azurerm_shared_image_version.next.id}"
+}
+
+resource "azurerm_linux_virtual_machine" "replaced" {
+  name            = "replaced"
+  source_image_id = replace(azurerm_shared_image_version.next.id, "/versions/1.5.0", "/versions/latest")
+}
+"#;
+    let repo = Repo::new();
+    repo.write("plan.json", &plan);
+    repo.write("main.tf", tf);
+    let r = check_json(&repo, &[]);
+    let status = |name: &str| {
+        r["resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["name"] == format!("azurerm_linux_virtual_machine.{name}"))
+            .map(|e| e["status"].as_str().unwrap().to_string())
+    };
+    assert_eq!(status("bare").as_deref(), Some("compliant"), "{r:#}");
+    assert_eq!(status("template").as_deref(), Some("compliant"), "{r:#}");
+    assert_eq!(status("replaced").as_deref(), Some("unresolved"), "{r:#}");
+    let findings = r["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 1, "{r:#}");
+    let message = findings[0]["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains(
+            "its expression in the configuration does more than refer to `azurerm_shared_image_version.next.id`"
+        ),
+        "{message}"
+    );
+
+    // Without the `.tf` beside it, the plan alone cannot tell the three apart: resolved.
+    let repo = Repo::new();
+    repo.write("plan.json", &plan);
+    let r = check_json(&repo, &[]);
+    assert!(r["findings"].as_array().unwrap().is_empty(), "{r:#}");
+}

@@ -306,6 +306,18 @@ pub enum AfterApply {
         /// The data source's address.
         address: String,
     },
+    /// The expression's one reference is known when Terraform plans, so the attribute being
+    /// unknown means the expression combines it with something that is not (`"${var.x}-${uuid()}"`,
+    /// a conditional, a function the plan does not record).
+    CombinesKnown {
+        /// The reference, as the plan lists it.
+        reference: String,
+    },
+    /// The `.tf` source beside the plan writes more than the one reference the plan records.
+    MoreThanReference {
+        /// The reference, as the plan lists it.
+        reference: String,
+    },
 }
 
 /// What is wrong with a `copy` entry.
@@ -609,6 +621,14 @@ impl fmt::Display for AfterApply {
             AfterApply::UnrecordedDataSource { address } => write!(
                 f,
                 " (it comes from `{address}`, which the plan does not record)"
+            ),
+            AfterApply::CombinesKnown { reference } => write!(
+                f,
+                " (its expression combines `{reference}`, known at plan time, with something that is not)"
+            ),
+            AfterApply::MoreThanReference { reference } => write!(
+                f,
+                " (its expression in the configuration does more than refer to `{reference}`)"
             ),
         }
     }

@@ -25,6 +25,8 @@ pub enum Subject {
     VariableDefault(ModuleVariable),
     /// A Terraform data source (its address).
     DataSource(String),
+    /// A Terraform managed resource of the same plan (its address).
+    Resource(String),
 }
 
 /// A variable of a called Terraform module.
@@ -49,7 +51,7 @@ impl fmt::Display for Subject {
             Subject::VariableDefault(ModuleVariable { name, module }) => {
                 write!(f, "default of variable '{name}' of {module}")
             }
-            Subject::DataSource(address) => f.write_str(address),
+            Subject::DataSource(address) | Subject::Resource(address) => f.write_str(address),
         }
     }
 }

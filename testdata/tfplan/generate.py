@@ -182,6 +182,7 @@ vm_new_image = linux_vm("vm-new-image"); vm_new_image.pop("source_image_id")
 vm_block = linux_vm("vm-block"); vm_block.pop("source_image_reference")
 vm_field = linux_vm("vm-field", ref={"offer": "0001-com-ubuntu-server-jammy", "publisher": "Canonical", "version": "latest"})
 vm_mod = linux_vm("vm-mod"); vm_mod.pop("source_image_id")
+vm_baked = linux_vm("vm-baked"); vm_baked.pop("source_image_id")
 changes = [
     rc("azurerm_linux_virtual_machine", "from_data", vm_unknown_id, unknown=unk({"source_image_id": True}), sensitive=VM_SENSITIVE),
     rc("azurerm_linux_virtual_machine", "from_legacy_data", vm_legacy_data, unknown=unk({"source_image_id": True}), sensitive=VM_SENSITIVE),
@@ -191,6 +192,9 @@ changes = [
     rc("azurerm_linux_virtual_machine", "one_field", vm_field, unknown=unk({"source_image_reference": [{"sku": True}]}), sensitive=VM_SENSITIVE),
     rc("azurerm_linux_virtual_machine", "opaque_block", dict(vm_block, name="vm-opaque"), unknown=unk({"source_image_reference": True}), sensitive=VM_SENSITIVE),
     rc("azurerm_linux_virtual_machine_scale_set", "vmss", dict(vmss("vmss-mod"), source_image_id=None) and {k: v for k, v in vmss("vmss-mod").items() if k != "source_image_id"}, module="module.fleet", unknown={"id": True, "source_image_id": True}, sensitive={"admin_password": True}),
+    rc("azurerm_linux_virtual_machine", "from_baked_image", vm_baked, unknown=unk({"source_image_id": True}), sensitive=VM_SENSITIVE),
+    rc("azurerm_linux_virtual_machine_scale_set", "vmss", {k: v for k, v in vmss("vmss-pool").items() if k != "source_image_id"}, module="module.pool", unknown={"id": True, "source_image_id": True}, sensitive={"admin_password": True}),
+    rc("azurerm_image", "baked", {"location": "westeurope", "name": "baked-ubuntu", "resource_group_name": "rg-build", "source_virtual_machine_id": f"/subscriptions/{SUB}/resourceGroups/rg-build/providers/Microsoft.Compute/virtualMachines/builder"}, unknown={"id": True, "os_disk": True, "data_disk": True}),
     rc("azurerm_shared_image_version", "next", {"gallery_name": "corpGallery", "image_name": "ubuntu-22.04-cis", "name": "1.5.0", "resource_group_name": "rg-golden", "location": "westeurope", "target_region": [{"name": "westeurope", "regional_replica_count": 1}]}, unknown={"id": True, "managed_image_id": True}),
     rc("azurerm_shared_image_version", "golden", {"gallery_name": "corpGallery", "image_name": "ubuntu-22.04-cis", "name": "1.4.0", "resource_group_name": "rg-golden"}, actions=("read",), mode="data", unknown={"id": True}),
 ]
@@ -217,12 +221,17 @@ config = {"provider_config": {"azurerm": {"name": "azurerm", "full_name": AZ, "e
       cfg_res("azurerm_linux_virtual_machine", "whole_block", {"name": {"constant_value": "vm-block"}, "source_image_reference": [{"offer": {"references": ["data.azurerm_shared_image_version.deferred.tags[\"offer\"]", "data.azurerm_shared_image_version.deferred.tags", "data.azurerm_shared_image_version.deferred"]}, "publisher": {"constant_value": "Canonical"}, "sku": {"references": ["var.image_id", "local.sku"]}, "version": {"constant_value": "latest"}}]}),
       cfg_res("azurerm_linux_virtual_machine", "one_field", {"name": {"constant_value": "vm-field"}, "source_image_reference": [{"offer": {"constant_value": "0001-com-ubuntu-server-jammy"}, "publisher": {"constant_value": "Canonical"}, "sku": {"references": ["local.sku"]}, "version": {"constant_value": "latest"}}]}),
       cfg_res("azurerm_linux_virtual_machine", "opaque_block", {"name": {"constant_value": "vm-opaque"}}),
+      cfg_res("azurerm_linux_virtual_machine", "from_baked_image", {"name": {"constant_value": "vm-baked"}, "source_image_id": {"references": ["azurerm_image.baked.id", "azurerm_image.baked"]}}),
+      cfg_res("azurerm_image", "baked", {"name": {"constant_value": "baked-ubuntu"}, "resource_group_name": {"constant_value": "rg-build"}}),
       cfg_res("azurerm_shared_image_version", "next", {"name": {"constant_value": "1.5.0"}}),
       cfg_res("azurerm_shared_image_version", "golden", {"gallery_name": {"constant_value": "corpGallery"}, "image_name": {"constant_value": "ubuntu-22.04-cis"}, "name": {"constant_value": "1.4.0"}, "resource_group_name": {"constant_value": "rg-golden"}}, mode="data"),
       cfg_res("azurerm_image", "legacy", {"name": {"constant_value": "legacy-ubuntu"}, "resource_group_name": {"constant_value": "rg-legacy"}}, mode="data"),
     ],
     "module_calls": {"fleet": {"source": "./modules/fleet", "expressions": {"image": {"references": ["var.fleet_image"]}},
       "module": {"resources": [cfg_res("azurerm_linux_virtual_machine_scale_set", "vmss", {"name": {"constant_value": "vmss-mod"}, "source_image_id": {"references": ["var.image"]}})],
+                 "variables": {"image": {"description": "Image ID for the fleet"}}}},
+      "pool": {"source": "./modules/fleet", "expressions": {"image": {"references": ["azurerm_shared_image_version.next.id", "azurerm_shared_image_version.next"]}},
+      "module": {"resources": [cfg_res("azurerm_linux_virtual_machine_scale_set", "vmss", {"name": {"constant_value": "vmss-pool"}, "source_image_id": {"references": ["var.image"]}})],
                  "variables": {"image": {"description": "Image ID for the fleet"}}}}},
     "variables": {"image_id": {"description": "Gallery image"}, "admin_password": {"sensitive": True}, "fleet_image": {}},
   }}
