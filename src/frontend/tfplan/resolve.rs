@@ -385,6 +385,22 @@ impl Resolver<'_> {
         match passed {
             Some(expr) => {
                 let at = span(expr, self.file);
+                // The `.tf` call beside the plan must pass exactly the one reference.
+                let single = expr
+                    .get("references")
+                    .and_then(Json::as_array)
+                    .map(|r| r.iter().filter_map(Json::as_str).collect::<Vec<_>>())
+                    .and_then(|r| single_reference(&r).map(str::to_owned));
+                if let Some(reference) = single {
+                    let names: Vec<String> = parent.iter().map(|m| m.name.clone()).collect();
+                    if let Some(written) = self.tf.module_argument(&names, &call.name, name)
+                        && written.as_deref() != Some(reference.as_str())
+                    {
+                        let mut stop = Stop::new(AfterApply::MoreThanReference { reference });
+                        stop.chain.insert(0, hop(at, Subject::ModuleInput(input)));
+                        return Err(stop);
+                    }
+                }
                 match self.expr(expr, parent, depth + 1) {
                     Ok((mut v, known)) => {
                         v.origin

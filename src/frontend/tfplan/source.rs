@@ -148,6 +148,25 @@ impl TfSource {
     }
 }
 
+impl TfSource {
+    /// What the `module "call"` block in module `modules` writes for the input `input`, as
+    /// [`TfSource::reference_at`] tells it.
+    pub(crate) fn module_argument(
+        &self,
+        modules: &[String],
+        call: &str,
+        input: &str,
+    ) -> Option<Option<String>> {
+        let &index = self.modules.get(&modules.join("."))?;
+        let block = self.dirs[index].iter().find_map(|(_, hcl)| {
+            hcl.get_blocks("module")
+                .find(|b| b.labels.len() == 1 && b.labels[0].as_str() == call)
+        })?;
+        let attribute = block.body.get_attribute(input)?;
+        Some(bare_reference(&attribute.value))
+    }
+}
+
 /// The reference `expr` is, as the plan's `references` spell it, when it is nothing else.
 fn bare_reference(expr: &hcl_edit::expr::Expression) -> Option<String> {
     use hcl_edit::expr::{Expression, TraversalOperator};
