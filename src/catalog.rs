@@ -287,6 +287,15 @@ mod tests {
             "azurerm_dev_test_windows_virtual_machine",
             "azurerm_batch_pool",
             "azurerm_dev_center_dev_box_definition",
+            // Issue #9.
+            "azurerm_compute_fleet",
+            "azurerm_service_fabric_managed_cluster",
+            "azurerm_lab_service_lab",
+            "azurerm_resource_group_template_deployment",
+            "azurerm_subscription_template_deployment",
+            "azurerm_management_group_template_deployment",
+            "azurerm_tenant_template_deployment",
+            "azapi_resource",
         ] {
             assert!(c.terraform(t).is_some(), "{t} missing from the catalogue");
         }
@@ -294,7 +303,7 @@ mod tests {
         // ARM types are not Terraform types and vice versa.
         assert!(c.terraform("Microsoft.Compute/virtualMachines").is_none());
         assert!(c.arm("azurerm_linux_virtual_machine").is_none());
-        assert_eq!(c.terraform_types().count(), 12);
+        assert_eq!(c.terraform_types().count(), 20);
     }
 
     #[test]

@@ -120,16 +120,11 @@ pub fn images_among(resource: &Resource, entry: &Entry, siblings: &[Resource]) -
         let Image::AttachedDisk(id) = &f.image else {
             continue;
         };
-        let Some(name) = managed_disk_name(id) else {
+        let Some((group, name)) = managed_disk(id) else {
             continue;
         };
-        let disk = siblings.iter().find(|r| {
-            r.resource_type.eq_ignore_ascii_case(DISKS) && r.name.eq_ignore_ascii_case(name)
-        });
-        let Some(disk) = disk else {
-            continue;
-        };
-        let Some(disk_entry) = crate::catalog::Catalog::builtin().arm(DISKS) else {
+        let Some((disk, disk_entry)) = siblings.iter().find_map(|r| created_disk(r, group, name))
+        else {
             continue;
         };
         // A disk has at most one image source; the first is the one Azure uses.
@@ -140,21 +135,59 @@ pub fn images_among(resource: &Resource, entry: &Entry, siblings: &[Resource]) -
     found
 }
 
+/// `r` with its catalogue entry when it is the managed disk `name` (in resource group `group`,
+/// when both are known): an ARM `Microsoft.Compute/disks` named so, or a Terraform
+/// `azurerm_managed_disk` whose planned `name` (and `resource_group_name`) are those.
+fn created_disk<'r>(
+    r: &'r Resource,
+    group: Option<&str>,
+    name: &str,
+) -> Option<(&'r Resource, &'static Entry)> {
+    let catalog = crate::catalog::Catalog::builtin();
+    if r.resource_type.eq_ignore_ascii_case(DISKS) {
+        return r
+            .name
+            .eq_ignore_ascii_case(name)
+            .then(|| catalog.arm(DISKS))
+            .flatten()
+            .map(|e| (r, e));
+    }
+    if r.resource_type == "azurerm_managed_disk" {
+        let planned = |key: &str| r.body.get(key).and_then(Value::as_str);
+        let same_group = match (group, planned("resource_group_name")) {
+            (Some(a), Some(b)) => a.eq_ignore_ascii_case(b),
+            _ => true,
+        };
+        let same = planned("name").is_some_and(|n| n.eq_ignore_ascii_case(name)) && same_group;
+        return same
+            .then(|| catalog.terraform("azurerm_managed_disk"))
+            .flatten()
+            .map(|e| (r, e));
+    }
+    None
+}
+
 /// The ARM type of managed disks.
 const DISKS: &str = "Microsoft.Compute/disks";
 
-/// The name of the managed disk a resource ID names (`…/providers/Microsoft.Compute/disks/NAME`),
-/// when it is known.
-fn managed_disk_name(id: &str) -> Option<&str> {
+/// The resource group (when known) and name of the managed disk a resource ID names
+/// (`…/resourceGroups/G/providers/Microsoft.Compute/disks/NAME`), when the name is known.
+fn managed_disk(id: &str) -> Option<(Option<&str>, &str)> {
     let segments: Vec<&str> = id.trim_end_matches('/').split('/').collect();
+    let known = |s: &&str| !s.is_empty() && !s.contains("<unknown>");
     match segments.as_slice() {
         [.., provider, disks, name]
             if provider.eq_ignore_ascii_case("Microsoft.Compute")
                 && disks.eq_ignore_ascii_case("disks")
-                && !name.is_empty()
-                && !name.contains("<unknown>") =>
+                && known(name) =>
         {
-            Some(name)
+            let group = segments
+                .iter()
+                .position(|s| s.eq_ignore_ascii_case("resourceGroups"))
+                .and_then(|i| segments.get(i + 1))
+                .filter(|s| known(s))
+                .copied();
+            Some((group, name))
         }
         _ => None,
     }

@@ -811,3 +811,87 @@ fn a_known_reference_in_an_unknown_attribute_is_not_its_value() {
     );
     assert!(about(&r, "azurerm_linux_virtual_machine.new_version").is_empty());
 }
+
+/// Types and forms the catalogue missed before issue #9: a compute fleet's location-profile
+/// overrides (each element judged), every node type of a Service Fabric managed cluster, a
+/// lab's image, a disk imported from a VHD, a VM that attaches a disk the same plan creates
+/// (judged through the disk), `azapi_resource_action` with a `PUT` body, and ARM templates
+/// embedded in the plan (not judged yet: IG002 when they declare an image-bearing resource).
+/// Attribute paths from the azurerm provider documentation (`compute_fleet`,
+/// `service_fabric_managed_cluster`, `lab_service_lab`, `managed_disk`,
+/// `resource_group_template_deployment`) and the azapi `azapi_resource_action` documentation.
+#[test]
+fn catalogue_gaps_of_issue_9_are_judged() {
+    let r = report("catalogue-gaps-1.2.json");
+    let t = text("catalogue-gaps-1.2.json");
+
+    // The base profile is golden; the second location's override is Marketplace.
+    let fleet = one(&r, "azurerm_compute_fleet.multi", "IG001");
+    assert!(
+        fleet["message"]
+            .as_str()
+            .unwrap()
+            .contains("Canonical:0001-com-ubuntu-server-jammy:22_04-lts-gen2:latest")
+    );
+    let [rc, entry] = change("azurerm_compute_fleet.multi");
+    assert_eq!(
+        fleet["column"],
+        column(
+            &t,
+            &[&rc, &entry, r#""location":"eastus""#],
+            r#""source_image_reference":[{"#,
+            26
+        )
+    );
+
+    // Both node types of the managed cluster.
+    let sf = about(&r, "azurerm_service_fabric_managed_cluster.sf");
+    assert_eq!(sf.len(), 2, "{sf:#?}");
+    assert!(sf.iter().all(|f| f["rule"] == "IG001"));
+
+    one(&r, "azurerm_lab_service_lab.lab", "IG001");
+    let imported = one(&r, "azurerm_managed_disk.imported", "IG001");
+    assert!(
+        imported["message"]
+            .as_str()
+            .unwrap()
+            .contains("VHD image https://legacyimages.blob.core.windows.net/vhds/ubuntu-base.vhd")
+    );
+    // Attaching the imported disk: the VHD, at the disk's `source_uri`.
+    let restored = one(&r, "azurerm_virtual_machine.restored", "IG001");
+    assert_eq!(restored["column"], imported["column"]);
+    // Attaching a disk made from the golden image: compliant (it was "not judged").
+    assert_eq!(
+        status(&r, "azurerm_linux_virtual_machine.attached"),
+        "compliant"
+    );
+
+    // A PUT of a VM body through azapi_resource_action is a VM; a POST action is nothing.
+    one(&r, "azapi_resource_action.put_vm", "IG001");
+    assert!(about(&r, "azapi_resource_action.start_vm").is_empty());
+
+    // Embedded ARM templates: IG002 when they declare a VM, nothing for a storage account.
+    for (address, attribute) in [
+        (
+            "azurerm_resource_group_template_deployment.vm_template",
+            "template_content",
+        ),
+        ("azapi_resource.deployment", "body.properties.template"),
+    ] {
+        let f = one(&r, address, "IG002");
+        let message = f["message"].as_str().unwrap_or_default();
+        assert!(
+            message.contains(&format!(
+                "`{attribute}` is an ARM template embedded in the Terraform plan that declares image-bearing resources; embedded templates are not judged yet"
+            )),
+            "{message}"
+        );
+    }
+    for address in [
+        "azurerm_resource_group_template_deployment.storage_template",
+        "azapi_resource.storage_deployment",
+    ] {
+        assert!(about(&r, address).is_empty(), "{address}");
+        assert!(!names(&r).contains(&address.to_string()), "{address}");
+    }
+}

@@ -41,6 +41,13 @@ pub enum Cause {
     },
     /// A value the plan marks sensitive; imagegate never reads those.
     Sensitive,
+    /// An ARM template embedded in a Terraform plan (`template_content` of a template
+    /// deployment, the `template` of an azapi `Microsoft.Resources/deployments`) that declares
+    /// image-bearing resources; the ARM frontend does not read it yet.
+    EmbeddedArmTemplate {
+        /// The attribute that holds it, e.g. `template_content`.
+        attribute: String,
+    },
     /// An azapi resource's `body` string that is not a JSON document.
     AzapiBodyNotJson {
         /// The JSON parser's message.
@@ -497,6 +504,10 @@ impl fmt::Display for Cause {
             Cause::AzapiBodyNotJson { error } => {
                 write!(f, "the azapi `body` string is not JSON: {error}")
             }
+            Cause::EmbeddedArmTemplate { attribute } => write!(
+                f,
+                "`{attribute}` is an ARM template embedded in the Terraform plan that declares image-bearing resources; embedded templates are not judged yet"
+            ),
             Cause::UndeclaredParameter { name } => {
                 write!(f, "parameter '{name}' is not declared in the template")
             }

@@ -195,6 +195,12 @@ fn terraform() {
             },
             "the azapi `body` string is not JSON: expected `,`",
         ),
+        (
+            Cause::EmbeddedArmTemplate {
+                attribute: s("template_content"),
+            },
+            "`template_content` is an ARM template embedded in the Terraform plan that declares image-bearing resources; embedded templates are not judged yet",
+        ),
     ]);
 }
 
