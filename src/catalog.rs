@@ -24,6 +24,9 @@ pub enum Form {
     OsDisk,
     /// A string that is the ID of an existing disk attached as the OS disk (not an image).
     AttachedDisk,
+    /// A string naming an image of a service's own well-known set (e.g. a Managed DevOps Pool's
+    /// `wellKnownImageName`, a Microsoft-hosted agent image).
+    WellKnown,
 }
 
 /// How the value at an image path is decoded before it is read.
@@ -264,11 +267,12 @@ mod tests {
             // Issue #9: inline Dev Box definitions and AVD session host configurations.
             "Microsoft.DevCenter/projects/pools",
             "Microsoft.DesktopVirtualization/hostPools/sessionHostConfigurations",
+            "Microsoft.DevOpsInfrastructure/pools",
         ] {
             assert!(c.arm(t).is_some(), "{t} missing from the catalogue");
         }
         assert!(c.arm("Microsoft.Network/networkInterfaces").is_none());
-        assert_eq!(c.arm_types().count(), 14);
+        assert_eq!(c.arm_types().count(), 15);
     }
 
     #[test]

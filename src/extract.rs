@@ -254,6 +254,7 @@ fn read(
     match spec.form {
         Form::Id => Some(located(resource, path, value, Image::from_id(value))),
         Form::Uri => Some(located(resource, path, value, uri_image(value))),
+        Form::WellKnown => Some(located(resource, path, value, well_known(value))),
         Form::OsDisk => os_disk(resource, spec, path, value),
         Form::AttachedDisk => None,
         Form::Reference => reference(resource, spec, path, value, plan),
@@ -349,6 +350,16 @@ fn uri_image(value: &Value) -> Image {
         _ => match value.first_unknown() {
             Some(why) => Image::Unresolved(why.clone()),
             None => Image::Vhd(value.display()),
+        },
+    }
+}
+
+fn well_known(value: &Value) -> Image {
+    match &value.kind {
+        Kind::Str(s) => Image::WellKnown(s.clone()),
+        _ => match value.first_unknown() {
+            Some(why) => Image::Unresolved(why.clone()),
+            None => Image::WellKnown(value.display()),
         },
     }
 }

@@ -318,3 +318,45 @@ fn a_vm_attaching_a_disk_of_the_same_template_is_judged_through_the_disk() {
     ));
     assert_eq!(statuses(&report), ["not-judged", "not-judged"]);
 }
+
+/// A Managed DevOps Pool boots its agents from each of `fabricProfile.images[]`: a resource ID
+/// (a gallery image: approved) or a well-known Microsoft-hosted image name (not in any gallery
+/// of the organisation: unapproved).
+/// <https://learn.microsoft.com/azure/templates/microsoft.devopsinfrastructure/pools>
+#[test]
+fn every_image_of_a_managed_devops_pool_is_judged() {
+    let pool = |images: &str| {
+        format!(
+            r#"
+    {{
+      "type": "Microsoft.DevOpsInfrastructure/pools",
+      "apiVersion": "2025-01-21",
+      "name": "mdp",
+      "location": "westeurope",
+      "properties": {{
+        "maximumConcurrency": 4,
+        "fabricProfile": {{ "kind": "Vmss", "sku": {{ "name": "Standard_D2ads_v5" }}, "images": {images} }}
+      }}
+    }}"#
+        )
+    };
+    let report = check(&template(
+        "",
+        &pool(&format!(
+            r#"[ {{ "resourceId": "{GOLDEN_VERSION}" }}, {{ "wellKnownImageName": "ubuntu-22.04/latest", "buffer": "*" }} ]"#
+        )),
+    ));
+    assert_eq!(rules(&report), ["IG001"], "{report:#}");
+    assert!(
+        report["findings"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("Well-known image ubuntu-22.04/latest")
+    );
+    let report = check(&template(
+        "",
+        &pool(&format!(r#"[ {{ "resourceId": "{GOLDEN_VERSION}" }} ]"#)),
+    ));
+    assert_eq!(rules(&report), Vec::<String>::new(), "{report:#}");
+    assert_eq!(statuses(&report), ["compliant"]);
+}
