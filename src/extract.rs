@@ -30,6 +30,11 @@ pub struct FoundImage {
 /// Every image of `resource` according to the catalogue `entry`. An empty result means the
 /// resource declares no image (e.g. a partial update of an existing machine).
 pub fn images(resource: &Resource, entry: &Entry) -> Vec<FoundImage> {
+    images_when(resource, entry, true)
+}
+
+/// Every image of `resource`, with the entries' `when` conditions checked or not.
+fn images_when(resource: &Resource, entry: &Entry, conditions: bool) -> Vec<FoundImage> {
     let plan = entry
         .plan
         .as_deref()
@@ -43,10 +48,25 @@ pub fn images(resource: &Resource, entry: &Entry) -> Vec<FoundImage> {
             Ok(Some(value)) => match &value.kind {
                 Kind::Array(items) if spec.each => {
                     for (i, item) in items.iter().enumerate() {
-                        found.extend(within(resource, spec, item, Some(i), plan.as_deref()));
+                        let index = Some(i);
+                        found.extend(within(
+                            resource,
+                            spec,
+                            item,
+                            index,
+                            plan.as_deref(),
+                            conditions,
+                        ));
                     }
                 }
-                _ => found.extend(within(resource, spec, value, None, plan.as_deref())),
+                _ => found.extend(within(
+                    resource,
+                    spec,
+                    value,
+                    None,
+                    plan.as_deref(),
+                    conditions,
+                )),
             },
             Err(disk) if spec.form == Form::AttachedDisk => {
                 found.extend(read(resource, spec, &spec.path, disk, plan.as_deref()));
@@ -65,8 +85,9 @@ fn within(
     container: &Value,
     index: Option<usize>,
     plan: Option<&str>,
+    conditions: bool,
 ) -> Option<FoundImage> {
-    if let Some(when) = &spec.when {
+    if let Some(when) = spec.when.as_ref().filter(|_| conditions) {
         match lookup(container, &when.key) {
             // Unset: the image is not used.
             Ok(None) => return None,
@@ -89,7 +110,9 @@ fn within(
     let Some(at) = &spec.at else {
         return read(resource, spec, &path, container, plan);
     };
-    path.push('.');
+    if !path.is_empty() {
+        path.push('.');
+    }
     path.push_str(at);
     match lookup(container, at) {
         Ok(None) => None,
@@ -127,8 +150,10 @@ pub fn images_among(resource: &Resource, entry: &Entry, siblings: &[Resource]) -
         else {
             continue;
         };
-        // A disk has at most one image source; the first is the one Azure uses.
-        if let Some(image) = images(disk, disk_entry).into_iter().next() {
+        // A disk has at most one image source; the first is the one Azure uses. Attached as an
+        // OS disk, it is one whatever its own `osType` says (the catalogue's conditions on
+        // disks say whether a disk on its own is an OS disk).
+        if let Some(image) = images_when(disk, disk_entry, false).into_iter().next() {
             *f = image;
         }
     }
@@ -193,10 +218,11 @@ fn managed_disk(id: &str) -> Option<(Option<&str>, &str)> {
     }
 }
 
-/// Follows a dotted path. `Ok(None)`: absent (or null); `Err(v)`: an unknown value on the way.
+/// Follows a dotted path (the empty path is `root` itself). `Ok(None)`: absent (or null);
+/// `Err(v)`: an unknown value on the way.
 fn lookup<'a>(root: &'a Value, path: &str) -> Result<Option<&'a Value>, &'a Value> {
     let mut current = root;
-    for key in path.split('.') {
+    for key in path.split('.').filter(|k| !k.is_empty()) {
         match &current.kind {
             Kind::Unknown(_) => return Err(current),
             Kind::Object(_) => match current.get(key) {

@@ -230,7 +230,7 @@ fn a_disk_imported_from_a_vhd_is_a_vhd_image() {
     let report = check(&template(
         "",
         &disk(
-            r#"{ "createOption": "Import", "sourceUri": "https://st.blob.core.windows.net/vhds/base.vhd" }"#,
+            r#"{ "createOption": "Import", "sourceUri": "https://st.blob.core.windows.net/vhds/base.vhd" }, "osType": "Linux""#,
         ),
     ));
     assert_eq!(rules(&report), ["IG001"], "{report:#}");
@@ -242,6 +242,15 @@ fn a_disk_imported_from_a_vhd_is_a_vhd_image() {
     );
     let report = check(&template("", &disk(r#"{ "createOption": "Empty" }"#)));
     assert_eq!(rules(&report), Vec::<String>::new(), "{report:#}");
+    // A data disk (no `osType`) imported from a VHD boots nothing.
+    let report = check(&template(
+        "",
+        &disk(
+            r#"{ "createOption": "Import", "sourceUri": "https://st.blob.core.windows.net/vhds/data.vhd" }"#,
+        ),
+    ));
+    assert_eq!(rules(&report), Vec::<String>::new(), "{report:#}");
+    assert_eq!(statuses(&report), ["not-judged"]);
 }
 
 fn attaching_vm(disk: &str) -> String {
@@ -311,6 +320,17 @@ fn a_vm_attaching_a_disk_of_the_same_template_is_judged_through_the_disk() {
     let report = check(&template("", &attaching_vm("elsewhere")));
     assert_eq!(rules(&report), Vec::<String>::new(), "{report:#}");
     assert_eq!(statuses(&report), ["not-judged"]);
+    // Attached as the OS disk, an imported disk is judged whatever its own `osType`.
+    let imported = disk(
+        "osdisk",
+        r#"{ "createOption": "Import", "sourceUri": "https://st.blob.core.windows.net/vhds/os.vhd" }"#,
+    );
+    let report = check(&template(
+        "",
+        &format!("{imported},{}", attaching_vm("osdisk")),
+    ));
+    assert_eq!(rules(&report), ["IG001"], "{report:#}");
+    assert_eq!(report["findings"][0]["resource"]["name"], "vm");
     let empty = disk("osdisk", r#"{ "createOption": "Empty" }"#);
     let report = check(&template(
         "",

@@ -857,6 +857,11 @@ fn catalogue_gaps_of_issue_9_are_judged() {
             .unwrap()
             .contains("VHD image https://legacyimages.blob.core.windows.net/vhds/ubuntu-base.vhd")
     );
+    // A data disk imported from a VHD boots nothing.
+    assert_eq!(
+        status(&r, "azurerm_managed_disk.imported_data"),
+        "not-judged"
+    );
     // Attaching the imported disk: the VHD, at the disk's `source_uri`.
     let restored = one(&r, "azurerm_virtual_machine.restored", "IG001");
     assert_eq!(restored["column"], imported["column"]);
