@@ -900,3 +900,73 @@ fn catalogue_gaps_of_issue_9_are_judged() {
         assert!(!names(&r).contains(&address.to_string()), "{address}");
     }
 }
+
+/// A data source read only during apply (e.g. it depends on a resource with pending changes)
+/// is unknown at plan time: its `id` is composed from its planned arguments, as a resource's
+/// is. A gallery version read as `recent` (or `latest`) is whatever is newest at apply: IG003.
+#[test]
+fn the_id_of_a_data_source_read_during_apply_is_composed_from_its_arguments() {
+    let repo = Repo::new();
+    let vm = |name: &str| {
+        format!(
+            r#"{{"address":"azurerm_linux_virtual_machine.{name}","mode":"managed","type":"azurerm_linux_virtual_machine","name":"{name}","provider_name":"registry.terraform.io/hashicorp/azurerm","change":{{"actions":["create"],"before":null,"after":{{"name":"{name}","source_image_reference":[]}},"after_unknown":{{"source_image_id":true}},"before_sensitive":false,"after_sensitive":{{}}}}}}"#
+        )
+    };
+    let read = |name: &str, rtype: &str, after: &str| {
+        format!(
+            r#"{{"address":"data.{rtype}.{name}","mode":"data","type":"{rtype}","name":"{name}","provider_name":"registry.terraform.io/hashicorp/azurerm","action_reason":"read_because_dependency_pending","change":{{"actions":["read"],"before":null,"after":{after},"after_unknown":{{"id":true,"location":true}},"before_sensitive":false,"after_sensitive":{{}}}}}}"#
+        )
+    };
+    let config = |name: &str, reference: &str| {
+        format!(
+            r#"{{"address":"azurerm_linux_virtual_machine.{name}","mode":"managed","type":"azurerm_linux_virtual_machine","name":"{name}","expressions":{{"source_image_id":{{"references":["{reference}.id","{reference}"]}}}}}}"#
+        )
+    };
+    let plan = format!(
+        r#"{{"format_version":"1.2","terraform_version":"1.9.5","resource_changes":[{},{},{},{},{},{}],"configuration":{{"root_module":{{"resources":[{},{},{}]}}}}}}"#,
+        vm("pinned"),
+        vm("recent"),
+        vm("legacy"),
+        read(
+            "pinned",
+            "azurerm_shared_image_version",
+            r#"{"gallery_name":"corpGallery","image_name":"ubuntu-22.04-cis","name":"1.4.0","resource_group_name":"rg-golden"}"#
+        ),
+        read(
+            "recent",
+            "azurerm_shared_image_version",
+            r#"{"gallery_name":"corpGallery","image_name":"ubuntu-22.04-cis","name":"recent","resource_group_name":"rg-golden"}"#
+        ),
+        read(
+            "legacy",
+            "azurerm_image",
+            r#"{"name":"legacy-ubuntu","resource_group_name":"rg-legacy"}"#
+        ),
+        config("pinned", "data.azurerm_shared_image_version.pinned"),
+        config("recent", "data.azurerm_shared_image_version.recent"),
+        config("legacy", "data.azurerm_image.legacy"),
+    );
+    repo.write("plan.json", &plan);
+    let r = check_json(&repo, &[]);
+    assert_eq!(
+        status(&r, "azurerm_linux_virtual_machine.pinned"),
+        "compliant"
+    );
+    assert!(about(&r, "azurerm_linux_virtual_machine.pinned").is_empty());
+    let recent = one(&r, "azurerm_linux_virtual_machine.recent", "IG003");
+    assert!(
+        recent["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("ubuntu-22.04-cis/versions/latest"),
+        "{recent:#}"
+    );
+    let legacy = one(&r, "azurerm_linux_virtual_machine.legacy", "IG001");
+    assert!(
+        legacy["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("data.azurerm_image.legacy"),
+        "{legacy:#}"
+    );
+}

@@ -315,28 +315,7 @@ impl Resolver<'_> {
             .terraform_id(resource_type)
             .filter(|_| attrs == ["id"])
             .ok_or_else(stop)?;
-        let hole = || {
-            Part::Hole(Why::new(Cause::KnownAfterApply {
-                attribute: format!("{address}.id"),
-                detail: AfterApply::Unexplained,
-            }))
-        };
-        let mut parts = Vec::new();
-        let mut rest = template;
-        while let Some(open) = rest.find('{') {
-            parts.push(Part::Text(rest[..open].to_string()));
-            let close = rest[open..].find('}').map_or(rest.len(), |c| open + c);
-            let argument = &rest[open + 1..close];
-            let known = (argument != "subscription")
-                .then(|| after.and_then(|a| a.get(argument)).and_then(Json::as_str))
-                .flatten()
-                .filter(|_| !is_unknown(unknown.and_then(|u| u.get(argument))))
-                .filter(|s| !s.is_empty());
-            parts.push(known.map_or_else(hole, |s| Part::Text(s.to_string())));
-            rest = rest.get(close + 1..).unwrap_or("");
-        }
-        parts.push(Part::Text(rest.to_string()));
-        let mut v = Value::composed(Kind::Partial(parts));
+        let mut v = compose_id(template, &address, after, unknown, Read::Resource);
         v.origin.hops.push(hop);
         Ok((v, Known::AfterApply))
     }
@@ -511,6 +490,26 @@ impl Resolver<'_> {
                 });
                 return Ok((v, Known::AtPlan));
             }
+            // The `id` of a read planned for apply, composed from its planned arguments when
+            // the catalogue knows how (a data source's `id` has its resource's form).
+            let template = Catalog::builtin()
+                .terraform_id(resource_type)
+                .filter(|_| attrs == ["id"]);
+            if let Some(template) = template {
+                let mut v = compose_id(
+                    template,
+                    &address,
+                    change.get("after"),
+                    change.get("after_unknown"),
+                    Read::DataSource,
+                );
+                let at = deferred.and_then(|rc| rc.get("address")).unwrap_or(change);
+                v.origin.hops.push(Hop {
+                    span: span(at, self.file),
+                    via: Subject::DataSource(address),
+                });
+                return Ok((v, Known::AfterApply));
+            }
         }
         Err(Stop::new(if deferred.is_some() {
             AfterApply::ReadDuringApply { address }
@@ -518,6 +517,56 @@ impl Resolver<'_> {
             AfterApply::UnrecordedDataSource { address }
         }))
     }
+}
+
+/// The `id` of the resource (or data source) at `address`, composed by `template` from its
+/// planned arguments `after` (those marked in `unknown`, the subscription, and unset ones stay
+/// unknown).
+fn compose_id(
+    template: &str,
+    address: &str,
+    after: Option<&Json>,
+    unknown: Option<&Json>,
+    read: Read,
+) -> Value {
+    let is_unknown =
+        |u: Option<&Json>| u.is_some_and(|u| matches!(u.kind, crate::json::JsonKind::Bool(true)));
+    let hole = || {
+        Part::Hole(Why::new(Cause::KnownAfterApply {
+            attribute: format!("{address}.id"),
+            detail: AfterApply::Unexplained,
+        }))
+    };
+    let mut parts = Vec::new();
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        parts.push(Part::Text(rest[..open].to_string()));
+        let close = rest[open..].find('}').map_or(rest.len(), |c| open + c);
+        let argument = &rest[open + 1..close];
+        let known = (argument != "subscription")
+            .then(|| after.and_then(|a| a.get(argument)).and_then(Json::as_str))
+            .flatten()
+            .filter(|_| !is_unknown(unknown.and_then(|u| u.get(argument))))
+            .filter(|s| !s.is_empty());
+        let known = known.map(|s| match read {
+            // `data.azurerm_shared_image_version` reads the newest version for `latest` and
+            // the most recently created for `recent`: either way whatever is newest at apply.
+            Read::DataSource if argument == "name" && s.eq_ignore_ascii_case("recent") => "latest",
+            _ => s,
+        });
+        parts.push(known.map_or_else(hole, |s| Part::Text(s.to_string())));
+        rest = rest.get(close + 1..).unwrap_or("");
+    }
+    parts.push(Part::Text(rest.to_string()));
+    Value::composed(Kind::Partial(parts))
+}
+
+/// Whose `id` is composed: a managed resource's, or a data source's (which reads an existing
+/// object, possibly by an alias such as a version named `recent`).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Read {
+    Resource,
+    DataSource,
 }
 
 /// Gives composed values (blocks resolved member by member) the unknown mark as their site.
