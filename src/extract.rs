@@ -42,6 +42,7 @@ fn images_when(resource: &Resource, entry: &Entry, conditions: bool) -> Vec<Foun
         .map(block)
         .and_then(plan_text);
     let mut found = Vec::new();
+    let mut unknown_paths: Vec<&str> = Vec::new();
     for spec in &entry.images {
         match lookup(&resource.body, &spec.path) {
             Ok(None) => {}
@@ -71,7 +72,12 @@ fn images_when(resource: &Resource, entry: &Entry, conditions: bool) -> Vec<Foun
             Err(disk) if spec.form == Form::AttachedDisk => {
                 found.extend(read(resource, spec, &spec.path, disk, plan.as_deref()));
             }
-            Err(unknown) => found.push(unresolved(resource, &spec.path, unknown)),
+            // Entries that share a path share what hides it: one unresolved image.
+            Err(_) if unknown_paths.contains(&spec.path.as_str()) => {}
+            Err(unknown) => {
+                unknown_paths.push(&spec.path);
+                found.push(unresolved(resource, &spec.path, unknown));
+            }
         }
     }
     found

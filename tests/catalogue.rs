@@ -380,3 +380,23 @@ fn every_image_of_a_managed_devops_pool_is_judged() {
     assert_eq!(rules(&report), Vec::<String>::new(), "{report:#}");
     assert_eq!(statuses(&report), ["compliant"]);
 }
+
+/// Entries that read the same array (a pool's images, each by resource ID or by name) give one
+/// unresolved image when the whole array is unknown, not one per entry.
+#[test]
+fn an_unknown_array_is_one_unresolved_image() {
+    let report = check(&template(
+        r#""images": { "type": "array" }"#,
+        r#"
+    {
+      "type": "Microsoft.DevOpsInfrastructure/pools",
+      "apiVersion": "2025-01-21",
+      "name": "mdp",
+      "location": "westeurope",
+      "properties": { "fabricProfile": { "kind": "Vmss", "images": "[parameters('images')]" } }
+    }"#,
+    ));
+    assert_eq!(rules(&report), ["IG002"], "{report:#}");
+    let image = report["resources"][0]["image"].as_str().unwrap();
+    assert_eq!(image.matches("unresolved:").count(), 1, "{image}");
+}
