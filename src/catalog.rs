@@ -24,6 +24,9 @@ pub enum Form {
     OsDisk,
     /// A string that is the ID of an existing disk attached as the OS disk (not an image).
     AttachedDisk,
+    /// A string naming an image of a service's own well-known set (e.g. a Managed DevOps Pool's
+    /// `wellKnownImageName`, a Microsoft-hosted agent image).
+    WellKnown,
 }
 
 /// How the value at an image path is decoded before it is read.
@@ -34,12 +37,35 @@ pub enum Decode {
     JsonString,
 }
 
+/// A condition on a sibling property that says whether an image property is used at all, e.g.
+/// a Dev Center pool's inline definition only counts when `devBoxDefinitionType` is `Value`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct When {
+    /// Dotted path of the deciding property, relative to the value at `path` (to each element
+    /// when `each` is set).
+    pub key: String,
+    /// The values (compared ASCII-case-insensitively) for which the image is used. An unset
+    /// key means the image is not used; an unknown one means it may be, so it is judged.
+    pub equals: Vec<String>,
+}
+
 /// One place where a resource type keeps an image.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ImagePath {
-    /// Dotted property path from the resource root.
+    /// Dotted property path from the resource root. The frontends keep everything below it, so
+    /// `at` and `when` may reach anything inside.
     pub path: String,
+    /// The value at `path` is an array and each of its elements holds an image (e.g. a fleet's
+    /// `locationProfiles[]`).
+    #[serde(default)]
+    pub each: bool,
+    /// Dotted path from the value at `path` (from each element when `each` is set) to the
+    /// image value; the value at `path` itself when absent.
+    pub at: Option<String>,
+    /// The condition under which the image is used, if any.
+    pub when: Option<When>,
     /// How to read the value.
     pub form: Form,
     /// How to decode the value first, if at all.
@@ -115,12 +141,26 @@ pub struct Entry {
     pub plan: Option<String>,
 }
 
+/// How the `id` of a Terraform managed resource is composed from its arguments, for a
+/// resource created in the same plan (its `id` is unknown until apply).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IdTemplate {
+    /// The Terraform resource type, e.g. `azurerm_shared_image_version`.
+    #[serde(rename = "type")]
+    pub resource_type: String,
+    /// The ID with `{argument}` placeholders; `{subscription}` is the provider's subscription.
+    pub id: String,
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct CatalogFile {
     arm: Vec<Entry>,
     #[serde(default)]
     terraform: Vec<Entry>,
+    #[serde(default)]
+    terraform_id: Vec<IdTemplate>,
 }
 
 /// The loaded catalogue, indexed by lower-cased resource type.
@@ -130,6 +170,7 @@ pub struct Catalog {
     arm_index: HashMap<String, usize>,
     terraform: Vec<Entry>,
     terraform_index: HashMap<String, usize>,
+    terraform_ids: Vec<IdTemplate>,
 }
 
 impl Catalog {
@@ -148,6 +189,7 @@ impl Catalog {
             terraform_index: index(&file.terraform),
             arm: file.arm,
             terraform: file.terraform,
+            terraform_ids: file.terraform_id,
         })
     }
 
@@ -163,6 +205,15 @@ impl Catalog {
         self.terraform_index
             .get(&resource_type.to_ascii_lowercase())
             .map(|&i| &self.terraform[i])
+    }
+
+    /// The template of the `id` of a Terraform resource type (exact type name), if the
+    /// catalogue knows how it is composed.
+    pub fn terraform_id(&self, resource_type: &str) -> Option<&str> {
+        self.terraform_ids
+            .iter()
+            .find(|t| t.resource_type == resource_type)
+            .map(|t| t.id.as_str())
     }
 
     /// Every ARM/Bicep resource type in the catalogue.
@@ -213,11 +264,15 @@ mod tests {
             "Microsoft.LabServices/labs",
             "Microsoft.AzureFleet/fleets",
             "Microsoft.DesktopVirtualization/hostPools",
+            // Issue #9: inline Dev Box definitions and AVD session host configurations.
+            "Microsoft.DevCenter/projects/pools",
+            "Microsoft.DesktopVirtualization/hostPools/sessionHostConfigurations",
+            "Microsoft.DevOpsInfrastructure/pools",
         ] {
             assert!(c.arm(t).is_some(), "{t} missing from the catalogue");
         }
         assert!(c.arm("Microsoft.Network/networkInterfaces").is_none());
-        assert_eq!(c.arm_types().count(), 12);
+        assert_eq!(c.arm_types().count(), 15);
     }
 
     #[test]
@@ -236,6 +291,15 @@ mod tests {
             "azurerm_dev_test_windows_virtual_machine",
             "azurerm_batch_pool",
             "azurerm_dev_center_dev_box_definition",
+            // Issue #9.
+            "azurerm_compute_fleet",
+            "azurerm_service_fabric_managed_cluster",
+            "azurerm_lab_service_lab",
+            "azurerm_resource_group_template_deployment",
+            "azurerm_subscription_template_deployment",
+            "azurerm_management_group_template_deployment",
+            "azurerm_tenant_template_deployment",
+            "azapi_resource",
         ] {
             assert!(c.terraform(t).is_some(), "{t} missing from the catalogue");
         }
@@ -243,6 +307,22 @@ mod tests {
         // ARM types are not Terraform types and vice versa.
         assert!(c.terraform("Microsoft.Compute/virtualMachines").is_none());
         assert!(c.arm("azurerm_linux_virtual_machine").is_none());
-        assert_eq!(c.terraform_types().count(), 12);
+        assert_eq!(c.terraform_types().count(), 20);
+    }
+
+    #[test]
+    fn terraform_id_templates_name_image_and_disk_ids() {
+        let c = Catalog::builtin();
+        let version = c.terraform_id("azurerm_shared_image_version").unwrap();
+        assert!(version.ends_with("/galleries/{gallery_name}/images/{image_name}/versions/{name}"));
+        for t in [
+            "azurerm_shared_image",
+            "azurerm_image",
+            "azurerm_managed_disk",
+        ] {
+            let id = c.terraform_id(t).unwrap();
+            assert!(id.starts_with("/subscriptions/{subscription}/resourceGroups/{resource_group_name}/providers/Microsoft.Compute/"), "{t}");
+        }
+        assert!(c.terraform_id("azurerm_linux_virtual_machine").is_none());
     }
 }

@@ -30,6 +30,11 @@ pub struct FoundImage {
 /// Every image of `resource` according to the catalogue `entry`. An empty result means the
 /// resource declares no image (e.g. a partial update of an existing machine).
 pub fn images(resource: &Resource, entry: &Entry) -> Vec<FoundImage> {
+    images_when(resource, entry, true)
+}
+
+/// Every image of `resource`, with the entries' `when` conditions checked or not.
+fn images_when(resource: &Resource, entry: &Entry, conditions: bool) -> Vec<FoundImage> {
     let plan = entry
         .plan
         .as_deref()
@@ -37,33 +42,42 @@ pub fn images(resource: &Resource, entry: &Entry) -> Vec<FoundImage> {
         .map(block)
         .and_then(plan_text);
     let mut found = Vec::new();
+    let mut unknown_paths: Vec<&str> = Vec::new();
     for spec in &entry.images {
         match lookup(&resource.body, &spec.path) {
             Ok(None) => {}
-            Ok(Some(value)) => {
-                if let Some(f) = read(resource, spec, value, plan.as_deref()) {
-                    found.push(f);
+            Ok(Some(value)) => match &value.kind {
+                Kind::Array(items) if spec.each => {
+                    for (i, item) in items.iter().enumerate() {
+                        let index = Some(i);
+                        found.extend(within(
+                            resource,
+                            spec,
+                            item,
+                            index,
+                            plan.as_deref(),
+                            conditions,
+                        ));
+                    }
                 }
-            }
+                _ => found.extend(within(
+                    resource,
+                    spec,
+                    value,
+                    None,
+                    plan.as_deref(),
+                    conditions,
+                )),
+            },
             Err(disk) if spec.form == Form::AttachedDisk => {
-                found.extend(read(resource, spec, disk, plan.as_deref()));
+                found.extend(read(resource, spec, &spec.path, disk, plan.as_deref()));
             }
-            Err(unknown) => found.push(located(
-                resource,
-                spec,
-                unknown,
-                Image::Unresolved(
-                    unknown
-                        .first_unknown()
-                        .cloned()
-                        .or_else(|| unset_optional(unknown))
-                        .unwrap_or_else(|| {
-                            Why::new(Cause::Unreadable {
-                                path: spec.path.clone(),
-                            })
-                        }),
-                ),
-            )),
+            // Entries that share a path share what hides it: one unresolved image.
+            Err(_) if unknown_paths.contains(&spec.path.as_str()) => {}
+            Err(unknown) => {
+                unknown_paths.push(&spec.path);
+                found.push(unresolved(resource, &spec.path, unknown));
+            }
         }
     }
     found
@@ -83,10 +97,156 @@ fn unset_optional(value: &Value) -> Option<Why> {
     })
 }
 
-/// Follows a dotted path. `Ok(None)`: absent (or null); `Err(v)`: an unknown value on the way.
+/// The image inside `container` (the value at the catalogue path, or one element of it when
+/// the entry reads `each` element): checks the entry's condition, then reads the value `at`.
+fn within(
+    resource: &Resource,
+    spec: &ImagePath,
+    container: &Value,
+    index: Option<usize>,
+    plan: Option<&str>,
+    conditions: bool,
+) -> Option<FoundImage> {
+    if let Some(when) = spec.when.as_ref().filter(|_| conditions) {
+        match lookup(container, &when.key) {
+            // Unset: the image is not used.
+            Ok(None) => return None,
+            Ok(Some(v)) => {
+                let used = v
+                    .as_str()
+                    .is_some_and(|s| when.equals.iter().any(|e| e.eq_ignore_ascii_case(s)));
+                if !used {
+                    return None;
+                }
+            }
+            // Unknown: the image may be used, so it is judged.
+            Err(_) => {}
+        }
+    }
+    let mut path = spec.path.clone();
+    if let Some(i) = index {
+        path.push_str(&format!("[{i}]"));
+    }
+    let Some(at) = &spec.at else {
+        return read(resource, spec, &path, container, plan);
+    };
+    if !path.is_empty() {
+        path.push('.');
+    }
+    path.push_str(at);
+    match lookup(container, at) {
+        Ok(None) => None,
+        Ok(Some(value)) => read(resource, spec, &path, value, plan),
+        Err(disk) if spec.form == Form::AttachedDisk => read(resource, spec, &path, disk, plan),
+        Err(unknown) => Some(unresolved(resource, &path, unknown)),
+    }
+}
+
+/// An image that an unknown value on the way to `path` hides.
+fn unresolved(resource: &Resource, path: &str, unknown: &Value) -> FoundImage {
+    let why = unknown
+        .first_unknown()
+        .cloned()
+        .or_else(|| unset_optional(unknown))
+        .unwrap_or_else(|| {
+            Why::new(Cause::Unreadable {
+                path: path.to_string(),
+            })
+        });
+    located(resource, path, unknown, Image::Unresolved(why))
+}
+
+/// Every image of `resource`, as [`images`], where an OS disk it attaches is a managed disk
+/// that `siblings` (the resources of the same deployment) create: that disk's image stands for
+/// the attached disk, so a machine that boots from a disk the template makes from a
+/// Marketplace image or a VHD is judged by that image (a disk without an image stays an
+/// attached disk, not judged).
+pub fn images_among(resource: &Resource, entry: &Entry, siblings: &[Resource]) -> Vec<FoundImage> {
+    let mut found = images(resource, entry);
+    for f in &mut found {
+        let Image::AttachedDisk(id) = &f.image else {
+            continue;
+        };
+        let Some((group, name)) = managed_disk(id) else {
+            continue;
+        };
+        let Some((disk, disk_entry)) = siblings.iter().find_map(|r| created_disk(r, group, name))
+        else {
+            continue;
+        };
+        // A disk has at most one image source; the first is the one Azure uses. Attached as an
+        // OS disk, it is one whatever its own `osType` says (the catalogue's conditions on
+        // disks say whether a disk on its own is an OS disk).
+        if let Some(image) = images_when(disk, disk_entry, false).into_iter().next() {
+            *f = image;
+        }
+    }
+    found
+}
+
+/// `r` with its catalogue entry when it is the managed disk `name` (in resource group `group`,
+/// when both are known): an ARM `Microsoft.Compute/disks` named so, or a Terraform
+/// `azurerm_managed_disk` whose planned `name` (and `resource_group_name`) are those.
+fn created_disk<'r>(
+    r: &'r Resource,
+    group: Option<&str>,
+    name: &str,
+) -> Option<(&'r Resource, &'static Entry)> {
+    let catalog = crate::catalog::Catalog::builtin();
+    if r.resource_type.eq_ignore_ascii_case(DISKS) {
+        return r
+            .name
+            .eq_ignore_ascii_case(name)
+            .then(|| catalog.arm(DISKS))
+            .flatten()
+            .map(|e| (r, e));
+    }
+    if r.resource_type == "azurerm_managed_disk" {
+        let planned = |key: &str| r.body.get(key).and_then(Value::as_str);
+        let same_group = match (group, planned("resource_group_name")) {
+            (Some(a), Some(b)) => a.eq_ignore_ascii_case(b),
+            _ => true,
+        };
+        let same = planned("name").is_some_and(|n| n.eq_ignore_ascii_case(name)) && same_group;
+        return same
+            .then(|| catalog.terraform("azurerm_managed_disk"))
+            .flatten()
+            .map(|e| (r, e));
+    }
+    None
+}
+
+/// The ARM type of managed disks.
+const DISKS: &str = "Microsoft.Compute/disks";
+
+/// The resource group (when known) and name of the managed disk a resource ID names
+/// (`…/resourceGroups/G/providers/Microsoft.Compute/disks/NAME`), when the name is known.
+fn managed_disk(id: &str) -> Option<(Option<&str>, &str)> {
+    let segments: Vec<&str> = id.trim_end_matches('/').split('/').collect();
+    let known = |s: &&str| !s.is_empty() && !s.contains("<unknown>");
+    match segments.as_slice() {
+        [.., provider, disks, name]
+            if provider.eq_ignore_ascii_case("Microsoft.Compute")
+                && disks.eq_ignore_ascii_case("disks")
+                && known(name) =>
+        {
+            let group = segments
+                .iter()
+                .position(|s| s.eq_ignore_ascii_case("resourceGroups"))
+                .and_then(|i| segments.get(i + 1))
+                .filter(|s| known(s))
+                .copied();
+            Some((group, name))
+        }
+        _ => None,
+    }
+}
+
+/// Follows a dotted path (the empty path is `root` itself). `Ok(None)`: absent (or null);
+/// `Err(v)`: an unknown value on the way.
 fn lookup<'a>(root: &'a Value, path: &str) -> Result<Option<&'a Value>, &'a Value> {
     let mut current = root;
-    for key in path.split('.') {
+    for key in path.split('.').filter(|k| !k.is_empty()) {
         match &current.kind {
             Kind::Unknown(_) => return Err(current),
             Kind::Object(_) => match current.get(key) {
@@ -114,6 +274,7 @@ fn lookup<'a>(root: &'a Value, path: &str) -> Result<Option<&'a Value>, &'a Valu
 fn read(
     resource: &Resource,
     spec: &ImagePath,
+    path: &str,
     value: &Value,
     plan: Option<&str>,
 ) -> Option<FoundImage> {
@@ -135,18 +296,19 @@ fn read(
     if spec.form == Form::AttachedDisk {
         // An existing disk, not an image: reported even when its ID is known only later.
         let image = Image::AttachedDisk(value.display());
-        return Some(located(resource, spec, value, image));
+        return Some(located(resource, path, value, image));
     }
     if let Kind::Unknown(why) = &value.kind {
         let image = Image::Unresolved(why.clone());
-        return Some(located(resource, spec, value, image));
+        return Some(located(resource, path, value, image));
     }
     match spec.form {
-        Form::Id => Some(located(resource, spec, value, Image::from_id(value))),
-        Form::Uri => Some(located(resource, spec, value, uri_image(value))),
-        Form::OsDisk => os_disk(resource, spec, value),
+        Form::Id => Some(located(resource, path, value, Image::from_id(value))),
+        Form::Uri => Some(located(resource, path, value, uri_image(value))),
+        Form::WellKnown => Some(located(resource, path, value, well_known(value))),
+        Form::OsDisk => os_disk(resource, spec, path, value),
         Form::AttachedDisk => None,
-        Form::Reference => reference(resource, spec, value, plan),
+        Form::Reference => reference(resource, spec, path, value, plan),
     }
 }
 
@@ -164,14 +326,15 @@ fn block(value: &Value) -> &Value {
 fn reference(
     resource: &Resource,
     spec: &ImagePath,
+    path: &str,
     value: &Value,
     plan: Option<&str>,
 ) -> Option<FoundImage> {
     if !matches!(value.kind, Kind::Object(_)) {
         let why = Why::new(Cause::NotAnObject {
-            path: spec.path.clone(),
+            path: path.to_string(),
         });
-        return Some(located(resource, spec, value, Image::Unresolved(why)));
+        return Some(located(resource, path, value, Image::Unresolved(why)));
     }
     let field = |key: &str| lookup(value, key);
     let mut ids = spec.id_keys.iter().map(String::as_str).collect::<Vec<_>>();
@@ -180,10 +343,10 @@ fn reference(
     for key in ids {
         match field(key) {
             Ok(None) => {}
-            Ok(Some(id)) => return Some(located(resource, spec, id, Image::from_id(id))),
+            Ok(Some(id)) => return Some(located(resource, path, id, Image::from_id(id))),
             Err(unknown) => {
                 let image = Image::from_id(unknown);
-                return Some(located(resource, spec, unknown, image));
+                return Some(located(resource, path, unknown, image));
             }
         }
     }
@@ -212,10 +375,10 @@ fn reference(
         version: seg(&spec.version_key),
         plan: inline_plan.or_else(|| plan.map(str::to_owned)),
     });
-    Some(located(resource, spec, value, image))
+    Some(located(resource, path, value, image))
 }
 
-fn os_disk(resource: &Resource, spec: &ImagePath, disk: &Value) -> Option<FoundImage> {
+fn os_disk(resource: &Resource, spec: &ImagePath, path: &str, disk: &Value) -> Option<FoundImage> {
     let attach = lookup(disk, &spec.create_option_key)
         .ok()
         .flatten()
@@ -229,7 +392,7 @@ fn os_disk(resource: &Resource, spec: &ImagePath, disk: &Value) -> Option<FoundI
         .iter()
         .find_map(|key| lookup(disk, key).ok().flatten())
         .map_or_else(|| "(unnamed)".to_string(), Value::display);
-    Some(located(resource, spec, disk, Image::AttachedDisk(id)))
+    Some(located(resource, path, disk, Image::AttachedDisk(id)))
 }
 
 fn uri_image(value: &Value) -> Image {
@@ -238,6 +401,16 @@ fn uri_image(value: &Value) -> Image {
         _ => match value.first_unknown() {
             Some(why) => Image::Unresolved(why.clone()),
             None => Image::Vhd(value.display()),
+        },
+    }
+}
+
+fn well_known(value: &Value) -> Image {
+    match &value.kind {
+        Kind::Str(s) => Image::WellKnown(s.clone()),
+        _ => match value.first_unknown() {
+            Some(why) => Image::Unresolved(why.clone()),
+            None => Image::WellKnown(value.display()),
         },
     }
 }
@@ -270,13 +443,13 @@ fn decode_json_string(text: &str, value: &Value) -> Value {
     }
 }
 
-fn located(resource: &Resource, spec: &ImagePath, value: &Value, image: Image) -> FoundImage {
+fn located(resource: &Resource, path: &str, value: &Value, image: Image) -> FoundImage {
     let property = value.origin.site.unwrap_or(resource.span);
     FoundImage {
         image,
         primary: value.origin.literal.unwrap_or(property),
         property,
-        path: spec.path.clone(),
+        path: path.to_string(),
         hops: value.origin.hops.clone(),
     }
 }

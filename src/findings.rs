@@ -75,7 +75,7 @@ pub fn judge_deployment(
                     let Some(entry) = entry else {
                         continue;
                     };
-                    extract::images(resource, entry)
+                    extract::images_among(resource, entry, &context.resources)
                         .into_iter()
                         .map(|found| {
                             let verdict = config.policy.judge(&found.image);

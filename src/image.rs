@@ -210,6 +210,9 @@ pub enum Image {
     Vhd(String),
     /// An existing disk attached as the OS disk: not an image, not judged.
     AttachedDisk(String),
+    /// An image a service names from its own well-known set (e.g. `ubuntu-22.04/latest` of a
+    /// Managed DevOps Pool): not in any gallery of the organisation.
+    WellKnown(String),
     /// The image cannot be determined offline.
     Unresolved(Why),
 }
@@ -261,6 +264,7 @@ impl Image {
             Image::OtherId(id) => format!("Image resource {id}"),
             Image::Vhd(uri) => format!("VHD image {uri}"),
             Image::AttachedDisk(disk) => format!("Attached OS disk {disk}"),
+            Image::WellKnown(name) => format!("Well-known image {name}"),
             Image::Unresolved(_) => "Unresolved image".into(),
         }
     }

@@ -251,7 +251,8 @@ impl Policy {
         match image {
             Image::Unresolved(why) => Verdict::Unresolved(why.clone()),
             Image::AttachedDisk(_) => Verdict::NotJudged,
-            Image::Vhd(_) => Verdict::Unapproved,
+            // Not an image of any gallery a glob can approve.
+            Image::Vhd(_) | Image::WellKnown(_) => Verdict::Unapproved,
             Image::Marketplace(m) | Image::Platform(m) => {
                 let found = self
                     .marketplace
@@ -459,6 +460,10 @@ mod tests {
         );
         assert_eq!(
             p.judge(&Image::Vhd("https://a/b.vhd".into())),
+            Verdict::Unapproved
+        );
+        assert_eq!(
+            p.judge(&Image::WellKnown("ubuntu-22.04/latest".into())),
             Verdict::Unapproved
         );
         assert_eq!(

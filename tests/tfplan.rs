@@ -297,104 +297,90 @@ fn addresses_are_composed_when_the_plan_has_none() {
     );
 }
 
+/// An attribute the plan marks unknown is resolved through its one reference only when that
+/// value is itself unknown at plan time; a reference known at plan time (a variable, a data
+/// source read during plan) means the expression combines it with something unknown.
 #[test]
-fn unknown_values_resolve_through_data_sources_and_variables() {
+fn unknown_values_resolve_only_through_values_unknown_at_plan_time() {
     let r = report("unknowns-1.2.json");
     let t = text("unknowns-1.2.json");
 
-    // A data source read during plan (prior_state) that is the golden image: compliant.
-    assert_eq!(
-        status(&r, "azurerm_linux_virtual_machine.from_data"),
-        "compliant"
-    );
-    assert!(about(&r, "azurerm_linux_virtual_machine.from_data").is_empty());
+    // Known at plan time, yet the attribute is unknown: IG002 (they were once taken for the
+    // attribute's value, a false compliant for `from_data`), at the unknown mark.
+    for (address, reference) in [
+        (
+            "azurerm_linux_virtual_machine.from_data",
+            "data.azurerm_shared_image_version.golden.id",
+        ),
+        (
+            "azurerm_linux_virtual_machine.from_legacy_data",
+            "data.azurerm_image.legacy.id",
+        ),
+        ("azurerm_linux_virtual_machine.from_var", "var.image_id"),
+        (
+            "module.fleet.azurerm_linux_virtual_machine_scale_set.vmss",
+            "var.image",
+        ),
+    ] {
+        let f = one(&r, address, "IG002");
+        let message = f["message"].as_str().unwrap_or_default();
+        assert!(
+            message.contains(&format!(
+                "`source_image_id` is known only after apply (its expression combines `{reference}`, known at plan time, with something that is not)"
+            )),
+            "{message}"
+        );
+        assert_eq!(
+            f["column"],
+            column(
+                &t,
+                &anchors(&change(address)),
+                r#""source_image_id":true"#,
+                18
+            ),
+            "{address}"
+        );
+    }
 
-    // A data source that is a managed image: IG001 at the data source's `id` in prior_state,
-    // with the data source as a hop.
-    let legacy = one(
+    // The ID of a gallery version the same plan creates, composed from its planned arguments
+    // (the subscription stays unknown, and the approved glob has `*` there): compliant, both
+    // directly and through a module input.
+    for address in [
+        "azurerm_linux_virtual_machine.from_new_image",
+        "module.pool.azurerm_linux_virtual_machine_scale_set.vmss",
+    ] {
+        assert_eq!(status(&r, address), "compliant", "{address}");
+        assert!(about(&r, address).is_empty(), "{address}");
+    }
+    let entry = r["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["name"] == "azurerm_linux_virtual_machine.from_new_image")
+        .unwrap();
+    assert_eq!(
+        entry["image"],
+        "Gallery image /subscriptions/<unknown>/resourceGroups/rg-golden/providers/Microsoft.Compute/galleries/corpGallery/images/ubuntu-22.04-cis/versions/1.5.0"
+    );
+
+    // A managed image the same plan bakes: IG001 (no subscription makes a managed image
+    // approved), at the unknown mark, naming the resource it comes from.
+    let baked = one(
         &r,
-        "azurerm_linux_virtual_machine.from_legacy_data",
+        "azurerm_linux_virtual_machine.from_baked_image",
         "IG001",
     );
-    assert_eq!(
-        legacy["column"],
-        column(
-            &t,
-            &["\"prior_state\":", "\"data.azurerm_image.legacy\""],
-            &format!(r#""id":"{MANAGED}""#),
-            5
-        )
-    );
-    let message = legacy["message"].as_str().unwrap_or_default();
-    assert!(message.contains("data.azurerm_image.legacy"), "{message}");
+    let message = baked["message"].as_str().unwrap_or_default();
     assert!(
-        legacy["related"].as_array().is_some_and(|rel| rel
-            .iter()
-            .any(|x| x["message"] == "data.azurerm_image.legacy")),
-        "{legacy:#?}"
-    );
-
-    // A root variable: IG003 at the variable's value.
-    let var = one(&r, "azurerm_linux_virtual_machine.from_var", "IG003");
-    assert_eq!(
-        var["column"],
-        column(
-            &t,
-            &[],
-            &format!(r#""image_id":{{"value":"{DEFINITION}""#),
-            20
-        )
-    );
-    assert!(
-        var["message"]
-            .as_str()
-            .unwrap_or_default()
-            .contains("variable 'image_id'")
-    );
-
-    // A module input passed a root variable.
-    let fleet = one(
-        &r,
-        "module.fleet.azurerm_linux_virtual_machine_scale_set.vmss",
-        "IG001",
-    );
-    assert_eq!(
-        fleet["column"],
-        column(
-            &t,
-            &[],
-            &format!(r#""fleet_image":{{"value":"{MANAGED}""#),
-            23
-        )
-    );
-    let message = fleet["message"].as_str().unwrap_or_default();
-    assert!(
-        message.contains("input 'image' of module.fleet"),
+        message.contains("Managed image /subscriptions/<unknown>/resourceGroups/rg-build/providers/Microsoft.Compute/images/baked-ubuntu"),
         "{message}"
     );
-    assert!(message.contains("variable 'fleet_image'"), "{message}");
-
-    // A resource created by the same plan: IG002 naming the address and the reason, at the
-    // unknown mark.
-    let new = one(&r, "azurerm_linux_virtual_machine.from_new_image", "IG002");
-    let message = new["message"].as_str().unwrap_or_default();
-    assert!(
-        message.contains("'azurerm_linux_virtual_machine.from_new_image'"),
-        "{message}"
-    );
-    assert!(
-        message.contains("`source_image_id` is known only after apply"),
-        "{message}"
-    );
-    assert!(
-        message.contains("azurerm_shared_image_version.next.id"),
-        "{message}"
-    );
+    assert!(message.contains("azurerm_image.baked"), "{message}");
     assert_eq!(
-        new["column"],
+        baked["column"],
         column(
             &t,
-            &anchors(&change("azurerm_linux_virtual_machine.from_new_image")),
+            &anchors(&change("azurerm_linux_virtual_machine.from_baked_image")),
             r#""source_image_id":true"#,
             18
         )
@@ -725,7 +711,7 @@ fn odd_plans_never_crash() {
 }
 
 #[test]
-fn a_data_source_read_during_apply_resolves_only_what_it_already_knows() {
+fn a_data_source_read_during_apply_resolves_nothing_it_already_knows() {
     let repo = Repo::new();
     let vm = |name: &str| {
         format!(
@@ -749,15 +735,13 @@ fn a_data_source_read_during_apply_resolves_only_what_it_already_knows() {
     );
     repo.write("plan.json", &plan);
     let r = check_json(&repo, &[]);
-    let known = one(&r, "azurerm_linux_virtual_machine.known", "IG003");
-    assert_eq!(
-        known["column"],
-        column(
-            &plan,
-            &["\"data.azurerm_shared_image.img\""],
-            &format!("\"{DEFINITION}\""),
-            0
-        )
+    // The read's `id` is already known when Terraform plans, so an attribute that only referred
+    // to it would be known too: the expression combines it with something unknown.
+    let known = one(&r, "azurerm_linux_virtual_machine.known", "IG002");
+    let message = known["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("combines `data.azurerm_shared_image.img.id`, known at plan time"),
+        "{message}"
     );
     let later = one(&r, "azurerm_linux_virtual_machine.later", "IG002");
     let message = later["message"].as_str().unwrap_or_default();
@@ -784,4 +768,205 @@ fn no_op_resources_are_judged_on_request() {
     assert_eq!(steady[0]["rule"], "IG001");
     assert!(about(&r, "azurerm_linux_virtual_machine.old").is_empty());
     assert!(about(&r, "azurerm_linux_virtual_machine.parked").is_empty());
+}
+
+/// `source_image_id = "${var.image}-${uuid()}"` and `var.golden ? "<golden>" : "<other>"`:
+/// the plan lists one reference, known at plan time (the variable), yet the attribute is unknown,
+/// so the expression combines it with something unknown. It used to be resolved to the
+/// variable's (golden) value: a false compliant. A reference to the ID of a version the plan
+/// creates is resolved.
+#[test]
+fn a_known_reference_in_an_unknown_attribute_is_not_its_value() {
+    let repo = Repo::new();
+    repo.write(
+        "plan.json",
+        plan_with_new_version(&[
+            ("suffixed", &["var.image"]),
+            ("conditional", &["var.golden"]),
+            (
+                "new_version",
+                &[
+                    "azurerm_shared_image_version.next.id",
+                    "azurerm_shared_image_version.next",
+                ],
+            ),
+        ]),
+    );
+    let r = check_json(&repo, &[]);
+    for (name, reference) in [("suffixed", "var.image"), ("conditional", "var.golden")] {
+        let f = one(
+            &r,
+            &format!("azurerm_linux_virtual_machine.{name}"),
+            "IG002",
+        );
+        let message = f["message"].as_str().unwrap_or_default();
+        assert!(
+            message.contains(&format!("combines `{reference}`, known at plan time")),
+            "{message}"
+        );
+    }
+    assert_eq!(
+        status(&r, "azurerm_linux_virtual_machine.new_version"),
+        "compliant"
+    );
+    assert!(about(&r, "azurerm_linux_virtual_machine.new_version").is_empty());
+}
+
+/// Types and forms the catalogue missed before issue #9: a compute fleet's location-profile
+/// overrides (each element judged), every node type of a Service Fabric managed cluster, a
+/// lab's image, a disk imported from a VHD, a VM that attaches a disk the same plan creates
+/// (judged through the disk), `azapi_resource_action` with a `PUT` body, and ARM templates
+/// embedded in the plan (not judged yet: IG002 when they declare an image-bearing resource).
+/// Attribute paths from the azurerm provider documentation (`compute_fleet`,
+/// `service_fabric_managed_cluster`, `lab_service_lab`, `managed_disk`,
+/// `resource_group_template_deployment`) and the azapi `azapi_resource_action` documentation.
+#[test]
+fn catalogue_gaps_of_issue_9_are_judged() {
+    let r = report("catalogue-gaps-1.2.json");
+    let t = text("catalogue-gaps-1.2.json");
+
+    // The base profile is golden; the second location's override is Marketplace.
+    let fleet = one(&r, "azurerm_compute_fleet.multi", "IG001");
+    assert!(
+        fleet["message"]
+            .as_str()
+            .unwrap()
+            .contains("Canonical:0001-com-ubuntu-server-jammy:22_04-lts-gen2:latest")
+    );
+    let [rc, entry] = change("azurerm_compute_fleet.multi");
+    assert_eq!(
+        fleet["column"],
+        column(
+            &t,
+            &[&rc, &entry, r#""location":"eastus""#],
+            r#""source_image_reference":[{"#,
+            26
+        )
+    );
+
+    // Both node types of the managed cluster.
+    let sf = about(&r, "azurerm_service_fabric_managed_cluster.sf");
+    assert_eq!(sf.len(), 2, "{sf:#?}");
+    assert!(sf.iter().all(|f| f["rule"] == "IG001"));
+
+    one(&r, "azurerm_lab_service_lab.lab", "IG001");
+    let imported = one(&r, "azurerm_managed_disk.imported", "IG001");
+    assert!(
+        imported["message"]
+            .as_str()
+            .unwrap()
+            .contains("VHD image https://legacyimages.blob.core.windows.net/vhds/ubuntu-base.vhd")
+    );
+    // A data disk imported from a VHD boots nothing.
+    assert_eq!(
+        status(&r, "azurerm_managed_disk.imported_data"),
+        "not-judged"
+    );
+    // Attaching the imported disk: the VHD, at the disk's `source_uri`.
+    let restored = one(&r, "azurerm_virtual_machine.restored", "IG001");
+    assert_eq!(restored["column"], imported["column"]);
+    // Attaching a disk made from the golden image: compliant (it was "not judged").
+    assert_eq!(
+        status(&r, "azurerm_linux_virtual_machine.attached"),
+        "compliant"
+    );
+
+    // A PUT of a VM body through azapi_resource_action is a VM; a POST action is nothing.
+    one(&r, "azapi_resource_action.put_vm", "IG001");
+    assert!(about(&r, "azapi_resource_action.start_vm").is_empty());
+
+    // Embedded ARM templates: IG002 when they declare a VM, nothing for a storage account.
+    for (address, attribute) in [
+        (
+            "azurerm_resource_group_template_deployment.vm_template",
+            "template_content",
+        ),
+        ("azapi_resource.deployment", "body.properties.template"),
+    ] {
+        let f = one(&r, address, "IG002");
+        let message = f["message"].as_str().unwrap_or_default();
+        assert!(
+            message.contains(&format!(
+                "`{attribute}` is an ARM template embedded in the Terraform plan that declares image-bearing resources; embedded templates are not judged yet"
+            )),
+            "{message}"
+        );
+    }
+    for address in [
+        "azurerm_resource_group_template_deployment.storage_template",
+        "azapi_resource.storage_deployment",
+    ] {
+        assert!(about(&r, address).is_empty(), "{address}");
+        assert!(!names(&r).contains(&address.to_string()), "{address}");
+    }
+}
+
+/// A data source read only during apply (e.g. it depends on a resource with pending changes)
+/// is unknown at plan time: its `id` is composed from its planned arguments, as a resource's
+/// is. A gallery version read as `recent` (or `latest`) is whatever is newest at apply: IG003.
+#[test]
+fn the_id_of_a_data_source_read_during_apply_is_composed_from_its_arguments() {
+    let repo = Repo::new();
+    let vm = |name: &str| {
+        format!(
+            r#"{{"address":"azurerm_linux_virtual_machine.{name}","mode":"managed","type":"azurerm_linux_virtual_machine","name":"{name}","provider_name":"registry.terraform.io/hashicorp/azurerm","change":{{"actions":["create"],"before":null,"after":{{"name":"{name}","source_image_reference":[]}},"after_unknown":{{"source_image_id":true}},"before_sensitive":false,"after_sensitive":{{}}}}}}"#
+        )
+    };
+    let read = |name: &str, rtype: &str, after: &str| {
+        format!(
+            r#"{{"address":"data.{rtype}.{name}","mode":"data","type":"{rtype}","name":"{name}","provider_name":"registry.terraform.io/hashicorp/azurerm","action_reason":"read_because_dependency_pending","change":{{"actions":["read"],"before":null,"after":{after},"after_unknown":{{"id":true,"location":true}},"before_sensitive":false,"after_sensitive":{{}}}}}}"#
+        )
+    };
+    let config = |name: &str, reference: &str| {
+        format!(
+            r#"{{"address":"azurerm_linux_virtual_machine.{name}","mode":"managed","type":"azurerm_linux_virtual_machine","name":"{name}","expressions":{{"source_image_id":{{"references":["{reference}.id","{reference}"]}}}}}}"#
+        )
+    };
+    let plan = format!(
+        r#"{{"format_version":"1.2","terraform_version":"1.9.5","resource_changes":[{},{},{},{},{},{}],"configuration":{{"root_module":{{"resources":[{},{},{}]}}}}}}"#,
+        vm("pinned"),
+        vm("recent"),
+        vm("legacy"),
+        read(
+            "pinned",
+            "azurerm_shared_image_version",
+            r#"{"gallery_name":"corpGallery","image_name":"ubuntu-22.04-cis","name":"1.4.0","resource_group_name":"rg-golden"}"#
+        ),
+        read(
+            "recent",
+            "azurerm_shared_image_version",
+            r#"{"gallery_name":"corpGallery","image_name":"ubuntu-22.04-cis","name":"recent","resource_group_name":"rg-golden"}"#
+        ),
+        read(
+            "legacy",
+            "azurerm_image",
+            r#"{"name":"legacy-ubuntu","resource_group_name":"rg-legacy"}"#
+        ),
+        config("pinned", "data.azurerm_shared_image_version.pinned"),
+        config("recent", "data.azurerm_shared_image_version.recent"),
+        config("legacy", "data.azurerm_image.legacy"),
+    );
+    repo.write("plan.json", &plan);
+    let r = check_json(&repo, &[]);
+    assert_eq!(
+        status(&r, "azurerm_linux_virtual_machine.pinned"),
+        "compliant"
+    );
+    assert!(about(&r, "azurerm_linux_virtual_machine.pinned").is_empty());
+    let recent = one(&r, "azurerm_linux_virtual_machine.recent", "IG003");
+    assert!(
+        recent["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("ubuntu-22.04-cis/versions/latest"),
+        "{recent:#}"
+    );
+    let legacy = one(&r, "azurerm_linux_virtual_machine.legacy", "IG001");
+    assert!(
+        legacy["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("data.azurerm_image.legacy"),
+        "{legacy:#}"
+    );
 }

@@ -291,3 +291,110 @@ fn invalid_configuration_falls_back_to_the_plan() {
     );
     assert_eq!(r["findings"].as_array().map(Vec::len), Some(2), "{r:#}");
 }
+
+/// With the `.tf` source beside the plan, an attribute is resolved through its one reference
+/// only when the source writes exactly that reference (`x.id` or `"${x.id}"`); a function of it
+/// (which the plan's `references` cannot show) is IG002.
+#[test]
+fn resolution_through_a_reference_needs_the_source_to_be_exactly_that_reference() {
+    let refs: &[&str] = &[
+        "azurerm_shared_image_version.next.id",
+        "azurerm_shared_image_version.next",
+    ];
+    let plan = plan_with_new_version(&[("bare", refs), ("template", refs), ("replaced", refs)]);
+    let tf = r#"resource "azurerm_shared_image_version" "next" {
+  name                = "1.5.0"
+  gallery_name        = "corpGallery"
+  image_name          = "ubuntu-22.04-cis"
+  resource_group_name = "rg-golden"
+  location            = "westeurope"
+}
+
+resource "azurerm_linux_virtual_machine" "bare" {
+  name            = "bare"
+  source_image_id = azurerm_shared_image_version.next.id
+}
+
+resource "azurerm_linux_virtual_machine" "template" {
+  name            = "template"
+  source_image_id = "${azurerm_shared_image_version.next.id}"
+}
+
+resource "azurerm_linux_virtual_machine" "replaced" {
+  name            = "replaced"
+  source_image_id = replace(azurerm_shared_image_version.next.id, "/versions/1.5.0", "/versions/latest")
+}
+"#;
+    let repo = Repo::new();
+    repo.write("plan.json", &plan);
+    repo.write("main.tf", tf);
+    let r = check_json(&repo, &[]);
+    let status = |name: &str| {
+        r["resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["name"] == format!("azurerm_linux_virtual_machine.{name}"))
+            .map(|e| e["status"].as_str().unwrap().to_string())
+    };
+    assert_eq!(status("bare").as_deref(), Some("compliant"), "{r:#}");
+    assert_eq!(status("template").as_deref(), Some("compliant"), "{r:#}");
+    assert_eq!(status("replaced").as_deref(), Some("unresolved"), "{r:#}");
+    let findings = r["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 1, "{r:#}");
+    let message = findings[0]["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains(
+            "its expression in the configuration does more than refer to `azurerm_shared_image_version.next.id`"
+        ),
+        "{message}"
+    );
+
+    // Without the `.tf` beside it, the plan alone cannot tell the three apart: resolved.
+    let repo = Repo::new();
+    repo.write("plan.json", &plan);
+    let r = check_json(&repo, &[]);
+    assert!(r["findings"].as_array().unwrap().is_empty(), "{r:#}");
+}
+
+/// The same holds for the value a `module` call passes on: `image = lower(x.id)` is not `x.id`.
+#[test]
+fn a_module_call_must_pass_exactly_the_reference() {
+    let version = r#"{"address":"azurerm_shared_image_version.next","mode":"managed","type":"azurerm_shared_image_version","name":"next","provider_name":"registry.terraform.io/hashicorp/azurerm","change":{"actions":["create"],"before":null,"after":{"gallery_name":"corpGallery","image_name":"ubuntu-22.04-cis","location":"westeurope","name":"1.5.0","resource_group_name":"rg-golden"},"after_unknown":{"id":true},"before_sensitive":false,"after_sensitive":{}}}"#;
+    let vm = r#"{"address":"module.pool.azurerm_linux_virtual_machine.vm","module_address":"module.pool","mode":"managed","type":"azurerm_linux_virtual_machine","name":"vm","provider_name":"registry.terraform.io/hashicorp/azurerm","change":{"actions":["create"],"before":null,"after":{"name":"vm-pool","source_image_reference":[]},"after_unknown":{"id":true,"source_image_id":true},"before_sensitive":false,"after_sensitive":{}}}"#;
+    let config = r#"{"root_module":{"module_calls":{"pool":{"source":"./modules/pool","expressions":{"image":{"references":["azurerm_shared_image_version.next.id","azurerm_shared_image_version.next"]}},"module":{"resources":[{"address":"azurerm_linux_virtual_machine.vm","mode":"managed","type":"azurerm_linux_virtual_machine","name":"vm","expressions":{"source_image_id":{"references":["var.image"]}}}],"variables":{"image":{}}}}}}}"#;
+    let plan = format!(
+        r#"{{"format_version":"1.2","terraform_version":"1.9.5","resource_changes":[{version},{vm}],"configuration":{config}}}"#
+    );
+    let module_tf = r#"variable "image" {}
+
+resource "azurerm_linux_virtual_machine" "vm" {
+  name            = "vm-pool"
+  source_image_id = var.image
+}
+"#;
+    let status = |passed: &str| {
+        let repo = Repo::new();
+        repo.write("plan.json", &plan);
+        repo.write(
+            "main.tf",
+            format!("module \"pool\" {{\n  source = \"./modules/pool\"\n  image  = {passed}\n}}\n"),
+        );
+        repo.write("modules/pool/main.tf", module_tf);
+        let r = check_json(&repo, &[]);
+        let findings = r["findings"].as_array().unwrap().clone();
+        (
+            r["resources"][0]["status"].as_str().unwrap().to_string(),
+            findings,
+        )
+    };
+    let (exact, findings) = status("azurerm_shared_image_version.next.id");
+    assert_eq!(exact, "compliant", "{findings:#?}");
+    let (lowered, findings) = status("lower(azurerm_shared_image_version.next.id)");
+    assert_eq!(lowered, "unresolved");
+    let message = findings[0]["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("does more than refer to `azurerm_shared_image_version.next.id`"),
+        "{message}"
+    );
+}

@@ -51,6 +51,13 @@ pub enum Cause {
     },
     /// A value the plan marks sensitive; imagegate never reads those.
     Sensitive,
+    /// An ARM template embedded in a Terraform plan (`template_content` of a template
+    /// deployment, the `template` of an azapi `Microsoft.Resources/deployments`) that declares
+    /// image-bearing resources; the ARM frontend does not read it yet.
+    EmbeddedArmTemplate {
+        /// The attribute that holds it, e.g. `template_content`.
+        attribute: String,
+    },
     /// An azapi resource's `body` string that is not a JSON document.
     AzapiBodyNotJson {
         /// The JSON parser's message.
@@ -385,6 +392,18 @@ pub enum AfterApply {
         /// The data source's address.
         address: String,
     },
+    /// The expression's one reference is known when Terraform plans, so the attribute being
+    /// unknown means the expression combines it with something that is not (`"${var.x}-${uuid()}"`,
+    /// a conditional, a function the plan does not record).
+    CombinesKnown {
+        /// The reference, as the plan lists it.
+        reference: String,
+    },
+    /// The `.tf` source beside the plan writes more than the one reference the plan records.
+    MoreThanReference {
+        /// The reference, as the plan lists it.
+        reference: String,
+    },
 }
 
 /// What is wrong with a `copy` entry.
@@ -572,6 +591,10 @@ impl fmt::Display for Cause {
             Cause::AzapiBodyNotJson { error } => {
                 write!(f, "the azapi `body` string is not JSON: {error}")
             }
+            Cause::EmbeddedArmTemplate { attribute } => write!(
+                f,
+                "`{attribute}` is an ARM template embedded in the Terraform plan that declares image-bearing resources; embedded templates are not judged yet"
+            ),
             Cause::UndeclaredParameter { name } => {
                 write!(f, "parameter '{name}' is not declared in the template")
             }
@@ -696,6 +719,14 @@ impl fmt::Display for AfterApply {
             AfterApply::UnrecordedDataSource { address } => write!(
                 f,
                 " (it comes from `{address}`, which the plan does not record)"
+            ),
+            AfterApply::CombinesKnown { reference } => write!(
+                f,
+                " (its expression combines `{reference}`, known at plan time, with something that is not)"
+            ),
+            AfterApply::MoreThanReference { reference } => write!(
+                f,
+                " (its expression in the configuration does more than refer to `{reference}`)"
             ),
         }
     }

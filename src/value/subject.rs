@@ -25,6 +25,8 @@ pub enum Subject {
     VariableDefault(ModuleVariable),
     /// A Terraform data source (its address).
     DataSource(String),
+    /// A Terraform managed resource of the same plan (its address).
+    Resource(String),
     /// An optional (nullable) parameter nobody sets, which is therefore null.
     UnsetOptional(String),
 }
@@ -51,7 +53,7 @@ impl fmt::Display for Subject {
             Subject::VariableDefault(ModuleVariable { name, module }) => {
                 write!(f, "default of variable '{name}' of {module}")
             }
-            Subject::DataSource(address) => f.write_str(address),
+            Subject::DataSource(address) | Subject::Resource(address) => f.write_str(address),
             Subject::UnsetOptional(name) => write!(f, "optional parameter '{name}' (not set)"),
         }
     }

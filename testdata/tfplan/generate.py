@@ -182,6 +182,7 @@ vm_new_image = linux_vm("vm-new-image"); vm_new_image.pop("source_image_id")
 vm_block = linux_vm("vm-block"); vm_block.pop("source_image_reference")
 vm_field = linux_vm("vm-field", ref={"offer": "0001-com-ubuntu-server-jammy", "publisher": "Canonical", "version": "latest"})
 vm_mod = linux_vm("vm-mod"); vm_mod.pop("source_image_id")
+vm_baked = linux_vm("vm-baked"); vm_baked.pop("source_image_id")
 changes = [
     rc("azurerm_linux_virtual_machine", "from_data", vm_unknown_id, unknown=unk({"source_image_id": True}), sensitive=VM_SENSITIVE),
     rc("azurerm_linux_virtual_machine", "from_legacy_data", vm_legacy_data, unknown=unk({"source_image_id": True}), sensitive=VM_SENSITIVE),
@@ -191,6 +192,9 @@ changes = [
     rc("azurerm_linux_virtual_machine", "one_field", vm_field, unknown=unk({"source_image_reference": [{"sku": True}]}), sensitive=VM_SENSITIVE),
     rc("azurerm_linux_virtual_machine", "opaque_block", dict(vm_block, name="vm-opaque"), unknown=unk({"source_image_reference": True}), sensitive=VM_SENSITIVE),
     rc("azurerm_linux_virtual_machine_scale_set", "vmss", dict(vmss("vmss-mod"), source_image_id=None) and {k: v for k, v in vmss("vmss-mod").items() if k != "source_image_id"}, module="module.fleet", unknown={"id": True, "source_image_id": True}, sensitive={"admin_password": True}),
+    rc("azurerm_linux_virtual_machine", "from_baked_image", vm_baked, unknown=unk({"source_image_id": True}), sensitive=VM_SENSITIVE),
+    rc("azurerm_linux_virtual_machine_scale_set", "vmss", {k: v for k, v in vmss("vmss-pool").items() if k != "source_image_id"}, module="module.pool", unknown={"id": True, "source_image_id": True}, sensitive={"admin_password": True}),
+    rc("azurerm_image", "baked", {"location": "westeurope", "name": "baked-ubuntu", "resource_group_name": "rg-build", "source_virtual_machine_id": f"/subscriptions/{SUB}/resourceGroups/rg-build/providers/Microsoft.Compute/virtualMachines/builder"}, unknown={"id": True, "os_disk": True, "data_disk": True}),
     rc("azurerm_shared_image_version", "next", {"gallery_name": "corpGallery", "image_name": "ubuntu-22.04-cis", "name": "1.5.0", "resource_group_name": "rg-golden", "location": "westeurope", "target_region": [{"name": "westeurope", "regional_replica_count": 1}]}, unknown={"id": True, "managed_image_id": True}),
     rc("azurerm_shared_image_version", "golden", {"gallery_name": "corpGallery", "image_name": "ubuntu-22.04-cis", "name": "1.4.0", "resource_group_name": "rg-golden"}, actions=("read",), mode="data", unknown={"id": True}),
 ]
@@ -217,12 +221,17 @@ config = {"provider_config": {"azurerm": {"name": "azurerm", "full_name": AZ, "e
       cfg_res("azurerm_linux_virtual_machine", "whole_block", {"name": {"constant_value": "vm-block"}, "source_image_reference": [{"offer": {"references": ["data.azurerm_shared_image_version.deferred.tags[\"offer\"]", "data.azurerm_shared_image_version.deferred.tags", "data.azurerm_shared_image_version.deferred"]}, "publisher": {"constant_value": "Canonical"}, "sku": {"references": ["var.image_id", "local.sku"]}, "version": {"constant_value": "latest"}}]}),
       cfg_res("azurerm_linux_virtual_machine", "one_field", {"name": {"constant_value": "vm-field"}, "source_image_reference": [{"offer": {"constant_value": "0001-com-ubuntu-server-jammy"}, "publisher": {"constant_value": "Canonical"}, "sku": {"references": ["local.sku"]}, "version": {"constant_value": "latest"}}]}),
       cfg_res("azurerm_linux_virtual_machine", "opaque_block", {"name": {"constant_value": "vm-opaque"}}),
+      cfg_res("azurerm_linux_virtual_machine", "from_baked_image", {"name": {"constant_value": "vm-baked"}, "source_image_id": {"references": ["azurerm_image.baked.id", "azurerm_image.baked"]}}),
+      cfg_res("azurerm_image", "baked", {"name": {"constant_value": "baked-ubuntu"}, "resource_group_name": {"constant_value": "rg-build"}}),
       cfg_res("azurerm_shared_image_version", "next", {"name": {"constant_value": "1.5.0"}}),
       cfg_res("azurerm_shared_image_version", "golden", {"gallery_name": {"constant_value": "corpGallery"}, "image_name": {"constant_value": "ubuntu-22.04-cis"}, "name": {"constant_value": "1.4.0"}, "resource_group_name": {"constant_value": "rg-golden"}}, mode="data"),
       cfg_res("azurerm_image", "legacy", {"name": {"constant_value": "legacy-ubuntu"}, "resource_group_name": {"constant_value": "rg-legacy"}}, mode="data"),
     ],
     "module_calls": {"fleet": {"source": "./modules/fleet", "expressions": {"image": {"references": ["var.fleet_image"]}},
       "module": {"resources": [cfg_res("azurerm_linux_virtual_machine_scale_set", "vmss", {"name": {"constant_value": "vmss-mod"}, "source_image_id": {"references": ["var.image"]}})],
+                 "variables": {"image": {"description": "Image ID for the fleet"}}}},
+      "pool": {"source": "./modules/fleet", "expressions": {"image": {"references": ["azurerm_shared_image_version.next.id", "azurerm_shared_image_version.next"]}},
+      "module": {"resources": [cfg_res("azurerm_linux_virtual_machine_scale_set", "vmss", {"name": {"constant_value": "vmss-pool"}, "source_image_id": {"references": ["var.image"]}})],
                  "variables": {"image": {"description": "Image ID for the fleet"}}}}},
     "variables": {"image_id": {"description": "Gallery image"}, "admin_password": {"sensitive": True}, "fleet_image": {}},
   }}
@@ -280,3 +289,45 @@ doc = plan_doc("1.2", "1.9.5", [rc("azurerm_linux_virtual_machine", "ps", linux_
 text = json.dumps(doc, indent=2).replace("\n", "\r\n") + "\r\n"
 with open(os.path.join(OUT, "utf16le-bom-1.2.json"), "wb") as f:
     f.write(b"\xff\xfe" + text.encode("utf-16-le"))
+
+# 11. Image-bearing types and forms the catalogue missed before issue #9 (format 1.2).
+UB = {"offer": "0001-com-ubuntu-server-jammy", "publisher": "Canonical", "sku": "22_04-lts-gen2", "version": "latest"}
+# Without `$schema`: a plan holding the ARM marker is also offered to the ARM frontend first
+# (which declines it), and the sniffing test wants tfplan fixtures free of it.
+arm_vm_template = {"contentVersion": "1.0.0.0",
+    "parameters": {"imageSku": {"type": "string", "defaultValue": "22_04-lts-gen2"}},
+    "resources": [{"type": "Microsoft.Compute/virtualMachines", "apiVersion": "2024-03-01", "name": "vm-arm", "location": "westeurope",
+                   "properties": {"storageProfile": {"imageReference": {"publisher": "Canonical", "offer": "0001-com-ubuntu-server-jammy", "sku": "[parameters('imageSku')]", "version": "latest"}}}}]}
+arm_storage_template = {"contentVersion": "1.0.0.0",
+    "resources": [{"type": "Microsoft.Storage/storageAccounts", "apiVersion": "2023-01-01", "name": "stapp001", "location": "westeurope", "kind": "StorageV2", "sku": {"name": "Standard_LRS"}}]}
+changes = [
+    rc("azurerm_compute_fleet", "multi", {"location": "westeurope", "name": "fleet-multi", "resource_group_name": "rg-app", "plan": [],
+       "virtual_machine_profile": [{"network_api_version": "2020-11-01", "source_image_id": GOLDEN, "source_image_reference": []}],
+       "additional_location_profile": [
+           {"location": "northeurope", "virtual_machine_profile_override": []},
+           {"location": "eastus", "virtual_machine_profile_override": [{"network_api_version": "2020-11-01", "source_image_id": None, "source_image_reference": [UB]}]}]}, unknown={"id": True}),
+    rc("azurerm_service_fabric_managed_cluster", "sf", {"location": "westeurope", "name": "sfmc", "resource_group_name": "rg-app", "client_connection_port": 19000, "http_gateway_port": 19080,
+       "node_type": [
+           {"name": "system", "primary": True, "vm_image_publisher": "MicrosoftWindowsServer", "vm_image_offer": "WindowsServer", "vm_image_sku": "2022-Datacenter", "vm_image_version": "latest", "vm_instance_count": 5, "vm_size": "Standard_D2s_v5"},
+           {"name": "app", "primary": False, "vm_image_publisher": "MicrosoftWindowsServer", "vm_image_offer": "WindowsServer", "vm_image_sku": "2019-Datacenter", "vm_image_version": "latest", "vm_instance_count": 3, "vm_size": "Standard_D2s_v5"}]}, unknown={"id": True}),
+    rc("azurerm_lab_service_lab", "lab", {"location": "westeurope", "name": "lab-intro", "resource_group_name": "rg-lab", "title": "Intro",
+       "virtual_machine": [{"admin_user": [{"password": "Sup3r-Secret-Pa55!", "username": "labadmin"}], "image_reference": [{"id": None, "offer": "0001-com-ubuntu-server-jammy", "publisher": "canonical", "sku": "22_04-lts-gen2", "version": "latest"}], "sku": [{"capacity": 1, "name": "Classic_Fsv2_2_4GB_128_S_SSD"}]}]},
+       unknown={"id": True}, sensitive={"virtual_machine": [{"admin_user": [{"password": True}]}]}),
+    rc("azurerm_managed_disk", "imported", {"create_option": "Import", "location": "westeurope", "name": "disk-imported", "os_type": "Linux", "resource_group_name": "rg-app", "source_uri": "https://legacyimages.blob.core.windows.net/vhds/ubuntu-base.vhd", "storage_account_id": f"/subscriptions/{SUB}/resourceGroups/rg-legacy/providers/Microsoft.Storage/storageAccounts/legacyimages", "storage_account_type": "Premium_LRS", "image_reference_id": None, "gallery_image_reference_id": None}, unknown={"id": True}),
+    rc("azurerm_managed_disk", "imported_data", {"create_option": "Import", "location": "westeurope", "name": "disk-imported-data", "os_type": None, "resource_group_name": "rg-app", "source_uri": "https://legacyimages.blob.core.windows.net/vhds/data.vhd", "storage_account_id": f"/subscriptions/{SUB}/resourceGroups/rg-legacy/providers/Microsoft.Storage/storageAccounts/legacyimages", "storage_account_type": "Premium_LRS", "image_reference_id": None, "gallery_image_reference_id": None}, unknown={"id": True}),
+    rc("azurerm_managed_disk", "os_golden", {"create_option": "FromImage", "location": "westeurope", "name": "osdisk-golden", "resource_group_name": "rg-app", "gallery_image_reference_id": GOLDEN, "image_reference_id": None, "source_uri": None, "storage_account_type": "Premium_LRS"}, unknown={"id": True}),
+    rc("azurerm_virtual_machine", "restored", legacy_vm("vm-restored", os_disk={"caching": "ReadWrite", "create_option": "Attach", "image_uri": None, "managed_disk_type": "Premium_LRS", "name": "disk-imported", "os_type": "Linux", "vhd_uri": None, "write_accelerator_enabled": False}), unknown={"id": True, "storage_os_disk": [{"managed_disk_id": True}]}),
+    rc("azurerm_linux_virtual_machine", "attached", dict(linux_vm("vm-attached"), os_managed_disk_id=None), unknown=dict(VM_UNKNOWN, os_managed_disk_id=True), sensitive=VM_SENSITIVE),
+    rc("azurerm_resource_group_template_deployment", "vm_template", {"deployment_mode": "Incremental", "name": "deploy-vm", "resource_group_name": "rg-app", "template_content": json.dumps(arm_vm_template, indent=2), "parameters_content": json.dumps({"imageSku": {"value": "22_04-lts-gen2"}})}, unknown={"id": True, "output_content": True}),
+    rc("azurerm_resource_group_template_deployment", "storage_template", {"deployment_mode": "Incremental", "name": "deploy-storage", "resource_group_name": "rg-app", "template_content": json.dumps(arm_storage_template, indent=2), "parameters_content": None}, unknown={"id": True, "output_content": True}),
+    rc("azapi_resource", "deployment", {"body": {"properties": {"mode": "Incremental", "template": arm_vm_template}}, "name": "deploy-azapi", "parent_id": f"/subscriptions/{SUB}/resourceGroups/rg-app", "type": "Microsoft.Resources/deployments@2022-09-01"}, provider=AZAPI, unknown={"id": True, "output": True}),
+    rc("azapi_resource", "storage_deployment", {"body": {"properties": {"mode": "Incremental", "template": arm_storage_template}}, "name": "deploy-azapi-storage", "parent_id": f"/subscriptions/{SUB}/resourceGroups/rg-app", "type": "Microsoft.Resources/deployments@2022-09-01"}, provider=AZAPI, unknown={"id": True, "output": True}),
+    rc("azapi_resource_action", "put_vm", {"action": "", "body": {"location": "westeurope", "properties": {"storageProfile": {"imageReference": {"publisher": "Canonical", "offer": "0001-com-ubuntu-server-jammy", "sku": "22_04-lts-gen2", "version": "latest"}}}}, "method": "PUT", "resource_id": f"/subscriptions/{SUB}/resourceGroups/rg-app/providers/Microsoft.Compute/virtualMachines/vm-put", "type": "Microsoft.Compute/virtualMachines@2024-03-01"}, provider=AZAPI, unknown={"id": True, "output": True}),
+    rc("azapi_resource_action", "start_vm", {"action": "start", "body": None, "method": "POST", "resource_id": f"/subscriptions/{SUB}/resourceGroups/rg-app/providers/Microsoft.Compute/virtualMachines/vm-put", "type": "Microsoft.Compute/virtualMachines@2024-03-01"}, provider=AZAPI, unknown={"id": True, "output": True}),
+]
+config = {"provider_config": {"azurerm": {"name": "azurerm", "full_name": AZ, "expressions": {"features": [{}]}}},
+  "root_module": {"resources": [
+      cfg_res("azurerm_virtual_machine", "restored", {"name": {"constant_value": "vm-restored"}, "storage_os_disk": [{"create_option": {"constant_value": "Attach"}, "managed_disk_id": {"references": ["azurerm_managed_disk.imported.id", "azurerm_managed_disk.imported"]}}]}),
+      cfg_res("azurerm_linux_virtual_machine", "attached", {"name": {"constant_value": "vm-attached"}, "os_managed_disk_id": {"references": ["azurerm_managed_disk.os_golden.id", "azurerm_managed_disk.os_golden"]}}),
+  ]}}
+dump("catalogue-gaps-1.2.json", plan_doc("1.2", "1.9.5", changes, config=config))

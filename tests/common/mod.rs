@@ -6,6 +6,10 @@ use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
 
+pub mod plans;
+#[allow(unused_imports)]
+pub use plans::*;
+
 /// The ARM template schema URL.
 pub const SCHEMA: &str =
     "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#";

@@ -155,7 +155,8 @@ fn lower_one(
     let name = text(r, "name")?;
     let address = address(r)?;
     let catalog = Catalog::builtin();
-    let azapi = matches!(resource_type, "azapi_resource" | "azapi_update_resource");
+    let azapi = matches!(resource_type, "azapi_resource" | "azapi_update_resource")
+        || (resource_type == "azapi_resource_action" && creates_a_resource(after));
     if !azapi && catalog.terraform(resource_type).is_none() {
         return None;
     }
@@ -181,6 +182,8 @@ fn lower_one(
         .relocate(&module_names, resource_type, name, &mut body);
     let (resource_type, body) = if azapi {
         azapi_body(&body)?
+    } else if TEMPLATE_DEPLOYMENTS.contains(&resource_type) {
+        (resource_type.to_string(), embedded_template(body)?)
     } else {
         (resource_type.to_string(), body)
     };
@@ -205,15 +208,107 @@ fn lower_one(
     })
 }
 
+/// The azurerm resources that deploy an ARM template held in `template_content`.
+const TEMPLATE_DEPLOYMENTS: [&str; 4] = [
+    "azurerm_resource_group_template_deployment",
+    "azurerm_subscription_template_deployment",
+    "azurerm_management_group_template_deployment",
+    "azurerm_tenant_template_deployment",
+];
+
+/// Whether an `azapi_resource_action` creates (or replaces) the resource it names: a `PUT` of
+/// a body to the resource itself (no `action`), as `azapi_resource` does.
+fn creates_a_resource(after: &Json) -> bool {
+    let method = after.get("method").and_then(Json::as_str).unwrap_or("");
+    let action = after.get("action").and_then(Json::as_str).unwrap_or("");
+    method.eq_ignore_ascii_case("PUT") && action.is_empty()
+}
+
+/// The planned values of a template deployment with its `template_content` marked unknown
+/// (IG002) when the embedded ARM template declares an image-bearing resource or a nested
+/// deployment (which may); `None` when it declares neither (nothing to judge). The ARM
+/// frontend does not read templates embedded in plans yet.
+fn embedded_template(mut body: Value) -> Option<Value> {
+    let content = body.get("template_content")?;
+    let template = match &content.kind {
+        Kind::Str(text) => match crate::json::parse(text) {
+            Ok(json) => crate::eval::ops::json_value(&json, &|_| content.origin.clone()),
+            Err(_) => return None,
+        },
+        // Unknown (or sensitive): the extraction reports why.
+        Kind::Unknown(_) => return Some(body),
+        _ => return None,
+    };
+    if !may_deploy_an_image(&template, 0) {
+        return None;
+    }
+    mark_embedded(&mut body, &["template_content"]);
+    Some(body)
+}
+
+/// Replaces the value at `path` of `body` by an unknown saying that the ARM template there is
+/// not judged yet, keeping where it is written.
+fn mark_embedded(body: &mut Value, path: &[&str]) {
+    let mut current = body;
+    for key in path {
+        let Kind::Object(members) = &mut current.kind else {
+            return;
+        };
+        let Some((_, next)) = members
+            .iter_mut()
+            .rev()
+            .find(|(k, _)| k.eq_ignore_ascii_case(key))
+        else {
+            return;
+        };
+        current = next;
+    }
+    let why = Why {
+        span: current.origin.site,
+        ..Why::new(crate::value::Cause::EmbeddedArmTemplate {
+            attribute: path.join("."),
+        })
+    };
+    current.kind = Kind::Unknown(why);
+}
+
+/// Whether an ARM template (as a value) declares, anywhere, a resource of a catalogued type or
+/// a nested deployment.
+fn may_deploy_an_image(value: &Value, depth: usize) -> bool {
+    if depth > crate::json::MAX_DEPTH {
+        return true;
+    }
+    match &value.kind {
+        Kind::Object(members) => {
+            let declares = value.get("type").and_then(Value::as_str).is_some_and(|t| {
+                let t = t.split('@').next().unwrap_or(t);
+                t.eq_ignore_ascii_case("Microsoft.Resources/deployments")
+                    || Catalog::builtin().arm(t).is_some()
+            });
+            declares
+                || members
+                    .iter()
+                    .any(|(_, v)| may_deploy_an_image(v, depth + 1))
+        }
+        Kind::Array(items) => items.iter().any(|v| may_deploy_an_image(v, depth + 1)),
+        _ => false,
+    }
+}
+
 /// An azapi resource whose `type` is a catalogued ARM type: that type, and its `body` (an
-/// object, or a JSON document in a string) as the ARM resource object.
+/// object, or a JSON document in a string) as the ARM resource object. An azapi
+/// `Microsoft.Resources/deployments` whose inline template may deploy an image stays an
+/// `azapi_resource` with that template marked as not judged yet.
 fn azapi_body(after: &Value) -> Option<(String, Value)> {
     let type_and_version = after.get("type")?.as_str()?;
     let arm_type = type_and_version
         .split('@')
         .next()
         .unwrap_or(type_and_version);
-    Catalog::builtin().arm(arm_type)?;
+    let deployment = arm_type.eq_ignore_ascii_case("Microsoft.Resources/deployments");
+    if !deployment {
+        Catalog::builtin().arm(arm_type)?;
+    }
     let body = match after.get("body") {
         None => Value::composed(Kind::Object(Vec::new())),
         Some(b) => match &b.kind {
@@ -230,6 +325,19 @@ fn azapi_body(after: &Value) -> Option<(String, Value)> {
             _ => b.clone(),
         },
     };
+    if deployment {
+        let mut wrapped = Value::composed(Kind::Object(vec![("body".to_string(), body)]));
+        let template = wrapped.get("body")?.get("properties")?.get("template")?;
+        if template.is_unknown() {
+            // The extraction reports why it is unknown.
+            return Some(("azapi_resource".to_string(), wrapped));
+        }
+        if !may_deploy_an_image(template, 0) {
+            return None;
+        }
+        mark_embedded(&mut wrapped, &["body", "properties", "template"]);
+        return Some(("azapi_resource".to_string(), wrapped));
+    }
     Some((arm_type.to_string(), body))
 }
 

@@ -1,12 +1,21 @@
-//! Resolving values that are known only after apply through the plan's `configuration`:
-//! an attribute whose expression references a data source whose attributes were read during
-//! plan (`prior_state`), a root variable (`variables`), or a module input that does.
+//! Resolving values that are known only after apply through the plan's `configuration`.
+//!
+//! The plan records an expression's references, not how it combines them. An attribute that is
+//! unknown while its one reference is known at plan time (a variable, a data source read during
+//! plan, a constant) must combine it with something unknown (`"${var.x}-${uuid()}"`, a
+//! conditional): that is not resolved. An attribute is resolved through its reference only when
+//! the referenced value is itself unknown at plan time and can be told: the `id` of a resource
+//! the same plan creates, composed from its planned arguments (the catalogue's
+//! `[[terraform_id]]`), through module inputs that pass it on. When the `.tf` source is beside
+//! the plan, its expression must be exactly that reference. Members of a block the plan marks
+//! unknown as a whole (e.g. a `dynamic` block) are each resolved through their own expression.
 
+use crate::catalog::Catalog;
 use crate::json::Json;
 use crate::source::{FileId, Span};
 use crate::value::cause::AfterApply;
 use crate::value::subject::ModuleVariable;
-use crate::value::{Cause, Hop, Kind, Subject, Value, Why};
+use crate::value::{Cause, Hop, Kind, Part, Subject, Value, Why};
 
 use super::address::{ModuleStep, compose};
 use super::convert::{Step, literal, render, sensitive_value, span};
@@ -22,6 +31,15 @@ pub struct Owner<'a> {
     pub resource_type: &'a str,
     /// Its name (without index).
     pub name: &'a str,
+}
+
+/// When a resolved value is known to Terraform.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Known {
+    /// When it plans: an attribute that only refers to it would be known in the plan.
+    AtPlan,
+    /// Only after apply (e.g. the `id` of a resource created in the same plan).
+    AfterApply,
 }
 
 /// Why resolution stopped, and the places passed on the way.
@@ -68,7 +86,7 @@ impl Resolver<'_> {
     /// through the configuration when it can be, else an unknown saying why.
     pub fn unknown(&self, owner: &Owner<'_>, path: &[Step], at: Span) -> Value {
         let stop = match self.expression(owner, path) {
-            Some(expr) => match self.expr(expr, owner.modules, 0) {
+            Some(expr) => match self.attribute(owner, path, expr) {
                 // A value composed from several expressions is shown at the unknown mark.
                 Ok(mut value) => {
                     place_composed(&mut value, at);
@@ -79,6 +97,52 @@ impl Resolver<'_> {
             None => Stop::new(AfterApply::Unexplained),
         };
         stop.unknown(render(path), at)
+    }
+
+    /// The value of the unknown attribute at `path` of `owner`, whose configuration expression
+    /// is `expr`.
+    fn attribute(&self, owner: &Owner<'_>, path: &[Step], expr: &Json) -> Result<Value, Stop> {
+        // A block unknown as a whole: each member through its own expression.
+        if expr.as_array().is_some() {
+            return self.expr(expr, owner.modules, 0).map(|(v, _)| v);
+        }
+        let reference = self.written_reference(owner, path, expr)?;
+        match self.expr(expr, owner.modules, 0)? {
+            (value, Known::AfterApply) => Ok(value),
+            // Known at plan time, yet the attribute is not: something unknown is combined in.
+            (_, Known::AtPlan) => Err(Stop::new(match reference {
+                Some(reference) => AfterApply::CombinesKnown { reference },
+                None => AfterApply::Unexplained,
+            })),
+        }
+    }
+
+    /// The one reference of the expression `expr` of the attribute at `path` of `owner`; an
+    /// error when the `.tf` source beside the plan writes something else there.
+    fn written_reference(
+        &self,
+        owner: &Owner<'_>,
+        path: &[Step],
+        expr: &Json,
+    ) -> Result<Option<String>, Stop> {
+        let Some(refs) = expr.get("references").and_then(Json::as_array) else {
+            return Ok(None);
+        };
+        let refs: Vec<&str> = refs.iter().filter_map(Json::as_str).collect();
+        let Some(reference) = single_reference(&refs) else {
+            return Ok(None);
+        };
+        let modules: Vec<String> = owner.modules.iter().map(|m| m.name.clone()).collect();
+        match self
+            .tf
+            .reference_at(&modules, owner.resource_type, owner.name, path)
+        {
+            Some(Some(written)) if written == reference => Ok(Some(reference.to_string())),
+            Some(_) => Err(Stop::new(AfterApply::MoreThanReference {
+                reference: reference.to_string(),
+            })),
+            None => Ok(Some(reference.to_string())),
+        }
     }
 
     fn config_module(&self, modules: &[ModuleStep]) -> Option<&Json> {
@@ -107,12 +171,17 @@ impl Resolver<'_> {
         Some(expr)
     }
 
-    fn expr(&self, expr: &Json, modules: &[ModuleStep], depth: usize) -> Result<Value, Stop> {
+    fn expr(
+        &self,
+        expr: &Json,
+        modules: &[ModuleStep],
+        depth: usize,
+    ) -> Result<(Value, Known), Stop> {
         if depth > MAX_DEPTH {
             return Err(Stop::new(AfterApply::NestedTooDeeply));
         }
         if let Some(constant) = expr.get("constant_value") {
-            return Ok(literal(constant, None, self.file));
+            return Ok((literal(constant, None, self.file), Known::AtPlan));
         }
         if let Some(refs) = expr.get("references").and_then(Json::as_array) {
             let refs: Vec<&str> = refs.iter().filter_map(Json::as_str).collect();
@@ -130,7 +199,7 @@ impl Resolver<'_> {
             for item in items {
                 out.push(self.block(item, modules, depth)?);
             }
-            return Ok(Value::composed(Kind::Array(out)));
+            return Ok((Value::composed(Kind::Array(out)), Known::AfterApply));
         }
         Err(Stop::new(AfterApply::NotRecorded))
     }
@@ -144,6 +213,7 @@ impl Resolver<'_> {
         for m in members {
             let value = self
                 .expr(&m.value, modules, depth + 1)
+                .map(|(v, _)| v)
                 .unwrap_or_else(|stop| stop.unknown(m.key.to_string(), span(&m.value, self.file)));
             out.push((m.key.to_string(), value));
         }
@@ -155,26 +225,107 @@ impl Resolver<'_> {
         reference: &str,
         modules: &[ModuleStep],
         depth: usize,
-    ) -> Result<Value, Stop> {
+    ) -> Result<(Value, Known), Stop> {
         // `data.x.y[0].id` and `data.x.y["k"].id`: the instance key is not followed.
         let plain: String = strip_keys(reference);
         let parts: Vec<&str> = plain.split('.').collect();
         match parts.as_slice() {
             ["var", name, ..] => self.variable(name, modules, depth),
             ["data", resource_type, name, attrs @ ..] => {
-                let key = instance_key(reference, resource_type, name);
+                let key = instance_key(reference, &format!("data.{resource_type}"), name);
                 self.data_source(resource_type, &format!("{name}{key}"), attrs, modules)
             }
             ["local", name, ..] => Err(Stop::new(AfterApply::Local {
                 name: name.to_string(),
             })),
+            [resource_type, name, attrs @ ..] if is_resource_type(resource_type) => {
+                let key = instance_key(reference, resource_type, name);
+                self.managed(
+                    reference,
+                    resource_type,
+                    &format!("{name}{key}"),
+                    attrs,
+                    modules,
+                )
+            }
             _ => Err(Stop::new(AfterApply::Reference {
                 reference: reference.to_owned(),
             })),
         }
     }
 
-    fn variable(&self, name: &str, modules: &[ModuleStep], depth: usize) -> Result<Value, Stop> {
+    /// The attribute `attrs` (`id` when empty) of the managed resource `resource_type.name`
+    /// (with its instance key) of the same plan: known at plan time when its planned value is;
+    /// else its `id` composed from its planned arguments when the catalogue knows how.
+    fn managed(
+        &self,
+        reference: &str,
+        resource_type: &str,
+        name: &str,
+        attrs: &[&str],
+        modules: &[ModuleStep],
+    ) -> Result<(Value, Known), Stop> {
+        let stop = || {
+            Stop::new(AfterApply::Reference {
+                reference: reference.to_owned(),
+            })
+        };
+        let module = modules.last().map(|m| m.address.as_str());
+        let address = compose(module, false, resource_type, name, None);
+        let change = self
+            .root
+            .get("resource_changes")
+            .and_then(Json::as_array)
+            .and_then(|rcs| {
+                rcs.iter()
+                    .find(|rc| rc.get("address").and_then(Json::as_str) == Some(&address))
+            })
+            .ok_or_else(stop)?;
+        let at = span(change.get("address").unwrap_or(change), self.file);
+        let hop = Hop {
+            span: at,
+            via: Subject::Resource(address.clone()),
+        };
+        let planned = change.get("change").ok_or_else(stop)?;
+        let (after, unknown) = (planned.get("after"), planned.get("after_unknown"));
+        let attrs: Vec<&str> = if attrs.is_empty() {
+            vec!["id"]
+        } else {
+            attrs.to_vec()
+        };
+        let (mut value, mut marked) = (after, unknown);
+        for attr in &attrs {
+            value = value.and_then(|v| v.get(attr));
+            marked = marked.and_then(|u| u.get(attr));
+        }
+        let is_unknown = |u: Option<&Json>| {
+            u.is_some_and(|u| matches!(u.kind, crate::json::JsonKind::Bool(true)))
+        };
+        if !is_unknown(marked)
+            && let Some(value) = value.filter(|v| !matches!(v.kind, crate::json::JsonKind::Null))
+        {
+            let sensitive = planned
+                .get("after_sensitive")
+                .and_then(|s| attrs.iter().try_fold(s, |s, attr| s.get(attr)));
+            let mut v = literal(value, sensitive, self.file);
+            v.origin.hops.push(hop);
+            return Ok((v, Known::AtPlan));
+        }
+        let template = Catalog::builtin()
+            .terraform_id(resource_type)
+            .filter(|_| attrs == ["id"])
+            .ok_or_else(stop)?;
+        let mut v = compose_id(template, &address, after, unknown, Read::Resource);
+        v.origin.hops.push(hop);
+        Ok((v, Known::AfterApply))
+    }
+
+    fn variable(
+        &self,
+        name: &str,
+        modules: &[ModuleStep],
+        depth: usize,
+    ) -> Result<(Value, Known), Stop> {
         let hop = |span: Span, via: Subject| Hop { span, via };
         let Some((call, parent)) = modules.split_last() else {
             let entry = self.root.get("variables").and_then(|v| v.get(name));
@@ -198,7 +349,7 @@ impl Resolver<'_> {
                 span(value, self.file),
                 Subject::Variable(name.to_owned()),
             ));
-            return Ok(v);
+            return Ok((v, Known::AtPlan));
         };
         let input = ModuleVariable {
             name: name.to_owned(),
@@ -213,12 +364,28 @@ impl Resolver<'_> {
         match passed {
             Some(expr) => {
                 let at = span(expr, self.file);
+                // The `.tf` call beside the plan must pass exactly the one reference.
+                let single = expr
+                    .get("references")
+                    .and_then(Json::as_array)
+                    .map(|r| r.iter().filter_map(Json::as_str).collect::<Vec<_>>())
+                    .and_then(|r| single_reference(&r).map(str::to_owned));
+                if let Some(reference) = single {
+                    let names: Vec<String> = parent.iter().map(|m| m.name.clone()).collect();
+                    if let Some(written) = self.tf.module_argument(&names, &call.name, name)
+                        && written.as_deref() != Some(reference.as_str())
+                    {
+                        let mut stop = Stop::new(AfterApply::MoreThanReference { reference });
+                        stop.chain.insert(0, hop(at, Subject::ModuleInput(input)));
+                        return Err(stop);
+                    }
+                }
                 match self.expr(expr, parent, depth + 1) {
-                    Ok(mut v) => {
+                    Ok((mut v, known)) => {
                         v.origin
                             .hops
                             .insert(0, hop(at, Subject::ModuleInput(input)));
-                        Ok(v)
+                        Ok((v, known))
                     }
                     Err(mut stop) => {
                         stop.chain.insert(0, hop(at, Subject::ModuleInput(input)));
@@ -238,7 +405,7 @@ impl Resolver<'_> {
                         v.origin
                             .hops
                             .push(hop(span(d, self.file), Subject::VariableDefault(input)));
-                        Ok(v)
+                        Ok((v, Known::AtPlan))
                     }
                     None => Err(Stop::new(AfterApply::InputNotSet(input))),
                 }
@@ -252,7 +419,7 @@ impl Resolver<'_> {
         name: &str,
         attrs: &[&str],
         modules: &[ModuleStep],
-    ) -> Result<Value, Stop> {
+    ) -> Result<(Value, Known), Stop> {
         let module = modules.last().map(|m| m.address.as_str());
         let address = compose(module, true, resource_type, name, None);
         let attrs: Vec<&str> = if attrs.is_empty() {
@@ -283,7 +450,7 @@ impl Resolver<'_> {
                     span: span(at, self.file),
                     via: Subject::DataSource(address),
                 });
-                return Ok(v);
+                return Ok((v, Known::AtPlan));
             }
             return Err(Stop::new(AfterApply::MissingAttribute {
                 address,
@@ -321,7 +488,27 @@ impl Resolver<'_> {
                     span: span(at, self.file),
                     via: Subject::DataSource(address),
                 });
-                return Ok(v);
+                return Ok((v, Known::AtPlan));
+            }
+            // The `id` of a read planned for apply, composed from its planned arguments when
+            // the catalogue knows how (a data source's `id` has its resource's form).
+            let template = Catalog::builtin()
+                .terraform_id(resource_type)
+                .filter(|_| attrs == ["id"]);
+            if let Some(template) = template {
+                let mut v = compose_id(
+                    template,
+                    &address,
+                    change.get("after"),
+                    change.get("after_unknown"),
+                    Read::DataSource,
+                );
+                let at = deferred.and_then(|rc| rc.get("address")).unwrap_or(change);
+                v.origin.hops.push(Hop {
+                    span: span(at, self.file),
+                    via: Subject::DataSource(address),
+                });
+                return Ok((v, Known::AfterApply));
             }
         }
         Err(Stop::new(if deferred.is_some() {
@@ -330,6 +517,56 @@ impl Resolver<'_> {
             AfterApply::UnrecordedDataSource { address }
         }))
     }
+}
+
+/// The `id` of the resource (or data source) at `address`, composed by `template` from its
+/// planned arguments `after` (those marked in `unknown`, the subscription, and unset ones stay
+/// unknown).
+fn compose_id(
+    template: &str,
+    address: &str,
+    after: Option<&Json>,
+    unknown: Option<&Json>,
+    read: Read,
+) -> Value {
+    let is_unknown =
+        |u: Option<&Json>| u.is_some_and(|u| matches!(u.kind, crate::json::JsonKind::Bool(true)));
+    let hole = || {
+        Part::Hole(Why::new(Cause::KnownAfterApply {
+            attribute: format!("{address}.id"),
+            detail: AfterApply::Unexplained,
+        }))
+    };
+    let mut parts = Vec::new();
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        parts.push(Part::Text(rest[..open].to_string()));
+        let close = rest[open..].find('}').map_or(rest.len(), |c| open + c);
+        let argument = &rest[open + 1..close];
+        let known = (argument != "subscription")
+            .then(|| after.and_then(|a| a.get(argument)).and_then(Json::as_str))
+            .flatten()
+            .filter(|_| !is_unknown(unknown.and_then(|u| u.get(argument))))
+            .filter(|s| !s.is_empty());
+        let known = known.map(|s| match read {
+            // `data.azurerm_shared_image_version` reads the newest version for `latest` and
+            // the most recently created for `recent`: either way whatever is newest at apply.
+            Read::DataSource if argument == "name" && s.eq_ignore_ascii_case("recent") => "latest",
+            _ => s,
+        });
+        parts.push(known.map_or_else(hole, |s| Part::Text(s.to_string())));
+        rest = rest.get(close + 1..).unwrap_or("");
+    }
+    parts.push(Part::Text(rest.to_string()));
+    Value::composed(Kind::Partial(parts))
+}
+
+/// Whose `id` is composed: a managed resource's, or a data source's (which reads an existing
+/// object, possibly by an alias such as a version named `recent`).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Read {
+    Resource,
+    DataSource,
 }
 
 /// Gives composed values (blocks resolved member by member) the unknown mark as their site.
@@ -345,9 +582,10 @@ fn place_composed(value: &mut Value, at: Span) {
     }
 }
 
-/// The instance key written after `data.<type>.<name>` in `reference`, e.g. `["k"]`.
-fn instance_key<'a>(reference: &'a str, resource_type: &str, name: &str) -> &'a str {
-    let start = "data.".len() + resource_type.len() + 1 + name.len();
+/// The instance key written after `<prefix>.<name>` in `reference` (the prefix is the type,
+/// `data.<type>` for a data source), e.g. `["k"]`.
+fn instance_key<'a>(reference: &'a str, prefix: &str, name: &str) -> &'a str {
+    let start = prefix.len() + 1 + name.len();
     match reference.get(start..) {
         Some(rest) if rest.starts_with('[') => {
             let end = super::address::skip_index(rest.as_bytes(), 0);
@@ -374,6 +612,16 @@ fn strip_keys(reference: &str) -> String {
         }
     }
     out
+}
+
+/// Whether the first word of a reference is a resource type (`azurerm_image`), not one of
+/// Terraform's other namespaces.
+fn is_resource_type(word: &str) -> bool {
+    word.contains('_')
+        && !matches!(
+            word,
+            "var" | "local" | "module" | "data" | "path" | "terraform" | "count" | "each" | "self"
+        )
 }
 
 /// The one value an expression's `references` name, when they all name the same thing:

@@ -104,6 +104,107 @@ impl TfSource {
     }
 }
 
+impl TfSource {
+    /// What the `resource "type" "name"` block in module `modules` writes at `path` (an
+    /// attribute, or one in blocks written one by one), when the configuration beside the plan
+    /// has that block: `Some(Some(reference))` when it is exactly one reference (`a.b.c`,
+    /// `a.b["k"].c`, `"${a.b.c}"`), `Some(None)` when it is any other expression, `None` when
+    /// the configuration does not tell (no `.tf` here, the block or attribute is not written
+    /// plainly, e.g. `dynamic`).
+    pub(crate) fn reference_at(
+        &self,
+        modules: &[String],
+        resource_type: &str,
+        name: &str,
+        path: &[super::convert::Step],
+    ) -> Option<Option<String>> {
+        use super::convert::Step;
+        let &index = self.modules.get(&modules.join("."))?;
+        let block = self.dirs[index].iter().find_map(|(_, hcl)| {
+            hcl.get_blocks("resource").find(|b| {
+                b.labels.len() == 2
+                    && b.labels[0].as_str() == resource_type
+                    && b.labels[1].as_str() == name
+            })
+        })?;
+        let mut body = &block.body;
+        let mut steps = path.iter().peekable();
+        while let Some(step) = steps.next() {
+            let Step::Key(key) = step else {
+                return None;
+            };
+            if steps.peek().is_none() {
+                let attribute = body.get_attribute(key)?;
+                return Some(bare_reference(&attribute.value));
+            }
+            // A nested block: the n-th written block of that name.
+            let Some(Step::Index(i)) = steps.next() else {
+                return None;
+            };
+            let blocks: Vec<_> = body.get_blocks(key).collect();
+            body = &blocks.get(*i)?.body;
+        }
+        None
+    }
+}
+
+impl TfSource {
+    /// What the `module "call"` block in module `modules` writes for the input `input`, as
+    /// [`TfSource::reference_at`] tells it.
+    pub(crate) fn module_argument(
+        &self,
+        modules: &[String],
+        call: &str,
+        input: &str,
+    ) -> Option<Option<String>> {
+        let &index = self.modules.get(&modules.join("."))?;
+        let block = self.dirs[index].iter().find_map(|(_, hcl)| {
+            hcl.get_blocks("module")
+                .find(|b| b.labels.len() == 1 && b.labels[0].as_str() == call)
+        })?;
+        let attribute = block.body.get_attribute(input)?;
+        Some(bare_reference(&attribute.value))
+    }
+}
+
+/// The reference `expr` is, as the plan's `references` spell it, when it is nothing else.
+fn bare_reference(expr: &hcl_edit::expr::Expression) -> Option<String> {
+    use hcl_edit::expr::{Expression, TraversalOperator};
+    use hcl_edit::template::Element;
+    match expr {
+        Expression::Variable(v) => Some(v.as_str().to_string()),
+        Expression::Parenthesis(p) => bare_reference(p.inner()),
+        Expression::StringTemplate(t) => match t.iter().collect::<Vec<_>>().as_slice() {
+            [Element::Interpolation(i)] => bare_reference(&i.expr),
+            _ => None,
+        },
+        Expression::Traversal(t) => {
+            let mut out = bare_reference(&t.expr)?;
+            for op in &t.operators {
+                match op.value() {
+                    TraversalOperator::GetAttr(ident) => {
+                        out.push('.');
+                        out.push_str(ident.as_str());
+                    }
+                    TraversalOperator::Index(Expression::Number(n)) => {
+                        out.push_str(&format!("[{}]", n.value()));
+                    }
+                    TraversalOperator::Index(Expression::String(s)) => {
+                        let quoted = serde_json::to_string(s.value().as_str()).ok()?;
+                        out.push_str(&format!("[{quoted}]"));
+                    }
+                    TraversalOperator::LegacyIndex(n) => {
+                        out.push_str(&format!("[{}]", n.value()));
+                    }
+                    _ => return None,
+                }
+            }
+            Some(out)
+        }
+        _ => None,
+    }
+}
+
 /// The module directories of one plan's configuration, loaded once each.
 struct Modules<'a> {
     loader: Loader<'a>,

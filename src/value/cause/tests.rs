@@ -172,6 +172,22 @@ fn terraform() {
             },
             s(" (it comes from `data.azurerm_image.x`, which the plan does not record)"),
         ),
+        (
+            AfterApply::CombinesKnown {
+                reference: s("var.image"),
+            },
+            s(
+                " (its expression combines `var.image`, known at plan time, with something that is not)",
+            ),
+        ),
+        (
+            AfterApply::MoreThanReference {
+                reference: s("azurerm_image.x.id"),
+            },
+            s(
+                " (its expression in the configuration does more than refer to `azurerm_image.x.id`)",
+            ),
+        ),
     ];
     for (detail, tail) in cases {
         assert_eq!(after(detail).to_string(), format!("{head}{tail}"));
@@ -186,6 +202,12 @@ fn terraform() {
                 error: s("expected `,`"),
             },
             "the azapi `body` string is not JSON: expected `,`",
+        ),
+        (
+            Cause::EmbeddedArmTemplate {
+                attribute: s("template_content"),
+            },
+            "`template_content` is an ARM template embedded in the Terraform plan that declares image-bearing resources; embedded templates are not judged yet",
         ),
     ]);
 }
