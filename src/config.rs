@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::judge::{GlobError, IdGlob, MarketplaceRule, Policy};
+use crate::rules::{Rule, Severity};
 
 /// The default approved-image glob: any image definition in any private Compute Gallery.
 pub const DEFAULT_IMAGE_GLOB: &str =
@@ -26,6 +27,42 @@ pub enum Mode {
     Deny,
     /// Unapproved images are warnings: report, don't block.
     Audit,
+}
+
+/// A rule's severity as `[rules]` sets it: one of the severities, or `off` (not reported).
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    /// Fails the run (in deny mode).
+    Error,
+    /// Reported; does not fail the run.
+    Warning,
+    /// Informational.
+    Note,
+    /// Not reported at all.
+    Off,
+}
+
+impl Level {
+    /// The severity, or `None` for `off`.
+    pub fn severity(self) -> Option<Severity> {
+        match self {
+            Level::Error => Some(Severity::Error),
+            Level::Warning => Some(Severity::Warning),
+            Level::Note => Some(Severity::Note),
+            Level::Off => None,
+        }
+    }
+
+    /// The lower-case name, as written in the config.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Error => "error",
+            Level::Warning => "warning",
+            Level::Note => "note",
+            Level::Off => "off",
+        }
+    }
 }
 
 /// Values of the deployment scope used by the evaluator where templates ask for them.
@@ -58,6 +95,9 @@ pub struct Config {
     pub parameter_files: Vec<(PathBuf, Vec<PathBuf>)>,
     /// Terraform plans: also judge resources whose planned action is no-op (`--judge-no-op`).
     pub judge_no_op: bool,
+    /// Severities set in `[rules]`, in rule order: they replace the rules' documented
+    /// severities (audit mode still lowers an image rule's error to a warning).
+    pub rules: Vec<(Rule, Level)>,
 }
 
 /// A config that cannot be used; the message names the file, line and key.
@@ -102,6 +142,20 @@ pub enum ConfigError {
         /// `publisher`, `offer` or `sku`.
         key: &'static str,
     },
+    /// A `[rules]` key that names no rule.
+    UnknownRule {
+        /// `file:line`.
+        place: String,
+        /// The key as written.
+        key: String,
+    },
+    /// Two `[rules]` keys (an id and a name) that name the same rule.
+    RuleSetTwice {
+        /// `file:line` of the second.
+        place: String,
+        /// The rule's id.
+        rule: &'static str,
+    },
 }
 
 impl std::fmt::Display for ConfigError {
@@ -125,6 +179,19 @@ impl std::fmt::Display for ConfigError {
                 f,
                 "invalid config {place}: key `approved.marketplace.{key}` must not be empty"
             ),
+            ConfigError::UnknownRule { place, key } => write!(
+                f,
+                "invalid config {place}: key `rules.{key}` names no rule (known: {}; `imagegate rules` lists them)",
+                Rule::ALL
+                    .iter()
+                    .map(|r| r.id())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            ConfigError::RuleSetTwice { place, rule } => write!(
+                f,
+                "invalid config {place}: key `rules`: {rule} is set twice (by its id and its name); keep one"
+            ),
         }
     }
 }
@@ -139,6 +206,8 @@ struct File {
     deployment: Option<DeploymentScope>,
     #[serde(default)]
     parameter_files: std::collections::BTreeMap<String, Vec<String>>,
+    #[serde(default)]
+    rules: std::collections::BTreeMap<toml::Spanned<String>, toml::Spanned<Level>>,
 }
 
 #[derive(Deserialize)]
@@ -171,7 +240,13 @@ impl Config {
             deployment: DeploymentScope::default(),
             parameter_files: Vec::new(),
             judge_no_op: false,
+            rules: Vec::new(),
         }
+    }
+
+    /// The level `[rules]` sets for `rule`, if it sets one.
+    pub fn level(&self, rule: Rule) -> Option<Level> {
+        self.rules.iter().find(|(r, _)| *r == rule).map(|(_, l)| *l)
     }
 
     /// Finds the config for a run in `cwd`: `explicit` if given, else the nearest
@@ -233,6 +308,23 @@ impl Config {
             let files = files.iter().map(|f| resolve(f)).collect::<Result<_, _>>()?;
             config.parameter_files.push((template_path, files));
         }
+        let mut entries: Vec<_> = file.rules.iter().collect();
+        entries.sort_by_key(|(key, _)| key.span().start);
+        for (key, level) in entries {
+            let place = at(key.span());
+            let rule = Rule::find(key.get_ref()).ok_or_else(|| ConfigError::UnknownRule {
+                place: place.clone(),
+                key: key.get_ref().clone(),
+            })?;
+            if config.level(rule).is_some() {
+                return Err(ConfigError::RuleSetTwice {
+                    place,
+                    rule: rule.id(),
+                });
+            }
+            config.rules.push((rule, *level.get_ref()));
+        }
+        config.rules.sort_by_key(|(r, _)| *r);
         if let Some(approved) = file.approved {
             if let Some(images) = approved.images {
                 config.policy.images = images

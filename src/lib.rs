@@ -106,8 +106,28 @@ pub fn check(
         report.resources.extend(outcome.resources);
         report.notes.extend(outcome.notes);
     }
+    findings::apply_severities(&mut report.findings, config);
+    report.config = config_in_effect(config, cwd);
     report.finish();
     Ok(report)
+}
+
+/// How the reports name `config`: its file as displayed from `cwd`, its mode, its `[rules]`
+/// and the severity every rule's findings get.
+fn config_in_effect(config: &Config, cwd: &Path) -> report::ConfigInEffect {
+    report::ConfigInEffect {
+        path: config.path.as_deref().map(|p| walk::display_path(p, cwd)),
+        mode: match config.mode {
+            config::Mode::Deny => "deny",
+            config::Mode::Audit => "audit",
+        },
+        rules: config
+            .rules
+            .iter()
+            .map(|(rule, level)| (rule.id(), level.as_str()))
+            .collect(),
+        severities: findings::rule_severities(config),
+    }
 }
 
 /// Files that another scanned file links (a template linked with `relativePath`) were judged
