@@ -142,6 +142,16 @@ pub enum ConfigError {
         /// `publisher`, `offer` or `sku`.
         key: &'static str,
     },
+    /// An `approved.images` glob that no image definition ID can match: it would approve
+    /// nothing, silently.
+    UnmatchableGlob {
+        /// `file:line`.
+        place: String,
+        /// The glob as written.
+        glob: String,
+        /// What it looks like instead.
+        shape: GlobShape,
+    },
     /// A `[rules]` key that names no rule.
     UnknownRule {
         /// `file:line`.
@@ -156,6 +166,35 @@ pub enum ConfigError {
         /// The rule's id.
         rule: &'static str,
     },
+}
+
+/// What an `approved.images` glob that can match no image definition ID matches instead.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GlobShape {
+    /// A gallery's ID (`…/galleries/G`): the images in it are one or two segments further.
+    Gallery,
+    /// An image version's ID (`…/images/I/versions/V`): images are judged by their
+    /// definition, so a version glob never matches.
+    Version,
+    /// Something else (a resource group, a subscription, a path of the wrong length).
+    Other,
+}
+
+impl GlobShape {
+    /// How to fix a glob of this shape.
+    fn fix(self) -> &'static str {
+        match self {
+            GlobShape::Gallery => {
+                "it names a gallery, not an image definition; add `/images/*` to approve every image in the gallery"
+            }
+            GlobShape::Version => {
+                "it names image versions, but globs match image definition IDs (a version is approved when its definition is); remove `/versions/…`"
+            }
+            GlobShape::Other => {
+                "it can match no image definition ID such as `/subscriptions/*/resourceGroups/*/providers/Microsoft.Compute/galleries/*/images/*`"
+            }
+        }
+    }
 }
 
 impl std::fmt::Display for ConfigError {
@@ -178,6 +217,11 @@ impl std::fmt::Display for ConfigError {
             ConfigError::EmptyMarketplaceField { place, key } => write!(
                 f,
                 "invalid config {place}: key `approved.marketplace.{key}` must not be empty"
+            ),
+            ConfigError::UnmatchableGlob { place, glob, shape } => write!(
+                f,
+                "invalid config {place}: key `approved.images`: `{glob}` would approve nothing: {}",
+                shape.fix()
             ),
             ConfigError::UnknownRule { place, key } => write!(
                 f,
@@ -337,6 +381,15 @@ impl Config {
                         })
                     })
                     .collect::<Result<_, _>>()?;
+                for (glob, written) in config.policy.images.iter().zip(&images) {
+                    if let Some(shape) = unmatchable(glob) {
+                        return Err(ConfigError::UnmatchableGlob {
+                            place: at(written.span()),
+                            glob: glob.as_str().to_string(),
+                            shape,
+                        });
+                    }
+                }
             }
             config.policy.marketplace = approved
                 .marketplace
@@ -367,6 +420,84 @@ impl Config {
         }
         Ok(config)
     }
+}
+
+/// The IDs an approved glob is meant to match, `*` standing for any one segment: image
+/// definitions in private, direct shared, community and Dev Center galleries
+/// (<https://learn.microsoft.com/azure/virtual-machines/shared-image-galleries>).
+const DEFINITIONS: [&str; 6] = [
+    "/subscriptions/*/resourceGroups/*/providers/Microsoft.Compute/galleries/*/images/*",
+    "/SharedGalleries/*/Images/*",
+    "/subscriptions/*/providers/Microsoft.Compute/locations/*/sharedGalleries/*/images/*",
+    "/CommunityGalleries/*/Images/*",
+    "/subscriptions/*/providers/Microsoft.Compute/locations/*/communityGalleries/*/images/*",
+    "/subscriptions/*/resourceGroups/*/providers/Microsoft.DevCenter/devcenters/*/galleries/*/images/*",
+];
+
+/// Other resource IDs judged against the globs: managed images, and any resource of a
+/// resource group used as an image (a DevTest Labs custom image, say), up to four levels of
+/// child resources.
+const OTHER_IMAGES: [&str; 5] = [
+    "/subscriptions/*/resourceGroups/*/providers/*/*/*",
+    "/subscriptions/*/resourceGroups/*/providers/*/*/*/*/*",
+    "/subscriptions/*/resourceGroups/*/providers/*/*/*/*/*/*/*",
+    "/subscriptions/*/resourceGroups/*/providers/*/*/*/*/*/*/*/*/*",
+    "/subscriptions/*/resourceGroups/*/providers/*/*/*/*/*/*/*/*/*/*/*",
+];
+
+/// Segments that say a glob is about gallery images.
+const GALLERY_WORDS: [&str; 3] = ["galleries", "sharedGalleries", "communityGalleries"];
+
+/// An ID of the shape `shape` (`*`: a segment that can be anything).
+fn shape_id(shape: &str) -> crate::image::IdPath {
+    use crate::image::{IdPath, Seg};
+    use crate::value::{Cause, Why};
+    IdPath(
+        shape
+            .trim_start_matches('/')
+            .split('/')
+            .map(|s| match s {
+                "*" => Seg::Hole(Why::new(Cause::ImagePartUnknown)),
+                _ => Seg::Known(s.to_string()),
+            })
+            .collect(),
+    )
+}
+
+/// Whether `glob` can match some ID of one of `shapes` (each with `suffix` appended).
+fn can_match(glob: &IdGlob, shapes: &[&str], suffix: &str) -> bool {
+    shapes.iter().any(|shape| {
+        let id = shape_id(&format!("{shape}{suffix}"));
+        glob.matches(&id) != crate::judge::Match::No
+    })
+}
+
+/// What `glob` matches instead of image definitions, when it can match none: a glob that
+/// names a gallery must be able to match one of its images' definition IDs, and any glob an
+/// image resource ID.
+fn unmatchable(glob: &IdGlob) -> Option<GlobShape> {
+    let names_gallery = glob
+        .as_str()
+        .split('/')
+        .any(|s| GALLERY_WORDS.iter().any(|w| s.eq_ignore_ascii_case(w)));
+    if can_match(glob, &DEFINITIONS, "") {
+        return None;
+    }
+    if !names_gallery && can_match(glob, &OTHER_IMAGES, "") {
+        return None;
+    }
+    let gallery_ids: Vec<String> = DEFINITIONS
+        .iter()
+        .map(|d| d.rsplitn(3, '/').nth(2).unwrap_or(d).to_string())
+        .collect();
+    let gallery_ids: Vec<&str> = gallery_ids.iter().map(String::as_str).collect();
+    Some(if can_match(glob, &DEFINITIONS, "/versions/*") {
+        GlobShape::Version
+    } else if can_match(glob, &gallery_ids, "") {
+        GlobShape::Gallery
+    } else {
+        GlobShape::Other
+    })
 }
 
 #[cfg(test)]
@@ -423,5 +554,61 @@ location = "westeurope"
             e.to_string().contains("approved.marketplace.publisher"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn globs_that_can_match_no_image_definition_are_errors() {
+        let config = |glob: &str| parse(&format!("[approved]\nimages = [\n  \"{glob}\",\n]\n"));
+        let base = "/subscriptions/*/resourceGroups/rg-golden/providers/Microsoft.Compute/galleries/corpGallery";
+        let shape = |glob: &str| match config(glob) {
+            Err(ConfigError::UnmatchableGlob { place, shape, .. }) => {
+                assert_eq!(place, "imagegate.toml:3");
+                Some(shape)
+            }
+            Err(e) => panic!("{glob}: {e}"),
+            Ok(_) => None,
+        };
+        // A gallery ID, and a version ID (definitions are what is judged).
+        assert_eq!(shape(base), Some(GlobShape::Gallery));
+        assert_eq!(
+            shape(&format!("{base}/images/ubuntu/versions/1.4.0")),
+            Some(GlobShape::Version)
+        );
+        assert_eq!(
+            shape(&format!("{base}/images/*/versions/*")),
+            Some(GlobShape::Version)
+        );
+        assert_eq!(
+            shape("/subscriptions/*/resourceGroups/rg-golden"),
+            Some(GlobShape::Other)
+        );
+        assert_eq!(
+            shape("/SharedGalleries/corp-1a2b"),
+            Some(GlobShape::Gallery)
+        );
+        // What can match an image stays accepted.
+        for ok in [
+            format!("{base}/images/*"),
+            format!("{base}/images/ubuntu-*"),
+            format!("{base}/**"),
+            "/**".to_string(),
+            "/subscriptions/*/resourceGroups/rg-golden/**".to_string(),
+            "/SharedGalleries/corp-1a2b/Images/*".to_string(),
+            "/CommunityGalleries/*/Images/ubuntu".to_string(),
+            "/subscriptions/*/resourceGroups/*/providers/Microsoft.Compute/images/*".to_string(),
+            "/subscriptions/*/resourceGroups/*/providers/Microsoft.DevCenter/devcenters/*/galleries/*/images/*".to_string(),
+            "/subscriptions/*/resourceGroups/rg/providers/Microsoft.DevTestLab/labs/lab/customimages/*".to_string(),
+        ] {
+            assert_eq!(shape(&ok), None, "{ok}");
+        }
+        let e = config(base).unwrap_err().to_string();
+        assert!(
+            e.contains("approved.images") && e.contains("add `/images/*`"),
+            "{e}"
+        );
+        let e = config(&format!("{base}/images/x/versions/1"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("remove `/versions/…`"), "{e}");
     }
 }
