@@ -1,8 +1,9 @@
 //! `imagegate.toml`: the policy (what is approved), the mode and the deployment scope.
 //!
-//! Discovery looks for `imagegate.toml` or `.imagegate.toml` from the working directory
-//! upward; without one, the embedded default approves every image definition in any private
-//! Azure Compute Gallery and nothing else, in deny mode.
+//! Discovery looks for `imagegate.toml` or `.imagegate.toml` from the paths given on the
+//! command line upward, then from the working directory ([`Config::discover`]); one config
+//! holds for the whole run, never one per folder. Without one, the embedded default approves
+//! every image definition in any private Azure Compute Gallery and nothing else, in deny mode.
 
 use std::path::{Path, PathBuf};
 
@@ -152,6 +153,13 @@ pub enum ConfigError {
         /// What it looks like instead.
         shape: GlobShape,
     },
+    /// Two paths of the run lie under different configs: one run has one policy.
+    Conflicting {
+        /// The first path, as given, and its config.
+        first: (PathBuf, PathBuf),
+        /// Another path, as given, and its (different) config.
+        second: (PathBuf, PathBuf),
+    },
     /// A `[rules]` key that names no rule.
     UnknownRule {
         /// `file:line`.
@@ -223,6 +231,14 @@ impl std::fmt::Display for ConfigError {
                 "invalid config {place}: key `approved.images`: `{glob}` would approve nothing: {}",
                 shape.fix()
             ),
+            ConfigError::Conflicting { first, second } => write!(
+                f,
+                "`{}` and `{}` are governed by different configs ({} and {}); one run has one policy: check them separately or name one with --config",
+                first.0.display(),
+                second.0.display(),
+                first.1.display(),
+                second.1.display()
+            ),
             ConfigError::UnknownRule { place, key } => write!(
                 f,
                 "invalid config {place}: key `rules.{key}` names no rule (known: {}; `imagegate rules` lists them)",
@@ -293,21 +309,44 @@ impl Config {
         self.rules.iter().find(|(r, _)| *r == rule).map(|(_, l)| *l)
     }
 
-    /// Finds the config for a run in `cwd`: `explicit` if given, else the nearest
-    /// `imagegate.toml`/`.imagegate.toml` upward, else the embedded default.
-    pub fn discover(explicit: Option<&Path>, cwd: &Path) -> Result<Config, ConfigError> {
+    /// Finds the config of a run over `paths` from `cwd`: `explicit` if given; else the config
+    /// that governs the paths (`governing`: from each upward, the one nearest the top of its
+    /// git repository or of the working directory), which must be one and the same for all
+    /// of them; else the one that governs `cwd`; else the embedded default.
+    pub fn discover(
+        explicit: Option<&Path>,
+        paths: &[PathBuf],
+        cwd: &Path,
+    ) -> Result<Config, ConfigError> {
         if let Some(path) = explicit {
             return Config::load(path);
         }
-        for dir in cwd.ancestors() {
-            for name in CONFIG_NAMES {
-                let candidate = dir.join(name);
-                if candidate.is_file() {
-                    return Config::load(&candidate);
+        let cwd = cwd.canonicalize().unwrap_or_else(|_| cwd.to_path_buf());
+        let mut chosen: Option<(PathBuf, PathBuf)> = None;
+        for path in paths {
+            let absolute = cwd.join(path);
+            let absolute = absolute.canonicalize().unwrap_or(absolute);
+            let Some(found) = governing(&absolute, &cwd) else {
+                continue;
+            };
+            match &chosen {
+                Some((first, config)) if *config != found => {
+                    return Err(ConfigError::Conflicting {
+                        first: (first.clone(), config.clone()),
+                        second: (path.clone(), found),
+                    });
                 }
+                Some(_) => {}
+                None => chosen = Some((path.clone(), found)),
             }
         }
-        Ok(Config::embedded())
+        let found = chosen
+            .map(|(_, config)| config)
+            .or_else(|| governing(&cwd, &cwd));
+        match found {
+            Some(path) => Config::load(&path),
+            None => Ok(Config::embedded()),
+        }
     }
 
     /// Reads and validates one config file.
@@ -420,6 +459,34 @@ impl Config {
         }
         Ok(config)
     }
+}
+
+/// The config file that governs `path` (a file or folder, absolute) in a run from `cwd`
+/// (absolute): searched upward from it (its folder, for a file). Below a top — the git
+/// repository's (the nearest folder upward holding `.git`), else the working directory when
+/// the path lies below it — the config nearest that top wins: a config lower in the tree,
+/// which a pull request could add, never loosens the policy for its folder. Without a config
+/// at or below the top, or without a top, the nearest one upward.
+pub(crate) fn governing(path: &Path, cwd: &Path) -> Option<PathBuf> {
+    let dir = if path.is_dir() { path } else { path.parent()? };
+    let top = dir
+        .ancestors()
+        .find(|d| d.join(".git").exists())
+        .or_else(|| dir.starts_with(cwd).then_some(cwd));
+    let mut outermost = None;
+    for d in dir.ancestors() {
+        let here = CONFIG_NAMES.iter().map(|n| d.join(n)).find(|c| c.is_file());
+        let below_top = top.is_some_and(|t| d.starts_with(t));
+        if below_top {
+            outermost = here.or(outermost);
+            if Some(d) == top && outermost.is_some() {
+                return outermost;
+            }
+        } else if here.is_some() {
+            return here;
+        }
+    }
+    None
 }
 
 /// The IDs an approved glob is meant to match, `*` standing for any one segment: image

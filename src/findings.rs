@@ -312,6 +312,34 @@ pub(crate) fn parse_error(
     }
 }
 
+/// An IG006 finding: the config file `file` (found in the scanned tree) is not the config in
+/// effect, whose path is `in_effect` as displayed (`None`: the embedded default). It points
+/// at the file's first line.
+pub(crate) fn config_not_in_effect(
+    file: &SourceFile,
+    in_effect: Option<&str>,
+    detail: Detail,
+) -> Finding {
+    let rule = rules::CONFIG_NOT_IN_EFFECT;
+    let (message, label) = rules::config_not_in_effect_wording(&file.display, in_effect);
+    let end = file.text.find('\n').unwrap_or(file.text.len()) as u32;
+    Finding {
+        rule,
+        severity: rule.severity(),
+        message,
+        label,
+        location: Location::of(file, 0, end),
+        excerpt: detail.excerpts.then(|| Excerpt::of(file, 0, end)),
+        bytes: 0..end,
+        resource: None,
+        parameter_file: None,
+        related: Vec::new(),
+        fingerprint: fingerprint(&[rule.id(), &file.display]),
+        fix: None,
+        suppression: None,
+    }
+}
+
 /// Merges the findings (from index `first`) about instances of one declaration (`count`,
 /// `for_each`) that reach the same verdict for the same image: the first is kept and says how
 /// many instances it stands for.
