@@ -189,3 +189,40 @@ fn human_locations_on_long_lines_are_the_files_columns() {
         assert!(human.contains(&at), "{at} missing from:\n{human}");
     }
 }
+
+#[test]
+fn sarif_with_rules_set_by_the_config_validates() {
+    let validator = sarif_validator();
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("imagegate.toml");
+    std::fs::write(
+        &config,
+        "[rules]\nIG002 = \"error\"\nIG003 = \"off\"\nIG001 = \"note\"\n",
+    )
+    .unwrap();
+    let mut args = vec![
+        "check",
+        "--format",
+        "sarif",
+        "--config",
+        config.to_str().unwrap(),
+    ];
+    args.extend(SAMPLE);
+    let sarif: serde_json::Value = serde_json::from_str(&run(&args)).unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(&sarif)
+        .map(|e| format!("{} at {}", e, e.instance_path))
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    let rules = sarif["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap();
+    let level = |id: &str| {
+        let r = rules.iter().find(|r| r["id"] == id).unwrap();
+        r["defaultConfiguration"].clone()
+    };
+    assert_eq!(level("IG002")["level"], "error");
+    assert_eq!(level("IG003")["enabled"], false);
+    assert_eq!(level("IG001")["level"], "note");
+    assert_eq!(level("IG000")["level"], "error");
+}
