@@ -8,80 +8,133 @@
 
 use std::borrow::Cow;
 
-use aho_corasick::{AhoCorasick, MatchKind};
-
 /// A set of ASCII needles found in raw bytes case-insensitively, and in their unescaped form
 /// when the raw bytes hold an escape that could spell part of a needle.
+///
+/// Every needle holds one anchor byte (given, the same for all, chosen rare in JSON: `y`, `.`,
+/// `_`): the search skips from one anchor or backslash to the next with one SIMD search and
+/// compares the needles around each anchor.
 #[derive(Debug)]
 pub(crate) struct Needles {
-    /// The needles, then the escape triggers (`\u`, and `\` + each punctuation character a
-    /// needle holds), ASCII-case-insensitively.
-    automaton: AhoCorasick,
-    /// How many of the automaton's patterns are needles (the rest are triggers).
-    count: usize,
+    /// The needles, lower case, each with the offset of its anchor.
+    needles: Vec<(Vec<u8>, usize)>,
+    /// The anchor, lower and upper case (the same byte when it is not a letter).
+    anchor: (u8, u8),
+    /// The punctuation of the needles that an escape could spell (`/`, `"`, `\`).
+    punctuation: Vec<u8>,
+    /// Which bytes (either case) come just before and just after the anchor in some needle:
+    /// most anchors in a text are dismissed by these two lookups.
+    around: [[bool; 256]; 2],
 }
 
 impl Needles {
-    /// Needles `needles` (ASCII, at most 64).
-    pub(crate) fn new(needles: &[&str]) -> Self {
+    /// Needles `needles` (ASCII, at most 64), each holding `anchor`.
+    pub(crate) fn new(needles: &[&str], anchor: u8) -> Self {
         assert!(needles.len() <= 64, "at most 64 needles");
-        assert!(needles.iter().all(|n| n.is_ascii() && !n.is_empty()));
-        let mut patterns: Vec<String> = needles.iter().map(|n| n.to_string()).collect();
-        patterns.push("\\u".into());
-        let mut punctuation: Vec<char> = needles
+        let anchor = anchor.to_ascii_lowercase();
+        let needles: Vec<(Vec<u8>, usize)> = needles
             .iter()
-            .flat_map(|n| n.chars())
-            .filter(|c| ESCAPABLE.contains(c))
+            .map(|n| {
+                let lower = n.to_ascii_lowercase().into_bytes();
+                let at = memchr::memchr(anchor, &lower).expect("every needle holds the anchor");
+                (lower, at)
+            })
+            .collect();
+        let mut punctuation: Vec<u8> = needles
+            .iter()
+            .flat_map(|(n, _)| n.iter().copied())
+            .filter(|b| ESCAPABLE.contains(&(*b as char)))
             .collect();
         punctuation.sort_unstable();
         punctuation.dedup();
-        patterns.extend(punctuation.iter().map(|c| format!("\\{c}")));
-        let automaton = AhoCorasick::builder()
-            .ascii_case_insensitive(true)
-            .match_kind(MatchKind::Standard)
-            .build(&patterns)
-            .expect("ASCII needles build an automaton");
+        // A needle whose anchor is its first (last) byte accepts any byte before (after) it.
+        let mut around = [[false; 256]; 2];
+        for (needle, at) in &needles {
+            for (side, neighbour) in [(0, at.checked_sub(1)), (1, Some(at + 1))] {
+                match neighbour.and_then(|i| needle.get(i)) {
+                    Some(&b) => {
+                        around[side][usize::from(b)] = true;
+                        around[side][usize::from(b.to_ascii_uppercase())] = true;
+                    }
+                    None => around[side] = [true; 256],
+                }
+            }
+        }
         Needles {
-            automaton,
-            count: needles.len(),
+            needles,
+            anchor: (anchor, anchor.to_ascii_uppercase()),
+            punctuation,
+            around,
         }
     }
 
     /// The needles found in `bytes` read as JSON: bit `i` is set when needle `i` occurs in
     /// any letter case, written plainly or with escapes.
     pub(crate) fn found(&self, bytes: &[u8]) -> u64 {
-        let all = if self.count == 64 {
+        let all = if self.needles.len() == 64 {
             u64::MAX
         } else {
-            (1u64 << self.count) - 1
+            (1u64 << self.needles.len()) - 1
         };
-        let mut found = 0u64;
-        let mut escaped = false;
-        for m in self.automaton.find_overlapping_iter(bytes) {
-            let i = m.pattern().as_usize();
-            if i < self.count {
-                found |= 1 << i;
-                if found == all {
-                    return found;
-                }
-            } else {
-                escaped = true;
-                break;
-            }
-        }
-        if !escaped {
+        let (found, escaped) = self.scan(bytes, all, true);
+        if found == all || !escaped {
             return found;
         }
-        // Rare: an escape that can spell part of a needle. Look again at the text as the
-        // JSON reader sees it.
-        let text = unescaped(bytes);
-        for m in self.automaton.find_overlapping_iter(text.as_ref()) {
-            let i = m.pattern().as_usize();
-            if i < self.count {
-                found |= 1 << i;
-                if found == all {
-                    break;
+        // Rare: an escape that can spell part of a needle, and a needle not found as written.
+        // Look again at the text as the JSON reader sees it.
+        found | self.scan(&unescaped(bytes), all, false).0
+    }
+
+    /// The needles found as written in `bytes`, and (when `escapes`) whether an escape that
+    /// could spell part of one was seen.
+    fn scan(&self, bytes: &[u8], all: u64, escapes: bool) -> (u64, bool) {
+        let (lower, upper) = self.anchor;
+        if !escapes {
+            return (
+                self.scan_hits(bytes, all, memchr::memchr2_iter(lower, upper, bytes)),
+                false,
+            );
+        }
+        let mut escaped = false;
+        let mut hits = |at: usize| {
+            if bytes[at] == b'\\' {
+                let next = bytes.get(at + 1).copied().unwrap_or(0);
+                escaped |= next == b'u' || self.punctuation.contains(&next);
+                false
+            } else {
+                true
+            }
+        };
+        let found = if lower == upper {
+            let iter = memchr::memchr2_iter(lower, b'\\', bytes).filter(|&at| hits(at));
+            self.scan_hits(bytes, all, iter)
+        } else {
+            let iter = memchr::memchr3_iter(lower, upper, b'\\', bytes).filter(|&at| hits(at));
+            self.scan_hits(bytes, all, iter)
+        };
+        (found, escaped)
+    }
+
+    /// The needles found as written around the anchors at `hits` in `bytes`.
+    fn scan_hits(&self, bytes: &[u8], all: u64, hits: impl Iterator<Item = usize>) -> u64 {
+        let mut found = 0u64;
+        for at in hits {
+            let before = at.checked_sub(1).map_or(0, |i| bytes[i]);
+            let after = bytes.get(at + 1).copied().unwrap_or(0);
+            if !self.around[0][usize::from(before)] || !self.around[1][usize::from(after)] {
+                continue;
+            }
+            for (i, (needle, offset)) in self.needles.iter().enumerate() {
+                let hit = at
+                    .checked_sub(*offset)
+                    .and_then(|start| bytes.get(start..start + needle.len()))
+                    .is_some_and(|window| window.eq_ignore_ascii_case(needle));
+                if hit {
+                    found |= 1 << i;
                 }
+            }
+            if found == all {
+                break;
             }
         }
         found
@@ -198,17 +251,22 @@ mod tests {
 
     #[test]
     fn needles_are_found_in_any_case_and_through_escapes() {
-        let needles = Needles::new(&["Microsoft.Compute/", "\"format_version\""]);
+        let needles = Needles::new(&["Microsoft.Compute/", "\"format.version\""], b'.');
         assert_eq!(needles.found(b"x microsoft.compute/vm"), 0b01);
         assert_eq!(needles.found(b"MICROSOFT.COMPUTE\\/vm"), 0b01);
         assert_eq!(needles.found(b"Microsoft.\\u0043ompute\\u002Fvm"), 0b01);
-        assert_eq!(needles.found(b"{\"format\\u005Fversion\": 1}"), 0b10);
+        assert_eq!(needles.found(b"{\"format\\u002Eversion\": 1}"), 0b10);
         assert_eq!(
-            needles.found(b"{\"Format_Version\": 1, microsoft.compute/}"),
+            needles.found(b"{\"Format.Version\": 1, microsoft.compute/}"),
             0b11
         );
         assert_eq!(needles.found(b"Microsoft.Compute\\\\/vm"), 0);
         assert_eq!(needles.found(b"Microsoft.Storage/x \\u0041"), 0);
         assert!(!needles.any(b""));
+        assert!(!needles.any(b".compute/ at the start, and format.version\""));
+        let letters = Needles::new(&["eploymenttemplate"], b'y');
+        assert!(letters.any(b"x DEPLOYMENTTEMPLATE.json"));
+        assert!(letters.any(b"x deplo\\u0079menttemplate.json"));
+        assert!(!letters.any(b"deploymentParameters.json y y"));
     }
 }

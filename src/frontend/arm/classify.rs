@@ -31,7 +31,7 @@ const MARKER: &str = "eploymenttemplate";
 /// `\u0064eploymentTemplate`): every text [`classify`] takes for a template has it.
 pub fn has_marker(bytes: &[u8]) -> bool {
     static NEEDLES: std::sync::LazyLock<Needles> =
-        std::sync::LazyLock::new(|| Needles::new(&[MARKER]));
+        std::sync::LazyLock::new(|| Needles::new(&[MARKER], b'y'));
     NEEDLES.any(bytes)
 }
 
@@ -70,6 +70,7 @@ pub fn classify(text: &str) -> Classification {
 /// Whether a template can declare an image-bearing resource or a deployment (which may link
 /// one): it names the namespace of a catalogued type or `Microsoft.Resources/deployments`,
 /// in any case and however JSON escapes spell it (`Microsoft.Compute\/virtualMachines`).
+/// The search anchors on the `.` every namespace holds.
 fn may_hold_images(bytes: &[u8]) -> bool {
     static NEEDLES: std::sync::LazyLock<Needles> = std::sync::LazyLock::new(|| {
         let mut n: Vec<String> = crate::catalog::Catalog::builtin()
@@ -81,7 +82,7 @@ fn may_hold_images(bytes: &[u8]) -> bool {
         n.sort();
         n.dedup();
         let n: Vec<&str> = n.iter().map(String::as_str).collect();
-        Needles::new(&n)
+        Needles::new(&n, b'.')
     });
     NEEDLES.any(bytes)
 }
@@ -90,9 +91,13 @@ fn may_hold_images(bytes: &[u8]) -> bool {
 /// string value names a deployment template (both in any case, escapes read as the parser
 /// reads them).
 fn claims_to_be_template(bytes: &[u8]) -> bool {
-    let text = unescaped(bytes).to_ascii_lowercase();
-    memchr::memmem::find_iter(&text, b"\"$schema\"").any(|i| {
-        let after = text[i + 9..].trim_ascii_start();
+    let text = unescaped(bytes);
+    memchr::memchr_iter(b'$', &text).any(|i| {
+        let key = text.get(i.saturating_sub(1)..i + 8);
+        if !key.is_some_and(|k| k.eq_ignore_ascii_case(b"\"$schema\"")) {
+            return false;
+        }
+        let after = text[i + 8..].trim_ascii_start();
         let Some(value) = after.strip_prefix(b":").map(<[u8]>::trim_ascii_start) else {
             return false;
         };
@@ -100,7 +105,8 @@ fn claims_to_be_template(bytes: &[u8]) -> bool {
             return false;
         };
         let end = memchr::memchr(b'"', value).unwrap_or(value.len()).min(300);
-        memchr::memmem::find(&value[..end], MARKER.as_bytes()).is_some()
+        let value = value[..end].to_ascii_lowercase();
+        memchr::memmem::find(&value, MARKER.as_bytes()).is_some()
     })
 }
 

@@ -40,8 +40,9 @@ const SUPPORTED_MAJORS: [&str; 2] = ["0", "1"];
 /// state: both top-level keys are there, in any letter case and however JSON escapes spell
 /// them (the parser's lookups are case-insensitive and unescape keys).
 pub fn marker(head: &[u8]) -> bool {
+    // Anchored on the `_` both keys hold, a byte rare in JSON.
     static NEEDLES: std::sync::LazyLock<Needles> =
-        std::sync::LazyLock::new(|| Needles::new(&[FORMAT, TERRAFORM]));
+        std::sync::LazyLock::new(|| Needles::new(&[FORMAT, TERRAFORM], b'_'));
     NEEDLES.found(head) == 0b11
 }
 
