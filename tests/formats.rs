@@ -226,3 +226,34 @@ fn sarif_with_rules_set_by_the_config_validates() {
     assert_eq!(level("IG001")["level"], "note");
     assert_eq!(level("IG000")["level"], "error");
 }
+
+#[test]
+fn sarif_with_a_config_not_in_effect_validates() {
+    let validator = sarif_validator();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("imagegate.toml"), "mode = \"deny\"\n").unwrap();
+    std::fs::create_dir(dir.path().join("team")).unwrap();
+    std::fs::write(dir.path().join("team/imagegate.toml"), "mode = \"audit\"\n").unwrap();
+    let out = Command::cargo_bin("imagegate")
+        .unwrap()
+        .current_dir(dir.path())
+        .args(["check", "--format", "sarif"])
+        .output()
+        .unwrap();
+    let sarif: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(&sarif)
+        .map(|e| format!("{} at {}", e, e.instance_path))
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    let result = &sarif["runs"][0]["results"][0];
+    assert_eq!(result["ruleId"], "IG006");
+    assert_eq!(result["level"], "warning");
+    let location = &result["locations"][0]["physicalLocation"];
+    assert_eq!(location["artifactLocation"]["uri"], "team/imagegate.toml");
+    assert_eq!(location["region"]["startLine"], 1);
+    assert_eq!(
+        sarif["runs"][0]["properties"]["config"]["path"],
+        "imagegate.toml"
+    );
+}
