@@ -32,8 +32,9 @@ pub struct CheckArgs {
     /// Files or directories to check.
     #[arg(default_value = ".")]
     pub paths: Vec<PathBuf>,
-    /// Config file (default: imagegate.toml or .imagegate.toml, searched from the current
-    /// directory upward; else the embedded default).
+    /// Config file (default: imagegate.toml or .imagegate.toml, searched from the PATHs
+    /// upward — inside a git repository the one nearest its top — then from the current
+    /// directory; else the embedded default).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// Output format.

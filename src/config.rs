@@ -1,14 +1,16 @@
 //! `imagegate.toml`: the policy (what is approved), the mode and the deployment scope.
 //!
-//! Discovery looks for `imagegate.toml` or `.imagegate.toml` from the working directory
-//! upward; without one, the embedded default approves every image definition in any private
-//! Azure Compute Gallery and nothing else, in deny mode.
+//! Discovery looks for `imagegate.toml` or `.imagegate.toml` from the paths given on the
+//! command line upward, then from the working directory ([`Config::discover`]); one config
+//! holds for the whole run, never one per folder. Without one, the embedded default approves
+//! every image definition in any private Azure Compute Gallery and nothing else, in deny mode.
 
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
 use crate::judge::{GlobError, IdGlob, MarketplaceRule, Policy};
+use crate::rules::{Rule, Severity};
 
 /// The default approved-image glob: any image definition in any private Compute Gallery.
 pub const DEFAULT_IMAGE_GLOB: &str =
@@ -26,6 +28,42 @@ pub enum Mode {
     Deny,
     /// Unapproved images are warnings: report, don't block.
     Audit,
+}
+
+/// A rule's severity as `[rules]` sets it: one of the severities, or `off` (not reported).
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    /// Fails the run (in deny mode).
+    Error,
+    /// Reported; does not fail the run.
+    Warning,
+    /// Informational.
+    Note,
+    /// Not reported at all.
+    Off,
+}
+
+impl Level {
+    /// The severity, or `None` for `off`.
+    pub fn severity(self) -> Option<Severity> {
+        match self {
+            Level::Error => Some(Severity::Error),
+            Level::Warning => Some(Severity::Warning),
+            Level::Note => Some(Severity::Note),
+            Level::Off => None,
+        }
+    }
+
+    /// The lower-case name, as written in the config.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Error => "error",
+            Level::Warning => "warning",
+            Level::Note => "note",
+            Level::Off => "off",
+        }
+    }
 }
 
 /// Values of the deployment scope used by the evaluator where templates ask for them.
@@ -62,6 +100,9 @@ pub struct Config {
     /// repository too, each with the local path it stands for (relative to the config's
     /// folder, joined), so linked templates are followed offline.
     pub links: Vec<(String, PathBuf)>,
+    /// Severities set in `[rules]`, in rule order: they replace the rules' documented
+    /// severities (audit mode still lowers an image rule's error to a warning).
+    pub rules: Vec<(Rule, Level)>,
 }
 
 /// A config that cannot be used; the message names the file, line and key.
@@ -106,6 +147,66 @@ pub enum ConfigError {
         /// `publisher`, `offer` or `sku`.
         key: &'static str,
     },
+    /// An `approved.images` glob that no image definition ID can match: it would approve
+    /// nothing, silently.
+    UnmatchableGlob {
+        /// `file:line`.
+        place: String,
+        /// The glob as written.
+        glob: String,
+        /// What it looks like instead.
+        shape: GlobShape,
+    },
+    /// Two paths of the run lie under different configs: one run has one policy.
+    Conflicting {
+        /// The first path, as given, and its config.
+        first: (PathBuf, PathBuf),
+        /// Another path, as given, and its (different) config.
+        second: (PathBuf, PathBuf),
+    },
+    /// A `[rules]` key that names no rule.
+    UnknownRule {
+        /// `file:line`.
+        place: String,
+        /// The key as written.
+        key: String,
+    },
+    /// Two `[rules]` keys (an id and a name) that name the same rule.
+    RuleSetTwice {
+        /// `file:line` of the second.
+        place: String,
+        /// The rule's id.
+        rule: &'static str,
+    },
+}
+
+/// What an `approved.images` glob that can match no image definition ID matches instead.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GlobShape {
+    /// A gallery's ID (`…/galleries/G`): the images in it are one or two segments further.
+    Gallery,
+    /// An image version's ID (`…/images/I/versions/V`): images are judged by their
+    /// definition, so a version glob never matches.
+    Version,
+    /// Something else (a resource group, a subscription, a path of the wrong length).
+    Other,
+}
+
+impl GlobShape {
+    /// How to fix a glob of this shape.
+    fn fix(self) -> &'static str {
+        match self {
+            GlobShape::Gallery => {
+                "it names a gallery, not an image definition; add `/images/*` to approve every image in the gallery"
+            }
+            GlobShape::Version => {
+                "it names image versions, but globs match image definition IDs (a version is approved when its definition is); remove `/versions/…`"
+            }
+            GlobShape::Other => {
+                "it can match no image definition ID such as `/subscriptions/*/resourceGroups/*/providers/Microsoft.Compute/galleries/*/images/*`"
+            }
+        }
+    }
 }
 
 impl std::fmt::Display for ConfigError {
@@ -129,6 +230,32 @@ impl std::fmt::Display for ConfigError {
                 f,
                 "invalid config {place}: key `approved.marketplace.{key}` must not be empty"
             ),
+            ConfigError::UnmatchableGlob { place, glob, shape } => write!(
+                f,
+                "invalid config {place}: key `approved.images`: `{glob}` would approve nothing: {}",
+                shape.fix()
+            ),
+            ConfigError::Conflicting { first, second } => write!(
+                f,
+                "`{}` and `{}` are governed by different configs ({} and {}); one run has one policy: check them separately or name one with --config",
+                first.0.display(),
+                second.0.display(),
+                first.1.display(),
+                second.1.display()
+            ),
+            ConfigError::UnknownRule { place, key } => write!(
+                f,
+                "invalid config {place}: key `rules.{key}` names no rule (known: {}; `imagegate rules` lists them)",
+                Rule::ALL
+                    .iter()
+                    .map(|r| r.id())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            ConfigError::RuleSetTwice { place, rule } => write!(
+                f,
+                "invalid config {place}: key `rules`: {rule} is set twice (by its id and its name); keep one"
+            ),
         }
     }
 }
@@ -145,6 +272,8 @@ struct File {
     parameter_files: std::collections::BTreeMap<String, Vec<String>>,
     #[serde(default)]
     links: std::collections::BTreeMap<String, String>,
+    #[serde(default)]
+    rules: std::collections::BTreeMap<toml::Spanned<String>, toml::Spanned<Level>>,
 }
 
 #[derive(Deserialize)]
@@ -178,24 +307,53 @@ impl Config {
             parameter_files: Vec::new(),
             judge_no_op: false,
             links: Vec::new(),
+            rules: Vec::new(),
         }
     }
 
-    /// Finds the config for a run in `cwd`: `explicit` if given, else the nearest
-    /// `imagegate.toml`/`.imagegate.toml` upward, else the embedded default.
-    pub fn discover(explicit: Option<&Path>, cwd: &Path) -> Result<Config, ConfigError> {
+    /// The level `[rules]` sets for `rule`, if it sets one.
+    pub fn level(&self, rule: Rule) -> Option<Level> {
+        self.rules.iter().find(|(r, _)| *r == rule).map(|(_, l)| *l)
+    }
+
+    /// Finds the config of a run over `paths` from `cwd`: `explicit` if given; else the config
+    /// that governs the paths (`governing`: from each upward, the one nearest the top of its
+    /// git repository or of the working directory), which must be one and the same for all
+    /// of them; else the one that governs `cwd`; else the embedded default.
+    pub fn discover(
+        explicit: Option<&Path>,
+        paths: &[PathBuf],
+        cwd: &Path,
+    ) -> Result<Config, ConfigError> {
         if let Some(path) = explicit {
             return Config::load(path);
         }
-        for dir in cwd.ancestors() {
-            for name in CONFIG_NAMES {
-                let candidate = dir.join(name);
-                if candidate.is_file() {
-                    return Config::load(&candidate);
+        let cwd = cwd.canonicalize().unwrap_or_else(|_| cwd.to_path_buf());
+        let mut chosen: Option<(PathBuf, PathBuf)> = None;
+        for path in paths {
+            let absolute = cwd.join(path);
+            let absolute = absolute.canonicalize().unwrap_or(absolute);
+            let Some(found) = governing(&absolute, &cwd) else {
+                continue;
+            };
+            match &chosen {
+                Some((first, config)) if *config != found => {
+                    return Err(ConfigError::Conflicting {
+                        first: (first.clone(), config.clone()),
+                        second: (path.clone(), found),
+                    });
                 }
+                Some(_) => {}
+                None => chosen = Some((path.clone(), found)),
             }
         }
-        Ok(Config::embedded())
+        let found = chosen
+            .map(|(_, config)| config)
+            .or_else(|| governing(&cwd, &cwd));
+        match found {
+            Some(path) => Config::load(&path),
+            None => Ok(Config::embedded()),
+        }
     }
 
     /// Reads and validates one config file.
@@ -245,6 +403,23 @@ impl Config {
             let files = files.iter().map(|f| resolve(f)).collect::<Result<_, _>>()?;
             config.parameter_files.push((template_path, files));
         }
+        let mut entries: Vec<_> = file.rules.iter().collect();
+        entries.sort_by_key(|(key, _)| key.span().start);
+        for (key, level) in entries {
+            let place = at(key.span());
+            let rule = Rule::find(key.get_ref()).ok_or_else(|| ConfigError::UnknownRule {
+                place: place.clone(),
+                key: key.get_ref().clone(),
+            })?;
+            if config.level(rule).is_some() {
+                return Err(ConfigError::RuleSetTwice {
+                    place,
+                    rule: rule.id(),
+                });
+            }
+            config.rules.push((rule, *level.get_ref()));
+        }
+        config.rules.sort_by_key(|(r, _)| *r);
         if let Some(approved) = file.approved {
             if let Some(images) = approved.images {
                 config.policy.images = images
@@ -257,6 +432,15 @@ impl Config {
                         })
                     })
                     .collect::<Result<_, _>>()?;
+                for (glob, written) in config.policy.images.iter().zip(&images) {
+                    if let Some(shape) = unmatchable(glob) {
+                        return Err(ConfigError::UnmatchableGlob {
+                            place: at(written.span()),
+                            glob: glob.as_str().to_string(),
+                            shape,
+                        });
+                    }
+                }
             }
             config.policy.marketplace = approved
                 .marketplace
@@ -287,6 +471,112 @@ impl Config {
         }
         Ok(config)
     }
+}
+
+/// The config file that governs `path` (a file or folder, absolute) in a run from `cwd`
+/// (absolute): searched upward from it (its folder, for a file). Below a top — the git
+/// repository's (the nearest folder upward holding `.git`), else the working directory when
+/// the path lies below it — the config nearest that top wins: a config lower in the tree,
+/// which a pull request could add, never loosens the policy for its folder. Without a config
+/// at or below the top, or without a top, the nearest one upward.
+pub(crate) fn governing(path: &Path, cwd: &Path) -> Option<PathBuf> {
+    let dir = if path.is_dir() { path } else { path.parent()? };
+    let top = dir
+        .ancestors()
+        .find(|d| d.join(".git").exists())
+        .or_else(|| dir.starts_with(cwd).then_some(cwd));
+    let mut outermost = None;
+    for d in dir.ancestors() {
+        let here = CONFIG_NAMES.iter().map(|n| d.join(n)).find(|c| c.is_file());
+        let below_top = top.is_some_and(|t| d.starts_with(t));
+        if below_top {
+            outermost = here.or(outermost);
+            if Some(d) == top && outermost.is_some() {
+                return outermost;
+            }
+        } else if here.is_some() {
+            return here;
+        }
+    }
+    None
+}
+
+/// The IDs an approved glob is meant to match, `*` standing for any one segment: image
+/// definitions in private, direct shared, community and Dev Center galleries
+/// (<https://learn.microsoft.com/azure/virtual-machines/shared-image-galleries>).
+const DEFINITIONS: [&str; 6] = [
+    "/subscriptions/*/resourceGroups/*/providers/Microsoft.Compute/galleries/*/images/*",
+    "/SharedGalleries/*/Images/*",
+    "/subscriptions/*/providers/Microsoft.Compute/locations/*/sharedGalleries/*/images/*",
+    "/CommunityGalleries/*/Images/*",
+    "/subscriptions/*/providers/Microsoft.Compute/locations/*/communityGalleries/*/images/*",
+    "/subscriptions/*/resourceGroups/*/providers/Microsoft.DevCenter/devcenters/*/galleries/*/images/*",
+];
+
+/// Other resource IDs judged against the globs: managed images, and any resource of a
+/// resource group used as an image (a DevTest Labs custom image, say), up to four levels of
+/// child resources.
+const OTHER_IMAGES: [&str; 5] = [
+    "/subscriptions/*/resourceGroups/*/providers/*/*/*",
+    "/subscriptions/*/resourceGroups/*/providers/*/*/*/*/*",
+    "/subscriptions/*/resourceGroups/*/providers/*/*/*/*/*/*/*",
+    "/subscriptions/*/resourceGroups/*/providers/*/*/*/*/*/*/*/*/*",
+    "/subscriptions/*/resourceGroups/*/providers/*/*/*/*/*/*/*/*/*/*/*",
+];
+
+/// Segments that say a glob is about gallery images.
+const GALLERY_WORDS: [&str; 3] = ["galleries", "sharedGalleries", "communityGalleries"];
+
+/// An ID of the shape `shape` (`*`: a segment that can be anything).
+fn shape_id(shape: &str) -> crate::image::IdPath {
+    use crate::image::{IdPath, Seg};
+    use crate::value::{Cause, Why};
+    IdPath(
+        shape
+            .trim_start_matches('/')
+            .split('/')
+            .map(|s| match s {
+                "*" => Seg::Hole(Why::new(Cause::ImagePartUnknown)),
+                _ => Seg::Known(s.to_string()),
+            })
+            .collect(),
+    )
+}
+
+/// Whether `glob` can match some ID of one of `shapes` (each with `suffix` appended).
+fn can_match(glob: &IdGlob, shapes: &[&str], suffix: &str) -> bool {
+    shapes.iter().any(|shape| {
+        let id = shape_id(&format!("{shape}{suffix}"));
+        glob.matches(&id) != crate::judge::Match::No
+    })
+}
+
+/// What `glob` matches instead of image definitions, when it can match none: a glob that
+/// names a gallery must be able to match one of its images' definition IDs, and any glob an
+/// image resource ID.
+fn unmatchable(glob: &IdGlob) -> Option<GlobShape> {
+    let names_gallery = glob
+        .as_str()
+        .split('/')
+        .any(|s| GALLERY_WORDS.iter().any(|w| s.eq_ignore_ascii_case(w)));
+    if can_match(glob, &DEFINITIONS, "") {
+        return None;
+    }
+    if !names_gallery && can_match(glob, &OTHER_IMAGES, "") {
+        return None;
+    }
+    let gallery_ids: Vec<String> = DEFINITIONS
+        .iter()
+        .map(|d| d.rsplitn(3, '/').nth(2).unwrap_or(d).to_string())
+        .collect();
+    let gallery_ids: Vec<&str> = gallery_ids.iter().map(String::as_str).collect();
+    Some(if can_match(glob, &DEFINITIONS, "/versions/*") {
+        GlobShape::Version
+    } else if can_match(glob, &gallery_ids, "") {
+        GlobShape::Gallery
+    } else {
+        GlobShape::Other
+    })
 }
 
 #[cfg(test)]
@@ -343,5 +633,61 @@ location = "westeurope"
             e.to_string().contains("approved.marketplace.publisher"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn globs_that_can_match_no_image_definition_are_errors() {
+        let config = |glob: &str| parse(&format!("[approved]\nimages = [\n  \"{glob}\",\n]\n"));
+        let base = "/subscriptions/*/resourceGroups/rg-golden/providers/Microsoft.Compute/galleries/corpGallery";
+        let shape = |glob: &str| match config(glob) {
+            Err(ConfigError::UnmatchableGlob { place, shape, .. }) => {
+                assert_eq!(place, "imagegate.toml:3");
+                Some(shape)
+            }
+            Err(e) => panic!("{glob}: {e}"),
+            Ok(_) => None,
+        };
+        // A gallery ID, and a version ID (definitions are what is judged).
+        assert_eq!(shape(base), Some(GlobShape::Gallery));
+        assert_eq!(
+            shape(&format!("{base}/images/ubuntu/versions/1.4.0")),
+            Some(GlobShape::Version)
+        );
+        assert_eq!(
+            shape(&format!("{base}/images/*/versions/*")),
+            Some(GlobShape::Version)
+        );
+        assert_eq!(
+            shape("/subscriptions/*/resourceGroups/rg-golden"),
+            Some(GlobShape::Other)
+        );
+        assert_eq!(
+            shape("/SharedGalleries/corp-1a2b"),
+            Some(GlobShape::Gallery)
+        );
+        // What can match an image stays accepted.
+        for ok in [
+            format!("{base}/images/*"),
+            format!("{base}/images/ubuntu-*"),
+            format!("{base}/**"),
+            "/**".to_string(),
+            "/subscriptions/*/resourceGroups/rg-golden/**".to_string(),
+            "/SharedGalleries/corp-1a2b/Images/*".to_string(),
+            "/CommunityGalleries/*/Images/ubuntu".to_string(),
+            "/subscriptions/*/resourceGroups/*/providers/Microsoft.Compute/images/*".to_string(),
+            "/subscriptions/*/resourceGroups/*/providers/Microsoft.DevCenter/devcenters/*/galleries/*/images/*".to_string(),
+            "/subscriptions/*/resourceGroups/rg/providers/Microsoft.DevTestLab/labs/lab/customimages/*".to_string(),
+        ] {
+            assert_eq!(shape(&ok), None, "{ok}");
+        }
+        let e = config(base).unwrap_err().to_string();
+        assert!(
+            e.contains("approved.images") && e.contains("add `/images/*`"),
+            "{e}"
+        );
+        let e = config(&format!("{base}/images/x/versions/1"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("remove `/versions/…`"), "{e}");
     }
 }

@@ -54,7 +54,6 @@ pub fn judge_deployment(
         let shared = Shared {
             parameter_file: param,
             sources,
-            mode: config.mode,
             detail,
         };
         // Resources with their images, then deployments whose contents cannot be seen: those
@@ -96,11 +95,11 @@ pub fn judge_deployment(
             }
             // In the order of the images (then of the rules), as the resource declares them.
             violations.sort_by_key(|(_, v)| v.image.unwrap_or(usize::MAX));
-            out.findings.extend(
-                violations
-                    .into_iter()
-                    .map(|(rule, v)| finding(rule, v, &judged, &shared)),
-            );
+            out.findings
+                .extend(violations.into_iter().filter_map(|(rule, v)| {
+                    let severity = severity(rule, config)?;
+                    Some(finding(rule, severity, v, &judged, &shared))
+                }));
         }
     }
     if deployment.merge_instances {
@@ -174,8 +173,6 @@ struct Shared<'a> {
     parameter_file: Option<&'a str>,
     /// The files, to locate spans.
     sources: &'a SourceMap,
-    /// The policy's mode (audit lowers errors to warnings).
-    mode: Mode,
     /// What to keep of each finding.
     detail: Detail,
 }
@@ -184,6 +181,7 @@ struct Shared<'a> {
 /// located, with the resource, the image property and every hop as related locations.
 fn finding(
     rule: Rule,
+    severity: Severity,
     violation: Violation<'_>,
     judged: &JudgedResource<'_>,
     shared: &Shared<'_>,
@@ -191,8 +189,8 @@ fn finding(
     let Shared {
         parameter_file,
         sources,
-        mode,
         detail,
+        ..
     } = *shared;
     let resource = judged.resource;
     let found = violation.image.map(|i| &judged.images[i].found);
@@ -246,7 +244,7 @@ fn finding(
     });
     Finding {
         rule,
-        severity: severity(rule, mode),
+        severity,
         message,
         label: violation.label,
         location: Location::of(file, primary.start, primary.end),
@@ -274,13 +272,45 @@ fn finding(
     }
 }
 
-/// A resource rule's severity under `mode`: its document's in deny mode; in audit mode what
-/// would fail the run is a warning.
-fn severity(rule: Rule, mode: Mode) -> Severity {
-    match (mode, rule.severity()) {
-        (Mode::Audit, Severity::Error) => Severity::Warning,
+/// The severity of `rule`'s findings under `config`, or `None` when `[rules]` turns the rule
+/// off: the level `[rules]` sets, else the rule's document's; in audit mode an image rule's
+/// error is a warning (audit reports and never blocks on images; a file that cannot be read,
+/// IG000, stays an error). The one place a finding's severity is decided.
+pub(crate) fn severity(rule: Rule, config: &Config) -> Option<Severity> {
+    let severity = match config.level(rule) {
+        Some(level) => level.severity()?,
+        None => rule.severity(),
+    };
+    let image_rule = rule.resource_rule().is_some();
+    Some(match (config.mode, severity) {
+        (Mode::Audit, Severity::Error) if image_rule => Severity::Warning,
         (_, severity) => severity,
+    })
+}
+
+/// Gives every finding of the run the severity `config` decides ([`severity`]) and drops
+/// those of rules it turns off: for the findings made while files are read (IG000), which
+/// are made before any config is consulted.
+pub(crate) fn apply_severities(findings: &mut Vec<Finding>, config: &Config) {
+    if config.rules.is_empty() {
+        return;
     }
+    findings.retain_mut(|f| match severity(f.rule, config) {
+        Some(s) => {
+            f.severity = s;
+            true
+        }
+        None => false,
+    });
+}
+
+/// The effective severity of every rule under `config` (`None`: turned off), in rule order:
+/// what SARIF's rule descriptors and the reports' config summary show.
+pub(crate) fn rule_severities(config: &Config) -> Vec<(Rule, Option<Severity>)> {
+    Rule::ALL
+        .iter()
+        .map(|&r| (r, severity(r, config)))
+        .collect()
 }
 
 /// An IG000 finding: `headline` says what could not be read ("cannot parse ARM template"),
@@ -302,6 +332,34 @@ pub(crate) fn parse_error(
         location: Location::of(file, at.start, at.end),
         excerpt: detail.excerpts.then(|| Excerpt::of(file, at.start, at.end)),
         bytes: at,
+        resource: None,
+        parameter_file: None,
+        related: Vec::new(),
+        fingerprint: fingerprint(&[rule.id(), &file.display]),
+        fix: None,
+        suppression: None,
+    }
+}
+
+/// An IG006 finding: the config file `file` (found in the scanned tree) is not the config in
+/// effect, whose path is `in_effect` as displayed (`None`: the embedded default). It points
+/// at the file's first line.
+pub(crate) fn config_not_in_effect(
+    file: &SourceFile,
+    in_effect: Option<&str>,
+    detail: Detail,
+) -> Finding {
+    let rule = rules::CONFIG_NOT_IN_EFFECT;
+    let (message, label) = rules::config_not_in_effect_wording(&file.display, in_effect);
+    let end = file.text.find('\n').unwrap_or(file.text.len()) as u32;
+    Finding {
+        rule,
+        severity: rule.severity(),
+        message,
+        label,
+        location: Location::of(file, 0, end),
+        excerpt: detail.excerpts.then(|| Excerpt::of(file, 0, end)),
+        bytes: 0..end,
         resource: None,
         parameter_file: None,
         related: Vec::new(),
@@ -345,13 +403,42 @@ mod tests {
     fn audit_mode_turns_errors_into_warnings() {
         let [parse, unapproved, unresolved, unpinned] =
             ["IG000", "IG001", "IG002", "IG003"].map(|id| Rule::find(id).expect("registered"));
-        assert_eq!(severity(unapproved, Mode::Deny), Severity::Error);
-        assert_eq!(severity(unapproved, Mode::Audit), Severity::Warning);
+        let deny = Config::embedded();
+        let audit = Config {
+            mode: Mode::Audit,
+            ..Config::embedded()
+        };
+        assert_eq!(severity(unapproved, &deny), Some(Severity::Error));
+        assert_eq!(severity(unapproved, &audit), Some(Severity::Warning));
         for rule in [unresolved, unpinned] {
-            assert_eq!(severity(rule, Mode::Deny), Severity::Warning);
-            assert_eq!(severity(rule, Mode::Audit), Severity::Warning);
+            assert_eq!(severity(rule, &deny), Some(Severity::Warning));
+            assert_eq!(severity(rule, &audit), Some(Severity::Warning));
         }
-        assert_eq!(severity(parse, Mode::Deny), Severity::Error);
+        assert_eq!(severity(parse, &deny), Some(Severity::Error));
+        assert_eq!(severity(parse, &audit), Some(Severity::Error));
+    }
+
+    #[test]
+    fn the_config_sets_a_rules_severity_or_turns_it_off() {
+        use crate::config::Level;
+        let [parse, unresolved, unpinned] =
+            ["IG000", "IG002", "IG003"].map(|id| Rule::find(id).expect("registered"));
+        let mut config = Config::embedded();
+        config.rules = vec![
+            (parse, Level::Warning),
+            (unresolved, Level::Error),
+            (unpinned, Level::Off),
+        ];
+        assert_eq!(severity(unresolved, &config), Some(Severity::Error));
+        assert_eq!(severity(unpinned, &config), None);
+        assert_eq!(severity(parse, &config), Some(Severity::Warning));
+        // Audit mode still never blocks on an image.
+        config.mode = Mode::Audit;
+        assert_eq!(severity(unresolved, &config), Some(Severity::Warning));
+        assert_eq!(severity(unpinned, &config), None);
+        let all = rule_severities(&config);
+        assert_eq!(all.len(), Rule::ALL.len());
+        assert!(all.contains(&(unpinned, None)));
     }
 
     #[test]

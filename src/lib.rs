@@ -43,7 +43,11 @@ pub fn check(
     cwd: &Path,
     detail: Detail,
 ) -> Result<Report, WalkError> {
-    let (files, notes) = walk::walk(options, cwd, &frontend::extensions())?;
+    let walk::Walked {
+        files,
+        configs,
+        notes,
+    } = walk::walk(options, cwd, &frontend::extensions(), &config::CONFIG_NAMES)?;
     let roots: Vec<PathBuf> = options
         .roots
         .iter()
@@ -106,8 +110,64 @@ pub fn check(
         report.resources.extend(outcome.resources);
         report.notes.extend(outcome.notes);
     }
+    report.config = config_in_effect(config, cwd);
+    report.findings.extend(configs_not_in_effect(
+        &configs,
+        config,
+        &report.config,
+        detail,
+    ));
+    findings::apply_severities(&mut report.findings, config);
     report.finish();
     Ok(report)
+}
+
+/// An IG006 for each config file the walk found that is not `config`, the one in effect.
+fn configs_not_in_effect(
+    configs: &[walk::FileToRead],
+    config: &Config,
+    shown: &report::ConfigInEffect,
+    detail: Detail,
+) -> Vec<report::Finding> {
+    let in_effect = config.path.as_deref().map(canonical);
+    configs
+        .iter()
+        .filter(|c| in_effect.as_deref() != Some(c.canonical.as_path()))
+        .map(|c| {
+            // The text only places the finding (and shows its first line): a file that
+            // cannot be read is still reported, at its start.
+            let mut head = Vec::new();
+            let _ = std::fs::File::open(&c.path).and_then(|f| {
+                std::io::Read::read_to_end(&mut std::io::Read::take(f, 4096), &mut head)
+            });
+            let text = String::from_utf8_lossy(&head).into_owned();
+            let file = source::SourceFile::new(
+                c.path.clone(),
+                c.display.clone(),
+                text,
+                source::Encoding::Utf8,
+            );
+            findings::config_not_in_effect(&file, shown.path.as_deref(), detail)
+        })
+        .collect()
+}
+
+/// How the reports name `config`: its file as displayed from `cwd`, its mode, its `[rules]`
+/// and the severity every rule's findings get.
+fn config_in_effect(config: &Config, cwd: &Path) -> report::ConfigInEffect {
+    report::ConfigInEffect {
+        path: config.path.as_deref().map(|p| walk::display_path(p, cwd)),
+        mode: match config.mode {
+            config::Mode::Deny => "deny",
+            config::Mode::Audit => "audit",
+        },
+        rules: config
+            .rules
+            .iter()
+            .map(|(rule, level)| (rule.id(), level.as_str()))
+            .collect(),
+        severities: findings::rule_severities(config),
+    }
 }
 
 /// Files that another scanned file links (a template linked with `relativePath`) were judged

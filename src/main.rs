@@ -84,7 +84,8 @@ impl std::fmt::Display for Failure {
 
 fn check(args: CheckArgs) -> Result<ExitCode, Failure> {
     let cwd = std::env::current_dir().map_err(Failure::Cwd)?;
-    let mut config = Config::discover(args.config.as_deref(), &cwd).map_err(Failure::Config)?;
+    let mut config =
+        Config::discover(args.config.as_deref(), &args.paths, &cwd).map_err(Failure::Config)?;
     if let Some(mode) = args.mode {
         config.mode = mode;
     }

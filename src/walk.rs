@@ -83,18 +83,37 @@ impl std::fmt::Display for WalkError {
 
 impl std::error::Error for WalkError {}
 
-/// Walks the roots and returns the files to read, sorted, plus notes about entries that could
-/// not be read (permission errors, symbolic link loops). In the folders walked, only files
-/// with one of `extensions` are read (without the dot, ASCII case-insensitive: the frontends'
-/// extensions); files named as roots are read whatever their extension.
+/// What a walk found.
+#[derive(Debug, Default)]
+pub(crate) struct Walked {
+    /// The files to read, sorted.
+    pub(crate) files: Vec<FileToRead>,
+    /// The files named like a config file (hidden ones too), sorted: they are not read as
+    /// input, but a run reports those that are not its config.
+    pub(crate) configs: Vec<FileToRead>,
+    /// Entries that could not be read (permission errors, symbolic link loops).
+    pub(crate) notes: Vec<String>,
+}
+
+/// Walks the roots. In the folders walked, only files with one of `extensions` are read
+/// (without the dot, ASCII case-insensitive: the frontends' extensions); files named as roots
+/// are read whatever their extension. Files named one of `config_names` are listed apart,
+/// hidden or not, wherever the excludes let the walk go.
 pub(crate) fn walk(
     options: &WalkOptions,
     cwd: &Path,
     extensions: &[&str],
-) -> Result<(Vec<FileToRead>, Vec<String>), WalkError> {
+    config_names: &[&str],
+) -> Result<Walked, WalkError> {
     let include = globs(&options.include, "--include")?;
     let exclude = globs(&options.exclude, "--exclude")?;
     let mut files = Vec::new();
+    let mut configs = Vec::new();
+    let is_config = |path: &Path| {
+        path.file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| config_names.contains(&n))
+    };
     let mut dirs = Vec::new();
     for root in &options.roots {
         let meta = std::fs::metadata(root).map_err(|error| WalkError::Root {
@@ -106,6 +125,14 @@ pub(crate) fn walk(
         } else {
             let display = display_path(root, cwd);
             if options.force_exclude && matches(&exclude, &display, root) {
+                continue;
+            }
+            if is_config(root) {
+                configs.push(FileToRead {
+                    display,
+                    path: root.clone(),
+                    canonical: canonical(root),
+                });
                 continue;
             }
             files.push(FileToRead {
@@ -121,8 +148,9 @@ pub(crate) fn walk(
         for d in rest {
             builder.add(d);
         }
+        // Hidden entries are skipped below, but for hidden config files (`.imagegate.toml`).
         builder
-            .hidden(true)
+            .hidden(false)
             .parents(!options.no_ignore)
             .ignore(!options.no_ignore)
             .git_ignore(!options.no_ignore)
@@ -132,10 +160,12 @@ pub(crate) fn walk(
             .follow_links(false)
             .threads(options.threads);
         let found = Mutex::new(Vec::new());
+        let found_configs = Mutex::new(Vec::new());
         let canonical_dirs: Vec<(&PathBuf, PathBuf)> =
             dirs.iter().map(|d| (d, canonical(d))).collect();
         builder.build_parallel().run(|| {
             let (include, exclude, found, notes) = (&include, &exclude, &found, &notes);
+            let (found_configs, is_config) = (&found_configs, &is_config);
             let canonical_dirs = &canonical_dirs;
             Box::new(move |entry| {
                 let entry = match entry {
@@ -146,14 +176,34 @@ pub(crate) fn walk(
                     }
                 };
                 let path = entry.path();
-                let display = display_path(path, cwd);
                 let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
+                let hidden = entry.depth() > 0
+                    && entry
+                        .file_name()
+                        .to_str()
+                        .is_some_and(|n| n.starts_with('.'));
+                if hidden && !(entry.file_type().is_some_and(|t| t.is_file()) && is_config(path)) {
+                    return if is_dir {
+                        ignore::WalkState::Skip
+                    } else {
+                        ignore::WalkState::Continue
+                    };
+                }
+                let display = display_path(path, cwd);
                 if entry.depth() > 0 && matches(exclude, &display, path) {
                     return if is_dir {
                         ignore::WalkState::Skip
                     } else {
                         ignore::WalkState::Continue
                     };
+                }
+                if entry.file_type().is_some_and(|t| t.is_file()) && is_config(path) {
+                    lock(found_configs).push(FileToRead {
+                        display,
+                        path: path.to_path_buf(),
+                        canonical: canonical(path),
+                    });
+                    return ignore::WalkState::Continue;
                 }
                 if !entry.file_type().is_some_and(|t| t.is_file())
                     || !has_extension(path, extensions)
@@ -176,12 +226,23 @@ pub(crate) fn walk(
             })
         });
         files.extend(found.into_inner().unwrap_or_else(|e| e.into_inner()));
+        configs.extend(
+            found_configs
+                .into_inner()
+                .unwrap_or_else(|e| e.into_inner()),
+        );
     }
     files.sort();
     files.dedup_by(|a, b| a.display == b.display);
+    configs.sort();
+    configs.dedup_by(|a, b| a.canonical == b.canonical);
     let mut notes = notes.into_inner().unwrap_or_else(|e| e.into_inner());
     notes.sort();
-    Ok((files, notes))
+    Ok(Walked {
+        files,
+        configs,
+        notes,
+    })
 }
 
 /// The canonical form of a path (itself when it cannot be canonicalised).

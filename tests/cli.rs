@@ -380,3 +380,28 @@ fn the_published_config_schema_matches_the_readme_and_the_loader() {
     imagegate::config::Config::parse(without_files, std::path::Path::new("imagegate.toml"))
         .unwrap();
 }
+
+#[test]
+fn a_glob_that_approves_nothing_is_a_config_error() {
+    let repo = Repo::new();
+    repo.write("azuredeploy.json", golden_vm("vm"));
+    // The gallery's ID, as the portal's "copy resource ID" gives it: it matches no image
+    // definition, so it would approve nothing (and every golden image would fail).
+    repo.write(
+        "imagegate.toml",
+        "[approved]\nimages = [\n  \"/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-golden/providers/Microsoft.Compute/galleries/corpGallery\",\n]\n",
+    );
+    repo.imagegate(&["check"]).assert().code(2).stderr(
+        predicate::str::contains("imagegate.toml:3")
+            .and(predicate::str::contains("approved.images"))
+            .and(predicate::str::contains("add `/images/*`")),
+    );
+    // A version ID: definitions are judged, so it never matches.
+    repo.write(
+        "imagegate.toml",
+        format!("[approved]\nimages = [\"{GOLDEN_VERSION}\"]\n"),
+    );
+    repo.imagegate(&["check"]).assert().code(2).stderr(
+        predicate::str::contains("imagegate.toml:2").and(predicate::str::contains("/versions/")),
+    );
+}

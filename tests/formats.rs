@@ -107,7 +107,7 @@ fn sarif_meets_code_scanning_needs() {
         serde_json::from_str(&run(&["check", "--format", "sarif", "testdata"])).unwrap();
     let run0 = &sarif["runs"][0];
     let rules = run0["tool"]["driver"]["rules"].as_array().unwrap();
-    assert_eq!(rules.len(), 4);
+    assert_eq!(rules.len(), 5);
     for r in rules {
         for key in [
             "id",
@@ -188,4 +188,72 @@ fn human_locations_on_long_lines_are_the_files_columns() {
         );
         assert!(human.contains(&at), "{at} missing from:\n{human}");
     }
+}
+
+#[test]
+fn sarif_with_rules_set_by_the_config_validates() {
+    let validator = sarif_validator();
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("imagegate.toml");
+    std::fs::write(
+        &config,
+        "[rules]\nIG002 = \"error\"\nIG003 = \"off\"\nIG001 = \"note\"\n",
+    )
+    .unwrap();
+    let mut args = vec![
+        "check",
+        "--format",
+        "sarif",
+        "--config",
+        config.to_str().unwrap(),
+    ];
+    args.extend(SAMPLE);
+    let sarif: serde_json::Value = serde_json::from_str(&run(&args)).unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(&sarif)
+        .map(|e| format!("{} at {}", e, e.instance_path))
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    let rules = sarif["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap();
+    let level = |id: &str| {
+        let r = rules.iter().find(|r| r["id"] == id).unwrap();
+        r["defaultConfiguration"].clone()
+    };
+    assert_eq!(level("IG002")["level"], "error");
+    assert_eq!(level("IG003")["enabled"], false);
+    assert_eq!(level("IG001")["level"], "note");
+    assert_eq!(level("IG000")["level"], "error");
+}
+
+#[test]
+fn sarif_with_a_config_not_in_effect_validates() {
+    let validator = sarif_validator();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("imagegate.toml"), "mode = \"deny\"\n").unwrap();
+    std::fs::create_dir(dir.path().join("team")).unwrap();
+    std::fs::write(dir.path().join("team/imagegate.toml"), "mode = \"audit\"\n").unwrap();
+    let out = Command::cargo_bin("imagegate")
+        .unwrap()
+        .current_dir(dir.path())
+        .args(["check", "--format", "sarif"])
+        .output()
+        .unwrap();
+    let sarif: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(&sarif)
+        .map(|e| format!("{} at {}", e, e.instance_path))
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    let result = &sarif["runs"][0]["results"][0];
+    assert_eq!(result["ruleId"], "IG006");
+    assert_eq!(result["level"], "warning");
+    let location = &result["locations"][0]["physicalLocation"];
+    assert_eq!(location["artifactLocation"]["uri"], "team/imagegate.toml");
+    assert_eq!(location["region"]["startLine"], 1);
+    assert_eq!(
+        sarif["runs"][0]["properties"]["config"]["path"],
+        "imagegate.toml"
+    );
 }

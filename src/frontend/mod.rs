@@ -8,6 +8,7 @@
 
 pub(crate) mod arm;
 pub(crate) mod tfplan;
+pub(crate) mod unescape;
 
 use std::path::PathBuf;
 

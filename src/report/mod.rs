@@ -255,6 +255,57 @@ pub struct ResourceEntry {
     pub assumption: Option<String>,
 }
 
+/// The configuration a run used, as every report names it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ConfigInEffect {
+    /// The config file, as displayed (relative to the working directory when below it);
+    /// `None` (JSON `null`): the embedded default.
+    pub path: Option<String>,
+    /// `deny` or `audit`.
+    pub mode: &'static str,
+    /// The severities the config's `[rules]` sets, by rule id (`error`, `warning`, `note`,
+    /// `off`).
+    pub rules: BTreeMap<&'static str, &'static str>,
+    /// The severity of every rule's findings in this run (`None`: turned off), in rule
+    /// order: SARIF's rule descriptors show it.
+    #[serde(skip)]
+    pub severities: Vec<(Rule, Option<Severity>)>,
+}
+
+impl Default for ConfigInEffect {
+    /// The embedded default: deny mode, every rule at its documented severity.
+    fn default() -> Self {
+        ConfigInEffect {
+            path: None,
+            mode: "deny",
+            rules: BTreeMap::new(),
+            severities: Rule::ALL.iter().map(|&r| (r, Some(r.severity()))).collect(),
+        }
+    }
+}
+
+impl ConfigInEffect {
+    /// One phrase for a person: the file (or the embedded default), the mode and the
+    /// `[rules]` settings, e.g. `imagegate.toml (deny mode; IG002 error)`.
+    pub fn describe(&self) -> String {
+        let mut settings = vec![format!("{} mode", self.mode)];
+        settings.extend(self.rules.iter().map(|(id, level)| format!("{id} {level}")));
+        format!(
+            "{} ({})",
+            self.path.as_deref().unwrap_or("the embedded default"),
+            settings.join("; ")
+        )
+    }
+
+    /// The severity of `rule`'s findings in this run (`None`: turned off).
+    pub fn severity(&self, rule: Rule) -> Option<Severity> {
+        self.severities
+            .iter()
+            .find(|(r, _)| *r == rule)
+            .map_or(Some(rule.severity()), |(_, s)| *s)
+    }
+}
+
 /// Everything one run found.
 #[derive(Debug, Default)]
 pub struct Report {
@@ -268,6 +319,8 @@ pub struct Report {
     pub templates: usize,
     /// Notes about the run (skipped files, budgets), for stderr.
     pub notes: Vec<String>,
+    /// The configuration in effect.
+    pub config: ConfigInEffect,
 }
 
 /// Counts for the summary.
@@ -287,6 +340,8 @@ pub struct Summary {
     pub findings: BTreeMap<&'static str, usize>,
     /// Findings by rule id.
     pub rules: BTreeMap<&'static str, usize>,
+    /// The configuration in effect.
+    pub config: ConfigInEffect,
 }
 
 impl Report {
@@ -357,6 +412,7 @@ impl Report {
             compliance_percent,
             findings,
             rules,
+            config: self.config.clone(),
         }
     }
 }

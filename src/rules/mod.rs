@@ -12,10 +12,14 @@ mod ig000_parse_error;
 mod ig001_unapproved_image;
 mod ig002_unresolved_image;
 mod ig003_unpinned_image_version;
+mod ig006_config_not_in_effect;
 mod resource;
 
 pub use doc::{RuleDoc, Severity};
 pub(crate) use ig000_parse_error::{RULE as PARSE_ERROR, wording as parse_error_wording};
+pub(crate) use ig006_config_not_in_effect::{
+    RULE as CONFIG_NOT_IN_EFFECT, wording as config_not_in_effect_wording,
+};
 pub(crate) use resource::{JudgedImage, JudgedResource, ResourceRule, Violation, short_type};
 
 use crate::model::Language;
@@ -26,6 +30,7 @@ const REGISTRY: &[Rule] = &[
     ig001_unapproved_image::RULE,
     ig002_unresolved_image::RULE,
     ig003_unpinned_image_version::RULE,
+    ig006_config_not_in_effect::RULE,
 ];
 
 const _: () = assert!(
@@ -190,7 +195,7 @@ mod tests {
     #[test]
     fn the_registry_lists_every_rule_in_id_order() {
         let ids: Vec<_> = Rule::ALL.iter().map(|r| r.id()).collect();
-        assert_eq!(ids, ["IG000", "IG001", "IG002", "IG003"]);
+        assert_eq!(ids, ["IG000", "IG001", "IG002", "IG003", "IG006"]);
         for r in Rule::ALL {
             let d = r.doc();
             assert!(!d.summary.is_empty());

@@ -1,8 +1,11 @@
 //! Cheap classification: is this text an ARM deployment template?
 //!
 //! Most JSON in a repository (package.json, tsconfig, lock files, data) never mentions
-//! `deploymentTemplate`; those are dismissed with one SIMD substring search and no parse.
+//! `deploymentTemplate`; those are dismissed with one search and no parse. The search sees
+//! the text as the parser does — in any letter case and through JSON escapes — so that it
+//! never dismisses a file the full classifier ([`classify`]) accepts.
 
+use crate::frontend::unescape::{Needles, unescaped};
 use crate::json::{self, Json};
 
 /// What a text turned out to be.
@@ -20,15 +23,16 @@ pub enum Classification {
 }
 
 /// The marker every ARM template schema URL contains, at every deployment scope
-/// (`deploymentTemplate.json`, `subscriptionDeploymentTemplate.json`, …).
-const MARKER: &[u8] = b"eploymentTemplate";
+/// (`deploymentTemplate.json`, `subscriptionDeploymentTemplate.json`, …), in lower case.
+const MARKER: &str = "eploymenttemplate";
 
-/// Whether `bytes` contain the marker every template's schema URL holds (one SIMD search).
+/// Whether `bytes` contain the marker every template's schema URL holds, in any letter case
+/// and however the JSON escapes spell it (`deploymenttemplate.json#`,
+/// `\u0064eploymentTemplate`): every text [`classify`] takes for a template has it.
 pub fn has_marker(bytes: &[u8]) -> bool {
-    use memchr::memmem::Finder;
-    static FINDER: std::sync::LazyLock<Finder<'static>> =
-        std::sync::LazyLock::new(|| Finder::new(MARKER));
-    FINDER.find(bytes).is_some()
+    static NEEDLES: std::sync::LazyLock<Needles> =
+        std::sync::LazyLock::new(|| Needles::new(&[MARKER], b'y'));
+    NEEDLES.any(bytes)
 }
 
 /// Classifies `text`, parsing it only when it can be a template.
@@ -64,11 +68,11 @@ pub fn classify(text: &str) -> Classification {
 }
 
 /// Whether a template can declare an image-bearing resource or a deployment (which may link
-/// one): it names, in any case, the namespace of a catalogued type or
-/// `Microsoft.Resources/deployments`.
+/// one): it names the namespace of a catalogued type or `Microsoft.Resources/deployments`,
+/// in any case and however JSON escapes spell it (`Microsoft.Compute\/virtualMachines`).
+/// The search anchors on the `.` every namespace holds.
 fn may_hold_images(bytes: &[u8]) -> bool {
-    static NEEDLES: std::sync::OnceLock<aho_corasick::AhoCorasick> = std::sync::OnceLock::new();
-    let needles = NEEDLES.get_or_init(|| {
+    static NEEDLES: std::sync::LazyLock<Needles> = std::sync::LazyLock::new(|| {
         let mut n: Vec<String> = crate::catalog::Catalog::builtin()
             .arm_types()
             .filter_map(|t| t.split('/').next())
@@ -77,19 +81,23 @@ fn may_hold_images(bytes: &[u8]) -> bool {
         n.push("Microsoft.Resources/deployments".into());
         n.sort();
         n.dedup();
-        aho_corasick::AhoCorasick::builder()
-            .ascii_case_insensitive(true)
-            .build(n)
-            .expect("the catalogue's namespaces are valid needles")
+        let n: Vec<&str> = n.iter().map(String::as_str).collect();
+        Needles::new(&n, b'.')
     });
-    needles.is_match(bytes)
+    NEEDLES.any(bytes)
 }
 
 /// Whether unparseable text still clearly claims to be a template: a `"$schema"` key whose
-/// string value names a deployment template.
+/// string value names a deployment template (both in any case, escapes read as the parser
+/// reads them).
 fn claims_to_be_template(bytes: &[u8]) -> bool {
-    memchr::memmem::find_iter(bytes, b"\"$schema\"").any(|i| {
-        let after = bytes[i + 9..].trim_ascii_start();
+    let text = unescaped(bytes);
+    memchr::memchr_iter(b'$', &text).any(|i| {
+        let key = text.get(i.saturating_sub(1)..i + 8);
+        if !key.is_some_and(|k| k.eq_ignore_ascii_case(b"\"$schema\"")) {
+            return false;
+        }
+        let after = text[i + 8..].trim_ascii_start();
         let Some(value) = after.strip_prefix(b":").map(<[u8]>::trim_ascii_start) else {
             return false;
         };
@@ -97,7 +105,8 @@ fn claims_to_be_template(bytes: &[u8]) -> bool {
             return false;
         };
         let end = memchr::memchr(b'"', value).unwrap_or(value.len()).min(300);
-        memchr::memmem::find(&value[..end], MARKER).is_some()
+        let value = value[..end].to_ascii_lowercase();
+        memchr::memmem::find(&value, MARKER.as_bytes()).is_some()
     })
 }
 
@@ -164,5 +173,108 @@ mod tests {
     fn broken_template_is_reported() {
         let text = format!("{{\n  \"$schema\": \"{SCHEMA}\",\n  \"resources\": [\n");
         assert!(matches!(classify(&text), Classification::Broken(_)));
+    }
+
+    #[test]
+    fn case_and_escapes_do_not_hide_a_template() {
+        let lower = format!(
+            "{{\"$schema\": \"{}\", \"resources\": []}}",
+            SCHEMA.to_ascii_lowercase()
+        );
+        assert!(has_marker(lower.as_bytes()));
+        assert!(matches!(classify(&lower), Classification::Inert));
+        let escaped = lower.replace("deploymenttemplate", "\\u0064eployment\\u0054emplate");
+        assert!(matches!(classify(&escaped), Classification::Inert));
+        // An escaped namespace does not make an image-bearing template inert.
+        for ty in [
+            "Microsoft.Compute\\/virtualMachines",
+            "\\u004dicrosoft.\\u0043ompute/virtualMachines",
+            "Microsoft.Resources\\/deployments",
+        ] {
+            let vm = lower.replace("[]", &format!("[{{\"type\": \"{ty}\"}}]"));
+            assert!(matches!(classify(&vm), Classification::Template(_)), "{ty}");
+        }
+        // Broken, the schema in another case: still claimed.
+        let broken = format!(
+            "{{\"$SCHEMA\": \"{}\", \"resources\": [",
+            SCHEMA.to_uppercase()
+        );
+        assert!(matches!(classify(&broken), Classification::Broken(_)));
+    }
+
+    /// How a property test spells each character of a string: as is, in the other case, as a
+    /// `\u` escape in lower or upper hexadecimal, or `\/` for a slash.
+    fn spell(text: &str, choices: &[u8]) -> String {
+        let mut out = String::new();
+        for (c, choice) in text.chars().zip(choices.iter().cycle()) {
+            match choice % 5 {
+                1 if c.is_ascii_lowercase() => out.push(c.to_ascii_uppercase()),
+                1 => out.push(c.to_ascii_lowercase()),
+                2 => out.push_str(&format!("\\u{:04x}", c as u32)),
+                3 => out.push_str(&format!("\\u{:04X}", c as u32)),
+                4 if c == '/' => out.push_str("\\/"),
+                _ if c == '"' || c == '\\' => {
+                    out.push('\\');
+                    out.push(c);
+                }
+                _ => out.push(c),
+            }
+        }
+        out
+    }
+
+    /// What the full classifier takes for a template: the parsed document's `$schema` names
+    /// a deployment template.
+    fn fully_classified_as_template(text: &str) -> bool {
+        json::parse(text).is_ok_and(|root| {
+            root.get("$schema")
+                .and_then(Json::as_str)
+                .is_some_and(|s| s.to_ascii_lowercase().contains("deploymenttemplate.json"))
+        })
+    }
+
+    proptest::proptest! {
+        /// Every file the full classifier accepts passes the byte prefilter, and one that
+        /// declares an image-bearing type or a deployment is never taken for inert.
+        #[test]
+        fn the_prefilter_never_dismisses_a_template(
+            scope in proptest::sample::select(vec![
+                "", "subscription", "managementGroup", "tenant",
+            ]),
+            ty in proptest::sample::select(vec![
+                "Microsoft.Compute/virtualMachines",
+                "Microsoft.Compute/virtualMachineScaleSets",
+                "Microsoft.Compute/disks",
+                "Microsoft.Batch/batchAccounts/pools",
+                "Microsoft.DevTestLab/labs/virtualmachines",
+                "Microsoft.VirtualMachineImages/imageTemplates",
+                "Microsoft.Resources/deployments",
+                "Microsoft.Storage/storageAccounts",
+            ]),
+            choices in proptest::collection::vec(0u8..5, 1..40),
+            key_choices in proptest::collection::vec(0u8..5, 1..8),
+            type_choices in proptest::collection::vec(0u8..5, 1..40),
+        ) {
+            let url = format!(
+                "https://schema.management.azure.com/schemas/2019-04-01/{scope}{}eploymentTemplate.json#",
+                if scope.is_empty() { "d" } else { "D" }
+            );
+            let text = format!(
+                "{{\n  \"{}\": \"{}\",\n  \"contentVersion\": \"1.0.0.0\",\n  \"resources\": [{{ \"type\": \"{}\", \"name\": \"x\" }}]\n}}",
+                spell("$schema", &key_choices),
+                spell(&url, &choices),
+                spell(ty, &type_choices),
+            );
+            if fully_classified_as_template(&text) {
+                proptest::prop_assert!(has_marker(text.as_bytes()), "{}", text);
+                let holds_images = ty != "Microsoft.Storage/storageAccounts";
+                let classified = classify(&text);
+                if holds_images {
+                    proptest::prop_assert!(matches!(classified, Classification::Template(_)), "{}", text);
+                } else {
+                    proptest::prop_assert!(!matches!(classified, Classification::NotTemplate | Classification::Broken(_)), "{}", text);
+                }
+            }
+        }
     }
 }

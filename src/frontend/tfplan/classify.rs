@@ -2,8 +2,11 @@
 //! (`terraform show -json`)?
 //!
 //! Every such document has `format_version` and `terraform_version` at the top; JSON that
-//! mentions neither is dismissed with a substring search and no parse.
+//! does not name both is dismissed with one search and no parse. The search sees the keys as
+//! the parser does — in any letter case and through JSON escapes — so that it never dismisses
+//! a document the full classifier ([`classify`]) accepts.
 
+use crate::frontend::unescape::{Needles, unescaped};
 use crate::json::{self, Json};
 
 /// What a text turned out to be.
@@ -26,20 +29,21 @@ pub enum Classification {
     },
 }
 
-const FORMAT: &[u8] = b"\"format_version\"";
-const TERRAFORM: &[u8] = b"\"terraform_version\"";
+/// The keys every plan and state holds at the top, quoted, in lower case.
+const FORMAT: &str = "\"format_version\"";
+const TERRAFORM: &str = "\"terraform_version\"";
 
 /// The `format_version` majors this version reads.
 const SUPPORTED_MAJORS: [&str; 2] = ["0", "1"];
 
 /// Whether the start of a file (e.g. the head of one too large to read) looks like a plan or
-/// state: both top-level markers are there.
+/// state: both top-level keys are there, in any letter case and however JSON escapes spell
+/// them (the parser's lookups are case-insensitive and unescape keys).
 pub fn marker(head: &[u8]) -> bool {
-    use memchr::memmem::Finder;
-    use std::sync::LazyLock;
-    static FORMAT_FINDER: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(FORMAT));
-    static TERRAFORM_FINDER: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(TERRAFORM));
-    FORMAT_FINDER.find(head).is_some() && TERRAFORM_FINDER.find(head).is_some()
+    // Anchored on the `_` both keys hold, a byte rare in JSON.
+    static NEEDLES: std::sync::LazyLock<Needles> =
+        std::sync::LazyLock::new(|| Needles::new(&[FORMAT, TERRAFORM], b'_'));
+    NEEDLES.found(head) == 0b11
 }
 
 /// Classifies `text`, parsing it only when it can be a plan or state.
@@ -86,14 +90,18 @@ pub fn classify(text: &str) -> Classification {
 }
 
 /// Whether unparseable text still clearly claims to be a plan: it starts (after whitespace
-/// and a BOM) with an object whose first key is `format_version`, as `terraform show -json`
-/// writes it.
+/// and a BOM) with an object whose first key is `format_version` (in any case, escapes read),
+/// as `terraform show -json` writes it.
 fn claims_to_be_plan(bytes: &[u8]) -> bool {
     let rest = bytes.strip_prefix("\u{feff}".as_bytes()).unwrap_or(bytes);
     let Some(rest) = rest.trim_ascii_start().strip_prefix(b"{") else {
         return false;
     };
-    rest.trim_ascii_start().starts_with(FORMAT)
+    // Enough of the key for its escapes to spell `"format_version"` (six bytes a letter).
+    let head = rest.trim_ascii_start();
+    let head = unescaped(&head[..head.len().min(6 * FORMAT.len())]);
+    head.get(..FORMAT.len())
+        .is_some_and(|k| k.eq_ignore_ascii_case(FORMAT.as_bytes()))
 }
 
 #[cfg(test)]
@@ -148,5 +156,16 @@ mod tests {
     fn truncated_plan_is_broken() {
         let text = "\u{feff}{\"format_version\":\"1.2\",\"terraform_version\":\"1.9.5\",\"resource_changes\":[";
         assert!(matches!(classify(text), Classification::Broken(_)));
+    }
+
+    #[test]
+    fn escaped_or_cased_keys_do_not_hide_a_plan() {
+        let plan =
+            r#"{"format\u005fversion":"1.2","TERRAFORM_VERSION":"1.9.5","resource_changes":[]}"#;
+        assert!(marker(plan.as_bytes()));
+        assert!(matches!(classify(plan), Classification::Plan(_)));
+        let truncated =
+            r#"{"\u0066ormat_Version":"1.2","terraform_version":"1.9.5","resource_changes":["#;
+        assert!(matches!(classify(truncated), Classification::Broken(_)));
     }
 }

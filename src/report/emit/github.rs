@@ -5,7 +5,8 @@ use std::fmt::Write as _;
 use crate::report::Report;
 use crate::rules::Severity;
 
-/// Renders the findings as `::error file=…,line=…::message` commands.
+/// Renders the findings as `::error file=…,line=…::message` commands, then the human summary
+/// line (counts and the config in effect) as a plain log line.
 pub fn github(report: &Report) -> String {
     let mut out = String::new();
     for f in &report.findings {
@@ -29,6 +30,8 @@ pub fn github(report: &Report) -> String {
             data(&f.message)
         );
     }
+    // Not a command: the workflow log shows it as is.
+    let _ = writeln!(out, "imagegate: {}", super::human::summary_line(report));
     out
 }
 

@@ -94,7 +94,8 @@ fn clip(text: &str) -> String {
     }
 }
 
-fn summary_line(report: &Report) -> String {
+/// The last line: the counts, what was judged, and the config in effect.
+pub(crate) fn summary_line(report: &Report) -> String {
     let s = report.summary();
     let count = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
     let errors = s.findings.get("error").copied().unwrap_or(0);
@@ -106,13 +107,22 @@ fn summary_line(report: &Report) -> String {
         count(s.files_scanned, "file"),
         s.compliance_percent
     );
-    if errors + warnings == 0 {
-        format!("All clear: no findings. {scope}.")
-    } else {
+    let config = format!("Config: {}.", report.config.describe());
+    let notes = s.findings.get("note").copied().unwrap_or(0);
+    if errors + warnings + notes == 0 {
+        format!("All clear: no findings. {scope}. {config}")
+    } else if notes == 0 {
         format!(
-            "Found {} and {}. {scope}.",
+            "Found {} and {}. {scope}. {config}",
             count(errors, "error"),
             count(warnings, "warning")
+        )
+    } else {
+        format!(
+            "Found {}, {} and {}. {scope}. {config}",
+            count(errors, "error"),
+            count(warnings, "warning"),
+            count(notes, "note")
         )
     }
 }

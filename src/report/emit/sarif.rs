@@ -27,6 +27,13 @@ struct Run {
     tool: Tool,
     column_kind: &'static str,
     results: Vec<SarifResult>,
+    properties: RunProperties,
+}
+
+/// The run's property bag: the config in effect.
+#[derive(Serialize)]
+struct RunProperties {
+    config: crate::report::ConfigInEffect,
 }
 
 #[derive(Serialize)]
@@ -68,6 +75,9 @@ struct Markdown {
 
 #[derive(Serialize)]
 struct Configuration {
+    /// `Some(false)` for a rule the config turns off.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    enabled: Option<bool>,
     level: &'static str,
 }
 
@@ -183,8 +193,15 @@ pub fn sarif(report: &Report, writer: &mut dyn std::io::Write) -> std::io::Resul
                     markdown: d.body.to_string(),
                 },
                 help_uri: r.help_uri(),
-                default_configuration: Configuration {
-                    level: level(d.severity),
+                default_configuration: match report.config.severity(*r) {
+                    Some(severity) => Configuration {
+                        enabled: None,
+                        level: level(severity),
+                    },
+                    None => Configuration {
+                        enabled: Some(false),
+                        level: "none",
+                    },
                 },
             }
         })
@@ -233,6 +250,9 @@ pub fn sarif(report: &Report, writer: &mut dyn std::io::Write) -> std::io::Resul
             },
             column_kind: "utf16CodeUnits",
             results,
+            properties: RunProperties {
+                config: report.config.clone(),
+            },
         }],
     };
     serde_json::to_writer_pretty(&mut *writer, &log).map_err(std::io::Error::from)?;
