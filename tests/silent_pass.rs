@@ -701,3 +701,32 @@ fn a_mapping_never_leads_outside_the_scanned_roots() {
         "{report:#}"
     );
 }
+
+// ----- a run that judged nothing says so ------------------------------------------------------
+
+#[test]
+fn a_run_that_judged_nothing_says_so_plainly() {
+    // A Bicep-only folder (Bicep is not read yet) and an --include that matches nothing: no
+    // "100% compliant" over nothing.
+    let repo = Repo::new();
+    repo.write("main.bicep", "param location string = resourceGroup().location\n");
+    let human = repo.imagegate(&["check"]).output().unwrap();
+    let stdout = String::from_utf8_lossy(&human.stdout);
+    assert!(
+        stdout.contains("Nothing was judged: no ARM template or Terraform plan"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("100% compliant"), "{stdout}");
+    let report = check_json(&repo, &[]);
+    assert_eq!(report["summary"]["compliance_percent"], Value::Null, "{report:#}");
+    repo.write("azuredeploy.json", golden_vm("vm"));
+    let nothing = repo
+        .imagegate(&["check", "--include", "**/*.jsonc"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&nothing.stdout);
+    assert!(stdout.contains("Nothing was judged"), "{stdout}");
+    // Something judged: the percentage is back.
+    let report = check_json(&repo, &[]);
+    assert_eq!(report["summary"]["compliance_percent"], 100.0, "{report:#}");
+}

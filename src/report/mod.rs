@@ -334,8 +334,9 @@ pub struct Summary {
     pub resources_judged: usize,
     /// Of those, compliant.
     pub compliant: usize,
-    /// compliant / judged × 100, one decimal (100 when nothing was judged).
-    pub compliance_percent: f64,
+    /// compliant / judged × 100, one decimal; `None` (`null`) when nothing was judged: a run
+    /// over nothing is not "100 % compliant".
+    pub compliance_percent: Option<f64>,
     /// Findings by severity.
     pub findings: BTreeMap<&'static str, usize>,
     /// Findings by rule id.
@@ -399,11 +400,8 @@ impl Report {
             *findings.entry(f.severity.as_str()).or_insert(0) += 1;
             *rules.entry(f.rule.id()).or_insert(0) += 1;
         }
-        let compliance_percent = if judged == 0 {
-            100.0
-        } else {
-            (compliant as f64 * 1000.0 / judged as f64).round() / 10.0
-        };
+        let compliance_percent =
+            (judged > 0).then(|| (compliant as f64 * 1000.0 / judged as f64).round() / 10.0);
         Summary {
             files_scanned: self.files_scanned,
             templates: self.templates,

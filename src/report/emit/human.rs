@@ -100,16 +100,29 @@ pub(crate) fn summary_line(report: &Report) -> String {
     let count = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
     let errors = s.findings.get("error").copied().unwrap_or(0);
     let warnings = s.findings.get("warning").copied().unwrap_or(0);
-    let scope = format!(
-        "Judged {} in {} ({} read): {}% compliant",
-        count(s.resources_judged, "resource"),
-        count(s.templates, "template"),
-        count(s.files_scanned, "file"),
-        s.compliance_percent
-    );
+    let scope = match s.compliance_percent {
+        Some(percent) => format!(
+            "Judged {} in {} ({} read): {percent}% compliant",
+            count(s.resources_judged, "resource"),
+            count(s.templates, "template"),
+            count(s.files_scanned, "file"),
+        ),
+        // Nothing judged is not "100% compliant": say what was (not) found.
+        None if s.templates == 0 => format!(
+            "Nothing was judged: no ARM template or Terraform plan among the {} read",
+            count(s.files_scanned, "file"),
+        ),
+        None => format!(
+            "Nothing was judged: no image-bearing resource in {} ({} read)",
+            count(s.templates, "template"),
+            count(s.files_scanned, "file"),
+        ),
+    };
     let config = format!("Config: {}.", report.config.describe());
     let notes = s.findings.get("note").copied().unwrap_or(0);
-    if errors + warnings + notes == 0 {
+    if errors + warnings + notes == 0 && s.compliance_percent.is_none() {
+        format!("No findings. {scope}. {config}")
+    } else if errors + warnings + notes == 0 {
         format!("All clear: no findings. {scope}. {config}")
     } else if notes == 0 {
         format!(
