@@ -709,7 +709,10 @@ fn a_run_that_judged_nothing_says_so_plainly() {
     // A Bicep-only folder (Bicep is not read yet) and an --include that matches nothing: no
     // "100% compliant" over nothing.
     let repo = Repo::new();
-    repo.write("main.bicep", "param location string = resourceGroup().location\n");
+    repo.write(
+        "main.bicep",
+        "param location string = resourceGroup().location\n",
+    );
     let human = repo.imagegate(&["check"]).output().unwrap();
     let stdout = String::from_utf8_lossy(&human.stdout);
     assert!(
@@ -718,7 +721,11 @@ fn a_run_that_judged_nothing_says_so_plainly() {
     );
     assert!(!stdout.contains("100% compliant"), "{stdout}");
     let report = check_json(&repo, &[]);
-    assert_eq!(report["summary"]["compliance_percent"], Value::Null, "{report:#}");
+    assert_eq!(
+        report["summary"]["compliance_percent"],
+        Value::Null,
+        "{report:#}"
+    );
     repo.write("azuredeploy.json", golden_vm("vm"));
     let nothing = repo
         .imagegate(&["check", "--include", "**/*.jsonc"])
