@@ -322,8 +322,19 @@ pub(crate) fn parse_error(
     headline: &str,
     problem: &str,
 ) -> Finding {
-    let rule = rules::PARSE_ERROR;
     let (message, label) = rules::parse_error_wording(headline, problem);
+    file_finding(rules::PARSE_ERROR, file, at, message, label, detail)
+}
+
+/// A finding of `rule` about the file `file` itself (not a resource), at bytes `at`.
+fn file_finding(
+    rule: Rule,
+    file: &SourceFile,
+    at: std::ops::Range<u32>,
+    message: String,
+    label: String,
+    detail: Detail,
+) -> Finding {
     Finding {
         rule,
         severity: rule.severity(),
@@ -349,24 +360,10 @@ pub(crate) fn config_not_in_effect(
     in_effect: Option<&str>,
     detail: Detail,
 ) -> Finding {
-    let rule = rules::CONFIG_NOT_IN_EFFECT;
     let (message, label) = rules::config_not_in_effect_wording(&file.display, in_effect);
     let end = file.text.find('\n').unwrap_or(file.text.len()) as u32;
-    Finding {
-        rule,
-        severity: rule.severity(),
-        message,
-        label,
-        location: Location::of(file, 0, end),
-        excerpt: detail.excerpts.then(|| Excerpt::of(file, 0, end)),
-        bytes: 0..end,
-        resource: None,
-        parameter_file: None,
-        related: Vec::new(),
-        fingerprint: fingerprint(&[rule.id(), &file.display]),
-        fix: None,
-        suppression: None,
-    }
+    let rule = rules::CONFIG_NOT_IN_EFFECT;
+    file_finding(rule, file, 0..end, message, label, detail)
 }
 
 /// Merges the findings (from index `first`) about instances of one declaration (`count`,

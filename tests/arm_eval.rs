@@ -7,35 +7,7 @@ mod common;
 use common::*;
 use serde_json::Value;
 
-fn template(parameters: &str, variables: &str, resources: &str) -> String {
-    format!(
-        r#"{{
-  "$schema": "{SCHEMA}",
-  "contentVersion": "1.0.0.0",
-  "parameters": {{{parameters}}},
-  "variables": {{{variables}}},
-  "resources": [{resources}]
-}}
-"#
-    )
-}
-
-fn vm(name: &str, image_reference: &str, extra: &str) -> String {
-    format!(
-        r#"
-    {{
-      "type": "Microsoft.Compute/virtualMachines",
-      "apiVersion": "2024-03-01",
-      "name": "{name}",
-      "location": "westeurope",{extra}
-      "properties": {{
-        "storageProfile": {{
-          "imageReference": {image_reference}
-        }}
-      }}
-    }}"#
-    )
-}
+use common::{arm_template as template, arm_vm as vm};
 
 fn findings(report: &Value) -> &Vec<Value> {
     report["findings"].as_array().unwrap()

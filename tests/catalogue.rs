@@ -12,6 +12,7 @@
 mod common;
 
 use common::*;
+use common::{finding_rules as rules, resource_statuses as statuses};
 use serde_json::Value;
 
 const MARKETPLACE: &str = r#"{ "publisher": "Canonical", "offer": "0001-com-ubuntu-server-jammy", "sku": "22_04-lts-gen2", "version": "latest" }"#;
@@ -36,24 +37,6 @@ fn check(template: &str) -> Value {
         .output()
         .expect("run");
     serde_json::from_slice(&out.stdout).expect("JSON report")
-}
-
-fn rules(report: &Value) -> Vec<String> {
-    report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["rule"].as_str().unwrap().to_string())
-        .collect()
-}
-
-fn statuses(report: &Value) -> Vec<String> {
-    report["resources"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["status"].as_str().unwrap().to_string())
-        .collect()
 }
 
 fn fleet(location_profiles: &str) -> String {

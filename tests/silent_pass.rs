@@ -9,63 +9,10 @@ use serde_json::Value;
 
 const MARKETPLACE: &str = r#"{ "publisher": "Canonical", "offer": "0001-com-ubuntu-server-jammy", "sku": "22_04-lts-gen2", "version": "latest" }"#;
 
-fn template(parameters: &str, variables: &str, resources: &str) -> String {
-    format!(
-        r#"{{
-  "$schema": "{SCHEMA}",
-  "contentVersion": "1.0.0.0",
-  "parameters": {{{parameters}}},
-  "variables": {{{variables}}},
-  "resources": [{resources}]
-}}
-"#
-    )
-}
-
-/// A VM resource; `extra` is inserted among its top-level members (a `copy`, a `condition`…).
-fn vm(name: &str, image_reference: &str, extra: &str) -> String {
-    format!(
-        r#"
-    {{
-      "type": "Microsoft.Compute/virtualMachines",
-      "apiVersion": "2024-03-01",
-      "name": "{name}",
-      "location": "westeurope",{extra}
-      "properties": {{
-        "storageProfile": {{
-          "imageReference": {image_reference}
-        }}
-      }}
-    }}"#
-    )
-}
-
-fn rules(report: &Value) -> Vec<String> {
-    report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["rule"].as_str().unwrap().to_string())
-        .collect()
-}
-
-fn messages(report: &Value) -> Vec<String> {
-    report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["message"].as_str().unwrap().to_string())
-        .collect()
-}
-
-fn statuses(report: &Value) -> Vec<String> {
-    report["resources"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["status"].as_str().unwrap().to_string())
-        .collect()
-}
+use common::{
+    arm_template as template, arm_vm as vm, finding_messages as messages, finding_rules as rules,
+    resource_statuses as statuses,
+};
 
 // ----- copy loops with a count not known offline --------------------------------------------
 // "copy": { "count": … } sets how many instances deploy; copyIndex() is each instance's index

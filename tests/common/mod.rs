@@ -95,6 +95,70 @@ pub fn golden_vm(name: &str) -> String {
     vm_template(name, &format!(r#"{{ "id": "{GOLDEN_VERSION}" }}"#))
 }
 
+/// An ARM template with the given `parameters`, `variables` (members, as JSON text) and
+/// `resources` (array elements, as JSON text).
+pub fn arm_template(parameters: &str, variables: &str, resources: &str) -> String {
+    format!(
+        r#"{{
+  "$schema": "{SCHEMA}",
+  "contentVersion": "1.0.0.0",
+  "parameters": {{{parameters}}},
+  "variables": {{{variables}}},
+  "resources": [{resources}]
+}}
+"#
+    )
+}
+
+/// A VM resource whose `imageReference` is the given JSON text; `extra` is inserted among its
+/// top-level members (a `copy`, a `condition`…).
+pub fn arm_vm(name: &str, image_reference: &str, extra: &str) -> String {
+    format!(
+        r#"
+    {{
+      "type": "Microsoft.Compute/virtualMachines",
+      "apiVersion": "2024-03-01",
+      "name": "{name}",
+      "location": "westeurope",{extra}
+      "properties": {{
+        "storageProfile": {{
+          "imageReference": {image_reference}
+        }}
+      }}
+    }}"#
+    )
+}
+
+/// The rule of each finding of a JSON report, in order.
+pub fn finding_rules(report: &serde_json::Value) -> Vec<String> {
+    report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
+/// The message of each finding of a JSON report, in order.
+pub fn finding_messages(report: &serde_json::Value) -> Vec<String> {
+    report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| f["message"].as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
+/// The status of each resource entry of a JSON report, in order.
+pub fn resource_statuses(report: &serde_json::Value) -> Vec<String> {
+    report["resources"]
+        .as_array()
+        .expect("resources")
+        .iter()
+        .map(|r| r["status"].as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
 /// Runs `imagegate check --format json` and parses the output.
 pub fn check_json(repo: &Repo, args: &[&str]) -> serde_json::Value {
     let mut all = vec!["check", "--format", "json", "--exit-zero"];
