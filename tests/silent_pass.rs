@@ -684,3 +684,56 @@ fn a_run_that_judged_nothing_says_so_plainly() {
     let report = check_json(&repo, &[]);
     assert_eq!(report["summary"]["compliance_percent"], 100.0, "{report:#}");
 }
+
+#[test]
+fn a_template_carried_by_a_variable_is_followed() {
+    // Bicep compiles `loadJsonContent('vm.json')` used as a module into a variable holding the
+    // template, its expressions escaped once (`[[…]`), and a deployment whose template is
+    // `[variables('$fxv#0')]`: the deployed template is that object.
+    let carried = |image: &str| {
+        format!(
+            r#""$fxv#0": {{
+        "$schema": "{SCHEMA}",
+        "contentVersion": "1.0.0.0",
+        "parameters": {{ "image": {{ "type": "string" }} }},
+        "resources": [
+          {{ "type": "Microsoft.Compute/virtualMachines", "apiVersion": "2024-03-01", "name": "vm",
+             "properties": {{ "storageProfile": {{ "imageReference": {{ "id": "[[parameters('image')]" }} }} }} }}
+        ]
+      }}, "image": "{image}""#
+        )
+    };
+    let deploy = deployment(
+        "vm",
+        r#""expressionEvaluationOptions": { "scope": "inner" },
+        "template": "[variables('$fxv#0')]",
+        "parameters": { "image": { "value": "[variables('image')]" } }"#,
+    );
+    let repo = Repo::new();
+    repo.write(
+        "azuredeploy.json",
+        template(
+            "",
+            &carried(
+                "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/images/legacy",
+            ),
+            &deploy,
+        ),
+    );
+    let report = check_json(&repo, &[]);
+    assert_eq!(rules(&report), ["IG001"], "{report:#}");
+    repo.write(
+        "azuredeploy.json",
+        template("", &carried(GOLDEN_VERSION), &deploy),
+    );
+    let report = check_json(&repo, &[]);
+    assert!(rules(&report).is_empty(), "{report:#}");
+    assert_eq!(statuses(&report), ["compliant"]);
+    // A variable whose expressions are not escaped is evaluated where it stands: not followed.
+    repo.write(
+        "azuredeploy.json",
+        template("", &carried(GOLDEN_VERSION).replace("[[", "["), &deploy),
+    );
+    let report = check_json(&repo, &[]);
+    assert_eq!(rules(&report), ["IG002"], "{report:#}");
+}

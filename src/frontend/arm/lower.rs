@@ -14,7 +14,7 @@
 //! image and is never looked at.
 
 use crate::catalog::{Catalog, Entry};
-use crate::eval::expr::{Classified, classify};
+use crate::eval::expr::{Classified, Expr, ExprKind, classify};
 use crate::eval::ir::{
     ComputedKey, CopyLoop, DeployedTemplate, ExprText, Function, Key, NestedDeployment, Node,
     NodeKind, Parameter, PassedParameters, PassedValue, Property, ResourceDecl, ResourceLoop,
@@ -33,17 +33,26 @@ pub(crate) fn template(root: &Json, file: FileId, text: &str) -> Template {
         file,
         text,
         catalog: Catalog::builtin(),
+        variables: None,
+        escaped: false,
     }
     .template(root, true)
 }
 
+#[derive(Clone, Copy)]
 struct Lowering<'a> {
     file: FileId,
     text: &'a str,
     catalog: &'static Catalog,
+    /// The `variables` of the template being lowered (a nested deployment's template may be
+    /// one of them).
+    variables: Option<&'a Json>,
+    /// Whether this template is carried by a variable (Bicep's `loadJsonContent`): its own
+    /// expressions are escaped once there (`[[x]` is its expression `[x]`).
+    escaped: bool,
 }
 
-impl Lowering<'_> {
+impl<'a> Lowering<'a> {
     fn span(&self, node: &Json) -> Span {
         Span::new(self.file, node.start as usize, node.end as usize)
     }
@@ -54,12 +63,21 @@ impl Lowering<'_> {
 
     /// A template; `declarations` false lowers its resources only (an outer-scope nested
     /// template sees the deploying template's parameters and variables, never its own).
-    fn template(&self, root: &Json, declarations: bool) -> Template {
+    fn template(&self, root: &'a Json, declarations: bool) -> Template {
+        // Its expressions see its own variables, unless it is an outer-scope template.
+        let this = Lowering {
+            variables: if declarations {
+                root.get("variables")
+            } else {
+                self.variables
+            },
+            ..*self
+        };
         let start = Span::new(self.file, root.start as usize, root.start as usize);
         let mut out = Template::empty(self.file, start);
         if let Some(resources) = root.get("resources") {
             out.has_resources = true;
-            out.resources = self.resources(resources, None);
+            out.resources = this.resources(resources, None);
         }
         if !declarations {
             return out;
@@ -142,7 +160,7 @@ impl Lowering<'_> {
     }
 
     /// The resources of a `resources` array, or of a symbolic-name object.
-    fn resources(&self, node: &Json, parent_type: Option<&str>) -> Vec<ResourceDecl> {
+    fn resources(&self, node: &'a Json, parent_type: Option<&str>) -> Vec<ResourceDecl> {
         match node.as_array() {
             Some(items) => items
                 .iter()
@@ -161,7 +179,7 @@ impl Lowering<'_> {
     /// could (networks, storage, extensions…).
     fn resource(
         &self,
-        node: &Json,
+        node: &'a Json,
         symbol: Option<&Text>,
         parent_type: Option<&str>,
     ) -> Option<ResourceDecl> {
@@ -210,7 +228,7 @@ impl Lowering<'_> {
     }
 
     /// A nested deployment: the resource `node`, its `properties`.
-    fn deployment(&self, node: &Json, properties: &Json) -> NestedDeployment {
+    fn deployment(&self, node: &'a Json, properties: &'a Json) -> NestedDeployment {
         let inner_scope = properties
             .get("expressionEvaluationOptions")
             .and_then(|o| o.get("scope"))
@@ -224,7 +242,18 @@ impl Lowering<'_> {
                 DeployedTemplate::Inline(Box::new(self.template(template, inner_scope)))
             }
         } else if let Some(expression) = properties.get("template") {
-            DeployedTemplate::Expression(self.node(expression))
+            match self.carried_template(expression) {
+                // Bicep's loadJsonContent: the template is a variable of this one.
+                Some(carried) if carried.get("resources").is_none() => DeployedTemplate::Empty,
+                Some(carried) => DeployedTemplate::Inline(Box::new(
+                    Lowering {
+                        escaped: true,
+                        ..*self
+                    }
+                    .template(carried, inner_scope),
+                )),
+                None => DeployedTemplate::Expression(self.node(expression)),
+            }
         } else if let Some(link) = properties.get("templateLink") {
             if let Some(relative) = link.get("relativePath") {
                 DeployedTemplate::RelativePath(self.node(relative))
@@ -403,19 +432,26 @@ impl Lowering<'_> {
 
     /// A string written at `span` (its JSON literal, quotes included).
     fn string(&self, s: &Text, span: Span) -> NodeKind {
+        if self.escaped
+            && let Some(once) = s.strip_prefix('[')
+            && once.starts_with('[')
+            && let Classified::Expression { inner, offset } = classify(once)
+        {
+            // A template carried by a variable: `[[x]` is its expression `[x]`, one byte
+            // further into the written string.
+            let exact = self.raw_is(span, s);
+            return NodeKind::Expr(ExprText {
+                source: once.into(),
+                inner: (offset as u32, (offset + inner.len()) as u32),
+                exact_offset: exact.then_some(2),
+            });
+        }
         match classify(s) {
             Classified::Literal(text) => NodeKind::Str(text.as_ref().into()),
             Classified::Expression { inner, offset } => {
                 // Offsets inside the string map one to one onto the file when the literal has
                 // no escapes: its raw text is the string between quotes.
-                let exact = self
-                    .text
-                    .get(span.start as usize..span.end as usize)
-                    .is_some_and(|raw| {
-                        raw.len() == s.len() + 2
-                            && raw.starts_with('"')
-                            && raw.get(1..raw.len() - 1) == Some(s.as_str())
-                    });
+                let exact = self.raw_is(span, s);
                 NodeKind::Expr(ExprText {
                     source: s.clone(),
                     inner: (offset as u32, (offset + inner.len()) as u32),
@@ -423,6 +459,39 @@ impl Lowering<'_> {
                 })
             }
         }
+    }
+
+    /// The template a deployment's `template` expression stands for when it is exactly
+    /// `[variables('name')]` naming a variable whose value is a template object whose own
+    /// expressions are all escaped once (`[[…]`, as Bicep writes a `loadJsonContent` template):
+    /// evaluating the variable then gives that object with its expressions intact.
+    fn carried_template(&self, expression: &Json) -> Option<&'a Json> {
+        let Classified::Expression { inner, offset } = classify(expression.as_str()?) else {
+            return None;
+        };
+        let parsed = crate::eval::expr::parse(inner, offset).ok()?;
+        let ExprKind::Call {
+            namespace: None,
+            name,
+            args,
+        } = &parsed.kind
+        else {
+            return None;
+        };
+        let [
+            Expr {
+                kind: ExprKind::Str(variable),
+                ..
+            },
+        ] = args.as_slice()
+        else {
+            return None;
+        };
+        if !name.eq_ignore_ascii_case("variables") {
+            return None;
+        }
+        let carried = self.variables?.get(variable)?;
+        (carried.is_object() && !has_unescaped_expression(carried)).then_some(carried)
     }
 
     /// JSON data (allowed values): strings as written, keys as written (the last of
@@ -451,6 +520,18 @@ impl Lowering<'_> {
         }
     }
 
+    /// Whether the JSON string literal at `span` is exactly `s` between quotes (no escapes), so
+    /// offsets inside `s` map one to one onto the file.
+    fn raw_is(&self, span: Span, s: &str) -> bool {
+        self.text
+            .get(span.start as usize..span.end as usize)
+            .is_some_and(|raw| {
+                raw.len() == s.len() + 2
+                    && raw.starts_with('"')
+                    && raw.get(1..raw.len() - 1) == Some(s)
+            })
+    }
+
     /// One `copy` entry (`{"name", "count", "input"}`).
     fn copy_loop(&self, entry: &Json) -> CopyLoop {
         CopyLoop {
@@ -475,6 +556,21 @@ fn last_of_each(node: &Json) -> impl Iterator<Item = &Member> {
             .any(|later| later.key.eq_ignore_ascii_case(&m.key));
         (!repeated).then_some(m)
     })
+}
+
+/// Whether `node` holds a string or key that is an expression not escaped (`[x]`, not `[[x]`):
+/// in a variable, that expression is evaluated where the variable is, not in the template the
+/// variable carries.
+fn has_unescaped_expression(node: &Json) -> bool {
+    let unescaped = |s: &str| matches!(classify(s), Classified::Expression { .. });
+    match &node.kind {
+        JsonKind::String(s) => unescaped(s),
+        JsonKind::Array(items) => items.iter().any(has_unescaped_expression),
+        JsonKind::Object(members) => members
+            .iter()
+            .any(|m| unescaped(&m.key) || has_unescaped_expression(&m.value)),
+        _ => false,
+    }
 }
 
 /// A name lower-cased, as a key of the template's declarations.
@@ -508,6 +604,8 @@ pub(crate) fn value(node: &Json, file: FileId, text: &str) -> Node {
         file,
         text,
         catalog: Catalog::builtin(),
+        variables: None,
+        escaped: false,
     }
     .node(node)
 }
@@ -635,6 +733,8 @@ mod tests {
             file: FileId(0),
             text,
             catalog: Catalog::builtin(),
+            variables: None,
+            escaped: false,
         };
         // Today no rule reads beyond the catalogue: `tags` is pruned.
         let pruned = scope.eval_node(lowered.resources[0].body.as_ref().unwrap());
