@@ -58,11 +58,14 @@ pub fn judge_deployment(
         };
         // Resources with their images, then deployments whose contents cannot be seen: those
         // have one image, unknown for the reason their template cannot be read.
-        let unseen = context.unseen.iter().map(|u| (&u.resource, Some(&u.why)));
+        let unseen = context
+            .unseen
+            .iter()
+            .map(|u| (&u.resource, Some((&u.why, u.property))));
         let declared = context.resources.iter().map(|r| (r, None));
         for (resource, unseen) in declared.chain(unseen) {
             let images: Vec<JudgedImage> = match unseen {
-                Some(why) => vec![unseen_image(resource, why)],
+                Some((why, property)) => vec![unseen_image(resource, why, property)],
                 None => {
                     let entry = match deployment.language {
                         Language::Arm => catalog.arm(&resource.resource_type),
@@ -108,9 +111,10 @@ pub fn judge_deployment(
     out
 }
 
-/// The one image of a deployment whose template cannot be read: unknown, for `why`, pointing
-/// where a person makes the template readable.
-fn unseen_image(deployment: &Resource, why: &Why) -> JudgedImage {
+/// The one image of a resource whose contents were not seen (a deployment whose template
+/// cannot be read, copies beyond the budget): unknown, for `why`, pointing where a person
+/// makes it readable; `property` is what was not seen.
+fn unseen_image(deployment: &Resource, why: &Why, property: &str) -> JudgedImage {
     let at = why
         .span
         .filter(|s| s.file == deployment.span.file)
@@ -120,7 +124,7 @@ fn unseen_image(deployment: &Resource, why: &Why) -> JudgedImage {
             image: Image::Unresolved(why.clone()),
             primary: at,
             property: at,
-            path: "properties.template".to_string(),
+            path: property.to_string(),
             hops: Vec::new(),
         },
         verdict: Verdict::Unresolved(why.clone()),

@@ -56,8 +56,10 @@ pub struct Unseen {
     /// The resource (a deployment), as declared.
     pub resource: Resource,
     /// What could not be read, located where a person makes it readable (the link, the
-    /// template expression).
+    /// template expression), or the budget that stopped the judgement.
     pub why: crate::value::Why,
+    /// The property whose contents were not seen (`properties.template`, `copy`).
+    pub property: &'static str,
 }
 
 /// One declared resource.

@@ -737,3 +737,29 @@ fn a_template_carried_by_a_variable_is_followed() {
     let report = check_json(&repo, &[]);
     assert_eq!(rules(&report), ["IG002"], "{report:#}");
 }
+
+// ----- budgets never approve ------------------------------------------------------------------
+
+#[test]
+fn resources_beyond_the_template_budget_are_said_not_judged() {
+    // 21 declarations of 1000 golden VMs each: the first 20,000 resources are judged, and the
+    // rest is an IG002 on the first declaration not judged, not silence.
+    let vms: Vec<String> = (0..21)
+        .map(|d| {
+            vm(
+                &format!("[concat('vm{d}-', copyIndex())]"),
+                &format!(r#"{{ "id": "{GOLDEN_VERSION}" }}"#),
+                &format!(r#" "copy": {{ "name": "loop{d}", "count": 1000 }},"#),
+            )
+        })
+        .collect();
+    let repo = Repo::new();
+    repo.write("azuredeploy.json", template("", "", &vms.join(",")));
+    let report = check_json(&repo, &[]);
+    assert_eq!(rules(&report), ["IG002"], "{:#}", report["findings"]);
+    assert!(
+        messages(&report)[0].contains("only the first 20000 resources of the template are judged"),
+        "{}",
+        messages(&report)[0]
+    );
+}

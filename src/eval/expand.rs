@@ -15,6 +15,7 @@ use super::ir::{
 use super::{DeploymentScope, Limits, ParameterValues, Scope};
 use crate::model::{LinkRefusal, Note, NoteKind, Resource, Unseen};
 use crate::source::{FileId, Span};
+use crate::value::cause::Budget;
 use crate::value::cause::{CopyLoopProblem, DeploymentSetting};
 use crate::value::{Cause, Kind, Unavailable, Value, Why};
 
@@ -93,6 +94,7 @@ pub(crate) fn expand(
         links,
         out: Expanded::default(),
         chain: vec![template.file],
+        capped: false,
     };
     let top = Place {
         file: template.file,
@@ -126,6 +128,8 @@ struct Walker<'a> {
     out: Expanded,
     /// The files of the current chain of linked templates (cycle detection).
     chain: Vec<FileId>,
+    /// Whether the resource budget has been reached (and said).
+    capped: bool,
 }
 
 impl Walker<'_> {
@@ -144,6 +148,18 @@ impl Walker<'_> {
 
     fn resource<'s>(&mut self, scope: &Scope<'s>, decl: &'s ResourceDecl, at: Place<'_>) {
         if self.out.resources.len() >= MAX_RESOURCES {
+            // The first resource beyond the budget says so, once.
+            if !self.capped {
+                self.capped = true;
+                let budget = Budget::Resources {
+                    limit: MAX_RESOURCES,
+                };
+                self.out.unseen.push(Unseen {
+                    resource: declared(decl, at),
+                    why: Why::at(Cause::Budget(budget), decl.span),
+                    property: "resources",
+                });
+            }
             return;
         }
         match &decl.copy {
@@ -165,14 +181,22 @@ impl Walker<'_> {
                     }
                 };
                 if n > MAX_COPY_INSTANCES {
-                    self.note(
-                        decl.span,
-                        NoteKind::CopyLoopCut {
-                            name: copy.name.as_str().to_owned(),
-                            instances: n,
-                            judged: MAX_COPY_INSTANCES,
-                        },
+                    // The instances beyond the budget are not judged: said, never passed.
+                    let budget = Budget::ResourceInstances {
+                        name: copy.name.as_str().to_owned(),
+                        count: n,
+                        judged: MAX_COPY_INSTANCES,
+                    };
+                    let why = Why::at(
+                        Cause::Budget(budget),
+                        copy.count.as_ref().map_or(decl.span, |c| c.span),
                     );
+                    let me = declared(decl, at);
+                    self.out.unseen.push(Unseen {
+                        resource: me,
+                        why,
+                        property: "copy",
+                    });
                 }
                 for i in 0..n.clamp(0, MAX_COPY_INSTANCES) {
                     let inner = scope.with_copy_index(&copy.name, i);
@@ -257,7 +281,11 @@ impl Walker<'_> {
     /// `at`, else at the deployment).
     fn unseen(&mut self, me: Resource, why: Unavailable, at: Option<Span>) {
         let why = Why::at(Cause::TemplateNotAvailable(why), at.unwrap_or(me.span));
-        self.out.unseen.push(Unseen { resource: me, why });
+        self.out.unseen.push(Unseen {
+            resource: me,
+            why,
+            property: "properties.template",
+        });
     }
 
     /// Follows a nested (inline) or linked deployment, the resource `me`.
@@ -311,7 +339,11 @@ impl Walker<'_> {
                             node.span,
                         ),
                     };
-                    self.out.unseen.push(Unseen { resource: me, why });
+                    self.out.unseen.push(Unseen {
+                        resource: me,
+                        why,
+                        property: "properties.templateLink.relativePath",
+                    });
                     return;
                 };
                 LinkTarget::Relative {
@@ -484,6 +516,23 @@ fn nested<'p>(file: FileId, prefix: &'p str, depth: usize) -> Place<'p> {
         parent: None,
         prefix,
         depth: depth + 1,
+    }
+}
+
+/// The declaration `decl` at `at` as a resource of the model, named as written (for what is
+/// said about it as a whole).
+fn declared(decl: &ResourceDecl, at: Place<'_>) -> Resource {
+    let identity = match &decl.symbol {
+        Some(s) => format!("{}{s}", at.prefix),
+        None => format!("{}{}/{}", at.prefix, decl.resource_type, decl.written_name),
+    };
+    Resource {
+        resource_type: decl.resource_type.as_str().to_owned(),
+        name: clip(&compose_name(at.parent, &decl.written_name)),
+        span: decl.span,
+        body: Value::composed(Kind::Null),
+        identity,
+        assumption: None,
     }
 }
 

@@ -17,15 +17,6 @@ pub struct Note {
 /// What a [`Note`] says.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum NoteKind {
-    /// A copy loop with more instances than are judged.
-    CopyLoopCut {
-        /// The loop's name.
-        name: String,
-        /// Its instances.
-        instances: i64,
-        /// How many of them are judged.
-        judged: i64,
-    },
     /// A template's evaluation used its whole step budget.
     StepBudgetExhausted {
         /// The budget.
@@ -41,14 +32,6 @@ pub enum NoteKind {
 impl fmt::Display for NoteKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            NoteKind::CopyLoopCut {
-                name,
-                instances,
-                judged,
-            } => write!(
-                f,
-                "copy loop '{name}' has {instances} instances; the first {judged} are judged"
-            ),
             NoteKind::StepBudgetExhausted { steps } => write!(
                 f,
                 "evaluation stopped at its budget of {steps} steps; images that needed more are reported as unresolved"
@@ -68,14 +51,6 @@ mod tests {
     #[test]
     fn every_note_reads_as_before() {
         let cases = [
-            (
-                NoteKind::CopyLoopCut {
-                    name: "vms".into(),
-                    instances: 5000,
-                    judged: 1000,
-                },
-                "copy loop 'vms' has 5000 instances; the first 1000 are judged",
-            ),
             (
                 NoteKind::StepBudgetExhausted { steps: 1_000_000 },
                 "evaluation stopped at its budget of 1000000 steps; images that needed more are reported as unresolved",

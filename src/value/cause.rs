@@ -453,6 +453,20 @@ pub enum Budget {
         /// What held the value.
         subject: Subject,
     },
+    /// Instances of a resource copy loop judged.
+    ResourceInstances {
+        /// The loop's name.
+        name: String,
+        /// Its count.
+        count: i64,
+        /// How many instances are judged.
+        judged: i64,
+    },
+    /// Resources taken from one template (all loops and nestings together).
+    Resources {
+        /// The budget.
+        limit: usize,
+    },
     /// Elements of a copy loop.
     CopyLoopLength {
         /// The loop's name.
@@ -756,6 +770,18 @@ impl fmt::Display for Budget {
                     "value nesting budget ({limit} levels) exceeded by {subject}"
                 )
             }
+            Budget::ResourceInstances {
+                name,
+                count,
+                judged,
+            } => write!(
+                f,
+                "instance budget reached: copy loop '{name}' has {count} instances and only the first {judged} are judged"
+            ),
+            Budget::Resources { limit } => write!(
+                f,
+                "resource budget reached: only the first {limit} resources of the template are judged"
+            ),
             Budget::CopyLoopLength { name, count, limit } => write!(
                 f,
                 "array length budget exceeded: copy loop '{name}' has {count} elements (limit {limit})"

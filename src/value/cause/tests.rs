@@ -370,6 +370,18 @@ fn budgets() {
             "value nesting budget (200 levels) exceeded by function 'ns.f'",
         ),
         (
+            b(Budget::ResourceInstances {
+                name: s("vms"),
+                count: 5000,
+                judged: 1000,
+            }),
+            "instance budget reached: copy loop 'vms' has 5000 instances and only the first 1000 are judged",
+        ),
+        (
+            b(Budget::Resources { limit: 20_000 }),
+            "resource budget reached: only the first 20000 resources of the template are judged",
+        ),
+        (
             b(Budget::CopyLoopLength {
                 name: s("vms"),
                 count: 200_000,
