@@ -763,3 +763,41 @@ fn resources_beyond_the_template_budget_are_said_not_judged() {
         messages(&report)[0]
     );
 }
+
+#[test]
+fn a_link_beyond_the_limit_leaves_its_template_judged_on_its_own() {
+    // One template links 65 files; 64 are followed. The 65th is an IG002 on its deployment,
+    // and the file itself is still judged on its own (it was dropped as "linked").
+    let links: Vec<String> = (0..65)
+        .map(|i| {
+            deployment(
+                &format!("d{i:02}"),
+                &format!(r#""templateLink": {{ "relativePath": "nested/vm{i:02}.json" }}"#),
+            )
+        })
+        .collect();
+    let repo = Repo::new();
+    repo.write("azuredeploy.json", template("", "", &links.join(",")));
+    for i in 0..65 {
+        repo.write(&format!("nested/vm{i:02}.json"), marketplace_vm("vm"));
+    }
+    let report = check_json(&repo, &[]);
+    let rules = rules(&report);
+    assert_eq!(
+        rules.iter().filter(|r| *r == "IG002").count(),
+        1,
+        "{rules:?}"
+    );
+    assert_eq!(
+        rules.iter().filter(|r| *r == "IG001").count(),
+        65,
+        "{rules:?}"
+    );
+    assert!(
+        messages(&report)
+            .iter()
+            .any(|m| m.contains("beyond the limit of 64 linked templates")),
+        "{:#}",
+        report["findings"]
+    );
+}

@@ -127,9 +127,16 @@ impl<'r> Linked<'r> {
         Ok((id, Rc::new(template)))
     }
 
-    /// The canonical paths of every linked template met (loaded or refused).
+    /// The canonical paths of the linked templates loaded (judged in this context).
     pub(crate) fn targets(&self) -> Vec<PathBuf> {
-        self.loaded.borrow().keys().cloned().collect()
+        // Only those judged here: a link refused (beyond the limit, say) leaves the file to be
+        // judged on its own.
+        self.loaded
+            .borrow()
+            .iter()
+            .filter(|(_, loaded)| loaded.is_ok())
+            .map(|(path, _)| path.clone())
+            .collect()
     }
 
     /// Appends the loaded files to `sources`, where their ids point.
