@@ -334,8 +334,9 @@ pub struct Summary {
     pub resources_judged: usize,
     /// Of those, compliant.
     pub compliant: usize,
-    /// compliant / judged × 100, one decimal; `None` (`null`) when nothing was judged: a run
-    /// over nothing is not "100 % compliant".
+    /// compliant / judged × 100, rounded down to one decimal (100 only when every resource is
+    /// compliant); `None` (`null`) when nothing was judged: a run over nothing is not "100 %
+    /// compliant".
     pub compliance_percent: Option<f64>,
     /// Findings by severity.
     pub findings: BTreeMap<&'static str, usize>,
@@ -400,8 +401,11 @@ impl Report {
             *findings.entry(f.severity.as_str()).or_insert(0) += 1;
             *rules.entry(f.rule.id()).or_insert(0) += 1;
         }
-        let compliance_percent =
-            (judged > 0).then(|| (compliant as f64 * 1000.0 / judged as f64).round() / 10.0);
+        // Rounded down, so that one unapproved resource among thousands never reads as 100 %.
+        let compliance_percent = (judged > 0).then(|| {
+            let tenths = (compliant as u128 * 1000) / judged as u128;
+            tenths as f64 / 10.0
+        });
         Summary {
             files_scanned: self.files_scanned,
             templates: self.templates,
@@ -429,6 +433,35 @@ pub fn fingerprint(parts: &[&str]) -> String {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn the_compliance_percentage_never_rounds_up_to_compliant() {
+        let entry = |status| ResourceEntry {
+            path: "a.json".into(),
+            line: 1,
+            parameter_file: None,
+            resource_type: "Microsoft.Compute/virtualMachines".into(),
+            name: "vm".into(),
+            image: None,
+            status,
+            assumption: None,
+        };
+        let mut report = Report {
+            resources: vec![entry(Status::Compliant); 10_000],
+            ..Report::default()
+        };
+        report.resources.push(entry(Status::Noncompliant));
+        assert_eq!(report.summary().compliance_percent, Some(99.9));
+        report.resources.pop();
+        assert_eq!(report.summary().compliance_percent, Some(100.0));
+        report.resources = vec![
+            entry(Status::Compliant),
+            entry(Status::Unresolved),
+            entry(Status::Unresolved),
+        ];
+        assert_eq!(report.summary().compliance_percent, Some(33.3));
+    }
+
     use super::*;
     use crate::source::Encoding;
 
