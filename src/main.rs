@@ -23,7 +23,8 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(error) => {
-            eprintln!("imagegate: error: {error}");
+            // Paths and names in it come from the repository: never raw to a terminal or log.
+            eprintln!("imagegate: error: {}", emit::visible(&error.to_string()));
             ExitCode::from(2)
         }
     }
@@ -111,7 +112,7 @@ fn check(args: CheckArgs) -> Result<ExitCode, Failure> {
     let report = imagegate::check(&options, &config, &cwd, detail).map_err(Failure::Walk)?;
     if args.verbose || report.notes.len() <= 3 {
         for note in &report.notes {
-            eprintln!("imagegate: note: {note}");
+            eprintln!("imagegate: note: {}", emit::visible(note));
         }
     } else {
         eprintln!(

@@ -346,3 +346,59 @@ fn deep_expressions_down_a_chain_of_deployments_stay_within_the_stack_budget() {
     let rule = findings[0]["rule"].as_str().unwrap();
     assert!(rule == "IG001" || rule == "IG002", "{findings:#?}");
 }
+
+/// A VM whose name carries a terminal escape sequence, a bidi override and a forged GitHub
+/// workflow command after a newline (all JSON escapes, as an attacker would write them).
+#[test]
+fn template_text_cannot_forge_annotations_or_drive_the_terminal() {
+    let repo = Repo::new();
+    let name = r#"vm\u001b]8;;https://evil.example\u0007click\u001b]8;;\u0007\u202e\n::error file=x.json::forged\n##[error]forged"#;
+    repo.write(
+        "azuredeploy.json",
+        vm_template(
+            name,
+            r#"{ "publisher": "Canonical", "offer": "0001-com-ubuntu-server-jammy", "sku": "22_04-lts-gen2", "version": "latest" }"#,
+        )
+        .replace(
+            r#""location": "[parameters('location')]","#,
+            &format!(r#""location": "[parameters('location')]", "tags": {{ "x": "{name}" }},"#),
+        ),
+    );
+    let human = repo
+        .imagegate(&["check", "--format", "human", "--exit-zero"])
+        .output()
+        .unwrap();
+    let human = String::from_utf8_lossy(&human.stdout);
+    assert!(
+        human.contains("\\u{1b}]8;;https://evil.example"),
+        "the name is shown, escaped visibly: {human}"
+    );
+    for format in ["human", "github"] {
+        let out = repo
+            .imagegate(&["check", "--format", format, "--exit-zero", "--verbose"])
+            .output()
+            .unwrap();
+        for (stream, bytes) in [("stdout", &out.stdout), ("stderr", &out.stderr)] {
+            let text = String::from_utf8_lossy(bytes);
+            assert!(
+                !text.contains('\u{1b}'),
+                "{format} {stream} carries ESC: {text}"
+            );
+            assert!(
+                !text.contains('\u{7}'),
+                "{format} {stream} carries BEL: {text}"
+            );
+            assert!(
+                !text.contains('\u{202e}'),
+                "{format} {stream} carries a bidi override: {text}"
+            );
+            for line in text.lines() {
+                let line = line.trim_start();
+                assert!(
+                    !line.starts_with("::error file=x.json") && !line.starts_with("##["),
+                    "{format} {stream} has a forged command line: {line:?}"
+                );
+            }
+        }
+    }
+}

@@ -31,13 +31,16 @@ pub fn github(report: &Report) -> String {
         );
     }
     // Not a command: the workflow log shows it as is.
-    let _ = writeln!(out, "imagegate: {}", super::human::summary_line(report));
+    let summary = super::human::summary_line(report);
+    let _ = writeln!(out, "imagegate: {}", super::visible(&summary));
     out
 }
 
-/// Escapes a command's message.
+/// Escapes a command's message (template-controlled text: hidden characters are written
+/// visibly first, so nothing can end the line and start a command of its own).
 fn data(s: &str) -> String {
-    s.replace('%', "%25")
+    super::visible(s)
+        .replace('%', "%25")
         .replace('\r', "%0D")
         .replace('\n', "%0A")
 }
@@ -53,7 +56,9 @@ mod tests {
 
     #[test]
     fn escapes() {
-        assert_eq!(data("50% a\nb"), "50%25 a%0Ab");
+        // A line break in template-controlled text is shown, never a new log line.
+        assert_eq!(data("50% a\nb"), "50%25 a\\u{a}b");
+        assert!(!data("x\r\n::error::forged").contains(['\n', '\r']));
         assert_eq!(property("a:b,c"), "a%3Ab%2Cc");
     }
 }

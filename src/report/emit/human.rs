@@ -3,6 +3,7 @@
 
 use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
 
+use super::{masked, visible};
 use crate::report::Report;
 use crate::rules::Severity;
 
@@ -20,23 +21,28 @@ pub fn human(report: &Report, styled: bool) -> String {
             Severity::Warning => Level::WARNING,
             Severity::Note => Level::NOTE,
         };
-        let path = f.location.path.as_str();
+        // Template-controlled text never reaches the terminal raw.
+        let path = visible(&f.location.path);
+        let path = path.as_ref();
+        let message = visible(&f.message);
+        let label = visible(&f.label);
         let title = level
             .clone()
-            .primary_title(f.message.as_str())
+            .primary_title(message.as_ref())
             .id(f.rule.id());
         let origin = annotate_snippets::Origin::path(path)
             .line(f.location.line as usize)
             .char_column(f.location.column as usize);
-        let mut group: Group<'_> = match &f.excerpt {
-            Some(excerpt) => {
-                let snippet = Snippet::source(excerpt.text.as_str())
+        let source = f.excerpt.as_ref().map(|e| masked(&e.text));
+        let mut group: Group<'_> = match (&f.excerpt, &source) {
+            (Some(excerpt), Some(source)) => {
+                let snippet = Snippet::source(source.as_ref())
                     .line_start(excerpt.line_start)
                     .fold(false)
                     .annotation(
                         AnnotationKind::Primary
                             .span(excerpt.range.clone())
-                            .label(f.label.as_str()),
+                            .label(label.as_ref()),
                     );
                 if excerpt.clipped {
                     // A window of a very long line: its columns are not the file's, so show
@@ -46,13 +52,13 @@ pub fn human(report: &Report, styled: bool) -> String {
                     title.element(snippet.path(path))
                 }
             }
-            None => title.element(origin),
+            _ => title.element(origin),
         };
         let flagged = f
             .excerpt
             .as_ref()
             .filter(|e| e.clipped)
-            .map(|e| format!("{}: {}", f.label, clip(&e.text[e.range.clone()])));
+            .map(|e| format!("{label}: {}", visible(&clip(&e.text[e.range.clone()]))));
         if let Some(text) = &flagged {
             group = group.element(Level::NOTE.message(text.as_str()));
         }
@@ -62,7 +68,10 @@ pub fn human(report: &Report, styled: bool) -> String {
             .map(|r| {
                 format!(
                     "{} ({}:{}:{})",
-                    r.message, r.location.path, r.location.line, r.location.column
+                    visible(&r.message),
+                    visible(&r.location.path),
+                    r.location.line,
+                    r.location.column
                 )
             })
             .collect();
@@ -74,7 +83,7 @@ pub fn human(report: &Report, styled: bool) -> String {
         out.push_str(&renderer.render(&[group]));
         out.push_str("\n\n");
     }
-    out.push_str(&summary_line(report));
+    out.push_str(&visible(&summary_line(report)));
     out.push('\n');
     out
 }
