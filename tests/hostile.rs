@@ -402,3 +402,32 @@ fn template_text_cannot_forge_annotations_or_drive_the_terminal() {
         }
     }
 }
+
+/// A linked template that is a FIFO (a named pipe nobody writes to) must not hang the run.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_fifo_where_a_linked_template_is_expected_never_hangs_the_run() {
+    let repo = Repo::new();
+    repo.write("app/azuredeploy.json", linking_template("nested/vm.json"));
+    repo.write("app/nested/.keep", "");
+    let fifo = repo.path().join("app/nested/vm.json");
+    let status = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo");
+    assert!(status.success());
+    let out = repo
+        .imagegate(&["check", "--format", "json", "--exit-zero"])
+        .timeout(std::time::Duration::from_secs(20))
+        .output()
+        .expect("run");
+    assert!(out.status.code().is_some(), "the run was killed: it hung");
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("a report");
+    let message = report["findings"][0]["message"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(
+        message.contains("`nested/vm.json` cannot be read: not a regular file"),
+        "{report:#}"
+    );
+}

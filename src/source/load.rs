@@ -237,10 +237,31 @@ fn is_utf16(bytes: &[u8]) -> bool {
     bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF])
 }
 
+/// Opens `path` for reading only if it is a regular file. It is opened without blocking and
+/// checked after opening, so a FIFO or a device (a link, a parameter file or a `.tf` source
+/// can name one) never hangs the run, even when swapped in after an earlier check.
+fn open_regular(path: &Path) -> std::io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK);
+    }
+    let file = options.open(path)?;
+    if !file.metadata()?.is_file() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "not a regular file",
+        ));
+    }
+    Ok(file)
+}
+
 /// Reads the file at `path` into `bytes` (cleared first), refusing one larger than
 /// [`MAX_FILE_BYTES`] after reading at most its head.
 fn read_into(path: &Path, bytes: &mut Vec<u8>) -> Result<(), LoadError> {
-    let mut file = std::fs::File::open(path).map_err(LoadError::Unreadable)?;
+    let mut file = open_regular(path).map_err(LoadError::Unreadable)?;
     let size = file.metadata().map_err(LoadError::Unreadable)?.len();
     bytes.clear();
     if size > MAX_FILE_BYTES {
