@@ -395,6 +395,87 @@ fn merge_instances(findings: &mut Vec<Finding>, first: usize) {
     }
 }
 
+/// A text embedded in an attribute of a host file, judged as a file of its own: where the
+/// attribute is, so that what is found in the text points where a person changes it.
+#[derive(Debug, Clone, Copy)]
+pub struct Embedding<'a> {
+    /// The name the text was judged under (the `path` of locations in it).
+    pub display: &'a str,
+    /// The attribute holding it, in the host's sources.
+    pub host: Span,
+    /// What the text is, for messages ("the ARM template embedded in `template_content` of
+    /// azurerm_resource_group_template_deployment.x").
+    pub what: &'a str,
+}
+
+/// Moves every finding, related location, resource entry and note located in one of the
+/// `embedded` texts to the host attribute that holds it (in `host`), saying in the message
+/// where in the text it is: a line of a text held as an escaped string means nothing to the
+/// person who edits the attribute.
+pub fn relocate(
+    judgement: &mut Judgement,
+    embedded: &[Embedding<'_>],
+    host: &SourceMap,
+    detail: Detail,
+) {
+    let find = |path: &str| embedded.iter().find(|e| e.display == path);
+    let place = |e: &Embedding<'_>| {
+        let file = host.get(e.host.file);
+        (file, Location::of(file, e.host.start, e.host.end))
+    };
+    for f in &mut judgement.findings {
+        for r in &mut f.related {
+            if let Some(e) = find(&r.location.path) {
+                r.message = format!("{} (in {}, line {})", r.message, e.what, r.location.line);
+                r.location = place(e).1;
+            }
+        }
+        if let Some(e) = find(&f.location.path) {
+            let (file, location) = place(e);
+            f.message = format!("{} (in {}, line {})", f.message, e.what, f.location.line);
+            f.location = location;
+            f.bytes = e.host.start..e.host.end;
+            f.excerpt = detail
+                .excerpts
+                .then(|| Excerpt::of(file, e.host.start, e.host.end));
+        }
+    }
+    for r in &mut judgement.resources {
+        if let Some(e) = find(&r.path) {
+            let location = place(e).1;
+            r.path = location.path;
+            r.line = location.line;
+        }
+    }
+    for note in &mut judgement.notes {
+        // "{display}:{line}:{column}: {note}"
+        let Some(e) = embedded.iter().find(|e| {
+            note.strip_prefix(e.display)
+                .is_some_and(|rest| rest.starts_with(':'))
+        }) else {
+            continue;
+        };
+        let rest = &note[e.display.len() + 1..];
+        let l = place(e).1;
+        let mut parts = rest.splitn(3, ':');
+        let located = match (parts.next(), parts.next(), parts.next()) {
+            (Some(line), Some(column), Some(text))
+                if line.parse::<u32>().is_ok() && column.parse::<u32>().is_ok() =>
+            {
+                Some((line, text))
+            }
+            _ => None,
+        };
+        *note = match located {
+            Some((line, text)) => format!(
+                "{}:{}:{}:{text} (in {}, line {line})",
+                l.path, l.line, l.column, e.what
+            ),
+            None => format!("{}:{}:{}:{rest} (in {})", l.path, l.line, l.column, e.what),
+        };
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
