@@ -403,6 +403,9 @@ pub struct Embedding<'a> {
     pub display: &'a str,
     /// The attribute holding it, in the host's sources.
     pub host: Span,
+    /// Where the host file itself holds it, when `host` is in another file (the source a
+    /// person edits): kept as a related location.
+    pub also: Option<Span>,
     /// What the text is, for messages ("the ARM template embedded in `template_content` of
     /// azurerm_resource_group_template_deployment.x").
     pub what: &'a str,
@@ -438,6 +441,13 @@ pub fn relocate(
             f.excerpt = detail
                 .excerpts
                 .then(|| Excerpt::of(file, e.host.start, e.host.end));
+            if let Some(also) = e.also {
+                let held = host.get(also.file);
+                f.related.push(Related {
+                    location: Location::of(held, also.start, also.end),
+                    message: format!("{}, as {} holds it", e.what, held.display),
+                });
+            }
         }
     }
     for r in &mut judgement.resources {

@@ -204,12 +204,14 @@ fn judge_embedded(
     let mut texts = vec![crate::findings::Embedding {
         display: &doc.document.display,
         host: doc.document.host,
+        also: doc.document.also,
         what: &doc.document.what,
     }];
     if let EmbeddedParameters::Text(p) = &doc.parameters {
         texts.push(crate::findings::Embedding {
             display: &p.display,
             host: p.host,
+            also: p.also,
             what: &p.what,
         });
     }

@@ -133,6 +133,9 @@ pub(crate) struct EmbeddedText {
     /// Where the attribute holding it is written (in the host file, or the source a person
     /// edits), in the host's [`Lowered::sources`].
     pub(crate) host: Span,
+    /// Where the host file itself holds it, when `host` is elsewhere (the source a person
+    /// edits): a related location.
+    pub(crate) also: Option<Span>,
     /// What it is, for messages: "the ARM template embedded in `template_content` of
     /// azurerm_resource_group_template_deployment.x".
     pub(crate) what: String,

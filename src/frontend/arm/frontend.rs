@@ -9,10 +9,10 @@ use super::lower;
 use super::params::parameter_contexts;
 use crate::catalog::Catalog;
 use crate::config::Config;
-use crate::eval::{DeploymentScope, Expanded};
-use crate::extract;
 use crate::eval::ir::Template;
+use crate::eval::{DeploymentScope, Expanded};
 use crate::eval::{ParameterValues, TemplateLinks};
+use crate::extract;
 use crate::frontend::{
     Embedded, EmbeddedKind, Env, Frontend, Lowered, ParseProblem, Sniff, ToJudge,
 };
