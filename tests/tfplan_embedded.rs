@@ -165,6 +165,36 @@ fn template_content_unknown_at_plan_time_is_still_ig002() {
 }
 
 #[test]
+fn a_sensitive_template_content_is_ig002_and_one_that_is_not_json_ig000() {
+    let r = report();
+    let t = plan_text();
+    let f = one(
+        &r,
+        "azurerm_resource_group_template_deployment.sensitive",
+        "IG002",
+    );
+    let message = f["message"].as_str().unwrap();
+    assert!(message.contains("marked sensitive"), "{message}");
+    // Azure rejects a template that is not JSON; imagegate says it cannot read it, at the
+    // attribute (it was silently skipped before).
+    let host = "azurerm_resource_group_template_deployment.not_json";
+    let f = one(&r, host, "IG000");
+    let message = f["message"].as_str().unwrap();
+    assert!(
+        message.starts_with("cannot parse ARM template: "),
+        "{message}"
+    );
+    assert!(
+        message.ends_with(&format!(
+            " (in the ARM template embedded in `template_content` of {host}, line 1)"
+        )),
+        "{message}"
+    );
+    let column = column_in_change(&t, host, "\"template_content\":", 19);
+    assert_eq!(f["column"], column, "{f:#}");
+}
+
+#[test]
 fn a_relative_link_from_an_embedded_template_leads_nowhere() {
     let r = report();
     let f = one(

@@ -362,6 +362,10 @@ changes = [
     deployment("hidden_parameters", json.dumps(vm_template("vm-hidden", by_id, id_param), indent=2), None, sensitive={"parameters_content": True}),
     # A template known only after apply: IG002.
     deployment("unknown", None, None, unknown={"template_content": True}),
+    # A sensitive template: IG002 (never read).
+    deployment("sensitive", None, None, sensitive={"template_content": True}),
+    # Not JSON: Azure cannot deploy it; IG000 at the attribute.
+    deployment("not_json", '{"contentVersion": "1.0.0.0", "resources": [', None),
     # A relative link from an embedded template leads nowhere: IG002.
     deployment("linked", json.dumps(linked, indent=2), None),
     # Subscription scope, parameters in the wrapped form: IG001.
