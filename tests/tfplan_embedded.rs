@@ -311,3 +311,40 @@ fn with_the_tf_source_the_finding_points_at_the_attribute_there() {
     );
     assert_eq!(r["resources"][0]["path"], "main.tf");
 }
+
+/// A link the config maps (`[links]`) is followed from an embedded template: the linked file
+/// is judged in the deployment's context, and what is found there points into that file,
+/// which a person edits. (The file is also judged on its own: a plan is no linkable caller,
+/// so its outcome does not stand aside.)
+#[test]
+fn a_mapped_link_from_an_embedded_template_is_followed() {
+    let repo = Repo::new();
+    repo.write(
+        "imagegate.toml",
+        "[links]\n\"https://raw.githubusercontent.com/contoso/infra/main/\" = \".\"\n",
+    );
+    repo.write("nested/vm.json", marketplace_vm("vm-linked"));
+    let template = r#"{"contentVersion":"1.0.0.0","resources":[{"type":"Microsoft.Resources/deployments","apiVersion":"2022-09-01","name":"nested","properties":{"mode":"Incremental","templateLink":{"uri":"https://raw.githubusercontent.com/contoso/infra/main/nested/vm.json"}}}]}"#;
+    let after = serde_json::json!({
+        "deployment_mode": "Incremental",
+        "name": "deploy-linked",
+        "resource_group_name": "rg-app",
+        "template_content": template,
+        "parameters_content": null,
+    });
+    repo.write(
+        "plan.json",
+        format!(
+            r#"{{"format_version":"1.2","terraform_version":"1.9.5","resource_changes":[{{"address":"azurerm_resource_group_template_deployment.linked","mode":"managed","type":"azurerm_resource_group_template_deployment","name":"linked","provider_name":"registry.terraform.io/hashicorp/azurerm","change":{{"actions":["create"],"before":null,"after":{after},"after_unknown":{{"id":true}},"before_sensitive":false,"after_sensitive":{{}}}}}}]}}"#
+        ),
+    );
+    let r = check_json(&repo, &[]);
+    let findings = r["findings"].as_array().expect("findings");
+    assert_eq!(findings.len(), 2, "{r:#}");
+    for f in findings {
+        assert_eq!(f["rule"], "IG001", "{r:#}");
+        assert_eq!(f["path"], "nested/vm.json", "{r:#}");
+    }
+    // Through the deployment, not an IG002 on it.
+    assert!(!r["findings"].to_string().contains("IG002"), "{r:#}");
+}
