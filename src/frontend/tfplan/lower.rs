@@ -260,14 +260,27 @@ struct Host<'a> {
 /// `template_content` is handed to the ARM frontend (in `embedded`, with `parameters_content`)
 /// when it may deploy an image (or is not JSON: then it says so), and nothing is judged of the
 /// resource itself.
-fn embedded_template(body: Value, host: &Host<'_>, embedded: &mut Vec<Embedded>) -> Option<Value> {
+fn embedded_template(
+    mut body: Value,
+    host: &Host<'_>,
+    embedded: &mut Vec<Embedded>,
+) -> Option<Value> {
     let content = body.get("template_content")?;
     let text = match known_text(content) {
         Ok(Some(text)) => text,
         // Not a string: nothing an ARM deployment would read.
         Ok(None) => return None,
-        // Unknown (or sensitive): the extraction reports why.
-        Err(_) => return Some(body),
+        // Unknown (or sensitive, or partly known): the extraction reports why.
+        Err(why) => {
+            if let Kind::Object(members) = &mut body.kind
+                && let Some((_, v)) = members
+                    .iter_mut()
+                    .find(|(k, _)| k.eq_ignore_ascii_case("template_content"))
+            {
+                v.kind = Kind::Unknown(why);
+            }
+            return Some(body);
+        }
     };
     if let Ok(json) = crate::json::parse(text) {
         let template = crate::eval::ops::json_value(&json, &|_| content.origin.clone());
