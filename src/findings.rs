@@ -559,4 +559,80 @@ mod tests {
         let bare = parse_error(&file, Detail::default(), 0..0, "h", "m");
         assert!(bare.excerpt.is_none());
     }
+
+    #[test]
+    fn what_is_found_in_an_embedded_text_is_moved_to_its_host_attribute() {
+        use crate::source::Encoding;
+        let mut host = SourceMap::default();
+        let plan_text = "{\"a\":\n  \"embedded text\"}\n".to_string();
+        let plan = host.add(SourceFile::new(
+            "plan.json".into(),
+            "plan.json".into(),
+            plan_text,
+            Encoding::Utf8,
+        ));
+        let inner = SourceFile::new(
+            "x.content".into(),
+            "x.content".into(),
+            "{\n\n  bad".to_string(),
+            Encoding::Utf8,
+        );
+        let finding = parse_error(
+            &inner,
+            Detail { excerpts: true },
+            5..8,
+            "cannot parse",
+            "why",
+        );
+        let mut judgement = Judgement {
+            findings: vec![finding],
+            resources: vec![ResourceEntry {
+                path: "x.content".into(),
+                line: 3,
+                parameter_file: None,
+                resource_type: "T".into(),
+                name: "n".into(),
+                image: None,
+                status: Status::NotJudged,
+                assumption: None,
+            }],
+            notes: vec![
+                "x.content:3:3: budget cut".to_string(),
+                "x.content: unlocated".to_string(),
+                "other.json:1:1: left alone".to_string(),
+            ],
+        };
+        let embedding = Embedding {
+            display: "x.content",
+            host: Span::new(plan, 8, 23),
+            also: None,
+            what: "the text in `a` of x",
+        };
+        relocate(
+            &mut judgement,
+            &[embedding],
+            &host,
+            Detail { excerpts: true },
+        );
+        let f = &judgement.findings[0];
+        assert_eq!(f.location.path, "plan.json");
+        assert_eq!((f.location.line, f.location.column), (2, 3));
+        assert_eq!(f.bytes, 8..23);
+        assert!(
+            f.message.ends_with(" (in the text in `a` of x, line 3)"),
+            "{}",
+            f.message
+        );
+        assert_eq!(f.excerpt.as_ref().map(|e| e.line_start), Some(2));
+        let r = &judgement.resources[0];
+        assert_eq!((r.path.as_str(), r.line), ("plan.json", 2));
+        assert_eq!(
+            judgement.notes,
+            [
+                "plan.json:2:3: budget cut (in the text in `a` of x, line 3)",
+                "plan.json:2:3: unlocated (in the text in `a` of x)",
+                "other.json:1:1: left alone",
+            ]
+        );
+    }
 }
