@@ -12,7 +12,7 @@ use std::path::PathBuf;
 
 use crate::config::Config;
 use crate::findings::parse_error;
-use crate::frontend::{self, Env, Lowered, ParseProblem, Sniff};
+use crate::frontend::{self, Embedded, EmbeddedParameters, Env, Lowered, ParseProblem, Sniff};
 use crate::report::{Finding, ResourceEntry};
 use crate::source::{Encoding, LoadError, Loader, MAX_FILE_BYTES, SourceFile, SourceMap, Span};
 use crate::walk::FileToRead;
@@ -95,7 +95,7 @@ pub fn analyze_file(walked: &FileToRead, run: &Run) -> FileOutcome {
         }
         match f.lower(file, &env) {
             Ok(lowered) => {
-                judge(lowered, walked, run, &mut out);
+                judge(lowered, walked, run, &env, &mut out);
                 return out;
             }
             Err(declined) => file = declined,
@@ -145,7 +145,7 @@ fn refused(walked: &FileToRead, error: LoadError, out: &mut FileOutcome) {
 }
 
 /// Turns what a frontend lowered from `walked` into findings, resources and notes.
-fn judge(lowered: Lowered, walked: &FileToRead, run: &Run, out: &mut FileOutcome) {
+fn judge(lowered: Lowered, walked: &FileToRead, run: &Run, env: &Env<'_>, out: &mut FileOutcome) {
     let Lowered {
         sources,
         deployment,
@@ -153,6 +153,7 @@ fn judge(lowered: Lowered, walked: &FileToRead, run: &Run, out: &mut FileOutcome
         notes,
         linkable,
         links,
+        embedded,
     } = lowered;
     out.judged = true;
     out.linkable = linkable.then(|| walked.canonical.clone());
@@ -174,6 +175,55 @@ fn judge(lowered: Lowered, walked: &FileToRead, run: &Run, out: &mut FileOutcome
         out.resources.extend(judgement.resources);
         out.notes.extend(judgement.notes);
     }
+    for doc in &embedded {
+        judge_embedded(doc, &sources, walked, run, env, out);
+    }
+}
+
+/// Judges a document embedded in an attribute of the file (lowered by the first frontend
+/// that reads it) and moves what is found in it to the attributes that hold it, in `host`.
+fn judge_embedded(
+    doc: &Embedded,
+    host: &SourceMap,
+    walked: &FileToRead,
+    run: &Run,
+    env: &Env<'_>,
+    out: &mut FileOutcome,
+) {
+    let Some(lowered) = frontend::all()
+        .iter()
+        .find_map(|f| f.lower_embedded(doc, env))
+    else {
+        return;
+    };
+    let mut inner = FileOutcome {
+        detail: out.detail,
+        ..FileOutcome::default()
+    };
+    judge(lowered, walked, run, env, &mut inner);
+    let mut texts = vec![crate::findings::Embedding {
+        display: &doc.document.display,
+        host: doc.document.host,
+        also: doc.document.also,
+        what: &doc.document.what,
+    }];
+    if let EmbeddedParameters::Text(p) = &doc.parameters {
+        texts.push(crate::findings::Embedding {
+            display: &p.display,
+            host: p.host,
+            also: p.also,
+            what: &p.what,
+        });
+    }
+    let mut judgement = crate::findings::Judgement {
+        findings: inner.findings,
+        resources: inner.resources,
+        notes: inner.notes,
+    };
+    crate::findings::relocate(&mut judgement, &texts, host, out.detail);
+    out.findings.extend(judgement.findings);
+    out.resources.extend(judgement.resources);
+    out.notes.extend(judgement.notes);
 }
 
 /// The IG000 of a file a frontend claims but that could not be read into text (`text` is

@@ -816,7 +816,8 @@ fn a_known_reference_in_an_unknown_attribute_is_not_its_value() {
 /// overrides (each element judged), every node type of a Service Fabric managed cluster, a
 /// lab's image, a disk imported from a VHD, a VM that attaches a disk the same plan creates
 /// (judged through the disk), `azapi_resource_action` with a `PUT` body, and ARM templates
-/// embedded in the plan (not judged yet: IG002 when they declare an image-bearing resource).
+/// embedded in the plan (judged by the ARM frontend when they declare an image-bearing
+/// resource).
 /// Attribute paths from the azurerm provider documentation (`compute_fleet`,
 /// `service_fabric_managed_cluster`, `lab_service_lab`, `managed_disk`,
 /// `resource_group_template_deployment`) and the azapi `azapi_resource_action` documentation.
@@ -875,7 +876,9 @@ fn catalogue_gaps_of_issue_9_are_judged() {
     one(&r, "azapi_resource_action.put_vm", "IG001");
     assert!(about(&r, "azapi_resource_action.start_vm").is_empty());
 
-    // Embedded ARM templates: IG002 when they declare a VM, nothing for a storage account.
+    // Embedded ARM templates are judged by the ARM frontend (tests/tfplan_embedded.rs): the
+    // VM they declare is IG001 at the attribute holding the template; nothing for a storage
+    // account.
     for (address, attribute) in [
         (
             "azurerm_resource_group_template_deployment.vm_template",
@@ -883,14 +886,17 @@ fn catalogue_gaps_of_issue_9_are_judged() {
         ),
         ("azapi_resource.deployment", "body.properties.template"),
     ] {
-        let f = one(&r, address, "IG002");
-        let message = f["message"].as_str().unwrap_or_default();
-        assert!(
-            message.contains(&format!(
-                "`{attribute}` is an ARM template embedded in the Terraform plan that declares image-bearing resources; embedded templates are not judged yet"
-            )),
-            "{message}"
-        );
+        let tail = format!(" (in the ARM template embedded in `{attribute}` of {address}, line ");
+        let found: Vec<_> = r["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["message"].as_str().unwrap().contains(&tail))
+            .collect();
+        assert_eq!(found.len(), 1, "{address}: {found:#?}");
+        assert_eq!(found[0]["rule"], "IG001", "{:#?}", found[0]);
+        assert_eq!(found[0]["resource"]["name"], "vm-arm");
+        assert!(about(&r, address).is_empty(), "{address}");
     }
     for address in [
         "azurerm_resource_group_template_deployment.storage_template",

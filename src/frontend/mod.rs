@@ -50,6 +50,13 @@ pub(crate) trait Frontend: Sync {
     /// Lowers `file` into the model, or hands it back when it is not of this language after
     /// all.
     fn lower(&self, file: Loaded, env: &Env<'_>) -> Result<Lowered, Loaded>;
+
+    /// Lowers a document another frontend found embedded in its file, or `None` when it is
+    /// not of this language (the default). What it lowers is located in the embedded texts
+    /// (files named by their `display`); the pipeline relocates it to the host attributes.
+    fn lower_embedded(&self, _doc: &Embedded, _env: &Env<'_>) -> Option<Lowered> {
+        None
+    }
 }
 
 /// Every frontend, in the order a file is offered to them: the first to lower it wins.
@@ -90,6 +97,60 @@ pub(crate) struct Lowered {
     pub(crate) linkable: bool,
     /// The canonical paths of the files it links (judged here, in its context).
     pub(crate) links: Vec<PathBuf>,
+    /// Documents of another language embedded in the file (as text in an attribute), to be
+    /// judged by the frontend of that language.
+    pub(crate) embedded: Vec<Embedded>,
+}
+
+/// A document of another language held in an attribute of a lowered file: an ARM template in
+/// a Terraform template deployment's `template_content`, say.
+#[derive(Debug, Clone)]
+pub(crate) struct Embedded {
+    /// What language the host says the document is in.
+    pub(crate) kind: EmbeddedKind,
+    /// The document.
+    pub(crate) document: EmbeddedText,
+    /// The values it is deployed with.
+    pub(crate) parameters: EmbeddedParameters,
+}
+
+/// The languages a host can embed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum EmbeddedKind {
+    /// An ARM deployment template (JSON).
+    ArmTemplate,
+}
+
+/// The text of an embedded document and the attribute that holds it.
+#[derive(Debug, Clone)]
+pub(crate) struct EmbeddedText {
+    /// The text, decoded (a string attribute's value, or an object attribute written out as
+    /// JSON).
+    pub(crate) text: String,
+    /// The name the text is known by while it is lowered (unique within the host file);
+    /// findings in it are relocated to `host`.
+    pub(crate) display: String,
+    /// Where the attribute holding it is written (in the host file, or the source a person
+    /// edits), in the host's [`Lowered::sources`].
+    pub(crate) host: Span,
+    /// Where the host file itself holds it, when `host` is elsewhere (the source a person
+    /// edits): a related location.
+    pub(crate) also: Option<Span>,
+    /// What it is, for messages: "the ARM template embedded in `template_content` of
+    /// azurerm_resource_group_template_deployment.x".
+    pub(crate) what: String,
+}
+
+/// The parameter values an embedded document is deployed with.
+#[derive(Debug, Clone)]
+pub(crate) enum EmbeddedParameters {
+    /// None given: every parameter takes its default.
+    None,
+    /// A parameter file's text (`{"name": {"value": …}}`, or wrapped in `parameters`).
+    Text(EmbeddedText),
+    /// Given, but not known offline (unknown at plan time, sensitive, not JSON): every
+    /// parameter is unknown for this reason.
+    Unknown(crate::value::Why),
 }
 
 /// A deployment and the file it was lowered from.

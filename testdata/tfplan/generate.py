@@ -331,3 +331,50 @@ config = {"provider_config": {"azurerm": {"name": "azurerm", "full_name": AZ, "e
       cfg_res("azurerm_linux_virtual_machine", "attached", {"name": {"constant_value": "vm-attached"}, "os_managed_disk_id": {"references": ["azurerm_managed_disk.os_golden.id", "azurerm_managed_disk.os_golden"]}}),
   ]}}
 dump("catalogue-gaps-1.2.json", plan_doc("1.2", "1.9.5", changes, config=config))
+
+# 12. ARM templates embedded in template deployments and an azapi deployment, judged by the
+# ARM frontend with the parameters the resource gives (issue #9, class 6). Without `$schema`
+# (see 11).
+def vm_template(name, image, parameters=None):
+    return {"contentVersion": "1.0.0.0", "parameters": parameters or {},
+            "resources": [{"type": "Microsoft.Compute/virtualMachines", "apiVersion": "2024-03-01", "name": name, "location": "westeurope",
+                           "properties": {"storageProfile": {"imageReference": image}}}]}
+by_id = {"id": "[parameters('imageId')]"}
+id_param = {"imageId": {"type": "string", "defaultValue": MANAGED}}
+sku_param = {"imageSku": {"type": "string"}}
+by_sku = {"publisher": "Canonical", "offer": "0001-com-ubuntu-server-jammy", "sku": "[parameters('imageSku')]", "version": "latest"}
+linked = {"contentVersion": "1.0.0.0", "resources": [{"type": "Microsoft.Resources/deployments", "apiVersion": "2022-09-01", "name": "nested-vm",
+          "properties": {"mode": "Incremental", "templateLink": {"relativePath": "nested/vm.json"}}}]}
+def deployment(name, template, parameters, rtype="azurerm_resource_group_template_deployment", unknown=None, sensitive=None):
+    after = {"deployment_mode": "Incremental", "name": f"deploy-{name}", "template_content": template, "parameters_content": parameters}
+    if rtype == "azurerm_resource_group_template_deployment":
+        after["resource_group_name"] = "rg-app"
+    else:
+        after["location"] = "westeurope"
+    return rc(rtype, name, after, unknown=dict({"id": True, "output_content": True}, **(unknown or {})), sensitive=sensitive)
+changes = [
+    # A Marketplace image written in the template: IG001 at `template_content`.
+    deployment("marketplace", json.dumps(vm_template("vm-marketplace", UB), indent=2), None),
+    # The image comes from `parameters_content`: a golden gallery version (the default, a legacy
+    # managed image, is not what is deployed).
+    deployment("golden", json.dumps(vm_template("vm-golden", by_id, id_param), indent=2), json.dumps({"imageId": {"value": GOLDEN}})),
+    # The same template with its parameters sensitive: the default is no answer (IG002).
+    deployment("hidden_parameters", json.dumps(vm_template("vm-hidden", by_id, id_param), indent=2), None, sensitive={"parameters_content": True}),
+    # A template known only after apply: IG002.
+    deployment("unknown", None, None, unknown={"template_content": True}),
+    # A sensitive template: IG002 (never read).
+    deployment("sensitive", None, None, sensitive={"template_content": True}),
+    # Not JSON: Azure cannot deploy it; IG000 at the attribute.
+    deployment("not_json", '{"contentVersion": "1.0.0.0", "resources": [', None),
+    # A relative link from an embedded template leads nowhere: IG002.
+    deployment("linked", json.dumps(linked, indent=2), None),
+    # Subscription scope, parameters in the wrapped form: IG001.
+    deployment("subscription", json.dumps(vm_template("vm-sub", by_sku, sku_param)), json.dumps({"contentVersion": "1.0.0.0", "parameters": {"imageSku": {"value": "22_04-lts-gen2"}}}), rtype="azurerm_subscription_template_deployment"),
+    # azapi: template and parameters in the body: IG001 for the Marketplace SKU, at the template.
+    rc("azapi_resource", "deployment", {"body": {"properties": {"mode": "Incremental", "template": vm_template("vm-azapi", by_sku, sku_param), "parameters": {"imageSku": {"value": "22_04-lts-gen2"}}}},
+       "name": "deploy-azapi", "parent_id": f"/subscriptions/{SUB}/resourceGroups/rg-app", "type": "Microsoft.Resources/deployments@2022-09-01"}, provider=AZAPI, unknown={"id": True, "output": True}),
+    # azapi with the golden version as its parameter: compliant.
+    rc("azapi_resource", "golden_deployment", {"body": {"properties": {"mode": "Incremental", "template": vm_template("vm-azapi-golden", by_id, id_param), "parameters": {"imageId": {"value": GOLDEN}}}},
+       "name": "deploy-azapi-golden", "parent_id": f"/subscriptions/{SUB}/resourceGroups/rg-app", "type": "Microsoft.Resources/deployments@2022-09-01"}, provider=AZAPI, unknown={"id": True, "output": True}),
+]
+dump("embedded-1.2.json", plan_doc("1.2", "1.9.5", changes))

@@ -9,16 +9,21 @@ use super::lower;
 use super::params::parameter_contexts;
 use crate::catalog::Catalog;
 use crate::config::Config;
+use crate::eval::ir::Template;
 use crate::eval::{DeploymentScope, Expanded};
+use crate::eval::{ParameterValues, TemplateLinks};
 use crate::extract;
-use crate::frontend::{Env, Frontend, Lowered, ParseProblem, Sniff, ToJudge};
+use crate::frontend::{
+    Embedded, EmbeddedKind, Env, Frontend, Lowered, ParseProblem, Sniff, ToJudge,
+};
 use crate::image::Image;
 use crate::json::Json;
 use crate::model::{Context, Deployment, Language, Resource};
-use crate::source::Loaded;
+use crate::source::{FileId, Loaded, Span};
+use crate::value::Cause;
 
 /// The headline of an IG000 about an ARM template.
-const HEADLINE: &str = "cannot parse ARM template";
+pub(super) const HEADLINE: &str = "cannot parse ARM template";
 
 /// ARM deployment templates in JSON (with comments).
 #[derive(Debug)]
@@ -60,6 +65,10 @@ impl Frontend for Arm {
             Classification::Template(root) => Ok(template(file, root, env)),
         }
     }
+
+    fn lower_embedded(&self, doc: &Embedded, env: &Env<'_>) -> Option<Lowered> {
+        (doc.kind == EmbeddedKind::ArmTemplate).then(|| super::embedded::lower(doc, env))
+    }
 }
 
 /// Lowers the template `root` read from `file` (its JSON tree is dropped once lowered) and
@@ -74,11 +83,29 @@ fn template(file: Loaded, root: Json, env: &Env<'_>) -> Lowered {
     let id = file.add_to(&mut out.sources);
     let contexts = parameter_contexts(&mut out, id, &canonical, env);
     let linked = Linked::new(&out.sources, env.loader, &canonical, &env.config.links);
-    let deployment = deployment_scope(env.config);
     // Lowered once, expanded for each context and each assumed value.
     let lowered = lower::template(&root, id, &out.sources.get(id).text);
     drop(root);
-    let expand_with = |supplied| crate::eval::expand(&lowered, &linked, supplied, &deployment);
+    let expression_errors = expand_contexts(&mut out, id, &lowered, contexts, &linked, env);
+    out.links = linked.targets();
+    linked.into_sources(&mut out.sources);
+    push_expression_errors(&mut out, expression_errors);
+    out
+}
+
+/// Expands the lowered template `lowered` (of file `id`) in each of `contexts` (each allowed
+/// value of a required parameter that decides an image judged on its own), linked templates
+/// read through `links`; sets `out.deployment`. Returns the expression errors met.
+pub(super) fn expand_contexts(
+    out: &mut Lowered,
+    id: FileId,
+    lowered: &Template,
+    contexts: Vec<(Option<String>, ParameterValues<'static>)>,
+    links: &dyn TemplateLinks,
+    env: &Env<'_>,
+) -> Vec<(Span, Cause)> {
+    let deployment = deployment_scope(env.config);
+    let expand_with = |supplied| crate::eval::expand(lowered, links, supplied, &deployment);
     let mut model = Deployment {
         language: Language::Arm,
         merge_instances: false,
@@ -86,7 +113,7 @@ fn template(file: Loaded, root: Json, env: &Env<'_>) -> Lowered {
     };
     let mut expression_errors = Vec::new();
     for (parameter_file, supplied) in contexts {
-        let choices = open_choices(&lowered, &supplied);
+        let choices = open_choices(lowered, &supplied);
         let mut expanded = expand_with(supplied.clone());
         for choice in choices {
             let variants: Vec<Expanded> = choice
@@ -108,22 +135,24 @@ fn template(file: Loaded, root: Json, env: &Env<'_>) -> Lowered {
             notes: expanded.notes,
         });
     }
-    out.links = linked.targets();
-    linked.into_sources(&mut out.sources);
-    expression_errors.sort_by_key(|(span, _)| *span);
-    expression_errors.dedup();
-    for (span, cause) in expression_errors {
+    out.deployment = Some(ToJudge {
+        file: id,
+        deployment: model,
+    });
+    expression_errors
+}
+
+/// The expression errors met while expanding, as IG000s (each once).
+pub(super) fn push_expression_errors(out: &mut Lowered, mut errors: Vec<(Span, Cause)>) {
+    errors.sort_by_key(|(span, _)| *span);
+    errors.dedup();
+    for (span, cause) in errors {
         out.problems.push(ParseProblem {
             span,
             headline: HEADLINE,
             message: cause.to_string(),
         });
     }
-    out.deployment = Some(ToJudge {
-        file: id,
-        deployment: model,
-    });
-    out
 }
 
 /// Replaces each resource whose image is unknown only because `choice` has no value by one

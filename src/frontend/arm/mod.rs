@@ -3,6 +3,7 @@
 
 mod allowed;
 mod classify;
+mod embedded;
 mod frontend;
 mod links;
 pub(crate) mod lower;

@@ -68,9 +68,9 @@ impl Frontend for TfPlan {
         };
         let tf = TfSource::load(&path, env.loader, &mut out.sources);
         let deployment = if is_state {
-            state(&root, id, &tf)
+            state(&root, id, &tf, &mut out.embedded)
         } else {
-            plan(&root, id, &tf, env.config.judge_no_op)
+            plan(&root, id, &tf, env.config.judge_no_op, &mut out.embedded)
         };
         out.deployment = Some(ToJudge {
             file: id,

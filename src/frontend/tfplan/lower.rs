@@ -1,6 +1,7 @@
 //! Lowering a plan or state into the model: one resource per judged resource instance.
 
 use crate::catalog::Catalog;
+use crate::frontend::{Embedded, EmbeddedKind, EmbeddedParameters, EmbeddedText};
 use crate::json::Json;
 use crate::model::{Context, Deployment, Language, Resource};
 use crate::source::{FileId, Span};
@@ -24,29 +25,40 @@ pub fn judged_actions(actions: &[&str], no_op: bool) -> bool {
 /// Values read straight from the plan are pointed at their attributes in `tf` when it has
 /// them.
 /// With `no_op`, unchanged resources are judged too (the estate as it stays deployed).
-pub fn plan(root: &Json, file: FileId, tf: &TfSource, no_op: bool) -> Deployment {
+/// ARM templates embedded in template deployments are returned, to be judged by the ARM
+/// frontend, instead of their resources.
+pub fn plan(
+    root: &Json,
+    file: FileId,
+    tf: &TfSource,
+    no_op: bool,
+    embedded: &mut Vec<Embedded>,
+) -> Deployment {
     let mut resources = Vec::new();
     let resolver = Resolver { root, file, tf };
     if let Some(changes) = root.get("resource_changes").and_then(Json::as_array) {
         for rc in changes {
-            resources.extend(change(rc, &resolver, no_op));
+            resources.extend(change(rc, &resolver, no_op, embedded));
         }
     } else if let Some(module) = root
         .get("planned_values")
         .and_then(|p| p.get("root_module"))
     {
-        each_resource(module, &mut |r| resources.extend(planned(r, &resolver)));
+        each_resource(module, &mut |r| {
+            resources.extend(planned(r, &resolver, embedded))
+        });
     }
     deployment(resources)
 }
 
-/// Lowers a state (`values.root_module`): what is deployed.
-pub fn state(root: &Json, file: FileId, tf: &TfSource) -> Deployment {
+/// Lowers a state (`values.root_module`): what is deployed. Embedded ARM templates are
+/// returned as [`plan`] does.
+pub fn state(root: &Json, file: FileId, tf: &TfSource, embedded: &mut Vec<Embedded>) -> Deployment {
     let mut resources = Vec::new();
     let resolver = Resolver { root, file, tf };
     if let Some(module) = root.get("values").and_then(|p| p.get("root_module")) {
         each_resource(module, &mut |r| {
-            resources.extend(planned(r, &resolver));
+            resources.extend(planned(r, &resolver, embedded));
         });
     }
     deployment(resources)
@@ -109,7 +121,12 @@ fn address(r: &Json) -> Option<String> {
 }
 
 /// One entry of `resource_changes`.
-fn change(rc: &Json, resolver: &Resolver<'_>, no_op: bool) -> Option<Resource> {
+fn change(
+    rc: &Json,
+    resolver: &Resolver<'_>,
+    no_op: bool,
+    embedded: &mut Vec<Embedded>,
+) -> Option<Resource> {
     if text(rc, "mode") == Some("data") {
         return None;
     }
@@ -131,17 +148,18 @@ fn change(rc: &Json, resolver: &Resolver<'_>, no_op: bool) -> Option<Resource> {
         change.get("after_unknown"),
         change.get("after_sensitive"),
         resolver,
+        embedded,
     )
 }
 
 /// One resource of `planned_values` or a state's `values` (mode "managed" only).
-fn planned(r: &Json, resolver: &Resolver<'_>) -> Option<Resource> {
+fn planned(r: &Json, resolver: &Resolver<'_>, embedded: &mut Vec<Embedded>) -> Option<Resource> {
     if text(r, "mode").is_some_and(|m| m != "managed") {
         return None;
     }
     let values = r.get("values").filter(|a| a.is_object())?;
     let sensitive = r.get("sensitive_values");
-    lower_one(r, values, None, sensitive, resolver)
+    lower_one(r, values, None, sensitive, resolver, embedded)
 }
 
 fn lower_one(
@@ -150,6 +168,7 @@ fn lower_one(
     unknown: Option<&Json>,
     sensitive: Option<&Json>,
     resolver: &Resolver<'_>,
+    embedded: &mut Vec<Embedded>,
 ) -> Option<Resource> {
     let resource_type = text(r, "type")?;
     let name = text(r, "name")?;
@@ -180,10 +199,15 @@ fn lower_one(
     resolver
         .tf
         .relocate(&module_names, resource_type, name, &mut body);
+    let host = Host {
+        address: &address,
+        span: span(r, resolver.file),
+    };
     let (resource_type, body) = if azapi {
-        azapi_body(&body)?
+        azapi_body(&body, &host, embedded)?
     } else if TEMPLATE_DEPLOYMENTS.contains(&resource_type) {
-        (resource_type.to_string(), embedded_template(body)?)
+        let body = embedded_template(body, &host, embedded)?;
+        (resource_type.to_string(), body)
     } else {
         (resource_type.to_string(), body)
     };
@@ -224,26 +248,133 @@ fn creates_a_resource(after: &Json) -> bool {
     method.eq_ignore_ascii_case("PUT") && action.is_empty()
 }
 
-/// The planned values of a template deployment with its `template_content` marked unknown
-/// (IG002) when the embedded ARM template declares an image-bearing resource or a nested
-/// deployment (which may); `None` when it declares neither (nothing to judge). The ARM
-/// frontend does not read templates embedded in plans yet.
-fn embedded_template(mut body: Value) -> Option<Value> {
+/// The resource a value is lowered for: its address, and where it is in the plan (where an
+/// attribute without a place of its own points).
+struct Host<'a> {
+    address: &'a str,
+    span: Span,
+}
+
+/// A template deployment's planned values, when they are judged as the resource's own: with
+/// `template_content` unknown at plan time or sensitive (IG002 says why). A known
+/// `template_content` is handed to the ARM frontend (in `embedded`, with `parameters_content`)
+/// when it may deploy an image (or is not JSON: then it says so), and nothing is judged of the
+/// resource itself.
+fn embedded_template(
+    mut body: Value,
+    host: &Host<'_>,
+    embedded: &mut Vec<Embedded>,
+) -> Option<Value> {
     let content = body.get("template_content")?;
-    let template = match &content.kind {
-        Kind::Str(text) => match crate::json::parse(text) {
-            Ok(json) => crate::eval::ops::json_value(&json, &|_| content.origin.clone()),
-            Err(_) => return None,
-        },
-        // Unknown (or sensitive): the extraction reports why.
-        Kind::Unknown(_) => return Some(body),
-        _ => return None,
+    let text = match known_text(content) {
+        Ok(Some(text)) => text,
+        // Not a string: nothing an ARM deployment would read.
+        Ok(None) => return None,
+        // Unknown (or sensitive, or partly known): the extraction reports why.
+        Err(why) => {
+            if let Kind::Object(members) = &mut body.kind
+                && let Some((_, v)) = members
+                    .iter_mut()
+                    .find(|(k, _)| k.eq_ignore_ascii_case("template_content"))
+            {
+                v.kind = Kind::Unknown(why);
+            }
+            return Some(body);
+        }
     };
-    if !may_deploy_an_image(&template, 0) {
-        return None;
+    if let Ok(json) = crate::json::parse(text) {
+        let template = crate::eval::ops::json_value(&json, &|_| content.origin.clone());
+        if !may_deploy_an_image(&template, 0) {
+            return None;
+        }
     }
-    mark_embedded(&mut body, &["template_content"]);
-    Some(body)
+    let parameters = match body.get("parameters_content") {
+        None => EmbeddedParameters::None,
+        Some(p) => match known_text(p) {
+            Ok(Some(t)) if !t.trim().is_empty() => EmbeddedParameters::Text(EmbeddedText {
+                text: t.to_string(),
+                display: format!("{}.parameters_content", host.address),
+                host: site(p, host),
+                also: also(p, host),
+                what: format!("the parameters in `parameters_content` of {}", host.address),
+            }),
+            Ok(_) => EmbeddedParameters::None,
+            Err(why) => EmbeddedParameters::Unknown(why),
+        },
+    };
+    embedded.push(Embedded {
+        kind: EmbeddedKind::ArmTemplate,
+        document: EmbeddedText {
+            text: text.to_string(),
+            display: format!("{}.template_content", host.address),
+            host: site(content, host),
+            also: also(content, host),
+            what: format!(
+                "the ARM template embedded in `template_content` of {}",
+                host.address
+            ),
+        },
+        parameters,
+    });
+    None
+}
+
+/// Where `value` is written: in the `.tf` source when the plan is mapped to it, else in the
+/// plan (else where the resource is).
+fn site(value: &Value, host: &Host<'_>) -> Span {
+    value
+        .origin
+        .literal
+        .or(value.origin.site)
+        .unwrap_or(host.span)
+}
+
+/// Where the plan holds `value`, when [`site`] is elsewhere (in the `.tf` source).
+fn also(value: &Value, host: &Host<'_>) -> Option<Span> {
+    value.origin.site.filter(|s| *s != site(value, host))
+}
+
+/// The text of a string attribute: `None` when it is null or no string, why it is not known
+/// when it is unknown or partly so.
+fn known_text(value: &Value) -> Result<Option<&str>, Why> {
+    match &value.kind {
+        Kind::Str(text) => Ok(Some(text)),
+        Kind::Unknown(why) => Err(why.clone()),
+        Kind::Partial(parts) => Err(first_hole(parts)),
+        _ => Ok(None),
+    }
+}
+
+fn first_hole(parts: &[crate::value::Part]) -> Why {
+    parts
+        .iter()
+        .find_map(|p| match p {
+            crate::value::Part::Hole(why) => Some(why.clone()),
+            crate::value::Part::Text(_) => None,
+        })
+        .unwrap_or_else(|| Why::new(crate::value::Cause::PartiallyKnownString))
+}
+
+/// `value` written out as JSON, or why it cannot be (a part of it is unknown).
+fn to_json(value: &Value) -> Result<serde_json::Value, Why> {
+    use serde_json::Value as J;
+    Ok(match &value.kind {
+        Kind::Null => J::Null,
+        Kind::Bool(b) => J::Bool(*b),
+        Kind::Int(i) => J::from(*i),
+        Kind::Float(f) => serde_json::Number::from_f64(*f).map_or(J::Null, J::Number),
+        Kind::Str(s) => J::String(s.clone()),
+        Kind::Partial(parts) => return Err(first_hole(parts)),
+        Kind::Unknown(why) => return Err(why.clone()),
+        Kind::Array(items) => J::Array(items.iter().map(to_json).collect::<Result<_, _>>()?),
+        Kind::Object(members) => {
+            let mut map = serde_json::Map::new();
+            for (k, v) in members {
+                map.insert(k.clone(), to_json(v)?);
+            }
+            J::Object(map)
+        }
+    })
 }
 
 /// Replaces the value at `path` of `body` by an unknown saying that the ARM template there is
@@ -296,10 +427,15 @@ fn may_deploy_an_image(value: &Value, depth: usize) -> bool {
 }
 
 /// An azapi resource whose `type` is a catalogued ARM type: that type, and its `body` (an
-/// object, or a JSON document in a string) as the ARM resource object. An azapi
-/// `Microsoft.Resources/deployments` whose inline template may deploy an image stays an
-/// `azapi_resource` with that template marked as not judged yet.
-fn azapi_body(after: &Value) -> Option<(String, Value)> {
+/// object, or a JSON document in a string) as the ARM resource object. The inline template of
+/// an azapi `Microsoft.Resources/deployments` that may deploy an image is handed to the ARM
+/// frontend (in `embedded`, with `properties.parameters`); when it is not fully known, the
+/// deployment stays an `azapi_resource` (IG002 says why).
+fn azapi_body(
+    after: &Value,
+    host: &Host<'_>,
+    embedded: &mut Vec<Embedded>,
+) -> Option<(String, Value)> {
     let type_and_version = after.get("type")?.as_str()?;
     let arm_type = type_and_version
         .split('@')
@@ -335,8 +471,46 @@ fn azapi_body(after: &Value) -> Option<(String, Value)> {
         if !may_deploy_an_image(template, 0) {
             return None;
         }
-        mark_embedded(&mut wrapped, &["body", "properties", "template"]);
-        return Some(("azapi_resource".to_string(), wrapped));
+        let text = match to_json(template) {
+            Ok(json) => json.to_string(),
+            Err(_) => {
+                mark_embedded(&mut wrapped, &["body", "properties", "template"]);
+                return Some(("azapi_resource".to_string(), wrapped));
+            }
+        };
+        let properties = wrapped.get("body")?.get("properties")?;
+        let parameters = match properties.get("parameters") {
+            None => EmbeddedParameters::None,
+            Some(p) if matches!(p.kind, Kind::Null) => EmbeddedParameters::None,
+            Some(p) => match to_json(p) {
+                Ok(json) => EmbeddedParameters::Text(EmbeddedText {
+                    text: json.to_string(),
+                    display: format!("{}.body.properties.parameters", host.address),
+                    host: site(p, host),
+                    also: also(p, host),
+                    what: format!(
+                        "the parameters in `body.properties.parameters` of {}",
+                        host.address
+                    ),
+                }),
+                Err(why) => EmbeddedParameters::Unknown(why),
+            },
+        };
+        embedded.push(Embedded {
+            kind: EmbeddedKind::ArmTemplate,
+            document: EmbeddedText {
+                text,
+                display: format!("{}.body.properties.template", host.address),
+                host: site(template, host),
+                also: also(template, host),
+                what: format!(
+                    "the ARM template embedded in `body.properties.template` of {}",
+                    host.address
+                ),
+            },
+            parameters,
+        });
+        return None;
     }
     Some((arm_type.to_string(), body))
 }
