@@ -51,9 +51,9 @@ pub enum Cause {
     },
     /// A value the plan marks sensitive; imagegate never reads those.
     Sensitive,
-    /// An ARM template embedded in a Terraform plan (`template_content` of a template
-    /// deployment, the `template` of an azapi `Microsoft.Resources/deployments`) that declares
-    /// image-bearing resources; the ARM frontend does not read it yet.
+    /// An ARM template embedded in a Terraform plan (the `template` of an azapi
+    /// `Microsoft.Resources/deployments`) that is only partly known at plan time, so it cannot
+    /// be handed to the ARM frontend.
     EmbeddedArmTemplate {
         /// The attribute that holds it, e.g. `template_content`.
         attribute: String,
@@ -607,7 +607,7 @@ impl fmt::Display for Cause {
             }
             Cause::EmbeddedArmTemplate { attribute } => write!(
                 f,
-                "`{attribute}` is an ARM template embedded in the Terraform plan that declares image-bearing resources; embedded templates are not judged yet"
+                "`{attribute}` is an ARM template embedded in the Terraform plan that is only partly known at plan time, so the images it deploys are not known"
             ),
             Cause::UndeclaredParameter { name } => {
                 write!(f, "parameter '{name}' is not declared in the template")

@@ -378,7 +378,7 @@ fn to_json(value: &Value) -> Result<serde_json::Value, Why> {
 }
 
 /// Replaces the value at `path` of `body` by an unknown saying that the ARM template there is
-/// not judged yet, keeping where it is written.
+/// only partly known at plan time, keeping where it is written.
 fn mark_embedded(body: &mut Value, path: &[&str]) {
     let mut current = body;
     for key in path {

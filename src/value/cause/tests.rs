@@ -207,7 +207,7 @@ fn terraform() {
             Cause::EmbeddedArmTemplate {
                 attribute: s("template_content"),
             },
-            "`template_content` is an ARM template embedded in the Terraform plan that declares image-bearing resources; embedded templates are not judged yet",
+            "`template_content` is an ARM template embedded in the Terraform plan that is only partly known at plan time, so the images it deploys are not known",
         ),
     ]);
 }
