@@ -976,3 +976,47 @@ fn the_id_of_a_data_source_read_during_apply_is_composed_from_its_arguments() {
         "{legacy:#}"
     );
 }
+
+/// An azapi `Microsoft.Resources/deployments` that links its template (a URI or a template
+/// spec) deploys what the plan does not hold: IG002, not silence.
+#[test]
+fn an_azapi_deployment_of_a_linked_template_is_unresolved() {
+    let repo = Repo::new();
+    let head = r#""format_version":"1.2","terraform_version":"1.9.5""#;
+    let deployment = |name: &str, link: &str| {
+        format!(
+            r#"{{"address":"azapi_resource.{name}","mode":"managed","type":"azapi_resource","name":"{name}","change":{{"actions":["create"],"after":{{"type":"Microsoft.Resources/deployments@2022-09-01","body":{{"properties":{{"mode":"Incremental","templateLink":{link}}}}}}},"after_unknown":{{}}}}}}"#
+        )
+    };
+    let plan = format!(
+        r#"{{{head},"resource_changes":[{},{}]}}"#,
+        deployment("uri", r#"{"uri":"https://example.com/vm.json"}"#),
+        deployment(
+            "spec",
+            r#"{"id":"/subscriptions/s/resourceGroups/rg/providers/Microsoft.Resources/templateSpecs/vm/versions/1"}"#
+        ),
+    );
+    repo.write("plan.json", plan);
+    let out = repo
+        .imagegate(&["check", "--format", "json", "--exit-zero"])
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let messages: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["message"].as_str().unwrap())
+        .collect();
+    assert_eq!(messages.len(), 2, "{report:#}");
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.contains("https://example.com/vm.json")),
+        "{messages:?}"
+    );
+    assert!(
+        messages.iter().any(|m| m.contains("template spec")),
+        "{messages:?}"
+    );
+}

@@ -5,7 +5,7 @@ use crate::frontend::{Embedded, EmbeddedKind, EmbeddedParameters, EmbeddedText};
 use crate::json::Json;
 use crate::model::{Context, Deployment, Language, Resource};
 use crate::source::{FileId, Span};
-use crate::value::{Kind, Value, Why};
+use crate::value::{Kind, Unavailable, Value, Why};
 
 use super::address::{ModuleStep, compose, module_steps};
 use super::convert::{Converter, span};
@@ -377,6 +377,32 @@ fn to_json(value: &Value) -> Result<serde_json::Value, Why> {
     })
 }
 
+/// Sets the value at `path` of `body` (creating the last member if it is missing) to an
+/// unknown, for `why`.
+fn set_unknown(body: &mut Value, path: &[&str], why: Why) {
+    let Some((last, parents)) = path.split_last() else {
+        return;
+    };
+    let mut current = body;
+    for key in parents {
+        let Kind::Object(members) = &mut current.kind else {
+            return;
+        };
+        let Some((_, next)) = members
+            .iter_mut()
+            .rev()
+            .find(|(k, _)| k.eq_ignore_ascii_case(key))
+        else {
+            return;
+        };
+        current = next;
+    }
+    if let Kind::Object(members) = &mut current.kind {
+        members.retain(|(k, _)| !k.eq_ignore_ascii_case(last));
+        members.push((last.to_string(), Value::unknown(why)));
+    }
+}
+
 /// Replaces the value at `path` of `body` by an unknown saying that the ARM template there is
 /// only partly known at plan time, keeping where it is written.
 fn mark_embedded(body: &mut Value, path: &[&str]) {
@@ -463,6 +489,23 @@ fn azapi_body(
     };
     if deployment {
         let mut wrapped = Value::composed(Kind::Object(vec![("body".to_string(), body)]));
+        let properties = wrapped.get("body")?.get("properties")?;
+        if properties.get("template").is_none()
+            && let Some(link) = properties.get("templateLink")
+        {
+            // A linked template or template spec: not in the plan, so not seen.
+            let unavailable = match (link.get("uri"), link.get("id")) {
+                (Some(uri), _) => Unavailable::Uri { uri: uri.display() },
+                (None, Some(id)) => Unavailable::Spec { id: id.display() },
+                (None, None) => Unavailable::PathUnknown,
+            };
+            let why = Why {
+                span: link.origin.site,
+                ..Why::new(crate::value::Cause::TemplateNotAvailable(unavailable))
+            };
+            set_unknown(&mut wrapped, &["body", "properties", "template"], why);
+            return Some(("azapi_resource".to_string(), wrapped));
+        }
         let template = wrapped.get("body")?.get("properties")?.get("template")?;
         if template.is_unknown() {
             // The extraction reports why it is unknown.
