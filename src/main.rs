@@ -24,7 +24,7 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(error) => {
             // Paths and names in it come from the repository: never raw to a terminal or log.
-            eprintln!("imagegate: error: {}", emit::visible(&error.to_string()));
+            say(&format!("error: {}", emit::visible(&error.to_string())));
             ExitCode::from(2)
         }
     }
@@ -112,13 +112,13 @@ fn check(args: CheckArgs) -> Result<ExitCode, Failure> {
     let report = imagegate::check(&options, &config, &cwd, detail).map_err(Failure::Walk)?;
     if args.verbose || report.notes.len() <= 3 {
         for note in &report.notes {
-            eprintln!("imagegate: note: {}", emit::visible(note));
+            say(&format!("note: {}", emit::visible(note)));
         }
     } else {
-        eprintln!(
-            "imagegate: note: {} notes (links not followed, loops cut, files not read); --verbose shows them",
+        say(&format!(
+            "note: {} notes (link cycles, budgets, files not read); --verbose shows them",
             report.notes.len()
-        );
+        ));
     }
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
     let styled = emit::use_colour(to_terminal, std::env::var_os("NO_COLOR").as_deref());
@@ -136,13 +136,10 @@ fn check(args: CheckArgs) -> Result<ExitCode, Failure> {
             .map(std::io::BufWriter::new)
             .and_then(|mut file| write(&mut file))
             .map_err(|e| Failure::Output(path.clone(), e))?,
-        None => match write(&mut std::io::BufWriter::new(std::io::stdout().lock())) {
-            // A closed pipe (`imagegate check | head`) is not an error of ours.
-            Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
-                return Err(Failure::Stdout(e));
-            }
-            _ => {}
-        },
+        // A report not written in full (a closed pipe, a full disk) is a run that did not
+        // happen: exit 2, never a pass a CI step could trust.
+        None => write(&mut std::io::BufWriter::new(std::io::stdout().lock()))
+            .map_err(Failure::Stdout)?,
     }
     let failed = report.has_errors() && !args.exit_zero;
     // The process ends here: the system reclaims the report's memory at once, faster than
@@ -196,6 +193,12 @@ fn write_stdout(text: &str) -> Result<(), Failure> {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         Err(e) => Err(Failure::Stdout(e)),
     }
+}
+
+/// Writes one line to standard error, prefixed `imagegate: `. A standard error that cannot be
+/// written to (closed, full) is ignored: it never panics, and the exit code still tells.
+fn say(line: &str) {
+    let _ = writeln!(std::io::stderr().lock(), "imagegate: {line}");
 }
 
 // Parsing and evaluation allocate many small values; mimalloc handles that pattern well.

@@ -405,3 +405,45 @@ fn a_glob_that_approves_nothing_is_a_config_error() {
         predicate::str::contains("imagegate.toml:2").and(predicate::str::contains("/versions/")),
     );
 }
+
+/// A report that was not written in full is not a pass: stdout closed by its reader is exit 2.
+/// A standard error that cannot be written never panics the run.
+#[cfg(unix)]
+#[test]
+fn a_report_cut_short_is_exit_2_and_a_closed_stderr_is_harmless() {
+    let repo = Repo::new();
+    for i in 0..40 {
+        repo.write(&format!("t{i}/azuredeploy.json"), marketplace_vm("vm"));
+    }
+    let bin = assert_cmd::cargo::cargo_bin("imagegate");
+    let run = |script: &str| {
+        std::process::Command::new("bash")
+            .arg("-c")
+            .arg(script)
+            .current_dir(repo.path())
+            .env("IG", &bin)
+            .output()
+            .expect("bash")
+    };
+    // The reader exits before the report is written: imagegate's own status is the pipeline's.
+    let cut =
+        run(r#"set -o pipefail; "$IG" check --format json --exit-zero . | head -c 0; exit $?"#);
+    assert_eq!(
+        cut.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&cut.stderr)
+    );
+    // Notes to a closed standard error (a link cycle gives one): no panic, the usual exit.
+    repo.write(
+        "cycle/azuredeploy.json",
+        format!(
+            r#"{{"$schema": "{SCHEMA}", "resources": [{{"type": "Microsoft.Resources/deployments", "apiVersion": "2022-09-01", "name": "self", "properties": {{"mode": "Incremental", "templateLink": {{"relativePath": "azuredeploy.json"}}}}}}]}}"#
+        ),
+    );
+    let closed = run(
+        r#""$IG" check --format json --exit-zero --verbose . 2>&- >/dev/null; echo "status=$?""#,
+    );
+    let stdout = String::from_utf8_lossy(&closed.stdout);
+    assert!(stdout.contains("status=0"), "{stdout}");
+}
