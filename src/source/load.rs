@@ -150,7 +150,7 @@ impl<'r> Loader<'r> {
             return Err(LoadError::OutsideRoots);
         }
         let decoded = BUFFER.with_borrow_mut(|buffer| {
-            let read = read_into(&file.path, buffer);
+            let read = read_into(&file.path, buffer, |_| Ok(()));
             let kept = read.is_ok() && (is_utf16(buffer) || keep(buffer));
             if !kept && buffer.capacity() > KEPT_BUFFER_BYTES {
                 // Do not keep a huge buffer alive for the rest of the run.
@@ -207,7 +207,12 @@ impl<'r> Loader<'r> {
             return Err(LoadError::OutsideRoots);
         }
         let mut bytes = Vec::new();
-        read_into(path, &mut bytes)?;
+        // The file opened is the one checked: a path whose parts were swapped for symbolic
+        // links after it was resolved cannot lead outside the roots.
+        read_into(path, &mut bytes, |file| match real_path(file) {
+            Some(real) if !self.inside(&real) => Err(LoadError::OutsideRoots),
+            _ => Ok(()),
+        })?;
         Ok(bytes)
     }
 }
@@ -237,6 +242,21 @@ fn is_utf16(bytes: &[u8]) -> bool {
     bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF])
 }
 
+/// Where the open `file` really is, as the system knows it (Linux: `/proc/self/fd/N`), when
+/// it says.
+fn real_path(file: &std::fs::File) -> Option<PathBuf> {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::fd::AsRawFd;
+        std::fs::read_link(format!("/proc/self/fd/{}", file.as_raw_fd())).ok()
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = file;
+        None
+    }
+}
+
 /// Opens `path` for reading only if it is a regular file. It is opened without blocking and
 /// checked after opening, so a FIFO or a device (a link, a parameter file or a `.tf` source
 /// can name one) never hangs the run, even when swapped in after an earlier check.
@@ -260,8 +280,13 @@ fn open_regular(path: &Path) -> std::io::Result<std::fs::File> {
 
 /// Reads the file at `path` into `bytes` (cleared first), refusing one larger than
 /// [`MAX_FILE_BYTES`] after reading at most its head.
-fn read_into(path: &Path, bytes: &mut Vec<u8>) -> Result<(), LoadError> {
+fn read_into(
+    path: &Path,
+    bytes: &mut Vec<u8>,
+    check: impl FnOnce(&std::fs::File) -> Result<(), LoadError>,
+) -> Result<(), LoadError> {
     let mut file = open_regular(path).map_err(LoadError::Unreadable)?;
+    check(&file)?;
     let size = file.metadata().map_err(LoadError::Unreadable)?.len();
     bytes.clear();
     if size > MAX_FILE_BYTES {
@@ -356,6 +381,21 @@ mod tests {
         file.set_len(MAX_FILE_BYTES).unwrap();
         let bytes = f.loader().read_bytes(&path, &path).expect("at the limit");
         assert_eq!(bytes.len() as u64, MAX_FILE_BYTES);
+    }
+
+    /// A path checked as inside the roots whose last part became a symbolic link to a file
+    /// outside before it was opened (a swap between the check and the read): the file that is
+    /// actually opened is checked, and refused.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_path_swapped_for_a_link_after_its_check_is_refused() {
+        let f = Fixture::new();
+        let outside = f.write("outside/secret.json", b"{\"secret\": 1}");
+        let checked = f.roots[0].join("vm.json");
+        std::os::unix::fs::symlink(&outside, &checked).expect("symlink");
+        // `checked` is what the caller resolved and checked; the link appeared since.
+        let read = f.loader().read_bytes(&checked, &checked);
+        assert!(matches!(read, Err(LoadError::OutsideRoots)), "{read:?}");
     }
 
     #[test]
