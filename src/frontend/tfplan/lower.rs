@@ -377,27 +377,33 @@ fn to_json(value: &Value) -> Result<serde_json::Value, Why> {
     })
 }
 
+/// The value at `path` of `body` (object members, the last of duplicates), if there is one.
+fn member_at<'v>(body: &'v mut Value, path: &[&str]) -> Option<&'v mut Value> {
+    let mut current = body;
+    for key in path {
+        let Kind::Object(members) = &mut current.kind else {
+            return None;
+        };
+        current = members
+            .iter_mut()
+            .rev()
+            .find(|(k, _)| k.eq_ignore_ascii_case(key))
+            .map(|(_, v)| v)?;
+    }
+    Some(current)
+}
+
 /// Sets the value at `path` of `body` (creating the last member if it is missing) to an
 /// unknown, for `why`.
 fn set_unknown(body: &mut Value, path: &[&str], why: Why) {
     let Some((last, parents)) = path.split_last() else {
         return;
     };
-    let mut current = body;
-    for key in parents {
-        let Kind::Object(members) = &mut current.kind else {
-            return;
-        };
-        let Some((_, next)) = members
-            .iter_mut()
-            .rev()
-            .find(|(k, _)| k.eq_ignore_ascii_case(key))
-        else {
-            return;
-        };
-        current = next;
-    }
-    if let Kind::Object(members) = &mut current.kind {
+    if let Some(Value {
+        kind: Kind::Object(members),
+        ..
+    }) = member_at(body, parents)
+    {
         members.retain(|(k, _)| !k.eq_ignore_ascii_case(last));
         members.push((last.to_string(), Value::unknown(why)));
     }
@@ -406,20 +412,9 @@ fn set_unknown(body: &mut Value, path: &[&str], why: Why) {
 /// Replaces the value at `path` of `body` by an unknown saying that the ARM template there is
 /// only partly known at plan time, keeping where it is written.
 fn mark_embedded(body: &mut Value, path: &[&str]) {
-    let mut current = body;
-    for key in path {
-        let Kind::Object(members) = &mut current.kind else {
-            return;
-        };
-        let Some((_, next)) = members
-            .iter_mut()
-            .rev()
-            .find(|(k, _)| k.eq_ignore_ascii_case(key))
-        else {
-            return;
-        };
-        current = next;
-    }
+    let Some(current) = member_at(body, path) else {
+        return;
+    };
     let why = Why {
         span: current.origin.site,
         ..Why::new(crate::value::Cause::EmbeddedArmTemplate {
