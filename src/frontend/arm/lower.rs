@@ -29,14 +29,7 @@ const DEPLOYMENTS: &str = "Microsoft.Resources/deployments";
 
 /// Lowers the template whose root object is `root`, parsed from `text` (file `file`).
 pub(crate) fn template(root: &Json, file: FileId, text: &str) -> Template {
-    Lowering {
-        file,
-        text,
-        catalog: Catalog::builtin(),
-        variables: None,
-        escaped: false,
-    }
-    .template(root, true)
+    Lowering::new(file, text).template(root, true)
 }
 
 #[derive(Clone, Copy)]
@@ -53,6 +46,17 @@ struct Lowering<'a> {
 }
 
 impl<'a> Lowering<'a> {
+    /// Lowering of the templates of `file`, whose text is `text`.
+    fn new(file: FileId, text: &'a str) -> Self {
+        Lowering {
+            file,
+            text,
+            catalog: Catalog::builtin(),
+            variables: None,
+            escaped: false,
+        }
+    }
+
     fn span(&self, node: &Json) -> Span {
         Span::new(self.file, node.start as usize, node.end as usize)
     }
@@ -600,14 +604,7 @@ fn resource_paths(entry: &Entry) -> Vec<&str> {
 /// A JSON value of a template lowered whole: strings classified, property copy loops and
 /// computed keys recognised, nothing pruned.
 pub(crate) fn value(node: &Json, file: FileId, text: &str) -> Node {
-    Lowering {
-        file,
-        text,
-        catalog: Catalog::builtin(),
-        variables: None,
-        escaped: false,
-    }
-    .node(node)
+    Lowering::new(file, text).node(node)
 }
 
 #[cfg(test)]
@@ -729,13 +726,7 @@ mod tests {
         let entry = Catalog::builtin()
             .arm("Microsoft.Compute/virtualMachines")
             .unwrap();
-        let lowering = Lowering {
-            file: FileId(0),
-            text,
-            catalog: Catalog::builtin(),
-            variables: None,
-            escaped: false,
-        };
+        let lowering = Lowering::new(FileId(0), text);
         // Today no rule reads beyond the catalogue: `tags` is pruned.
         let pruned = scope.eval_node(lowered.resources[0].body.as_ref().unwrap());
         assert_eq!(at(&pruned, "tags"), None);
