@@ -997,17 +997,8 @@ fn an_azapi_deployment_of_a_linked_template_is_unresolved() {
         ),
     );
     repo.write("plan.json", plan);
-    let out = repo
-        .imagegate(&["check", "--format", "json", "--exit-zero"])
-        .output()
-        .unwrap();
-    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let messages: Vec<&str> = report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["message"].as_str().unwrap())
-        .collect();
+    let report = check_json(&repo, &[]);
+    let messages = finding_messages(&report);
     assert_eq!(messages.len(), 2, "{report:#}");
     assert!(
         messages

@@ -145,6 +145,15 @@ impl Resolver<'_> {
         }
     }
 
+    /// The plan's `resource_changes` entry for `address`, if there is one.
+    fn resource_change(&self, address: &str) -> Option<&Json> {
+        self.root
+            .get("resource_changes")
+            .and_then(Json::as_array)?
+            .iter()
+            .find(|rc| rc.get("address").and_then(Json::as_str) == Some(address))
+    }
+
     fn config_module(&self, modules: &[ModuleStep]) -> Option<&Json> {
         let mut module = self.root.get("configuration")?.get("root_module")?;
         for step in modules {
@@ -272,15 +281,7 @@ impl Resolver<'_> {
         };
         let module = modules.last().map(|m| m.address.as_str());
         let address = compose(module, false, resource_type, name, None);
-        let change = self
-            .root
-            .get("resource_changes")
-            .and_then(Json::as_array)
-            .and_then(|rcs| {
-                rcs.iter()
-                    .find(|rc| rc.get("address").and_then(Json::as_str) == Some(&address))
-            })
-            .ok_or_else(stop)?;
+        let change = self.resource_change(&address).ok_or_else(stop)?;
         let at = span(change.get("address").unwrap_or(change), self.file);
         let hop = Hop {
             span: at,
@@ -457,14 +458,7 @@ impl Resolver<'_> {
                 attribute: attrs.join("."),
             }));
         }
-        let deferred = self
-            .root
-            .get("resource_changes")
-            .and_then(Json::as_array)
-            .and_then(|rcs| {
-                rcs.iter()
-                    .find(|rc| rc.get("address").and_then(Json::as_str) == Some(&address))
-            });
+        let deferred = self.resource_change(&address);
         if let Some(change) = deferred.and_then(|rc| rc.get("change")) {
             // A read planned for apply may still know some attributes already.
             let (mut value, mut unknown, mut sensitive) = (
