@@ -155,6 +155,7 @@ fn resource_entry(
                 Image::Unresolved(why) => format!("unresolved: {}", why.explain()),
                 other => other.describe(),
             })
+            .map(|text| clipped(&text))
             .collect::<Vec<_>>()
             .join("; ")
     });
@@ -169,6 +170,32 @@ fn resource_entry(
         parameter_file: parameter_file.map(str::to_owned),
         assumption: resource.assumption.clone(),
     }
+}
+
+/// Most characters of template-controlled text a message carries: an 800 KB image ID copied
+/// into 100 loop instances must not make an 80 MB report.
+const MAX_MESSAGE_CHARS: usize = 1000;
+
+/// `text`, or when longer than [`MAX_MESSAGE_CHARS`] characters its head and tail around a mark
+/// saying how many characters were left out (the tail of a message holds its cause).
+fn clipped(text: &str) -> String {
+    const HEAD: usize = MAX_MESSAGE_CHARS * 3 / 5;
+    const TAIL: usize = MAX_MESSAGE_CHARS - HEAD;
+    let count = text.chars().count();
+    if count <= MAX_MESSAGE_CHARS {
+        return text.to_owned();
+    }
+    let head_end = text.char_indices().nth(HEAD).map_or(text.len(), |(i, _)| i);
+    let tail_start = text
+        .char_indices()
+        .nth(count - TAIL)
+        .map_or(text.len(), |(i, _)| i);
+    format!(
+        "{} … ({} characters left out) … {}",
+        &text[..head_end],
+        count - HEAD - TAIL,
+        &text[tail_start..]
+    )
 }
 
 /// What every finding of one evaluation context shares.
@@ -198,7 +225,7 @@ fn finding(
     } = *shared;
     let resource = judged.resource;
     let found = violation.image.map(|i| &judged.images[i].found);
-    let mut message = violation.message;
+    let mut message = clipped(&violation.message);
     if let Some(a) = &resource.assumption {
         message = format!("{message} (when {a})");
     }
@@ -209,6 +236,7 @@ fn finding(
     let file = sources.get(primary.file);
     let mut related = Vec::new();
     let mut relate = |span: Span, message: String| {
+        let message = clipped(&message);
         let seen = related.iter().any(|r: &Related| {
             r.message == message
                 && r.location.path == sources.get(span.file).display
@@ -342,7 +370,7 @@ fn file_finding(
     Finding {
         rule,
         severity: rule.severity(),
-        message,
+        message: clipped(&message),
         label,
         location: Location::of(file, at.start, at.end),
         excerpt: detail.excerpts.then(|| Excerpt::of(file, at.start, at.end)),
@@ -490,6 +518,23 @@ pub fn relocate(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_messages_keep_their_head_and_tail() {
+        let short = "é".repeat(MAX_MESSAGE_CHARS);
+        assert_eq!(clipped(&short), short);
+        // Multi-byte characters are counted and cut as characters.
+        let long = format!("{}{}{}", "h".repeat(700), "é".repeat(800_000), "the cause");
+        let clipped = clipped(&long);
+        assert_eq!(
+            clipped,
+            format!(
+                "{} … (799709 characters left out) … {}the cause",
+                "h".repeat(600),
+                "é".repeat(391)
+            )
+        );
+    }
 
     #[test]
     fn audit_mode_turns_errors_into_warnings() {

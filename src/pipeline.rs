@@ -9,8 +9,10 @@
 //! ([`FileOutcome`]), so the file's text is dropped as soon as the file is done.
 
 use std::path::PathBuf;
+use std::rc::Rc;
 
 use crate::config::Config;
+use crate::eval::{Allowance, Limits};
 use crate::findings::parse_error;
 use crate::frontend::{self, Embedded, EmbeddedParameters, Env, Lowered, ParseProblem, Sniff};
 use crate::report::{Finding, ResourceEntry};
@@ -85,9 +87,11 @@ pub fn analyze_file(walked: &FileToRead, run: &Run) -> FileOutcome {
             return out;
         }
     };
+    let allowance = Rc::new(Allowance::new(&Limits::default()));
     let env = Env {
         config: &run.config,
         loader,
+        allowance: &allowance,
     };
     for (i, f) in frontends.iter().enumerate().skip(first) {
         if i > first && f.sniff(file.text.as_bytes()) == Sniff::No {

@@ -758,7 +758,7 @@ fn resources_beyond_the_template_budget_are_said_not_judged() {
     let report = check_json(&repo, &[]);
     assert_eq!(rules(&report), ["IG002"], "{:#}", report["findings"]);
     assert!(
-        messages(&report)[0].contains("only the first 20000 resources of the template are judged"),
+        messages(&report)[0].contains("only the first 20000 resources of the file are judged"),
         "{}",
         messages(&report)[0]
     );

@@ -12,19 +12,17 @@ use std::rc::Rc;
 use super::ir::{
     DeployedTemplate, NestedDeployment, PassedParameters, PassedValue, ResourceDecl, Template,
 };
-use super::{DeploymentScope, Limits, ParameterValues, Scope};
+use super::{Allowance, DeploymentScope, Limits, ParameterValues, Scope};
 use crate::model::{LinkRefusal, Note, NoteKind, Resource, Unseen};
 use crate::source::{FileId, Span};
 use crate::value::cause::Budget;
 use crate::value::cause::{CopyLoopProblem, DeploymentSetting};
 use crate::value::{Cause, Kind, Unavailable, Value, Why};
 
-/// Most instances judged per copy loop; a note says when the bound cuts.
+/// Most instances judged per copy loop; those beyond are IG002 on the declaration.
 const MAX_COPY_INSTANCES: i64 = 1000;
 /// Deepest chain of nested and linked deployments followed.
 const MAX_NESTING: usize = 16;
-/// Most resources taken from one template (all loops and nestings together).
-const MAX_RESOURCES: usize = 20_000;
 
 /// Where linked templates come from: the frontend reads and lowers them.
 pub(crate) trait TemplateLinks {
@@ -80,21 +78,32 @@ pub struct Expanded {
     pub unseen: Vec<Unseen>,
     /// Malformed expressions met on the way.
     pub expression_errors: Vec<(Span, Cause)>,
+    /// Whether the file's allowance ran out before the walk ended: resources were left out
+    /// (each context says so in `unseen`).
+    pub cut: bool,
 }
 
-/// Expands `template` with the parameter values `supplied`.
+/// Expands `template` with the parameter values `supplied`, spending `allowance` (the walked
+/// file's, shared with its other contexts).
 pub(crate) fn expand(
     template: &Template,
     links: &dyn TemplateLinks,
     supplied: ParameterValues,
     deployment: &DeploymentScope,
+    allowance: &Rc<Allowance>,
 ) -> Expanded {
-    let scope = Scope::new(template, supplied, deployment.clone());
+    let scope = Scope::sharing(
+        template,
+        supplied,
+        deployment.clone(),
+        Limits::default(),
+        Rc::clone(allowance),
+    );
     let mut walker = Walker {
         links,
         out: Expanded::default(),
         chain: vec![template.file],
-        capped: false,
+        noted_steps: false,
     };
     let top = Place {
         file: template.file,
@@ -128,8 +137,8 @@ struct Walker<'a> {
     out: Expanded,
     /// The files of the current chain of linked templates (cycle detection).
     chain: Vec<FileId>,
-    /// Whether the resource budget has been reached (and said).
-    capped: bool,
+    /// Whether the spent step budget has been noted.
+    noted_steps: bool,
 }
 
 impl Walker<'_> {
@@ -146,20 +155,34 @@ impl Walker<'_> {
         }
     }
 
-    fn resource<'s>(&mut self, scope: &Scope<'s>, decl: &'s ResourceDecl, at: Place<'_>) {
-        if self.out.resources.len() >= MAX_RESOURCES {
-            // The first resource beyond the budget says so, once.
-            if !self.capped {
-                self.capped = true;
-                let budget = Budget::Resources {
-                    limit: MAX_RESOURCES,
-                };
-                self.out.unseen.push(Unseen {
-                    resource: declared(decl, at),
-                    why: Why::at(Cause::Budget(budget), decl.span),
-                    property: "resources",
-                });
+    /// Whether the walk must stop: the file's allowance is spent. The first resource left out
+    /// says so (an IG002 for it and those after it), once per walk.
+    fn stop(&mut self, scope: &Scope<'_>, decl: &ResourceDecl, at: Place<'_>) -> bool {
+        let allowance = scope.allowance();
+        let budget = if allowance.resources_spent() {
+            Budget::Resources {
+                limit: allowance.max_resources(),
             }
+        } else if allowance.steps_spent() {
+            Budget::StepsLeftOut {
+                limit: allowance.max_steps(),
+            }
+        } else {
+            return false;
+        };
+        if !self.out.cut {
+            self.out.cut = true;
+            self.out.unseen.push(Unseen {
+                resource: declared(decl, at),
+                why: Why::at(Cause::Budget(budget), decl.span),
+                property: "resources",
+            });
+        }
+        true
+    }
+
+    fn resource<'s>(&mut self, scope: &Scope<'s>, decl: &'s ResourceDecl, at: Place<'_>) {
+        if self.stop(scope, decl, at) {
             return;
         }
         match &decl.copy {
@@ -207,6 +230,11 @@ impl Walker<'_> {
     }
 
     fn instance<'s>(&mut self, scope: &Scope<'s>, decl: &'s ResourceDecl, at: Place<'_>) {
+        // Every instance costs a step, whether or not it has anything to evaluate: loops of
+        // deployments of loops are charged for each instance they walk.
+        if !scope.allowance().charge(1) && self.stop(scope, decl, at) {
+            return;
+        }
         let Place {
             file,
             parent,
@@ -234,6 +262,10 @@ impl Walker<'_> {
             None => format!("{prefix}{}/{}", decl.resource_type, decl.written_name),
         };
         if let Some(body) = decl.body.as_ref().filter(|_| deployed) {
+            if !scope.allowance().take_resource() {
+                self.stop(scope, decl, at);
+                return;
+            }
             self.out.resources.push(Resource {
                 resource_type: decl.resource_type.as_str().to_owned(),
                 name: clip(&name),
@@ -267,13 +299,15 @@ impl Walker<'_> {
         }
     }
 
-    /// Collects a finished scope's expression errors, and notes an exhausted step budget (the
-    /// images that needed more work are unknown, and say so).
+    /// Collects a finished scope's expression errors, and notes an exhausted step budget once
+    /// (the images that needed more work are unknown, and say so).
     fn finish_scope(&mut self, scope: &Scope<'_>, span: Span) {
         self.out.expression_errors.extend(scope.take_errors());
-        let budget = Limits::default().max_steps;
-        if scope.steps_used() >= budget {
-            self.note(span, NoteKind::StepBudgetExhausted { steps: budget });
+        let allowance = scope.allowance();
+        if allowance.steps_spent() && !self.noted_steps {
+            self.noted_steps = true;
+            let steps = allowance.max_steps();
+            self.note(span, NoteKind::StepBudgetExhausted { steps });
         }
     }
 
@@ -318,7 +352,7 @@ impl Walker<'_> {
             DeployedTemplate::Inline(template) => {
                 if deployment.inner_scope {
                     let supplied = passed_parameters(scope, deployment);
-                    let inner = Scope::new(template, supplied, target_scope(scope, deployment));
+                    let inner = inner_scope(scope, template, supplied, deployment);
                     self.resources(&inner, &template.resources, nested(file, &prefix, depth));
                     self.finish_scope(&inner, span);
                 } else {
@@ -390,7 +424,7 @@ impl Walker<'_> {
                     return;
                 }
                 let supplied = passed_parameters(scope, deployment);
-                let inner = Scope::new(&template, supplied, target_scope(scope, deployment));
+                let inner = inner_scope(scope, &template, supplied, deployment);
                 self.chain.push(target);
                 self.resources(&inner, &template.resources, nested(target, &prefix, depth));
                 self.chain.pop();
@@ -402,6 +436,23 @@ impl Walker<'_> {
             }
         }
     }
+}
+
+/// The scope of a nested deployment's own expressions (inner scope, and linked templates),
+/// spending the caller's allowance.
+fn inner_scope<'t>(
+    caller: &Scope<'_>,
+    template: &'t Template,
+    supplied: ParameterValues<'t>,
+    deployment: &NestedDeployment,
+) -> Scope<'t> {
+    Scope::sharing(
+        template,
+        supplied,
+        target_scope(caller, deployment),
+        Limits::default(),
+        Rc::clone(caller.allowance()),
+    )
 }
 
 /// The deployment scope a nested deployment's own expressions see (inner scope, and linked

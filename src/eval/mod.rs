@@ -12,6 +12,7 @@
 //! helpers, [`scope`] the evaluator, `expand` the walk over a template's resources and
 //! deployments.
 
+mod allowance;
 mod expand;
 pub mod expr;
 mod functions;
@@ -20,6 +21,7 @@ pub(crate) mod ir;
 pub mod ops;
 pub mod scope;
 
+pub(crate) use allowance::Allowance;
 pub use expand::Expanded;
 pub(crate) use expand::{LinkTarget, TemplateLinks, expand};
 pub use ops::literal_value;
@@ -50,9 +52,13 @@ pub struct DeploymentScope {
 /// Evaluation budgets; exceeding any yields an unknown value whose reason names the budget.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Limits {
-    /// Evaluation steps per scope (expression nodes, loop iterations, and the size of every
-    /// value copied out of a parameter, variable or lambda variable).
+    /// Evaluation steps per walked file, all its scopes together (expression nodes, loop
+    /// iterations, resource instances, and the size of every literal string and of every value
+    /// copied out of a parameter, variable or lambda variable).
     pub max_steps: u64,
+    /// Most resources judged per walked file, all its parameter files, allowed values, nested
+    /// deployments and linked templates together.
+    pub max_resources: usize,
     /// Longest string any function may build, in bytes.
     pub max_string: usize,
     /// Longest array any function or copy loop may build.
@@ -73,7 +79,8 @@ pub struct Limits {
 impl Default for Limits {
     fn default() -> Self {
         Limits {
-            max_steps: 1_000_000,
+            max_steps: 4_000_000,
+            max_resources: 20_000,
             max_string: 1024 * 1024,
             max_array: 100_000,
             max_nesting: 64,

@@ -10,7 +10,7 @@ use super::ir::{
     CopyLoop, ExprText, Key, Node, NodeKind, Parameter, Property, Template, TextSpan, VariableValue,
 };
 use super::ops::{prepend_hops, weight_and_depth, why_through};
-use super::{DeploymentScope, Limits};
+use super::{Allowance, DeploymentScope, Limits};
 use crate::source::Span;
 use crate::value::cause::{Budget, CopyLoopProblem};
 use crate::value::{CallProblem, Cause, Hop, Kind, Subject, Value, Why};
@@ -26,7 +26,9 @@ pub struct ParameterValues<'a> {
 
 #[derive(Clone)]
 enum Supplied<'a> {
-    Value(Value),
+    /// A value, shared by every context and variant that supplies it (a parameter file's
+    /// values are cloned into each allowed-value variant: a pointer each, not a deep copy).
+    Value(Rc<Value>),
     KeyVault(Span),
     /// The value expression `node`, to be evaluated in the caller's scope on first use.
     Deferred(&'a Node, Scope<'a>),
@@ -51,7 +53,7 @@ impl<'a> ParameterValues<'a> {
     /// Sets parameter `name` to `value` (which keeps its own origin).
     pub fn insert(&mut self, name: &str, value: Value) {
         self.map
-            .insert(name.to_ascii_lowercase(), Supplied::Value(value));
+            .insert(name.to_ascii_lowercase(), Supplied::Value(Rc::new(value)));
     }
 
     /// Sets parameter `name` to the value of `node` in the caller's `scope`, evaluated when
@@ -94,7 +96,7 @@ struct Shared<'a> {
     vars: RefCell<HashMap<String, Slot>>,
     var_stack: RefCell<Vec<String>>,
     errors: RefCell<Vec<(Span, Cause)>>,
-    steps: Cell<u64>,
+    allowance: Rc<Allowance>,
     nesting: Cell<usize>,
 }
 
@@ -175,7 +177,9 @@ fn stack_address() -> usize {
 }
 
 impl<'a> Scope<'a> {
-    /// A scope over `template`, with supplied parameter values and the deployment scope.
+    /// A scope over `template`, with supplied parameter values and the deployment scope, and
+    /// an allowance of its own.
+    #[cfg(test)]
     pub(crate) fn new(
         template: &'a Template,
         supplied: ParameterValues<'a>,
@@ -184,12 +188,25 @@ impl<'a> Scope<'a> {
         Self::with_limits(template, supplied, deployment, Limits::default())
     }
 
-    /// Like [`Scope::new`], with explicit budgets.
+    /// Like [`Scope::new`], with explicit budgets (a fresh allowance of them).
+    #[cfg(test)]
     pub(crate) fn with_limits(
         template: &'a Template,
         supplied: ParameterValues<'a>,
         deployment: DeploymentScope,
         limits: Limits,
+    ) -> Self {
+        let allowance = Rc::new(Allowance::new(&limits));
+        Self::sharing(template, supplied, deployment, limits, allowance)
+    }
+
+    /// A scope that spends `allowance`, shared with the other scopes of the same walked file.
+    pub(crate) fn sharing(
+        template: &'a Template,
+        supplied: ParameterValues<'a>,
+        deployment: DeploymentScope,
+        limits: Limits,
+        allowance: Rc<Allowance>,
     ) -> Self {
         Scope {
             shared: Rc::new(Shared {
@@ -201,7 +218,7 @@ impl<'a> Scope<'a> {
                 vars: RefCell::default(),
                 var_stack: RefCell::default(),
                 errors: RefCell::default(),
-                steps: Cell::new(0),
+                allowance,
                 nesting: Cell::new(0),
             }),
             env: Env::default(),
@@ -249,9 +266,10 @@ impl<'a> Scope<'a> {
         &self.shared.deployment
     }
 
-    /// Evaluation steps used so far (shared by all clones of this scope).
-    pub fn steps_used(&self) -> u64 {
-        self.shared.steps.get()
+    /// The allowance this scope spends (shared by all clones of this scope, and by the
+    /// other scopes of its file).
+    pub(crate) fn allowance(&self) -> &Rc<Allowance> {
+        &self.shared.allowance
     }
 
     // ----- internals -------------------------------------------------------------------
@@ -286,9 +304,7 @@ impl<'a> Scope<'a> {
     }
 
     fn step(&self, n: u64, span: Span) -> Result<(), Why> {
-        let used = self.shared.steps.get().saturating_add(n);
-        self.shared.steps.set(used);
-        if used > self.limits().max_steps {
+        if !self.shared.allowance.charge(n) {
             return Err(Why::at(
                 Cause::Budget(Budget::Steps {
                     limit: self.limits().max_steps,
@@ -351,7 +367,13 @@ impl<'a> Scope<'a> {
             return Value::unknown(w).at_site(span);
         }
         match &node.kind {
-            NodeKind::Str(text) => Value::literal(Kind::Str(text.as_str().to_owned()), span),
+            NodeKind::Str(text) => {
+                // A literal is copied into every instance that evaluates it: charged by size.
+                if let Err(w) = self.step(text.len() as u64 / 16, span) {
+                    return Value::unknown(w).at_site(span);
+                }
+                Value::literal(Kind::Str(text.as_str().to_owned()), span)
+            }
             NodeKind::Expr(expr) => {
                 // Wherever the value came from, it is written here in this template.
                 let mut value = self.expression(env, expr, span);
@@ -499,7 +521,12 @@ impl<'a> Scope<'a> {
             return Value::unknown(w);
         }
         match &e.kind {
-            ExprKind::Str(s) => Value::literal(Kind::Str(s.clone()), span),
+            ExprKind::Str(s) => {
+                if let Err(w) = self.step(s.len() as u64 / 16, span) {
+                    return Value::unknown(w);
+                }
+                Value::literal(Kind::Str(s.clone()), span)
+            }
             ExprKind::Int(i) => Value::literal(Kind::Int(*i), span),
             ExprKind::Call {
                 namespace,
@@ -627,16 +654,29 @@ impl<'a> Scope<'a> {
             name,
             span,
             limits: self.limits(),
+            allowance: &self.shared.allowance,
             deployment: &self.shared.deployment,
         };
-        functions::call(&ctx, lname, vals).unwrap_or_else(|| {
+        let value = functions::call(&ctx, lname, vals).unwrap_or_else(|| {
             Value::unknown(Why::at(
                 Cause::UnknownFunction {
                     name: name.to_owned(),
                 },
                 span,
             ))
-        })
+        });
+        // What a function builds costs its size (a string by 16 bytes, an array or object by
+        // element): a loop of calls that each build a megabyte is charged for it.
+        let built = match &value.kind {
+            Kind::Str(s) => s.len() as u64 / 16,
+            Kind::Array(items) => items.len() as u64,
+            Kind::Object(members) => members.len() as u64,
+            _ => 0,
+        };
+        match self.step(built, span) {
+            Ok(()) => value,
+            Err(why) => Value::unknown(why),
+        }
     }
 
     /// A copy of a stored value, charging its size against the step budget.
@@ -730,7 +770,24 @@ impl<'a> Scope<'a> {
         let passed = |v: Value| (v.kind != Kind::Null || decl.default.is_none()).then_some(v);
         match self.shared.supplied.map.get(key) {
             Some(Supplied::Value(v)) => {
-                if let Some(v) = passed(v.clone()) {
+                // Weighed (and charged) before it is copied: a parameter file's huge value is
+                // refused without a copy, however many scopes read it.
+                let l = self.limits();
+                let (w, _) = weight_and_depth(v, l.max_value_weight, l.max_value_depth);
+                if let Err(why) = self.step(w, decl_span) {
+                    return (Value::unknown(why), true);
+                }
+                if w > l.max_value_weight {
+                    let budget = Budget::ValueSize {
+                        limit: l.max_value_weight,
+                        subject: Subject::Parameter(decl.name.as_str().to_owned()),
+                    };
+                    return (
+                        Value::unknown(Why::at(Cause::Budget(budget), decl_span)),
+                        true,
+                    );
+                }
+                if let Some(v) = passed(Value::clone(v)) {
                     return (v, false);
                 }
             }

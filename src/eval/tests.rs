@@ -384,7 +384,7 @@ fn budget_exponential_string_doubling() {
     let o = tpl.out(&sc, "o");
     let w = why(&o);
     assert!(w.contains("budget"), "{w}");
-    assert!(sc.steps_used() < 2_000_000);
+    assert!(sc.allowance().steps_used() < 2_000_000);
 
     // The same with arrays: createArray of the previous twice.
     let mut vars = vec![r#""v0": [1]"#.to_owned()];
@@ -437,7 +437,7 @@ fn budget_deep_recursion_and_steps() {
     );
     let o = tpl.out(&sc, "o");
     assert!(
-        why(&o).contains("evaluation step budget (1000 steps)"),
+        why(&o).contains("evaluation step budget (1000 steps per file)"),
         "{}",
         why(&o)
     );

@@ -79,6 +79,9 @@ pub(crate) struct Env<'r> {
     pub(crate) config: &'r Config,
     /// The loader for the files this one leads to.
     pub(crate) loader: Loader<'r>,
+    /// What the walked file may spend on evaluation: one allowance for all its parameter
+    /// files, allowed values, links and embedded templates.
+    pub(crate) allowance: &'r std::rc::Rc<crate::eval::Allowance>,
 }
 
 /// What a frontend made of one file.

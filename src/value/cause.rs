@@ -422,8 +422,14 @@ pub enum CopyLoopProblem {
 /// An evaluation budget (see [`crate::eval::Limits`]) that ran out.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Budget {
-    /// Evaluation steps of a scope.
+    /// Evaluation steps of a walked file.
     Steps {
+        /// The budget.
+        limit: u64,
+    },
+    /// Evaluation steps of a walked file, spent before this resource was reached: it and the
+    /// resources after it are left out.
+    StepsLeftOut {
         /// The budget.
         limit: u64,
     },
@@ -751,7 +757,11 @@ impl fmt::Display for Budget {
         match self {
             Budget::Steps { limit } => write!(
                 f,
-                "evaluation step budget ({limit} steps) exhausted; the template is too expensive to evaluate offline"
+                "evaluation step budget ({limit} steps per file) exhausted; the template is too expensive to evaluate offline"
+            ),
+            Budget::StepsLeftOut { limit } => write!(
+                f,
+                "evaluation step budget ({limit} steps per file) exhausted before this resource: it and the resources after it are not judged"
             ),
             Budget::Stack { limit } => write!(
                 f,
@@ -780,7 +790,7 @@ impl fmt::Display for Budget {
             ),
             Budget::Resources { limit } => write!(
                 f,
-                "resource budget reached: only the first {limit} resources of the template are judged"
+                "resource budget reached: only the first {limit} resources of the file are judged (all its parameter files and allowed values together)"
             ),
             Budget::CopyLoopLength { name, count, limit } => write!(
                 f,

@@ -14,7 +14,7 @@ mod logic;
 mod resource;
 mod string;
 
-use super::{DeploymentScope, Limits};
+use super::{Allowance, DeploymentScope, Limits};
 use crate::source::Span;
 use crate::value::call::Wanted;
 use crate::value::cause::{Budget, DeploymentTimeFunction, ScopeProperty};
@@ -30,6 +30,8 @@ pub(crate) struct Ctx<'c> {
     pub span: Span,
     /// Budgets.
     pub limits: &'c Limits,
+    /// What the walked file has left to spend.
+    pub allowance: &'c Allowance,
     /// The deployment scope (subscription, resource group...).
     pub deployment: &'c DeploymentScope,
 }
@@ -192,9 +194,11 @@ pub(crate) fn call(ctx: &Ctx<'_>, lname: &str, args: Vec<Value>) -> Option<Value
 }
 
 impl Ctx<'_> {
-    /// Fails when an operation would do more than the step budget's worth of work at once.
+    /// Charges the `work` an operation is about to do to the walked file's steps; fails when
+    /// they do not cover it (then the operation is not done).
     pub fn check_work(&self, work: u128) -> R<()> {
-        if work > u128::from(self.limits.max_steps) {
+        let charged = u64::try_from(work).is_ok_and(|w| self.allowance.charge(w));
+        if !charged {
             return Err(self.over(Budget::Comparisons {
                 function: self.name.to_owned(),
                 work,
@@ -257,10 +261,12 @@ pub(crate) mod testing {
     /// Calls a function in a deployment scope.
     pub fn run_in(dep: &DeploymentScope, name: &str, args: Vec<Value>) -> Value {
         let limits = Limits::default();
+        let allowance = Allowance::new(&limits);
         let ctx = Ctx {
             name,
             span: Span::new(FileId(0), 0, 0),
             limits: &limits,
+            allowance: &allowance,
             deployment: dep,
         };
         match call(&ctx, &name.to_ascii_lowercase(), args) {

@@ -105,7 +105,8 @@ pub(super) fn expand_contexts(
     env: &Env<'_>,
 ) -> Vec<(Span, Cause)> {
     let deployment = deployment_scope(env.config);
-    let expand_with = |supplied| crate::eval::expand(lowered, links, supplied, &deployment);
+    let expand_with =
+        |supplied| crate::eval::expand(lowered, links, supplied, &deployment, env.allowance);
     let mut model = Deployment {
         language: Language::Arm,
         merge_instances: false,
@@ -156,13 +157,26 @@ pub(super) fn push_expression_errors(out: &mut Lowered, mut errors: Vec<(Span, C
 }
 
 /// Replaces each resource whose image is unknown only because `choice` has no value by one
-/// variant per allowed value (evaluated in `variants`, in the order of `choice.values`).
+/// variant per allowed value (evaluated in `variants`, in the order of `choice.values`). When
+/// the file's allowance cut a variant short, the resource stays unknown beside the variants
+/// judged: an allowed value not judged is never passed.
 fn judge_each_allowed_value(
     resources: Vec<Resource>,
     choice: &Choice,
     variants: &[Expanded],
 ) -> Vec<Resource> {
     let catalog = Catalog::builtin();
+    let cut = variants.iter().any(|v| v.cut);
+    // Each variant's resources by identity and name, looked up once per resource.
+    let by_identity: Vec<foldhash::HashMap<(&str, &str), &Resource>> = variants
+        .iter()
+        .map(|v| {
+            v.resources
+                .iter()
+                .map(|r| ((r.identity.as_str(), r.name.as_str()), r))
+                .collect()
+        })
+        .collect();
     let mut out = Vec::with_capacity(resources.len());
     for resource in resources {
         let blamed = catalog.arm(&resource.resource_type).is_some_and(|entry| {
@@ -175,12 +189,9 @@ fn judge_each_allowed_value(
             continue;
         }
         let mut alternatives = Vec::new();
-        for (value, variant) in choice.values.iter().zip(variants) {
-            let same = variant
-                .resources
-                .iter()
-                .find(|r| r.identity == resource.identity && r.name == resource.name);
-            if let Some(r) = same {
+        for (value, variant) in choice.values.iter().zip(&by_identity) {
+            let key = (resource.identity.as_str(), resource.name.as_str());
+            if let Some(&r) = variant.get(&key) {
                 let mut r = r.clone();
                 r.assumption = Some(format!("parameter '{}' = {}", choice.name, value.display()));
                 alternatives.push(r);
@@ -195,6 +206,9 @@ fn judge_each_allowed_value(
         };
         // Only worth it when some allowed value actually decides the image.
         if alternatives.is_empty() || alternatives.iter().all(unresolved) {
+            out.push(resource);
+        } else if cut {
+            out.extend(alternatives);
             out.push(resource);
         } else {
             out.extend(alternatives);

@@ -4,10 +4,12 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::eval::{ParameterValues, literal_value};
+use crate::eval::{Limits, ParameterValues, literal_value};
 use crate::frontend::{Env, Lowered, ParseProblem};
-use crate::json::{self, Json};
+use crate::json::{self, Json, JsonKind};
 use crate::source::{FileId, LoadError, Span};
+use crate::value::cause::Budget;
+use crate::value::{Cause, Subject, Value, Why};
 
 /// The headline of an IG000 about a parameter file.
 const HEADLINE: &str = "cannot parse parameter file";
@@ -122,14 +124,52 @@ pub(crate) fn parameter_values(root: &Json, file: FileId) -> ParameterValues<'st
     let Some(params) = parameters(root) else {
         return out;
     };
+    let limit = Limits::default().max_value_weight;
     for m in params.members() {
         if let Some(v) = m.value.get("value") {
-            out.insert(&m.key, literal_value(v, file));
+            // A value larger than any parameter may hold is not copied: it is unknown, and
+            // says why, if the template ever reads it.
+            let value = if weight(v, limit) > limit {
+                let budget = Budget::ValueSize {
+                    limit,
+                    subject: Subject::Parameter(m.key.to_string()),
+                };
+                let at = Span::new(file, v.start as usize, v.end as usize);
+                Value::unknown(Why::at(Cause::Budget(budget), at))
+            } else {
+                literal_value(v, file)
+            };
+            out.insert(&m.key, value);
         } else if let Some(r) = m.value.get("reference") {
             out.insert_key_vault(&m.key, Span::new(file, r.start as usize, r.end as usize));
         }
     }
     out
+}
+
+/// The weight of `json` as the evaluator weighs values (one per value, one per 16 bytes of
+/// text), counted up to just past `limit`.
+fn weight(json: &Json, limit: u64) -> u64 {
+    let mut total = 0;
+    let mut stack = vec![json];
+    while let Some(j) = stack.pop() {
+        total += 1;
+        match &j.kind {
+            JsonKind::String(s) => total += s.len() as u64 / 16,
+            JsonKind::Array(items) => stack.extend(items),
+            JsonKind::Object(members) => {
+                for m in members {
+                    total += m.key.len() as u64 / 16;
+                    stack.push(&m.value);
+                }
+            }
+            _ => {}
+        }
+        if total > limit {
+            break;
+        }
+    }
+    total
 }
 
 /// The parameter values of a parameter file: its `parameters` object, or the file itself in

@@ -341,8 +341,12 @@ fn budgets() {
     let b = |budget| Cause::Budget(budget);
     check(vec![
         (
-            b(Budget::Steps { limit: 1_000_000 }),
-            "evaluation step budget (1000000 steps) exhausted; the template is too expensive to evaluate offline",
+            b(Budget::Steps { limit: 4_000_000 }),
+            "evaluation step budget (4000000 steps per file) exhausted; the template is too expensive to evaluate offline",
+        ),
+        (
+            b(Budget::StepsLeftOut { limit: 4_000_000 }),
+            "evaluation step budget (4000000 steps per file) exhausted before this resource: it and the resources after it are not judged",
         ),
         (
             b(Budget::Stack { limit: 1_048_576 }),
@@ -379,7 +383,7 @@ fn budgets() {
         ),
         (
             b(Budget::Resources { limit: 20_000 }),
-            "resource budget reached: only the first 20000 resources of the template are judged",
+            "resource budget reached: only the first 20000 resources of the file are judged (all its parameter files and allowed values together)",
         ),
         (
             b(Budget::CopyLoopLength {

@@ -1,0 +1,101 @@
+//! What one walked file may spend: one allowance shared by every scope of its expansion.
+//!
+//! A template is expanded many times over: once per parameter file, once more per allowed
+//! value of a parameter that decides an image, and every nested deployment, linked template and
+//! template embedded in a plan opens a scope of its own. Each of those used to get a fresh
+//! budget, so the cost of a file multiplied with them (nested copy loops cost 1000^k). One
+//! [`Allowance`] per walked file, charged by all of them, makes the worst case of a file a
+//! constant: [`Limits::max_steps`] evaluation steps and [`Limits::max_resources`] resources,
+//! whatever the file does.
+
+use std::cell::Cell;
+
+use super::Limits;
+
+/// Evaluation steps and resources left to one walked file.
+#[derive(Debug)]
+pub(crate) struct Allowance {
+    steps: Cell<u64>,
+    max_steps: u64,
+    resources: Cell<usize>,
+    max_resources: usize,
+}
+
+impl Allowance {
+    /// A full allowance of `limits`.
+    pub(crate) fn new(limits: &Limits) -> Self {
+        Allowance {
+            steps: Cell::new(0),
+            max_steps: limits.max_steps,
+            resources: Cell::new(0),
+            max_resources: limits.max_resources,
+        }
+    }
+
+    /// Charges `n` steps; false when the steps are (now) spent.
+    pub(crate) fn charge(&self, n: u64) -> bool {
+        let used = self.steps.get().saturating_add(n);
+        self.steps.set(used);
+        used <= self.max_steps
+    }
+
+    /// Whether the steps are spent.
+    pub(crate) fn steps_spent(&self) -> bool {
+        self.steps.get() >= self.max_steps
+    }
+
+    /// The steps spent so far.
+    #[cfg(test)]
+    pub(crate) fn steps_used(&self) -> u64 {
+        self.steps.get()
+    }
+
+    /// The step budget.
+    pub(crate) fn max_steps(&self) -> u64 {
+        self.max_steps
+    }
+
+    /// Takes one resource; false when the resources are spent.
+    pub(crate) fn take_resource(&self) -> bool {
+        let taken = self.resources.get();
+        if taken >= self.max_resources {
+            return false;
+        }
+        self.resources.set(taken + 1);
+        true
+    }
+
+    /// Whether the resources are spent.
+    pub(crate) fn resources_spent(&self) -> bool {
+        self.resources.get() >= self.max_resources
+    }
+
+    /// The resource budget.
+    pub(crate) fn max_resources(&self) -> usize {
+        self.max_resources
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn steps_and_resources_run_out_once_for_all_their_users() {
+        let limits = Limits {
+            max_steps: 10,
+            max_resources: 2,
+            ..Limits::default()
+        };
+        let allowance = Allowance::new(&limits);
+        assert!(allowance.charge(6));
+        assert!(!allowance.steps_spent());
+        assert!(allowance.charge(4));
+        assert!(allowance.steps_spent());
+        assert!(!allowance.charge(1));
+        assert!(allowance.take_resource());
+        assert!(allowance.take_resource());
+        assert!(allowance.resources_spent());
+        assert!(!allowance.take_resource());
+    }
+}

@@ -1,0 +1,363 @@
+//! Every cost is bounded per file, not per context (issue #10, point 3): one allowance of
+//! evaluation steps and resources per walked file, shared by its parameter files, allowed
+//! values, nested deployments and linked templates; values too large to hold refused before
+//! they are copied; long template text clipped in messages. What a budget stops is an IG000 or
+//! IG002, never silence, and the other files of the run are still judged.
+//!
+//! The adversarial inputs are generated here (small versions of `scripts/adversarial.py`);
+//! their time and memory are measured in BENCHMARKS.md, never here.
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+
+/// Runs `imagegate check --format json` with a generous timeout (a shape that used to run for
+/// minutes must fail the test, not hang it) and parses the report.
+fn check_bounded(repo: &Repo) -> serde_json::Value {
+    let out = repo
+        .imagegate(&["check", "--format", "json", "--exit-zero", "."])
+        .timeout(Duration::from_secs(120))
+        .output()
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "imagegate failed or timed out: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("JSON output")
+}
+
+/// A marketplace VM in its own file: proof that the other files of the run are still judged.
+fn neighbour(repo: &Repo) {
+    repo.write("other/azuredeploy.json", marketplace_vm("neighbour"));
+}
+
+/// The findings of `report` in the file `path`: `(rule, message)`.
+fn findings_in(report: &serde_json::Value, path: &str) -> Vec<(String, String)> {
+    report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["path"] == path)
+        .map(|f| {
+            let s = |k: &str| f[k].as_str().unwrap_or_default().to_owned();
+            (s("rule"), s("message"))
+        })
+        .collect()
+}
+
+/// The message of the one finding in the file `path`, which must be of `rule`.
+fn only_finding(report: &serde_json::Value, path: &str, rule: &str) -> String {
+    let found = findings_in(report, path);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].0, rule, "{found:?}");
+    found[0].1.clone()
+}
+
+fn neighbour_judged(report: &serde_json::Value) {
+    only_finding(report, "other/azuredeploy.json", "IG001");
+}
+
+/// An inner-scope nested deployment of `template`, in a copy loop of `count`.
+fn deployments_of(template: &str, count: usize, level: usize) -> String {
+    format!(
+        r#"{{
+      "type": "Microsoft.Resources/deployments",
+      "apiVersion": "2022-09-01",
+      "name": "[concat('d{level}-', copyIndex())]",
+      "copy": {{ "name": "d{level}", "count": {count} }},
+      "properties": {{
+        "mode": "Incremental",
+        "expressionEvaluationOptions": {{ "scope": "inner" }},
+        "template": {template}
+      }}
+    }}"#
+    )
+}
+
+#[test]
+fn nested_copy_loops_share_one_step_budget() {
+    // Three levels of inner-scope deployments in copy loops of 1,000 around storage accounts in
+    // a copy loop of 1,000: 10^12 instances in 2 KB, none of them image-bearing, so no resource
+    // budget stops them. Each inner scope used to get a fresh step budget: the run did not end
+    // within minutes. Now the file's one allowance runs out, and the resources it left out
+    // (the VM declared last among them) are an IG002, not silence.
+    let storage = r#"{
+      "type": "Microsoft.Storage/storageAccounts",
+      "apiVersion": "2023-01-01",
+      "name": "[concat('st', copyIndex())]",
+      "location": "westeurope",
+      "kind": "StorageV2",
+      "sku": { "name": "Standard_LRS" },
+      "copy": { "name": "st", "count": 1000 }
+    }"#;
+    let mut inner = arm_template("", "", storage);
+    for level in 0..3 {
+        inner = arm_template("", "", &deployments_of(&inner, 1000, level));
+    }
+    let mut resources = deployments_of(&inner, 1000, 3);
+    resources.push(',');
+    resources.push_str(&arm_vm(
+        "vm-after",
+        r#"{ "id": "[parameters('image')]" }"#,
+        "",
+    ));
+    let repo = Repo::new();
+    repo.write("azuredeploy.json", arm_template("", "", &resources));
+    neighbour(&repo);
+    let report = check_bounded(&repo);
+    let message = only_finding(&report, "azuredeploy.json", "IG002");
+    assert!(
+        message.contains(
+            "evaluation step budget (4000000 steps per file) exhausted before this resource: \
+             it and the resources after it are not judged"
+        ),
+        "{message}"
+    );
+    neighbour_judged(&report);
+}
+
+/// A template whose VMs (golden images) are `loops` copy loops of `parameters('count')`.
+fn counted_vms(loops: usize) -> String {
+    let vms: Vec<String> = (0..loops)
+        .map(|i| {
+            arm_vm(
+                &format!("[concat('vm{i}-', copyIndex())]"),
+                &format!(r#"{{ "id": "{GOLDEN_VERSION}" }}"#),
+                &format!(r#" "copy": {{ "name": "c{i}", "count": "[parameters('count')]" }},"#),
+            )
+        })
+        .collect();
+    arm_template(
+        r#""count": { "type": "int", "defaultValue": 1 }"#,
+        "",
+        &vms.join(","),
+    )
+}
+
+fn parameters_file(members: &str) -> String {
+    format!(
+        r#"{{
+  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentParameters.json#",
+  "contentVersion": "1.0.0.0",
+  "parameters": {{ {members} }}
+}}"#
+    )
+}
+
+#[test]
+fn parameter_files_share_one_resource_budget() {
+    // Three parameter files make three contexts of 8,000 resources each. Each context used to
+    // have a cap of its own (150 such files exhausted 12 GB); now the file has 20,000 resources
+    // in all, and the context cut short says so.
+    let repo = Repo::new();
+    repo.write("azuredeploy.json", counted_vms(8));
+    for k in 0..3 {
+        repo.write(
+            &format!("azuredeploy.parameters.{k}.json"),
+            parameters_file(r#""count": { "value": 1000 }"#),
+        );
+    }
+    neighbour(&repo);
+    let report = check_bounded(&repo);
+    let message = only_finding(&report, "azuredeploy.json", "IG002");
+    assert!(
+        message.contains(
+            "resource budget reached: only the first 20000 resources of the file are judged \
+             (all its parameter files and allowed values together)"
+        ) && message.contains("(with parameter file azuredeploy.parameters.2.json)"),
+        "{message}"
+    );
+    let judged = report["resources"]
+        .as_array()
+        .expect("resources")
+        .iter()
+        .filter(|r| r["path"] == "azuredeploy.json" && r["status"] == "compliant")
+        .count();
+    assert_eq!(judged, 20_000);
+    neighbour_judged(&report);
+}
+
+#[test]
+fn allowed_values_the_budget_cuts_short_stay_unresolved() {
+    // A required parameter with 32 allowed gallery image versions (IDs) decides the image of a VM copied
+    // 1,000 times: each allowed value is a variant of 1,000 resources, 33,000 in all. The
+    // variants beyond the file's 20,000 resources are not judged, so the VM stays unresolved
+    // (IG002) beside the variants that were: an allowed value never judged is never passed.
+    let base = GOLDEN_VERSION.trim_end_matches("/versions/1.4.0");
+    let allowed = |n: usize| {
+        let ids: Vec<String> = (0..n)
+            .map(|v| format!(r#""{base}/versions/1.{v}.0""#))
+            .collect();
+        format!(
+            r#""image": {{ "type": "string", "allowedValues": [{}] }}"#,
+            ids.join(",")
+        )
+    };
+    let parameters = allowed(32);
+    let vm = arm_vm(
+        "[concat('vm-', copyIndex())]",
+        r#"{ "id": "[parameters('image')]" }"#,
+        r#" "copy": { "name": "vms", "count": 1000 },"#,
+    );
+    let repo = Repo::new();
+    repo.write("azuredeploy.json", arm_template(&parameters, "", &vm));
+    neighbour(&repo);
+    let report = check_bounded(&repo);
+    let found = findings_in(&report, "azuredeploy.json");
+    assert!(
+        found
+            .iter()
+            .any(|(rule, message)| rule == "IG002" && message.contains("parameter 'image'")),
+        "{found:?}"
+    );
+    neighbour_judged(&report);
+
+    // With 8 allowed values (9,000 resources) every variant is judged, and all are golden.
+    repo.write("azuredeploy.json", arm_template(&allowed(8), "", &vm));
+    let report = check_bounded(&repo);
+    assert_eq!(findings_in(&report, "azuredeploy.json"), []);
+}
+
+#[test]
+fn documents_beyond_the_value_limit_are_refused_not_held() {
+    // A parameter file that is nothing but an array of 4,000,001 zeros (8 MB) used to be held
+    // in memory whole (a 60 MB one took 9 GB); a template with such a variable likewise. Both
+    // are refused with an IG000 naming the limit, and the rest of the run is judged.
+    let zeros = vec!["0"; 4_000_001].join(",");
+    let repo = Repo::new();
+    repo.write("app/azuredeploy.json", golden_vm("vm"));
+    repo.write(
+        "app/azuredeploy.parameters.json",
+        parameters_file(&format!(r#""unused": {{ "value": [{zeros}] }}"#)),
+    );
+    let vm = arm_vm("vm", &format!(r#"{{ "id": "{GOLDEN_VERSION}" }}"#), "");
+    let template = arm_template("", &format!(r#""unused": [{zeros}]"#), &vm);
+    repo.write("data/azuredeploy.json", template);
+    neighbour(&repo);
+    let report = check_bounded(&repo);
+    let limit = "more than 4000000 values in one document: too large to analyse";
+    let parameters = findings_in(&report, "app/azuredeploy.parameters.json");
+    assert_eq!(parameters.len(), 1, "{parameters:?}");
+    assert!(
+        parameters[0].0 == "IG000" && parameters[0].1.contains(limit),
+        "{parameters:?}"
+    );
+    let template = findings_in(&report, "data/azuredeploy.json");
+    assert!(
+        template.len() == 1 && template[0].0 == "IG000" && template[0].1.contains(limit),
+        "{template:?}"
+    );
+    neighbour_judged(&report);
+}
+
+#[test]
+fn parameter_values_larger_than_a_parameter_may_hold_are_unknown_when_read() {
+    // 300,000 elements: within the document limit, beyond what one parameter may hold
+    // (250,000 units). Unused, it costs nothing and changes nothing; read, it is unknown and
+    // says why.
+    let big = vec!["0"; 300_000].join(",");
+    let repo = Repo::new();
+    let parameters = r#""tags": { "type": "array", "defaultValue": [] },
+        "image": { "type": "string", "defaultValue": "x" }"#;
+    let unused = arm_vm("vm", &format!(r#"{{ "id": "{GOLDEN_VERSION}" }}"#), "");
+    repo.write("azuredeploy.json", arm_template(parameters, "", &unused));
+    repo.write(
+        "azuredeploy.parameters.json",
+        parameters_file(&format!(r#""tags": {{ "value": [{big}] }}"#)),
+    );
+    let report = check_bounded(&repo);
+    assert_eq!(findings_in(&report, "azuredeploy.json"), []);
+    assert_eq!(resource_statuses(&report), ["compliant"]);
+
+    let used = arm_vm(
+        "vm",
+        r#"{ "id": "[if(empty(parameters('tags')), 'x', parameters('image'))]" }"#,
+        "",
+    );
+    repo.write("azuredeploy.json", arm_template(parameters, "", &used));
+    let report = check_bounded(&repo);
+    assert_eq!(findings_in(&report, "azuredeploy.json"), []);
+    // Located at the value to change, in the parameter file.
+    let found = findings_in(&report, "azuredeploy.parameters.json");
+    assert!(
+        found.len() == 1
+            && found[0].0 == "IG002"
+            && found[0]
+                .1
+                .contains("value size budget (250000 units) exceeded by parameter 'tags'"),
+        "{found:?}"
+    );
+}
+
+#[test]
+fn a_long_literal_copied_into_each_instance_is_charged_and_clipped() {
+    // A VM copied 100 times whose image ID is an 800 KB literal used to cost an 80 MB report:
+    // every instance copied the literal for free and every message carried it whole. Now each
+    // copy is charged to the file's steps (the instances beyond them are IG002) and messages
+    // carry 1,000 characters of it, head and tail, and say how many were left out.
+    let id = format!(
+        "/subscriptions/0/resourceGroups/rg/providers/Microsoft.Compute/images/{}",
+        "a".repeat(800_000)
+    );
+    let vm = arm_vm(
+        "[concat('vm', copyIndex())]",
+        &format!(r#"{{ "id": "{id}" }}"#),
+        r#" "copy": { "name": "vms", "count": 100 },"#,
+    );
+    let repo = Repo::new();
+    repo.write("azuredeploy.json", arm_template("", "", &vm));
+    neighbour(&repo);
+    let out = repo
+        .imagegate(&["check", "--format", "json", "--exit-zero", "."])
+        .timeout(Duration::from_secs(120))
+        .output()
+        .expect("run");
+    assert!(out.stdout.len() < 1_000_000, "{} bytes", out.stdout.len());
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let found = findings_in(&report, "azuredeploy.json");
+    let rules: Vec<&str> = found.iter().map(|(r, _)| r.as_str()).collect();
+    assert!(
+        rules.contains(&"IG001") && rules.contains(&"IG002"),
+        "{rules:?}"
+    );
+    for (_, message) in &found {
+        assert!(message.chars().count() < 1_100, "{} chars", message.len());
+    }
+    let unapproved = &found.iter().find(|(r, _)| r == "IG001").expect("IG001").1;
+    assert!(
+        unapproved.contains(" … (") && unapproved.contains(" characters left out) … "),
+        "{unapproved}"
+    );
+    assert!(
+        found.iter().any(|(rule, message)| rule == "IG002"
+            && message.contains("evaluation step budget (4000000 steps per file) exhausted")),
+        "{found:?}"
+    );
+    neighbour_judged(&report);
+}
+
+#[test]
+fn strings_functions_build_are_charged() {
+    // Each of 1,000 instances builds a 1 MB string: 1 GB of copies that no budget charged. Now
+    // what a function builds is charged by its size, and the instances beyond the file's steps
+    // are unresolved, said as such.
+    let vm = arm_vm(
+        "[concat('vm', copyIndex())]",
+        &format!(r#"{{ "id": "[concat('{GOLDEN_VERSION}', padLeft('', 1000000, 'x'))]" }}"#),
+        r#" "copy": { "name": "vms", "count": 1000 },"#,
+    );
+    let repo = Repo::new();
+    repo.write("azuredeploy.json", arm_template("", "", &vm));
+    neighbour(&repo);
+    let report = check_bounded(&repo);
+    let found = findings_in(&report, "azuredeploy.json");
+    assert!(
+        found.iter().any(|(rule, message)| rule == "IG002"
+            && message.contains("evaluation step budget (4000000 steps per file) exhausted")),
+        "{found:?}"
+    );
+    neighbour_judged(&report);
+}
