@@ -119,6 +119,52 @@ fn utf16_templates_are_decoded() {
 }
 
 #[test]
+fn utf16_templates_with_invalid_code_units_are_parse_errors_like_their_utf8_twins() {
+    // A lone surrogate (0xD800) in a UTF-16 template: an IG000 at the line it is on, as an
+    // invalid byte in a UTF-8 template is; it used to be skipped as "not a template".
+    let text = marketplace_vm("vm").replace("\"name\": \"vm\"", "\"name\": \"vm\u{1F600}X\"");
+    for big_endian in [false, true] {
+        let mut bytes = if big_endian {
+            vec![0xFE, 0xFF]
+        } else {
+            vec![0xFF, 0xFE]
+        };
+        for unit in text.encode_utf16() {
+            let unit = if unit == u16::from(b'X') {
+                0xD800
+            } else {
+                unit
+            };
+            bytes.extend(if big_endian {
+                unit.to_be_bytes()
+            } else {
+                unit.to_le_bytes()
+            });
+        }
+        let found = judge_beside_neighbour("utf16.json", &bytes);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0]["rule"], "IG000", "{found:?}");
+        assert_eq!(found[0]["line"], 11, "{found:?}");
+        let message = found[0]["message"].as_str().unwrap_or_default();
+        assert!(
+            message.contains("invalid UTF-16: unpaired surrogate"),
+            "{message}"
+        );
+    }
+    let utf8 = marketplace_vm("vm").replace("\"name\": \"vm\"", "\"name\": \"vm\u{FF}\"");
+    let mut bytes = utf8.into_bytes();
+    let at = bytes
+        .windows(2)
+        .position(|w| w == "\u{FF}".as_bytes())
+        .expect("ÿ");
+    bytes[at] = 0xFF;
+    let found = judge_beside_neighbour("utf8.json", &bytes);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0]["rule"], "IG000", "{found:?}");
+    assert_eq!(found[0]["line"], 11, "{found:?}");
+}
+
+#[test]
 fn empty_file_is_skipped() {
     assert!(judge_beside_neighbour("empty.json", b"").is_empty());
 }

@@ -686,6 +686,28 @@ fn a_run_that_judged_nothing_says_so_plainly() {
 }
 
 #[test]
+fn the_summary_counts_every_resource_entry() {
+    // A one-line template declaring the same VM 50 times (alike in name, image and line) used to
+    // read "Judged 1 resource": the report deduplicated the entries. Each declaration is a
+    // resource, and 1 unapproved among them is not 100 % compliant.
+    let golden = vm("vm", &format!(r#"{{ "id": "{GOLDEN_VERSION}" }}"#), "");
+    let mut vms = vec![golden.replace('\n', " "); 50];
+    vms.push(vm("bad", MARKETPLACE, "").replace('\n', " "));
+    let repo = Repo::new();
+    repo.write(
+        "azuredeploy.json",
+        template("", "", &vms.join(",")).replace('\n', " "),
+    );
+    let report = check_json(&repo, &[]);
+    assert_eq!(report["summary"]["resources_judged"], 51, "{report:#}");
+    assert_eq!(report["summary"]["compliant"], 50, "{report:#}");
+    assert_eq!(report["summary"]["compliance_percent"], 98.0, "{report:#}");
+    let human = repo.imagegate(&["check"]).output().unwrap();
+    let stdout = String::from_utf8_lossy(&human.stdout);
+    assert!(stdout.contains("51 resources"), "{stdout}");
+}
+
+#[test]
 fn a_template_carried_by_a_variable_is_followed() {
     // Bicep compiles `loadJsonContent('vm.json')` used as a module into a variable holding the
     // template, its expressions escaped once (`[[…]`), and a deployment whose template is

@@ -366,10 +366,9 @@ impl Report {
                     a.location == b.location && a.rule == b.rule && a.fingerprint == b.fingerprint
                 });
             },
-            || {
-                resources.par_sort();
-                resources.dedup();
-            },
+            // Sorted, never deduplicated: every entry counts (twenty thousand VMs declared
+            // alike on one line are twenty thousand resources, not one).
+            || resources.par_sort(),
         );
         self.notes.sort();
         self.notes.dedup();

@@ -13,16 +13,45 @@ pub(crate) struct DecodeError {
     pub(crate) offset: usize,
     /// What is wrong.
     pub(crate) message: String,
+    /// The UTF-16 byte order the file's mark declares (little-endian: true), if it has one.
+    pub(crate) utf16: Option<bool>,
 }
 
 impl DecodeError {
-    /// The raw bytes decoded lossily (bad bytes replaced), and the offset of the first bad
-    /// byte in that text: enough to show where the file went wrong.
+    /// The raw bytes decoded lossily (bad bytes or code units replaced, in the encoding the
+    /// file declares), and the offset of the first bad one in that text: enough to show where
+    /// the file went wrong, and for a frontend to recognise its language in it.
     pub(crate) fn lossy(&self) -> (String, u32) {
-        let text = String::from_utf8_lossy(&self.raw).into_owned();
-        let before = &self.raw[..self.offset.min(self.raw.len())];
-        (text, String::from_utf8_lossy(before).len() as u32)
+        let end = self.offset.min(self.raw.len());
+        match self.utf16 {
+            Some(little) => {
+                let lossy = |bytes: &[u8]| {
+                    char::decode_utf16(units(bytes, little))
+                        .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
+                        .collect::<String>()
+                };
+                let body = &self.raw[2..];
+                let before = lossy(&body[..end.saturating_sub(2).min(body.len())]);
+                (lossy(body), before.len() as u32)
+            }
+            None => {
+                let text = String::from_utf8_lossy(&self.raw).into_owned();
+                let before = &self.raw[..end];
+                (text, String::from_utf8_lossy(before).len() as u32)
+            }
+        }
     }
+}
+
+/// The UTF-16 code units of `bytes` (a trailing odd byte is left out).
+fn units(bytes: &[u8], little: bool) -> impl Iterator<Item = u16> + '_ {
+    bytes.chunks_exact(2).map(move |c| {
+        if little {
+            u16::from_le_bytes([c[0], c[1]])
+        } else {
+            u16::from_be_bytes([c[0], c[1]])
+        }
+    })
 }
 
 /// Decodes file bytes: UTF-8 (with or without BOM) or UTF-16 LE/BE with a BOM.
@@ -36,31 +65,36 @@ pub(crate) fn decode(bytes: Vec<u8>) -> Result<(String, Encoding), DecodeError> 
     if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
         let little = bytes[0] == 0xFF;
         let body = &bytes[2..];
-        let units = body.chunks_exact(2).map(|c| {
-            if little {
-                u16::from_le_bytes([c[0], c[1]])
-            } else {
-                u16::from_be_bytes([c[0], c[1]])
-            }
-        });
         let mut text = String::with_capacity(body.len() / 2);
-        for (i, ch) in char::decode_utf16(units).enumerate() {
+        // Code units read so far: a character outside the basic plane is two.
+        let mut read = 0;
+        let mut unpaired = false;
+        for ch in char::decode_utf16(units(body, little)) {
             match ch {
-                Ok(c) => text.push(c),
+                Ok(c) => {
+                    text.push(c);
+                    read += c.len_utf16();
+                }
                 Err(_) => {
-                    return Err(DecodeError {
-                        raw: bytes.clone(),
-                        offset: 2 + i * 2,
-                        message: "invalid UTF-16: unpaired surrogate".into(),
-                    });
+                    unpaired = true;
+                    break;
                 }
             }
         }
+        if unpaired {
+            return Err(DecodeError {
+                raw: bytes,
+                offset: 2 + read * 2,
+                message: "invalid UTF-16: unpaired surrogate".into(),
+                utf16: Some(little),
+            });
+        }
         if body.len() % 2 == 1 {
             return Err(DecodeError {
-                raw: bytes.clone(),
                 offset: bytes.len() - 1,
+                raw: bytes,
                 message: "invalid UTF-16: odd number of bytes".into(),
+                utf16: Some(little),
             });
         }
         let encoding = if little {
@@ -85,6 +119,7 @@ fn utf8_error(e: std::str::Utf8Error, base: usize, raw: Vec<u8>) -> DecodeError 
         offset: base + e.valid_up_to(),
         message: "file is not valid UTF-8 (Azure reads templates as UTF-8; re-save it as UTF-8)"
             .into(),
+        utf16: None,
     }
 }
 
