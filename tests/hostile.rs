@@ -419,13 +419,32 @@ fn template_text_cannot_forge_annotations_or_drive_the_terminal() {
         human.contains("\\u{1b}]8;;https://evil.example"),
         "the name is shown, escaped visibly: {human}"
     );
-    for format in ["human", "github"] {
+    // The runner reads a legacy command `##[…]` anywhere in a line of a step's output, and a
+    // file name is the pull request's to choose too.
+    repo.write(
+        "app\n::error file=y.json::forged ##[add-mask]x\r.json",
+        marketplace_vm("##[set-output name=approved]true"),
+    );
+    for format in ["human", "github", "json", "sarif"] {
         let out = repo
             .imagegate(&["check", "--format", format, "--exit-zero", "--verbose"])
             .output()
             .unwrap();
+        if matches!(format, "json" | "sarif") {
+            let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("valid");
+            assert!(
+                report
+                    .to_string()
+                    .contains("##[set-output name=approved]true"),
+                "{format} carries the text, escaped in JSON: {report:#}"
+            );
+        }
         for (stream, bytes) in [("stdout", &out.stdout), ("stderr", &out.stderr)] {
             let text = String::from_utf8_lossy(bytes);
+            assert!(
+                !text.contains("##["),
+                "{format} {stream} carries a raw `##[`: {text}"
+            );
             assert!(
                 !text.contains('\u{1b}'),
                 "{format} {stream} carries ESC: {text}"
@@ -438,10 +457,10 @@ fn template_text_cannot_forge_annotations_or_drive_the_terminal() {
                 !text.contains('\u{202e}'),
                 "{format} {stream} carries a bidi override: {text}"
             );
-            for line in text.lines() {
+            for line in text.split(['\n', '\r']) {
                 let line = line.trim_start();
                 assert!(
-                    !line.starts_with("::error file=x.json") && !line.starts_with("##["),
+                    !line.starts_with("::error file=x.json") && !line.starts_with("::error file=y"),
                     "{format} {stream} has a forged command line: {line:?}"
                 );
             }

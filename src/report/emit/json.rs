@@ -61,7 +61,8 @@ pub fn json(report: &Report, writer: &mut dyn std::io::Write) -> std::io::Result
         resources: &report.resources,
         summary: report.summary(),
     };
-    serde_json::to_writer_pretty(&mut *writer, &out).map_err(std::io::Error::from)?;
+    let text = serde_json::to_string_pretty(&out).map_err(std::io::Error::from)?;
+    writer.write_all(super::defused_json(text).as_bytes())?;
     writer.write_all(
         b"
 ",

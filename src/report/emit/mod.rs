@@ -29,15 +29,22 @@ fn hidden(c: char) -> bool {
         )
 }
 
+/// Whether the `[` at `i` of `bytes` would complete `##[`, the prefix of the runner's legacy
+/// workflow commands, which it finds anywhere in a line of a step's output.
+fn opens_legacy_command(bytes: &[u8], i: usize) -> bool {
+    bytes[i] == b'[' && i >= 2 && bytes[i - 1] == b'#' && bytes[i - 2] == b'#'
+}
+
 /// `text` (template-controlled: names, values, paths) with every hidden character written
-/// visibly as `\u{…}`: for messages, labels, paths and notes in human and GitHub output.
+/// visibly as `\u{…}`, and the `[` of every `##[` too (a CI runner reads `##[…]` anywhere in a
+/// line as a command): for messages, labels, paths and notes in human and GitHub output.
 pub fn visible(text: &str) -> Cow<'_, str> {
-    if !text.chars().any(hidden) {
+    if !text.chars().any(hidden) && !text.contains("##[") {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 8);
-    for c in text.chars() {
-        if hidden(c) {
+    for (i, c) in text.char_indices() {
+        if hidden(c) || opens_legacy_command(text.as_bytes(), i) {
             out.push_str(&format!("\\u{{{:x}}}", u32::from(c)));
         } else {
             out.push(c);
@@ -47,13 +54,16 @@ pub fn visible(text: &str) -> Cow<'_, str> {
 }
 
 /// Source lines for an excerpt with every hidden character (line breaks aside) replaced by
-/// `?`, byte for byte, so byte ranges into the text stay valid.
+/// `?`, byte for byte, so byte ranges into the text stay valid; the `[` of `##[` likewise.
 pub(crate) fn masked(text: &str) -> Cow<'_, str> {
     let keep = |c: char, next: Option<char>| c == '\n' || (c == '\r' && next == Some('\n'));
-    let mut chars = text.chars().peekable();
+    let mask = |i: usize, c: char, next: Option<char>| {
+        (hidden(c) && !keep(c, next)) || opens_legacy_command(text.as_bytes(), i)
+    };
+    let mut chars = text.char_indices().peekable();
     let mut needs = false;
-    while let Some(c) = chars.next() {
-        if hidden(c) && !keep(c, chars.peek().copied()) {
+    while let Some((i, c)) = chars.next() {
+        if mask(i, c, chars.peek().map(|&(_, c)| c)) {
             needs = true;
             break;
         }
@@ -62,15 +72,39 @@ pub(crate) fn masked(text: &str) -> Cow<'_, str> {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len());
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        if hidden(c) && !keep(c, chars.peek().copied()) {
+    let mut chars = text.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        if mask(i, c, chars.peek().map(|&(_, c)| c)) {
             out.extend(std::iter::repeat_n('?', c.len_utf8()));
         } else {
             out.push(c);
         }
     }
     Cow::Owned(out)
+}
+
+/// A serialised JSON document with every hidden character (see `hidden`) that JSON lets
+/// through raw — DEL, C1 controls, bidi controls, line separators, the BOM — and the `[` of
+/// every `##[` written as JSON escapes (`\u202e`, `\u005b`): the same document, but a
+/// terminal or CI log that shows it is neither reordered nor driven, nor reads a legacy
+/// workflow command in it. These only occur inside JSON strings, where the escapes are valid.
+pub(crate) fn defused_json(json: String) -> String {
+    // Raw line breaks are the pretty printer's (strings carry theirs escaped).
+    let needs =
+        |i: usize, c: char| (hidden(c) && c != '\n') || opens_legacy_command(json.as_bytes(), i);
+    if !json.char_indices().any(|(i, c)| needs(i, c)) {
+        return json;
+    }
+    let mut out = String::with_capacity(json.len() + 16);
+    for (i, c) in json.char_indices() {
+        if needs(i, c) {
+            // Every such character is in the Basic Multilingual Plane: one escape each.
+            out.push_str(&format!("\\u{:04x}", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// An output format.
@@ -103,5 +137,23 @@ mod tests {
         let masked = masked(text);
         assert_eq!(masked, "line ?[2J one\r\nline?? two?three\n");
         assert_eq!(masked.len(), text.len(), "byte ranges stay valid");
+    }
+
+    #[test]
+    fn legacy_workflow_commands_are_defused_in_every_form() {
+        assert_eq!(
+            visible("a ##[error]b #[c] #x[d]"),
+            "a ##\\u{5b}error]b #[c] #x[d]"
+        );
+        assert_eq!(masked("x ##[add-mask]y"), "x ##?add-mask]y");
+        // In JSON: the same document, escaped.
+        let value = ["a ##[b] ##[c]", "d\u{202e}e\u{7f}\u{85}f\u{1b}\n"];
+        let text = defused_json(serde_json::to_string_pretty(&value).unwrap());
+        assert_eq!(
+            text,
+            "[\n  \"a ##\\u005bb] ##\\u005bc]\",\n  \"d\\u202ee\\u007f\\u0085f\\u001b\\n\"\n]"
+        );
+        let parsed: Vec<String> = serde_json::from_str(&text).unwrap();
+        assert_eq!(parsed, value);
     }
 }

@@ -255,7 +255,8 @@ pub fn sarif(report: &Report, writer: &mut dyn std::io::Write) -> std::io::Resul
             },
         }],
     };
-    serde_json::to_writer_pretty(&mut *writer, &log).map_err(std::io::Error::from)?;
+    let text = serde_json::to_string_pretty(&log).map_err(std::io::Error::from)?;
+    writer.write_all(super::defused_json(text).as_bytes())?;
     writer.write_all(
         b"
 ",
