@@ -115,7 +115,7 @@ pub fn check(
     report.findings.extend(
         unreadable
             .iter()
-            .map(|u| findings::unreadable_entry(&u.path, &u.display, u.folder, &u.error, detail)),
+            .map(|u| findings::unreadable_entry(&u.path, &u.display, u.folder, &u.error)),
     );
     report.config = config_in_effect(config, cwd);
     report.findings.extend(configs_not_in_effect(

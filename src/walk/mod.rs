@@ -51,7 +51,8 @@ pub struct WalkOptions {
     pub no_ignore: bool,
     /// Apply excludes to files named on the command line too.
     pub force_exclude: bool,
-    /// Walker threads (0: automatic).
+    /// Worker threads (0: automatic). The walk runs on the current rayon pool, which the
+    /// command line builds with this many threads.
     pub threads: usize,
 }
 
