@@ -281,7 +281,7 @@ fn a_corrupt_index_judges_every_file_and_says_why() {
         "build/azuredeploy.json",
         "tracked/azuredeploy.json",
     ];
-    let corruptions: [(&str, Vec<u8>); 4] = [
+    let corruptions: [(&str, Vec<u8>); 5] = [
         ("truncated", good[..good.len() / 2].to_vec()),
         ("not a git index", b"garbage".repeat(20)),
         ("version 9", {
@@ -290,6 +290,14 @@ fn a_corrupt_index_judges_every_file_and_says_why() {
             b
         }),
         ("empty", Vec::new()),
+        ("unsorted", {
+            // The first entry `.gitignore` renamed in place `zzzzzzzzzz`: now after
+            // `tracked/azuredeploy.json`.
+            let at = good.windows(10).position(|w| w == b".gitignore").unwrap();
+            let mut b = good.clone();
+            b[at..at + 10].copy_from_slice(b"zzzzzzzzzz");
+            b
+        }),
     ];
     for (why, bytes) in corruptions {
         std::fs::write(&index, &bytes).unwrap();
@@ -302,6 +310,21 @@ fn a_corrupt_index_judges_every_file_and_says_why() {
             "{why}: {notes:?}"
         );
     }
+    // An index larger than 256 MiB is not read (a sparse file: nothing is written).
+    let file = std::fs::OpenOptions::new()
+        .write(true)
+        .open(&index)
+        .unwrap();
+    file.set_len(257 * 1024 * 1024).unwrap();
+    drop(file);
+    let (r, notes) = check(&repo, &[]);
+    assert_eq!(paths_of(&r, "IG001"), everything);
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.contains("larger than the 262144 KiB limit")),
+        "{notes:?}"
+    );
     // A split index is not read either (its entries are in another file).
     std::fs::write(&index, &good).unwrap();
     git(repo.path(), &["update-index", "--split-index"]);

@@ -11,7 +11,8 @@
 //! Ignore files: `.gitignore` inside a git repository, `.ignore` everywhere (outside git too,
 //! where nothing is tracked, as ripgrep does), read only inside the roots (never from a
 //! folder above a root), only when regular files (a symbolic link is never followed, a FIFO
-//! never opened) of at most 1 MiB; one that is not honoured is a note. The deepest rule that
+//! never opened) of at most 64 KiB (256 KiB with those above), and only when an untracked
+//! entry needs a decision ([`ignores`]); one that is not honoured is a note. The deepest rule that
 //! matches decides, a `.ignore` rule over a `.gitignore` one. `--no-ignore` reads none.
 //! Hidden files and folders that are not tracked are skipped (but hidden config files).
 //!
@@ -154,6 +155,8 @@ struct Walker<'a> {
     config_names: &'a [&'a str],
     repos: Repos,
     found: Mutex<Found>,
+    /// Notes from ignore files read when first needed.
+    notes: Mutex<Vec<String>>,
 }
 
 /// What the workers found.
@@ -203,6 +206,7 @@ pub(crate) fn walk(
         config_names,
         repos: Repos::default(),
         found: Mutex::new(Found::default()),
+        notes: Mutex::new(Vec::new()),
     };
     let mut files = Vec::new();
     let mut configs = Vec::new();
@@ -310,7 +314,8 @@ impl Walker<'_> {
                 .push(self.unreadable(&dir.path, true, error)),
         }
         let names: Vec<std::ffi::OsString> = entries.iter().map(|e| e.file_name()).collect();
-        let has = |name: &str| names.iter().any(|n| n == name);
+        let find = |name: &str| names.iter().position(|n| n == name).map(|i| &entries[i]);
+        let has = |name: &str| find(name).is_some();
         if !root && has(".git") {
             // A repository of its own (a submodule, a nested clone): its own index says what
             // is tracked, and the `.gitignore` files above it do not apply in it.
@@ -319,13 +324,12 @@ impl Walker<'_> {
         }
         let trust_all = matches!(&dir.repo, Some((r, _)) if matches!(r.tracked, Tracked::All));
         if !self.options.no_ignore && !trust_all {
-            if has(DOT_IGNORE) {
-                dir.ignores =
-                    self.read_ignore_file(&dir, DOT_IGNORE, dir.ignores.clone(), &mut found);
+            if let Some(entry) = find(DOT_IGNORE) {
+                dir.ignores = self.push_ignore_file(&dir, entry, dir.ignores.clone(), &mut found);
             }
-            if dir.repo.is_some() && has(DOT_GITIGNORE) {
+            if let Some(entry) = find(DOT_GITIGNORE).filter(|_| dir.repo.is_some()) {
                 dir.gitignores =
-                    self.read_ignore_file(&dir, DOT_GITIGNORE, dir.gitignores.clone(), &mut found);
+                    self.push_ignore_file(&dir, entry, dir.gitignores.clone(), &mut found);
             }
         }
         let index = match &dir.repo {
@@ -380,7 +384,13 @@ impl Walker<'_> {
                 // Tracked: read whatever ignore files and hidden names say.
             } else if dir.ignored
                 || (name.as_encoded_bytes().starts_with(b".") && !is_config)
-                || ignores::is_ignored(dir.ignores.as_ref(), dir.gitignores.as_ref(), &path, is_dir)
+                || ignores::is_ignored(
+                    dir.ignores.as_ref(),
+                    dir.gitignores.as_ref(),
+                    &path,
+                    is_dir,
+                    &self.notes,
+                )
             {
                 if !is_dir || !tracked {
                     continue;
@@ -441,23 +451,20 @@ impl Walker<'_> {
         }
     }
 
-    /// `chain` with the matcher of the ignore file `name` of `dir` in front, when it can be
-    /// honoured (else a note says why not).
-    fn read_ignore_file(
+    /// `chain` with the ignore file `entry` of `dir` in front, when it can be honoured (else
+    /// a note says why not).
+    fn push_ignore_file(
         &self,
         dir: &Dir,
-        name: &str,
+        entry: &std::fs::DirEntry,
         chain: Option<Arc<Chain>>,
         found: &mut Found,
     ) -> Option<Arc<Chain>> {
-        let path = dir.path.join(name);
-        match ignores::read_ignore_file(&dir.path, &path) {
-            Ok(matcher) => Chain::push(chain, matcher),
+        let display = display_path(&entry.path(), self.cwd);
+        match Chain::push(chain.clone(), &dir.path, entry, display.clone()) {
+            Ok(chain) => chain,
             Err(e) => {
-                found.notes.push(format!(
-                    "{}: not honoured: {e}",
-                    display_path(&path, self.cwd)
-                ));
+                found.notes.push(format!("{display}: not honoured: {e}"));
                 chain
             }
         }
