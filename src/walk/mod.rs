@@ -4,23 +4,25 @@
 //! tracked file under the roots is judged (those in hidden folders too; nothing inside `.git`
 //! is ever read): ignore files and hidden names only thin out *untracked* files. The tracked
 //! files are those the repository's index (`.git/index`) lists: the walk reads it itself
-//! ([`git_index`]), and when it cannot (too large, corrupt, a split or sparse index) every file
+//! (`git_index`), and when it cannot (too large, corrupt, a split or sparse index) every file
 //! in that repository counts as tracked, with a note saying why. Only the excludes of the
-//! config and the command line (and `--include`) remove tracked files.
+//! command line (and `--include`) remove tracked files. A tracked file missing from the work
+//! tree is not judged and not reported: the work tree is what is checked.
 //!
 //! Ignore files: `.gitignore` inside a git repository, `.ignore` everywhere (outside git too,
-//! where nothing is tracked, as ripgrep does), read only inside the roots (never from a
-//! folder above a root), only when regular files (a symbolic link is never followed, a FIFO
-//! never opened) of at most 64 KiB (256 KiB with those above), and only when an untracked
-//! entry needs a decision ([`ignores`]); one that is not honoured is a note. The deepest rule that
-//! matches decides, a `.ignore` rule over a `.gitignore` one. `--no-ignore` reads none.
+//! where nothing is tracked, as ripgrep does). They are read only inside the roots (never
+//! from a folder above a root), only when regular files (a symbolic link is never followed, a
+//! FIFO never opened) of at most 64 KiB (256 KiB with those above), and only when an
+//! untracked entry needs a decision (`ignores`); one that is not honoured is a note. The
+//! deepest rule that matches decides, a `.ignore` rule over a `.gitignore` one (as ripgrep).
+//! `--no-ignore` reads none. `.git/info/exclude` and the global excludes are not read.
 //! Hidden files and folders that are not tracked are skipped (but hidden config files).
 //!
-//! The walk reads nothing outside the roots but git's own metadata: the `.git` folder or file
-//! found by looking upward from a root, and the index it leads to (which the pull request
-//! cannot write). Symbolic links are not followed. A folder that cannot be listed is reported
-//! (an IG000 finding): its files were not judged. Files named on the command line are always
-//! read unless `--force-exclude` applies the excludes to them too.
+//! The walk reads nothing outside the roots but git's own metadata, which a pull request
+//! cannot write: the `.git` folder or file found by looking upward from a root (`repo`), and
+//! the index it leads to. Symbolic links are not followed. A folder that cannot be listed is
+//! reported (an IG000 finding): its files were not judged. Files named on the command line
+//! are always read unless `--force-exclude` applies the excludes to them too.
 //!
 //! Display paths are injective: two files never share one (bytes that are not UTF-8 are
 //! written `\xFE`, a backslash in a Unix file name `\\`). The result is sorted, so output is
