@@ -217,23 +217,34 @@ fn a_folder_that_cannot_be_read_fails_the_run() {
         std::fs::Permissions::from_mode(0o000),
     )
     .unwrap();
-    let bin = assert_cmd::cargo::cargo_bin("imagegate");
-    let mut cmd = if unsafe { libc::geteuid() } == 0 {
-        // Root reads every folder: run without privileges.
-        if Process::new("setpriv").arg("--help").output().is_err() {
-            eprintln!("skipped: running as root and `setpriv` is missing");
-            return;
-        }
-        let mut cmd = assert_cmd::Command::new("setpriv");
-        cmd.args(["--reuid=65534", "--regid=65534", "--clear-groups"])
-            .arg(&bin);
+    // A user without privileges must reach the binary: a copy beside the repository (the
+    // target folder may lie in a home folder only root can enter).
+    let bin_dir = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(bin_dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let bin = bin_dir.path().join("imagegate");
+    std::fs::copy(assert_cmd::cargo::cargo_bin("imagegate"), &bin).unwrap();
+    std::fs::set_permissions(&bin, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let root = unsafe { libc::geteuid() } == 0;
+    if root && Process::new("setpriv").arg("--help").output().is_err() {
+        eprintln!("skipped: running as root and `setpriv` is missing");
+        return;
+    }
+    // Root reads every folder: run without privileges.
+    let unprivileged = || {
+        let mut cmd = if root {
+            let mut cmd = assert_cmd::Command::new("setpriv");
+            cmd.args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+                .arg(&bin);
+            cmd
+        } else {
+            assert_cmd::Command::new(&bin)
+        };
+        cmd.current_dir(repo.path()).env_remove("NO_COLOR");
         cmd
-    } else {
-        assert_cmd::Command::new(&bin)
     };
+    let mut cmd = unprivileged();
     let out = cmd
         .args(["check", "--format", "json"])
-        .current_dir(repo.path())
         .output()
         .expect("run");
     assert_eq!(out.status.code(), Some(1), "{out:?}");
@@ -246,24 +257,17 @@ fn a_folder_that_cannot_be_read_fails_the_run() {
         "{message}"
     );
     // Human output too: never "All clear".
-    let out = {
-        let mut cmd = if unsafe { libc::geteuid() } == 0 {
-            let mut cmd = assert_cmd::Command::new("setpriv");
-            cmd.args(["--reuid=65534", "--regid=65534", "--clear-groups"])
-                .arg(&bin);
-            cmd
-        } else {
-            assert_cmd::Command::new(&bin)
-        };
-        cmd.args(["check"])
-            .current_dir(repo.path())
-            .output()
-            .expect("run")
-    };
+    let out = unprivileged().arg("check").output().expect("run");
     assert_eq!(out.status.code(), Some(1));
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("error[IG000]"), "{stdout}");
     assert!(!stdout.contains("All clear"), "{stdout}");
+    // Let the temporary folder be removed.
+    std::fs::set_permissions(
+        repo.path().join("locked"),
+        std::fs::Permissions::from_mode(0o755),
+    )
+    .unwrap();
 }
 
 #[test]
