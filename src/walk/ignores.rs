@@ -176,7 +176,7 @@ pub(crate) fn is_ignored(
 
 /// Opens `path` for reading if it is a regular file, never through a symbolic link (its last
 /// part) and without blocking (a FIFO swapped in after the listing cannot hang the run).
-pub(crate) fn open_no_follow(path: &Path) -> std::io::Result<std::fs::File> {
+fn open_no_follow(path: &Path) -> std::io::Result<std::fs::File> {
     let mut options = std::fs::OpenOptions::new();
     options.read(true);
     #[cfg(target_os = "linux")]
@@ -185,11 +185,14 @@ pub(crate) fn open_no_follow(path: &Path) -> std::io::Result<std::fs::File> {
         options.custom_flags(libc::O_NONBLOCK | libc::O_NOFOLLOW);
     }
     #[cfg(not(target_os = "linux"))]
-    if std::fs::symlink_metadata(path)?.file_type().is_symlink() {
-        return Err(std::io::Error::new(
-            std::io::ErrorKind::InvalidInput,
-            "a symbolic link",
-        ));
+    {
+        // No `O_NOFOLLOW` here: look first (a swap in between is not caught).
+        if std::fs::symlink_metadata(path)?.file_type().is_symlink() {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                "a symbolic link",
+            ));
+        }
     }
     options.open(path)
 }
