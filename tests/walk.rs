@@ -489,3 +489,26 @@ fn a_tracked_file_deleted_from_the_work_tree_is_not_an_error() {
     let (_, notes) = check(&repo, &[]);
     assert_eq!(notes, Vec::<String>::new());
 }
+
+#[test]
+fn a_sparse_index_judges_every_file_and_says_why() {
+    let repo = Repo::new();
+    repo.write("kept/azuredeploy.json", marketplace_vm("vm-kept"));
+    repo.write("other/azuredeploy.json", marketplace_vm("vm-other"));
+    commit_all(&repo);
+    git(
+        repo.path(),
+        &["sparse-checkout", "init", "--cone", "--sparse-index"],
+    );
+    git(repo.path(), &["sparse-checkout", "set", "kept"]);
+    repo.write("kept/.hidden/azuredeploy.json", marketplace_vm("vm-hidden"));
+    let (r, notes) = check(&repo, &[]);
+    assert_eq!(
+        paths_of(&r, "IG001"),
+        ["kept/.hidden/azuredeploy.json", "kept/azuredeploy.json"]
+    );
+    assert!(
+        notes.iter().any(|n| n.contains("a sparse index")),
+        "{notes:?}"
+    );
+}
