@@ -48,9 +48,9 @@ pub struct WalkOptions {
     pub roots: Vec<PathBuf>,
     /// Only files matching one of these are read (when any are given).
     pub include: Vec<String>,
-    /// Files and directories matching one of these are skipped.
+    /// Files and directories matching one of these are skipped (tracked ones too).
     pub exclude: Vec<String>,
-    /// Do not honour `.gitignore` and `.ignore`.
+    /// Do not honour `.gitignore` and `.ignore` (which only ever skip untracked files).
     pub no_ignore: bool,
     /// Apply excludes to files named on the command line too.
     pub force_exclude: bool,
@@ -62,7 +62,8 @@ pub struct WalkOptions {
 /// A file to read, with the path shown to users.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct FileToRead {
-    /// Path shown to users: relative to the working directory, forward slashes.
+    /// Path shown to users: relative to the working directory, forward slashes; no two files
+    /// share one (bytes that are not UTF-8 are written `\\xFE`, a backslash in a name `\\\\`).
     pub display: String,
     /// Path to open.
     pub path: PathBuf,
