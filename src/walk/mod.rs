@@ -63,7 +63,7 @@ pub struct WalkOptions {
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct FileToRead {
     /// Path shown to users: relative to the working directory, forward slashes; no two files
-    /// share one (bytes that are not UTF-8 are written `\\xFE`, a backslash in a name `\\\\`).
+    /// share one (bytes that are not UTF-8 are written `\xFE`, a backslash in a name `\\`).
     pub display: String,
     /// Path to open.
     pub path: PathBuf,
