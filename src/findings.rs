@@ -358,6 +358,25 @@ pub(crate) fn parse_error(
     file_finding(rules::PARSE_ERROR, file, at, message, label, detail)
 }
 
+/// The IG000 of a folder the walk could not list (`folder`), or of an entry of one whose kind
+/// it could not tell, at `path` (shown as `display`): none of the files in it was judged, so
+/// the run cannot pass. It has no excerpt: there is no text to show.
+pub(crate) fn unreadable_entry(
+    path: &std::path::Path,
+    display: &str,
+    folder: bool,
+    error: &std::io::Error,
+) -> Finding {
+    let file = SourceFile::new(
+        path.to_path_buf(),
+        display.to_string(),
+        String::new(),
+        crate::source::Encoding::Utf8,
+    );
+    let (headline, problem) = rules::unreadable_wording(folder, error);
+    parse_error(&file, Detail::default(), 0..0, headline, &problem)
+}
+
 /// A finding of `rule` about the file `file` itself (not a resource), at bytes `at`.
 fn file_finding(
     rule: Rule,

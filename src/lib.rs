@@ -46,6 +46,7 @@ pub fn check(
     let walk::Walked {
         files,
         configs,
+        unreadable,
         notes,
     } = walk::walk(options, cwd, &frontend::extensions(), &config::CONFIG_NAMES)?;
     let roots: Vec<PathBuf> = options
@@ -110,6 +111,12 @@ pub fn check(
         report.resources.extend(outcome.resources);
         report.notes.extend(outcome.notes);
     }
+    // A folder the walk could not list holds files nobody judged: the run cannot pass.
+    report.findings.extend(
+        unreadable
+            .iter()
+            .map(|u| findings::unreadable_entry(&u.path, &u.display, u.folder, &u.error)),
+    );
     report.config = config_in_effect(config, cwd);
     report.findings.extend(configs_not_in_effect(
         &configs,

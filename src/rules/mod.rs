@@ -16,7 +16,9 @@ mod ig006_config_not_in_effect;
 mod resource;
 
 pub use doc::{RuleDoc, Severity};
-pub(crate) use ig000_parse_error::{RULE as PARSE_ERROR, wording as parse_error_wording};
+pub(crate) use ig000_parse_error::{
+    RULE as PARSE_ERROR, unreadable_wording, wording as parse_error_wording,
+};
 pub(crate) use ig006_config_not_in_effect::{
     RULE as CONFIG_NOT_IN_EFFECT, wording as config_not_in_effect_wording,
 };
