@@ -109,7 +109,7 @@ pub fn analyze_file(walked: &FileToRead, run: &Run) -> FileOutcome {
 }
 
 /// What becomes of a walked file the loader refused: an IG000 when a frontend claims it
-/// (too large to read, or not decodable), a note when it could not be read at all.
+/// (too large to read, or not decodable) or when it could not be read at all.
 fn refused(walked: &FileToRead, error: LoadError, out: &mut FileOutcome) {
     let frontends = frontend::all();
     match error {
@@ -138,9 +138,11 @@ fn refused(walked: &FileToRead, error: LoadError, out: &mut FileOutcome) {
                 unreadable(walked, lossy, at, f.headline(), &err.message, out);
             }
         }
+        // Nothing of it was seen, so nothing can clear it: an IG000, never a note.
         LoadError::Unreadable(e) => {
-            out.notes
-                .push(format!("{}: cannot read: {e}", walked.display));
+            let finding =
+                crate::findings::unreadable_entry(&walked.path, &walked.display, false, &e);
+            out.findings.push(finding);
         }
         e @ LoadError::OutsideRoots => {
             out.notes.push(format!("{}: {e}", walked.display));

@@ -206,11 +206,13 @@ fn files_whose_names_display_alike_are_both_judged() {
 
 #[cfg(target_os = "linux")]
 #[test]
-fn a_folder_that_cannot_be_read_fails_the_run() {
+fn a_folder_or_file_that_cannot_be_read_fails_the_run() {
     use std::os::unix::fs::PermissionsExt as _;
     let repo = Repo::new();
     repo.write("ok/azuredeploy.json", golden_vm("vm-ok"));
     repo.write("locked/azuredeploy.json", marketplace_vm("vm-locked"));
+    let file = repo.write("sealed.json", marketplace_vm("vm-sealed"));
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o000)).unwrap();
     std::fs::set_permissions(repo.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
     std::fs::set_permissions(
         repo.path().join("locked"),
@@ -249,11 +251,17 @@ fn a_folder_that_cannot_be_read_fails_the_run() {
         .expect("run");
     assert_eq!(out.status.code(), Some(1), "{out:?}");
     let r: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
-    assert_eq!(paths_of(&r, "IG000"), ["locked"], "{r}");
+    assert_eq!(paths_of(&r, "IG000"), ["locked", "sealed.json"], "{r}");
     let message = r["findings"][0]["message"].as_str().unwrap_or_default();
     assert!(
         message.starts_with("cannot read folder: Permission denied")
             && message.ends_with("the files in it were not judged"),
+        "{message}"
+    );
+    let message = r["findings"][1]["message"].as_str().unwrap_or_default();
+    assert!(
+        message.starts_with("cannot read: Permission denied")
+            && message.ends_with("it was not judged"),
         "{message}"
     );
     // Human output too: never "All clear".
