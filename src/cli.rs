@@ -52,7 +52,7 @@ pub struct CheckArgs {
     /// Skip files and directories matching GLOB (repeatable).
     #[arg(long, value_name = "GLOB")]
     pub exclude: Vec<String>,
-    /// Do not honour .gitignore and .ignore files.
+    /// Do not honour .gitignore and .ignore files (they only ever skip untracked files).
     #[arg(long)]
     pub no_ignore: bool,
     /// Apply --exclude even to files named on the command line (for pre-commit).

@@ -361,3 +361,52 @@ fn strings_functions_build_are_charged() {
     );
     neighbour_judged(&report);
 }
+
+/// A deployment of the linked template at `relative_path`.
+fn link(name: &str, relative_path: &str) -> String {
+    format!(
+        r#"{{
+      "type": "Microsoft.Resources/deployments",
+      "apiVersion": "2022-09-01",
+      "name": "{name}",
+      "properties": {{ "mode": "Incremental", "templateLink": {{ "relativePath": "{relative_path}" }} }}
+    }}"#
+    )
+}
+
+#[test]
+fn linked_templates_share_one_byte_budget_per_file() {
+    // Two linked templates of 40 MiB each (a golden VM and 40 MiB of spaces): each is within
+    // the loader's 64 MiB limit, together they are beyond the 64 MiB a file may read through
+    // its links (64 of them could otherwise hold 4 GiB in memory at once). The first is
+    // judged through the link; the second is an IG002 on its deployment naming the limit, and,
+    // being a walked file itself, is still judged on its own.
+    let padded = |name: &str| {
+        let mut text = golden_vm(name);
+        text.push_str(&" ".repeat(40 * 1024 * 1024));
+        text
+    };
+    let repo = Repo::new();
+    repo.write("nested/a.json", padded("vm-a"));
+    repo.write("nested/b.json", padded("vm-b"));
+    let links = [link("a", "nested/a.json"), link("b", "nested/b.json")];
+    repo.write("azuredeploy.json", arm_template("", "", &links.join(",")));
+    neighbour(&repo);
+    let report = check_bounded(&repo);
+    let message = only_finding(&report, "azuredeploy.json", "IG002");
+    assert!(
+        message.contains(
+            "`nested/b.json` is beyond the limit of 64 MiB of linked templates read for one file"
+        ),
+        "{message}"
+    );
+    let vms: Vec<&str> = report["resources"]
+        .as_array()
+        .expect("resources")
+        .iter()
+        .filter(|r| r["status"] == "compliant")
+        .filter_map(|r| r["name"].as_str())
+        .collect();
+    assert_eq!(vms, ["vm-a", "vm-b"], "{report:#}");
+    neighbour_judged(&report);
+}

@@ -5,8 +5,8 @@
 //! template embedded in a plan opens a scope of its own. Each of those used to get a fresh
 //! budget, so the cost of a file multiplied with them (nested copy loops cost 1000^k). One
 //! [`Allowance`] per walked file, charged by all of them, makes the worst case of a file a
-//! constant: [`Limits::max_steps`] evaluation steps and [`Limits::max_resources`] resources,
-//! whatever the file does.
+//! constant: [`Limits::max_steps`] evaluation steps, [`Limits::max_resources`] resources and
+//! [`Limits::max_linked_bytes`] bytes of linked templates, whatever the file does.
 
 use std::cell::Cell;
 
@@ -19,6 +19,8 @@ pub(crate) struct Allowance {
     max_steps: u64,
     resources: Cell<usize>,
     max_resources: usize,
+    linked_bytes: Cell<u64>,
+    max_linked_bytes: u64,
 }
 
 impl Allowance {
@@ -29,6 +31,8 @@ impl Allowance {
             max_steps: limits.max_steps,
             resources: Cell::new(0),
             max_resources: limits.max_resources,
+            linked_bytes: Cell::new(0),
+            max_linked_bytes: limits.max_linked_bytes,
         }
     }
 
@@ -73,6 +77,22 @@ impl Allowance {
     /// The resource budget.
     pub(crate) fn max_resources(&self) -> usize {
         self.max_resources
+    }
+
+    /// Whether `bytes` more of linked files fit in the budget (nothing is taken).
+    pub(crate) fn linked_bytes_fit(&self, bytes: u64) -> bool {
+        self.linked_bytes.get().saturating_add(bytes) <= self.max_linked_bytes
+    }
+
+    /// Takes `bytes` of linked files read (whether or not they fit: they were read).
+    pub(crate) fn take_linked_bytes(&self, bytes: u64) {
+        self.linked_bytes
+            .set(self.linked_bytes.get().saturating_add(bytes));
+    }
+
+    /// The budget of linked files' bytes.
+    pub(crate) fn max_linked_bytes(&self) -> u64 {
+        self.max_linked_bytes
     }
 }
 

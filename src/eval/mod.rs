@@ -59,6 +59,9 @@ pub struct Limits {
     /// Most resources judged per walked file, all its parameter files, allowed values, nested
     /// deployments and linked templates together.
     pub max_resources: usize,
+    /// Most bytes of linked templates read per walked file, all its links together (each
+    /// linked file is also held to the loader's size limit).
+    pub max_linked_bytes: u64,
     /// Longest string any function may build, in bytes.
     pub max_string: usize,
     /// Longest array any function or copy loop may build.
@@ -81,6 +84,7 @@ impl Default for Limits {
         Limits {
             max_steps: 4_000_000,
             max_resources: 20_000,
+            max_linked_bytes: 64 * 1024 * 1024,
             max_string: 1024 * 1024,
             max_array: 100_000,
             max_nesting: 64,

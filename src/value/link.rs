@@ -12,6 +12,11 @@ pub enum LinkRefusal {
         /// The most linked files loaded for one template.
         limit: usize,
     },
+    /// The linked files already read for the walked file leave no room for this one.
+    LinkedBytes {
+        /// The most bytes of linked files read for one walked file, in MiB.
+        limit_mib: u64,
+    },
     /// The file is outside the scanned roots.
     OutsideRoots,
     /// The file system refused.
@@ -40,6 +45,10 @@ impl fmt::Display for LinkRefusal {
             LinkRefusal::TooManyLinks { limit } => {
                 write!(f, "is beyond the limit of {limit} linked templates")
             }
+            LinkRefusal::LinkedBytes { limit_mib } => write!(
+                f,
+                "is beyond the limit of {limit_mib} MiB of linked templates read for one file"
+            ),
             LinkRefusal::OutsideRoots => {
                 f.write_str("is outside the scanned roots and was not read")
             }

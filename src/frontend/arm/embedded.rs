@@ -68,7 +68,13 @@ pub(super) fn lower(doc: &Embedded, env: &Env<'_>) -> Lowered {
     let base = out.sources.len() as u32;
     let nowhere = PathBuf::new();
     let links = EmbeddedLinks {
-        linked: Linked::new(&out.sources, env.loader, &nowhere, &env.config.links),
+        linked: Linked::new(
+            &out.sources,
+            env.loader,
+            &nowhere,
+            &env.config.links,
+            env.allowance,
+        ),
         base,
     };
     let errors = expand_contexts(&mut out, id, &lowered, vec![(None, supplied)], &links, env);

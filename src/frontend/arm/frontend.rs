@@ -82,7 +82,13 @@ fn template(file: Loaded, root: Json, env: &Env<'_>) -> Lowered {
     let canonical = file.canonical.clone();
     let id = file.add_to(&mut out.sources);
     let contexts = parameter_contexts(&mut out, id, &canonical, env);
-    let linked = Linked::new(&out.sources, env.loader, &canonical, &env.config.links);
+    let linked = Linked::new(
+        &out.sources,
+        env.loader,
+        &canonical,
+        &env.config.links,
+        env.allowance,
+    );
     // Lowered once, expanded for each context and each assumed value.
     let lowered = lower::template(&root, id, &out.sources.get(id).text);
     drop(root);

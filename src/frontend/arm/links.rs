@@ -14,7 +14,7 @@ use std::rc::Rc;
 use std::sync::Arc;
 
 use crate::eval::ir::Template;
-use crate::eval::{LinkTarget, TemplateLinks};
+use crate::eval::{Allowance, LinkTarget, TemplateLinks};
 use crate::json;
 use crate::model::LinkRefusal;
 use crate::source::{FileId, LoadError, Loader, SourceFile, SourceMap};
@@ -39,18 +39,22 @@ pub(crate) struct Linked<'r> {
     base: u32,
     files: RefCell<Vec<Arc<SourceFile>>>,
     loaded: RefCell<HashMap<PathBuf, Loaded>>,
+    /// The walked file's allowance: its linked files' bytes are counted there, so that all
+    /// links of a file (embedded templates' too) read at most its budget.
+    allowance: &'r Allowance,
 }
 
 impl<'r> Linked<'r> {
     /// A loader of linked templates whose files will follow those of `sources`, reading
     /// through `loader`. `template` is the canonical path of the template the files of
     /// `sources` belong to.
-    /// `mapped` is the config's `[links]` table.
+    /// `mapped` is the config's `[links]` table; `allowance` the walked file's.
     pub(crate) fn new(
         sources: &SourceMap,
         loader: Loader<'r>,
         template: &'r Path,
         mapped: &'r [(String, PathBuf)],
+        allowance: &'r Allowance,
     ) -> Linked<'r> {
         Linked {
             loader,
@@ -59,6 +63,7 @@ impl<'r> Linked<'r> {
             base: sources.len() as u32,
             files: RefCell::default(),
             loaded: RefCell::default(),
+            allowance,
         }
     }
 
@@ -90,9 +95,15 @@ impl<'r> Linked<'r> {
         if let Some(found) = self.loaded.borrow().get(&target) {
             return found.clone();
         }
+        // Asked before reading; a file that grew since is counted as read.
+        let size = std::fs::metadata(&target).map_or(0, |m| m.len());
         let result = if self.loaded.borrow().len() >= MAX_LINKED_FILES {
             Err(LinkRefusal::TooManyLinks {
                 limit: MAX_LINKED_FILES,
+            })
+        } else if !self.allowance.linked_bytes_fit(size) {
+            Err(LinkRefusal::LinkedBytes {
+                limit_mib: self.allowance.max_linked_bytes() / (1024 * 1024),
             })
         } else {
             self.read(&target)
@@ -118,6 +129,7 @@ impl<'r> Linked<'r> {
                     error: error.message,
                 },
             })?;
+        self.allowance.take_linked_bytes(loaded.text.len() as u64);
         let root =
             json::parse(&loaded.text).map_err(|e| LinkRefusal::Unparsable { error: e.message })?;
         let mut files = self.files.borrow_mut();
