@@ -776,6 +776,10 @@ fn what_a_deployment_cannot_show_reads_as_it_should() {
             "its linked template `nested/vm.json` is beyond the limit of 64 linked templates",
         ),
         (
+            refused(LinkRefusal::LinkedBytes { limit_mib: 64 }),
+            "its linked template `nested/vm.json` is beyond the limit of 64 MiB of linked templates read for one file",
+        ),
+        (
             refused(LinkRefusal::OutsideRoots),
             "its linked template `nested/vm.json` is outside the scanned roots and was not read",
         ),
