@@ -398,3 +398,28 @@ resource "azurerm_linux_virtual_machine" "vm" {
         "{message}"
     );
 }
+
+#[test]
+fn the_tf_files_read_for_a_plan_share_its_byte_budget() {
+    // `a.tf` (40 MiB of blank lines) and `main.tf` (the configuration and 30 MiB more) are each
+    // within the loader's 64 MiB, together beyond the 64 MiB a walked file may read of the
+    // files it leads to: `main.tf` is not read, and the findings keep their plan locations
+    // (a thousand plans beside a gigabyte of `.tf` would otherwise read a terabyte).
+    let repo = Repo::new();
+    repo.write("plan.json", plan());
+    repo.write("a.tf", "\n".repeat(40 * 1024 * 1024));
+    let mut main = root_tf("./modules/vm");
+    main.push_str(&"\n".repeat(30 * 1024 * 1024));
+    repo.write("main.tf", &main);
+    repo.write("modules/vm/main.tf", MODULE_TF);
+    let r = check_json(&repo, &["."]);
+    assert_in_plan(
+        finding(&r, "azurerm_linux_virtual_machine.direct"),
+        "plan.json",
+    );
+    // Without the padding, the same configuration is read.
+    repo.write("main.tf", root_tf("./modules/vm"));
+    let r = check_json(&repo, &["."]);
+    let direct = finding(&r, "azurerm_linux_virtual_machine.direct");
+    assert_eq!(direct["path"], "main.tf", "{direct:#}");
+}

@@ -59,8 +59,8 @@ pub struct Limits {
     /// Most resources judged per walked file, all its parameter files, allowed values, nested
     /// deployments and linked templates together.
     pub max_resources: usize,
-    /// Most bytes of linked templates read per walked file, all its links together (each
-    /// linked file is also held to the loader's size limit).
+    /// Most bytes of the files one walked file leads to (linked templates, a plan's `.tf`
+    /// sources), all together; each is also held to the loader's size limit.
     pub max_linked_bytes: u64,
     /// Longest string any function may build, in bytes.
     pub max_string: usize,

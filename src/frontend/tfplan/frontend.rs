@@ -66,7 +66,7 @@ impl Frontend for TfPlan {
         let Some(root) = root else {
             return Ok(out);
         };
-        let tf = TfSource::load(&path, env.loader, &mut out.sources);
+        let tf = TfSource::load(&path, env.loader, &mut out.sources, env.allowance);
         let deployment = if is_state {
             state(&root, id, &tf, &mut out.embedded)
         } else {

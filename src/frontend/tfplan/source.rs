@@ -6,8 +6,9 @@
 //! directories of `module` calls whose `source` is a relative path (`./x`, `../x`), and the
 //! `Dir` of entries in `.terraform/modules/modules.json`; and only when the directory is
 //! inside the scanned roots. Files are read through the run's loader (its size limit
-//! applies). A `.tf` file that cannot be read or parsed is skipped: the finding then keeps
-//! its plan location.
+//! applies), and all of them together within the plan's allowance of bytes of files led to.
+//! A `.tf` file that cannot be read or parsed, or does not fit, is skipped: the finding then
+//! keeps its plan location.
 
 use foldhash::{HashMap, HashMapExt};
 use std::path::{Path, PathBuf};
@@ -15,6 +16,7 @@ use std::path::{Path, PathBuf};
 use hcl_edit::Span as _;
 use hcl_edit::structure::Body;
 
+use crate::eval::Allowance;
 use crate::source::{FileId, Loader, SourceMap, Span};
 use crate::value::{Kind, Value};
 
@@ -35,7 +37,12 @@ pub(crate) struct TfSource {
 impl TfSource {
     /// Loads the configuration beside the plan at `plan`, adding the `.tf` files it reads
     /// through `loader` to `sources`. Directories outside the loader's roots are not read.
-    pub(crate) fn load(plan: &Path, loader: Loader<'_>, sources: &mut SourceMap) -> TfSource {
+    pub(crate) fn load(
+        plan: &Path,
+        loader: Loader<'_>,
+        sources: &mut SourceMap,
+        allowance: &Allowance,
+    ) -> TfSource {
         let mut out = TfSource::default();
         let Some(work) = plan.parent().map(|p| {
             if p.as_os_str().is_empty() {
@@ -53,6 +60,7 @@ impl TfSource {
             loader,
             sources,
             by_dir: HashMap::new(),
+            allowance,
         };
         // `.terraform/modules/modules.json`: what `terraform init` installed.
         let manifest = work.join(".terraform").join("modules").join("modules.json");
@@ -210,6 +218,10 @@ struct Modules<'a> {
     loader: Loader<'a>,
     sources: &'a mut SourceMap,
     by_dir: HashMap<PathBuf, Option<usize>>,
+    /// The walked plan's allowance: the `.tf` files read for it count against its bytes of
+    /// files led to, like linked templates (a thousand plans beside a gigabyte of `.tf` must
+    /// not read a terabyte).
+    allowance: &'a Allowance,
 }
 
 impl Modules<'_> {
@@ -231,13 +243,17 @@ impl Modules<'_> {
         for path in paths {
             // Not through a link: the file itself must be a regular file in the directory
             // (whose path is then canonical).
-            if !std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_file()) {
+            let Ok(meta) = std::fs::symlink_metadata(&path) else {
+                continue;
+            };
+            if !meta.is_file() || !self.allowance.linked_bytes_fit(meta.len()) {
                 continue;
             }
             let display = self.loader.display(&path);
             let Ok(loaded) = self.loader.read(&path, &path, display) else {
                 continue;
             };
+            self.allowance.take_linked_bytes(loaded.text.len() as u64);
             let Ok(body) = hcl_edit::parser::parse_body(&loaded.text) else {
                 continue;
             };
