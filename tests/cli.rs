@@ -446,4 +446,15 @@ fn a_report_cut_short_is_exit_2_and_a_closed_stderr_is_harmless() {
     );
     let stdout = String::from_utf8_lossy(&closed.stdout);
     assert!(stdout.contains("status=0"), "{stdout}");
+    // A full disk, for standard output and for `--output`, in every format: exit 2.
+    if std::path::Path::new("/dev/full").exists() {
+        for format in ["human", "json", "sarif", "github"] {
+            let full = run(&format!(
+                r#""$IG" check --format {format} --exit-zero . >/dev/full; echo "status=$?";
+                   "$IG" check --format {format} --exit-zero --output /dev/full .; echo "status=$?""#
+            ));
+            let stdout = String::from_utf8_lossy(&full.stdout);
+            assert_eq!(stdout, "status=2\nstatus=2\n", "{format}: {full:?}");
+        }
+    }
 }
