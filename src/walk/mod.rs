@@ -259,10 +259,18 @@ pub(crate) fn walk(
     configs.extend(found.configs);
     // One entry per file: the same file reached twice (overlapping roots, a root named twice
     // or in two spellings) is read once; different files are never merged.
-    files.sort_by(|a, b| (&a.canonical, &a.display).cmp(&(&b.canonical, &b.display)));
+    // Grouped by the bytes of the canonical path (the same file twice has the same bytes;
+    // comparing bytes is several times cheaper than comparing paths by component), then
+    // sorted by what users see.
+    fn by_file(a: &FileToRead, b: &FileToRead) -> std::cmp::Ordering {
+        let (x, y) = (&a.canonical, &b.canonical);
+        (x.as_os_str().as_encoded_bytes(), &a.display)
+            .cmp(&(y.as_os_str().as_encoded_bytes(), &b.display))
+    }
+    files.sort_by(by_file);
     files.dedup_by(|a, b| a.canonical == b.canonical);
     files.sort();
-    configs.sort_by(|a, b| (&a.canonical, &a.display).cmp(&(&b.canonical, &b.display)));
+    configs.sort_by(by_file);
     configs.dedup_by(|a, b| a.canonical == b.canonical);
     configs.sort();
     let mut unreadable = found.unreadable;

@@ -89,21 +89,32 @@ pub(crate) fn masked(text: &str) -> Cow<'_, str> {
 /// terminal or CI log that shows it is neither reordered nor driven, nor reads a legacy
 /// workflow command in it. These only occur inside JSON strings, where the escapes are valid.
 pub(crate) fn defused_json(json: String) -> String {
-    // Raw line breaks are the pretty printer's (strings carry theirs escaped).
-    let needs =
-        |i: usize, c: char| (hidden(c) && c != '\n') || opens_legacy_command(json.as_bytes(), i);
-    if !json.char_indices().any(|(i, c)| needs(i, c)) {
+    // Where an escape may be needed, found by fast searches: the `[` of `##[`, DEL (serde
+    // escapes the other ASCII controls), and the lead bytes of the hidden characters beyond
+    // ASCII (C1 controls: 0xC2; bidi controls and line separators: 0xE2; the BOM: 0xEF).
+    let bytes = json.as_bytes();
+    let mut candidates: Vec<usize> = memchr::memmem::find_iter(bytes, b"##[")
+        .map(|i| i + 2)
+        .chain(memchr::memchr3_iter(0xC2, 0xE2, 0xEF, bytes))
+        .chain(memchr::memchr_iter(0x7F, bytes))
+        .collect();
+    if candidates.is_empty() {
         return json;
     }
+    candidates.sort_unstable();
     let mut out = String::with_capacity(json.len() + 16);
-    for (i, c) in json.char_indices() {
-        if needs(i, c) {
+    let mut copied = 0;
+    for at in candidates {
+        // Every candidate byte starts a character.
+        let c = json[at..].chars().next().unwrap_or('\0');
+        if (hidden(c) && c != '\n') || opens_legacy_command(bytes, at) {
+            out.push_str(&json[copied..at]);
             // Every such character is in the Basic Multilingual Plane: one escape each.
             out.push_str(&format!("\\u{:04x}", u32::from(c)));
-        } else {
-            out.push(c);
+            copied = at + c.len_utf8();
         }
     }
+    out.push_str(&json[copied..]);
     out
 }
 
