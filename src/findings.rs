@@ -287,6 +287,7 @@ fn finding(
         resource: Some(ResourceRef {
             resource_type: resource.resource_type.clone(),
             name: resource.name.clone(),
+            declared_in: sources.get(resource.span.file).display.clone(),
         }),
         parameter_file: parameter_file.map(str::to_owned),
         related,

@@ -37,11 +37,88 @@ use crate::report::Report;
 use crate::walk::{WalkError, WalkOptions, canonical};
 
 /// Checks every file under the walk's roots against `config`.
+///
+/// Files named as roots (what pre-commit and editors pass) are judged in their project's
+/// context, and the report keeps what lies in them: the project (the folder of the config in
+/// effect when it holds the file, else the top of the file's git repository, else the file's
+/// own folder) is walked too, so a parameter file is judged with its template and a linked
+/// template through its callers, and the report holds the findings whose resource or deciding
+/// literal lies in a named file, and the resources declared there: what a full run gives for
+/// those files.
 pub fn check(
     options: &WalkOptions,
     config: &Config,
     cwd: &Path,
     detail: Detail,
+) -> Result<Report, WalkError> {
+    let (named, folders): (Vec<PathBuf>, Vec<PathBuf>) = options
+        .roots
+        .iter()
+        .map(|r| canonical(r))
+        .partition(|r| std::fs::metadata(r).is_ok_and(|m| m.is_file()));
+    if named.is_empty() {
+        return check_roots(options, config, cwd, detail, None);
+    }
+    let mut expanded = options.clone();
+    for file in &named {
+        let project = project_of(file, config, cwd);
+        if !expanded.roots.contains(&project) {
+            expanded.roots.push(project);
+        }
+    }
+    let scope = Scope {
+        files: named.into_iter().collect(),
+        folders,
+    };
+    check_roots(&expanded, config, cwd, detail, Some(&scope))
+}
+
+/// What a run over named roots reports on: the named files, and the named folders' files
+/// (canonical paths).
+struct Scope {
+    files: HashSet<PathBuf>,
+    folders: Vec<PathBuf>,
+}
+
+impl Scope {
+    fn holds(&self, file: &Path) -> bool {
+        self.files.contains(file) || self.folders.iter().any(|f| file.starts_with(f))
+    }
+}
+
+/// The project of the named file `file` (canonical): the folder of the config in effect when
+/// it holds the file, else the top of its git repository, else its own folder. Shown relative
+/// to `cwd` when below it.
+fn project_of(file: &Path, config: &Config, cwd: &Path) -> PathBuf {
+    let folder = file.parent().unwrap_or(file);
+    let config_folder = config
+        .path
+        .as_deref()
+        .map(canonical)
+        .and_then(|c| c.parent().map(Path::to_path_buf))
+        .filter(|c| folder.starts_with(c));
+    let project = config_folder
+        .or_else(|| {
+            folder
+                .ancestors()
+                .find(|a| a.join(".git").exists())
+                .map(Path::to_path_buf)
+        })
+        .unwrap_or_else(|| folder.to_path_buf());
+    match project.strip_prefix(canonical(cwd)) {
+        Ok(below) if below.as_os_str().is_empty() => PathBuf::from("."),
+        Ok(below) => below.to_path_buf(),
+        Err(_) => project,
+    }
+}
+
+/// Checks every file under the walk's roots; with a `scope`, keeps only what lies in it.
+fn check_roots(
+    options: &WalkOptions,
+    config: &Config,
+    cwd: &Path,
+    detail: Detail,
+    scope: Option<&Scope>,
 ) -> Result<Report, WalkError> {
     let walk::Walked {
         files,
@@ -61,17 +138,28 @@ pub fn check(
             }
         })
         .collect();
+    // The files the walk found in each folder it walked, by the folder's canonical path. A
+    // file named as a root does not make its folder walked; it is listed only where the walk
+    // found others beside it (else the folder is read when needed).
     let explicit: HashSet<&Path> = options.roots.iter().map(PathBuf::as_path).collect();
     let mut folders: foldhash::HashMap<PathBuf, Vec<String>> = Default::default();
-    for f in files
+    let (named_roots, walked): (Vec<_>, Vec<_>) = files
         .iter()
-        .filter(|f| !explicit.contains(f.path.as_path()))
+        .partition(|f| explicit.contains(f.path.as_path()));
+    for (f, found) in walked
+        .into_iter()
+        .map(|f| (f, true))
+        .chain(named_roots.into_iter().map(|f| (f, false)))
     {
-        if let (Some(dir), Some(name)) = (f.path.parent(), f.path.file_name()) {
-            folders
-                .entry(dir.to_path_buf())
-                .or_default()
-                .push(name.to_string_lossy().into_owned());
+        if let (Some(dir), Some(name)) = (f.canonical.parent(), f.canonical.file_name()) {
+            let name = name.to_string_lossy().into_owned();
+            match folders.get_mut(dir) {
+                Some(names) => names.push(name),
+                None if found => {
+                    folders.insert(dir.to_path_buf(), vec![name]);
+                }
+                None => {}
+            }
         }
     }
     let run = Run {
@@ -97,16 +185,32 @@ pub fn check(
     // Sized once: growing by doubling would hold two copies of every finding at the peak.
     let findings = outcomes.iter().map(|o| o.findings.len()).sum();
     let resources = outcomes.iter().map(|o| o.resources.len()).sum();
+    // How the files in scope are shown: as the walk shows them, and (named files) as files
+    // reached through links are shown (from the canonical working directory).
+    let in_scope: Vec<bool> = files
+        .iter()
+        .map(|f| scope.is_none_or(|scope| scope.holds(&f.canonical)))
+        .collect();
+    let shown: Option<HashSet<String>> = scope.map(|scope| {
+        let run_cwd = canonical(cwd);
+        files
+            .iter()
+            .filter(|f| scope.holds(&f.canonical))
+            .map(|f| f.display.clone())
+            .chain(scope.files.iter().map(|n| walk::display_path(n, &run_cwd)))
+            .collect()
+    });
     let mut report = Report {
-        files_scanned: files.len(),
+        files_scanned: in_scope.iter().filter(|&&kept| kept).count(),
         notes,
         findings: Vec::with_capacity(findings),
         resources: Vec::with_capacity(resources),
         ..Report::default()
     };
     drop(files);
-    for outcome in outcomes {
-        report.templates += usize::from(outcome.judged);
+    for (outcome, kept) in outcomes.into_iter().zip(in_scope) {
+        // The files read only for their project's context are not counted as scanned.
+        report.templates += usize::from(outcome.judged && kept);
         report.findings.extend(outcome.findings);
         report.resources.extend(outcome.resources);
         report.notes.extend(outcome.notes);
@@ -125,6 +229,9 @@ pub fn check(
         detail,
     ));
     findings::apply_severities(&mut report.findings, config);
+    if let Some(shown) = &shown {
+        report.keep_files(shown);
+    }
     report.finish();
     Ok(report)
 }

@@ -51,9 +51,9 @@ pub struct Run {
     pub detail: Detail,
     /// The scanned roots, canonical: files outside them are not read.
     pub roots: Vec<PathBuf>,
-    /// The files the walk found in each folder it walked, by name: where files beside a
-    /// file are looked for without reading the folder again. A folder that was not walked
-    /// (a file named on the command line) is read.
+    /// The names of the files the walk found in each folder it walked, by the folder's
+    /// canonical path: where files beside a file are looked for without reading the folder
+    /// again. A folder that was not walked (that of a file named on the command line) is read.
     pub folders: foldhash::HashMap<PathBuf, Vec<String>>,
     /// The canonical paths of every file walked: a link to one of them needs no file-system
     /// lookup to be resolved.

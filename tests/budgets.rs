@@ -137,16 +137,6 @@ fn counted_vms(loops: usize) -> String {
     )
 }
 
-fn parameters_file(members: &str) -> String {
-    format!(
-        r#"{{
-  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentParameters.json#",
-  "contentVersion": "1.0.0.0",
-  "parameters": {{ {members} }}
-}}"#
-    )
-}
-
 #[test]
 fn parameter_files_share_one_resource_budget() {
     // Three parameter files make three contexts of 8,000 resources each. Each context used to

@@ -318,7 +318,16 @@ fn linked_templates_through_symlinks_do_not_leave_the_roots() {
 #[test]
 fn linked_template_paths_resolve_dot_dot_by_name_as_arm_does() {
     let repo = Repo::new();
-    repo.write("shared/vm.json", marketplace_vm("linked-vm"));
+    // The linked VM's image is the one the caller passes: the finding is then at the caller's
+    // value, and a run on the caller alone reports it (what lies in the named file).
+    repo.write(
+        "shared/vm.json",
+        arm_template(
+            r#""image": { "type": "object" }"#,
+            "",
+            &arm_vm("linked-vm", r#""[parameters('image')]""#, ""),
+        ),
+    );
     // `jump` is a link to a folder elsewhere in the repository; ARM resolves
     // `jump/../shared/vm.json` against the caller's URI by name, to `shared/vm.json` beside
     // `jump`, not beside the link's target.
@@ -326,15 +335,23 @@ fn linked_template_paths_resolve_dot_dot_by_name_as_arm_does() {
     repo.write("elsewhere/shared/vm.json", golden_vm("wrong-file"));
     std::os::unix::fs::symlink(repo.path().join("elsewhere/deep"), repo.path().join("jump"))
         .unwrap();
+    let marketplace = r#"{ "publisher": "Canonical", "offer": "0001-com-ubuntu-server-jammy", "sku": "22_04-lts-gen2", "version": "latest" }"#;
     repo.write(
         "azuredeploy.json",
-        linking_template("jump/../shared/vm.json"),
+        linking_template("jump/../shared/vm.json").replace(
+            r#""templateLink":"#,
+            &format!(
+                r#""parameters": {{ "image": {{ "value": {marketplace} }} }}, "templateLink":"#
+            ),
+        ),
     );
     let report = check_json(&repo, &["azuredeploy.json"]);
-    let resources = report["resources"].as_array().unwrap();
-    assert_eq!(resources.len(), 1, "{report:#}");
-    assert_eq!(resources[0]["name"], "linked-vm", "{report:#}");
-    assert_eq!(rules_and_paths(&report)[0].0, "IG001");
+    assert_eq!(
+        rules_and_paths(&report),
+        [("IG001".to_string(), "azuredeploy.json".to_string())],
+        "{report:#}"
+    );
+    assert_eq!(report["findings"][0]["resource"]["name"], "linked-vm");
 }
 
 /// A template whose VM sits `levels` inner-scope deployments deep, each level passing the

@@ -4,39 +4,10 @@
 
 mod common;
 
-use std::path::Path;
 use std::process::Command as Process;
 use std::time::Duration;
 
 use common::*;
-
-/// Runs `git ARGS…` in `dir`, isolated from the machine's git configuration.
-fn git(dir: &Path, args: &[&str]) {
-    let out = Process::new("git")
-        .args([
-            "-c",
-            "user.name=Test",
-            "-c",
-            "user.email=test@example.com",
-            "-c",
-            "core.autocrlf=false",
-            "-c",
-            "init.defaultBranch=main",
-            "-c",
-            "commit.gpgsign=false",
-        ])
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .output()
-        .expect("git is needed to run these tests");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
 
 /// A git repository in `repo` with everything written so far committed.
 fn commit_all(repo: &Repo) {

@@ -130,6 +130,10 @@ pub struct ResourceRef {
     pub resource_type: String,
     /// Name (or address) as shown.
     pub name: String,
+    /// The file that declares it, as shown (not in any output: a run over named files keeps
+    /// the findings about resources declared in them).
+    #[serde(skip)]
+    pub declared_in: String,
 }
 
 /// What to keep of each finding besides its location.
@@ -372,6 +376,20 @@ impl Report {
         );
         self.notes.sort();
         self.notes.dedup();
+    }
+
+    /// Keeps the findings whose place, resource or chain (related locations: the hops, and
+    /// the callers of a linked template) lies in one of the files shown as `shown`, and the
+    /// resources declared in them (a run over named files).
+    pub(crate) fn keep_files(&mut self, shown: &foldhash::HashSet<String>) {
+        self.findings.retain(|f| {
+            shown.contains(&f.location.path)
+                || f.resource
+                    .as_ref()
+                    .is_some_and(|r| shown.contains(&r.declared_in))
+                || f.related.iter().any(|r| shown.contains(&r.location.path))
+        });
+        self.resources.retain(|r| shown.contains(&r.path));
     }
 
     /// Whether any finding is an error.

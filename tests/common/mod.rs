@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
+use std::process::Command as Process;
 
 use assert_cmd::Command;
 
@@ -129,6 +130,17 @@ pub fn arm_vm(name: &str, image_reference: &str, extra: &str) -> String {
     )
 }
 
+/// A deployment parameter file with the given `parameters` members (JSON text).
+pub fn parameters_file(members: &str) -> String {
+    format!(
+        r#"{{
+  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentParameters.json#",
+  "contentVersion": "1.0.0.0",
+  "parameters": {{ {members} }}
+}}"#
+    )
+}
+
 /// The rule of each finding of a JSON report, in order.
 pub fn finding_rules(report: &serde_json::Value) -> Vec<String> {
     report["findings"]
@@ -185,4 +197,32 @@ pub fn rules_and_paths(report: &serde_json::Value) -> Vec<(String, String)> {
             )
         })
         .collect()
+}
+
+/// Runs `git ARGS…` in `dir`, isolated from the machine's git configuration.
+pub fn git(dir: &Path, args: &[&str]) {
+    let out = Process::new("git")
+        .args([
+            "-c",
+            "user.name=Test",
+            "-c",
+            "user.email=test@example.com",
+            "-c",
+            "core.autocrlf=false",
+            "-c",
+            "init.defaultBranch=main",
+            "-c",
+            "commit.gpgsign=false",
+        ])
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .output()
+        .expect("git is needed to run these tests");
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

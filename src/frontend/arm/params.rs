@@ -34,7 +34,8 @@ pub(super) fn parameter_contexts(
         .flat_map(|(_, files)| files)
         .collect();
     let folder = template_path.parent();
-    let listing = folder.and_then(|d| env.loader.listing(d));
+    // The walk lists folders by their canonical path.
+    let listing = canonical.parent().and_then(|d| env.loader.listing(d));
     // The canonical folder: the walk's own when it walked the folder (then the template is
     // no symbolic link), else asked of the file system.
     let canonical_folder = match (listing, folder) {
