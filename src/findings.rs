@@ -258,6 +258,11 @@ fn finding(
             resource.name
         ),
     );
+    // The deployments it is deployed through, innermost first: the chain of callers of a
+    // linked or nested template.
+    for (span, name) in &resource.deployed_by {
+        relate(*span, format!("deployed through deployment '{name}'"));
+    }
     if let Some(found) = found {
         relate(
             found.property,

@@ -82,4 +82,8 @@ pub struct Resource {
     /// An assumption this instance was evaluated under, e.g. `parameter 'os' = 'Windows'`
     /// when a required parameter is judged for each of its allowed values.
     pub assumption: Option<String>,
+    /// The deployments it is deployed through, innermost first: each deployment resource's
+    /// span (in its caller's file) and name. Empty for a resource of the walked template
+    /// itself.
+    pub deployed_by: Vec<(Span, String)>,
 }

@@ -171,3 +171,62 @@ fn per_file_runs_add_up_to_the_full_run_on_every_fixture_folder() {
         assert_eq!(union_resources, resources(&full), "{}", folder.display());
     }
 }
+
+#[test]
+fn a_finding_in_a_linked_template_carries_its_callers_and_shows_in_a_run_on_the_caller() {
+    // The VM and its image are in the linked template; the caller deploys it. The finding
+    // names the chain of deployments as related locations (the caller's deployment first),
+    // so a run on the caller alone reports what it deploys.
+    let repo = Repo::new();
+    repo.write("nested/vm.json", marketplace_vm("linked-vm"));
+    let deployment = |name: &str, path: &str| {
+        format!(
+            r#"{{
+      "type": "Microsoft.Resources/deployments",
+      "apiVersion": "2022-09-01",
+      "name": "{name}",
+      "properties": {{ "mode": "Incremental", "templateLink": {{ "relativePath": "{path}" }} }}
+    }}"#
+        )
+    };
+    repo.write(
+        "middle/tier.json",
+        arm_template("", "", &deployment("to-vm", "../nested/vm.json")),
+    );
+    repo.write(
+        "azuredeploy.json",
+        arm_template("", "", &deployment("to-tier", "middle/tier.json")),
+    );
+    git(repo.path(), &["init", "-q"]);
+    let full = check_json(&repo, &["."]);
+    assert_eq!(finding_rules(&full), ["IG001"], "{full:#}");
+    let related: Vec<(String, String)> = full["findings"][0]["related"]
+        .as_array()
+        .expect("related")
+        .iter()
+        .map(|r| {
+            (
+                r["path"].as_str().unwrap_or_default().to_owned(),
+                r["message"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .filter(|(_, m)| m.starts_with("deployed through"))
+        .collect();
+    assert_eq!(
+        related,
+        [
+            (
+                "middle/tier.json".to_owned(),
+                "deployed through deployment 'to-vm'".to_owned()
+            ),
+            (
+                "azuredeploy.json".to_owned(),
+                "deployed through deployment 'to-tier'".to_owned()
+            ),
+        ]
+    );
+    for named in ["azuredeploy.json", "middle/tier.json", "nested/vm.json"] {
+        let one = check_json(&repo, &[named]);
+        assert_eq!(findings(&one), findings(&full), "{named}");
+    }
+}

@@ -110,6 +110,7 @@ pub(crate) fn expand(
         parent: None,
         prefix: "",
         depth: 0,
+        callers: &[],
     };
     walker.resources(&scope, &template.resources, top);
     walker.finish_scope(&scope, template.start);
@@ -130,6 +131,8 @@ struct Place<'p> {
     parent: Option<&'p Parent>,
     prefix: &'p str,
     depth: usize,
+    /// The deployments around it, innermost first (span and name).
+    callers: &'p [(Span, String)],
 }
 
 struct Walker<'a> {
@@ -239,7 +242,8 @@ impl Walker<'_> {
             file,
             parent,
             prefix,
-            depth,
+            callers,
+            ..
         } = at;
         // A false condition leaves this resource (and what it deploys) out, not its child
         // resources: "Condition doesn't cascade to child resources" (ARM docs, "Conditional
@@ -273,6 +277,7 @@ impl Walker<'_> {
                 body: scope.eval_node(body),
                 identity: identity.clone(),
                 assumption: None,
+                deployed_by: callers.to_vec(),
             });
         }
         let deploying = decl.deployment.as_ref().filter(|_| deployed).map(|d| {
@@ -283,6 +288,7 @@ impl Walker<'_> {
                 body: Value::composed(Kind::Null),
                 identity: identity.clone(),
                 assumption: None,
+                deployed_by: callers.to_vec(),
             };
             (d, me)
         });
@@ -295,7 +301,7 @@ impl Walker<'_> {
             self.resources(scope, children, child);
         }
         if let Some((deployment, me)) = deploying {
-            self.deployment(scope, file, deployment, me, depth);
+            self.deployment(scope, file, deployment, me, at);
         }
     }
 
@@ -329,9 +335,14 @@ impl Walker<'_> {
         file: FileId,
         deployment: &'s NestedDeployment,
         me: Resource,
-        depth: usize,
+        at: Place<'_>,
     ) {
         let span = me.span;
+        let depth = at.depth;
+        // What it deploys is deployed through it, then through its own callers.
+        let callers: Vec<(Span, String)> = std::iter::once((span, me.name.clone()))
+            .chain(at.callers.iter().cloned())
+            .collect();
         if depth >= MAX_NESTING {
             let levels = MAX_NESTING;
             self.unseen(me, Unavailable::TooDeep { levels }, None);
@@ -353,12 +364,20 @@ impl Walker<'_> {
                 if deployment.inner_scope {
                     let supplied = passed_parameters(scope, deployment);
                     let inner = inner_scope(scope, template, supplied, deployment);
-                    self.resources(&inner, &template.resources, nested(file, &prefix, depth));
+                    self.resources(
+                        &inner,
+                        &template.resources,
+                        nested(file, &prefix, depth, &callers),
+                    );
                     self.finish_scope(&inner, span);
                 } else {
                     // Outer scope: the nested template's expressions see the parent's
                     // parameters and variables.
-                    self.resources(scope, &template.resources, nested(file, &prefix, depth));
+                    self.resources(
+                        scope,
+                        &template.resources,
+                        nested(file, &prefix, depth, &callers),
+                    );
                 }
                 return;
             }
@@ -426,7 +445,11 @@ impl Walker<'_> {
                 let supplied = passed_parameters(scope, deployment);
                 let inner = inner_scope(scope, &template, supplied, deployment);
                 self.chain.push(target);
-                self.resources(&inner, &template.resources, nested(target, &prefix, depth));
+                self.resources(
+                    &inner,
+                    &template.resources,
+                    nested(target, &prefix, depth, &callers),
+                );
                 self.chain.pop();
                 self.finish_scope(&inner, span);
             }
@@ -560,13 +583,19 @@ fn unknown_count(count: Option<Value>, name: &str, span: Span) -> Why {
     }
 }
 
-/// The place of the resources of a deployment nested at `depth`.
-fn nested<'p>(file: FileId, prefix: &'p str, depth: usize) -> Place<'p> {
+/// The place of the resources of a deployment nested at `depth`, deployed through `callers`.
+fn nested<'p>(
+    file: FileId,
+    prefix: &'p str,
+    depth: usize,
+    callers: &'p [(Span, String)],
+) -> Place<'p> {
     Place {
         file,
         parent: None,
         prefix,
         depth: depth + 1,
+        callers,
     }
 }
 
@@ -584,6 +613,7 @@ fn declared(decl: &ResourceDecl, at: Place<'_>) -> Resource {
         body: Value::composed(Kind::Null),
         identity,
         assumption: None,
+        deployed_by: at.callers.to_vec(),
     }
 }
 
