@@ -423,3 +423,52 @@ fn the_tf_files_read_for_a_plan_share_its_byte_budget() {
     let direct = finding(&r, "azurerm_linux_virtual_machine.direct");
     assert_eq!(direct["path"], "main.tf", "{direct:#}");
 }
+
+#[test]
+fn an_image_passed_as_a_module_input_points_at_the_callers_argument() {
+    // The module's VM takes its image from `var.image_id`; the root `module` block writes the
+    // value. The finding points at that argument (what a person changes), through two levels
+    // of modules, with each `var.…` on the way as a related location.
+    let repo = Repo::new();
+    let plan = format!(
+        r#"{{"format_version":"1.2","terraform_version":"1.9.5","resource_changes":[{}]}}"#,
+        vm_change(Some("module.app.module.vm"), "this", &direct_image())
+    );
+    repo.write("plan.json", &plan);
+    let root =
+        format!("module \"app\" {{\n  source = \"./modules/app\"\n  image  = \"{MANAGED}\"\n}}\n");
+    repo.write("main.tf", &root);
+    let app = "variable \"image\" {}\n\nmodule \"vm\" {\n  source   = \"../vm\"\n  image_id = var.image\n}\n";
+    repo.write("modules/app/main.tf", app);
+    let vm = "variable \"image_id\" {}\n\nresource \"azurerm_linux_virtual_machine\" \"this\" {\n  name            = \"vm-this\"\n  source_image_id = var.image_id\n}\n";
+    repo.write("modules/vm/main.tf", vm);
+    let r = check_json(&repo, &["."]);
+    let found = finding(
+        &r,
+        "module.app.module.vm.azurerm_linux_virtual_machine.this",
+    );
+    let (line, column) = line_col(&root, &format!("\"{MANAGED}\""));
+    assert_eq!(found["path"], "main.tf", "{found:#}");
+    assert_eq!(
+        (found["line"].as_u64(), found["column"].as_u64()),
+        (Some(line), Some(column)),
+        "{found:#}"
+    );
+    let hops: Vec<(String, u64)> = found["related"]
+        .as_array()
+        .expect("related")
+        .iter()
+        .filter(|r| r["path"] != "plan.json")
+        .map(|r| {
+            (
+                r["path"].as_str().unwrap_or_default().to_owned(),
+                r["line"].as_u64().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert!(
+        hops.contains(&("modules/vm/main.tf".to_owned(), 5))
+            && hops.contains(&("modules/app/main.tf".to_owned(), 5)),
+        "{found:#}"
+    );
+}

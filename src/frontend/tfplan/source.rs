@@ -18,7 +18,8 @@ use hcl_edit::structure::Body;
 
 use crate::eval::Allowance;
 use crate::source::{FileId, Loader, SourceMap, Span};
-use crate::value::{Kind, Value};
+use crate::value::subject::ModuleVariable;
+use crate::value::{Hop, Kind, Subject, Value};
 
 /// How deep local `module` calls are followed.
 const MAX_MODULE_DEPTH: usize = 16;
@@ -105,10 +106,74 @@ impl TfSource {
                     && b.labels[1].as_str() == name
             });
             if let Some(block) = found {
-                attributes(body, &block.body, *file);
+                let inputs = |name: &str| self.input_chain(modules, name);
+                attributes(body, &block.body, *file, &inputs);
                 return;
             }
         }
+    }
+
+    /// Where the value of input `name` of module `modules` is written, following bare
+    /// `var.…` arguments up the module calls: the argument's span in the outermost caller
+    /// that writes something else, and a hop for each `var.…` passed through (innermost
+    /// first). `None` at the root module, or when a caller's `.tf` is not read.
+    fn input_chain(&self, modules: &[String], name: &str) -> Option<(Span, Vec<Hop>)> {
+        let mut hops = Vec::new();
+        let mut depth = modules.len();
+        let mut input = name.to_owned();
+        let mut at = None;
+        while depth > 0 {
+            let (call, parent) = (&modules[depth - 1], &modules[..depth - 1]);
+            let Some((span, written)) = self.argument(parent, call, &input) else {
+                break;
+            };
+            let module = modules[..depth]
+                .iter()
+                .map(|m| format!("module.{m}"))
+                .collect::<Vec<_>>()
+                .join(".");
+            at = Some(span);
+            hops.push(Hop {
+                span,
+                via: Subject::ModuleInput(ModuleVariable {
+                    name: input.clone(),
+                    module,
+                }),
+            });
+            match written.as_deref().and_then(|r| r.strip_prefix("var.")) {
+                Some(next) if !next.contains('.') && !next.contains('[') => {
+                    input = next.to_owned();
+                    depth -= 1;
+                }
+                _ => break,
+            }
+        }
+        let literal = at?;
+        // The last hop is the literal itself.
+        hops.pop();
+        Some((literal, hops))
+    }
+
+    /// The span of the argument `input` of the `module "call"` block in module `modules`, and
+    /// the reference it is when it is nothing else.
+    fn argument(
+        &self,
+        modules: &[String],
+        call: &str,
+        input: &str,
+    ) -> Option<(Span, Option<String>)> {
+        let &index = self.modules.get(&modules.join("."))?;
+        self.dirs[index].iter().find_map(|(file, hcl)| {
+            let block = hcl
+                .get_blocks("module")
+                .find(|b| b.labels.len() == 1 && b.labels[0].as_str() == call)?;
+            let attribute = block.body.get_attribute(input)?;
+            let range = attribute.value.span()?;
+            Some((
+                Span::new(*file, range.start, range.end),
+                bare_reference(&attribute.value),
+            ))
+        })
     }
 }
 
@@ -339,15 +404,36 @@ fn read_manifest(path: &Path, loader: Loader<'_>) -> Option<Vec<(String, String)
     )
 }
 
-/// Points each member of the object `value` at its attribute or block in `hcl`.
-fn attributes(value: &mut Value, hcl: &Body, file: FileId) {
+/// Where a module's input is written, by input name (see [`TfSource::input_chain`]).
+type Inputs<'i> = dyn Fn(&str) -> Option<(Span, Vec<Hop>)> + 'i;
+
+/// Points each member of the object `value` at its attribute or block in `hcl`. An attribute
+/// that is only `var.NAME` of a called module points at the caller's argument `NAME` (where a
+/// person changes it), with the module's `var.NAME` as a hop.
+fn attributes(value: &mut Value, hcl: &Body, file: FileId, inputs: &Inputs<'_>) {
     let Kind::Object(members) = &mut value.kind else {
         return;
     };
     for (key, member) in members {
         if let Some(attribute) = hcl.get_attribute(key) {
-            if let Some(range) = attribute.value.span() {
-                deep(member, Span::new(file, range.start, range.end));
+            let Some(range) = attribute.value.span() else {
+                continue;
+            };
+            let here = Span::new(file, range.start, range.end);
+            let input = bare_reference(&attribute.value)
+                .and_then(|r| r.strip_prefix("var.").map(str::to_owned))
+                .filter(|n| !n.contains('.') && !n.contains('['));
+            match input.and_then(|n| Some((n.clone(), inputs(&n)?))) {
+                Some((name, (literal, mut hops))) => {
+                    // Innermost first: the module's own `var.NAME`, then the callers'.
+                    let module_var = Hop {
+                        span: here,
+                        via: Subject::Variable(name),
+                    };
+                    hops.insert(0, module_var);
+                    deep_through(member, literal, &hops);
+                }
+                None => deep(member, here),
             }
             continue;
         }
@@ -363,7 +449,7 @@ fn attributes(value: &mut Value, hcl: &Body, file: FileId) {
             if let Some(range) = block.span() {
                 point(item, Span::new(file, range.start, range.end));
             }
-            attributes(item, &block.body, file);
+            attributes(item, &block.body, file, inputs);
         }
         if let Some(range) = blocks[0].span() {
             point(member, Span::new(file, range.start, range.end));
@@ -377,6 +463,24 @@ fn deep(value: &mut Value, at: Span) {
     match &mut value.kind {
         Kind::Array(items) => items.iter_mut().for_each(|v| deep(v, at)),
         Kind::Object(members) => members.iter_mut().for_each(|(_, v)| deep(v, at)),
+        _ => {}
+    }
+}
+
+/// Points `value` and everything in it at `literal` (a caller's module argument), through
+/// `hops`.
+fn deep_through(value: &mut Value, literal: Span, hops: &[Hop]) {
+    if value.origin.hops.is_empty() && value.origin.literal.is_some() {
+        value.origin.literal = Some(literal);
+        value.origin.hops = hops.to_vec();
+    }
+    match &mut value.kind {
+        Kind::Array(items) => items
+            .iter_mut()
+            .for_each(|v| deep_through(v, literal, hops)),
+        Kind::Object(members) => members
+            .iter_mut()
+            .for_each(|(_, v)| deep_through(v, literal, hops)),
         _ => {}
     }
 }
