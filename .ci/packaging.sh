@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# Packaging, proved with the real tools as a user runs them (issue #12):
+#   1. `pip install .` in a fresh virtualenv builds the wheel with maturin and puts `imagegate`
+#      on PATH;
+#   2. the pre-commit hook (`.pre-commit-hooks.yaml`), run by the real `pre-commit try-repo`
+#      in a temporary git repository: a change that makes a VM unapproved fails, a change to a
+#      parameter file alone is judged with its template, the repository's own config is the
+#      policy, and a compliant change passes.
+# Tools come from PyPI; when they cannot be installed, say so and skip (never a silent pass of
+# a check that ran).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+repo=$PWD
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+# Builds reuse the test build's dependencies.
+export CARGO_TARGET_DIR="$repo/target"
+
+python3 -m venv "$work/tools"
+if ! "$work/tools/bin/pip" install --quiet pre-commit maturin; then
+  echo "warning: pre-commit and maturin could not be installed from PyPI; packaging checks skipped"
+  exit 0
+fi
+
+echo "-- pip install . (maturin wheel) in a fresh virtualenv"
+python3 -m venv "$work/user"
+"$work/user/bin/pip" install --quiet "$repo"
+"$work/user/bin/imagegate" --version
+test "$(command -v "$work/user/bin/imagegate")" = "$work/user/bin/imagegate"
+
+echo "-- pre-commit try-repo, in a temporary git repository"
+project="$work/project"
+mkdir -p "$project/app"
+cd "$project"
+git init -q
+git config user.email ci@example.com
+git config user.name CI
+git config commit.gpgsign false
+golden="/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-golden/providers/Microsoft.Compute/galleries/corpGallery/images/ubuntu-22.04-cis/versions/1.4.0"
+cat > imagegate.toml <<EOF
+[approved]
+images = ["/subscriptions/*/resourceGroups/rg-golden/providers/Microsoft.Compute/galleries/corpGallery/images/*"]
+EOF
+cat > app/azuredeploy.json <<'EOF'
+{
+  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+  "contentVersion": "1.0.0.0",
+  "parameters": { "imageId": { "type": "string" } },
+  "resources": [
+    {
+      "type": "Microsoft.Compute/virtualMachines",
+      "apiVersion": "2024-03-01",
+      "name": "vm",
+      "location": "westeurope",
+      "properties": { "storageProfile": { "imageReference": { "id": "[parameters('imageId')]" } } }
+    }
+  ]
+}
+EOF
+parameters() {
+  cat > app/azuredeploy.parameters.json <<EOF
+{
+  "\$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentParameters.json#",
+  "contentVersion": "1.0.0.0",
+  "parameters": { "imageId": { "value": "$1" } }
+}
+EOF
+}
+parameters "$golden"
+git add -A
+git commit -qm "golden image"
+try() {
+  "$work/tools/bin/pre-commit" try-repo "$repo" imagegate --files "$@"
+}
+# A compliant change passes.
+try app/azuredeploy.parameters.json app/azuredeploy.json | tee "$work/pass.log"
+grep -q "imagegate.*Passed" "$work/pass.log"
+# Only the parameter file changes, to another gallery: judged with its template, it fails,
+# and the finding is at the value in the parameter file.
+parameters "/subscriptions/1/resourceGroups/rg-other/providers/Microsoft.Compute/galleries/other/images/x/versions/1.0.0"
+git add -A
+if try app/azuredeploy.parameters.json > "$work/fail.log" 2>&1; then
+  cat "$work/fail.log"
+  echo "error: the hook passed a parameter file that selects an unapproved image" >&2
+  exit 1
+fi
+cat "$work/fail.log"
+grep -q "imagegate.*Failed" "$work/fail.log"
+grep -q "error\[IG001\]" "$work/fail.log"
+grep -q "app/azuredeploy.parameters.json:5" "$work/fail.log"
+echo "packaging checks passed"
