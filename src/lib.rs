@@ -209,8 +209,16 @@ fn check_roots(
     };
     drop(files);
     for (outcome, kept) in outcomes.into_iter().zip(in_scope) {
-        // The files read only for their project's context are not counted as scanned.
-        report.templates += usize::from(outcome.judged && kept);
+        // The files read only for their project's context are not counted, but for a template
+        // judged with a named parameter file.
+        let with_named = |shown: &HashSet<String>| {
+            outcome
+                .resources
+                .iter()
+                .any(|r| r.parameter_file.as_ref().is_some_and(|p| shown.contains(p)))
+        };
+        let counted = kept || shown.as_ref().is_some_and(with_named);
+        report.templates += usize::from(outcome.judged && counted);
         report.findings.extend(outcome.findings);
         report.resources.extend(outcome.resources);
         report.notes.extend(outcome.notes);

@@ -64,6 +64,10 @@ fn a_named_parameter_file_is_judged_with_its_template() {
         "app/azuredeploy.parameters.json"
     );
     assert_eq!(findings(&named), findings(&full));
+    // The template judged with it counts: never "Nothing was judged" beside a finding.
+    assert_eq!(resources(&named), resources(&full));
+    assert_eq!(named["summary"]["templates"], 1, "{named:#}");
+    assert_eq!(named["summary"]["resources_judged"], 1, "{named:#}");
 }
 
 #[test]

@@ -380,7 +380,7 @@ impl Report {
 
     /// Keeps the findings whose place, resource or chain (related locations: the hops, and
     /// the callers of a linked template) lies in one of the files shown as `shown`, and the
-    /// resources declared in them (a run over named files).
+    /// resources declared in them or judged with their values (a run over named files).
     pub(crate) fn keep_files(&mut self, shown: &foldhash::HashSet<String>) {
         self.findings.retain(|f| {
             shown.contains(&f.location.path)
@@ -389,7 +389,11 @@ impl Report {
                     .is_some_and(|r| shown.contains(&r.declared_in))
                 || f.related.iter().any(|r| shown.contains(&r.location.path))
         });
-        self.resources.retain(|r| shown.contains(&r.path));
+        // A resource is the named file's when declared there, or judged with values from it
+        // (a named parameter file).
+        self.resources.retain(|r| {
+            shown.contains(&r.path) || r.parameter_file.as_ref().is_some_and(|p| shown.contains(p))
+        });
     }
 
     /// Whether any finding is an error.
