@@ -6,7 +6,7 @@ mod json;
 mod sarif;
 
 pub use github::github;
-pub use human::{human, use_colour};
+pub use human::{Colour, Filtered, HumanOptions, human, use_colour};
 pub use json::json;
 pub use sarif::sarif;
 
