@@ -77,8 +77,9 @@ pub struct CheckArgs {
     /// off, else FORCE_COLOR set non-empty turns it on), always or never.
     #[arg(long, value_enum, value_name = "WHEN", default_value_t = Colour::Auto)]
     pub color: Colour,
-    /// Report only these rules: ids or names, comma-separated (repeatable). IG000 (a file
-    /// that cannot be read or parsed) is always reported.
+    /// Report only these rules: ids or names, comma-separated (repeatable). The exit code
+    /// follows the findings reported; IG000 (a file that cannot be read or parsed) is always
+    /// reported.
     #[arg(long, value_name = "RULES", value_delimiter = ',', value_parser = rule)]
     pub select: Vec<Rule>,
     /// Do not report these rules: ids or names, comma-separated (repeatable). The summary

@@ -670,3 +670,23 @@ fn options_combine_on_standard_input() {
     );
     assert!(!stdout.contains("Config:"), "{stdout}");
 }
+
+#[test]
+fn check_help_documents_every_option() {
+    let repo = Repo::new();
+    let (code, help, _) = run(&mut repo.imagegate(&["check", "--help"]));
+    assert_eq!(code, Some(0));
+    for option in [
+        "-q, --quiet",
+        "--color <WHEN>",
+        "NO_COLOR",
+        "FORCE_COLOR",
+        "--select <RULES>",
+        "--ignore <RULES>",
+        "IG000 cannot",
+        "--stdin-filename <PATH>",
+        "`-` reads one template",
+    ] {
+        assert!(help.contains(option), "{option}: {help}");
+    }
+}
