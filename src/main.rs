@@ -162,7 +162,14 @@ fn check(args: CheckArgs) -> Result<ExitCode, Failure> {
             Format::Human => writer.write_all(emit::human(&report, &human).as_bytes()),
             Format::Json => emit::json(&report, writer),
             Format::Sarif => emit::sarif(&report, writer),
-            Format::Github => writer.write_all(emit::github(&report).as_bytes()),
+            Format::Github => {
+                writer.write_all(emit::github(&report).as_bytes())?;
+                // The log says what a filter left out (not a command: shown as is).
+                match &human.filter {
+                    Some(filter) => writeln!(writer, "imagegate: {}", filter.describe()),
+                    None => Ok(()),
+                }
+            }
         }?;
         writer.flush()
     };

@@ -358,6 +358,19 @@ fn the_summary_counts_what_a_filter_left_out_and_never_reads_all_clear() {
     // No filter: no such line.
     let (_, stdout, _) = run(&mut repo.imagegate(&["check"]));
     assert!(!stdout.contains("Rules reported"), "{stdout}");
+    // The GitHub format's log says it too, after its summary line.
+    let (code, github, _) =
+        run(&mut repo.imagegate(&["check", "--format", "github", "--ignore", "IG001"]));
+    assert_eq!(code, Some(0), "{github}");
+    assert!(!github.contains("IG001 (unapproved-image)"), "{github}");
+    assert!(
+        github.ends_with(
+            "imagegate: Rules reported: IG000, IG002, IG003, IG006 (--select/--ignore); 1 finding of other rules not shown (1 IG001).\n"
+        ),
+        "{github}"
+    );
+    let (_, github, _) = run(&mut repo.imagegate(&["check", "--format", "github"]));
+    assert!(!github.contains("Rules reported"), "{github}");
 }
 
 #[test]

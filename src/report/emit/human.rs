@@ -48,6 +48,36 @@ impl Filtered {
     }
 }
 
+impl Filtered {
+    /// One sentence for a person: the rules reported, and how many findings of the others
+    /// were left out, e.g. `Rules reported: IG000, IG003 (--select/--ignore); 1 finding of
+    /// other rules not shown (1 IG001).`
+    pub fn describe(&self) -> String {
+        let shown: Vec<&str> = self.shown.iter().map(|r| r.id()).collect();
+        let mut out = format!("Rules reported: {} (--select/--ignore)", shown.join(", "));
+        let hidden = self.hidden_count();
+        if hidden > 0 {
+            let each: Vec<String> = self
+                .hidden
+                .iter()
+                .map(|(r, n)| format!("{n} {}", r.id()))
+                .collect();
+            out.push_str(&format!(
+                "; {} of other rules not shown ({})",
+                count(hidden, "finding"),
+                each.join(", ")
+            ));
+        }
+        out.push('.');
+        out
+    }
+
+    /// How many findings were left out.
+    pub fn hidden_count(&self) -> usize {
+        self.hidden.iter().map(|(_, n)| n).sum()
+    }
+}
+
 /// When to colour the human output (`--color`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
 pub enum Colour {
@@ -215,7 +245,7 @@ fn summary_block(report: &Report, filter: Option<&Filtered>) -> String {
         }
     }
     by_rule.sort_by(|(n, a), (m, b)| m.cmp(n).then(a.cmp(b)));
-    let hidden: usize = filter.map_or(0, |f| f.hidden.iter().map(|(_, n)| n).sum());
+    let hidden = filter.map_or(0, Filtered::hidden_count);
     if !by_rule.is_empty() {
         out.push_str("Findings by rule:\n");
         let width = by_rule[0].0.to_string().len().max(5);
@@ -239,24 +269,8 @@ fn summary_block(report: &Report, filter: Option<&Filtered>) -> String {
     });
     out.push('\n');
     if let Some(filter) = filter {
-        let shown: Vec<&str> = filter.shown.iter().map(|r| r.id()).collect();
-        out.push_str(&format!(
-            "Rules reported: {} (--select/--ignore)",
-            shown.join(", ")
-        ));
-        if hidden > 0 {
-            let each: Vec<String> = filter
-                .hidden
-                .iter()
-                .map(|(r, n)| format!("{n} {}", r.id()))
-                .collect();
-            out.push_str(&format!(
-                "; {} of other rules not shown ({})",
-                count(hidden, "finding"),
-                each.join(", ")
-            ));
-        }
-        out.push_str(".\n");
+        out.push_str(&filter.describe());
+        out.push('\n');
     }
     out.push_str(&format!("{}.\n", scope(&s)));
     out.push_str(&format!("Config: {}.\n", report.config.describe()));
