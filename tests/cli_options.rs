@@ -634,6 +634,33 @@ fn standard_input_is_bounded_like_a_file() {
     );
 }
 
+#[cfg(unix)]
+#[test]
+fn standard_input_that_cannot_be_read_is_an_ig000() {
+    // A folder as standard input: reading it fails (EISDIR). Never a pass.
+    let repo = Repo::new();
+    let folder = std::fs::File::open(repo.path()).expect("open the folder");
+    let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("imagegate"))
+        .args(["check", "--format", "json", "-"])
+        .current_dir(repo.path())
+        .stdin(std::process::Stdio::from(folder))
+        .output()
+        .expect("run");
+    let code = out.status.code();
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(code, Some(1), "{report:#}");
+    assert_eq!(rules_and_paths(&report), [("IG000".into(), "-".into())]);
+    assert!(
+        finding_messages(&report)[0].starts_with("cannot read:"),
+        "{report:#}"
+    );
+    // Empty input: nothing judged, said plainly.
+    with_input(&repo, &["check", "-"], "")
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("Nothing was judged"));
+}
+
 #[test]
 fn standard_input_cannot_be_mixed_with_paths() {
     let repo = Repo::new();
