@@ -260,6 +260,45 @@ fn colour_follows_the_flag_then_no_color_then_force_color() {
         .code(2);
 }
 
+/// On a terminal (a pseudo-terminal from util-linux `script`): colour by default, none with
+/// NO_COLOR or `--color never`.
+#[cfg(target_os = "linux")]
+#[test]
+fn colour_on_a_terminal_unless_told_otherwise() {
+    let has_script = std::process::Command::new("script")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !has_script {
+        eprintln!("util-linux `script` is not available; skipping the terminal test");
+        return;
+    }
+    let repo = error_and_warning();
+    let bin = assert_cmd::cargo::cargo_bin("imagegate");
+    let on_a_terminal = |args: &str, no_color: Option<&str>| {
+        let mut cmd = std::process::Command::new("script");
+        cmd.args(["-qec", &format!("\"$IG\" check {args}"), "/dev/null"])
+            .current_dir(repo.path())
+            .env("IG", &bin)
+            .env_remove("NO_COLOR")
+            .env_remove("FORCE_COLOR");
+        if let Some(v) = no_color {
+            cmd.env("NO_COLOR", v);
+        }
+        let out = cmd.output().expect("script");
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(stdout.contains("IG001"), "{args}: {stdout}");
+        stdout.contains('\u{1b}')
+    };
+    assert!(on_a_terminal("", None));
+    assert!(on_a_terminal("", Some("")), "an empty NO_COLOR is unset");
+    assert!(!on_a_terminal("", Some("1")));
+    assert!(!on_a_terminal("--color never", None));
+    assert!(on_a_terminal("--color always", Some("1")));
+    // The report written to a file from a terminal: plain.
+    assert!(!on_a_terminal("-o report.txt; cat report.txt", None));
+}
+
 // ----- --select and --ignore ----------------------------------------------------------------
 
 #[test]

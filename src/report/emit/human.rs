@@ -46,9 +46,7 @@ impl Filtered {
             hidden: hidden.into_iter().collect(),
         }
     }
-}
 
-impl Filtered {
     /// One sentence for a person: the rules reported, and how many findings of the others
     /// were left out, e.g. `Rules reported: IG000, IG003 (--select/--ignore); 1 finding of
     /// other rules not shown (1 IG001).`
@@ -206,6 +204,7 @@ fn clip(text: &str) -> String {
     }
 }
 
+/// `n` and `word`, plural unless `n` is 1: "1 error", "2 errors".
 fn count(n: usize, word: &str) -> String {
     format!("{n} {word}{}", if n == 1 { "" } else { "s" })
 }
