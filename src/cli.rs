@@ -5,7 +5,8 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 use crate::config::Mode;
-use crate::report::emit::Format;
+use crate::report::emit::{Colour, Format};
+use crate::rules::Rule;
 
 /// imagegate: flag Azure machines that boot from images outside the approved golden-image
 /// gallery, before anything is deployed.
@@ -29,8 +30,8 @@ pub enum Command {
 /// Arguments of `imagegate check`.
 #[derive(Debug, Args)]
 pub struct CheckArgs {
-    /// Files or directories to check.
-    #[arg(default_value = ".")]
+    /// Files or directories to check (default: the current directory); `-` reads one
+    /// template from standard input.
     pub paths: Vec<PathBuf>,
     /// Config file (default: imagegate.toml or .imagegate.toml, searched from the PATHs
     /// upward — inside a git repository the one nearest its top — then from the current
@@ -66,11 +67,67 @@ pub struct CheckArgs {
     #[arg(long)]
     pub judge_no_op: bool,
     /// Print every note (links not followed, loops cut, unreadable files) instead of a count.
-    #[arg(long, short)]
+    #[arg(long, short, conflicts_with = "quiet")]
     pub verbose: bool,
+    /// Print only the findings: no summary block, no notes on standard error (errors still
+    /// go there, and the exit code is unchanged).
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// Colour the human output: auto (only on a terminal; NO_COLOR set non-empty turns it
+    /// off, else FORCE_COLOR set non-empty turns it on), always or never.
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = Colour::Auto)]
+    pub color: Colour,
+    /// Report only these rules: ids or names, comma-separated (repeatable). The exit code
+    /// follows the findings reported; IG000 (a file that cannot be read or parsed) is always
+    /// reported.
+    #[arg(long, value_name = "RULES", value_delimiter = ',', value_parser = rule)]
+    pub select: Vec<Rule>,
+    /// Do not report these rules: ids or names, comma-separated (repeatable). The summary
+    /// counts the findings left out; IG000 cannot be ignored.
+    #[arg(long, value_name = "RULES", value_delimiter = ',', value_parser = ignorable_rule)]
+    pub ignore: Vec<Rule>,
+    /// With `-` (or no PATH): the path of the template read from standard input. Findings
+    /// carry it, the config is found from its folder, and a parameter file beside it on disk
+    /// is used.
+    #[arg(long, value_name = "PATH")]
+    pub stdin_filename: Option<PathBuf>,
     /// Number of threads (default: one per core).
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
+}
+
+impl CheckArgs {
+    /// Whether the rule's findings are reported, given `--select` and `--ignore` (`--ignore`
+    /// wins; IG000 always is).
+    pub fn shows(&self, rule: Rule) -> bool {
+        rule == crate::rules::PARSE_ERROR
+            || ((self.select.is_empty() || self.select.contains(&rule))
+                && !self.ignore.contains(&rule))
+    }
+}
+
+/// A rule named on the command line, by id or name (case-insensitive).
+fn rule(key: &str) -> Result<Rule, String> {
+    if key.trim().is_empty() {
+        return Err("expected a rule id or name, e.g. IG001 or unapproved-image".into());
+    }
+    Rule::find(key.trim())
+        .ok_or_else(|| format!("unknown rule `{key}` (run `imagegate rules` for the list)"))
+}
+
+/// A rule `--ignore` may leave out: any but IG000. A file that cannot be read or parsed was
+/// not judged at all, so no view of the report may hide it; the config's `[rules]` (which
+/// every report names) is where a policy can turn it off.
+fn ignorable_rule(key: &str) -> Result<Rule, String> {
+    let rule = rule(key)?;
+    if rule == crate::rules::PARSE_ERROR {
+        return Err(format!(
+            "{} ({}) cannot be ignored: a file that cannot be read or parsed was not judged at all (fix it, leave it out with --exclude, or set it in the config's [rules])",
+            rule.id(),
+            rule.name()
+        ));
+    }
+    Ok(rule)
 }
 
 /// Arguments of `imagegate rules`.

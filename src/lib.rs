@@ -244,6 +244,57 @@ fn check_roots(
     Ok(report)
 }
 
+/// Checks one document read from `input` (standard input) against `config`, as if it were
+/// the file `name` (which need not exist): findings carry its path, and the files beside it on
+/// disk (parameter files, linked templates) are read as they would be for it. Without a
+/// name, the document is shown as `-` and lies in `cwd`. Nothing else is walked; a document
+/// that cannot be read is an IG000, like a file.
+pub fn check_input(
+    input: &mut dyn std::io::Read,
+    name: Option<&Path>,
+    config: &Config,
+    cwd: &Path,
+    detail: Detail,
+) -> Report {
+    let cwd_canonical = canonical(cwd);
+    let (path, display) = match name {
+        Some(name) => (name.to_path_buf(), walk::display_path(name, cwd)),
+        None => (PathBuf::from("-"), "-".to_string()),
+    };
+    // The folder it would lie in, canonical (it need not exist): the one root of the run.
+    let absolute = cwd_canonical.join(&path);
+    let folder = absolute
+        .parent()
+        .map_or_else(|| cwd_canonical.clone(), canonical);
+    let file_name = absolute.file_name().map(std::ffi::OsStr::to_os_string);
+    let walked = walk::FileToRead {
+        display,
+        canonical: file_name.map_or_else(|| folder.clone(), |n| folder.join(n)),
+        path,
+    };
+    let run = Run {
+        config: config.clone(),
+        detail,
+        roots: vec![folder],
+        folders: Default::default(),
+        walked: Default::default(),
+        cwd: cwd_canonical,
+    };
+    let outcome = pipeline::analyze_input(&walked, input, &run);
+    let mut report = Report {
+        files_scanned: 1,
+        templates: usize::from(outcome.judged),
+        findings: outcome.findings,
+        resources: outcome.resources,
+        notes: outcome.notes,
+        ..Report::default()
+    };
+    report.config = config_in_effect(config, cwd);
+    findings::apply_severities(&mut report.findings, config);
+    report.finish();
+    report
+}
+
 /// An IG006 for each config file the walk found that is not `config`, the one in effect.
 fn configs_not_in_effect(
     configs: &[walk::FileToRead],

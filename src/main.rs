@@ -5,11 +5,11 @@ use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 
 use imagegate::cli::{CheckArgs, Cli, Command, RulesArgs};
 use imagegate::config::{Config, ConfigError};
-use imagegate::report::emit::{self, Format};
+use imagegate::report::emit::{self, Filtered, Format, HumanOptions};
 use imagegate::rules::Rule;
 use imagegate::walk::{WalkError, WalkOptions};
 
@@ -85,8 +85,17 @@ impl std::fmt::Display for Failure {
 
 fn check(args: CheckArgs) -> Result<ExitCode, Failure> {
     let cwd = std::env::current_dir().map_err(Failure::Cwd)?;
+    let input = standard_input(&args);
+    // The config is found from the PATHs, or from the folder of the file read from standard
+    // input.
+    let paths = match &input {
+        Some(Some(name)) => vec![name.clone()],
+        Some(None) => vec![PathBuf::from(".")],
+        None if args.paths.is_empty() => vec![PathBuf::from(".")],
+        None => args.paths.clone(),
+    };
     let mut config =
-        Config::discover(args.config.as_deref(), &args.paths, &cwd).map_err(Failure::Config)?;
+        Config::discover(args.config.as_deref(), &paths, &cwd).map_err(Failure::Config)?;
     if let Some(mode) = args.mode {
         config.mode = mode;
     }
@@ -98,19 +107,36 @@ fn check(args: CheckArgs) -> Result<ExitCode, Failure> {
         .stack_size(8 * 1024 * 1024)
         .build_global()
         .map_err(Failure::Threads)?;
-    let options = WalkOptions {
-        roots: args.paths,
-        include: args.include,
-        exclude: args.exclude,
-        no_ignore: args.no_ignore,
-        force_exclude: args.force_exclude,
-        threads,
-    };
     let detail = imagegate::report::Detail {
         excerpts: args.format == Format::Human,
     };
-    let report = imagegate::check(&options, &config, &cwd, detail).map_err(Failure::Walk)?;
-    if args.verbose || report.notes.len() <= 3 {
+    let mut report = match &input {
+        Some(name) => imagegate::check_input(
+            &mut std::io::stdin().lock(),
+            name.as_deref(),
+            &config,
+            &cwd,
+            detail,
+        ),
+        None => {
+            let options = WalkOptions {
+                roots: paths,
+                include: args.include.clone(),
+                exclude: args.exclude.clone(),
+                no_ignore: args.no_ignore,
+                force_exclude: args.force_exclude,
+                threads,
+            };
+            imagegate::check(&options, &config, &cwd, detail).map_err(Failure::Walk)?
+        }
+    };
+    // `--select`/`--ignore` choose what is reported (and so the exit code), never what is
+    // judged: resources and compliance stay whole, and the summary counts what was left out.
+    let filter = (!args.select.is_empty() || !args.ignore.is_empty())
+        .then(|| Filtered::apply(&mut report, |rule| args.shows(rule)));
+    if args.quiet {
+        // Only the findings.
+    } else if args.verbose || report.notes.len() <= 3 {
         for note in &report.notes {
             say(&format!("note: {}", emit::visible(note)));
         }
@@ -121,13 +147,29 @@ fn check(args: CheckArgs) -> Result<ExitCode, Failure> {
         ));
     }
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
-    let styled = emit::use_colour(to_terminal, std::env::var_os("NO_COLOR").as_deref());
+    let human = HumanOptions {
+        styled: emit::use_colour(
+            args.color,
+            to_terminal,
+            std::env::var_os("NO_COLOR").as_deref(),
+            std::env::var_os("FORCE_COLOR").as_deref(),
+        ),
+        quiet: args.quiet,
+        filter,
+    };
     let write = |writer: &mut dyn Write| -> std::io::Result<()> {
         match args.format {
-            Format::Human => writer.write_all(emit::human(&report, styled).as_bytes()),
+            Format::Human => writer.write_all(emit::human(&report, &human).as_bytes()),
             Format::Json => emit::json(&report, writer),
             Format::Sarif => emit::sarif(&report, writer),
-            Format::Github => writer.write_all(emit::github(&report).as_bytes()),
+            Format::Github => {
+                writer.write_all(emit::github(&report).as_bytes())?;
+                // The log says what a filter left out (not a command: shown as is).
+                match &human.filter {
+                    Some(filter) => writeln!(writer, "imagegate: {}", filter.describe()),
+                    None => Ok(()),
+                }
+            }
         }?;
         writer.flush()
     };
@@ -150,6 +192,29 @@ fn check(args: CheckArgs) -> Result<ExitCode, Failure> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// Whether the run reads one template from standard input (`check -`, or no PATH with
+/// `--stdin-filename`), and the path it is named by. `-` among other PATHs, or
+/// `--stdin-filename` with PATHs, is a usage error (exit 2).
+fn standard_input(args: &CheckArgs) -> Option<Option<PathBuf>> {
+    let dash = args.paths.iter().any(|p| p.as_os_str() == "-");
+    let usage = |message: &str| -> ! {
+        Cli::command()
+            .error(clap::error::ErrorKind::ArgumentConflict, message)
+            .exit()
+    };
+    if dash && args.paths.len() > 1 {
+        usage("`-` (standard input) cannot be checked together with other PATHs");
+    }
+    match (&args.stdin_filename, dash, args.paths.is_empty()) {
+        (name, true, _) => Some(name.clone()),
+        (Some(name), false, true) => Some(Some(name.clone())),
+        (Some(_), false, false) => {
+            usage("--stdin-filename names standard input: give `-` (or no PATH), not files")
+        }
+        (None, false, _) => None,
+    }
 }
 
 fn rules(args: RulesArgs) -> Result<ExitCode, Failure> {

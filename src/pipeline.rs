@@ -8,6 +8,7 @@
 //! Each file is analysed on its own worker; what comes out is located and self-contained
 //! ([`FileOutcome`]), so the file's text is dropped as soon as the file is done.
 
+use std::io::Read;
 use std::path::PathBuf;
 use std::rc::Rc;
 
@@ -16,7 +17,9 @@ use crate::eval::{Allowance, Limits};
 use crate::findings::parse_error;
 use crate::frontend::{self, Embedded, EmbeddedParameters, Env, Lowered, ParseProblem, Sniff};
 use crate::report::{Finding, ResourceEntry};
-use crate::source::{Encoding, LoadError, Loader, MAX_FILE_BYTES, SourceFile, SourceMap, Span};
+use crate::source::{
+    Encoding, LoadError, Loaded, Loader, MAX_FILE_BYTES, SourceFile, SourceMap, Span, decode,
+};
 use crate::walk::FileToRead;
 
 /// What one file contributed to the report.
@@ -79,7 +82,7 @@ pub fn analyze_file(walked: &FileToRead, run: &Run) -> FileOutcome {
             .unwrap_or(frontends.len());
         first < frontends.len()
     });
-    let mut file = match read {
+    let file = match read {
         Ok(Some(file)) => file,
         Ok(None) => return out,
         Err(error) => {
@@ -87,10 +90,81 @@ pub fn analyze_file(walked: &FileToRead, run: &Run) -> FileOutcome {
             return out;
         }
     };
+    lower_and_judge(file, first, walked, run, &loader, &mut out);
+    out
+}
+
+/// Analyses one document read from `input` (standard input) as if it were the file
+/// `walked`, which need not exist: bounded and decoded like a file on disk (at most
+/// [`MAX_FILE_BYTES`]; a UTF-8 or UTF-16 byte-order mark), then sniffed, lowered and judged
+/// the same way. The files it leads to (files beside it, linked documents) are read
+/// from disk, beside `walked.path`.
+pub fn analyze_input(walked: &FileToRead, input: &mut dyn Read, run: &Run) -> FileOutcome {
+    let mut out = FileOutcome {
+        detail: run.detail,
+        ..FileOutcome::default()
+    };
+    let mut bytes = Vec::new();
+    if let Err(e) = input.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes) {
+        refused(walked, LoadError::Unreadable(e), &mut out);
+        return out;
+    }
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        // The rest is counted, never kept; the head is all a sniff needs.
+        let rest = std::io::copy(input, &mut std::io::sink()).unwrap_or(0);
+        let size = bytes.len() as u64 + rest;
+        bytes.truncate(64 * 1024);
+        refused(walked, LoadError::TooLarge { size, head: bytes }, &mut out);
+        return out;
+    }
+    let frontends = frontend::all();
+    let sniff = |bytes: &[u8]| frontends.iter().position(|f| f.sniff(bytes) != Sniff::No);
+    // The bytes of a UTF-16 text hide it: the decoded text is sniffed instead.
+    let utf16 = bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]);
+    let mut first = if utf16 { None } else { sniff(&bytes) };
+    if !utf16 && first.is_none() {
+        return out;
+    }
+    let (text, encoding) = match decode(bytes) {
+        Ok(decoded) => decoded,
+        Err(e) => {
+            refused(walked, LoadError::Undecodable(e), &mut out);
+            return out;
+        }
+    };
+    if utf16 {
+        first = sniff(text.as_bytes());
+    }
+    let Some(first) = first else {
+        return out;
+    };
+    let file = Loaded {
+        path: walked.path.clone(),
+        canonical: walked.canonical.clone(),
+        display: walked.display.clone(),
+        text,
+        encoding,
+    };
+    let loader = Loader::new(&run.roots, &run.cwd, &run.walked, &run.folders);
+    lower_and_judge(file, first, walked, run, &loader, &mut out);
+    out
+}
+
+/// Offers `file`, read for `walked`, to the frontends from the `first` whose sniff matched
+/// until one lowers it, and judges what it lowered.
+fn lower_and_judge(
+    mut file: Loaded,
+    first: usize,
+    walked: &FileToRead,
+    run: &Run,
+    loader: &Loader<'_>,
+    out: &mut FileOutcome,
+) {
+    let frontends = frontend::all();
     let allowance = Rc::new(Allowance::new(&Limits::default()));
     let env = Env {
         config: &run.config,
-        loader,
+        loader: *loader,
         allowance: &allowance,
     };
     for (i, f) in frontends.iter().enumerate().skip(first) {
@@ -99,13 +173,12 @@ pub fn analyze_file(walked: &FileToRead, run: &Run) -> FileOutcome {
         }
         match f.lower(file, &env) {
             Ok(lowered) => {
-                judge(lowered, walked, run, &env, &mut out);
-                return out;
+                judge(lowered, walked, run, &env, out);
+                return;
             }
             Err(declined) => file = declined,
         }
     }
-    out
 }
 
 /// What becomes of a walked file the loader refused: an IG000 when a frontend claims it

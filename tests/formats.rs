@@ -10,6 +10,7 @@ fn run(args: &[&str]) -> String {
         .unwrap()
         .current_dir(MANIFEST)
         .env_remove("NO_COLOR")
+        .env_remove("FORCE_COLOR")
         .args(args)
         .output()
         .unwrap();

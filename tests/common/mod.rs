@@ -49,7 +49,8 @@ impl Repo {
         let mut cmd = Command::cargo_bin("imagegate").expect("binary");
         cmd.current_dir(self.dir.path())
             .args(args)
-            .env_remove("NO_COLOR");
+            .env_remove("NO_COLOR")
+            .env_remove("FORCE_COLOR");
         cmd
     }
 }

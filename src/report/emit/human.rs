@@ -1,15 +1,96 @@
 //! `--format human`: each finding with its source lines and a caret under the span (the style
-//! of rustc and ruff), notes for the chain, and a one-line summary.
+//! of rustc and ruff), notes for the chain, and a summary block: the findings by rule (like
+//! ruff's `--statistics`), the totals, what was judged and the config in effect.
+
+use std::ffi::OsStr;
 
 use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
 
 use super::{masked, visible};
 use crate::report::Report;
-use crate::rules::Severity;
+use crate::rules::{Rule, Severity};
 
-/// Renders the report for a person. `styled` adds ANSI colour.
-pub fn human(report: &Report, styled: bool) -> String {
-    let renderer = if styled {
+/// How the human report is rendered.
+#[derive(Clone, Debug, Default)]
+pub struct HumanOptions {
+    /// ANSI colour.
+    pub styled: bool,
+    /// Only the findings: no summary block.
+    pub quiet: bool,
+    /// What `--select`/`--ignore` left out, when they were given.
+    pub filter: Option<Filtered>,
+}
+
+/// The findings a rule filter (`--select`/`--ignore`) left out of a report.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Filtered {
+    /// The rules reported, in id order.
+    pub shown: Vec<Rule>,
+    /// The findings left out, counted by rule (in id order; rules with none are absent).
+    pub hidden: Vec<(Rule, usize)>,
+}
+
+impl Filtered {
+    /// Removes from `report` the findings of rules `shows` says no to, and counts them.
+    pub fn apply(report: &mut Report, shows: impl Fn(Rule) -> bool) -> Filtered {
+        let mut hidden: std::collections::BTreeMap<Rule, usize> = Default::default();
+        report.findings.retain(|f| {
+            let keep = shows(f.rule);
+            if !keep {
+                *hidden.entry(f.rule).or_default() += 1;
+            }
+            keep
+        });
+        Filtered {
+            shown: Rule::ALL.iter().copied().filter(|&r| shows(r)).collect(),
+            hidden: hidden.into_iter().collect(),
+        }
+    }
+
+    /// One sentence for a person: the rules reported, and how many findings of the others
+    /// were left out, e.g. `Rules reported: IG000, IG003 (--select/--ignore); 1 finding of
+    /// other rules not shown (1 IG001).`
+    pub fn describe(&self) -> String {
+        let shown: Vec<&str> = self.shown.iter().map(|r| r.id()).collect();
+        let mut out = format!("Rules reported: {} (--select/--ignore)", shown.join(", "));
+        let hidden = self.hidden_count();
+        if hidden > 0 {
+            let each: Vec<String> = self
+                .hidden
+                .iter()
+                .map(|(r, n)| format!("{n} {}", r.id()))
+                .collect();
+            out.push_str(&format!(
+                "; {} of other rules not shown ({})",
+                count(hidden, "finding"),
+                each.join(", ")
+            ));
+        }
+        out.push('.');
+        out
+    }
+
+    /// How many findings were left out.
+    pub fn hidden_count(&self) -> usize {
+        self.hidden.iter().map(|(_, n)| n).sum()
+    }
+}
+
+/// When to colour the human output (`--color`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum Colour {
+    /// On a terminal, unless `NO_COLOR` is set; anywhere when `FORCE_COLOR` is set.
+    #[default]
+    Auto,
+    /// Always, wherever the report goes.
+    Always,
+    /// Never.
+    Never,
+}
+
+/// Renders the report for a person.
+pub fn human(report: &Report, options: &HumanOptions) -> String {
+    let renderer = if options.styled {
         Renderer::styled()
     } else {
         Renderer::plain()
@@ -83,15 +164,35 @@ pub fn human(report: &Report, styled: bool) -> String {
         out.push_str(&renderer.render(&[group]));
         out.push_str("\n\n");
     }
-    out.push_str(&visible(&summary_line(report)));
-    out.push('\n');
+    if !options.quiet {
+        // The config's path comes from the file system: never raw to a terminal.
+        for line in summary_block(report, options.filter.as_ref()).lines() {
+            out.push_str(&visible(line));
+            out.push('\n');
+        }
+    }
     out
 }
 
-/// Whether to colour the human output: only on a terminal, and never when `NO_COLOR` is set
-/// to a non-empty value (<https://no-color.org>).
-pub fn use_colour(terminal: bool, no_color: Option<&std::ffi::OsStr>) -> bool {
-    terminal && no_color.is_none_or(|v| v.is_empty())
+/// Whether to colour the human output. `--color always` and `never` decide; `auto` colours
+/// on a terminal, except that `NO_COLOR` set to a non-empty value (<https://no-color.org>)
+/// turns colour off, and else `FORCE_COLOR` set to a non-empty value
+/// (<https://force-color.org>) turns it on even when the output is not a terminal. That is
+/// the order of `anstream` (clap's colour): the flag, then NO_COLOR, then the forcing
+/// variable, then the terminal.
+pub fn use_colour(
+    choice: Colour,
+    terminal: bool,
+    no_color: Option<&OsStr>,
+    force_color: Option<&OsStr>,
+) -> bool {
+    let set = |v: Option<&OsStr>| v.is_some_and(|v| !v.is_empty());
+    match choice {
+        Colour::Always => true,
+        Colour::Never => false,
+        Colour::Auto if set(no_color) => false,
+        Colour::Auto => set(force_color) || terminal,
+    }
 }
 
 fn clip(text: &str) -> String {
@@ -103,13 +204,14 @@ fn clip(text: &str) -> String {
     }
 }
 
-/// The last line: the counts, what was judged, and the config in effect.
-pub(crate) fn summary_line(report: &Report) -> String {
-    let s = report.summary();
-    let count = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
-    let errors = s.findings.get("error").copied().unwrap_or(0);
-    let warnings = s.findings.get("warning").copied().unwrap_or(0);
-    let scope = match s.compliance_percent {
+/// `n` and `word`, plural unless `n` is 1: "1 error", "2 errors".
+fn count(n: usize, word: &str) -> String {
+    format!("{n} {word}{}", if n == 1 { "" } else { "s" })
+}
+
+/// What was judged: the resources and their compliance, or that nothing was.
+fn scope(s: &crate::report::Summary) -> String {
+    match s.compliance_percent {
         Some(percent) => format!(
             "Judged {} in {} ({} read): {percent}% compliant",
             count(s.resources_judged, "resource"),
@@ -126,22 +228,65 @@ pub(crate) fn summary_line(report: &Report) -> String {
             count(s.templates, "template"),
             count(s.files_scanned, "file"),
         ),
-    };
-    let config = format!("Config: {}.", report.config.describe());
-    let notes = s.findings.get("note").copied().unwrap_or(0);
-    if errors + warnings + notes == 0 && s.compliance_percent.is_none() {
-        format!("No findings. {scope}. {config}")
-    } else if errors + warnings + notes == 0 {
-        format!("All clear: no findings. {scope}. {config}")
-    } else if notes == 0 {
+    }
+}
+
+/// The block after the findings: the findings by rule (most first, then by id), the totals,
+/// the rules a filter left out, what was judged and the config in effect. Deterministic.
+fn summary_block(report: &Report, filter: Option<&Filtered>) -> String {
+    let s = report.summary();
+    let mut out = String::new();
+    let mut by_rule: Vec<(usize, Rule)> = Vec::new();
+    for f in &report.findings {
+        match by_rule.iter_mut().find(|(_, r)| *r == f.rule) {
+            Some((n, _)) => *n += 1,
+            None => by_rule.push((1, f.rule)),
+        }
+    }
+    by_rule.sort_by(|(n, a), (m, b)| m.cmp(n).then(a.cmp(b)));
+    let hidden = filter.map_or(0, Filtered::hidden_count);
+    if !by_rule.is_empty() {
+        out.push_str("Findings by rule:\n");
+        let width = by_rule[0].0.to_string().len().max(5);
+        for (n, rule) in &by_rule {
+            out.push_str(&format!("{n:>width$}  {}  {}\n", rule.id(), rule.name()));
+        }
+        out.push('\n');
+    }
+    let total = report.findings.len();
+    let severity = |name: &str| s.findings.get(name).copied().unwrap_or(0);
+    let (errors, warnings, notes) = (severity("error"), severity("warning"), severity("note"));
+    out.push_str(&if total > 0 {
+        found(errors, warnings, notes)
+    } else if hidden > 0 {
+        // Findings were left out: never "all clear".
+        "No findings shown.".to_string()
+    } else if s.compliance_percent.is_none() {
+        "No findings.".to_string()
+    } else {
+        "All clear: no findings.".to_string()
+    });
+    out.push('\n');
+    if let Some(filter) = filter {
+        out.push_str(&filter.describe());
+        out.push('\n');
+    }
+    out.push_str(&format!("{}.\n", scope(&s)));
+    out.push_str(&format!("Config: {}.\n", report.config.describe()));
+    out
+}
+
+/// "Found 1 error and 2 warnings." (and notes, when there are some).
+fn found(errors: usize, warnings: usize, notes: usize) -> String {
+    if notes == 0 {
         format!(
-            "Found {} and {}. {scope}. {config}",
+            "Found {} and {}.",
             count(errors, "error"),
             count(warnings, "warning")
         )
     } else {
         format!(
-            "Found {}, {} and {}. {scope}. {config}",
+            "Found {}, {} and {}.",
             count(errors, "error"),
             count(warnings, "warning"),
             count(notes, "note")
@@ -149,16 +294,49 @@ pub(crate) fn summary_line(report: &Report) -> String {
     }
 }
 
+/// One line: the counts, what was judged, and the config in effect (the GitHub format's
+/// summary).
+pub(crate) fn summary_line(report: &Report) -> String {
+    let s = report.summary();
+    let errors = s.findings.get("error").copied().unwrap_or(0);
+    let warnings = s.findings.get("warning").copied().unwrap_or(0);
+    let scope = scope(&s);
+    let config = format!("Config: {}.", report.config.describe());
+    let notes = s.findings.get("note").copied().unwrap_or(0);
+    if errors + warnings + notes == 0 && s.compliance_percent.is_none() {
+        format!("No findings. {scope}. {config}")
+    } else if errors + warnings + notes == 0 {
+        format!("All clear: no findings. {scope}. {config}")
+    } else {
+        format!("{} {scope}. {config}", found(errors, warnings, notes))
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::use_colour;
+    use super::{Colour, use_colour};
     use std::ffi::OsStr;
 
     #[test]
     fn colour_only_on_a_terminal_without_no_color() {
-        assert!(use_colour(true, None));
-        assert!(use_colour(true, Some(OsStr::new(""))));
-        assert!(!use_colour(true, Some(OsStr::new("1"))));
-        assert!(!use_colour(false, None));
+        let auto = |terminal, no, force| use_colour(Colour::Auto, terminal, no, force);
+        assert!(auto(true, None, None));
+        assert!(auto(true, Some(OsStr::new("")), None));
+        assert!(!auto(true, Some(OsStr::new("1")), None));
+        assert!(!auto(false, None, None));
+    }
+
+    #[test]
+    fn the_flag_then_no_color_then_force_color_then_the_terminal() {
+        let (yes, empty) = (Some(OsStr::new("1")), Some(OsStr::new("")));
+        // FORCE_COLOR colours where the terminal alone would not; empty is unset.
+        assert!(use_colour(Colour::Auto, false, None, yes));
+        assert!(use_colour(Colour::Auto, false, None, Some(OsStr::new("0"))));
+        assert!(!use_colour(Colour::Auto, false, None, empty));
+        // NO_COLOR wins over FORCE_COLOR.
+        assert!(!use_colour(Colour::Auto, true, yes, yes));
+        // The flag wins over both.
+        assert!(use_colour(Colour::Always, false, yes, None));
+        assert!(!use_colour(Colour::Never, true, None, yes));
     }
 }

@@ -6,7 +6,7 @@ mod json;
 mod sarif;
 
 pub use github::github;
-pub use human::{human, use_colour};
+pub use human::{Colour, Filtered, HumanOptions, human, use_colour};
 pub use json::json;
 pub use sarif::sarif;
 
@@ -121,7 +121,7 @@ pub(crate) fn defused_json(json: String) -> String {
 /// An output format.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
-    /// Source excerpts with carets, rustc/ruff style, and a summary line.
+    /// Source excerpts with carets, rustc/ruff style, and a summary block.
     #[default]
     Human,
     /// One versioned JSON object.
