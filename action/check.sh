@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# The `Check` step of action.yml (also run by CI against a local repository: .ci/action.sh).
+# Inputs come from the environment only (never interpolated into the script):
+#   INPUT_PATHS, INPUT_CONFIG, INPUT_MODE, INPUT_ARGS (one item per line), EVENT_NAME, BASE_REF,
+#   IMAGEGATE (the binary; default: imagegate on PATH),
+#   and the runner's RUNNER_TEMP, GITHUB_OUTPUT (and GITHUB_STEP_SUMMARY, which imagegate's
+#   github format writes to).
+set -euo pipefail
+
+out="${RUNNER_TEMP:?RUNNER_TEMP is not set}/imagegate"
+mkdir -p "$out"
+
+lines() { printf '%s\n' "$1" | sed -e 's/^[[:space:]]*//' -e 's/[[:space:]]*$//' -e '/^$/d'; }
+mapfile -t paths < <(lines "${INPUT_PATHS:-.}")
+[ "${#paths[@]}" -gt 0 ] || paths=(.)
+mapfile -t extra < <(lines "${INPUT_ARGS:-}")
+
+# Text the pull request controls (file names), made safe for a workflow command's message.
+neutral() {
+  printf '%s' "$1" | tr -d '\000-\037\177' | sed -e 's/%/%25/g' -e 's/##\[/#%23[/g'
+}
+
+args=()
+if [ -n "${INPUT_MODE:-}" ]; then
+  args+=(--mode "$INPUT_MODE")
+fi
+if [ -n "${INPUT_CONFIG:-}" ]; then
+  args+=(--config "$INPUT_CONFIG")
+elif [ "${EVENT_NAME:-}" = pull_request ] || [ "${EVENT_NAME:-}" = pull_request_target ]; then
+  # The policy is not the pull request's to change: every policy file is judged as the base
+  # branch has it, and a change to one is reported.
+  if [ -z "${BASE_REF:-}" ] || ! git fetch --quiet --no-tags --depth=1 origin "$BASE_REF"; then
+    echo "::error::imagegate: the base branch cannot be fetched, so its policy cannot be read; failing rather than judging with the pull request's own policy"
+    echo "status=2" >> "$GITHUB_OUTPUT"
+    exit 2
+  fi
+  base=$(git rev-parse FETCH_HEAD)
+  is_policy() { case "${1##*/}" in imagegate.toml | .imagegate.toml) return 0 ;; *) return 1 ;; esac; }
+  mapfile -t in_base < <(git ls-tree -r --name-only "$base" | while IFS= read -r f; do is_policy "$f" && printf '%s\n' "$f"; done)
+  mapfile -t in_pr < <(git ls-files | while IFS= read -r f; do is_policy "$f" && printf '%s\n' "$f"; done)
+  for f in "${in_pr[@]}"; do
+    if ! git cat-file -e "$base:$f" 2>/dev/null; then
+      echo "::warning::imagegate: the pull request adds the policy file $(neutral "$f"); it is not used (the base branch's policy is)"
+      rm -f -- "$f"
+    fi
+  done
+  for f in "${in_base[@]}"; do
+    if ! git diff --quiet "$base" -- "$f" 2>/dev/null || [ ! -f "$f" ]; then
+      echo "::warning::imagegate: the pull request changes the policy file $(neutral "$f"); it is judged with the base branch's version"
+    fi
+    mkdir -p -- "$(dirname -- "$f")"
+    git show "$base:$f" > "$f"
+  done
+fi
+
+imagegate="${IMAGEGATE:-imagegate}"
+status=0
+"$imagegate" check --format sarif --output "$out/imagegate.sarif" --exit-zero \
+  "${args[@]}" "${extra[@]}" -- "${paths[@]}" || status=$?
+if [ "$status" -eq 0 ]; then
+  "$imagegate" check --format github "${args[@]}" "${extra[@]}" -- "${paths[@]}" || status=$?
+fi
+{
+  echo "sarif=$out/imagegate.sarif"
+  echo "status=$status"
+} >> "$GITHUB_OUTPUT"
+# A failure of the tool itself (exit 2) fails the step whatever `fail-on` says.
+if [ "$status" -eq 2 ]; then
+  exit 2
+fi
