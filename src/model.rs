@@ -82,4 +82,17 @@ pub struct Resource {
     /// An assumption this instance was evaluated under, e.g. `parameter 'os' = 'Windows'`
     /// when a required parameter is judged for each of its allowed values.
     pub assumption: Option<String>,
+    /// The copy loop this is an instance of (its own, else that of the deployment that
+    /// deploys it), so that a finding merged over the instances says how many it covers.
+    pub copy: Option<CopyOf>,
+}
+
+/// A copy loop a resource is an instance of.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CopyOf {
+    /// The loop's name.
+    pub name: String,
+    /// How many instances it has; `None` when that is not known offline (one instance, with
+    /// an unknown index, then stands for all of them).
+    pub count: Option<i64>,
 }

@@ -70,13 +70,22 @@ fn anchors(a: &[String; 2]) -> [&str; 2] {
     [a[0].as_str(), a[1].as_str()]
 }
 
-/// The findings about the resource at `address`.
+/// The findings about the resource at `address`: its own, and those that cover it with
+/// other resources (whose image comes from one literal), which list its declaration among
+/// their related locations.
 fn about<'a>(report: &'a Value, address: &str) -> Vec<&'a Value> {
+    let declared = format!("'{address}' is declared here");
     report["findings"]
         .as_array()
         .expect("findings")
         .iter()
-        .filter(|f| f["resource"]["name"] == address)
+        .filter(|f| {
+            f["resource"]["name"] == address
+                || f["related"].as_array().is_some_and(|r| {
+                    r.iter()
+                        .any(|r| r["message"].as_str().unwrap().ends_with(&declared))
+                })
+        })
         .collect()
 }
 
@@ -863,9 +872,17 @@ fn catalogue_gaps_of_issue_9_are_judged() {
         status(&r, "azurerm_managed_disk.imported_data"),
         "not-judged"
     );
-    // Attaching the imported disk: the VHD, at the disk's `source_uri`.
+    // Attaching the imported disk: the VHD, at the disk's `source_uri`: one problem, so the
+    // disk's finding, which covers both.
     let restored = one(&r, "azurerm_virtual_machine.restored", "IG001");
     assert_eq!(restored["column"], imported["column"]);
+    assert_eq!(restored, imported);
+    assert!(
+        restored["message"].as_str().unwrap().ends_with(
+            " (for 2 resources: azurerm_managed_disk 'azurerm_managed_disk.imported', azurerm_virtual_machine 'azurerm_virtual_machine.restored')"
+        ),
+        "{restored:#}"
+    );
     // Attaching a disk made from the golden image: compliant (it was "not judged").
     assert_eq!(
         status(&r, "azurerm_linux_virtual_machine.attached"),

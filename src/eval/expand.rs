@@ -13,7 +13,7 @@ use super::ir::{
     DeployedTemplate, NestedDeployment, PassedParameters, PassedValue, ResourceDecl, Template,
 };
 use super::{Allowance, DeploymentScope, Limits, ParameterValues, Scope};
-use crate::model::{LinkRefusal, Note, NoteKind, Resource, Unseen};
+use crate::model::{CopyOf, LinkRefusal, Note, NoteKind, Resource, Unseen};
 use crate::source::{FileId, Span};
 use crate::value::cause::Budget;
 use crate::value::cause::{CopyLoopProblem, DeploymentSetting};
@@ -110,6 +110,7 @@ pub(crate) fn expand(
         parent: None,
         prefix: "",
         depth: 0,
+        copy: None,
     };
     walker.resources(&scope, &template.resources, top);
     walker.finish_scope(&scope, template.start);
@@ -123,13 +124,15 @@ struct Parent {
 }
 
 /// Where a resource declaration sits: its file, its parent resource, the identity prefix of
-/// the deployments around it, and how deep those are nested.
+/// the deployments around it, how deep those are nested, and the copy loop it is an instance
+/// of (its own, or that of a deployment around it).
 #[derive(Clone, Copy)]
 struct Place<'p> {
     file: FileId,
     parent: Option<&'p Parent>,
     prefix: &'p str,
     depth: usize,
+    copy: Option<&'p CopyOf>,
 }
 
 struct Walker<'a> {
@@ -199,6 +202,14 @@ impl Walker<'_> {
                     count => {
                         let why = unknown_count(count, &copy.name, decl.span);
                         let any = scope.with_unknown_copy_index(&copy.name, why);
+                        let of = CopyOf {
+                            name: copy.name.as_str().to_owned(),
+                            count: None,
+                        };
+                        let at = Place {
+                            copy: Some(&of),
+                            ..at
+                        };
                         self.instance(&any, decl, at);
                         return;
                     }
@@ -221,6 +232,14 @@ impl Walker<'_> {
                         property: "copy",
                     });
                 }
+                let of = CopyOf {
+                    name: copy.name.as_str().to_owned(),
+                    count: Some(n.max(0)),
+                };
+                let at = Place {
+                    copy: Some(&of),
+                    ..at
+                };
                 for i in 0..n.clamp(0, MAX_COPY_INSTANCES) {
                     let inner = scope.with_copy_index(&copy.name, i);
                     self.instance(&inner, decl, at);
@@ -240,6 +259,7 @@ impl Walker<'_> {
             parent,
             prefix,
             depth,
+            ..
         } = at;
         // A false condition leaves this resource (and what it deploys) out, not its child
         // resources: "Condition doesn't cascade to child resources" (ARM docs, "Conditional
@@ -273,6 +293,7 @@ impl Walker<'_> {
                 body: scope.eval_node(body),
                 identity: identity.clone(),
                 assumption: None,
+                copy: at.copy.cloned(),
             });
         }
         let deploying = decl.deployment.as_ref().filter(|_| deployed).map(|d| {
@@ -283,6 +304,7 @@ impl Walker<'_> {
                 body: Value::composed(Kind::Null),
                 identity: identity.clone(),
                 assumption: None,
+                copy: at.copy.cloned(),
             };
             (d, me)
         });
@@ -343,6 +365,8 @@ impl Walker<'_> {
             return;
         }
         let prefix = format!("{}>", me.identity);
+        let copy = me.copy.clone();
+        let copy = copy.as_ref();
         let target = match &deployment.template {
             DeployedTemplate::Empty | DeployedTemplate::Missing => return,
             DeployedTemplate::Expression(node) => {
@@ -353,12 +377,20 @@ impl Walker<'_> {
                 if deployment.inner_scope {
                     let supplied = passed_parameters(scope, deployment);
                     let inner = inner_scope(scope, template, supplied, deployment);
-                    self.resources(&inner, &template.resources, nested(file, &prefix, depth));
+                    self.resources(
+                        &inner,
+                        &template.resources,
+                        nested(file, &prefix, depth, copy),
+                    );
                     self.finish_scope(&inner, span);
                 } else {
                     // Outer scope: the nested template's expressions see the parent's
                     // parameters and variables.
-                    self.resources(scope, &template.resources, nested(file, &prefix, depth));
+                    self.resources(
+                        scope,
+                        &template.resources,
+                        nested(file, &prefix, depth, copy),
+                    );
                 }
                 return;
             }
@@ -426,7 +458,11 @@ impl Walker<'_> {
                 let supplied = passed_parameters(scope, deployment);
                 let inner = inner_scope(scope, &template, supplied, deployment);
                 self.chain.push(target);
-                self.resources(&inner, &template.resources, nested(target, &prefix, depth));
+                self.resources(
+                    &inner,
+                    &template.resources,
+                    nested(target, &prefix, depth, copy),
+                );
                 self.chain.pop();
                 self.finish_scope(&inner, span);
             }
@@ -560,13 +596,14 @@ fn unknown_count(count: Option<Value>, name: &str, span: Span) -> Why {
     }
 }
 
-/// The place of the resources of a deployment nested at `depth`.
-fn nested<'p>(file: FileId, prefix: &'p str, depth: usize) -> Place<'p> {
+/// The place of the resources of a deployment nested at `depth`, an instance of `copy`.
+fn nested<'p>(file: FileId, prefix: &'p str, depth: usize, copy: Option<&'p CopyOf>) -> Place<'p> {
     Place {
         file,
         parent: None,
         prefix,
         depth: depth + 1,
+        copy,
     }
 }
 
@@ -584,6 +621,7 @@ fn declared(decl: &ResourceDecl, at: Place<'_>) -> Resource {
         body: Value::composed(Kind::Null),
         identity,
         assumption: None,
+        copy: at.copy.cloned(),
     }
 }
 

@@ -347,8 +347,10 @@ pub struct Summary {
 }
 
 impl Report {
-    /// Sorts findings and resources, merges findings that are the same (instances of one
-    /// declaration reaching the same verdict for the same image).
+    /// Sorts findings and resources; keeps one of the findings that say the same thing at the
+    /// same place (one linked template reached from several walked files), and makes every
+    /// fingerprint unique ([`unique_fingerprints`]). Findings are merged per file, where what
+    /// they cover is known (`crate::findings`); this is what only the whole run sees.
     pub fn finish(&mut self) {
         use rayon::slice::ParallelSliceMut;
         let (findings, resources) = (&mut self.findings, &mut self.resources);
@@ -362,9 +364,11 @@ impl Report {
                         &b.fingerprint,
                     ))
                 });
+                // The least fingerprint is kept (sorted first).
                 findings.dedup_by(|a, b| {
-                    a.location == b.location && a.rule == b.rule && a.fingerprint == b.fingerprint
+                    a.location == b.location && a.rule == b.rule && a.message == b.message
                 });
+                unique_fingerprints(findings);
             },
             // Sorted, never deduplicated: every entry counts (twenty thousand VMs declared
             // alike on one line are twenty thousand resources, not one).
@@ -414,6 +418,49 @@ impl Report {
             findings,
             rules,
             config: self.config.clone(),
+        }
+    }
+}
+
+/// Gives each finding that shares its fingerprint with another a fingerprint of its own, so
+/// that code scanning never takes two findings for one alert: the one first by path, rule and
+/// message (not by line, so that moving lines changes nothing) keeps it, each other one gets
+/// the hash of it with its path, message and rank. Findings are merged so that this does not
+/// happen; it is the guarantee.
+fn unique_fingerprints(findings: &mut [Finding]) {
+    let mut by_print: foldhash::HashMap<&str, Vec<usize>> = foldhash::HashMap::default();
+    for (i, f) in findings.iter().enumerate() {
+        by_print.entry(f.fingerprint.as_str()).or_default().push(i);
+    }
+    let mut shared: Vec<Vec<usize>> = by_print.into_values().filter(|v| v.len() > 1).collect();
+    if shared.is_empty() {
+        return;
+    }
+    shared.sort();
+    let mut taken: foldhash::HashSet<String> =
+        findings.iter().map(|f| f.fingerprint.clone()).collect();
+    for mut group in shared {
+        group.sort_by(|&a, &b| {
+            let (a, b) = (&findings[a], &findings[b]);
+            (&a.location.path, a.rule, &a.message).cmp(&(&b.location.path, b.rule, &b.message))
+        });
+        for (rank, &i) in group.iter().enumerate().skip(1) {
+            let f = &findings[i];
+            let mut salt = rank;
+            let mut print;
+            loop {
+                print = fingerprint(&[
+                    &f.fingerprint,
+                    &f.location.path,
+                    &f.message,
+                    &salt.to_string(),
+                ]);
+                if taken.insert(print.clone()) {
+                    break;
+                }
+                salt += 1;
+            }
+            findings[i].fingerprint = print;
         }
     }
 }

@@ -122,6 +122,7 @@ pub(crate) mod testing {
             body: Value::literal(Kind::Object(Vec::new()), span(100, 900)),
             identity: "Microsoft.Compute/virtualMachines/vm1".into(),
             assumption: None,
+            copy: None,
         }
     }
 

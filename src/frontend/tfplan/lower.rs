@@ -229,6 +229,7 @@ fn lower_one(
         body,
         identity,
         assumption: None,
+        copy: None,
     })
 }
 
