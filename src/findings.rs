@@ -520,7 +520,7 @@ fn merge(drafts: Vec<Draft>, any_place: bool) -> Vec<Finding> {
             }
         }
     }
-    // Same thing at the same place: (rule, place, message).
+    // Same thing at the same place: (rule, place, message but for the resource it names).
     let mut merged: Vec<(Finding, Vec<Cover>)> = Vec::new();
     let mut index: foldhash::HashMap<(Rule, Place, String), usize> = Default::default();
     for (draft, count) in groups {
@@ -528,7 +528,9 @@ fn merge(drafts: Vec<Draft>, any_place: bool) -> Vec<Finding> {
             finding, mut cover, ..
         } = draft;
         cover.instances = count;
-        let key = (finding.rule, place(&finding), finding.message.clone());
+        // A message that names its resource says the same of another resource.
+        let said = finding.message.replace(&cover.resource, "\u{0}");
+        let key = (finding.rule, place(&finding), said);
         match index.get(&key) {
             Some(&i) => {
                 let (first, covers) = &mut merged[i];
@@ -587,7 +589,7 @@ fn covered(covers: &[Cover], terraform: bool) -> String {
             let named: Vec<String> = many
                 .iter()
                 .take(MAX_NAMED)
-                .map(|(r, d, _)| {
+                .map(|(r, d, c)| {
                     let shown = match r.split_once(' ') {
                         Some((kind, name)) if kind == said => name.to_string(),
                         Some((kind, _)) => {
@@ -596,9 +598,13 @@ fn covered(covers: &[Cover], terraform: bool) -> String {
                         }
                         None => (*r).to_string(),
                     };
-                    match d.len() {
-                        1 => shown,
-                        n => format!("{shown} ({n} times)"),
+                    match (d.len(), &c.copy) {
+                        (1, Some(copy)) if c.instances > 1 => format!(
+                            "{shown} ({} instances of copy loop '{}')",
+                            c.instances, copy.name
+                        ),
+                        (1, _) => shown,
+                        (n, _) => format!("{shown} ({n} times)"),
                     }
                 })
                 .collect();

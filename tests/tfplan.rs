@@ -345,7 +345,8 @@ fn unknown_values_resolve_only_through_values_unknown_at_plan_time() {
                 &t,
                 &anchors(&change(address)),
                 r#""source_image_id":true"#,
-                18
+                // The mark with its attribute's name, never a bare `true` (#11).
+                0
             ),
             "{address}"
         );
@@ -391,7 +392,7 @@ fn unknown_values_resolve_only_through_values_unknown_at_plan_time() {
             &t,
             &anchors(&change("azurerm_linux_virtual_machine.from_baked_image")),
             r#""source_image_id":true"#,
-            18
+            0
         )
     );
 
@@ -412,7 +413,7 @@ fn unknown_values_resolve_only_through_values_unknown_at_plan_time() {
             &t,
             &anchors(&change("azurerm_linux_virtual_machine.whole_block")),
             r#""source_image_reference":true"#,
-            25
+            0
         )
     );
     // One unknown field of a block.
