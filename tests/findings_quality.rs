@@ -265,3 +265,167 @@ fn a_linked_template_deployed_twice_gets_one_finding() {
         "{message}"
     );
 }
+
+/// An image ID written as a bare name (not a resource ID): the message shows it as written,
+/// never with a `/` in front that the author did not write.
+#[test]
+fn a_value_that_is_not_an_id_is_shown_as_written() {
+    let repo = Repo::new();
+    repo.write(
+        "azuredeploy.json",
+        arm_template("", "", &arm_vm("vm", r#"{ "id": "ubuntu-golden" }"#, "")),
+    );
+    let report = check_json(&repo, &[]);
+    let all = findings(&report);
+    assert_eq!(all.len(), 1, "{report:#}");
+    assert_eq!(all[0]["rule"], "IG001");
+    assert_eq!(
+        all[0]["message"],
+        "Image `ubuntu-golden` (not a resource ID) is not an approved image"
+    );
+    assert!(!report.to_string().contains("/ubuntu-golden"), "{report:#}");
+}
+
+/// A Terraform plan as `terraform show -json` writes it (one long line) whose VM's
+/// `source_image_id` is known only after apply and has no configuration to follow: the
+/// finding points at the attribute's mark with its name, so the human output (which shows a
+/// long line's flagged text after the label) never says a bare "…: true".
+#[test]
+fn an_attribute_known_only_after_apply_is_shown_by_its_name() {
+    let repo = Repo::new();
+    let plan = r#"{"format_version":"1.2","terraform_version":"1.9.5","resource_changes":[{"address":"azurerm_linux_virtual_machine.app","mode":"managed","type":"azurerm_linux_virtual_machine","name":"app","provider_name":"registry.terraform.io/hashicorp/azurerm","change":{"actions":["create"],"before":null,"after":{"name":"app","location":"westeurope","resource_group_name":"rg-app","size":"Standard_D2s_v5","admin_username":"azureuser"},"after_unknown":{"id":true,"source_image_id":true},"before_sensitive":false,"after_sensitive":{}}}]}"#;
+    repo.write("plan.json", plan);
+    let report = check_json(&repo, &[]);
+    let all = findings(&report);
+    assert_eq!(all.len(), 1, "{report:#}");
+    assert_eq!(all[0]["rule"], "IG002");
+    let mark = plan.find(r#""source_image_id":true"#).unwrap() as u64;
+    assert_eq!(all[0]["column"], mark + 1, "{report:#}");
+    assert_eq!(all[0]["end_column"], mark + 1 + 22, "{report:#}");
+    let out = repo
+        .imagegate(&["check", "--exit-zero", "plan.json"])
+        .output()
+        .expect("run");
+    let human = String::from_utf8_lossy(&out.stdout);
+    assert!(!human.contains("deployment: true"), "{human}");
+    assert!(
+        human.contains(r#"image not known before deployment: "source_image_id":true"#),
+        "{human}"
+    );
+}
+
+/// A config whose `[[approved.marketplace]]` entry leaves out `sku`: the error names the
+/// entry's key path, the file and the line (it said a bare "missing field `sku`").
+#[test]
+fn a_config_error_names_the_key() {
+    let repo = Repo::new();
+    repo.write("azuredeploy.json", arm_template("", "", ""));
+    repo.write(
+        "imagegate.toml",
+        "mode = \"deny\"\n\n[[approved.marketplace]]\npublisher = \"Canonical\"\noffer = \"0001-com-ubuntu-server-jammy\"\nsku = \"22_04-lts-gen2\"\n\n[[approved.marketplace]]\npublisher = \"Canonical\"\noffer = \"ubuntu-24_04-lts\"\n",
+    );
+    let out = repo.imagegate(&["check", "."]).output().expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("imagegate.toml:8: key `approved.marketplace[1]`: missing field `sku`"),
+        "{stderr}"
+    );
+}
+
+/// Whether `message` repeats a phrase before a colon right after it ("malformed expression:
+/// malformed expression: …", "cannot parse ARM template: cannot parse …").
+fn doubled_prefix(message: &str) -> Option<String> {
+    for (i, _) in message.match_indices(": ") {
+        let before = &message[..i];
+        // The phrase: up to four words back, within the clause.
+        let clause = before
+            .rsplit(['(', ';', '←', ':'])
+            .next()
+            .unwrap_or(before)
+            .trim();
+        let words: Vec<&str> = clause.split_whitespace().collect();
+        // Two words at least: "image: image…" could be meant.
+        for n in 2..=words.len().min(4) {
+            let phrase = words[words.len() - n..].join(" ");
+            if message[i + 2..].starts_with(phrase.as_str()) {
+                return Some(phrase);
+            }
+        }
+    }
+    None
+}
+
+/// Malformed expressions everywhere they can be written (a variable, a parameter's default, a
+/// resource name, an inline nested template, a template embedded in a Terraform plan) and a
+/// broken parameter file: no message and no label repeats its prefix. (The doubled
+/// "malformed expression: malformed expression" was fixed before #11; this keeps it so in
+/// every place an expression error is worded.)
+#[test]
+fn no_message_doubles_its_prefix() {
+    let repo = Repo::new();
+    let nested = r#"{ "type": "Microsoft.Resources/deployments", "apiVersion": "2022-09-01", "name": "inner",
+      "properties": { "mode": "Incremental", "expressionEvaluationOptions": { "scope": "inner" },
+        "template": { "contentVersion": "1.0.0.0", "resources": [
+          { "type": "Microsoft.Compute/virtualMachines", "apiVersion": "2024-03-01", "name": "vm-inner",
+            "properties": { "storageProfile": { "imageReference": { "id": "[concat('x', ]" } } } } ] } } }"#;
+    repo.write(
+        "azuredeploy.json",
+        arm_template(
+            r#""p": { "type": "string", "defaultValue": "[concat('a', ]" }"#,
+            r#""bad": "[concat('a', ]", "name": "[foo(]", "viaParameter": "[parameters('p')]""#,
+            &[
+                arm_vm(
+                    "[variables('name')]",
+                    r#"{ "id": "[variables('bad')]" }"#,
+                    "",
+                ),
+                arm_vm("vm2", r#"{ "id": "[variables('viaParameter')]" }"#, ""),
+                nested.to_string(),
+            ]
+            .join(","),
+        ),
+    );
+    repo.write(
+        "azuredeploy.parameters.json",
+        r#"{ "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentParameters.json#", "parameters": { "p": { "value": "#,
+    );
+    let embedded = arm_template(
+        "",
+        "",
+        &arm_vm("vm-embedded", r#"{ "id": "[concat('x', ]" }"#, ""),
+    );
+    let after = serde_json::json!({
+        "name": "deploy", "resource_group_name": "rg-app", "deployment_mode": "Incremental",
+        "template_content": embedded,
+    });
+    repo.write(
+        "plan.json",
+        format!(
+            r#"{{"format_version":"1.2","terraform_version":"1.9.5","resource_changes":[{{"address":"azurerm_resource_group_template_deployment.d","mode":"managed","type":"azurerm_resource_group_template_deployment","name":"d","provider_name":"registry.terraform.io/hashicorp/azurerm","change":{{"actions":["create"],"before":null,"after":{after},"after_unknown":{{"id":true}},"before_sensitive":false,"after_sensitive":{{}}}}}}]}}"#
+        ),
+    );
+    let report = check_json(&repo, &[]);
+    let rules = common::finding_rules(&report);
+    assert!(
+        rules.iter().filter(|r| *r == "IG000").count() >= 4,
+        "{report:#}"
+    );
+    assert!(rules.iter().any(|r| r == "IG002"), "{report:#}");
+    for message in common::finding_messages(&report) {
+        assert_eq!(doubled_prefix(&message), None, "{message}");
+    }
+    let out = repo
+        .imagegate(&["check", "--exit-zero", "."])
+        .output()
+        .expect("run");
+    let human = String::from_utf8_lossy(&out.stdout);
+    for line in human.lines() {
+        assert_eq!(doubled_prefix(line), None, "{line}");
+    }
+    // The guard itself sees a doubled prefix.
+    assert!(
+        doubled_prefix("cannot parse ARM template: malformed expression: malformed expression: x")
+            .is_some()
+    );
+}
