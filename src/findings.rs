@@ -492,45 +492,73 @@ const MAX_NAMED: usize = 5;
 /// thing at the same place (resources, contexts sharing one literal). Each says what it
 /// covers; its fingerprint is the least of its members' (unique: each member is in one).
 fn merge(drafts: Vec<Draft>, any_place: bool) -> Vec<Finding> {
-    type Place = (String, u32, u32);
-    let place = |f: &Finding| (f.location.path.clone(), f.bytes.start, f.bytes.end);
-    // Instances: (rule, declaration, image, context, place).
-    let mut groups: Vec<(Draft, usize)> = Vec::new();
-    let mut index: foldhash::HashMap<_, usize> = foldhash::HashMap::default();
-    for draft in drafts {
-        let at: Option<Place> = (!any_place).then(|| place(&draft.finding));
-        let key = (
-            draft.finding.rule,
-            draft.identity.clone(),
-            draft.cover.parameter_file.clone(),
-            draft.cover.assumption.clone(),
-            at,
+    type Place<'a> = (&'a str, u32, u32);
+    fn place(f: &Finding) -> Place<'_> {
+        (f.location.path.as_str(), f.bytes.start, f.bytes.end)
+    }
+    // Instances: (rule, declaration, image, context, place), keyed by borrowing the drafts;
+    // each group is (its first draft, how many, its least fingerprint's draft).
+    let mut groups: Vec<(usize, usize, usize)> = Vec::with_capacity(drafts.len());
+    {
+        type Key<'a> = (
+            Rule,
+            &'a Identity,
+            Option<&'a str>,
+            Option<&'a str>,
+            Option<Place<'a>>,
         );
-        match index.get(&key) {
-            Some(&i) => {
-                let (first, count) = &mut groups[i];
-                *count += 1;
-                if draft.finding.fingerprint < first.finding.fingerprint {
-                    first.finding.fingerprint = draft.finding.fingerprint;
+        let mut index: foldhash::HashMap<Key<'_>, usize> = foldhash::HashMap::default();
+        for (i, draft) in drafts.iter().enumerate() {
+            let key = (
+                draft.finding.rule,
+                &draft.identity,
+                draft.cover.parameter_file.as_deref(),
+                draft.cover.assumption.as_deref(),
+                (!any_place).then(|| place(&draft.finding)),
+            );
+            match index.entry(key) {
+                std::collections::hash_map::Entry::Occupied(e) => {
+                    let (_, count, least) = &mut groups[*e.get()];
+                    *count += 1;
+                    if draft.finding.fingerprint < drafts[*least].finding.fingerprint {
+                        *least = i;
+                    }
                 }
-            }
-            None => {
-                index.insert(key, groups.len());
-                groups.push((draft, 1));
+                std::collections::hash_map::Entry::Vacant(e) => {
+                    e.insert(groups.len());
+                    groups.push((i, 1, i));
+                }
             }
         }
     }
+    let prints: Vec<String> = groups
+        .iter()
+        .map(|&(_, _, least)| drafts[least].finding.fingerprint.clone())
+        .collect();
+    let mut drafts: Vec<Option<Draft>> = drafts.into_iter().map(Some).collect();
     // Same thing at the same place: (rule, place, message but for the resource it names).
-    let mut merged: Vec<(Finding, Vec<Cover>)> = Vec::new();
-    let mut index: foldhash::HashMap<(Rule, Place, String), usize> = Default::default();
-    for (draft, count) in groups {
-        let Draft {
-            finding, mut cover, ..
-        } = draft;
+    let mut merged: Vec<(Finding, Vec<Cover>)> = Vec::with_capacity(groups.len());
+    let mut index: foldhash::HashMap<(Rule, (String, u32, u32), String), usize> =
+        Default::default();
+    for ((first, count, _), print) in groups.into_iter().zip(prints) {
+        let Some(Draft {
+            mut finding,
+            mut cover,
+            ..
+        }) = drafts[first].take()
+        else {
+            continue;
+        };
+        finding.fingerprint = print;
         cover.instances = count;
         // A message that names its resource says the same of another resource.
-        let said = finding.message.replace(&cover.resource, "\u{0}");
-        let key = (finding.rule, place(&finding), said);
+        let said = if finding.message.contains(cover.resource.as_str()) {
+            finding.message.replace(cover.resource.as_str(), "\u{0}")
+        } else {
+            finding.message.clone()
+        };
+        let (path, start, end) = place(&finding);
+        let key = (finding.rule, (path.to_owned(), start, end), said);
         match index.get(&key) {
             Some(&i) => {
                 let (first, covers) = &mut merged[i];
