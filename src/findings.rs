@@ -828,6 +828,84 @@ mod tests {
         );
     }
 
+    fn cover(resource: &str, instances: usize, copy: Option<(&str, Option<i64>)>) -> Cover {
+        Cover {
+            resource: resource.into(),
+            declaration: ("a.json".into(), resource.into()),
+            instances,
+            copy: copy.map(|(name, count)| CopyOf {
+                name: name.into(),
+                count,
+            }),
+            parameter_file: None,
+            assumption: None,
+        }
+    }
+
+    #[test]
+    fn what_a_merged_finding_covers_is_said_short_and_exactly() {
+        let vm = "virtualMachines 'vm-0'";
+        let said = |covers: &[Cover]| covered(covers, false);
+        assert_eq!(said(&[cover(vm, 1, None)]), "");
+        assert_eq!(said(&[cover(vm, 1, Some(("vms", Some(1))))]), "");
+        assert_eq!(
+            said(&[cover(vm, 3, Some(("vms", Some(3))))]),
+            " (covers the 3 instances of copy loop 'vms')"
+        );
+        assert_eq!(
+            said(&[cover(vm, 2, Some(("vms", Some(3))))]),
+            " (covers 2 of the 3 instances of copy loop 'vms')"
+        );
+        assert_eq!(
+            said(&[cover(vm, 1, Some(("vms", None)))]),
+            " (covers every instance of copy loop 'vms', whose count is not known offline)"
+        );
+        // A loop within a loop of deployments: more instances than the inner loop has.
+        assert_eq!(
+            said(&[cover(vm, 6, Some(("vms", Some(3))))]),
+            " (covers 6 instances, of copy loop 'vms' and the loops around it)"
+        );
+        // Terraform's count and for_each.
+        assert_eq!(
+            covered(
+                &[cover("azurerm_linux_virtual_machine 'x[0]'", 3, None)],
+                true
+            ),
+            " (and 2 more instances of this declaration)"
+        );
+        // One resource deployed by two deployments.
+        let mut again = cover(vm, 1, None);
+        again.declaration.1 = "other>vm".into();
+        assert_eq!(said(&[cover(vm, 1, None), again]), " (deployed 2 times)");
+        // Several resources: a type said once for the names after it, at most five named.
+        let many: Vec<Cover> = ["a", "b", "c", "d", "e", "f"]
+            .iter()
+            .map(|n| cover(&format!("virtualMachines '{n}'"), 1, None))
+            .chain([cover("disks 'g'", 1, None)])
+            .collect();
+        assert_eq!(
+            said(&many),
+            " (for 7 resources: virtualMachines 'a', 'b', 'c', 'd', 'e' and 2 more)"
+        );
+        // Contexts: every parameter file; an assumption only when every context made one.
+        let mut a = cover(vm, 1, None);
+        a.parameter_file = Some("a.parameters.json".into());
+        a.assumption = Some("parameter 'os' = 'Windows'".into());
+        let mut b = a.clone();
+        b.parameter_file = Some("b.parameters.json".into());
+        b.assumption = Some("parameter 'os' = 'Linux'".into());
+        assert_eq!(
+            said(&[a.clone(), b.clone()]),
+            " (when parameter 'os' = 'Windows', or parameter 'os' = 'Linux') (with parameter files a.parameters.json, b.parameters.json)"
+        );
+        b.assumption = None;
+        b.parameter_file = None;
+        assert_eq!(
+            said(&[a, b]),
+            " (with parameter file a.parameters.json, and without one)"
+        );
+    }
+
     #[test]
     fn audit_mode_turns_errors_into_warnings() {
         let [parse, unapproved, unresolved, unpinned] =

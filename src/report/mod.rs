@@ -526,6 +526,62 @@ mod tests {
     }
 
     #[test]
+    fn two_findings_never_share_a_fingerprint_and_moving_lines_changes_nothing() {
+        let finding = |line: u32, message: &str, print: &str| Finding {
+            rule: Rule::ALL[1],
+            severity: Severity::Error,
+            message: message.into(),
+            label: String::new(),
+            location: Location {
+                path: "a.json".into(),
+                line,
+                column: 1,
+                end_line: line,
+                end_column: 2,
+                column_utf16: 1,
+                end_column_utf16: 2,
+            },
+            bytes: 0..1,
+            excerpt: None,
+            resource: None,
+            parameter_file: None,
+            related: Vec::new(),
+            fingerprint: print.into(),
+            fix: None,
+            suppression: None,
+        };
+        let run = |lines: [u32; 4]| {
+            let mut report = Report {
+                findings: vec![
+                    finding(lines[0], "b", "p"),
+                    finding(lines[1], "a", "p"),
+                    finding(lines[2], "c", "q"),
+                    // The same thing at the same place, found twice: kept once.
+                    finding(lines[3], "c", "r"),
+                ],
+                ..Report::default()
+            };
+            report.finish();
+            let mut prints: Vec<(String, String)> = report
+                .findings
+                .iter()
+                .map(|f| (f.message.clone(), f.fingerprint.clone()))
+                .collect();
+            prints.sort();
+            prints
+        };
+        let prints = run([1, 2, 3, 3]);
+        assert_eq!(prints.len(), 3);
+        // The first by path, rule and message keeps its fingerprint; the least is kept of a
+        // finding found twice.
+        assert_eq!(prints[0], ("a".into(), "p".into()));
+        assert_ne!(prints[1].1, "p");
+        assert_eq!(prints[2], ("c".into(), "q".into()));
+        // Lines moved (and their order swapped): the same fingerprints.
+        assert_eq!(run([9, 4, 7, 7]), prints);
+    }
+
+    #[test]
     fn excerpt_windows_long_lines() {
         let long = format!("{{\"pad\": \"{}\", \"id\": \"x\"}}", "a".repeat(5000));
         let file = SourceFile::new("f".into(), "f".into(), long.clone(), Encoding::Utf8);
