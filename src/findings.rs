@@ -538,8 +538,8 @@ fn merge(drafts: Vec<Draft>, any_place: bool) -> Vec<Finding> {
     let mut drafts: Vec<Option<Draft>> = drafts.into_iter().map(Some).collect();
     // Same thing at the same place: (rule, place, message but for the resource it names).
     let mut merged: Vec<(Finding, Vec<Cover>)> = Vec::with_capacity(groups.len());
-    let mut index: foldhash::HashMap<(Rule, (String, u32, u32), String), usize> =
-        Default::default();
+    type Said = (Rule, (String, u32, u32), String);
+    let mut index: foldhash::HashMap<Said, usize> = Default::default();
     for ((first, count, _), print) in groups.into_iter().zip(prints) {
         let Some(Draft {
             mut finding,
