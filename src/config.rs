@@ -374,10 +374,13 @@ impl Config {
         };
         let file: File = toml::from_str(text).map_err(|e| {
             let place = e.span().map_or_else(|| shown.to_string(), &at);
-            ConfigError::Invalid {
-                place,
-                message: e.message().trim_end().replace('\n', " "),
-            }
+            let message = e.message().trim_end().replace('\n', " ");
+            // Serde names a missing or unknown field, not the table it is in: say the key.
+            let message = match e.span().and_then(|span| key_path(text, span)) {
+                Some(key) => format!("key `{key}`: {message}"),
+                None => message,
+            };
+            ConfigError::Invalid { place, message }
         })?;
         let mut config = Config::embedded();
         config.path = Some(path.to_path_buf());
@@ -471,6 +474,107 @@ impl Config {
         }
         Ok(config)
     }
+}
+
+/// The dotted path of the key whose entry holds the bytes `at` of the config `text`
+/// (`approved.marketplace[1].sku`, `mode`), for errors that do not name it: the deepest key
+/// or value (header tables' spans do not cover their keys, so every entry is looked at);
+/// `None` when the text does not parse (the TOML parser's own errors) or nothing holds them.
+fn key_path(text: &str, at: std::ops::Range<usize>) -> Option<String> {
+    use toml::de::{DeTable, DeValue};
+    /// Where the walk is: the path so far and the deepest holder found.
+    struct Walk {
+        at: usize,
+        path: Vec<String>,
+        best: Option<(usize, String)>,
+    }
+    impl Walk {
+        fn holds(&self, span: std::ops::Range<usize>) -> bool {
+            span.start <= self.at && self.at < span.end.max(span.start + 1)
+        }
+        fn found(&mut self) {
+            let depth = self.path.len();
+            if self.best.as_ref().is_none_or(|(d, _)| depth > *d) {
+                let mut text = String::new();
+                for step in &self.path {
+                    if !text.is_empty() && !step.starts_with('[') {
+                        text.push('.');
+                    }
+                    text.push_str(step);
+                }
+                self.best = Some((depth, text));
+            }
+        }
+        fn table(&mut self, t: &DeTable<'_>) {
+            for (key, value) in t.iter() {
+                self.path.push(key.get_ref().to_string());
+                if self.holds(key.span()) || self.holds(value.span()) {
+                    self.found();
+                }
+                self.value(value.get_ref());
+                self.path.pop();
+            }
+        }
+        fn value(&mut self, v: &DeValue<'_>) {
+            match v {
+                DeValue::Table(t) => self.table(t),
+                DeValue::Array(items) => {
+                    for (i, item) in items.iter().enumerate() {
+                        self.path.push(format!("[{i}]"));
+                        if self.holds(item.span()) {
+                            self.found();
+                        }
+                        self.value(item.get_ref());
+                        self.path.pop();
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    let Ok(document) = DeTable::parse(text) else {
+        return line_key(text, at.start);
+    };
+    let mut walk = Walk {
+        at: at.start,
+        path: Vec::new(),
+        best: None,
+    };
+    walk.table(document.get_ref());
+    walk.best.map(|(_, path)| path)
+}
+
+/// The key of the line holding byte `at` of a config `text` that does not parse (a repeated
+/// key, a value left out), under the table header above it: `deployment.location`; the
+/// header's own name on a header line.
+fn line_key(text: &str, at: usize) -> Option<String> {
+    let at = at.min(text.len());
+    let start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    let end = text[at..].find('\n').map_or(text.len(), |i| at + i);
+    let header = |line: &str| {
+        let line = line.trim();
+        line.starts_with('[').then(|| {
+            line.trim_start_matches('[')
+                .split(']')
+                .next()
+                .unwrap_or_default()
+                .trim()
+                .to_string()
+        })
+    };
+    let line = &text[start..end];
+    if let Some(name) = header(line) {
+        return (!name.is_empty()).then_some(name);
+    }
+    let key = line.split_once('=')?.0.trim();
+    if key.is_empty() || key.starts_with('#') {
+        return None;
+    }
+    let table = text[..start].lines().rev().find_map(header);
+    Some(match table {
+        Some(table) if !table.is_empty() => format!("{table}.{key}"),
+        _ => key.to_string(),
+    })
 }
 
 /// The config file that governs `path` (a file or folder, absolute) in a run from `cwd`
@@ -612,6 +716,80 @@ location = "westeurope"
     fn omitted_images_keep_the_default() {
         let c = parse("mode = \"deny\"\n[approved]\nmarketplace = []\n").unwrap();
         assert_eq!(c.policy.images[0].as_str(), DEFAULT_IMAGE_GLOB);
+    }
+
+    /// Each shape of error serde reports without the table it is in (a missing or unknown
+    /// field, a value of the wrong type, a bad variant, a repeated key) names the key path, the
+    /// file and the line: never a bare "missing field `sku`".
+    #[test]
+    fn every_schema_error_names_its_key() {
+        let cases = [
+            (
+                "[[approved.marketplace]]\npublisher = \"Canonical\"\noffer = \"x\"\n",
+                "imagegate.toml:1: key `approved.marketplace[0]`: missing field `sku`",
+            ),
+            (
+                "[[approved.marketplace]]\npublisher = \"a\"\noffer = \"b\"\nsku = \"c\"\n\n[[approved.marketplace]]\npublisher = \"a\"\noffer = \"b\"\n",
+                "imagegate.toml:6: key `approved.marketplace[1]`: missing field `sku`",
+            ),
+            (
+                "[approved]\nmarketplace = [{ publisher = \"a\", offer = \"b\" }]\n",
+                "imagegate.toml:2: key `approved.marketplace[0]`: missing field `sku`",
+            ),
+            (
+                "[[approved.marketplace]]\npublisher = \"a\"\noffer = \"b\"\nsku = 3\n",
+                "imagegate.toml:4: key `approved.marketplace[0].sku`: invalid type: integer `3`, expected a string",
+            ),
+            (
+                "[[approved.marketplace]]\npublisher = \"a\"\noffer = \"b\"\nsku = \"c\"\nversions = \"1\"\n",
+                "imagegate.toml:5: key `approved.marketplace[0].versions`: unknown field `versions`",
+            ),
+            (
+                "[approved]\nimages = \"x\"\n",
+                "imagegate.toml:2: key `approved.images`: invalid type: string \"x\", expected a sequence",
+            ),
+            (
+                "[approved]\nimages = [\"/a\", 3]\n",
+                "imagegate.toml:2: key `approved.images[1]`: invalid type: integer `3`, expected a string",
+            ),
+            (
+                "[deployment]\nsubscription = \"x\"\n",
+                "imagegate.toml:2: key `deployment.subscription`: unknown field `subscription`",
+            ),
+            (
+                "[rules]\nIG001 = \"loud\"\n",
+                "imagegate.toml:2: key `rules.IG001`: unknown variant `loud`",
+            ),
+            (
+                "[links]\n\"https://x/\" = 3\n",
+                "imagegate.toml:2: key `links.https://x/`: invalid type: integer `3`, expected a string",
+            ),
+            (
+                "mode = \"strict\"\n",
+                "imagegate.toml:1: key `mode`: unknown variant `strict`",
+            ),
+            (
+                "colour = 1\n",
+                "imagegate.toml:1: key `colour`: unknown field `colour`",
+            ),
+            (
+                "mode = \"deny\"\nmode = \"audit\"\n",
+                "imagegate.toml:2: key `mode`: duplicate key",
+            ),
+            // Not TOML: the key of the line, under its table.
+            (
+                "[deployment]\nlocation = westeurope\n",
+                "imagegate.toml:2: key `deployment.location`: ",
+            ),
+        ];
+        for (text, wanted) in cases {
+            let e = parse(text).unwrap_err().to_string();
+            assert!(e.starts_with("invalid config "), "{e}");
+            assert!(
+                e.contains(wanted),
+                "{text:?}:\n  got    {e}\n  wanted {wanted}"
+            );
+        }
     }
 
     #[test]

@@ -206,6 +206,8 @@ pub enum Image {
     Platform(Marketplace),
     /// Another resource ID used as an image (e.g. a DevTest Labs custom image).
     OtherId(IdPath),
+    /// An image ID property whose value is not a resource ID (no leading `/`), as written.
+    NotAnId(String),
     /// A VHD or blob URI.
     Vhd(String),
     /// An existing disk attached as the OS disk: not an image, not judged.
@@ -232,7 +234,7 @@ impl Image {
             if let Some(Part::Hole(why)) = parts.first() {
                 return Image::Unresolved(why.clone());
             }
-            return Image::OtherId(IdPath(vec![Seg::Known(value.display())]));
+            return Image::NotAnId(value.display());
         };
         classify_id(id)
     }
@@ -262,6 +264,7 @@ impl Image {
             Image::Marketplace(m) => format!("Marketplace image {}", m.urn()),
             Image::Platform(m) => format!("Platform image {}", m.urn()),
             Image::OtherId(id) => format!("Image resource {id}"),
+            Image::NotAnId(text) => format!("Image `{text}` (not a resource ID)"),
             Image::Vhd(uri) => format!("VHD image {uri}"),
             Image::AttachedDisk(disk) => format!("Attached OS disk {disk}"),
             Image::WellKnown(name) => format!("Well-known image {name}"),
@@ -464,6 +467,10 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+        // A value that is not an ID is shown as written, without an invented `/`.
+        let written = Image::from_id(&s("myimage"));
+        assert_eq!(written, Image::NotAnId("myimage".into()));
+        assert_eq!(written.describe(), "Image `myimage` (not a resource ID)");
         let unknown = Value::unknown(Why::new(Cause::DeploymentTimeFunction(
             crate::value::cause::DeploymentTimeFunction::Reference,
         )));

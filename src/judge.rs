@@ -252,7 +252,7 @@ impl Policy {
             Image::Unresolved(why) => Verdict::Unresolved(why.clone()),
             Image::AttachedDisk(_) => Verdict::NotJudged,
             // Not an image of any gallery a glob can approve.
-            Image::Vhd(_) | Image::WellKnown(_) => Verdict::Unapproved,
+            Image::Vhd(_) | Image::WellKnown(_) | Image::NotAnId(_) => Verdict::Unapproved,
             Image::Marketplace(m) | Image::Platform(m) => {
                 let found = self
                     .marketplace

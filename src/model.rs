@@ -86,4 +86,17 @@ pub struct Resource {
     /// span (in its caller's file) and name. Empty for a resource of the walked template
     /// itself.
     pub deployed_by: Vec<(Span, String)>,
+    /// The copy loop this is an instance of (its own, else that of the deployment that
+    /// deploys it), so that a finding merged over the instances says how many it covers.
+    pub copy: Option<CopyOf>,
+}
+
+/// A copy loop a resource is an instance of.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CopyOf {
+    /// The loop's name.
+    pub name: String,
+    /// How many instances it has; `None` when that is not known offline (one instance, with
+    /// an unknown index, then stands for all of them).
+    pub count: Option<i64>,
 }

@@ -280,9 +280,24 @@ fn a_vm_attaching_a_disk_of_the_same_template_is_judged_through_the_disk() {
         "",
         &format!("{from_marketplace},{}", attaching_vm("osdisk")),
     ));
-    assert_eq!(rules(&report), ["IG001", "IG001"], "{report:#}");
-    let names = [name_of(&report, 0), name_of(&report, 1)];
-    assert!(names.contains(&Value::from("vm")), "{names:?}");
+    // One problem (the disk's image literal), one finding: it names both resources, and
+    // both are declared in its related locations.
+    assert_eq!(rules(&report), ["IG001"], "{report:#}");
+    assert_eq!(name_of(&report, 0), "osdisk");
+    let message = report["findings"][0]["message"].as_str().unwrap();
+    assert!(
+        message.ends_with(" (for 2 resources: disks 'osdisk', virtualMachines 'vm')"),
+        "{message}"
+    );
+    let related = report["findings"][0]["related"].to_string();
+    assert!(
+        related.contains("virtualMachines 'vm' is declared here"),
+        "{related}"
+    );
+    assert!(
+        related.contains("disks 'osdisk' is declared here"),
+        "{related}"
+    );
     assert_eq!(statuses(&report), ["noncompliant", "noncompliant"]);
 
     // A golden disk: the VM is compliant.

@@ -80,7 +80,16 @@ fn every_expected_row_holds() {
         let about: Vec<_> = findings
             .iter()
             .filter(|f| {
-                f["path"] == row.file.as_str() && f["resource"]["name"] == row.name.as_str()
+                // A finding is about its resource and every resource it covers (resources
+                // whose image comes from one literal share one finding, which lists each
+                // declaration among its related locations).
+                let declared = format!("'{}' is declared here", row.name);
+                f["path"] == row.file.as_str()
+                    && (f["resource"]["name"] == row.name.as_str()
+                        || f["related"].as_array().unwrap().iter().any(|r| {
+                            r["path"] == row.file.as_str()
+                                && r["message"].as_str().unwrap().ends_with(&declared)
+                        }))
             })
             .collect();
         let what = format!("{} {} {}", row.file, row.resource_type, row.name);

@@ -13,7 +13,7 @@ use super::ir::{
     DeployedTemplate, NestedDeployment, PassedParameters, PassedValue, ResourceDecl, Template,
 };
 use super::{Allowance, DeploymentScope, Limits, ParameterValues, Scope};
-use crate::model::{LinkRefusal, Note, NoteKind, Resource, Unseen};
+use crate::model::{CopyOf, LinkRefusal, Note, NoteKind, Resource, Unseen};
 use crate::source::{FileId, Span};
 use crate::value::cause::Budget;
 use crate::value::cause::{CopyLoopProblem, DeploymentSetting};
@@ -111,6 +111,7 @@ pub(crate) fn expand(
         prefix: "",
         depth: 0,
         callers: &[],
+        copy: None,
     };
     walker.resources(&scope, &template.resources, top);
     walker.finish_scope(&scope, template.start);
@@ -124,7 +125,8 @@ struct Parent {
 }
 
 /// Where a resource declaration sits: its file, its parent resource, the identity prefix of
-/// the deployments around it, and how deep those are nested.
+/// the deployments around it, how deep those are nested, and the copy loop it is an instance
+/// of (its own, or that of a deployment around it).
 #[derive(Clone, Copy)]
 struct Place<'p> {
     file: FileId,
@@ -133,6 +135,7 @@ struct Place<'p> {
     depth: usize,
     /// The deployments around it, innermost first (span and name).
     callers: &'p [(Span, String)],
+    copy: Option<&'p CopyOf>,
 }
 
 struct Walker<'a> {
@@ -202,6 +205,14 @@ impl Walker<'_> {
                     count => {
                         let why = unknown_count(count, &copy.name, decl.span);
                         let any = scope.with_unknown_copy_index(&copy.name, why);
+                        let of = CopyOf {
+                            name: copy.name.as_str().to_owned(),
+                            count: None,
+                        };
+                        let at = Place {
+                            copy: Some(&of),
+                            ..at
+                        };
                         self.instance(&any, decl, at);
                         return;
                     }
@@ -224,6 +235,14 @@ impl Walker<'_> {
                         property: "copy",
                     });
                 }
+                let of = CopyOf {
+                    name: copy.name.as_str().to_owned(),
+                    count: Some(n.max(0)),
+                };
+                let at = Place {
+                    copy: Some(&of),
+                    ..at
+                };
                 for i in 0..n.clamp(0, MAX_COPY_INSTANCES) {
                     let inner = scope.with_copy_index(&copy.name, i);
                     self.instance(&inner, decl, at);
@@ -278,6 +297,7 @@ impl Walker<'_> {
                 identity: identity.clone(),
                 assumption: None,
                 deployed_by: callers.to_vec(),
+                copy: at.copy.cloned(),
             });
         }
         let deploying = decl.deployment.as_ref().filter(|_| deployed).map(|d| {
@@ -289,6 +309,7 @@ impl Walker<'_> {
                 identity: identity.clone(),
                 assumption: None,
                 deployed_by: callers.to_vec(),
+                copy: at.copy.cloned(),
             };
             (d, me)
         });
@@ -354,6 +375,8 @@ impl Walker<'_> {
             return;
         }
         let prefix = format!("{}>", me.identity);
+        let copy = me.copy.clone();
+        let copy = copy.as_ref();
         let target = match &deployment.template {
             DeployedTemplate::Empty | DeployedTemplate::Missing => return,
             DeployedTemplate::Expression(node) => {
@@ -367,7 +390,7 @@ impl Walker<'_> {
                     self.resources(
                         &inner,
                         &template.resources,
-                        nested(file, &prefix, depth, &callers),
+                        nested(file, &prefix, depth, &callers, copy),
                     );
                     self.finish_scope(&inner, span);
                 } else {
@@ -376,7 +399,7 @@ impl Walker<'_> {
                     self.resources(
                         scope,
                         &template.resources,
-                        nested(file, &prefix, depth, &callers),
+                        nested(file, &prefix, depth, &callers, copy),
                     );
                 }
                 return;
@@ -448,7 +471,7 @@ impl Walker<'_> {
                 self.resources(
                     &inner,
                     &template.resources,
-                    nested(target, &prefix, depth, &callers),
+                    nested(target, &prefix, depth, &callers, copy),
                 );
                 self.chain.pop();
                 self.finish_scope(&inner, span);
@@ -583,12 +606,14 @@ fn unknown_count(count: Option<Value>, name: &str, span: Span) -> Why {
     }
 }
 
-/// The place of the resources of a deployment nested at `depth`, deployed through `callers`.
+/// The place of the resources of a deployment nested at `depth`, deployed through `callers`,
+/// an instance of `copy`.
 fn nested<'p>(
     file: FileId,
     prefix: &'p str,
     depth: usize,
     callers: &'p [(Span, String)],
+    copy: Option<&'p CopyOf>,
 ) -> Place<'p> {
     Place {
         file,
@@ -596,6 +621,7 @@ fn nested<'p>(
         prefix,
         depth: depth + 1,
         callers,
+        copy,
     }
 }
 
@@ -614,6 +640,7 @@ fn declared(decl: &ResourceDecl, at: Place<'_>) -> Resource {
         identity,
         assumption: None,
         deployed_by: at.callers.to_vec(),
+        copy: at.copy.cloned(),
     }
 }
 

@@ -351,8 +351,10 @@ pub struct Summary {
 }
 
 impl Report {
-    /// Sorts findings and resources, merges findings that are the same (instances of one
-    /// declaration reaching the same verdict for the same image).
+    /// Sorts findings and resources; keeps one of the findings that say the same thing at the
+    /// same place (one linked template reached from several walked files), and makes every
+    /// fingerprint unique ([`unique_fingerprints`]). Findings are merged per file, where what
+    /// they cover is known (`crate::findings`); this is what only the whole run sees.
     pub fn finish(&mut self) {
         use rayon::slice::ParallelSliceMut;
         let (findings, resources) = (&mut self.findings, &mut self.resources);
@@ -366,9 +368,11 @@ impl Report {
                         &b.fingerprint,
                     ))
                 });
+                // The least fingerprint is kept (sorted first).
                 findings.dedup_by(|a, b| {
-                    a.location == b.location && a.rule == b.rule && a.fingerprint == b.fingerprint
+                    a.location == b.location && a.rule == b.rule && a.message == b.message
                 });
+                unique_fingerprints(findings);
             },
             // Sorted, never deduplicated: every entry counts (twenty thousand VMs declared
             // alike on one line are twenty thousand resources, not one).
@@ -440,6 +444,49 @@ impl Report {
     }
 }
 
+/// Gives each finding that shares its fingerprint with another a fingerprint of its own, so
+/// that code scanning never takes two findings for one alert: the one first by path, rule and
+/// message (not by line, so that moving lines changes nothing) keeps it, each other one gets
+/// the hash of it with its path, message and rank. Findings are merged so that this does not
+/// happen; it is the guarantee.
+fn unique_fingerprints(findings: &mut [Finding]) {
+    let mut by_print: foldhash::HashMap<&str, Vec<usize>> = foldhash::HashMap::default();
+    for (i, f) in findings.iter().enumerate() {
+        by_print.entry(f.fingerprint.as_str()).or_default().push(i);
+    }
+    let mut shared: Vec<Vec<usize>> = by_print.into_values().filter(|v| v.len() > 1).collect();
+    if shared.is_empty() {
+        return;
+    }
+    shared.sort();
+    let mut taken: foldhash::HashSet<String> =
+        findings.iter().map(|f| f.fingerprint.clone()).collect();
+    for mut group in shared {
+        group.sort_by(|&a, &b| {
+            let (a, b) = (&findings[a], &findings[b]);
+            (&a.location.path, a.rule, &a.message).cmp(&(&b.location.path, b.rule, &b.message))
+        });
+        for (rank, &i) in group.iter().enumerate().skip(1) {
+            let f = &findings[i];
+            let mut salt = rank;
+            let mut print;
+            loop {
+                print = fingerprint(&[
+                    &f.fingerprint,
+                    &f.location.path,
+                    &f.message,
+                    &salt.to_string(),
+                ]);
+                if taken.insert(print.clone()) {
+                    break;
+                }
+                salt += 1;
+            }
+            findings[i].fingerprint = print;
+        }
+    }
+}
+
 /// A stable 64-bit FNV-1a hash of `parts`, as 16 hex digits.
 pub fn fingerprint(parts: &[&str]) -> String {
     let mut hash: u64 = 0xcbf29ce484222325;
@@ -498,6 +545,62 @@ mod tests {
         );
         // Pinned value: changing the algorithm changes every user's baseline.
         assert_eq!(fingerprint(&["IG001"]), "997df81412e1605d");
+    }
+
+    #[test]
+    fn two_findings_never_share_a_fingerprint_and_moving_lines_changes_nothing() {
+        let finding = |line: u32, message: &str, print: &str| Finding {
+            rule: Rule::ALL[1],
+            severity: Severity::Error,
+            message: message.into(),
+            label: String::new(),
+            location: Location {
+                path: "a.json".into(),
+                line,
+                column: 1,
+                end_line: line,
+                end_column: 2,
+                column_utf16: 1,
+                end_column_utf16: 2,
+            },
+            bytes: 0..1,
+            excerpt: None,
+            resource: None,
+            parameter_file: None,
+            related: Vec::new(),
+            fingerprint: print.into(),
+            fix: None,
+            suppression: None,
+        };
+        let run = |lines: [u32; 4]| {
+            let mut report = Report {
+                findings: vec![
+                    finding(lines[0], "b", "p"),
+                    finding(lines[1], "a", "p"),
+                    finding(lines[2], "c", "q"),
+                    // The same thing at the same place, found twice: kept once.
+                    finding(lines[3], "c", "r"),
+                ],
+                ..Report::default()
+            };
+            report.finish();
+            let mut prints: Vec<(String, String)> = report
+                .findings
+                .iter()
+                .map(|f| (f.message.clone(), f.fingerprint.clone()))
+                .collect();
+            prints.sort();
+            prints
+        };
+        let prints = run([1, 2, 3, 3]);
+        assert_eq!(prints.len(), 3);
+        // The first by path, rule and message keeps its fingerprint; the least is kept of a
+        // finding found twice.
+        assert_eq!(prints[0], ("a".into(), "p".into()));
+        assert_ne!(prints[1].1, "p");
+        assert_eq!(prints[2], ("c".into(), "q".into()));
+        // Lines moved (and their order swapped): the same fingerprints.
+        assert_eq!(run([9, 4, 7, 7]), prints);
     }
 
     #[test]

@@ -123,6 +123,7 @@ pub(crate) mod testing {
             identity: "Microsoft.Compute/virtualMachines/vm1".into(),
             assumption: None,
             deployed_by: Vec::new(),
+            copy: None,
         }
     }
 

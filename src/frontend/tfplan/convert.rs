@@ -108,12 +108,26 @@ impl Converter<'_> {
         sensitive: Option<&Json>,
         path: &mut Vec<Step>,
     ) -> Option<Value> {
+        self.convert_marked(after, unknown, None, sensitive, path)
+    }
+
+    /// [`Converter::convert`], with `mark_at` the span of the unknown mark's member (its key
+    /// and its `true`) when the mark is an object's member: an attribute known only after
+    /// apply is shown by its name (`"source_image_id": true`), never as a bare `true`.
+    fn convert_marked(
+        &mut self,
+        after: Option<&Json>,
+        unknown: Option<&Json>,
+        mark_at: Option<Span>,
+        sensitive: Option<&Json>,
+        path: &mut Vec<Step>,
+    ) -> Option<Value> {
         if is_true(sensitive) {
             let at = after.or(unknown)?;
             return Some(sensitive_value(span(at, self.file)));
         }
         if let Some(mark) = unknown.filter(|u| is_true(Some(u))) {
-            let at = span(mark, self.file);
+            let at = mark_at.unwrap_or_else(|| span(mark, self.file));
             return Some((self.unknown)(path, at));
         }
         let after = after?;
@@ -134,9 +148,11 @@ impl Converter<'_> {
                 let mut out = Vec::new();
                 for m in after.members() {
                     path.push(Step::Key(m.key.to_string()));
-                    let v = self.convert(
+                    let (mark, mark_at) = self.member_mark(unknown, &m.key);
+                    let v = self.convert_marked(
                         Some(&m.value),
-                        unknown.and_then(|u| u.get(&m.key)),
+                        mark,
+                        mark_at,
                         sensitive.and_then(|s| s.get(&m.key)),
                         path,
                     );
@@ -148,9 +164,12 @@ impl Converter<'_> {
                     for m in u.members() {
                         if is_true(Some(&m.value)) && after.get(&m.key).is_none() {
                             path.push(Step::Key(m.key.to_string()));
-                            let v = self.convert(
+                            let at =
+                                Span::new(self.file, m.key_start as usize, m.value.end as usize);
+                            let v = self.convert_marked(
                                 None,
                                 Some(&m.value),
+                                Some(at),
                                 sensitive.and_then(|s| s.get(&m.key)),
                                 path,
                             );
@@ -164,6 +183,29 @@ impl Converter<'_> {
             _ => return Some(literal(after, None, self.file)),
         };
         Some(Value::literal(kind, at))
+    }
+
+    /// The unknown mark of the member `key` of `marks` (as [`Json::get`] finds it), and the
+    /// span of that member: its key and its mark.
+    fn member_mark<'j>(
+        &self,
+        marks: Option<&'j Json>,
+        key: &str,
+    ) -> (Option<&'j Json>, Option<Span>) {
+        let Some(marks) = marks else {
+            return (None, None);
+        };
+        match marks.member(key) {
+            Some(m) => (
+                Some(&m.value),
+                Some(Span::new(
+                    self.file,
+                    m.key_start as usize,
+                    m.value.end as usize,
+                )),
+            ),
+            None => (None, None),
+        }
     }
 }
 

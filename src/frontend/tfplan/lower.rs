@@ -230,6 +230,7 @@ fn lower_one(
         identity,
         assumption: None,
         deployed_by: Vec::new(),
+        copy: None,
     })
 }
 
