@@ -10,7 +10,8 @@ use crate::image::Image;
 use crate::judge::Verdict;
 use crate::model::{Deployment, Language, Resource};
 use crate::report::{
-    Detail, Excerpt, Finding, Location, Related, ResourceEntry, ResourceRef, Status, fingerprint,
+    Detail, Excerpt, Finding, ImageRef, Location, Related, ResourceEntry, ResourceRef, Status,
+    fingerprint,
 };
 use crate::rules::{self, JudgedImage, JudgedResource, Rule, Severity, Violation, short_type};
 use crate::source::{FileId, SourceFile, SourceMap, Span};
@@ -166,6 +167,10 @@ fn resource_entry(
         resource_type: resource.resource_type.clone(),
         name: resource.name.clone(),
         image,
+        images: judged
+            .iter()
+            .map(|j| ImageRef::of(&j.found.image, &clipped))
+            .collect(),
         status,
         parameter_file: parameter_file.map(str::to_owned),
         assumption: resource.assumption.clone(),
@@ -290,6 +295,7 @@ fn finding(
         }),
         parameter_file: parameter_file.map(str::to_owned),
         related,
+        image: found.map(|f| ImageRef::of(&f.image, &clipped)),
         fingerprint: fingerprint(&[
             rule.id(),
             &sources.get(resource.span.file).display,
@@ -397,6 +403,7 @@ fn file_finding(
         resource: None,
         parameter_file: None,
         related: Vec::new(),
+        image: None,
         fingerprint: fingerprint(&[rule.id(), &file.display]),
         fix: None,
         suppression: None,
@@ -658,6 +665,7 @@ mod tests {
                 resource_type: "T".into(),
                 name: "n".into(),
                 image: None,
+                images: Vec::new(),
                 status: Status::NotJudged,
                 assumption: None,
             }],

@@ -4,6 +4,9 @@
 //! file's text can be dropped right after: memory stays flat as the repository grows.
 
 pub mod emit;
+mod image_ref;
+
+pub use image_ref::{ImageParts, ImageRef, VersionKind};
 
 use std::collections::BTreeMap;
 use std::ops::Range;
@@ -162,6 +165,8 @@ pub struct Finding {
     pub parameter_file: Option<String>,
     /// The rest of the chain.
     pub related: Vec<Related>,
+    /// The image the finding is about, if it is about one (JSON `image`).
+    pub image: Option<ImageRef>,
     /// Stable identity of what the finding is about (not its position): rule, file, resource,
     /// image and parameter file.
     pub fingerprint: String,
@@ -248,6 +253,8 @@ pub struct ResourceEntry {
     pub name: String,
     /// What the image was resolved to (`null` when none is declared).
     pub image: Option<String>,
+    /// Each image, typed: its kind and parts (`[]` when none is declared).
+    pub images: Vec<ImageRef>,
     /// The overall status.
     pub status: Status,
     /// The assumption this entry was judged under (a required parameter's allowed value).
@@ -442,6 +449,7 @@ mod tests {
             resource_type: "Microsoft.Compute/virtualMachines".into(),
             name: "vm".into(),
             image: None,
+            images: Vec::new(),
             status,
             assumption: None,
         };

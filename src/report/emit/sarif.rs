@@ -25,10 +25,22 @@ struct Log {
 #[serde(rename_all = "camelCase")]
 struct Run {
     tool: Tool,
+    automation_details: AutomationDetails,
     column_kind: &'static str,
     results: Vec<SarifResult>,
     properties: RunProperties,
 }
+
+/// What the run is, for GitHub code scanning: `id` is `category/`, the category under which
+/// its alerts are kept apart from other tools' (SARIF §3.17.4).
+#[derive(Serialize)]
+struct AutomationDetails {
+    id: &'static str,
+}
+
+/// The run's category (`automationDetails.id`): deterministic, so one run's alerts replace the
+/// previous run's.
+const AUTOMATION_ID: &str = "imagegate/";
 
 /// The run's property bag: the config in effect.
 #[derive(Serialize)]
@@ -46,7 +58,6 @@ struct Tool {
 struct Driver {
     name: &'static str,
     version: &'static str,
-    information_uri: &'static str,
     rules: Vec<RuleDescriptor>,
 }
 
@@ -58,8 +69,18 @@ struct RuleDescriptor {
     short_description: Text,
     full_description: Text,
     help: Markdown,
-    help_uri: String,
     default_configuration: Configuration,
+    properties: RuleProperties,
+}
+
+/// A rule's property bag, as GitHub code scanning reads it: `tags` (`security` files its
+/// alerts as security alerts) and `security-severity` (ranks them: critical, high, medium,
+/// low). Both come from the rule's document.
+#[derive(Serialize)]
+struct RuleProperties {
+    tags: Vec<&'static str>,
+    #[serde(rename = "security-severity")]
+    security_severity: &'static str,
 }
 
 #[derive(Serialize)]
@@ -155,8 +176,40 @@ fn physical(l: &Location) -> PhysicalLocation {
     }
 }
 
+/// A result's message for SARIF: its text as a plain text message (§3.11.3), then one embedded
+/// link (§3.11.6) per related location, to the related location with that `id` (`1`, `2`, …):
+/// `… (see [parameter 'image'](2))`. Brackets in the text are escaped (`\[`, `\]`), so that
+/// text a template controls can never form a link of its own.
+fn linked_message(message: &str, related: &[crate::report::Related]) -> String {
+    let mut text = plain(message).into_owned();
+    for (i, r) in related.iter().enumerate() {
+        text.push_str(if i == 0 { " (see " } else { "; " });
+        text.push_str(&format!("[{}]({})", plain(&r.message), i + 1));
+    }
+    if !related.is_empty() {
+        text.push(')');
+    }
+    text
+}
+
+/// `text` as a SARIF plain text message: every `[` and `]` escaped with a backslash, so that
+/// none starts or ends an embedded link (§3.11.6).
+fn plain(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.contains(['[', ']']) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if matches!(c, '[' | ']') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 /// Percent-encodes what a relative URI reference cannot hold as is.
-fn uri_path(path: &str) -> String {
+pub(super) fn uri_path(path: &str) -> String {
     let mut out = String::with_capacity(path.len());
     for b in path.bytes() {
         match b {
@@ -192,7 +245,6 @@ pub fn sarif(report: &Report, writer: &mut dyn std::io::Write) -> std::io::Resul
                     text: d.body.to_string(),
                     markdown: d.body.to_string(),
                 },
-                help_uri: r.help_uri(),
                 default_configuration: match report.config.severity(*r) {
                     Some(severity) => Configuration {
                         enabled: None,
@@ -202,6 +254,10 @@ pub fn sarif(report: &Report, writer: &mut dyn std::io::Write) -> std::io::Resul
                         enabled: Some(false),
                         level: "none",
                     },
+                },
+                properties: RuleProperties {
+                    tags: d.tags().collect(),
+                    security_severity: d.security_severity,
                 },
             }
         })
@@ -214,7 +270,7 @@ pub fn sarif(report: &Report, writer: &mut dyn std::io::Write) -> std::io::Resul
             rule_index: Rule::ALL.iter().position(|r| *r == f.rule).unwrap_or(0),
             level: level(f.severity),
             message: Text {
-                text: f.message.clone(),
+                text: linked_message(&f.message, &f.related),
             },
             locations: vec![SarifLocation {
                 id: None,
@@ -229,7 +285,7 @@ pub fn sarif(report: &Report, writer: &mut dyn std::io::Write) -> std::io::Resul
                     id: Some(i + 1),
                     physical_location: physical(&r.location),
                     message: Some(Text {
-                        text: r.message.clone(),
+                        text: plain(&r.message).into_owned(),
                     }),
                 })
                 .collect(),
@@ -244,10 +300,10 @@ pub fn sarif(report: &Report, writer: &mut dyn std::io::Write) -> std::io::Resul
                 driver: Driver {
                     name: "imagegate",
                     version: env!("CARGO_PKG_VERSION"),
-                    information_uri: "https://github.com/imagegate/imagegate",
                     rules,
                 },
             },
+            automation_details: AutomationDetails { id: AUTOMATION_ID },
             column_kind: "utf16CodeUnits",
             results,
             properties: RunProperties {
