@@ -115,12 +115,32 @@ fn sarif_meets_code_scanning_needs() {
             "shortDescription",
             "fullDescription",
             "help",
-            "helpUri",
             "defaultConfiguration",
         ] {
             assert!(!r[key].is_null(), "rule lacks {key}: {r}");
         }
+        // No URI that does not resolve: the rule's document is in `help`.
+        assert!(r["helpUri"].is_null(), "{r}");
+        // What GitHub code scanning files and ranks alerts by.
+        let tags = r["properties"]["tags"].as_array().unwrap();
+        assert!(tags.iter().any(|t| t == "security"), "{r}");
+        let score: f64 = r["properties"]["security-severity"]
+            .as_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!((0.0..=10.0).contains(&score), "{r}");
     }
+    let severity = |id: &str| {
+        let r = rules.iter().find(|r| r["id"] == id).unwrap();
+        r["properties"]["security-severity"].as_str().unwrap().to_string()
+    };
+    // High, medium, low as GitHub ranks them (7.0-8.9, 4.0-6.9, 0.1-3.9).
+    assert_eq!(severity("IG001"), "7.5");
+    assert_eq!(severity("IG002"), "5.0");
+    assert_eq!(severity("IG003"), "3.0");
+    assert!(run0["tool"]["driver"]["informationUri"].is_null());
+    assert_eq!(run0["automationDetails"]["id"], "imagegate/");
     for result in run0["results"].as_array().unwrap() {
         let loc = &result["locations"][0]["physicalLocation"];
         assert_eq!(loc["artifactLocation"]["uriBaseId"], "%SRCROOT%");
@@ -133,6 +153,12 @@ fn sarif_meets_code_scanning_needs() {
         assert!(loc["region"]["startLine"].as_u64().unwrap() >= 1);
         assert!(loc["region"]["startColumn"].as_u64().unwrap() >= 1);
         assert!(result["partialFingerprints"]["imagegate/v1"].is_string());
+        // Each related location is linked from the message by its id (SARIF 3.11.6).
+        let text = result["message"]["text"].as_str().unwrap();
+        for related in result["relatedLocations"].as_array().into_iter().flatten() {
+            let link = format!("]({})", related["id"]);
+            assert!(text.contains(&link), "{link} not in {text}");
+        }
     }
 }
 
