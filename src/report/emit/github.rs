@@ -329,4 +329,46 @@ mod tests {
         assert!(!data("x\r\n::error::forged").contains(['\n', '\r']));
         assert_eq!(property("a:b,c"), "a%3Ab%2Cc");
     }
+
+    #[test]
+    fn markdown_text_is_visible_and_escaped() {
+        assert_eq!(markdown("plain text"), "plain text");
+        assert_eq!(
+            markdown("a|b `c` <i>&amp; [l](u) *e* $x$ ##[error]\nz"),
+            r"a\|b \`c\` \<i\>\&amp; \[l\](u) \*e\* \$x\$ \#\#\\u{5b}error\]\\u{a}z"
+        );
+    }
+
+    #[test]
+    fn links_need_every_runner_value_in_its_form() {
+        let sha = "0123456789abcdef0123456789abcdef01234567";
+        let base = blob_base(Some("https://github.com"), Some("o/r"), Some(sha));
+        assert_eq!(
+            base.as_deref(),
+            Some("https://github.com/o/r/blob/0123456789abcdef0123456789abcdef01234567")
+        );
+        for (server, repo, sha) in [
+            (None, Some("o/r"), Some(sha)),
+            (Some("http://github.com"), Some("o/r"), Some(sha)),
+            (Some("https://x.test/a)b"), Some("o/r"), Some(sha)),
+            (Some("https://github.com"), Some("o/r/x"), Some(sha)),
+            (Some("https://github.com"), Some("o"), Some(sha)),
+            (Some("https://github.com"), Some("o/r"), Some("main")),
+            (Some("https://github.com"), Some("o/r"), None),
+        ] {
+            assert_eq!(
+                blob_base(server, repo, sha),
+                None,
+                "{server:?} {repo:?} {sha:?}"
+            );
+        }
+        let base = base.as_deref();
+        assert_eq!(
+            link(base, "a b/(c).json", 3).unwrap(),
+            format!("https://github.com/o/r/blob/{sha}/a%20b/%28c%29.json#L3")
+        );
+        assert_eq!(link(base, "../outside.json", 1), None);
+        assert_eq!(link(base, "/abs.json", 1), None);
+        assert_eq!(link(None, "a.json", 1), None);
+    }
 }

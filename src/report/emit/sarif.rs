@@ -327,3 +327,37 @@ fn first_paragraph(body: &str) -> String {
         .collect::<Vec<_>>()
         .join(" ")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::Related;
+
+    fn related(message: &str) -> Related {
+        Related {
+            location: Location {
+                path: "a.json".into(),
+                line: 1,
+                column: 1,
+                end_line: 1,
+                end_column: 1,
+                column_utf16: 1,
+                end_column_utf16: 1,
+            },
+            message: message.into(),
+        }
+    }
+
+    #[test]
+    fn messages_link_each_related_location_by_its_id() {
+        assert_eq!(linked_message("m", &[]), "m");
+        assert_eq!(
+            linked_message("x [a] y", &[related("declared"), related("param [p](2)")]),
+            r"x \[a\] y (see [declared](1); [param \[p\](2)](2))"
+        );
+        assert!(matches!(
+            plain("no brackets"),
+            std::borrow::Cow::Borrowed(_)
+        ));
+    }
+}
