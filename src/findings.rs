@@ -87,8 +87,13 @@ pub fn judge_deployment(
                         .collect()
                 }
             };
+            // Each image as the report shows it, made once for the entry and its findings.
+            let refs: Vec<ImageRef> = images
+                .iter()
+                .map(|j| ImageRef::of(&j.found.image, &clipped))
+                .collect();
             out.resources
-                .push(resource_entry(resource, &images, sources, param));
+                .push(resource_entry(resource, &images, &refs, sources, param));
             let judged = JudgedResource {
                 resource,
                 images: &images,
@@ -102,7 +107,11 @@ pub fn judge_deployment(
             out.findings
                 .extend(violations.into_iter().filter_map(|(rule, v)| {
                     let severity = severity(rule, config)?;
-                    Some(finding(rule, severity, v, &judged, &shared))
+                    let image = v.image.and_then(|i| refs.get(i)).cloned();
+                    Some(Finding {
+                        image,
+                        ..finding(rule, severity, v, &judged, &shared)
+                    })
                 }));
         }
     }
@@ -136,6 +145,7 @@ fn unseen_image(deployment: &Resource, why: &Why, property: &str) -> JudgedImage
 fn resource_entry(
     resource: &Resource,
     judged: &[JudgedImage],
+    refs: &[ImageRef],
     sources: &SourceMap,
     parameter_file: Option<&str>,
 ) -> ResourceEntry {
@@ -149,14 +159,9 @@ fn resource_entry(
     } else {
         Status::NotJudged
     };
-    let image = (!judged.is_empty()).then(|| {
-        judged
-            .iter()
-            .map(|j| match &j.found.image {
-                Image::Unresolved(why) => format!("unresolved: {}", why.explain()),
-                other => other.describe(),
-            })
-            .map(|text| clipped(&text))
+    let image = (!refs.is_empty()).then(|| {
+        refs.iter()
+            .map(|r| r.display.as_str())
             .collect::<Vec<_>>()
             .join("; ")
     });
@@ -167,10 +172,7 @@ fn resource_entry(
         resource_type: resource.resource_type.clone(),
         name: resource.name.clone(),
         image,
-        images: judged
-            .iter()
-            .map(|j| ImageRef::of(&j.found.image, &clipped))
-            .collect(),
+        images: refs.to_vec(),
         status,
         parameter_file: parameter_file.map(str::to_owned),
         assumption: resource.assumption.clone(),
@@ -295,7 +297,8 @@ fn finding(
         }),
         parameter_file: parameter_file.map(str::to_owned),
         related,
-        image: found.map(|f| ImageRef::of(&f.image, &clipped)),
+        // Set by the caller, which made it for the resource entry.
+        image: None,
         fingerprint: fingerprint(&[
             rule.id(),
             &sources.get(resource.span.file).display,

@@ -4,6 +4,7 @@
 //! official schema in the tests.
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 
 use serde::Serialize;
 
@@ -181,10 +182,12 @@ fn physical(l: &Location) -> PhysicalLocation {
 /// `… (see [parameter 'image'](2))`. Brackets in the text are escaped (`\[`, `\]`), so that
 /// text a template controls can never form a link of its own.
 fn linked_message(message: &str, related: &[crate::report::Related]) -> String {
-    let mut text = plain(message).into_owned();
+    let mut text = String::with_capacity(message.len() + 64 * related.len());
+    push_plain(&mut text, message);
     for (i, r) in related.iter().enumerate() {
-        text.push_str(if i == 0 { " (see " } else { "; " });
-        text.push_str(&format!("[{}]({})", plain(&r.message), i + 1));
+        text.push_str(if i == 0 { " (see [" } else { "; [" });
+        push_plain(&mut text, &r.message);
+        let _ = write!(text, "]({})", i + 1);
     }
     if !related.is_empty() {
         text.push(')');
@@ -192,19 +195,25 @@ fn linked_message(message: &str, related: &[crate::report::Related]) -> String {
     text
 }
 
-/// `text` as a SARIF plain text message: every `[` and `]` escaped with a backslash, so that
-/// none starts or ends an embedded link (§3.11.6).
+/// Appends `text` as a SARIF plain text message: every `[` and `]` escaped with a backslash,
+/// so that none starts or ends an embedded link (§3.11.6).
+fn push_plain(out: &mut String, text: &str) {
+    let mut copied = 0;
+    for at in memchr::memchr2_iter(b'[', b']', text.as_bytes()) {
+        out.push_str(&text[copied..at]);
+        out.push('\\');
+        copied = at;
+    }
+    out.push_str(&text[copied..]);
+}
+
+/// `text` as a SARIF plain text message (see [`push_plain`]).
 fn plain(text: &str) -> std::borrow::Cow<'_, str> {
-    if !text.contains(['[', ']']) {
+    if memchr::memchr2(b'[', b']', text.as_bytes()).is_none() {
         return std::borrow::Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 8);
-    for c in text.chars() {
-        if matches!(c, '[' | ']') {
-            out.push('\\');
-        }
-        out.push(c);
-    }
+    push_plain(&mut out, text);
     std::borrow::Cow::Owned(out)
 }
 
