@@ -10,7 +10,8 @@ use crate::image::Image;
 use crate::judge::Verdict;
 use crate::model::{CopyOf, Deployment, Language, Resource};
 use crate::report::{
-    Detail, Excerpt, Finding, Location, Related, ResourceEntry, ResourceRef, Status, fingerprint,
+    Detail, Excerpt, Finding, ImageRef, Location, Related, ResourceEntry, ResourceRef, Status,
+    fingerprint,
 };
 use crate::rules::{self, JudgedImage, JudgedResource, Rule, Severity, Violation, short_type};
 use crate::source::{FileId, SourceFile, SourceMap, Span};
@@ -87,8 +88,13 @@ pub fn judge_deployment(
                         .collect()
                 }
             };
+            // Each image as the report shows it, made once for the entry and its findings.
+            let refs: Vec<ImageRef> = images
+                .iter()
+                .map(|j| ImageRef::of(&j.found.image, &clipped))
+                .collect();
             out.resources
-                .push(resource_entry(resource, &images, sources, param));
+                .push(resource_entry(resource, &images, &refs, sources, param));
             let judged = JudgedResource {
                 resource,
                 images: &images,
@@ -101,7 +107,10 @@ pub fn judge_deployment(
             violations.sort_by_key(|(_, v)| v.image.unwrap_or(usize::MAX));
             drafts.extend(violations.into_iter().filter_map(|(rule, v)| {
                 let severity = severity(rule, config)?;
-                Some(finding(rule, severity, v, &judged, &shared))
+                let image = v.image.and_then(|i| refs.get(i)).cloned();
+                let mut draft = finding(rule, severity, v, &judged, &shared);
+                draft.finding.image = image;
+                Some(draft)
             }));
         }
     }
@@ -133,6 +142,7 @@ fn unseen_image(deployment: &Resource, why: &Why, property: &str) -> JudgedImage
 fn resource_entry(
     resource: &Resource,
     judged: &[JudgedImage],
+    refs: &[ImageRef],
     sources: &SourceMap,
     parameter_file: Option<&str>,
 ) -> ResourceEntry {
@@ -146,14 +156,9 @@ fn resource_entry(
     } else {
         Status::NotJudged
     };
-    let image = (!judged.is_empty()).then(|| {
-        judged
-            .iter()
-            .map(|j| match &j.found.image {
-                Image::Unresolved(why) => format!("unresolved: {}", why.explain()),
-                other => other.describe(),
-            })
-            .map(|text| clipped(&text))
+    let image = (!refs.is_empty()).then(|| {
+        refs.iter()
+            .map(|r| r.display.as_str())
             .collect::<Vec<_>>()
             .join("; ")
     });
@@ -164,6 +169,7 @@ fn resource_entry(
         resource_type: resource.resource_type.clone(),
         name: resource.name.clone(),
         image,
+        images: refs.to_vec(),
         status,
         parameter_file: parameter_file.map(str::to_owned),
         assumption: resource.assumption.clone(),
@@ -310,6 +316,8 @@ fn finding(
         }),
         parameter_file: parameter_file.map(str::to_owned),
         related,
+        // Set by the caller, which made it for the resource entry.
+        image: None,
         fingerprint: fingerprint(&parts),
         fix: None,
         suppression: None,
@@ -425,6 +433,7 @@ fn file_finding(
         resource: None,
         parameter_file: None,
         related: Vec::new(),
+        image: None,
         fingerprint: fingerprint(&[rule.id(), &file.display]),
         fix: None,
         suppression: None,
@@ -1015,6 +1024,7 @@ mod tests {
                 resource_type: "T".into(),
                 name: "n".into(),
                 image: None,
+                images: Vec::new(),
                 status: Status::NotJudged,
                 assumption: None,
             }],

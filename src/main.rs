@@ -183,6 +183,12 @@ fn check(args: CheckArgs) -> Result<ExitCode, Failure> {
         None => write(&mut std::io::BufWriter::new(std::io::stdout().lock()))
             .map_err(Failure::Stdout)?,
     }
+    // The job summary is extra: a runner that gives no usable file loses it, not the run.
+    if args.format == Format::Github
+        && let Err(e) = emit::write_step_summary(&report)
+    {
+        say(&format!("warning: {}", emit::visible(&e.to_string())));
+    }
     let failed = report.has_errors() && !args.exit_zero;
     // The process ends here: the system reclaims the report's memory at once, faster than
     // freeing its findings one by one (tens of milliseconds on large repositories).

@@ -1,7 +1,10 @@
 //! Output formats: snapshots of every format over the fixtures, and SARIF validated against
 //! the official SARIF 2.1.0 schema.
 
+mod common;
+
 use assert_cmd::Command;
+use common::*;
 
 const MANIFEST: &str = env!("CARGO_MANIFEST_DIR");
 
@@ -11,6 +14,7 @@ fn run(args: &[&str]) -> String {
         .current_dir(MANIFEST)
         .env_remove("NO_COLOR")
         .env_remove("FORCE_COLOR")
+        .env_remove("GITHUB_STEP_SUMMARY")
         .args(args)
         .output()
         .unwrap();
@@ -116,12 +120,35 @@ fn sarif_meets_code_scanning_needs() {
             "shortDescription",
             "fullDescription",
             "help",
-            "helpUri",
             "defaultConfiguration",
         ] {
             assert!(!r[key].is_null(), "rule lacks {key}: {r}");
         }
+        // No URI that does not resolve: the rule's document is in `help`.
+        assert!(r["helpUri"].is_null(), "{r}");
+        // What GitHub code scanning files and ranks alerts by.
+        let tags = r["properties"]["tags"].as_array().unwrap();
+        assert!(tags.iter().any(|t| t == "security"), "{r}");
+        let score: f64 = r["properties"]["security-severity"]
+            .as_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!((0.0..=10.0).contains(&score), "{r}");
     }
+    let severity = |id: &str| {
+        let r = rules.iter().find(|r| r["id"] == id).unwrap();
+        r["properties"]["security-severity"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    // High, medium, low as GitHub ranks them (7.0-8.9, 4.0-6.9, 0.1-3.9).
+    assert_eq!(severity("IG001"), "7.5");
+    assert_eq!(severity("IG002"), "5.0");
+    assert_eq!(severity("IG003"), "3.0");
+    assert!(run0["tool"]["driver"]["informationUri"].is_null());
+    assert_eq!(run0["automationDetails"]["id"], "imagegate/");
     for result in run0["results"].as_array().unwrap() {
         let loc = &result["locations"][0]["physicalLocation"];
         assert_eq!(loc["artifactLocation"]["uriBaseId"], "%SRCROOT%");
@@ -134,6 +161,12 @@ fn sarif_meets_code_scanning_needs() {
         assert!(loc["region"]["startLine"].as_u64().unwrap() >= 1);
         assert!(loc["region"]["startColumn"].as_u64().unwrap() >= 1);
         assert!(result["partialFingerprints"]["imagegate/v1"].is_string());
+        // Each related location is linked from the message by its id (SARIF 3.11.6).
+        let text = result["message"]["text"].as_str().unwrap();
+        for related in result["relatedLocations"].as_array().into_iter().flatten() {
+            let link = format!("]({})", related["id"]);
+            assert!(text.contains(&link), "{link} not in {text}");
+        }
     }
 }
 
@@ -257,4 +290,224 @@ fn sarif_with_a_config_not_in_effect_validates() {
         sarif["runs"][0]["properties"]["config"]["path"],
         "imagegate.toml"
     );
+}
+
+/// A template whose virtual machine, named by the pull request's author, boots from an image
+/// no parameter file sets (an IG002 that names it).
+const HOSTILE_NAME: &str = "vm|`pwn`##[error]<b>x</b>[y](1)";
+
+fn hostile_repo() -> Repo {
+    let repo = Repo::new();
+    let name = HOSTILE_NAME.replace('"', "\\\"");
+    repo.write(
+        "infra/azuredeploy.json",
+        arm_template(
+            r#""imageId": { "type": "string" }"#,
+            "",
+            &arm_vm(&name, r#"{ "id": "[parameters('imageId')]" }"#, ""),
+        ),
+    );
+    repo
+}
+
+/// Runs `imagegate check --format github .` in `repo` with `GITHUB_STEP_SUMMARY` set to
+/// `summary` (and the runner's repository variables), returning stdout, stderr and the code.
+fn github_run(repo: &Repo, summary: Option<&std::path::Path>) -> (String, String, i32) {
+    let mut cmd = repo.imagegate(&["check", "--format", "github", "."]);
+    cmd.env_remove("GITHUB_STEP_SUMMARY")
+        .env("GITHUB_SERVER_URL", "https://github.com")
+        .env("GITHUB_REPOSITORY", "contoso/infra")
+        .env("GITHUB_SHA", "0123456789abcdef0123456789abcdef01234567");
+    if let Some(path) = summary {
+        cmd.env("GITHUB_STEP_SUMMARY", path);
+    }
+    let out = cmd.output().unwrap();
+    (
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+        out.status.code().unwrap_or(-1),
+    )
+}
+
+#[test]
+fn the_github_format_appends_a_markdown_summary_to_the_step_summary_file() {
+    let repo = hostile_repo();
+    let summary = tempfile::tempdir().unwrap();
+    let file = summary.path().join("step_summary.md");
+    std::fs::write(&file, "## An earlier step\n").unwrap();
+    let (stdout, stderr, code) = github_run(&repo, Some(&file));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.is_empty(), "{stderr}");
+    let text = std::fs::read_to_string(&file).unwrap();
+    // Appended, never replacing what the job's other steps wrote.
+    assert!(
+        text.starts_with("## An earlier step\n## imagegate\n"),
+        "{text}"
+    );
+    // Counts per rule and severity, the config in effect, the compliance.
+    assert!(
+        text.contains("| IG002 (unresolved-image) | 0 | 1 | 0 |"),
+        "{text}"
+    );
+    assert!(text.contains("1 warning"), "{text}");
+    assert!(text.contains("0% compliant"), "{text}");
+    assert!(text.contains("the embedded default (deny mode)"), "{text}");
+    // The finding, with a link to its line at the commit checked.
+    assert!(
+        text.contains(
+            "| warning | IG002 | [infra/azuredeploy.json:14](https://github.com/contoso/infra/blob/0123456789abcdef0123456789abcdef01234567/infra/azuredeploy.json#L14) |"
+        ),
+        "{text}"
+    );
+    // The name is shown, neutralised: it ends no table cell, formats nothing, opens no tag,
+    // forms no link and no legacy workflow command.
+    assert!(
+        text.contains(r"vm\|\`pwn\`\#\#\\u{5b}error\]\<b\>x\</b\>\[y\](1)"),
+        "{text}"
+    );
+    assert!(!text.contains("##["), "{text}");
+    assert!(!text.contains("<b>"), "{text}");
+    for row in text.lines().filter(|l| l.starts_with("| warning |")) {
+        let cells = row.replace("\\|", "").matches('|').count();
+        assert_eq!(cells, 5, "a name split the row: {row}");
+    }
+    // The annotations are still there, and defused too.
+    assert!(
+        stdout.starts_with("::warning file=infra/azuredeploy.json,line=14"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("##["), "{stdout}");
+}
+
+#[test]
+fn no_summary_is_written_without_the_variable_or_a_regular_file() {
+    let repo = hostile_repo();
+    let before = |dir: &std::path::Path| {
+        let mut names: Vec<_> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        names.sort();
+        names
+    };
+    // Unset: nothing but the report.
+    let listing = before(repo.path());
+    let (stdout, stderr, code) = github_run(&repo, None);
+    assert_eq!((code, stderr.as_str()), (0, ""));
+    assert!(!stdout.contains("## imagegate"), "{stdout}");
+    assert_eq!(before(repo.path()), listing);
+    // A path that does not exist is not created; the run still reports, and says why.
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("missing.md");
+    let (stdout, stderr, code) = github_run(&repo, Some(&missing));
+    assert_eq!(code, 0);
+    assert!(stdout.starts_with("::warning "), "{stdout}");
+    assert!(!missing.exists());
+    assert!(
+        stderr.contains("the step summary was not written") && stderr.contains("missing.md"),
+        "{stderr}"
+    );
+    // A folder, and a symbolic link to a file: neither is written through.
+    let (_, stderr, code) = github_run(&repo, Some(dir.path()));
+    assert_eq!(code, 0);
+    assert!(stderr.contains("not an existing regular file"), "{stderr}");
+    let target = dir.path().join("elsewhere.md");
+    std::fs::write(&target, "").unwrap();
+    let link = dir.path().join("link.md");
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    let (_, stderr, _) = github_run(&repo, Some(&link));
+    assert!(stderr.contains("not an existing regular file"), "{stderr}");
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), "");
+}
+
+#[test]
+fn the_github_format_says_when_annotations_are_cut() {
+    // Twelve unapproved images: GitHub shows ten error annotations per step.
+    let repo = Repo::new();
+    for i in 0..12 {
+        repo.write(
+            &format!("vm{i:02}.json"),
+            marketplace_vm(&format!("vm-{i}")),
+        );
+    }
+    let summary = tempfile::tempdir().unwrap();
+    let file = summary.path().join("summary.md");
+    std::fs::write(&file, "").unwrap();
+    let (stdout, _, code) = github_run(&repo, Some(&file));
+    assert_eq!(code, 1);
+    assert_eq!(stdout.matches("::error ").count(), 12);
+    let last = stdout.lines().last().unwrap();
+    assert_eq!(
+        last,
+        "imagegate: 2 more findings are not shown as annotations (GitHub shows 10 errors, 10 \
+         warnings and 10 notices per step); see the step summary or the SARIF report (--format \
+         sarif)"
+    );
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(
+        text.contains("2 more findings are not shown as annotations"),
+        "{text}"
+    );
+    assert!(
+        text.contains("| IG001 (unapproved-image) | 12 | 0 | 0 |"),
+        "{text}"
+    );
+    // Ten or fewer of a kind: no such line.
+    let repo = Repo::new();
+    for i in 0..10 {
+        repo.write(
+            &format!("vm{i:02}.json"),
+            marketplace_vm(&format!("vm-{i}")),
+        );
+    }
+    let (stdout, _, _) = github_run(&repo, None);
+    assert!(!stdout.contains("not shown as annotations"), "{stdout}");
+}
+
+#[test]
+fn sarif_links_related_locations_and_template_text_forms_no_link() {
+    let repo = hostile_repo();
+    let out = repo
+        .imagegate(&["check", "--format", "sarif", "."])
+        .output()
+        .unwrap();
+    let sarif: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let errors: Vec<String> = sarif_validator()
+        .iter_errors(&sarif)
+        .map(|e| format!("{} at {}", e, e.instance_path))
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    let result = &sarif["runs"][0]["results"][0];
+    let text = result["message"]["text"].as_str().unwrap();
+    // The name's brackets are escaped (SARIF 3.11.6): its `[y](1)` is text, not a link.
+    assert!(
+        text.contains(r"'vm|`pwn`##\[error\]<b>x</b>\[y\](1)'"),
+        "{text}"
+    );
+    // The one link is to the related location with that id: where the VM is declared.
+    assert!(
+        text.ends_with(
+            r"(see [virtualMachines 'vm|`pwn`##\[error\]<b>x</b>\[y\](1)' is declared here](1))"
+        ),
+        "{text}"
+    );
+    assert_eq!(result["relatedLocations"][0]["id"], 1);
+    assert_eq!(
+        result["relatedLocations"][0]["physicalLocation"]["region"]["startLine"],
+        7
+    );
+    // JSON: the finding's image, typed.
+    let out = repo
+        .imagegate(&["check", "--format", "json", "."])
+        .output()
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let image = &json["findings"][0]["image"];
+    assert_eq!(image["kind"], "unresolved");
+    assert_eq!(
+        image["reason"],
+        "parameter 'imageId' has no default and no parameter file sets it"
+    );
+    assert_eq!(json["resources"][0]["images"][0], *image);
+    assert_eq!(json["tool"]["version"], env!("CARGO_PKG_VERSION"));
 }

@@ -4,6 +4,9 @@
 //! file's text can be dropped right after: memory stays flat as the repository grows.
 
 pub mod emit;
+mod image_ref;
+
+pub use image_ref::{ImageParts, ImageRef, VersionKind};
 
 use std::collections::BTreeMap;
 use std::ops::Range;
@@ -166,6 +169,8 @@ pub struct Finding {
     pub parameter_file: Option<String>,
     /// The rest of the chain.
     pub related: Vec<Related>,
+    /// The image the finding is about, if it is about one (JSON `image`).
+    pub image: Option<ImageRef>,
     /// Stable identity of what the finding is about (not its position): rule, file, resource,
     /// image and parameter file.
     pub fingerprint: String,
@@ -252,6 +257,8 @@ pub struct ResourceEntry {
     pub name: String,
     /// What the image was resolved to (`null` when none is declared).
     pub image: Option<String>,
+    /// Each image, typed: its kind and parts (`[]` when none is declared).
+    pub images: Vec<ImageRef>,
     /// The overall status.
     pub status: Status,
     /// The assumption this entry was judged under (a required parameter's allowed value).
@@ -511,6 +518,7 @@ mod tests {
             resource_type: "Microsoft.Compute/virtualMachines".into(),
             name: "vm".into(),
             image: None,
+            images: Vec::new(),
             status,
             assumption: None,
         };
@@ -565,6 +573,7 @@ mod tests {
             },
             bytes: 0..1,
             excerpt: None,
+            image: None,
             resource: None,
             parameter_file: None,
             related: Vec::new(),

@@ -1,5 +1,5 @@
-//! A rule's document, `rules/IGnnn-<name>.md`: front matter (id, name, severity, summary) and a
-//! Markdown body, compiled into the binary.
+//! A rule's document, `rules/IGnnn-<name>.md`: front matter (id, name, severity, summary, tags,
+//! security-severity) and a Markdown body, compiled into the binary.
 //!
 //! The front matter is read by a `const fn` ([`parse_doc`]) when the crate is compiled, so a
 //! document with a missing, repeated or unknown field, a malformed id or an unknown severity
@@ -39,6 +39,12 @@ pub struct RuleDoc {
     pub severity: Severity,
     /// One sentence.
     pub summary: &'static str,
+    /// Comma-separated kebab-case tags, e.g. `security, supply-chain, azure` (SARIF's
+    /// `properties.tags`, by which GitHub code scanning files a rule); see [`RuleDoc::tags`].
+    pub tags_list: &'static str,
+    /// How GitHub code scanning ranks a finding of the rule: a CVSS-like score from `0.0` to
+    /// `10.0` with one decimal, as written (SARIF's `properties."security-severity"`).
+    pub security_severity: &'static str,
     /// The full documentation in Markdown.
     pub body: &'static str,
     /// The number in the id (`IG001` → 1): what rules are compared and ordered by.
@@ -54,7 +60,7 @@ pub(crate) enum DocError {
     Unclosed,
     /// A front-matter line is not `key: value` with a non-empty value.
     NotKeyValue,
-    /// A key other than `id`, `name`, `severity` and `summary`.
+    /// A key other than `id`, `name`, `severity`, `summary`, `tags` and `security-severity`.
     UnknownField,
     /// A key given twice.
     RepeatedField,
@@ -66,12 +72,20 @@ pub(crate) enum DocError {
     MissingSeverity,
     /// No `summary`.
     MissingSummary,
+    /// No `tags`.
+    MissingTags,
+    /// No `security-severity`.
+    MissingSecuritySeverity,
     /// The `id` is not `IG` followed by three digits.
     BadId,
     /// The `name` is not lower-case kebab-case (`a-z`, `0-9`, `-`).
     BadName,
     /// The `severity` is none of `error`, `warning` and `note`.
     UnknownSeverity,
+    /// The `tags` are not comma-separated lower-case kebab-case words.
+    BadTags,
+    /// The `security-severity` is not a score from `0.0` to `10.0` with one decimal.
+    BadSecuritySeverity,
 }
 
 impl DocError {
@@ -84,17 +98,28 @@ impl DocError {
                 "rule document: a front-matter line is not `key: value` with a value"
             }
             DocError::UnknownField => {
-                "rule document: unknown front-matter field (known: id, name, severity, summary)"
+                "rule document: unknown front-matter field (known: id, name, severity, summary, \
+                 tags, security-severity)"
             }
             DocError::RepeatedField => "rule document: a front-matter field is given twice",
             DocError::MissingId => "rule document: front matter lacks `id`",
             DocError::MissingName => "rule document: front matter lacks `name`",
             DocError::MissingSeverity => "rule document: front matter lacks `severity`",
             DocError::MissingSummary => "rule document: front matter lacks `summary`",
+            DocError::MissingTags => "rule document: front matter lacks `tags`",
+            DocError::MissingSecuritySeverity => {
+                "rule document: front matter lacks `security-severity`"
+            }
             DocError::BadId => "rule document: `id` is not `IG` followed by three digits",
             DocError::BadName => "rule document: `name` is not lower-case kebab-case",
             DocError::UnknownSeverity => {
                 "rule document: `severity` is none of `error`, `warning`, `note`"
+            }
+            DocError::BadTags => {
+                "rule document: `tags` are not comma-separated lower-case kebab-case words"
+            }
+            DocError::BadSecuritySeverity => {
+                "rule document: `security-severity` is not a score from 0.0 to 10.0 with one decimal"
             }
         }
     }
@@ -110,8 +135,8 @@ pub(crate) const fn rule_doc(source: &'static str) -> RuleDoc {
 }
 
 /// Reads a rule document: a `---` line, one `key: value` line per field (`id`, `name`,
-/// `severity`, `summary`; each exactly once), a `---` line, then the Markdown body (leading
-/// blank lines dropped). Lines end with `\n` or `\r\n`.
+/// `severity`, `summary`, `tags`, `security-severity`; each exactly once), a `---` line, then
+/// the Markdown body (leading blank lines dropped). Lines end with `\n` or `\r\n`.
 pub(crate) const fn parse_doc(source: &'static str) -> Result<RuleDoc, DocError> {
     let bytes = source.as_bytes();
     let mut pos = match line_end(bytes, 0) {
@@ -122,6 +147,8 @@ pub(crate) const fn parse_doc(source: &'static str) -> Result<RuleDoc, DocError>
     let mut name: Option<&'static str> = None;
     let mut severity: Option<&'static str> = None;
     let mut summary: Option<&'static str> = None;
+    let mut tags: Option<&'static str> = None;
+    let mut security_severity: Option<&'static str> = None;
     let body_start = loop {
         if pos >= bytes.len() {
             return Err(DocError::Unclosed);
@@ -148,6 +175,10 @@ pub(crate) const fn parse_doc(source: &'static str) -> Result<RuleDoc, DocError>
             &mut severity
         } else if is(key, "summary") {
             &mut summary
+        } else if is(key, "tags") {
+            &mut tags
+        } else if is(key, "security-severity") {
+            &mut security_severity
         } else {
             return Err(DocError::UnknownField);
         };
@@ -169,11 +200,23 @@ pub(crate) const fn parse_doc(source: &'static str) -> Result<RuleDoc, DocError>
     let Some(summary) = summary else {
         return Err(DocError::MissingSummary);
     };
+    let Some(tags) = tags else {
+        return Err(DocError::MissingTags);
+    };
+    let Some(security_severity) = security_severity else {
+        return Err(DocError::MissingSecuritySeverity);
+    };
     let Some(code) = id_code(id) else {
         return Err(DocError::BadId);
     };
     if !kebab(name) {
         return Err(DocError::BadName);
+    }
+    if !tag_list(tags) {
+        return Err(DocError::BadTags);
+    }
+    if !score(security_severity) {
+        return Err(DocError::BadSecuritySeverity);
     }
     let severity = if is(severity, "error") {
         Severity::Error
@@ -189,6 +232,8 @@ pub(crate) const fn parse_doc(source: &'static str) -> Result<RuleDoc, DocError>
         name,
         severity,
         summary,
+        tags_list: tags,
+        security_severity,
         body: sub(source, body_start, source.len()).trim_ascii_start(),
         code,
     })
@@ -287,11 +332,50 @@ const fn kebab(name: &str) -> bool {
     true
 }
 
+impl RuleDoc {
+    /// The rule's tags, in the order written (e.g. `security`, `supply-chain`, `azure`).
+    pub fn tags(&self) -> impl Iterator<Item = &'static str> {
+        self.tags_list.split(',').map(str::trim)
+    }
+}
+
+/// Whether `list` is one or more kebab-case tags separated by `,` (a space after each comma
+/// allowed), e.g. `security, supply-chain`.
+const fn tag_list(list: &'static str) -> bool {
+    let b = list.as_bytes();
+    let mut start = 0;
+    let mut i = 0;
+    while i <= b.len() {
+        if i == b.len() || b[i] == b',' {
+            if !kebab(sub(list, start, i)) {
+                return false;
+            }
+            start = if i + 1 < b.len() && b[i + 1] == b' ' {
+                i + 2
+            } else {
+                i + 1
+            };
+        }
+        i += 1;
+    }
+    true
+}
+
+/// Whether `text` is a score from `0.0` to `10.0` with exactly one decimal (`7.5`, `10.0`),
+/// the form GitHub code scanning reads `security-severity` in.
+const fn score(text: &str) -> bool {
+    match text.as_bytes() {
+        [d, b'.', f] => d.is_ascii_digit() && f.is_ascii_digit(),
+        [b'1', b'0', b'.', b'0'] => true,
+        _ => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    const GOOD: &str = "---\nid: IG042\nname: some-rule\nseverity: warning\nsummary: One sentence\n---\n\n## What it does\nText.\n";
+    const GOOD: &str = "---\nid: IG042\nname: some-rule\nseverity: warning\nsummary: One sentence\ntags: security, supply-chain\nsecurity-severity: 5.0\n---\n\n## What it does\nText.\n";
 
     #[test]
     fn a_good_document_is_read() {
@@ -303,15 +387,19 @@ mod tests {
                 name: "some-rule",
                 severity: Severity::Warning,
                 summary: "One sentence",
+                tags_list: "security, supply-chain",
+                security_severity: "5.0",
                 body: "## What it does\nText.\n",
                 code: 42,
             }
         );
+        assert_eq!(doc.tags().collect::<Vec<_>>(), ["security", "supply-chain"]);
         // Fields in any order, CRLF line ends, every severity.
-        let crlf =
-            "---\r\nseverity: note\r\nsummary: S\r\nname: x1\r\nid: IG000\r\n---\r\nBody\r\n";
+        let crlf = "---\r\nseverity: note\r\nsummary: S\r\nname: x1\r\nsecurity-severity: 10.0\r\ntags: a,b-2\r\nid: IG000\r\n---\r\nBody\r\n";
         let doc = parse_doc(crlf).unwrap();
         assert_eq!((doc.id, doc.name, doc.summary), ("IG000", "x1", "S"));
+        assert_eq!(doc.tags().collect::<Vec<_>>(), ["a", "b-2"]);
+        assert_eq!(doc.security_severity, "10.0");
         assert_eq!(
             (doc.severity, doc.code, doc.body),
             (Severity::Note, 0, "Body\r\n")
@@ -342,6 +430,57 @@ mod tests {
             ("name: some-rule\n", "", DocError::MissingName),
             ("severity: warning\n", "", DocError::MissingSeverity),
             ("summary: One sentence\n", "", DocError::MissingSummary),
+            ("tags: security, supply-chain\n", "", DocError::MissingTags),
+            (
+                "security-severity: 5.0\n",
+                "",
+                DocError::MissingSecuritySeverity,
+            ),
+            (
+                "tags: security, supply-chain",
+                "tags: Security",
+                DocError::BadTags,
+            ),
+            (
+                "tags: security, supply-chain",
+                "tags: a,,b",
+                DocError::BadTags,
+            ),
+            (
+                "tags: security, supply-chain",
+                "tags: a, ",
+                DocError::BadTags,
+            ),
+            (
+                "tags: security, supply-chain",
+                "tags: a,  b",
+                DocError::BadTags,
+            ),
+            (
+                "tags: security, supply-chain",
+                "tags: a b",
+                DocError::BadTags,
+            ),
+            (
+                "security-severity: 5.0",
+                "security-severity: 5",
+                DocError::BadSecuritySeverity,
+            ),
+            (
+                "security-severity: 5.0",
+                "security-severity: 10.5",
+                DocError::BadSecuritySeverity,
+            ),
+            (
+                "security-severity: 5.0",
+                "security-severity: 5.25",
+                DocError::BadSecuritySeverity,
+            ),
+            (
+                "security-severity: 5.0",
+                "security-severity: high",
+                DocError::BadSecuritySeverity,
+            ),
             ("id: IG042", "id: IG42", DocError::BadId),
             ("id: IG042", "id: XX042", DocError::BadId),
             ("id: IG042", "id: IG0a2", DocError::BadId),

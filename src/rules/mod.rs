@@ -40,9 +40,6 @@ const _: () = assert!(
     "the registry lists rules in id order"
 );
 
-/// The base of each rule's documentation URL (`{base}{id}-{name}.md`).
-pub const HELP_URI_BASE: &str = "https://github.com/imagegate/imagegate/blob/main/rules/";
-
 /// A rule, as findings name it: a small `Copy` handle on the rule's definition. Rules are
 /// equal, hashed and ordered by their id.
 #[derive(Clone, Copy)]
@@ -98,11 +95,6 @@ impl Rule {
     /// What to do about a finding, e.g. "Use an image from the approved gallery".
     pub fn fix_title(self) -> &'static str {
         self.0.fix_title
-    }
-
-    /// The documentation URL.
-    pub fn help_uri(self) -> String {
-        format!("{HELP_URI_BASE}{}-{}.md", self.id(), self.name())
     }
 
     /// The check run on each judged resource, unless the rule is reported while files are read.
@@ -224,10 +216,6 @@ mod tests {
         assert_eq!(Rule::find("IG999"), None);
         assert_eq!(Rule::find(""), None);
         assert_eq!(format!("{:?}", ig001_unapproved_image::RULE), "IG001");
-        assert_eq!(
-            ig002_unresolved_image::RULE.help_uri(),
-            format!("{HELP_URI_BASE}IG002-unresolved-image.md")
-        );
     }
 
     #[test]

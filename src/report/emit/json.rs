@@ -1,8 +1,8 @@
-//! `--format json`: one versioned object `{version, findings, resources, summary}`.
+//! `--format json`: one versioned object `{version, tool, findings, resources, summary}`.
 
 use serde::Serialize;
 
-use crate::report::{Related, Report, ResourceRef, Summary};
+use crate::report::{ImageRef, Related, Report, ResourceRef, Summary};
 use crate::rules::Severity;
 
 /// The version of the JSON output; bumped on incompatible changes.
@@ -11,9 +11,17 @@ pub const JSON_VERSION: u32 = 1;
 #[derive(Serialize)]
 struct Output<'a> {
     version: u32,
+    tool: Tool,
     findings: Vec<FindingOut<'a>>,
     resources: &'a [crate::report::ResourceEntry],
     summary: Summary,
+}
+
+/// The tool that wrote the report.
+#[derive(Serialize)]
+struct Tool {
+    name: &'static str,
+    version: &'static str,
 }
 
 #[derive(Serialize)]
@@ -28,6 +36,7 @@ struct FindingOut<'a> {
     end_column: u32,
     message: &'a str,
     resource: Option<&'a ResourceRef>,
+    image: Option<&'a ImageRef>,
     #[serde(skip_serializing_if = "Option::is_none")]
     parameter_file: Option<&'a str>,
     related: &'a [Related],
@@ -50,6 +59,7 @@ pub fn json(report: &Report, writer: &mut dyn std::io::Write) -> std::io::Result
             end_column: f.location.end_column,
             message: &f.message,
             resource: f.resource.as_ref(),
+            image: f.image.as_ref(),
             parameter_file: f.parameter_file.as_deref(),
             related: &f.related,
             fingerprint: &f.fingerprint,
@@ -57,6 +67,10 @@ pub fn json(report: &Report, writer: &mut dyn std::io::Write) -> std::io::Result
         .collect();
     let out = Output {
         version: JSON_VERSION,
+        tool: Tool {
+            name: "imagegate",
+            version: env!("CARGO_PKG_VERSION"),
+        },
         findings,
         resources: &report.resources,
         summary: report.summary(),

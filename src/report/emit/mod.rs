@@ -5,7 +5,7 @@ mod human;
 mod json;
 mod sarif;
 
-pub use github::github;
+pub use github::{StepSummaryError, blob_base, github, github_summary, write_step_summary};
 pub use human::{Colour, Filtered, HumanOptions, human, use_colour};
 pub use json::json;
 pub use sarif::sarif;

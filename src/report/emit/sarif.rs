@@ -4,6 +4,7 @@
 //! official schema in the tests.
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 
 use serde::Serialize;
 
@@ -25,10 +26,22 @@ struct Log {
 #[serde(rename_all = "camelCase")]
 struct Run {
     tool: Tool,
+    automation_details: AutomationDetails,
     column_kind: &'static str,
     results: Vec<SarifResult>,
     properties: RunProperties,
 }
+
+/// What the run is, for GitHub code scanning: `id` is `category/`, the category under which
+/// its alerts are kept apart from other tools' (SARIF §3.17.4).
+#[derive(Serialize)]
+struct AutomationDetails {
+    id: &'static str,
+}
+
+/// The run's category (`automationDetails.id`): deterministic, so one run's alerts replace the
+/// previous run's.
+const AUTOMATION_ID: &str = "imagegate/";
 
 /// The run's property bag: the config in effect.
 #[derive(Serialize)]
@@ -46,7 +59,6 @@ struct Tool {
 struct Driver {
     name: &'static str,
     version: &'static str,
-    information_uri: &'static str,
     rules: Vec<RuleDescriptor>,
 }
 
@@ -58,8 +70,18 @@ struct RuleDescriptor {
     short_description: Text,
     full_description: Text,
     help: Markdown,
-    help_uri: String,
     default_configuration: Configuration,
+    properties: RuleProperties,
+}
+
+/// A rule's property bag, as GitHub code scanning reads it: `tags` (`security` files its
+/// alerts as security alerts) and `security-severity` (ranks them: critical, high, medium,
+/// low). Both come from the rule's document.
+#[derive(Serialize)]
+struct RuleProperties {
+    tags: Vec<&'static str>,
+    #[serde(rename = "security-severity")]
+    security_severity: &'static str,
 }
 
 #[derive(Serialize)]
@@ -155,8 +177,48 @@ fn physical(l: &Location) -> PhysicalLocation {
     }
 }
 
+/// A result's message for SARIF: its text as a plain text message (§3.11.3), then one embedded
+/// link (§3.11.6) per related location, to the related location with that `id` (`1`, `2`, …):
+/// `… (see [parameter 'image'](2))`. Brackets in the text are escaped (`\[`, `\]`), so that
+/// text a template controls can never form a link of its own.
+fn linked_message(message: &str, related: &[crate::report::Related]) -> String {
+    let mut text = String::with_capacity(message.len() + 64 * related.len());
+    push_plain(&mut text, message);
+    for (i, r) in related.iter().enumerate() {
+        text.push_str(if i == 0 { " (see [" } else { "; [" });
+        push_plain(&mut text, &r.message);
+        let _ = write!(text, "]({})", i + 1);
+    }
+    if !related.is_empty() {
+        text.push(')');
+    }
+    text
+}
+
+/// Appends `text` as a SARIF plain text message: every `[` and `]` escaped with a backslash,
+/// so that none starts or ends an embedded link (§3.11.6).
+fn push_plain(out: &mut String, text: &str) {
+    let mut copied = 0;
+    for at in memchr::memchr2_iter(b'[', b']', text.as_bytes()) {
+        out.push_str(&text[copied..at]);
+        out.push('\\');
+        copied = at;
+    }
+    out.push_str(&text[copied..]);
+}
+
+/// `text` as a SARIF plain text message (see [`push_plain`]).
+fn plain(text: &str) -> std::borrow::Cow<'_, str> {
+    if memchr::memchr2(b'[', b']', text.as_bytes()).is_none() {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    push_plain(&mut out, text);
+    std::borrow::Cow::Owned(out)
+}
+
 /// Percent-encodes what a relative URI reference cannot hold as is.
-fn uri_path(path: &str) -> String {
+pub(super) fn uri_path(path: &str) -> String {
     let mut out = String::with_capacity(path.len());
     for b in path.bytes() {
         match b {
@@ -192,7 +254,6 @@ pub fn sarif(report: &Report, writer: &mut dyn std::io::Write) -> std::io::Resul
                     text: d.body.to_string(),
                     markdown: d.body.to_string(),
                 },
-                help_uri: r.help_uri(),
                 default_configuration: match report.config.severity(*r) {
                     Some(severity) => Configuration {
                         enabled: None,
@@ -202,6 +263,10 @@ pub fn sarif(report: &Report, writer: &mut dyn std::io::Write) -> std::io::Resul
                         enabled: Some(false),
                         level: "none",
                     },
+                },
+                properties: RuleProperties {
+                    tags: d.tags().collect(),
+                    security_severity: d.security_severity,
                 },
             }
         })
@@ -214,7 +279,7 @@ pub fn sarif(report: &Report, writer: &mut dyn std::io::Write) -> std::io::Resul
             rule_index: Rule::ALL.iter().position(|r| *r == f.rule).unwrap_or(0),
             level: level(f.severity),
             message: Text {
-                text: f.message.clone(),
+                text: linked_message(&f.message, &f.related),
             },
             locations: vec![SarifLocation {
                 id: None,
@@ -229,7 +294,7 @@ pub fn sarif(report: &Report, writer: &mut dyn std::io::Write) -> std::io::Resul
                     id: Some(i + 1),
                     physical_location: physical(&r.location),
                     message: Some(Text {
-                        text: r.message.clone(),
+                        text: plain(&r.message).into_owned(),
                     }),
                 })
                 .collect(),
@@ -244,10 +309,10 @@ pub fn sarif(report: &Report, writer: &mut dyn std::io::Write) -> std::io::Resul
                 driver: Driver {
                     name: "imagegate",
                     version: env!("CARGO_PKG_VERSION"),
-                    information_uri: "https://github.com/imagegate/imagegate",
                     rules,
                 },
             },
+            automation_details: AutomationDetails { id: AUTOMATION_ID },
             column_kind: "utf16CodeUnits",
             results,
             properties: RunProperties {
@@ -270,4 +335,38 @@ fn first_paragraph(body: &str) -> String {
         .take_while(|l| !l.trim().is_empty())
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::Related;
+
+    fn related(message: &str) -> Related {
+        Related {
+            location: Location {
+                path: "a.json".into(),
+                line: 1,
+                column: 1,
+                end_line: 1,
+                end_column: 1,
+                column_utf16: 1,
+                end_column_utf16: 1,
+            },
+            message: message.into(),
+        }
+    }
+
+    #[test]
+    fn messages_link_each_related_location_by_its_id() {
+        assert_eq!(linked_message("m", &[]), "m");
+        assert_eq!(
+            linked_message("x [a] y", &[related("declared"), related("param [p](2)")]),
+            r"x \[a\] y (see [declared](1); [param \[p\](2)](2))"
+        );
+        assert!(matches!(
+            plain("no brackets"),
+            std::borrow::Cow::Borrowed(_)
+        ));
+    }
 }
