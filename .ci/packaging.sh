@@ -87,5 +87,5 @@ fi
 cat "$work/fail.log"
 grep -q "imagegate.*Failed" "$work/fail.log"
 grep -q "error\[IG001\]" "$work/fail.log"
-grep -q "app/azuredeploy.parameters.json:5" "$work/fail.log"
+grep -q "app/azuredeploy.parameters.json:4:" "$work/fail.log"
 echo "packaging checks passed"
