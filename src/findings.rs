@@ -55,6 +55,7 @@ pub fn judge_deployment(
         let param = context.parameter_file.as_deref();
         let shared = Shared {
             parameter_file: param,
+            policy: &config.policy,
             sources,
             detail,
         };
@@ -206,6 +207,8 @@ fn clipped(text: &str) -> String {
 struct Shared<'a> {
     /// The parameter file the context takes values from.
     parameter_file: Option<&'a str>,
+    /// The policy, for the concrete next step a finding suggests.
+    policy: &'a crate::judge::Policy,
     /// The files, to locate spans.
     sources: &'a SourceMap,
     /// What to keep of each finding.
@@ -321,6 +324,7 @@ fn finding(
         fingerprint: fingerprint(&parts),
         fix: None,
         suppression: None,
+        help: rules::help(rule, found, shared.policy).map(|h| clipped(&h)),
     };
     Draft {
         finding,
@@ -437,6 +441,7 @@ fn file_finding(
         fingerprint: fingerprint(&[rule.id(), &file.display]),
         fix: None,
         suppression: None,
+        help: None,
     }
 }
 

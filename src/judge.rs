@@ -93,6 +93,19 @@ impl IdGlob {
         &self.text
     }
 
+    /// How many of `id`'s leading segments this glob's leading segments match (up to its
+    /// first `**`): how close an unapproved ID is to what the glob approves.
+    pub fn leading_matches(&self, id: &IdPath) -> usize {
+        self.segs
+            .iter()
+            .zip(&id.0)
+            .take_while(|(glob, seg)| match glob {
+                GlobSeg::Any => false,
+                GlobSeg::One(pat) => segment_match(pat, seg) != Match::No,
+            })
+            .count()
+    }
+
     /// Whether `id` matches, for every value, some value, or no value of its holes.
     pub fn matches(&self, id: &IdPath) -> Match {
         let (p, s) = (self.segs.len(), id.0.len());

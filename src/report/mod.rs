@@ -171,6 +171,9 @@ pub struct Finding {
     pub related: Vec<Related>,
     /// The image the finding is about, if it is about one (JSON `image`).
     pub image: Option<ImageRef>,
+    /// The concrete next step, when one can be named (the closest approved entry, the
+    /// parameter to set, the version to pin); else the rule's fix title is the advice.
+    pub help: Option<String>,
     /// Stable identity of what the finding is about (not its position): rule, file, resource,
     /// image and parameter file.
     pub fingerprint: String,
@@ -580,6 +583,7 @@ mod tests {
             fingerprint: print.into(),
             fix: None,
             suppression: None,
+            help: None,
         };
         let run = |lines: [u32; 4]| {
             let mut report = Report {

@@ -8,12 +8,15 @@
 //! one line in the registry.
 
 mod doc;
+mod help;
 mod ig000_parse_error;
 mod ig001_unapproved_image;
 mod ig002_unresolved_image;
 mod ig003_unpinned_image_version;
 mod ig006_config_not_in_effect;
 mod resource;
+
+pub(crate) use help::help;
 
 pub use doc::{RuleDoc, Severity};
 pub(crate) use ig000_parse_error::{

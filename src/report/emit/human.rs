@@ -159,6 +159,10 @@ pub fn human(report: &Report, options: &HumanOptions) -> String {
         for n in &notes {
             group = group.element(Level::NOTE.message(n.as_str()));
         }
+        let fix = f.help.as_deref().map(|h| visible(h).into_owned());
+        if let Some(fix) = &fix {
+            group = group.element(Level::HELP.message(fix.as_str()));
+        }
         let help = format!("see `imagegate rules {}`", f.rule.id());
         group = group.element(Level::HELP.message(help.as_str()));
         out.push_str(&renderer.render(&[group]));

@@ -37,6 +37,9 @@ struct FindingOut<'a> {
     message: &'a str,
     resource: Option<&'a ResourceRef>,
     image: Option<&'a ImageRef>,
+    /// The concrete next step, when one can be named.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    help: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     parameter_file: Option<&'a str>,
     related: &'a [Related],
@@ -60,6 +63,7 @@ pub fn json(report: &Report, writer: &mut dyn std::io::Write) -> std::io::Result
             message: &f.message,
             resource: f.resource.as_ref(),
             image: f.image.as_ref(),
+            help: f.help.as_deref(),
             parameter_file: f.parameter_file.as_deref(),
             related: &f.related,
             fingerprint: &f.fingerprint,

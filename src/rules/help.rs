@@ -1,0 +1,181 @@
+//! The concrete next step a finding suggests: for an unapproved image the closest approved
+//! entry of the policy, for an unresolved one the value to set, for an unpinned one the
+//! version to pin. `None` when nothing more specific than the rule's fix title can be said.
+
+use super::Rule;
+use crate::extract::FoundImage;
+use crate::image::{IdPath, Image, Version};
+use crate::judge::Policy;
+use crate::value::Cause;
+use crate::value::cause::Unavailable;
+
+/// What to do about `found` (the image a finding of `rule` is about), under `policy`.
+pub(crate) fn help(rule: Rule, found: Option<&FoundImage>, policy: &Policy) -> Option<String> {
+    let image = &found?.image;
+    match rule.id() {
+        "IG001" => unapproved(image, policy),
+        "IG002" => unresolved(image),
+        "IG003" => unpinned(image),
+        _ => None,
+    }
+}
+
+/// "Use an image approved by `…`" (the approved entry closest to the image), or approve it.
+fn unapproved(image: &Image, policy: &Policy) -> Option<String> {
+    let id: Option<&IdPath> = match image {
+        Image::Gallery { definition, .. } => Some(definition),
+        Image::Managed(id) | Image::OtherId(id) => Some(id),
+        _ => None,
+    };
+    let marketplace = matches!(image, Image::Marketplace(_) | Image::Platform(_));
+    let closest = match id {
+        Some(id) => policy
+            .images
+            .iter()
+            .enumerate()
+            // The most leading segments in common; the first listed on a tie.
+            .max_by_key(|(i, glob)| (glob.leading_matches(id), std::cmp::Reverse(*i)))
+            .map(|(_, glob)| glob),
+        None => policy.images.first(),
+    };
+    let approve = if marketplace {
+        "allow this Marketplace image under `[approved] marketplace` in imagegate.toml"
+    } else {
+        "approve this image under `[approved] images` in imagegate.toml"
+    };
+    let allowed = policy.marketplace.first().filter(|_| marketplace).map(|m| {
+        format!(
+            "an allowed Marketplace image (`{}:{}:{}`)",
+            m.publisher, m.offer, m.sku
+        )
+    });
+    let gallery = closest.map(|glob| format!("an image approved by `{}`", glob.as_str()));
+    let instead = match (allowed, gallery) {
+        (Some(a), Some(g)) => format!("{a} or {g}"),
+        (Some(one), None) | (None, Some(one)) => one,
+        (None, None) => return Some(format!("no image is approved yet: {approve}")),
+    };
+    Some(format!("use {instead}, or {approve}"))
+}
+
+/// The value to set, when the image waits for one the user can give.
+fn unresolved(image: &Image) -> Option<String> {
+    let Image::Unresolved(why) = image else {
+        return None;
+    };
+    match &*why.cause {
+        Cause::UnsetParameter { name } => Some(format!(
+            "give parameter '{name}' a value: in a parameter file beside the template \
+             (`<template>.parameters.json`), in `[parameter_files]` of imagegate.toml, or as \
+             its default"
+        )),
+        Cause::TemplateNotAvailable(Unavailable::Uri { .. } | Unavailable::Spec { .. }) => Some(
+            "if the template is in this repository, map its URI or template spec to the \
+                 local file under `[links]` in imagegate.toml"
+                .to_owned(),
+        ),
+        _ => None,
+    }
+}
+
+/// The version to pin.
+fn unpinned(image: &Image) -> Option<String> {
+    match image {
+        Image::Gallery {
+            definition,
+            version: Version::Latest | Version::Missing,
+            ..
+        } => Some(format!(
+            "pin a tested version: `{definition}/versions/<major.minor.patch>`"
+        )),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::judge::{IdGlob, MarketplaceRule};
+    use crate::rules::resource::testing::{found, marketplace, span};
+
+    fn policy(globs: &[&str], marketplace: &[(&str, &str, &str)]) -> Policy {
+        Policy {
+            images: globs
+                .iter()
+                .map(|g| IdGlob::parse(g).expect("glob"))
+                .collect(),
+            marketplace: marketplace
+                .iter()
+                .map(|(p, o, s)| MarketplaceRule {
+                    publisher: (*p).into(),
+                    offer: (*o).into(),
+                    sku: (*s).into(),
+                    version: None,
+                })
+                .collect(),
+        }
+    }
+
+    const CORP: &str = "/subscriptions/*/resourceGroups/rg-golden/providers/Microsoft.Compute/galleries/corpGallery/images/*";
+    const OTHER: &str = "/subscriptions/*/resourceGroups/rg-other/providers/Microsoft.Compute/galleries/team/images/*";
+
+    #[test]
+    fn an_unapproved_id_is_pointed_at_the_closest_approved_entry() {
+        let image = Image::from_id(&crate::value::Value::literal(
+            crate::value::Kind::Str(
+                "/subscriptions/1/resourceGroups/rg-other/providers/Microsoft.Compute/galleries/legacy/images/x/versions/1.0.0"
+                    .into(),
+            ),
+            span(0, 1),
+        ));
+        let policy = policy(&[CORP, OTHER], &[]);
+        let help = help(
+            Rule::find("IG001").expect("rule"),
+            Some(&found(image)),
+            &policy,
+        );
+        assert_eq!(
+            help.as_deref(),
+            Some(
+                "use an image approved by `/subscriptions/*/resourceGroups/rg-other/providers/Microsoft.Compute/galleries/team/images/*`, or approve this image under `[approved] images` in imagegate.toml"
+            )
+        );
+    }
+
+    #[test]
+    fn a_marketplace_image_is_pointed_at_the_allowed_ones_and_the_gallery() {
+        let rule = Rule::find("IG001").expect("rule");
+        let image = marketplace();
+        let both = policy(&[CORP], &[("Canonical", "ubuntu-24_04-lts", "server")]);
+        assert_eq!(
+            help(rule, Some(&image), &both).as_deref(),
+            Some(
+                "use an allowed Marketplace image (`Canonical:ubuntu-24_04-lts:server`) or an image approved by `/subscriptions/*/resourceGroups/rg-golden/providers/Microsoft.Compute/galleries/corpGallery/images/*`, or allow this Marketplace image under `[approved] marketplace` in imagegate.toml"
+            )
+        );
+        assert_eq!(
+            help(rule, Some(&image), &policy(&[], &[])).as_deref(),
+            Some(
+                "no image is approved yet: allow this Marketplace image under `[approved] marketplace` in imagegate.toml"
+            )
+        );
+    }
+
+    #[test]
+    fn an_unset_parameter_is_named_and_other_rules_say_nothing_more() {
+        let why = crate::value::Why::new(Cause::UnsetParameter {
+            name: "imageId".into(),
+        });
+        let image = found(Image::Unresolved(why));
+        let policy = policy(&[CORP], &[]);
+        let help_for = |id: &str| help(Rule::find(id).expect("rule"), Some(&image), &policy);
+        assert!(help_for("IG002").is_some_and(|h| {
+            h.starts_with("give parameter 'imageId' a value: in a parameter file")
+        }));
+        assert_eq!(help_for("IG000"), None);
+        assert_eq!(
+            help(Rule::find("IG001").expect("rule"), None, &policy),
+            None
+        );
+    }
+}
