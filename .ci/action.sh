@@ -111,4 +111,6 @@ cat "$work/pr.log"
 grep -q '^status=1$' "$GITHUB_OUTPUT"
 grep -q "^::warning::imagegate: the pull request changes the policy file imagegate.toml" "$work/pr.log"
 grep -q '^::error file=app/azuredeploy.json' "$work/pr.log"
+# The job summary: imagegate's github format appended its Markdown to the runner's file.
+grep -q "IG001" "$GITHUB_STEP_SUMMARY"
 echo "action checks passed"
