@@ -35,7 +35,10 @@ pub fn github(report: &Report) -> String {
             out,
             "::{command} {props},title={}::{}",
             property(&title),
-            data(&f.message)
+            data(&match &f.help {
+                Some(help) => format!("{}. Fix: {help}.", f.message),
+                None => f.message.clone(),
+            })
         );
     }
     // Not a command: the workflow log shows it as is.

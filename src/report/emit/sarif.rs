@@ -177,6 +177,14 @@ fn physical(l: &Location) -> PhysicalLocation {
     }
 }
 
+/// A finding's message followed by its concrete next step, when it has one ("… Fix: use …").
+fn with_help(f: &crate::report::Finding) -> std::borrow::Cow<'_, str> {
+    match &f.help {
+        Some(help) => format!("{}. Fix: {help}.", f.message).into(),
+        None => f.message.as_str().into(),
+    }
+}
+
 /// A result's message for SARIF: its text as a plain text message (§3.11.3), then one embedded
 /// link (§3.11.6) per related location, to the related location with that `id` (`1`, `2`, …):
 /// `… (see [parameter 'image'](2))`. Brackets in the text are escaped (`\[`, `\]`), so that
@@ -279,7 +287,7 @@ pub fn sarif(report: &Report, writer: &mut dyn std::io::Write) -> std::io::Resul
             rule_index: Rule::ALL.iter().position(|r| *r == f.rule).unwrap_or(0),
             level: level(f.severity),
             message: Text {
-                text: linked_message(&f.message, &f.related),
+                text: linked_message(&with_help(f), &f.related),
             },
             locations: vec![SarifLocation {
                 id: None,
