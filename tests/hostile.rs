@@ -95,22 +95,27 @@ fn control_characters_inside_strings_are_accepted() {
     assert_eq!(found[0]["rule"], "IG001");
 }
 
+/// `text` in UTF-16 with a byte-order mark, each code unit passed through `unit` first.
+fn utf16(text: &str, big_endian: bool, unit: impl Fn(u16) -> u16) -> Vec<u8> {
+    let mut bytes = if big_endian {
+        vec![0xFE, 0xFF]
+    } else {
+        vec![0xFF, 0xFE]
+    };
+    for u in text.encode_utf16().map(unit) {
+        bytes.extend(if big_endian {
+            u.to_be_bytes()
+        } else {
+            u.to_le_bytes()
+        });
+    }
+    bytes
+}
+
 #[test]
 fn utf16_templates_are_decoded() {
     for big_endian in [false, true] {
-        let text = marketplace_vm("vm");
-        let mut bytes = if big_endian {
-            vec![0xFE, 0xFF]
-        } else {
-            vec![0xFF, 0xFE]
-        };
-        for unit in text.encode_utf16() {
-            bytes.extend(if big_endian {
-                unit.to_be_bytes()
-            } else {
-                unit.to_le_bytes()
-            });
-        }
+        let bytes = utf16(&marketplace_vm("vm"), big_endian, |unit| unit);
         let found = judge_beside_neighbour("utf16.json", &bytes);
         assert_eq!(found.len(), 1, "{found:?}");
         assert_eq!(found[0]["rule"], "IG001");
@@ -124,23 +129,14 @@ fn utf16_templates_with_invalid_code_units_are_parse_errors_like_their_utf8_twin
     // invalid byte in a UTF-8 template is; it used to be skipped as "not a template".
     let text = marketplace_vm("vm").replace("\"name\": \"vm\"", "\"name\": \"vm\u{1F600}X\"");
     for big_endian in [false, true] {
-        let mut bytes = if big_endian {
-            vec![0xFE, 0xFF]
-        } else {
-            vec![0xFF, 0xFE]
-        };
-        for unit in text.encode_utf16() {
-            let unit = if unit == u16::from(b'X') {
+        let lone = |unit| {
+            if unit == u16::from(b'X') {
                 0xD800
             } else {
                 unit
-            };
-            bytes.extend(if big_endian {
-                unit.to_be_bytes()
-            } else {
-                unit.to_le_bytes()
-            });
-        }
+            }
+        };
+        let bytes = utf16(&text, big_endian, lone);
         let found = judge_beside_neighbour("utf16.json", &bytes);
         assert_eq!(found.len(), 1, "{found:?}");
         assert_eq!(found[0]["rule"], "IG000", "{found:?}");
