@@ -237,6 +237,7 @@ fn check_roots(
         detail,
     ));
     findings::apply_severities(&mut report.findings, config);
+    findings::suggest_from_repository(&mut report.findings, &report.resources);
     if let Some(shown) = &shown {
         report.keep_files(shown);
     }

@@ -429,3 +429,56 @@ fn no_message_doubles_its_prefix() {
             .is_some()
     );
 }
+
+#[test]
+fn help_names_what_the_repository_already_deploys() {
+    // Two templates pin versions 1.9.2 and 1.10.0 of the golden definition; a third deploys it
+    // unpinned, a fourth a Marketplace image. The unpinned one is told the newest version the
+    // repository deploys (numerically: 1.10.0), the Marketplace one the golden image to use.
+    let definition = common::GOLDEN_VERSION.trim_end_matches("/versions/1.4.0");
+    let vm = |version: &str| {
+        arm_template(
+            "",
+            "",
+            &arm_vm("vm", &format!(r#"{{ "id": "{definition}{version}" }}"#), ""),
+        )
+    };
+    let repo = Repo::new();
+    repo.write("a/azuredeploy.json", vm("/versions/1.9.2"));
+    repo.write("b/azuredeploy.json", vm("/versions/1.10.0"));
+    repo.write("c/azuredeploy.json", vm(""));
+    repo.write("d/azuredeploy.json", common::marketplace_vm("legacy"));
+    let report = check_json(&repo, &["."]);
+    let help = |path: &str| -> String {
+        report["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .find(|f| f["path"] == path)
+            .and_then(|f| f["help"].as_str())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    assert_eq!(
+        help("c/azuredeploy.json"),
+        format!(
+            "pin a tested version: the newest this repository deploys is `{definition}/versions/1.10.0`"
+        )
+    );
+    assert!(
+        help("d/azuredeploy.json").contains(&format!(
+            " (this repository deploys the approved `{definition}/versions/1.10.0`), or allow"
+        )),
+        "{}",
+        help("d/azuredeploy.json")
+    );
+    // Without a pinned deployment to learn from, the help stays general.
+    let alone = Repo::new();
+    alone.write("c/azuredeploy.json", vm(""));
+    let report = check_json(&alone, &["."]);
+    let finding = &report["findings"][0];
+    assert_eq!(
+        finding["help"].as_str(),
+        Some(format!("pin a tested version: `{definition}/versions/<major.minor.patch>`").as_str())
+    );
+}
