@@ -7,6 +7,7 @@
 //! ARM templates and Terraform plans are read today; Bicep adds a module here.
 
 pub(crate) mod arm;
+mod bicep;
 pub(crate) mod tfplan;
 pub(crate) mod unescape;
 
