@@ -248,8 +248,8 @@ fn check_roots(
 /// Checks one document read from `input` (standard input) against `config`, as if it were
 /// the file `name` (which need not exist): findings carry its path, and the files beside it on
 /// disk (parameter files, linked templates) are read as they would be for it. Without a
-/// name, the document is shown as `-` and lies in `cwd`. Nothing else is walked; a document
-/// that cannot be read is an IG000, like a file.
+/// name, the document is shown as `-` and lies in `cwd`. Its project (see [`check`]) is what
+/// may be read; nothing is walked; a document that cannot be read is an IG000, like a file.
 pub fn check_input(
     input: &mut dyn std::io::Read,
     name: Option<&Path>,
@@ -273,10 +273,14 @@ pub fn check_input(
         canonical: file_name.map_or_else(|| folder.clone(), |n| folder.join(n)),
         path,
     };
+    // What it may read is its project (as for a named file): the config's folder, else the
+    // git top, else its folder — so that a parameter file `[parameter_files]` maps to it, or a
+    // template it links, elsewhere in the project is read.
+    let project = canonical(&cwd_canonical.join(project_of(&walked.canonical, config, cwd)));
     let run = Run {
         config: config.clone(),
         detail,
-        roots: vec![folder],
+        roots: vec![project],
         folders: Default::default(),
         walked: Default::default(),
         cwd: cwd_canonical,

@@ -598,6 +598,37 @@ fn stdin_filename_finds_the_config_from_its_folder() {
 }
 
 #[test]
+fn stdin_filename_reads_a_mapped_parameter_file_elsewhere_in_its_project() {
+    // The config (at the project's top) maps a parameter file in another folder to the
+    // template the buffer stands for: it is read, as it is for the file named on disk.
+    let repo = Repo::new();
+    repo.write(
+        "imagegate.toml",
+        "[parameter_files]\n\"templates/vm.json\" = [\"environments/prod.json\"]\n",
+    );
+    repo.write("environments/prod.json", MARKETPLACE_PARAMETERS);
+    repo.write("templates/vm.json", parameterised_vm("vm-disk"));
+    let (code, report) = json_of(&mut with_input(
+        &repo,
+        &[
+            "check",
+            "--format",
+            "json",
+            "--stdin-filename",
+            "templates/vm.json",
+        ],
+        parameterised_vm("vm-buffer"),
+    ));
+    assert_eq!(code, Some(1), "{report:#}");
+    assert_eq!(
+        rules_and_paths(&report),
+        [("IG001".into(), "environments/prod.json".into())],
+        "{report:#}"
+    );
+    assert_eq!(report["findings"][0]["resource"]["name"], "vm-buffer");
+}
+
+#[test]
 fn standard_input_is_decoded_like_a_file() {
     let repo = Repo::new();
     let text = marketplace_vm("vm");
