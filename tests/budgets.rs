@@ -352,18 +352,6 @@ fn strings_functions_build_are_charged() {
     neighbour_judged(&report);
 }
 
-/// A deployment of the linked template at `relative_path`.
-fn link(name: &str, relative_path: &str) -> String {
-    format!(
-        r#"{{
-      "type": "Microsoft.Resources/deployments",
-      "apiVersion": "2022-09-01",
-      "name": "{name}",
-      "properties": {{ "mode": "Incremental", "templateLink": {{ "relativePath": "{relative_path}" }} }}
-    }}"#
-    )
-}
-
 #[test]
 fn linked_templates_share_one_byte_budget_per_file() {
     // Two linked templates of 40 MiB each (a golden VM and 40 MiB of spaces): each is within
@@ -379,7 +367,10 @@ fn linked_templates_share_one_byte_budget_per_file() {
     let repo = Repo::new();
     repo.write("nested/a.json", padded("vm-a"));
     repo.write("nested/b.json", padded("vm-b"));
-    let links = [link("a", "nested/a.json"), link("b", "nested/b.json")];
+    let links = [
+        linked_deployment("a", "nested/a.json", ""),
+        linked_deployment("b", "nested/b.json", ""),
+    ];
     repo.write("azuredeploy.json", arm_template("", "", &links.join(",")));
     neighbour(&repo);
     let report = check_bounded(&repo);

@@ -78,18 +78,8 @@ fn a_named_linked_template_is_judged_through_its_callers() {
     // declared in the named file.
     let repo = Repo::new();
     repo.write("nested/vm.json", template_with_required_image());
-    let deployment = format!(
-        r#"{{
-      "type": "Microsoft.Resources/deployments",
-      "apiVersion": "2022-09-01",
-      "name": "vm",
-      "properties": {{
-        "mode": "Incremental",
-        "templateLink": {{ "relativePath": "nested/vm.json" }},
-        "parameters": {{ "image": {{ "value": {MARKETPLACE} }} }}
-      }}
-    }}"#
-    );
+    let image = format!(r#""image": {{ "value": {MARKETPLACE} }}"#);
+    let deployment = linked_deployment("vm", "nested/vm.json", &image);
     repo.write("azuredeploy.json", arm_template("", "", &deployment));
     git(repo.path(), &["init", "-q"]);
     let named = check_json(&repo, &["nested/vm.json"]);
@@ -183,16 +173,7 @@ fn a_finding_in_a_linked_template_carries_its_callers_and_shows_in_a_run_on_the_
     // so a run on the caller alone reports what it deploys.
     let repo = Repo::new();
     repo.write("nested/vm.json", marketplace_vm("linked-vm"));
-    let deployment = |name: &str, path: &str| {
-        format!(
-            r#"{{
-      "type": "Microsoft.Resources/deployments",
-      "apiVersion": "2022-09-01",
-      "name": "{name}",
-      "properties": {{ "mode": "Incremental", "templateLink": {{ "relativePath": "{path}" }} }}
-    }}"#
-        )
-    };
+    let deployment = |name: &str, path: &str| linked_deployment(name, path, "");
     repo.write(
         "middle/tier.json",
         arm_template("", "", &deployment("to-vm", "../nested/vm.json")),

@@ -142,6 +142,23 @@ pub fn parameters_file(members: &str) -> String {
     )
 }
 
+/// A deployment `name` of the linked template at `relative_path`, passing `parameters` (the
+/// members of its `parameters` object, as JSON text; may be empty).
+pub fn linked_deployment(name: &str, relative_path: &str, parameters: &str) -> String {
+    format!(
+        r#"{{
+      "type": "Microsoft.Resources/deployments",
+      "apiVersion": "2022-09-01",
+      "name": "{name}",
+      "properties": {{
+        "mode": "Incremental",
+        "templateLink": {{ "relativePath": "{relative_path}" }},
+        "parameters": {{ {parameters} }}
+      }}
+    }}"#
+    )
+}
+
 /// The rule of each finding of a JSON report, in order.
 pub fn finding_rules(report: &serde_json::Value) -> Vec<String> {
     report["findings"]

@@ -260,50 +260,25 @@ impl Lexer<'_> {
     fn quoted(&mut self, start: usize, first: bool) {
         let mut value = String::new();
         loop {
-            let Some(&b) = self.bytes.get(self.pos) else {
-                self.error(start, "unterminated string");
-                let kind = if first {
-                    TokenKind::String(value)
-                } else {
-                    TokenKind::StringRight(value)
-                };
-                self.push(kind, start);
-                return;
-            };
-            match b {
-                b'\'' => {
-                    self.pos += 1;
-                    let kind = if first {
-                        TokenKind::String(value)
-                    } else {
-                        TokenKind::StringRight(value)
-                    };
-                    self.push(kind, start);
-                    return;
-                }
-                b'\n' | b'\r' => {
-                    // A quoted string does not span lines.
+            match self.bytes.get(self.pos) {
+                // A quoted string does not span lines.
+                None | Some(b'\n' | b'\r') => {
                     self.error(start, "unterminated string");
-                    let kind = if first {
-                        TokenKind::String(value)
-                    } else {
-                        TokenKind::StringRight(value)
-                    };
-                    self.push(kind, start);
+                    self.push(piece(value, first, true), start);
                     return;
                 }
-                b'$' if self.bytes.get(self.pos + 1) == Some(&b'{') => {
+                Some(b'\'') => {
+                    self.pos += 1;
+                    self.push(piece(value, first, true), start);
+                    return;
+                }
+                Some(b'$') if self.bytes.get(self.pos + 1) == Some(&b'{') => {
                     self.pos += 2;
-                    let kind = if first {
-                        TokenKind::StringLeft(value)
-                    } else {
-                        TokenKind::StringMiddle(value)
-                    };
-                    self.push(kind, start);
+                    self.push(piece(value, first, false), start);
                     self.holes.push(Hole::Quoted { braces: 0 });
                     return;
                 }
-                b'\\' => self.escape(&mut value),
+                Some(b'\\') => self.escape(&mut value),
                 _ => {
                     let c = self.text[self.pos..].chars().next().unwrap_or('\u{FFFD}');
                     value.push(c);
@@ -363,12 +338,6 @@ impl Lexer<'_> {
     }
 
     fn verbatim_rest(&mut self, start: usize, dollars: usize, first: bool) {
-        let piece = |value: String, first: bool, last: bool| match (first, last) {
-            (true, true) => TokenKind::String(value),
-            (true, false) => TokenKind::StringLeft(value),
-            (false, false) => TokenKind::StringMiddle(value),
-            (false, true) => TokenKind::StringRight(value),
-        };
         let from = self.pos;
         loop {
             let rest = &self.bytes[self.pos..];
@@ -403,6 +372,17 @@ impl Lexer<'_> {
                 .map_or(1, char::len_utf8);
             self.pos += c;
         }
+    }
+}
+
+/// The token of a piece of a string: whole, before the first interpolation, between two,
+/// or after the last.
+fn piece(value: String, first: bool, last: bool) -> TokenKind {
+    match (first, last) {
+        (true, true) => TokenKind::String(value),
+        (true, false) => TokenKind::StringLeft(value),
+        (false, false) => TokenKind::StringMiddle(value),
+        (false, true) => TokenKind::StringRight(value),
     }
 }
 
