@@ -4,3 +4,5 @@
 
 #[cfg_attr(not(test), allow(dead_code))]
 mod lexer;
+#[cfg_attr(not(test), allow(dead_code))]
+mod syntax;
