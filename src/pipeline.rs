@@ -71,7 +71,7 @@ pub fn analyze_file(walked: &FileToRead, run: &Run) -> FileOutcome {
         detail: run.detail,
         ..FileOutcome::default()
     };
-    let frontends = frontend::all();
+    let frontends = frontend::for_file(&walked.path);
     let loader = Loader::new(&run.roots, &run.cwd, &run.walked, &run.folders);
     // Sniffed in frontend order until one matches: the frontends before it found nothing.
     let mut first = frontends.len();
@@ -117,7 +117,7 @@ pub fn analyze_input(walked: &FileToRead, input: &mut dyn Read, run: &Run) -> Fi
         refused(walked, LoadError::TooLarge { size, head: bytes }, &mut out);
         return out;
     }
-    let frontends = frontend::all();
+    let frontends = frontend::for_file(&walked.path);
     let sniff = |bytes: &[u8]| frontends.iter().position(|f| f.sniff(bytes) != Sniff::No);
     // The bytes of a UTF-16 text hide it: the decoded text is sniffed instead.
     let utf16 = bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]);
@@ -160,7 +160,7 @@ fn lower_and_judge(
     loader: &Loader<'_>,
     out: &mut FileOutcome,
 ) {
-    let frontends = frontend::all();
+    let frontends = frontend::for_file(&walked.path);
     let allowance = Rc::new(Allowance::new(&Limits::default()));
     let env = Env {
         config: &run.config,
@@ -184,7 +184,7 @@ fn lower_and_judge(
 /// What becomes of a walked file the loader refused: an IG000 when a frontend claims it
 /// (too large to read, or not decodable) or when it could not be read at all.
 fn refused(walked: &FileToRead, error: LoadError, out: &mut FileOutcome) {
-    let frontends = frontend::all();
+    let frontends = frontend::for_file(&walked.path);
     match error {
         LoadError::TooLarge { size, head } => {
             // The head is all there is to go by: the strongest sniff names the file (the

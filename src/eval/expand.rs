@@ -438,6 +438,21 @@ impl Walker<'_> {
                     }
                 }
             }
+            DeployedTemplate::Registry(node) => {
+                let reference = scope.eval_node(node);
+                match self
+                    .links
+                    .spec(&reference)
+                    .or_else(|| self.links.uri(&reference))
+                {
+                    Some(target) => target,
+                    None => {
+                        let reference = clip(&reference.display());
+                        self.unseen(me, Unavailable::Registry { reference }, Some(node.span));
+                        return;
+                    }
+                }
+            }
             DeployedTemplate::Spec(node) => {
                 let id = scope.eval_node(node);
                 match self.links.spec(&id) {

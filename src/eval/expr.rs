@@ -63,6 +63,9 @@ pub enum ExprKind {
         /// The index or property name.
         index: Box<Expr>,
     },
+    /// A value known not to be knowable offline, and why: never parsed from text, made by a
+    /// frontend that lowers its own syntax (a Bicep runtime property, say).
+    Unknowable(Box<crate::value::Cause>),
 }
 
 /// A syntax error in an expression.
@@ -482,6 +485,7 @@ impl fmt::Display for Expr {
             }
             ExprKind::Member { target, name } => write!(f, "{target}.{name}"),
             ExprKind::Index { target, index } => write!(f, "{target}[{index}]"),
+            ExprKind::Unknowable(cause) => write!(f, "<{cause}>"),
         }
     }
 }

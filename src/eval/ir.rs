@@ -172,6 +172,9 @@ pub(crate) enum DeployedTemplate {
     Uri(Node),
     /// A template spec (linked by resource ID, `templateLink.id`).
     Spec(Node),
+    /// A Bicep module from a registry or a template spec (`br:…`, `br/public:…`, `ts:…`),
+    /// which `[links]` may map to a local file (the whole reference, or a prefix of it).
+    Registry(Node),
     /// No template at all.
     Missing,
 }
@@ -275,6 +278,10 @@ pub(crate) struct ExprText {
     /// the text map one to one onto the file (for ARM: 1, the opening quote, unless the JSON
     /// string has escapes).
     pub(crate) exact_offset: Option<u32>,
+    /// The syntax tree, when the frontend built it (Bicep lowers its own syntax into the
+    /// expression language's tree, with offsets from the start of `source`); `None` when
+    /// `source` is expression text to parse.
+    pub(crate) tree: Option<Rc<Result<Expr, ExprError>>>,
 }
 
 /// Where a piece of text is written, and whether offsets inside it map one to one onto the
@@ -321,6 +328,9 @@ impl ExprText {
 
     /// The syntax tree (offsets relative to `source`).
     pub(crate) fn parsed(&self) -> Rc<Result<Expr, ExprError>> {
+        if let Some(tree) = &self.tree {
+            return Rc::clone(tree);
+        }
         parsed(self.text(), self.inner.0 as usize)
     }
 }

@@ -542,6 +542,7 @@ impl<'a> Scope<'a> {
                 let k = self.expr(env, index, loc);
                 index_value(t, k, span)
             }
+            ExprKind::Unknowable(cause) => Value::unknown(Why::at((**cause).clone(), span)),
         }
     }
 

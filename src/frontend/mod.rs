@@ -60,9 +60,22 @@ pub(crate) trait Frontend: Sync {
     }
 }
 
-/// Every frontend, in the order a file is offered to them: the first to lower it wins.
+/// Every frontend.
 pub(crate) fn all() -> &'static [&'static dyn Frontend] {
-    &[&arm::Arm, &tfplan::TfPlan]
+    &[&arm::Arm, &tfplan::TfPlan, &bicep::Bicep]
+}
+
+/// The frontends a file at `path` is offered to, in order (the first to lower it wins): a
+/// Bicep file (`.bicep`, `.bicepparam`) only to Bicep, whatever its text mentions; any other
+/// file to the JSON languages, which tell theirs apart by content.
+pub(crate) fn for_file(path: &std::path::Path) -> &'static [&'static dyn Frontend] {
+    let extension = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase());
+    match extension.as_deref() {
+        Some(e) if bicep::Bicep.extensions().contains(&e) => &[&bicep::Bicep],
+        _ => &[&arm::Arm, &tfplan::TfPlan],
+    }
 }
 
 /// The extensions the walk reads: those of every frontend.

@@ -66,9 +66,14 @@ fn unresolved(image: &Image) -> Option<String> {
     match &*why.cause {
         Cause::UnsetParameter { name } => Some(format!(
             "give parameter '{name}' a value: in a parameter file beside the template \
-             (`<template>.parameters.json`), in `[parameter_files]` of imagegate.toml, or as \
-             its default"
+             (`<template>.parameters.json`, or a `.bicepparam` that uses it), in \
+             `[parameter_files]` of imagegate.toml, or as its default"
         )),
+        Cause::TemplateNotAvailable(Unavailable::Registry { .. }) => Some(
+            "if the module's source is in this repository, map the module reference to the \
+             local file under `[links]` in imagegate.toml"
+                .to_owned(),
+        ),
         Cause::TemplateNotAvailable(Unavailable::Uri { .. } | Unavailable::Spec { .. }) => Some(
             "if the template is in this repository, map its URI or template spec to the \
                  local file under `[links]` in imagegate.toml"

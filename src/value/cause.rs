@@ -64,6 +64,31 @@ pub enum Cause {
         error: String,
     },
 
+    // ----- Bicep -----
+    /// A declaration the parser could not read whole: what it holds is not known (the syntax
+    /// error itself is an IG000).
+    DamagedDeclaration,
+    /// A property of a resource that exists only once it is deployed (`vm.properties.x` of an
+    /// `existing` resource, say).
+    RuntimeProperty {
+        /// The resource's symbolic name.
+        resource: String,
+        /// The property path read, e.g. `properties.storageProfile`.
+        property: String,
+    },
+    /// An output of a module whose value imagegate cannot compute from the module's inputs.
+    ModuleOutput {
+        /// The module's symbolic name.
+        module: String,
+        /// The output's name.
+        output: String,
+    },
+    /// A Bicep construct the evaluator does not follow.
+    BicepConstruct {
+        /// What it is, as users name it.
+        construct: &'static str,
+    },
+
     // ----- template errors -----
     /// `parameters('x')` naming no declared parameter.
     UndeclaredParameter {
@@ -215,6 +240,11 @@ pub enum Unavailable {
         /// The template spec's resource ID as far as it is known.
         id: String,
     },
+    /// It deploys a Bicep module from a registry or a template spec (`br:…`, `ts:…`).
+    Registry {
+        /// The module reference as written.
+        reference: String,
+    },
     /// Its parameters come from a file linked by URI (`parametersLink`).
     ParametersLink {
         /// The URI as far as it is known.
@@ -245,6 +275,10 @@ impl fmt::Display for Unavailable {
             Unavailable::Uri { uri } => write!(
                 f,
                 "its template is linked by the URI `{uri}`, which is not read offline ({MAP})"
+            ),
+            Unavailable::Registry { reference } => write!(
+                f,
+                "it deploys the module `{reference}`, which is not read offline ({MAP})"
             ),
             Unavailable::Spec { id } => write!(
                 f,
@@ -602,6 +636,20 @@ impl fmt::Display for Cause {
                 ScopeProperty::TenantDisplayName => "the tenant's display name is not known offline",
             }),
             Cause::TemplateLink => f.write_str("the deployment's template link is not known offline"),
+            Cause::DamagedDeclaration => {
+                f.write_str("the declaration has a syntax error, so what it holds is not known")
+            }
+            Cause::RuntimeProperty { resource, property } => write!(
+                f,
+                "'{resource}.{property}' is known only once the resource is deployed"
+            ),
+            Cause::ModuleOutput { module, output } => write!(
+                f,
+                "output '{output}' of module '{module}' is not known offline"
+            ),
+            Cause::BicepConstruct { construct } => {
+                write!(f, "imagegate does not evaluate {construct}")
+            }
             Cause::KnownAfterApply { attribute, detail } => {
                 write!(f, "`{attribute}` is known only after apply{detail}")
             }

@@ -80,7 +80,7 @@ pub(super) fn lower(doc: &Embedded, env: &Env<'_>) -> Lowered {
     let errors = expand_contexts(&mut out, id, &lowered, vec![(None, supplied)], &links, env);
     out.links = links.linked.targets();
     links.linked.into_sources(&mut out.sources);
-    push_expression_errors(&mut out, errors);
+    push_expression_errors(&mut out, errors, super::frontend::HEADLINE);
     out
 }
 

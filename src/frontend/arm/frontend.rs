@@ -95,14 +95,14 @@ fn template(file: Loaded, root: Json, env: &Env<'_>) -> Lowered {
     let expression_errors = expand_contexts(&mut out, id, &lowered, contexts, &linked, env);
     out.links = linked.targets();
     linked.into_sources(&mut out.sources);
-    push_expression_errors(&mut out, expression_errors);
+    push_expression_errors(&mut out, expression_errors, HEADLINE);
     out
 }
 
 /// Expands the lowered template `lowered` (of file `id`) in each of `contexts` (each allowed
 /// value of a required parameter that decides an image judged on its own), linked templates
 /// read through `links`; sets `out.deployment`. Returns the expression errors met.
-pub(super) fn expand_contexts(
+pub(crate) fn expand_contexts(
     out: &mut Lowered,
     id: FileId,
     lowered: &Template,
@@ -150,13 +150,17 @@ pub(super) fn expand_contexts(
 }
 
 /// The expression errors met while expanding, as IG000s (each once).
-pub(super) fn push_expression_errors(out: &mut Lowered, mut errors: Vec<(Span, Cause)>) {
+pub(crate) fn push_expression_errors(
+    out: &mut Lowered,
+    mut errors: Vec<(Span, Cause)>,
+    headline: &'static str,
+) {
     errors.sort_by_key(|(span, _)| *span);
     errors.dedup();
     for (span, cause) in errors {
         out.problems.push(ParseProblem {
             span,
-            headline: HEADLINE,
+            headline,
             message: cause.to_string(),
         });
     }
@@ -224,7 +228,7 @@ fn judge_each_allowed_value(
 }
 
 /// The deployment scope the config describes.
-fn deployment_scope(config: &Config) -> DeploymentScope {
+pub(crate) fn deployment_scope(config: &Config) -> DeploymentScope {
     let d = &config.deployment;
     DeploymentScope {
         subscription_id: d.subscription_id.clone(),

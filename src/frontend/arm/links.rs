@@ -29,6 +29,10 @@ pub(crate) type LinkedFile = (FileId, Rc<Template>);
 /// What loading one link gave: the file and its parsed root, or why not.
 type Loaded = Result<LinkedFile, LinkRefusal>;
 
+/// A lowering for linked files of another language than ARM JSON (Bicep modules): the text
+/// of the file `id` → its template.
+pub(crate) type LowerLinked = fn(text: &str, id: FileId) -> Template;
+
 /// The linked templates of one template's expansion.
 #[derive(Debug)]
 pub(crate) struct Linked<'r> {
@@ -42,6 +46,8 @@ pub(crate) struct Linked<'r> {
     /// The walked file's allowance: its linked files' bytes are counted there, so that all
     /// links of a file (embedded templates' too) read at most its budget.
     allowance: &'r Allowance,
+    /// How `.bicep` files are lowered, when the links come from Bicep.
+    bicep: Option<LowerLinked>,
 }
 
 impl<'r> Linked<'r> {
@@ -64,7 +70,14 @@ impl<'r> Linked<'r> {
             files: RefCell::default(),
             loaded: RefCell::default(),
             allowance,
+            bicep: None,
         }
+    }
+
+    /// The same loader, which lowers linked `.bicep` files with `lower` (a Bicep module's).
+    pub(crate) fn with_bicep(mut self, lower: LowerLinked) -> Linked<'r> {
+        self.bicep = Some(lower);
+        self
     }
 
     /// The linked template `relative`, relative to the folder of file `from`, loaded on first
@@ -130,11 +143,24 @@ impl<'r> Linked<'r> {
                 },
             })?;
         self.allowance.take_linked_bytes(loaded.text.len() as u64);
-        let root =
-            json::parse(&loaded.text).map_err(|e| LinkRefusal::Unparsable { error: e.message })?;
+        let is_bicep = target
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("bicep"));
         let mut files = self.files.borrow_mut();
         let id = FileId(self.base + files.len() as u32);
-        let template = super::lower::template(&root, id, &loaded.text);
+        let template = match (is_bicep, self.bicep) {
+            (true, Some(lower)) => lower(&loaded.text, id),
+            (true, None) => {
+                return Err(LinkRefusal::Unparsable {
+                    error: "an ARM template cannot deploy a Bicep file".into(),
+                });
+            }
+            (false, _) => {
+                let root = json::parse(&loaded.text)
+                    .map_err(|e| LinkRefusal::Unparsable { error: e.message })?;
+                super::lower::template(&root, id, &loaded.text)
+            }
+        };
         files.push(Arc::new(loaded.into_source()));
         Ok((id, Rc::new(template)))
     }
@@ -238,7 +264,7 @@ fn mapped_uri(uri: &Value, mapped: &[(String, PathBuf)]) -> Option<PathBuf> {
 }
 
 /// `relative` joined to `base` with `.` and `..` segments resolved by name.
-fn lexical_join(base: &Path, relative: &str) -> PathBuf {
+pub(crate) fn lexical_join(base: &Path, relative: &str) -> PathBuf {
     use std::path::Component;
     let mut out = base.to_path_buf();
     for part in Path::new(relative).components() {

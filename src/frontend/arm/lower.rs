@@ -448,6 +448,7 @@ impl<'a> Lowering<'a> {
                 source: once.into(),
                 inner: (offset as u32, (offset + inner.len()) as u32),
                 exact_offset: exact.then_some(2),
+                tree: None,
             });
         }
         match classify(s) {
@@ -460,6 +461,7 @@ impl<'a> Lowering<'a> {
                     source: s.clone(),
                     inner: (offset as u32, (offset + inner.len()) as u32),
                     exact_offset: exact.then_some(1),
+                    tree: None,
                 })
             }
         }

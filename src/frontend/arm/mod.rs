@@ -10,7 +10,8 @@ pub(crate) mod lower;
 mod params;
 mod text;
 
-pub(crate) use frontend::Arm;
+pub(crate) use frontend::{Arm, deployment_scope, expand_contexts, push_expression_errors};
+pub(crate) use links::{Linked, lexical_join};
 #[cfg(test)]
 pub(crate) use params::parameter_values;
 use text::is_expression;

@@ -1,0 +1,319 @@
+//! The Bicep frontend: `.bicep` files are parsed, lowered into the evaluator IR and expanded
+//! like ARM templates (one context per `.bicepparam` file that uses them, modules followed as
+//! linked deployments); a `.bicepparam` file is judged in its template's context.
+
+use std::path::{Path, PathBuf};
+
+use super::lower;
+use super::parser::{self, Parsed};
+use super::syntax::{SyntaxKind as K, SyntaxNode};
+use crate::eval::ir::Template;
+use crate::eval::{Limits, ParameterValues, Scope};
+use crate::frontend::arm::{Linked, expand_contexts, push_expression_errors};
+use crate::frontend::{Env, Frontend, Lowered, ParseProblem, Sniff, ToJudge};
+use crate::model::{Context, Deployment, Language, Resource, Unseen};
+use crate::source::{FileId, Loaded, Span};
+use crate::value::{Cause, Unavailable, Value, Why};
+
+/// The headline of an IG000 about a Bicep file.
+const HEADLINE: &str = "cannot parse Bicep file";
+
+/// Bicep files (`.bicep`) and their parameter files (`.bicepparam`).
+#[derive(Debug)]
+pub(crate) struct Bicep;
+
+impl Frontend for Bicep {
+    fn extensions(&self) -> &'static [&'static str] {
+        &["bicep", "bicepparam"]
+    }
+
+    fn sniff(&self, _bytes: &[u8]) -> Sniff {
+        // Only files with its extensions are offered to it (`frontend::for_file`).
+        Sniff::Signature
+    }
+
+    fn headline(&self) -> &'static str {
+        HEADLINE
+    }
+
+    fn claims_undecodable(&self, _lossy: &str) -> bool {
+        true
+    }
+
+    fn lower(&self, file: Loaded, env: &Env<'_>) -> Result<Lowered, Loaded> {
+        let params = file
+            .path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("bicepparam"));
+        Ok(if params {
+            parameter_file(file, env)
+        } else {
+            template(file, env)
+        })
+    }
+}
+
+/// The syntax errors of `parsed` as IG000s of file `id`: one per declaration they damage
+/// (the first; what recovery met after it in the same declaration follows from it), and the
+/// byte ranges of all of them.
+fn syntax_problems(parsed: &Parsed, id: FileId, out: &mut Lowered) -> Vec<std::ops::Range<u32>> {
+    let mut damaged = Vec::new();
+    let mut reported: Vec<std::ops::Range<u32>> = Vec::new();
+    for error in &parsed.errors {
+        damaged.push(error.at.clone());
+        let declaration = parsed
+            .root
+            .nodes()
+            .find(|n| n.span.start <= error.at.start && error.at.start < n.span.end)
+            .map(|n| n.span.clone());
+        if let Some(d) = &declaration
+            && reported.contains(d)
+        {
+            continue;
+        }
+        reported.extend(declaration);
+        out.problems.push(ParseProblem {
+            span: Span {
+                file: id,
+                start: error.at.start,
+                end: error.at.end,
+            },
+            headline: HEADLINE,
+            message: error.message.clone(),
+        });
+    }
+    damaged
+}
+
+/// Lowers a linked `.bicep` file (a module): its syntax errors leave what they damage unknown.
+fn lower_module(text: &str, id: FileId) -> Template {
+    let parsed = parser::parse(text);
+    let damaged: Vec<_> = parsed.errors.iter().map(|e| e.at.clone()).collect();
+    lower::template(&parsed.root, id, text, &damaged)
+}
+
+/// Lowers a `.bicep` file and expands it in each of its contexts.
+fn template(file: Loaded, env: &Env<'_>) -> Lowered {
+    let mut out = Lowered {
+        linkable: true,
+        ..Lowered::default()
+    };
+    let canonical = file.canonical.clone();
+    let id = file.add_to(&mut out.sources);
+    let text = out.sources.get(id).text.clone();
+    let parsed = parser::parse(&text);
+    let damaged = syntax_problems(&parsed, id, &mut out);
+    let lowered = lower::template(&parsed.root, id, &text, &damaged);
+    drop(parsed);
+    let contexts = parameter_contexts(&mut out, id, &canonical, env);
+    let linked = Linked::new(
+        &out.sources,
+        env.loader,
+        &canonical,
+        &env.config.links,
+        env.allowance,
+    )
+    .with_bicep(lower_module);
+    let errors = expand_contexts(&mut out, id, &lowered, contexts, &linked, env);
+    out.links = linked.targets();
+    linked.into_sources(&mut out.sources);
+    push_expression_errors(&mut out, errors, HEADLINE);
+    out
+}
+
+/// The template a `.bicepparam` file uses (`using './main.bicep'`): its path as written and
+/// the string node.
+fn using_target<'t>(root: &'t SyntaxNode, text: &str) -> Option<(String, &'t SyntaxNode)> {
+    let using = root.nodes().find(|n| n.kind == K::UsingDeclaration)?;
+    let path = using.child(K::String)?;
+    let token = path.tokens().next()?;
+    (path.nodes().next().is_none()).then(|| (super::lexer::string_value(text, token), path))
+}
+
+/// The contexts of the template at `canonical`: one per `.bicepparam` file beside it (or that
+/// `[parameter_files]` maps to it) whose `using` names it, else one with the defaults.
+fn parameter_contexts(
+    out: &mut Lowered,
+    template: FileId,
+    canonical: &Path,
+    env: &Env<'_>,
+) -> Vec<(Option<String>, ParameterValues<'static>)> {
+    let template_path = out.sources.get(template).path.clone();
+    let template_display = out.sources.get(template).display.clone();
+    let folder = template_path.parent().map(Path::to_path_buf);
+    let listing = canonical.parent().and_then(|d| env.loader.listing(d));
+    let names: Vec<String> = match listing {
+        Some(names) => names.to_vec(),
+        None => folder
+            .as_deref()
+            .map(|d| {
+                if d.as_os_str().is_empty() {
+                    Path::new(".")
+                } else {
+                    d
+                }
+            })
+            .and_then(|d| std::fs::read_dir(d).ok())
+            .map(|entries| {
+                entries
+                    .filter_map(Result::ok)
+                    .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+                    .filter_map(|e| e.file_name().to_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default(),
+    };
+    let mut candidates: Vec<(PathBuf, PathBuf, String)> = Vec::new();
+    let mut sorted: Vec<&String> = names
+        .iter()
+        .filter(|n| n.to_ascii_lowercase().ends_with(".bicepparam"))
+        .collect();
+    sorted.sort();
+    for name in sorted {
+        let path = match &folder {
+            Some(f) => f.join(name),
+            None => PathBuf::from(name),
+        };
+        let canonical_param = canonical.parent().map_or(path.clone(), |d| d.join(name));
+        let display = match template_display.rfind('/') {
+            Some(i) => format!("{}/{name}", &template_display[..i]),
+            None => name.clone(),
+        };
+        candidates.push((path, canonical_param, display));
+    }
+    for (t, files) in &env.config.parameter_files {
+        if t == canonical {
+            for f in files {
+                if !candidates.iter().any(|(_, c, _)| c == f) {
+                    candidates.push((f.clone(), f.clone(), env.loader.display(f)));
+                }
+            }
+        }
+    }
+    let mut contexts = Vec::new();
+    for (path, canonical_param, display) in candidates {
+        let Ok(loaded) = env.loader.read(&path, &canonical_param, display.clone()) else {
+            out.notes
+                .push(format!("{display}: cannot read this parameter file"));
+            continue;
+        };
+        let id = loaded.add_to(&mut out.sources);
+        let text = out.sources.get(id).text.clone();
+        let parsed = parser::parse_params(&text);
+        let Some((using, _)) = using_target(&parsed.root, &text) else {
+            continue;
+        };
+        // Only the files that use this template.
+        let Some(used) = canonical_param
+            .parent()
+            .map(|d| crate::frontend::arm::lexical_join(d, &using))
+        else {
+            continue;
+        };
+        if used != canonical {
+            continue;
+        }
+        let damaged = syntax_problems(&parsed, id, out);
+        contexts.push((
+            Some(display),
+            parameter_values(&parsed, id, &text, &damaged, env),
+        ));
+    }
+    if contexts.is_empty() {
+        contexts.push((None, ParameterValues::new()));
+    }
+    contexts
+}
+
+/// The values a `.bicepparam` file assigns, evaluated (its variables and functions in scope),
+/// each located where it is written.
+fn parameter_values(
+    parsed: &Parsed,
+    id: FileId,
+    text: &str,
+    damaged: &[std::ops::Range<u32>],
+    env: &Env<'_>,
+) -> ParameterValues<'static> {
+    let (template, assignments) = lower::parameter_file(&parsed.root, id, text, damaged);
+    let scope = Scope::sharing(
+        &template,
+        ParameterValues::new(),
+        crate::frontend::arm::deployment_scope(env.config),
+        Limits::default(),
+        std::rc::Rc::clone(env.allowance),
+    );
+    let mut values = ParameterValues::new();
+    for (name, node) in &assignments {
+        let value: Value = scope.eval_node(node);
+        values.insert(name, value);
+    }
+    values
+}
+
+/// A `.bicepparam` file walked on its own is judged in the context of the template it uses.
+/// When that template cannot be read here (a registry reference, a file that is not there),
+/// what it would deploy is unknown: said, never passed.
+fn parameter_file(file: Loaded, env: &Env<'_>) -> Lowered {
+    let mut out = Lowered::default();
+    let canonical = file.canonical.clone();
+    let id = file.add_to(&mut out.sources);
+    let text = out.sources.get(id).text.clone();
+    let parsed = parser::parse_params(&text);
+    syntax_problems(&parsed, id, &mut out);
+    let Some((using, node)) = using_target(&parsed.root, &text) else {
+        return out;
+    };
+    let local = canonical
+        .parent()
+        .map(|d| crate::frontend::arm::lexical_join(d, &using))
+        .filter(|p| env.loader.walked(p) || p.is_file());
+    if local.is_some() {
+        return out;
+    }
+    let span = Span {
+        file: id,
+        start: node.span.start,
+        end: node.span.end,
+    };
+    let unavailable = if using.contains(':') {
+        Unavailable::Registry {
+            reference: using.clone(),
+        }
+    } else {
+        Unavailable::Refused {
+            relative: using.clone(),
+            refusal: crate::model::LinkRefusal::NotFound,
+        }
+    };
+    let resource = Resource {
+        resource_type: "Microsoft.Resources/deployments".into(),
+        name: using.clone(),
+        span,
+        body: Value::unknown(Why::at(
+            Cause::TemplateNotAvailable(unavailable.clone()),
+            span,
+        )),
+        identity: format!("using {using}"),
+        assumption: None,
+        deployed_by: Vec::new(),
+        copy: None,
+    };
+    out.deployment = Some(ToJudge {
+        file: id,
+        deployment: Deployment {
+            language: Language::Arm,
+            merge_instances: false,
+            contexts: vec![Context {
+                parameter_file: None,
+                resources: Vec::new(),
+                notes: Vec::new(),
+                unseen: vec![Unseen {
+                    resource,
+                    why: Why::at(Cause::TemplateNotAvailable(unavailable), span),
+                    property: "using",
+                }],
+            }],
+        },
+    });
+    out
+}

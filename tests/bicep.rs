@@ -1,0 +1,491 @@
+//! Bicep, end to end: `.bicep` and `.bicepparam` files judged without the Bicep CLI, each
+//! finding on the Bicep line a person edits. Every case is a small repository written as users
+//! write Bicep; the semantics followed are the compiler's (what it emits as ARM JSON), cited
+//! per test from the Bicep documentation (learn.microsoft.com/azure/azure-resource-manager/bicep).
+
+mod common;
+
+use common::*;
+use serde_json::Value;
+
+const MARKETPLACE: &str = "{
+        publisher: 'Canonical'
+        offer: '0001-com-ubuntu-server-jammy'
+        sku: '22_04-lts-gen2'
+        version: 'latest'
+      }";
+
+/// A VM whose `imageReference` is `image` (Bicep text).
+fn vm(symbol: &str, name: &str, image: &str) -> String {
+    format!(
+        "resource {symbol} 'Microsoft.Compute/virtualMachines@2024-03-01' = {{
+  name: {name}
+  location: 'westeurope'
+  properties: {{
+    storageProfile: {{
+      imageReference: {image}
+    }}
+  }}
+}}
+"
+    )
+}
+
+/// A policy that approves only the golden gallery (the embedded default approves any).
+const GOLDEN_ONLY: &str = "[approved]\nimages = [\"/subscriptions/*/resourceGroups/rg-golden/providers/Microsoft.Compute/galleries/corpGallery/images/*\"]\n";
+
+/// The findings as (rule, file, line).
+fn located(report: &Value) -> Vec<(String, String, u64)> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap().to_owned(),
+                f["path"].as_str().unwrap().to_owned(),
+                f["line"].as_u64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// The 1-based line of the first line of `text` containing `needle`.
+fn line_of(text: &str, needle: &str) -> u64 {
+    text.lines()
+        .position(|l| l.contains(needle))
+        .unwrap_or_else(|| panic!("{needle:?} not in the text")) as u64
+        + 1
+}
+
+#[test]
+fn a_marketplace_image_in_bicep_is_reported_on_its_line() {
+    let repo = Repo::new();
+    let text = vm("web", "'vm-web'", MARKETPLACE);
+    repo.write("main.bicep", &text);
+    let report = check_json(&repo, &[]);
+    let found = located(&report);
+    assert_eq!(found.len(), 1, "{report:#}");
+    assert_eq!(found[0].0, "IG001");
+    assert_eq!(found[0].1, "main.bicep");
+    let image_lines = line_of(&text, "imageReference")..=line_of(&text, "version: 'latest'");
+    assert!(image_lines.contains(&found[0].2), "{found:?}");
+}
+
+#[test]
+fn a_golden_image_named_through_an_existing_gallery_is_compliant() {
+    // `existing` declares a reference to a deployed resource; `sym.id` is its resource ID in
+    // the scope given (Bicep docs, "Existing resources in Bicep"; the compiler emits
+    // resourceId(subscription, group, type, names…)).
+    let repo = Repo::new();
+    let text = format!(
+        "param version string = '1.4.0'
+
+resource gallery 'Microsoft.Compute/galleries@2023-07-03' existing = {{
+  name: 'corpGallery'
+  scope: resourceGroup('00000000-0000-0000-0000-000000000000', 'rg-golden')
+
+  resource ubuntu 'images' existing = {{
+    name: 'ubuntu-22.04-cis'
+  }}
+}}
+
+{}",
+        vm(
+            "app",
+            "'vm-app'",
+            "{\n        id: '${gallery::ubuntu.id}/versions/${version}'\n      }"
+        )
+    );
+    repo.write("main.bicep", &text);
+    let report = check_json(&repo, &[]);
+    assert_eq!(finding_rules(&report), Vec::<String>::new(), "{report:#}");
+    assert_eq!(resource_statuses(&report), ["compliant"], "{report:#}");
+}
+
+#[test]
+fn the_same_image_in_the_wrong_gallery_is_not_approved() {
+    let repo = Repo::new();
+    repo.write("imagegate.toml", GOLDEN_ONLY);
+    let text = format!(
+        "resource gallery 'Microsoft.Compute/galleries@2023-07-03' existing = {{
+  name: 'teamGallery'
+}}
+
+resource ubuntu 'Microsoft.Compute/galleries/images@2023-07-03' existing = {{
+  parent: gallery
+  name: 'ubuntu-22.04-cis'
+}}
+
+{}",
+        vm(
+            "app",
+            "'vm-app'",
+            "{\n        id: '${ubuntu.id}/versions/1.4.0'\n      }"
+        )
+    );
+    repo.write("main.bicep", &text);
+    let report = check_json(&repo, &[]);
+    // The resource group is the deployment's, which the config does not give: the ID is
+    // partly unknown, and a gallery named teamGallery is never the approved corpGallery.
+    let rules = finding_rules(&report);
+    assert_eq!(rules.len(), 1, "{report:#}");
+    assert!(rules[0] == "IG001" || rules[0] == "IG002", "{report:#}");
+}
+
+#[test]
+fn a_bicepparam_value_is_judged_and_reported_in_the_bicepparam_file() {
+    // A .bicepparam file names its template with `using` and assigns its parameters (Bicep
+    // docs, "Create parameters files for Bicep deployment"). Each one is its own context.
+    let repo = Repo::new();
+    repo.write(
+        "main.bicep",
+        format!(
+            "param image object = {{\n  id: '{GOLDEN_VERSION}'\n}}\n\n{}",
+            vm("app", "'vm-app'", "image")
+        ),
+    );
+    let params = format!("using './main.bicep'\n\nparam image = {MARKETPLACE}\n");
+    repo.write("prod.bicepparam", &params);
+    let report = check_json(&repo, &[]);
+    let found = located(&report);
+    assert_eq!(
+        found,
+        [(
+            "IG001".to_owned(),
+            "prod.bicepparam".to_owned(),
+            line_of(&params, "param image")
+        )],
+        "{report:#}"
+    );
+    assert!(
+        finding_messages(&report)[0].contains("with parameter file prod.bicepparam"),
+        "{report:#}"
+    );
+}
+
+#[test]
+fn a_bicepparam_value_built_into_an_id_is_reported_where_the_id_is_built() {
+    // The version comes from the .bicepparam file but the ID is composed in the template: the
+    // finding is on the interpolation, and names the parameter file it was judged with.
+    let repo = Repo::new();
+    let template = format!(
+        "param imageVersion string = '1.4.0'\n\n{}",
+        vm(
+            "app",
+            "'vm-app'",
+            &format!(
+                "{{\n        id: '{}/versions/${{imageVersion}}'\n      }}",
+                GOLDEN_VERSION.trim_end_matches("/versions/1.4.0")
+            )
+        )
+    );
+    repo.write("main.bicep", &template);
+    repo.write(
+        "prod.bicepparam",
+        "using './main.bicep'\n\nparam imageVersion = 'latest'\n",
+    );
+    let report = check_json(&repo, &[]);
+    assert_eq!(
+        located(&report),
+        [(
+            "IG003".to_owned(),
+            "main.bicep".to_owned(),
+            line_of(&template, "/versions/${imageVersion}")
+        )],
+        "{report:#}"
+    );
+    assert!(
+        finding_messages(&report)[0].contains("with parameter file prod.bicepparam"),
+        "{report:#}"
+    );
+}
+
+#[test]
+fn a_bicepparam_that_uses_another_template_is_not_applied() {
+    let repo = Repo::new();
+    repo.write(
+        "main.bicep",
+        format!(
+            "param image object = {{\n  id: '{GOLDEN_VERSION}'\n}}\n\n{}",
+            vm("app", "'vm-app'", "image")
+        ),
+    );
+    repo.write(
+        "other.bicepparam",
+        format!("using './other.bicep'\n\nparam image = {MARKETPLACE}\n"),
+    );
+    repo.write("other.bicep", "param image object\n");
+    let report = check_json(&repo, &[]);
+    assert_eq!(finding_rules(&report), Vec::<String>::new(), "{report:#}");
+}
+
+#[test]
+fn a_bicepparam_whose_template_is_not_here_is_unresolved() {
+    let repo = Repo::new();
+    let text = "using 'br/public:avm/res/compute/virtual-machine:0.5.0'\n\nparam name = 'vm'\n";
+    repo.write("vm.bicepparam", text);
+    let report = check_json(&repo, &[]);
+    let found = located(&report);
+    assert_eq!(
+        found,
+        [("IG002".to_owned(), "vm.bicepparam".to_owned(), 1)],
+        "{report:#}"
+    );
+}
+
+#[test]
+fn a_module_is_judged_with_the_image_its_caller_passes_and_the_finding_is_the_callers() {
+    // A module deploys a Bicep file as a nested deployment with the caller's params (Bicep
+    // docs, "Bicep modules"); the image is the caller's choice, so the finding is there.
+    let repo = Repo::new();
+    let caller = format!(
+        "module web 'modules/vm.bicep' = {{
+  name: 'web'
+  params: {{
+    image: {MARKETPLACE}
+  }}
+}}
+"
+    );
+    repo.write("main.bicep", &caller);
+    repo.write(
+        "modules/vm.bicep",
+        format!("param image object\n\n{}", vm("vm", "'vm-web'", "image")),
+    );
+    let report = check_json(&repo, &[]);
+    let found = located(&report);
+    assert_eq!(found.len(), 1, "{report:#}");
+    assert_eq!(found[0].0, "IG001");
+    assert_eq!(found[0].1, "main.bicep", "{report:#}");
+    let passed = line_of(&caller, "image:")..=line_of(&caller, "version: 'latest'");
+    assert!(passed.contains(&found[0].2), "{found:?}");
+}
+
+#[test]
+fn a_module_loop_judges_each_instance() {
+    // `[for x in list: {…}]` deploys one module per item (Bicep docs, "Iterative loops").
+    let repo = Repo::new();
+    let caller = format!(
+        "var images = [
+  {{
+    id: '{GOLDEN_VERSION}'
+  }}
+  {MARKETPLACE}
+]
+
+module tier 'vm.bicep' = [for (image, i) in images: {{
+  name: 'tier-${{i}}'
+  params: {{
+    image: image
+  }}
+}}]
+"
+    );
+    repo.write("main.bicep", &caller);
+    repo.write(
+        "vm.bicep",
+        format!("param image object\n\n{}", vm("vm", "'vm'", "image")),
+    );
+    let report = check_json(&repo, &[]);
+    assert_eq!(finding_rules(&report), ["IG001"], "{report:#}");
+    let found = located(&report);
+    assert_eq!(found[0].1, "main.bicep");
+    assert_eq!(found[0].2, line_of(&caller, "publisher") - 1, "{found:?}");
+}
+
+#[test]
+fn a_registry_module_is_unresolved_on_the_module_unless_links_maps_it() {
+    let repo = Repo::new();
+    let caller = "module vm 'br/public:avm/res/compute/virtual-machine:0.5.0' = {
+  name: 'vm'
+  params: {
+    name: 'vm-1'
+  }
+}
+";
+    repo.write("main.bicep", caller);
+    let report = check_json(&repo, &[]);
+    assert_eq!(finding_rules(&report), ["IG002"], "{report:#}");
+    let message = &finding_messages(&report)[0];
+    assert!(
+        message.contains("br/public:avm/res/compute/virtual-machine:0.5.0"),
+        "{message}"
+    );
+
+    // Mapped in [links] to a local copy, it is followed.
+    repo.write(
+        "imagegate.toml",
+        "[links]\n\"br/public:avm/res/compute/virtual-machine:0.5.0\" = \"vendor/vm.bicep\"\n",
+    );
+    repo.write(
+        "vendor/vm.bicep",
+        format!("param name string\n\n{}", vm("vm", "name", MARKETPLACE)),
+    );
+    let report = check_json(&repo, &[]);
+    assert_eq!(finding_rules(&report), ["IG001"], "{report:#}");
+}
+
+#[test]
+fn a_syntax_error_is_one_ig000_the_damaged_vm_is_unresolved_and_the_next_is_judged() {
+    let repo = Repo::new();
+    let text = format!(
+        "{}\n{}",
+        vm("broken", "'vm-broken'", "{\n        id: 'x' ) ]\n      }"),
+        vm("after", "'vm-after'", MARKETPLACE)
+    );
+    repo.write("main.bicep", &text);
+    let report = check_json(&repo, &[]);
+    let mut rules = finding_rules(&report);
+    rules.sort();
+    rules.dedup();
+    assert_eq!(rules, ["IG000", "IG001", "IG002"], "{report:#}");
+    let found = located(&report);
+    let ig000 = found.iter().find(|f| f.0 == "IG000").unwrap();
+    assert_eq!(ig000.2, line_of(&text, "id: 'x'"), "{found:?}");
+    let ig001 = found.iter().find(|f| f.0 == "IG001").unwrap();
+    assert!(ig001.2 > line_of(&text, "vm-after"), "{found:?}");
+}
+
+#[test]
+fn a_false_condition_deploys_nothing_and_an_unknown_one_is_judged() {
+    // `resource x '…' = if (c) {…}` deploys only when c is true (Bicep docs, "Conditional
+    // deployment").
+    let repo = Repo::new();
+    let text = format!(
+        "param deployJump bool\n\n{}\n{}",
+        vm("never", "'vm-never'", MARKETPLACE).replacen("= {", "= if (false) {", 1),
+        vm("jump", "'vm-jump'", MARKETPLACE).replacen("= {", "= if (deployJump) {", 1),
+    );
+    repo.write("main.bicep", &text);
+    let report = check_json(&repo, &[]);
+    assert_eq!(finding_rules(&report), ["IG001"], "{report:#}");
+    assert_eq!(located(&report)[0].2, line_of(&text, "vm-jump") + 4);
+}
+
+#[test]
+fn operators_fallbacks_and_functions_are_evaluated() {
+    // `.?` reads a property that may be absent, `??` takes the first non-null value, `?:`
+    // chooses; user functions (`func`) are called with their arguments.
+    let repo = Repo::new();
+    let text = format!(
+        "param overrides object = {{}}
+param useGolden bool = true
+
+func goldenImage(definition string, version string) string =>
+  '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-golden/providers/Microsoft.Compute/galleries/corpGallery/images/${{definition}}/versions/${{version}}'
+
+var chosen = overrides.?image ?? (useGolden ? {{ id: goldenImage('ubuntu-22.04-cis', '1.4.0') }} : {MARKETPLACE})
+
+{}",
+        vm("app", "'vm-app'", "chosen")
+    );
+    repo.write("main.bicep", &text);
+    let report = check_json(&repo, &[]);
+    assert_eq!(finding_rules(&report), Vec::<String>::new(), "{report:#}");
+    assert_eq!(resource_statuses(&report), ["compliant"], "{report:#}");
+}
+
+#[test]
+fn a_parameter_without_value_is_unresolved_and_named() {
+    let repo = Repo::new();
+    let text = format!(
+        "param imageId string\n\n{}",
+        vm("app", "'vm-app'", "{\n        id: imageId\n      }")
+    );
+    repo.write("main.bicep", &text);
+    let report = check_json(&repo, &[]);
+    assert_eq!(finding_rules(&report), ["IG002"], "{report:#}");
+    assert!(
+        finding_messages(&report)[0].contains("imageId"),
+        "{report:#}"
+    );
+}
+
+#[test]
+fn allowed_values_of_a_required_parameter_are_each_judged() {
+    // `@allowed([...])` restricts a parameter; each allowed value is a possible deployment.
+    let repo = Repo::new();
+    let text = format!(
+        "@allowed([
+  'linux'
+  'windows'
+])
+param os string
+
+var images = {{
+  linux: {{
+    id: '{GOLDEN_VERSION}'
+  }}
+  windows: {{
+    publisher: 'MicrosoftWindowsServer'
+    offer: 'WindowsServer'
+    sku: '2022-datacenter-azure-edition'
+    version: 'latest'
+  }}
+}}
+
+{}",
+        vm("app", "'vm-app'", "images[os]")
+    );
+    repo.write("main.bicep", &text);
+    let report = check_json(&repo, &[]);
+    assert_eq!(finding_rules(&report), ["IG001"], "{report:#}");
+    assert!(
+        finding_messages(&report)[0].contains("windows"),
+        "{report:#}"
+    );
+}
+
+#[test]
+fn a_resource_property_read_from_an_existing_resource_is_unknown_until_deployed() {
+    let repo = Repo::new();
+    let text = format!(
+        "resource template 'Microsoft.Compute/virtualMachines@2024-03-01' existing = {{
+  name: 'vm-template'
+}}
+
+{}",
+        vm(
+            "copy",
+            "'vm-copy'",
+            "template.properties.storageProfile.imageReference"
+        )
+    );
+    repo.write("main.bicep", &text);
+    let report = check_json(&repo, &[]);
+    assert_eq!(finding_rules(&report), ["IG002"], "{report:#}");
+    assert!(
+        finding_messages(&report)[0].contains("template.properties.storageProfile.imageReference"),
+        "{report:#}"
+    );
+}
+
+#[test]
+fn a_loop_over_images_judges_every_instance_and_points_at_each_item() {
+    let repo = Repo::new();
+    let text = format!(
+        "var images = [
+  {{
+    id: '{GOLDEN_VERSION}'
+  }}
+  {MARKETPLACE}
+]
+
+resource vms 'Microsoft.Compute/virtualMachines@2024-03-01' = [for (image, i) in images: {{
+  name: 'vm-${{i}}'
+  location: 'westeurope'
+  properties: {{
+    storageProfile: {{
+      imageReference: image
+    }}
+  }}
+}}]
+"
+    );
+    repo.write("main.bicep", &text);
+    let report = check_json(&repo, &[]);
+    assert_eq!(finding_rules(&report), ["IG001"], "{report:#}");
+    // The item's object, which opens on the line before its publisher.
+    assert_eq!(located(&report)[0].2, line_of(&text, "publisher") - 1);
+}
