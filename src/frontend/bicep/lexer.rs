@@ -1,46 +1,90 @@
-//! The Bicep lexer: text → tokens with byte spans, as the compiler's `Lexer.cs` defines them
-//! (Azure/bicep, `src/Bicep.Core/Parsing/Lexer.cs`, and `docs/grammar.md`).
+//! The Bicep lexer: text → tokens with byte spans, token for token as the compiler's `Lexer.cs`
+//! (Azure/bicep, `src/Bicep.Core/Parsing/Lexer.cs`) makes them, with its `TokenType` names.
 //!
-//! * Newlines are tokens (Bicep's statements end at a newline); other whitespace and comments
-//!   (`//`, `/* */`) are skipped.
-//! * Keywords are contextual: only identifiers come out of the lexer; the parser decides.
-//! * Strings: `'…'` with escapes (`\\`, `\'`, `\n`, `\r`, `\t`, `\$`, `\u{…}`) and `${…}`
-//!   interpolation, lexed as pieces (`StringLeft`, `StringMiddle`, `StringRight`) around the
-//!   expression tokens; `'''…'''` verbatim; `$'''…'''` (any number of `$`) verbatim with
-//!   interpolation opened by that many `$` before `{`.
-//! * `#disable-next-line …`, `#disable-diagnostics …`, `#restore-diagnostics …`: pragma tokens
-//!   running to the end of the line.
+//! * Newlines are tokens (Bicep's statements end at a newline); adjacent line breaks (`\n`,
+//!   `\r`, in any mix, without blanks between) are one token.
+//! * Whitespace, comments (`//`, `/* */`) and pragmas (`#disable-next-line …`,
+//!   `#disable-diagnostics …`, `#restore-diagnostics …` at the start of a line) are trivia:
+//!   no tokens; the pragmas' spans are kept in [`Lexed::pragmas`].
+//! * `true`, `false` and `null` are keywords; every other word is an `Identifier` (the parser
+//!   tells `param`, `resource`, `if`… apart).
+//! * Strings: `'…'` with escapes and `${…}` interpolation, lexed as pieces
+//!   (`StringLeftPiece`, `StringMiddlePiece`, `StringRightPiece`, each with its delimiters:
+//!   `'a${`, `}b${`, `}c'`) around the expression tokens; `'''…'''` verbatim; `$'''…'''` (any
+//!   number of `$`) verbatim with interpolation opened by at least that many `$` before `{`.
+//!   [`string_value`] gives a piece's value.
 //!
-//! Linear in the input, never panics: every byte is consumed by one token or one error, and an
-//! unterminated string or comment ends at the end of the text with an error.
+//! Linear in the input, never panics: every byte is in one token or trivia, and errors
+//! (unterminated strings and comments, unknown characters, bad escapes) are located.
 
+use std::borrow::Cow;
 use std::ops::Range;
 
-/// What a token is.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// What a token is: the compiler's `TokenType`, name for name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[allow(missing_docs)]
 pub(crate) enum TokenKind {
-    /// An identifier or contextual keyword (`param`, `resource`, `if`…).
+    At,
+    Unrecognized,
+    LeftBrace,
+    RightBrace,
+    LeftParen,
+    RightParen,
+    LeftSquare,
+    RightSquare,
+    Comma,
+    Dot,
+    Question,
+    Colon,
+    Semicolon,
+    Assignment,
+    Plus,
+    Minus,
+    Asterisk,
+    Slash,
+    Modulo,
+    Exclamation,
+    LeftChevron,
+    RightChevron,
+    LessThanOrEqual,
+    GreaterThanOrEqual,
+    Equals,
+    NotEquals,
+    EqualsInsensitive,
+    NotEqualsInsensitive,
+    LogicalAnd,
+    LogicalOr,
     Identifier,
-    /// An integer literal.
+    StringLeftPiece,
+    StringMiddlePiece,
+    StringRightPiece,
+    StringComplete,
     Integer,
-    /// A string without interpolation; its value, unescaped.
-    String(String),
-    /// The text before the first `${` of an interpolated string.
-    StringLeft(String),
-    /// The text between a `}` and the next `${`.
-    StringMiddle(String),
-    /// The text after the last `}`, up to the closing quote.
-    StringRight(String),
-    /// A `#disable-next-line`/`#disable-diagnostics`/`#restore-diagnostics` line.
-    Pragma,
-    /// A line break (`\n` or `\r\n`).
+    TrueKeyword,
+    FalseKeyword,
+    NullKeyword,
     NewLine,
-    /// Punctuation or an operator (`{`, `?.`, `??`, `=>`, `...`…), as written.
-    Symbol(&'static str),
-    /// A character that starts no token.
-    Unknown,
-    /// The end of the text.
-    End,
+    EndOfFile,
+    DoubleQuestion,
+    DoubleColon,
+    Arrow,
+    Pipe,
+    Ellipsis,
+    Hat,
+    Dollar,
+}
+
+impl TokenKind {
+    /// Whether this is one of the four string tokens.
+    pub(crate) fn is_string(self) -> bool {
+        matches!(
+            self,
+            TokenKind::StringComplete
+                | TokenKind::StringLeftPiece
+                | TokenKind::StringMiddlePiece
+                | TokenKind::StringRightPiece
+        )
+    }
 }
 
 /// A token and its bytes in the text.
@@ -61,510 +105,764 @@ pub(crate) struct LexError {
     pub(crate) message: &'static str,
 }
 
-/// Operators and punctuation, longest first (so `...` wins over `.`, `??` over `?`).
-const SYMBOLS: [&str; 33] = [
-    "...", "&&", "||", "==", "!=", "<=", ">=", "=>", "??", "?.", "::", ".?", "{", "}", "[", "]",
-    "(", ")", ",", ".", ":", "?", "=", "<", ">", "+", "-", "*", "/", "%", "!", "@", "^",
+/// What the lexer makes of a text.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Lexed {
+    /// The tokens, the last one `EndOfFile` (empty, at the end).
+    pub(crate) tokens: Vec<Token>,
+    /// The errors, in order.
+    pub(crate) errors: Vec<LexError>,
+    /// The diagnostics pragmas (`#disable-next-line code…` and the like): keyword and codes.
+    pub(crate) pragmas: Vec<Range<u32>>,
+}
+
+/// The pragma keywords (after `#`).
+const PRAGMAS: [&str; 3] = [
+    "disable-next-line",
+    "disable-diagnostics",
+    "restore-diagnostics",
 ];
 
-/// Where the lexer is: in code, or in the code of an interpolation (`${…}`) of a string whose
-/// kind is remembered, with the depth of the braces opened inside it.
-#[derive(Clone, Copy)]
-enum Hole {
-    /// In a `'…'` string's `${`.
-    Quoted { braces: u32 },
-    /// In a `$'''…'''` string's interpolation, opened by `dollars` `$`.
-    Verbatim { braces: u32, dollars: usize },
+/// The longest identifier the compiler accepts.
+const MAX_IDENTIFIER_LENGTH: usize = 255;
+
+/// An open interpolation or brace, as the compiler's template stack has them.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Open {
+    /// A `{` opened inside an interpolation. (The compiler never pops these: a `}` seen while
+    /// one is on top is a `RightBrace`, whatever it closes. Kept so, token for token.)
+    Brace,
+    /// A `'…${` string.
+    Quoted,
+    /// A `$'''…${` string, with its number of `$`.
+    Verbatim(usize),
 }
 
 /// Lexes `text`.
-pub(crate) fn lex(text: &str) -> (Vec<Token>, Vec<LexError>) {
+pub(crate) fn lex(text: &str) -> Lexed {
     let mut lexer = Lexer {
         text,
         bytes: text.as_bytes(),
         pos: 0,
-        tokens: Vec::new(),
-        errors: Vec::new(),
-        holes: Vec::new(),
+        out: Lexed {
+            tokens: Vec::with_capacity(text.len() / 4 + 1),
+            ..Lexed::default()
+        },
+        stack: Vec::new(),
     };
     lexer.run();
-    (lexer.tokens, lexer.errors)
+    lexer.out
 }
 
+/// The lexer's state.
 struct Lexer<'t> {
     text: &'t str,
     bytes: &'t [u8],
     pos: usize,
-    tokens: Vec<Token>,
-    errors: Vec<LexError>,
-    holes: Vec<Hole>,
+    out: Lexed,
+    stack: Vec<Open>,
 }
 
 impl Lexer<'_> {
-    fn push(&mut self, kind: TokenKind, start: usize) {
-        self.tokens.push(Token {
-            kind,
-            span: start as u32..self.pos as u32,
-        });
+    fn peek(&self, ahead: usize) -> Option<u8> {
+        self.bytes.get(self.pos + ahead).copied()
     }
 
-    fn error(&mut self, start: usize, message: &'static str) {
-        self.errors.push(LexError {
-            at: start as u32..self.pos.max(start + 1).min(self.bytes.len().max(start)) as u32,
+    fn error(&mut self, at: Range<usize>, message: &'static str) {
+        self.out.errors.push(LexError {
+            at: at.start as u32..at.end as u32,
             message,
         });
     }
 
     fn run(&mut self) {
-        while self.pos < self.bytes.len() {
+        loop {
+            self.trivia();
             let start = self.pos;
-            let b = self.bytes[self.pos];
+            let kind = self.token();
+            if kind == TokenKind::Unrecognized {
+                self.error(start..self.pos, "unrecognized token");
+            }
+            self.out.tokens.push(Token {
+                kind,
+                span: start as u32..self.pos as u32,
+            });
+            if kind == TokenKind::EndOfFile {
+                return;
+            }
+        }
+    }
+
+    /// Skips whitespace, comments and pragmas.
+    fn trivia(&mut self) {
+        while let Some(b) = self.peek(0) {
             match b {
                 b' ' | b'\t' => self.pos += 1,
-                b'\r' if self.bytes.get(self.pos + 1) == Some(&b'\n') => {
-                    self.pos += 2;
-                    self.push(TokenKind::NewLine, start);
-                }
-                b'\n' | b'\r' => {
-                    self.pos += 1;
-                    self.push(TokenKind::NewLine, start);
-                }
-                b'/' if self.bytes.get(self.pos + 1) == Some(&b'/') => {
+                b'/' if self.peek(1) == Some(b'/') => {
                     self.pos = memchr::memchr2(b'\n', b'\r', &self.bytes[self.pos..])
                         .map_or(self.bytes.len(), |i| self.pos + i);
                 }
-                b'/' if self.bytes.get(self.pos + 1) == Some(&b'*') => {
+                b'/' if self.peek(1) == Some(b'*') => {
+                    let start = self.pos;
                     match memchr::memmem::find(&self.bytes[self.pos + 2..], b"*/") {
                         Some(i) => self.pos += 2 + i + 2,
                         None => {
                             self.pos = self.bytes.len();
-                            self.error(start, "unterminated `/*` comment");
+                            self.error(start..self.pos, "unterminated multi-line comment");
                         }
                     }
                 }
-                b'#' if self.at_line_start(start) => {
-                    self.pos = memchr::memchr2(b'\n', b'\r', &self.bytes[self.pos..])
-                        .map_or(self.bytes.len(), |i| self.pos + i);
-                    self.push(TokenKind::Pragma, start);
-                }
-                b'\'' if self.bytes[self.pos..].starts_with(b"'''") => self.verbatim(start, 0),
-                b'$' => {
-                    let dollars = self.bytes[self.pos..]
-                        .iter()
-                        .take_while(|&&c| c == b'$')
-                        .count();
-                    if self.bytes[self.pos + dollars..].starts_with(b"'''") {
-                        self.pos += dollars;
-                        self.verbatim(start, dollars);
-                    } else {
-                        self.pos += 1;
-                        self.push(TokenKind::Unknown, start);
-                        self.error(start, "unexpected `$`");
-                    }
-                }
-                b'\'' => {
-                    self.pos += 1;
-                    self.quoted(start, true);
-                }
-                b'}' if self.close_hole() => {}
-                b'0'..=b'9' => {
-                    self.pos += self.bytes[self.pos..]
-                        .iter()
-                        .take_while(|c| c.is_ascii_digit())
-                        .count();
-                    self.push(TokenKind::Integer, start);
-                }
-                b'a'..=b'z' | b'A'..=b'Z' | b'_' => {
-                    self.pos += self.bytes[self.pos..]
-                        .iter()
-                        .take_while(|c| c.is_ascii_alphanumeric() || **c == b'_')
-                        .count();
-                    self.push(TokenKind::Identifier, start);
-                }
-                _ => self.symbol(start),
+                b'#' if self.pragma() => {}
+                _ => return,
             }
         }
-        if !self.holes.is_empty() {
-            self.error(self.bytes.len(), "unterminated string interpolation");
-        }
-        let end = self.bytes.len();
-        self.pos = end;
-        self.push(TokenKind::End, end);
     }
 
-    /// Whether `at` is the first non-blank byte of its line.
-    fn at_line_start(&self, at: usize) -> bool {
-        self.bytes[..at]
+    /// A pragma at `pos` (on `#`), if there is one: true when consumed.
+    fn pragma(&mut self) -> bool {
+        let rest = &self.bytes[self.pos + 1..];
+        let Some(keyword) = PRAGMAS.iter().find(|k| rest.starts_with(k.as_bytes())) else {
+            return false;
+        };
+        let line_start = self.bytes[..self.pos]
             .iter()
-            .rev()
-            .take_while(|&&c| c != b'\n' && c != b'\r')
+            .rposition(|&c| c == b'\n' || c == b'\r')
+            .map_or(0, |i| i + 1);
+        if !self.bytes[line_start..self.pos]
+            .iter()
             .all(|&c| c == b' ' || c == b'\t')
-    }
-
-    fn symbol(&mut self, start: usize) {
-        let rest = &self.bytes[self.pos..];
-        if let Some(symbol) = SYMBOLS.iter().find(|s| rest.starts_with(s.as_bytes())) {
-            self.pos += symbol.len();
-            if *symbol == "{" {
-                self.open_brace();
-            }
-            self.push(TokenKind::Symbol(symbol), start);
-            return;
-        }
-        // One whole character, whatever its length.
-        let len = self.text[self.pos..]
-            .chars()
-            .next()
-            .map_or(1, char::len_utf8);
-        self.pos += len;
-        self.push(TokenKind::Unknown, start);
-        self.error(start, "unexpected character");
-    }
-
-    fn open_brace(&mut self) {
-        if let Some(Hole::Quoted { braces } | Hole::Verbatim { braces, .. }) = self.holes.last_mut()
         {
-            *braces += 1;
+            return false;
         }
-    }
-
-    /// At a `}`: closes a brace opened inside an interpolation (false: an ordinary `}`), or
-    /// the interpolation itself, and then lexes the rest of its string (true).
-    fn close_hole(&mut self) -> bool {
-        match self.holes.last_mut() {
-            Some(Hole::Quoted { braces } | Hole::Verbatim { braces, .. }) if *braces > 0 => {
-                *braces -= 1;
-                false
-            }
-            Some(Hole::Quoted { .. }) => {
-                self.holes.pop();
-                let start = self.pos;
-                self.pos += 1;
-                self.quoted(start, false);
-                true
-            }
-            Some(Hole::Verbatim { dollars, .. }) => {
-                let dollars = *dollars;
-                self.holes.pop();
-                let start = self.pos;
-                self.pos += 1;
-                self.verbatim_rest(start, dollars, false);
-                true
-            }
-            None => false,
-        }
-    }
-
-    /// The rest of a `'…'` string from `pos` (after its quote, or after an interpolation's
-    /// `}`): up to the closing quote, or to a `${`.
-    fn quoted(&mut self, start: usize, first: bool) {
-        let mut value = String::new();
-        loop {
-            match self.bytes.get(self.pos) {
-                // A quoted string does not span lines.
-                None | Some(b'\n' | b'\r') => {
-                    self.error(start, "unterminated string");
-                    self.push(piece(value, first, true), start);
-                    return;
-                }
-                Some(b'\'') => {
-                    self.pos += 1;
-                    self.push(piece(value, first, true), start);
-                    return;
-                }
-                Some(b'$') if self.bytes.get(self.pos + 1) == Some(&b'{') => {
-                    self.pos += 2;
-                    self.push(piece(value, first, false), start);
-                    self.holes.push(Hole::Quoted { braces: 0 });
-                    return;
-                }
-                Some(b'\\') => self.escape(&mut value),
-                _ => {
-                    let c = self.text[self.pos..].chars().next().unwrap_or('\u{FFFD}');
-                    value.push(c);
-                    self.pos += c.len_utf8();
-                }
-            }
-        }
-    }
-
-    /// An escape sequence at `pos` (on the backslash), its character added to `value`.
-    fn escape(&mut self, value: &mut String) {
         let start = self.pos;
-        self.pos += 1;
-        let Some(&b) = self.bytes.get(self.pos) else {
-            self.error(start, "unterminated escape sequence");
-            return;
+        self.pos += 1 + keyword.len();
+        // Codes: identifier characters and `-`, separated by blanks; anything else ends the
+        // pragma (it is lexed as code), and so do blanks after the last code.
+        let mut end = self.pos;
+        let mut codes = false;
+        while let Some(c) = self.peek(0) {
+            if c.is_ascii_alphanumeric() || c == b'_' || c == b'-' {
+                self.pos += 1;
+                end = self.pos;
+                codes = true;
+            } else if c == b' ' || c == b'\t' {
+                self.pos += 1;
+            } else {
+                break;
+            }
+        }
+        if codes {
+            self.pos = end;
+        } else {
+            self.error(start..self.pos, "a pragma without diagnostic codes");
+        }
+        self.out.pragmas.push(start as u32..self.pos as u32);
+        true
+    }
+
+    /// One token from `pos` (trivia skipped).
+    fn token(&mut self) -> TokenKind {
+        use TokenKind as K;
+        let Some(b) = self.peek(0) else {
+            return K::EndOfFile;
         };
         self.pos += 1;
+        let next = self.peek(0);
         match b {
-            b'\\' => value.push('\\'),
-            b'\'' => value.push('\''),
-            b'n' => value.push('\n'),
-            b'r' => value.push('\r'),
-            b't' => value.push('\t'),
-            b'$' => value.push('$'),
-            b'u' if self.bytes.get(self.pos) == Some(&b'{') => {
-                let digits = self.bytes[self.pos + 1..]
-                    .iter()
-                    .take_while(|c| c.is_ascii_hexdigit())
-                    .count();
-                let close = self.pos + 1 + digits;
-                let code = (digits > 0 && digits <= 6 && self.bytes.get(close) == Some(&b'}'))
-                    .then(|| u32::from_str_radix(&self.text[self.pos + 1..close], 16).ok())
-                    .flatten()
-                    .and_then(char::from_u32);
-                match code {
-                    Some(c) => {
-                        value.push(c);
-                        self.pos = close + 1;
+            b'{' => {
+                if !self.stack.is_empty() {
+                    self.stack.push(Open::Brace);
+                }
+                K::LeftBrace
+            }
+            b'}' => match self.stack.last() {
+                Some(Open::Quoted) => {
+                    let kind = self.quoted(false);
+                    if kind == K::StringRightPiece {
+                        self.stack.pop();
                     }
-                    None => self.error(start, "invalid `\\u{…}` escape"),
+                    kind
+                }
+                Some(&Open::Verbatim(dollars)) => {
+                    let kind = self.verbatim(false, dollars);
+                    if kind == K::StringRightPiece {
+                        self.stack.pop();
+                    }
+                    kind
+                }
+                _ => K::RightBrace,
+            },
+            b'(' => K::LeftParen,
+            b')' => K::RightParen,
+            b'[' => K::LeftSquare,
+            b']' => K::RightSquare,
+            b'@' => K::At,
+            b',' => K::Comma,
+            b'.' if next == Some(b'.') && self.peek(1) == Some(b'.') => {
+                self.pos += 2;
+                K::Ellipsis
+            }
+            b'.' => K::Dot,
+            b'?' if next == Some(b'?') => self.two(K::DoubleQuestion),
+            b'?' => K::Question,
+            b':' if next == Some(b':') => self.two(K::DoubleColon),
+            b':' => K::Colon,
+            b';' => K::Semicolon,
+            b'+' => K::Plus,
+            b'-' => K::Minus,
+            b'%' => K::Modulo,
+            b'*' => K::Asterisk,
+            b'/' => K::Slash,
+            b'^' => K::Hat,
+            b'$' => {
+                let dollars = 1 + self.bytes[self.pos..]
+                    .iter()
+                    .take_while(|&&c| c == b'$')
+                    .count();
+                self.pos += dollars - 1;
+                if self.bytes[self.pos..].starts_with(b"'''") {
+                    self.pos += 3;
+                    let kind = self.verbatim(true, dollars);
+                    if kind == K::StringLeftPiece {
+                        self.stack.push(Open::Verbatim(dollars));
+                    }
+                    kind
+                } else {
+                    K::Unrecognized
+                }
+            }
+            b'!' if next == Some(b'=') => self.two(K::NotEquals),
+            b'!' if next == Some(b'~') => self.two(K::NotEqualsInsensitive),
+            b'!' => K::Exclamation,
+            b'<' if next == Some(b'=') => self.two(K::LessThanOrEqual),
+            b'<' => K::LeftChevron,
+            b'>' if next == Some(b'=') => self.two(K::GreaterThanOrEqual),
+            b'>' => K::RightChevron,
+            b'=' if next == Some(b'=') => self.two(K::Equals),
+            b'=' if next == Some(b'~') => self.two(K::EqualsInsensitive),
+            b'=' if next == Some(b'>') => self.two(K::Arrow),
+            b'=' => K::Assignment,
+            b'&' if next == Some(b'&') => self.two(K::LogicalAnd),
+            b'|' if next == Some(b'|') => self.two(K::LogicalOr),
+            b'|' => K::Pipe,
+            b'\'' if next == Some(b'\'') && self.peek(1) == Some(b'\'') => {
+                self.pos += 2;
+                self.verbatim(true, 0)
+            }
+            b'\'' => {
+                let kind = self.quoted(true);
+                if kind == K::StringLeftPiece {
+                    self.stack.push(Open::Quoted);
+                }
+                kind
+            }
+            b'\n' | b'\r' if !self.stack.is_empty() => {
+                // A newline in an interpolation ends the string: an empty right piece.
+                self.pos -= 1;
+                self.error(self.pos..self.pos, "unterminated string (a newline)");
+                self.stack.clear();
+                K::StringRightPiece
+            }
+            b'\n' | b'\r' => {
+                self.pos += self.bytes[self.pos..]
+                    .iter()
+                    .take_while(|&&c| c == b'\n' || c == b'\r')
+                    .count();
+                K::NewLine
+            }
+            b'0'..=b'9' => {
+                self.pos += self.bytes[self.pos..]
+                    .iter()
+                    .take_while(|c| c.is_ascii_digit())
+                    .count();
+                K::Integer
+            }
+            b'a'..=b'z' | b'A'..=b'Z' | b'_' => {
+                let start = self.pos - 1;
+                self.pos += self.bytes[self.pos..]
+                    .iter()
+                    .take_while(|c| c.is_ascii_alphanumeric() || **c == b'_')
+                    .count();
+                match &self.text[start..self.pos] {
+                    "true" => K::TrueKeyword,
+                    "false" => K::FalseKeyword,
+                    "null" => K::NullKeyword,
+                    word => {
+                        if word.len() > MAX_IDENTIFIER_LENGTH {
+                            self.error(start..self.pos, "identifier longer than 255 characters");
+                        }
+                        K::Identifier
+                    }
                 }
             }
             _ => {
-                // The escaped character is kept as written; the escape is an error.
-                self.pos -= 1;
-                self.error(start, "unknown escape sequence");
+                // One whole character, whatever its length.
+                let start = self.pos - 1;
+                self.pos = start + self.text[start..].chars().next().map_or(1, char::len_utf8);
+                K::Unrecognized
             }
         }
     }
 
-    /// A `'''…'''` string (`dollars` `$` before it: interpolation opened by that many `$`
-    /// before `{`), from `pos` at its opening quotes.
-    fn verbatim(&mut self, start: usize, dollars: usize) {
-        self.pos += 3;
-        self.verbatim_rest(start, dollars, true);
+    /// A two-character token whose first character is consumed.
+    fn two(&mut self, kind: TokenKind) -> TokenKind {
+        self.pos += 1;
+        kind
     }
 
-    fn verbatim_rest(&mut self, start: usize, dollars: usize, first: bool) {
-        let from = self.pos;
+    /// The rest of a `'…'` string's piece from `pos` (after its quote, or after an
+    /// interpolation's `}`): up to the closing quote (included), or a `${` (included).
+    fn quoted(&mut self, first: bool) -> TokenKind {
+        let (end, more) = if first {
+            (TokenKind::StringComplete, TokenKind::StringLeftPiece)
+        } else {
+            (TokenKind::StringRightPiece, TokenKind::StringMiddlePiece)
+        };
         loop {
-            let rest = &self.bytes[self.pos..];
-            if rest.is_empty() {
-                self.error(start, "unterminated multi-line string");
-                let value = self.text[from..].to_owned();
-                self.push(piece(value, first, true), start);
-                return;
+            let i = memchr::memchr3(b'\'', b'$', b'\\', &self.bytes[self.pos..])
+                .map_or(self.bytes.len(), |i| self.pos + i);
+            if let Some(nl) = memchr::memchr2(b'\n', b'\r', &self.bytes[self.pos..i]) {
+                return self.unterminated_quoted(self.pos + nl, end);
             }
-            if rest.starts_with(b"'''") {
-                // Quotes beyond the third belong to the string (`''''` ends with a quote).
-                let quotes = rest.iter().take_while(|&&c| c == b'\'').count();
-                let value = self.text[from..self.pos + quotes - 3].to_owned();
-                self.pos += quotes;
-                self.push(piece(value, first, true), start);
-                return;
+            if i == self.bytes.len() {
+                return self.unterminated_quoted(i, end);
             }
-            if dollars > 0
-                && rest.len() > dollars
-                && rest[..dollars].iter().all(|&c| c == b'$')
-                && rest[dollars] == b'{'
-            {
-                let value = self.text[from..self.pos].to_owned();
-                self.pos += dollars + 1;
-                self.push(piece(value, first, false), start);
-                self.holes.push(Hole::Verbatim { braces: 0, dollars });
-                return;
+            self.pos = i + 1;
+            match self.bytes[i] {
+                b'\'' => return end,
+                b'$' if self.peek(0) == Some(b'{') => {
+                    self.pos += 1;
+                    return more;
+                }
+                b'$' => {}
+                _ => self.escape(i),
             }
-            let c = self.text[self.pos..]
-                .chars()
-                .next()
-                .map_or(1, char::len_utf8);
-            self.pos += c;
+        }
+    }
+
+    fn unterminated_quoted(&mut self, at: usize, kind: TokenKind) -> TokenKind {
+        self.pos = at;
+        self.error(at..at, "unterminated string");
+        kind
+    }
+
+    /// An escape sequence from `start` (its backslash), `pos` after the backslash.
+    fn escape(&mut self, start: usize) {
+        match self.peek(0) {
+            None => self.error(start..self.pos, "unterminated escape sequence"),
+            Some(b'n' | b'r' | b't' | b'\\' | b'\'') => self.pos += 1,
+            Some(b'$') => {
+                self.pos += 1;
+                if self.peek(0) == Some(b'{') {
+                    self.pos += 1;
+                }
+            }
+            Some(b'u') => {
+                self.pos += 1;
+                if self.peek(0) != Some(b'{') {
+                    if self.peek(0).is_some() {
+                        self.error(start..self.pos, "invalid `\\u{…}` escape");
+                    }
+                    return;
+                }
+                self.pos += 1;
+                let digits = self.bytes[self.pos..]
+                    .iter()
+                    .take_while(|c| c.is_ascii_hexdigit())
+                    .count();
+                let hex = &self.text[self.pos..self.pos + digits];
+                self.pos += digits;
+                match self.peek(0) {
+                    None => {}
+                    Some(b'}') if digits > 0 => {
+                        self.pos += 1;
+                        if code_point(hex).is_none() {
+                            self.error(start..self.pos, "invalid `\\u{…}` escape");
+                        }
+                    }
+                    Some(_) => self.error(start..self.pos, "invalid `\\u{…}` escape"),
+                }
+            }
+            Some(_) => {
+                let len = self.text[self.pos..]
+                    .chars()
+                    .next()
+                    .map_or(1, char::len_utf8);
+                self.pos += len;
+                self.error(start..self.pos, "unrecognized escape sequence");
+            }
+        }
+    }
+
+    /// The rest of a `'''…'''` string's piece (after its opening quotes, or an
+    /// interpolation's `}`), interpolation opened by `dollars` (at least) `$` before `{`.
+    fn verbatim(&mut self, first: bool, dollars: usize) -> TokenKind {
+        let (end, more) = if first {
+            (TokenKind::StringComplete, TokenKind::StringLeftPiece)
+        } else {
+            (TokenKind::StringRightPiece, TokenKind::StringMiddlePiece)
+        };
+        let start = self.pos;
+        loop {
+            let found = if dollars > 0 {
+                memchr::memchr2(b'\'', b'$', &self.bytes[self.pos..])
+            } else {
+                memchr::memchr(b'\'', &self.bytes[self.pos..])
+            };
+            let Some(i) = found else {
+                self.pos = self.bytes.len();
+                self.error(start..self.pos, "unterminated multi-line string");
+                return end;
+            };
+            self.pos += i;
+            let c = self.bytes[self.pos];
+            let run = self.bytes[self.pos..]
+                .iter()
+                .take_while(|&&x| x == c)
+                .count();
+            self.pos += run;
+            if c == b'\'' && run >= 3 {
+                return end;
+            }
+            if c == b'$' && run >= dollars && self.peek(0) == Some(b'{') {
+                self.pos += 1;
+                return more;
+            }
         }
     }
 }
 
-/// The token of a piece of a string: whole, before the first interpolation, between two,
-/// or after the last.
-fn piece(value: String, first: bool, last: bool) -> TokenKind {
-    match (first, last) {
-        (true, true) => TokenKind::String(value),
-        (true, false) => TokenKind::StringLeft(value),
-        (false, false) => TokenKind::StringMiddle(value),
-        (false, true) => TokenKind::StringRight(value),
+/// A hexadecimal code point of at most U+10FFFF.
+fn code_point(hex: &str) -> Option<u32> {
+    let hex = hex.trim_start_matches('0');
+    if hex.len() > 6 {
+        return None;
     }
+    u32::from_str_radix(if hex.is_empty() { "0" } else { hex }, 16)
+        .ok()
+        .filter(|&c| c <= 0x10FFFF)
+}
+
+/// Whether the string token `text` (its own text) is a piece of a `'''…'''` string (else of a
+/// `'…'` one), and its number of `$` (0 without interpolation). Exact for the first piece of
+/// a string (`StringComplete`, `StringLeftPiece`); for the later ones, the raw text cannot
+/// always tell, see [`string_value`].
+fn string_info(kind: TokenKind, text: &str) -> (bool, usize) {
+    let b = text.as_bytes();
+    match kind {
+        TokenKind::StringComplete | TokenKind::StringLeftPiece => {
+            let multi = b.len() > 2 && (b[0] == b'$' || b[1] == b'\'');
+            (
+                multi,
+                if multi {
+                    text.len() - text.trim_start_matches('$').len()
+                } else {
+                    0
+                },
+            )
+        }
+        TokenKind::StringRightPiece => {
+            let quotes = b.iter().rev().take_while(|&&c| c == b'\'').count();
+            (quotes >= 3, 1)
+        }
+        TokenKind::StringMiddlePiece if !b.is_empty() => {
+            let multi = b.contains(&b'\n') || b.contains(&b'\r');
+            let dollars = b[..b.len() - 1]
+                .iter()
+                .rev()
+                .take_while(|&&c| c == b'$')
+                .count();
+            (multi, if multi { dollars } else { 1 })
+        }
+        _ => (false, 0),
+    }
+}
+
+/// The value of a string token (`StringComplete`, `StringLeftPiece`, `StringMiddlePiece`,
+/// `StringRightPiece`): its text without delimiters (`'`, `'''`, `$'''`, `${`, `}`), escapes
+/// resolved in `'…'` strings; `'''…'''` strings lose a first line break. `None` when the token
+/// is damaged (unterminated, a bad escape): the compiler's `TryGetRawStringSegments` then
+/// gives no value and the parser skips the string.
+///
+/// A middle or right piece does not say which kind of string it belongs to: a right piece
+/// ending in three quotes is of a `$'''` string, a middle piece with a line break too (then
+/// all the `$` before its `{` are taken as the opener). [`string_values`] decides from the
+/// first piece and is exact.
+pub(crate) fn try_string_value<'t>(text: &'t str, token: &Token) -> Option<Cow<'t, str>> {
+    let own = text.get(token.span.start as usize..token.span.end as usize)?;
+    let (multi, dollars) = string_info(token.kind, own);
+    piece_value(own, token.kind, multi, dollars)
+}
+
+/// [`try_string_value`], or the text as written when the token is damaged.
+pub(crate) fn string_value(text: &str, token: &Token) -> String {
+    let own = text
+        .get(token.span.start as usize..token.span.end as usize)
+        .unwrap_or_default();
+    try_string_value(text, token).map_or_else(|| own.to_owned(), Cow::into_owned)
+}
+
+/// The values of the string tokens of one string, in order (`None`: a damaged piece), the kind
+/// of string told by the first.
+pub(crate) fn string_values<'t>(text: &'t str, tokens: &[&Token]) -> Option<Vec<Cow<'t, str>>> {
+    let first = tokens.first()?;
+    let first_text = text.get(first.span.start as usize..first.span.end as usize)?;
+    let (multi, dollars) = string_info(first.kind, first_text);
+    tokens
+        .iter()
+        .map(|t| {
+            let own = text.get(t.span.start as usize..t.span.end as usize)?;
+            piece_value(own, t.kind, multi, dollars)
+        })
+        .collect()
+}
+
+/// One piece's value, its string's kind known.
+fn piece_value(own: &str, kind: TokenKind, multi: bool, dollars: usize) -> Option<Cow<'_, str>> {
+    let opener_dollars = "$".repeat(dollars);
+    let (start, end): (String, String) = match (multi, kind) {
+        (false, TokenKind::StringComplete) => ("'".into(), "'".into()),
+        (false, TokenKind::StringLeftPiece) => ("'".into(), "${".into()),
+        (false, TokenKind::StringMiddlePiece) => ("}".into(), "${".into()),
+        (false, TokenKind::StringRightPiece) => ("}".into(), "'".into()),
+        (true, TokenKind::StringComplete) => (format!("{opener_dollars}'''"), "'''".into()),
+        (true, TokenKind::StringLeftPiece) if dollars > 0 => (
+            format!("{opener_dollars}'''"),
+            format!("{opener_dollars}{{"),
+        ),
+        (true, TokenKind::StringMiddlePiece) if dollars > 0 => {
+            ("}".into(), format!("{opener_dollars}{{"))
+        }
+        (true, TokenKind::StringRightPiece) if dollars > 0 => ("}".into(), "'''".into()),
+        _ => return None,
+    };
+    if own.len() < start.len() + end.len() || !own.starts_with(&start) || !own.ends_with(&end) {
+        return None;
+    }
+    let inner = &own[start.len()..own.len() - end.len()];
+    if multi {
+        let mut inner = inner;
+        if matches!(kind, TokenKind::StringComplete | TokenKind::StringLeftPiece) {
+            inner = inner.strip_prefix('\r').unwrap_or(inner);
+            inner = inner.strip_prefix('\n').unwrap_or(inner);
+        }
+        return Some(Cow::Borrowed(inner));
+    }
+    if !inner.contains(['\\', '\'']) {
+        return Some(Cow::Borrowed(inner));
+    }
+    let mut value = String::with_capacity(inner.len());
+    let mut chars = inner.char_indices();
+    while let Some((i, c)) = chars.next() {
+        match c {
+            '\'' => return None,
+            '\\' => {
+                let (_, e) = chars.next()?;
+                match e {
+                    'n' => value.push('\n'),
+                    'r' => value.push('\r'),
+                    't' => value.push('\t'),
+                    '\\' => value.push('\\'),
+                    '\'' => value.push('\''),
+                    '$' => value.push('$'),
+                    'u' => {
+                        let rest = &inner[i + 2..];
+                        let close = rest.find('}')?;
+                        let hex = rest.get(1..close)?;
+                        if !rest.starts_with('{')
+                            || hex.is_empty()
+                            || !hex.bytes().all(|b| b.is_ascii_hexdigit())
+                        {
+                            return None;
+                        }
+                        let code = code_point(hex)?;
+                        // A lone surrogate has no `char`: the replacement character stands in.
+                        value.push(char::from_u32(code).unwrap_or('\u{FFFD}'));
+                        for _ in 0..=close {
+                            chars.next();
+                        }
+                    }
+                    _ => return None,
+                }
+            }
+            c => value.push(c),
+        }
+    }
+    Some(Cow::Owned(value))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use TokenKind as K;
 
     fn kinds(text: &str) -> Vec<TokenKind> {
-        let (tokens, errors) = lex(text);
-        assert!(errors.is_empty(), "{errors:?}");
-        tokens.into_iter().map(|t| t.kind).collect()
+        let lexed = lex(text);
+        assert!(lexed.errors.is_empty(), "{:?}", lexed.errors);
+        lexed.tokens.into_iter().map(|t| t.kind).collect()
     }
 
-    fn s(text: &str) -> TokenKind {
-        TokenKind::String(text.into())
+    fn texts(text: &str) -> Vec<&str> {
+        lex(text)
+            .tokens
+            .iter()
+            .map(|t| &text[t.span.start as usize..t.span.end as usize])
+            .collect()
     }
 
-    use TokenKind::{End, Identifier as Id, Integer, NewLine, Symbol};
+    fn values(text: &str) -> Vec<String> {
+        lex(text)
+            .tokens
+            .iter()
+            .filter(|t| t.kind.is_string())
+            .map(|t| string_value(text, t))
+            .collect()
+    }
 
     #[test]
     fn declarations_newlines_and_comments() {
-        let text = "param image string = 'x' // trailing\n/* block\n */var n = 3\r\n";
+        let text = "param image string = 'x' // trailing\n/* block\n */var n = 3\r\n\n";
         assert_eq!(
             kinds(text),
             [
-                Id,
-                Id,
-                Id,
-                Symbol("="),
-                s("x"),
-                NewLine,
-                Id,
-                Id,
-                Symbol("="),
-                Integer,
-                NewLine,
-                End
+                K::Identifier,
+                K::Identifier,
+                K::Identifier,
+                K::Assignment,
+                K::StringComplete,
+                K::NewLine,
+                K::Identifier,
+                K::Identifier,
+                K::Assignment,
+                K::Integer,
+                K::NewLine,
+                K::EndOfFile
             ]
+        );
+        assert_eq!(texts(text)[10], "\r\n\n");
+        assert_eq!(
+            kinds("a\n \nb")[1..4],
+            [K::NewLine, K::NewLine, K::Identifier]
         );
     }
 
     #[test]
     fn operators_take_the_longest_match() {
         assert_eq!(
-            kinds("a?.b ?? c.?d ...e x::y a[^1] !b => c != d && e"),
+            texts("a?.b ?? c.?d ...e x::y a[^1] !b => c != d && e =~ f !~ g || h | i <= j >= k"),
             [
-                Id,
-                Symbol("?."),
-                Id,
-                Symbol("??"),
-                Id,
-                Symbol(".?"),
-                Id,
-                Symbol("..."),
-                Id,
-                Id,
-                Symbol("::"),
-                Id,
-                Id,
-                Symbol("["),
-                Symbol("^"),
-                Integer,
-                Symbol("]"),
-                Symbol("!"),
-                Id,
-                Symbol("=>"),
-                Id,
-                Symbol("!="),
-                Id,
-                Symbol("&&"),
-                Id,
-                End
+                "a", "?", ".", "b", "??", "c", ".", "?", "d", "...", "e", "x", "::", "y", "a", "[",
+                "^", "1", "]", "!", "b", "=>", "c", "!=", "d", "&&", "e", "=~", "f", "!~", "g",
+                "||", "h", "|", "i", "<=", "j", ">=", "k", ""
+            ]
+        );
+        assert_eq!(
+            kinds("true false null nullable"),
+            [
+                K::TrueKeyword,
+                K::FalseKeyword,
+                K::NullKeyword,
+                K::Identifier,
+                K::EndOfFile
             ]
         );
     }
 
     #[test]
-    fn strings_unescape_and_interpolate_with_nested_braces() {
-        assert_eq!(kinds(r"'a\'b\\c\n\u{1F600}\$'"), [s("a'b\\c\n😀$"), End]);
+    fn strings_unescape_and_interpolate() {
+        assert_eq!(values(r"'a\'b\\c\n\u{1F600}\$'"), ["a'b\\c\n😀$"]);
         assert_eq!(
-            kinds("'vm-${name}-${ {a: 1}.a }'"),
+            texts("'vm-${name}-${ {a: 1}.a }'"),
             [
-                TokenKind::StringLeft("vm-".into()),
-                Id,
-                TokenKind::StringMiddle("-".into()),
-                Symbol("{"),
-                Id,
-                Symbol(":"),
-                Integer,
-                Symbol("}"),
-                Symbol("."),
-                Id,
-                TokenKind::StringRight(String::new()),
-                End
+                "'vm-${", "name", "}-${", "{", "a", ":", "1", "}", ".", "a", "}", "'", ""
             ]
         );
-        // A string inside an interpolation.
         assert_eq!(
-            kinds("'a${f('b${c}')}d'"),
-            [
-                TokenKind::StringLeft("a".into()),
-                Id,
-                Symbol("("),
-                TokenKind::StringLeft("b".into()),
-                Id,
-                TokenKind::StringRight(String::new()),
-                Symbol(")"),
-                TokenKind::StringRight("d".into()),
-                End
-            ]
+            texts("'a${f('b${c}')}d'"),
+            ["'a${", "f", "(", "'b${", "c", "}'", ")", "}d'", ""]
         );
+        assert_eq!(values("'a${f('b${c}')}d'"), ["a", "b", "", "d"]);
+        assert_eq!(values(r"'\${x}'"), ["${x}"]);
     }
 
     #[test]
     fn multi_line_strings_are_verbatim_and_dollar_strings_interpolate() {
+        assert_eq!(values("'''\nline ${x} \\n\n'''"), ["line ${x} \\n\n"]);
+        assert_eq!(values("''''quoted''''"), ["'quoted'"]);
         assert_eq!(
-            kinds("'''\nline ${x} \\n\n'''"),
-            [s("\nline ${x} \\n\n"), End]
+            texts("$$'''a ${not} $${yes} $$${too} b'''"),
+            ["$$'''a ${not} $${", "yes", "} $$${", "too", "} b'''", ""]
         );
-        assert_eq!(kinds("''''quoted''''"), [s("'quoted'"), End]);
-        assert_eq!(
-            kinds("$$'''a ${not} $${yes} b'''"),
-            [
-                TokenKind::StringLeft("a ${not} ".into()),
-                Id,
-                TokenKind::StringRight(" b".into()),
-                End
-            ]
-        );
+        let text = "$$'''\na ${not} $${yes} $$${too} b'''";
+        let lexed = lex(text);
+        let strings: Vec<&Token> = lexed.tokens.iter().filter(|t| t.kind.is_string()).collect();
+        let values: Vec<String> = string_values(text, &strings)
+            .unwrap()
+            .into_iter()
+            .map(Cow::into_owned)
+            .collect();
+        assert_eq!(values, ["a ${not} ", " $", " b"]);
     }
 
     #[test]
-    fn pragmas_and_decorators() {
+    fn pragmas_are_trivia_and_kept() {
+        let text =
+            "#disable-next-line no-unused-params BCP1 // why\n@description('d')\nparam p int";
+        let lexed = lex(text);
+        assert_eq!(lexed.tokens[0].kind, K::NewLine);
+        assert_eq!(lexed.pragmas.len(), 1);
+        let p = &lexed.pragmas[0];
         assert_eq!(
-            kinds("#disable-next-line no-unused-params\n@description('d')\nparam p int"),
-            [
-                TokenKind::Pragma,
-                NewLine,
-                Symbol("@"),
-                Id,
-                Symbol("("),
-                s("d"),
-                Symbol(")"),
-                NewLine,
-                Id,
-                Id,
-                Id,
-                End
-            ]
+            &text[p.start as usize..p.end as usize],
+            "#disable-next-line no-unused-params BCP1"
+        );
+        // Not at the start of a line: an unrecognized `#`.
+        assert_eq!(
+            lex("a #disable-next-line x").tokens[1].kind,
+            K::Unrecognized
         );
     }
 
     #[test]
     fn errors_are_located_and_the_rest_is_lexed() {
-        let (tokens, errors) = lex("var a = 'open\nvar b = 1 ¤ /* never");
-        let messages: Vec<&str> = errors.iter().map(|e| e.message).collect();
+        let lexed = lex("var a = 'open\nvar b = 1 ¤ /* never");
+        let messages: Vec<&str> = lexed.errors.iter().map(|e| e.message).collect();
         assert_eq!(
             messages,
             [
                 "unterminated string",
-                "unexpected character",
-                "unterminated `/*` comment"
+                "unrecognized token",
+                "unterminated multi-line comment"
             ]
         );
-        assert!(tokens.iter().any(|t| t.kind == Integer));
-        assert_eq!(tokens.last().map(|t| &t.kind), Some(&End));
-        let (_, errors) = lex("'a${b");
+        assert!(lexed.tokens.iter().any(|t| t.kind == K::Integer));
+        assert_eq!(lexed.tokens.last().map(|t| t.kind), Some(K::EndOfFile));
+        let lexed = lex("'a${b\nc");
         assert_eq!(
-            errors.last().map(|e| e.message),
-            Some("unterminated string interpolation")
+            lexed.tokens.iter().map(|t| t.kind).collect::<Vec<_>>(),
+            [
+                K::StringLeftPiece,
+                K::Identifier,
+                K::StringRightPiece,
+                K::NewLine,
+                K::Identifier,
+                K::EndOfFile
+            ]
         );
+        assert_eq!(try_string_value("'a\\qb'", &lex("'a\\qb'").tokens[0]), None);
     }
 
     proptest::proptest! {
         #[test]
         fn any_text_lexes_without_panic_in_linear_tokens(text in "\\PC{0,200}|['$'{}\\\\u\\n a-z0-9#/*]{0,200}") {
-            let (tokens, _) = lex(&text);
-            proptest::prop_assert!(tokens.len() <= text.len() + 1);
+            let lexed = lex(&text);
+            proptest::prop_assert!(lexed.tokens.len() <= text.len() + 1);
             let mut last = 0;
-            for t in &tokens {
+            for t in &lexed.tokens {
                 proptest::prop_assert!(t.span.start >= last && t.span.end as usize <= text.len());
-                last = t.span.start;
+                proptest::prop_assert!(t.span.start <= t.span.end);
+                last = t.span.end;
+                let _ = try_string_value(&text, t);
             }
         }
     }
