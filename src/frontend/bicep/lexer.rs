@@ -176,6 +176,10 @@ impl Lexer<'_> {
     }
 
     fn run(&mut self) {
+        // A byte order mark is not text.
+        if self.text.starts_with('\u{FEFF}') {
+            self.pos = 3;
+        }
         loop {
             self.trivia();
             let start = self.pos;

@@ -1,0 +1,1860 @@
+//! The Bicep parser: tokens → a concrete syntax tree of the compiler's shapes (Azure/bicep
+//! `src/Bicep.Core/Parsing/{BaseParser,Parser,ParamsParser}.cs`, re-implemented).
+//!
+//! Recursive descent, with the compiler's error recovery: a piece that fails (the compiler
+//! throws `ExpectedTokenException`; here an `Err`) becomes a `SkippedTrivia` node holding the
+//! tokens from where the piece began up to the next of the piece's terminators (a newline, a
+//! closing bracket…), so a damaged declaration still yields its node, and the next
+//! declarations parse. Every token is a child of some node: the tree gives back the text.
+//!
+//! Nesting (expressions, objects, types) deeper than [`MAX_DEPTH`] is one error, never a
+//! stack overflow; time is linear in the tokens.
+
+use std::ops::Range;
+
+use super::lexer::{Token, TokenKind as K, lex, string_values};
+use super::syntax::{SyntaxElement as El, SyntaxKind as S, SyntaxNode};
+
+/// How deeply expressions, objects and types may nest.
+pub(crate) const MAX_DEPTH: u32 = 128;
+
+/// A parsed file.
+#[derive(Clone, Debug)]
+pub(crate) struct Parsed {
+    /// The `Program` node.
+    pub(crate) root: SyntaxNode,
+    /// Lexical and syntax errors, lexical first.
+    pub(crate) errors: Vec<ParseError>,
+    /// The spans of the diagnostics pragmas (`#disable-next-line …`).
+    pub(crate) pragmas: Vec<Range<u32>>,
+}
+
+/// An error and where.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct ParseError {
+    /// Where.
+    pub(crate) at: Range<u32>,
+    /// What is wrong.
+    pub(crate) message: String,
+}
+
+/// Parses a `.bicep` file.
+pub(crate) fn parse(text: &str) -> Parsed {
+    Parser::new(text, false).program()
+}
+
+/// Parses a `.bicepparam` file.
+pub(crate) fn parse_params(text: &str) -> Parsed {
+    Parser::new(text, true).program()
+}
+
+/// Keywords that start a declaration: a lambda's body does not go over a newline to one.
+const DECLARATION_KEYWORDS: [&str; 14] = [
+    "metadata",
+    "param",
+    "var",
+    "resource",
+    "output",
+    "module",
+    "targetScope",
+    "import",
+    "extension",
+    "type",
+    "func",
+    "test",
+    "assert",
+    "provider",
+];
+
+/// Expression flags: object and array literals allowed.
+const COMPLEX: u8 = 1;
+/// Expression flags: nested resource declarations allowed (in a resource's body).
+const RESOURCES: u8 = 2;
+
+/// Recovery flags: none.
+const NONE: u8 = 0;
+/// Recovery flags: the terminator is consumed into the skipped tokens.
+const CONSUME: u8 = 1;
+/// Recovery flags: no error reported (an earlier piece already was).
+const SUPPRESS: u8 = 2;
+
+/// The terminators of an operand.
+const OPERAND_END: [K; 5] = [
+    K::StringRightPiece,
+    K::RightBrace,
+    K::RightParen,
+    K::RightSquare,
+    K::NewLine,
+];
+
+/// A piece that failed: the compiler's `ExpectedTokenException`.
+#[derive(Debug)]
+struct Expected {
+    at: Range<u32>,
+    message: &'static str,
+}
+
+type PResult<T> = Result<T, Expected>;
+
+/// What a parenthesized list holds.
+#[derive(Clone, Copy)]
+enum ParenItem {
+    /// Expressions, with these flags.
+    Expr(u8),
+    /// Types.
+    Type,
+    /// Typed local variables (a function's parameters).
+    TypedLocal,
+}
+
+/// What an array or object literal (or type) holds.
+#[derive(Clone, Copy)]
+enum Element {
+    ArrayItem,
+    ObjectProperty(u8),
+    ObjectTypeProperty,
+    TupleItem,
+    ImportedSymbol,
+}
+
+/// A node of `kind` over `children` (at least one).
+fn node(kind: S, children: Vec<El>) -> SyntaxNode {
+    let span = match (children.first(), children.last()) {
+        (Some(first), Some(last)) => span_of(first).start..span_of(last).end,
+        _ => 0..0,
+    };
+    SyntaxNode {
+        kind,
+        span,
+        children,
+    }
+}
+
+/// [`node`] as an element.
+fn el(kind: S, children: Vec<El>) -> El {
+    El::Node(node(kind, children))
+}
+
+/// An element's bytes.
+fn span_of(element: &El) -> Range<u32> {
+    match element {
+        El::Node(n) => n.span.clone(),
+        El::Token(t) => t.span.clone(),
+    }
+}
+
+/// Whether an element is skipped tokens.
+fn is_skipped(element: &El) -> bool {
+    matches!(element, El::Node(n) if n.kind == S::SkippedTrivia)
+}
+
+/// The compiler's `GetSuppressionFlag`: after an empty skipped piece (or identifier), the next
+/// piece's error is not reported.
+fn suppression(element: &El) -> u8 {
+    match element {
+        El::Node(n) if n.kind == S::SkippedTrivia && n.span.is_empty() => SUPPRESS,
+        El::Node(n)
+            if n.kind == S::Identifier
+                && n.span.is_empty()
+                && n.nodes().any(|c| c.kind == S::SkippedTrivia) =>
+        {
+            SUPPRESS
+        }
+        _ => NONE,
+    }
+}
+
+/// Whether a subtree has skipped tokens.
+fn has_skipped(node: &SyntaxNode) -> bool {
+    node.kind == S::SkippedTrivia || node.nodes().any(has_skipped)
+}
+
+/// The parser's state.
+struct Parser<'t> {
+    text: &'t str,
+    tokens: Vec<Token>,
+    pos: usize,
+    errors: Vec<ParseError>,
+    lex_errors: Vec<Range<u32>>,
+    pragmas: Vec<Range<u32>>,
+    depth: u32,
+    params: bool,
+}
+
+impl<'t> Parser<'t> {
+    fn new(text: &'t str, params: bool) -> Self {
+        let lexed = lex(text);
+        Parser {
+            text,
+            tokens: lexed.tokens,
+            pos: 0,
+            errors: lexed
+                .errors
+                .iter()
+                .map(|e| ParseError {
+                    at: e.at.clone(),
+                    message: e.message.to_owned(),
+                })
+                .collect(),
+            lex_errors: lexed.errors.into_iter().map(|e| e.at).collect(),
+            pragmas: lexed.pragmas,
+            depth: 0,
+            params,
+        }
+    }
+
+    // ----- The token reader.
+
+    fn peek(&self) -> &Token {
+        &self.tokens[self.pos.min(self.tokens.len() - 1)]
+    }
+
+    fn peek_kind(&self) -> K {
+        self.peek().kind
+    }
+
+    fn peek_ahead(&self, n: usize) -> Option<&Token> {
+        self.tokens.get(self.pos + n)
+    }
+
+    /// The next token that is not a newline, from `pos + n`.
+    fn peek_ahead_skip_newlines(&self, n: usize) -> Option<&Token> {
+        let mut at = self.pos + n;
+        while self.tokens.get(at).is_some_and(|t| t.kind == K::NewLine) {
+            at += 1;
+        }
+        self.tokens.get(at)
+    }
+
+    fn peek_skip_newlines(&self) -> &Token {
+        self.peek_ahead_skip_newlines(0)
+            .unwrap_or_else(|| &self.tokens[self.tokens.len() - 1])
+    }
+
+    fn read(&mut self) -> Token {
+        let token = self.peek().clone();
+        if self.pos < self.tokens.len() - 1 {
+            self.pos += 1;
+        }
+        token
+    }
+
+    fn read_el(&mut self) -> El {
+        El::Token(self.read())
+    }
+
+    fn at_end(&self) -> bool {
+        self.pos >= self.tokens.len() - 1 || self.peek_kind() == K::EndOfFile
+    }
+
+    fn text_of(&self, token: &Token) -> &'t str {
+        let text: &'t str = self.text;
+        &text[token.span.start as usize..token.span.end as usize]
+    }
+
+    fn check(&self, kind: K) -> bool {
+        !self.at_end() && self.peek_kind() == kind
+    }
+
+    fn check_any(&self, kinds: &[K]) -> bool {
+        !self.at_end() && kinds.contains(&self.peek_kind())
+    }
+
+    fn is_keyword(&self, token: Option<&Token>, keyword: &str) -> bool {
+        token.is_some_and(|t| t.kind == K::Identifier && self.text_of(t) == keyword)
+    }
+
+    fn check_keyword(&self, keyword: &str) -> bool {
+        !self.at_end() && self.is_keyword(Some(self.peek()), keyword)
+    }
+
+    fn fail<T>(&self, message: &'static str) -> PResult<T> {
+        Err(Expected {
+            at: self.peek().span.clone(),
+            message,
+        })
+    }
+
+    fn expect(&mut self, kind: K, message: &'static str) -> PResult<El> {
+        if self.check(kind) {
+            Ok(self.read_el())
+        } else {
+            self.fail(message)
+        }
+    }
+
+    fn expect_keyword(&mut self, keyword: &str, message: &'static str) -> PResult<El> {
+        if self.check_keyword(keyword) {
+            Ok(self.read_el())
+        } else {
+            self.fail(message)
+        }
+    }
+
+    fn optional_keyword(&mut self, keyword: &str) -> Option<El> {
+        self.check_keyword(keyword).then(|| self.read_el())
+    }
+
+    fn newline(&mut self) -> PResult<El> {
+        self.expect(K::NewLine, "expected a new line")
+    }
+
+    fn newlines(&mut self) -> Vec<El> {
+        let mut out = Vec::new();
+        while self.check(K::NewLine) {
+            out.push(self.read_el());
+        }
+        out
+    }
+
+    fn assignment(&mut self) -> PResult<El> {
+        self.expect(K::Assignment, "expected `=`")
+    }
+
+    fn enter(&mut self) -> PResult<()> {
+        if self.depth >= MAX_DEPTH {
+            return self.fail("nesting deeper than 128 levels");
+        }
+        self.depth += 1;
+        Ok(())
+    }
+
+    // ----- Recovery.
+
+    fn report(&mut self, at: Range<u32>, message: &str) {
+        self.errors.push(ParseError {
+            at,
+            message: message.to_owned(),
+        });
+    }
+
+    /// Runs `f`; when it fails, the tokens from where it began up to a terminator are skipped.
+    fn recover(
+        &mut self,
+        flags: u8,
+        terminators: &[K],
+        f: impl FnOnce(&mut Self) -> PResult<El>,
+    ) -> El {
+        let start = self.pos;
+        let errors = self.errors.len();
+        let depth = self.depth;
+        match f(self) {
+            Ok(element) => element,
+            Err(e) => {
+                self.errors.truncate(errors);
+                self.depth = depth;
+                El::Node(self.skip_to(start, flags, e, terminators))
+            }
+        }
+    }
+
+    /// [`Parser::recover`] for a piece that may be absent.
+    fn recover_optional(
+        &mut self,
+        flags: u8,
+        terminators: &[K],
+        f: impl FnOnce(&mut Self) -> PResult<Option<El>>,
+    ) -> Option<El> {
+        let start = self.pos;
+        let errors = self.errors.len();
+        let depth = self.depth;
+        match f(self) {
+            Ok(element) => element,
+            Err(e) => {
+                self.errors.truncate(errors);
+                self.depth = depth;
+                Some(El::Node(self.skip_to(start, flags, e, terminators)))
+            }
+        }
+    }
+
+    /// The compiler's `SynchronizeAndReturnTrivia`.
+    fn skip_to(
+        &mut self,
+        start: usize,
+        flags: u8,
+        error: Expected,
+        terminators: &[K],
+    ) -> SyntaxNode {
+        let at = self.tokens[start.min(self.tokens.len() - 1)].span.start;
+        while !self.at_end() && !self.check_any(terminators) {
+            self.pos += 1;
+        }
+        if flags & CONSUME != 0 && !self.at_end() {
+            self.pos += 1;
+        }
+        if flags & SUPPRESS == 0 {
+            self.report(error.at, error.message);
+        }
+        let children: Vec<El> = self.tokens[start..self.pos.max(start)]
+            .iter()
+            .cloned()
+            .map(El::Token)
+            .collect();
+        let mut skipped = node(S::SkippedTrivia, children);
+        if skipped.children.is_empty() {
+            skipped.span = at..at;
+        }
+        skipped
+    }
+
+    /// An empty `SkippedTrivia` at the next token, with an error unless `message` is `None`.
+    fn skip_empty(&mut self, message: Option<&str>) -> El {
+        let at = self.peek().span.start;
+        self.skip_empty_at(at, message)
+    }
+
+    fn skip_empty_at(&mut self, at: u32, message: Option<&str>) -> El {
+        if let Some(message) = message {
+            self.report(at..at, message);
+        }
+        El::Node(SyntaxNode {
+            kind: S::SkippedTrivia,
+            span: at..at,
+            children: Vec::new(),
+        })
+    }
+
+    /// Elements wrapped in a `SkippedTrivia`, with an error unless `message` is `None`.
+    fn skip(&mut self, children: Vec<El>, message: Option<&str>) -> El {
+        let skipped = node(S::SkippedTrivia, children);
+        if let Some(message) = message {
+            self.report(skipped.span.clone(), message);
+        }
+        El::Node(skipped)
+    }
+
+    fn throw_if_skipped(
+        &mut self,
+        message: &'static str,
+        f: impl FnOnce(&mut Self) -> PResult<El>,
+    ) -> PResult<El> {
+        let at = self.peek().span.clone();
+        let element = f(self)?;
+        if is_skipped(&element) {
+            return Err(Expected { at, message });
+        }
+        Ok(element)
+    }
+
+    fn has_syntax_error(&self, element: &El) -> bool {
+        let span = span_of(element);
+        let lexical = self
+            .lex_errors
+            .iter()
+            .any(|e| e.start < span.end && e.end >= span.start);
+        lexical || matches!(element, El::Node(n) if has_skipped(n))
+    }
+
+    // ----- Program and declarations.
+
+    fn program(mut self) -> Parsed {
+        let mut children = Vec::new();
+        while !self.at_end() {
+            let declaration = if self.params {
+                self.params_declaration()
+            } else {
+                self.declaration(&[])
+            };
+            let is_statement = matches!(&declaration, El::Node(n)
+                if !matches!(n.kind, S::SkippedTrivia | S::MissingDeclaration));
+            children.push(declaration);
+            if is_statement {
+                let newline = self.recover_optional(CONSUME, &[K::NewLine], |p| {
+                    if p.peek_kind() == K::EndOfFile {
+                        Ok(None)
+                    } else {
+                        p.newline().map(Some)
+                    }
+                });
+                children.extend(newline);
+            }
+        }
+        let end = self.tokens[self.tokens.len() - 1].clone();
+        // Anything before the end the loop left (it never does) stays in the tree.
+        let rest: Vec<El> = self.tokens[self.pos..self.tokens.len() - 1]
+            .iter()
+            .cloned()
+            .map(El::Token)
+            .collect();
+        if !rest.is_empty() {
+            children.push(el(S::SkippedTrivia, rest));
+        }
+        children.push(El::Token(end));
+        let mut root = node(S::Program, children);
+        root.span = 0..self.text.len() as u32;
+        Parsed {
+            root,
+            errors: self.errors,
+            pragmas: self.pragmas,
+        }
+    }
+
+    /// Decorators and the newlines after each.
+    fn leading_nodes(&mut self) -> Vec<El> {
+        let mut out = Vec::new();
+        while self.check(K::At) {
+            out.push(self.decorator());
+            out.push(self.recover(CONSUME, &[K::NewLine], Self::newline));
+            out.extend(self.newlines());
+        }
+        out
+    }
+
+    fn declaration(&mut self, expected: &[&str]) -> El {
+        self.recover(NONE, &[K::NewLine], |p| {
+            let leading = p.leading_nodes();
+            let current = p.peek().clone();
+            match current.kind {
+                K::Identifier => {
+                    let keyword = p.text_of(&current);
+                    let keyword = if expected.is_empty() || expected.contains(&keyword) {
+                        keyword
+                    } else {
+                        ""
+                    };
+                    match keyword {
+                        "targetScope" => p.target_scope(leading),
+                        "metadata" => p.metadata(leading),
+                        "type" => p.type_declaration(leading),
+                        "param" => p.parameter(leading),
+                        "var" => p.variable(leading),
+                        "func" => p.function(leading),
+                        "resource" => p.resource(leading),
+                        "output" => p.output(leading),
+                        "module" => p.module(leading),
+                        "test" => p.test(leading),
+                        "import" => p.import(leading),
+                        "extension" => {
+                            let keyword = p.read_el();
+                            p.extension(keyword, leading)
+                        }
+                        "assert" => p.assert(leading),
+                        _ if !leading.is_empty() => Ok(el(S::MissingDeclaration, leading)),
+                        _ => p.fail("expected a declaration"),
+                    }
+                }
+                K::NewLine => p.newline(),
+                _ if !leading.is_empty() => Ok(el(S::MissingDeclaration, leading)),
+                _ => p.fail("expected a declaration"),
+            }
+        })
+    }
+
+    fn params_declaration(&mut self) -> El {
+        self.recover(NONE, &[K::NewLine], |p| {
+            let leading = p.leading_nodes();
+            let current = p.peek().clone();
+            match current.kind {
+                K::Identifier => match p.text_of(&current) {
+                    "using" => p.using(leading),
+                    "extends" => p.extends(leading),
+                    "param" => p.parameter_assignment(leading),
+                    "var" => p.variable(leading),
+                    "import" => {
+                        let keyword = p.read_el();
+                        p.compile_time_import(keyword, leading)
+                    }
+                    "extensionConfig" => p.extension_config(leading),
+                    "extension" => {
+                        let keyword = p.read_el();
+                        p.extension(keyword, leading)
+                    }
+                    "type" => p.type_declaration(leading),
+                    _ => p.fail("expected a parameters file declaration"),
+                },
+                K::NewLine => p.newline(),
+                _ => p.fail("expected a parameters file declaration"),
+            }
+        })
+    }
+
+    fn declaration_node(kind: S, mut leading: Vec<El>, rest: Vec<El>) -> PResult<El> {
+        leading.extend(rest);
+        Ok(el(kind, leading))
+    }
+
+    fn target_scope(&mut self, leading: Vec<El>) -> PResult<El> {
+        let keyword = self.expect_keyword("targetScope", "expected `targetScope`")?;
+        let assignment = self.recover(NONE, &[K::NewLine], Self::assignment);
+        let value = self.recover(NONE, &[K::NewLine], |p| p.expression(COMPLEX));
+        Self::declaration_node(S::TargetScope, leading, vec![keyword, assignment, value])
+    }
+
+    /// `keyword name = value` (metadata, assert, parameter assignment).
+    fn named_value(&mut self, kind: S, keyword: &str, leading: Vec<El>, name_end: K) -> PResult<El> {
+        let keyword = self.expect_keyword(keyword, "expected a keyword")?;
+        let name = self.identifier_recover("expected an identifier", NONE, &[name_end, K::NewLine]);
+        let assignment = self.recover(suppression(&name), &[K::NewLine], Self::assignment);
+        let value = self.recover(suppression(&assignment), &[K::NewLine], |p| {
+            p.expression(COMPLEX)
+        });
+        Self::declaration_node(kind, leading, vec![keyword, name, assignment, value])
+    }
+
+    fn metadata(&mut self, leading: Vec<El>) -> PResult<El> {
+        self.named_value(S::MetadataDeclaration, "metadata", leading, K::Assignment)
+    }
+
+    fn assert(&mut self, leading: Vec<El>) -> PResult<El> {
+        self.named_value(S::AssertDeclaration, "assert", leading, K::Assignment)
+    }
+
+    fn parameter_assignment(&mut self, leading: Vec<El>) -> PResult<El> {
+        self.named_value(S::ParameterAssignment, "param", leading, K::Identifier)
+    }
+
+    fn parameter(&mut self, leading: Vec<El>) -> PResult<El> {
+        let keyword = self.expect_keyword("param", "expected `param`")?;
+        let name = self.identifier_recover(
+            "expected a parameter identifier",
+            NONE,
+            &[K::Identifier, K::NewLine],
+        );
+        let ty = self.recover(
+            suppression(&name),
+            &[K::Assignment, K::LeftBrace, K::NewLine],
+            |p| p.type_(false),
+        );
+        let modifier = self.recover_optional(suppression(&ty), &[K::NewLine], |p| {
+            match p.peek_kind() {
+                K::NewLine | K::EndOfFile => Ok(None),
+                K::Assignment => {
+                    let assignment = p.read_el();
+                    let value = p.recover(NONE, &[K::NewLine], |p| p.expression(COMPLEX));
+                    Ok(Some(el(S::ParameterDefaultValue, vec![assignment, value])))
+                }
+                _ => p.fail("expected `=` or a new line"),
+            }
+        });
+        let mut rest = vec![keyword, name, ty];
+        rest.extend(modifier);
+        Self::declaration_node(S::ParameterDeclaration, leading, rest)
+    }
+
+    fn variable(&mut self, leading: Vec<El>) -> PResult<El> {
+        let keyword = self.expect_keyword("var", "expected `var`")?;
+        let name = self.identifier_recover(
+            "expected a variable identifier",
+            NONE,
+            &[K::Identifier, K::NewLine],
+        );
+        let ty = self.recover_optional(
+            suppression(&name),
+            &[K::Assignment, K::NewLine],
+            |p| match p.peek_kind() {
+                K::EndOfFile | K::NewLine | K::Assignment => Ok(None),
+                _ => p.type_(false).map(Some),
+            },
+        );
+        let assignment = self.recover(
+            suppression(ty.as_ref().unwrap_or(&name)),
+            &[K::NewLine],
+            Self::assignment,
+        );
+        let value = self.recover(suppression(&assignment), &[K::NewLine], |p| {
+            p.expression(COMPLEX)
+        });
+        let mut rest = vec![keyword, name];
+        rest.extend(ty);
+        rest.extend([assignment, value]);
+        Self::declaration_node(S::VariableDeclaration, leading, rest)
+    }
+
+    fn type_declaration(&mut self, leading: Vec<El>) -> PResult<El> {
+        let keyword = self.expect_keyword("type", "expected `type`")?;
+        let name = self.identifier_recover(
+            "expected a type identifier",
+            NONE,
+            &[K::Assignment, K::NewLine],
+        );
+        let assignment = self.recover(suppression(&name), &[K::NewLine], Self::assignment);
+        let value = self.recover(
+            suppression(&name),
+            &[K::Assignment, K::LeftBrace, K::NewLine],
+            |p| p.type_(false),
+        );
+        Self::declaration_node(
+            S::TypeDeclaration,
+            leading,
+            vec![keyword, name, assignment, value],
+        )
+    }
+
+    fn output(&mut self, leading: Vec<El>) -> PResult<El> {
+        let keyword = self.expect_keyword("output", "expected `output`")?;
+        let name = self.identifier_recover(
+            "expected an output identifier",
+            NONE,
+            &[K::Identifier, K::NewLine],
+        );
+        let ty = self.recover(suppression(&name), &[K::Assignment, K::NewLine], |p| {
+            p.type_(true)
+        });
+        let assignment = self.recover(suppression(&ty), &[K::NewLine], Self::assignment);
+        let value = self.recover(suppression(&assignment), &[K::NewLine], |p| {
+            p.expression(COMPLEX)
+        });
+        Self::declaration_node(
+            S::OutputDeclaration,
+            leading,
+            vec![keyword, name, ty, assignment, value],
+        )
+    }
+
+    /// `resource`, `module` and `test`: keyword, name, string, (existing), `=`, body.
+    fn resource_like(&mut self, kind: S, leading: Vec<El>) -> PResult<El> {
+        let keyword_text = match kind {
+            S::ResourceDeclaration => "resource",
+            S::ModuleDeclaration => "module",
+            _ => "test",
+        };
+        let keyword = self.expect_keyword(keyword_text, "expected a keyword")?;
+        let name = self.identifier_recover(
+            "expected an identifier",
+            NONE,
+            &[K::StringComplete, K::StringLeftPiece, K::NewLine],
+        );
+        let path = self.recover(suppression(&name), &[K::Assignment, K::NewLine], |p| {
+            p.throw_if_skipped("expected a string", |p| Ok(p.interpolable_string()))
+        });
+        let existing = if kind == S::ResourceDeclaration {
+            self.optional_keyword("existing")
+        } else {
+            None
+        };
+        let assignment = self.recover(
+            suppression(&path),
+            &[K::LeftBrace, K::NewLine],
+            Self::assignment,
+        );
+        let newlines = if kind != S::TestDeclaration
+            && (kind == S::ModuleDeclaration || !is_skipped(&assignment))
+            && self.is_keyword(Some(self.peek_skip_newlines()), "if")
+        {
+            self.newlines()
+        } else {
+            Vec::new()
+        };
+        let flags = if kind == S::ResourceDeclaration {
+            RESOURCES | COMPLEX
+        } else {
+            COMPLEX
+        };
+        let value = self.recover(suppression(&assignment), &[K::NewLine], |p| {
+            let current = p.peek().clone();
+            match current.kind {
+                K::Identifier if kind != S::TestDeclaration && p.text_of(&current) == "if" => {
+                    p.if_condition(flags, false)
+                }
+                K::LeftBrace => p.object(flags),
+                K::LeftSquare if kind != S::TestDeclaration => p.for_expression(flags, true),
+                _ => p.fail("expected `{`, `if` or `[`"),
+            }
+        });
+        let mut rest = vec![keyword, name, path];
+        rest.extend(existing);
+        rest.push(assignment);
+        rest.extend(newlines);
+        rest.push(value);
+        Self::declaration_node(kind, leading, rest)
+    }
+
+    fn resource(&mut self, leading: Vec<El>) -> PResult<El> {
+        self.resource_like(S::ResourceDeclaration, leading)
+    }
+
+    fn module(&mut self, leading: Vec<El>) -> PResult<El> {
+        self.resource_like(S::ModuleDeclaration, leading)
+    }
+
+    fn test(&mut self, leading: Vec<El>) -> PResult<El> {
+        self.resource_like(S::TestDeclaration, leading)
+    }
+
+    fn function(&mut self, leading: Vec<El>) -> PResult<El> {
+        let keyword = self.expect_keyword("func", "expected `func`")?;
+        let name = self.identifier_recover(
+            "expected a function identifier",
+            NONE,
+            &[K::Assignment, K::NewLine],
+        );
+        let lambda = self.recover(suppression(&name), &[K::NewLine], Self::typed_lambda);
+        Self::declaration_node(S::FunctionDeclaration, leading, vec![keyword, name, lambda])
+    }
+
+    fn import(&mut self, leading: Vec<El>) -> PResult<El> {
+        let keyword = self.expect_keyword("import", "expected `import`")?;
+        match self.peek_kind() {
+            K::StringLeftPiece | K::StringComplete => self.extension(keyword, leading),
+            _ => self.compile_time_import(keyword, leading),
+        }
+    }
+
+    fn compile_time_import(&mut self, keyword: El, leading: Vec<El>) -> PResult<El> {
+        let what = match self.peek_kind() {
+            K::EndOfFile | K::NewLine | K::Identifier => {
+                self.skip_empty(Some("expected a symbol list or a wildcard"))
+            }
+            K::LeftBrace => self.elements(S::ImportedSymbolsList, Element::ImportedSymbol)?,
+            K::Asterisk => self.recover(NONE, &[K::NewLine], |p| {
+                let star = p.read_el();
+                let as_keyword = p.expect_keyword("as", "expected `as`")?;
+                let name = p.identifier("expected a namespace identifier")?;
+                Ok(el(
+                    S::WildcardImport,
+                    vec![star, el(S::AliasAsClause, vec![as_keyword, name])],
+                ))
+            }),
+            _ => {
+                let token = self.read_el();
+                self.skip(vec![token], Some("expected a symbol list or a wildcard"))
+            }
+        };
+        let from = self.recover(NONE, &[K::NewLine], |p| {
+            let keyword = p.expect_keyword("from", "expected `from`")?;
+            let path = p.recover(NONE, &[K::NewLine], |p| {
+                p.throw_if_skipped("expected a path string", |p| Ok(p.interpolable_string()))
+            });
+            Ok(el(S::CompileTimeImportFromClause, vec![keyword, path]))
+        });
+        Self::declaration_node(
+            S::CompileTimeImportDeclaration,
+            leading,
+            vec![keyword, what, from],
+        )
+    }
+
+    fn imported_symbol(&mut self) -> PResult<El> {
+        let name = match self.peek_kind() {
+            K::Identifier => self.identifier("expected a symbol name")?,
+            K::StringComplete => self.interpolable_string(),
+            K::StringLeftPiece => {
+                let string = self.interpolable_string();
+                self.skip(vec![string], Some("a compile-time constant is required"))
+            }
+            _ => {
+                let token = self.read_el();
+                self.skip(vec![token], Some("expected a symbol name"))
+            }
+        };
+        let alias = if self.is_keyword(Some(self.peek()), "as") {
+            let keyword = self.read_el();
+            let name = self.identifier_recover(
+                "expected an identifier",
+                NONE,
+                &[K::Comma, K::NewLine],
+            );
+            Some(el(S::AliasAsClause, vec![keyword, name]))
+        } else {
+            None
+        };
+        if matches!(&name, El::Node(n) if n.kind == S::String) && alias.is_none() {
+            return Ok(self.skip(vec![name], Some("an imported string needs `as`")));
+        }
+        let mut children = vec![name];
+        children.extend(alias);
+        Ok(el(S::ImportedSymbolsListItem, children))
+    }
+
+    fn extension(&mut self, keyword: El, leading: Vec<El>) -> PResult<El> {
+        let specification = if self.peek_kind() == K::Identifier {
+            let token = self.read_el();
+            el(S::Identifier, vec![token])
+        } else {
+            self.recover(NONE, &[K::NewLine], |p| {
+                p.throw_if_skipped("expected an extension specification", |p| {
+                    Ok(p.interpolable_string())
+                })
+            })
+        };
+        let current = self.peek().clone();
+        let with = match current.kind {
+            K::EndOfFile | K::NewLine => self.skip_empty(None),
+            K::Identifier if self.text_of(&current) == "as" => self.skip_empty(None),
+            _ => self.recover(suppression(&specification), &[K::NewLine], |p| {
+                p.with_clause(S::ExtensionWithClause)
+            }),
+        };
+        let alias = match self.peek_kind() {
+            K::EndOfFile | K::NewLine => self.skip_empty(None),
+            _ => self.recover(suppression(&with), &[K::NewLine], |p| {
+                let keyword = p.expect_keyword("as", "expected `with`, `as` or a new line")?;
+                let name = p.identifier_recover("expected an alias", NONE, &[K::NewLine]);
+                Ok(el(S::AliasAsClause, vec![keyword, name]))
+            }),
+        };
+        Self::declaration_node(
+            S::ExtensionDeclaration,
+            leading,
+            vec![keyword, specification, with, alias],
+        )
+    }
+
+    /// `with {…}`.
+    fn with_clause(&mut self, kind: S) -> PResult<El> {
+        let keyword = self.expect_keyword("with", "expected `with`")?;
+        let config = self.recover(NONE, &[K::NewLine], |p| p.object(COMPLEX));
+        Ok(el(kind, vec![keyword, config]))
+    }
+
+    fn using(&mut self, leading: Vec<El>) -> PResult<El> {
+        let keyword = self.expect_keyword("using", "expected `using`")?;
+        let what = match self.peek_kind() {
+            K::Identifier => {
+                let none = self.expect_keyword("none", "expected `none` or a path")?;
+                el(S::NoneLiteral, vec![none])
+            }
+            K::StringComplete => self.throw_if_skipped("expected a path string", |p| {
+                Ok(p.interpolable_string())
+            })?,
+            _ => self.skip_empty(Some("expected a path string")),
+        };
+        let with = match self.peek_kind() {
+            K::EndOfFile | K::NewLine => self.skip_empty(None),
+            _ => self.recover(suppression(&what), &[K::NewLine], |p| {
+                p.with_clause(S::UsingWithClause)
+            }),
+        };
+        Self::declaration_node(S::UsingDeclaration, leading, vec![keyword, what, with])
+    }
+
+    fn extends(&mut self, leading: Vec<El>) -> PResult<El> {
+        let keyword = self.expect_keyword("extends", "expected `extends`")?;
+        let path = self.recover(NONE, &[K::NewLine], |p| {
+            p.throw_if_skipped("expected a path string", |p| Ok(p.interpolable_string()))
+        });
+        Self::declaration_node(S::ExtendsDeclaration, leading, vec![keyword, path])
+    }
+
+    fn extension_config(&mut self, leading: Vec<El>) -> PResult<El> {
+        let keyword = self.expect_keyword("extensionConfig", "expected `extensionConfig`")?;
+        let alias = self.identifier_recover(
+            "expected an extension alias",
+            NONE,
+            &[K::Identifier, K::NewLine],
+        );
+        let with = self.recover(suppression(&alias), &[K::NewLine], |p| {
+            p.with_clause(S::ExtensionWithClause)
+        });
+        Self::declaration_node(
+            S::ExtensionConfigAssignment,
+            leading,
+            vec![keyword, alias, with],
+        )
+    }
+
+    // ----- Pieces.
+
+    fn identifier(&mut self, message: &'static str) -> PResult<El> {
+        let token = self.expect(K::Identifier, message)?;
+        Ok(el(S::Identifier, vec![token]))
+    }
+
+    fn identifier_or_skip(&mut self, message: &str) -> El {
+        if self.check(K::Identifier) {
+            let token = self.read_el();
+            el(S::Identifier, vec![token])
+        } else {
+            let skipped = self.skip_empty(Some(message));
+            el(S::Identifier, vec![skipped])
+        }
+    }
+
+    fn identifier_recover(&mut self, message: &'static str, flags: u8, terminators: &[K]) -> El {
+        let element = self.recover(flags, terminators, |p| p.identifier(message));
+        match element {
+            El::Node(n) if n.kind == S::Identifier => El::Node(n),
+            other => el(S::Identifier, vec![other]),
+        }
+    }
+
+    fn decorator(&mut self) -> El {
+        let at = self.read_el();
+        let expression = self.recover(NONE, &[K::NewLine], |p| {
+            let name = p.identifier("expected a namespace or decorator name")?;
+            let mut current = if p.check(K::LeftParen) {
+                let (open, mut args, close) = p.call_arguments(COMPLEX)?;
+                args.insert(0, name);
+                args.insert(1, open);
+                args.push(close);
+                el(S::FunctionCall, args)
+            } else {
+                el(S::VariableAccess, vec![name])
+            };
+            while p.check(K::Dot) {
+                let dot = p.read_el();
+                let name = p.identifier_or_skip("expected a function or property name");
+                current = if p.check(K::LeftParen) {
+                    let (open, args, close) = p.call_arguments(COMPLEX)?;
+                    let mut children = vec![current, dot, name, open];
+                    children.extend(args);
+                    children.push(close);
+                    el(S::InstanceFunctionCall, children)
+                } else {
+                    el(S::PropertyAccess, vec![current, dot, name])
+                };
+            }
+            Ok(current)
+        });
+        el(S::Decorator, vec![at, expression])
+    }
+
+    /// `(`, the arguments and the separators, `)` (or an empty skipped node).
+    fn call_arguments(&mut self, flags: u8) -> PResult<(El, Vec<El>, El)> {
+        let open = self.expect(K::LeftParen, "expected `(`")?;
+        let items = self.function_elements(K::RightParen, |p| {
+            let expression = p.recover(
+                NONE,
+                &[K::NewLine, K::Comma, K::RightParen],
+                |p| p.expression(flags),
+            );
+            el(S::FunctionArgument, vec![expression])
+        });
+        let close = if self.check(K::RightParen) {
+            self.read_el()
+        } else {
+            self.skip_empty(Some("expected `)`"))
+        };
+        Ok((open, items, close))
+    }
+
+    /// Whether the gap before token `index` holds a comment.
+    fn comment_before(&self, index: usize) -> bool {
+        if index == 0 || index >= self.tokens.len() {
+            return false;
+        }
+        let gap = &self.text.as_bytes()
+            [self.tokens[index - 1].span.end as usize..self.tokens[index].span.start as usize];
+        gap.contains(&b'/')
+    }
+
+    /// The compiler's `HandleFunctionElements`: arguments separated by commas.
+    fn function_elements(&mut self, closing: K, mut child: impl FnMut(&mut Self) -> El) -> Vec<El> {
+        if self.check(closing) {
+            return Vec::new();
+        }
+        let mut items = self.newlines();
+        let mut expect_element = true;
+        while !self.at_end() && self.peek_kind() != closing {
+            if !expect_element {
+                if self.check(K::NewLine) {
+                    let mut ahead = 1;
+                    while self
+                        .peek_ahead(ahead)
+                        .is_some_and(|t| t.kind == K::NewLine)
+                        && self.comment_before(self.pos + ahead)
+                    {
+                        ahead += 1;
+                    }
+                    match self.peek_ahead(ahead) {
+                        None => break,
+                        Some(t) if t.kind == K::EndOfFile => break,
+                        Some(t) if t.kind != closing => {
+                            items.push(self.skip_empty(Some("expected `,`")));
+                        }
+                        Some(_) => {}
+                    }
+                    items.extend(self.newlines());
+                } else if self.check(K::Comma) {
+                    items.push(self.read_el());
+                    if self.check(K::NewLine) {
+                        items.extend(self.newlines());
+                    }
+                    if self.check(closing) {
+                        items.push(child(self));
+                    }
+                } else {
+                    items.push(self.skip_empty(Some("expected a new line or `,`")));
+                }
+                expect_element = true;
+                continue;
+            }
+            items.push(child(self));
+            expect_element = false;
+        }
+        items
+    }
+
+    /// `{`/`[`, elements separated by newlines or commas, `}`/`]`.
+    fn elements(&mut self, kind: S, element: Element) -> PResult<El> {
+        let (open_kind, closing) = match kind {
+            S::Array | S::TupleType => (K::LeftSquare, K::RightSquare),
+            _ => (K::LeftBrace, K::RightBrace),
+        };
+        let open = self.expect(open_kind, "expected an opening bracket")?;
+        let mut items = vec![open];
+        if !self.check(closing) {
+            items.extend(self.newlines());
+            let mut expect_element = true;
+            while !self.at_end() && self.peek_kind() != closing {
+                if !expect_element {
+                    if self.check(K::NewLine) {
+                        items.extend(self.newlines());
+                    } else if self.check(K::Comma) {
+                        items.push(self.read_el());
+                        if self.check(K::NewLine) {
+                            items.push(self.skip_empty(Some("unexpected new line after `,`")));
+                            items.push(self.newline()?);
+                        }
+                    } else {
+                        items.push(self.skip_empty(Some("expected a new line or `,`")));
+                    }
+                    expect_element = true;
+                    continue;
+                }
+                items.push(self.element(element)?);
+                expect_element = false;
+            }
+        }
+        items.push(self.expect(closing, "expected a closing bracket")?);
+        Ok(el(kind, items))
+    }
+
+    fn element(&mut self, element: Element) -> PResult<El> {
+        Ok(match element {
+            Element::ArrayItem => self.recover(NONE, &[K::NewLine, K::RightSquare], |p| {
+                if p.peek_kind() == K::Ellipsis {
+                    return Ok(p.spread(&[K::Comma, K::NewLine, K::RightSquare]));
+                }
+                let value = p.expression(COMPLEX)?;
+                Ok(el(S::ArrayItem, vec![value]))
+            }),
+            Element::ObjectProperty(flags) => self.object_property(flags),
+            Element::ObjectTypeProperty => self.object_type_property(),
+            Element::TupleItem => self.recover(NONE, &[K::NewLine, K::RightSquare], |p| {
+                let mut children = p.leading_nodes();
+                children.push(p.type_expression()?);
+                Ok(el(S::TupleTypeItem, children))
+            }),
+            Element::ImportedSymbol => self.imported_symbol()?,
+        })
+    }
+
+    fn spread(&mut self, terminators: &[K]) -> El {
+        let ellipsis = self.read_el();
+        let value = self.recover(NONE, terminators, |p| p.expression(COMPLEX));
+        el(S::SpreadExpression, vec![ellipsis, value])
+    }
+
+    fn object(&mut self, flags: u8) -> PResult<El> {
+        self.enter()?;
+        let object = self.elements(S::Object, Element::ObjectProperty(flags));
+        self.depth -= 1;
+        object
+    }
+
+    fn object_property(&mut self, flags: u8) -> El {
+        self.recover(NONE, &[K::NewLine, K::RightBrace], |p| {
+            if flags & RESOURCES != 0
+                && (p.check(K::At)
+                    || (p.check_keyword("resource")
+                        && p.peek_ahead(1).is_some_and(|t| t.kind == K::Identifier)))
+            {
+                return Ok(p.declaration(&["resource"]));
+            }
+            let current = p.peek().kind;
+            if current == K::Ellipsis {
+                return Ok(p.spread(&[K::Comma, K::NewLine, K::RightBrace]));
+            }
+            let key = p.recover(NONE, &[K::Colon, K::NewLine, K::RightBrace], |p| {
+                p.throw_if_skipped("expected a property name", |p| match current {
+                    K::Identifier => p.identifier("expected a property name"),
+                    K::StringComplete | K::StringLeftPiece => Ok(p.interpolable_string()),
+                    _ => p.fail("expected a property name"),
+                })
+            });
+            let colon = p.recover(suppression(&key), &[K::NewLine, K::RightBrace], |p| {
+                p.expect(K::Colon, "expected `:`")
+            });
+            let value = p.recover(suppression(&colon), &[K::NewLine, K::RightBrace], |p| {
+                p.expression(COMPLEX)
+            });
+            Ok(el(S::ObjectProperty, vec![key, colon, value]))
+        })
+    }
+
+    /// A string, interpolated or not; a damaged one is skipped tokens.
+    fn interpolable_string(&mut self) -> El {
+        let start = self.peek().span.start;
+        let mut items: Vec<El> = Vec::new();
+        let mut first = true;
+        loop {
+            let (end, more) = if first {
+                (K::StringComplete, K::StringLeftPiece)
+            } else {
+                (K::StringRightPiece, K::StringMiddlePiece)
+            };
+            let current = self.peek_kind();
+            let mut errors = false;
+            let mut complete = false;
+            let pieces = [K::StringMiddlePiece, K::StringRightPiece, K::NewLine];
+            if current == end {
+                items.push(self.read_el());
+                complete = true;
+            } else if current == more {
+                items.push(self.read_el());
+                let mut hole = self.recover(NONE, &pieces, |p| p.expression(0));
+                if !self.check_any(&pieces) {
+                    let at = self.peek().span.clone();
+                    let skipped = self.skip_to(
+                        self.pos,
+                        NONE,
+                        Expected {
+                            at,
+                            message: "unexpected tokens in an interpolation",
+                        },
+                        &pieces,
+                    );
+                    hole = el(S::SkippedTrivia, vec![hole, El::Node(skipped)]);
+                }
+                items.push(hole);
+                if self.check(K::NewLine) || self.at_end() {
+                    errors = true;
+                }
+            } else {
+                let at = self.peek().span.clone();
+                let skipped = self.skip_to(
+                    self.pos,
+                    NONE,
+                    Expected {
+                        at,
+                        message: "unexpected tokens in an interpolation",
+                    },
+                    &pieces,
+                );
+                items.push(El::Node(skipped));
+                if !self.check_any(&pieces[..2]) {
+                    errors = true;
+                }
+            }
+            if complete {
+                let tokens: Vec<&Token> = items
+                    .iter()
+                    .filter_map(|e| match e {
+                        El::Token(t) => Some(t),
+                        El::Node(_) => None,
+                    })
+                    .collect();
+                if string_values(self.text, &tokens).is_some() {
+                    return el(S::String, items);
+                }
+                errors = true;
+            }
+            if errors {
+                let end = self.peek().span.start;
+                return El::Node(SyntaxNode {
+                    kind: S::SkippedTrivia,
+                    span: start..end.max(start),
+                    children: items,
+                });
+            }
+            first = false;
+        }
+    }
+
+    // ----- Expressions.
+
+    fn expression(&mut self, flags: u8) -> PResult<El> {
+        self.enter()?;
+        let result = self.expression_inner(flags);
+        self.depth -= 1;
+        result
+    }
+
+    fn expression_inner(&mut self, flags: u8) -> PResult<El> {
+        let candidate = self.binary(flags, 0)?;
+        let mut newlines_before_question = Vec::new();
+        if self.peek_skip_newlines().kind == K::Question {
+            newlines_before_question = self.newlines();
+        }
+        if !self.check(K::Question) {
+            return Ok(candidate);
+        }
+        let question = self.read_el();
+        let mut ends = vec![K::Colon];
+        ends.extend(OPERAND_END);
+        let when_true = self.recover(NONE, &ends, |p| p.expression(flags));
+        let newlines_before_colon =
+            if !is_skipped(&when_true) && self.peek_skip_newlines().kind == K::Colon {
+                self.newlines()
+            } else {
+                Vec::new()
+            };
+        let colon = self.recover(suppression(&when_true), &OPERAND_END, |p| {
+            p.expect(K::Colon, "expected `:`")
+        });
+        let when_false = self.recover(suppression(&colon), &OPERAND_END, |p| p.expression(flags));
+        let mut children = vec![candidate];
+        children.extend(newlines_before_question);
+        children.extend([question, when_true]);
+        children.extend(newlines_before_colon);
+        children.extend([colon, when_false]);
+        Ok(el(S::TernaryOperation, children))
+    }
+
+    fn binary(&mut self, flags: u8, precedence: u32) -> PResult<El> {
+        let mut current = self.unary(flags)?;
+        loop {
+            let operator = self.peek().clone();
+            let operator_precedence = match operator.kind {
+                K::Modulo | K::Asterisk | K::Slash => 100,
+                K::Plus | K::Minus => 90,
+                K::RightChevron | K::GreaterThanOrEqual | K::LeftChevron | K::LessThanOrEqual => 80,
+                K::Equals | K::NotEquals | K::EqualsInsensitive | K::NotEqualsInsensitive => 70,
+                K::LogicalAnd => 50,
+                K::LogicalOr => 40,
+                K::DoubleQuestion => 30,
+                _ => 0,
+            };
+            if operator_precedence <= precedence {
+                return Ok(current);
+            }
+            self.read();
+            let right = self.recover(NONE, &OPERAND_END, |p| p.binary(flags, operator_precedence));
+            current = el(S::BinaryOperation, vec![current, El::Token(operator), right]);
+        }
+    }
+
+    fn unary(&mut self, flags: u8) -> PResult<El> {
+        if matches!(self.peek_kind(), K::Exclamation | K::Minus) {
+            let operator = self.read_el();
+            let operand = self.recover(NONE, &OPERAND_END, |p| p.member(flags));
+            return Ok(el(S::UnaryOperation, vec![operator, operand]));
+        }
+        self.member(flags)
+    }
+
+    fn member(&mut self, flags: u8) -> PResult<El> {
+        let mut current = self.primary(flags)?;
+        loop {
+            if self.check(K::LeftSquare) {
+                let mut children = vec![current, self.read_el()];
+                if self.check(K::Question) {
+                    children.push(self.read_el());
+                }
+                if self.check(K::Hat) {
+                    children.push(self.read_el());
+                }
+                if self.check(K::RightSquare) {
+                    children.push(self.skip_empty(Some("an empty indexer is not allowed")));
+                } else {
+                    children.push(self.expression(flags)?);
+                }
+                children.push(self.expect(K::RightSquare, "expected `]`")?);
+                current = el(S::ArrayAccess, children);
+            } else if self.check(K::Dot) {
+                let dot = self.read_el();
+                let safe = self.check(K::Question).then(|| self.read_el());
+                let name = self.identifier_or_skip("expected a function or property name");
+                if self.check(K::LeftParen) {
+                    let (open, args, close) = self.call_arguments(flags)?;
+                    let name = match safe {
+                        Some(safe) => {
+                            let skipped = self.skip(
+                                vec![safe, name],
+                                Some("`.?` is not allowed on a function call"),
+                            );
+                            el(S::Identifier, vec![skipped])
+                        }
+                        None => name,
+                    };
+                    let mut children = vec![current, dot, name, open];
+                    children.extend(args);
+                    children.push(close);
+                    current = el(S::InstanceFunctionCall, children);
+                } else {
+                    let mut children = vec![current, dot];
+                    children.extend(safe);
+                    children.push(name);
+                    current = el(S::PropertyAccess, children);
+                }
+            } else if self.check(K::DoubleColon) {
+                let colons = self.read_el();
+                let name = self.identifier_or_skip("expected a resource name");
+                current = el(S::ResourceAccess, vec![current, colons, name]);
+            } else if self.check(K::Exclamation) {
+                let bang = self.read_el();
+                current = el(S::NonNullAssertion, vec![current, bang]);
+            } else {
+                return Ok(current);
+            }
+        }
+    }
+
+    fn primary(&mut self, flags: u8) -> PResult<El> {
+        match self.peek_kind() {
+            K::Integer | K::NullKeyword | K::TrueKeyword | K::FalseKeyword => self.literal(false),
+            K::StringComplete | K::StringLeftPiece => Ok(self.interpolable_string()),
+            K::LeftBrace if flags & COMPLEX != 0 => self.object(flags),
+            K::LeftSquare if flags & COMPLEX != 0 => {
+                if self.is_keyword(self.peek_ahead_skip_newlines(1), "for") {
+                    self.for_expression(flags, false)
+                } else {
+                    self.elements(S::Array, Element::ArrayItem)
+                }
+            }
+            K::LeftBrace | K::LeftSquare => self.fail("object and array literals are not allowed here"),
+            K::LeftParen => self.parenthesized_or_lambda(flags),
+            K::Identifier => self.call_or_variable(flags),
+            _ => self.fail("expected an expression"),
+        }
+    }
+
+    /// A literal (`type`: as a type).
+    fn literal(&mut self, ty: bool) -> PResult<El> {
+        let token = self.read();
+        let kind = match (token.kind, ty) {
+            (K::TrueKeyword | K::FalseKeyword, false) => S::BooleanLiteral,
+            (K::TrueKeyword | K::FalseKeyword, true) => S::BooleanTypeLiteral,
+            (K::NullKeyword, false) => S::NullLiteral,
+            (K::NullKeyword, true) => S::NullTypeLiteral,
+            (_, false) => S::IntegerLiteral,
+            (_, true) => S::IntegerTypeLiteral,
+        };
+        if token.kind == K::Integer && self.text_of(&token).parse::<u64>().is_err() {
+            return Err(Expected {
+                at: token.span,
+                message: "integer out of range",
+            });
+        }
+        Ok(el(kind, vec![El::Token(token)]))
+    }
+
+    fn call_or_variable(&mut self, flags: u8) -> PResult<El> {
+        let name = self.identifier("expected a variable or function name")?;
+        if self.check(K::LeftParen) {
+            let (open, args, close) = self.call_arguments(flags)?;
+            let mut children = vec![name, open];
+            children.extend(args);
+            children.push(close);
+            return Ok(el(S::FunctionCall, children));
+        }
+        if self.check(K::Arrow) {
+            let variable = el(S::LocalVariable, vec![name]);
+            return Ok(self.lambda_rest(S::Lambda, vec![variable]));
+        }
+        Ok(el(S::VariableAccess, vec![name]))
+    }
+
+    /// `=>`, newlines, the body: the rest of a lambda after its parameters.
+    fn lambda_rest(&mut self, kind: S, mut children: Vec<El>) -> El {
+        children.push(self.read_el());
+        let next = self.peek_skip_newlines().clone();
+        if !DECLARATION_KEYWORDS.contains(&self.text_of(&next)) {
+            children.extend(self.newlines());
+        }
+        children.push(self.recover(NONE, &[K::NewLine, K::RightParen], |p| {
+            p.expression(COMPLEX)
+        }));
+        el(kind, children)
+    }
+
+    /// `(`, items and commas (and newlines when `newlines`), `)`.
+    fn paren_list(&mut self, item: ParenItem, newlines: bool) -> PResult<(El, Vec<El>, El)> {
+        let open = self.expect(K::LeftParen, "expected `(`")?;
+        let mut items = Vec::new();
+        if newlines {
+            items.extend(self.newlines());
+        }
+        let ends = [
+            K::StringRightPiece,
+            K::RightBrace,
+            K::RightParen,
+            K::RightSquare,
+            K::NewLine,
+            K::Comma,
+        ];
+        while !self.check(K::RightParen) {
+            let expression = self.recover(NONE, &ends, |p| match item {
+                ParenItem::Expr(flags) => p.expression(flags),
+                ParenItem::Type => p.type_expression(),
+                ParenItem::TypedLocal => {
+                    let name = p.identifier_or_skip("expected a variable identifier");
+                    let ty = p.recover(
+                        NONE,
+                        &[K::NewLine, K::Comma, K::RightParen],
+                        |p| p.type_(false),
+                    );
+                    Ok(el(S::TypedLocalVariable, vec![name, ty]))
+                }
+            });
+            items.push(expression);
+            if newlines {
+                items.extend(self.newlines());
+            }
+            if self.check(K::Comma) {
+                items.push(self.read_el());
+                if newlines {
+                    items.extend(self.newlines());
+                }
+            } else {
+                break;
+            }
+        }
+        let flags = items.last().map_or(NONE, suppression);
+        let close = self.recover(
+            flags,
+            &[K::StringRightPiece, K::RightBrace, K::RightSquare, K::NewLine],
+            |p| p.expect(K::RightParen, "expected `)`"),
+        );
+        Ok((open, items, close))
+    }
+
+    /// The single item of `( … )`, or the items skipped.
+    fn paren_inner(&mut self, open: &El, mut items: Vec<El>) -> El {
+        match items.len() {
+            0 => self.skip_empty_at(span_of(open).end, Some("expected one item in parentheses")),
+            1 if matches!(items[0], El::Token(_)) => self.skip(items, None),
+            1 => items.pop().unwrap_or_else(|| unreachable!()),
+            _ => self.skip(items, Some("expected one item in parentheses")),
+        }
+    }
+
+    fn variable_block(open: El, items: Vec<El>, close: El) -> El {
+        let mut children = vec![open];
+        for item in items {
+            children.push(match item {
+                El::Node(n) if n.kind == S::VariableAccess => El::Node(SyntaxNode {
+                    kind: S::LocalVariable,
+                    ..n
+                }),
+                El::Token(t) if matches!(t.kind, K::Comma | K::NewLine) => El::Token(t),
+                El::Node(n) if n.kind == S::SkippedTrivia => El::Node(n),
+                other => el(S::SkippedTrivia, vec![other]),
+            });
+        }
+        children.push(close);
+        el(S::VariableBlock, children)
+    }
+
+    fn parenthesized_or_lambda(&mut self, flags: u8) -> PResult<El> {
+        let (open, items, close) = self.paren_list(ParenItem::Expr(flags), true)?;
+        if self.check(K::Arrow) {
+            let block = Self::variable_block(open, items, close);
+            return Ok(self.lambda_rest(S::Lambda, vec![block]));
+        }
+        let inner = self.paren_inner(&open, items);
+        Ok(el(S::ParenthesizedExpression, vec![open, inner, close]))
+    }
+
+    fn typed_lambda(&mut self) -> PResult<El> {
+        let (open, mut items, close) = self.paren_list(ParenItem::TypedLocal, true)?;
+        items.insert(0, open);
+        items.push(close);
+        let block = el(S::TypedVariableBlock, items);
+        let ends = [K::NewLine, K::RightParen];
+        let return_type = self.recover(NONE, &ends, |p| p.type_(false));
+        let arrow = self.recover(NONE, &ends, |p| p.expect(K::Arrow, "expected `=>`"));
+        let mut children = vec![block, return_type, arrow];
+        let next = self.peek_skip_newlines().clone();
+        if !is_skipped(&children[2]) && !DECLARATION_KEYWORDS.contains(&self.text_of(&next)) {
+            children.extend(self.newlines());
+        }
+        children.push(self.recover(NONE, &ends, |p| p.expression(COMPLEX)));
+        Ok(el(S::TypedLambda, children))
+    }
+
+    fn if_condition(&mut self, flags: u8, inside_for: bool) -> PResult<El> {
+        let keyword = self.expect_keyword("if", "expected `if`")?;
+        let condition_ends: &[K] = if inside_for {
+            &[K::RightSquare, K::LeftBrace, K::NewLine]
+        } else {
+            &[K::LeftBrace, K::NewLine]
+        };
+        let condition = self.recover(NONE, condition_ends, |p| {
+            let (open, items, close) = p.paren_list(ParenItem::Expr(flags & !RESOURCES), true)?;
+            let inner = p.paren_inner(&open, items);
+            Ok(el(S::ParenthesizedExpression, vec![open, inner, close]))
+        });
+        let complete = matches!(&condition, El::Node(n)
+            if n.kind == S::ParenthesizedExpression
+                && !n.children.last().is_some_and(is_skipped));
+        let flags_body = if suppression(&condition) == SUPPRESS || !complete {
+            SUPPRESS
+        } else {
+            NONE
+        };
+        let body_ends: &[K] = if inside_for {
+            &[K::RightSquare, K::NewLine]
+        } else {
+            &[K::NewLine]
+        };
+        let body = self.recover(flags_body, body_ends, |p| p.object(flags));
+        Ok(el(S::IfCondition, vec![keyword, condition, body]))
+    }
+
+    fn for_expression(&mut self, flags: u8, resource_context: bool) -> PResult<El> {
+        let mut children = vec![self.expect(K::LeftSquare, "expected `[`")?];
+        children.extend(self.newlines());
+        children.push(self.expect_keyword("for", "expected `for`")?);
+        let variables = match self.peek_kind() {
+            K::Identifier => {
+                let name = self.identifier("expected a loop variable")?;
+                el(S::LocalVariable, vec![name])
+            }
+            K::LeftParen => {
+                let (open, items, close) = self.paren_list(ParenItem::Expr(0), false)?;
+                let block = Self::variable_block(open, items, close);
+                let count = match &block {
+                    El::Node(n) => n.nodes().filter(|c| c.kind == S::LocalVariable).count(),
+                    El::Token(_) => 0,
+                };
+                if count != 2 && !self.has_syntax_error(&block) {
+                    self.skip(vec![block], Some("expected two loop variables"))
+                } else {
+                    block
+                }
+            }
+            _ => self.skip_empty(Some("expected a loop variable or `(`")),
+        };
+        let in_flags = if self.has_syntax_error(&variables) {
+            SUPPRESS
+        } else {
+            NONE
+        };
+        let in_keyword = self.recover(in_flags, &[K::RightSquare, K::NewLine], |p| {
+            p.expect_keyword("in", "expected `in`")
+        });
+        let expression = self.recover(
+            suppression(&in_keyword),
+            &[K::Colon, K::RightSquare, K::NewLine],
+            |p| p.expression(COMPLEX),
+        );
+        let colon = self.recover(
+            suppression(&expression),
+            &[K::RightSquare, K::NewLine],
+            |p| p.expect(K::Colon, "expected `:`"),
+        );
+        let body = self.recover(suppression(&colon), &[K::RightSquare, K::NewLine], |p| {
+            if !resource_context {
+                return p.expression(flags | COMPLEX);
+            }
+            let current = p.peek().clone();
+            match current.kind {
+                K::LeftBrace => p.object(flags),
+                K::Identifier if p.text_of(&current) == "if" => p.if_condition(flags, true),
+                _ => p.fail("expected `{` or `if`"),
+            }
+        });
+        let body_skipped = is_skipped(&body);
+        let body_flags = suppression(&body);
+        children.extend([variables, in_keyword, expression, colon, body]);
+        if !body_skipped {
+            children.extend(self.newlines());
+        }
+        children.push(self.recover(body_flags, &[K::RightSquare, K::NewLine], |p| {
+            p.expect(K::RightSquare, "expected `]`")
+        }));
+        Ok(el(S::For, children))
+    }
+
+    // ----- Types.
+
+    fn type_(&mut self, optional_resource_type: bool) -> PResult<El> {
+        if self.check_keyword("resource")
+            && self.peek_ahead(1).is_none_or(|t| t.kind != K::LeftChevron)
+        {
+            let keyword = self.read_el();
+            let ty = self.recover_optional(NONE, &[K::Assignment, K::NewLine], |p| {
+                if optional_resource_type
+                    && !matches!(p.peek_kind(), K::StringComplete | K::StringLeftPiece)
+                {
+                    return Ok(None);
+                }
+                p.throw_if_skipped("expected a resource type string", |p| {
+                    Ok(p.interpolable_string())
+                })
+                .map(Some)
+            });
+            let mut children = vec![keyword];
+            children.extend(ty);
+            return Ok(el(S::ResourceType, children));
+        }
+        self.type_expression()
+    }
+
+    fn union_separator(&self) -> bool {
+        self.check(K::Pipe)
+            || (self.check(K::NewLine) && self.peek_ahead(1).is_some_and(|t| t.kind == K::Pipe))
+    }
+
+    fn type_expression(&mut self) -> PResult<El> {
+        self.enter()?;
+        let result = self.type_expression_inner();
+        self.depth -= 1;
+        result
+    }
+
+    fn type_expression_inner(&mut self) -> PResult<El> {
+        let mut members = if self.union_separator() {
+            let mut leading = self.newlines();
+            leading.push(self.read_el());
+            Some(leading)
+        } else {
+            None
+        };
+        let candidate = self.unary_type()?;
+        if members.is_none() && !self.union_separator() {
+            return Ok(candidate);
+        }
+        let members_ref = members.get_or_insert_with(Vec::new);
+        members_ref.push(el(S::UnionTypeMember, vec![candidate]));
+        while self.union_separator() {
+            let newlines = self.newlines();
+            let members_ref = members.get_or_insert_with(Vec::new);
+            members_ref.extend(newlines);
+            let pipe = self.read_el();
+            members_ref.push(pipe);
+            let member = if self.check(K::NewLine) {
+                self.skip_empty(Some("expected a type"))
+            } else {
+                self.recover(NONE, &[], |p| {
+                    let ty = p.unary_type()?;
+                    Ok(el(S::UnionTypeMember, vec![ty]))
+                })
+            };
+            members.get_or_insert_with(Vec::new).push(member);
+        }
+        Ok(el(S::UnionType, members.unwrap_or_default()))
+    }
+
+    fn unary_type(&mut self) -> PResult<El> {
+        let mut candidate = if matches!(self.peek_kind(), K::Exclamation | K::Minus) {
+            let operator = self.read_el();
+            let operand = self.recover(NONE, &OPERAND_END, Self::member_type);
+            el(S::UnaryTypeOperation, vec![operator, operand])
+        } else {
+            self.member_type()?
+        };
+        loop {
+            if self.check(K::Question) {
+                candidate = el(S::NullableType, vec![candidate, self.read_el()]);
+            } else if self.check(K::Exclamation) {
+                candidate = el(S::NonNullableType, vec![candidate, self.read_el()]);
+            } else {
+                return Ok(candidate);
+            }
+        }
+    }
+
+    fn member_type(&mut self) -> PResult<El> {
+        let mut current = self.primary_type()?;
+        loop {
+            if self.check(K::LeftSquare) {
+                let open = self.read_el();
+                if self.check(K::RightSquare) {
+                    let close = self.read_el();
+                    let member = el(S::ArrayTypeMember, vec![current]);
+                    current = el(S::ArrayType, vec![member, open, close]);
+                } else if self.check(K::Asterisk) {
+                    let star = self.read_el();
+                    let close = self.expect(K::RightSquare, "expected `]`")?;
+                    current = el(S::TypeItemsAccess, vec![current, open, star, close]);
+                } else {
+                    let index = self.expression(0)?;
+                    let close = self.expect(K::RightSquare, "expected `]`")?;
+                    current = el(S::TypeArrayAccess, vec![current, open, index, close]);
+                }
+            } else if self.check(K::Dot) {
+                let dot = self.read_el();
+                if self.check(K::Asterisk) {
+                    let star = self.read_el();
+                    current = el(S::TypeAdditionalPropertiesAccess, vec![current, dot, star]);
+                    continue;
+                }
+                let name = self.identifier_or_skip("expected a property name");
+                if self.check(K::LeftChevron) {
+                    let (open, args, close) = self.type_arguments()?;
+                    let mut children = vec![current, dot, name, open];
+                    children.extend(args);
+                    children.push(close);
+                    current = el(S::InstanceParameterizedTypeInstantiation, children);
+                } else {
+                    current = el(S::TypePropertyAccess, vec![current, dot, name]);
+                }
+            } else {
+                return Ok(current);
+            }
+        }
+    }
+
+    fn primary_type(&mut self) -> PResult<El> {
+        match self.peek_kind() {
+            K::Integer | K::NullKeyword | K::TrueKeyword | K::FalseKeyword => self.literal(true),
+            K::StringComplete | K::StringLeftPiece => Ok(match self.interpolable_string() {
+                El::Node(n) if n.kind == S::String => El::Node(SyntaxNode {
+                    kind: S::StringTypeLiteral,
+                    ..n
+                }),
+                other => other,
+            }),
+            K::LeftBrace => self.elements(S::ObjectType, Element::ObjectTypeProperty),
+            K::LeftSquare => self.elements(S::TupleType, Element::TupleItem),
+            K::LeftParen => {
+                let (open, items, close) = self.paren_list(ParenItem::Type, false)?;
+                let inner = self.paren_inner(&open, items);
+                Ok(el(S::ParenthesizedType, vec![open, inner, close]))
+            }
+            K::Identifier => {
+                let name = self.identifier("expected a type name")?;
+                if self.check(K::LeftChevron) {
+                    let (open, args, close) = self.type_arguments()?;
+                    let mut children = vec![name, open];
+                    children.extend(args);
+                    children.push(close);
+                    Ok(el(S::ParameterizedTypeInstantiation, children))
+                } else {
+                    Ok(el(S::TypeVariableAccess, vec![name]))
+                }
+            }
+            _ => self.fail("expected a type"),
+        }
+    }
+
+    fn type_arguments(&mut self) -> PResult<(El, Vec<El>, El)> {
+        let open = self.expect(K::LeftChevron, "expected `<`")?;
+        let items = self.function_elements(K::RightChevron, |p| {
+            let ty = p.recover(
+                NONE,
+                &[K::NewLine, K::Comma, K::RightChevron],
+                Self::type_expression,
+            );
+            el(S::ParameterizedTypeArgument, vec![ty])
+        });
+        let close = if self.check(K::RightChevron) {
+            self.read_el()
+        } else {
+            self.skip_empty(Some("expected `>`"))
+        };
+        Ok((open, items, close))
+    }
+
+    fn object_type_property(&mut self) -> El {
+        let mut children = self.leading_nodes();
+        let current = self.peek_kind();
+        let key = self.recover(NONE, &[K::Colon, K::NewLine, K::RightBrace], |p| {
+            p.throw_if_skipped("expected a property name", |p| match current {
+                K::Identifier => p.identifier("expected a property name"),
+                K::StringComplete | K::StringLeftPiece => Ok(p.interpolable_string()),
+                K::Asterisk => Ok(p.read_el()),
+                _ => p.fail("expected a property name or `*`"),
+            })
+        });
+        let colon = self.recover(suppression(&key), &[K::NewLine, K::RightBrace], |p| {
+            p.expect(K::Colon, "expected `:`")
+        });
+        let value = self.recover(
+            suppression(&colon),
+            &[K::NewLine, K::RightBrace],
+            Self::type_expression,
+        );
+        let kind = if matches!(&key, El::Token(t) if t.kind == K::Asterisk) {
+            S::ObjectTypeAdditionalProperties
+        } else {
+            S::ObjectTypeProperty
+        };
+        children.extend([key, colon, value]);
+        el(kind, children)
+    }
+}
