@@ -582,7 +582,13 @@ impl<'t> Parser<'t> {
     }
 
     /// `keyword name = value` (metadata, assert, parameter assignment).
-    fn named_value(&mut self, kind: S, keyword: &str, leading: Vec<El>, name_end: K) -> PResult<El> {
+    fn named_value(
+        &mut self,
+        kind: S,
+        keyword: &str,
+        leading: Vec<El>,
+        name_end: K,
+    ) -> PResult<El> {
         let keyword = self.expect_keyword(keyword, "expected a keyword")?;
         let name = self.identifier_recover("expected an identifier", NONE, &[name_end, K::NewLine]);
         let assignment = self.recover(suppression(&name), &[K::NewLine], Self::assignment);
@@ -616,8 +622,8 @@ impl<'t> Parser<'t> {
             &[K::Assignment, K::LeftBrace, K::NewLine],
             |p| p.type_(false),
         );
-        let modifier = self.recover_optional(suppression(&ty), &[K::NewLine], |p| {
-            match p.peek_kind() {
+        let modifier =
+            self.recover_optional(suppression(&ty), &[K::NewLine], |p| match p.peek_kind() {
                 K::NewLine | K::EndOfFile => Ok(None),
                 K::Assignment => {
                     let assignment = p.read_el();
@@ -625,8 +631,7 @@ impl<'t> Parser<'t> {
                     Ok(Some(el(S::ParameterDefaultValue, vec![assignment, value])))
                 }
                 _ => p.fail("expected `=` or a new line"),
-            }
-        });
+            });
         let mut rest = vec![keyword, name, ty];
         rest.extend(modifier);
         Self::declaration_node(S::ParameterDeclaration, leading, rest)
@@ -840,11 +845,8 @@ impl<'t> Parser<'t> {
         };
         let alias = if self.is_keyword(Some(self.peek()), "as") {
             let keyword = self.read_el();
-            let name = self.identifier_recover(
-                "expected an identifier",
-                NONE,
-                &[K::Comma, K::NewLine],
-            );
+            let name =
+                self.identifier_recover("expected an identifier", NONE, &[K::Comma, K::NewLine]);
             Some(el(S::AliasAsClause, vec![keyword, name]))
         } else {
             None
@@ -905,9 +907,9 @@ impl<'t> Parser<'t> {
                 let none = self.expect_keyword("none", "expected `none` or a path")?;
                 el(S::NoneLiteral, vec![none])
             }
-            K::StringComplete => self.throw_if_skipped("expected a path string", |p| {
-                Ok(p.interpolable_string())
-            })?,
+            K::StringComplete => {
+                self.throw_if_skipped("expected a path string", |p| Ok(p.interpolable_string()))?
+            }
             _ => self.skip_empty(Some("expected a path string")),
         };
         let with = match self.peek_kind() {
@@ -1004,11 +1006,9 @@ impl<'t> Parser<'t> {
     fn call_arguments(&mut self, flags: u8) -> PResult<(El, Vec<El>, El)> {
         let open = self.expect(K::LeftParen, "expected `(`")?;
         let items = self.function_elements(K::RightParen, |p| {
-            let expression = p.recover(
-                NONE,
-                &[K::NewLine, K::Comma, K::RightParen],
-                |p| p.expression(flags),
-            );
+            let expression = p.recover(NONE, &[K::NewLine, K::Comma, K::RightParen], |p| {
+                p.expression(flags)
+            });
             el(S::FunctionArgument, vec![expression])
         });
         let close = if self.check(K::RightParen) {
@@ -1040,9 +1040,7 @@ impl<'t> Parser<'t> {
             if !expect_element {
                 if self.check(K::NewLine) {
                     let mut ahead = 1;
-                    while self
-                        .peek_ahead(ahead)
-                        .is_some_and(|t| t.kind == K::NewLine)
+                    while self.peek_ahead(ahead).is_some_and(|t| t.kind == K::NewLine)
                         && self.comment_before(self.pos + ahead)
                     {
                         ahead += 1;
@@ -1312,7 +1310,10 @@ impl<'t> Parser<'t> {
             }
             self.read();
             let right = self.recover(NONE, &OPERAND_END, |p| p.binary(flags, operator_precedence));
-            current = el(S::BinaryOperation, vec![current, El::Token(operator), right]);
+            current = el(
+                S::BinaryOperation,
+                vec![current, El::Token(operator), right],
+            );
         }
     }
 
@@ -1394,7 +1395,9 @@ impl<'t> Parser<'t> {
                     self.elements(S::Array, Element::ArrayItem)
                 }
             }
-            K::LeftBrace | K::LeftSquare => self.fail("object and array literals are not allowed here"),
+            K::LeftBrace | K::LeftSquare => {
+                self.fail("object and array literals are not allowed here")
+            }
             K::LeftParen => self.parenthesized_or_lambda(flags),
             K::Identifier => self.call_or_variable(flags),
             _ => self.fail("expected an expression"),
@@ -1471,11 +1474,9 @@ impl<'t> Parser<'t> {
                 ParenItem::Type => p.type_expression(),
                 ParenItem::TypedLocal => {
                     let name = p.identifier_or_skip("expected a variable identifier");
-                    let ty = p.recover(
-                        NONE,
-                        &[K::NewLine, K::Comma, K::RightParen],
-                        |p| p.type_(false),
-                    );
+                    let ty = p.recover(NONE, &[K::NewLine, K::Comma, K::RightParen], |p| {
+                        p.type_(false)
+                    });
                     Ok(el(S::TypedLocalVariable, vec![name, ty]))
                 }
             });
@@ -1495,7 +1496,12 @@ impl<'t> Parser<'t> {
         let flags = items.last().map_or(NONE, suppression);
         let close = self.recover(
             flags,
-            &[K::StringRightPiece, K::RightBrace, K::RightSquare, K::NewLine],
+            &[
+                K::StringRightPiece,
+                K::RightBrace,
+                K::RightSquare,
+                K::NewLine,
+            ],
             |p| p.expect(K::RightParen, "expected `)`"),
         );
         Ok((open, items, close))
@@ -1643,9 +1649,11 @@ impl<'t> Parser<'t> {
         if !body_skipped {
             children.extend(self.newlines());
         }
-        children.push(self.recover(body_flags, &[K::RightSquare, K::NewLine], |p| {
-            p.expect(K::RightSquare, "expected `]`")
-        }));
+        children.push(
+            self.recover(body_flags, &[K::RightSquare, K::NewLine], |p| {
+                p.expect(K::RightSquare, "expected `]`")
+            }),
+        );
         Ok(el(S::For, children))
     }
 

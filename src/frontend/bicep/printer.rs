@@ -118,9 +118,7 @@ pub(crate) fn render(text: &str, items: &[Item]) -> String {
         out.push_str(line.trim_end_matches('\r'));
         out.push('\n');
         while let Some((_, (s, e, label))) = next.next_if(|(l, _)| *l == index) {
-            out.push_str(&format!(
-                "//@[{s:0start_width$}:{e:0end_width$}) {label}\n"
-            ));
+            out.push_str(&format!("//@[{s:0start_width$}:{e:0end_width$}) {label}\n"));
         }
     }
     out
