@@ -82,12 +82,10 @@ pub(crate) fn parameter_file(
 
 /// What a name declared at the top of a file (or nested in a resource) is.
 #[derive(Clone, Copy)]
-enum Symbol<'s> {
+enum Symbol {
     Parameter,
     Variable,
     Function,
-    Resource(&'s ResourceInfo<'s>),
-    Module(&'s SyntaxNode),
     /// An imported symbol, a type, an output: nothing the evaluator can use as a value.
     Other,
 }
@@ -162,7 +160,7 @@ struct Lowering<'s> {
 
 #[derive(Clone, Copy)]
 enum SymbolRef<'s> {
-    Plain(Symbol<'static>),
+    Plain(Symbol),
     Resource(usize),
     Module(&'s SyntaxNode),
 }

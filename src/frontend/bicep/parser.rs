@@ -26,6 +26,7 @@ pub(crate) struct Parsed {
     /// Lexical and syntax errors, lexical first.
     pub(crate) errors: Vec<ParseError>,
     /// The spans of the diagnostics pragmas (`#disable-next-line …`).
+    #[cfg_attr(not(test), allow(dead_code))]
     pub(crate) pragmas: Vec<Range<u32>>,
 }
 
@@ -481,8 +482,10 @@ impl<'t> Parser<'t> {
             children.push(el(S::SkippedTrivia, rest));
         }
         children.push(El::Token(end));
+        let mut root = node(S::Program, children);
+        root.span = 0..self.text.len() as u32;
         Parsed {
-            root: node(S::Program, children),
+            root,
             errors: self.errors,
             pragmas: self.pragmas,
         }
