@@ -653,9 +653,16 @@ fn a_mapping_never_leads_outside_the_scanned_roots() {
 
 #[test]
 fn a_run_that_judged_nothing_says_so_plainly() {
-    // A Bicep-only folder (Bicep is not read yet) and an --include that matches nothing: no
-    // "100% compliant" over nothing.
+    // A folder of JSON that is no template, a Bicep file that deploys no image, and an
+    // --include that matches nothing: no "100% compliant" over nothing.
     let repo = Repo::new();
+    repo.write("package.json", r#"{ "name": "web", "version": "1.0.0" }"#);
+    let human = repo.imagegate(&["check"]).output().unwrap();
+    let stdout = String::from_utf8_lossy(&human.stdout);
+    assert!(
+        stdout.contains("Nothing was judged: no ARM template, Bicep file or Terraform plan"),
+        "{stdout}"
+    );
     repo.write(
         "main.bicep",
         "param location string = resourceGroup().location\n",
@@ -663,7 +670,7 @@ fn a_run_that_judged_nothing_says_so_plainly() {
     let human = repo.imagegate(&["check"]).output().unwrap();
     let stdout = String::from_utf8_lossy(&human.stdout);
     assert!(
-        stdout.contains("Nothing was judged: no ARM template or Terraform plan"),
+        stdout.contains("Nothing was judged: no image-bearing resource in 1 template"),
         "{stdout}"
     );
     assert!(!stdout.contains("100% compliant"), "{stdout}");

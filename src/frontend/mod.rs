@@ -274,8 +274,8 @@ mod tests {
             let path = Path::new(env!("CARGO_MANIFEST_DIR"))
                 .join("testdata/arm/not-templates")
                 .join(name);
-            let bytes = std::fs::read(path).expect("fixture");
-            for f in all() {
+            let bytes = std::fs::read(path.clone()).expect("fixture");
+            for f in for_file(&path) {
                 assert_eq!(f.sniff(&bytes), Sniff::No, "{name}");
             }
         }
@@ -283,7 +283,26 @@ mod tests {
 
     #[test]
     fn the_walk_reads_the_extensions_of_every_frontend() {
-        assert_eq!(extensions(), ["json", "jsonc"]);
+        assert_eq!(extensions(), ["bicep", "bicepparam", "json", "jsonc"]);
+    }
+
+    #[test]
+    fn bicep_files_go_to_bicep_alone_and_json_never_to_bicep() {
+        let names = |path: &str| -> Vec<&str> {
+            for_file(Path::new(path))
+                .iter()
+                .map(|f| f.headline())
+                .collect()
+        };
+        assert_eq!(names("infra/main.bicep"), ["cannot parse Bicep file"]);
+        assert_eq!(names("infra/prod.BICEPPARAM"), ["cannot parse Bicep file"]);
+        assert_eq!(
+            names("infra/main.json"),
+            [
+                "cannot parse ARM template",
+                "cannot parse Terraform plan JSON"
+            ]
+        );
     }
 
     #[test]
