@@ -459,6 +459,8 @@ mod own {
             resource.child(SyntaxKind::String).map(|s| s.span.clone()),
             Some(12..58)
         );
+        assert!(resource.has_token(TokenKind::Assignment));
+        assert_eq!(resource.tokens().count(), 2); // `resource`, `=`
         for expected in [
             SyntaxKind::ParameterDeclaration,
             SyntaxKind::OutputDeclaration,
