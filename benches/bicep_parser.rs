@@ -12,6 +12,10 @@ mod bicep {
     pub(crate) mod syntax;
 }
 
+/// The binary's allocator, so that the numbers are the binary's.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     divan::main();
 }

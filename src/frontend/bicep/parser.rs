@@ -439,10 +439,12 @@ impl<'t> Parser<'t> {
 
     fn has_syntax_error(&self, element: &El) -> bool {
         let span = span_of(element);
-        let lexical = self
-            .lex_errors
-            .iter()
-            .any(|e| e.start < span.end && e.end >= span.start);
+        // The lexical errors are in order of their starts (and end where the next may start):
+        // the first one ending at or after the span's start decides.
+        let first = self.lex_errors.partition_point(|e| e.end < span.start);
+        let lexical = self.lex_errors[first..]
+            .first()
+            .is_some_and(|e| e.start < span.end);
         lexical || matches!(element, El::Node(n) if has_skipped(n))
     }
 
