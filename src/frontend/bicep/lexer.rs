@@ -22,54 +22,100 @@ use std::ops::Range;
 
 /// What a token is: the compiler's `TokenType`, name for name.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[allow(missing_docs)]
 pub(crate) enum TokenKind {
+    /// `@`
     At,
+    /// A character that starts no token (`"`, `&`, `~`, a lone `$`, a non-ASCII letter…), or `#` not starting a pragma.
     Unrecognized,
+    /// `{`
     LeftBrace,
+    /// `}`
     RightBrace,
+    /// `(`
     LeftParen,
+    /// `)`
     RightParen,
+    /// `[`
     LeftSquare,
+    /// `]`
     RightSquare,
+    /// `,`
     Comma,
+    /// `.`
     Dot,
+    /// `?`
     Question,
+    /// `:`
     Colon,
+    /// `;`
     Semicolon,
+    /// `=`
     Assignment,
+    /// `+`
     Plus,
+    /// `-`
     Minus,
+    /// `*`
     Asterisk,
+    /// `/`
     Slash,
+    /// `%`
     Modulo,
+    /// `!`
     Exclamation,
+    /// `<`
     LeftChevron,
+    /// `>`
     RightChevron,
+    /// `<=`
     LessThanOrEqual,
+    /// `>=`
     GreaterThanOrEqual,
+    /// `==`
     Equals,
+    /// `!=`
     NotEquals,
+    /// `=~`
     EqualsInsensitive,
+    /// `!~`
     NotEqualsInsensitive,
+    /// `&&`
     LogicalAnd,
+    /// `||`
     LogicalOr,
+    /// A name or contextual keyword (`param`, `resource`, `if`…).
     Identifier,
+    /// A string up to its first interpolation, delimiters included: `'a${`, `$'''a${`.
     StringLeftPiece,
+    /// A string between two interpolations: `}b${`.
     StringMiddlePiece,
+    /// A string after its last interpolation: `}c'`, `}c'''` (empty when a line break ends an interpolated `'…'` string).
     StringRightPiece,
+    /// A string without interpolation: `'…'`, `'''…'''`, `$'''…'''`.
     StringComplete,
+    /// Digits.
     Integer,
+    /// `true`
     TrueKeyword,
+    /// `false`
     FalseKeyword,
+    /// `null`
     NullKeyword,
+    /// Adjacent line breaks (`\n`, `\r`, any mix).
     NewLine,
+    /// The end (empty).
     EndOfFile,
+    /// `??`
     DoubleQuestion,
+    /// `::`
     DoubleColon,
+    /// `=>`
     Arrow,
+    /// `|`
     Pipe,
+    /// `...`
     Ellipsis,
+    /// `^`
     Hat,
     /// In the compiler's `TokenType` but never made by its lexer (a lone `$` is
     /// `Unrecognized`); kept for the names to match.
@@ -159,18 +205,25 @@ pub(crate) fn lex(text: &str) -> Lexed {
 
 /// The lexer's state.
 struct Lexer<'t> {
+    /// The text.
     text: &'t str,
+    /// The text's bytes.
     bytes: &'t [u8],
+    /// Where the lexer is.
     pos: usize,
+    /// The tokens, errors and pragmas so far.
     out: Lexed,
+    /// The open interpolations and braces (the compiler's template stack).
     stack: Vec<Open>,
 }
 
 impl Lexer<'_> {
+    /// The byte `ahead` bytes on.
     fn peek(&self, ahead: usize) -> Option<u8> {
         self.bytes.get(self.pos + ahead).copied()
     }
 
+    /// Records an error.
     fn error(&mut self, at: Range<usize>, message: &'static str) {
         self.out.errors.push(LexError {
             at: at.start as u32..at.end as u32,
@@ -178,6 +231,7 @@ impl Lexer<'_> {
         });
     }
 
+    /// Lexes the whole text.
     fn run(&mut self) {
         // A byte order mark is not text.
         if self.text.starts_with('\u{FEFF}') {
@@ -447,6 +501,7 @@ impl Lexer<'_> {
         }
     }
 
+    /// Ends a `'…'` string piece at `at` (a line break or the end), with an error.
     fn unterminated_quoted(&mut self, at: usize, kind: TokenKind) -> TokenKind {
         self.pos = at;
         self.error(at..at, "unterminated string");

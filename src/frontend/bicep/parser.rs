@@ -90,10 +90,13 @@ const OPERAND_END: [K; 5] = [
 /// A piece that failed: the compiler's `ExpectedTokenException`.
 #[derive(Debug)]
 struct Expected {
+    /// Where: the unexpected token.
     at: Range<u32>,
+    /// What was expected.
     message: &'static str,
 }
 
+/// A piece, or the failure that unwinds to the nearest recovery.
 type PResult<T> = Result<T, Expected>;
 
 /// What a parenthesized list holds.
@@ -110,10 +113,15 @@ enum ParenItem {
 /// What an array or object literal (or type) holds.
 #[derive(Clone, Copy)]
 enum Element {
+    /// An array's items.
     ArrayItem,
+    /// An object's properties, with the expression flags.
     ObjectProperty(u8),
+    /// An object type's properties.
     ObjectTypeProperty,
+    /// A tuple type's items.
     TupleItem,
+    /// An import's symbols.
     ImportedSymbol,
 }
 
@@ -171,17 +179,26 @@ fn has_skipped(node: &SyntaxNode) -> bool {
 
 /// The parser's state.
 struct Parser<'t> {
+    /// The text.
     text: &'t str,
+    /// The tokens, the last `EndOfFile`.
     tokens: Vec<Token>,
+    /// The next token's index (the compiler's reader position).
     pos: usize,
+    /// The errors so far (lexical ones first).
     errors: Vec<ParseError>,
+    /// Where the lexical errors are, in order.
     lex_errors: Vec<Range<u32>>,
+    /// The pragmas' spans.
     pragmas: Vec<Range<u32>>,
+    /// How deeply expressions, objects and types nest here.
     depth: u32,
+    /// Whether this is a `.bicepparam` file.
     params: bool,
 }
 
 impl<'t> Parser<'t> {
+    /// Lexes `text` for parsing.
     fn new(text: &'t str, params: bool) -> Self {
         let lexed = lex(text);
         Parser {
@@ -205,14 +222,17 @@ impl<'t> Parser<'t> {
 
     // ----- The token reader.
 
+    /// The next token (the end, once there).
     fn peek(&self) -> &Token {
         &self.tokens[self.pos.min(self.tokens.len() - 1)]
     }
 
+    /// The next token's kind.
     fn peek_kind(&self) -> K {
         self.peek().kind
     }
 
+    /// The token `n` on, if any.
     fn peek_ahead(&self, n: usize) -> Option<&Token> {
         self.tokens.get(self.pos + n)
     }
@@ -226,11 +246,13 @@ impl<'t> Parser<'t> {
         self.tokens.get(at)
     }
 
+    /// The next token that is not a newline.
     fn peek_skip_newlines(&self) -> &Token {
         self.peek_ahead_skip_newlines(0)
             .unwrap_or_else(|| &self.tokens[self.tokens.len() - 1])
     }
 
+    /// Consumes the next token (never the end).
     fn read(&mut self) -> Token {
         let token = self.peek().clone();
         if self.pos < self.tokens.len() - 1 {
@@ -239,35 +261,43 @@ impl<'t> Parser<'t> {
         token
     }
 
+    /// [`Parser::read`] as an element.
     fn read_el(&mut self) -> El {
         El::Token(self.read())
     }
 
+    /// Whether only the end is left.
     fn at_end(&self) -> bool {
         self.pos >= self.tokens.len() - 1 || self.peek_kind() == K::EndOfFile
     }
 
+    /// A token's text.
     fn text_of(&self, token: &Token) -> &'t str {
         let text: &'t str = self.text;
         &text[token.span.start as usize..token.span.end as usize]
     }
 
+    /// Whether the next token is of `kind` (never at the end).
     fn check(&self, kind: K) -> bool {
         !self.at_end() && self.peek_kind() == kind
     }
 
+    /// Whether the next token is of one of `kinds` (never at the end).
     fn check_any(&self, kinds: &[K]) -> bool {
         !self.at_end() && kinds.contains(&self.peek_kind())
     }
 
+    /// Whether `token` is the identifier `keyword`.
     fn is_keyword(&self, token: Option<&Token>, keyword: &str) -> bool {
         token.is_some_and(|t| t.kind == K::Identifier && self.text_of(t) == keyword)
     }
 
+    /// Whether the next token is the identifier `keyword`.
     fn check_keyword(&self, keyword: &str) -> bool {
         !self.at_end() && self.is_keyword(Some(self.peek()), keyword)
     }
 
+    /// Fails at the next token.
     fn fail<T>(&self, message: &'static str) -> PResult<T> {
         Err(Expected {
             at: self.peek().span.clone(),
@@ -275,6 +305,7 @@ impl<'t> Parser<'t> {
         })
     }
 
+    /// Consumes a token of `kind`, or fails.
     fn expect(&mut self, kind: K, message: &'static str) -> PResult<El> {
         if self.check(kind) {
             Ok(self.read_el())
@@ -283,6 +314,7 @@ impl<'t> Parser<'t> {
         }
     }
 
+    /// Consumes the identifier `keyword`, or fails.
     fn expect_keyword(&mut self, keyword: &str, message: &'static str) -> PResult<El> {
         if self.check_keyword(keyword) {
             Ok(self.read_el())
@@ -291,14 +323,17 @@ impl<'t> Parser<'t> {
         }
     }
 
+    /// Consumes the identifier `keyword` if it is next.
     fn optional_keyword(&mut self, keyword: &str) -> Option<El> {
         self.check_keyword(keyword).then(|| self.read_el())
     }
 
+    /// Consumes a newline, or fails.
     fn newline(&mut self) -> PResult<El> {
         self.expect(K::NewLine, "expected a new line")
     }
 
+    /// Consumes the newlines next.
     fn newlines(&mut self) -> Vec<El> {
         let mut out = Vec::new();
         while self.check(K::NewLine) {
@@ -307,10 +342,12 @@ impl<'t> Parser<'t> {
         out
     }
 
+    /// Consumes `=`, or fails.
     fn assignment(&mut self) -> PResult<El> {
         self.expect(K::Assignment, "expected `=`")
     }
 
+    /// One level deeper, or fails past [`MAX_DEPTH`].
     fn enter(&mut self) -> PResult<()> {
         if self.depth >= MAX_DEPTH {
             return self.fail("nesting deeper than 128 levels");
@@ -321,6 +358,7 @@ impl<'t> Parser<'t> {
 
     // ----- Recovery.
 
+    /// Records an error.
     fn report(&mut self, at: Range<u32>, message: &str) {
         self.errors.push(ParseError {
             at,
@@ -404,6 +442,7 @@ impl<'t> Parser<'t> {
         self.skip_empty_at(at, message)
     }
 
+    /// An empty `SkippedTrivia` at `at`, with an error unless `message` is `None`.
     fn skip_empty_at(&mut self, at: u32, message: Option<&str>) -> El {
         if let Some(message) = message {
             self.report(at..at, message);
@@ -424,6 +463,7 @@ impl<'t> Parser<'t> {
         El::Node(skipped)
     }
 
+    /// Runs `f`, failing (at where it began) if it gave skipped tokens.
     fn throw_if_skipped(
         &mut self,
         message: &'static str,
@@ -437,6 +477,7 @@ impl<'t> Parser<'t> {
         Ok(element)
     }
 
+    /// Whether an element holds skipped tokens or a lexical error (the compiler's `HasSyntaxError`).
     fn has_syntax_error(&self, element: &El) -> bool {
         let span = span_of(element);
         // The lexical errors are in order of their starts (and end where the next may start):
@@ -450,6 +491,7 @@ impl<'t> Parser<'t> {
 
     // ----- Program and declarations.
 
+    /// The `Program`: declarations, each followed by a newline, and the end.
     fn program(mut self) -> Parsed {
         let mut children = Vec::new();
         while !self.at_end() {
@@ -503,6 +545,7 @@ impl<'t> Parser<'t> {
         out
     }
 
+    /// A declaration of a `.bicep` file (of one of `expected` keywords when given), a newline, or skipped tokens.
     fn declaration(&mut self, expected: &[&str]) -> El {
         self.recover(NONE, &[K::NewLine], |p| {
             let leading = p.leading_nodes();
@@ -543,6 +586,7 @@ impl<'t> Parser<'t> {
         })
     }
 
+    /// A declaration of a `.bicepparam` file, a newline, or skipped tokens.
     fn params_declaration(&mut self) -> El {
         self.recover(NONE, &[K::NewLine], |p| {
             let leading = p.leading_nodes();
@@ -571,11 +615,13 @@ impl<'t> Parser<'t> {
         })
     }
 
+    /// A declaration node: its leading decorators and newlines, then the rest.
     fn declaration_node(kind: S, mut leading: Vec<El>, rest: Vec<El>) -> PResult<El> {
         leading.extend(rest);
         Ok(el(kind, leading))
     }
 
+    /// `targetScope = …`.
     fn target_scope(&mut self, leading: Vec<El>) -> PResult<El> {
         let keyword = self.expect_keyword("targetScope", "expected `targetScope`")?;
         let assignment = self.recover(NONE, &[K::NewLine], Self::assignment);
@@ -600,18 +646,22 @@ impl<'t> Parser<'t> {
         Self::declaration_node(kind, leading, vec![keyword, name, assignment, value])
     }
 
+    /// `metadata name = …`.
     fn metadata(&mut self, leading: Vec<El>) -> PResult<El> {
         self.named_value(S::MetadataDeclaration, "metadata", leading, K::Assignment)
     }
 
+    /// `assert name = …`.
     fn assert(&mut self, leading: Vec<El>) -> PResult<El> {
         self.named_value(S::AssertDeclaration, "assert", leading, K::Assignment)
     }
 
+    /// `param name = …` of a `.bicepparam` file.
     fn parameter_assignment(&mut self, leading: Vec<El>) -> PResult<El> {
         self.named_value(S::ParameterAssignment, "param", leading, K::Identifier)
     }
 
+    /// `param name type (= default)`.
     fn parameter(&mut self, leading: Vec<El>) -> PResult<El> {
         let keyword = self.expect_keyword("param", "expected `param`")?;
         let name = self.identifier_recover(
@@ -639,6 +689,7 @@ impl<'t> Parser<'t> {
         Self::declaration_node(S::ParameterDeclaration, leading, rest)
     }
 
+    /// `var name (type) = …`.
     fn variable(&mut self, leading: Vec<El>) -> PResult<El> {
         let keyword = self.expect_keyword("var", "expected `var`")?;
         let name = self.identifier_recover(
@@ -668,6 +719,7 @@ impl<'t> Parser<'t> {
         Self::declaration_node(S::VariableDeclaration, leading, rest)
     }
 
+    /// `type name = …`.
     fn type_declaration(&mut self, leading: Vec<El>) -> PResult<El> {
         let keyword = self.expect_keyword("type", "expected `type`")?;
         let name = self.identifier_recover(
@@ -688,6 +740,7 @@ impl<'t> Parser<'t> {
         )
     }
 
+    /// `output name type = …`.
     fn output(&mut self, leading: Vec<El>) -> PResult<El> {
         let keyword = self.expect_keyword("output", "expected `output`")?;
         let name = self.identifier_recover(
@@ -767,18 +820,22 @@ impl<'t> Parser<'t> {
         Self::declaration_node(kind, leading, rest)
     }
 
+    /// `resource name 'type' (existing) = body`.
     fn resource(&mut self, leading: Vec<El>) -> PResult<El> {
         self.resource_like(S::ResourceDeclaration, leading)
     }
 
+    /// `module name 'path' = body`.
     fn module(&mut self, leading: Vec<El>) -> PResult<El> {
         self.resource_like(S::ModuleDeclaration, leading)
     }
 
+    /// `test name 'path' = {…}`.
     fn test(&mut self, leading: Vec<El>) -> PResult<El> {
         self.resource_like(S::TestDeclaration, leading)
     }
 
+    /// `func name(params) type => body`.
     fn function(&mut self, leading: Vec<El>) -> PResult<El> {
         let keyword = self.expect_keyword("func", "expected `func`")?;
         let name = self.identifier_recover(
@@ -790,6 +847,7 @@ impl<'t> Parser<'t> {
         Self::declaration_node(S::FunctionDeclaration, leading, vec![keyword, name, lambda])
     }
 
+    /// `import`: a compile-time import, or (before a string) the old form of `extension`.
     fn import(&mut self, leading: Vec<El>) -> PResult<El> {
         let keyword = self.expect_keyword("import", "expected `import`")?;
         match self.peek_kind() {
@@ -798,6 +856,7 @@ impl<'t> Parser<'t> {
         }
     }
 
+    /// `import {…} from 'path'` or `import * as ns from 'path'`, after the keyword.
     fn compile_time_import(&mut self, keyword: El, leading: Vec<El>) -> PResult<El> {
         let what = match self.peek_kind() {
             K::EndOfFile | K::NewLine | K::Identifier => {
@@ -832,6 +891,7 @@ impl<'t> Parser<'t> {
         )
     }
 
+    /// An item of `import {…}`: a name or string, and `as alias`.
     fn imported_symbol(&mut self) -> PResult<El> {
         let name = match self.peek_kind() {
             K::Identifier => self.identifier("expected a symbol name")?,
@@ -861,6 +921,7 @@ impl<'t> Parser<'t> {
         Ok(el(S::ImportedSymbolsListItem, children))
     }
 
+    /// `extension spec (with {…}) (as alias)`, after the keyword.
     fn extension(&mut self, keyword: El, leading: Vec<El>) -> PResult<El> {
         let specification = if self.peek_kind() == K::Identifier {
             let token = self.read_el();
@@ -902,6 +963,7 @@ impl<'t> Parser<'t> {
         Ok(el(kind, vec![keyword, config]))
     }
 
+    /// `using 'path'` or `using none`, (with {…}).
     fn using(&mut self, leading: Vec<El>) -> PResult<El> {
         let keyword = self.expect_keyword("using", "expected `using`")?;
         let what = match self.peek_kind() {
@@ -923,6 +985,7 @@ impl<'t> Parser<'t> {
         Self::declaration_node(S::UsingDeclaration, leading, vec![keyword, what, with])
     }
 
+    /// `extends 'path'`.
     fn extends(&mut self, leading: Vec<El>) -> PResult<El> {
         let keyword = self.expect_keyword("extends", "expected `extends`")?;
         let path = self.recover(NONE, &[K::NewLine], |p| {
@@ -931,6 +994,7 @@ impl<'t> Parser<'t> {
         Self::declaration_node(S::ExtendsDeclaration, leading, vec![keyword, path])
     }
 
+    /// `extensionConfig alias with {…}`.
     fn extension_config(&mut self, leading: Vec<El>) -> PResult<El> {
         let keyword = self.expect_keyword("extensionConfig", "expected `extensionConfig`")?;
         let alias = self.identifier_recover(
@@ -950,11 +1014,13 @@ impl<'t> Parser<'t> {
 
     // ----- Pieces.
 
+    /// An `Identifier` node, or fails.
     fn identifier(&mut self, message: &'static str) -> PResult<El> {
         let token = self.expect(K::Identifier, message)?;
         Ok(el(S::Identifier, vec![token]))
     }
 
+    /// An `Identifier` node, of an empty skipped node when none is next.
     fn identifier_or_skip(&mut self, message: &str) -> El {
         if self.check(K::Identifier) {
             let token = self.read_el();
@@ -965,6 +1031,7 @@ impl<'t> Parser<'t> {
         }
     }
 
+    /// An `Identifier` node, of skipped tokens when the identifier is damaged.
     fn identifier_recover(&mut self, message: &'static str, flags: u8, terminators: &[K]) -> El {
         let element = self.recover(flags, terminators, |p| p.identifier(message));
         match element {
@@ -973,6 +1040,7 @@ impl<'t> Parser<'t> {
         }
     }
 
+    /// `@name`, `@name(…)`, `@ns.name(…)`.
     fn decorator(&mut self) -> El {
         let at = self.read_el();
         let expression = self.recover(NONE, &[K::NewLine], |p| {
@@ -1111,6 +1179,7 @@ impl<'t> Parser<'t> {
         Ok(el(kind, items))
     }
 
+    /// One element of an array, object or type literal, or of an import list.
     fn element(&mut self, element: Element) -> PResult<El> {
         Ok(match element {
             Element::ArrayItem => self.recover(NONE, &[K::NewLine, K::RightSquare], |p| {
@@ -1131,12 +1200,14 @@ impl<'t> Parser<'t> {
         })
     }
 
+    /// `...expression`.
     fn spread(&mut self, terminators: &[K]) -> El {
         let ellipsis = self.read_el();
         let value = self.recover(NONE, terminators, |p| p.expression(COMPLEX));
         el(S::SpreadExpression, vec![ellipsis, value])
     }
 
+    /// `{…}`.
     fn object(&mut self, flags: u8) -> PResult<El> {
         self.enter()?;
         let object = self.elements(S::Object, Element::ObjectProperty(flags));
@@ -1144,6 +1215,7 @@ impl<'t> Parser<'t> {
         object
     }
 
+    /// A property of an object (or, in a resource's body, a nested resource, or a spread).
     fn object_property(&mut self, flags: u8) -> El {
         self.recover(NONE, &[K::NewLine, K::RightBrace], |p| {
             if flags & RESOURCES != 0
@@ -1255,6 +1327,7 @@ impl<'t> Parser<'t> {
 
     // ----- Expressions.
 
+    /// An expression: a ternary or below.
     fn expression(&mut self, flags: u8) -> PResult<El> {
         self.enter()?;
         let result = self.expression_inner(flags);
@@ -1262,6 +1335,7 @@ impl<'t> Parser<'t> {
         result
     }
 
+    /// [`Parser::expression`] once the depth is counted.
     fn expression_inner(&mut self, flags: u8) -> PResult<El> {
         let candidate = self.binary(flags, 0)?;
         let mut newlines_before_question = Vec::new();
@@ -1293,6 +1367,7 @@ impl<'t> Parser<'t> {
         Ok(el(S::TernaryOperation, children))
     }
 
+    /// Binary operations binding tighter than `precedence`.
     fn binary(&mut self, flags: u8, precedence: u32) -> PResult<El> {
         let mut current = self.unary(flags)?;
         loop {
@@ -1319,6 +1394,7 @@ impl<'t> Parser<'t> {
         }
     }
 
+    /// `!x`, `-x`, or a member expression.
     fn unary(&mut self, flags: u8) -> PResult<El> {
         if matches!(self.peek_kind(), K::Exclamation | K::Minus) {
             let operator = self.read_el();
@@ -1328,6 +1404,7 @@ impl<'t> Parser<'t> {
         self.member(flags)
     }
 
+    /// A primary expression and its accesses: `[i]`, `.p`, `.f()`, `::child`, `!`.
     fn member(&mut self, flags: u8) -> PResult<El> {
         let mut current = self.primary(flags)?;
         loop {
@@ -1385,6 +1462,7 @@ impl<'t> Parser<'t> {
         }
     }
 
+    /// A literal, string, object, array, `for`, parenthesized expression, lambda, call or variable.
     fn primary(&mut self, flags: u8) -> PResult<El> {
         match self.peek_kind() {
             K::Integer | K::NullKeyword | K::TrueKeyword | K::FalseKeyword => self.literal(false),
@@ -1426,6 +1504,7 @@ impl<'t> Parser<'t> {
         Ok(el(kind, vec![El::Token(token)]))
     }
 
+    /// `f(…)`, `x => …` or `x`.
     fn call_or_variable(&mut self, flags: u8) -> PResult<El> {
         let name = self.identifier("expected a variable or function name")?;
         if self.check(K::LeftParen) {
@@ -1519,6 +1598,7 @@ impl<'t> Parser<'t> {
         }
     }
 
+    /// A lambda's `(a, b)`: variable accesses become local variables, anything else skipped.
     fn variable_block(open: El, items: Vec<El>, close: El) -> El {
         let mut children = vec![open];
         for item in items {
@@ -1536,6 +1616,7 @@ impl<'t> Parser<'t> {
         el(S::VariableBlock, children)
     }
 
+    /// `(expression)` or `(a, b) => …`.
     fn parenthesized_or_lambda(&mut self, flags: u8) -> PResult<El> {
         let (open, items, close) = self.paren_list(ParenItem::Expr(flags), true)?;
         if self.check(K::Arrow) {
@@ -1546,6 +1627,7 @@ impl<'t> Parser<'t> {
         Ok(el(S::ParenthesizedExpression, vec![open, inner, close]))
     }
 
+    /// A function's `(a int, b string) type => body`.
     fn typed_lambda(&mut self) -> PResult<El> {
         let (open, mut items, close) = self.paren_list(ParenItem::TypedLocal, true)?;
         items.insert(0, open);
@@ -1563,6 +1645,7 @@ impl<'t> Parser<'t> {
         Ok(el(S::TypedLambda, children))
     }
 
+    /// `if (condition) {…}`.
     fn if_condition(&mut self, flags: u8, inside_for: bool) -> PResult<El> {
         let keyword = self.expect_keyword("if", "expected `if`")?;
         let condition_ends: &[K] = if inside_for {
@@ -1592,6 +1675,7 @@ impl<'t> Parser<'t> {
         Ok(el(S::IfCondition, vec![keyword, condition, body]))
     }
 
+    /// `[for x in xs: body]`, `[for (x, i) in xs: body]`.
     fn for_expression(&mut self, flags: u8, resource_context: bool) -> PResult<El> {
         let mut children = vec![self.expect(K::LeftSquare, "expected `[`")?];
         children.extend(self.newlines());
@@ -1661,6 +1745,7 @@ impl<'t> Parser<'t> {
 
     // ----- Types.
 
+    /// A type; `resource 'type'` too (the string optional when `optional_resource_type`).
     fn type_(&mut self, optional_resource_type: bool) -> PResult<El> {
         if self.check_keyword("resource")
             && self.peek_ahead(1).is_none_or(|t| t.kind != K::LeftChevron)
@@ -1684,11 +1769,13 @@ impl<'t> Parser<'t> {
         self.type_expression()
     }
 
+    /// Whether a `|` (perhaps after one newline) is next.
     fn union_separator(&self) -> bool {
         self.check(K::Pipe)
             || (self.check(K::NewLine) && self.peek_ahead(1).is_some_and(|t| t.kind == K::Pipe))
     }
 
+    /// A type expression: a union or below.
     fn type_expression(&mut self) -> PResult<El> {
         self.enter()?;
         let result = self.type_expression_inner();
@@ -1696,6 +1783,7 @@ impl<'t> Parser<'t> {
         result
     }
 
+    /// [`Parser::type_expression`] once the depth is counted.
     fn type_expression_inner(&mut self) -> PResult<El> {
         let mut members = if self.union_separator() {
             let mut leading = self.newlines();
@@ -1729,6 +1817,7 @@ impl<'t> Parser<'t> {
         Ok(el(S::UnionType, members.unwrap_or_default()))
     }
 
+    /// A type with its `?`/`!` suffixes (and `!`/`-` prefix).
     fn unary_type(&mut self) -> PResult<El> {
         let mut candidate = if matches!(self.peek_kind(), K::Exclamation | K::Minus) {
             let operator = self.read_el();
@@ -1748,6 +1837,7 @@ impl<'t> Parser<'t> {
         }
     }
 
+    /// A primary type and its accesses: `[]`, `[*]`, `[i]`, `.*`, `.p`, `.f<…>`.
     fn member_type(&mut self) -> PResult<El> {
         let mut current = self.primary_type()?;
         loop {
@@ -1789,6 +1879,7 @@ impl<'t> Parser<'t> {
         }
     }
 
+    /// A literal, string, object, tuple, parenthesized or named type.
     fn primary_type(&mut self) -> PResult<El> {
         match self.peek_kind() {
             K::Integer | K::NullKeyword | K::TrueKeyword | K::FalseKeyword => self.literal(true),
@@ -1822,6 +1913,7 @@ impl<'t> Parser<'t> {
         }
     }
 
+    /// `<`, type arguments and separators, `>` (or an empty skipped node).
     fn type_arguments(&mut self) -> PResult<(El, Vec<El>, El)> {
         let open = self.expect(K::LeftChevron, "expected `<`")?;
         let items = self.function_elements(K::RightChevron, |p| {
@@ -1840,6 +1932,7 @@ impl<'t> Parser<'t> {
         Ok((open, items, close))
     }
 
+    /// A property of an object type (`name: type`, `*: type`), with its decorators.
     fn object_type_property(&mut self) -> El {
         let mut children = self.leading_nodes();
         let current = self.peek_kind();
