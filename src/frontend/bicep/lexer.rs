@@ -758,12 +758,14 @@ mod tests {
     use super::*;
     use TokenKind as K;
 
+    /// The kinds of `text`'s tokens (no errors allowed).
     fn kinds(text: &str) -> Vec<TokenKind> {
         let lexed = lex(text);
         assert!(lexed.errors.is_empty(), "{:?}", lexed.errors);
         lexed.tokens.into_iter().map(|t| t.kind).collect()
     }
 
+    /// The texts of `text`'s tokens.
     fn texts(text: &str) -> Vec<&str> {
         lex(text)
             .tokens
@@ -772,6 +774,7 @@ mod tests {
             .collect()
     }
 
+    /// The values of `text`'s string tokens.
     fn values(text: &str) -> Vec<String> {
         lex(text)
             .tokens
@@ -781,6 +784,7 @@ mod tests {
             .collect()
     }
 
+    /// Declarations newlines and comments.
     #[test]
     fn declarations_newlines_and_comments() {
         let text = "param image string = 'x' // trailing\n/* block\n */var n = 3\r\n\n";
@@ -808,6 +812,7 @@ mod tests {
         );
     }
 
+    /// Operators take the longest match.
     #[test]
     fn operators_take_the_longest_match() {
         assert_eq!(
@@ -830,6 +835,7 @@ mod tests {
         );
     }
 
+    /// Strings unescape and interpolate.
     #[test]
     fn strings_unescape_and_interpolate() {
         assert_eq!(values(r"'a\'b\\c\n\u{1F600}\$'"), ["a'b\\c\n😀$"]);
@@ -847,6 +853,7 @@ mod tests {
         assert_eq!(values(r"'\${x}'"), ["${x}"]);
     }
 
+    /// Multi line strings are verbatim and dollar strings interpolate.
     #[test]
     fn multi_line_strings_are_verbatim_and_dollar_strings_interpolate() {
         assert_eq!(values("'''\nline ${x} \\n\n'''"), ["line ${x} \\n\n"]);
@@ -866,6 +873,7 @@ mod tests {
         assert_eq!(values, ["a ${not} ", " $", " b"]);
     }
 
+    /// Pragmas are trivia and kept.
     #[test]
     fn pragmas_are_trivia_and_kept() {
         let text =
@@ -885,6 +893,7 @@ mod tests {
         );
     }
 
+    /// Errors are located and the rest is lexed.
     #[test]
     fn errors_are_located_and_the_rest_is_lexed() {
         let lexed = lex("var a = 'open\nvar b = 1 ¤ /* never");
@@ -915,6 +924,7 @@ mod tests {
     }
 
     proptest::proptest! {
+        /// Any text: no panic, tokens in order and within the text.
         #[test]
         fn any_text_lexes_without_panic_in_linear_tokens(text in "\\PC{0,200}|['$'{}\\\\u\\n a-z0-9#/*]{0,200}") {
             let lexed = lex(&text);

@@ -82,10 +82,12 @@ fn compare(
     (result[0], result[1])
 }
 
+/// The compiler's samples directory, from `BICEP_SAMPLES`.
 fn samples() -> Option<PathBuf> {
     std::env::var_os("BICEP_SAMPLES").map(PathBuf::from)
 }
 
+/// The sub-directories of `dir`, sorted.
 fn folders(dir: &Path) -> Vec<PathBuf> {
     let mut out: Vec<PathBuf> = std::fs::read_dir(dir)
         .map(|d| {
@@ -99,6 +101,7 @@ fn folders(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
+/// (a) the valid baselines, (b) the invalid ones, and the `.bicepparam` ones: tokens and trees.
 #[test]
 #[ignore = "needs BICEP_SAMPLES (the compiler's Bicep.Core.Samples/Files)"]
 fn baselines_match_tokens_and_trees() {
@@ -165,6 +168,7 @@ fn baselines_match_tokens_and_trees() {
     assert_eq!((tokens_ok, trees_ok), (valid, valid));
 }
 
+/// The `.bicep` and `.bicepparam` files under `dir`.
 fn walk_sources(dir: &Path, out: &mut Vec<PathBuf>) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
@@ -182,6 +186,7 @@ fn walk_sources(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
+/// (c) every file of the corpora parsed; the files with errors listed, and the throughput.
 #[test]
 #[ignore = "needs BICEP_CORPUS (directories of .bicep files, `:`-separated)"]
 fn corpus() {
@@ -293,6 +298,7 @@ mod own {
         render(text, &tree_items(text, &parsed.root))
     }
 
+    /// [`tree`] for a `.bicepparam` fixture.
     fn params_tree(text: &str) -> String {
         let parsed = parse_params(text);
         assert!(parsed.errors.is_empty(), "{:?}", parsed.errors);
@@ -305,6 +311,7 @@ mod own {
         parsed.root.nodes().map(|n| n.kind).collect()
     }
 
+    /// Decorators target scope metadata params and vars.
     #[test]
     fn decorators_target_scope_metadata_params_and_vars() {
         insta::assert_snapshot!(tree(
@@ -322,6 +329,7 @@ mod own {
         ));
     }
 
+    /// Resources existing nested parent scope and access.
     #[test]
     fn resources_existing_nested_parent_scope_and_access() {
         insta::assert_snapshot!(tree(
@@ -338,6 +346,7 @@ mod own {
         ));
     }
 
+    /// Modules loops conditions and outputs.
     #[test]
     fn modules_loops_conditions_and_outputs() {
         insta::assert_snapshot!(tree(
@@ -349,6 +358,7 @@ mod own {
         ));
     }
 
+    /// Types functions imports and extensions.
     #[test]
     fn types_functions_imports_and_extensions() {
         insta::assert_snapshot!(tree(
@@ -366,6 +376,7 @@ mod own {
         ));
     }
 
+    /// Strings interpolation multi line and verbatim.
     #[test]
     fn strings_interpolation_multi_line_and_verbatim() {
         let text = "var a = 'vm-${name}-${i}'\n\
@@ -395,6 +406,7 @@ mod own {
         insta::assert_snapshot!(tree(text));
     }
 
+    /// Objects arrays spread and operators.
     #[test]
     fn objects_arrays_spread_and_operators() {
         insta::assert_snapshot!(tree(
@@ -409,6 +421,7 @@ mod own {
         ));
     }
 
+    /// Parameter files.
     #[test]
     fn parameter_files() {
         insta::assert_snapshot!(params_tree(
@@ -430,6 +443,7 @@ mod own {
         );
     }
 
+    /// Pragmas and comments are trivia.
     #[test]
     fn pragmas_and_comments_are_trivia() {
         let text = "/* header */\n#disable-next-line BCP081\nparam a string // c\n";
@@ -439,6 +453,7 @@ mod own {
         assert_round_trip(text, &parsed);
     }
 
+    /// A damaged declaration keeps its node and the next ones parse.
     #[test]
     fn a_damaged_declaration_keeps_its_node_and_the_next_ones_parse() {
         let text = "resource vm 'Microsoft.Compute/virtualMachines@2023-03-01' = {\n  \
@@ -479,6 +494,7 @@ mod own {
         assert_eq!(vars, 2);
     }
 
+    /// Unknown declarations and dangling decorators recover.
     #[test]
     fn unknown_declarations_and_dangling_decorators_recover() {
         let parsed = parse("foo bar\n@description('x')\n\nparam p int\n@dangling()\n");
@@ -493,6 +509,7 @@ mod own {
         assert_eq!(parsed.errors.len(), 1);
     }
 
+    /// Deep nesting is one error not a stack overflow.
     #[test]
     fn deep_nesting_is_one_error_not_a_stack_overflow() {
         for (open, close) in [("[", "]"), ("(", ")"), ("{a:", "}"), ("!(", ")")] {
@@ -603,6 +620,7 @@ mod own {
     ];
 
     proptest::proptest! {
+        /// Any text: no panic, and the tree gives the text back.
         #[test]
         fn any_text_parses_without_panic_and_round_trips(text in "\\PC{0,300}") {
             let parsed = parse(&text);
@@ -611,6 +629,7 @@ mod own {
             assert_round_trip(&text, &parsed);
         }
 
+        /// Soups of Bicep pieces: no panic, and the tree gives the text back.
         #[test]
         fn token_soups_parse_without_panic_and_round_trip(
             pieces in proptest::collection::vec(proptest::sample::select(FRAGMENTS), 0..120)
