@@ -243,11 +243,11 @@ mod own {
     use super::super::syntax::{SyntaxElement, SyntaxKind, SyntaxNode};
 
     /// The tree's tokens, in order.
-    fn tokens(node: &SyntaxNode, out: &mut Vec<Token>) {
+    pub(super) fn collect_tokens(node: &SyntaxNode, out: &mut Vec<Token>) {
         for child in &node.children {
             match child {
                 SyntaxElement::Token(t) => out.push(t.clone()),
-                SyntaxElement::Node(n) => tokens(n, out),
+                SyntaxElement::Node(n) => collect_tokens(n, out),
             }
         }
     }
@@ -278,7 +278,7 @@ mod own {
     /// and only trivia lies between them.
     fn assert_round_trip(text: &str, parsed: &Parsed) {
         let mut ours = Vec::new();
-        tokens(&parsed.root, &mut ours);
+        collect_tokens(&parsed.root, &mut ours);
         assert_eq!(ours, lex(text).tokens, "the tree's tokens are the lexer's");
         let mut last = 0;
         for t in &ours {
@@ -642,4 +642,52 @@ mod own {
             assert_round_trip(&text, &parsed);
         }
     }
+}
+
+/// Every file of the corpora cut short and with a slice cut out (at pseudo-random places):
+/// no panic, and the tree still gives the text back.
+#[test]
+#[ignore = "needs BICEP_CORPUS (directories of .bicep files, `:`-separated)"]
+fn corpus_mutations() {
+    let Some(dirs) = std::env::var_os("BICEP_CORPUS") else {
+        panic!("set BICEP_CORPUS");
+    };
+    let mut files = Vec::new();
+    for dir in std::env::split_paths(&dirs) {
+        walk_sources(&dir, &mut files);
+    }
+    let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut next = |below: usize| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        (seed % below.max(1) as u64) as usize
+    };
+    let mut variants = 0;
+    for path in files {
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            continue;
+        };
+        let boundary = |mut i: usize| {
+            while !text.is_char_boundary(i) {
+                i -= 1;
+            }
+            i
+        };
+        for _ in 0..4 {
+            let a = boundary(next(text.len() + 1));
+            let b = boundary((a + next(200)).min(text.len()));
+            for mutated in [
+                text[..a].to_owned(),
+                format!("{}{}", &text[..a], &text[b..]),
+            ] {
+                let parsed = parse(&mutated);
+                let mut tokens = Vec::new();
+                own::collect_tokens(&parsed.root, &mut tokens);
+                assert_eq!(tokens, lex(&mutated).tokens, "{}", path.display());
+                variants += 1;
+            }
+        }
+    }
+    println!("{variants} mutated files parsed");
 }
