@@ -9,6 +9,34 @@
 //!
 //! Nesting (expressions, objects, types) deeper than [`MAX_DEPTH`] is one error, never a
 //! stack overflow; time is linear in the tokens.
+//!
+//! Checked against the compiler's own baselines (`main.syntax.bicep`: every node and token with
+//! its span), see `tests.rs`. Shapes worth knowing when reading the tree:
+//!
+//! * Empty `SkippedTrivia` nodes occur in *valid* trees: an `ExtensionDeclaration` always ends
+//!   with two children (the `with` clause and the `as` clause, each an empty `SkippedTrivia`
+//!   when absent), a `UsingDeclaration` with one (its `with` clause). Errors are in
+//!   [`Parsed::errors`], not in the presence of skipped nodes.
+//! * A declaration's first children are its decorators (`Decorator`) and the newline tokens
+//!   after each; then its keyword (an `Identifier` token), an `Identifier` node (whose child is a
+//!   `SkippedTrivia` when the name is missing or damaged), and so on. `existing` is an
+//!   `Identifier` token of the `ResourceDeclaration`. A variable's type and a parameter's
+//!   default value (`ParameterDefaultValue`: `=` and the value) are absent, not empty, when
+//!   not written.
+//! * A resource's or module's body is an `Object`, an `IfCondition` (`if`, a
+//!   `ParenthesizedExpression`, an `Object`) or a `For` (`[`, newlines, `for`, a
+//!   `LocalVariable` or a `VariableBlock` of two, `in`, the expression, `:`, the body, newlines,
+//!   `]`). Nested resources are children of the `Object` beside its `ObjectProperty` nodes.
+//! * The resource type and module path are `String` nodes (not `StringTypeLiteral`); a string
+//!   with a bad escape or left unterminated is `SkippedTrivia` instead. A `String` node's
+//!   children are its string tokens with the interpolated expressions between them; read the
+//!   values with `lexer::string_values` (exact for every piece).
+//! * `.?` is `Dot` then `Question` (a token of the `PropertyAccess`); `[?i]` and `[^i]` put
+//!   `Question`/`Hat` tokens in the `ArrayAccess`; `x!` is a `NonNullAssertion`; `a::b` a
+//!   `ResourceAccess`; `sys.f()` an `InstanceFunctionCall` on a `VariableAccess`.
+//! * An integer literal beyond `u64` is skipped tokens, as in the compiler.
+//! * The `Program`'s span is the whole text; a leading byte order mark is skipped by the lexer
+//!   (spans stay byte offsets of the text given).
 
 use std::ops::Range;
 
