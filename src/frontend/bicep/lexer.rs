@@ -22,56 +22,103 @@ use std::ops::Range;
 
 /// What a token is: the compiler's `TokenType`, name for name.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[allow(missing_docs)]
 pub(crate) enum TokenKind {
+    /// `@`
     At,
+    /// A character that starts no token (`"`, `&`, `~`, a lone `$`, a non-ASCII letter…), or `#` not starting a pragma.
     Unrecognized,
+    /// `{`
     LeftBrace,
+    /// `}`
     RightBrace,
+    /// `(`
     LeftParen,
+    /// `)`
     RightParen,
+    /// `[`
     LeftSquare,
+    /// `]`
     RightSquare,
+    /// `,`
     Comma,
+    /// `.`
     Dot,
+    /// `?`
     Question,
+    /// `:`
     Colon,
+    /// `;`
     Semicolon,
+    /// `=`
     Assignment,
+    /// `+`
     Plus,
+    /// `-`
     Minus,
+    /// `*`
     Asterisk,
+    /// `/`
     Slash,
+    /// `%`
     Modulo,
+    /// `!`
     Exclamation,
+    /// `<`
     LeftChevron,
+    /// `>`
     RightChevron,
+    /// `<=`
     LessThanOrEqual,
+    /// `>=`
     GreaterThanOrEqual,
+    /// `==`
     Equals,
+    /// `!=`
     NotEquals,
+    /// `=~`
     EqualsInsensitive,
+    /// `!~`
     NotEqualsInsensitive,
+    /// `&&`
     LogicalAnd,
+    /// `||`
     LogicalOr,
+    /// A name or contextual keyword (`param`, `resource`, `if`…).
     Identifier,
+    /// A string up to its first interpolation, delimiters included: `'a${`, `$'''a${`.
     StringLeftPiece,
+    /// A string between two interpolations: `}b${`.
     StringMiddlePiece,
+    /// A string after its last interpolation: `}c'`, `}c'''` (empty when a line break ends an interpolated `'…'` string).
     StringRightPiece,
+    /// A string without interpolation: `'…'`, `'''…'''`, `$'''…'''`.
     StringComplete,
+    /// Digits.
     Integer,
+    /// `true`
     TrueKeyword,
+    /// `false`
     FalseKeyword,
+    /// `null`
     NullKeyword,
+    /// Adjacent line breaks (`\n`, `\r`, any mix).
     NewLine,
+    /// The end (empty).
     EndOfFile,
+    /// `??`
     DoubleQuestion,
+    /// `::`
     DoubleColon,
+    /// `=>`
     Arrow,
+    /// `|`
     Pipe,
+    /// `...`
     Ellipsis,
+    /// `^`
     Hat,
-    /// `$` (the compiler's token; a `$` outside a string starts none of ours).
+    /// In the compiler's `TokenType` but never made by its lexer (a lone `$` is
+    /// `Unrecognized`); kept for the names to match.
     #[allow(dead_code)]
     Dollar,
 }
@@ -159,18 +206,25 @@ pub(crate) fn lex(text: &str) -> Lexed {
 
 /// The lexer's state.
 struct Lexer<'t> {
+    /// The text.
     text: &'t str,
+    /// The text's bytes.
     bytes: &'t [u8],
+    /// Where the lexer is.
     pos: usize,
+    /// The tokens, errors and pragmas so far.
     out: Lexed,
+    /// The open interpolations and braces (the compiler's template stack).
     stack: Vec<Open>,
 }
 
 impl Lexer<'_> {
+    /// The byte `ahead` bytes on.
     fn peek(&self, ahead: usize) -> Option<u8> {
         self.bytes.get(self.pos + ahead).copied()
     }
 
+    /// Records an error.
     fn error(&mut self, at: Range<usize>, message: &'static str) {
         self.out.errors.push(LexError {
             at: at.start as u32..at.end as u32,
@@ -178,6 +232,7 @@ impl Lexer<'_> {
         });
     }
 
+    /// Lexes the whole text.
     fn run(&mut self) {
         // A byte order mark is not text.
         if self.text.starts_with('\u{FEFF}') {
@@ -447,6 +502,7 @@ impl Lexer<'_> {
         }
     }
 
+    /// Ends a `'…'` string piece at `at` (a line break or the end), with an error.
     fn unterminated_quoted(&mut self, at: usize, kind: TokenKind) -> TokenKind {
         self.pos = at;
         self.error(at..at, "unterminated string");
@@ -703,12 +759,14 @@ mod tests {
     use super::*;
     use TokenKind as K;
 
+    /// The kinds of `text`'s tokens (no errors allowed).
     fn kinds(text: &str) -> Vec<TokenKind> {
         let lexed = lex(text);
         assert!(lexed.errors.is_empty(), "{:?}", lexed.errors);
         lexed.tokens.into_iter().map(|t| t.kind).collect()
     }
 
+    /// The texts of `text`'s tokens.
     fn texts(text: &str) -> Vec<&str> {
         lex(text)
             .tokens
@@ -717,6 +775,7 @@ mod tests {
             .collect()
     }
 
+    /// The values of `text`'s string tokens.
     fn values(text: &str) -> Vec<String> {
         lex(text)
             .tokens
@@ -726,6 +785,7 @@ mod tests {
             .collect()
     }
 
+    /// Declarations newlines and comments.
     #[test]
     fn declarations_newlines_and_comments() {
         let text = "param image string = 'x' // trailing\n/* block\n */var n = 3\r\n\n";
@@ -753,6 +813,7 @@ mod tests {
         );
     }
 
+    /// Operators take the longest match.
     #[test]
     fn operators_take_the_longest_match() {
         assert_eq!(
@@ -775,6 +836,7 @@ mod tests {
         );
     }
 
+    /// Strings unescape and interpolate.
     #[test]
     fn strings_unescape_and_interpolate() {
         assert_eq!(values(r"'a\'b\\c\n\u{1F600}\$'"), ["a'b\\c\n😀$"]);
@@ -792,6 +854,7 @@ mod tests {
         assert_eq!(values(r"'\${x}'"), ["${x}"]);
     }
 
+    /// Multi line strings are verbatim and dollar strings interpolate.
     #[test]
     fn multi_line_strings_are_verbatim_and_dollar_strings_interpolate() {
         assert_eq!(values("'''\nline ${x} \\n\n'''"), ["line ${x} \\n\n"]);
@@ -811,6 +874,7 @@ mod tests {
         assert_eq!(values, ["a ${not} ", " $", " b"]);
     }
 
+    /// Pragmas are trivia and kept.
     #[test]
     fn pragmas_are_trivia_and_kept() {
         let text =
@@ -830,6 +894,7 @@ mod tests {
         );
     }
 
+    /// Errors are located and the rest is lexed.
     #[test]
     fn errors_are_located_and_the_rest_is_lexed() {
         let lexed = lex("var a = 'open\nvar b = 1 ¤ /* never");
@@ -860,6 +925,7 @@ mod tests {
     }
 
     proptest::proptest! {
+        /// Any text: no panic, tokens in order and within the text.
         #[test]
         fn any_text_lexes_without_panic_in_linear_tokens(text in "\\PC{0,200}|['$'{}\\\\u\\n a-z0-9#/*]{0,200}") {
             let lexed = lex(&text);

@@ -9,6 +9,34 @@
 //!
 //! Nesting (expressions, objects, types) deeper than [`MAX_DEPTH`] is one error, never a
 //! stack overflow; time is linear in the tokens.
+//!
+//! Checked against the compiler's own baselines (`main.syntax.bicep`: every node and token with
+//! its span), see `tests.rs`. Shapes worth knowing when reading the tree:
+//!
+//! * Empty `SkippedTrivia` nodes occur in *valid* trees: an `ExtensionDeclaration` always ends
+//!   with two children (the `with` clause and the `as` clause, each an empty `SkippedTrivia`
+//!   when absent), a `UsingDeclaration` with one (its `with` clause). Errors are in
+//!   [`Parsed::errors`], not in the presence of skipped nodes.
+//! * A declaration's first children are its decorators (`Decorator`) and the newline tokens
+//!   after each; then its keyword (an `Identifier` token), an `Identifier` node (whose child is a
+//!   `SkippedTrivia` when the name is missing or damaged), and so on. `existing` is an
+//!   `Identifier` token of the `ResourceDeclaration`. A variable's type and a parameter's
+//!   default value (`ParameterDefaultValue`: `=` and the value) are absent, not empty, when
+//!   not written.
+//! * A resource's or module's body is an `Object`, an `IfCondition` (`if`, a
+//!   `ParenthesizedExpression`, an `Object`) or a `For` (`[`, newlines, `for`, a
+//!   `LocalVariable` or a `VariableBlock` of two, `in`, the expression, `:`, the body, newlines,
+//!   `]`). Nested resources are children of the `Object` beside its `ObjectProperty` nodes.
+//! * The resource type and module path are `String` nodes (not `StringTypeLiteral`); a string
+//!   with a bad escape or left unterminated is `SkippedTrivia` instead. A `String` node's
+//!   children are its string tokens with the interpolated expressions between them; read the
+//!   values with `lexer::string_values` (exact for every piece).
+//! * `.?` is `Dot` then `Question` (a token of the `PropertyAccess`); `[?i]` and `[^i]` put
+//!   `Question`/`Hat` tokens in the `ArrayAccess`; `x!` is a `NonNullAssertion`; `a::b` a
+//!   `ResourceAccess`; `sys.f()` an `InstanceFunctionCall` on a `VariableAccess`.
+//! * An integer literal beyond `u64` is skipped tokens, as in the compiler.
+//! * The `Program`'s span is the whole text; a leading byte order mark is skipped by the lexer
+//!   (spans stay byte offsets of the text given).
 
 use std::ops::Range;
 
@@ -91,10 +119,13 @@ const OPERAND_END: [K; 5] = [
 /// A piece that failed: the compiler's `ExpectedTokenException`.
 #[derive(Debug)]
 struct Expected {
+    /// Where: the unexpected token.
     at: Range<u32>,
+    /// What was expected.
     message: &'static str,
 }
 
+/// A piece, or the failure that unwinds to the nearest recovery.
 type PResult<T> = Result<T, Expected>;
 
 /// What a parenthesized list holds.
@@ -111,10 +142,15 @@ enum ParenItem {
 /// What an array or object literal (or type) holds.
 #[derive(Clone, Copy)]
 enum Element {
+    /// An array's items.
     ArrayItem,
+    /// An object's properties, with the expression flags.
     ObjectProperty(u8),
+    /// An object type's properties.
     ObjectTypeProperty,
+    /// A tuple type's items.
     TupleItem,
+    /// An import's symbols.
     ImportedSymbol,
 }
 
@@ -172,17 +208,26 @@ fn has_skipped(node: &SyntaxNode) -> bool {
 
 /// The parser's state.
 struct Parser<'t> {
+    /// The text.
     text: &'t str,
+    /// The tokens, the last `EndOfFile`.
     tokens: Vec<Token>,
+    /// The next token's index (the compiler's reader position).
     pos: usize,
+    /// The errors so far (lexical ones first).
     errors: Vec<ParseError>,
+    /// Where the lexical errors are, in order.
     lex_errors: Vec<Range<u32>>,
+    /// The pragmas' spans.
     pragmas: Vec<Range<u32>>,
+    /// How deeply expressions, objects and types nest here.
     depth: u32,
+    /// Whether this is a `.bicepparam` file.
     params: bool,
 }
 
 impl<'t> Parser<'t> {
+    /// Lexes `text` for parsing.
     fn new(text: &'t str, params: bool) -> Self {
         let lexed = lex(text);
         Parser {
@@ -206,14 +251,17 @@ impl<'t> Parser<'t> {
 
     // ----- The token reader.
 
+    /// The next token (the end, once there).
     fn peek(&self) -> &Token {
         &self.tokens[self.pos.min(self.tokens.len() - 1)]
     }
 
+    /// The next token's kind.
     fn peek_kind(&self) -> K {
         self.peek().kind
     }
 
+    /// The token `n` on, if any.
     fn peek_ahead(&self, n: usize) -> Option<&Token> {
         self.tokens.get(self.pos + n)
     }
@@ -227,11 +275,13 @@ impl<'t> Parser<'t> {
         self.tokens.get(at)
     }
 
+    /// The next token that is not a newline.
     fn peek_skip_newlines(&self) -> &Token {
         self.peek_ahead_skip_newlines(0)
             .unwrap_or_else(|| &self.tokens[self.tokens.len() - 1])
     }
 
+    /// Consumes the next token (never the end).
     fn read(&mut self) -> Token {
         let token = self.peek().clone();
         if self.pos < self.tokens.len() - 1 {
@@ -240,35 +290,43 @@ impl<'t> Parser<'t> {
         token
     }
 
+    /// [`Parser::read`] as an element.
     fn read_el(&mut self) -> El {
         El::Token(self.read())
     }
 
+    /// Whether only the end is left.
     fn at_end(&self) -> bool {
         self.pos >= self.tokens.len() - 1 || self.peek_kind() == K::EndOfFile
     }
 
+    /// A token's text.
     fn text_of(&self, token: &Token) -> &'t str {
         let text: &'t str = self.text;
         &text[token.span.start as usize..token.span.end as usize]
     }
 
+    /// Whether the next token is of `kind` (never at the end).
     fn check(&self, kind: K) -> bool {
         !self.at_end() && self.peek_kind() == kind
     }
 
+    /// Whether the next token is of one of `kinds` (never at the end).
     fn check_any(&self, kinds: &[K]) -> bool {
         !self.at_end() && kinds.contains(&self.peek_kind())
     }
 
+    /// Whether `token` is the identifier `keyword`.
     fn is_keyword(&self, token: Option<&Token>, keyword: &str) -> bool {
         token.is_some_and(|t| t.kind == K::Identifier && self.text_of(t) == keyword)
     }
 
+    /// Whether the next token is the identifier `keyword`.
     fn check_keyword(&self, keyword: &str) -> bool {
         !self.at_end() && self.is_keyword(Some(self.peek()), keyword)
     }
 
+    /// Fails at the next token.
     fn fail<T>(&self, message: &'static str) -> PResult<T> {
         Err(Expected {
             at: self.peek().span.clone(),
@@ -276,6 +334,7 @@ impl<'t> Parser<'t> {
         })
     }
 
+    /// Consumes a token of `kind`, or fails.
     fn expect(&mut self, kind: K, message: &'static str) -> PResult<El> {
         if self.check(kind) {
             Ok(self.read_el())
@@ -284,6 +343,7 @@ impl<'t> Parser<'t> {
         }
     }
 
+    /// Consumes the identifier `keyword`, or fails.
     fn expect_keyword(&mut self, keyword: &str, message: &'static str) -> PResult<El> {
         if self.check_keyword(keyword) {
             Ok(self.read_el())
@@ -292,14 +352,17 @@ impl<'t> Parser<'t> {
         }
     }
 
+    /// Consumes the identifier `keyword` if it is next.
     fn optional_keyword(&mut self, keyword: &str) -> Option<El> {
         self.check_keyword(keyword).then(|| self.read_el())
     }
 
+    /// Consumes a newline, or fails.
     fn newline(&mut self) -> PResult<El> {
         self.expect(K::NewLine, "expected a new line")
     }
 
+    /// Consumes the newlines next.
     fn newlines(&mut self) -> Vec<El> {
         let mut out = Vec::new();
         while self.check(K::NewLine) {
@@ -308,10 +371,12 @@ impl<'t> Parser<'t> {
         out
     }
 
+    /// Consumes `=`, or fails.
     fn assignment(&mut self) -> PResult<El> {
         self.expect(K::Assignment, "expected `=`")
     }
 
+    /// One level deeper, or fails past [`MAX_DEPTH`].
     fn enter(&mut self) -> PResult<()> {
         if self.depth >= MAX_DEPTH {
             return self.fail("nesting deeper than 128 levels");
@@ -322,6 +387,7 @@ impl<'t> Parser<'t> {
 
     // ----- Recovery.
 
+    /// Records an error.
     fn report(&mut self, at: Range<u32>, message: &str) {
         self.errors.push(ParseError {
             at,
@@ -405,6 +471,7 @@ impl<'t> Parser<'t> {
         self.skip_empty_at(at, message)
     }
 
+    /// An empty `SkippedTrivia` at `at`, with an error unless `message` is `None`.
     fn skip_empty_at(&mut self, at: u32, message: Option<&str>) -> El {
         if let Some(message) = message {
             self.report(at..at, message);
@@ -425,6 +492,7 @@ impl<'t> Parser<'t> {
         El::Node(skipped)
     }
 
+    /// Runs `f`, failing (at where it began) if it gave skipped tokens.
     fn throw_if_skipped(
         &mut self,
         message: &'static str,
@@ -438,17 +506,21 @@ impl<'t> Parser<'t> {
         Ok(element)
     }
 
+    /// Whether an element holds skipped tokens or a lexical error (the compiler's `HasSyntaxError`).
     fn has_syntax_error(&self, element: &El) -> bool {
         let span = span_of(element);
-        let lexical = self
-            .lex_errors
-            .iter()
-            .any(|e| e.start < span.end && e.end >= span.start);
+        // The lexical errors are in order of their starts (and end where the next may start):
+        // the first one ending at or after the span's start decides.
+        let first = self.lex_errors.partition_point(|e| e.end < span.start);
+        let lexical = self.lex_errors[first..]
+            .first()
+            .is_some_and(|e| e.start < span.end);
         lexical || matches!(element, El::Node(n) if has_skipped(n))
     }
 
     // ----- Program and declarations.
 
+    /// The `Program`: declarations, each followed by a newline, and the end.
     fn program(mut self) -> Parsed {
         let mut children = Vec::new();
         while !self.at_end() {
@@ -502,6 +574,7 @@ impl<'t> Parser<'t> {
         out
     }
 
+    /// A declaration of a `.bicep` file (of one of `expected` keywords when given), a newline, or skipped tokens.
     fn declaration(&mut self, expected: &[&str]) -> El {
         self.recover(NONE, &[K::NewLine], |p| {
             let leading = p.leading_nodes();
@@ -542,6 +615,7 @@ impl<'t> Parser<'t> {
         })
     }
 
+    /// A declaration of a `.bicepparam` file, a newline, or skipped tokens.
     fn params_declaration(&mut self) -> El {
         self.recover(NONE, &[K::NewLine], |p| {
             let leading = p.leading_nodes();
@@ -570,11 +644,13 @@ impl<'t> Parser<'t> {
         })
     }
 
+    /// A declaration node: its leading decorators and newlines, then the rest.
     fn declaration_node(kind: S, mut leading: Vec<El>, rest: Vec<El>) -> PResult<El> {
         leading.extend(rest);
         Ok(el(kind, leading))
     }
 
+    /// `targetScope = …`.
     fn target_scope(&mut self, leading: Vec<El>) -> PResult<El> {
         let keyword = self.expect_keyword("targetScope", "expected `targetScope`")?;
         let assignment = self.recover(NONE, &[K::NewLine], Self::assignment);
@@ -599,18 +675,22 @@ impl<'t> Parser<'t> {
         Self::declaration_node(kind, leading, vec![keyword, name, assignment, value])
     }
 
+    /// `metadata name = …`.
     fn metadata(&mut self, leading: Vec<El>) -> PResult<El> {
         self.named_value(S::MetadataDeclaration, "metadata", leading, K::Assignment)
     }
 
+    /// `assert name = …`.
     fn assert(&mut self, leading: Vec<El>) -> PResult<El> {
         self.named_value(S::AssertDeclaration, "assert", leading, K::Assignment)
     }
 
+    /// `param name = …` of a `.bicepparam` file.
     fn parameter_assignment(&mut self, leading: Vec<El>) -> PResult<El> {
         self.named_value(S::ParameterAssignment, "param", leading, K::Identifier)
     }
 
+    /// `param name type (= default)`.
     fn parameter(&mut self, leading: Vec<El>) -> PResult<El> {
         let keyword = self.expect_keyword("param", "expected `param`")?;
         let name = self.identifier_recover(
@@ -638,6 +718,7 @@ impl<'t> Parser<'t> {
         Self::declaration_node(S::ParameterDeclaration, leading, rest)
     }
 
+    /// `var name (type) = …`.
     fn variable(&mut self, leading: Vec<El>) -> PResult<El> {
         let keyword = self.expect_keyword("var", "expected `var`")?;
         let name = self.identifier_recover(
@@ -667,6 +748,7 @@ impl<'t> Parser<'t> {
         Self::declaration_node(S::VariableDeclaration, leading, rest)
     }
 
+    /// `type name = …`.
     fn type_declaration(&mut self, leading: Vec<El>) -> PResult<El> {
         let keyword = self.expect_keyword("type", "expected `type`")?;
         let name = self.identifier_recover(
@@ -687,6 +769,7 @@ impl<'t> Parser<'t> {
         )
     }
 
+    /// `output name type = …`.
     fn output(&mut self, leading: Vec<El>) -> PResult<El> {
         let keyword = self.expect_keyword("output", "expected `output`")?;
         let name = self.identifier_recover(
@@ -766,18 +849,22 @@ impl<'t> Parser<'t> {
         Self::declaration_node(kind, leading, rest)
     }
 
+    /// `resource name 'type' (existing) = body`.
     fn resource(&mut self, leading: Vec<El>) -> PResult<El> {
         self.resource_like(S::ResourceDeclaration, leading)
     }
 
+    /// `module name 'path' = body`.
     fn module(&mut self, leading: Vec<El>) -> PResult<El> {
         self.resource_like(S::ModuleDeclaration, leading)
     }
 
+    /// `test name 'path' = {…}`.
     fn test(&mut self, leading: Vec<El>) -> PResult<El> {
         self.resource_like(S::TestDeclaration, leading)
     }
 
+    /// `func name(params) type => body`.
     fn function(&mut self, leading: Vec<El>) -> PResult<El> {
         let keyword = self.expect_keyword("func", "expected `func`")?;
         let name = self.identifier_recover(
@@ -789,6 +876,7 @@ impl<'t> Parser<'t> {
         Self::declaration_node(S::FunctionDeclaration, leading, vec![keyword, name, lambda])
     }
 
+    /// `import`: a compile-time import, or (before a string) the old form of `extension`.
     fn import(&mut self, leading: Vec<El>) -> PResult<El> {
         let keyword = self.expect_keyword("import", "expected `import`")?;
         match self.peek_kind() {
@@ -797,6 +885,7 @@ impl<'t> Parser<'t> {
         }
     }
 
+    /// `import {…} from 'path'` or `import * as ns from 'path'`, after the keyword.
     fn compile_time_import(&mut self, keyword: El, leading: Vec<El>) -> PResult<El> {
         let what = match self.peek_kind() {
             K::EndOfFile | K::NewLine | K::Identifier => {
@@ -831,6 +920,7 @@ impl<'t> Parser<'t> {
         )
     }
 
+    /// An item of `import {…}`: a name or string, and `as alias`.
     fn imported_symbol(&mut self) -> PResult<El> {
         let name = match self.peek_kind() {
             K::Identifier => self.identifier("expected a symbol name")?,
@@ -860,6 +950,7 @@ impl<'t> Parser<'t> {
         Ok(el(S::ImportedSymbolsListItem, children))
     }
 
+    /// `extension spec (with {…}) (as alias)`, after the keyword.
     fn extension(&mut self, keyword: El, leading: Vec<El>) -> PResult<El> {
         let specification = if self.peek_kind() == K::Identifier {
             let token = self.read_el();
@@ -901,6 +992,7 @@ impl<'t> Parser<'t> {
         Ok(el(kind, vec![keyword, config]))
     }
 
+    /// `using 'path'` or `using none`, (with {…}).
     fn using(&mut self, leading: Vec<El>) -> PResult<El> {
         let keyword = self.expect_keyword("using", "expected `using`")?;
         let what = match self.peek_kind() {
@@ -922,6 +1014,7 @@ impl<'t> Parser<'t> {
         Self::declaration_node(S::UsingDeclaration, leading, vec![keyword, what, with])
     }
 
+    /// `extends 'path'`.
     fn extends(&mut self, leading: Vec<El>) -> PResult<El> {
         let keyword = self.expect_keyword("extends", "expected `extends`")?;
         let path = self.recover(NONE, &[K::NewLine], |p| {
@@ -930,6 +1023,7 @@ impl<'t> Parser<'t> {
         Self::declaration_node(S::ExtendsDeclaration, leading, vec![keyword, path])
     }
 
+    /// `extensionConfig alias with {…}`.
     fn extension_config(&mut self, leading: Vec<El>) -> PResult<El> {
         let keyword = self.expect_keyword("extensionConfig", "expected `extensionConfig`")?;
         let alias = self.identifier_recover(
@@ -949,11 +1043,13 @@ impl<'t> Parser<'t> {
 
     // ----- Pieces.
 
+    /// An `Identifier` node, or fails.
     fn identifier(&mut self, message: &'static str) -> PResult<El> {
         let token = self.expect(K::Identifier, message)?;
         Ok(el(S::Identifier, vec![token]))
     }
 
+    /// An `Identifier` node, of an empty skipped node when none is next.
     fn identifier_or_skip(&mut self, message: &str) -> El {
         if self.check(K::Identifier) {
             let token = self.read_el();
@@ -964,6 +1060,7 @@ impl<'t> Parser<'t> {
         }
     }
 
+    /// An `Identifier` node, of skipped tokens when the identifier is damaged.
     fn identifier_recover(&mut self, message: &'static str, flags: u8, terminators: &[K]) -> El {
         let element = self.recover(flags, terminators, |p| p.identifier(message));
         match element {
@@ -972,6 +1069,7 @@ impl<'t> Parser<'t> {
         }
     }
 
+    /// `@name`, `@name(…)`, `@ns.name(…)`.
     fn decorator(&mut self) -> El {
         let at = self.read_el();
         let expression = self.recover(NONE, &[K::NewLine], |p| {
@@ -1110,6 +1208,7 @@ impl<'t> Parser<'t> {
         Ok(el(kind, items))
     }
 
+    /// One element of an array, object or type literal, or of an import list.
     fn element(&mut self, element: Element) -> PResult<El> {
         Ok(match element {
             Element::ArrayItem => self.recover(NONE, &[K::NewLine, K::RightSquare], |p| {
@@ -1130,12 +1229,14 @@ impl<'t> Parser<'t> {
         })
     }
 
+    /// `...expression`.
     fn spread(&mut self, terminators: &[K]) -> El {
         let ellipsis = self.read_el();
         let value = self.recover(NONE, terminators, |p| p.expression(COMPLEX));
         el(S::SpreadExpression, vec![ellipsis, value])
     }
 
+    /// `{…}`.
     fn object(&mut self, flags: u8) -> PResult<El> {
         self.enter()?;
         let object = self.elements(S::Object, Element::ObjectProperty(flags));
@@ -1143,6 +1244,7 @@ impl<'t> Parser<'t> {
         object
     }
 
+    /// A property of an object (or, in a resource's body, a nested resource, or a spread).
     fn object_property(&mut self, flags: u8) -> El {
         self.recover(NONE, &[K::NewLine, K::RightBrace], |p| {
             if flags & RESOURCES != 0
@@ -1254,6 +1356,7 @@ impl<'t> Parser<'t> {
 
     // ----- Expressions.
 
+    /// An expression: a ternary or below.
     fn expression(&mut self, flags: u8) -> PResult<El> {
         self.enter()?;
         let result = self.expression_inner(flags);
@@ -1261,6 +1364,7 @@ impl<'t> Parser<'t> {
         result
     }
 
+    /// [`Parser::expression`] once the depth is counted.
     fn expression_inner(&mut self, flags: u8) -> PResult<El> {
         let candidate = self.binary(flags, 0)?;
         let mut newlines_before_question = Vec::new();
@@ -1292,6 +1396,7 @@ impl<'t> Parser<'t> {
         Ok(el(S::TernaryOperation, children))
     }
 
+    /// Binary operations binding tighter than `precedence`.
     fn binary(&mut self, flags: u8, precedence: u32) -> PResult<El> {
         let mut current = self.unary(flags)?;
         loop {
@@ -1318,6 +1423,7 @@ impl<'t> Parser<'t> {
         }
     }
 
+    /// `!x`, `-x`, or a member expression.
     fn unary(&mut self, flags: u8) -> PResult<El> {
         if matches!(self.peek_kind(), K::Exclamation | K::Minus) {
             let operator = self.read_el();
@@ -1327,6 +1433,7 @@ impl<'t> Parser<'t> {
         self.member(flags)
     }
 
+    /// A primary expression and its accesses: `[i]`, `.p`, `.f()`, `::child`, `!`.
     fn member(&mut self, flags: u8) -> PResult<El> {
         let mut current = self.primary(flags)?;
         loop {
@@ -1384,6 +1491,7 @@ impl<'t> Parser<'t> {
         }
     }
 
+    /// A literal, string, object, array, `for`, parenthesized expression, lambda, call or variable.
     fn primary(&mut self, flags: u8) -> PResult<El> {
         match self.peek_kind() {
             K::Integer | K::NullKeyword | K::TrueKeyword | K::FalseKeyword => self.literal(false),
@@ -1425,6 +1533,7 @@ impl<'t> Parser<'t> {
         Ok(el(kind, vec![El::Token(token)]))
     }
 
+    /// `f(…)`, `x => …` or `x`.
     fn call_or_variable(&mut self, flags: u8) -> PResult<El> {
         let name = self.identifier("expected a variable or function name")?;
         if self.check(K::LeftParen) {
@@ -1518,6 +1627,7 @@ impl<'t> Parser<'t> {
         }
     }
 
+    /// A lambda's `(a, b)`: variable accesses become local variables, anything else skipped.
     fn variable_block(open: El, items: Vec<El>, close: El) -> El {
         let mut children = vec![open];
         for item in items {
@@ -1535,6 +1645,7 @@ impl<'t> Parser<'t> {
         el(S::VariableBlock, children)
     }
 
+    /// `(expression)` or `(a, b) => …`.
     fn parenthesized_or_lambda(&mut self, flags: u8) -> PResult<El> {
         let (open, items, close) = self.paren_list(ParenItem::Expr(flags), true)?;
         if self.check(K::Arrow) {
@@ -1545,6 +1656,7 @@ impl<'t> Parser<'t> {
         Ok(el(S::ParenthesizedExpression, vec![open, inner, close]))
     }
 
+    /// A function's `(a int, b string) type => body`.
     fn typed_lambda(&mut self) -> PResult<El> {
         let (open, mut items, close) = self.paren_list(ParenItem::TypedLocal, true)?;
         items.insert(0, open);
@@ -1562,6 +1674,7 @@ impl<'t> Parser<'t> {
         Ok(el(S::TypedLambda, children))
     }
 
+    /// `if (condition) {…}`.
     fn if_condition(&mut self, flags: u8, inside_for: bool) -> PResult<El> {
         let keyword = self.expect_keyword("if", "expected `if`")?;
         let condition_ends: &[K] = if inside_for {
@@ -1591,6 +1704,7 @@ impl<'t> Parser<'t> {
         Ok(el(S::IfCondition, vec![keyword, condition, body]))
     }
 
+    /// `[for x in xs: body]`, `[for (x, i) in xs: body]`.
     fn for_expression(&mut self, flags: u8, resource_context: bool) -> PResult<El> {
         let mut children = vec![self.expect(K::LeftSquare, "expected `[`")?];
         children.extend(self.newlines());
@@ -1660,6 +1774,7 @@ impl<'t> Parser<'t> {
 
     // ----- Types.
 
+    /// A type; `resource 'type'` too (the string optional when `optional_resource_type`).
     fn type_(&mut self, optional_resource_type: bool) -> PResult<El> {
         if self.check_keyword("resource")
             && self.peek_ahead(1).is_none_or(|t| t.kind != K::LeftChevron)
@@ -1683,11 +1798,13 @@ impl<'t> Parser<'t> {
         self.type_expression()
     }
 
+    /// Whether a `|` (perhaps after one newline) is next.
     fn union_separator(&self) -> bool {
         self.check(K::Pipe)
             || (self.check(K::NewLine) && self.peek_ahead(1).is_some_and(|t| t.kind == K::Pipe))
     }
 
+    /// A type expression: a union or below.
     fn type_expression(&mut self) -> PResult<El> {
         self.enter()?;
         let result = self.type_expression_inner();
@@ -1695,6 +1812,7 @@ impl<'t> Parser<'t> {
         result
     }
 
+    /// [`Parser::type_expression`] once the depth is counted.
     fn type_expression_inner(&mut self) -> PResult<El> {
         let mut members = if self.union_separator() {
             let mut leading = self.newlines();
@@ -1728,6 +1846,7 @@ impl<'t> Parser<'t> {
         Ok(el(S::UnionType, members.unwrap_or_default()))
     }
 
+    /// A type with its `?`/`!` suffixes (and `!`/`-` prefix).
     fn unary_type(&mut self) -> PResult<El> {
         let mut candidate = if matches!(self.peek_kind(), K::Exclamation | K::Minus) {
             let operator = self.read_el();
@@ -1747,6 +1866,7 @@ impl<'t> Parser<'t> {
         }
     }
 
+    /// A primary type and its accesses: `[]`, `[*]`, `[i]`, `.*`, `.p`, `.f<…>`.
     fn member_type(&mut self) -> PResult<El> {
         let mut current = self.primary_type()?;
         loop {
@@ -1788,6 +1908,7 @@ impl<'t> Parser<'t> {
         }
     }
 
+    /// A literal, string, object, tuple, parenthesized or named type.
     fn primary_type(&mut self) -> PResult<El> {
         match self.peek_kind() {
             K::Integer | K::NullKeyword | K::TrueKeyword | K::FalseKeyword => self.literal(true),
@@ -1821,6 +1942,7 @@ impl<'t> Parser<'t> {
         }
     }
 
+    /// `<`, type arguments and separators, `>` (or an empty skipped node).
     fn type_arguments(&mut self) -> PResult<(El, Vec<El>, El)> {
         let open = self.expect(K::LeftChevron, "expected `<`")?;
         let items = self.function_elements(K::RightChevron, |p| {
@@ -1839,6 +1961,7 @@ impl<'t> Parser<'t> {
         Ok((open, items, close))
     }
 
+    /// A property of an object type (`name: type`, `*: type`), with its decorators.
     fn object_type_property(&mut self) -> El {
         let mut children = self.leading_nodes();
         let current = self.peek_kind();

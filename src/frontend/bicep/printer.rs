@@ -49,6 +49,7 @@ pub(crate) fn tree_items(text: &str, root: &SyntaxNode) -> Vec<Item> {
     out
 }
 
+/// Adds `node`'s children (and theirs) to `out`, drawn under `indent`.
 fn walk(text: &str, node: &SyntaxNode, indent: &str, out: &mut Vec<Item>) {
     let count = node.children.len();
     for (i, child) in node.children.iter().enumerate() {

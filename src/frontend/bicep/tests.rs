@@ -82,10 +82,12 @@ fn compare(
     (result[0], result[1])
 }
 
+/// The compiler's samples directory, from `BICEP_SAMPLES`.
 fn samples() -> Option<PathBuf> {
     std::env::var_os("BICEP_SAMPLES").map(PathBuf::from)
 }
 
+/// The sub-directories of `dir`, sorted.
 fn folders(dir: &Path) -> Vec<PathBuf> {
     let mut out: Vec<PathBuf> = std::fs::read_dir(dir)
         .map(|d| {
@@ -99,6 +101,7 @@ fn folders(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
+/// (a) the valid baselines, (b) the invalid ones, and the `.bicepparam` ones: tokens and trees.
 #[test]
 #[ignore = "needs BICEP_SAMPLES (the compiler's Bicep.Core.Samples/Files)"]
 fn baselines_match_tokens_and_trees() {
@@ -165,6 +168,7 @@ fn baselines_match_tokens_and_trees() {
     assert_eq!((tokens_ok, trees_ok), (valid, valid));
 }
 
+/// The `.bicep` and `.bicepparam` files under `dir`.
 fn walk_sources(dir: &Path, out: &mut Vec<PathBuf>) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
@@ -182,6 +186,7 @@ fn walk_sources(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
+/// (c) every file of the corpora parsed; the files with errors listed, and the throughput.
 #[test]
 #[ignore = "needs BICEP_CORPUS (directories of .bicep files, `:`-separated)"]
 fn corpus() {
@@ -238,11 +243,11 @@ mod own {
     use super::super::syntax::{SyntaxElement, SyntaxKind, SyntaxNode};
 
     /// The tree's tokens, in order.
-    fn tokens(node: &SyntaxNode, out: &mut Vec<Token>) {
+    pub(super) fn collect_tokens(node: &SyntaxNode, out: &mut Vec<Token>) {
         for child in &node.children {
             match child {
                 SyntaxElement::Token(t) => out.push(t.clone()),
-                SyntaxElement::Node(n) => tokens(n, out),
+                SyntaxElement::Node(n) => collect_tokens(n, out),
             }
         }
     }
@@ -273,7 +278,7 @@ mod own {
     /// and only trivia lies between them.
     fn assert_round_trip(text: &str, parsed: &Parsed) {
         let mut ours = Vec::new();
-        tokens(&parsed.root, &mut ours);
+        collect_tokens(&parsed.root, &mut ours);
         assert_eq!(ours, lex(text).tokens, "the tree's tokens are the lexer's");
         let mut last = 0;
         for t in &ours {
@@ -293,6 +298,7 @@ mod own {
         render(text, &tree_items(text, &parsed.root))
     }
 
+    /// [`tree`] for a `.bicepparam` fixture.
     fn params_tree(text: &str) -> String {
         let parsed = parse_params(text);
         assert!(parsed.errors.is_empty(), "{:?}", parsed.errors);
@@ -305,6 +311,7 @@ mod own {
         parsed.root.nodes().map(|n| n.kind).collect()
     }
 
+    /// Decorators target scope metadata params and vars.
     #[test]
     fn decorators_target_scope_metadata_params_and_vars() {
         insta::assert_snapshot!(tree(
@@ -322,6 +329,7 @@ mod own {
         ));
     }
 
+    /// Resources existing nested parent scope and access.
     #[test]
     fn resources_existing_nested_parent_scope_and_access() {
         insta::assert_snapshot!(tree(
@@ -338,6 +346,7 @@ mod own {
         ));
     }
 
+    /// Modules loops conditions and outputs.
     #[test]
     fn modules_loops_conditions_and_outputs() {
         insta::assert_snapshot!(tree(
@@ -349,6 +358,7 @@ mod own {
         ));
     }
 
+    /// Types functions imports and extensions.
     #[test]
     fn types_functions_imports_and_extensions() {
         insta::assert_snapshot!(tree(
@@ -366,6 +376,7 @@ mod own {
         ));
     }
 
+    /// Strings interpolation multi line and verbatim.
     #[test]
     fn strings_interpolation_multi_line_and_verbatim() {
         let text = "var a = 'vm-${name}-${i}'\n\
@@ -395,6 +406,7 @@ mod own {
         insta::assert_snapshot!(tree(text));
     }
 
+    /// Objects arrays spread and operators.
     #[test]
     fn objects_arrays_spread_and_operators() {
         insta::assert_snapshot!(tree(
@@ -409,6 +421,7 @@ mod own {
         ));
     }
 
+    /// Parameter files.
     #[test]
     fn parameter_files() {
         insta::assert_snapshot!(params_tree(
@@ -430,6 +443,7 @@ mod own {
         );
     }
 
+    /// Pragmas and comments are trivia.
     #[test]
     fn pragmas_and_comments_are_trivia() {
         let text = "/* header */\n#disable-next-line BCP081\nparam a string // c\n";
@@ -439,6 +453,7 @@ mod own {
         assert_round_trip(text, &parsed);
     }
 
+    /// A damaged declaration keeps its node and the next ones parse.
     #[test]
     fn a_damaged_declaration_keeps_its_node_and_the_next_ones_parse() {
         let text = "resource vm 'Microsoft.Compute/virtualMachines@2023-03-01' = {\n  \
@@ -459,6 +474,8 @@ mod own {
             resource.child(SyntaxKind::String).map(|s| s.span.clone()),
             Some(12..58)
         );
+        assert!(resource.has_token(TokenKind::Assignment));
+        assert_eq!(resource.tokens().count(), 2); // `resource`, `=`
         for expected in [
             SyntaxKind::ParameterDeclaration,
             SyntaxKind::OutputDeclaration,
@@ -477,6 +494,7 @@ mod own {
         assert_eq!(vars, 2);
     }
 
+    /// Unknown declarations and dangling decorators recover.
     #[test]
     fn unknown_declarations_and_dangling_decorators_recover() {
         let parsed = parse("foo bar\n@description('x')\n\nparam p int\n@dangling()\n");
@@ -491,6 +509,7 @@ mod own {
         assert_eq!(parsed.errors.len(), 1);
     }
 
+    /// Deep nesting is one error not a stack overflow.
     #[test]
     fn deep_nesting_is_one_error_not_a_stack_overflow() {
         for (open, close) in [("[", "]"), ("(", ")"), ("{a:", "}"), ("!(", ")")] {
@@ -601,6 +620,7 @@ mod own {
     ];
 
     proptest::proptest! {
+        /// Any text: no panic, and the tree gives the text back.
         #[test]
         fn any_text_parses_without_panic_and_round_trips(text in "\\PC{0,300}") {
             let parsed = parse(&text);
@@ -609,6 +629,7 @@ mod own {
             assert_round_trip(&text, &parsed);
         }
 
+        /// Soups of Bicep pieces: no panic, and the tree gives the text back.
         #[test]
         fn token_soups_parse_without_panic_and_round_trip(
             pieces in proptest::collection::vec(proptest::sample::select(FRAGMENTS), 0..120)
@@ -621,4 +642,52 @@ mod own {
             assert_round_trip(&text, &parsed);
         }
     }
+}
+
+/// Every file of the corpora cut short and with a slice cut out (at pseudo-random places):
+/// no panic, and the tree still gives the text back.
+#[test]
+#[ignore = "needs BICEP_CORPUS (directories of .bicep files, `:`-separated)"]
+fn corpus_mutations() {
+    let Some(dirs) = std::env::var_os("BICEP_CORPUS") else {
+        panic!("set BICEP_CORPUS");
+    };
+    let mut files = Vec::new();
+    for dir in std::env::split_paths(&dirs) {
+        walk_sources(&dir, &mut files);
+    }
+    let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut next = |below: usize| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        (seed % below.max(1) as u64) as usize
+    };
+    let mut variants = 0;
+    for path in files {
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            continue;
+        };
+        let boundary = |mut i: usize| {
+            while !text.is_char_boundary(i) {
+                i -= 1;
+            }
+            i
+        };
+        for _ in 0..4 {
+            let a = boundary(next(text.len() + 1));
+            let b = boundary((a + next(200)).min(text.len()));
+            for mutated in [
+                text[..a].to_owned(),
+                format!("{}{}", &text[..a], &text[b..]),
+            ] {
+                let parsed = parse(&mutated);
+                let mut tokens = Vec::new();
+                own::collect_tokens(&parsed.root, &mut tokens);
+                assert_eq!(tokens, lex(&mutated).tokens, "{}", path.display());
+                variants += 1;
+            }
+        }
+    }
+    println!("{variants} mutated files parsed");
 }
