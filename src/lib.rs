@@ -182,6 +182,7 @@ fn check_roots(
         })
         .collect();
     drop_linked_templates(&mut outcomes);
+    set_aside_compiled_templates(&mut outcomes, &files);
     // Sized once: growing by doubling would hold two copies of every finding at the peak.
     let findings = outcomes.iter().map(|o| o.findings.len()).sum();
     let resources = outcomes.iter().map(|o| o.resources.len()).sum();
@@ -351,6 +352,78 @@ fn config_in_effect(config: &Config, cwd: &Path) -> report::ConfigInEffect {
 /// Files that another scanned file links (a template linked with `relativePath`) were judged
 /// in their callers' context; their own (parameterless) outcomes are dropped. A file that
 /// links its own caller back (a cycle) keeps its outcome.
+/// ARM JSON compiled from a Bicep file beside it (`main.json` from `main.bicep`) is judged
+/// once, from the Bicep file: the JSON's findings are set aside when the Bicep file's findings
+/// cover every one of them (same rule, resource type and image). A JSON that says it was
+/// compiled from Bicep but finds what its Bicep file does not (a stale build, or a hand edit
+/// that a clean `.bicep` beside it would hide) keeps all its findings, with a note; so does
+/// one whose Bicep file could not be parsed whole. The claim in the metadata never hides a
+/// finding by itself.
+fn set_aside_compiled_templates(outcomes: &mut [FileOutcome], files: &[walk::FileToRead]) {
+    if outcomes.iter().all(|o| o.compiled_from.is_none()) {
+        return;
+    }
+    type Key = (&'static str, String, String);
+    let key = |f: &report::Finding| -> Key {
+        let resource_type = f
+            .resource
+            .as_ref()
+            .map(|r| r.resource_type.to_ascii_lowercase())
+            .unwrap_or_default();
+        // An unknown is worded after the language it was met in: compared by rule and type.
+        let image = match &f.image {
+            Some(image) if f.rule.id() != "IG002" => image.display.clone(),
+            _ => String::new(),
+        };
+        (f.rule.id(), resource_type, image)
+    };
+    let index: foldhash::HashMap<&Path, usize> = files
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (f.canonical.as_path(), i))
+        .collect();
+    let mut set_aside = Vec::new();
+    for (i, outcome) in outcomes.iter().enumerate() {
+        let Some(source) = outcome.compiled_from.as_deref() else {
+            continue;
+        };
+        let Some(&j) = index.get(source) else {
+            continue;
+        };
+        let bicep = &outcomes[j];
+        let shown = (&files[i].display, &files[j].display);
+        if !bicep.judged || bicep.findings.iter().any(|f| f.rule == rules::PARSE_ERROR) {
+            continue;
+        }
+        let mut covered: foldhash::HashMap<Key, usize> = Default::default();
+        for f in &bicep.findings {
+            *covered.entry(key(f)).or_default() += 1;
+        }
+        let mut extra = 0;
+        for f in &outcome.findings {
+            match covered.get_mut(&key(f)) {
+                Some(n) if *n > 0 => *n -= 1,
+                _ => extra += 1,
+            }
+        }
+        set_aside.push((i, extra, shown.0.clone(), shown.1.clone()));
+    }
+    for (i, extra, json, bicep) in set_aside {
+        let outcome = &mut outcomes[i];
+        if extra == 0 {
+            outcome.findings.clear();
+            outcome.resources.clear();
+            outcome.notes.push(format!(
+                "{json}: compiled from {bicep}, which is judged instead (it finds everything this file does)"
+            ));
+        } else {
+            outcome.notes.push(format!(
+                "{json}: says it was compiled from {bicep}, but finds {extra} problem(s) that {bicep} does not (a stale build or an edit by hand): both are reported"
+            ));
+        }
+    }
+}
+
 fn drop_linked_templates(outcomes: &mut [FileOutcome]) {
     if outcomes.iter().all(|o| o.links.is_empty()) {
         return;

@@ -41,6 +41,9 @@ pub struct FileOutcome {
     /// The files it links (canonical): those are judged in this caller's context, so their
     /// own outcomes are dropped from the report.
     pub links: Vec<PathBuf>,
+    /// The Bicep file it was compiled from (canonical), when it says so and that file was
+    /// walked: its findings are set aside when that file's cover them.
+    pub compiled_from: Option<PathBuf>,
 }
 
 pub use crate::report::Detail;
@@ -233,7 +236,9 @@ fn judge(lowered: Lowered, walked: &FileToRead, run: &Run, env: &Env<'_>, out: &
         linkable,
         links,
         embedded,
+        compiled_from,
     } = lowered;
+    out.compiled_from = compiled_from;
     out.judged = true;
     out.linkable = linkable.then(|| walked.canonical.clone());
     out.links = links;

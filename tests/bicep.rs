@@ -525,3 +525,120 @@ fn the_bicep_fixtures_hold() {
     assert_eq!(found, want, "{report:#}");
     assert_eq!(out.status.code(), Some(1));
 }
+
+/// ARM JSON as `bicep build` writes it (generator metadata), with one VM of image `image`
+/// (JSON text).
+fn compiled(image: &str) -> String {
+    format!(
+        r#"{{
+  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+  "contentVersion": "1.0.0.0",
+  "metadata": {{
+    "_generator": {{
+      "name": "bicep",
+      "version": "0.30.23.60470",
+      "templateHash": "1234567890123456789"
+    }}
+  }},
+  "resources": [
+    {{
+      "type": "Microsoft.Compute/virtualMachines",
+      "apiVersion": "2024-03-01",
+      "name": "vm-web",
+      "location": "westeurope",
+      "properties": {{
+        "storageProfile": {{
+          "imageReference": {image}
+        }}
+      }}
+    }}
+  ]
+}}
+"#
+    )
+}
+
+const MARKETPLACE_JSON: &str = r#"{ "publisher": "Canonical", "offer": "0001-com-ubuntu-server-jammy", "sku": "22_04-lts-gen2", "version": "latest" }"#;
+
+#[test]
+fn a_compiled_template_beside_its_bicep_is_judged_once_from_the_bicep() {
+    let repo = Repo::new();
+    repo.write("infra/main.bicep", vm("web", "'vm-web'", MARKETPLACE));
+    repo.write("infra/main.json", compiled(MARKETPLACE_JSON));
+    let report = check_json(&repo, &[]);
+    assert_eq!(
+        located(&report),
+        [("IG001".to_owned(), "infra/main.bicep".to_owned(), 6)],
+        "{report:#}"
+    );
+    let out = repo.imagegate(&["check", "-v"]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("infra/main.json: compiled from infra/main.bicep, which is judged instead"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_compiled_template_that_finds_more_than_its_bicep_keeps_its_findings() {
+    // A hostile or stale main.json beside a clean main.bicep: the generator metadata claims a
+    // Bicep source, but what deploys is the JSON. Nothing it finds is hidden.
+    let repo = Repo::new();
+    repo.write(
+        "main.bicep",
+        vm(
+            "web",
+            "'vm-web'",
+            &format!("{{\n        id: '{GOLDEN_VERSION}'\n      }}"),
+        ),
+    );
+    repo.write("main.json", compiled(MARKETPLACE_JSON));
+    let report = check_json(&repo, &[]);
+    assert_eq!(
+        located(&report)
+            .into_iter()
+            .map(|(r, p, _)| (r, p))
+            .collect::<Vec<_>>(),
+        [("IG001".to_owned(), "main.json".to_owned())],
+        "{report:#}"
+    );
+    let out = repo.imagegate(&["check", "-v"]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("but finds 1 problem(s) that main.bicep does not"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_compiled_template_whose_bicep_does_not_parse_keeps_its_findings() {
+    let repo = Repo::new();
+    repo.write(
+        "main.bicep",
+        "resource web 'Microsoft.Compute/virtualMachines@2024-03-01' = {\n  name: 'vm-web' )\n}\n",
+    );
+    repo.write("main.json", compiled(MARKETPLACE_JSON));
+    let report = check_json(&repo, &[]);
+    let mut rules = finding_rules(&report);
+    rules.sort();
+    assert!(rules.contains(&"IG000".to_owned()), "{report:#}");
+    let json_findings: Vec<_> = located(&report)
+        .into_iter()
+        .filter(|(r, p, _)| r == "IG001" && p == "main.json")
+        .collect();
+    assert_eq!(json_findings.len(), 1, "{report:#}");
+}
+
+#[test]
+fn a_template_without_the_bicep_generator_is_never_set_aside() {
+    let repo = Repo::new();
+    repo.write("main.bicep", vm("web", "'vm-web'", MARKETPLACE));
+    repo.write(
+        "main.json",
+        compiled(MARKETPLACE_JSON).replace("\"name\": \"bicep\"", "\"name\": \"handwritten\""),
+    );
+    let report = check_json(&repo, &[]);
+    let mut paths: Vec<String> = located(&report).into_iter().map(|(_, p, _)| p).collect();
+    paths.sort();
+    assert_eq!(paths, ["main.bicep", "main.json"], "{report:#}");
+}

@@ -114,6 +114,9 @@ pub(crate) struct Lowered {
     pub(crate) linkable: bool,
     /// The canonical paths of the files it links (judged here, in its context).
     pub(crate) links: Vec<PathBuf>,
+    /// The Bicep file this one was compiled from (canonical), when it says it was (ARM JSON
+    /// with the Bicep generator's metadata) and that file was walked too.
+    pub(crate) compiled_from: Option<PathBuf>,
     /// Documents of another language embedded in the file (as text in an attribute), to be
     /// judged by the frontend of that language.
     pub(crate) embedded: Vec<Embedded>,

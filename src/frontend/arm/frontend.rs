@@ -71,6 +71,43 @@ impl Frontend for Arm {
     }
 }
 
+/// The Bicep file the template at `canonical` was compiled from, when its metadata names the
+/// Bicep compiler as its generator (`metadata._generator.name: "bicep"`) and the file it
+/// compiles from by convention is walked beside it: `X.bicep` for `X.json`, `main.bicep` for
+/// `azuredeploy.json` (the quickstarts' layout), `X.main.bicep` for `X.azuredeploy.json`.
+/// The claim is never trusted alone: what the template finds is still compared with what the
+/// Bicep file finds (`lib.rs`).
+fn bicep_source(
+    root: &Json,
+    canonical: &std::path::Path,
+    env: &Env<'_>,
+) -> Option<std::path::PathBuf> {
+    let generator = root
+        .get("metadata")?
+        .get("_generator")?
+        .get("name")?
+        .as_str()?;
+    if !generator.eq_ignore_ascii_case("bicep") {
+        return None;
+    }
+    let name = canonical.file_name()?.to_str()?;
+    let lower = name.to_ascii_lowercase();
+    let stem = lower
+        .strip_suffix(".json")
+        .or_else(|| lower.strip_suffix(".jsonc"))?;
+    let stem = &name[..stem.len()];
+    let mut candidates = vec![format!("{stem}.bicep")];
+    if stem.eq_ignore_ascii_case("azuredeploy") {
+        candidates.push("main.bicep".into());
+    } else if let Some(prefix) = stem.strip_suffix(".azuredeploy") {
+        candidates.push(format!("{prefix}.main.bicep"));
+    }
+    candidates
+        .into_iter()
+        .map(|c| canonical.with_file_name(c))
+        .find(|p| env.loader.walked(p))
+}
+
 /// Lowers the template `root` read from `file` (its JSON tree is dropped once lowered) and
 /// expands it: one context per parameter file (or one with the defaults), linked templates
 /// loaded as the expansion reaches them.
@@ -80,6 +117,7 @@ fn template(file: Loaded, root: Json, env: &Env<'_>) -> Lowered {
         ..Lowered::default()
     };
     let canonical = file.canonical.clone();
+    out.compiled_from = bicep_source(&root, &canonical, env);
     let id = file.add_to(&mut out.sources);
     let contexts = parameter_contexts(&mut out, id, &canonical, env);
     let linked = Linked::new(

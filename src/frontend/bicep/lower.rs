@@ -24,7 +24,7 @@ use std::rc::Rc;
 
 use foldhash::HashMap;
 
-use super::lexer::{Token, TokenKind, string_value};
+use super::lexer::{Token, TokenKind, string_value, string_values};
 use super::syntax::{SyntaxElement, SyntaxKind as K, SyntaxNode};
 use crate::catalog::Catalog;
 use crate::eval::expr::{Expr, ExprKind};
@@ -1258,12 +1258,17 @@ impl<'s> Lowering<'s> {
 
     fn string(&mut self, node: &'s SyntaxNode) -> Expr {
         let (start, end) = self.at(node);
+        let tokens: Vec<&Token> = node.tokens().collect();
+        let Some(pieces) = string_values(self.text, &tokens) else {
+            return self.unknowable_expr(start, end, Cause::DamagedDeclaration);
+        };
+        let mut pieces = pieces.into_iter();
         let mut format = String::new();
         let mut args = Vec::new();
         for child in &node.children {
             match child {
-                SyntaxElement::Token(t) => {
-                    let piece = string_value(self.text, t);
+                SyntaxElement::Token(_) => {
+                    let piece = pieces.next().unwrap_or_default();
                     format.push_str(&piece.replace('{', "{{").replace('}', "}}"));
                 }
                 SyntaxElement::Node(n) => {
