@@ -642,3 +642,61 @@ fn a_template_without_the_bicep_generator_is_never_set_aside() {
     paths.sort();
     assert_eq!(paths, ["main.bicep", "main.json"], "{report:#}");
 }
+
+#[test]
+fn load_json_content_reads_a_file_beside_the_template() {
+    // loadJsonContent(path, [jsonPath]) is evaluated at compile time from a file relative to
+    // the Bicep file (Bicep docs, "File functions for Bicep").
+    let repo = Repo::new();
+    repo.write(
+        "config/images.json",
+        format!(
+            r#"{{ "images": {{ "web": {{ "id": "{GOLDEN_VERSION}" }}, "jump": {MARKETPLACE_JSON} }} }}"#
+        ),
+    );
+    let text = format!(
+        "var images = loadJsonContent('config/images.json')\nvar jump = loadJsonContent('config/images.json', '$.images.jump')\n\n{}\n{}",
+        vm("web", "'vm-web'", "images.images.web"),
+        vm("jump", "'vm-jump'", "jump")
+    );
+    repo.write("main.bicep", &text);
+    let report = check_json(&repo, &[]);
+    assert_eq!(finding_rules(&report), ["IG001"], "{report:#}");
+    assert_eq!(
+        finding_messages(&report)[0].contains("Canonical"),
+        true,
+        "{report:#}"
+    );
+    let mut statuses = resource_statuses(&report);
+    statuses.sort();
+    assert_eq!(statuses, ["compliant", "noncompliant"], "{report:#}");
+}
+
+#[test]
+fn load_text_content_outside_the_roots_is_unresolved_and_says_why() {
+    let repo = Repo::new();
+    repo.write("outside/image-id.txt", GOLDEN_VERSION);
+    repo.write(
+        "infra/main.bicep",
+        vm(
+            "web",
+            "'vm-web'",
+            "{\n        id: loadTextContent('../outside/image-id.txt')\n      }",
+        ),
+    );
+    // Only infra/ is scanned: the file beside it is not read.
+    let out = repo
+        .imagegate(&["check", "--format", "json", "infra"])
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(finding_rules(&report), ["IG002"], "{report:#}");
+    let message = &finding_messages(&report)[0];
+    assert!(
+        message.contains("loadTextContent('../outside/image-id.txt') cannot be read"),
+        "{message}"
+    );
+    // Scanned from the top, it is read and approved.
+    let report = check_json(&repo, &[]);
+    assert_eq!(finding_rules(&report), Vec::<String>::new(), "{report:#}");
+}

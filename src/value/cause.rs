@@ -83,6 +83,16 @@ pub enum Cause {
         /// The output's name.
         output: String,
     },
+    /// A file a Bicep `load*Content()` call reads that cannot be read (outside the scanned
+    /// roots, missing, too large, not the format the function expects).
+    LoadedFile {
+        /// The function, e.g. `loadJsonContent`.
+        function: &'static str,
+        /// The path as written.
+        path: String,
+        /// What is wrong.
+        problem: String,
+    },
     /// A Bicep construct the evaluator does not follow.
     BicepConstruct {
         /// What it is, as users name it.
@@ -647,6 +657,11 @@ impl fmt::Display for Cause {
                 f,
                 "output '{output}' of module '{module}' is not known offline"
             ),
+            Cause::LoadedFile {
+                function,
+                path,
+                problem,
+            } => write!(f, "{function}('{path}') cannot be read: {problem}"),
             Cause::BicepConstruct { construct } => {
                 write!(f, "imagegate does not evaluate {construct}")
             }

@@ -30,8 +30,10 @@ pub(crate) type LinkedFile = (FileId, Rc<Template>);
 type Loaded = Result<LinkedFile, LinkRefusal>;
 
 /// A lowering for linked files of another language than ARM JSON (Bicep modules): the text
-/// of the file `id` → its template.
-pub(crate) type LowerLinked = fn(text: &str, id: FileId) -> Template;
+/// of the file `id` at the canonical path `path` → its template; `loader` and `allowance`
+/// read the files it loads in turn.
+pub(crate) type LowerLinked =
+    fn(text: &str, id: FileId, path: &Path, loader: Loader<'_>, allowance: &Allowance) -> Template;
 
 /// The linked templates of one template's expansion.
 #[derive(Debug)]
@@ -149,7 +151,7 @@ impl<'r> Linked<'r> {
         let mut files = self.files.borrow_mut();
         let id = FileId(self.base + files.len() as u32);
         let template = match (is_bicep, self.bicep) {
-            (true, Some(lower)) => lower(&loaded.text, id),
+            (true, Some(lower)) => lower(&loaded.text, id, target, self.loader, self.allowance),
             (true, None) => {
                 return Err(LinkRefusal::Unparsable {
                     error: "an ARM template cannot deploy a Bicep file".into(),

@@ -7,12 +7,13 @@ use std::path::{Path, PathBuf};
 use super::lower;
 use super::parser::{self, Parsed};
 use super::syntax::{SyntaxKind as K, SyntaxNode};
+use crate::eval::Allowance;
 use crate::eval::ir::Template;
 use crate::eval::{Limits, ParameterValues, Scope};
 use crate::frontend::arm::{Linked, expand_contexts, push_expression_errors};
 use crate::frontend::{Env, Frontend, Lowered, ParseProblem, Sniff, ToJudge};
 use crate::model::{Context, Deployment, Language, Resource, Unseen};
-use crate::source::{FileId, Loaded, Span};
+use crate::source::{FileId, Loaded, Loader, Span};
 use crate::value::{Cause, Unavailable, Value, Why};
 
 /// The headline of an IG000 about a Bicep file.
@@ -85,11 +86,60 @@ fn syntax_problems(parsed: &Parsed, id: FileId, out: &mut Lowered) -> Vec<std::o
     damaged
 }
 
-/// Lowers a linked `.bicep` file (a module): its syntax errors leave what they damage unknown.
-fn lower_module(text: &str, id: FileId) -> Template {
+/// Lowers a linked `.bicep` file (a module) at the canonical path `path`: its syntax errors
+/// leave what they damage unknown.
+fn lower_module(
+    text: &str,
+    id: FileId,
+    path: &Path,
+    loader: Loader<'_>,
+    allowance: &Allowance,
+) -> Template {
     let parsed = parser::parse(text);
     let damaged: Vec<_> = parsed.errors.iter().map(|e| e.at.clone()).collect();
-    lower::template(&parsed.root, id, text, &damaged)
+    let files = Beside {
+        loader,
+        from: path,
+        allowance,
+    };
+    lower::template(&parsed.root, id, text, &damaged, &files)
+}
+
+/// Files read by `load*Content()` beside a Bicep file (canonical path `from`): inside the
+/// scanned roots, never through a path that leads out of them, counted in the walked file's
+/// budget of linked bytes.
+struct Beside<'r> {
+    loader: Loader<'r>,
+    from: &'r Path,
+    allowance: &'r Allowance,
+}
+
+impl lower::ReadBeside for Beside<'_> {
+    fn read(&self, relative: &str) -> Result<String, String> {
+        let folder = self.from.parent().ok_or("the file has no folder")?;
+        let joined = crate::frontend::arm::lexical_join(folder, &relative.replace('\\', "/"));
+        let canonical = if self.loader.walked(&joined) {
+            joined
+        } else {
+            joined
+                .canonicalize()
+                .map_err(|_| "no such file".to_owned())?
+        };
+        let size = std::fs::metadata(&canonical).map_or(0, |m| m.len());
+        if !self.allowance.linked_bytes_fit(size) {
+            return Err(format!(
+                "beyond the {} MiB budget of files read for one file",
+                self.allowance.max_linked_bytes() / (1024 * 1024)
+            ));
+        }
+        let display = self.loader.display(&canonical);
+        let loaded = self
+            .loader
+            .read(&canonical, &canonical, display)
+            .map_err(|e| e.to_string())?;
+        self.allowance.take_linked_bytes(loaded.text.len() as u64);
+        Ok(loaded.text)
+    }
 }
 
 /// Lowers a `.bicep` file and expands it in each of its contexts.
@@ -103,7 +153,12 @@ fn template(file: Loaded, env: &Env<'_>) -> Lowered {
     let text = out.sources.get(id).text.clone();
     let parsed = parser::parse(&text);
     let damaged = syntax_problems(&parsed, id, &mut out);
-    let lowered = lower::template(&parsed.root, id, &text, &damaged);
+    let files = Beside {
+        loader: env.loader,
+        from: &canonical,
+        allowance: env.allowance,
+    };
+    let lowered = lower::template(&parsed.root, id, &text, &damaged, &files);
     drop(parsed);
     let contexts = parameter_contexts(&mut out, id, &canonical, env);
     let linked = Linked::new(
@@ -216,7 +271,7 @@ fn parameter_contexts(
         let damaged = syntax_problems(&parsed, id, out);
         contexts.push((
             Some(display),
-            parameter_values(&parsed, id, &text, &damaged, env),
+            parameter_values(&parsed, &canonical_param, id, &text, &damaged, env),
         ));
     }
     if contexts.is_empty() {
@@ -229,12 +284,18 @@ fn parameter_contexts(
 /// each located where it is written.
 fn parameter_values(
     parsed: &Parsed,
+    path: &Path,
     id: FileId,
     text: &str,
     damaged: &[std::ops::Range<u32>],
     env: &Env<'_>,
 ) -> ParameterValues<'static> {
-    let (template, assignments) = lower::parameter_file(&parsed.root, id, text, damaged);
+    let files = Beside {
+        loader: env.loader,
+        from: path,
+        allowance: env.allowance,
+    };
+    let (template, assignments) = lower::parameter_file(&parsed.root, id, text, damaged, &files);
     let scope = Scope::sharing(
         &template,
         ParameterValues::new(),

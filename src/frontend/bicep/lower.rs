@@ -46,9 +46,17 @@ pub(crate) fn template(
     file: FileId,
     text: &str,
     damaged: &[Range<u32>],
+    files: &dyn ReadBeside,
 ) -> Template {
-    let mut lowering = Lowering::new(root, file, text, damaged);
+    let mut lowering = Lowering::new(root, file, text, damaged, files);
     lowering.program(root)
+}
+
+/// How `load*Content()` reads a file: by its path relative to the Bicep file, inside the
+/// scanned roots and within the walked file's budget; the text, or what is wrong.
+pub(crate) trait ReadBeside {
+    /// The text of the file at `relative`.
+    fn read(&self, relative: &str) -> Result<String, String>;
 }
 
 /// Lowers a `.bicepparam` file: its variables and functions as a template, and the value
@@ -58,8 +66,9 @@ pub(crate) fn parameter_file(
     file: FileId,
     text: &str,
     damaged: &[Range<u32>],
+    files: &dyn ReadBeside,
 ) -> (Template, Vec<(String, Node)>) {
-    let mut lowering = Lowering::new(root, file, text, damaged);
+    let mut lowering = Lowering::new(root, file, text, damaged, files);
     let template = lowering.program(root);
     let mut assignments = Vec::new();
     for assignment in root.nodes().filter(|n| n.kind == K::ParameterAssignment) {
@@ -139,6 +148,7 @@ enum LoopIndex {
 
 struct Lowering<'s> {
     text: &'s str,
+    files: &'s dyn ReadBeside,
     file: FileId,
     damaged: &'s [Range<u32>],
     infos: Vec<ResourceInfo<'s>>,
@@ -181,9 +191,16 @@ fn value_child(node: &SyntaxNode) -> Option<&SyntaxNode> {
 }
 
 impl<'s> Lowering<'s> {
-    fn new(root: &'s SyntaxNode, file: FileId, text: &'s str, damaged: &'s [Range<u32>]) -> Self {
+    fn new(
+        root: &'s SyntaxNode,
+        file: FileId,
+        text: &'s str,
+        damaged: &'s [Range<u32>],
+        files: &'s dyn ReadBeside,
+    ) -> Self {
         let mut l = Lowering {
             text,
+            files,
             file,
             damaged,
             infos: Vec::new(),
@@ -1444,12 +1461,9 @@ impl<'s> Lowering<'s> {
                 Some(a) => self.expr(a),
                 None => self.construct(node, "any() without an argument"),
             },
-            "loadTextContent"
-            | "loadJsonContent"
-            | "loadYamlContent"
-            | "loadFileAsBase64"
-            | "loadTextContentAsBase64" => {
-                self.construct(node, "file-loading functions (load*Content) yet")
+            "loadTextContent" | "loadJsonContent" => self.load(node, name, &args),
+            "loadYamlContent" | "loadFileAsBase64" | "loadDirectoryFileInfo" => {
+                self.construct(node, "this file-loading function")
             }
             "readEnvironmentVariable" => match args.get(1) {
                 Some(default) => self.expr(default),
@@ -1481,6 +1495,99 @@ impl<'s> Lowering<'s> {
                         args: lowered,
                     },
                 }
+            }
+        }
+    }
+
+    /// `loadTextContent(path)` → the file's text; `loadJsonContent(path, [jsonPath])` → its
+    /// JSON as data (strings are never expressions), located at the call.
+    fn load(&mut self, node: &'s SyntaxNode, function: &str, args: &[&'s SyntaxNode]) -> Expr {
+        let (start, end) = self.at(node);
+        let function: &'static str = if function == "loadJsonContent" {
+            "loadJsonContent"
+        } else {
+            "loadTextContent"
+        };
+        let Some(path) = args.first().and_then(|a| self.plain_string(a)) else {
+            return self.construct(
+                node,
+                "a file-loading function whose path is not a plain string",
+            );
+        };
+        let unreadable = |problem: String| Cause::LoadedFile {
+            function,
+            path: path.clone(),
+            problem,
+        };
+        let text = match self.files.read(&path) {
+            Ok(text) => text,
+            Err(problem) => return self.unknowable_expr(start, end, unreadable(problem)),
+        };
+        if function == "loadTextContent" {
+            return self.lit(&text, start, end);
+        }
+        let json = match crate::json::parse(&text) {
+            Ok(json) => json,
+            Err(e) => return self.unknowable_expr(start, end, unreadable(e.message)),
+        };
+        let selected = match args.get(1) {
+            None => Some(&json),
+            Some(p) => match self.plain_string(p) {
+                Some(json_path) => select(&json, &json_path),
+                None => None,
+            },
+        };
+        match selected {
+            Some(value) => self.data(value, start, end, 0),
+            None => self.unknowable_expr(
+                start,
+                end,
+                unreadable("the JSON path selects nothing imagegate can follow".into()),
+            ),
+        }
+    }
+
+    /// JSON data as an expression that builds it, every part located at `start..end`.
+    fn data(&self, json: &crate::json::Json, start: u32, end: u32, depth: usize) -> Expr {
+        use crate::json::JsonKind;
+        if depth > 64 {
+            return self.unknowable_expr(
+                start,
+                end,
+                Cause::BicepConstruct {
+                    construct: "JSON nested this deep in a loaded file",
+                },
+            );
+        }
+        match &json.kind {
+            JsonKind::Null => self.call_at("null", Vec::new(), start, end),
+            JsonKind::Bool(b) => {
+                self.call_at(if *b { "true" } else { "false" }, Vec::new(), start, end)
+            }
+            JsonKind::String(s) => self.lit(s, start, end),
+            JsonKind::Number(crate::json::Number::Int(i)) => Expr {
+                start,
+                end,
+                kind: ExprKind::Int(*i),
+            },
+            JsonKind::Number(crate::json::Number::Float(f)) => {
+                let t = self.lit(&f.to_string(), start, end);
+                self.call_at("json", vec![t], start, end)
+            }
+            JsonKind::Array(items) => {
+                let items = items
+                    .iter()
+                    .map(|i| self.data(i, start, end, depth + 1))
+                    .collect();
+                self.call_at("createArray", items, start, end)
+            }
+            JsonKind::Object(_) => {
+                let mut args = Vec::new();
+                for member in json.members() {
+                    args.push(self.lit(&member.key, start, end));
+                    args.push(self.data(&member.value, start, end, depth + 1));
+                }
+                self.call_at("createObject", args, start, end)
             }
         }
     }
@@ -1916,6 +2023,38 @@ fn for_parts<'s>(
         list,
         body,
     ))
+}
+
+/// The value a JSON path selects: `$`, then `.name`, `['name']` and `[index]` steps (the
+/// forms templates use); `None` for anything else.
+fn select<'j>(json: &'j crate::json::Json, path: &str) -> Option<&'j crate::json::Json> {
+    let rest = path.trim().strip_prefix('$')?;
+    let mut cur = json;
+    let mut rest = rest;
+    while !rest.is_empty() {
+        if let Some(r) = rest.strip_prefix('.') {
+            let end = r.find(['.', '[']).unwrap_or(r.len());
+            cur = cur.get(&r[..end])?;
+            rest = &r[end..];
+        } else if let Some(r) = rest.strip_prefix('[') {
+            let close = r.find(']')?;
+            let inner = r[..close].trim();
+            cur = match inner.strip_prefix('\'').and_then(|i| i.strip_suffix('\'')) {
+                Some(key) => cur.get(key)?,
+                None => {
+                    let index: usize = inner.parse().ok()?;
+                    match &cur.kind {
+                        crate::json::JsonKind::Array(items) => items.get(index)?,
+                        _ => return None,
+                    }
+                }
+            };
+            rest = &r[close + 1..];
+        } else {
+            return None;
+        }
+    }
+    Some(cur)
 }
 
 /// Arguments of a call node.
