@@ -699,3 +699,65 @@ fn load_text_content_outside_the_roots_is_unresolved_and_says_why() {
     let report = check_json(&repo, &[]);
     assert_eq!(finding_rules(&report), Vec::<String>::new(), "{report:#}");
 }
+
+#[test]
+fn a_loop_whose_list_names_an_outer_item_of_the_same_name_is_judged() {
+    // `[for x in xs: [for x in x.items: …]]`: the inner list's `x` is the outer item (a loop's
+    // list is evaluated where the loop is written). Lowering it with the inner `x` in scope
+    // recursed without end (a stack overflow on Azure Verified Modules' event-grid namespace).
+    let repo = Repo::new();
+    let text = format!(
+        "var tiers = [
+  {{
+    images: [
+      {MARKETPLACE}
+    ]
+  }}
+]
+
+var flattened = [for tier in tiers: [for tier in tier.images: tier]]
+
+{}",
+        vm("web", "'vm-web'", "flattened[0][0]")
+    );
+    repo.write("main.bicep", &text);
+    let report = check_json(&repo, &[]);
+    assert_eq!(finding_rules(&report), ["IG001"], "{report:#}");
+}
+
+#[test]
+fn loops_whose_lists_double_at_every_level_are_bounded_and_said() {
+    // Each loop's list names the outer item twice: lowered where it is used, the expression
+    // doubles per level (2^40 here). The lowering's work is bounded by the file's size, the
+    // image is unresolved saying so, and the next resource is still judged.
+    let repo = Repo::new();
+    let mut value = String::from("{ id: x40 }");
+    for level in (1..=40).rev() {
+        let list = if level == 1 {
+            "[1]".to_owned()
+        } else {
+            format!("[x{0}, x{0}]", level - 1)
+        };
+        value = format!("[for x{level} in {list}: {value}]");
+    }
+    let text = format!(
+        "var nested = {value}\n\n{}\n{}",
+        vm(
+            "deep",
+            "'vm-deep'",
+            "{\n        id: string(length(nested))\n      }"
+        ),
+        vm("after", "'vm-after'", MARKETPLACE)
+    );
+    repo.write("main.bicep", &text);
+    let report = check_json(&repo, &[]);
+    let mut rules = finding_rules(&report);
+    rules.sort();
+    assert!(rules.contains(&"IG001".to_owned()), "{report:#}");
+    assert!(
+        finding_messages(&report)
+            .iter()
+            .any(|m| m.contains("once its loops are expanded")),
+        "{report:#}"
+    );
+}

@@ -126,6 +126,8 @@ enum Local<'s> {
         name: String,
         list: &'s SyntaxNode,
         index: LoopIndex,
+        /// How many locals were in scope where the loop is written (those its list sees).
+        outside: usize,
     },
     /// A `for` index.
     Index { name: String, index: LoopIndex },
@@ -150,7 +152,8 @@ struct Lowering<'s> {
     text: &'s str,
     files: &'s dyn ReadBeside,
     file: FileId,
-    damaged: &'s [Range<u32>],
+    /// The syntax errors' ranges, sorted and merged.
+    damaged: Vec<Range<u32>>,
     infos: Vec<ResourceInfo<'s>>,
     /// Top-level and nested symbols → what they are (resources by index into `infos`).
     symbols: HashMap<String, SymbolRef<'s>>,
@@ -166,6 +169,9 @@ struct Lowering<'s> {
     /// Depth of inlined resource properties (bounds self-reference).
     inlining: u32,
     lambdas: u32,
+    /// Expression nodes lowered so far, and the most allowed (proportional to the text).
+    work: u64,
+    max_work: u64,
 }
 
 #[derive(Clone, Copy)]
@@ -202,7 +208,7 @@ impl<'s> Lowering<'s> {
             text,
             files,
             file,
-            damaged,
+            damaged: merged(damaged),
             infos: Vec::new(),
             symbols: HashMap::default(),
             nested: HashMap::default(),
@@ -212,6 +218,8 @@ impl<'s> Lowering<'s> {
             target_scope: "resourceGroup".into(),
             inlining: 0,
             lambdas: 0,
+            work: 0,
+            max_work: 100_000 + 64 * text.len() as u64,
         };
         l.declare(root);
         l
@@ -493,7 +501,9 @@ impl<'s> Lowering<'s> {
     ) -> usize {
         let mut pushed = 0;
         if let Some(item) = item {
+            let outside = self.locals.len();
             self.locals.push(Local::Item {
+                outside,
                 name: item.to_owned(),
                 list,
                 index: how.clone(),
@@ -1172,6 +1182,12 @@ impl<'s> Lowering<'s> {
     /// The expression `node` stands for.
     fn expr(&mut self, node: &'s SyntaxNode) -> Expr {
         let (start, end) = self.at(node);
+        // Loop items and resource properties are lowered where they are used: a hostile file
+        // could make that grow exponentially. The work is bounded by the file's size.
+        self.work += 1;
+        if self.work > self.max_work {
+            return self.construct(node, "an expression this large once its loops are expanded");
+        }
         if self.is_damaged(&node.span) && self.pin.is_none() {
             return self.unknowable_expr(start, end, Cause::DamagedDeclaration);
         }
@@ -1674,12 +1690,19 @@ impl<'s> Lowering<'s> {
             .cloned()
         {
             return match local {
-                Local::Item { list, index, .. } => {
+                Local::Item {
+                    list,
+                    index,
+                    outside,
+                    ..
+                } => {
                     let i = self.loop_index(&index, start, end);
-                    // The list is evaluated where the loop is written; its own locals are
-                    // those outside the loop.
+                    // The list is evaluated where the loop is written: it sees the locals
+                    // outside the loop, never the loop's own (or an inner loop's) item.
                     let pin = self.pin.replace((start, end));
+                    let inner = self.locals.split_off(outside.min(self.locals.len()));
                     let l = self.expr(list);
+                    self.locals.extend(inner);
                     self.pin = pin;
                     Expr {
                         start,
@@ -1990,6 +2013,23 @@ fn condition_of(body: Option<&SyntaxNode>) -> Option<&SyntaxNode> {
     };
     let paren = condition.child(K::ParenthesizedExpression)?;
     paren.nodes().next()
+}
+
+/// `ranges` sorted and merged, each at least one byte long.
+fn merged(ranges: &[Range<u32>]) -> Vec<Range<u32>> {
+    let mut sorted: Vec<Range<u32>> = ranges
+        .iter()
+        .map(|r| r.start..r.end.max(r.start + 1))
+        .collect();
+    sorted.sort_by_key(|r| r.start);
+    let mut out: Vec<Range<u32>> = Vec::with_capacity(sorted.len());
+    for r in sorted {
+        match out.last_mut() {
+            Some(last) if r.start <= last.end => last.end = last.end.max(r.end),
+            _ => out.push(r),
+        }
+    }
+    out
 }
 
 /// The parts of a `for`: item name, index name, list, body.
