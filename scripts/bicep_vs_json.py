@@ -3,7 +3,11 @@
 the given folders that has its compiled ARM JSON beside it, judge both with imagegate and compare
 what each finds about images.
 
-    scripts/bicep_vs_json.py BIN DIR [DIR ...]
+    scripts/bicep_vs_json.py BIN DIR [DIR ...] [-- EXTRA ARGS]
+
+EXTRA ARGS go to every `imagegate check` (e.g. `--exclude '**/tests/**'`, so that AVM's test
+deployments, which call a module's main.bicep but not its main.json, stay out of the
+comparison).
 
 Pairs: `X.bicep` with `X.json` (Azure/bicep samples, AVM), `main.bicep` with `azuredeploy.json`
 and `prereq.main.bicep` with `prereq.azuredeploy.json` (quickstarts). Each file is named on the
@@ -34,9 +38,9 @@ def compiled_of(path):
     return None
 
 
-def judged(binary, path):
+def judged(binary, path, extra):
     out = subprocess.run(
-        [binary, "check", "--format", "json", "--quiet", path],
+        [binary, "check", "--format", "json", "--quiet", *extra, path],
         capture_output=True,
         timeout=120,
     )
@@ -60,7 +64,12 @@ def judged(binary, path):
 
 
 def main():
-    binary, roots = sys.argv[1], sys.argv[2:]
+    args = sys.argv[1:]
+    extra = []
+    if "--" in args:
+        extra = args[args.index("--") + 1 :]
+        args = args[: args.index("--")]
+    binary, roots = args[0], args[1:]
     pairs = []
     for root in roots:
         for folder, _, files in os.walk(root):
@@ -74,8 +83,8 @@ def main():
     with_images = 0
     differ = []
     for bicep, compiled in sorted(pairs):
-        b, berr = judged(binary, bicep)
-        j, jerr = judged(binary, compiled)
+        b, berr = judged(binary, bicep, extra)
+        j, jerr = judged(binary, compiled, extra)
         if b is None or j is None:
             differ.append((bicep, berr or "", jerr or ""))
             continue

@@ -761,3 +761,102 @@ fn loops_whose_lists_double_at_every_level_are_bounded_and_said() {
         "{report:#}"
     );
 }
+
+#[test]
+fn a_module_output_that_is_a_function_of_its_inputs_is_known() {
+    // An image catalogue module: the caller asks for an image by name and gets its ID back
+    // as an output (Bicep docs, "Outputs in Bicep": `module.outputs.name`). The output is a
+    // function of what the caller passes, so it is computed here; an unapproved choice is a
+    // finding, not an unknown.
+    let repo = Repo::new();
+    repo.write(
+        "modules/catalog.bicep",
+        "param os string
+param version string = '1.4.0'
+
+var definitions = {
+  linux: 'ubuntu-22.04-cis'
+  windows: 'win2022-cis'
+}
+
+resource gallery 'Microsoft.Compute/galleries@2023-07-03' existing = {
+  name: 'corpGallery'
+  scope: resourceGroup('00000000-0000-0000-0000-000000000000', 'rg-golden')
+}
+
+output imageId string = '${gallery.id}/images/${definitions[os]}/versions/${version}'
+output marketplace object = {
+  publisher: 'Canonical'
+  offer: '0001-com-ubuntu-server-jammy'
+  sku: '22_04-lts-gen2'
+  version: 'latest'
+}
+",
+    );
+    let text = format!(
+        "module catalog 'modules/catalog.bicep' = {{
+  name: 'catalog'
+  params: {{
+    os: 'linux'
+  }}
+}}
+
+{}
+{}",
+        vm(
+            "golden",
+            "'vm-golden'",
+            "{\n        id: catalog.outputs.imageId\n      }"
+        ),
+        vm("market", "'vm-market'", "catalog.outputs.marketplace")
+    );
+    repo.write("main.bicep", &text);
+    let report = check_json(&repo, &[]);
+    assert_eq!(finding_rules(&report), ["IG001"], "{report:#}");
+    let mut statuses = resource_statuses(&report);
+    statuses.sort();
+    assert_eq!(statuses, ["compliant", "noncompliant"], "{report:#}");
+    assert_eq!(
+        located(&report)[0].2,
+        line_of(&text, "catalog.outputs.marketplace"),
+        "{report:#}"
+    );
+}
+
+#[test]
+fn a_module_output_that_depends_on_what_the_module_deploys_is_unknown() {
+    let repo = Repo::new();
+    repo.write(
+        "modules/image.bicep",
+        "resource image 'Microsoft.Compute/images@2023-09-01' = {
+  name: 'img'
+  location: 'westeurope'
+  properties: {}
+}
+
+output reference object = {
+  id: image.id
+  note: deployment().name
+}
+",
+    );
+    let text = format!(
+        "module built 'modules/image.bicep' = {{
+  name: 'built'
+}}
+
+{}",
+        vm(
+            "app",
+            "'vm-app'",
+            "{\n        id: built.outputs.reference.note\n      }"
+        )
+    );
+    repo.write("main.bicep", &text);
+    let report = check_json(&repo, &[]);
+    assert_eq!(finding_rules(&report), ["IG002"], "{report:#}");
+    assert!(
+        finding_messages(&report)[0].contains("deployment() inside a module output"),
+        "{report:#}"
+    );
+}

@@ -149,6 +149,7 @@ enum LoopIndex {
 }
 
 struct Lowering<'s> {
+    root: &'s SyntaxNode,
     text: &'s str,
     files: &'s dyn ReadBeside,
     file: FileId,
@@ -172,6 +173,27 @@ struct Lowering<'s> {
     /// Expression nodes lowered so far, and the most allowed (proportional to the text).
     work: u64,
     max_work: u64,
+    /// Set when this file's expressions are lowered into another file's (a module output):
+    /// nothing may name this file's parameters, variables or functions by name there.
+    inline: Option<Inline>,
+}
+
+/// How a module's names are replaced when its output is lowered into its caller.
+struct Inline {
+    /// The arguments the caller passes, by parameter name, lowered in the caller.
+    arguments: HashMap<String, Expr>,
+    /// Whether the module is deployed to a scope of its own (`scope:`): then its
+    /// `resourceGroup()` is not the caller's.
+    scoped: bool,
+}
+
+/// A reader that reads nothing (files a module output would load are not followed).
+struct Refuse;
+
+impl ReadBeside for Refuse {
+    fn read(&self, _relative: &str) -> Result<String, String> {
+        Err("a file loaded by a module output is not followed".into())
+    }
 }
 
 #[derive(Clone, Copy)]
@@ -205,6 +227,7 @@ impl<'s> Lowering<'s> {
         files: &'s dyn ReadBeside,
     ) -> Self {
         let mut l = Lowering {
+            root,
             text,
             files,
             file,
@@ -220,6 +243,7 @@ impl<'s> Lowering<'s> {
             lambdas: 0,
             work: 0,
             max_work: 100_000 + 64 * text.len() as u64,
+            inline: None,
         };
         l.declare(root);
         l
@@ -557,8 +581,7 @@ impl<'s> Lowering<'s> {
         }
         let condition = condition_node.map(|c| self.node(c));
         let name_node = body.and_then(|b| self.property(b, "name"));
-        let written_name =
-            name_node.map_or(String::new(), |n| slice(self.text, &n.span).to_owned());
+        let written_name = name_node.map_or(String::new(), |n| self.written(n));
         let name = match name_node {
             Some(n) if self.infos[index].parent_ref.is_some() => {
                 Some(self.expr_node(n, |l, n| l.qualified_name(index, n)))
@@ -851,8 +874,7 @@ impl<'s> Lowering<'s> {
             Some(n) => self.node(n),
             None => self.str_node(&decl.child(K::Identifier)?.span, &symbol),
         });
-        let written_name =
-            name_node.map_or(symbol.clone(), |n| slice(self.text, &n.span).to_owned());
+        let written_name = name_node.map_or(symbol.clone(), |n| self.written(n));
         let path_span = self.span(&path_node.span);
         let template = match &path {
             _ if self.is_damaged(&decl.span) => {
@@ -972,6 +994,15 @@ impl<'s> Lowering<'s> {
             .filter(|p| self.key_text(p).as_deref() == Some(name))
             .last()
             .and_then(value_child)
+    }
+
+    /// A value as written, for messages: a string without its quotes (messages quote names).
+    fn written(&self, node: &SyntaxNode) -> String {
+        let text = slice(self.text, &node.span);
+        match text.strip_prefix('\'').and_then(|t| t.strip_suffix('\'')) {
+            Some(inner) if node.kind == K::String && !text.starts_with("'''") => inner.to_owned(),
+            _ => text.to_owned(),
+        }
     }
 
     /// The key of an object property, when it is a plain identifier or string.
@@ -1486,6 +1517,28 @@ impl<'s> Lowering<'s> {
                 None => self.construct(node, "an environment variable without a default"),
             },
             "getSecret" => self.construct(node, "a Key Vault secret"),
+            // Lowered into a caller: the module's own functions are not the caller's, and
+            // its deployment is not the caller's (nor its scope, when it names one).
+            _ if self.inline.is_some()
+                && node.kind == K::FunctionCall
+                && matches!(
+                    self.symbols.get(name),
+                    Some(SymbolRef::Plain(Symbol::Function))
+                ) =>
+            {
+                self.construct(node, "a module's own function inside its output")
+            }
+            "deployment" if self.inline.is_some() => {
+                self.construct(node, "deployment() inside a module output")
+            }
+            "resourceGroup" | "subscription" | "managementGroup"
+                if args.is_empty() && self.inline.as_ref().is_some_and(|i| i.scoped) =>
+            {
+                self.construct(
+                    node,
+                    "the scope of a module deployed elsewhere, in its output",
+                )
+            }
             _ => {
                 let user = node.kind == K::FunctionCall
                     && matches!(
@@ -1724,6 +1777,9 @@ impl<'s> Lowering<'s> {
                 }
             };
         }
+        if self.inline.is_some() {
+            return self.inlined_name(node, name, start, end);
+        }
         match self.symbols.get(name).copied() {
             Some(SymbolRef::Plain(Symbol::Parameter)) => {
                 let n = self.lit(name, start, end);
@@ -1751,6 +1807,61 @@ impl<'s> Lowering<'s> {
                 },
             ),
         }
+    }
+
+    /// A parameter or variable of a module whose output is lowered into its caller: the
+    /// argument passed, the default, the variable's value; anything else unknown.
+    fn inlined_name(&mut self, node: &'s SyntaxNode, name: &str, start: u32, end: u32) -> Expr {
+        let passed = self
+            .inline
+            .as_ref()
+            .and_then(|i| i.arguments.get(name).cloned());
+        if let Some(e) = passed {
+            return e;
+        }
+        let declaration = self.root_declaration(name);
+        match (self.symbols.get(name).copied(), declaration) {
+            (Some(SymbolRef::Plain(Symbol::Parameter)), Some(decl)) if self.inlining < 8 => {
+                match decl.child(K::ParameterDefaultValue).and_then(value_child) {
+                    Some(default) => {
+                        self.inlining += 1;
+                        let e = self.expr(default);
+                        self.inlining -= 1;
+                        e
+                    }
+                    None => self.unknowable_expr(
+                        start,
+                        end,
+                        Cause::UnsetParameter {
+                            name: name.to_owned(),
+                        },
+                    ),
+                }
+            }
+            (Some(SymbolRef::Plain(Symbol::Variable)), Some(decl)) if self.inlining < 8 => {
+                match value_child(decl) {
+                    Some(value) => {
+                        self.inlining += 1;
+                        let e = self.expr(value);
+                        self.inlining -= 1;
+                        e
+                    }
+                    None => self.construct(node, "a variable without a value"),
+                }
+            }
+            _ => self.construct(node, "this name inside a module output"),
+        }
+    }
+
+    /// The top-level declaration named `name`.
+    fn root_declaration(&self, name: &str) -> Option<&'s SyntaxNode> {
+        self.root
+            .nodes()
+            .filter(|n| matches!(n.kind, K::ParameterDeclaration | K::VariableDeclaration))
+            .find(|n| {
+                n.child(K::Identifier)
+                    .is_some_and(|i| ident(self.text, i) == name)
+            })
     }
 
     /// `a.b`, `a[i]`, `a::b`, with symbolic references to resources and modules resolved.
@@ -1834,7 +1945,6 @@ impl<'s> Lowering<'s> {
             .map(|p| p.nodes().nth(1).map_or("", |i| ident(self.text, i)))
             .collect();
         if let Some((module, index)) = self.module_symbol(cur) {
-            let _ = index;
             let symbol = ident(self.text, module.child(K::Identifier)?).to_owned();
             return Some(match names.first().copied() {
                 Some("name") => {
@@ -1851,14 +1961,27 @@ impl<'s> Lowering<'s> {
                         _ => self.lit(&symbol, start, end),
                     }
                 }
-                Some("outputs") => self.unknowable_expr(
-                    start,
-                    end,
-                    Cause::ModuleOutput {
-                        module: symbol,
-                        output: names.get(1).copied().unwrap_or("").to_owned(),
-                    },
-                ),
+                Some("outputs") if names.len() >= 2 => {
+                    let at = index.map(|i| self.expr(i));
+                    let mut out = self.module_output(module, at, names[1], start, end);
+                    for (p, name) in path.iter().zip(&names).skip(2) {
+                        let (s, e) = self.at(p);
+                        out = if p.has_token(TokenKind::Question) {
+                            let key = self.lit(name, s, e);
+                            self.call_at("tryGet", vec![out, key], s, e)
+                        } else {
+                            Expr {
+                                start: s,
+                                end: e,
+                                kind: ExprKind::Member {
+                                    target: Box::new(out),
+                                    name: (*name).to_owned(),
+                                },
+                            }
+                        };
+                    }
+                    out
+                }
                 _ => self.construct(node, "this property of a module"),
             });
         }
@@ -1949,6 +2072,91 @@ impl<'s> Lowering<'s> {
             }
         }
         Some(out)
+    }
+
+    /// Output `output` of module `module` (instance `at` of a module loop), when the module is
+    /// a local Bicep file and the output is a function of its parameters: the output's
+    /// expression lowered here, the module's parameters replaced by the arguments this file
+    /// passes (or their defaults), its variables by their values, every span at the reference.
+    /// Anything else of the module (its own modules' outputs aside) is unknown, never a guess.
+    fn module_output(
+        &mut self,
+        module: &'s SyntaxNode,
+        at: Option<Expr>,
+        output: &str,
+        start: u32,
+        end: u32,
+    ) -> Expr {
+        let symbol = module
+            .child(K::Identifier)
+            .map_or("", |i| ident(self.text, i))
+            .to_owned();
+        let unknown = |l: &Self| {
+            l.unknowable_expr(
+                start,
+                end,
+                Cause::ModuleOutput {
+                    module: symbol.clone(),
+                    output: output.to_owned(),
+                },
+            )
+        };
+        let path = module.child(K::String).and_then(|p| self.plain_string(p));
+        let Some(path) = path.filter(|p| !is_registry_reference(p) && p.ends_with(".bicep")) else {
+            return unknown(self);
+        };
+        if self.inlining >= 8 {
+            return unknown(self);
+        }
+        let Ok(text) = self.files.read(&path) else {
+            return unknown(self);
+        };
+        let parsed = super::parser::parse(&text);
+        if !parsed.errors.is_empty() {
+            return unknown(self);
+        }
+        let Some(value) = parsed
+            .root
+            .nodes()
+            .filter(|n| n.kind == K::OutputDeclaration)
+            .find(|n| {
+                n.child(K::Identifier)
+                    .is_some_and(|i| ident(&text, i) == output)
+            })
+            .and_then(value_child)
+        else {
+            return unknown(self);
+        };
+        // The arguments, lowered here (with the module loop's item bound to `at`).
+        let (body, each) = unwrap_body(value_child(module));
+        let pin = self.pin.replace((start, end));
+        let pushed = self.bind_instance(each, at, start, end);
+        let mut arguments = HashMap::default();
+        if let Some(params) = body.and_then(|b| self.property(b, "params"))
+            && params.kind == K::Object
+        {
+            for property in params.nodes().filter(|n| n.kind == K::ObjectProperty) {
+                if let (Some(key), Some(v)) = (self.key_text(property), value_child(property)) {
+                    self.inlining += 1;
+                    let e = self.expr(v);
+                    self.inlining -= 1;
+                    arguments.insert(key, e);
+                }
+            }
+        }
+        self.locals.truncate(self.locals.len() - pushed);
+        self.pin = pin;
+        let refuse = Refuse;
+        let mut inner = Lowering::new(&parsed.root, self.file, &text, &[], &refuse);
+        let scoped = body.and_then(|b| self.property(b, "scope")).is_some();
+        inner.inline = Some(Inline { arguments, scoped });
+        inner.pin = Some((start, end));
+        inner.inlining = self.inlining + 1;
+        inner.work = self.work;
+        inner.max_work = self.max_work;
+        let out = inner.expr(value);
+        self.work = inner.work;
+        out
     }
 
     fn module_symbol(
