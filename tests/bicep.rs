@@ -860,3 +860,55 @@ output reference object = {
         "{report:#}"
     );
 }
+
+#[test]
+fn variables_imported_from_another_file_are_their_values() {
+    // `import {x as y} from 'f.bicep'` and `import * as ns from 'f.bicep'` bring in exported
+    // variables at compile time (Bicep docs, "Imports in Bicep").
+    let repo = Repo::new();
+    repo.write(
+        "shared/images.bicep",
+        format!(
+            "var gallery = '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-golden/providers/Microsoft.Compute/galleries/corpGallery'
+
+@export()
+var golden = {{
+  id: '${{gallery}}/images/ubuntu-22.04-cis/versions/1.4.0'
+}}
+
+@export()
+var marketplace = {MARKETPLACE}
+"
+        ),
+    );
+    let text = format!(
+        "import {{ golden as approved }} from 'shared/images.bicep'
+import * as images from 'shared/images.bicep'
+import {{ avmCommon }} from 'br/public:avm/utl/types/avm-common-types:0.5.1'
+
+{}
+{}
+{}",
+        vm("golden", "'vm-golden'", "approved"),
+        vm("market", "'vm-market'", "images.marketplace"),
+        vm("remote", "'vm-remote'", "avmCommon")
+    );
+    repo.write("main.bicep", &text);
+    let report = check_json(&repo, &[]);
+    let mut rules = finding_rules(&report);
+    rules.sort();
+    assert_eq!(rules, ["IG001", "IG002"], "{report:#}");
+    let mut statuses = resource_statuses(&report);
+    statuses.sort();
+    assert_eq!(
+        statuses,
+        ["compliant", "noncompliant", "unresolved"],
+        "{report:#}"
+    );
+    assert!(
+        finding_messages(&report)
+            .iter()
+            .any(|m| m.contains("a registry file is not read offline")),
+        "{report:#}"
+    );
+}

@@ -176,6 +176,9 @@ struct Lowering<'s> {
     /// Set when this file's expressions are lowered into another file's (a module output):
     /// nothing may name this file's parameters, variables or functions by name there.
     inline: Option<Inline>,
+    /// What `import` declarations bring in: the file (as written) and the symbol's name
+    /// there (empty for a wildcard's namespace).
+    imports: Vec<(String, String)>,
 }
 
 /// How a module's names are replaced when its output is lowered into its caller.
@@ -201,6 +204,11 @@ enum SymbolRef<'s> {
     Plain(Symbol),
     Resource(usize),
     Module(&'s SyntaxNode),
+    /// A symbol imported by name (`import {x as y} from 'f.bicep'`): index into `imports`.
+    Imported(usize),
+    /// A namespace of a wildcard import (`import * as ns from 'f.bicep'`): the file path's
+    /// index into `imports` (with an empty name).
+    Namespace(usize),
 }
 
 /// The text of an identifier node or token.
@@ -244,6 +252,7 @@ impl<'s> Lowering<'s> {
             work: 0,
             max_work: 100_000 + 64 * text.len() as u64,
             inline: None,
+            imports: Vec::new(),
         };
         l.declare(root);
         l
@@ -252,6 +261,10 @@ impl<'s> Lowering<'s> {
     /// First pass: every top-level name, and every resource (nested ones too).
     fn declare(&mut self, root: &'s SyntaxNode) {
         for decl in root.nodes() {
+            if decl.kind == K::CompileTimeImportDeclaration {
+                self.declare_imports(decl);
+                continue;
+            }
             let name = decl
                 .child(K::Identifier)
                 .map(|n| ident(self.text, n).to_owned());
@@ -273,6 +286,105 @@ impl<'s> Lowering<'s> {
             };
             self.symbols.entry(name).or_insert(symbol);
         }
+    }
+
+    /// Records the symbols an `import … from 'file'` brings in.
+    fn declare_imports(&mut self, decl: &'s SyntaxNode) {
+        let Some(path) = decl
+            .child(K::CompileTimeImportFromClause)
+            .and_then(|f| f.child(K::String))
+            .and_then(|s| self.plain_string(s))
+        else {
+            return;
+        };
+        if let Some(list) = decl.child(K::ImportedSymbolsList) {
+            for item in list
+                .nodes()
+                .filter(|n| n.kind == K::ImportedSymbolsListItem)
+            {
+                let original = match item.nodes().next() {
+                    Some(n) if n.kind == K::Identifier => Some(ident(self.text, n).to_owned()),
+                    Some(n) if n.kind == K::String => self.plain_string(n),
+                    _ => None,
+                };
+                let Some(original) = original else { continue };
+                let local = item
+                    .child(K::AliasAsClause)
+                    .and_then(|a| a.child(K::Identifier))
+                    .map_or(original.clone(), |i| ident(self.text, i).to_owned());
+                self.imports.push((path.clone(), original));
+                let index = self.imports.len() - 1;
+                self.symbols
+                    .entry(local)
+                    .or_insert(SymbolRef::Imported(index));
+            }
+        } else if let Some(alias) = decl
+            .child(K::WildcardImport)
+            .and_then(|w| w.child(K::AliasAsClause))
+            .and_then(|a| a.child(K::Identifier))
+        {
+            self.imports.push((path, String::new()));
+            let index = self.imports.len() - 1;
+            self.symbols
+                .entry(ident(self.text, alias).to_owned())
+                .or_insert(SymbolRef::Namespace(index));
+        }
+    }
+
+    /// The value of variable `name` exported by the file at `path` (relative to this one),
+    /// lowered here; anything else (a function, a type, a registry file) is unknown.
+    fn imported(&mut self, node: &'s SyntaxNode, path: &str, name: &str) -> Expr {
+        let (start, end) = self.at(node);
+        let unknown = |l: &Self, problem: &str| {
+            l.unknowable_expr(
+                start,
+                end,
+                Cause::LoadedFile {
+                    function: "import",
+                    path: path.to_owned(),
+                    problem: problem.to_owned(),
+                },
+            )
+        };
+        if is_registry_reference(path) {
+            return unknown(self, "a registry file is not read offline");
+        }
+        if self.inlining >= 8 {
+            return unknown(self, "imports nested this deep are not followed");
+        }
+        let text = match self.files.read(path) {
+            Ok(text) => text,
+            Err(problem) => return unknown(self, &problem),
+        };
+        let parsed = super::parser::parse(&text);
+        if !parsed.errors.is_empty() {
+            return unknown(self, "it has syntax errors");
+        }
+        let Some(value) = parsed
+            .root
+            .nodes()
+            .filter(|n| n.kind == K::VariableDeclaration)
+            .find(|n| {
+                n.child(K::Identifier)
+                    .is_some_and(|i| ident(&text, i) == name)
+            })
+            .and_then(value_child)
+        else {
+            return self.construct(node, "an imported function or type used as a value");
+        };
+        let refuse = Refuse;
+        let mut inner = Lowering::new(&parsed.root, self.file, &text, &[], &refuse);
+        inner.inline = Some(Inline {
+            arguments: HashMap::default(),
+            scoped: false,
+        });
+        inner.pin = Some((start, end));
+        inner.inlining = self.inlining + 1;
+        inner.work = self.work;
+        inner.max_work = self.max_work;
+        let out = inner.expr(value);
+        self.work = inner.work;
+        out
     }
 
     /// Records resource `decl` (declared in resource `parent`) and its nested resources;
@@ -1517,6 +1629,11 @@ impl<'s> Lowering<'s> {
                 None => self.construct(node, "an environment variable without a default"),
             },
             "getSecret" => self.construct(node, "a Key Vault secret"),
+            _ if node.kind == K::FunctionCall
+                && matches!(self.symbols.get(name), Some(SymbolRef::Imported(_))) =>
+            {
+                self.construct(node, "an imported function")
+            }
             // Lowered into a caller: the module's own functions are not the caller's, and
             // its deployment is not the caller's (nor its scope, when it names one).
             _ if self.inline.is_some()
@@ -1777,6 +1894,10 @@ impl<'s> Lowering<'s> {
                 }
             };
         }
+        if let Some(SymbolRef::Imported(i)) = self.symbols.get(name).copied() {
+            let (path, original) = self.imports[i].clone();
+            return self.imported(node, &path, &original);
+        }
         if self.inline.is_some() {
             return self.inlined_name(node, name, start, end);
         }
@@ -1797,7 +1918,11 @@ impl<'s> Lowering<'s> {
                 self.construct(node, "a function used as a value")
             }
             Some(SymbolRef::Plain(_)) => {
-                self.construct(node, "an imported or type symbol used as a value")
+                self.construct(node, "a type or output symbol used as a value")
+            }
+            Some(SymbolRef::Imported(_)) => self.construct(node, "this imported symbol"),
+            Some(SymbolRef::Namespace(_)) => {
+                self.construct(node, "a whole imported namespace used as a value")
             }
             None => self.unknowable_expr(
                 start,
@@ -1853,6 +1978,15 @@ impl<'s> Lowering<'s> {
         }
     }
 
+    /// Whether `access` names a local (a loop item, a lambda parameter…).
+    fn is_local(&self, access: &SyntaxNode) -> bool {
+        access.child(K::Identifier).is_some_and(|i| {
+            self.locals
+                .iter()
+                .any(|l| local_name(l) == ident(self.text, i))
+        })
+    }
+
     /// The top-level declaration named `name`.
     fn root_declaration(&self, name: &str) -> Option<&'s SyntaxNode> {
         self.root
@@ -1875,6 +2009,22 @@ impl<'s> Lowering<'s> {
         let Some(target) = nodes.next() else {
             return self.construct(node, "an incomplete access");
         };
+        if node.kind == K::PropertyAccess
+            && target.kind == K::VariableAccess
+            && !self.is_local(target)
+            && let Some(SymbolRef::Namespace(i)) = target
+                .child(K::Identifier)
+                .and_then(|n| self.symbols.get(ident(self.text, n)))
+                .copied()
+        {
+            let path = self.imports[i].0.clone();
+            let name = node
+                .nodes()
+                .nth(1)
+                .map_or("", |n| ident(self.text, n))
+                .to_owned();
+            return self.imported(node, &path, &name);
+        }
         let question = node.has_token(TokenKind::Question);
         match node.kind {
             K::PropertyAccess => {
