@@ -912,3 +912,80 @@ import {{ avmCommon }} from 'br/public:avm/utl/types/avm-common-types:0.5.1'
         "{report:#}"
     );
 }
+
+#[test]
+fn a_deployments_resource_written_as_a_resource_deploys_what_it_links() {
+    // `resource d 'Microsoft.Resources/deployments@…'` is a nested deployment as in ARM JSON:
+    // a template spec it links cannot be read offline (IG002), a local template it links by
+    // relative path is followed, and an inline template in Bicep syntax is said, never passed.
+    let repo = Repo::new();
+    repo.write(
+        "nested/vm.json",
+        arm_template("", "", &arm_vm("vm-nested", MARKETPLACE_JSON, "")),
+    );
+    let text = "resource spec 'Microsoft.Resources/deployments@2021-04-01' = {
+  name: 'from-spec'
+  properties: {
+    mode: 'Incremental'
+    templateLink: {
+      id: resourceId('Microsoft.Resources/templateSpecs/versions', 'vmSpec', '1.0')
+    }
+  }
+}
+
+resource local 'Microsoft.Resources/deployments@2021-04-01' = {
+  name: 'from-file'
+  properties: {
+    mode: 'Incremental'
+    templateLink: {
+      relativePath: 'nested/vm.json'
+    }
+  }
+}
+
+resource inline 'Microsoft.Resources/deployments@2021-04-01' = {
+  name: 'inline'
+  properties: {
+    mode: 'Incremental'
+    template: {
+      '$schema': 'https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#'
+      contentVersion: '1.0.0.0'
+      resources: [
+        {
+          type: 'Microsoft.Compute/virtualMachines'
+          apiVersion: '2024-03-01'
+          name: 'vm-inline'
+          properties: {
+            storageProfile: {
+              imageReference: {
+                id: 'an-inline-image'
+              }
+            }
+          }
+        }
+      ]
+    }
+  }
+}
+";
+    repo.write("main.bicep", text);
+    let report = check_json(&repo, &[]);
+    let mut found: Vec<(String, u64)> = located(&report)
+        .into_iter()
+        .filter(|(_, p, _)| p == "main.bicep")
+        .map(|(r, _, l)| (r, l))
+        .collect();
+    found.sort();
+    assert_eq!(
+        found,
+        [
+            ("IG002".to_owned(), line_of(text, "id: resourceId")),
+            ("IG002".to_owned(), line_of(text, "template: {")),
+        ],
+        "{report:#}"
+    );
+    assert!(
+        finding_rules(&report).contains(&"IG001".to_owned()),
+        "{report:#}"
+    );
+}

@@ -707,6 +707,14 @@ impl<'s> Lowering<'s> {
             Some(b) if catalog.arm(&full_type).is_some() => Some(self.node(b)),
             _ => None,
         };
+        // A deployments resource written as a resource (not a module) deploys what its
+        // properties name, as in ARM JSON.
+        let deployment = match body {
+            Some(b) if full_type.eq_ignore_ascii_case("Microsoft.Resources/deployments") => {
+                Some(self.raw_deployment(b, damaged, &decl.span))
+            }
+            _ => None,
+        };
         let mut children = Vec::new();
         let child_indexes: Vec<usize> = (0..self.infos.len())
             .filter(|&i| self.infos[i].parent == Some(index))
@@ -727,7 +735,7 @@ impl<'s> Lowering<'s> {
             copy,
             body: body_node,
             children: (!children.is_empty()).then_some(children),
-            deployment: None,
+            deployment,
         })
     }
 
@@ -958,6 +966,102 @@ impl<'s> Lowering<'s> {
         };
         head.append(&mut args);
         self.call_at(function, head, start, end)
+    }
+
+    /// What a `Microsoft.Resources/deployments` resource declared as a resource deploys:
+    /// its `templateLink` (relative path, URI, template spec ID), with the `parameters` it
+    /// passes; an inline `template` written in Bicep is not followed (IG002), never passed.
+    fn raw_deployment(
+        &mut self,
+        body: &'s SyntaxNode,
+        damaged: bool,
+        at: &Range<u32>,
+    ) -> NestedDeployment {
+        let properties = self
+            .property(body, "properties")
+            .filter(|p| p.kind == K::Object);
+        let get = |l: &Self, name: &str| properties.and_then(|p| l.property(p, name));
+        let inner_scope = get(self, "expressionEvaluationOptions")
+            .filter(|o| o.kind == K::Object)
+            .and_then(|o| self.property(o, "scope"))
+            .and_then(|s| self.plain_string(s))
+            .is_some_and(|s| s.eq_ignore_ascii_case("inner"));
+        let template = if damaged || properties.is_none() {
+            DeployedTemplate::Expression(self.unknowable(at, Cause::DamagedDeclaration))
+        } else if let Some(template) = get(self, "template") {
+            let deploys_nothing = template.kind == K::Object
+                && self.property(template, "resources").is_none_or(|r| {
+                    r.kind == K::Array && !r.nodes().any(|n| n.kind == K::ArrayItem)
+                });
+            if deploys_nothing {
+                DeployedTemplate::Empty
+            } else {
+                DeployedTemplate::Expression(self.unknowable(
+                    &template.span,
+                    Cause::BicepConstruct {
+                        construct: "an inline ARM template in a Bicep deployments resource",
+                    },
+                ))
+            }
+        } else if let Some(link) = get(self, "templateLink") {
+            let field = |l: &Self, name: &str| {
+                (link.kind == K::Object)
+                    .then(|| l.property(link, name))
+                    .flatten()
+            };
+            if let Some(relative) = field(self, "relativePath") {
+                DeployedTemplate::RelativePath(self.node(relative))
+            } else if let Some(uri) = field(self, "uri") {
+                DeployedTemplate::Uri(self.node(uri))
+            } else if let Some(id) = field(self, "id") {
+                DeployedTemplate::Spec(self.node(id))
+            } else {
+                DeployedTemplate::Spec(self.node(link))
+            }
+        } else {
+            DeployedTemplate::Missing
+        };
+        let parameters = get(self, "parameters").map(|p| {
+            if p.kind != K::Object || p.nodes().any(|n| n.kind == K::SpreadExpression) {
+                return PassedParameters::Whole(self.node(p));
+            }
+            let mut each = Vec::new();
+            for property in p.nodes().filter(|n| n.kind == K::ObjectProperty) {
+                let Some(key) = self.key_text(property) else {
+                    continue;
+                };
+                let entry = value_child(property).filter(|e| e.kind == K::Object);
+                let passed = match entry {
+                    Some(e) => match (self.property(e, "value"), self.property(e, "reference")) {
+                        (Some(v), _) => PassedValue::Value(self.node(v)),
+                        (None, Some(_)) => PassedValue::KeyVault(self.span(&e.span)),
+                        (None, None) => PassedValue::Nothing,
+                    },
+                    None => PassedValue::Nothing,
+                };
+                each.push((Text::from(key), passed));
+            }
+            PassedParameters::Each(each)
+        });
+        let parameters_link = get(self, "parametersLink").map(|l| {
+            match (l.kind == K::Object)
+                .then(|| self.property(l, "uri"))
+                .flatten()
+            {
+                Some(uri) => self.node(uri),
+                None => self.node(l),
+            }
+        });
+        let subscription = self.property(body, "subscriptionId").map(|n| self.node(n));
+        let resource_group = self.property(body, "resourceGroup").map(|n| self.node(n));
+        NestedDeployment {
+            inner_scope,
+            template,
+            parameters,
+            parameters_link,
+            subscription,
+            resource_group,
+        }
     }
 
     // ----- modules ---------------------------------------------------------------------
