@@ -989,3 +989,51 @@ resource inline 'Microsoft.Resources/deployments@2021-04-01' = {
         "{report:#}"
     );
 }
+
+#[test]
+fn a_conditional_module_argument_as_bicep_compiles_it_is_followed_in_the_json() {
+    // `params: { image: c ? a : b }` compiles to a nested deployment whose parameter entry is
+    // one expression, `"[if(c, createObject('value', a), createObject('value', b))]"`: the
+    // entry is evaluated and its `value` taken (it was left unset).
+    let repo = Repo::new();
+    let template = r#"{
+  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+  "contentVersion": "1.0.0.0",
+  "parameters": { "useMarketplace": { "type": "bool", "defaultValue": true } },
+  "resources": [
+    {
+      "type": "Microsoft.Resources/deployments",
+      "apiVersion": "2022-09-01",
+      "name": "vm",
+      "properties": {
+        "expressionEvaluationOptions": { "scope": "inner" },
+        "mode": "Incremental",
+        "parameters": {
+          "image": "[if(parameters('useMarketplace'), createObject('value', createObject('publisher', 'Canonical', 'offer', '0001-com-ubuntu-server-jammy', 'sku', '22_04-lts-gen2', 'version', 'latest')), createObject('value', createObject('id', 'x')))]"
+        },
+        "template": {
+          "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+          "contentVersion": "1.0.0.0",
+          "parameters": { "image": { "type": "object" } },
+          "resources": [
+            {
+              "type": "Microsoft.Compute/virtualMachines",
+              "apiVersion": "2024-03-01",
+              "name": "vm-web",
+              "properties": { "storageProfile": { "imageReference": "[parameters('image')]" } }
+            }
+          ]
+        }
+      }
+    }
+  ]
+}
+"#;
+    repo.write("azuredeploy.json", template);
+    let report = check_json(&repo, &[]);
+    assert_eq!(finding_rules(&report), ["IG001"], "{report:#}");
+    assert!(
+        finding_messages(&report)[0].contains("Canonical"),
+        "{report:#}"
+    );
+}

@@ -582,6 +582,21 @@ fn passed_parameters<'s>(
                 match passed {
                     PassedValue::Value(node) => supplied.insert_deferred(name, node, scope),
                     PassedValue::KeyVault(span) => supplied.insert_key_vault(name, *span),
+                    PassedValue::Entry(node) => {
+                        let entry: Value = scope.eval_node(node);
+                        match &entry.kind {
+                            Kind::Unknown(_) => supplied.insert(name, entry),
+                            _ if entry.get("value").is_some() => {
+                                if let Some(v) = entry.get("value") {
+                                    supplied.insert(name, v.clone());
+                                }
+                            }
+                            _ if entry.get("reference").is_some() => {
+                                supplied.insert_key_vault(name, node.span)
+                            }
+                            _ => {}
+                        }
+                    }
                     PassedValue::Nothing => {}
                 }
             }

@@ -195,6 +195,9 @@ pub(crate) enum PassedValue {
     Value(Node),
     /// A Key Vault reference, written at this span.
     KeyVault(Span),
+    /// An expression for the whole entry (`{value: …}` or `{reference: …}` once evaluated),
+    /// as Bicep writes a module argument chosen by a condition.
+    Entry(Node),
     /// Neither a value nor a reference.
     Nothing,
 }

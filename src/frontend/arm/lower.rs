@@ -281,6 +281,10 @@ impl<'a> Lowering<'a> {
                             PassedValue::Value(self.node(value))
                         } else if entry.get("reference").is_some() {
                             PassedValue::KeyVault(self.span(entry))
+                        } else if entry.as_str().is_some() {
+                            // `"x": "[if(c, createObject('value', a), …)]"`: the entry is
+                            // computed (Bicep emits this for a conditional module argument).
+                            PassedValue::Entry(self.node(entry))
                         } else {
                             PassedValue::Nothing
                         };
