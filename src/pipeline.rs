@@ -41,7 +41,7 @@ pub struct FileOutcome {
     /// The files it links (canonical): those are judged in this caller's context, so their
     /// own outcomes are dropped from the report.
     pub links: Vec<PathBuf>,
-    /// The Bicep file it was compiled from (canonical), when it says so and that file was
+    /// The source file it was compiled from (canonical), when it says so and that file was
     /// walked: its findings are set aside when that file's cover them.
     pub compiled_from: Option<PathBuf>,
 }
