@@ -1037,3 +1037,36 @@ fn a_conditional_module_argument_as_bicep_compiles_it_is_followed_in_the_json() 
         "{report:#}"
     );
 }
+
+#[test]
+fn a_syntax_error_in_a_module_is_reported_once_however_many_callers_it_has() {
+    // The module is judged in its callers' context (its own outcome stands aside): its syntax
+    // error must still be an IG000, once, and what it damages unresolved in each caller.
+    let repo = Repo::new();
+    let module = "param image object\n\nresource vm 'Microsoft.Compute/virtualMachines@2024-03-01' = {\n  name: 'vm'\n  properties: {\n    storageProfile: {\n      imageReference: image ) ]\n    }\n  }\n}\n";
+    repo.write("modules/vm.bicep", module);
+    for caller in ["a.bicep", "b.bicep"] {
+        repo.write(
+            caller,
+            format!("module vm 'modules/vm.bicep' = {{\n  name: 'vm'\n  params: {{\n    image: {MARKETPLACE}\n  }}\n}}\n"),
+        );
+    }
+    let report = check_json(&repo, &[]);
+    let ig000: Vec<_> = located(&report)
+        .into_iter()
+        .filter(|(r, _, _)| r == "IG000")
+        .collect();
+    assert_eq!(
+        ig000,
+        [(
+            "IG000".to_owned(),
+            "modules/vm.bicep".to_owned(),
+            line_of(module, "imageReference")
+        )],
+        "{report:#}"
+    );
+    assert!(
+        finding_rules(&report).iter().any(|r| r == "IG002"),
+        "{report:#}"
+    );
+}

@@ -15,6 +15,7 @@ use std::sync::Arc;
 
 use crate::eval::ir::Template;
 use crate::eval::{Allowance, LinkTarget, TemplateLinks};
+use crate::frontend::ParseProblem;
 use crate::json;
 use crate::model::LinkRefusal;
 use crate::source::{FileId, LoadError, Loader, SourceFile, SourceMap};
@@ -32,8 +33,14 @@ type Loaded = Result<LinkedFile, LinkRefusal>;
 /// A lowering for linked files of another language than ARM JSON (Bicep modules): the text
 /// of the file `id` at the canonical path `path` → its template; `loader` and `allowance`
 /// read the files it loads in turn.
-pub(crate) type LowerLinked =
-    fn(text: &str, id: FileId, path: &Path, loader: Loader<'_>, allowance: &Allowance) -> Template;
+/// Returns the template and the problems met reading it (IG000s, reported by the caller).
+pub(crate) type LowerLinked = fn(
+    text: &str,
+    id: FileId,
+    path: &Path,
+    loader: Loader<'_>,
+    allowance: &Allowance,
+) -> (Template, Vec<ParseProblem>);
 
 /// The linked templates of one template's expansion.
 #[derive(Debug)]
@@ -50,6 +57,8 @@ pub(crate) struct Linked<'r> {
     allowance: &'r Allowance,
     /// How `.bicep` files are lowered, when the links come from Bicep.
     bicep: Option<LowerLinked>,
+    /// What made linked files partly unreadable (syntax errors recovery went past).
+    problems: RefCell<Vec<ParseProblem>>,
 }
 
 impl<'r> Linked<'r> {
@@ -73,6 +82,7 @@ impl<'r> Linked<'r> {
             loaded: RefCell::default(),
             allowance,
             bicep: None,
+            problems: RefCell::default(),
         }
     }
 
@@ -151,7 +161,12 @@ impl<'r> Linked<'r> {
         let mut files = self.files.borrow_mut();
         let id = FileId(self.base + files.len() as u32);
         let template = match (is_bicep, self.bicep) {
-            (true, Some(lower)) => lower(&loaded.text, id, target, self.loader, self.allowance),
+            (true, Some(lower)) => {
+                let (template, problems) =
+                    lower(&loaded.text, id, target, self.loader, self.allowance);
+                self.problems.borrow_mut().extend(problems);
+                template
+            }
             (true, None) => {
                 return Err(LinkRefusal::Unparsable {
                     error: "an ARM template cannot deploy a Bicep file".into(),
@@ -165,6 +180,11 @@ impl<'r> Linked<'r> {
         };
         files.push(Arc::new(loaded.into_source()));
         Ok((id, Rc::new(template)))
+    }
+
+    /// The problems met reading linked files (for IG000s), taken once.
+    pub(crate) fn take_problems(&self) -> Vec<ParseProblem> {
+        std::mem::take(&mut *self.problems.borrow_mut())
     }
 
     /// The canonical paths of the linked templates loaded (judged in this context).

@@ -54,26 +54,37 @@ impl Frontend for Bicep {
     }
 }
 
-/// The syntax errors of `parsed` as IG000s of file `id`: one per declaration they damage
-/// (the first; what recovery met after it in the same declaration follows from it), and the
-/// byte ranges of all of them.
+/// The syntax errors of `parsed` as IG000s of file `id` (added to `out`), and the byte ranges
+/// of all of them.
 fn syntax_problems(parsed: &Parsed, id: FileId, out: &mut Lowered) -> Vec<std::ops::Range<u32>> {
-    let mut damaged = Vec::new();
-    let mut reported: Vec<std::ops::Range<u32>> = Vec::new();
+    let (problems, damaged) = folded_problems(parsed, id);
+    out.problems.extend(problems);
+    damaged
+}
+
+/// The syntax errors of `parsed` as IG000s of file `id`: one per declaration they damage
+/// (the first; what recovery met after it in the same declaration follows from it); and the
+/// byte ranges of all of them.
+fn folded_problems(parsed: &Parsed, id: FileId) -> (Vec<ParseProblem>, Vec<std::ops::Range<u32>>) {
+    let declarations: Vec<&std::ops::Range<u32>> = parsed.root.nodes().map(|n| &n.span).collect();
+    let mut damaged = Vec::with_capacity(parsed.errors.len());
+    let mut problems = Vec::new();
+    let mut reported: Option<usize> = None;
     for error in &parsed.errors {
         damaged.push(error.at.clone());
-        let declaration = parsed
-            .root
-            .nodes()
-            .find(|n| n.span.start <= error.at.start && error.at.start < n.span.end)
-            .map(|n| n.span.clone());
-        if let Some(d) = &declaration
-            && reported.contains(d)
-        {
+        // Declarations are in order: the first that ends after the error's start.
+        let i = declarations.partition_point(|d| d.end <= error.at.start);
+        let within = declarations
+            .get(i)
+            .filter(|d| d.start <= error.at.start)
+            .map(|_| i);
+        if within.is_some() && within == reported {
             continue;
         }
-        reported.extend(declaration);
-        out.problems.push(ParseProblem {
+        if within.is_some() {
+            reported = within;
+        }
+        problems.push(ParseProblem {
             span: Span {
                 file: id,
                 start: error.at.start,
@@ -83,26 +94,28 @@ fn syntax_problems(parsed: &Parsed, id: FileId, out: &mut Lowered) -> Vec<std::o
             message: error.message.clone(),
         });
     }
-    damaged
+    (problems, damaged)
 }
 
 /// Lowers a linked `.bicep` file (a module) at the canonical path `path`: its syntax errors
-/// leave what they damage unknown.
+/// leave what they damage unknown, and are reported by the caller (the module's own outcome
+/// stands aside when it is judged in its callers' context).
 fn lower_module(
     text: &str,
     id: FileId,
     path: &Path,
     loader: Loader<'_>,
     allowance: &Allowance,
-) -> Template {
+) -> (Template, Vec<ParseProblem>) {
     let parsed = parser::parse(text);
-    let damaged: Vec<_> = parsed.errors.iter().map(|e| e.at.clone()).collect();
+    let (problems, damaged) = folded_problems(&parsed, id);
     let files = Beside {
         loader,
         from: path,
         allowance,
     };
-    lower::template(&parsed.root, id, text, &damaged, &files)
+    let template = lower::template(&parsed.root, id, text, &damaged, &files);
+    (template, problems)
 }
 
 /// Files read by `load*Content()` beside a Bicep file (canonical path `from`): inside the
@@ -171,6 +184,7 @@ fn template(file: Loaded, env: &Env<'_>) -> Lowered {
     .with_bicep(lower_module);
     let errors = expand_contexts(&mut out, id, &lowered, contexts, &linked, env);
     out.links = linked.targets();
+    out.problems.extend(linked.take_problems());
     linked.into_sources(&mut out.sources);
     push_expression_errors(&mut out, errors, HEADLINE);
     out
