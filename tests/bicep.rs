@@ -1070,3 +1070,39 @@ fn a_syntax_error_in_a_module_is_reported_once_however_many_callers_it_has() {
         "{report:#}"
     );
 }
+
+#[test]
+fn a_bicepparam_extends_its_base_and_overrides_it() {
+    // `extends './base.bicepparam'`: the base file's values apply unless this file sets them
+    // (Bicep docs, "Parameters files: extends").
+    let repo = Repo::new();
+    repo.write(
+        "main.bicep",
+        format!(
+            "param web object\nparam jump object\n\n{}\n{}",
+            vm("web", "'vm-web'", "web"),
+            vm("jump", "'vm-jump'", "jump")
+        ),
+    );
+    let base = format!(
+        "using none\n\nparam web = {{\n  id: '{GOLDEN_VERSION}'\n}}\nparam jump = {{\n  id: '{GOLDEN_VERSION}'\n}}\n"
+    );
+    repo.write("base.bicepparam", &base);
+    let prod = format!(
+        "using './main.bicep'\nextends './base.bicepparam'\n\nparam jump = {MARKETPLACE}\n"
+    );
+    repo.write("prod.bicepparam", &prod);
+    let report = check_json(&repo, &[]);
+    assert_eq!(
+        located(&report),
+        [(
+            "IG001".to_owned(),
+            "prod.bicepparam".to_owned(),
+            line_of(&prod, "param jump")
+        )],
+        "{report:#}"
+    );
+    let mut statuses = resource_statuses(&report);
+    statuses.sort();
+    assert_eq!(statuses, ["compliant", "noncompliant"], "{report:#}");
+}

@@ -283,10 +283,14 @@ fn parameter_contexts(
             continue;
         }
         let damaged = syntax_problems(&parsed, id, out);
-        contexts.push((
-            Some(display),
-            parameter_values(&parsed, &canonical_param, id, &text, &damaged, env),
-        ));
+        let mut values = ParameterValues::new();
+        for (name, value) in base_values(out, &parsed, &text, &canonical_param, env, 0) {
+            values.insert(&name, value);
+        }
+        for (name, value) in parameter_values(&parsed, &canonical_param, id, &text, &damaged, env) {
+            values.insert(&name, value);
+        }
+        contexts.push((Some(display), values));
     }
     if contexts.is_empty() {
         contexts.push((None, ParameterValues::new()));
@@ -303,7 +307,7 @@ fn parameter_values(
     text: &str,
     damaged: &[std::ops::Range<u32>],
     env: &Env<'_>,
-) -> ParameterValues<'static> {
+) -> Vec<(String, Value)> {
     let files = Beside {
         loader: env.loader,
         from: path,
@@ -317,11 +321,84 @@ fn parameter_values(
         Limits::default(),
         std::rc::Rc::clone(env.allowance),
     );
-    let mut values = ParameterValues::new();
-    for (name, node) in &assignments {
-        let value: Value = scope.eval_node(node);
-        values.insert(name, value);
+    assignments
+        .iter()
+        .map(|(name, node)| (name.clone(), scope.eval_node(node)))
+        .collect()
+}
+
+/// Most `extends` followed from one parameter file.
+const MAX_EXTENDS: usize = 4;
+
+/// The values of the parameter files the one parsed as `parsed` (text `text`, canonical path
+/// `path`) extends (`extends './base.bicepparam'`), the deepest first, each located in its
+/// own file (added to `out.sources`). A base that cannot be read is a note; its values stay
+/// unset, so what they would decide is unknown, never guessed.
+fn base_values(
+    out: &mut Lowered,
+    parsed: &Parsed,
+    text: &str,
+    path: &Path,
+    env: &Env<'_>,
+    depth: usize,
+) -> Vec<(String, Value)> {
+    let Some(base) = parsed
+        .root
+        .nodes()
+        .find(|n| n.kind == K::ExtendsDeclaration)
+        .and_then(|e| e.child(K::String))
+        .and_then(|s| {
+            let token = s.tokens().next()?;
+            (s.nodes().next().is_none()).then(|| super::lexer::string_value(text, token))
+        })
+    else {
+        return Vec::new();
+    };
+    let shown = env.loader.display(path);
+    if depth >= MAX_EXTENDS {
+        out.notes.push(format!(
+            "{shown}: parameter files extend each other more than {MAX_EXTENDS} deep; `{base}` is not read"
+        ));
+        return Vec::new();
     }
+    let Some(folder) = path.parent() else {
+        return Vec::new();
+    };
+    let joined = crate::frontend::arm::lexical_join(folder, &base);
+    let canonical = if env.loader.walked(&joined) {
+        joined
+    } else {
+        match joined.canonicalize() {
+            Ok(c) => c,
+            Err(_) => {
+                out.notes.push(format!(
+                    "{shown}: the parameter file it extends, `{base}`, is not found"
+                ));
+                return Vec::new();
+            }
+        }
+    };
+    let display = env.loader.display(&canonical);
+    let loaded = match env.loader.read(&canonical, &canonical, display.clone()) {
+        Ok(loaded) => loaded,
+        Err(e) => {
+            out.notes.push(format!("{display}: {e}"));
+            return Vec::new();
+        }
+    };
+    let id = loaded.add_to(&mut out.sources);
+    let base_text = out.sources.get(id).text.clone();
+    let base_parsed = parser::parse_params(&base_text);
+    let damaged = syntax_problems(&base_parsed, id, out);
+    let mut values = base_values(out, &base_parsed, &base_text, &canonical, env, depth + 1);
+    values.extend(parameter_values(
+        &base_parsed,
+        &canonical,
+        id,
+        &base_text,
+        &damaged,
+        env,
+    ));
     values
 }
 
