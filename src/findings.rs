@@ -174,6 +174,11 @@ fn resource_entry(
         status,
         parameter_file: parameter_file.map(str::to_owned),
         assumption: resource.assumption.clone(),
+        deployed_through: resource
+            .deployed_by
+            .iter()
+            .map(|(span, _)| sources.get(span.file).display.clone())
+            .collect(),
     }
 }
 
@@ -1135,6 +1140,7 @@ mod tests {
                 images: Vec::new(),
                 status: Status::NotJudged,
                 assumption: None,
+                deployed_through: Vec::new(),
             }],
             notes: vec![
                 "x.content:3:3: budget cut".to_string(),

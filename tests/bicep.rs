@@ -1106,3 +1106,21 @@ fn a_bicepparam_extends_its_base_and_overrides_it() {
     statuses.sort();
     assert_eq!(statuses, ["compliant", "noncompliant"], "{report:#}");
 }
+
+#[test]
+fn a_named_caller_counts_the_resources_its_modules_deploy() {
+    // `imagegate check main.bicep` (what pre-commit passes): the VM its module deploys is its
+    // resource, so the summary never says "nothing was judged" beside a finding.
+    let repo = Repo::new();
+    repo.write(
+        "main.bicep",
+        format!("module web 'vm.bicep' = {{\n  name: 'web'\n  params: {{\n    image: {MARKETPLACE}\n  }}\n}}\n"),
+    );
+    repo.write(
+        "vm.bicep",
+        format!("param image object\n\n{}", vm("vm", "'vm-web'", "image")),
+    );
+    let report = check_json(&repo, &["main.bicep"]);
+    assert_eq!(finding_rules(&report), ["IG001"], "{report:#}");
+    assert_eq!(report["summary"]["resources_judged"], 1, "{report:#}");
+}

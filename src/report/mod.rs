@@ -267,6 +267,10 @@ pub struct ResourceEntry {
     /// The assumption this entry was judged under (a required parameter's allowed value).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub assumption: Option<String>,
+    /// The files of the deployments it is deployed through (display paths, innermost
+    /// first): a named file owns the resources its modules and links deploy.
+    #[serde(skip)]
+    pub deployed_through: Vec<String>,
 }
 
 /// The configuration a run used, as every report names it.
@@ -403,10 +407,12 @@ impl Report {
                     .is_some_and(|r| shown.contains(&r.declared_in))
                 || f.related.iter().any(|r| shown.contains(&r.location.path))
         });
-        // A resource is the named file's when declared there, or judged with values from it
-        // (a named parameter file).
+        // A resource is the named file's when declared there, judged with values from it (a
+        // named parameter file), or deployed through it (a module or linked template it calls).
         self.resources.retain(|r| {
-            shown.contains(&r.path) || r.parameter_file.as_ref().is_some_and(|p| shown.contains(p))
+            shown.contains(&r.path)
+                || r.parameter_file.as_ref().is_some_and(|p| shown.contains(p))
+                || r.deployed_through.iter().any(|p| shown.contains(p))
         });
     }
 
@@ -524,6 +530,7 @@ mod tests {
             images: Vec::new(),
             status,
             assumption: None,
+            deployed_through: Vec::new(),
         };
         let mut report = Report {
             resources: vec![entry(Status::Compliant); 10_000],
