@@ -313,10 +313,11 @@ fn a_registry_module_is_unresolved_on_the_module_unless_links_maps_it() {
         "{message}"
     );
 
-    // Mapped in [links] to a local copy, it is followed.
+    // Mapped in [links] to a local copy, it is followed; the key may use either spelling
+    // of the public registry (`br/public:` is the alias of `br:mcr.microsoft.com/bicep/`).
     repo.write(
         "imagegate.toml",
-        "[links]\n\"br/public:avm/res/compute/virtual-machine:0.5.0\" = \"vendor/vm.bicep\"\n",
+        "[links]\n\"br:mcr.microsoft.com/bicep/avm/res/compute/virtual-machine:0.5.0\" = \"vendor/vm.bicep\"\n",
     );
     repo.write(
         "vendor/vm.bicep",
@@ -1123,4 +1124,41 @@ fn a_named_caller_counts_the_resources_its_modules_deploy() {
     let report = check_json(&repo, &["main.bicep"]);
     assert_eq!(finding_rules(&report), ["IG001"], "{report:#}");
     assert_eq!(report["summary"]["resources_judged"], 1, "{report:#}");
+}
+
+#[test]
+fn a_deployment_of_a_loaded_json_template_in_inner_scope_deploys_that_file() {
+    // `template: loadJsonContent('t.json')` with inner scope: the file is the template, its
+    // parameters those passed (AVM's resource-role-assignment writes this).
+    let repo = Repo::new();
+    repo.write(
+        "nested/vm.json",
+        arm_template(
+            r#""image": { "type": "object" }"#,
+            "",
+            &arm_vm("vm-loaded", r#""[parameters('image')]""#, ""),
+        ),
+    );
+    let text = format!(
+        "resource loaded 'Microsoft.Resources/deployments@2021-04-01' = {{
+  name: 'loaded'
+  properties: {{
+    mode: 'Incremental'
+    expressionEvaluationOptions: {{
+      scope: 'Inner'
+    }}
+    template: loadJsonContent('nested/vm.json')
+    parameters: {{
+      image: {{
+        value: {MARKETPLACE}
+      }}
+    }}
+  }}
+}}
+"
+    );
+    repo.write("main.bicep", &text);
+    let report = check_json(&repo, &[]);
+    assert_eq!(finding_rules(&report), ["IG001"], "{report:#}");
+    assert_eq!(located(&report)[0].1, "main.bicep", "{report:#}");
 }

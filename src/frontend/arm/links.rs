@@ -240,10 +240,14 @@ impl TemplateLinks for Linked<'_> {
 
     fn spec(&self, id: &Value) -> Option<LinkTarget> {
         let id = id.as_str()?;
-        let (_, path) = self.mapped.iter().find(|(key, _)| {
+        // The Bicep public registry has two spellings (`br/public:` is the alias of
+        // `br:mcr.microsoft.com/bicep/`): a key in either form maps both.
+        let same = |key: &str| {
+            let (key, id) = (public_registry(key), public_registry(id));
             key.trim_end_matches('/')
                 .eq_ignore_ascii_case(id.trim_end_matches('/'))
-        })?;
+        };
+        let (_, path) = self.mapped.iter().find(|(key, _)| same(key))?;
         let shown = self.loader.display(path);
         Some(LinkTarget::Local {
             path: path.clone(),
@@ -283,6 +287,17 @@ fn mapped_uri(uri: &Value, mapped: &[(String, PathBuf)]) -> Option<PathBuf> {
         }
         Some(out)
     })
+}
+
+/// A Bicep module reference with the public registry's alias spelled out
+/// (`br/public:x` → `br:mcr.microsoft.com/bicep/x`); anything else as it is.
+fn public_registry(reference: &str) -> std::borrow::Cow<'_, str> {
+    match reference.get(..10) {
+        Some(head) if head.eq_ignore_ascii_case("br/public:") => {
+            std::borrow::Cow::Owned(format!("br:mcr.microsoft.com/bicep/{}", &reference[10..]))
+        }
+        _ => std::borrow::Cow::Borrowed(reference),
+    }
 }
 
 /// `relative` joined to `base` with `.` and `..` segments resolved by name.

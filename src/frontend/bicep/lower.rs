@@ -988,6 +988,13 @@ impl<'s> Lowering<'s> {
             .is_some_and(|s| s.eq_ignore_ascii_case("inner"));
         let template = if damaged || properties.is_none() {
             DeployedTemplate::Expression(self.unknowable(at, Cause::DamagedDeclaration))
+        } else if let Some(path) = get(self, "template")
+            .filter(|_| inner_scope)
+            .and_then(|t| self.loaded_json_path(t))
+        {
+            // `template: loadJsonContent('t.json')` in inner scope deploys that local file
+            // with the parameters passed, as a relative templateLink does.
+            DeployedTemplate::RelativePath(self.str_node(&path.0, &path.1))
         } else if let Some(template) = get(self, "template") {
             let deploys_nothing = template.kind == K::Object
                 && self.property(template, "resources").is_none_or(|r| {
@@ -1061,6 +1068,21 @@ impl<'s> Lowering<'s> {
             parameters_link,
             subscription,
             resource_group,
+        }
+    }
+
+    /// The path of `loadJsonContent('path')` (the whole file, no JSON path), with the call's
+    /// bytes.
+    fn loaded_json_path(&self, node: &SyntaxNode) -> Option<(Range<u32>, String)> {
+        if node.kind != K::FunctionCall
+            || node.child(K::Identifier).map(|i| ident(self.text, i)) != Some("loadJsonContent")
+        {
+            return None;
+        }
+        let args: Vec<&SyntaxNode> = arguments(node).collect();
+        match args.as_slice() {
+            [path] => Some((node.span.clone(), self.plain_string(path)?)),
+            _ => None,
         }
     }
 
