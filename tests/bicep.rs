@@ -863,7 +863,7 @@ output reference object = {
 }
 
 #[test]
-fn variables_imported_from_another_file_are_their_values() {
+fn variables_and_functions_imported_from_another_file_are_followed() {
     // `import {x as y} from 'f.bicep'` and `import * as ns from 'f.bicep'` bring in exported
     // variables at compile time (Bicep docs, "Imports in Bicep").
     let repo = Repo::new();
@@ -879,6 +879,11 @@ var golden = {{
 
 @export()
 var marketplace = {MARKETPLACE}
+
+@export()
+func goldenImage(definition string, version string) object => {{
+  id: '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-golden/providers/Microsoft.Compute/galleries/corpGallery/images/${{definition}}/versions/${{version}}'
+}}
 "
         ),
     );
@@ -886,13 +891,26 @@ var marketplace = {MARKETPLACE}
         "import {{ golden as approved }} from 'shared/images.bicep'
 import * as images from 'shared/images.bicep'
 import {{ avmCommon }} from 'br/public:avm/utl/types/avm-common-types:0.5.1'
+import {{ goldenImage }} from 'shared/images.bicep'
 
+{}
+{}
 {}
 {}
 {}",
         vm("golden", "'vm-golden'", "approved"),
         vm("market", "'vm-market'", "images.marketplace"),
-        vm("remote", "'vm-remote'", "avmCommon")
+        vm("remote", "'vm-remote'", "avmCommon"),
+        vm(
+            "called",
+            "'vm-called'",
+            "goldenImage('ubuntu-22.04-cis', '1.4.0')"
+        ),
+        vm(
+            "viaNamespace",
+            "'vm-ns'",
+            "images.goldenImage('win2022-cis', '2.0.0')"
+        )
     );
     repo.write("main.bicep", &text);
     let report = check_json(&repo, &[]);
@@ -903,7 +921,13 @@ import {{ avmCommon }} from 'br/public:avm/utl/types/avm-common-types:0.5.1'
     statuses.sort();
     assert_eq!(
         statuses,
-        ["compliant", "noncompliant", "unresolved"],
+        [
+            "compliant",
+            "compliant",
+            "compliant",
+            "noncompliant",
+            "unresolved"
+        ],
         "{report:#}"
     );
     assert!(

@@ -387,6 +387,106 @@ impl<'s> Lowering<'s> {
         out
     }
 
+    /// The wildcard import an instance call is made on (`ns.f()`), if any.
+    fn namespace_of(&self, call: &SyntaxNode) -> Option<usize> {
+        let base = call
+            .nodes()
+            .next()
+            .filter(|b| b.kind == K::VariableAccess)?;
+        if self.is_local(base) {
+            return None;
+        }
+        match self
+            .symbols
+            .get(ident(self.text, base.child(K::Identifier)?))?
+        {
+            SymbolRef::Namespace(i) => Some(*i),
+            _ => None,
+        }
+    }
+
+    /// A call of function `name` exported by the file at `path`: its body lowered here with
+    /// its parameters bound to the arguments (lowered here first). A user function sees only
+    /// its parameters and other functions, so nothing of the caller can leak in.
+    fn imported_function(
+        &mut self,
+        node: &'s SyntaxNode,
+        path: &str,
+        name: &str,
+        args: &[&'s SyntaxNode],
+    ) -> Expr {
+        let (start, end) = self.at(node);
+        let unknown = |l: &Self, problem: &str| {
+            l.unknowable_expr(
+                start,
+                end,
+                Cause::LoadedFile {
+                    function: "import",
+                    path: path.to_owned(),
+                    problem: problem.to_owned(),
+                },
+            )
+        };
+        if is_registry_reference(path) {
+            return unknown(self, "a registry file is not read offline");
+        }
+        if self.inlining >= 8 {
+            return unknown(self, "imports nested this deep are not followed");
+        }
+        let text = match self.files.read(path) {
+            Ok(text) => text,
+            Err(problem) => return unknown(self, &problem),
+        };
+        let parsed = super::parser::parse(&text);
+        if !parsed.errors.is_empty() {
+            return unknown(self, "it has syntax errors");
+        }
+        let Some(lambda) = parsed
+            .root
+            .nodes()
+            .filter(|n| n.kind == K::FunctionDeclaration)
+            .find(|n| {
+                n.child(K::Identifier)
+                    .is_some_and(|i| ident(&text, i) == name)
+            })
+            .and_then(|f| f.child(K::TypedLambda))
+        else {
+            return self.construct(node, "an imported symbol that is not a function, called");
+        };
+        let parameters: Vec<String> = lambda
+            .child(K::TypedVariableBlock)
+            .into_iter()
+            .flat_map(|b| b.nodes().filter(|n| n.kind == K::TypedLocalVariable))
+            .filter_map(|v| v.child(K::Identifier))
+            .map(|i| ident(&text, i).to_owned())
+            .collect();
+        let Some(body) = value_child(lambda) else {
+            return self.construct(node, "a function without a body");
+        };
+        let mut arguments = HashMap::default();
+        for (parameter, arg) in parameters.iter().zip(args) {
+            let e = if arg.kind == K::Lambda {
+                self.lambda(arg)
+            } else {
+                self.expr(arg)
+            };
+            arguments.insert(parameter.clone(), e);
+        }
+        let refuse = Refuse;
+        let mut inner = Lowering::new(&parsed.root, self.file, &text, &[], &refuse);
+        inner.inline = Some(Inline {
+            arguments,
+            scoped: false,
+        });
+        inner.pin = Some((start, end));
+        inner.inlining = self.inlining + 1;
+        inner.work = self.work;
+        inner.max_work = self.max_work;
+        let out = inner.expr(body);
+        self.work = inner.work;
+        out
+    }
+
     /// Records resource `decl` (declared in resource `parent`) and its nested resources;
     /// returns its index.
     fn resource_info(&mut self, decl: &'s SyntaxNode, parent: Option<usize>) -> usize {
@@ -1543,9 +1643,10 @@ impl<'s> Lowering<'s> {
                     {
                         self.function_call(node, None)
                     }
+                    _ if self.namespace_of(node).is_some() => self.function_call(node, None),
                     _ => self.construct(
                         node,
-                        "a function called on a resource or an imported namespace",
+                        "a function called on a resource (listKeys() and the like)",
                     ),
                 }
             }
@@ -1758,7 +1859,18 @@ impl<'s> Lowering<'s> {
             _ if node.kind == K::FunctionCall
                 && matches!(self.symbols.get(name), Some(SymbolRef::Imported(_))) =>
             {
-                self.construct(node, "an imported function")
+                let Some(SymbolRef::Imported(i)) = self.symbols.get(name).copied() else {
+                    return self.construct(node, "an imported function");
+                };
+                let (path, original) = self.imports[i].clone();
+                self.imported_function(node, &path, &original, &args)
+            }
+            _ if node.kind == K::InstanceFunctionCall && self.namespace_of(node).is_some() => {
+                let Some(i) = self.namespace_of(node) else {
+                    return self.construct(node, "an imported function");
+                };
+                let path = self.imports[i].0.clone();
+                self.imported_function(node, &path, name, &args)
             }
             // Lowered into a caller: the module's own functions are not the caller's, and
             // its deployment is not the caller's (nor its scope, when it names one).
@@ -1769,7 +1881,7 @@ impl<'s> Lowering<'s> {
                     Some(SymbolRef::Plain(Symbol::Function))
                 ) =>
             {
-                self.construct(node, "a module's own function inside its output")
+                self.construct(node, "a function of another file calling its own functions")
             }
             "deployment" if self.inline.is_some() => {
                 self.construct(node, "deployment() inside a module output")
