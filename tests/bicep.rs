@@ -1186,3 +1186,75 @@ fn a_deployment_of_a_loaded_json_template_in_inner_scope_deploys_that_file() {
     assert_eq!(finding_rules(&report), ["IG001"], "{report:#}");
     assert_eq!(located(&report)[0].1, "main.bicep", "{report:#}");
 }
+
+#[test]
+fn a_declaration_swallowed_by_an_unclosed_brace_is_unresolved_not_passed() {
+    // An unclosed `{` makes the parser's recovery read the next declarations as part of the
+    // damaged one: a VM among them must still be IG002 (and a module too), never silence.
+    for opened in [
+        "  properties: {\n    accessTier: 'Hot'\n",
+        "  kind: 'StorageV2'\n",
+    ] {
+        let repo = Repo::new();
+        let text = format!(
+            "resource sa 'Microsoft.Storage/storageAccounts@2023-01-01' = {{\n  name: 'x'\n{opened}\n{}\nmodule other 'other.bicep' = {{\n  name: 'other'\n}}\n",
+            vm("hidden", "'vm-hidden'", MARKETPLACE)
+        );
+        repo.write("main.bicep", &text);
+        repo.write("other.bicep", vm("o", "'vm-other'", MARKETPLACE));
+        let report = check_json(&repo, &["main.bicep"]);
+        let found: Vec<(String, u64)> = located(&report)
+            .into_iter()
+            .filter(|(_, p, _)| p == "main.bicep")
+            .map(|(r, _, l)| (r, l))
+            .collect();
+        assert!(found.iter().any(|(r, _)| r == "IG000"), "{report:#}");
+        // The VM: unresolved where recovery lost it, or judged on its image when its own
+        // text was read whole; either way a finding between its first and last line.
+        let first = line_of(&text, "resource hidden");
+        let last = line_of(&text, "version: 'latest'") + 3;
+        assert!(
+            found
+                .iter()
+                .any(|(r, l)| (r == "IG001" || r == "IG002") && (first..=last).contains(l)),
+            "{report:#}"
+        );
+        assert!(
+            found.contains(&("IG002".to_owned(), line_of(&text, "module other"))),
+            "{report:#}"
+        );
+    }
+}
+
+#[test]
+fn a_resource_declared_inside_an_existing_one_is_deployed_and_judged() {
+    // A nested resource of an `existing` parent is deployed (only the parent is a reference):
+    // a DevTest Labs VM in an existing lab.
+    let repo = Repo::new();
+    let text = "resource lab 'Microsoft.DevTestLab/labs@2018-09-15' existing = {
+  name: 'dtl-sandbox'
+
+  resource labVm 'virtualmachines' = {
+    name: 'dtl-win-01'
+    location: 'westeurope'
+    properties: {
+      galleryImageReference: {
+        offer: 'WindowsServer'
+        publisher: 'MicrosoftWindowsServer'
+        sku: '2022-datacenter-azure-edition'
+        osType: 'Windows'
+        version: 'latest'
+      }
+    }
+  }
+}
+";
+    repo.write("main.bicep", text);
+    let report = check_json(&repo, &[]);
+    assert_eq!(finding_rules(&report), ["IG001"], "{report:#}");
+    assert!(
+        finding_messages(&report)[0].contains("dtl-sandbox/dtl-win-01")
+            || report["resources"][0]["name"] == "dtl-sandbox/dtl-win-01",
+        "{report:#}"
+    );
+}

@@ -288,6 +288,91 @@ impl<'s> Lowering<'s> {
         }
     }
 
+    /// Declarations a syntax error swallowed (recovery skipped them, or they ended up inside
+    /// another declaration's damaged body): each `resource` of an image-bearing type and each
+    /// `module` whose keyword, name and type or path can still be read is an unknown resource
+    /// there, so what it deploys is IG002, never a pass.
+    fn swallowed(&self, root: &'s SyntaxNode) -> Vec<ResourceDecl> {
+        let handled: foldhash::HashSet<u32> = self
+            .infos
+            .iter()
+            .map(|i| i.decl)
+            .chain(root.nodes().filter(|n| n.kind == K::ModuleDeclaration))
+            .filter_map(|decl| {
+                decl.tokens()
+                    .find(|t| t.kind == TokenKind::Identifier)
+                    .map(|t| t.span.start)
+            })
+            .collect();
+        let mut tokens: Vec<&Token> = Vec::new();
+        let mut stack: Vec<&SyntaxNode> = vec![root];
+        while let Some(node) = stack.pop() {
+            for child in node.children.iter().rev() {
+                match child {
+                    SyntaxElement::Node(n) => stack.push(n),
+                    SyntaxElement::Token(t) => tokens.push(t),
+                }
+            }
+        }
+        // Children were pushed in reverse, nodes before their tokens: order by position.
+        tokens.sort_by_key(|t| t.span.start);
+        let catalog = Catalog::builtin();
+        let mut out = Vec::new();
+        for window in tokens.windows(3) {
+            let [keyword, symbol, kind] = window else {
+                continue;
+            };
+            let word = slice(self.text, &keyword.span);
+            if keyword.kind != TokenKind::Identifier
+                || !(word == "resource" || word == "module")
+                || symbol.kind != TokenKind::Identifier
+                || kind.kind != TokenKind::StringComplete
+                || handled.contains(&keyword.span.start)
+            {
+                continue;
+            }
+            let written = string_value(self.text, kind);
+            let symbol_text = slice(self.text, &symbol.span);
+            let at = keyword.span.start..kind.span.end;
+            let span = self.span(&at);
+            let damaged = || self.unknowable(&at, Cause::DamagedDeclaration);
+            let (resource_type, body, deployment) = if word == "module" {
+                let deployment = NestedDeployment {
+                    inner_scope: true,
+                    template: DeployedTemplate::Expression(damaged()),
+                    parameters: None,
+                    parameters_link: None,
+                    subscription: None,
+                    resource_group: None,
+                };
+                (
+                    "Microsoft.Resources/deployments".to_owned(),
+                    None,
+                    Some(deployment),
+                )
+            } else {
+                let resource_type = written.split('@').next().unwrap_or("").to_owned();
+                if catalog.arm(&resource_type).is_none() {
+                    continue;
+                }
+                (resource_type, Some(damaged()), None)
+            };
+            out.push(ResourceDecl {
+                span,
+                symbol: Some(symbol_text.into()),
+                resource_type: resource_type.into(),
+                written_name: symbol_text.into(),
+                name: Some(self.str_node(&symbol.span, symbol_text)),
+                condition: None,
+                copy: None,
+                body,
+                children: None,
+                deployment,
+            });
+        }
+        out
+    }
+
     /// Records the symbols an `import … from 'file'` brings in.
     fn declare_imports(&mut self, decl: &'s SyntaxNode) {
         let Some(path) = decl
@@ -579,10 +664,14 @@ impl<'s> Lowering<'s> {
                 _ => {}
             }
         }
+        // Top-level resources, and those declared inside an `existing` one (deployed with
+        // their parent's name before theirs, as `parent:` would).
         for index in 0..self.infos.len() {
-            if self.infos[index].parent.is_none()
-                && let Some(decl) = self.resource(index)
-            {
+            let top = match self.infos[index].parent {
+                None => true,
+                Some(p) => self.infos[p].existing,
+            };
+            if top && let Some(decl) = self.resource(index) {
                 template.resources.push(decl);
             }
         }
@@ -590,6 +679,11 @@ impl<'s> Lowering<'s> {
             if let Some(m) = self.module(decl) {
                 template.resources.push(m);
             }
+        }
+        if !self.damaged.is_empty() {
+            let swallowed = self.swallowed(root);
+            template.has_resources |= !swallowed.is_empty();
+            template.resources.extend(swallowed);
         }
         template.resources.sort_by_key(|r| r.span.start);
         template
@@ -795,7 +889,12 @@ impl<'s> Lowering<'s> {
         let name_node = body.and_then(|b| self.property(b, "name"));
         let written_name = name_node.map_or(String::new(), |n| self.written(n));
         let name = match name_node {
-            Some(n) if self.infos[index].parent_ref.is_some() => {
+            Some(n)
+                if self.infos[index].parent_ref.is_some()
+                    || self.infos[index]
+                        .parent
+                        .is_some_and(|p| self.infos[p].existing) =>
+            {
                 Some(self.expr_node(n, |l, n| l.qualified_name(index, n)))
             }
             Some(n) => Some(self.node(n)),
