@@ -1,0 +1,265 @@
+//! Imports: variables and functions of other files (`import {x} from`, `import * as ns`), and the
+//! names of a file lowered into another (a module output, an imported symbol).
+
+use super::*;
+
+impl<'s> Lowering<'s> {
+    /// Records the symbols an `import … from 'file'` brings in.
+    pub(super) fn declare_imports(&mut self, decl: &'s SyntaxNode) {
+        let Some(path) = decl
+            .child(K::CompileTimeImportFromClause)
+            .and_then(|f| f.child(K::String))
+            .and_then(|s| self.plain_string(s))
+        else {
+            return;
+        };
+        if let Some(list) = decl.child(K::ImportedSymbolsList) {
+            for item in list
+                .nodes()
+                .filter(|n| n.kind == K::ImportedSymbolsListItem)
+            {
+                let original = match item.nodes().next() {
+                    Some(n) if n.kind == K::Identifier => Some(ident(self.text, n).to_owned()),
+                    Some(n) if n.kind == K::String => self.plain_string(n),
+                    _ => None,
+                };
+                let Some(original) = original else { continue };
+                let local = item
+                    .child(K::AliasAsClause)
+                    .and_then(|a| a.child(K::Identifier))
+                    .map_or(original.clone(), |i| ident(self.text, i).to_owned());
+                self.imports.push((path.clone(), original));
+                let index = self.imports.len() - 1;
+                self.symbols
+                    .entry(local)
+                    .or_insert(SymbolRef::Imported(index));
+            }
+        } else if let Some(alias) = decl
+            .child(K::WildcardImport)
+            .and_then(|w| w.child(K::AliasAsClause))
+            .and_then(|a| a.child(K::Identifier))
+        {
+            self.imports.push((path, String::new()));
+            let index = self.imports.len() - 1;
+            self.symbols
+                .entry(ident(self.text, alias).to_owned())
+                .or_insert(SymbolRef::Namespace(index));
+        }
+    }
+
+    /// The text and tree of the file an `import` names (relative to this one), or the unknown
+    /// that says why it is not read (a registry, too deep, unreadable, not parsed whole).
+    fn read_import(
+        &self,
+        path: &str,
+        start: u32,
+        end: u32,
+    ) -> Result<(String, super::super::parser::Parsed), Expr> {
+        let unknown = |problem: &str| {
+            self.unknowable_expr(
+                start,
+                end,
+                Cause::LoadedFile {
+                    function: "import",
+                    path: path.to_owned(),
+                    problem: problem.to_owned(),
+                },
+            )
+        };
+        if is_registry_reference(path) {
+            return Err(unknown("a registry file is not read offline"));
+        }
+        if self.inlining >= 8 {
+            return Err(unknown("imports nested this deep are not followed"));
+        }
+        let text = self.files.read(path).map_err(|problem| unknown(&problem))?;
+        let parsed = super::super::parser::parse(&text);
+        if !parsed.errors.is_empty() {
+            return Err(unknown("it has syntax errors"));
+        }
+        Ok((text, parsed))
+    }
+
+    /// `value`, an expression of another file (`root`, `text`), lowered here with that file's
+    /// names replaced as `inline` says, every span at `start..end`, sharing this file's
+    /// budget of work.
+    pub(super) fn lower_elsewhere(
+        &mut self,
+        root: &SyntaxNode,
+        text: &str,
+        value: &SyntaxNode,
+        inline: Inline,
+        start: u32,
+        end: u32,
+    ) -> Expr {
+        let refuse = Refuse;
+        let mut inner = Lowering::new(root, self.file, text, &[], &refuse);
+        inner.inline = Some(inline);
+        inner.pin = Some((start, end));
+        inner.inlining = self.inlining + 1;
+        inner.work = self.work;
+        inner.max_work = self.max_work;
+        let out = inner.expr(value);
+        self.work = inner.work;
+        out
+    }
+
+    /// The value of variable `name` exported by the file at `path` (relative to this one),
+    /// lowered here; anything else (a function, a type, a registry file) is unknown.
+    pub(super) fn imported(&mut self, node: &'s SyntaxNode, path: &str, name: &str) -> Expr {
+        let (start, end) = self.at(node);
+        let (text, parsed) = match self.read_import(path, start, end) {
+            Ok(read) => read,
+            Err(unknown) => return unknown,
+        };
+        let Some(value) = parsed
+            .root
+            .nodes()
+            .filter(|n| n.kind == K::VariableDeclaration)
+            .find(|n| {
+                n.child(K::Identifier)
+                    .is_some_and(|i| ident(&text, i) == name)
+            })
+            .and_then(value_child)
+        else {
+            return self.construct(node, "an imported function or type used as a value");
+        };
+        let inline = Inline {
+            arguments: HashMap::default(),
+            scoped: false,
+        };
+        self.lower_elsewhere(&parsed.root, &text, value, inline, start, end)
+    }
+
+    /// The wildcard import an instance call is made on (`ns.f()`), if any.
+    pub(super) fn namespace_of(&self, call: &SyntaxNode) -> Option<usize> {
+        let base = call
+            .nodes()
+            .next()
+            .filter(|b| b.kind == K::VariableAccess)?;
+        if self.is_local(base) {
+            return None;
+        }
+        match self
+            .symbols
+            .get(ident(self.text, base.child(K::Identifier)?))?
+        {
+            SymbolRef::Namespace(i) => Some(*i),
+            _ => None,
+        }
+    }
+
+    /// A call of function `name` exported by the file at `path`: its body lowered here with
+    /// its parameters bound to the arguments (lowered here first). A user function sees only
+    /// its parameters and other functions, so nothing of the caller can leak in.
+    pub(super) fn imported_function(
+        &mut self,
+        node: &'s SyntaxNode,
+        path: &str,
+        name: &str,
+        args: &[&'s SyntaxNode],
+    ) -> Expr {
+        let (start, end) = self.at(node);
+        let (text, parsed) = match self.read_import(path, start, end) {
+            Ok(read) => read,
+            Err(unknown) => return unknown,
+        };
+        let Some(lambda) = parsed
+            .root
+            .nodes()
+            .filter(|n| n.kind == K::FunctionDeclaration)
+            .find(|n| {
+                n.child(K::Identifier)
+                    .is_some_and(|i| ident(&text, i) == name)
+            })
+            .and_then(|f| f.child(K::TypedLambda))
+        else {
+            return self.construct(node, "an imported symbol that is not a function, called");
+        };
+        let parameters: Vec<String> = lambda
+            .child(K::TypedVariableBlock)
+            .into_iter()
+            .flat_map(|b| b.nodes().filter(|n| n.kind == K::TypedLocalVariable))
+            .filter_map(|v| v.child(K::Identifier))
+            .map(|i| ident(&text, i).to_owned())
+            .collect();
+        let Some(body) = value_child(lambda) else {
+            return self.construct(node, "a function without a body");
+        };
+        let mut arguments = HashMap::default();
+        for (parameter, arg) in parameters.iter().zip(args) {
+            let e = if arg.kind == K::Lambda {
+                self.lambda(arg)
+            } else {
+                self.expr(arg)
+            };
+            arguments.insert(parameter.clone(), e);
+        }
+        let inline = Inline {
+            arguments,
+            scoped: false,
+        };
+        self.lower_elsewhere(&parsed.root, &text, body, inline, start, end)
+    }
+
+    /// A parameter or variable of a module whose output is lowered into its caller: the
+    /// argument passed, the default, the variable's value; anything else unknown.
+    pub(super) fn inlined_name(
+        &mut self,
+        node: &'s SyntaxNode,
+        name: &str,
+        start: u32,
+        end: u32,
+    ) -> Expr {
+        let passed = self
+            .inline
+            .as_ref()
+            .and_then(|i| i.arguments.get(name).cloned());
+        if let Some(e) = passed {
+            return e;
+        }
+        let declaration = self.root_declaration(name);
+        match (self.symbols.get(name).copied(), declaration) {
+            (Some(SymbolRef::Plain(Symbol::Parameter)), Some(decl)) if self.inlining < 8 => {
+                match decl.child(K::ParameterDefaultValue).and_then(value_child) {
+                    Some(default) => {
+                        self.inlining += 1;
+                        let e = self.expr(default);
+                        self.inlining -= 1;
+                        e
+                    }
+                    None => self.unknowable_expr(
+                        start,
+                        end,
+                        Cause::UnsetParameter {
+                            name: name.to_owned(),
+                        },
+                    ),
+                }
+            }
+            (Some(SymbolRef::Plain(Symbol::Variable)), Some(decl)) if self.inlining < 8 => {
+                match value_child(decl) {
+                    Some(value) => {
+                        self.inlining += 1;
+                        let e = self.expr(value);
+                        self.inlining -= 1;
+                        e
+                    }
+                    None => self.construct(node, "a variable without a value"),
+                }
+            }
+            _ => self.construct(node, "this name inside a module output"),
+        }
+    }
+
+    /// The top-level declaration named `name`.
+    pub(super) fn root_declaration(&self, name: &str) -> Option<&'s SyntaxNode> {
+        self.root
+            .nodes()
+            .filter(|n| matches!(n.kind, K::ParameterDeclaration | K::VariableDeclaration))
+            .find(|n| {
+                n.child(K::Identifier)
+                    .is_some_and(|i| ident(self.text, i) == name)
+            })
+    }
+}

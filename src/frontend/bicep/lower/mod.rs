@@ -1,0 +1,752 @@
+//! Lowering: a Bicep syntax tree → the evaluator's [`Template`], with the semantics the Bicep
+//! compiler gives each construct when it emits ARM JSON (Azure/bicep `src/Bicep.Core/Emit/`):
+//!
+//! * `param`/`var`/`func` → parameters, variables, user functions (`__bicep.name`);
+//!   `@allowed` → allowed values, a `?` type → nullable.
+//! * Interpolation → `format()`, operators → `add`/`equals`/`and`/…, `?:` → `if`, `??` →
+//!   `coalesce`, `.?`/`[?i]` → `tryGet`, `[^i]` → `indexFromEnd`, `x!` → `x`, lambdas →
+//!   `lambda()`, objects and arrays inside expressions → `createObject`/`createArray`, spread →
+//!   `shallowMerge`/`flatten`.
+//! * `for` → copy loops (a loop item is the list indexed by `copyIndex`), `if` → conditions.
+//! * `resource` → resource declarations (nested ones and `parent:` compose type and name);
+//!   `existing` resources deploy nothing but give identities: `sym.id` → `resourceId(…)` in the
+//!   resource's scope, `sym.name` → its name; a property of a declared resource is the value it
+//!   is declared with, of an `existing` one unknown until deployment.
+//! * `module` → a nested deployment (inner scope) of a local file, or of a registry or template
+//!   spec reference that `[links]` may map to a local file.
+//!
+//! Expressions are lowered to the expression language's tree directly (never printed and
+//! re-parsed), with offsets from the start of the value that holds them, so a value points at
+//! the Bicep text that supplied it.
+//!
+//! This module holds the declarations (parameters, variables, functions, loops) and the
+//! lowering's state; `resources`, `modules`, `imports` and `expressions` hold the rest, each
+//! an `impl Lowering` of its own.
+
+use std::ops::Range;
+use std::rc::Rc;
+
+use foldhash::HashMap;
+
+use super::lexer::{Token, TokenKind, string_value, string_values};
+use super::syntax::{SyntaxElement, SyntaxKind as K, SyntaxNode};
+use crate::catalog::Catalog;
+use crate::eval::expr::{Expr, ExprKind};
+use crate::eval::ir::{
+    ComputedKey, CopyLoop, DeployedTemplate, ExprText, Function, Key, NestedDeployment, Node,
+    NodeKind, Parameter, PassedParameters, PassedValue, Property, ResourceDecl, ResourceLoop,
+    Template, Text, Variable, VariableValue,
+};
+use crate::source::{FileId, Span};
+use crate::value::Cause;
+
+/// The namespace the compiler gives user-defined functions.
+const FUNCTION_NAMESPACE: &str = "__bicep";
+
+/// Lowers the syntax tree `root` of the Bicep file `file` (text `text`). `damaged` are the
+/// byte ranges of syntax errors: a declaration that overlaps one holds unknowns.
+pub(crate) fn template(
+    root: &SyntaxNode,
+    file: FileId,
+    text: &str,
+    damaged: &[Range<u32>],
+    files: &dyn ReadBeside,
+) -> Template {
+    let mut lowering = Lowering::new(root, file, text, damaged, files);
+    lowering.program(root)
+}
+
+/// How `load*Content()` reads a file: by its path relative to the Bicep file, inside the
+/// scanned roots and within the walked file's budget; the text, or what is wrong.
+pub(crate) trait ReadBeside {
+    /// The text of the file at `relative`.
+    fn read(&self, relative: &str) -> Result<String, String>;
+}
+
+/// Lowers a `.bicepparam` file: its variables and functions as a template, and the value
+/// expression of each parameter it assigns, by name.
+pub(crate) fn parameter_file(
+    root: &SyntaxNode,
+    file: FileId,
+    text: &str,
+    damaged: &[Range<u32>],
+    files: &dyn ReadBeside,
+) -> (Template, Vec<(String, Node)>) {
+    let mut lowering = Lowering::new(root, file, text, damaged, files);
+    let template = lowering.program(root);
+    let mut assignments = Vec::new();
+    for assignment in root.nodes().filter(|n| n.kind == K::ParameterAssignment) {
+        let Some(name) = assignment.child(K::Identifier) else {
+            continue;
+        };
+        let name = ident(text, name).to_owned();
+        let value = if lowering.is_damaged(&assignment.span) {
+            lowering.unknowable(&assignment.span, Cause::DamagedDeclaration)
+        } else {
+            match value_child(assignment).filter(|v| v.kind != K::Identifier) {
+                Some(v) => lowering.node(v),
+                None => continue,
+            }
+        };
+        assignments.push((name, value));
+    }
+    (template, assignments)
+}
+
+/// What a name declared at the top of a file (or nested in a resource) is.
+#[derive(Clone, Copy)]
+enum Symbol {
+    Parameter,
+    Variable,
+    Function,
+    /// An imported symbol, a type, an output: nothing the evaluator can use as a value.
+    Other,
+}
+
+/// What lowering needs to know of a resource declaration to answer `sym.id`, `sym.name`,
+/// `sym.properties.x` wherever they are used.
+struct ResourceInfo<'s> {
+    decl: &'s SyntaxNode,
+    symbol: String,
+    /// The full type, without the API version.
+    full_type: String,
+    api_version: String,
+    existing: bool,
+    /// The resource's object (inside `if` and `for`).
+    body: Option<&'s SyntaxNode>,
+    /// The `for` around the body, if any.
+    each: Option<&'s SyntaxNode>,
+    /// The resource it is declared in, or names in `parent:`.
+    parent: Option<usize>,
+    /// The `parent:` property's value, when written.
+    parent_ref: Option<&'s SyntaxNode>,
+}
+
+/// A name bound inside an expression.
+#[derive(Clone)]
+enum Local<'s> {
+    /// A `for` item: the list indexed by the loop's index.
+    Item {
+        name: String,
+        list: &'s SyntaxNode,
+        index: LoopIndex,
+        /// How many locals were in scope where the loop is written (those its list sees).
+        outside: usize,
+    },
+    /// A `for` index.
+    Index { name: String, index: LoopIndex },
+    /// A lambda's parameter.
+    Lambda { name: String },
+    /// A user function's parameter.
+    FunctionParameter { name: String },
+}
+
+/// How a loop's index is read.
+#[derive(Clone)]
+enum LoopIndex {
+    /// `copyIndex('name')`.
+    Copy(String),
+    /// `lambdaVariables('name')` (a `for` inside an expression, lowered to `map`).
+    Lambda(String),
+    /// A fixed expression (`sym[i]`: the loop of `sym` at index `i`).
+    Fixed(Box<Expr>),
+}
+
+struct Lowering<'s> {
+    root: &'s SyntaxNode,
+    text: &'s str,
+    files: &'s dyn ReadBeside,
+    file: FileId,
+    /// The syntax errors' ranges, sorted and merged.
+    damaged: Vec<Range<u32>>,
+    infos: Vec<ResourceInfo<'s>>,
+    /// Top-level and nested symbols → what they are (resources by index into `infos`).
+    symbols: HashMap<String, SymbolRef<'s>>,
+    /// `parent::child` paths of nested resources.
+    nested: HashMap<(usize, String), usize>,
+    locals: Vec<Local<'s>>,
+    /// Offset the expression being built counts from.
+    base: u32,
+    /// When set, every span of the expression being built (an inlined expression written
+    /// elsewhere).
+    pin: Option<(u32, u32)>,
+    target_scope: String,
+    /// Depth of inlined resource properties (bounds self-reference).
+    inlining: u32,
+    lambdas: u32,
+    /// Expression nodes lowered so far, and the most allowed (proportional to the text).
+    work: u64,
+    max_work: u64,
+    /// Set when this file's expressions are lowered into another file's (a module output):
+    /// nothing may name this file's parameters, variables or functions by name there.
+    inline: Option<Inline>,
+    /// What `import` declarations bring in: the file (as written) and the symbol's name
+    /// there (empty for a wildcard's namespace).
+    imports: Vec<(String, String)>,
+}
+
+/// How a module's names are replaced when its output is lowered into its caller.
+struct Inline {
+    /// The arguments the caller passes, by parameter name, lowered in the caller.
+    arguments: HashMap<String, Expr>,
+    /// Whether the module is deployed to a scope of its own (`scope:`): then its
+    /// `resourceGroup()` is not the caller's.
+    scoped: bool,
+}
+
+/// A reader that reads nothing (files a module output would load are not followed).
+struct Refuse;
+
+impl ReadBeside for Refuse {
+    fn read(&self, _relative: &str) -> Result<String, String> {
+        Err("a file loaded by a module output is not followed".into())
+    }
+}
+
+#[derive(Clone, Copy)]
+enum SymbolRef<'s> {
+    Plain(Symbol),
+    Resource(usize),
+    Module(&'s SyntaxNode),
+    /// A symbol imported by name (`import {x as y} from 'f.bicep'`): index into `imports`.
+    Imported(usize),
+    /// A namespace of a wildcard import (`import * as ns from 'f.bicep'`): the file path's
+    /// index into `imports` (with an empty name).
+    Namespace(usize),
+}
+
+/// The text of an identifier node or token.
+fn ident<'t>(text: &'t str, node: &SyntaxNode) -> &'t str {
+    node.tokens().next().map_or("", |t| slice(text, &t.span))
+}
+
+fn slice<'t>(text: &'t str, span: &Range<u32>) -> &'t str {
+    text.get(span.start as usize..span.end as usize)
+        .unwrap_or("")
+}
+
+/// Whether `node` is an expression node (not a token, decorator or newline).
+fn value_child(node: &SyntaxNode) -> Option<&SyntaxNode> {
+    node.nodes().last()
+}
+
+impl<'s> Lowering<'s> {
+    pub(super) fn new(
+        root: &'s SyntaxNode,
+        file: FileId,
+        text: &'s str,
+        damaged: &'s [Range<u32>],
+        files: &'s dyn ReadBeside,
+    ) -> Self {
+        let mut l = Lowering {
+            root,
+            text,
+            files,
+            file,
+            damaged: merged(damaged),
+            infos: Vec::new(),
+            symbols: HashMap::default(),
+            nested: HashMap::default(),
+            locals: Vec::new(),
+            base: 0,
+            pin: None,
+            target_scope: "resourceGroup".into(),
+            inlining: 0,
+            lambdas: 0,
+            work: 0,
+            max_work: 100_000 + 64 * text.len() as u64,
+            inline: None,
+            imports: Vec::new(),
+        };
+        l.declare(root);
+        l
+    }
+
+    /// First pass: every top-level name, and every resource (nested ones too).
+    pub(super) fn declare(&mut self, root: &'s SyntaxNode) {
+        for decl in root.nodes() {
+            if decl.kind == K::CompileTimeImportDeclaration {
+                self.declare_imports(decl);
+                continue;
+            }
+            let name = decl
+                .child(K::Identifier)
+                .map(|n| ident(self.text, n).to_owned());
+            let Some(name) = name else {
+                if decl.kind == K::TargetScope
+                    && let Some(s) = decl.child(K::String)
+                {
+                    self.target_scope = self.plain_string(s).unwrap_or_default();
+                }
+                continue;
+            };
+            let symbol = match decl.kind {
+                K::ParameterDeclaration => SymbolRef::Plain(Symbol::Parameter),
+                K::VariableDeclaration => SymbolRef::Plain(Symbol::Variable),
+                K::FunctionDeclaration => SymbolRef::Plain(Symbol::Function),
+                K::ModuleDeclaration => SymbolRef::Module(decl),
+                K::ResourceDeclaration => SymbolRef::Resource(self.resource_info(decl, None)),
+                _ => SymbolRef::Plain(Symbol::Other),
+            };
+            self.symbols.entry(name).or_insert(symbol);
+        }
+    }
+
+    pub(super) fn span(&self, range: &Range<u32>) -> Span {
+        Span {
+            file: self.file,
+            start: range.start,
+            end: range.end,
+        }
+    }
+
+    pub(super) fn is_damaged(&self, range: &Range<u32>) -> bool {
+        self.damaged.iter().any(|d| {
+            d.start < range.end.max(range.start + 1) && range.start < d.end.max(d.start + 1)
+        })
+    }
+
+    // ----- the program -----------------------------------------------------------------
+
+    pub(super) fn program(&mut self, root: &'s SyntaxNode) -> Template {
+        let span = self.span(&root.span);
+        let mut template = Template::empty(self.file, span);
+        for decl in root.nodes() {
+            match decl.kind {
+                K::ParameterDeclaration => {
+                    if let Some((key, p)) = self.parameter(decl) {
+                        template.parameters.insert(key, p);
+                    }
+                }
+                K::VariableDeclaration => {
+                    if let Some((key, v)) = self.variable(decl) {
+                        template.variables.insert(key, v);
+                    }
+                }
+                K::FunctionDeclaration => {
+                    if let Some((key, f)) = self.function(decl) {
+                        template.functions.insert(key, f);
+                    }
+                }
+                K::ResourceDeclaration | K::ModuleDeclaration => {
+                    template.has_resources = true;
+                }
+                _ => {}
+            }
+        }
+        // Top-level resources, and those declared inside an `existing` one (deployed with
+        // their parent's name before theirs, as `parent:` would).
+        for index in 0..self.infos.len() {
+            let top = match self.infos[index].parent {
+                None => true,
+                Some(p) => self.infos[p].existing,
+            };
+            if top && let Some(decl) = self.resource(index) {
+                template.resources.push(decl);
+            }
+        }
+        for decl in root.nodes().filter(|n| n.kind == K::ModuleDeclaration) {
+            if let Some(m) = self.module(decl) {
+                template.resources.push(m);
+            }
+        }
+        if !self.damaged.is_empty() {
+            let swallowed = self.swallowed(root);
+            template.has_resources |= !swallowed.is_empty();
+            template.resources.extend(swallowed);
+        }
+        template.resources.sort_by_key(|r| r.span.start);
+        template
+    }
+
+    pub(super) fn decorators(
+        &self,
+        decl: &'s SyntaxNode,
+    ) -> impl Iterator<Item = (&'s str, &'s SyntaxNode)> {
+        let text = self.text;
+        decl.nodes()
+            .filter(|n| n.kind == K::Decorator)
+            .filter_map(move |d| {
+                let call = d.nodes().next()?;
+                let name = match call.kind {
+                    K::FunctionCall => ident(text, call.child(K::Identifier)?),
+                    K::InstanceFunctionCall => {
+                        ident(text, call.nodes().find(|n| n.kind == K::Identifier)?)
+                    }
+                    _ => return None,
+                };
+                Some((name, call))
+            })
+    }
+
+    pub(super) fn parameter(&mut self, decl: &'s SyntaxNode) -> Option<(Text, Parameter)> {
+        let id = decl.child(K::Identifier)?;
+        let name = ident(self.text, id);
+        let damaged = self.is_damaged(&decl.span);
+        let default = match decl.child(K::ParameterDefaultValue).and_then(value_child) {
+            _ if damaged => Some(self.unknowable(&decl.span, Cause::DamagedDeclaration)),
+            Some(v) => Some(self.node(v)),
+            None => None,
+        };
+        let mut allowed = None;
+        let decorators: Vec<(&'s str, &'s SyntaxNode)> = self.decorators(decl).collect();
+        for (decorator, call) in decorators {
+            if decorator == "allowed"
+                && let Some(array) = arguments(call).next()
+                && array.kind == K::Array
+            {
+                let items: Vec<Node> = array
+                    .nodes()
+                    .filter(|n| n.kind == K::ArrayItem)
+                    .filter_map(value_child)
+                    .map(|v| self.node(v))
+                    .collect();
+                allowed = Some(items);
+            }
+        }
+        let nullable = decl.nodes().any(|n| n.kind == K::NullableType);
+        Some((
+            Text::from(name.to_ascii_lowercase()),
+            Parameter {
+                name: name.into(),
+                span: self.span(&id.span),
+                default,
+                allowed,
+                nullable,
+            },
+        ))
+    }
+
+    pub(super) fn variable(&mut self, decl: &'s SyntaxNode) -> Option<(Text, Variable)> {
+        let id = decl.child(K::Identifier)?;
+        let name = ident(self.text, id);
+        let value = if self.is_damaged(&decl.span) {
+            VariableValue::Node(self.unknowable(&decl.span, Cause::DamagedDeclaration))
+        } else {
+            let v = value_child(decl)?;
+            if v.kind == K::For {
+                VariableValue::Loop(self.copy_loop(v, name))
+            } else {
+                VariableValue::Node(self.node(v))
+            }
+        };
+        Some((
+            Text::from(name.to_ascii_lowercase()),
+            Variable {
+                name: name.into(),
+                span: self.span(&id.span),
+                value,
+            },
+        ))
+    }
+
+    pub(super) fn function(&mut self, decl: &'s SyntaxNode) -> Option<(Text, Function)> {
+        let name = ident(self.text, decl.child(K::Identifier)?);
+        let lambda = decl.child(K::TypedLambda)?;
+        let parameters: Vec<Text> = lambda
+            .child(K::TypedVariableBlock)
+            .into_iter()
+            .flat_map(|b| b.nodes().filter(|n| n.kind == K::TypedLocalVariable))
+            .filter_map(|v| v.child(K::Identifier))
+            .map(|i| Text::from(ident(self.text, i)))
+            .collect();
+        let body = value_child(lambda)?;
+        let saved = std::mem::take(&mut self.locals);
+        self.locals = parameters
+            .iter()
+            .map(|p| Local::FunctionParameter {
+                name: p.to_string(),
+            })
+            .collect();
+        let output = self.node(body);
+        self.locals = saved;
+        Some((
+            Text::from(format!(
+                "{FUNCTION_NAMESPACE}.{}",
+                name.to_ascii_lowercase()
+            )),
+            Function {
+                parameters,
+                output: Some(output),
+            },
+        ))
+    }
+
+    /// The copy loop a `for` builds (a variable's, or a property's), named `name`.
+    pub(super) fn copy_loop(&mut self, each: &'s SyntaxNode, name: &str) -> CopyLoop {
+        let span = self.span(&each.span);
+        let Some((item, index, list, body)) = for_parts(each, self.text) else {
+            return CopyLoop {
+                span,
+                name: Some(self.str_node(&each.span, name)),
+                count: None,
+                input: None,
+            };
+        };
+        let count = self.length_of(list);
+        let pushed = self.push_loop(item, index, list, LoopIndex::Copy(name.to_owned()));
+        let input = self.node(body);
+        self.locals.truncate(self.locals.len() - pushed);
+        CopyLoop {
+            span,
+            name: Some(self.str_node(&each.span, name)),
+            count: Some(count),
+            input: Some(input),
+        }
+    }
+
+    pub(super) fn push_loop(
+        &mut self,
+        item: Option<&str>,
+        index: Option<&str>,
+        list: &'s SyntaxNode,
+        how: LoopIndex,
+    ) -> usize {
+        let mut pushed = 0;
+        if let Some(item) = item {
+            let outside = self.locals.len();
+            self.locals.push(Local::Item {
+                outside,
+                name: item.to_owned(),
+                list,
+                index: how.clone(),
+            });
+            pushed += 1;
+        }
+        if let Some(index) = index {
+            self.locals.push(Local::Index {
+                name: index.to_owned(),
+                index: how,
+            });
+            pushed += 1;
+        }
+        pushed
+    }
+
+    /// The copy loop of a resource or module declared with `for` (named by its symbol), its
+    /// variables pushed in scope; returns the loop and how many locals to pop after.
+    pub(super) fn declaration_loop(
+        &mut self,
+        each: Option<&'s SyntaxNode>,
+        symbol: &str,
+    ) -> (Option<ResourceLoop>, usize) {
+        let Some((item, index, list, _)) = each.and_then(|e| for_parts(e, self.text)) else {
+            return (None, 0);
+        };
+        let count = self.length_of(list);
+        let copy = ResourceLoop {
+            name: symbol.into(),
+            count: Some(count),
+        };
+        let pushed = self.push_loop(item, index, list, LoopIndex::Copy(symbol.to_owned()));
+        (Some(copy), pushed)
+    }
+
+    /// The top-level symbol a variable access names, unless a local shadows it.
+    pub(super) fn global_symbol(&self, access: &SyntaxNode) -> Option<SymbolRef<'s>> {
+        let name = ident(self.text, access.child(K::Identifier)?);
+        if self.locals.iter().any(|l| local_name(l) == name) {
+            return None;
+        }
+        self.symbols.get(name).copied()
+    }
+
+    /// `length(list)` as a node.
+    pub(super) fn length_of(&mut self, list: &'s SyntaxNode) -> Node {
+        self.expr_node(list, |l, list| {
+            let e = l.expr(list);
+            l.call("length", vec![e], list)
+        })
+    }
+
+    // ----- values ----------------------------------------------------------------------
+
+    /// The value of property `name` of object `object` (the last one written wins).
+    pub(super) fn property(&self, object: &'s SyntaxNode, name: &str) -> Option<&'s SyntaxNode> {
+        object
+            .nodes()
+            .filter(|n| n.kind == K::ObjectProperty)
+            .filter(|p| self.key_text(p).as_deref() == Some(name))
+            .last()
+            .and_then(value_child)
+    }
+
+    /// A value as written, for messages: a string without its quotes (messages quote names).
+    pub(super) fn written(&self, node: &SyntaxNode) -> String {
+        let text = slice(self.text, &node.span);
+        match text.strip_prefix('\'').and_then(|t| t.strip_suffix('\'')) {
+            Some(inner) if node.kind == K::String && !text.starts_with("'''") => inner.to_owned(),
+            _ => text.to_owned(),
+        }
+    }
+
+    /// The key of an object property, when it is a plain identifier or string.
+    pub(super) fn key_text(&self, property: &SyntaxNode) -> Option<String> {
+        let key = property.nodes().next()?;
+        match key.kind {
+            K::Identifier => Some(ident(self.text, key).to_owned()),
+            K::String => self.plain_string(key),
+            _ => None,
+        }
+    }
+
+    /// The value of a string without interpolation.
+    pub(super) fn plain_string(&self, node: &SyntaxNode) -> Option<String> {
+        if node.nodes().next().is_some() {
+            return None;
+        }
+        let mut tokens = node.tokens();
+        let t = tokens.next()?;
+        (t.kind == TokenKind::StringComplete && tokens.next().is_none())
+            .then(|| string_value(self.text, t))
+    }
+}
+
+fn local_name<'a>(local: &'a Local<'_>) -> &'a str {
+    match local {
+        Local::Item { name, .. }
+        | Local::Index { name, .. }
+        | Local::Lambda { name }
+        | Local::FunctionParameter { name } => name,
+    }
+}
+
+/// The object of a resource or module body, and the `for` around it.
+fn unwrap_body(body: Option<&SyntaxNode>) -> (Option<&SyntaxNode>, Option<&SyntaxNode>) {
+    match body {
+        Some(b) if b.kind == K::Object => (Some(b), None),
+        Some(b) if b.kind == K::IfCondition => {
+            (value_child(b).filter(|o| o.kind == K::Object), None)
+        }
+        Some(b) if b.kind == K::For => {
+            let inner = value_child(b);
+            let (object, _) = unwrap_body(inner);
+            (object, Some(b))
+        }
+        _ => (None, None),
+    }
+}
+
+/// The condition of a body: `if (c) {…}`, or `[for … : if (c) {…}]`.
+fn condition_of(body: Option<&SyntaxNode>) -> Option<&SyntaxNode> {
+    let body = body?;
+    let condition = match body.kind {
+        K::IfCondition => body,
+        K::For => value_child(body).filter(|b| b.kind == K::IfCondition)?,
+        _ => return None,
+    };
+    let paren = condition.child(K::ParenthesizedExpression)?;
+    paren.nodes().next()
+}
+
+/// `ranges` sorted and merged, each at least one byte long.
+fn merged(ranges: &[Range<u32>]) -> Vec<Range<u32>> {
+    let mut sorted: Vec<Range<u32>> = ranges
+        .iter()
+        .map(|r| r.start..r.end.max(r.start + 1))
+        .collect();
+    sorted.sort_by_key(|r| r.start);
+    let mut out: Vec<Range<u32>> = Vec::with_capacity(sorted.len());
+    for r in sorted {
+        match out.last_mut() {
+            Some(last) if r.start <= last.end => last.end = last.end.max(r.end),
+            _ => out.push(r),
+        }
+    }
+    out
+}
+
+/// The parts of a `for`: item name, index name, list, body.
+fn for_parts<'s>(
+    each: &'s SyntaxNode,
+    text: &'s str,
+) -> Option<(
+    Option<&'s str>,
+    Option<&'s str>,
+    &'s SyntaxNode,
+    &'s SyntaxNode,
+)> {
+    let mut nodes = each.nodes();
+    let variables = nodes.next()?;
+    let list = nodes.next()?;
+    let body = nodes.next()?;
+    let (item, index) = match variables.kind {
+        K::LocalVariable => (variables.child(K::Identifier), None),
+        K::VariableBlock => {
+            let mut vars = variables
+                .nodes()
+                .filter(|n| n.kind == K::LocalVariable)
+                .filter_map(|v| v.child(K::Identifier));
+            (vars.next(), vars.next())
+        }
+        _ => (None, None),
+    };
+    Some((
+        item.map(|i| ident(text, i)),
+        index.map(|i| ident(text, i)),
+        list,
+        body,
+    ))
+}
+
+/// The value a JSON path selects: `$`, then `.name`, `['name']` and `[index]` steps (the
+/// forms templates use); `None` for anything else.
+fn select<'j>(json: &'j crate::json::Json, path: &str) -> Option<&'j crate::json::Json> {
+    let rest = path.trim().strip_prefix('$')?;
+    let mut cur = json;
+    let mut rest = rest;
+    while !rest.is_empty() {
+        if let Some(r) = rest.strip_prefix('.') {
+            let end = r.find(['.', '[']).unwrap_or(r.len());
+            cur = cur.get(&r[..end])?;
+            rest = &r[end..];
+        } else if let Some(r) = rest.strip_prefix('[') {
+            let close = r.find(']')?;
+            let inner = r[..close].trim();
+            cur = match inner.strip_prefix('\'').and_then(|i| i.strip_suffix('\'')) {
+                Some(key) => cur.get(key)?,
+                None => {
+                    let index: usize = inner.parse().ok()?;
+                    match &cur.kind {
+                        crate::json::JsonKind::Array(items) => items.get(index)?,
+                        _ => return None,
+                    }
+                }
+            };
+            rest = &r[close + 1..];
+        } else {
+            return None;
+        }
+    }
+    Some(cur)
+}
+
+/// Arguments of a call node.
+fn arguments(call: &SyntaxNode) -> impl Iterator<Item = &SyntaxNode> {
+    call.nodes()
+        .filter(|n| n.kind == K::FunctionArgument)
+        .filter_map(|a| a.nodes().next())
+}
+
+fn integer(text: &str, node: &SyntaxNode) -> Option<i64> {
+    let t: &Token = node.tokens().next()?;
+    slice(text, &t.span).parse().ok()
+}
+
+/// Whether a module path is a registry (`br:`, `br/alias:`) or template spec (`ts:`,
+/// `ts/alias:`) reference rather than a local file.
+fn is_registry_reference(path: &str) -> bool {
+    let scheme = path.split(':').next().unwrap_or("");
+    path.contains(':')
+        && (scheme == "br"
+            || scheme == "ts"
+            || scheme.starts_with("br/")
+            || scheme.starts_with("ts/"))
+}
+
+mod expressions;
+mod imports;
+mod modules;
+mod resources;
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,226 @@
+//! Modules: nested deployments of local files and registries, the parameters they pass, the
+//! scope they deploy to, and their outputs computed in the caller.
+
+use super::*;
+
+impl<'s> Lowering<'s> {
+    pub(super) fn module(&mut self, decl: &'s SyntaxNode) -> Option<ResourceDecl> {
+        let symbol = ident(self.text, decl.child(K::Identifier)?).to_owned();
+        let path_node = decl.child(K::String)?;
+        let path = self.plain_string(path_node);
+        let (body, each) = unwrap_body(value_child(decl));
+        let condition_node = condition_of(value_child(decl));
+        let (copy, pushed) = self.declaration_loop(each, &symbol);
+        let condition = condition_node.map(|c| self.node(c));
+        let name_node = body.and_then(|b| self.property(b, "name"));
+        let name = Some(match name_node {
+            Some(n) => self.node(n),
+            None => self.str_node(&decl.child(K::Identifier)?.span, &symbol),
+        });
+        let written_name = name_node.map_or(symbol.clone(), |n| self.written(n));
+        let path_span = self.span(&path_node.span);
+        let template = match &path {
+            _ if self.is_damaged(&decl.span) => {
+                DeployedTemplate::Expression(self.unknowable(&decl.span, Cause::DamagedDeclaration))
+            }
+            None => DeployedTemplate::Expression(self.unknowable(
+                &path_node.span,
+                Cause::BicepConstruct {
+                    construct: "a module path that is not a plain string",
+                },
+            )),
+            Some(p) if is_registry_reference(p) => DeployedTemplate::Registry(Node {
+                span: path_span,
+                kind: NodeKind::Str(p.as_str().into()),
+            }),
+            Some(p) => DeployedTemplate::RelativePath(Node {
+                span: path_span,
+                kind: NodeKind::Str(p.as_str().into()),
+            }),
+        };
+        let parameters = body
+            .and_then(|b| self.property(b, "params"))
+            .map(|params| self.passed(params));
+        let (subscription, resource_group) = match body.and_then(|b| self.property(b, "scope")) {
+            Some(scope) => self.module_scope(scope),
+            None => (None, None),
+        };
+        self.locals.truncate(self.locals.len() - pushed);
+        Some(ResourceDecl {
+            span: self.span(&decl.span),
+            symbol: Some(symbol.into()),
+            resource_type: "Microsoft.Resources/deployments".into(),
+            written_name: written_name.into(),
+            name,
+            condition,
+            copy,
+            body: None,
+            children: None,
+            deployment: Some(NestedDeployment {
+                inner_scope: true,
+                template,
+                parameters,
+                parameters_link: None,
+                subscription,
+                resource_group,
+            }),
+        })
+    }
+
+    /// The parameter values a module's `params` passes.
+    pub(super) fn passed(&mut self, params: &'s SyntaxNode) -> PassedParameters {
+        if params.kind != K::Object || params.nodes().any(|n| n.kind == K::SpreadExpression) {
+            // The evaluator takes a whole set as `{name: {value: …}}`.
+            return PassedParameters::Whole(self.expr_node(params, |l, p| {
+                let value = l.expr(p);
+                let (start, end) = (value.start, value.end);
+                let var = l.lit("__param", start, end);
+                let item = l.call_at("lambdaVariables", vec![var.clone()], start, end);
+                let key = l.lit("value", start, end);
+                let wrapped = l.call_at("createObject", vec![key, item], start, end);
+                let lambda = l.call_at("lambda", vec![var, wrapped], start, end);
+                l.call_at("mapValues", vec![value, lambda], start, end)
+            }));
+        }
+        let mut each = Vec::new();
+        for property in params.nodes().filter(|n| n.kind == K::ObjectProperty) {
+            let Some(key) = self.key_text(property) else {
+                continue;
+            };
+            let value = match value_child(property) {
+                Some(v) => PassedValue::Value(self.node(v)),
+                None => PassedValue::Nothing,
+            };
+            each.push((Text::from(key), value));
+        }
+        PassedParameters::Each(each)
+    }
+
+    /// The subscription and resource group a module's `scope:` deploys to.
+    pub(super) fn module_scope(&mut self, scope: &'s SyntaxNode) -> (Option<Node>, Option<Node>) {
+        let name = match scope.kind {
+            K::FunctionCall => scope.child(K::Identifier).map(|i| ident(self.text, i)),
+            K::InstanceFunctionCall => scope
+                .nodes()
+                .filter(|n| n.kind == K::Identifier)
+                .last()
+                .map(|i| ident(self.text, i)),
+            _ => None,
+        };
+        let args: Vec<&'s SyntaxNode> = arguments(scope).collect();
+        match (name, args.as_slice()) {
+            (Some("resourceGroup"), [rg]) => (None, Some(self.node(rg))),
+            (Some("resourceGroup"), [sub, rg]) => (Some(self.node(sub)), Some(self.node(rg))),
+            (Some("subscription"), [sub]) => (Some(self.node(sub)), None),
+            (Some("resourceGroup" | "subscription" | "tenant" | "managementGroup"), _) => {
+                (None, None)
+            }
+            _ => {
+                let unknown = self.unknowable(
+                    &scope.span,
+                    Cause::BicepConstruct {
+                        construct: "a module scope given this way",
+                    },
+                );
+                (None, Some(unknown))
+            }
+        }
+    }
+
+    /// Output `output` of module `module` (instance `at` of a module loop), when the module is
+    /// a local Bicep file and the output is a function of its parameters: the output's
+    /// expression lowered here, the module's parameters replaced by the arguments this file
+    /// passes (or their defaults), its variables by their values, every span at the reference.
+    /// Anything else of the module (its own modules' outputs aside) is unknown, never a guess.
+    pub(super) fn module_output(
+        &mut self,
+        module: &'s SyntaxNode,
+        at: Option<Expr>,
+        output: &str,
+        start: u32,
+        end: u32,
+    ) -> Expr {
+        let symbol = module
+            .child(K::Identifier)
+            .map_or("", |i| ident(self.text, i))
+            .to_owned();
+        let unknown = |l: &Self| {
+            l.unknowable_expr(
+                start,
+                end,
+                Cause::ModuleOutput {
+                    module: symbol.clone(),
+                    output: output.to_owned(),
+                },
+            )
+        };
+        let path = module.child(K::String).and_then(|p| self.plain_string(p));
+        let Some(path) = path.filter(|p| !is_registry_reference(p) && p.ends_with(".bicep")) else {
+            return unknown(self);
+        };
+        if self.inlining >= 8 {
+            return unknown(self);
+        }
+        let Ok(text) = self.files.read(&path) else {
+            return unknown(self);
+        };
+        let parsed = super::super::parser::parse(&text);
+        if !parsed.errors.is_empty() {
+            return unknown(self);
+        }
+        let Some(value) = parsed
+            .root
+            .nodes()
+            .filter(|n| n.kind == K::OutputDeclaration)
+            .find(|n| {
+                n.child(K::Identifier)
+                    .is_some_and(|i| ident(&text, i) == output)
+            })
+            .and_then(value_child)
+        else {
+            return unknown(self);
+        };
+        // The arguments, lowered here (with the module loop's item bound to `at`).
+        let (body, each) = unwrap_body(value_child(module));
+        let pin = self.pin.replace((start, end));
+        let pushed = self.bind_instance(each, at, start, end);
+        let mut arguments = HashMap::default();
+        if let Some(params) = body.and_then(|b| self.property(b, "params"))
+            && params.kind == K::Object
+        {
+            for property in params.nodes().filter(|n| n.kind == K::ObjectProperty) {
+                if let (Some(key), Some(v)) = (self.key_text(property), value_child(property)) {
+                    self.inlining += 1;
+                    let e = self.expr(v);
+                    self.inlining -= 1;
+                    arguments.insert(key, e);
+                }
+            }
+        }
+        self.locals.truncate(self.locals.len() - pushed);
+        self.pin = pin;
+        let scoped = body.and_then(|b| self.property(b, "scope")).is_some();
+        let inline = Inline { arguments, scoped };
+        self.lower_elsewhere(&parsed.root, &text, value, inline, start, end)
+    }
+
+    pub(super) fn module_symbol(
+        &self,
+        node: &'s SyntaxNode,
+    ) -> Option<(&'s SyntaxNode, Option<&'s SyntaxNode>)> {
+        match node.kind {
+            K::VariableAccess => match self.global_symbol(node)? {
+                SymbolRef::Module(m) => Some((m, None)),
+                _ => None,
+            },
+            K::ArrayAccess => {
+                let mut nodes = node.nodes();
+                let (m, None) = self.module_symbol(nodes.next()?)? else {
+                    return None;
+                };
+                Some((m, nodes.next()))
+            }
+            _ => None,
+        }
+    }
+}
