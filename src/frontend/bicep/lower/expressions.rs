@@ -479,7 +479,7 @@ impl<'s> Lowering<'s> {
                 let Some(SymbolRef::Imported(i)) = self.symbols.get(name).copied() else {
                     return self.construct(node, "an imported function");
                 };
-                let (path, original) = self.imports[i].clone();
+                let (path, original, _) = self.imports[i].clone();
                 self.imported_function(node, &path, &original, &args)
             }
             _ if node.kind == K::InstanceFunctionCall && self.namespace_of(node).is_some() => {
@@ -761,8 +761,8 @@ impl<'s> Lowering<'s> {
             };
         }
         if let Some(SymbolRef::Imported(i)) = self.symbols.get(name).copied() {
-            let (path, original) = self.imports[i].clone();
-            return self.imported(node, &path, &original);
+            let (path, original, declared) = self.imports[i].clone();
+            return self.imported(node, &path, &original, &declared);
         }
         if self.inline.is_some() {
             return self.inlined_name(node, name, start, end);
@@ -828,13 +828,13 @@ impl<'s> Lowering<'s> {
                 .and_then(|n| self.symbols.get(ident(self.text, n)))
                 .copied()
         {
-            let path = self.imports[i].0.clone();
+            let (path, _, declared) = self.imports[i].clone();
             let name = node
                 .nodes()
                 .nth(1)
                 .map_or("", |n| ident(self.text, n))
                 .to_owned();
-            return self.imported(node, &path, &name);
+            return self.imported(node, &path, &name, &declared);
         }
         let question = node.has_token(TokenKind::Question);
         match node.kind {

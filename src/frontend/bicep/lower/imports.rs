@@ -28,7 +28,8 @@ impl<'s> Lowering<'s> {
                     .child(K::AliasAsClause)
                     .and_then(|a| a.child(K::Identifier))
                     .map_or(original.clone(), |i| ident(self.text, i).to_owned());
-                self.imports.push((path.clone(), original));
+                self.imports
+                    .push((path.clone(), original, decl.span.clone()));
                 let index = self.imports.len() - 1;
                 self.symbols
                     .entry(local)
@@ -39,7 +40,7 @@ impl<'s> Lowering<'s> {
             .and_then(|w| w.child(K::AliasAsClause))
             .and_then(|a| a.child(K::Identifier))
         {
-            self.imports.push((path, String::new()));
+            self.imports.push((path, String::new(), decl.span.clone()));
             let index = self.imports.len() - 1;
             self.symbols
                 .entry(ident(self.text, alias).to_owned())
@@ -49,12 +50,7 @@ impl<'s> Lowering<'s> {
 
     /// The text and tree of the file an `import` names (relative to this one), or the unknown
     /// that says why it is not read (a registry, too deep, unreadable, not parsed whole).
-    fn read_import(
-        &self,
-        path: &str,
-        start: u32,
-        end: u32,
-    ) -> Result<(String, super::super::parser::Parsed), Expr> {
+    fn read_import(&self, path: &str, start: u32, end: u32) -> Result<Rc<OtherFile>, Expr> {
         let unknown = |problem: &str| {
             self.unknowable_expr(
                 start,
@@ -72,12 +68,28 @@ impl<'s> Lowering<'s> {
         if self.inlining >= 8 {
             return Err(unknown("imports nested this deep are not followed"));
         }
-        let text = self.files.read(path).map_err(|problem| unknown(&problem))?;
-        let parsed = super::super::parser::parse(&text);
-        if !parsed.errors.is_empty() {
+        let file = self.other_file(path).map_err(|problem| unknown(&problem))?;
+        if !file.parsed.errors.is_empty() {
             return Err(unknown("it has syntax errors"));
         }
-        Ok((text, parsed))
+        Ok(file)
+    }
+
+    /// Another Bicep file (relative to this one), read and parsed once per file lowered: a
+    /// module's outputs and an import's symbols are looked up in it as often as they are
+    /// named, and its bytes are counted once.
+    pub(super) fn other_file(&self, path: &str) -> Result<Rc<OtherFile>, String> {
+        if let Some(found) = self.other_files.borrow().get(path) {
+            return found.clone();
+        }
+        let read = self.files.read(path).map(|text| {
+            let parsed = super::super::parser::parse(&text);
+            Rc::new(OtherFile { text, parsed })
+        });
+        self.other_files
+            .borrow_mut()
+            .insert(path.to_owned(), read.clone());
+        read
     }
 
     /// `value`, an expression of another file (`root`, `text`), lowered here with that file's
@@ -106,19 +118,58 @@ impl<'s> Lowering<'s> {
 
     /// The value of variable `name` exported by the file at `path` (relative to this one),
     /// lowered here; anything else (a function, a type, a registry file) is unknown.
-    pub(super) fn imported(&mut self, node: &'s SyntaxNode, path: &str, name: &str) -> Expr {
+    pub(super) fn imported(
+        &mut self,
+        node: &'s SyntaxNode,
+        path: &str,
+        name: &str,
+        declared: &Range<u32>,
+    ) -> Expr {
         let (start, end) = self.at(node);
-        let (text, parsed) = match self.read_import(path, start, end) {
-            Ok(read) => read,
+        // Outside another file's lowering, an imported variable has one value: lowered once,
+        // as a variable of this template located at the import.
+        if self.inline.is_none() && self.pin.is_none() {
+            let key = (declared.start, format!("{path}\u{0}{name}"));
+            let shared = match self.shared_values.get(&key) {
+                Some(shared) => shared.clone(),
+                None => {
+                    let len = declared.end - declared.start;
+                    let pin = self.pin.replace((0, len));
+                    let expr = self.imported_here(node, path, name, 0, len);
+                    self.pin = pin;
+                    let shared = format!("__import{}_{name}", declared.start);
+                    self.share(shared.clone(), declared, expr);
+                    self.shared_values.insert(key, shared.clone());
+                    shared
+                }
+            };
+            let n = self.lit(&shared, start, end);
+            return self.call_at("variables", vec![n], start, end);
+        }
+        self.imported_here(node, path, name, start, end)
+    }
+
+    /// The imported variable's value, lowered at `start..end`.
+    fn imported_here(
+        &mut self,
+        node: &'s SyntaxNode,
+        path: &str,
+        name: &str,
+        start: u32,
+        end: u32,
+    ) -> Expr {
+        let file = match self.read_import(path, start, end) {
+            Ok(file) => file,
             Err(unknown) => return unknown,
         };
+        let (text, parsed) = (&file.text, &file.parsed);
         let Some(value) = parsed
             .root
             .nodes()
             .filter(|n| n.kind == K::VariableDeclaration)
             .find(|n| {
                 n.child(K::Identifier)
-                    .is_some_and(|i| ident(&text, i) == name)
+                    .is_some_and(|i| ident(text, i) == name)
             })
             .and_then(value_child)
         else {
@@ -128,7 +179,7 @@ impl<'s> Lowering<'s> {
             arguments: HashMap::default(),
             scoped: false,
         };
-        self.lower_elsewhere(&parsed.root, &text, value, inline, start, end)
+        self.lower_elsewhere(&parsed.root, text, value, inline, start, end)
     }
 
     /// The wildcard import an instance call is made on (`ns.f()`), if any.
@@ -160,17 +211,18 @@ impl<'s> Lowering<'s> {
         args: &[&'s SyntaxNode],
     ) -> Expr {
         let (start, end) = self.at(node);
-        let (text, parsed) = match self.read_import(path, start, end) {
-            Ok(read) => read,
+        let file = match self.read_import(path, start, end) {
+            Ok(file) => file,
             Err(unknown) => return unknown,
         };
+        let (text, parsed) = (&file.text, &file.parsed);
         let Some(lambda) = parsed
             .root
             .nodes()
             .filter(|n| n.kind == K::FunctionDeclaration)
             .find(|n| {
                 n.child(K::Identifier)
-                    .is_some_and(|i| ident(&text, i) == name)
+                    .is_some_and(|i| ident(text, i) == name)
             })
             .and_then(|f| f.child(K::TypedLambda))
         else {
@@ -181,7 +233,7 @@ impl<'s> Lowering<'s> {
             .into_iter()
             .flat_map(|b| b.nodes().filter(|n| n.kind == K::TypedLocalVariable))
             .filter_map(|v| v.child(K::Identifier))
-            .map(|i| ident(&text, i).to_owned())
+            .map(|i| ident(text, i).to_owned())
             .collect();
         let Some(body) = value_child(lambda) else {
             return self.construct(node, "a function without a body");
@@ -199,7 +251,7 @@ impl<'s> Lowering<'s> {
             arguments,
             scoped: false,
         };
-        self.lower_elsewhere(&parsed.root, &text, body, inline, start, end)
+        self.lower_elsewhere(&parsed.root, text, body, inline, start, end)
     }
 
     /// A parameter or variable of a module whose output is lowered into its caller: the

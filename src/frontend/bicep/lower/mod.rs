@@ -180,9 +180,23 @@ struct Lowering<'s> {
     /// Set when this file's expressions are lowered into another file's (a module output):
     /// nothing may name this file's parameters, variables or functions by name there.
     inline: Option<Inline>,
-    /// What `import` declarations bring in: the file (as written) and the symbol's name
-    /// there (empty for a wildcard's namespace).
-    imports: Vec<(String, String)>,
+    /// What `import` declarations bring in: the file (as written), the symbol's name there
+    /// (empty for a wildcard's namespace) and the declaration's bytes.
+    imports: Vec<(String, String, Range<u32>)>,
+    /// Values lowered once and shared as variables of this template (a module's output, an
+    /// imported variable), by where they come from; their variables wait in `shared`.
+    shared_values: HashMap<(u32, String), String>,
+    shared: Vec<(Text, Variable)>,
+    /// Other files read (modules whose outputs are named, imported files), by path as written.
+    other_files: std::cell::RefCell<HashMap<String, Result<Rc<OtherFile>, String>>>,
+}
+
+/// Another Bicep file, read and parsed.
+struct OtherFile {
+    /// Its text.
+    text: String,
+    /// Its tree.
+    parsed: super::parser::Parsed,
 }
 
 /// How a module's names are replaced when its output is lowered into its caller.
@@ -257,6 +271,9 @@ impl<'s> Lowering<'s> {
             max_work: 100_000 + 64 * text.len() as u64,
             inline: None,
             imports: Vec::new(),
+            other_files: Default::default(),
+            shared_values: HashMap::default(),
+            shared: Vec::new(),
         };
         l.declare(root);
         l
@@ -356,6 +373,10 @@ impl<'s> Lowering<'s> {
             template.resources.extend(swallowed);
         }
         template.resources.sort_by_key(|r| r.span.start);
+        // Lowered last: resources and modules are what name the shared values.
+        for (key, variable) in std::mem::take(&mut self.shared) {
+            template.variables.insert(key, variable);
+        }
         template
     }
 
@@ -540,6 +561,19 @@ impl<'s> Lowering<'s> {
         };
         let pushed = self.push_loop(item, index, list, LoopIndex::Copy(symbol.to_owned()));
         (Some(copy), pushed)
+    }
+
+    /// Makes `expr` (lowered with offsets from the start of `at`) a variable `name` of this
+    /// template, located at `at`.
+    pub(super) fn share(&mut self, name: String, at: &Range<u32>, expr: Expr) {
+        let node = self.tree_node(at, expr);
+        let variable = Variable {
+            name: name.as_str().into(),
+            span: self.span(at),
+            value: VariableValue::Node(node),
+        };
+        self.shared
+            .push((Text::from(name.to_ascii_lowercase()), variable));
     }
 
     /// The top-level symbol a variable access names, unless a local shadows it.

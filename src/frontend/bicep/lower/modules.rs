@@ -140,6 +140,38 @@ impl<'s> Lowering<'s> {
         start: u32,
         end: u32,
     ) -> Expr {
+        // A module outside any loop has one value per output: lowered once, as a variable of
+        // this template located at the module (an output named a hundred times is evaluated
+        // once, not lowered a hundred times).
+        let (_, each) = unwrap_body(value_child(module));
+        if at.is_none() && each.is_none() && self.inline.is_none() {
+            let key = (module.span.start, output.to_owned());
+            let name = match self.shared_values.get(&key) {
+                Some(name) => name.clone(),
+                None => {
+                    let len = module.span.end - module.span.start;
+                    let expr = self.module_output_here(module, None, output, 0, len);
+                    let name = format!("__output{}_{output}", module.span.start);
+                    self.share(name.clone(), &module.span, expr);
+                    self.shared_values.insert(key, name.clone());
+                    name
+                }
+            };
+            let n = self.lit(&name, start, end);
+            return self.call_at("variables", vec![n], start, end);
+        }
+        self.module_output_here(module, at, output, start, end)
+    }
+
+    /// The output's expression, lowered at `start..end`.
+    fn module_output_here(
+        &mut self,
+        module: &'s SyntaxNode,
+        at: Option<Expr>,
+        output: &str,
+        start: u32,
+        end: u32,
+    ) -> Expr {
         let symbol = module
             .child(K::Identifier)
             .map_or("", |i| ident(self.text, i))
@@ -161,20 +193,20 @@ impl<'s> Lowering<'s> {
         if self.inlining >= 8 {
             return unknown(self);
         }
-        let Ok(text) = self.files.read(&path) else {
+        let Ok(file) = self.other_file(&path) else {
             return unknown(self);
         };
-        let parsed = super::super::parser::parse(&text);
-        if !parsed.errors.is_empty() {
+        if !file.parsed.errors.is_empty() {
             return unknown(self);
         }
+        let (text, parsed) = (&file.text, &file.parsed);
         let Some(value) = parsed
             .root
             .nodes()
             .filter(|n| n.kind == K::OutputDeclaration)
             .find(|n| {
                 n.child(K::Identifier)
-                    .is_some_and(|i| ident(&text, i) == output)
+                    .is_some_and(|i| ident(text, i) == output)
             })
             .and_then(value_child)
         else {
@@ -201,7 +233,7 @@ impl<'s> Lowering<'s> {
         self.pin = pin;
         let scoped = body.and_then(|b| self.property(b, "scope")).is_some();
         let inline = Inline { arguments, scoped };
-        self.lower_elsewhere(&parsed.root, &text, value, inline, start, end)
+        self.lower_elsewhere(&parsed.root, text, value, inline, start, end)
     }
 
     pub(super) fn module_symbol(
