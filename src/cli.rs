@@ -27,6 +27,30 @@ pub enum Command {
     Rules(RulesArgs),
 }
 
+/// Which findings fail a run.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum FailOn {
+    /// A finding of severity error.
+    #[default]
+    Error,
+    /// A finding of severity error or warning.
+    Warning,
+    /// Nothing: the report is made, the run exits 0.
+    Never,
+}
+
+impl FailOn {
+    /// Whether a finding of `severity` fails the run.
+    pub fn fails(self, severity: crate::rules::Severity) -> bool {
+        use crate::rules::Severity;
+        match self {
+            FailOn::Error => severity == Severity::Error,
+            FailOn::Warning => matches!(severity, Severity::Error | Severity::Warning),
+            FailOn::Never => false,
+        }
+    }
+}
+
 /// Arguments of `imagegate check`.
 #[derive(Debug, Args)]
 pub struct CheckArgs {
@@ -59,9 +83,14 @@ pub struct CheckArgs {
     /// Apply --exclude even to files named on the command line (for pre-commit).
     #[arg(long)]
     pub force_exclude: bool,
-    /// Exit 0 even when there are error findings (e.g. before a SARIF upload).
-    #[arg(long)]
+    /// Exit 0 even when there are error findings (e.g. before a SARIF upload); the same as
+    /// `--fail-on never`.
+    #[arg(long, conflicts_with = "fail_on")]
     pub exit_zero: bool,
+    /// The least severe finding that fails the run (exit 1): `error` (the default), `warning`
+    /// (warnings fail too, e.g. to hold unresolved images in audit mode), or `never`.
+    #[arg(long, value_enum, value_name = "SEVERITY", default_value_t = FailOn::Error)]
+    pub fail_on: FailOn,
     /// Terraform plans: also judge resources whose planned action is no-op, i.e. the estate
     /// as it stays deployed (by default only creates, updates and replaces are judged).
     #[arg(long)]

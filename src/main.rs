@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser};
 
-use imagegate::cli::{CheckArgs, Cli, Command, RulesArgs};
+use imagegate::cli::{CheckArgs, Cli, Command, FailOn, RulesArgs};
 use imagegate::config::{Config, ConfigError};
 use imagegate::report::emit::{self, Filtered, Format, HumanOptions};
 use imagegate::rules::Rule;
@@ -189,7 +189,12 @@ fn check(args: CheckArgs) -> Result<ExitCode, Failure> {
     {
         say(&format!("warning: {}", emit::visible(&e.to_string())));
     }
-    let failed = report.has_errors() && !args.exit_zero;
+    let fail_on = if args.exit_zero {
+        FailOn::Never
+    } else {
+        args.fail_on
+    };
+    let failed = report.findings.iter().any(|f| fail_on.fails(f.severity));
     // The process ends here: the system reclaims the report's memory at once, faster than
     // freeing its findings one by one (tens of milliseconds on large repositories).
     std::mem::forget(report);

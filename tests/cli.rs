@@ -40,6 +40,38 @@ fn exit_zero_and_audit_mode_do_not_fail_the_run() {
 }
 
 #[test]
+fn fail_on_chooses_the_least_severe_finding_that_fails_the_run() {
+    // Audit mode turns IG001 into warnings: the run passes unless `--fail-on warning` asks to
+    // hold warnings too; `--fail-on never` passes whatever is found (like --exit-zero).
+    let repo = Repo::new();
+    repo.write("azuredeploy.json", marketplace_vm("vm"));
+    repo.imagegate(&["check", "--mode", "audit"])
+        .assert()
+        .code(0);
+    repo.imagegate(&["check", "--mode", "audit", "--fail-on", "warning"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("warning[IG001]"));
+    repo.imagegate(&["check", "--fail-on", "error"])
+        .assert()
+        .code(1);
+    repo.imagegate(&["check", "--fail-on", "never"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("error[IG001]"));
+    // A compliant repository passes even at the strictest setting.
+    let ok = Repo::new();
+    ok.write("azuredeploy.json", golden_vm("vm"));
+    ok.imagegate(&["check", "--fail-on", "warning"])
+        .assert()
+        .code(0);
+    // The two ways of saying "never" are not combined.
+    repo.imagegate(&["check", "--exit-zero", "--fail-on", "warning"])
+        .assert()
+        .code(2);
+}
+
+#[test]
 fn exit_2_for_runs_that_cannot_happen() {
     let repo = Repo::new();
     repo.imagegate(&["check", "does-not-exist"])
