@@ -4,7 +4,8 @@
 //! file's bytes ([`Frontend::sniff`]) so that files of no language are dismissed unparsed,
 //! and lowers the files it recognises ([`Frontend::lower`]) into a
 //! [`Deployment`] to judge, with the problems that make a file unreadable as typed values.
-//! ARM templates and Terraform plans are read today; Bicep adds a module here.
+//! ARM templates (`arm`), Bicep files and their parameter files (`bicep`) and Terraform plans
+//! (`tfplan`) are read; [`for_file`] says which of them a file is offered to.
 
 pub(crate) mod arm;
 mod bicep;
