@@ -121,6 +121,20 @@ impl<'r> Loader<'r> {
         self.roots.iter().any(|r| below(canonical, r))
     }
 
+    /// The canonical path of `relative` from the folder of the file at canonical path `from`,
+    /// if it exists: a linked template, a Bicep module or parameter file's template, a file
+    /// a Bicep `load*Content()` reads. The path is joined as ARM joins a relative link to its
+    /// parent's URI (`\` read as `/`; `..` removes the segment before it, whatever is on
+    /// disk). A result the walk found is canonical as it is; anything else is asked of the
+    /// file system, so a symbolic link cannot lead outside the roots unseen.
+    pub(crate) fn beside(&self, from: &Path, relative: &str) -> Option<PathBuf> {
+        let joined = lexical_join(from.parent()?, &relative.replace('\\', "/"));
+        if self.walked(&joined) {
+            return Some(joined);
+        }
+        joined.canonicalize().ok()
+    }
+
     /// Whether the walk found the file with canonical path `canonical` (then it is a regular
     /// file inside the roots, reached without following a symbolic link).
     pub(crate) fn walked(&self, canonical: &Path) -> bool {
@@ -308,6 +322,47 @@ fn read_into(
         });
     }
     Ok(())
+}
+
+/// `relative` joined to `base` with `.` and `..` segments resolved by name.
+fn lexical_join(base: &Path, relative: &str) -> PathBuf {
+    use std::path::Component;
+    let mut out = base.to_path_buf();
+    for part in Path::new(relative).components() {
+        match part {
+            Component::ParentDir => {
+                out.pop();
+            }
+            Component::CurDir => {}
+            Component::RootDir | Component::Prefix(_) => {
+                out = PathBuf::from(part.as_os_str());
+            }
+            Component::Normal(name) => out.push(name),
+        }
+    }
+    out
+}
+
+/// The names of the regular files in folder `dir` (the empty path is the working directory):
+/// `listing` when the walk read the folder, else the folder as the file system lists it
+/// (empty when it cannot be read). Where parameter files beside a template are looked for.
+pub(crate) fn file_names(dir: &Path, listing: Option<&[String]>) -> Vec<String> {
+    if let Some(names) = listing {
+        return names.to_vec();
+    }
+    let dir = if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    };
+    match std::fs::read_dir(dir) {
+        Ok(entries) => entries
+            .filter_map(Result::ok)
+            .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+            .filter_map(|e| e.file_name().to_str().map(str::to_owned))
+            .collect(),
+        Err(_) => Vec::new(),
+    }
 }
 
 #[cfg(test)]

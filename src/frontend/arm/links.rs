@@ -208,16 +208,9 @@ impl<'r> Linked<'r> {
     }
 
     /// The canonical path of `relative` from the folder of the canonical path `from`, if it
-    /// exists. The path is joined as ARM joins a relative link to its parent's URI: `..`
-    /// removes the segment before it, whatever is on disk. A result the walk found is
-    /// canonical as it is; anything else is asked of the file system, so a symbolic link
-    /// cannot lead outside the roots unseen.
+    /// exists ([`Loader::beside`]).
     fn resolve(&self, from: &Path, relative: &str) -> Option<PathBuf> {
-        let joined = lexical_join(from.parent()?, &relative.replace('\\', "/"));
-        if self.loader.walked(&joined) {
-            return Some(joined);
-        }
-        joined.canonicalize().ok()
+        self.loader.beside(from, relative)
     }
 }
 
@@ -298,25 +291,6 @@ fn public_registry(reference: &str) -> std::borrow::Cow<'_, str> {
         }
         _ => std::borrow::Cow::Borrowed(reference),
     }
-}
-
-/// `relative` joined to `base` with `.` and `..` segments resolved by name.
-pub(crate) fn lexical_join(base: &Path, relative: &str) -> PathBuf {
-    use std::path::Component;
-    let mut out = base.to_path_buf();
-    for part in Path::new(relative).components() {
-        match part {
-            Component::ParentDir => {
-                out.pop();
-            }
-            Component::CurDir => {}
-            Component::RootDir | Component::Prefix(_) => {
-                out = PathBuf::from(part.as_os_str());
-            }
-            Component::Normal(name) => out.push(name),
-        }
-    }
-    out
 }
 
 /// The local file a partially known link URI names, when the URI is the deploying template's

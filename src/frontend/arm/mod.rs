@@ -11,7 +11,7 @@ mod params;
 mod text;
 
 pub(crate) use frontend::{Arm, deployment_scope, expand_contexts, push_expression_errors};
-pub(crate) use links::{Linked, lexical_join};
+pub(crate) use links::Linked;
 #[cfg(test)]
 pub(crate) use params::parameter_values;
 use text::is_expression;

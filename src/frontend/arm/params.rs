@@ -206,21 +206,11 @@ pub(super) fn sibling_parameter_files(template: &Path, listing: Option<&[String]
     };
     let exact = format!("{stem}.parameters").to_ascii_lowercase();
     let prefix = format!("{stem}.parameters.").to_ascii_lowercase();
+    let names = crate::source::file_names(dir, listing);
     let dir = if dir.as_os_str().is_empty() {
         Path::new(".")
     } else {
         dir
-    };
-    let names: Vec<String> = match listing {
-        Some(names) => names.to_vec(),
-        None => match std::fs::read_dir(dir) {
-            Ok(entries) => entries
-                .filter_map(Result::ok)
-                .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
-                .filter_map(|e| e.file_name().to_str().map(str::to_owned))
-                .collect(),
-            Err(_) => return Vec::new(),
-        },
     };
     let mut found: Vec<PathBuf> = names
         .into_iter()

@@ -129,15 +129,10 @@ struct Beside<'r> {
 
 impl lower::ReadBeside for Beside<'_> {
     fn read(&self, relative: &str) -> Result<String, String> {
-        let folder = self.from.parent().ok_or("the file has no folder")?;
-        let joined = crate::frontend::arm::lexical_join(folder, &relative.replace('\\', "/"));
-        let canonical = if self.loader.walked(&joined) {
-            joined
-        } else {
-            joined
-                .canonicalize()
-                .map_err(|_| "no such file".to_owned())?
-        };
+        let canonical = self
+            .loader
+            .beside(self.from, relative)
+            .ok_or("no such file")?;
         let size = std::fs::metadata(&canonical).map_or(0, |m| m.len());
         if !self.allowance.linked_bytes_fit(size) {
             return Err(format!(
@@ -211,27 +206,9 @@ fn parameter_contexts(
     let template_display = out.sources.get(template).display.clone();
     let folder = template_path.parent().map(Path::to_path_buf);
     let listing = canonical.parent().and_then(|d| env.loader.listing(d));
-    let names: Vec<String> = match listing {
-        Some(names) => names.to_vec(),
-        None => folder
-            .as_deref()
-            .map(|d| {
-                if d.as_os_str().is_empty() {
-                    Path::new(".")
-                } else {
-                    d
-                }
-            })
-            .and_then(|d| std::fs::read_dir(d).ok())
-            .map(|entries| {
-                entries
-                    .filter_map(Result::ok)
-                    .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
-                    .filter_map(|e| e.file_name().to_str().map(str::to_owned))
-                    .collect()
-            })
-            .unwrap_or_default(),
-    };
+    let names = folder
+        .as_deref()
+        .map_or_else(Vec::new, |d| crate::source::file_names(d, listing));
     let mut candidates: Vec<(PathBuf, PathBuf, String)> = Vec::new();
     let mut sorted: Vec<&String> = names
         .iter()
@@ -273,13 +250,7 @@ fn parameter_contexts(
             continue;
         };
         // Only the files that use this template.
-        let Some(used) = canonical_param
-            .parent()
-            .map(|d| crate::frontend::arm::lexical_join(d, &using))
-        else {
-            continue;
-        };
-        if used != canonical {
+        if env.loader.beside(&canonical_param, &using).as_deref() != Some(canonical) {
             continue;
         }
         let damaged = syntax_problems(&parsed, id, out);
@@ -361,22 +332,11 @@ fn base_values(
         ));
         return Vec::new();
     }
-    let Some(folder) = path.parent() else {
+    let Some(canonical) = env.loader.beside(path, &base) else {
+        out.notes.push(format!(
+            "{shown}: the parameter file it extends, `{base}`, is not found"
+        ));
         return Vec::new();
-    };
-    let joined = crate::frontend::arm::lexical_join(folder, &base);
-    let canonical = if env.loader.walked(&joined) {
-        joined
-    } else {
-        match joined.canonicalize() {
-            Ok(c) => c,
-            Err(_) => {
-                out.notes.push(format!(
-                    "{shown}: the parameter file it extends, `{base}`, is not found"
-                ));
-                return Vec::new();
-            }
-        }
     };
     let display = env.loader.display(&canonical);
     let loaded = match env.loader.read(&canonical, &canonical, display.clone()) {
@@ -415,11 +375,7 @@ fn parameter_file(file: Loaded, env: &Env<'_>) -> Lowered {
     let Some((using, node)) = using_target(&parsed.root, &text) else {
         return out;
     };
-    let local = canonical
-        .parent()
-        .map(|d| crate::frontend::arm::lexical_join(d, &using))
-        .filter(|p| env.loader.walked(p) || p.is_file());
-    if local.is_some() {
+    if env.loader.beside(&canonical, &using).is_some() {
         return out;
     }
     let span = Span {
