@@ -174,11 +174,25 @@ fn resource_entry(
         status,
         parameter_file: parameter_file.map(str::to_owned),
         assumption: resource.assumption.clone(),
+        tags: known_tags(resource),
         deployed_through: resource
             .deployed_by
             .iter()
             .map(|(span, _)| sources.get(span.file).display.clone())
             .collect(),
+    }
+}
+
+/// The resource's tags whose values are known strings (`tags` of its body: ARM and Bicep
+/// resources, Terraform attributes), each clipped like any template-controlled text.
+fn known_tags(resource: &Resource) -> std::collections::BTreeMap<String, String> {
+    use crate::value::Kind;
+    match resource.body.get("tags").map(|t| &t.kind) {
+        Some(Kind::Object(members)) => members
+            .iter()
+            .filter_map(|(name, value)| Some((clipped(name), clipped(value.as_str()?))))
+            .collect(),
+        _ => Default::default(),
     }
 }
 
@@ -1140,6 +1154,7 @@ mod tests {
                 images: Vec::new(),
                 status: Status::NotJudged,
                 assumption: None,
+                tags: Default::default(),
                 deployed_through: Vec::new(),
             }],
             notes: vec![

@@ -267,6 +267,10 @@ pub struct ResourceEntry {
     /// The assumption this entry was judged under (a required parameter's allowed value).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub assumption: Option<String>,
+    /// Its tags whose names and values are known, by name as written (`{}` omitted): the
+    /// owner tag the KPI report groups by, and what the tag rules read.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub tags: BTreeMap<String, String>,
     /// The files of the deployments it is deployed through (display paths, innermost
     /// first): a named file owns the resources its modules and links deploy.
     #[serde(skip)]
@@ -530,6 +534,7 @@ mod tests {
             images: Vec::new(),
             status,
             assumption: None,
+            tags: BTreeMap::new(),
             deployed_through: Vec::new(),
         };
         let mut report = Report {

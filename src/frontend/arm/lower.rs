@@ -218,7 +218,12 @@ impl<'a> Lowering<'a> {
                     count: c.get("count").map(|n| self.node(n)),
                 }),
             body: entry.map(|entry| {
-                let extra = crate::rules::paths_needed(&resource_type, Language::Arm);
+                // Tags are kept of every image-bearing resource: the report groups by the
+                // owner tag, and the tag rules read them.
+                let mut extra = crate::rules::paths_needed(&resource_type, Language::Arm);
+                if !extra.contains(&"tags") {
+                    extra.push("tags");
+                }
                 self.body(node, entry, &extra)
             }),
             children: children.map(|c| self.resources(c, Some(&resource_type))),
