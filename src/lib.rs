@@ -11,6 +11,7 @@ pub(crate) mod catalog;
 
 pub mod cli;
 pub mod config;
+pub mod date;
 pub(crate) mod eval;
 pub(crate) mod extract;
 pub(crate) mod findings;
