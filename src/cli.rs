@@ -91,6 +91,16 @@ pub struct CheckArgs {
     /// (warnings fail too, e.g. to hold unresolved images in audit mode), or `never`.
     #[arg(long, value_enum, value_name = "SEVERITY", default_value_t = FailOn::Error)]
     pub fail_on: FailOn,
+    /// Report only findings that are not in the baseline FILE (written by
+    /// --write-baseline); the summary counts the others and lists the baseline's entries no
+    /// finding matches any more (fixed).
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Record the findings about resources that count (not exempted) in FILE, by fingerprint,
+    /// as the accepted baseline; the run then treats them as in the baseline. Findings about
+    /// the run itself (IG000, IG006, IG008, IG009) are never recorded.
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
     /// Terraform plans: also judge resources whose planned action is no-op, i.e. the estate
     /// as it stays deployed (by default only creates, updates and replaces are judged).
     #[arg(long)]

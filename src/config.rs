@@ -103,6 +103,41 @@ pub struct Config {
     /// Severities set in `[rules]`, in rule order: they replace the rules' documented
     /// severities (audit mode still lowers an image rule's error to a warning).
     pub rules: Vec<(Rule, Level)>,
+    /// `[[exempt]]`: findings that do not count, each with its reason and expiry, in the
+    /// config's order.
+    pub exemptions: Vec<Exemption>,
+    /// `inline_exemptions`: whether comments in the templates (`// imagegate-ignore IG001:
+    /// reason`, Bicep's `#disable-next-line imagegate-IG001`) exempt findings (default: yes).
+    /// Turned off, they exempt nothing and each is reported (IG009).
+    pub inline_exemptions: bool,
+    /// The day of the run, against which expiry dates are judged ([`crate::date::today`];
+    /// set by the command line).
+    pub today: crate::date::Date,
+}
+
+/// One `[[exempt]]` entry: the findings it matches (every criterion given must hold) and why
+/// they do not count, until when.
+#[derive(Clone, Debug)]
+pub struct Exemption {
+    /// A glob over the path of the finding's file or of its resource's file, relative to the
+    /// config's folder, with `/` (`*` stays inside one folder, `**` crosses folders).
+    pub path: Option<(String, globset::GlobMatcher)>,
+    /// A wildcard pattern (`*`, `?`; ASCII case ignored) over the resource's name as reports
+    /// show it, or its Terraform address.
+    pub resource: Option<String>,
+    /// The rules it exempts (none: every rule that can be exempted).
+    pub rules: Vec<Rule>,
+    /// A wildcard pattern (`*`, `?`; ASCII case ignored) over the image: its resource ID, a
+    /// Marketplace or platform image's `publisher:offer:sku:version`, a VHD's URI.
+    pub image: Option<String>,
+    /// Why (required).
+    pub reason: String,
+    /// The last day it exempts (inclusive); `None`: it does not expire.
+    pub expires: Option<crate::date::Date>,
+    /// Its line in the config file (1-based).
+    pub line: u32,
+    /// The byte range of its table in the config file.
+    pub bytes: std::ops::Range<usize>,
 }
 
 /// A config that cannot be used; the message names the file, line and key.
@@ -177,6 +212,15 @@ pub enum ConfigError {
         place: String,
         /// The rule's id.
         rule: &'static str,
+    },
+    /// An `[[exempt]]` entry that cannot be used.
+    BadExemption {
+        /// `file:line`.
+        place: String,
+        /// The key at fault (`exempt[2].rule`).
+        key: String,
+        /// What is wrong.
+        problem: String,
     },
 }
 
@@ -256,6 +300,11 @@ impl std::fmt::Display for ConfigError {
                 f,
                 "invalid config {place}: key `rules`: {rule} is set twice (by its id and its name); keep one"
             ),
+            ConfigError::BadExemption {
+                place,
+                key,
+                problem,
+            } => write!(f, "invalid config {place}: key `{key}`: {problem}"),
         }
     }
 }
@@ -274,6 +323,28 @@ struct File {
     links: std::collections::BTreeMap<String, String>,
     #[serde(default)]
     rules: std::collections::BTreeMap<toml::Spanned<String>, toml::Spanned<Level>>,
+    #[serde(default)]
+    exempt: Vec<toml::Spanned<ExemptEntry>>,
+    inline_exemptions: Option<bool>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ExemptEntry {
+    path: Option<String>,
+    resource: Option<String>,
+    rule: Option<OneOrMany>,
+    image: Option<String>,
+    reason: String,
+    expires: Option<crate::date::Date>,
+}
+
+/// A rule, or a list of rules.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
 }
 
 #[derive(Deserialize)]
@@ -308,6 +379,9 @@ impl Config {
             judge_no_op: false,
             links: Vec::new(),
             rules: Vec::new(),
+            exemptions: Vec::new(),
+            inline_exemptions: true,
+            today: crate::date::today().unwrap_or_else(|_| crate::date::clock()),
         }
     }
 
@@ -423,6 +497,15 @@ impl Config {
             config.rules.push((rule, *level.get_ref()));
         }
         config.rules.sort_by_key(|(r, _)| *r);
+        config.inline_exemptions = file.inline_exemptions.unwrap_or(true);
+        for (i, entry) in file.exempt.into_iter().enumerate() {
+            let bytes = entry.span();
+            let place = at(bytes.clone());
+            let line = text[..bytes.start.min(text.len())].matches('\n').count() as u32 + 1;
+            config
+                .exemptions
+                .push(exemption(entry.into_inner(), i, &place, line, bytes)?);
+        }
         if let Some(approved) = file.approved {
             if let Some(images) = approved.images {
                 config.policy.images = images
@@ -474,6 +557,81 @@ impl Config {
         }
         Ok(config)
     }
+}
+
+/// An `[[exempt]]` entry (the `index`th, at `place`), checked: a reason, at least one of
+/// `path`, `resource` and `image` (a rule alone is `[rules]`'s business, which every report
+/// names), rules that exist and can be exempted, a valid path glob.
+fn exemption(
+    entry: ExemptEntry,
+    index: usize,
+    place: &str,
+    line: u32,
+    bytes: std::ops::Range<usize>,
+) -> Result<Exemption, ConfigError> {
+    let bad = |key: &str, problem: String| ConfigError::BadExemption {
+        place: place.to_string(),
+        key: format!("exempt[{index}]{key}"),
+        problem,
+    };
+    if entry.reason.trim().is_empty() {
+        return Err(bad(
+            ".reason",
+            "an exemption needs a reason (why the finding does not count)".into(),
+        ));
+    }
+    let given = |v: &Option<String>| v.as_deref().is_some_and(|s| !s.trim().is_empty());
+    if !(given(&entry.path) || given(&entry.resource) || given(&entry.image)) {
+        return Err(bad(
+            "",
+            "an exemption must name a `path`, a `resource` or an `image` (to turn a rule off everywhere, set it to \"off\" in [rules])".into(),
+        ));
+    }
+    let names = match entry.rule {
+        None => Vec::new(),
+        Some(OneOrMany::One(r)) => vec![r],
+        Some(OneOrMany::Many(rs)) => rs,
+    };
+    let mut rules = Vec::new();
+    for name in names {
+        let rule = Rule::find(name.trim())
+            .ok_or_else(|| bad(".rule", format!("`{name}` names no rule")))?;
+        if !rule.exemptable() {
+            return Err(bad(
+                ".rule",
+                format!(
+                    "{} ({}) cannot be exempted: it is about the run itself, not a resource",
+                    rule.id(),
+                    rule.name()
+                ),
+            ));
+        }
+        if !rules.contains(&rule) {
+            rules.push(rule);
+        }
+    }
+    rules.sort();
+    let path = match entry.path.filter(|p| !p.trim().is_empty()) {
+        None => None,
+        Some(text) => {
+            let glob = globset::GlobBuilder::new(text.trim_start_matches("./"))
+                .literal_separator(true)
+                .backslash_escape(true)
+                .build()
+                .map_err(|e| bad(".path", format!("bad glob `{text}`: {}", e.kind())))?;
+            Some((text, glob.compile_matcher()))
+        }
+    };
+    Ok(Exemption {
+        path,
+        resource: entry.resource.filter(|r| !r.trim().is_empty()),
+        rules,
+        image: entry.image.filter(|i| !i.trim().is_empty()),
+        reason: entry.reason.trim().to_string(),
+        expires: entry.expires,
+        line,
+        bytes,
+    })
 }
 
 /// The dotted path of the key whose entry holds the bytes `at` of the config `text`

@@ -119,10 +119,15 @@ pub fn today() -> Result<Date, BadToday> {
         let text = value.to_string_lossy();
         return Date::parse(&text).ok_or_else(|| BadToday(text.into_owned()));
     }
+    Ok(clock())
+}
+
+/// The system clock's UTC date.
+pub fn clock() -> Date {
     let seconds = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
-    Ok(Date::from_days((seconds / 86_400) as i64))
+    Date::from_days((seconds / 86_400) as i64)
 }
 
 impl<'de> Deserialize<'de> for Date {

@@ -11,10 +11,11 @@ use crate::judge::Verdict;
 use crate::model::{CopyOf, Deployment, Language, Resource};
 use crate::report::{
     Detail, Excerpt, Finding, ImageRef, Location, Related, ResourceEntry, ResourceRef, Status,
-    fingerprint,
+    Suppression, fingerprint,
 };
 use crate::rules::{self, JudgedImage, JudgedResource, Rule, Severity, Violation, short_type};
 use crate::source::{FileId, SourceFile, SourceMap, Span};
+use crate::suppress::{Exempter, Tally};
 use crate::value::Why;
 
 /// What judging one deployment gives; the caller adds it to its file's outcome.
@@ -26,21 +27,26 @@ pub struct Judgement {
     pub resources: Vec<ResourceEntry>,
     /// Notes of the evaluation contexts (budgets cut, links refused), located, for stderr.
     pub notes: Vec<String>,
+    /// What the exemptions matched.
+    pub exemptions: Tally,
 }
 
 /// Judges every image of every resource of `deployment` and runs every resource rule on each
 /// judged resource. `main` is the deployment's file (where unlocated notes point); `detail`
-/// says what to keep of each finding.
+/// says what to keep of each finding; `exempter` decides which findings are exempted (a
+/// resource whose image findings all are is `exempt`).
 pub fn judge_deployment(
     deployment: &Deployment,
     sources: &SourceMap,
     main: FileId,
     config: &Config,
     detail: Detail,
+    exempter: &Exempter,
 ) -> Judgement {
     let catalog = Catalog::builtin();
     let mut out = Judgement::default();
     let mut drafts: Vec<Draft> = Vec::new();
+    let mut comments = exempter.comments(sources);
     for context in &deployment.contexts {
         for note in &context.notes {
             let place = note.span.map_or_else(
@@ -106,15 +112,42 @@ pub fn judge_deployment(
             }
             // In the order of the images (then of the rules), as the resource declares them.
             violations.sort_by_key(|(_, v)| v.image.unwrap_or(usize::MAX));
-            drafts.extend(violations.into_iter().filter_map(|(rule, v)| {
-                let severity = severity(rule, config)?;
+            let mut status_exempted = None;
+            for (rule, v) in violations {
+                let Some(severity) = severity(rule, config) else {
+                    continue;
+                };
                 let image = v.image.and_then(|i| refs.get(i)).cloned();
+                // Where an exemption comment may stand (on the line before): the place the
+                // finding points at, the resource's first line, the image property's line.
+                let line = |span: Span| (span.file, sources.get(span.file).line_col(span.start).line);
+                let mut anchors = vec![line(v.primary), line(resource.span)];
+                let decides_status = v.image.is_some_and(|i| {
+                    matches!(images[i].verdict, Verdict::Unapproved | Verdict::Unresolved(_))
+                });
+                if let Some(i) = v.image {
+                    anchors.push(line(images[i].found.property));
+                }
                 let mut draft = finding(rule, severity, v, &judged, &shared);
                 draft.finding.image = image;
-                Some(draft)
-            }));
+                draft.finding.suppression =
+                    exempter.decide(&draft.finding, &anchors, &mut comments, &mut out.exemptions);
+                if decides_status {
+                    let exempted = draft.finding.suppression.is_some();
+                    status_exempted = Some(status_exempted.unwrap_or(true) && exempted);
+                }
+                drafts.push(draft);
+            }
+            // A resource whose findings that decide its status are all exempted is exempt.
+            if status_exempted == Some(true)
+                && let Some(entry) = out.resources.last_mut()
+                && matches!(entry.status, Status::Noncompliant | Status::Unresolved)
+            {
+                entry.status = Status::Exempt;
+            }
         }
     }
+    exempter.keep_comments(comments, sources, detail, &mut out.exemptions);
     out.findings = merge(drafts, deployment.merge_instances);
     out
 }
@@ -306,12 +339,15 @@ fn finding(
         declaration: resource.identity.clone(),
         image: image_key,
     };
+    // Resource IDs and Marketplace coordinates are case-insensitive in Azure: a change of case
+    // is not a new finding (a baseline keeps matching it).
+    let image_print = identity.image.to_ascii_lowercase();
     let mut parts = vec![
         rule.id(),
         &identity.file,
         &identity.resource_type,
         &identity.declaration,
-        &identity.image,
+        &image_print,
         parameter_file.unwrap_or(""),
         resource.assumption.as_deref().unwrap_or(""),
     ];
@@ -634,6 +670,7 @@ fn merge(drafts: Vec<Draft>, any_place: bool) -> Vec<Finding> {
             Option<&'a str>,
             Option<&'a str>,
             Option<Place<'a>>,
+            Option<&'a Suppression>,
         );
         let mut index: foldhash::HashMap<Key<'_>, usize> = foldhash::HashMap::default();
         for (i, draft) in drafts.iter().enumerate() {
@@ -643,6 +680,7 @@ fn merge(drafts: Vec<Draft>, any_place: bool) -> Vec<Finding> {
                 draft.cover.parameter_file.as_deref(),
                 draft.cover.assumption.as_deref(),
                 (!any_place).then(|| place(&draft.finding)),
+                draft.finding.suppression.as_ref(),
             );
             match index.entry(key) {
                 std::collections::hash_map::Entry::Occupied(e) => {
@@ -666,7 +704,7 @@ fn merge(drafts: Vec<Draft>, any_place: bool) -> Vec<Finding> {
     let mut drafts: Vec<Option<Draft>> = drafts.into_iter().map(Some).collect();
     // Same thing at the same place: (rule, place, message but for the resource it names).
     let mut merged: Vec<(Finding, Vec<Cover>)> = Vec::with_capacity(groups.len());
-    type Said = (Rule, (String, u32, u32), String);
+    type Said = (Rule, (String, u32, u32), String, Option<Suppression>);
     let mut index: foldhash::HashMap<Said, usize> = Default::default();
     for ((first, count, _), print) in groups.into_iter().zip(prints) {
         let Some(Draft {
@@ -686,7 +724,12 @@ fn merge(drafts: Vec<Draft>, any_place: bool) -> Vec<Finding> {
             finding.message.clone()
         };
         let (path, start, end) = place(&finding);
-        let key = (finding.rule, (path.to_owned(), start, end), said);
+        let key = (
+            finding.rule,
+            (path.to_owned(), start, end),
+            said,
+            finding.suppression.clone(),
+        );
         match index.get(&key) {
             Some(&i) => {
                 let (first, covers) = &mut merged[i];

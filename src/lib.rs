@@ -7,6 +7,7 @@
 
 #![deny(missing_docs)]
 
+pub mod baseline;
 pub(crate) mod catalog;
 
 pub mod cli;
@@ -24,6 +25,7 @@ pub mod pipeline;
 pub mod report;
 pub mod rules;
 pub(crate) mod source;
+pub mod suppress;
 pub(crate) mod value;
 pub mod walk;
 
@@ -170,6 +172,7 @@ fn check_roots(
         folders,
         walked: files.par_iter().map(|f| f.canonical.clone()).collect(),
         cwd: canonical(cwd),
+        exempter: suppress::Exempter::new(config, &canonical(cwd), config.today),
     };
     let mut outcomes: Vec<FileOutcome> = files
         .par_iter()
@@ -210,7 +213,9 @@ fn check_roots(
         ..Report::default()
     };
     drop(files);
-    for (outcome, kept) in outcomes.into_iter().zip(in_scope) {
+    let mut exemptions = suppress::Tally::default();
+    for (mut outcome, kept) in outcomes.into_iter().zip(in_scope) {
+        exemptions.absorb(std::mem::take(&mut outcome.exemptions));
         // The files read only for their project's context are not counted, but for a template
         // judged with a named parameter file.
         let with_named = |shown: &HashSet<String>| {
@@ -232,6 +237,15 @@ fn check_roots(
             .map(|u| findings::unreadable_entry(&u.path, &u.display, u.folder, &u.error)),
     );
     report.config = config_in_effect(config, cwd);
+    // An entry that matched nothing is told only when the run saw everything it could match:
+    // the whole project, no file left out by a glob.
+    let whole = scope.is_none()
+        && options.include.is_empty()
+        && options.exclude.is_empty()
+        && run.exempter.covered_by(&run.roots);
+    report
+        .findings
+        .extend(run.exempter.findings(vec![exemptions], whole, detail));
     report.findings.extend(configs_not_in_effect(
         &configs,
         config,
@@ -243,6 +257,7 @@ fn check_roots(
     if let Some(shown) = &shown {
         report.keep_files(shown);
     }
+    report.scope = shown;
     report.finish();
     Ok(report)
 }
@@ -285,9 +300,11 @@ pub fn check_input(
         roots: vec![project],
         folders: Default::default(),
         walked: Default::default(),
+        exempter: suppress::Exempter::new(config, &cwd_canonical, config.today),
         cwd: cwd_canonical,
     };
-    let outcome = pipeline::analyze_input(&walked, input, &run);
+    let mut outcome = pipeline::analyze_input(&walked, input, &run);
+    let exemptions = std::mem::take(&mut outcome.exemptions);
     let mut report = Report {
         files_scanned: 1,
         templates: usize::from(outcome.judged),
@@ -297,6 +314,11 @@ pub fn check_input(
         ..Report::default()
     };
     report.config = config_in_effect(config, cwd);
+    report.scope = Some(std::iter::once(walked.display.clone()).collect());
+    // One document is not the project: entries that matched nothing are not told.
+    report
+        .findings
+        .extend(run.exempter.findings(vec![exemptions], false, detail));
     findings::apply_severities(&mut report.findings, config);
     report.finish();
     report

@@ -60,6 +60,10 @@ enum Failure {
     Stdout(std::io::Error),
     /// `imagegate rules X` names no rule.
     UnknownRule(String),
+    /// `IMAGEGATE_TODAY` is not a date.
+    Today(imagegate::date::BadToday),
+    /// The baseline cannot be read or written.
+    Baseline(imagegate::baseline::BaselineError),
 }
 
 impl std::fmt::Display for Failure {
@@ -73,6 +77,8 @@ impl std::fmt::Display for Failure {
                 write!(f, "cannot write the report to {}: {e}", path.display())
             }
             Failure::Stdout(e) => write!(f, "cannot write to standard output: {e}"),
+            Failure::Today(e) => write!(f, "{e}"),
+            Failure::Baseline(e) => write!(f, "{e}"),
             Failure::UnknownRule(key) => {
                 write!(
                     f,
@@ -100,6 +106,17 @@ fn check(args: CheckArgs) -> Result<ExitCode, Failure> {
         config.mode = mode;
     }
     config.judge_no_op = args.judge_no_op;
+    config.today = imagegate::date::today().map_err(Failure::Today)?;
+    // A baseline that cannot be read stops the run before any work: a typo must not report
+    // every accepted finding as new (or pass because none is).
+    let baseline = match &args.baseline {
+        Some(path) => {
+            let shown = imagegate::walk::display_path(path, &cwd);
+            let entries = imagegate::baseline::read(path, &shown).map_err(Failure::Baseline)?;
+            Some((shown, entries))
+        }
+        None => None,
+    };
     let threads = args.threads.unwrap_or(0);
     // Workers get a generous stack: the evaluator's own stack budget (1 MiB) assumes 2 MiB.
     rayon::ThreadPoolBuilder::new()
@@ -130,6 +147,24 @@ fn check(args: CheckArgs) -> Result<ExitCode, Failure> {
             imagegate::check(&options, &config, &cwd, detail).map_err(Failure::Walk)?
         }
     };
+    if let Some((shown, entries)) = baseline {
+        imagegate::baseline::apply(&mut report, entries, &shown);
+    }
+    if let Some(path) = &args.write_baseline {
+        let shown = imagegate::walk::display_path(path, &cwd);
+        let count =
+            imagegate::baseline::write(&report, path, &shown).map_err(Failure::Baseline)?;
+        if !args.quiet {
+            say(&format!(
+                "note: wrote {count} finding{} to the baseline {}",
+                if count == 1 { "" } else { "s" },
+                emit::visible(&shown)
+            ));
+        }
+        // What was just accepted is in the baseline from now on, this run included.
+        let entries = imagegate::baseline::read(path, &shown).map_err(Failure::Baseline)?;
+        imagegate::baseline::apply(&mut report, entries, &shown);
+    }
     // `--select`/`--ignore` choose what is reported (and so the exit code), never what is
     // judged: resources and compliance stay whole, and the summary counts what was left out.
     let filter = (!args.select.is_empty() || !args.ignore.is_empty())
@@ -194,7 +229,8 @@ fn check(args: CheckArgs) -> Result<ExitCode, Failure> {
     } else {
         args.fail_on
     };
-    let failed = report.findings.iter().any(|f| fail_on.fails(f.severity));
+    // Exempted findings and those in the baseline never fail a run.
+    let failed = report.active().any(|f| fail_on.fails(f.severity));
     // The process ends here: the system reclaims the report's memory at once, faster than
     // freeing its findings one by one (tens of milliseconds on large repositories).
     std::mem::forget(report);

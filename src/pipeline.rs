@@ -44,6 +44,8 @@ pub struct FileOutcome {
     /// The source file it was compiled from (canonical), when it says so and that file was
     /// walked: its findings are set aside when that file's cover them.
     pub compiled_from: Option<PathBuf>,
+    /// What the exemptions matched while judging it.
+    pub exemptions: crate::suppress::Tally,
 }
 
 pub use crate::report::Detail;
@@ -66,6 +68,8 @@ pub struct Run {
     pub walked: foldhash::HashSet<PathBuf>,
     /// The canonical working directory (display paths are relative to it).
     pub cwd: PathBuf,
+    /// What decides exemptions.
+    pub exempter: crate::suppress::Exempter,
 }
 
 /// Analyses one walked file.
@@ -254,10 +258,12 @@ fn judge(lowered: Lowered, walked: &FileToRead, run: &Run, env: &Env<'_>, out: &
             judged.file,
             &run.config,
             out.detail,
+            &run.exempter,
         );
         out.findings.extend(judgement.findings);
         out.resources.extend(judgement.resources);
         out.notes.extend(judgement.notes);
+        out.exemptions.absorb(judgement.exemptions);
     }
     for doc in &embedded {
         judge_embedded(doc, &sources, walked, run, env, out);
@@ -303,11 +309,13 @@ fn judge_embedded(
         findings: inner.findings,
         resources: inner.resources,
         notes: inner.notes,
+        exemptions: inner.exemptions,
     };
     crate::findings::relocate(&mut judgement, &texts, host, out.detail);
     out.findings.extend(judgement.findings);
     out.resources.extend(judgement.resources);
     out.notes.extend(judgement.notes);
+    out.exemptions.absorb(judgement.exemptions);
 }
 
 /// The IG000 of a file a frontend claims but that could not be read into text (`text` is

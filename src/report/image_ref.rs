@@ -170,6 +170,45 @@ pub enum ImageParts {
 }
 
 impl ImageRef {
+    /// The image as one normalised text, for what matches images by pattern (an exemption's
+    /// `image`): a gallery, managed or other image's resource ID, a Marketplace or platform
+    /// image's `publisher:offer:sku:version` (`latest` when none is given), a VHD's URI, a
+    /// well-known image's name. `None` when it is not fully known (an unresolved image, an ID
+    /// with unknown parts): a pattern never matches what cannot be seen.
+    pub fn key(&self) -> Option<String> {
+        match &self.parts {
+            ImageParts::ComputeGallery { id, .. }
+            | ImageParts::SharedGallery { id, .. }
+            | ImageParts::CommunityGallery { id, .. }
+            | ImageParts::DevCenterGallery { id, .. }
+            | ImageParts::ManagedImage { id, .. }
+            | ImageParts::ResourceId { id } => id.clone(),
+            ImageParts::Marketplace {
+                publisher,
+                offer,
+                sku,
+                version,
+                ..
+            }
+            | ImageParts::PlatformImage {
+                publisher,
+                offer,
+                sku,
+                version,
+            } => Some(format!(
+                "{}:{}:{}:{}",
+                publisher.as_deref()?,
+                offer.as_deref()?,
+                sku.as_deref()?,
+                version.as_deref().unwrap_or("latest")
+            )),
+            ImageParts::Vhd { uri } => Some(uri.clone()),
+            ImageParts::WellKnown { name } => Some(name.clone()),
+            ImageParts::NotAnId { value } => Some(value.clone()),
+            ImageParts::AttachedDisk { .. } | ImageParts::Unresolved { .. } => None,
+        }
+    }
+
     /// `image` as the report shows it. `clip` shortens text a template controls (an ID can be
     /// as long as a file), the same way messages are.
     pub fn of(image: &Image, clip: &dyn Fn(&str) -> String) -> ImageRef {

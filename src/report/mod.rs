@@ -208,16 +208,34 @@ pub struct Edit {
 }
 
 /// Why a finding is suppressed: what suppressed it, and the reason given.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 pub struct Suppression {
     /// What suppressed it.
     pub kind: SuppressionKind,
     /// The reason given, if any.
     pub justification: Option<String>,
+    /// Where the exemption is written, `file:line` (the config's entry, the baseline file);
+    /// `None` for an inline comment (on the line before the finding's).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    /// The last day the exemption holds, if it expires.
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "date_text")]
+    pub expires: Option<crate::date::Date>,
+}
+
+fn date_text<S: serde::Serializer>(
+    date: &Option<crate::date::Date>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    match date {
+        Some(d) => serializer.serialize_str(&d.to_string()),
+        None => serializer.serialize_none(),
+    }
 }
 
 /// What can suppress a finding.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum SuppressionKind {
     /// A comment in the source next to the finding.
     Inline,
@@ -225,6 +243,17 @@ pub enum SuppressionKind {
     Exemption,
     /// A baseline of findings accepted when imagegate was adopted.
     Baseline,
+}
+
+impl SuppressionKind {
+    /// `inline`, `exemption` or `baseline`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SuppressionKind::Inline => "inline",
+            SuppressionKind::Exemption => "exemption",
+            SuppressionKind::Baseline => "baseline",
+        }
+    }
 }
 
 /// A resource's overall status.
@@ -343,6 +372,43 @@ pub struct Report {
     pub notes: Vec<String>,
     /// The configuration in effect.
     pub config: ConfigInEffect,
+    /// The baseline the findings were compared with (`--baseline`), and what it gave.
+    pub baseline: Option<BaselineOutcome>,
+    /// The files the report is about, as displayed, when the run was over named files (or
+    /// standard input); `None`: everything walked.
+    pub(crate) scope: Option<foldhash::HashSet<String>>,
+}
+
+/// One entry of a baseline file: a finding accepted when imagegate was adopted, identified by
+/// its fingerprint (stable across line moves and reformatting), with what a person needs to
+/// recognise it.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Deserialize, Serialize)]
+pub struct BaselineEntry {
+    /// The file of the finding, as displayed from the working directory when the baseline was
+    /// written.
+    pub path: String,
+    /// Rule id.
+    pub rule: String,
+    /// The resource: `type/name` (or address).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource: Option<String>,
+    /// The image, as the report shows it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image: Option<String>,
+    /// The finding's fingerprint.
+    pub fingerprint: String,
+}
+
+/// What comparing a run with a baseline gave.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct BaselineOutcome {
+    /// The baseline file, as displayed.
+    pub file: String,
+    /// Findings of the run found in the baseline (suppressed, not counted).
+    pub known: usize,
+    /// Baseline entries no finding of the run matches: fixed (or moved out of the run's
+    /// scope), sorted.
+    pub fixed: Vec<BaselineEntry>,
 }
 
 /// Counts for the summary.
@@ -364,6 +430,15 @@ pub struct Summary {
     pub findings: BTreeMap<&'static str, usize>,
     /// Findings by rule id.
     pub rules: BTreeMap<&'static str, usize>,
+    /// Findings that do not count, by what suppressed them (`inline`, `exemption`,
+    /// `baseline`): not in `findings` and `rules`, never failing the run.
+    pub suppressed: BTreeMap<&'static str, usize>,
+    /// Resources whose every unapproved or unresolved image is exempted (not compliant: the
+    /// percentage does not count them).
+    pub exempt: usize,
+    /// What comparing with a baseline gave (`--baseline`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<BaselineOutcome>,
     /// The configuration in effect.
     pub config: ConfigInEffect,
 }
@@ -420,9 +495,25 @@ impl Report {
         });
     }
 
-    /// Whether any finding is an error.
+    /// Whether the report is about the file shown as `path` (a run over named files is about
+    /// those alone).
+    pub fn reports_on(&self, path: &str) -> bool {
+        self.scope.as_ref().is_none_or(|s| s.contains(path))
+    }
+
+    /// Whether any finding that counts (not exempted, not in the baseline) is an error.
     pub fn has_errors(&self) -> bool {
-        self.findings.iter().any(|f| f.severity == Severity::Error)
+        self.active().any(|f| f.severity == Severity::Error)
+    }
+
+    /// The findings that count: neither exempted nor in the baseline.
+    pub fn active(&self) -> impl Iterator<Item = &Finding> {
+        self.findings.iter().filter(|f| f.suppression.is_none())
+    }
+
+    /// The findings that do not count (exempted, or in the baseline).
+    pub fn suppressed(&self) -> impl Iterator<Item = &Finding> {
+        self.findings.iter().filter(|f| f.suppression.is_some())
     }
 
     /// The summary counts.
@@ -442,10 +533,28 @@ impl Report {
             findings.insert(s.as_str(), 0);
         }
         let mut rules = BTreeMap::new();
-        for f in &self.findings {
-            *findings.entry(f.severity.as_str()).or_insert(0) += 1;
-            *rules.entry(f.rule.id()).or_insert(0) += 1;
+        let mut suppressed = BTreeMap::new();
+        for kind in [
+            SuppressionKind::Inline,
+            SuppressionKind::Exemption,
+            SuppressionKind::Baseline,
+        ] {
+            suppressed.insert(kind.as_str(), 0);
         }
+        for f in &self.findings {
+            match &f.suppression {
+                Some(s) => *suppressed.entry(s.kind.as_str()).or_insert(0) += 1,
+                None => {
+                    *findings.entry(f.severity.as_str()).or_insert(0) += 1;
+                    *rules.entry(f.rule.id()).or_insert(0) += 1;
+                }
+            }
+        }
+        let exempt = self
+            .resources
+            .iter()
+            .filter(|r| r.status == Status::Exempt)
+            .count();
         // Rounded down, so that one unapproved resource among thousands never reads as 100 %.
         let compliance_percent = (judged > 0).then(|| {
             let tenths = (compliant as u128 * 1000) / judged as u128;
@@ -459,6 +568,9 @@ impl Report {
             compliance_percent,
             findings,
             rules,
+            suppressed,
+            exempt,
+            baseline: self.baseline.clone(),
             config: self.config.clone(),
         }
     }

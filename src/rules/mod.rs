@@ -14,6 +14,8 @@ mod ig001_unapproved_image;
 mod ig002_unresolved_image;
 mod ig003_unpinned_image_version;
 mod ig006_config_not_in_effect;
+mod ig008_expired_exemption;
+mod ig009_unused_exemption;
 mod resource;
 
 pub(crate) use help::help;
@@ -25,6 +27,8 @@ pub(crate) use ig000_parse_error::{
 pub(crate) use ig006_config_not_in_effect::{
     RULE as CONFIG_NOT_IN_EFFECT, wording as config_not_in_effect_wording,
 };
+pub(crate) use ig008_expired_exemption::RULE as EXPIRED_EXEMPTION;
+pub(crate) use ig009_unused_exemption::RULE as UNUSED_EXEMPTION;
 pub(crate) use resource::{JudgedImage, JudgedResource, ResourceRule, Violation, short_type};
 
 use crate::model::Language;
@@ -36,6 +40,8 @@ const REGISTRY: &[Rule] = &[
     ig002_unresolved_image::RULE,
     ig003_unpinned_image_version::RULE,
     ig006_config_not_in_effect::RULE,
+    ig008_expired_exemption::RULE,
+    ig009_unused_exemption::RULE,
 ];
 
 const _: () = assert!(
@@ -106,6 +112,13 @@ impl Rule {
             Check::Pipeline => None,
             Check::Resource(rule) => Some(rule),
         }
+    }
+
+    /// Whether findings of the rule can be exempted (by `[[exempt]]`, an inline comment or a
+    /// baseline): the checks of resources can; the rules about the run itself (a file not
+    /// read, a config not in effect, an exemption's own state) cannot.
+    pub fn exemptable(self) -> bool {
+        self.resource_rule().is_some()
     }
 
     /// Finds a rule by id or name (case-insensitive).
@@ -192,7 +205,10 @@ mod tests {
     #[test]
     fn the_registry_lists_every_rule_in_id_order() {
         let ids: Vec<_> = Rule::ALL.iter().map(|r| r.id()).collect();
-        assert_eq!(ids, ["IG000", "IG001", "IG002", "IG003", "IG006"]);
+        assert_eq!(
+            ids,
+            ["IG000", "IG001", "IG002", "IG003", "IG006", "IG008", "IG009"]
+        );
         for r in Rule::ALL {
             let d = r.doc();
             assert!(!d.summary.is_empty());

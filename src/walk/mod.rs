@@ -537,7 +537,7 @@ fn has_extension(name: &OsStr, extensions: &[&str]) -> bool {
 /// is written `\\`, so that an escape can never be read as a name and `a\b.json` (one
 /// name) never reads as `a/b.json` (a folder and a name). Windows names hold no backslash:
 /// there it is the separator and becomes `/`.
-pub(crate) fn display_path(path: &Path, cwd: &Path) -> String {
+pub fn display_path(path: &Path, cwd: &Path) -> String {
     let relative = if path.is_absolute() {
         path.strip_prefix(cwd).unwrap_or(path)
     } else {

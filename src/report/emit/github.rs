@@ -17,7 +17,7 @@ const ANNOTATIONS_PER_TYPE: usize = 10;
 /// every finding as an annotation, a line saying how many it leaves out.
 pub fn github(report: &Report) -> String {
     let mut out = String::new();
-    for f in &report.findings {
+    for f in report.active() {
         let command = match f.severity {
             Severity::Error => "error",
             Severity::Warning => "warning",
@@ -54,7 +54,7 @@ pub fn github(report: &Report) -> String {
 /// [`ANNOTATIONS_PER_TYPE`] of each type.
 fn not_annotated(report: &Report) -> usize {
     let mut per_type = [0usize; 3];
-    for f in &report.findings {
+    for f in report.active() {
         per_type[f.severity as usize] += 1;
     }
     per_type
@@ -91,12 +91,12 @@ const SUMMARY_MESSAGE_CHARS: usize = 400;
 pub fn github_summary(report: &Report, blob: Option<&str>) -> String {
     let mut out = String::from("## imagegate\n\n");
     let _ = writeln!(out, "{}\n", markdown(&super::human::summary_line(report)));
-    if report.findings.is_empty() {
+    if report.active().next().is_none() {
         return out;
     }
     // Per rule and severity.
     let mut per_rule: BTreeMap<Rule, [usize; 3]> = BTreeMap::new();
-    for f in &report.findings {
+    for f in report.active() {
         per_rule.entry(f.rule).or_default()[f.severity as usize] += 1;
     }
     out.push_str("| Rule | Errors | Warnings | Notes |\n|---|---:|---:|---:|\n");
@@ -104,7 +104,7 @@ pub fn github_summary(report: &Report, blob: Option<&str>) -> String {
         let _ = writeln!(out, "| {} ({}) | {e} | {w} | {n} |", rule.id(), rule.name());
     }
     // The first findings, errors first.
-    let mut first: Vec<&Finding> = report.findings.iter().collect();
+    let mut first: Vec<&Finding> = report.active().collect();
     first.sort_by_key(|f| f.severity);
     let _ = writeln!(
         out,
@@ -125,16 +125,16 @@ pub fn github_summary(report: &Report, blob: Option<&str>) -> String {
             markdown(&clip(&f.message, SUMMARY_MESSAGE_CHARS))
         );
     }
-    if report.findings.len() > SUMMARY_FINDINGS {
+    if first.len() > SUMMARY_FINDINGS {
         let _ = writeln!(
             out,
             "\n{} more findings: see the annotations, the log or the SARIF report.",
-            report.findings.len() - SUMMARY_FINDINGS
+            first.len() - SUMMARY_FINDINGS
         );
     }
     // Per file.
     let mut per_file: BTreeMap<&str, [usize; 3]> = BTreeMap::new();
-    for f in &report.findings {
+    for f in report.active() {
         per_file.entry(&f.location.path).or_default()[f.severity as usize] += 1;
     }
     let _ = writeln!(

@@ -7,7 +7,7 @@ use std::ffi::OsStr;
 use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
 
 use super::{masked, visible};
-use crate::report::Report;
+use crate::report::{Report, SuppressionKind};
 use crate::rules::{Rule, Severity};
 
 /// How the human report is rendered.
@@ -96,7 +96,7 @@ pub fn human(report: &Report, options: &HumanOptions) -> String {
         Renderer::plain()
     };
     let mut out = String::new();
-    for f in &report.findings {
+    for f in report.active() {
         let level = match f.severity {
             Severity::Error => Level::ERROR,
             Severity::Warning => Level::WARNING,
@@ -241,7 +241,7 @@ fn summary_block(report: &Report, filter: Option<&Filtered>) -> String {
     let s = report.summary();
     let mut out = String::new();
     let mut by_rule: Vec<(usize, Rule)> = Vec::new();
-    for f in &report.findings {
+    for f in report.active() {
         match by_rule.iter_mut().find(|(_, r)| *r == f.rule) {
             Some((n, _)) => *n += 1,
             None => by_rule.push((1, f.rule)),
@@ -257,7 +257,8 @@ fn summary_block(report: &Report, filter: Option<&Filtered>) -> String {
         }
         out.push('\n');
     }
-    let total = report.findings.len();
+    out.push_str(&suppressed_block(report));
+    let total = report.active().count();
     let severity = |name: &str| s.findings.get(name).copied().unwrap_or(0);
     let (errors, warnings, notes) = (severity("error"), severity("warning"), severity("note"));
     out.push_str(&if total > 0 {
@@ -271,6 +272,10 @@ fn summary_block(report: &Report, filter: Option<&Filtered>) -> String {
         "All clear: no findings.".to_string()
     });
     out.push('\n');
+    if let Some(line) = suppressed_line(&s) {
+        out.push_str(&line);
+        out.push('\n');
+    }
     if let Some(filter) = filter {
         out.push_str(&filter.describe());
         out.push('\n');
@@ -278,6 +283,111 @@ fn summary_block(report: &Report, filter: Option<&Filtered>) -> String {
     out.push_str(&format!("{}.\n", scope(&s)));
     out.push_str(&format!("Config: {}.\n", report.config.describe()));
     out
+}
+
+/// The findings that do not count, never silent: each exempted finding on one line with its
+/// justification (where the exemption is written, until when), then the baseline entries that
+/// are gone. Findings in the baseline are only counted ([`suppressed_line`]): the baseline is
+/// the record of them.
+fn suppressed_block(report: &Report) -> String {
+    let mut out = String::new();
+    let exempted: Vec<_> = report
+        .suppressed()
+        .filter(|f| f.suppression.as_ref().is_some_and(|s| s.kind != SuppressionKind::Baseline))
+        .collect();
+    if !exempted.is_empty() {
+        out.push_str("Exempted (not counted):\n");
+        for f in exempted {
+            let Some(s) = &f.suppression else { continue };
+            let mut why = match &s.justification {
+                Some(j) => format!("\"{j}\""),
+                None => "no reason given".to_string(),
+            };
+            match (&s.source, s.kind) {
+                (Some(source), _) => why.push_str(&format!(", {source}")),
+                (None, SuppressionKind::Inline) => why.push_str(", inline"),
+                (None, _) => {}
+            }
+            if let Some(last) = s.expires {
+                why.push_str(&format!(", until {last}"));
+            }
+            let l = &f.location;
+            out.push_str(&visible(&format!(
+                "  {}:{}:{}: {} {} ({why})",
+                l.path,
+                l.line,
+                l.column,
+                f.rule.id(),
+                clip_line(&f.message)
+            )));
+            out.push('\n');
+        }
+        out.push('\n');
+    }
+    if let Some(baseline) = &report.baseline
+        && !baseline.fixed.is_empty()
+    {
+        out.push_str(&format!(
+            "Gone since the baseline {} (fixed, or no longer in the run):\n",
+            visible(&baseline.file)
+        ));
+        for e in &baseline.fixed {
+            let what = [e.resource.as_deref(), e.image.as_deref()]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(", ");
+            out.push_str(&visible(&format!("  {}: {} {what}", e.path, e.rule)));
+            out.push('\n');
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// The first 120 characters of a message, for one-line lists.
+fn clip_line(message: &str) -> String {
+    match message.char_indices().nth(120) {
+        Some((at, _)) => format!("{}…", &message[..at]),
+        None => message.to_string(),
+    }
+}
+
+/// "Not counted: 2 exempted findings (1 inline, 1 by the config), 14 in the baseline
+/// (.imagegate-baseline.json, 3 entries gone)."; `None` when nothing is suppressed and no
+/// baseline was given.
+pub(crate) fn suppressed_line(s: &crate::report::Summary) -> Option<String> {
+    let n = |kind: &str| s.suppressed.get(kind).copied().unwrap_or(0);
+    let (inline, config, baseline) = (n("inline"), n("exemption"), n("baseline"));
+    let mut parts = Vec::new();
+    if inline + config > 0 {
+        let mut by = Vec::new();
+        if inline > 0 {
+            by.push(format!("{inline} inline"));
+        }
+        if config > 0 {
+            by.push(format!("{config} by the config"));
+        }
+        parts.push(format!(
+            "{} ({})",
+            count(inline + config, "exempted finding"),
+            by.join(", ")
+        ));
+    }
+    if let Some(b) = &s.baseline {
+        parts.push(format!(
+            "{baseline} in the baseline {} ({} gone)",
+            b.file,
+            match b.fixed.len() {
+                1 => "1 entry".to_string(),
+                n => format!("{n} entries"),
+            }
+        ));
+    }
+    if s.exempt > 0 {
+        parts.push(format!("{} exempt", count(s.exempt, "resource")));
+    }
+    (!parts.is_empty()).then(|| format!("Not counted: {}.", parts.join("; ")))
 }
 
 /// "Found 1 error and 2 warnings." (and notes, when there are some).
@@ -307,12 +417,16 @@ pub(crate) fn summary_line(report: &Report) -> String {
     let scope = scope(&s);
     let config = format!("Config: {}.", report.config.describe());
     let notes = s.findings.get("note").copied().unwrap_or(0);
+    let not_counted = suppressed_line(&s).map_or_else(String::new, |l| format!(" {l}"));
     if errors + warnings + notes == 0 && s.compliance_percent.is_none() {
-        format!("No findings. {scope}. {config}")
+        format!("No findings.{not_counted} {scope}. {config}")
     } else if errors + warnings + notes == 0 {
-        format!("All clear: no findings. {scope}. {config}")
+        format!("All clear: no findings.{not_counted} {scope}. {config}")
     } else {
-        format!("{} {scope}. {config}", found(errors, warnings, notes))
+        format!(
+            "{}{not_counted} {scope}. {config}",
+            found(errors, warnings, notes)
+        )
     }
 }
 

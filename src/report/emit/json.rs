@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use crate::report::{ImageRef, Related, Report, ResourceRef, Summary};
+use crate::report::{ImageRef, Related, Report, ResourceRef, Summary, Suppression, SuppressionKind};
 use crate::rules::Severity;
 
 /// The version of the JSON output; bumped on incompatible changes.
@@ -44,6 +44,12 @@ struct FindingOut<'a> {
     parameter_file: Option<&'a str>,
     related: &'a [Related],
     fingerprint: &'a str,
+    /// `open` (it counts), `exempt` (an exemption or an inline comment covers it) or
+    /// `baseline` (the baseline holds it).
+    status: &'static str,
+    /// Why it does not count (an exemption, the baseline), when it does not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    suppression: Option<&'a Suppression>,
 }
 
 /// Writes the report as pretty-printed JSON (with a trailing newline).
@@ -67,6 +73,12 @@ pub fn json(report: &Report, writer: &mut dyn std::io::Write) -> std::io::Result
             parameter_file: f.parameter_file.as_deref(),
             related: &f.related,
             fingerprint: &f.fingerprint,
+            status: match f.suppression.as_ref().map(|s| s.kind) {
+                None => "open",
+                Some(SuppressionKind::Baseline) => "baseline",
+                Some(SuppressionKind::Inline | SuppressionKind::Exemption) => "exempt",
+            },
+            suppression: f.suppression.as_ref(),
         })
         .collect();
     let out = Output {

@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use crate::report::{Location, Report};
+use crate::report::{Location, Report, SuppressionKind};
 use crate::rules::{Rule, Severity};
 
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
@@ -114,6 +114,41 @@ struct SarifResult {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     related_locations: Vec<SarifLocation>,
     partial_fingerprints: BTreeMap<&'static str, String>,
+    /// Why the result does not count (§3.27.23): an exemption or the baseline.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    suppressions: Vec<SarifSuppression>,
+    /// With a baseline (`--baseline`): `new`, or `unchanged` when the baseline holds it
+    /// (§3.27.24).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    baseline_state: Option<&'static str>,
+}
+
+/// A suppression (§3.35): `inSource` for a comment in the template, `external` for the
+/// config's exemptions and the baseline; always `accepted`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifSuppression {
+    kind: &'static str,
+    status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    justification: Option<String>,
+    #[serde(skip_serializing_if = "SuppressionProperties::is_empty")]
+    properties: SuppressionProperties,
+}
+
+/// Where the exemption is written and when it expires.
+#[derive(Serialize)]
+struct SuppressionProperties {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    source: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    expires: Option<String>,
+}
+
+impl SuppressionProperties {
+    fn is_empty(&self) -> bool {
+        self.source.is_none() && self.expires.is_none()
+    }
 }
 
 #[derive(Serialize)]
@@ -307,6 +342,28 @@ pub fn sarif(report: &Report, writer: &mut dyn std::io::Write) -> std::io::Resul
                 })
                 .collect(),
             partial_fingerprints: BTreeMap::from([("imagegate/v1", f.fingerprint.clone())]),
+            suppressions: f
+                .suppression
+                .iter()
+                .map(|s| SarifSuppression {
+                    kind: match s.kind {
+                        SuppressionKind::Inline => "inSource",
+                        SuppressionKind::Exemption | SuppressionKind::Baseline => "external",
+                    },
+                    status: "accepted",
+                    justification: s.justification.as_deref().map(|j| plain(j).into_owned()),
+                    properties: SuppressionProperties {
+                        source: s.source.clone(),
+                        expires: s.expires.map(|d| d.to_string()),
+                    },
+                })
+                .collect(),
+            baseline_state: report.baseline.as_ref().map(|_| {
+                match f.suppression.as_ref().map(|s| s.kind) {
+                    Some(SuppressionKind::Baseline) => "unchanged",
+                    _ => "new",
+                }
+            }),
         })
         .collect();
     let log = Log {

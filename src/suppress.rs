@@ -1,0 +1,726 @@
+//! Exemptions: which findings do not count, and why.
+//!
+//! Two sources, decided for each finding of a resource while its file is judged (so that a
+//! resource whose findings are all exempted is reported `exempt`):
+//!
+//! * the config's `[[exempt]]` entries ([`crate::config::Exemption`]), matched by path glob,
+//!   resource name or address, rule and image pattern, each with a reason and an optional
+//!   expiry date, after which it exempts nothing and is reported (IG008);
+//! * comments in the templates: `// imagegate-ignore IG001, IG003: reason` (`#` too in `.tf`
+//!   files) on the line before the finding's line, its resource's first line or its image
+//!   property's line; in Bicep also the language's own pragma, `#disable-next-line
+//!   imagegate-IG001` (a reason may follow after `//`).
+//!
+//! An exempted finding keeps its severity and is never dropped: every format shows it as
+//! exempted, with its justification, and the summary counts it; it does not fail the run.
+//! An exemption that exempted nothing is reported (IG009), like ruff's unused `noqa`.
+
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use crate::config::{Config, Exemption};
+use crate::date::Date;
+use crate::report::{Detail, Excerpt, Finding, Location, Suppression, SuppressionKind};
+use crate::rules::{self, Rule};
+use crate::source::{FileId, SourceFile, SourceMap};
+
+/// What decides exemptions in one run: the config's entries, whether comments exempt, the
+/// day it is, and where paths are relative to.
+#[derive(Debug, Clone)]
+pub struct Exempter {
+    /// The config's `[[exempt]]` entries.
+    entries: Vec<Exemption>,
+    /// Whether inline comments exempt.
+    inline: bool,
+    /// The config's folder, canonical: `path` globs are relative to it.
+    base: PathBuf,
+    /// The working directory, canonical: display paths are relative to it.
+    cwd: PathBuf,
+    /// Today.
+    today: Date,
+    /// The config file, as displayed, and its path on disk (`None`: the embedded default).
+    config: Option<(String, PathBuf)>,
+}
+
+impl Default for Exempter {
+    /// Exempts nothing but what comments say (the embedded default's behaviour).
+    fn default() -> Self {
+        Exempter {
+            entries: Vec::new(),
+            inline: true,
+            base: PathBuf::new(),
+            cwd: PathBuf::new(),
+            today: Date::from_days(0),
+            config: None,
+        }
+    }
+}
+
+/// What one file's judgement saw of the exemptions: how often each `[[exempt]]` entry matched
+/// (live and expired), and the comments met and whether they exempted anything.
+#[derive(Debug, Default)]
+pub struct Tally {
+    /// Findings matched by each entry while in force, by entry index.
+    matched: Vec<u32>,
+    /// Findings matched by each entry after its expiry, by entry index.
+    expired: Vec<u32>,
+    /// The exemption comments met, by file and line.
+    comments: Vec<CommentUse>,
+}
+
+/// One exemption comment met while judging a file.
+#[derive(Debug)]
+struct CommentUse {
+    /// File (as displayed) and line.
+    at: (String, u32),
+    /// Whether it exempted a finding.
+    used: bool,
+    /// Its IG009, should no judgement use it.
+    unused: Finding,
+}
+
+/// An exemption comment found in a file of a judgement.
+#[derive(Debug, Clone)]
+pub(crate) struct Comment {
+    /// The file.
+    file: FileId,
+    /// Its bytes (the comment, from its marker to the end of the line).
+    bytes: Range<u32>,
+    /// The 1-based lines it covers (the code line after it, with Bicep decorators the
+    /// declaration they decorate).
+    covers: Range<u32>,
+    /// The rules it names.
+    rules: Vec<Rule>,
+    /// The reason given.
+    reason: Option<String>,
+    /// Why it cannot exempt anything, if so.
+    problem: Option<String>,
+    /// Whether it exempted a finding.
+    used: bool,
+}
+
+impl Exempter {
+    /// The exempter of a run under `config`, from the canonical working directory `cwd`, on
+    /// `today`.
+    pub fn new(config: &Config, cwd: &Path, today: Date) -> Exempter {
+        let config_path = config.path.as_deref();
+        let base = config_path
+            .and_then(Path::parent)
+            .map(|p| {
+                let p = if p.as_os_str().is_empty() {
+                    Path::new(".")
+                } else {
+                    p
+                };
+                crate::walk::canonical(&cwd.join(p))
+            })
+            .unwrap_or_else(|| cwd.to_path_buf());
+        Exempter {
+            entries: config.exemptions.clone(),
+            inline: config.inline_exemptions,
+            base,
+            cwd: cwd.to_path_buf(),
+            today,
+            config: config_path
+                .map(|p| (crate::walk::display_path(p, cwd), cwd.join(p).to_path_buf())),
+        }
+    }
+
+    /// Whether a walk of `roots` (canonical) covers the config's folder, so that every file
+    /// an entry could match was judged.
+    pub fn covered_by(&self, roots: &[PathBuf]) -> bool {
+        roots.iter().any(|root| self.base.starts_with(root))
+    }
+
+    /// The comments of every file of `sources` that exempt findings (or look as if they
+    /// did: those are reported when they cannot).
+    pub(crate) fn comments(&self, sources: &SourceMap) -> Vec<Comment> {
+        let mut out = Vec::new();
+        for i in 0..sources.len() {
+            let id = FileId(i as u32);
+            let file = sources.get(id);
+            if !file.text.contains("imagegate") {
+                continue;
+            }
+            for mut comment in scan(file, id) {
+                if !self.inline && comment.problem.is_none() {
+                    comment.problem = Some(
+                        "the config turns inline exemptions off (`inline_exemptions = false`)"
+                            .into(),
+                    );
+                }
+                out.push(comment);
+            }
+        }
+        out
+    }
+
+    /// Whether `finding` is exempted, and by what: a comment of `comments` before one of the
+    /// `anchors` (its file and 1-based line: where it points, its resource's first line, its
+    /// image property's line), else the first `[[exempt]]` entry in force that matches it.
+    /// Counts what matched in `tally`; marks the comment used.
+    pub(crate) fn decide(
+        &self,
+        finding: &Finding,
+        anchors: &[(FileId, u32)],
+        comments: &mut [Comment],
+        tally: &mut Tally,
+    ) -> Option<Suppression> {
+        if !finding.rule.exemptable() {
+            return None;
+        }
+        let mut decided = None;
+        for comment in comments.iter_mut() {
+            let applies = comment.problem.is_none()
+                && comment.rules.contains(&finding.rule)
+                && anchors
+                    .iter()
+                    .any(|&(file, line)| file == comment.file && comment.covers.contains(&line));
+            if applies {
+                comment.used = true;
+                if decided.is_none() {
+                    decided = Some(Suppression {
+                        kind: SuppressionKind::Inline,
+                        justification: comment.reason.clone(),
+                        source: None,
+                        expires: None,
+                    });
+                }
+            }
+        }
+        if tally.matched.len() < self.entries.len() {
+            tally.matched.resize(self.entries.len(), 0);
+            tally.expired.resize(self.entries.len(), 0);
+        }
+        for (i, entry) in self.entries.iter().enumerate() {
+            if !self.matches(entry, finding) {
+                continue;
+            }
+            if entry.expires.is_some_and(|last| last < self.today) {
+                tally.expired[i] += 1;
+                continue;
+            }
+            tally.matched[i] += 1;
+            if decided.is_none() {
+                decided = Some(Suppression {
+                    kind: SuppressionKind::Exemption,
+                    justification: Some(entry.reason.clone()),
+                    source: self
+                        .config
+                        .as_ref()
+                        .map(|(shown, _)| format!("{shown}:{}", entry.line)),
+                    expires: entry.expires,
+                });
+            }
+        }
+        decided
+    }
+
+    /// Whether `entry` matches `finding`: every criterion it gives holds.
+    fn matches(&self, entry: &Exemption, finding: &Finding) -> bool {
+        let rule = if entry.rules.is_empty() {
+            finding.rule.exemptable()
+        } else {
+            entry.rules.contains(&finding.rule)
+        };
+        if !rule {
+            return false;
+        }
+        if let Some(pattern) = &entry.resource {
+            let name = finding.resource.as_ref().map(|r| r.name.as_str());
+            if !name.is_some_and(|n| wildcard(pattern, n)) {
+                return false;
+            }
+        }
+        if let Some(pattern) = &entry.image {
+            let key = finding.image.as_ref().and_then(|i| i.key());
+            if !key.is_some_and(|k| wildcard(pattern, &k)) {
+                return false;
+            }
+        }
+        if let Some((_, glob)) = &entry.path {
+            let declared = finding.resource.as_ref().map(|r| r.declared_in.as_str());
+            let any = std::iter::once(finding.location.path.as_str())
+                .chain(declared)
+                .filter_map(|shown| self.relative(shown))
+                .any(|rel| glob.is_match(rel));
+            if !any {
+                return false;
+            }
+        }
+        true
+    }
+
+    /// The file shown as `shown` (relative to the working directory), relative to the
+    /// config's folder with `/`; `None` when it lies outside it.
+    fn relative(&self, shown: &str) -> Option<String> {
+        let mut path = PathBuf::new();
+        for part in self.cwd.join(shown).components() {
+            match part {
+                std::path::Component::ParentDir => {
+                    path.pop();
+                }
+                std::path::Component::CurDir => {}
+                other => path.push(other),
+            }
+        }
+        let rel = path.strip_prefix(&self.base).ok()?;
+        let parts: Vec<String> = rel
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect();
+        Some(parts.join("/"))
+    }
+
+    /// Records in `tally` the comments of one judgement, with their IG009 should no
+    /// judgement use them.
+    pub(crate) fn keep_comments(
+        &self,
+        comments: Vec<Comment>,
+        sources: &SourceMap,
+        detail: Detail,
+        tally: &mut Tally,
+    ) {
+        for comment in comments {
+            let file = sources.get(comment.file);
+            let line = file.line_col(comment.bytes.start).line;
+            let why = match &comment.problem {
+                Some(problem) => format!("this exemption comment cannot exempt anything: {problem}"),
+                None => format!(
+                    "this exemption comment ({}) matched no finding on the line after it",
+                    comment
+                        .rules
+                        .iter()
+                        .map(|r| r.id())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            };
+            let unused = finding_at(
+                rules::UNUSED_EXEMPTION,
+                file,
+                comment.bytes.clone(),
+                why,
+                "exempts nothing".into(),
+                detail,
+            );
+            tally.comments.push(CommentUse {
+                at: (file.display.clone(), line),
+                used: comment.used,
+                unused,
+            });
+        }
+    }
+
+    /// The findings about the exemptions themselves, from the tallies of every judgement:
+    /// an IG008 for each entry past its expiry, an IG009 for each entry in force that matched
+    /// nothing (only when `whole` says the run saw the whole project) and for each comment
+    /// no judgement used.
+    pub fn findings(
+        &self,
+        tallies: Vec<Tally>, whole: bool, detail: Detail) -> Vec<Finding> {
+        let mut matched = vec![0u32; self.entries.len()];
+        let mut expired = vec![0u32; self.entries.len()];
+        let mut comments: foldhash::HashMap<(String, u32), (bool, Finding)> = Default::default();
+        for tally in tallies {
+            for (i, n) in tally.matched.iter().enumerate() {
+                matched[i] += n;
+            }
+            for (i, n) in tally.expired.iter().enumerate() {
+                expired[i] += n;
+            }
+            for c in tally.comments {
+                let entry = comments.entry(c.at).or_insert((false, c.unused));
+                entry.0 |= c.used;
+            }
+        }
+        let mut out: Vec<Finding> = comments
+            .into_values()
+            .filter(|(used, _)| !used)
+            .map(|(_, f)| f)
+            .collect();
+        let Some((shown, path)) = &self.config else {
+            return out;
+        };
+        if self.entries.is_empty() {
+            return out;
+        }
+        // The config in effect was read before the run; read again only to place findings.
+        let text = std::fs::read(path)
+            .map(|b| String::from_utf8_lossy(&b).into_owned())
+            .unwrap_or_default();
+        let file = SourceFile::new(
+            path.clone(),
+            shown.clone(),
+            text,
+            crate::source::Encoding::Utf8,
+        );
+        for (i, entry) in self.entries.iter().enumerate() {
+            let at = entry_bytes(&file, entry);
+            let what = describe(entry);
+            if let Some(last) = entry.expires.filter(|last| *last < self.today) {
+                let count = match expired[i] {
+                    0 => "it matches no finding; delete it".to_string(),
+                    1 => "it no longer exempts the finding it matches".to_string(),
+                    n => format!("it no longer exempts the {n} findings it matches"),
+                };
+                out.push(finding_at(
+                    rules::EXPIRED_EXEMPTION,
+                    &file,
+                    at,
+                    format!("exemption {what} expired on {last} (\"{}\"): {count}", entry.reason),
+                    format!("expired on {last}"),
+                    detail,
+                ));
+            } else if whole && matched[i] == 0 {
+                out.push(finding_at(
+                    rules::UNUSED_EXEMPTION,
+                    &file,
+                    at,
+                    format!("exemption {what} matched no finding (\"{}\")", entry.reason),
+                    "exempts nothing".into(),
+                    detail,
+                ));
+            }
+        }
+        out
+    }
+}
+
+impl Tally {
+    /// Adds what `other` saw.
+    pub fn absorb(&mut self, other: Tally) {
+        for (mine, theirs) in [
+            (&mut self.matched, other.matched),
+            (&mut self.expired, other.expired),
+        ] {
+            if mine.len() < theirs.len() {
+                mine.resize(theirs.len(), 0);
+            }
+            for (i, n) in theirs.into_iter().enumerate() {
+                mine[i] += n;
+            }
+        }
+        self.comments.extend(other.comments);
+    }
+}
+
+/// The first line of an entry's table in the config file (its `[[exempt]]` header, when the
+/// table's bytes start on the line after it).
+fn entry_bytes(file: &SourceFile, entry: &Exemption) -> Range<u32> {
+    let start = entry.bytes.start.min(file.text.len());
+    let line = file.line_index(start as u32);
+    let mut index = line;
+    // The header line above the table's keys, when there is one.
+    if index > 0 {
+        let above = file.line_range(index - 1);
+        if file.text[above.clone()].trim_start().starts_with("[[") {
+            index -= 1;
+        }
+    }
+    let range = file.line_range(index);
+    range.start as u32..range.end as u32
+}
+
+/// An entry as one phrase: its criteria.
+fn describe(entry: &Exemption) -> String {
+    let mut parts = Vec::new();
+    if let Some((text, _)) = &entry.path {
+        parts.push(format!("path `{text}`"));
+    }
+    if let Some(r) = &entry.resource {
+        parts.push(format!("resource `{r}`"));
+    }
+    if !entry.rules.is_empty() {
+        let ids: Vec<&str> = entry.rules.iter().map(|r| r.id()).collect();
+        parts.push(format!("rule {}", ids.join(", ")));
+    }
+    if let Some(i) = &entry.image {
+        parts.push(format!("image `{i}`"));
+    }
+    format!("({})", parts.join(", "))
+}
+
+/// A finding of `rule` at bytes `at` of `file`, about the file rather than a resource.
+fn finding_at(
+    rule: Rule,
+    file: &SourceFile,
+    at: Range<u32>,
+    message: String,
+    label: String,
+    detail: Detail,
+) -> Finding {
+    let line = file.line_col(at.start).line.to_string();
+    Finding {
+        rule,
+        severity: rule.severity(),
+        message,
+        label,
+        location: Location::of(file, at.start, at.end),
+        excerpt: detail.excerpts.then(|| Excerpt::of(file, at.start, at.end)),
+        bytes: at,
+        resource: None,
+        parameter_file: None,
+        related: Vec::new(),
+        image: None,
+        help: None,
+        fingerprint: crate::report::fingerprint(&[rule.id(), &file.display, &line]),
+        fix: None,
+        suppression: None,
+    }
+}
+
+/// The kind of comment a file's language has.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Syntax {
+    /// JSON with comments (ARM templates, parameter files): `//`.
+    Json,
+    /// Bicep: `//`, and `#disable-next-line` pragmas.
+    Bicep,
+    /// Terraform: `#` and `//`.
+    Terraform,
+}
+
+/// The exemption comments of `file` (`id`): each line whose first non-blank text is a
+/// comment marker followed by `imagegate-ignore`, or a Bicep `#disable-next-line` pragma that
+/// names an `imagegate-` code.
+fn scan(file: &SourceFile, id: FileId) -> Vec<Comment> {
+    let display = file.display.to_ascii_lowercase();
+    let syntax = if display.ends_with(".bicep") || display.ends_with(".bicepparam") {
+        Syntax::Bicep
+    } else if display.ends_with(".tf") {
+        Syntax::Terraform
+    } else {
+        Syntax::Json
+    };
+    let lines = file.line_count();
+    let mut out = Vec::new();
+    for index in 0..lines {
+        let range = file.line_range(index);
+        let line = &file.text[range.clone()];
+        let trimmed = line.trim_start();
+        let offset = range.start + (line.len() - trimmed.len());
+        let parsed = if let Some(rest) = trimmed.strip_prefix("//") {
+            ignore_comment(rest)
+        } else if syntax == Syntax::Terraform
+            && let Some(rest) = trimmed.strip_prefix('#')
+        {
+            ignore_comment(rest)
+        } else if syntax == Syntax::Bicep
+            && let Some(rest) = trimmed.strip_prefix("#disable-next-line")
+        {
+            pragma(rest)
+        } else {
+            None
+        };
+        let Some((rules, reason, problem)) = parsed else {
+            continue;
+        };
+        let covers = covered(file, index + 1, syntax);
+        out.push(Comment {
+            file: id,
+            bytes: offset as u32..range.end as u32,
+            covers,
+            rules,
+            reason,
+            problem,
+            used: false,
+        });
+    }
+    out
+}
+
+/// What a comment's text after its marker says, when it is an `imagegate-ignore` comment:
+/// the rules, the reason, and why it cannot exempt.
+type Parsed = (Vec<Rule>, Option<String>, Option<String>);
+
+/// `imagegate-ignore IG001, IG003: reason` (after the comment marker).
+fn ignore_comment(rest: &str) -> Option<Parsed> {
+    let rest = rest.trim_start().strip_prefix("imagegate-ignore")?;
+    if !(rest.is_empty() || rest.starts_with([' ', '\t', ':'])) {
+        return None;
+    }
+    let (codes, reason) = match rest.split_once(':') {
+        Some((codes, reason)) => (codes, Some(reason.trim()).filter(|r| !r.is_empty())),
+        None => (rest, None),
+    };
+    let codes: Vec<&str> = codes
+        .split([',', ' ', '\t'])
+        .filter(|c| !c.is_empty())
+        .collect();
+    let (rules, mut problem) = rules_named(&codes);
+    if problem.is_none() && reason.is_none() {
+        problem = Some("it gives no reason (write `imagegate-ignore IG001: why`)".into());
+    }
+    Some((rules, reason.map(str::to_owned), problem))
+}
+
+/// Bicep's `#disable-next-line code1 code2 // reason` (after the keyword), when a code is
+/// `imagegate-IGnnn` (or `imagegate-<rule name>`).
+fn pragma(rest: &str) -> Option<Parsed> {
+    if !(rest.is_empty() || rest.starts_with([' ', '\t'])) {
+        return None;
+    }
+    let (codes, reason) = match rest.split_once("//") {
+        Some((codes, reason)) => (codes, Some(reason.trim()).filter(|r| !r.is_empty())),
+        None => (rest, None),
+    };
+    let ours: Vec<&str> = codes
+        .split_whitespace()
+        .filter_map(|c| {
+            c.get(..10)
+                .filter(|p| p.eq_ignore_ascii_case("imagegate-"))
+                .map(|_| &c[10..])
+        })
+        .collect();
+    if ours.is_empty() {
+        return None;
+    }
+    let (rules, problem) = rules_named(&ours);
+    Some((rules, reason.map(str::to_owned), problem))
+}
+
+/// The rules `codes` name, and what is wrong with them.
+fn rules_named(codes: &[&str]) -> (Vec<Rule>, Option<String>) {
+    if codes.is_empty() {
+        return (
+            Vec::new(),
+            Some("it names no rule (write the rule ids, e.g. `IG001`)".into()),
+        );
+    }
+    let mut rules = Vec::new();
+    for code in codes {
+        match Rule::find(code) {
+            Some(rule) if rule.exemptable() => rules.push(rule),
+            Some(rule) => {
+                return (
+                    rules,
+                    Some(format!(
+                        "{} ({}) cannot be exempted: it is about the run itself",
+                        rule.id(),
+                        rule.name()
+                    )),
+                );
+            }
+            None => return (rules, Some(format!("`{code}` names no rule"))),
+        }
+    }
+    (rules, None)
+}
+
+/// The 1-based lines a comment covers when the line after it is 0-based `index`: the next
+/// line that is neither blank nor a comment, and in Bicep, when that line is a decorator,
+/// every line to the declaration it decorates.
+fn covered(file: &SourceFile, mut index: usize, syntax: Syntax) -> Range<u32> {
+    let lines = file.line_count();
+    let text = |i: usize| file.text[file.line_range(i)].trim_start();
+    let comment = |t: &str| {
+        t.starts_with("//")
+            || t.starts_with("/*")
+            || ((syntax != Syntax::Json) && t.starts_with('#'))
+    };
+    while index < lines && (text(index).is_empty() || comment(text(index))) {
+        index += 1;
+    }
+    let first = index;
+    if syntax == Syntax::Bicep {
+        while index + 1 < lines && text(index).starts_with('@') {
+            index += 1;
+        }
+    }
+    first as u32 + 1..index as u32 + 2
+}
+
+/// Whether `text` matches the wildcard `pattern` (`*` any text, `?` one character), ASCII
+/// case ignored. Linear in practice: one backtrack point, the last `*`.
+pub(crate) fn wildcard(pattern: &str, text: &str) -> bool {
+    let p: Vec<char> = pattern.chars().collect();
+    let t: Vec<char> = text.chars().collect();
+    let (mut i, mut j) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while j < t.len() {
+        if i < p.len() && (p[i] == '?' || p[i].eq_ignore_ascii_case(&t[j])) {
+            i += 1;
+            j += 1;
+        } else if i < p.len() && p[i] == '*' {
+            star = Some((i, j));
+            i += 1;
+        } else if let Some((si, sj)) = star {
+            i = si + 1;
+            j = sj + 1;
+            star = Some((si, sj + 1));
+        } else {
+            return false;
+        }
+    }
+    while i < p.len() && p[i] == '*' {
+        i += 1;
+    }
+    i == p.len()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::Encoding;
+
+    fn file(name: &str, text: &str) -> SourceFile {
+        SourceFile::new(name.into(), name.into(), text.into(), Encoding::Utf8)
+    }
+
+    #[test]
+    fn wildcards_match_case_insensitively() {
+        assert!(wildcard("vm-legacy-*", "VM-Legacy-01"));
+        assert!(wildcard("*", ""));
+        assert!(wildcard("canonical:*:22_04*", "Canonical:ubuntu:22_04-lts:latest"));
+        assert!(wildcard("a?c", "abc"));
+        assert!(!wildcard("a?c", "ac"));
+        assert!(!wildcard("vm-*", "app-vm-1"));
+        assert!(wildcard("*vm*", "app-vm-1"));
+        // Many stars over a long text: no exponential backtracking.
+        let long = "a".repeat(10_000);
+        assert!(!wildcard(&format!("{}b", "*a".repeat(50)), &long));
+        assert!(wildcard(&"*a".repeat(50), &long));
+    }
+
+    #[test]
+    fn ignore_comments_name_rules_and_need_a_reason() {
+        let f = file(
+            "t.json",
+            "{\n  // imagegate-ignore IG001, unpinned-image-version: migrating (INFRA-1)\n\n  // another comment\n  \"imageReference\": {}\n  // imagegate-ignore IG001\n  x\n  // imagegate-ignore IG000: no\n  y\n  // imagegate-ignored IG001: not ours\n  // imagegate-ignore IG123: typo\n  z\n}",
+        );
+        let c = scan(&f, FileId(0));
+        assert_eq!(c.len(), 4);
+        let ids = |c: &Comment| c.rules.iter().map(|r| r.id()).collect::<Vec<_>>();
+        assert_eq!(ids(&c[0]), ["IG001", "IG003"]);
+        assert_eq!(c[0].reason.as_deref(), Some("migrating (INFRA-1)"));
+        // Blank lines and other comments are skipped: it covers the `imageReference` line.
+        assert_eq!(c[0].covers, 5..6);
+        assert!(c[0].problem.is_none());
+        assert!(c[1].problem.as_deref().unwrap().contains("no reason"));
+        assert!(c[2].problem.as_deref().unwrap().contains("cannot be exempted"));
+        assert!(c[3].problem.as_deref().unwrap().contains("`IG123` names no rule"));
+    }
+
+    #[test]
+    fn bicep_pragmas_and_terraform_hashes_count() {
+        let b = file(
+            "main.bicep",
+            "#disable-next-line no-unused-params\nparam x string\n#disable-next-line BCP081 imagegate-IG001 // build agents\n@description('vm')\n@batchSize(1)\nresource vm 'Microsoft.Compute/virtualMachines@2023-03-01' = {\n}\n",
+        );
+        let c = scan(&b, FileId(0));
+        assert_eq!(c.len(), 1, "a pragma without imagegate codes is not ours");
+        assert_eq!(c[0].rules[0].id(), "IG001");
+        assert_eq!(c[0].reason.as_deref(), Some("build agents"));
+        // The decorators and the declaration they decorate.
+        assert_eq!(c[0].covers, 4..7);
+        let t = file(
+            "main.tf",
+            "# imagegate-ignore IG002: set by the pipeline\nresource \"azurerm_linux_virtual_machine\" \"vm\" {\n",
+        );
+        let c = scan(&t, FileId(0));
+        assert_eq!((c.len(), c[0].covers.clone()), (1, 2..3));
+        // `#` is not a comment in JSON.
+        assert!(scan(&file("a.json", "# imagegate-ignore IG001: x\n{}"), FileId(0)).is_empty());
+    }
+}
