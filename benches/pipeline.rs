@@ -43,6 +43,7 @@ fn setup(relative: &str) -> (Run, FileToRead) {
         folders: Default::default(),
         walked: [file.canonical.clone()].into_iter().collect(),
         cwd: root,
+        exempter: Default::default(),
     };
     (run, file)
 }

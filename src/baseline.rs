@@ -15,7 +15,9 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::report::{BaselineEntry, BaselineOutcome, Finding, Report, Suppression, SuppressionKind};
+use crate::report::{
+    BaselineEntry, BaselineOutcome, Finding, Report, Suppression, SuppressionKind,
+};
 
 /// The version of the baseline format.
 const VERSION: u32 = 1;

@@ -120,10 +120,14 @@ pub fn judge_deployment(
                 let image = v.image.and_then(|i| refs.get(i)).cloned();
                 // Where an exemption comment may stand (on the line before): the place the
                 // finding points at, the resource's first line, the image property's line.
-                let line = |span: Span| (span.file, sources.get(span.file).line_col(span.start).line);
+                let line =
+                    |span: Span| (span.file, sources.get(span.file).line_col(span.start).line);
                 let mut anchors = vec![line(v.primary), line(resource.span)];
                 let decides_status = v.image.is_some_and(|i| {
-                    matches!(images[i].verdict, Verdict::Unapproved | Verdict::Unresolved(_))
+                    matches!(
+                        images[i].verdict,
+                        Verdict::Unapproved | Verdict::Unresolved(_)
+                    )
                 });
                 if let Some(i) = v.image {
                     anchors.push(line(images[i].found.property));
@@ -1205,6 +1209,7 @@ mod tests {
                 "x.content: unlocated".to_string(),
                 "other.json:1:1: left alone".to_string(),
             ],
+            exemptions: Default::default(),
         };
         let embedding = Embedding {
             display: "x.content",

@@ -17,7 +17,7 @@ fn main() -> ExitCode {
     no_transparent_huge_pages();
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Check(args) => check(args),
+        Command::Check(args) => check(*args),
         Command::Rules(args) => rules(args),
     };
     match result {
@@ -152,8 +152,7 @@ fn check(args: CheckArgs) -> Result<ExitCode, Failure> {
     }
     if let Some(path) = &args.write_baseline {
         let shown = imagegate::walk::display_path(path, &cwd);
-        let count =
-            imagegate::baseline::write(&report, path, &shown).map_err(Failure::Baseline)?;
+        let count = imagegate::baseline::write(&report, path, &shown).map_err(Failure::Baseline)?;
         if !args.quiet {
             say(&format!(
                 "note: wrote {count} finding{} to the baseline {}",

@@ -361,6 +361,7 @@ mod tests {
             folders: Default::default(),
             walked: Default::default(),
             cwd: root.clone(),
+            exempter: Default::default(),
         };
         let walked = FileToRead {
             display: "huge.json".into(),

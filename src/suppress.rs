@@ -285,7 +285,9 @@ impl Exempter {
             let file = sources.get(comment.file);
             let line = file.line_col(comment.bytes.start).line;
             let why = match &comment.problem {
-                Some(problem) => format!("this exemption comment cannot exempt anything: {problem}"),
+                Some(problem) => {
+                    format!("this exemption comment cannot exempt anything: {problem}")
+                }
                 None => format!(
                     "this exemption comment ({}) matched no finding on the line after it",
                     comment
@@ -316,9 +318,7 @@ impl Exempter {
     /// an IG008 for each entry past its expiry, an IG009 for each entry in force that matched
     /// nothing (only when `whole` says the run saw the whole project) and for each comment
     /// no judgement used.
-    pub fn findings(
-        &self,
-        tallies: Vec<Tally>, whole: bool, detail: Detail) -> Vec<Finding> {
+    pub fn findings(&self, tallies: Vec<Tally>, whole: bool, detail: Detail) -> Vec<Finding> {
         let mut matched = vec![0u32; self.entries.len()];
         let mut expired = vec![0u32; self.entries.len()];
         let mut comments: foldhash::HashMap<(String, u32), (bool, Finding)> = Default::default();
@@ -368,7 +368,10 @@ impl Exempter {
                     rules::EXPIRED_EXEMPTION,
                     &file,
                     at,
-                    format!("exemption {what} expired on {last} (\"{}\"): {count}", entry.reason),
+                    format!(
+                        "exemption {what} expired on {last} (\"{}\"): {count}",
+                        entry.reason
+                    ),
                     format!("expired on {last}"),
                     detail,
                 ));
@@ -672,7 +675,10 @@ mod tests {
     fn wildcards_match_case_insensitively() {
         assert!(wildcard("vm-legacy-*", "VM-Legacy-01"));
         assert!(wildcard("*", ""));
-        assert!(wildcard("canonical:*:22_04*", "Canonical:ubuntu:22_04-lts:latest"));
+        assert!(wildcard(
+            "canonical:*:22_04*",
+            "Canonical:ubuntu:22_04-lts:latest"
+        ));
         assert!(wildcard("a?c", "abc"));
         assert!(!wildcard("a?c", "ac"));
         assert!(!wildcard("vm-*", "app-vm-1"));
@@ -698,8 +704,18 @@ mod tests {
         assert_eq!(c[0].covers, 5..6);
         assert!(c[0].problem.is_none());
         assert!(c[1].problem.as_deref().unwrap().contains("no reason"));
-        assert!(c[2].problem.as_deref().unwrap().contains("cannot be exempted"));
-        assert!(c[3].problem.as_deref().unwrap().contains("`IG123` names no rule"));
+        assert!(
+            c[2].problem
+                .as_deref()
+                .unwrap()
+                .contains("cannot be exempted")
+        );
+        assert!(
+            c[3].problem
+                .as_deref()
+                .unwrap()
+                .contains("`IG123` names no rule")
+        );
     }
 
     #[test]
@@ -721,6 +737,12 @@ mod tests {
         let c = scan(&t, FileId(0));
         assert_eq!((c.len(), c[0].covers.clone()), (1, 2..3));
         // `#` is not a comment in JSON.
-        assert!(scan(&file("a.json", "# imagegate-ignore IG001: x\n{}"), FileId(0)).is_empty());
+        assert!(
+            scan(
+                &file("a.json", "# imagegate-ignore IG001: x\n{}"),
+                FileId(0)
+            )
+            .is_empty()
+        );
     }
 }

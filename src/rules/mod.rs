@@ -207,7 +207,9 @@ mod tests {
         let ids: Vec<_> = Rule::ALL.iter().map(|r| r.id()).collect();
         assert_eq!(
             ids,
-            ["IG000", "IG001", "IG002", "IG003", "IG006", "IG008", "IG009"]
+            [
+                "IG000", "IG001", "IG002", "IG003", "IG006", "IG008", "IG009"
+            ]
         );
         for r in Rule::ALL {
             let d = r.doc();

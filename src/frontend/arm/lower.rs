@@ -738,19 +738,22 @@ mod tests {
             .arm("Microsoft.Compute/virtualMachines")
             .unwrap();
         let lowering = Lowering::new(FileId(0), text);
-        // Today no rule reads beyond the catalogue: `tags` is pruned.
-        let pruned = scope.eval_node(lowered.resources[0].body.as_ref().unwrap());
-        assert_eq!(at(&pruned, "tags"), None);
-        let with_tags = scope.eval_node(&lowering.body(node, entry, &["tags"]));
+        // `tags` is kept of every image-bearing resource (the report's owner, the tag
+        // rules); what nothing reads is pruned.
+        let lowered_body = scope.eval_node(lowered.resources[0].body.as_ref().unwrap());
         let full = full_body(&scope, node, text);
-        assert!(at(&with_tags, "tags").is_some());
-        assert_eq!(at(&with_tags, "tags"), at(&full, "tags"));
+        assert_eq!(at(&lowered_body, "tags"), at(&full, "tags"));
         assert_eq!(
-            at(&with_tags, "tags.env").map(Value::display),
+            at(&lowered_body, "tags.env").map(Value::display),
             Some("prod".to_string())
         );
+        assert_eq!(at(&lowered_body, "name"), None);
+        // A path a rule asks for is lowered too.
+        let with_name = scope.eval_node(&lowering.body(node, entry, &["name"]));
+        assert!(at(&with_name, "name").is_some());
+        assert_eq!(at(&with_name, "name"), at(&full, "name"));
         let image = "properties.storageProfile.imageReference";
-        assert_eq!(at(&with_tags, image), at(&full, image));
+        assert_eq!(at(&with_name, image), at(&full, image));
     }
 
     #[test]

@@ -293,7 +293,11 @@ fn suppressed_block(report: &Report) -> String {
     let mut out = String::new();
     let exempted: Vec<_> = report
         .suppressed()
-        .filter(|f| f.suppression.as_ref().is_some_and(|s| s.kind != SuppressionKind::Baseline))
+        .filter(|f| {
+            f.suppression
+                .as_ref()
+                .is_some_and(|s| s.kind != SuppressionKind::Baseline)
+        })
         .collect();
     if !exempted.is_empty() {
         out.push_str("Exempted (not counted):\n");

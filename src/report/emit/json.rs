@@ -2,7 +2,9 @@
 
 use serde::Serialize;
 
-use crate::report::{ImageRef, Related, Report, ResourceRef, Summary, Suppression, SuppressionKind};
+use crate::report::{
+    ImageRef, Related, Report, ResourceRef, Summary, Suppression, SuppressionKind,
+};
 use crate::rules::Severity;
 
 /// The version of the JSON output; bumped on incompatible changes.
