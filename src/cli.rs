@@ -25,6 +25,55 @@ pub enum Command {
     Check(Box<CheckArgs>),
     /// List the rules, or print one rule's documentation.
     Rules(RulesArgs),
+    /// Print the rollout's figures: image-bearing resources by status, the compliance
+    /// percentage, and breakdowns by image source, directory and owner tag (same walk and
+    /// judgement as `check`).
+    Report(Box<ReportArgs>),
+}
+
+/// Arguments of `imagegate report`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Files or directories to judge (default: the current directory).
+    pub paths: Vec<PathBuf>,
+    /// Config file (found as `check` finds it when not given).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Output format: a table, JSON (what --compare reads) or Markdown (a pull-request
+    /// comment, the job summary).
+    #[arg(long, value_enum, default_value_t = crate::kpi::render::KpiFormat::Table)]
+    pub format: crate::kpi::render::KpiFormat,
+    /// Write the report to FILE instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Show the trend against an earlier `imagegate report --format json`.
+    #[arg(long, value_name = "FILE")]
+    pub compare: Option<PathBuf>,
+    /// Count the findings a baseline holds as in the baseline (as `check --baseline` does).
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// The tag whose value is a resource's owner (default: the config's `[tags] owner`, else
+    /// `owner`; matched case-insensitively).
+    #[arg(long, value_name = "TAG")]
+    pub owner_tag: Option<String>,
+    /// How many folder levels the breakdown by directory groups by.
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub depth: usize,
+    /// Deny or audit; overrides the config (the figures do not depend on it).
+    #[arg(long, value_enum)]
+    pub mode: Option<Mode>,
+    /// Only judge files matching GLOB (repeatable).
+    #[arg(long, value_name = "GLOB")]
+    pub include: Vec<String>,
+    /// Skip files and directories matching GLOB (repeatable).
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+    /// Do not honour .gitignore and .ignore files.
+    #[arg(long)]
+    pub no_ignore: bool,
+    /// Number of threads (default: one per core).
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
 }
 
 /// Which findings fail a run.

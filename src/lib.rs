@@ -20,6 +20,7 @@ pub(crate) mod frontend;
 pub(crate) mod image;
 pub mod json;
 pub(crate) mod judge;
+pub mod kpi;
 pub(crate) mod model;
 pub mod pipeline;
 pub mod report;

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser};
 
-use imagegate::cli::{CheckArgs, Cli, Command, FailOn, RulesArgs};
+use imagegate::cli::{CheckArgs, Cli, Command, FailOn, ReportArgs, RulesArgs};
 use imagegate::config::{Config, ConfigError};
 use imagegate::report::emit::{self, Filtered, Format, HumanOptions};
 use imagegate::rules::Rule;
@@ -19,6 +19,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Check(args) => check(*args),
         Command::Rules(args) => rules(args),
+        Command::Report(args) => report(*args),
     };
     match result {
         Ok(code) => code,
@@ -64,6 +65,8 @@ enum Failure {
     Today(imagegate::date::BadToday),
     /// The baseline cannot be read or written.
     Baseline(imagegate::baseline::BaselineError),
+    /// The earlier report given to `--compare` cannot be used.
+    Compare(String),
 }
 
 impl std::fmt::Display for Failure {
@@ -79,6 +82,7 @@ impl std::fmt::Display for Failure {
             Failure::Stdout(e) => write!(f, "cannot write to standard output: {e}"),
             Failure::Today(e) => write!(f, "{e}"),
             Failure::Baseline(e) => write!(f, "{e}"),
+            Failure::Compare(e) => write!(f, "{e}"),
             Failure::UnknownRule(key) => {
                 write!(
                     f,
@@ -238,6 +242,77 @@ fn check(args: CheckArgs) -> Result<ExitCode, Failure> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+fn report(args: ReportArgs) -> Result<ExitCode, Failure> {
+    let cwd = std::env::current_dir().map_err(Failure::Cwd)?;
+    let paths = if args.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        args.paths.clone()
+    };
+    let mut config =
+        Config::discover(args.config.as_deref(), &paths, &cwd).map_err(Failure::Config)?;
+    if let Some(mode) = args.mode {
+        config.mode = mode;
+    }
+    config.today = imagegate::date::today().map_err(Failure::Today)?;
+    // What cannot be read stops the run before the walk.
+    let baseline = match &args.baseline {
+        Some(path) => {
+            let shown = imagegate::walk::display_path(path, &cwd);
+            let entries = imagegate::baseline::read(path, &shown).map_err(Failure::Baseline)?;
+            Some((shown, entries))
+        }
+        None => None,
+    };
+    let earlier = match &args.compare {
+        Some(path) => {
+            let shown = imagegate::walk::display_path(path, &cwd);
+            let bytes = std::fs::read(path)
+                .map_err(|e| Failure::Compare(format!("cannot read {shown}: {e}")))?;
+            Some(
+                imagegate::kpi::read_earlier(&bytes, &shown)
+                    .map_err(|e| Failure::Compare(e.to_string()))?,
+            )
+        }
+        None => None,
+    };
+    let threads = args.threads.unwrap_or(0);
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .stack_size(8 * 1024 * 1024)
+        .build_global()
+        .map_err(Failure::Threads)?;
+    let options = WalkOptions {
+        roots: paths,
+        include: args.include.clone(),
+        exclude: args.exclude.clone(),
+        no_ignore: args.no_ignore,
+        force_exclude: false,
+        threads,
+    };
+    let detail = imagegate::report::Detail { excerpts: false };
+    let mut report = imagegate::check(&options, &config, &cwd, detail).map_err(Failure::Walk)?;
+    if let Some((shown, entries)) = baseline {
+        imagegate::baseline::apply(&mut report, entries, &shown);
+    }
+    let grouping = imagegate::kpi::Grouping {
+        owner_tag: args
+            .owner_tag
+            .clone()
+            .unwrap_or_else(|| "owner".to_string()),
+        depth: args.depth,
+    };
+    let kpis = imagegate::kpi::compute(&report, &grouping);
+    let trend = earlier.map(|before| imagegate::kpi::trend(&before, &kpis));
+    let text = imagegate::kpi::render::render(&kpis, trend.as_ref(), args.format);
+    match &args.output {
+        Some(path) => std::fs::write(path, text).map_err(|e| Failure::Output(path.clone(), e))?,
+        None => write_stdout(&text)?,
+    }
+    std::mem::forget(report);
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Whether the run reads one template from standard input (`check -`, or no PATH with
