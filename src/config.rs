@@ -302,6 +302,7 @@ impl Config {
             policy: Policy {
                 images: vec![IdGlob::parse(DEFAULT_IMAGE_GLOB).expect("default glob is valid")],
                 marketplace: Vec::new(),
+                ..Policy::default()
             },
             deployment: DeploymentScope::default(),
             parameter_files: Vec::new(),

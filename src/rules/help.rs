@@ -118,6 +118,7 @@ mod tests {
                     version: None,
                 })
                 .collect(),
+            ..Policy::default()
         }
     }
 
