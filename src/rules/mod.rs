@@ -25,6 +25,7 @@ pub(crate) use ig000_parse_error::{
 pub(crate) use ig006_config_not_in_effect::{
     RULE as CONFIG_NOT_IN_EFFECT, wording as config_not_in_effect_wording,
 };
+pub use resource::TagPolicy;
 pub(crate) use resource::{JudgedImage, JudgedResource, ResourceRule, Violation, short_type};
 
 use crate::model::Language;
