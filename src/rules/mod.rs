@@ -13,7 +13,10 @@ mod ig000_parse_error;
 mod ig001_unapproved_image;
 mod ig002_unresolved_image;
 mod ig003_unpinned_image_version;
+mod ig004_deprecated_image_version;
+mod ig005_missing_required_tags;
 mod ig006_config_not_in_effect;
+mod ig007_image_tag_mismatch;
 mod resource;
 
 pub(crate) use help::help;
@@ -36,7 +39,10 @@ const REGISTRY: &[Rule] = &[
     ig001_unapproved_image::RULE,
     ig002_unresolved_image::RULE,
     ig003_unpinned_image_version::RULE,
+    ig004_deprecated_image_version::RULE,
+    ig005_missing_required_tags::RULE,
     ig006_config_not_in_effect::RULE,
+    ig007_image_tag_mismatch::RULE,
 ];
 
 const _: () = assert!(
@@ -193,7 +199,12 @@ mod tests {
     #[test]
     fn the_registry_lists_every_rule_in_id_order() {
         let ids: Vec<_> = Rule::ALL.iter().map(|r| r.id()).collect();
-        assert_eq!(ids, ["IG000", "IG001", "IG002", "IG003", "IG006"]);
+        assert_eq!(
+            ids,
+            [
+                "IG000", "IG001", "IG002", "IG003", "IG004", "IG005", "IG006", "IG007"
+            ]
+        );
         for r in Rule::ALL {
             let d = r.doc();
             assert!(!d.summary.is_empty());
@@ -225,13 +236,16 @@ mod tests {
     #[test]
     fn resource_rules_are_every_rule_but_parse_errors() {
         let ids: Vec<_> = resource_rules().map(|(r, _)| r.id()).collect();
-        assert_eq!(ids, ["IG001", "IG002", "IG003"]);
+        assert_eq!(ids, ["IG001", "IG002", "IG003", "IG004", "IG005", "IG007"]);
     }
 
     #[test]
-    fn no_rule_needs_paths_beyond_the_catalogue_yet() {
+    fn the_tag_rules_need_the_tags() {
         for language in [Language::Arm, Language::TerraformPlan] {
-            assert!(paths_needed("Microsoft.Compute/virtualMachines", language).is_empty());
+            assert_eq!(
+                paths_needed("Microsoft.Compute/virtualMachines", language),
+                ["tags"]
+            );
         }
     }
 

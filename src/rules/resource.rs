@@ -64,6 +64,11 @@ pub(crate) struct JudgedResource<'a> {
     pub(crate) resource: &'a Resource,
     /// Its images, in catalogue order, each with its verdict.
     pub(crate) images: &'a [JudgedImage],
+    /// What the config's `[tags]` asks of it.
+    pub(crate) tags: &'a TagPolicy,
+    /// Whether it stands for contents that were not seen (a deployment whose template cannot
+    /// be read): its one image is unknown, and it is not itself an image-bearing resource.
+    pub(crate) contents_unseen: bool,
 }
 
 /// What a rule reports about one resource.

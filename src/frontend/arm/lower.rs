@@ -738,9 +738,14 @@ mod tests {
             .arm("Microsoft.Compute/virtualMachines")
             .unwrap();
         let lowering = Lowering::new(FileId(0), text);
-        // Today no rule reads beyond the catalogue: `tags` is pruned.
+        // The tag rules (IG005, IG007) and the report read `tags`: kept of every image-bearing
+        // resource, as evaluated in full.
         let pruned = scope.eval_node(lowered.resources[0].body.as_ref().unwrap());
-        assert_eq!(at(&pruned, "tags"), None);
+        assert!(at(&pruned, "tags").is_some());
+        assert_eq!(
+            at(&pruned, "tags"),
+            at(&full_body(&scope, node, text), "tags")
+        );
         let with_tags = scope.eval_node(&lowering.body(node, entry, &["tags"]));
         let full = full_body(&scope, node, text);
         assert!(at(&with_tags, "tags").is_some());
