@@ -305,10 +305,15 @@ fn finding(
     for hop in violation.chain {
         relate(hop.span, hop.via.to_string());
     }
-    let image_key = found.map_or_else(String::new, |f| match &f.image {
-        Image::Unresolved(_) => f.path.clone(),
-        other => other.describe(),
-    });
+    // A finding about no image (the tag rules) is told apart by what it says of the resource:
+    // its label (instances that lack tags, and one whose tags are unknown, are two problems).
+    let image_key = found.map_or_else(
+        || violation.label.clone(),
+        |f| match &f.image {
+            Image::Unresolved(_) => f.path.clone(),
+            other => other.describe(),
+        },
+    );
     let identity = Identity {
         file: sources.get(resource.span.file).display.clone(),
         resource_type: resource.resource_type.to_ascii_lowercase(),

@@ -91,12 +91,16 @@ impl ResourceRule for MissingRequiredTags {
                 subject(r),
                 lacking.join(", ")
             ),
-            label: format!("missing required {tag}"),
+            label: LABEL.to_owned(),
             primary,
             chain,
         }]
     }
 }
+
+/// The label under the caret when tags are missing (one wording whatever their number: the
+/// label tells a finding's problem apart from the other findings of the resource).
+const LABEL: &str = "missing required tags";
 
 /// `virtualMachines 'vm1'`.
 fn subject(r: &Resource) -> String {
@@ -191,7 +195,7 @@ mod tests {
             v[0].message,
             "virtualMachines 'vm1' lacks the required tags `owner` (empty value), `costCenter`"
         );
-        assert_eq!(v[0].label, "missing required tags");
+        assert_eq!(v[0].label, LABEL);
         assert_eq!(v[0].primary, span(500, 600));
         assert_eq!(v[0].image, None);
         let r = tagged(Some(object(vec![
