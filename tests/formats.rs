@@ -112,7 +112,7 @@ fn sarif_meets_code_scanning_needs() {
         serde_json::from_str(&run(&["check", "--format", "sarif", "testdata"])).unwrap();
     let run0 = &sarif["runs"][0];
     let rules = run0["tool"]["driver"]["rules"].as_array().unwrap();
-    assert_eq!(rules.len(), 5);
+    assert_eq!(rules.len(), 8);
     for r in rules {
         for key in [
             "id",
