@@ -334,3 +334,44 @@ fn bad_lifecycle_config_is_a_usage_error_naming_file_line_and_key() {
     repo.write("gallery/ubuntu.json", "[]");
     repo.imagegate(&["check"]).assert().code(0);
 }
+
+#[test]
+fn a_deprecated_version_is_never_suggested_from_the_repository() {
+    // Two VMs of one definition: one pinned, one unpinned. The unpinned one's help names the
+    // newest version the repository deploys — unless the lifecycle deprecates it.
+    let definition = GOLDEN_VERSION.trim_end_matches("/versions/1.4.0");
+    let repo = Repo::new();
+    repo.write(
+        "azuredeploy.json",
+        arm_template(
+            "",
+            "",
+            &format!(
+                "{},{}",
+                arm_vm("pinned", &format!(r#"{{ "id": "{GOLDEN_VERSION}" }}"#), ""),
+                arm_vm("unpinned", &format!(r#"{{ "id": "{definition}" }}"#), "")
+            ),
+        ),
+    );
+    let help = |min_version: &str| {
+        repo.write(
+            "imagegate.toml",
+            format!(
+                "[[approved.image]]\nid = \"/subscriptions/*/resourceGroups/rg-golden/providers/Microsoft.Compute/galleries/corpGallery/images/*\"\nmin_version = \"{min_version}\"\n"
+            ),
+        );
+        let report = check_json(&repo, &[]);
+        finding(&report, "IG003", "unpinned")["help"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    assert_eq!(
+        help("1.0.0"),
+        format!("pin a tested version: the newest this repository deploys is `{GOLDEN_VERSION}`")
+    );
+    assert_eq!(
+        help("1.5.0"),
+        format!("pin a tested version: `{definition}/versions/<major.minor.patch>`")
+    );
+}
