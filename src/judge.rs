@@ -313,46 +313,52 @@ impl Policy {
         let number = VersionNumber::parse(version);
         let mut reasons = Vec::new();
         for entry in self.lifecycle_of(definition) {
-            if let (Some(date), Some(today)) = (entry.end_of_life, self.today)
-                && date < today
-            {
-                reasons.push(Reason::DefinitionEndOfLife { date });
-            }
-            if let Some(published) = entry
+            let published = entry
                 .versions_of(definition)
-                .find(|p| p.name.eq_ignore_ascii_case(version))
-                && let (Some(date), Some(today)) = (published.end_of_life, self.today)
-                && date < today
-            {
-                reasons.push(Reason::VersionEndOfLife { date });
-            }
-            if let (Some(minimum), Some(number)) = (entry.min_version, number)
-                && number < minimum
-            {
-                reasons.push(Reason::BelowMinimum { minimum });
-            }
-            let lower = version.to_ascii_lowercase();
-            if let Some(pattern) = entry
-                .deprecated
-                .iter()
-                .find(|p| wildcard(p.to_ascii_lowercase().as_bytes(), lower.as_bytes()))
-            {
-                reasons.push(Reason::Listed {
-                    pattern: pattern.clone(),
-                });
-            }
+                .find(|p| p.name.eq_ignore_ascii_case(version));
+            self.reasons(entry, version, number, published, &mut reasons);
         }
-        reasons.sort();
-        reasons.dedup();
-        (!reasons.is_empty()).then(|| Deprecation {
-            version: version.to_string(),
-            reasons,
-        })
+        Deprecation::of(version, reasons)
+    }
+
+    /// The reasons `entry` deprecates `version` (`number` parsed), listed in its snapshot as
+    /// `published`, pushed onto `reasons`.
+    fn reasons(
+        &self,
+        entry: &Lifecycle,
+        version: &str,
+        number: Option<VersionNumber>,
+        published: Option<&PublishedVersion>,
+        reasons: &mut Vec<Reason>,
+    ) {
+        let past = |date: Option<Date>| date.zip(self.today).filter(|(d, today)| d < today);
+        if let Some((date, _)) = past(entry.end_of_life) {
+            reasons.push(Reason::DefinitionEndOfLife { date });
+        }
+        if let Some((date, _)) = past(published.and_then(|p| p.end_of_life)) {
+            reasons.push(Reason::VersionEndOfLife { date });
+        }
+        if let (Some(minimum), Some(number)) = (entry.min_version, number)
+            && number < minimum
+        {
+            reasons.push(Reason::BelowMinimum { minimum });
+        }
+        let lower = version.to_ascii_lowercase();
+        if let Some(pattern) = entry
+            .deprecated
+            .iter()
+            .find(|p| wildcard(p.to_ascii_lowercase().as_bytes(), lower.as_bytes()))
+        {
+            reasons.push(Reason::Listed {
+                pattern: pattern.clone(),
+            });
+        }
     }
 
     /// The newest good version of `definition` that the gallery snapshots list: not excluded
-    /// from latest, not past its end of life (nor its definition's), not deprecated by the
-    /// entry, the highest `Major.Minor.Patch`. `None` when no snapshot lists one.
+    /// from latest, not past its end of life (nor its definition's), not deprecated by any
+    /// entry, the highest `Major.Minor.Patch`. `None` when no snapshot lists one. Linear in
+    /// the snapshots' size.
     pub fn newest_version(&self, definition: &IdPath) -> Option<String> {
         let entries: Vec<&Lifecycle> = self.lifecycle_of(definition).collect();
         entries
@@ -360,7 +366,14 @@ impl Policy {
             .flat_map(|e| e.versions_of(definition))
             .filter(|p| !p.exclude_from_latest)
             .filter_map(|p| Some((VersionNumber::parse(&p.name)?, p)))
-            .filter(|(_, p)| self.deprecation(definition, &p.name).is_none())
+            .filter(|(number, p)| {
+                let mut reasons = Vec::new();
+                for entry in &entries {
+                    // Its own end of life, whichever snapshot lists it.
+                    self.reasons(entry, &p.name, Some(*number), Some(p), &mut reasons);
+                }
+                reasons.is_empty()
+            })
             .max_by_key(|(number, _)| *number)
             .map(|(_, p)| p.name.clone())
     }
@@ -487,6 +500,18 @@ pub struct Deprecation {
     pub version: String,
     /// Every reason, most decisive first (never empty).
     pub reasons: Vec<Reason>,
+}
+
+impl Deprecation {
+    /// `version` deprecated for `reasons` (sorted, each once), or `None` without a reason.
+    fn of(version: &str, mut reasons: Vec<Reason>) -> Option<Deprecation> {
+        reasons.sort();
+        reasons.dedup();
+        (!reasons.is_empty()).then(|| Deprecation {
+            version: version.to_string(),
+            reasons,
+        })
+    }
 }
 
 /// One reason a version is deprecated, in the order they are told.
