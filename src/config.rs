@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::judge::{GlobError, IdGlob, MarketplaceRule, Policy};
-use crate::rules::{Rule, Severity};
+use crate::rules::{Rule, Severity, TagPolicy};
 
 /// The default approved-image glob: any image definition in any private Compute Gallery.
 pub const DEFAULT_IMAGE_GLOB: &str =
@@ -113,6 +113,9 @@ pub struct Config {
     /// The day of the run, against which expiry dates are judged ([`crate::date::today`];
     /// set by the command line).
     pub today: crate::date::Date,
+    /// `[tags]`: the tags image-bearing resources must carry (IG005), the tag that states
+    /// their image version (IG007), and the tag that names their owner.
+    pub tags: TagPolicy,
 }
 
 /// One `[[exempt]]` entry: the findings it matches (every criterion given must hold) and why
@@ -222,6 +225,18 @@ pub enum ConfigError {
         /// What is wrong.
         problem: String,
     },
+    /// A value the schema allows but that cannot be used: a version that is not
+    /// `Major.Minor.Patch`, an empty tag name, a gallery snapshot that cannot be read.
+    BadValue {
+        /// `file:line`.
+        place: String,
+        /// The key's dotted path, e.g. `approved.image[0].min_version`.
+        key: String,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// `IMAGEGATE_TODAY` is not a date, and the config has dates to compare with today.
+    Today(crate::date::BadToday),
 }
 
 /// What an `approved.images` glob that can match no image definition ID matches instead.
@@ -305,6 +320,12 @@ impl std::fmt::Display for ConfigError {
                 key,
                 problem,
             } => write!(f, "invalid config {place}: key `{key}`: {problem}"),
+            ConfigError::BadValue {
+                place,
+                key,
+                message,
+            } => write!(f, "invalid config {place}: key `{key}`: {message}"),
+            ConfigError::Today(e) => write!(f, "{e}"),
         }
     }
 }
@@ -326,6 +347,7 @@ struct File {
     #[serde(default)]
     exempt: Vec<toml::Spanned<ExemptEntry>>,
     inline_exemptions: Option<bool>,
+    tags: Option<TagsEntry>,
 }
 
 #[derive(Deserialize)]
@@ -347,12 +369,37 @@ enum OneOrMany {
     Many(Vec<String>),
 }
 
+/// `[tags]`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TagsEntry {
+    #[serde(default)]
+    required: Vec<toml::Spanned<String>>,
+    image_version: Option<toml::Spanned<String>>,
+    owner: Option<toml::Spanned<String>>,
+}
+
+/// One `[[approved.image]]`: an approved definition glob and its lifecycle.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ImageEntry {
+    id: toml::Spanned<String>,
+    min_version: Option<toml::Spanned<String>>,
+    #[serde(default)]
+    deprecated: Vec<toml::Spanned<String>>,
+    end_of_life: Option<crate::date::Date>,
+    #[serde(default)]
+    gallery_versions: Vec<toml::Spanned<String>>,
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Approved {
     images: Option<Vec<toml::Spanned<String>>>,
     #[serde(default)]
     marketplace: Vec<toml::Spanned<MarketplaceEntry>>,
+    #[serde(default)]
+    image: Vec<ImageEntry>,
 }
 
 #[derive(Deserialize)]
@@ -373,6 +420,7 @@ impl Config {
             policy: Policy {
                 images: vec![IdGlob::parse(DEFAULT_IMAGE_GLOB).expect("default glob is valid")],
                 marketplace: Vec::new(),
+                ..Policy::default()
             },
             deployment: DeploymentScope::default(),
             parameter_files: Vec::new(),
@@ -382,6 +430,7 @@ impl Config {
             exemptions: Vec::new(),
             inline_exemptions: true,
             today: crate::date::today().unwrap_or_else(|_| crate::date::clock()),
+            tags: TagPolicy::default(),
         }
     }
 
@@ -507,6 +556,7 @@ impl Config {
                 .push(exemption(entry.into_inner(), i, &place, line, bytes)?);
         }
         if let Some(approved) = file.approved {
+            let omitted_images = approved.images.is_none();
             if let Some(images) = approved.images {
                 config.policy.images = images
                     .iter()
@@ -554,6 +604,10 @@ impl Config {
                     })
                 })
                 .collect::<Result<_, _>>()?;
+            lifecycle(&mut config, approved.image, omitted_images, base, &at)?;
+        }
+        if let Some(tags) = file.tags {
+            config.tags = tag_policy(tags, &at)?;
         }
         Ok(config)
     }
@@ -632,6 +686,253 @@ fn exemption(
         line,
         bytes,
     })
+}
+
+/// `[[approved.image]]`: each entry approves its `id` glob (when `images` is omitted, the
+/// entries' globs replace the embedded default instead of adding to it: listing lifecycles
+/// must never widen what is approved) and says which of its versions are deprecated; its
+/// gallery snapshots are read here, relative to the config's folder. Sets the policy's
+/// "today" when there is any entry.
+fn lifecycle(
+    config: &mut Config,
+    entries: Vec<ImageEntry>,
+    omitted_images: bool,
+    base: &Path,
+    at: &dyn Fn(std::ops::Range<usize>) -> String,
+) -> Result<(), ConfigError> {
+    use crate::judge::{Lifecycle, VersionNumber};
+    if entries.is_empty() {
+        return Ok(());
+    }
+    if omitted_images {
+        config.policy.images.clear();
+    }
+    for (i, entry) in entries.into_iter().enumerate() {
+        let key = |field: &str| format!("approved.image[{i}].{field}");
+        let bad =
+            |span: std::ops::Range<usize>, field: &str, message: String| ConfigError::BadValue {
+                place: at(span),
+                key: key(field),
+                message,
+            };
+        let id = IdGlob::parse(entry.id.get_ref()).map_err(|e| {
+            bad(
+                entry.id.span(),
+                "id",
+                format!("bad glob `{}`: {e}", entry.id.get_ref()),
+            )
+        })?;
+        if let Some(shape) = unmatchable(&id) {
+            return Err(bad(
+                entry.id.span(),
+                "id",
+                format!("`{}` would approve nothing: {}", id.as_str(), shape.fix()),
+            ));
+        }
+        let min_version = match &entry.min_version {
+            None => None,
+            Some(v) => Some(VersionNumber::parse(v.get_ref()).ok_or_else(|| {
+                bad(
+                    v.span(),
+                    "min_version",
+                    format!(
+                        "`{}` is not an image version (Major.Minor.Patch, e.g. `1.4.0`)",
+                        v.get_ref()
+                    ),
+                )
+            })?),
+        };
+        let mut deprecated = Vec::new();
+        for pattern in &entry.deprecated {
+            let text = pattern.get_ref();
+            if text.is_empty()
+                || !text
+                    .bytes()
+                    .all(|b| b.is_ascii_digit() || b".*?".contains(&b))
+            {
+                return Err(bad(
+                    pattern.span(),
+                    "deprecated",
+                    format!(
+                        "`{text}` is not a version glob (digits and dots, with `*` and `?` as wildcards, e.g. `1.2.*`)"
+                    ),
+                ));
+            }
+            deprecated.push(text.clone());
+        }
+        let mut versions = Vec::new();
+        for file in &entry.gallery_versions {
+            let path = base.join(file.get_ref());
+            let listed = read_snapshot(&path).map_err(|problem| {
+                bad(
+                    file.span(),
+                    "gallery_versions",
+                    format!("gallery snapshot `{}`: {problem}", file.get_ref()),
+                )
+            })?;
+            versions.extend(listed);
+        }
+        if !config.policy.images.contains(&id) {
+            config.policy.images.push(id.clone());
+        }
+        config.policy.lifecycle.push(Lifecycle {
+            id,
+            min_version,
+            deprecated,
+            end_of_life: entry.end_of_life,
+            versions,
+        });
+    }
+    config.policy.today = Some(crate::date::today().map_err(ConfigError::Today)?);
+    Ok(())
+}
+
+/// Reads a gallery snapshot: what `az sig image-version list -o json` prints (an array of
+/// image versions, their `publishingProfile` beside `name` and `id`), also in the REST API's
+/// shape (`properties.publishingProfile`, or a `{"value": [...]}` page) or one version
+/// (`az sig image-version show`). At most 64 MiB; UTF-8 or UTF-16 with a byte-order mark.
+fn read_snapshot(path: &Path) -> Result<Vec<crate::judge::PublishedVersion>, String> {
+    use std::io::Read;
+    let limit = crate::source::MAX_FILE_BYTES;
+    let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
+    let mut bytes = Vec::new();
+    file.take(limit + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| e.to_string())?;
+    if bytes.len() as u64 > limit {
+        return Err(format!("larger than {} MiB", limit / (1024 * 1024)));
+    }
+    let (text, _) = crate::source::decode(bytes).map_err(|e| e.message)?;
+    let page: SnapshotPage = if text.trim_start().starts_with('[') {
+        SnapshotPage {
+            value: Some(serde_json::from_str(&text).map_err(|e| e.to_string())?),
+            one: None,
+        }
+    } else {
+        let one: SnapshotVersion = serde_json::from_str(&text).map_err(|e| e.to_string())?;
+        match one.value {
+            Some(value) => SnapshotPage {
+                value: Some(value),
+                one: None,
+            },
+            None => SnapshotPage {
+                value: None,
+                one: Some(one),
+            },
+        }
+    };
+    let listed: Vec<SnapshotVersion> = page
+        .value
+        .unwrap_or_default()
+        .into_iter()
+        .chain(page.one)
+        .collect();
+    listed
+        .into_iter()
+        .enumerate()
+        .map(|(i, v)| {
+            let definition = v.id.as_deref().map(|id| {
+                let segs: Vec<&str> = id.trim_matches('/').split('/').collect();
+                let end = segs
+                    .iter()
+                    .rposition(|s| s.eq_ignore_ascii_case("versions"))
+                    .unwrap_or(segs.len());
+                segs[..end].iter().map(|s| (*s).to_owned()).collect()
+            });
+            let name = v
+                .name
+                .or_else(|| {
+                    v.id.as_deref()
+                        .and_then(|id| id.rsplit('/').next())
+                        .map(str::to_owned)
+                })
+                .filter(|n| !n.is_empty())
+                .ok_or_else(|| format!("version {} (0-based) has neither `name` nor `id`", i))?;
+            let profile = v
+                .publishing_profile
+                .or_else(|| v.properties.and_then(|p| p.publishing_profile))
+                .unwrap_or_default();
+            let end_of_life = match profile.end_of_life_date.as_deref() {
+                None => None,
+                Some(text) => Some(crate::date::Date::parse(text).ok_or_else(|| {
+                    format!(
+                        "version `{name}`: `publishingProfile.endOfLifeDate` `{text}` is not a date"
+                    )
+                })?),
+            };
+            Ok(crate::judge::PublishedVersion {
+                definition,
+                name,
+                end_of_life,
+                exclude_from_latest: profile.exclude_from_latest.unwrap_or(false),
+            })
+        })
+        .collect()
+}
+
+/// A snapshot file: versions in a list, or one.
+struct SnapshotPage {
+    value: Option<Vec<SnapshotVersion>>,
+    one: Option<SnapshotVersion>,
+}
+
+/// One image version of a snapshot (what is read of it; everything else is ignored).
+#[derive(Deserialize)]
+struct SnapshotVersion {
+    id: Option<String>,
+    name: Option<String>,
+    #[serde(rename = "publishingProfile")]
+    publishing_profile: Option<SnapshotProfile>,
+    properties: Option<SnapshotProperties>,
+    /// A REST list page's versions.
+    value: Option<Vec<SnapshotVersion>>,
+}
+
+/// `properties` (the REST API's shape).
+#[derive(Deserialize)]
+struct SnapshotProperties {
+    #[serde(rename = "publishingProfile")]
+    publishing_profile: Option<SnapshotProfile>,
+}
+
+/// `publishingProfile`.
+#[derive(Deserialize, Default)]
+struct SnapshotProfile {
+    #[serde(rename = "endOfLifeDate")]
+    end_of_life_date: Option<String>,
+    #[serde(rename = "excludeFromLatest")]
+    exclude_from_latest: Option<bool>,
+}
+
+/// `[tags]`: tag names must not be empty.
+fn tag_policy(
+    tags: TagsEntry,
+    at: &dyn Fn(std::ops::Range<usize>) -> String,
+) -> Result<TagPolicy, ConfigError> {
+    let name = |tag: &toml::Spanned<String>, key: String| {
+        if tag.get_ref().trim().is_empty() {
+            Err(ConfigError::BadValue {
+                place: at(tag.span()),
+                key,
+                message: "a tag name must not be empty".to_owned(),
+            })
+        } else {
+            Ok(tag.get_ref().clone())
+        }
+    };
+    let mut policy = TagPolicy::default();
+    for (i, tag) in tags.required.iter().enumerate() {
+        policy
+            .required
+            .push(name(tag, format!("tags.required[{i}]"))?);
+    }
+    if let Some(tag) = &tags.image_version {
+        policy.image_version = Some(name(tag, "tags.image_version".to_owned())?);
+    }
+    if let Some(tag) = &tags.owner {
+        policy.owner = name(tag, "tags.owner".to_owned())?;
+    }
+    Ok(policy)
 }
 
 /// The dotted path of the key whose entry holds the bytes `at` of the config `text`
@@ -969,6 +1270,207 @@ location = "westeurope"
             e.to_string().contains("approved.marketplace.publisher"),
             "{e}"
         );
+    }
+
+    const UBUNTU: &str = "/subscriptions/*/resourceGroups/rg-golden/providers/Microsoft.Compute/galleries/corpGallery/images/ubuntu-22.04";
+
+    /// A version as `az sig image-version list -o json` prints it (the SDK model flattened:
+    /// `publishingProfile` beside `name`; the REST API nests it under `properties`:
+    /// https://learn.microsoft.com/rest/api/compute/gallery-image-versions/get).
+    fn az_version(name: &str, eol: &str, excluded: bool) -> String {
+        format!(
+            r#"{{
+    "id": "/subscriptions/0b1f6471-1bf0-4dda-aec3-111122223333/resourceGroups/rg-golden/providers/Microsoft.Compute/galleries/corpGallery/images/ubuntu-22.04/versions/{name}",
+    "location": "westeurope",
+    "name": "{name}",
+    "provisioningState": "Succeeded",
+    "publishingProfile": {{
+      "endOfLifeDate": {eol},
+      "excludeFromLatest": {excluded},
+      "publishedDate": "2026-03-04T19:46:06.312432+00:00",
+      "replicaCount": 1,
+      "replicationMode": "Full",
+      "storageAccountType": "Standard_LRS",
+      "targetRegions": [{{ "name": "West Europe", "regionalReplicaCount": 1, "storageAccountType": "Standard_LRS" }}]
+    }},
+    "resourceGroup": "rg-golden",
+    "safetyProfile": {{ "allowDeletionOfReplicatedLocations": false, "reportedForPolicyViolation": false }},
+    "storageProfile": {{ "osDiskImage": {{ "hostCaching": "ReadWrite", "sizeInGb": 30 }} }},
+    "tags": {{}},
+    "type": "Microsoft.Compute/galleries/images/versions"
+  }}"#
+        )
+    }
+
+    fn lifecycle_config(dir: &Path, entry: &str) -> Result<Config, ConfigError> {
+        let path = dir.join("imagegate.toml");
+        let text = format!(
+            "[approved]\nmarketplace = []\n\n[[approved.image]]\nid = \"{UBUNTU}\"\n{entry}"
+        );
+        std::fs::write(&path, &text).unwrap();
+        Config::load(&path)
+    }
+
+    #[test]
+    fn lifecycle_entries_approve_their_definitions_and_read_snapshots() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("gallery")).unwrap();
+        let snapshot = format!(
+            "[\n  {},\n  {}\n]\n",
+            az_version("1.4.0", "\"2027-06-30T00:00:00+00:00\"", false),
+            az_version("1.5.0", "null", true)
+        );
+        std::fs::write(dir.path().join("gallery/ubuntu.json"), snapshot).unwrap();
+        // The REST shape, one version, UTF-16 as a PowerShell redirect writes it.
+        let rest = r#"{"value": [{"name": "1.6.0", "id": "/x/versions/1.6.0", "properties": {"publishingProfile": {"excludeFromLatest": true, "endOfLifeDate": "2028-01-01"}}}]}"#;
+        let mut utf16 = vec![0xFF, 0xFE];
+        utf16.extend(rest.encode_utf16().flat_map(u16::to_le_bytes));
+        std::fs::write(dir.path().join("gallery/rest.json"), utf16).unwrap();
+        let c = lifecycle_config(
+            dir.path(),
+            "min_version = \"1.4.0\"\ndeprecated = [\"1.2.*\", \"1.3.7\"]\nend_of_life = 2027-06-30\ngallery_versions = [\"gallery/ubuntu.json\", \"gallery/rest.json\"]\n",
+        )
+        .unwrap();
+        // `images` omitted: the entries are what is approved, not the default as well.
+        let globs: Vec<&str> = c.policy.images.iter().map(IdGlob::as_str).collect();
+        assert_eq!(globs, [UBUNTU]);
+        let l = &c.policy.lifecycle[0];
+        assert_eq!(l.min_version, crate::judge::VersionNumber::parse("1.4.0"));
+        assert_eq!(l.deprecated, ["1.2.*", "1.3.7"]);
+        assert_eq!(
+            l.end_of_life.map(|d| d.to_string()).as_deref(),
+            Some("2027-06-30")
+        );
+        let listed: Vec<(&str, Option<String>, bool)> = l
+            .versions
+            .iter()
+            .map(|v| {
+                (
+                    v.name.as_str(),
+                    v.end_of_life.map(|d| d.to_string()),
+                    v.exclude_from_latest,
+                )
+            })
+            .collect();
+        assert_eq!(
+            listed,
+            [
+                ("1.4.0", Some("2027-06-30".to_string()), false),
+                ("1.5.0", None, true),
+                ("1.6.0", Some("2028-01-01".to_string()), true),
+            ]
+        );
+        assert_eq!(
+            l.versions[0]
+                .definition
+                .as_ref()
+                .map(|d| d.join("/"))
+                .as_deref(),
+            Some(
+                "subscriptions/0b1f6471-1bf0-4dda-aec3-111122223333/resourceGroups/rg-golden/providers/Microsoft.Compute/galleries/corpGallery/images/ubuntu-22.04"
+            )
+        );
+        assert!(c.policy.today.is_some());
+        // With `images`, the entries add to it.
+        let c = parse(&format!(
+            "[approved]\nimages = [\"/subscriptions/*/resourceGroups/rg-golden/providers/Microsoft.Compute/galleries/corpGallery/images/windows\"]\n[[approved.image]]\nid = \"{UBUNTU}\"\n"
+        ))
+        .unwrap();
+        assert_eq!(c.policy.images.len(), 2);
+    }
+
+    #[test]
+    fn bad_lifecycle_values_name_file_line_and_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let error = |entry: &str| lifecycle_config(dir.path(), entry).unwrap_err().to_string();
+        let shown = dir.path().join("imagegate.toml").display().to_string();
+        let e = error("min_version = \"1.4\"\n");
+        assert!(
+            e.contains(&format!(
+                "{shown}:6: key `approved.image[0].min_version`: `1.4` is not an image version"
+            )),
+            "{e}"
+        );
+        let e = error("deprecated = [\"1.2.x\"]\n");
+        assert!(
+            e.contains(&format!(
+                "{shown}:6: key `approved.image[0].deprecated`: `1.2.x` is not a version glob"
+            )),
+            "{e}"
+        );
+        let e = error("end_of_life = 2027-02-30\n");
+        assert!(
+            e.contains(&format!("{shown}:6")) && e.contains("end_of_life"),
+            "{e}"
+        );
+        let e = error("end_of_life = \"soon\"\n");
+        assert!(
+            e.contains("`soon` is not a date") && e.contains("end_of_life"),
+            "{e}"
+        );
+        let e = error("gallery_versions = [\"gallery/missing.json\"]\n");
+        assert!(e.contains(&format!("{shown}:6: key `approved.image[0].gallery_versions`: gallery snapshot `gallery/missing.json`: ")), "{e}");
+        std::fs::write(dir.path().join("bad.json"), "[{\"name\": \"1.0.0\", ").unwrap();
+        let e = error("gallery_versions = [\"bad.json\"]\n");
+        assert!(
+            e.contains("gallery snapshot `bad.json`: EOF while parsing"),
+            "{e}"
+        );
+        std::fs::write(
+            dir.path().join("date.json"),
+            r#"[{"name": "1.0.0", "publishingProfile": {"endOfLifeDate": "next year"}}]"#,
+        )
+        .unwrap();
+        let e = error("gallery_versions = [\"date.json\"]\n");
+        assert!(
+            e.contains(
+                "version `1.0.0`: `publishingProfile.endOfLifeDate` `next year` is not a date"
+            ),
+            "{e}"
+        );
+        std::fs::write(
+            dir.path().join("nameless.json"),
+            r#"[{"publishingProfile": {}}]"#,
+        )
+        .unwrap();
+        let e = error("gallery_versions = [\"nameless.json\"]\n");
+        assert!(e.contains("neither `name` nor `id`"), "{e}");
+        // Bounded: a snapshot above 64 MiB is refused without being parsed.
+        let big = std::fs::File::create(dir.path().join("big.json")).unwrap();
+        big.set_len(crate::source::MAX_FILE_BYTES + 1).unwrap();
+        let e = error("gallery_versions = [\"big.json\"]\n");
+        assert!(
+            e.contains("gallery snapshot `big.json`: larger than 64 MiB"),
+            "{e}"
+        );
+        let e = error("versions = []\n");
+        assert!(e.contains("unknown field `versions`"), "{e}");
+        let e = parse("[[approved.image]]\nid = \"/subscriptions/*/resourceGroups/rg/providers/Microsoft.Compute/galleries/g\"\n").unwrap_err().to_string();
+        assert!(
+            e.contains("imagegate.toml:2: key `approved.image[0].id`")
+                && e.contains("add `/images/*`"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn tags_are_parsed_and_checked() {
+        let c = parse("[tags]\nrequired = [\"owner\", \"costCenter\"]\nimage_version = \"imageVersion\"\nowner = \"team\"\n").unwrap();
+        assert_eq!(c.tags.required, ["owner", "costCenter"]);
+        assert_eq!(c.tags.image_version.as_deref(), Some("imageVersion"));
+        assert_eq!(c.tags.owner, "team");
+        let c = parse("mode = \"deny\"\n").unwrap();
+        assert_eq!(c.tags, TagPolicy::default());
+        assert_eq!(c.tags.owner, "owner");
+        let e = parse("[tags]\nrequired = [\n  \"owner\",\n  \" \",\n]\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("imagegate.toml:4: key `tags.required[1]`: a tag name must not be empty"),
+            "{e}"
+        );
+        let e = parse("[tags]\nowners = \"x\"\n").unwrap_err().to_string();
+        assert!(e.contains("imagegate.toml:2: key `tags.owners`"), "{e}");
     }
 
     #[test]

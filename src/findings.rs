@@ -105,6 +105,8 @@ pub fn judge_deployment(
             let judged = JudgedResource {
                 resource,
                 images: &images,
+                tags: &config.tags,
+                contents_unseen: unseen.is_some(),
             };
             let mut violations: Vec<(Rule, Violation<'_>)> = Vec::new();
             for (rule, check) in rules::resource_rules() {
@@ -189,7 +191,14 @@ fn resource_entry(
         Status::Noncompliant
     } else if any(|v| matches!(v, Verdict::Unresolved(_))) {
         Status::Unresolved
-    } else if any(|v| matches!(v, Verdict::Compliant | Verdict::Unpinned)) {
+    } else if any(|v| {
+        // A deprecated version is still an approved image: compliant, counted apart by
+        // the reports that track versions (IG004 says it).
+        matches!(
+            v,
+            Verdict::Compliant | Verdict::Unpinned | Verdict::Deprecated(_)
+        )
+    }) {
         Status::Compliant
     } else {
         Status::NotJudged
@@ -333,10 +342,15 @@ fn finding(
     for hop in violation.chain {
         relate(hop.span, hop.via.to_string());
     }
-    let image_key = found.map_or_else(String::new, |f| match &f.image {
-        Image::Unresolved(_) => f.path.clone(),
-        other => other.describe(),
-    });
+    // A finding about no image (the tag rules) is told apart by what it says of the resource:
+    // its label (instances that lack tags, and one whose tags are unknown, are two problems).
+    let image_key = found.map_or_else(
+        || violation.label.clone(),
+        |f| match &f.image {
+            Image::Unresolved(_) => f.path.clone(),
+            other => other.describe(),
+        },
+    );
     let identity = Identity {
         file: sources.get(resource.span.file).display.clone(),
         resource_type: resource.resource_type.to_ascii_lowercase(),
@@ -406,8 +420,14 @@ fn finding(
 /// Completes the help of findings with what the run saw the repository deploy: an unpinned
 /// image of a definition that other resources deploy pinned is told the newest such version,
 /// and an unapproved image is told the approved gallery image the repository deploys most (a
-/// golden definition to use). Only compliant, pinned, fully known gallery images count.
-pub(crate) fn suggest_from_repository(findings: &mut [Finding], resources: &[ResourceEntry]) {
+/// golden definition to use). Only compliant, pinned, fully known gallery images count, and
+/// not versions `policy`'s lifecycle deprecates; an unpinned image whose gallery snapshot
+/// names the newest version keeps that help.
+pub(crate) fn suggest_from_repository(
+    findings: &mut [Finding],
+    resources: &[ResourceEntry],
+    policy: &crate::judge::Policy,
+) {
     use crate::report::{ImageParts, VersionKind};
     // By lower-cased definition ID: the definition as written, its newest version, and how
     // many resources deploy it.
@@ -426,6 +446,9 @@ pub(crate) fn suggest_from_repository(findings: &mut [Finding], resources: &[Res
             let Some(definition) = definition_of(id) else {
                 continue;
             };
+            if policy.deprecation(&known_id(definition), version).is_some() {
+                continue;
+            }
             let slot = deployed
                 .entry(definition.to_ascii_lowercase())
                 .or_insert_with(|| (definition.to_owned(), version.clone(), 0));
@@ -453,8 +476,12 @@ pub(crate) fn suggest_from_repository(findings: &mut [Finding], resources: &[Res
         });
         match finding.rule.id() {
             "IG003" => {
-                if let Some((definition, version, _)) =
-                    unpinned_definition.and_then(|d| deployed.get(&d))
+                let from_snapshot = unpinned_definition
+                    .as_deref()
+                    .is_some_and(|d| policy.newest_version(&known_id(d)).is_some());
+                if let Some((definition, version, _)) = unpinned_definition
+                    .and_then(|d| deployed.get(&d))
+                    .filter(|_| !from_snapshot)
                 {
                     finding.help = Some(format!(
                         "pin a tested version: the newest this repository deploys is \
@@ -473,6 +500,16 @@ pub(crate) fn suggest_from_repository(findings: &mut [Finding], resources: &[Res
             _ => {}
         }
     }
+}
+
+/// A resource ID written out in full, as the judgement sees IDs.
+fn known_id(id: &str) -> crate::image::IdPath {
+    crate::image::IdPath(
+        id.trim_start_matches('/')
+            .split('/')
+            .map(|s| crate::image::Seg::Known(s.to_owned()))
+            .collect(),
+    )
 }
 
 /// The definition ID of a gallery image version ID (`…/images/D/versions/V` → `…/images/D`).

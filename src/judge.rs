@@ -5,6 +5,7 @@
 //! unapproved only when *no* value would be; otherwise it is unresolved. This is where "never a
 //! false compliant" lives.
 
+use crate::date::Date;
 use crate::image::{GalleryKind, IdPath, Image, Marketplace, Seg, Version};
 use crate::value::Why;
 
@@ -241,6 +242,12 @@ pub struct Policy {
     pub images: Vec<IdGlob>,
     /// Allowed marketplace images.
     pub marketplace: Vec<MarketplaceRule>,
+    /// The lifecycle of approved gallery image definitions (`[[approved.image]]`): which of
+    /// their versions are deprecated (IG004).
+    pub lifecycle: Vec<Lifecycle>,
+    /// The run's "today", against which end-of-life dates are compared. Set whenever
+    /// `lifecycle` is not empty; `None` otherwise (no date is compared then).
+    pub today: Option<Date>,
 }
 
 /// The one judgement of an image.
@@ -254,6 +261,9 @@ pub enum Verdict {
     Unresolved(Why),
     /// Approved but not pinned to a version (IG003).
     Unpinned,
+    /// Approved and pinned, but at a deprecated or too old version (IG004): the first reason
+    /// of [`Deprecation::reasons`] decides the message.
+    Deprecated(Deprecation),
     /// Not an image (an attached disk): reported, not judged.
     NotJudged,
 }
@@ -285,11 +295,94 @@ impl Policy {
                     Version::Missing | Version::Latest if *kind != GalleryKind::DevCenter => {
                         Verdict::Unpinned
                     }
+                    Version::Pinned(v) => match self.deprecation(definition, v) {
+                        Some(deprecation) => Verdict::Deprecated(deprecation),
+                        None => Verdict::Compliant,
+                    },
                     _ => Verdict::Compliant,
                 },
                 other => self.decide(other, || self.deciding_hole(definition)),
             },
         }
+    }
+
+    /// Why version `version` of the approved definition `definition` is deprecated, if it is:
+    /// every reason of every `[[approved.image]]` entry that surely covers the definition, in
+    /// the order of [`Reason`] (ends of life first: they are dated facts).
+    pub fn deprecation(&self, definition: &IdPath, version: &str) -> Option<Deprecation> {
+        let number = VersionNumber::parse(version);
+        let mut reasons = Vec::new();
+        for entry in self.lifecycle_of(definition) {
+            let published = entry
+                .versions_of(definition)
+                .find(|p| p.name.eq_ignore_ascii_case(version));
+            self.reasons(entry, version, number, published, &mut reasons);
+        }
+        Deprecation::of(version, reasons)
+    }
+
+    /// The reasons `entry` deprecates `version` (`number` parsed), listed in its snapshot as
+    /// `published`, pushed onto `reasons`.
+    fn reasons(
+        &self,
+        entry: &Lifecycle,
+        version: &str,
+        number: Option<VersionNumber>,
+        published: Option<&PublishedVersion>,
+        reasons: &mut Vec<Reason>,
+    ) {
+        let past = |date: Option<Date>| date.zip(self.today).filter(|(d, today)| d < today);
+        if let Some((date, _)) = past(entry.end_of_life) {
+            reasons.push(Reason::DefinitionEndOfLife { date });
+        }
+        if let Some((date, _)) = past(published.and_then(|p| p.end_of_life)) {
+            reasons.push(Reason::VersionEndOfLife { date });
+        }
+        if let (Some(minimum), Some(number)) = (entry.min_version, number)
+            && number < minimum
+        {
+            reasons.push(Reason::BelowMinimum { minimum });
+        }
+        let lower = version.to_ascii_lowercase();
+        if let Some(pattern) = entry
+            .deprecated
+            .iter()
+            .find(|p| wildcard(p.to_ascii_lowercase().as_bytes(), lower.as_bytes()))
+        {
+            reasons.push(Reason::Listed {
+                pattern: pattern.clone(),
+            });
+        }
+    }
+
+    /// The newest good version of `definition` that the gallery snapshots list: not excluded
+    /// from latest, not past its end of life (nor its definition's), not deprecated by any
+    /// entry, the highest `Major.Minor.Patch`. `None` when no snapshot lists one. Linear in
+    /// the snapshots' size.
+    pub fn newest_version(&self, definition: &IdPath) -> Option<String> {
+        let entries: Vec<&Lifecycle> = self.lifecycle_of(definition).collect();
+        entries
+            .iter()
+            .flat_map(|e| e.versions_of(definition))
+            .filter(|p| !p.exclude_from_latest)
+            .filter_map(|p| Some((VersionNumber::parse(&p.name)?, p)))
+            .filter(|(number, p)| {
+                let mut reasons = Vec::new();
+                for entry in &entries {
+                    // Its own end of life, whichever snapshot lists it.
+                    self.reasons(entry, &p.name, Some(*number), Some(p), &mut reasons);
+                }
+                reasons.is_empty()
+            })
+            .max_by_key(|(number, _)| *number)
+            .map(|(_, p)| p.name.clone())
+    }
+
+    /// The lifecycle entries whose glob surely matches `definition`.
+    fn lifecycle_of<'p>(&'p self, definition: &'p IdPath) -> impl Iterator<Item = &'p Lifecycle> {
+        self.lifecycle
+            .iter()
+            .filter(move |e| e.id.matches(definition) == Match::Yes)
     }
 
     fn match_id(&self, id: &IdPath) -> Match {
@@ -321,6 +414,147 @@ impl Policy {
             Match::Maybe => Verdict::Unresolved(
                 hole().unwrap_or_else(|| Why::new(crate::value::Cause::ImagePartUnknown)),
             ),
+        }
+    }
+}
+
+/// An Azure Compute Gallery image version number, `Major.Minor.Patch`, each a 32-bit integer
+/// (<https://learn.microsoft.com/azure/virtual-machines/shared-image-galleries#image-versions>:
+/// "the latest image is chosen based on the highest MajorVersion, then MinorVersion, then
+/// Patch"), ordered that way.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct VersionNumber(pub u32, pub u32, pub u32);
+
+impl VersionNumber {
+    /// Parses `1.4.0`; `None` for anything else (`latest`, `1.4`, `1.4.0-beta`, `v1.4.0`).
+    pub fn parse(text: &str) -> Option<VersionNumber> {
+        let mut parts = text.split('.').map(|p| {
+            (!p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+                .then(|| p.parse::<u32>().ok())
+                .flatten()
+        });
+        let number = VersionNumber(parts.next()??, parts.next()??, parts.next()??);
+        parts.next().is_none().then_some(number)
+    }
+}
+
+impl std::fmt::Display for VersionNumber {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}.{}.{}", self.0, self.1, self.2)
+    }
+}
+
+/// The lifecycle of approved gallery image definitions: one `[[approved.image]]` entry.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Lifecycle {
+    /// The definitions it is about (a glob like `approved.images`; the entry approves them).
+    pub id: IdGlob,
+    /// Versions below it are deprecated.
+    pub min_version: Option<VersionNumber>,
+    /// Version globs (`*`, `?`) that are deprecated, as written.
+    pub deprecated: Vec<String>,
+    /// The definitions' end of life (Azure Compute Gallery's `endOfLifeDate`).
+    pub end_of_life: Option<Date>,
+    /// The versions the gallery snapshots list (`az sig image-version list -o json`).
+    pub versions: Vec<PublishedVersion>,
+}
+
+impl Lifecycle {
+    /// The snapshot's versions of `definition`: those whose definition ID matches it (case
+    /// insensitive; an unknown segment of `definition` matches any), and those listed without
+    /// an ID.
+    fn versions_of<'a>(
+        &'a self,
+        definition: &'a IdPath,
+    ) -> impl Iterator<Item = &'a PublishedVersion> {
+        self.versions.iter().filter(move |p| match &p.definition {
+            None => true,
+            Some(id) => {
+                id.len() == definition.0.len()
+                    && id.iter().zip(&definition.0).all(|(a, b)| match b {
+                        Seg::Known(b) => a.eq_ignore_ascii_case(b),
+                        Seg::Hole(_) => true,
+                    })
+            }
+        })
+    }
+}
+
+/// One image version as a gallery snapshot lists it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PublishedVersion {
+    /// The segments of its definition's ID (from its `id`), when the snapshot gives it.
+    pub definition: Option<Vec<String>>,
+    /// Its name: the version, e.g. `1.4.0`.
+    pub name: String,
+    /// `publishingProfile.endOfLifeDate`.
+    pub end_of_life: Option<Date>,
+    /// `publishingProfile.excludeFromLatest`.
+    pub exclude_from_latest: bool,
+}
+
+/// Why a pinned version of an approved image is deprecated.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Deprecation {
+    /// The version, as written.
+    pub version: String,
+    /// Every reason, most decisive first (never empty).
+    pub reasons: Vec<Reason>,
+}
+
+impl Deprecation {
+    /// `version` deprecated for `reasons` (sorted, each once), or `None` without a reason.
+    fn of(version: &str, mut reasons: Vec<Reason>) -> Option<Deprecation> {
+        reasons.sort();
+        reasons.dedup();
+        (!reasons.is_empty()).then(|| Deprecation {
+            version: version.to_string(),
+            reasons,
+        })
+    }
+}
+
+/// One reason a version is deprecated, in the order they are told.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Reason {
+    /// The image definition reached its end of life (`end_of_life` of the entry).
+    DefinitionEndOfLife {
+        /// The date.
+        date: Date,
+    },
+    /// The version reached its end of life (its `endOfLifeDate` in the gallery snapshot).
+    VersionEndOfLife {
+        /// The date.
+        date: Date,
+    },
+    /// The version is below the entry's `min_version`.
+    BelowMinimum {
+        /// The minimum.
+        minimum: VersionNumber,
+    },
+    /// The version matches one of the entry's `deprecated` globs.
+    Listed {
+        /// The glob, as written.
+        pattern: String,
+    },
+}
+
+impl std::fmt::Display for Reason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Reason::DefinitionEndOfLife { date } => {
+                write!(f, "the image definition reached its end of life on {date}")
+            }
+            Reason::VersionEndOfLife { date } => write!(
+                f,
+                "the version reached its end of life on {date} (gallery snapshot)"
+            ),
+            Reason::BelowMinimum { minimum } => {
+                write!(f, "it is below the minimum version {minimum}")
+            }
+            Reason::Listed { pattern } => {
+                write!(f, "it is listed as deprecated (`{pattern}`)")
+            }
         }
     }
 }
@@ -371,6 +605,7 @@ mod tests {
                 sku: "22_04-lts*".into(),
                 version: None,
             }],
+            ..Policy::default()
         }
     }
 
@@ -515,6 +750,204 @@ mod tests {
             p.judge(&m(Seg::Hole(unset_parameter("x")), "2022-datacenter")),
             Verdict::Unapproved
         );
+    }
+
+    const UBUNTU: &str = "/subscriptions/s/resourceGroups/rg-golden/providers/Microsoft.Compute/galleries/corpGallery/images/ubuntu";
+
+    fn date(text: &str) -> Date {
+        Date::parse(text).unwrap()
+    }
+
+    fn published(name: &str, eol: Option<&str>, excluded: bool) -> PublishedVersion {
+        PublishedVersion {
+            definition: Some(
+                UBUNTU
+                    .trim_start_matches('/')
+                    .split('/')
+                    .map(String::from)
+                    .collect(),
+            ),
+            name: name.into(),
+            end_of_life: eol.map(date),
+            exclude_from_latest: excluded,
+        }
+    }
+
+    /// A policy whose `ubuntu` definition has a lifecycle: minimum 1.4.0, `1.5.*` and `1.6.1`
+    /// deprecated, and a snapshot; today is 2026-11-28.
+    fn lifecycle(end_of_life: Option<&str>) -> Policy {
+        let mut p = policy();
+        p.lifecycle = vec![Lifecycle {
+            id: IdGlob::parse(&GOLDEN.replace("images/*", "images/ubuntu")).unwrap(),
+            min_version: VersionNumber::parse("1.4.0"),
+            deprecated: vec!["1.5.*".into(), "1.6.1".into()],
+            end_of_life: end_of_life.map(date),
+            versions: vec![
+                published("1.4.0", Some("2026-01-31"), false),
+                published("1.6.0", None, false),
+                published("1.6.2", Some("2027-06-30"), false),
+                // Newer, but kept from `latest` by its publisher.
+                published("1.7.0", None, true),
+                published("1.10.0", Some("2026-11-27"), false),
+            ],
+        }];
+        p.today = Some(date("2026-11-28"));
+        p
+    }
+
+    fn reasons(p: &Policy, version: &str) -> Vec<Reason> {
+        match p.judge(&image(&format!("{UBUNTU}/versions/{version}"))) {
+            Verdict::Deprecated(d) => {
+                assert_eq!(d.version, version);
+                d.reasons
+            }
+            Verdict::Compliant => Vec::new(),
+            other => panic!("{version}: {other:?}"),
+        }
+    }
+
+    /// Azure Compute Gallery versions are `MajorVersion.MinorVersion.Patch`, 32-bit integers,
+    /// and "latest" is the highest Major, then Minor, then Patch:
+    /// https://learn.microsoft.com/azure/virtual-machines/shared-image-galleries#image-versions
+    #[test]
+    fn versions_compare_as_three_integers() {
+        let v = |t: &str| VersionNumber::parse(t);
+        assert!(v("1.10.0") > v("1.9.99"));
+        assert!(v("2.0.0") > v("1.99.99"));
+        assert_eq!(v("01.4.0"), v("1.4.0"));
+        assert_eq!(v("4294967295.0.0"), Some(VersionNumber(u32::MAX, 0, 0)));
+        for bad in [
+            "latest",
+            "1.4",
+            "1.4.0.0",
+            "1.4.0-beta",
+            "v1.4.0",
+            "",
+            "1..0",
+            "4294967296.0.0",
+            "+1.2.3",
+        ] {
+            assert_eq!(v(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn every_deprecation_reason_is_decided_in_the_judgement() {
+        let p = lifecycle(None);
+        // Below the minimum, and past its own end of life (the snapshot's endOfLifeDate).
+        assert_eq!(
+            reasons(&p, "1.3.9"),
+            [Reason::BelowMinimum {
+                minimum: VersionNumber(1, 4, 0)
+            }]
+        );
+        assert_eq!(
+            reasons(&p, "1.4.0"),
+            [Reason::VersionEndOfLife {
+                date: date("2026-01-31")
+            }]
+        );
+        // A deprecated glob, and a deprecated exact version (case-insensitive text).
+        assert_eq!(
+            reasons(&p, "1.5.3"),
+            [Reason::Listed {
+                pattern: "1.5.*".into()
+            }]
+        );
+        assert_eq!(
+            reasons(&p, "1.6.1"),
+            [Reason::Listed {
+                pattern: "1.6.1".into()
+            }]
+        );
+        // Good versions; an end of life that is today is not past yet.
+        assert!(reasons(&p, "1.6.0").is_empty());
+        assert!(reasons(&p, "1.6.2").is_empty());
+        assert!(reasons(&lifecycle(Some("2026-11-28")), "1.6.2").is_empty());
+        // A version the minimum cannot compare is not "older".
+        assert!(reasons(&p, "1.4.0-hotfix").is_empty());
+        // The definition's end of life deprecates every version, and comes first.
+        let ended = lifecycle(Some("2026-11-27"));
+        assert_eq!(
+            reasons(&ended, "1.3.0"),
+            [
+                Reason::DefinitionEndOfLife {
+                    date: date("2026-11-27")
+                },
+                Reason::BelowMinimum {
+                    minimum: VersionNumber(1, 4, 0)
+                },
+            ]
+        );
+        assert_eq!(
+            reasons(&ended, "1.6.2"),
+            [Reason::DefinitionEndOfLife {
+                date: date("2026-11-27")
+            }]
+        );
+        // Another definition of the same gallery has no lifecycle: compliant.
+        let other = UBUNTU.replace("ubuntu", "windows");
+        assert_eq!(
+            p.judge(&image(&format!("{other}/versions/1.0.0"))),
+            Verdict::Compliant
+        );
+    }
+
+    #[test]
+    fn one_image_is_in_one_state() {
+        let p = lifecycle(Some("2020-01-01"));
+        // Unpinned stays IG003 even when every version is past its definition's end of life.
+        assert_eq!(p.judge(&image(UBUNTU)), Verdict::Unpinned);
+        assert_eq!(
+            p.judge(&image(&format!("{UBUNTU}/versions/latest"))),
+            Verdict::Unpinned
+        );
+        // Unapproved stays IG001, whatever its version.
+        let elsewhere = UBUNTU.replace("rg-golden", "rg-other");
+        assert_eq!(
+            p.judge(&image(&format!("{elsewhere}/versions/1.0.0"))),
+            Verdict::Unapproved
+        );
+        // An unknown resource group (literal in the glob) stays IG002.
+        let parts = vec![
+            Part::Text("/subscriptions/s/resourceGroups/".into()),
+            Part::Hole(unset(DeploymentSetting::ResourceGroup)),
+            Part::Text(
+                "/providers/Microsoft.Compute/galleries/corpGallery/images/ubuntu/versions/1.0.0"
+                    .into(),
+            ),
+        ];
+        let unknown = Image::from_id(&Value::composed(Kind::Partial(parts)));
+        assert!(matches!(p.judge(&unknown), Verdict::Unresolved(_)));
+        // An unknown subscription (a wildcard in the glob) is still judged for its version,
+        // with the snapshot's versions of that gallery.
+        let parts = vec![
+            Part::Text("/subscriptions/".into()),
+            Part::Hole(unset(DeploymentSetting::Subscription)),
+            Part::Text("/resourceGroups/rg-golden/providers/Microsoft.Compute/galleries/corpGallery/images/ubuntu/versions/1.4.0".into()),
+        ];
+        let sub = Image::from_id(&Value::composed(Kind::Partial(parts)));
+        assert!(matches!(p.judge(&sub), Verdict::Deprecated(d) if d.reasons.len() == 2));
+    }
+
+    #[test]
+    fn the_newest_good_version_comes_from_the_snapshot() {
+        let definition = match image(UBUNTU) {
+            Image::Gallery { definition, .. } => definition,
+            other => panic!("{other:?}"),
+        };
+        // 1.10.0 is past its end of life, 1.7.0 excluded from latest: 1.6.2.
+        assert_eq!(
+            lifecycle(None).newest_version(&definition).as_deref(),
+            Some("1.6.2")
+        );
+        // Nothing is good once the definition has ended.
+        assert_eq!(
+            lifecycle(Some("2026-01-01")).newest_version(&definition),
+            None
+        );
+        // Without a lifecycle, nothing is known.
+        assert_eq!(policy().newest_version(&definition), None);
     }
 
     #[test]

@@ -254,7 +254,7 @@ fn check_roots(
         detail,
     ));
     findings::apply_severities(&mut report.findings, config);
-    findings::suggest_from_repository(&mut report.findings, &report.resources);
+    findings::suggest_from_repository(&mut report.findings, &report.resources, &config.policy);
     if let Some(shown) = &shown {
         report.keep_files(shown);
     }

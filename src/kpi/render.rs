@@ -140,7 +140,7 @@ fn table(kpis: &Kpis, trend: Option<&Trend>) -> String {
     }
     let _ = writeln!(out, "{}", findings_line(kpis, trend));
     let source_rows: Vec<Row> = kpis.by_source.iter().map(|s| s.row.clone()).collect();
-    let sections: [(&str, &[Row], Option<&[RowTrend]>); 3] = [
+    let sections: [Section<'_>; 3] = [
         (
             "By image source",
             &source_rows,
@@ -185,6 +185,9 @@ fn table(kpis: &Kpis, trend: Option<&Trend>) -> String {
     );
     out
 }
+
+/// A breakdown to print: its title, its rows, and their trend.
+type Section<'a> = (&'a str, &'a [Row], Option<&'a [RowTrend]>);
 
 fn table_section(out: &mut String, title: &str, rows: &[Row], trends: Option<&[RowTrend]>) {
     let width = rows

@@ -15,7 +15,8 @@ pub(crate) fn help(rule: Rule, found: Option<&FoundImage>, policy: &Policy) -> O
     match rule.id() {
         "IG001" => unapproved(image, policy),
         "IG002" => unresolved(image),
-        "IG003" => unpinned(image),
+        "IG003" => newest(image, policy).or_else(|| unpinned(image)),
+        "IG004" => newest(image, policy),
         _ => None,
     }
 }
@@ -83,6 +84,18 @@ fn unresolved(image: &Image) -> Option<String> {
     }
 }
 
+/// The newest good version of the image's definition, when a gallery snapshot lists one.
+fn newest(image: &Image, policy: &Policy) -> Option<String> {
+    let Image::Gallery { definition, .. } = image else {
+        return None;
+    };
+    let version = policy.newest_version(definition)?;
+    Some(format!(
+        "pin `{definition}/versions/{version}`, the newest version of the gallery snapshot that \
+         is not excluded from latest, past its end of life or deprecated"
+    ))
+}
+
 /// The version to pin.
 fn unpinned(image: &Image) -> Option<String> {
     match image {
@@ -118,6 +131,7 @@ mod tests {
                     version: None,
                 })
                 .collect(),
+            ..Policy::default()
         }
     }
 
@@ -164,6 +178,58 @@ mod tests {
                 "no image is approved yet: allow this Marketplace image under `[approved] marketplace` in imagegate.toml"
             )
         );
+    }
+
+    #[test]
+    fn unpinned_and_deprecated_images_are_told_the_snapshot_s_newest_version() {
+        use crate::judge::{Lifecycle, PublishedVersion};
+        let base = "/subscriptions/s/resourceGroups/rg-golden/providers/Microsoft.Compute/galleries/corpGallery/images/ubuntu";
+        let image = |v: &str| {
+            found(Image::from_id(&crate::value::Value::literal(
+                crate::value::Kind::Str(format!("{base}{v}")),
+                span(0, 1),
+            )))
+        };
+        let mut with_snapshot = policy(&[CORP], &[]);
+        with_snapshot.lifecycle = vec![Lifecycle {
+            id: IdGlob::parse(CORP).expect("glob"),
+            min_version: None,
+            deprecated: vec!["1.3.*".into()],
+            end_of_life: None,
+            versions: ["1.2.0", "1.3.4", "1.10.0"]
+                .into_iter()
+                .map(|name| PublishedVersion {
+                    definition: None,
+                    name: name.into(),
+                    end_of_life: None,
+                    exclude_from_latest: name == "1.10.0",
+                })
+                .collect(),
+        }];
+        let newest = format!(
+            "pin `{base}/versions/1.2.0`, the newest version of the gallery snapshot that is not excluded from latest, past its end of life or deprecated"
+        );
+        for (rule, v) in [
+            ("IG003", ""),
+            ("IG003", "/versions/latest"),
+            ("IG004", "/versions/1.3.4"),
+        ] {
+            let rule = Rule::find(rule).expect("rule");
+            assert_eq!(
+                help(rule, Some(&image(v)), &with_snapshot),
+                Some(newest.clone())
+            );
+        }
+        // Without a snapshot: the generic step, and nothing more for IG004.
+        let plain = policy(&[CORP], &[]);
+        let ig003 = help(Rule::find("IG003").expect("rule"), Some(&image("")), &plain);
+        assert!(ig003.is_some_and(|h| h.ends_with("/versions/<major.minor.patch>`")));
+        let ig004 = help(
+            Rule::find("IG004").expect("rule"),
+            Some(&image("/versions/1.3.4")),
+            &plain,
+        );
+        assert_eq!(ig004, None);
     }
 
     #[test]

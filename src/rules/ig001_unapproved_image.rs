@@ -61,6 +61,8 @@ mod tests {
         let on = JudgedResource {
             resource: &r,
             images: &images,
+            tags: &crate::rules::TagPolicy::default(),
+            contents_unseen: false,
         };
         let found = UnapprovedImage.check(&on);
         assert_eq!(found.len(), 1);
@@ -82,6 +84,8 @@ mod tests {
         let on = JudgedResource {
             resource: &r,
             images: &images,
+            tags: &crate::rules::TagPolicy::default(),
+            contents_unseen: false,
         };
         assert_eq!(
             UnapprovedImage.check(&on)[0].message,
@@ -105,6 +109,8 @@ mod tests {
         let on = JudgedResource {
             resource: &r,
             images: &images,
+            tags: &crate::rules::TagPolicy::default(),
+            contents_unseen: false,
         };
         assert!(UnapprovedImage.check(&on).is_empty());
     }

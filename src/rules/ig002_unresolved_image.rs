@@ -114,6 +114,8 @@ mod tests {
         let on = JudgedResource {
             resource: &r,
             images: &images,
+            tags: &crate::rules::TagPolicy::default(),
+            contents_unseen: false,
         };
         let found = UnresolvedImage.check(&on);
         assert_eq!(found.len(), 1);
@@ -138,6 +140,8 @@ mod tests {
         let on = JudgedResource {
             resource: &r,
             images: &images,
+            tags: &crate::rules::TagPolicy::default(),
+            contents_unseen: false,
         };
         assert_eq!(UnresolvedImage.check(&on)[0].primary, span(300, 400));
         // In another file (a parameter file, a linked template) it is where to look.
@@ -173,6 +177,8 @@ mod tests {
         let on = JudgedResource {
             resource: &r,
             images: &images,
+            tags: &crate::rules::TagPolicy::default(),
+            contents_unseen: false,
         };
         assert!(UnresolvedImage.check(&on).is_empty());
     }

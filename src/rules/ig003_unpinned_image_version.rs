@@ -79,6 +79,8 @@ mod tests {
         let on = JudgedResource {
             resource: &r,
             images: &images,
+            tags: &crate::rules::TagPolicy::default(),
+            contents_unseen: false,
         };
         let found = UnpinnedImageVersion.check(&on);
         assert_eq!(found.len(), 2);
@@ -121,6 +123,8 @@ mod tests {
         let on = JudgedResource {
             resource: &r,
             images: &images,
+            tags: &crate::rules::TagPolicy::default(),
+            contents_unseen: false,
         };
         assert!(UnpinnedImageVersion.check(&on).is_empty());
     }

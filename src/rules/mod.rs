@@ -13,7 +13,10 @@ mod ig000_parse_error;
 mod ig001_unapproved_image;
 mod ig002_unresolved_image;
 mod ig003_unpinned_image_version;
+mod ig004_deprecated_image_version;
+mod ig005_missing_required_tags;
 mod ig006_config_not_in_effect;
+mod ig007_image_tag_mismatch;
 mod ig008_expired_exemption;
 mod ig009_unused_exemption;
 mod resource;
@@ -29,6 +32,7 @@ pub(crate) use ig006_config_not_in_effect::{
 };
 pub(crate) use ig008_expired_exemption::RULE as EXPIRED_EXEMPTION;
 pub(crate) use ig009_unused_exemption::RULE as UNUSED_EXEMPTION;
+pub use resource::TagPolicy;
 pub(crate) use resource::{JudgedImage, JudgedResource, ResourceRule, Violation, short_type};
 
 use crate::model::Language;
@@ -39,7 +43,10 @@ const REGISTRY: &[Rule] = &[
     ig001_unapproved_image::RULE,
     ig002_unresolved_image::RULE,
     ig003_unpinned_image_version::RULE,
+    ig004_deprecated_image_version::RULE,
+    ig005_missing_required_tags::RULE,
     ig006_config_not_in_effect::RULE,
+    ig007_image_tag_mismatch::RULE,
     ig008_expired_exemption::RULE,
     ig009_unused_exemption::RULE,
 ];
@@ -208,7 +215,8 @@ mod tests {
         assert_eq!(
             ids,
             [
-                "IG000", "IG001", "IG002", "IG003", "IG006", "IG008", "IG009"
+                "IG000", "IG001", "IG002", "IG003", "IG004", "IG005", "IG006", "IG007", "IG008",
+                "IG009"
             ]
         );
         for r in Rule::ALL {
@@ -242,13 +250,16 @@ mod tests {
     #[test]
     fn resource_rules_are_every_rule_but_parse_errors() {
         let ids: Vec<_> = resource_rules().map(|(r, _)| r.id()).collect();
-        assert_eq!(ids, ["IG001", "IG002", "IG003"]);
+        assert_eq!(ids, ["IG001", "IG002", "IG003", "IG004", "IG005", "IG007"]);
     }
 
     #[test]
-    fn no_rule_needs_paths_beyond_the_catalogue_yet() {
+    fn the_tag_rules_need_the_tags() {
         for language in [Language::Arm, Language::TerraformPlan] {
-            assert!(paths_needed("Microsoft.Compute/virtualMachines", language).is_empty());
+            assert_eq!(
+                paths_needed("Microsoft.Compute/virtualMachines", language),
+                ["tags"]
+            );
         }
     }
 

@@ -25,6 +25,29 @@ pub(crate) trait ResourceRule: Sync {
     fn check<'a>(&self, resource: &JudgedResource<'a>) -> Vec<Violation<'a>>;
 }
 
+/// What the config's `[tags]` asks of image-bearing resources' tags (IG005, IG007) and which
+/// tag names a resource's owner (the KPI report).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TagPolicy {
+    /// Tag names every image-bearing resource must carry (matched case-insensitively, as
+    /// Azure matches tag names), as written (IG005).
+    pub required: Vec<String>,
+    /// The tag that states the image version a resource runs, if the policy names one (IG007).
+    pub image_version: Option<String>,
+    /// The tag that names a resource's owner (default `owner`).
+    pub owner: String,
+}
+
+impl Default for TagPolicy {
+    fn default() -> TagPolicy {
+        TagPolicy {
+            required: Vec::new(),
+            image_version: None,
+            owner: "owner".to_owned(),
+        }
+    }
+}
+
 /// One image of a resource and the policy's verdict on it.
 #[derive(Clone, Debug)]
 pub(crate) struct JudgedImage {
@@ -41,6 +64,11 @@ pub(crate) struct JudgedResource<'a> {
     pub(crate) resource: &'a Resource,
     /// Its images, in catalogue order, each with its verdict.
     pub(crate) images: &'a [JudgedImage],
+    /// What the config's `[tags]` asks of it.
+    pub(crate) tags: &'a TagPolicy,
+    /// Whether it stands for contents that were not seen (a deployment whose template cannot
+    /// be read): its one image is unknown, and it is not itself an image-bearing resource.
+    pub(crate) contents_unseen: bool,
 }
 
 /// What a rule reports about one resource.
