@@ -220,6 +220,9 @@ fn resource_entry(
         status,
         parameter_file: parameter_file.map(str::to_owned),
         assumption: resource.assumption.clone(),
+        outdated: judged
+            .iter()
+            .any(|j| matches!(j.verdict, Verdict::Deprecated(_))),
         tags: known_tags(resource),
         deployed_through: resource
             .deployed_by
@@ -1238,6 +1241,7 @@ mod tests {
                 images: Vec::new(),
                 status: Status::NotJudged,
                 assumption: None,
+                outdated: false,
                 tags: Default::default(),
                 deployed_through: Vec::new(),
             }],

@@ -299,10 +299,39 @@ impl Policy {
                         Some(deprecation) => Verdict::Deprecated(deprecation),
                         None => Verdict::Compliant,
                     },
+                    Version::Unknown(why) => self.unknown_version(definition, why),
                     _ => Verdict::Compliant,
                 },
                 other => self.decide(other, || self.deciding_hole(definition)),
             },
+        }
+    }
+
+    /// The verdict on an approved definition whose version is not known offline: compliant
+    /// when no `[[approved.image]]` entry can deprecate a version of it; deprecated when the
+    /// definition is past its end of life (whatever the version); else unresolved for `why`,
+    /// since the version decides (a minimum, deprecated globs, versions' ends of life): never
+    /// a compliant that nobody checked.
+    fn unknown_version(&self, definition: &IdPath, why: &Why) -> Verdict {
+        let entries: Vec<&Lifecycle> = self.lifecycle_of(definition).collect();
+        let past = |date: Option<Date>| date.zip(self.today).filter(|(d, today)| d < today);
+        let ended: Vec<Reason> = entries
+            .iter()
+            .filter_map(|e| past(e.end_of_life))
+            .map(|(date, _)| Reason::DefinitionEndOfLife { date })
+            .collect();
+        if let Some(deprecation) = Deprecation::of("<unknown>", ended) {
+            return Verdict::Deprecated(deprecation);
+        }
+        let version_decides = entries.iter().any(|e| {
+            e.min_version.is_some()
+                || !e.deprecated.is_empty()
+                || e.versions_of(definition).any(|p| p.end_of_life.is_some())
+        });
+        if version_decides {
+            Verdict::Unresolved(why.clone())
+        } else {
+            Verdict::Compliant
         }
     }
 
@@ -928,6 +957,31 @@ mod tests {
         ];
         let sub = Image::from_id(&Value::composed(Kind::Partial(parts)));
         assert!(matches!(p.judge(&sub), Verdict::Deprecated(d) if d.reasons.len() == 2));
+    }
+
+    #[test]
+    fn an_unknown_version_of_a_definition_with_a_lifecycle_is_never_compliant_unchecked() {
+        let version_hole = |p: &Policy| {
+            let parts = vec![
+                Part::Text(format!("{UBUNTU}/versions/")),
+                Part::Hole(unset(DeploymentSetting::Subscription)),
+            ];
+            p.judge(&Image::from_id(&Value::composed(Kind::Partial(parts))))
+        };
+        // A minimum, deprecated globs: the version decides, and it is not known.
+        assert!(matches!(
+            version_hole(&lifecycle(None)),
+            Verdict::Unresolved(_)
+        ));
+        // Past the definition's end of life: deprecated whatever the version.
+        assert!(matches!(
+            version_hole(&lifecycle(Some("2026-06-30"))),
+            Verdict::Deprecated(d) if d.reasons == [Reason::DefinitionEndOfLife { date: date("2026-06-30") }]
+        ));
+        // No lifecycle for the definition: every version is approved.
+        let mut p = lifecycle(None);
+        p.lifecycle.clear();
+        assert_eq!(version_hole(&p), Verdict::Compliant);
     }
 
     #[test]

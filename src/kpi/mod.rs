@@ -33,10 +33,16 @@ pub struct Counts {
     pub unresolved: usize,
     /// Every unapproved or unresolved image exempted.
     pub exempt: usize,
+    /// Of the compliant, those on a deprecated version of a golden image (IG004).
+    #[serde(default)]
+    pub outdated: usize,
 }
 
 impl Counts {
-    fn add(&mut self, status: Status) {
+    fn add(&mut self, status: Status, outdated: bool) {
+        if outdated && status == Status::Compliant {
+            self.outdated += 1;
+        }
         match status {
             Status::NotJudged => return,
             Status::Compliant => self.compliant += 1,
@@ -102,6 +108,9 @@ pub struct GoldenUse {
     pub version: String,
     /// How many resources boot from it.
     pub resources: usize,
+    /// Whether the version is deprecated (IG004).
+    #[serde(default)]
+    pub outdated: bool,
 }
 
 /// The figures of one run.
@@ -161,35 +170,37 @@ pub struct Grouping {
 pub fn compute(report: &Report, grouping: &Grouping) -> Kpis {
     let mut total = Counts::default();
     let mut by_source: BTreeMap<(SourceKind, String), Counts> = BTreeMap::new();
-    let mut golden: BTreeMap<(String, String), usize> = BTreeMap::new();
+    let mut golden: BTreeMap<(String, String), (usize, bool)> = BTreeMap::new();
     let mut by_directory: BTreeMap<String, Counts> = BTreeMap::new();
     let mut by_owner: BTreeMap<String, Counts> = BTreeMap::new();
     for r in &report.resources {
         if r.status == Status::NotJudged {
             continue;
         }
-        total.add(r.status);
+        total.add(r.status, r.outdated);
         by_directory
             .entry(directory(&r.path, grouping.depth))
             .or_default()
-            .add(r.status);
+            .add(r.status, r.outdated);
         by_owner
             .entry(owner(r, &grouping.owner_tag))
             .or_default()
-            .add(r.status);
+            .add(r.status, r.outdated);
         // Each source once per resource, even with several images of it.
         let mut sources: Vec<(SourceKind, String)> = Vec::new();
         for image in &r.images {
             let source = source(&image.parts, r.status);
             if let Some((definition, version)) = golden_use(&image.parts, r.status) {
-                *golden.entry((definition, version)).or_default() += 1;
+                let used = golden.entry((definition, version)).or_default();
+                used.0 += 1;
+                used.1 |= r.outdated;
             }
             if !sources.contains(&source) {
                 sources.push(source);
             }
         }
         for s in sources {
-            by_source.entry(s).or_default().add(r.status);
+            by_source.entry(s).or_default().add(r.status, r.outdated);
         }
     }
     let row = |key: String, counts: Counts| Row {
@@ -222,10 +233,11 @@ pub fn compute(report: &Report, grouping: &Grouping) -> Kpis {
     });
     let mut golden: Vec<GoldenUse> = golden
         .into_iter()
-        .map(|((definition, version), resources)| GoldenUse {
+        .map(|((definition, version), (resources, outdated))| GoldenUse {
             definition,
             version,
             resources,
+            outdated,
         })
         .collect();
     golden.sort_by(|a, b| {
@@ -295,7 +307,10 @@ fn source(parts: &ImageParts, status: Status) -> (SourceKind, String) {
             ..
         } => {
             if matches!(status, Status::Compliant) {
-                (SourceKind::Golden, format!("gallery {}", known(gallery)))
+                (
+                    SourceKind::Golden,
+                    format!("golden gallery {}", known(gallery)),
+                )
             } else {
                 (
                     SourceKind::OtherGallery,

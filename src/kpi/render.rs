@@ -132,6 +132,7 @@ fn table(kpis: &Kpis, trend: Option<&Trend>) -> String {
     let _ = writeln!(out, "{}", headline(kpis, trend));
     for (name, n) in [
         ("compliant", t.compliant),
+        ("  outdated", t.outdated),
         ("noncompliant", t.noncompliant),
         ("unresolved", t.unresolved),
         ("exempt", t.exempt),
@@ -167,10 +168,11 @@ fn table(kpis: &Kpis, trend: Option<&Trend>) -> String {
         for g in kpis.golden.iter().take(MAX_ROWS) {
             let _ = writeln!(
                 out,
-                "  {:>7}  {} @ {}",
+                "  {:>7}  {} @ {}{}",
                 g.resources,
                 visible(&g.definition),
-                visible(&g.version)
+                visible(&g.version),
+                if g.outdated { " (deprecated)" } else { "" }
             );
         }
         more(&mut out, kpis.golden.len());
@@ -285,6 +287,7 @@ fn markdown(kpis: &Kpis, trend: Option<&Trend>) -> String {
     out.push_str("| Status | Resources |\n|---|---:|\n");
     for (name, n) in [
         ("compliant", t.compliant),
+        ("compliant, on a deprecated version", t.outdated),
         ("noncompliant", t.noncompliant),
         ("unresolved", t.unresolved),
         ("exempt", t.exempt),

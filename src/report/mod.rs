@@ -296,6 +296,10 @@ pub struct ResourceEntry {
     /// The assumption this entry was judged under (a required parameter's allowed value).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub assumption: Option<String>,
+    /// Whether an approved image of it is at a deprecated version (IG004): compliant, but
+    /// due for an update (the KPI report's "outdated").
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub outdated: bool,
     /// Its tags whose names and values are known, by name as written (`{}` omitted): the
     /// owner tag the KPI report groups by, and what the tag rules read.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
@@ -646,6 +650,7 @@ mod tests {
             images: Vec::new(),
             status,
             assumption: None,
+            outdated: false,
             tags: BTreeMap::new(),
             deployed_through: Vec::new(),
         };
