@@ -113,4 +113,20 @@ grep -q "^::warning::imagegate: the pull request changes the policy file imagega
 grep -q '^::error file=app/azuredeploy.json' "$work/pr.log"
 # The job summary: imagegate's github format appended its Markdown to the runner's file.
 grep -q "IG001" "$GITHUB_STEP_SUMMARY"
+
+# The same pull request also adds a baseline that accepts its own finding: the base branch
+# has none, so it is not used and the finding still counts.
+(cd "$origin" && git checkout -q main -- imagegate.toml && "$IMAGEGATE" check --write-baseline .imagegate-baseline.json >/dev/null 2>&1 || true)
+git -C "$origin" add -A
+git -C "$origin" commit -qm "accept my own finding"
+rm -rf "$workspace"
+git clone -q --branch feature "$origin" "$workspace"
+runner pr-baseline
+(cd "$workspace" && INPUT_PATHS="." INPUT_CONFIG="" INPUT_MODE="" INPUT_ARGS="" \
+  INPUT_BASELINE=.imagegate-baseline.json INPUT_FAIL_ON=error \
+  EVENT_NAME=pull_request BASE_REF=main bash "$repo/action/check.sh") > "$work/pr-baseline.log"
+cat "$work/pr-baseline.log"
+grep -q '^status=1$' "$GITHUB_OUTPUT"
+grep -q "^::warning::imagegate: the base branch has no baseline .imagegate-baseline.json" "$work/pr-baseline.log"
+grep -q '^::error file=app/azuredeploy.json' "$work/pr-baseline.log"
 echo "action checks passed"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The `Check` step of action.yml (also run by CI against a local repository: .ci/action.sh).
 # Inputs come from the environment only (never interpolated into the script):
-#   INPUT_PATHS, INPUT_CONFIG, INPUT_MODE, INPUT_ARGS (one item per line), EVENT_NAME, BASE_REF,
+#   INPUT_PATHS, INPUT_CONFIG, INPUT_MODE, INPUT_ARGS (one item per line), INPUT_FAIL_ON,
+#   INPUT_BASELINE, EVENT_NAME, BASE_REF,
 #   IMAGEGATE (the binary; default: imagegate on PATH),
 #   and the runner's RUNNER_TEMP, GITHUB_OUTPUT (and GITHUB_STEP_SUMMARY, which imagegate's
 #   github format writes to).
@@ -51,14 +52,40 @@ elif [ "${EVENT_NAME:-}" = pull_request ] || [ "${EVENT_NAME:-}" = pull_request_
     mkdir -p -- "$(dirname -- "$f")"
     git show "$base:$f" > "$f"
   done
+  # The baseline is policy too: the findings it accepts are the base branch's.
+  if [ -n "${INPUT_BASELINE:-}" ]; then
+    if git cat-file -e "$base:$INPUT_BASELINE" 2>/dev/null; then
+      if ! git diff --quiet "$base" -- "$INPUT_BASELINE" 2>/dev/null || [ ! -f "$INPUT_BASELINE" ]; then
+        echo "::warning::imagegate: the pull request changes the baseline $(neutral "$INPUT_BASELINE"); the base branch's version is used"
+      fi
+      mkdir -p -- "$(dirname -- "$INPUT_BASELINE")"
+      git show "$base:$INPUT_BASELINE" > "$INPUT_BASELINE"
+    else
+      echo "::warning::imagegate: the base branch has no baseline $(neutral "$INPUT_BASELINE"); every finding counts"
+      rm -f -- "$INPUT_BASELINE"
+      INPUT_BASELINE=""
+    fi
+  fi
 fi
+if [ -n "${INPUT_BASELINE:-}" ]; then
+  args+=(--baseline "$INPUT_BASELINE")
+fi
+case "${INPUT_FAIL_ON:-error}" in
+  error | warning | never) ;;
+  *)
+    echo "::error::imagegate: fail-on must be error, warning or never"
+    echo "status=2" >> "$GITHUB_OUTPUT"
+    exit 2
+    ;;
+esac
 
 imagegate="${IMAGEGATE:-imagegate}"
 status=0
 "$imagegate" check --format sarif --output "$out/imagegate.sarif" --exit-zero \
   "${args[@]}" "${extra[@]}" -- "${paths[@]}" || status=$?
 if [ "$status" -eq 0 ]; then
-  "$imagegate" check --format github "${args[@]}" "${extra[@]}" -- "${paths[@]}" || status=$?
+  "$imagegate" check --format github --fail-on "${INPUT_FAIL_ON:-error}" \
+    "${args[@]}" "${extra[@]}" -- "${paths[@]}" || status=$?
 fi
 {
   echo "sarif=$out/imagegate.sarif"
