@@ -104,11 +104,15 @@ pub fn apply(report: &mut Report, entries: Vec<BaselineEntry>, shown: &str) {
         .collect();
     let mut count = 0;
     for f in &mut report.findings {
-        if f.suppression.is_some() || !f.rule.exemptable() {
+        if !f.rule.exemptable() {
             continue;
         }
-        if let Some(seen) = known.get_mut(f.fingerprint.as_str()) {
-            *seen = true;
+        let Some(seen) = known.get_mut(f.fingerprint.as_str()) else {
+            continue;
+        };
+        // An entry whose finding an exemption now covers is not gone: the finding is there.
+        *seen = true;
+        if f.suppression.is_none() {
             count += 1;
             f.suppression = Some(Suppression {
                 kind: SuppressionKind::Baseline,
