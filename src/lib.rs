@@ -21,6 +21,7 @@ pub mod json;
 pub(crate) mod judge;
 pub(crate) mod model;
 pub mod pipeline;
+pub mod policy;
 pub mod report;
 pub mod rules;
 pub(crate) mod source;

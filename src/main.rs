@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser};
 
-use imagegate::cli::{CheckArgs, Cli, Command, FailOn, RulesArgs};
+use imagegate::cli::{CheckArgs, Cli, Command, FailOn, PolicyCommand, RulesArgs};
 use imagegate::config::{Config, ConfigError};
 use imagegate::report::emit::{self, Filtered, Format, HumanOptions};
 use imagegate::rules::Rule;
@@ -19,6 +19,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Check(args) => check(args),
         Command::Rules(args) => rules(args),
+        Command::Policy(command) => policy(command),
     };
     match result {
         Ok(code) => code,
@@ -60,6 +61,8 @@ enum Failure {
     Stdout(std::io::Error),
     /// `imagegate rules X` names no rule.
     UnknownRule(String),
+    /// `policy export`/`import` cannot do what is asked (the message says why).
+    Policy(String),
 }
 
 impl std::fmt::Display for Failure {
@@ -79,6 +82,7 @@ impl std::fmt::Display for Failure {
                     "unknown rule `{key}` (run `imagegate rules` for the list)"
                 )
             }
+            Failure::Policy(message) => f.write_str(message),
         }
     }
 }
@@ -258,6 +262,56 @@ fn rules(args: RulesArgs) -> Result<ExitCode, Failure> {
         }
     };
     write_stdout(&text)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn policy(command: PolicyCommand) -> Result<ExitCode, Failure> {
+    use imagegate::policy::{export, import};
+    let (text, output) = match command {
+        PolicyCommand::Export(args) => {
+            let cwd = std::env::current_dir().map_err(Failure::Cwd)?;
+            let mut config = Config::discover(args.config.as_deref(), &[PathBuf::from(".")], &cwd)
+                .map_err(Failure::Config)?;
+            if let Some(mode) = args.mode {
+                config.mode = mode;
+            }
+            let effect = args
+                .effect
+                .unwrap_or_else(|| export::Effect::of(config.mode));
+            let exported = export::export(&config, effect, args.format)
+                .map_err(|e| Failure::Policy(e.to_string()))?;
+            for glob in &exported.not_exported {
+                say(&format!(
+                    "note: `{}` matches no VM, scale set or disk image ID of the shapes the policy checks (gallery, managed, direct shared and community gallery images): the policy does not approve it",
+                    emit::visible(glob)
+                ));
+            }
+            let mut text = serde_json::to_string_pretty(&exported.json)
+                .map_err(|e| Failure::Policy(e.to_string()))?;
+            text.push('\n');
+            (text, args.output)
+        }
+        PolicyCommand::Import(args) => {
+            let text = std::fs::read_to_string(&args.file).map_err(|e| {
+                Failure::Policy(format!("cannot read {}: {e}", args.file.display()))
+            })?;
+            let shown = args.file.display().to_string().replace('\\', "/");
+            let imported =
+                import::import(&text).map_err(|e| Failure::Policy(format!("{shown}: {e}")))?;
+            for (value, why) in &imported.skipped {
+                say(&format!(
+                    "note: not imported: {}: {}",
+                    emit::visible(value),
+                    emit::visible(why)
+                ));
+            }
+            (import::to_toml(&imported, &shown), args.output)
+        }
+    };
+    match output {
+        Some(path) => std::fs::write(&path, text).map_err(|e| Failure::Output(path.clone(), e))?,
+        None => write_stdout(&text)?,
+    }
     Ok(ExitCode::SUCCESS)
 }
 
