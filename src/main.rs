@@ -275,6 +275,11 @@ fn policy(command: PolicyCommand) -> Result<ExitCode, Failure> {
             if let Some(mode) = args.mode {
                 config.mode = mode;
             }
+            // The definition names its source relative to here: the same bytes from any clone.
+            let here = cwd.canonicalize().unwrap_or(cwd);
+            config.path = config
+                .path
+                .map(|p| p.strip_prefix(&here).map(PathBuf::from).unwrap_or(p));
             let effect = args
                 .effect
                 .unwrap_or_else(|| export::Effect::of(config.mode));
