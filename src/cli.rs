@@ -28,6 +28,9 @@ pub enum Command {
     /// Azure Policy: export the approved list as a policy definition, or import one.
     #[command(subcommand)]
     Policy(PolicyCommand),
+    /// Write a commented imagegate.toml for the repository at PATH (audit mode, a placeholder
+    /// gallery, what is found in use), then print the next steps.
+    Init(InitArgs),
 }
 
 /// Which findings fail a run.
@@ -213,4 +216,14 @@ pub struct PolicyImportArgs {
     /// Write to FILE instead of standard output.
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
+}
+
+/// Arguments of `imagegate init`.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "An existing imagegate.toml or .imagegate.toml is never overwritten (exit 2), and there is no --force: delete the file yourself if you mean to start again — it may hold exemptions and decisions worth keeping."
+)]
+pub struct InitArgs {
+    /// The repository's folder (default: the current directory); the file is written there.
+    pub path: Option<PathBuf>,
 }

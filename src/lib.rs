@@ -17,6 +17,7 @@ pub(crate) mod extract;
 pub(crate) mod findings;
 pub(crate) mod frontend;
 pub(crate) mod image;
+pub mod init;
 pub mod json;
 pub(crate) mod judge;
 pub(crate) mod model;
@@ -203,6 +204,11 @@ fn check_roots(
             .chain(scope.files.iter().map(|n| walk::display_path(n, &run_cwd)))
             .collect()
     });
+    let kinds: Vec<Option<report::SourceKind>> = files
+        .iter()
+        .zip(&outcomes)
+        .map(|(f, o)| source_kind(o.language, &f.path))
+        .collect();
     let mut report = Report {
         files_scanned: in_scope.iter().filter(|&&kept| kept).count(),
         notes,
@@ -211,7 +217,7 @@ fn check_roots(
         ..Report::default()
     };
     drop(files);
-    for (outcome, kept) in outcomes.into_iter().zip(in_scope) {
+    for ((outcome, kept), kind) in outcomes.into_iter().zip(in_scope).zip(kinds) {
         // The files read only for their project's context are not counted, but for a template
         // judged with a named parameter file.
         let with_named = |shown: &HashSet<String>| {
@@ -222,6 +228,9 @@ fn check_roots(
         };
         let counted = kept || shown.as_ref().is_some_and(with_named);
         report.templates += usize::from(outcome.judged && counted);
+        if let Some(kind) = kind.filter(|_| outcome.judged && counted) {
+            *report.kinds.entry(kind).or_default() += 1;
+        }
         report.findings.extend(outcome.findings);
         report.resources.extend(outcome.resources);
         report.notes.extend(outcome.notes);
@@ -462,5 +471,20 @@ fn drop_linked_templates(outcomes: &mut [FileOutcome]) {
             o.resources.retain(|r| r.parameter_file.is_some());
             o.notes.clear();
         }
+    }
+}
+
+/// The kind of a judged file: from the language it lowered into, and the extension that tells
+/// Bicep from the ARM it lowers into (`None`: nothing lowered, and not a `.bicep` file).
+fn source_kind(language: Option<model::Language>, path: &Path) -> Option<report::SourceKind> {
+    use report::SourceKind;
+    let bicep = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("bicep") || e.eq_ignore_ascii_case("bicepparam"));
+    match language {
+        _ if bicep => Some(SourceKind::Bicep),
+        Some(model::Language::Arm) => Some(SourceKind::ArmTemplate),
+        Some(model::Language::TerraformPlan) => Some(SourceKind::TerraformPlan),
+        None => None,
     }
 }

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser};
 
-use imagegate::cli::{CheckArgs, Cli, Command, FailOn, PolicyCommand, RulesArgs};
+use imagegate::cli::{CheckArgs, Cli, Command, FailOn, InitArgs, PolicyCommand, RulesArgs};
 use imagegate::config::{Config, ConfigError};
 use imagegate::report::emit::{self, Filtered, Format, HumanOptions};
 use imagegate::rules::Rule;
@@ -20,6 +20,7 @@ fn main() -> ExitCode {
         Command::Check(args) => check(args),
         Command::Rules(args) => rules(args),
         Command::Policy(command) => policy(command),
+        Command::Init(args) => init(args),
     };
     match result {
         Ok(code) => code,
@@ -319,6 +320,65 @@ fn policy(command: PolicyCommand) -> Result<ExitCode, Failure> {
     }
     Ok(ExitCode::SUCCESS)
 }
+
+fn init(args: InitArgs) -> Result<ExitCode, Failure> {
+    use imagegate::init;
+    let cwd = std::env::current_dir().map_err(Failure::Cwd)?;
+    let path = args.path.unwrap_or_else(|| PathBuf::from("."));
+    let shown = path.display().to_string().replace('\\', "/");
+    if !path.is_dir() {
+        return Err(Failure::Policy(format!("{shown} is not a folder")));
+    }
+    let in_folder = |name: &str| {
+        if shown == "." {
+            name.to_string()
+        } else {
+            format!("{}/{name}", shown.trim_end_matches('/'))
+        }
+    };
+    for name in imagegate::config::CONFIG_NAMES {
+        if path.join(name).exists() {
+            return Err(Failure::Policy(format!(
+                "{} exists: init never overwrites a config (delete it yourself to start again)",
+                in_folder(name)
+            )));
+        }
+    }
+    rayon::ThreadPoolBuilder::new()
+        .stack_size(8 * 1024 * 1024)
+        .build_global()
+        .map_err(Failure::Threads)?;
+    let options = WalkOptions {
+        roots: vec![path.clone()],
+        include: Vec::new(),
+        exclude: Vec::new(),
+        no_ignore: false,
+        force_exclude: false,
+        threads: 0,
+    };
+    let detail = imagegate::report::Detail { excerpts: false };
+    let report =
+        imagegate::check(&options, &Config::embedded(), &cwd, detail).map_err(Failure::Walk)?;
+    let found = init::Found::from_report(&report);
+    let target = path.join(CONFIG_FILE);
+    let file = in_folder(CONFIG_FILE);
+    // `create_new`: a file that appeared since the check above is not overwritten either.
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&target)
+        .and_then(|mut f| f.write_all(init::render(&found, &shown).as_bytes()))
+        .map_err(|e| Failure::Output(target.clone(), e))?;
+    write_stdout(&format!(
+        "Wrote {file} (audit mode): {}.\n\n{}",
+        found.summary(),
+        init::next_steps(&file)
+    ))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The config file `init` writes.
+const CONFIG_FILE: &str = "imagegate.toml";
 
 fn write_stdout(text: &str) -> Result<(), Failure> {
     let mut out = std::io::stdout().lock();

@@ -44,6 +44,8 @@ pub struct FileOutcome {
     /// The source file it was compiled from (canonical), when it says so and that file was
     /// walked: its findings are set aside when that file's cover them.
     pub compiled_from: Option<PathBuf>,
+    /// The language of the deployment it lowered into (`None`: nothing was lowered).
+    pub(crate) language: Option<crate::model::Language>,
 }
 
 pub use crate::report::Detail;
@@ -247,6 +249,7 @@ fn judge(lowered: Lowered, walked: &FileToRead, run: &Run, env: &Env<'_>, out: &
         let finding = problem_finding(&sources, &problem, out.detail);
         out.findings.push(finding);
     }
+    out.language = deployment.as_ref().map(|judged| judged.deployment.language);
     if let Some(judged) = deployment {
         let judgement = crate::findings::judge_deployment(
             &judged.deployment,

@@ -343,6 +343,20 @@ pub struct Report {
     pub notes: Vec<String>,
     /// The configuration in effect.
     pub config: ConfigInEffect,
+    /// How many of the judged files are of each kind (`templates` in all, but for files whose
+    /// kind is not known: nothing lowered from a file of an unknown extension).
+    pub kinds: BTreeMap<SourceKind, usize>,
+}
+
+/// What kind of infrastructure-as-code a judged file is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum SourceKind {
+    /// An ARM template (JSON).
+    ArmTemplate,
+    /// A Bicep file (`.bicep`, `.bicepparam`).
+    Bicep,
+    /// A Terraform plan (or state) in JSON.
+    TerraformPlan,
 }
 
 /// Counts for the summary.
