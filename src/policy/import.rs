@@ -236,10 +236,15 @@ pub fn import(text: &str) -> Result<Imported, ImportError> {
         || properties.contains_key("policyDefinitionId");
     // Parameter values: an assignment's `value`s, a definition's `defaultValue`s, or a bare
     // parameter file of either form.
-    let declared = properties
-        .get("parameters")
-        .and_then(Json::as_object)
-        .unwrap_or(properties);
+    let rule = properties
+        .get("policyRule")
+        .or_else(|| root.contains_key("if").then_some(&document));
+    let none = serde_json::Map::new();
+    let declared = match properties.get("parameters").and_then(Json::as_object) {
+        Some(declared) => declared,
+        None if rule.is_none() => properties,
+        None => &none,
+    };
     let mut values = Vec::new();
     for (key, entry) in declared {
         let value = entry.get("value").or_else(|| entry.get("defaultValue"));
@@ -248,9 +253,6 @@ pub fn import(text: &str) -> Result<Imported, ImportError> {
         }
     }
     let parameters = Parameters(values);
-    let rule = properties
-        .get("policyRule")
-        .or_else(|| root.contains_key("if").then_some(&document));
     let mut out = Imported {
         source: match (assignment, rule.is_some(), name) {
             (true, _, Some(n)) => format!("the policy assignment \"{n}\" (its parameter values)"),
@@ -671,6 +673,17 @@ mod tests {
             {"field": "Microsoft.Compute/imagePublisher", "in": ["BadPublisher"]}
         ]}, "then": {"effect": "deny"}}"#;
         assert!(matches!(import(rule), Err(ImportError::NotUnderstood(_))));
+    }
+
+    #[test]
+    fn a_rule_alone_names_no_parameter_as_unset() {
+        let rule = r#"{"if": {"field": "type", "equals": "Microsoft.Compute/disks"}, "then": {"effect": "audit"}}"#;
+        let e = import(rule).unwrap_err().to_string();
+        assert!(
+            e.contains("found no list of allowed images in a policy rule"),
+            "{e}"
+        );
+        assert!(!e.contains("without a value"), "{e}");
     }
 
     #[test]

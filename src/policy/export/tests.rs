@@ -284,3 +284,58 @@ fn double_star_globs_become_one_entry_per_shape() {
         serde_json::json!([])
     );
 }
+
+/// The exported rule stays within the limits Azure enforces when a definition is created
+/// (<https://learn.microsoft.com/azure/governance/policy/concepts/definition-structure-policy-rule#policy-rule-limits>):
+/// 4096 conditions in `if`, 2048 functions, 10 `value count` expressions, 100 members per
+/// count (the parameters' lists are checked by `export`).
+#[test]
+fn the_rule_is_within_the_documented_limits() {
+    fn walk(node: &Json, functions: &mut usize, conditions: &mut usize, counts: &mut usize) {
+        match node {
+            Json::Object(map) => {
+                let ops = ["equals", "notEquals", "like", "notIn", "exists"];
+                *conditions += usize::from(ops.iter().any(|op| map.contains_key(*op)));
+                *counts += usize::from(map.contains_key("count"));
+                map.values()
+                    .for_each(|v| walk(v, functions, conditions, counts));
+            }
+            Json::Array(items) => items
+                .iter()
+                .for_each(|v| walk(v, functions, conditions, counts)),
+            Json::String(s) if s.starts_with('[') => {
+                // A function call is a name followed by `(`.
+                let bytes = s.as_bytes();
+                *functions += (1..bytes.len())
+                    .filter(|&i| bytes[i] == b'(' && bytes[i - 1].is_ascii_alphabetic())
+                    .count();
+            }
+            _ => {}
+        }
+    }
+    let exported = export(&config(CONFIGS[0]), Effect::Deny, Layout::Rules).unwrap();
+    let (mut functions, mut conditions, mut counts) = (0, 0, 0);
+    walk(
+        &exported.json["if"],
+        &mut functions,
+        &mut conditions,
+        &mut counts,
+    );
+    assert!(functions <= 2048, "{functions} functions");
+    assert!(conditions <= 4096, "{conditions} conditions");
+    assert_eq!(counts, 5);
+    let too_many: String = (0..101)
+        .map(|i| format!("\"/subscriptions/*/resourceGroups/rg-{i}/providers/Microsoft.Compute/galleries/g/images/*\","))
+        .collect();
+    let e = export(
+        &config(&format!("[approved]\nimages = [{too_many}]\n")),
+        Effect::Deny,
+        Layout::Rules,
+    )
+    .unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("101 entries of `approvedGalleryImages`"),
+        "{e}"
+    );
+}
