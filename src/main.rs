@@ -298,9 +298,23 @@ fn policy(command: PolicyCommand) -> Result<ExitCode, Failure> {
             (text, args.output)
         }
         PolicyCommand::Import(args) => {
-            let text = std::fs::read_to_string(&args.file).map_err(|e| {
-                Failure::Policy(format!("cannot read {}: {e}", args.file.display()))
-            })?;
+            // A definition is kilobytes; what is read is bounded all the same.
+            let mut text = String::new();
+            std::fs::File::open(&args.file)
+                .and_then(|f| {
+                    use std::io::Read;
+                    f.take(import::MAX_BYTES + 1).read_to_string(&mut text)
+                })
+                .map_err(|e| {
+                    Failure::Policy(format!("cannot read {}: {e}", args.file.display()))
+                })?;
+            if text.len() as u64 > import::MAX_BYTES {
+                return Err(Failure::Policy(format!(
+                    "{} is larger than {} MiB: not a policy definition",
+                    args.file.display(),
+                    import::MAX_BYTES / (1024 * 1024)
+                )));
+            }
             let shown = args.file.display().to_string().replace('\\', "/");
             let imported =
                 import::import(&text).map_err(|e| Failure::Policy(format!("{shown}: {e}")))?;

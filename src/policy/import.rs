@@ -22,6 +22,9 @@ use crate::config::Config;
 use crate::image::{Image, Version};
 use crate::value::{Kind, Value};
 
+/// The largest file `import` reads (a definition is kilobytes).
+pub const MAX_BYTES: u64 = 16 * 1024 * 1024;
+
 /// What a file yields.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Imported {
@@ -684,6 +687,18 @@ mod tests {
             "{e}"
         );
         assert!(!e.contains("without a value"), "{e}");
+    }
+
+    #[test]
+    fn hostile_documents_are_errors_never_panics() {
+        let deep = format!("{}{}", "{\"not\":".repeat(5000), "}".repeat(5000));
+        assert!(import(&deep).is_err());
+        let wide_allof = format!(
+            "{{\"if\": {{\"not\": {{\"allOf\": [{}]}}}}}}",
+            vec![r#"{"anyOf": [{"field": "Microsoft.Compute/imageOffer", "in": ["a","b","c"]}, {"field": "Microsoft.Compute/imageSku", "in": ["x"]}]}"#; 40].join(",")
+        );
+        let out = import(&wide_allof).unwrap();
+        assert!(out.marketplace.len() <= 1000);
     }
 
     #[test]
