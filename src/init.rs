@@ -32,12 +32,27 @@ pub struct Found {
     /// Image-bearing resources.
     pub resources: usize,
     /// Each distinct image (as shown), with how many resources use it and, for a gallery
-    /// image, the glob approving its gallery; most used first.
+    /// image, which gallery (`gallery corpGallery`); most used first.
     pub images: Vec<(String, usize, Option<String>)>,
     /// The glob of each gallery in use, with how many resources use it.
     pub galleries: Vec<(String, usize)>,
     /// Marketplace images in use (publisher, offer, SKU), with counts.
     pub marketplace: Vec<([String; 3], usize)>,
+}
+
+/// Which gallery a gallery image is in, as the file says it (`gallery corpGallery`).
+fn gallery_label(parts: &ImageParts) -> Option<String> {
+    let (what, name) = match parts {
+        ImageParts::ComputeGallery { gallery, .. } => ("gallery", gallery),
+        ImageParts::SharedGallery { gallery, .. } => ("shared gallery", gallery),
+        ImageParts::CommunityGallery { gallery, .. } => ("community gallery", gallery),
+        ImageParts::DevCenterGallery { gallery, .. } => ("Dev Center gallery", gallery),
+        _ => return None,
+    };
+    Some(format!(
+        "{what} {}",
+        one_line(name.as_deref().unwrap_or("<unknown>"))
+    ))
 }
 
 /// The glob approving every image of the gallery an image is in, when it is a gallery image.
@@ -100,11 +115,10 @@ impl Found {
         let mut marketplace = BTreeMap::new();
         for resource in &report.resources {
             for image in &resource.images {
-                let glob = gallery_glob(&image.parts);
                 *images
-                    .entry((one_line(&image.display), glob.clone()))
+                    .entry((one_line(&image.display), gallery_label(&image.parts)))
                     .or_default() += 1;
-                if let Some(glob) = glob {
+                if let Some(glob) = gallery_glob(&image.parts) {
                     *galleries.entry(glob).or_default() += 1;
                 }
                 if let ImageParts::Marketplace {
@@ -189,8 +203,11 @@ pub fn render(found: &Found, shown: &str) -> String {
         out.push_str("# No image is deployed here yet.\n");
     } else {
         out.push_str("# Images in use (resources using each):\n");
-        for (display, n, glob) in &found.images {
-            let gallery = if glob.is_some() { "  [gallery]" } else { "" };
+        for (display, n, label) in &found.images {
+            let gallery = label
+                .as_ref()
+                .map(|label| format!("  [{label}]"))
+                .unwrap_or_default();
             out.push_str(&format!("#   {n:>4}  {display}{gallery}\n"));
         }
     }
