@@ -298,12 +298,14 @@ pub fn check_input(
         cwd: cwd_canonical,
     };
     let outcome = pipeline::analyze_input(&walked, input, &run);
+    let kind = source_kind(outcome.language, &walked.path).filter(|_| outcome.judged);
     let mut report = Report {
         files_scanned: 1,
         templates: usize::from(outcome.judged),
         findings: outcome.findings,
         resources: outcome.resources,
         notes: outcome.notes,
+        kinds: kind.map(|k| (k, 1)).into_iter().collect(),
         ..Report::default()
     };
     report.config = config_in_effect(config, cwd);

@@ -183,3 +183,30 @@ fn init_in_an_empty_folder_says_nothing_was_found() {
     assert!(text.contains("marketplace = []\n"), "{text}");
     Config::parse(&text, Path::new("imagegate.toml")).unwrap();
 }
+
+/// The counts by kind come from what each file lowered into: a template read from standard
+/// input is counted too, by the name it is given.
+#[test]
+fn judged_files_are_counted_by_kind() {
+    use imagegate::report::SourceKind;
+    let repo = Repo::new();
+    let check = |name: &str, text: &str| {
+        let mut input = text.as_bytes();
+        imagegate::check_input(
+            &mut input,
+            Some(Path::new(name)),
+            &Config::embedded(),
+            repo.path(),
+            imagegate::report::Detail { excerpts: false },
+        )
+        .kinds
+    };
+    let arm = golden_vm("vm");
+    assert_eq!(
+        check("azuredeploy.json", &arm).get(&SourceKind::ArmTemplate),
+        Some(&1)
+    );
+    let bicep = "param location string = resourceGroup().location\n";
+    assert_eq!(check("main.bicep", bicep).get(&SourceKind::Bicep), Some(&1));
+    assert!(check("package.json", "{\"name\": \"x\"}").is_empty());
+}
