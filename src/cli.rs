@@ -25,6 +25,12 @@ pub enum Command {
     Check(Box<CheckArgs>),
     /// List the rules, or print one rule's documentation.
     Rules(RulesArgs),
+    /// Azure Policy: export the approved list as a policy definition, or import one.
+    #[command(subcommand)]
+    Policy(PolicyCommand),
+    /// Write a commented imagegate.toml for the repository at PATH (audit mode, a placeholder
+    /// gallery, what is found in use), then print the next steps.
+    Init(InitArgs),
     /// Print the rollout's figures: image-bearing resources by status, the compliance
     /// percentage, and breakdowns by image source, directory and owner tag (same walk and
     /// judgement as `check`).
@@ -223,4 +229,60 @@ fn ignorable_rule(key: &str) -> Result<Rule, String> {
 pub struct RulesArgs {
     /// A rule id or name (e.g. IG001 or unapproved-image).
     pub rule: Option<String>,
+}
+
+/// `imagegate policy …`.
+#[derive(Debug, Subcommand)]
+pub enum PolicyCommand {
+    /// Write an Azure Policy definition that approves exactly what the config approves, for
+    /// VMs, scale sets and disks (never more: a glob it cannot express exactly is refused).
+    Export(PolicyExportArgs),
+    /// Read the allowed images of a policy definition or assignment (JSON) and print them as
+    /// the config's `[approved]` table.
+    Import(PolicyImportArgs),
+}
+
+/// Arguments of `imagegate policy export`.
+#[derive(Debug, Args)]
+pub struct PolicyExportArgs {
+    /// Config file (default: found from the current directory upward, else the embedded
+    /// default).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// The mode whose effect is the default (deny → Deny, audit → Audit); overrides the
+    /// config.
+    #[arg(long, value_enum)]
+    pub mode: Option<Mode>,
+    /// The default effect, overriding the mode's.
+    #[arg(long, value_enum)]
+    pub effect: Option<crate::policy::export::Effect>,
+    /// `definition`: `{"properties": …}`, the body of a policyDefinitions resource (ARM,
+    /// Bicep, REST, New-AzPolicyDefinition -Policy); `rules` and `parameters`: the files
+    /// `az policy definition create --rules … --params … --mode All` takes.
+    #[arg(long, value_enum, default_value_t = crate::policy::export::Layout::Definition)]
+    pub format: crate::policy::export::Layout,
+    /// Write to FILE instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// Arguments of `imagegate policy import`.
+#[derive(Debug, Args)]
+pub struct PolicyImportArgs {
+    /// A policy definition (the resource, its `properties`, or a rule with parameters) or
+    /// assignment, as JSON.
+    pub file: PathBuf,
+    /// Write to FILE instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// Arguments of `imagegate init`.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "An existing imagegate.toml or .imagegate.toml is never overwritten (exit 2), and there is no --force: delete the file yourself if you mean to start again — it may hold exemptions and decisions worth keeping."
+)]
+pub struct InitArgs {
+    /// The repository's folder (default: the current directory); the file is written there.
+    pub path: Option<PathBuf>,
 }

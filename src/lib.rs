@@ -18,11 +18,13 @@ pub(crate) mod extract;
 pub(crate) mod findings;
 pub(crate) mod frontend;
 pub(crate) mod image;
+pub mod init;
 pub mod json;
 pub(crate) mod judge;
 pub mod kpi;
 pub(crate) mod model;
 pub mod pipeline;
+pub mod policy;
 pub mod report;
 pub mod rules;
 pub(crate) mod source;
@@ -206,6 +208,11 @@ fn check_roots(
             .chain(scope.files.iter().map(|n| walk::display_path(n, &run_cwd)))
             .collect()
     });
+    let kinds: Vec<Option<report::SourceKind>> = files
+        .iter()
+        .zip(&outcomes)
+        .map(|(f, o)| source_kind(o.language, &f.path))
+        .collect();
     let mut report = Report {
         files_scanned: in_scope.iter().filter(|&&kept| kept).count(),
         notes,
@@ -215,7 +222,7 @@ fn check_roots(
     };
     drop(files);
     let mut exemptions = suppress::Tally::default();
-    for (mut outcome, kept) in outcomes.into_iter().zip(in_scope) {
+    for ((mut outcome, kept), kind) in outcomes.into_iter().zip(in_scope).zip(kinds) {
         exemptions.absorb(std::mem::take(&mut outcome.exemptions));
         // The files read only for their project's context are not counted, but for a template
         // judged with a named parameter file.
@@ -227,6 +234,9 @@ fn check_roots(
         };
         let counted = kept || shown.as_ref().is_some_and(with_named);
         report.templates += usize::from(outcome.judged && counted);
+        if let Some(kind) = kind.filter(|_| outcome.judged && counted) {
+            *report.kinds.entry(kind).or_default() += 1;
+        }
         report.findings.extend(outcome.findings);
         report.resources.extend(outcome.resources);
         report.notes.extend(outcome.notes);
@@ -306,12 +316,14 @@ pub fn check_input(
     };
     let mut outcome = pipeline::analyze_input(&walked, input, &run);
     let exemptions = std::mem::take(&mut outcome.exemptions);
+    let kind = source_kind(outcome.language, &walked.path).filter(|_| outcome.judged);
     let mut report = Report {
         files_scanned: 1,
         templates: usize::from(outcome.judged),
         findings: outcome.findings,
         resources: outcome.resources,
         notes: outcome.notes,
+        kinds: kind.map(|k| (k, 1)).into_iter().collect(),
         ..Report::default()
     };
     report.config = config_in_effect(config, cwd);
@@ -484,5 +496,20 @@ fn drop_linked_templates(outcomes: &mut [FileOutcome]) {
             o.resources.retain(|r| r.parameter_file.is_some());
             o.notes.clear();
         }
+    }
+}
+
+/// The kind of a judged file: from the language it lowered into, and the extension that tells
+/// Bicep from the ARM it lowers into (`None`: nothing lowered, and not a `.bicep` file).
+fn source_kind(language: Option<model::Language>, path: &Path) -> Option<report::SourceKind> {
+    use report::SourceKind;
+    let bicep = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("bicep") || e.eq_ignore_ascii_case("bicepparam"));
+    match language {
+        _ if bicep => Some(SourceKind::Bicep),
+        Some(model::Language::Arm) => Some(SourceKind::ArmTemplate),
+        Some(model::Language::TerraformPlan) => Some(SourceKind::TerraformPlan),
+        None => None,
     }
 }

@@ -7,7 +7,9 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser};
 
-use imagegate::cli::{CheckArgs, Cli, Command, FailOn, ReportArgs, RulesArgs};
+use imagegate::cli::{
+    CheckArgs, Cli, Command, FailOn, InitArgs, PolicyCommand, ReportArgs, RulesArgs,
+};
 use imagegate::config::{Config, ConfigError};
 use imagegate::report::emit::{self, Filtered, Format, HumanOptions};
 use imagegate::rules::Rule;
@@ -20,6 +22,8 @@ fn main() -> ExitCode {
         Command::Check(args) => check(*args),
         Command::Rules(args) => rules(args),
         Command::Report(args) => report(*args),
+        Command::Policy(command) => policy(command),
+        Command::Init(args) => init(args),
     };
     match result {
         Ok(code) => code,
@@ -67,6 +71,8 @@ enum Failure {
     Baseline(imagegate::baseline::BaselineError),
     /// The earlier report given to `--compare` cannot be used.
     Compare(String),
+    /// `policy export`/`import` cannot do what is asked (the message says why).
+    Policy(String),
 }
 
 impl std::fmt::Display for Failure {
@@ -89,6 +95,7 @@ impl std::fmt::Display for Failure {
                     "unknown rule `{key}` (run `imagegate rules` for the list)"
                 )
             }
+            Failure::Policy(message) => f.write_str(message),
         }
     }
 }
@@ -370,6 +377,134 @@ fn rules(args: RulesArgs) -> Result<ExitCode, Failure> {
     write_stdout(&text)?;
     Ok(ExitCode::SUCCESS)
 }
+
+fn policy(command: PolicyCommand) -> Result<ExitCode, Failure> {
+    use imagegate::policy::{export, import};
+    let (text, output) = match command {
+        PolicyCommand::Export(args) => {
+            let cwd = std::env::current_dir().map_err(Failure::Cwd)?;
+            let mut config = Config::discover(args.config.as_deref(), &[PathBuf::from(".")], &cwd)
+                .map_err(Failure::Config)?;
+            if let Some(mode) = args.mode {
+                config.mode = mode;
+            }
+            // The definition names its source relative to here: the same bytes from any clone.
+            let here = cwd.canonicalize().unwrap_or(cwd);
+            config.path = config
+                .path
+                .map(|p| p.strip_prefix(&here).map(PathBuf::from).unwrap_or(p));
+            let effect = args
+                .effect
+                .unwrap_or_else(|| export::Effect::of(config.mode));
+            let exported = export::export(&config, effect, args.format)
+                .map_err(|e| Failure::Policy(e.to_string()))?;
+            for glob in &exported.not_exported {
+                say(&format!(
+                    "note: `{}` matches no VM, scale set or disk image ID of the shapes the policy checks (gallery, managed, direct shared and community gallery images): the policy does not approve it",
+                    emit::visible(glob)
+                ));
+            }
+            let mut text = serde_json::to_string_pretty(&exported.json)
+                .map_err(|e| Failure::Policy(e.to_string()))?;
+            text.push('\n');
+            (text, args.output)
+        }
+        PolicyCommand::Import(args) => {
+            // A definition is kilobytes; what is read is bounded all the same.
+            let mut text = String::new();
+            std::fs::File::open(&args.file)
+                .and_then(|f| {
+                    use std::io::Read;
+                    f.take(import::MAX_BYTES + 1).read_to_string(&mut text)
+                })
+                .map_err(|e| {
+                    Failure::Policy(format!("cannot read {}: {e}", args.file.display()))
+                })?;
+            if text.len() as u64 > import::MAX_BYTES {
+                return Err(Failure::Policy(format!(
+                    "{} is larger than {} MiB: not a policy definition",
+                    args.file.display(),
+                    import::MAX_BYTES / (1024 * 1024)
+                )));
+            }
+            let shown = args.file.display().to_string().replace('\\', "/");
+            let imported =
+                import::import(&text).map_err(|e| Failure::Policy(format!("{shown}: {e}")))?;
+            for (value, why) in &imported.skipped {
+                say(&format!(
+                    "note: not imported: {}: {}",
+                    emit::visible(value),
+                    emit::visible(why)
+                ));
+            }
+            (import::to_toml(&imported, &shown), args.output)
+        }
+    };
+    match output {
+        Some(path) => std::fs::write(&path, text).map_err(|e| Failure::Output(path.clone(), e))?,
+        None => write_stdout(&text)?,
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn init(args: InitArgs) -> Result<ExitCode, Failure> {
+    use imagegate::init;
+    let cwd = std::env::current_dir().map_err(Failure::Cwd)?;
+    let path = args.path.unwrap_or_else(|| PathBuf::from("."));
+    let shown = path.display().to_string().replace('\\', "/");
+    if !path.is_dir() {
+        return Err(Failure::Policy(format!("{shown} is not a folder")));
+    }
+    let in_folder = |name: &str| {
+        if shown == "." {
+            name.to_string()
+        } else {
+            format!("{}/{name}", shown.trim_end_matches('/'))
+        }
+    };
+    for name in imagegate::config::CONFIG_NAMES {
+        if path.join(name).exists() {
+            return Err(Failure::Policy(format!(
+                "{} exists: init never overwrites a config (delete it yourself to start again)",
+                in_folder(name)
+            )));
+        }
+    }
+    rayon::ThreadPoolBuilder::new()
+        .stack_size(8 * 1024 * 1024)
+        .build_global()
+        .map_err(Failure::Threads)?;
+    let options = WalkOptions {
+        roots: vec![path.clone()],
+        include: Vec::new(),
+        exclude: Vec::new(),
+        no_ignore: false,
+        force_exclude: false,
+        threads: 0,
+    };
+    let detail = imagegate::report::Detail { excerpts: false };
+    let report =
+        imagegate::check(&options, &Config::embedded(), &cwd, detail).map_err(Failure::Walk)?;
+    let found = init::Found::from_report(&report);
+    let target = path.join(CONFIG_FILE);
+    let file = in_folder(CONFIG_FILE);
+    // `create_new`: a file that appeared since the check above is not overwritten either.
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&target)
+        .and_then(|mut f| f.write_all(init::render(&found, &shown).as_bytes()))
+        .map_err(|e| Failure::Output(target.clone(), e))?;
+    write_stdout(&format!(
+        "Wrote {file} (audit mode): {}.\n\n{}",
+        found.summary(),
+        init::next_steps(&file)
+    ))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The config file `init` writes.
+const CONFIG_FILE: &str = "imagegate.toml";
 
 fn write_stdout(text: &str) -> Result<(), Failure> {
     let mut out = std::io::stdout().lock();

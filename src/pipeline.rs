@@ -46,6 +46,8 @@ pub struct FileOutcome {
     pub compiled_from: Option<PathBuf>,
     /// What the exemptions matched while judging it.
     pub exemptions: crate::suppress::Tally,
+    /// The language of the deployment it lowered into (`None`: nothing was lowered).
+    pub(crate) language: Option<crate::model::Language>,
 }
 
 pub use crate::report::Detail;
@@ -251,6 +253,7 @@ fn judge(lowered: Lowered, walked: &FileToRead, run: &Run, env: &Env<'_>, out: &
         let finding = problem_finding(&sources, &problem, out.detail);
         out.findings.push(finding);
     }
+    out.language = deployment.as_ref().map(|judged| judged.deployment.language);
     if let Some(judged) = deployment {
         let judgement = crate::findings::judge_deployment(
             &judged.deployment,

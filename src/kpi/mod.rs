@@ -76,7 +76,7 @@ pub struct Row {
 /// The kind of an image source, for the breakdown by source.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum SourceKind {
+pub enum ImageSource {
     /// An approved gallery image (the golden images).
     Golden,
     /// An image of a gallery that is not approved.
@@ -151,7 +151,7 @@ pub struct Kpis {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SourceRow {
     /// The kind of source.
-    pub kind: SourceKind,
+    pub kind: ImageSource,
     /// The row: `publisher:offer`, a gallery, a definition…
     #[serde(flatten)]
     pub row: Row,
@@ -169,7 +169,7 @@ pub struct Grouping {
 /// The figures of `report`.
 pub fn compute(report: &Report, grouping: &Grouping) -> Kpis {
     let mut total = Counts::default();
-    let mut by_source: BTreeMap<(SourceKind, String), Counts> = BTreeMap::new();
+    let mut by_source: BTreeMap<(ImageSource, String), Counts> = BTreeMap::new();
     let mut golden: BTreeMap<(String, String), (usize, bool)> = BTreeMap::new();
     let mut by_directory: BTreeMap<String, Counts> = BTreeMap::new();
     let mut by_owner: BTreeMap<String, Counts> = BTreeMap::new();
@@ -187,7 +187,7 @@ pub fn compute(report: &Report, grouping: &Grouping) -> Kpis {
             .or_default()
             .add(r.status, r.outdated);
         // Each source once per resource, even with several images of it.
-        let mut sources: Vec<(SourceKind, String)> = Vec::new();
+        let mut sources: Vec<(ImageSource, String)> = Vec::new();
         for image in &r.images {
             let source = source(&image.parts, r.status);
             if let Some((definition, version)) = golden_use(&image.parts, r.status) {
@@ -297,7 +297,7 @@ fn owner(r: &ResourceEntry, tag: &str) -> String {
 }
 
 /// The source of an image, for a resource of `status`.
-fn source(parts: &ImageParts, status: Status) -> (SourceKind, String) {
+fn source(parts: &ImageParts, status: Status) -> (ImageSource, String) {
     let known = |v: &Option<String>| v.clone().unwrap_or_else(|| "<unknown>".into());
     match parts {
         ImageParts::ComputeGallery {
@@ -308,12 +308,12 @@ fn source(parts: &ImageParts, status: Status) -> (SourceKind, String) {
         } => {
             if matches!(status, Status::Compliant) {
                 (
-                    SourceKind::Golden,
+                    ImageSource::Golden,
                     format!("golden gallery {}", known(gallery)),
                 )
             } else {
                 (
-                    SourceKind::OtherGallery,
+                    ImageSource::OtherGallery,
                     format!(
                         "gallery {}/{} ({})",
                         known(gallery),
@@ -324,37 +324,37 @@ fn source(parts: &ImageParts, status: Status) -> (SourceKind, String) {
             }
         }
         ImageParts::SharedGallery { gallery, .. } => (
-            SourceKind::SharedGallery,
+            ImageSource::SharedGallery,
             format!("shared gallery {}", known(gallery)),
         ),
         ImageParts::CommunityGallery { gallery, .. } => (
-            SourceKind::CommunityGallery,
+            ImageSource::CommunityGallery,
             format!("community gallery {}", known(gallery)),
         ),
         ImageParts::Marketplace {
             publisher, offer, ..
         } => (
-            SourceKind::Marketplace,
+            ImageSource::Marketplace,
             format!("marketplace {}:{}", known(publisher), known(offer)),
         ),
         ImageParts::PlatformImage {
             publisher, offer, ..
         } => (
-            SourceKind::PlatformImage,
+            ImageSource::PlatformImage,
             format!("platform image {}:{}", known(publisher), known(offer)),
         ),
         ImageParts::ManagedImage { resource_group, .. } => (
-            SourceKind::ManagedImage,
+            ImageSource::ManagedImage,
             format!("managed image ({})", known(resource_group)),
         ),
-        ImageParts::Vhd { .. } => (SourceKind::Vhd, "VHD".into()),
-        ImageParts::Unresolved { .. } => (SourceKind::Unresolved, "unresolved".into()),
-        ImageParts::DevCenterGallery { .. } => (SourceKind::Other, "Dev Center gallery".into()),
-        ImageParts::WellKnown { .. } => (SourceKind::Other, "well-known image".into()),
+        ImageParts::Vhd { .. } => (ImageSource::Vhd, "VHD".into()),
+        ImageParts::Unresolved { .. } => (ImageSource::Unresolved, "unresolved".into()),
+        ImageParts::DevCenterGallery { .. } => (ImageSource::Other, "Dev Center gallery".into()),
+        ImageParts::WellKnown { .. } => (ImageSource::Other, "well-known image".into()),
         ImageParts::ResourceId { .. } | ImageParts::NotAnId { .. } => {
-            (SourceKind::Other, "other image ID".into())
+            (ImageSource::Other, "other image ID".into())
         }
-        ImageParts::AttachedDisk { .. } => (SourceKind::Other, "attached disk".into()),
+        ImageParts::AttachedDisk { .. } => (ImageSource::Other, "attached disk".into()),
     }
 }
 

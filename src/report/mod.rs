@@ -381,6 +381,9 @@ pub struct Report {
     /// The files the report is about, as displayed, when the run was over named files (or
     /// standard input); `None`: everything walked.
     pub(crate) scope: Option<foldhash::HashSet<String>>,
+    /// How many of the judged files are of each kind (`templates` in all, but for files whose
+    /// kind is not known: nothing lowered from a file of an unknown extension).
+    pub kinds: BTreeMap<SourceKind, usize>,
 }
 
 /// One entry of a baseline file: a finding accepted when imagegate was adopted, identified by
@@ -413,6 +416,17 @@ pub struct BaselineOutcome {
     /// Baseline entries no finding of the run matches: fixed (or moved out of the run's
     /// scope), sorted.
     pub fixed: Vec<BaselineEntry>,
+}
+
+/// What kind of infrastructure-as-code a judged file is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum SourceKind {
+    /// An ARM template (JSON).
+    ArmTemplate,
+    /// A Bicep file (`.bicep`, `.bicepparam`).
+    Bicep,
+    /// A Terraform plan (or state) in JSON.
+    TerraformPlan,
 }
 
 /// Counts for the summary.
