@@ -169,7 +169,9 @@ pub struct Grouping {
 /// The figures of `report`.
 pub fn compute(report: &Report, grouping: &Grouping) -> Kpis {
     let mut total = Counts::default();
-    let mut by_source: BTreeMap<(ImageSource, String), Counts> = BTreeMap::new();
+    // By kind and lower-cased key (Marketplace coordinates and IDs are case-insensitive in
+    // Azure): the spelling shown is the least of those met, so the output is deterministic.
+    let mut by_source: BTreeMap<(ImageSource, String), (String, Counts)> = BTreeMap::new();
     let mut golden: BTreeMap<(String, String), (usize, bool)> = BTreeMap::new();
     let mut by_directory: BTreeMap<String, Counts> = BTreeMap::new();
     let mut by_owner: BTreeMap<String, Counts> = BTreeMap::new();
@@ -199,8 +201,14 @@ pub fn compute(report: &Report, grouping: &Grouping) -> Kpis {
                 sources.push(source);
             }
         }
-        for s in sources {
-            by_source.entry(s).or_default().add(r.status, r.outdated);
+        for (kind, key) in sources {
+            let group = by_source
+                .entry((kind, key.to_lowercase()))
+                .or_insert_with(|| (key.clone(), Counts::default()));
+            if key < group.0 {
+                group.0 = key;
+            }
+            group.1.add(r.status, r.outdated);
         }
     }
     let row = |key: String, counts: Counts| Row {
@@ -218,7 +226,7 @@ pub fn compute(report: &Report, grouping: &Grouping) -> Kpis {
     }
     let mut by_source: Vec<SourceRow> = by_source
         .into_iter()
-        .map(|((kind, key), counts)| SourceRow {
+        .map(|((kind, _), (key, counts))| SourceRow {
             kind,
             row: row(key, counts),
         })
