@@ -497,7 +497,7 @@ fn scan(file: &SourceFile, id: FileId) -> Vec<Comment> {
         Syntax::Json
     };
     let lines = file.line_count();
-    let mut out = Vec::new();
+    let mut found: Vec<(usize, Range<usize>, Parsed)> = Vec::new();
     for index in 0..lines {
         let range = file.line_range(index);
         let line = &file.text[range.clone()];
@@ -516,22 +516,41 @@ fn scan(file: &SourceFile, id: FileId) -> Vec<Comment> {
         } else {
             None
         };
-        let Some((rules, reason, problem)) = parsed else {
+        let Some(mut parsed) = parsed else {
             continue;
         };
-        let covers = covered(file, index + 1, syntax);
-        out.push(Comment {
+        // A bound on what a file can make imagegate hold: past it, one comment says so.
+        let full = found.len() == MAX_COMMENTS;
+        if full {
+            parsed.2 = Some(format!(
+                "the file has more than {MAX_COMMENTS} exemption comments; this one and the rest exempt nothing"
+            ));
+        }
+        found.push((index, offset..range.end, parsed));
+        if full {
+            break;
+        }
+    }
+    if found.is_empty() {
+        return Vec::new();
+    }
+    let covers = Covers::of(file, syntax);
+    found
+        .into_iter()
+        .map(|(index, bytes, (rules, reason, problem))| Comment {
             file: id,
-            bytes: offset as u32..range.end as u32,
-            covers,
+            bytes: bytes.start as u32..bytes.end as u32,
+            covers: covers.after(index),
             rules,
             reason,
             problem,
             used: false,
-        });
-    }
-    out
+        })
+        .collect()
 }
+
+/// Most exemption comments honoured in one file.
+const MAX_COMMENTS: usize = 1000;
 
 /// What a comment's text after its marker says, when it is an `imagegate-ignore` comment:
 /// the rules, the reason, and why it cannot exempt.
@@ -611,27 +630,51 @@ fn rules_named(codes: &[&str]) -> (Vec<Rule>, Option<String>) {
     (rules, None)
 }
 
-/// The 1-based lines a comment covers when the line after it is 0-based `index`: the next
-/// line that is neither blank nor a comment, and in Bicep, when that line is a decorator,
-/// every line to the declaration it decorates.
-fn covered(file: &SourceFile, mut index: usize, syntax: Syntax) -> Range<u32> {
-    let lines = file.line_count();
-    let text = |i: usize| file.text[file.line_range(i)].trim_start();
-    let comment = |t: &str| {
-        t.starts_with("//")
-            || t.starts_with("/*")
-            || ((syntax != Syntax::Json) && t.starts_with('#'))
-    };
-    while index < lines && (text(index).is_empty() || comment(text(index))) {
-        index += 1;
-    }
-    let first = index;
-    if syntax == Syntax::Bicep {
-        while index + 1 < lines && text(index).starts_with('@') {
-            index += 1;
+/// The lines a comment covers, for every line of a file, computed in one backward pass (a
+/// file of comments costs linear time): the next line that is neither blank nor a comment,
+/// and in Bicep, when that line is a decorator, every line to the declaration it decorates.
+struct Covers {
+    /// For each 0-based line, the first line at or after it that is code (`lines` if none).
+    next_code: Vec<u32>,
+    /// For each 0-based code line, the last line of the declaration it starts (the line
+    /// itself, or past a run of Bicep decorators).
+    end: Vec<u32>,
+}
+
+impl Covers {
+    fn of(file: &SourceFile, syntax: Syntax) -> Covers {
+        let lines = file.line_count();
+        let text = |i: usize| file.text[file.line_range(i)].trim_start();
+        let comment = |t: &str| {
+            t.starts_with("//")
+                || t.starts_with("/*")
+                || ((syntax != Syntax::Json) && t.starts_with('#'))
+        };
+        let mut next_code = vec![lines as u32; lines + 1];
+        let mut end = vec![0u32; lines + 1];
+        for i in (0..lines).rev() {
+            let t = text(i);
+            next_code[i] = if t.is_empty() || comment(t) {
+                next_code[i + 1]
+            } else {
+                i as u32
+            };
+            end[i] = if syntax == Syntax::Bicep && t.starts_with('@') && i + 1 < lines {
+                end[i + 1]
+            } else {
+                i as u32
+            };
         }
+        end[lines] = lines as u32;
+        Covers { next_code, end }
     }
-    first as u32 + 1..index as u32 + 2
+
+    /// The 1-based lines a comment on 0-based line `index` covers.
+    fn after(&self, index: usize) -> Range<u32> {
+        let first = self.next_code[(index + 1).min(self.next_code.len() - 1)];
+        let last = self.end[first as usize];
+        first + 1..last + 2
+    }
 }
 
 /// Whether `text` matches the wildcard `pattern` (`*` any text, `?` one character), ASCII
@@ -715,6 +758,21 @@ mod tests {
                 .as_deref()
                 .unwrap()
                 .contains("`IG123` names no rule")
+        );
+    }
+
+    #[test]
+    fn a_file_of_exemption_comments_is_bounded() {
+        let text = "// imagegate-ignore IG001: x\n".repeat(50_000);
+        let c = scan(&file("t.json", &text), FileId(0));
+        assert_eq!(c.len(), MAX_COMMENTS + 1);
+        assert!(c[..MAX_COMMENTS].iter().all(|c| c.problem.is_none()));
+        assert!(
+            c[MAX_COMMENTS]
+                .problem
+                .as_deref()
+                .unwrap()
+                .contains("more than 1000")
         );
     }
 

@@ -472,3 +472,29 @@ fn an_image_passed_as_a_module_input_points_at_the_callers_argument() {
         "{found:#}"
     );
 }
+
+#[test]
+fn an_exemption_comment_in_the_tf_source_exempts_the_plans_finding() {
+    // `#` and `//` are comments in Terraform's language; imagegate reads `imagegate-ignore` in
+    // either on the line before the attribute a plan's finding points at.
+    let repo = Repo::new();
+    repo.write("plan.json", plan());
+    repo.write("main.tf", root_tf("./modules/vm"));
+    let module = MODULE_TF.replace(
+        "  source_image_reference {",
+        "  # imagegate-ignore IG001: the jammy Marketplace image until the golden build (OPS-12)\n  source_image_reference {",
+    );
+    repo.write("modules/vm/main.tf", &module);
+    let r = check_json(&repo, &["."]);
+    let exempted = finding(&r, "module.vm.azurerm_linux_virtual_machine.this");
+    assert_eq!(exempted["status"], "exempt", "{exempted:#}");
+    assert_eq!(
+        exempted["suppression"]["justification"],
+        "the jammy Marketplace image until the golden build (OPS-12)"
+    );
+    // The other VM's finding still counts.
+    assert_eq!(
+        finding(&r, "azurerm_linux_virtual_machine.direct")["status"],
+        "open"
+    );
+}
