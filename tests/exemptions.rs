@@ -502,3 +502,37 @@ reason = "Legacy estate"
         "{github}"
     );
 }
+
+#[test]
+fn a_flood_of_exemption_comments_is_bounded_and_the_other_files_are_judged() {
+    // Hostile: a file of comments that look like exemptions. Each is reported (it exempts
+    // nothing), at most 1,000 are honoured, one more says so, and nothing else changes.
+    let repo = Repo::new();
+    let flood = "// imagegate-ignore IG001: nothing to see\n".repeat(5_000);
+    repo.write(
+        "flood/azuredeploy.json",
+        format!("{flood}{}", vm_template("flood-vm", MARKETPLACE)),
+    );
+    repo.write("app/azuredeploy.json", vm_template("app-vm", MARKETPLACE));
+    let (code, report) = json(&repo, &[]);
+    assert_eq!(code, Some(1));
+    let f = findings(&report);
+    let unused = f.iter().filter(|f| f.0 == "IG009").count();
+    assert_eq!(unused, 1001, "{:?}", &f[..3]);
+    assert!(
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["message"]
+                .as_str()
+                .unwrap()
+                .contains("more than 1000 exemption comments"))
+    );
+    for path in ["app/azuredeploy.json", "flood/azuredeploy.json"] {
+        assert!(
+            f.iter().any(|f| f.0 == "IG001" && f.1 == path && f.3 == "open"),
+            "{path}"
+        );
+    }
+}
