@@ -183,6 +183,10 @@ fn one_line(text: &str) -> String {
         .collect()
 }
 
+/// Most images the header lists (most used first); the galleries and Marketplace images to
+/// uncomment are all listed.
+const MAX_IMAGES_LISTED: usize = 40;
+
 /// The config file's text. `shown`: the folder as the user named it.
 pub fn render(found: &Found, shown: &str) -> String {
     let mut out = format!("#:schema {SCHEMA_URL}\n");
@@ -203,12 +207,18 @@ pub fn render(found: &Found, shown: &str) -> String {
         out.push_str("# No image is deployed here yet.\n");
     } else {
         out.push_str("# Images in use (resources using each):\n");
-        for (display, n, label) in &found.images {
+        for (display, n, label) in found.images.iter().take(MAX_IMAGES_LISTED) {
             let gallery = label
                 .as_ref()
                 .map(|label| format!("  [{label}]"))
                 .unwrap_or_default();
             out.push_str(&format!("#   {n:>4}  {display}{gallery}\n"));
+        }
+        if found.images.len() > MAX_IMAGES_LISTED {
+            out.push_str(&format!(
+                "#   … and {} more: `imagegate report` breaks them down by source\n",
+                found.images.len() - MAX_IMAGES_LISTED
+            ));
         }
     }
     out.push_str(
@@ -306,5 +316,22 @@ mod tests {
         assert_eq!(config.policy.images[0].as_str(), PLACEHOLDER);
         assert!(config.policy.marketplace.is_empty());
         assert!(text.starts_with(&format!("#:schema {SCHEMA_URL}\n")));
+    }
+
+    #[test]
+    fn the_header_lists_the_most_used_images_and_counts_the_rest() {
+        let found = Found {
+            images: (0..100)
+                .map(|i| (format!("Marketplace image p:o:s{i}:latest"), 100 - i, None))
+                .collect(),
+            ..Found::default()
+        };
+        let text = render(&found, ".");
+        assert!(text.contains("p:o:s39:latest"));
+        assert!(!text.contains("p:o:s40:latest"));
+        assert!(
+            text.contains("#   … and 60 more: `imagegate report` breaks them down by source\n")
+        );
+        Config::parse(&text, Path::new("imagegate.toml")).unwrap();
     }
 }

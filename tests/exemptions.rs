@@ -519,19 +519,16 @@ fn a_flood_of_exemption_comments_is_bounded_and_the_other_files_are_judged() {
     let f = findings(&report);
     let unused = f.iter().filter(|f| f.0 == "IG009").count();
     assert_eq!(unused, 1001, "{:?}", &f[..3]);
-    assert!(
-        report["findings"]
-            .as_array()
+    assert!(report["findings"].as_array().unwrap().iter().any(|f| {
+        f["message"]
+            .as_str()
             .unwrap()
-            .iter()
-            .any(|f| f["message"]
-                .as_str()
-                .unwrap()
-                .contains("more than 1000 exemption comments"))
-    );
+            .contains("more than 1000 exemption comments")
+    }));
     for path in ["app/azuredeploy.json", "flood/azuredeploy.json"] {
         assert!(
-            f.iter().any(|f| f.0 == "IG001" && f.1 == path && f.3 == "open"),
+            f.iter()
+                .any(|f| f.0 == "IG001" && f.1 == path && f.3 == "open"),
             "{path}"
         );
     }
