@@ -123,10 +123,12 @@ rm -rf "$workspace"
 git clone -q --branch feature "$origin" "$workspace"
 runner pr-baseline
 (cd "$workspace" && INPUT_PATHS="." INPUT_CONFIG="" INPUT_MODE="" INPUT_ARGS="" \
-  INPUT_BASELINE=.imagegate-baseline.json INPUT_FAIL_ON=error \
+  INPUT_BASELINE=.imagegate-baseline.json INPUT_FAIL_ON=error INPUT_REPORT=true \
   EVENT_NAME=pull_request BASE_REF=main bash "$repo/action/check.sh") > "$work/pr-baseline.log"
 cat "$work/pr-baseline.log"
 grep -q '^status=1$' "$GITHUB_OUTPUT"
 grep -q "^::warning::imagegate: the base branch has no baseline .imagegate-baseline.json" "$work/pr-baseline.log"
 grep -q '^::error file=app/azuredeploy.json' "$work/pr-baseline.log"
+# The rollout figures are in the job summary.
+grep -q '^## imagegate: golden-image compliance' "$GITHUB_STEP_SUMMARY"
 echo "action checks passed"

@@ -2,7 +2,8 @@
 # The `Check` step of action.yml (also run by CI against a local repository: .ci/action.sh).
 # Inputs come from the environment only (never interpolated into the script):
 #   INPUT_PATHS, INPUT_CONFIG, INPUT_MODE, INPUT_ARGS (one item per line), INPUT_FAIL_ON,
-#   INPUT_BASELINE, EVENT_NAME, BASE_REF,
+#   INPUT_BASELINE, INPUT_REPORT ("true": the rollout figures in the job summary), EVENT_NAME,
+#   BASE_REF,
 #   IMAGEGATE (the binary; default: imagegate on PATH),
 #   and the runner's RUNNER_TEMP, GITHUB_OUTPUT (and GITHUB_STEP_SUMMARY, which imagegate's
 #   github format writes to).
@@ -86,6 +87,11 @@ status=0
 if [ "$status" -eq 0 ]; then
   "$imagegate" check --format github --fail-on "${INPUT_FAIL_ON:-error}" \
     "${args[@]}" "${extra[@]}" -- "${paths[@]}" || status=$?
+fi
+# The rollout figures, from the same policy (and baseline), in the job summary.
+if [ "${INPUT_REPORT:-false}" = true ] && [ "$status" -ne 2 ] && [ -n "${GITHUB_STEP_SUMMARY:-}" ]; then
+  "$imagegate" report --format markdown "${args[@]}" -- "${paths[@]}" >> "$GITHUB_STEP_SUMMARY" ||
+    echo "::warning::imagegate: the rollout figures could not be written to the job summary"
 fi
 {
   echo "sarif=$out/imagegate.sarif"
