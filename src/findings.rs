@@ -10,8 +10,8 @@ use crate::image::Image;
 use crate::judge::Verdict;
 use crate::model::{CopyOf, Deployment, Language, Resource};
 use crate::report::{
-    Detail, Excerpt, Finding, ImageRef, Location, Related, ResourceEntry, ResourceRef, Status,
-    Suppression, fingerprint,
+    DeployedEntry, Detail, Excerpt, Finding, ImageRef, Location, Related, ResourceEntry,
+    ResourceRef, Status, Suppression, fingerprint,
 };
 use crate::rules::{self, JudgedImage, JudgedResource, Rule, Severity, Violation, short_type};
 use crate::source::{FileId, SourceFile, SourceMap, Span};
@@ -77,7 +77,7 @@ pub fn judge_deployment(
                 Some((why, property)) => vec![unseen_image(resource, why, property)],
                 None => {
                     let entry = match deployment.language {
-                        Language::Arm => catalog.arm(&resource.resource_type),
+                        Language::Arm | Language::Inventory => catalog.arm(&resource.resource_type),
                         // azapi resources in a plan carry the ARM type they deploy.
                         Language::TerraformPlan => catalog
                             .terraform(&resource.resource_type)
@@ -223,6 +223,13 @@ fn resource_entry(
         outdated: judged
             .iter()
             .any(|j| matches!(j.verdict, Verdict::Deprecated(_))),
+        deployed: resource.deployed.as_deref().map(|d| DeployedEntry {
+            id: clipped(&d.id),
+            subscription: d.subscription.as_deref().map(clipped),
+            resource_group: d.resource_group.as_deref().map(clipped),
+            location: d.location.as_deref().map(clipped),
+            power_state: d.power_state.as_deref().map(clipped),
+        }),
         tags: known_tags(resource),
         deployed_through: resource
             .deployed_by
@@ -354,10 +361,19 @@ fn finding(
             other => other.describe(),
         },
     );
+    // A deployed resource is its resource ID, whichever export (file) it was read from: a
+    // baseline of the estate holds across exports.
+    let (file_key, declaration) = match &resource.deployed {
+        Some(d) => (String::new(), d.id.to_ascii_lowercase()),
+        None => (
+            sources.get(resource.span.file).display.clone(),
+            resource.identity.clone(),
+        ),
+    };
     let identity = Identity {
-        file: sources.get(resource.span.file).display.clone(),
+        file: file_key,
         resource_type: resource.resource_type.to_ascii_lowercase(),
-        declaration: resource.identity.clone(),
+        declaration,
         image: image_key,
     };
     // Resource IDs and Marketplace coordinates are case-insensitive in Azure: a change of case
@@ -1242,6 +1258,7 @@ mod tests {
                 status: Status::NotJudged,
                 assumption: None,
                 outdated: false,
+                deployed: None,
                 tags: Default::default(),
                 deployed_through: Vec::new(),
             }],

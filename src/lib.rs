@@ -510,6 +510,7 @@ fn source_kind(language: Option<model::Language>, path: &Path) -> Option<report:
         _ if bicep => Some(SourceKind::Bicep),
         Some(model::Language::Arm) => Some(SourceKind::ArmTemplate),
         Some(model::Language::TerraformPlan) => Some(SourceKind::TerraformPlan),
+        Some(model::Language::Inventory) => Some(SourceKind::Inventory),
         None => None,
     }
 }

@@ -20,6 +20,9 @@ pub enum Language {
     Arm,
     /// A Terraform plan or state in JSON.
     TerraformPlan,
+    /// Deployed resources read from an inventory export (`az vm list`, Azure Resource Graph):
+    /// ARM resource types and properties, as Azure reports them.
+    Inventory,
 }
 
 /// One judged unit: a template with its evaluation contexts.
@@ -89,6 +92,24 @@ pub struct Resource {
     /// The copy loop this is an instance of (its own, else that of the deployment that
     /// deploys it), so that a finding merged over the instances says how many it covers.
     pub copy: Option<CopyOf>,
+    /// For a deployed resource (read from an inventory export): where it runs.
+    pub deployed: Option<Box<Deployed>>,
+}
+
+/// Where a deployed resource runs, as an inventory export reports it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Deployed {
+    /// Its resource ID, as the export gives it.
+    pub id: String,
+    /// The subscription ID (from the export, else from the ID).
+    pub subscription: Option<String>,
+    /// The resource group (from the export, else from the ID).
+    pub resource_group: Option<String>,
+    /// The Azure region.
+    pub location: Option<String>,
+    /// The power state where the export has one (`az vm list -d`: `VM running`; Resource
+    /// Graph: `PowerState/running`), as given.
+    pub power_state: Option<String>,
 }
 
 /// A copy loop a resource is an instance of.

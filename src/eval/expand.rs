@@ -298,6 +298,7 @@ impl Walker<'_> {
                 assumption: None,
                 deployed_by: callers.to_vec(),
                 copy: at.copy.cloned(),
+                deployed: None,
             });
         }
         let deploying = decl.deployment.as_ref().filter(|_| deployed).map(|d| {
@@ -310,6 +311,7 @@ impl Walker<'_> {
                 assumption: None,
                 deployed_by: callers.to_vec(),
                 copy: at.copy.cloned(),
+                deployed: None,
             };
             (d, me)
         });
@@ -671,6 +673,7 @@ fn declared(decl: &ResourceDecl, at: Place<'_>) -> Resource {
         assumption: None,
         deployed_by: at.callers.to_vec(),
         copy: at.copy.cloned(),
+        deployed: None,
     }
 }
 

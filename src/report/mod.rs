@@ -300,6 +300,9 @@ pub struct ResourceEntry {
     /// due for an update (the KPI report's "outdated").
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub outdated: bool,
+    /// For a deployed resource (an inventory export): where it runs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deployed: Option<DeployedEntry>,
     /// Its tags whose names and values are known, by name as written (`{}` omitted): the
     /// owner tag the KPI report groups by, and what the tag rules read.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
@@ -308,6 +311,25 @@ pub struct ResourceEntry {
     /// first): a named file owns the resources its modules and links deploy.
     #[serde(skip)]
     pub deployed_through: Vec<String>,
+}
+
+/// Where a deployed resource runs (an inventory export's resource).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct DeployedEntry {
+    /// Its resource ID.
+    pub id: String,
+    /// Subscription ID.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subscription: Option<String>,
+    /// Resource group.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resource_group: Option<String>,
+    /// Azure region.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub location: Option<String>,
+    /// Power state, as the export gives it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub power_state: Option<String>,
 }
 
 /// The configuration a run used, as every report names it.
@@ -427,6 +449,8 @@ pub enum SourceKind {
     Bicep,
     /// A Terraform plan (or state) in JSON.
     TerraformPlan,
+    /// An inventory export of deployed resources (`az`, Azure Resource Graph).
+    Inventory,
 }
 
 /// Counts for the summary.
@@ -665,6 +689,7 @@ mod tests {
             status,
             assumption: None,
             outdated: false,
+            deployed: None,
             tags: BTreeMap::new(),
             deployed_through: Vec::new(),
         };

@@ -152,6 +152,7 @@ pub(crate) mod testing {
             assumption: None,
             deployed_by: Vec::new(),
             copy: None,
+            deployed: None,
         }
     }
 

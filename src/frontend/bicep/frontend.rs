@@ -405,6 +405,7 @@ fn parameter_file(file: Loaded, env: &Env<'_>) -> Lowered {
         assumption: None,
         deployed_by: Vec::new(),
         copy: None,
+        deployed: None,
     };
     out.deployment = Some(ToJudge {
         file: id,

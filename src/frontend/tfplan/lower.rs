@@ -231,6 +231,7 @@ fn lower_one(
         assumption: None,
         deployed_by: Vec::new(),
         copy: None,
+        deployed: None,
     })
 }
 
