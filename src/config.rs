@@ -860,11 +860,20 @@ fn read_snapshot(path: &Path) -> Result<Vec<crate::judge::PublishedVersion>, Str
                     )
                 })?),
             };
+            let published = match profile.published_date.as_deref() {
+                None => None,
+                Some(text) => Some(crate::date::Date::parse(text).ok_or_else(|| {
+                    format!(
+                        "version `{name}`: `publishingProfile.publishedDate` `{text}` is not a date"
+                    )
+                })?),
+            };
             Ok(crate::judge::PublishedVersion {
                 definition,
                 name,
                 end_of_life,
                 exclude_from_latest: profile.exclude_from_latest.unwrap_or(false),
+                published,
             })
         })
         .collect()
@@ -902,6 +911,8 @@ struct SnapshotProfile {
     end_of_life_date: Option<String>,
     #[serde(rename = "excludeFromLatest")]
     exclude_from_latest: Option<bool>,
+    #[serde(rename = "publishedDate")]
+    published_date: Option<String>,
 }
 
 /// `[tags]`: tag names must not be empty.

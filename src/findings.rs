@@ -100,8 +100,14 @@ pub fn judge_deployment(
                 .iter()
                 .map(|j| ImageRef::of(&j.found.image, &clipped))
                 .collect();
-            out.resources
-                .push(resource_entry(resource, &images, &refs, sources, param));
+            out.resources.push(resource_entry(
+                resource,
+                &images,
+                &refs,
+                sources,
+                param,
+                deployment.language,
+            ));
             let judged = JudgedResource {
                 resource,
                 images: &images,
@@ -185,6 +191,7 @@ fn resource_entry(
     refs: &[ImageRef],
     sources: &SourceMap,
     parameter_file: Option<&str>,
+    language: Language,
 ) -> ResourceEntry {
     let any = |verdict: fn(&Verdict) -> bool| judged.iter().any(|j| verdict(&j.verdict));
     let status = if any(|v| *v == Verdict::Unapproved) {
@@ -231,12 +238,31 @@ fn resource_entry(
             power_state: d.power_state.as_deref().map(clipped),
         }),
         tags: known_tags(resource),
+        azure_name: azure_name(resource, language),
         deployed_through: resource
             .deployed_by
             .iter()
             .map(|(span, _)| sources.get(span.file).display.clone())
             .collect(),
     }
+}
+
+/// The name Azure knows the resource by, when it is known offline: an ARM or Bicep resource's
+/// evaluated name (a child's last segment), a Terraform resource's `name` attribute, a
+/// deployed resource's ID's last segment. For matching what is declared with what runs.
+fn azure_name(resource: &Resource, language: Language) -> Option<String> {
+    let name = match (&resource.deployed, language) {
+        (Some(d), _) => d.id.rsplit('/').next().map(str::to_owned),
+        (None, Language::TerraformPlan) => resource
+            .body
+            .get("name")
+            .and_then(crate::value::Value::as_str)
+            .map(str::to_owned),
+        (None, _) => resource.name.rsplit('/').next().map(str::to_owned),
+    }?;
+    // An expression as written, or a value with unknown parts, is not a name.
+    let unknown = name.is_empty() || name.contains(['[', ']', '<', '>', '$', '(', ')']);
+    (!unknown).then_some(name)
 }
 
 /// The resource's tags whose values are known strings (`tags` of its body: ARM and Bicep
@@ -1259,6 +1285,7 @@ mod tests {
                 assumption: None,
                 outdated: false,
                 deployed: None,
+                azure_name: None,
                 tags: Default::default(),
                 deployed_through: Vec::new(),
             }],

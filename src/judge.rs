@@ -408,6 +408,17 @@ impl Policy {
     }
 
     /// The lifecycle entries whose glob surely matches `definition`.
+    /// What the gallery snapshots say of version `version` of `definition`, if they list it.
+    pub fn published_version<'p>(
+        &'p self,
+        definition: &'p IdPath,
+        version: &str,
+    ) -> Option<&'p PublishedVersion> {
+        self.lifecycle_of(definition)
+            .flat_map(|e| e.versions_of(definition))
+            .find(|p| p.name.eq_ignore_ascii_case(version))
+    }
+
     fn lifecycle_of<'p>(&'p self, definition: &'p IdPath) -> impl Iterator<Item = &'p Lifecycle> {
         self.lifecycle
             .iter()
@@ -520,6 +531,9 @@ pub struct PublishedVersion {
     pub end_of_life: Option<Date>,
     /// `publishingProfile.excludeFromLatest`.
     pub exclude_from_latest: bool,
+    /// `publishingProfile.publishedDate`: when the version was published (its age in the
+    /// fleet report).
+    pub published: Option<Date>,
 }
 
 /// Why a pinned version of an approved image is deprecated.
@@ -799,6 +813,7 @@ mod tests {
             name: name.into(),
             end_of_life: eol.map(date),
             exclude_from_latest: excluded,
+            published: None,
         }
     }
 

@@ -311,7 +311,7 @@ fn report(args: ReportArgs) -> Result<ExitCode, Failure> {
             .unwrap_or_else(|| "owner".to_string()),
         depth: args.depth,
     };
-    let kpis = imagegate::kpi::compute(&report, &grouping);
+    let kpis = imagegate::kpi::compute(&report, &grouping, &config);
     let trend = earlier.map(|before| imagegate::kpi::trend(&before, &kpis));
     let text = imagegate::kpi::render::render(&kpis, trend.as_ref(), args.format);
     match &args.output {

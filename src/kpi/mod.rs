@@ -8,6 +8,8 @@
 //! statuses), so they are the numbers `check` judged; the renderers ([`render`]) print them
 //! as a table, JSON or Markdown.
 
+pub mod drift;
+pub mod fleet;
 pub mod render;
 
 use std::collections::BTreeMap;
@@ -145,6 +147,13 @@ pub struct Kpis {
     pub depth: usize,
     /// The config in effect, as every report names it.
     pub config: String,
+    /// For deployed resources (inventory exports): the fleet's figures.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fleet: Option<fleet::Fleet>,
+    /// With both a repository and an inventory: what runs that nothing declares, and
+    /// declared images that are not what runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub drift: Option<drift::Drift>,
 }
 
 /// One row of the breakdown by image source.
@@ -166,8 +175,9 @@ pub struct Grouping {
     pub depth: usize,
 }
 
-/// The figures of `report`.
-pub fn compute(report: &Report, grouping: &Grouping) -> Kpis {
+/// The figures of `report`, judged under `config` (its gallery snapshots date the fleet's
+/// versions).
+pub fn compute(report: &Report, grouping: &Grouping, config: &crate::config::Config) -> Kpis {
     let mut total = Counts::default();
     // By kind and lower-cased key (Marketplace coordinates and IDs are case-insensitive in
     // Azure): the spelling shown is the least of those met, so the output is deterministic.
@@ -269,6 +279,8 @@ pub fn compute(report: &Report, grouping: &Grouping) -> Kpis {
         owner_tag: grouping.owner_tag.clone(),
         depth: grouping.depth,
         config: report.config.describe(),
+        fleet: fleet::compute(&report.resources, config, config.today),
+        drift: drift::compute(&report.resources),
     }
 }
 
@@ -418,6 +430,10 @@ pub struct Trend {
     pub by_directory: Vec<RowTrend>,
     /// The same by owner.
     pub by_owner: Vec<RowTrend>,
+    /// Deployed resources: the same by subscription (empty without a fleet on either side).
+    pub by_subscription: Vec<RowTrend>,
+    /// Deployed resources: the share of golden images on the newest version, before and now.
+    pub golden_on_newest_percent: (Option<f64>, Option<f64>),
 }
 
 /// One group's figures before and now.
@@ -482,7 +498,23 @@ pub fn trend(before: &Kpis, now: &Kpis) -> Trend {
         by_source: row_trends(&source_rows(before), &source_rows(now)),
         by_directory: row_trends(&before.by_directory, &now.by_directory),
         by_owner: row_trends(&before.by_owner, &now.by_owner),
+        by_subscription: row_trends(&fleet_rows(before), &fleet_rows(now)),
+        golden_on_newest_percent: (
+            before
+                .fleet
+                .as_ref()
+                .and_then(|f| f.golden.on_newest_percent),
+            now.fleet.as_ref().and_then(|f| f.golden.on_newest_percent),
+        ),
     }
+}
+
+/// A report's rows by subscription (none without a fleet).
+fn fleet_rows(k: &Kpis) -> Vec<Row> {
+    k.fleet
+        .as_ref()
+        .map(|f| f.by_subscription.clone())
+        .unwrap_or_default()
 }
 
 /// Each key of `before` or `now`, with its figures in both (in `now`'s order, then the keys

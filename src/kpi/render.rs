@@ -6,6 +6,8 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
+use super::drift::Drift;
+use super::fleet::Fleet;
 use super::{Kpis, Row, RowTrend, Trend};
 use crate::report::emit::visible;
 
@@ -162,6 +164,15 @@ fn table(kpis: &Kpis, trend: Option<&Trend>) -> String {
         out.push('\n');
         table_section(&mut out, title, rows, trends);
     }
+    if let Some(fleet) = &kpis.fleet {
+        fleet_table(&mut out, fleet, trend);
+    }
+    if let Some(drift) = &kpis.drift {
+        out.push('\n');
+        for line in drift_lines(drift) {
+            let _ = writeln!(out, "{}", visible(&line));
+        }
+    }
     if !kpis.golden.is_empty() {
         out.push('\n');
         let _ = writeln!(out, "Golden images in use (definition @ version):");
@@ -245,6 +256,143 @@ fn table_section(out: &mut String, title: &str, rows: &[Row], trends: Option<&[R
             );
         }
     }
+}
+
+/// The fleet's part of the table: golden freshness, ends of life, power states, and the
+/// breakdowns by subscription and resource group.
+fn fleet_table(out: &mut String, fleet: &Fleet, trend: Option<&Trend>) {
+    let g = &fleet.golden;
+    out.push('\n');
+    let _ = writeln!(out, "{}", freshness_line(fleet, trend));
+    let _ = writeln!(
+        out,
+        "Past their image's end of life: {} of {} deployed resources",
+        fleet.past_end_of_life, fleet.resources
+    );
+    let power: Vec<String> = fleet
+        .by_power_state
+        .iter()
+        .map(|(state, n)| format!("{state} {n}"))
+        .collect();
+    let _ = writeln!(out, "Power states: {}", power.join(", "));
+    for d in g.definitions.iter().take(MAX_ROWS) {
+        let _ = writeln!(
+            out,
+            "  {} — newest {} ({}): {} of {} on it",
+            visible(&d.definition),
+            d.newest
+                .as_deref()
+                .map_or("unknown".into(), |n| visible(n).into_owned()),
+            if d.newest_from == "snapshot" {
+                "gallery snapshot"
+            } else {
+                "newest the fleet runs; give a gallery snapshot for the gallery's"
+            },
+            d.on_newest,
+            d.resources
+        );
+        for v in d.versions.iter().take(MAX_ROWS) {
+            let _ = writeln!(
+                out,
+                "    {:>7}  {}{}{}",
+                v.resources,
+                visible(&v.version),
+                v.age_days
+                    .map_or(String::new(), |a| format!(", {a} days old")),
+                if v.past_end_of_life {
+                    ", past its end of life"
+                } else {
+                    ""
+                }
+            );
+        }
+    }
+    more(out, g.definitions.len());
+    let sections: [Section<'_>; 2] = [
+        (
+            "By subscription",
+            &fleet.by_subscription,
+            trend.map(|t| t.by_subscription.as_slice()),
+        ),
+        ("By resource group", &fleet.by_resource_group, None),
+    ];
+    for (title, rows, trends) in sections {
+        out.push('\n');
+        table_section(out, title, rows, trends);
+    }
+}
+
+/// The drift, as lines: the counts, then the first machines of each list.
+fn drift_lines(drift: &Drift) -> Vec<String> {
+    let mut lines = vec![format!(
+        "Drift: {} of {} deployed resources are declared by no template here; {} run another image than the one declared",
+        drift.not_declared.len(),
+        drift.deployed,
+        drift.image_differs.len()
+    )];
+    if drift.declared_without_known_name > 0 {
+        lines.push(format!(
+            "  ({} declared resources have names not known offline and may declare some of them)",
+            drift.declared_without_known_name
+        ));
+    }
+    for d in drift.not_declared.iter().take(MAX_ROWS) {
+        lines.push(format!(
+            "  not declared: {} ({})",
+            d.id,
+            d.image.as_deref().unwrap_or("no image")
+        ));
+    }
+    if drift.not_declared.len() > MAX_ROWS {
+        lines.push(format!(
+            "  … {} more not declared (--format json lists them all)",
+            drift.not_declared.len() - MAX_ROWS
+        ));
+    }
+    for d in drift.image_differs.iter().take(MAX_ROWS) {
+        lines.push(format!(
+            "  image differs: {} runs {}; {} declares {}",
+            d.id, d.running, d.declared_at, d.declared
+        ));
+    }
+    if drift.image_differs.len() > MAX_ROWS {
+        lines.push(format!(
+            "  … {} more image differences (--format json lists them all)",
+            drift.image_differs.len() - MAX_ROWS
+        ));
+    }
+    lines
+}
+
+/// "Golden images on the newest approved version: 62.5% (5 of 8); mean version age 41.0 days".
+fn freshness_line(fleet: &Fleet, trend: Option<&Trend>) -> String {
+    let g = &fleet.golden;
+    let mut line = format!(
+        "Golden images on the newest approved version: {} ({} of {})",
+        percent(g.on_newest_percent),
+        g.on_newest,
+        g.resources
+    );
+    if let Some(t) = trend
+        && t.golden_on_newest_percent.0.is_some()
+    {
+        let _ = write!(
+            line,
+            ", was {} ({} points)",
+            percent(t.golden_on_newest_percent.0),
+            points(t.golden_on_newest_percent.0, t.golden_on_newest_percent.1)
+        );
+    }
+    match g.mean_age_days {
+        Some(age) => {
+            let _ = write!(line, "; mean version age {age:.1} days");
+        }
+        None if g.resources > 0 => {
+            line.push_str("; version ages unknown (no publishedDate in a gallery snapshot)")
+        }
+        None => {}
+    }
+    line
 }
 
 fn more(out: &mut String, len: usize) {
@@ -357,6 +505,66 @@ fn markdown(kpis: &Kpis, trend: Option<&Trend>) -> String {
                 "\n{} more rows in `--format json`.",
                 rows.len() - MAX_ROWS
             );
+        }
+        out.push('\n');
+    }
+    if let Some(fleet) = &kpis.fleet {
+        let _ = writeln!(
+            out,
+            "### Fleet\n\n{}\n",
+            cell(&freshness_line(fleet, trend))
+        );
+        let _ = writeln!(
+            out,
+            "Past their image's end of life: **{}** of {} deployed resources.\n",
+            fleet.past_end_of_life, fleet.resources
+        );
+        if !fleet.golden.definitions.is_empty() {
+            out.push_str("| Definition | Newest | Version | Resources | Age (days) | Past end of life |\n|---|---|---|---:|---:|---|\n");
+            for d in fleet.golden.definitions.iter().take(MAX_ROWS) {
+                for v in d.versions.iter().take(MAX_ROWS) {
+                    let _ = writeln!(
+                        out,
+                        "| {} | {} ({}) | {} | {} | {} | {} |",
+                        cell(&d.definition),
+                        cell(d.newest.as_deref().unwrap_or("unknown")),
+                        d.newest_from,
+                        cell(&v.version),
+                        v.resources,
+                        v.age_days.map_or("".into(), |a| a.to_string()),
+                        if v.past_end_of_life { "yes" } else { "" }
+                    );
+                }
+            }
+            out.push('\n');
+        }
+        for (title, rows) in [
+            ("By subscription", &fleet.by_subscription),
+            ("By resource group", &fleet.by_resource_group),
+        ] {
+            let _ = writeln!(out, "#### {title}\n");
+            out.push_str("| | Resources | Compliant | Noncompliant | Unresolved | Exempt | % |\n|---|---:|---:|---:|---:|---:|---:|\n");
+            for r in rows.iter().take(MAX_ROWS) {
+                let c = &r.counts;
+                let _ = writeln!(
+                    out,
+                    "| {} | {} | {} | {} | {} | {} | {} |",
+                    cell(&r.key),
+                    c.resources,
+                    c.compliant,
+                    c.noncompliant,
+                    c.unresolved,
+                    c.exempt,
+                    percent(r.compliance_percent)
+                );
+            }
+            out.push('\n');
+        }
+    }
+    if let Some(drift) = &kpis.drift {
+        out.push_str("### Drift\n\n");
+        for line in drift_lines(drift) {
+            let _ = writeln!(out, "{}  ", cell(line.trim_start()));
         }
         out.push('\n');
     }

@@ -303,6 +303,10 @@ pub struct ResourceEntry {
     /// For a deployed resource (an inventory export): where it runs.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub deployed: Option<DeployedEntry>,
+    /// The name Azure knows it by, when known offline (drift matches declared and deployed
+    /// resources by type and this name).
+    #[serde(skip)]
+    pub azure_name: Option<String>,
     /// Its tags whose names and values are known, by name as written (`{}` omitted): the
     /// owner tag the KPI report groups by, and what the tag rules read.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
@@ -690,6 +694,7 @@ mod tests {
             assumption: None,
             outdated: false,
             deployed: None,
+            azure_name: None,
             tags: BTreeMap::new(),
             deployed_through: Vec::new(),
         };

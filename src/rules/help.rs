@@ -203,6 +203,7 @@ mod tests {
                     name: name.into(),
                     end_of_life: None,
                     exclude_from_latest: name == "1.10.0",
+                    published: None,
                 })
                 .collect(),
         }];
