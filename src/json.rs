@@ -167,6 +167,96 @@ pub fn validate(text: &str) -> Result<(), ParseError> {
     run(text, false).map(drop)
 }
 
+/// Where [`stream`] finds the array whose elements it hands out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Streamed {
+    /// The document is the array.
+    TopArray,
+    /// The array is the value of this member of the top object (`data` of `az graph query`,
+    /// `value` of a REST list page); the top object's other members are checked, not kept.
+    Member(&'static str),
+}
+
+/// Parses `text` as one JSON document whose bulk is one array (an inventory export: `[ … ]`,
+/// or `{"data": [ … ], …}`) and hands each element of that array to `each` as soon as it is
+/// parsed, with byte offsets into `text`, so that memory holds one element at a time rather
+/// than the whole tree. [`MAX_VALUES`] and [`MAX_DEPTH`] hold for each element (not for the
+/// document). Returns how many elements there were; an error once the syntax breaks (the
+/// elements before it have been handed out). `Ok(None)` when the document is not of that
+/// shape (not an array; no such member, or not an array).
+pub fn stream(
+    text: &str,
+    at: Streamed,
+    each: &mut dyn FnMut(Json),
+) -> Result<Option<usize>, ParseError> {
+    let mut p = Parser {
+        bytes: text.as_bytes(),
+        text,
+        pos: 0,
+        build: true,
+        values: 0,
+    };
+    p.skip_trivia()?;
+    let count = match at {
+        Streamed::TopArray => {
+            if p.bytes.get(p.pos) != Some(&b'[') {
+                return Ok(None);
+            }
+            p.stream_elements(each)?
+        }
+        Streamed::Member(name) => {
+            if p.bytes.get(p.pos) != Some(&b'{') {
+                return Ok(None);
+            }
+            p.pos += 1;
+            let mut count = None;
+            loop {
+                p.skip_trivia()?;
+                match p.bytes.get(p.pos) {
+                    Some(b'}') => {
+                        p.pos += 1;
+                        break;
+                    }
+                    Some(b'"') => {}
+                    None => return Err(p.error("unexpected end of file, expected `}`")),
+                    _ => return Err(p.error("expected a quoted property name or `}`")),
+                }
+                let key = p.string()?;
+                p.skip_trivia()?;
+                if p.bytes.get(p.pos) != Some(&b':') {
+                    return Err(p.error("expected `:` after the property name"));
+                }
+                p.pos += 1;
+                p.skip_trivia()?;
+                if key == name && count.is_none() && p.bytes.get(p.pos) == Some(&b'[') {
+                    count = Some(p.stream_elements(each)?);
+                } else {
+                    // Another member: checked, not kept.
+                    let build = std::mem::replace(&mut p.build, false);
+                    p.value(1)?;
+                    p.build = build;
+                    p.values = 0;
+                }
+                p.skip_trivia()?;
+                match p.bytes.get(p.pos) {
+                    Some(b',') => p.pos += 1,
+                    Some(b'}') => {}
+                    _ => return Err(p.error("expected `,` or `}`")),
+                }
+            }
+            match count {
+                Some(n) => n,
+                None => return Ok(None),
+            }
+        }
+    };
+    p.skip_trivia()?;
+    if p.pos < p.bytes.len() {
+        return Err(p.error("unexpected content after the end of the document"));
+    }
+    Ok(Some(count))
+}
+
 fn run(text: &str, build: bool) -> Result<Json, ParseError> {
     let mut p = Parser {
         bytes: text.as_bytes(),
@@ -440,6 +530,34 @@ impl Parser<'_> {
         }
     }
 
+    /// The elements of the array at `pos` (on its `[`), each handed to `each` once parsed;
+    /// the value budget is each element's.
+    fn stream_elements(&mut self, each: &mut dyn FnMut(Json)) -> Result<usize, ParseError> {
+        self.pos += 1;
+        let mut count = 0;
+        loop {
+            self.skip_trivia()?;
+            match self.bytes.get(self.pos) {
+                Some(b']') => {
+                    self.pos += 1;
+                    return Ok(count);
+                }
+                None => return Err(self.error("unexpected end of file, expected `]`")),
+                _ => {}
+            }
+            self.values = 0;
+            let item = self.value(1)?;
+            count += 1;
+            each(item);
+            self.skip_trivia()?;
+            match self.bytes.get(self.pos) {
+                Some(b',') => self.pos += 1,
+                Some(b']') => {}
+                _ => return Err(self.error("expected `,` or `]`")),
+            }
+        }
+    }
+
     fn object(&mut self, depth: usize) -> Result<JsonKind, ParseError> {
         self.pos += 1;
         let mut members = Vec::new();
@@ -512,6 +630,39 @@ fn whitespace_run(bytes: &[u8]) -> usize {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn an_array_is_streamed_element_by_element_with_offsets_in_the_document() {
+        let text = r#"{"count": 2, "data": [{"a": 1}, {"a": [2, 3]}], "skip_token": null}"#;
+        let mut seen = Vec::new();
+        let n = stream(text, Streamed::Member("data"), &mut |j| {
+            seen.push(text[j.start as usize..j.end as usize].to_string())
+        })
+        .unwrap();
+        assert_eq!(n, Some(2));
+        assert_eq!(seen, [r#"{"a": 1}"#, r#"{"a": [2, 3]}"#]);
+        let mut count = 0;
+        assert_eq!(
+            stream("[1, 2, 3,]", Streamed::TopArray, &mut |_| count += 1).unwrap(),
+            Some(3)
+        );
+        assert_eq!(count, 3);
+        // Not of the shape: None; broken: an error after the elements before the break.
+        assert_eq!(stream("{}", Streamed::TopArray, &mut |_| ()).unwrap(), None);
+        assert_eq!(
+            stream(r#"{"data": 3}"#, Streamed::Member("data"), &mut |_| ()).unwrap(),
+            None
+        );
+        let mut before = 0;
+        assert!(stream("[1, 2, {", Streamed::TopArray, &mut |_| before += 1).is_err());
+        assert_eq!(before, 2);
+        // The value budget is per element: many small elements pass.
+        let many = format!("[{}0]", "[1,2,3],".repeat(MAX_VALUES / 2));
+        assert_eq!(
+            stream(&many, Streamed::TopArray, &mut |_| ()).unwrap(),
+            Some(MAX_VALUES / 2 + 1)
+        );
+    }
+
     use super::*;
 
     #[test]
