@@ -316,10 +316,17 @@ fn every_format_works_and_sarif_validates() {
                 text.contains("::error file=testdata/inventory/az-vm-list.json,line=206"),
                 "{text}"
             ),
-            "human" => assert!(
-                text.contains("--> testdata/inventory/az-vm-list.json:206:25"),
-                "{text}"
-            ),
+            "human" => {
+                assert!(
+                    text.contains("--> testdata/inventory/az-vm-list.json:206:25"),
+                    "{text}"
+                );
+                let listed = format!(
+                    "virtualMachines '{}' is listed here (deployed) (testdata/inventory/az-vm-list.json:126:3)",
+                    vm_id(SUB, "rg-legacy", "vm-legacy-01")
+                );
+                assert!(text.contains(&listed), "{text}");
+            }
             "sarif" => {
                 let sarif: Value = serde_json::from_str(&text).unwrap();
                 let schema: Value = serde_json::from_str(
