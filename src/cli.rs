@@ -39,7 +39,17 @@ pub enum Command {
     /// `az vmss list-instances`, `az disk list`, `az graph query`, Resource Graph JSON or CSV;
     /// folders: their `.json` and `.csv` files) with the same config, rules, exemptions and
     /// baselines as `check`.
-    Audit(Box<AuditArgs>),
+    #[command(
+        mut_arg("paths", |a| a
+            .help("Inventory exports, or folders of them (their .json and .csv files)")
+            .required(true)),
+        mut_arg("include", |a| a.help("Only read exports matching GLOB in the folders given (repeatable)")),
+        mut_arg("stdin_filename", |a| a.hide(true)),
+        mut_arg("judge_no_op", |a| a.hide(true)),
+        mut_arg("force_exclude", |a| a.hide(true)),
+        mut_arg("no_ignore", |a| a.hide(true)),
+    )]
+    Audit(Box<CheckArgs>),
 }
 
 /// Arguments of `imagegate report`.
@@ -290,90 +300,4 @@ pub struct PolicyImportArgs {
 pub struct InitArgs {
     /// The repository's folder (default: the current directory); the file is written there.
     pub path: Option<PathBuf>,
-}
-
-/// Arguments of `imagegate audit`: `check`'s output, config and filter options, for exports.
-#[derive(Debug, Args)]
-pub struct AuditArgs {
-    /// Inventory exports, or folders of them (their `.json` and `.csv` files).
-    #[arg(required = true)]
-    pub paths: Vec<PathBuf>,
-    /// Config file (found from the FILEs upward as `check` finds it when not given).
-    #[arg(long, value_name = "FILE")]
-    pub config: Option<PathBuf>,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Human)]
-    pub format: Format,
-    /// Write the report to FILE instead of standard output.
-    #[arg(long, short, value_name = "FILE")]
-    pub output: Option<PathBuf>,
-    /// Deny (unapproved images are errors) or audit (warnings); overrides the config.
-    #[arg(long, value_enum)]
-    pub mode: Option<Mode>,
-    /// Only read export files matching GLOB in the folders given (repeatable).
-    #[arg(long, value_name = "GLOB")]
-    pub include: Vec<String>,
-    /// Skip export files and folders matching GLOB (repeatable).
-    #[arg(long, value_name = "GLOB")]
-    pub exclude: Vec<String>,
-    /// Exit 0 even when there are error findings; the same as `--fail-on never`.
-    #[arg(long, conflicts_with = "fail_on")]
-    pub exit_zero: bool,
-    /// The least severe finding that fails the run (exit 1): error, warning or never.
-    #[arg(long, value_enum, value_name = "SEVERITY", default_value_t = FailOn::Error)]
-    pub fail_on: FailOn,
-    /// Report only findings that are not in the baseline FILE; a deployed resource is known
-    /// by its resource ID, so a baseline holds across exports of the same estate.
-    #[arg(long, value_name = "FILE")]
-    pub baseline: Option<PathBuf>,
-    /// Record the findings that count in FILE, by fingerprint, as the accepted baseline.
-    #[arg(long, value_name = "FILE")]
-    pub write_baseline: Option<PathBuf>,
-    /// Print every note instead of a count.
-    #[arg(long, short, conflicts_with = "quiet")]
-    pub verbose: bool,
-    /// Print only the findings.
-    #[arg(long, short)]
-    pub quiet: bool,
-    /// Colour the human output: auto, always or never.
-    #[arg(long, value_enum, value_name = "WHEN", default_value_t = Colour::Auto)]
-    pub color: Colour,
-    /// Report only these rules: ids or names, comma-separated (repeatable).
-    #[arg(long, value_name = "RULES", value_delimiter = ',', value_parser = rule)]
-    pub select: Vec<Rule>,
-    /// Do not report these rules (IG000 cannot be ignored).
-    #[arg(long, value_name = "RULES", value_delimiter = ',', value_parser = ignorable_rule)]
-    pub ignore: Vec<Rule>,
-    /// Number of threads (default: one per core).
-    #[arg(long, value_name = "N")]
-    pub threads: Option<usize>,
-}
-
-impl From<AuditArgs> for CheckArgs {
-    /// `audit`'s options as `check`'s, so that both run the same code after the judgement.
-    fn from(a: AuditArgs) -> CheckArgs {
-        CheckArgs {
-            paths: a.paths,
-            config: a.config,
-            format: a.format,
-            output: a.output,
-            mode: a.mode,
-            include: a.include,
-            exclude: a.exclude,
-            no_ignore: true,
-            force_exclude: false,
-            exit_zero: a.exit_zero,
-            fail_on: a.fail_on,
-            baseline: a.baseline,
-            write_baseline: a.write_baseline,
-            judge_no_op: false,
-            verbose: a.verbose,
-            quiet: a.quiet,
-            color: a.color,
-            select: a.select,
-            ignore: a.ignore,
-            stdin_filename: None,
-            threads: a.threads,
-        }
-    }
 }

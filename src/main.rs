@@ -21,7 +21,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Check(args) => check(*args, Purpose::Check),
-        Command::Audit(args) => check((*args).into(), Purpose::Audit),
+        Command::Audit(args) => audit(*args),
         Command::Rules(args) => rules(args),
         Command::Report(args) => report(*args),
         Command::Policy(command) => policy(command),
@@ -100,6 +100,21 @@ impl std::fmt::Display for Failure {
             Failure::Policy(message) => f.write_str(message),
         }
     }
+}
+
+/// `audit`: `check`'s run over inventory exports. Its FILEs are read whatever ignore files
+/// say (an export is often kept out of git); the options about templates are refused.
+fn audit(mut args: CheckArgs) -> Result<ExitCode, Failure> {
+    if args.stdin_filename.is_some() || args.judge_no_op || args.force_exclude {
+        Cli::command()
+            .error(
+                clap::error::ErrorKind::ArgumentConflict,
+                "--stdin-filename, --judge-no-op and --force-exclude are options of `check`",
+            )
+            .exit()
+    }
+    args.no_ignore = true;
+    check(args, Purpose::Audit)
 }
 
 /// `check` (templates) and `audit` (exports of what is deployed, `purpose`): everything but

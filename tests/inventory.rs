@@ -664,3 +664,16 @@ fn an_export_beyond_the_size_limit_is_an_ig000() {
         errors[0].1
     );
 }
+
+#[test]
+fn audit_needs_files_and_refuses_the_options_about_templates() {
+    let out = imagegate(&["audit"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("<PATHS>"));
+    let out = imagegate(&["audit", "--judge-no-op", &fixture("az-vm-list.json")]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("options of `check`"));
+    // `audit --help` does not offer them.
+    let help = String::from_utf8(imagegate(&["audit", "--help"]).stdout).unwrap();
+    assert!(help.contains("Inventory exports") && !help.contains("--stdin-filename"));
+}
