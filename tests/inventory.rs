@@ -677,3 +677,45 @@ fn audit_needs_files_and_refuses_the_options_about_templates() {
     let help = String::from_utf8(imagegate(&["audit", "--help"]).stdout).unwrap();
     assert!(help.contains("Inventory exports") && !help.contains("--stdin-filename"));
 }
+
+#[test]
+fn tag_rules_read_deployed_tags_and_other_types_are_counted() {
+    let export = std::fs::read(format!("{MANIFEST}/{}", fixture("graph-query-rows.json"))).unwrap();
+    let mut rows: Vec<Value> = serde_json::from_slice(&export).unwrap();
+    // A broad `Resources` query also returns resources that carry no image.
+    rows.push(serde_json::json!({
+        "id": "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-web/providers/Microsoft.Network/networkInterfaces/vm-web-01-nic",
+        "name": "vm-web-01-nic",
+        "type": "microsoft.network/networkinterfaces",
+        "properties": {"ipConfigurations": []}
+    }));
+    rows[1]["tags"] = serde_json::json!({});
+    let repo = Repo::new();
+    repo.write("rows.json", serde_json::to_string_pretty(&rows).unwrap());
+    repo.write(
+        "imagegate.toml",
+        format!(
+            "{}\n[tags]\nrequired = [\"owner\"]\n",
+            std::fs::read_to_string(format!("{MANIFEST}/{CONFIG}")).unwrap()
+        ),
+    );
+    let out = repo
+        .imagegate(&["audit", "--format", "json", "rows.json"])
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let legacy = vm_id(SUB, "rg-legacy", "vm-legacy-01");
+    let mut found: Vec<String> = findings_about(&report, &legacy)
+        .into_iter()
+        .map(|(rule, _, _)| rule)
+        .collect();
+    found.sort();
+    assert_eq!(found, ["IG001", "IG005"], "{:#}", report["findings"]);
+    assert!(findings_about(&report, &vm_id(SUB, "rg-web", "vm-web-01")).is_empty());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("rows.json: 1 entry of types that carry no image (microsoft.network/networkinterfaces) not judged"),
+        "{stderr}"
+    );
+    assert_eq!(report["resources"].as_array().unwrap().len(), 3);
+}

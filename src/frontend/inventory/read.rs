@@ -4,6 +4,8 @@
 //! doubled or not).
 
 use super::csv::{self, Field};
+use super::lower::Keep;
+use crate::catalog::Catalog;
 use crate::eval::ops::json_value;
 use crate::json::{self, Json, JsonKind};
 use crate::source::{FileId, Span};
@@ -92,6 +94,7 @@ fn read_json(text: &str, file: FileId) -> Result<Read, NotExport> {
         return Err(not_known(&root));
     }
     let origin = located(file);
+    let mut kept = Kept::default();
     let mut out = Read {
         entries: Vec::with_capacity(items.len()),
         problems: Vec::new(),
@@ -105,12 +108,73 @@ fn read_json(text: &str, file: FileId) -> Result<Read, NotExport> {
             ));
             continue;
         }
+        let keep = kept.of(item.get("type").and_then(Json::as_str));
         out.entries.push(Entry {
-            value: json_value(item, &origin),
+            value: resource_value(item, &keep, &origin),
             span: Span::new(file, item.start as usize, item.end as usize),
         });
     }
     Ok(out)
+}
+
+/// What is kept of each resource type (a handful of types per export: looked up once each).
+#[derive(Default)]
+struct Kept {
+    by_type: Vec<(String, Keep)>,
+}
+
+impl Kept {
+    fn of(&mut self, resource_type: Option<&str>) -> Keep {
+        let Some(t) = resource_type else {
+            return Keep::Nothing;
+        };
+        if let Some((_, keep)) = self.by_type.iter().find(|(k, _)| k.eq_ignore_ascii_case(t)) {
+            return keep.clone();
+        }
+        let keep = Keep::of(t, Catalog::builtin());
+        // Bounded: a hostile export of a million types keeps looking them up, never grows this.
+        if self.by_type.len() < 64 {
+            self.by_type.push((t.to_string(), keep.clone()));
+        }
+        keep
+    }
+}
+
+/// A resource as a value, with only the members `keep` names (its `properties`, or `az`'s
+/// flattened members, filtered).
+fn resource_value(item: &Json, keep: &Keep, origin: &dyn Fn(&Json) -> Origin) -> Value {
+    let flattened = !item.get("properties").is_some_and(Json::is_object);
+    let members = item
+        .members()
+        .into_iter()
+        .filter(|m| keep.own(&m.key, flattened))
+        .map(|m| {
+            let value = if m.key.eq_ignore_ascii_case("properties") && !flattened {
+                properties_value(&m.value, keep, origin)
+            } else {
+                json_value(&m.value, origin)
+            };
+            (m.key.to_string(), value)
+        })
+        .collect();
+    Value {
+        kind: Kind::Object(members),
+        origin: origin(item),
+    }
+}
+
+/// A `properties` object with only the members `keep` names.
+fn properties_value(properties: &Json, keep: &Keep, origin: &dyn Fn(&Json) -> Origin) -> Value {
+    let members = properties
+        .members()
+        .into_iter()
+        .filter(|m| keep.property(&m.key))
+        .map(|m| (m.key.to_string(), json_value(&m.value, origin)))
+        .collect();
+    Value {
+        kind: Kind::Object(members),
+        origin: origin(properties),
+    }
 }
 
 /// When an `az graph query` answer is one page (a `skip_token`, or fewer rows than
@@ -171,6 +235,7 @@ fn read_csv(text: &str, file: FileId) -> Result<Read, NotExport> {
             ),
         ));
     }
+    let mut kept = Kept::default();
     let mut out = Read {
         entries: Vec::with_capacity(rows.len()),
         problems: Vec::new(),
@@ -190,8 +255,13 @@ fn read_csv(text: &str, file: FileId) -> Result<Read, NotExport> {
         }
         let mut members = Vec::with_capacity(names.len());
         let mut broken = None;
+        let type_column = names.iter().position(|n| n.eq_ignore_ascii_case("type"));
+        let keep = kept.of(type_column.map(|i| row.fields[i].text.as_str()));
         for (name, field) in names.iter().zip(&row.fields) {
-            match cell(name, field, file) {
+            if !keep.own(name, false) {
+                continue;
+            }
+            match cell(name, field, &keep, file) {
                 Ok(value) => members.push((name.clone(), value)),
                 Err(e) => {
                     broken = Some(e);
@@ -212,7 +282,7 @@ fn read_csv(text: &str, file: FileId) -> Result<Read, NotExport> {
 
 /// The value of one CSV cell: JSON in a dynamic column (located through the doubled
 /// quotes), null when empty, else the text.
-fn cell(name: &str, field: &Field, file: FileId) -> Result<Value, (u32, String)> {
+fn cell(name: &str, field: &Field, keep: &Keep, file: FileId) -> Result<Value, (u32, String)> {
     let span = Span::new(file, field.start as usize, field.end as usize);
     let text = field.text.trim();
     if text.is_empty() {
@@ -240,6 +310,9 @@ fn cell(name: &str, field: &Field, file: FileId) -> Result<Value, (u32, String)>
             hops: Vec::new(),
         }
     };
+    if name.eq_ignore_ascii_case("properties") && json.is_object() {
+        return Ok(properties_value(&json, keep, &origin));
+    }
     Ok(json_value(&json, &origin))
 }
 
@@ -278,8 +351,7 @@ mod tests {
 
     #[test]
     fn json_inside_a_csv_cell_is_located_in_the_file() {
-        let text =
-            "id,type,properties\n/s/v,vm,\"{\"\"storageProfile\"\": {\"\"id\"\": \"\"x\"\"}}\"\n";
+        let text = "id,type,properties\n/s/v,Microsoft.Compute/virtualMachines,\"{\"\"storageProfile\"\": {\"\"id\"\": \"\"x\"\"}}\"\n";
         let read = read(text, FileId(0)).unwrap();
         let props = read.entries[0].value.get("properties").unwrap();
         let id = props.get("storageProfile").unwrap().get("id").unwrap();
