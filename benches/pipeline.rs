@@ -44,6 +44,7 @@ fn setup(relative: &str) -> (Run, FileToRead) {
         walked: [file.canonical.clone()].into_iter().collect(),
         cwd: root,
         exempter: Default::default(),
+        purpose: Default::default(),
     };
     (run, file)
 }

@@ -35,6 +35,21 @@ pub enum Command {
     /// percentage, and breakdowns by image source, directory and owner tag (same walk and
     /// judgement as `check`).
     Report(Box<ReportArgs>),
+    /// Judge what is deployed: the inventory exports FILEs (`az vm list`, `az vmss list`,
+    /// `az vmss list-instances`, `az disk list`, `az graph query`, Resource Graph JSON or CSV;
+    /// folders: their `.json` and `.csv` files) with the same config, rules, exemptions and
+    /// baselines as `check`.
+    #[command(
+        mut_arg("paths", |a| a
+            .help("Inventory exports, or folders of them (their .json and .csv files)")
+            .required(true)),
+        mut_arg("include", |a| a.help("Only read exports matching GLOB in the folders given (repeatable)")),
+        mut_arg("stdin_filename", |a| a.hide(true)),
+        mut_arg("judge_no_op", |a| a.hide(true)),
+        mut_arg("force_exclude", |a| a.hide(true)),
+        mut_arg("no_ignore", |a| a.hide(true)),
+    )]
+    Audit(Box<CheckArgs>),
 }
 
 /// Arguments of `imagegate report`.

@@ -353,10 +353,16 @@ fn finding(
             });
         }
     };
+    // A deployed resource is not declared in the export that lists it.
+    let listed = if resource.deployed.is_some() {
+        "is listed here (deployed)"
+    } else {
+        "is declared here"
+    };
     relate(
         resource.span,
         format!(
-            "{} '{}' is declared here",
+            "{} '{}' {listed}",
             short_type(&resource.resource_type),
             resource.name
         ),

@@ -38,7 +38,7 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 
 use crate::config::Config;
-use crate::pipeline::{Detail, FileOutcome, Run};
+use crate::pipeline::{Detail, FileOutcome, Purpose, Run};
 use crate::report::Report;
 use crate::walk::{WalkError, WalkOptions, canonical};
 
@@ -63,7 +63,7 @@ pub fn check(
         .map(|r| canonical(r))
         .partition(|r| std::fs::metadata(r).is_ok_and(|m| m.is_file()));
     if named.is_empty() {
-        return check_roots(options, config, cwd, detail, None);
+        return check_roots(options, config, cwd, detail, None, Purpose::Check);
     }
     let mut expanded = options.clone();
     for file in &named {
@@ -76,7 +76,21 @@ pub fn check(
         files: named.into_iter().collect(),
         folders,
     };
-    check_roots(&expanded, config, cwd, detail, Some(&scope))
+    check_roots(&expanded, config, cwd, detail, Some(&scope), Purpose::Check)
+}
+
+/// Audits the inventory exports under the walk's roots (files named, and the `.json` and
+/// `.csv` files of folders) against `config`: every deployed resource they list is judged as
+/// `check` judges a declared one (every rule, exemptions, severities), named by its resource
+/// ID and located at its entry in the export. Only exports are read (a file of another kind
+/// is an IG000 naming the shapes read), and a named file is judged alone, not in a project.
+pub fn audit(
+    options: &WalkOptions,
+    config: &Config,
+    cwd: &Path,
+    detail: Detail,
+) -> Result<Report, WalkError> {
+    check_roots(options, config, cwd, detail, None, Purpose::Audit)
 }
 
 /// What a run over named roots reports on: the named files, and the named folders' files
@@ -125,13 +139,18 @@ fn check_roots(
     cwd: &Path,
     detail: Detail,
     scope: Option<&Scope>,
+    purpose: Purpose,
 ) -> Result<Report, WalkError> {
+    let extensions = match purpose {
+        Purpose::Check => frontend::extensions(),
+        Purpose::Audit => frontend::export_extensions(),
+    };
     let walk::Walked {
         files,
         configs,
         unreadable,
         notes,
-    } = walk::walk(options, cwd, &frontend::extensions(), &config::CONFIG_NAMES)?;
+    } = walk::walk(options, cwd, &extensions, &config::CONFIG_NAMES)?;
     let roots: Vec<PathBuf> = options
         .roots
         .iter()
@@ -176,6 +195,7 @@ fn check_roots(
         walked: files.par_iter().map(|f| f.canonical.clone()).collect(),
         cwd: canonical(cwd),
         exempter: suppress::Exempter::new(config, &canonical(cwd), config.today),
+        purpose,
     };
     let mut outcomes: Vec<FileOutcome> = files
         .par_iter()
@@ -313,6 +333,7 @@ pub fn check_input(
         walked: Default::default(),
         exempter: suppress::Exempter::new(config, &cwd_canonical, config.today),
         cwd: cwd_canonical,
+        purpose: Purpose::Check,
     };
     let mut outcome = pipeline::analyze_input(&walked, input, &run);
     let exemptions = std::mem::take(&mut outcome.exemptions);

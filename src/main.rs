@@ -11,6 +11,7 @@ use imagegate::cli::{
     CheckArgs, Cli, Command, FailOn, InitArgs, PolicyCommand, ReportArgs, RulesArgs,
 };
 use imagegate::config::{Config, ConfigError};
+use imagegate::pipeline::Purpose;
 use imagegate::report::emit::{self, Filtered, Format, HumanOptions};
 use imagegate::rules::Rule;
 use imagegate::walk::{WalkError, WalkOptions};
@@ -19,7 +20,8 @@ fn main() -> ExitCode {
     no_transparent_huge_pages();
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Check(args) => check(*args),
+        Command::Check(args) => check(*args, Purpose::Check),
+        Command::Audit(args) => audit(*args),
         Command::Rules(args) => rules(args),
         Command::Report(args) => report(*args),
         Command::Policy(command) => policy(command),
@@ -100,9 +102,30 @@ impl std::fmt::Display for Failure {
     }
 }
 
-fn check(args: CheckArgs) -> Result<ExitCode, Failure> {
+/// `audit`: `check`'s run over inventory exports. Its FILEs are read whatever ignore files
+/// say (an export is often kept out of git); the options about templates are refused.
+fn audit(mut args: CheckArgs) -> Result<ExitCode, Failure> {
+    if args.stdin_filename.is_some() || args.judge_no_op || args.force_exclude {
+        Cli::command()
+            .error(
+                clap::error::ErrorKind::ArgumentConflict,
+                "--stdin-filename, --judge-no-op and --force-exclude are options of `check`",
+            )
+            .exit()
+    }
+    args.no_ignore = true;
+    check(args, Purpose::Audit)
+}
+
+/// `check` (templates) and `audit` (exports of what is deployed, `purpose`): everything but
+/// what is read is the same.
+fn check(args: CheckArgs, purpose: Purpose) -> Result<ExitCode, Failure> {
     let cwd = std::env::current_dir().map_err(Failure::Cwd)?;
-    let input = standard_input(&args);
+    // `audit` reads files only (its PATHs are required, `-` is a file name there).
+    let input = match purpose {
+        Purpose::Check => standard_input(&args),
+        Purpose::Audit => None,
+    };
     // The config is found from the PATHs, or from the folder of the file read from standard
     // input.
     let paths = match &input {
@@ -155,7 +178,11 @@ fn check(args: CheckArgs) -> Result<ExitCode, Failure> {
                 force_exclude: args.force_exclude,
                 threads,
             };
-            imagegate::check(&options, &config, &cwd, detail).map_err(Failure::Walk)?
+            match purpose {
+                Purpose::Check => imagegate::check(&options, &config, &cwd, detail),
+                Purpose::Audit => imagegate::audit(&options, &config, &cwd, detail),
+            }
+            .map_err(Failure::Walk)?
         }
     };
     if let Some((shown, entries)) = baseline {

@@ -72,6 +72,30 @@ pub struct Run {
     pub cwd: PathBuf,
     /// What decides exemptions.
     pub exempter: crate::suppress::Exempter,
+    /// What the run reads: code (`check`) or exports of what is deployed (`audit`).
+    pub purpose: Purpose,
+}
+
+/// What a run reads, and so which frontends its files are offered to.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Purpose {
+    /// `imagegate check`: infrastructure as code (what a change deploys).
+    #[default]
+    Check,
+    /// `imagegate audit`: exports of what is deployed (`az … list`, Resource Graph); nothing
+    /// else is read, and a file that is no export is an IG000.
+    Audit,
+}
+
+/// The frontends a file at `path` is offered to in a run for `purpose`.
+fn frontends_for(
+    purpose: Purpose,
+    path: &std::path::Path,
+) -> &'static [&'static dyn frontend::Frontend] {
+    match purpose {
+        Purpose::Check => frontend::for_file(path),
+        Purpose::Audit => frontend::exports(),
+    }
 }
 
 /// Analyses one walked file.
@@ -80,7 +104,7 @@ pub fn analyze_file(walked: &FileToRead, run: &Run) -> FileOutcome {
         detail: run.detail,
         ..FileOutcome::default()
     };
-    let frontends = frontend::for_file(&walked.path);
+    let frontends = frontends_for(run.purpose, &walked.path);
     let loader = Loader::new(&run.roots, &run.cwd, &run.walked, &run.folders);
     // Sniffed in frontend order until one matches: the frontends before it found nothing.
     let mut first = frontends.len();
@@ -95,7 +119,7 @@ pub fn analyze_file(walked: &FileToRead, run: &Run) -> FileOutcome {
         Ok(Some(file)) => file,
         Ok(None) => return out,
         Err(error) => {
-            refused(walked, error, &mut out);
+            refused(walked, error, run.purpose, &mut out);
             return out;
         }
     };
@@ -115,7 +139,7 @@ pub fn analyze_input(walked: &FileToRead, input: &mut dyn Read, run: &Run) -> Fi
     };
     let mut bytes = Vec::new();
     if let Err(e) = input.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes) {
-        refused(walked, LoadError::Unreadable(e), &mut out);
+        refused(walked, LoadError::Unreadable(e), run.purpose, &mut out);
         return out;
     }
     if bytes.len() as u64 > MAX_FILE_BYTES {
@@ -123,10 +147,11 @@ pub fn analyze_input(walked: &FileToRead, input: &mut dyn Read, run: &Run) -> Fi
         let rest = std::io::copy(input, &mut std::io::sink()).unwrap_or(0);
         let size = bytes.len() as u64 + rest;
         bytes.truncate(64 * 1024);
-        refused(walked, LoadError::TooLarge { size, head: bytes }, &mut out);
+        let error = LoadError::TooLarge { size, head: bytes };
+        refused(walked, error, run.purpose, &mut out);
         return out;
     }
-    let frontends = frontend::for_file(&walked.path);
+    let frontends = frontends_for(run.purpose, &walked.path);
     let sniff = |bytes: &[u8]| frontends.iter().position(|f| f.sniff(bytes) != Sniff::No);
     // The bytes of a UTF-16 text hide it: the decoded text is sniffed instead.
     let utf16 = bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]);
@@ -137,7 +162,7 @@ pub fn analyze_input(walked: &FileToRead, input: &mut dyn Read, run: &Run) -> Fi
     let (text, encoding) = match decode(bytes) {
         Ok(decoded) => decoded,
         Err(e) => {
-            refused(walked, LoadError::Undecodable(e), &mut out);
+            refused(walked, LoadError::Undecodable(e), run.purpose, &mut out);
             return out;
         }
     };
@@ -169,7 +194,7 @@ fn lower_and_judge(
     loader: &Loader<'_>,
     out: &mut FileOutcome,
 ) {
-    let frontends = frontend::for_file(&walked.path);
+    let frontends = frontends_for(run.purpose, &walked.path);
     let allowance = Rc::new(Allowance::new(&Limits::default()));
     let env = Env {
         config: &run.config,
@@ -192,8 +217,8 @@ fn lower_and_judge(
 
 /// What becomes of a walked file the loader refused: an IG000 when a frontend claims it
 /// (too large to read, or not decodable) or when it could not be read at all.
-fn refused(walked: &FileToRead, error: LoadError, out: &mut FileOutcome) {
-    let frontends = frontend::for_file(&walked.path);
+fn refused(walked: &FileToRead, error: LoadError, purpose: Purpose, out: &mut FileOutcome) {
+    let frontends = frontends_for(purpose, &walked.path);
     match error {
         LoadError::TooLarge { size, head } => {
             // The head is all there is to go by: the strongest sniff names the file (the
@@ -365,6 +390,7 @@ mod tests {
             walked: Default::default(),
             cwd: root.clone(),
             exempter: Default::default(),
+            purpose: Purpose::Check,
         };
         let walked = FileToRead {
             display: "huge.json".into(),

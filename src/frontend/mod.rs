@@ -9,6 +9,7 @@
 
 pub(crate) mod arm;
 mod bicep;
+pub(crate) mod inventory;
 pub(crate) mod tfplan;
 pub(crate) mod unescape;
 
@@ -85,6 +86,17 @@ pub(crate) fn extensions() -> Vec<&'static str> {
     out.sort_unstable();
     out.dedup();
     out
+}
+
+/// The frontends `imagegate audit` offers its files to: inventory exports alone (which
+/// `check`'s walk never reads: they are not in [`all`]).
+pub(crate) fn exports() -> &'static [&'static dyn Frontend] {
+    &[&inventory::Inventory]
+}
+
+/// The extensions `imagegate audit` reads in the folders it walks.
+pub(crate) fn export_extensions() -> Vec<&'static str> {
+    inventory::Inventory.extensions().to_vec()
 }
 
 /// What lowering one file may use besides its text.
