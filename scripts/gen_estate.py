@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Generate an estate export for benchmarks and demos: `az vm list -d -o json` output of N VMs.
 
-usage: gen_estate.py N [--seed S] [--shape az-vm-list-d|graph] > estate.json
+usage: gen_estate.py N [--seed S] [--shape az-vm-list-d|graph] [--golden-only] > estate.json
        gen_estate.py --snapshot > gallery/ubuntu-22.04.json   (the gallery's versions)
 
 The mix (deterministic for a seed): 45 % golden on the newest version (1.4.0), 20 % golden on
@@ -31,8 +31,8 @@ def subscription(i):
     return f"{i:08x}-0000-4000-8000-{i:012x}"
 
 
-def image_reference(rng, sub):
-    r = rng.random()
+def image_reference(rng, sub, golden_only=False):
+    r = rng.random() * (0.45 if golden_only else 1.0)
     if r < 0.45:
         version = "1.4.0"
     elif r < 0.65:
@@ -87,7 +87,7 @@ def image_reference(rng, sub):
     }
 
 
-def vm(rng, i):
+def vm(rng, i, golden_only=False):
     sub = subscription(i % 40 + 1)
     group = f"rg-app-{i % 400:03d}"
     name = f"vm-{i:06d}"
@@ -107,7 +107,7 @@ def vm(rng, i):
         "resourceGroup": group,
         "storageProfile": {
             "dataDisks": [],
-            "imageReference": image_reference(rng, sub),
+            "imageReference": image_reference(rng, sub, golden_only),
             "osDisk": {
                 "caching": "ReadWrite",
                 "createOption": "FromImage",
@@ -165,7 +165,8 @@ def main():
     seed = int(args[args.index("--seed") + 1]) if "--seed" in args else 1
     shape = args[args.index("--shape") + 1] if "--shape" in args else "az-vm-list-d"
     rng = random.Random(seed)
-    vms = [vm(rng, i) for i in range(n)]
+    golden_only = "--golden-only" in args
+    vms = [vm(rng, i, golden_only) for i in range(n)]
     if shape == "graph":
         # `az graph query -o json`: Resource Graph rows keep `properties` and add subscriptionId.
         rows = []

@@ -77,6 +77,10 @@ pub struct ReportArgs {
     /// `owner`; matched case-insensitively).
     #[arg(long, value_name = "TAG")]
     pub owner_tag: Option<String>,
+    /// An inventory export of deployed resources (what `imagegate audit` reads; repeatable):
+    /// the fleet's figures, and with PATHs the drift between them and what runs.
+    #[arg(long, value_name = "FILE")]
+    pub inventory: Vec<PathBuf>,
     /// How many folder levels the breakdown by directory groups by.
     #[arg(long, value_name = "N", default_value_t = 1)]
     pub depth: usize,

@@ -36,7 +36,7 @@ pub struct Judgement {
 /// says what to keep of each finding; `exempter` decides which findings are exempted (a
 /// resource whose image findings all are is `exempt`).
 pub fn judge_deployment(
-    deployment: &Deployment,
+    deployment: Deployment,
     sources: &SourceMap,
     main: FileId,
     config: &Config,
@@ -47,7 +47,13 @@ pub fn judge_deployment(
     let mut out = Judgement::default();
     let mut drafts: Vec<Draft> = Vec::new();
     let mut comments = exempter.comments(sources);
-    for context in &deployment.contexts {
+    let Deployment {
+        language,
+        contexts,
+        merge_instances,
+    } = deployment;
+    // Each context is dropped once judged: what is kept of it is its findings and entries.
+    for context in contexts {
         for note in &context.notes {
             let place = note.span.map_or_else(
                 || sources.get(main).display.clone(),
@@ -76,7 +82,7 @@ pub fn judge_deployment(
             let images: Vec<JudgedImage> = match unseen {
                 Some((why, property)) => vec![unseen_image(resource, why, property)],
                 None => {
-                    let entry = match deployment.language {
+                    let entry = match language {
                         Language::Arm | Language::Inventory => catalog.arm(&resource.resource_type),
                         // azapi resources in a plan carry the ARM type they deploy.
                         Language::TerraformPlan => catalog
@@ -101,12 +107,7 @@ pub fn judge_deployment(
                 .map(|j| ImageRef::of(&j.found.image, &clipped))
                 .collect();
             out.resources.push(resource_entry(
-                resource,
-                &images,
-                &refs,
-                sources,
-                param,
-                deployment.language,
+                resource, &images, &refs, sources, param, language,
             ));
             let judged = JudgedResource {
                 resource,
@@ -160,7 +161,7 @@ pub fn judge_deployment(
         }
     }
     exempter.keep_comments(comments, sources, detail, &mut out.exemptions);
-    out.findings = merge(drafts, deployment.merge_instances);
+    out.findings = merge(drafts, merge_instances);
     out
 }
 

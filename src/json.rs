@@ -180,15 +180,16 @@ pub enum Streamed {
 /// Parses `text` as one JSON document whose bulk is one array (an inventory export: `[ … ]`,
 /// or `{"data": [ … ], …}`) and hands each element of that array to `each` as soon as it is
 /// parsed, with byte offsets into `text`, so that memory holds one element at a time rather
-/// than the whole tree. [`MAX_VALUES`] and [`MAX_DEPTH`] hold for each element (not for the
-/// document). Returns how many elements there were; an error once the syntax breaks (the
-/// elements before it have been handed out). `Ok(None)` when the document is not of that
-/// shape (not an array; no such member, or not an array).
+/// than the whole tree. [`MAX_VALUES`] and [`MAX_DEPTH`] hold for each element and each other
+/// member (not for the document). Returns how many elements there were and the top object's
+/// other members (`count`, `skip_token`…); an error once the syntax breaks (the elements
+/// before it have been handed out). `Ok(None)` when the document is not of that shape (not an
+/// array; no such member, or not an array).
 pub fn stream(
     text: &str,
     at: Streamed,
     each: &mut dyn FnMut(Json),
-) -> Result<Option<usize>, ParseError> {
+) -> Result<Option<(usize, Vec<Member>)>, ParseError> {
     let mut p = Parser {
         bytes: text.as_bytes(),
         text,
@@ -197,6 +198,7 @@ pub fn stream(
         values: 0,
     };
     p.skip_trivia()?;
+    let mut others = Vec::new();
     let count = match at {
         Streamed::TopArray => {
             if p.bytes.get(p.pos) != Some(&b'[') {
@@ -221,7 +223,9 @@ pub fn stream(
                     None => return Err(p.error("unexpected end of file, expected `}`")),
                     _ => return Err(p.error("expected a quoted property name or `}`")),
                 }
+                let key_start = p.pos as u32;
                 let key = p.string()?;
+                let key_end = p.pos as u32;
                 p.skip_trivia()?;
                 if p.bytes.get(p.pos) != Some(&b':') {
                     return Err(p.error("expected `:` after the property name"));
@@ -231,11 +235,14 @@ pub fn stream(
                 if key == name && count.is_none() && p.bytes.get(p.pos) == Some(&b'[') {
                     count = Some(p.stream_elements(each)?);
                 } else {
-                    // Another member: checked, not kept.
-                    let build = std::mem::replace(&mut p.build, false);
-                    p.value(1)?;
-                    p.build = build;
                     p.values = 0;
+                    let value = p.value(1)?;
+                    others.push(Member {
+                        key,
+                        key_start,
+                        key_end,
+                        value,
+                    });
                 }
                 p.skip_trivia()?;
                 match p.bytes.get(p.pos) {
@@ -254,7 +261,7 @@ pub fn stream(
     if p.pos < p.bytes.len() {
         return Err(p.error("unexpected content after the end of the document"));
     }
-    Ok(Some(count))
+    Ok(Some((count, others)))
 }
 
 fn run(text: &str, build: bool) -> Result<Json, ParseError> {
@@ -638,11 +645,16 @@ mod tests {
             seen.push(text[j.start as usize..j.end as usize].to_string())
         })
         .unwrap();
-        assert_eq!(n, Some(2));
+        let (n, others) = n.unwrap();
+        assert_eq!(n, 2);
+        let keys: Vec<&str> = others.iter().map(|m| m.key.as_str()).collect();
+        assert_eq!(keys, ["count", "skip_token"]);
         assert_eq!(seen, [r#"{"a": 1}"#, r#"{"a": [2, 3]}"#]);
         let mut count = 0;
         assert_eq!(
-            stream("[1, 2, 3,]", Streamed::TopArray, &mut |_| count += 1).unwrap(),
+            stream("[1, 2, 3,]", Streamed::TopArray, &mut |_| count += 1)
+                .unwrap()
+                .map(|(n, _)| n),
             Some(3)
         );
         assert_eq!(count, 3);
@@ -658,7 +670,9 @@ mod tests {
         // The value budget is per element: many small elements pass.
         let many = format!("[{}0]", "[1,2,3],".repeat(MAX_VALUES / 2));
         assert_eq!(
-            stream(&many, Streamed::TopArray, &mut |_| ()).unwrap(),
+            stream(&many, Streamed::TopArray, &mut |_| ())
+                .unwrap()
+                .map(|(n, _)| n),
             Some(MAX_VALUES / 2 + 1)
         );
     }

@@ -280,13 +280,19 @@ fn check(args: CheckArgs, purpose: Purpose) -> Result<ExitCode, Failure> {
 
 fn report(args: ReportArgs) -> Result<ExitCode, Failure> {
     let cwd = std::env::current_dir().map_err(Failure::Cwd)?;
-    let paths = if args.paths.is_empty() {
+    // Templates under the PATHs (default `.`, unless only exports are asked about).
+    let paths = if args.paths.is_empty() && args.inventory.is_empty() {
         vec![PathBuf::from(".")]
     } else {
         args.paths.clone()
     };
+    let config_paths = if paths.is_empty() {
+        args.inventory.clone()
+    } else {
+        paths.clone()
+    };
     let mut config =
-        Config::discover(args.config.as_deref(), &paths, &cwd).map_err(Failure::Config)?;
+        Config::discover(args.config.as_deref(), &config_paths, &cwd).map_err(Failure::Config)?;
     if let Some(mode) = args.mode {
         config.mode = mode;
     }
@@ -318,8 +324,8 @@ fn report(args: ReportArgs) -> Result<ExitCode, Failure> {
         .stack_size(8 * 1024 * 1024)
         .build_global()
         .map_err(Failure::Threads)?;
-    let options = WalkOptions {
-        roots: paths,
+    let options = |roots: Vec<PathBuf>| WalkOptions {
+        roots,
         include: args.include.clone(),
         exclude: args.exclude.clone(),
         no_ignore: args.no_ignore,
@@ -327,7 +333,22 @@ fn report(args: ReportArgs) -> Result<ExitCode, Failure> {
         threads,
     };
     let detail = imagegate::report::Detail { excerpts: false };
-    let mut report = imagegate::check(&options, &config, &cwd, detail).map_err(Failure::Walk)?;
+    let templates = (!paths.is_empty())
+        .then(|| imagegate::check(&options(paths), &config, &cwd, detail))
+        .transpose()
+        .map_err(Failure::Walk)?;
+    let estate = (!args.inventory.is_empty())
+        .then(|| imagegate::audit(&options(args.inventory.clone()), &config, &cwd, detail))
+        .transpose()
+        .map_err(Failure::Walk)?;
+    let mut report = match (templates, estate) {
+        (Some(mut templates), Some(estate)) => {
+            templates.absorb(estate);
+            templates
+        }
+        (Some(one), None) | (None, Some(one)) => one,
+        (None, None) => imagegate::report::Report::default(),
+    };
     if let Some((shown, entries)) = baseline {
         imagegate::baseline::apply(&mut report, entries, &shown);
     }

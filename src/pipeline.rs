@@ -98,6 +98,15 @@ fn frontends_for(
     }
 }
 
+/// The largest file a run for `purpose` reads (an estate's inventory export is larger than any
+/// other input).
+fn size_limit(purpose: Purpose) -> u64 {
+    match purpose {
+        Purpose::Check => MAX_FILE_BYTES,
+        Purpose::Audit => crate::source::MAX_EXPORT_BYTES,
+    }
+}
+
 /// Analyses one walked file.
 pub fn analyze_file(walked: &FileToRead, run: &Run) -> FileOutcome {
     let mut out = FileOutcome {
@@ -105,7 +114,8 @@ pub fn analyze_file(walked: &FileToRead, run: &Run) -> FileOutcome {
         ..FileOutcome::default()
     };
     let frontends = frontends_for(run.purpose, &walked.path);
-    let loader = Loader::new(&run.roots, &run.cwd, &run.walked, &run.folders);
+    let loader = Loader::new(&run.roots, &run.cwd, &run.walked, &run.folders)
+        .with_limit(size_limit(run.purpose));
     // Sniffed in frontend order until one matches: the frontends before it found nothing.
     let mut first = frontends.len();
     let read = loader.read_walked(walked, |bytes| {
@@ -233,7 +243,7 @@ fn refused(walked: &FileToRead, error: LoadError, purpose: Purpose, out: &mut Fi
                 let message = format!(
                     "the file is {} MiB, larger than the {} MiB limit; it was not read",
                     size / (1024 * 1024),
-                    MAX_FILE_BYTES / (1024 * 1024)
+                    size_limit(purpose) / (1024 * 1024)
                 );
                 unreadable(walked, String::new(), 0..0, f.headline(), &message, out);
             }
@@ -281,7 +291,7 @@ fn judge(lowered: Lowered, walked: &FileToRead, run: &Run, env: &Env<'_>, out: &
     out.language = deployment.as_ref().map(|judged| judged.deployment.language);
     if let Some(judged) = deployment {
         let judgement = crate::findings::judge_deployment(
-            &judged.deployment,
+            judged.deployment,
             &sources,
             judged.file,
             &run.config,

@@ -647,7 +647,9 @@ fn an_export_beyond_the_size_limit_is_an_ig000() {
     let repo = Repo::new();
     let path = repo.write("huge.json", "[{\"id\": \"/subscriptions/");
     let file = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
-    file.set_len(64 * 1024 * 1024 + 1).unwrap();
+    // Exports are larger than templates (100,000 machines are about 150 MB): the limit is
+    // 1 GiB. The file is sparse: only its head is read.
+    file.set_len(1024 * 1024 * 1024 + 1).unwrap();
     let out = repo
         .imagegate(&["audit", "--format", "json", "huge.json"])
         .output()
@@ -658,7 +660,7 @@ fn an_export_beyond_the_size_limit_is_an_ig000() {
     assert_eq!(errors.len(), 1);
     assert!(
         errors[0].1.starts_with(
-            "cannot read inventory export: the file is 64 MiB, larger than the 64 MiB limit"
+            "cannot read inventory export: the file is 1024 MiB, larger than the 1024 MiB limit"
         ),
         "{}",
         errors[0].1

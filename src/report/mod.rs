@@ -541,6 +541,27 @@ impl Report {
         });
     }
 
+    /// Adds what another run of the same config found (an audit of exports beside a check of
+    /// templates, for one report), sorted again.
+    pub fn absorb(&mut self, other: Report) {
+        self.findings.extend(other.findings);
+        self.resources.extend(other.resources);
+        self.files_scanned += other.files_scanned;
+        self.templates += other.templates;
+        self.notes.extend(other.notes);
+        for (kind, n) in other.kinds {
+            *self.kinds.entry(kind).or_default() += n;
+        }
+        self.scope = match (self.scope.take(), other.scope) {
+            (Some(mut a), Some(b)) => {
+                a.extend(b);
+                Some(a)
+            }
+            _ => None,
+        };
+        self.finish();
+    }
+
     /// Whether the report is about the file shown as `path` (a run over named files is about
     /// those alone).
     pub fn reports_on(&self, path: &str) -> bool {

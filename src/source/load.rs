@@ -90,7 +90,13 @@ pub(crate) struct Loader<'r> {
     cwd: &'r Path,
     walked: &'r HashSet<PathBuf>,
     folders: &'r HashMap<PathBuf, Vec<String>>,
+    /// The largest file read ([`MAX_FILE_BYTES`] unless [`Loader::with_limit`] says).
+    limit: u64,
 }
+
+/// The largest inventory export read (`imagegate audit`): an estate of 100,000 machines as
+/// `az vm list -d` prints it is about 150 MB; a bound still stops a device or disk image.
+pub(crate) const MAX_EXPORT_BYTES: u64 = 1024 * 1024 * 1024;
 
 thread_local! {
     /// A read buffer reused by this worker: most walked files are dismissed after one look,
@@ -113,7 +119,14 @@ impl<'r> Loader<'r> {
             cwd,
             walked,
             folders,
+            limit: MAX_FILE_BYTES,
         }
+    }
+
+    /// The same loader, reading files up to `limit` bytes.
+    pub(crate) fn with_limit(mut self, limit: u64) -> Loader<'r> {
+        self.limit = limit;
+        self
     }
 
     /// Whether the canonical path `canonical` lies inside the roots.
@@ -164,7 +177,7 @@ impl<'r> Loader<'r> {
             return Err(LoadError::OutsideRoots);
         }
         let decoded = BUFFER.with_borrow_mut(|buffer| {
-            let read = read_into(&file.path, buffer, |_| Ok(()));
+            let read = read_into(&file.path, buffer, self.limit, |_| Ok(()));
             let kept = read.is_ok() && (is_utf16(buffer) || keep(buffer));
             if !kept && buffer.capacity() > KEPT_BUFFER_BYTES {
                 // Do not keep a huge buffer alive for the rest of the run.
@@ -223,7 +236,7 @@ impl<'r> Loader<'r> {
         let mut bytes = Vec::new();
         // The file opened is the one checked: a path whose parts were swapped for symbolic
         // links after it was resolved cannot lead outside the roots.
-        read_into(path, &mut bytes, |file| match real_path(file) {
+        read_into(path, &mut bytes, self.limit, |file| match real_path(file) {
             Some(real) if !self.inside(&real) => Err(LoadError::OutsideRoots),
             _ => Ok(()),
         })?;
@@ -293,17 +306,18 @@ fn open_regular(path: &Path) -> std::io::Result<std::fs::File> {
 }
 
 /// Reads the file at `path` into `bytes` (cleared first), refusing one larger than
-/// [`MAX_FILE_BYTES`] after reading at most its head.
+/// `limit` bytes after reading at most its head.
 fn read_into(
     path: &Path,
     bytes: &mut Vec<u8>,
+    limit: u64,
     check: impl FnOnce(&std::fs::File) -> Result<(), LoadError>,
 ) -> Result<(), LoadError> {
     let mut file = open_regular(path).map_err(LoadError::Unreadable)?;
     check(&file)?;
     let size = file.metadata().map_err(LoadError::Unreadable)?.len();
     bytes.clear();
-    if size > MAX_FILE_BYTES {
+    if size > limit {
         let mut head = vec![0; HEAD_BYTES];
         let n = file.read(&mut head).map_err(LoadError::Unreadable)?;
         head.truncate(n);
@@ -311,10 +325,10 @@ fn read_into(
     }
     // One allocation of the right size: `take` hides the size hint `read_to_end` would use.
     bytes.reserve(size as usize + 1);
-    file.take(MAX_FILE_BYTES + 1)
+    file.take(limit + 1)
         .read_to_end(bytes)
         .map_err(LoadError::Unreadable)?;
-    if bytes.len() as u64 > MAX_FILE_BYTES {
+    if bytes.len() as u64 > limit {
         // It grew while being read.
         return Err(LoadError::TooLarge {
             size: bytes.len() as u64,

@@ -135,13 +135,38 @@ impl Frontend for Inventory {
             file: id,
             deployment: Deployment {
                 language: Language::Inventory,
-                contexts: vec![Context {
-                    resources,
-                    ..Context::default()
-                }],
+                contexts: chunks(resources),
                 merge_instances: false,
             },
         });
         Ok(out)
     }
+}
+
+/// Deployed resources per evaluation context: the judgement drops each context's bodies once it
+/// is judged, so an estate of 100,000 machines is held a few thousand at a time. An export that
+/// lists disks stays one context: a machine that attaches its OS disk is judged by that disk's
+/// image, which must be in its context.
+const RESOURCES_PER_CONTEXT: usize = 2_000;
+
+fn chunks(resources: Vec<crate::model::Resource>) -> Vec<Context> {
+    let disks = resources.iter().any(|r| {
+        r.resource_type
+            .eq_ignore_ascii_case("Microsoft.Compute/disks")
+    });
+    if disks || resources.len() <= RESOURCES_PER_CONTEXT {
+        return vec![Context {
+            resources,
+            ..Context::default()
+        }];
+    }
+    let mut contexts = Vec::with_capacity(resources.len() / RESOURCES_PER_CONTEXT + 1);
+    let mut rest = resources.into_iter().peekable();
+    while rest.peek().is_some() {
+        contexts.push(Context {
+            resources: rest.by_ref().take(RESOURCES_PER_CONTEXT).collect(),
+            ..Context::default()
+        });
+    }
+    contexts
 }

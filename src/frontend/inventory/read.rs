@@ -67,52 +67,71 @@ fn is_resource(j: &Json) -> bool {
 }
 
 fn read_json(text: &str, file: FileId) -> Result<Read, NotExport> {
-    let root = json::parse(text).map_err(|e| (e.offset, format!("not JSON: {}", e.message)))?;
-    let not_known = |at: &Json| {
-        (
-            at.start,
-            format!("not an inventory export imagegate knows; expected {KNOWN}"),
-        )
-    };
-    let (items, partial) = match &root.kind {
-        JsonKind::Array(items) => (items.as_slice(), None),
-        JsonKind::Object(_) => match root.get("data") {
-            Some(data) => {
-                let Some(items) = data.as_array() else {
-                    return Err(not_known(data));
-                };
-                (items, page_partial(&root, items.len()))
-            }
-            None if is_resource(&root) => (std::slice::from_ref(&root), None),
-            None => return Err(not_known(&root)),
-        },
-        _ => return Err(not_known(&root)),
-    };
-    // A list of something else (a package manifest, a policy's values) is not an export: at
-    // least one entry must be a resource.
-    if !items.is_empty() && !items.iter().any(is_resource) {
-        return Err(not_known(&root));
-    }
     let origin = located(file);
     let mut kept = Kept::default();
     let mut out = Read {
-        entries: Vec::with_capacity(items.len()),
+        entries: Vec::new(),
         problems: Vec::new(),
-        partial,
+        partial: None,
     };
-    for item in items {
+    let mut any_resource = false;
+    let mut items = 0usize;
+    // Each entry is converted as soon as it is parsed and its tree dropped: an export of
+    // 100,000 machines never holds its whole JSON tree.
+    let mut each = |item: Json| {
+        items += 1;
         if !item.is_object() {
             out.problems.push((
                 item.start,
                 "this entry is not an object (a resource)".into(),
             ));
-            continue;
+            return;
         }
+        any_resource |= is_resource(&item);
         let keep = kept.of(item.get("type").and_then(Json::as_str));
         out.entries.push(Entry {
-            value: resource_value(item, &keep, &origin),
+            value: resource_value(&item, &keep, &origin),
             span: Span::new(file, item.start as usize, item.end as usize),
         });
+    };
+    let not_json = |e: json::ParseError| (e.offset, format!("not JSON: {}", e.message));
+    let not_known = |at: u32| {
+        (
+            at,
+            format!("not an inventory export imagegate knows; expected {KNOWN}"),
+        )
+    };
+    let top_array = text.trim_start_matches(|c: char| c.is_whitespace() || c == '\u{feff}');
+    let streamed = if top_array.starts_with('[') {
+        json::stream(text, json::Streamed::TopArray, &mut each).map_err(not_json)?
+    } else {
+        json::stream(text, json::Streamed::Member("data"), &mut each).map_err(not_json)?
+    };
+    match streamed {
+        Some((rows, others)) => {
+            if !top_array.starts_with('[') {
+                // The whole answer of `az graph query`: is it the whole estate?
+                let root = Json {
+                    kind: JsonKind::Object(others),
+                    start: 0,
+                    end: text.len() as u32,
+                };
+                out.partial = page_partial(&root, rows);
+            }
+        }
+        None => {
+            // One resource (`az vm show`), or no export at all.
+            let root = json::parse(text).map_err(not_json)?;
+            if !is_resource(&root) {
+                return Err(not_known(root.start));
+            }
+            each(root);
+        }
+    }
+    // A list of something else (a package manifest, a policy's values) is not an export: at
+    // least one entry must be a resource.
+    if items > 0 && !any_resource {
+        return Err(not_known(0));
     }
     Ok(out)
 }
