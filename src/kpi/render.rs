@@ -191,7 +191,7 @@ fn table(kpis: &Kpis, trend: Option<&Trend>) -> String {
     out.push('\n');
     let _ = writeln!(
         out,
-        "{} templates judged ({} files read). Config: {}.",
+        "Files judged: {} ({} read). Config: {}.",
         kpis.templates,
         kpis.files_scanned,
         visible(&kpis.config)
@@ -585,7 +585,7 @@ fn markdown(kpis: &Kpis, trend: Option<&Trend>) -> String {
     }
     let _ = writeln!(
         out,
-        "{} templates judged ({} files read). Config: {}.",
+        "Files judged: {} ({} read). Config: {}.",
         kpis.templates,
         kpis.files_scanned,
         cell(&kpis.config)

@@ -485,6 +485,10 @@ pub struct Summary {
     /// What comparing with a baseline gave (`--baseline`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub baseline: Option<BaselineOutcome>,
+    /// Whether every judged file was an inventory export (`imagegate audit`): the summary
+    /// then speaks of exports, not templates.
+    #[serde(skip)]
+    pub exports_only: bool,
     /// The configuration in effect.
     pub config: ConfigInEffect,
 }
@@ -638,6 +642,8 @@ impl Report {
             suppressed,
             exempt,
             baseline: self.baseline.clone(),
+            exports_only: !self.kinds.is_empty()
+                && self.kinds.keys().all(|k| *k == SourceKind::Inventory),
             config: self.config.clone(),
         }
     }

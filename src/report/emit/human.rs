@@ -215,11 +215,12 @@ fn count(n: usize, word: &str) -> String {
 
 /// What was judged: the resources and their compliance, or that nothing was.
 fn scope(s: &crate::report::Summary) -> String {
+    let unit = if s.exports_only { "export" } else { "template" };
     match s.compliance_percent {
         Some(percent) => format!(
             "Judged {} in {} ({} read): {percent}% compliant",
             count(s.resources_judged, "resource"),
-            count(s.templates, "template"),
+            count(s.templates, unit),
             count(s.files_scanned, "file"),
         ),
         // Nothing judged is not "100% compliant": say what was (not) found.
@@ -229,7 +230,7 @@ fn scope(s: &crate::report::Summary) -> String {
         ),
         None => format!(
             "Nothing was judged: no image-bearing resource in {} ({} read)",
-            count(s.templates, "template"),
+            count(s.templates, unit),
             count(s.files_scanned, "file"),
         ),
     }
