@@ -190,10 +190,13 @@ pub fn compute(report: &Report, grouping: &Grouping, config: &crate::config::Con
             continue;
         }
         total.add(r.status, r.outdated);
-        by_directory
-            .entry(directory(&r.path, grouping.depth))
-            .or_default()
-            .add(r.status, r.outdated);
+        // A deployed resource's folder is its export's: the fleet's breakdowns say where it runs.
+        if r.deployed.is_none() {
+            by_directory
+                .entry(directory(&r.path, grouping.depth))
+                .or_default()
+                .add(r.status, r.outdated);
+        }
         by_owner
             .entry(owner(r, &grouping.owner_tag))
             .or_default()

@@ -161,6 +161,9 @@ fn table(kpis: &Kpis, trend: Option<&Trend>) -> String {
         ),
     ];
     for (title, rows, trends) in sections {
+        if rows.is_empty() {
+            continue;
+        }
         out.push('\n');
         table_section(&mut out, title, rows, trends);
     }
@@ -461,6 +464,9 @@ fn markdown(kpis: &Kpis, trend: Option<&Trend>) -> String {
             trend.map(|t| t.by_owner.as_slice()),
         ),
     ] {
+        if rows.is_empty() {
+            continue;
+        }
         let _ = writeln!(out, "### {title}\n");
         out.push_str("| | Resources | Compliant | Noncompliant | Unresolved | Exempt | % |");
         if trends.is_some() {
