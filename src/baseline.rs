@@ -153,9 +153,13 @@ fn entry(finding: &Finding) -> BaselineEntry {
 
 /// Writes the baseline of `report` to `path` (shown as `shown`): every finding about a
 /// resource that counts or is already in a baseline (not those an exemption covers: the
-/// exemption is their record, and its expiry must stay in force). Returns how many entries
-/// it holds.
-pub fn write(report: &Report, path: &Path, shown: &str) -> Result<usize, BaselineError> {
+/// exemption is their record, and its expiry must stay in force). Returns the entries
+/// written, for the run to apply without reading the file back.
+pub fn write(
+    report: &Report,
+    path: &Path,
+    shown: &str,
+) -> Result<Vec<BaselineEntry>, BaselineError> {
     let mut findings: Vec<BaselineEntry> = report
         .findings
         .iter()
@@ -169,7 +173,6 @@ pub fn write(report: &Report, path: &Path, shown: &str) -> Result<usize, Baselin
         .collect();
     findings.sort();
     findings.dedup();
-    let count = findings.len();
     let file = File {
         version: VERSION,
         tool: "imagegate".into(),
@@ -179,5 +182,5 @@ pub fn write(report: &Report, path: &Path, shown: &str) -> Result<usize, Baselin
         .map_err(|e| BaselineError::Write(shown.into(), e.into()))?;
     text.push('\n');
     std::fs::write(path, text).map_err(|e| BaselineError::Write(shown.into(), e))?;
-    Ok(count)
+    Ok(file.findings)
 }

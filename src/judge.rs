@@ -185,6 +185,16 @@ fn segment_match(pattern: &str, seg: &Seg) -> Match {
 }
 
 /// `*` any run of characters, `?` one character; everything else literal.
+/// Whether `text` matches the wildcard `pattern` (`*` any run, `?` one byte), ASCII case
+/// ignored: the one wildcard of image globs, Marketplace entries, version globs, exemptions'
+/// patterns and the policy export.
+pub(crate) fn wildcard_ignore_case(pattern: &str, text: &str) -> bool {
+    wildcard(
+        pattern.to_ascii_lowercase().as_bytes(),
+        text.to_ascii_lowercase().as_bytes(),
+    )
+}
+
 fn wildcard(pattern: &[u8], text: &[u8]) -> bool {
     let (mut p, mut t) = (0, 0);
     let (mut star, mut mark) = (None, 0);
@@ -372,11 +382,10 @@ impl Policy {
         {
             reasons.push(Reason::BelowMinimum { minimum });
         }
-        let lower = version.to_ascii_lowercase();
         if let Some(pattern) = entry
             .deprecated
             .iter()
-            .find(|p| wildcard(p.to_ascii_lowercase().as_bytes(), lower.as_bytes()))
+            .find(|p| wildcard_ignore_case(p, version))
         {
             reasons.push(Reason::Listed {
                 pattern: pattern.clone(),

@@ -143,14 +143,7 @@ fn check(args: CheckArgs, purpose: Purpose) -> Result<ExitCode, Failure> {
     config.today = imagegate::date::today().map_err(Failure::Today)?;
     // A baseline that cannot be read stops the run before any work: a typo must not report
     // every accepted finding as new (or pass because none is).
-    let baseline = match &args.baseline {
-        Some(path) => {
-            let shown = imagegate::walk::display_path(path, &cwd);
-            let entries = imagegate::baseline::read(path, &shown).map_err(Failure::Baseline)?;
-            Some((shown, entries))
-        }
-        None => None,
-    };
+    let baseline = read_baseline(args.baseline.as_deref(), &cwd)?;
     let threads = args.threads.unwrap_or(0);
     // Workers get a generous stack: the evaluator's own stack budget (1 MiB) assumes 2 MiB.
     rayon::ThreadPoolBuilder::new()
@@ -190,8 +183,10 @@ fn check(args: CheckArgs, purpose: Purpose) -> Result<ExitCode, Failure> {
     }
     if let Some(path) = &args.write_baseline {
         let shown = imagegate::walk::display_path(path, &cwd);
-        let count = imagegate::baseline::write(&report, path, &shown).map_err(Failure::Baseline)?;
+        let entries =
+            imagegate::baseline::write(&report, path, &shown).map_err(Failure::Baseline)?;
         if !args.quiet {
+            let count = entries.len();
             say(&format!(
                 "note: wrote {count} finding{} to the baseline {}",
                 if count == 1 { "" } else { "s" },
@@ -199,7 +194,6 @@ fn check(args: CheckArgs, purpose: Purpose) -> Result<ExitCode, Failure> {
             ));
         }
         // What was just accepted is in the baseline from now on, this run included.
-        let entries = imagegate::baseline::read(path, &shown).map_err(Failure::Baseline)?;
         imagegate::baseline::apply(&mut report, entries, &shown);
     }
     // `--select`/`--ignore` choose what is reported (and so the exit code), never what is
@@ -298,14 +292,7 @@ fn report(args: ReportArgs) -> Result<ExitCode, Failure> {
     }
     config.today = imagegate::date::today().map_err(Failure::Today)?;
     // What cannot be read stops the run before the walk.
-    let baseline = match &args.baseline {
-        Some(path) => {
-            let shown = imagegate::walk::display_path(path, &cwd);
-            let entries = imagegate::baseline::read(path, &shown).map_err(Failure::Baseline)?;
-            Some((shown, entries))
-        }
-        None => None,
-    };
+    let baseline = read_baseline(args.baseline.as_deref(), &cwd)?;
     let earlier = match &args.compare {
         Some(path) => {
             let shown = imagegate::walk::display_path(path, &cwd);
@@ -368,6 +355,19 @@ fn report(args: ReportArgs) -> Result<ExitCode, Failure> {
     }
     std::mem::forget(report);
     Ok(ExitCode::SUCCESS)
+}
+
+/// The baseline at `path` (`--baseline`), with its path as shown, read before any work.
+fn read_baseline(
+    path: Option<&std::path::Path>,
+    cwd: &std::path::Path,
+) -> Result<Option<(String, Vec<imagegate::report::BaselineEntry>)>, Failure> {
+    let Some(path) = path else {
+        return Ok(None);
+    };
+    let shown = imagegate::walk::display_path(path, cwd);
+    let entries = imagegate::baseline::read(path, &shown).map_err(Failure::Baseline)?;
+    Ok(Some((shown, entries)))
 }
 
 /// Whether the run reads one template from standard input (`check -`, or no PATH with

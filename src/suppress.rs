@@ -20,6 +20,7 @@ use std::path::{Path, PathBuf};
 
 use crate::config::{Config, Exemption};
 use crate::date::Date;
+use crate::judge::wildcard_ignore_case as wildcard;
 use crate::report::{Detail, Excerpt, Finding, Location, Suppression, SuppressionKind};
 use crate::rules::{self, Rule};
 use crate::source::{FileId, SourceFile, SourceMap};
@@ -675,34 +676,6 @@ impl Covers {
         let last = self.end[first as usize];
         first + 1..last + 2
     }
-}
-
-/// Whether `text` matches the wildcard `pattern` (`*` any text, `?` one character), ASCII
-/// case ignored. Linear in practice: one backtrack point, the last `*`.
-pub(crate) fn wildcard(pattern: &str, text: &str) -> bool {
-    let p: Vec<char> = pattern.chars().collect();
-    let t: Vec<char> = text.chars().collect();
-    let (mut i, mut j) = (0, 0);
-    let mut star: Option<(usize, usize)> = None;
-    while j < t.len() {
-        if i < p.len() && (p[i] == '?' || p[i].eq_ignore_ascii_case(&t[j])) {
-            i += 1;
-            j += 1;
-        } else if i < p.len() && p[i] == '*' {
-            star = Some((i, j));
-            i += 1;
-        } else if let Some((si, sj)) = star {
-            i = si + 1;
-            j = sj + 1;
-            star = Some((si, sj + 1));
-        } else {
-            return false;
-        }
-    }
-    while i < p.len() && p[i] == '*' {
-        i += 1;
-    }
-    i == p.len()
 }
 
 #[cfg(test)]

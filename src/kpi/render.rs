@@ -464,55 +464,7 @@ fn markdown(kpis: &Kpis, trend: Option<&Trend>) -> String {
             trend.map(|t| t.by_owner.as_slice()),
         ),
     ] {
-        if rows.is_empty() {
-            continue;
-        }
-        let _ = writeln!(out, "### {title}\n");
-        out.push_str("| | Resources | Compliant | Noncompliant | Unresolved | Exempt | % |");
-        if trends.is_some() {
-            out.push_str(" Δ resources | Δ points |");
-        }
-        out.push_str("\n|---|---:|---:|---:|---:|---:|---:|");
-        if trends.is_some() {
-            out.push_str("---:|---:|");
-        }
-        out.push('\n');
-        for r in rows.iter().take(MAX_ROWS) {
-            let c = &r.counts;
-            let _ = write!(
-                out,
-                "| {} | {} | {} | {} | {} | {} | {} |",
-                cell(&clip(&r.key, 120)),
-                c.resources,
-                c.compliant,
-                c.noncompliant,
-                c.unresolved,
-                c.exempt,
-                percent(r.compliance_percent)
-            );
-            if let Some(trends) = trends {
-                match trends.iter().find(|t| t.key == r.key) {
-                    Some(t) => {
-                        let _ = write!(
-                            out,
-                            " {} | {} |",
-                            delta(t.resources.0, t.resources.1),
-                            points(t.compliance_percent.0, t.compliance_percent.1)
-                        );
-                    }
-                    None => out.push_str(" | |"),
-                }
-            }
-            out.push('\n');
-        }
-        if rows.len() > MAX_ROWS {
-            let _ = writeln!(
-                out,
-                "\n{} more rows in `--format json`.",
-                rows.len() - MAX_ROWS
-            );
-        }
-        out.push('\n');
+        markdown_table(&mut out, &format!("### {title}"), rows, trends);
     }
     if let Some(fleet) = &kpis.fleet {
         let _ = writeln!(
@@ -548,23 +500,7 @@ fn markdown(kpis: &Kpis, trend: Option<&Trend>) -> String {
             ("By subscription", &fleet.by_subscription),
             ("By resource group", &fleet.by_resource_group),
         ] {
-            let _ = writeln!(out, "#### {title}\n");
-            out.push_str("| | Resources | Compliant | Noncompliant | Unresolved | Exempt | % |\n|---|---:|---:|---:|---:|---:|---:|\n");
-            for r in rows.iter().take(MAX_ROWS) {
-                let c = &r.counts;
-                let _ = writeln!(
-                    out,
-                    "| {} | {} | {} | {} | {} | {} | {} |",
-                    cell(&r.key),
-                    c.resources,
-                    c.compliant,
-                    c.noncompliant,
-                    c.unresolved,
-                    c.exempt,
-                    percent(r.compliance_percent)
-                );
-            }
-            out.push('\n');
+            markdown_table(&mut out, &format!("#### {title}"), rows, None);
         }
     }
     if let Some(drift) = &kpis.drift {
@@ -597,6 +533,60 @@ fn markdown(kpis: &Kpis, trend: Option<&Trend>) -> String {
         cell(&kpis.config)
     );
     out
+}
+
+/// One breakdown as a Markdown table under `heading`: its first rows, with the trend's
+/// columns when there is one, and how many rows JSON has beyond them.
+fn markdown_table(out: &mut String, heading: &str, rows: &[Row], trends: Option<&[RowTrend]>) {
+    if rows.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "{heading}\n");
+    out.push_str("| | Resources | Compliant | Noncompliant | Unresolved | Exempt | % |");
+    if trends.is_some() {
+        out.push_str(" Δ resources | Δ points |");
+    }
+    out.push_str("\n|---|---:|---:|---:|---:|---:|---:|");
+    if trends.is_some() {
+        out.push_str("---:|---:|");
+    }
+    out.push('\n');
+    for r in rows.iter().take(MAX_ROWS) {
+        let c = &r.counts;
+        let _ = write!(
+            out,
+            "| {} | {} | {} | {} | {} | {} | {} |",
+            cell(&clip(&r.key, 120)),
+            c.resources,
+            c.compliant,
+            c.noncompliant,
+            c.unresolved,
+            c.exempt,
+            percent(r.compliance_percent)
+        );
+        if let Some(trends) = trends {
+            match trends.iter().find(|t| t.key == r.key) {
+                Some(t) => {
+                    let _ = write!(
+                        out,
+                        " {} | {} |",
+                        delta(t.resources.0, t.resources.1),
+                        points(t.compliance_percent.0, t.compliance_percent.1)
+                    );
+                }
+                None => out.push_str(" | |"),
+            }
+        }
+        out.push('\n');
+    }
+    if rows.len() > MAX_ROWS {
+        let _ = writeln!(
+            out,
+            "\n{} more rows in `--format json`.",
+            rows.len() - MAX_ROWS
+        );
+    }
+    out.push('\n');
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@ use serde_json::{Map, Value as Json, json};
 use super::rule::{Cond, Operand, Test};
 use super::{COVERED, ID_ALIASES, MARKETPLACE_FIELDS, NOT_COVERED, PLATFORM, Part, SHAPES, Shape};
 use crate::config::{Config, Mode};
+use crate::judge::wildcard_ignore_case;
 
 /// The effect of the exported policy.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -93,20 +94,6 @@ fn glob_segments(glob: &str) -> Vec<Option<&str>> {
     rest.split('/').map(|s| (s != "**").then_some(s)).collect()
 }
 
-/// `*` any run, `?` one character, ASCII case ignored: `judge`'s segment wildcard.
-fn wildcard(pattern: &str, text: &str) -> bool {
-    fn go(p: &[u8], t: &[u8]) -> bool {
-        match p.split_first() {
-            None => t.is_empty(),
-            Some((b'*', rest)) => (0..=t.len()).any(|i| go(rest, &t[i..])),
-            Some((c, rest)) => t.split_first().is_some_and(|(d, tail)| {
-                (*c == b'?' || c.eq_ignore_ascii_case(d)) && go(rest, tail)
-            }),
-        }
-    }
-    go(pattern.as_bytes(), text.as_bytes())
-}
-
 /// The ways the glob's segments line up with the shape's parts: for each, the pattern each
 /// field gets (`*` where `**` covers it). Literal parts must be matched by the glob there.
 fn alignments(glob: &[Option<&str>], shape: &[Part]) -> Vec<Vec<String>> {
@@ -137,7 +124,7 @@ fn alignments(glob: &[Option<&str>], shape: &[Part]) -> Vec<Vec<String>> {
             }
             (Some((Some(pattern), rest)), Some((part, shape_rest))) => match part {
                 Part::Lit(word) => {
-                    if wildcard(pattern, word) {
+                    if wildcard_ignore_case(pattern, word) {
                         go(rest, shape_rest, fields, out);
                     }
                 }
