@@ -115,7 +115,13 @@ impl std::error::Error for BadToday {}
 /// Today's date for this run: `IMAGEGATE_TODAY` when set (an error when it is not a date:
 /// a run must not judge expiry against a date nobody meant), else the system clock's UTC date.
 pub fn today() -> Result<Date, BadToday> {
-    if let Some(value) = std::env::var_os(TODAY_VARIABLE) {
+    today_from(std::env::var_os(TODAY_VARIABLE).as_deref())
+}
+
+/// Today's date given the value of `IMAGEGATE_TODAY` (`None`: not set, so the system clock's
+/// UTC date), for callers that hold their own environment (the commands run in-process).
+pub fn today_from(value: Option<&std::ffi::OsStr>) -> Result<Date, BadToday> {
+    if let Some(value) = value {
         let text = value.to_string_lossy();
         return Date::parse(&text).ok_or_else(|| BadToday(text.into_owned()));
     }

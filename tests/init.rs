@@ -207,16 +207,18 @@ fn init_in_an_empty_folder_says_nothing_was_found() {
 fn judged_files_are_counted_by_kind() {
     use imagegate::report::SourceKind;
     let repo = Repo::new();
+    let workspace =
+        imagegate::workspace::Workspace::new(Config::embedded(), repo.path().to_path_buf(), 1)
+            .unwrap();
     let check = |name: &str, text: &str| {
         let mut input = text.as_bytes();
-        imagegate::check_input(
-            &mut input,
-            Some(Path::new(name)),
-            &Config::embedded(),
-            repo.path(),
-            imagegate::report::Detail { excerpts: false },
-        )
-        .kinds
+        workspace
+            .check_buffer(
+                &mut input,
+                Some(Path::new(name)),
+                imagegate::report::Detail { excerpts: false },
+            )
+            .kinds
     };
     let arm = golden_vm("vm");
     assert_eq!(

@@ -1,0 +1,193 @@
+//! `imagegate check` (infrastructure as code) and `imagegate audit` (exports of what is
+//! deployed): everything but what is read is the same.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use super::{Exit, Failure, Io, config, read_baseline};
+use crate::cli::{CheckArgs, FailOn};
+use crate::report::emit::{self, Filtered, Format, HumanOptions};
+use crate::walk::WalkOptions;
+use crate::workspace::Workspace;
+
+/// What a run reads.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Reads {
+    /// Templates, Bicep files and plans (`check`).
+    Code,
+    /// Inventory exports (`audit`).
+    Exports,
+}
+
+/// `audit`: `check`'s run over inventory exports. Its FILEs are read whatever ignore files
+/// say (an export is often kept out of git); the options about templates are refused.
+pub(super) fn audit(mut args: CheckArgs, io: &mut Io<'_>) -> Result<Exit, Failure> {
+    if args.stdin_filename.is_some() || args.judge_no_op || args.force_exclude {
+        return Err(Failure::Usage(
+            "--stdin-filename, --judge-no-op and --force-exclude are options of `check`",
+        ));
+    }
+    args.no_ignore = true;
+    run(args, Reads::Exports, io)
+}
+
+/// `check`.
+pub(super) fn check(args: CheckArgs, io: &mut Io<'_>) -> Result<Exit, Failure> {
+    run(args, Reads::Code, io)
+}
+
+fn run(args: CheckArgs, reads: Reads, io: &mut Io<'_>) -> Result<Exit, Failure> {
+    // `audit` reads files only (its PATHs are required, `-` is a file name there).
+    let input = match reads {
+        Reads::Code => standard_input(&args)?,
+        Reads::Exports => None,
+    };
+    // The config is found from the PATHs, or from the folder of the file read from standard
+    // input.
+    let paths = match &input {
+        Some(Some(name)) => vec![name.clone()],
+        Some(None) => vec![PathBuf::from(".")],
+        None if args.paths.is_empty() => vec![PathBuf::from(".")],
+        None => args.paths.clone(),
+    };
+    let named = args.config.as_deref().map(|c| io.resolve(c));
+    let mut config = config(named.as_deref(), &paths, args.mode, &io.cwd)?;
+    config.judge_no_op = args.judge_no_op;
+    config.today = io.today()?;
+    let baseline = read_baseline(args.baseline.as_deref(), io)?;
+    let threads = args.threads.unwrap_or(0);
+    let workspace = Workspace::new(config, io.cwd.clone(), threads).map_err(Failure::Workspace)?;
+    let detail = crate::report::Detail {
+        excerpts: args.format == Format::Human,
+    };
+    let mut report = match &input {
+        Some(name) => {
+            let name = name.as_deref().map(|n| io.resolve(n));
+            workspace.check_buffer(&mut *io.stdin, name.as_deref(), detail)
+        }
+        None => {
+            let options = WalkOptions {
+                roots: paths.iter().map(|p| io.resolve(p)).collect(),
+                include: args.include.clone(),
+                exclude: args.exclude.clone(),
+                no_ignore: args.no_ignore,
+                force_exclude: args.force_exclude,
+                threads,
+            };
+            match reads {
+                Reads::Code => workspace.check(&options, detail),
+                Reads::Exports => workspace.audit(&options, detail),
+            }
+            .map_err(Failure::Walk)?
+        }
+    };
+    if let Some((shown, entries)) = baseline {
+        crate::baseline::apply(&mut report, entries, &shown);
+    }
+    if let Some(path) = &args.write_baseline {
+        let shown = crate::walk::display_path(path, &io.cwd);
+        let entries = crate::baseline::write(&report, &io.resolve(path), &shown)
+            .map_err(Failure::Baseline)?;
+        if !args.quiet {
+            let count = entries.len();
+            io.say(&format!(
+                "note: wrote {count} finding{} to the baseline {}",
+                if count == 1 { "" } else { "s" },
+                emit::visible(&shown)
+            ));
+        }
+        // What was just accepted is in the baseline from now on, this run included.
+        crate::baseline::apply(&mut report, entries, &shown);
+    }
+    // `--select`/`--ignore` choose what is reported (and so the exit code), never what is
+    // judged: resources and compliance stay whole, and the summary counts what was left out.
+    let filter = (!args.select.is_empty() || !args.ignore.is_empty())
+        .then(|| Filtered::apply(&mut report, |rule| args.shows(rule)));
+    if args.quiet {
+        // Only the findings.
+    } else if args.verbose || report.notes.len() <= 3 {
+        for note in &report.notes {
+            io.say(&format!("note: {}", emit::visible(note)));
+        }
+    } else {
+        io.say(&format!(
+            "note: {} notes (link cycles, budgets, files not read); --verbose shows them",
+            report.notes.len()
+        ));
+    }
+    let to_terminal = args.output.is_none() && io.stdout_is_terminal;
+    let human = HumanOptions {
+        styled: emit::use_colour(
+            args.color,
+            to_terminal,
+            io.vars.get("NO_COLOR").as_deref(),
+            io.vars.get("FORCE_COLOR").as_deref(),
+        ),
+        quiet: args.quiet,
+        filter,
+    };
+    let write = |writer: &mut dyn Write| -> std::io::Result<()> {
+        match args.format {
+            Format::Human => writer.write_all(emit::human(&report, &human).as_bytes()),
+            Format::Json => emit::json(&report, writer),
+            Format::Sarif => emit::sarif(&report, writer),
+            Format::Github => {
+                writer.write_all(emit::github(&report).as_bytes())?;
+                // The log says what a filter left out (not a command: shown as is).
+                match &human.filter {
+                    Some(filter) => writeln!(writer, "imagegate: {}", filter.describe()),
+                    None => Ok(()),
+                }
+            }
+        }?;
+        writer.flush()
+    };
+    match &args.output {
+        Some(path) => std::fs::File::create(io.resolve(path))
+            .map(std::io::BufWriter::new)
+            .and_then(|mut file| write(&mut file))
+            .map_err(|e| Failure::Output(path.clone(), e))?,
+        // A report not written in full (a closed pipe, a full disk) is a run that did not
+        // happen: exit 2, never a pass a CI step could trust.
+        None => write(&mut std::io::BufWriter::new(&mut *io.stdout)).map_err(Failure::Stdout)?,
+    }
+    // The job summary is extra: a runner that gives no usable file loses it, not the run.
+    if args.format == Format::Github
+        && let Err(e) = emit::write_step_summary(&report)
+    {
+        io.say(&format!("warning: {}", emit::visible(&e.to_string())));
+    }
+    let fail_on = if args.exit_zero {
+        FailOn::Never
+    } else {
+        args.fail_on
+    };
+    // Exempted findings and those in the baseline never fail a run.
+    let failed = report.active().any(|f| fail_on.fails(f.severity));
+    io.release(report);
+    Ok(if failed {
+        Exit::Findings
+    } else {
+        Exit::Success
+    })
+}
+
+/// Whether the run reads one template from standard input (`check -`, or no PATH with
+/// `--stdin-filename`), and the path it is named by. `-` among other PATHs, or
+/// `--stdin-filename` with PATHs, is a usage error (exit 2).
+fn standard_input(args: &CheckArgs) -> Result<Option<Option<PathBuf>>, Failure> {
+    let dash = args.paths.iter().any(|p| p.as_os_str() == "-");
+    if dash && args.paths.len() > 1 {
+        return Err(Failure::Usage(
+            "`-` (standard input) cannot be checked together with other PATHs",
+        ));
+    }
+    match (&args.stdin_filename, dash, args.paths.is_empty()) {
+        (name, true, _) => Ok(Some(name.clone())),
+        (Some(name), false, true) => Ok(Some(Some(name.clone()))),
+        (Some(_), false, false) => Err(Failure::Usage(
+            "--stdin-filename names standard input: give `-` (or no PATH), not files",
+        )),
+        (None, false, _) => Ok(None),
+    }
+}

@@ -1,0 +1,120 @@
+//! The workspace: what every run over a repository shares, and the runs themselves.
+//!
+//! A [`Workspace`] owns the configuration in effect, the working directory that paths are
+//! shown from, and the worker threads; [`Workspace::check`], [`Workspace::audit`] and
+//! [`Workspace::check_buffer`] run the pipeline on it and return the [`Report`]. Every entry
+//! point stands on it: the commands of the command line ([`crate::commands`]), the tests
+//! (in-process, without spawning the binary) and, next, the language server, which keeps one
+//! workspace alive and judges unsaved buffers with [`Workspace::check_buffer`].
+//!
+//! Nothing here reads standard input, the environment or the clock: what a run depends on is
+//! given to it (the config's `today`, the buffer's reader), so that two runs on the same
+//! inputs give the same report.
+
+mod run;
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use crate::config::Config;
+use crate::pipeline::Detail;
+use crate::report::Report;
+use crate::walk::{WalkError, WalkOptions};
+
+/// Each worker's stack: the evaluator's own stack budget (1 MiB) assumes 2 MiB; deep Bicep
+/// and JSON nesting is refused long before 8 MiB.
+const WORKER_STACK: usize = 8 * 1024 * 1024;
+
+/// The configuration, working directory and worker threads runs share.
+#[derive(Debug)]
+pub struct Workspace {
+    /// The policy, mode, rules and exemptions of every run (its `today` included).
+    config: Config,
+    /// The directory paths are shown relative to (absolute, or as the process sees it).
+    cwd: PathBuf,
+    /// The worker threads of every run.
+    pool: rayon::ThreadPool,
+}
+
+/// Why a workspace cannot be made.
+#[derive(Debug)]
+pub enum WorkspaceError {
+    /// The worker threads cannot start.
+    Threads(rayon::ThreadPoolBuildError),
+}
+
+impl std::fmt::Display for WorkspaceError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            WorkspaceError::Threads(e) => write!(f, "cannot start the worker threads: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for WorkspaceError {}
+
+impl Workspace {
+    /// A workspace judging with `config`, showing paths relative to `cwd`, on `threads`
+    /// worker threads (0: one per core).
+    pub fn new(config: Config, cwd: PathBuf, threads: usize) -> Result<Workspace, WorkspaceError> {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .stack_size(WORKER_STACK)
+            .thread_name(|i| format!("imagegate-{i}"))
+            .build()
+            .map_err(WorkspaceError::Threads)?;
+        Ok(Workspace { config, cwd, pool })
+    }
+
+    /// The configuration in effect.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The directory paths are shown relative to.
+    pub fn cwd(&self) -> &Path {
+        &self.cwd
+    }
+
+    /// Checks every file under the walk's roots (infrastructure as code).
+    ///
+    /// Files named as roots (what pre-commit and editors pass) are judged in their project's
+    /// context, and the report keeps what lies in them: the project (the folder of the config
+    /// in effect when it holds the file, else the top of the file's git repository, else the
+    /// file's own folder) is walked too, so a parameter file is judged with its template and a
+    /// linked template through its callers, and the report holds the findings whose resource
+    /// or deciding literal lies in a named file, and the resources declared there: what a full
+    /// run gives for those files.
+    pub fn check(&self, options: &WalkOptions, detail: Detail) -> Result<Report, WalkError> {
+        self.pool
+            .install(|| run::check(options, &self.config, &self.cwd, detail))
+    }
+
+    /// Audits the inventory exports under the walk's roots (files named, and the `.json` and
+    /// `.csv` files of folders): every deployed resource they list is judged as `check`
+    /// judges a declared one (every rule, exemptions, severities), named by its resource ID
+    /// and located at its entry in the export. Only exports are read (a file of another kind
+    /// is an IG000 naming the shapes read), and a named file is judged alone, not in a
+    /// project.
+    pub fn audit(&self, options: &WalkOptions, detail: Detail) -> Result<Report, WalkError> {
+        self.pool
+            .install(|| run::audit(options, &self.config, &self.cwd, detail))
+    }
+
+    /// Checks one document read from `input` (standard input, an editor's buffer) as if it
+    /// were the file `name` (which need not exist): findings carry its path, and the files
+    /// beside it on disk (parameter files, linked templates) are read as they would be for
+    /// it. Without a name, the document is shown as `-` and lies in the working directory.
+    /// Its project (see [`Workspace::check`]) is what may be read; nothing is walked; a
+    /// document that cannot be read is an IG000, like a file.
+    /// One document is judged on the calling thread (as the main thread, its stack is the
+    /// process's), which need not be a worker.
+    pub fn check_buffer(
+        &self,
+        input: &mut dyn Read,
+        name: Option<&Path>,
+        detail: Detail,
+    ) -> Report {
+        run::check_input(input, name, &self.config, &self.cwd, detail)
+    }
+}

@@ -1,0 +1,510 @@
+//! One run over the roots: walk, analyse every file in parallel (the pipeline), drop linked
+//! templates' own outcomes, set aside compiled templates their source covers, and build the
+//! report. Files named as roots are judged in their project and the report keeps what lies
+//! in them; a buffer (standard input, an editor's unsaved text) is judged as the file it
+//! names.
+
+use crate::{findings, frontend, model, pipeline, report, rules, source, suppress, walk};
+use foldhash::HashSet;
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+
+use crate::config::{self, Config};
+use crate::pipeline::{Detail, FileOutcome, Purpose, Run};
+use crate::report::Report;
+use crate::walk::{WalkError, WalkOptions, canonical};
+
+/// Checks every file under the walk's roots against `config`.
+///
+/// Files named as roots (what pre-commit and editors pass) are judged in their project's
+/// context, and the report keeps what lies in them: the project (the folder of the config in
+/// effect when it holds the file, else the top of the file's git repository, else the file's
+/// own folder) is walked too, so a parameter file is judged with its template and a linked
+/// template through its callers, and the report holds the findings whose resource or deciding
+/// literal lies in a named file, and the resources declared there: what a full run gives for
+/// those files.
+pub(crate) fn check(
+    options: &WalkOptions,
+    config: &Config,
+    cwd: &Path,
+    detail: Detail,
+) -> Result<Report, WalkError> {
+    let (named, folders): (Vec<PathBuf>, Vec<PathBuf>) = options
+        .roots
+        .iter()
+        .map(|r| canonical(r))
+        .partition(|r| std::fs::metadata(r).is_ok_and(|m| m.is_file()));
+    if named.is_empty() {
+        return check_roots(options, config, cwd, detail, None, Purpose::Check);
+    }
+    let mut expanded = options.clone();
+    for file in &named {
+        let project = project_of(file, config, cwd);
+        if !expanded.roots.contains(&project) {
+            expanded.roots.push(project);
+        }
+    }
+    let scope = Scope {
+        files: named.into_iter().collect(),
+        folders,
+    };
+    check_roots(&expanded, config, cwd, detail, Some(&scope), Purpose::Check)
+}
+
+/// Audits the inventory exports under the walk's roots (files named, and the `.json` and
+/// `.csv` files of folders) against `config`: every deployed resource they list is judged as
+/// `check` judges a declared one (every rule, exemptions, severities), named by its resource
+/// ID and located at its entry in the export. Only exports are read (a file of another kind
+/// is an IG000 naming the shapes read), and a named file is judged alone, not in a project.
+pub(crate) fn audit(
+    options: &WalkOptions,
+    config: &Config,
+    cwd: &Path,
+    detail: Detail,
+) -> Result<Report, WalkError> {
+    check_roots(options, config, cwd, detail, None, Purpose::Audit)
+}
+
+/// What a run over named roots reports on: the named files, and the named folders' files
+/// (canonical paths).
+struct Scope {
+    files: HashSet<PathBuf>,
+    folders: Vec<PathBuf>,
+}
+
+impl Scope {
+    fn holds(&self, file: &Path) -> bool {
+        self.files.contains(file) || self.folders.iter().any(|f| file.starts_with(f))
+    }
+}
+
+/// The project of the named file `file` (canonical): the folder of the config in effect when
+/// it holds the file, else the top of its git repository, else its own folder. Shown relative
+/// to `cwd` when below it.
+fn project_of(file: &Path, config: &Config, cwd: &Path) -> PathBuf {
+    let folder = file.parent().unwrap_or(file);
+    let config_folder = config
+        .path
+        .as_deref()
+        .map(canonical)
+        .and_then(|c| c.parent().map(Path::to_path_buf))
+        .filter(|c| folder.starts_with(c));
+    let project = config_folder
+        .or_else(|| {
+            folder
+                .ancestors()
+                .find(|a| a.join(".git").exists())
+                .map(Path::to_path_buf)
+        })
+        .unwrap_or_else(|| folder.to_path_buf());
+    match project.strip_prefix(canonical(cwd)) {
+        Ok(below) if below.as_os_str().is_empty() => PathBuf::from("."),
+        Ok(below) => below.to_path_buf(),
+        Err(_) => project,
+    }
+}
+
+/// Checks every file under the walk's roots; with a `scope`, keeps only what lies in it.
+fn check_roots(
+    options: &WalkOptions,
+    config: &Config,
+    cwd: &Path,
+    detail: Detail,
+    scope: Option<&Scope>,
+    purpose: Purpose,
+) -> Result<Report, WalkError> {
+    let extensions = match purpose {
+        Purpose::Check => frontend::extensions(),
+        Purpose::Audit => frontend::export_extensions(),
+    };
+    let walk::Walked {
+        files,
+        configs,
+        unreadable,
+        notes,
+    } = walk::walk(options, cwd, &extensions, &config::CONFIG_NAMES)?;
+    let roots: Vec<PathBuf> = options
+        .roots
+        .iter()
+        .map(|r| {
+            let c = canonical(r);
+            if c.is_file() {
+                c.parent().map(Path::to_path_buf).unwrap_or(c)
+            } else {
+                c
+            }
+        })
+        .collect();
+    // The files the walk found in each folder it walked, by the folder's canonical path. A
+    // file named as a root does not make its folder walked; it is listed only where the walk
+    // found others beside it (else the folder is read when needed).
+    let explicit: HashSet<&Path> = options.roots.iter().map(PathBuf::as_path).collect();
+    let mut folders: foldhash::HashMap<PathBuf, Vec<String>> = Default::default();
+    let (named_roots, walked): (Vec<_>, Vec<_>) = files
+        .iter()
+        .partition(|f| explicit.contains(f.path.as_path()));
+    for (f, found) in walked
+        .into_iter()
+        .map(|f| (f, true))
+        .chain(named_roots.into_iter().map(|f| (f, false)))
+    {
+        if let (Some(dir), Some(name)) = (f.canonical.parent(), f.canonical.file_name()) {
+            let name = name.to_string_lossy().into_owned();
+            match folders.get_mut(dir) {
+                Some(names) => names.push(name),
+                None if found => {
+                    folders.insert(dir.to_path_buf(), vec![name]);
+                }
+                None => {}
+            }
+        }
+    }
+    let run = Run {
+        config: config.clone(),
+        detail,
+        roots,
+        folders,
+        walked: files.par_iter().map(|f| f.canonical.clone()).collect(),
+        cwd: canonical(cwd),
+        exempter: suppress::Exempter::new(config, &canonical(cwd), config.today),
+        purpose,
+    };
+    let mut outcomes: Vec<FileOutcome> = files
+        .par_iter()
+        .map(|f| {
+            let mut outcome = pipeline::analyze_file(f, &run);
+            // Outcomes wait for the whole run: keep no spare capacity (most files have one or
+            // two findings in vectors grown to four).
+            outcome.findings.shrink_to_fit();
+            outcome.resources.shrink_to_fit();
+            outcome
+        })
+        .collect();
+    drop_linked_templates(&mut outcomes);
+    set_aside_compiled_templates(&mut outcomes, &files);
+    // Sized once: growing by doubling would hold two copies of every finding at the peak.
+    let findings = outcomes.iter().map(|o| o.findings.len()).sum();
+    let resources = outcomes.iter().map(|o| o.resources.len()).sum();
+    // How the files in scope are shown: as the walk shows them, and (named files) as files
+    // reached through links are shown (from the canonical working directory).
+    let in_scope: Vec<bool> = files
+        .iter()
+        .map(|f| scope.is_none_or(|scope| scope.holds(&f.canonical)))
+        .collect();
+    let shown: Option<HashSet<String>> = scope.map(|scope| {
+        let run_cwd = canonical(cwd);
+        files
+            .iter()
+            .filter(|f| scope.holds(&f.canonical))
+            .map(|f| f.display.clone())
+            .chain(scope.files.iter().map(|n| walk::display_path(n, &run_cwd)))
+            .collect()
+    });
+    let kinds: Vec<Option<report::SourceKind>> = files
+        .iter()
+        .zip(&outcomes)
+        .map(|(f, o)| source_kind(o.language, &f.path))
+        .collect();
+    let mut report = Report {
+        files_scanned: in_scope.iter().filter(|&&kept| kept).count(),
+        notes,
+        findings: Vec::with_capacity(findings),
+        resources: Vec::with_capacity(resources),
+        ..Report::default()
+    };
+    drop(files);
+    let mut exemptions = suppress::Tally::default();
+    for ((mut outcome, kept), kind) in outcomes.into_iter().zip(in_scope).zip(kinds) {
+        exemptions.absorb(std::mem::take(&mut outcome.exemptions));
+        // The files read only for their project's context are not counted, but for a template
+        // judged with a named parameter file.
+        let with_named = |shown: &HashSet<String>| {
+            outcome
+                .resources
+                .iter()
+                .any(|r| r.parameter_file.as_ref().is_some_and(|p| shown.contains(p)))
+        };
+        let counted = kept || shown.as_ref().is_some_and(with_named);
+        report.templates += usize::from(outcome.judged && counted);
+        if let Some(kind) = kind.filter(|_| outcome.judged && counted) {
+            *report.kinds.entry(kind).or_default() += 1;
+        }
+        report.findings.extend(outcome.findings);
+        report.resources.extend(outcome.resources);
+        report.notes.extend(outcome.notes);
+    }
+    // A folder the walk could not list holds files nobody judged: the run cannot pass.
+    report.findings.extend(
+        unreadable
+            .iter()
+            .map(|u| findings::unreadable_entry(&u.path, &u.display, u.folder, &u.error)),
+    );
+    report.config = config_in_effect(config, cwd);
+    // An entry that matched nothing is told only when the run saw everything it could match:
+    // the whole project, no file left out by a glob.
+    let whole = scope.is_none()
+        && options.include.is_empty()
+        && options.exclude.is_empty()
+        && run.exempter.covered_by(&run.roots);
+    report
+        .findings
+        .extend(run.exempter.findings(vec![exemptions], whole, detail));
+    report.findings.extend(configs_not_in_effect(
+        &configs,
+        config,
+        &report.config,
+        detail,
+    ));
+    findings::apply_severities(&mut report.findings, config);
+    findings::suggest_from_repository(&mut report.findings, &report.resources, &config.policy);
+    if let Some(shown) = &shown {
+        report.keep_files(shown);
+    }
+    report.scope = shown;
+    report.finish();
+    Ok(report)
+}
+
+/// Checks one document read from `input` (standard input) against `config`, as if it were
+/// the file `name` (which need not exist): findings carry its path, and the files beside it on
+/// disk (parameter files, linked templates) are read as they would be for it. Without a
+/// name, the document is shown as `-` and lies in `cwd`. Its project (see [`check`]) is what
+/// may be read; nothing is walked; a document that cannot be read is an IG000, like a file.
+pub(crate) fn check_input(
+    input: &mut dyn std::io::Read,
+    name: Option<&Path>,
+    config: &Config,
+    cwd: &Path,
+    detail: Detail,
+) -> Report {
+    let cwd_canonical = canonical(cwd);
+    let (path, display) = match name {
+        Some(name) => (name.to_path_buf(), walk::display_path(name, cwd)),
+        None => (PathBuf::from("-"), "-".to_string()),
+    };
+    // The folder it would lie in, canonical (it need not exist): the one root of the run.
+    let absolute = cwd_canonical.join(&path);
+    let folder = absolute
+        .parent()
+        .map_or_else(|| cwd_canonical.clone(), canonical);
+    let file_name = absolute.file_name().map(std::ffi::OsStr::to_os_string);
+    let walked = walk::FileToRead {
+        display,
+        canonical: file_name.map_or_else(|| folder.clone(), |n| folder.join(n)),
+        path,
+    };
+    // What it may read is its project (as for a named file): the config's folder, else the
+    // git top, else its folder — so that a parameter file `[parameter_files]` maps to it, or a
+    // template it links, elsewhere in the project is read.
+    let project = canonical(&cwd_canonical.join(project_of(&walked.canonical, config, cwd)));
+    let run = Run {
+        config: config.clone(),
+        detail,
+        roots: vec![project],
+        folders: Default::default(),
+        walked: Default::default(),
+        exempter: suppress::Exempter::new(config, &cwd_canonical, config.today),
+        cwd: cwd_canonical,
+        purpose: Purpose::Check,
+    };
+    let mut outcome = pipeline::analyze_input(&walked, input, &run);
+    let exemptions = std::mem::take(&mut outcome.exemptions);
+    let kind = source_kind(outcome.language, &walked.path).filter(|_| outcome.judged);
+    let mut report = Report {
+        files_scanned: 1,
+        templates: usize::from(outcome.judged),
+        findings: outcome.findings,
+        resources: outcome.resources,
+        notes: outcome.notes,
+        kinds: kind.map(|k| (k, 1)).into_iter().collect(),
+        ..Report::default()
+    };
+    report.config = config_in_effect(config, cwd);
+    report.scope = Some(std::iter::once(walked.display.clone()).collect());
+    // One document is not the project: entries that matched nothing are not told.
+    report
+        .findings
+        .extend(run.exempter.findings(vec![exemptions], false, detail));
+    findings::apply_severities(&mut report.findings, config);
+    report.finish();
+    report
+}
+
+/// An IG006 for each config file the walk found that is not `config`, the one in effect.
+fn configs_not_in_effect(
+    configs: &[walk::FileToRead],
+    config: &Config,
+    shown: &report::ConfigInEffect,
+    detail: Detail,
+) -> Vec<report::Finding> {
+    let in_effect = config.path.as_deref().map(canonical);
+    configs
+        .iter()
+        .filter(|c| in_effect.as_deref() != Some(c.canonical.as_path()))
+        .map(|c| {
+            // The text only places the finding (and shows its first line): a file that
+            // cannot be read is still reported, at its start.
+            let mut head = Vec::new();
+            let _ = std::fs::File::open(&c.path).and_then(|f| {
+                std::io::Read::read_to_end(&mut std::io::Read::take(f, 4096), &mut head)
+            });
+            let text = String::from_utf8_lossy(&head).into_owned();
+            let file = source::SourceFile::new(
+                c.path.clone(),
+                c.display.clone(),
+                text,
+                source::Encoding::Utf8,
+            );
+            findings::config_not_in_effect(&file, shown.path.as_deref(), detail)
+        })
+        .collect()
+}
+
+/// How the reports name `config`: its file as displayed from `cwd`, its mode, its `[rules]`
+/// and the severity every rule's findings get.
+fn config_in_effect(config: &Config, cwd: &Path) -> report::ConfigInEffect {
+    report::ConfigInEffect {
+        path: config.path.as_deref().map(|p| walk::display_path(p, cwd)),
+        mode: match config.mode {
+            config::Mode::Deny => "deny",
+            config::Mode::Audit => "audit",
+        },
+        rules: config
+            .rules
+            .iter()
+            .map(|(rule, level)| (rule.id(), level.as_str()))
+            .collect(),
+        severities: findings::rule_severities(config),
+    }
+}
+
+/// Files that another scanned file links (a template linked with `relativePath`) were judged
+/// in their callers' context; their own (parameterless) outcomes are dropped. A file that
+/// links its own caller back (a cycle) keeps its outcome.
+/// ARM JSON compiled from a Bicep file beside it (`main.json` from `main.bicep`) is judged
+/// once, from the Bicep file: the JSON's findings are set aside when the Bicep file's findings
+/// cover every one of them (same rule, resource type and image). A JSON that says it was
+/// compiled from Bicep but finds what its Bicep file does not (a stale build, or a hand edit
+/// that a clean `.bicep` beside it would hide) keeps all its findings, with a note; so does
+/// one whose Bicep file could not be parsed whole. The claim in the metadata never hides a
+/// finding by itself.
+fn set_aside_compiled_templates(outcomes: &mut [FileOutcome], files: &[walk::FileToRead]) {
+    if outcomes.iter().all(|o| o.compiled_from.is_none()) {
+        return;
+    }
+    type Key = (&'static str, String, String);
+    let key = |f: &report::Finding| -> Key {
+        let resource_type = f
+            .resource
+            .as_ref()
+            .map(|r| r.resource_type.to_ascii_lowercase())
+            .unwrap_or_default();
+        // An unknown is worded after the language it was met in: compared by rule and type.
+        let image = match &f.image {
+            Some(image) if f.rule.id() != "IG002" => image.display.clone(),
+            _ => String::new(),
+        };
+        (f.rule.id(), resource_type, image)
+    };
+    let index: foldhash::HashMap<&Path, usize> = files
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (f.canonical.as_path(), i))
+        .collect();
+    let mut set_aside = Vec::new();
+    for (i, outcome) in outcomes.iter().enumerate() {
+        let Some(source) = outcome.compiled_from.as_deref() else {
+            continue;
+        };
+        let Some(&j) = index.get(source) else {
+            continue;
+        };
+        let bicep = &outcomes[j];
+        let shown = (&files[i].display, &files[j].display);
+        if !bicep.judged || bicep.findings.iter().any(|f| f.rule == rules::PARSE_ERROR) {
+            continue;
+        }
+        let mut covered: foldhash::HashMap<Key, usize> = Default::default();
+        for f in &bicep.findings {
+            *covered.entry(key(f)).or_default() += 1;
+        }
+        let mut extra = 0;
+        for f in &outcome.findings {
+            match covered.get_mut(&key(f)) {
+                Some(n) if *n > 0 => *n -= 1,
+                _ => extra += 1,
+            }
+        }
+        set_aside.push((i, extra, shown.0.clone(), shown.1.clone()));
+    }
+    for (i, extra, json, bicep) in set_aside {
+        let outcome = &mut outcomes[i];
+        if extra == 0 {
+            outcome.findings.clear();
+            outcome.resources.clear();
+            outcome.notes.push(format!(
+                "{json}: compiled from {bicep}, which is judged instead (it finds everything this file does)"
+            ));
+        } else {
+            outcome.notes.push(format!(
+                "{json}: says it was compiled from {bicep}, but finds {extra} problem(s) that {bicep} does not (a stale build or an edit by hand): both are reported"
+            ));
+        }
+    }
+}
+
+fn drop_linked_templates(outcomes: &mut [FileOutcome]) {
+    if outcomes.iter().all(|o| o.links.is_empty()) {
+        return;
+    }
+    let mut linked_by: foldhash::HashMap<&Path, Vec<&Path>> = Default::default();
+    for o in outcomes.iter() {
+        if let Some(me) = &o.linkable {
+            for target in &o.links {
+                if target != me {
+                    linked_by
+                        .entry(target.as_path())
+                        .or_default()
+                        .push(me.as_path());
+                }
+            }
+        }
+    }
+    let drop: Vec<bool> = outcomes
+        .iter()
+        .map(|o| {
+            let Some(callers) = o.linkable.as_deref().and_then(|me| linked_by.get(me)) else {
+                return false;
+            };
+            // A template that links its own callers back (a cycle) keeps its outcome.
+            !callers
+                .iter()
+                .all(|c| o.links.iter().any(|l| l.as_path() == *c))
+        })
+        .collect();
+    for (o, drop) in outcomes.iter_mut().zip(drop) {
+        if drop {
+            // Its own parameter files are contexts no caller covers: those stay.
+            o.findings.retain(|f| f.parameter_file.is_some());
+            o.resources.retain(|r| r.parameter_file.is_some());
+            o.notes.clear();
+        }
+    }
+}
+
+/// The kind of a judged file: from the language it lowered into, and the extension that tells
+/// Bicep from the ARM it lowers into (`None`: nothing lowered, and not a `.bicep` file).
+fn source_kind(language: Option<model::Language>, path: &Path) -> Option<report::SourceKind> {
+    use report::SourceKind;
+    let bicep = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("bicep") || e.eq_ignore_ascii_case("bicepparam"));
+    match language {
+        _ if bicep => Some(SourceKind::Bicep),
+        Some(model::Language::Arm) => Some(SourceKind::ArmTemplate),
+        Some(model::Language::TerraformPlan) => Some(SourceKind::TerraformPlan),
+        Some(model::Language::Inventory) => Some(SourceKind::Inventory),
+        None => None,
+    }
+}
