@@ -434,6 +434,15 @@ impl Config {
         }
     }
 
+    /// Sets the run's "today": the day exemptions expire against, and the day lifecycle
+    /// ends of life are compared with when the policy has lifecycles.
+    pub fn set_today(&mut self, today: crate::date::Date) {
+        self.today = today;
+        if self.policy.today.is_some() {
+            self.policy.today = Some(today);
+        }
+    }
+
     /// The level `[rules]` sets for `rule`, if it sets one.
     pub fn level(&self, rule: Rule) -> Option<Level> {
         self.rules.iter().find(|(r, _)| *r == rule).map(|(_, l)| *l)

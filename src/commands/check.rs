@@ -53,7 +53,7 @@ fn run(args: CheckArgs, reads: Reads, io: &mut Io<'_>) -> Result<Exit, Failure> 
     let named = args.config.as_deref().map(|c| io.resolve(c));
     let mut config = config(named.as_deref(), &paths, args.mode, &io.cwd)?;
     config.judge_no_op = args.judge_no_op;
-    config.today = io.today()?;
+    config.set_today(io.today()?);
     let baseline = read_baseline(args.baseline.as_deref(), io)?;
     let threads = args.threads.unwrap_or(0);
     let workspace = Workspace::new(config, io.cwd.clone(), threads).map_err(Failure::Workspace)?;

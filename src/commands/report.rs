@@ -22,7 +22,7 @@ pub(super) fn report(args: ReportArgs, io: &mut Io<'_>) -> Result<Exit, Failure>
     };
     let named = args.config.as_deref().map(|c| io.resolve(c));
     let mut config = config(named.as_deref(), &config_paths, args.mode, &io.cwd)?;
-    config.today = io.today()?;
+    config.set_today(io.today()?);
     // What cannot be read stops the run before the walk.
     let baseline = read_baseline(args.baseline.as_deref(), io)?;
     let earlier = match &args.compare {

@@ -80,8 +80,8 @@ impl Scope {
 }
 
 /// The project of the named file `file` (canonical): the folder of the config in effect when
-/// it holds the file, else the top of its git repository, else its own folder. Shown relative
-/// to `cwd` when below it.
+/// it holds the file, else the top of its git repository, else its own folder; below `cwd`,
+/// as `cwd` joined with the rest (so the walk shows its files relative to `cwd`).
 fn project_of(file: &Path, config: &Config, cwd: &Path) -> PathBuf {
     let folder = file.parent().unwrap_or(file);
     let config_folder = config
@@ -98,9 +98,11 @@ fn project_of(file: &Path, config: &Config, cwd: &Path) -> PathBuf {
                 .map(Path::to_path_buf)
         })
         .unwrap_or_else(|| folder.to_path_buf());
+    // Below the working directory, it is walked from there: its files are shown relative
+    // to it, and read wherever the process runs (a workspace's directory need not be the
+    // process's).
     match project.strip_prefix(canonical(cwd)) {
-        Ok(below) if below.as_os_str().is_empty() => PathBuf::from("."),
-        Ok(below) => below.to_path_buf(),
+        Ok(below) => cwd.join(below),
         Err(_) => project,
     }
 }

@@ -2,10 +2,12 @@
 //! users write them.
 #![allow(dead_code)]
 
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::Command as Process;
+use std::time::Duration;
 
-use assert_cmd::Command;
+use imagegate::commands::{Io, Vars, run_args};
 
 pub mod plans;
 #[allow(unused_imports)]
@@ -44,14 +46,157 @@ impl Repo {
         path
     }
 
-    /// `imagegate ARGS…` run in the repository, with colour and config discovery isolated.
+    /// `imagegate ARGS…` run in-process in the repository (no colour variables set).
     pub fn imagegate(&self, args: &[&str]) -> Command {
-        let mut cmd = Command::cargo_bin("imagegate").expect("binary");
+        let mut cmd = Command::new();
+        cmd.current_dir(self.dir.path()).args(args);
+        cmd
+    }
+
+    /// The `imagegate` binary run with ARGS in the repository, with colour and config
+    /// discovery isolated: for the command-line contract (exit codes, streams, terminals).
+    pub fn binary(&self, args: &[&str]) -> assert_cmd::Command {
+        let mut cmd = assert_cmd::Command::cargo_bin("imagegate").expect("binary");
         cmd.current_dir(self.dir.path())
             .args(args)
             .env_remove("NO_COLOR")
             .env_remove("FORCE_COLOR");
         cmd
+    }
+}
+
+/// `imagegate` run in-process through `imagegate::commands::run_args`, built like
+/// `assert_cmd::Command`: the same arguments, working directory, environment and standard
+/// input, and the same `Output` (exit code, standard output, standard error) — without
+/// spawning the binary. The environment holds only the variables set with [`Command::env`].
+#[derive(Clone, Debug)]
+pub struct Command {
+    args: Vec<OsString>,
+    cwd: PathBuf,
+    vars: Vec<(String, OsString)>,
+    stdin: Vec<u8>,
+    timeout: Option<Duration>,
+}
+
+impl Command {
+    /// A command run in the test process's working directory.
+    pub fn new() -> Command {
+        Command {
+            args: vec!["imagegate".into()],
+            cwd: std::env::current_dir().expect("working directory"),
+            vars: Vec::new(),
+            stdin: Vec::new(),
+            timeout: None,
+        }
+    }
+
+    /// As `assert_cmd::Command::cargo_bin`, which the tests were written against.
+    pub fn cargo_bin(_name: &str) -> Result<Command, std::convert::Infallible> {
+        Ok(Command::new())
+    }
+
+    /// Adds an argument.
+    pub fn arg(&mut self, arg: impl Into<OsString>) -> &mut Command {
+        self.args.push(arg.into());
+        self
+    }
+
+    /// Adds arguments.
+    pub fn args<I, S>(&mut self, args: I) -> &mut Command
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<OsString>,
+    {
+        self.args.extend(args.into_iter().map(Into::into));
+        self
+    }
+
+    /// The working directory.
+    pub fn current_dir(&mut self, dir: impl AsRef<Path>) -> &mut Command {
+        self.cwd = dir.as_ref().to_path_buf();
+        self
+    }
+
+    /// Sets an environment variable.
+    pub fn env(&mut self, name: &str, value: impl Into<OsString>) -> &mut Command {
+        self.env_remove(name);
+        self.vars.push((name.to_string(), value.into()));
+        self
+    }
+
+    /// Unsets an environment variable.
+    pub fn env_remove(&mut self, name: &str) -> &mut Command {
+        self.vars.retain(|(n, _)| n != name);
+        self
+    }
+
+    /// What standard input holds.
+    pub fn write_stdin(&mut self, input: impl Into<Vec<u8>>) -> &mut Command {
+        self.stdin = input.into();
+        self
+    }
+
+    /// Fails the test when the command takes longer than `limit` (it runs on a thread of its
+    /// own, which is left behind).
+    pub fn timeout(&mut self, limit: Duration) -> &mut Command {
+        self.timeout = Some(limit);
+        self
+    }
+
+    /// Runs it: its exit code and what it wrote.
+    pub fn output(&mut self) -> std::io::Result<std::process::Output> {
+        // On a thread with the stack the binary's main thread has (a buffer read from
+        // standard input is judged on the calling thread).
+        let cmd = self.clone();
+        let (send, receive) = std::sync::mpsc::channel();
+        let thread = std::thread::Builder::new()
+            .stack_size(8 * 1024 * 1024)
+            .spawn(move || send.send(cmd.run()))
+            .expect("thread");
+        let limit = self.timeout.unwrap_or(Duration::from_secs(600));
+        match receive.recv_timeout(limit) {
+            Ok(output) => Ok(output),
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                panic!("imagegate {:?} took longer than {limit:?}", self.args)
+            }
+            // It panicked: the panic is the test's failure.
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => match thread.join() {
+                Err(panic) => std::panic::resume_unwind(panic),
+                Ok(_) => unreachable!("the thread sends before it ends"),
+            },
+        }
+    }
+
+    /// Runs it, for assertions on its output.
+    pub fn assert(&mut self) -> assert_cmd::assert::Assert {
+        assert_cmd::assert::Assert::new(self.output().expect("run"))
+    }
+
+    fn run(self) -> std::process::Output {
+        use std::os::unix::process::ExitStatusExt;
+        let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
+        let mut stdin = self.stdin.as_slice();
+        let mut io = Io {
+            stdout: &mut stdout,
+            stderr: &mut stderr,
+            stdin: &mut stdin,
+            stdout_is_terminal: false,
+            cwd: self.cwd,
+            vars: Vars::Given(self.vars),
+            ends_process: false,
+        };
+        let exit = run_args(self.args, &mut io);
+        std::process::Output {
+            status: std::process::ExitStatus::from_raw(i32::from(exit.code()) << 8),
+            stdout,
+            stderr,
+        }
+    }
+}
+
+impl Default for Command {
+    fn default() -> Command {
+        Command::new()
     }
 }
 

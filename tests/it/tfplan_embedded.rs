@@ -13,16 +13,14 @@
 //! (<https://learn.microsoft.com/rest/api/resources/deployments/create-or-update>:
 //! `properties.template`, `properties.parameters`, `{"name": {"value": …}}`).
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::Value;
 
 const MANIFEST: &str = env!("CARGO_MANIFEST_DIR");
 const FIXTURE: &str = "testdata/tfplan/embedded-1.2.json";
 
 fn report() -> Value {
-    let out = assert_cmd::Command::cargo_bin("imagegate")
+    let out = crate::common::Command::cargo_bin("imagegate")
         .expect("binary")
         .current_dir(MANIFEST)
         .args(["check", "--format", "json", "--exit-zero", FIXTURE])

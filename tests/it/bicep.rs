@@ -3,9 +3,7 @@
 //! write Bicep; the semantics followed are the compiler's (what it emits as ARM JSON), cited
 //! per test from the Bicep documentation (learn.microsoft.com/azure/azure-resource-manager/bicep).
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::Value;
 
 const MARKETPLACE: &str = "{
@@ -495,7 +493,7 @@ resource vms 'Microsoft.Compute/virtualMachines@2024-03-01' = [for (image, i) in
 fn the_bicep_fixtures_hold() {
     // testdata/bicep: the contract of the committed fixtures (README's first command runs on
     // testdata/). Each file's findings as (rule, line).
-    let out = assert_cmd::Command::cargo_bin("imagegate")
+    let out = crate::common::Command::cargo_bin("imagegate")
         .unwrap()
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .args(["check", "--format", "json", "testdata/bicep"])

@@ -1,9 +1,7 @@
 //! `imagegate report` (#14): the rollout's figures from the same walk and judgement as
 //! `check`, as a table, JSON and Markdown, and the trend with `--compare`.
 
-mod common;
-
-use common::{GOLDEN_VERSION, Repo, vm_template};
+use crate::common::{GOLDEN_VERSION, Repo, vm_template};
 use serde_json::Value;
 
 const MANIFEST: &str = env!("CARGO_MANIFEST_DIR");

@@ -1,12 +1,10 @@
 //! `imagegate init` through the binary, on a temporary copy of testdata fixtures: the file it
 //! writes (content, counts, that it parses), what it refuses, and that it writes nothing else.
 
-mod common;
-
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use common::*;
+use crate::common::*;
 use imagegate::config::{Config, Mode};
 use predicates::prelude::*;
 

@@ -3,9 +3,7 @@
 //! FORCE_COLOR), `--select`/`--ignore`, and one template read from standard input
 //! (`check -`, `--stdin-filename`). Every test runs the real binary.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use predicates::prelude::*;
 
 /// The output of a run: exit code, standard output, standard error.
@@ -71,7 +69,7 @@ fn error_and_warning() -> Repo {
 #[test]
 fn the_summary_counts_findings_by_rule_most_first_then_by_id() {
     let repo = several_rules();
-    let (code, stdout, _) = run(&mut repo.imagegate(&["check"]));
+    let (code, stdout, _) = run(&mut repo.binary(&["check"]));
     assert_eq!(code, Some(1), "{stdout}");
     let block = &stdout[stdout.find("Findings by rule:").expect(&stdout)..];
     assert_eq!(
@@ -88,7 +86,7 @@ fn the_summary_counts_findings_by_rule_most_first_then_by_id() {
     );
     // The same every time, whatever the thread count.
     for threads in ["1", "4"] {
-        let (_, again, _) = run(&mut repo.imagegate(&["check", "--threads", threads]));
+        let (_, again, _) = run(&mut repo.binary(&["check", "--threads", threads]));
         assert_eq!(again, stdout);
     }
 }
@@ -100,7 +98,7 @@ fn the_summary_names_the_config_and_mode_in_effect() {
         "imagegate.toml",
         "mode = \"audit\"\n[rules]\nIG003 = \"note\"\n",
     );
-    let (code, stdout, _) = run(&mut repo.imagegate(&["check"]));
+    let (code, stdout, _) = run(&mut repo.binary(&["check"]));
     assert_eq!(code, Some(0), "{stdout}");
     assert!(
         stdout.ends_with(
@@ -116,7 +114,7 @@ fn the_summary_names_the_config_and_mode_in_effect() {
 fn a_clean_run_and_a_run_over_nothing_say_so() {
     let repo = Repo::new();
     repo.write("azuredeploy.json", golden_vm("vm"));
-    let (code, stdout, _) = run(&mut repo.imagegate(&["check"]));
+    let (code, stdout, _) = run(&mut repo.binary(&["check"]));
     assert_eq!(code, Some(0));
     assert_eq!(
         stdout,
@@ -126,7 +124,7 @@ fn a_clean_run_and_a_run_over_nothing_say_so() {
     );
     let empty = Repo::new();
     empty.write("notes.json", "{\"a\": 1}");
-    let (code, stdout, _) = run(&mut empty.imagegate(&["check"]));
+    let (code, stdout, _) = run(&mut empty.binary(&["check"]));
     assert_eq!(code, Some(0));
     assert_eq!(
         stdout,
@@ -152,7 +150,7 @@ fn with_a_note(repo: &Repo) {
 fn quiet_prints_only_the_findings() {
     let repo = error_and_warning();
     with_a_note(&repo);
-    let (code, loud, notes) = run(&mut repo.imagegate(&["check"]));
+    let (code, loud, notes) = run(&mut repo.binary(&["check"]));
     assert_eq!(code, Some(1));
     assert!(loud.contains("Findings by rule:"), "{loud}");
     assert!(
@@ -160,7 +158,7 @@ fn quiet_prints_only_the_findings() {
         "the note is there to hide: {notes}"
     );
     for flag in ["--quiet", "-q"] {
-        let (code, stdout, stderr) = run(&mut repo.imagegate(&["check", flag]));
+        let (code, stdout, stderr) = run(&mut repo.binary(&["check", flag]));
         assert_eq!(code, Some(1), "the exit code is the same");
         assert_eq!(stderr, "", "no notes");
         assert!(stdout.contains("error[IG001]"), "{stdout}");
@@ -178,17 +176,17 @@ fn quiet_prints_only_the_findings() {
     // Nothing to report: nothing printed at all.
     let clean = Repo::new();
     clean.write("azuredeploy.json", golden_vm("vm"));
-    let (code, stdout, stderr) = run(&mut clean.imagegate(&["check", "-q"]));
+    let (code, stdout, stderr) = run(&mut clean.binary(&["check", "-q"]));
     assert_eq!((code, stdout.as_str(), stderr.as_str()), (Some(0), "", ""));
     // Errors still go to standard error.
     clean
-        .imagegate(&["check", "-q", "missing"])
+        .binary(&["check", "-q", "missing"])
         .assert()
         .code(2)
         .stderr(predicate::str::contains("missing"));
     // Quiet and verbose contradict each other.
     clean
-        .imagegate(&["check", "-q", "--verbose"])
+        .binary(&["check", "-q", "--verbose"])
         .assert()
         .code(2)
         .stderr(predicate::str::contains("--verbose"));
@@ -198,7 +196,7 @@ fn quiet_prints_only_the_findings() {
 fn quiet_keeps_machine_formats_whole() {
     let repo = error_and_warning();
     with_a_note(&repo);
-    let (code, json, stderr) = run(&mut repo.imagegate(&["check", "-q", "--format", "json"]));
+    let (code, json, stderr) = run(&mut repo.binary(&["check", "-q", "--format", "json"]));
     assert_eq!((code, stderr.as_str()), (Some(1), ""));
     let report: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert_eq!(finding_rules(&report), ["IG001", "IG003"]);
@@ -211,7 +209,7 @@ fn quiet_keeps_machine_formats_whole() {
 fn colour_follows_the_flag_then_no_color_then_force_color() {
     let repo = error_and_warning();
     let coloured = |args: &[&str], env: &[(&str, &str)]| {
-        let mut cmd = repo.imagegate(args);
+        let mut cmd = repo.binary(args);
         cmd.env_remove("FORCE_COLOR");
         for (k, v) in env {
             cmd.env(k, v);
@@ -250,12 +248,12 @@ fn colour_follows_the_flag_then_no_color_then_force_color() {
         ));
     }
     // Into a file with --color always: as asked.
-    repo.imagegate(&["check", "--color", "always", "-o", "report.txt"])
+    repo.binary(&["check", "--color", "always", "-o", "report.txt"])
         .assert()
         .code(1);
     let written = std::fs::read(repo.path().join("report.txt")).unwrap();
     assert!(written.contains(&0x1b));
-    repo.imagegate(&["check", "--color", "sometimes"])
+    repo.binary(&["check", "--color", "sometimes"])
         .assert()
         .code(2);
 }
@@ -307,7 +305,7 @@ fn select_and_ignore_choose_the_rules_reported() {
     let rules = |args: &[&str]| {
         let mut all = vec!["check", "--format", "json"];
         all.extend(args);
-        let (code, stdout, stderr) = run(&mut repo.imagegate(&all));
+        let (code, stdout, stderr) = run(&mut repo.binary(&all));
         let report: serde_json::Value = serde_json::from_str(&stdout).expect(&stderr);
         (code, finding_rules(&report), report["summary"].clone())
     };
@@ -354,8 +352,7 @@ fn select_and_ignore_choose_the_rules_reported() {
     let (code, found, _) = rules(&["--select", "IG001"]);
     assert_eq!((code, found), (Some(1), vec!["IG001".to_string()]));
     // SARIF too.
-    let (_, sarif, _) =
-        run(&mut repo.imagegate(&["check", "--format", "sarif", "--select", "IG003"]));
+    let (_, sarif, _) = run(&mut repo.binary(&["check", "--format", "sarif", "--select", "IG003"]));
     let sarif: serde_json::Value = serde_json::from_str(&sarif).unwrap();
     let results = sarif["runs"][0]["results"].as_array().unwrap();
     assert_eq!(results.len(), 1);
@@ -365,7 +362,7 @@ fn select_and_ignore_choose_the_rules_reported() {
 #[test]
 fn the_summary_counts_what_a_filter_left_out_and_never_reads_all_clear() {
     let repo = error_and_warning();
-    let (code, stdout, _) = run(&mut repo.imagegate(&["check", "--select", "IG003"]));
+    let (code, stdout, _) = run(&mut repo.binary(&["check", "--select", "IG003"]));
     assert_eq!(code, Some(0), "{stdout}");
     assert!(!stdout.contains("error[IG001]"), "{stdout}");
     assert!(
@@ -378,7 +375,7 @@ fn the_summary_counts_what_a_filter_left_out_and_never_reads_all_clear() {
         ),
         "{stdout}"
     );
-    let (code, stdout, _) = run(&mut repo.imagegate(&["check", "--ignore", "IG001,IG003"]));
+    let (code, stdout, _) = run(&mut repo.binary(&["check", "--ignore", "IG001,IG003"]));
     assert_eq!(code, Some(0), "{stdout}");
     assert!(
         stdout.starts_with(
@@ -389,7 +386,7 @@ fn the_summary_counts_what_a_filter_left_out_and_never_reads_all_clear() {
     );
     assert!(!stdout.contains("All clear"), "{stdout}");
     // A filter that leaves nothing out says which rules it reported.
-    let (_, stdout, _) = run(&mut repo.imagegate(&["check", "--ignore", "IG002"]));
+    let (_, stdout, _) = run(&mut repo.binary(&["check", "--ignore", "IG002"]));
     assert!(
         stdout.contains(
             "Rules reported: IG000, IG001, IG003, IG004, IG005, IG006, IG007, IG008, IG009 (--select/--ignore).\n"
@@ -397,11 +394,11 @@ fn the_summary_counts_what_a_filter_left_out_and_never_reads_all_clear() {
         "{stdout}"
     );
     // No filter: no such line.
-    let (_, stdout, _) = run(&mut repo.imagegate(&["check"]));
+    let (_, stdout, _) = run(&mut repo.binary(&["check"]));
     assert!(!stdout.contains("Rules reported"), "{stdout}");
     // The GitHub format's log says it too, after its summary line.
     let (code, github, _) =
-        run(&mut repo.imagegate(&["check", "--format", "github", "--ignore", "IG001"]));
+        run(&mut repo.binary(&["check", "--format", "github", "--ignore", "IG001"]));
     assert_eq!(code, Some(0), "{github}");
     assert!(!github.contains("IG001 (unapproved-image)"), "{github}");
     assert!(
@@ -410,7 +407,7 @@ fn the_summary_counts_what_a_filter_left_out_and_never_reads_all_clear() {
         ),
         "{github}"
     );
-    let (_, github, _) = run(&mut repo.imagegate(&["check", "--format", "github"]));
+    let (_, github, _) = run(&mut repo.binary(&["check", "--format", "github"]));
     assert!(!github.contains("Rules reported"), "{github}");
 }
 
@@ -422,22 +419,22 @@ fn a_file_that_cannot_be_parsed_is_reported_whatever_the_selection() {
     repo.write("ok/azuredeploy.json", golden_vm("vm"));
     let broken = marketplace_vm("vm-broken");
     repo.write("broken/azuredeploy.json", &broken[..broken.len() / 2]);
-    let (code, stdout, _) = run(&mut repo.imagegate(&["check", "--select", "IG001"]));
+    let (code, stdout, _) = run(&mut repo.binary(&["check", "--select", "IG001"]));
     assert_eq!(code, Some(1), "{stdout}");
     assert!(stdout.contains("error[IG000]"), "{stdout}");
-    repo.imagegate(&["check", "--ignore", "IG000"])
+    repo.binary(&["check", "--ignore", "IG000"])
         .assert()
         .code(2)
         .stdout(predicate::str::is_empty())
         .stderr(predicate::str::contains(
             "IG000 (parse-error) cannot be ignored",
         ));
-    repo.imagegate(&["check", "--ignore", "IG003,parse-error"])
+    repo.binary(&["check", "--ignore", "IG003,parse-error"])
         .assert()
         .code(2)
         .stderr(predicate::str::contains("cannot be ignored"));
     // Selecting it explicitly is allowed (and changes nothing for it).
-    repo.imagegate(&["check", "--select", "IG000"])
+    repo.binary(&["check", "--select", "IG000"])
         .assert()
         .code(1)
         .stdout(predicate::str::contains("error[IG000]"));
@@ -452,7 +449,7 @@ fn an_unknown_rule_is_a_usage_error_naming_it() {
         ("--ignore", "IG001,no-such-rule", "no-such-rule"),
         ("--select", "IG001,", "expected a rule id or name"),
     ] {
-        repo.imagegate(&["check", flag, value])
+        repo.binary(&["check", flag, value])
             .assert()
             .code(2)
             .stdout(predicate::str::is_empty())
@@ -464,7 +461,7 @@ fn an_unknown_rule_is_a_usage_error_naming_it() {
 
 /// `imagegate check ARGS…` with `input` on standard input.
 fn with_input(repo: &Repo, args: &[&str], input: impl Into<Vec<u8>>) -> assert_cmd::Command {
-    let mut cmd = repo.imagegate(args);
+    let mut cmd = repo.binary(args);
     cmd.write_stdin(input.into());
     cmd
 }
@@ -786,7 +783,7 @@ fn options_combine_on_standard_input() {
 #[test]
 fn check_help_documents_every_option() {
     let repo = Repo::new();
-    let (code, help, _) = run(&mut repo.imagegate(&["check", "--help"]));
+    let (code, help, _) = run(&mut repo.binary(&["check", "--help"]));
     assert_eq!(code, Some(0));
     for option in [
         "-q, --quiet",

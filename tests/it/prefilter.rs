@@ -9,9 +9,7 @@
 //! (<https://learn.microsoft.com/azure/azure-resource-manager/templates/syntax>), and the
 //! `$schema` URL is read the same way.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 
 /// The rules of the findings in a JSON report, in order.
 fn rules(report: &serde_json::Value) -> Vec<String> {

@@ -2,12 +2,10 @@
 //! files, hidden folders, ignore files above the root or behind symbolic links, file names
 //! that display alike, folders that cannot be read, and a git index that cannot be read.
 
-mod common;
-
 use std::process::Command as Process;
 use std::time::Duration;
 
-use common::*;
+use crate::common::*;
 
 /// A git repository in `repo` with everything written so far committed.
 fn commit_all(repo: &Repo) {

@@ -13,10 +13,8 @@
 //!   `skip_token` for the next page:
 //!   https://learn.microsoft.com/azure/governance/resource-graph/concepts/work-with-data
 
-mod common;
-
-use assert_cmd::Command;
-use common::Repo;
+use crate::common::Command;
+use crate::common::Repo;
 use serde_json::Value;
 
 const MANIFEST: &str = env!("CARGO_MANIFEST_DIR");
@@ -428,7 +426,7 @@ fn check_never_reads_exports() {
     // A repository holding an estate export beside its template: `check` judges the
     // template alone; the export does not change its verdict.
     let repo = Repo::new();
-    repo.write("infra/main.json", common::golden_vm("web"));
+    repo.write("infra/main.json", crate::common::golden_vm("web"));
     let export = std::fs::read(format!("{MANIFEST}/{}", fixture("az-vm-list.json"))).unwrap();
     repo.write("inventory/az-vm-list.json", &export);
     repo.write(
@@ -512,7 +510,7 @@ fn a_file_of_no_known_shape_is_an_ig000_naming_the_shapes() {
     let (code, report, _) = audit_files(&[
         ("tsconfig.json", br#"{"compilerOptions": {"strict": true}}"#),
         ("packages.csv", b"name,version\nserde,1.0\n"),
-        ("template.json", common::golden_vm("web").as_bytes()),
+        ("template.json", crate::common::golden_vm("web").as_bytes()),
         ("az-vm-list.json", &golden),
     ]);
     assert_eq!(code, Some(1));

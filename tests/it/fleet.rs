@@ -3,7 +3,7 @@
 //! gallery's versions (`az sig image-version list`), the trend between two exports, and the
 //! drift between a repository and what runs.
 
-use assert_cmd::Command;
+use crate::common::Command;
 use serde_json::Value;
 
 const FLEET: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/fleet");

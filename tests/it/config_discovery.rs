@@ -3,9 +3,7 @@
 //! whole run. A config lower in the scanned tree never loosens the policy for its folder (a
 //! pull request could add one): it is reported (IG006). Every report names the config in effect.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use predicates::prelude::*;
 
 /// A config that approves the Marketplace image of [`marketplace_vm`].

@@ -1,10 +1,8 @@
 //! Output formats: snapshots of every format over the fixtures, and SARIF validated against
 //! the official SARIF 2.1.0 schema.
 
-mod common;
-
+use crate::common::*;
 use assert_cmd::Command;
-use common::*;
 
 const MANIFEST: &str = env!("CARGO_MANIFEST_DIR");
 
@@ -313,7 +311,7 @@ fn hostile_repo() -> Repo {
 /// Runs `imagegate check --format github .` in `repo` with `GITHUB_STEP_SUMMARY` set to
 /// `summary` (and the runner's repository variables), returning stdout, stderr and the code.
 fn github_run(repo: &Repo, summary: Option<&std::path::Path>) -> (String, String, i32) {
-    let mut cmd = repo.imagegate(&["check", "--format", "github", "."]);
+    let mut cmd = repo.binary(&["check", "--format", "github", "."]);
     cmd.env_remove("GITHUB_STEP_SUMMARY")
         .env("GITHUB_SERVER_URL", "https://github.com")
         .env("GITHUB_REPOSITORY", "contoso/infra")
@@ -468,7 +466,7 @@ fn the_github_format_says_when_annotations_are_cut() {
 fn sarif_links_related_locations_and_template_text_forms_no_link() {
     let repo = hostile_repo();
     let out = repo
-        .imagegate(&["check", "--format", "sarif", "."])
+        .binary(&["check", "--format", "sarif", "."])
         .output()
         .unwrap();
     let sarif: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -498,7 +496,7 @@ fn sarif_links_related_locations_and_template_text_forms_no_link() {
     );
     // JSON: the finding's image, typed.
     let out = repo
-        .imagegate(&["check", "--format", "json", "."])
+        .binary(&["check", "--format", "json", "."])
         .output()
         .unwrap();
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();

@@ -1,9 +1,7 @@
 //! Hostile inputs: each yields a clear finding or a quiet skip, never a crash or hang, and the
 //! other files of the run are still judged.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 
 /// Writes `name` with `contents` beside a known-bad template, runs a JSON check, and returns the
 /// findings about `name`. Asserts the neighbour was still judged.
@@ -257,7 +255,7 @@ fn linking_template(relative_path: &str) -> String {
   ]
 }}
 "#,
-        common::SCHEMA
+        crate::common::SCHEMA
     )
 }
 

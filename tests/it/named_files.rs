@@ -3,12 +3,10 @@
 //! callers — and the report holds what lies in them: the same findings a full run gives for
 //! those files (PRODUCT.md, "Command line").
 
-mod common;
-
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use common::*;
+use crate::common::*;
 
 const MARKETPLACE: &str = r#"{ "publisher": "Canonical", "offer": "0001-com-ubuntu-server-jammy", "sku": "22_04-lts-gen2", "version": "latest" }"#;
 

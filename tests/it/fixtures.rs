@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use assert_cmd::Command;
+use crate::common::Command;
 use serde_json::Value;
 
 const MANIFEST: &str = env!("CARGO_MANIFEST_DIR");

@@ -2,9 +2,7 @@
 //! FILE` reports only new ones and lists the entries that are gone. Fingerprints hold across
 //! line moves and reformatting.
 
-mod common;
-
-use common::{GOLDEN_VERSION, Repo, vm_template};
+use crate::common::{GOLDEN_VERSION, Repo, vm_template};
 use serde_json::Value;
 
 const MARKETPLACE: &str = r#"{ "publisher": "Canonical", "offer": "0001-com-ubuntu-server-jammy", "sku": "22_04-lts-gen2", "version": "latest" }"#;
@@ -178,7 +176,10 @@ fn exempted_findings_and_parse_errors_are_not_baselined() {
     );
     repo.write(
         "broken/azuredeploy.json",
-        format!("{{ \"$schema\": \"{}\", \"resources\": [", common::SCHEMA),
+        format!(
+            "{{ \"$schema\": \"{}\", \"resources\": [",
+            crate::common::SCHEMA
+        ),
     );
     let (code, _, stderr) = run(&repo, &["check", "--write-baseline", "baseline.json"]);
     // The parse error still fails the run: a file nobody could read is not accepted.

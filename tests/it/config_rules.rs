@@ -1,9 +1,7 @@
 //! `[rules]` in the config sets a rule's severity (or turns it off), and every format and the
 //! exit code honour it: an image left unresolved can block a deny-mode run.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use predicates::prelude::*;
 
 /// A VM whose image is a required parameter with no default and no parameter file: the image

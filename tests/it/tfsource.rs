@@ -3,9 +3,7 @@
 //! inside the scanned roots, a finding points at the image attribute in the `.tf` source and
 //! keeps the plan position as a related location; otherwise it points into the plan.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::Value;
 
 const MANAGED: &str = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-legacy/providers/Microsoft.Compute/images/legacy-ubuntu";

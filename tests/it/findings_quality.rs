@@ -2,9 +2,7 @@
 //! fingerprint of its own that survives moved lines; messages without noise. Each input is
 //! written as a template author (or a Terraform user, or a config author) writes it.
 
-mod common;
-
-use common::{Repo, arm_template, arm_vm, check_json};
+use crate::common::{Repo, arm_template, arm_vm, check_json};
 use serde_json::Value;
 
 const UBUNTU: &str = r#"{ "publisher": "Canonical", "offer": "0001-com-ubuntu-server-jammy", "sku": "22_04-lts-gen2", "version": "latest" }"#;
@@ -406,13 +404,13 @@ fn no_message_doubles_its_prefix() {
         ),
     );
     let report = check_json(&repo, &[]);
-    let rules = common::finding_rules(&report);
+    let rules = crate::common::finding_rules(&report);
     assert!(
         rules.iter().filter(|r| *r == "IG000").count() >= 4,
         "{report:#}"
     );
     assert!(rules.iter().any(|r| r == "IG002"), "{report:#}");
-    for message in common::finding_messages(&report) {
+    for message in crate::common::finding_messages(&report) {
         assert_eq!(doubled_prefix(&message), None, "{message}");
     }
     let out = repo
@@ -435,7 +433,7 @@ fn help_names_what_the_repository_already_deploys() {
     // Two templates pin versions 1.9.2 and 1.10.0 of the golden definition; a third deploys it
     // unpinned, a fourth a Marketplace image. The unpinned one is told the newest version the
     // repository deploys (numerically: 1.10.0), the Marketplace one the golden image to use.
-    let definition = common::GOLDEN_VERSION.trim_end_matches("/versions/1.4.0");
+    let definition = crate::common::GOLDEN_VERSION.trim_end_matches("/versions/1.4.0");
     let vm = |version: &str| {
         arm_template(
             "",
@@ -447,7 +445,10 @@ fn help_names_what_the_repository_already_deploys() {
     repo.write("a/azuredeploy.json", vm("/versions/1.9.2"));
     repo.write("b/azuredeploy.json", vm("/versions/1.10.0"));
     repo.write("c/azuredeploy.json", vm(""));
-    repo.write("d/azuredeploy.json", common::marketplace_vm("legacy"));
+    repo.write(
+        "d/azuredeploy.json",
+        crate::common::marketplace_vm("legacy"),
+    );
     let report = check_json(&repo, &["."]);
     let help = |path: &str| -> String {
         report["findings"]

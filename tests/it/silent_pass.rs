@@ -2,14 +2,12 @@
 //! unknown. Each test is a small repository written as users write templates; each class has a
 //! firing and a non-firing case, and the Azure behaviour it follows is cited.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::Value;
 
 const MARKETPLACE: &str = r#"{ "publisher": "Canonical", "offer": "0001-com-ubuntu-server-jammy", "sku": "22_04-lts-gen2", "version": "latest" }"#;
 
-use common::{
+use crate::common::{
     arm_template as template, arm_vm as vm, finding_messages as messages, finding_rules as rules,
     resource_statuses as statuses,
 };

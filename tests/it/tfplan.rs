@@ -4,10 +4,8 @@
 //! values are resolved through the configuration where they can be; sensitive values are never
 //! printed.
 
-mod common;
-
-use assert_cmd::Command;
-use common::*;
+use crate::common::Command;
+use crate::common::*;
 use serde_json::Value;
 
 const MANIFEST: &str = env!("CARGO_MANIFEST_DIR");

@@ -9,10 +9,8 @@
 //! <https://learn.microsoft.com/azure/templates/microsoft.desktopvirtualization/hostpools/sessionhostconfigurations>,
 //! <https://learn.microsoft.com/azure/templates/microsoft.compute/disks>.
 
-mod common;
-
-use common::*;
-use common::{finding_rules as rules, resource_statuses as statuses};
+use crate::common::*;
+use crate::common::{finding_rules as rules, resource_statuses as statuses};
 use serde_json::Value;
 
 const MARKETPLACE: &str = r#"{ "publisher": "Canonical", "offer": "0001-com-ubuntu-server-jammy", "sku": "22_04-lts-gen2", "version": "latest" }"#;

@@ -2,12 +2,10 @@
 //! deployments, malformed expressions and budgets — each in a small repository written as
 //! users write templates.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::Value;
 
-use common::{arm_template as template, arm_vm as vm};
+use crate::common::{arm_template as template, arm_vm as vm};
 
 fn findings(report: &Value) -> &Vec<Value> {
     report["findings"].as_array().unwrap()

@@ -7,11 +7,9 @@
 //! The adversarial inputs are generated here (small versions of `scripts/adversarial.py`);
 //! their time and memory are measured in BENCHMARKS.md, never here.
 
-mod common;
-
 use std::time::Duration;
 
-use common::*;
+use crate::common::*;
 
 /// Runs `imagegate check --format json` with a generous timeout (a shape that used to run for
 /// minutes must fail the test, not hang it) and parses the report.

@@ -3,9 +3,7 @@
 //! fail a run; an expired entry stops exempting and is reported (IG008); one that exempts
 //! nothing is reported (IG009).
 
-mod common;
-
-use common::{Repo, vm_template};
+use crate::common::{Repo, vm_template};
 use serde_json::Value;
 
 const MARKETPLACE: &str = r#"{ "publisher": "Canonical", "offer": "0001-com-ubuntu-server-jammy", "sku": "22_04-lts-gen2", "version": "latest" }"#;

@@ -3,10 +3,8 @@
 //! image-version tag), on `testdata/rollout/lifecycle/` (ARM, Bicep and a Terraform plan with
 //! their own imagegate.toml), and the config errors of the new keys.
 
-mod common;
-
-use assert_cmd::Command;
-use common::*;
+use crate::common::Command;
+use crate::common::*;
 use predicates::prelude::*;
 use serde_json::Value;
 

@@ -1,18 +1,16 @@
 //! The command-line contract: exit codes, config discovery and errors, output files, file
 //! selection, determinism.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use predicates::prelude::*;
 
 #[test]
 fn exit_0_when_compliant_and_1_on_errors() {
     let repo = Repo::new();
     repo.write("ok/azuredeploy.json", golden_vm("vm-ok"));
-    repo.imagegate(&["check", "ok"]).assert().code(0);
+    repo.binary(&["check", "ok"]).assert().code(0);
     repo.write("bad/azuredeploy.json", marketplace_vm("vm-bad"));
-    repo.imagegate(&["check"])
+    repo.binary(&["check"])
         .assert()
         .code(1)
         .stdout(predicate::str::contains("error[IG001]"))
@@ -23,20 +21,18 @@ fn exit_0_when_compliant_and_1_on_errors() {
 fn exit_zero_and_audit_mode_do_not_fail_the_run() {
     let repo = Repo::new();
     repo.write("azuredeploy.json", marketplace_vm("vm"));
-    repo.imagegate(&["check", "--exit-zero"])
+    repo.binary(&["check", "--exit-zero"])
         .assert()
         .code(0)
         .stdout(predicate::str::contains("error[IG001]"));
-    repo.imagegate(&["check", "--mode", "audit"])
+    repo.binary(&["check", "--mode", "audit"])
         .assert()
         .code(0)
         .stdout(predicate::str::contains("warning[IG001]"));
     repo.write("imagegate.toml", "mode = \"audit\"\n");
-    repo.imagegate(&["check"]).assert().code(0);
+    repo.binary(&["check"]).assert().code(0);
     // The flag overrides the config.
-    repo.imagegate(&["check", "--mode", "deny"])
-        .assert()
-        .code(1);
+    repo.binary(&["check", "--mode", "deny"]).assert().code(1);
 }
 
 #[test]
@@ -45,28 +41,26 @@ fn fail_on_chooses_the_least_severe_finding_that_fails_the_run() {
     // hold warnings too; `--fail-on never` passes whatever is found (like --exit-zero).
     let repo = Repo::new();
     repo.write("azuredeploy.json", marketplace_vm("vm"));
-    repo.imagegate(&["check", "--mode", "audit"])
-        .assert()
-        .code(0);
-    repo.imagegate(&["check", "--mode", "audit", "--fail-on", "warning"])
+    repo.binary(&["check", "--mode", "audit"]).assert().code(0);
+    repo.binary(&["check", "--mode", "audit", "--fail-on", "warning"])
         .assert()
         .code(1)
         .stdout(predicate::str::contains("warning[IG001]"));
-    repo.imagegate(&["check", "--fail-on", "error"])
+    repo.binary(&["check", "--fail-on", "error"])
         .assert()
         .code(1);
-    repo.imagegate(&["check", "--fail-on", "never"])
+    repo.binary(&["check", "--fail-on", "never"])
         .assert()
         .code(0)
         .stdout(predicate::str::contains("error[IG001]"));
     // A compliant repository passes even at the strictest setting.
     let ok = Repo::new();
     ok.write("azuredeploy.json", golden_vm("vm"));
-    ok.imagegate(&["check", "--fail-on", "warning"])
+    ok.binary(&["check", "--fail-on", "warning"])
         .assert()
         .code(0);
     // The two ways of saying "never" are not combined.
-    repo.imagegate(&["check", "--exit-zero", "--fail-on", "warning"])
+    repo.binary(&["check", "--exit-zero", "--fail-on", "warning"])
         .assert()
         .code(2);
 }
@@ -74,18 +68,16 @@ fn fail_on_chooses_the_least_severe_finding_that_fails_the_run() {
 #[test]
 fn exit_2_for_runs_that_cannot_happen() {
     let repo = Repo::new();
-    repo.imagegate(&["check", "does-not-exist"])
+    repo.binary(&["check", "does-not-exist"])
         .assert()
         .code(2)
         .stderr(predicate::str::contains("does-not-exist"));
-    repo.imagegate(&["check", "--format", "xml"])
-        .assert()
-        .code(2);
-    repo.imagegate(&["check", "--exclude", "a[b"])
+    repo.binary(&["check", "--format", "xml"]).assert().code(2);
+    repo.binary(&["check", "--exclude", "a[b"])
         .assert()
         .code(2)
         .stderr(predicate::str::contains("--exclude"));
-    repo.imagegate(&["check", "--config", "missing.toml"])
+    repo.binary(&["check", "--config", "missing.toml"])
         .assert()
         .code(2)
         .stderr(predicate::str::contains("missing.toml"));
@@ -100,7 +92,7 @@ fn config_errors_name_file_line_and_key() {
         "mode = \"deny\"\n\n[approved]\nimages = [\"/subscriptions/*/x\"]\nmarketplce = []\n",
     );
     let out = repo
-        .imagegate(&["check"])
+        .binary(&["check"])
         .assert()
         .code(2)
         .get_output()
@@ -114,7 +106,7 @@ fn config_errors_name_file_line_and_key() {
         "imagegate.toml",
         "[approved]\nimages = [\"subscriptions/*\"]\n",
     );
-    repo.imagegate(&["check"]).assert().code(2).stderr(
+    repo.binary(&["check"]).assert().code(2).stderr(
         predicate::str::contains("imagegate.toml:2")
             .and(predicate::str::contains("approved.images")),
     );
@@ -126,12 +118,12 @@ fn config_is_discovered_upward_and_by_flag() {
     repo.write("sub/dir/azuredeploy.json", marketplace_vm("vm"));
     let allow = "[approved]\nmarketplace = [{ publisher = \"Canonical\", offer = \"0001-com-ubuntu-server-jammy\", sku = \"22_04-lts-*\" }]\n";
     repo.write(".imagegate.toml", allow);
-    let mut cmd = repo.imagegate(&["check", "."]);
+    let mut cmd = repo.binary(&["check", "."]);
     cmd.current_dir(repo.path().join("sub/dir"));
     cmd.assert().code(0);
     // An explicit config wins over discovery.
     repo.write("strict.toml", "mode = \"deny\"\n");
-    repo.imagegate(&["check", "--config", "strict.toml"])
+    repo.binary(&["check", "--config", "strict.toml"])
         .assert()
         .code(1);
 }
@@ -140,7 +132,7 @@ fn config_is_discovered_upward_and_by_flag() {
 fn output_file_receives_the_report() {
     let repo = Repo::new();
     repo.write("azuredeploy.json", marketplace_vm("vm"));
-    repo.imagegate(&["check", "--format", "sarif", "--output", "out.sarif"])
+    repo.binary(&["check", "--format", "sarif", "--output", "out.sarif"])
         .assert()
         .code(1)
         .stdout(predicate::str::is_empty());
@@ -148,7 +140,7 @@ fn output_file_receives_the_report() {
         serde_json::from_slice(&std::fs::read(repo.path().join("out.sarif")).unwrap()).unwrap();
     assert_eq!(sarif["runs"][0]["results"][0]["ruleId"], "IG001");
     // The report is not scanned as input on the next run.
-    repo.imagegate(&["check", "--format", "json", "--output", "out.json"])
+    repo.binary(&["check", "--format", "json", "--output", "out.json"])
         .assert()
         .code(1);
 }
@@ -232,7 +224,7 @@ fn output_is_deterministic_and_sorted() {
         );
     }
     let run = || {
-        repo.imagegate(&["check", "--format", "json", "--threads", "4"])
+        repo.binary(&["check", "--format", "json", "--threads", "4"])
             .output()
             .unwrap()
             .stdout
@@ -256,7 +248,7 @@ fn output_is_deterministic_and_sorted() {
 fn no_colour_when_not_a_terminal() {
     let repo = Repo::new();
     repo.write("azuredeploy.json", marketplace_vm("vm"));
-    let out = repo.imagegate(&["check"]).output().unwrap();
+    let out = repo.binary(&["check"]).output().unwrap();
     assert!(
         !out.stdout.contains(&0x1b),
         "no ANSI escapes in piped output"
@@ -266,20 +258,20 @@ fn no_colour_when_not_a_terminal() {
 #[test]
 fn rules_command_lists_and_documents() {
     let repo = Repo::new();
-    repo.imagegate(&["rules"])
+    repo.binary(&["rules"])
         .assert()
         .code(0)
         .stdout(predicate::str::contains("IG001  unapproved-image"))
         .stdout(predicate::str::contains("IG003  unpinned-image-version"));
-    repo.imagegate(&["rules", "IG001"])
+    repo.binary(&["rules", "IG001"])
         .assert()
         .code(0)
         .stdout(predicate::str::contains("## How to fix"));
-    repo.imagegate(&["rules", "unresolved-image"])
+    repo.binary(&["rules", "unresolved-image"])
         .assert()
         .code(0)
         .stdout(predicate::str::contains("IG002"));
-    repo.imagegate(&["rules", "IG999"]).assert().code(2);
+    repo.binary(&["rules", "IG999"]).assert().code(2);
 }
 
 #[test]
@@ -290,7 +282,7 @@ fn github_format_escapes_and_annotates() {
         golden_vm("vm").replace("/versions/1.4.0", ""),
     );
     let out = repo
-        .imagegate(&["check", "--format", "github"])
+        .binary(&["check", "--format", "github"])
         .output()
         .unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
@@ -423,7 +415,7 @@ fn a_glob_that_approves_nothing_is_a_config_error() {
         "imagegate.toml",
         "[approved]\nimages = [\n  \"/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-golden/providers/Microsoft.Compute/galleries/corpGallery\",\n]\n",
     );
-    repo.imagegate(&["check"]).assert().code(2).stderr(
+    repo.binary(&["check"]).assert().code(2).stderr(
         predicate::str::contains("imagegate.toml:3")
             .and(predicate::str::contains("approved.images"))
             .and(predicate::str::contains("add `/images/*`")),
@@ -433,7 +425,7 @@ fn a_glob_that_approves_nothing_is_a_config_error() {
         "imagegate.toml",
         format!("[approved]\nimages = [\"{GOLDEN_VERSION}\"]\n"),
     );
-    repo.imagegate(&["check"]).assert().code(2).stderr(
+    repo.binary(&["check"]).assert().code(2).stderr(
         predicate::str::contains("imagegate.toml:2").and(predicate::str::contains("/versions/")),
     );
 }

@@ -4,11 +4,9 @@
 //! (<https://learn.microsoft.com/azure/governance/policy/concepts/definition-structure-basics>),
 //! refuses what it cannot say exactly, and round-trips through `import`.
 
-mod common;
-
 use std::path::Path;
 
-use common::*;
+use crate::common::*;
 use imagegate::config::Config;
 use predicates::prelude::*;
 use serde_json::{Value as Json, json};

@@ -1,0 +1,12 @@
+//! The command-line contract: the cases that must spawn the `imagegate` binary (exit codes as
+//! the shell sees them, standard streams and terminals, colour variables, the GitHub step
+//! summary, formats written to files, the pre-commit hook's usage, the rollout playbook run by
+//! a shell as written). Everything else runs in-process in the `it` test crate.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod commands;
+mod formats;
+mod options;
+mod rollout_doc;

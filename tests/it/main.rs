@@ -1,0 +1,35 @@
+//! The integration tests, in-process: every command runs through `imagegate::commands` on a
+//! temporary repository or the fixtures (`common::Command` has `assert_cmd`'s shape), with no
+//! binary spawned. The command-line contract that needs the real process (exit codes as the
+//! shell sees them, streams, terminals, the hook, the Action) is the `cli` test crate.
+//!
+//! One crate, so one link: `cargo test --test it`.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod arm_eval;
+mod baseline;
+mod bicep;
+mod budgets;
+mod catalogue;
+mod config_discovery;
+mod config_rules;
+mod exemptions;
+mod findings_quality;
+mod fixtures;
+mod fleet;
+mod hostile;
+mod init;
+mod inventory;
+mod lifecycle;
+mod module_graph;
+mod named_files;
+mod policy;
+mod prefilter;
+mod report;
+mod silent_pass;
+mod tfplan;
+mod tfplan_embedded;
+mod tfsource;
+mod walk;
