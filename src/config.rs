@@ -1164,6 +1164,97 @@ fn unmatchable(glob: &IdGlob) -> Option<GlobShape> {
 
 #[cfg(test)]
 mod tests {
+
+    /// The fields a type's derived `Deserialize` knows: serde hands them to
+    /// `deserialize_struct`, which this deserializer records and then refuses.
+    fn fields_of<'de, T: Deserialize<'de>>() -> Vec<&'static str> {
+        struct Recorder(std::cell::RefCell<Vec<&'static str>>);
+        #[derive(Debug)]
+        struct Stop;
+        impl std::fmt::Display for Stop {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("recorded")
+            }
+        }
+        impl std::error::Error for Stop {}
+        impl serde::de::Error for Stop {
+            fn custom<M: std::fmt::Display>(_: M) -> Stop {
+                Stop
+            }
+        }
+        impl<'de> serde::Deserializer<'de> for &Recorder {
+            type Error = Stop;
+            fn deserialize_any<V: serde::de::Visitor<'de>>(self, _: V) -> Result<V::Value, Stop> {
+                Err(Stop)
+            }
+            fn deserialize_struct<V: serde::de::Visitor<'de>>(
+                self,
+                _: &'static str,
+                fields: &'static [&'static str],
+                _: V,
+            ) -> Result<V::Value, Stop> {
+                self.0.borrow_mut().extend_from_slice(fields);
+                Err(Stop)
+            }
+            serde::forward_to_deserialize_any! {
+                bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes
+                byte_buf option unit unit_struct newtype_struct seq tuple tuple_struct map
+                enum identifier ignored_any
+            }
+        }
+        let recorder = Recorder(Default::default());
+        let _ = T::deserialize(&recorder);
+        let mut fields = recorder.0.into_inner();
+        fields.sort_unstable();
+        fields
+    }
+
+    /// The published schema (`imagegate.schema.json`, what editors validate a config with)
+    /// and the loader know the same keys, table by table: a key the loader reads is
+    /// documented there, and a key the schema offers is read.
+    #[test]
+    fn the_schema_and_the_loader_know_the_same_keys() {
+        let schema: serde_json::Value =
+            serde_json::from_str(include_str!("../imagegate.schema.json")).unwrap();
+        let keys = |pointer: &str| -> Vec<&str> {
+            let table = schema
+                .pointer(pointer)
+                .unwrap_or_else(|| panic!("{pointer}"));
+            assert_eq!(table["additionalProperties"], false, "{pointer} is closed");
+            let mut keys: Vec<&str> = table["properties"]
+                .as_object()
+                .unwrap()
+                .keys()
+                .map(String::as_str)
+                .collect();
+            keys.sort_unstable();
+            keys
+        };
+        let p = "/properties";
+        assert_eq!(fields_of::<File>(), keys(""));
+        assert_eq!(fields_of::<Approved>(), keys(&format!("{p}/approved")));
+        assert_eq!(
+            fields_of::<MarketplaceEntry>(),
+            keys(&format!("{p}/approved/properties/marketplace/items"))
+        );
+        assert_eq!(
+            fields_of::<ImageEntry>(),
+            keys(&format!("{p}/approved/properties/image/items"))
+        );
+        assert_eq!(fields_of::<TagsEntry>(), keys(&format!("{p}/tags")));
+        assert_eq!(
+            fields_of::<DeploymentScope>(),
+            keys(&format!("{p}/deployment"))
+        );
+        assert_eq!(
+            fields_of::<ExemptEntry>(),
+            keys(&format!("{p}/exempt/items"))
+        );
+        // `[rules]` takes every rule by id and by name, as the registry has them.
+        let mut rules: Vec<&str> = Rule::ALL.iter().flat_map(|r| [r.id(), r.name()]).collect();
+        rules.sort_unstable();
+        assert_eq!(rules, keys(&format!("{p}/rules")));
+    }
     use super::*;
 
     fn parse(text: &str) -> Result<Config, ConfigError> {

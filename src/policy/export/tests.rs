@@ -130,8 +130,27 @@ fn fill(template: &str, words: &[usize]) -> (String, bool) {
     (out, keyword)
 }
 
+/// Cases per property: bounded in debug builds (`cargo test`, where each case judges and
+/// evaluates an exported policy unoptimised), the full count in release builds
+/// (`cargo test --release`).
+const CASES: u32 = if cfg!(debug_assertions) { 300 } else { 3000 };
+
+/// `CONFIGS[c]`, parsed once for every case.
+fn parsed(c: usize) -> &'static Config {
+    static PARSED: std::sync::OnceLock<Vec<Config>> = std::sync::OnceLock::new();
+    &PARSED.get_or_init(|| CONFIGS.iter().map(|t| config(t)).collect())[c]
+}
+
+/// The Marketplace property's config, parsed once.
+fn marketplace_config() -> &'static Config {
+    static PARSED: std::sync::OnceLock<Config> = std::sync::OnceLock::new();
+    PARSED.get_or_init(|| config(
+        "[approved]\nimages = []\nmarketplace = [\n  { publisher = \"Canonical\", offer = \"0001-com-ubuntu-server-jammy\", sku = \"22_04-lts*\" },\n  { publisher = \"Canonical\", offer = \"ubuntu-24_04-lts\", sku = \"server\", version = \"latest\" },\n  { publisher = \"MicrosoftWindowsServer\", offer = \"WindowsServer\", sku = \"2022-datacenter\", version = \"1.*\" },\n]\n",
+    ))
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(3000))]
+    #![proptest_config(ProptestConfig::with_cases(CASES))]
 
     /// Soundness: whatever the ID, the policy never approves an image imagegate refuses —
     /// on a VM (`imageId`) or a disk; and it approves what imagegate approves, unless a part
@@ -142,10 +161,10 @@ proptest! {
         t in 0..TEMPLATES.len(),
         words in proptest::collection::vec(0..WORDS.len(), 12),
     ) {
-        let config = config(CONFIGS[c]);
+        let config = parsed(c);
         let (id, keyword) = fill(TEMPLATES[t], &words);
-        let gate = imagegate_allows(&config, &id);
-        for allows in [policy_allows(&config, &vm_with_id(&id)), policy_allows(&config, &disk_with_id(&id))] {
+        let gate = imagegate_allows(config, &id);
+        for allows in [policy_allows(config, &vm_with_id(&id)), policy_allows(config, &disk_with_id(&id))] {
             prop_assert!(!allows || gate, "policy approves {id} under config {c}; imagegate does not");
             if t < 6 && !keyword {
                 prop_assert_eq!(allows, gate, "{} under config {}", id, c);
@@ -161,9 +180,7 @@ proptest! {
         sku in proptest::sample::select(vec!["22_04-lts-gen2", "22_04-lts", "server", "2022-datacenter"]),
         version in proptest::sample::select(vec![None, Some("latest"), Some("22.04.202401010"), Some("1.0.0")]),
     ) {
-        let config = config(
-            "[approved]\nimages = []\nmarketplace = [\n  { publisher = \"Canonical\", offer = \"0001-com-ubuntu-server-jammy\", sku = \"22_04-lts*\" },\n  { publisher = \"Canonical\", offer = \"ubuntu-24_04-lts\", sku = \"server\", version = \"latest\" },\n  { publisher = \"MicrosoftWindowsServer\", offer = \"WindowsServer\", sku = \"2022-datacenter\", version = \"1.*\" },\n]\n",
-        );
+        let config = marketplace_config();
         let image = Image::Marketplace(Marketplace {
             publisher: Seg::Known(publisher.into()),
             offer: Seg::Known(offer.into()),
