@@ -197,14 +197,14 @@ proptest! {
             "Microsoft.Compute/imageVersion" => version.map(String::from),
             _ => None,
         };
-        prop_assert_eq!(policy_allows(&config, &fields), gate);
+        prop_assert_eq!(policy_allows(config, &fields), gate);
         // A disk from the same image, named by its platform image ID.
         let id = format!(
             "/Subscriptions/s/Providers/Microsoft.Compute/Locations/westeurope/Publishers/{publisher}/ArtifactTypes/VMImage/Offers/{offer}/Skus/{sku}/Versions/{}",
             version.unwrap_or("1.0.0")
         );
-        let gate = imagegate_allows(&config, &id);
-        let allows = policy_allows(&config, &disk_with_id(&id));
+        let gate = imagegate_allows(config, &id);
+        let allows = policy_allows(config, &disk_with_id(&id));
         prop_assert!(!allows || gate, "{}", id);
         if publisher != "Publishers" {
             prop_assert_eq!(allows, gate, "{}", id);
