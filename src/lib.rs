@@ -15,7 +15,7 @@ pub mod config;
 pub mod date;
 pub(crate) mod eval;
 pub(crate) mod extract;
-pub(crate) mod findings;
+pub mod findings;
 pub(crate) mod frontend;
 pub(crate) mod image;
 pub mod init;
@@ -364,7 +364,7 @@ fn configs_not_in_effect(
     config: &Config,
     shown: &report::ConfigInEffect,
     detail: Detail,
-) -> Vec<report::Finding> {
+) -> Vec<findings::Finding> {
     let in_effect = config.path.as_deref().map(canonical);
     configs
         .iter()
@@ -421,7 +421,7 @@ fn set_aside_compiled_templates(outcomes: &mut [FileOutcome], files: &[walk::Fil
         return;
     }
     type Key = (&'static str, String, String);
-    let key = |f: &report::Finding| -> Key {
+    let key = |f: &findings::Finding| -> Key {
         let resource_type = f
             .resource
             .as_ref()

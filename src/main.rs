@@ -151,7 +151,7 @@ fn check(args: CheckArgs, purpose: Purpose) -> Result<ExitCode, Failure> {
         .stack_size(8 * 1024 * 1024)
         .build_global()
         .map_err(Failure::Threads)?;
-    let detail = imagegate::report::Detail {
+    let detail = imagegate::findings::Detail {
         excerpts: args.format == Format::Human,
     };
     let mut report = match &input {
@@ -319,7 +319,7 @@ fn report(args: ReportArgs) -> Result<ExitCode, Failure> {
         force_exclude: false,
         threads,
     };
-    let detail = imagegate::report::Detail { excerpts: false };
+    let detail = imagegate::findings::Detail { excerpts: false };
     let templates = (!paths.is_empty())
         .then(|| imagegate::check(&options(paths), &config, &cwd, detail))
         .transpose()
@@ -530,7 +530,7 @@ fn init(args: InitArgs) -> Result<ExitCode, Failure> {
         force_exclude: false,
         threads: 0,
     };
-    let detail = imagegate::report::Detail { excerpts: false };
+    let detail = imagegate::findings::Detail { excerpts: false };
     let report =
         imagegate::check(&options, &Config::embedded(), &cwd, detail).map_err(Failure::Walk)?;
     let found = init::Found::from_report(&report);

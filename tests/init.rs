@@ -214,7 +214,7 @@ fn judged_files_are_counted_by_kind() {
             Some(Path::new(name)),
             &Config::embedded(),
             repo.path(),
-            imagegate::report::Detail { excerpts: false },
+            imagegate::findings::Detail { excerpts: false },
         )
         .kinds
     };
