@@ -15,9 +15,8 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::report::{
-    BaselineEntry, BaselineOutcome, Finding, Report, Suppression, SuppressionKind,
-};
+use crate::findings::{Finding, Suppression, SuppressionKind};
+use crate::report::{BaselineEntry, BaselineOutcome, Report};
 
 /// The version of the baseline format.
 const VERSION: u32 = 1;

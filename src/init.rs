@@ -6,8 +6,9 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use crate::config::Config;
+use crate::findings::ImageParts;
 use crate::policy::import::toml_string;
-use crate::report::{ImageParts, Report, SourceKind};
+use crate::report::{Report, SourceKind};
 
 /// The config schema's URL: the `$id` of `imagegate.schema.json`.
 pub const SCHEMA_URL: &str =

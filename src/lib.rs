@@ -19,7 +19,7 @@ pub mod config;
 pub mod date;
 pub(crate) mod eval;
 pub(crate) mod extract;
-pub(crate) mod findings;
+pub mod findings;
 pub(crate) mod frontend;
 pub(crate) mod image;
 pub mod init;

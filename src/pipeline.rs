@@ -15,8 +15,8 @@ use std::rc::Rc;
 use crate::config::Config;
 use crate::eval::{Allowance, Limits};
 use crate::findings::parse_error;
+use crate::findings::{Finding, ResourceEntry};
 use crate::frontend::{self, Embedded, EmbeddedParameters, Env, Lowered, ParseProblem, Sniff};
-use crate::report::{Finding, ResourceEntry};
 use crate::source::{
     Encoding, LoadError, Loaded, Loader, MAX_FILE_BYTES, SourceFile, SourceMap, Span, decode,
 };
@@ -50,7 +50,7 @@ pub struct FileOutcome {
     pub(crate) language: Option<crate::model::Language>,
 }
 
-pub use crate::report::Detail;
+pub use crate::findings::Detail;
 
 /// What every file of a run shares.
 #[derive(Debug)]
@@ -290,18 +290,20 @@ fn judge(lowered: Lowered, walked: &FileToRead, run: &Run, env: &Env<'_>, out: &
     }
     out.language = deployment.as_ref().map(|judged| judged.deployment.language);
     if let Some(judged) = deployment {
+        let mut exemptions = run.exempter.judging(&sources);
         let judgement = crate::findings::judge_deployment(
             judged.deployment,
             &sources,
             judged.file,
             &run.config,
             out.detail,
-            &run.exempter,
+            &mut exemptions,
         );
         out.findings.extend(judgement.findings);
         out.resources.extend(judgement.resources);
         out.notes.extend(judgement.notes);
-        out.exemptions.absorb(judgement.exemptions);
+        out.exemptions
+            .absorb(exemptions.finish(&sources, out.detail));
     }
     for doc in &embedded {
         judge_embedded(doc, &sources, walked, run, env, out);
@@ -347,13 +349,12 @@ fn judge_embedded(
         findings: inner.findings,
         resources: inner.resources,
         notes: inner.notes,
-        exemptions: inner.exemptions,
     };
     crate::findings::relocate(&mut judgement, &texts, host, out.detail);
     out.findings.extend(judgement.findings);
     out.resources.extend(judgement.resources);
     out.notes.extend(judgement.notes);
-    out.exemptions.absorb(judgement.exemptions);
+    out.exemptions.absorb(inner.exemptions);
 }
 
 /// The IG000 of a file a frontend claims but that could not be read into text (`text` is

@@ -20,8 +20,8 @@ use std::path::{Path, PathBuf};
 
 use crate::config::{Config, Exemption};
 use crate::date::Date;
+use crate::findings::{Detail, Exempt, Finding, FindingBuilder, Suppression, SuppressionKind};
 use crate::judge::wildcard_ignore_case as wildcard;
-use crate::report::{Detail, Excerpt, Finding, Location, Suppression, SuppressionKind};
 use crate::rules::{self, Rule};
 use crate::source::{FileId, SourceFile, SourceMap};
 
@@ -80,9 +80,41 @@ struct CommentUse {
     unused: Finding,
 }
 
+/// The exemptions of one judgement, as its findings are made ([`Exempt`]): the exempter, the
+/// exemption comments of the judgement's files, and what they and the config's entries
+/// matched. Made by [`Exempter::judging`]; [`Judging::finish`] gives what it saw.
+#[derive(Debug)]
+pub(crate) struct Judging<'a> {
+    /// What decides.
+    exempter: &'a Exempter,
+    /// The comments of the judgement's files.
+    comments: Vec<Comment>,
+    /// What matched so far.
+    tally: Tally,
+}
+
+impl Exempt for Judging<'_> {
+    fn decide(&mut self, finding: &Finding, anchors: &[(FileId, u32)]) -> Option<Suppression> {
+        self.exempter
+            .decide(finding, anchors, &mut self.comments, &mut self.tally)
+    }
+}
+
+impl Judging<'_> {
+    /// What the judgement saw of the exemptions, its comments recorded with their IG009
+    /// should no judgement of the run use them; `sources` are the judgement's files,
+    /// `detail` what to keep of those findings.
+    pub(crate) fn finish(self, sources: &SourceMap, detail: Detail) -> Tally {
+        let mut tally = self.tally;
+        self.exempter
+            .keep_comments(self.comments, sources, detail, &mut tally);
+        tally
+    }
+}
+
 /// An exemption comment found in a file of a judgement.
 #[derive(Debug, Clone)]
-pub(crate) struct Comment {
+struct Comment {
     /// The file.
     file: FileId,
     /// Its bytes (the comment, from its marker to the end of the line).
@@ -133,9 +165,19 @@ impl Exempter {
         roots.iter().any(|root| self.base.starts_with(root))
     }
 
+    /// The exemptions of a judgement of the files of `sources`, to decide as its findings
+    /// are made.
+    pub(crate) fn judging(&self, sources: &SourceMap) -> Judging<'_> {
+        Judging {
+            exempter: self,
+            comments: self.comments(sources),
+            tally: Tally::default(),
+        }
+    }
+
     /// The comments of every file of `sources` that exempt findings (or look as if they
     /// did: those are reported when they cannot).
-    pub(crate) fn comments(&self, sources: &SourceMap) -> Vec<Comment> {
+    fn comments(&self, sources: &SourceMap) -> Vec<Comment> {
         let mut out = Vec::new();
         for i in 0..sources.len() {
             let id = FileId(i as u32);
@@ -160,7 +202,7 @@ impl Exempter {
     /// `anchors` (its file and 1-based line: where it points, its resource's first line, its
     /// image property's line), else the first `[[exempt]]` entry in force that matches it.
     /// Counts what matched in `tally`; marks the comment used.
-    pub(crate) fn decide(
+    fn decide(
         &self,
         finding: &Finding,
         anchors: &[(FileId, u32)],
@@ -275,7 +317,7 @@ impl Exempter {
 
     /// Records in `tally` the comments of one judgement, with their IG009 should no
     /// judgement use them.
-    pub(crate) fn keep_comments(
+    fn keep_comments(
         &self,
         comments: Vec<Comment>,
         sources: &SourceMap,
@@ -285,26 +327,12 @@ impl Exempter {
         for comment in comments {
             let file = sources.get(comment.file);
             let line = file.line_col(comment.bytes.start).line;
-            let why = match &comment.problem {
-                Some(problem) => {
-                    format!("this exemption comment cannot exempt anything: {problem}")
-                }
-                None => format!(
-                    "this exemption comment ({}) matched no finding on the line after it",
-                    comment
-                        .rules
-                        .iter()
-                        .map(|r| r.id())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-            };
+            let wording = rules::unused_comment_wording(comment.problem.as_deref(), &comment.rules);
             let unused = finding_at(
                 rules::UNUSED_EXEMPTION,
                 file,
                 comment.bytes.clone(),
-                why,
-                "exempts nothing".into(),
+                wording,
                 detail,
             );
             tally.comments.push(CommentUse {
@@ -360,29 +388,23 @@ impl Exempter {
             let at = entry_bytes(&file, entry);
             let what = describe(entry);
             if let Some(last) = entry.expires.filter(|last| *last < self.today) {
-                let count = match expired[i] {
-                    0 => "it matches no finding; delete it".to_string(),
-                    1 => "it no longer exempts the finding it matches".to_string(),
-                    n => format!("it no longer exempts the {n} findings it matches"),
-                };
+                let last = last.to_string();
+                let wording =
+                    rules::expired_exemption_wording(&what, &last, &entry.reason, expired[i]);
                 out.push(finding_at(
                     rules::EXPIRED_EXEMPTION,
                     &file,
                     at,
-                    format!(
-                        "exemption {what} expired on {last} (\"{}\"): {count}",
-                        entry.reason
-                    ),
-                    format!("expired on {last}"),
+                    wording,
                     detail,
                 ));
             } else if whole && matched[i] == 0 {
+                let wording = rules::unused_entry_wording(&what, &entry.reason);
                 out.push(finding_at(
                     rules::UNUSED_EXEMPTION,
                     &file,
                     at,
-                    format!("exemption {what} matched no finding (\"{}\")", entry.reason),
-                    "exempts nothing".into(),
+                    wording,
                     detail,
                 ));
             }
@@ -445,33 +467,22 @@ fn describe(entry: &Exemption) -> String {
     format!("({})", parts.join(", "))
 }
 
-/// A finding of `rule` at bytes `at` of `file`, about the file rather than a resource.
+/// A finding of `rule` about an exemption written at bytes `at` of `file` (an `[[exempt]]`
+/// entry, a comment), worded `(message, label)`: about that place, not a resource, so its
+/// line is part of what it is about (two entries of one file are two findings).
 fn finding_at(
     rule: Rule,
     file: &SourceFile,
     at: Range<u32>,
-    message: String,
-    label: String,
+    (message, label): (String, String),
     detail: Detail,
 ) -> Finding {
     let line = file.line_col(at.start).line.to_string();
-    Finding {
-        rule,
-        severity: rule.severity(),
-        message,
-        label,
-        location: Location::of(file, at.start, at.end),
-        excerpt: detail.excerpts.then(|| Excerpt::of(file, at.start, at.end)),
-        bytes: at,
-        resource: None,
-        parameter_file: None,
-        related: Vec::new(),
-        image: None,
-        help: None,
-        fingerprint: crate::report::fingerprint(&[rule.id(), &file.display, &line]),
-        fix: None,
-        suppression: None,
-    }
+    FindingBuilder::new(rule, file, at, detail)
+        .message(&message)
+        .label(label)
+        .identity(&[&file.display, &line])
+        .build()
 }
 
 /// The kind of comment a file's language has.

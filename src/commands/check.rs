@@ -57,7 +57,7 @@ fn run(args: CheckArgs, reads: Reads, io: &mut Io<'_>) -> Result<Exit, Failure> 
     let baseline = read_baseline(args.baseline.as_deref(), io)?;
     let threads = args.threads.unwrap_or(0);
     let workspace = Workspace::new(config, io.cwd.clone(), threads).map_err(Failure::Workspace)?;
-    let detail = crate::report::Detail {
+    let detail = crate::findings::Detail {
         excerpts: args.format == Format::Human,
     };
     let mut report = match &input {

@@ -44,7 +44,7 @@ pub(super) fn init(args: InitArgs, io: &mut Io<'_>) -> Result<Exit, Failure> {
     };
     let workspace =
         Workspace::new(Config::embedded(), io.cwd.clone(), 0).map_err(Failure::Workspace)?;
-    let detail = crate::report::Detail { excerpts: false };
+    let detail = crate::findings::Detail { excerpts: false };
     let report = workspace.check(&options, detail).map_err(Failure::Walk)?;
     let found = crate::init::Found::from_report(&report);
     let target = folder.join(CONFIG_FILE);

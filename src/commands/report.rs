@@ -47,7 +47,7 @@ pub(super) fn report(args: ReportArgs, io: &mut Io<'_>) -> Result<Exit, Failure>
         threads,
     };
     let workspace = Workspace::new(config, io.cwd.clone(), threads).map_err(Failure::Workspace)?;
-    let detail = crate::report::Detail { excerpts: false };
+    let detail = crate::findings::Detail { excerpts: false };
     let templates = (!paths.is_empty())
         .then(|| workspace.check(&options(&paths), detail))
         .transpose()

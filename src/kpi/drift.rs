@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::report::{ImageParts, ImageRef, ResourceEntry, VersionKind};
+use crate::findings::{ImageParts, ImageRef, ResourceEntry, VersionKind};
 
 /// Drift between what a repository declares and what runs.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -195,7 +195,7 @@ fn base_and_version(image: &ImageRef) -> (Option<String>, Option<String>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::{DeployedEntry, Status};
+    use crate::findings::{DeployedEntry, Status};
 
     fn gallery(id: &str, version: Option<&str>) -> ImageRef {
         ImageRef {

@@ -16,9 +16,9 @@ use serde::{Deserialize, Serialize};
 use super::{Counts, Row, rows};
 use crate::config::Config;
 use crate::date::Date;
+use crate::findings::{ImageParts, ResourceEntry, Status, VersionKind};
 use crate::image::IdPath;
 use crate::judge::{Reason, VersionNumber};
-use crate::report::{ImageParts, ResourceEntry, Status, VersionKind};
 use crate::value::Part;
 
 /// The fleet's figures.
@@ -300,7 +300,7 @@ mod tests {
 #[cfg(test)]
 mod fleet_tests {
     use super::*;
-    use crate::report::{DeployedEntry, ImageRef};
+    use crate::findings::{DeployedEntry, ImageRef};
 
     const DEF: &str = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-golden/providers/Microsoft.Compute/galleries/corpGallery/images/ubuntu-22.04";
 

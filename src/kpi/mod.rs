@@ -16,7 +16,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::report::{ImageParts, Report, ResourceEntry, Status, VersionKind};
+use crate::findings::{ImageParts, ResourceEntry, Status, VersionKind};
+use crate::report::Report;
 
 /// The version of the KPI JSON (`imagegate report --format json`); bumped on incompatible
 /// changes. `--compare` reads this version.

@@ -1,340 +1,15 @@
-//! Findings, resource statuses and the run's report; sorting, de-duplication and fingerprints.
-//!
-//! Findings are located (path, line, column) inside the worker that read the file, so the
-//! file's text can be dropped right after: memory stays flat as the repository grows.
+//! The run's report: its findings and resource entries (made by `crate::findings`, with
+//! what `crate::suppress` decided of them), sorted and de-duplicated, the configuration in
+//! effect, what a baseline gave, and the summary every format shows.
 
 pub mod emit;
-mod image_ref;
-
-pub use image_ref::{ImageParts, ImageRef, VersionKind};
 
 use std::collections::BTreeMap;
-use std::ops::Range;
 
 use serde::Serialize;
 
+use crate::findings::{Finding, ResourceEntry, Status, SuppressionKind, unique_fingerprints};
 use crate::rules::{Rule, Severity};
-use crate::source::{LineCol, SourceFile};
-
-/// A place in a file, 1-based.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-pub struct Location {
-    /// Path relative to the working directory, forward slashes.
-    pub path: String,
-    /// First line.
-    pub line: u32,
-    /// First column (Unicode scalar values).
-    pub column: u32,
-    /// Last line.
-    pub end_line: u32,
-    /// Column just past the end (Unicode scalar values).
-    pub end_column: u32,
-    /// First column in UTF-16 code units (SARIF).
-    #[serde(skip)]
-    pub column_utf16: u32,
-    /// End column in UTF-16 code units (SARIF).
-    #[serde(skip)]
-    pub end_column_utf16: u32,
-}
-
-impl Location {
-    /// The location of bytes `start..end` of `file`.
-    pub fn of(file: &SourceFile, start: u32, end: u32) -> Location {
-        let a: LineCol = file.line_col(start);
-        let b: LineCol = file.line_col(end.max(start));
-        Location {
-            path: file.display.clone(),
-            line: a.line,
-            column: a.column,
-            end_line: b.line,
-            end_column: b.column,
-            column_utf16: a.column_utf16,
-            end_column_utf16: b.column_utf16,
-        }
-    }
-}
-
-/// The source lines around a finding, for the human output.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Excerpt {
-    /// Line number of the first line of `text`.
-    pub line_start: usize,
-    /// The lines (possibly a window of one long line).
-    pub text: String,
-    /// The byte range of the finding inside `text`.
-    pub range: std::ops::Range<usize>,
-    /// Whether `text` is a window of a longer line (its columns are not the file's).
-    pub clipped: bool,
-}
-
-impl Excerpt {
-    /// The excerpt for bytes `start..end` of `file`: the lines they cover (at most a few), or
-    /// a window around `start` when the line is very long.
-    pub fn of(file: &SourceFile, start: u32, end: u32) -> Excerpt {
-        const MAX_LINES: usize = 8;
-        const MAX_LINE: usize = 240;
-        let first = file.line_index(start);
-        let mut last = file.line_index(end.max(start));
-        if last >= first + MAX_LINES {
-            last = first;
-        }
-        let from = file.line_range(first).start;
-        let to = file.line_range(last).end;
-        let long = (first..=last).any(|i| file.line_range(i).len() > MAX_LINE);
-        let (start, mut end) = (start as usize, (end as usize).max(start as usize));
-        if !long {
-            end = end.min(to);
-            return Excerpt {
-                line_start: first + 1,
-                text: file.text[from..to].to_string(),
-                range: start - from..end.max(start) - from,
-                clipped: false,
-            };
-        }
-        // A window of one long line around the start of the span.
-        let line = file.line_range(first);
-        let mut a = start.saturating_sub(60).max(line.start);
-        let mut b = (start + 180).min(line.end);
-        while !file.text.is_char_boundary(a) {
-            a -= 1;
-        }
-        while !file.text.is_char_boundary(b) {
-            b += 1;
-        }
-        let prefix = if a > line.start { "…" } else { "" };
-        let suffix = if b < line.end { "…" } else { "" };
-        let text = format!("{prefix}{}{suffix}", &file.text[a..b]);
-        let offset = prefix.len();
-        let end = end.min(b).max(start);
-        Excerpt {
-            line_start: first + 1,
-            text,
-            range: offset + start - a..offset + end - a,
-            clipped: true,
-        }
-    }
-}
-
-/// A related location: another place in the chain (resource, image property, parameter).
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-pub struct Related {
-    /// Where.
-    #[serde(flatten)]
-    pub location: Location,
-    /// What it is.
-    pub message: String,
-}
-
-/// The resource a finding is about.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-pub struct ResourceRef {
-    /// Full resource type.
-    #[serde(rename = "type")]
-    pub resource_type: String,
-    /// Name (or address) as shown.
-    pub name: String,
-    /// The file that declares it, as shown (not in any output: a run over named files keeps
-    /// the findings about resources declared in them).
-    #[serde(skip)]
-    pub declared_in: String,
-}
-
-/// What to keep of each finding besides its location.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Detail {
-    /// Keep the source lines around each finding (the human format shows them).
-    pub excerpts: bool,
-}
-
-/// One finding.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Finding {
-    /// The rule.
-    pub rule: Rule,
-    /// The severity after the mode is applied.
-    pub severity: Severity,
-    /// What is wrong, and why.
-    pub message: String,
-    /// A short label shown under the caret.
-    pub label: String,
-    /// Where a person changes it.
-    pub location: Location,
-    /// The byte range of that place in its file (`location.path`).
-    pub bytes: Range<u32>,
-    /// The source lines around it (only kept for the human format).
-    pub excerpt: Option<Excerpt>,
-    /// The resource, if the finding is about one.
-    pub resource: Option<ResourceRef>,
-    /// The parameter file whose values were used, if any.
-    pub parameter_file: Option<String>,
-    /// The rest of the chain.
-    pub related: Vec<Related>,
-    /// The image the finding is about, if it is about one (JSON `image`).
-    pub image: Option<ImageRef>,
-    /// The concrete next step, when one can be named (the closest approved entry, the
-    /// parameter to set, the version to pin); else the rule's fix title is the advice.
-    pub help: Option<String>,
-    /// Stable identity of what the finding is about (not its position): rule, file, resource,
-    /// image and parameter file.
-    pub fingerprint: String,
-    /// A change that would resolve the finding, when one can be computed (none yet; no format
-    /// shows it).
-    pub fix: Option<Fix>,
-    /// Why the finding does not count, when it is suppressed (none yet; no format shows it).
-    pub suppression: Option<Suppression>,
-}
-
-/// A suggested change that resolves a finding: what it does, and the text edits that do it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Fix {
-    /// What the fix does, as a short imperative sentence (the rule's fix title, or a more
-    /// specific one).
-    pub title: String,
-    /// The edits, applied together; none overlap.
-    pub edits: Vec<Edit>,
-}
-
-/// One text edit of a [`Fix`]: bytes of a file replaced by new text (an insertion when the
-/// range is empty, a deletion when the replacement is).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Edit {
-    /// The file, as displayed (relative to the working directory, forward slashes); it may
-    /// differ from the finding's (a parameter file's value, say).
-    pub path: String,
-    /// The byte range replaced.
-    pub bytes: Range<u32>,
-    /// The new text.
-    pub replacement: String,
-}
-
-/// Why a finding is suppressed: what suppressed it, and the reason given.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
-pub struct Suppression {
-    /// What suppressed it.
-    pub kind: SuppressionKind,
-    /// The reason given, if any.
-    pub justification: Option<String>,
-    /// Where the exemption is written, `file:line` (the config's entry, the baseline file);
-    /// `None` for an inline comment (on the line before the finding's).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub source: Option<String>,
-    /// The last day the exemption holds, if it expires.
-    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "date_text")]
-    pub expires: Option<crate::date::Date>,
-}
-
-fn date_text<S: serde::Serializer>(
-    date: &Option<crate::date::Date>,
-    serializer: S,
-) -> Result<S::Ok, S::Error> {
-    match date {
-        Some(d) => serializer.serialize_str(&d.to_string()),
-        None => serializer.serialize_none(),
-    }
-}
-
-/// What can suppress a finding.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum SuppressionKind {
-    /// A comment in the source next to the finding.
-    Inline,
-    /// An exemption in the configuration (which may expire).
-    Exemption,
-    /// A baseline of findings accepted when imagegate was adopted.
-    Baseline,
-}
-
-impl SuppressionKind {
-    /// `inline`, `exemption` or `baseline`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SuppressionKind::Inline => "inline",
-            SuppressionKind::Exemption => "exemption",
-            SuppressionKind::Baseline => "baseline",
-        }
-    }
-}
-
-/// A resource's overall status.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Status {
-    /// Every image is approved.
-    Compliant,
-    /// At least one image is known and not approved.
-    Noncompliant,
-    /// At least one image cannot be determined (and none is known to be unapproved).
-    Unresolved,
-    /// Covered by an exemption.
-    Exempt,
-    /// No image to judge (an attached disk, or no image declared).
-    NotJudged,
-}
-
-/// One image-bearing resource and what was found.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-pub struct ResourceEntry {
-    /// File path.
-    pub path: String,
-    /// Line of the declaration.
-    pub line: u32,
-    /// The parameter file used, if any.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub parameter_file: Option<String>,
-    /// Full resource type.
-    #[serde(rename = "type")]
-    pub resource_type: String,
-    /// Name (or address).
-    pub name: String,
-    /// What the image was resolved to (`null` when none is declared).
-    pub image: Option<String>,
-    /// Each image, typed: its kind and parts (`[]` when none is declared).
-    pub images: Vec<ImageRef>,
-    /// The overall status.
-    pub status: Status,
-    /// The assumption this entry was judged under (a required parameter's allowed value).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub assumption: Option<String>,
-    /// Whether an approved image of it is at a deprecated version (IG004): compliant, but
-    /// due for an update (the KPI report's "outdated").
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
-    pub outdated: bool,
-    /// For a deployed resource (an inventory export): where it runs.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub deployed: Option<DeployedEntry>,
-    /// The name Azure knows it by, when known offline (drift matches declared and deployed
-    /// resources by type and this name).
-    #[serde(skip)]
-    pub azure_name: Option<String>,
-    /// Its tags whose names and values are known, by name as written (`{}` omitted): the
-    /// owner tag the KPI report groups by, and what the tag rules read.
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    pub tags: BTreeMap<String, String>,
-    /// The files of the deployments it is deployed through (display paths, innermost
-    /// first): a named file owns the resources its modules and links deploy.
-    #[serde(skip)]
-    pub deployed_through: Vec<String>,
-}
-
-/// Where a deployed resource runs (an inventory export's resource).
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-pub struct DeployedEntry {
-    /// Its resource ID.
-    pub id: String,
-    /// Subscription ID.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub subscription: Option<String>,
-    /// Resource group.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub resource_group: Option<String>,
-    /// Azure region.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub location: Option<String>,
-    /// Power state, as the export gives it.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub power_state: Option<String>,
-}
 
 /// The configuration a run used, as every report names it.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -649,63 +324,11 @@ impl Report {
     }
 }
 
-/// Gives each finding that shares its fingerprint with another a fingerprint of its own, so
-/// that code scanning never takes two findings for one alert: the one first by path, rule and
-/// message (not by line, so that moving lines changes nothing) keeps it, each other one gets
-/// the hash of it with its path, message and rank. Findings are merged so that this does not
-/// happen; it is the guarantee.
-fn unique_fingerprints(findings: &mut [Finding]) {
-    let mut by_print: foldhash::HashMap<&str, Vec<usize>> = foldhash::HashMap::default();
-    for (i, f) in findings.iter().enumerate() {
-        by_print.entry(f.fingerprint.as_str()).or_default().push(i);
-    }
-    let mut shared: Vec<Vec<usize>> = by_print.into_values().filter(|v| v.len() > 1).collect();
-    if shared.is_empty() {
-        return;
-    }
-    shared.sort();
-    let mut taken: foldhash::HashSet<String> =
-        findings.iter().map(|f| f.fingerprint.clone()).collect();
-    for mut group in shared {
-        group.sort_by(|&a, &b| {
-            let (a, b) = (&findings[a], &findings[b]);
-            (&a.location.path, a.rule, &a.message).cmp(&(&b.location.path, b.rule, &b.message))
-        });
-        for (rank, &i) in group.iter().enumerate().skip(1) {
-            let f = &findings[i];
-            let mut salt = rank;
-            let mut print;
-            loop {
-                print = fingerprint(&[
-                    &f.fingerprint,
-                    &f.location.path,
-                    &f.message,
-                    &salt.to_string(),
-                ]);
-                if taken.insert(print.clone()) {
-                    break;
-                }
-                salt += 1;
-            }
-            findings[i].fingerprint = print;
-        }
-    }
-}
-
-/// A stable 64-bit FNV-1a hash of `parts`, as 16 hex digits.
-pub fn fingerprint(parts: &[&str]) -> String {
-    let mut hash: u64 = 0xcbf29ce484222325;
-    for part in parts {
-        for b in part.bytes().chain([0x1f]) {
-            hash ^= u64::from(b);
-            hash = hash.wrapping_mul(0x100000001b3);
-        }
-    }
-    format!("{hash:016x}")
-}
-
 #[cfg(test)]
 mod tests {
+    use super::*;
+    use crate::findings::{Detail, FindingBuilder};
+    use crate::source::{Encoding, SourceFile};
 
     #[test]
     fn the_compliance_percentage_never_rounds_up_to_compliant() {
@@ -741,49 +364,17 @@ mod tests {
         assert_eq!(report.summary().compliance_percent, Some(33.3));
     }
 
-    use super::*;
-    use crate::source::Encoding;
-
-    #[test]
-    fn fingerprints_are_stable() {
-        assert_eq!(
-            fingerprint(&["IG001", "a.json"]),
-            fingerprint(&["IG001", "a.json"])
-        );
-        assert_ne!(
-            fingerprint(&["IG001", "a.json"]),
-            fingerprint(&["IG001a", ".json"])
-        );
-        // Pinned value: changing the algorithm changes every user's baseline.
-        assert_eq!(fingerprint(&["IG001"]), "997df81412e1605d");
-    }
-
     #[test]
     fn two_findings_never_share_a_fingerprint_and_moving_lines_changes_nothing() {
-        let finding = |line: u32, message: &str, print: &str| Finding {
-            rule: Rule::ALL[1],
-            severity: Severity::Error,
-            message: message.into(),
-            label: String::new(),
-            location: Location {
-                path: "a.json".into(),
-                line,
-                column: 1,
-                end_line: line,
-                end_column: 2,
-                column_utf16: 1,
-                end_column_utf16: 2,
-            },
-            bytes: 0..1,
-            excerpt: None,
-            image: None,
-            resource: None,
-            parameter_file: None,
-            related: Vec::new(),
-            fingerprint: print.into(),
-            fix: None,
-            suppression: None,
-            help: None,
+        let finding = |line: u32, message: &str, print: &str| {
+            let text = "x\n".repeat(line as usize);
+            let file = SourceFile::new("a.json".into(), "a.json".into(), text, Encoding::Utf8);
+            let at = (line - 1) * 2;
+            let mut f = FindingBuilder::new(Rule::ALL[1], &file, at..at + 1, Detail::default())
+                .message(message)
+                .build();
+            f.fingerprint = print.into();
+            f
         };
         let run = |lines: [u32; 4]| {
             let mut report = Report {
@@ -814,15 +405,5 @@ mod tests {
         assert_eq!(prints[2], ("c".into(), "q".into()));
         // Lines moved (and their order swapped): the same fingerprints.
         assert_eq!(run([9, 4, 7, 7]), prints);
-    }
-
-    #[test]
-    fn excerpt_windows_long_lines() {
-        let long = format!("{{\"pad\": \"{}\", \"id\": \"x\"}}", "a".repeat(5000));
-        let file = SourceFile::new("f".into(), "f".into(), long.clone(), Encoding::Utf8);
-        let at = long.find("\"x\"").unwrap() as u32;
-        let e = Excerpt::of(&file, at, at + 3);
-        assert!(e.text.len() < 400);
-        assert_eq!(&e.text[e.range.clone()], "\"x\"");
     }
 }

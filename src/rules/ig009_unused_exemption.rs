@@ -13,6 +13,32 @@ const DEFINITION: Definition = Definition {
     check: Check::Pipeline,
 };
 
+/// The label of every IG009.
+const LABEL: &str = "exempts nothing";
+
+/// The message and the label of an IG009 about the `[[exempt]]` entry `what` (its criteria,
+/// as one phrase), given for `reason`, that matched no finding of a run over the whole
+/// project.
+pub(crate) fn entry_wording(what: &str, reason: &str) -> (String, String) {
+    (
+        format!("exemption {what} matched no finding (\"{reason}\")"),
+        LABEL.to_string(),
+    )
+}
+
+/// The message and the label of an IG009 about an exemption comment naming `rules` that no
+/// judgement used: `problem` says why it cannot exempt anything, when it cannot.
+pub(crate) fn comment_wording(problem: Option<&str>, rules: &[Rule]) -> (String, String) {
+    let message = match problem {
+        Some(problem) => format!("this exemption comment cannot exempt anything: {problem}"),
+        None => format!(
+            "this exemption comment ({}) matched no finding on the line after it",
+            rules.iter().map(|r| r.id()).collect::<Vec<_>>().join(", ")
+        ),
+    };
+    (message, LABEL.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -25,5 +51,26 @@ mod tests {
         assert_eq!(RULE.severity(), Severity::Warning);
         assert!(RULE.resource_rule().is_none());
         assert!(!RULE.exemptable());
+    }
+
+    #[test]
+    fn entries_and_comments_are_worded() {
+        let (message, label) = entry_wording("(path `a/*`)", "legacy");
+        assert_eq!(
+            message,
+            "exemption (path `a/*`) matched no finding (\"legacy\")"
+        );
+        assert_eq!(label, "exempts nothing");
+        let ig001 = Rule::find("IG001").expect("registered");
+        let (message, _) = comment_wording(None, &[ig001, RULE]);
+        assert_eq!(
+            message,
+            "this exemption comment (IG001, IG009) matched no finding on the line after it"
+        );
+        let (message, _) = comment_wording(Some("it names no rule"), &[]);
+        assert_eq!(
+            message,
+            "this exemption comment cannot exempt anything: it names no rule"
+        );
     }
 }

@@ -30,8 +30,13 @@ pub(crate) use ig000_parse_error::{
 pub(crate) use ig006_config_not_in_effect::{
     RULE as CONFIG_NOT_IN_EFFECT, wording as config_not_in_effect_wording,
 };
-pub(crate) use ig008_expired_exemption::RULE as EXPIRED_EXEMPTION;
-pub(crate) use ig009_unused_exemption::RULE as UNUSED_EXEMPTION;
+pub(crate) use ig008_expired_exemption::{
+    RULE as EXPIRED_EXEMPTION, wording as expired_exemption_wording,
+};
+pub(crate) use ig009_unused_exemption::{
+    RULE as UNUSED_EXEMPTION, comment_wording as unused_comment_wording,
+    entry_wording as unused_entry_wording,
+};
 pub use resource::TagPolicy;
 pub(crate) use resource::{JudgedImage, JudgedResource, ResourceRule, Violation, short_type};
 

@@ -339,7 +339,7 @@ fn configs_not_in_effect(
     config: &Config,
     shown: &report::ConfigInEffect,
     detail: Detail,
-) -> Vec<report::Finding> {
+) -> Vec<findings::Finding> {
     let in_effect = config.path.as_deref().map(canonical);
     configs
         .iter()
@@ -396,7 +396,7 @@ fn set_aside_compiled_templates(outcomes: &mut [FileOutcome], files: &[walk::Fil
         return;
     }
     type Key = (&'static str, String, String);
-    let key = |f: &report::Finding| -> Key {
+    let key = |f: &findings::Finding| -> Key {
         let resource_type = f
             .resource
             .as_ref()

@@ -214,7 +214,7 @@ fn judged_files_are_counted_by_kind() {
             .check_buffer(
                 &mut input,
                 Some(Path::new(name)),
-                imagegate::report::Detail { excerpts: false },
+                imagegate::findings::Detail { excerpts: false },
             )
             .kinds
     };

@@ -5,7 +5,8 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use crate::report::{Finding, Report};
+use crate::findings::Finding;
+use crate::report::Report;
 use crate::rules::{Rule, Severity};
 
 /// How many annotations of each type (errors, warnings, notices) GitHub shows for one step;

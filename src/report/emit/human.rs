@@ -7,7 +7,8 @@ use std::ffi::OsStr;
 use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
 
 use super::{masked, visible};
-use crate::report::{Report, SuppressionKind};
+use crate::findings::SuppressionKind;
+use crate::report::Report;
 use crate::rules::{Rule, Severity};
 
 /// How the human report is rendered.

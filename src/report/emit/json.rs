@@ -2,9 +2,8 @@
 
 use serde::Serialize;
 
-use crate::report::{
-    ImageRef, Related, Report, ResourceRef, Summary, Suppression, SuppressionKind,
-};
+use crate::findings::{ImageRef, Related, ResourceRef, Suppression, SuppressionKind};
+use crate::report::{Report, Summary};
 use crate::rules::Severity;
 
 /// The version of the JSON output; bumped on incompatible changes.
@@ -15,7 +14,7 @@ struct Output<'a> {
     version: u32,
     tool: Tool,
     findings: Vec<FindingOut<'a>>,
-    resources: &'a [crate::report::ResourceEntry],
+    resources: &'a [crate::findings::ResourceEntry],
     summary: Summary,
 }
 

@@ -8,7 +8,8 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use crate::report::{Location, Report, SuppressionKind};
+use crate::findings::{Location, SuppressionKind};
+use crate::report::Report;
 use crate::rules::{Rule, Severity};
 
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
@@ -213,7 +214,7 @@ fn physical(l: &Location) -> PhysicalLocation {
 }
 
 /// A finding's message followed by its concrete next step, when it has one ("… Fix: use …").
-fn with_help(f: &crate::report::Finding) -> std::borrow::Cow<'_, str> {
+fn with_help(f: &crate::findings::Finding) -> std::borrow::Cow<'_, str> {
     match &f.help {
         Some(help) => format!("{}. Fix: {help}.", f.message).into(),
         None => f.message.as_str().into(),
@@ -224,7 +225,7 @@ fn with_help(f: &crate::report::Finding) -> std::borrow::Cow<'_, str> {
 /// link (§3.11.6) per related location, to the related location with that `id` (`1`, `2`, …):
 /// `… (see [parameter 'image'](2))`. Brackets in the text are escaped (`\[`, `\]`), so that
 /// text a template controls can never form a link of its own.
-fn linked_message(message: &str, related: &[crate::report::Related]) -> String {
+fn linked_message(message: &str, related: &[crate::findings::Related]) -> String {
     let mut text = String::with_capacity(message.len() + 64 * related.len());
     push_plain(&mut text, message);
     for (i, r) in related.iter().enumerate() {
@@ -405,7 +406,7 @@ fn first_paragraph(body: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::Related;
+    use crate::findings::Related;
 
     fn related(message: &str) -> Related {
         Related {

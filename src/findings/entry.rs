@@ -1,0 +1,89 @@
+//! Resource entries: each image-bearing resource a judgement saw, with what its images were
+//! resolved to and its status. Made with the findings about it (an entry's status depends on
+//! whether those are exempted); the report sorts and counts them.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::ImageRef;
+
+/// A resource's overall status.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Status {
+    /// Every image is approved.
+    Compliant,
+    /// At least one image is known and not approved.
+    Noncompliant,
+    /// At least one image cannot be determined (and none is known to be unapproved).
+    Unresolved,
+    /// Covered by an exemption.
+    Exempt,
+    /// No image to judge (an attached disk, or no image declared).
+    NotJudged,
+}
+
+/// One image-bearing resource and what was found.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct ResourceEntry {
+    /// File path.
+    pub path: String,
+    /// Line of the declaration.
+    pub line: u32,
+    /// The parameter file used, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parameter_file: Option<String>,
+    /// Full resource type.
+    #[serde(rename = "type")]
+    pub resource_type: String,
+    /// Name (or address).
+    pub name: String,
+    /// What the image was resolved to (`null` when none is declared).
+    pub image: Option<String>,
+    /// Each image, typed: its kind and parts (`[]` when none is declared).
+    pub images: Vec<ImageRef>,
+    /// The overall status.
+    pub status: Status,
+    /// The assumption this entry was judged under (a required parameter's allowed value).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub assumption: Option<String>,
+    /// Whether an approved image of it is at a deprecated version (IG004): compliant, but
+    /// due for an update (the KPI report's "outdated").
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub outdated: bool,
+    /// For a deployed resource (an inventory export): where it runs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deployed: Option<DeployedEntry>,
+    /// The name Azure knows it by, when known offline (drift matches declared and deployed
+    /// resources by type and this name).
+    #[serde(skip)]
+    pub azure_name: Option<String>,
+    /// Its tags whose names and values are known, by name as written (`{}` omitted): the
+    /// owner tag the KPI report groups by, and what the tag rules read.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub tags: BTreeMap<String, String>,
+    /// The files of the deployments it is deployed through (display paths, innermost
+    /// first): a named file owns the resources its modules and links deploy.
+    #[serde(skip)]
+    pub deployed_through: Vec<String>,
+}
+
+/// Where a deployed resource runs (an inventory export's resource).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct DeployedEntry {
+    /// Its resource ID.
+    pub id: String,
+    /// Subscription ID.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subscription: Option<String>,
+    /// Resource group.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resource_group: Option<String>,
+    /// Azure region.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub location: Option<String>,
+    /// Power state, as the export gives it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub power_state: Option<String>,
+}

@@ -1,0 +1,439 @@
+//! From verdicts to findings: every image of every resource of a deployment is judged, every
+//! resource rule checks each judged resource, and each violation becomes a located finding
+//! pointing where a person changes it, with the rest of the chain as related locations. Every
+//! image-bearing resource also gets a [`ResourceEntry`] with its status.
+
+use super::merge::{Cover, Draft, Identity, merge};
+use super::{
+    DeployedEntry, Detail, Finding, FindingBuilder, ImageRef, Location, Related, ResourceEntry,
+    ResourceRef, Status, Suppression, clipped,
+};
+use crate::catalog::Catalog;
+use crate::config::Config;
+use crate::extract::{self, FoundImage};
+use crate::image::Image;
+use crate::judge::Verdict;
+use crate::model::{Deployment, Language, Resource};
+use crate::rules::{self, JudgedImage, JudgedResource, Rule, Violation, short_type};
+use crate::source::{FileId, SourceMap, Span};
+use crate::value::Why;
+
+/// What decides, while a deployment is judged, which of its findings are exempted (the
+/// exemptions of `crate::suppress`, which comes after findings): a resource whose findings
+/// that decide its status are all exempted is reported `exempt`, so this is asked as each
+/// finding is made.
+pub(crate) trait Exempt {
+    /// Whether `finding` is exempted, and by what. `anchors` are where an exemption comment
+    /// may stand, on the line before (file and 1-based line): the place the finding points
+    /// at, its resource's first line, its image property's line.
+    fn decide(&mut self, finding: &Finding, anchors: &[(FileId, u32)]) -> Option<Suppression>;
+}
+
+/// What judging one deployment gives; the caller adds it to its file's outcome.
+#[derive(Debug, Default)]
+pub(crate) struct Judgement {
+    /// Findings, located.
+    pub(crate) findings: Vec<Finding>,
+    /// Image-bearing resources, with their status.
+    pub(crate) resources: Vec<ResourceEntry>,
+    /// Notes of the evaluation contexts (budgets cut, links refused), located, for stderr.
+    pub(crate) notes: Vec<String>,
+}
+
+/// Judges every image of every resource of `deployment` and runs every resource rule on each
+/// judged resource. `main` is the deployment's file (where unlocated notes point); `detail`
+/// says what to keep of each finding; `exempter` decides which findings are exempted (a
+/// resource whose image findings all are is `exempt`).
+pub(crate) fn judge_deployment(
+    deployment: Deployment,
+    sources: &SourceMap,
+    main: FileId,
+    config: &Config,
+    detail: Detail,
+    exempter: &mut dyn Exempt,
+) -> Judgement {
+    let catalog = Catalog::builtin();
+    let mut out = Judgement::default();
+    let mut drafts: Vec<Draft> = Vec::new();
+    let Deployment {
+        language,
+        contexts,
+        merge_instances,
+    } = deployment;
+    // Each context is dropped once judged: what is kept of it is its findings and entries.
+    for context in contexts {
+        for note in &context.notes {
+            let place = note.span.map_or_else(
+                || sources.get(main).display.clone(),
+                |s| {
+                    let l = Location::of(sources.get(s.file), s.start, s.end);
+                    format!("{}:{}:{}", l.path, l.line, l.column)
+                },
+            );
+            out.notes.push(format!("{place}: {}", note.kind));
+        }
+        let param = context.parameter_file.as_deref();
+        let shared = Shared {
+            parameter_file: param,
+            config,
+            sources,
+            detail,
+        };
+        // Resources with their images, then deployments whose contents cannot be seen: those
+        // have one image, unknown for the reason their template cannot be read.
+        let unseen = context
+            .unseen
+            .iter()
+            .map(|u| (&u.resource, Some((&u.why, u.property))));
+        let declared = context.resources.iter().map(|r| (r, None));
+        for (resource, unseen) in declared.chain(unseen) {
+            let images: Vec<JudgedImage> = match unseen {
+                Some((why, property)) => vec![unseen_image(resource, why, property)],
+                None => {
+                    let entry = match language {
+                        Language::Arm | Language::Inventory => catalog.arm(&resource.resource_type),
+                        // azapi resources in a plan carry the ARM type they deploy.
+                        Language::TerraformPlan => catalog
+                            .terraform(&resource.resource_type)
+                            .or_else(|| catalog.arm(&resource.resource_type)),
+                    };
+                    let Some(entry) = entry else {
+                        continue;
+                    };
+                    extract::images_among(resource, entry, &context.resources)
+                        .into_iter()
+                        .map(|found| {
+                            let verdict = config.policy.judge(&found.image);
+                            JudgedImage { found, verdict }
+                        })
+                        .collect()
+                }
+            };
+            // Each image as the report shows it, made once for the entry and its findings.
+            let refs: Vec<ImageRef> = images
+                .iter()
+                .map(|j| ImageRef::of(&j.found.image, &clipped))
+                .collect();
+            out.resources.push(resource_entry(
+                resource, &images, &refs, sources, param, language,
+            ));
+            let judged = JudgedResource {
+                resource,
+                images: &images,
+                tags: &config.tags,
+                contents_unseen: unseen.is_some(),
+            };
+            let mut violations: Vec<(Rule, Violation<'_>)> = Vec::new();
+            for (rule, check) in rules::resource_rules() {
+                violations.extend(check.check(&judged).into_iter().map(|v| (rule, v)));
+            }
+            // In the order of the images (then of the rules), as the resource declares them.
+            violations.sort_by_key(|(_, v)| v.image.unwrap_or(usize::MAX));
+            let mut status_exempted = None;
+            for (rule, v) in violations {
+                let image = v.image.and_then(|i| refs.get(i)).cloned();
+                // Where an exemption comment may stand (on the line before): the place the
+                // finding points at, the resource's first line, the image property's line.
+                let line =
+                    |span: Span| (span.file, sources.get(span.file).line_col(span.start).line);
+                let mut anchors = vec![line(v.primary), line(resource.span)];
+                let decides_status = v.image.is_some_and(|i| {
+                    matches!(
+                        images[i].verdict,
+                        Verdict::Unapproved | Verdict::Unresolved(_)
+                    )
+                });
+                if let Some(i) = v.image {
+                    anchors.push(line(images[i].found.property));
+                }
+                // Under the config's severities: none when it turns the rule off.
+                let Some(mut draft) = finding(rule, v, image, &judged, &shared) else {
+                    continue;
+                };
+                draft.finding.suppression = exempter.decide(&draft.finding, &anchors);
+                if decides_status {
+                    let exempted = draft.finding.suppression.is_some();
+                    status_exempted = Some(status_exempted.unwrap_or(true) && exempted);
+                }
+                drafts.push(draft);
+            }
+            // A resource whose findings that decide its status are all exempted is exempt.
+            if status_exempted == Some(true)
+                && let Some(entry) = out.resources.last_mut()
+                && matches!(entry.status, Status::Noncompliant | Status::Unresolved)
+            {
+                entry.status = Status::Exempt;
+            }
+        }
+    }
+    out.findings = merge(drafts, merge_instances);
+    out
+}
+
+/// The one image of a resource whose contents were not seen (a deployment whose template
+/// cannot be read, copies beyond the budget): unknown, for `why`, pointing where a person
+/// makes it readable; `property` is what was not seen.
+fn unseen_image(deployment: &Resource, why: &Why, property: &str) -> JudgedImage {
+    let at = why
+        .span
+        .filter(|s| s.file == deployment.span.file)
+        .unwrap_or(deployment.span);
+    JudgedImage {
+        found: FoundImage {
+            image: Image::Unresolved(why.clone()),
+            primary: at,
+            property: at,
+            path: property.to_string(),
+            hops: Vec::new(),
+        },
+        verdict: Verdict::Unresolved(why.clone()),
+    }
+}
+
+/// The resource's entry in the report: what its images were resolved to and its status.
+fn resource_entry(
+    resource: &Resource,
+    judged: &[JudgedImage],
+    refs: &[ImageRef],
+    sources: &SourceMap,
+    parameter_file: Option<&str>,
+    language: Language,
+) -> ResourceEntry {
+    let any = |verdict: fn(&Verdict) -> bool| judged.iter().any(|j| verdict(&j.verdict));
+    let status = if any(|v| *v == Verdict::Unapproved) {
+        Status::Noncompliant
+    } else if any(|v| matches!(v, Verdict::Unresolved(_))) {
+        Status::Unresolved
+    } else if any(|v| {
+        // A deprecated version is still an approved image: compliant, counted apart by
+        // the reports that track versions (IG004 says it).
+        matches!(
+            v,
+            Verdict::Compliant | Verdict::Unpinned | Verdict::Deprecated(_)
+        )
+    }) {
+        Status::Compliant
+    } else {
+        Status::NotJudged
+    };
+    let image = (!refs.is_empty()).then(|| {
+        refs.iter()
+            .map(|r| r.display.as_str())
+            .collect::<Vec<_>>()
+            .join("; ")
+    });
+    let file = sources.get(resource.span.file);
+    ResourceEntry {
+        path: file.display.clone(),
+        line: file.line_col(resource.span.start).line,
+        resource_type: resource.resource_type.clone(),
+        name: resource.name.clone(),
+        image,
+        images: refs.to_vec(),
+        status,
+        parameter_file: parameter_file.map(str::to_owned),
+        assumption: resource.assumption.clone(),
+        outdated: judged
+            .iter()
+            .any(|j| matches!(j.verdict, Verdict::Deprecated(_))),
+        deployed: resource.deployed.as_deref().map(|d| DeployedEntry {
+            id: clipped(&d.id),
+            subscription: d.subscription.as_deref().map(clipped),
+            resource_group: d.resource_group.as_deref().map(clipped),
+            location: d.location.as_deref().map(clipped),
+            power_state: d.power_state.as_deref().map(clipped),
+        }),
+        tags: known_tags(resource),
+        azure_name: azure_name(resource, language),
+        deployed_through: resource
+            .deployed_by
+            .iter()
+            .map(|(span, _)| sources.get(span.file).display.clone())
+            .collect(),
+    }
+}
+
+/// The name Azure knows the resource by, when it is known offline: an ARM or Bicep resource's
+/// evaluated name (a child's last segment), a Terraform resource's `name` attribute, a
+/// deployed resource's ID's last segment. For matching what is declared with what runs.
+fn azure_name(resource: &Resource, language: Language) -> Option<String> {
+    let name = match (&resource.deployed, language) {
+        (Some(d), _) => d.id.rsplit('/').next().map(str::to_owned),
+        (None, Language::TerraformPlan) => resource
+            .body
+            .get("name")
+            .and_then(crate::value::Value::as_str)
+            .map(str::to_owned),
+        (None, _) => resource.name.rsplit('/').next().map(str::to_owned),
+    }?;
+    // An expression as written, or a value with unknown parts, is not a name.
+    let unknown = name.is_empty() || name.contains(['[', ']', '<', '>', '$', '(', ')']);
+    (!unknown).then_some(name)
+}
+
+/// The resource's tags whose values are known strings (`tags` of its body: ARM and Bicep
+/// resources, Terraform attributes), each clipped like any template-controlled text.
+fn known_tags(resource: &Resource) -> std::collections::BTreeMap<String, String> {
+    use crate::value::Kind;
+    match resource.body.get("tags").map(|t| &t.kind) {
+        Some(Kind::Object(members)) => members
+            .iter()
+            .filter_map(|(name, value)| Some((clipped(name), clipped(value.as_str()?))))
+            .collect(),
+        _ => Default::default(),
+    }
+}
+
+/// What every finding of one evaluation context shares.
+struct Shared<'a> {
+    /// The parameter file the context takes values from.
+    parameter_file: Option<&'a str>,
+    /// The config: the severities, and the policy for the concrete next step a finding
+    /// suggests.
+    config: &'a Config,
+    /// The files, to locate spans.
+    sources: &'a SourceMap,
+    /// What to keep of each finding.
+    detail: Detail,
+}
+
+/// The finding for `violation` of `rule` on `judged` about `image` (as the report shows it),
+/// located, with the resource, the image property and every hop as related locations; its
+/// message is the rule's until [`merge`] says what it covers. `None` when the config turns
+/// the rule off.
+fn finding(
+    rule: Rule,
+    violation: Violation<'_>,
+    image: Option<ImageRef>,
+    judged: &JudgedResource<'_>,
+    shared: &Shared<'_>,
+) -> Option<Draft> {
+    let Shared {
+        parameter_file,
+        config,
+        sources,
+        detail,
+    } = *shared;
+    let resource = judged.resource;
+    let found = violation.image.map(|i| &judged.images[i].found);
+    let primary = violation.primary;
+    let file = sources.get(primary.file);
+    let mut related = Vec::new();
+    let mut relate = |span: Span, message: String| {
+        let message = clipped(&message);
+        let seen = related.iter().any(|r: &Related| {
+            r.message == message
+                && r.location.path == sources.get(span.file).display
+                && r.location.line == sources.get(span.file).line_col(span.start).line
+        });
+        if span != primary && !seen {
+            let f = sources.get(span.file);
+            related.push(Related {
+                location: Location::of(f, span.start, span.start),
+                message,
+            });
+        }
+    };
+    // A deployed resource is not declared in the export that lists it.
+    let listed = if resource.deployed.is_some() {
+        "is listed here (deployed)"
+    } else {
+        "is declared here"
+    };
+    relate(
+        resource.span,
+        format!(
+            "{} '{}' {listed}",
+            short_type(&resource.resource_type),
+            resource.name
+        ),
+    );
+    // The deployments it is deployed through, innermost first: the chain of callers of a
+    // linked or nested template.
+    for (span, name) in &resource.deployed_by {
+        relate(*span, format!("deployed through deployment '{name}'"));
+    }
+    if let Some(found) = found {
+        relate(
+            found.property,
+            format!("the image is set here (`{}`)", found.path),
+        );
+        for hop in &found.hops {
+            relate(hop.span, hop.via.to_string());
+        }
+    }
+    for hop in violation.chain {
+        relate(hop.span, hop.via.to_string());
+    }
+    // A finding about no image (the tag rules) is told apart by what it says of the resource:
+    // its label (instances that lack tags, and one whose tags are unknown, are two problems).
+    let image_key = found.map_or_else(
+        || violation.label.clone(),
+        |f| match &f.image {
+            Image::Unresolved(_) => f.path.clone(),
+            other => other.describe(),
+        },
+    );
+    // A deployed resource is its resource ID, whichever export (file) it was read from: a
+    // baseline of the estate holds across exports.
+    let (file_key, declaration) = match &resource.deployed {
+        Some(d) => (String::new(), d.id.to_ascii_lowercase()),
+        None => (
+            sources.get(resource.span.file).display.clone(),
+            resource.identity.clone(),
+        ),
+    };
+    let identity = Identity {
+        file: file_key,
+        resource_type: resource.resource_type.to_ascii_lowercase(),
+        declaration,
+        image: image_key,
+    };
+    // Resource IDs and Marketplace coordinates are case-insensitive in Azure: a change of case
+    // is not a new finding (a baseline keeps matching it).
+    let image_print = identity.image.to_ascii_lowercase();
+    let mut parts = vec![
+        identity.file.as_str(),
+        &identity.resource_type,
+        &identity.declaration,
+        &image_print,
+        parameter_file.unwrap_or(""),
+        resource.assumption.as_deref().unwrap_or(""),
+    ];
+    // The resource's address: an instance of a copy loop is told apart by its evaluated name
+    // (its instances can take their images from different literals); elsewhere the
+    // declaration is the address (Terraform's instances are merged into one finding).
+    if resource.copy.is_some() {
+        parts.push(&resource.name);
+    }
+    let finding = FindingBuilder::new(rule, file, primary.start..primary.end, detail)
+        .message(&violation.message)
+        .label(violation.label)
+        .resource(ResourceRef {
+            resource_type: resource.resource_type.clone(),
+            name: resource.name.clone(),
+            declared_in: sources.get(resource.span.file).display.clone(),
+        })
+        .parameter_file(parameter_file)
+        .related(related)
+        .image(image)
+        .help(rules::help(rule, found, &config.policy))
+        .identity(&parts)
+        .build_under(config)?;
+    Some(Draft {
+        finding,
+        cover: Cover {
+            resource: format!(
+                "{} '{}'",
+                short_type(&resource.resource_type),
+                resource.name
+            ),
+            declaration: (identity.file.clone(), identity.declaration.clone()),
+            instances: 1,
+            copy: resource.copy.clone(),
+            parameter_file: parameter_file.map(str::to_owned),
+            assumption: resource.assumption.clone(),
+        },
+        identity,
+    })
+}

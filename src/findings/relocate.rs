@@ -1,0 +1,183 @@
+//! What is found in a text embedded in an attribute of a host file, moved to the attribute.
+
+use super::{Detail, Excerpt, Judgement, Location, Related};
+use crate::source::{SourceMap, Span};
+
+/// A text embedded in an attribute of a host file, judged as a file of its own: where the
+/// attribute is, so that what is found in the text points where a person changes it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Embedding<'a> {
+    /// The name the text was judged under (the `path` of locations in it).
+    pub(crate) display: &'a str,
+    /// The attribute holding it, in the host's sources.
+    pub(crate) host: Span,
+    /// Where the host file itself holds it, when `host` is in another file (the source a
+    /// person edits): kept as a related location.
+    pub(crate) also: Option<Span>,
+    /// What the text is, for messages ("the ARM template embedded in `template_content` of
+    /// azurerm_resource_group_template_deployment.x").
+    pub(crate) what: &'a str,
+}
+
+/// Moves every finding, related location, resource entry and note located in one of the
+/// `embedded` texts to the host attribute that holds it (in `host`), saying in the message
+/// where in the text it is: a line of a text held as an escaped string means nothing to the
+/// person who edits the attribute.
+pub(crate) fn relocate(
+    judgement: &mut Judgement,
+    embedded: &[Embedding<'_>],
+    host: &SourceMap,
+    detail: Detail,
+) {
+    let find = |path: &str| embedded.iter().find(|e| e.display == path);
+    let place = |e: &Embedding<'_>| {
+        let file = host.get(e.host.file);
+        (file, Location::of(file, e.host.start, e.host.end))
+    };
+    for f in &mut judgement.findings {
+        for r in &mut f.related {
+            if let Some(e) = find(&r.location.path) {
+                r.message = format!("{} (in {}, line {})", r.message, e.what, r.location.line);
+                r.location = place(e).1;
+            }
+        }
+        if let Some(e) = find(&f.location.path) {
+            let (file, location) = place(e);
+            f.message = format!("{} (in {}, line {})", f.message, e.what, f.location.line);
+            f.location = location;
+            f.bytes = e.host.start..e.host.end;
+            f.excerpt = detail
+                .excerpts
+                .then(|| Excerpt::of(file, e.host.start, e.host.end));
+            if let Some(also) = e.also {
+                let held = host.get(also.file);
+                f.related.push(Related {
+                    location: Location::of(held, also.start, also.end),
+                    message: format!("{}, as {} holds it", e.what, held.display),
+                });
+            }
+        }
+    }
+    for r in &mut judgement.resources {
+        if let Some(e) = find(&r.path) {
+            let location = place(e).1;
+            r.path = location.path;
+            r.line = location.line;
+        }
+    }
+    for note in &mut judgement.notes {
+        // "{display}:{line}:{column}: {note}"
+        let Some(e) = embedded.iter().find(|e| {
+            note.strip_prefix(e.display)
+                .is_some_and(|rest| rest.starts_with(':'))
+        }) else {
+            continue;
+        };
+        let rest = &note[e.display.len() + 1..];
+        let l = place(e).1;
+        let mut parts = rest.splitn(3, ':');
+        let located = match (parts.next(), parts.next(), parts.next()) {
+            (Some(line), Some(column), Some(text))
+                if line.parse::<u32>().is_ok() && column.parse::<u32>().is_ok() =>
+            {
+                Some((line, text))
+            }
+            _ => None,
+        };
+        *note = match located {
+            Some((line, text)) => format!(
+                "{}:{}:{}:{text} (in {}, line {line})",
+                l.path, l.line, l.column, e.what
+            ),
+            None => format!("{}:{}:{}:{rest} (in {})", l.path, l.line, l.column, e.what),
+        };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::findings::{ResourceEntry, Status, parse_error};
+    use crate::source::{Encoding, SourceFile};
+
+    #[test]
+    fn what_is_found_in_an_embedded_text_is_moved_to_its_host_attribute() {
+        let mut host = SourceMap::default();
+        let plan_text = "{\"a\":\n  \"embedded text\"}\n".to_string();
+        let plan = host.add(SourceFile::new(
+            "plan.json".into(),
+            "plan.json".into(),
+            plan_text,
+            Encoding::Utf8,
+        ));
+        let inner = SourceFile::new(
+            "x.content".into(),
+            "x.content".into(),
+            "{\n\n  bad".to_string(),
+            Encoding::Utf8,
+        );
+        let finding = parse_error(
+            &inner,
+            Detail { excerpts: true },
+            5..8,
+            "cannot parse",
+            "why",
+        );
+        let mut judgement = Judgement {
+            findings: vec![finding],
+            resources: vec![ResourceEntry {
+                path: "x.content".into(),
+                line: 3,
+                parameter_file: None,
+                resource_type: "T".into(),
+                name: "n".into(),
+                image: None,
+                images: Vec::new(),
+                status: Status::NotJudged,
+                assumption: None,
+                outdated: false,
+                deployed: None,
+                azure_name: None,
+                tags: Default::default(),
+                deployed_through: Vec::new(),
+            }],
+            notes: vec![
+                "x.content:3:3: budget cut".to_string(),
+                "x.content: unlocated".to_string(),
+                "other.json:1:1: left alone".to_string(),
+            ],
+        };
+        let embedding = Embedding {
+            display: "x.content",
+            host: Span::new(plan, 8, 23),
+            also: None,
+            what: "the text in `a` of x",
+        };
+        relocate(
+            &mut judgement,
+            &[embedding],
+            &host,
+            Detail { excerpts: true },
+        );
+        let f = &judgement.findings[0];
+        assert_eq!(f.location.path, "plan.json");
+        assert_eq!((f.location.line, f.location.column), (2, 3));
+        assert_eq!(f.bytes, 8..23);
+        assert!(
+            f.message.ends_with(" (in the text in `a` of x, line 3)"),
+            "{}",
+            f.message
+        );
+        assert_eq!(f.excerpt.as_ref().map(|e| e.line_start), Some(2));
+        let r = &judgement.resources[0];
+        assert_eq!((r.path.as_str(), r.line), ("plan.json", 2));
+        assert_eq!(
+            judgement.notes,
+            [
+                "plan.json:2:3: budget cut (in the text in `a` of x, line 3)",
+                "plan.json:2:3: unlocated (in the text in `a` of x)",
+                "other.json:1:1: left alone",
+            ]
+        );
+    }
+}
