@@ -28,6 +28,7 @@ mod named_files;
 mod policy;
 mod prefilter;
 mod report;
+mod rules;
 mod silent_pass;
 mod tfplan;
 mod tfplan_embedded;
