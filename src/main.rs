@@ -223,20 +223,9 @@ fn check(args: CheckArgs, purpose: Purpose) -> Result<ExitCode, Failure> {
         quiet: args.quiet,
         filter,
     };
+    let emitter = emit::emitter(args.format, human);
     let write = |writer: &mut dyn Write| -> std::io::Result<()> {
-        match args.format {
-            Format::Human => writer.write_all(emit::human(&report, &human).as_bytes()),
-            Format::Json => emit::json(&report, writer),
-            Format::Sarif => emit::sarif(&report, writer),
-            Format::Github => {
-                writer.write_all(emit::github(&report).as_bytes())?;
-                // The log says what a filter left out (not a command: shown as is).
-                match &human.filter {
-                    Some(filter) => writeln!(writer, "imagegate: {}", filter.describe()),
-                    None => Ok(()),
-                }
-            }
-        }?;
+        emitter.emit(&report, writer)?;
         writer.flush()
     };
     match &args.output {
@@ -249,11 +238,9 @@ fn check(args: CheckArgs, purpose: Purpose) -> Result<ExitCode, Failure> {
         None => write(&mut std::io::BufWriter::new(std::io::stdout().lock()))
             .map_err(Failure::Stdout)?,
     }
-    // The job summary is extra: a runner that gives no usable file loses it, not the run.
-    if args.format == Format::Github
-        && let Err(e) = emit::write_step_summary(&report)
-    {
-        say(&format!("warning: {}", emit::visible(&e.to_string())));
+    // What a format writes besides its output (GitHub's step summary) never fails the run.
+    for warning in emitter.finish(&report) {
+        say(&format!("warning: {}", emit::visible(&warning)));
     }
     let fail_on = if args.exit_zero {
         FailOn::Never

@@ -13,10 +13,53 @@ use crate::rules::{Rule, Severity};
 /// the rest of the commands are in the log, but not on the pull request.
 const ANNOTATIONS_PER_TYPE: usize = 10;
 
+/// `--format github`: the commands, then what a filter left out; and the Markdown summary
+/// appended to the job's summary page.
+#[derive(Clone, Debug, Default)]
+pub struct Github {
+    /// What `--select`/`--ignore` left out, when they were given: said in the log.
+    filter: Option<super::Filtered>,
+    /// Whether to append the step summary where the runner says (`GITHUB_STEP_SUMMARY`).
+    step_summary: bool,
+}
+
+impl Github {
+    /// The GitHub format, saying what `filter` left out; with `step_summary`, it appends
+    /// [`github_summary`] to the file `GITHUB_STEP_SUMMARY` names, when it is set.
+    pub fn new(filter: Option<super::Filtered>, step_summary: bool) -> Github {
+        Github {
+            filter,
+            step_summary,
+        }
+    }
+}
+
+impl super::Emitter for Github {
+    fn emit(&self, report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+        out.write_all(github(report).as_bytes())?;
+        // The log says what a filter left out (not a command: shown as is).
+        match &self.filter {
+            Some(filter) => writeln!(out, "imagegate: {}", filter.describe()),
+            None => Ok(()),
+        }
+    }
+
+    fn finish(&self, report: &Report) -> Vec<String> {
+        // The job summary is extra: a runner that gives no usable file loses it, not the run.
+        if !self.step_summary {
+            return Vec::new();
+        }
+        match write_step_summary(report) {
+            Ok(_) => Vec::new(),
+            Err(e) => vec![e.to_string()],
+        }
+    }
+}
+
 /// Renders the findings as `::error file=…,line=…::message` commands, then the human summary
 /// line (counts and the config in effect) as a plain log line, and, when GitHub will not show
 /// every finding as an annotation, a line saying how many it leaves out.
-pub fn github(report: &Report) -> String {
+pub(crate) fn github(report: &Report) -> String {
     let mut out = String::new();
     for f in report.active() {
         let command = match f.severity {
@@ -89,7 +132,7 @@ const SUMMARY_MESSAGE_CHARS: usize = 400;
 /// the findings per file. `blob` is the URL files are linked under (see [`blob_base`]); `None`
 /// writes locations as text. Every text a template controls is made visible
 /// ([`super::visible`]) and Markdown-escaped.
-pub fn github_summary(report: &Report, blob: Option<&str>) -> String {
+pub(crate) fn github_summary(report: &Report, blob: Option<&str>) -> String {
     let mut out = String::from("## imagegate\n\n");
     let _ = writeln!(out, "{}\n", markdown(&super::human::summary_line(report)));
     if report.active().next().is_none() {
@@ -166,7 +209,7 @@ pub fn github_summary(report: &Report, blob: Option<&str>) -> String {
 /// The URL under which files of the commit being checked are shown,
 /// `{server}/{repository}/blob/{sha}`, from the values the runner sets (`GITHUB_SERVER_URL`,
 /// `GITHUB_REPOSITORY`, `GITHUB_SHA`); `None` unless all three have their expected form.
-pub fn blob_base(
+pub(crate) fn blob_base(
     server: Option<&str>,
     repository: Option<&str>,
     sha: Option<&str>,
@@ -234,7 +277,7 @@ fn clip(text: &str, max: usize) -> String {
 
 /// Why the step summary could not be written.
 #[derive(Debug)]
-pub enum StepSummaryError {
+pub(crate) enum StepSummaryError {
     /// The path is not a regular file (it does not exist, or is a folder, link or device).
     NotAFile(PathBuf),
     /// The file could not be opened or written.
@@ -265,7 +308,7 @@ impl std::error::Error for StepSummaryError {}
 /// from [`blob_base`] of the runner's variables). The file must already exist and be a regular
 /// file: it is opened to append, never created, and a symbolic link is not followed. Returns
 /// whether a summary was written (`false`: the variable is not set).
-pub fn write_step_summary(report: &Report) -> Result<bool, StepSummaryError> {
+pub(crate) fn write_step_summary(report: &Report) -> Result<bool, StepSummaryError> {
     let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) else {
         return Ok(false);
     };
