@@ -25,7 +25,7 @@ pub struct Github {
 
 impl Github {
     /// The GitHub format, saying what `filter` left out; with `step_summary`, it appends
-    /// [`github_summary`] to the file `GITHUB_STEP_SUMMARY` names, when it is set.
+    /// the Markdown summary to the file `GITHUB_STEP_SUMMARY` names, when it is set.
     pub fn new(filter: Option<super::Filtered>, step_summary: bool) -> Github {
         Github {
             filter,
