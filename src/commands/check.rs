@@ -126,20 +126,10 @@ fn run(args: CheckArgs, reads: Reads, io: &mut Io<'_>) -> Result<Exit, Failure> 
         quiet: args.quiet,
         filter,
     };
+    let step_summary = emit::StepSummary::from_vars(|name| io.vars.get(name));
+    let emitter = emit::emitter(args.format, human, step_summary);
     let write = |writer: &mut dyn Write| -> std::io::Result<()> {
-        match args.format {
-            Format::Human => writer.write_all(emit::human(&report, &human).as_bytes()),
-            Format::Json => emit::json(&report, writer),
-            Format::Sarif => emit::sarif(&report, writer),
-            Format::Github => {
-                writer.write_all(emit::github(&report).as_bytes())?;
-                // The log says what a filter left out (not a command: shown as is).
-                match &human.filter {
-                    Some(filter) => writeln!(writer, "imagegate: {}", filter.describe()),
-                    None => Ok(()),
-                }
-            }
-        }?;
+        emitter.emit(&report, writer)?;
         writer.flush()
     };
     match &args.output {
@@ -151,11 +141,9 @@ fn run(args: CheckArgs, reads: Reads, io: &mut Io<'_>) -> Result<Exit, Failure> 
         // happen: exit 2, never a pass a CI step could trust.
         None => write(&mut std::io::BufWriter::new(&mut *io.stdout)).map_err(Failure::Stdout)?,
     }
-    // The job summary is extra: a runner that gives no usable file loses it, not the run.
-    if args.format == Format::Github
-        && let Err(e) = emit::write_step_summary(&report)
-    {
-        io.say(&format!("warning: {}", emit::visible(&e.to_string())));
+    // What a format writes besides its output (GitHub's step summary) never fails the run.
+    for warning in emitter.finish(&report) {
+        io.say(&format!("warning: {}", emit::visible(&warning)));
     }
     let fail_on = if args.exit_zero {
         FailOn::Never

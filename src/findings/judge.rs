@@ -131,25 +131,26 @@ pub(crate) fn judge_deployment(
             violations.sort_by_key(|(_, v)| v.image.unwrap_or(usize::MAX));
             let mut status_exempted = None;
             for (rule, v) in violations {
-                let image = v.image.and_then(|i| refs.get(i)).cloned();
+                let (primary, index) = (v.primary, v.image);
+                let image = index.and_then(|i| refs.get(i)).cloned();
+                // Under the config's severities: none when it turns the rule off.
+                let Some(mut draft) = finding(rule, v, image, &judged, &shared) else {
+                    continue;
+                };
                 // Where an exemption comment may stand (on the line before): the place the
                 // finding points at, the resource's first line, the image property's line.
                 let line =
                     |span: Span| (span.file, sources.get(span.file).line_col(span.start).line);
-                let mut anchors = vec![line(v.primary), line(resource.span)];
-                let decides_status = v.image.is_some_and(|i| {
+                let mut anchors = vec![line(primary), line(resource.span)];
+                let decides_status = index.is_some_and(|i| {
                     matches!(
                         images[i].verdict,
                         Verdict::Unapproved | Verdict::Unresolved(_)
                     )
                 });
-                if let Some(i) = v.image {
+                if let Some(i) = index {
                     anchors.push(line(images[i].found.property));
                 }
-                // Under the config's severities: none when it turns the rule off.
-                let Some(mut draft) = finding(rule, v, image, &judged, &shared) else {
-                    continue;
-                };
                 draft.finding.suppression = exempter.decide(&draft.finding, &anchors);
                 if decides_status {
                     let exempted = draft.finding.suppression.is_some();

@@ -1,9 +1,9 @@
 //! Findings: what a run found, and how each one is made.
 //!
-//! A [`Finding`] is made in one way, by a [`FindingBuilder`] started from its rule (the
+//! A [`Finding`] is made in one way, by a `FindingBuilder` started from its rule (the
 //! registry's entry, `crate::rules`): where it is, what it says, what it is about; `build`
 //! gives it the severity the rule's entry and the config decide, and its fingerprint. The
-//! findings about resources are made while a deployment is judged ([`judge`]): every image of
+//! findings about resources are made while a deployment is judged (`judge`): every image of
 //! every resource is judged, every resource rule checks each judged resource, and each
 //! violation becomes a located finding pointing where a person changes it, with the rest of
 //! the chain as related locations; every image-bearing resource also gets a [`ResourceEntry`]

@@ -171,8 +171,9 @@ pub struct Summary {
 impl Report {
     /// Sorts findings and resources; keeps one of the findings that say the same thing at the
     /// same place (one linked template reached from several walked files), and makes every
-    /// fingerprint unique ([`unique_fingerprints`]). Findings are merged per file, where what
-    /// they cover is known (`crate::findings`); this is what only the whole run sees.
+    /// fingerprint unique (`findings::unique_fingerprints`). Findings are merged per file,
+    /// where what they cover is known (`crate::findings`); this is what only the whole run
+    /// sees.
     pub fn finish(&mut self) {
         use rayon::slice::ParallelSliceMut;
         let (findings, resources) = (&mut self.findings, &mut self.resources);

@@ -13,10 +13,82 @@ use crate::rules::{Rule, Severity};
 /// the rest of the commands are in the log, but not on the pull request.
 const ANNOTATIONS_PER_TYPE: usize = 10;
 
+/// `--format github`: the commands, then what a filter left out; and the Markdown summary
+/// appended to the job's summary page.
+#[derive(Clone, Debug, Default)]
+pub struct Github {
+    /// What `--select`/`--ignore` left out, when they were given: said in the log.
+    filter: Option<super::Filtered>,
+    /// Where to append the step summary, when the runner says (`GITHUB_STEP_SUMMARY`).
+    step_summary: Option<StepSummary>,
+}
+
+/// Where the runner wants the job's summary, and what its links point at: the runner's
+/// variables, read by the caller (the library reads no environment).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct StepSummary {
+    /// `GITHUB_STEP_SUMMARY`: the file the summary is appended to.
+    pub path: std::path::PathBuf,
+    /// `GITHUB_SERVER_URL`.
+    pub server_url: Option<String>,
+    /// `GITHUB_REPOSITORY`.
+    pub repository: Option<String>,
+    /// `GITHUB_SHA`.
+    pub sha: Option<String>,
+}
+
+impl StepSummary {
+    /// The step summary the runner's variables describe (`var` reads one), when
+    /// `GITHUB_STEP_SUMMARY` is set and not empty.
+    pub fn from_vars(var: impl Fn(&str) -> Option<std::ffi::OsString>) -> Option<StepSummary> {
+        let path = var("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty())?;
+        let text = |name: &str| var(name).and_then(|v| v.into_string().ok());
+        Some(StepSummary {
+            path: path.into(),
+            server_url: text("GITHUB_SERVER_URL"),
+            repository: text("GITHUB_REPOSITORY"),
+            sha: text("GITHUB_SHA"),
+        })
+    }
+}
+
+impl Github {
+    /// The GitHub format, saying what `filter` left out; with `step_summary`, it appends
+    /// the Markdown summary to the file the runner names.
+    pub fn new(filter: Option<super::Filtered>, step_summary: Option<StepSummary>) -> Github {
+        Github {
+            filter,
+            step_summary,
+        }
+    }
+}
+
+impl super::Emitter for Github {
+    fn emit(&self, report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+        out.write_all(github(report).as_bytes())?;
+        // The log says what a filter left out (not a command: shown as is).
+        match &self.filter {
+            Some(filter) => writeln!(out, "imagegate: {}", filter.describe()),
+            None => Ok(()),
+        }
+    }
+
+    fn finish(&self, report: &Report) -> Vec<String> {
+        // The job summary is extra: a runner that gives no usable file loses it, not the run.
+        let Some(summary) = &self.step_summary else {
+            return Vec::new();
+        };
+        match write_step_summary(report, summary) {
+            Ok(_) => Vec::new(),
+            Err(e) => vec![e.to_string()],
+        }
+    }
+}
+
 /// Renders the findings as `::error file=…,line=…::message` commands, then the human summary
 /// line (counts and the config in effect) as a plain log line, and, when GitHub will not show
 /// every finding as an annotation, a line saying how many it leaves out.
-pub fn github(report: &Report) -> String {
+pub(crate) fn github(report: &Report) -> String {
     let mut out = String::new();
     for f in report.active() {
         let command = match f.severity {
@@ -89,7 +161,7 @@ const SUMMARY_MESSAGE_CHARS: usize = 400;
 /// the findings per file. `blob` is the URL files are linked under (see [`blob_base`]); `None`
 /// writes locations as text. Every text a template controls is made visible
 /// ([`super::visible`]) and Markdown-escaped.
-pub fn github_summary(report: &Report, blob: Option<&str>) -> String {
+pub(crate) fn github_summary(report: &Report, blob: Option<&str>) -> String {
     let mut out = String::from("## imagegate\n\n");
     let _ = writeln!(out, "{}\n", markdown(&super::human::summary_line(report)));
     if report.active().next().is_none() {
@@ -166,7 +238,7 @@ pub fn github_summary(report: &Report, blob: Option<&str>) -> String {
 /// The URL under which files of the commit being checked are shown,
 /// `{server}/{repository}/blob/{sha}`, from the values the runner sets (`GITHUB_SERVER_URL`,
 /// `GITHUB_REPOSITORY`, `GITHUB_SHA`); `None` unless all three have their expected form.
-pub fn blob_base(
+pub(crate) fn blob_base(
     server: Option<&str>,
     repository: Option<&str>,
     sha: Option<&str>,
@@ -234,7 +306,7 @@ fn clip(text: &str, max: usize) -> String {
 
 /// Why the step summary could not be written.
 #[derive(Debug)]
-pub enum StepSummaryError {
+pub(crate) enum StepSummaryError {
     /// The path is not a regular file (it does not exist, or is a folder, link or device).
     NotAFile(PathBuf),
     /// The file could not be opened or written.
@@ -261,22 +333,19 @@ impl std::fmt::Display for StepSummaryError {
 
 impl std::error::Error for StepSummaryError {}
 
-/// Appends [`github_summary`] to the file `GITHUB_STEP_SUMMARY` names, when it is set (links
-/// from [`blob_base`] of the runner's variables). The file must already exist and be a regular
-/// file: it is opened to append, never created, and a symbolic link is not followed. Returns
-/// whether a summary was written (`false`: the variable is not set).
-pub fn write_step_summary(report: &Report) -> Result<bool, StepSummaryError> {
-    let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) else {
-        return Ok(false);
-    };
-    let var = |name: &str| std::env::var(name).ok();
+/// Appends [`github_summary`] to the file `summary` names (links from [`blob_base`] of the
+/// runner's variables). The file must already exist and be a regular file: it is opened to
+/// append, never created, and a symbolic link is not followed.
+pub(crate) fn write_step_summary(
+    report: &Report,
+    summary: &StepSummary,
+) -> Result<(), StepSummaryError> {
     let blob = blob_base(
-        var("GITHUB_SERVER_URL").as_deref(),
-        var("GITHUB_REPOSITORY").as_deref(),
-        var("GITHUB_SHA").as_deref(),
+        summary.server_url.as_deref(),
+        summary.repository.as_deref(),
+        summary.sha.as_deref(),
     );
-    append(Path::new(&path), &github_summary(report, blob.as_deref()))?;
-    Ok(true)
+    append(&summary.path, &github_summary(report, blob.as_deref()))
 }
 
 /// Appends `text` to the existing regular file `path` (never creating it, never following a

@@ -22,6 +22,26 @@ pub struct HumanOptions {
     pub filter: Option<Filtered>,
 }
 
+/// `--format human`, rendered with its options.
+#[derive(Clone, Debug, Default)]
+pub struct Human {
+    /// How it is rendered.
+    options: HumanOptions,
+}
+
+impl Human {
+    /// The human format rendered with `options`.
+    pub fn new(options: HumanOptions) -> Human {
+        Human { options }
+    }
+}
+
+impl super::Emitter for Human {
+    fn emit(&self, report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+        out.write_all(human(report, &self.options).as_bytes())
+    }
+}
+
 /// The findings a rule filter (`--select`/`--ignore`) left out of a report.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Filtered {
@@ -90,7 +110,7 @@ pub enum Colour {
 }
 
 /// Renders the report for a person.
-pub fn human(report: &Report, options: &HumanOptions) -> String {
+pub(crate) fn human(report: &Report, options: &HumanOptions) -> String {
     let renderer = if options.styled {
         Renderer::styled()
     } else {

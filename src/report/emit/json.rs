@@ -53,8 +53,18 @@ struct FindingOut<'a> {
     suppression: Option<&'a Suppression>,
 }
 
+/// `--format json`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Json;
+
+impl super::Emitter for Json {
+    fn emit(&self, report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+        json(report, out)
+    }
+}
+
 /// Writes the report as pretty-printed JSON (with a trailing newline).
-pub fn json(report: &Report, writer: &mut dyn std::io::Write) -> std::io::Result<()> {
+pub(crate) fn json(report: &Report, writer: &mut dyn std::io::Write) -> std::io::Result<()> {
     let findings = report
         .findings
         .iter()

@@ -1,16 +1,54 @@
-//! Emitters: the report in each output format.
+//! Emitters: the report in each output format, each behind one trait ([`Emitter`]) and made
+//! from the format and the command line's options by [`emitter`].
 
 mod github;
 mod human;
 mod json;
 mod sarif;
 
-pub use github::{StepSummaryError, blob_base, github, github_summary, write_step_summary};
-pub use human::{Colour, Filtered, HumanOptions, human, use_colour};
-pub use json::json;
-pub use sarif::sarif;
+pub use github::{Github, StepSummary};
+pub use human::{Colour, Filtered, Human, HumanOptions, use_colour};
+pub use json::Json;
+pub use sarif::Sarif;
 
 use std::borrow::Cow;
+use std::io::{self, Write};
+
+use crate::report::Report;
+
+/// An output format: writes the run's report to the output (standard output, or the file
+/// `--output` names). What a format needs besides the report (colour, the filter, GitHub's
+/// step summary) is in the implementing struct.
+pub trait Emitter {
+    /// Writes `report` to `out`; an error is a report not written in full (a closed pipe, a
+    /// full disk), which the caller turns into a run that did not happen.
+    fn emit(&self, report: &Report, out: &mut dyn Write) -> io::Result<()>;
+
+    /// Writes what the format writes besides its output, once that is written in full (the
+    /// GitHub format's step summary), and returns a warning for each thing that could not be
+    /// written: those are extra, and never fail the run. Nothing, by default.
+    fn finish(&self, report: &Report) -> Vec<String> {
+        let _ = report;
+        Vec::new()
+    }
+}
+
+/// The emitter of `format`, with the options the command line gave: the human format's
+/// colour, quietness and filter (the GitHub format says what the filter left out too). The
+/// GitHub format appends its step summary where `step_summary` says (the runner's variables,
+/// [`StepSummary::from_vars`]).
+pub fn emitter(
+    format: Format,
+    options: HumanOptions,
+    step_summary: Option<StepSummary>,
+) -> Box<dyn Emitter> {
+    match format {
+        Format::Human => Box::new(Human::new(options)),
+        Format::Json => Box::new(Json),
+        Format::Sarif => Box::new(Sarif),
+        Format::Github => Box::new(Github::new(options.filter, step_summary)),
+    }
+}
 
 /// Whether `c` must never reach a terminal or a CI log raw: control characters (tab aside:
 /// ESC starts terminal sequences, a newline could start a forged workflow command), bidi
@@ -135,6 +173,42 @@ pub enum Format {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_format_is_one_emitter_writing_what_its_function_renders() {
+        let report = Report::default();
+        let emitted = |format| {
+            let mut out = Vec::new();
+            emitter(format, HumanOptions::default(), None)
+                .emit(&report, &mut out)
+                .expect("written");
+            String::from_utf8(out).expect("UTF-8")
+        };
+        let mut json = Vec::new();
+        self::json::json(&report, &mut json).expect("written");
+        assert_eq!(emitted(Format::Json).as_bytes(), json);
+        let mut sarif = Vec::new();
+        self::sarif::sarif(&report, &mut sarif).expect("written");
+        assert_eq!(emitted(Format::Sarif).as_bytes(), sarif);
+        assert_eq!(
+            emitted(Format::Human),
+            human::human(&report, &HumanOptions::default())
+        );
+        assert_eq!(emitted(Format::Github), github::github(&report));
+        // What a filter left out is said in the GitHub log too.
+        let filter = Filtered {
+            shown: crate::rules::Rule::ALL[..1].to_vec(),
+            hidden: Vec::new(),
+        };
+        let mut out = Vec::new();
+        Github::new(Some(filter.clone()), None)
+            .emit(&report, &mut out)
+            .expect("written");
+        let text = String::from_utf8(out).expect("UTF-8");
+        assert!(text.ends_with(&format!("imagegate: {}\n", filter.describe())));
+        // Without a step summary to write, nothing is left to do.
+        assert!(Github::new(None, None).finish(&report).is_empty());
+    }
 
     #[test]
     fn hidden_characters_are_written_visibly_or_masked_in_place() {

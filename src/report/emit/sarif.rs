@@ -279,8 +279,18 @@ pub(super) fn uri_path(path: &str) -> String {
     }
 }
 
+/// `--format sarif`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Sarif;
+
+impl super::Emitter for Sarif {
+    fn emit(&self, report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+        sarif(report, out)
+    }
+}
+
 /// Writes the report as a SARIF 2.1.0 log (pretty-printed, trailing newline).
-pub fn sarif(report: &Report, writer: &mut dyn std::io::Write) -> std::io::Result<()> {
+pub(crate) fn sarif(report: &Report, writer: &mut dyn std::io::Write) -> std::io::Result<()> {
     let rules = Rule::ALL
         .iter()
         .map(|r| {
