@@ -235,8 +235,6 @@ pub enum ConfigError {
         /// What is wrong with it.
         message: String,
     },
-    /// `IMAGEGATE_TODAY` is not a date, and the config has dates to compare with today.
-    Today(crate::date::BadToday),
 }
 
 /// What an `approved.images` glob that can match no image definition ID matches instead.
@@ -325,7 +323,6 @@ impl std::fmt::Display for ConfigError {
                 key,
                 message,
             } => write!(f, "invalid config {place}: key `{key}`: {message}"),
-            ConfigError::Today(e) => write!(f, "{e}"),
         }
     }
 }
@@ -429,7 +426,8 @@ impl Config {
             rules: Vec::new(),
             exemptions: Vec::new(),
             inline_exemptions: true,
-            today: crate::date::today().unwrap_or_else(|_| crate::date::clock()),
+            // The clock's date until the run sets its own (`Config::set_today`).
+            today: crate::date::clock(),
             tags: TagPolicy::default(),
         }
     }
@@ -792,7 +790,9 @@ fn lifecycle(
             versions,
         });
     }
-    config.policy.today = Some(crate::date::today().map_err(ConfigError::Today)?);
+    // The clock's date until the run sets its own (`Config::set_today`): the loader reads no
+    // environment.
+    config.policy.today = Some(crate::date::clock());
     Ok(())
 }
 

@@ -112,14 +112,10 @@ impl std::fmt::Display for BadToday {
 
 impl std::error::Error for BadToday {}
 
-/// Today's date for this run: `IMAGEGATE_TODAY` when set (an error when it is not a date:
-/// a run must not judge expiry against a date nobody meant), else the system clock's UTC date.
-pub fn today() -> Result<Date, BadToday> {
-    today_from(std::env::var_os(TODAY_VARIABLE).as_deref())
-}
-
-/// Today's date given the value of `IMAGEGATE_TODAY` (`None`: not set, so the system clock's
-/// UTC date), for callers that hold their own environment (the commands run in-process).
+/// Today's date for a run, given the value of `IMAGEGATE_TODAY` (`None`: not set, so the
+/// system clock's UTC date); a value that is not a date is an error: a run must not judge
+/// expiry against a date nobody meant. The caller reads the variable (the commands, from
+/// their environment): the library reads none.
 pub fn today_from(value: Option<&std::ffi::OsStr>) -> Result<Date, BadToday> {
     if let Some(value) = value {
         let text = value.to_string_lossy();
