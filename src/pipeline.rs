@@ -15,7 +15,9 @@ use std::rc::Rc;
 use crate::config::Config;
 use crate::eval::{Allowance, Limits};
 use crate::findings::parse_error;
-use crate::frontend::{self, Embedded, EmbeddedParameters, Env, Lowered, ParseProblem, Sniff};
+use crate::frontend::{
+    self, Embedded, EmbeddedParameters, Env, LowerOptions, Lowered, ParseProblem, Sniff,
+};
 use crate::report::{Finding, ResourceEntry};
 use crate::source::{
     Encoding, LoadError, Loaded, Loader, MAX_FILE_BYTES, SourceFile, SourceMap, Span, decode,
@@ -206,8 +208,9 @@ fn lower_and_judge(
 ) {
     let frontends = frontends_for(run.purpose, &walked.path);
     let allowance = Rc::new(Allowance::new(&Limits::default()));
+    let options = lower_options(&run.config);
     let env = Env {
-        config: &run.config,
+        options: &options,
         loader: *loader,
         allowance: &allowance,
     };
@@ -222,6 +225,24 @@ fn lower_and_judge(
             }
             Err(declined) => file = declined,
         }
+    }
+}
+
+/// What lowering needs of `config`: the frontends are handed this, never the configuration.
+fn lower_options(config: &Config) -> LowerOptions<'_> {
+    let d = &config.deployment;
+    LowerOptions {
+        links: &config.links,
+        parameter_files: &config.parameter_files,
+        scope: crate::eval::DeploymentScope {
+            subscription_id: d.subscription_id.clone(),
+            resource_group: d.resource_group.clone(),
+            location: d.location.clone(),
+            tenant_id: d.tenant_id.clone(),
+            deployment_name: None,
+            unknown: Vec::new(),
+        },
+        judge_no_op: config.judge_no_op,
     }
 }
 

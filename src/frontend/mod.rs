@@ -15,7 +15,7 @@ pub(crate) mod unescape;
 
 use std::path::PathBuf;
 
-use crate::config::Config;
+use crate::eval::DeploymentScope;
 use crate::model::Deployment;
 use crate::source::{FileId, Loaded, Loader, SourceMap, Span};
 
@@ -102,13 +102,30 @@ pub(crate) fn export_extensions() -> Vec<&'static str> {
 /// What lowering one file may use besides its text.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Env<'r> {
-    /// The policy, deployment scope and parameter-file mapping of the run.
-    pub(crate) config: &'r Config,
+    /// What the run asks of lowering: links, parameter-file mapping, deployment scope.
+    pub(crate) options: &'r LowerOptions<'r>,
     /// The loader for the files this one leads to.
     pub(crate) loader: Loader<'r>,
     /// What the walked file may spend on evaluation: one allowance for all its parameter
     /// files, allowed values, links and embedded templates.
     pub(crate) allowance: &'r std::rc::Rc<crate::eval::Allowance>,
+}
+
+/// What lowering needs of a run's configuration, and nothing else of it: the caller builds it
+/// from the configuration, so that no frontend reads (or knows) the configuration.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct LowerOptions<'r> {
+    /// Remote template URI prefixes and template-spec IDs that live in the scanned tree too,
+    /// each with the local path it stands for, so linked templates are followed offline.
+    pub(crate) links: &'r [(String, PathBuf)],
+    /// Parameter files mapped to templates (canonical template path → files), in addition to
+    /// the ones found beside each template.
+    pub(crate) parameter_files: &'r [(PathBuf, Vec<PathBuf>)],
+    /// The deployment scope templates are evaluated in (what `subscription()`,
+    /// `resourceGroup()` and the like return where the run knows it).
+    pub(crate) scope: DeploymentScope,
+    /// Terraform plans: also judge resources whose planned action is no-op.
+    pub(crate) judge_no_op: bool,
 }
 
 /// What a frontend made of one file.

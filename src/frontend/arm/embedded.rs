@@ -72,7 +72,7 @@ pub(super) fn lower(doc: &Embedded, env: &Env<'_>) -> Lowered {
             &out.sources,
             env.loader,
             &nowhere,
-            &env.config.links,
+            env.options.links,
             env.allowance,
         ),
         base,

@@ -8,9 +8,8 @@ use super::links::Linked;
 use super::lower;
 use super::params::parameter_contexts;
 use crate::catalog::Catalog;
-use crate::config::Config;
+use crate::eval::Expanded;
 use crate::eval::ir::Template;
-use crate::eval::{DeploymentScope, Expanded};
 use crate::eval::{ParameterValues, TemplateLinks};
 use crate::extract;
 use crate::frontend::{
@@ -124,7 +123,7 @@ fn template(file: Loaded, root: Json, env: &Env<'_>) -> Lowered {
         &out.sources,
         env.loader,
         &canonical,
-        &env.config.links,
+        env.options.links,
         env.allowance,
     );
     // Lowered once, expanded for each context and each assumed value.
@@ -148,9 +147,9 @@ pub(crate) fn expand_contexts(
     links: &dyn TemplateLinks,
     env: &Env<'_>,
 ) -> Vec<(Span, Cause)> {
-    let deployment = deployment_scope(env.config);
+    let deployment = &env.options.scope;
     let expand_with =
-        |supplied| crate::eval::expand(lowered, links, supplied, &deployment, env.allowance);
+        |supplied| crate::eval::expand(lowered, links, supplied, deployment, env.allowance);
     let mut model = Deployment {
         language: Language::Arm,
         merge_instances: false,
@@ -263,17 +262,4 @@ fn judge_each_allowed_value(
         }
     }
     out
-}
-
-/// The deployment scope the config describes.
-pub(crate) fn deployment_scope(config: &Config) -> DeploymentScope {
-    let d = &config.deployment;
-    DeploymentScope {
-        subscription_id: d.subscription_id.clone(),
-        resource_group: d.resource_group.clone(),
-        location: d.location.clone(),
-        tenant_id: d.tenant_id.clone(),
-        deployment_name: None,
-        unknown: Vec::new(),
-    }
 }

@@ -10,7 +10,7 @@ pub(crate) mod lower;
 mod params;
 mod text;
 
-pub(crate) use frontend::{Arm, deployment_scope, expand_contexts, push_expression_errors};
+pub(crate) use frontend::{Arm, expand_contexts, push_expression_errors};
 pub(crate) use links::Linked;
 #[cfg(test)]
 pub(crate) use params::parameter_values;

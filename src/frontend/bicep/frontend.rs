@@ -173,7 +173,7 @@ fn template(file: Loaded, env: &Env<'_>) -> Lowered {
         &out.sources,
         env.loader,
         &canonical,
-        &env.config.links,
+        env.options.links,
         env.allowance,
     )
     .with_bicep(lower_module);
@@ -227,7 +227,7 @@ fn parameter_contexts(
         };
         candidates.push((path, canonical_param, display));
     }
-    for (t, files) in &env.config.parameter_files {
+    for (t, files) in env.options.parameter_files {
         if t == canonical {
             for f in files {
                 if !candidates.iter().any(|(_, c, _)| c == f) {
@@ -288,7 +288,7 @@ fn parameter_values(
     let scope = Scope::sharing(
         &template,
         ParameterValues::new(),
-        crate::frontend::arm::deployment_scope(env.config),
+        env.options.scope.clone(),
         Limits::default(),
         std::rc::Rc::clone(env.allowance),
     );
