@@ -163,6 +163,23 @@ struct CatalogFile {
     terraform_id: Vec<IdTemplate>,
 }
 
+/// A section of the catalogue: the resource types of one naming scheme, and the property
+/// paths of their images in that scheme's terms.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Section {
+    /// ARM resource types (`Microsoft.Compute/virtualMachines`) and properties, as templates,
+    /// Bicep files and inventory exports name them (`[[arm]]`).
+    Arm,
+    /// Terraform `azurerm` resource types (`azurerm_linux_virtual_machine`) and their
+    /// arguments (`[[terraform]]`).
+    Terraform,
+}
+
+impl Section {
+    /// Every section, in the catalogue's order.
+    pub const ALL: [Section; 2] = [Section::Arm, Section::Terraform];
+}
+
 /// The loaded catalogue, indexed by lower-cased resource type.
 #[derive(Debug)]
 pub struct Catalog {
@@ -218,7 +235,16 @@ impl Catalog {
 
     /// Every ARM/Bicep resource type in the catalogue.
     pub fn arm_types(&self) -> impl Iterator<Item = &str> {
-        self.arm
+        self.types(Section::Arm)
+    }
+
+    /// Every resource type of `section`, as the catalogue writes it.
+    pub fn types(&self, section: Section) -> impl Iterator<Item = &str> {
+        let entries = match section {
+            Section::Arm => &self.arm,
+            Section::Terraform => &self.terraform,
+        };
+        entries
             .iter()
             .flat_map(|e| e.types.iter().map(String::as_str))
     }
@@ -238,9 +264,7 @@ fn index(entries: &[Entry]) -> HashMap<String, usize> {
 impl Catalog {
     /// Every Terraform resource type in the catalogue.
     pub fn terraform_types(&self) -> impl Iterator<Item = &str> {
-        self.terraform
-            .iter()
-            .flat_map(|e| e.types.iter().map(String::as_str))
+        self.types(Section::Terraform)
     }
 }
 

@@ -243,7 +243,19 @@ fn lower_options(config: &Config) -> LowerOptions<'_> {
             unknown: Vec::new(),
         },
         judge_no_op: config.judge_no_op,
+        keep: keep_paths(),
     }
+}
+
+/// The paths the rules read of each catalogued type, computed once.
+fn keep_paths() -> &'static frontend::KeepPaths {
+    static KEEP: std::sync::OnceLock<frontend::KeepPaths> = std::sync::OnceLock::new();
+    KEEP.get_or_init(|| {
+        frontend::KeepPaths::of_catalog(
+            crate::catalog::Catalog::builtin(),
+            crate::rules::paths_needed,
+        )
+    })
 }
 
 /// What becomes of a walked file the loader refused: an IG000 when a frontend claims it

@@ -15,6 +15,7 @@ pub(crate) mod unescape;
 
 use std::path::PathBuf;
 
+use crate::catalog::{Catalog, Section};
 use crate::eval::DeploymentScope;
 use crate::model::Deployment;
 use crate::source::{FileId, Loaded, Loader, SourceMap, Span};
@@ -113,7 +114,7 @@ pub(crate) struct Env<'r> {
 
 /// What lowering needs of a run's configuration, and nothing else of it: the caller builds it
 /// from the configuration, so that no frontend reads (or knows) the configuration.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub(crate) struct LowerOptions<'r> {
     /// Remote template URI prefixes and template-spec IDs that live in the scanned tree too,
     /// each with the local path it stands for, so linked templates are followed offline.
@@ -126,6 +127,61 @@ pub(crate) struct LowerOptions<'r> {
     pub(crate) scope: DeploymentScope,
     /// Terraform plans: also judge resources whose planned action is no-op.
     pub(crate) judge_no_op: bool,
+    /// The property paths the rules read of each catalogued type, kept in the bodies lowered.
+    pub(crate) keep: &'r KeepPaths,
+}
+
+/// The property paths (dotted, from the resource root) the rules read of each resource type
+/// of the catalogue beyond its image paths: the frontends keep them in the bodies they lower.
+/// The caller computes it from the rules ([`KeepPaths::of_catalog`]), so that no frontend
+/// knows a rule.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct KeepPaths {
+    /// The paths of each type (lower-cased) that has any, sorted by section and type.
+    by_type: Vec<((Section, String), Vec<&'static str>)>,
+}
+
+impl KeepPaths {
+    /// No paths beyond the catalogue's.
+    pub(crate) fn none() -> &'static KeepPaths {
+        static NONE: KeepPaths = KeepPaths {
+            by_type: Vec::new(),
+        };
+        &NONE
+    }
+
+    /// What `needed` says of each type of each section of `catalog`.
+    pub(crate) fn of_catalog(
+        catalog: &Catalog,
+        needed: impl Fn(&str, Section) -> Vec<&'static str>,
+    ) -> KeepPaths {
+        let mut by_type: Vec<((Section, String), Vec<&'static str>)> = Section::ALL
+            .iter()
+            .flat_map(|&section| {
+                catalog
+                    .types(section)
+                    .map(move |t| (section, t))
+                    .collect::<Vec<_>>()
+            })
+            .map(|(section, t)| ((section, t.to_ascii_lowercase()), needed(t, section)))
+            .filter(|(_, paths)| !paths.is_empty())
+            .collect();
+        by_type.sort_by(|a, b| a.0.cmp(&b.0));
+        by_type.dedup_by(|a, b| a.0 == b.0);
+        KeepPaths { by_type }
+    }
+
+    /// The paths kept of a resource of `resource_type` (any case) of `section`.
+    pub(crate) fn of(&self, section: Section, resource_type: &str) -> &[&'static str] {
+        if self.by_type.is_empty() {
+            return &[];
+        }
+        let key = (section, resource_type.to_ascii_lowercase());
+        match self.by_type.binary_search_by(|(k, _)| k.cmp(&key)) {
+            Ok(i) => &self.by_type[i].1,
+            Err(_) => &[],
+        }
+    }
 }
 
 /// What a frontend made of one file.
@@ -336,6 +392,25 @@ mod tests {
                 "cannot parse Terraform plan JSON"
             ]
         );
+    }
+
+    #[test]
+    fn kept_paths_are_looked_up_by_section_and_type_in_any_case() {
+        let vm = "Microsoft.Compute/virtualMachines";
+        let keep = KeepPaths::of_catalog(Catalog::builtin(), |t, section| {
+            if section == Section::Arm && t == vm {
+                vec!["tags", "zones"]
+            } else {
+                Vec::new()
+            }
+        });
+        assert_eq!(
+            keep.of(Section::Arm, "microsoft.compute/VIRTUALMACHINES"),
+            ["tags", "zones"]
+        );
+        assert!(keep.of(Section::Terraform, vm).is_empty());
+        assert!(keep.of(Section::Arm, "Microsoft.Web/sites").is_empty());
+        assert!(KeepPaths::none().of(Section::Arm, vm).is_empty());
     }
 
     #[test]

@@ -37,7 +37,7 @@ pub(super) fn lower(doc: &Embedded, env: &Env<'_>) -> Lowered {
             return out;
         }
     };
-    let lowered = lower::template(&root, id, text);
+    let lowered = lower::template(&root, id, text, env.options.keep);
     drop(root);
     let supplied = match &doc.parameters {
         EmbeddedParameters::None => ParameterValues::new(),
@@ -74,7 +74,8 @@ pub(super) fn lower(doc: &Embedded, env: &Env<'_>) -> Lowered {
             &nowhere,
             env.options.links,
             env.allowance,
-        ),
+        )
+        .keeping(env.options.keep),
         base,
     };
     let errors = expand_contexts(&mut out, id, &lowered, vec![(None, supplied)], &links, env);

@@ -125,9 +125,10 @@ fn template(file: Loaded, root: Json, env: &Env<'_>) -> Lowered {
         &canonical,
         env.options.links,
         env.allowance,
-    );
+    )
+    .keeping(env.options.keep);
     // Lowered once, expanded for each context and each assumed value.
-    let lowered = lower::template(&root, id, &out.sources.get(id).text);
+    let lowered = lower::template(&root, id, &out.sources.get(id).text, env.options.keep);
     drop(root);
     let expression_errors = expand_contexts(&mut out, id, &lowered, contexts, &linked, env);
     out.links = linked.targets();

@@ -176,7 +176,8 @@ fn template(file: Loaded, env: &Env<'_>) -> Lowered {
         env.options.links,
         env.allowance,
     )
-    .with_bicep(lower_module);
+    .with_bicep(lower_module)
+    .keeping(env.options.keep);
     let errors = expand_contexts(&mut out, id, &lowered, contexts, &linked, env);
     out.links = linked.targets();
     out.problems.extend(linked.take_problems());

@@ -49,13 +49,13 @@ impl Frontend for Inventory {
         true
     }
 
-    fn lower(&self, file: Loaded, _env: &Env<'_>) -> Result<Lowered, Loaded> {
+    fn lower(&self, file: Loaded, env: &Env<'_>) -> Result<Lowered, Loaded> {
         let mut out = Lowered::default();
         let display = file.display.clone();
         let id = file.add_to(&mut out.sources);
         let text = &out.sources.get(id).text;
         let headline = self.headline();
-        let read = match read::read(text, id) {
+        let read = match read::read(text, id, env.options.keep) {
             Ok(read) => read,
             Err((offset, message)) => {
                 let problem = ParseProblem::at_char(id, text, offset, headline, message);
