@@ -238,6 +238,19 @@ impl Catalog {
         self.types(Section::Arm)
     }
 
+    /// The entry for `resource_type` (case-insensitive) in `section`, if it carries an image.
+    pub fn entry(&self, section: Section, resource_type: &str) -> Option<&Entry> {
+        match section {
+            Section::Arm => self.arm(resource_type),
+            Section::Terraform => self.terraform(resource_type),
+        }
+    }
+
+    /// The entry for `resource_type` in the first of `sections` that has one.
+    pub fn entry_in(&self, sections: &[Section], resource_type: &str) -> Option<&Entry> {
+        sections.iter().find_map(|&s| self.entry(s, resource_type))
+    }
+
     /// Every resource type of `section`, as the catalogue writes it.
     pub fn types(&self, section: Section) -> impl Iterator<Item = &str> {
         let entries = match section {

@@ -8,7 +8,7 @@ use crate::config::{Config, Mode};
 use crate::extract::{self, FoundImage};
 use crate::image::Image;
 use crate::judge::Verdict;
-use crate::model::{CopyOf, Deployment, Language, Resource};
+use crate::model::{CopyOf, Deployment, Dialect, Resource};
 use crate::report::{
     DeployedEntry, Detail, Excerpt, Finding, ImageRef, Location, Related, ResourceEntry,
     ResourceRef, Status, Suppression, fingerprint,
@@ -46,12 +46,13 @@ pub fn judge_deployment(
     let catalog = Catalog::builtin();
     let mut out = Judgement::default();
     let mut drafts: Vec<Draft> = Vec::new();
-    let mut comments = exempter.comments(sources);
     let Deployment {
-        language,
+        dialect,
         contexts,
         merge_instances,
+        comments,
     } = deployment;
+    let mut comments = exempter.comments(sources, &comments);
     // Each context is dropped once judged: what is kept of it is its findings and entries.
     for context in contexts {
         for note in &context.notes {
@@ -82,13 +83,7 @@ pub fn judge_deployment(
             let images: Vec<JudgedImage> = match unseen {
                 Some((why, property)) => vec![unseen_image(resource, why, property)],
                 None => {
-                    let entry = match language {
-                        Language::Arm | Language::Inventory => catalog.arm(&resource.resource_type),
-                        // azapi resources in a plan carry the ARM type they deploy.
-                        Language::TerraformPlan => catalog
-                            .terraform(&resource.resource_type)
-                            .or_else(|| catalog.arm(&resource.resource_type)),
-                    };
+                    let entry = catalog.entry_in(dialect.catalog, &resource.resource_type);
                     let Some(entry) = entry else {
                         continue;
                     };
@@ -107,7 +102,7 @@ pub fn judge_deployment(
                 .map(|j| ImageRef::of(&j.found.image, &clipped))
                 .collect();
             out.resources.push(resource_entry(
-                resource, &images, &refs, sources, param, language,
+                resource, &images, &refs, sources, param, dialect,
             ));
             let judged = JudgedResource {
                 resource,
@@ -192,7 +187,7 @@ fn resource_entry(
     refs: &[ImageRef],
     sources: &SourceMap,
     parameter_file: Option<&str>,
-    language: Language,
+    dialect: Dialect,
 ) -> ResourceEntry {
     let any = |verdict: fn(&Verdict) -> bool| judged.iter().any(|j| verdict(&j.verdict));
     let status = if any(|v| *v == Verdict::Unapproved) {
@@ -239,7 +234,7 @@ fn resource_entry(
             power_state: d.power_state.as_deref().map(clipped),
         }),
         tags: known_tags(resource),
-        azure_name: azure_name(resource, language),
+        azure_name: azure_name(resource, dialect),
         deployed_through: resource
             .deployed_by
             .iter()
@@ -251,15 +246,15 @@ fn resource_entry(
 /// The name Azure knows the resource by, when it is known offline: an ARM or Bicep resource's
 /// evaluated name (a child's last segment), a Terraform resource's `name` attribute, a
 /// deployed resource's ID's last segment. For matching what is declared with what runs.
-fn azure_name(resource: &Resource, language: Language) -> Option<String> {
-    let name = match (&resource.deployed, language) {
+fn azure_name(resource: &Resource, dialect: Dialect) -> Option<String> {
+    let name = match (&resource.deployed, dialect.name_attribute) {
         (Some(d), _) => d.id.rsplit('/').next().map(str::to_owned),
-        (None, Language::TerraformPlan) => resource
+        (None, Some(attribute)) => resource
             .body
-            .get("name")
+            .get(attribute)
             .and_then(crate::value::Value::as_str)
             .map(str::to_owned),
-        (None, _) => resource.name.rsplit('/').next().map(str::to_owned),
+        (None, None) => resource.name.rsplit('/').next().map(str::to_owned),
     }?;
     // An expression as written, or a value with unknown parts, is not a name.
     let unknown = name.is_empty() || name.contains(['[', ']', '<', '>', '$', '(', ')']);
@@ -855,7 +850,9 @@ fn merge(drafts: Vec<Draft>, any_place: bool) -> Vec<Finding> {
 /// What a merged finding covers, as it follows its message: the instances, the resources,
 /// the assumptions and the parameter files, each said only when there is something to say
 /// (a finding about one resource in one context reads as the rule words it).
-fn covered(covers: &[Cover], terraform: bool) -> String {
+/// `per_declaration`: the instances were merged from their own places, as instances of one
+/// declaration (the deployment's `merge_instances`).
+fn covered(covers: &[Cover], per_declaration: bool) -> String {
     let mut out = String::new();
     // The resources, each once, with its declarations (one resource of a linked template is
     // declared once for each deployment of it).
@@ -872,7 +869,7 @@ fn covered(covers: &[Cover], terraform: bool) -> String {
         }
     }
     match resources.as_slice() {
-        [(_, d, c)] if d.len() == 1 => out.push_str(&instances(c, terraform)),
+        [(_, d, c)] if d.len() == 1 => out.push_str(&instances(c, per_declaration)),
         [(_, d, _)] => out.push_str(&format!(" (deployed {} times)", d.len())),
         many => {
             // `virtualMachines 'a', 'b', virtualMachineScaleSets 'c'`: a type said once for
@@ -944,10 +941,11 @@ fn covered(covers: &[Cover], terraform: bool) -> String {
 }
 
 /// How many instances of its declaration `cover` stands for, as it follows a message: how
-/// Terraform's `count` and `for_each` instances, and an ARM copy loop's, are said.
-fn instances(cover: &Cover, terraform: bool) -> String {
+/// instances of one declaration merged from their own places (`per_declaration`: Terraform's
+/// `count` and `for_each`), and a copy loop's, are said.
+fn instances(cover: &Cover, per_declaration: bool) -> String {
     let k = cover.instances;
-    if terraform {
+    if per_declaration {
         return match k - 1 {
             0 => String::new(),
             1 => " (and 1 more instance of this declaration)".to_string(),

@@ -30,6 +30,7 @@ pub mod rules;
 pub(crate) mod source;
 pub mod suppress;
 pub(crate) mod value;
+pub(crate) mod variants;
 pub mod walk;
 
 use foldhash::HashSet;
@@ -231,7 +232,7 @@ fn check_roots(
     let kinds: Vec<Option<report::SourceKind>> = files
         .iter()
         .zip(&outcomes)
-        .map(|(f, o)| source_kind(o.language, &f.path))
+        .map(|(f, o)| source_kind(o.kind, &f.path))
         .collect();
     let mut report = Report {
         files_scanned: in_scope.iter().filter(|&&kept| kept).count(),
@@ -337,7 +338,7 @@ pub fn check_input(
     };
     let mut outcome = pipeline::analyze_input(&walked, input, &run);
     let exemptions = std::mem::take(&mut outcome.exemptions);
-    let kind = source_kind(outcome.language, &walked.path).filter(|_| outcome.judged);
+    let kind = source_kind(outcome.kind, &walked.path).filter(|_| outcome.judged);
     let mut report = Report {
         files_scanned: 1,
         templates: usize::from(outcome.judged),
@@ -520,18 +521,8 @@ fn drop_linked_templates(outcomes: &mut [FileOutcome]) {
     }
 }
 
-/// The kind of a judged file: from the language it lowered into, and the extension that tells
-/// Bicep from the ARM it lowers into (`None`: nothing lowered, and not a `.bicep` file).
-fn source_kind(language: Option<model::Language>, path: &Path) -> Option<report::SourceKind> {
-    use report::SourceKind;
-    let bicep = path
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("bicep") || e.eq_ignore_ascii_case("bicepparam"));
-    match language {
-        _ if bicep => Some(SourceKind::Bicep),
-        Some(model::Language::Arm) => Some(SourceKind::ArmTemplate),
-        Some(model::Language::TerraformPlan) => Some(SourceKind::TerraformPlan),
-        Some(model::Language::Inventory) => Some(SourceKind::Inventory),
-        None => None,
-    }
+/// The kind of a judged file: what the frontend that read it said (`kind`, the file's
+/// outcome's), whatever its path.
+fn source_kind(kind: Option<report::SourceKind>, _path: &Path) -> Option<report::SourceKind> {
+    kind
 }

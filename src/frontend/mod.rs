@@ -17,7 +17,7 @@ use std::path::PathBuf;
 
 use crate::catalog::{Catalog, Section};
 use crate::eval::DeploymentScope;
-use crate::model::Deployment;
+use crate::model::{CommentSyntax, Deployment, SourceKind};
 use crate::source::{FileId, Loaded, Loader, SourceMap, Span};
 
 /// What a cheap look at a file's bytes says about one frontend's language. Ordered: a
@@ -55,6 +55,13 @@ pub(crate) trait Frontend: Sync {
     /// all.
     fn lower(&self, file: Loaded, env: &Env<'_>) -> Result<Lowered, Loaded>;
 
+    /// The kind of every file this frontend claims, whatever lowering it gives (an unreadable
+    /// file too), when the frontend alone says it; `None` (the default): the kind of the
+    /// deployment it lowers, and none when it lowers none.
+    fn kind(&self) -> Option<SourceKind> {
+        None
+    }
+
     /// Lowers a document another frontend found embedded in its file, or `None` when it is
     /// not of this language (the default). What it lowers is located in the embedded texts
     /// (files named by their `display`); the pipeline relocates it to the host attributes.
@@ -78,6 +85,58 @@ pub(crate) fn for_file(path: &std::path::Path) -> &'static [&'static dyn Fronten
     match extension.as_deref() {
         Some(e) if bicep::Bicep.extensions().contains(&e) => &[&bicep::Bicep],
         _ => &[&arm::Arm, &tfplan::TfPlan],
+    }
+}
+
+/// Lowers `file` with `frontend` ([`Frontend::lower`]), and says how the comments of every
+/// file read for it are written.
+pub(crate) fn lower(
+    frontend: &dyn Frontend,
+    file: Loaded,
+    env: &Env<'_>,
+) -> Result<Lowered, Loaded> {
+    frontend.lower(file, env).map(with_comment_syntax)
+}
+
+/// Lowers `doc`, embedded in a file, with `frontend` when it reads its language
+/// ([`Frontend::lower_embedded`]), and says how the comments of every text read for it are
+/// written.
+pub(crate) fn lower_embedded(
+    frontend: &dyn Frontend,
+    doc: &Embedded,
+    env: &Env<'_>,
+) -> Option<Lowered> {
+    frontend.lower_embedded(doc, env).map(with_comment_syntax)
+}
+
+/// `lowered` with the comment syntax of each of its sources on its deployment.
+fn with_comment_syntax(mut lowered: Lowered) -> Lowered {
+    if let Some(judged) = &mut lowered.deployment {
+        judged.deployment.comments = (0..lowered.sources.len())
+            .map(|i| comment_syntax(&lowered.sources.get(FileId(i as u32)).display))
+            .collect();
+    }
+    lowered
+}
+
+/// How the comments of the file shown as `display` are written, by its extension: Bicep's
+/// (`//`, `#disable-next-line` pragmas, decorators), Terraform's (`//` and `#`), else JSON's.
+fn comment_syntax(display: &str) -> CommentSyntax {
+    let display = display.to_ascii_lowercase();
+    let extension = display.rsplit_once('.').map_or("", |(_, e)| e);
+    if bicep::Bicep.extensions().contains(&extension) {
+        CommentSyntax {
+            pragmas: true,
+            decorators: true,
+            ..CommentSyntax::PLAIN
+        }
+    } else if extension == tfplan::CONFIGURATION_EXTENSION {
+        CommentSyntax {
+            hash_comments: true,
+            ..CommentSyntax::PLAIN
+        }
+    } else {
+        CommentSyntax::PLAIN
     }
 }
 
@@ -411,6 +470,25 @@ mod tests {
         assert!(keep.of(Section::Terraform, vm).is_empty());
         assert!(keep.of(Section::Arm, "Microsoft.Web/sites").is_empty());
         assert!(KeepPaths::none().of(Section::Arm, vm).is_empty());
+    }
+
+    #[test]
+    fn comments_are_written_as_the_language_of_each_file_writes_them() {
+        let bicep = comment_syntax("infra/main.BICEP");
+        assert!(bicep.pragmas && bicep.decorators && !bicep.hash_comments);
+        assert_eq!(comment_syntax("infra/prod.bicepparam"), bicep);
+        let terraform = comment_syntax("infra/main.tf");
+        assert!(terraform.hash_comments && !terraform.pragmas && !terraform.decorators);
+        for json in [
+            "a.json",
+            "main.tf.json",
+            "a.jsonc",
+            "bicep",
+            "tf",
+            "x.bicep/plan",
+        ] {
+            assert_eq!(comment_syntax(json), CommentSyntax::PLAIN, "{json}");
+        }
     }
 
     #[test]

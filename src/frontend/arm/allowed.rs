@@ -3,7 +3,7 @@
 
 use crate::eval::ParameterValues;
 use crate::eval::ir::{NodeKind, Template};
-use crate::value::{Cause, Value, Why};
+use crate::value::Value;
 
 /// Most allowed values expanded for one parameter.
 pub const MAX_CHOICES: usize = 32;
@@ -40,57 +40,4 @@ pub(crate) fn open_choices(template: &Template, supplied: &ParameterValues) -> V
             values: allowed.iter().map(|v| v.data()).collect(),
         })
         .collect()
-}
-
-/// Whether `why` is that parameter `name` had no value (ARM parameter names are
-/// case-insensitive).
-pub fn blames(why: &Why, name: &str) -> bool {
-    matches!(&*why.cause, Cause::UnsetParameter { name: unset } if unset.eq_ignore_ascii_case(name))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::source::{FileId, Span};
-    use crate::value::Hop;
-
-    #[test]
-    fn blames_keys_on_the_cause() {
-        let mut unset = Why::new(Cause::UnsetParameter { name: "os".into() });
-        assert!(blames(&unset, "os"));
-        assert!(blames(&unset, "OS"));
-        assert!(!blames(&unset, "o"));
-        assert!(!blames(&unset, "osType"));
-        // Through a chain of variables, still the parameter's doing.
-        unset.chain.push(Hop {
-            span: Span::new(FileId(0), 0, 1),
-            via: crate::value::Subject::Variable("image".into()),
-        });
-        assert!(blames(&unset, "os"));
-        // Text that merely reads like the reason is not the reason.
-        let lookalike = Why::new(Cause::UndeclaredVariable {
-            name: "parameter 'os' has no default".into(),
-        });
-        assert!(
-            lookalike
-                .explain()
-                .contains("parameter 'os' has no default")
-        );
-        assert!(!blames(&lookalike, "os"));
-        let mut passed_on = Why::new(Cause::UnsetParameter {
-            name: "size".into(),
-        });
-        passed_on.chain.push(Hop {
-            span: Span::new(FileId(0), 0, 1),
-            via: crate::value::Subject::Variable("parameter 'os' has no default".into()),
-        });
-        assert!(
-            passed_on
-                .explain()
-                .contains("parameter 'os' has no default")
-        );
-        assert!(!blames(&passed_on, "os"));
-        let elsewhere = Why::new(Cause::KeyVaultReference { name: "os".into() });
-        assert!(!blames(&elsewhere, "os"));
-    }
 }

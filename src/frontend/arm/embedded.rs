@@ -78,7 +78,15 @@ pub(super) fn lower(doc: &Embedded, env: &Env<'_>) -> Lowered {
         .keeping(env.options.keep),
         base,
     };
-    let errors = expand_contexts(&mut out, id, &lowered, vec![(None, supplied)], &links, env);
+    let errors = expand_contexts(
+        &mut out,
+        id,
+        &lowered,
+        vec![(None, supplied)],
+        &links,
+        env,
+        super::frontend::DIALECT,
+    );
     out.links = links.linked.targets();
     links.linked.into_sources(&mut out.sources);
     push_expression_errors(&mut out, errors, super::frontend::HEADLINE);

@@ -12,12 +12,20 @@ use crate::eval::ir::Template;
 use crate::eval::{Limits, ParameterValues, Scope};
 use crate::frontend::arm::{Linked, expand_contexts, push_expression_errors};
 use crate::frontend::{Env, Frontend, Lowered, ParseProblem, Sniff, ToJudge};
-use crate::model::{Context, Deployment, Language, Resource, Unseen};
+use crate::model::{Context, Deployment, Dialect, Resource, Section, SourceKind, Unseen};
 use crate::source::{FileId, Loaded, Loader, Span};
 use crate::value::{Cause, Unavailable, Value, Why};
 
 /// The headline of an IG000 about a Bicep file.
 const HEADLINE: &str = "cannot parse Bicep file";
+
+/// What a Bicep file's deployment is, as data: ARM resource types (what Bicep compiles to),
+/// named by their declared names.
+const DIALECT: Dialect = Dialect {
+    catalog: &[Section::Arm],
+    name_attribute: None,
+    kind: SourceKind::Bicep,
+};
 
 /// Bicep files (`.bicep`) and their parameter files (`.bicepparam`).
 #[derive(Debug)]
@@ -39,6 +47,12 @@ impl Frontend for Bicep {
 
     fn claims_undecodable(&self, _lossy: &str) -> bool {
         true
+    }
+
+    fn kind(&self) -> Option<SourceKind> {
+        // Only files with its extensions are offered to it: each is a Bicep file, whether
+        // it parses or not.
+        Some(SourceKind::Bicep)
     }
 
     fn lower(&self, file: Loaded, env: &Env<'_>) -> Result<Lowered, Loaded> {
@@ -178,7 +192,7 @@ fn template(file: Loaded, env: &Env<'_>) -> Lowered {
     )
     .with_bicep(lower_module)
     .keeping(env.options.keep);
-    let errors = expand_contexts(&mut out, id, &lowered, contexts, &linked, env);
+    let errors = expand_contexts(&mut out, id, &lowered, contexts, &linked, env, DIALECT);
     out.links = linked.targets();
     out.problems.extend(linked.take_problems());
     linked.into_sources(&mut out.sources);
@@ -411,18 +425,17 @@ fn parameter_file(file: Loaded, env: &Env<'_>) -> Lowered {
     out.deployment = Some(ToJudge {
         file: id,
         deployment: Deployment {
-            language: Language::Arm,
+            dialect: DIALECT,
             merge_instances: false,
             contexts: vec![Context {
-                parameter_file: None,
-                resources: Vec::new(),
-                notes: Vec::new(),
                 unseen: vec![Unseen {
                     resource,
                     why: Why::at(Cause::TemplateNotAvailable(unavailable), span),
                     property: "using",
                 }],
+                ..Context::default()
             }],
+            comments: Vec::new(),
         },
     });
     out
