@@ -9,6 +9,7 @@
 
 pub(crate) mod arm;
 mod bicep;
+mod expand;
 pub(crate) mod inventory;
 pub(crate) mod tfplan;
 pub(crate) mod unescape;

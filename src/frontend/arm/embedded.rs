@@ -9,11 +9,12 @@
 
 use std::path::{Path, PathBuf};
 
-use super::frontend::{HEADLINE, expand_contexts, push_expression_errors};
+use super::frontend::HEADLINE;
 use super::links::{Linked, LinkedFile};
 use super::lower;
 use super::params::parameter_values;
 use crate::eval::{LinkTarget, ParameterValues, TemplateLinks};
+use crate::frontend::expand::{expand_contexts, push_expression_errors};
 use crate::frontend::{Embedded, EmbeddedParameters, EmbeddedText, Env, Lowered, ParseProblem};
 use crate::json;
 use crate::model::LinkRefusal;
