@@ -139,6 +139,21 @@ pub struct Entry {
     pub images: Vec<ImagePath>,
     /// Path of the marketplace purchase plan, if any.
     pub plan: Option<String>,
+    /// Set when the types are managed disks: how such a disk is named, so that a machine that
+    /// attaches a disk by ID is judged by the image of the disk its deployment creates.
+    pub managed_disk: Option<ManagedDisk>,
+}
+
+/// How a managed disk resource is named, to be found by the ID a machine attaches.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct ManagedDisk {
+    /// The property that holds the disk's name (compared case-insensitively); the resource's
+    /// declared name when absent.
+    pub name_key: Option<String>,
+    /// The property that holds the disk's resource group, compared (case-insensitively) when
+    /// both it and the ID's are known.
+    pub resource_group_key: Option<String>,
 }
 
 /// How the `id` of a Terraform managed resource is composed from its arguments, for a
@@ -284,6 +299,32 @@ impl Catalog {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn managed_disks_say_how_they_are_named() {
+        let c = Catalog::builtin();
+        let disks: Vec<(Section, &str)> = Section::ALL
+            .iter()
+            .flat_map(|&s| c.types(s).map(move |t| (s, t)))
+            .filter(|&(s, t)| c.entry(s, t).is_some_and(|e| e.managed_disk.is_some()))
+            .collect();
+        assert_eq!(
+            disks,
+            [
+                (Section::Arm, "Microsoft.Compute/disks"),
+                (Section::Terraform, "azurerm_managed_disk")
+            ]
+        );
+        let arm = c.entry(Section::Arm, "microsoft.compute/DISKS").unwrap();
+        assert_eq!(arm.managed_disk, Some(ManagedDisk::default()));
+        let tf = c.entry_in(&Section::ALL, "azurerm_managed_disk").unwrap();
+        let named = tf.managed_disk.as_ref().unwrap();
+        assert_eq!(named.name_key.as_deref(), Some("name"));
+        assert_eq!(
+            named.resource_group_key.as_deref(),
+            Some("resource_group_name")
+        );
+    }
 
     #[test]
     fn builtin_catalog_parses_and_covers_the_spec() {

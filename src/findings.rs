@@ -87,7 +87,7 @@ pub fn judge_deployment(
                     let Some(entry) = entry else {
                         continue;
                     };
-                    extract::images_among(resource, entry, &context.resources)
+                    extract::images_among(resource, entry, &context.resources, dialect.catalog)
                         .into_iter()
                         .map(|found| {
                             let verdict = config.policy.judge(&found.image);
