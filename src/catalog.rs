@@ -139,6 +139,21 @@ pub struct Entry {
     pub images: Vec<ImagePath>,
     /// Path of the marketplace purchase plan, if any.
     pub plan: Option<String>,
+    /// Set when the types are managed disks: how such a disk is named, so that a machine that
+    /// attaches a disk by ID is judged by the image of the disk its deployment creates.
+    pub managed_disk: Option<ManagedDisk>,
+}
+
+/// How a managed disk resource is named, to be found by the ID a machine attaches.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct ManagedDisk {
+    /// The property that holds the disk's name (compared case-insensitively); the resource's
+    /// declared name when absent.
+    pub name_key: Option<String>,
+    /// The property that holds the disk's resource group, compared (case-insensitively) when
+    /// both it and the ID's are known.
+    pub resource_group_key: Option<String>,
 }
 
 /// How the `id` of a Terraform managed resource is composed from its arguments, for a
@@ -161,6 +176,23 @@ struct CatalogFile {
     terraform: Vec<Entry>,
     #[serde(default)]
     terraform_id: Vec<IdTemplate>,
+}
+
+/// A section of the catalogue: the resource types of one naming scheme, and the property
+/// paths of their images in that scheme's terms.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Section {
+    /// ARM resource types (`Microsoft.Compute/virtualMachines`) and properties, as templates,
+    /// Bicep files and inventory exports name them (`[[arm]]`).
+    Arm,
+    /// Terraform `azurerm` resource types (`azurerm_linux_virtual_machine`) and their
+    /// arguments (`[[terraform]]`).
+    Terraform,
+}
+
+impl Section {
+    /// Every section, in the catalogue's order.
+    pub const ALL: [Section; 2] = [Section::Arm, Section::Terraform];
 }
 
 /// The loaded catalogue, indexed by lower-cased resource type.
@@ -218,7 +250,29 @@ impl Catalog {
 
     /// Every ARM/Bicep resource type in the catalogue.
     pub fn arm_types(&self) -> impl Iterator<Item = &str> {
-        self.arm
+        self.types(Section::Arm)
+    }
+
+    /// The entry for `resource_type` (case-insensitive) in `section`, if it carries an image.
+    pub fn entry(&self, section: Section, resource_type: &str) -> Option<&Entry> {
+        match section {
+            Section::Arm => self.arm(resource_type),
+            Section::Terraform => self.terraform(resource_type),
+        }
+    }
+
+    /// The entry for `resource_type` in the first of `sections` that has one.
+    pub fn entry_in(&self, sections: &[Section], resource_type: &str) -> Option<&Entry> {
+        sections.iter().find_map(|&s| self.entry(s, resource_type))
+    }
+
+    /// Every resource type of `section`, as the catalogue writes it.
+    pub fn types(&self, section: Section) -> impl Iterator<Item = &str> {
+        let entries = match section {
+            Section::Arm => &self.arm,
+            Section::Terraform => &self.terraform,
+        };
+        entries
             .iter()
             .flat_map(|e| e.types.iter().map(String::as_str))
     }
@@ -238,15 +292,39 @@ fn index(entries: &[Entry]) -> HashMap<String, usize> {
 impl Catalog {
     /// Every Terraform resource type in the catalogue.
     pub fn terraform_types(&self) -> impl Iterator<Item = &str> {
-        self.terraform
-            .iter()
-            .flat_map(|e| e.types.iter().map(String::as_str))
+        self.types(Section::Terraform)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn managed_disks_say_how_they_are_named() {
+        let c = Catalog::builtin();
+        let disks: Vec<(Section, &str)> = Section::ALL
+            .iter()
+            .flat_map(|&s| c.types(s).map(move |t| (s, t)))
+            .filter(|&(s, t)| c.entry(s, t).is_some_and(|e| e.managed_disk.is_some()))
+            .collect();
+        assert_eq!(
+            disks,
+            [
+                (Section::Arm, "Microsoft.Compute/disks"),
+                (Section::Terraform, "azurerm_managed_disk")
+            ]
+        );
+        let arm = c.entry(Section::Arm, "microsoft.compute/DISKS").unwrap();
+        assert_eq!(arm.managed_disk, Some(ManagedDisk::default()));
+        let tf = c.entry_in(&Section::ALL, "azurerm_managed_disk").unwrap();
+        let named = tf.managed_disk.as_ref().unwrap();
+        assert_eq!(named.name_key.as_deref(), Some("name"));
+        assert_eq!(
+            named.resource_group_key.as_deref(),
+            Some("resource_group_name")
+        );
+    }
 
     #[test]
     fn builtin_catalog_parses_and_covers_the_spec() {

@@ -3,7 +3,7 @@
 //! This is the only place that knows how image properties are shaped, and it learns the
 //! shapes from [`crate::catalog`]. It sees [`Value`]s, never JSON or syntax.
 
-use crate::catalog::{Decode, Entry, Form, ImagePath};
+use crate::catalog::{Decode, Entry, Form, ImagePath, Section};
 use crate::image::{Image, Marketplace, Seg};
 use crate::model::Resource;
 use crate::source::Span;
@@ -157,11 +157,17 @@ fn unresolved(resource: &Resource, path: &str, unknown: &Value) -> FoundImage {
 }
 
 /// Every image of `resource`, as [`images`], where an OS disk it attaches is a managed disk
-/// that `siblings` (the resources of the same deployment) create: that disk's image stands for
+/// that `siblings` (the resources of the same deployment, whose types are looked up in the
+/// catalogue's `sections`) create: that disk's image stands for
 /// the attached disk, so a machine that boots from a disk the template makes from a
 /// Marketplace image or a VHD is judged by that image (a disk without an image stays an
 /// attached disk, not judged).
-pub fn images_among(resource: &Resource, entry: &Entry, siblings: &[Resource]) -> Vec<FoundImage> {
+pub fn images_among(
+    resource: &Resource,
+    entry: &Entry,
+    siblings: &[Resource],
+    sections: &[Section],
+) -> Vec<FoundImage> {
     let mut found = images(resource, entry);
     for f in &mut found {
         let Image::AttachedDisk(id) = &f.image else {
@@ -170,7 +176,9 @@ pub fn images_among(resource: &Resource, entry: &Entry, siblings: &[Resource]) -
         let Some((group, name)) = managed_disk(id) else {
             continue;
         };
-        let Some((disk, disk_entry)) = siblings.iter().find_map(|r| created_disk(r, group, name))
+        let Some((disk, disk_entry)) = siblings
+            .iter()
+            .find_map(|r| created_disk(r, group, name, sections))
         else {
             continue;
         };
@@ -184,40 +192,27 @@ pub fn images_among(resource: &Resource, entry: &Entry, siblings: &[Resource]) -
     found
 }
 
-/// `r` with its catalogue entry when it is the managed disk `name` (in resource group `group`,
-/// when both are known): an ARM `Microsoft.Compute/disks` named so, or a Terraform
-/// `azurerm_managed_disk` whose planned `name` (and `resource_group_name`) are those.
+/// `r` with its catalogue entry (looked up in `sections`) when it is the managed disk `name`
+/// (in resource group `group`, when both are known), named as its entry's `managed_disk` says.
 fn created_disk<'r>(
     r: &'r Resource,
     group: Option<&str>,
     name: &str,
+    sections: &[Section],
 ) -> Option<(&'r Resource, &'static Entry)> {
-    let catalog = crate::catalog::Catalog::builtin();
-    if r.resource_type.eq_ignore_ascii_case(DISKS) {
-        return r
-            .name
-            .eq_ignore_ascii_case(name)
-            .then(|| catalog.arm(DISKS))
-            .flatten()
-            .map(|e| (r, e));
-    }
-    if r.resource_type == "azurerm_managed_disk" {
-        let planned = |key: &str| r.body.get(key).and_then(Value::as_str);
-        let same_group = match (group, planned("resource_group_name")) {
-            (Some(a), Some(b)) => a.eq_ignore_ascii_case(b),
-            _ => true,
-        };
-        let same = planned("name").is_some_and(|n| n.eq_ignore_ascii_case(name)) && same_group;
-        return same
-            .then(|| catalog.terraform("azurerm_managed_disk"))
-            .flatten()
-            .map(|e| (r, e));
-    }
-    None
+    let entry = crate::catalog::Catalog::builtin().entry_in(sections, &r.resource_type)?;
+    let disk = entry.managed_disk.as_ref()?;
+    let property = |key: &str| r.body.get(key).and_then(Value::as_str);
+    let same_name = match &disk.name_key {
+        Some(key) => property(key).is_some_and(|n| n.eq_ignore_ascii_case(name)),
+        None => r.name.eq_ignore_ascii_case(name),
+    };
+    let same_group = match (group, disk.resource_group_key.as_deref().and_then(property)) {
+        (Some(a), Some(b)) => a.eq_ignore_ascii_case(b),
+        _ => true,
+    };
+    (same_name && same_group).then_some((r, entry))
 }
-
-/// The ARM type of managed disks.
-const DISKS: &str = "Microsoft.Compute/disks";
 
 /// The resource group (when known) and name of the managed disk a resource ID names
 /// (`…/resourceGroups/G/providers/Microsoft.Compute/disks/NAME`), when the name is known.

@@ -34,5 +34,6 @@ pub mod rules;
 pub(crate) mod source;
 pub mod suppress;
 pub(crate) mod value;
+pub(crate) mod variants;
 pub mod walk;
 pub mod workspace;

@@ -4,6 +4,7 @@
 //! [`Context`]s (template × parameter file), each holding the [`Resource`]s it declares with
 //! their properties as [`Value`] trees. Nothing downstream of this module sees JSON or syntax.
 
+pub use crate::catalog::Section;
 use crate::source::Span;
 use crate::value::Value;
 
@@ -12,31 +13,74 @@ mod note;
 pub use crate::value::LinkRefusal;
 pub use note::{Note, NoteKind};
 
-/// An input language: resource types, and the property paths rules read, are named in each
-/// language's own terms.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Language {
-    /// ARM deployment templates (JSON), and what lowers into the same resource types.
-    Arm,
-    /// A Terraform plan or state in JSON.
-    TerraformPlan,
-    /// Deployed resources read from an inventory export (`az vm list`, Azure Resource Graph):
-    /// ARM resource types and properties, as Azure reports them.
-    Inventory,
-}
-
 /// One judged unit: a template with its evaluation contexts.
 #[derive(Debug)]
 pub struct Deployment {
-    /// The language its resource types and properties are named in (selects the catalogue
-    /// section images are extracted by).
-    pub language: Language,
+    /// What differs by the language it was lowered from, as data: the language-neutral stages
+    /// read this, never which language it was.
+    pub dialect: Dialect,
     /// The evaluation contexts (at least one).
     pub contexts: Vec<Context>,
     /// Whether the findings about instances of one declaration (Terraform `count` and
     /// `for_each`: same rule, same fingerprint, each at its own place) are merged into one that
     /// says how many instances it stands for.
     pub merge_instances: bool,
+    /// The comment syntax of each file of the deployment's sources, by file id (where
+    /// exemption comments are looked for); a file past its end has [`CommentSyntax::PLAIN`].
+    pub comments: Vec<CommentSyntax>,
+}
+
+/// What differs between the languages a deployment can be lowered from, filled by its
+/// frontend: the catalogue section its types are named in, where a resource's Azure name is,
+/// and what kind of source it is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Dialect {
+    /// The catalogue sections its resource types are looked up in, in order (a Terraform
+    /// plan's `azapi` resources carry the ARM type they deploy).
+    pub catalog: &'static [Section],
+    /// The attribute of a declared resource's body that holds the name Azure knows it by,
+    /// when its declared name is something else (a Terraform address); `None`: the last
+    /// segment of its declared name (`parent/child` for an ARM child resource).
+    pub name_attribute: Option<&'static str>,
+    /// What kind of source it was lowered from (the report counts judged files by kind).
+    pub kind: SourceKind,
+}
+
+/// What kind of infrastructure-as-code a judged file is: decided by the frontend that
+/// lowered it, counted by the report.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum SourceKind {
+    /// An ARM template (JSON).
+    ArmTemplate,
+    /// A Bicep file (or parameter file).
+    Bicep,
+    /// A Terraform plan (or state) in JSON.
+    TerraformPlan,
+    /// An inventory export of deployed resources (`az`, Azure Resource Graph).
+    Inventory,
+}
+
+/// How a file's comments are written, for the exemption comments in it: every language read
+/// has `//` line comments; some have more.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CommentSyntax {
+    /// Whether `#` starts a line comment too (`# imagegate-ignore …`).
+    pub hash_comments: bool,
+    /// Whether `#disable-next-line` pragmas (which name `imagegate-` codes) exempt, and `#`
+    /// lines are passed over like comments.
+    pub pragmas: bool,
+    /// Whether a run of `@` decorator lines belongs to the declaration after it (a comment
+    /// before the decorators covers the declaration).
+    pub decorators: bool,
+}
+
+impl CommentSyntax {
+    /// `//` comments only (JSON with comments).
+    pub const PLAIN: CommentSyntax = CommentSyntax {
+        hash_comments: false,
+        pragmas: false,
+        decorators: false,
+    };
 }
 
 /// One way of evaluating a deployment, e.g. a template with one particular parameter file.
@@ -51,6 +95,32 @@ pub struct Context {
     /// Resources whose contents cannot be seen offline (deployments whose template is not
     /// available): said to be unknown, never passed over.
     pub unseen: Vec<Unseen>,
+    /// The required parameters with allowed values that nobody set, in the order they are
+    /// declared, each with this context evaluated under each of its values: where a resource's
+    /// image is unknown only for want of one, its variants stand for it ([`crate::variants`]).
+    pub choices: Vec<OpenChoice>,
+}
+
+/// A required parameter with allowed values that nobody set, and what the context declares
+/// under each of its values.
+#[derive(Debug, Default)]
+pub struct OpenChoice {
+    /// The parameter's name as declared (names are compared ASCII-case-insensitively).
+    pub parameter: String,
+    /// One variant per allowed value, in the order the values are declared.
+    pub variants: Vec<Variant>,
+    /// Whether the allowance cut a variant's evaluation short: a resource then stays unknown
+    /// beside its variants (an allowed value not judged is never passed).
+    pub cut: bool,
+}
+
+/// The context evaluated with one allowed value of an [`OpenChoice`].
+#[derive(Debug)]
+pub struct Variant {
+    /// The assumption its resources are judged under (`parameter 'os' = 'Windows'`).
+    pub assumption: String,
+    /// The resources the context declares with that value.
+    pub resources: Vec<Resource>,
 }
 
 /// A resource whose contents cannot be seen offline.

@@ -16,7 +16,9 @@ use crate::config::Config;
 use crate::eval::{Allowance, Limits};
 use crate::findings::parse_error;
 use crate::findings::{Finding, ResourceEntry};
-use crate::frontend::{self, Embedded, EmbeddedParameters, Env, Lowered, ParseProblem, Sniff};
+use crate::frontend::{
+    self, Embedded, EmbeddedParameters, Env, LowerOptions, Lowered, ParseProblem, Sniff,
+};
 use crate::source::{
     Encoding, LoadError, Loaded, Loader, MAX_FILE_BYTES, SourceFile, SourceMap, Span, decode,
 };
@@ -46,8 +48,9 @@ pub struct FileOutcome {
     pub compiled_from: Option<PathBuf>,
     /// What the exemptions matched while judging it.
     pub exemptions: crate::suppress::Tally,
-    /// The language of the deployment it lowered into (`None`: nothing was lowered).
-    pub(crate) language: Option<crate::model::Language>,
+    /// What kind of source it is, as the frontend that read it says (`None`: nothing was
+    /// lowered, and the frontend does not say).
+    pub(crate) kind: Option<crate::model::SourceKind>,
 }
 
 pub use crate::findings::Detail;
@@ -206,8 +209,9 @@ fn lower_and_judge(
 ) {
     let frontends = frontends_for(run.purpose, &walked.path);
     let allowance = Rc::new(Allowance::new(&Limits::default()));
+    let options = lower_options(&run.config);
     let env = Env {
-        config: &run.config,
+        options: &options,
         loader: *loader,
         allowance: &allowance,
     };
@@ -215,14 +219,45 @@ fn lower_and_judge(
         if i > first && f.sniff(file.text.as_bytes()) == Sniff::No {
             continue;
         }
-        match f.lower(file, &env) {
+        match frontend::lower(*f, file, &env) {
             Ok(lowered) => {
                 judge(lowered, walked, run, &env, out);
+                out.kind = f.kind().or(out.kind);
                 return;
             }
             Err(declined) => file = declined,
         }
     }
+}
+
+/// What lowering needs of `config`: the frontends are handed this, never the configuration.
+fn lower_options(config: &Config) -> LowerOptions<'_> {
+    let d = &config.deployment;
+    LowerOptions {
+        links: &config.links,
+        parameter_files: &config.parameter_files,
+        scope: crate::eval::DeploymentScope {
+            subscription_id: d.subscription_id.clone(),
+            resource_group: d.resource_group.clone(),
+            location: d.location.clone(),
+            tenant_id: d.tenant_id.clone(),
+            deployment_name: None,
+            unknown: Vec::new(),
+        },
+        judge_no_op: config.judge_no_op,
+        keep: keep_paths(),
+    }
+}
+
+/// The paths the rules read of each catalogued type, computed once.
+fn keep_paths() -> &'static frontend::KeepPaths {
+    static KEEP: std::sync::OnceLock<frontend::KeepPaths> = std::sync::OnceLock::new();
+    KEEP.get_or_init(|| {
+        frontend::KeepPaths::of_catalog(
+            crate::catalog::Catalog::builtin(),
+            crate::rules::paths_needed,
+        )
+    })
 }
 
 /// What becomes of a walked file the loader refused: an IG000 when a frontend claims it
@@ -245,14 +280,14 @@ fn refused(walked: &FileToRead, error: LoadError, purpose: Purpose, out: &mut Fi
                     size / (1024 * 1024),
                     size_limit(purpose) / (1024 * 1024)
                 );
-                unreadable(walked, String::new(), 0..0, f.headline(), &message, out);
+                unreadable(walked, String::new(), 0..0, *f, &message, out);
             }
         }
         LoadError::Undecodable(err) => {
             let (lossy, offset) = err.lossy();
             if let Some(f) = frontends.iter().find(|f| f.claims_undecodable(&lossy)) {
                 let at = offset..frontend::char_end(&lossy, offset);
-                unreadable(walked, lossy, at, f.headline(), &err.message, out);
+                unreadable(walked, lossy, at, *f, &err.message, out);
             }
         }
         // Nothing of it was seen, so nothing can clear it: an IG000, never a note.
@@ -288,9 +323,13 @@ fn judge(lowered: Lowered, walked: &FileToRead, run: &Run, env: &Env<'_>, out: &
         let finding = problem_finding(&sources, &problem, out.detail);
         out.findings.push(finding);
     }
-    out.language = deployment.as_ref().map(|judged| judged.deployment.language);
-    if let Some(judged) = deployment {
-        let mut exemptions = run.exempter.judging(&sources);
+    out.kind = deployment
+        .as_ref()
+        .map(|judged| judged.deployment.dialect.kind);
+    if let Some(mut judged) = deployment {
+        crate::variants::settle(&mut judged.deployment);
+        let comments = std::mem::take(&mut judged.deployment.comments);
+        let mut exemptions = run.exempter.judging(&sources, &comments);
         let judgement = crate::findings::judge_deployment(
             judged.deployment,
             &sources,
@@ -322,7 +361,7 @@ fn judge_embedded(
 ) {
     let Some(lowered) = frontend::all()
         .iter()
-        .find_map(|f| f.lower_embedded(doc, env))
+        .find_map(|f| frontend::lower_embedded(*f, doc, env))
     else {
         return;
     };
@@ -357,19 +396,21 @@ fn judge_embedded(
     out.exemptions.absorb(inner.exemptions);
 }
 
-/// The IG000 of a file a frontend claims but that could not be read into text (`text` is
+/// The IG000 of a file `claimant` claims but that could not be read into text (`text` is
 /// what there is of it).
 fn unreadable(
     walked: &FileToRead,
     text: String,
     at: std::ops::Range<u32>,
-    headline: &str,
+    claimant: &dyn frontend::Frontend,
     message: &str,
     out: &mut FileOutcome,
 ) {
     let path = walked.path.clone();
     let file = SourceFile::new(path, walked.display.clone(), text, Encoding::Utf8);
     out.judged = true;
+    out.kind = claimant.kind();
+    let headline = claimant.headline();
     out.findings
         .push(parse_error(&file, out.detail, at, headline, message));
 }

@@ -22,6 +22,7 @@ use crate::config::{Config, Exemption};
 use crate::date::Date;
 use crate::findings::{Detail, Exempt, Finding, FindingBuilder, Suppression, SuppressionKind};
 use crate::judge::wildcard_ignore_case as wildcard;
+use crate::model::CommentSyntax;
 use crate::rules::{self, Rule};
 use crate::source::{FileId, SourceFile, SourceMap};
 
@@ -165,19 +166,20 @@ impl Exempter {
         roots.iter().any(|root| self.base.starts_with(root))
     }
 
-    /// The exemptions of a judgement of the files of `sources`, to decide as its findings
-    /// are made.
-    pub(crate) fn judging(&self, sources: &SourceMap) -> Judging<'_> {
+    /// The exemptions of a judgement of the files of `sources` (whose comments are written
+    /// as `syntax` says, by file id), to decide as its findings are made.
+    pub(crate) fn judging(&self, sources: &SourceMap, syntax: &[CommentSyntax]) -> Judging<'_> {
         Judging {
             exempter: self,
-            comments: self.comments(sources),
+            comments: self.comments(sources, syntax),
             tally: Tally::default(),
         }
     }
 
     /// The comments of every file of `sources` that exempt findings (or look as if they
-    /// did: those are reported when they cannot).
-    fn comments(&self, sources: &SourceMap) -> Vec<Comment> {
+    /// did: those are reported when they cannot); `syntax` says how each file's comments are
+    /// written (by file id; `//` only for a file past its end).
+    fn comments(&self, sources: &SourceMap, syntax: &[CommentSyntax]) -> Vec<Comment> {
         let mut out = Vec::new();
         for i in 0..sources.len() {
             let id = FileId(i as u32);
@@ -185,7 +187,8 @@ impl Exempter {
             if !file.text.contains("imagegate") {
                 continue;
             }
-            for mut comment in scan(file, id) {
+            let syntax = syntax.get(i).copied().unwrap_or(CommentSyntax::PLAIN);
+            for mut comment in scan(file, id, syntax) {
                 if !self.inline && comment.problem.is_none() {
                     comment.problem = Some(
                         "the config turns inline exemptions off (`inline_exemptions = false`)"
@@ -485,29 +488,10 @@ fn finding_at(
         .build()
 }
 
-/// The kind of comment a file's language has.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Syntax {
-    /// JSON with comments (ARM templates, parameter files): `//`.
-    Json,
-    /// Bicep: `//`, and `#disable-next-line` pragmas.
-    Bicep,
-    /// Terraform: `#` and `//`.
-    Terraform,
-}
-
-/// The exemption comments of `file` (`id`): each line whose first non-blank text is a
-/// comment marker followed by `imagegate-ignore`, or a Bicep `#disable-next-line` pragma that
-/// names an `imagegate-` code.
-fn scan(file: &SourceFile, id: FileId) -> Vec<Comment> {
-    let display = file.display.to_ascii_lowercase();
-    let syntax = if display.ends_with(".bicep") || display.ends_with(".bicepparam") {
-        Syntax::Bicep
-    } else if display.ends_with(".tf") {
-        Syntax::Terraform
-    } else {
-        Syntax::Json
-    };
+/// The exemption comments of `file` (`id`), whose comments are written in `syntax`: each line
+/// whose first non-blank text is a comment marker followed by `imagegate-ignore`, or a
+/// `#disable-next-line` pragma (where the syntax has them) that names an `imagegate-` code.
+fn scan(file: &SourceFile, id: FileId, syntax: CommentSyntax) -> Vec<Comment> {
     let lines = file.line_count();
     let mut found: Vec<(usize, Range<usize>, Parsed)> = Vec::new();
     for index in 0..lines {
@@ -517,11 +501,11 @@ fn scan(file: &SourceFile, id: FileId) -> Vec<Comment> {
         let offset = range.start + (line.len() - trimmed.len());
         let parsed = if let Some(rest) = trimmed.strip_prefix("//") {
             ignore_comment(rest)
-        } else if syntax == Syntax::Terraform
+        } else if syntax.hash_comments
             && let Some(rest) = trimmed.strip_prefix('#')
         {
             ignore_comment(rest)
-        } else if syntax == Syntax::Bicep
+        } else if syntax.pragmas
             && let Some(rest) = trimmed.strip_prefix("#disable-next-line")
         {
             pragma(rest)
@@ -644,7 +628,8 @@ fn rules_named(codes: &[&str]) -> (Vec<Rule>, Option<String>) {
 
 /// The lines a comment covers, for every line of a file, computed in one backward pass (a
 /// file of comments costs linear time): the next line that is neither blank nor a comment,
-/// and in Bicep, when that line is a decorator, every line to the declaration it decorates.
+/// and, when that line is a decorator (where the syntax has them), every line to the
+/// declaration it decorates.
 struct Covers {
     /// For each 0-based line, the first line at or after it that is code (`lines` if none).
     next_code: Vec<u32>,
@@ -654,13 +639,13 @@ struct Covers {
 }
 
 impl Covers {
-    fn of(file: &SourceFile, syntax: Syntax) -> Covers {
+    fn of(file: &SourceFile, syntax: CommentSyntax) -> Covers {
         let lines = file.line_count();
         let text = |i: usize| file.text[file.line_range(i)].trim_start();
         let comment = |t: &str| {
             t.starts_with("//")
                 || t.starts_with("/*")
-                || ((syntax != Syntax::Json) && t.starts_with('#'))
+                || ((syntax.hash_comments || syntax.pragmas) && t.starts_with('#'))
         };
         let mut next_code = vec![lines as u32; lines + 1];
         let mut end = vec![0u32; lines + 1];
@@ -671,7 +656,7 @@ impl Covers {
             } else {
                 i as u32
             };
-            end[i] = if syntax == Syntax::Bicep && t.starts_with('@') && i + 1 < lines {
+            end[i] = if syntax.decorators && t.starts_with('@') && i + 1 < lines {
                 end[i + 1]
             } else {
                 i as u32
@@ -693,6 +678,21 @@ impl Covers {
 mod tests {
     use super::*;
     use crate::source::Encoding;
+
+    /// How JSON's comments are written (`//`).
+    const JSON: CommentSyntax = CommentSyntax::PLAIN;
+    /// How Bicep's comments are written (`//`, pragmas, decorators).
+    const BICEP: CommentSyntax = CommentSyntax {
+        hash_comments: false,
+        pragmas: true,
+        decorators: true,
+    };
+    /// How Terraform's comments are written (`//` and `#`).
+    const TERRAFORM: CommentSyntax = CommentSyntax {
+        hash_comments: true,
+        pragmas: false,
+        decorators: false,
+    };
 
     fn file(name: &str, text: &str) -> SourceFile {
         SourceFile::new(name.into(), name.into(), text.into(), Encoding::Utf8)
@@ -722,7 +722,7 @@ mod tests {
             "t.json",
             "{\n  // imagegate-ignore IG001, unpinned-image-version: migrating (INFRA-1)\n\n  // another comment\n  \"imageReference\": {}\n  // imagegate-ignore IG001\n  x\n  // imagegate-ignore IG000: no\n  y\n  // imagegate-ignored IG001: not ours\n  // imagegate-ignore IG123: typo\n  z\n}",
         );
-        let c = scan(&f, FileId(0));
+        let c = scan(&f, FileId(0), JSON);
         assert_eq!(c.len(), 4);
         let ids = |c: &Comment| c.rules.iter().map(|r| r.id()).collect::<Vec<_>>();
         assert_eq!(ids(&c[0]), ["IG001", "IG003"]);
@@ -748,7 +748,7 @@ mod tests {
     #[test]
     fn a_file_of_exemption_comments_is_bounded() {
         let text = "// imagegate-ignore IG001: x\n".repeat(50_000);
-        let c = scan(&file("t.json", &text), FileId(0));
+        let c = scan(&file("t.json", &text), FileId(0), JSON);
         assert_eq!(c.len(), MAX_COMMENTS + 1);
         assert!(c[..MAX_COMMENTS].iter().all(|c| c.problem.is_none()));
         assert!(
@@ -766,7 +766,7 @@ mod tests {
             "main.bicep",
             "#disable-next-line no-unused-params\nparam x string\n#disable-next-line BCP081 imagegate-IG001 // build agents\n@description('vm')\n@batchSize(1)\nresource vm 'Microsoft.Compute/virtualMachines@2023-03-01' = {\n}\n",
         );
-        let c = scan(&b, FileId(0));
+        let c = scan(&b, FileId(0), BICEP);
         assert_eq!(c.len(), 1, "a pragma without imagegate codes is not ours");
         assert_eq!(c[0].rules[0].id(), "IG001");
         assert_eq!(c[0].reason.as_deref(), Some("build agents"));
@@ -776,13 +776,14 @@ mod tests {
             "main.tf",
             "# imagegate-ignore IG002: set by the pipeline\nresource \"azurerm_linux_virtual_machine\" \"vm\" {\n",
         );
-        let c = scan(&t, FileId(0));
+        let c = scan(&t, FileId(0), TERRAFORM);
         assert_eq!((c.len(), c[0].covers.clone()), (1, 2..3));
         // `#` is not a comment in JSON.
         assert!(
             scan(
                 &file("a.json", "# imagegate-ignore IG001: x\n{}"),
-                FileId(0)
+                FileId(0),
+                JSON
             )
             .is_empty()
         );

@@ -20,7 +20,7 @@ fn t(text: &str) -> T {
     let root = parse(text).unwrap_or_else(|e| panic!("bad template: {e:?}"));
     T {
         text: text.to_owned(),
-        template: lower::template(&root, F, text),
+        template: lower::template(&root, F, text, crate::frontend::KeepPaths::none()),
         root,
     }
 }

@@ -13,7 +13,7 @@ use crate::config::Config;
 use crate::extract::{self, FoundImage};
 use crate::image::Image;
 use crate::judge::Verdict;
-use crate::model::{Deployment, Language, Resource};
+use crate::model::{Deployment, Dialect, Resource};
 use crate::rules::{self, JudgedImage, JudgedResource, Rule, Violation, short_type};
 use crate::source::{FileId, SourceMap, Span};
 use crate::value::Why;
@@ -55,10 +55,12 @@ pub(crate) fn judge_deployment(
     let catalog = Catalog::builtin();
     let mut out = Judgement::default();
     let mut drafts: Vec<Draft> = Vec::new();
+    // The comments were handed to the exemptions when they were made (`Exempter::judging`).
     let Deployment {
-        language,
+        dialect,
         contexts,
         merge_instances,
+        comments: _,
     } = deployment;
     // Each context is dropped once judged: what is kept of it is its findings and entries.
     for context in contexts {
@@ -90,17 +92,11 @@ pub(crate) fn judge_deployment(
             let images: Vec<JudgedImage> = match unseen {
                 Some((why, property)) => vec![unseen_image(resource, why, property)],
                 None => {
-                    let entry = match language {
-                        Language::Arm | Language::Inventory => catalog.arm(&resource.resource_type),
-                        // azapi resources in a plan carry the ARM type they deploy.
-                        Language::TerraformPlan => catalog
-                            .terraform(&resource.resource_type)
-                            .or_else(|| catalog.arm(&resource.resource_type)),
-                    };
+                    let entry = catalog.entry_in(dialect.catalog, &resource.resource_type);
                     let Some(entry) = entry else {
                         continue;
                     };
-                    extract::images_among(resource, entry, &context.resources)
+                    extract::images_among(resource, entry, &context.resources, dialect.catalog)
                         .into_iter()
                         .map(|found| {
                             let verdict = config.policy.judge(&found.image);
@@ -115,7 +111,7 @@ pub(crate) fn judge_deployment(
                 .map(|j| ImageRef::of(&j.found.image, &clipped))
                 .collect();
             out.resources.push(resource_entry(
-                resource, &images, &refs, sources, param, language,
+                resource, &images, &refs, sources, param, dialect,
             ));
             let judged = JudgedResource {
                 resource,
@@ -198,7 +194,7 @@ fn resource_entry(
     refs: &[ImageRef],
     sources: &SourceMap,
     parameter_file: Option<&str>,
-    language: Language,
+    dialect: Dialect,
 ) -> ResourceEntry {
     let any = |verdict: fn(&Verdict) -> bool| judged.iter().any(|j| verdict(&j.verdict));
     let status = if any(|v| *v == Verdict::Unapproved) {
@@ -245,7 +241,7 @@ fn resource_entry(
             power_state: d.power_state.as_deref().map(clipped),
         }),
         tags: known_tags(resource),
-        azure_name: azure_name(resource, language),
+        azure_name: azure_name(resource, dialect),
         deployed_through: resource
             .deployed_by
             .iter()
@@ -257,15 +253,15 @@ fn resource_entry(
 /// The name Azure knows the resource by, when it is known offline: an ARM or Bicep resource's
 /// evaluated name (a child's last segment), a Terraform resource's `name` attribute, a
 /// deployed resource's ID's last segment. For matching what is declared with what runs.
-fn azure_name(resource: &Resource, language: Language) -> Option<String> {
-    let name = match (&resource.deployed, language) {
+fn azure_name(resource: &Resource, dialect: Dialect) -> Option<String> {
+    let name = match (&resource.deployed, dialect.name_attribute) {
         (Some(d), _) => d.id.rsplit('/').next().map(str::to_owned),
-        (None, Language::TerraformPlan) => resource
+        (None, Some(attribute)) => resource
             .body
-            .get("name")
+            .get(attribute)
             .and_then(crate::value::Value::as_str)
             .map(str::to_owned),
-        (None, _) => resource.name.rsplit('/').next().map(str::to_owned),
+        (None, None) => resource.name.rsplit('/').next().map(str::to_owned),
     }?;
     // An expression as written, or a value with unknown parts, is not a name.
     let unknown = name.is_empty() || name.contains(['[', ']', '<', '>', '$', '(', ')']);

@@ -164,7 +164,9 @@ pub(super) fn merge(drafts: Vec<Draft>, any_place: bool) -> Vec<Finding> {
 /// What a merged finding covers, as it follows its message: the instances, the resources,
 /// the assumptions and the parameter files, each said only when there is something to say
 /// (a finding about one resource in one context reads as the rule words it).
-fn covered(covers: &[Cover], terraform: bool) -> String {
+/// `per_declaration`: the instances were merged from their own places, as instances of one
+/// declaration (the deployment's `merge_instances`).
+fn covered(covers: &[Cover], per_declaration: bool) -> String {
     let mut out = String::new();
     // The resources, each once, with its declarations (one resource of a linked template is
     // declared once for each deployment of it).
@@ -181,7 +183,7 @@ fn covered(covers: &[Cover], terraform: bool) -> String {
         }
     }
     match resources.as_slice() {
-        [(_, d, c)] if d.len() == 1 => out.push_str(&instances(c, terraform)),
+        [(_, d, c)] if d.len() == 1 => out.push_str(&instances(c, per_declaration)),
         [(_, d, _)] => out.push_str(&format!(" (deployed {} times)", d.len())),
         many => {
             // `virtualMachines 'a', 'b', virtualMachineScaleSets 'c'`: a type said once for
@@ -253,10 +255,11 @@ fn covered(covers: &[Cover], terraform: bool) -> String {
 }
 
 /// How many instances of its declaration `cover` stands for, as it follows a message: how
-/// Terraform's `count` and `for_each` instances, and an ARM copy loop's, are said.
-fn instances(cover: &Cover, terraform: bool) -> String {
+/// instances of one declaration merged from their own places (`per_declaration`: Terraform's
+/// `count` and `for_each`), and a copy loop's, are said.
+fn instances(cover: &Cover, per_declaration: bool) -> String {
     let k = cover.instances;
-    if terraform {
+    if per_declaration {
         return match k - 1 {
             0 => String::new(),
             1 => " (and 1 more instance of this declaration)".to_string(),

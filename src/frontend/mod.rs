@@ -9,14 +9,16 @@
 
 pub(crate) mod arm;
 mod bicep;
+mod expand;
 pub(crate) mod inventory;
 pub(crate) mod tfplan;
 pub(crate) mod unescape;
 
 use std::path::PathBuf;
 
-use crate::config::Config;
-use crate::model::Deployment;
+use crate::catalog::{Catalog, Section};
+use crate::eval::DeploymentScope;
+use crate::model::{CommentSyntax, Deployment, SourceKind};
 use crate::source::{FileId, Loaded, Loader, SourceMap, Span};
 
 /// What a cheap look at a file's bytes says about one frontend's language. Ordered: a
@@ -54,6 +56,13 @@ pub(crate) trait Frontend: Sync {
     /// all.
     fn lower(&self, file: Loaded, env: &Env<'_>) -> Result<Lowered, Loaded>;
 
+    /// The kind of every file this frontend claims, whatever lowering it gives (an unreadable
+    /// file too), when the frontend alone says it; `None` (the default): the kind of the
+    /// deployment it lowers, and none when it lowers none.
+    fn kind(&self) -> Option<SourceKind> {
+        None
+    }
+
     /// Lowers a document another frontend found embedded in its file, or `None` when it is
     /// not of this language (the default). What it lowers is located in the embedded texts
     /// (files named by their `display`); the pipeline relocates it to the host attributes.
@@ -80,6 +89,58 @@ pub(crate) fn for_file(path: &std::path::Path) -> &'static [&'static dyn Fronten
     }
 }
 
+/// Lowers `file` with `frontend` ([`Frontend::lower`]), and says how the comments of every
+/// file read for it are written.
+pub(crate) fn lower(
+    frontend: &dyn Frontend,
+    file: Loaded,
+    env: &Env<'_>,
+) -> Result<Lowered, Loaded> {
+    frontend.lower(file, env).map(with_comment_syntax)
+}
+
+/// Lowers `doc`, embedded in a file, with `frontend` when it reads its language
+/// ([`Frontend::lower_embedded`]), and says how the comments of every text read for it are
+/// written.
+pub(crate) fn lower_embedded(
+    frontend: &dyn Frontend,
+    doc: &Embedded,
+    env: &Env<'_>,
+) -> Option<Lowered> {
+    frontend.lower_embedded(doc, env).map(with_comment_syntax)
+}
+
+/// `lowered` with the comment syntax of each of its sources on its deployment.
+fn with_comment_syntax(mut lowered: Lowered) -> Lowered {
+    if let Some(judged) = &mut lowered.deployment {
+        judged.deployment.comments = (0..lowered.sources.len())
+            .map(|i| comment_syntax(&lowered.sources.get(FileId(i as u32)).display))
+            .collect();
+    }
+    lowered
+}
+
+/// How the comments of the file shown as `display` are written, by its extension: Bicep's
+/// (`//`, `#disable-next-line` pragmas, decorators), Terraform's (`//` and `#`), else JSON's.
+fn comment_syntax(display: &str) -> CommentSyntax {
+    let display = display.to_ascii_lowercase();
+    let extension = display.rsplit_once('.').map_or("", |(_, e)| e);
+    if bicep::Bicep.extensions().contains(&extension) {
+        CommentSyntax {
+            pragmas: true,
+            decorators: true,
+            ..CommentSyntax::PLAIN
+        }
+    } else if extension == tfplan::CONFIGURATION_EXTENSION {
+        CommentSyntax {
+            hash_comments: true,
+            ..CommentSyntax::PLAIN
+        }
+    } else {
+        CommentSyntax::PLAIN
+    }
+}
+
 /// The extensions the walk reads: those of every frontend.
 pub(crate) fn extensions() -> Vec<&'static str> {
     let mut out: Vec<&'static str> = all().iter().flat_map(|f| f.extensions()).copied().collect();
@@ -102,13 +163,85 @@ pub(crate) fn export_extensions() -> Vec<&'static str> {
 /// What lowering one file may use besides its text.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Env<'r> {
-    /// The policy, deployment scope and parameter-file mapping of the run.
-    pub(crate) config: &'r Config,
+    /// What the run asks of lowering: links, parameter-file mapping, deployment scope.
+    pub(crate) options: &'r LowerOptions<'r>,
     /// The loader for the files this one leads to.
     pub(crate) loader: Loader<'r>,
     /// What the walked file may spend on evaluation: one allowance for all its parameter
     /// files, allowed values, links and embedded templates.
     pub(crate) allowance: &'r std::rc::Rc<crate::eval::Allowance>,
+}
+
+/// What lowering needs of a run's configuration, and nothing else of it: the caller builds it
+/// from the configuration, so that no frontend reads (or knows) the configuration.
+#[derive(Clone, Debug)]
+pub(crate) struct LowerOptions<'r> {
+    /// Remote template URI prefixes and template-spec IDs that live in the scanned tree too,
+    /// each with the local path it stands for, so linked templates are followed offline.
+    pub(crate) links: &'r [(String, PathBuf)],
+    /// Parameter files mapped to templates (canonical template path → files), in addition to
+    /// the ones found beside each template.
+    pub(crate) parameter_files: &'r [(PathBuf, Vec<PathBuf>)],
+    /// The deployment scope templates are evaluated in (what `subscription()`,
+    /// `resourceGroup()` and the like return where the run knows it).
+    pub(crate) scope: DeploymentScope,
+    /// Terraform plans: also judge resources whose planned action is no-op.
+    pub(crate) judge_no_op: bool,
+    /// The property paths the rules read of each catalogued type, kept in the bodies lowered.
+    pub(crate) keep: &'r KeepPaths,
+}
+
+/// The property paths (dotted, from the resource root) the rules read of each resource type
+/// of the catalogue beyond its image paths: the frontends keep them in the bodies they lower.
+/// The caller computes it from the rules ([`KeepPaths::of_catalog`]), so that no frontend
+/// knows a rule.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct KeepPaths {
+    /// The paths of each type (lower-cased) that has any, sorted by section and type.
+    by_type: Vec<((Section, String), Vec<&'static str>)>,
+}
+
+impl KeepPaths {
+    /// No paths beyond the catalogue's.
+    pub(crate) fn none() -> &'static KeepPaths {
+        static NONE: KeepPaths = KeepPaths {
+            by_type: Vec::new(),
+        };
+        &NONE
+    }
+
+    /// What `needed` says of each type of each section of `catalog`.
+    pub(crate) fn of_catalog(
+        catalog: &Catalog,
+        needed: impl Fn(&str, Section) -> Vec<&'static str>,
+    ) -> KeepPaths {
+        let mut by_type: Vec<((Section, String), Vec<&'static str>)> = Section::ALL
+            .iter()
+            .flat_map(|&section| {
+                catalog
+                    .types(section)
+                    .map(move |t| (section, t))
+                    .collect::<Vec<_>>()
+            })
+            .map(|(section, t)| ((section, t.to_ascii_lowercase()), needed(t, section)))
+            .filter(|(_, paths)| !paths.is_empty())
+            .collect();
+        by_type.sort_by(|a, b| a.0.cmp(&b.0));
+        by_type.dedup_by(|a, b| a.0 == b.0);
+        KeepPaths { by_type }
+    }
+
+    /// The paths kept of a resource of `resource_type` (any case) of `section`.
+    pub(crate) fn of(&self, section: Section, resource_type: &str) -> &[&'static str] {
+        if self.by_type.is_empty() {
+            return &[];
+        }
+        let key = (section, resource_type.to_ascii_lowercase());
+        match self.by_type.binary_search_by(|(k, _)| k.cmp(&key)) {
+            Ok(i) => &self.by_type[i].1,
+            Err(_) => &[],
+        }
+    }
 }
 
 /// What a frontend made of one file.
@@ -319,6 +452,44 @@ mod tests {
                 "cannot parse Terraform plan JSON"
             ]
         );
+    }
+
+    #[test]
+    fn kept_paths_are_looked_up_by_section_and_type_in_any_case() {
+        let vm = "Microsoft.Compute/virtualMachines";
+        let keep = KeepPaths::of_catalog(Catalog::builtin(), |t, section| {
+            if section == Section::Arm && t == vm {
+                vec!["tags", "zones"]
+            } else {
+                Vec::new()
+            }
+        });
+        assert_eq!(
+            keep.of(Section::Arm, "microsoft.compute/VIRTUALMACHINES"),
+            ["tags", "zones"]
+        );
+        assert!(keep.of(Section::Terraform, vm).is_empty());
+        assert!(keep.of(Section::Arm, "Microsoft.Web/sites").is_empty());
+        assert!(KeepPaths::none().of(Section::Arm, vm).is_empty());
+    }
+
+    #[test]
+    fn comments_are_written_as_the_language_of_each_file_writes_them() {
+        let bicep = comment_syntax("infra/main.BICEP");
+        assert!(bicep.pragmas && bicep.decorators && !bicep.hash_comments);
+        assert_eq!(comment_syntax("infra/prod.bicepparam"), bicep);
+        let terraform = comment_syntax("infra/main.tf");
+        assert!(terraform.hash_comments && !terraform.pragmas && !terraform.decorators);
+        for json in [
+            "a.json",
+            "main.tf.json",
+            "a.jsonc",
+            "bicep",
+            "tf",
+            "x.bicep/plan",
+        ] {
+            assert_eq!(comment_syntax(json), CommentSyntax::PLAIN, "{json}");
+        }
     }
 
     #[test]

@@ -119,18 +119,9 @@ pub struct BaselineOutcome {
     pub fixed: Vec<BaselineEntry>,
 }
 
-/// What kind of infrastructure-as-code a judged file is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum SourceKind {
-    /// An ARM template (JSON).
-    ArmTemplate,
-    /// A Bicep file (`.bicep`, `.bicepparam`).
-    Bicep,
-    /// A Terraform plan (or state) in JSON.
-    TerraformPlan,
-    /// An inventory export of deployed resources (`az`, Azure Resource Graph).
-    Inventory,
-}
+/// What kind of infrastructure-as-code a judged file is: decided by the frontend that read
+/// it (the model carries it), counted here.
+pub use crate::model::SourceKind;
 
 /// Counts for the summary.
 #[derive(Debug, Serialize, PartialEq)]

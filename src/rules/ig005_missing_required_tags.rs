@@ -5,7 +5,8 @@
 use super::doc::rule_doc;
 use super::resource::short_type;
 use super::{Check, Definition, JudgedResource, ResourceRule, Rule, Violation};
-use crate::model::{Language, Resource};
+use crate::catalog::Section;
+use crate::model::Resource;
 use crate::value::{Kind, Value};
 
 /// IG005.
@@ -21,7 +22,7 @@ const DEFINITION: Definition = Definition {
 struct MissingRequiredTags;
 
 impl ResourceRule for MissingRequiredTags {
-    fn paths(&self, _resource_type: &str, _language: Language) -> &'static [&'static str] {
+    fn paths(&self, _resource_type: &str, _section: Section) -> &'static [&'static str] {
         &["tags"]
     }
 
@@ -126,7 +127,7 @@ mod tests {
         assert_eq!(RULE.severity(), Severity::Warning);
         assert_eq!(RULE.fix_title(), "Add the required tags to the resource");
         assert_eq!(
-            MissingRequiredTags.paths("Microsoft.Compute/virtualMachines", Language::Arm),
+            MissingRequiredTags.paths("Microsoft.Compute/virtualMachines", Section::Arm),
             ["tags"]
         );
     }

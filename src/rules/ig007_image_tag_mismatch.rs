@@ -7,9 +7,9 @@
 use super::doc::rule_doc;
 use super::ig005_missing_required_tags::same_name;
 use super::{Check, Definition, JudgedResource, ResourceRule, Rule, Violation};
+use crate::catalog::Section;
 use crate::image::{Image, Seg, Version};
 use crate::judge::VersionNumber;
-use crate::model::Language;
 use crate::value::Kind;
 
 /// IG007.
@@ -64,7 +64,7 @@ fn same_version(a: &str, b: &str) -> bool {
 }
 
 impl ResourceRule for ImageTagMismatch {
-    fn paths(&self, _resource_type: &str, _language: Language) -> &'static [&'static str] {
+    fn paths(&self, _resource_type: &str, _section: Section) -> &'static [&'static str] {
         &["tags"]
     }
 

@@ -40,7 +40,7 @@ pub(crate) use ig009_unused_exemption::{
 pub use resource::TagPolicy;
 pub(crate) use resource::{JudgedImage, JudgedResource, ResourceRule, Violation, short_type};
 
-use crate::model::Language;
+use crate::catalog::Section;
 
 /// The registry: every rule, in id order (checked when the crate is compiled).
 const REGISTRY: &[Rule] = &[
@@ -182,9 +182,10 @@ pub(crate) fn resource_rules() -> impl Iterator<Item = (Rule, &'static dyn Resou
 }
 
 /// The resource property paths the rules read beyond the image catalogue's, for a resource of
-/// `resource_type` written in `language` (each path once): the frontends evaluate them too.
-pub(crate) fn paths_needed(resource_type: &str, language: Language) -> Vec<&'static str> {
-    union(resource_rules().map(|(_, check)| check.paths(resource_type, language)))
+/// `resource_type` of the catalogue's `section` (each path once): the frontends evaluate them
+/// too (the pipeline hands them the paths of every catalogued type).
+pub(crate) fn paths_needed(resource_type: &str, section: Section) -> Vec<&'static str> {
+    union(resource_rules().map(|(_, check)| check.paths(resource_type, section)))
 }
 
 /// Every path of `lists`, each once, in order of first appearance.
@@ -260,9 +261,9 @@ mod tests {
 
     #[test]
     fn the_tag_rules_need_the_tags() {
-        for language in [Language::Arm, Language::TerraformPlan] {
+        for section in Section::ALL {
             assert_eq!(
-                paths_needed("Microsoft.Compute/virtualMachines", language),
+                paths_needed("Microsoft.Compute/virtualMachines", section),
                 ["tags"]
             );
         }

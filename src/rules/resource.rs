@@ -4,9 +4,10 @@
 //! each of its images with the policy's verdict. Turning a violation into a located finding
 //! (related locations, fingerprint, severity under the mode) is [`crate::findings`]'s job.
 
+use crate::catalog::Section;
 use crate::extract::FoundImage;
 use crate::judge::Verdict;
-use crate::model::{Language, Resource};
+use crate::model::Resource;
 use crate::source::Span;
 use crate::value::Hop;
 
@@ -14,10 +15,10 @@ use crate::value::Hop;
 /// holds its metadata, how its message is worded and its fix title; this is its check.
 pub(crate) trait ResourceRule: Sync {
     /// The resource property paths (dotted, from the resource root) this rule reads beyond the
-    /// image catalogue's, for resources of `resource_type` written in `language`: the frontends
-    /// evaluate them too. None by default.
-    fn paths(&self, resource_type: &str, language: Language) -> &'static [&'static str] {
-        let _ = (resource_type, language);
+    /// image catalogue's, for resources of `resource_type` of the catalogue's `section`: the
+    /// frontends evaluate them too. None by default.
+    fn paths(&self, resource_type: &str, section: Section) -> &'static [&'static str] {
+        let _ = (resource_type, section);
         &[]
     }
 

@@ -4,7 +4,7 @@
 //! in them; a buffer (standard input, an editor's unsaved text) is judged as the file it
 //! names.
 
-use crate::{findings, frontend, model, pipeline, report, rules, source, suppress, walk};
+use crate::{findings, frontend, pipeline, report, rules, source, suppress, walk};
 use foldhash::HashSet;
 use std::path::{Path, PathBuf};
 
@@ -203,11 +203,8 @@ fn check_roots(
             .chain(scope.files.iter().map(|n| walk::display_path(n, &run_cwd)))
             .collect()
     });
-    let kinds: Vec<Option<report::SourceKind>> = files
-        .iter()
-        .zip(&outcomes)
-        .map(|(f, o)| source_kind(o.language, &f.path))
-        .collect();
+    let kinds: Vec<Option<report::SourceKind>> =
+        files.iter().zip(&outcomes).map(|(_, o)| o.kind).collect();
     let mut report = Report {
         files_scanned: in_scope.iter().filter(|&&kept| kept).count(),
         notes,
@@ -312,7 +309,7 @@ pub(crate) fn check_input(
     };
     let mut outcome = pipeline::analyze_input(&walked, input, &run);
     let exemptions = std::mem::take(&mut outcome.exemptions);
-    let kind = source_kind(outcome.language, &walked.path).filter(|_| outcome.judged);
+    let kind = outcome.kind.filter(|_| outcome.judged);
     let mut report = Report {
         files_scanned: 1,
         templates: usize::from(outcome.judged),
@@ -492,21 +489,5 @@ fn drop_linked_templates(outcomes: &mut [FileOutcome]) {
             o.resources.retain(|r| r.parameter_file.is_some());
             o.notes.clear();
         }
-    }
-}
-
-/// The kind of a judged file: from the language it lowered into, and the extension that tells
-/// Bicep from the ARM it lowers into (`None`: nothing lowered, and not a `.bicep` file).
-fn source_kind(language: Option<model::Language>, path: &Path) -> Option<report::SourceKind> {
-    use report::SourceKind;
-    let bicep = path
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("bicep") || e.eq_ignore_ascii_case("bicepparam"));
-    match language {
-        _ if bicep => Some(SourceKind::Bicep),
-        Some(model::Language::Arm) => Some(SourceKind::ArmTemplate),
-        Some(model::Language::TerraformPlan) => Some(SourceKind::TerraformPlan),
-        Some(model::Language::Inventory) => Some(SourceKind::Inventory),
-        None => None,
     }
 }

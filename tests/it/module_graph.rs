@@ -274,3 +274,92 @@ fn the_reader_sees_imports_and_groups() {
         vec![vec!["a".to_string(), "b".into(), "c".into()]]
     );
 }
+
+/// What only the frontends may name: a language of the model (`Language::…`) and the
+/// extensions of input files. Elsewhere, what differs by language is data the frontends put
+/// on the lowered model (catalogue sections, comment syntax, source kind), and the walk's
+/// extensions come from the frontends (`frontend::extensions()`).
+const LANGUAGE_WORDS: [&str; 7] = [
+    "Language::",
+    "\".bicep\"",
+    "\".bicepparam\"",
+    "\".json\"",
+    "\".jsonc\"",
+    "\".tf\"",
+    "\".csv\"",
+];
+
+/// The places outside `src/frontend/` allowed to name one of [`LANGUAGE_WORDS`], each with
+/// the reason: none today.
+const LANGUAGE_EXCEPTIONS: [(&str, &str); 0] = [];
+
+/// The non-test code of every `.rs` file under `src/` outside `frontend/`, by path relative to
+/// `src/`: test modules and `tests.rs` files left out, comments stripped.
+fn code_outside_frontends() -> Vec<(String, String)> {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut out = Vec::new();
+    let mut dirs = vec![src.clone()];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            let relative = path.strip_prefix(&src).unwrap().to_string_lossy();
+            let relative = relative.replace('\\', "/");
+            if relative == "frontend" {
+                continue;
+            }
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs")
+                && path.file_name().is_some_and(|n| n != "tests.rs")
+            {
+                let text = std::fs::read_to_string(&path).unwrap();
+                out.push((relative, code(&text)));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Where `code` (of `file`) names one of [`LANGUAGE_WORDS`] outside the exceptions.
+fn language_words(file: &str, code: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for (n, line) in code.lines().enumerate() {
+        for word in LANGUAGE_WORDS {
+            let excepted = LANGUAGE_EXCEPTIONS
+                .iter()
+                .any(|(f, w)| *f == file && *w == word);
+            if line.contains(word) && !excepted {
+                out.push(format!("src/{file}:{}: {word}", n + 1));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn only_the_frontends_name_a_language_or_an_input_extension() {
+    let files = code_outside_frontends();
+    assert!(
+        files.iter().any(|(f, _)| f == "findings/judge.rs"),
+        "src/ is read"
+    );
+    let found: Vec<String> = files
+        .iter()
+        .flat_map(|(file, code)| language_words(file, code))
+        .collect();
+    assert!(
+        found.is_empty(),
+        "only src/frontend/ may name a language or an input file's extension; make it data on the model:\n{}",
+        found.join("\n")
+    );
+    // The check sees what it is for, and not what comments and tests say.
+    let planted = "fn f(p: &str) -> bool {\n    p.ends_with(\".tf\")\n}\n";
+    assert_eq!(
+        language_words("x.rs", &code(planted)),
+        ["src/x.rs:2: \".tf\""]
+    );
+    let commented =
+        "// `Language::Arm`, \".bicep\"\n#[cfg(test)]\nmod tests { const X: &str = \".json\"; }\n";
+    assert!(language_words("x.rs", &code(commented)).is_empty());
+}

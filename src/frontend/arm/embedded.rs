@@ -9,11 +9,12 @@
 
 use std::path::{Path, PathBuf};
 
-use super::frontend::{HEADLINE, expand_contexts, push_expression_errors};
+use super::frontend::HEADLINE;
 use super::links::{Linked, LinkedFile};
 use super::lower;
 use super::params::parameter_values;
 use crate::eval::{LinkTarget, ParameterValues, TemplateLinks};
+use crate::frontend::expand::{expand_contexts, push_expression_errors};
 use crate::frontend::{Embedded, EmbeddedParameters, EmbeddedText, Env, Lowered, ParseProblem};
 use crate::json;
 use crate::model::LinkRefusal;
@@ -37,7 +38,7 @@ pub(super) fn lower(doc: &Embedded, env: &Env<'_>) -> Lowered {
             return out;
         }
     };
-    let lowered = lower::template(&root, id, text);
+    let lowered = lower::template(&root, id, text, env.options.keep);
     drop(root);
     let supplied = match &doc.parameters {
         EmbeddedParameters::None => ParameterValues::new(),
@@ -72,12 +73,21 @@ pub(super) fn lower(doc: &Embedded, env: &Env<'_>) -> Lowered {
             &out.sources,
             env.loader,
             &nowhere,
-            &env.config.links,
+            env.options.links,
             env.allowance,
-        ),
+        )
+        .keeping(env.options.keep),
         base,
     };
-    let errors = expand_contexts(&mut out, id, &lowered, vec![(None, supplied)], &links, env);
+    let errors = expand_contexts(
+        &mut out,
+        id,
+        &lowered,
+        vec![(None, supplied)],
+        &links,
+        env,
+        super::frontend::DIALECT,
+    );
     out.links = links.linked.targets();
     links.linked.into_sources(&mut out.sources);
     push_expression_errors(&mut out, errors, super::frontend::HEADLINE);

@@ -2,25 +2,23 @@
 //! evaluation context (the template with one parameter file, and with each allowed value of
 //! a required parameter that decides an image) into the model.
 
-use super::allowed::{Choice, blames, open_choices};
 use super::classify::{Classification, classify, has_marker};
 use super::links::Linked;
 use super::lower;
 use super::params::parameter_contexts;
-use crate::catalog::Catalog;
-use crate::config::Config;
-use crate::eval::ir::Template;
-use crate::eval::{DeploymentScope, Expanded};
-use crate::eval::{ParameterValues, TemplateLinks};
-use crate::extract;
-use crate::frontend::{
-    Embedded, EmbeddedKind, Env, Frontend, Lowered, ParseProblem, Sniff, ToJudge,
-};
-use crate::image::Image;
+use crate::frontend::expand::{expand_contexts, push_expression_errors};
+use crate::frontend::{Embedded, EmbeddedKind, Env, Frontend, Lowered, ParseProblem, Sniff};
 use crate::json::Json;
-use crate::model::{Context, Deployment, Language, Resource};
-use crate::source::{FileId, Loaded, Span};
-use crate::value::Cause;
+use crate::model::{Dialect, Section, SourceKind};
+use crate::source::Loaded;
+
+/// What an ARM template's deployment is, as data: ARM resource types, named by their
+/// declared names.
+pub(crate) const DIALECT: Dialect = Dialect {
+    catalog: &[Section::Arm],
+    name_attribute: None,
+    kind: SourceKind::ArmTemplate,
+};
 
 /// The headline of an IG000 about an ARM template.
 pub(super) const HEADLINE: &str = "cannot parse ARM template";
@@ -124,156 +122,17 @@ fn template(file: Loaded, root: Json, env: &Env<'_>) -> Lowered {
         &out.sources,
         env.loader,
         &canonical,
-        &env.config.links,
+        env.options.links,
         env.allowance,
-    );
+    )
+    .keeping(env.options.keep);
     // Lowered once, expanded for each context and each assumed value.
-    let lowered = lower::template(&root, id, &out.sources.get(id).text);
+    let lowered = lower::template(&root, id, &out.sources.get(id).text, env.options.keep);
     drop(root);
-    let expression_errors = expand_contexts(&mut out, id, &lowered, contexts, &linked, env);
+    let expression_errors =
+        expand_contexts(&mut out, id, &lowered, contexts, &linked, env, DIALECT);
     out.links = linked.targets();
     linked.into_sources(&mut out.sources);
     push_expression_errors(&mut out, expression_errors, HEADLINE);
     out
-}
-
-/// Expands the lowered template `lowered` (of file `id`) in each of `contexts` (each allowed
-/// value of a required parameter that decides an image judged on its own), linked templates
-/// read through `links`; sets `out.deployment`. Returns the expression errors met.
-pub(crate) fn expand_contexts(
-    out: &mut Lowered,
-    id: FileId,
-    lowered: &Template,
-    contexts: Vec<(Option<String>, ParameterValues<'static>)>,
-    links: &dyn TemplateLinks,
-    env: &Env<'_>,
-) -> Vec<(Span, Cause)> {
-    let deployment = deployment_scope(env.config);
-    let expand_with =
-        |supplied| crate::eval::expand(lowered, links, supplied, &deployment, env.allowance);
-    let mut model = Deployment {
-        language: Language::Arm,
-        merge_instances: false,
-        contexts: Vec::new(),
-    };
-    let mut expression_errors = Vec::new();
-    for (parameter_file, supplied) in contexts {
-        let choices = open_choices(lowered, &supplied);
-        let mut expanded = expand_with(supplied.clone());
-        for choice in choices {
-            let variants: Vec<Expanded> = choice
-                .values
-                .iter()
-                .map(|value| {
-                    let mut with = supplied.clone();
-                    with.insert(&choice.name, value.clone());
-                    expand_with(with)
-                })
-                .collect();
-            expanded.resources = judge_each_allowed_value(expanded.resources, &choice, &variants);
-        }
-        expression_errors.extend(expanded.expression_errors);
-        model.contexts.push(Context {
-            unseen: expanded.unseen,
-            parameter_file,
-            resources: expanded.resources,
-            notes: expanded.notes,
-        });
-    }
-    out.deployment = Some(ToJudge {
-        file: id,
-        deployment: model,
-    });
-    expression_errors
-}
-
-/// The expression errors met while expanding, as IG000s (each once).
-pub(crate) fn push_expression_errors(
-    out: &mut Lowered,
-    mut errors: Vec<(Span, Cause)>,
-    headline: &'static str,
-) {
-    errors.sort_by_key(|(span, _)| *span);
-    errors.dedup();
-    for (span, cause) in errors {
-        out.problems.push(ParseProblem {
-            span,
-            headline,
-            message: cause.to_string(),
-        });
-    }
-}
-
-/// Replaces each resource whose image is unknown only because `choice` has no value by one
-/// variant per allowed value (evaluated in `variants`, in the order of `choice.values`). When
-/// the file's allowance cut a variant short, the resource stays unknown beside the variants
-/// judged: an allowed value not judged is never passed.
-fn judge_each_allowed_value(
-    resources: Vec<Resource>,
-    choice: &Choice,
-    variants: &[Expanded],
-) -> Vec<Resource> {
-    let catalog = Catalog::builtin();
-    let cut = variants.iter().any(|v| v.cut);
-    // Each variant's resources by identity and name, looked up once per resource.
-    let by_identity: Vec<foldhash::HashMap<(&str, &str), &Resource>> = variants
-        .iter()
-        .map(|v| {
-            v.resources
-                .iter()
-                .map(|r| ((r.identity.as_str(), r.name.as_str()), r))
-                .collect()
-        })
-        .collect();
-    let mut out = Vec::with_capacity(resources.len());
-    for resource in resources {
-        let blamed = catalog.arm(&resource.resource_type).is_some_and(|entry| {
-            extract::images(&resource, entry)
-                .iter()
-                .any(|f| matches!(&f.image, Image::Unresolved(why) if blames(why, &choice.name)))
-        });
-        if !blamed {
-            out.push(resource);
-            continue;
-        }
-        let mut alternatives = Vec::new();
-        for (value, variant) in choice.values.iter().zip(&by_identity) {
-            let key = (resource.identity.as_str(), resource.name.as_str());
-            if let Some(&r) = variant.get(&key) {
-                let mut r = r.clone();
-                r.assumption = Some(format!("parameter '{}' = {}", choice.name, value.display()));
-                alternatives.push(r);
-            }
-        }
-        let unresolved = |r: &Resource| {
-            catalog.arm(&r.resource_type).is_some_and(|entry| {
-                extract::images(r, entry)
-                    .iter()
-                    .any(|f| matches!(f.image, Image::Unresolved(_)))
-            })
-        };
-        // Only worth it when some allowed value actually decides the image.
-        if alternatives.is_empty() || alternatives.iter().all(unresolved) {
-            out.push(resource);
-        } else if cut {
-            out.extend(alternatives);
-            out.push(resource);
-        } else {
-            out.extend(alternatives);
-        }
-    }
-    out
-}
-
-/// The deployment scope the config describes.
-pub(crate) fn deployment_scope(config: &Config) -> DeploymentScope {
-    let d = &config.deployment;
-    DeploymentScope {
-        subscription_id: d.subscription_id.clone(),
-        resource_group: d.resource_group.clone(),
-        location: d.location.clone(),
-        tenant_id: d.tenant_id.clone(),
-        deployment_name: None,
-        unknown: Vec::new(),
-    }
 }

@@ -15,7 +15,7 @@ use std::sync::Arc;
 
 use crate::eval::ir::Template;
 use crate::eval::{Allowance, LinkTarget, TemplateLinks};
-use crate::frontend::ParseProblem;
+use crate::frontend::{KeepPaths, ParseProblem};
 use crate::json;
 use crate::model::LinkRefusal;
 use crate::source::{FileId, LoadError, Loader, SourceFile, SourceMap};
@@ -59,6 +59,8 @@ pub(crate) struct Linked<'r> {
     bicep: Option<LowerLinked>,
     /// What made linked files partly unreadable (syntax errors recovery went past).
     problems: RefCell<Vec<ParseProblem>>,
+    /// The paths the rules read, kept in the linked templates' bodies ([`Linked::keeping`]).
+    keep: &'r KeepPaths,
 }
 
 impl<'r> Linked<'r> {
@@ -83,7 +85,14 @@ impl<'r> Linked<'r> {
             allowance,
             bicep: None,
             problems: RefCell::default(),
+            keep: KeepPaths::none(),
         }
+    }
+
+    /// The same loader, which keeps `keep`'s paths in the bodies of the templates it lowers.
+    pub(crate) fn keeping(mut self, keep: &'r KeepPaths) -> Linked<'r> {
+        self.keep = keep;
+        self
     }
 
     /// The same loader, which lowers linked `.bicep` files with `lower` (a Bicep module's).
@@ -175,7 +184,7 @@ impl<'r> Linked<'r> {
             (false, _) => {
                 let root = json::parse(&loaded.text)
                     .map_err(|e| LinkRefusal::Unparsable { error: e.message })?;
-                super::lower::template(&root, id, &loaded.text)
+                super::lower::template(&root, id, &loaded.text, self.keep)
             }
         };
         files.push(Arc::new(loaded.into_source()));

@@ -13,23 +13,24 @@
 //! deployments. A VM's OS profile, network profile or custom-data script cannot change its
 //! image and is never looked at.
 
-use crate::catalog::{Catalog, Entry};
+use crate::catalog::{Catalog, Entry, Section};
 use crate::eval::expr::{Classified, Expr, ExprKind, classify};
 use crate::eval::ir::{
     ComputedKey, CopyLoop, DeployedTemplate, ExprText, Function, Key, NestedDeployment, Node,
     NodeKind, Parameter, PassedParameters, PassedValue, Property, ResourceDecl, ResourceLoop,
     Template, Text, Variable, VariableValue,
 };
+use crate::frontend::KeepPaths;
 use crate::json::{Json, JsonKind, Member, Number};
-use crate::model::Language;
 use crate::source::{FileId, Span};
 
 /// The ARM type of nested deployments.
 const DEPLOYMENTS: &str = "Microsoft.Resources/deployments";
 
-/// Lowers the template whose root object is `root`, parsed from `text` (file `file`).
-pub(crate) fn template(root: &Json, file: FileId, text: &str) -> Template {
-    Lowering::new(file, text).template(root, true)
+/// Lowers the template whose root object is `root`, parsed from `text` (file `file`), keeping
+/// `keep`'s paths of the image-bearing resources besides the catalogue's.
+pub(crate) fn template(root: &Json, file: FileId, text: &str, keep: &KeepPaths) -> Template {
+    Lowering::new(file, text, keep).template(root, true)
 }
 
 #[derive(Clone, Copy)]
@@ -37,6 +38,8 @@ struct Lowering<'a> {
     file: FileId,
     text: &'a str,
     catalog: &'static Catalog,
+    /// The paths the rules read of each image-bearing type, kept besides the catalogue's.
+    keep: &'a KeepPaths,
     /// The `variables` of the template being lowered (a nested deployment's template may be
     /// one of them).
     variables: Option<&'a Json>,
@@ -47,11 +50,12 @@ struct Lowering<'a> {
 
 impl<'a> Lowering<'a> {
     /// Lowering of the templates of `file`, whose text is `text`.
-    fn new(file: FileId, text: &'a str) -> Self {
+    fn new(file: FileId, text: &'a str, keep: &'a KeepPaths) -> Self {
         Lowering {
             file,
             text,
             catalog: Catalog::builtin(),
+            keep,
             variables: None,
             escaped: false,
         }
@@ -220,7 +224,7 @@ impl<'a> Lowering<'a> {
             body: entry.map(|entry| {
                 // Tags are kept of every image-bearing resource: the report groups by the
                 // owner tag, and the tag rules read them.
-                let mut extra = crate::rules::paths_needed(&resource_type, Language::Arm);
+                let mut extra = self.keep.of(Section::Arm, &resource_type).to_vec();
                 if !extra.contains(&"tags") {
                     extra.push("tags");
                 }
@@ -615,7 +619,7 @@ fn resource_paths(entry: &Entry) -> Vec<&str> {
 /// A JSON value of a template lowered whole: strings classified, property copy loops and
 /// computed keys recognised, nothing pruned.
 pub(crate) fn value(node: &Json, file: FileId, text: &str) -> Node {
-    Lowering::new(file, text).node(node)
+    Lowering::new(file, text, KeepPaths::none()).node(node)
 }
 
 #[cfg(test)]
@@ -683,7 +687,7 @@ mod tests {
     /// many resources were compared.
     fn compare(text: &str) -> usize {
         let root = crate::json::parse(text).expect("fixture parses");
-        let lowered = template(&root, FileId(0), text);
+        let lowered = template(&root, FileId(0), text, KeepPaths::none());
         let scope = Scope::new(&lowered, ParameterValues::new(), DeploymentScope::default());
         let mut decls = Vec::new();
         bodies(&lowered.resources, &mut decls);
@@ -731,13 +735,13 @@ mod tests {
   ]
 }"#;
         let root = crate::json::parse(text).expect("fixture parses");
-        let lowered = template(&root, FileId(0), text);
+        let lowered = template(&root, FileId(0), text, KeepPaths::none());
         let scope = Scope::new(&lowered, ParameterValues::new(), DeploymentScope::default());
         let node = &root.get("resources").and_then(Json::as_array).unwrap()[0];
         let entry = Catalog::builtin()
             .arm("Microsoft.Compute/virtualMachines")
             .unwrap();
-        let lowering = Lowering::new(FileId(0), text);
+        let lowering = Lowering::new(FileId(0), text, KeepPaths::none());
         // `tags` is kept of every image-bearing resource (the report's owner, the tag
         // rules); what nothing reads is pruned.
         let lowered_body = scope.eval_node(lowered.resources[0].body.as_ref().unwrap());

@@ -14,6 +14,11 @@ use crate::value::{Cause, Subject, Value, Why};
 /// The headline of an IG000 about a parameter file.
 const HEADLINE: &str = "cannot parse parameter file";
 
+/// The canonical form of `path`, or `path` as it is when the file system cannot say.
+fn canonical_or_as_is(path: &Path) -> PathBuf {
+    path.canonicalize().unwrap_or_else(|_| path.to_path_buf())
+}
+
 /// The evaluation contexts of the template `template` (whose canonical path is
 /// `canonical`): one per parameter file (its display path and values), or one with the
 /// defaults only. The parameter files read are added to `out.sources`; one that cannot be
@@ -27,7 +32,7 @@ pub(super) fn parameter_contexts(
     let template_path = out.sources.get(template).path.clone();
     let template_display = out.sources.get(template).display.clone();
     let mapped: Vec<&PathBuf> = env
-        .config
+        .options
         .parameter_files
         .iter()
         .filter(|(t, _)| t == canonical)
@@ -41,9 +46,9 @@ pub(super) fn parameter_contexts(
     let canonical_folder = match (listing, folder) {
         (Some(_), _) => canonical.parent().map(Path::to_path_buf),
         (None, Some(folder)) if folder.as_os_str().is_empty() => {
-            Some(crate::walk::canonical(Path::new(".")))
+            Some(canonical_or_as_is(Path::new(".")))
         }
-        (None, Some(folder)) => Some(crate::walk::canonical(folder)),
+        (None, Some(folder)) => Some(canonical_or_as_is(folder)),
         (None, None) => None,
     };
     // Siblings are regular files (never symbolic links): canonical beside their folder.

@@ -10,14 +10,23 @@ use super::syntax::{SyntaxKind as K, SyntaxNode};
 use crate::eval::Allowance;
 use crate::eval::ir::Template;
 use crate::eval::{Limits, ParameterValues, Scope};
-use crate::frontend::arm::{Linked, expand_contexts, push_expression_errors};
+use crate::frontend::arm::Linked;
+use crate::frontend::expand::{expand_contexts, push_expression_errors};
 use crate::frontend::{Env, Frontend, Lowered, ParseProblem, Sniff, ToJudge};
-use crate::model::{Context, Deployment, Language, Resource, Unseen};
+use crate::model::{Context, Deployment, Dialect, Resource, Section, SourceKind, Unseen};
 use crate::source::{FileId, Loaded, Loader, Span};
 use crate::value::{Cause, Unavailable, Value, Why};
 
 /// The headline of an IG000 about a Bicep file.
 const HEADLINE: &str = "cannot parse Bicep file";
+
+/// What a Bicep file's deployment is, as data: ARM resource types (what Bicep compiles to),
+/// named by their declared names.
+const DIALECT: Dialect = Dialect {
+    catalog: &[Section::Arm],
+    name_attribute: None,
+    kind: SourceKind::Bicep,
+};
 
 /// Bicep files (`.bicep`) and their parameter files (`.bicepparam`).
 #[derive(Debug)]
@@ -39,6 +48,12 @@ impl Frontend for Bicep {
 
     fn claims_undecodable(&self, _lossy: &str) -> bool {
         true
+    }
+
+    fn kind(&self) -> Option<SourceKind> {
+        // Only files with its extensions are offered to it: each is a Bicep file, whether
+        // it parses or not.
+        Some(SourceKind::Bicep)
     }
 
     fn lower(&self, file: Loaded, env: &Env<'_>) -> Result<Lowered, Loaded> {
@@ -173,11 +188,12 @@ fn template(file: Loaded, env: &Env<'_>) -> Lowered {
         &out.sources,
         env.loader,
         &canonical,
-        &env.config.links,
+        env.options.links,
         env.allowance,
     )
-    .with_bicep(lower_module);
-    let errors = expand_contexts(&mut out, id, &lowered, contexts, &linked, env);
+    .with_bicep(lower_module)
+    .keeping(env.options.keep);
+    let errors = expand_contexts(&mut out, id, &lowered, contexts, &linked, env, DIALECT);
     out.links = linked.targets();
     out.problems.extend(linked.take_problems());
     linked.into_sources(&mut out.sources);
@@ -227,7 +243,7 @@ fn parameter_contexts(
         };
         candidates.push((path, canonical_param, display));
     }
-    for (t, files) in &env.config.parameter_files {
+    for (t, files) in env.options.parameter_files {
         if t == canonical {
             for f in files {
                 if !candidates.iter().any(|(_, c, _)| c == f) {
@@ -288,7 +304,7 @@ fn parameter_values(
     let scope = Scope::sharing(
         &template,
         ParameterValues::new(),
-        crate::frontend::arm::deployment_scope(env.config),
+        env.options.scope.clone(),
         Limits::default(),
         std::rc::Rc::clone(env.allowance),
     );
@@ -410,18 +426,17 @@ fn parameter_file(file: Loaded, env: &Env<'_>) -> Lowered {
     out.deployment = Some(ToJudge {
         file: id,
         deployment: Deployment {
-            language: Language::Arm,
+            dialect: DIALECT,
             merge_instances: false,
             contexts: vec![Context {
-                parameter_file: None,
-                resources: Vec::new(),
-                notes: Vec::new(),
                 unseen: vec![Unseen {
                     resource,
                     why: Why::at(Cause::TemplateNotAvailable(unavailable), span),
                     property: "using",
                 }],
+                ..Context::default()
             }],
+            comments: Vec::new(),
         },
     });
     out

@@ -4,7 +4,8 @@
 //! (`exactVersion`), and where each resource runs (`Deployed`).
 
 use super::read::Entry;
-use crate::catalog::Catalog;
+use crate::catalog::{Catalog, Section};
+use crate::frontend::KeepPaths;
 use crate::model::{Deployed, Resource};
 use crate::source::Span;
 use crate::value::{Kind, Value};
@@ -112,11 +113,11 @@ const OWN: [&str; 9] = [
 impl Keep {
     /// What of a resource of `resource_type` the catalogue's image paths, the rules' paths and
     /// the power state read.
-    pub(crate) fn of(resource_type: &str, catalog: &Catalog) -> Keep {
+    pub(crate) fn of(resource_type: &str, catalog: &Catalog, rules: &KeepPaths) -> Keep {
         let Some(entry) = catalog.arm(resource_type) else {
             return Keep::Nothing;
         };
-        let rules = crate::rules::paths_needed(resource_type, crate::model::Language::Inventory);
+        let rules = rules.of(Section::Arm, resource_type).iter().copied();
         let paths = entry
             .images
             .iter()

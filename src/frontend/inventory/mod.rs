@@ -17,7 +17,7 @@ mod read;
 
 use crate::catalog::Catalog;
 use crate::frontend::{Env, Frontend, Lowered, ParseProblem, Sniff, ToJudge};
-use crate::model::{Context, Deployment, Language};
+use crate::model::{Context, Deployment, Dialect, Section, SourceKind};
 use crate::source::{Loaded, Span};
 
 use lower::{Outcome, Pin};
@@ -49,13 +49,13 @@ impl Frontend for Inventory {
         true
     }
 
-    fn lower(&self, file: Loaded, _env: &Env<'_>) -> Result<Lowered, Loaded> {
+    fn lower(&self, file: Loaded, env: &Env<'_>) -> Result<Lowered, Loaded> {
         let mut out = Lowered::default();
         let display = file.display.clone();
         let id = file.add_to(&mut out.sources);
         let text = &out.sources.get(id).text;
         let headline = self.headline();
-        let read = match read::read(text, id) {
+        let read = match read::read(text, id, env.options.keep) {
             Ok(read) => read,
             Err((offset, message)) => {
                 let problem = ParseProblem::at_char(id, text, offset, headline, message);
@@ -134,14 +134,22 @@ impl Frontend for Inventory {
         out.deployment = Some(ToJudge {
             file: id,
             deployment: Deployment {
-                language: Language::Inventory,
+                dialect: DIALECT,
                 contexts: chunks(resources),
                 merge_instances: false,
+                comments: Vec::new(),
             },
         });
         Ok(out)
     }
 }
+
+/// What an export's deployment is, as data: ARM resource types, each known by its ID.
+const DIALECT: Dialect = Dialect {
+    catalog: &[Section::Arm],
+    name_attribute: None,
+    kind: SourceKind::Inventory,
+};
 
 /// Deployed resources per evaluation context: the judgement drops each context's bodies once it
 /// is judged, so an estate of 100,000 machines is held a few thousand at a time. An export that

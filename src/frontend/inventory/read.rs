@@ -7,6 +7,7 @@ use super::csv::{self, Field};
 use super::lower::Keep;
 use crate::catalog::Catalog;
 use crate::eval::ops::json_value;
+use crate::frontend::KeepPaths;
 use crate::json::{self, Json, JsonKind};
 use crate::source::{FileId, Span};
 use crate::value::{Kind, Origin, Value};
@@ -38,14 +39,15 @@ pub(crate) const KNOWN: &str = "the JSON of `az vm list` (with or without `-d`),
 /// Why a file is not an export: byte offset and message.
 pub(crate) type NotExport = (u32, String);
 
-/// Reads `text` (the file `file`) as an export of one of the known shapes.
-pub(crate) fn read(text: &str, file: FileId) -> Result<Read, NotExport> {
+/// Reads `text` (the file `file`) as an export of one of the known shapes, keeping of each
+/// resource what the catalogue and `rules` read.
+pub(crate) fn read(text: &str, file: FileId, rules: &KeepPaths) -> Result<Read, NotExport> {
     let first = text
         .char_indices()
         .find(|(_, c)| !c.is_whitespace() && *c != '\u{feff}');
     match first {
-        Some((_, '[' | '{')) => read_json(text, file),
-        Some(_) => read_csv(text, file),
+        Some((_, '[' | '{')) => read_json(text, file, rules),
+        Some(_) => read_csv(text, file, rules),
         None => Err((0, format!("the file is empty; expected {KNOWN}"))),
     }
 }
@@ -66,9 +68,9 @@ fn is_resource(j: &Json) -> bool {
     j.get("id").and_then(Json::as_str).is_some() && j.get("type").and_then(Json::as_str).is_some()
 }
 
-fn read_json(text: &str, file: FileId) -> Result<Read, NotExport> {
+fn read_json(text: &str, file: FileId, rules: &KeepPaths) -> Result<Read, NotExport> {
     let origin = located(file);
-    let mut kept = Kept::default();
+    let mut kept = Kept::new(rules);
     let mut out = Read {
         entries: Vec::new(),
         problems: Vec::new(),
@@ -137,12 +139,21 @@ fn read_json(text: &str, file: FileId) -> Result<Read, NotExport> {
 }
 
 /// What is kept of each resource type (a handful of types per export: looked up once each).
-#[derive(Default)]
-struct Kept {
+struct Kept<'k> {
     by_type: Vec<(String, Keep)>,
+    /// The paths the rules read of each type.
+    rules: &'k KeepPaths,
 }
 
-impl Kept {
+impl<'k> Kept<'k> {
+    /// Nothing looked up yet; the rules read `rules`.
+    fn new(rules: &'k KeepPaths) -> Kept<'k> {
+        Kept {
+            by_type: Vec::new(),
+            rules,
+        }
+    }
+
     fn of(&mut self, resource_type: Option<&str>) -> Keep {
         let Some(t) = resource_type else {
             return Keep::Nothing;
@@ -150,7 +161,7 @@ impl Kept {
         if let Some((_, keep)) = self.by_type.iter().find(|(k, _)| k.eq_ignore_ascii_case(t)) {
             return keep.clone();
         }
-        let keep = Keep::of(t, Catalog::builtin());
+        let keep = Keep::of(t, Catalog::builtin(), self.rules);
         // Bounded: a hostile export of a million types keeps looking them up, never grows this.
         if self.by_type.len() < 64 {
             self.by_type.push((t.to_string(), keep.clone()));
@@ -235,7 +246,7 @@ const JSON_COLUMNS: [&str; 7] = [
     "extendedlocation",
 ];
 
-fn read_csv(text: &str, file: FileId) -> Result<Read, NotExport> {
+fn read_csv(text: &str, file: FileId, rules: &KeepPaths) -> Result<Read, NotExport> {
     let records = csv::records(text).map_err(|e| (e.offset, format!("not CSV: {}", e.message)))?;
     let Some((header, rows)) = records.split_first() else {
         return Err((0, format!("the file is empty; expected {KNOWN}")));
@@ -254,7 +265,7 @@ fn read_csv(text: &str, file: FileId) -> Result<Read, NotExport> {
             ),
         ));
     }
-    let mut kept = Kept::default();
+    let mut kept = Kept::new(rules);
     let mut out = Read {
         entries: Vec::with_capacity(rows.len()),
         problems: Vec::new(),
@@ -343,20 +354,20 @@ mod tests {
     fn shapes_are_told_by_content() {
         let f = FileId(0);
         let list = r#"[{"id": "/subscriptions/s/x", "type": "Microsoft.Compute/virtualMachines"}]"#;
-        assert_eq!(read(list, f).unwrap().entries.len(), 1);
+        assert_eq!(read(list, f, KeepPaths::none()).unwrap().entries.len(), 1);
         let page = r#"{"count": 0, "data": [], "skip_token": null, "total_records": 0}"#;
-        let read_page = read(page, f).unwrap();
+        let read_page = read(page, f, KeepPaths::none()).unwrap();
         assert!(read_page.entries.is_empty());
         assert!(read_page.partial.is_none());
         let csv = "id,name,type\n/subscriptions/s/x,x,microsoft.compute/disks\n";
-        assert_eq!(read(csv, f).unwrap().entries.len(), 1);
+        assert_eq!(read(csv, f, KeepPaths::none()).unwrap().entries.len(), 1);
         for other in [
             r#"{"compilerOptions": {}}"#,
             r#"["a", "b"]"#,
             "name,version\nx,1\n",
             "  ",
         ] {
-            let (_, message) = read(other, f).unwrap_err();
+            let (_, message) = read(other, f, KeepPaths::none()).unwrap_err();
             assert!(message.contains("az vm list"), "{other}: {message}");
         }
     }
@@ -364,14 +375,17 @@ mod tests {
     #[test]
     fn a_page_with_a_skip_token_says_the_rest_was_not_read() {
         let page = r#"{"count": 1, "data": [{"id": "/s", "type": "t"}], "skip_token": "ew0K", "total_records": 250}"#;
-        let (_, message) = read(page, FileId(0)).unwrap().partial.unwrap();
+        let (_, message) = read(page, FileId(0), KeepPaths::none())
+            .unwrap()
+            .partial
+            .unwrap();
         assert!(message.contains("1 of 250 records"), "{message}");
     }
 
     #[test]
     fn json_inside_a_csv_cell_is_located_in_the_file() {
         let text = "id,type,properties\n/s/v,Microsoft.Compute/virtualMachines,\"{\"\"storageProfile\"\": {\"\"id\"\": \"\"x\"\"}}\"\n";
-        let read = read(text, FileId(0)).unwrap();
+        let read = read(text, FileId(0), KeepPaths::none()).unwrap();
         let props = read.entries[0].value.get("properties").unwrap();
         let id = props.get("storageProfile").unwrap().get("id").unwrap();
         let at = id.origin.literal.unwrap();

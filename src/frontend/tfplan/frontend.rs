@@ -70,7 +70,7 @@ impl Frontend for TfPlan {
         let deployment = if is_state {
             state(&root, id, &tf, &mut out.embedded)
         } else {
-            plan(&root, id, &tf, env.config.judge_no_op, &mut out.embedded)
+            plan(&root, id, &tf, env.options.judge_no_op, &mut out.embedded)
         };
         out.deployment = Some(ToJudge {
             file: id,

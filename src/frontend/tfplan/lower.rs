@@ -3,7 +3,7 @@
 use crate::catalog::Catalog;
 use crate::frontend::{Embedded, EmbeddedKind, EmbeddedParameters, EmbeddedText};
 use crate::json::Json;
-use crate::model::{Context, Deployment, Language, Resource};
+use crate::model::{Context, Deployment, Dialect, Resource, Section, SourceKind};
 use crate::source::{FileId, Span};
 use crate::value::{Kind, Unavailable, Value, Why};
 
@@ -64,16 +64,24 @@ pub fn state(root: &Json, file: FileId, tf: &TfSource, embedded: &mut Vec<Embedd
     deployment(resources)
 }
 
+/// What a plan's deployment is, as data: Terraform resource types (an `azapi` resource's
+/// ARM type), each known to Azure by its `name` attribute (its declared name is its address).
+const DIALECT: Dialect = Dialect {
+    catalog: &[Section::Terraform, Section::Arm],
+    name_attribute: Some("name"),
+    kind: SourceKind::TerraformPlan,
+};
+
 fn deployment(resources: Vec<Resource>) -> Deployment {
     Deployment {
-        language: Language::TerraformPlan,
+        dialect: DIALECT,
         merge_instances: true,
         contexts: vec![Context {
             parameter_file: None,
             resources,
-            notes: Vec::new(),
-            unseen: Vec::new(),
+            ..Context::default()
         }],
+        comments: Vec::new(),
     }
 }
 

@@ -29,3 +29,7 @@ mod sensitive;
 mod source;
 
 pub(crate) use frontend::TfPlan;
+
+/// The extension of Terraform configuration files (read beside a plan to locate what it
+/// plans in the code a person edits).
+pub(crate) const CONFIGURATION_EXTENSION: &str = "tf";

@@ -301,7 +301,10 @@ impl Modules<'_> {
             .flatten()
             .flatten()
             .map(|e| e.path())
-            .filter(|p| p.extension().is_some_and(|e| e == "tf"))
+            .filter(|p| {
+                p.extension()
+                    .is_some_and(|e| e == super::CONFIGURATION_EXTENSION)
+            })
             .collect();
         paths.sort();
         let mut files = Vec::new();
