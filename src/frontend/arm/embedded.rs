@@ -10,13 +10,12 @@
 use std::path::{Path, PathBuf};
 
 use super::frontend::{HEADLINE, expand_contexts, push_expression_errors};
-use super::links::{Linked, LinkedFile};
+use super::links::Linked;
 use super::lower;
 use super::params::parameter_values;
-use crate::eval::{LinkTarget, ParameterValues, TemplateLinks};
+use crate::eval::ParameterValues;
 use crate::frontend::{Embedded, EmbeddedParameters, EmbeddedText, Env, Lowered, ParseProblem};
 use crate::json;
-use crate::model::LinkRefusal;
 use crate::source::{Encoding, FileId, SourceFile};
 use crate::value::{Kind, Value};
 
@@ -65,21 +64,19 @@ pub(super) fn lower(doc: &Embedded, env: &Env<'_>) -> Lowered {
             supplied
         }
     };
-    let base = out.sources.len() as u32;
+    // Relative links from the embedded texts lead nowhere; those the config maps are read.
     let nowhere = PathBuf::new();
-    let links = EmbeddedLinks {
-        linked: Linked::new(
-            &out.sources,
-            env.loader,
-            &nowhere,
-            &env.config.links,
-            env.allowance,
-        ),
-        base,
-    };
+    let links = Linked::new(
+        &out.sources,
+        env.loader,
+        &nowhere,
+        &env.config.links,
+        env.allowance,
+    )
+    .placeless();
     let errors = expand_contexts(&mut out, id, &lowered, vec![(None, supplied)], &links, env);
-    out.links = links.linked.targets();
-    links.linked.into_sources(&mut out.sources);
+    out.links = links.targets();
+    links.into_sources(&mut out.sources);
     push_expression_errors(&mut out, errors, super::frontend::HEADLINE);
     out
 }
@@ -92,29 +89,4 @@ fn add(out: &mut Lowered, t: &EmbeddedText) -> FileId {
         t.text.clone(),
         Encoding::Utf8,
     ))
-}
-
-/// The links of an embedded template: those the config maps, and relative links from the
-/// files read through them; relative links from the embedded texts (files before `base`)
-/// lead nowhere.
-struct EmbeddedLinks<'r> {
-    linked: Linked<'r>,
-    base: u32,
-}
-
-impl TemplateLinks for EmbeddedLinks<'_> {
-    fn template(&self, target: &LinkTarget) -> Result<LinkedFile, LinkRefusal> {
-        match target {
-            LinkTarget::Relative { from, .. } if from.0 < self.base => Err(LinkRefusal::NotFound),
-            _ => self.linked.template(target),
-        }
-    }
-
-    fn uri(&self, uri: &Value) -> Option<LinkTarget> {
-        self.linked.uri(uri)
-    }
-
-    fn spec(&self, id: &Value) -> Option<LinkTarget> {
-        self.linked.spec(id)
-    }
 }

@@ -9,9 +9,9 @@ use super::lower;
 use super::params::parameter_contexts;
 use crate::catalog::Catalog;
 use crate::config::Config;
+use crate::eval::ParameterValues;
 use crate::eval::ir::Template;
 use crate::eval::{DeploymentScope, Expanded};
-use crate::eval::{ParameterValues, TemplateLinks};
 use crate::extract;
 use crate::frontend::{
     Embedded, EmbeddedKind, Env, Frontend, Lowered, ParseProblem, Sniff, ToJudge,
@@ -139,18 +139,17 @@ fn template(file: Loaded, root: Json, env: &Env<'_>) -> Lowered {
 
 /// Expands the lowered template `lowered` (of file `id`) in each of `contexts` (each allowed
 /// value of a required parameter that decides an image judged on its own), linked templates
-/// read through `links`; sets `out.deployment`. Returns the expression errors met.
+/// read by `links`; sets `out.deployment`. Returns the expression errors met.
 pub(crate) fn expand_contexts(
     out: &mut Lowered,
     id: FileId,
     lowered: &Template,
     contexts: Vec<(Option<String>, ParameterValues<'static>)>,
-    links: &dyn TemplateLinks,
+    links: &Linked<'_>,
     env: &Env<'_>,
 ) -> Vec<(Span, Cause)> {
     let deployment = deployment_scope(env.config);
-    let expand_with =
-        |supplied| crate::eval::expand(lowered, links, supplied, &deployment, env.allowance);
+    let expand_with = |supplied| links.expand(lowered, supplied, &deployment);
     let mut model = Deployment {
         language: Language::Arm,
         merge_instances: false,

@@ -1,34 +1,48 @@
-//! Local linked templates (`templateLink.relativePath`, and URIs relative to the deploying
-//! template's own location), loaded lazily while templates are expanded.
+//! Local linked templates (`templateLink.relativePath`, URIs relative to the deploying
+//! template's own location, and what `[links]` maps), read for the evaluator: the loading
+//! stage of expansion.
+//!
+//! The evaluator reads no file: it follows the links of a [`Links`] set and says which
+//! targets it met that the set lacks (`wanted`). [`Linked::expand`] reads those and expands
+//! again, until nothing is wanted, so that a link whose path is computed from the parameters a
+//! caller passes still resolves. The links written as plain strings are read before the first
+//! expansion (most `relativePath` links, every Bicep module), so that one expansion is usually
+//! enough.
+//!
+//! The result is the one reading each file when the walk first reaches it would give: files
+//! are read in the order the walk reaches them (their [`FileId`]s follow that order, and the
+//! bounds below refuse the same files). A file read ahead of its turn, or that the walk never
+//! reaches, is undone (its bytes given back) and read again in its place; each expansion
+//! spends the walked file's [`Allowance`] from where the first one started.
 //!
 //! A link is resolved against the folder of the file it is relative to. It is refused when it
 //! leads outside the scanned roots (imagegate reads nothing else), and the number of linked
-//! files is bounded. Loading during expansion means a link whose path is computed from the
-//! parameters a caller passes still resolves. Loaded files get [`FileId`]s after those of the
+//! files and their bytes are bounded. Loaded files get [`FileId`]s after those of the
 //! [`SourceMap`] they extend; [`Linked::into_sources`] appends them there in that order.
 
-use foldhash::HashMap;
+use foldhash::{HashMap, HashSet};
 use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 use std::sync::Arc;
 
 use crate::eval::ir::Template;
-use crate::eval::{Allowance, LinkTarget, TemplateLinks};
+use crate::eval::{
+    Allowance, DeploymentScope, Expanded, LinkResult, LinkTarget, LinkedTemplate, Links,
+    ParameterValues, Spent, literal_links,
+};
 use crate::frontend::ParseProblem;
 use crate::json;
 use crate::model::LinkRefusal;
 use crate::source::{FileId, LoadError, Loader, SourceFile, SourceMap};
-use crate::value::{Cause, Kind, Part, Value};
 
 /// Most linked files loaded for one template.
 const MAX_LINKED_FILES: usize = 64;
 
-/// A loaded linked template: its file id, parsed root and source.
-pub(crate) type LinkedFile = (FileId, Rc<Template>);
-
-/// What loading one link gave: the file and its parsed root, or why not.
-type Loaded = Result<LinkedFile, LinkRefusal>;
+/// Expansions of one context after which files are no longer read again in the walk's order
+/// (only those still wanted are read): far more than any template needs (each expansion
+/// settles at least one more file in its place), it bounds the work of a hostile one.
+const MAX_ORDERED_ROUNDS: usize = 4 * MAX_LINKED_FILES;
 
 /// A lowering for linked files of another language than ARM JSON (Bicep modules): the text
 /// of the file `id` at the canonical path `path` → its template; `loader` and `allowance`
@@ -42,7 +56,7 @@ pub(crate) type LowerLinked = fn(
     allowance: &Allowance,
 ) -> (Template, Vec<ParseProblem>);
 
-/// The linked templates of one template's expansion.
+/// The linked templates of one template's expansion, and the expansion that reads them.
 #[derive(Debug)]
 pub(crate) struct Linked<'r> {
     loader: Loader<'r>,
@@ -50,15 +64,61 @@ pub(crate) struct Linked<'r> {
     mapped: &'r [(String, PathBuf)],
     template: &'r Path,
     base: u32,
-    files: RefCell<Vec<Arc<SourceFile>>>,
-    loaded: RefCell<HashMap<PathBuf, Loaded>>,
     /// The walked file's allowance: its linked files' bytes are counted there, so that all
     /// links of a file (embedded templates' too) read at most its budget.
-    allowance: &'r Allowance,
+    allowance: &'r Rc<Allowance>,
     /// How `.bicep` files are lowered, when the links come from Bicep.
     bicep: Option<LowerLinked>,
-    /// What made linked files partly unreadable (syntax errors recovery went past).
-    problems: RefCell<Vec<ParseProblem>>,
+    /// Whether relative links from the files before `base` lead nowhere (an embedded
+    /// template has no location to be relative to).
+    placeless: bool,
+    /// What was read, and what is known of the links met.
+    state: RefCell<State>,
+}
+
+/// What a [`Linked`] read and learned.
+#[derive(Debug, Default)]
+struct State {
+    /// The files read (or refused), each canonical path once, in the order the walk reached
+    /// them.
+    read: Vec<Read>,
+    /// Where each canonical path is in `read`.
+    by_path: HashMap<PathBuf, usize>,
+    /// The indices in `read` of the files read (those with a [`FileId`]), in order.
+    files: Vec<usize>,
+    /// Every link target met (or read ahead), in the order first met: the keys of the
+    /// [`Links`] handed to the evaluator.
+    targets: Vec<LinkTarget>,
+    /// The same, to look up.
+    known: HashSet<LinkTarget>,
+    /// Relative paths resolved on disk: (canonical path of the file they are relative to,
+    /// path) → the canonical path, if the file exists.
+    beside: HashMap<(PathBuf, String), Option<PathBuf>>,
+    /// Mapped local paths resolved on disk.
+    local: HashMap<PathBuf, Option<PathBuf>>,
+    /// Sizes asked of the file system, by canonical path.
+    sizes: HashMap<PathBuf, u64>,
+    /// Files read from disk, by canonical path (kept when their place is undone, so that
+    /// reading them again in another place does not touch the disk).
+    texts: HashMap<PathBuf, Result<Arc<SourceFile>, LinkRefusal>>,
+    /// Whether the links written in the template itself were read ahead.
+    read_ahead: bool,
+}
+
+/// One linked file, read (or refused) in its place.
+#[derive(Debug)]
+struct Read {
+    /// Its canonical path.
+    path: PathBuf,
+    /// Its template, or why not.
+    result: LinkResult,
+    /// Its source, when it was read.
+    file: Option<Arc<SourceFile>>,
+    /// What made it partly unreadable (syntax errors recovery went past).
+    problems: Vec<ParseProblem>,
+    /// What the allowance had spent before it was read: undoing the read gives back its
+    /// bytes (and those of the files its lowering read).
+    before: Spent,
 }
 
 impl<'r> Linked<'r> {
@@ -71,18 +131,17 @@ impl<'r> Linked<'r> {
         loader: Loader<'r>,
         template: &'r Path,
         mapped: &'r [(String, PathBuf)],
-        allowance: &'r Allowance,
+        allowance: &'r Rc<Allowance>,
     ) -> Linked<'r> {
         Linked {
             loader,
             mapped,
             template,
             base: sources.len() as u32,
-            files: RefCell::default(),
-            loaded: RefCell::default(),
             allowance,
             bicep: None,
-            problems: RefCell::default(),
+            placeless: false,
+            state: RefCell::default(),
         }
     }
 
@@ -92,79 +151,243 @@ impl<'r> Linked<'r> {
         self
     }
 
-    /// The linked template `relative`, relative to the folder of file `from`, loaded on first
-    /// use.
-    pub(crate) fn get(&self, from: FileId, relative: &str) -> Result<LinkedFile, LinkRefusal> {
-        let target = {
-            let files = self.files.borrow();
-            match from.0.checked_sub(self.base) {
-                None => self.resolve(self.template, relative),
-                Some(i) => files
-                    .get(i as usize)
-                    .and_then(|f| self.resolve(&f.path, relative)),
+    /// The same loader, for a template embedded in another file: relative links from the
+    /// files of `sources` lead nowhere (those from the files read through `[links]` still
+    /// resolve).
+    pub(crate) fn placeless(mut self) -> Linked<'r> {
+        self.placeless = true;
+        self
+    }
+
+    /// Expands `template` (one of the files of `sources`) with the parameter values
+    /// `supplied` for `deployment`, reading the linked files the expansion reaches: the
+    /// expansion reading each file when it first reaches it would give.
+    pub(crate) fn expand(
+        &self,
+        template: &Template,
+        supplied: ParameterValues<'_>,
+        deployment: &DeploymentScope,
+    ) -> Expanded {
+        let start = self.allowance.spent();
+        let mut state = self.state.borrow_mut();
+        let state = &mut *state;
+        // Files read by earlier contexts are settled; this context's are checked.
+        let first = state.read.len();
+        if !state.read_ahead {
+            state.read_ahead = true;
+            self.read_ahead(state, template);
+        }
+        let mut rounds = 0;
+        loop {
+            let links = self.links(state);
+            let expanded = crate::eval::expand(
+                template,
+                &links,
+                supplied.clone(),
+                deployment,
+                self.allowance,
+            );
+            drop(links);
+            // The files of this context, in the order the walk reached them.
+            let mut reached: Vec<PathBuf> = Vec::new();
+            let mut seen: HashSet<PathBuf> = HashSet::default();
+            for target in &expanded.reached {
+                self.know(state, target);
+                let Some(path) = self.resolve(state, target) else {
+                    continue;
+                };
+                if state.by_path.get(&path).is_some_and(|&i| i < first) {
+                    continue;
+                }
+                if seen.insert(path.clone()) {
+                    reached.push(path);
+                }
+            }
+            let agree = state.read[first..]
+                .iter()
+                .zip(&reached)
+                .take_while(|(read, path)| read.path == **path)
+                .count();
+            let in_place = agree == reached.len() && agree == state.read.len() - first;
+            rounds += 1;
+            let ordered = rounds <= MAX_ORDERED_ROUNDS;
+            if expanded.wanted.is_empty() && (in_place || !ordered) {
+                return expanded;
+            }
+            // Expanded again, from where this one started.
+            self.allowance.restore_evaluation(start);
+            if ordered {
+                // What the walk reached after the last file in its place was read ahead of
+                // its turn, or never reached: undone, and read again in the walk's order.
+                self.undo(state, first + agree);
+            }
+            for path in reached {
+                if !state.by_path.contains_key(&path) {
+                    let read = self.read(state, path);
+                    if ordered && let Ok((id, linked)) = read {
+                        self.read_ahead_from(state, id, &linked);
+                    }
+                }
             }
         }
-        .ok_or(LinkRefusal::NotFound)?;
-        self.load(target)
     }
 
-    /// The local file `path` a remote link is mapped to, loaded on first use (a symbolic link
-    /// is resolved first, so the roots check sees where it leads).
-    fn get_local(&self, path: &Path) -> Result<LinkedFile, LinkRefusal> {
-        let target = path.canonicalize().map_err(|_| LinkRefusal::NotFound)?;
-        self.load(target)
+    /// Reads ahead the links written as plain strings in `template` (the walked file's own),
+    /// in the order the walk would reach them.
+    fn read_ahead(&self, state: &mut State, template: &Template) {
+        self.read_ahead_from(state, template.file, template);
     }
 
-    /// The linked template at the canonical path `target`, loaded on first use.
-    fn load(&self, target: PathBuf) -> Result<LinkedFile, LinkRefusal> {
-        if let Some(found) = self.loaded.borrow().get(&target) {
-            return found.clone();
+    /// Reads ahead the links written as plain strings in `template` (of file `from`), and
+    /// theirs in turn, in the order the walk would reach them when every condition holds.
+    fn read_ahead_from(&self, state: &mut State, from: FileId, template: &Template) {
+        for path in literal_links(template) {
+            let target = LinkTarget::Relative { from, path };
+            self.know(state, &target);
+            let Some(path) = self.resolve(state, &target) else {
+                continue;
+            };
+            if state.by_path.contains_key(&path) {
+                continue;
+            }
+            if let Ok((id, linked)) = self.read(state, path) {
+                self.read_ahead_from(state, id, &linked);
+            }
         }
-        // Asked before reading; a file that grew since is counted as read.
-        let size = std::fs::metadata(&target).map_or(0, |m| m.len());
-        let result = if self.loaded.borrow().len() >= MAX_LINKED_FILES {
+    }
+
+    /// Remembers the link target `target`, met by the walk.
+    fn know(&self, state: &mut State, target: &LinkTarget) {
+        if state.known.insert(target.clone()) {
+            state.targets.push(target.clone());
+        }
+    }
+
+    /// The linked templates read so far, by every target met that leads to one (or to
+    /// nothing): what the evaluator may follow.
+    fn links(&self, state: &mut State) -> Links<'r> {
+        let mut links = Links::new(self.mapped);
+        let targets = std::mem::take(&mut state.targets);
+        for target in &targets {
+            let template = match self.resolve(state, target) {
+                None => Err(LinkRefusal::NotFound),
+                Some(path) => match state.by_path.get(&path) {
+                    Some(&i) => state.read[i].result.clone(),
+                    None => continue,
+                },
+            };
+            let shown = match target {
+                LinkTarget::Relative { path, .. } => path.clone(),
+                LinkTarget::Local { path } => self.loader.display(path),
+            };
+            links.insert(target.clone(), LinkedTemplate { shown, template });
+        }
+        state.targets = targets;
+        links
+    }
+
+    /// The canonical path `target` leads to, if the file exists (asked of the file system
+    /// once).
+    fn resolve(&self, state: &mut State, target: &LinkTarget) -> Option<PathBuf> {
+        match target {
+            LinkTarget::Relative { from, path } => {
+                let from = match from.0.checked_sub(self.base) {
+                    None if self.placeless => return None,
+                    None => self.template.to_path_buf(),
+                    Some(i) => {
+                        let &read = state.files.get(i as usize)?;
+                        state.read[read].path.clone()
+                    }
+                };
+                let key = (from, path.clone());
+                if let Some(found) = state.beside.get(&key) {
+                    return found.clone();
+                }
+                let found = self.loader.beside(&key.0, path);
+                state.beside.insert(key, found.clone());
+                found
+            }
+            // A symbolic link is resolved first, so the roots check sees where it leads.
+            LinkTarget::Local { path } => state
+                .local
+                .entry(path.clone())
+                .or_insert_with(|| path.canonicalize().ok())
+                .clone(),
+        }
+    }
+
+    /// Reads the linked template at the canonical path `target` in the next place, or
+    /// refuses it (beyond the bounds, unreadable).
+    fn read(&self, state: &mut State, target: PathBuf) -> LinkResult {
+        let before = self.allowance.spent();
+        let mut read = Read {
+            path: target,
+            result: Err(LinkRefusal::NotFound),
+            file: None,
+            problems: Vec::new(),
+            before,
+        };
+        read.result = if state.read.len() >= MAX_LINKED_FILES {
             Err(LinkRefusal::TooManyLinks {
                 limit: MAX_LINKED_FILES,
             })
-        } else if !self.allowance.linked_bytes_fit(size) {
-            Err(LinkRefusal::LinkedBytes {
-                limit_mib: self.allowance.max_linked_bytes() / (1024 * 1024),
-            })
         } else {
-            self.read(&target)
+            // Asked before reading; a file that grew since is counted as read.
+            let size = *state
+                .sizes
+                .entry(read.path.clone())
+                .or_insert_with(|| std::fs::metadata(&read.path).map_or(0, |m| m.len()));
+            if !self.allowance.linked_bytes_fit(size) {
+                Err(LinkRefusal::LinkedBytes {
+                    limit_mib: self.allowance.max_linked_bytes() / (1024 * 1024),
+                })
+            } else {
+                let id = FileId(self.base + state.files.len() as u32);
+                self.lower(state, &mut read, id)
+            }
         };
-        self.loaded.borrow_mut().insert(target, result.clone());
+        let result = read.result.clone();
+        if read.file.is_some() {
+            state.files.push(state.read.len());
+        }
+        state.by_path.insert(read.path.clone(), state.read.len());
+        state.read.push(read);
         result
     }
 
-    /// Reads, parses and lowers the linked template at the canonical path `target` (its JSON
-    /// tree is dropped once lowered).
-    fn read(&self, target: &Path) -> Loaded {
-        let display = self.loader.display(target);
-        let loaded = self
-            .loader
-            .read(target, target, display)
-            .map_err(|e| match e {
-                LoadError::TooLarge { .. } => LinkRefusal::TooLarge,
-                LoadError::OutsideRoots => LinkRefusal::OutsideRoots,
-                LoadError::Unreadable(error) => LinkRefusal::Unreadable {
-                    error: error.to_string(),
-                },
-                LoadError::Undecodable(error) => LinkRefusal::Undecodable {
-                    error: error.message,
-                },
-            })?;
+    /// Reads (once from disk), parses and lowers the linked template of `read` as file `id`
+    /// (its JSON tree is dropped once lowered).
+    fn lower(&self, state: &mut State, read: &mut Read, id: FileId) -> LinkResult {
+        let target = read.path.as_path();
+        let loaded = state
+            .texts
+            .entry(target.to_path_buf())
+            .or_insert_with(|| {
+                let display = self.loader.display(target);
+                self.loader
+                    .read(target, target, display)
+                    .map(|loaded| Arc::new(loaded.into_source()))
+                    .map_err(|e| match e {
+                        LoadError::TooLarge { .. } => LinkRefusal::TooLarge,
+                        LoadError::OutsideRoots => LinkRefusal::OutsideRoots,
+                        LoadError::Unreadable(error) => LinkRefusal::Unreadable {
+                            error: error.to_string(),
+                        },
+                        LoadError::Undecodable(error) => LinkRefusal::Undecodable {
+                            error: error.message,
+                        },
+                    })
+            })
+            .clone()?;
         self.allowance.take_linked_bytes(loaded.text.len() as u64);
         let is_bicep = target
             .extension()
             .is_some_and(|e| e.eq_ignore_ascii_case("bicep"));
-        let mut files = self.files.borrow_mut();
-        let id = FileId(self.base + files.len() as u32);
         let template = match (is_bicep, self.bicep) {
             (true, Some(lower)) => {
                 let (template, problems) =
                     lower(&loaded.text, id, target, self.loader, self.allowance);
-                self.problems.borrow_mut().extend(problems);
+                read.problems = problems;
                 template
             }
             (true, None) => {
@@ -178,145 +401,52 @@ impl<'r> Linked<'r> {
                 super::lower::template(&root, id, &loaded.text)
             }
         };
-        files.push(Arc::new(loaded.into_source()));
+        read.file = Some(loaded);
         Ok((id, Rc::new(template)))
+    }
+
+    /// Undoes the reads from place `keep` on (giving their bytes back).
+    fn undo(&self, state: &mut State, keep: usize) {
+        let Some(first) = state.read.get(keep) else {
+            return;
+        };
+        self.allowance.restore_linked_bytes(first.before);
+        for read in state.read.drain(keep..) {
+            state.by_path.remove(&read.path);
+        }
+        state.files.retain(|&i| i < keep);
     }
 
     /// The problems met reading linked files (for IG000s), taken once.
     pub(crate) fn take_problems(&self) -> Vec<ParseProblem> {
-        std::mem::take(&mut *self.problems.borrow_mut())
+        let mut state = self.state.borrow_mut();
+        state
+            .read
+            .iter_mut()
+            .flat_map(|read| std::mem::take(&mut read.problems))
+            .collect()
     }
 
     /// The canonical paths of the linked templates loaded (judged in this context).
     pub(crate) fn targets(&self) -> Vec<PathBuf> {
         // Only those judged here: a link refused (beyond the limit, say) leaves the file to be
         // judged on its own.
-        self.loaded
+        self.state
             .borrow()
+            .read
             .iter()
-            .filter(|(_, loaded)| loaded.is_ok())
-            .map(|(path, _)| path.clone())
+            .filter(|read| read.result.is_ok())
+            .map(|read| read.path.clone())
             .collect()
     }
 
     /// Appends the loaded files to `sources`, where their ids point.
     pub(crate) fn into_sources(self, sources: &mut SourceMap) {
         debug_assert_eq!(sources.len() as u32, self.base);
-        for file in self.files.into_inner() {
-            sources.add_shared(file);
-        }
-    }
-
-    /// The canonical path of `relative` from the folder of the canonical path `from`, if it
-    /// exists ([`Loader::beside`]).
-    fn resolve(&self, from: &Path, relative: &str) -> Option<PathBuf> {
-        self.loader.beside(from, relative)
-    }
-}
-
-impl TemplateLinks for Linked<'_> {
-    fn template(&self, target: &LinkTarget) -> Result<LinkedFile, LinkRefusal> {
-        match target {
-            LinkTarget::Relative { from, path } => self.get(*from, path),
-            LinkTarget::Local { path, .. } => self.get_local(path),
-        }
-    }
-
-    fn uri(&self, uri: &Value) -> Option<LinkTarget> {
-        if let Some((from, path)) = artifact_relative(uri) {
-            return Some(LinkTarget::Relative { from, path });
-        }
-        let path = mapped_uri(uri, self.mapped)?;
-        let shown = self.loader.display(&path);
-        Some(LinkTarget::Local { path, shown })
-    }
-
-    fn spec(&self, id: &Value) -> Option<LinkTarget> {
-        let id = id.as_str()?;
-        // The Bicep public registry has two spellings (`br/public:` is the alias of
-        // `br:mcr.microsoft.com/bicep/`): a key in either form maps both.
-        let same = |key: &str| {
-            let (key, id) = (public_registry(key), public_registry(id));
-            key.trim_end_matches('/')
-                .eq_ignore_ascii_case(id.trim_end_matches('/'))
-        };
-        let (_, path) = self.mapped.iter().find(|(key, _)| same(key))?;
-        let shown = self.loader.display(path);
-        Some(LinkTarget::Local {
-            path: path.clone(),
-            shown,
-        })
-    }
-}
-
-/// The local path a link URI stands for under the `[links]` table `mapped`: the first prefix
-/// the URI starts with (ASCII case-insensitively), its local path joined with the rest of the
-/// URI's path (query and fragment dropped, e.g. a SAS token). A URI whose path is not fully
-/// known (an unknown part before any `?`) maps to nothing.
-fn mapped_uri(uri: &Value, mapped: &[(String, PathBuf)]) -> Option<PathBuf> {
-    let known = match &uri.kind {
-        Kind::Str(s) => s.as_str(),
-        Kind::Partial(parts) => match parts.first() {
-            // The unknown part must come after the path (in the query string).
-            Some(Part::Text(t)) if t.contains(['?', '#']) => t.as_str(),
-            _ => return None,
-        },
-        _ => return None,
-    };
-    let path = known.split(['?', '#']).next().unwrap_or("");
-    mapped.iter().find_map(|(prefix, local)| {
-        let head = path.get(..prefix.len())?;
-        if !head.eq_ignore_ascii_case(prefix) {
-            return None;
-        }
-        let rest = path[prefix.len()..].trim_start_matches('/');
-        let mut out = local.clone();
-        for segment in rest.split('/').filter(|s| !s.is_empty() && *s != ".") {
-            if segment == ".." {
-                out.pop();
-            } else {
-                out.push(segment);
+        for read in self.state.into_inner().read {
+            if let Some(file) = read.file {
+                sources.add_shared(file);
             }
         }
-        Some(out)
-    })
-}
-
-/// A Bicep module reference with the public registry's alias spelled out
-/// (`br/public:x` → `br:mcr.microsoft.com/bicep/x`); anything else as it is.
-fn public_registry(reference: &str) -> std::borrow::Cow<'_, str> {
-    match reference.get(..10) {
-        Some(head) if head.eq_ignore_ascii_case("br/public:") => {
-            std::borrow::Cow::Owned(format!("br:mcr.microsoft.com/bicep/{}", &reference[10..]))
-        }
-        _ => std::borrow::Cow::Borrowed(reference),
     }
-}
-
-/// The local file a partially known link URI names, when the URI is the deploying template's
-/// own (unknown) location followed by a known relative path — the quickstart pattern
-/// `uri(deployment().properties.templateLink.uri, 'nested/vm.json')`. Returns the file whose
-/// location the unknown part stands for, and the relative path (query string dropped).
-pub(crate) fn artifact_relative(value: &Value) -> Option<(FileId, String)> {
-    let Kind::Partial(parts) = &value.kind else {
-        return None;
-    };
-    let (Part::Hole(why), rest) = parts.split_first()? else {
-        return None;
-    };
-    if *why.cause != Cause::TemplateLink {
-        return None;
-    }
-    let mut relative = String::new();
-    for part in rest {
-        match part {
-            Part::Text(t) => relative.push_str(t),
-            Part::Hole(_) => break,
-        }
-    }
-    let relative = relative.split(['?', '#']).next().unwrap_or("");
-    let relative = relative.trim_start_matches("./");
-    let base = why.span?.file;
-    let lower = relative.to_ascii_lowercase();
-    (lower.ends_with(".json") || lower.ends_with(".jsonc")).then(|| (base, relative.to_string()))
 }
