@@ -450,3 +450,108 @@ impl<'r> Linked<'r> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::eval::Limits;
+    use crate::source::Encoding;
+
+    /// A deployment of the linked template `path` (a literal or an expression), deployed
+    /// when `condition` holds.
+    fn deployment(name: &str, path: &str, condition: bool) -> String {
+        format!(
+            r#"{{"type": "Microsoft.Resources/deployments", "apiVersion": "2022-09-01",
+                "name": "{name}", "condition": {condition},
+                "properties": {{"mode": "Incremental", "templateLink": {{"relativePath": "{path}"}}}}}}"#
+        )
+    }
+
+    /// A template declaring one virtual machine named `name`.
+    fn machine(name: &str) -> String {
+        format!(
+            r#"{{"resources": [{{"type": "Microsoft.Compute/virtualMachines",
+                "apiVersion": "2023-03-01", "name": "{name}", "location": "westeurope",
+                "properties": {{"storageProfile": {{"imageReference": {{"publisher": "Canonical",
+                "offer": "ubuntu-24_04-lts", "sku": "server", "version": "latest"}}}}}}}}]}}"#
+        )
+    }
+
+    #[test]
+    fn files_are_read_in_the_order_the_walk_reaches_them_and_only_those() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let root = dir.path().canonicalize().expect("canonical");
+        let write = |name: &str, text: &str| {
+            std::fs::write(root.join(name), text).expect("write");
+        };
+        // `a.json` links `c.json` by a path computed from its parameter (not read ahead);
+        // `n.json` is linked under a false condition (read ahead, never reached).
+        let main = format!(
+            r#"{{"resources": [{}, {}, {}]}}"#,
+            deployment("a", "a.json", true),
+            deployment("b", "b.json", true),
+            deployment("n", "n.json", false),
+        );
+        write("main.json", &main);
+        write(
+            "a.json",
+            &format!(
+                r#"{{"parameters": {{"next": {{"type": "string", "defaultValue": "c.json"}}}},
+                    "resources": [{}]}}"#,
+                deployment("c", "[parameters('next')]", true)
+            ),
+        );
+        for name in ["b", "c", "n"] {
+            write(&format!("{name}.json"), &machine(name));
+        }
+        let roots = vec![root.clone()];
+        let (walked, folders) = (Default::default(), Default::default());
+        let loader = Loader::new(&roots, &root, &walked, &folders);
+        let mut sources = SourceMap::default();
+        let main_path = root.join("main.json");
+        let id = sources.add(SourceFile::new(
+            main_path.clone(),
+            "main.json".into(),
+            main.clone(),
+            Encoding::Utf8,
+        ));
+        let template = super::super::lower::template(&json::parse(&main).unwrap(), id, &main);
+        let allowance = Rc::new(Allowance::new(&Limits::default()));
+        let linked = Linked::new(&sources, loader, &main_path, &[], &allowance);
+        let expanded = linked.expand(
+            &template,
+            ParameterValues::new(),
+            &DeploymentScope::default(),
+        );
+        assert!(expanded.wanted.is_empty());
+        let machines: Vec<&str> = expanded
+            .resources
+            .iter()
+            .filter(|r| r.resource_type == "Microsoft.Compute/virtualMachines")
+            .map(|r| r.name.as_str())
+            .collect();
+        assert_eq!(machines, ["c", "b"]);
+        // Read when the walk reached them: `c.json` (inside `a.json`) before `b.json`;
+        // `n.json` was read ahead and undone.
+        let names = |paths: Vec<PathBuf>| -> Vec<String> {
+            paths
+                .iter()
+                .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+                .collect()
+        };
+        assert_eq!(names(linked.targets()), ["a.json", "c.json", "b.json"]);
+        linked.into_sources(&mut sources);
+        let files: Vec<PathBuf> = (1..sources.len() as u32)
+            .map(|i| sources.get(FileId(i)).path.clone())
+            .collect();
+        assert_eq!(names(files), ["a.json", "c.json", "b.json"]);
+        // The bytes of `n.json` were given back: only those of the files kept are spent.
+        let kept: u64 = ["a.json", "b.json", "c.json"]
+            .iter()
+            .map(|n| std::fs::metadata(root.join(n)).unwrap().len())
+            .sum();
+        let room = allowance.max_linked_bytes() - kept;
+        assert!(allowance.linked_bytes_fit(room));
+        assert!(!allowance.linked_bytes_fit(room + 1));
+    }
+}
