@@ -208,10 +208,16 @@ impl<'r> Linked<'r> {
                 .zip(&reached)
                 .take_while(|(read, path)| read.path == **path)
                 .count();
-            let in_place = agree == reached.len() && agree == state.read.len() - first;
+            // Every file the walk reached was read in its place.
+            let in_place = agree == reached.len();
             rounds += 1;
             let ordered = rounds <= MAX_ORDERED_ROUNDS;
             if expanded.wanted.is_empty() && (in_place || !ordered) {
+                if ordered {
+                    // Files read ahead that the walk never reached (a module under a false
+                    // condition) were not looked at: undone, the expansion stands.
+                    self.undo(state, first + agree);
+                }
                 return expanded;
             }
             // Expanded again, from where this one started.
