@@ -19,6 +19,8 @@ pub fn literal_value(node: &Json, file: FileId) -> Value {
     })
 }
 
+// JSON data as values is not evaluation: it lives in `value::json`; re-exported here while the
+// frontends that still name it here (`tfplan`, `inventory`) move to it.
 pub use crate::value::json::json_value;
 
 /// A value's type, for messages.
