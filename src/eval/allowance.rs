@@ -114,6 +114,11 @@ impl Allowance {
         }
     }
 
+    /// The evaluation steps spent since `spent`.
+    pub(crate) fn steps_since(&self, spent: Spent) -> u64 {
+        self.steps.get().saturating_sub(spent.steps)
+    }
+
     /// Gives back the evaluation steps and resources spent since `spent` (an expansion that
     /// is done again).
     pub(crate) fn restore_evaluation(&self, spent: Spent) {

@@ -447,8 +447,16 @@ impl Walker<'_> {
         }
         let links = self.links;
         let Some(linked) = links.get(&target) else {
-            // Not read yet: the loading stage reads it and expands again.
-            if first {
+            if let Some(refusal) = links.missing() {
+                // The loading stage reads no more.
+                let relative = match &target {
+                    LinkTarget::Relative { path, .. } => path.clone(),
+                    LinkTarget::Local { path } => path.display().to_string(),
+                };
+                let refusal = refusal.clone();
+                self.unseen(me, Unavailable::Refused { relative, refusal }, None);
+            } else if first {
+                // Not read yet: the loading stage reads it and expands again.
                 self.out.wanted.push(target);
             }
             return;

@@ -56,6 +56,9 @@ pub(crate) struct Links<'m> {
     mapped: &'m [(String, PathBuf)],
     /// The targets resolved so far.
     loaded: HashMap<LinkTarget, LinkedTemplate>,
+    /// Why a target not in `loaded` is not followed, when the loading stage will read no
+    /// more: then it is refused for this reason instead of wanted.
+    missing: Option<LinkRefusal>,
 }
 
 impl<'m> Links<'m> {
@@ -64,7 +67,20 @@ impl<'m> Links<'m> {
         Links {
             mapped,
             loaded: HashMap::default(),
+            missing: None,
         }
+    }
+
+    /// The same set, complete: a target not in it is refused for `refusal` (the loading
+    /// stage reads no more), not wanted.
+    pub(crate) fn complete(mut self, refusal: LinkRefusal) -> Links<'m> {
+        self.missing = Some(refusal);
+        self
+    }
+
+    /// Why a target not in the set is refused, when the set is complete.
+    pub(crate) fn missing(&self) -> Option<&LinkRefusal> {
+        self.missing.as_ref()
     }
 
     /// Adds what `target` leads to.

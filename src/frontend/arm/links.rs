@@ -44,6 +44,14 @@ const MAX_LINKED_FILES: usize = 64;
 /// settles at least one more file in its place), it bounds the work of a hostile one.
 const MAX_ORDERED_ROUNDS: usize = 4 * MAX_LINKED_FILES;
 
+/// How many times a walked file's step budget ([`Allowance::max_steps`]) the expansions of one
+/// context may spend on being done again (links computed during evaluation are read only once
+/// the walk computed them: each level of such links costs one expansion more). Beyond it the
+/// links still unread are refused ([`LinkRefusal::Unfollowed`]): templates spend a small part
+/// of it, but a chain of computed links behind a loop that spends the budget would otherwise
+/// cost it once per link.
+const MAX_STEPS_AGAIN: u64 = 2;
+
 /// A lowering for linked files of another language than ARM JSON (Bicep modules): the text
 /// of the file `id` at the canonical path `path` → its template; `loader` and `allowance`
 /// read the files it loads in turn.
@@ -116,6 +124,9 @@ struct Read {
     file: Option<Arc<SourceFile>>,
     /// What made it partly unreadable (syntax errors recovery went past).
     problems: Vec<ParseProblem>,
+    /// Whether an expansion that stands reached it (it is judged in this template's context
+    /// only then).
+    reached: bool,
     /// What the allowance had spent before it was read: undoing the read gives back its
     /// bytes (and those of the files its lowering read).
     before: Spent,
@@ -178,8 +189,16 @@ impl<'r> Linked<'r> {
             self.read_ahead(state, template);
         }
         let mut rounds = 0;
+        // The steps of the expansions done again, beyond those of the one that stands.
+        let mut again = 0u64;
         loop {
-            let links = self.links(state);
+            let mut links = self.links(state);
+            let complete = again > MAX_STEPS_AGAIN.saturating_mul(self.allowance.max_steps());
+            if complete {
+                // Enough work spent on expanding again: the links still unread are refused.
+                let steps = self.allowance.max_steps();
+                links = links.complete(LinkRefusal::Unfollowed { steps });
+            }
             let expanded = crate::eval::expand(
                 template,
                 &links,
@@ -212,15 +231,22 @@ impl<'r> Linked<'r> {
             let in_place = agree == reached.len();
             rounds += 1;
             let ordered = rounds <= MAX_ORDERED_ROUNDS;
-            if expanded.wanted.is_empty() && (in_place || !ordered) {
-                if ordered {
+            if complete || expanded.wanted.is_empty() && (in_place || !ordered) {
+                if ordered && in_place {
                     // Files read ahead that the walk never reached (a module under a false
                     // condition) were not looked at: undone, the expansion stands.
                     self.undo(state, first + agree);
                 }
+                // Judged here: only the files the walk reached.
+                for path in &reached {
+                    if let Some(&i) = state.by_path.get(path) {
+                        state.read[i].reached = true;
+                    }
+                }
                 return expanded;
             }
             // Expanded again, from where this one started.
+            again = again.saturating_add(self.allowance.steps_since(start));
             self.allowance.restore_evaluation(start);
             if ordered {
                 // What the walk reached after the last file in its place was read ahead of
@@ -331,6 +357,7 @@ impl<'r> Linked<'r> {
             result: Err(LinkRefusal::NotFound),
             file: None,
             problems: Vec::new(),
+            reached: false,
             before,
         };
         read.result = if state.read.len() >= MAX_LINKED_FILES {
@@ -423,12 +450,13 @@ impl<'r> Linked<'r> {
         state.files.retain(|&i| i < keep);
     }
 
-    /// The problems met reading linked files (for IG000s), taken once.
+    /// The problems met reading the linked files the walk reached (for IG000s), taken once.
     pub(crate) fn take_problems(&self) -> Vec<ParseProblem> {
         let mut state = self.state.borrow_mut();
         state
             .read
             .iter_mut()
+            .filter(|read| read.reached)
             .flat_map(|read| std::mem::take(&mut read.problems))
             .collect()
     }
@@ -441,7 +469,7 @@ impl<'r> Linked<'r> {
             .borrow()
             .read
             .iter()
-            .filter(|read| read.result.is_ok())
+            .filter(|read| read.result.is_ok() && read.reached)
             .map(|read| read.path.clone())
             .collect()
     }
@@ -559,5 +587,67 @@ mod tests {
         let room = allowance.max_linked_bytes() - kept;
         assert!(allowance.linked_bytes_fit(room));
         assert!(!allowance.linked_bytes_fit(room + 1));
+    }
+
+    #[test]
+    fn expanding_again_for_computed_links_is_bounded() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let root = dir.path().canonicalize().expect("canonical");
+        // Each file links the next by a path computed from a parameter (read only once the
+        // walk computed it): each link costs one expansion more, each walking the chain so
+        // far, which a small budget cannot pay for twenty links.
+        let file = |i: usize| {
+            format!(
+                r#"{{"parameters": {{"next": {{"type": "string", "defaultValue": "f{}.json"}}}},
+                    "resources": [{}]}}"#,
+                i + 1,
+                deployment("next", "[parameters('next')]", true)
+            )
+        };
+        for i in 0..20 {
+            std::fs::write(root.join(format!("f{i}.json")), file(i)).expect("write");
+        }
+        let roots = vec![root.clone()];
+        let (walked, folders) = (Default::default(), Default::default());
+        let loader = Loader::new(&roots, &root, &walked, &folders);
+        let mut sources = SourceMap::default();
+        let main_path = root.join("f0.json");
+        let main = file(0);
+        let id = sources.add(SourceFile::new(
+            main_path.clone(),
+            "f0.json".into(),
+            main.clone(),
+            Encoding::Utf8,
+        ));
+        let template = super::super::lower::template(&json::parse(&main).unwrap(), id, &main);
+        let limits = Limits {
+            max_steps: 200,
+            ..Limits::default()
+        };
+        let allowance = Rc::new(Allowance::new(&limits));
+        let linked = Linked::new(&sources, loader, &main_path, &[], &allowance);
+        let expanded = linked.expand(
+            &template,
+            ParameterValues::new(),
+            &DeploymentScope::default(),
+        );
+        assert!(expanded.wanted.is_empty());
+        // Some links were followed, the rest refused for the work spent, and said so.
+        let unfollowed = expanded
+            .unseen
+            .iter()
+            .filter(|u| {
+                matches!(
+                    &*u.why.cause,
+                    crate::value::Cause::TemplateNotAvailable(crate::value::Unavailable::Refused {
+                        refusal: LinkRefusal::Unfollowed { steps: 200 },
+                        ..
+                    })
+                )
+            })
+            .count();
+        assert_eq!(unfollowed, 1, "{:?}", expanded.unseen);
+        let followed = linked.targets().len();
+        assert!((1..19).contains(&followed), "{followed}");
     }
 }
