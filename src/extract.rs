@@ -427,7 +427,7 @@ fn plan_text(plan: &Value) -> Option<String> {
 /// string itself.
 fn decode_json_string(text: &str, value: &Value) -> Value {
     match crate::json::parse(text) {
-        Ok(json) => crate::eval::ops::json_value(&json, &|_| value.origin.clone()),
+        Ok(json) => crate::value::json::json_value(&json, &|_| value.origin.clone()),
         Err(e) => Value {
             kind: Kind::Unknown(Why {
                 span: value.origin.site,

@@ -15,6 +15,7 @@ use crate::source::Span;
 
 pub mod call;
 pub mod cause;
+pub mod json;
 pub mod link;
 pub mod subject;
 

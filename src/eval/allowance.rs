@@ -12,6 +12,16 @@ use std::cell::Cell;
 
 use super::Limits;
 
+/// What an [`Allowance`] had spent at one moment: the loading stage expands a template again
+/// when it read more linked files, and each expansion must spend from where the first one
+/// started, as if it had been the only one.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Spent {
+    steps: u64,
+    resources: usize,
+    linked_bytes: u64,
+}
+
 /// Evaluation steps and resources left to one walked file.
 #[derive(Debug)]
 pub(crate) struct Allowance {
@@ -93,6 +103,33 @@ impl Allowance {
     /// The budget of linked files' bytes.
     pub(crate) fn max_linked_bytes(&self) -> u64 {
         self.max_linked_bytes
+    }
+
+    /// What has been spent so far, to go back to.
+    pub(crate) fn spent(&self) -> Spent {
+        Spent {
+            steps: self.steps.get(),
+            resources: self.resources.get(),
+            linked_bytes: self.linked_bytes.get(),
+        }
+    }
+
+    /// The evaluation steps spent since `spent`.
+    pub(crate) fn steps_since(&self, spent: Spent) -> u64 {
+        self.steps.get().saturating_sub(spent.steps)
+    }
+
+    /// Gives back the evaluation steps and resources spent since `spent` (an expansion that
+    /// is done again).
+    pub(crate) fn restore_evaluation(&self, spent: Spent) {
+        self.steps.set(spent.steps);
+        self.resources.set(spent.resources);
+    }
+
+    /// Gives back the bytes of linked files taken since `spent` (files whose reading is
+    /// undone, to be read again in another order).
+    pub(crate) fn restore_linked_bytes(&self, spent: Spent) {
+        self.linked_bytes.set(spent.linked_bytes);
     }
 }
 

@@ -3,17 +3,22 @@
 //!
 //! Walks a lowered [`Template`]'s resources (child resources included), honours conditions
 //! and copy loops (bounded), follows nested deployments in their inner or outer expression
-//! scope and linked templates (loaded on demand through [`TemplateLinks`], so a link whose path
-//! is computed from a caller's parameters still resolves), and evaluates the properties each
-//! image-bearing resource carries into a [`Resource`] of the common model.
+//! scope and linked templates (from the [`Links`] the loading stage read before, so that
+//! expansion reads no file), and evaluates the properties each image-bearing resource carries
+//! into a [`Resource`] of the common model. A link whose target the loading stage has not
+//! read yet is wanted ([`Expanded::wanted`]): the loading stage reads it and expands again, so
+//! a link whose path is computed from a caller's parameters still resolves.
 
 use std::rc::Rc;
+
+use foldhash::HashSet;
 
 use super::ir::{
     DeployedTemplate, NestedDeployment, PassedParameters, PassedValue, ResourceDecl, Template,
 };
+use super::links::{LinkTarget, Links};
 use super::{Allowance, DeploymentScope, Limits, ParameterValues, Scope};
-use crate::model::{CopyOf, LinkRefusal, Note, NoteKind, Resource, Unseen};
+use crate::model::{CopyOf, Note, NoteKind, Resource, Unseen};
 use crate::source::{FileId, Span};
 use crate::value::cause::Budget;
 use crate::value::cause::{CopyLoopProblem, DeploymentSetting};
@@ -23,49 +28,6 @@ use crate::value::{Cause, Kind, Unavailable, Value, Why};
 const MAX_COPY_INSTANCES: i64 = 1000;
 /// Deepest chain of nested and linked deployments followed.
 const MAX_NESTING: usize = 16;
-
-/// Where linked templates come from: the frontend reads and lowers them.
-pub(crate) trait TemplateLinks {
-    /// The template `target` names, and its file.
-    fn template(&self, target: &LinkTarget) -> Result<(FileId, Rc<Template>), LinkRefusal>;
-
-    /// The local template a link URI stands for, if any: a path relative to a deploying
-    /// template's own location, or a URI the configuration maps to a local path.
-    fn uri(&self, uri: &Value) -> Option<LinkTarget>;
-
-    /// The local template a template spec's resource ID stands for, if the configuration
-    /// maps it.
-    fn spec(&self, id: &Value) -> Option<LinkTarget>;
-}
-
-/// A linked template to read.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) enum LinkTarget {
-    /// A path relative to the folder of a file already read.
-    Relative {
-        /// The file the path is relative to.
-        from: FileId,
-        /// The path, as the link gives it.
-        path: String,
-    },
-    /// A local file a remote link is mapped to.
-    Local {
-        /// The file.
-        path: std::path::PathBuf,
-        /// How it is shown (relative to the working directory).
-        shown: String,
-    },
-}
-
-impl LinkTarget {
-    /// The link as shown in messages.
-    fn shown(&self) -> &str {
-        match self {
-            LinkTarget::Relative { path, .. } => path,
-            LinkTarget::Local { shown, .. } => shown,
-        }
-    }
-}
 
 /// What expanding one template in one context produced.
 #[derive(Debug, Default)]
@@ -81,13 +43,22 @@ pub struct Expanded {
     /// Whether the file's allowance ran out before the walk ended: resources were left out
     /// (each context says so in `unseen`).
     pub cut: bool,
+    /// The link targets the walk met, each once, in the order it first met them (those of
+    /// the [`Links`] it was given and those it wanted): the loading stage reads new files in
+    /// this order, the order in which reading them during the walk would have.
+    pub(crate) reached: Vec<LinkTarget>,
+    /// The link targets the walk met that were not in its [`Links`], in the order it met
+    /// them. The deployments that link them were left out: the result is complete only when
+    /// this is empty.
+    pub(crate) wanted: Vec<LinkTarget>,
 }
 
 /// Expands `template` with the parameter values `supplied`, spending `allowance` (the walked
-/// file's, shared with its other contexts).
+/// file's, shared with its other contexts); linked templates come from `links` (those it
+/// lacks are [`Expanded::wanted`]).
 pub(crate) fn expand(
     template: &Template,
-    links: &dyn TemplateLinks,
+    links: &Links<'_>,
     supplied: ParameterValues,
     deployment: &DeploymentScope,
     allowance: &Rc<Allowance>,
@@ -102,6 +73,7 @@ pub(crate) fn expand(
     let mut walker = Walker {
         links,
         out: Expanded::default(),
+        met: HashSet::default(),
         chain: vec![template.file],
         noted_steps: false,
     };
@@ -139,8 +111,10 @@ struct Place<'p> {
 }
 
 struct Walker<'a> {
-    links: &'a dyn TemplateLinks,
+    links: &'a Links<'a>,
     out: Expanded,
+    /// The link targets met so far (those of `out.reached`).
+    met: HashSet<LinkTarget>,
     /// The files of the current chain of linked templates (cycle detection).
     chain: Vec<FileId>,
     /// Whether the spent step budget has been noted.
@@ -467,9 +441,30 @@ impl Walker<'_> {
                 }
             }
         };
-        let relative = target.shown();
-        match self.links.template(&target) {
+        let first = self.met.insert(target.clone());
+        if first {
+            self.out.reached.push(target.clone());
+        }
+        let links = self.links;
+        let Some(linked) = links.get(&target) else {
+            if let Some(refusal) = links.missing() {
+                // The loading stage reads no more.
+                let relative = match &target {
+                    LinkTarget::Relative { path, .. } => path.clone(),
+                    LinkTarget::Local { path } => path.display().to_string(),
+                };
+                let refusal = refusal.clone();
+                self.unseen(me, Unavailable::Refused { relative, refusal }, None);
+            } else if first {
+                // Not read yet: the loading stage reads it and expands again.
+                self.out.wanted.push(target);
+            }
+            return;
+        };
+        let relative = linked.shown.as_str();
+        match &linked.template {
             Ok((target, template)) => {
+                let target = *target;
                 if self.chain.contains(&target) {
                     self.note(
                         span,
@@ -483,7 +478,7 @@ impl Walker<'_> {
                     return;
                 }
                 let supplied = passed_parameters(scope, deployment);
-                let inner = inner_scope(scope, &template, supplied, deployment);
+                let inner = inner_scope(scope, template, supplied, deployment);
                 self.chain.push(target);
                 self.resources(
                     &inner,
@@ -495,6 +490,7 @@ impl Walker<'_> {
             }
             Err(refusal) => {
                 let relative = relative.to_owned();
+                let refusal = refusal.clone();
                 self.unseen(me, Unavailable::Refused { relative, refusal }, None);
             }
         }

@@ -10,7 +10,8 @@
 //! Modules: [`ir`] is what frontends lower templates into, [`expr`] parses expressions,
 //! `functions` is the function library, [`hash`] holds uniqueString/guid/base64, [`ops`] value
 //! helpers, [`scope`] the evaluator, `expand` the walk over a template's resources and
-//! deployments.
+//! deployments, `links` the linked templates it may follow (loaded before, by the frontends:
+//! the evaluator reads no file).
 
 mod allowance;
 mod expand;
@@ -18,12 +19,14 @@ pub mod expr;
 mod functions;
 pub mod hash;
 pub(crate) mod ir;
+mod links;
 pub mod ops;
 pub mod scope;
 
-pub(crate) use allowance::Allowance;
+pub(crate) use allowance::{Allowance, Spent};
 pub use expand::Expanded;
-pub(crate) use expand::{LinkTarget, TemplateLinks, expand};
+pub(crate) use expand::expand;
+pub(crate) use links::{LinkResult, LinkTarget, LinkedTemplate, Links, literal_links};
 pub use ops::literal_value;
 pub use scope::{ParameterValues, Scope};
 

@@ -1,9 +1,10 @@
 //! Helpers over [`Value`]s shared by the function library and the evaluator.
 
-use crate::json::{Json, JsonKind, Number};
+use crate::json::Json;
 use crate::source::FileId;
 use crate::source::Span;
 use crate::value::cause::ValueType;
+use crate::value::json::json_value;
 use crate::value::{Cause, Hop, Kind, Origin, Part, Value, Why};
 
 /// A [`Value`] for a JSON literal, with every node's span as its origin; strings are *not*
@@ -17,31 +18,6 @@ pub fn literal_value(node: &Json, file: FileId) -> Value {
             hops: Vec::new(),
         }
     })
-}
-
-/// A [`Value`] for JSON data, each node's origin given by `origin` (strings are data, never
-/// expressions).
-pub fn json_value(node: &Json, origin: &dyn Fn(&Json) -> Origin) -> Value {
-    let kind = match &node.kind {
-        JsonKind::Null => Kind::Null,
-        JsonKind::Bool(b) => Kind::Bool(*b),
-        JsonKind::Number(Number::Int(i)) => Kind::Int(*i),
-        JsonKind::Number(Number::Float(f)) => Kind::Float(*f),
-        JsonKind::String(s) => Kind::Str(s.to_string()),
-        JsonKind::Array(items) => {
-            Kind::Array(items.iter().map(|i| json_value(i, origin)).collect())
-        }
-        JsonKind::Object(_) => Kind::Object(
-            node.members()
-                .into_iter()
-                .map(|m| (m.key.to_string(), json_value(&m.value, origin)))
-                .collect(),
-        ),
-    };
-    Value {
-        kind,
-        origin: origin(node),
-    }
 }
 
 /// A value's type, for messages.

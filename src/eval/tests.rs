@@ -6,7 +6,7 @@ use super::*;
 use crate::frontend::arm::lower;
 use crate::json::{Json, parse};
 use crate::source::{FileId, Span};
-use crate::value::{Kind, Subject, Value};
+use crate::value::{Cause, Kind, Subject, Value};
 
 const F: FileId = FileId(7);
 
@@ -685,5 +685,126 @@ fn partial_resource_id_from_unknown_parameter_and_secure_types() {
     assert_eq!(
         sc.variable_value("GALLERY").display(),
         "/subscriptions/<unknown>/resourceGroups/rg-golden/providers/Microsoft.Compute/galleries/g/images/ubuntu"
+    );
+}
+
+/// A template deploying `child` (a link target) with parameter `name` = "from-parent".
+const LINKING: &str = r#"{"resources": [{
+    "type": "Microsoft.Resources/deployments", "apiVersion": "2022-09-01", "name": "nested",
+    "properties": {"mode": "Incremental", "templateLink": {"relativePath": "child.json"},
+        "parameters": {"name": {"value": "from-parent"}}}}]}"#;
+
+/// The linked template: one virtual machine named by its parameter.
+const LINKED: &str = r#"{"parameters": {"name": {"type": "string"}}, "resources": [{
+    "type": "Microsoft.Compute/virtualMachines", "apiVersion": "2023-03-01",
+    "name": "[parameters('name')]", "location": "westeurope",
+    "properties": {"storageProfile": {"imageReference": {"publisher": "Canonical",
+        "offer": "ubuntu-24_04-lts", "sku": "server", "version": "latest"}}}}]}"#;
+
+/// Expands `parent` with the linked templates of `links` (no file is read).
+fn expand_linked(parent: &T, links: &Links<'_>) -> Expanded {
+    let allowance = std::rc::Rc::new(Allowance::new(&Limits::default()));
+    expand(
+        &parent.template,
+        links,
+        ParameterValues::new(),
+        &DeploymentScope::default(),
+        &allowance,
+    )
+}
+
+#[test]
+fn linked_templates_are_followed_from_the_set_handed_in() {
+    let parent = t(LINKING);
+    let child_id = FileId(8);
+    let root = parse(LINKED).unwrap();
+    let child = std::rc::Rc::new(lower::template(
+        &root,
+        child_id,
+        LINKED,
+        crate::frontend::KeepPaths::none(),
+    ));
+    let target = LinkTarget::Relative {
+        from: F,
+        path: "child.json".into(),
+    };
+    let mut links = Links::new(&[], &["json", "jsonc"]);
+    links.insert(
+        target.clone(),
+        LinkedTemplate {
+            shown: "child.json".into(),
+            template: Ok((child_id, child)),
+        },
+    );
+    let out = expand_linked(&parent, &links);
+    assert!(out.wanted.is_empty(), "{:?}", out.wanted);
+    assert_eq!(out.reached, vec![target]);
+    let vm = out
+        .resources
+        .iter()
+        .find(|r| r.resource_type == "Microsoft.Compute/virtualMachines")
+        .unwrap_or_else(|| panic!("{:?}", out.resources));
+    // Its name is the parameter the parent passed; it is located in the linked file.
+    assert_eq!(vm.name, "from-parent");
+    assert_eq!(vm.span.file, child_id);
+    assert_eq!(vm.deployed_by.len(), 1);
+    assert!(out.unseen.is_empty(), "{:?}", out.unseen);
+
+    // A refusal in the set is said, as the loading stage gave it.
+    let mut refused = Links::new(&[], &["json", "jsonc"]);
+    refused.insert(
+        LinkTarget::Relative {
+            from: F,
+            path: "child.json".into(),
+        },
+        LinkedTemplate {
+            shown: "child.json".into(),
+            template: Err(crate::value::LinkRefusal::NotFound),
+        },
+    );
+    let out = expand_linked(&parent, &refused);
+    assert!(out.wanted.is_empty());
+    assert_eq!(out.unseen.len(), 1, "{:?}", out.unseen);
+    let refused = Cause::TemplateNotAvailable(crate::value::Unavailable::Refused {
+        relative: "child.json".into(),
+        refusal: crate::value::LinkRefusal::NotFound,
+    });
+    assert_eq!(*out.unseen[0].why.cause, refused);
+}
+
+#[test]
+fn a_link_not_in_the_set_is_wanted_not_read() {
+    // Literal: the target as written.
+    let out = expand_linked(&t(LINKING), &Links::new(&[], &["json", "jsonc"]));
+    let target = LinkTarget::Relative {
+        from: F,
+        path: "child.json".into(),
+    };
+    assert_eq!(out.wanted, vec![target.clone()]);
+    assert_eq!(out.reached, vec![target]);
+    // The deployment is left out, neither judged nor said unseen: the loading stage reads
+    // the file and expands again.
+    assert!(
+        out.resources
+            .iter()
+            .all(|r| r.resource_type == "Microsoft.Resources/deployments"),
+        "{:?}",
+        out.resources
+    );
+    assert!(out.unseen.is_empty(), "{:?}", out.unseen);
+    assert!(out.notes.is_empty(), "{:?}", out.notes);
+
+    // Computed from the template's own location: the path it leads to once evaluated.
+    let computed = LINKING.replace(
+        r#"{"relativePath": "child.json"}"#,
+        r#"{"uri": "[uri(deployment().properties.templateLink.uri, concat('nested/', 'child.json'))]"}"#,
+    );
+    let out = expand_linked(&t(&computed), &Links::new(&[], &["json", "jsonc"]));
+    assert_eq!(
+        out.wanted,
+        vec![LinkTarget::Relative {
+            from: F,
+            path: "nested/child.json".into(),
+        }]
     );
 }

@@ -11,6 +11,7 @@ pub(crate) mod arm;
 mod bicep;
 mod expand;
 pub(crate) mod inventory;
+pub(crate) mod links;
 pub(crate) mod tfplan;
 pub(crate) mod unescape;
 
@@ -69,6 +70,24 @@ pub(crate) trait Frontend: Sync {
     fn lower_embedded(&self, _doc: &Embedded, _env: &Env<'_>) -> Option<Lowered> {
         None
     }
+}
+
+/// The evaluator's template of the ARM JSON template `root` (the text `text` of file `id`),
+/// keeping `keep`'s paths in resource bodies: how a linked JSON template is lowered, whichever
+/// language links it (a Bicep module may be an ARM template).
+pub(crate) fn lower_json_template(
+    root: &crate::json::Json,
+    id: FileId,
+    text: &str,
+    keep: &KeepPaths,
+) -> crate::eval::ir::Template {
+    arm::lower::template(root, id, text, keep)
+}
+
+/// The extensions of the files a template link may lead to (a link computed from the
+/// deploying template's location names one): ARM templates'.
+pub(crate) fn template_extensions() -> &'static [&'static str] {
+    arm::Arm.extensions()
 }
 
 /// Every frontend.

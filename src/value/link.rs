@@ -36,6 +36,12 @@ pub enum LinkRefusal {
         /// The JSON parser's message.
         error: String,
     },
+    /// The link was computed during evaluation, and the walked file's evaluation steps ran
+    /// out on the expansions needed to follow such links.
+    Unfollowed {
+        /// The most evaluation steps per walked file.
+        steps: u64,
+    },
 }
 
 impl fmt::Display for LinkRefusal {
@@ -56,6 +62,11 @@ impl fmt::Display for LinkRefusal {
             LinkRefusal::TooLarge => f.write_str("is larger than the size limit"),
             LinkRefusal::Undecodable { error } => write!(f, "cannot be decoded: {error}"),
             LinkRefusal::Unparsable { error } => write!(f, "cannot be parsed: {error}"),
+            LinkRefusal::Unfollowed { steps } => write!(
+                f,
+                "was not read: following links computed during evaluation spent the budget of \
+                 {steps} evaluation steps per file"
+            ),
         }
     }
 }

@@ -56,7 +56,7 @@ fn decode_b64(ctx: &Ctx<'_>, s: &str) -> R<String> {
 
 /// Converts a parsed JSON node into a computed value (spans are meaningless here).
 pub(crate) fn json_to_value(node: &Json) -> Value {
-    crate::eval::ops::json_value(node, &|_| crate::value::Origin::default())
+    crate::value::json::json_value(node, &|_| crate::value::Origin::default())
 }
 
 fn json(ctx: &Ctx<'_>, s: &str) -> R<Value> {

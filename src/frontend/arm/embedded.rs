@@ -10,14 +10,13 @@
 use std::path::{Path, PathBuf};
 
 use super::frontend::HEADLINE;
-use super::links::{Linked, LinkedFile};
 use super::lower;
 use super::params::parameter_values;
-use crate::eval::{LinkTarget, ParameterValues, TemplateLinks};
+use crate::eval::ParameterValues;
 use crate::frontend::expand::{expand_contexts, push_expression_errors};
+use crate::frontend::links::Linked;
 use crate::frontend::{Embedded, EmbeddedParameters, EmbeddedText, Env, Lowered, ParseProblem};
 use crate::json;
-use crate::model::LinkRefusal;
 use crate::source::{Encoding, FileId, SourceFile};
 use crate::value::{Kind, Value};
 
@@ -66,19 +65,17 @@ pub(super) fn lower(doc: &Embedded, env: &Env<'_>) -> Lowered {
             supplied
         }
     };
-    let base = out.sources.len() as u32;
+    // Relative links from the embedded texts lead nowhere; those the config maps are read.
     let nowhere = PathBuf::new();
-    let links = EmbeddedLinks {
-        linked: Linked::new(
-            &out.sources,
-            env.loader,
-            &nowhere,
-            env.options.links,
-            env.allowance,
-        )
-        .keeping(env.options.keep),
-        base,
-    };
+    let links = Linked::new(
+        &out.sources,
+        env.loader,
+        &nowhere,
+        env.options.links,
+        env.allowance,
+    )
+    .placeless()
+    .keeping(env.options.keep);
     let errors = expand_contexts(
         &mut out,
         id,
@@ -88,8 +85,8 @@ pub(super) fn lower(doc: &Embedded, env: &Env<'_>) -> Lowered {
         env,
         super::frontend::DIALECT,
     );
-    out.links = links.linked.targets();
-    links.linked.into_sources(&mut out.sources);
+    out.links = links.targets();
+    links.into_sources(&mut out.sources);
     push_expression_errors(&mut out, errors, super::frontend::HEADLINE);
     out
 }
@@ -102,29 +99,4 @@ fn add(out: &mut Lowered, t: &EmbeddedText) -> FileId {
         t.text.clone(),
         Encoding::Utf8,
     ))
-}
-
-/// The links of an embedded template: those the config maps, and relative links from the
-/// files read through them; relative links from the embedded texts (files before `base`)
-/// lead nowhere.
-struct EmbeddedLinks<'r> {
-    linked: Linked<'r>,
-    base: u32,
-}
-
-impl TemplateLinks for EmbeddedLinks<'_> {
-    fn template(&self, target: &LinkTarget) -> Result<LinkedFile, LinkRefusal> {
-        match target {
-            LinkTarget::Relative { from, .. } if from.0 < self.base => Err(LinkRefusal::NotFound),
-            _ => self.linked.template(target),
-        }
-    }
-
-    fn uri(&self, uri: &Value) -> Option<LinkTarget> {
-        self.linked.uri(uri)
-    }
-
-    fn spec(&self, id: &Value) -> Option<LinkTarget> {
-        self.linked.spec(id)
-    }
 }

@@ -3,10 +3,10 @@
 //! a required parameter that decides an image) into the model.
 
 use super::classify::{Classification, classify, has_marker};
-use super::links::Linked;
 use super::lower;
 use super::params::parameter_contexts;
 use crate::frontend::expand::{expand_contexts, push_expression_errors};
+use crate::frontend::links::Linked;
 use crate::frontend::{Embedded, EmbeddedKind, Env, Frontend, Lowered, ParseProblem, Sniff};
 use crate::json::Json;
 use crate::model::{Dialect, Section, SourceKind};

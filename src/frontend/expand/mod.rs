@@ -7,7 +7,8 @@ mod allowed;
 mod text;
 
 use crate::eval::ir::Template;
-use crate::eval::{Expanded, ParameterValues, TemplateLinks};
+use crate::eval::{Expanded, ParameterValues};
+use crate::frontend::links::Linked;
 use crate::frontend::{Env, Lowered, ParseProblem, ToJudge};
 use crate::model::{Context, Deployment, Dialect, OpenChoice, Variant};
 use crate::source::{FileId, Span};
@@ -17,20 +18,19 @@ use text::is_expression;
 
 /// Expands the lowered template `lowered` (of file `id`) in each of `contexts` (and, in
 /// each, with each allowed value of a required parameter nobody set: the context's open
-/// choices), linked templates read through `links`; sets `out.deployment`, of `dialect`.
+/// choices), linked templates read by `links` (the loading stage: the evaluator reads none); sets `out.deployment`, of `dialect`.
 /// Returns the expression errors met.
 pub(crate) fn expand_contexts(
     out: &mut Lowered,
     id: FileId,
     lowered: &Template,
     contexts: Vec<(Option<String>, ParameterValues<'static>)>,
-    links: &dyn TemplateLinks,
+    links: &Linked<'_>,
     env: &Env<'_>,
     dialect: Dialect,
 ) -> Vec<(Span, Cause)> {
     let deployment = &env.options.scope;
-    let expand_with =
-        |supplied| crate::eval::expand(lowered, links, supplied, deployment, env.allowance);
+    let expand_with = |supplied| links.expand(lowered, supplied, deployment);
     let mut model = Deployment {
         dialect,
         merge_instances: false,

@@ -373,7 +373,7 @@ mod tests {
 
     fn reference(json: &str) -> (Value, Pin) {
         let parsed = crate::json::parse(json).expect("json");
-        let mut v = crate::eval::ops::json_value(&parsed, &|_| Default::default());
+        let mut v = crate::value::json::json_value(&parsed, &|_| Default::default());
         let pin = pin(&mut v);
         (v, pin)
     }

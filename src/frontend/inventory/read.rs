@@ -6,10 +6,10 @@
 use super::csv::{self, Field};
 use super::lower::Keep;
 use crate::catalog::Catalog;
-use crate::eval::ops::json_value;
 use crate::frontend::KeepPaths;
 use crate::json::{self, Json, JsonKind};
 use crate::source::{FileId, Span};
+use crate::value::json::json_value;
 use crate::value::{Kind, Origin, Value};
 
 /// One entry of an export: a resource, as an object.

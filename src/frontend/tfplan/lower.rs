@@ -294,7 +294,7 @@ fn embedded_template(
         }
     };
     if let Ok(json) = crate::json::parse(text) {
-        let template = crate::eval::ops::json_value(&json, &|_| content.origin.clone());
+        let template = crate::value::json::json_value(&json, &|_| content.origin.clone());
         if !may_deploy_an_image(&template, 0) {
             return None;
         }
@@ -481,7 +481,7 @@ fn azapi_body(
         None => Value::composed(Kind::Object(Vec::new())),
         Some(b) => match &b.kind {
             Kind::Str(s) => match crate::json::parse(s) {
-                Ok(json) => crate::eval::ops::json_value(&json, &|_| b.origin.clone()),
+                Ok(json) => crate::value::json::json_value(&json, &|_| b.origin.clone()),
                 Err(e) => Value {
                     kind: Kind::Unknown(Why {
                         span: b.origin.site,

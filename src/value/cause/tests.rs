@@ -805,6 +805,10 @@ fn what_a_deployment_cannot_show_reads_as_it_should() {
             }),
             "its linked template `nested/vm.json` cannot be parsed: expected `,`",
         ),
+        (
+            refused(LinkRefusal::Unfollowed { steps: 4_000_000 }),
+            "its linked template `nested/vm.json` was not read: following links computed during evaluation spent the budget of 4000000 evaluation steps per file",
+        ),
     ];
     for (cause, expected) in cases {
         assert_eq!(cause.to_string(), expected, "{cause:?}");
