@@ -5,7 +5,7 @@
 //! `report/` and `rules/`; test modules left out). The graph must have no cycle, and the pipeline's stages must not
 //! reach back into the stages that run before them (see `docs/architecture.md`).
 //!
-//! Run alone with `cargo test --test module_graph`.
+//! Run alone with `cargo test --test it module_graph`.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -209,48 +209,192 @@ fn no_two_modules_import_each_other() {
     assert!(found.is_empty(), "import cycles: {found:?}");
 }
 
-/// The stages of the pipeline, each allowed to import only the ones after it in this list
-/// (and the shared foundations below them).
-#[test]
-fn stages_only_look_downstream_or_at_foundations() {
-    let graph = graph();
-    // Foundations every stage may use: spans and files, values, the JSON parser.
-    let foundations = ["source", "value", "json"];
-    // What each of these must never import.
-    let forbidden: [(&str, &[&str]); 6] = [
-        (
-            "eval",
-            &[
-                "frontend",
-                "frontend::arm",
-                "frontend::tfplan",
-                "findings",
-                "report",
-                "rules",
-                "judge",
-            ],
-        ),
-        (
-            "model",
-            &["eval", "frontend", "findings", "report", "rules", "judge"],
-        ),
-        ("judge", &["eval", "frontend", "findings", "report"]),
-        ("frontend::tfplan", &["frontend::arm", "findings", "report"]),
-        ("frontend::arm", &["frontend::tfplan", "findings", "report"]),
-        ("rules", &["frontend", "findings", "report", "eval"]),
-    ];
-    for (module, never) in forbidden {
-        let imports = graph.get(module).cloned().unwrap_or_default();
-        for n in never {
-            assert!(
-                !imports.contains(*n),
-                "`{module}` imports `{n}`: stages must not reach back (imports: {imports:?})"
-            );
-        }
-        for f in foundations {
-            assert_ne!(module, f);
+/// The layers, from the ground up: a module may import only modules of lower layers (and its
+/// own submodules). Data flows up: files are walked and loaded (0–1), lowered by a frontend
+/// into the common model of spanned values (2–7), the model's images extracted, the variants
+/// of open choices settled and images judged against the policy (8–12), findings made,
+/// suppressed and reported (13–15); the rollout
+/// tools (16–17: baselines, figures, policy export, init), the per-file pipeline (18), the
+/// workspace (19) and the command line (20–21) sit on top. Sibling frontends sit on one layer
+/// and never import each other.
+///
+/// Every module must be listed: a new one is placed on purpose (a module of a folder listed
+/// as `folder::*` takes the folder's layer).
+const LAYERS: &[(&str, u8)] = &[
+    // Foundations: the JSON parser, dates, the catalogue's data, the walk.
+    ("json", 0),
+    ("date", 0),
+    ("catalog", 0),
+    ("walk", 0),
+    // Source files, spans and the one loader.
+    ("source", 1),
+    // Values with origins and first-class unknowns.
+    ("value", 2),
+    // The common model every frontend lowers into.
+    ("model", 3),
+    // The evaluator: pure, it reads only what was loaded for it.
+    ("eval", 4),
+    // The frontends: they lower, nothing more. What they share sits under the languages,
+    // which never import each other: the trait and registry, unescaping, the linker (the
+    // loading stage of expansion), then the expansion of contexts.
+    ("frontend", 5),
+    ("frontend::unescape", 5),
+    ("frontend::links", 5),
+    ("frontend::expand", 6),
+    ("frontend::arm", 7),
+    ("frontend::bicep", 7),
+    ("frontend::tfplan", 7),
+    ("frontend::inventory", 7),
+    // Images found in the model, and the one judgement.
+    ("image", 8),
+    ("extract", 9),
+    ("variants", 10),
+    ("judge", 10),
+    // The rules and the config that configures them.
+    ("rules", 11),
+    ("rules::*", 11),
+    ("config", 12),
+    // Findings, their suppression, the report.
+    ("findings", 13),
+    ("findings::*", 13),
+    ("suppress", 14),
+    ("report", 15),
+    ("report::*", 15),
+    // The rollout tools, which read reports and configs (`init` writes the policy's TOML).
+    ("baseline", 16),
+    ("kpi", 16),
+    ("policy", 16),
+    ("init", 17),
+    // One file's run, the workspace's runs, the command line.
+    ("pipeline", 18),
+    ("workspace", 19),
+    ("cli", 20),
+    ("commands", 21),
+];
+
+/// The layer of `module`, if it is listed.
+fn layer(module: &str) -> Option<u8> {
+    LAYERS
+        .iter()
+        .find(|(m, _)| *m == module)
+        .map(|(_, l)| *l)
+        .or_else(|| {
+            let (folder, _) = module.rsplit_once("::")?;
+            LAYERS
+                .iter()
+                .find(|(m, _)| m.strip_suffix("::*") == Some(folder))
+                .map(|(_, l)| *l)
+        })
+}
+
+/// Every import that does not run down the layers: `(importer, imported)`, and the modules
+/// no layer lists.
+fn reach_backs(graph: &Graph) -> (Vec<(String, String)>, Vec<String>) {
+    let mut back = Vec::new();
+    let mut unlisted = BTreeSet::new();
+    for (module, imports) in graph {
+        let Some(from) = layer(module) else {
+            unlisted.insert(module.clone());
+            continue;
+        };
+        for target in imports {
+            match layer(target) {
+                Some(to) if to < from => {}
+                Some(_) => back.push((module.clone(), target.clone())),
+                None => {
+                    unlisted.insert(target.clone());
+                }
+            }
         }
     }
+    (back, unlisted.into_iter().collect())
+}
+
+/// No import runs back up the layers, and sibling frontends do not import each other.
+#[test]
+fn imports_only_run_down_the_layers() {
+    let graph = graph();
+    let (back, unlisted) = reach_backs(&graph);
+    assert!(
+        unlisted.is_empty(),
+        "modules on no layer (place them in LAYERS): {unlisted:?}"
+    );
+    let said: Vec<String> = back
+        .iter()
+        .map(|(from, to)| {
+            format!(
+                "`{from}` (layer {}) imports `{to}` (layer {})",
+                layer(from).unwrap_or(0),
+                layer(to).unwrap_or(0)
+            )
+        })
+        .collect();
+    assert!(
+        said.is_empty(),
+        "imports that run back up the layers:\n{}",
+        said.join("\n")
+    );
+}
+
+/// The evaluator is pure: everything it reads was loaded before it runs (linked templates come
+/// as an `eval::Links` set), so its code names no file-system or loader API.
+#[test]
+fn the_evaluator_reads_no_file() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/eval");
+    let mut dirs = vec![src.clone()];
+    let mut read = 0;
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+                continue;
+            }
+            if path.file_name().is_some_and(|n| n == "tests.rs") {
+                continue;
+            }
+            let text = code(&std::fs::read_to_string(&path).unwrap());
+            read += 1;
+            for api in [
+                "std::fs",
+                "Loader",
+                "source::load",
+                "File::open",
+                "read_dir",
+            ] {
+                assert!(
+                    !text.contains(api),
+                    "{} names `{api}`: the evaluator reads no file",
+                    path.display()
+                );
+            }
+        }
+    }
+    assert!(read > 10, "src/eval is read ({read} files)");
+}
+
+/// The checker itself: a planted reach-back, a sibling import and an unlisted module are
+/// each caught; imports down the layers are not.
+#[test]
+fn the_layer_check_catches_a_planted_reach_back() {
+    let mut graph = Graph::new();
+    let mut edge = |a: &str, b: &str| {
+        graph.entry(a.into()).or_default().insert(b.into());
+    };
+    edge("frontend::arm", "eval");
+    edge("commands", "workspace");
+    edge("eval", "config");
+    edge("frontend::bicep", "frontend::arm");
+    edge("shiny", "json");
+    let (back, unlisted) = reach_backs(&graph);
+    assert_eq!(
+        back,
+        [
+            ("eval".to_string(), "config".to_string()),
+            ("frontend::bicep".into(), "frontend::arm".into())
+        ]
+    );
+    assert_eq!(unlisted, ["shiny"]);
 }
 
 #[test]
