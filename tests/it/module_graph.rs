@@ -2,8 +2,9 @@
 //!
 //! Reads `src/` the way a reviewer would: every `crate::…` path in non-test code is an import of
 //! that module (a file's module is its path under `src/`, two levels deep under `frontend/`,
-//! `report/` and `rules/`; test modules left out). The graph must have no cycle, and the pipeline's stages must not
-//! reach back into the stages that run before them (see `docs/architecture.md`).
+//! `report/` and `rules/`; test modules left out). The graph must have no cycle, every module
+//! sits on a layer ([`LAYERS`]) and imports only modules of lower layers, and only the
+//! frontends name a language (see `docs/architecture.md`).
 //!
 //! Run alone with `cargo test --test it module_graph`.
 
