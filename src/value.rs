@@ -18,6 +18,7 @@ pub mod cause;
 pub mod json;
 pub mod link;
 pub mod subject;
+pub mod value_type;
 
 pub use call::CallProblem;
 pub use cause::{Cause, Unavailable};

@@ -3,8 +3,8 @@
 use crate::json::Json;
 use crate::source::FileId;
 use crate::source::Span;
-use crate::value::cause::ValueType;
 use crate::value::json::json_value;
+use crate::value::value_type::ValueType;
 use crate::value::{Cause, Hop, Kind, Origin, Part, Value, Why};
 
 /// A [`Value`] for a JSON literal, with every node's span as its origin; strings are *not*
@@ -356,6 +356,11 @@ impl JsonWriter {
             }
         }
     }
+}
+
+/// The length of `s` as ARM counts it: in UTF-16 code units (`length()`, `substring()`).
+pub(crate) fn utf16_len(s: &str) -> usize {
+    s.chars().map(char::len_utf16).sum()
 }
 
 #[cfg(test)]

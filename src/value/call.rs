@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use super::cause::ValueType;
+use super::value_type::ValueType;
 
 /// What is wrong with a function call.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -6,6 +6,7 @@ use std::fmt;
 
 use super::call::CallProblem;
 use super::subject::{ModuleVariable, Subject};
+use super::value_type::ValueType;
 
 /// The reason resolution stopped.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -566,27 +567,6 @@ pub enum MarketplaceField {
     Sku,
 }
 
-/// The type of an evaluated value, as named in messages.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ValueType {
-    /// `null`
-    Null,
-    /// A boolean.
-    Bool,
-    /// An integer.
-    Int,
-    /// A non-integral number.
-    Float,
-    /// A string (also a partially known one).
-    String,
-    /// An array.
-    Array,
-    /// An object.
-    Object,
-    /// An unknown value.
-    Unknown,
-}
-
 impl fmt::Display for Cause {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -893,21 +873,6 @@ impl fmt::Display for MarketplaceField {
             MarketplaceField::Publisher => "publisher",
             MarketplaceField::Offer => "offer",
             MarketplaceField::Sku => "sku",
-        })
-    }
-}
-
-impl fmt::Display for ValueType {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            ValueType::Null => "null",
-            ValueType::Bool => "bool",
-            ValueType::Int => "int",
-            ValueType::Float => "float",
-            ValueType::String => "string",
-            ValueType::Array => "array",
-            ValueType::Object => "object",
-            ValueType::Unknown => "unknown",
         })
     }
 }

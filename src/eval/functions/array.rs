@@ -2,9 +2,8 @@
 //! createObject, createArray, items, range, skip, take, min, max, array, flatten, objectKeys,
 //! shallowMerge, tryGet, indexFromEnd, tryIndexFromEnd (and indexOf on arrays).
 
-use super::string::utf16_len;
 use super::{Ctx, R, string, val};
-use crate::eval::ops::{Tri, equals};
+use crate::eval::ops::{Tri, equals, utf16_len};
 use crate::value::call::Wanted;
 use crate::value::{CallProblem, Kind, Value};
 
@@ -434,24 +433,6 @@ fn index_from_end(ctx: &Ctx<'_>, args: &[Value], try_: bool) -> R<Value> {
             length: a.len(),
         }))
     }
-}
-
-/// `indexOf` / `lastIndexOf` on an array: deep equality.
-pub(super) fn index_of_array(ctx: &Ctx<'_>, items: &[Value], find: &Value, last: bool) -> R<Value> {
-    let _ = ctx;
-    let order: Box<dyn Iterator<Item = (usize, &Value)>> = if last {
-        Box::new(items.iter().enumerate().rev())
-    } else {
-        Box::new(items.iter().enumerate())
-    };
-    for (i, x) in order {
-        match equals(x, find) {
-            Tri::Yes => return Ok(val(Kind::Int(i as i64))),
-            Tri::Unknown(w) => return Err(w),
-            Tri::No => {}
-        }
-    }
-    Ok(val(Kind::Int(-1)))
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@
 
 use super::{Ctx, R, parts_value, string, val};
 use crate::eval::hash;
-use crate::eval::ops::{known_ends, to_string_parts};
+use crate::eval::ops::{Tri, equals, known_ends, to_string_parts, utf16_len};
 use crate::value::call::Wanted;
 use crate::value::{CallProblem, Kind, Part, Value};
 
@@ -37,10 +37,6 @@ pub(super) fn call(ctx: &Ctx<'_>, lname: &str, args: &[Value]) -> Option<R<Value
         "guid" => hashed(ctx, args, hash::arm_guid),
         _ => return None,
     })
-}
-
-pub(super) fn utf16_len(s: &str) -> usize {
-    s.chars().map(char::len_utf16).sum()
 }
 
 fn fold(u: u16) -> u16 {
@@ -280,13 +276,31 @@ fn substring(ctx: &Ctx<'_>, args: &[Value]) -> R<Value> {
 fn index_of(ctx: &Ctx<'_>, args: &[Value], last: bool) -> R<Value> {
     ctx.arity(args, 2, 2)?;
     if let Kind::Array(items) = &args[0].kind {
-        return super::array::index_of_array(ctx, items, &args[1], last);
+        return index_of_array(ctx, items, &args[1], last);
     }
     let s = ctx.str(&args[0])?;
     let find = ctx.str(&args[1])?;
     let hay: Vec<u16> = s.encode_utf16().collect();
     let needle: Vec<u16> = find.encode_utf16().collect();
     Ok(val(Kind::Int(find_ci(&hay, &needle, last))))
+}
+
+/// `indexOf` / `lastIndexOf` on an array: deep equality.
+fn index_of_array(ctx: &Ctx<'_>, items: &[Value], find: &Value, last: bool) -> R<Value> {
+    let _ = ctx;
+    let order: Box<dyn Iterator<Item = (usize, &Value)>> = if last {
+        Box::new(items.iter().enumerate().rev())
+    } else {
+        Box::new(items.iter().enumerate())
+    };
+    for (i, x) in order {
+        match equals(x, find) {
+            Tri::Yes => return Ok(val(Kind::Int(i as i64))),
+            Tri::Unknown(w) => return Err(w),
+            Tri::No => {}
+        }
+    }
+    Ok(val(Kind::Int(-1)))
 }
 
 fn starts_ends(ctx: &Ctx<'_>, args: &[Value], starts: bool) -> R<Value> {

@@ -9,7 +9,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::frontend::HEADLINE;
+use super::dialect::{DIALECT, HEADLINE};
 use super::lower;
 use super::params::parameter_values;
 use crate::eval::ParameterValues;
@@ -83,11 +83,11 @@ pub(super) fn lower(doc: &Embedded, env: &Env<'_>) -> Lowered {
         vec![(None, supplied)],
         &links,
         env,
-        super::frontend::DIALECT,
+        DIALECT,
     );
     out.links = links.targets();
     links.into_sources(&mut out.sources);
-    push_expression_errors(&mut out, errors, super::frontend::HEADLINE);
+    push_expression_errors(&mut out, errors, HEADLINE);
     out
 }
 

@@ -9,19 +9,9 @@ use crate::frontend::expand::{expand_contexts, push_expression_errors};
 use crate::frontend::links::Linked;
 use crate::frontend::{Embedded, EmbeddedKind, Env, Frontend, Lowered, ParseProblem, Sniff};
 use crate::json::Json;
-use crate::model::{Dialect, Section, SourceKind};
 use crate::source::Loaded;
 
-/// What an ARM template's deployment is, as data: ARM resource types, named by their
-/// declared names.
-pub(crate) const DIALECT: Dialect = Dialect {
-    catalog: &[Section::Arm],
-    name_attribute: None,
-    kind: SourceKind::ArmTemplate,
-};
-
-/// The headline of an IG000 about an ARM template.
-pub(super) const HEADLINE: &str = "cannot parse ARM template";
+use super::dialect::{DIALECT, HEADLINE};
 
 /// ARM deployment templates in JSON (with comments).
 #[derive(Debug)]

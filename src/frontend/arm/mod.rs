@@ -2,6 +2,7 @@
 //! (evaluation) into the model; linked templates are read by [`crate::frontend::links`], behind the [`Arm`] frontend.
 
 mod classify;
+mod dialect;
 mod embedded;
 mod frontend;
 pub(crate) mod lower;

@@ -12,6 +12,7 @@
 //! subscriptions), with the ARM body the catalogue reads ([`lower`]) and where it runs.
 
 mod csv;
+mod keep;
 mod lower;
 mod read;
 

@@ -4,7 +4,7 @@
 //! doubled or not).
 
 use super::csv::{self, Field};
-use super::lower::Keep;
+use super::keep::Keep;
 use crate::catalog::Catalog;
 use crate::frontend::KeepPaths;
 use crate::json::{self, Json, JsonKind};
