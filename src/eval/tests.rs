@@ -96,7 +96,7 @@ fn parameters_defaults_and_supplied_values() {
     // Supplied values (from a parameter file) override defaults and keep their own span.
     let pf_text = r#"{"parameters": {"IMAGEID": {"value": "/sub/other"}, "os": {"reference": {"keyVault": {}}}}}"#;
     let pf = parse(pf_text).unwrap();
-    let supplied = crate::frontend::arm::parameter_values(&pf, FileId(9));
+    let supplied = crate::frontend::arm::parameter_values(&pf, FileId(9), &Limits::default());
     let sc = tpl.scope_with(supplied, DeploymentScope::default());
     let a = tpl.out(&sc, "a");
     assert_eq!(a.kind, s("/sub/other"));

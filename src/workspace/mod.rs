@@ -1,7 +1,7 @@
 //! The workspace: what every run over a repository shares, and the runs themselves.
 //!
 //! A [`Workspace`] owns the configuration in effect, the working directory that paths are
-//! shown from, and the worker threads; [`Workspace::check`], [`Workspace::audit`] and
+//! shown from, the [`Limits`] each file is held to, and the worker threads; [`Workspace::check`], [`Workspace::audit`] and
 //! [`Workspace::check_buffer`] run the pipeline on it and return the [`Report`]. Every entry
 //! point stands on it: the commands of the command line ([`crate::commands`]), the tests
 //! (in-process, without spawning the binary) and, next, the language server, which keeps one
@@ -17,6 +17,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use crate::config::Config;
+pub use crate::eval::Limits;
 use crate::pipeline::Detail;
 use crate::report::Report;
 use crate::walk::{WalkError, WalkOptions};
@@ -25,13 +26,15 @@ use crate::walk::{WalkError, WalkOptions};
 /// and JSON nesting is refused long before 8 MiB.
 const WORKER_STACK: usize = 8 * 1024 * 1024;
 
-/// The configuration, working directory and worker threads runs share.
+/// The configuration, working directory, limits and worker threads runs share.
 #[derive(Debug)]
 pub struct Workspace {
     /// The policy, mode, rules and exemptions of every run (its `today` included).
     config: Config,
     /// The directory paths are shown relative to (absolute, or as the process sees it).
     cwd: PathBuf,
+    /// The budgets and size bounds each file of a run is held to.
+    limits: Limits,
     /// The worker threads of every run.
     pool: rayon::ThreadPool,
 }
@@ -55,7 +58,7 @@ impl std::error::Error for WorkspaceError {}
 
 impl Workspace {
     /// A workspace judging with `config`, showing paths relative to `cwd`, on `threads`
-    /// worker threads (0: one per core).
+    /// worker threads (0: one per core), holding each file to [`Limits::default`].
     pub fn new(config: Config, cwd: PathBuf, threads: usize) -> Result<Workspace, WorkspaceError> {
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
@@ -63,7 +66,24 @@ impl Workspace {
             .thread_name(|i| format!("imagegate-{i}"))
             .build()
             .map_err(WorkspaceError::Threads)?;
-        Ok(Workspace { config, cwd, pool })
+        Ok(Workspace {
+            config,
+            cwd,
+            limits: Limits::default(),
+            pool,
+        })
+    }
+
+    /// This workspace, holding each file of its runs to `limits` instead: the evaluation
+    /// budgets, and the largest file and JSON document read. The command line keeps the
+    /// defaults; tests lower them to reach a budget with small inputs.
+    pub fn with_limits(self, limits: Limits) -> Workspace {
+        Workspace { limits, ..self }
+    }
+
+    /// The limits each file of a run is held to.
+    pub fn limits(&self) -> &Limits {
+        &self.limits
     }
 
     /// The configuration in effect.
@@ -87,7 +107,7 @@ impl Workspace {
     /// run gives for those files.
     pub fn check(&self, options: &WalkOptions, detail: Detail) -> Result<Report, WalkError> {
         self.pool
-            .install(|| run::check(options, &self.config, &self.cwd, detail))
+            .install(|| run::check(options, &self.config, &self.cwd, &self.limits, detail))
     }
 
     /// Audits the inventory exports under the walk's roots (files named, and the `.json` and
@@ -98,7 +118,7 @@ impl Workspace {
     /// project.
     pub fn audit(&self, options: &WalkOptions, detail: Detail) -> Result<Report, WalkError> {
         self.pool
-            .install(|| run::audit(options, &self.config, &self.cwd, detail))
+            .install(|| run::audit(options, &self.config, &self.cwd, &self.limits, detail))
     }
 
     /// Checks one document read from `input` (standard input, an editor's buffer) as if it
@@ -115,6 +135,6 @@ impl Workspace {
         name: Option<&Path>,
         detail: Detail,
     ) -> Report {
-        run::check_input(input, name, &self.config, &self.cwd, detail)
+        run::check_input(input, name, &self.config, &self.cwd, &self.limits, detail)
     }
 }

@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
+use super::Limits;
 use crate::config::{self, Config};
 use crate::pipeline::{Detail, FileOutcome, Purpose, Run};
 use crate::report::Report;
@@ -28,6 +29,7 @@ pub(crate) fn check(
     options: &WalkOptions,
     config: &Config,
     cwd: &Path,
+    limits: &Limits,
     detail: Detail,
 ) -> Result<Report, WalkError> {
     let (named, folders): (Vec<PathBuf>, Vec<PathBuf>) = options
@@ -36,7 +38,7 @@ pub(crate) fn check(
         .map(|r| canonical(r))
         .partition(|r| std::fs::metadata(r).is_ok_and(|m| m.is_file()));
     if named.is_empty() {
-        return check_roots(options, config, cwd, detail, None, Purpose::Check);
+        return check_roots(options, config, cwd, limits, detail, None, Purpose::Check);
     }
     let mut expanded = options.clone();
     for file in &named {
@@ -49,7 +51,15 @@ pub(crate) fn check(
         files: named.into_iter().collect(),
         folders,
     };
-    check_roots(&expanded, config, cwd, detail, Some(&scope), Purpose::Check)
+    check_roots(
+        &expanded,
+        config,
+        cwd,
+        limits,
+        detail,
+        Some(&scope),
+        Purpose::Check,
+    )
 }
 
 /// Audits the inventory exports under the walk's roots (files named, and the `.json` and
@@ -61,9 +71,10 @@ pub(crate) fn audit(
     options: &WalkOptions,
     config: &Config,
     cwd: &Path,
+    limits: &Limits,
     detail: Detail,
 ) -> Result<Report, WalkError> {
-    check_roots(options, config, cwd, detail, None, Purpose::Audit)
+    check_roots(options, config, cwd, limits, detail, None, Purpose::Audit)
 }
 
 /// What a run over named roots reports on: the named files, and the named folders' files
@@ -112,6 +123,7 @@ fn check_roots(
     options: &WalkOptions,
     config: &Config,
     cwd: &Path,
+    limits: &Limits,
     detail: Detail,
     scope: Option<&Scope>,
     purpose: Purpose,
@@ -171,6 +183,7 @@ fn check_roots(
         cwd: canonical(cwd),
         exempter: suppress::Exempter::new(config, &canonical(cwd), config.today),
         purpose,
+        limits: limits.clone(),
     };
     let mut outcomes: Vec<FileOutcome> = files
         .par_iter()
@@ -275,6 +288,7 @@ pub(crate) fn check_input(
     name: Option<&Path>,
     config: &Config,
     cwd: &Path,
+    limits: &Limits,
     detail: Detail,
 ) -> Report {
     let cwd_canonical = canonical(cwd);
@@ -306,6 +320,7 @@ pub(crate) fn check_input(
         exempter: suppress::Exempter::new(config, &cwd_canonical, config.today),
         cwd: cwd_canonical,
         purpose: Purpose::Check,
+        limits: limits.clone(),
     };
     let mut outcome = pipeline::analyze_input(&walked, input, &run);
     let exemptions = std::mem::take(&mut outcome.exemptions);
