@@ -77,6 +77,8 @@ pub struct Run {
     pub exempter: crate::suppress::Exempter,
     /// What the run reads: code (`check`) or exports of what is deployed (`audit`).
     pub purpose: Purpose,
+    /// Texts read instead of files' bytes (an editor's unsaved buffers), by canonical path.
+    pub overlays: std::sync::Arc<crate::source::Overlays>,
 }
 
 /// What a run reads, and so which frontends its files are offered to.
@@ -118,7 +120,8 @@ pub fn analyze_file(walked: &FileToRead, run: &Run) -> FileOutcome {
     };
     let frontends = frontends_for(run.purpose, &walked.path);
     let loader = Loader::new(&run.roots, &run.cwd, &run.walked, &run.folders)
-        .with_limit(size_limit(run.purpose));
+        .with_limit(size_limit(run.purpose))
+        .with_overlays(&run.overlays);
     // Sniffed in frontend order until one matches: the frontends before it found nothing.
     let mut first = frontends.len();
     let read = loader.read_walked(walked, |bytes| {
@@ -192,7 +195,8 @@ pub fn analyze_input(walked: &FileToRead, input: &mut dyn Read, run: &Run) -> Fi
         text,
         encoding,
     };
-    let loader = Loader::new(&run.roots, &run.cwd, &run.walked, &run.folders);
+    let loader =
+        Loader::new(&run.roots, &run.cwd, &run.walked, &run.folders).with_overlays(&run.overlays);
     lower_and_judge(file, first, walked, run, &loader, &mut out);
     out
 }
@@ -443,6 +447,7 @@ mod tests {
             cwd: root.clone(),
             exempter: Default::default(),
             purpose: Purpose::Check,
+            overlays: Default::default(),
         };
         let walked = FileToRead {
             display: "huge.json".into(),

@@ -1,7 +1,8 @@
 //! The workspace: what every run over a repository shares, and the runs themselves.
 //!
 //! A [`Workspace`] owns the configuration in effect, the working directory that paths are
-//! shown from, and the worker threads; [`Workspace::check`], [`Workspace::audit`] and
+//! shown from, the worker threads and the unsaved buffers laid over files
+//! ([`Workspace::set_overlay`]); [`Workspace::check`], [`Workspace::audit`] and
 //! [`Workspace::check_buffer`] run the pipeline on it and return the [`Report`]. Every entry
 //! point stands on it: the commands of the command line ([`crate::commands`]), the tests
 //! (in-process, without spawning the binary) and, next, the language server, which keeps one
@@ -15,17 +16,19 @@ mod run;
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use crate::config::Config;
 use crate::pipeline::Detail;
 use crate::report::Report;
+use crate::source::Overlays;
 use crate::walk::{WalkError, WalkOptions};
 
 /// Each worker's stack: the evaluator's own stack budget (1 MiB) assumes 2 MiB; deep Bicep
 /// and JSON nesting is refused long before 8 MiB.
 const WORKER_STACK: usize = 8 * 1024 * 1024;
 
-/// The configuration, working directory and worker threads runs share.
+/// The configuration, working directory, worker threads and unsaved buffers runs share.
 #[derive(Debug)]
 pub struct Workspace {
     /// The policy, mode, rules and exemptions of every run (its `today` included).
@@ -34,6 +37,10 @@ pub struct Workspace {
     cwd: PathBuf,
     /// The worker threads of every run.
     pool: rayon::ThreadPool,
+    /// Unsaved buffers laid over files on disk, by canonical path: every run reads them
+    /// instead of the files (walked, or reached as parameter files, linked templates,
+    /// modules).
+    overlays: Arc<Overlays>,
 }
 
 /// Why a workspace cannot be made.
@@ -63,7 +70,29 @@ impl Workspace {
             .thread_name(|i| format!("imagegate-{i}"))
             .build()
             .map_err(WorkspaceError::Threads)?;
-        Ok(Workspace { config, cwd, pool })
+        Ok(Workspace {
+            config,
+            cwd,
+            pool,
+            overlays: Arc::default(),
+        })
+    }
+
+    /// Lays `text` over the file at `path` (relative to the working directory): from now on
+    /// runs read `text` instead of the file's bytes (an editor's unsaved buffer). The file
+    /// must exist (its canonical path names it); a run still reads nothing outside its roots
+    /// and nothing larger than a file may be.
+    pub fn set_overlay(&mut self, path: &Path, text: String) -> std::io::Result<()> {
+        let canonical = self.cwd.join(path).canonicalize()?;
+        Arc::make_mut(&mut self.overlays).insert(canonical, text);
+        Ok(())
+    }
+
+    /// Removes the text laid over the file at `path`, if any: runs read the file again.
+    pub fn remove_overlay(&mut self, path: &Path) {
+        let joined = self.cwd.join(path);
+        let canonical = joined.canonicalize().unwrap_or(joined);
+        Arc::make_mut(&mut self.overlays).remove(&canonical);
     }
 
     /// The configuration in effect.
@@ -87,7 +116,7 @@ impl Workspace {
     /// run gives for those files.
     pub fn check(&self, options: &WalkOptions, detail: Detail) -> Result<Report, WalkError> {
         self.pool
-            .install(|| run::check(options, &self.config, &self.cwd, detail))
+            .install(|| run::check(options, &self.config, &self.cwd, detail, &self.overlays))
     }
 
     /// Audits the inventory exports under the walk's roots (files named, and the `.json` and
@@ -98,7 +127,7 @@ impl Workspace {
     /// project.
     pub fn audit(&self, options: &WalkOptions, detail: Detail) -> Result<Report, WalkError> {
         self.pool
-            .install(|| run::audit(options, &self.config, &self.cwd, detail))
+            .install(|| run::audit(options, &self.config, &self.cwd, detail, &self.overlays))
     }
 
     /// Checks one document read from `input` (standard input, an editor's buffer) as if it
@@ -115,6 +144,6 @@ impl Workspace {
         name: Option<&Path>,
         detail: Detail,
     ) -> Report {
-        run::check_input(input, name, &self.config, &self.cwd, detail)
+        run::check_input(input, name, &self.config, &self.cwd, detail, &self.overlays)
     }
 }

@@ -7,6 +7,9 @@
 use crate::{findings, frontend, pipeline, report, rules, source, suppress, walk};
 use foldhash::HashSet;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::source::Overlays;
 
 use rayon::prelude::*;
 
@@ -29,6 +32,7 @@ pub(crate) fn check(
     config: &Config,
     cwd: &Path,
     detail: Detail,
+    overlays: &Arc<Overlays>,
 ) -> Result<Report, WalkError> {
     let (named, folders): (Vec<PathBuf>, Vec<PathBuf>) = options
         .roots
@@ -36,7 +40,7 @@ pub(crate) fn check(
         .map(|r| canonical(r))
         .partition(|r| std::fs::metadata(r).is_ok_and(|m| m.is_file()));
     if named.is_empty() {
-        return check_roots(options, config, cwd, detail, None, Purpose::Check);
+        return check_roots(options, config, cwd, detail, None, Purpose::Check, overlays);
     }
     let mut expanded = options.clone();
     for file in &named {
@@ -49,7 +53,15 @@ pub(crate) fn check(
         files: named.into_iter().collect(),
         folders,
     };
-    check_roots(&expanded, config, cwd, detail, Some(&scope), Purpose::Check)
+    check_roots(
+        &expanded,
+        config,
+        cwd,
+        detail,
+        Some(&scope),
+        Purpose::Check,
+        overlays,
+    )
 }
 
 /// Audits the inventory exports under the walk's roots (files named, and the `.json` and
@@ -62,8 +74,9 @@ pub(crate) fn audit(
     config: &Config,
     cwd: &Path,
     detail: Detail,
+    overlays: &Arc<Overlays>,
 ) -> Result<Report, WalkError> {
-    check_roots(options, config, cwd, detail, None, Purpose::Audit)
+    check_roots(options, config, cwd, detail, None, Purpose::Audit, overlays)
 }
 
 /// What a run over named roots reports on: the named files, and the named folders' files
@@ -115,6 +128,7 @@ fn check_roots(
     detail: Detail,
     scope: Option<&Scope>,
     purpose: Purpose,
+    overlays: &Arc<Overlays>,
 ) -> Result<Report, WalkError> {
     let extensions = match purpose {
         Purpose::Check => frontend::extensions(),
@@ -171,6 +185,7 @@ fn check_roots(
         cwd: canonical(cwd),
         exempter: suppress::Exempter::new(config, &canonical(cwd), config.today),
         purpose,
+        overlays: Arc::clone(overlays),
     };
     let mut outcomes: Vec<FileOutcome> = files
         .par_iter()
@@ -276,6 +291,7 @@ pub(crate) fn check_input(
     config: &Config,
     cwd: &Path,
     detail: Detail,
+    overlays: &Arc<Overlays>,
 ) -> Report {
     let cwd_canonical = canonical(cwd);
     let (path, display) = match name {
@@ -306,6 +322,7 @@ pub(crate) fn check_input(
         exempter: suppress::Exempter::new(config, &cwd_canonical, config.today),
         cwd: cwd_canonical,
         purpose: Purpose::Check,
+        overlays: Arc::clone(overlays),
     };
     let mut outcome = pipeline::analyze_input(&walked, input, &run);
     let exemptions = std::mem::take(&mut outcome.exemptions);
