@@ -349,6 +349,14 @@ pub fn check_json(repo: &Repo, args: &[&str]) -> serde_json::Value {
 
 /// The `(rule, path)` pairs of a JSON report, in order.
 pub fn rules_and_paths(report: &serde_json::Value) -> Vec<(String, String)> {
+    located(report)
+        .into_iter()
+        .map(|(rule, path, _)| (rule, path))
+        .collect()
+}
+
+/// The `(rule, path, line)` of each finding of a JSON report, in order.
+pub fn located(report: &serde_json::Value) -> Vec<(String, String, u64)> {
     report["findings"]
         .as_array()
         .expect("findings")
@@ -357,6 +365,7 @@ pub fn rules_and_paths(report: &serde_json::Value) -> Vec<(String, String)> {
             (
                 f["rule"].as_str().unwrap_or_default().to_string(),
                 f["path"].as_str().unwrap_or_default().to_string(),
+                f["line"].as_u64().unwrap_or_default(),
             )
         })
         .collect()

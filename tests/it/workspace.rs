@@ -31,22 +31,6 @@ fn check(workspace: &Workspace, roots: &[&str]) -> serde_json::Value {
     serde_json::from_slice(&out).expect("JSON report")
 }
 
-/// `(rule, path, line)` of each finding.
-fn located(report: &serde_json::Value) -> Vec<(String, String, u64)> {
-    report["findings"]
-        .as_array()
-        .expect("findings")
-        .iter()
-        .map(|f| {
-            (
-                f["rule"].as_str().unwrap_or_default().to_string(),
-                f["path"].as_str().unwrap_or_default().to_string(),
-                f["line"].as_u64().unwrap_or_default(),
-            )
-        })
-        .collect()
-}
-
 fn workspace(dir: &Path) -> Workspace {
     Workspace::new(Config::embedded(), dir.to_path_buf(), 1).expect("workspace")
 }
