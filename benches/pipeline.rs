@@ -46,6 +46,7 @@ fn setup(relative: &str) -> (Run, FileToRead) {
         exempter: Default::default(),
         purpose: Default::default(),
         limits: Default::default(),
+        overlays: Default::default(),
     };
     (run, file)
 }

@@ -77,6 +77,8 @@ pub struct Run {
     pub purpose: Purpose,
     /// The budgets and size bounds each file is held to (each file gets an allowance of them).
     pub limits: Limits,
+    /// Texts read instead of files' bytes (an editor's unsaved buffers), by canonical path.
+    pub overlays: std::sync::Arc<crate::source::Overlays>,
 }
 
 /// What a run reads, and so which frontends its files are offered to.
@@ -117,8 +119,9 @@ pub fn analyze_file(walked: &FileToRead, run: &Run) -> FileOutcome {
         ..FileOutcome::default()
     };
     let frontends = frontends_for(run.purpose, &walked.path);
-    let loader =
-        Loader::new(&run.roots, &run.cwd, &run.walked, &run.folders).with_limit(size_limit(run));
+    let loader = Loader::new(&run.roots, &run.cwd, &run.walked, &run.folders)
+        .with_limit(size_limit(run))
+        .with_overlays(&run.overlays);
     // Sniffed in frontend order until one matches: the frontends before it found nothing.
     let mut first = frontends.len();
     let read = loader.read_walked(walked, |bytes| {
@@ -193,7 +196,9 @@ pub fn analyze_input(walked: &FileToRead, input: &mut dyn Read, run: &Run) -> Fi
         text,
         encoding,
     };
-    let loader = Loader::new(&run.roots, &run.cwd, &run.walked, &run.folders).with_limit(limit);
+    let loader = Loader::new(&run.roots, &run.cwd, &run.walked, &run.folders)
+        .with_limit(limit)
+        .with_overlays(&run.overlays);
     lower_and_judge(file, first, walked, run, &loader, &mut out);
     out
 }
@@ -446,6 +451,7 @@ mod tests {
             exempter: Default::default(),
             purpose: Purpose::Check,
             limits: Limits::default(),
+            overlays: Default::default(),
         };
         let walked = FileToRead {
             display: "huge.json".into(),

@@ -83,6 +83,11 @@ impl Loaded {
     }
 }
 
+/// Texts laid over files on disk (an editor's unsaved buffers), by the files' canonical paths:
+/// a run reads them instead of the files' bytes, with the same checks (inside the roots, at
+/// most the size limit).
+pub type Overlays = HashMap<PathBuf, String>;
+
 /// Reads files for one run: within `roots`, up to [`MAX_FILE_BYTES`]. Cheap to copy.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Loader<'r> {
@@ -92,6 +97,8 @@ pub(crate) struct Loader<'r> {
     folders: &'r HashMap<PathBuf, Vec<String>>,
     /// The largest file read ([`MAX_FILE_BYTES`] unless [`Loader::with_limit`] says).
     limit: u64,
+    /// Texts read instead of files' bytes ([`Loader::with_overlays`]).
+    overlays: Option<&'r Overlays>,
 }
 
 /// The largest inventory export read (`imagegate audit`): an estate of 100,000 machines as
@@ -120,6 +127,7 @@ impl<'r> Loader<'r> {
             walked,
             folders,
             limit: MAX_FILE_BYTES,
+            overlays: None,
         }
     }
 
@@ -127,6 +135,24 @@ impl<'r> Loader<'r> {
     pub(crate) fn with_limit(mut self, limit: u64) -> Loader<'r> {
         self.limit = limit;
         self
+    }
+
+    /// The same loader, reading the texts of `overlays` instead of those files' bytes.
+    pub(crate) fn with_overlays(mut self, overlays: &'r Overlays) -> Loader<'r> {
+        self.overlays = Some(overlays).filter(|o| !o.is_empty());
+        self
+    }
+
+    /// The text laid over the file at canonical path `canonical`, if any, bounded like a
+    /// file's bytes.
+    fn overlay(&self, canonical: &Path) -> Option<Result<&'r str, LoadError>> {
+        let text = self.overlays?.get(canonical)?;
+        if text.len() as u64 > self.limit {
+            let head = text.as_bytes()[..HEAD_BYTES.min(text.len())].to_vec();
+            let size = text.len() as u64;
+            return Some(Err(LoadError::TooLarge { size, head }));
+        }
+        Some(Ok(text))
     }
 
     /// Whether the canonical path `canonical` lies inside the roots.
@@ -175,6 +201,19 @@ impl<'r> Loader<'r> {
     ) -> Result<Option<Loaded>, LoadError> {
         if !self.inside(&file.canonical) {
             return Err(LoadError::OutsideRoots);
+        }
+        if let Some(text) = self.overlay(&file.canonical) {
+            let text = text?;
+            if !keep(text.as_bytes()) {
+                return Ok(None);
+            }
+            return Ok(Some(Loaded {
+                path: file.path.clone(),
+                canonical: file.canonical.clone(),
+                display: file.display.clone(),
+                text: text.to_owned(),
+                encoding: Encoding::Utf8,
+            }));
         }
         let decoded = BUFFER.with_borrow_mut(|buffer| {
             let read = read_into(&file.path, buffer, self.limit, |_| Ok(()));
@@ -232,6 +271,9 @@ impl<'r> Loader<'r> {
     pub(crate) fn read_bytes(&self, path: &Path, canonical: &Path) -> Result<Vec<u8>, LoadError> {
         if !self.inside(canonical) {
             return Err(LoadError::OutsideRoots);
+        }
+        if let Some(text) = self.overlay(canonical) {
+            return Ok(text?.as_bytes().to_vec());
         }
         let mut bytes = Vec::new();
         // The file opened is the one checked: a path whose parts were swapped for symbolic

@@ -13,7 +13,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 pub(crate) use decode::{DecodeError, decode};
-pub(crate) use load::{LoadError, Loaded, Loader, MAX_EXPORT_BYTES, MAX_FILE_BYTES, file_names};
+pub(crate) use load::{
+    LoadError, Loaded, Loader, MAX_EXPORT_BYTES, MAX_FILE_BYTES, Overlays, file_names,
+};
 
 /// A byte range in one source file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -1,7 +1,8 @@
 //! The workspace: what every run over a repository shares, and the runs themselves.
 //!
 //! A [`Workspace`] owns the configuration in effect, the working directory that paths are
-//! shown from, the [`Limits`] each file is held to, and the worker threads; [`Workspace::check`], [`Workspace::audit`] and
+//! shown from, the [`Limits`] each file is held to, the worker threads and the unsaved
+//! buffers laid over files ([`Workspace::set_overlay`]); [`Workspace::check`], [`Workspace::audit`] and
 //! [`Workspace::check_buffer`] run the pipeline on it and return the [`Report`]. Every entry
 //! point stands on it: the commands of the command line ([`crate::commands`]), the tests
 //! (in-process, without spawning the binary) and, next, the language server, which keeps one
@@ -15,18 +16,21 @@ mod run;
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use crate::config::Config;
 pub use crate::eval::Limits;
 use crate::pipeline::Detail;
 use crate::report::Report;
+use crate::source::Overlays;
 use crate::walk::{WalkError, WalkOptions};
 
 /// Each worker's stack: the evaluator's own stack budget (1 MiB) assumes 2 MiB; deep Bicep
 /// and JSON nesting is refused long before 8 MiB.
 const WORKER_STACK: usize = 8 * 1024 * 1024;
 
-/// The configuration, working directory, limits and worker threads runs share.
+/// The configuration, working directory, limits, worker threads and unsaved buffers runs
+/// share.
 #[derive(Debug)]
 pub struct Workspace {
     /// The policy, mode, rules and exemptions of every run (its `today` included).
@@ -37,6 +41,10 @@ pub struct Workspace {
     limits: Limits,
     /// The worker threads of every run.
     pool: rayon::ThreadPool,
+    /// Unsaved buffers laid over files on disk, by canonical path: every run reads them
+    /// instead of the files (walked, or reached as parameter files, linked templates,
+    /// modules).
+    overlays: Arc<Overlays>,
 }
 
 /// Why a workspace cannot be made.
@@ -58,7 +66,7 @@ impl std::error::Error for WorkspaceError {}
 
 impl Workspace {
     /// A workspace judging with `config`, showing paths relative to `cwd`, on `threads`
-    /// worker threads (0: one per core), holding each file to [`Limits::default`].
+    /// worker threads (0: one per core).
     pub fn new(config: Config, cwd: PathBuf, threads: usize) -> Result<Workspace, WorkspaceError> {
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
@@ -71,6 +79,7 @@ impl Workspace {
             cwd,
             limits: Limits::default(),
             pool,
+            overlays: Arc::default(),
         })
     }
 
@@ -84,6 +93,31 @@ impl Workspace {
     /// The limits each file of a run is held to.
     pub fn limits(&self) -> &Limits {
         &self.limits
+    }
+
+    /// What every file of a run is read by: the limits and the unsaved buffers.
+    fn reading(&self) -> run::Reading<'_> {
+        run::Reading {
+            limits: &self.limits,
+            overlays: &self.overlays,
+        }
+    }
+
+    /// Lays `text` over the file at `path` (relative to the working directory): from now on
+    /// runs read `text` instead of the file's bytes (an editor's unsaved buffer). The file
+    /// must exist (its canonical path names it); a run still reads nothing outside its roots
+    /// and nothing larger than a file may be.
+    pub fn set_overlay(&mut self, path: &Path, text: String) -> std::io::Result<()> {
+        let canonical = self.cwd.join(path).canonicalize()?;
+        Arc::make_mut(&mut self.overlays).insert(canonical, text);
+        Ok(())
+    }
+
+    /// Removes the text laid over the file at `path`, if any: runs read the file again.
+    pub fn remove_overlay(&mut self, path: &Path) {
+        let joined = self.cwd.join(path);
+        let canonical = joined.canonicalize().unwrap_or(joined);
+        Arc::make_mut(&mut self.overlays).remove(&canonical);
     }
 
     /// The configuration in effect.
@@ -107,7 +141,7 @@ impl Workspace {
     /// run gives for those files.
     pub fn check(&self, options: &WalkOptions, detail: Detail) -> Result<Report, WalkError> {
         self.pool
-            .install(|| run::check(options, &self.config, &self.cwd, &self.limits, detail))
+            .install(|| run::check(options, &self.config, &self.cwd, detail, self.reading()))
     }
 
     /// Audits the inventory exports under the walk's roots (files named, and the `.json` and
@@ -118,7 +152,7 @@ impl Workspace {
     /// project.
     pub fn audit(&self, options: &WalkOptions, detail: Detail) -> Result<Report, WalkError> {
         self.pool
-            .install(|| run::audit(options, &self.config, &self.cwd, &self.limits, detail))
+            .install(|| run::audit(options, &self.config, &self.cwd, detail, self.reading()))
     }
 
     /// Checks one document read from `input` (standard input, an editor's buffer) as if it
@@ -135,6 +169,6 @@ impl Workspace {
         name: Option<&Path>,
         detail: Detail,
     ) -> Report {
-        run::check_input(input, name, &self.config, &self.cwd, &self.limits, detail)
+        run::check_input(input, name, &self.config, &self.cwd, detail, self.reading())
     }
 }

@@ -7,14 +7,27 @@
 use crate::{findings, frontend, pipeline, report, rules, source, suppress, walk};
 use foldhash::HashSet;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use super::Limits;
+use crate::source::Overlays;
 
 use rayon::prelude::*;
 
-use super::Limits;
 use crate::config::{self, Config};
 use crate::pipeline::{Detail, FileOutcome, Purpose, Run};
 use crate::report::Report;
 use crate::walk::{WalkError, WalkOptions, canonical};
+
+/// What every file of a run is read by, besides the configuration: the limits it is held to,
+/// and the unsaved buffers laid over files.
+#[derive(Clone, Copy)]
+pub(crate) struct Reading<'w> {
+    /// The budgets and size bounds each file is held to.
+    pub(crate) limits: &'w Limits,
+    /// Texts read instead of files' bytes, by canonical path.
+    pub(crate) overlays: &'w Arc<Overlays>,
+}
 
 /// Checks every file under the walk's roots against `config`.
 ///
@@ -29,8 +42,8 @@ pub(crate) fn check(
     options: &WalkOptions,
     config: &Config,
     cwd: &Path,
-    limits: &Limits,
     detail: Detail,
+    reading: Reading<'_>,
 ) -> Result<Report, WalkError> {
     let (named, folders): (Vec<PathBuf>, Vec<PathBuf>) = options
         .roots
@@ -38,7 +51,7 @@ pub(crate) fn check(
         .map(|r| canonical(r))
         .partition(|r| std::fs::metadata(r).is_ok_and(|m| m.is_file()));
     if named.is_empty() {
-        return check_roots(options, config, cwd, limits, detail, None, Purpose::Check);
+        return check_roots(options, config, cwd, detail, None, Purpose::Check, reading);
     }
     let mut expanded = options.clone();
     for file in &named {
@@ -55,10 +68,10 @@ pub(crate) fn check(
         &expanded,
         config,
         cwd,
-        limits,
         detail,
         Some(&scope),
         Purpose::Check,
+        reading,
     )
 }
 
@@ -71,10 +84,10 @@ pub(crate) fn audit(
     options: &WalkOptions,
     config: &Config,
     cwd: &Path,
-    limits: &Limits,
     detail: Detail,
+    reading: Reading<'_>,
 ) -> Result<Report, WalkError> {
-    check_roots(options, config, cwd, limits, detail, None, Purpose::Audit)
+    check_roots(options, config, cwd, detail, None, Purpose::Audit, reading)
 }
 
 /// What a run over named roots reports on: the named files, and the named folders' files
@@ -123,10 +136,10 @@ fn check_roots(
     options: &WalkOptions,
     config: &Config,
     cwd: &Path,
-    limits: &Limits,
     detail: Detail,
     scope: Option<&Scope>,
     purpose: Purpose,
+    reading: Reading<'_>,
 ) -> Result<Report, WalkError> {
     let extensions = match purpose {
         Purpose::Check => frontend::extensions(),
@@ -183,7 +196,8 @@ fn check_roots(
         cwd: canonical(cwd),
         exempter: suppress::Exempter::new(config, &canonical(cwd), config.today),
         purpose,
-        limits: limits.clone(),
+        overlays: Arc::clone(reading.overlays),
+        limits: reading.limits.clone(),
     };
     let mut outcomes: Vec<FileOutcome> = files
         .par_iter()
@@ -288,8 +302,8 @@ pub(crate) fn check_input(
     name: Option<&Path>,
     config: &Config,
     cwd: &Path,
-    limits: &Limits,
     detail: Detail,
+    reading: Reading<'_>,
 ) -> Report {
     let cwd_canonical = canonical(cwd);
     let (path, display) = match name {
@@ -320,7 +334,8 @@ pub(crate) fn check_input(
         exempter: suppress::Exempter::new(config, &cwd_canonical, config.today),
         cwd: cwd_canonical,
         purpose: Purpose::Check,
-        limits: limits.clone(),
+        overlays: Arc::clone(reading.overlays),
+        limits: reading.limits.clone(),
     };
     let mut outcome = pipeline::analyze_input(&walked, input, &run);
     let exemptions = std::mem::take(&mut outcome.exemptions);

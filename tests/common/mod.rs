@@ -389,6 +389,14 @@ pub fn check_with_limits(dir: &Path, limits: imagegate::workspace::Limits) -> se
 
 /// The `(rule, path)` pairs of a JSON report, in order.
 pub fn rules_and_paths(report: &serde_json::Value) -> Vec<(String, String)> {
+    located(report)
+        .into_iter()
+        .map(|(rule, path, _)| (rule, path))
+        .collect()
+}
+
+/// The `(rule, path, line)` of each finding of a JSON report, in order.
+pub fn located(report: &serde_json::Value) -> Vec<(String, String, u64)> {
     report["findings"]
         .as_array()
         .expect("findings")
@@ -397,6 +405,7 @@ pub fn rules_and_paths(report: &serde_json::Value) -> Vec<(String, String)> {
             (
                 f["rule"].as_str().unwrap_or_default().to_string(),
                 f["path"].as_str().unwrap_or_default().to_string(),
+                f["line"].as_u64().unwrap_or_default(),
             )
         })
         .collect()

@@ -32,22 +32,6 @@ fn vm(symbol: &str, name: &str, image: &str) -> String {
 /// A policy that approves only the golden gallery (the embedded default approves any).
 const GOLDEN_ONLY: &str = "[approved]\nimages = [\"/subscriptions/*/resourceGroups/rg-golden/providers/Microsoft.Compute/galleries/corpGallery/images/*\"]\n";
 
-/// The findings as (rule, file, line).
-fn located(report: &Value) -> Vec<(String, String, u64)> {
-    report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            (
-                f["rule"].as_str().unwrap().to_owned(),
-                f["path"].as_str().unwrap().to_owned(),
-                f["line"].as_u64().unwrap(),
-            )
-        })
-        .collect()
-}
-
 /// The 1-based line of the first line of `text` containing `needle`.
 fn line_of(text: &str, needle: &str) -> u64 {
     text.lines()

@@ -34,3 +34,4 @@ mod tfplan;
 mod tfplan_embedded;
 mod tfsource;
 mod walk;
+mod workspace;
