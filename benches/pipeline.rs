@@ -45,6 +45,7 @@ fn setup(relative: &str) -> (Run, FileToRead) {
         cwd: root,
         exempter: Default::default(),
         purpose: Default::default(),
+        limits: Default::default(),
         overlays: Default::default(),
     };
     (run, file)

@@ -156,15 +156,22 @@ pub struct ParseError {
     pub message: String,
 }
 
-/// Parses `text` as one JSON document (comments and trailing commas allowed).
+/// Parses `text` as one JSON document (comments and trailing commas allowed), of at most
+/// [`MAX_VALUES`] values.
 pub fn parse(text: &str) -> Result<Json, ParseError> {
-    run(text, true)
+    parse_within(text, MAX_VALUES)
+}
+
+/// Like [`parse`], with at most `max_values` values instead of [`MAX_VALUES`] (the documents a
+/// run reads for a file are held to the run's limit).
+pub fn parse_within(text: &str, max_values: usize) -> Result<Json, ParseError> {
+    run(text, true, max_values)
 }
 
 /// Checks that `text` is one JSON document, with the same rules and errors as [`parse`], but
 /// builds nothing (no allocation): for files whose syntax matters but whose content does not.
 pub fn validate(text: &str) -> Result<(), ParseError> {
-    run(text, false).map(drop)
+    run(text, false, MAX_VALUES).map(drop)
 }
 
 /// Where [`stream`] finds the array whose elements it hands out.
@@ -190,12 +197,24 @@ pub fn stream(
     at: Streamed,
     each: &mut dyn FnMut(Json),
 ) -> Result<Option<(usize, Vec<Member>)>, ParseError> {
+    stream_within(text, at, MAX_VALUES, each)
+}
+
+/// Like [`stream`], with at most `max_values` values in each element and each other member
+/// instead of [`MAX_VALUES`] (the exports a run reads are held to the run's limit).
+pub fn stream_within(
+    text: &str,
+    at: Streamed,
+    max_values: usize,
+    each: &mut dyn FnMut(Json),
+) -> Result<Option<(usize, Vec<Member>)>, ParseError> {
     let mut p = Parser {
         bytes: text.as_bytes(),
         text,
         pos: 0,
         build: true,
         values: 0,
+        max_values,
     };
     p.skip_trivia()?;
     let mut others = Vec::new();
@@ -264,13 +283,14 @@ pub fn stream(
     Ok(Some((count, others)))
 }
 
-fn run(text: &str, build: bool) -> Result<Json, ParseError> {
+fn run(text: &str, build: bool, max_values: usize) -> Result<Json, ParseError> {
     let mut p = Parser {
         bytes: text.as_bytes(),
         text,
         pos: 0,
         build,
         values: 0,
+        max_values,
     };
     p.skip_trivia()?;
     let value = p.value(0)?;
@@ -287,8 +307,10 @@ struct Parser<'a> {
     pos: usize,
     /// Whether to build the tree (false: validate only).
     build: bool,
-    /// Values built so far (at most [`MAX_VALUES`]).
+    /// Values built so far (at most `max_values`).
     values: usize,
+    /// Most values built ([`MAX_VALUES`] unless the caller says).
+    max_values: usize,
 }
 
 impl Parser<'_> {
@@ -354,9 +376,10 @@ impl Parser<'_> {
         let start = self.pos;
         if self.build {
             self.values += 1;
-            if self.values > MAX_VALUES {
+            if self.values > self.max_values {
                 return Err(self.error(format!(
-                    "more than {MAX_VALUES} values in one document: too large to analyse"
+                    "more than {} values in one document: too large to analyse",
+                    self.max_values
                 )));
             }
         }
@@ -667,14 +690,36 @@ mod tests {
         let mut before = 0;
         assert!(stream("[1, 2, {", Streamed::TopArray, &mut |_| before += 1).is_err());
         assert_eq!(before, 2);
-        // The value budget is per element: many small elements pass.
-        let many = format!("[{}0]", "[1,2,3],".repeat(MAX_VALUES / 2));
+        // The value budget is per element: many small elements pass (at a budget of 100
+        // values; the run's is `MAX_VALUES`, 4,000,000), one element beyond it does not.
+        let many = format!("[{}0]", "[1,2,3],".repeat(50));
+        assert!(parse_within(&many, 100).is_err());
         assert_eq!(
-            stream(&many, Streamed::TopArray, &mut |_| ())
+            stream_within(&many, Streamed::TopArray, 100, &mut |_| ())
                 .unwrap()
                 .map(|(n, _)| n),
-            Some(MAX_VALUES / 2 + 1)
+            Some(51)
         );
+        let large = format!("[0, [{}0]]", "1,".repeat(100));
+        let error = stream_within(&large, Streamed::TopArray, 100, &mut |_| ()).unwrap_err();
+        assert!(
+            error.message == "more than 100 values in one document: too large to analyse",
+            "{error:?}"
+        );
+    }
+
+    #[test]
+    fn documents_are_held_to_the_value_budget_they_are_given() {
+        let hundred = format!("[{}0]", "0,".repeat(98));
+        assert!(parse_within(&hundred, 100).is_ok());
+        let more = format!("[{}0]", "0,".repeat(99));
+        let error = parse_within(&more, 100).unwrap_err();
+        assert_eq!(
+            error.message,
+            "more than 100 values in one document: too large to analyse"
+        );
+        assert!(parse(&more).is_ok());
+        assert_eq!(MAX_VALUES, 4_000_000);
     }
 
     use super::*;

@@ -19,9 +19,7 @@ use crate::findings::{Finding, ResourceEntry};
 use crate::frontend::{
     self, Embedded, EmbeddedParameters, Env, LowerOptions, Lowered, ParseProblem, Sniff,
 };
-use crate::source::{
-    Encoding, LoadError, Loaded, Loader, MAX_FILE_BYTES, SourceFile, SourceMap, Span, decode,
-};
+use crate::source::{Encoding, LoadError, Loaded, Loader, SourceFile, SourceMap, Span, decode};
 use crate::walk::FileToRead;
 
 /// What one file contributed to the report.
@@ -77,6 +75,8 @@ pub struct Run {
     pub exempter: crate::suppress::Exempter,
     /// What the run reads: code (`check`) or exports of what is deployed (`audit`).
     pub purpose: Purpose,
+    /// The budgets and size bounds each file is held to (each file gets an allowance of them).
+    pub limits: Limits,
     /// Texts read instead of files' bytes (an editor's unsaved buffers), by canonical path.
     pub overlays: std::sync::Arc<crate::source::Overlays>,
 }
@@ -103,12 +103,12 @@ fn frontends_for(
     }
 }
 
-/// The largest file a run for `purpose` reads (an estate's inventory export is larger than any
-/// other input).
-fn size_limit(purpose: Purpose) -> u64 {
-    match purpose {
-        Purpose::Check => MAX_FILE_BYTES,
-        Purpose::Audit => crate::source::MAX_EXPORT_BYTES,
+/// The largest file `run` reads (for `audit`, an estate's inventory export, which is larger
+/// than any other input).
+fn size_limit(run: &Run) -> u64 {
+    match run.purpose {
+        Purpose::Check => run.limits.max_file_bytes,
+        Purpose::Audit => run.limits.max_export_bytes,
     }
 }
 
@@ -120,7 +120,7 @@ pub fn analyze_file(walked: &FileToRead, run: &Run) -> FileOutcome {
     };
     let frontends = frontends_for(run.purpose, &walked.path);
     let loader = Loader::new(&run.roots, &run.cwd, &run.walked, &run.folders)
-        .with_limit(size_limit(run.purpose))
+        .with_limit(size_limit(run))
         .with_overlays(&run.overlays);
     // Sniffed in frontend order until one matches: the frontends before it found nothing.
     let mut first = frontends.len();
@@ -135,7 +135,7 @@ pub fn analyze_file(walked: &FileToRead, run: &Run) -> FileOutcome {
         Ok(Some(file)) => file,
         Ok(None) => return out,
         Err(error) => {
-            refused(walked, error, run.purpose, &mut out);
+            refused(walked, error, run, &mut out);
             return out;
         }
     };
@@ -144,8 +144,8 @@ pub fn analyze_file(walked: &FileToRead, run: &Run) -> FileOutcome {
 }
 
 /// Analyses one document read from `input` (standard input) as if it were the file
-/// `walked`, which need not exist: bounded and decoded like a file on disk (at most
-/// [`MAX_FILE_BYTES`]; a UTF-8 or UTF-16 byte-order mark), then sniffed, lowered and judged
+/// `walked`, which need not exist: bounded and decoded like a file on disk (at most the run's
+/// [`Limits::max_file_bytes`]; a UTF-8 or UTF-16 byte-order mark), then sniffed, lowered and judged
 /// the same way. The files it leads to (files beside it, linked documents) are read
 /// from disk, beside `walked.path`.
 pub fn analyze_input(walked: &FileToRead, input: &mut dyn Read, run: &Run) -> FileOutcome {
@@ -153,18 +153,19 @@ pub fn analyze_input(walked: &FileToRead, input: &mut dyn Read, run: &Run) -> Fi
         detail: run.detail,
         ..FileOutcome::default()
     };
+    let limit = size_limit(run);
     let mut bytes = Vec::new();
-    if let Err(e) = input.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes) {
-        refused(walked, LoadError::Unreadable(e), run.purpose, &mut out);
+    if let Err(e) = input.take(limit.saturating_add(1)).read_to_end(&mut bytes) {
+        refused(walked, LoadError::Unreadable(e), run, &mut out);
         return out;
     }
-    if bytes.len() as u64 > MAX_FILE_BYTES {
+    if bytes.len() as u64 > limit {
         // The rest is counted, never kept; the head is all a sniff needs.
         let rest = std::io::copy(input, &mut std::io::sink()).unwrap_or(0);
         let size = bytes.len() as u64 + rest;
         bytes.truncate(64 * 1024);
         let error = LoadError::TooLarge { size, head: bytes };
-        refused(walked, error, run.purpose, &mut out);
+        refused(walked, error, run, &mut out);
         return out;
     }
     let frontends = frontends_for(run.purpose, &walked.path);
@@ -178,7 +179,7 @@ pub fn analyze_input(walked: &FileToRead, input: &mut dyn Read, run: &Run) -> Fi
     let (text, encoding) = match decode(bytes) {
         Ok(decoded) => decoded,
         Err(e) => {
-            refused(walked, LoadError::Undecodable(e), run.purpose, &mut out);
+            refused(walked, LoadError::Undecodable(e), run, &mut out);
             return out;
         }
     };
@@ -195,8 +196,9 @@ pub fn analyze_input(walked: &FileToRead, input: &mut dyn Read, run: &Run) -> Fi
         text,
         encoding,
     };
-    let loader =
-        Loader::new(&run.roots, &run.cwd, &run.walked, &run.folders).with_overlays(&run.overlays);
+    let loader = Loader::new(&run.roots, &run.cwd, &run.walked, &run.folders)
+        .with_limit(limit)
+        .with_overlays(&run.overlays);
     lower_and_judge(file, first, walked, run, &loader, &mut out);
     out
 }
@@ -212,7 +214,7 @@ fn lower_and_judge(
     out: &mut FileOutcome,
 ) {
     let frontends = frontends_for(run.purpose, &walked.path);
-    let allowance = Rc::new(Allowance::new(&Limits::default()));
+    let allowance = Rc::new(Allowance::new(&run.limits));
     let options = lower_options(&run.config);
     let env = Env {
         options: &options,
@@ -266,8 +268,8 @@ fn keep_paths() -> &'static frontend::KeepPaths {
 
 /// What becomes of a walked file the loader refused: an IG000 when a frontend claims it
 /// (too large to read, or not decodable) or when it could not be read at all.
-fn refused(walked: &FileToRead, error: LoadError, purpose: Purpose, out: &mut FileOutcome) {
-    let frontends = frontends_for(purpose, &walked.path);
+fn refused(walked: &FileToRead, error: LoadError, run: &Run, out: &mut FileOutcome) {
+    let frontends = frontends_for(run.purpose, &walked.path);
     match error {
         LoadError::TooLarge { size, head } => {
             // The head is all there is to go by: the strongest sniff names the file (the
@@ -282,7 +284,7 @@ fn refused(walked: &FileToRead, error: LoadError, purpose: Purpose, out: &mut Fi
                 let message = format!(
                     "the file is {} MiB, larger than the {} MiB limit; it was not read",
                     size / (1024 * 1024),
-                    size_limit(purpose) / (1024 * 1024)
+                    size_limit(run) / (1024 * 1024)
                 );
                 unreadable(walked, String::new(), 0..0, *f, &message, out);
             }
@@ -429,6 +431,7 @@ fn problem_finding(sources: &SourceMap, problem: &ParseProblem, detail: Detail) 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::source::MAX_FILE_BYTES;
 
     /// The outcome of a file of `MAX_FILE_BYTES + 1` bytes that starts with `head`.
     fn too_large(head: &str) -> FileOutcome {
@@ -447,6 +450,7 @@ mod tests {
             cwd: root.clone(),
             exempter: Default::default(),
             purpose: Purpose::Check,
+            limits: Limits::default(),
             overlays: Default::default(),
         };
         let walked = FileToRead {

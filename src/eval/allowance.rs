@@ -22,15 +22,16 @@ pub(crate) struct Spent {
     linked_bytes: u64,
 }
 
-/// Evaluation steps and resources left to one walked file.
+/// Evaluation steps and resources left to one walked file, and the run's other bounds of it
+/// (what every scope and frontend spending the allowance holds the file to).
 #[derive(Debug)]
 pub(crate) struct Allowance {
     steps: Cell<u64>,
-    max_steps: u64,
     resources: Cell<usize>,
-    max_resources: usize,
     linked_bytes: Cell<u64>,
-    max_linked_bytes: u64,
+    /// The run's limits: the budgets spent here, and the bounds that are not spent (string and
+    /// array sizes, nesting, document sizes) but hold for the same file.
+    limits: Limits,
 }
 
 impl Allowance {
@@ -38,24 +39,27 @@ impl Allowance {
     pub(crate) fn new(limits: &Limits) -> Self {
         Allowance {
             steps: Cell::new(0),
-            max_steps: limits.max_steps,
             resources: Cell::new(0),
-            max_resources: limits.max_resources,
             linked_bytes: Cell::new(0),
-            max_linked_bytes: limits.max_linked_bytes,
+            limits: limits.clone(),
         }
+    }
+
+    /// The limits the allowance was made of: what the file is held to.
+    pub(crate) fn limits(&self) -> &Limits {
+        &self.limits
     }
 
     /// Charges `n` steps; false when the steps are (now) spent.
     pub(crate) fn charge(&self, n: u64) -> bool {
         let used = self.steps.get().saturating_add(n);
         self.steps.set(used);
-        used <= self.max_steps
+        used <= self.limits.max_steps
     }
 
     /// Whether the steps are spent.
     pub(crate) fn steps_spent(&self) -> bool {
-        self.steps.get() >= self.max_steps
+        self.steps.get() >= self.limits.max_steps
     }
 
     /// The steps spent so far.
@@ -66,13 +70,13 @@ impl Allowance {
 
     /// The step budget.
     pub(crate) fn max_steps(&self) -> u64 {
-        self.max_steps
+        self.limits.max_steps
     }
 
     /// Takes one resource; false when the resources are spent.
     pub(crate) fn take_resource(&self) -> bool {
         let taken = self.resources.get();
-        if taken >= self.max_resources {
+        if taken >= self.limits.max_resources {
             return false;
         }
         self.resources.set(taken + 1);
@@ -81,17 +85,17 @@ impl Allowance {
 
     /// Whether the resources are spent.
     pub(crate) fn resources_spent(&self) -> bool {
-        self.resources.get() >= self.max_resources
+        self.resources.get() >= self.limits.max_resources
     }
 
     /// The resource budget.
     pub(crate) fn max_resources(&self) -> usize {
-        self.max_resources
+        self.limits.max_resources
     }
 
     /// Whether `bytes` more of linked files fit in the budget (nothing is taken).
     pub(crate) fn linked_bytes_fit(&self, bytes: u64) -> bool {
-        self.linked_bytes.get().saturating_add(bytes) <= self.max_linked_bytes
+        self.linked_bytes.get().saturating_add(bytes) <= self.limits.max_linked_bytes
     }
 
     /// Takes `bytes` of linked files read (whether or not they fit: they were read).
@@ -102,7 +106,7 @@ impl Allowance {
 
     /// The budget of linked files' bytes.
     pub(crate) fn max_linked_bytes(&self) -> u64 {
-        self.max_linked_bytes
+        self.limits.max_linked_bytes
     }
 
     /// What has been spent so far, to go back to.

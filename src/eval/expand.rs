@@ -17,7 +17,7 @@ use super::ir::{
     DeployedTemplate, NestedDeployment, PassedParameters, PassedValue, ResourceDecl, Template,
 };
 use super::links::{LinkTarget, Links};
-use super::{Allowance, DeploymentScope, Limits, ParameterValues, Scope};
+use super::{Allowance, DeploymentScope, ParameterValues, Scope};
 use crate::model::{CopyOf, Note, NoteKind, Resource, Unseen};
 use crate::source::{FileId, Span};
 use crate::value::cause::Budget;
@@ -63,13 +63,7 @@ pub(crate) fn expand(
     deployment: &DeploymentScope,
     allowance: &Rc<Allowance>,
 ) -> Expanded {
-    let scope = Scope::sharing(
-        template,
-        supplied,
-        deployment.clone(),
-        Limits::default(),
-        Rc::clone(allowance),
-    );
+    let scope = Scope::sharing(template, supplied, deployment.clone(), Rc::clone(allowance));
     let mut walker = Walker {
         links,
         out: Expanded::default(),
@@ -509,7 +503,6 @@ fn inner_scope<'t>(
         template,
         supplied,
         target_scope(caller, deployment),
-        Limits::default(),
         Rc::clone(caller.allowance()),
     )
 }

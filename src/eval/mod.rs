@@ -52,7 +52,15 @@ pub struct DeploymentScope {
     pub(crate) unknown: Vec<(DeploymentSetting, Why)>,
 }
 
-/// Evaluation budgets; exceeding any yields an unknown value whose reason names the budget.
+/// Every bound a run holds each walked file to: the evaluation budgets (exceeding any yields an
+/// unknown value whose reason names the budget) and the sizes of the documents read for it
+/// (a file beyond them is refused with an IG000 naming the limit).
+///
+/// A run takes them from its workspace (`Workspace::with_limits`; [`Limits::default`] unless
+/// said otherwise): the per-file pipeline makes each walked file's allowance of them, and
+/// everything that reads or evaluates for that file holds to the allowance's limits. Tests
+/// run at small limits, with inputs scaled to match, so that a budget is reached in
+/// milliseconds.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Limits {
     /// Evaluation steps per walked file, all its scopes together (expression nodes, loop
@@ -80,6 +88,17 @@ pub struct Limits {
     /// needs this much plus some headroom (the 2 MiB default of spawned threads is enough
     /// for the default of 1 MiB).
     pub max_stack_bytes: usize,
+    /// Largest file read for `check` (a walked file, a document read from standard input, the
+    /// files it leads to), in bytes; a larger file that claims to be infrastructure as code is
+    /// an IG000.
+    pub max_file_bytes: u64,
+    /// Largest inventory export read for `audit`, in bytes (an estate's export is larger than
+    /// any template).
+    pub max_export_bytes: u64,
+    /// Most values (of any kind, members' values included) one JSON document read for a file
+    /// may hold (each element, for an inventory export read element by element); a document
+    /// with more is refused as a whole, with an IG000 naming the limit.
+    pub max_document_values: usize,
 }
 
 impl Default for Limits {
@@ -94,6 +113,9 @@ impl Default for Limits {
             max_value_weight: 250_000,
             max_value_depth: 200,
             max_stack_bytes: 1024 * 1024,
+            max_file_bytes: crate::source::MAX_FILE_BYTES,
+            max_export_bytes: crate::source::MAX_EXPORT_BYTES,
+            max_document_values: crate::json::MAX_VALUES,
         }
     }
 }

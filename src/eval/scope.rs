@@ -91,7 +91,6 @@ struct Shared<'a> {
     template: &'a Template,
     supplied: ParameterValues<'a>,
     deployment: DeploymentScope,
-    limits: Limits,
     params: RefCell<HashMap<String, Slot>>,
     vars: RefCell<HashMap<String, Slot>>,
     var_stack: RefCell<Vec<String>>,
@@ -197,15 +196,15 @@ impl<'a> Scope<'a> {
         limits: Limits,
     ) -> Self {
         let allowance = Rc::new(Allowance::new(&limits));
-        Self::sharing(template, supplied, deployment, limits, allowance)
+        Self::sharing(template, supplied, deployment, allowance)
     }
 
-    /// A scope that spends `allowance`, shared with the other scopes of the same walked file.
+    /// A scope that spends `allowance`, shared with the other scopes of the same walked file,
+    /// and holds to its limits.
     pub(crate) fn sharing(
         template: &'a Template,
         supplied: ParameterValues<'a>,
         deployment: DeploymentScope,
-        limits: Limits,
         allowance: Rc<Allowance>,
     ) -> Self {
         Scope {
@@ -213,7 +212,6 @@ impl<'a> Scope<'a> {
                 template,
                 supplied,
                 deployment,
-                limits,
                 params: RefCell::default(),
                 vars: RefCell::default(),
                 var_stack: RefCell::default(),
@@ -300,7 +298,7 @@ impl<'a> Scope<'a> {
     }
 
     fn limits(&self) -> &Limits {
-        &self.shared.limits
+        self.shared.allowance.limits()
     }
 
     fn step(&self, n: u64, span: Span) -> Result<(), Why> {

@@ -32,6 +32,15 @@ impl T {
     fn scope_with<'s>(&'s self, p: ParameterValues<'s>, d: DeploymentScope) -> Scope<'s> {
         Scope::new(&self.template, p, d)
     }
+    /// A scope of its own held to `limits` (small ones: a budget reached in milliseconds).
+    fn scope_within(&self, limits: Limits) -> Scope<'_> {
+        Scope::with_limits(
+            &self.template,
+            ParameterValues::new(),
+            DeploymentScope::default(),
+            limits,
+        )
+    }
     /// Evaluates output `name`'s value.
     fn out(&self, scope: &Scope<'_>, name: &str) -> Value {
         let node = self
@@ -96,7 +105,7 @@ fn parameters_defaults_and_supplied_values() {
     // Supplied values (from a parameter file) override defaults and keep their own span.
     let pf_text = r#"{"parameters": {"IMAGEID": {"value": "/sub/other"}, "os": {"reference": {"keyVault": {}}}}}"#;
     let pf = parse(pf_text).unwrap();
-    let supplied = crate::frontend::arm::parameter_values(&pf, FileId(9));
+    let supplied = crate::frontend::arm::parameter_values(&pf, FileId(9), &Limits::default());
     let sc = tpl.scope_with(supplied, DeploymentScope::default());
     let a = tpl.out(&sc, "a");
     assert_eq!(a.kind, s("/sub/other"));
@@ -368,6 +377,17 @@ fn budget_billion_element_range_and_copy() {
 
 #[test]
 fn budget_exponential_string_doubling() {
+    // At small limits (the defaults are 4,000,000 steps, 1 MiB strings and 250,000 units of
+    // value: see `the_default_limits_are_the_documented_ones`), so that doubling reaches them
+    // in milliseconds; what stops it, and that it stops long before the steps are spent, is
+    // the same.
+    let limits = Limits {
+        max_steps: 40_000,
+        max_string: 16 * 1024,
+        max_array: 1_000,
+        max_value_weight: 2_500,
+        ..Limits::default()
+    };
     let mut vars = vec![r#""v0": "abcdefghijklmnop""#.to_owned()];
     for i in 1..40 {
         vars.push(format!(
@@ -380,11 +400,11 @@ fn budget_exponential_string_doubling() {
         vars.join(",")
     );
     let tpl = t(&text);
-    let sc = tpl.scope();
+    let sc = tpl.scope_within(limits.clone());
     let o = tpl.out(&sc, "o");
     let w = why(&o);
     assert!(w.contains("budget"), "{w}");
-    assert!(sc.allowance().steps_used() < 2_000_000);
+    assert!(sc.allowance().steps_used() < limits.max_steps / 2);
 
     // The same with arrays: createArray of the previous twice.
     let mut vars = vec![r#""v0": [1]"#.to_owned()];
@@ -399,7 +419,7 @@ fn budget_exponential_string_doubling() {
         vars.join(",")
     );
     let tpl = t(&text);
-    let sc = tpl.scope();
+    let sc = tpl.scope_within(limits);
     let w = why(&tpl.out(&sc, "o"));
     assert!(w.contains("budget"), "{w}");
 }
@@ -602,8 +622,12 @@ const FUZZ_FUNCTIONS: &[&str] = &[
     "listKeys",
 ];
 
+/// Cases of `evaluator_never_panics`: bounded in debug builds (`cargo test`, unoptimised), the
+/// full count in release builds (`cargo test --release`).
+const CASES: u32 = if cfg!(debug_assertions) { 256 } else { 400 };
+
 proptest::proptest! {
-    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(400))]
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(CASES))]
 
     #[test]
     fn evaluator_never_panics(
@@ -807,4 +831,28 @@ fn a_link_not_in_the_set_is_wanted_not_read() {
             path: "nested/child.json".into(),
         }]
     );
+}
+
+#[test]
+fn the_default_limits_are_the_documented_ones() {
+    // README ("Evaluation has step, size and depth budgets…", "up to 64 MiB", "1 GiB limit")
+    // and the messages of the budgets name these; the tests run at smaller limits, so this is
+    // where the production values are pinned.
+    let limits = Limits::default();
+    assert_eq!(limits.max_steps, 4_000_000);
+    assert_eq!(limits.max_resources, 20_000);
+    assert_eq!(limits.max_linked_bytes, 64 * 1024 * 1024);
+    assert_eq!(limits.max_string, 1024 * 1024);
+    assert_eq!(limits.max_array, 100_000);
+    assert_eq!(limits.max_nesting, 64);
+    assert_eq!(limits.max_value_weight, 250_000);
+    assert_eq!(limits.max_value_depth, 200);
+    assert_eq!(limits.max_stack_bytes, 1024 * 1024);
+    assert_eq!(limits.max_file_bytes, 64 * 1024 * 1024);
+    assert_eq!(limits.max_export_bytes, 1024 * 1024 * 1024);
+    assert_eq!(limits.max_document_values, 4_000_000);
+    // What the loader and the parser hold to when no run says otherwise.
+    assert_eq!(limits.max_file_bytes, crate::source::MAX_FILE_BYTES);
+    assert_eq!(limits.max_export_bytes, crate::source::MAX_EXPORT_BYTES);
+    assert_eq!(limits.max_document_values, crate::json::MAX_VALUES);
 }

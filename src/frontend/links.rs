@@ -441,7 +441,8 @@ impl<'r> Linked<'r> {
                 });
             }
             (false, _) => {
-                let root = json::parse(&loaded.text)
+                let max_values = self.allowance.limits().max_document_values;
+                let root = json::parse_within(&loaded.text, max_values)
                     .map_err(|e| LinkRefusal::Unparsable { error: e.message })?;
                 crate::frontend::lower_json_template(&root, id, &loaded.text, self.keep)
             }

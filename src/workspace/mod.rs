@@ -1,8 +1,8 @@
 //! The workspace: what every run over a repository shares, and the runs themselves.
 //!
 //! A [`Workspace`] owns the configuration in effect, the working directory that paths are
-//! shown from, the worker threads and the unsaved buffers laid over files
-//! ([`Workspace::set_overlay`]); [`Workspace::check`], [`Workspace::audit`] and
+//! shown from, the [`Limits`] each file is held to, the worker threads and the unsaved
+//! buffers laid over files ([`Workspace::set_overlay`]); [`Workspace::check`], [`Workspace::audit`] and
 //! [`Workspace::check_buffer`] run the pipeline on it and return the [`Report`]. Every entry
 //! point stands on it: the commands of the command line ([`crate::commands`]), the tests
 //! (in-process, without spawning the binary) and, next, the language server, which keeps one
@@ -19,6 +19,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::config::Config;
+pub use crate::eval::Limits;
 use crate::pipeline::Detail;
 use crate::report::Report;
 use crate::source::Overlays;
@@ -28,13 +29,16 @@ use crate::walk::{WalkError, WalkOptions};
 /// and JSON nesting is refused long before 8 MiB.
 const WORKER_STACK: usize = 8 * 1024 * 1024;
 
-/// The configuration, working directory, worker threads and unsaved buffers runs share.
+/// The configuration, working directory, limits, worker threads and unsaved buffers runs
+/// share.
 #[derive(Debug)]
 pub struct Workspace {
     /// The policy, mode, rules and exemptions of every run (its `today` included).
     config: Config,
     /// The directory paths are shown relative to (absolute, or as the process sees it).
     cwd: PathBuf,
+    /// The budgets and size bounds each file of a run is held to.
+    limits: Limits,
     /// The worker threads of every run.
     pool: rayon::ThreadPool,
     /// Unsaved buffers laid over files on disk, by canonical path: every run reads them
@@ -73,9 +77,30 @@ impl Workspace {
         Ok(Workspace {
             config,
             cwd,
+            limits: Limits::default(),
             pool,
             overlays: Arc::default(),
         })
+    }
+
+    /// This workspace, holding each file of its runs to `limits` instead: the evaluation
+    /// budgets, and the largest file and JSON document read. The command line keeps the
+    /// defaults; tests lower them to reach a budget with small inputs.
+    pub fn with_limits(self, limits: Limits) -> Workspace {
+        Workspace { limits, ..self }
+    }
+
+    /// The limits each file of a run is held to.
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    /// What every file of a run is read by: the limits and the unsaved buffers.
+    fn reading(&self) -> run::Reading<'_> {
+        run::Reading {
+            limits: &self.limits,
+            overlays: &self.overlays,
+        }
     }
 
     /// Lays `text` over the file at `path` (relative to the working directory): from now on
@@ -116,7 +141,7 @@ impl Workspace {
     /// run gives for those files.
     pub fn check(&self, options: &WalkOptions, detail: Detail) -> Result<Report, WalkError> {
         self.pool
-            .install(|| run::check(options, &self.config, &self.cwd, detail, &self.overlays))
+            .install(|| run::check(options, &self.config, &self.cwd, detail, self.reading()))
     }
 
     /// Audits the inventory exports under the walk's roots (files named, and the `.json` and
@@ -127,7 +152,7 @@ impl Workspace {
     /// project.
     pub fn audit(&self, options: &WalkOptions, detail: Detail) -> Result<Report, WalkError> {
         self.pool
-            .install(|| run::audit(options, &self.config, &self.cwd, detail, &self.overlays))
+            .install(|| run::audit(options, &self.config, &self.cwd, detail, self.reading()))
     }
 
     /// Checks one document read from `input` (standard input, an editor's buffer) as if it
@@ -144,6 +169,6 @@ impl Workspace {
         name: Option<&Path>,
         detail: Detail,
     ) -> Report {
-        run::check_input(input, name, &self.config, &self.cwd, detail, &self.overlays)
+        run::check_input(input, name, &self.config, &self.cwd, detail, self.reading())
     }
 }

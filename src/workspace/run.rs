@@ -9,6 +9,7 @@ use foldhash::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use super::Limits;
 use crate::source::Overlays;
 
 use rayon::prelude::*;
@@ -17,6 +18,16 @@ use crate::config::{self, Config};
 use crate::pipeline::{Detail, FileOutcome, Purpose, Run};
 use crate::report::Report;
 use crate::walk::{WalkError, WalkOptions, canonical};
+
+/// What every file of a run is read by, besides the configuration: the limits it is held to,
+/// and the unsaved buffers laid over files.
+#[derive(Clone, Copy)]
+pub(crate) struct Reading<'w> {
+    /// The budgets and size bounds each file is held to.
+    pub(crate) limits: &'w Limits,
+    /// Texts read instead of files' bytes, by canonical path.
+    pub(crate) overlays: &'w Arc<Overlays>,
+}
 
 /// Checks every file under the walk's roots against `config`.
 ///
@@ -32,7 +43,7 @@ pub(crate) fn check(
     config: &Config,
     cwd: &Path,
     detail: Detail,
-    overlays: &Arc<Overlays>,
+    reading: Reading<'_>,
 ) -> Result<Report, WalkError> {
     let (named, folders): (Vec<PathBuf>, Vec<PathBuf>) = options
         .roots
@@ -40,7 +51,7 @@ pub(crate) fn check(
         .map(|r| canonical(r))
         .partition(|r| std::fs::metadata(r).is_ok_and(|m| m.is_file()));
     if named.is_empty() {
-        return check_roots(options, config, cwd, detail, None, Purpose::Check, overlays);
+        return check_roots(options, config, cwd, detail, None, Purpose::Check, reading);
     }
     let mut expanded = options.clone();
     for file in &named {
@@ -60,7 +71,7 @@ pub(crate) fn check(
         detail,
         Some(&scope),
         Purpose::Check,
-        overlays,
+        reading,
     )
 }
 
@@ -74,9 +85,9 @@ pub(crate) fn audit(
     config: &Config,
     cwd: &Path,
     detail: Detail,
-    overlays: &Arc<Overlays>,
+    reading: Reading<'_>,
 ) -> Result<Report, WalkError> {
-    check_roots(options, config, cwd, detail, None, Purpose::Audit, overlays)
+    check_roots(options, config, cwd, detail, None, Purpose::Audit, reading)
 }
 
 /// What a run over named roots reports on: the named files, and the named folders' files
@@ -128,7 +139,7 @@ fn check_roots(
     detail: Detail,
     scope: Option<&Scope>,
     purpose: Purpose,
-    overlays: &Arc<Overlays>,
+    reading: Reading<'_>,
 ) -> Result<Report, WalkError> {
     let extensions = match purpose {
         Purpose::Check => frontend::extensions(),
@@ -185,7 +196,8 @@ fn check_roots(
         cwd: canonical(cwd),
         exempter: suppress::Exempter::new(config, &canonical(cwd), config.today),
         purpose,
-        overlays: Arc::clone(overlays),
+        overlays: Arc::clone(reading.overlays),
+        limits: reading.limits.clone(),
     };
     let mut outcomes: Vec<FileOutcome> = files
         .par_iter()
@@ -291,7 +303,7 @@ pub(crate) fn check_input(
     config: &Config,
     cwd: &Path,
     detail: Detail,
-    overlays: &Arc<Overlays>,
+    reading: Reading<'_>,
 ) -> Report {
     let cwd_canonical = canonical(cwd);
     let (path, display) = match name {
@@ -322,7 +334,8 @@ pub(crate) fn check_input(
         exempter: suppress::Exempter::new(config, &cwd_canonical, config.today),
         cwd: cwd_canonical,
         purpose: Purpose::Check,
-        overlays: Arc::clone(overlays),
+        overlays: Arc::clone(reading.overlays),
+        limits: reading.limits.clone(),
     };
     let mut outcome = pipeline::analyze_input(&walked, input, &run);
     let exemptions = std::mem::take(&mut outcome.exemptions);

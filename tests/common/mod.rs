@@ -347,6 +347,46 @@ pub fn check_json(repo: &Repo, args: &[&str]) -> serde_json::Value {
     serde_json::from_slice(&out.stdout).expect("JSON output")
 }
 
+/// `imagegate check --format json .` run in-process on the folder `dir` (its working
+/// directory too), with each file held to `limits` instead of the production defaults: the
+/// report as the JSON emitter writes it, and the notes the command line would print. Budget
+/// tests run at small limits, with inputs scaled to match, so that a budget is reached in
+/// milliseconds.
+pub fn check_with_limits_and_notes(
+    dir: &Path,
+    limits: imagegate::workspace::Limits,
+) -> (serde_json::Value, Vec<String>) {
+    use imagegate::report::emit::{Format, emitter};
+    let paths = [PathBuf::from(".")];
+    let mut config = imagegate::config::Config::discover(None, &paths, dir).expect("config");
+    config.set_today(imagegate::date::today_from(None).expect("today"));
+    let workspace = imagegate::workspace::Workspace::new(config, dir.to_path_buf(), 0)
+        .expect("workspace")
+        .with_limits(limits);
+    let options = imagegate::walk::WalkOptions {
+        roots: vec![dir.to_path_buf()],
+        include: Vec::new(),
+        exclude: Vec::new(),
+        no_ignore: false,
+        force_exclude: false,
+        threads: 0,
+    };
+    let report = workspace
+        .check(&options, Default::default())
+        .expect("check");
+    let mut out = Vec::new();
+    emitter(Format::Json, Default::default(), None)
+        .emit(&report, &mut out)
+        .expect("emit");
+    let json = serde_json::from_slice(&out).expect("JSON output");
+    (json, report.notes)
+}
+
+/// [`check_with_limits_and_notes`]'s report.
+pub fn check_with_limits(dir: &Path, limits: imagegate::workspace::Limits) -> serde_json::Value {
+    check_with_limits_and_notes(dir, limits).0
+}
+
 /// The `(rule, path)` pairs of a JSON report, in order.
 pub fn rules_and_paths(report: &serde_json::Value) -> Vec<(String, String)> {
     located(report)

@@ -5,9 +5,15 @@
 //! IG002, never silence, and the other files of the run are still judged.
 //!
 //! The adversarial inputs are generated here (small versions of `scripts/adversarial.py`);
-//! their time and memory are measured in BENCHMARKS.md, never here.
+//! their time and memory are measured in BENCHMARKS.md, never here. Most tests run in-process
+//! at small limits (`check_with_limits`) with inputs scaled to match, so that a budget is
+//! reached in milliseconds: each says the production value its numbers stand for, and the
+//! production defaults themselves are pinned by `eval::tests::the_default_limits_are_the_documented_ones`.
+//! `the_step_budget_holds_at_its_production_value` runs at the production limits.
 
 use std::time::Duration;
+
+use imagegate::workspace::Limits;
 
 use crate::common::*;
 
@@ -54,6 +60,7 @@ fn only_finding(report: &serde_json::Value, path: &str, rule: &str) -> String {
     found[0].1.clone()
 }
 
+/// Whether the neighbour's marketplace image was judged (an IG001).
 fn neighbour_judged(report: &serde_json::Value) {
     only_finding(report, "other/azuredeploy.json", "IG001");
 }
@@ -77,11 +84,17 @@ fn deployments_of(template: &str, count: usize, level: usize) -> String {
 
 #[test]
 fn nested_copy_loops_share_one_step_budget() {
-    // Three levels of inner-scope deployments in copy loops of 1,000 around storage accounts in
-    // a copy loop of 1,000: 10^12 instances in 2 KB, none of them image-bearing, so no resource
-    // budget stops them. Each inner scope used to get a fresh step budget: the run did not end
-    // within minutes. Now the file's one allowance runs out, and the resources it left out
-    // (the VM declared last among them) are an IG002, not silence.
+    // Three levels of inner-scope deployments in copy loops of 10 around storage accounts in a
+    // copy loop of 10: 10^5 instances, none of them image-bearing, so no resource budget stops
+    // them, at a budget of 4,000 steps (production: loops of 1,000, 10^12 instances, against
+    // 4,000,000 steps). Each inner scope used to get a fresh step budget: the run did not end
+    // within minutes (here: each scope's ten instances fit in it, and nothing would be said).
+    // Now the file's one allowance runs out, and the resources it left out (the VM declared
+    // last among them) are an IG002, not silence.
+    let limits = Limits {
+        max_steps: 4_000,
+        ..Limits::default()
+    };
     let storage = r#"{
       "type": "Microsoft.Storage/storageAccounts",
       "apiVersion": "2023-01-01",
@@ -89,13 +102,13 @@ fn nested_copy_loops_share_one_step_budget() {
       "location": "westeurope",
       "kind": "StorageV2",
       "sku": { "name": "Standard_LRS" },
-      "copy": { "name": "st", "count": 1000 }
+      "copy": { "name": "st", "count": 10 }
     }"#;
     let mut inner = arm_template("", "", storage);
     for level in 0..3 {
-        inner = arm_template("", "", &deployments_of(&inner, 1000, level));
+        inner = arm_template("", "", &deployments_of(&inner, 10, level));
     }
-    let mut resources = deployments_of(&inner, 1000, 3);
+    let mut resources = deployments_of(&inner, 10, 3);
     resources.push(',');
     resources.push_str(&arm_vm(
         "vm-after",
@@ -105,11 +118,11 @@ fn nested_copy_loops_share_one_step_budget() {
     let repo = Repo::new();
     repo.write("azuredeploy.json", arm_template("", "", &resources));
     neighbour(&repo);
-    let report = check_bounded(&repo);
+    let report = check_with_limits(repo.path(), limits);
     let message = only_finding(&report, "azuredeploy.json", "IG002");
     assert!(
         message.contains(
-            "evaluation step budget (4000000 steps per file) exhausted before this resource: \
+            "evaluation step budget (4000 steps per file) exhausted before this resource: \
              it and the resources after it are not judged"
         ),
         "{message}"
@@ -137,23 +150,28 @@ fn counted_vms(loops: usize) -> String {
 
 #[test]
 fn parameter_files_share_one_resource_budget() {
-    // Three parameter files make three contexts of 8,000 resources each. Each context used to
-    // have a cap of its own (150 such files exhausted 12 GB); now the file has 20,000 resources
-    // in all, and the context cut short says so.
+    // Three parameter files make three contexts of 80 resources each, at a budget of 200
+    // resources (production: 8,000 each against 20,000). Each context used to have a cap of
+    // its own (150 such files exhausted 12 GB); now the file has 200 resources in all, and
+    // the context cut short says so.
+    let limits = Limits {
+        max_resources: 200,
+        ..Limits::default()
+    };
     let repo = Repo::new();
     repo.write("azuredeploy.json", counted_vms(8));
     for k in 0..3 {
         repo.write(
             &format!("azuredeploy.parameters.{k}.json"),
-            parameters_file(r#""count": { "value": 1000 }"#),
+            parameters_file(r#""count": { "value": 10 }"#),
         );
     }
     neighbour(&repo);
-    let report = check_bounded(&repo);
+    let report = check_with_limits(repo.path(), limits);
     let message = only_finding(&report, "azuredeploy.json", "IG002");
     assert!(
         message.contains(
-            "resource budget reached: only the first 20000 resources of the file are judged \
+            "resource budget reached: only the first 200 resources of the file are judged \
              (all its parameter files and allowed values together)"
         ) && message.contains("(with parameter file azuredeploy.parameters.2.json)"),
         "{message}"
@@ -164,16 +182,21 @@ fn parameter_files_share_one_resource_budget() {
         .iter()
         .filter(|r| r["path"] == "azuredeploy.json" && r["status"] == "compliant")
         .count();
-    assert_eq!(judged, 20_000);
+    assert_eq!(judged, 200);
     neighbour_judged(&report);
 }
 
 #[test]
 fn allowed_values_the_budget_cuts_short_stay_unresolved() {
-    // A required parameter with 32 allowed gallery image versions (IDs) decides the image of a VM copied
-    // 1,000 times: each allowed value is a variant of 1,000 resources, 33,000 in all. The
-    // variants beyond the file's 20,000 resources are not judged, so the VM stays unresolved
+    // A required parameter with 32 allowed gallery image versions (IDs) decides the image of a
+    // VM copied 10 times: each allowed value is a variant of 10 resources, 330 in all, at a
+    // budget of 200 resources (production: copied 1,000 times, 33,000 against 20,000). The
+    // variants beyond the file's 200 resources are not judged, so the VM stays unresolved
     // (IG002) beside the variants that were: an allowed value never judged is never passed.
+    let limits = Limits {
+        max_resources: 200,
+        ..Limits::default()
+    };
     let base = GOLDEN_VERSION.trim_end_matches("/versions/1.4.0");
     let allowed = |n: usize| {
         let ids: Vec<String> = (0..n)
@@ -188,12 +211,12 @@ fn allowed_values_the_budget_cuts_short_stay_unresolved() {
     let vm = arm_vm(
         "[concat('vm-', copyIndex())]",
         r#"{ "id": "[parameters('image')]" }"#,
-        r#" "copy": { "name": "vms", "count": 1000 },"#,
+        r#" "copy": { "name": "vms", "count": 10 },"#,
     );
     let repo = Repo::new();
     repo.write("azuredeploy.json", arm_template(&parameters, "", &vm));
     neighbour(&repo);
-    let report = check_bounded(&repo);
+    let report = check_with_limits(repo.path(), limits.clone());
     let found = findings_in(&report, "azuredeploy.json");
     assert!(
         found
@@ -203,18 +226,24 @@ fn allowed_values_the_budget_cuts_short_stay_unresolved() {
     );
     neighbour_judged(&report);
 
-    // With 8 allowed values (9,000 resources) every variant is judged, and all are golden.
+    // With 8 allowed values (90 resources; production: 9,000) every variant is judged, and
+    // all are golden.
     repo.write("azuredeploy.json", arm_template(&allowed(8), "", &vm));
-    let report = check_bounded(&repo);
+    let report = check_with_limits(repo.path(), limits);
     assert_eq!(findings_in(&report, "azuredeploy.json"), []);
 }
 
 #[test]
 fn documents_beyond_the_value_limit_are_refused_not_held() {
-    // A parameter file that is nothing but an array of 4,000,001 zeros (8 MB) used to be held
-    // in memory whole (a 60 MB one took 9 GB); a template with such a variable likewise. Both
-    // are refused with an IG000 naming the limit, and the rest of the run is judged.
-    let zeros = vec!["0"; 4_000_001].join(",");
+    // A parameter file that is nothing but an array of 1,001 zeros, at a limit of 1,000 values
+    // per document (production: 4,000,001 zeros, 8 MB, against 4,000,000), used to be held in
+    // memory whole (a 60 MB one took 9 GB); a template with such a variable likewise. Both are
+    // refused with an IG000 naming the limit, and the rest of the run is judged.
+    let limits = Limits {
+        max_document_values: 1_000,
+        ..Limits::default()
+    };
+    let zeros = vec!["0"; 1_001].join(",");
     let repo = Repo::new();
     repo.write("app/azuredeploy.json", golden_vm("vm"));
     repo.write(
@@ -225,8 +254,8 @@ fn documents_beyond_the_value_limit_are_refused_not_held() {
     let template = arm_template("", &format!(r#""unused": [{zeros}]"#), &vm);
     repo.write("data/azuredeploy.json", template);
     neighbour(&repo);
-    let report = check_bounded(&repo);
-    let limit = "more than 4000000 values in one document: too large to analyse";
+    let report = check_with_limits(repo.path(), limits);
+    let limit = "more than 1000 values in one document: too large to analyse";
     let parameters = findings_in(&report, "app/azuredeploy.parameters.json");
     assert_eq!(parameters.len(), 1, "{parameters:?}");
     assert!(
@@ -282,13 +311,19 @@ fn parameter_values_larger_than_a_parameter_may_hold_are_unknown_when_read() {
 
 #[test]
 fn a_long_literal_copied_into_each_instance_is_charged_and_clipped() {
-    // A VM copied 100 times whose image ID is an 800 KB literal used to cost an 80 MB report:
-    // every instance copied the literal for free and every message carried it whole. Now each
-    // copy is charged to the file's steps (the instances beyond them are IG002) and messages
-    // carry 1,000 characters of it, head and tail, and say how many were left out.
+    // A VM copied 100 times whose image ID is a 20 KB literal, at a budget of 100,000 steps
+    // (production: an 800 KB literal against 4,000,000 steps, which used to cost an 80 MB
+    // report): every instance copied the literal for free and every message carried it whole
+    // (here, 2 MB). Now each copy is charged to the file's steps (the instances beyond them
+    // are IG002) and messages carry 1,000 characters of it, head and tail, and say how many
+    // were left out.
+    let limits = Limits {
+        max_steps: 100_000,
+        ..Limits::default()
+    };
     let id = format!(
         "/subscriptions/0/resourceGroups/rg/providers/Microsoft.Compute/images/{}",
-        "a".repeat(800_000)
+        "a".repeat(20_000)
     );
     let vm = arm_vm(
         "[concat('vm', copyIndex())]",
@@ -298,13 +333,9 @@ fn a_long_literal_copied_into_each_instance_is_charged_and_clipped() {
     let repo = Repo::new();
     repo.write("azuredeploy.json", arm_template("", "", &vm));
     neighbour(&repo);
-    let out = repo
-        .imagegate(&["check", "--format", "json", "--exit-zero", "."])
-        .timeout(Duration::from_secs(120))
-        .output()
-        .expect("run");
-    assert!(out.stdout.len() < 1_000_000, "{} bytes", out.stdout.len());
-    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let report = check_with_limits(repo.path(), limits);
+    let written = report.to_string().len();
+    assert!(written < 1_000_000, "{written} bytes");
     let found = findings_in(&report, "azuredeploy.json");
     let rules: Vec<&str> = found.iter().map(|(r, _)| r.as_str()).collect();
     assert!(
@@ -321,30 +352,64 @@ fn a_long_literal_copied_into_each_instance_is_charged_and_clipped() {
     );
     assert!(
         found.iter().any(|(rule, message)| rule == "IG002"
-            && message.contains("evaluation step budget (4000000 steps per file) exhausted")),
+            && message.contains("evaluation step budget (100000 steps per file) exhausted")),
         "{found:?}"
     );
     neighbour_judged(&report);
 }
 
 #[test]
+fn the_step_budget_holds_at_its_production_value() {
+    // The other tests run at small limits: this one, at the production limits, shows the step
+    // budget a run applies is 4,000,000 (25,000,000 steps of `range` asked for, in well under a
+    // second), what it stops is an IG002 and a note, and the other files are still judged.
+    let image = r#"{ "id": "[if(equals(length(map(range(0, 5000), lambda('x', range(0, 5000)))), 0), 'a', 'b')]" }"#;
+    let repo = Repo::new();
+    repo.write(
+        "azuredeploy.json",
+        arm_template("", "", &arm_vm("vm", image, "")),
+    );
+    neighbour(&repo);
+    let (report, notes) = check_with_limits_and_notes(repo.path(), Limits::default());
+    let message = only_finding(&report, "azuredeploy.json", "IG002");
+    assert!(
+        message.contains("evaluation step budget (4000000 steps per file) exhausted"),
+        "{message}"
+    );
+    assert!(
+        notes.iter().any(|n| n.contains(
+            "evaluation stopped at its budget of 4000000 steps; images that needed more are \
+             reported as unresolved"
+        )),
+        "{notes:?}"
+    );
+    neighbour_judged(&report);
+}
+
+#[test]
 fn strings_functions_build_are_charged() {
-    // Each of 1,000 instances builds a 1 MB string: 1 GB of copies that no budget charged. Now
-    // what a function builds is charged by its size, and the instances beyond the file's steps
-    // are unresolved, said as such.
+    // Each of 100 instances builds a 10 KB string, at a budget of 40,000 steps (production:
+    // 1,000 instances of 1 MB, 1 GB of copies, against 4,000,000): copies that no budget
+    // charged (uncharged, the instances cost a few thousand steps in all). Now what a function
+    // builds is charged by its size, and the instances beyond the file's steps are
+    // unresolved, said as such.
+    let limits = Limits {
+        max_steps: 40_000,
+        ..Limits::default()
+    };
     let vm = arm_vm(
         "[concat('vm', copyIndex())]",
-        &format!(r#"{{ "id": "[concat('{GOLDEN_VERSION}', padLeft('', 1000000, 'x'))]" }}"#),
-        r#" "copy": { "name": "vms", "count": 1000 },"#,
+        &format!(r#"{{ "id": "[concat('{GOLDEN_VERSION}', padLeft('', 10000, 'x'))]" }}"#),
+        r#" "copy": { "name": "vms", "count": 100 },"#,
     );
     let repo = Repo::new();
     repo.write("azuredeploy.json", arm_template("", "", &vm));
     neighbour(&repo);
-    let report = check_bounded(&repo);
+    let report = check_with_limits(repo.path(), limits);
     let found = findings_in(&report, "azuredeploy.json");
     assert!(
         found.iter().any(|(rule, message)| rule == "IG002"
-            && message.contains("evaluation step budget (4000000 steps per file) exhausted")),
+            && message.contains("evaluation step budget (40000 steps per file) exhausted")),
         "{found:?}"
     );
     neighbour_judged(&report);
@@ -352,14 +417,20 @@ fn strings_functions_build_are_charged() {
 
 #[test]
 fn linked_templates_share_one_byte_budget_per_file() {
-    // Two linked templates of 40 MiB each (a golden VM and 40 MiB of spaces): each is within
-    // the loader's 64 MiB limit, together they are beyond the 64 MiB a file may read through
-    // its links (64 of them could otherwise hold 4 GiB in memory at once). The first is
-    // judged through the link; the second is an IG002 on its deployment naming the limit, and,
-    // being a walked file itself, is still judged on its own.
+    // Two linked templates of 640 KiB each (a golden VM and 640 KiB of spaces), at a limit of
+    // 1 MiB per file and 1 MiB of linked templates per file (production: 40 MiB each against
+    // 64 MiB and 64 MiB): each is within the loader's limit, together they are beyond what a
+    // file may read through its links (64 of them could otherwise hold 4 GiB in memory at
+    // once). The first is judged through the link; the second is an IG002 on its deployment
+    // naming the limit, and, being a walked file itself, is still judged on its own.
+    let limits = Limits {
+        max_file_bytes: 1024 * 1024,
+        max_linked_bytes: 1024 * 1024,
+        ..Limits::default()
+    };
     let padded = |name: &str| {
         let mut text = golden_vm(name);
-        text.push_str(&" ".repeat(40 * 1024 * 1024));
+        text.push_str(&" ".repeat(640 * 1024));
         text
     };
     let repo = Repo::new();
@@ -371,11 +442,11 @@ fn linked_templates_share_one_byte_budget_per_file() {
     ];
     repo.write("azuredeploy.json", arm_template("", "", &links.join(",")));
     neighbour(&repo);
-    let report = check_bounded(&repo);
+    let report = check_with_limits(repo.path(), limits);
     let message = only_finding(&report, "azuredeploy.json", "IG002");
     assert!(
         message.contains(
-            "`nested/b.json` is beyond the limit of 64 MiB of linked templates read for one file"
+            "`nested/b.json` is beyond the limit of 1 MiB of linked templates read for one file"
         ),
         "{message}"
     );

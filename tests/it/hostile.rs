@@ -6,10 +6,23 @@ use crate::common::*;
 /// Writes `name` with `contents` beside a known-bad template, runs a JSON check, and returns the
 /// findings about `name`. Asserts the neighbour was still judged.
 fn judge_beside_neighbour(name: &str, contents: &[u8]) -> Vec<serde_json::Value> {
+    judge_beside_neighbour_within(name, contents, None)
+}
+
+/// [`judge_beside_neighbour`], with each file held to `limits` (the production defaults when
+/// `None`).
+fn judge_beside_neighbour_within(
+    name: &str,
+    contents: &[u8],
+    limits: Option<imagegate::workspace::Limits>,
+) -> Vec<serde_json::Value> {
     let repo = Repo::new();
     repo.write(name, contents);
     repo.write("neighbour/azuredeploy.json", marketplace_vm("neighbour"));
-    let report = check_json(&repo, &[]);
+    let report = match limits {
+        Some(limits) => check_with_limits(repo.path(), limits),
+        None => check_json(&repo, &[]),
+    };
     let findings = report["findings"].as_array().unwrap();
     assert!(
         findings
@@ -174,12 +187,22 @@ fn truncated_template_is_a_parse_error_at_the_end() {
     assert!(found[0]["line"].as_u64().unwrap() >= lines - 1);
 }
 
+/// Limits of 1 MiB per file (production: 64 MiB, which `pipeline::tests` holds a sparse file
+/// to).
+fn one_mib_files() -> Option<imagegate::workspace::Limits> {
+    Some(imagegate::workspace::Limits {
+        max_file_bytes: 1024 * 1024,
+        ..Default::default()
+    })
+}
+
 #[test]
 fn huge_template_is_refused_with_a_finding() {
-    // Larger than the 64 MiB limit: one IG000, without reading it all.
+    // Larger than the file limit (2 MiB against 1 MiB; production: 65 MiB against 64 MiB):
+    // one IG000, without reading it all.
     let mut text = template_prefix().into_bytes();
-    text.resize(65 * 1024 * 1024, b' ');
-    let found = judge_beside_neighbour("huge.json", &text);
+    text.resize(2 * 1024 * 1024, b' ');
+    let found = judge_beside_neighbour_within("huge.json", &text, one_mib_files());
     assert_eq!(found.len(), 1);
     assert_eq!(found[0]["rule"], "IG000");
     assert!(found[0]["message"].as_str().unwrap().contains("limit"));
@@ -187,26 +210,35 @@ fn huge_template_is_refused_with_a_finding() {
 
 #[test]
 fn huge_data_file_is_skipped() {
+    // 2 MiB against a limit of 1 MiB (production: 65 MiB against 64 MiB).
     let mut text = b"{\"data\": \"".to_vec();
-    text.resize(65 * 1024 * 1024, b'a');
-    assert!(judge_beside_neighbour("huge-data.json", &text).is_empty());
+    text.resize(2 * 1024 * 1024, b'a');
+    assert!(judge_beside_neighbour_within("huge-data.json", &text, one_mib_files()).is_empty());
 }
 
 #[test]
 fn large_minified_template_is_judged() {
-    // 4 MB on one line, many VMs: judged, findings point into the long line.
+    // 4 MB on one line, many VMs: judged, findings point into the long line. The line is a
+    // 3.6 MB description first (read, never judged) and 2,000 VMs after it, so that every
+    // finding lies megabytes into the line (production-sized; it was 20,000 VMs, the resource
+    // budget, which costs seconds of judging and nothing more of the line).
     let vm = r#"{"type":"Microsoft.Compute/virtualMachines","apiVersion":"2024-03-01","name":"vm","properties":{"storageProfile":{"imageReference":{"publisher":"Canonical","offer":"o","sku":"s","version":"latest"}}}}"#;
-    let mut text = format!("{{\"$schema\":\"{SCHEMA}\",\"resources\":[");
-    for i in 0..20_000 {
+    let description = "d".repeat(3_600_000);
+    let mut text = format!(
+        "{{\"$schema\":\"{SCHEMA}\",\"metadata\":{{\"description\":\"{description}\"}},\"resources\":["
+    );
+    for i in 0..2_000 {
         if i > 0 {
             text.push(',');
         }
         text.push_str(&vm.replace("\"vm\"", &format!("\"vm{i}\"")));
     }
     text.push_str("]}");
+    assert!(text.len() > 4_000_000 && !text.contains('\n'));
     let found = judge_beside_neighbour("minified.json", text.as_bytes());
-    assert_eq!(found.len(), 20_000);
+    assert_eq!(found.len(), 2_000);
     assert!(found.iter().all(|f| f["line"] == 1));
+    assert!(found.iter().all(|f| f["column"].as_u64() > Some(3_600_000)));
 }
 
 #[cfg(unix)]

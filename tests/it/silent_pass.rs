@@ -769,23 +769,28 @@ fn a_template_carried_by_a_variable_is_followed() {
 
 #[test]
 fn resources_beyond_the_template_budget_are_said_not_judged() {
-    // 21 declarations of 1000 golden VMs each: the first 20,000 resources are judged, and the
-    // rest is an IG002 on the first declaration not judged, not silence.
+    // 21 declarations of 10 golden VMs each, at a budget of 200 resources (production: of 1,000
+    // each against 20,000): the first 200 resources are judged, and the rest is an IG002 on
+    // the first declaration not judged, not silence.
+    let limits = imagegate::workspace::Limits {
+        max_resources: 200,
+        ..Default::default()
+    };
     let vms: Vec<String> = (0..21)
         .map(|d| {
             vm(
                 &format!("[concat('vm{d}-', copyIndex())]"),
                 &format!(r#"{{ "id": "{GOLDEN_VERSION}" }}"#),
-                &format!(r#" "copy": {{ "name": "loop{d}", "count": 1000 }},"#),
+                &format!(r#" "copy": {{ "name": "loop{d}", "count": 10 }},"#),
             )
         })
         .collect();
     let repo = Repo::new();
     repo.write("azuredeploy.json", template("", "", &vms.join(",")));
-    let report = check_json(&repo, &[]);
+    let report = check_with_limits(repo.path(), limits);
     assert_eq!(rules(&report), ["IG002"], "{:#}", report["findings"]);
     assert!(
-        messages(&report)[0].contains("only the first 20000 resources of the file are judged"),
+        messages(&report)[0].contains("only the first 200 resources of the file are judged"),
         "{}",
         messages(&report)[0]
     );

@@ -399,25 +399,32 @@ resource "azurerm_linux_virtual_machine" "vm" {
 
 #[test]
 fn the_tf_files_read_for_a_plan_share_its_byte_budget() {
-    // `a.tf` (40 MiB of blank lines) and `main.tf` (the configuration and 30 MiB more) are each
-    // within the loader's 64 MiB, together beyond the 64 MiB a walked file may read of the
-    // files it leads to: `main.tf` is not read, and the findings keep their plan locations
-    // (a thousand plans beside a gigabyte of `.tf` would otherwise read a terabyte).
+    // At limits of 1 MiB per file and 1 MiB of the files a walked file leads to (production:
+    // 64 MiB and 64 MiB, with 40 MiB and 30 MiB of padding): `a.tf` (640 KiB of blank lines)
+    // and `main.tf` (the configuration and 480 KiB more) are each within the loader's limit,
+    // together beyond what a walked file may read of the files it leads to: `main.tf` is not
+    // read, and the findings keep their plan locations (a thousand plans beside a gigabyte of
+    // `.tf` would otherwise read a terabyte).
+    let limits = imagegate::workspace::Limits {
+        max_file_bytes: 1024 * 1024,
+        max_linked_bytes: 1024 * 1024,
+        ..Default::default()
+    };
     let repo = Repo::new();
     repo.write("plan.json", plan());
-    repo.write("a.tf", "\n".repeat(40 * 1024 * 1024));
+    repo.write("a.tf", "\n".repeat(640 * 1024));
     let mut main = root_tf("./modules/vm");
-    main.push_str(&"\n".repeat(30 * 1024 * 1024));
+    main.push_str(&"\n".repeat(480 * 1024));
     repo.write("main.tf", &main);
     repo.write("modules/vm/main.tf", MODULE_TF);
-    let r = check_json(&repo, &["."]);
+    let r = check_with_limits(repo.path(), limits.clone());
     assert_in_plan(
         finding(&r, "azurerm_linux_virtual_machine.direct"),
         "plan.json",
     );
     // Without the padding, the same configuration is read.
     repo.write("main.tf", root_tf("./modules/vm"));
-    let r = check_json(&repo, &["."]);
+    let r = check_with_limits(repo.path(), limits);
     let direct = finding(&r, "azurerm_linux_virtual_machine.direct");
     assert_eq!(direct["path"], "main.tf", "{direct:#}");
 }

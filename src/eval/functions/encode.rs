@@ -63,7 +63,7 @@ fn json(ctx: &Ctx<'_>, s: &str) -> R<Value> {
     if s.trim().is_empty() {
         return Ok(val(Kind::Null));
     }
-    match crate::json::parse(s) {
+    match crate::json::parse_within(s, ctx.limits.max_document_values) {
         Ok(node) => Ok(json_to_value(&node)),
         Err(e) => Err(ctx.invalid(CallProblem::NotJson { error: e.message })),
     }

@@ -35,8 +35,9 @@ pub fn has_marker(bytes: &[u8]) -> bool {
     NEEDLES.any(bytes)
 }
 
-/// Classifies `text`, parsing it only when it can be a template.
-pub fn classify(text: &str) -> Classification {
+/// Classifies `text`, parsing it only when it can be a template, as a document of at most
+/// `max_values` JSON values (the run's limit).
+pub fn classify(text: &str, max_values: usize) -> Classification {
     let bytes = text.as_bytes();
     if !has_marker(bytes) {
         return Classification::NotTemplate;
@@ -50,7 +51,7 @@ pub fn classify(text: &str) -> Classification {
             Err(e) => Classification::Broken(e),
         };
     }
-    match json::parse(text) {
+    match json::parse_within(text, max_values) {
         Ok(root) => {
             let is_template = root
                 .get("$schema")
@@ -126,23 +127,35 @@ mod tests {
             "https://schema.management.azure.com/schemas/2019-08-01/tenantDeploymentTemplate.json#",
         ] {
             let empty = format!("{{\"$schema\": \"{s}\", \"resources\": []}}");
-            assert!(matches!(classify(&empty), Classification::Inert), "{s}");
+            assert!(
+                matches!(classify(&empty, json::MAX_VALUES), Classification::Inert),
+                "{s}"
+            );
             let vm = empty.replace("[]", "[{\"type\": \"Microsoft.Compute/virtualMachines\"}]");
-            assert!(matches!(classify(&vm), Classification::Template(_)), "{s}");
+            assert!(
+                matches!(classify(&vm, json::MAX_VALUES), Classification::Template(_)),
+                "{s}"
+            );
         }
     }
 
     #[test]
     fn other_json_is_not_a_template() {
         assert!(matches!(
-            classify("{\"name\": \"pkg\"}"),
+            classify("{\"name\": \"pkg\"}", json::MAX_VALUES),
             Classification::NotTemplate
         ));
         let params = "{\"$schema\": \"https://schema.management.azure.com/schemas/2019-04-01/deploymentParameters.json#\"}";
-        assert!(matches!(classify(params), Classification::NotTemplate));
+        assert!(matches!(
+            classify(params, json::MAX_VALUES),
+            Classification::NotTemplate
+        ));
         // Mentions the marker in data, and is broken: still not claimed.
         assert!(matches!(
-            classify("{\"docs\": \"see deploymentTemplate.json\", oops}"),
+            classify(
+                "{\"docs\": \"see deploymentTemplate.json\", oops}",
+                json::MAX_VALUES
+            ),
             Classification::NotTemplate
         ));
     }
@@ -152,27 +165,39 @@ mod tests {
         let storage = format!(
             "{{\"$schema\": \"{SCHEMA}\", \"resources\": [{{\"type\": \"Microsoft.Storage/storageAccounts\"}}]}}"
         );
-        assert!(matches!(classify(&storage), Classification::Inert));
         assert!(matches!(
-            classify(&storage.replace("]}", "]")),
+            classify(&storage, json::MAX_VALUES),
+            Classification::Inert
+        ));
+        assert!(matches!(
+            classify(&storage.replace("]}", "]"), json::MAX_VALUES),
             Classification::Broken(_)
         ));
         let vm = storage.replace(
             "Microsoft.Storage/storageAccounts",
             "microsoft.compute/VIRTUALMACHINES",
         );
-        assert!(matches!(classify(&vm), Classification::Template(_)));
+        assert!(matches!(
+            classify(&vm, json::MAX_VALUES),
+            Classification::Template(_)
+        ));
         let nested = storage.replace(
             "Microsoft.Storage/storageAccounts",
             "Microsoft.Resources/deployments",
         );
-        assert!(matches!(classify(&nested), Classification::Template(_)));
+        assert!(matches!(
+            classify(&nested, json::MAX_VALUES),
+            Classification::Template(_)
+        ));
     }
 
     #[test]
     fn broken_template_is_reported() {
         let text = format!("{{\n  \"$schema\": \"{SCHEMA}\",\n  \"resources\": [\n");
-        assert!(matches!(classify(&text), Classification::Broken(_)));
+        assert!(matches!(
+            classify(&text, json::MAX_VALUES),
+            Classification::Broken(_)
+        ));
     }
 
     #[test]
@@ -182,9 +207,15 @@ mod tests {
             SCHEMA.to_ascii_lowercase()
         );
         assert!(has_marker(lower.as_bytes()));
-        assert!(matches!(classify(&lower), Classification::Inert));
+        assert!(matches!(
+            classify(&lower, json::MAX_VALUES),
+            Classification::Inert
+        ));
         let escaped = lower.replace("deploymenttemplate", "\\u0064eployment\\u0054emplate");
-        assert!(matches!(classify(&escaped), Classification::Inert));
+        assert!(matches!(
+            classify(&escaped, json::MAX_VALUES),
+            Classification::Inert
+        ));
         // An escaped namespace does not make an image-bearing template inert.
         for ty in [
             "Microsoft.Compute\\/virtualMachines",
@@ -192,14 +223,20 @@ mod tests {
             "Microsoft.Resources\\/deployments",
         ] {
             let vm = lower.replace("[]", &format!("[{{\"type\": \"{ty}\"}}]"));
-            assert!(matches!(classify(&vm), Classification::Template(_)), "{ty}");
+            assert!(
+                matches!(classify(&vm, json::MAX_VALUES), Classification::Template(_)),
+                "{ty}"
+            );
         }
         // Broken, the schema in another case: still claimed.
         let broken = format!(
             "{{\"$SCHEMA\": \"{}\", \"resources\": [",
             SCHEMA.to_uppercase()
         );
-        assert!(matches!(classify(&broken), Classification::Broken(_)));
+        assert!(matches!(
+            classify(&broken, json::MAX_VALUES),
+            Classification::Broken(_)
+        ));
     }
 
     /// How a property test spells each character of a string: as is, in the other case, as a
@@ -268,7 +305,7 @@ mod tests {
             if fully_classified_as_template(&text) {
                 proptest::prop_assert!(has_marker(text.as_bytes()), "{}", text);
                 let holds_images = ty != "Microsoft.Storage/storageAccounts";
-                let classified = classify(&text);
+                let classified = classify(&text, json::MAX_VALUES);
                 if holds_images {
                     proptest::prop_assert!(matches!(classified, Classification::Template(_)), "{}", text);
                 } else {

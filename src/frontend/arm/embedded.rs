@@ -29,7 +29,8 @@ pub(super) fn lower(doc: &Embedded, env: &Env<'_>) -> Lowered {
     let mut out = Lowered::default();
     let id = add(&mut out, &doc.document);
     let text = &out.sources.get(id).text;
-    let root = match json::parse(text) {
+    let limits = env.allowance.limits();
+    let root = match json::parse_within(text, limits.max_document_values) {
         Ok(root) => root,
         Err(e) => {
             let problem = ParseProblem::at_char(id, text, e.offset, HEADLINE, e.message);
@@ -44,8 +45,8 @@ pub(super) fn lower(doc: &Embedded, env: &Env<'_>) -> Lowered {
         EmbeddedParameters::Text(parameters) => {
             let pid = add(&mut out, parameters);
             let text = &out.sources.get(pid).text;
-            match json::parse(text) {
-                Ok(root) => parameter_values(&root, pid),
+            match json::parse_within(text, limits.max_document_values) {
+                Ok(root) => parameter_values(&root, pid, limits),
                 Err(e) => {
                     let problem =
                         ParseProblem::at_char(pid, text, e.offset, PARAMETERS_HEADLINE, e.message);

@@ -35,11 +35,16 @@ impl Frontend for Arm {
     }
 
     fn claims_undecodable(&self, lossy: &str) -> bool {
-        !matches!(classify(lossy), Classification::NotTemplate)
+        // Text that is not even decodable is claimed or not at the parser's own bound: no run's
+        // limits are at hand here, and a document beyond any bound is claimed either way.
+        !matches!(
+            classify(lossy, crate::json::MAX_VALUES),
+            Classification::NotTemplate
+        )
     }
 
     fn lower(&self, file: Loaded, env: &Env<'_>) -> Result<Lowered, Loaded> {
-        match classify(&file.text) {
+        match classify(&file.text, env.allowance.limits().max_document_values) {
             Classification::NotTemplate => Err(file),
             Classification::Inert => Ok(Lowered::default()),
             Classification::Broken(e) => {

@@ -91,9 +91,10 @@ pub(super) fn parameter_contexts(
         };
         let id = loaded.add_to(&mut out.sources);
         let text = &out.sources.get(id).text;
-        match json::parse(text) {
+        let limits = env.allowance.limits();
+        match json::parse_within(text, limits.max_document_values) {
             Ok(root) if parameters(&root).is_some() => {
-                contexts.push((Some(display), parameter_values(&root, id)));
+                contexts.push((Some(display), parameter_values(&root, id, limits)));
             }
             Ok(_) => out.notes.push(format!(
                 "{display}: not a parameter file (no `parameters` object, and not the bare form `{{\"name\": {{\"value\": …}}}}`); ignored"
@@ -124,13 +125,18 @@ fn beside(template_display: &str, path: &Path) -> String {
 
 /// The values of a deployment parameter file (`{"parameters": {"x": {"value": ...}}}`, also
 /// the JSON that `bicep build-params` writes) read as file `file`. Values are literal (never
-/// evaluated); `{"reference": {"keyVault": ...}}` entries become Key Vault references.
-pub(crate) fn parameter_values(root: &Json, file: FileId) -> ParameterValues<'static> {
+/// evaluated); `{"reference": {"keyVault": ...}}` entries become Key Vault references. A value
+/// larger than `limits` let a parameter hold is not copied: it is unknown, and says why.
+pub(crate) fn parameter_values(
+    root: &Json,
+    file: FileId,
+    limits: &Limits,
+) -> ParameterValues<'static> {
     let mut out = ParameterValues::new();
     let Some(params) = parameters(root) else {
         return out;
     };
-    let limit = Limits::default().max_value_weight;
+    let limit = limits.max_value_weight;
     for m in params.members() {
         if let Some(v) = m.value.get("value") {
             // A value larger than any parameter may hold is not copied: it is unknown, and

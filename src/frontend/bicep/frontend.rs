@@ -9,7 +9,7 @@ use super::parser::{self, Parsed};
 use super::syntax::{SyntaxKind as K, SyntaxNode};
 use crate::eval::Allowance;
 use crate::eval::ir::Template;
-use crate::eval::{Limits, ParameterValues, Scope};
+use crate::eval::{ParameterValues, Scope};
 use crate::frontend::expand::{expand_contexts, push_expression_errors};
 use crate::frontend::links::Linked;
 use crate::frontend::{Env, Frontend, Lowered, ParseProblem, Sniff, ToJudge};
@@ -163,6 +163,10 @@ impl lower::ReadBeside for Beside<'_> {
         self.allowance.take_linked_bytes(loaded.text.len() as u64);
         Ok(loaded.text)
     }
+
+    fn max_document_values(&self) -> usize {
+        self.allowance.limits().max_document_values
+    }
 }
 
 /// Lowers a `.bicep` file and expands it in each of its contexts.
@@ -305,7 +309,6 @@ fn parameter_values(
         &template,
         ParameterValues::new(),
         env.options.scope.clone(),
-        Limits::default(),
         std::rc::Rc::clone(env.allowance),
     );
     assignments

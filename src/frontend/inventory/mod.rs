@@ -56,7 +56,8 @@ impl Frontend for Inventory {
         let id = file.add_to(&mut out.sources);
         let text = &out.sources.get(id).text;
         let headline = self.headline();
-        let read = match read::read(text, id, env.options.keep) {
+        let max_values = env.allowance.limits().max_document_values;
+        let read = match read::read(text, id, env.options.keep, max_values) {
             Ok(read) => read,
             Err((offset, message)) => {
                 let problem = ParseProblem::at_char(id, text, offset, headline, message);

@@ -40,14 +40,20 @@ pub(crate) const KNOWN: &str = "the JSON of `az vm list` (with or without `-d`),
 pub(crate) type NotExport = (u32, String);
 
 /// Reads `text` (the file `file`) as an export of one of the known shapes, keeping of each
-/// resource what the catalogue and `rules` read.
-pub(crate) fn read(text: &str, file: FileId, rules: &KeepPaths) -> Result<Read, NotExport> {
+/// resource what the catalogue and `rules` read; each resource (and each JSON cell of a CSV
+/// export) is a JSON document of at most `max_values` values.
+pub(crate) fn read(
+    text: &str,
+    file: FileId,
+    rules: &KeepPaths,
+    max_values: usize,
+) -> Result<Read, NotExport> {
     let first = text
         .char_indices()
         .find(|(_, c)| !c.is_whitespace() && *c != '\u{feff}');
     match first {
-        Some((_, '[' | '{')) => read_json(text, file, rules),
-        Some(_) => read_csv(text, file, rules),
+        Some((_, '[' | '{')) => read_json(text, file, rules, max_values),
+        Some(_) => read_csv(text, file, rules, max_values),
         None => Err((0, format!("the file is empty; expected {KNOWN}"))),
     }
 }
@@ -68,7 +74,12 @@ fn is_resource(j: &Json) -> bool {
     j.get("id").and_then(Json::as_str).is_some() && j.get("type").and_then(Json::as_str).is_some()
 }
 
-fn read_json(text: &str, file: FileId, rules: &KeepPaths) -> Result<Read, NotExport> {
+fn read_json(
+    text: &str,
+    file: FileId,
+    rules: &KeepPaths,
+    max_values: usize,
+) -> Result<Read, NotExport> {
     let origin = located(file);
     let mut kept = Kept::new(rules);
     let mut out = Read {
@@ -105,9 +116,11 @@ fn read_json(text: &str, file: FileId, rules: &KeepPaths) -> Result<Read, NotExp
     };
     let top_array = text.trim_start_matches(|c: char| c.is_whitespace() || c == '\u{feff}');
     let streamed = if top_array.starts_with('[') {
-        json::stream(text, json::Streamed::TopArray, &mut each).map_err(not_json)?
+        json::stream_within(text, json::Streamed::TopArray, max_values, &mut each)
+            .map_err(not_json)?
     } else {
-        json::stream(text, json::Streamed::Member("data"), &mut each).map_err(not_json)?
+        json::stream_within(text, json::Streamed::Member("data"), max_values, &mut each)
+            .map_err(not_json)?
     };
     match streamed {
         Some((rows, others)) => {
@@ -123,7 +136,7 @@ fn read_json(text: &str, file: FileId, rules: &KeepPaths) -> Result<Read, NotExp
         }
         None => {
             // One resource (`az vm show`), or no export at all.
-            let root = json::parse(text).map_err(not_json)?;
+            let root = json::parse_within(text, max_values).map_err(not_json)?;
             if !is_resource(&root) {
                 return Err(not_known(root.start));
             }
@@ -246,7 +259,12 @@ const JSON_COLUMNS: [&str; 7] = [
     "extendedlocation",
 ];
 
-fn read_csv(text: &str, file: FileId, rules: &KeepPaths) -> Result<Read, NotExport> {
+fn read_csv(
+    text: &str,
+    file: FileId,
+    rules: &KeepPaths,
+    max_values: usize,
+) -> Result<Read, NotExport> {
     let records = csv::records(text).map_err(|e| (e.offset, format!("not CSV: {}", e.message)))?;
     let Some((header, rows)) = records.split_first() else {
         return Err((0, format!("the file is empty; expected {KNOWN}")));
@@ -291,7 +309,7 @@ fn read_csv(text: &str, file: FileId, rules: &KeepPaths) -> Result<Read, NotExpo
             if !keep.own(name, false) {
                 continue;
             }
-            match cell(name, field, &keep, file) {
+            match cell(name, field, &keep, file, max_values) {
                 Ok(value) => members.push((name.clone(), value)),
                 Err(e) => {
                     broken = Some(e);
@@ -312,7 +330,13 @@ fn read_csv(text: &str, file: FileId, rules: &KeepPaths) -> Result<Read, NotExpo
 
 /// The value of one CSV cell: JSON in a dynamic column (located through the doubled
 /// quotes), null when empty, else the text.
-fn cell(name: &str, field: &Field, keep: &Keep, file: FileId) -> Result<Value, (u32, String)> {
+fn cell(
+    name: &str,
+    field: &Field,
+    keep: &Keep,
+    file: FileId,
+    max_values: usize,
+) -> Result<Value, (u32, String)> {
     let span = Span::new(file, field.start as usize, field.end as usize);
     let text = field.text.trim();
     if text.is_empty() {
@@ -322,7 +346,7 @@ fn cell(name: &str, field: &Field, keep: &Keep, file: FileId) -> Result<Value, (
     if !(dynamic && (text.starts_with('{') || text.starts_with('['))) {
         return Ok(Value::literal(Kind::Str(field.text.clone()), span));
     }
-    let json = json::parse(&field.text).map_err(|e| {
+    let json = json::parse_within(&field.text, max_values).map_err(|e| {
         (
             field.file_offset(e.offset),
             format!("the `{name}` column does not hold JSON: {}", e.message),
@@ -354,20 +378,32 @@ mod tests {
     fn shapes_are_told_by_content() {
         let f = FileId(0);
         let list = r#"[{"id": "/subscriptions/s/x", "type": "Microsoft.Compute/virtualMachines"}]"#;
-        assert_eq!(read(list, f, KeepPaths::none()).unwrap().entries.len(), 1);
+        assert_eq!(
+            read(list, f, KeepPaths::none(), json::MAX_VALUES)
+                .unwrap()
+                .entries
+                .len(),
+            1
+        );
         let page = r#"{"count": 0, "data": [], "skip_token": null, "total_records": 0}"#;
-        let read_page = read(page, f, KeepPaths::none()).unwrap();
+        let read_page = read(page, f, KeepPaths::none(), json::MAX_VALUES).unwrap();
         assert!(read_page.entries.is_empty());
         assert!(read_page.partial.is_none());
         let csv = "id,name,type\n/subscriptions/s/x,x,microsoft.compute/disks\n";
-        assert_eq!(read(csv, f, KeepPaths::none()).unwrap().entries.len(), 1);
+        assert_eq!(
+            read(csv, f, KeepPaths::none(), json::MAX_VALUES)
+                .unwrap()
+                .entries
+                .len(),
+            1
+        );
         for other in [
             r#"{"compilerOptions": {}}"#,
             r#"["a", "b"]"#,
             "name,version\nx,1\n",
             "  ",
         ] {
-            let (_, message) = read(other, f, KeepPaths::none()).unwrap_err();
+            let (_, message) = read(other, f, KeepPaths::none(), json::MAX_VALUES).unwrap_err();
             assert!(message.contains("az vm list"), "{other}: {message}");
         }
     }
@@ -375,7 +411,7 @@ mod tests {
     #[test]
     fn a_page_with_a_skip_token_says_the_rest_was_not_read() {
         let page = r#"{"count": 1, "data": [{"id": "/s", "type": "t"}], "skip_token": "ew0K", "total_records": 250}"#;
-        let (_, message) = read(page, FileId(0), KeepPaths::none())
+        let (_, message) = read(page, FileId(0), KeepPaths::none(), json::MAX_VALUES)
             .unwrap()
             .partial
             .unwrap();
@@ -385,7 +421,7 @@ mod tests {
     #[test]
     fn json_inside_a_csv_cell_is_located_in_the_file() {
         let text = "id,type,properties\n/s/v,Microsoft.Compute/virtualMachines,\"{\"\"storageProfile\"\": {\"\"id\"\": \"\"x\"\"}}\"\n";
-        let read = read(text, FileId(0), KeepPaths::none()).unwrap();
+        let read = read(text, FileId(0), KeepPaths::none(), json::MAX_VALUES).unwrap();
         let props = read.entries[0].value.get("properties").unwrap();
         let id = props.get("storageProfile").unwrap().get("id").unwrap();
         let at = id.origin.literal.unwrap();

@@ -46,13 +46,14 @@ pub fn marker(head: &[u8]) -> bool {
     NEEDLES.found(head) == 0b11
 }
 
-/// Classifies `text`, parsing it only when it can be a plan or state.
-pub fn classify(text: &str) -> Classification {
+/// Classifies `text`, parsing it only when it can be a plan or state, as a document of at most
+/// `max_values` JSON values (the run's limit).
+pub fn classify(text: &str, max_values: usize) -> Classification {
     let bytes = text.as_bytes();
     if !marker(bytes) {
         return Classification::NotPlan;
     }
-    let root = match json::parse(text) {
+    let root = match json::parse_within(text, max_values) {
         Ok(root) => root,
         Err(e) if claims_to_be_plan(bytes) => return Classification::Broken(e),
         Err(_) => return Classification::NotPlan,
@@ -111,12 +112,21 @@ mod tests {
     #[test]
     fn plans_and_states_are_recognised() {
         let plan = r#"{"format_version":"1.2","terraform_version":"1.9.5","planned_values":{},"resource_changes":[]}"#;
-        assert!(matches!(classify(plan), Classification::Plan(_)));
+        assert!(matches!(
+            classify(plan, json::MAX_VALUES),
+            Classification::Plan(_)
+        ));
         let old = r#"{"format_version":"0.1","terraform_version":"0.12.20","planned_values":{}}"#;
-        assert!(matches!(classify(old), Classification::Plan(_)));
+        assert!(matches!(
+            classify(old, json::MAX_VALUES),
+            Classification::Plan(_)
+        ));
         let state =
             r#"{"format_version":"1.0","terraform_version":"1.9.5","values":{"root_module":{}}}"#;
-        assert!(matches!(classify(state), Classification::State(_)));
+        assert!(matches!(
+            classify(state, json::MAX_VALUES),
+            Classification::State(_)
+        ));
     }
 
     #[test]
@@ -128,14 +138,17 @@ mod tests {
             r#"{"format_version":"1.0","terraform_version":"1.9.5","docs":"x"}"#,
             r#"{"note": "format_version terraform_version", oops}"#,
         ] {
-            assert!(matches!(classify(text), Classification::NotPlan), "{text}");
+            assert!(
+                matches!(classify(text, json::MAX_VALUES), Classification::NotPlan),
+                "{text}"
+            );
         }
     }
 
     #[test]
     fn unsupported_major_is_refused() {
         let text = r#"{"format_version":"2.0","terraform_version":"2.0.0","resource_changes":[]}"#;
-        match classify(text) {
+        match classify(text, json::MAX_VALUES) {
             Classification::Unsupported { offset, message } => {
                 assert_eq!(offset, 18);
                 assert!(message.contains("`2.0`"), "{message}");
@@ -155,7 +168,10 @@ mod tests {
     #[test]
     fn truncated_plan_is_broken() {
         let text = "\u{feff}{\"format_version\":\"1.2\",\"terraform_version\":\"1.9.5\",\"resource_changes\":[";
-        assert!(matches!(classify(text), Classification::Broken(_)));
+        assert!(matches!(
+            classify(text, json::MAX_VALUES),
+            Classification::Broken(_)
+        ));
     }
 
     #[test]
@@ -163,9 +179,15 @@ mod tests {
         let plan =
             r#"{"format\u005fversion":"1.2","TERRAFORM_VERSION":"1.9.5","resource_changes":[]}"#;
         assert!(marker(plan.as_bytes()));
-        assert!(matches!(classify(plan), Classification::Plan(_)));
+        assert!(matches!(
+            classify(plan, json::MAX_VALUES),
+            Classification::Plan(_)
+        ));
         let truncated =
             r#"{"\u0066ormat_Version":"1.2","terraform_version":"1.9.5","resource_changes":["#;
-        assert!(matches!(classify(truncated), Classification::Broken(_)));
+        assert!(matches!(
+            classify(truncated, json::MAX_VALUES),
+            Classification::Broken(_)
+        ));
     }
 }

@@ -37,15 +37,16 @@ impl Frontend for TfPlan {
     }
 
     fn lower(&self, file: Loaded, env: &Env<'_>) -> Result<Lowered, Loaded> {
-        let (root, is_state, problem) = match classify(&file.text) {
-            Classification::NotPlan => return Err(file),
-            Classification::Plan(root) => (Some(root), false, None),
-            Classification::State(root) => (Some(root), true, None),
-            Classification::Broken(e) => (None, false, Some((e.offset, e.message))),
-            Classification::Unsupported { offset, message } => {
-                (None, false, Some((offset, message)))
-            }
-        };
+        let (root, is_state, problem) =
+            match classify(&file.text, env.allowance.limits().max_document_values) {
+                Classification::NotPlan => return Err(file),
+                Classification::Plan(root) => (Some(root), false, None),
+                Classification::State(root) => (Some(root), true, None),
+                Classification::Broken(e) => (None, false, Some((e.offset, e.message))),
+                Classification::Unsupported { offset, message } => {
+                    (None, false, Some((offset, message)))
+                }
+            };
         let file = match &root {
             Some(root) => Loaded {
                 text: redact(file.text, root),

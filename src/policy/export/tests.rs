@@ -133,7 +133,7 @@ fn fill(template: &str, words: &[usize]) -> (String, bool) {
 /// Cases per property: bounded in debug builds (`cargo test`, where each case judges and
 /// evaluates an exported policy unoptimised), the full count in release builds
 /// (`cargo test --release`).
-const CASES: u32 = if cfg!(debug_assertions) { 300 } else { 3000 };
+const CASES: u32 = if cfg!(debug_assertions) { 256 } else { 3000 };
 
 /// `CONFIGS[c]`, parsed once for every case.
 fn parsed(c: usize) -> &'static Config {

@@ -572,7 +572,7 @@ impl<'s> Lowering<'s> {
         if function == "loadTextContent" {
             return self.lit(&text, start, end);
         }
-        let json = match crate::json::parse(&text) {
+        let json = match crate::json::parse_within(&text, self.files.max_document_values()) {
             Ok(json) => json,
             Err(e) => return self.unknowable_expr(start, end, unreadable(e.message)),
         };

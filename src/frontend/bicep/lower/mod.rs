@@ -61,6 +61,12 @@ pub(crate) fn template(
 pub(crate) trait ReadBeside {
     /// The text of the file at `relative`.
     fn read(&self, relative: &str) -> Result<String, String>;
+
+    /// Most values a JSON file read (`loadJsonContent`) may hold: the run's limit for the
+    /// walked file, the parser's own bound unless said.
+    fn max_document_values(&self) -> usize {
+        crate::json::MAX_VALUES
+    }
 }
 
 /// Lowers a `.bicepparam` file: its variables and functions as a template, and the value
