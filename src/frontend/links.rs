@@ -524,6 +524,23 @@ mod tests {
         )
     }
 
+    /// The walked template `name` in `root` (its text `text`): its source map, its lowered
+    /// template and its path.
+    fn walked_template(root: &Path, name: &str, text: &str) -> (SourceMap, Template, PathBuf) {
+        let path = root.join(name);
+        let mut sources = SourceMap::default();
+        let id = sources.add(SourceFile::new(
+            path.clone(),
+            name.into(),
+            text.to_owned(),
+            Encoding::Utf8,
+        ));
+        let root_node = json::parse(text).unwrap();
+        let template =
+            crate::frontend::arm::lower::template(&root_node, id, text, KeepPaths::none());
+        (sources, template, path)
+    }
+
     #[test]
     fn files_are_read_in_the_order_the_walk_reaches_them_and_only_those() {
         let dir = tempfile::tempdir().expect("temp dir");
@@ -554,20 +571,7 @@ mod tests {
         let roots = vec![root.clone()];
         let (walked, folders) = (Default::default(), Default::default());
         let loader = Loader::new(&roots, &root, &walked, &folders);
-        let mut sources = SourceMap::default();
-        let main_path = root.join("main.json");
-        let id = sources.add(SourceFile::new(
-            main_path.clone(),
-            "main.json".into(),
-            main.clone(),
-            Encoding::Utf8,
-        ));
-        let template = crate::frontend::arm::lower::template(
-            &json::parse(&main).unwrap(),
-            id,
-            &main,
-            KeepPaths::none(),
-        );
+        let (mut sources, template, main_path) = walked_template(&root, "main.json", &main);
         let allowance = Rc::new(Allowance::new(&Limits::default()));
         let linked = Linked::new(&sources, loader, &main_path, &[], &allowance);
         let expanded = linked.expand(
@@ -628,21 +632,7 @@ mod tests {
         let roots = vec![root.clone()];
         let (walked, folders) = (Default::default(), Default::default());
         let loader = Loader::new(&roots, &root, &walked, &folders);
-        let mut sources = SourceMap::default();
-        let main_path = root.join("f0.json");
-        let main = file(0);
-        let id = sources.add(SourceFile::new(
-            main_path.clone(),
-            "f0.json".into(),
-            main.clone(),
-            Encoding::Utf8,
-        ));
-        let template = crate::frontend::arm::lower::template(
-            &json::parse(&main).unwrap(),
-            id,
-            &main,
-            KeepPaths::none(),
-        );
+        let (sources, template, main_path) = walked_template(&root, "f0.json", &file(0));
         let limits = Limits {
             max_steps: 200,
             ..Limits::default()

@@ -1,7 +1,8 @@
 //! The command-line contract: the cases that must spawn the `imagegate` binary (exit codes as
 //! the shell sees them, standard streams and terminals, colour variables, the GitHub step
 //! summary, formats written to files, the pre-commit hook's usage, the rollout playbook run by
-//! a shell as written). Everything else runs in-process in the `it` test crate.
+//! a shell as written, a run as an unprivileged user). Everything else runs in-process in the
+//! `it` test crate.
 
 #[path = "../common/mod.rs"]
 mod common;
@@ -10,3 +11,4 @@ mod commands;
 mod formats;
 mod options;
 mod rollout_doc;
+mod unprivileged;

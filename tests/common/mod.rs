@@ -90,11 +90,6 @@ impl Command {
         }
     }
 
-    /// As `assert_cmd::Command::cargo_bin`, which the tests were written against.
-    pub fn cargo_bin(_name: &str) -> Result<Command, std::convert::Infallible> {
-        Ok(Command::new())
-    }
-
     /// Adds an argument.
     pub fn arg(&mut self, arg: impl Into<OsString>) -> &mut Command {
         self.args.push(arg.into());
@@ -437,4 +432,13 @@ pub fn git(dir: &Path, args: &[&str]) {
         "git {args:?}: {}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+/// The paths of the findings of `rule`.
+pub fn paths_of(report: &serde_json::Value, rule: &str) -> Vec<String> {
+    rules_and_paths(report)
+        .into_iter()
+        .filter(|(r, _)| r == rule)
+        .map(|(_, p)| p)
+        .collect()
 }

@@ -10,8 +10,7 @@ use serde_json::Value;
 const MANIFEST: &str = env!("CARGO_MANIFEST_DIR");
 
 fn run(args: &[&str]) -> Value {
-    let out = Command::cargo_bin("imagegate")
-        .unwrap()
+    let out = Command::new()
         .current_dir(MANIFEST)
         .args(args)
         .output()

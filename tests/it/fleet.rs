@@ -9,8 +9,7 @@ use serde_json::Value;
 const FLEET: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/fleet");
 
 fn report(args: &[&str]) -> (Option<i32>, String) {
-    let out = Command::cargo_bin("imagegate")
-        .unwrap()
+    let out = Command::new()
         .current_dir(FLEET)
         .arg("report")
         .args(["--config", "fleet.toml"])

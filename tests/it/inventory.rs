@@ -23,8 +23,7 @@ const SUB: &str = "00000000-0000-0000-0000-000000000000";
 
 /// `imagegate ARGS…` run in the crate root (paths are `testdata/inventory/…`).
 fn imagegate(args: &[&str]) -> std::process::Output {
-    Command::cargo_bin("imagegate")
-        .expect("binary")
+    Command::new()
         .current_dir(MANIFEST)
         .args(args)
         .env("NO_COLOR", "1")

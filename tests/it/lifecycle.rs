@@ -14,8 +14,7 @@ const FIXTURE: &str = "testdata/rollout/lifecycle";
 /// `imagegate check --format json testdata/rollout/lifecycle` with "today" set, and its exit
 /// code.
 fn run_fixture(today: &str) -> (Value, Option<i32>) {
-    let out = Command::cargo_bin("imagegate")
-        .unwrap()
+    let out = Command::new()
         .current_dir(MANIFEST)
         .env("IMAGEGATE_TODAY", today)
         .args(["check", "--format", "json", FIXTURE])
@@ -222,8 +221,7 @@ fn today_decides_what_has_reached_its_end_of_life() {
 
 #[test]
 fn a_today_that_is_not_a_date_stops_the_run() {
-    Command::cargo_bin("imagegate")
-        .unwrap()
+    Command::new()
         .current_dir(MANIFEST)
         .env("IMAGEGATE_TODAY", "tomorrow")
         .args(["check", FIXTURE])

@@ -20,8 +20,7 @@ const MANIFEST: &str = env!("CARGO_MANIFEST_DIR");
 const FIXTURE: &str = "testdata/tfplan/embedded-1.2.json";
 
 fn report() -> Value {
-    let out = crate::common::Command::cargo_bin("imagegate")
-        .expect("binary")
+    let out = crate::common::Command::new()
         .current_dir(MANIFEST)
         .args(["check", "--format", "json", "--exit-zero", FIXTURE])
         .output()
