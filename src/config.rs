@@ -432,13 +432,11 @@ impl Config {
         }
     }
 
-    /// Sets the run's "today": the day exemptions expire against, and the day lifecycle
-    /// ends of life are compared with when the policy has lifecycles.
+    /// Sets the run's "today": the day exemptions expire against and lifecycle ends of life
+    /// are compared with (the policy reads it only for lifecycle dates).
     pub fn set_today(&mut self, today: crate::date::Date) {
         self.today = today;
-        if self.policy.today.is_some() {
-            self.policy.today = Some(today);
-        }
+        self.policy.today = Some(today);
     }
 
     /// The level `[rules]` sets for `rule`, if it sets one.
