@@ -40,13 +40,13 @@ fn setup(relative: &str) -> (Run, FileToRead) {
         config: Config::embedded(),
         detail: Detail::default(),
         roots: vec![root.clone()],
-        folders: Default::default(),
         walked: [file.canonical.clone()].into_iter().collect(),
         cwd: root,
         exempter: Default::default(),
         purpose: Default::default(),
         limits: Default::default(),
         overlays: Default::default(),
+        graph: Default::default(),
     };
     (run, file)
 }

@@ -29,6 +29,7 @@ pub mod kpi;
 pub(crate) mod model;
 pub mod pipeline;
 pub mod policy;
+pub mod project;
 pub mod report;
 pub mod rules;
 pub(crate) mod source;

@@ -62,10 +62,6 @@ pub struct Run {
     pub detail: Detail,
     /// The scanned roots, canonical: files outside them are not read.
     pub roots: Vec<PathBuf>,
-    /// The names of the files the walk found in each folder it walked, by the folder's
-    /// canonical path: where files beside a file are looked for without reading the folder
-    /// again. A folder that was not walked (that of a file named on the command line) is read.
-    pub folders: foldhash::HashMap<PathBuf, Vec<String>>,
     /// The canonical paths of every file walked: a link to one of them needs no file-system
     /// lookup to be resolved.
     pub walked: foldhash::HashSet<PathBuf>,
@@ -79,6 +75,8 @@ pub struct Run {
     pub limits: Limits,
     /// Texts read instead of files' bytes (an editor's unsaved buffers), by canonical path.
     pub overlays: std::sync::Arc<crate::source::Overlays>,
+    /// The relations between the run's files: the parameter files of each file, its contexts.
+    pub graph: crate::project::ProjectGraph,
 }
 
 /// What a run reads, and so which frontends its files are offered to.
@@ -119,7 +117,7 @@ pub fn analyze_file(walked: &FileToRead, run: &Run) -> FileOutcome {
         ..FileOutcome::default()
     };
     let frontends = frontends_for(run.purpose, &walked.path);
-    let loader = Loader::new(&run.roots, &run.cwd, &run.walked, &run.folders)
+    let loader = Loader::new(&run.roots, &run.cwd, &run.walked)
         .with_limit(size_limit(run))
         .with_overlays(&run.overlays);
     // Sniffed in frontend order until one matches: the frontends before it found nothing.
@@ -196,7 +194,7 @@ pub fn analyze_input(walked: &FileToRead, input: &mut dyn Read, run: &Run) -> Fi
         text,
         encoding,
     };
-    let loader = Loader::new(&run.roots, &run.cwd, &run.walked, &run.folders)
+    let loader = Loader::new(&run.roots, &run.cwd, &run.walked)
         .with_limit(limit)
         .with_overlays(&run.overlays);
     lower_and_judge(file, first, walked, run, &loader, &mut out);
@@ -215,7 +213,7 @@ fn lower_and_judge(
 ) {
     let frontends = frontends_for(run.purpose, &walked.path);
     let allowance = Rc::new(Allowance::new(&run.limits));
-    let options = lower_options(&run.config);
+    let options = lower_options(&run.config, run.graph.parameter_files(&walked.canonical));
     let env = Env {
         options: &options,
         loader: *loader,
@@ -236,12 +234,16 @@ fn lower_and_judge(
     }
 }
 
-/// What lowering needs of `config`: the frontends are handed this, never the configuration.
-fn lower_options(config: &Config) -> LowerOptions<'_> {
+/// What lowering needs of `config`, for a file whose parameter files are `parameter_files`:
+/// the frontends are handed this, never the configuration.
+fn lower_options(
+    config: &Config,
+    parameter_files: Vec<frontend::ParameterFile>,
+) -> LowerOptions<'_> {
     let d = &config.deployment;
     LowerOptions {
         links: &config.links,
-        parameter_files: &config.parameter_files,
+        parameter_files,
         scope: crate::eval::DeploymentScope {
             subscription_id: d.subscription_id.clone(),
             resource_group: d.resource_group.clone(),
@@ -445,13 +447,13 @@ mod tests {
             config: Config::embedded(),
             detail: Detail::default(),
             roots: vec![root.clone()],
-            folders: Default::default(),
             walked: Default::default(),
             cwd: root.clone(),
             exempter: Default::default(),
             purpose: Purpose::Check,
             limits: Limits::default(),
             overlays: Default::default(),
+            graph: Default::default(),
         };
         let walked = FileToRead {
             display: "huge.json".into(),

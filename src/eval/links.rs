@@ -139,6 +139,22 @@ fn mapped_uri(uri: &Value, mapped: &[(String, PathBuf)]) -> Option<PathBuf> {
         },
         _ => return None,
     };
+    mapped_prefix(known, mapped)
+}
+
+/// The local path the link written as the plain string `reference` stands for under the
+/// `[links]` table `mapped`: a URI under a mapped prefix, or a template-spec ID or registry
+/// reference mapped whole. What the project graph follows without evaluating.
+pub(crate) fn mapped_reference(reference: &str, mapped: &[(String, PathBuf)]) -> Option<PathBuf> {
+    let spec = Links::new(mapped, &[]).spec(&Value::composed(Kind::Str(reference.into())));
+    match spec {
+        Some(LinkTarget::Local { path }) => Some(path),
+        _ => mapped_prefix(reference, mapped),
+    }
+}
+
+/// The local path of the URI `known` under the first prefix of `mapped` it starts with.
+fn mapped_prefix(known: &str, mapped: &[(String, PathBuf)]) -> Option<PathBuf> {
     let path = known.split(['?', '#']).next().unwrap_or("");
     mapped.iter().find_map(|(prefix, local)| {
         let head = path.get(..prefix.len())?;

@@ -26,7 +26,9 @@ pub mod scope;
 pub(crate) use allowance::{Allowance, Spent};
 pub use expand::Expanded;
 pub(crate) use expand::expand;
-pub(crate) use links::{LinkResult, LinkTarget, LinkedTemplate, Links, literal_links};
+pub(crate) use links::{
+    LinkResult, LinkTarget, LinkedTemplate, Links, literal_links, mapped_reference,
+};
 pub use ops::literal_value;
 pub use scope::{ParameterValues, Scope};
 

@@ -569,8 +569,8 @@ mod tests {
             write(&format!("{name}.json"), &machine(name));
         }
         let roots = vec![root.clone()];
-        let (walked, folders) = (Default::default(), Default::default());
-        let loader = Loader::new(&roots, &root, &walked, &folders);
+        let walked = Default::default();
+        let loader = Loader::new(&roots, &root, &walked);
         let (mut sources, template, main_path) = walked_template(&root, "main.json", &main);
         let allowance = Rc::new(Allowance::new(&Limits::default()));
         let linked = Linked::new(&sources, loader, &main_path, &[], &allowance);
@@ -630,8 +630,8 @@ mod tests {
             std::fs::write(root.join(format!("f{i}.json")), file(i)).expect("write");
         }
         let roots = vec![root.clone()];
-        let (walked, folders) = (Default::default(), Default::default());
-        let loader = Loader::new(&roots, &root, &walked, &folders);
+        let walked = Default::default();
+        let loader = Loader::new(&roots, &root, &walked);
         let (sources, template, main_path) = walked_template(&root, "f0.json", &file(0));
         let limits = Limits {
             max_steps: 200,

@@ -15,10 +15,10 @@ pub(crate) mod links;
 pub(crate) mod tfplan;
 pub(crate) mod unescape;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::catalog::{Catalog, Section};
-use crate::eval::DeploymentScope;
+use crate::eval::{DeploymentScope, ParameterValues};
 use crate::model::{CommentSyntax, Deployment, SourceKind};
 use crate::source::{FileId, Loaded, Loader, SourceMap, Span};
 
@@ -70,6 +70,178 @@ pub(crate) trait Frontend: Sync {
     fn lower_embedded(&self, _doc: &Embedded, _env: &Env<'_>) -> Option<Lowered> {
         None
     }
+
+    /// The relations a file at `path` has by its name alone (a parameter file named after
+    /// its template), found without reading it. None by default.
+    fn relations_by_name(&self, _path: &Path) -> Vec<Relation> {
+        Vec::new()
+    }
+
+    /// Whether the text of a file at `path` may name the template it gives values to (a
+    /// `.bicepparam`'s `using`): a run reads those files before judging any template, to know
+    /// each template's contexts. False by default.
+    fn names_its_template(&self, _path: &Path) -> bool {
+        false
+    }
+
+    /// Every relation the file at `path` with text `text` has to other files, by name and as
+    /// written in it: a sniff of declarations, never an evaluation. A relation whose target
+    /// is computed is [`Target::Computed`]. None by default.
+    fn relations(&self, path: &Path, _text: &str) -> Vec<Relation> {
+        self.relations_by_name(path)
+    }
+
+    /// Reads `file` as a parameter file of the template at canonical path `template`: its
+    /// values, or the file handed back when it is not of this language (the next frontend is
+    /// asked; the default). What makes it unusable (not a parameter file, an IG000, a file
+    /// that names another template) is said in `out`, and the file is left out (`Ok(None)`).
+    fn parameters(
+        &self,
+        file: Loaded,
+        _template: &Path,
+        _env: &Env<'_>,
+        _out: &mut Lowered,
+    ) -> Result<Option<ParameterValues<'static>>, Loaded> {
+        Err(file)
+    }
+}
+
+/// How one file relates to another.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub(crate) enum RelationKind {
+    /// The file gives the target template its parameter values (a `.bicepparam`'s `using`,
+    /// a JSON parameter file named after the template).
+    Parameters,
+    /// The file's values start from the target's (`extends` of a `.bicepparam`).
+    Extends,
+    /// The file deploys the target (a linked template, a module).
+    Deploys,
+    /// The file takes declarations from the target (`import … from`).
+    Imports,
+    /// The file reads the target's content (`loadJsonContent`, a parameters link).
+    Reads,
+    /// The file was compiled from the target (ARM JSON built from a Bicep file).
+    CompiledFrom,
+}
+
+/// Where a relation leads, as the file writes it.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub(crate) enum Target {
+    /// A path relative to the file's folder (`/` or `\\` separated).
+    Relative(String),
+    /// A file beside this one whose name without its extension is `stem` (any case), of any
+    /// extension the walk reads but this file's own.
+    Beside(String),
+    /// A URI or registry reference: followed when the config's `[links]` maps it.
+    Uri(String),
+    /// Computed during evaluation (an expression): it may be any file of the project.
+    Computed,
+}
+
+/// One relation of a file to another, found by a sniff.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub(crate) struct Relation {
+    /// How the file relates to the target.
+    pub(crate) kind: RelationKind,
+    /// The target.
+    pub(crate) target: Target,
+}
+
+impl Relation {
+    /// A relation of `kind` to `target`.
+    pub(crate) fn new(kind: RelationKind, target: Target) -> Relation {
+        Relation { kind, target }
+    }
+}
+
+/// The relations of the file at `path` by its name alone, as every frontend it is offered to
+/// sees them.
+pub(crate) fn relations_by_name(path: &Path) -> Vec<Relation> {
+    collect(for_file(path).iter().map(|f| f.relations_by_name(path)))
+}
+
+/// The relations of the file at `path` with text `text`, as every frontend it is offered to
+/// sees them (sniffed, not evaluated).
+pub(crate) fn relations(path: &Path, text: &str) -> Vec<Relation> {
+    collect(for_file(path).iter().map(|f| f.relations(path, text)))
+}
+
+/// Whether a run reads the file at `path` before judging, to learn which template it gives
+/// values to ([`Frontend::names_its_template`]).
+pub(crate) fn names_its_template(path: &Path) -> bool {
+    for_file(path).iter().any(|f| f.names_its_template(path))
+}
+
+/// The relations of every frontend, sorted, each once.
+fn collect(each: impl Iterator<Item = Vec<Relation>>) -> Vec<Relation> {
+    let mut all: Vec<Relation> = each.flatten().collect();
+    all.sort();
+    all.dedup();
+    all
+}
+
+/// A parameter file of the walked template being lowered, as the project graph found it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct ParameterFile {
+    /// The path to open.
+    pub(crate) path: PathBuf,
+    /// Its canonical path.
+    pub(crate) canonical: PathBuf,
+    /// How it is shown.
+    pub(crate) display: String,
+    /// Whether the config maps it to the template (`[parameter_files]`), rather than its
+    /// name or its own text relating it.
+    pub(crate) mapped: bool,
+}
+
+/// The evaluation contexts of the walked template at canonical path `template`: one per
+/// parameter file the project graph relates to it ([`LowerOptions::parameter_files`]), each
+/// read by the frontend of its language (a `.bicepparam` for an ARM template, a JSON file for
+/// a Bicep one), or one with the defaults only. The files read are added to `out.sources`;
+/// one that cannot be read is a note, one that cannot be parsed an IG000, and both are left
+/// out.
+pub(crate) fn parameter_contexts(
+    out: &mut Lowered,
+    template: &Path,
+    env: &Env<'_>,
+) -> Vec<(Option<String>, ParameterValues<'static>)> {
+    let mut contexts = Vec::new();
+    for p in &env.options.parameter_files {
+        let loaded = match env.loader.read(&p.path, &p.canonical, p.display.clone()) {
+            Ok(loaded) => loaded,
+            Err(crate::source::LoadError::Undecodable(e)) => {
+                out.notes.push(format!("{}: {}", p.display, e.message));
+                continue;
+            }
+            Err(crate::source::LoadError::OutsideRoots) if p.mapped => {
+                out.notes.push(format!(
+                    "{}: parameter file mapped in the config is outside the scanned roots; not read",
+                    p.path.display()
+                ));
+                continue;
+            }
+            Err(_) => {
+                out.notes
+                    .push(format!("{}: cannot read this parameter file", p.display));
+                continue;
+            }
+        };
+        let mut file = loaded;
+        for f in for_file(&p.path) {
+            match f.parameters(file, template, env, out) {
+                Ok(Some(values)) => {
+                    contexts.push((Some(p.display.clone()), values));
+                    break;
+                }
+                Ok(None) => break,
+                Err(declined) => file = declined,
+            }
+        }
+    }
+    if contexts.is_empty() {
+        contexts.push((None, ParameterValues::new()));
+    }
+    contexts
 }
 
 /// The evaluator's template of the ARM JSON template `root` (the text `text` of file `id`),
@@ -198,9 +370,10 @@ pub(crate) struct LowerOptions<'r> {
     /// Remote template URI prefixes and template-spec IDs that live in the scanned tree too,
     /// each with the local path it stands for, so linked templates are followed offline.
     pub(crate) links: &'r [(String, PathBuf)],
-    /// Parameter files mapped to templates (canonical template path → files), in addition to
-    /// the ones found beside each template.
-    pub(crate) parameter_files: &'r [(PathBuf, Vec<PathBuf>)],
+    /// The parameter files of the walked file, when it is a template: what the project graph
+    /// relates to it (beside it, mapped by the config, naming it from anywhere), in order.
+    /// Each is one evaluation context.
+    pub(crate) parameter_files: Vec<ParameterFile>,
     /// The deployment scope templates are evaluated in (what `subscription()`,
     /// `resourceGroup()` and the like return where the run knows it).
     pub(crate) scope: DeploymentScope,

@@ -196,8 +196,12 @@ impl Report {
     /// the callers of a linked template) lies in one of the files shown as `shown`, and the
     /// resources declared in them or judged with their values (a run over named files).
     pub(crate) fn keep_files(&mut self, shown: &foldhash::HashSet<String>) {
+        // A finding is the named file's when it is located there, its resource is declared
+        // there, its chain passes there, or it was found with values from it (a named
+        // parameter file: the context it decides).
         self.findings.retain(|f| {
             shown.contains(&f.location.path)
+                || f.parameter_file.as_ref().is_some_and(|p| shown.contains(p))
                 || f.resource
                     .as_ref()
                     .is_some_and(|r| shown.contains(&r.declared_in))

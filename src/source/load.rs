@@ -94,7 +94,6 @@ pub(crate) struct Loader<'r> {
     roots: &'r [PathBuf],
     cwd: &'r Path,
     walked: &'r HashSet<PathBuf>,
-    folders: &'r HashMap<PathBuf, Vec<String>>,
     /// The largest file read ([`MAX_FILE_BYTES`] unless [`Loader::with_limit`] says).
     limit: u64,
     /// Texts read instead of files' bytes ([`Loader::with_overlays`]).
@@ -113,19 +112,16 @@ thread_local! {
 
 impl<'r> Loader<'r> {
     /// A loader reading within the canonical `roots`; display paths are relative to the
-    /// canonical `cwd`. `walked` holds the canonical paths of the walked files, `folders` the
-    /// names of the walked files in each walked folder.
+    /// canonical `cwd`. `walked` holds the canonical paths of the walked files.
     pub(crate) fn new(
         roots: &'r [PathBuf],
         cwd: &'r Path,
         walked: &'r HashSet<PathBuf>,
-        folders: &'r HashMap<PathBuf, Vec<String>>,
     ) -> Loader<'r> {
         Loader {
             roots,
             cwd,
             walked,
-            folders,
             limit: MAX_FILE_BYTES,
             overlays: None,
         }
@@ -178,12 +174,6 @@ impl<'r> Loader<'r> {
     /// file inside the roots, reached without following a symbolic link).
     pub(crate) fn walked(&self, canonical: &Path) -> bool {
         self.walked.contains(canonical)
-    }
-
-    /// The names of the files the walk found in folder `dir` (as the walk spelled it), when
-    /// the walk read that folder.
-    pub(crate) fn listing(&self, dir: &Path) -> Option<&'r [String]> {
-        self.folders.get(dir).map(Vec::as_slice)
     }
 
     /// The path shown to users for `path`.
@@ -381,7 +371,7 @@ fn read_into(
 }
 
 /// `relative` joined to `base` with `.` and `..` segments resolved by name.
-fn lexical_join(base: &Path, relative: &str) -> PathBuf {
+pub(crate) fn lexical_join(base: &Path, relative: &str) -> PathBuf {
     use std::path::Component;
     let mut out = base.to_path_buf();
     for part in Path::new(relative).components() {
@@ -399,28 +389,6 @@ fn lexical_join(base: &Path, relative: &str) -> PathBuf {
     out
 }
 
-/// The names of the regular files in folder `dir` (the empty path is the working directory):
-/// `listing` when the walk read the folder, else the folder as the file system lists it
-/// (empty when it cannot be read). Where parameter files beside a template are looked for.
-pub(crate) fn file_names(dir: &Path, listing: Option<&[String]>) -> Vec<String> {
-    if let Some(names) = listing {
-        return names.to_vec();
-    }
-    let dir = if dir.as_os_str().is_empty() {
-        Path::new(".")
-    } else {
-        dir
-    };
-    match std::fs::read_dir(dir) {
-        Ok(entries) => entries
-            .filter_map(Result::ok)
-            .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
-            .filter_map(|e| e.file_name().to_str().map(str::to_owned))
-            .collect(),
-        Err(_) => Vec::new(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -431,7 +399,6 @@ mod tests {
         dir: tempfile::TempDir,
         roots: Vec<PathBuf>,
         walked: HashSet<PathBuf>,
-        folders: HashMap<PathBuf, Vec<String>>,
     }
 
     impl Fixture {
@@ -444,12 +411,11 @@ mod tests {
                 roots: vec![base.join("root")],
                 dir,
                 walked: HashSet::default(),
-                folders: HashMap::default(),
             }
         }
 
         fn loader(&self) -> Loader<'_> {
-            Loader::new(&self.roots, self.dir.path(), &self.walked, &self.folders)
+            Loader::new(&self.roots, self.dir.path(), &self.walked)
         }
 
         /// Writes `bytes` to `relative` and returns its canonical path.

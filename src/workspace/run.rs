@@ -4,7 +4,7 @@
 //! in them; a buffer (standard input, an editor's unsaved text) is judged as the file it
 //! names.
 
-use crate::{findings, frontend, pipeline, report, rules, source, suppress, walk};
+use crate::{findings, frontend, pipeline, project, report, rules, source, suppress, walk};
 use foldhash::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -63,6 +63,7 @@ pub(crate) fn check(
     let scope = Scope {
         files: named.into_iter().collect(),
         folders,
+        buffer: None,
     };
     check_roots(
         &expanded,
@@ -95,6 +96,9 @@ pub(crate) fn audit(
 struct Scope {
     files: HashSet<PathBuf>,
     folders: Vec<PathBuf>,
+    /// A document judged as a named file that the walk may not find (standard input judged
+    /// as a file that need not exist): added to the walked files unless the walk found it.
+    buffer: Option<walk::FileToRead>,
 }
 
 impl Scope {
@@ -146,11 +150,17 @@ fn check_roots(
         Purpose::Audit => frontend::export_extensions(),
     };
     let walk::Walked {
-        files,
+        mut files,
         configs,
         unreadable,
         notes,
     } = walk::walk(options, cwd, &extensions, &config::CONFIG_NAMES)?;
+    if let Some(buffer) = scope.and_then(|s| s.buffer.as_ref())
+        && !files.iter().any(|f| f.canonical == buffer.canonical)
+    {
+        let at = files.partition_point(|f| f < buffer);
+        files.insert(at, buffer.clone());
+    }
     let roots: Vec<PathBuf> = options
         .roots
         .iter()
@@ -163,41 +173,57 @@ fn check_roots(
             }
         })
         .collect();
-    // The files the walk found in each folder it walked, by the folder's canonical path. A
-    // file named as a root does not make its folder walked; it is listed only where the walk
-    // found others beside it (else the folder is read when needed).
-    let explicit: HashSet<&Path> = options.roots.iter().map(PathBuf::as_path).collect();
-    let mut folders: foldhash::HashMap<PathBuf, Vec<String>> = Default::default();
-    let (named_roots, walked): (Vec<_>, Vec<_>) = files
-        .iter()
-        .partition(|f| explicit.contains(f.path.as_path()));
-    for (f, found) in walked
-        .into_iter()
-        .map(|f| (f, true))
-        .chain(named_roots.into_iter().map(|f| (f, false)))
-    {
-        if let (Some(dir), Some(name)) = (f.canonical.parent(), f.canonical.file_name()) {
-            let name = name.to_string_lossy().into_owned();
-            match folders.get_mut(dir) {
-                Some(names) => names.push(name),
-                None if found => {
-                    folders.insert(dir.to_path_buf(), vec![name]);
-                }
-                None => {}
-            }
-        }
+    let cwd_canonical = canonical(cwd);
+    let walked: HashSet<PathBuf> = files.par_iter().map(|f| f.canonical.clone()).collect();
+    // Which files are named: those in the scope (files named, and those of folders named).
+    let named: Vec<PathBuf> = scope
+        .map(|scope| {
+            files
+                .iter()
+                .filter(|f| scope.holds(&f.canonical))
+                .map(|f| f.canonical.clone())
+                .collect()
+        })
+        .unwrap_or_default();
+    let graph = {
+        let loader = source::Loader::new(&roots, &cwd_canonical, &walked)
+            .with_limit(reading.limits.max_file_bytes)
+            .with_overlays(reading.overlays);
+        let discovery = match (purpose, scope) {
+            (Purpose::Check, Some(_)) => project::Discovery::All,
+            (Purpose::Check, None) => project::Discovery::Contexts,
+            // Exports relate to nothing.
+            (Purpose::Audit, _) => project::Discovery::None,
+        };
+        project::ProjectGraph::build(
+            &files,
+            discovery,
+            loader,
+            &config.links,
+            &config.parameter_files,
+        )
+    };
+    // A run over named files judges the files that reach them; a whole run, every file. The
+    // config in effect reaches every file (its exemptions, rules and policy apply to all).
+    let config_named = config
+        .path
+        .as_deref()
+        .is_some_and(|c| scope.is_some_and(|s| s.holds(&canonical(c))));
+    if scope.is_some() && !config_named {
+        let reaching: HashSet<PathBuf> = graph.reaching(&named).into_iter().collect();
+        files.retain(|f| reaching.contains(&f.canonical));
     }
     let run = Run {
         config: config.clone(),
         detail,
         roots,
-        folders,
-        walked: files.par_iter().map(|f| f.canonical.clone()).collect(),
-        cwd: canonical(cwd),
+        walked,
+        cwd: cwd_canonical,
         exempter: suppress::Exempter::new(config, &canonical(cwd), config.today),
         purpose,
         overlays: Arc::clone(reading.overlays),
         limits: reading.limits.clone(),
+        graph,
     };
     let mut outcomes: Vec<FileOutcome> = files
         .par_iter()
@@ -268,8 +294,9 @@ fn check_roots(
     );
     report.config = config_in_effect(config, cwd);
     // An entry that matched nothing is told only when the run saw everything it could match:
-    // the whole project, no file left out by a glob.
-    let whole = scope.is_none()
+    // the whole project (or a run naming the config, which reaches every file), no file left
+    // out by a glob.
+    let whole = (scope.is_none() || config_named)
         && options.include.is_empty()
         && options.exclude.is_empty()
         && run.exempter.covered_by(&run.roots);
@@ -293,10 +320,12 @@ fn check_roots(
 }
 
 /// Checks one document read from `input` (standard input) against `config`, as if it were
-/// the file `name` (which need not exist): findings carry its path, and the files beside it on
-/// disk (parameter files, linked templates) are read as they would be for it. Without a
-/// name, the document is shown as `-` and lies in `cwd`. Its project (see [`check`]) is what
-/// may be read; nothing is walked; a document that cannot be read is an IG000, like a file.
+/// the file `name` (which need not exist): the document replaces that file for the run, which
+/// is a run over that one named file (see [`check`]): it is judged in its project's context
+/// (the parameter files and templates beside it or relating to it, the callers that link it,
+/// the template a parameter file gives values to), and the report keeps what lies in it.
+/// Without a name, the document is shown as `-` and lies in `cwd`. A document that cannot be
+/// read (too large, not decodable) is an IG000, like a file.
 pub(crate) fn check_input(
     input: &mut dyn std::io::Read,
     name: Option<&Path>,
@@ -310,35 +339,108 @@ pub(crate) fn check_input(
         Some(name) => (name.to_path_buf(), walk::display_path(name, cwd)),
         None => (PathBuf::from("-"), "-".to_string()),
     };
-    // The folder it would lie in, canonical (it need not exist): the one root of the run.
+    // The folder it would lie in, canonical (it need not exist).
     let absolute = cwd_canonical.join(&path);
     let folder = absolute
         .parent()
         .map_or_else(|| cwd_canonical.clone(), canonical);
     let file_name = absolute.file_name().map(std::ffi::OsStr::to_os_string);
-    let walked = walk::FileToRead {
+    let buffer = walk::FileToRead {
         display,
         canonical: file_name.map_or_else(|| folder.clone(), |n| folder.join(n)),
         path,
     };
-    // What it may read is its project (as for a named file): the config's folder, else the
-    // git top, else its folder — so that a parameter file `[parameter_files]` maps to it, or a
-    // template it links, elsewhere in the project is read.
-    let project = canonical(&cwd_canonical.join(project_of(&walked.canonical, config, cwd)));
+    let project = project_of(&buffer.canonical, config, cwd);
+    let limit = reading.limits.max_file_bytes;
+    let mut bytes = Vec::new();
+    let read = std::io::Read::read_to_end(
+        &mut std::io::Read::take(&mut *input, limit.saturating_add(1)),
+        &mut bytes,
+    );
+    let decoded = match read {
+        Ok(_) if bytes.len() as u64 <= limit => source::decode(bytes).map_err(|e| e.raw),
+        _ => Err(bytes),
+    };
+    let text = match decoded {
+        // A document in a folder that is not there has no project: it is judged alone.
+        Ok((text, _)) if project.is_dir() => text,
+        Ok((text, _)) => {
+            let mut text = std::io::Cursor::new(text.into_bytes());
+            return document_alone(&mut text, &buffer, &project, config, detail, reading);
+        }
+        // What cannot be read as text is refused as a file would be (an IG000).
+        Err(bytes) => {
+            let mut rest = std::io::Read::chain(std::io::Cursor::new(bytes), input);
+            return document_alone(&mut rest, &buffer, &project, config, detail, reading);
+        }
+    };
+    let mut overlays = (**reading.overlays).clone();
+    overlays.insert(buffer.canonical.clone(), text);
+    let overlays = Arc::new(overlays);
+    let options = WalkOptions {
+        roots: vec![project],
+        ..WalkOptions::default()
+    };
+    let scope = Scope {
+        files: std::iter::once(buffer.canonical.clone()).collect(),
+        folders: Vec::new(),
+        buffer: Some(buffer.clone()),
+    };
+    let reading = Reading {
+        limits: reading.limits,
+        overlays: &overlays,
+    };
+    match check_roots(
+        &options,
+        config,
+        cwd,
+        detail,
+        Some(&scope),
+        Purpose::Check,
+        reading,
+    ) {
+        Ok(report) => report,
+        // The project's folder went away while it was walked: the document alone.
+        Err(_) => {
+            let text = overlays.get(&buffer.canonical).cloned().unwrap_or_default();
+            let mut text = std::io::Cursor::new(text.into_bytes());
+            document_alone(
+                &mut text,
+                &buffer,
+                &options.roots[0],
+                config,
+                detail,
+                reading,
+            )
+        }
+    }
+}
+
+/// The report on one document read from `input` as the file `walked`, judged alone in the
+/// folder `project` (nothing walked): what a document that cannot be read as text gives (an
+/// IG000, as for a file), or one whose project cannot be walked.
+fn document_alone(
+    input: &mut dyn std::io::Read,
+    walked: &walk::FileToRead,
+    project: &Path,
+    config: &Config,
+    detail: Detail,
+    reading: Reading<'_>,
+) -> Report {
+    let cwd = walked.canonical.parent().unwrap_or(project).to_path_buf();
     let run = Run {
         config: config.clone(),
         detail,
-        roots: vec![project],
-        folders: Default::default(),
+        roots: vec![canonical(project)],
         walked: Default::default(),
-        exempter: suppress::Exempter::new(config, &cwd_canonical, config.today),
-        cwd: cwd_canonical,
+        exempter: suppress::Exempter::new(config, &cwd, config.today),
+        cwd,
         purpose: Purpose::Check,
         overlays: Arc::clone(reading.overlays),
         limits: reading.limits.clone(),
+        graph: Default::default(),
     };
-    let mut outcome = pipeline::analyze_input(&walked, input, &run);
-    let exemptions = std::mem::take(&mut outcome.exemptions);
+    let outcome = pipeline::analyze_input(walked, input, &run);
     let kind = outcome.kind.filter(|_| outcome.judged);
     let mut report = Report {
         files_scanned: 1,
@@ -349,12 +451,8 @@ pub(crate) fn check_input(
         kinds: kind.map(|k| (k, 1)).into_iter().collect(),
         ..Report::default()
     };
-    report.config = config_in_effect(config, cwd);
+    report.config = config_in_effect(config, &run.cwd);
     report.scope = Some(std::iter::once(walked.display.clone()).collect());
-    // One document is not the project: entries that matched nothing are not told.
-    report
-        .findings
-        .extend(run.exempter.findings(vec![exemptions], false, detail));
     findings::apply_severities(&mut report.findings, config);
     report.finish();
     report

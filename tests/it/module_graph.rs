@@ -266,6 +266,8 @@ const LAYERS: &[(&str, u8)] = &[
     ("kpi", 16),
     ("policy", 16),
     ("init", 17),
+    // The project graph: relations found by the frontends' sniffs, before anything is judged.
+    ("project", 17),
     // One file's run, the workspace's runs, the command line.
     ("pipeline", 18),
     ("workspace", 19),

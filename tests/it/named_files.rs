@@ -213,3 +213,257 @@ fn a_finding_in_a_linked_template_carries_its_callers_and_shows_in_a_run_on_the_
         assert_eq!(findings(&one), findings(&full), "{named}");
     }
 }
+
+/// Whether the finding `f` of a JSON report touches the file shown as `path`: located there,
+/// about a resource declared there, with a related location there, or found with values from
+/// it (its parameter file). The contract of a run over named files: it reports exactly the
+/// full run's findings that touch them.
+fn touches(f: &serde_json::Value, path: &str) -> bool {
+    f["path"] == path
+        || f["parameter_file"] == path
+        || f["resource"]["declared_in"] == path
+        || f["related"]
+            .as_array()
+            .is_some_and(|r| r.iter().any(|r| r["path"] == path))
+}
+
+/// `check --format json -` run in `repo` on `text` piped in as the file `name`.
+fn piped_as(repo: &Repo, name: &str, text: impl Into<Vec<u8>>) -> serde_json::Value {
+    let args = [
+        "check",
+        "--format",
+        "json",
+        "--exit-zero",
+        "-",
+        "--stdin-filename",
+        name,
+    ];
+    let out = repo
+        .imagegate(&args)
+        .write_stdin(text)
+        .output()
+        .expect("run");
+    serde_json::from_slice(&out.stdout).expect("JSON")
+}
+
+/// For every file of `repo` (a copy of a fixture folder, in a git repository of its own): a
+/// run naming that file alone reports exactly the full run's findings that touch it, and
+/// piping the file to `check - --stdin-filename` gives the same report. Returns the number
+/// of files compared.
+fn assert_named_runs_equal_the_full_run(repo: &Repo, fixture: &Path) -> usize {
+    let full = check_json(repo, &["."]);
+    let mut compared = 0;
+    for file in files_below(repo.path()) {
+        if file.starts_with(".git") {
+            continue;
+        }
+        let name = file.to_str().expect("UTF-8 name").replace('\\', "/");
+        let want: BTreeSet<String> = full["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .filter(|f| touches(f, &name))
+            .flat_map(|f| findings(&serde_json::json!({ "findings": [f] })))
+            .collect();
+        let named = check_json(repo, &[&name]);
+        assert_eq!(
+            findings(&named),
+            want,
+            "{}: `check {name}` differs from the full run restricted to it",
+            fixture.display()
+        );
+        let text = std::fs::read(repo.path().join(&file)).expect("read");
+        let piped = piped_as(repo, &name, text);
+        assert_eq!(
+            findings(&piped),
+            findings(&named),
+            "{}: `check - --stdin-filename {name}` differs from `check {name}`",
+            fixture.display()
+        );
+        compared += 1;
+    }
+    compared
+}
+
+#[test]
+fn a_run_naming_one_file_reports_what_the_full_run_reports_for_it_on_every_fixture() {
+    // The contract of the hook and the editor (issue #22): for every file of every fixture
+    // project, named alone or piped in, exactly the full run's findings that touch it.
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata");
+    let mut folders = Vec::new();
+    let below = |dir: &Path| -> Vec<PathBuf> {
+        let mut found: Vec<PathBuf> = std::fs::read_dir(dir)
+            .expect("fixtures")
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.is_dir())
+            .collect();
+        found.sort();
+        found
+    };
+    for group in ["project", "arm", "bicep"] {
+        folders.extend(below(&root.join(group)));
+    }
+    // Each rule's projects, with their configs.
+    for rule in below(&root.join("rules")) {
+        folders.extend(below(&rule));
+    }
+    let mut compared = 0;
+    for folder in &folders {
+        let repo = Repo::new();
+        copy_tree(folder, repo.path());
+        git(repo.path(), &["init", "-q"]);
+        compared += assert_named_runs_equal_the_full_run(&repo, folder);
+    }
+    assert!(compared >= 70, "only {compared} files compared");
+}
+
+/// The full run of the fixture project `testdata/project/<name>` (in a git repository of its
+/// own), and the repository.
+fn project(name: &str) -> (Repo, serde_json::Value) {
+    let repo = Repo::new();
+    let folder = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("testdata/project")
+        .join(name);
+    copy_tree(&folder, repo.path());
+    git(repo.path(), &["init", "-q"]);
+    let full = check_json(&repo, &["."]);
+    (repo, full)
+}
+
+/// `(rule, path, line, parameter file)` of each finding of a JSON report.
+fn judged_with(report: &serde_json::Value) -> Vec<(String, String, u64, String)> {
+    report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap_or_default().to_owned(),
+                f["path"].as_str().unwrap_or_default().to_owned(),
+                f["line"].as_u64().unwrap_or_default(),
+                f["parameter_file"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect()
+}
+
+fn one(rule: &str, path: &str, line: u64, parameter_file: &str) -> (String, String, u64, String) {
+    (rule.into(), path.into(), line, parameter_file.into())
+}
+
+#[test]
+fn a_bicepparam_in_another_folder_is_a_context_of_the_template_it_uses() {
+    // `env/prod.bicepparam` with `using '../main.bicep'`: "The using statement ... the path
+    // is relative to the parameters file" (https://learn.microsoft.com/azure/azure-resource-manager/bicep/bicep-using).
+    // It used to be judged by nobody: main.bicep looked for `.bicepparam` files beside it.
+    // `env/dev.bicepparam` passes the golden image: no finding in its context.
+    let (_, full) = project("bicepparam-elsewhere");
+    assert_eq!(
+        judged_with(&full),
+        [one(
+            "IG001",
+            "env/prod.bicepparam",
+            4,
+            "env/prod.bicepparam"
+        )]
+    );
+    assert_eq!(full["summary"]["resources_judged"], 2, "{full:#}");
+}
+
+#[test]
+fn a_json_parameter_file_named_for_a_bicep_file_is_its_context() {
+    // The azd layout: `infra/main.parameters.json` for `infra/main.bicep` ("if your Bicep file
+    // is named main.bicep, the parameters file is named main.parameters.json",
+    // https://learn.microsoft.com/azure/azure-resource-manager/bicep/parameter-files).
+    let (_, full) = project("azd-json-parameters");
+    assert_eq!(
+        judged_with(&full),
+        [one(
+            "IG001",
+            "infra/main.parameters.json",
+            6,
+            "infra/main.parameters.json"
+        )]
+    );
+}
+
+#[test]
+fn parameter_files_named_for_or_using_another_template_are_not_its_contexts() {
+    // `main.parameters.json` beside `app.bicep`, and a `.bicepparam` using `storage.bicep`:
+    // neither gives `app.bicep` values, so its golden default stands.
+    let (_, full) = project("unrelated-parameters");
+    assert_eq!(judged_with(&full), []);
+    assert_eq!(full["summary"]["resources_judged"], 1, "{full:#}");
+    assert_eq!(full["summary"]["compliant"], 1, "{full:#}");
+}
+
+#[test]
+fn a_bicepparam_may_use_an_arm_json_template() {
+    // "The using statement ... can reference a JSON ARM template"
+    // (https://learn.microsoft.com/azure/azure-resource-manager/bicep/bicep-using).
+    let (_, full) = project("bicepparam-json-template");
+    assert_eq!(
+        judged_with(&full),
+        [one("IG001", "azuredeploy.json", 19, "prod.bicepparam")]
+    );
+    assert!(
+        full["findings"][0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("2019-datacenter-gensecond")),
+        "{full:#}"
+    );
+}
+
+#[test]
+fn a_value_set_in_an_extended_parameter_file_is_judged_where_it_is_set() {
+    // `prod.bicepparam` extends `base.bicepparam`, which sets the image
+    // (https://learn.microsoft.com/azure/azure-resource-manager/bicep/parameter-files#extendable-parameter-files).
+    let (repo, full) = project("bicepparam-extends");
+    assert_eq!(
+        judged_with(&full),
+        [one("IG001", "base.bicepparam", 4, "prod.bicepparam")]
+    );
+    // A change to the base alone is judged through every file that extends it.
+    let named = check_json(&repo, &["base.bicepparam"]);
+    assert_eq!(judged_with(&named), judged_with(&full));
+}
+
+#[test]
+fn a_template_linked_by_a_computed_uri_is_judged_through_its_caller() {
+    // `uri(parameters('_artifactsLocation'), concat('nested/', parameters('tier'), '.json'))`:
+    // the link is computed during evaluation, so a run naming `nested/vm.json` judges the
+    // caller, which passes the SKU.
+    let (repo, full) = project("computed-link");
+    assert_eq!(judged_with(&full), [one("IG001", "nested/vm.json", 15, "")]);
+    let named = check_json(&repo, &["nested/vm.json"]);
+    assert_eq!(judged_with(&named), judged_with(&full), "{named:#}");
+    assert!(
+        named["findings"][0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("2019-Datacenter")),
+        "the caller's value, not an unset parameter: {named:#}"
+    );
+}
+
+#[test]
+fn a_piped_buffer_replaces_its_file_in_the_project() {
+    // The editor's unsaved parameter file: what is piped is judged, not what is on disk, and
+    // its template is judged with it — whichever way the change goes.
+    let (repo, _) = project("arm-parameter-file");
+    let approved = parameters_file(
+        r#""imagePublisher": { "value": "MicrosoftWindowsServer" }, "imageOffer": { "value": "WindowsServer" }, "imageSku": { "value": "2022-datacenter-azure-edition" }"#,
+    );
+    let config = "[approved]\nmarketplace = [{ publisher = \"MicrosoftWindowsServer\", offer = \"WindowsServer\", sku = \"*\" }]\n";
+    repo.write("imagegate.toml", config);
+    let piped = |text: &str| piped_as(&repo, "azuredeploy.parameters.json", text);
+    let on_disk =
+        std::fs::read_to_string(repo.path().join("azuredeploy.parameters.json")).expect("read");
+    // On disk: Canonical (not approved). Piped: Windows (approved) — no finding.
+    assert_eq!(finding_rules(&check_json(&repo, &["."])), ["IG001"]);
+    let fixed = piped(&approved);
+    assert_eq!(finding_rules(&fixed), Vec::<String>::new(), "{fixed:#}");
+    assert_eq!(fixed["summary"]["resources_judged"], 1, "{fixed:#}");
+    // And back: the disk's text piped is the disk's finding.
+    assert_eq!(finding_rules(&piped(&on_disk)), ["IG001"]);
+}

@@ -4,12 +4,17 @@
 
 use super::classify::{Classification, classify, has_marker};
 use super::lower;
-use super::params::parameter_contexts;
+use super::params::json_parameter_file;
+use crate::eval::ParameterValues;
 use crate::frontend::expand::{expand_contexts, push_expression_errors};
 use crate::frontend::links::Linked;
-use crate::frontend::{Embedded, EmbeddedKind, Env, Frontend, Lowered, ParseProblem, Sniff};
+use crate::frontend::{
+    Embedded, EmbeddedKind, Env, Frontend, Lowered, ParseProblem, Relation, Sniff,
+    parameter_contexts,
+};
 use crate::json::Json;
 use crate::source::Loaded;
+use std::path::Path;
 
 use super::dialect::{DIALECT, HEADLINE};
 
@@ -62,6 +67,24 @@ impl Frontend for Arm {
     fn lower_embedded(&self, doc: &Embedded, env: &Env<'_>) -> Option<Lowered> {
         (doc.kind == EmbeddedKind::ArmTemplate).then(|| super::embedded::lower(doc, env))
     }
+
+    fn relations_by_name(&self, path: &Path) -> Vec<Relation> {
+        super::params::relations_by_name(path)
+    }
+
+    fn relations(&self, path: &Path, text: &str) -> Vec<Relation> {
+        super::relations::relations(path, text, crate::json::MAX_VALUES)
+    }
+
+    fn parameters(
+        &self,
+        file: Loaded,
+        _template: &Path,
+        env: &Env<'_>,
+        out: &mut Lowered,
+    ) -> Result<Option<ParameterValues<'static>>, Loaded> {
+        Ok(json_parameter_file(file, out, env.allowance.limits()))
+    }
 }
 
 /// The Bicep file the template at `canonical` was compiled from, when its metadata names the
@@ -112,7 +135,7 @@ fn template(file: Loaded, root: Json, env: &Env<'_>) -> Lowered {
     let canonical = file.canonical.clone();
     out.compiled_from = bicep_source(&root, &canonical, env);
     let id = file.add_to(&mut out.sources);
-    let contexts = parameter_contexts(&mut out, id, &canonical, env);
+    let contexts = parameter_contexts(&mut out, &canonical, env);
     let linked = Linked::new(
         &out.sources,
         env.loader,

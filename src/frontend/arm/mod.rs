@@ -7,6 +7,7 @@ mod embedded;
 mod frontend;
 pub(crate) mod lower;
 mod params;
+mod relations;
 
 pub(crate) use frontend::Arm;
 #[cfg(test)]

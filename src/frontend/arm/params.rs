@@ -1,125 +1,43 @@
-//! Parameter files: those beside a template (`X.parameters.json` and `X.parameters.*.json`
-//! for `X.json`, so `azuredeploy.parameters.json` for `azuredeploy.json`) and those the
-//! config maps to it. Each one is its own evaluation context.
+//! JSON parameter files: which templates their names relate them to, and their values. Which
+//! files are a template's parameter files is the project graph's to say (by these names, the
+//! config's mapping, a `.bicepparam`'s `using`); each one is its own evaluation context.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use crate::eval::{Limits, ParameterValues, literal_value};
-use crate::frontend::{Env, Lowered, ParseProblem};
+use crate::frontend::{Lowered, ParseProblem, Relation, RelationKind, Target};
 use crate::json::{self, Json, JsonKind};
-use crate::source::{FileId, LoadError, Span};
+use crate::source::{FileId, Loaded, Span};
 use crate::value::cause::Budget;
 use crate::value::{Cause, Subject, Value, Why};
 
 /// The headline of an IG000 about a parameter file.
 const HEADLINE: &str = "cannot parse parameter file";
 
-/// The canonical form of `path`, or `path` as it is when the file system cannot say.
-fn canonical_or_as_is(path: &Path) -> PathBuf {
-    path.canonicalize().unwrap_or_else(|_| path.to_path_buf())
-}
-
-/// The evaluation contexts of the template `template` (whose canonical path is
-/// `canonical`): one per parameter file (its display path and values), or one with the
-/// defaults only. The parameter files read are added to `out.sources`; one that cannot be
-/// read is a note, one that cannot be parsed an IG000, and both are left out.
-pub(super) fn parameter_contexts(
+/// Reads `file` as a JSON parameter file (`{"parameters": {"x": {"value": …}}}`, or the bare
+/// form): its values, located in it (the file is added to `out.sources`), or `None` when it
+/// is not one (a note) or cannot be parsed (an IG000).
+pub(super) fn json_parameter_file(
+    file: Loaded,
     out: &mut Lowered,
-    template: FileId,
-    canonical: &Path,
-    env: &Env<'_>,
-) -> Vec<(Option<String>, ParameterValues<'static>)> {
-    let template_path = out.sources.get(template).path.clone();
-    let template_display = out.sources.get(template).display.clone();
-    let mapped: Vec<&PathBuf> = env
-        .options
-        .parameter_files
-        .iter()
-        .filter(|(t, _)| t == canonical)
-        .flat_map(|(_, files)| files)
-        .collect();
-    let folder = template_path.parent();
-    // The walk lists folders by their canonical path.
-    let listing = canonical.parent().and_then(|d| env.loader.listing(d));
-    // The canonical folder: the walk's own when it walked the folder (then the template is
-    // no symbolic link), else asked of the file system.
-    let canonical_folder = match (listing, folder) {
-        (Some(_), _) => canonical.parent().map(Path::to_path_buf),
-        (None, Some(folder)) if folder.as_os_str().is_empty() => {
-            Some(canonical_or_as_is(Path::new(".")))
-        }
-        (None, Some(folder)) => Some(canonical_or_as_is(folder)),
-        (None, None) => None,
-    };
-    // Siblings are regular files (never symbolic links): canonical beside their folder.
-    let siblings: Vec<(PathBuf, PathBuf)> = sibling_parameter_files(&template_path, listing)
-        .into_iter()
-        .filter_map(|p| {
-            let canonical = canonical_folder.as_ref()?.join(p.file_name()?);
-            Some((p, canonical))
-        })
-        .collect();
-    let mut all: Vec<(PathBuf, PathBuf, Option<String>)> = Vec::new();
-    for m in mapped {
-        if !siblings.iter().any(|(_, c)| c == m) {
-            all.push((m.clone(), m.clone(), Some(env.loader.display(m))));
-        }
-    }
-    all.splice(0..0, siblings.into_iter().map(|(p, c)| (p, c, None)));
-    let mut contexts = Vec::new();
-    for (path, canonical, mapped_display) in all {
-        let mapped = mapped_display.is_some();
-        let display = mapped_display.unwrap_or_else(|| beside(&template_display, &path));
-        let loaded = match env.loader.read(&path, &canonical, display.clone()) {
-            Ok(loaded) => loaded,
-            Err(LoadError::Undecodable(e)) => {
-                out.notes.push(format!("{display}: {}", e.message));
-                continue;
-            }
-            Err(LoadError::OutsideRoots) if mapped => {
-                out.notes.push(format!(
-                    "{}: parameter file mapped in the config is outside the scanned roots; not read",
-                    path.display()
-                ));
-                continue;
-            }
-            Err(_) => {
-                out.notes
-                    .push(format!("{display}: cannot read this parameter file"));
-                continue;
-            }
-        };
-        let id = loaded.add_to(&mut out.sources);
-        let text = &out.sources.get(id).text;
-        let limits = env.allowance.limits();
-        match json::parse_within(text, limits.max_document_values) {
-            Ok(root) if parameters(&root).is_some() => {
-                contexts.push((Some(display), parameter_values(&root, id, limits)));
-            }
-            Ok(_) => out.notes.push(format!(
+    limits: &Limits,
+) -> Option<ParameterValues<'static>> {
+    let display = file.display.clone();
+    let id = file.add_to(&mut out.sources);
+    let text = &out.sources.get(id).text;
+    match json::parse_within(text, limits.max_document_values) {
+        Ok(root) if parameters(&root).is_some() => Some(parameter_values(&root, id, limits)),
+        Ok(_) => {
+            out.notes.push(format!(
                 "{display}: not a parameter file (no `parameters` object, and not the bare form `{{\"name\": {{\"value\": …}}}}`); ignored"
-            )),
-            Err(e) => {
-                let problem = ParseProblem::at_char(id, text, e.offset, HEADLINE, e.message);
-                out.problems.push(problem);
-            }
+            ));
+            None
         }
-    }
-    if contexts.is_empty() {
-        contexts.push((None, ParameterValues::new()));
-    }
-    contexts
-}
-
-/// The display path of the file `path` beside the template shown as `template_display`.
-fn beside(template_display: &str, path: &Path) -> String {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy())
-        .unwrap_or_default();
-    match template_display.rfind('/') {
-        Some(i) => format!("{}/{name}", &template_display[..i]),
-        None => name.into_owned(),
+        Err(e) => {
+            let problem = ParseProblem::at_char(id, text, e.offset, HEADLINE, e.message);
+            out.problems.push(problem);
+            None
+        }
     }
 }
 
@@ -202,36 +120,53 @@ fn parameters(root: &Json) -> Option<&Json> {
     bare.then_some(root)
 }
 
-/// The parameter files of the template at `template`, sorted by name. `listing` holds the
-/// names of the files in its folder when the walk already knows them (no directory read);
-/// otherwise the folder is read.
-pub(super) fn sibling_parameter_files(template: &Path, listing: Option<&[String]>) -> Vec<PathBuf> {
-    let (Some(dir), Some(name)) = (
-        template.parent(),
-        template.file_name().and_then(|n| n.to_str()),
-    ) else {
+/// The relations of the JSON file at `path` by its name: a parameter file named after its
+/// template (`X.parameters.json` and `X.parameters.*.json` give values to `X.json`, and to
+/// `X.bicep`: "if your Bicep file is named main.bicep, the parameters file is named
+/// main.parameters.json",
+/// <https://learn.microsoft.com/azure/azure-resource-manager/bicep/parameter-files>), and a
+/// template compiled from the Bicep file beside it (`X.bicep` for `X.json`, `main.bicep` for
+/// `azuredeploy.json`, the quickstarts' layout; whether it was is read from its metadata when
+/// it is judged).
+pub(super) fn relations_by_name(path: &Path) -> Vec<Relation> {
+    let Some(stem) = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .and_then(strip_json)
+    else {
         return Vec::new();
     };
-    let Some(stem) = strip_json(name) else {
-        return Vec::new();
-    };
-    let exact = format!("{stem}.parameters").to_ascii_lowercase();
-    let prefix = format!("{stem}.parameters.").to_ascii_lowercase();
-    let names = crate::source::file_names(dir, listing);
-    let dir = if dir.as_os_str().is_empty() {
-        Path::new(".")
-    } else {
-        dir
-    };
-    let mut found: Vec<PathBuf> = names
-        .into_iter()
-        .filter_map(|file_name| {
-            let base = strip_json(&file_name)?.to_ascii_lowercase();
-            (base == exact || base.starts_with(&prefix)).then(|| dir.join(&file_name))
-        })
-        .collect();
-    found.sort();
-    found
+    let lower = stem.to_ascii_lowercase();
+    let mut out = Vec::new();
+    // `X.parameters` or `X.parameters.<anything>`, for each place the name says so.
+    for (i, _) in lower.match_indices(".parameters") {
+        let rest = &lower[i + ".parameters".len()..];
+        if i > 0 && (rest.is_empty() || rest.starts_with('.')) {
+            out.push(Relation::new(
+                RelationKind::Parameters,
+                Target::Beside(stem[..i].to_owned()),
+            ));
+        }
+    }
+    if out.is_empty() {
+        out.push(Relation::new(
+            RelationKind::CompiledFrom,
+            Target::Beside(stem.to_owned()),
+        ));
+        if lower == "azuredeploy" {
+            out.push(Relation::new(
+                RelationKind::CompiledFrom,
+                Target::Beside("main".into()),
+            ));
+        } else if let Some(prefix) = lower.strip_suffix(".azuredeploy") {
+            let prefix = &stem[..prefix.len()];
+            out.push(Relation::new(
+                RelationKind::CompiledFrom,
+                Target::Beside(format!("{prefix}.main")),
+            ));
+        }
+    }
+    out
 }
 
 fn strip_json(name: &str) -> Option<&str> {
@@ -250,34 +185,37 @@ mod tests {
     use super::*;
 
     #[test]
-    fn finds_siblings() {
-        let dir = tempfile::tempdir().unwrap();
-        for f in [
-            "azuredeploy.json",
-            "azuredeploy.parameters.json",
-            "azuredeploy.parameters.prod.json",
-            "azuredeploy.parametersX.json",
-            "other.parameters.json",
-        ] {
-            std::fs::write(dir.path().join(f), "{}").unwrap();
-        }
-        let found = sibling_parameter_files(&dir.path().join("azuredeploy.json"), None);
-        let listing = [
-            "azuredeploy.parameters.json".to_string(),
-            "x.json".to_string(),
-        ];
-        let listed = sibling_parameter_files(&dir.path().join("azuredeploy.json"), Some(&listing));
-        assert_eq!(listed.len(), 1);
-        let names: Vec<_> = found
-            .iter()
-            .map(|p| p.file_name().unwrap().to_str().unwrap().to_string())
-            .collect();
+    fn parameter_files_name_their_templates() {
+        let of = |name: &str| -> Vec<(RelationKind, Target)> {
+            relations_by_name(Path::new(name))
+                .into_iter()
+                .map(|r| (r.kind, r.target))
+                .collect()
+        };
+        let parameters = |stem: &str| (RelationKind::Parameters, Target::Beside(stem.into()));
         assert_eq!(
-            names,
-            [
-                "azuredeploy.parameters.json",
-                "azuredeploy.parameters.prod.json"
-            ]
+            of("azuredeploy.parameters.json"),
+            [parameters("azuredeploy")]
         );
+        assert_eq!(of("infra/main.Parameters.prod.JSONC"), [parameters("main")]);
+        assert_eq!(
+            of("a.parameters.b.parameters.json"),
+            [parameters("a"), parameters("a.parameters.b")]
+        );
+        let compiled = |stem: &str| (RelationKind::CompiledFrom, Target::Beside(stem.into()));
+        assert_eq!(
+            of("azuredeploy.parametersX.json"),
+            [compiled("azuredeploy.parametersX")]
+        );
+        assert_eq!(of(".parameters.json"), [compiled(".parameters")]);
+        assert_eq!(
+            of("azuredeploy.json"),
+            [compiled("azuredeploy"), compiled("main")]
+        );
+        assert_eq!(
+            of("vm.azuredeploy.json"),
+            [compiled("vm.azuredeploy"), compiled("vm.main")]
+        );
+        assert!(of("main.bicep").is_empty());
     }
 }

@@ -2,7 +2,7 @@
 //! like ARM templates (one context per `.bicepparam` file that uses them, modules followed as
 //! linked deployments); a `.bicepparam` file is judged in its template's context.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use super::lower;
 use super::parser::{self, Parsed};
@@ -12,7 +12,9 @@ use crate::eval::ir::Template;
 use crate::eval::{ParameterValues, Scope};
 use crate::frontend::expand::{expand_contexts, push_expression_errors};
 use crate::frontend::links::Linked;
-use crate::frontend::{Env, Frontend, Lowered, ParseProblem, Sniff, ToJudge};
+use crate::frontend::{
+    Env, Frontend, Lowered, ParseProblem, Relation, Sniff, ToJudge, parameter_contexts,
+};
 use crate::model::{Context, Deployment, Dialect, Resource, Section, SourceKind, Unseen};
 use crate::source::{FileId, Loaded, Loader, Span};
 use crate::value::{Cause, Unavailable, Value, Why};
@@ -57,15 +59,32 @@ impl Frontend for Bicep {
     }
 
     fn lower(&self, file: Loaded, env: &Env<'_>) -> Result<Lowered, Loaded> {
-        let params = file
-            .path
-            .extension()
-            .is_some_and(|e| e.eq_ignore_ascii_case("bicepparam"));
-        Ok(if params {
+        Ok(if is_parameter_file(&file.path) {
             parameter_file(file, env)
         } else {
             template(file, env)
         })
+    }
+
+    fn names_its_template(&self, path: &Path) -> bool {
+        is_parameter_file(path)
+    }
+
+    fn relations(&self, path: &Path, text: &str) -> Vec<Relation> {
+        super::relations::relations(path, text)
+    }
+
+    fn parameters(
+        &self,
+        file: Loaded,
+        template: &Path,
+        env: &Env<'_>,
+        out: &mut Lowered,
+    ) -> Result<Option<ParameterValues<'static>>, Loaded> {
+        if !is_parameter_file(&file.path) {
+            return Err(file);
+        }
+        Ok(bicepparam_values(file, template, env, out))
     }
 }
 
@@ -187,7 +206,7 @@ fn template(file: Loaded, env: &Env<'_>) -> Lowered {
     };
     let lowered = lower::template(&parsed.root, id, &text, &damaged, &files);
     drop(parsed);
-    let contexts = parameter_contexts(&mut out, id, &canonical, env);
+    let contexts = parameter_contexts(&mut out, &canonical, env);
     let linked = Linked::new(
         &out.sources,
         env.loader,
@@ -214,79 +233,43 @@ fn using_target<'t>(root: &'t SyntaxNode, text: &str) -> Option<(String, &'t Syn
     (path.nodes().next().is_none()).then(|| (super::lexer::string_value(text, token), path))
 }
 
-/// The contexts of the template at `canonical`: one per `.bicepparam` file beside it (or that
-/// `[parameter_files]` maps to it) whose `using` names it, else one with the defaults.
-fn parameter_contexts(
-    out: &mut Lowered,
-    template: FileId,
-    canonical: &Path,
+/// Whether the file at `path` is a Bicep parameter file (`.bicepparam`).
+fn is_parameter_file(path: &Path) -> bool {
+    path.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("bicepparam"))
+}
+
+/// The values of the `.bicepparam` file `file` for the template at canonical path
+/// `template`: those it extends (the deepest first), then its own, each located where it is
+/// written (the files are added to `out.sources`). A file whose `using` names another
+/// template is left out, with a note: its values are not this template's.
+fn bicepparam_values(
+    file: Loaded,
+    template: &Path,
     env: &Env<'_>,
-) -> Vec<(Option<String>, ParameterValues<'static>)> {
-    let template_path = out.sources.get(template).path.clone();
-    let template_display = out.sources.get(template).display.clone();
-    let folder = template_path.parent().map(Path::to_path_buf);
-    let listing = canonical.parent().and_then(|d| env.loader.listing(d));
-    let names = folder
-        .as_deref()
-        .map_or_else(Vec::new, |d| crate::source::file_names(d, listing));
-    let mut candidates: Vec<(PathBuf, PathBuf, String)> = Vec::new();
-    let mut sorted: Vec<&String> = names
-        .iter()
-        .filter(|n| n.to_ascii_lowercase().ends_with(".bicepparam"))
-        .collect();
-    sorted.sort();
-    for name in sorted {
-        let path = match &folder {
-            Some(f) => f.join(name),
-            None => PathBuf::from(name),
-        };
-        let canonical_param = canonical.parent().map_or(path.clone(), |d| d.join(name));
-        let display = match template_display.rfind('/') {
-            Some(i) => format!("{}/{name}", &template_display[..i]),
-            None => name.clone(),
-        };
-        candidates.push((path, canonical_param, display));
+    out: &mut Lowered,
+) -> Option<ParameterValues<'static>> {
+    let canonical_param = file.canonical.clone();
+    let display = file.display.clone();
+    let id = file.add_to(&mut out.sources);
+    let text = out.sources.get(id).text.clone();
+    let parsed = parser::parse_params(&text);
+    let (using, _) = using_target(&parsed.root, &text)?;
+    if env.loader.beside(&canonical_param, &using).as_deref() != Some(template) {
+        out.notes.push(format!(
+            "{display}: its `using` names `{using}`, not the template it is mapped to; not read for it"
+        ));
+        return None;
     }
-    for (t, files) in env.options.parameter_files {
-        if t == canonical {
-            for f in files {
-                if !candidates.iter().any(|(_, c, _)| c == f) {
-                    candidates.push((f.clone(), f.clone(), env.loader.display(f)));
-                }
-            }
-        }
+    let damaged = syntax_problems(&parsed, id, out);
+    let mut values = ParameterValues::new();
+    for (name, value) in base_values(out, &parsed, &text, &canonical_param, env, 0) {
+        values.insert(&name, value);
     }
-    let mut contexts = Vec::new();
-    for (path, canonical_param, display) in candidates {
-        let Ok(loaded) = env.loader.read(&path, &canonical_param, display.clone()) else {
-            out.notes
-                .push(format!("{display}: cannot read this parameter file"));
-            continue;
-        };
-        let id = loaded.add_to(&mut out.sources);
-        let text = out.sources.get(id).text.clone();
-        let parsed = parser::parse_params(&text);
-        let Some((using, _)) = using_target(&parsed.root, &text) else {
-            continue;
-        };
-        // Only the files that use this template.
-        if env.loader.beside(&canonical_param, &using).as_deref() != Some(canonical) {
-            continue;
-        }
-        let damaged = syntax_problems(&parsed, id, out);
-        let mut values = ParameterValues::new();
-        for (name, value) in base_values(out, &parsed, &text, &canonical_param, env, 0) {
-            values.insert(&name, value);
-        }
-        for (name, value) in parameter_values(&parsed, &canonical_param, id, &text, &damaged, env) {
-            values.insert(&name, value);
-        }
-        contexts.push((Some(display), values));
+    for (name, value) in parameter_values(&parsed, &canonical_param, id, &text, &damaged, env) {
+        values.insert(&name, value);
     }
-    if contexts.is_empty() {
-        contexts.push((None, ParameterValues::new()));
-    }
-    contexts
+    Some(values)
 }
 
 /// The values a `.bicepparam` file assigns, evaluated (its variables and functions in scope),

@@ -10,6 +10,7 @@ mod lower;
 mod parser;
 #[cfg(test)]
 mod printer;
+mod relations;
 mod syntax;
 #[cfg(test)]
 mod tests;

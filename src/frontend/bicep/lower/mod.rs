@@ -775,7 +775,7 @@ fn integer(text: &str, node: &SyntaxNode) -> Option<i64> {
 
 /// Whether a module path is a registry (`br:`, `br/alias:`) or template spec (`ts:`,
 /// `ts/alias:`) reference rather than a local file.
-fn is_registry_reference(path: &str) -> bool {
+pub(in crate::frontend::bicep) fn is_registry_reference(path: &str) -> bool {
     let scheme = path.split(':').next().unwrap_or("");
     path.contains(':')
         && (scheme == "br"

@@ -1,0 +1,141 @@
+//! What an ARM template says of other files, found without evaluating it: the templates its
+//! deployments link (`templateLink.relativePath`, `templateLink.uri`, `templateLink.id`) and
+//! the parameter files they link (`parametersLink.uri`). A link written as an expression is
+//! computed during evaluation (`[uri(deployment().properties.templateLink.uri,
+//! 'nested/vm.json')]`): it may lead to any file of the project ([`Target::Computed`]).
+//! See <https://learn.microsoft.com/azure/azure-resource-manager/templates/linked-templates>.
+
+use std::path::Path;
+
+use super::classify::{Classification, classify};
+use crate::frontend::unescape::Needles;
+use crate::frontend::{Relation, RelationKind, Target};
+use crate::json::{Json, JsonKind};
+
+/// The relations of the JSON file at `path` with text `text`: those of its name, and the
+/// links of a template. A document of more than `max_values` JSON values (the run's limit) is
+/// not read for links: lowering refuses it too.
+pub(super) fn relations(path: &Path, text: &str, max_values: usize) -> Vec<Relation> {
+    let mut out = super::params::relations_by_name(path);
+    if !mentions_links(text.as_bytes()) {
+        return out;
+    }
+    let Classification::Template(root) = classify(text, max_values) else {
+        return out;
+    };
+    let mut stack: Vec<&Json> = vec![&root];
+    while let Some(json) = stack.pop() {
+        match &json.kind {
+            JsonKind::Object(members) => {
+                for m in members {
+                    let kind = if m.key.eq_ignore_ascii_case("templateLink") {
+                        RelationKind::Deploys
+                    } else if m.key.eq_ignore_ascii_case("parametersLink") {
+                        RelationKind::Reads
+                    } else {
+                        stack.push(&m.value);
+                        continue;
+                    };
+                    out.extend(link(&m.value, kind));
+                }
+            }
+            JsonKind::Array(items) => stack.extend(items),
+            _ => {}
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// The targets of one `templateLink` or `parametersLink` object.
+fn link(object: &Json, kind: RelationKind) -> Vec<Relation> {
+    object
+        .members()
+        .into_iter()
+        .filter_map(|m| {
+            let relative = m.key.eq_ignore_ascii_case("relativePath");
+            let uri = m.key.eq_ignore_ascii_case("uri") || m.key.eq_ignore_ascii_case("id");
+            if !relative && !uri {
+                return None;
+            }
+            let target = match m.value.as_str() {
+                // `[[` starts a literal string that begins with `[`.
+                Some(s) if s.starts_with("[[") => literal(&s[1..], relative),
+                Some(s) if s.starts_with('[') && s.ends_with(']') => Target::Computed,
+                Some(s) => literal(s, relative),
+                None => Target::Computed,
+            };
+            Some(Relation::new(kind, target))
+        })
+        .collect()
+}
+
+/// A link written as the plain string `s`.
+fn literal(s: &str, relative: bool) -> Target {
+    if relative {
+        Target::Relative(s.to_owned())
+    } else {
+        Target::Uri(s.to_owned())
+    }
+}
+
+/// Whether `bytes` name a template or parameters link, in any case and however JSON escapes
+/// spell it: a template that names neither links nothing.
+fn mentions_links(bytes: &[u8]) -> bool {
+    static NEEDLES: std::sync::LazyLock<Needles> =
+        std::sync::LazyLock::new(|| Needles::new(&["templatelink", "parameterslink"], b'k'));
+    NEEDLES.any(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn links_plain_computed_and_escaped() {
+        let text = r#"{
+  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+  "resources": [
+    {"type": "Microsoft.Resources/deployments", "name": "a",
+     "properties": {"TemplateLink": {"relativePath": "nested/vm.json"}}},
+    {"type": "Microsoft.Resources/deployments", "name": "b",
+     "properties": {"templateLink": {"uri": "[uri(deployment().properties.templateLink.uri, 'x.json')]"},
+                    "parametersLink": {"uri": "https://example.com/p.json"}}},
+    {"type": "Microsoft.Resources/deployments", "name": "c",
+     "properties": {"template\u004cink": {"relativePath": "[[odd].json"}}}
+  ]
+}"#;
+        let found: Vec<(RelationKind, Target)> =
+            relations(Path::new("azuredeploy.json"), text, 1000)
+                .into_iter()
+                .map(|r| (r.kind, r.target))
+                .filter(|(k, _)| *k != RelationKind::CompiledFrom)
+                .collect();
+        assert_eq!(
+            found,
+            [
+                (RelationKind::Deploys, Target::Relative("[odd].json".into())),
+                (
+                    RelationKind::Deploys,
+                    Target::Relative("nested/vm.json".into())
+                ),
+                (RelationKind::Deploys, Target::Computed),
+                (
+                    RelationKind::Reads,
+                    Target::Uri("https://example.com/p.json".into())
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_document_that_is_no_template_links_nothing() {
+        let text = r#"{"templateLink": {"relativePath": "x.json"}}"#;
+        assert!(
+            relations(Path::new("data.json"), text, 1000)
+                .iter()
+                .all(|r| r.kind == RelationKind::CompiledFrom)
+        );
+    }
+}

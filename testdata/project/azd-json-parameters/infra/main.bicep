@@ -1,0 +1,17 @@
+targetScope = 'resourceGroup'
+
+param location string = resourceGroup().location
+param imageReference object = {
+  id: '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-golden/providers/Microsoft.Compute/galleries/corpGallery/images/ubuntu-22.04/versions/1.0.0'
+}
+
+resource vm 'Microsoft.Compute/virtualMachines@2023-09-01' = {
+  name: 'azd-vm'
+  location: location
+  properties: {
+    hardwareProfile: { vmSize: 'Standard_D2s_v5' }
+    storageProfile: {
+      imageReference: imageReference
+    }
+  }
+}

@@ -1,0 +1,3 @@
+using './azuredeploy.json'
+
+param imageSku = '2019-datacenter-gensecond'

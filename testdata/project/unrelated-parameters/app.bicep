@@ -1,0 +1,15 @@
+// `main.parameters.json` is named for `main.bicep`, not this file; `env/storage.bicepparam`
+// gives values to `storage.bicep`: neither is a context of this template.
+param imageReference object = {
+  id: '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-golden/providers/Microsoft.Compute/galleries/corpGallery/images/ubuntu-22.04/versions/1.0.0'
+}
+
+resource vm 'Microsoft.Compute/virtualMachines@2023-09-01' = {
+  name: 'app-vm'
+  location: resourceGroup().location
+  properties: {
+    storageProfile: {
+      imageReference: imageReference
+    }
+  }
+}
