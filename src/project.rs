@@ -77,9 +77,12 @@ pub struct ProjectGraph {
     forward: Vec<Vec<Edge>>,
     /// What relates to each file.
     reverse: Vec<Vec<Edge>>,
-    /// The files with a relation whose target is computed during evaluation: they may reach
-    /// any file.
-    computed: Vec<usize>,
+    /// The files with a relation whose target is computed during evaluation, and how they
+    /// relate to it: they may reach any file (a computed link, any file that may be linked).
+    computed: Vec<(usize, RelationKind)>,
+    /// Whether each file may be deployed by a computed link (an ARM template), as far as the
+    /// graph read it (only with [`Discovery::All`]).
+    linkable: Vec<bool>,
 }
 
 impl ProjectGraph {
@@ -110,17 +113,18 @@ impl ProjectGraph {
             .enumerate()
             .map(|(i, n)| (n.canonical.clone(), i))
             .collect();
-        let relations: Vec<Vec<Relation>> = files
+        let (relations, linkable): (Vec<Vec<Relation>>, Vec<bool>) = files
             .par_iter()
             .map(|f| sniff(f, discovery, loader))
-            .collect();
+            .unzip();
+        graph.linkable = linkable;
         let by_folder = graph.by_folder();
         let mut edges: Vec<(usize, Edge)> = Vec::new();
         for (from, relations) in relations.into_iter().enumerate() {
             for relation in relations {
                 let targets = graph.resolve(from, &relation.target, &by_folder, links);
                 match targets {
-                    None => graph.computed.push(from),
+                    None => graph.computed.push((from, relation.kind)),
                     Some(targets) => edges.extend(targets.into_iter().map(|to| {
                         let edge = Edge {
                             kind: relation.kind,
@@ -148,7 +152,9 @@ impl ProjectGraph {
                 ));
             }
         }
+        graph.computed.sort();
         graph.computed.dedup();
+        graph.linkable.resize(graph.nodes.len(), false);
         graph.forward = vec![Vec::new(); graph.nodes.len()];
         graph.reverse = vec![Vec::new(); graph.nodes.len()];
         for (from, edge) in edges {
@@ -272,44 +278,98 @@ impl ProjectGraph {
     }
 
     /// The canonical paths of the files a run over the files at canonical paths `named`
-    /// judges: the named files and, transitively, every file whose judgement reads one of
-    /// them — the callers of a linked template or module, the importers and readers of a
-    /// file, the parameter files that extend one, the templates a parameter file gives values
-    /// to — every file whose targets are computed (it may reach any file) with what reaches
-    /// those, and the template compiled from, or to, each of them (a compiled template is
-    /// judged beside its source). Sorted.
+    /// judges: those whose judgement may find something that touches a named file, or that
+    /// the full run would keep in place of such a finding. Sorted.
+    ///
+    /// A file touches what its judgement reads: the named file itself; transitively, the
+    /// files that deploy, import, load or extend it (their judgement reads it, and so does the
+    /// judgement of whatever deploys them); the template a parameter file gives values to (but
+    /// not that template's callers: they judge it with their own values, never the parameter
+    /// file's); the Bicep file a compiled template was built from (it decides whether the
+    /// template's findings are set aside); and, when a template that a computed link may
+    /// reach is among them, every file with a computed link (and what reaches it). A file
+    /// with any other computed relation (a computed parameters link) is always judged.
+    ///
+    /// The files a named file reads are judged by their other readers too: a module deployed
+    /// by two callers may give the same finding through each (the same place, rule and
+    /// message), and the full run keeps one of them (the least fingerprint); the run over a
+    /// named caller keeps the same one only when it sees them all.
     pub(crate) fn reaching(&self, named: &[PathBuf]) -> Vec<PathBuf> {
-        let mut seen = vec![false; self.nodes.len()];
-        let mut stack: Vec<usize> = named
+        /// How a file was reached.
+        #[derive(Clone, Copy, PartialEq, Eq)]
+        enum Reached {
+            /// Its judgement reads a named file, and so does that of whatever reads it.
+            Reads = 0,
+            /// It is judged with values from a named file (or decides a named file's findings):
+            /// what reads it does not read the named file.
+            Context = 1,
+            /// A named file's judgement reads it: its other readers may find what it does.
+            Read = 2,
+            /// It reads a file that a named file's judgement reads.
+            Shares = 3,
+        }
+        /// Whether a relation makes one file's judgement read the other's text.
+        fn reads(kind: RelationKind) -> bool {
+            !matches!(kind, RelationKind::Parameters | RelationKind::CompiledFrom)
+        }
+        let mut seen = vec![[false; 4]; self.nodes.len()];
+        let mut stack: Vec<(usize, Reached)> = named
             .iter()
-            .filter_map(|p| self.index.get(p).copied())
-            .chain(self.computed.iter().copied())
+            .filter_map(|p| self.index.get(p).map(|&i| (i, Reached::Reads)))
             .collect();
-        while let Some(i) = stack.pop() {
-            if std::mem::replace(&mut seen[i], true) {
+        let (computed_links, computed_other): (Vec<_>, Vec<_>) = self
+            .computed
+            .iter()
+            .partition(|(_, kind)| *kind == RelationKind::Deploys);
+        stack.extend(computed_other.iter().map(|(i, _)| (*i, Reached::Reads)));
+        let mut links_followed = false;
+        let users = |i: usize, how: Reached| {
+            self.reverse[i]
+                .iter()
+                .filter(|e| reads(e.kind))
+                .map(move |e| (e.node, how))
+        };
+        let needs = |i: usize, how: Reached| {
+            self.forward[i]
+                .iter()
+                .filter(|e| reads(e.kind))
+                .map(move |e| (e.node, how))
+        };
+        while let Some((i, how)) = stack.pop() {
+            if std::mem::replace(&mut seen[i][how as usize], true) {
                 continue;
             }
-            // Who needs this file: its callers, importers, readers and extenders, and the
-            // Bicep file it was compiled from or to.
-            stack.extend(
-                self.reverse[i]
-                    .iter()
-                    .filter(|e| e.kind != RelationKind::Parameters)
-                    .map(|e| e.node),
-            );
-            // The templates it gives values to, and its compiled twin.
+            // Its findings are set aside when its Bicep source finds them all.
             stack.extend(
                 self.forward[i]
                     .iter()
-                    .filter(|e| {
-                        matches!(
-                            e.kind,
-                            RelationKind::Parameters | RelationKind::CompiledFrom
-                        )
-                    })
-                    .map(|e| e.node),
+                    .filter(|e| e.kind == RelationKind::CompiledFrom)
+                    .map(|e| (e.node, Reached::Context)),
             );
+            match how {
+                Reached::Context => {}
+                Reached::Shares => stack.extend(users(i, Reached::Shares)),
+                Reached::Read => {
+                    stack.extend(users(i, Reached::Shares));
+                    stack.extend(needs(i, Reached::Read));
+                }
+                Reached::Reads => {
+                    if self.linkable[i] && !links_followed {
+                        links_followed = true;
+                        stack.extend(computed_links.iter().map(|(c, _)| (*c, Reached::Reads)));
+                    }
+                    stack.extend(users(i, Reached::Reads));
+                    stack.extend(needs(i, Reached::Read));
+                    stack.extend(
+                        self.forward[i]
+                            .iter()
+                            .filter(|e| e.kind == RelationKind::Parameters)
+                            .map(|e| (e.node, Reached::Context)),
+                    );
+                }
+            }
         }
+        let seen: Vec<bool> = seen.iter().map(|s| s.iter().any(|&b| b)).collect();
         let mut out: Vec<PathBuf> = seen
             .iter()
             .enumerate()
@@ -329,19 +389,27 @@ impl ProjectGraph {
 }
 
 /// The relations of the walked file `file`: by its name, and (as `discovery` says) as its
-/// text writes them. A file that cannot be read has those of its name: what cannot be read
-/// is said when it is judged.
-fn sniff(file: &FileToRead, discovery: Discovery, loader: Loader<'_>) -> Vec<Relation> {
+/// text writes them; and whether a computed link may deploy it. A file that cannot be read
+/// has the relations of its name: what cannot be read is said when it is judged.
+fn sniff(file: &FileToRead, discovery: Discovery, loader: Loader<'_>) -> (Vec<Relation>, bool) {
     let read = match discovery {
-        Discovery::None => return Vec::new(),
+        Discovery::None => return (Vec::new(), false),
         Discovery::All => true,
         Discovery::Contexts => frontend::names_its_template(&file.path),
     };
     if !read {
-        return frontend::relations_by_name(&file.path);
+        return (frontend::relations_by_name(&file.path), false);
     }
-    match loader.read_walked(file, |_| true) {
+    // Most files relate to nothing: a look at their bytes dismisses them undecoded.
+    let mut linkable = false;
+    let read = loader.read_walked(file, |bytes| {
+        let (may, link) = frontend::sniff_relations(&file.path, bytes);
+        linkable = link;
+        may
+    });
+    let relations = match read {
         Ok(Some(loaded)) => frontend::relations(&file.path, &loaded.text),
         _ => frontend::relations_by_name(&file.path),
-    }
+    };
+    (relations, linkable)
 }

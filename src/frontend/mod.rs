@@ -91,6 +91,18 @@ pub(crate) trait Frontend: Sync {
         self.relations_by_name(path)
     }
 
+    /// A cheap look at a file's bytes: whether its text may write relations
+    /// ([`Frontend::relations`] is worth asking). True by default.
+    fn may_relate(&self, _bytes: &[u8]) -> bool {
+        true
+    }
+
+    /// Whether a file with these bytes may be deployed by a link another file computes (an
+    /// ARM template: a computed `templateLink` may lead to it). False by default.
+    fn linkable(&self, _bytes: &[u8]) -> bool {
+        false
+    }
+
     /// Reads `file` as a parameter file of the template at canonical path `template`: its
     /// values, or the file handed back when it is not of this language (the next frontend is
     /// asked; the default). What makes it unusable (not a parameter file, an IG000, a file
@@ -164,6 +176,16 @@ pub(crate) fn relations_by_name(path: &Path) -> Vec<Relation> {
 /// sees them (sniffed, not evaluated).
 pub(crate) fn relations(path: &Path, text: &str) -> Vec<Relation> {
     collect(for_file(path).iter().map(|f| f.relations(path, text)))
+}
+
+/// What a cheap look at the bytes of the file at `path` says, as every frontend it is offered
+/// to sees them: whether its text may write relations, and whether a computed link may
+/// deploy it.
+pub(crate) fn sniff_relations(path: &Path, bytes: &[u8]) -> (bool, bool) {
+    let frontends = for_file(path);
+    let may = frontends.iter().any(|f| f.may_relate(bytes));
+    let linkable = frontends.iter().any(|f| f.linkable(bytes));
+    (may, linkable)
 }
 
 /// Whether a run reads the file at `path` before judging, to learn which template it gives

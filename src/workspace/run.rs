@@ -311,11 +311,14 @@ fn check_roots(
     ));
     findings::apply_severities(&mut report.findings, config);
     findings::suggest_from_repository(&mut report.findings, &report.resources, &config.policy);
+    // Findings are deduplicated and their fingerprints made unique over everything judged,
+    // as in a full run, before a run over named files keeps what touches them: the same
+    // finding given through several callers is the one the full run keeps.
+    report.finish();
     if let Some(shown) = &shown {
         report.keep_files(shown);
     }
     report.scope = shown;
-    report.finish();
     Ok(report)
 }
 

@@ -76,6 +76,14 @@ impl Frontend for Arm {
         super::relations::relations(path, text, crate::json::MAX_VALUES)
     }
 
+    fn may_relate(&self, bytes: &[u8]) -> bool {
+        super::relations::mentions_links(bytes)
+    }
+
+    fn linkable(&self, bytes: &[u8]) -> bool {
+        has_marker(bytes)
+    }
+
     fn parameters(
         &self,
         file: Loaded,

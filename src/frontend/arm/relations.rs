@@ -82,7 +82,7 @@ fn literal(s: &str, relative: bool) -> Target {
 
 /// Whether `bytes` name a template or parameters link, in any case and however JSON escapes
 /// spell it: a template that names neither links nothing.
-fn mentions_links(bytes: &[u8]) -> bool {
+pub(super) fn mentions_links(bytes: &[u8]) -> bool {
     static NEEDLES: std::sync::LazyLock<Needles> =
         std::sync::LazyLock::new(|| Needles::new(&["templatelink", "parameterslink"], b'k'));
     NEEDLES.any(bytes)

@@ -74,6 +74,10 @@ impl Frontend for Bicep {
         super::relations::relations(path, text)
     }
 
+    fn may_relate(&self, bytes: &[u8]) -> bool {
+        super::relations::may_relate(bytes)
+    }
+
     fn parameters(
         &self,
         file: Loaded,

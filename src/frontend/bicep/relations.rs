@@ -75,6 +75,24 @@ pub(super) fn relations(path: &Path, text: &str) -> Vec<Relation> {
     out
 }
 
+/// Whether `bytes` may write a relation: they hold a keyword that declares one (keywords are
+/// written as they are, in this case; only strings have escapes) or the name of a function
+/// that reads a file. Most Bicep files deploy, import and load nothing.
+pub(super) fn may_relate(bytes: &[u8]) -> bool {
+    const WORDS: [&[u8]; 7] = [
+        b"module",
+        b"import",
+        b"using",
+        b"extends",
+        b"Content",
+        b"FileAsBase64",
+        b"DirectoryFileInfo",
+    ];
+    WORDS
+        .iter()
+        .any(|w| memchr::memmem::find(bytes, w).is_some())
+}
+
 /// Whether `call` is one of the functions that read a file (`sys.` prefixed or not).
 fn loads(call: &SyntaxNode, text: &str) -> bool {
     let name = match call.kind {
