@@ -416,15 +416,23 @@ fn reference(
 /// is the file a change touches, and the only file a reviewer of that change sees); any one
 /// field of those would do, and the catalogue's order makes the choice deterministic and
 /// the most general field (the publisher) the one named first. A field written literally in
-/// the property is no better a place than the property itself, so it is never chosen.
+/// the property is no better a place than the property itself, so it is never chosen; nor is
+/// a span that supplies several fields at once: that is not the literal of any one of them
+/// but the place a whole value was brought in at (a Bicep module's output or an import read
+/// without its file, located at the declaration that names it).
 fn assembled(mut found: FoundImage, decisive: &[(&str, Option<&Value>)]) -> FoundImage {
     let within = found.written;
+    let literals: Vec<Option<Span>> = decisive
+        .iter()
+        .map(|(_, value)| value.and_then(|v| v.origin.literal))
+        .collect();
+    let alone = |literal: Span| literals.iter().filter(|l| **l == Some(literal)).count() == 1;
     found.fields = decisive
         .iter()
         .filter_map(|(name, value)| {
             let value = (*value)?;
             let literal = value.origin.literal?;
-            (!inside(literal, within)).then(|| FieldSite {
+            (!inside(literal, within) && alone(literal)).then(|| FieldSite {
                 name: (*name).to_owned(),
                 literal,
                 hops: value.origin.hops.clone(),
