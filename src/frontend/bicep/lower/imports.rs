@@ -157,7 +157,10 @@ impl<'s> Lowering<'s> {
                             let pin = self.pin.replace((0, len));
                             let expr = self.imported_here(node, path, name, 0, len);
                             self.pin = pin;
-                            self.share(shared.clone(), declared, expr);
+                            // Shown by the name it is imported by, at the import.
+                            let value = self.tree_node(declared, expr);
+                            let at = self.span(declared);
+                            self.share_located(shared.clone(), name, at, value);
                         }
                     }
                     self.shared_values.insert(key, shared.clone());

@@ -254,6 +254,10 @@ var jump = loadJsonContent('images.json', '$.jump')
         let at = sku.origin.literal.expect("a literal");
         assert_eq!(at.file, FileId(0));
         assert!(text_at(&main, at).starts_with("import { marketplace"));
+        // Shown by the name it is imported by, at the import.
+        let hop = &imported.origin.hops[0];
+        assert_eq!(hop.via.to_string(), "variable 'marketplace'");
+        assert!(text_at(&main, hop.span).starts_with("import { marketplace"));
         for v in [loaded, selected] {
             let offer = v.get("offer").expect("offer");
             assert_eq!(offer.as_str(), Some("0001-com-ubuntu-server-jammy"));
