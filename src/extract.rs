@@ -16,14 +16,35 @@ pub struct FoundImage {
     /// The typed image.
     pub image: Image,
     /// Where a person changes it: the literal that supplied the whole image value, else the
-    /// image property.
+    /// image property; for an image assembled from fields, the first of [`FoundImage::fields`]
+    /// when any (see [`assembled`]).
     pub primary: Span,
+    /// Where the image's value as a whole is written: the literal that supplied it, else the
+    /// image property. `primary` too, unless a field of it is set elsewhere.
+    pub written: Span,
     /// The image property in the declaring file (a related location when it differs from
     /// `primary`).
     pub property: Span,
     /// The catalogue path the image was found at, e.g. `properties.storageProfile.imageReference`.
     pub path: String,
     /// The hops the decisive value travelled through (parameters, variables, module inputs).
+    pub hops: Vec<Hop>,
+    /// The decisive fields of an image assembled from several values (a Marketplace
+    /// reference's publisher, offer, SKU and version) whose literals lie outside `written`, in
+    /// the catalogue's field order: where each is set, the first at `primary`. Empty for an
+    /// image read from one value, and when every field is written in the image property.
+    pub fields: Vec<FieldSite>,
+}
+
+/// Where one field of an assembled image is set, when that is outside the image's value as
+/// written (a parameter file, a `.bicepparam`, a variable, a parameter's default).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FieldSite {
+    /// The field's property name, as the catalogue names it (`publisher`, `vmImageSku`, …).
+    pub name: String,
+    /// The literal that supplied its value.
+    pub literal: Span,
+    /// The hops its value travelled through (the template's parameter declaration, …).
     pub hops: Vec<Hop>,
 }
 
@@ -370,7 +391,63 @@ fn reference(
         version: seg(&spec.version_key),
         plan: inline_plan.or_else(|| plan.map(str::to_owned)),
     });
-    Some(located(resource, path, value, image))
+    let keys = [
+        &spec.publisher_key,
+        &spec.offer_key,
+        &spec.sku_key,
+        &spec.version_key,
+    ];
+    let decisive = keys.map(|key| (key.as_str(), field(key).ok().flatten()));
+    Some(assembled(located(resource, path, value, image), &decisive))
+}
+
+/// `found`, an image assembled from the `decisive` fields of its value (in the catalogue's
+/// field order, each with its value when set), pointing at the literal a person changes.
+///
+/// The rule: the primary location is the literal of the first decisive field whose literal
+/// lies outside the image's value as written (`found.written`: the image property, or the
+/// literal that supplied the whole value); every such field is listed in `found.fields`,
+/// which the finding shows as related locations ("`offer` is set here"). When every field is
+/// written inside the value, nothing moves.
+///
+/// Why the first outside, in the catalogue's order (publisher, offer, SKU, version): a
+/// Marketplace image set from a parameter file, a `.bicepparam`, an imported variable or a
+/// data file has no one literal, and its finding must point into the file that sets it (that
+/// is the file a change touches, and the only file a reviewer of that change sees); any one
+/// field of those would do, and the catalogue's order makes the choice deterministic and
+/// the most general field (the publisher) the one named first. A field written literally in
+/// the property is no better a place than the property itself, so it is never chosen; nor is
+/// a span that supplies several fields at once: that is not the literal of any one of them
+/// but the place a whole value was brought in at (a Bicep module's output or an import read
+/// without its file, located at the declaration that names it).
+fn assembled(mut found: FoundImage, decisive: &[(&str, Option<&Value>)]) -> FoundImage {
+    let within = found.written;
+    let literals: Vec<Option<Span>> = decisive
+        .iter()
+        .map(|(_, value)| value.and_then(|v| v.origin.literal))
+        .collect();
+    let alone = |literal: Span| literals.iter().filter(|l| **l == Some(literal)).count() == 1;
+    found.fields = decisive
+        .iter()
+        .filter_map(|(name, value)| {
+            let value = (*value)?;
+            let literal = value.origin.literal?;
+            (!inside(literal, within) && alone(literal)).then(|| FieldSite {
+                name: (*name).to_owned(),
+                literal,
+                hops: value.origin.hops.clone(),
+            })
+        })
+        .collect();
+    if let Some(first) = found.fields.first() {
+        found.primary = first.literal;
+    }
+    found
+}
+
+/// Whether `inner` lies within `outer` (the same file, and inside its bytes).
+fn inside(inner: Span, outer: Span) -> bool {
+    inner.file == outer.file && inner.start >= outer.start && inner.end <= outer.end
 }
 
 fn os_disk(resource: &Resource, spec: &ImagePath, path: &str, disk: &Value) -> Option<FoundImage> {
@@ -440,11 +517,14 @@ fn decode_json_string(text: &str, value: &Value) -> Value {
 
 fn located(resource: &Resource, path: &str, value: &Value, image: Image) -> FoundImage {
     let property = value.origin.site.unwrap_or(resource.span);
+    let written = value.origin.literal.unwrap_or(property);
     FoundImage {
         image,
-        primary: value.origin.literal.unwrap_or(property),
+        primary: written,
+        written,
         property,
         path: path.to_string(),
         hops: value.origin.hops.clone(),
+        fields: Vec::new(),
     }
 }

@@ -179,9 +179,11 @@ fn unseen_image(deployment: &Resource, why: &Why, property: &str) -> JudgedImage
         found: FoundImage {
             image: Image::Unresolved(why.clone()),
             primary: at,
+            written: at,
             property: at,
             path: property.to_string(),
             hops: Vec::new(),
+            fields: Vec::new(),
         },
         verdict: Verdict::Unresolved(why.clone()),
     }
@@ -357,6 +359,15 @@ fn finding(
         );
         for hop in &found.hops {
             relate(hop.span, hop.via.to_string());
+        }
+        // An assembled image's fields set elsewhere: the first is the primary location; each
+        // other is where that field is set, and every one's hops (the template's parameter
+        // declarations) say how it reached the image.
+        for field in &found.fields {
+            relate(field.literal, format!("`{}` is set here", field.name));
+            for hop in &field.hops {
+                relate(hop.span, hop.via.to_string());
+            }
         }
     }
     for hop in violation.chain {

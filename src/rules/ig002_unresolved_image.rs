@@ -55,12 +55,15 @@ fn message(resource: &Resource, why: &Why) -> String {
 }
 
 /// Where resolution stopped, when that is in another file or inside the resource (a parameter
-/// without a value, a runtime function); else where the image is written.
+/// without a value, a runtime function); else where the image is written. The field that
+/// decides an unresolved image is the unknown one, so the fields of an assembled image set
+/// elsewhere (`FoundImage::fields`, related locations) do not move it: `written`, not
+/// `primary`, is where the image is written.
 fn primary(resource: &Resource, judged: &JudgedImage, why: &Why) -> Span {
     let found = &judged.found;
     why.span
-        .filter(|s| s.file != found.primary.file || inside(*s, resource.span))
-        .unwrap_or(found.primary)
+        .filter(|s| s.file != found.written.file || inside(*s, resource.span))
+        .unwrap_or(found.written)
 }
 
 /// Whether `inner` lies within `outer`.

@@ -173,9 +173,11 @@ pub(crate) mod testing {
         FoundImage {
             image,
             primary: span(300, 400),
+            written: span(300, 400),
             property: span(250, 400),
             path: "properties.storageProfile.imageReference".into(),
             hops: Vec::new(),
+            fields: Vec::new(),
         }
     }
 

@@ -23,6 +23,7 @@ mod hostile;
 mod init;
 mod inventory;
 mod lifecycle;
+mod literals;
 mod module_graph;
 mod named_files;
 mod policy;

@@ -402,16 +402,37 @@ fn unknown_values_resolve_only_through_values_unknown_at_plan_time() {
             .contains("`source_image_reference` is known only after apply")
     );
     // A whole block resolved member by member from the configuration: the known publisher
-    // decides (no Marketplace image is approved), located at the unknown mark.
+    // decides (no Marketplace image is approved), located at its literal in the
+    // configuration (the field set outside the block, #22); the unknown mark, where the
+    // block is, is a related location.
     let block = one(&r, "azurerm_linux_virtual_machine.whole_block", "IG001");
     assert_eq!(
         block["column"],
         column(
             &t,
-            &anchors(&change("azurerm_linux_virtual_machine.whole_block")),
-            r#""source_image_reference":true"#,
-            0
+            &[
+                "\"configuration\":",
+                "{\"address\":\"azurerm_linux_virtual_machine.whole_block\"",
+                "\"publisher\":",
+            ],
+            r#"{"constant_value":"Canonical"}"#,
+            18
         )
+    );
+    let mark = column(
+        &t,
+        &anchors(&change("azurerm_linux_virtual_machine.whole_block")),
+        r#""source_image_reference":true"#,
+        0,
+    );
+    assert!(
+        block["related"]
+            .as_array()
+            .expect("related")
+            .iter()
+            .any(|r| r["column"] == mark
+                && r["message"] == "the image is set here (`source_image_reference`)"),
+        "{block:#}"
     );
     // One unknown field of a block.
     let field = one(&r, "azurerm_linux_virtual_machine.one_field", "IG001");
@@ -892,16 +913,20 @@ fn catalogue_gaps_of_issue_9_are_judged() {
     assert!(about(&r, "azapi_resource_action.start_vm").is_empty());
 
     // Embedded ARM templates are judged by the ARM frontend (tests/tfplan_embedded.rs): the
-    // VM they declare is IG001 at the attribute holding the template; nothing for a storage
-    // account.
+    // VM they declare is IG001 where its image is set: at the attribute holding the template,
+    // or at the one holding the deployment's parameters when a field of the image is set
+    // there (#22); nothing for a storage account.
     for (address, attribute) in [
         (
             "azurerm_resource_group_template_deployment.vm_template",
-            "template_content",
+            "the parameters in `parameters_content`",
         ),
-        ("azapi_resource.deployment", "body.properties.template"),
+        (
+            "azapi_resource.deployment",
+            "the ARM template embedded in `body.properties.template`",
+        ),
     ] {
-        let tail = format!(" (in the ARM template embedded in `{attribute}` of {address}, line ");
+        let tail = format!(" (in {attribute} of {address}, line ");
         let found: Vec<_> = r["findings"]
             .as_array()
             .unwrap()

@@ -224,15 +224,30 @@ fn subscription_deployments_and_azapi_deployments_are_judged_too() {
     );
     let azapi = one(&r, "azapi_resource.deployment", "IG001");
     let message = azapi["message"].as_str().unwrap();
+    // The SKU, the one field of the image set outside the template, is set in the
+    // deployment's parameters: the finding points at them (#22), the template is related.
     assert!(
         message.contains(
-            " (in the ARM template embedded in `body.properties.template` of azapi_resource.deployment, line 1)"
+            " (in the parameters in `body.properties.parameters` of azapi_resource.deployment, line 1)"
         ),
         "{message}"
     );
-    // At the `template` object of the body in the plan.
-    let column = column_in_change(&t, "azapi_resource.deployment", "\"template\":", 11);
+    // At the `parameters` object of the body in the plan (after the template's resources).
+    let column = column_in_change(&t, "azapi_resource.deployment", "]},\"parameters\":", 16);
     assert_eq!(azapi["column"], column, "{azapi:#}");
+    let template = column_in_change(&t, "azapi_resource.deployment", "\"template\":", 11);
+    assert!(
+        azapi["related"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["column"] == template
+                && r["message"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with("the image is set here")),
+        "{azapi:#}"
+    );
     assert_eq!(status(&r, "vm-azapi"), "noncompliant");
 }
 

@@ -541,7 +541,10 @@ impl<'s> Lowering<'s> {
     }
 
     /// `loadTextContent(path)` → the file's text; `loadJsonContent(path, [jsonPath])` → its
-    /// JSON as data (strings are never expressions), located at the call.
+    /// JSON as data (strings are never expressions). Located in the file read, each value
+    /// where it is written there, when the reader added that file to the run's files
+    /// ([`ReadBeside::read_source`]; the data is then a variable of this template, read once
+    /// however often the call is written); else at the call.
     pub(super) fn load(
         &mut self,
         node: &'s SyntaxNode,
@@ -565,12 +568,28 @@ impl<'s> Lowering<'s> {
             path: path.clone(),
             problem,
         };
-        let text = match self.files.read(&path) {
-            Ok(text) => text,
+        let (text, id) = match self.files.read_source(&path) {
+            Ok(read) => read,
             Err(problem) => return self.unknowable_expr(start, end, unreadable(problem)),
         };
+        // Lowered into another file (a module output), nothing can be shared with this one.
+        let located = id.filter(|_| self.inline.is_none());
+        let json_path = args.get(1).and_then(|p| self.plain_string(p));
+        let shown = match &json_path {
+            Some(selected) => format!("{function}('{path}', '{selected}')"),
+            None => format!("{function}('{path}')"),
+        };
         if function == "loadTextContent" {
-            return self.lit(&text, start, end);
+            return match located {
+                Some(file) => {
+                    let whole = Node {
+                        span: Span::new(file, 0, text.len()),
+                        kind: NodeKind::Str(text.as_str().into()),
+                    };
+                    self.loaded(whole, shown, start, end)
+                }
+                None => self.lit(&text, start, end),
+            };
         }
         let json = match crate::json::parse_within(&text, self.files.max_document_values()) {
             Ok(json) => json,
@@ -584,13 +603,34 @@ impl<'s> Lowering<'s> {
             },
         };
         match selected {
-            Some(value) => self.data(value, start, end, 0),
+            Some(value) => match located.and_then(|file| data_node(value, file, 0)) {
+                Some(node) => self.loaded(node, shown, start, end),
+                None => self.data(value, start, end, 0),
+            },
             None => self.unknowable_expr(
                 start,
                 end,
                 unreadable("the JSON path selects nothing imagegate can follow".into()),
             ),
         }
+    }
+
+    /// `variables(…)` of the variable holding `value`, what `shown` (the call, as `load`
+    /// names it) read: shared by every call that reads the same, located at `start..end`.
+    fn loaded(&mut self, value: Node, shown: String, start: u32, end: u32) -> Expr {
+        let key = (u32::MAX, shown);
+        let name = match self.shared_values.get(&key) {
+            Some(name) => name.clone(),
+            None => {
+                let name = format!("__load{}", self.shared_values.len());
+                let at = value.span;
+                self.share_located(name.clone(), &key.1, at, value);
+                self.shared_values.insert(key, name.clone());
+                name
+            }
+        };
+        let n = self.lit(&name, start, end);
+        self.call_at("variables", vec![n], start, end)
     }
 
     /// JSON data as an expression that builds it, every part located at `start..end`.
@@ -1027,4 +1067,45 @@ impl<'s> Lowering<'s> {
         }
         Some(out)
     }
+}
+
+/// JSON data of the file `file` as a value of the template (strings are data, never
+/// expressions), each part located where it is written there; `None` when it is nested deeper
+/// than the lowering follows (then it is built at the call, where that is said).
+fn data_node(json: &crate::json::Json, file: FileId, depth: usize) -> Option<Node> {
+    use crate::json::{JsonKind, Number};
+    if depth > 64 {
+        return None;
+    }
+    let kind = match &json.kind {
+        JsonKind::Null => NodeKind::Null,
+        JsonKind::Bool(b) => NodeKind::Bool(*b),
+        JsonKind::Number(Number::Int(i)) => NodeKind::Int(*i),
+        JsonKind::Number(Number::Float(f)) => NodeKind::Float(*f),
+        JsonKind::String(s) => NodeKind::Str(s.clone()),
+        JsonKind::Array(items) => NodeKind::Array(
+            items
+                .iter()
+                .map(|i| data_node(i, file, depth + 1))
+                .collect::<Option<_>>()?,
+        ),
+        JsonKind::Object(_) => {
+            let mut properties = Vec::new();
+            for member in json.members() {
+                properties.push(Property::Field {
+                    key: Key::Literal(member.key.clone()),
+                    value: data_node(&member.value, file, depth + 1)?,
+                });
+            }
+            NodeKind::Object(properties)
+        }
+    };
+    Some(Node {
+        span: Span {
+            file,
+            start: json.start,
+            end: json.end,
+        },
+        kind,
+    })
 }

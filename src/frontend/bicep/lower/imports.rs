@@ -68,7 +68,9 @@ impl<'s> Lowering<'s> {
         if self.inlining >= 8 {
             return Err(unknown("imports nested this deep are not followed"));
         }
-        let file = self.other_file(path).map_err(|problem| unknown(&problem))?;
+        let file = self
+            .other_file_as(path, true)
+            .map_err(|problem| unknown(&problem))?;
         if !file.parsed.errors.is_empty() {
             return Err(unknown("it has syntax errors"));
         }
@@ -79,12 +81,25 @@ impl<'s> Lowering<'s> {
     /// module's outputs and an import's symbols are looked up in it as often as they are
     /// named, and its bytes are counted once.
     pub(super) fn other_file(&self, path: &str) -> Result<Rc<OtherFile>, String> {
+        self.other_file_as(path, false)
+    }
+
+    /// [`Lowering::other_file`], added to the run's files when `located` and the reader can
+    /// ([`ReadBeside::read_source`]): an imported file, whose values are located in it. A
+    /// module's file is not (the linker reads it as a file of its own); the first read of a
+    /// path decides.
+    fn other_file_as(&self, path: &str, located: bool) -> Result<Rc<OtherFile>, String> {
         if let Some(found) = self.other_files.borrow().get(path) {
             return found.clone();
         }
-        let read = self.files.read(path).map(|text| {
+        let read = if located {
+            self.files.read_source(path)
+        } else {
+            self.files.read(path).map(|text| (text, None))
+        };
+        let read = read.map(|(text, id)| {
             let parsed = super::super::parser::parse(&text);
-            Rc::new(OtherFile { text, parsed })
+            Rc::new(OtherFile { id, text, parsed })
         });
         self.other_files
             .borrow_mut()
@@ -127,18 +142,27 @@ impl<'s> Lowering<'s> {
     ) -> Expr {
         let (start, end) = self.at(node);
         // Outside another file's lowering, an imported variable has one value: lowered once,
-        // as a variable of this template located at the import.
+        // as a variable of this template, located in the file that declares it when the
+        // reader added that file to the run's files, else at the import.
         if self.inline.is_none() && self.pin.is_none() {
             let key = (declared.start, format!("{path}\u{0}{name}"));
             let shared = match self.shared_values.get(&key) {
                 Some(shared) => shared.clone(),
                 None => {
-                    let len = declared.end - declared.start;
-                    let pin = self.pin.replace((0, len));
-                    let expr = self.imported_here(node, path, name, 0, len);
-                    self.pin = pin;
                     let shared = format!("__import{}_{name}", declared.start);
-                    self.share(shared.clone(), declared, expr);
+                    match self.imported_in_place(path, name) {
+                        Some((value, at)) => self.share_located(shared.clone(), name, at, value),
+                        None => {
+                            let len = declared.end - declared.start;
+                            let pin = self.pin.replace((0, len));
+                            let expr = self.imported_here(node, path, name, 0, len);
+                            self.pin = pin;
+                            // Shown by the name it is imported by, at the import.
+                            let value = self.tree_node(declared, expr);
+                            let at = self.span(declared);
+                            self.share_located(shared.clone(), name, at, value);
+                        }
+                    }
                     self.shared_values.insert(key, shared.clone());
                     shared
                 }
@@ -147,6 +171,41 @@ impl<'s> Lowering<'s> {
             return self.call_at("variables", vec![n], start, end);
         }
         self.imported_here(node, path, name, start, end)
+    }
+
+    /// The value of the variable `name` of the file at `path`, lowered as a value of that
+    /// file (every part located where it is written there), with the span of its name: when
+    /// the reader added the file to the run's files and declares such a variable. `None`
+    /// otherwise ([`Lowering::imported_here`] says why, at the import).
+    ///
+    /// The file's other names are replaced as a module output's are (`Inline`): each name it
+    /// uses is lowered where it is used, sharing this file's budget of work.
+    fn imported_in_place(&mut self, path: &str, name: &str) -> Option<(Node, Span)> {
+        let file = self.read_import(path, 0, 0).ok()?;
+        let id = file.id?;
+        let (text, parsed) = (&file.text, &file.parsed);
+        let declaration = parsed
+            .root
+            .nodes()
+            .filter(|n| n.kind == K::VariableDeclaration)
+            .find(|n| {
+                n.child(K::Identifier)
+                    .is_some_and(|i| ident(text, i) == name)
+            })?;
+        let identifier = declaration.child(K::Identifier)?;
+        let value = value_child(declaration)?;
+        let refuse = Refuse;
+        let mut inner = Lowering::new(&parsed.root, id, text, &[], &refuse);
+        inner.inline = Some(Inline {
+            arguments: HashMap::default(),
+            scoped: false,
+        });
+        inner.inlining = self.inlining + 1;
+        inner.work = self.work;
+        inner.max_work = self.max_work;
+        let node = inner.node(value);
+        self.work = inner.work;
+        Some((node, inner.span(&identifier.span)))
     }
 
     /// The imported variable's value, lowered at `start..end`.
@@ -270,6 +329,22 @@ impl<'s> Lowering<'s> {
         if let Some(e) = passed {
             return e;
         }
+        // The declaration is written elsewhere in its file: what it is lowered to is located
+        // at the name that uses it.
+        let pin = self.pin.replace((start, end));
+        let e = self.inlined_declaration(node, name, start, end);
+        self.pin = pin;
+        e
+    }
+
+    /// [`Lowering::inlined_name`]'s declaration, lowered (pinned at the name).
+    fn inlined_declaration(
+        &mut self,
+        node: &'s SyntaxNode,
+        name: &str,
+        start: u32,
+        end: u32,
+    ) -> Expr {
         let declaration = self.root_declaration(name);
         match (self.symbols.get(name).copied(), declaration) {
             (Some(SymbolRef::Plain(Symbol::Parameter)), Some(decl)) if self.inlining < 8 => {

@@ -67,6 +67,15 @@ pub(crate) trait ReadBeside {
     fn max_document_values(&self) -> usize {
         crate::json::MAX_VALUES
     }
+
+    /// The text of the file at `relative`, read as [`ReadBeside::read`] reads it, and its id
+    /// among the run's files when this reader adds the files it reads to them: then what is
+    /// taken from it (an imported variable, a loaded file's data) is located in it, where a
+    /// person changes it. `None` when it does not: such values are located where the file is
+    /// named (the `import` declaration, the `load*Content` call).
+    fn read_source(&self, relative: &str) -> Result<(String, Option<FileId>), String> {
+        self.read(relative).map(|text| (text, None))
+    }
 }
 
 /// Lowers a `.bicepparam` file: its variables and functions as a template, and the value
@@ -79,7 +88,7 @@ pub(crate) fn parameter_file(
     files: &dyn ReadBeside,
 ) -> (Template, Vec<(String, Node)>) {
     let mut lowering = Lowering::new(root, file, text, damaged, files);
-    let template = lowering.program(root);
+    let mut template = lowering.program(root);
     let mut assignments = Vec::new();
     for assignment in root.nodes().filter(|n| n.kind == K::ParameterAssignment) {
         let Some(name) = assignment.child(K::Identifier) else {
@@ -95,6 +104,11 @@ pub(crate) fn parameter_file(
             }
         };
         assignments.push((name, value));
+    }
+    // The values the assignments share (an imported variable, a loaded file) are variables
+    // of the file's template, like those its declarations share.
+    for (key, variable) in std::mem::take(&mut lowering.shared) {
+        template.variables.insert(key, variable);
     }
     (template, assignments)
 }
@@ -199,6 +213,9 @@ struct Lowering<'s> {
 
 /// Another Bicep file, read and parsed.
 struct OtherFile {
+    /// Its id among the run's files, when the reader added it to them
+    /// ([`ReadBeside::read_source`]).
+    id: Option<FileId>,
     /// Its text.
     text: String,
     /// Its tree.
@@ -577,6 +594,19 @@ impl<'s> Lowering<'s> {
             name: name.as_str().into(),
             span: self.span(at),
             value: VariableValue::Node(node),
+        };
+        self.shared
+            .push((Text::from(name.to_ascii_lowercase()), variable));
+    }
+
+    /// Makes `value` (lowered in the file it is written in) a variable `name` of this template,
+    /// shown as `shown` and declared at `at` (in that file): an imported variable or a loaded
+    /// file's data, located where a person changes it.
+    pub(super) fn share_located(&mut self, name: String, shown: &str, at: Span, value: Node) {
+        let variable = Variable {
+            name: shown.into(),
+            span: at,
+            value: VariableValue::Node(value),
         };
         self.shared
             .push((Text::from(name.to_ascii_lowercase()), variable));

@@ -1,0 +1,4 @@
+using none
+
+param imagePublisher = 'RedHat'
+param imageOffer = 'RHEL'
