@@ -83,6 +83,50 @@ impl Loaded {
     }
 }
 
+/// Files read while one file is lowered (the data files and imported files of a Bicep file),
+/// added to its [`SourceMap`] once the lowering ends: each has its id as soon as it is read
+/// (the map's length when they began, plus its order), so what is read from it is located in
+/// it. A file read twice has one id.
+#[derive(Debug)]
+pub(crate) struct Pending {
+    /// The id of the first file.
+    base: u32,
+    /// The files, in the order they were read.
+    files: std::cell::RefCell<Vec<Loaded>>,
+}
+
+impl Pending {
+    /// Files to follow those `sources` holds now.
+    pub(crate) fn after(sources: &SourceMap) -> Pending {
+        Pending {
+            base: sources.len() as u32,
+            files: Default::default(),
+        }
+    }
+
+    /// The id `loaded` has (that of the same canonical path when it was read before).
+    pub(crate) fn add(&self, loaded: Loaded) -> FileId {
+        let mut files = self.files.borrow_mut();
+        let index = match files.iter().position(|f| f.canonical == loaded.canonical) {
+            Some(i) => i,
+            None => {
+                files.push(loaded);
+                files.len() - 1
+            }
+        };
+        FileId(self.base + index as u32)
+    }
+
+    /// Appends the files to `sources`, which has not grown since [`Pending::after`]: their
+    /// ids are those [`Pending::add`] gave.
+    pub(crate) fn into_sources(self, sources: &mut SourceMap) {
+        debug_assert_eq!(sources.len() as u32, self.base);
+        for file in self.files.into_inner() {
+            file.add_to(sources);
+        }
+    }
+}
+
 /// Texts laid over files on disk (an editor's unsaved buffers), by the files' canonical paths:
 /// a run reads them instead of the files' bytes, with the same checks (inside the roots, at
 /// most the size limit).
@@ -392,6 +436,29 @@ pub(crate) fn lexical_join(base: &Path, relative: &str) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pending_files_have_the_ids_they_take_in_the_map() {
+        let file = |name: &str| Loaded {
+            path: PathBuf::from(name),
+            canonical: PathBuf::from(format!("/repo/{name}")),
+            display: name.to_owned(),
+            text: format!("text of {name}"),
+            encoding: Encoding::Utf8,
+        };
+        let mut sources = SourceMap::default();
+        let main = file("main.bicep").add_to(&mut sources);
+        let pending = Pending::after(&sources);
+        let images = pending.add(file("images.json"));
+        let shared = pending.add(file("shared.bicep"));
+        // Read again: the same file, the same id.
+        assert_eq!(pending.add(file("images.json")), images);
+        pending.into_sources(&mut sources);
+        assert_eq!((main, images, shared), (FileId(0), FileId(1), FileId(2)));
+        assert_eq!(sources.len(), 3);
+        assert_eq!(sources.get(images).text, "text of images.json");
+        assert_eq!(sources.get(shared).display, "shared.bicep");
+    }
 
     /// A scanned root (`root/`) beside a folder outside it (`outside/`), in a temporary
     /// directory, with the loader's lookups empty.

@@ -211,3 +211,101 @@ fn fields_set_in_the_base_a_bicepparam_file_extends_point_at_the_base() {
         ]
     );
 }
+
+#[test]
+fn an_image_in_an_imported_variable_points_at_the_file_that_exports_it() {
+    // `import {x} from 'f.bicep'` brings in an exported variable at compile time
+    // (https://learn.microsoft.com/azure/azure-resource-manager/bicep/bicep-import): the
+    // literal to change is in the exporting file. The golden image it exports is approved.
+    let found = findings_in("bicep-imported");
+    let [(rule, file, line, related)] = found.as_slice() else {
+        panic!("one finding: {found:#?}");
+    };
+    assert_eq!(
+        (rule.as_str(), file.as_str(), *line),
+        ("IG001", "images.bicep", 12)
+    );
+    assert_eq!(
+        related,
+        &[
+            at(
+                "main.bicep",
+                13,
+                "virtualMachines 'vm-jump' is declared here"
+            ),
+            at(
+                "main.bicep",
+                18,
+                "the image is set here (`properties.storageProfile.imageReference`)"
+            ),
+            at("images.bicep", 12, "variable 'jumpbox'"),
+        ]
+    );
+}
+
+#[test]
+fn an_image_imported_by_a_bicepparam_file_points_at_the_file_that_exports_it() {
+    // A `.bicepparam` file may import variables too (Bicep docs, "Parameter files"): the
+    // value it assigns is the exported one, written in the exporting file.
+    let found = findings_in("bicepparam-import");
+    let [(rule, file, line, related)] = found.as_slice() else {
+        panic!("one finding: {found:#?}");
+    };
+    assert_eq!(
+        (rule.as_str(), file.as_str(), *line),
+        ("IG001", "images.bicep", 12)
+    );
+    assert_eq!(
+        related,
+        &[
+            at(
+                "main.bicep",
+                4,
+                "virtualMachines 'vm-jump' is declared here"
+            ),
+            at(
+                "main.bicep",
+                9,
+                "the image is set here (`properties.storageProfile.imageReference`)"
+            ),
+            at("main.bicep", 2, "parameter 'image'"),
+            at("images.bicep", 12, "variable 'jumpbox'"),
+        ]
+    );
+}
+
+#[test]
+fn an_image_in_a_loaded_data_file_points_at_the_data_file() {
+    // `loadJsonContent(path, [jsonPath])` and `loadTextContent(path)` read a file at compile
+    // time (https://learn.microsoft.com/azure/azure-resource-manager/bicep/bicep-functions-files):
+    // the value is written in that file. The gallery image it holds for `vm-app` is approved.
+    let found = findings_in("bicep-loaded");
+    assert_eq!(found.len(), 2, "{found:#?}");
+    let build = about(&found, "vm-build");
+    assert_eq!((build.1.as_str(), build.2), ("images.json", 5));
+    assert_eq!(
+        build.3,
+        [
+            at(
+                "main.bicep",
+                13,
+                "virtualMachines 'vm-build' is declared here"
+            ),
+            at(
+                "main.bicep",
+                18,
+                "the image is set here (`properties.storageProfile.imageReference`)"
+            ),
+        ]
+    );
+    let agent = about(&found, "vm-agent");
+    assert_eq!((agent.1.as_str(), agent.2), ("agent-image-id.txt", 1));
+    assert!(
+        agent.3.contains(&at(
+            "main.bicep",
+            29,
+            "the image is set here (`properties.storageProfile.imageReference`)"
+        )),
+        "{agent:#?}"
+    );
+}

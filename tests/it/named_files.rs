@@ -405,7 +405,7 @@ fn a_bicepparam_may_use_an_arm_json_template() {
     let (_, full) = project("bicepparam-json-template");
     assert_eq!(
         judged_with(&full),
-        [one("IG001", "azuredeploy.json", 19, "prod.bicepparam")]
+        [one("IG001", "prod.bicepparam", 3, "prod.bicepparam")]
     );
     assert!(
         full["findings"][0]["message"]
@@ -430,12 +430,41 @@ fn a_value_set_in_an_extended_parameter_file_is_judged_where_it_is_set() {
 }
 
 #[test]
+fn a_named_data_file_or_imported_file_is_judged_through_the_files_that_read_it() {
+    // A change to `images.json` (read with `loadJsonContent`) or to `images.bicep` (whose
+    // exported variable `main.bicep` imports) is judged through `main.bicep`, and the finding
+    // points at the literal in the changed file
+    // (https://learn.microsoft.com/azure/azure-resource-manager/bicep/bicep-functions-files#loadjsoncontent,
+    // https://learn.microsoft.com/azure/azure-resource-manager/bicep/bicep-import).
+    for (fixture, named) in [
+        ("data-file", "images.json"),
+        ("imported-variables", "images.bicep"),
+    ] {
+        let (repo, full) = project(fixture);
+        assert_eq!(
+            judged_with(&full),
+            [one("IG001", named, 2, "")],
+            "{fixture}: {full:#}"
+        );
+        for file in [named, "main.bicep"] {
+            let one = check_json(&repo, &[file]);
+            assert_eq!(judged_with(&one), judged_with(&full), "{fixture}: {file}");
+        }
+    }
+}
+
+#[test]
 fn a_template_linked_by_a_computed_uri_is_judged_through_its_caller() {
     // `uri(parameters('_artifactsLocation'), concat('nested/', parameters('tier'), '.json'))`:
     // the link is computed during evaluation, so a run naming `nested/vm.json` judges the
     // caller, which passes the SKU.
     let (repo, full) = project("computed-link");
-    assert_eq!(judged_with(&full), [one("IG001", "nested/vm.json", 15, "")]);
+    // At the SKU the caller passes (the literal to change), about the linked VM.
+    assert_eq!(
+        judged_with(&full),
+        [one("IG001", "azuredeploy.json", 23, "")]
+    );
+    assert!(touches(&full["findings"][0], "nested/vm.json"), "{full:#}");
     let named = check_json(&repo, &["nested/vm.json"]);
     assert_eq!(judged_with(&named), judged_with(&full), "{named:#}");
     assert!(

@@ -16,7 +16,7 @@ use crate::frontend::{
     Env, Frontend, Lowered, ParseProblem, Relation, Sniff, ToJudge, parameter_contexts,
 };
 use crate::model::{Context, Deployment, Dialect, Resource, Section, SourceKind, Unseen};
-use crate::source::{FileId, Loaded, Loader, Span};
+use crate::source::{FileId, Loaded, Loader, Pending, Span};
 use crate::value::{Cause, Unavailable, Value, Why};
 
 /// The headline of an IG000 about a Bicep file.
@@ -151,6 +151,7 @@ fn lower_module(
         loader,
         from: path,
         allowance,
+        pending: None,
     };
     let template = lower::template(&parsed.root, id, text, &damaged, &files);
     (template, problems)
@@ -158,15 +159,36 @@ fn lower_module(
 
 /// Files read by `load*Content()` beside a Bicep file (canonical path `from`): inside the
 /// scanned roots, never through a path that leads out of them, counted in the walked file's
-/// budget of linked bytes.
+/// budget of linked bytes. With `pending`, the files it reads join the run's files, so what
+/// is read from them is located in them.
 struct Beside<'r> {
     loader: Loader<'r>,
     from: &'r Path,
     allowance: &'r Allowance,
+    pending: Option<&'r Pending>,
 }
 
 impl lower::ReadBeside for Beside<'_> {
     fn read(&self, relative: &str) -> Result<String, String> {
+        self.load(relative).map(|loaded| loaded.text)
+    }
+
+    fn read_source(&self, relative: &str) -> Result<(String, Option<FileId>), String> {
+        let loaded = self.load(relative)?;
+        match self.pending {
+            Some(pending) => Ok((loaded.text.clone(), Some(pending.add(loaded)))),
+            None => Ok((loaded.text, None)),
+        }
+    }
+
+    fn max_document_values(&self) -> usize {
+        self.allowance.limits().max_document_values
+    }
+}
+
+impl Beside<'_> {
+    /// The file at `relative`, loaded, or what is wrong.
+    fn load(&self, relative: &str) -> Result<Loaded, String> {
         let canonical = self
             .loader
             .beside(self.from, relative)
@@ -184,11 +206,7 @@ impl lower::ReadBeside for Beside<'_> {
             .read(&canonical, &canonical, display)
             .map_err(|e| e.to_string())?;
         self.allowance.take_linked_bytes(loaded.text.len() as u64);
-        Ok(loaded.text)
-    }
-
-    fn max_document_values(&self) -> usize {
-        self.allowance.limits().max_document_values
+        Ok(loaded)
     }
 }
 
@@ -203,13 +221,16 @@ fn template(file: Loaded, env: &Env<'_>) -> Lowered {
     let text = out.sources.get(id).text.clone();
     let parsed = parser::parse(&text);
     let damaged = syntax_problems(&parsed, id, &mut out);
+    let pending = Pending::after(&out.sources);
     let files = Beside {
         loader: env.loader,
         from: &canonical,
         allowance: env.allowance,
+        pending: Some(&pending),
     };
     let lowered = lower::template(&parsed.root, id, &text, &damaged, &files);
     drop(parsed);
+    pending.into_sources(&mut out.sources);
     let contexts = parameter_contexts(&mut out, &canonical, env);
     let linked = Linked::new(
         &out.sources,
@@ -270,15 +291,19 @@ fn bicepparam_values(
     for (name, value) in base_values(out, &parsed, &text, &canonical_param, env, 0) {
         values.insert(&name, value);
     }
-    for (name, value) in parameter_values(&parsed, &canonical_param, id, &text, &damaged, env) {
+    let located = &mut out.sources;
+    for (name, value) in
+        parameter_values(located, &parsed, &canonical_param, id, &text, &damaged, env)
+    {
         values.insert(&name, value);
     }
     Some(values)
 }
 
 /// The values a `.bicepparam` file assigns, evaluated (its variables and functions in scope),
-/// each located where it is written.
+/// each located where it is written (the files it imports from or loads added to `sources`).
 fn parameter_values(
+    sources: &mut crate::source::SourceMap,
     parsed: &Parsed,
     path: &Path,
     id: FileId,
@@ -286,12 +311,15 @@ fn parameter_values(
     damaged: &[std::ops::Range<u32>],
     env: &Env<'_>,
 ) -> Vec<(String, Value)> {
+    let pending = Pending::after(sources);
     let files = Beside {
         loader: env.loader,
         from: path,
         allowance: env.allowance,
+        pending: Some(&pending),
     };
     let (template, assignments) = lower::parameter_file(&parsed.root, id, text, damaged, &files);
+    pending.into_sources(sources);
     let scope = Scope::sharing(
         &template,
         ParameterValues::new(),
@@ -358,6 +386,7 @@ fn base_values(
     let damaged = syntax_problems(&base_parsed, id, out);
     let mut values = base_values(out, &base_parsed, &base_text, &canonical, env, depth + 1);
     values.extend(parameter_values(
+        &mut out.sources,
         &base_parsed,
         &canonical,
         id,

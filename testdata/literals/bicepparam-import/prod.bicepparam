@@ -1,0 +1,5 @@
+using './main.bicep'
+
+import { jumpbox } from 'shared/images.bicep'
+
+param image = jumpbox
