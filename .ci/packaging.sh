@@ -46,7 +46,46 @@ golden="/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-go
 cat > imagegate.toml <<EOF
 [approved]
 images = ["/subscriptions/*/resourceGroups/rg-golden/providers/Microsoft.Compute/galleries/corpGallery/images/*"]
+marketplace = [{ publisher = "Canonical", offer = "0001-com-ubuntu-server-jammy", sku = "*" }]
 EOF
+# The common ARM pattern: a Marketplace image assembled from parameters.
+cat > app/marketplace.json <<'EOF'
+{
+  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+  "contentVersion": "1.0.0.0",
+  "parameters": {
+    "publisher": { "type": "string" },
+    "offer": { "type": "string" },
+    "sku": { "type": "string" }
+  },
+  "resources": [
+    {
+      "type": "Microsoft.Compute/virtualMachines",
+      "apiVersion": "2024-03-01",
+      "name": "marketplace-vm",
+      "location": "westeurope",
+      "properties": { "storageProfile": { "imageReference": {
+        "publisher": "[parameters('publisher')]",
+        "offer": "[parameters('offer')]",
+        "sku": "[parameters('sku')]",
+        "version": "latest"
+      } } }
+    }
+  ]
+}
+EOF
+marketplace() {
+  cat > app/marketplace.parameters.json <<EOF
+{
+  "parameters": {
+    "publisher": { "value": "$1" },
+    "offer": { "value": "$2" },
+    "sku": { "value": "$3" }
+  }
+}
+EOF
+}
+marketplace Canonical 0001-com-ubuntu-server-jammy 22_04-lts-gen2
 cat > app/azuredeploy.json <<'EOF'
 {
   "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
@@ -94,5 +133,18 @@ cat "$work/fail.log"
 grep -q "imagegate.*Failed" "$work/fail.log"
 grep -q "error\[IG001\]" "$work/fail.log"
 grep -q "app/azuredeploy.parameters.json:4:" "$work/fail.log"
+# Only the Marketplace parameters change (issue #22): judged with their template, the hook
+# fails, at the publisher in the parameter file.
+parameters "$golden"
+marketplace MicrosoftWindowsServer WindowsServer 2022-datacenter-azure-edition
+git add -A
+if try app/marketplace.parameters.json > "$work/marketplace.log" 2>&1; then
+  cat "$work/marketplace.log"
+  echo "error: the hook passed a parameter file that selects an unapproved Marketplace image" >&2
+  exit 1
+fi
+cat "$work/marketplace.log"
+grep -q "error\[IG001\]" "$work/marketplace.log"
+grep -q "app/marketplace.parameters.json:3:" "$work/marketplace.log"
 echo "   ($((SECONDS - step_start)) s)"
 echo "packaging checks passed"
