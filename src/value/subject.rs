@@ -44,6 +44,9 @@ impl fmt::Display for Subject {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Subject::Parameter(name) => write!(f, "parameter '{name}'"),
+            // What a file-loading call reads is held as a variable named by the call, which no
+            // declared name can be (names have no parentheses): shown as the call.
+            Subject::Variable(name) if name.contains('(') => write!(f, "{name}"),
             Subject::Variable(name) => write!(f, "variable '{name}'"),
             Subject::Function(name) => write!(f, "function '{name}'"),
             Subject::Lambda => f.write_str("a lambda"),
@@ -79,6 +82,10 @@ mod tests {
         let cases = [
             (Subject::Parameter("imageId".into()), "parameter 'imageId'"),
             (Subject::Variable("image".into()), "variable 'image'"),
+            (
+                Subject::Variable("loadJsonContent('images.json')".into()),
+                "loadJsonContent('images.json')",
+            ),
             (Subject::Function("ns.f".into()), "function 'ns.f'"),
             (Subject::Lambda, "a lambda"),
             (Subject::Argument, "a lambda or function argument"),

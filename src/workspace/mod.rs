@@ -133,12 +133,13 @@ impl Workspace {
     /// Checks every file under the walk's roots (infrastructure as code).
     ///
     /// Files named as roots (what pre-commit and editors pass) are judged in their project's
-    /// context, and the report keeps what lies in them: the project (the folder of the config
-    /// in effect when it holds the file, else the top of the file's git repository, else the
-    /// file's own folder) is walked too, so a parameter file is judged with its template and a
-    /// linked template through its callers, and the report holds the findings whose resource
-    /// or deciding literal lies in a named file, and the resources declared there: what a full
-    /// run gives for those files.
+    /// context, and the report keeps exactly what a full run reports that touches them: the project
+    /// (the folder of the config in effect when it holds the file, else the top of the file's git
+    /// repository, else the file's own folder) is walked, its graph built, and the files that reach
+    /// a named one judged (`ProjectGraph::reaching`: a parameter file with its template, a linked
+    /// template through its callers, a data file through what loads it); the report holds the
+    /// findings located in a named file, about a resource declared there, with a related location
+    /// there or judged with its values, and the resources declared there or judged with them.
     pub fn check(&self, options: &WalkOptions, detail: Detail) -> Result<Report, WalkError> {
         self.pool
             .install(|| run::check(options, &self.config, &self.cwd, detail, self.reading()))
@@ -156,19 +157,28 @@ impl Workspace {
     }
 
     /// Checks one document read from `input` (standard input, an editor's buffer) as if it
-    /// were the file `name` (which need not exist): findings carry its path, and the files
-    /// beside it on disk (parameter files, linked templates) are read as they would be for
-    /// it. Without a name, the document is shown as `-` and lies in the working directory.
-    /// Its project (see [`Workspace::check`]) is what may be read; nothing is walked; a
-    /// document that cannot be read is an IG000, like a file.
-    /// One document is judged on the calling thread (as the main thread, its stack is the
-    /// process's), which need not be a worker.
+    /// were the file `name` (which need not exist): the document replaces that file for one
+    /// run over it as a named file (see [`Workspace::check`]), so it is judged in its
+    /// project's context — with the template it gives values to, through the callers that
+    /// link it, with the parameter files beside it — and the report keeps what touches it.
+    /// Without a name, the document is shown as `-` and lies in the working directory. A
+    /// document that cannot be read as text is an IG000, like a file.
     pub fn check_buffer(
         &self,
         input: &mut dyn Read,
         name: Option<&Path>,
         detail: Detail,
     ) -> Report {
-        run::check_input(input, name, &self.config, &self.cwd, detail, self.reading())
+        // The document is read on the calling thread; the run over it on the workers.
+        let reading = self.reading();
+        run::check_input(
+            input,
+            name,
+            &self.config,
+            &self.cwd,
+            detail,
+            reading,
+            &self.pool,
+        )
     }
 }

@@ -32,12 +32,13 @@ pub(crate) struct Reading<'w> {
 /// Checks every file under the walk's roots against `config`.
 ///
 /// Files named as roots (what pre-commit and editors pass) are judged in their project's
-/// context, and the report keeps what lies in them: the project (the folder of the config in
-/// effect when it holds the file, else the top of the file's git repository, else the file's
-/// own folder) is walked too, so a parameter file is judged with its template and a linked
-/// template through its callers, and the report holds the findings whose resource or deciding
-/// literal lies in a named file, and the resources declared there: what a full run gives for
-/// those files.
+/// context, and the report keeps exactly what a full run reports that touches them: the project
+/// (the folder of the config in effect when it holds the file, else the top of the file's git
+/// repository, else the file's own folder) is walked, its graph built, and the files that reach
+/// a named one judged (`ProjectGraph::reaching`: a parameter file with its template, a linked
+/// template through its callers, a data file through what loads it); the report holds the
+/// findings located in a named file, about a resource declared there, with a related location
+/// there or judged with its values, and the resources declared there or judged with them.
 pub(crate) fn check(
     options: &WalkOptions,
     config: &Config,
@@ -336,6 +337,7 @@ pub(crate) fn check_input(
     cwd: &Path,
     detail: Detail,
     reading: Reading<'_>,
+    pool: &rayon::ThreadPool,
 ) -> Report {
     let cwd_canonical = canonical(cwd);
     let (path, display) = match name {
@@ -393,15 +395,18 @@ pub(crate) fn check_input(
         limits: reading.limits,
         overlays: &overlays,
     };
-    match check_roots(
-        &options,
-        config,
-        cwd,
-        detail,
-        Some(&scope),
-        Purpose::Check,
-        reading,
-    ) {
+    let checked = pool.install(|| {
+        check_roots(
+            &options,
+            config,
+            cwd,
+            detail,
+            Some(&scope),
+            Purpose::Check,
+            reading,
+        )
+    });
+    match checked {
         Ok(report) => report,
         // The project's folder went away while it was walked: the document alone.
         Err(_) => {
