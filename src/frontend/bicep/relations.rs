@@ -1,4 +1,4 @@
-//! What a Bicep file says of other files, found by parsing it (no lowering, no evaluation):
+//! What a Bicep file says of other files, found in its tokens (no parse, no evaluation):
 //! the modules it deploys, the files it imports from and loads, and for a `.bicepparam` the
 //! template it gives values to (`using`) and the file it extends. The project graph is made
 //! of these.
@@ -11,10 +11,8 @@
 
 use std::path::Path;
 
-use super::lexer::{TokenKind, string_value};
+use super::lexer::{TokenKind, lex, string_value};
 use super::lower::is_registry_reference;
-use super::parser;
-use super::syntax::{SyntaxKind as K, SyntaxNode};
 use crate::frontend::{Relation, RelationKind, Target};
 
 /// The functions that read a file at compile time, by the path in their first argument.
@@ -26,51 +24,46 @@ const LOADING: [&str; 5] = [
     "loadDirectoryFileInfo",
 ];
 
-/// The relations of the Bicep file at `path` with text `text`.
-pub(super) fn relations(path: &Path, text: &str) -> Vec<Relation> {
-    let params = path
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("bicepparam"));
-    let parsed = if params {
-        parser::parse_params(text)
-    } else {
-        parser::parse(text)
+/// The relations of the Bicep file at `path` (a `.bicep` or `.bicepparam`) with text `text`,
+/// read from its tokens: a declaration that names a file is a keyword, maybe a name, and the
+/// path's string (`module vm './vm.bicep'`, `import {x} from 'x.bicep'`, `using 'main.bicep'`,
+/// `extends 'base.bicepparam'`), a loading call its name, `(` and the path. Tokens, not the
+/// syntax tree: a sixth of the work of parsing, and what a declaration the parser would reject
+/// names is followed too (a relation too many costs a file judged, never a finding).
+pub(super) fn relations(_path: &Path, text: &str) -> Vec<Relation> {
+    let lexed = lex(text);
+    let tokens = &lexed.tokens;
+    let word = |i: usize| {
+        tokens
+            .get(i)
+            .filter(|t| t.kind == TokenKind::Identifier)
+            .and_then(|t| text.get(t.span.start as usize..t.span.end as usize))
+    };
+    // The path a string token at `i` writes: plain, interpolated (computed), or no string.
+    let path = |i: usize| match tokens.get(i).map(|t| t.kind) {
+        Some(TokenKind::StringComplete) => Some(target(&string_value(text, &tokens[i]))),
+        Some(TokenKind::StringLeftPiece) => Some(Target::Computed),
+        _ => None,
     };
     let mut out = Vec::new();
-    // The tree is walked with a stack: its depth is the parser's, never this function's.
-    let mut stack: Vec<&SyntaxNode> = vec![&parsed.root];
-    while let Some(node) = stack.pop() {
-        let declared = match node.kind {
-            K::ModuleDeclaration => Some(RelationKind::Deploys),
-            K::UsingDeclaration => Some(RelationKind::Parameters),
-            K::ExtendsDeclaration => Some(RelationKind::Extends),
-            K::CompileTimeImportDeclaration => Some(RelationKind::Imports),
+    for i in 0..tokens.len() {
+        let Some(keyword) = word(i) else { continue };
+        let found = match keyword {
+            "module" if word(i + 1).is_some() => path(i + 2).map(|t| (RelationKind::Deploys, t)),
+            "from" => path(i + 1).map(|t| (RelationKind::Imports, t)),
+            "using" => path(i + 1).map(|t| (RelationKind::Parameters, t)),
+            "extends" => path(i + 1).map(|t| (RelationKind::Extends, t)),
+            name if LOADING.contains(&name) => match tokens.get(i + 1).map(|t| t.kind) {
+                Some(TokenKind::LeftParen) => {
+                    Some((RelationKind::Reads, path(i + 2).unwrap_or(Target::Computed)))
+                }
+                _ => None,
+            },
             _ => None,
         };
-        if let Some(kind) = declared {
-            let string = match node.kind {
-                K::CompileTimeImportDeclaration => node
-                    .child(K::CompileTimeImportFromClause)
-                    .and_then(|c| c.child(K::String)),
-                _ => node.child(K::String),
-            };
-            // `using none` and a declaration the parser could not finish name no file.
-            if let Some(string) = string {
-                out.push(Relation::new(kind, target(text, string)));
-            }
+        if let Some((kind, target)) = found {
+            out.push(Relation::new(kind, target));
         }
-        if matches!(node.kind, K::FunctionCall | K::InstanceFunctionCall) && loads(node, text) {
-            let first = node
-                .nodes()
-                .filter(|n| n.kind == K::FunctionArgument)
-                .find_map(|a| a.nodes().next());
-            let target = match first.filter(|n| n.kind == K::String) {
-                Some(s) => target(text, s),
-                None => Target::Computed,
-            };
-            out.push(Relation::new(RelationKind::Reads, target));
-        }
-        stack.extend(node.nodes());
     }
     out
 }
@@ -93,29 +86,12 @@ pub(super) fn may_relate(bytes: &[u8]) -> bool {
         .any(|w| memchr::memmem::find(bytes, w).is_some())
 }
 
-/// Whether `call` is one of the functions that read a file (`sys.` prefixed or not).
-fn loads(call: &SyntaxNode, text: &str) -> bool {
-    let name = match call.kind {
-        K::FunctionCall => call.child(K::Identifier),
-        _ => call.nodes().filter(|n| n.kind == K::Identifier).last(),
-    };
-    name.and_then(|n| n.tokens().next())
-        .and_then(|t| text.get(t.span.start as usize..t.span.end as usize))
-        .is_some_and(|name| LOADING.contains(&name))
-}
-
-/// Where the string node `string` leads: a registry reference, a relative path, or (an
-/// interpolated string) anywhere.
-fn target(text: &str, string: &SyntaxNode) -> Target {
-    let mut tokens = string.tokens();
-    let plain = match (tokens.next(), tokens.next(), string.nodes().next()) {
-        (Some(t), None, None) if t.kind == TokenKind::StringComplete => Some(string_value(text, t)),
-        _ => None,
-    };
-    match plain {
-        Some(p) if is_registry_reference(&p) => Target::Uri(p),
-        Some(p) => Target::Relative(p),
-        None => Target::Computed,
+/// Where the plain path `p` leads: a registry reference, or a path relative to the file.
+fn target(p: &str) -> Target {
+    if is_registry_reference(p) {
+        Target::Uri(p.to_owned())
+    } else {
+        Target::Relative(p.to_owned())
     }
 }
 
