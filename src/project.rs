@@ -54,6 +54,16 @@ struct Node {
     canonical: PathBuf,
 }
 
+/// What a relation's target leads to.
+enum Resolved {
+    /// These files.
+    Files(Vec<usize>),
+    /// The files of this folder (canonical) that the walk does not read.
+    Folder(PathBuf),
+    /// Anything: computed during evaluation.
+    Computed,
+}
+
 /// One edge: from the file that declares the relation to its target.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 struct Edge {
@@ -83,6 +93,9 @@ pub struct ProjectGraph {
     /// Whether each file may be deployed by a computed link (an ARM template), as far as the
     /// graph read it (only with [`Discovery::All`]).
     linkable: Vec<bool>,
+    /// The files that read the files of a folder the walk does not read (a plan, the `.tf`
+    /// configuration beside it), by the folder's canonical path.
+    folders: HashMap<PathBuf, Vec<usize>>,
 }
 
 impl ProjectGraph {
@@ -122,10 +135,12 @@ impl ProjectGraph {
         let mut edges: Vec<(usize, Edge)> = Vec::new();
         for (from, relations) in relations.into_iter().enumerate() {
             for relation in relations {
-                let targets = graph.resolve(from, &relation.target, &by_folder, links);
-                match targets {
-                    None => graph.computed.push((from, relation.kind)),
-                    Some(targets) => edges.extend(targets.into_iter().map(|to| {
+                match graph.resolve(from, &relation.target, &by_folder, links, loader) {
+                    Resolved::Computed => graph.computed.push((from, relation.kind)),
+                    Resolved::Folder(folder) => {
+                        graph.folders.entry(folder).or_default().push(from);
+                    }
+                    Resolved::Files(targets) => edges.extend(targets.into_iter().map(|to| {
                         let edge = Edge {
                             kind: relation.kind,
                             node: to,
@@ -198,39 +213,47 @@ impl ProjectGraph {
         out
     }
 
-    /// The nodes `target`, written in node `from`, leads to (none when it names no walked
-    /// file), or `None` when it is computed and may be any file.
+    /// What `target`, written in node `from`, leads to: files (a file the walk did not find
+    /// is added, so that a data file of any extension is a node its readers reach, found
+    /// when it is named), the files of a folder, or anything (computed).
     fn resolve(
-        &self,
+        &mut self,
         from: usize,
         target: &Target,
         by_folder: &HashMap<PathBuf, Vec<usize>>,
         links: &[(String, PathBuf)],
-    ) -> Option<Vec<usize>> {
+        loader: Loader<'_>,
+    ) -> Resolved {
         let me = &self.nodes[from].canonical;
-        let folder = me.parent().unwrap_or(me);
-        let found = |path: PathBuf| self.index.get(&path).copied().into_iter().collect();
-        Some(match target {
-            Target::Relative(relative) => found(lexical_join(folder, &relative.replace('\\', "/"))),
+        let folder = me.parent().unwrap_or(me).to_path_buf();
+        let path = match target {
+            Target::Relative(relative) => lexical_join(&folder, &relative.replace('\\', "/")),
             Target::Uri(reference) => match crate::eval::mapped_reference(reference, links) {
-                Some(local) => found(local),
-                None => Vec::new(),
+                Some(local) => local,
+                None => return Resolved::Files(Vec::new()),
             },
-            Target::Beside(stem) => by_folder
-                .get(folder)
-                .into_iter()
-                .flatten()
-                .copied()
-                .filter(|&i| i != from)
-                .filter(|&i| {
-                    let name = self.nodes[i].canonical.file_name();
-                    let name = name.map(|n| n.to_string_lossy()).unwrap_or_default();
-                    name.rsplit_once('.')
-                        .is_some_and(|(s, _)| s.eq_ignore_ascii_case(stem))
-                })
-                .collect(),
-            Target::Computed => return None,
-        })
+            Target::Folder(relative) => {
+                return Resolved::Folder(lexical_join(&folder, &relative.replace('\\', "/")));
+            }
+            Target::Beside(stem) => {
+                let found = by_folder
+                    .get(&folder)
+                    .into_iter()
+                    .flatten()
+                    .copied()
+                    .filter(|&i| i != from)
+                    .filter(|&i| {
+                        let name = self.nodes[i].canonical.file_name();
+                        let name = name.map(|n| n.to_string_lossy()).unwrap_or_default();
+                        name.rsplit_once('.')
+                            .is_some_and(|(s, _)| s.eq_ignore_ascii_case(stem))
+                    })
+                    .collect();
+                return Resolved::Files(found);
+            }
+            Target::Computed => return Resolved::Computed,
+        };
+        Resolved::Files(vec![self.node_of(&path, loader)])
     }
 
     /// The parameter files of the walked file at canonical path `template`, in the order its
@@ -317,6 +340,28 @@ impl ProjectGraph {
             .iter()
             .filter_map(|p| self.index.get(p).map(|&i| (i, Reached::Reads)))
             .collect();
+        // A named file the walk does not read and no relation names (a `.tf` file) is read by
+        // what reads its folder; in no such folder (a module's), by anything that reads a
+        // folder (a plan reads the modules its configuration calls).
+        let extensions = frontend::extensions();
+        for p in named {
+            let read_by_relation = self
+                .index
+                .get(p)
+                .is_some_and(|&i| !self.reverse[i].is_empty());
+            let walked_kind = p
+                .extension()
+                .map(|e| e.to_string_lossy().to_ascii_lowercase())
+                .is_some_and(|e| extensions.contains(&e.as_str()));
+            let readers = match p.parent().and_then(|d| self.folders.get(d)) {
+                Some(readers) => readers.clone(),
+                None if !read_by_relation && !walked_kind => {
+                    self.folders.values().flatten().copied().collect()
+                }
+                None => Vec::new(),
+            };
+            stack.extend(readers.into_iter().map(|i| (i, Reached::Reads)));
+        }
         let (computed_links, computed_other): (Vec<_>, Vec<_>) = self
             .computed
             .iter()

@@ -146,6 +146,9 @@ pub(crate) enum Target {
     Beside(String),
     /// A URI or registry reference: followed when the config's `[links]` maps it.
     Uri(String),
+    /// The files of a folder (relative to the file's folder) that the walk does not read: the
+    /// Terraform configuration a plan's findings are placed in.
+    Folder(String),
     /// Computed during evaluation (an expression): it may be any file of the project.
     Computed,
 }

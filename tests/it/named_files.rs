@@ -301,7 +301,7 @@ fn a_run_naming_one_file_reports_what_the_full_run_reports_for_it_on_every_fixtu
         found.sort();
         found
     };
-    for group in ["project", "arm", "bicep"] {
+    for group in ["project", "literals", "arm", "bicep"] {
         folders.extend(below(&root.join(group)));
     }
     // Each rule's projects, with their configs.

@@ -503,3 +503,31 @@ fn an_exemption_comment_in_the_tf_source_exempts_the_plans_finding() {
         "open"
     );
 }
+
+#[test]
+fn a_named_tf_file_is_judged_through_the_plan_that_places_findings_in_it() {
+    // pre-commit on a `.tf` change, or an editor's `.tf` buffer: the plan beside the root
+    // module places its findings in the `.tf` files (its folder's, and the local modules they
+    // call), so a run naming one of them judges the plan and keeps what lies in the file.
+    let repo = Repo::new();
+    repo.write("plan.json", plan());
+    repo.write("main.tf", root_tf("./modules/vm"));
+    repo.write("modules/vm/main.tf", MODULE_TF);
+    git(repo.path(), &["init", "-q"]);
+    let full = check_json(&repo, &["."]);
+    for (named, address) in [
+        ("main.tf", "azurerm_linux_virtual_machine.direct"),
+        (
+            "modules/vm/main.tf",
+            "module.vm.azurerm_linux_virtual_machine.this",
+        ),
+    ] {
+        let one = check_json(&repo, &[named]);
+        assert_eq!(finding(&one, address)["path"], named, "{one:#}");
+        assert_eq!(
+            finding(&one, address)["fingerprint"],
+            finding(&full, address)["fingerprint"]
+        );
+        assert_eq!(one["findings"].as_array().map(Vec::len), Some(1), "{one:#}");
+    }
+}

@@ -6,8 +6,11 @@ use super::classify::{Classification, classify, marker};
 use super::lower::{plan, state};
 use super::sensitive::redact;
 use super::source::TfSource;
-use crate::frontend::{Env, Frontend, Lowered, ParseProblem, Sniff, ToJudge};
+use crate::frontend::{
+    Env, Frontend, Lowered, ParseProblem, Relation, RelationKind, Sniff, Target, ToJudge,
+};
 use crate::source::Loaded;
+use std::path::Path;
 
 /// Terraform plans and states in JSON (`terraform show -json`).
 #[derive(Debug)]
@@ -34,6 +37,20 @@ impl Frontend for TfPlan {
     /// decodes): bytes that are neither are not taken for a plan.
     fn claims_undecodable(&self, _lossy: &str) -> bool {
         false
+    }
+
+    fn may_relate(&self, bytes: &[u8]) -> bool {
+        marker(bytes)
+    }
+
+    /// A plan places its findings in the Terraform configuration beside it: the `.tf` files of
+    /// its folder, and of the local modules they call (which only those files name: a run
+    /// naming a `.tf` file in no plan's folder judges every plan, `ProjectGraph::reaching`).
+    fn relations(&self, _path: &Path, _text: &str) -> Vec<Relation> {
+        vec![Relation::new(
+            RelationKind::Reads,
+            Target::Folder(".".into()),
+        )]
     }
 
     fn lower(&self, file: Loaded, env: &Env<'_>) -> Result<Lowered, Loaded> {
