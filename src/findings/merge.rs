@@ -3,7 +3,7 @@
 //! and across the run, no two findings share a fingerprint.
 
 use super::{Finding, Suppression, fingerprint};
-use crate::model::CopyOf;
+use crate::model::{Assumption, CopyOf};
 use crate::rules::Rule;
 /// A finding before [`merge`]: what it is about, besides where.
 pub(super) struct Draft {
@@ -43,7 +43,7 @@ pub(super) struct Cover {
     /// The parameter file of the context.
     pub(super) parameter_file: Option<String>,
     /// The assumption the resource was judged under.
-    pub(super) assumption: Option<String>,
+    pub(super) assumption: Option<Assumption>,
 }
 
 /// Most related locations a merged finding keeps.
@@ -70,7 +70,7 @@ pub(super) fn merge(drafts: Vec<Draft>, any_place: bool) -> Vec<Finding> {
             Rule,
             &'a Identity,
             Option<&'a str>,
-            Option<&'a str>,
+            Option<&'a Assumption>,
             Option<Place<'a>>,
             Option<&'a Suppression>,
         );
@@ -80,7 +80,7 @@ pub(super) fn merge(drafts: Vec<Draft>, any_place: bool) -> Vec<Finding> {
                 draft.finding.rule,
                 &draft.identity,
                 draft.cover.parameter_file.as_deref(),
-                draft.cover.assumption.as_deref(),
+                draft.cover.assumption.as_ref(),
                 (!any_place).then(|| place(&draft.finding)),
                 draft.finding.suppression.as_ref(),
             );
@@ -138,6 +138,8 @@ pub(super) fn merge(drafts: Vec<Draft>, any_place: bool) -> Vec<Finding> {
                 if finding.fingerprint < first.fingerprint {
                     first.fingerprint = finding.fingerprint;
                 }
+                // A resource the defaults deploy and a latent one: the more severe stands.
+                first.severity = first.severity.min(finding.severity);
                 for r in finding.related {
                     if first.related.len() < MAX_RELATED && !first.related.contains(&r) {
                         first.related.push(r);
@@ -223,9 +225,12 @@ fn covered(covers: &[Cover], per_declaration: bool) -> String {
         }
     }
     // An assumption qualifies the finding only when every context it stands for made one.
+    fn assumed(c: &Cover) -> Option<&str> {
+        c.assumption.as_ref().and_then(|a| a.value.as_deref())
+    }
     let mut assumptions: Vec<&str> = Vec::new();
-    if covers.iter().all(|c| c.assumption.is_some()) {
-        for a in covers.iter().filter_map(|c| c.assumption.as_deref()) {
+    if covers.iter().all(|c| assumed(c).is_some()) {
+        for a in covers.iter().filter_map(assumed) {
             if !assumptions.contains(&a) {
                 assumptions.push(a);
             }
@@ -233,6 +238,24 @@ fn covered(covers: &[Cover], per_declaration: bool) -> String {
     }
     if !assumptions.is_empty() {
         out.push_str(&format!(" (when {})", assumptions.join(", or ")));
+    }
+    // So does what deploys a latent resource: only when every resource it stands for is.
+    fn latent(c: &Cover) -> Option<&str> {
+        c.assumption
+            .as_ref()
+            .and_then(|a| a.latent.as_ref())
+            .map(|l| l.when.as_str())
+    }
+    let mut whens: Vec<&str> = Vec::new();
+    if covers.iter().all(|c| latent(c).is_some()) {
+        for when in covers.iter().filter_map(latent) {
+            if !whens.contains(&when) {
+                whens.push(when);
+            }
+        }
+    }
+    if !whens.is_empty() {
+        out.push_str(&format!(" ({})", whens.join(", or ")));
     }
     let mut files: Vec<&str> = Vec::new();
     for p in covers.iter().filter_map(|c| c.parameter_file.as_deref()) {
@@ -401,10 +424,16 @@ mod tests {
         // Contexts: every parameter file; an assumption only when every context made one.
         let mut a = cover(vm, 1, None);
         a.parameter_file = Some("a.parameters.json".into());
-        a.assumption = Some("parameter 'os' = 'Windows'".into());
+        a.assumption = Some(Assumption {
+            value: Some("parameter 'os' = 'Windows'".into()),
+            latent: None,
+        });
         let mut b = a.clone();
         b.parameter_file = Some("b.parameters.json".into());
-        b.assumption = Some("parameter 'os' = 'Linux'".into());
+        b.assumption = Some(Assumption {
+            value: Some("parameter 'os' = 'Linux'".into()),
+            latent: None,
+        });
         assert_eq!(
             said(&[a.clone(), b.clone()]),
             " (when parameter 'os' = 'Windows', or parameter 'os' = 'Linux') (with parameter files a.parameters.json, b.parameters.json)"
