@@ -106,7 +106,10 @@ pub(super) fn merge(drafts: Vec<Draft>, any_place: bool) -> Vec<Finding> {
     let mut drafts: Vec<Option<Draft>> = drafts.into_iter().map(Some).collect();
     // Same thing at the same place: (rule, place, message but for the resource it names).
     let mut merged: Vec<(Finding, Vec<Cover>)> = Vec::with_capacity(groups.len());
-    type Said = (Rule, (String, u32, u32), String, Option<Suppression>);
+    // A latent resource's finding is not merged into one about resources the defaults
+    // deploy: that one stays as it was (its fingerprint, its message), and each says what
+    // it is.
+    type Said = (Rule, (String, u32, u32), String, Option<Suppression>, bool);
     let mut index: foldhash::HashMap<Said, usize> = Default::default();
     for ((first, count, _), print) in groups.into_iter().zip(prints) {
         let Some(Draft {
@@ -126,11 +129,16 @@ pub(super) fn merge(drafts: Vec<Draft>, any_place: bool) -> Vec<Finding> {
             finding.message.clone()
         };
         let (path, start, end) = place(&finding);
+        let latent = cover
+            .assumption
+            .as_ref()
+            .is_some_and(|a| a.latent.is_some());
         let key = (
             finding.rule,
             (path.to_owned(), start, end),
             said,
             finding.suppression.clone(),
+            latent,
         );
         match index.get(&key) {
             Some(&i) => {
@@ -138,8 +146,6 @@ pub(super) fn merge(drafts: Vec<Draft>, any_place: bool) -> Vec<Finding> {
                 if finding.fingerprint < first.fingerprint {
                     first.fingerprint = finding.fingerprint;
                 }
-                // A resource the defaults deploy and a latent one: the more severe stands.
-                first.severity = first.severity.min(finding.severity);
                 for r in finding.related {
                     if first.related.len() < MAX_RELATED && !first.related.contains(&r) {
                         first.related.push(r);
@@ -443,6 +449,78 @@ mod tests {
         assert_eq!(
             said(&[a, b]),
             " (with parameter file a.parameters.json, and without one)"
+        );
+        // What deploys a latent resource, with the allowed value it was judged with.
+        let when = "deployed only when parameter 'deployVm' is true (its default is false)";
+        let mut latent = cover(vm, 1, None);
+        latent.assumption = Some(Assumption {
+            value: Some("parameter 'os' = 'Windows'".into()),
+            latent: Some(crate::model::Latent {
+                when: when.into(),
+                conditions: Vec::new(),
+            }),
+        });
+        assert_eq!(
+            said(&[latent]),
+            format!(" (when parameter 'os' = 'Windows') ({when})")
+        );
+    }
+
+    /// A finding about a latent resource and one about a resource the defaults deploy, at the
+    /// same literal, stay two: the second keeps its fingerprint and message.
+    #[test]
+    fn a_latent_resources_finding_is_not_merged_into_a_deployed_ones() {
+        use crate::findings::{Detail, FindingBuilder};
+        use crate::source::{Encoding, SourceFile};
+        let file = SourceFile::new(
+            "a.json".into(),
+            "a.json".into(),
+            "{\"image\": \"x\"}".into(),
+            Encoding::Utf8,
+        );
+        let rule = Rule::find("IG001").expect("registered");
+        let draft = |name: &str, print: &str, latent: bool| {
+            let mut finding = FindingBuilder::new(rule, &file, 1..8, Detail::default())
+                .message("unapproved")
+                .identity(&[print])
+                .build();
+            finding.message = format!("{} '{name}'", "virtualMachines");
+            let resource = format!("virtualMachines '{name}'");
+            let mut cover = cover(&resource, 1, None);
+            cover.assumption = latent.then(|| Assumption {
+                value: None,
+                latent: Some(crate::model::Latent {
+                    when: "deployed only when parameter 'x' is true (its default is false)".into(),
+                    conditions: Vec::new(),
+                }),
+            });
+            Draft {
+                finding,
+                identity: Identity {
+                    file: "a.json".into(),
+                    resource_type: "microsoft.compute/virtualmachines".into(),
+                    declaration: name.into(),
+                    image: "x".into(),
+                },
+                cover,
+            }
+        };
+        let deployed = draft("a", "b-print", false);
+        let print = deployed.finding.fingerprint.clone();
+        let merged = merge(
+            vec![
+                deployed,
+                draft("b", "a-print", true),
+                draft("c", "c-print", true),
+            ],
+            false,
+        );
+        assert_eq!(merged.len(), 2);
+        assert_eq!(merged[0].fingerprint, print);
+        assert_eq!(merged[0].message, "virtualMachines 'a'");
+        assert_eq!(
+            merged[1].message,
+            "virtualMachines 'b' (for 2 resources: virtualMachines 'b', 'c') (deployed only when parameter 'x' is true (its default is false))"
         );
     }
 }
