@@ -404,7 +404,8 @@ impl Walker<'_> {
         let mut i = 0;
         'single: while i < open.len() && !capped {
             let key = Rc::clone(&open[i].key);
-            let mut found: Option<Scope<'s>> = None;
+            // The first scope that deploys it, and the parameters it read at their defaults.
+            let mut found: Option<(Scope<'s>, Vec<Rc<str>>)> = None;
             let mut values: Vec<Value> = Vec::new();
             for j in 0..open[i].others.len() {
                 if tried == MAX_PROBES || self.probes == 0 {
@@ -416,11 +417,11 @@ impl Walker<'_> {
                 let (probe, deploys, read) = try_with(self, &[(Rc::clone(&key), value.clone())]);
                 grow(scope, &mut open, &read);
                 if deploys {
-                    found.get_or_insert(probe);
+                    found.get_or_insert((probe, read));
                     values.push(value);
                 }
             }
-            if let Some(probe) = found {
+            if let Some((probe, read)) = found {
                 let parameter = &open[i].parameter;
                 let default = shown(&parameter.default);
                 let is = match values.as_slice() {
@@ -432,8 +433,24 @@ impl Walker<'_> {
                         format!("is {} (its default is {default})", values.join(" or "))
                     }
                 };
+                // Only: nothing else it reads a deployer can change.
                 let only = if open.len() == 1 { "only " } else { "" };
-                let clause = format!("deployed {only}when parameter '{}' {is}", parameter.name);
+                let mut clause = format!("deployed {only}when parameter '{}' {is}", parameter.name);
+                // The others it read stay as they are.
+                let kept: Vec<String> = open
+                    .iter()
+                    .filter(|o| o.key != key && read.contains(&o.key))
+                    .map(|o| {
+                        format!(
+                            "parameter '{}' keeps its default ({})",
+                            o.parameter.name,
+                            shown(&o.parameter.default)
+                        )
+                    })
+                    .collect();
+                if !kept.is_empty() {
+                    clause = format!("{clause} and {}", and_list(&kept));
+                }
                 return latent(probe, clause);
             }
             i += 1;
