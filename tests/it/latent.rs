@@ -583,3 +583,86 @@ fn a_latent_deployment_of_a_linked_template_is_judged_through_its_caller() {
     let own = got.iter().find(|f| f.1 == "error").unwrap();
     assert!(own.3.contains(":22_04-lts-gen2:"), "{own:?}");
 }
+
+#[test]
+fn past_the_probe_budget_the_condition_is_judged_with_its_parameters_unknown() {
+    // Two parameters of 32 allowed values each: 62 values alone, then pairs, past the 64
+    // evaluations one condition may take. It is not dropped: judged with both unknown, and
+    // the finding says imagegate did not decide.
+    let repo = Repo::new();
+    let values = |prefix: &str| -> String {
+        (0..32)
+            .map(|i| format!("\"{prefix}{i}\""))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    repo.write(
+        "azuredeploy.json",
+        template(
+            &format!(
+                r#""a": {{ "type": "string", "defaultValue": "a0", "allowedValues": [{}] }},
+    "b": {{ "type": "string", "defaultValue": "b0", "allowedValues": [{}] }}"#,
+                values("a"),
+                values("b")
+            ),
+            "",
+            &vm(
+                "vm-rare",
+                MARKETPLACE,
+                r#" "condition": "[and(equals(parameters('a'), 'a31'), equals(parameters('b'), 'b31'))]","#,
+            ),
+        ),
+    );
+    let report = check_json(&repo, &[]);
+    assert_eq!(
+        finding_messages(&report),
+        [
+            "Marketplace image Canonical:0001-com-ubuntu-server-jammy:22_04-lts-gen2:latest is not an approved image (deployed only for values of parameters 'a' and 'b' other than the defaults, which imagegate did not decide (judged with them unknown))"
+        ],
+        "{report:#}"
+    );
+    assert_eq!(findings(&report)[0]["severity"], "warning");
+}
+
+#[test]
+fn a_latent_resource_is_judged_for_each_allowed_value_of_a_required_parameter() {
+    // `os` is required, with allowed values, and decides the image: the latent VM is judged
+    // for each, and each finding says both what it assumed and what deploys the VM.
+    let repo = Repo::new();
+    repo.write(
+        "azuredeploy.json",
+        template(
+            r#""os": { "type": "string", "allowedValues": ["Windows", "Linux"] },
+    "deployVm": { "type": "bool", "defaultValue": false }"#,
+            r#""images": {
+      "Windows": { "publisher": "MicrosoftWindowsServer", "offer": "WindowsServer", "sku": "2022-datacenter-azure-edition", "version": "latest" },
+      "Linux": { "publisher": "Canonical", "offer": "0001-com-ubuntu-server-jammy", "sku": "22_04-lts-gen2", "version": "latest" }
+    }"#,
+            &vm(
+                "vm-app",
+                "\"[variables('images')[parameters('os')]]\"",
+                r#" "condition": "[parameters('deployVm')]","#,
+            ),
+        ),
+    );
+    let report = check_json(&repo, &[]);
+    let mut messages = finding_messages(&report);
+    messages.sort();
+    let when = "(deployed only when parameter 'deployVm' is true (its default is false))";
+    assert_eq!(
+        messages,
+        [
+            format!(
+                "Marketplace image Canonical:0001-com-ubuntu-server-jammy:22_04-lts-gen2:latest is not an approved image; the value comes from variable 'images' (when parameter 'os' = Linux) {when}"
+            ),
+            format!(
+                "Marketplace image MicrosoftWindowsServer:WindowsServer:2022-datacenter-azure-edition:latest is not an approved image; the value comes from variable 'images' (when parameter 'os' = Windows) {when}"
+            ),
+        ],
+        "{report:#}"
+    );
+    assert!(
+        findings(&report).iter().all(|f| f["severity"] == "warning"),
+        "{report:#}"
+    );
+}
