@@ -11,7 +11,7 @@
 
 use std::rc::Rc;
 
-use foldhash::HashSet;
+use foldhash::{HashMap, HashSet};
 
 use super::ir::{
     DeployedTemplate, NestedDeployment, Node, PassedParameters, PassedValue, ResourceDecl, Template,
@@ -37,6 +37,9 @@ const MAX_PROBES: usize = 64;
 /// Most evaluations of conditions under other parameter values in one expansion; past them
 /// each further condition false under the defaults is judged with its parameters unknown.
 const MAX_WALK_PROBES: usize = 4096;
+/// Most evaluations of one condition with its parameters unknown, each after it read another
+/// parameter at its default: past them what it leaves out is judged so.
+const MAX_UNKNOWN_ROUNDS: usize = 8;
 
 /// What expanding one template in one context produced.
 #[derive(Debug, Default)]
@@ -85,6 +88,7 @@ pub(crate) fn expand(
         chain: vec![template.file],
         noted_steps: false,
         probes: MAX_WALK_PROBES,
+        may_deploy: HashMap::default(),
     };
     let top = Place {
         file: template.file,
@@ -145,6 +149,9 @@ struct Walker<'a> {
     /// How many more evaluations of conditions under other parameter values this walk may
     /// spend ([`MAX_WALK_PROBES`]).
     probes: usize,
+    /// Whether each deployment declaration met under a false condition may deploy an
+    /// image ([`Walker::may_deploy_images`]), by address (declarations outlive the walk).
+    may_deploy: HashMap<*const ResourceDecl, bool>,
 }
 
 impl Walker<'_> {
@@ -268,6 +275,9 @@ impl Walker<'_> {
                 let (value, defaults) = scope.eval_tracked(condition);
                 if value.kind != Kind::Bool(false) {
                     true
+                } else if !self.may_deploy_images(decl, at.depth) {
+                    // Nothing of it would be judged (its children are walked either way).
+                    false
                 } else {
                     latent = self.latent(scope, condition, &defaults, at.latent);
                     latent.is_some()
@@ -361,6 +371,50 @@ impl Walker<'_> {
         if let Some((probe, _)) = &latent {
             self.finish_scope(probe, decl.span);
         }
+    }
+
+    /// Whether `decl` (`depth` deployments deep) carries an image or may
+    /// deploy something that does: what a condition leaving it out could hide. Read from the
+    /// declarations, without evaluating anything, once per declaration: an inline template is
+    /// looked into; a linked one may (it is walked, and said to be unseen if it cannot be
+    /// read).
+    fn may_deploy_images(&mut self, decl: &ResourceDecl, depth: usize) -> bool {
+        if decl.body.is_some() {
+            return true;
+        }
+        let Some(deployment) = &decl.deployment else {
+            return false;
+        };
+        let key: *const ResourceDecl = decl;
+        if let Some(&known) = self.may_deploy.get(&key) {
+            return known;
+        }
+        // A linked template is walked (looking into it only when it is read would decide
+        // differently before and after the loading stage reads it).
+        let template = match &deployment.template {
+            DeployedTemplate::Empty | DeployedTemplate::Missing => None,
+            DeployedTemplate::Inline(template) => Some(&**template),
+            _ => return true,
+        };
+        let may = match template {
+            None => false,
+            _ if depth >= MAX_NESTING => true,
+            Some(template) => {
+                // Everything in a deployment left out is: its resources' children too.
+                let mut stack: Vec<&ResourceDecl> = template.resources.iter().collect();
+                let mut may = false;
+                while let Some(inner) = stack.pop() {
+                    if self.may_deploy_images(inner, depth + 1) {
+                        may = true;
+                        break;
+                    }
+                    stack.extend(inner.children.iter().flatten());
+                }
+                may
+            }
+        };
+        self.may_deploy.insert(key, may);
+        may
     }
 
     /// Whether a resource whose `condition` is false in `scope` is left out only under
@@ -508,7 +562,7 @@ impl Walker<'_> {
                 // False whatever a deployer passes.
                 return None;
             }
-            if deploys || rounds == MAX_NESTING {
+            if deploys || rounds == MAX_UNKNOWN_ROUNDS {
                 let names: Vec<String> = open
                     .iter()
                     .map(|o| format!("'{}'", o.parameter.name))

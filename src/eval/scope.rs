@@ -103,6 +103,10 @@ struct Shared<'a> {
     /// Whether this scope's parameters are the deployed template's own: a deployer sets
     /// them (not a caller).
     root: bool,
+    /// For a scope assuming other values of the deployed template's parameters
+    /// ([`Scope::assuming`]): the scope it was made from and the parameters assumed. What
+    /// that one computed without reading any of them at its default holds here too.
+    assumed_from: Option<(Rc<Shared<'a>>, Names)>,
 }
 
 /// The parameters of the deployed template (the walked one) that a value depends on through
@@ -131,6 +135,9 @@ pub(crate) struct Defaulted {
     /// any value of its type.
     pub(crate) allowed: Option<Vec<Value>>,
 }
+
+/// Lower-case names of parameters of the deployed template, shared.
+type Names = Rc<[Rc<str>]>;
 
 /// Most allowed values of a parameter tried one by one for a condition; a parameter with more
 /// is taken as unconstrained.
@@ -167,11 +174,11 @@ enum Slot {
     /// The value, whether unknowns in it were caused by this very declaration (no hop then),
     /// its weight, and the deployed template's parameters it depends on through their
     /// defaults ([`Tracker`]).
-    Done(Value, bool, u64, Rc<[Rc<str>]>),
+    Done(Value, bool, u64, Names),
 }
 
 /// A finished slot's value, root flag, weight and parameters read at their defaults.
-type Done = (Value, bool, u64, Rc<[Rc<str>]>);
+type Done = (Value, bool, u64, Names);
 
 impl Slot {
     /// What `slots` hold for `key`: nothing yet (`None`), a declaration being evaluated
@@ -271,6 +278,7 @@ impl<'a> Scope<'a> {
                 nesting: Cell::new(0),
                 tracker: Rc::default(),
                 root: true,
+                assumed_from: None,
             }),
             env: Env::default(),
         }
@@ -300,6 +308,7 @@ impl<'a> Scope<'a> {
                 nesting: Cell::new(0),
                 tracker: Rc::clone(&self.shared.tracker),
                 root: false,
+                assumed_from: None,
             }),
             env: Env::default(),
         }
@@ -354,6 +363,10 @@ impl<'a> Scope<'a> {
             nesting: Cell::new(0),
             tracker: Rc::clone(&old.tracker),
             root: old.root,
+            assumed_from: Some((
+                Rc::clone(old),
+                values.iter().map(|(name, _)| Rc::clone(name)).collect(),
+            )),
         });
         rebuilt.push((me, Rc::clone(&shared)));
         Scope {
@@ -871,7 +884,8 @@ impl<'a> Scope<'a> {
             ));
         };
         let decl_span = decl.span;
-        let state = Slot::state(&self.shared.params, &key);
+        let state = Slot::state(&self.shared.params, &key)
+            .or_else(|| self.inherited(false, &key).map(Some));
         let (value, root, weight, deps) = match state {
             Some(Some(done)) => done,
             Some(None) => {
@@ -900,7 +914,7 @@ impl<'a> Scope<'a> {
                     self.note_default(&name, decl, &v);
                     union(&mut deps, &[name]);
                 }
-                let deps: Rc<[Rc<str>]> = deps.into();
+                let deps: Names = deps.into();
                 self.shared
                     .params
                     .borrow_mut()
@@ -917,6 +931,28 @@ impl<'a> Scope<'a> {
             decl_span,
             Subject::Parameter(decl.name.as_str().to_owned()),
         )
+    }
+
+    /// What the scopes this one assumes other parameter values than (the chain of
+    /// [`Shared::assumed_from`]) computed for parameter `key` (variable, with `vars`), when it read
+    /// none of the parameters assumed since at its default: the same here. Saves evaluating a
+    /// scope's variables again for each value a condition is tried with.
+    fn inherited(&self, vars: bool, key: &str) -> Option<Done> {
+        let mut assumed: Vec<&Rc<str>> = Vec::new();
+        let mut at = &*self.shared;
+        while let Some((from, names)) = &at.assumed_from {
+            assumed.extend(names.iter());
+            let slots = if vars { &from.vars } else { &from.params };
+            match Slot::state(slots, key) {
+                Some(Some(done)) => {
+                    let independent = !done.3.iter().any(|d| assumed.contains(&d));
+                    return independent.then_some(done);
+                }
+                Some(None) => return None,
+                None => at = from,
+            }
+        }
+        None
     }
 
     /// Remembers what a deployer could pass instead of the default `value` of the deployed
@@ -1067,7 +1103,8 @@ impl<'a> Scope<'a> {
             VariableValue::Loop(_) => name.to_owned(),
         };
         let decl_span = decl.span;
-        let state = Slot::state(&self.shared.vars, &key);
+        let state =
+            Slot::state(&self.shared.vars, &key).or_else(|| self.inherited(true, &key).map(Some));
         let (value, root, weight, deps) = match state {
             Some(Some(done)) => done,
             Some(None) => {
@@ -1103,7 +1140,7 @@ impl<'a> Scope<'a> {
                 });
                 self.shared.var_stack.borrow_mut().pop();
                 let (v, w) = self.guard(v, Subject::Variable(decl_name.clone()), decl_span);
-                let deps: Rc<[Rc<str>]> = deps.into();
+                let deps: Names = deps.into();
                 self.shared
                     .vars
                     .borrow_mut()
