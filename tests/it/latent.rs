@@ -666,3 +666,89 @@ fn a_latent_resource_is_judged_for_each_allowed_value_of_a_required_parameter() 
         "{report:#}"
     );
 }
+
+#[test]
+fn an_image_two_deployments_deep_under_a_false_condition_is_judged() {
+    // The nested deployment left out carries no image itself: the one it deploys does.
+    let repo = Repo::new();
+    let inner = |name: &str, resources: &str| {
+        format!(
+            r#"{{
+      "type": "Microsoft.Resources/deployments",
+      "apiVersion": "2022-09-01",
+      "name": "{name}",
+      "properties": {{
+        "mode": "Incremental",
+        "expressionEvaluationOptions": {{ "scope": "inner" }},
+        "template": {{
+          "$schema": "{SCHEMA}",
+          "contentVersion": "1.0.0.0",
+          "resources": [{resources}]
+        }}
+      }}
+    }}"#
+        )
+    };
+    let deepest = vm("vm-deep", MARKETPLACE, "");
+    let outer = inner("outer", &inner("middle", &deepest)).replacen(
+        r#""name": "outer","#,
+        r#""name": "outer", "condition": "[parameters('deployTier')]","#,
+        1,
+    );
+    repo.write(
+        "azuredeploy.json",
+        template(
+            r#""deployTier": { "type": "bool", "defaultValue": false }"#,
+            "",
+            &outer,
+        ),
+    );
+    let report = check_json(&repo, &[]);
+    let got = said(&report);
+    assert_eq!(got.len(), 1, "{report:#}");
+    assert_eq!(got[0].2, "vm-deep");
+    assert!(
+        got[0].3.ends_with(
+            "(deployed only when parameter 'deployTier' is true (its default is false))"
+        ),
+        "{got:?}"
+    );
+}
+
+#[test]
+fn latent_resources_spend_the_files_budget_and_what_it_cuts_is_said() {
+    // 40 instances of a latent VM, at a budget of 10 resources (the production budget is
+    // 20,000): those beyond it are an IG002 naming the budget, never silence.
+    let repo = Repo::new();
+    repo.write(
+        "azuredeploy.json",
+        template(
+            r#""deployWorkers": { "type": "bool", "defaultValue": false }"#,
+            "",
+            &vm(
+                "[concat('vm-', copyIndex())]",
+                MARKETPLACE,
+                r#" "copy": { "name": "workers", "count": 40 }, "condition": "[parameters('deployWorkers')]","#,
+            ),
+        ),
+    );
+    let limits = imagegate::workspace::Limits {
+        max_resources: 10,
+        ..Default::default()
+    };
+    let report = check_with_limits(repo.path(), limits);
+    let rules = finding_rules(&report);
+    assert!(rules.contains(&"IG001".to_owned()), "{report:#}");
+    let budget = findings(&report)
+        .iter()
+        .find(|f| f["rule"] == "IG002")
+        .unwrap_or_else(|| panic!("{report:#}"));
+    assert!(
+        budget["message"].as_str().unwrap().contains("only the first 10 resources of the file are judged"),
+        "{budget:#}"
+    );
+    assert!(
+        report["resources"].as_array().unwrap().len() <= 11,
+        "{report:#}"
+    );
+}
