@@ -107,9 +107,10 @@ pub(crate) fn judge_deployment(
                     let Some(entry) = entry else {
                         continue;
                     };
-                    let siblings = match latent(resource) {
-                        true => &context.resources[..],
-                        false => &context.resources[..deployed],
+                    let siblings = if latent(resource) {
+                        &context.resources[..]
+                    } else {
+                        &context.resources[..deployed]
                     };
                     extract::images_among(resource, entry, siblings, dialect.catalog)
                         .into_iter()
@@ -201,9 +202,8 @@ fn assumed_value(resource: &Resource) -> &str {
 /// so: the conditions as related locations, and an error is a warning unless `[judge]
 /// latent = "error"` (the message says what deploys it when merged, [`merge`]).
 fn judged_latent(finding: &mut Finding, latent: &Latent, sources: &SourceMap, config: &Config) {
-    if config.latent == LatentLevel::Warning && finding.severity == crate::rules::Severity::Error {
-        finding.severity = crate::rules::Severity::Warning;
-    }
+    finding.latent = true;
+    finding.severity = super::latent_severity(finding.severity, config);
     for span in &latent.conditions {
         let file = sources.get(span.file);
         let related = Related {

@@ -241,6 +241,15 @@ fn judge_latent_error_judges_them_like_any_resource_and_off_leaves_them_out() {
     let (report, _) = run(&repo);
     assert_eq!(findings(&report)[0]["severity"], "warning");
 
+    // `[rules]` sets the rule's severity; a latent finding's error is still a warning.
+    repo.write(
+        "imagegate.toml",
+        "[rules]\nIG001 = \"error\"\nIG003 = \"off\"\n",
+    );
+    let (report, code) = run(&repo);
+    assert_eq!(findings(&report)[0]["severity"], "warning", "{report:#}");
+    assert_eq!(code, Some(0));
+
     // Anything else is a config error naming the key.
     repo.write("imagegate.toml", "[judge]\nlatent = \"maybe\"\n");
     let out = repo.imagegate(&["check", "."]).output().unwrap();
@@ -744,7 +753,10 @@ fn latent_resources_spend_the_files_budget_and_what_it_cuts_is_said() {
         .find(|f| f["rule"] == "IG002")
         .unwrap_or_else(|| panic!("{report:#}"));
     assert!(
-        budget["message"].as_str().unwrap().contains("only the first 10 resources of the file are judged"),
+        budget["message"]
+            .as_str()
+            .unwrap()
+            .contains("only the first 10 resources of the file are judged"),
         "{budget:#}"
     );
     assert!(
