@@ -317,8 +317,9 @@ impl<'a> Scope<'a> {
     /// This scope with the deployed template's parameters `values` (lower-case names)
     /// assumed instead of their defaults: a scope of the deployed template itself takes them
     /// as supplied, a scope deployed from it sees them through its callers (rebuilt each
-    /// once, with fresh caches). Parameters a caller passes from values of its own are not
-    /// evaluated again. The copy loops in effect are kept.
+    /// once). What this scope computed without reading any of them at its default is reused
+    /// ([`Scope::inherited`]); parameters a caller passed as one evaluated value (a whole
+    /// `parameters` expression) are not evaluated again. The copy loops in effect are kept.
     pub(crate) fn assuming(&self, values: &[(Rc<str>, Value)]) -> Scope<'a> {
         let mut rebuilt = Vec::new();
         self.assuming_in(values, &mut rebuilt)

@@ -87,7 +87,7 @@ pub struct Finding {
     pub suppression: Option<Suppression>,
     /// Whether it is about a resource that the parameter defaults leave out by a condition a
     /// deployer can make true (a latent resource): its severity is decided by `[judge]
-    /// latent` too ([`latent_severity`]).
+    /// latent` too (`findings::latent_severity`).
     pub latent: bool,
 }
 
