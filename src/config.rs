@@ -66,6 +66,21 @@ impl Level {
     }
 }
 
+/// How findings about latent resources count (`[judge] latent`): resources, modules and
+/// nested deployments that the parameter defaults leave out by a condition a deployer can
+/// make true.
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum LatentLevel {
+    /// Judged like any resource: their findings have their rules' severities.
+    Error,
+    /// Judged, and their errors are warnings (the default): reported, never failing the run.
+    #[default]
+    Warning,
+    /// Not judged: left out, as the defaults leave them out.
+    Off,
+}
+
 /// Values of the deployment scope used by the evaluator where templates ask for them.
 #[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
@@ -96,6 +111,9 @@ pub struct Config {
     pub parameter_files: Vec<(PathBuf, Vec<PathBuf>)>,
     /// Terraform plans: also judge resources whose planned action is no-op (`--judge-no-op`).
     pub judge_no_op: bool,
+    /// `[judge] latent`: how resources left out only by conditions false under parameter
+    /// defaults a deployer can change are judged.
+    pub latent: LatentLevel,
     /// `[links]`: remote template URI prefixes and template-spec IDs that live in this
     /// repository too, each with the local path it stands for (relative to the config's
     /// folder, joined), so linked templates are followed offline.
@@ -345,6 +363,14 @@ struct File {
     exempt: Vec<toml::Spanned<ExemptEntry>>,
     inline_exemptions: Option<bool>,
     tags: Option<TagsEntry>,
+    judge: Option<JudgeEntry>,
+}
+
+/// `[judge]`: how what the templates leave open is judged.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct JudgeEntry {
+    latent: Option<LatentLevel>,
 }
 
 #[derive(Deserialize)]
@@ -422,6 +448,7 @@ impl Config {
             deployment: DeploymentScope::default(),
             parameter_files: Vec::new(),
             judge_no_op: false,
+            latent: LatentLevel::Warning,
             links: Vec::new(),
             rules: Vec::new(),
             exemptions: Vec::new(),
@@ -552,6 +579,7 @@ impl Config {
         }
         config.rules.sort_by_key(|(r, _)| *r);
         config.inline_exemptions = file.inline_exemptions.unwrap_or(true);
+        config.latent = file.judge.and_then(|j| j.latent).unwrap_or_default();
         for (i, entry) in file.exempt.into_iter().enumerate() {
             let bytes = entry.span();
             let place = at(bytes.clone());
@@ -1240,6 +1268,7 @@ mod tests {
             keys(&format!("{p}/approved/properties/image/items"))
         );
         assert_eq!(fields_of::<TagsEntry>(), keys(&format!("{p}/tags")));
+        assert_eq!(fields_of::<JudgeEntry>(), keys(&format!("{p}/judge")));
         assert_eq!(
             fields_of::<DeploymentScope>(),
             keys(&format!("{p}/deployment"))

@@ -152,9 +152,10 @@ pub struct Resource {
     /// Stable identity of the declaration across edits (used in fingerprints), e.g. the
     /// symbolic name or the type and name expression as written.
     pub identity: String,
-    /// An assumption this instance was evaluated under, e.g. `parameter 'os' = 'Windows'`
-    /// when a required parameter is judged for each of its allowed values.
-    pub assumption: Option<String>,
+    /// What this instance was evaluated under beyond its context's parameter values: an
+    /// allowed value of a required parameter nobody set, or parameter values other than the
+    /// defaults that a condition needs to deploy it (a latent resource).
+    pub assumption: Option<Assumption>,
     /// The deployments it is deployed through, innermost first: each deployment resource's
     /// span (in its caller's file) and name. Empty for a resource of the walked template
     /// itself.
@@ -164,6 +165,48 @@ pub struct Resource {
     pub copy: Option<CopyOf>,
     /// For a deployed resource (read from an inventory export): where it runs.
     pub deployed: Option<Box<Deployed>>,
+}
+
+/// What a resource was evaluated under beyond its context's parameter values. Its findings
+/// say so; only [`Assumption::value`] tells findings apart (their fingerprints): a resource
+/// whose condition's default flips keeps its findings' identity.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Assumption {
+    /// The allowed value of a required parameter nobody set that it was evaluated with
+    /// (`parameter 'os' = 'Windows'`): one of its variants ([`crate::variants`]).
+    pub value: Option<String>,
+    /// Set when the context's values leave it out only through conditions false under
+    /// parameter defaults a deployer can change: what would deploy it.
+    pub latent: Option<Latent>,
+}
+
+impl Assumption {
+    /// The assumption as users read it: the allowed value, then what would deploy a latent
+    /// resource (`parameter 'os' = 'Windows'; deployed only when parameter 'deployVm' is true
+    /// (its default is false)`); `None` when it says nothing.
+    pub fn shown(&self) -> Option<String> {
+        let latent = self.latent.as_ref().map(|l| l.when.as_str());
+        match (self.value.as_deref(), latent) {
+            (Some(value), Some(when)) => Some(format!("{value}; {when}")),
+            (Some(one), None) | (None, Some(one)) => Some(one.to_owned()),
+            (None, None) => None,
+        }
+    }
+}
+
+/// A resource, module or nested deployment that the context's parameter values leave out
+/// only because a condition is false under parameter defaults that a deployer can change
+/// (the parameter has other allowed values, or none are listed): it is judged under values
+/// that deploy it ("Conditional deployment in ARM templates", "Conditional deployments in
+/// Bicep").
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Latent {
+    /// What would deploy it, as users read it: `deployed only when parameter 'deployVm' is
+    /// true (its default is false)`; the clauses of conditions nested in one another (a
+    /// resource of a module left out by its own condition) are joined by `; `.
+    pub when: String,
+    /// The conditions false under the defaults, outermost first (each expression's span).
+    pub conditions: Vec<Span>,
 }
 
 /// Where a deployed resource runs, as an inventory export reports it.

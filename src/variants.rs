@@ -63,7 +63,8 @@ fn judge_each_allowed_value(
             let key = (resource.identity.as_str(), resource.name.as_str());
             if let Some(&r) = resources.get(&key) {
                 let mut r = r.clone();
-                r.assumption = Some(variant.assumption.clone());
+                // Judged under the allowed value, and still latent if it is.
+                r.assumption.get_or_insert_default().value = Some(variant.assumption.clone());
                 alternatives.push(r);
             }
         }

@@ -11,14 +11,16 @@
 
 use std::rc::Rc;
 
-use foldhash::HashSet;
+use foldhash::{HashMap, HashSet};
 
 use super::ir::{
-    DeployedTemplate, NestedDeployment, PassedParameters, PassedValue, ResourceDecl, Template,
+    DeployedTemplate, NestedDeployment, Node, PassedParameters, PassedValue, ResourceDecl, Template,
 };
 use super::links::{LinkTarget, Links};
+use super::ops::{Tri, equals};
+use super::scope::Defaulted;
 use super::{Allowance, DeploymentScope, ParameterValues, Scope};
-use crate::model::{CopyOf, Note, NoteKind, Resource, Unseen};
+use crate::model::{Assumption, CopyOf, Latent, Note, NoteKind, Resource, Unseen};
 use crate::source::{FileId, Span};
 use crate::value::cause::Budget;
 use crate::value::cause::{CopyLoopProblem, DeploymentSetting};
@@ -28,6 +30,16 @@ use crate::value::{Cause, Kind, Unavailable, Value, Why};
 const MAX_COPY_INSTANCES: i64 = 1000;
 /// Deepest chain of nested and linked deployments followed.
 const MAX_NESTING: usize = 16;
+/// Most evaluations of one condition under other parameter values, to decide whether and how
+/// a deployer deploys what it leaves out; past them it is judged with those parameters
+/// unknown (said so), never dropped.
+const MAX_PROBES: usize = 64;
+/// Most evaluations of conditions under other parameter values in one expansion; past them
+/// each further condition false under the defaults is judged with its parameters unknown.
+const MAX_WALK_PROBES: usize = 4096;
+/// Most evaluations of one condition with its parameters unknown, each after it read another
+/// parameter at its default: past them what it leaves out is judged so.
+const MAX_UNKNOWN_ROUNDS: usize = 8;
 
 /// What expanding one template in one context produced.
 #[derive(Debug, Default)]
@@ -51,6 +63,10 @@ pub struct Expanded {
     /// them. The deployments that link them were left out: the result is complete only when
     /// this is empty.
     pub(crate) wanted: Vec<LinkTarget>,
+    /// The link targets of `reached` met only through deployments left out by conditions
+    /// false under parameter defaults (latent): read and judged here, their files are still
+    /// judged on their own too.
+    pub(crate) latent_only: Vec<LinkTarget>,
 }
 
 /// Expands `template` with the parameter values `supplied`, spending `allowance` (the walked
@@ -68,8 +84,11 @@ pub(crate) fn expand(
         links,
         out: Expanded::default(),
         met: HashSet::default(),
+        met_deployed: HashSet::default(),
         chain: vec![template.file],
         noted_steps: false,
+        probes: MAX_WALK_PROBES,
+        may_deploy: HashMap::default(),
     };
     let top = Place {
         file: template.file,
@@ -78,10 +97,18 @@ pub(crate) fn expand(
         depth: 0,
         callers: &[],
         copy: None,
+        latent: None,
     };
     walker.resources(&scope, &template.resources, top);
     walker.finish_scope(&scope, template.start);
-    walker.out
+    let mut out = walker.out;
+    out.latent_only = out
+        .reached
+        .iter()
+        .filter(|t| !walker.met_deployed.contains(*t))
+        .cloned()
+        .collect();
+    out
 }
 
 /// The resource a child resource is declared in.
@@ -102,6 +129,9 @@ struct Place<'p> {
     /// The deployments around it, innermost first (span and name).
     callers: &'p [(Span, String)],
     copy: Option<&'p CopyOf>,
+    /// When a deployment around it is left out by conditions false under parameter
+    /// defaults a deployer can change: what would deploy it.
+    latent: Option<&'p Latent>,
 }
 
 struct Walker<'a> {
@@ -109,10 +139,19 @@ struct Walker<'a> {
     out: Expanded,
     /// The link targets met so far (those of `out.reached`).
     met: HashSet<LinkTarget>,
+    /// The link targets met through deployments that the parameter values given deploy
+    /// (not latent).
+    met_deployed: HashSet<LinkTarget>,
     /// The files of the current chain of linked templates (cycle detection).
     chain: Vec<FileId>,
     /// Whether the spent step budget has been noted.
     noted_steps: bool,
+    /// How many more evaluations of conditions under other parameter values this walk may
+    /// spend ([`MAX_WALK_PROBES`]).
+    probes: usize,
+    /// Whether each deployment declaration met under a false condition may deploy an
+    /// image ([`Walker::may_deploy_images`]), by address (declarations outlive the walk).
+    may_deploy: HashMap<*const ResourceDecl, bool>,
 }
 
 impl Walker<'_> {
@@ -225,6 +264,26 @@ impl Walker<'_> {
         if !scope.allowance().charge(1) && self.stop(scope, decl, at) {
             return;
         }
+        // A false condition leaves this resource (and what it deploys) out, not its child
+        // resources: "Condition doesn't cascade to child resources" (ARM docs, "Conditional
+        // deployment in ARM templates"). Unless it is false only under parameter defaults a
+        // deployer can change: the resource is then judged under values that deploy it.
+        let mut latent: Option<(Scope<'s>, Latent)> = None;
+        let deployed = match &decl.condition {
+            None => true,
+            Some(condition) => {
+                let (value, defaults) = scope.eval_tracked(condition);
+                if value.kind != Kind::Bool(false) {
+                    true
+                } else if !self.may_deploy_images(decl, at.depth) {
+                    // Nothing of it would be judged (its children are walked either way).
+                    false
+                } else {
+                    latent = self.latent(scope, condition, &defaults, at.latent);
+                    latent.is_some()
+                }
+            }
+        };
         let Place {
             file,
             parent,
@@ -232,13 +291,6 @@ impl Walker<'_> {
             callers,
             ..
         } = at;
-        // A false condition leaves this resource (and what it deploys) out, not its child
-        // resources: "Condition doesn't cascade to child resources" (ARM docs, "Conditional
-        // deployment in ARM templates").
-        let deployed = decl
-            .condition
-            .as_ref()
-            .is_none_or(|c| scope.eval_node(c).kind != Kind::Bool(false));
         let name_value = decl.name.as_ref().map(|n| scope.eval_node(n));
         let evaluated_name = name_value
             .as_ref()
@@ -252,18 +304,40 @@ impl Walker<'_> {
             Some(s) => format!("{prefix}{s}"),
             None => format!("{prefix}{}/{}", decl.resource_type, decl.written_name),
         };
+        // The scope this resource (not its children) is evaluated in, and its own name there.
+        let (here, own_name, latent_at) = match &latent {
+            Some((probe, why)) => {
+                let evaluated = decl
+                    .name
+                    .as_ref()
+                    .map(|n| probe.eval_node(n))
+                    .filter(|v| !v.has_unknown())
+                    .map(|v| v.display());
+                let own = compose_name(parent, evaluated.as_deref().unwrap_or(&decl.written_name));
+                (probe, own, Some(why))
+            }
+            None => (scope, name.clone(), at.latent),
+        };
+        let assumption = latent_at.map(|why| Assumption {
+            value: None,
+            latent: Some(why.clone()),
+        });
+        let at_here = Place {
+            latent: latent_at,
+            ..at
+        };
         if let Some(body) = decl.body.as_ref().filter(|_| deployed) {
-            if !scope.allowance().take_resource() {
-                self.stop(scope, decl, at);
+            if !here.allowance().take_resource() {
+                self.stop(here, decl, at_here);
                 return;
             }
             self.out.resources.push(Resource {
                 resource_type: decl.resource_type.as_str().to_owned(),
-                name: clip(&name),
+                name: clip(&own_name),
                 span: decl.span,
-                body: scope.eval_node(body),
+                body: here.eval_node(body),
                 identity: identity.clone(),
-                assumption: None,
+                assumption: assumption.clone(),
                 deployed_by: callers.to_vec(),
                 copy: at.copy.cloned(),
                 deployed: None,
@@ -272,11 +346,11 @@ impl Walker<'_> {
         let deploying = decl.deployment.as_ref().filter(|_| deployed).map(|d| {
             let me = Resource {
                 resource_type: decl.resource_type.as_str().to_owned(),
-                name: clip(&name),
+                name: clip(&own_name),
                 span: decl.span,
                 body: Value::composed(Kind::Null),
                 identity: identity.clone(),
-                assumption: None,
+                assumption,
                 deployed_by: callers.to_vec(),
                 copy: at.copy.cloned(),
                 deployed: None,
@@ -292,7 +366,217 @@ impl Walker<'_> {
             self.resources(scope, children, child);
         }
         if let Some((deployment, me)) = deploying {
-            self.deployment(scope, file, deployment, me, at);
+            self.deployment(here, file, deployment, me, at_here);
+        }
+        if let Some((probe, _)) = &latent {
+            self.finish_scope(probe, decl.span);
+        }
+    }
+
+    /// Whether `decl` (`depth` deployments deep) carries an image or may
+    /// deploy something that does: what a condition leaving it out could hide. Read from the
+    /// declarations, without evaluating anything, once per declaration: an inline template is
+    /// looked into; a linked one may (it is walked, and said to be unseen if it cannot be
+    /// read).
+    fn may_deploy_images(&mut self, decl: &ResourceDecl, depth: usize) -> bool {
+        if decl.body.is_some() {
+            return true;
+        }
+        let Some(deployment) = &decl.deployment else {
+            return false;
+        };
+        let key: *const ResourceDecl = decl;
+        if let Some(&known) = self.may_deploy.get(&key) {
+            return known;
+        }
+        // A linked template is walked (looking into it only when it is read would decide
+        // differently before and after the loading stage reads it).
+        let template = match &deployment.template {
+            DeployedTemplate::Empty | DeployedTemplate::Missing => None,
+            DeployedTemplate::Inline(template) => Some(&**template),
+            _ => return true,
+        };
+        let may = match template {
+            None => false,
+            _ if depth >= MAX_NESTING => true,
+            Some(template) => {
+                // Everything in a deployment left out is: its resources' children too.
+                let mut stack: Vec<&ResourceDecl> = template.resources.iter().collect();
+                let mut may = false;
+                while let Some(inner) = stack.pop() {
+                    if self.may_deploy_images(inner, depth + 1) {
+                        may = true;
+                        break;
+                    }
+                    stack.extend(inner.children.iter().flatten());
+                }
+                may
+            }
+        };
+        self.may_deploy.insert(key, may);
+        may
+    }
+
+    /// Whether a resource whose `condition` is false in `scope` is left out only under
+    /// parameter defaults a deployer can change (`defaults`: the deployed template's
+    /// parameters the condition read at their defaults), inside deployments left out so
+    /// (`around`): if so, a scope assuming values that deploy it, and what would deploy it.
+    ///
+    /// Each parameter with another allowed value (a bool's other value; any value, unknown,
+    /// for one without allowed values) is tried alone, then two at a time; a parameter read
+    /// only under another value (`and(a, b)` reads `b` only when `a` holds) joins those
+    /// tried. When no value of one or two parameters deploys it, nothing does. With more
+    /// parameters, or past [`MAX_PROBES`], the condition is evaluated with all of them
+    /// unknown: false, it is false whatever a deployer passes; otherwise the resource is
+    /// judged so, and says it.
+    fn latent<'s>(
+        &mut self,
+        scope: &Scope<'s>,
+        condition: &Node,
+        defaults: &[Rc<str>],
+        around: Option<&Latent>,
+    ) -> Option<(Scope<'s>, Latent)> {
+        let mut open: Vec<Open> = Vec::new();
+        if !grow(scope, &mut open, defaults) {
+            return None;
+        }
+        let latent = |probe: Scope<'s>, clause: String| {
+            Some((probe, nested_latent(around, clause, condition.span)))
+        };
+        // The condition with `assumed`: the scope, whether it deploys, and the parameters it
+        // read at their defaults.
+        let try_with = |walker: &mut Self, assumed: &[(Rc<str>, Value)]| {
+            walker.probes = walker.probes.saturating_sub(1);
+            let probe = scope.assuming(assumed);
+            let (value, read) = probe.eval_tracked(condition);
+            let deploys = value.kind != Kind::Bool(false);
+            (probe, deploys, read)
+        };
+        let mut tried = 0usize;
+        let mut capped = self.probes == 0;
+        // One parameter at a time, each of its other values.
+        let mut i = 0;
+        'single: while i < open.len() && !capped {
+            let key = Rc::clone(&open[i].key);
+            // The first scope that deploys it, and the parameters it read at their defaults.
+            let mut found: Option<(Scope<'s>, Vec<Rc<str>>)> = None;
+            let mut values: Vec<Value> = Vec::new();
+            for j in 0..open[i].others.len() {
+                if tried == MAX_PROBES || self.probes == 0 {
+                    capped = true;
+                    break 'single;
+                }
+                tried += 1;
+                let value = open[i].others[j].clone();
+                let (probe, deploys, read) = try_with(self, &[(Rc::clone(&key), value.clone())]);
+                grow(scope, &mut open, &read);
+                if deploys {
+                    found.get_or_insert((probe, read));
+                    values.push(value);
+                }
+            }
+            if let Some((probe, read)) = found {
+                let parameter = &open[i].parameter;
+                let default = shown(&parameter.default);
+                let is = match values.as_slice() {
+                    [v] if matches!(v.kind, Kind::Unknown(_)) => {
+                        format!("is not its default ({default})")
+                    }
+                    _ => {
+                        let values: Vec<String> = values.iter().map(shown).collect();
+                        format!("is {} (its default is {default})", values.join(" or "))
+                    }
+                };
+                // Only: nothing else it reads a deployer can change.
+                let only = if open.len() == 1 { "only " } else { "" };
+                let mut clause = format!("deployed {only}when parameter '{}' {is}", parameter.name);
+                // The others it read stay as they are.
+                let kept: Vec<String> = open
+                    .iter()
+                    .filter(|o| o.key != key && read.contains(&o.key))
+                    .map(|o| {
+                        format!(
+                            "parameter '{}' keeps its default ({})",
+                            o.parameter.name,
+                            shown(&o.parameter.default)
+                        )
+                    })
+                    .collect();
+                if !kept.is_empty() {
+                    clause = format!("{clause} and {}", and_list(&kept));
+                }
+                return latent(probe, clause);
+            }
+            i += 1;
+        }
+        // Two at a time.
+        let mut a = 0;
+        'pairs: while a < open.len() && !capped {
+            for b in a + 1..open.len() {
+                for x in 0..open[a].others.len() {
+                    for y in 0..open[b].others.len() {
+                        if tried == MAX_PROBES || self.probes == 0 {
+                            capped = true;
+                            break 'pairs;
+                        }
+                        tried += 1;
+                        let (pa, pb) = (&open[a], &open[b]);
+                        let assumed = [
+                            (Rc::clone(&pa.key), pa.others[x].clone()),
+                            (Rc::clone(&pb.key), pb.others[y].clone()),
+                        ];
+                        let (probe, deploys, read) = try_with(self, &assumed);
+                        if deploys {
+                            let clause = format!(
+                                "deployed when parameter '{}' {} and parameter '{}' {} (their defaults are {} and {})",
+                                pa.parameter.name,
+                                taking(&assumed[0].1),
+                                pb.parameter.name,
+                                taking(&assumed[1].1),
+                                shown(&pa.parameter.default),
+                                shown(&pb.parameter.default),
+                            );
+                            return latent(probe, clause);
+                        }
+                        grow(scope, &mut open, &read);
+                    }
+                }
+            }
+            a += 1;
+        }
+        if !capped && open.len() <= 2 {
+            // Every value of the one or two parameters it reads was tried: none deploys it.
+            return None;
+        }
+        // Not decided: every parameter it reads unknown, until it reads no other.
+        let mut rounds = 0;
+        loop {
+            let unknown: Vec<(Rc<str>, Value)> = open
+                .iter()
+                .map(|o| (Rc::clone(&o.key), deployer_value(&o.parameter)))
+                .collect();
+            let (probe, deploys, read) = try_with(self, &unknown);
+            rounds += 1;
+            let grew = grow(scope, &mut open, &read);
+            if !deploys && !grew {
+                // False whatever a deployer passes.
+                return None;
+            }
+            if deploys || rounds == MAX_UNKNOWN_ROUNDS {
+                let names: Vec<String> = open
+                    .iter()
+                    .map(|o| format!("'{}'", o.parameter.name))
+                    .collect();
+                let parameters = match names.len() {
+                    1 => "parameter",
+                    _ => "parameters",
+                };
+                let clause = format!(
+                    "deployed only for values of {parameters} {} other than the defaults, which imagegate did not decide (judged with them unknown)",
+                    and_list(&names)
+                );
+                return latent(probe, clause);
+            }
         }
     }
 
@@ -360,7 +644,7 @@ impl Walker<'_> {
                     self.resources(
                         &inner,
                         &template.resources,
-                        nested(file, &prefix, depth, &callers, copy),
+                        nested(file, &prefix, depth, &callers, copy, at.latent),
                     );
                     self.finish_scope(&inner, span);
                 } else {
@@ -369,7 +653,7 @@ impl Walker<'_> {
                     self.resources(
                         scope,
                         &template.resources,
-                        nested(file, &prefix, depth, &callers, copy),
+                        nested(file, &prefix, depth, &callers, copy, at.latent),
                     );
                 }
                 return;
@@ -439,6 +723,9 @@ impl Walker<'_> {
         if first {
             self.out.reached.push(target.clone());
         }
+        if at.latent.is_none() {
+            self.met_deployed.insert(target.clone());
+        }
         let links = self.links;
         let Some(linked) = links.get(&target) else {
             if let Some(refusal) = links.missing() {
@@ -477,7 +764,7 @@ impl Walker<'_> {
                 self.resources(
                     &inner,
                     &template.resources,
-                    nested(target, &prefix, depth, &callers, copy),
+                    nested(target, &prefix, depth, &callers, copy, at.latent),
                 );
                 self.chain.pop();
                 self.finish_scope(&inner, span);
@@ -499,12 +786,7 @@ fn inner_scope<'t>(
     supplied: ParameterValues<'t>,
     deployment: &NestedDeployment,
 ) -> Scope<'t> {
-    Scope::sharing(
-        template,
-        supplied,
-        target_scope(caller, deployment),
-        Rc::clone(caller.allowance()),
-    )
+    caller.deploying(template, supplied, target_scope(caller, deployment))
 }
 
 /// The deployment scope a nested deployment's own expressions see (inner scope, and linked
@@ -628,13 +910,14 @@ fn unknown_count(count: Option<Value>, name: &str, span: Span) -> Why {
 }
 
 /// The place of the resources of a deployment nested at `depth`, deployed through `callers`,
-/// an instance of `copy`.
+/// an instance of `copy`, latent when the deployment is.
 fn nested<'p>(
     file: FileId,
     prefix: &'p str,
     depth: usize,
     callers: &'p [(Span, String)],
     copy: Option<&'p CopyOf>,
+    latent: Option<&'p Latent>,
 ) -> Place<'p> {
     Place {
         file,
@@ -643,6 +926,120 @@ fn nested<'p>(
         depth: depth + 1,
         callers,
         copy,
+        latent,
+    }
+}
+
+/// A parameter of the deployed template that a condition read at its default, and the other
+/// values a deployer can pass for it.
+struct Open {
+    /// Its lower-case name.
+    key: Rc<str>,
+    /// What it is.
+    parameter: Rc<Defaulted>,
+    /// Its other values ([`other_values`]): never empty.
+    others: Vec<Value>,
+}
+
+/// Adds to `open` the parameters of `read` (read at their defaults in `scope`'s evaluation)
+/// that a deployer can pass other values for, each once; whether any was added.
+fn grow(scope: &Scope<'_>, open: &mut Vec<Open>, read: &[Rc<str>]) -> bool {
+    let mut grew = false;
+    for key in read {
+        if open.iter().any(|o| o.key == *key) {
+            continue;
+        }
+        let Some(parameter) = scope.defaulted(key) else {
+            continue;
+        };
+        let others = other_values(&parameter);
+        if !others.is_empty() {
+            open.push(Open {
+                key: Rc::clone(key),
+                parameter,
+                others,
+            });
+            grew = true;
+        }
+    }
+    grew
+}
+
+/// The other values a deployer can pass for a parameter read at its default: its other
+/// allowed values; a bool's other value; else any value (unknown, [`deployer_value`]).
+fn other_values(parameter: &Defaulted) -> Vec<Value> {
+    match &parameter.allowed {
+        Some(allowed) => allowed
+            .iter()
+            .filter(|v| equals(v, &parameter.default) != Tri::Yes)
+            .cloned()
+            .collect(),
+        None => match parameter.default.kind {
+            Kind::Bool(b) => vec![Value::literal(Kind::Bool(!b), parameter.span)],
+            _ => vec![deployer_value(parameter)],
+        },
+    }
+}
+
+/// Whatever value a deployer passes for `parameter`: unknown, saying so.
+fn deployer_value(parameter: &Defaulted) -> Value {
+    Value::unknown(Why::at(
+        Cause::DeployerValue {
+            name: parameter.name.clone(),
+        },
+        parameter.span,
+    ))
+}
+
+/// A value as a condition's clause shows it: strings quoted, long values clipped.
+fn shown(value: &Value) -> String {
+    const MAX: usize = 60;
+    let text = match &value.kind {
+        Kind::Str(s) => format!("'{s}'"),
+        _ => value.display(),
+    };
+    if text.chars().count() <= MAX {
+        text
+    } else {
+        let mut out: String = text.chars().take(MAX).collect();
+        out.push('…');
+        out
+    }
+}
+
+/// `is true`, `is 'prod'`, or `is not its default` for a value not known offline.
+fn taking(value: &Value) -> String {
+    match value.kind {
+        Kind::Unknown(_) => "is not its default".to_owned(),
+        _ => format!("is {}", shown(value)),
+    }
+}
+
+/// `'a'`, `'a' and 'b'`, `'a', 'b' and 'c'`.
+fn and_list(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
+}
+
+/// What deploys a resource left out by the condition at `span` (what `clause` says), inside
+/// deployments left out so (`around`).
+fn nested_latent(around: Option<&Latent>, clause: String, span: Span) -> Latent {
+    match around {
+        None => Latent {
+            when: clause,
+            conditions: vec![span],
+        },
+        Some(around) => {
+            let mut conditions = around.conditions.clone();
+            conditions.push(span);
+            Latent {
+                when: format!("{}; {clause}", around.when),
+                conditions,
+            }
+        }
     }
 }
 
@@ -659,7 +1056,10 @@ fn declared(decl: &ResourceDecl, at: Place<'_>) -> Resource {
         span: decl.span,
         body: Value::composed(Kind::Null),
         identity,
-        assumption: None,
+        assumption: at.latent.map(|latent| Assumption {
+            value: None,
+            latent: Some(latent.clone()),
+        }),
         deployed_by: at.callers.to_vec(),
         copy: at.copy.cloned(),
         deployed: None,

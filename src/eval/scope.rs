@@ -97,6 +97,60 @@ struct Shared<'a> {
     errors: RefCell<Vec<(Span, Cause)>>,
     allowance: Rc<Allowance>,
     nesting: Cell<usize>,
+    /// What the evaluations of this scope and of the scopes it deploys read of the deployed
+    /// template's parameters at their defaults (shared with them).
+    tracker: Rc<Tracker>,
+    /// Whether this scope's parameters are the deployed template's own: a deployer sets
+    /// them (not a caller).
+    root: bool,
+    /// For a scope assuming other values of the deployed template's parameters
+    /// ([`Scope::assuming`]): the scope it was made from and the parameters assumed. What
+    /// that one computed without reading any of them at its default holds here too.
+    assumed_from: Option<(Rc<Shared<'a>>, Names)>,
+}
+
+/// The parameters of the deployed template (the walked one) that a value depends on through
+/// their defaults: the ones a deployer could pass otherwise. Recorded while a template and
+/// the templates it deploys are evaluated, so that a condition false under the defaults says
+/// which parameters deploy its resource ([`Scope::eval_tracked`]).
+#[derive(Default)]
+pub(crate) struct Tracker {
+    /// One set for each evaluation in progress that records what it reads, innermost last.
+    frames: RefCell<Vec<Vec<Rc<str>>>>,
+    /// Each deployed template's parameter read at its default, by lower-case name.
+    defaults: RefCell<HashMap<Rc<str>, Rc<Defaulted>>>,
+}
+
+/// A parameter of the deployed template read at its default: what a deployer could pass
+/// instead.
+#[derive(Debug)]
+pub(crate) struct Defaulted {
+    /// The name as declared.
+    pub(crate) name: String,
+    /// Where it is declared.
+    pub(crate) span: Span,
+    /// Its default (null for an optional parameter without one).
+    pub(crate) default: Value,
+    /// Its allowed values, when it declares literal ones (at most [`MAX_ALLOWED`]); `None`:
+    /// any value of its type.
+    pub(crate) allowed: Option<Vec<Value>>,
+}
+
+/// Lower-case names of parameters of the deployed template, shared.
+type Names = Rc<[Rc<str>]>;
+
+/// Most allowed values of a parameter tried one by one for a condition; a parameter with more
+/// is taken as unconstrained.
+pub(crate) const MAX_ALLOWED: usize = 32;
+
+/// The union of two sorted sets of names, into `into`.
+fn union(into: &mut Vec<Rc<str>>, more: &[Rc<str>]) {
+    if more.is_empty() {
+        return;
+    }
+    into.extend(more.iter().cloned());
+    into.sort_unstable();
+    into.dedup();
 }
 
 thread_local! {
@@ -118,19 +172,23 @@ impl Drop for StackBase {
 enum Slot {
     InProgress,
     /// The value, whether unknowns in it were caused by this very declaration (no hop then),
-    /// and its weight.
-    Done(Value, bool, u64),
+    /// its weight, and the deployed template's parameters it depends on through their
+    /// defaults ([`Tracker`]).
+    Done(Value, bool, u64, Names),
 }
+
+/// A finished slot's value, root flag, weight and parameters read at their defaults.
+type Done = (Value, bool, u64, Names);
 
 impl Slot {
     /// What `slots` hold for `key`: nothing yet (`None`), a declaration being evaluated
-    /// (`Some(None)`, a cycle when met again), or its value, root flag and weight.
-    fn state(
-        slots: &RefCell<HashMap<String, Slot>>,
-        key: &str,
-    ) -> Option<Option<(Value, bool, u64)>> {
+    /// (`Some(None)`, a cycle when met again), or its value, root flag, weight and
+    /// parameters read at their defaults.
+    fn state(slots: &RefCell<HashMap<String, Slot>>, key: &str) -> Option<Option<Done>> {
         match slots.borrow().get(key) {
-            Some(Slot::Done(v, root, w)) => Some(Some((v.clone(), *root, *w))),
+            Some(Slot::Done(v, root, w, deps)) => {
+                Some(Some((v.clone(), *root, *w, Rc::clone(deps))))
+            }
             Some(Slot::InProgress) => Some(None),
             None => None,
         }
@@ -218,8 +276,137 @@ impl<'a> Scope<'a> {
                 errors: RefCell::default(),
                 allowance,
                 nesting: Cell::new(0),
+                tracker: Rc::default(),
+                root: true,
+                assumed_from: None,
             }),
             env: Env::default(),
+        }
+    }
+
+    /// The scope of a template deployed from this one (a nested deployment with inner scope,
+    /// a linked template, a module), with the parameter values `supplied` (the caller's,
+    /// read in its scope), for `deployment`: it spends this scope's allowance, and what it
+    /// reads of the deployed template's parameters through the caller is recorded with
+    /// this scope's.
+    pub(crate) fn deploying<'t>(
+        &self,
+        template: &'t Template,
+        supplied: ParameterValues<'t>,
+        deployment: DeploymentScope,
+    ) -> Scope<'t> {
+        Scope {
+            shared: Rc::new(Shared {
+                template,
+                supplied,
+                deployment,
+                params: RefCell::default(),
+                vars: RefCell::default(),
+                var_stack: RefCell::default(),
+                errors: RefCell::default(),
+                allowance: Rc::clone(&self.shared.allowance),
+                nesting: Cell::new(0),
+                tracker: Rc::clone(&self.shared.tracker),
+                root: false,
+                assumed_from: None,
+            }),
+            env: Env::default(),
+        }
+    }
+
+    /// This scope with the deployed template's parameters `values` (lower-case names)
+    /// assumed instead of their defaults: a scope of the deployed template itself takes them
+    /// as supplied, a scope deployed from it sees them through its callers (rebuilt each
+    /// once). What this scope computed without reading any of them at its default is reused
+    /// ([`Scope::inherited`]); parameters a caller passed as one evaluated value (a whole
+    /// `parameters` expression) are not evaluated again. The copy loops in effect are kept.
+    pub(crate) fn assuming(&self, values: &[(Rc<str>, Value)]) -> Scope<'a> {
+        let mut rebuilt = Vec::new();
+        self.assuming_in(values, &mut rebuilt)
+    }
+
+    /// [`Scope::assuming`], reusing the scopes already `rebuilt` (each scope's shared part
+    /// once: the callers of one chain of deployments are rebuilt once each).
+    fn assuming_in(
+        &self,
+        values: &[(Rc<str>, Value)],
+        rebuilt: &mut Vec<(*const Shared<'a>, Rc<Shared<'a>>)>,
+    ) -> Scope<'a> {
+        let me = Rc::as_ptr(&self.shared);
+        if let Some((_, shared)) = rebuilt.iter().find(|(p, _)| *p == me) {
+            return Scope {
+                shared: Rc::clone(shared),
+                env: self.env.clone(),
+            };
+        }
+        let old = &self.shared;
+        let mut supplied = old.supplied.clone();
+        if old.root {
+            for (name, value) in values {
+                supplied.insert(name, value.clone());
+            }
+        } else {
+            for passed in supplied.map.values_mut() {
+                if let Supplied::Deferred(_, caller) = passed {
+                    *caller = caller.assuming_in(values, rebuilt);
+                }
+            }
+        }
+        let shared = Rc::new(Shared {
+            template: old.template,
+            supplied,
+            deployment: old.deployment.clone(),
+            params: RefCell::default(),
+            vars: RefCell::default(),
+            var_stack: RefCell::default(),
+            errors: RefCell::default(),
+            allowance: Rc::clone(&old.allowance),
+            nesting: Cell::new(0),
+            tracker: Rc::clone(&old.tracker),
+            root: old.root,
+            assumed_from: Some((
+                Rc::clone(old),
+                values.iter().map(|(name, _)| Rc::clone(name)).collect(),
+            )),
+        });
+        rebuilt.push((me, Rc::clone(&shared)));
+        Scope {
+            shared,
+            env: self.env.clone(),
+        }
+    }
+
+    /// Evaluates `node` like [`Scope::eval_node`], and says which parameters of the deployed
+    /// template it read at their defaults (lower-case names, sorted): none when its value
+    /// depends only on literals, parameter files and what callers pass of their own.
+    pub(crate) fn eval_tracked(&self, node: &Node) -> (Value, Vec<Rc<str>>) {
+        self.tracked(|| self.eval_node(node))
+    }
+
+    /// What the deployed template's parameter `key` (lower case) was when read at its
+    /// default, if it was.
+    pub(crate) fn defaulted(&self, key: &str) -> Option<Rc<Defaulted>> {
+        self.shared.tracker.defaults.borrow().get(key).cloned()
+    }
+
+    /// Runs `f`, recording the deployed template's parameters it reads at their defaults;
+    /// they count for the evaluation around it too.
+    fn tracked<T>(&self, f: impl FnOnce() -> T) -> (T, Vec<Rc<str>>) {
+        let tracker = &self.shared.tracker;
+        tracker.frames.borrow_mut().push(Vec::new());
+        let out = f();
+        let deps = tracker.frames.borrow_mut().pop().unwrap_or_default();
+        self.record(&deps);
+        (out, deps)
+    }
+
+    /// Records that the evaluation in progress read the parameters `deps` at their defaults.
+    fn record(&self, deps: &[Rc<str>]) {
+        if deps.is_empty() {
+            return;
+        }
+        if let Some(frame) = self.shared.tracker.frames.borrow_mut().last_mut() {
+            union(frame, deps);
         }
     }
 
@@ -698,8 +885,9 @@ impl<'a> Scope<'a> {
             ));
         };
         let decl_span = decl.span;
-        let state = Slot::state(&self.shared.params, &key);
-        let (value, root, weight) = match state {
+        let state = Slot::state(&self.shared.params, &key)
+            .or_else(|| self.inherited(false, &key).map(Some));
+        let (value, root, weight, deps) = match state {
             Some(Some(done)) => done,
             Some(None) => {
                 return Value::unknown(Why::at(
@@ -714,19 +902,28 @@ impl<'a> Scope<'a> {
                     .params
                     .borrow_mut()
                     .insert(key.clone(), Slot::InProgress);
-                let (v, root) = self.resolve_param(decl, &key, decl_span);
+                let ((v, root, defaulted), mut deps) =
+                    self.tracked(|| self.resolve_param(decl, &key, decl_span));
                 let (v, w) = self.guard(
                     v,
                     Subject::Parameter(decl.name.as_str().to_owned()),
                     decl_span,
                 );
+                if defaulted && self.shared.root {
+                    // A deployer could pass another value.
+                    let name: Rc<str> = Rc::from(key.as_str());
+                    self.note_default(&name, decl, &v);
+                    union(&mut deps, &[name]);
+                }
+                let deps: Names = deps.into();
                 self.shared
                     .params
                     .borrow_mut()
-                    .insert(key, Slot::Done(v.clone(), root, w));
-                (v, root, w)
+                    .insert(key, Slot::Done(v.clone(), root, w, Rc::clone(&deps)));
+                (v, root, w, deps)
             }
         };
+        self.record(&deps);
         self.reference(
             value,
             root,
@@ -735,6 +932,51 @@ impl<'a> Scope<'a> {
             decl_span,
             Subject::Parameter(decl.name.as_str().to_owned()),
         )
+    }
+
+    /// What the scopes this one assumes other parameter values than (the chain of
+    /// [`Shared::assumed_from`]) computed for parameter `key` (variable, with `vars`), when it read
+    /// none of the parameters assumed since at its default: the same here. Saves evaluating a
+    /// scope's variables again for each value a condition is tried with.
+    fn inherited(&self, vars: bool, key: &str) -> Option<Done> {
+        let mut assumed: Vec<&Rc<str>> = Vec::new();
+        let mut at = &*self.shared;
+        while let Some((from, names)) = &at.assumed_from {
+            assumed.extend(names.iter());
+            let slots = if vars { &from.vars } else { &from.params };
+            match Slot::state(slots, key) {
+                Some(Some(done)) => {
+                    let independent = !done.3.iter().any(|d| assumed.contains(&d));
+                    return independent.then_some(done);
+                }
+                Some(None) => return None,
+                None => at = from,
+            }
+        }
+        None
+    }
+
+    /// Remembers what a deployer could pass instead of the default `value` of the deployed
+    /// template's parameter `decl` (`name`: lower case), once.
+    fn note_default(&self, name: &Rc<str>, decl: &Parameter, value: &Value) {
+        let mut defaults = self.shared.tracker.defaults.borrow_mut();
+        if defaults.contains_key(name) {
+            return;
+        }
+        let allowed = decl
+            .allowed
+            .as_ref()
+            .filter(|allowed| allowed.len() <= MAX_ALLOWED)
+            .map(|allowed| allowed.iter().map(Node::data).collect());
+        defaults.insert(
+            Rc::clone(name),
+            Rc::new(Defaulted {
+                name: decl.name.as_str().to_owned(),
+                span: decl.span,
+                default: value.clone(),
+                allowed,
+            }),
+        );
     }
 
     /// A parameter's or variable's value as seen at a reference: its size charged to the step
@@ -763,7 +1005,10 @@ impl<'a> Scope<'a> {
         value
     }
 
-    fn resolve_param(&self, decl: &Parameter, key: &str, decl_span: Span) -> (Value, bool) {
+    /// The value of parameter `decl` (`key`: its lower-case name): supplied, else its default,
+    /// else unknown; whether unknowns in it are rooted here; and whether it is its default
+    /// (or the null of an optional parameter nobody set).
+    fn resolve_param(&self, decl: &Parameter, key: &str, decl_span: Span) -> (Value, bool, bool) {
         // A value of null, from a parameter file or a caller, means the default (when there is
         // one): the parameter is left to its declaration.
         let passed = |v: Value| (v.kind != Kind::Null || decl.default.is_none()).then_some(v);
@@ -774,7 +1019,7 @@ impl<'a> Scope<'a> {
                 let l = self.limits();
                 let (w, _) = weight_and_depth(v, l.max_value_weight, l.max_value_depth);
                 if let Err(why) = self.step(w, decl_span) {
-                    return (Value::unknown(why), true);
+                    return (Value::unknown(why), true, false);
                 }
                 if w > l.max_value_weight {
                     let budget = Budget::ValueSize {
@@ -784,15 +1029,16 @@ impl<'a> Scope<'a> {
                     return (
                         Value::unknown(Why::at(Cause::Budget(budget), decl_span)),
                         true,
+                        false,
                     );
                 }
                 if let Some(v) = passed(Value::clone(v)) {
-                    return (v, false);
+                    return (v, false, false);
                 }
             }
             Some(Supplied::Deferred(node, caller)) => {
                 if let Some(v) = passed(caller.eval_node(node)) {
-                    return (v, false);
+                    return (v, false, false);
                 }
             }
             Some(Supplied::KeyVault(at)) => {
@@ -804,6 +1050,7 @@ impl<'a> Scope<'a> {
                         *at,
                     )),
                     true,
+                    false,
                 );
             }
             None => {}
@@ -814,9 +1061,9 @@ impl<'a> Scope<'a> {
                     .enter(Subject::Parameter(decl.name.as_str().to_owned()), decl_span)
                 {
                     Ok(g) => g,
-                    Err(w) => return (Value::unknown(w), true),
+                    Err(w) => return (Value::unknown(w), true, false),
                 };
-                (self.node(&Env::default(), default), false)
+                (self.node(&Env::default(), default), false, true)
             }
             // An optional parameter nobody sets is null; the null remembers why, so that an
             // image left null by it is said to be unknown rather than absent.
@@ -826,7 +1073,7 @@ impl<'a> Scope<'a> {
                     span: decl_span,
                     via: Subject::UnsetOptional(decl.name.as_str().to_owned()),
                 });
-                (null, true)
+                (null, true, true)
             }
             None => (
                 Value::unknown(Why::at(
@@ -836,6 +1083,7 @@ impl<'a> Scope<'a> {
                     decl_span,
                 )),
                 true,
+                false,
             ),
         }
     }
@@ -856,8 +1104,9 @@ impl<'a> Scope<'a> {
             VariableValue::Loop(_) => name.to_owned(),
         };
         let decl_span = decl.span;
-        let state = Slot::state(&self.shared.vars, &key);
-        let (value, root, weight) = match state {
+        let state =
+            Slot::state(&self.shared.vars, &key).or_else(|| self.inherited(true, &key).map(Some));
+        let (value, root, weight, deps) = match state {
             Some(Some(done)) => done,
             Some(None) => {
                 let stack = self.shared.var_stack.borrow();
@@ -881,22 +1130,26 @@ impl<'a> Scope<'a> {
                     .borrow_mut()
                     .insert(key.clone(), Slot::InProgress);
                 self.shared.var_stack.borrow_mut().push(decl_name.clone());
-                let v = match self.enter(Subject::Variable(decl_name.clone()), decl_span) {
-                    Ok(_guard) => match &decl.value {
-                        VariableValue::Node(node) => self.node(&Env::default(), node),
-                        VariableValue::Loop(copy) => self.copy_loop(&Env::default(), copy).1,
-                    },
-                    Err(w) => Value::unknown(w),
-                };
+                let (v, deps) = self.tracked(|| {
+                    match self.enter(Subject::Variable(decl_name.clone()), decl_span) {
+                        Ok(_guard) => match &decl.value {
+                            VariableValue::Node(node) => self.node(&Env::default(), node),
+                            VariableValue::Loop(copy) => self.copy_loop(&Env::default(), copy).1,
+                        },
+                        Err(w) => Value::unknown(w),
+                    }
+                });
                 self.shared.var_stack.borrow_mut().pop();
                 let (v, w) = self.guard(v, Subject::Variable(decl_name.clone()), decl_span);
+                let deps: Names = deps.into();
                 self.shared
                     .vars
                     .borrow_mut()
-                    .insert(key, Slot::Done(v.clone(), false, w));
-                (v, false, w)
+                    .insert(key, Slot::Done(v.clone(), false, w, Rc::clone(&deps)));
+                (v, false, w, deps)
             }
         };
+        self.record(&deps);
         self.reference(
             value,
             root,

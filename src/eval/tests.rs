@@ -41,15 +41,19 @@ impl T {
             limits,
         )
     }
-    /// Evaluates output `name`'s value.
-    fn out(&self, scope: &Scope<'_>, name: &str) -> Value {
+    /// Output `name`'s value, lowered.
+    fn output(&self, name: &str) -> Node {
         let node = self
             .root
             .get("outputs")
             .and_then(|o| o.get(name))
             .and_then(|o| o.get("value"))
             .unwrap_or_else(|| panic!("no output {name}"));
-        scope.eval_node(&self.node(node))
+        self.node(node)
+    }
+    /// Evaluates output `name`'s value.
+    fn out(&self, scope: &Scope<'_>, name: &str) -> Value {
+        scope.eval_node(&self.output(name))
     }
     /// A JSON value of the template lowered whole (not only what judgements read).
     fn node(&self, json: &Json) -> Node {
@@ -855,4 +859,110 @@ fn the_default_limits_are_the_documented_ones() {
     assert_eq!(limits.max_file_bytes, crate::source::MAX_FILE_BYTES);
     assert_eq!(limits.max_export_bytes, crate::source::MAX_EXPORT_BYTES);
     assert_eq!(limits.max_document_values, crate::json::MAX_VALUES);
+}
+
+/// What a value read of the deployed template's parameters at their defaults is recorded
+/// through cached variables and parameter defaults, and not for supplied values.
+#[test]
+fn the_parameters_read_at_their_defaults_are_tracked_through_caches() {
+    let tpl = t(r#"{
+      "parameters": {
+        "deployVm": {"type": "bool", "defaultValue": false},
+        "env": {"type": "string", "defaultValue": "dev", "allowedValues": ["dev", "prod"]},
+        "derived": {"type": "bool", "defaultValue": "[parameters('deployVm')]"},
+        "given": {"type": "bool", "defaultValue": false}
+      },
+      "variables": {
+        "deploy": "[and(parameters('deployVm'), equals(parameters('env'), 'prod'))]",
+        "constant": false
+      },
+      "outputs": {
+        "viaVariable": {"type": "bool", "value": "[variables('deploy')]"},
+        "viaDefault": {"type": "bool", "value": "[parameters('derived')]"},
+        "constant": {"type": "bool", "value": "[variables('constant')]"},
+        "given": {"type": "bool", "value": "[parameters('given')]"}
+      }
+    }"#);
+    let mut supplied = ParameterValues::new();
+    supplied.insert("given", Value::composed(Kind::Bool(true)));
+    let scope = tpl.scope_with(supplied, DeploymentScope::default());
+    let tracked = |name: &str| scope.eval_tracked(&tpl.output(name));
+    let names = |deps: Vec<std::rc::Rc<str>>| -> Vec<String> {
+        deps.iter().map(|d| d.to_string()).collect()
+    };
+    // The variable is evaluated (and cached) before it is tracked: its reads still count.
+    let _ = tpl.out(&scope, "viaVariable");
+    let (value, deps) = tracked("viaVariable");
+    assert_eq!(value.kind, Kind::Bool(false));
+    // `and` stops at the first false: `env` is not read.
+    assert_eq!(names(deps), ["deployvm"]);
+    // A default read through another parameter's default: both.
+    let (_, deps) = tracked("viaDefault");
+    assert_eq!(names(deps), ["deployvm", "derived"]);
+    // Constants and supplied values: none.
+    assert!(tracked("constant").1.is_empty());
+    assert!(tracked("given").1.is_empty());
+    let defaulted = scope.defaulted("deployvm").expect("read at its default");
+    assert_eq!(defaulted.name, "deployVm");
+    assert_eq!(defaulted.default.kind, Kind::Bool(false));
+    assert!(defaulted.allowed.is_none());
+    assert!(scope.defaulted("given").is_none());
+
+    // Assuming other values: `env` is read once `deployVm` holds.
+    let assumed = scope.assuming(&[("deployvm".into(), Value::composed(Kind::Bool(true)))]);
+    let node = tpl.output("viaVariable");
+    let (value, deps) = assumed.eval_tracked(&node);
+    assert_eq!(value.kind, Kind::Bool(false));
+    assert_eq!(names(deps), ["env"]);
+    assert_eq!(
+        scope
+            .defaulted("env")
+            .and_then(|e| e.allowed.clone())
+            .map(|a| a.len()),
+        Some(2)
+    );
+    let both = scope.assuming(&[
+        ("deployvm".into(), Value::composed(Kind::Bool(true))),
+        ("env".into(), Value::composed(s("prod"))),
+    ]);
+    let (value, deps) = both.eval_tracked(&node);
+    assert_eq!(value.kind, Kind::Bool(true));
+    assert!(deps.is_empty());
+    // The scope assumed from is as it was.
+    assert_eq!(tpl.out(&scope, "viaVariable").kind, Kind::Bool(false));
+}
+
+/// A deployed template reads the deploying one's defaults through the parameters its caller
+/// passes; assuming other values rebuilds the caller it reads them through.
+#[test]
+fn a_deployed_templates_reads_of_the_callers_defaults_are_the_callers() {
+    let caller = t(r#"{
+      "parameters": {"deploy": {"type": "bool", "defaultValue": false}},
+      "outputs": {"passed": {"type": "bool", "value": "[parameters('deploy')]"}}
+    }"#);
+    let inner = t(r#"{
+      "parameters": {
+        "deployVm": {"type": "bool", "defaultValue": true},
+        "own": {"type": "bool", "defaultValue": false}
+      },
+      "outputs": {
+        "condition": {"type": "bool", "value": "[parameters('deployVm')]"},
+        "own": {"type": "bool", "value": "[parameters('own')]"}
+      }
+    }"#);
+    let outer = caller.scope();
+    let passed = caller.output("passed");
+    let mut supplied = ParameterValues::new();
+    supplied.insert_deferred("deployVm", &passed, &outer);
+    let scope = outer.deploying(&inner.template, supplied, DeploymentScope::default());
+    let condition = inner.output("condition");
+    let (value, deps) = scope.eval_tracked(&condition);
+    assert_eq!(value.kind, Kind::Bool(false));
+    assert_eq!(deps.iter().map(|d| &**d).collect::<Vec<_>>(), ["deploy"]);
+    // Its own default is not a deployer's to change.
+    let own = inner.output("own");
+    assert!(scope.eval_tracked(&own).1.is_empty());
+    let assumed = scope.assuming(&[("deploy".into(), Value::composed(Kind::Bool(true)))]);
+    assert_eq!(assumed.eval_node(&condition).kind, Kind::Bool(true));
+    assert_eq!(scope.eval_node(&condition).kind, Kind::Bool(false));
 }

@@ -159,6 +159,7 @@ impl FindingBuilder {
             fingerprint,
             fix: None,
             suppression: None,
+            latent: false,
         }
     }
 }

@@ -10,10 +10,11 @@ use super::{
 };
 use crate::catalog::Catalog;
 use crate::config::Config;
+use crate::config::LatentLevel;
 use crate::extract::{self, FoundImage};
 use crate::image::Image;
 use crate::judge::Verdict;
-use crate::model::{Deployment, Dialect, Resource};
+use crate::model::{Assumption, Deployment, Dialect, Latent, Resource};
 use crate::rules::{self, JudgedImage, JudgedResource, Rule, Violation, short_type};
 use crate::source::{FileId, SourceMap, Span};
 use crate::value::Why;
@@ -63,7 +64,17 @@ pub(crate) fn judge_deployment(
         comments: _,
     } = deployment;
     // Each context is dropped once judged: what is kept of it is its findings and entries.
-    for context in contexts {
+    for mut context in contexts {
+        let latent = |r: &Resource| r.assumption.as_ref().is_some_and(|a| a.latent.is_some());
+        if config.latent == LatentLevel::Off {
+            // Left out, as the parameter defaults leave them out.
+            context.resources.retain(|r| !latent(r));
+            context.unseen.retain(|u| !latent(&u.resource));
+        }
+        // The resources the defaults deploy first: a disk one of them attaches is looked for
+        // among those alone (a latent resource's among all).
+        context.resources.sort_by_key(|r| latent(r));
+        let deployed = context.resources.partition_point(|r| !latent(r));
         for note in &context.notes {
             let place = note.span.map_or_else(
                 || sources.get(main).display.clone(),
@@ -96,7 +107,12 @@ pub(crate) fn judge_deployment(
                     let Some(entry) = entry else {
                         continue;
                     };
-                    extract::images_among(resource, entry, &context.resources, dialect.catalog)
+                    let siblings = if latent(resource) {
+                        &context.resources[..]
+                    } else {
+                        &context.resources[..deployed]
+                    };
+                    extract::images_among(resource, entry, siblings, dialect.catalog)
                         .into_iter()
                         .map(|found| {
                             let verdict = config.policy.judge(&found.image);
@@ -133,6 +149,9 @@ pub(crate) fn judge_deployment(
                 let Some(mut draft) = finding(rule, v, image, &judged, &shared) else {
                     continue;
                 };
+                if let Some(latent) = resource.assumption.as_ref().and_then(|a| a.latent.as_ref()) {
+                    judged_latent(&mut draft.finding, latent, sources, config);
+                }
                 // Where an exemption comment may stand (on the line before): the place the
                 // finding points at, the resource's first line, the image property's line.
                 let line =
@@ -165,6 +184,36 @@ pub(crate) fn judge_deployment(
     }
     out.findings = merge(drafts, merge_instances);
     out
+}
+
+/// What a resource was evaluated with that tells its findings apart (their fingerprints): an
+/// allowed value of a required parameter, never what deploys a latent resource, so that a
+/// resource whose condition's default flips keeps its findings (a baseline still matches
+/// them).
+fn assumed_value(resource: &Resource) -> &str {
+    resource
+        .assumption
+        .as_ref()
+        .and_then(|a| a.value.as_deref())
+        .unwrap_or("")
+}
+
+/// Makes `finding`, about a resource that the parameter defaults leave out (`latent`), say
+/// so: the conditions as related locations, and an error is a warning unless `[judge]
+/// latent = "error"` (the message says what deploys it when merged, [`merge`]).
+fn judged_latent(finding: &mut Finding, latent: &Latent, sources: &SourceMap, config: &Config) {
+    finding.latent = true;
+    finding.severity = super::latent_severity(finding.severity, config);
+    for span in &latent.conditions {
+        let file = sources.get(span.file);
+        let related = Related {
+            location: Location::of(file, span.start, span.start),
+            message: "this condition is false under the parameters' defaults".to_owned(),
+        };
+        if !finding.related.contains(&related) {
+            finding.related.push(related);
+        }
+    }
 }
 
 /// The one image of a resource whose contents were not seen (a deployment whose template
@@ -231,7 +280,7 @@ fn resource_entry(
         images: refs.to_vec(),
         status,
         parameter_file: parameter_file.map(str::to_owned),
-        assumption: resource.assumption.clone(),
+        assumption: resource.assumption.as_ref().and_then(Assumption::shown),
         outdated: judged
             .iter()
             .any(|j| matches!(j.verdict, Verdict::Deprecated(_))),
@@ -406,7 +455,7 @@ fn finding(
         &identity.declaration,
         &image_print,
         parameter_file.unwrap_or(""),
-        resource.assumption.as_deref().unwrap_or(""),
+        assumed_value(resource),
     ];
     // The resource's address: an instance of a copy loop is told apart by its evaluated name
     // (its instances can take their images from different literals); elsewhere the

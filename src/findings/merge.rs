@@ -3,7 +3,7 @@
 //! and across the run, no two findings share a fingerprint.
 
 use super::{Finding, Suppression, fingerprint};
-use crate::model::CopyOf;
+use crate::model::{Assumption, CopyOf};
 use crate::rules::Rule;
 /// A finding before [`merge`]: what it is about, besides where.
 pub(super) struct Draft {
@@ -43,7 +43,7 @@ pub(super) struct Cover {
     /// The parameter file of the context.
     pub(super) parameter_file: Option<String>,
     /// The assumption the resource was judged under.
-    pub(super) assumption: Option<String>,
+    pub(super) assumption: Option<Assumption>,
 }
 
 /// Most related locations a merged finding keeps.
@@ -70,7 +70,7 @@ pub(super) fn merge(drafts: Vec<Draft>, any_place: bool) -> Vec<Finding> {
             Rule,
             &'a Identity,
             Option<&'a str>,
-            Option<&'a str>,
+            Option<&'a Assumption>,
             Option<Place<'a>>,
             Option<&'a Suppression>,
         );
@@ -80,7 +80,7 @@ pub(super) fn merge(drafts: Vec<Draft>, any_place: bool) -> Vec<Finding> {
                 draft.finding.rule,
                 &draft.identity,
                 draft.cover.parameter_file.as_deref(),
-                draft.cover.assumption.as_deref(),
+                draft.cover.assumption.as_ref(),
                 (!any_place).then(|| place(&draft.finding)),
                 draft.finding.suppression.as_ref(),
             );
@@ -106,7 +106,10 @@ pub(super) fn merge(drafts: Vec<Draft>, any_place: bool) -> Vec<Finding> {
     let mut drafts: Vec<Option<Draft>> = drafts.into_iter().map(Some).collect();
     // Same thing at the same place: (rule, place, message but for the resource it names).
     let mut merged: Vec<(Finding, Vec<Cover>)> = Vec::with_capacity(groups.len());
-    type Said = (Rule, (String, u32, u32), String, Option<Suppression>);
+    // A latent resource's finding is not merged into one about resources the defaults
+    // deploy: that one stays as it was (its fingerprint, its message), and each says what
+    // it is.
+    type Said = (Rule, (String, u32, u32), String, Option<Suppression>, bool);
     let mut index: foldhash::HashMap<Said, usize> = Default::default();
     for ((first, count, _), print) in groups.into_iter().zip(prints) {
         let Some(Draft {
@@ -126,11 +129,16 @@ pub(super) fn merge(drafts: Vec<Draft>, any_place: bool) -> Vec<Finding> {
             finding.message.clone()
         };
         let (path, start, end) = place(&finding);
+        let latent = cover
+            .assumption
+            .as_ref()
+            .is_some_and(|a| a.latent.is_some());
         let key = (
             finding.rule,
             (path.to_owned(), start, end),
             said,
             finding.suppression.clone(),
+            latent,
         );
         match index.get(&key) {
             Some(&i) => {
@@ -223,9 +231,12 @@ fn covered(covers: &[Cover], per_declaration: bool) -> String {
         }
     }
     // An assumption qualifies the finding only when every context it stands for made one.
+    fn assumed(c: &Cover) -> Option<&str> {
+        c.assumption.as_ref().and_then(|a| a.value.as_deref())
+    }
     let mut assumptions: Vec<&str> = Vec::new();
-    if covers.iter().all(|c| c.assumption.is_some()) {
-        for a in covers.iter().filter_map(|c| c.assumption.as_deref()) {
+    if covers.iter().all(|c| assumed(c).is_some()) {
+        for a in covers.iter().filter_map(assumed) {
             if !assumptions.contains(&a) {
                 assumptions.push(a);
             }
@@ -233,6 +244,24 @@ fn covered(covers: &[Cover], per_declaration: bool) -> String {
     }
     if !assumptions.is_empty() {
         out.push_str(&format!(" (when {})", assumptions.join(", or ")));
+    }
+    // So does what deploys a latent resource: only when every resource it stands for is.
+    fn latent(c: &Cover) -> Option<&str> {
+        c.assumption
+            .as_ref()
+            .and_then(|a| a.latent.as_ref())
+            .map(|l| l.when.as_str())
+    }
+    let mut whens: Vec<&str> = Vec::new();
+    if covers.iter().all(|c| latent(c).is_some()) {
+        for when in covers.iter().filter_map(latent) {
+            if !whens.contains(&when) {
+                whens.push(when);
+            }
+        }
+    }
+    if !whens.is_empty() {
+        out.push_str(&format!(" ({})", whens.join(", or ")));
     }
     let mut files: Vec<&str> = Vec::new();
     for p in covers.iter().filter_map(|c| c.parameter_file.as_deref()) {
@@ -401,10 +430,16 @@ mod tests {
         // Contexts: every parameter file; an assumption only when every context made one.
         let mut a = cover(vm, 1, None);
         a.parameter_file = Some("a.parameters.json".into());
-        a.assumption = Some("parameter 'os' = 'Windows'".into());
+        a.assumption = Some(Assumption {
+            value: Some("parameter 'os' = 'Windows'".into()),
+            latent: None,
+        });
         let mut b = a.clone();
         b.parameter_file = Some("b.parameters.json".into());
-        b.assumption = Some("parameter 'os' = 'Linux'".into());
+        b.assumption = Some(Assumption {
+            value: Some("parameter 'os' = 'Linux'".into()),
+            latent: None,
+        });
         assert_eq!(
             said(&[a.clone(), b.clone()]),
             " (when parameter 'os' = 'Windows', or parameter 'os' = 'Linux') (with parameter files a.parameters.json, b.parameters.json)"
@@ -414,6 +449,78 @@ mod tests {
         assert_eq!(
             said(&[a, b]),
             " (with parameter file a.parameters.json, and without one)"
+        );
+        // What deploys a latent resource, with the allowed value it was judged with.
+        let when = "deployed only when parameter 'deployVm' is true (its default is false)";
+        let mut latent = cover(vm, 1, None);
+        latent.assumption = Some(Assumption {
+            value: Some("parameter 'os' = 'Windows'".into()),
+            latent: Some(crate::model::Latent {
+                when: when.into(),
+                conditions: Vec::new(),
+            }),
+        });
+        assert_eq!(
+            said(&[latent]),
+            format!(" (when parameter 'os' = 'Windows') ({when})")
+        );
+    }
+
+    /// A finding about a latent resource and one about a resource the defaults deploy, at the
+    /// same literal, stay two: the second keeps its fingerprint and message.
+    #[test]
+    fn a_latent_resources_finding_is_not_merged_into_a_deployed_ones() {
+        use crate::findings::{Detail, FindingBuilder};
+        use crate::source::{Encoding, SourceFile};
+        let file = SourceFile::new(
+            "a.json".into(),
+            "a.json".into(),
+            "{\"image\": \"x\"}".into(),
+            Encoding::Utf8,
+        );
+        let rule = Rule::find("IG001").expect("registered");
+        let draft = |name: &str, print: &str, latent: bool| {
+            let mut finding = FindingBuilder::new(rule, &file, 1..8, Detail::default())
+                .message("unapproved")
+                .identity(&[print])
+                .build();
+            finding.message = format!("{} '{name}'", "virtualMachines");
+            let resource = format!("virtualMachines '{name}'");
+            let mut cover = cover(&resource, 1, None);
+            cover.assumption = latent.then(|| Assumption {
+                value: None,
+                latent: Some(crate::model::Latent {
+                    when: "deployed only when parameter 'x' is true (its default is false)".into(),
+                    conditions: Vec::new(),
+                }),
+            });
+            Draft {
+                finding,
+                identity: Identity {
+                    file: "a.json".into(),
+                    resource_type: "microsoft.compute/virtualmachines".into(),
+                    declaration: name.into(),
+                    image: "x".into(),
+                },
+                cover,
+            }
+        };
+        let deployed = draft("a", "b-print", false);
+        let print = deployed.finding.fingerprint.clone();
+        let merged = merge(
+            vec![
+                deployed,
+                draft("b", "a-print", true),
+                draft("c", "c-print", true),
+            ],
+            false,
+        );
+        assert_eq!(merged.len(), 2);
+        assert_eq!(merged[0].fingerprint, print);
+        assert_eq!(merged[0].message, "virtualMachines 'a'");
+        assert_eq!(
+            merged[1].message,
+            "virtualMachines 'b' (for 2 resources: virtualMachines 'b', 'c') (deployed only when parameter 'x' is true (its default is false))"
         );
     }
 }

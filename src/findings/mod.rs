@@ -39,7 +39,7 @@ use std::ops::Range;
 
 use serde::Serialize;
 
-use crate::config::{Config, Mode};
+use crate::config::{Config, LatentLevel, Mode};
 use crate::rules::{Rule, Severity};
 
 /// What to keep of each finding besides its location.
@@ -85,6 +85,10 @@ pub struct Finding {
     pub fix: Option<Fix>,
     /// Why the finding does not count, when it is suppressed (none yet; no format shows it).
     pub suppression: Option<Suppression>,
+    /// Whether it is about a resource that the parameter defaults leave out by a condition a
+    /// deployer can make true (a latent resource): its severity is decided by `[judge]
+    /// latent` too (`findings::latent_severity`).
+    pub latent: bool,
 }
 
 /// A suggested change that resolves a finding: what it does, and the text edits that do it.
@@ -175,6 +179,15 @@ pub(crate) fn severity(rule: Rule, config: &Config) -> Option<Severity> {
     })
 }
 
+/// The severity of a finding about a latent resource whose rule's severity under `config` is
+/// `severity`: an error is a warning unless `[judge] latent = "error"`.
+pub(crate) fn latent_severity(severity: Severity, config: &Config) -> Severity {
+    match (config.latent, severity) {
+        (LatentLevel::Warning, Severity::Error) => Severity::Warning,
+        (_, severity) => severity,
+    }
+}
+
 /// Gives every finding of the run the severity `config` decides ([`severity`]) and drops
 /// those of rules it turns off: for the findings made while files are read (IG000), which
 /// are made before any config is consulted.
@@ -184,7 +197,11 @@ pub(crate) fn apply_severities(findings: &mut Vec<Finding>, config: &Config) {
     }
     findings.retain_mut(|f| match severity(f.rule, config) {
         Some(s) => {
-            f.severity = s;
+            f.severity = if f.latent {
+                latent_severity(s, config)
+            } else {
+                s
+            };
             true
         }
         None => false,

@@ -249,8 +249,16 @@ impl<'r> Linked<'r> {
                     // condition) were not looked at: undone, the expansion stands.
                     self.undo(state, first + agree);
                 }
-                // Judged here: only the files the walk reached.
-                for path in &reached {
+                // Judged here: only the files the walk reached through deployments the
+                // parameter values deploy (those reached only through latent ones are judged
+                // on their own too).
+                let deployed: HashSet<PathBuf> = expanded
+                    .reached
+                    .iter()
+                    .filter(|t| !expanded.latent_only.contains(t))
+                    .filter_map(|t| self.resolve(state, t))
+                    .collect();
+                for path in reached.iter().filter(|p| deployed.contains(*p)) {
                     if let Some(&i) = state.by_path.get(path) {
                         state.read[i].reached = true;
                     }

@@ -22,6 +22,13 @@ pub enum Cause {
         /// The parameter's name as declared.
         name: String,
     },
+    /// A parameter assumed to take a value other than its default, one a deployer can pass,
+    /// that is not known offline: what a resource left out under the default (a latent
+    /// resource) is judged with.
+    DeployerValue {
+        /// The parameter's name as declared.
+        name: String,
+    },
     /// A parameter set by a Key Vault reference in the parameter file.
     KeyVaultReference {
         /// The parameter's name as declared.
@@ -573,6 +580,10 @@ impl fmt::Display for Cause {
             Cause::UnsetParameter { name } => write!(
                 f,
                 "parameter '{name}' has no default and no parameter file sets it"
+            ),
+            Cause::DeployerValue { name } => write!(
+                f,
+                "parameter '{name}' takes a value a deployer passes, other than its default (which leaves the resource out)"
             ),
             Cause::KeyVaultReference { name } => {
                 write!(f, "parameter '{name}' is a Key Vault reference")

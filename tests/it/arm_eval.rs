@@ -163,10 +163,12 @@ fn conditions_known_false_are_not_judged() {
         ),
     ]
     .join(",");
+    // `os` can be 'linux' or 'ubuntu', never 'windows': the condition is false whatever a
+    // deployer passes (with any value allowed it would be latent: tests/it/latent.rs).
     repo.write(
         "azuredeploy.json",
         template(
-            r#""os": { "type": "string", "defaultValue": "linux" },
+            r#""os": { "type": "string", "defaultValue": "linux", "allowedValues": ["linux", "ubuntu"] },
     "deployJumpbox": { "type": "bool" }"#,
             "",
             &resources_text,

@@ -22,6 +22,7 @@ mod fleet;
 mod hostile;
 mod init;
 mod inventory;
+mod latent;
 mod lifecycle;
 mod literals;
 mod module_graph;

@@ -23,6 +23,10 @@ fn inputs_not_given_offline() {
             "parameter 'os' has no default and no parameter file sets it",
         ),
         (
+            Cause::DeployerValue { name: s("env") },
+            "parameter 'env' takes a value a deployer passes, other than its default (which leaves the resource out)",
+        ),
+        (
             Cause::KeyVaultReference { name: s("pw") },
             "parameter 'pw' is a Key Vault reference",
         ),
