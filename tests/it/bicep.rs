@@ -500,11 +500,11 @@ fn the_bicep_fixtures_hold() {
         ("IG002", "testdata/bicep/modules/main.bicep", 32),
         // Latent (warnings): the jump box `deployJumpbox` (default false) leaves out, and the
         // build agent of the module `environment == 'prod'` leaves out (judged through the
-        // caller, with the sku it passes; judged on its own too, with its sku unknown).
-        // never.bicep and fixed-by-parameter-file/ (conditions false for every value a
-        // deployer can pass) report nothing.
+        // caller, at the sku it passes, line 35; judged on its own too, with its sku
+        // unknown). never.bicep and fixed-by-parameter-file/ (conditions false for every
+        // value a deployer can pass) report nothing.
         ("IG001", "testdata/bicep/latent/main.bicep", 22),
-        ("IG001", "testdata/bicep/latent/build-agent.bicep", 12),
+        ("IG001", "testdata/bicep/latent/main.bicep", 35),
         ("IG001", "testdata/bicep/latent/build-agent.bicep", 12),
     ];
     let mut want: Vec<(String, String, u64)> = want
