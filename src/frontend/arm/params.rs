@@ -30,7 +30,7 @@ pub(super) fn json_parameter_file(
     let text = &out.sources.get(id).text;
     match json::parse_within(text, limits.max_document_values) {
         Ok(root) if parameters(&root).is_some() => {
-            Some(values_of(&root, id, limits, Some(environment)))
+            Some(values_of(&root, id, limits, Some((environment, text))))
         }
         Ok(_) => {
             out.notes.push(format!(
@@ -58,14 +58,14 @@ pub(crate) fn parameter_values(
     values_of(root, file, limits, None)
 }
 
-/// [`parameter_values`], with azd's `${NAME}` in strings substituted from `environment`
-/// when given (a parameter file on disk; an embedded document's host has substituted its
-/// own).
+/// [`parameter_values`], with azd's `${NAME}` in strings substituted from the environment
+/// when given, with the file's text (a parameter file on disk; an embedded document's host
+/// has substituted its own).
 fn values_of(
     root: &Json,
     file: FileId,
     limits: &Limits,
-    environment: Option<&BTreeMap<String, String>>,
+    environment: Option<(&BTreeMap<String, String>, &str)>,
 ) -> ParameterValues<'static> {
     let mut out = ParameterValues::new();
     let Some(params) = parameters(root) else {
@@ -85,8 +85,8 @@ fn values_of(
                 Value::unknown(Why::at(Cause::Budget(budget), at))
             } else {
                 let mut value = literal_value(v, file);
-                if let Some(environment) = environment {
-                    substitute_azd(&mut value, environment);
+                if let Some((environment, text)) = environment {
+                    substitute_azd(&mut value, environment, text);
                 }
                 value
             };
@@ -107,8 +107,9 @@ fn values_of(
 /// passes the text on deploys no image written so, so the text is never judged as an image.
 /// A variable set in `environment` gives its value; an unset one without a default leaves
 /// that part unknown, naming the variable (azd reads its own `.azure/<env>/.env` too, which
-/// imagegate does not); another form is unknown. The string names each variable it reads.
-fn substitute_azd(value: &mut Value, environment: &BTreeMap<String, String>) {
+/// imagegate does not); another form is unknown. The string names each variable it reads,
+/// where its `${…}` is written in `file_text` (the file's text).
+fn substitute_azd(value: &mut Value, environment: &BTreeMap<String, String>, file_text: &str) {
     let mut stack = vec![value];
     while let Some(v) = stack.pop() {
         if let Kind::Str(text) = &v.kind
@@ -118,10 +119,12 @@ fn substitute_azd(value: &mut Value, environment: &BTreeMap<String, String>) {
             let (kind, read) = substituted(text, environment, at);
             v.kind = kind;
             if let Some(at) = at {
-                v.origin.hops.extend(read.into_iter().map(|name| Hop {
-                    span: at,
-                    via: Subject::EnvironmentVariable(name),
-                }));
+                v.origin
+                    .hops
+                    .extend(read.into_iter().map(|(name, written)| Hop {
+                        span: written_at(file_text, at, &written),
+                        via: Subject::EnvironmentVariable(name),
+                    }));
             }
             continue;
         }
@@ -133,19 +136,30 @@ fn substitute_azd(value: &mut Value, environment: &BTreeMap<String, String>) {
     }
 }
 
+/// Where `written` (a `${…}`) lies in the JSON string at `at` of `text`: its first
+/// occurrence there, else the whole string (an escape in the JSON text hides it).
+fn written_at(text: &str, at: Span, written: &str) -> Span {
+    let (start, end) = (at.start as usize, at.end as usize);
+    match text.get(start..end).and_then(|s| s.find(written)) {
+        Some(i) => Span::new(at.file, start + i, start + i + written.len()),
+        None => at,
+    }
+}
+
 /// `text` with azd's substitutions made (see [`substitute_azd`]), its unknowns located at
-/// `at`, and the variables it reads, each once, in order.
+/// `at`, and the variables it reads, each once, in order, with the first `${…}` that reads
+/// each.
 fn substituted(
     text: &str,
     environment: &BTreeMap<String, String>,
     at: Option<Span>,
-) -> (Kind, Vec<String>) {
+) -> (Kind, Vec<(String, String)>) {
     let why = |cause: Cause| match at {
         Some(at) => Why::at(cause, at),
         None => Why::new(cause),
     };
     let mut parts = Vec::new();
-    let mut read: Vec<String> = Vec::new();
+    let mut read: Vec<(String, String)> = Vec::new();
     let mut literal = String::new();
     let mut rest = text;
     while let Some(i) = rest.find('$') {
@@ -185,8 +199,8 @@ fn substituted(
             parts.push(Part::Hole(why(cause)));
             continue;
         }
-        if !read.iter().any(|r| r == name) {
-            read.push(name.to_owned());
+        if !read.iter().any(|(r, _)| r == name) {
+            read.push((name.to_owned(), format!("${{{inner}}}")));
         }
         let set = environment
             .get(name)
@@ -338,16 +352,17 @@ mod tests {
             Kind::Str(s) => s,
             other => panic!("not a string: {other:?}"),
         };
+        let vm_sku = || ("VM_SKU".to_owned(), "${VM_SKU}".to_owned());
         let (kind, read) = of("${VM_SKU}");
         assert_eq!(
             (text(kind), read),
-            ("2022-datacenter".into(), vec!["VM_SKU".into()])
+            ("2022-datacenter".into(), vec![vm_sku()])
         );
         assert_eq!(
             text(of("sku-${VM_SKU}-${VM_SKU}").0),
             "sku-2022-datacenter-2022-datacenter"
         );
-        assert_eq!(of("sku-${VM_SKU}-${VM_SKU}").1, ["VM_SKU"]);
+        assert_eq!(of("sku-${VM_SKU}-${VM_SKU}").1, [vm_sku()]);
         // Defaults: `=`/`-` when unset, `:=`/`:-` when unset or empty.
         assert_eq!(text(of("${UNSET=2019-datacenter}").0), "2019-datacenter");
         assert_eq!(text(of("${UNSET:-a}${EMPTY:-b}${EMPTY-c}").0), "ab");
@@ -359,7 +374,7 @@ mod tests {
         );
         // Unset without a default: unknown, naming the variable; only that part of a string.
         let (kind, read) = of("${VM_IMAGE}");
-        assert_eq!(read, ["VM_IMAGE"]);
+        assert_eq!(read, [("VM_IMAGE".to_owned(), "${VM_IMAGE}".to_owned())]);
         let Kind::Unknown(why) = kind else {
             panic!("not unknown: {kind:?}")
         };

@@ -365,21 +365,21 @@ fn parameter_values(
 
 /// Adds to every part of `value` supplied by a `readEnvironmentVariable()` call (its literal
 /// lies in one of `reads`: the variable's value, or the default written in the call) the
-/// variable it read, so a finding about it names the variable.
-fn name_environment_variables(value: &mut Value, reads: &[(Span, String)]) {
+/// variable it read, at its name, so a finding about it names the variable.
+fn name_environment_variables(value: &mut Value, reads: &[lower::EnvironmentRead]) {
     if reads.is_empty() {
         return;
     }
     let mut stack = vec![value];
     while let Some(v) = stack.pop() {
         if let Some(at) = v.origin.literal
-            && let Some((call, name)) = reads.iter().find(|(call, _)| {
-                call.file == at.file && call.start <= at.start && at.end <= call.end
+            && let Some(read) = reads.iter().find(|r| {
+                r.call.file == at.file && r.call.start <= at.start && at.end <= r.call.end
             })
         {
             v.origin.hops.push(crate::value::Hop {
-                span: *call,
-                via: crate::value::Subject::EnvironmentVariable(name.clone()),
+                span: read.name_at,
+                via: crate::value::Subject::EnvironmentVariable(read.name.clone()),
             });
         }
         match &mut v.kind {

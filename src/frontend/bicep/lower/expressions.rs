@@ -551,14 +551,18 @@ impl<'s> Lowering<'s> {
             };
         };
         let (start, end) = self.at(node);
-        let Some(name) = args.first().and_then(|a| self.plain_string(a)) else {
+        let Some((name, name_node)) = args.first().and_then(|a| Some((self.plain_string(a)?, *a)))
+        else {
             return self.construct(
                 node,
                 "readEnvironmentVariable() of a name that is not a plain string",
             );
         };
-        let at = self.span(&node.span);
-        self.environment_reads.push((at, name.clone()));
+        self.environment_reads.push(EnvironmentRead {
+            call: self.span(&node.span),
+            name_at: self.span(&name_node.span),
+            name: name.clone(),
+        });
         match (environment.get(&name), args.get(1)) {
             (Some(value), _) => self.lit(value, start, end),
             (None, Some(default)) => self.expr(default),

@@ -85,9 +85,19 @@ pub(crate) struct ParameterFile {
     pub(crate) template: Template,
     /// The value expression of each parameter it assigns, by name.
     pub(crate) assignments: Vec<(String, Node)>,
-    /// Where it calls `readEnvironmentVariable()`, and the variable each call reads: a value
-    /// supplied there names the variable.
-    pub(crate) environment_reads: Vec<(Span, String)>,
+    /// Its `readEnvironmentVariable()` calls: a value supplied there names the variable.
+    pub(crate) environment_reads: Vec<EnvironmentRead>,
+}
+
+/// One `readEnvironmentVariable('NAME', …)` call of a `.bicepparam` file.
+#[derive(Clone, Debug)]
+pub(crate) struct EnvironmentRead {
+    /// The call: the variable's value is located here, and a default is written inside.
+    pub(crate) call: Span,
+    /// The variable's name as written (`'NAME'`): where the finding names the variable.
+    pub(crate) name_at: Span,
+    /// The variable.
+    pub(crate) name: String,
 }
 
 /// The name by which a `.bicepparam` file that extends another reads the values that file
@@ -254,8 +264,8 @@ struct Lowering<'s> {
     /// The environment `readEnvironmentVariable()` reads: set for a `.bicepparam` file, the
     /// only kind of file Bicep lets call it.
     environment: Option<&'s BTreeMap<String, String>>,
-    /// Where `readEnvironmentVariable()` is called, and the variable each call reads.
-    environment_reads: Vec<(Span, String)>,
+    /// The `readEnvironmentVariable()` calls lowered.
+    environment_reads: Vec<EnvironmentRead>,
 }
 
 /// Another Bicep file, read and parsed.
