@@ -186,7 +186,7 @@ fn standard_input(args: &CheckArgs) -> Result<Option<Option<PathBuf>>, Failure> 
 /// The environment variables a run's parameter files may read (`readEnvironmentVariable()`,
 /// azd's `${NAME}`): every variable of `vars`, a value that is not UTF-8 read with its bad
 /// bytes replaced (never dropped: an unset variable would fall back to a default).
-fn environment(vars: &Vars) -> BTreeMap<String, String> {
+pub(super) fn environment(vars: &Vars) -> BTreeMap<String, String> {
     match vars {
         Vars::Process => std::env::vars_os()
             .filter_map(|(name, value)| {

@@ -309,6 +309,25 @@ fn read_environment_variable_reads_the_environment_imagegate_runs_in() {
     assert!(!set.to_string().contains("hunter2"), "{set:#}");
     let (unrelated, _) = check_with_env(&repo, &["."], &[("UNRELATED_SECRET", "x")]);
     assert_eq!(judged_with(&unrelated), judged_with(&unset));
+    // The hook (the file named) and the editor (the buffer piped) read the same environment.
+    let (named, _) = check_with_env(&repo, &["main.bicepparam"], &vars);
+    assert_eq!(judged_with(&named), judged_with(&set));
+    let text = std::fs::read(repo.path().join("main.bicepparam")).expect("read");
+    let mut piped = repo.imagegate(&[
+        "check",
+        "--format",
+        "json",
+        "--exit-zero",
+        "-",
+        "--stdin-filename",
+        "main.bicepparam",
+    ]);
+    for (name, value) in vars {
+        piped.env(name, value);
+    }
+    let out = piped.write_stdin(text).output().expect("run");
+    let piped: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(judged_with(&piped), judged_with(&set));
 }
 
 #[test]
