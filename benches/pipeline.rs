@@ -47,6 +47,7 @@ fn setup(relative: &str) -> (Run, FileToRead) {
         limits: Default::default(),
         overlays: Default::default(),
         graph: Default::default(),
+        environment: Default::default(),
     };
     (run, file)
 }

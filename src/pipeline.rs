@@ -77,6 +77,9 @@ pub struct Run {
     pub overlays: std::sync::Arc<crate::source::Overlays>,
     /// The relations between the run's files: the parameter files of each file, its contexts.
     pub graph: crate::project::ProjectGraph,
+    /// The environment variables parameter files may read (`readEnvironmentVariable()`,
+    /// azd's `${NAME}`), as the command was given them.
+    pub environment: std::sync::Arc<std::collections::BTreeMap<String, String>>,
 }
 
 /// What a run reads, and so which frontends its files are offered to.
@@ -213,7 +216,8 @@ fn lower_and_judge(
 ) {
     let frontends = frontends_for(run.purpose, &walked.path);
     let allowance = Rc::new(Allowance::new(&run.limits));
-    let options = lower_options(&run.config, run.graph.parameter_files(&walked.canonical));
+    let mut options = lower_options(&run.config, run.graph.parameter_files(&walked.canonical));
+    options.environment = &run.environment;
     let env = Env {
         options: &options,
         loader: *loader,
@@ -254,7 +258,14 @@ fn lower_options(
         },
         judge_no_op: config.judge_no_op,
         keep: keep_paths(),
+        environment: no_environment(),
     }
+}
+
+/// No environment variables: what lowering reads until the run's are given.
+fn no_environment() -> &'static std::collections::BTreeMap<String, String> {
+    static NONE: std::collections::BTreeMap<String, String> = std::collections::BTreeMap::new();
+    &NONE
 }
 
 /// The paths the rules read of each catalogued type, computed once.
@@ -454,6 +465,7 @@ mod tests {
             limits: Limits::default(),
             overlays: Default::default(),
             graph: Default::default(),
+            environment: Default::default(),
         };
         let walked = FileToRead {
             display: "huge.json".into(),

@@ -1,10 +1,11 @@
 //! `imagegate check` (infrastructure as code) and `imagegate audit` (exports of what is
 //! deployed): everything but what is read is the same.
 
+use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::PathBuf;
 
-use super::{Exit, Failure, Io, config, read_baseline};
+use super::{Exit, Failure, Io, Vars, config, read_baseline};
 use crate::cli::{CheckArgs, FailOn};
 use crate::report::emit::{self, Filtered, Format, HumanOptions};
 use crate::walk::WalkOptions;
@@ -56,7 +57,9 @@ fn run(args: CheckArgs, reads: Reads, io: &mut Io<'_>) -> Result<Exit, Failure> 
     config.set_today(io.today()?);
     let baseline = read_baseline(args.baseline.as_deref(), io)?;
     let threads = args.threads.unwrap_or(0);
-    let workspace = Workspace::new(config, io.cwd.clone(), threads).map_err(Failure::Workspace)?;
+    let workspace = Workspace::new(config, io.cwd.clone(), threads)
+        .map_err(Failure::Workspace)?
+        .with_environment(environment(&io.vars));
     let detail = crate::findings::Detail {
         excerpts: args.format == Format::Human,
     };
@@ -177,5 +180,26 @@ fn standard_input(args: &CheckArgs) -> Result<Option<Option<PathBuf>>, Failure> 
             "--stdin-filename names standard input: give `-` (or no PATH), not files",
         )),
         (None, false, _) => Ok(None),
+    }
+}
+
+/// The environment variables a run's parameter files may read (`readEnvironmentVariable()`,
+/// azd's `${NAME}`): every variable of `vars`, a value that is not UTF-8 read with its bad
+/// bytes replaced (never dropped: an unset variable would fall back to a default).
+pub(super) fn environment(vars: &Vars) -> BTreeMap<String, String> {
+    match vars {
+        Vars::Process => std::env::vars_os()
+            .filter_map(|(name, value)| {
+                Some((
+                    name.into_string().ok()?,
+                    value.to_string_lossy().into_owned(),
+                ))
+            })
+            .collect(),
+        // Later entries win, as `Vars::get` reads them.
+        Vars::Given(given) => given
+            .iter()
+            .map(|(name, value)| (name.clone(), value.to_string_lossy().into_owned()))
+            .collect(),
     }
 }

@@ -46,7 +46,11 @@ pub(super) fn report(args: ReportArgs, io: &mut Io<'_>) -> Result<Exit, Failure>
         force_exclude: false,
         threads,
     };
-    let workspace = Workspace::new(config, io.cwd.clone(), threads).map_err(Failure::Workspace)?;
+    // The templates are judged as `check` judges them: their parameter files read the
+    // command's environment.
+    let workspace = Workspace::new(config, io.cwd.clone(), threads)
+        .map_err(Failure::Workspace)?
+        .with_environment(super::check::environment(&io.vars));
     let detail = crate::findings::Detail { excerpts: false };
     let templates = (!paths.is_empty())
         .then(|| workspace.check(&options(&paths), detail))

@@ -22,6 +22,10 @@ use crate::value::{CallProblem, Cause, Hop, Kind, Subject, Value, Why};
 #[derive(Clone, Debug, Default)]
 pub struct ParameterValues<'a> {
     map: HashMap<String, Supplied<'a>>,
+    /// Why every parameter not in `map` is unknown, when the values come from somewhere that
+    /// could set any of them but was not read (the parameter file a `.bicepparam` extends):
+    /// then no parameter takes its default, which would be a guess.
+    others: Option<Why>,
 }
 
 #[derive(Clone)]
@@ -71,9 +75,17 @@ impl<'a> ParameterValues<'a> {
             .insert(name.to_ascii_lowercase(), Supplied::KeyVault(span));
     }
 
-    /// Whether `name` has a supplied value.
+    /// Makes every parameter not set here unknown for `why` (located where the unread
+    /// source is named): what could set any parameter was not read, so none takes its
+    /// default. Values set later with [`ParameterValues::insert`] still stand.
+    pub(crate) fn others_unknown(&mut self, why: Why) {
+        self.others = Some(why);
+    }
+
+    /// Whether `name` has a supplied value (an unknown one too, when every other parameter
+    /// is unknown).
     pub fn contains(&self, name: &str) -> bool {
-        self.map.contains_key(&name.to_ascii_lowercase())
+        self.others.is_some() || self.map.contains_key(&name.to_ascii_lowercase())
     }
 }
 
@@ -1053,7 +1065,11 @@ impl<'a> Scope<'a> {
                     false,
                 );
             }
-            None => {}
+            None => {
+                if let Some(why) = &self.shared.supplied.others {
+                    return (Value::unknown(why.clone()), true, false);
+                }
+            }
         }
         match &decl.default {
             Some(default) => {

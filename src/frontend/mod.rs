@@ -406,6 +406,11 @@ pub(crate) struct LowerOptions<'r> {
     pub(crate) judge_no_op: bool,
     /// The property paths the rules read of each catalogued type, kept in the bodies lowered.
     pub(crate) keep: &'r KeepPaths,
+    /// The environment of the machine imagegate runs on, as the command was given it: what a
+    /// `.bicepparam`'s `readEnvironmentVariable()` and azd's `${NAME}` in a JSON parameter
+    /// file read (as `bicep build-params` and azd read theirs). Only the variables a file
+    /// names are looked up.
+    pub(crate) environment: &'r std::collections::BTreeMap<String, String>,
 }
 
 /// The property paths (dotted, from the resource root) the rules read of each resource type

@@ -47,6 +47,28 @@ pub enum Cause {
     TargetGroupLocation,
     /// What a deployment deploys cannot be read offline.
     TemplateNotAvailable(Unavailable),
+    /// A parameter file that could set any parameter (the one a `.bicepparam` extends) was
+    /// not read: every parameter it may set is unknown, never its default.
+    ParameterFileNotRead {
+        /// The file as written (`extends './base.bicepparam'`).
+        path: String,
+        /// Why it was not read.
+        problem: String,
+    },
+    /// An environment variable a parameter file reads is not set where imagegate runs, and
+    /// the file gives no default for it.
+    EnvironmentVariableUnset {
+        /// The variable's name.
+        name: String,
+        /// What reads it.
+        reader: EnvironmentReader,
+    },
+    /// An azd substitution in a JSON parameter file of a form imagegate does not follow
+    /// (`${NAME^^}`, say): what azd makes of it is not known.
+    UnfollowedSubstitution {
+        /// The substitution as written, `${…}`.
+        text: String,
+    },
 
     // ----- Terraform plans -----
     /// An attribute the plan marks as known only after apply, and what stopped resolving it
@@ -323,6 +345,16 @@ impl fmt::Display for Unavailable {
     }
 }
 
+/// What reads an environment variable into a parameter value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EnvironmentReader {
+    /// Bicep's `readEnvironmentVariable()` in a `.bicepparam` file, evaluated by
+    /// `bicep build-params` on the machine that deploys.
+    BicepFunction,
+    /// The Azure Developer CLI's `${NAME}` substitution in a JSON parameter file.
+    Azd,
+}
+
 /// A deployment setting of `[deployment]` in `imagegate.toml`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum DeploymentSetting {
@@ -593,6 +625,28 @@ impl fmt::Display for Cause {
                 "parameter '{name}' is optional and no parameter file sets it, so the image is null"
             ),
             Cause::TemplateNotAvailable(unavailable) => unavailable.fmt(f),
+            Cause::ParameterFileNotRead { path, problem } => write!(
+                f,
+                "the parameter file it extends, `{path}`, is not read ({problem}), so any parameter it may set is not known"
+            ),
+            Cause::EnvironmentVariableUnset {
+                name,
+                reader: EnvironmentReader::BicepFunction,
+            } => write!(
+                f,
+                "environment variable '{name}' is not set where imagegate runs, and readEnvironmentVariable() gives no default"
+            ),
+            Cause::EnvironmentVariableUnset {
+                name,
+                reader: EnvironmentReader::Azd,
+            } => write!(
+                f,
+                "environment variable '{name}' (substituted by azd for `${{{name}}}`) is not set where imagegate runs"
+            ),
+            Cause::UnfollowedSubstitution { text } => write!(
+                f,
+                "`{text}` is an azd substitution imagegate does not follow"
+            ),
             Cause::TargetGroupLocation => f.write_str(
                 "the location of the resource group the nested deployment deploys to is not known offline",
             ),

@@ -29,6 +29,9 @@ pub enum Subject {
     Resource(String),
     /// An optional (nullable) parameter nobody sets, which is therefore null.
     UnsetOptional(String),
+    /// An environment variable a parameter file reads (`readEnvironmentVariable('NAME')`,
+    /// azd's `${NAME}`): its name.
+    EnvironmentVariable(String),
 }
 
 /// A variable of a called Terraform module.
@@ -58,6 +61,7 @@ impl fmt::Display for Subject {
             }
             Subject::DataSource(address) | Subject::Resource(address) => f.write_str(address),
             Subject::UnsetOptional(name) => write!(f, "optional parameter '{name}' (not set)"),
+            Subject::EnvironmentVariable(name) => write!(f, "environment variable '{name}'"),
         }
     }
 }
@@ -102,6 +106,10 @@ mod tests {
             (
                 Subject::UnsetOptional("image".into()),
                 "optional parameter 'image' (not set)",
+            ),
+            (
+                Subject::EnvironmentVariable("VM_IMAGE".into()),
+                "environment variable 'VM_IMAGE'",
             ),
         ];
         for (subject, expected) in cases {

@@ -9,11 +9,12 @@
 //! workspace alive and judges unsaved buffers with [`Workspace::check_buffer`].
 //!
 //! Nothing here reads standard input, the environment or the clock: what a run depends on is
-//! given to it (the config's `today`, the buffer's reader), so that two runs on the same
-//! inputs give the same report.
+//! given to it (the config's `today`, the buffer's reader, the environment variables parameter
+//! files read), so that two runs on the same inputs give the same report.
 
 mod run;
 
+use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -45,6 +46,10 @@ pub struct Workspace {
     /// instead of the files (walked, or reached as parameter files, linked templates,
     /// modules).
     overlays: Arc<Overlays>,
+    /// The environment variables parameter files read (`readEnvironmentVariable()` in a
+    /// `.bicepparam`, azd's `${NAME}` in a JSON parameter file), as given
+    /// ([`Workspace::with_environment`]); none by default.
+    environment: Arc<BTreeMap<String, String>>,
 }
 
 /// Why a workspace cannot be made.
@@ -80,7 +85,20 @@ impl Workspace {
             limits: Limits::default(),
             pool,
             overlays: Arc::default(),
+            environment: Arc::default(),
         })
+    }
+
+    /// This workspace, with `environment` as the environment variables its runs' parameter
+    /// files read: a `.bicepparam`'s `readEnvironmentVariable('NAME', default)` is the
+    /// variable's value here, as `bicep build-params` reads it on the machine that runs it
+    /// (the default only when it is unset), and azd's `${NAME}` in a JSON parameter file
+    /// likewise. The library reads no environment itself: the command gives it the process's.
+    pub fn with_environment(self, environment: BTreeMap<String, String>) -> Workspace {
+        Workspace {
+            environment: Arc::new(environment),
+            ..self
+        }
     }
 
     /// This workspace, holding each file of its runs to `limits` instead: the evaluation
@@ -100,6 +118,7 @@ impl Workspace {
         run::Reading {
             limits: &self.limits,
             overlays: &self.overlays,
+            environment: &self.environment,
         }
     }
 

@@ -6,6 +6,7 @@
 
 use crate::{findings, frontend, pipeline, project, report, rules, source, suppress, walk};
 use foldhash::HashSet;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -20,13 +21,15 @@ use crate::report::Report;
 use crate::walk::{WalkError, WalkOptions, canonical};
 
 /// What every file of a run is read by, besides the configuration: the limits it is held to,
-/// and the unsaved buffers laid over files.
+/// the unsaved buffers laid over files and the environment parameter files read.
 #[derive(Clone, Copy)]
 pub(crate) struct Reading<'w> {
     /// The budgets and size bounds each file is held to.
     pub(crate) limits: &'w Limits,
     /// Texts read instead of files' bytes, by canonical path.
     pub(crate) overlays: &'w Arc<Overlays>,
+    /// The environment variables parameter files may read.
+    pub(crate) environment: &'w Arc<BTreeMap<String, String>>,
 }
 
 /// Checks every file under the walk's roots against `config`.
@@ -225,6 +228,7 @@ fn check_roots(
         overlays: Arc::clone(reading.overlays),
         limits: reading.limits.clone(),
         graph,
+        environment: Arc::clone(reading.environment),
     };
     let mut outcomes: Vec<FileOutcome> = files
         .par_iter()
@@ -394,6 +398,7 @@ pub(crate) fn check_input(
     let reading = Reading {
         limits: reading.limits,
         overlays: &overlays,
+        environment: reading.environment,
     };
     let checked = pool.install(|| {
         check_roots(
@@ -447,6 +452,7 @@ fn document_alone(
         overlays: Arc::clone(reading.overlays),
         limits: reading.limits.clone(),
         graph: Default::default(),
+        environment: Arc::clone(reading.environment),
     };
     let outcome = pipeline::analyze_input(walked, input, &run);
     let kind = outcome.kind.filter(|_| outcome.judged);

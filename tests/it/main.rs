@@ -11,6 +11,7 @@ mod common;
 mod arm_eval;
 mod baseline;
 mod bicep;
+mod bicep_params;
 mod budgets;
 mod catalogue;
 mod config_discovery;

@@ -91,7 +91,12 @@ impl Frontend for Arm {
         env: &Env<'_>,
         out: &mut Lowered,
     ) -> Result<Option<ParameterValues<'static>>, Loaded> {
-        Ok(json_parameter_file(file, out, env.allowance.limits()))
+        Ok(json_parameter_file(
+            file,
+            out,
+            env.allowance.limits(),
+            env.options.environment,
+        ))
     }
 }
 

@@ -2,31 +2,36 @@
 //! files are a template's parameter files is the project graph's to say (by these names, the
 //! config's mapping, a `.bicepparam`'s `using`); each one is its own evaluation context.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use crate::eval::{Limits, ParameterValues, literal_value};
 use crate::frontend::{Lowered, ParseProblem, Relation, RelationKind, Target};
 use crate::json::{self, Json, JsonKind};
 use crate::source::{FileId, Loaded, Span};
-use crate::value::cause::Budget;
-use crate::value::{Cause, Subject, Value, Why};
+use crate::value::cause::{Budget, EnvironmentReader};
+use crate::value::{Cause, Hop, Kind, Part, Subject, Value, Why, string_from_parts};
 
 /// The headline of an IG000 about a parameter file.
 const HEADLINE: &str = "cannot parse parameter file";
 
 /// Reads `file` as a JSON parameter file (`{"parameters": {"x": {"value": …}}}`, or the bare
 /// form): its values, located in it (the file is added to `out.sources`), or `None` when it
-/// is not one (a note) or cannot be parsed (an IG000).
+/// is not one (a note) or cannot be parsed (an IG000). azd's `${NAME}` in its strings reads
+/// `environment` ([`substitute_azd`]).
 pub(super) fn json_parameter_file(
     file: Loaded,
     out: &mut Lowered,
     limits: &Limits,
+    environment: &BTreeMap<String, String>,
 ) -> Option<ParameterValues<'static>> {
     let display = file.display.clone();
     let id = file.add_to(&mut out.sources);
     let text = &out.sources.get(id).text;
     match json::parse_within(text, limits.max_document_values) {
-        Ok(root) if parameters(&root).is_some() => Some(parameter_values(&root, id, limits)),
+        Ok(root) if parameters(&root).is_some() => {
+            Some(values_of(&root, id, limits, Some((environment, text))))
+        }
         Ok(_) => {
             out.notes.push(format!(
                 "{display}: not a parameter file (no `parameters` object, and not the bare form `{{\"name\": {{\"value\": …}}}}`); ignored"
@@ -50,6 +55,18 @@ pub(crate) fn parameter_values(
     file: FileId,
     limits: &Limits,
 ) -> ParameterValues<'static> {
+    values_of(root, file, limits, None)
+}
+
+/// [`parameter_values`], with azd's `${NAME}` in strings substituted from the environment
+/// when given, with the file's text (a parameter file on disk; an embedded document's host
+/// has substituted its own).
+fn values_of(
+    root: &Json,
+    file: FileId,
+    limits: &Limits,
+    environment: Option<(&BTreeMap<String, String>, &str)>,
+) -> ParameterValues<'static> {
     let mut out = ParameterValues::new();
     let Some(params) = parameters(root) else {
         return out;
@@ -67,7 +84,11 @@ pub(crate) fn parameter_values(
                 let at = Span::new(file, v.start as usize, v.end as usize);
                 Value::unknown(Why::at(Cause::Budget(budget), at))
             } else {
-                literal_value(v, file)
+                let mut value = literal_value(v, file);
+                if let Some((environment, text)) = environment {
+                    substitute_azd(&mut value, environment, text);
+                }
+                value
             };
             out.insert(&m.key, value);
         } else if let Some(r) = m.value.get("reference") {
@@ -75,6 +96,140 @@ pub(crate) fn parameter_values(
         }
     }
     out
+}
+
+/// azd's substitution in the strings of `value`, a parameter file's value: azd replaces
+/// `${NAME}` with environment variable `NAME` before it deploys
+/// (<https://learn.microsoft.com/azure/developer/azure-developer-cli/manage-environment-variables>;
+/// its `envsubst` also reads `${NAME=default}`, `${NAME-default}` and, for a variable unset
+/// or empty, `${NAME:=default}` and `${NAME:-default}`; `$$` is a `$`). Every JSON parameter
+/// file is read so, whatever its template: no other deployer reads `${NAME}`, and one that
+/// passes the text on deploys no image written so, so the text is never judged as an image.
+/// A variable set in `environment` gives its value; an unset one without a default leaves
+/// that part unknown, naming the variable (azd reads its own `.azure/<env>/.env` too, which
+/// imagegate does not); another form is unknown. The string names each variable it reads,
+/// where its `${…}` is written in `file_text` (the file's text).
+fn substitute_azd(value: &mut Value, environment: &BTreeMap<String, String>, file_text: &str) {
+    let mut stack = vec![value];
+    while let Some(v) = stack.pop() {
+        if let Kind::Str(text) = &v.kind
+            && text.contains("${")
+        {
+            let at = v.origin.literal.or(v.origin.site);
+            let (kind, read) = substituted(text, environment, at);
+            v.kind = kind;
+            if let Some(at) = at {
+                v.origin
+                    .hops
+                    .extend(read.into_iter().map(|(name, written)| Hop {
+                        span: written_at(file_text, at, &written),
+                        via: Subject::EnvironmentVariable(name),
+                    }));
+            }
+            continue;
+        }
+        match &mut v.kind {
+            Kind::Array(items) => stack.extend(items.iter_mut()),
+            Kind::Object(members) => stack.extend(members.iter_mut().map(|(_, m)| m)),
+            _ => {}
+        }
+    }
+}
+
+/// Where `written` (a `${…}`) lies in the JSON string at `at` of `text`: its first
+/// occurrence there, else the whole string (an escape in the JSON text hides it).
+fn written_at(text: &str, at: Span, written: &str) -> Span {
+    let (start, end) = (at.start as usize, at.end as usize);
+    match text.get(start..end).and_then(|s| s.find(written)) {
+        Some(i) => Span::new(at.file, start + i, start + i + written.len()),
+        None => at,
+    }
+}
+
+/// `text` with azd's substitutions made (see [`substitute_azd`]), its unknowns located at
+/// `at`, and the variables it reads, each once, in order, with the first `${…}` that reads
+/// each.
+fn substituted(
+    text: &str,
+    environment: &BTreeMap<String, String>,
+    at: Option<Span>,
+) -> (Kind, Vec<(String, String)>) {
+    let why = |cause: Cause| match at {
+        Some(at) => Why::at(cause, at),
+        None => Why::new(cause),
+    };
+    let mut parts = Vec::new();
+    let mut read: Vec<(String, String)> = Vec::new();
+    let mut literal = String::new();
+    let mut rest = text;
+    while let Some(i) = rest.find('$') {
+        literal.push_str(&rest[..i]);
+        let after = &rest[i + 1..];
+        if let Some(escaped) = after.strip_prefix('$') {
+            literal.push('$');
+            rest = escaped;
+            continue;
+        }
+        let Some((inner, tail)) = after.strip_prefix('{').and_then(|b| b.split_once('}')) else {
+            literal.push('$');
+            rest = after;
+            continue;
+        };
+        rest = tail;
+        let name_end = inner
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .unwrap_or(inner.len());
+        let (name, operator) = inner.split_at(name_end);
+        let (default, or_empty) = match operator {
+            "" => (None, false),
+            _ if operator.starts_with(":-") || operator.starts_with(":=") => {
+                (Some(&operator[2..]), true)
+            }
+            _ if operator.starts_with('-') || operator.starts_with('=') => {
+                (Some(&operator[1..]), false)
+            }
+            _ => (None, false),
+        };
+        let followed = !name.is_empty() && (operator.is_empty() || default.is_some());
+        if !followed {
+            parts.push(Part::Text(std::mem::take(&mut literal)));
+            let cause = Cause::UnfollowedSubstitution {
+                text: format!("${{{inner}}}"),
+            };
+            parts.push(Part::Hole(why(cause)));
+            continue;
+        }
+        if !read.iter().any(|(r, _)| r == name) {
+            read.push((name.to_owned(), format!("${{{inner}}}")));
+        }
+        let set = environment
+            .get(name)
+            .filter(|v| !(or_empty && v.is_empty()));
+        match (set, default) {
+            (Some(v), _) => literal.push_str(v),
+            (None, Some(d)) => literal.push_str(d),
+            (None, None) => {
+                parts.push(Part::Text(std::mem::take(&mut literal)));
+                let cause = Cause::EnvironmentVariableUnset {
+                    name: name.to_owned(),
+                    reader: EnvironmentReader::Azd,
+                };
+                parts.push(Part::Hole(why(cause)));
+            }
+        }
+    }
+    literal.push_str(rest);
+    parts.push(Part::Text(literal));
+    let kind = match string_from_parts(parts) {
+        // Nothing of it is known: the unknown itself, not a string of one hole.
+        Kind::Partial(mut only) if only.len() == 1 => match only.pop() {
+            Some(Part::Hole(why)) => Kind::Unknown(why),
+            Some(other) => Kind::Partial(vec![other]),
+            None => Kind::Partial(only),
+        },
+        kind => kind,
+    };
+    (kind, read)
 }
 
 /// The weight of `json` as the evaluator weighs values (one per value, one per 16 bytes of
@@ -183,6 +338,72 @@ fn strip_json(name: &str) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn azd_substitutes_environment_variables_in_parameter_strings() {
+        // https://learn.microsoft.com/azure/developer/azure-developer-cli/manage-environment-variables
+        let environment: BTreeMap<String, String> = [("VM_SKU", "2022-datacenter"), ("EMPTY", "")]
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect();
+        let at = Span::new(FileId(0), 10, 20);
+        let of = |text: &str| substituted(text, &environment, Some(at));
+        let text = |kind: Kind| match kind {
+            Kind::Str(s) => s,
+            other => panic!("not a string: {other:?}"),
+        };
+        let vm_sku = || ("VM_SKU".to_owned(), "${VM_SKU}".to_owned());
+        let (kind, read) = of("${VM_SKU}");
+        assert_eq!(
+            (text(kind), read),
+            ("2022-datacenter".into(), vec![vm_sku()])
+        );
+        assert_eq!(
+            text(of("sku-${VM_SKU}-${VM_SKU}").0),
+            "sku-2022-datacenter-2022-datacenter"
+        );
+        assert_eq!(of("sku-${VM_SKU}-${VM_SKU}").1, [vm_sku()]);
+        // Defaults: `=`/`-` when unset, `:=`/`:-` when unset or empty.
+        assert_eq!(text(of("${UNSET=2019-datacenter}").0), "2019-datacenter");
+        assert_eq!(text(of("${UNSET:-a}${EMPTY:-b}${EMPTY-c}").0), "ab");
+        assert_eq!(text(of("${VM_SKU:=x}").0), "2022-datacenter");
+        // `$$` is a `$`; a `$` without braces, or braces never closed, is text.
+        assert_eq!(
+            text(of("$${VM_SKU} costs $5 ${").0),
+            "${VM_SKU} costs $5 ${"
+        );
+        // Unset without a default: unknown, naming the variable; only that part of a string.
+        let (kind, read) = of("${VM_IMAGE}");
+        assert_eq!(read, [("VM_IMAGE".to_owned(), "${VM_IMAGE}".to_owned())]);
+        let Kind::Unknown(why) = kind else {
+            panic!("not unknown: {kind:?}")
+        };
+        assert_eq!(why.span, Some(at));
+        assert_eq!(
+            *why.cause,
+            Cause::EnvironmentVariableUnset {
+                name: "VM_IMAGE".into(),
+                reader: EnvironmentReader::Azd
+            }
+        );
+        let Kind::Partial(parts) = of("/images/${VM_IMAGE}/versions/1").0 else {
+            panic!("not partial")
+        };
+        assert!(matches!(
+            parts.as_slice(),
+            [Part::Text(a), Part::Hole(_), Part::Text(b)] if a == "/images/" && b == "/versions/1"
+        ));
+        // A form imagegate does not follow is unknown too, never its text.
+        let Kind::Unknown(why) = of("${VM_SKU^^}").0 else {
+            panic!("not unknown")
+        };
+        assert_eq!(
+            *why.cause,
+            Cause::UnfollowedSubstitution {
+                text: "${VM_SKU^^}".into()
+            }
+        );
+    }
 
     #[test]
     fn parameter_files_name_their_templates() {

@@ -16,7 +16,7 @@ use crate::frontend::{
     Env, Frontend, Lowered, ParseProblem, Relation, Sniff, ToJudge, parameter_contexts,
 };
 use crate::model::{Context, Deployment, Dialect, Resource, Section, SourceKind, Unseen};
-use crate::source::{FileId, Loaded, Loader, Pending, Span};
+use crate::source::{FileId, LoadError, Loaded, Loader, Pending, Span};
 use crate::value::{Cause, Unavailable, Value, Why};
 
 /// The headline of an IG000 about a Bicep file.
@@ -266,8 +266,10 @@ fn is_parameter_file(path: &Path) -> bool {
 
 /// The values of the `.bicepparam` file `file` for the template at canonical path
 /// `template`: those it extends (the deepest first), then its own, each located where it is
-/// written (the files are added to `out.sources`). A file whose `using` names another
-/// template is left out, with a note: its values are not this template's.
+/// written (the files are added to `out.sources`). When a file of its `extends` chain is not
+/// read, every parameter the chain does not set is unknown, naming that file: it could set
+/// any of them. A file whose `using` names another template is left out, with a note: its
+/// values are not this template's.
 fn bicepparam_values(
     file: Loaded,
     template: &Path,
@@ -287,21 +289,35 @@ fn bicepparam_values(
         return None;
     }
     let damaged = syntax_problems(&parsed, id, out);
+    let mut chain = vec![canonical_param.clone()];
+    let inherited = base_values(out, &parsed, &text, id, env, &mut chain);
     let mut values = ParameterValues::new();
-    for (name, value) in base_values(out, &parsed, &text, &canonical_param, env, 0) {
-        values.insert(&name, value);
+    if let Some(why) = &inherited.unread {
+        values.others_unknown(why.clone());
     }
-    let located = &mut out.sources;
-    for (name, value) in
-        parameter_values(located, &parsed, &canonical_param, id, &text, &damaged, env)
-    {
+    for (name, value) in &inherited.values {
+        values.insert(name, value.clone());
+    }
+    let own = parameter_values(
+        &mut out.sources,
+        &parsed,
+        &canonical_param,
+        id,
+        &text,
+        &damaged,
+        env,
+        &inherited,
+    );
+    for (name, value) in own {
         values.insert(&name, value);
     }
     Some(values)
 }
 
-/// The values a `.bicepparam` file assigns, evaluated (its variables and functions in scope),
-/// each located where it is written (the files it imports from or loads added to `sources`).
+/// The values a `.bicepparam` file assigns, evaluated (its variables and functions in scope,
+/// `base` the values it `inherited`), each located where it is written (the files it imports
+/// from or loads added to `sources`); a value read from an environment variable names it.
+#[allow(clippy::too_many_arguments)]
 fn parameter_values(
     sources: &mut crate::source::SourceMap,
     parsed: &Parsed,
@@ -310,6 +326,7 @@ fn parameter_values(
     text: &str,
     damaged: &[std::ops::Range<u32>],
     env: &Env<'_>,
+    inherited: &Inherited,
 ) -> Vec<(String, Value)> {
     let pending = Pending::after(sources);
     let files = Beside {
@@ -318,83 +335,203 @@ fn parameter_values(
         allowance: env.allowance,
         pending: Some(&pending),
     };
-    let (template, assignments) = lower::parameter_file(&parsed.root, id, text, damaged, &files);
+    let lowered = lower::parameter_file(
+        &parsed.root,
+        id,
+        text,
+        damaged,
+        &files,
+        env.options.environment,
+    );
     pending.into_sources(sources);
+    let mut supplied = ParameterValues::new();
+    supplied.insert(lower::BASE, inherited.as_base());
     let scope = Scope::sharing(
-        &template,
-        ParameterValues::new(),
+        &lowered.template,
+        supplied,
         env.options.scope.clone(),
         std::rc::Rc::clone(env.allowance),
     );
-    assignments
+    lowered
+        .assignments
         .iter()
-        .map(|(name, node)| (name.clone(), scope.eval_node(node)))
+        .map(|(name, node)| {
+            let mut value = scope.eval_node(node);
+            name_environment_variables(&mut value, &lowered.environment_reads);
+            (name.clone(), value)
+        })
         .collect()
+}
+
+/// Adds to every part of `value` supplied by a `readEnvironmentVariable()` call (its literal
+/// lies in one of `reads`: the variable's value, or the default written in the call) the
+/// variable it read, at its name, so a finding about it names the variable.
+fn name_environment_variables(value: &mut Value, reads: &[lower::EnvironmentRead]) {
+    if reads.is_empty() {
+        return;
+    }
+    let mut stack = vec![value];
+    while let Some(v) = stack.pop() {
+        if let Some(at) = v.origin.literal
+            && let Some(read) = reads.iter().find(|r| {
+                r.call.file == at.file && r.call.start <= at.start && at.end <= r.call.end
+            })
+        {
+            v.origin.hops.push(crate::value::Hop {
+                span: read.name_at,
+                via: crate::value::Subject::EnvironmentVariable(read.name.clone()),
+            });
+        }
+        match &mut v.kind {
+            crate::value::Kind::Array(items) => stack.extend(items.iter_mut()),
+            crate::value::Kind::Object(members) => {
+                stack.extend(members.iter_mut().map(|(_, m)| m));
+            }
+            _ => {}
+        }
+    }
 }
 
 /// Most `extends` followed from one parameter file.
 const MAX_EXTENDS: usize = 4;
 
-/// The values of the parameter files the one parsed as `parsed` (text `text`, canonical path
-/// `path`) extends (`extends './base.bicepparam'`), the deepest first, each located in its
-/// own file (added to `out.sources`). A base that cannot be read is a note; its values stay
-/// unset, so what they would decide is unknown, never guessed.
+/// What the parameter files a `.bicepparam` file extends give it: their values, the deepest
+/// file's first, each located in its own file; and, when a file of the chain was not read,
+/// why every parameter they do not set is unknown (it could set any of them).
+#[derive(Debug, Default)]
+struct Inherited {
+    /// The values, in the order they apply.
+    values: Vec<(String, Value)>,
+    /// Why any other parameter is unknown, located at the `extends` that was not followed.
+    unread: Option<Why>,
+}
+
+impl Inherited {
+    /// What `base` is in the file that extends: an object of the values (the last set of
+    /// each name wins), each where it is written; unknown when no file of the chain was read.
+    fn as_base(&self) -> Value {
+        if self.values.is_empty()
+            && let Some(why) = &self.unread
+        {
+            return Value::unknown(why.clone());
+        }
+        let mut members: Vec<(String, Value)> = Vec::with_capacity(self.values.len());
+        for (name, value) in &self.values {
+            match members
+                .iter_mut()
+                .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            {
+                Some(slot) => slot.1 = value.clone(),
+                None => members.push((name.clone(), value.clone())),
+            }
+        }
+        Value::composed(crate::value::Kind::Object(members))
+    }
+}
+
+/// The values of the parameter files the one parsed as `parsed` (text `text`, file `id`, the
+/// last of `chain`, the canonical paths of the files extending down to it) extends
+/// (`extends './base.bicepparam'`), the deepest first, each located in its own file (added to
+/// `out.sources`). A base that cannot be followed (past [`MAX_EXTENDS`], in a cycle, not
+/// found, outside the roots, unreadable, with syntax errors) leaves every parameter the chain
+/// does not set unknown, at the `extends` that names it (an IG002 where an image reads one),
+/// never the template's default; a note says so too.
 fn base_values(
     out: &mut Lowered,
     parsed: &Parsed,
     text: &str,
-    path: &Path,
+    id: FileId,
     env: &Env<'_>,
-    depth: usize,
-) -> Vec<(String, Value)> {
-    let Some(base) = parsed
+    chain: &mut Vec<std::path::PathBuf>,
+) -> Inherited {
+    let Some(extends) = parsed
         .root
         .nodes()
         .find(|n| n.kind == K::ExtendsDeclaration)
-        .and_then(|e| e.child(K::String))
-        .and_then(|s| {
-            let token = s.tokens().next()?;
-            (s.nodes().next().is_none()).then(|| super::lexer::string_value(text, token))
-        })
     else {
-        return Vec::new();
+        return Inherited::default();
     };
-    let shown = env.loader.display(path);
-    if depth >= MAX_EXTENDS {
-        out.notes.push(format!(
-            "{shown}: parameter files extend each other more than {MAX_EXTENDS} deep; `{base}` is not read"
-        ));
-        return Vec::new();
-    }
-    let Some(canonical) = env.loader.beside(path, &base) else {
-        out.notes.push(format!(
-            "{shown}: the parameter file it extends, `{base}`, is not found"
-        ));
-        return Vec::new();
+    let Some(path) = chain.last().cloned() else {
+        return Inherited::default();
     };
-    let display = env.loader.display(&canonical);
-    let loaded = match env.loader.read(&canonical, &canonical, display.clone()) {
-        Ok(loaded) => loaded,
-        Err(e) => {
-            out.notes.push(format!("{display}: {e}"));
-            return Vec::new();
+    let at = Span {
+        file: id,
+        start: extends.span.start,
+        end: extends.span.end,
+    };
+    let shown = env.loader.display(&path);
+    let written = extends.child(K::String).and_then(|s| {
+        let token = s.tokens().next()?;
+        (s.nodes().next().is_none()).then(|| super::lexer::string_value(text, token))
+    });
+    let unread = |out: &mut Lowered, base: &str, problem: String| {
+        out.notes.push(format!(
+            "{shown}: the parameter file it extends, `{base}`, is not read ({problem})"
+        ));
+        Inherited {
+            values: Vec::new(),
+            unread: Some(Why::at(
+                Cause::ParameterFileNotRead {
+                    path: base.to_owned(),
+                    problem,
+                },
+                at,
+            )),
         }
     };
-    let id = loaded.add_to(&mut out.sources);
-    let base_text = out.sources.get(id).text.clone();
+    let Some(base) = written else {
+        let shown_base = extends
+            .child(K::String)
+            .and_then(|s| text.get(s.span.start as usize..s.span.end as usize))
+            .unwrap_or("")
+            .to_owned();
+        return unread(out, &shown_base, "its path is not a plain string".into());
+    };
+    if chain.len() > MAX_EXTENDS {
+        let problem = format!("parameter files extend each other more than {MAX_EXTENDS} deep");
+        return unread(out, &base, problem);
+    }
+    let Some(canonical) = env.loader.beside(&path, &base) else {
+        return unread(out, &base, "no such file".into());
+    };
+    if chain.contains(&canonical) {
+        return unread(out, &base, "the files extend each other in a cycle".into());
+    }
+    let display = env.loader.display(&canonical);
+    let loaded = match env.loader.read(&canonical, &canonical, display) {
+        Ok(loaded) => loaded,
+        Err(e) => {
+            let problem = match e {
+                LoadError::OutsideRoots => "it is outside the scanned roots".to_owned(),
+                LoadError::TooLarge { .. } => "it is larger than the size limit".to_owned(),
+                LoadError::Unreadable(e) => e.to_string(),
+                LoadError::Undecodable(e) => format!("it cannot be decoded: {}", e.message),
+            };
+            return unread(out, &base, problem);
+        }
+    };
+    let base_id = loaded.add_to(&mut out.sources);
+    let base_text = out.sources.get(base_id).text.clone();
     let base_parsed = parser::parse_params(&base_text);
-    let damaged = syntax_problems(&base_parsed, id, out);
-    let mut values = base_values(out, &base_parsed, &base_text, &canonical, env, depth + 1);
-    values.extend(parameter_values(
+    let damaged = syntax_problems(&base_parsed, base_id, out);
+    chain.push(canonical.clone());
+    let mut inherited = base_values(out, &base_parsed, &base_text, base_id, env, chain);
+    let own = parameter_values(
         &mut out.sources,
         &base_parsed,
         &canonical,
-        id,
+        base_id,
         &base_text,
         &damaged,
         env,
-    ));
-    values
+        &inherited,
+    );
+    inherited.values.extend(own);
+    // What a syntax error swallowed is not known: the file could set any parameter there.
+    if !base_parsed.errors.is_empty() && inherited.unread.is_none() {
+        inherited.unread = unread(out, &base, "it has syntax errors".into()).unread;
+    }
+    inherited
 }
 
 /// A `.bicepparam` file walked on its own is judged in the context of the template it uses.

@@ -110,6 +110,33 @@ fn inputs_not_given_offline() {
             Cause::TargetGroupLocation,
             "the location of the resource group the nested deployment deploys to is not known offline",
         ),
+        (
+            Cause::ParameterFileNotRead {
+                path: s("./base.bicepparam"),
+                problem: s("no such file"),
+            },
+            "the parameter file it extends, `./base.bicepparam`, is not read (no such file), so any parameter it may set is not known",
+        ),
+        (
+            Cause::EnvironmentVariableUnset {
+                name: s("VM_IMAGE"),
+                reader: EnvironmentReader::BicepFunction,
+            },
+            "environment variable 'VM_IMAGE' is not set where imagegate runs, and readEnvironmentVariable() gives no default",
+        ),
+        (
+            Cause::EnvironmentVariableUnset {
+                name: s("VM_SKU"),
+                reader: EnvironmentReader::Azd,
+            },
+            "environment variable 'VM_SKU' (substituted by azd for `${VM_SKU}`) is not set where imagegate runs",
+        ),
+        (
+            Cause::UnfollowedSubstitution {
+                text: s("${VM_SKU^^}"),
+            },
+            "`${VM_SKU^^}` is an azd substitution imagegate does not follow",
+        ),
     ]);
 }
 

@@ -468,10 +468,7 @@ impl<'s> Lowering<'s> {
             "loadYamlContent" | "loadFileAsBase64" | "loadDirectoryFileInfo" => {
                 self.construct(node, "this file-loading function")
             }
-            "readEnvironmentVariable" => match args.get(1) {
-                Some(default) => self.expr(default),
-                None => self.construct(node, "an environment variable without a default"),
-            },
+            "readEnvironmentVariable" => self.environment_variable(node, &args),
             "getSecret" => self.construct(node, "a Key Vault secret"),
             _ if node.kind == K::FunctionCall
                 && matches!(self.symbols.get(name), Some(SymbolRef::Imported(_))) =>
@@ -537,6 +534,46 @@ impl<'s> Lowering<'s> {
                     },
                 }
             }
+        }
+    }
+
+    /// `readEnvironmentVariable('NAME', default)` in a `.bicepparam` file: the variable's
+    /// value in the environment imagegate runs in, as `bicep build-params` reads it on the
+    /// machine that runs it; the default only when the variable is unset; unset without a
+    /// default, unknown naming the variable
+    /// (<https://learn.microsoft.com/azure/azure-resource-manager/bicep/bicep-functions-parameters-file>).
+    /// Elsewhere (Bicep rejects the call outside parameter files) the default, as written.
+    fn environment_variable(&mut self, node: &'s SyntaxNode, args: &[&'s SyntaxNode]) -> Expr {
+        let Some(environment) = self.environment else {
+            return match args.get(1) {
+                Some(default) => self.expr(default),
+                None => self.construct(node, "an environment variable without a default"),
+            };
+        };
+        let (start, end) = self.at(node);
+        let Some((name, name_node)) = args.first().and_then(|a| Some((self.plain_string(a)?, *a)))
+        else {
+            return self.construct(
+                node,
+                "readEnvironmentVariable() of a name that is not a plain string",
+            );
+        };
+        self.environment_reads.push(EnvironmentRead {
+            call: self.span(&node.span),
+            name_at: self.span(&name_node.span),
+            name: name.clone(),
+        });
+        match (environment.get(&name), args.get(1)) {
+            (Some(value), _) => self.lit(value, start, end),
+            (None, Some(default)) => self.expr(default),
+            (None, None) => self.unknowable_expr(
+                start,
+                end,
+                Cause::EnvironmentVariableUnset {
+                    name,
+                    reader: crate::value::cause::EnvironmentReader::BicepFunction,
+                },
+            ),
         }
     }
 

@@ -23,6 +23,7 @@
 //! lowering's state; `resources`, `modules`, `imports` and `expressions` hold the rest, each
 //! an `impl Lowering` of its own.
 
+use std::collections::BTreeMap;
 use std::ops::Range;
 use std::rc::Rc;
 
@@ -78,17 +79,64 @@ pub(crate) trait ReadBeside {
     }
 }
 
+/// A `.bicepparam` file, lowered: what [`parameter_file`] returns.
+pub(crate) struct ParameterFile {
+    /// Its variables and functions (and `base`, when it extends another file) as a template.
+    pub(crate) template: Template,
+    /// The value expression of each parameter it assigns, by name.
+    pub(crate) assignments: Vec<(String, Node)>,
+    /// Its `readEnvironmentVariable()` calls: a value supplied there names the variable.
+    pub(crate) environment_reads: Vec<EnvironmentRead>,
+}
+
+/// One `readEnvironmentVariable('NAME', …)` call of a `.bicepparam` file.
+#[derive(Clone, Debug)]
+pub(crate) struct EnvironmentRead {
+    /// The call: the variable's value is located here, and a default is written inside.
+    pub(crate) call: Span,
+    /// The variable's name as written (`'NAME'`): where the finding names the variable.
+    pub(crate) name_at: Span,
+    /// The variable.
+    pub(crate) name: String,
+}
+
+/// The name by which a `.bicepparam` file that extends another reads the values that file
+/// assigns (`base.tags`), unless it declares that name itself
+/// (<https://learn.microsoft.com/azure/azure-resource-manager/bicep/bicep-extend>).
+pub(crate) const BASE: &str = "base";
+
 /// Lowers a `.bicepparam` file: its variables and functions as a template, and the value
-/// expression of each parameter it assigns, by name.
+/// expression of each parameter it assigns, by name. `readEnvironmentVariable()` reads
+/// `environment` (the default only when the variable is unset). A file that extends another
+/// reads that file's values as the template's parameter [`BASE`], declared at its `extends`.
 pub(crate) fn parameter_file(
     root: &SyntaxNode,
     file: FileId,
     text: &str,
     damaged: &[Range<u32>],
     files: &dyn ReadBeside,
-) -> (Template, Vec<(String, Node)>) {
+    environment: &BTreeMap<String, String>,
+) -> ParameterFile {
     let mut lowering = Lowering::new(root, file, text, damaged, files);
+    lowering.environment = Some(environment);
+    let extends = root.nodes().find(|n| n.kind == K::ExtendsDeclaration);
+    let base = extends.filter(|_| !lowering.symbols.contains_key(BASE));
+    if base.is_some() {
+        lowering
+            .symbols
+            .insert(BASE.to_owned(), SymbolRef::Plain(Symbol::Parameter));
+    }
     let mut template = lowering.program(root);
+    if let Some(extends) = base {
+        let parameter = Parameter {
+            name: BASE.into(),
+            span: lowering.span(&extends.span),
+            default: None,
+            allowed: None,
+            nullable: false,
+        };
+        template.parameters.insert(Text::from(BASE), parameter);
+    }
     let mut assignments = Vec::new();
     for assignment in root.nodes().filter(|n| n.kind == K::ParameterAssignment) {
         let Some(name) = assignment.child(K::Identifier) else {
@@ -110,7 +158,11 @@ pub(crate) fn parameter_file(
     for (key, variable) in std::mem::take(&mut lowering.shared) {
         template.variables.insert(key, variable);
     }
-    (template, assignments)
+    ParameterFile {
+        template,
+        assignments,
+        environment_reads: std::mem::take(&mut lowering.environment_reads),
+    }
 }
 
 /// What a name declared at the top of a file (or nested in a resource) is.
@@ -209,6 +261,11 @@ struct Lowering<'s> {
     shared: Vec<(Text, Variable)>,
     /// Other files read (modules whose outputs are named, imported files), by path as written.
     other_files: std::cell::RefCell<HashMap<String, Result<Rc<OtherFile>, String>>>,
+    /// The environment `readEnvironmentVariable()` reads: set for a `.bicepparam` file, the
+    /// only kind of file Bicep lets call it.
+    environment: Option<&'s BTreeMap<String, String>>,
+    /// The `readEnvironmentVariable()` calls lowered.
+    environment_reads: Vec<EnvironmentRead>,
 }
 
 /// Another Bicep file, read and parsed.
@@ -297,6 +354,8 @@ impl<'s> Lowering<'s> {
             other_files: Default::default(),
             shared_values: HashMap::default(),
             shared: Vec::new(),
+            environment: None,
+            environment_reads: Vec::new(),
         };
         l.declare(root);
         l

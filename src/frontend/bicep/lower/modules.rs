@@ -96,8 +96,46 @@ impl<'s> Lowering<'s> {
         PassedParameters::Each(each)
     }
 
-    /// The subscription and resource group a module's `scope:` deploys to.
+    /// The subscription and resource group a module's `scope:` deploys to: `resourceGroup(…)`,
+    /// `subscription(…)`, or a resource group the file declares (`scope: rg`, `scope: rgs[i]`:
+    /// that group by its name, in the subscription its own `scope:` names, else the deploying
+    /// one).
     pub(super) fn module_scope(&mut self, scope: &'s SyntaxNode) -> (Option<Node>, Option<Node>) {
+        if let Some((index, at)) = self.resource_symbol(scope)
+            && self.infos[index]
+                .full_type
+                .eq_ignore_ascii_case("Microsoft.Resources/resourceGroups")
+        {
+            let group = self.expr_node(scope, |l, s| {
+                let at = at.map(|a| l.expr(a));
+                let (start, end) = l.at(s);
+                l.resource_name(index, at, start, end)
+            });
+            let own_scope = self.infos[index]
+                .body
+                .and_then(|b| self.property(b, "scope"));
+            // A resource group's own scope is a subscription; anything else (another
+            // resource, itself) is not followed.
+            let subscription = match own_scope {
+                Some(s) if self.resource_symbol(s).is_some() => Some(self.unknowable(
+                    &s.span,
+                    Cause::BicepConstruct {
+                        construct: "a resource group declared in a scope given this way",
+                    },
+                )),
+                Some(s) => match self.module_scope(s) {
+                    (subscription, None) => subscription,
+                    _ => Some(self.unknowable(
+                        &s.span,
+                        Cause::BicepConstruct {
+                            construct: "a resource group declared in a scope given this way",
+                        },
+                    )),
+                },
+                None => None,
+            };
+            return (subscription, Some(group));
+        }
         let name = match scope.kind {
             K::FunctionCall => scope.child(K::Identifier).map(|i| ident(self.text, i)),
             K::InstanceFunctionCall => scope

@@ -281,8 +281,10 @@ var jump = loadJsonContent('images.json', '$.jump')
                 files: vec![("shared/images.bicep", SHARED)],
                 ids,
             };
-            let (template, assignments) =
-                parameter_file(&parsed.root, FileId(0), text, &[], &files);
+            let no_environment = std::collections::BTreeMap::new();
+            let lowered =
+                parameter_file(&parsed.root, FileId(0), text, &[], &files, &no_environment);
+            let (template, assignments) = (lowered.template, lowered.assignments);
             let scope = Scope::new(
                 &template,
                 ParameterValues::new(),

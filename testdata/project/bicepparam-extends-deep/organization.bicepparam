@@ -1,0 +1,2 @@
+using none
+extends 'defaults.bicepparam'

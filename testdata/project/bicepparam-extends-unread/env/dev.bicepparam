@@ -1,0 +1,2 @@
+using '../main.bicep'
+extends 'shared.bicepparam'
