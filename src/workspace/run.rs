@@ -241,8 +241,11 @@ fn check_roots(
             outcome
         })
         .collect();
-    drop_linked_templates(&mut outcomes);
+    // A compiled template is compared with its Bicep source as judged on its own (the same
+    // defaults), before the source's own outcome stands aside for its callers': whether the
+    // source is linked by another file does not decide what its compiled twin reports.
     set_aside_compiled_templates(&mut outcomes, &files);
+    drop_linked_templates(&mut outcomes);
     // Sized once: growing by doubling would hold two copies of every finding at the peak.
     let findings = outcomes.iter().map(|o| o.findings.len()).sum();
     let resources = outcomes.iter().map(|o| o.resources.len()).sum();

@@ -496,3 +496,22 @@ fn a_piped_buffer_replaces_its_file_in_the_project() {
     // And back: the disk's text piped is the disk's finding.
     assert_eq!(finding_rules(&piped(&on_disk)), ["IG001"]);
 }
+
+#[test]
+fn a_compiled_module_stands_aside_with_its_bicep_source_whoever_calls_it() {
+    // main.json is main.bicep compiled; caller.bicep deploys main.bicep with an image. The
+    // module's own judgement (its image parameter unset) stands aside for its caller's, and so
+    // does its compiled twin's, which finds the same: it is compared with main.bicep as judged
+    // on its own, not with what is left of it once its caller covers it. It used to keep an
+    // IG002 in main.json that only the whole run reported (a run naming main.json did not).
+    let (repo, full) = project("compiled-module");
+    assert_eq!(judged_with(&full), [one("IG001", "caller.bicep", 4, "")]);
+    for named in ["main.json", "main.bicep", "caller.bicep"] {
+        let one = check_json(&repo, &[named]);
+        let want: Vec<_> = judged_with(&full)
+            .into_iter()
+            .filter(|_| named != "main.json")
+            .collect();
+        assert_eq!(judged_with(&one), want, "{named}: {one:#}");
+    }
+}
