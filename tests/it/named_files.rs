@@ -515,3 +515,44 @@ fn a_compiled_module_stands_aside_with_its_bicep_source_whoever_calls_it() {
         assert_eq!(judged_with(&one), want, "{named}: {one:#}");
     }
 }
+
+#[test]
+fn a_template_linked_by_a_computed_uri_with_an_approved_image_reports_nothing_named_or_not() {
+    // The same caller links `nested/golden.json` by a computed URI too: its image is approved,
+    // so neither the whole run nor a run naming it reports anything about it; both judge it.
+    let (repo, full) = project("computed-link");
+    let golden = |report: &serde_json::Value| -> Vec<String> {
+        report["resources"]
+            .as_array()
+            .expect("resources")
+            .iter()
+            .filter(|r| r["name"] == "golden-vm")
+            .map(|r| r["status"].as_str().unwrap_or_default().to_owned())
+            .collect()
+    };
+    assert_eq!(golden(&full), ["compliant"], "{full:#}");
+    let named = check_json(&repo, &["nested/golden.json"]);
+    assert_eq!(judged_with(&named), []);
+    assert_eq!(golden(&named), ["compliant"], "{named:#}");
+}
+
+#[test]
+fn a_piped_parameter_file_that_is_not_on_disk_is_a_context_of_the_template_it_uses() {
+    // An editor's new, unsaved `env/staging.bicepparam`: the graph reads its `using` from the
+    // buffer, so `main.bicep` is judged with it, and the finding is at the buffer's value.
+    let (repo, _) = project("bicepparam-elsewhere");
+    let staging = "using '../main.bicep'\n\nparam imageReference = {\n  publisher: 'MicrosoftWindowsServer'\n  offer: 'WindowsServer'\n  sku: '2022-datacenter-azure-edition'\n  version: 'latest'\n}\n";
+    let piped = piped_as(&repo, "env/staging.bicepparam", staging);
+    assert_eq!(
+        judged_with(&piped),
+        [one(
+            "IG001",
+            "env/staging.bicepparam",
+            3,
+            "env/staging.bicepparam"
+        )],
+        "{piped:#}"
+    );
+    // And nothing was written: the whole run does not know it.
+    assert!(!repo.path().join("env/staging.bicepparam").exists());
+}
