@@ -318,7 +318,6 @@ fn check_roots(
         detail,
     ));
     findings::apply_severities(&mut report.findings, config);
-    findings::suggest_from_repository(&mut report.findings, &report.resources, &config.policy);
     // Findings are deduplicated and their fingerprints made unique over everything judged,
     // as in a full run, before a run over named files keeps what touches them: the same
     // finding given through several callers is the one the full run keeps.
@@ -326,6 +325,11 @@ fn check_roots(
     if let Some(shown) = &shown {
         report.keep_files(shown);
     }
+    // The approved image a finding's help points at is the one most deployed by what the
+    // report holds: the repository's in a whole run, the named files' in a run over them
+    // (what else the graph had judged for them is no basis: it changes with files the named
+    // ones do not relate to).
+    findings::suggest_from_repository(&mut report.findings, &report.resources, &config.policy);
     report.scope = shown;
     Ok(report)
 }

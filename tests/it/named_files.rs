@@ -556,3 +556,33 @@ fn a_piped_parameter_file_that_is_not_on_disk_is_a_context_of_the_template_it_us
     // And nothing was written: the whole run does not know it.
     assert!(!repo.path().join("env/staging.bicepparam").exists());
 }
+
+#[test]
+fn the_approved_image_a_help_points_at_is_what_the_report_holds_deploys() {
+    // A whole run's help names the approved image the repository deploys; a run over named
+    // files names the one those files deploy, never one of a file the graph judged for them
+    // (that would change with files they do not relate to).
+    let repo = Repo::new();
+    repo.write("golden.json", golden_vm("golden-vm"));
+    repo.write("app/marketplace.json", marketplace_vm("app-vm"));
+    git(repo.path(), &["init", "-q"]);
+    let help = |report: &serde_json::Value| -> String {
+        report["findings"][0]["help"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let full = check_json(&repo, &["."]);
+    assert!(
+        help(&full).contains("this repository deploys the approved"),
+        "{full:#}"
+    );
+    let named = check_json(&repo, &["app/marketplace.json"]);
+    assert_eq!(finding_rules(&named), ["IG001"]);
+    assert!(
+        !help(&named).contains("this repository deploys"),
+        "{named:#}"
+    );
+    let both = check_json(&repo, &["app/marketplace.json", "golden.json"]);
+    assert_eq!(help(&both), help(&full));
+}
