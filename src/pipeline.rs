@@ -257,6 +257,7 @@ fn lower_options(
             unknown: Vec::new(),
         },
         judge_no_op: config.judge_no_op,
+        latent: config.latent != crate::config::LatentLevel::Off,
         keep: keep_paths(),
         environment: no_environment(),
     }

@@ -78,9 +78,11 @@ pub(crate) fn expand(
     supplied: ParameterValues,
     deployment: &DeploymentScope,
     allowance: &Rc<Allowance>,
+    latent: bool,
 ) -> Expanded {
     let scope = Scope::sharing(template, supplied, deployment.clone(), Rc::clone(allowance));
     let mut walker = Walker {
+        latent,
         links,
         out: Expanded::default(),
         met: HashSet::default(),
@@ -135,6 +137,9 @@ struct Place<'p> {
 }
 
 struct Walker<'a> {
+    /// Whether what a condition a deployer can flip leaves out is judged (`[judge] latent`
+    /// not `"off"`).
+    latent: bool,
     links: &'a Links<'a>,
     out: Expanded,
     /// The link targets met so far (those of `out.reached`).
@@ -275,7 +280,7 @@ impl Walker<'_> {
                 let (value, defaults) = scope.eval_tracked(condition);
                 if value.kind != Kind::Bool(false) {
                     true
-                } else if !self.may_deploy_images(decl, at.depth) {
+                } else if !self.latent || !self.may_deploy_images(decl, at.depth) {
                     // Nothing of it would be judged (its children are walked either way).
                     false
                 } else {

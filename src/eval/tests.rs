@@ -738,6 +738,7 @@ fn expand_linked(parent: &T, links: &Links<'_>) -> Expanded {
         ParameterValues::new(),
         &DeploymentScope::default(),
         &allowance,
+        true,
     )
 }
 

@@ -87,6 +87,8 @@ pub(crate) struct Linked<'r> {
     state: RefCell<State>,
     /// The paths the rules read, kept in the linked templates' bodies ([`Linked::keeping`]).
     keep: &'r KeepPaths,
+    /// Whether expansions judge latent resources ([`Linked::judging_latent`]).
+    latent: bool,
 }
 
 /// What a [`Linked`] read and learned.
@@ -159,12 +161,20 @@ impl<'r> Linked<'r> {
             placeless: false,
             state: RefCell::default(),
             keep: KeepPaths::none(),
+            latent: true,
         }
     }
 
     /// The same loader, which keeps `keep`'s paths in the bodies of the templates it lowers.
     pub(crate) fn keeping(mut self, keep: &'r KeepPaths) -> Linked<'r> {
         self.keep = keep;
+        self
+    }
+
+    /// The same linker, whose expansions judge (`true`) or leave out (`false`) what a
+    /// condition a deployer can flip leaves out under the parameters' defaults.
+    pub(crate) fn judging_latent(mut self, latent: bool) -> Linked<'r> {
+        self.latent = latent;
         self
     }
 
@@ -217,6 +227,7 @@ impl<'r> Linked<'r> {
                 supplied.clone(),
                 deployment,
                 self.allowance,
+                self.latent,
             );
             drop(links);
             // The files of this context, in the order the walk reached them.

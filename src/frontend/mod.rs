@@ -404,6 +404,9 @@ pub(crate) struct LowerOptions<'r> {
     pub(crate) scope: DeploymentScope,
     /// Terraform plans: also judge resources whose planned action is no-op.
     pub(crate) judge_no_op: bool,
+    /// Whether what a condition a deployer can flip leaves out under the parameters'
+    /// defaults is judged (`[judge] latent` not `"off"`); when not, it is left out unread.
+    pub(crate) latent: bool,
     /// The property paths the rules read of each catalogued type, kept in the bodies lowered.
     pub(crate) keep: &'r KeepPaths,
     /// The environment of the machine imagegate runs on, as the command was given it: what a

@@ -777,3 +777,49 @@ fn latent_resources_spend_the_files_budget_and_what_it_cuts_is_said() {
         "{report:#}"
     );
 }
+
+#[test]
+fn off_leaves_latent_resources_unread_and_spends_no_budget_on_them() {
+    // `latent = "off"` restores the defaults' reading: a resource its condition leaves out
+    // is not evaluated at all, so its copies spend none of the file's resource budget.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let many = arm_vm("[concat('vm-', copyIndex())]", &format!("{{ \"id\": \"{GOLDEN_VERSION}\" }}"), "")
+        .replacen(
+            "\"type\":",
+            "\"condition\": \"[parameters('deployMany')]\", \"copy\": { \"name\": \"many\", \"count\": 40 }, \"type\":",
+            1,
+        );
+    let after = arm_vm("after", &format!("{{ \"id\": \"{GOLDEN_VERSION}\" }}"), "");
+    std::fs::write(
+        dir.path().join("azuredeploy.json"),
+        arm_template(
+            r#""deployMany": { "type": "bool", "defaultValue": false }"#,
+            "",
+            &format!("{many}, {after}"),
+        ),
+    )
+    .expect("write");
+    let limits = imagegate::workspace::Limits {
+        max_resources: 20,
+        ..Default::default()
+    };
+    let statuses = |report: &serde_json::Value| resource_statuses(report);
+    std::fs::write(
+        dir.path().join("imagegate.toml"),
+        "[judge]\nlatent = \"off\"\n",
+    )
+    .expect("w");
+    let (off, notes) = check_with_limits_and_notes(dir.path(), limits.clone());
+    assert_eq!(statuses(&off), ["compliant"], "{off:#}");
+    assert!(notes.is_empty(), "{notes:?}");
+    std::fs::write(
+        dir.path().join("imagegate.toml"),
+        "[judge]\nlatent = \"warning\"\n",
+    )
+    .expect("w");
+    let (on, notes) = check_with_limits_and_notes(dir.path(), limits);
+    assert!(
+        !notes.is_empty() || finding_rules(&on).iter().any(|r| r == "IG002"),
+        "the latent copies spend the budget: {on:#} {notes:?}"
+    );
+}

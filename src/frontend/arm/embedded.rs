@@ -76,7 +76,8 @@ pub(super) fn lower(doc: &Embedded, env: &Env<'_>) -> Lowered {
         env.allowance,
     )
     .placeless()
-    .keeping(env.options.keep);
+    .keeping(env.options.keep)
+    .judging_latent(env.options.latent);
     let errors = expand_contexts(
         &mut out,
         id,

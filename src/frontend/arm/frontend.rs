@@ -156,7 +156,8 @@ fn template(file: Loaded, root: Json, env: &Env<'_>) -> Lowered {
         env.options.links,
         env.allowance,
     )
-    .keeping(env.options.keep);
+    .keeping(env.options.keep)
+    .judging_latent(env.options.latent);
     // Lowered once, expanded for each context and each assumed value.
     let lowered = lower::template(&root, id, &out.sources.get(id).text, env.options.keep);
     drop(root);

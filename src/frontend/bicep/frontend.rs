@@ -240,7 +240,8 @@ fn template(file: Loaded, env: &Env<'_>) -> Lowered {
         env.allowance,
     )
     .with_bicep(lower_module)
-    .keeping(env.options.keep);
+    .keeping(env.options.keep)
+    .judging_latent(env.options.latent);
     let errors = expand_contexts(&mut out, id, &lowered, contexts, &linked, env, DIALECT);
     out.links = linked.targets();
     out.problems.extend(linked.take_problems());
