@@ -452,9 +452,90 @@ fn sniff(file: &FileToRead, discovery: Discovery, loader: Loader<'_>) -> (Vec<Re
         linkable = link;
         may
     });
-    let relations = match read {
+    let mut relations = match read {
         Ok(Some(loaded)) => frontend::relations(&file.path, &loaded.text),
         _ => frontend::relations_by_name(&file.path),
     };
+    // A file naming more files than any project has is bounded: past the bound it may
+    // reach anything (sound, and its nodes and edges stay few).
+    if relations.len() > MAX_RELATIONS {
+        relations.truncate(MAX_RELATIONS);
+        // A computed read is followed whatever is named: the file is always judged.
+        relations.push(Relation::new(RelationKind::Reads, Target::Computed));
+    }
     (relations, linkable)
+}
+
+/// Most relations kept of one file (a template deploying 4,096 files is far beyond any real
+/// one; a hostile file naming millions would otherwise add a node for each).
+const MAX_RELATIONS: usize = 4096;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A project of `files` (relative path → text) in a temporary folder, its graph built
+    /// reading every file, and the folder.
+    fn graph_of(files: &[(&str, &str)]) -> (ProjectGraph, tempfile::TempDir, Vec<FileToRead>) {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let root = dir.path().canonicalize().expect("canonical");
+        let mut walked = Vec::new();
+        for (name, text) in files {
+            let path = root.join(name);
+            std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+            std::fs::write(&path, text).expect("write");
+            walked.push(FileToRead {
+                display: (*name).to_owned(),
+                canonical: path.clone(),
+                path,
+            });
+        }
+        let roots = vec![root.clone()];
+        let set = walked.iter().map(|f| f.canonical.clone()).collect();
+        let loader = Loader::new(&roots, &root, &set);
+        let graph = ProjectGraph::build(&walked, Discovery::All, loader, &[], &[]);
+        (graph, dir, walked)
+    }
+
+    #[test]
+    fn a_parameter_file_reaches_its_template_but_not_the_templates_callers() {
+        let module = "param image object\n";
+        let caller = "module m 'vm.bicep' = { name: 'm' }\n";
+        let params = "using 'vm.bicep'\nparam image = {}\n";
+        let (graph, _dir, files) = graph_of(&[
+            ("vm.bicep", module),
+            ("caller.bicep", caller),
+            ("prod.bicepparam", params),
+        ]);
+        let path = |i: usize| files[i].canonical.clone();
+        assert_eq!(graph.reaching(&[path(2)]), {
+            let mut v = vec![path(0), path(2)];
+            v.sort();
+            v
+        });
+        // The module named: its caller, and its parameter file is not needed.
+        let mut want = vec![path(0), path(1)];
+        want.sort();
+        assert_eq!(graph.reaching(&[path(0)]), want);
+        assert_eq!(graph.parameter_files(&path(0)).len(), 1);
+    }
+
+    #[test]
+    fn a_file_naming_thousands_of_files_is_bounded_and_reaches_anything() {
+        let many: String = (0..5000)
+            .map(|i| format!("module m{i} 'm{i}.bicep' = {{ name: 'm{i}' }}\n"))
+            .collect();
+        let (graph, _dir, files) = graph_of(&[("main.bicep", &many), ("other.bicep", "")]);
+        assert!(
+            graph.nodes.len() <= 2 + MAX_RELATIONS,
+            "{}",
+            graph.nodes.len()
+        );
+        // It may read anything, so a run naming any file judges it.
+        let reached = graph.reaching(&[files[1].canonical.clone()]);
+        assert!(
+            reached.contains(&files[0].canonical),
+            "main.bicep is judged"
+        );
+    }
 }
