@@ -49,7 +49,12 @@ pub(super) fn relations(_path: &Path, text: &str) -> Vec<Relation> {
     for i in 0..tokens.len() {
         let Some(keyword) = word(i) else { continue };
         let found = match keyword {
-            "module" if word(i + 1).is_some() => path(i + 2).map(|t| (RelationKind::Deploys, t)),
+            // `module name 'path'`, and what the parser recovers without the name.
+            "module" => match word(i + 1) {
+                Some(_) => path(i + 2),
+                None => path(i + 1),
+            }
+            .map(|t| (RelationKind::Deploys, t)),
             "from" => path(i + 1).map(|t| (RelationKind::Imports, t)),
             "using" => path(i + 1).map(|t| (RelationKind::Parameters, t)),
             "extends" => path(i + 1).map(|t| (RelationKind::Extends, t)),
@@ -161,5 +166,120 @@ mod tests {
             ]
         );
         assert!(of("base.bicepparam", "using none\nparam image = 'x'\n").is_empty());
+    }
+
+    /// What the syntax tree declares (the parser as the oracle): every module, `using`,
+    /// `extends`, `import … from` and loading call with its first argument.
+    fn declared(name: &str, text: &str) -> Vec<(RelationKind, Target)> {
+        use super::super::parser;
+        use super::super::syntax::{SyntaxKind as K, SyntaxNode};
+        let parsed = if name.ends_with(".bicepparam") {
+            parser::parse_params(text)
+        } else {
+            parser::parse(text)
+        };
+        let string_target = |s: &SyntaxNode| {
+            let mut tokens = s.tokens();
+            match (tokens.next(), tokens.next(), s.nodes().next()) {
+                (Some(t), None, None) if t.kind == TokenKind::StringComplete => {
+                    target(&string_value(text, t))
+                }
+                _ => Target::Computed,
+            }
+        };
+        let mut out = Vec::new();
+        let mut stack: Vec<&SyntaxNode> = vec![&parsed.root];
+        while let Some(node) = stack.pop() {
+            let kind = match node.kind {
+                K::ModuleDeclaration => Some(RelationKind::Deploys),
+                K::UsingDeclaration => Some(RelationKind::Parameters),
+                K::ExtendsDeclaration => Some(RelationKind::Extends),
+                K::CompileTimeImportDeclaration => Some(RelationKind::Imports),
+                _ => None,
+            };
+            let string = match node.kind {
+                K::CompileTimeImportDeclaration => node
+                    .child(K::CompileTimeImportFromClause)
+                    .and_then(|c| c.child(K::String)),
+                _ => node.child(K::String),
+            };
+            if let (Some(kind), Some(string)) = (kind, string) {
+                out.push((kind, string_target(string)));
+            }
+            if matches!(node.kind, K::FunctionCall | K::InstanceFunctionCall) {
+                let name = match node.kind {
+                    K::FunctionCall => node.child(K::Identifier),
+                    _ => node.nodes().filter(|n| n.kind == K::Identifier).last(),
+                };
+                let name = name
+                    .and_then(|n| n.tokens().next())
+                    .and_then(|t| text.get(t.span.start as usize..t.span.end as usize));
+                if name.is_some_and(|n| LOADING.contains(&n)) {
+                    let first = node
+                        .nodes()
+                        .filter(|n| n.kind == K::FunctionArgument)
+                        .find_map(|a| a.nodes().next());
+                    let t = match first.filter(|n| n.kind == K::String) {
+                        Some(s) => string_target(s),
+                        None => Target::Computed,
+                    };
+                    out.push((RelationKind::Reads, t));
+                }
+            }
+            stack.extend(node.nodes());
+        }
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    /// Every relation the syntax tree declares in each `.bicep`/`.bicepparam` file below
+    /// `dir` is one the tokens find (the tokens may find more, never fewer); returns how many
+    /// files had a relation.
+    fn tokens_cover_the_tree(dir: &Path) -> usize {
+        let mut stack = vec![dir.to_path_buf()];
+        let mut with = 0;
+        while let Some(d) = stack.pop() {
+            let Ok(entries) = std::fs::read_dir(&d) else {
+                continue;
+            };
+            for e in entries.flatten() {
+                let p = e.path();
+                let name = p.to_string_lossy().to_string();
+                if p.is_dir() {
+                    stack.push(p);
+                    continue;
+                }
+                if !(name.ends_with(".bicep") || name.ends_with(".bicepparam")) {
+                    continue;
+                }
+                let Ok(text) = std::fs::read_to_string(&p) else {
+                    continue;
+                };
+                let tree = declared(&name, &text);
+                let tokens = of(&name, &text);
+                for r in &tree {
+                    assert!(
+                        tokens.contains(r),
+                        "{name}: {r:?} not found in tokens: {tokens:?}"
+                    );
+                }
+                with += usize::from(!tree.is_empty());
+            }
+        }
+        with
+    }
+
+    #[test]
+    fn the_tokens_find_every_relation_the_syntax_tree_declares_in_the_fixtures() {
+        let testdata = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata");
+        assert!(tokens_cover_the_tree(&testdata) >= 10);
+    }
+
+    #[test]
+    #[ignore = "needs BICEP_SAMPLES (the compiler's Bicep.Core.Samples/Files)"]
+    fn the_tokens_find_every_relation_the_syntax_tree_declares_in_the_compiler_samples() {
+        let samples = std::env::var_os("BICEP_SAMPLES").expect("set BICEP_SAMPLES");
+        assert!(tokens_cover_the_tree(Path::new(&samples)) >= 50);
     }
 }
