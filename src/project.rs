@@ -538,4 +538,25 @@ mod tests {
             "main.bicep is judged"
         );
     }
+
+    #[test]
+    fn only_a_plan_reads_its_folder() {
+        // A template that links another is no plan: each frontend's relations are asked of a
+        // file only when its own look at the bytes finds some.
+        let schema =
+            "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#";
+        let template = format!(
+            r#"{{"$schema": "{schema}", "resources": [{{"type": "Microsoft.Resources/deployments", "name": "d", "properties": {{"templateLink": {{"relativePath": "vm.json"}}}}}}]}}"#
+        );
+        let plan = r#"{"format_version":"1.2","terraform_version":"1.9.5","resource_changes":[]}"#;
+        let (graph, _dir, files) = graph_of(&[
+            ("azuredeploy.json", &template),
+            ("vm.json", "{}"),
+            ("infra/plan.json", plan),
+        ]);
+        let readers: Vec<&usize> = graph.folders.values().flatten().collect();
+        assert_eq!(readers, [&2], "{:?}", graph.folders);
+        assert_eq!(graph.forward[0].len(), 1, "the link to vm.json");
+        let _ = files;
+    }
 }

@@ -176,9 +176,16 @@ pub(crate) fn relations_by_name(path: &Path) -> Vec<Relation> {
 }
 
 /// The relations of the file at `path` with text `text`, as every frontend it is offered to
-/// sees them (sniffed, not evaluated).
+/// sees them (sniffed, not evaluated): a frontend whose look at the bytes finds nothing of
+/// its relations ([`Frontend::may_relate`]: a template is no plan) gives those of the name.
 pub(crate) fn relations(path: &Path, text: &str) -> Vec<Relation> {
-    collect(for_file(path).iter().map(|f| f.relations(path, text)))
+    collect(for_file(path).iter().map(|f| {
+        if f.may_relate(text.as_bytes()) {
+            f.relations(path, text)
+        } else {
+            f.relations_by_name(path)
+        }
+    }))
 }
 
 /// What a cheap look at the bytes of the file at `path` says, as every frontend it is offered

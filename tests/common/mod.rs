@@ -442,3 +442,69 @@ pub fn paths_of(report: &serde_json::Value, rule: &str) -> Vec<String> {
         .map(|(_, p)| p)
         .collect()
 }
+
+/// Every file below `dir`, relative to it, sorted.
+pub fn files_below(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).expect("read_dir").flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                out.push(path.strip_prefix(dir).expect("below").to_path_buf());
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Copies every file below `from` to the same place below `to`.
+pub fn copy_tree(from: &Path, to: &Path) {
+    for file in files_below(from) {
+        let target = to.join(&file);
+        std::fs::create_dir_all(target.parent().expect("parent")).expect("mkdir");
+        std::fs::copy(from.join(&file), target).expect("copy");
+    }
+}
+
+/// A copy of the fixture project `testdata/project/<name>` in a git repository of its own
+/// (so that a named file's project is the whole copy, as in a user's repository).
+pub fn fixture_project(name: &str) -> Repo {
+    let repo = Repo::new();
+    let folder = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("testdata/project")
+        .join(name);
+    copy_tree(&folder, repo.path());
+    git(repo.path(), &["init", "-q"]);
+    repo
+}
+
+/// `(rule, path, line, parameter file)` of each finding of a JSON report.
+pub fn judged_with(report: &serde_json::Value) -> Vec<(String, String, u64, String)> {
+    report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap_or_default().to_owned(),
+                f["path"].as_str().unwrap_or_default().to_owned(),
+                f["line"].as_u64().unwrap_or_default(),
+                f["parameter_file"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect()
+}
+
+/// One entry of [`judged_with`].
+pub fn judged(
+    rule: &str,
+    path: &str,
+    line: u64,
+    parameter_file: &str,
+) -> (String, String, u64, String) {
+    (rule.into(), path.into(), line, parameter_file.into())
+}

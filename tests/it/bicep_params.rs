@@ -6,32 +6,7 @@
 //! `testdata/project/` with a firing and a non-firing case (the named-file sweep of
 //! `named_files.rs` runs over them too).
 
-use std::path::Path;
-
 use crate::common::*;
-
-/// A copy of the fixture project `testdata/project/<name>` in a git repository of its own.
-fn project(name: &str) -> Repo {
-    let repo = Repo::new();
-    let folder = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("testdata/project")
-        .join(name);
-    let mut stack = vec![folder.clone()];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).expect("fixture").flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                let relative = path.strip_prefix(&folder).expect("below");
-                let text = std::fs::read(&path).expect("read");
-                repo.write(relative.to_str().expect("UTF-8 name"), text);
-            }
-        }
-    }
-    git(repo.path(), &["init", "-q"]);
-    repo
-}
 
 /// `check --format json` of `args` in `repo` with exactly the environment variables `vars`:
 /// the report, and what was written to standard error.
@@ -50,27 +25,6 @@ fn check_with_env(
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     assert!(out.status.success(), "imagegate failed: {stderr}");
     (serde_json::from_slice(&out.stdout).expect("JSON"), stderr)
-}
-
-/// `(rule, path, line, parameter file)` of each finding of a JSON report.
-fn judged_with(report: &serde_json::Value) -> Vec<(String, String, u64, String)> {
-    report["findings"]
-        .as_array()
-        .expect("findings")
-        .iter()
-        .map(|f| {
-            (
-                f["rule"].as_str().unwrap_or_default().to_owned(),
-                f["path"].as_str().unwrap_or_default().to_owned(),
-                f["line"].as_u64().unwrap_or_default(),
-                f["parameter_file"].as_str().unwrap_or_default().to_owned(),
-            )
-        })
-        .collect()
-}
-
-fn one(rule: &str, path: &str, line: u64, parameter_file: &str) -> (String, String, u64, String) {
-    (rule.into(), path.into(), line, parameter_file.into())
 }
 
 /// The messages of the related locations of finding `f`, each with the path it is in.
@@ -100,11 +54,11 @@ fn an_extends_that_cannot_be_followed_is_unknown_never_the_default() {
     // deploys. `env/prod.bicepparam` extends a file that is not there: IG002 at its `extends`,
     // naming it. `env/dev.bicepparam` extends `shared.bicepparam`, which is read and leaves
     // the image to the template: its golden default stands.
-    let repo = project("bicepparam-extends-unread");
+    let repo = fixture_project("bicepparam-extends-unread");
     let (full, stderr) = check_with_env(&repo, &["."], &[]);
     assert_eq!(
         judged_with(&full),
-        [one(
+        [judged(
             "IG002",
             "env/prod.bicepparam",
             2,
@@ -126,11 +80,11 @@ fn an_extends_chain_cut_by_depth_is_unknown_at_the_file_that_is_not_followed() {
     // prod → region → landing-zone → platform → organization → defaults: the image is set in
     // `defaults.bicepparam`, past the four files followed. Judging the template's golden
     // default would pass what deploys a Marketplace image.
-    let repo = project("bicepparam-extends-deep");
+    let repo = fixture_project("bicepparam-extends-deep");
     let (full, _) = check_with_env(&repo, &["."], &[]);
     assert_eq!(
         judged_with(&full),
-        [one(
+        [judged(
             "IG002",
             "organization.bicepparam",
             2,
@@ -151,7 +105,7 @@ fn an_extends_chain_cut_by_depth_is_unknown_at_the_file_that_is_not_followed() {
     let (shorter, _) = check_with_env(&repo, &["."], &[]);
     assert_eq!(
         judged_with(&shorter),
-        [one("IG001", "defaults.bicepparam", 4, "prod.bicepparam")]
+        [judged("IG001", "defaults.bicepparam", 4, "prod.bicepparam")]
     );
 }
 
@@ -241,11 +195,11 @@ fn base_is_the_value_the_extended_file_assigns() {
     // syntax" (https://learn.microsoft.com/azure/azure-resource-manager/bicep/bicep-extend).
     // `dev.bicepparam` keeps `base.imageReference` (approved); `prod.bicepparam` spreads it
     // and pins another SKU (not approved). Both used to be IG002.
-    let repo = project("bicepparam-base");
+    let repo = fixture_project("bicepparam-base");
     let (full, _) = check_with_env(&repo, &["."], &[]);
     assert_eq!(
         judged_with(&full),
-        [one("IG001", "base.bicepparam", 4, "prod.bicepparam")]
+        [judged("IG001", "base.bicepparam", 4, "prod.bicepparam")]
     );
     let finding = &full["findings"][0];
     assert!(
@@ -267,12 +221,12 @@ fn read_environment_variable_reads_the_environment_imagegate_runs_in() {
     // (https://learn.microsoft.com/azure/azure-resource-manager/bicep/bicep-functions-parameters-file):
     // `bicep build-params` reads the environment of the machine that runs it, so imagegate
     // reads its own.
-    let repo = project("bicepparam-environment");
+    let repo = fixture_project("bicepparam-environment");
     // Nothing set: `main.bicepparam`'s default is approved; `ci.bicepparam` has none.
     let (unset, _) = check_with_env(&repo, &["."], &[]);
     assert_eq!(
         judged_with(&unset),
-        [one("IG002", "ci.bicepparam", 4, "ci.bicepparam")]
+        [judged("IG002", "ci.bicepparam", 4, "ci.bicepparam")]
     );
     assert!(
         message(&unset["findings"][0]).contains(
@@ -290,7 +244,7 @@ fn read_environment_variable_reads_the_environment_imagegate_runs_in() {
     let (set, stderr) = check_with_env(&repo, &["."], &vars);
     assert_eq!(
         judged_with(&set),
-        [one("IG001", "main.bicepparam", 4, "main.bicepparam")]
+        [judged("IG001", "main.bicepparam", 4, "main.bicepparam")]
     );
     let finding = &set["findings"][0];
     assert!(message(finding).contains("2019-datacenter"), "{set:#}");
@@ -338,11 +292,11 @@ fn azd_substitutes_environment_variables_in_json_parameter_files() {
     // `infra/main.parameters.json` (a Bicep template's) reads `${AZURE_VM_IMAGE_SKU}`;
     // `arm/azuredeploy.parameters.json` (an ARM template's) reads it with a default. Neither
     // is ever judged as the text `${…}`.
-    let repo = project("azd-environment");
+    let repo = fixture_project("azd-environment");
     let (unset, _) = check_with_env(&repo, &["."], &[]);
     assert_eq!(
         judged_with(&unset),
-        [one(
+        [judged(
             "IG002",
             "infra/main.parameters.json",
             6,
@@ -361,13 +315,13 @@ fn azd_substitutes_environment_variables_in_json_parameter_files() {
     assert_eq!(
         judged_with(&set),
         [
-            one(
+            judged(
                 "IG001",
                 "arm/azuredeploy.parameters.json",
                 6,
                 "arm/azuredeploy.parameters.json"
             ),
-            one(
+            judged(
                 "IG001",
                 "infra/main.parameters.json",
                 6,
@@ -398,9 +352,9 @@ fn a_module_scoped_to_a_resource_group_the_file_declares_deploys_to_that_group()
     // module deployed to `rg-app` boots from a gallery there (not approved); those deployed
     // to `rg-golden` (by the symbol and by `resourceGroup(goldenGroup.name)`) are approved.
     // `scope: appGroup` used to leave the image unknown.
-    let repo = project("module-scope-resource-group");
+    let repo = fixture_project("module-scope-resource-group");
     let (full, _) = check_with_env(&repo, &["."], &[]);
-    assert_eq!(judged_with(&full), [one("IG001", "vm.bicep", 10, "")]);
+    assert_eq!(judged_with(&full), [judged("IG001", "vm.bicep", 10, "")]);
     assert!(
         message(&full["findings"][0])
             .contains("/resourceGroups/rg-app/providers/Microsoft.Compute/galleries/corpGallery/"),

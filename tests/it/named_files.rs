@@ -106,32 +106,6 @@ fn a_parameter_file_mapped_in_the_config_is_read_when_only_the_template_is_named
     assert_eq!(named["findings"][0]["path"], "environments/prod.json");
 }
 
-/// Every file below `dir`, relative to it, sorted.
-fn files_below(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(&d).expect("read_dir").flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                out.push(path.strip_prefix(dir).expect("below").to_path_buf());
-            }
-        }
-    }
-    out.sort();
-    out
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    for file in files_below(from) {
-        let target = to.join(&file);
-        std::fs::create_dir_all(target.parent().expect("parent")).expect("mkdir");
-        std::fs::copy(from.join(&file), target).expect("copy");
-    }
-}
-
 #[test]
 fn per_file_runs_add_up_to_the_full_run_on_every_fixture_folder() {
     // For every fixture folder (in a git repository of its own): the union of the runs on each
@@ -318,38 +292,11 @@ fn a_run_naming_one_file_reports_what_the_full_run_reports_for_it_on_every_fixtu
     assert!(compared >= 70, "only {compared} files compared");
 }
 
-/// The full run of the fixture project `testdata/project/<name>` (in a git repository of its
-/// own), and the repository.
+/// The full run of the fixture project `testdata/project/<name>`, and the repository.
 fn project(name: &str) -> (Repo, serde_json::Value) {
-    let repo = Repo::new();
-    let folder = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("testdata/project")
-        .join(name);
-    copy_tree(&folder, repo.path());
-    git(repo.path(), &["init", "-q"]);
+    let repo = fixture_project(name);
     let full = check_json(&repo, &["."]);
     (repo, full)
-}
-
-/// `(rule, path, line, parameter file)` of each finding of a JSON report.
-fn judged_with(report: &serde_json::Value) -> Vec<(String, String, u64, String)> {
-    report["findings"]
-        .as_array()
-        .expect("findings")
-        .iter()
-        .map(|f| {
-            (
-                f["rule"].as_str().unwrap_or_default().to_owned(),
-                f["path"].as_str().unwrap_or_default().to_owned(),
-                f["line"].as_u64().unwrap_or_default(),
-                f["parameter_file"].as_str().unwrap_or_default().to_owned(),
-            )
-        })
-        .collect()
-}
-
-fn one(rule: &str, path: &str, line: u64, parameter_file: &str) -> (String, String, u64, String) {
-    (rule.into(), path.into(), line, parameter_file.into())
 }
 
 #[test]
@@ -361,7 +308,7 @@ fn a_bicepparam_in_another_folder_is_a_context_of_the_template_it_uses() {
     let (_, full) = project("bicepparam-elsewhere");
     assert_eq!(
         judged_with(&full),
-        [one(
+        [judged(
             "IG001",
             "env/prod.bicepparam",
             4,
@@ -379,7 +326,7 @@ fn a_json_parameter_file_named_for_a_bicep_file_is_its_context() {
     let (_, full) = project("azd-json-parameters");
     assert_eq!(
         judged_with(&full),
-        [one(
+        [judged(
             "IG001",
             "infra/main.parameters.json",
             6,
@@ -405,7 +352,7 @@ fn a_bicepparam_may_use_an_arm_json_template() {
     let (_, full) = project("bicepparam-json-template");
     assert_eq!(
         judged_with(&full),
-        [one("IG001", "prod.bicepparam", 3, "prod.bicepparam")]
+        [judged("IG001", "prod.bicepparam", 3, "prod.bicepparam")]
     );
     assert!(
         full["findings"][0]["message"]
@@ -422,7 +369,7 @@ fn a_value_set_in_an_extended_parameter_file_is_judged_where_it_is_set() {
     let (repo, full) = project("bicepparam-extends");
     assert_eq!(
         judged_with(&full),
-        [one("IG001", "base.bicepparam", 4, "prod.bicepparam")]
+        [judged("IG001", "base.bicepparam", 4, "prod.bicepparam")]
     );
     // A change to the base alone is judged through every file that extends it.
     let named = check_json(&repo, &["base.bicepparam"]);
@@ -443,7 +390,7 @@ fn a_named_data_file_or_imported_file_is_judged_through_the_files_that_read_it()
         let (repo, full) = project(fixture);
         assert_eq!(
             judged_with(&full),
-            [one("IG001", named, 2, "")],
+            [judged("IG001", named, 2, "")],
             "{fixture}: {full:#}"
         );
         for file in [named, "main.bicep"] {
@@ -462,7 +409,7 @@ fn a_template_linked_by_a_computed_uri_is_judged_through_its_caller() {
     // At the SKU the caller passes (the literal to change), about the linked VM.
     assert_eq!(
         judged_with(&full),
-        [one("IG001", "azuredeploy.json", 23, "")]
+        [judged("IG001", "azuredeploy.json", 23, "")]
     );
     assert!(touches(&full["findings"][0], "nested/vm.json"), "{full:#}");
     let named = check_json(&repo, &["nested/vm.json"]);
@@ -505,7 +452,7 @@ fn a_compiled_module_stands_aside_with_its_bicep_source_whoever_calls_it() {
     // on its own, not with what is left of it once its caller covers it. It used to keep an
     // IG002 in main.json that only the whole run reported (a run naming main.json did not).
     let (repo, full) = project("compiled-module");
-    assert_eq!(judged_with(&full), [one("IG001", "caller.bicep", 4, "")]);
+    assert_eq!(judged_with(&full), [judged("IG001", "caller.bicep", 4, "")]);
     for named in ["main.json", "main.bicep", "caller.bicep"] {
         let one = check_json(&repo, &[named]);
         let want: Vec<_> = judged_with(&full)
@@ -545,7 +492,7 @@ fn a_piped_parameter_file_that_is_not_on_disk_is_a_context_of_the_template_it_us
     let piped = piped_as(&repo, "env/staging.bicepparam", staging);
     assert_eq!(
         judged_with(&piped),
-        [one(
+        [judged(
             "IG001",
             "env/staging.bicepparam",
             3,

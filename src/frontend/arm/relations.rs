@@ -13,8 +13,9 @@ use crate::frontend::{Relation, RelationKind, Target};
 use crate::json::{Json, JsonKind};
 
 /// The relations of the JSON file at `path` with text `text`: those of its name, and the
-/// links of a template. A document of more than `max_values` JSON values (the run's limit) is
-/// not read for links: lowering refuses it too.
+/// links of a template. A document of more than `max_values` JSON values is not read for
+/// links (the caller passes the parser's own bound: a sniff has no run's limits at hand, and
+/// a larger document is refused by lowering either way).
 pub(super) fn relations(path: &Path, text: &str, max_values: usize) -> Vec<Relation> {
     let mut out = super::params::relations_by_name(path);
     if !mentions_links(text.as_bytes()) {
