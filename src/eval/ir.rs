@@ -179,6 +179,29 @@ pub(crate) enum DeployedTemplate {
     Missing,
 }
 
+/// What imagegate's catalogue of public registry modules says of a module that no local copy
+/// stands for (no `[links]` entry, not in the Bicep CLI's module cache).
+#[derive(Debug)]
+#[allow(dead_code, reason = "made by the Bicep frontend's catalogue (#23)")]
+pub(crate) enum Catalogued {
+    /// At this version it deploys no image-bearing resource type: nothing in it to judge.
+    NoImages,
+    /// It deploys image-bearing types: this template, built from the catalogue's contract
+    /// (which of its parameters carries each image), stands for it, judged with the parameters
+    /// the caller passes. Every span in it is the module reference's.
+    Images(Box<Template>),
+    /// The catalogue knows the module, but not at this version, and no version it knows can
+    /// stand in for it.
+    UnknownVersion {
+        /// The module (its repository path, e.g. `avm/res/compute/virtual-machine`).
+        module: Text,
+        /// The version referenced.
+        version: Text,
+        /// The nearest version the catalogue knows.
+        known: Text,
+    },
+}
+
 /// The parameter values a deployment passes.
 #[derive(Debug)]
 pub(crate) enum PassedParameters {
