@@ -136,4 +136,42 @@ grep -q "^::warning::imagegate: the base branch has no baseline .imagegate-basel
 grep -q '^::error file=app/azuredeploy.json' "$work/pr-baseline.log"
 # The rollout figures are in the job summary.
 grep -q '^## imagegate: golden-image compliance' "$GITHUB_STEP_SUMMARY"
+
+# Registry modules: `restore-modules: true` runs `bicep restore` on the Bicep files that use a
+# registry module, before the check; on a pull request from a fork it does not (its files would
+# choose the registries the runner contacts) unless `forks-too`. A stand-in `bicep` on PATH
+# records what it is asked (the real CLI needs the network).
+fakebin="$work/fakebin"
+mkdir -p "$fakebin"
+cat > "$fakebin/bicep" <<'EOF'
+#!/usr/bin/env bash
+printf '%s\n' "$*" >> "$BICEP_CALLS"
+EOF
+chmod +x "$fakebin/bicep"
+export BICEP_CALLS="$work/bicep-calls"
+cat > "$workspace/app/main.bicep" <<'EOF'
+module vm 'br/public:avm/res/compute/virtual-machine:0.9.0' = {
+  name: 'vm'
+  params: { name: 'vm1' }
+}
+EOF
+printf "param location string = 'westeurope'\n" > "$workspace/app/plain.bicep"
+restore() {
+  runner "restore-$1"
+  : > "$BICEP_CALLS"
+  (cd "$workspace" && PATH="$fakebin:$PATH" INPUT_PATHS="." INPUT_CONFIG="" INPUT_MODE="" \
+    INPUT_ARGS="" INPUT_RESTORE_MODULES="$2" EVENT_NAME=pull_request BASE_REF=main \
+    HEAD_REPOSITORY="$3" REPOSITORY=org/app bash "$repo/action/check.sh") > "$work/restore-$1.log"
+}
+restore same-repo true org/app
+grep -q "^restore ./app/main.bicep$" "$BICEP_CALLS"
+if grep -q "plain.bicep" "$BICEP_CALLS"; then echo "restored a file without modules"; exit 1; fi
+grep -q "bicep restore: 1 file(s) restored, 0 failed" "$work/restore-same-repo.log"
+restore fork true someone/app
+[ ! -s "$BICEP_CALLS" ]
+grep -q "^::notice::imagegate: registry modules are not restored on a pull request from a fork" "$work/restore-fork.log"
+restore fork-too forks-too someone/app
+grep -q "^restore ./app/main.bicep$" "$BICEP_CALLS"
+restore off false org/app
+[ ! -s "$BICEP_CALLS" ]
 echo "action checks passed"

@@ -2,8 +2,9 @@
 # The `Check` step of action.yml (also run by CI against a local repository: .ci/action.sh).
 # Inputs come from the environment only (never interpolated into the script):
 #   INPUT_PATHS, INPUT_CONFIG, INPUT_MODE, INPUT_ARGS (one item per line), INPUT_FAIL_ON,
-#   INPUT_BASELINE, INPUT_REPORT ("true": the rollout figures in the job summary), EVENT_NAME,
-#   BASE_REF,
+#   INPUT_BASELINE, INPUT_REPORT ("true": the rollout figures in the job summary),
+#   INPUT_RESTORE_MODULES ("true", "forks-too" or "false"), EVENT_NAME, BASE_REF,
+#   HEAD_REPOSITORY and REPOSITORY (a pull request from a fork has another head repository),
 #   IMAGEGATE (the binary; default: imagegate on PATH),
 #   and the runner's RUNNER_TEMP, GITHUB_OUTPUT (and GITHUB_STEP_SUMMARY, which imagegate's
 #   github format writes to).
@@ -79,6 +80,63 @@ case "${INPUT_FAIL_ON:-error}" in
     exit 2
     ;;
 esac
+
+# Registry modules: `bicep restore` puts each module's compiled template in the Bicep cache
+# (~/.bicep), where imagegate reads it. Opt-in, and not on pull requests from forks unless asked:
+# their Bicep files and bicepconfig.json would choose the registries the runner contacts.
+case "${INPUT_RESTORE_MODULES:-false}" in
+  true | forks-too | false) ;;
+  *)
+    echo "::error::imagegate: restore-modules must be true, forks-too or false"
+    echo "status=2" >> "$GITHUB_OUTPUT"
+    exit 2
+    ;;
+esac
+fork=false
+if [ "${EVENT_NAME:-}" = pull_request ] || [ "${EVENT_NAME:-}" = pull_request_target ]; then
+  if [ -n "${HEAD_REPOSITORY:-}" ] && [ "${HEAD_REPOSITORY}" != "${REPOSITORY:-}" ]; then
+    fork=true
+  fi
+fi
+restore=false
+case "${INPUT_RESTORE_MODULES:-false}" in
+  true) if [ "$fork" = true ]; then
+      echo "::notice::imagegate: registry modules are not restored on a pull request from a fork (restore-modules: forks-too restores them)"
+    else
+      restore=true
+    fi ;;
+  forks-too) restore=true ;;
+esac
+if [ "$restore" = true ]; then
+  if command -v bicep > /dev/null; then
+    bicep_restore() { bicep restore "$1"; }
+  elif command -v az > /dev/null; then
+    bicep_restore() { az bicep restore --file "$1"; }
+  else
+    echo "::warning::imagegate: neither bicep nor az is installed, so registry modules are not restored"
+    bicep_restore() { return 1; }
+  fi
+  restored=0
+  failed=0
+  while IFS= read -r -d '' f; do
+    # Only the files that name a registry module or template spec.
+    grep -qE "['\"](br|ts)(:|/[^:'\"]*:)" -- "$f" 2> /dev/null || continue
+    if bicep_restore "$f" > "$out/restore.log" 2>&1; then
+      restored=$((restored + 1))
+    else
+      failed=$((failed + 1))
+      echo "::warning::imagegate: bicep restore failed for $(neutral "$f"); its registry modules stay unread (IG002)"
+      # Its output may quote the pull request's files: no line of it is a workflow command.
+      sed -e 's/::/: :/g' -e 's/^/  /' "$out/restore.log"
+    fi
+  done < <(
+    # A path that starts with `-` is not one of find's options.
+    roots=()
+    for p in "${paths[@]}"; do case "$p" in -*) roots+=("./$p") ;; *) roots+=("$p") ;; esac; done
+    find "${roots[@]}" -name .git -prune -o -type f \( -name '*.bicep' -o -name '*.bicepparam' \) -print0 2> /dev/null
+  )
+  echo "imagegate: bicep restore: $restored file(s) restored, $failed failed"
+fi
 
 imagegate="${IMAGEGATE:-imagegate}"
 status=0
