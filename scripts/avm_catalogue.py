@@ -20,21 +20,25 @@ Azure Verified Modules) and records:
   templates, recursively (`existing` resources are references, not deployments);
 * whether any of them is image-bearing per imagegate's own `rules/catalog.toml` (its `[[arm]]`
   entries' types; a resource with a linked template of unknown contents counts as one);
-* for each image-bearing resource, its contract: which of the module's parameters carries each
-  image property (`images[].path` of catalog.toml, with `at` and the `when` key), found
-  syntactically: `[parameters('x')]`, member and index access on it, `tryGet`, the
-  `coalesce(parameters('x'), [])` Bicep writes for a nullable array, variables that are such
-  values, values passed to nested deployments (`{"value": ...}`) in either expression scope,
-  copy loops (a resource loop or a property loop over an array parameter, `copyIndex()`), and
-  object or array literals holding such expressions; with the resource's deployment condition
-  and copy count when they can be written over the module's parameters, and its `tags` (what the
-  tag rules read).
+* for each image-bearing resource that sets an image property, its contract: each image
+  property (`images[].path` of catalog.toml, with `at` and the `when` key; not an attached OS
+  disk, which is never judged) as an expression over the module's own parameters, found
+  syntactically: `[parameters('x')]`, members and literal indexes of it, `tryGet`,
+  `coalesce(<that>, <literal data>)` (a default; Bicep's `x ?? []`), variables holding such
+  values, values passed to nested deployments (`{"value": ...}`, or a whole entry computed) in
+  either expression scope, copy loops over an array parameter (a resource or module loop,
+  `copyIndex()`; a property loop), object and array literals holding such expressions,
+  `shallowMerge`/`union` of objects of which exactly one sets the property (Bicep's `...`
+  spread), `if(<condition>, <image>, null())` and `string(<image>)`; with the resource's copy
+  count, deployment condition, name and `tags` (what the tag rules read) when those can be
+  written over the module's parameters, the parameters its images read, and every parameter the
+  contract reads with the default and nullability the module declares.
 
-Anything the tracer cannot prove (`union(...)`, `if(...)`, a variable built from several
-parameters, a user-defined function) is not guessed: the version is recorded as image-bearing
-but untraced, unless `scripts/avm_overrides.toml` gives a hand-checked contract for it (with a
-rationale citing the module's main.bicep lines, and the text of main.json it relies on: the
-script fails when that text is gone or when the tracer now traces the version on its own).
+Anything the tracer cannot prove (`if` choosing between two images, an image indexed by a
+computed key, an image read through nested copy loops, a user-defined function) is not guessed:
+the version is recorded as image-bearing but untraced, unless `scripts/avm_overrides.toml` lets
+the failure through after a person checked the module (a rationale citing its main.bicep lines,
+and the texts of main.json it relies on: the script fails when an override no longer matches).
 
 The script prints a summary (modules, versions, image-bearing, traced, overridden, untraced)
 and writes the catalogue compact and in a deterministic order: consecutive versions of a module
