@@ -190,6 +190,14 @@ pub(crate) enum Catalogued {
     /// (which of its parameters carries each image), stands for it, judged with the parameters
     /// the caller passes. Every span in it is the module reference's.
     Images(Box<Template>),
+    /// It deploys image-bearing types at this version, but the catalogue cannot trace which of
+    /// its parameters carries the image.
+    Untraced {
+        /// The module (its repository path).
+        module: Text,
+        /// The version referenced.
+        version: Text,
+    },
     /// The catalogue knows the module, but not at this version, and no version it knows can
     /// stand in for it.
     UnknownVersion {
