@@ -4,12 +4,14 @@
 //! tree into the evaluator IR (`lower`), so that Bicep is judged by the same evaluator, rules
 //! and emitters as ARM JSON (`frontend`).
 
+mod config;
 mod frontend;
 mod lexer;
 mod lower;
 mod parser;
 #[cfg(test)]
 mod printer;
+mod registry;
 mod relations;
 mod syntax;
 #[cfg(test)]

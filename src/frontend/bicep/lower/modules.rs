@@ -2,6 +2,14 @@
 //! scope they deploy to, and their outputs computed in the caller.
 
 use super::*;
+use crate::eval::ir::{Catalogued, RegistryModule};
+use crate::frontend::bicep::registry::Reference;
+
+/// What the catalogue of public modules says of `reference` until it is wired in: nothing
+/// (the module is judged from `[links]` and the module cache alone).
+fn not_catalogued(_reference: &Reference) -> Option<Catalogued> {
+    None
+}
 
 impl<'s> Lowering<'s> {
     pub(super) fn module(&mut self, decl: &'s SyntaxNode) -> Option<ResourceDecl> {
@@ -29,10 +37,26 @@ impl<'s> Lowering<'s> {
                     construct: "a module path that is not a plain string",
                 },
             )),
-            Some(p) if is_registry_reference(p) => DeployedTemplate::Registry(Node {
-                span: path_span,
-                kind: NodeKind::Str(p.as_str().into()),
-            }),
+            Some(p) if is_registry_reference(p) => {
+                let written = Node {
+                    span: path_span,
+                    kind: NodeKind::Str(p.as_str().into()),
+                };
+                let (resolved, catalogued) = match self.files.registry_module(p) {
+                    Ok((reference, resolved)) => {
+                        // #23, the catalogue of public modules: the lead calls
+                        // `catalogue::lookup` on `reference` here.
+                        let catalogued = not_catalogued(&reference);
+                        (Ok(resolved), catalogued)
+                    }
+                    Err(why) => (Err(why), None),
+                };
+                DeployedTemplate::Registry(Box::new(RegistryModule {
+                    written,
+                    resolved,
+                    catalogued,
+                }))
+            }
             Some(p) => DeployedTemplate::RelativePath(Node {
                 span: path_span,
                 kind: NodeKind::Str(p.as_str().into()),
