@@ -459,3 +459,201 @@ impl Merged {
         Ok((registries, specs, cache_root))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use foldhash::HashSet;
+
+    /// A scanned root in a temporary folder, with the loader's lookups empty.
+    struct Tree {
+        _dir: tempfile::TempDir,
+        root: PathBuf,
+        roots: Vec<PathBuf>,
+        walked: HashSet<PathBuf>,
+    }
+
+    impl Tree {
+        fn new() -> Tree {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let base = dir.path().canonicalize().expect("canonical");
+            let root = base.join("repo");
+            std::fs::create_dir_all(&root).expect("mkdir");
+            Tree {
+                _dir: dir,
+                roots: vec![root.clone()],
+                root,
+                walked: HashSet::default(),
+            }
+        }
+
+        fn write(&self, relative: &str, text: &str) -> PathBuf {
+            let path = self.root.parent().expect("base").join(relative);
+            std::fs::create_dir_all(path.parent().expect("folder")).expect("mkdir");
+            std::fs::write(&path, text).expect("write");
+            path
+        }
+
+        fn config(&self, bicep: &str) -> Result<BicepConfig, Box<ConfigError>> {
+            let loader = Loader::new(&self.roots, &self.root, &self.walked);
+            for_file(loader, &self.root.join(bicep))
+        }
+
+        fn error(&self, bicep: &str) -> (String, String, String) {
+            let error = self.config(bicep).expect_err("malformed");
+            let at = match &error.loaded {
+                Some(l) => l.text[error.at.start as usize..error.at.end as usize].to_owned(),
+                None => String::new(),
+            };
+            (error.display, at, error.message)
+        }
+    }
+
+    #[test]
+    fn without_a_file_the_built_in_configuration_applies() {
+        let tree = Tree::new();
+        tree.write("repo/infra/main.bicep", "");
+        let config = tree.config("infra/main.bicep").expect("built in");
+        assert_eq!(config, BicepConfig::built_in());
+        // `br/public` is the public registry's alias (the CLI's built-in bicepconfig.json).
+        let public = &config.registries["public"];
+        assert_eq!(public.registry, "mcr.microsoft.com");
+        assert_eq!(public.module_path.as_deref(), Some("bicep"));
+    }
+
+    #[test]
+    fn the_nearest_file_upward_is_merged_over_the_built_in_one() {
+        // https://learn.microsoft.com/azure/azure-resource-manager/bicep/bicep-config-modules
+        let tree = Tree::new();
+        tree.write(
+            "repo/bicepconfig.json",
+            r#"{ "moduleAliases": { "br": { "far": { "registry": "far.azurecr.io" } } } }"#,
+        );
+        tree.write(
+            "repo/infra/bicepconfig.json",
+            r#"{
+  // Comments are allowed, as the CLI reads the file.
+  "moduleAliases": {
+    "br": {
+      "corp": { "registry": "contoso.azurecr.io", "modulePath": "bicep/modules" }
+    },
+    "ts": {
+      "specs": { "subscription": "00000000-0000-0000-0000-000000000000", "resourceGroup": "rg-specs" }
+    }
+  },
+  "cacheRootDirectory": "~/.bicep-cache",
+  "analyzers": { "core": { "enabled": true } }
+}"#,
+        );
+        let config = tree.config("infra/main.bicep").expect("valid");
+        let corp = &config.registries["corp"];
+        assert_eq!(corp.registry, "contoso.azurecr.io");
+        assert_eq!(corp.module_path.as_deref(), Some("bicep/modules"));
+        // The built-in alias stays; the file further up is not read (the nearest one wins).
+        assert!(config.registries.contains_key("public"));
+        assert!(!config.registries.contains_key("far"));
+        assert_eq!(config.specs["specs"].resource_group, "rg-specs");
+        assert_eq!(config.cache_root.as_deref(), Some("~/.bicep-cache"));
+        assert_eq!(
+            config
+                .shown()
+                .map(|s| s.ends_with("infra/bicepconfig.json")),
+            Some(true)
+        );
+        // Beside the file further up, that one applies.
+        assert!(
+            tree.config("other.bicep")
+                .expect("valid")
+                .registries
+                .contains_key("far")
+        );
+    }
+
+    #[test]
+    fn nothing_above_the_scanned_root_is_read() {
+        let tree = Tree::new();
+        tree.write(
+            "bicepconfig.json",
+            r#"{ "moduleAliases": { "br": { "outside": { "registry": "x.azurecr.io" } } } }"#,
+        );
+        let config = tree.config("main.bicep").expect("built in");
+        assert_eq!(config, BicepConfig::built_in());
+    }
+
+    #[test]
+    fn a_file_it_extends_is_merged_under_it() {
+        // Azure/bicep 9beb0fee60, BicepConfigurationManager.LoadChain: `extends` is a path
+        // relative to the file; the leaf wins, objects merge member by member.
+        let tree = Tree::new();
+        tree.write(
+            "repo/shared/bicepconfig.base.json",
+            r#"{ "moduleAliases": { "br": { "corp": { "registry": "base.azurecr.io", "modulePath": "modules" } } },
+                "cacheRootDirectory": "/var/cache/bicep" }"#,
+        );
+        tree.write(
+            "repo/app/bicepconfig.json",
+            r#"{ "extends": "../shared/bicepconfig.base.json",
+                "moduleAliases": { "br": { "corp": { "registry": "leaf.azurecr.io" } } } }"#,
+        );
+        let config = tree.config("app/main.bicep").expect("valid");
+        let corp = &config.registries["corp"];
+        assert_eq!(corp.registry, "leaf.azurecr.io");
+        assert_eq!(corp.module_path.as_deref(), Some("modules"));
+        assert_eq!(config.cache_root.as_deref(), Some("/var/cache/bicep"));
+        // A base that does not exist is an error at the `extends` that names it.
+        tree.write(
+            "repo/lost/bicepconfig.json",
+            r#"{ "extends": "./nowhere.json" }"#,
+        );
+        let (file, at, message) = tree.error("lost/main.bicep");
+        assert!(file.ends_with("lost/bicepconfig.json"), "{file}");
+        assert_eq!(at, "\"./nowhere.json\"");
+        assert!(message.contains("does not exist"), "{message}");
+    }
+
+    #[test]
+    fn a_malformed_file_is_an_error_naming_the_file_and_what_is_wrong() {
+        let tree = Tree::new();
+        let cases = [
+            ("{ \"moduleAliases\": ", "", "it is not JSON"),
+            ("[1]", "[1]", "must be a JSON object"),
+            (
+                r#"{ "moduleAliases": { "br": { "corp": { "modulePath": "modules" } } } }"#,
+                r#"{ "modulePath": "modules" }"#,
+                "`moduleAliases.br.corp` has no `registry`",
+            ),
+            (
+                r#"{ "moduleAliases": { "br": { "corp": { "registry": 42 } } } }"#,
+                "42",
+                "`moduleAliases.br.corp.registry` must be a string",
+            ),
+            (
+                r#"{ "moduleAliases": { "ts": { "specs": { "subscription": "x" } } } }"#,
+                r#"{ "subscription": "x" }"#,
+                "needs both `subscription` and `resourceGroup`",
+            ),
+            (
+                r#"{ "moduleAliases": { "br": [] } }"#,
+                "[]",
+                "`moduleAliases.br` must be an object",
+            ),
+            (
+                r#"{ "cacheRootDirectory": "./fake-cache" }"#,
+                "\"./fake-cache\"",
+                "`cacheRootDirectory` must be an absolute path",
+            ),
+            (
+                r#"{ "cacheRootDirectory": true }"#,
+                "true",
+                "`cacheRootDirectory` must be a string",
+            ),
+        ];
+        for (text, at_text, wanted) in cases {
+            tree.write("repo/bicepconfig.json", text);
+            let (file, at, message) = tree.error("main.bicep");
+            assert_eq!(file, "bicepconfig.json", "{text}");
+            assert!(message.contains(wanted), "{text}: {message}");
+            assert_eq!(at, at_text, "{text}");
+        }
+    }
+}
