@@ -294,4 +294,41 @@ mod tests {
             None
         );
     }
+
+    #[test]
+    fn a_registry_module_nobody_gives_is_told_to_restore_it_where_imagegate_reads_it() {
+        use crate::value::cause::ModuleCache;
+        use crate::value::{Cause, Why};
+        let rule = Rule::find("IG002").expect("rule");
+        let unresolved = |cache: Option<ModuleCache>| {
+            found(Image::Unresolved(Why::new(Cause::TemplateNotAvailable(
+                Unavailable::Registry {
+                    reference: "br/public:avm/res/compute/virtual-machine:0.9.0".into(),
+                    cache: cache.map(Box::new),
+                },
+            ))))
+        };
+        let path =
+            "~/.bicep/br/mcr.microsoft.com/bicep$avm$res$compute$virtual-machine/0.9.0$/main.json";
+        let missing = unresolved(Some(ModuleCache::Missing { path: path.into() }));
+        assert_eq!(
+            help(rule, Some(&missing), &Policy::default()).as_deref(),
+            Some(format!(
+                "run `bicep restore` on the Bicep file before the check (it writes the module to `{path}`, where imagegate reads it), or map the module reference to a local copy under `[links]` in imagegate.toml"
+            ).as_str())
+        );
+        let inside = unresolved(Some(ModuleCache::InsideRoots {
+            root: "./fake-cache".into(),
+        }));
+        let said = help(rule, Some(&inside), &Policy::default()).expect("help");
+        assert!(
+            said.contains("move the module cache outside the repository")
+                && said.contains("if the committed copy is intended, map the module reference to a local copy under `[links]`"),
+            "{said}"
+        );
+        // A `.bicepparam`'s `using` is not read from the cache: only `[links]` is offered.
+        let using = unresolved(None);
+        let said = help(rule, Some(&using), &Policy::default()).expect("help");
+        assert!(!said.contains("bicep restore"), "{said}");
+    }
 }
