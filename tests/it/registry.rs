@@ -553,3 +553,52 @@ fn named_and_piped_runs_report_what_the_full_run_reports_for_the_file() {
     let report = project.check(&["main.bicep"]);
     assert_eq!(finding_rules(&report), ["IG001", "IG001"], "{report:#}");
 }
+
+#[test]
+fn a_malformed_reference_is_an_ig002_saying_what_is_wrong() {
+    // As the Bicep CLI parses references (Azure/bicep 9beb0fee60,
+    // src/Bicep.Core/Registry/Oci/OciArtifactAddressComponents.cs, TryParse): a module needs
+    // a tag or a digest, and each path segment is lower case.
+    let repo = Repo::new();
+    let caller = "module noTag 'br/public:avm/res/compute/virtual-machine' = {
+  name: 'no-tag'
+  params: {
+    name: 'vm-a'
+  }
+}
+
+module upper 'br:contoso.azurecr.io/Compute/vm:1.0.0' = {
+  name: 'upper'
+  params: {
+    name: 'vm-b'
+  }
+}
+";
+    repo.write("main.bicep", caller);
+    let home = tempfile::tempdir().expect("home");
+    let out = repo
+        .imagegate(&["check", "--format", "json", "--exit-zero"])
+        .env("HOME", home.path())
+        .output()
+        .expect("run");
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let messages = finding_messages(&report);
+    assert_eq!(messages.len(), 2, "{report:#}");
+    assert!(
+        messages[0].contains(
+            "whose reference is malformed (`br:mcr.microsoft.com/bicep/avm/res/compute/virtual-machine`): it has no tag or digest"
+        ),
+        "{}",
+        messages[0]
+    );
+    assert!(
+        messages[1].contains("the path segment `Compute` is not lower-case"),
+        "{}",
+        messages[1]
+    );
+    let help = report["findings"][0]["help"].as_str().expect("help");
+    assert!(
+        help.contains("`br:<registry>/<module path>:<tag>`"),
+        "{help}"
+    );
+}
