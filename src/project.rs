@@ -251,6 +251,10 @@ impl ProjectGraph {
                     .collect();
                 return Resolved::Files(found);
             }
+            Target::Nearest(name) => match frontend::nearest(loader, me, name) {
+                Some(found) => found,
+                None => return Resolved::Files(Vec::new()),
+            },
             Target::Computed => return Resolved::Computed,
         };
         Resolved::Files(vec![self.node_of(&path, loader)])

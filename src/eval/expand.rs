@@ -14,7 +14,8 @@ use std::rc::Rc;
 use foldhash::{HashMap, HashSet};
 
 use super::ir::{
-    DeployedTemplate, NestedDeployment, Node, PassedParameters, PassedValue, ResourceDecl, Template,
+    CacheLookup, Catalogued, DeployedTemplate, NestedDeployment, Node, PassedParameters,
+    PassedValue, RegistryModule, ResourceDecl, Template,
 };
 use super::links::{LinkTarget, Links};
 use super::ops::{Tri, equals};
@@ -22,9 +23,9 @@ use super::scope::Defaulted;
 use super::{Allowance, DeploymentScope, ParameterValues, Scope};
 use crate::model::{Assumption, CopyOf, Latent, Note, NoteKind, Resource, Unseen};
 use crate::source::{FileId, Span};
-use crate::value::cause::Budget;
+use crate::value::cause::{Budget, ModuleCache, UnknownVersion, UntracedModule};
 use crate::value::cause::{CopyLoopProblem, DeploymentSetting};
-use crate::value::{Cause, Kind, Unavailable, Value, Why};
+use crate::value::{Cause, Kind, LinkRefusal, Unavailable, Value, Why};
 
 /// Most instances judged per copy loop; those beyond are IG002 on the declaration.
 const MAX_COPY_INSTANCES: i64 = 1000;
@@ -644,14 +645,8 @@ impl Walker<'_> {
             }
             DeployedTemplate::Inline(template) => {
                 if deployment.inner_scope {
-                    let supplied = passed_parameters(scope, deployment);
-                    let inner = inner_scope(scope, template, supplied, deployment);
-                    self.resources(
-                        &inner,
-                        &template.resources,
-                        nested(file, &prefix, depth, &callers, copy, at.latent),
-                    );
-                    self.finish_scope(&inner, span);
+                    let place = nested(file, &prefix, depth, &callers, copy, at.latent);
+                    self.inner(scope, template, deployment, place, span);
                 } else {
                     // Outer scope: the nested template's expressions see the parent's
                     // parameters and variables.
@@ -697,17 +692,54 @@ impl Walker<'_> {
                     }
                 }
             }
-            DeployedTemplate::Registry(node) => {
-                let reference = scope.eval_node(node);
+            DeployedTemplate::Registry(module) => {
+                let written = scope.eval_node(&module.written);
                 match self
-                    .links
-                    .spec(&reference)
-                    .or_else(|| self.links.uri(&reference))
+                    .registry_target(&written, module, at.latent.is_none())
+                    .map_err(|e| *e)
                 {
-                    Some(target) => target,
-                    None => {
-                        let reference = clip(&reference.display());
-                        self.unseen(me, Unavailable::Registry { reference }, Some(node.span));
+                    Ok(target) => target,
+                    Err(Err(why)) => {
+                        self.unseen(me, why, Some(module.written.span));
+                        return;
+                    }
+                    Err(Ok(cache)) => {
+                        // Neither `[links]` nor the module cache gives it: the catalogue's
+                        // verdict, when it knows the module.
+                        let reference = clip(&written.display());
+                        let why = match &module.catalogued {
+                            None => Unavailable::Registry {
+                                reference,
+                                cache: Some(Box::new(cache)),
+                            },
+                            Some(Catalogued::NoImages) => return,
+                            Some(Catalogued::Images(template)) => {
+                                let place = nested(file, &prefix, depth, &callers, copy, at.latent);
+                                self.inner(scope, template, deployment, place, span);
+                                return;
+                            }
+                            Some(Catalogued::UnknownVersion {
+                                module: name,
+                                version,
+                                known,
+                            }) => Unavailable::RegistryVersion(Box::new(UnknownVersion {
+                                reference,
+                                module: name.to_string(),
+                                version: version.to_string(),
+                                known: known.to_string(),
+                                cache,
+                            })),
+                            Some(Catalogued::Untraced {
+                                module: name,
+                                version,
+                            }) => Unavailable::RegistryUntraced(Box::new(UntracedModule {
+                                reference,
+                                module: name.to_string(),
+                                version: version.to_string(),
+                                cache,
+                            })),
+                        };
+                        self.unseen(me, why, Some(module.written.span));
                         return;
                     }
                 }
@@ -724,20 +756,16 @@ impl Walker<'_> {
                 }
             }
         };
-        let first = self.met.insert(target.clone());
-        if first {
-            self.out.reached.push(target.clone());
-        }
-        if at.latent.is_none() {
-            self.met_deployed.insert(target.clone());
-        }
+        let first = self.meet(&target, at.latent.is_none());
         let links = self.links;
         let Some(linked) = links.get(&target) else {
             if let Some(refusal) = links.missing() {
                 // The loading stage reads no more.
                 let relative = match &target {
                     LinkTarget::Relative { path, .. } => path.clone(),
-                    LinkTarget::Local { path } => path.display().to_string(),
+                    LinkTarget::Local { path } | LinkTarget::Cached { path, .. } => {
+                        path.display().to_string()
+                    }
                 };
                 let refusal = refusal.clone();
                 self.unseen(me, Unavailable::Refused { relative, refusal }, None);
@@ -780,6 +808,84 @@ impl Walker<'_> {
                 self.unseen(me, Unavailable::Refused { relative, refusal }, None);
             }
         }
+    }
+}
+
+impl Walker<'_> {
+    /// Records that the walk met the link target `target` (through a deployment the
+    /// parameter values deploy, when `deployed`); whether it is the first time.
+    fn meet(&mut self, target: &LinkTarget, deployed: bool) -> bool {
+        let first = self.met.insert(target.clone());
+        if first {
+            self.out.reached.push(target.clone());
+        }
+        if deployed {
+            self.met_deployed.insert(target.clone());
+        }
+        first
+    }
+
+    /// Deploys `template` in its own (inner) scope, with the parameters `deployment` passes,
+    /// at `place`: an inline nested template, or what stands for a registry module.
+    fn inner<'s>(
+        &mut self,
+        scope: &Scope<'s>,
+        template: &'s Template,
+        deployment: &'s NestedDeployment,
+        place: Place<'_>,
+        span: Span,
+    ) {
+        let supplied = passed_parameters(scope, deployment);
+        let inner = inner_scope(scope, template, supplied, deployment);
+        self.resources(&inner, &template.resources, place);
+        self.finish_scope(&inner, span);
+    }
+
+    /// The local template the registry module `module` (its reference as written evaluates
+    /// to `written`) leads to: what `[links]` maps it to, else its file in the Bicep module
+    /// cache when the loading stage read it there or has yet to look. Otherwise why not: the
+    /// reference leads to no module (`Err(Err(_))`), or what the cache gave (`Err(Ok(_))`),
+    /// for the catalogue's verdict. `deployed`: met through a deployment the parameter
+    /// values deploy.
+    fn registry_target(
+        &mut self,
+        written: &Value,
+        module: &RegistryModule,
+        deployed: bool,
+    ) -> Result<LinkTarget, Box<Result<ModuleCache, Unavailable>>> {
+        if let Some(target) = self.links.registry(written, module) {
+            return Ok(target);
+        }
+        let resolved = match &module.resolved {
+            Ok(resolved) => resolved,
+            Err(why) => return Err(Box::new(Err(why.clone()))),
+        };
+        let (root, path, spec, shown) = match &resolved.cache {
+            CacheLookup::File {
+                root,
+                path,
+                spec,
+                shown,
+            } => (root, path, *spec, shown),
+            CacheLookup::Not(cache) => return Err(Box::new(Ok(cache.clone()))),
+        };
+        let target = LinkTarget::Cached {
+            root: root.clone(),
+            path: path.clone(),
+            spec,
+        };
+        let refusal = match self.links.get(&target).map(|l| &l.template) {
+            // Read, or not looked for yet (wanted): followed.
+            Some(Ok(_)) | None => return Ok(target),
+            Some(Err(refusal)) => refusal.clone(),
+        };
+        // Met, so that the loading stage keeps in its place what it read for it.
+        self.meet(&target, deployed);
+        let path = shown.to_string();
+        Err(Box::new(Ok(match refusal {
+            LinkRefusal::NotFound => ModuleCache::Missing { path },
+            refusal => ModuleCache::Refused { path, refusal },
+        })))
     }
 }
 

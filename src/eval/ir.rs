@@ -18,7 +18,8 @@ use foldhash::HashMap;
 
 use super::expr::{Expr, ExprError};
 use crate::source::{FileId, Span};
-use crate::value::{Kind, Value};
+use crate::value::cause::ModuleCache;
+use crate::value::{Kind, Unavailable, Value};
 
 /// Text held by the IR (short strings inline).
 pub(crate) type Text = CompactString;
@@ -172,11 +173,62 @@ pub(crate) enum DeployedTemplate {
     Uri(Node),
     /// A template spec (linked by resource ID, `templateLink.id`).
     Spec(Node),
-    /// A Bicep module from a registry or a template spec (`br:…`, `br/public:…`, `ts:…`),
-    /// which `[links]` may map to a local file (the whole reference, or a prefix of it).
-    Registry(Node),
+    /// A Bicep module from a registry or a template spec (`br:…`, `br/public:…`, `ts:…`):
+    /// followed through `[links]` (the whole reference, or a prefix of it), else the Bicep
+    /// module cache, else what imagegate's catalogue of public modules says of it.
+    Registry(Box<RegistryModule>),
     /// No template at all.
     Missing,
+}
+
+/// A Bicep module from a registry or a template spec, as the frontend resolved its reference
+/// (<https://learn.microsoft.com/azure/azure-resource-manager/bicep/modules#file-in-registry>).
+#[derive(Debug)]
+pub(crate) struct RegistryModule {
+    /// The reference as written (a string at the module's path): what messages name, and the
+    /// first spelling `[links]` is asked for.
+    pub(crate) written: Node,
+    /// The module it leads to, or why it leads to none (a malformed reference, an alias no
+    /// configuration defines, a configuration that cannot be read).
+    pub(crate) resolved: Result<ResolvedModule, Unavailable>,
+    /// What imagegate's catalogue of public modules says of it, when it knows it: asked only
+    /// when neither `[links]` nor the module cache gives the module.
+    pub(crate) catalogued: Option<Catalogued>,
+}
+
+/// A registry module's reference, resolved.
+#[derive(Debug)]
+pub(crate) struct ResolvedModule {
+    /// The reference with its alias spelled out (`br:<registry>/<repository>:<tag>`,
+    /// `br:…@sha256:…`, `ts:<subscription>/<resource group>/<name>:<version>`): the second
+    /// spelling `[links]` is asked for.
+    pub(crate) canonical: Text,
+    /// For a template spec, its version's resource ID (how an ARM `templateLink.id` names
+    /// it): the third spelling `[links]` is asked for.
+    pub(crate) spec_id: Option<Text>,
+    /// Where the Bicep CLI caches it.
+    pub(crate) cache: CacheLookup,
+}
+
+/// Where a registry module lies in the Bicep CLI's module cache.
+#[derive(Debug)]
+pub(crate) enum CacheLookup {
+    /// The file `bicep restore` writes the module to, under a cache root outside the scanned
+    /// roots: read (by the loading stage) only when it stays under that root.
+    File {
+        /// The cache root, canonical.
+        root: std::path::PathBuf,
+        /// The module's file (`…/main.json`) under it.
+        path: std::path::PathBuf,
+        /// Whether it is a template spec's (the file holds the template spec version, whose
+        /// `properties.mainTemplate` is the template) rather than a compiled module.
+        spec: bool,
+        /// The file as messages show it (`~/.bicep/…` under the home folder).
+        shown: Text,
+    },
+    /// Nothing to read; what the cache gave instead (no cache root, a cache root inside the
+    /// scanned roots).
+    Not(ModuleCache),
 }
 
 /// What imagegate's catalogue of public registry modules says of a module that no local copy

@@ -13,7 +13,7 @@ use std::rc::Rc;
 
 use foldhash::HashMap;
 
-use super::ir::Template;
+use super::ir::{RegistryModule, Template};
 use crate::source::FileId;
 use crate::value::{Cause, Kind, LinkRefusal, Part, Value};
 
@@ -32,6 +32,18 @@ pub(crate) enum LinkTarget {
     Local {
         /// The file, as mapped (not yet resolved on disk).
         path: PathBuf,
+    },
+    /// A registry module's file in the Bicep CLI's module cache, outside the scanned roots:
+    /// read only when it stays under the cache root `root` (a symbolic link out of it is
+    /// refused).
+    Cached {
+        /// The cache root, canonical.
+        root: PathBuf,
+        /// The file (`…/main.json`), not yet resolved on disk.
+        path: PathBuf,
+        /// Whether it holds a template spec version (its `properties.mainTemplate` is the
+        /// template) rather than a compiled template.
+        spec: bool,
     },
 }
 
@@ -122,6 +134,23 @@ impl<'m> Links<'m> {
         };
         let (_, path) = self.mapped.iter().find(|(key, _)| same(key))?;
         Some(LinkTarget::Local { path: path.clone() })
+    }
+}
+
+impl Links<'_> {
+    /// The local template `[links]` maps the registry module `module` to, if any: asked for
+    /// the reference as written, then with its alias spelled out, then (a template spec) by
+    /// its resource ID; each as a whole reference, then as a URI under a mapped prefix.
+    pub(crate) fn registry(&self, written: &Value, module: &RegistryModule) -> Option<LinkTarget> {
+        let mut spellings = vec![written.clone()];
+        if let Ok(resolved) = &module.resolved {
+            let text = |t: &str| Value::composed(Kind::Str(t.into()));
+            spellings.push(text(&resolved.canonical));
+            spellings.extend(resolved.spec_id.as_deref().map(text));
+        }
+        spellings
+            .iter()
+            .find_map(|s| self.spec(s).or_else(|| self.uri(s)))
     }
 }
 
@@ -219,31 +248,62 @@ fn artifact_relative(value: &Value, extensions: &[&str]) -> Option<(FileId, Stri
     template.then(|| (base, relative.to_string()))
 }
 
-/// The paths of the links in `template` that are written as plain strings (most
-/// `relativePath` links, every local Bicep module), in the order expansion would meet them
-/// when every condition holds: what the loading stage loads before expanding, so that
-/// expanding once is usually enough.
-pub(crate) fn literal_links(template: &Template) -> Vec<String> {
-    use super::ir::{DeployedTemplate, NodeKind, ResourceDecl};
-    fn walk(decls: &[ResourceDecl], out: &mut Vec<String>) {
+/// The targets of the links in `template` (of file `from`) that are written as plain strings
+/// (most `relativePath` links, every local Bicep module, every registry module `[links]`
+/// maps or the module cache may hold), in the order expansion would meet them when every
+/// condition holds: what the loading stage loads before expanding, so that expanding once is
+/// usually enough. `links` maps registry modules as expansion maps them.
+pub(crate) fn literal_links(
+    template: &Template,
+    from: FileId,
+    links: &Links<'_>,
+) -> Vec<LinkTarget> {
+    use super::ir::{CacheLookup, DeployedTemplate, NodeKind, ResourceDecl};
+    fn walk(decls: &[ResourceDecl], from: FileId, links: &Links<'_>, out: &mut Vec<LinkTarget>) {
         for decl in decls {
             if let Some(children) = &decl.children {
-                walk(children, out);
+                walk(children, from, links, out);
             }
-            match decl.deployment.as_ref().map(|d| &d.template) {
-                Some(DeployedTemplate::Inline(inner)) => walk(&inner.resources, out),
-                Some(DeployedTemplate::RelativePath(node)) => {
-                    if let NodeKind::Str(path) = &node.kind
-                        && !out.iter().any(|p| p == path.as_str())
-                    {
-                        out.push(path.to_string());
-                    }
+            let target = match decl.deployment.as_ref().map(|d| &d.template) {
+                Some(DeployedTemplate::Inline(inner)) => {
+                    walk(&inner.resources, from, links, out);
+                    None
                 }
-                _ => {}
+                Some(DeployedTemplate::RelativePath(node)) => match &node.kind {
+                    NodeKind::Str(path) => Some(LinkTarget::Relative {
+                        from,
+                        path: path.to_string(),
+                    }),
+                    _ => None,
+                },
+                Some(DeployedTemplate::Registry(module)) => {
+                    let written = match &module.written.kind {
+                        NodeKind::Str(s) => Value::composed(Kind::Str(s.as_str().into())),
+                        _ => continue,
+                    };
+                    links.registry(&written, module).or_else(|| {
+                        match module.resolved.as_ref().map(|r| &r.cache) {
+                            Ok(CacheLookup::File {
+                                root, path, spec, ..
+                            }) => Some(LinkTarget::Cached {
+                                root: root.clone(),
+                                path: path.clone(),
+                                spec: *spec,
+                            }),
+                            _ => None,
+                        }
+                    })
+                }
+                _ => None,
+            };
+            if let Some(target) = target
+                && !out.contains(&target)
+            {
+                out.push(target);
             }
         }
     }
     let mut out = Vec::new();
-    walk(&template.resources, &mut out);
+    walk(&template.resources, from, links, &mut out);
     out
 }

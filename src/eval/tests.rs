@@ -967,3 +967,260 @@ fn a_deployed_templates_reads_of_the_callers_defaults_are_the_callers() {
     assert_eq!(assumed.eval_node(&condition).kind, Kind::Bool(true));
     assert_eq!(scope.eval_node(&condition).kind, Kind::Bool(false));
 }
+
+/// A template deploying a registry module (a Bicep module as the frontend lowers one, built
+/// here by hand over an ARM nested deployment): `vm` with parameter `imageReference` set to a
+/// Marketplace image written in the caller.
+const MODULE_CALLER: &str = r#"{"resources": [{
+    "type": "Microsoft.Resources/deployments", "apiVersion": "2022-09-01", "name": "vm",
+    "properties": {"mode": "Incremental", "expressionEvaluationOptions": {"scope": "inner"},
+        "templateLink": {"relativePath": "placeholder.json"},
+        "parameters": {"imageReference": {"value": {"publisher": "Canonical",
+            "offer": "ubuntu-24_04-lts", "sku": "server", "version": "latest"}}}}}]}"#;
+
+/// What the catalogue's contract of a VM module stands for: one machine whose image is its
+/// `imageReference` parameter.
+const MODULE_CONTRACT: &str = r#"{"parameters": {"imageReference": {"type": "object"}},
+    "resources": [{"type": "Microsoft.Compute/virtualMachines", "apiVersion": "2024-07-01",
+        "name": "vm", "location": "westeurope",
+        "properties": {"storageProfile": {"imageReference": "[parameters('imageReference')]"}}}]}"#;
+
+/// `MODULE_CALLER` with its deployment's template replaced by the registry module
+/// `br/public:avm/res/compute/virtual-machine:<version>` found in the module cache as `cache`
+/// says, and catalogued as `catalogued` says.
+fn registry_caller(
+    version: &str,
+    cache: super::ir::CacheLookup,
+    catalogued: Option<super::ir::Catalogued>,
+) -> T {
+    use super::ir::{DeployedTemplate, NodeKind, RegistryModule, ResolvedModule};
+    let mut caller = t(MODULE_CALLER);
+    let written = format!("br/public:avm/res/compute/virtual-machine:{version}");
+    let deployment = caller.template.resources[0]
+        .deployment
+        .as_mut()
+        .expect("a deployment");
+    let span = match &deployment.template {
+        DeployedTemplate::RelativePath(node) => node.span,
+        other => panic!("{other:?}"),
+    };
+    deployment.template = DeployedTemplate::Registry(Box::new(RegistryModule {
+        written: Node {
+            span,
+            kind: NodeKind::Str(written.as_str().into()),
+        },
+        resolved: Ok(ResolvedModule {
+            canonical: format!(
+                "br:mcr.microsoft.com/bicep/avm/res/compute/virtual-machine:{version}"
+            )
+            .into(),
+            spec_id: None,
+            cache,
+        }),
+        catalogued,
+    }));
+    caller
+}
+
+/// The cache as the frontend gives it when no cache root is known.
+fn no_cache() -> super::ir::CacheLookup {
+    super::ir::CacheLookup::Not(crate::value::cause::ModuleCache::NoRoot)
+}
+
+fn machines(out: &Expanded) -> Vec<&crate::model::Resource> {
+    out.resources
+        .iter()
+        .filter(|r| r.resource_type == "Microsoft.Compute/virtualMachines")
+        .collect()
+}
+
+#[test]
+fn a_registry_module_the_catalogue_says_deploys_no_image_deploys_nothing_judged() {
+    use super::ir::Catalogued;
+    let caller = registry_caller("0.9.0", no_cache(), Some(Catalogued::NoImages));
+    let out = expand_linked(&caller, &Links::new(&[], &["json"]));
+    assert!(machines(&out).is_empty(), "{:?}", out.resources);
+    // Not unseen (no IG002), nothing wanted of the loading stage.
+    assert!(out.unseen.is_empty(), "{:?}", out.unseen);
+    assert!(out.wanted.is_empty(), "{:?}", out.wanted);
+}
+
+#[test]
+fn a_registry_module_the_catalogue_stands_for_is_judged_with_the_callers_arguments() {
+    use super::ir::Catalogued;
+    let contract = t(MODULE_CONTRACT).template;
+    let caller = registry_caller(
+        "0.9.0",
+        no_cache(),
+        Some(Catalogued::Images(Box::new(contract))),
+    );
+    let out = expand_linked(&caller, &Links::new(&[], &["json"]));
+    assert!(out.unseen.is_empty(), "{:?}", out.unseen);
+    let found = machines(&out);
+    assert_eq!(found.len(), 1, "{:?}", out.resources);
+    // Deployed through the module, in its own scope, with the caller's argument: the image
+    // is the caller's literal.
+    assert_eq!(found[0].deployed_by.len(), 1);
+    let image = found[0]
+        .body
+        .get("properties")
+        .and_then(|p| p.get("storageProfile"))
+        .and_then(|p| p.get("imageReference"))
+        .expect("an image");
+    assert_eq!(
+        image.get("publisher").map(|p| p.kind.clone()),
+        Some(s("Canonical"))
+    );
+    let at = image.origin.literal.expect("located");
+    assert!(
+        caller
+            .slice(at)
+            .starts_with("{\"publisher\": \"Canonical\""),
+        "{}",
+        caller.slice(at)
+    );
+}
+
+#[test]
+fn a_registry_module_at_a_version_the_catalogue_does_not_know_names_it() {
+    use super::ir::Catalogued;
+    let caller = registry_caller(
+        "9.9.9",
+        no_cache(),
+        Some(Catalogued::UnknownVersion {
+            module: "avm/res/compute/virtual-machine".into(),
+            version: "9.9.9".into(),
+            known: "0.9.0".into(),
+        }),
+    );
+    let out = expand_linked(&caller, &Links::new(&[], &["json"]));
+    assert!(machines(&out).is_empty());
+    assert_eq!(out.unseen.len(), 1, "{:?}", out.unseen);
+    let reason = out.unseen[0].why.cause.to_string();
+    assert!(
+        reason.contains("version `9.9.9` of `avm/res/compute/virtual-machine`"),
+        "{reason}"
+    );
+    assert!(
+        reason.contains("the nearest it knows is `0.9.0`"),
+        "{reason}"
+    );
+    // Located at the reference as written.
+    let at = out.unseen[0].why.span.expect("located");
+    assert_eq!(caller.slice(at), "\"placeholder.json\"");
+}
+
+#[test]
+fn a_registry_module_nobody_gives_is_unseen_saying_where_the_cache_would_be() {
+    let caller = registry_caller("0.9.0", no_cache(), None);
+    let out = expand_linked(&caller, &Links::new(&[], &["json"]));
+    assert_eq!(out.unseen.len(), 1, "{:?}", out.unseen);
+    let expected = Cause::TemplateNotAvailable(crate::value::Unavailable::Registry {
+        reference: "br/public:avm/res/compute/virtual-machine:0.9.0".into(),
+        cache: Some(Box::new(crate::value::cause::ModuleCache::NoRoot)),
+    });
+    assert_eq!(*out.unseen[0].why.cause, expected);
+}
+
+#[test]
+fn a_registry_module_is_followed_through_links_first_then_the_module_cache() {
+    use super::ir::{CacheLookup, Catalogued};
+    use std::path::PathBuf;
+    let root = PathBuf::from("/home/user/.bicep");
+    let path =
+        root.join("br/mcr.microsoft.com/bicep$avm$res$compute$virtual-machine/0.9.0$/main.json");
+    let cache = || CacheLookup::File {
+        root: root.clone(),
+        path: path.clone(),
+        spec: false,
+        shown:
+            "~/.bicep/br/mcr.microsoft.com/bicep$avm$res$compute$virtual-machine/0.9.0$/main.json"
+                .into(),
+    };
+    let cached = LinkTarget::Cached {
+        root: root.clone(),
+        path: path.clone(),
+        spec: false,
+    };
+    // `[links]` maps it, by either spelling of the public registry: that file is wanted, the
+    // cache is not looked at.
+    for key in [
+        "br/public:avm/res/compute/virtual-machine:0.9.0",
+        "br:mcr.microsoft.com/bicep/avm/res/compute/virtual-machine:0.9.0",
+    ] {
+        let mapped = [(key.to_owned(), PathBuf::from("/repo/vendor/vm.json"))];
+        let caller = registry_caller("0.9.0", cache(), Some(Catalogued::NoImages));
+        let out = expand_linked(&caller, &Links::new(&mapped, &["json"]));
+        assert_eq!(
+            out.wanted,
+            vec![LinkTarget::Local {
+                path: PathBuf::from("/repo/vendor/vm.json")
+            }],
+            "{key}"
+        );
+    }
+    // Not mapped: the file in the cache is wanted (the loading stage looks for it).
+    let caller = registry_caller("0.9.0", cache(), Some(Catalogued::NoImages));
+    let out = expand_linked(&caller, &Links::new(&[], &["json"]));
+    assert_eq!(out.wanted, vec![cached.clone()]);
+    // Read there: followed with the caller's arguments, located in the caller.
+    let child_id = FileId(8);
+    let root_json = parse(MODULE_CONTRACT).unwrap();
+    let child = std::rc::Rc::new(lower::template(
+        &root_json,
+        child_id,
+        MODULE_CONTRACT,
+        crate::frontend::KeepPaths::none(),
+    ));
+    let mut links = Links::new(&[], &["json"]);
+    links.insert(
+        cached.clone(),
+        LinkedTemplate {
+            shown: "main.json".into(),
+            template: Ok((child_id, child)),
+        },
+    );
+    let out = expand_linked(&caller, &links);
+    assert!(out.wanted.is_empty() && out.unseen.is_empty(), "{out:?}");
+    let found = machines(&out);
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].span.file, child_id);
+    // Not there: the catalogue's verdict (here: nothing to judge), the target kept as met.
+    let mut links = Links::new(&[], &["json"]);
+    links.insert(
+        cached.clone(),
+        LinkedTemplate {
+            shown: "main.json".into(),
+            template: Err(crate::value::LinkRefusal::NotFound),
+        },
+    );
+    let out = expand_linked(&caller, &links);
+    assert!(
+        out.unseen.is_empty() && machines(&out).is_empty(),
+        "{out:?}"
+    );
+    assert_eq!(out.reached, vec![cached.clone()]);
+    // Not there, and not catalogued: unseen, saying where `bicep restore` writes it.
+    let caller = registry_caller("0.9.0", cache(), None);
+    let out = expand_linked(&caller, &links);
+    let reason = out.unseen[0].why.cause.to_string();
+    assert!(
+        reason.contains("`bicep restore` writes it to `~/.bicep/br/mcr.microsoft.com/bicep$avm$res$compute$virtual-machine/0.9.0$/main.json`"),
+        "{reason}"
+    );
+    // Refused there (a link out of the cache): unseen, saying so.
+    let mut links = Links::new(&[], &["json"]);
+    links.insert(
+        cached,
+        LinkedTemplate {
+            shown: "main.json".into(),
+            template: Err(crate::value::LinkRefusal::OutsideRoots),
+        },
+    );
+    let out = expand_linked(&caller, &links);
+    let reason = out.unseen[0].why.cause.to_string();
+    assert!(
+        reason.contains("leads outside the Bicep module cache"),
+        "{reason}"
+    );
+}

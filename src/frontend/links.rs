@@ -25,6 +25,7 @@
 
 use foldhash::{HashMap, HashSet};
 use std::cell::RefCell;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 use std::sync::Arc;
@@ -57,7 +58,7 @@ const MAX_STEPS_AGAIN: u64 = 2;
 
 /// A lowering for linked files of another language than ARM JSON (Bicep modules): the text
 /// of the file `id` at the canonical path `path` → its template; `loader` and `allowance`
-/// read the files it loads in turn.
+/// read the files it loads in turn, `environment` (the run's) locates the module cache.
 /// Returns the template and the problems met reading it (IG000s, reported by the caller).
 pub(crate) type LowerLinked = fn(
     text: &str,
@@ -65,6 +66,7 @@ pub(crate) type LowerLinked = fn(
     path: &Path,
     loader: Loader<'_>,
     allowance: &Allowance,
+    environment: &BTreeMap<String, String>,
 ) -> (Template, Vec<ParseProblem>);
 
 /// The linked templates of one template's expansion, and the expansion that reads them.
@@ -78,8 +80,9 @@ pub(crate) struct Linked<'r> {
     /// The walked file's allowance: its linked files' bytes are counted there, so that all
     /// links of a file (embedded templates' too) read at most its budget.
     allowance: &'r Rc<Allowance>,
-    /// How `.bicep` files are lowered, when the links come from Bicep.
-    bicep: Option<LowerLinked>,
+    /// How `.bicep` files are lowered, when the links come from Bicep, and the run's
+    /// environment they are lowered with.
+    bicep: Option<(LowerLinked, &'r BTreeMap<String, String>)>,
     /// Whether relative links from the files before `base` lead nowhere (an embedded
     /// template has no location to be relative to).
     placeless: bool,
@@ -111,6 +114,9 @@ struct State {
     beside: HashMap<(PathBuf, String), Option<PathBuf>>,
     /// Mapped local paths resolved on disk.
     local: HashMap<PathBuf, Option<PathBuf>>,
+    /// The files of the Bicep module cache met (by canonical path): the cache root they must
+    /// stay under, and whether each holds a template spec version.
+    cached: HashMap<PathBuf, (PathBuf, bool)>,
     /// Sizes asked of the file system, by canonical path.
     sizes: HashMap<PathBuf, u64>,
     /// Files read from disk, by canonical path (kept when their place is undone, so that
@@ -178,9 +184,14 @@ impl<'r> Linked<'r> {
         self
     }
 
-    /// The same loader, which lowers linked `.bicep` files with `lower` (a Bicep module's).
-    pub(crate) fn with_bicep(mut self, lower: LowerLinked) -> Linked<'r> {
-        self.bicep = Some(lower);
+    /// The same loader, which lowers linked `.bicep` files with `lower` (a Bicep module's)
+    /// in the run's `environment`.
+    pub(crate) fn with_bicep(
+        mut self,
+        lower: LowerLinked,
+        environment: &'r BTreeMap<String, String>,
+    ) -> Linked<'r> {
+        self.bicep = Some((lower, environment));
         self
     }
 
@@ -304,8 +315,8 @@ impl<'r> Linked<'r> {
     /// Reads ahead the links written as plain strings in `template` (of file `from`), and
     /// theirs in turn, in the order the walk would reach them when every condition holds.
     fn read_ahead_from(&self, state: &mut State, from: FileId, template: &Template) {
-        for path in literal_links(template) {
-            let target = LinkTarget::Relative { from, path };
+        let mapping = Links::new(self.mapped, crate::frontend::template_extensions());
+        for target in literal_links(template, from, &mapping) {
             self.know(state, &target);
             let Some(path) = self.resolve(state, &target) else {
                 continue;
@@ -341,7 +352,9 @@ impl<'r> Linked<'r> {
             };
             let shown = match target {
                 LinkTarget::Relative { path, .. } => path.clone(),
-                LinkTarget::Local { path } => self.loader.display(path),
+                LinkTarget::Local { path } | LinkTarget::Cached { path, .. } => {
+                    self.loader.display(path)
+                }
             };
             links.insert(target.clone(), LinkedTemplate { shown, template });
         }
@@ -376,6 +389,16 @@ impl<'r> Linked<'r> {
                 .entry(path.clone())
                 .or_insert_with(|| path.canonicalize().ok())
                 .clone(),
+            // Likewise, and the file is read as the cache's (under its root) when it is read.
+            LinkTarget::Cached { root, path, spec } => {
+                let found = state
+                    .local
+                    .entry(path.clone())
+                    .or_insert_with(|| path.canonicalize().ok())
+                    .clone()?;
+                state.cached.insert(found.clone(), (root.clone(), *spec));
+                Some(found)
+            }
         }
     }
 
@@ -423,13 +446,18 @@ impl<'r> Linked<'r> {
     /// (its JSON tree is dropped once lowered).
     fn lower(&self, state: &mut State, read: &mut Read, id: FileId) -> LinkResult {
         let target = read.path.as_path();
+        let cached = state.cached.get(target).cloned();
         let loaded = state
             .texts
             .entry(target.to_path_buf())
             .or_insert_with(|| {
                 let display = self.loader.display(target);
-                self.loader
-                    .read(target, target, display)
+                let loaded = match &cached {
+                    // The one file read outside the roots: under its cache root.
+                    Some((root, _)) => self.loader.read_cached(target, root, display),
+                    None => self.loader.read(target, target, display),
+                };
+                loaded
                     .map(|loaded| Arc::new(loaded.into_source()))
                     .map_err(|e| match e {
                         LoadError::TooLarge { .. } => LinkRefusal::TooLarge,
@@ -448,9 +476,15 @@ impl<'r> Linked<'r> {
             .extension()
             .is_some_and(|e| e.eq_ignore_ascii_case("bicep"));
         let template = match (is_bicep, self.bicep) {
-            (true, Some(lower)) => {
-                let (template, problems) =
-                    lower(&loaded.text, id, target, self.loader, self.allowance);
+            (true, Some((lower, environment))) => {
+                let (template, problems) = lower(
+                    &loaded.text,
+                    id,
+                    target,
+                    self.loader,
+                    self.allowance,
+                    environment,
+                );
                 read.problems = problems;
                 template
             }
@@ -463,7 +497,19 @@ impl<'r> Linked<'r> {
                 let max_values = self.allowance.limits().max_document_values;
                 let root = json::parse_within(&loaded.text, max_values)
                     .map_err(|e| LinkRefusal::Unparsable { error: e.message })?;
-                crate::frontend::lower_json_template(&root, id, &loaded.text, self.keep)
+                // A template spec's cached file is the template spec version as the service
+                // returns it; its template is `properties.mainTemplate` (Azure/bicep 9beb0fee60,
+                // src/Bicep.Core/SourceGraph/SourceFileFactory.cs).
+                let template = match cached {
+                    Some((_, true)) => root
+                        .get("properties")
+                        .and_then(|p| p.get("mainTemplate"))
+                        .ok_or_else(|| LinkRefusal::Unparsable {
+                        error: "the cached template spec has no `properties.mainTemplate`".into(),
+                    })?,
+                    _ => &root,
+                };
+                crate::frontend::lower_json_template(template, id, &loaded.text, self.keep)
             }
         };
         read.file = Some(loaded);

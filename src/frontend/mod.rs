@@ -149,8 +149,33 @@ pub(crate) enum Target {
     /// The files of a folder (relative to the file's folder) that the walk does not read: the
     /// Terraform configuration a plan's findings are placed in.
     Folder(String),
+    /// The nearest file named so in the file's folder or a folder above it, inside the
+    /// scanned roots (a Bicep file's `bicepconfig.json`).
+    Nearest(String),
     /// Computed during evaluation (an expression): it may be any file of the project.
     Computed,
+}
+
+/// The canonical path of the nearest file named `name` in the folder of the file at canonical
+/// path `file` or a folder above it, stopping at the scanned root that holds it (nothing
+/// outside the roots is looked at): what [`Target::Nearest`] leads to.
+pub(crate) fn nearest(loader: Loader<'_>, file: &Path, name: &str) -> Option<PathBuf> {
+    let mut folder = file.parent();
+    while let Some(dir) = folder.filter(|d| loader.inside(d)) {
+        let candidate = dir.join(name);
+        if loader.walked(&candidate) {
+            return Some(candidate);
+        }
+        // A file there is the one (the Bicep CLI stops at it): when it leads outside the
+        // roots, reading it is refused, not passed over for one further up.
+        if candidate.is_file()
+            && let Ok(canonical) = candidate.canonicalize()
+        {
+            return Some(canonical);
+        }
+        folder = dir.parent();
+    }
+    None
 }
 
 /// One relation of a file to another, found by a sniff.

@@ -7,7 +7,7 @@ use crate::extract::FoundImage;
 use crate::image::{IdPath, Image, Version};
 use crate::judge::Policy;
 use crate::value::Cause;
-use crate::value::cause::Unavailable;
+use crate::value::cause::{ModuleCache, Unavailable};
 
 /// What to do about `found` (the image a finding of `rule` is about), under `policy`.
 pub(crate) fn help(rule: Rule, found: Option<&FoundImage>, policy: &Policy) -> Option<String> {
@@ -70,17 +70,64 @@ fn unresolved(image: &Image) -> Option<String> {
              (`<template>.parameters.json`, or a `.bicepparam` that uses it), in \
              `[parameter_files]` of imagegate.toml, or as its default"
         )),
-        Cause::TemplateNotAvailable(Unavailable::Registry { .. }) => Some(
+        Cause::TemplateNotAvailable(Unavailable::Registry { cache: None, .. }) => Some(
             "if the module's source is in this repository, map the module reference to the \
              local file under `[links]` in imagegate.toml"
                 .to_owned(),
         ),
+        Cause::TemplateNotAvailable(Unavailable::Registry {
+            cache: Some(cache), ..
+        }) => Some(restore(cache)),
+        Cause::TemplateNotAvailable(Unavailable::RegistryVersion(unknown)) => {
+            Some(restore(&unknown.cache))
+        }
+        Cause::TemplateNotAvailable(Unavailable::RegistryUntraced(untraced)) => {
+            Some(restore(&untraced.cache))
+        }
+        Cause::TemplateNotAvailable(Unavailable::RegistryReference { .. }) => Some(
+            "write the reference as `br:<registry>/<module path>:<tag>`, \
+             `br/<alias>:<module path>:<tag>`, `ts:<subscription>/<resource group>/<name>:<version>` \
+             or `ts/<alias>:<name>:<version>`, with each alias defined under `moduleAliases` in \
+             bicepconfig.json (https://learn.microsoft.com/azure/azure-resource-manager/bicep/bicep-config-modules)"
+                .to_owned(),
+        ),
+        Cause::TemplateNotAvailable(Unavailable::RegistryConfig { config, .. }) => Some(format!(
+            "fix `{}` (the IG000 there says what is wrong): the Bicep CLI cannot build with it either",
+            config.file
+        )),
         Cause::TemplateNotAvailable(Unavailable::Uri { .. } | Unavailable::Spec { .. }) => Some(
             "if the template is in this repository, map its URI or template spec to the \
                  local file under `[links]` in imagegate.toml"
                 .to_owned(),
         ),
         _ => None,
+    }
+}
+
+/// How to let imagegate read a registry module the module cache did not give: restore it
+/// where imagegate reads it, or map it to a local copy.
+fn restore(cache: &ModuleCache) -> String {
+    const LINKS: &str =
+        "or map the module reference to a local copy under `[links]` in imagegate.toml";
+    match cache {
+        ModuleCache::Missing { path } => format!(
+            "run `bicep restore` on the Bicep file before the check (it writes the module to \
+             `{path}`, where imagegate reads it), {LINKS}"
+        ),
+        ModuleCache::NoRoot => format!(
+            "set `HOME` (the Bicep CLI caches modules in `~/.bicep`) or `cacheRootDirectory` in \
+             bicepconfig.json, and run `bicep restore` on the Bicep file before the check, {LINKS}"
+        ),
+        ModuleCache::InsideRoots { .. } => format!(
+            "move the module cache outside the repository (`cacheRootDirectory` in \
+             bicepconfig.json, or none: `~/.bicep`) and run `bicep restore` on the Bicep file \
+             before the check; if the committed copy is intended, {}",
+            &LINKS[3..]
+        ),
+        ModuleCache::Refused { path, .. } => format!(
+            "run `bicep restore --force` on the Bicep file before the check (it writes the \
+             module to `{path}` again), {LINKS}"
+        ),
     }
 }
 
@@ -249,5 +296,42 @@ mod tests {
             help(Rule::find("IG001").expect("rule"), None, &policy),
             None
         );
+    }
+
+    #[test]
+    fn a_registry_module_nobody_gives_is_told_to_restore_it_where_imagegate_reads_it() {
+        use crate::value::cause::ModuleCache;
+        use crate::value::{Cause, Why};
+        let rule = Rule::find("IG002").expect("rule");
+        let unresolved = |cache: Option<ModuleCache>| {
+            found(Image::Unresolved(Why::new(Cause::TemplateNotAvailable(
+                Unavailable::Registry {
+                    reference: "br/public:avm/res/compute/virtual-machine:0.9.0".into(),
+                    cache: cache.map(Box::new),
+                },
+            ))))
+        };
+        let path =
+            "~/.bicep/br/mcr.microsoft.com/bicep$avm$res$compute$virtual-machine/0.9.0$/main.json";
+        let missing = unresolved(Some(ModuleCache::Missing { path: path.into() }));
+        assert_eq!(
+            help(rule, Some(&missing), &Policy::default()).as_deref(),
+            Some(format!(
+                "run `bicep restore` on the Bicep file before the check (it writes the module to `{path}`, where imagegate reads it), or map the module reference to a local copy under `[links]` in imagegate.toml"
+            ).as_str())
+        );
+        let inside = unresolved(Some(ModuleCache::InsideRoots {
+            root: "./fake-cache".into(),
+        }));
+        let said = help(rule, Some(&inside), &Policy::default()).expect("help");
+        assert!(
+            said.contains("move the module cache outside the repository")
+                && said.contains("if the committed copy is intended, map the module reference to a local copy under `[links]`"),
+            "{said}"
+        );
+        // A `.bicepparam`'s `using` is not read from the cache: only `[links]` is offered.
+        let using = unresolved(None);
+        let said = help(rule, Some(&using), &Policy::default()).expect("help");
+        assert!(!said.contains("bicep restore"), "{said}");
     }
 }

@@ -300,6 +300,40 @@ impl<'r> Loader<'r> {
         })
     }
 
+    /// Reads a registry module's file in the Bicep CLI's module cache (what `bicep restore`
+    /// writes), at canonical path `canonical`, shown as `display`: the one read outside the
+    /// scanned roots, of exactly the files the module references of the scanned files name
+    /// there. It must lie under the canonical cache `root`, and the root outside the scanned
+    /// roots (a cache committed in the repository is not what the registry serves); the file
+    /// opened is checked to be under the root too, so a symbolic link out of the cache is
+    /// refused ([`LoadError::OutsideRoots`]: the cache is its only root). The size limit
+    /// holds as for any file.
+    pub(crate) fn read_cached(
+        &self,
+        canonical: &Path,
+        root: &Path,
+        display: String,
+    ) -> Result<Loaded, LoadError> {
+        if self.inside(root) || !below(canonical, root) {
+            return Err(LoadError::OutsideRoots);
+        }
+        let mut bytes = Vec::new();
+        read_into(canonical, &mut bytes, self.limit, |file| {
+            match real_path(file) {
+                Some(real) if !below(&real, root) => Err(LoadError::OutsideRoots),
+                _ => Ok(()),
+            }
+        })?;
+        let (text, encoding) = decode(bytes).map_err(LoadError::Undecodable)?;
+        Ok(Loaded {
+            path: canonical.to_path_buf(),
+            canonical: canonical.to_path_buf(),
+            display,
+            text,
+            encoding,
+        })
+    }
+
     /// The bytes of the file at `path` (opened as given) whose canonical path is
     /// `canonical`, undecoded.
     pub(crate) fn read_bytes(&self, path: &Path, canonical: &Path) -> Result<Vec<u8>, LoadError> {
@@ -540,6 +574,49 @@ mod tests {
         // `checked` is what the caller resolved and checked; the link appeared since.
         let read = f.loader().read_bytes(&checked, &checked);
         assert!(matches!(read, Err(LoadError::OutsideRoots)), "{read:?}");
+    }
+
+    /// A registry module's file in the module cache (outside the roots) is read only under
+    /// its cache root, the root outside the roots, and not through a link out of the cache.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_cached_module_is_read_only_under_a_cache_root_outside_the_roots() {
+        let f = Fixture::new();
+        let base = f.roots[0].parent().expect("base").to_path_buf();
+        std::fs::create_dir_all(base.join("outside/cache/br")).expect("mkdir");
+        let cached = f.write("outside/cache/br/main.json", b"{}");
+        let root = base.join("outside/cache");
+        let loader = f.loader();
+        let read = loader.read_cached(&cached, &root, "main.json".into());
+        assert_eq!(read.expect("under the cache").text, "{}");
+        // The same file is outside the roots for any other read.
+        assert!(matches!(
+            loader.read(&cached, &cached, "main.json".into()),
+            Err(LoadError::OutsideRoots)
+        ));
+        // Not under the root named.
+        let secret = f.write("outside/secret.json", b"{\"secret\": 1}");
+        let refused = loader.read_cached(&secret, &root, "secret.json".into());
+        assert!(
+            matches!(refused, Err(LoadError::OutsideRoots)),
+            "{refused:?}"
+        );
+        // A link in the cache that leads out of it (the path checked is the link's).
+        let link = root.join("br/link.json");
+        std::os::unix::fs::symlink(&secret, &link).expect("symlink");
+        let refused = loader.read_cached(&link, &root, "link.json".into());
+        assert!(
+            matches!(refused, Err(LoadError::OutsideRoots)),
+            "{refused:?}"
+        );
+        // A cache root inside the scanned roots is not trusted.
+        std::fs::create_dir_all(f.roots[0].join("cache")).expect("mkdir");
+        let committed = f.write("root/cache/main.json", b"{}");
+        let refused = loader.read_cached(&committed, &f.roots[0].join("cache"), "m".into());
+        assert!(
+            matches!(refused, Err(LoadError::OutsideRoots)),
+            "{refused:?}"
+        );
     }
 
     #[test]

@@ -280,11 +280,39 @@ pub enum Unavailable {
         /// The template spec's resource ID as far as it is known.
         id: String,
     },
-    /// It deploys a Bicep module from a registry or a template spec (`br:…`, `ts:…`).
+    /// It deploys a Bicep module from a registry or a template spec (`br:…`, `ts:…`) that
+    /// `[links]` does not map and the Bicep module cache does not give (nor imagegate's
+    /// catalogue of public modules stand in for).
     Registry {
         /// The module reference as written.
         reference: String,
+        /// What the Bicep module cache gave, when it was looked in (`None`: it is not read
+        /// for this reference, as for a `.bicepparam`'s `using`).
+        cache: Option<Box<ModuleCache>>,
     },
+    /// A module reference that does not lead to a module: malformed as the Bicep CLI parses
+    /// references, or naming an alias that no `bicepconfig.json` defines.
+    RegistryReference {
+        /// The module reference as written.
+        reference: String,
+        /// What is wrong with it (completes "the reference …").
+        problem: String,
+    },
+    /// The `bicepconfig.json` that says what a module reference's alias and the module cache
+    /// are could not be read (an IG000 there says why).
+    RegistryConfig {
+        /// The module reference as written.
+        reference: String,
+        /// The configuration file, and what is wrong with it.
+        config: Box<ConfigUnread>,
+    },
+    /// A public registry module that imagegate's catalogue knows, but not at the version
+    /// referenced (and no version it knows can stand in for it), and that the module cache
+    /// does not give either.
+    RegistryVersion(Box<UnknownVersion>),
+    /// A public registry module whose version imagegate's catalogue knows deploys an image, but
+    /// not which of its parameters carries it, and that the module cache does not give either.
+    RegistryUntraced(Box<UntracedModule>),
     /// Its parameters come from a file linked by URI (`parametersLink`).
     ParametersLink {
         /// The URI as far as it is known.
@@ -316,10 +344,56 @@ impl fmt::Display for Unavailable {
                 f,
                 "its template is linked by the URI `{uri}`, which is not read offline ({MAP})"
             ),
-            Unavailable::Registry { reference } => write!(
+            Unavailable::Registry {
+                reference,
+                cache: None,
+            } => write!(
                 f,
                 "it deploys the module `{reference}`, which is not read offline ({MAP})"
             ),
+            Unavailable::Registry {
+                reference,
+                cache: Some(cache),
+            } => {
+                write!(f, "it deploys the module `{reference}`, which ")?;
+                cache.tail(f)
+            }
+            Unavailable::RegistryReference { reference, problem } => write!(
+                f,
+                "it deploys the module `{reference}`, whose reference {problem}"
+            ),
+            Unavailable::RegistryConfig { reference, config } => write!(
+                f,
+                "it deploys the module `{reference}`, and `{}`, the Bicep configuration that says what its alias and the module cache are, could not be read: {}",
+                config.file, config.problem
+            ),
+            Unavailable::RegistryVersion(unknown) => {
+                let UnknownVersion {
+                    reference,
+                    module,
+                    version,
+                    known,
+                    cache,
+                } = &**unknown;
+                write!(
+                    f,
+                    "it deploys the module `{reference}`: imagegate's catalogue of public modules does not know version `{version}` of `{module}` (the nearest it knows is `{known}`), and the module "
+                )?;
+                cache.tail(f)
+            }
+            Unavailable::RegistryUntraced(untraced) => {
+                let UntracedModule {
+                    reference,
+                    module,
+                    version,
+                    cache,
+                } = &**untraced;
+                write!(
+                    f,
+                    "it deploys the module `{reference}`: version `{version}` of `{module}` deploys an image, but imagegate's catalogue of public modules cannot tell which of its parameters carries it, and the module "
+                )?;
+                cache.tail(f)
+            }
             Unavailable::Spec { id } => write!(
                 f,
                 "it deploys the template spec `{id}`, which is not read offline ({MAP})"
@@ -341,6 +415,103 @@ impl fmt::Display for Unavailable {
                 f,
                 "it is nested deeper than {levels} deployments, which are not followed"
             ),
+        }
+    }
+}
+
+/// A Bicep configuration file that could not be read ([`Unavailable::RegistryConfig`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConfigUnread {
+    /// The file, as shown to users.
+    pub file: String,
+    /// What is wrong with it.
+    pub problem: String,
+}
+
+/// A version of a public registry module that imagegate's catalogue does not know
+/// ([`Unavailable::RegistryVersion`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UnknownVersion {
+    /// The module reference as written.
+    pub reference: String,
+    /// The module (its repository path, e.g. `avm/res/compute/virtual-machine`).
+    pub module: String,
+    /// The version referenced.
+    pub version: String,
+    /// The nearest version the catalogue knows.
+    pub known: String,
+    /// What the Bicep module cache gave.
+    pub cache: ModuleCache,
+}
+
+/// A public registry module at a version the catalogue knows deploys an image it cannot trace
+/// to a parameter ([`Unavailable::RegistryUntraced`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UntracedModule {
+    /// The module reference as written.
+    pub reference: String,
+    /// The module (its repository path, e.g. `avm/res/dev-center/devcenter`).
+    pub module: String,
+    /// The version referenced.
+    pub version: String,
+    /// What the Bicep module cache gave.
+    pub cache: ModuleCache,
+}
+
+/// What the Bicep CLI's module cache (the files `bicep restore` writes: `~/.bicep`, or a
+/// `bicepconfig.json`'s `cacheRootDirectory`) gave for a registry module it does not hold.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ModuleCache {
+    /// The module is not there: `bicep restore` writes it to this file.
+    Missing {
+        /// The file, as shown to users (`~/.bicep/…` under the home folder).
+        path: String,
+    },
+    /// No cache root is known: `HOME` is not set and no `bicepconfig.json` sets
+    /// `cacheRootDirectory`.
+    NoRoot,
+    /// The cache root lies inside the scanned roots: a copy committed there is not what the
+    /// registry serves, so it is not read.
+    InsideRoots {
+        /// The cache root, as shown to users.
+        root: String,
+    },
+    /// The cached file was not read.
+    Refused {
+        /// The file, as shown to users.
+        path: String,
+        /// Why not ([`super::LinkRefusal::OutsideRoots`]: it leads outside the cache root).
+        refusal: super::LinkRefusal,
+    },
+}
+
+impl ModuleCache {
+    /// Completes "it deploys the module `x`, which …" with where imagegate looked for it.
+    fn tail(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        const NOT_MAPPED: &str = "is not mapped to a local copy in [links] in imagegate.toml";
+        match self {
+            ModuleCache::Missing { path } => write!(
+                f,
+                "is neither in the Bicep module cache (`bicep restore` writes it to `{path}`, where imagegate reads it) nor mapped to a local copy in [links] in imagegate.toml"
+            ),
+            ModuleCache::NoRoot => write!(
+                f,
+                "{NOT_MAPPED}, and the Bicep module cache cannot be located (`HOME` is not set and no bicepconfig.json sets `cacheRootDirectory`)"
+            ),
+            ModuleCache::InsideRoots { root } => write!(
+                f,
+                "{NOT_MAPPED}, and its Bicep module cache `{root}` lies inside the scanned files, so it is not read: a committed copy is not what the registry serves"
+            ),
+            ModuleCache::Refused {
+                path,
+                refusal: super::LinkRefusal::OutsideRoots,
+            } => write!(
+                f,
+                "{NOT_MAPPED}, and its cached copy `{path}` leads outside the Bicep module cache, so it was not read"
+            ),
+            ModuleCache::Refused { path, refusal } => {
+                write!(f, "{NOT_MAPPED}, and its cached copy `{path}` {refusal}")
+            }
         }
     }
 }

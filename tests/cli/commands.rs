@@ -482,3 +482,32 @@ fn a_report_cut_short_is_exit_2_and_a_closed_stderr_is_harmless() {
         }
     }
 }
+
+#[test]
+fn a_registry_module_is_read_from_the_module_cache_under_the_process_home() {
+    // The Bicep CLI caches `bicep restore`'s modules in `$HOME/.bicep` (Azure/bicep 9beb0fee60,
+    // src/Bicep.Core/Features/FeatureProvider.cs); the process's HOME is where imagegate
+    // looks, and what an unrestored module's help tells to do.
+    let repo = Repo::new();
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/registry");
+    copy_tree(&fixtures.join("public-module"), repo.path());
+    let home = tempfile::tempdir().expect("home");
+    repo.binary(&["check", "main.bicep"])
+        .env("HOME", home.path())
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("warning[IG002]"))
+        .stdout(predicate::str::contains(
+            "help: run `bicep restore` on the Bicep file before the check (it writes the module to \
+             `~/.bicep/br/mcr.microsoft.com/bicep$avm$res$compute$virtual-machine/0.9.0$/main.json`, \
+             where imagegate reads it), or map the module reference to a local copy under `[links]` \
+             in imagegate.toml",
+        ));
+    copy_tree(&fixtures.join("cache"), &home.path().join(".bicep"));
+    repo.binary(&["check", "main.bicep"])
+        .env("HOME", home.path())
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("error[IG001]"))
+        .stdout(predicate::str::contains("--> main.bicep:12:"));
+}

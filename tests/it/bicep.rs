@@ -278,8 +278,10 @@ module tier 'vm.bicep' = [for (image, i) in images: {{
 
 #[test]
 fn a_registry_module_is_unresolved_on_the_module_unless_links_maps_it() {
+    // A public module imagegate's catalogue does not know (it knows the Azure Verified
+    // Modules: tests/it/registry.rs), restored nowhere.
     let repo = Repo::new();
-    let caller = "module vm 'br/public:avm/res/compute/virtual-machine:0.5.0' = {
+    let caller = "module vm 'br/public:avm/res/contoso/widget:0.5.0' = {
   name: 'vm'
   params: {
     name: 'vm-1'
@@ -291,7 +293,7 @@ fn a_registry_module_is_unresolved_on_the_module_unless_links_maps_it() {
     assert_eq!(finding_rules(&report), ["IG002"], "{report:#}");
     let message = &finding_messages(&report)[0];
     assert!(
-        message.contains("br/public:avm/res/compute/virtual-machine:0.5.0"),
+        message.contains("br/public:avm/res/contoso/widget:0.5.0"),
         "{message}"
     );
 
@@ -299,7 +301,7 @@ fn a_registry_module_is_unresolved_on_the_module_unless_links_maps_it() {
     // of the public registry (`br/public:` is the alias of `br:mcr.microsoft.com/bicep/`).
     repo.write(
         "imagegate.toml",
-        "[links]\n\"br:mcr.microsoft.com/bicep/avm/res/compute/virtual-machine:0.5.0\" = \"vendor/vm.bicep\"\n",
+        "[links]\n\"br:mcr.microsoft.com/bicep/avm/res/contoso/widget:0.5.0\" = \"vendor/vm.bicep\"\n",
     );
     repo.write(
         "vendor/vm.bicep",

@@ -30,6 +30,7 @@ mod module_graph;
 mod named_files;
 mod policy;
 mod prefilter;
+mod registry;
 mod report;
 mod rules;
 mod silent_pass;

@@ -609,10 +609,10 @@ mod tests {
         let DeployedTemplate::Registry(reference) = &deployment.template else {
             panic!("a registry module: {:?}", deployment.template)
         };
-        let NodeKind::Str(path) = &reference.kind else {
+        let NodeKind::Str(path) = &reference.written.kind else {
             panic!()
         };
-        let at = reference.span;
+        let at = reference.written.span;
         let (module, version) = path
             .strip_prefix("br/public:")
             .and_then(|p| p.rsplit_once(':'))

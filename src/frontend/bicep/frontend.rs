@@ -2,10 +2,13 @@
 //! like ARM templates (one context per `.bicepparam` file that uses them, modules followed as
 //! linked deployments); a `.bicepparam` file is judged in its template's context.
 
+use std::cell::OnceCell;
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use super::lower;
 use super::parser::{self, Parsed};
+use super::registry::{ModuleSources, Reference};
 use super::syntax::{SyntaxKind as K, SyntaxNode};
 use crate::eval::Allowance;
 use crate::eval::ir::Template;
@@ -144,15 +147,11 @@ fn lower_module(
     path: &Path,
     loader: Loader<'_>,
     allowance: &Allowance,
+    environment: &BTreeMap<String, String>,
 ) -> (Template, Vec<ParseProblem>) {
     let parsed = parser::parse(text);
     let (problems, damaged) = folded_problems(&parsed, id);
-    let files = Beside {
-        loader,
-        from: path,
-        allowance,
-        pending: None,
-    };
+    let files = Beside::new(loader, path, allowance, environment);
     let template = lower::template(&parsed.root, id, text, &damaged, &files);
     (template, problems)
 }
@@ -166,7 +165,62 @@ struct Beside<'r> {
     from: &'r Path,
     allowance: &'r Allowance,
     pending: Option<&'r Pending>,
+    /// The run's environment (the home folder, where the module cache lies by default).
+    environment: &'r BTreeMap<String, String>,
+    /// The file's Bicep configuration and module cache, looked up at its first registry
+    /// module.
+    modules: OnceCell<ModuleSources>,
 }
+
+impl<'r> Beside<'r> {
+    /// Files beside the Bicep file at canonical path `from`, read by `loader` within
+    /// `allowance`, not added to the run's files; `environment` locates the module cache.
+    fn new(
+        loader: Loader<'r>,
+        from: &'r Path,
+        allowance: &'r Allowance,
+        environment: &'r BTreeMap<String, String>,
+    ) -> Beside<'r> {
+        Beside {
+            loader,
+            from,
+            allowance,
+            pending: None,
+            environment,
+            modules: OnceCell::new(),
+        }
+    }
+
+    /// The same, adding the files it reads to `pending` (the run's files).
+    fn adding(mut self, pending: &'r Pending) -> Beside<'r> {
+        self.pending = Some(pending);
+        self
+    }
+
+    /// The Bicep configuration file of the file lowered, when a registry module needed it
+    /// and it could not be read: an IG000 there (its file added to `pending`), with `headline`.
+    fn configuration_problem(&mut self) -> Option<ParseProblem> {
+        let (loaded, at, message) = self.modules.get_mut()?.take_problem()?;
+        let pending = self.pending?;
+        let text_len = loaded.text.len() as u32;
+        let start = at.start.min(text_len);
+        let end = at.end.clamp(start, text_len);
+        let char_end = crate::frontend::char_end(&loaded.text, start);
+        let id = pending.add(loaded);
+        Some(ParseProblem {
+            span: Span {
+                file: id,
+                start,
+                end: if end > start { end } else { char_end },
+            },
+            headline: CONFIG_HEADLINE,
+            message,
+        })
+    }
+}
+
+/// The headline of an IG000 about a Bicep configuration file.
+const CONFIG_HEADLINE: &str = "cannot read Bicep configuration";
 
 impl lower::ReadBeside for Beside<'_> {
     fn read(&self, relative: &str) -> Result<String, String> {
@@ -183,6 +237,16 @@ impl lower::ReadBeside for Beside<'_> {
 
     fn max_document_values(&self) -> usize {
         self.allowance.limits().max_document_values
+    }
+
+    fn registry_module(
+        &self,
+        written: &str,
+    ) -> Result<(Reference, crate::eval::ir::ResolvedModule), Unavailable> {
+        let sources = self
+            .modules
+            .get_or_init(|| ModuleSources::for_file(self.loader, self.from, self.environment));
+        sources.resolve(written)
     }
 }
 
@@ -222,14 +286,17 @@ fn template(file: Loaded, env: &Env<'_>) -> Lowered {
     let parsed = parser::parse(&text);
     let damaged = syntax_problems(&parsed, id, &mut out);
     let pending = Pending::after(&out.sources);
-    let files = Beside {
-        loader: env.loader,
-        from: &canonical,
-        allowance: env.allowance,
-        pending: Some(&pending),
-    };
+    let mut files = Beside::new(
+        env.loader,
+        &canonical,
+        env.allowance,
+        env.options.environment,
+    )
+    .adding(&pending);
     let lowered = lower::template(&parsed.root, id, &text, &damaged, &files);
     drop(parsed);
+    out.problems.extend(files.configuration_problem());
+    drop(files);
     pending.into_sources(&mut out.sources);
     let contexts = parameter_contexts(&mut out, &canonical, env);
     let linked = Linked::new(
@@ -239,7 +306,7 @@ fn template(file: Loaded, env: &Env<'_>) -> Lowered {
         env.options.links,
         env.allowance,
     )
-    .with_bicep(lower_module)
+    .with_bicep(lower_module, env.options.environment)
     .keeping(env.options.keep)
     .judging_latent(env.options.latent);
     let errors = expand_contexts(&mut out, id, &lowered, contexts, &linked, env, DIALECT);
@@ -330,12 +397,8 @@ fn parameter_values(
     inherited: &Inherited,
 ) -> Vec<(String, Value)> {
     let pending = Pending::after(sources);
-    let files = Beside {
-        loader: env.loader,
-        from: path,
-        allowance: env.allowance,
-        pending: Some(&pending),
-    };
+    let files =
+        Beside::new(env.loader, path, env.allowance, env.options.environment).adding(&pending);
     let lowered = lower::parameter_file(
         &parsed.root,
         id,
@@ -559,6 +622,7 @@ fn parameter_file(file: Loaded, env: &Env<'_>) -> Lowered {
     let unavailable = if using.contains(':') {
         Unavailable::Registry {
             reference: using.clone(),
+            cache: None,
         }
     } else {
         Unavailable::Refused {

@@ -4,20 +4,15 @@
 //! tree into the evaluator IR (`lower`), so that Bicep is judged by the same evaluator, rules
 //! and emitters as ARM JSON (`frontend`).
 
-#[cfg_attr(
-    not(test),
-    allow(
-        dead_code,
-        reason = "lookup is wired into the lowering of registry modules in #23"
-    )
-)]
 mod catalogue;
+mod config;
 mod frontend;
 mod lexer;
 mod lower;
 mod parser;
 #[cfg(test)]
 mod printer;
+mod registry;
 mod relations;
 mod syntax;
 #[cfg(test)]

@@ -70,6 +70,15 @@ pub(super) fn relations(_path: &Path, text: &str) -> Vec<Relation> {
             out.push(Relation::new(kind, target));
         }
     }
+    // A registry reference is read with the nearest `bicepconfig.json` (its aliases, the
+    // module cache's root): a change there changes what the file deploys.
+    if out
+        .iter()
+        .any(|r| matches!(&r.target, Target::Uri(u) if is_registry_reference(u)))
+    {
+        let config = Target::Nearest(super::config::FILE_NAME.to_owned());
+        out.push(Relation::new(RelationKind::Reads, config));
+    }
     out
 }
 
@@ -144,8 +153,18 @@ mod tests {
                     RelationKind::Reads,
                     Target::Relative("data/images.json".into())
                 ),
+                (
+                    RelationKind::Reads,
+                    Target::Nearest("bicepconfig.json".into())
+                ),
                 (RelationKind::Reads, Target::Computed),
             ]
+        );
+        // Without a registry reference, no configuration is read.
+        assert!(
+            !of("local.bicep", "module vm './vm.bicep' = { name: 'vm' }\n")
+                .iter()
+                .any(|(_, t)| matches!(t, Target::Nearest(_)))
         );
     }
 

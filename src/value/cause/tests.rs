@@ -845,3 +845,84 @@ fn what_a_deployment_cannot_show_reads_as_it_should() {
         assert_eq!(cause.to_string(), expected, "{cause:?}");
     }
 }
+
+#[test]
+fn what_a_registry_module_cannot_show_reads_as_it_should() {
+    use crate::value::cause::{ConfigUnread, ModuleCache, UnknownVersion};
+    use crate::value::{LinkRefusal, Unavailable as U};
+    const VM: &str = "br/public:avm/res/compute/virtual-machine:0.9.0";
+    const CACHED: &str =
+        "~/.bicep/br/mcr.microsoft.com/bicep$avm$res$compute$virtual-machine/0.9.0$/main.json";
+    let registry = |cache: Option<ModuleCache>| {
+        Cause::TemplateNotAvailable(U::Registry {
+            reference: VM.into(),
+            cache: cache.map(Box::new),
+        })
+    };
+    let cases = [
+        (
+            registry(None),
+            format!("it deploys the module `{VM}`, which is not read offline (map it to a local path in [links] in imagegate.toml to follow it)"),
+        ),
+        (
+            registry(Some(ModuleCache::Missing {
+                path: CACHED.into(),
+            })),
+            format!("it deploys the module `{VM}`, which is neither in the Bicep module cache (`bicep restore` writes it to `{CACHED}`, where imagegate reads it) nor mapped to a local copy in [links] in imagegate.toml"),
+        ),
+        (
+            registry(Some(ModuleCache::NoRoot)),
+            format!("it deploys the module `{VM}`, which is not mapped to a local copy in [links] in imagegate.toml, and the Bicep module cache cannot be located (`HOME` is not set and no bicepconfig.json sets `cacheRootDirectory`)"),
+        ),
+        (
+            registry(Some(ModuleCache::InsideRoots {
+                root: "./fake-cache".into(),
+            })),
+            format!("it deploys the module `{VM}`, which is not mapped to a local copy in [links] in imagegate.toml, and its Bicep module cache `./fake-cache` lies inside the scanned files, so it is not read: a committed copy is not what the registry serves"),
+        ),
+        (
+            registry(Some(ModuleCache::Refused {
+                path: CACHED.into(),
+                refusal: LinkRefusal::OutsideRoots,
+            })),
+            format!("it deploys the module `{VM}`, which is not mapped to a local copy in [links] in imagegate.toml, and its cached copy `{CACHED}` leads outside the Bicep module cache, so it was not read"),
+        ),
+        (
+            registry(Some(ModuleCache::Refused {
+                path: CACHED.into(),
+                refusal: LinkRefusal::TooLarge,
+            })),
+            format!("it deploys the module `{VM}`, which is not mapped to a local copy in [links] in imagegate.toml, and its cached copy `{CACHED}` is larger than the size limit"),
+        ),
+        (
+            Cause::TemplateNotAvailable(U::RegistryReference {
+                reference: "br/corp:vm:1".into(),
+                problem: "names the alias `corp`, which `bicepconfig.json` does not define under `moduleAliases.br`".into(),
+            }),
+            "it deploys the module `br/corp:vm:1`, whose reference names the alias `corp`, which `bicepconfig.json` does not define under `moduleAliases.br`".into(),
+        ),
+        (
+            Cause::TemplateNotAvailable(U::RegistryConfig {
+                reference: "br/corp:vm:1".into(),
+                config: Box::new(ConfigUnread {
+                    file: "infra/bicepconfig.json".into(),
+                    problem: "it is not JSON: expected `}`".into(),
+                }),
+            }),
+            "it deploys the module `br/corp:vm:1`, and `infra/bicepconfig.json`, the Bicep configuration that says what its alias and the module cache are, could not be read: it is not JSON: expected `}`".into(),
+        ),
+        (
+            Cause::TemplateNotAvailable(U::RegistryVersion(Box::new(UnknownVersion {
+                reference: "br/public:avm/res/compute/virtual-machine:9.9.9".into(),
+                module: "avm/res/compute/virtual-machine".into(),
+                version: "9.9.9".into(),
+                known: "0.9.0".into(),
+                cache: ModuleCache::NoRoot,
+            }))),
+            "it deploys the module `br/public:avm/res/compute/virtual-machine:9.9.9`: imagegate's catalogue of public modules does not know version `9.9.9` of `avm/res/compute/virtual-machine` (the nearest it knows is `0.9.0`), and the module is not mapped to a local copy in [links] in imagegate.toml, and the Bicep module cache cannot be located (`HOME` is not set and no bicepconfig.json sets `cacheRootDirectory`)".into(),
+        ),
+    ];
+    for (cause, expected) in cases {
+        assert_eq!(cause.to_string(), expected, "{cause:?}");
+    }
+}

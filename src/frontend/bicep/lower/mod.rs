@@ -77,6 +77,20 @@ pub(crate) trait ReadBeside {
     fn read_source(&self, relative: &str) -> Result<(String, Option<FileId>), String> {
         self.read(relative).map(|text| (text, None))
     }
+
+    /// What the registry module reference `written` (`br:…`, `br/<alias>:…`, `ts:…`) leads
+    /// to, under the Bicep configuration of the file lowered and its module cache: the
+    /// reference and the module as the IR holds it, or why it leads to none. Without a file
+    /// system (the default): the built-in configuration, no module cache.
+    fn registry_module(
+        &self,
+        written: &str,
+    ) -> Result<
+        (super::registry::Reference, crate::eval::ir::ResolvedModule),
+        crate::value::Unavailable,
+    > {
+        super::registry::resolve_built_in(written)
+    }
 }
 
 /// A `.bicepparam` file, lowered: what [`parameter_file`] returns.

@@ -2,6 +2,34 @@
 //! scope they deploy to, and their outputs computed in the caller.
 
 use super::*;
+use crate::eval::ir::{Catalogued, RegistryModule};
+use crate::frontend::bicep::catalogue;
+use crate::frontend::bicep::registry::{Reference, Version};
+
+/// What imagegate's catalogue of public modules says of `reference`, referenced at `at` by a
+/// module that passes the parameters named in `passed` (`None` for a reference outside the
+/// public registry, or a module it does not know). The public registry is the one the built-in
+/// `br/public` alias names (`mcr.microsoft.com`, module path `bicep/`), however the reference
+/// spells it.
+fn catalogued(reference: &Reference, at: Span, passed: &[&str]) -> Option<Catalogued> {
+    let Reference::Registry {
+        registry,
+        repository,
+        version,
+    } = reference
+    else {
+        return None;
+    };
+    let module = repository.strip_prefix("bicep/")?;
+    if registry != "mcr.microsoft.com" {
+        return None;
+    }
+    let version = match version {
+        Version::Tag(tag) => tag.as_str(),
+        Version::Digest(digest) => digest.as_str(),
+    };
+    catalogue::lookup(module, version, at, passed)
+}
 
 impl<'s> Lowering<'s> {
     pub(super) fn module(&mut self, decl: &'s SyntaxNode) -> Option<ResourceDecl> {
@@ -29,10 +57,36 @@ impl<'s> Lowering<'s> {
                     construct: "a module path that is not a plain string",
                 },
             )),
-            Some(p) if is_registry_reference(p) => DeployedTemplate::Registry(Node {
-                span: path_span,
-                kind: NodeKind::Str(p.as_str().into()),
-            }),
+            Some(p) if is_registry_reference(p) => {
+                let written = Node {
+                    span: path_span,
+                    kind: NodeKind::Str(p.as_str().into()),
+                };
+                let (resolved, catalogued) = match self.files.registry_module(p) {
+                    Ok((reference, resolved)) => {
+                        // The parameters it passes by name (a spread passes ones unknown here).
+                        let passed: Vec<String> = body
+                            .and_then(|b| self.property(b, "params"))
+                            .filter(|p| p.kind == K::Object)
+                            .map(|p| {
+                                p.nodes()
+                                    .filter(|n| n.kind == K::ObjectProperty)
+                                    .filter_map(|n| self.key_text(n))
+                                    .collect()
+                            })
+                            .unwrap_or_default();
+                        let passed: Vec<&str> = passed.iter().map(String::as_str).collect();
+                        let catalogued = catalogued(&reference, path_span, &passed);
+                        (Ok(resolved), catalogued)
+                    }
+                    Err(why) => (Err(why), None),
+                };
+                DeployedTemplate::Registry(Box::new(RegistryModule {
+                    written,
+                    resolved,
+                    catalogued,
+                }))
+            }
             Some(p) => DeployedTemplate::RelativePath(Node {
                 span: path_span,
                 kind: NodeKind::Str(p.as_str().into()),
