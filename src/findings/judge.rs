@@ -270,10 +270,11 @@ fn resource_entry(
             .collect::<Vec<_>>()
             .join("; ")
     });
-    let file = sources.get(resource.span.file);
+    let at = home(resource.span, resource, sources);
+    let file = sources.get(at.file);
     ResourceEntry {
         path: file.display.clone(),
-        line: file.line_col(resource.span.start).line,
+        line: file.line_col(at.start).line,
         resource_type: resource.resource_type.clone(),
         name: resource.name.clone(),
         image,
@@ -364,7 +365,9 @@ fn finding(
     } = *shared;
     let resource = judged.resource;
     let found = violation.image.map(|i| &judged.images[i].found);
-    let primary = violation.primary;
+    // What a module from the Bicep module cache declares is shown where the repository
+    // deploys it (the module reference), and where it is in the cached module is related.
+    let primary = home(violation.primary, resource, sources);
     let file = sources.get(primary.file);
     let mut related = Vec::new();
     let mut relate = |span: Span, message: String| {
@@ -435,8 +438,12 @@ fn finding(
     // baseline of the estate holds across exports.
     let (file_key, declaration) = match &resource.deployed {
         Some(d) => (String::new(), d.id.to_ascii_lowercase()),
+        // The file that holds it in the repository: a cached module's path is the machine's.
         None => (
-            sources.get(resource.span.file).display.clone(),
+            sources
+                .get(home(resource.span, resource, sources).file)
+                .display
+                .clone(),
             resource.identity.clone(),
         ),
     };
@@ -493,4 +500,20 @@ fn finding(
         },
         identity,
     })
+}
+
+/// Where the repository holds what is at `span`, of `resource`: `span` itself, unless its file
+/// was read from outside the scanned roots (a module from the Bicep module cache, which is not
+/// the repository's to change); then the innermost deployment in the repository that deploys
+/// the resource (the module reference the repository writes).
+fn home(span: Span, resource: &Resource, sources: &SourceMap) -> Span {
+    if !sources.get(span.file).external {
+        return span;
+    }
+    resource
+        .deployed_by
+        .iter()
+        .map(|(at, _)| *at)
+        .find(|at| !sources.get(at.file).external)
+        .unwrap_or(span)
 }

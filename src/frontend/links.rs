@@ -457,8 +457,13 @@ impl<'r> Linked<'r> {
                     Some((root, _)) => self.loader.read_cached(target, root, display),
                     None => self.loader.read(target, target, display),
                 };
+                let external = cached.is_some();
                 loaded
-                    .map(|loaded| Arc::new(loaded.into_source()))
+                    .map(|loaded| {
+                        let mut source = loaded.into_source();
+                        source.external = external;
+                        Arc::new(source)
+                    })
                     .map_err(|e| match e {
                         LoadError::TooLarge { .. } => LinkRefusal::TooLarge,
                         LoadError::OutsideRoots => LinkRefusal::OutsideRoots,

@@ -67,6 +67,10 @@ pub struct SourceFile {
     pub text: String,
     /// The encoding the file had on disk.
     pub encoding: Encoding,
+    /// Whether it was read from outside the scanned roots (a module from the Bicep module
+    /// cache): nothing in it is the repository's to change, so findings about what it
+    /// declares are shown where the repository deploys it.
+    pub external: bool,
     /// Byte offsets where lines start, built on first use: most files read have no finding.
     line_starts: std::sync::OnceLock<Vec<u32>>,
     /// Character and UTF-16 counts every [`CHECKPOINT`] bytes, built on first use, so that
@@ -96,6 +100,7 @@ impl SourceFile {
             display,
             text,
             encoding,
+            external: false,
             line_starts: std::sync::OnceLock::new(),
             checkpoints: std::sync::OnceLock::new(),
         }

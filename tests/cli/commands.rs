@@ -490,7 +490,8 @@ fn a_registry_module_is_read_from_the_module_cache_under_the_process_home() {
     // looks, and what an unrestored module's help tells to do.
     let repo = Repo::new();
     let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/registry");
-    copy_tree(&fixtures.join("public-module"), repo.path());
+    // A private registry module (imagegate's catalogue knows only the public registry's).
+    copy_tree(&fixtures.join("private-alias"), repo.path());
     let home = tempfile::tempdir().expect("home");
     repo.binary(&["check", "main.bicep"])
         .env("HOME", home.path())
@@ -499,7 +500,7 @@ fn a_registry_module_is_read_from_the_module_cache_under_the_process_home() {
         .stdout(predicate::str::contains("warning[IG002]"))
         .stdout(predicate::str::contains(
             "help: run `bicep restore` on the Bicep file before the check (it writes the module to \
-             `~/.bicep/br/mcr.microsoft.com/bicep$avm$res$compute$virtual-machine/0.9.0$/main.json`, \
+             `~/.bicep/br/contoso.azurecr.io/modules$compute$vmss/1.2.0$/main.json`, \
              where imagegate reads it), or map the module reference to a local copy under `[links]` \
              in imagegate.toml",
         ));
@@ -509,5 +510,5 @@ fn a_registry_module_is_read_from_the_module_cache_under_the_process_home() {
         .assert()
         .code(1)
         .stdout(predicate::str::contains("error[IG001]"))
-        .stdout(predicate::str::contains("--> main.bicep:12:"));
+        .stdout(predicate::str::contains("--> main.bicep:7:"));
 }

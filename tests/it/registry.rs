@@ -104,6 +104,33 @@ fn line_of(text: &str, needle: &str) -> u64 {
         + 1
 }
 
+/// Asserts that `report` holds one finding, `rule`, at the line of the project's `file` that
+/// holds `needle`.
+fn assert_only(
+    project: &Project,
+    report: &serde_json::Value,
+    rule: &str,
+    file: &str,
+    needle: &str,
+) {
+    let text = project.text(file);
+    assert_eq!(
+        located(report),
+        [(rule.to_owned(), file.to_owned(), line_of(&text, needle))],
+        "{report:#}"
+    );
+}
+
+/// The paths of a finding's related locations.
+fn related_paths(finding: &serde_json::Value) -> Vec<&str> {
+    finding["related"]
+        .as_array()
+        .expect("related")
+        .iter()
+        .filter_map(|r| r["path"].as_str())
+        .collect()
+}
+
 /// The findings of `rule`.
 fn of_rule<'r>(report: &'r serde_json::Value, rule: &str) -> Vec<&'r serde_json::Value> {
     report["findings"]
@@ -179,12 +206,7 @@ fn a_restored_public_module_is_judged_with_the_image_its_caller_passes() {
         "{report:#}"
     );
     let finding = &of_rule(&report, "IG001")[0];
-    let related: Vec<&str> = finding["related"]
-        .as_array()
-        .expect("related")
-        .iter()
-        .filter_map(|r| r["path"].as_str())
-        .collect();
+    let related = related_paths(finding);
     // The machine is declared in the cached module, deployed through the caller's module.
     assert!(
         related
@@ -233,16 +255,7 @@ fn a_private_alias_of_bicepconfig_json_leads_to_its_registrys_cache() {
     // `br/contoso.azurecr.io/modules$compute$vmss/1.2.0$/main.json`.
     let project = Project::new("private-alias");
     let report = project.check(&[]);
-    let main = project.text("main.bicep");
-    assert_eq!(
-        located(&report),
-        [(
-            "IG001".to_owned(),
-            "main.bicep".to_owned(),
-            line_of(&main, "image: {")
-        )],
-        "{report:#}"
-    );
+    assert_only(&project, &report, "IG001", "main.bicep", "image: {");
     // The alias comes from the file: without it, the alias is undefined, and said so.
     std::fs::remove_file(project.repo.path().join("bicepconfig.json")).expect("remove");
     let report = project.check(&[]);
@@ -710,4 +723,39 @@ fn without_a_cache_the_catalogue_of_public_modules_says_what_each_deploys() {
         let named = project.check_with_home(None, &[name]);
         assert_eq!(identities(&named), touching(&full, name), "check {name}");
     }
+}
+
+#[test]
+fn what_a_cached_module_declares_is_shown_at_the_module_reference() {
+    // The module in the cache sets its own Marketplace image. The repository cannot change the
+    // cached file: the finding is at the module reference that deploys it, the cached module's
+    // lines are related, and the fingerprint does not depend on where HOME is.
+    let project = Project::new("fixed-image");
+    let report = project.check(&[]);
+    assert_only(&project, &report, "IG001", "main.bicep", "module jump");
+    let finding = of_rule(&report, "IG001")[0];
+    let related = related_paths(finding);
+    assert!(
+        related
+            .iter()
+            .any(|p| p.ends_with("compute$jumpbox/1.0.0$/main.json")),
+        "{related:?}"
+    );
+    // The resource is counted where the repository deploys it.
+    let paths: Vec<&str> = report["resources"]
+        .as_array()
+        .expect("resources")
+        .iter()
+        .filter_map(|r| r["path"].as_str())
+        .collect();
+    assert_eq!(paths, ["main.bicep"], "{report:#}");
+    // Another machine, another HOME: the same fingerprint (a baseline holds).
+    let elsewhere = tempfile::tempdir().expect("home");
+    copy_tree(&fixture_folder("cache"), &elsewhere.path().join(".bicep"));
+    let again = project.check_with_home(Some(elsewhere.path()), &[]);
+    assert_eq!(
+        of_rule(&again, "IG001")[0]["fingerprint"],
+        finding["fingerprint"],
+        "{again:#}"
+    );
 }
