@@ -90,9 +90,6 @@ pub struct ProjectGraph {
     /// The files with a relation whose target is computed during evaluation, and how they
     /// relate to it: they may reach any file (a computed link, any file that may be linked).
     computed: Vec<(usize, RelationKind)>,
-    /// Whether each file may be deployed by a computed link (an ARM template), as far as the
-    /// graph read it (only with [`Discovery::All`]).
-    linkable: Vec<bool>,
     /// The files that read the files of a folder the walk does not read (a plan, the `.tf`
     /// configuration beside it), by the folder's canonical path.
     folders: HashMap<PathBuf, Vec<usize>>,
@@ -126,11 +123,10 @@ impl ProjectGraph {
             .enumerate()
             .map(|(i, n)| (n.canonical.clone(), i))
             .collect();
-        let (relations, linkable): (Vec<Vec<Relation>>, Vec<bool>) = files
+        let relations: Vec<Vec<Relation>> = files
             .par_iter()
             .map(|f| sniff(f, discovery, loader))
-            .unzip();
-        graph.linkable = linkable;
+            .collect();
         let by_folder = graph.by_folder();
         let mut edges: Vec<(usize, Edge)> = Vec::new();
         for (from, relations) in relations.into_iter().enumerate() {
@@ -169,7 +165,6 @@ impl ProjectGraph {
         }
         graph.computed.sort();
         graph.computed.dedup();
-        graph.linkable.resize(graph.nodes.len(), false);
         graph.forward = vec![Vec::new(); graph.nodes.len()];
         graph.reverse = vec![Vec::new(); graph.nodes.len()];
         for (from, edge) in edges {
@@ -321,7 +316,15 @@ impl ProjectGraph {
     /// by two callers may give the same finding through each (the same place, rule and
     /// message), and the full run keeps one of them (the least fingerprint); the run over a
     /// named caller keeps the same one only when it sees them all.
-    pub(crate) fn reaching(&self, named: &[PathBuf]) -> Vec<PathBuf> {
+    ///
+    /// Whether a file may be deployed by a computed link is asked of `linkable` (its path to
+    /// open and its canonical path) only for the files a named one's judgement reads, and only
+    /// when some file computes a link: a look at every file's bytes for it would cost more.
+    pub(crate) fn reaching(
+        &self,
+        named: &[PathBuf],
+        linkable: &dyn Fn(&Path, &Path) -> bool,
+    ) -> Vec<PathBuf> {
         /// How a file was reached.
         #[derive(Clone, Copy, PartialEq, Eq)]
         enum Reached {
@@ -403,7 +406,10 @@ impl ProjectGraph {
                     stack.extend(needs(i, Reached::Read));
                 }
                 Reached::Reads => {
-                    if self.linkable[i] && !links_followed {
+                    if !links_followed
+                        && !computed_links.is_empty()
+                        && linkable(&self.nodes[i].path, &self.nodes[i].canonical)
+                    {
                         links_followed = true;
                         stack.extend(computed_links.iter().map(|(c, _)| (*c, Reached::Reads)));
                     }
@@ -438,24 +444,19 @@ impl ProjectGraph {
 }
 
 /// The relations of the walked file `file`: by its name, and (as `discovery` says) as its
-/// text writes them; and whether a computed link may deploy it. A file that cannot be read
-/// has the relations of its name: what cannot be read is said when it is judged.
-fn sniff(file: &FileToRead, discovery: Discovery, loader: Loader<'_>) -> (Vec<Relation>, bool) {
+/// text writes them. A file that cannot be read has the relations of its name: what cannot be
+/// read is said when it is judged.
+fn sniff(file: &FileToRead, discovery: Discovery, loader: Loader<'_>) -> Vec<Relation> {
     let read = match discovery {
-        Discovery::None => return (Vec::new(), false),
+        Discovery::None => return Vec::new(),
         Discovery::All => true,
         Discovery::Contexts => frontend::names_its_template(&file.path),
     };
     if !read {
-        return (frontend::relations_by_name(&file.path), false);
+        return frontend::relations_by_name(&file.path);
     }
     // Most files relate to nothing: a look at their bytes dismisses them undecoded.
-    let mut linkable = false;
-    let read = loader.read_walked(file, |bytes| {
-        let (may, link) = frontend::sniff_relations(&file.path, bytes);
-        linkable = link;
-        may
-    });
+    let read = loader.read_walked(file, |bytes| frontend::sniff_relations(&file.path, bytes));
     let mut relations = match read {
         Ok(Some(loaded)) => frontend::relations(&file.path, &loaded.text),
         _ => frontend::relations_by_name(&file.path),
@@ -467,7 +468,7 @@ fn sniff(file: &FileToRead, discovery: Discovery, loader: Loader<'_>) -> (Vec<Re
         // A computed read is followed whatever is named: the file is always judged.
         relations.push(Relation::new(RelationKind::Reads, Target::Computed));
     }
-    (relations, linkable)
+    relations
 }
 
 /// Most relations kept of one file (a template deploying 4,096 files is far beyond any real
@@ -477,6 +478,11 @@ const MAX_RELATIONS: usize = 4096;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Whether the file at `path` may be deployed by a computed link, read from disk.
+    fn on_disk(path: &Path, _canonical: &Path) -> bool {
+        std::fs::read(path).is_ok_and(|bytes| frontend::linkable(path, &bytes))
+    }
 
     /// A project of `files` (relative path → text) in a temporary folder, its graph built
     /// reading every file, and the folder.
@@ -512,7 +518,7 @@ mod tests {
             ("prod.bicepparam", params),
         ]);
         let path = |i: usize| files[i].canonical.clone();
-        assert_eq!(graph.reaching(&[path(2)]), {
+        assert_eq!(graph.reaching(&[path(2)], &on_disk), {
             let mut v = vec![path(0), path(2)];
             v.sort();
             v
@@ -520,7 +526,7 @@ mod tests {
         // The module named: its caller, and its parameter file is not needed.
         let mut want = vec![path(0), path(1)];
         want.sort();
-        assert_eq!(graph.reaching(&[path(0)]), want);
+        assert_eq!(graph.reaching(&[path(0)], &on_disk), want);
         assert_eq!(graph.parameter_files(&path(0)).len(), 1);
     }
 
@@ -536,7 +542,7 @@ mod tests {
             graph.nodes.len()
         );
         // It may read anything, so a run naming any file judges it.
-        let reached = graph.reaching(&[files[1].canonical.clone()]);
+        let reached = graph.reaching(&[files[1].canonical.clone()], &on_disk);
         assert!(
             reached.contains(&files[0].canonical),
             "main.bicep is judged"

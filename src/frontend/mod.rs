@@ -213,14 +213,17 @@ pub(crate) fn relations(path: &Path, text: &str) -> Vec<Relation> {
     }))
 }
 
-/// What a cheap look at the bytes of the file at `path` says, as every frontend it is offered
-/// to sees them: whether its text may write relations, and whether a computed link may
-/// deploy it.
-pub(crate) fn sniff_relations(path: &Path, bytes: &[u8]) -> (bool, bool) {
-    let frontends = for_file(path);
-    let may = frontends.iter().any(|f| f.may_relate(bytes));
-    let linkable = frontends.iter().any(|f| f.linkable(bytes));
-    (may, linkable)
+/// Whether the walked file at `path`, whose bytes are `bytes`, may write relations in its
+/// text (a cheap look of each frontend it is offered to: [`Frontend::may_relate`]).
+pub(crate) fn sniff_relations(path: &Path, bytes: &[u8]) -> bool {
+    for_file(path).iter().any(|f| f.may_relate(bytes))
+}
+
+/// Whether the file at `path`, whose bytes are `bytes`, may be deployed by a link another
+/// file computes ([`Frontend::linkable`]): asked of the few files a run over named files
+/// reaches, not of every file.
+pub(crate) fn linkable(path: &Path, bytes: &[u8]) -> bool {
+    for_file(path).iter().any(|f| f.linkable(bytes))
 }
 
 /// Whether a run reads the file at `path` before judging, to learn which template it gives

@@ -189,10 +189,10 @@ fn check_roots(
                 .collect()
         })
         .unwrap_or_default();
+    let loader = source::Loader::new(&roots, &cwd_canonical, &walked)
+        .with_limit(reading.limits.max_file_bytes)
+        .with_overlays(reading.overlays);
     let graph = {
-        let loader = source::Loader::new(&roots, &cwd_canonical, &walked)
-            .with_limit(reading.limits.max_file_bytes)
-            .with_overlays(reading.overlays);
         let discovery = match (purpose, scope) {
             (Purpose::Check, Some(_)) => project::Discovery::All,
             (Purpose::Check, None) => project::Discovery::Contexts,
@@ -214,7 +214,13 @@ fn check_roots(
         .as_deref()
         .is_some_and(|c| scope.is_some_and(|s| s.holds(&canonical(c))));
     if scope.is_some() && !config_named {
-        let reaching: HashSet<PathBuf> = graph.reaching(&named).into_iter().collect();
+        // The decoded text (a UTF-16 template's bytes hide its marker).
+        let linkable = |path: &Path, canonical: &Path| {
+            loader
+                .read(path, canonical, String::new())
+                .is_ok_and(|loaded| frontend::linkable(path, loaded.text.as_bytes()))
+        };
+        let reaching: HashSet<PathBuf> = graph.reaching(&named, &linkable).into_iter().collect();
         files.retain(|f| reaching.contains(&f.canonical));
     }
     let run = Run {

@@ -533,3 +533,23 @@ fn the_approved_image_a_help_points_at_is_what_the_report_holds_deploys() {
     let both = check_json(&repo, &["app/marketplace.json", "golden.json"]);
     assert_eq!(help(&both), help(&full));
 }
+
+#[test]
+fn a_utf16_template_linked_by_a_computed_uri_is_still_judged_through_its_caller() {
+    // Whether a named template may be what a computed link deploys is read from its decoded
+    // text: saved as UTF-16 (with its byte order mark, as Windows editors save it), its bytes
+    // hide the `deploymentTemplate` schema, and a run naming it must still judge the caller.
+    let (repo, _) = project("computed-link");
+    let text = std::fs::read_to_string(repo.path().join("nested/vm.json")).expect("read");
+    let mut utf16 = vec![0xFF, 0xFE];
+    utf16.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+    std::fs::write(repo.path().join("nested/vm.json"), utf16).expect("write");
+    let full = check_json(&repo, &["."]);
+    assert_eq!(
+        judged_with(&full),
+        [judged("IG001", "azuredeploy.json", 23, "")],
+        "{full:#}"
+    );
+    let named = check_json(&repo, &["nested/vm.json"]);
+    assert_eq!(judged_with(&named), judged_with(&full), "{named:#}");
+}
