@@ -8,7 +8,10 @@
 //! declarations parse. Every token is a child of some node: the tree gives back the text.
 //!
 //! Nesting (expressions, objects, types) deeper than [`MAX_DEPTH`] is one error, never a
-//! stack overflow; time is linear in the tokens.
+//! stack overflow: each link of a chain the parser builds in a loop (`a + b + c`, `a.b.c`,
+//! `a[0][0]`, `t[]?`) nests the tree one level deeper and counts as one, so the height of every
+//! tree is bounded and so is every recursive walk over it (lowering, clone, drop). Time is
+//! linear in the tokens.
 //!
 //! Checked against the compiler's own baselines (`main.syntax.bicep`: every node and token with
 //! its span), see `tests.rs`. Shapes worth knowing when reading the tree:
@@ -383,6 +386,16 @@ impl<'t> Parser<'t> {
         }
         self.depth += 1;
         Ok(())
+    }
+
+    /// Runs `f`, which builds a chain in a loop (each link wrapping the previous one, one
+    /// level deeper: it calls [`Parser::enter`] per link), and gives the levels back however
+    /// it ends.
+    fn chain(&mut self, f: impl FnOnce(&mut Self) -> PResult<El>) -> PResult<El> {
+        let depth = self.depth;
+        let result = f(self);
+        self.depth = depth;
+        result
     }
 
     // ----- Recovery.
@@ -1072,33 +1085,38 @@ impl<'t> Parser<'t> {
     /// `@name`, `@name(…)`, `@ns.name(…)`.
     fn decorator(&mut self) -> El {
         let at = self.read_el();
-        let expression = self.recover(NONE, &[K::NewLine], |p| {
-            let name = p.identifier("expected a namespace or decorator name")?;
-            let mut current = if p.check(K::LeftParen) {
-                let (open, mut args, close) = p.call_arguments(COMPLEX)?;
-                args.insert(0, name);
-                args.insert(1, open);
-                args.push(close);
-                el(S::FunctionCall, args)
-            } else {
-                el(S::VariableAccess, vec![name])
-            };
-            while p.check(K::Dot) {
-                let dot = p.read_el();
-                let name = p.identifier_or_skip("expected a function or property name");
-                current = if p.check(K::LeftParen) {
-                    let (open, args, close) = p.call_arguments(COMPLEX)?;
-                    let mut children = vec![current, dot, name, open];
-                    children.extend(args);
-                    children.push(close);
-                    el(S::InstanceFunctionCall, children)
-                } else {
-                    el(S::PropertyAccess, vec![current, dot, name])
-                };
-            }
-            Ok(current)
-        });
+        let expression = self.recover(NONE, &[K::NewLine], |p| p.chain(Self::decorator_expression));
         el(S::Decorator, vec![at, expression])
+    }
+
+    /// A decorator's expression after `@`: a name or call and its `.` accesses, each a level
+    /// deeper ([`Parser::chain`]).
+    fn decorator_expression(&mut self) -> PResult<El> {
+        let name = self.identifier("expected a namespace or decorator name")?;
+        let mut current = if self.check(K::LeftParen) {
+            let (open, mut args, close) = self.call_arguments(COMPLEX)?;
+            args.insert(0, name);
+            args.insert(1, open);
+            args.push(close);
+            el(S::FunctionCall, args)
+        } else {
+            el(S::VariableAccess, vec![name])
+        };
+        while self.check(K::Dot) {
+            self.enter()?;
+            let dot = self.read_el();
+            let name = self.identifier_or_skip("expected a function or property name");
+            current = if self.check(K::LeftParen) {
+                let (open, args, close) = self.call_arguments(COMPLEX)?;
+                let mut children = vec![current, dot, name, open];
+                children.extend(args);
+                children.push(close);
+                el(S::InstanceFunctionCall, children)
+            } else {
+                el(S::PropertyAccess, vec![current, dot, name])
+            };
+        }
+        Ok(current)
     }
 
     /// `(`, the arguments and the separators, `)` (or an empty skipped node).
@@ -1396,8 +1414,14 @@ impl<'t> Parser<'t> {
         Ok(el(S::TernaryOperation, children))
     }
 
-    /// Binary operations binding tighter than `precedence`.
+    /// Binary operations binding tighter than `precedence`; each operation of a run of them
+    /// (`a + b + c`) is a level deeper ([`Parser::chain`]).
     fn binary(&mut self, flags: u8, precedence: u32) -> PResult<El> {
+        self.chain(|p| p.binary_chain(flags, precedence))
+    }
+
+    /// [`Parser::binary`] with the levels given back by the caller.
+    fn binary_chain(&mut self, flags: u8, precedence: u32) -> PResult<El> {
         let mut current = self.unary(flags)?;
         loop {
             let operator = self.peek().clone();
@@ -1414,6 +1438,7 @@ impl<'t> Parser<'t> {
             if operator_precedence <= precedence {
                 return Ok(current);
             }
+            self.enter()?;
             self.read();
             let right = self.recover(NONE, &OPERAND_END, |p| p.binary(flags, operator_precedence));
             current = el(
@@ -1433,10 +1458,19 @@ impl<'t> Parser<'t> {
         self.member(flags)
     }
 
-    /// A primary expression and its accesses: `[i]`, `.p`, `.f()`, `::child`, `!`.
+    /// A primary expression and its accesses: `[i]`, `.p`, `.f()`, `::child`, `!`; each
+    /// access a level deeper ([`Parser::chain`]).
     fn member(&mut self, flags: u8) -> PResult<El> {
+        self.chain(|p| p.member_chain(flags))
+    }
+
+    /// [`Parser::member`] with the levels given back by the caller.
+    fn member_chain(&mut self, flags: u8) -> PResult<El> {
         let mut current = self.primary(flags)?;
         loop {
+            if self.check_any(&[K::LeftSquare, K::Dot, K::DoubleColon, K::Exclamation]) {
+                self.enter()?;
+            }
             if self.check(K::LeftSquare) {
                 let mut children = vec![current, self.read_el()];
                 if self.check(K::Question) {
@@ -1846,8 +1880,14 @@ impl<'t> Parser<'t> {
         Ok(el(S::UnionType, members.unwrap_or_default()))
     }
 
-    /// A type with its `?`/`!` suffixes (and `!`/`-` prefix).
+    /// A type with its `?`/`!` suffixes (and `!`/`-` prefix); each suffix a level deeper
+    /// ([`Parser::chain`]).
     fn unary_type(&mut self) -> PResult<El> {
+        self.chain(Self::unary_type_chain)
+    }
+
+    /// [`Parser::unary_type`] with the levels given back by the caller.
+    fn unary_type_chain(&mut self) -> PResult<El> {
         let mut candidate = if matches!(self.peek_kind(), K::Exclamation | K::Minus) {
             let operator = self.read_el();
             let operand = self.recover(NONE, &OPERAND_END, Self::member_type);
@@ -1856,6 +1896,9 @@ impl<'t> Parser<'t> {
             self.member_type()?
         };
         loop {
+            if self.check_any(&[K::Question, K::Exclamation]) {
+                self.enter()?;
+            }
             if self.check(K::Question) {
                 candidate = el(S::NullableType, vec![candidate, self.read_el()]);
             } else if self.check(K::Exclamation) {
@@ -1866,10 +1909,19 @@ impl<'t> Parser<'t> {
         }
     }
 
-    /// A primary type and its accesses: `[]`, `[*]`, `[i]`, `.*`, `.p`, `.f<…>`.
+    /// A primary type and its accesses: `[]`, `[*]`, `[i]`, `.*`, `.p`, `.f<…>`; each access
+    /// a level deeper ([`Parser::chain`]).
     fn member_type(&mut self) -> PResult<El> {
+        self.chain(Self::member_type_chain)
+    }
+
+    /// [`Parser::member_type`] with the levels given back by the caller.
+    fn member_type_chain(&mut self) -> PResult<El> {
         let mut current = self.primary_type()?;
         loop {
+            if self.check_any(&[K::LeftSquare, K::Dot]) {
+                self.enter()?;
+            }
             if self.check(K::LeftSquare) {
                 let open = self.read_el();
                 if self.check(K::RightSquare) {

@@ -44,6 +44,18 @@ use crate::value::Cause;
 /// The namespace the compiler gives user-defined functions.
 const FUNCTION_NAMESPACE: &str = "__bicep";
 
+/// Most expression nodes lowered for one file, its inlined loop items, resource properties,
+/// imports and module outputs included: the lowered template is bounded like the syntax tree
+/// it comes from (`parser::MAX_TOKENS`), whatever the file repeats.
+const MAX_WORK: u64 = 4_000_000;
+
+/// Deepest nesting of the lowering of one expression or value, inlined loop items, resource
+/// properties, imported values and module outputs included. A syntax tree is less than 600
+/// nodes deep (the parser's [`super::parser::MAX_DEPTH`] counts every link of a chain); an
+/// expression that inlining makes deeper than this is unknown, saying so, and never a stack
+/// overflow of the lowering or of the evaluation, clone or drop of what it lowers into.
+pub(super) const MAX_LOWERING_DEPTH: u32 = 640;
+
 /// Lowers the syntax tree `root` of the Bicep file `file` (text `text`). `damaged` are the
 /// byte ranges of syntax errors: a declaration that overlaps one holds unknowns.
 pub(crate) fn template(
@@ -260,9 +272,13 @@ struct Lowering<'s> {
     /// Depth of inlined resource properties (bounds self-reference).
     inlining: u32,
     lambdas: u32,
-    /// Expression nodes lowered so far, and the most allowed (proportional to the text).
+    /// Expression nodes lowered so far, and the most allowed (proportional to the text, at
+    /// most [`MAX_WORK`]).
     work: u64,
     max_work: u64,
+    /// How deeply the lowering of expressions and values nests now: at most
+    /// [`MAX_LOWERING_DEPTH`].
+    depth: u32,
     /// Set when this file's expressions are lowered into another file's (a module output):
     /// nothing may name this file's parameters, variables or functions by name there.
     inline: Option<Inline>,
@@ -362,7 +378,8 @@ impl<'s> Lowering<'s> {
             inlining: 0,
             lambdas: 0,
             work: 0,
-            max_work: 100_000 + 64 * text.len() as u64,
+            max_work: (100_000 + 64 * text.len() as u64).min(MAX_WORK),
+            depth: 0,
             inline: None,
             imports: Vec::new(),
             other_files: Default::default(),
