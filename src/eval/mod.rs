@@ -101,6 +101,11 @@ pub struct Limits {
     /// may hold (each element, for an inventory export read element by element); a document
     /// with more is refused as a whole, with an IG000 naming the limit.
     pub max_document_values: usize,
+    /// Most tokens the text of one template written in a template language (a walked file,
+    /// a parameter file, a module or import it reads) may hold; a file with more is refused
+    /// as a whole, with an IG000 naming the limit, before its syntax tree is built (a tree
+    /// holds a few nodes per token at most).
+    pub max_syntax_tokens: usize,
 }
 
 impl Default for Limits {
@@ -118,6 +123,7 @@ impl Default for Limits {
             max_file_bytes: crate::source::MAX_FILE_BYTES,
             max_export_bytes: crate::source::MAX_EXPORT_BYTES,
             max_document_values: crate::json::MAX_VALUES,
+            max_syntax_tokens: 4_000_000,
         }
     }
 }

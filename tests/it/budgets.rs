@@ -460,3 +460,61 @@ fn linked_templates_share_one_byte_budget_per_file() {
     assert_eq!(vms, ["vm-a", "vm-b"], "{report:#}");
     neighbour_judged(&report);
 }
+
+/// A Bicep VM named `name` whose image ID is the Bicep expression `id`, after `prelude`.
+fn bicep_vm(prelude: &str, name: &str, id: &str) -> String {
+    format!(
+        "{prelude}
+resource {name} 'Microsoft.Compute/virtualMachines@2024-03-01' = {{
+  name: '{name}'
+  location: 'westeurope'
+  properties: {{
+    storageProfile: {{
+      imageReference: {{ id: {id} }}
+    }}
+  }}
+}}
+"
+    )
+}
+
+#[test]
+fn bicep_files_beyond_the_token_limit_are_refused_not_held() {
+    // A Bicep file holding an unused array of 1,000 zeros (2,000 tokens), at a limit of
+    // 1,000 tokens per file (production: 64 MB of zeros, 32 M tokens, against 4,000,000; it
+    // used to take over 7 GB to hold its syntax tree), is refused with an IG000 naming the
+    // limit before its tree is built, like a JSON document beyond its value limit; a
+    // `.bicepparam` file likewise. The rest of the run is judged, and a file within the
+    // limit is.
+    let limits = Limits {
+        max_syntax_tokens: 1_000,
+        ..Limits::default()
+    };
+    let zeros = "0\n".repeat(1_000);
+    let golden = format!("'{GOLDEN_VERSION}'");
+    let repo = Repo::new();
+    let big = format!("var unused = [\n{zeros}]\n");
+    repo.write("big/main.bicep", bicep_vm(&big, "vm", &golden));
+    repo.write(
+        "params/main.bicep",
+        bicep_vm("param image string", "vm", "image"),
+    );
+    repo.write(
+        "params/main.bicepparam",
+        format!("using 'main.bicep'\nparam image = {golden}\nvar unused = [\n{zeros}]\n"),
+    );
+    let small = format!("var unused = [\n{}]\n", "0\n".repeat(100));
+    repo.write("small/main.bicep", bicep_vm(&small, "vm", &golden));
+    neighbour(&repo);
+    let report = check_with_limits(repo.path(), limits);
+    let limit = "more than 1000 tokens in one file: too large to analyse";
+    for path in ["big/main.bicep", "params/main.bicepparam"] {
+        let found = findings_in(&report, path);
+        assert!(
+            found.len() == 1 && found[0].0 == "IG000" && found[0].1.contains(limit),
+            "{path}: {found:?}"
+        );
+    }
+    assert_eq!(findings_in(&report, "small/main.bicep"), []);
+    neighbour_judged(&report);
+}

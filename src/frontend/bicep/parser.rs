@@ -43,11 +43,19 @@
 
 use std::ops::Range;
 
-use super::lexer::{Token, TokenKind as K, lex, string_values};
+use super::lexer::{Token, TokenKind as K, lex_within, string_values};
 use super::syntax::{SyntaxElement as El, SyntaxKind as S, SyntaxNode};
 
 /// How deeply expressions, objects and types may nest.
 pub(crate) const MAX_DEPTH: u32 = 128;
+
+/// Most tokens one Bicep file may hold (the run's `Limits::max_syntax_tokens`, 4,000,000
+/// unless said): a file with more is refused as a whole, with one error naming the limit,
+/// before its tree is built. Every node of a tree holds at least one token but for a bounded
+/// few per token (empty nodes for missing pieces, single-child wrappers), so this bounds the
+/// syntax tree as `json::MAX_VALUES` bounds a JSON document (the largest real Bicep files
+/// hold tens of thousands of tokens).
+pub(crate) const MAX_TOKENS: usize = 4_000_000;
 
 /// A parsed file.
 #[derive(Clone, Debug)]
@@ -70,14 +78,27 @@ pub(crate) struct ParseError {
     pub(crate) message: String,
 }
 
-/// Parses a `.bicep` file.
+/// Parses a `.bicep` file (of at most [`MAX_TOKENS`] tokens).
+#[cfg(test)]
 pub(crate) fn parse(text: &str) -> Parsed {
-    Parser::new(text, false).program()
+    parse_within(text, MAX_TOKENS)
 }
 
-/// Parses a `.bicepparam` file.
+/// Parses a `.bicepparam` file (of at most [`MAX_TOKENS`] tokens).
+#[cfg(test)]
 pub(crate) fn parse_params(text: &str) -> Parsed {
-    Parser::new(text, true).program()
+    parse_params_within(text, MAX_TOKENS)
+}
+
+/// Parses a `.bicep` file of at most `max_tokens` tokens ([`MAX_TOKENS`] unless the run
+/// says): a longer one is an empty program and one error naming the limit.
+pub(crate) fn parse_within(text: &str, max_tokens: usize) -> Parsed {
+    Parser::new(text, false, max_tokens).program()
+}
+
+/// [`parse_within`] for a `.bicepparam` file.
+pub(crate) fn parse_params_within(text: &str, max_tokens: usize) -> Parsed {
+    Parser::new(text, true, max_tokens).program()
 }
 
 /// Keywords that start a declaration: a lambda's body does not go over a newline to one.
@@ -227,12 +248,16 @@ struct Parser<'t> {
     depth: u32,
     /// Whether this is a `.bicepparam` file.
     params: bool,
+    /// When the text holds more tokens than allowed: where it goes on past them, and the
+    /// limit. The file is refused, not parsed.
+    refused: Option<(Range<u32>, usize)>,
 }
 
 impl<'t> Parser<'t> {
-    /// Lexes `text` for parsing.
-    fn new(text: &'t str, params: bool) -> Self {
-        let lexed = lex(text);
+    /// Lexes `text` for parsing, into at most `max_tokens` tokens.
+    fn new(text: &'t str, params: bool, max_tokens: usize) -> Self {
+        let lexed = lex_within(text, max_tokens);
+        let refused = lexed.beyond.map(|at| (at, max_tokens));
         Parser {
             text,
             tokens: lexed.tokens,
@@ -249,6 +274,7 @@ impl<'t> Parser<'t> {
             pragmas: lexed.pragmas,
             depth: 0,
             params,
+            refused,
         }
     }
 
@@ -535,6 +561,19 @@ impl<'t> Parser<'t> {
 
     /// The `Program`: declarations, each followed by a newline, and the end.
     fn program(mut self) -> Parsed {
+        if let Some((at, limit)) = self.refused.take() {
+            let end = self.tokens[self.tokens.len() - 1].clone();
+            let mut root = node(S::Program, vec![El::Token(end)]);
+            root.span = 0..self.text.len() as u32;
+            return Parsed {
+                root,
+                errors: vec![ParseError {
+                    at,
+                    message: format!("more than {limit} tokens in one file: too large to analyse"),
+                }],
+                pragmas: Vec::new(),
+            };
+        }
         let mut children = Vec::new();
         while !self.at_end() {
             let declaration = if self.params {

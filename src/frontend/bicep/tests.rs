@@ -238,7 +238,10 @@ fn corpus() {
 /// Own fixtures and properties.
 mod own {
     use super::super::lexer::{Token, TokenKind, lex};
-    use super::super::parser::{MAX_DEPTH, Parsed, parse, parse_params};
+    use super::super::parser::{
+        MAX_DEPTH, MAX_TOKENS, ParseError, Parsed, parse, parse_params, parse_params_within,
+        parse_within,
+    };
     use super::super::printer::{render, tree_items};
     use super::super::syntax::{SyntaxElement, SyntaxKind, SyntaxNode};
 
@@ -732,7 +735,51 @@ mod own {
             proptest::prop_assert!(parsed.root.children.last().is_some_and(|c| matches!(c, SyntaxElement::Token(t) if t.kind == TokenKind::EndOfFile)));
             let parsed = parse_params(&text);
             assert_round_trip(&text, &parsed);
+            // A tree holds a few nodes per token at most: `MAX_TOKENS` bounds the tree.
+            let (nodes, tokens) = sizes(&parsed.root);
+            proptest::prop_assert!(nodes <= 4 * tokens, "{nodes} nodes, {tokens} tokens");
         }
+    }
+
+    /// The nodes and tokens of a tree, counted without recursion.
+    fn sizes(root: &SyntaxNode) -> (usize, usize) {
+        let (mut nodes, mut tokens) = (0, 0);
+        let mut stack = vec![root];
+        while let Some(node) = stack.pop() {
+            nodes += 1;
+            tokens += node.tokens().count();
+            stack.extend(node.nodes());
+        }
+        (nodes, tokens)
+    }
+
+    /// A file of more tokens than the limit is refused as a whole, before its tree is built,
+    /// with one error naming the limit (the run's `max_syntax_tokens`; production: 4,000,000,
+    /// a 64 MB array of zeros used to take over 7 GB); one of exactly the limit is parsed.
+    #[test]
+    fn files_beyond_the_token_limit_are_refused_whole() {
+        let array = |items: usize| format!("var a = [\n{}]\n", "0\n".repeat(items));
+        // `var`, `a`, `=`, `[`, a newline, two tokens per item, `]`, a newline.
+        let tokens = |items: usize| 7 + 2 * items;
+        let within = parse_within(&array(100), tokens(100));
+        assert!(within.errors.is_empty(), "{:?}", within.errors);
+        let text = array(101);
+        let refused = parse_within(&text, tokens(100));
+        assert_eq!(
+            refused.errors,
+            [ParseError {
+                at: 212..213,
+                message: format!(
+                    "more than {} tokens in one file: too large to analyse",
+                    tokens(100)
+                ),
+            }]
+        );
+        assert_eq!(refused.root.children.len(), 1);
+        assert_eq!(&text[212..213], "]");
+        let refused = parse_params_within(&text, tokens(100));
+        assert_eq!(refused.errors.len(), 1);
+        assert_eq!(MAX_TOKENS, crate::eval::Limits::default().max_syntax_tokens);
     }
 }
 

@@ -81,6 +81,12 @@ pub(crate) trait ReadBeside {
         crate::json::MAX_VALUES
     }
 
+    /// Most tokens a Bicep file read (an import, a module whose output is named) may hold:
+    /// the run's limit for the walked file, the parser's own bound unless said.
+    fn max_syntax_tokens(&self) -> usize {
+        super::parser::MAX_TOKENS
+    }
+
     /// The text of the file at `relative`, read as [`ReadBeside::read`] reads it, and its id
     /// among the run's files when this reader adds the files it reads to them: then what is
     /// taken from it (an imported variable, a loaded file's data) is located in it, where a
