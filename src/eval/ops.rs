@@ -20,6 +20,82 @@ pub fn literal_value(node: &Json, file: FileId) -> Value {
     })
 }
 
+/// The members of an object being built: keys unique ASCII-case-insensitively, as ARM
+/// compares them, in the order each key first came; a later value for a key replaces the
+/// earlier one in its place. Small objects (nearly all) are searched; past [`INDEXED`]
+/// members a hash of the lower-cased keys finds them, so that an object of 100,000 keys is
+/// built in 100,000 steps, not 10^10 comparisons.
+#[derive(Default)]
+pub(crate) struct Members {
+    members: Vec<(String, Value)>,
+    /// Lower-cased key → position, once there are more than [`INDEXED`] members.
+    index: Option<foldhash::HashMap<String, usize>>,
+}
+
+/// Most members an object is searched through before its keys are hashed.
+const INDEXED: usize = 32;
+
+impl Members {
+    /// The members of `object` (keys already unique), to add to.
+    pub(crate) fn from_vec(members: Vec<(String, Value)>) -> Self {
+        let mut out = Members {
+            members,
+            index: None,
+        };
+        out.reindex();
+        out
+    }
+
+    /// Hashes the keys once there are more than [`INDEXED`] members.
+    fn reindex(&mut self) {
+        if self.index.is_none() && self.members.len() > INDEXED {
+            let index = self
+                .members
+                .iter()
+                .enumerate()
+                .map(|(i, (k, _))| (k.to_ascii_lowercase(), i))
+                .collect();
+            self.index = Some(index);
+        }
+    }
+
+    /// Where the member `key` is, if there is one.
+    pub(crate) fn position(&self, key: &str) -> Option<usize> {
+        match &self.index {
+            Some(index) => index.get(key.to_ascii_lowercase().as_str()).copied(),
+            None => self
+                .members
+                .iter()
+                .position(|(k, _)| k.eq_ignore_ascii_case(key)),
+        }
+    }
+
+    /// The value of the member `key`, to change.
+    pub(crate) fn get_mut(&mut self, key: &str) -> Option<&mut Value> {
+        let i = self.position(key)?;
+        Some(&mut self.members[i].1)
+    }
+
+    /// Sets the member `key` to `value`: in the place of an earlier one, else last.
+    pub(crate) fn put(&mut self, key: String, value: Value) {
+        match self.position(&key) {
+            Some(i) => self.members[i].1 = value,
+            None => {
+                if let Some(index) = &mut self.index {
+                    index.insert(key.to_ascii_lowercase(), self.members.len());
+                }
+                self.members.push((key, value));
+                self.reindex();
+            }
+        }
+    }
+
+    /// The members, in order.
+    pub(crate) fn into_vec(self) -> Vec<(String, Value)> {
+        self.members
+    }
+}
+
 /// A value's type, for messages.
 pub fn type_name(v: &Value) -> ValueType {
     match v.kind {
@@ -369,6 +445,38 @@ mod tests {
 
     fn s(x: &str) -> Value {
         Value::composed(Kind::Str(x.into()))
+    }
+
+    /// Members built by search (small) and by hash (large) alike: the first spelling of a
+    /// key and its place stay, ASCII-case-insensitively, with the last value put.
+    #[test]
+    fn members_keep_the_first_place_and_the_last_value_of_each_key() {
+        for n in [3usize, 32, 33, 500] {
+            let mut members = Members::default();
+            for i in 0..n {
+                members.put(format!("k{i}"), s(&format!("a{i}")));
+            }
+            for i in (0..n).step_by(2) {
+                members.put(format!("K{i}"), s(&format!("b{i}")));
+            }
+            members.put("new".into(), s("c"));
+            if let Some(v) = members.get_mut("NEW") {
+                *v = s("d");
+            }
+            let built = members.into_vec();
+            let mut expected: Vec<(String, Value)> = (0..n)
+                .map(|i| {
+                    let v = if i % 2 == 0 { "b" } else { "a" };
+                    (format!("k{i}"), s(&format!("{v}{i}")))
+                })
+                .collect();
+            expected.push(("new".into(), s("d")));
+            assert_eq!(built, expected, "{n}");
+            let mut again = Members::from_vec(built);
+            again.put("k1".into(), s("e"));
+            assert_eq!(again.position("K1"), Some(1));
+            assert_eq!(again.into_vec().len(), n + 1);
+        }
     }
 
     #[test]

@@ -295,6 +295,10 @@ struct Lowering<'s> {
     /// imported variable), by where they come from; their variables wait in `shared`.
     shared_values: HashMap<(u32, String), String>,
     shared: Vec<(Text, Variable)>,
+    /// The properties of large objects by key, the last of each ([`Lowering::property`]), by
+    /// object (every object outlives the lowering, so its address names it).
+    property_indexes:
+        std::cell::RefCell<HashMap<*const SyntaxNode, HashMap<String, &'s SyntaxNode>>>,
     /// Other files read (modules whose outputs are named, imported files), by path as written.
     other_files: std::cell::RefCell<HashMap<String, Result<Rc<OtherFile>, String>>>,
     /// The environment `readEnvironmentVariable()` reads: set for a `.bicepparam` file, the
@@ -389,6 +393,7 @@ impl<'s> Lowering<'s> {
             inline: None,
             imports: Vec::new(),
             other_files: Default::default(),
+            property_indexes: Default::default(),
             shared_values: HashMap::default(),
             shared: Vec::new(),
             environment: None,
@@ -437,9 +442,13 @@ impl<'s> Lowering<'s> {
     }
 
     pub(super) fn is_damaged(&self, range: &Range<u32>) -> bool {
-        self.damaged.iter().any(|d| {
-            d.start < range.end.max(range.start + 1) && range.start < d.end.max(d.start + 1)
-        })
+        // The damaged ranges are sorted, disjoint and not empty: the first that ends after
+        // `range` starts is the only one that may overlap it (a search, not a scan: a file
+        // of many syntax errors and many expressions is not quadratic).
+        let i = self.damaged.partition_point(|d| d.end <= range.start);
+        self.damaged
+            .get(i)
+            .is_some_and(|d| d.start < range.end.max(range.start + 1))
     }
 
     // ----- the program -----------------------------------------------------------------
@@ -729,12 +738,28 @@ impl<'s> Lowering<'s> {
 
     /// The value of property `name` of object `object` (the last one written wins).
     pub(super) fn property(&self, object: &'s SyntaxNode, name: &str) -> Option<&'s SyntaxNode> {
-        object
-            .nodes()
-            .filter(|n| n.kind == K::ObjectProperty)
-            .filter(|p| self.key_text(p).as_deref() == Some(name))
-            .last()
-            .and_then(value_child)
+        let properties = || object.nodes().filter(|n| n.kind == K::ObjectProperty);
+        if object.children.len() <= 64 {
+            return properties()
+                .filter(|p| self.key_text(p).as_deref() == Some(name))
+                .last()
+                .and_then(value_child);
+        }
+        // A large object's properties are indexed once: a file that reads each of 100,000
+        // properties of a resource is lowered in linear time, not quadratic.
+        let mut indexes = self.property_indexes.borrow_mut();
+        let index = indexes
+            .entry(object as *const SyntaxNode)
+            .or_insert_with(|| {
+                let mut index = HashMap::default();
+                for property in properties() {
+                    if let Some(key) = self.key_text(property) {
+                        index.insert(key, property);
+                    }
+                }
+                index
+            });
+        index.get(name).copied().and_then(value_child)
     }
 
     /// A value as written, for messages: a string without its quotes (messages quote names).
