@@ -110,47 +110,54 @@ pub fn type_name(v: &Value) -> ValueType {
     }
 }
 
-/// The size of a value (nodes plus string bytes / 16) and its depth, for budgets. Stops
-/// counting once `limit` is passed (the returned weight is then `> limit`).
+/// The size of a value and its depth, for budgets: a unit per node and per 16 bytes of text
+/// (strings and keys); a piece of a partially known string, and each place an unknown's
+/// reason passed through, weigh the units their memory takes (4: about 64 bytes) (each hole of a
+/// string, each unknown holds its own chain of such places: what `'${a}${a}'` doubles).
+/// Stops counting once `limit` is passed (the returned weight is then `> limit`) or the
+/// depth exceeds `max_depth`. Without recursion: any value is measured on a bounded stack.
 pub fn weight_and_depth(v: &Value, limit: u64, max_depth: usize) -> (u64, usize) {
-    fn go(v: &Value, depth: usize, max_depth: usize, limit: u64, w: &mut u64, d: &mut usize) {
-        *d = (*d).max(depth);
-        *w += 1;
-        if *w > limit || depth > max_depth {
-            return;
+    /// The units of a piece of a partially known string or of a hop of a reason: about 64
+    /// bytes each, as 16 bytes of text are a unit.
+    const PIECE: u64 = 4;
+    let mut w: u64 = 0;
+    let mut d = 0usize;
+    // Values to measure, in the order a recursive walk meets them (the last pushed first),
+    // with their depth and the units of the key they are held under.
+    let mut stack: Vec<(&Value, usize, u64)> = vec![(v, 0, 0)];
+    while let Some((v, depth, key)) = stack.pop() {
+        w += key;
+        d = d.max(depth);
+        w += 1;
+        if w > limit || d > max_depth {
+            break;
         }
         match &v.kind {
-            Kind::Str(s) => *w += s.len() as u64 / 16,
-            Kind::Partial(p) => {
-                for part in p {
-                    if let Part::Text(t) = part {
-                        *w += t.len() as u64 / 16;
-                    }
+            Kind::Str(s) => w += s.len() as u64 / 16,
+            Kind::Partial(parts) => {
+                for part in parts {
+                    w += PIECE
+                        + match part {
+                            Part::Text(t) => t.len() as u64 / 16,
+                            Part::Hole(why) => PIECE * why.chain.len() as u64,
+                        };
                 }
             }
-            Kind::Array(a) => {
-                for x in a {
-                    go(x, depth + 1, max_depth, limit, w, d);
-                    if *w > limit || *d > max_depth {
-                        return;
-                    }
-                }
+            Kind::Unknown(why) => w += PIECE * why.chain.len() as u64,
+            Kind::Array(items) => {
+                stack.extend(items.iter().rev().map(|x| (x, depth + 1, 0)));
             }
-            Kind::Object(m) => {
-                for (k, x) in m {
-                    *w += k.len() as u64 / 16;
-                    go(x, depth + 1, max_depth, limit, w, d);
-                    if *w > limit || *d > max_depth {
-                        return;
-                    }
-                }
+            Kind::Object(members) => {
+                stack.extend(
+                    members
+                        .iter()
+                        .rev()
+                        .map(|(k, x)| (x, depth + 1, k.len() as u64 / 16)),
+                );
             }
-            _ => {}
+            Kind::Null | Kind::Bool(_) | Kind::Int(_) | Kind::Float(_) => {}
         }
     }
-    let mut w = 0;
-    let mut d = 0;
-    go(v, 0, max_depth, limit, &mut w, &mut d);
     (w, d)
 }
 

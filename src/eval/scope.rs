@@ -856,15 +856,13 @@ impl<'a> Scope<'a> {
                 span,
             ))
         });
-        // What a function builds costs its size (a string by 16 bytes, an array or object by
-        // element): a loop of calls that each build a megabyte is charged for it.
-        let built = match &value.kind {
-            Kind::Str(s) => s.len() as u64 / 16,
-            Kind::Array(items) => items.len() as u64,
-            Kind::Object(members) => members.len() as u64,
-            _ => 0,
-        };
-        match self.step(built, span) {
+        // What a function builds costs its whole size (`ops::weight_and_depth`: a unit per
+        // 16 bytes of text, per element or member at any depth, per piece of a partially
+        // known string and per hop of an unknown's reason): a loop of calls that each build
+        // a megabyte, or strings whose holes double with each call, are charged for it, and
+        // the file's steps run out before its memory grows.
+        let (built, _) = weight_and_depth(&value, self.limits().max_steps, usize::MAX);
+        match self.step(built.saturating_sub(1), span) {
             Ok(()) => value,
             Err(why) => Value::unknown(why),
         }

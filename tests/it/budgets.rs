@@ -601,3 +601,54 @@ fn objects_with_many_keys_are_built_in_linear_time() {
         assert!(message.contains(&format!("`v{last}`")), "{path}: {message}");
     }
 }
+
+#[test]
+fn strings_whose_unknown_parts_double_are_charged() {
+    // 64 variables each interpolating the previous one twice (`'${a}-${a}'`, Bicep's
+    // string interpolation: https://learn.microsoft.com/azure/azure-resource-manager/bicep/data-types#strings),
+    // from a parameter nobody sets: every level doubles the string's unknown parts, each
+    // holding the chain of variables it came through. No budget weighed those parts (a
+    // string of 2^k holes weighed 1), so 64 levels reached 3.7 GB and aborted the run; ARM's
+    // `concat` likewise. They weigh what they hold now: here at a limit of 2,000 units per
+    // value (production: 250,000), the variable past it is unknown, naming the budget, the
+    // report stays small, and the other files are judged.
+    let limits = Limits {
+        max_value_weight: 2_000,
+        max_string: 10_000,
+        ..Limits::default()
+    };
+    let mut bicep = String::from("param p string\nvar a0 = p\n");
+    for i in 1..=64 {
+        bicep.push_str(&format!("var a{i} = '${{a{}}}-${{a{}}}'\n", i - 1, i - 1));
+    }
+    let mut variables = vec![r#""a0": "[parameters('p')]""#.to_owned()];
+    for i in 1..=16 {
+        variables.push(format!(
+            r#""a{i}": "[concat(variables('a{}'), '-', variables('a{}'))]""#,
+            i - 1,
+            i - 1
+        ));
+    }
+    let repo = Repo::new();
+    repo.write("bicep/main.bicep", bicep_vm(&bicep, "vm", "a64"));
+    repo.write(
+        "arm/azuredeploy.json",
+        arm_template(
+            r#""p": { "type": "string" }"#,
+            &variables.join(","),
+            &arm_vm("vm", r#"{ "id": "[variables('a16')]" }"#, ""),
+        ),
+    );
+    neighbour(&repo);
+    let report = check_with_limits(repo.path(), limits);
+    for path in ["bicep/main.bicep", "arm/azuredeploy.json"] {
+        let message = only_finding(&report, path, "IG002");
+        assert!(
+            message.contains("value size budget (2000 units) exceeded by variable 'a"),
+            "{path}: {message}"
+        );
+    }
+    let written = report.to_string().len();
+    assert!(written < 100_000, "{written} bytes");
+    neighbour_judged(&report);
+}

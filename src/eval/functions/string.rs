@@ -128,14 +128,15 @@ fn concat(ctx: &Ctx<'_>, args: &[Value]) -> R<Value> {
 }
 
 /// Appends `more` to the parts of a string being built, `len` bytes of known text so far,
-/// within the string size budget.
+/// within the string size budget (each piece counting as a byte at least, as `format`
+/// counts them: the holes of a string cannot double without bound).
 fn append(ctx: &Ctx<'_>, parts: &mut Vec<Part>, len: &mut usize, more: Vec<Part>) -> R<()> {
     for part in &more {
         if let Part::Text(t) = part {
             *len += t.len();
         }
     }
-    ctx.check_len(*len)?;
+    ctx.check_len(*len + parts.len() + more.len())?;
     parts.extend(more);
     Ok(())
 }
