@@ -70,7 +70,9 @@ pub struct Limits {
     /// copied out of a parameter, variable or lambda variable).
     pub max_steps: u64,
     /// Most resources judged per walked file, all its parameter files, allowed values, nested
-    /// deployments and linked templates together.
+    /// deployments and linked templates together; each instance of a nested deployment, a
+    /// linked template or a module is one of them (a deployment is a resource), so templates
+    /// that deploy each other many times over are bounded per file like copy loops.
     pub max_resources: usize,
     /// Most bytes of the files one walked file leads to (linked templates, a plan's `.tf`
     /// sources), all together; each is also held to the loader's size limit.

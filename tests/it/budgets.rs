@@ -652,3 +652,118 @@ fn strings_whose_unknown_parts_double_are_charged() {
     assert!(written < 100_000, "{written} bytes");
     neighbour_judged(&report);
 }
+
+#[test]
+fn each_instance_of_a_linked_template_or_module_takes_a_resource_of_the_file() {
+    // Nine templates each deploying the next three times, as linked templates (ARM,
+    // `templateLink.relativePath`) and as modules (Bicep), with storage accounts at the end:
+    // 3^8 = 6,561 deployments and as many storage accounts, none of which has an image, so
+    // no resource budget stopped them; at a budget of 100 resources (production: 21 files,
+    // 3^20 instances, against 20,000, which reached 3 GB). Each linked or module instance
+    // is a resource of the file now (a deployment is a `Microsoft.Resources/deployments`
+    // resource: https://learn.microsoft.com/azure/azure-resource-manager/templates/linked-templates),
+    // so the walk stops at the file's budget and says so; the VM declared after the
+    // deployments is left out with them, never passed.
+    let limits = Limits {
+        max_resources: 100,
+        ..Limits::default()
+    };
+    let storage = r#"{
+      "type": "Microsoft.Storage/storageAccounts",
+      "apiVersion": "2023-01-01",
+      "name": "st",
+      "location": "westeurope",
+      "kind": "StorageV2",
+      "sku": { "name": "Standard_LRS" }
+    }"#;
+    let repo = Repo::new();
+    let golden = format!(r#"{{ "id": "{GOLDEN_VERSION}" }}"#);
+    for i in 0..9 {
+        let mut resources: Vec<String> = if i < 8 {
+            (0..3)
+                .map(|k| linked_deployment(&format!("d{k}"), &format!("t{}.json", i + 1), ""))
+                .collect()
+        } else {
+            vec![storage.to_owned()]
+        };
+        if i == 0 {
+            resources.push(arm_vm("vm-after", &golden, ""));
+        }
+        repo.write(
+            &format!("arm/t{i}.json"),
+            arm_template("", "", &resources.join(",")),
+        );
+        let body = if i < 8 {
+            (0..3)
+                .map(|k| format!("module m{k} 'm{}.bicep' = {{\n  name: 'm{k}'\n}}\n", i + 1))
+                .collect::<String>()
+        } else {
+            "resource st 'Microsoft.Storage/storageAccounts@2023-01-01' = {\n  name: 'st'\n  location: 'westeurope'\n  kind: 'StorageV2'\n  sku: { name: 'Standard_LRS' }\n}\n".to_owned()
+        };
+        let text = if i == 0 {
+            bicep_vm(&body, "after", &format!("'{GOLDEN_VERSION}'"))
+        } else {
+            body
+        };
+        repo.write(&format!("bicep/m{i}.bicep"), text);
+    }
+    neighbour(&repo);
+    let report = check_with_limits(repo.path(), limits);
+    // Said at the deployment the walk stopped at, deployed through those around it up to the
+    // walked file.
+    for walked in ["arm/t0.json", "bicep/m0.bicep"] {
+        let budget = report["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .filter(|f| {
+                f["rule"] == "IG002"
+                    && f["message"].as_str().unwrap_or_default().contains(
+                        "resource budget reached: only the first 100 resources of the file are judged",
+                    )
+            })
+            .filter(|f| {
+                f["related"]
+                    .as_array()
+                    .is_some_and(|r| r.iter().any(|l| l["path"] == walked))
+            })
+            .count();
+        assert_eq!(budget, 1, "{walked}: {report:#}");
+    }
+    let after: Vec<&serde_json::Value> = report["resources"]
+        .as_array()
+        .expect("resources")
+        .iter()
+        .filter(|r| r["name"] == "vm-after" || r["name"] == "after")
+        .filter(|r| r["status"] == "compliant")
+        .collect();
+    assert_eq!(after, Vec::<&serde_json::Value>::new());
+    neighbour_judged(&report);
+
+    // Within the budget (two levels: 9 deployments and 9 storage accounts of each file),
+    // everything is walked and the VMs after are judged.
+    let limits = Limits {
+        max_resources: 100,
+        ..Limits::default()
+    };
+    let repo = Repo::new();
+    for i in 0..3 {
+        let mut resources: Vec<String> = if i < 2 {
+            (0..3)
+                .map(|k| linked_deployment(&format!("d{k}"), &format!("t{}.json", i + 1), ""))
+                .collect()
+        } else {
+            vec![storage.to_owned()]
+        };
+        if i == 0 {
+            resources.push(arm_vm("vm-after", &golden, ""));
+        }
+        repo.write(
+            &format!("arm/t{i}.json"),
+            arm_template("", "", &resources.join(",")),
+        );
+    }
+    let report = check_with_limits(repo.path(), limits);
+    assert_eq!(findings_in(&report, "arm/t0.json"), []);
+    assert_eq!(resource_statuses(&report), ["compliant"]);
+}
