@@ -110,16 +110,14 @@ pub fn type_name(v: &Value) -> ValueType {
     }
 }
 
-/// The size of a value and its depth, for budgets: a unit per node and per 16 bytes of text
-/// (strings and keys); a piece of a partially known string, and each place an unknown's
-/// reason passed through, weigh the units their memory takes (4: about 64 bytes) (each hole of a
-/// string, each unknown holds its own chain of such places: what `'${a}${a}'` doubles).
-/// Stops counting once `limit` is passed (the returned weight is then `> limit`) or the
-/// depth exceeds `max_depth`. Without recursion: any value is measured on a bounded stack.
+/// The size of a value and its depth, for budgets: a unit per node, per 16 bytes of text
+/// (strings, keys and the known pieces of a partially known string), per hole of such a
+/// string, and per place an unknown's reason passed through: each hole and each unknown
+/// holds its own chain of those places, so a string whose holes double with each
+/// `'${a}-${a}'` weighs what it holds (it used to weigh one unit whatever its holes). Stops
+/// counting once `limit` is passed (the returned weight is then `> limit`) or the depth
+/// exceeds `max_depth`. Without recursion: any value is measured on a bounded stack.
 pub fn weight_and_depth(v: &Value, limit: u64, max_depth: usize) -> (u64, usize) {
-    /// The units of a piece of a partially known string or of a hop of a reason: about 64
-    /// bytes each, as 16 bytes of text are a unit.
-    const PIECE: u64 = 4;
     let mut w: u64 = 0;
     let mut d = 0usize;
     // Values to measure, in the order a recursive walk meets them (the last pushed first),
@@ -136,14 +134,13 @@ pub fn weight_and_depth(v: &Value, limit: u64, max_depth: usize) -> (u64, usize)
             Kind::Str(s) => w += s.len() as u64 / 16,
             Kind::Partial(parts) => {
                 for part in parts {
-                    w += PIECE
-                        + match part {
-                            Part::Text(t) => t.len() as u64 / 16,
-                            Part::Hole(why) => PIECE * why.chain.len() as u64,
-                        };
+                    w += match part {
+                        Part::Text(t) => t.len() as u64 / 16,
+                        Part::Hole(why) => 1 + why.chain.len() as u64,
+                    };
                 }
             }
-            Kind::Unknown(why) => w += PIECE * why.chain.len() as u64,
+            Kind::Unknown(why) => w += why.chain.len() as u64,
             Kind::Array(items) => {
                 stack.extend(items.iter().rev().map(|x| (x, depth + 1, 0)));
             }
