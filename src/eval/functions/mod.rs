@@ -170,7 +170,7 @@ pub(crate) const MAX_HOLES: usize = 64;
 /// [`MAX_HOLES`] holes.
 pub(crate) fn parts_value(parts: Vec<Part>) -> Value {
     let mut holes = parts.iter().filter(|p| matches!(p, Part::Hole(_)));
-    if let Some(Part::Hole(first)) = holes.nth(0)
+    if let Some(Part::Hole(first)) = holes.next()
         && holes.count() >= MAX_HOLES
     {
         return Value::unknown(first.clone());
