@@ -264,6 +264,9 @@ stands() {
   grep -q '^status=1$' "$GITHUB_OUTPUT" || { echo "$scenario_name: the finding did not stand"; exit 1; }
   grep -q '^::error file=app/azuredeploy.json' "$work/$scenario_name.log"
   reads config "${1:-imagegate.toml}"
+  # Nothing was written into the workspace (never through a link the pull request made).
+  [ -z "$(git -C "$work/ws-$scenario_name" status --porcelain)" ] ||
+    { echo "$scenario_name: the workspace was written to"; git -C "$work/ws-$scenario_name" status --porcelain; exit 1; }
 }
 
 # The policy replaced by a link to /dev/null (the embedded default, which approves any
@@ -281,6 +284,19 @@ for scenario_name in to_dev_null to_permissive to_folder; do
 done
 # The folder's own imagegate.toml is a policy file the pull request adds: reported, not used.
 grep -q "^::warning::imagegate: the pull request adds the policy file imagegate.toml/imagegate.toml" "$work/to_folder.log"
+
+# A base branch that cannot be fetched (a private repository checked out without credentials)
+# is read from the remote-tracking branch the checkout made; without one, the step fails.
+scenario_name=offline
+scenario offline nothing to_dev_null
+git -C "$work/ws-offline" remote set-url origin "$work/nowhere"
+pr offline
+stands
+grep -q "^::notice::imagegate: the base branch cannot be fetched; its policy is read from origin/main" "$work/offline.log"
+git -C "$work/ws-offline" update-ref -d refs/remotes/origin/main
+pr offline
+[ "$code" = 2 ]
+grep -q "^::error::imagegate: the base branch cannot be fetched" "$work/offline.log"
 
 # The run must report the bytes restored: a binary that reads another policy than it is
 # given fails the step (exit 2).

@@ -96,10 +96,16 @@ else
   if ! command -v python3 > /dev/null && ! command -v jq > /dev/null; then
     fail "neither python3 nor jq is installed, so the policy the run read cannot be verified"
   fi
-  if [ -z "${BASE_REF:-}" ] || ! git fetch --quiet --no-tags --depth=1 origin "$BASE_REF"; then
+  # The base branch as it is now; else as the checkout fetched it (`fetch-depth: 0`: a
+  # private repository checked out with `persist-credentials: false` cannot fetch again).
+  # A pull request can create neither.
+  if [ -n "${BASE_REF:-}" ] && git fetch --quiet --no-tags --depth=1 origin "$BASE_REF"; then
+    base=$(git rev-parse --verify 'FETCH_HEAD^{commit}')
+  elif [ -n "${BASE_REF:-}" ] && base=$(git rev-parse --verify --quiet "refs/remotes/origin/$BASE_REF^{commit}"); then
+    echo "::notice::imagegate: the base branch cannot be fetched; its policy is read from origin/$(neutral "$BASE_REF") as the checkout fetched it"
+  else
     fail "the base branch cannot be fetched, so its policy cannot be read; failing rather than judging with the pull request's own policy"
   fi
-  base=$(git rev-parse --verify 'FETCH_HEAD^{commit}')
   top=$(git rev-parse --show-toplevel)
   prefix=$(git rev-parse --show-prefix) # the working directory, from the top ("" or "dir/")
 

@@ -146,7 +146,33 @@ pub struct Config {
     /// (`--trusted-exemptions`: on a pull request, what the base branch's comments exempt);
     /// `None`: every comment exempts what it covers. Not a key of the file: the command line
     /// sets it, like `today`.
-    pub trusted_exemptions: Option<std::sync::Arc<crate::suppress::TrustedExemptions>>,
+    pub trusted_exemptions: Option<std::sync::Arc<TrustedExemptions>>,
+}
+
+/// The findings exemption comments may exempt in a run (`--trusted-exemptions FILE`, read by
+/// `crate::suppress::read_trusted`): those that comments exempted in a run over a trusted tree
+/// (`--write-trusted-exemptions FILE`; in the GitHub Action, the pull request's base branch), by
+/// fingerprint as decided (the rule, the file, the resource's logical address, the image and
+/// the parameter file: no lines, so a comment moved with its resource still exempts, and one
+/// moved to another resource or left above a changed image does not).
+#[derive(Debug, Default)]
+pub struct TrustedExemptions {
+    /// The fingerprints of the findings comments exempted there.
+    fingerprints: foldhash::HashSet<String>,
+}
+
+impl TrustedExemptions {
+    /// The trusted exemptions of the findings whose fingerprints are `prints`.
+    pub fn new(prints: impl IntoIterator<Item = String>) -> TrustedExemptions {
+        TrustedExemptions {
+            fingerprints: prints.into_iter().collect(),
+        }
+    }
+
+    /// Whether a comment may exempt the finding whose fingerprint (as decided) is `print`.
+    pub fn holds(&self, print: &str) -> bool {
+        self.fingerprints.contains(print)
+    }
 }
 
 /// One `[[exempt]]` entry: the findings it matches (every criterion given must hold) and why

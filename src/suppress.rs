@@ -28,7 +28,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::config::{Config, Exemption};
+use crate::config::{Config, Exemption, TrustedExemptions};
 use crate::date::Date;
 use crate::findings::{Detail, Exempt, Finding, FindingBuilder, Suppression, SuppressionKind};
 use crate::judge::wildcard_ignore_case as wildcard;
@@ -69,25 +69,6 @@ impl Default for Exempter {
             config: None,
             trusted: None,
         }
-    }
-}
-
-/// The findings exemption comments may exempt in a run (`--trusted-exemptions FILE`): those
-/// that comments exempted in a run over a trusted tree (`--write-trusted-exemptions FILE`; in
-/// the GitHub Action, the pull request's base branch), by fingerprint as decided (the rule,
-/// the file, the resource's logical address, the image and the parameter file: no lines, so
-/// a comment moved with its resource still exempts, and one moved to another resource or
-/// left above a changed image does not).
-#[derive(Debug, Default)]
-pub struct TrustedExemptions {
-    /// The fingerprints of the findings comments exempted there.
-    fingerprints: foldhash::HashSet<String>,
-}
-
-impl TrustedExemptions {
-    /// Whether a comment may exempt the finding whose fingerprint (as decided) is `print`.
-    fn holds(&self, print: &str) -> bool {
-        self.fingerprints.contains(print)
     }
 }
 
@@ -170,13 +151,9 @@ pub fn read_trusted(path: &Path, shown: &str) -> Result<TrustedExemptions, Strin
             parsed.version, parsed.tool
         )));
     }
-    Ok(TrustedExemptions {
-        fingerprints: parsed
-            .exemptions
-            .into_iter()
-            .map(|e| e.fingerprint)
-            .collect(),
-    })
+    Ok(TrustedExemptions::new(
+        parsed.exemptions.into_iter().map(|e| e.fingerprint),
+    ))
 }
 
 /// Writes `entries` (what a run's comments exempted) to `path` as the trusted exemptions of
