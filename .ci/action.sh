@@ -285,6 +285,14 @@ done
 # The folder's own imagegate.toml is a policy file the pull request adds: reported, not used.
 grep -q "^::warning::imagegate: the pull request adds the policy file imagegate.toml/imagegate.toml" "$work/to_folder.log"
 
+# The base branch's attributes leave its policy out of `git archive` (or convert it): the
+# policy is written again from its blob.
+export_ignore() { printf 'imagegate.toml export-ignore\n' > .gitattributes; }
+scenario_name=export_ignore
+scenario export_ignore export_ignore to_dev_null
+pr export_ignore
+stands
+
 # A base branch that cannot be fetched (a private repository checked out without credentials)
 # is read from the remote-tracking branch the checkout made; without one, the step fails.
 scenario_name=offline

@@ -110,9 +110,10 @@ else
   prefix=$(git rev-parse --show-prefix) # the working directory, from the top ("" or "dir/")
 
   # The base branch's tree, in a fresh private folder (mktemp: mode 0700, a name nobody
-  # chose): its files from `git archive` (no filters run, nothing in the workspace read or
-  # written), and an index of its own (objects borrowed from the workspace's repository) so
-  # that imagegate's walk sees the base's files as tracked, as it sees the pull request's.
+  # chose): its files from `git archive` (from git's objects, under the base's own
+  # attributes; nothing in the workspace read or written), and an index of its own (objects
+  # borrowed from the workspace's repository) so that imagegate's walk sees the base's files
+  # as tracked, as it sees the pull request's.
   private=$(mktemp -d "$RUNNER_TEMP/imagegate-base.XXXXXXXX")
   tree="$private/tree"
   {
@@ -192,12 +193,17 @@ else
     done
   }
   # The base branch's regular file $1 (from the top), for the run: fails unless it is one.
+  # Its bytes are written again from git's object (the base's attributes may have left it out
+  # of the archive, or converted it): the run must read exactly the blob. Every folder on its
+  # way is a folder of the base's tree, made by the archive or here.
   require_blob() {
     case "$(in_base "$1")" in
       blob) ;;
       link) fail "the base branch's $(neutral "$1") is a symbolic link; a policy file must be a regular file" ;;
       *) fail "the base branch has no file $(neutral "$1")" ;;
     esac
+    mkdir -p "$tree/$(dirname -- "$1")"
+    git cat-file blob "$base:$1" > "$tree/$1"
   }
 
   # Every policy file the pull request adds, changes, removes or replaces (by a link, a
