@@ -210,6 +210,9 @@ enum Failure {
     Baseline(crate::baseline::BaselineError),
     /// The earlier report given to `--compare` cannot be used.
     Compare(String),
+    /// The trusted exemptions (`--trusted-exemptions`) cannot be read or written (the
+    /// message says why).
+    TrustedExemptions(String),
     /// `policy export`/`import` or `init` cannot do what is asked (the message says why).
     Refused(String),
 }
@@ -228,6 +231,7 @@ impl std::fmt::Display for Failure {
             Failure::Today(e) => write!(f, "{e}"),
             Failure::Baseline(e) => write!(f, "{e}"),
             Failure::Compare(e) => f.write_str(e),
+            Failure::TrustedExemptions(e) => f.write_str(e),
             Failure::UnknownRule(key) => {
                 write!(
                     f,
@@ -254,19 +258,50 @@ fn config(
     Ok(config)
 }
 
+/// The config of a run: `named` read as the config at `at` when the command says so
+/// (`--config-as`), else found as [`config`] finds it; then the trusted exemptions
+/// (`--trusted-exemptions FILE`) set on it. Everything is read before any work: a typo must
+/// not judge with another policy.
+fn run_config(
+    named: Option<&Path>,
+    at: Option<&Path>,
+    trusted: Option<&Path>,
+    paths: &[PathBuf],
+    mode: Option<crate::config::Mode>,
+    io: &Io<'_>,
+) -> Result<Config, Failure> {
+    let mut config = match (named, at) {
+        (Some(file), Some(at)) => {
+            let mut config = Config::load_as(file, &io.resolve(at)).map_err(Failure::Config)?;
+            if let Some(mode) = mode {
+                config.mode = mode;
+            }
+            config
+        }
+        _ => config(named, paths, mode, &io.cwd)?,
+    };
+    if let Some(path) = trusted {
+        let shown = crate::walk::display_path(path, &io.cwd);
+        let trusted = crate::suppress::read_trusted(&io.resolve(path), &shown)
+            .map_err(Failure::TrustedExemptions)?;
+        config.trusted_exemptions = Some(std::sync::Arc::new(trusted));
+    }
+    Ok(config)
+}
+
 /// The baseline at `path` (`--baseline`), with its path as shown, read before any work: a
 /// typo must not report every accepted finding as new (or pass because none is).
 fn read_baseline(
     path: Option<&Path>,
     io: &Io<'_>,
-) -> Result<Option<(String, Vec<crate::report::BaselineEntry>)>, Failure> {
+) -> Result<Option<(String, crate::baseline::Baseline)>, Failure> {
     let Some(path) = path else {
         return Ok(None);
     };
     let path = io.resolve(path);
     let shown = crate::walk::display_path(&path, &io.cwd);
-    let entries = crate::baseline::read(&path, &shown).map_err(Failure::Baseline)?;
-    Ok(Some((shown, entries)))
+    let baseline = crate::baseline::read(&path, &shown).map_err(Failure::Baseline)?;
+    Ok(Some((shown, baseline)))
 }
 
 /// Writes `text` to the file `path` (`--output`).

@@ -307,6 +307,7 @@ fn check_roots(
             .map(|u| findings::unreadable_entry(&u.path, &u.display, u.folder, &u.error)),
     );
     report.config = config_in_effect(config, cwd);
+    report.exempted_by_comments = exemptions.take_exempted();
     // An entry that matched nothing is told only when the run saw everything it could match:
     // the whole project (or a run naming the config, which reaches every file), no file left
     // out by a glob.
@@ -529,6 +530,7 @@ fn config_in_effect(config: &Config, cwd: &Path) -> report::ConfigInEffect {
             .iter()
             .map(|(rule, level)| (rule.id(), level.as_str()))
             .collect(),
+        sha256: config.sha256.clone(),
         severities: findings::rule_severities(config),
     }
 }

@@ -8,6 +8,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod action_inputs;
 mod arm_eval;
 mod baseline;
 mod bicep;
