@@ -28,6 +28,7 @@ mod lifecycle;
 mod literals;
 mod module_graph;
 mod named_files;
+mod output_integrity;
 mod policy;
 mod prefilter;
 mod registry;
