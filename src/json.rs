@@ -698,16 +698,21 @@ fn suspect(bytes: &[u8], comments: &[(usize, usize)]) -> Option<(usize, &'static
     let error = |at: usize, message: &'static str| Some((at, message));
     // Where the expression's search goes on (after its last match).
     let mut resume = 0;
-    let starts = std::iter::once(0).chain(memchr::memchr_iter(b'\n', bytes).map(|i| i + 1));
-    for line in starts {
-        if line < resume || line >= bytes.len() {
+    // The expression matches where a line's first byte other than a space or a tab is a `/`
+    // opening a comment: found from the `/`s (a fast search), each looked at backwards.
+    for at in memchr::memchr_iter(b'/', bytes) {
+        if at < resume || !matches!(bytes.get(at + 1), Some(b'/' | b'*')) {
             continue;
         }
-        let at = line
-            + bytes[line..]
-                .iter()
-                .take_while(|&&b| b == b' ' || b == b'\t')
-                .count();
+        let blanks = bytes[..at]
+            .iter()
+            .rev()
+            .take_while(|&&b| b == b' ' || b == b'\t')
+            .count();
+        let line = at - blanks;
+        if (line > 0 && bytes[line - 1] != b'\n') || line < resume {
+            continue;
+        }
         let end = match bytes.get(at..at + 2) {
             // `//` up to and with the next line feed (none: no match, and no line after).
             Some(b"//") => match memchr::memchr(b'\n', &bytes[at..]) {
