@@ -204,14 +204,39 @@ impl<'r> Loader<'r> {
     /// if it exists: a linked template, a Bicep module or parameter file's template, a file
     /// a Bicep `load*Content()` reads. The path is joined as ARM joins a relative link to its
     /// parent's URI (`\` read as `/`; `..` removes the segment before it, whatever is on
-    /// disk). A result the walk found is canonical as it is; anything else is asked of the
-    /// file system, so a symbolic link cannot lead outside the roots unseen.
+    /// disk), then located ([`Loader::locate`]): a path that leads outside the roots is given
+    /// back unresolved, and every read of it is refused, whether or not a file is there.
     pub(crate) fn beside(&self, from: &Path, relative: &str) -> Option<PathBuf> {
         let joined = lexical_join(from.parent()?, &relative.replace('\\', "/"));
-        if self.walked(&joined) {
-            return Some(joined);
+        self.locate(&joined)
+    }
+
+    /// Where the absolute path `path` (its `.` and `..` resolved by name, as
+    /// [`lexical_join`] does) leads: its canonical path when it lies inside the roots and
+    /// exists (a file the walk found is canonical as it is; anything else is resolved link by
+    /// link, [`resolve_within`], so a symbolic link cannot lead outside the roots unseen);
+    /// `None` when, inside the roots, nothing is there; a path outside the roots, never
+    /// looked at, when it leads there (reading it is refused, [`LoadError::OutsideRoots`]).
+    /// So what a refusal says never depends on the file system outside the roots.
+    pub(crate) fn locate(&self, path: &Path) -> Option<PathBuf> {
+        if self.walked(path) {
+            return Some(path.to_path_buf());
         }
-        joined.canonicalize().ok()
+        match resolve_within(path, self.roots) {
+            Resolved::Inside(canonical) => Some(canonical),
+            Resolved::Outside(outside) => Some(outside),
+            Resolved::Missing => None,
+        }
+    }
+
+    /// The size in bytes of the file at canonical path `canonical`, for a budget checked
+    /// before it is read: 0 when it lies outside the roots (it is never looked at there, and
+    /// never read) or cannot be looked at.
+    pub(crate) fn size(&self, canonical: &Path) -> u64 {
+        if !self.inside(canonical) {
+            return 0;
+        }
+        std::fs::metadata(canonical).map_or(0, |m| m.len())
     }
 
     /// Whether the walk found the file with canonical path `canonical` (then it is a regular
@@ -544,6 +569,87 @@ fn read_into(
     Ok(())
 }
 
+/// Where a path leads, found without looking at anything outside the roots
+/// ([`resolve_within`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Resolved {
+    /// Inside the roots, to this canonical path, where something exists.
+    Inside(PathBuf),
+    /// Inside the roots, to nothing (a part is missing, is not a folder, cannot be looked at,
+    /// or links lead round in circles).
+    Missing,
+    /// Outside the roots: the path as far as it was resolved, then the rest as written. What
+    /// is there was never looked at.
+    Outside(PathBuf),
+}
+
+/// Most symbolic links followed resolving one path (Linux's limit, `MAXSYMLINKS`).
+const MAX_LINKS: usize = 40;
+
+/// `path` (absolute, its `.` and `..` resolved by name) resolved as the system resolves it,
+/// part by part and link by link, but looking only inside `roots` (canonical): a part below a
+/// root is looked at (`symlink_metadata`, and `read_link` when it is a link, whose target's
+/// parts then come first); a part that is a folder above a root is one of the root's own
+/// canonical path (no link: nothing to look at); any other part lies outside, and resolving
+/// stops there. So whether a path outside the roots, or a link out of them, leads to a file
+/// is never asked, and nothing about it can reach a message.
+pub(crate) fn resolve_within(path: &Path, roots: &[PathBuf]) -> Resolved {
+    use std::path::Component;
+    let inside = |p: &Path| roots.iter().any(|r| below(p, r));
+    let above = |p: &Path| roots.iter().any(|r| below(r, p));
+    let mut rest: std::collections::VecDeque<std::ffi::OsString> = path
+        .components()
+        .map(|c| c.as_os_str().to_os_string())
+        .collect();
+    let mut resolved = PathBuf::new();
+    let mut links = 0;
+    while let Some(part) = rest.pop_front() {
+        let kind = Path::new(&part).components().next();
+        match kind {
+            Some(Component::RootDir | Component::Prefix(_)) => resolved.push(&part),
+            Some(Component::ParentDir) => {
+                resolved.pop();
+            }
+            Some(Component::CurDir) | None => {}
+            Some(Component::Normal(name)) => {
+                let next = resolved.join(name);
+                if inside(&next) {
+                    match std::fs::symlink_metadata(&next) {
+                        Ok(meta) if meta.file_type().is_symlink() => {
+                            links += 1;
+                            let Ok(target) = std::fs::read_link(&next) else {
+                                return Resolved::Missing;
+                            };
+                            if links > MAX_LINKS {
+                                return Resolved::Missing;
+                            }
+                            // The target's parts, then what was left (a relative target is read
+                            // from the link's folder, which `resolved` is).
+                            for part in target.components().rev() {
+                                rest.push_front(part.as_os_str().to_os_string());
+                            }
+                        }
+                        Ok(meta) if !rest.is_empty() && !meta.is_dir() => return Resolved::Missing,
+                        Ok(_) => resolved = next,
+                        Err(_) => return Resolved::Missing,
+                    }
+                } else if above(&next) {
+                    resolved = next;
+                } else {
+                    let mut outside = next;
+                    outside.extend(rest);
+                    return Resolved::Outside(outside);
+                }
+            }
+        }
+    }
+    if inside(&resolved) {
+        Resolved::Inside(resolved)
+    } else {
+        Resolved::Outside(resolved)
+    }
+}
+
 /// `relative` joined to `base` with `.` and `..` segments resolved by name.
 pub(crate) fn lexical_join(base: &Path, relative: &str) -> PathBuf {
     use std::path::Component;
@@ -842,6 +948,86 @@ mod tests {
             matches!(refused, Err(LoadError::OutsideRoots)),
             "{refused:?}"
         );
+    }
+
+    /// Paths are resolved link by link, looking only inside the roots: what lies outside
+    /// is given back unresolved whether or not it exists, a link out of the roots likewise,
+    /// and a link that leaves and comes back through a folder above the root is followed.
+    #[cfg(unix)]
+    #[test]
+    fn paths_are_resolved_without_looking_outside_the_roots() {
+        use std::os::unix::fs::symlink;
+        let f = Fixture::new();
+        let base = f.roots[0].parent().expect("base").to_path_buf();
+        let roots = &f.roots;
+        let inside = f.write("root/a.json", b"{}");
+        f.write("outside/secret.json", b"{}");
+        let resolve = |rel: &str| resolve_within(&base.join(rel), roots);
+        assert_eq!(resolve("root/a.json"), Resolved::Inside(inside.clone()));
+        assert_eq!(resolve("root/missing.json"), Resolved::Missing);
+        assert_eq!(resolve("root/a.json/x"), Resolved::Missing);
+        // Outside, there or not: the same answer, the path as written.
+        for rel in ["outside/secret.json", "outside/missing.json"] {
+            assert_eq!(resolve(rel), Resolved::Outside(base.join(rel)), "{rel}");
+        }
+        // Links inside the roots that lead out, to a file there or to nothing: the same.
+        symlink(
+            base.join("outside/secret.json"),
+            base.join("root/there.json"),
+        )
+        .unwrap();
+        symlink(
+            base.join("outside/missing.json"),
+            base.join("root/dangling.json"),
+        )
+        .unwrap();
+        symlink("../outside", base.join("root/out")).unwrap();
+        assert_eq!(
+            resolve("root/there.json"),
+            Resolved::Outside(base.join("outside/secret.json"))
+        );
+        assert_eq!(
+            resolve("root/dangling.json"),
+            Resolved::Outside(base.join("outside/missing.json"))
+        );
+        assert_eq!(
+            resolve("root/out/secret.json"),
+            Resolved::Outside(base.join("outside/secret.json"))
+        );
+        assert_eq!(
+            resolve("root/out/missing.json"),
+            Resolved::Outside(base.join("outside/missing.json"))
+        );
+        // A link that goes up through the root's own folders and back in is followed.
+        let name = base.file_name().unwrap().to_str().unwrap().to_owned();
+        symlink(
+            format!("../../{name}/root/a.json"),
+            base.join("root/again.json"),
+        )
+        .unwrap();
+        assert_eq!(resolve("root/again.json"), Resolved::Inside(inside.clone()));
+        // Links round in circles: nothing there.
+        symlink("loop2", base.join("root/loop1")).unwrap();
+        symlink("loop1", base.join("root/loop2")).unwrap();
+        assert_eq!(resolve("root/loop1"), Resolved::Missing);
+        // The loader: a path outside is located (and then refused unread), nothing inside is
+        // `None`.
+        let loader = f.loader();
+        assert_eq!(
+            loader.locate(&base.join("outside/missing.json")),
+            Some(base.join("outside/missing.json"))
+        );
+        assert_eq!(loader.locate(&base.join("root/missing.json")), None);
+        assert_eq!(loader.size(&base.join("outside/secret.json")), 0);
+        assert_eq!(loader.size(&inside), 2);
+        assert!(matches!(
+            loader.read(
+                &base.join("outside/missing.json"),
+                &base.join("outside/missing.json"),
+                "m".into()
+            ),
+            Err(LoadError::OutsideRoots)
+        ));
     }
 
     #[test]

@@ -29,6 +29,7 @@ mod literals;
 mod module_graph;
 mod named_files;
 mod output_integrity;
+mod outside_roots;
 mod policy;
 mod prefilter;
 mod registry;
