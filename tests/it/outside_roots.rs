@@ -148,11 +148,14 @@ fn bicep_file_functions_modules_and_imports() {
         vec![(
             "main.bicep",
             format!(
-                "var sku = loadTextContent('../outside/sku.txt')\nvar image = {{\n  publisher: 'Canonical'\n  offer: 'ubuntu-24_04-lts'\n  sku: sku\n  version: 'latest'\n}}\n{BICEP_VM}"
+                "var image = {{\n  id: loadTextContent('../outside/image-id.txt')\n}}\n{BICEP_VM}"
             ),
         )],
     );
-    text.outside = vec![("sku.txt", "server".to_string())];
+    text.outside = vec![(
+        "image-id.txt",
+        "/subscriptions/x/resourceGroups/y/providers/Microsoft.Compute/galleries/g/images/i/versions/1.0.0".to_string(),
+    )];
     same_whether_or_not_it_exists(&text);
 
     let mut module = case(
