@@ -419,7 +419,10 @@ fn open_checked(path: &Path, follow: Follow<'_>) -> Result<std::fs::File, LoadEr
         ),
         Err(e) => return Err(LoadError::Unreadable(e)),
     };
-    let real = real_path(&file);
+    // Where the system cannot say (no `/proc`), a link followed is resolved by its path
+    // (a swap in between is not caught there).
+    let real =
+        real_path(&file).or_else(|| through_link.then(|| path.canonicalize().ok()).flatten());
     match follow {
         Follow::Walked(walked, loader) => match real {
             // Through a link: only to the file the walk resolved it to.
@@ -523,9 +526,11 @@ fn open_regular(path: &Path, no_follow: bool) -> std::io::Result<std::fs::File> 
         options.custom_flags(flags);
     }
     #[cfg(not(target_os = "linux"))]
-    if no_follow && std::fs::symlink_metadata(path)?.file_type().is_symlink() {
+    {
         // No `O_NOFOLLOW` here: look first (a swap in between is not caught).
-        return Err(std::io::Error::other(LINK));
+        if no_follow && std::fs::symlink_metadata(path)?.file_type().is_symlink() {
+            return Err(std::io::Error::other(LINK));
+        }
     }
     let file = options.open(path)?;
     if !file.metadata()?.is_file() {
