@@ -95,6 +95,17 @@ fn neither_stream_of_the_binary_carries_a_command_in_any_format() {
             "{format}: {stderr}"
         );
     }
+    // The GitHub step summary (a file the runner shows as Markdown) too.
+    let summary = repo.write("step-summary.md", "");
+    let output = repo
+        .binary(&["check", "--format", "github"])
+        .env("GITHUB_STEP_SUMMARY", &summary)
+        .output()
+        .expect("run");
+    assert_eq!(output.status.code(), Some(1));
+    let written = std::fs::read(&summary).unwrap();
+    assert!(String::from_utf8_lossy(&written).contains("task.setvariable variable=GATE"));
+    assert!(drives_an_agent(&written, false).is_none());
     // Colour forced: the colour sequences break no neutralisation.
     let output = repo
         .binary(&["check", "--color", "always"])
