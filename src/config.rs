@@ -610,15 +610,22 @@ impl Config {
             .into_iter()
             .map(|(from, to)| (from, base.join(to)))
             .collect();
+        // Resolved within the config's folder only: a path that leads out of it is kept as
+        // written, never looked at (a run refuses to read it outside its roots), so whether
+        // a file is there never decides what is said.
+        let folder = base.canonicalize().unwrap_or_else(|_| base.to_path_buf());
         for (template, files) in file.parameter_files {
             let resolve = |rel: &str| -> Result<PathBuf, ConfigError> {
-                base.join(rel)
-                    .canonicalize()
-                    .map_err(|error| ConfigError::ParameterFile {
+                let joined = crate::source::lexical_join(&folder, rel);
+                match crate::source::resolve_within(&joined, std::slice::from_ref(&folder)) {
+                    crate::source::Resolved::Inside(path)
+                    | crate::source::Resolved::Outside(path) => Ok(path),
+                    crate::source::Resolved::Missing => Err(ConfigError::ParameterFile {
                         file: shown.to_string(),
                         path: rel.to_string(),
-                        error,
-                    })
+                        error: std::io::Error::new(std::io::ErrorKind::NotFound, "does not exist"),
+                    }),
+                }
             };
             let template_path = resolve(&template)?;
             let files = files.iter().map(|f| resolve(f)).collect::<Result<_, _>>()?;

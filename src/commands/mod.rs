@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 
 use crate::cli::{Cli, Command};
 use crate::config::{Config, ConfigError};
-use crate::report::emit;
+use crate::report::emit::{self, Syntax};
 use crate::workspace::WorkspaceError;
 
 /// How a command ended, which the binary maps to its exit code.
@@ -90,16 +90,24 @@ pub struct Io<'a> {
 }
 
 impl Io<'_> {
-    /// Writes one line to standard error, prefixed `imagegate: `. A standard error that
+    /// Writes one line to standard error, prefixed `imagegate: `, defused
+    /// ([`emit::defuse`]: nothing in it is a CI agent's command). A standard error that
     /// cannot be written to (closed, full) is ignored: it never panics, and the exit code
     /// still tells.
     fn say(&mut self, line: &str) {
-        let _ = writeln!(self.stderr, "imagegate: {line}");
+        self.error_text(&format!("imagegate: {line}\n"));
     }
 
-    /// Writes `text` to standard output; a closed pipe (`imagegate rules | head`) is not an
-    /// error of ours.
-    fn print(&mut self, text: &str) -> Result<(), Failure> {
+    /// Writes `text` (text for a person: a usage error, notes) to standard error, defused.
+    fn error_text(&mut self, text: &str) {
+        let text = emit::defuse(text, Syntax::Text);
+        let _ = self.stderr.write_all(text.as_bytes());
+    }
+
+    /// Writes `text`, an output in `syntax`, to standard output, defused
+    /// ([`emit::defuse`]); a closed pipe (`imagegate rules | head`) is not an error of ours.
+    fn print(&mut self, text: &str, syntax: Syntax) -> Result<(), Failure> {
+        let text = emit::defuse(text, syntax);
         match self
             .stdout
             .write_all(text.as_bytes())
@@ -153,7 +161,7 @@ pub fn run(cli: Cli, io: &mut Io<'_>) -> Exit {
         Err(Failure::Usage(message)) => {
             let error = <Cli as clap::CommandFactory>::command()
                 .error(clap::error::ErrorKind::ArgumentConflict, message);
-            let _ = write!(io.stderr, "{}", error.render());
+            io.error_text(&error.render().to_string());
             Exit::Error
         }
         Err(error) => {
@@ -177,10 +185,10 @@ where
         Err(error) => {
             let text = error.render().to_string();
             if error.use_stderr() {
-                let _ = io.stderr.write_all(text.as_bytes());
+                io.error_text(&text);
                 Exit::Error
             } else {
-                let _ = io.print(&text);
+                let _ = io.print(&text, Syntax::Text);
                 Exit::Success
             }
         }
@@ -304,7 +312,10 @@ fn read_baseline(
     Ok(Some((shown, baseline)))
 }
 
-/// Writes `text` to the file `path` (`--output`).
-fn write_file(io: &Io<'_>, path: &Path, text: &str) -> Result<(), Failure> {
-    std::fs::write(io.resolve(path), text).map_err(|e| Failure::Output(path.to_path_buf(), e))
+/// Writes `text`, an output in `syntax`, to the file `path` (`--output`), defused as
+/// standard output would be: a pipeline may print the file.
+fn write_file(io: &Io<'_>, path: &Path, text: &str, syntax: Syntax) -> Result<(), Failure> {
+    let text = emit::defuse(text, syntax);
+    std::fs::write(io.resolve(path), text.as_bytes())
+        .map_err(|e| Failure::Output(path.to_path_buf(), e))
 }

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use super::{Exit, Failure, Io, read_baseline, run_config, write_file};
 use crate::cli::ReportArgs;
+use crate::report::emit::Syntax;
 use crate::walk::WalkOptions;
 use crate::workspace::Workspace;
 
@@ -88,9 +89,15 @@ pub(super) fn report(args: ReportArgs, io: &mut Io<'_>) -> Result<Exit, Failure>
     let kpis = crate::kpi::compute(&report, &grouping, workspace.config());
     let trend = earlier.map(|before| crate::kpi::trend(&before, &kpis));
     let text = crate::kpi::render::render(&kpis, trend.as_ref(), args.format);
+    let syntax = match args.format {
+        crate::kpi::render::KpiFormat::Json => Syntax::Json,
+        crate::kpi::render::KpiFormat::Table | crate::kpi::render::KpiFormat::Markdown => {
+            Syntax::Text
+        }
+    };
     match &args.output {
-        Some(path) => write_file(io, path, &text)?,
-        None => io.print(&text)?,
+        Some(path) => write_file(io, path, &text, syntax)?,
+        None => io.print(&text, syntax)?,
     }
     io.release(report);
     Ok(Exit::Success)

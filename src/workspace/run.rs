@@ -323,6 +323,7 @@ fn check_roots(
         config,
         &report.config,
         detail,
+        source::Loader::new(&run.roots, &run.cwd, &run.walked),
     ));
     findings::apply_severities(&mut report.findings, config);
     // Findings are deduplicated and their fingerprints made unique over everything judged,
@@ -492,6 +493,7 @@ fn configs_not_in_effect(
     config: &Config,
     shown: &report::ConfigInEffect,
     detail: Detail,
+    loader: source::Loader<'_>,
 ) -> Vec<findings::Finding> {
     let in_effect = config.path.as_deref().map(canonical);
     configs
@@ -499,11 +501,9 @@ fn configs_not_in_effect(
         .filter(|c| in_effect.as_deref() != Some(c.canonical.as_path()))
         .map(|c| {
             // The text only places the finding (and shows its first line): a file that
-            // cannot be read is still reported, at its start.
-            let mut head = Vec::new();
-            let _ = std::fs::File::open(&c.path).and_then(|f| {
-                std::io::Read::read_to_end(&mut std::io::Read::take(f, 4096), &mut head)
-            });
+            // cannot be read is still reported, at its start. It is opened as walked files
+            // are (never through a symbolic link swapped in since the walk).
+            let head = loader.head_of_walked(c, 4096);
             let text = String::from_utf8_lossy(&head).into_owned();
             let file = source::SourceFile::new(
                 c.path.clone(),

@@ -29,6 +29,8 @@ mod lifecycle;
 mod literals;
 mod module_graph;
 mod named_files;
+mod output_integrity;
+mod outside_roots;
 mod policy;
 mod prefilter;
 mod registry;
