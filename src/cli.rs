@@ -60,6 +60,9 @@ pub struct ReportArgs {
     /// Config file (found as `check` finds it when not given).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// With --config: judge as if FILE were the config at PATH (as `check --config-as`).
+    #[arg(long, value_name = "PATH", requires = "config")]
+    pub config_as: Option<PathBuf>,
     /// Output format: a table, JSON (what --compare reads) or Markdown (a pull-request
     /// comment, the job summary).
     #[arg(long, value_enum, default_value_t = crate::kpi::render::KpiFormat::Table)]
@@ -73,6 +76,10 @@ pub struct ReportArgs {
     /// Count the findings a baseline holds as in the baseline (as `check --baseline` does).
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,
+    /// Let exemption comments exempt only the findings FILE records (as `check
+    /// --trusted-exemptions`).
+    #[arg(long, value_name = "FILE")]
+    pub trusted_exemptions: Option<PathBuf>,
     /// The tag whose value is a resource's owner (default: the config's `[tags] owner`, else
     /// `owner`; matched case-insensitively).
     #[arg(long, value_name = "TAG")]
@@ -136,6 +143,13 @@ pub struct CheckArgs {
     /// directory; else the embedded default).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// With --config: judge as if FILE were the config at PATH (which need not exist):
+    /// reports name PATH, and the project files FILE names (`[parameter_files]`, `[links]`,
+    /// `[[exempt]] path`) are relative to PATH's folder, while its gallery snapshots are read
+    /// beside FILE. The GitHub Action judges a pull request with its base branch's policy,
+    /// read from a private copy, this way.
+    #[arg(long, value_name = "PATH", requires = "config")]
+    pub config_as: Option<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
@@ -175,6 +189,16 @@ pub struct CheckArgs {
     /// the run itself (IG000, IG006, IG008, IG009) are never recorded.
     #[arg(long, value_name = "FILE")]
     pub write_baseline: Option<PathBuf>,
+    /// Let exemption comments exempt only the findings FILE records (written by
+    /// --write-trusted-exemptions over a trusted tree: the GitHub Action gives a pull request
+    /// its base branch's); a comment that would exempt another exempts nothing and is
+    /// reported (IG009) as needing a reviewer's approval.
+    #[arg(long, value_name = "FILE")]
+    pub trusted_exemptions: Option<PathBuf>,
+    /// Record in FILE the findings this run's exemption comments exempted (by fingerprint,
+    /// each resource's own): what --trusted-exemptions reads.
+    #[arg(long, value_name = "FILE")]
+    pub write_trusted_exemptions: Option<PathBuf>,
     /// Terraform plans: also judge resources whose planned action is no-op, i.e. the estate
     /// as it stays deployed (by default only creates, updates and replaces are judged).
     #[arg(long)]

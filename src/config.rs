@@ -98,8 +98,16 @@ pub struct DeploymentScope {
 /// The effective configuration of a run.
 #[derive(Clone, Debug)]
 pub struct Config {
-    /// Where it came from (`None`: the embedded default).
+    /// Where it stands (`None`: the embedded default): the config file the run is governed
+    /// by, whose folder the project paths it names are relative to. Usually the file read;
+    /// with [`Config::load_as`], the place a copy read from elsewhere stands for.
     pub path: Option<PathBuf>,
+    /// The file whose bytes were read, when it is not `path` ([`Config::load_as`]: the
+    /// GitHub Action reads the base branch's policy from a private copy).
+    pub read_from: Option<PathBuf>,
+    /// The SHA-256 of the bytes read, in lowercase hex (`None`: the embedded default): what
+    /// every report shows, so that a caller can tell the policy it meant was the one read.
+    pub sha256: Option<String>,
     /// Deny or audit.
     pub mode: Mode,
     /// What is approved.
@@ -134,6 +142,37 @@ pub struct Config {
     /// `[tags]`: the tags image-bearing resources must carry (IG005), the tag that states
     /// their image version (IG007), and the tag that names their owner.
     pub tags: TagPolicy,
+    /// The findings exemption comments may exempt, when the run is told
+    /// (`--trusted-exemptions`: on a pull request, what the base branch's comments exempt);
+    /// `None`: every comment exempts what it covers. Not a key of the file: the command line
+    /// sets it, like `today`.
+    pub trusted_exemptions: Option<std::sync::Arc<TrustedExemptions>>,
+}
+
+/// The findings exemption comments may exempt in a run (`--trusted-exemptions FILE`, read by
+/// `crate::suppress::read_trusted`): those that comments exempted in a run over a trusted tree
+/// (`--write-trusted-exemptions FILE`; in the GitHub Action, the pull request's base branch), by
+/// fingerprint as decided (the rule, the file, the resource's logical address, the image and
+/// the parameter file: no lines, so a comment moved with its resource still exempts, and one
+/// moved to another resource or left above a changed image does not).
+#[derive(Debug, Default)]
+pub struct TrustedExemptions {
+    /// The fingerprints of the findings comments exempted there.
+    fingerprints: foldhash::HashSet<String>,
+}
+
+impl TrustedExemptions {
+    /// The trusted exemptions of the findings whose fingerprints are `prints`.
+    pub fn new(prints: impl IntoIterator<Item = String>) -> TrustedExemptions {
+        TrustedExemptions {
+            fingerprints: prints.into_iter().collect(),
+        }
+    }
+
+    /// Whether a comment may exempt the finding whose fingerprint (as decided) is `print`.
+    pub fn holds(&self, print: &str) -> bool {
+        self.fingerprints.contains(print)
+    }
 }
 
 /// One `[[exempt]]` entry: the findings it matches (every criterion given must hold) and why
@@ -439,6 +478,8 @@ impl Config {
     pub fn embedded() -> Config {
         Config {
             path: None,
+            read_from: None,
+            sha256: None,
             mode: Mode::Deny,
             policy: Policy {
                 images: vec![IdGlob::parse(DEFAULT_IMAGE_GLOB).expect("default glob is valid")],
@@ -456,6 +497,7 @@ impl Config {
             // The clock's date until the run sets its own (`Config::set_today`).
             today: crate::date::clock(),
             tags: TagPolicy::default(),
+            trusted_exemptions: None,
         }
     }
 
@@ -513,15 +555,36 @@ impl Config {
 
     /// Reads and validates one config file.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|error| ConfigError::Read {
-            path: path.to_path_buf(),
-            error,
-        })?;
-        Config::parse(&text, path)
+        let text = read_text(path)?;
+        let mut config = Config::parse(&text, path)?;
+        config.sha256 = Some(sha256_hex(text.as_bytes()));
+        Ok(config)
+    }
+
+    /// Reads and validates the config file `file` as the config at `at` (which need not
+    /// exist): the run is governed by it as by a config at `at`, which every report names
+    /// and whose folder the project's files it names are relative to (`[parameter_files]`,
+    /// `[links]`, `[[exempt]] path`), while the policy's own data, its gallery snapshots,
+    /// is read beside `file`. The GitHub Action restores the base branch's policy (and the
+    /// files beside it) into a private folder and judges a pull request with it, never
+    /// through a path the pull request controls.
+    pub fn load_as(file: &Path, at: &Path) -> Result<Config, ConfigError> {
+        let text = read_text(file)?;
+        let data = file.parent().unwrap_or(Path::new("."));
+        let mut config = Config::parse_in(&text, at, data)?;
+        config.read_from = Some(file.to_path_buf());
+        config.sha256 = Some(sha256_hex(text.as_bytes()));
+        Ok(config)
     }
 
     /// Parses config text; `path` is used in error messages.
     pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
+        Config::parse_in(text, path, path.parent().unwrap_or(Path::new(".")))
+    }
+
+    /// Parses config text standing at `path` (named in error messages; the project paths
+    /// it names are relative to its folder), whose gallery snapshots are read from `data`.
+    fn parse_in(text: &str, path: &Path, data: &Path) -> Result<Config, ConfigError> {
         let shown = path.display();
         let at = |span: std::ops::Range<usize>| {
             let line = text[..span.start.min(text.len())].matches('\n').count() + 1;
@@ -547,15 +610,22 @@ impl Config {
             .into_iter()
             .map(|(from, to)| (from, base.join(to)))
             .collect();
+        // Resolved within the config's folder only: a path that leads out of it is kept as
+        // written, never looked at (a run refuses to read it outside its roots), so whether
+        // a file is there never decides what is said.
+        let folder = base.canonicalize().unwrap_or_else(|_| base.to_path_buf());
         for (template, files) in file.parameter_files {
             let resolve = |rel: &str| -> Result<PathBuf, ConfigError> {
-                base.join(rel)
-                    .canonicalize()
-                    .map_err(|error| ConfigError::ParameterFile {
+                let joined = crate::source::lexical_join(&folder, rel);
+                match crate::source::resolve_within(&joined, std::slice::from_ref(&folder)) {
+                    crate::source::Resolved::Inside(path)
+                    | crate::source::Resolved::Outside(path) => Ok(path),
+                    crate::source::Resolved::Missing => Err(ConfigError::ParameterFile {
                         file: shown.to_string(),
                         path: rel.to_string(),
-                        error,
-                    })
+                        error: std::io::Error::new(std::io::ErrorKind::NotFound, "does not exist"),
+                    }),
+                }
             };
             let template_path = resolve(&template)?;
             let files = files.iter().map(|f| resolve(f)).collect::<Result<_, _>>()?;
@@ -637,7 +707,7 @@ impl Config {
                     })
                 })
                 .collect::<Result<_, _>>()?;
-            lifecycle(&mut config, approved.image, omitted_images, base, &at)?;
+            lifecycle(&mut config, approved.image, omitted_images, data, &at)?;
         }
         if let Some(tags) = file.tags {
             config.tags = tag_policy(tags, &at)?;
@@ -1082,6 +1152,91 @@ fn line_key(text: &str, at: usize) -> Option<String> {
     })
 }
 
+/// The text of the config file at `path`.
+fn read_text(path: &Path) -> Result<String, ConfigError> {
+    let read = |error| ConfigError::Read {
+        path: path.to_path_buf(),
+        error,
+    };
+    let bytes = std::fs::read(path).map_err(read)?;
+    String::from_utf8(bytes).map_err(|_| {
+        read(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            "stream did not contain valid UTF-8",
+        ))
+    })
+}
+
+/// The SHA-256 digest of `bytes` (FIPS 180-4), as 64 lowercase hex digits: how reports name
+/// the bytes of the config and the baseline a run read, comparable with `sha256sum`.
+pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
+    const K: [u32; 64] = [
+        0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4,
+        0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe,
+        0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f,
+        0x4a7484aa, 0x5cb0a9dc, 0x76f988da, 0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7,
+        0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc,
+        0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b,
+        0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070, 0x19a4c116,
+        0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+        0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7,
+        0xc67178f2,
+    ];
+    let mut h: [u32; 8] = [
+        0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab,
+        0x5be0cd19,
+    ];
+    // The message, a 1 bit, zeros to 56 bytes mod 64, and its length in bits (big-endian).
+    let bits = (bytes.len() as u64).wrapping_mul(8);
+    let mut tail = Vec::with_capacity(128);
+    let whole = bytes.len() - bytes.len() % 64;
+    tail.extend_from_slice(&bytes[whole..]);
+    tail.push(0x80);
+    while tail.len() % 64 != 56 {
+        tail.push(0);
+    }
+    tail.extend_from_slice(&bits.to_be_bytes());
+    for block in bytes[..whole].chunks_exact(64).chain(tail.chunks_exact(64)) {
+        let mut w = [0u32; 64];
+        for (i, word) in block.chunks_exact(4).enumerate() {
+            w[i] = u32::from_be_bytes([word[0], word[1], word[2], word[3]]);
+        }
+        for i in 16..64 {
+            let s0 = w[i - 15].rotate_right(7) ^ w[i - 15].rotate_right(18) ^ (w[i - 15] >> 3);
+            let s1 = w[i - 2].rotate_right(17) ^ w[i - 2].rotate_right(19) ^ (w[i - 2] >> 10);
+            w[i] = w[i - 16]
+                .wrapping_add(s0)
+                .wrapping_add(w[i - 7])
+                .wrapping_add(s1);
+        }
+        let [mut a, mut b, mut c, mut d, mut e, mut f, mut g, mut hh] = h;
+        for i in 0..64 {
+            let s1 = e.rotate_right(6) ^ e.rotate_right(11) ^ e.rotate_right(25);
+            let ch = (e & f) ^ (!e & g);
+            let t1 = hh
+                .wrapping_add(s1)
+                .wrapping_add(ch)
+                .wrapping_add(K[i])
+                .wrapping_add(w[i]);
+            let s0 = a.rotate_right(2) ^ a.rotate_right(13) ^ a.rotate_right(22);
+            let maj = (a & b) ^ (a & c) ^ (b & c);
+            let t2 = s0.wrapping_add(maj);
+            hh = g;
+            g = f;
+            f = e;
+            e = d.wrapping_add(t1);
+            d = c;
+            c = b;
+            b = a;
+            a = t1.wrapping_add(t2);
+        }
+        for (state, add) in h.iter_mut().zip([a, b, c, d, e, f, g, hh]) {
+            *state = state.wrapping_add(add);
+        }
+    }
+    h.iter().map(|word| format!("{word:08x}")).collect()
+}
+
 /// The config file that governs `path` (a file or folder, absolute) in a run from `cwd`
 /// (absolute): searched upward from it (its folder, for a file). Below a top — the git
 /// repository's (the nearest folder upward holding `.git`), else the working directory when
@@ -1238,6 +1393,44 @@ mod tests {
     /// The published schema (`imagegate.schema.json`, what editors validate a config with)
     /// and the loader know the same keys, table by table: a key the loader reads is
     /// documented there, and a key the schema offers is read.
+    #[test]
+    fn sha256_matches_the_standard_vectors() {
+        // FIPS 180-4's examples (https://csrc.nist.gov/projects/cryptographic-standards-and-guidelines/example-values),
+        // and the lengths around a block's padding boundary.
+        for (input, digest) in [
+            (
+                b"".to_vec(),
+                "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+            ),
+            (
+                b"abc".to_vec(),
+                "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+            ),
+            (
+                b"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".to_vec(),
+                "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1",
+            ),
+            (
+                vec![b'a'; 55],
+                "9f4390f8d30c2dd92ec9f095b65e2b9ae9b0a925a5258e241c9f1e910f734318",
+            ),
+            (
+                vec![b'a'; 56],
+                "b35439a4ac6f0948b6d6f9e3c6af0f5f590ce20f1bde7090ef7970686ec6738a",
+            ),
+            (
+                vec![b'a'; 64],
+                "ffe054fe7ae0cb6dc65c3af9b61d5209f439851db43d0ba5997337df154668eb",
+            ),
+            (
+                vec![b'a'; 1_000_000],
+                "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0",
+            ),
+        ] {
+            assert_eq!(sha256_hex(&input), digest, "{} bytes", input.len());
+        }
+    }
+
     #[test]
     fn the_schema_and_the_loader_know_the_same_keys() {
         let schema: serde_json::Value =

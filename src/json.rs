@@ -5,6 +5,12 @@
 //! order; lookups take the last, as Azure does). Nesting is limited to [`MAX_DEPTH`] so that no
 //! input can exhaust the stack.
 //!
+//! Comments end where Azure's readers end them: a `//` comment at the first CR or LF (a lone
+//! CR too), a `/* */` comment at the first `*/`. The Azure CLI first removes comments that
+//! start a line with an expression blind to strings, which reads some texts differently (a
+//! lone CR ending a comment that starts a line, `/**/`, a line of a string starting with
+//! `//`): such a text is refused, since the template one reader deploys is not the other's.
+//!
 //! We use a hand-written parser rather than `jsonc-parser` because we need a hard depth limit
 //! (hostile inputs), raw control characters inside strings, and our own compact span type; the
 //! parser is a few hundred lines and runs at several hundred MB/s.
@@ -263,6 +269,7 @@ pub fn stream_within(
         build: true,
         values: 0,
         max_values,
+        comments: Vec::new(),
     };
     p.skip_trivia()?;
     let mut others = Vec::new();
@@ -339,12 +346,16 @@ fn run(text: &str, build: bool, max_values: usize) -> Result<Json, ParseError> {
         build,
         values: 0,
         max_values,
+        comments: Vec::new(),
     };
     p.skip_trivia()?;
     let value = p.value(0)?;
     p.skip_trivia()?;
     if p.pos < p.bytes.len() {
         return Err(p.error("unexpected content after the end of the document"));
+    }
+    if let Some(e) = azure_cli_differs(p.bytes, &p.comments) {
+        return Err(e);
     }
     Ok(value)
 }
@@ -359,6 +370,10 @@ struct Parser<'a> {
     values: usize,
     /// Most values built ([`MAX_VALUES`] unless the caller says).
     max_values: usize,
+    /// The comments read, in order: from the `/` that opens each to its end (a `//`
+    /// comment's line break, a block comment's byte after `*/`), for
+    /// [`azure_cli_differs`].
+    comments: Vec<(usize, usize)>,
 }
 
 impl Parser<'_> {
@@ -397,20 +412,25 @@ impl Parser<'_> {
         }
     }
 
-    /// Skips the comment at `pos` (which is on a `/`).
+    /// Skips the comment at `pos` (which is on a `/`), and remembers where it lies. A `//`
+    /// comment ends at a line break: CR, LF or CRLF ([`line_comment_end`]), as Azure's readers
+    /// end it.
     #[cold]
     fn comment(&mut self) -> Result<(), ParseError> {
         match self.bytes.get(self.pos + 1) {
             Some(b'/') => {
-                self.pos = memchr::memchr(b'\n', &self.bytes[self.pos..])
-                    .map_or(self.bytes.len(), |i| self.pos + i + 1);
+                let end = line_comment_end(self.bytes, self.pos);
+                self.comments.push((self.pos, end));
+                self.pos = end;
                 Ok(())
             }
             Some(b'*') => {
                 let body = &self.bytes[self.pos + 2..];
                 match memchr::memmem::find(body, b"*/") {
                     Some(i) => {
-                        self.pos += 2 + i + 2;
+                        let end = self.pos + 2 + i + 2;
+                        self.comments.push((self.pos, end));
+                        self.pos = end;
                         Ok(())
                     }
                     None => Err(self.error("unterminated `/*` comment")),
@@ -676,6 +696,260 @@ impl Parser<'_> {
             }
         }
     }
+}
+
+/// Where the `//` comment at `start` of `bytes` ends: at its first CR or LF (not included:
+/// the line break is whitespace), or at the end of the text. That is where Azure's readers end
+/// it: the comment stripping of the Azure CLI (`az deployment … --template-file`:
+/// `_remove_comments_from_json` in Azure/azure-cli
+/// `src/azure-cli/azure/cli/command_modules/resource/custom.py` minifies the template with a
+/// copy of jsmin, whose `line_comment` reads `while next1 and next1 not in '\r\n'`) and
+/// Newtonsoft.Json's reader (Azure PowerShell, Azure Resource Manager), whose single-line
+/// comment ends at `\r` or `\n`. A lone CR ends it: text after one is read.
+fn line_comment_end(bytes: &[u8], start: usize) -> usize {
+    memchr::memchr2(b'\r', b'\n', &bytes[start..]).map_or(bytes.len(), |i| start + i)
+}
+
+/// Where the Azure CLI reads `bytes` (a document imagegate parsed, whose comments lie at
+/// `comments`) differently from Azure's other readers, if it does: an error there.
+///
+/// Before it minifies a template, `az deployment … --template-file` removes every comment
+/// that starts a line, with an expression that knows nothing of strings or comments
+/// (`_remove_comments_from_json` in Azure/azure-cli
+/// `src/azure-cli/azure/cli/command_modules/resource/custom.py`:
+/// `re.sub(r'(^[\t ]*//[\s\S]*?\n)|(^[\t ]*/\*{1,2}[\s\S]*?\*/)', '', template, flags=re.M)`,
+/// where `^` follows a line feed only). Where that removes exactly what imagegate, Azure
+/// Resource Manager and Azure PowerShell read as comments and white space, every reader reads
+/// one template. Where it does not, the CLI deploys one template and the others another, and
+/// neither can be judged as the deployment: a `//` comment that starts a line and that a lone
+/// CR ends, with more than comments after the CR before the line feed (the CLI removes it);
+/// a `/**` that starts a line, which the expression ends at a later `*/` than the comment's
+/// own; a line of a string, or of a block comment, that starts with `//` or `/*` (the CLI
+/// removes part of the string, or the comment's end).
+fn azure_cli_differs(bytes: &[u8], comments: &[(usize, usize)]) -> Option<ParseError> {
+    let (at, message) = suspect(bytes, comments)?;
+    // A place the expression may remove more than comments: the two readings, compared.
+    let arm = without_comments(bytes, false).map(|t| minified(&t));
+    if arm.is_some() && arm == without_comments(bytes, true).map(|t| minified(&t)) {
+        return None;
+    }
+    Some(ParseError {
+        offset: at as u32,
+        message: message.to_owned(),
+    })
+}
+
+/// The first place the Azure CLI's expression (see [`azure_cli_differs`]) removes what is not
+/// only comments and white space as imagegate reads them, and what is wrong there: the one
+/// look at a document that has no such place (nearly all), in a pass over its line starts.
+fn suspect(bytes: &[u8], comments: &[(usize, usize)]) -> Option<(usize, &'static str)> {
+    let error = |at: usize, message: &'static str| Some((at, message));
+    // Where the expression's search goes on (after its last match).
+    let mut resume = 0;
+    // The expression matches where a line's first byte other than a space or a tab is a `/`
+    // opening a comment: found from the `/`s (a fast search), each looked at backwards.
+    for at in memchr::memchr_iter(b'/', bytes) {
+        if at < resume || !matches!(bytes.get(at + 1), Some(b'/' | b'*')) {
+            continue;
+        }
+        let blanks = bytes[..at]
+            .iter()
+            .rev()
+            .take_while(|&&b| b == b' ' || b == b'\t')
+            .count();
+        let line = at - blanks;
+        if (line > 0 && bytes[line - 1] != b'\n') || line < resume {
+            continue;
+        }
+        let end = match bytes.get(at..at + 2) {
+            // `//` up to and with the next line feed (none: no match, and no line after).
+            Some(b"//") => match memchr::memchr(b'\n', &bytes[at..]) {
+                Some(i) => at + i + 1,
+                None => break,
+            },
+            // `/*` or `/**`, then the first `*/` after them (two stars first, as the
+            // expression's greedy `{1,2}` tries).
+            Some(b"/*") => {
+                let after = |from: usize| {
+                    memchr::memmem::find(&bytes[from.min(bytes.len())..], b"*/")
+                        .map(|i| from + i + 2)
+                };
+                let two = (bytes.get(at + 2) == Some(&b'*'))
+                    .then(|| after(at + 3))
+                    .flatten();
+                match two.or_else(|| after(at + 2)) {
+                    Some(end) => end,
+                    None => continue,
+                }
+            }
+            _ => continue,
+        };
+        resume = end;
+        let line_comment = bytes[at + 1] == b'/';
+        // The comment imagegate read there, or the one `at` lies in.
+        let found = comments.partition_point(|&(start, _)| start <= at);
+        let holding = found.checked_sub(1).map(|i| comments[i]);
+        match holding {
+            Some((start, close)) if start == at => {
+                // The same comment: what the expression removes beyond it must be white space
+                // and comments that end within the removal.
+                if !trivia(bytes, close, end) {
+                    return error(
+                        at,
+                        if line_comment {
+                            "a carriage return alone ends this `//` comment for Azure Resource \
+                             Manager and PowerShell, but the Azure CLI removes a comment that \
+                             starts a line up to the line feed: what follows the carriage \
+                             return is deployed by one and not by the other (end the comment \
+                             with a line feed)"
+                        } else {
+                            "the Azure CLI ends this `/**` comment at a later `*/` than Azure \
+                             Resource Manager and PowerShell do: what lies between is deployed \
+                             by one and not by the other (close the comment on a line of its own)"
+                        },
+                    );
+                }
+            }
+            // Inside a block comment: harmless when the removal ends before the comment's
+            // `*/`, which the comment keeps.
+            Some((start, close))
+                if bytes[start + 1] == b'*' && at < close && line_comment && end + 2 <= close => {}
+            Some((start, close)) if bytes[start + 1] == b'*' && at < close => {
+                return error(
+                    at,
+                    "this line inside a `/* */` comment starts a comment of its own: the Azure \
+                     CLI removes it with the `*/` that ends the outer comment, and reads what \
+                     follows as comment too; Azure Resource Manager and PowerShell do not (the \
+                     two deploy different templates)",
+                );
+            }
+            // Inside a string.
+            _ => {
+                return error(
+                    at,
+                    "this line of a string starts like a comment: the Azure CLI removes it \
+                     before it reads the template, Azure Resource Manager and PowerShell keep it \
+                     in the string (the two deploy different templates; write the line break \
+                     in the string as `\\n`)",
+                );
+            }
+        }
+    }
+    None
+}
+
+/// `bytes` as Azure Resource Manager and Azure PowerShell read it (`cli` false), or as the
+/// Azure CLI does (`cli` true: first the expression of [`azure_cli_differs`], then jsmin), with
+/// every comment removed (a block comment leaves a space); `None` when a string or a block
+/// comment is left open.
+fn without_comments(bytes: &[u8], cli: bool) -> Option<Vec<u8>> {
+    let mut kept;
+    let text = if cli {
+        kept = Vec::with_capacity(bytes.len());
+        let mut i = 0;
+        while i < bytes.len() {
+            if i == 0 || bytes[i - 1] == b'\n' {
+                let q = i + bytes[i..]
+                    .iter()
+                    .take_while(|&&b| b == b' ' || b == b'\t')
+                    .count();
+                let after = |from: usize| {
+                    memchr::memmem::find(&bytes[from.min(bytes.len())..], b"*/")
+                        .map(|j| from + j + 2)
+                };
+                let matched = match bytes.get(q..q + 2) {
+                    Some(b"//") => memchr::memchr(b'\n', &bytes[q..]).map(|j| q + j + 1),
+                    Some(b"/*") => (bytes.get(q + 2) == Some(&b'*'))
+                        .then(|| after(q + 3))
+                        .flatten()
+                        .or_else(|| after(q + 2)),
+                    _ => None,
+                };
+                if let Some(end) = matched {
+                    i = end;
+                    continue;
+                }
+            }
+            kept.push(bytes[i]);
+            i += 1;
+        }
+        kept.as_slice()
+    } else {
+        bytes
+    };
+    let mut out = Vec::with_capacity(text.len());
+    let mut i = 0;
+    while i < text.len() {
+        match (text[i], text.get(i + 1)) {
+            (b'"', _) => {
+                let start = i;
+                i += 1;
+                loop {
+                    match text.get(i)? {
+                        b'\\' => i += 2,
+                        b'"' => break,
+                        _ => i += 1,
+                    }
+                }
+                i += 1;
+                out.extend_from_slice(text.get(start..i)?);
+            }
+            (b'/', Some(b'/')) => i = line_comment_end(text, i),
+            (b'/', Some(b'*')) => {
+                i = i + 2 + memchr::memmem::find(&text[i + 2..], b"*/")? + 2;
+                out.push(b' ');
+            }
+            (c, _) => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    Some(out)
+}
+
+/// JSON text without comments, without its white space outside strings.
+fn minified(text: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(text.len());
+    let (mut in_string, mut escaped) = (false, false);
+    for &c in text {
+        if in_string {
+            if escaped {
+                escaped = false;
+            } else if c == b'\\' {
+                escaped = true;
+            } else if c == b'"' {
+                in_string = false;
+            }
+        } else if c == b'"' {
+            in_string = true;
+        } else if matches!(c, b' ' | b'\t' | b'\r' | b'\n') {
+            continue;
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Whether `bytes[from..to]` is only white space and comments that end within it (as
+/// imagegate reads them).
+fn trivia(bytes: &[u8], from: usize, to: usize) -> bool {
+    let mut at = from;
+    while at < to {
+        at = match (bytes[at], bytes.get(at + 1)) {
+            (b' ' | b'\t' | b'\r' | b'\n', _) => at + 1,
+            (b'/', Some(b'/')) => line_comment_end(bytes, at),
+            (b'/', Some(b'*')) => match memchr::memmem::find(&bytes[at + 2..], b"*/") {
+                Some(i) => at + 2 + i + 2,
+                None => return false,
+            },
+            _ => return false,
+        };
+        if at > to {
+            return false;
+        }
+    }
+    true
 }
 
 /// The length of the run of JSON whitespace (space, tab, CR, LF) at the start of `bytes`.
@@ -964,5 +1238,299 @@ mod tests {
         fn never_panics_on_json_alphabet(s in "[\\[\\]{}\",:0-9a-z\\\\/* \n-]{0,64}") {
             proptest::prop_assert_eq!(validate(&s), parse(&s).map(drop));
         }
+    }
+
+    /// How Azure Resource Manager and Azure PowerShell read a template (Newtonsoft.Json, whose
+    /// single-line comment ends at `\r` or `\n`), written from that rule: the text without
+    /// its comments (`//` up to the first CR or LF, not included; `/* */` up to the first
+    /// `*/`, as a space). `None` when a string or block comment is not closed.
+    fn arm_reads(text: &str) -> Option<String> {
+        let b = text.as_bytes();
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < b.len() {
+            match (b[i], b.get(i + 1)) {
+                (b'"', _) => {
+                    let start = i;
+                    i += 1;
+                    loop {
+                        match b.get(i)? {
+                            b'\\' => i += 2,
+                            b'"' => break,
+                            _ => i += 1,
+                        }
+                    }
+                    i += 1;
+                    out.extend_from_slice(b.get(start..i)?);
+                }
+                (b'/', Some(b'/')) => {
+                    while i < b.len() && b[i] != b'\r' && b[i] != b'\n' {
+                        i += 1;
+                    }
+                }
+                (b'/', Some(b'*')) => {
+                    let end =
+                        (i + 2..b.len().saturating_sub(1)).find(|&j| &b[j..j + 2] == b"*/")?;
+                    i = end + 2;
+                    out.push(b' ');
+                }
+                (c, _) => {
+                    out.push(c);
+                    i += 1;
+                }
+            }
+        }
+        String::from_utf8(out).ok()
+    }
+
+    /// How `az deployment … --template-file` reads it, written from its source
+    /// (Azure/azure-cli `custom.py`, `_remove_comments_from_json`): first the expression
+    /// `(^[\t ]*//[\s\S]*?\n)|(^[\t ]*/\*{1,2}[\s\S]*?\*/)` (multiline: `^` at the start
+    /// and after each LF) removes what it matches, blind to strings; then jsmin removes the
+    /// comments left (its `line_comment` stops at `\r` or `\n`), as [`arm_reads`].
+    fn azure_cli_reads(text: &str) -> Option<String> {
+        let b = text.as_bytes();
+        let find = |from: usize| {
+            (from..b.len().saturating_sub(1))
+                .find(|&j| &b[j..j + 2] == b"*/")
+                .map(|j| j + 2)
+        };
+        let mut kept = Vec::new();
+        let mut i = 0;
+        while i < b.len() {
+            if i == 0 || b[i - 1] == b'\n' {
+                let mut q = i;
+                while q < b.len() && (b[q] == b' ' || b[q] == b'\t') {
+                    q += 1;
+                }
+                let matched = if b[q..].starts_with(b"//") {
+                    (q..b.len()).find(|&j| b[j] == b'\n').map(|lf| lf + 1)
+                } else if b[q..].starts_with(b"/**") {
+                    find(q + 3).or_else(|| find(q + 2))
+                } else if b[q..].starts_with(b"/*") {
+                    find(q + 2)
+                } else {
+                    None
+                };
+                if let Some(end) = matched {
+                    i = end;
+                    continue;
+                }
+            }
+            kept.push(b[i]);
+            i += 1;
+        }
+        arm_reads(&String::from_utf8(kept).ok()?)
+    }
+
+    /// `text` (JSON without comments) as serde_json reads it, raw line breaks and tabs inside
+    /// strings accepted (Newtonsoft.Json and Python's `strict=False` accept them).
+    fn lenient(text: &str) -> Option<serde_json::Value> {
+        let mut out = String::new();
+        let mut in_string = false;
+        let mut escaped = false;
+        for c in text.chars() {
+            match c {
+                '\n' if in_string => out.push_str("\\n"),
+                '\r' if in_string => out.push_str("\\r"),
+                '\t' if in_string => out.push_str("\\t"),
+                _ => out.push(c),
+            }
+            if in_string {
+                if escaped {
+                    escaped = false;
+                } else if c == '\\' {
+                    escaped = true;
+                } else if c == '"' {
+                    in_string = false;
+                }
+            } else if c == '"' {
+                in_string = true;
+            }
+        }
+        serde_json::from_str(&out).ok()
+    }
+
+    /// Trivia written between tokens: line breaks of every kind, comments of every form, and
+    /// the shapes Azure's readers read differently (a comment starting a line that a lone CR
+    /// ends, `/**/` starting a line, a `//` line inside a block comment).
+    const BETWEEN: [&str; 19] = [
+        " ",
+        "\n",
+        "\r",
+        "\r\n",
+        "\t",
+        "// c",
+        "// c /* x",
+        "/* c */",
+        "/**/",
+        "/** c */",
+        "/* c\n  // d */",
+        "/* c\n  // d\n */",
+        "\n// c\r",
+        "\n  // c\r",
+        "\n/**/ ",
+        "\n// c\r// d\n",
+        "\n\t/* c */\n",
+        "// \"q\" \r\n",
+        "\r// c\n",
+    ];
+
+    /// Raw text written at the start of a string: line breaks, and lines that start like
+    /// comments.
+    const IN_STRING: [&str; 5] = ["\n", "\r\n// s\n", "\n  /* s */", "\n// s", "x\r// s\r\n"];
+
+    /// A document serde_json writes, with trivia of [`BETWEEN`] inserted between tokens and
+    /// text of [`IN_STRING`] at the start of strings (each chosen place taken modulo the
+    /// places there are).
+    fn commented() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        (
+            documents(),
+            proptest::collection::vec((any::<usize>(), 0..BETWEEN.len()), 0..8),
+            proptest::collection::vec((any::<usize>(), 0..IN_STRING.len()), 0..2),
+        )
+            .prop_map(|(doc, between, inside)| {
+                let text = serde_json::to_string_pretty(&doc).unwrap();
+                let b = text.as_bytes();
+                let (mut gaps, mut opens) = (Vec::new(), Vec::new());
+                let (mut in_string, mut escaped) = (false, false);
+                for (i, &c) in b.iter().enumerate() {
+                    if in_string {
+                        if escaped {
+                            escaped = false;
+                        } else if c == b'\\' {
+                            escaped = true;
+                        } else if c == b'"' {
+                            in_string = false;
+                        }
+                        continue;
+                    }
+                    if b",}]:".contains(&c) || (i > 0 && b"{[,:".contains(&b[i - 1])) {
+                        gaps.push(i);
+                    }
+                    if c == b'"' {
+                        in_string = true;
+                        opens.push(i + 1);
+                    }
+                }
+                let mut edits: Vec<(usize, &str)> = Vec::new();
+                if !gaps.is_empty() {
+                    edits.extend(
+                        between
+                            .iter()
+                            .map(|&(p, f)| (gaps[p % gaps.len()], BETWEEN[f])),
+                    );
+                }
+                if !opens.is_empty() {
+                    edits.extend(
+                        inside
+                            .iter()
+                            .map(|&(p, f)| (opens[p % opens.len()], IN_STRING[f])),
+                    );
+                }
+                edits.sort_by_key(|&(at, _)| std::cmp::Reverse(at));
+                let mut out = text.clone();
+                for (at, fragment) in edits {
+                    out.insert_str(at, fragment);
+                }
+                out
+            })
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(
+            if cfg!(debug_assertions) { 512 } else { 20_000 }
+        ))]
+
+        /// imagegate reads what Azure's readers read, or refuses what they read differently:
+        /// when Azure Resource Manager's reading and the Azure CLI's give the same document,
+        /// imagegate gives it; when they differ (or one cannot read the text), imagegate
+        /// refuses the text.
+        #[test]
+        fn comments_end_where_azure_ends_them(text in commented()) {
+            let arm = arm_reads(&text).and_then(|t| lenient(&t));
+            let cli = azure_cli_reads(&text).and_then(|t| lenient(&t));
+            let ours = parse(&text);
+            match (&arm, &cli) {
+                (Some(a), Some(c)) if a == c => {
+                    proptest::prop_assert_eq!(
+                        ours.as_ref().map(to_serde).map_err(|e| e.message.clone()),
+                        Ok(a.clone()),
+                        "{:?}",
+                        text
+                    );
+                }
+                _ => proptest::prop_assert!(
+                    ours.is_err(),
+                    "Azure's readers differ ({:?} and {:?}) but imagegate reads {:?}",
+                    arm,
+                    cli,
+                    text
+                ),
+            }
+            proptest::prop_assert_eq!(validate(&text), ours.map(drop));
+        }
+    }
+
+    #[test]
+    fn a_lone_carriage_return_ends_a_line_comment() {
+        // After code, the CR ends the comment for every reader: what follows is read.
+        let text = "{\"a\": 1, // note\r\"imageReference\": {\"id\": \"x\"}\n}";
+        let json = parse(text).expect("parses");
+        assert_eq!(
+            json.get("imageReference")
+                .and_then(|i| i.get("id"))
+                .and_then(Json::as_str),
+            Some("x")
+        );
+        // CRLF and LF end it too; the end of the text as well.
+        for text in [
+            "[1, // c\r\n2]",
+            "[1, // c\n2]",
+            "[1, 2] // c",
+            "[1, 2]\r// c\r",
+        ] {
+            assert_eq!(
+                to_serde(&parse(text).expect(text)),
+                serde_json::json!([1, 2]),
+                "{text:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn what_the_azure_cli_reads_differently_is_refused() {
+        // A comment starting a line that a lone CR ends, with a key after the CR: the CLI
+        // removes the line to its LF, Azure Resource Manager reads the key.
+        let text = "{\n  \"a\": 1,\n  // note\r\"imageReference\": {}\n}";
+        let error = parse(text).unwrap_err();
+        assert!(error.message.contains("carriage return alone"), "{error:?}");
+        assert_eq!(error.offset, 14);
+        // Only comments and white space after the CR: every reader reads the same.
+        for same in [
+            "{\n  // a\r  // b\r\n  \"k\": 1\n}",
+            "{\n  // a\r \t\r\n  \"k\": 1\n}",
+            "{\n  // a\r/* b */\n  \"k\": 1\n}",
+            // No LF after it: the CLI's expression matches nothing.
+            "{\"k\": 1}\n// a\r ",
+        ] {
+            assert!(parse(same).is_ok(), "{same:?}");
+        }
+        // `/**/` starting a line: the CLI's expression runs to the next `*/`.
+        let error = parse("{\n/**/ \"a\": 1, /* b */\n\"c\": 2}").unwrap_err();
+        assert!(error.message.contains("`/**`"), "{error:?}");
+        assert!(parse("{\n/**/\n\"c\": 2}").is_ok());
+        // A line of a string starting like a comment.
+        let error = parse("{\"a\": \"x\n// y\", \"b\": 1\n}").unwrap_err();
+        assert!(error.message.contains("line of a string"), "{error:?}");
+        assert!(parse("{\"a\": \"x\n y // z\"}").is_ok());
+        // A line inside a block comment that removes the comment's end.
+        let error = parse("{\"a\": 1, /* c\n// */ \"b\": 2\n}").unwrap_err();
+        assert!(
+            error.message.contains("inside a `/* */` comment"),
+            "{error:?}"
+        );
+        assert!(parse("{\"a\": 1, /* c\n// d\n */ \"b\": 2\n}").is_ok());
     }
 }

@@ -7,12 +7,17 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+use imagegate::report::emit::{Syntax, defuse};
+
 use imagegate::cli::Cli;
 use imagegate::commands::{self, Io, Vars};
 
 fn main() -> ExitCode {
     no_transparent_huge_pages();
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => return usage(error),
+    };
     let cwd = match std::env::current_dir() {
         Ok(cwd) => cwd,
         Err(e) => {
@@ -32,6 +37,25 @@ fn main() -> ExitCode {
         ends_process: true,
     };
     ExitCode::from(commands::run(cli, &mut io).code())
+}
+
+/// Says what is wrong with the command line (or the help or version it asks for), as clap
+/// says it (in colour on a terminal), and the exit code. The arguments are in it, and a file
+/// name a pipeline passes may come from a pull request: when the text holds what a CI agent
+/// would run ([`defuse`]), it is written defused, without colour.
+fn usage(error: clap::Error) -> ExitCode {
+    let plain = error.render().to_string();
+    let defused = defuse(&plain, Syntax::Text);
+    if defused == plain {
+        error.exit();
+    }
+    use std::io::Write as _;
+    let _ = if error.use_stderr() {
+        std::io::stderr().write_all(defused.as_bytes())
+    } else {
+        std::io::stdout().write_all(defused.as_bytes())
+    };
+    ExitCode::from(u8::try_from(error.exit_code()).unwrap_or(2))
 }
 
 /// Asks Linux not to back this process's memory with transparent huge pages. mimalloc

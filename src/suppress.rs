@@ -14,11 +14,21 @@
 //! An exempted finding keeps its severity and is never dropped: every format shows it as
 //! exempted, with its justification, and the summary counts it; it does not fail the run.
 //! An exemption that exempted nothing is reported (IG009), like ruff's unused `noqa`.
+//!
+//! Comments are written by the people the policy restrains. A run can be told which findings
+//! comments may exempt ([`TrustedExemptions`], `--trusted-exemptions FILE`, a file written by
+//! `--write-trusted-exemptions` from a trusted tree: on a pull request, the base branch): a
+//! comment then exempts only the findings the trusted tree's comments exempted (by
+//! fingerprint: rule, file, resource, image, parameter file), and a comment that would exempt
+//! another is reported (IG009) as needing a reviewer's approval. A pull request can neither add
+//! an exemption nor point an existing one at something else (another resource, another image).
 
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
-use crate::config::{Config, Exemption};
+use serde::{Deserialize, Serialize};
+
+use crate::config::{Config, Exemption, TrustedExemptions};
 use crate::date::Date;
 use crate::findings::{Detail, Exempt, Finding, FindingBuilder, Suppression, SuppressionKind};
 use crate::judge::wildcard_ignore_case as wildcard;
@@ -40,8 +50,11 @@ pub struct Exempter {
     cwd: PathBuf,
     /// Today.
     today: Date,
-    /// The config file, as displayed, and its path on disk (`None`: the embedded default).
+    /// The config file, as displayed, and the path its bytes are read from (`None`: the
+    /// embedded default).
     config: Option<(String, PathBuf)>,
+    /// The findings comments may exempt, when the run is told (`None`: all they cover).
+    trusted: Option<std::sync::Arc<TrustedExemptions>>,
 }
 
 impl Default for Exempter {
@@ -54,8 +67,111 @@ impl Default for Exempter {
             cwd: PathBuf::new(),
             today: Date::from_days(0),
             config: None,
+            trusted: None,
         }
     }
+}
+
+/// One finding an exemption comment exempted, as `--write-trusted-exemptions` records it:
+/// its fingerprint (as decided, before findings about several resources are merged: each
+/// resource's own), with what a person needs to recognise it.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize)]
+pub struct TrustedEntry {
+    /// The file of the finding, as displayed from the working directory.
+    pub path: String,
+    /// Rule id.
+    pub rule: String,
+    /// The resource: `type/name` (or address).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource: Option<String>,
+    /// The image, as the report shows it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image: Option<String>,
+    /// The finding's fingerprint, as decided.
+    pub fingerprint: String,
+}
+
+impl TrustedEntry {
+    /// The entry recording `finding`.
+    fn of(finding: &Finding) -> TrustedEntry {
+        TrustedEntry {
+            path: finding.location.path.clone(),
+            rule: finding.rule.id().to_string(),
+            resource: finding
+                .resource
+                .as_ref()
+                .map(|r| format!("{}/{}", r.resource_type, r.name)),
+            image: finding.image.as_ref().map(|i| i.display.clone()),
+            fingerprint: finding.fingerprint.clone(),
+        }
+    }
+}
+
+/// The version of the trusted exemptions' format.
+const TRUSTED_VERSION: u32 = 1;
+
+/// Largest trusted-exemptions file read (64 MiB), as for a baseline: a wrong path (a device,
+/// a disk image) must not exhaust memory.
+const TRUSTED_MAX_BYTES: u64 = 64 * 1024 * 1024;
+
+/// A trusted-exemptions file's contents.
+#[derive(Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+struct TrustedFile {
+    /// Format version.
+    version: u32,
+    /// `imagegate`.
+    tool: String,
+    /// The findings exemption comments exempted, sorted.
+    exemptions: Vec<TrustedEntry>,
+}
+
+/// Reads the trusted exemptions at `path` (shown as `shown` in the error, which says why
+/// the file cannot be used).
+pub fn read_trusted(path: &Path, shown: &str) -> Result<TrustedExemptions, String> {
+    use std::io::Read;
+    let file = std::fs::File::open(path)
+        .map_err(|e| format!("cannot read the trusted exemptions {shown}: {e}"))?;
+    let mut bytes = Vec::new();
+    file.take(TRUSTED_MAX_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("cannot read the trusted exemptions {shown}: {e}"))?;
+    let invalid = |why: String| {
+        format!(
+            "{shown} is not a file of trusted exemptions: {why} (write one with --write-trusted-exemptions)"
+        )
+    };
+    if bytes.len() as u64 > TRUSTED_MAX_BYTES {
+        return Err(invalid("it is larger than 64 MiB".into()));
+    }
+    let parsed: TrustedFile = serde_json::from_slice(&bytes).map_err(|e| invalid(e.to_string()))?;
+    if parsed.tool != "imagegate" || parsed.version != TRUSTED_VERSION {
+        return Err(invalid(format!(
+            "version {} of {}, not version {TRUSTED_VERSION} of imagegate",
+            parsed.version, parsed.tool
+        )));
+    }
+    Ok(TrustedExemptions::new(
+        parsed.exemptions.into_iter().map(|e| e.fingerprint),
+    ))
+}
+
+/// Writes `entries` (what a run's comments exempted) to `path` as the trusted exemptions of
+/// a later run: sorted, without duplicates, pretty-printed JSON. Returns how many.
+pub fn write_trusted(entries: &[TrustedEntry], path: &Path) -> std::io::Result<usize> {
+    let mut exemptions = entries.to_vec();
+    exemptions.sort();
+    exemptions.dedup();
+    let count = exemptions.len();
+    let file = TrustedFile {
+        version: TRUSTED_VERSION,
+        tool: "imagegate".into(),
+        exemptions,
+    };
+    let mut text = serde_json::to_string_pretty(&file).map_err(std::io::Error::from)?;
+    text.push('\n');
+    std::fs::write(path, text)?;
+    Ok(count)
 }
 
 /// What one file's judgement saw of the exemptions: how often each `[[exempt]]` entry matched
@@ -68,6 +184,8 @@ pub struct Tally {
     expired: Vec<u32>,
     /// The exemption comments met, by file and line.
     comments: Vec<CommentUse>,
+    /// The findings comments exempted (what `--write-trusted-exemptions` records).
+    exempted: Vec<TrustedEntry>,
 }
 
 /// One exemption comment met while judging a file.
@@ -79,6 +197,8 @@ struct CommentUse {
     used: bool,
     /// Its IG009, should no judgement use it.
     unused: Finding,
+    /// Its IG009 when it would have exempted a finding the trusted exemptions do not hold.
+    unapproved: Option<Finding>,
 }
 
 /// The exemptions of one judgement, as its findings are made ([`Exempt`]): the exempter, the
@@ -131,6 +251,9 @@ struct Comment {
     problem: Option<String>,
     /// Whether it exempted a finding.
     used: bool,
+    /// The first finding it would have exempted but may not (the trusted exemptions do not
+    /// hold it), as a phrase: `IG001 on `vm``.
+    unapproved: Option<String>,
 }
 
 impl Exempter {
@@ -155,8 +278,11 @@ impl Exempter {
             base,
             cwd: cwd.to_path_buf(),
             today,
-            config: config_path
-                .map(|p| (crate::walk::display_path(p, cwd), cwd.join(p).to_path_buf())),
+            config: config_path.map(|p| {
+                let bytes = config.read_from.as_deref().unwrap_or(p);
+                (crate::walk::display_path(p, cwd), cwd.join(bytes))
+            }),
+            trusted: config.trusted_exemptions.clone(),
         }
     }
 
@@ -216,13 +342,22 @@ impl Exempter {
             return None;
         }
         let mut decided = None;
+        let approved = self
+            .trusted
+            .as_ref()
+            .is_none_or(|t| t.holds(&finding.fingerprint));
         for comment in comments.iter_mut() {
             let applies = comment.problem.is_none()
                 && comment.rules.contains(&finding.rule)
                 && anchors
                     .iter()
                     .any(|&(file, line)| file == comment.file && comment.covers.contains(&line));
-            if applies {
+            if applies && !approved {
+                // Not the trusted tree's exemption: the finding stands, the comment is told.
+                comment
+                    .unapproved
+                    .get_or_insert_with(|| unapproved_phrase(finding));
+            } else if applies {
                 comment.used = true;
                 if decided.is_none() {
                     decided = Some(Suppression {
@@ -233,6 +368,9 @@ impl Exempter {
                     });
                 }
             }
+        }
+        if decided.is_some() {
+            tally.exempted.push(TrustedEntry::of(finding));
         }
         if tally.matched.len() < self.entries.len() {
             tally.matched.resize(self.entries.len(), 0);
@@ -338,10 +476,20 @@ impl Exempter {
                 wording,
                 detail,
             );
+            let unapproved = comment.unapproved.as_deref().map(|what| {
+                let (message, label, help) = rules::unapproved_comment_wording(what);
+                FindingBuilder::new(rules::UNUSED_EXEMPTION, file, comment.bytes.clone(), detail)
+                    .message(&message)
+                    .label(label)
+                    .help(Some(help))
+                    .identity(&[&file.display, &line.to_string()])
+                    .build()
+            });
             tally.comments.push(CommentUse {
                 at: (file.display.clone(), line),
                 used: comment.used,
                 unused,
+                unapproved,
             });
         }
     }
@@ -353,7 +501,8 @@ impl Exempter {
     pub fn findings(&self, tallies: Vec<Tally>, whole: bool, detail: Detail) -> Vec<Finding> {
         let mut matched = vec![0u32; self.entries.len()];
         let mut expired = vec![0u32; self.entries.len()];
-        let mut comments: foldhash::HashMap<(String, u32), (bool, Finding)> = Default::default();
+        type Seen = (bool, Finding, Option<Finding>);
+        let mut comments: foldhash::HashMap<(String, u32), Seen> = Default::default();
         for tally in tallies {
             for (i, n) in tally.matched.iter().enumerate() {
                 matched[i] += n;
@@ -362,14 +511,18 @@ impl Exempter {
                 expired[i] += n;
             }
             for c in tally.comments {
-                let entry = comments.entry(c.at).or_insert((false, c.unused));
+                let entry = comments.entry(c.at).or_insert((false, c.unused, None));
                 entry.0 |= c.used;
+                if entry.2.is_none() {
+                    entry.2 = c.unapproved;
+                }
             }
         }
+        // A comment that would exempt a finding the trusted exemptions do not hold is told
+        // so (even if it exempted another); one that exempted nothing, as unused.
         let mut out: Vec<Finding> = comments
             .into_values()
-            .filter(|(used, _)| !used)
-            .map(|(_, f)| f)
+            .filter_map(|(used, unused, unapproved)| unapproved.or((!used).then_some(unused)))
             .collect();
         let Some((shown, path)) = &self.config else {
             return out;
@@ -431,7 +584,26 @@ impl Tally {
             }
         }
         self.comments.extend(other.comments);
+        self.exempted.extend(other.exempted);
     }
+
+    /// The findings comments exempted (what `--write-trusted-exemptions` records), taken.
+    pub fn take_exempted(&mut self) -> Vec<TrustedEntry> {
+        std::mem::take(&mut self.exempted)
+    }
+}
+
+/// A finding a comment would have exempted, as a phrase: its rule, and its resource and
+/// image when it has them.
+fn unapproved_phrase(finding: &Finding) -> String {
+    let mut phrase = finding.rule.id().to_string();
+    if let Some(r) = &finding.resource {
+        phrase.push_str(&format!(" on `{}`", r.name));
+    }
+    if let Some(i) = &finding.image {
+        phrase.push_str(&format!(" ({})", i.display));
+    }
+    phrase
 }
 
 /// The first line of an entry's table in the config file (its `[[exempt]]` header, when the
@@ -541,6 +713,7 @@ fn scan(file: &SourceFile, id: FileId, syntax: CommentSyntax) -> Vec<Comment> {
             reason,
             problem,
             used: false,
+            unapproved: None,
         })
         .collect()
 }

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::PathBuf;
 
-use super::{Exit, Failure, Io, Vars, config, read_baseline};
+use super::{Exit, Failure, Io, Vars, read_baseline, run_config};
 use crate::cli::{CheckArgs, FailOn};
 use crate::report::emit::{self, Filtered, Format, HumanOptions};
 use crate::walk::WalkOptions;
@@ -52,7 +52,14 @@ fn run(args: CheckArgs, reads: Reads, io: &mut Io<'_>) -> Result<Exit, Failure> 
         None => args.paths.clone(),
     };
     let named = args.config.as_deref().map(|c| io.resolve(c));
-    let mut config = config(named.as_deref(), &paths, args.mode, &io.cwd)?;
+    let mut config = run_config(
+        named.as_deref(),
+        args.config_as.as_deref(),
+        args.trusted_exemptions.as_deref(),
+        &paths,
+        args.mode,
+        io,
+    )?;
     config.judge_no_op = args.judge_no_op;
     config.set_today(io.today()?);
     let baseline = read_baseline(args.baseline.as_deref(), io)?;
@@ -84,15 +91,31 @@ fn run(args: CheckArgs, reads: Reads, io: &mut Io<'_>) -> Result<Exit, Failure> 
             .map_err(Failure::Walk)?
         }
     };
-    if let Some((shown, entries)) = baseline {
-        crate::baseline::apply(&mut report, entries, &shown);
+    if let Some(path) = &args.write_trusted_exemptions {
+        let shown = crate::walk::display_path(path, &io.cwd);
+        let count = crate::suppress::write_trusted(&report.exempted_by_comments, &io.resolve(path))
+            .map_err(|e| {
+                Failure::TrustedExemptions(format!(
+                    "cannot write the trusted exemptions {shown}: {e}"
+                ))
+            })?;
+        if !args.quiet {
+            io.say(&format!(
+                "note: wrote {count} exempted finding{} to the trusted exemptions {}",
+                if count == 1 { "" } else { "s" },
+                emit::visible(&shown)
+            ));
+        }
+    }
+    if let Some((shown, baseline)) = baseline {
+        crate::baseline::apply(&mut report, baseline, &shown);
     }
     if let Some(path) = &args.write_baseline {
         let shown = crate::walk::display_path(path, &io.cwd);
-        let entries = crate::baseline::write(&report, &io.resolve(path), &shown)
+        let written = crate::baseline::write(&report, &io.resolve(path), &shown)
             .map_err(Failure::Baseline)?;
         if !args.quiet {
-            let count = entries.len();
+            let count = written.entries.len();
             io.say(&format!(
                 "note: wrote {count} finding{} to the baseline {}",
                 if count == 1 { "" } else { "s" },
@@ -100,7 +123,7 @@ fn run(args: CheckArgs, reads: Reads, io: &mut Io<'_>) -> Result<Exit, Failure> 
             ));
         }
         // What was just accepted is in the baseline from now on, this run included.
-        crate::baseline::apply(&mut report, entries, &shown);
+        crate::baseline::apply(&mut report, written, &shown);
     }
     // `--select`/`--ignore` choose what is reported (and so the exit code), never what is
     // judged: resources and compliance stay whole, and the summary counts what was left out.

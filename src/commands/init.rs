@@ -56,10 +56,13 @@ pub(super) fn init(args: InitArgs, io: &mut Io<'_>) -> Result<Exit, Failure> {
         .open(&target)
         .and_then(|mut f| f.write_all(crate::init::render(&found, &shown).as_bytes()))
         .map_err(|e| Failure::Output(path.join(CONFIG_FILE), e))?;
-    io.print(&format!(
-        "Wrote {file} (audit mode): {}.\n\n{}",
-        found.summary(),
-        crate::init::next_steps(&file)
-    ))?;
+    io.print(
+        &format!(
+            "Wrote {file} (audit mode): {}.\n\n{}",
+            found.summary(),
+            crate::init::next_steps(&file)
+        ),
+        crate::report::emit::Syntax::Text,
+    )?;
     Ok(Exit::Success)
 }

@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 
 use crate::cli::{Cli, Command};
 use crate::config::{Config, ConfigError};
-use crate::report::emit;
+use crate::report::emit::{self, Syntax};
 use crate::workspace::WorkspaceError;
 
 /// How a command ended, which the binary maps to its exit code.
@@ -90,16 +90,24 @@ pub struct Io<'a> {
 }
 
 impl Io<'_> {
-    /// Writes one line to standard error, prefixed `imagegate: `. A standard error that
+    /// Writes one line to standard error, prefixed `imagegate: `, defused
+    /// ([`emit::defuse`]: nothing in it is a CI agent's command). A standard error that
     /// cannot be written to (closed, full) is ignored: it never panics, and the exit code
     /// still tells.
     fn say(&mut self, line: &str) {
-        let _ = writeln!(self.stderr, "imagegate: {line}");
+        self.error_text(&format!("imagegate: {line}\n"));
     }
 
-    /// Writes `text` to standard output; a closed pipe (`imagegate rules | head`) is not an
-    /// error of ours.
-    fn print(&mut self, text: &str) -> Result<(), Failure> {
+    /// Writes `text` (text for a person: a usage error, notes) to standard error, defused.
+    fn error_text(&mut self, text: &str) {
+        let text = emit::defuse(text, Syntax::Text);
+        let _ = self.stderr.write_all(text.as_bytes());
+    }
+
+    /// Writes `text`, an output in `syntax`, to standard output, defused
+    /// ([`emit::defuse`]); a closed pipe (`imagegate rules | head`) is not an error of ours.
+    fn print(&mut self, text: &str, syntax: Syntax) -> Result<(), Failure> {
+        let text = emit::defuse(text, syntax);
         match self
             .stdout
             .write_all(text.as_bytes())
@@ -153,7 +161,7 @@ pub fn run(cli: Cli, io: &mut Io<'_>) -> Exit {
         Err(Failure::Usage(message)) => {
             let error = <Cli as clap::CommandFactory>::command()
                 .error(clap::error::ErrorKind::ArgumentConflict, message);
-            let _ = write!(io.stderr, "{}", error.render());
+            io.error_text(&error.render().to_string());
             Exit::Error
         }
         Err(error) => {
@@ -177,10 +185,10 @@ where
         Err(error) => {
             let text = error.render().to_string();
             if error.use_stderr() {
-                let _ = io.stderr.write_all(text.as_bytes());
+                io.error_text(&text);
                 Exit::Error
             } else {
-                let _ = io.print(&text);
+                let _ = io.print(&text, Syntax::Text);
                 Exit::Success
             }
         }
@@ -210,6 +218,9 @@ enum Failure {
     Baseline(crate::baseline::BaselineError),
     /// The earlier report given to `--compare` cannot be used.
     Compare(String),
+    /// The trusted exemptions (`--trusted-exemptions`) cannot be read or written (the
+    /// message says why).
+    TrustedExemptions(String),
     /// `policy export`/`import` or `init` cannot do what is asked (the message says why).
     Refused(String),
 }
@@ -228,6 +239,7 @@ impl std::fmt::Display for Failure {
             Failure::Today(e) => write!(f, "{e}"),
             Failure::Baseline(e) => write!(f, "{e}"),
             Failure::Compare(e) => f.write_str(e),
+            Failure::TrustedExemptions(e) => f.write_str(e),
             Failure::UnknownRule(key) => {
                 write!(
                     f,
@@ -254,22 +266,56 @@ fn config(
     Ok(config)
 }
 
+/// The config of a run: `named` read as the config at `at` when the command says so
+/// (`--config-as`), else found as [`config`] finds it; then the trusted exemptions
+/// (`--trusted-exemptions FILE`) set on it. Everything is read before any work: a typo must
+/// not judge with another policy.
+fn run_config(
+    named: Option<&Path>,
+    at: Option<&Path>,
+    trusted: Option<&Path>,
+    paths: &[PathBuf],
+    mode: Option<crate::config::Mode>,
+    io: &Io<'_>,
+) -> Result<Config, Failure> {
+    let mut config = match (named, at) {
+        (Some(file), Some(at)) => {
+            let mut config = Config::load_as(file, &io.resolve(at)).map_err(Failure::Config)?;
+            if let Some(mode) = mode {
+                config.mode = mode;
+            }
+            config
+        }
+        _ => config(named, paths, mode, &io.cwd)?,
+    };
+    if let Some(path) = trusted {
+        let shown = crate::walk::display_path(path, &io.cwd);
+        let trusted = crate::suppress::read_trusted(&io.resolve(path), &shown)
+            .map_err(Failure::TrustedExemptions)?;
+        config.trusted_exemptions = Some(std::sync::Arc::new(trusted));
+    }
+    Ok(config)
+}
+
 /// The baseline at `path` (`--baseline`), with its path as shown, read before any work: a
 /// typo must not report every accepted finding as new (or pass because none is).
 fn read_baseline(
     path: Option<&Path>,
     io: &Io<'_>,
-) -> Result<Option<(String, Vec<crate::report::BaselineEntry>)>, Failure> {
+) -> Result<Option<(String, crate::baseline::Baseline)>, Failure> {
     let Some(path) = path else {
         return Ok(None);
     };
     let path = io.resolve(path);
     let shown = crate::walk::display_path(&path, &io.cwd);
-    let entries = crate::baseline::read(&path, &shown).map_err(Failure::Baseline)?;
-    Ok(Some((shown, entries)))
+    let baseline = crate::baseline::read(&path, &shown).map_err(Failure::Baseline)?;
+    Ok(Some((shown, baseline)))
 }
 
-/// Writes `text` to the file `path` (`--output`).
-fn write_file(io: &Io<'_>, path: &Path, text: &str) -> Result<(), Failure> {
-    std::fs::write(io.resolve(path), text).map_err(|e| Failure::Output(path.to_path_buf(), e))
+/// Writes `text`, an output in `syntax`, to the file `path` (`--output`), defused as
+/// standard output would be: a pipeline may print the file.
+fn write_file(io: &Io<'_>, path: &Path, text: &str, syntax: Syntax) -> Result<(), Failure> {
+    let text = emit::defuse(text, syntax);
+    std::fs::write(io.resolve(path), text.as_bytes())
+        .map_err(|e| Failure::Output(path.to_path_buf(), e))
 }

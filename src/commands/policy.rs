@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use super::{Exit, Failure, Io, config, write_file};
 use crate::cli::PolicyCommand;
 use crate::policy::{export, import};
-use crate::report::emit;
+use crate::report::emit::{self, Syntax};
 
 pub(super) fn policy(command: PolicyCommand, io: &mut Io<'_>) -> Result<Exit, Failure> {
     let (text, output) = match command {
@@ -64,9 +64,11 @@ pub(super) fn policy(command: PolicyCommand, io: &mut Io<'_>) -> Result<Exit, Fa
             (import::to_toml(&imported, &shown), args.output)
         }
     };
+    // A definition is JSON; an imported policy TOML whose strings are basic strings: both
+    // read `\u` escapes back to the characters.
     match output {
-        Some(path) => write_file(io, &path, &text)?,
-        None => io.print(&text)?,
+        Some(path) => write_file(io, &path, &text, Syntax::Json)?,
+        None => io.print(&text, Syntax::Json)?,
     }
     Ok(Exit::Success)
 }

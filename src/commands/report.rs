@@ -3,8 +3,9 @@
 
 use std::path::PathBuf;
 
-use super::{Exit, Failure, Io, config, read_baseline, write_file};
+use super::{Exit, Failure, Io, read_baseline, run_config, write_file};
 use crate::cli::ReportArgs;
+use crate::report::emit::Syntax;
 use crate::walk::WalkOptions;
 use crate::workspace::Workspace;
 
@@ -21,7 +22,14 @@ pub(super) fn report(args: ReportArgs, io: &mut Io<'_>) -> Result<Exit, Failure>
         paths.clone()
     };
     let named = args.config.as_deref().map(|c| io.resolve(c));
-    let mut config = config(named.as_deref(), &config_paths, args.mode, &io.cwd)?;
+    let mut config = run_config(
+        named.as_deref(),
+        args.config_as.as_deref(),
+        args.trusted_exemptions.as_deref(),
+        &config_paths,
+        args.mode,
+        io,
+    )?;
     config.set_today(io.today()?);
     // What cannot be read stops the run before the walk.
     let baseline = read_baseline(args.baseline.as_deref(), io)?;
@@ -68,8 +76,8 @@ pub(super) fn report(args: ReportArgs, io: &mut Io<'_>) -> Result<Exit, Failure>
         (Some(one), None) | (None, Some(one)) => one,
         (None, None) => crate::report::Report::default(),
     };
-    if let Some((shown, entries)) = baseline {
-        crate::baseline::apply(&mut report, entries, &shown);
+    if let Some((shown, baseline)) = baseline {
+        crate::baseline::apply(&mut report, baseline, &shown);
     }
     let grouping = crate::kpi::Grouping {
         owner_tag: args
@@ -81,9 +89,15 @@ pub(super) fn report(args: ReportArgs, io: &mut Io<'_>) -> Result<Exit, Failure>
     let kpis = crate::kpi::compute(&report, &grouping, workspace.config());
     let trend = earlier.map(|before| crate::kpi::trend(&before, &kpis));
     let text = crate::kpi::render::render(&kpis, trend.as_ref(), args.format);
+    let syntax = match args.format {
+        crate::kpi::render::KpiFormat::Json => Syntax::Json,
+        crate::kpi::render::KpiFormat::Table | crate::kpi::render::KpiFormat::Markdown => {
+            Syntax::Text
+        }
+    };
     match &args.output {
-        Some(path) => write_file(io, path, &text)?,
-        None => io.print(&text)?,
+        Some(path) => write_file(io, path, &text, syntax)?,
+        None => io.print(&text, syntax)?,
     }
     io.release(report);
     Ok(Exit::Success)

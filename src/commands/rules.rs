@@ -33,6 +33,6 @@ pub(super) fn rules(args: RulesArgs, io: &mut Io<'_>) -> Result<Exit, Failure> {
             out
         }
     };
-    io.print(&text)?;
+    io.print(&text, crate::report::emit::Syntax::Text)?;
     Ok(Exit::Success)
 }

@@ -383,11 +383,13 @@ impl<'r> Linked<'r> {
                 state.beside.insert(key, found.clone());
                 found
             }
-            // A symbolic link is resolved first, so the roots check sees where it leads.
+            // A symbolic link is resolved first, so the roots check sees where it leads (and
+            // nothing outside the roots is looked at: a refusal there says the same whether a
+            // file is there or not).
             LinkTarget::Local { path } => state
                 .local
                 .entry(path.clone())
-                .or_insert_with(|| path.canonicalize().ok())
+                .or_insert_with(|| self.loader.locate(path))
                 .clone(),
             // Likewise, and the file is read as the cache's (under its root) when it is read.
             LinkTarget::Cached { root, path, spec } => {
@@ -420,10 +422,15 @@ impl<'r> Linked<'r> {
             })
         } else {
             // Asked before reading; a file that grew since is counted as read.
-            let size = *state
-                .sizes
-                .entry(read.path.clone())
-                .or_insert_with(|| std::fs::metadata(&read.path).map_or(0, |m| m.len()));
+            let cached = state.cached.contains_key(&read.path);
+            let size = *state.sizes.entry(read.path.clone()).or_insert_with(|| {
+                if cached {
+                    std::fs::metadata(&read.path).map_or(0, |m| m.len())
+                } else {
+                    // Outside the roots: never looked at (the read is refused).
+                    self.loader.size(&read.path)
+                }
+            });
             if !self.allowance.linked_bytes_fit(size) {
                 Err(LinkRefusal::LinkedBytes {
                     limit_mib: self.allowance.max_linked_bytes() / (1024 * 1024),

@@ -167,11 +167,11 @@ pub(crate) fn nearest(loader: Loader<'_>, file: &Path, name: &str) -> Option<Pat
             return Some(candidate);
         }
         // A file there is the one (the Bicep CLI stops at it): when it leads outside the
-        // roots, reading it is refused, not passed over for one further up.
-        if candidate.is_file()
-            && let Ok(canonical) = candidate.canonicalize()
-        {
-            return Some(canonical);
+        // roots, reading it is refused, not passed over for one further up (nor looked at:
+        // whether a link out of the roots leads to a file must not decide anything).
+        match loader.locate(&candidate) {
+            Some(found) if !loader.inside(&found) || found.is_file() => return Some(found),
+            _ => {}
         }
         folder = dir.parent();
     }
@@ -276,7 +276,7 @@ pub(crate) fn parameter_contexts(
             Err(crate::source::LoadError::OutsideRoots) if p.mapped => {
                 out.notes.push(format!(
                     "{}: parameter file mapped in the config is outside the scanned roots; not read",
-                    p.path.display()
+                    p.display
                 ));
                 continue;
             }

@@ -22,6 +22,11 @@ pub struct ConfigInEffect {
     /// The severities the config's `[rules]` sets, by rule id (`error`, `warning`, `note`,
     /// `off`).
     pub rules: BTreeMap<&'static str, &'static str>,
+    /// The SHA-256 of the config file's bytes as read, in lowercase hex (absent for the
+    /// embedded default): a caller that restored a policy (the GitHub Action, the base
+    /// branch's) tells from it that the run read exactly that.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
     /// The severity of every rule's findings in this run (`None`: turned off), in rule
     /// order: SARIF's rule descriptors show it.
     #[serde(skip)]
@@ -35,6 +40,7 @@ impl Default for ConfigInEffect {
             path: None,
             mode: "deny",
             rules: BTreeMap::new(),
+            sha256: None,
             severities: Rule::ALL.iter().map(|&r| (r, Some(r.severity()))).collect(),
         }
     }
@@ -79,6 +85,9 @@ pub struct Report {
     pub config: ConfigInEffect,
     /// The baseline the findings were compared with (`--baseline`), and what it gave.
     pub baseline: Option<BaselineOutcome>,
+    /// The findings exemption comments exempted, each resource's own (before findings are
+    /// merged): what `--write-trusted-exemptions` records.
+    pub exempted_by_comments: Vec<crate::suppress::TrustedEntry>,
     /// The files the report is about, as displayed, when the run was over named files (or
     /// standard input); `None`: everything walked.
     pub(crate) scope: Option<foldhash::HashSet<String>>,
@@ -112,6 +121,9 @@ pub struct BaselineEntry {
 pub struct BaselineOutcome {
     /// The baseline file, as displayed.
     pub file: String,
+    /// The SHA-256 of its bytes as read, in lowercase hex: a caller that restored it (the
+    /// GitHub Action, the base branch's) tells from it that the run read exactly that.
+    pub sha256: String,
     /// Findings of the run found in the baseline (suppressed, not counted).
     pub known: usize,
     /// Baseline entries no finding of the run matches: fixed (or moved out of the run's
@@ -221,6 +233,7 @@ impl Report {
     pub fn absorb(&mut self, other: Report) {
         self.findings.extend(other.findings);
         self.resources.extend(other.resources);
+        self.exempted_by_comments.extend(other.exempted_by_comments);
         self.files_scanned += other.files_scanned;
         self.templates += other.templates;
         self.notes.extend(other.notes);

@@ -39,6 +39,21 @@ pub(crate) fn comment_wording(problem: Option<&str>, rules: &[Rule]) -> (String,
     (message, LABEL.to_string())
 }
 
+/// The message, the label and the help of an IG009 about an exemption comment that would
+/// exempt `what` (a finding, as a phrase: `IG001 on `vm` (image …)`) but may not: the run
+/// was told which findings comments may exempt (`--trusted-exemptions`: in the GitHub Action
+/// on a pull request, those the base branch's comments exempt), and that one is not among
+/// them. The finding stands until a reviewer approves the exemption.
+pub(crate) fn unapproved_wording(what: &str) -> (String, String, String) {
+    (
+        format!(
+            "this exemption comment does not exempt {what}: it is new or changed (the trusted exemptions the run was given, in the GitHub Action the base branch's, do not exempt that finding), so a reviewer must approve it; until then the finding counts"
+        ),
+        "needs a reviewer's approval".to_string(),
+        "a reviewer approves the exemption by merging it (or by an `[[exempt]]` entry in the base branch's policy); or fix the finding instead".to_string(),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -72,5 +87,12 @@ mod tests {
             message,
             "this exemption comment cannot exempt anything: it names no rule"
         );
+        let (message, label, help) = unapproved_wording("IG001 on `vm`");
+        assert!(message.starts_with(
+            "this exemption comment does not exempt IG001 on `vm`: it is new or changed"
+        ));
+        assert!(message.contains("a reviewer must approve it"));
+        assert_eq!(label, "needs a reviewer's approval");
+        assert!(help.contains("merging it"));
     }
 }

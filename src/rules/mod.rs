@@ -35,7 +35,7 @@ pub(crate) use ig008_expired_exemption::{
 };
 pub(crate) use ig009_unused_exemption::{
     RULE as UNUSED_EXEMPTION, comment_wording as unused_comment_wording,
-    entry_wording as unused_entry_wording,
+    entry_wording as unused_entry_wording, unapproved_wording as unapproved_comment_wording,
 };
 pub use resource::TagPolicy;
 pub(crate) use resource::{JudgedImage, JudgedResource, ResourceRule, Violation, short_type};

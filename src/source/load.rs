@@ -204,14 +204,39 @@ impl<'r> Loader<'r> {
     /// if it exists: a linked template, a Bicep module or parameter file's template, a file
     /// a Bicep `load*Content()` reads. The path is joined as ARM joins a relative link to its
     /// parent's URI (`\` read as `/`; `..` removes the segment before it, whatever is on
-    /// disk). A result the walk found is canonical as it is; anything else is asked of the
-    /// file system, so a symbolic link cannot lead outside the roots unseen.
+    /// disk), then located ([`Loader::locate`]): a path that leads outside the roots is given
+    /// back unresolved, and every read of it is refused, whether or not a file is there.
     pub(crate) fn beside(&self, from: &Path, relative: &str) -> Option<PathBuf> {
         let joined = lexical_join(from.parent()?, &relative.replace('\\', "/"));
-        if self.walked(&joined) {
-            return Some(joined);
+        self.locate(&joined)
+    }
+
+    /// Where the absolute path `path` (its `.` and `..` resolved by name, as
+    /// [`lexical_join`] does) leads: its canonical path when it lies inside the roots and
+    /// exists (a file the walk found is canonical as it is; anything else is resolved link by
+    /// link, [`resolve_within`], so a symbolic link cannot lead outside the roots unseen);
+    /// `None` when, inside the roots, nothing is there; a path outside the roots, never
+    /// looked at, when it leads there (reading it is refused, [`LoadError::OutsideRoots`]).
+    /// So what a refusal says never depends on the file system outside the roots.
+    pub(crate) fn locate(&self, path: &Path) -> Option<PathBuf> {
+        if self.walked(path) {
+            return Some(path.to_path_buf());
         }
-        joined.canonicalize().ok()
+        match resolve_within(path, self.roots) {
+            Resolved::Inside(canonical) => Some(canonical),
+            Resolved::Outside(outside) => Some(outside),
+            Resolved::Missing => None,
+        }
+    }
+
+    /// The size in bytes of the file at canonical path `canonical`, for a budget checked
+    /// before it is read: 0 when it lies outside the roots (it is never looked at there, and
+    /// never read) or cannot be looked at.
+    pub(crate) fn size(&self, canonical: &Path) -> u64 {
+        if !self.inside(canonical) {
+            return 0;
+        }
+        std::fs::metadata(canonical).map_or(0, |m| m.len())
     }
 
     /// Whether the walk found the file with canonical path `canonical` (then it is a regular
@@ -250,7 +275,7 @@ impl<'r> Loader<'r> {
             }));
         }
         let decoded = BUFFER.with_borrow_mut(|buffer| {
-            let read = read_into(&file.path, buffer, self.limit, |_| Ok(()));
+            let read = read_into(&file.path, buffer, self.limit, Follow::Walked(file, self));
             let kept = read.is_ok() && (is_utf16(buffer) || keep(buffer));
             if !kept && buffer.capacity() > KEPT_BUFFER_BYTES {
                 // Do not keep a huge buffer alive for the rest of the run.
@@ -318,12 +343,7 @@ impl<'r> Loader<'r> {
             return Err(LoadError::OutsideRoots);
         }
         let mut bytes = Vec::new();
-        read_into(canonical, &mut bytes, self.limit, |file| {
-            match real_path(file) {
-                Some(real) if !below(&real, root) => Err(LoadError::OutsideRoots),
-                _ => Ok(()),
-            }
-        })?;
+        read_into(canonical, &mut bytes, self.limit, Follow::Under(root))?;
         let (text, encoding) = decode(bytes).map_err(LoadError::Undecodable)?;
         Ok(Loaded {
             path: canonical.to_path_buf(),
@@ -346,13 +366,106 @@ impl<'r> Loader<'r> {
         let mut bytes = Vec::new();
         // The file opened is the one checked: a path whose parts were swapped for symbolic
         // links after it was resolved cannot lead outside the roots.
-        read_into(path, &mut bytes, self.limit, |file| match real_path(file) {
-            Some(real) if !self.inside(&real) => Err(LoadError::OutsideRoots),
-            _ => Ok(()),
-        })?;
+        read_into(path, &mut bytes, self.limit, Follow::Inside(self))?;
         Ok(bytes)
     }
+
+    /// At most the first `max` bytes of the walked file `file` (a config file the run does
+    /// not use, shown where it is reported), opened as [`Loader::read_walked`] opens files;
+    /// empty when it cannot be read.
+    pub(crate) fn head_of_walked(&self, file: &FileToRead, max: u64) -> Vec<u8> {
+        let mut head = Vec::new();
+        if let Ok(opened) = open_checked(&file.path, Follow::Walked(file, self)) {
+            let _ = opened.take(max).read_to_end(&mut head);
+        }
+        head
+    }
 }
+
+/// Which file a path may lead to when it is opened, checked on the open descriptor (what
+/// the system says the file really is, [`real_path`]): the file read is the one checked,
+/// whatever was swapped in since the path was resolved.
+#[derive(Clone, Copy)]
+enum Follow<'a> {
+    /// A file the walk found (`FileToRead`), read by `Loader`: its last part is opened without
+    /// following a symbolic link (`O_NOFOLLOW`). A walked file is never a link (the walk
+    /// follows none), so one there now was swapped in after the walk, and is refused; but a
+    /// file named on the command line through a link is read when the link still leads to the
+    /// file the walk resolved it to. A file opened must lie inside the roots.
+    Walked(&'a FileToRead, &'a Loader<'a>),
+    /// A file resolved before it is read (a linked template, a parameter file, a `.tf`
+    /// source): a link is followed, and the file opened must lie inside the roots.
+    Inside(&'a Loader<'a>),
+    /// A file of the module cache: the file opened must lie under this root.
+    Under(&'a Path),
+}
+
+/// Why a walked file was not read: it changed into something else since the walk (an IG000
+/// says so, with this message completing "cannot read:").
+fn changed(what: &str) -> LoadError {
+    LoadError::Unreadable(std::io::Error::other(format!(
+        "{what} after the walk, and was not followed"
+    )))
+}
+
+/// Opens `path` for reading as `follow` says, only if it is a regular file (see
+/// [`open_regular`]), and checks the file opened.
+fn open_checked(path: &Path, follow: Follow<'_>) -> Result<std::fs::File, LoadError> {
+    let (file, through_link) = match open_regular(path, true) {
+        Ok(file) => (file, false),
+        Err(e) if is_link_error(&e) => (
+            open_regular(path, false).map_err(LoadError::Unreadable)?,
+            true,
+        ),
+        Err(e) => return Err(LoadError::Unreadable(e)),
+    };
+    // Where the system cannot say (no `/proc`), a link followed is resolved by its path
+    // (a swap in between is not caught there).
+    let real =
+        real_path(&file).or_else(|| through_link.then(|| path.canonicalize().ok()).flatten());
+    match follow {
+        Follow::Walked(walked, loader) => match real {
+            // Through a link: only to the file the walk resolved it to.
+            Some(real) if through_link && real != walked.canonical => {
+                Err(changed("it became a symbolic link"))
+            }
+            None if through_link => Err(changed("it became a symbolic link")),
+            Some(real) if !loader.inside(&real) => Err(changed(
+                "a folder above it became a symbolic link leading outside the scanned roots",
+            )),
+            _ => Ok(file),
+        },
+        Follow::Inside(loader) => match real {
+            Some(real) if !loader.inside(&real) => Err(LoadError::OutsideRoots),
+            // Where a link led is not known: not followed.
+            None if through_link => Err(LoadError::OutsideRoots),
+            _ => Ok(file),
+        },
+        Follow::Under(root) => match real {
+            Some(real) if !below(&real, root) => Err(LoadError::OutsideRoots),
+            None if through_link => Err(LoadError::OutsideRoots),
+            _ => Ok(file),
+        },
+    }
+}
+
+/// Whether `error` says the last part of the path opened with `O_NOFOLLOW` is a symbolic
+/// link (`ELOOP`).
+fn is_link_error(error: &std::io::Error) -> bool {
+    #[cfg(target_os = "linux")]
+    {
+        error.raw_os_error() == Some(libc::ELOOP)
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        error.kind() == std::io::ErrorKind::Other && error.to_string() == LINK
+    }
+}
+
+/// What [`open_regular`] says of a symbolic link it does not follow, where the system has no
+/// `O_NOFOLLOW` flag for it.
+#[cfg(not(target_os = "linux"))]
+const LINK: &str = "a symbolic link";
 
 /// Whether `path` is `root` or below it. Canonical paths are compared as bytes (a path
 /// walk per file costs more than the rest of dismissing it); anything else by components.
@@ -394,16 +507,30 @@ fn real_path(file: &std::fs::File) -> Option<PathBuf> {
     }
 }
 
-/// Opens `path` for reading only if it is a regular file. It is opened without blocking and
-/// checked after opening, so a FIFO or a device (a link, a parameter file or a `.tf` source
-/// can name one) never hangs the run, even when swapped in after an earlier check.
-fn open_regular(path: &Path) -> std::io::Result<std::fs::File> {
+/// Opens `path` for reading only if it is a regular file; with `no_follow`, not through a
+/// symbolic link as its last part (`O_NOFOLLOW`: the error is `ELOOP`). It is opened without
+/// blocking and checked after opening, so a FIFO or a device (a link, a parameter file or a
+/// `.tf` source can name one) never hangs the run, even when swapped in after an earlier
+/// check.
+fn open_regular(path: &Path, no_follow: bool) -> std::io::Result<std::fs::File> {
     let mut options = std::fs::OpenOptions::new();
     options.read(true);
     #[cfg(target_os = "linux")]
     {
         use std::os::unix::fs::OpenOptionsExt;
-        options.custom_flags(libc::O_NONBLOCK);
+        let flags = if no_follow {
+            libc::O_NONBLOCK | libc::O_NOFOLLOW
+        } else {
+            libc::O_NONBLOCK
+        };
+        options.custom_flags(flags);
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        // No `O_NOFOLLOW` here: look first (a swap in between is not caught).
+        if no_follow && std::fs::symlink_metadata(path)?.file_type().is_symlink() {
+            return Err(std::io::Error::other(LINK));
+        }
     }
     let file = options.open(path)?;
     if !file.metadata()?.is_file() {
@@ -415,16 +542,15 @@ fn open_regular(path: &Path) -> std::io::Result<std::fs::File> {
     Ok(file)
 }
 
-/// Reads the file at `path` into `bytes` (cleared first), refusing one larger than
-/// `limit` bytes after reading at most its head.
+/// Reads the file at `path`, opened as `follow` says ([`open_checked`]), into `bytes`
+/// (cleared first), refusing one larger than `limit` bytes after reading at most its head.
 fn read_into(
     path: &Path,
     bytes: &mut Vec<u8>,
     limit: u64,
-    check: impl FnOnce(&std::fs::File) -> Result<(), LoadError>,
+    follow: Follow<'_>,
 ) -> Result<(), LoadError> {
-    let mut file = open_regular(path).map_err(LoadError::Unreadable)?;
-    check(&file)?;
+    let mut file = open_checked(path, follow)?;
     let size = file.metadata().map_err(LoadError::Unreadable)?.len();
     bytes.clear();
     if size > limit {
@@ -446,6 +572,87 @@ fn read_into(
         });
     }
     Ok(())
+}
+
+/// Where a path leads, found without looking at anything outside the roots
+/// ([`resolve_within`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Resolved {
+    /// Inside the roots, to this canonical path, where something exists.
+    Inside(PathBuf),
+    /// Inside the roots, to nothing (a part is missing, is not a folder, cannot be looked at,
+    /// or links lead round in circles).
+    Missing,
+    /// Outside the roots: the path as far as it was resolved, then the rest as written. What
+    /// is there was never looked at.
+    Outside(PathBuf),
+}
+
+/// Most symbolic links followed resolving one path (Linux's limit, `MAXSYMLINKS`).
+const MAX_LINKS: usize = 40;
+
+/// `path` (absolute, its `.` and `..` resolved by name) resolved as the system resolves it,
+/// part by part and link by link, but looking only inside `roots` (canonical): a part below a
+/// root is looked at (`symlink_metadata`, and `read_link` when it is a link, whose target's
+/// parts then come first); a part that is a folder above a root is one of the root's own
+/// canonical path (no link: nothing to look at); any other part lies outside, and resolving
+/// stops there. So whether a path outside the roots, or a link out of them, leads to a file
+/// is never asked, and nothing about it can reach a message.
+pub(crate) fn resolve_within(path: &Path, roots: &[PathBuf]) -> Resolved {
+    use std::path::Component;
+    let inside = |p: &Path| roots.iter().any(|r| below(p, r));
+    let above = |p: &Path| roots.iter().any(|r| below(r, p));
+    let mut rest: std::collections::VecDeque<std::ffi::OsString> = path
+        .components()
+        .map(|c| c.as_os_str().to_os_string())
+        .collect();
+    let mut resolved = PathBuf::new();
+    let mut links = 0;
+    while let Some(part) = rest.pop_front() {
+        let kind = Path::new(&part).components().next();
+        match kind {
+            Some(Component::RootDir | Component::Prefix(_)) => resolved.push(&part),
+            Some(Component::ParentDir) => {
+                resolved.pop();
+            }
+            Some(Component::CurDir) | None => {}
+            Some(Component::Normal(name)) => {
+                let next = resolved.join(name);
+                if inside(&next) {
+                    match std::fs::symlink_metadata(&next) {
+                        Ok(meta) if meta.file_type().is_symlink() => {
+                            links += 1;
+                            let Ok(target) = std::fs::read_link(&next) else {
+                                return Resolved::Missing;
+                            };
+                            if links > MAX_LINKS {
+                                return Resolved::Missing;
+                            }
+                            // The target's parts, then what was left (a relative target is read
+                            // from the link's folder, which `resolved` is).
+                            for part in target.components().rev() {
+                                rest.push_front(part.as_os_str().to_os_string());
+                            }
+                        }
+                        Ok(meta) if !rest.is_empty() && !meta.is_dir() => return Resolved::Missing,
+                        Ok(_) => resolved = next,
+                        Err(_) => return Resolved::Missing,
+                    }
+                } else if above(&next) {
+                    resolved = next;
+                } else {
+                    let mut outside = next;
+                    outside.extend(rest);
+                    return Resolved::Outside(outside);
+                }
+            }
+        }
+    }
+    if inside(&resolved) {
+        Resolved::Inside(resolved)
+    } else {
+        Resolved::Outside(resolved)
+    }
 }
 
 /// `relative` joined to `base` with `.` and `..` segments resolved by name.
@@ -576,6 +783,135 @@ mod tests {
         assert!(matches!(read, Err(LoadError::OutsideRoots)), "{read:?}");
     }
 
+    /// A VM template booting from a Marketplace image (an IG001 when judged).
+    const MARKETPLACE_VM: &[u8] = br#"{
+  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+  "contentVersion": "1.0.0.0",
+  "resources": [
+    {
+      "type": "Microsoft.Compute/virtualMachines",
+      "apiVersion": "2024-03-01",
+      "name": "vm",
+      "location": "westeurope",
+      "properties": {
+        "storageProfile": {
+          "imageReference": { "publisher": "Canonical", "offer": "0001-com-ubuntu-server-jammy", "sku": "22_04-lts-gen2", "version": "latest" }
+        }
+      }
+    }
+  ]
+}
+"#;
+
+    /// What the pipeline makes of the walked `file` in a run over `roots`.
+    fn judged(
+        file: &FileToRead,
+        roots: &[PathBuf],
+        walked: &[FileToRead],
+    ) -> crate::pipeline::FileOutcome {
+        let run = crate::pipeline::Run {
+            config: crate::config::Config::embedded(),
+            detail: crate::findings::Detail::default(),
+            roots: roots.to_vec(),
+            walked: walked.iter().map(|f| f.canonical.clone()).collect(),
+            cwd: roots[0].clone(),
+            exempter: Default::default(),
+            purpose: crate::pipeline::Purpose::Check,
+            limits: crate::eval::Limits::default(),
+            overlays: Default::default(),
+            graph: Default::default(),
+            environment: Default::default(),
+        };
+        crate::pipeline::analyze_file(file, &run)
+    }
+
+    /// A walked file whose last part became a symbolic link to a file outside the roots
+    /// between the walk and the read (simulated: walk, swap, read) is not followed: an IG000
+    /// says so, and the other files are read and judged as walked. Likewise a folder above a
+    /// walked file swapped for a link out of the roots. A file named on the command line
+    /// through a link is still read while the link leads where the walk resolved it.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_walked_file_swapped_for_a_link_after_the_walk_is_refused_and_the_others_judged() {
+        let f = Fixture::new();
+        let base = f.roots[0].parent().expect("base").to_path_buf();
+        let vm = f.write("root/vm.json", MARKETPLACE_VM);
+        f.write("root/other.json", MARKETPLACE_VM);
+        std::fs::create_dir_all(base.join("root/sub")).expect("mkdir");
+        let deep = f.write("root/sub/deep.json", MARKETPLACE_VM);
+        let secret = f.write("outside/secret.json", MARKETPLACE_VM);
+        std::fs::create_dir_all(base.join("outside/sub")).expect("mkdir");
+        f.write("outside/sub/deep.json", MARKETPLACE_VM);
+        let options = crate::walk::WalkOptions {
+            roots: f.roots.clone(),
+            ..Default::default()
+        };
+        let walked = crate::walk::walk(&options, &base, &["json"], &[]).expect("walk");
+        assert_eq!(walked.files.len(), 3);
+        // The swaps, after the walk.
+        std::fs::remove_file(&vm).expect("rm");
+        std::os::unix::fs::symlink(&secret, &vm).expect("symlink");
+        std::fs::rename(base.join("root/sub"), base.join("root/sub-moved")).expect("mv");
+        std::os::unix::fs::symlink(base.join("outside/sub"), base.join("root/sub"))
+            .expect("symlink");
+        let walked_set: HashSet<PathBuf> =
+            walked.files.iter().map(|w| w.canonical.clone()).collect();
+        let loader = Loader::new(&f.roots, &base, &walked_set);
+        for file in &walked.files {
+            let read = loader.read_walked(file, |_| true);
+            let outcome = judged(file, &f.roots, &walked.files);
+            let messages: Vec<&str> = outcome
+                .findings
+                .iter()
+                .map(|f| f.message.as_str())
+                .collect();
+            if file.path == vm {
+                assert!(matches!(read, Err(LoadError::Unreadable(_))), "{read:?}");
+                assert_eq!(
+                    messages,
+                    [
+                        "cannot read: it became a symbolic link after the walk, and was not followed; it was not judged"
+                    ]
+                );
+            } else if file.path == deep {
+                assert!(matches!(read, Err(LoadError::Unreadable(_))), "{read:?}");
+                assert_eq!(
+                    messages,
+                    [
+                        "cannot read: a folder above it became a symbolic link leading outside the scanned roots after the walk, and was not followed; it was not judged"
+                    ]
+                );
+            } else {
+                // The other file is read and judged as it was walked.
+                assert!(matches!(read, Ok(Some(_))), "{read:?}");
+                assert!(outcome.judged);
+                assert_eq!(outcome.findings.len(), 1, "{messages:?}");
+                assert!(messages[0].starts_with("Marketplace image"), "{messages:?}");
+            }
+        }
+        // A file named through a link (a root of its own, resolved by the walk) is read.
+        let named = base.join("named.json");
+        std::os::unix::fs::symlink(base.join("root/other.json"), &named).expect("symlink");
+        let options = crate::walk::WalkOptions {
+            roots: vec![named.clone()],
+            ..Default::default()
+        };
+        let walked = crate::walk::walk(&options, &base, &["json"], &[]).expect("walk");
+        let roots = vec![walked.files[0].canonical.clone()];
+        let walked_set: HashSet<PathBuf> =
+            walked.files.iter().map(|w| w.canonical.clone()).collect();
+        let loader = Loader::new(&roots, &base, &walked_set);
+        assert!(matches!(
+            loader.read_walked(&walked.files[0], |_| true),
+            Ok(Some(_))
+        ));
+        // Not once the link leads elsewhere.
+        std::fs::remove_file(&named).expect("rm");
+        std::os::unix::fs::symlink(&secret, &named).expect("symlink");
+        let read = loader.read_walked(&walked.files[0], |_| true);
+        assert!(matches!(read, Err(LoadError::Unreadable(_))), "{read:?}");
+    }
+
     /// A registry module's file in the module cache (outside the roots) is read only under
     /// its cache root, the root outside the roots, and not through a link out of the cache.
     #[cfg(target_os = "linux")]
@@ -617,6 +953,86 @@ mod tests {
             matches!(refused, Err(LoadError::OutsideRoots)),
             "{refused:?}"
         );
+    }
+
+    /// Paths are resolved link by link, looking only inside the roots: what lies outside
+    /// is given back unresolved whether or not it exists, a link out of the roots likewise,
+    /// and a link that leaves and comes back through a folder above the root is followed.
+    #[cfg(unix)]
+    #[test]
+    fn paths_are_resolved_without_looking_outside_the_roots() {
+        use std::os::unix::fs::symlink;
+        let f = Fixture::new();
+        let base = f.roots[0].parent().expect("base").to_path_buf();
+        let roots = &f.roots;
+        let inside = f.write("root/a.json", b"{}");
+        f.write("outside/secret.json", b"{}");
+        let resolve = |rel: &str| resolve_within(&base.join(rel), roots);
+        assert_eq!(resolve("root/a.json"), Resolved::Inside(inside.clone()));
+        assert_eq!(resolve("root/missing.json"), Resolved::Missing);
+        assert_eq!(resolve("root/a.json/x"), Resolved::Missing);
+        // Outside, there or not: the same answer, the path as written.
+        for rel in ["outside/secret.json", "outside/missing.json"] {
+            assert_eq!(resolve(rel), Resolved::Outside(base.join(rel)), "{rel}");
+        }
+        // Links inside the roots that lead out, to a file there or to nothing: the same.
+        symlink(
+            base.join("outside/secret.json"),
+            base.join("root/there.json"),
+        )
+        .unwrap();
+        symlink(
+            base.join("outside/missing.json"),
+            base.join("root/dangling.json"),
+        )
+        .unwrap();
+        symlink("../outside", base.join("root/out")).unwrap();
+        assert_eq!(
+            resolve("root/there.json"),
+            Resolved::Outside(base.join("outside/secret.json"))
+        );
+        assert_eq!(
+            resolve("root/dangling.json"),
+            Resolved::Outside(base.join("outside/missing.json"))
+        );
+        assert_eq!(
+            resolve("root/out/secret.json"),
+            Resolved::Outside(base.join("outside/secret.json"))
+        );
+        assert_eq!(
+            resolve("root/out/missing.json"),
+            Resolved::Outside(base.join("outside/missing.json"))
+        );
+        // A link that goes up through the root's own folders and back in is followed.
+        let name = base.file_name().unwrap().to_str().unwrap().to_owned();
+        symlink(
+            format!("../../{name}/root/a.json"),
+            base.join("root/again.json"),
+        )
+        .unwrap();
+        assert_eq!(resolve("root/again.json"), Resolved::Inside(inside.clone()));
+        // Links round in circles: nothing there.
+        symlink("loop2", base.join("root/loop1")).unwrap();
+        symlink("loop1", base.join("root/loop2")).unwrap();
+        assert_eq!(resolve("root/loop1"), Resolved::Missing);
+        // The loader: a path outside is located (and then refused unread), nothing inside is
+        // `None`.
+        let loader = f.loader();
+        assert_eq!(
+            loader.locate(&base.join("outside/missing.json")),
+            Some(base.join("outside/missing.json"))
+        );
+        assert_eq!(loader.locate(&base.join("root/missing.json")), None);
+        assert_eq!(loader.size(&base.join("outside/secret.json")), 0);
+        assert_eq!(loader.size(&inside), 2);
+        assert!(matches!(
+            loader.read(
+                &base.join("outside/missing.json"),
+                &base.join("outside/missing.json"),
+                "m".into()
+            ),
+            Err(LoadError::OutsideRoots)
+        ));
     }
 
     #[test]

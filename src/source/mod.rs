@@ -14,7 +14,8 @@ use std::sync::Arc;
 
 pub(crate) use decode::{DecodeError, decode};
 pub(crate) use load::{
-    LoadError, Loaded, Loader, MAX_EXPORT_BYTES, MAX_FILE_BYTES, Overlays, Pending, lexical_join,
+    LoadError, Loaded, Loader, MAX_EXPORT_BYTES, MAX_FILE_BYTES, Overlays, Pending, Resolved,
+    lexical_join, resolve_within,
 };
 
 /// A byte range in one source file.

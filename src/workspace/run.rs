@@ -307,6 +307,7 @@ fn check_roots(
             .map(|u| findings::unreadable_entry(&u.path, &u.display, u.folder, &u.error)),
     );
     report.config = config_in_effect(config, cwd);
+    report.exempted_by_comments = exemptions.take_exempted();
     // An entry that matched nothing is told only when the run saw everything it could match:
     // the whole project (or a run naming the config, which reaches every file), no file left
     // out by a glob.
@@ -322,6 +323,7 @@ fn check_roots(
         config,
         &report.config,
         detail,
+        source::Loader::new(&run.roots, &run.cwd, &run.walked),
     ));
     findings::apply_severities(&mut report.findings, config);
     // Findings are deduplicated and their fingerprints made unique over everything judged,
@@ -491,6 +493,7 @@ fn configs_not_in_effect(
     config: &Config,
     shown: &report::ConfigInEffect,
     detail: Detail,
+    loader: source::Loader<'_>,
 ) -> Vec<findings::Finding> {
     let in_effect = config.path.as_deref().map(canonical);
     configs
@@ -498,11 +501,9 @@ fn configs_not_in_effect(
         .filter(|c| in_effect.as_deref() != Some(c.canonical.as_path()))
         .map(|c| {
             // The text only places the finding (and shows its first line): a file that
-            // cannot be read is still reported, at its start.
-            let mut head = Vec::new();
-            let _ = std::fs::File::open(&c.path).and_then(|f| {
-                std::io::Read::read_to_end(&mut std::io::Read::take(f, 4096), &mut head)
-            });
+            // cannot be read is still reported, at its start. It is opened as walked files
+            // are (never through a symbolic link swapped in since the walk).
+            let head = loader.head_of_walked(c, 4096);
             let text = String::from_utf8_lossy(&head).into_owned();
             let file = source::SourceFile::new(
                 c.path.clone(),
@@ -529,6 +530,7 @@ fn config_in_effect(config: &Config, cwd: &Path) -> report::ConfigInEffect {
             .iter()
             .map(|(rule, level)| (rule.id(), level.as_str()))
             .collect(),
+        sha256: config.sha256.clone(),
         severities: findings::rule_severities(config),
     }
 }

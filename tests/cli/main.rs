@@ -10,5 +10,6 @@ mod common;
 mod commands;
 mod formats;
 mod options;
+mod output_integrity;
 mod rollout_doc;
 mod unprivileged;

@@ -51,8 +51,9 @@ fn an_extends_that_cannot_be_followed_is_unknown_never_the_default() {
     // "A derived parameter file ... inherits parameter assignments" from the file it extends
     // (https://learn.microsoft.com/azure/azure-resource-manager/bicep/bicep-extend): a base
     // imagegate cannot read could set the image, so the template's golden default is not what
-    // deploys. `env/prod.bicepparam` extends a file that is not there: IG002 at its `extends`,
-    // naming it. `env/dev.bicepparam` extends `shared.bicepparam`, which is read and leaves
+    // deploys. `env/prod.bicepparam` extends a file outside the project (it is not there
+    // either; outside the roots, the words are the same whether it is or not, #24): IG002 at
+    // its `extends`, naming it. `env/dev.bicepparam` extends `shared.bicepparam`, which is read and leaves
     // the image to the template: its golden default stands.
     let repo = fixture_project("bicepparam-extends-unread");
     let (full, stderr) = check_with_env(&repo, &["."], &[]);
@@ -67,12 +68,15 @@ fn an_extends_that_cannot_be_followed_is_unknown_never_the_default() {
     );
     assert!(
         message(&full["findings"][0]).contains(
-            "the parameter file it extends, `../../platform/prod.bicepparam`, is not read (no such file)"
+            "the parameter file it extends, `../../platform/prod.bicepparam`, is not read (it is outside the scanned roots)"
         ),
         "{full:#}"
     );
     assert_eq!(full["summary"]["compliant"], 1, "{full:#}");
-    assert!(stderr.contains("is not read (no such file)"), "{stderr}");
+    assert!(
+        stderr.contains("is not read (it is outside the scanned roots)"),
+        "{stderr}"
+    );
 }
 
 #[test]

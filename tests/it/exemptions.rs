@@ -531,3 +531,232 @@ fn a_flood_of_exemption_comments_is_bounded_and_the_other_files_are_judged() {
         );
     }
 }
+
+/// A copy of `testdata/exemptions/trusted/<tree>` (`base`: a repository's main branch, `pr`: a
+/// pull request against it) in a git repository of its own.
+fn trusted_fixture(tree: &str) -> Repo {
+    let repo = Repo::new();
+    let folder = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("testdata/exemptions/trusted")
+        .join(tree);
+    crate::common::copy_tree(&folder, repo.path());
+    crate::common::git(repo.path(), &["init", "-q"]);
+    repo
+}
+
+/// The base branch's trusted exemptions, written by a run over it into `into`.
+fn base_trusted_exemptions(into: &Repo) -> String {
+    let base = trusted_fixture("base");
+    let file = into.path().join("trusted-exemptions.json");
+    let file = file.to_str().unwrap().to_string();
+    let (code, _, stderr) = run(
+        &base,
+        &["check", "--exit-zero", "--write-trusted-exemptions", &file],
+    );
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(
+        stderr.contains("wrote 6 exempted findings to the trusted exemptions"),
+        "{stderr}"
+    );
+    file
+}
+
+#[test]
+fn trusted_exemptions_record_what_each_comment_exempted_each_resource_its_own() {
+    let scratch = Repo::new();
+    let file = base_trusted_exemptions(&scratch);
+    let written: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    assert_eq!(
+        (&written["version"], &written["tool"]),
+        (&1.into(), &"imagegate".into())
+    );
+    let entries: Vec<(&str, &str, &str)> = written["exemptions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["path"].as_str().unwrap(),
+                e["rule"].as_str().unwrap(),
+                e["resource"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    // The copy loop's three VMs are one finding in the report, three entries here: a pull
+    // request that leaves them alone keeps each exempted.
+    assert_eq!(
+        entries,
+        [
+            (
+                "agents/azuredeploy.json",
+                "IG001",
+                "Microsoft.Compute/virtualMachines/agent-0"
+            ),
+            (
+                "agents/azuredeploy.json",
+                "IG001",
+                "Microsoft.Compute/virtualMachines/agent-1"
+            ),
+            (
+                "agents/azuredeploy.json",
+                "IG001",
+                "Microsoft.Compute/virtualMachines/agent-2"
+            ),
+            (
+                "legacy/azuredeploy.json",
+                "IG001",
+                "Microsoft.Compute/virtualMachines/legacy-agent"
+            ),
+            (
+                "moved/azuredeploy.json",
+                "IG001",
+                "Microsoft.Compute/virtualMachines/old-vm"
+            ),
+            (
+                "tools/main.bicep",
+                "IG001",
+                "Microsoft.Compute/virtualMachines/tools"
+            ),
+        ]
+    );
+    // The base branch's own run with them: every comment still exempts.
+    let base = trusted_fixture("base");
+    let (code, report) = json(&base, &["--trusted-exemptions", &file]);
+    assert_eq!(code, Some(1), "{report}");
+    assert!(
+        findings(&report)
+            .iter()
+            .all(|f| f.0 == "IG001" && (f.3 == "exempt" || f.1 == "app/main.bicep")),
+        "{report}"
+    );
+}
+
+#[test]
+fn trusted_exemptions_let_only_the_base_branchs_comments_exempt() {
+    let scratch = Repo::new();
+    let file = base_trusted_exemptions(&scratch);
+    let pr = trusted_fixture("pr");
+    // Without them, every comment of the pull request exempts what it covers.
+    let (code, report) = json(&pr, &[]);
+    assert_eq!(code, Some(0), "{report}");
+    assert!(
+        findings(&report).iter().all(|f| f.3 == "exempt"),
+        "{report}"
+    );
+    let (code, report) = json(&pr, &["--trusted-exemptions", &file]);
+    assert_eq!(code, Some(1), "{report}");
+    assert_eq!(
+        findings(&report),
+        [
+            // Unchanged: each VM of the loop is the base branch's exemption.
+            (
+                "IG001".into(),
+                "agents/azuredeploy.json".into(),
+                19,
+                "exempt".into()
+            ),
+            // Added: the pull request approves its own image.
+            ("IG009".into(), "app/main.bicep".into(), 9, "open".into()),
+            ("IG001".into(), "app/main.bicep".into(), 10, "open".into()),
+            // Moved down four lines with its resource: still the base branch's.
+            (
+                "IG001".into(),
+                "legacy/azuredeploy.json".into(),
+                21,
+                "exempt".into()
+            ),
+            // The same comment above another VM: not the base branch's exemption.
+            (
+                "IG009".into(),
+                "moved/azuredeploy.json".into(),
+                12,
+                "open".into()
+            ),
+            (
+                "IG001".into(),
+                "moved/azuredeploy.json".into(),
+                13,
+                "open".into()
+            ),
+            // The same comment above another image: not either.
+            ("IG009".into(), "tools/main.bicep".into(), 9, "open".into()),
+            ("IG001".into(), "tools/main.bicep".into(), 10, "open".into()),
+        ]
+    );
+    let messages: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "IG009")
+        .map(|f| f["message"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        messages[0],
+        "this exemption comment does not exempt IG001 on `app` (Marketplace image Canonical:ubuntu-24_04-lts:server:latest): it is new or changed (the trusted exemptions the run was given, in the GitHub Action the base branch's, do not exempt that finding), so a reviewer must approve it; until then the finding counts"
+    );
+    assert!(messages[1].contains("IG001 on `new-vm`"), "{}", messages[1]);
+    assert!(
+        messages[2].contains("IG001 on `tools` (Marketplace image vendor:appliance:v2:2.0.0)"),
+        "{}",
+        messages[2]
+    );
+    let help = report["findings"][1]["help"].as_str().unwrap();
+    assert!(
+        help.contains("a reviewer approves the exemption by merging it"),
+        "{help}"
+    );
+    assert_eq!(
+        statuses(&report),
+        [
+            ("agent-0".into(), "exempt".into()),
+            ("agent-1".into(), "exempt".into()),
+            ("agent-2".into(), "exempt".into()),
+            ("app".into(), "noncompliant".into()),
+            ("legacy-agent".into(), "exempt".into()),
+            ("new-vm".into(), "noncompliant".into()),
+            ("tools".into(), "noncompliant".into()),
+        ]
+    );
+    // The rollout figures count as `check` does.
+    let (code, figures, stderr) = run(
+        &pr,
+        &["report", "--format", "json", "--trusted-exemptions", &file],
+    );
+    assert_eq!(code, Some(0), "{stderr}");
+    let figures: Value = serde_json::from_str(&figures).unwrap();
+    assert_eq!(figures["total"]["exempt"], 4, "{figures}");
+}
+
+#[test]
+fn trusted_exemptions_that_cannot_be_read_stop_the_run() {
+    let repo = trusted_fixture("pr");
+    repo.write("not-json.json", "{ \"version\": 1");
+    repo.write(
+        "other-version.json",
+        "{ \"version\": 2, \"tool\": \"imagegate\", \"exemptions\": [] }",
+    );
+    repo.write(
+        "baseline.json",
+        "{ \"version\": 1, \"tool\": \"imagegate\", \"findings\": [] }",
+    );
+    for (file, expected) in [
+        (
+            "missing.json",
+            "cannot read the trusted exemptions missing.json",
+        ),
+        (
+            "not-json.json",
+            "not-json.json is not a file of trusted exemptions: EOF",
+        ),
+        (
+            "other-version.json",
+            "version 2 of imagegate, not version 1 of imagegate",
+        ),
+        ("baseline.json", "unknown field `findings`"),
+    ] {
+        let (code, stdout, stderr) = run(&repo, &["check", "--trusted-exemptions", file]);
+        assert_eq!(code, Some(2), "{file}: {stdout}");
+        assert!(stderr.contains(expected), "{file}: {stderr}");
+        assert!(stdout.is_empty(), "{file}: {stdout}");
+    }
+}

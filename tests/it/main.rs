@@ -8,6 +8,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod action_inputs;
 mod arm_eval;
 mod baseline;
 mod bicep;
@@ -28,6 +29,8 @@ mod lifecycle;
 mod literals;
 mod module_graph;
 mod named_files;
+mod output_integrity;
+mod outside_roots;
 mod policy;
 mod prefilter;
 mod registry;

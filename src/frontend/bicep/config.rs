@@ -163,7 +163,7 @@ pub(crate) fn for_file(loader: Loader<'_>, file: &Path) -> Result<BicepConfig, B
                 JsonKind::Null => {}
                 JsonKind::String(p) if p.trim().is_empty() => {}
                 JsonKind::String(p) => {
-                    let base = relative_base(&path, p);
+                    let base = relative_base(loader, &path, p);
                     let problem = match &base {
                         Err(problem) => Some(problem.clone()),
                         Ok(_) if layers.len() + 1 >= MAX_EXTENDS => Some(format!(
@@ -223,16 +223,17 @@ pub(crate) fn for_file(loader: Loader<'_>, file: &Path) -> Result<BicepConfig, B
 
 /// The file an `extends` path `relative` written in the configuration at `from` names, when
 /// it is one imagegate reads: relative (as the CLI requires), existing, inside the roots
-/// (checked when it is read).
-fn relative_base(from: &Path, relative: &str) -> Result<PathBuf, String> {
+/// (checked when it is read; a path outside them is refused whether or not it exists,
+/// [`Loader::locate`]).
+fn relative_base(loader: Loader<'_>, from: &Path, relative: &str) -> Result<PathBuf, String> {
     let relative = relative.replace('\\', "/");
     if relative.starts_with('/') || relative.get(1..2) == Some(":") {
         return Err("`extends` must be a path relative to the file, as Bicep requires".into());
     }
     let folder = from.parent().unwrap_or(from);
-    lexical_join(folder, &relative)
-        .canonicalize()
-        .map_err(|_| format!("the file it extends, `{relative}`, does not exist"))
+    loader
+        .locate(&lexical_join(folder, &relative))
+        .ok_or_else(|| format!("the file it extends, `{relative}`, does not exist"))
 }
 
 /// The member of the object `json` named exactly `key` (the last, when repeated), as the

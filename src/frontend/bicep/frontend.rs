@@ -261,7 +261,7 @@ impl Beside<'_> {
             .loader
             .beside(self.from, relative)
             .ok_or("no such file")?;
-        let size = std::fs::metadata(&canonical).map_or(0, |m| m.len());
+        let size = self.loader.size(&canonical);
         if !self.allowance.linked_bytes_fit(size) {
             return Err(format!(
                 "beyond the {} MiB budget of files read for one file",
@@ -616,7 +616,8 @@ fn parameter_file(file: Loaded, env: &Env<'_>) -> Lowered {
     let Some((using, node)) = using_target(&parsed.root, &text) else {
         return out;
     };
-    if env.loader.beside(&canonical, &using).is_some() {
+    let found = env.loader.beside(&canonical, &using);
+    if found.as_deref().is_some_and(|t| env.loader.inside(t)) {
         return out;
     }
     let span = Span {
@@ -632,7 +633,11 @@ fn parameter_file(file: Loaded, env: &Env<'_>) -> Lowered {
     } else {
         Unavailable::Refused {
             relative: using.clone(),
-            refusal: crate::model::LinkRefusal::NotFound,
+            // Outside the roots whether or not a file is there.
+            refusal: match found {
+                Some(_) => crate::model::LinkRefusal::OutsideRoots,
+                None => crate::model::LinkRefusal::NotFound,
+            },
         }
     };
     let resource = Resource {

@@ -65,12 +65,12 @@ impl Github {
 
 impl super::Emitter for Github {
     fn emit(&self, report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<()> {
-        out.write_all(github(report).as_bytes())?;
+        let mut text = github(report);
         // The log says what a filter left out (not a command: shown as is).
-        match &self.filter {
-            Some(filter) => writeln!(out, "imagegate: {}", filter.describe()),
-            None => Ok(()),
+        if let Some(filter) = &self.filter {
+            let _ = writeln!(text, "imagegate: {}", filter.describe());
         }
+        out.write_all(super::defuse(&text, super::Syntax::Commands).as_bytes())
     }
 
     fn finish(&self, report: &Report) -> Vec<String> {
@@ -345,7 +345,8 @@ pub(crate) fn write_step_summary(
         summary.repository.as_deref(),
         summary.sha.as_deref(),
     );
-    append(&summary.path, &github_summary(report, blob.as_deref()))
+    let text = github_summary(report, blob.as_deref());
+    append(&summary.path, &super::defuse(&text, super::Syntax::Text))
 }
 
 /// Appends `text` to the existing regular file `path` (never creating it, never following a

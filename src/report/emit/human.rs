@@ -38,7 +38,8 @@ impl Human {
 
 impl super::Emitter for Human {
     fn emit(&self, report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<()> {
-        out.write_all(human(report, &self.options).as_bytes())
+        let text = human(report, &self.options);
+        out.write_all(super::defuse(&text, super::Syntax::Text).as_bytes())
     }
 }
 

