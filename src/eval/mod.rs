@@ -83,8 +83,9 @@ pub struct Limits {
     pub max_array: usize,
     /// Deepest nesting of variable, parameter-default, user-function and lambda evaluation.
     pub max_nesting: usize,
-    /// Largest value (nodes plus string bytes / 16) a parameter, variable or accumulator may
-    /// hold.
+    /// Largest value (nodes, string bytes / 16, and the holes of partially known strings and
+    /// the hops of unknowns' reasons: `ops::weight_and_depth`) a parameter, variable or
+    /// accumulator may hold.
     pub max_value_weight: u64,
     /// Deepest nesting of arrays/objects a parameter, variable or accumulator may hold.
     pub max_value_depth: usize,
