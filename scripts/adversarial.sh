@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs imagegate on each adversarial shape of scripts/adversarial.py and prints a Markdown table
-# row per shape: wall time, peak RSS, exit status and report size. Each run is bounded (TIMEOUT
+# Runs imagegate on each adversarial shape of scripts/adversarial.py (issues #10 and #24) and
+# prints a Markdown table row per shape: wall time, peak RSS, exit status (and whether it
+# overflowed the stack or ran out of memory) and report size. Each run is bounded (TIMEOUT
 # seconds, MEMORY bytes of address space) so that a shape that does not terminate or exhausts
 # memory shows as such instead of taking the machine down.
 #
@@ -30,7 +31,8 @@ for shape in "$dir"/*/; do
   case $status in
     124) status="timeout (${TIMEOUT} s)";;
     0) ;;
-    *) grep -q -i "memory" "$out/stderr" && status="$status (out of memory)";;
+    *) if grep -q -i "stack overflow" "$out/stderr"; then status="$status (stack overflow)"
+       elif grep -q -i "memory" "$out/stderr"; then status="$status (out of memory)"; fi;;
   esac
   printf '| %s | %s | %s s | %s MB | %s | %s |\n' "$name" \
     "$(numfmt --to=iec "$size")" "$secs" "$((kb / 1024))" "$status" "$(numfmt --to=iec "$report")"

@@ -65,6 +65,36 @@ pub enum Number {
     Float(f64),
 }
 
+/// An object's members by key ([`Json::lookup`]): looking up each key of another object of
+/// n keys is linear in n, not quadratic.
+pub struct Lookup<'j> {
+    /// The members, in order.
+    members: &'j [Member],
+    /// Lower-cased key → position of its last member, for an object of more than 32.
+    index: Option<foldhash::HashMap<Text, usize>>,
+}
+
+impl<'j> Lookup<'j> {
+    /// The member under `key`, as [`Json::member`] finds it (case-insensitive, last wins).
+    pub fn member(&self, key: &str) -> Option<&'j Member> {
+        match &self.index {
+            Some(index) => index
+                .get(key.to_ascii_lowercase().as_str())
+                .map(|&i| &self.members[i]),
+            None => self
+                .members
+                .iter()
+                .rev()
+                .find(|m| m.key.eq_ignore_ascii_case(key)),
+        }
+    }
+
+    /// The member value under `key`, as [`Json::get`] finds it.
+    pub fn get(&self, key: &str) -> Option<&'j Json> {
+        self.member(key).map(|m| &m.value)
+    }
+}
+
 /// One `"key": value` member of an object.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Member {
@@ -94,6 +124,24 @@ impl Json {
                 .find(|m| m.key.eq_ignore_ascii_case(key)),
             _ => None,
         }
+    }
+
+    /// The object's members by key, for looking up many keys in it ([`Json::member`] is a
+    /// search): as [`Json::member`] finds them, in constant time each for a large object.
+    pub fn lookup(&self) -> Lookup<'_> {
+        let members = match &self.kind {
+            JsonKind::Object(members) => members.as_slice(),
+            _ => &[],
+        };
+        let index = (members.len() > 32).then(|| {
+            let mut index: foldhash::HashMap<Text, usize> = Default::default();
+            index.reserve(members.len());
+            for (i, m) in members.iter().enumerate() {
+                index.insert(m.key.to_ascii_lowercase(), i);
+            }
+            index
+        });
+        Lookup { members, index }
     }
 
     /// The members of an object with duplicate keys removed (the last of each wins), in the
@@ -934,6 +982,26 @@ fn whitespace_run(bytes: &[u8]) -> usize {
 
 #[cfg(test)]
 mod tests {
+    /// A lookup finds what `member` finds (ASCII-case-insensitive, the last of a repeated
+    /// key), in small objects (searched) and large ones (hashed), and nothing in others.
+    #[test]
+    fn a_lookup_finds_what_member_finds() {
+        for n in [3usize, 40, 1000] {
+            let members: Vec<String> = (0..n)
+                .flat_map(|i| [format!(r#""k{i}": {i}"#), format!(r#""K{}": -{i}"#, i / 2)])
+                .collect();
+            let object = super::parse(&format!("{{{}}}", members.join(","))).unwrap();
+            let lookup = object.lookup();
+            for i in 0..n + 2 {
+                for key in [format!("k{i}"), format!("K{i}"), format!("x{i}")] {
+                    assert_eq!(lookup.member(&key), object.member(&key), "{key}");
+                    assert_eq!(lookup.get(&key), object.get(&key), "{key}");
+                }
+            }
+        }
+        assert_eq!(super::parse("[1]").unwrap().lookup().get("a"), None);
+    }
+
     #[test]
     fn an_array_is_streamed_element_by_element_with_offsets_in_the_document() {
         let text = r#"{"count": 2, "data": [{"a": 1}, {"a": [2, 3]}], "skip_token": null}"#;

@@ -5,8 +5,11 @@
 //! template embedded in a plan opens a scope of its own. Each of those used to get a fresh
 //! budget, so the cost of a file multiplied with them (nested copy loops cost 1000^k). One
 //! [`Allowance`] per walked file, charged by all of them, makes the worst case of a file a
-//! constant: [`Limits::max_steps`] evaluation steps, [`Limits::max_resources`] resources and
-//! [`Limits::max_linked_bytes`] bytes of linked templates, whatever the file does.
+//! constant: [`Limits::max_steps`] evaluation steps, [`Limits::max_resources`] resources (each
+//! instance of a deployment, linked template or module among them: a file deploying another
+//! three times, which deploys the next three times, and so on, is charged per instance, not
+//! once per file read) and [`Limits::max_linked_bytes`] bytes of linked templates, whatever
+//! the file does.
 
 use std::cell::Cell;
 

@@ -332,9 +332,15 @@ impl Walker<'_> {
             latent: latent_at,
             ..at
         };
+        // A resource entry holds the names of the deployments around it: their bytes are
+        // charged, as copies are.
+        let entry_steps = callers
+            .iter()
+            .map(|(_, name)| 1 + name.len() as u64 / 16)
+            .sum::<u64>();
         if let Some(body) = decl.body.as_ref().filter(|_| deployed) {
-            if !here.allowance().take_resource() {
-                self.stop(here, decl, at_here);
+            let taken = here.allowance().take_resource() && here.allowance().charge(entry_steps);
+            if !taken && self.stop(here, decl, at_here) {
                 return;
             }
             self.out.resources.push(Resource {
@@ -372,6 +378,14 @@ impl Walker<'_> {
             self.resources(scope, children, child);
         }
         if let Some((deployment, me)) = deploying {
+            // Each instance of a deployment (nested, linked, a module) is a resource of the
+            // file: it takes one of the file's resources whatever it deploys, so that
+            // templates deploying each other several times over (3^20 instances from 21
+            // files) stop at the file's budget, said as an IG002, not after gigabytes.
+            let taken = here.allowance().take_resource() && here.allowance().charge(entry_steps);
+            if !taken && self.stop(here, decl, at_here) {
+                return;
+            }
             self.deployment(here, file, deployment, me, at_here);
         }
         if let Some((probe, _)) = &latent {

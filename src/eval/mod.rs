@@ -70,7 +70,9 @@ pub struct Limits {
     /// copied out of a parameter, variable or lambda variable).
     pub max_steps: u64,
     /// Most resources judged per walked file, all its parameter files, allowed values, nested
-    /// deployments and linked templates together.
+    /// deployments and linked templates together; each instance of a nested deployment, a
+    /// linked template or a module is one of them (a deployment is a resource), so templates
+    /// that deploy each other many times over are bounded per file like copy loops.
     pub max_resources: usize,
     /// Most bytes of the files one walked file leads to (linked templates, a plan's `.tf`
     /// sources), all together; each is also held to the loader's size limit.
@@ -81,8 +83,9 @@ pub struct Limits {
     pub max_array: usize,
     /// Deepest nesting of variable, parameter-default, user-function and lambda evaluation.
     pub max_nesting: usize,
-    /// Largest value (nodes plus string bytes / 16) a parameter, variable or accumulator may
-    /// hold.
+    /// Largest value (nodes, string bytes / 16, and the holes of partially known strings and
+    /// the hops of unknowns' reasons: `ops::weight_and_depth`) a parameter, variable or
+    /// accumulator may hold.
     pub max_value_weight: u64,
     /// Deepest nesting of arrays/objects a parameter, variable or accumulator may hold.
     pub max_value_depth: usize,
@@ -101,6 +104,11 @@ pub struct Limits {
     /// may hold (each element, for an inventory export read element by element); a document
     /// with more is refused as a whole, with an IG000 naming the limit.
     pub max_document_values: usize,
+    /// Most tokens the text of one template written in a template language (a walked file,
+    /// a parameter file, a module or import it reads) may hold; a file with more is refused
+    /// as a whole, with an IG000 naming the limit, before its syntax tree is built (a tree
+    /// holds a few nodes per token at most).
+    pub max_syntax_tokens: usize,
 }
 
 impl Default for Limits {
@@ -118,6 +126,7 @@ impl Default for Limits {
             max_file_bytes: crate::source::MAX_FILE_BYTES,
             max_export_bytes: crate::source::MAX_EXPORT_BYTES,
             max_document_values: crate::json::MAX_VALUES,
+            max_syntax_tokens: 4_000_000,
         }
     }
 }

@@ -20,6 +20,82 @@ pub fn literal_value(node: &Json, file: FileId) -> Value {
     })
 }
 
+/// The members of an object being built: keys unique ASCII-case-insensitively, as ARM
+/// compares them, in the order each key first came; a later value for a key replaces the
+/// earlier one in its place. Small objects (nearly all) are searched; past [`INDEXED`]
+/// members a hash of the lower-cased keys finds them, so that an object of 100,000 keys is
+/// built in 100,000 steps, not 10^10 comparisons.
+#[derive(Default)]
+pub(crate) struct Members {
+    members: Vec<(String, Value)>,
+    /// Lower-cased key → position, once there are more than [`INDEXED`] members.
+    index: Option<foldhash::HashMap<String, usize>>,
+}
+
+/// Most members an object is searched through before its keys are hashed.
+const INDEXED: usize = 32;
+
+impl Members {
+    /// The members of `object` (keys already unique), to add to.
+    pub(crate) fn from_vec(members: Vec<(String, Value)>) -> Self {
+        let mut out = Members {
+            members,
+            index: None,
+        };
+        out.reindex();
+        out
+    }
+
+    /// Hashes the keys once there are more than [`INDEXED`] members.
+    fn reindex(&mut self) {
+        if self.index.is_none() && self.members.len() > INDEXED {
+            let index = self
+                .members
+                .iter()
+                .enumerate()
+                .map(|(i, (k, _))| (k.to_ascii_lowercase(), i))
+                .collect();
+            self.index = Some(index);
+        }
+    }
+
+    /// Where the member `key` is, if there is one.
+    pub(crate) fn position(&self, key: &str) -> Option<usize> {
+        match &self.index {
+            Some(index) => index.get(key.to_ascii_lowercase().as_str()).copied(),
+            None => self
+                .members
+                .iter()
+                .position(|(k, _)| k.eq_ignore_ascii_case(key)),
+        }
+    }
+
+    /// The value of the member `key`, to change.
+    pub(crate) fn get_mut(&mut self, key: &str) -> Option<&mut Value> {
+        let i = self.position(key)?;
+        Some(&mut self.members[i].1)
+    }
+
+    /// Sets the member `key` to `value`: in the place of an earlier one, else last.
+    pub(crate) fn put(&mut self, key: String, value: Value) {
+        match self.position(&key) {
+            Some(i) => self.members[i].1 = value,
+            None => {
+                if let Some(index) = &mut self.index {
+                    index.insert(key.to_ascii_lowercase(), self.members.len());
+                }
+                self.members.push((key, value));
+                self.reindex();
+            }
+        }
+    }
+
+    /// The members, in order.
+    pub(crate) fn into_vec(self) -> Vec<(String, Value)> {
+        self.members
+    }
+}
+
 /// A value's type, for messages.
 pub fn type_name(v: &Value) -> ValueType {
     match v.kind {
@@ -34,47 +110,51 @@ pub fn type_name(v: &Value) -> ValueType {
     }
 }
 
-/// The size of a value (nodes plus string bytes / 16) and its depth, for budgets. Stops
-/// counting once `limit` is passed (the returned weight is then `> limit`).
+/// The size of a value and its depth, for budgets: a unit per node, per 16 bytes of text
+/// (strings, keys and the known pieces of a partially known string), per hole of such a
+/// string, and per place an unknown's reason passed through: each hole and each unknown
+/// holds its own chain of those places, so a string whose holes double with each
+/// `'${a}-${a}'` weighs what it holds (it used to weigh one unit whatever its holes). Stops
+/// counting once `limit` is passed (the returned weight is then `> limit`) or the depth
+/// exceeds `max_depth`. Without recursion: any value is measured on a bounded stack.
 pub fn weight_and_depth(v: &Value, limit: u64, max_depth: usize) -> (u64, usize) {
-    fn go(v: &Value, depth: usize, max_depth: usize, limit: u64, w: &mut u64, d: &mut usize) {
-        *d = (*d).max(depth);
-        *w += 1;
-        if *w > limit || depth > max_depth {
-            return;
+    let mut w: u64 = 0;
+    let mut d = 0usize;
+    // Values to measure, in the order a recursive walk meets them (the last pushed first),
+    // with their depth and the units of the key they are held under.
+    let mut stack: Vec<(&Value, usize, u64)> = vec![(v, 0, 0)];
+    while let Some((v, depth, key)) = stack.pop() {
+        w += key;
+        d = d.max(depth);
+        w += 1;
+        if w > limit || d > max_depth {
+            break;
         }
         match &v.kind {
-            Kind::Str(s) => *w += s.len() as u64 / 16,
-            Kind::Partial(p) => {
-                for part in p {
-                    if let Part::Text(t) = part {
-                        *w += t.len() as u64 / 16;
-                    }
+            Kind::Str(s) => w += s.len() as u64 / 16,
+            Kind::Partial(parts) => {
+                for part in parts {
+                    w += match part {
+                        Part::Text(t) => t.len() as u64 / 16,
+                        Part::Hole(why) => 1 + why.chain.len() as u64,
+                    };
                 }
             }
-            Kind::Array(a) => {
-                for x in a {
-                    go(x, depth + 1, max_depth, limit, w, d);
-                    if *w > limit || *d > max_depth {
-                        return;
-                    }
-                }
+            Kind::Unknown(why) => w += why.chain.len() as u64,
+            Kind::Array(items) => {
+                stack.extend(items.iter().rev().map(|x| (x, depth + 1, 0)));
             }
-            Kind::Object(m) => {
-                for (k, x) in m {
-                    *w += k.len() as u64 / 16;
-                    go(x, depth + 1, max_depth, limit, w, d);
-                    if *w > limit || *d > max_depth {
-                        return;
-                    }
-                }
+            Kind::Object(members) => {
+                stack.extend(
+                    members
+                        .iter()
+                        .rev()
+                        .map(|(k, x)| (x, depth + 1, k.len() as u64 / 16)),
+                );
             }
-            _ => {}
+            Kind::Null | Kind::Bool(_) | Kind::Int(_) | Kind::Float(_) => {}
         }
     }
-    let mut w = 0;
-    let mut d = 0;
-    go(v, 0, max_depth, limit, &mut w, &mut d);
     (w, d)
 }
 
@@ -369,6 +449,38 @@ mod tests {
 
     fn s(x: &str) -> Value {
         Value::composed(Kind::Str(x.into()))
+    }
+
+    /// Members built by search (small) and by hash (large) alike: the first spelling of a
+    /// key and its place stay, ASCII-case-insensitively, with the last value put.
+    #[test]
+    fn members_keep_the_first_place_and_the_last_value_of_each_key() {
+        for n in [3usize, 32, 33, 500] {
+            let mut members = Members::default();
+            for i in 0..n {
+                members.put(format!("k{i}"), s(&format!("a{i}")));
+            }
+            for i in (0..n).step_by(2) {
+                members.put(format!("K{i}"), s(&format!("b{i}")));
+            }
+            members.put("new".into(), s("c"));
+            if let Some(v) = members.get_mut("NEW") {
+                *v = s("d");
+            }
+            let built = members.into_vec();
+            let mut expected: Vec<(String, Value)> = (0..n)
+                .map(|i| {
+                    let v = if i % 2 == 0 { "b" } else { "a" };
+                    (format!("k{i}"), s(&format!("{v}{i}")))
+                })
+                .collect();
+            expected.push(("new".into(), s("d")));
+            assert_eq!(built, expected, "{n}");
+            let mut again = Members::from_vec(built);
+            again.put("k1".into(), s("e"));
+            assert_eq!(again.position("K1"), Some(1));
+            assert_eq!(again.into_vec().len(), n + 1);
+        }
     }
 
     #[test]

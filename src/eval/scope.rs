@@ -9,7 +9,7 @@ use super::functions::{self, Ctx};
 use super::ir::{
     CopyLoop, ExprText, Key, Node, NodeKind, Parameter, Property, Template, TextSpan, VariableValue,
 };
-use super::ops::{prepend_hops, weight_and_depth, why_through};
+use super::ops::{Members, prepend_hops, weight_and_depth, why_through};
 use super::{Allowance, DeploymentScope, Limits};
 use crate::source::Span;
 use crate::value::cause::{Budget, CopyLoopProblem};
@@ -585,19 +585,12 @@ impl<'a> Scope<'a> {
                 Value::literal(Kind::Array(out), span)
             }
             NodeKind::Object(properties) => {
-                let mut out: Vec<(String, Value)> = Vec::new();
-                let put = |out: &mut Vec<(String, Value)>, k: String, v: Value| match out
-                    .iter_mut()
-                    .find(|(x, _)| x.eq_ignore_ascii_case(&k))
-                {
-                    Some(slot) => slot.1 = v,
-                    None => out.push((k, v)),
-                };
+                let mut out = Members::default();
                 for property in properties {
                     match property {
                         Property::Loop(copy) => {
                             let (name, value) = self.copy_loop(env, copy);
-                            put(&mut out, name, value);
+                            out.put(name, value);
                         }
                         Property::Field { key, value } => {
                             let key = match key {
@@ -610,11 +603,11 @@ impl<'a> Scope<'a> {
                                 }
                             };
                             let v = self.node(env, value);
-                            put(&mut out, key, v);
+                            out.put(key, v);
                         }
                     }
                 }
-                Value::literal(Kind::Object(out), span)
+                Value::literal(Kind::Object(out.into_vec()), span)
             }
             NodeKind::Null => Value::literal(Kind::Null, span),
             NodeKind::Bool(b) => Value::literal(Kind::Bool(*b), span),
@@ -863,15 +856,13 @@ impl<'a> Scope<'a> {
                 span,
             ))
         });
-        // What a function builds costs its size (a string by 16 bytes, an array or object by
-        // element): a loop of calls that each build a megabyte is charged for it.
-        let built = match &value.kind {
-            Kind::Str(s) => s.len() as u64 / 16,
-            Kind::Array(items) => items.len() as u64,
-            Kind::Object(members) => members.len() as u64,
-            _ => 0,
-        };
-        match self.step(built, span) {
+        // What a function builds costs its whole size (`ops::weight_and_depth`: a unit per
+        // 16 bytes of text, per element or member at any depth, per piece of a partially
+        // known string and per hop of an unknown's reason): a loop of calls that each build
+        // a megabyte, or strings whose holes double with each call, are charged for it, and
+        // the file's steps run out before its memory grows.
+        let (built, _) = weight_and_depth(&value, self.limits().max_steps, usize::MAX);
+        match self.step(built.saturating_sub(1), span) {
             Ok(()) => value,
             Err(why) => Value::unknown(why),
         }
@@ -1397,7 +1388,7 @@ impl<'a> Scope<'a> {
                 }
             }
             "toobject" => {
-                let mut out: Vec<(String, Value)> = Vec::new();
+                let mut out = Members::default();
                 for x in items {
                     let k = call(l0, vec![x.clone()]);
                     let k = match k.kind {
@@ -1414,15 +1405,12 @@ impl<'a> Scope<'a> {
                         Some(l1) => call(l1, vec![x]),
                         None => x,
                     };
-                    match out.iter_mut().find(|(y, _)| y.eq_ignore_ascii_case(&k)) {
-                        Some(slot) => slot.1 = v,
-                        None => out.push((k, v)),
-                    }
+                    out.put(k, v);
                 }
-                Value::composed(Kind::Object(out))
+                Value::composed(Kind::Object(out.into_vec()))
             }
             "groupby" => {
-                let mut out: Vec<(String, Value)> = Vec::new();
+                let mut out = Members::default();
                 for x in items {
                     let k = call(l0, vec![x.clone()]);
                     let k = match k.kind {
@@ -1430,18 +1418,15 @@ impl<'a> Scope<'a> {
                         Kind::Unknown(w) => return Value::unknown(w),
                         _ => return invalid(name, CallProblem::KeyNotString, span),
                     };
-                    match out.iter_mut().find(|(y, _)| y.eq_ignore_ascii_case(&k)) {
-                        Some((
-                            _,
-                            Value {
-                                kind: Kind::Array(a),
-                                ..
-                            },
-                        )) => a.push(x),
-                        _ => out.push((k, Value::composed(Kind::Array(vec![x])))),
+                    match out.get_mut(&k) {
+                        Some(Value {
+                            kind: Kind::Array(a),
+                            ..
+                        }) => a.push(x),
+                        _ => out.put(k, Value::composed(Kind::Array(vec![x]))),
                     }
                 }
-                Value::composed(Kind::Object(out))
+                Value::composed(Kind::Object(out.into_vec()))
             }
             _ => invalid(name, CallProblem::UnsupportedLambdaFunction, span),
         }

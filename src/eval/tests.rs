@@ -856,6 +856,7 @@ fn the_default_limits_are_the_documented_ones() {
     assert_eq!(limits.max_file_bytes, 64 * 1024 * 1024);
     assert_eq!(limits.max_export_bytes, 1024 * 1024 * 1024);
     assert_eq!(limits.max_document_values, 4_000_000);
+    assert_eq!(limits.max_syntax_tokens, 4_000_000);
     // What the loader and the parser hold to when no run says otherwise.
     assert_eq!(limits.max_file_bytes, crate::source::MAX_FILE_BYTES);
     assert_eq!(limits.max_export_bytes, crate::source::MAX_EXPORT_BYTES);

@@ -178,16 +178,24 @@ fn covered(covers: &[Cover], per_declaration: bool) -> String {
     let mut out = String::new();
     // The resources, each once, with its declarations (one resource of a linked template is
     // declared once for each deployment of it).
+    // Found by hashing, not searching: a finding may cover 20,000 instances of one
+    // declaration (a template deployed many times over), which must not cost 20,000².
     type Declaration = (String, String);
     let mut resources: Vec<(&str, Vec<&Declaration>, &Cover)> = Vec::new();
+    let mut resource_at: foldhash::HashMap<&str, usize> = Default::default();
+    let mut declared: foldhash::HashSet<(&str, &Declaration)> = Default::default();
     for c in covers {
-        match resources.iter_mut().find(|(r, _, _)| *r == c.resource) {
-            Some((_, declarations, _)) => {
-                if !declarations.contains(&&c.declaration) {
-                    declarations.push(&c.declaration);
+        match resource_at.get(c.resource.as_str()) {
+            Some(&i) => {
+                if declared.insert((&c.resource, &c.declaration)) {
+                    resources[i].1.push(&c.declaration);
                 }
             }
-            None => resources.push((&c.resource, vec![&c.declaration], c)),
+            None => {
+                resource_at.insert(&c.resource, resources.len());
+                declared.insert((&c.resource, &c.declaration));
+                resources.push((&c.resource, vec![&c.declaration], c));
+            }
         }
     }
     match resources.as_slice() {
@@ -236,11 +244,7 @@ fn covered(covers: &[Cover], per_declaration: bool) -> String {
     }
     let mut assumptions: Vec<&str> = Vec::new();
     if covers.iter().all(|c| assumed(c).is_some()) {
-        for a in covers.iter().filter_map(assumed) {
-            if !assumptions.contains(&a) {
-                assumptions.push(a);
-            }
-        }
+        assumptions = distinct(covers.iter().filter_map(assumed));
     }
     if !assumptions.is_empty() {
         out.push_str(&format!(" (when {})", assumptions.join(", or ")));
@@ -254,21 +258,12 @@ fn covered(covers: &[Cover], per_declaration: bool) -> String {
     }
     let mut whens: Vec<&str> = Vec::new();
     if covers.iter().all(|c| latent(c).is_some()) {
-        for when in covers.iter().filter_map(latent) {
-            if !whens.contains(&when) {
-                whens.push(when);
-            }
-        }
+        whens = distinct(covers.iter().filter_map(latent));
     }
     if !whens.is_empty() {
         out.push_str(&format!(" ({})", whens.join(", or ")));
     }
-    let mut files: Vec<&str> = Vec::new();
-    for p in covers.iter().filter_map(|c| c.parameter_file.as_deref()) {
-        if !files.contains(&p) {
-            files.push(p);
-        }
-    }
+    let files = distinct(covers.iter().filter_map(|c| c.parameter_file.as_deref()));
     let without = covers.iter().any(|c| c.parameter_file.is_none());
     match (files.as_slice(), without) {
         ([], _) => {}
@@ -281,6 +276,12 @@ fn covered(covers: &[Cover], per_declaration: bool) -> String {
         )),
     }
     out
+}
+
+/// The texts of `all`, each once, in the order they first come (hashed: linear).
+fn distinct<'c>(all: impl Iterator<Item = &'c str>) -> Vec<&'c str> {
+    let mut seen: foldhash::HashSet<&str> = Default::default();
+    all.filter(|t| seen.insert(t)).collect()
 }
 
 /// How many instances of its declaration `cover` stands for, as it follows a message: how

@@ -693,6 +693,12 @@ pub enum Budget {
         /// The budget in bytes.
         limit: usize,
     },
+    /// Nesting of an expression once what it reads where it is written (loop items,
+    /// resource properties, imported values, module outputs) is put in place.
+    ExpressionDepth {
+        /// The budget in levels.
+        limit: usize,
+    },
     /// Nesting of variable, parameter-default, function and lambda evaluation.
     Recursion {
         /// The budget.
@@ -1045,6 +1051,10 @@ impl fmt::Display for Budget {
             Budget::Stack { limit } => write!(
                 f,
                 "nesting budget exceeded: evaluation used more than {limit} bytes of stack"
+            ),
+            Budget::ExpressionDepth { limit } => write!(
+                f,
+                "nesting budget exceeded: the expression is nested deeper than {limit} levels once the loop items, resource properties, imports and module outputs it reads are put in place"
             ),
             Budget::Recursion { limit, subject } => write!(
                 f,

@@ -460,3 +460,316 @@ fn linked_templates_share_one_byte_budget_per_file() {
     assert_eq!(vms, ["vm-a", "vm-b"], "{report:#}");
     neighbour_judged(&report);
 }
+
+/// A Bicep VM named `name` whose image ID is the Bicep expression `id`, after `prelude`.
+fn bicep_vm(prelude: &str, name: &str, id: &str) -> String {
+    format!(
+        "{prelude}
+resource {name} 'Microsoft.Compute/virtualMachines@2024-03-01' = {{
+  name: '{name}'
+  location: 'westeurope'
+  properties: {{
+    storageProfile: {{
+      imageReference: {{ id: {id} }}
+    }}
+  }}
+}}
+"
+    )
+}
+
+#[test]
+fn bicep_files_beyond_the_token_limit_are_refused_not_held() {
+    // A Bicep file holding an unused array of 1,000 zeros (2,000 tokens), at a limit of
+    // 1,000 tokens per file (production: 64 MB of zeros, 32 M tokens, against 4,000,000; it
+    // used to take over 7 GB to hold its syntax tree), is refused with an IG000 naming the
+    // limit before its tree is built, like a JSON document beyond its value limit; a
+    // `.bicepparam` file likewise. The rest of the run is judged, and a file within the
+    // limit is.
+    let limits = Limits {
+        max_syntax_tokens: 1_000,
+        ..Limits::default()
+    };
+    let zeros = "0\n".repeat(1_000);
+    let golden = format!("'{GOLDEN_VERSION}'");
+    let repo = Repo::new();
+    let big = format!("var unused = [\n{zeros}]\n");
+    repo.write("big/main.bicep", bicep_vm(&big, "vm", &golden));
+    repo.write(
+        "params/main.bicep",
+        bicep_vm("param image string", "vm", "image"),
+    );
+    repo.write(
+        "params/main.bicepparam",
+        format!("using 'main.bicep'\nparam image = {golden}\nvar unused = [\n{zeros}]\n"),
+    );
+    let small = format!("var unused = [\n{}]\n", "0\n".repeat(100));
+    repo.write("small/main.bicep", bicep_vm(&small, "vm", &golden));
+    neighbour(&repo);
+    let report = check_with_limits(repo.path(), limits);
+    let limit = "more than 1000 tokens in one file: too large to analyse";
+    for path in ["big/main.bicep", "params/main.bicepparam"] {
+        let found = findings_in(&report, path);
+        assert!(
+            found.len() == 1 && found[0].0 == "IG000" && found[0].1.contains(limit),
+            "{path}: {found:?}"
+        );
+    }
+    assert_eq!(findings_in(&report, "small/main.bicep"), []);
+    neighbour_judged(&report);
+}
+
+#[test]
+fn objects_with_many_keys_are_built_in_linear_time() {
+    // Objects of 100,000 keys, read for an image: an ARM variable, a Bicep variable, a Bicep
+    // object spread into another (`shallowMerge`), an ARM `union`, a Terraform plan attribute
+    // with its `after_sensitive` and `after_unknown` marks, and 100,000 properties of a Bicep
+    // resource each read by a variable. Each key used to be searched for among the keys
+    // before it (24 to 40 s each in a release build, minutes in a debug one); each is found
+    // by hashing now, and the last key's value is the image, as ARM and Bicep read it. The
+    // timeout only keeps a regression from hanging the suite (these take about a second).
+    let n = 100_000;
+    let last = n - 1;
+    let keys: Vec<String> = (0..n).map(|i| format!(r#""k{i}": "v{i}""#)).collect();
+    let object = format!("{{{}}}", keys.join(","));
+    let bicep_object: String = (0..n).map(|i| format!("  k{i}: 'v{i}'\n")).collect();
+    let repo = Repo::new();
+    let vm = |id: &str| arm_vm("vm", &format!(r#"{{ "id": "{id}" }}"#), "");
+    repo.write(
+        "arm/azuredeploy.json",
+        arm_template(
+            "",
+            &format!(r#""o": {object}"#),
+            &vm(&format!("[variables('o').k{last}]")),
+        ),
+    );
+    repo.write(
+        "union/azuredeploy.json",
+        arm_template(
+            "",
+            &format!(r#""o": {object}, "p": {object}"#),
+            &vm(&format!("[union(variables('o'), variables('p')).k{last}]")),
+        ),
+    );
+    repo.write(
+        "bicep/main.bicep",
+        bicep_vm(
+            &format!("var o = {{\n{bicep_object}}}"),
+            "vm",
+            &format!("o.k{last}"),
+        ),
+    );
+    repo.write(
+        "spread/main.bicep",
+        bicep_vm(
+            &format!("var o = {{\n{bicep_object}}}\nvar p = {{\n  ...o\n  x: 'y'\n}}"),
+            "vm",
+            &format!("p.k{last}"),
+        ),
+    );
+    let reads: String = (0..n)
+        .map(|i| format!("var r{i} = st.properties.k{i}\n"))
+        .collect();
+    repo.write(
+        "properties/main.bicep",
+        bicep_vm(
+            &format!(
+                "resource st 'Microsoft.Storage/storageAccounts@2023-01-01' = {{\n  name: 'st'\n  location: 'westeurope'\n  properties: {{\n{bicep_object}  }}\n}}\n{reads}"
+            ),
+            "vm",
+            &format!("r{last}"),
+        ),
+    );
+    let marks: Vec<String> = (0..n).map(|i| format!(r#""k{i}": false"#)).collect();
+    let marks = format!("{{{}}}", marks.join(","));
+    repo.write(
+        "plan/tfplan.json",
+        format!(
+            r#"{{"format_version":"1.2","terraform_version":"1.9.5","resource_changes":[{{"address":"azurerm_linux_virtual_machine.vm","mode":"managed","type":"azurerm_linux_virtual_machine","name":"vm","provider_name":"registry.terraform.io/hashicorp/azurerm","change":{{"actions":["create"],"before":null,"after":{{"name":"vm","source_image_id":"v{last}","tags":{object}}},"after_unknown":{{"tags":{marks}}},"before_sensitive":false,"after_sensitive":{{"tags":{marks}}}}}}}],"configuration":{{"root_module":{{"resources":[]}}}}}}"#
+        ),
+    );
+    let report = check_bounded(&repo);
+    for path in [
+        "arm/azuredeploy.json",
+        "union/azuredeploy.json",
+        "bicep/main.bicep",
+        "spread/main.bicep",
+        "properties/main.bicep",
+        "plan/tfplan.json",
+    ] {
+        let message = only_finding(&report, path, "IG001");
+        assert!(message.contains(&format!("`v{last}`")), "{path}: {message}");
+    }
+}
+
+#[test]
+fn strings_whose_unknown_parts_double_stay_small() {
+    // 32 variables each interpolating the previous one twice (`'${a}-${a}'`, Bicep's
+    // string interpolation: https://learn.microsoft.com/azure/azure-resource-manager/bicep/data-types#strings),
+    // from a parameter nobody sets: every level doubled the string's unknown parts, each
+    // holding the chain of variables it came through, and no budget weighed them (a string
+    // of 2^k holes weighed 1), so 64 levels reached 3.7 GB and aborted the run (32 here: 4 billion holes); ARM's
+    // `concat` (16 levels here) likewise, without even the string budget's bound on its
+    // pieces. Now a string of more than 64 holes is unknown as a whole, for its first
+    // hole's reason, and what holes and reasons hold is weighed and charged: the VM's image
+    // is unresolved for the parameter nobody sets, the report stays small, and the other
+    // files are judged. (At the small limits here, which the same shapes reach in
+    // milliseconds, the string budget used to cut them short instead: production limits
+    // let them run out of memory.)
+    let limits = Limits {
+        max_value_weight: 20_000,
+        max_string: 10_000,
+        ..Limits::default()
+    };
+    let mut bicep = String::from("param p string\nvar a0 = p\n");
+    for i in 1..=32 {
+        bicep.push_str(&format!("var a{i} = '${{a{}}}-${{a{}}}'\n", i - 1, i - 1));
+    }
+    let mut variables = vec![r#""a0": "[parameters('p')]""#.to_owned()];
+    for i in 1..=16 {
+        variables.push(format!(
+            r#""a{i}": "[concat(variables('a{}'), '-', variables('a{}'))]""#,
+            i - 1,
+            i - 1
+        ));
+    }
+    let repo = Repo::new();
+    repo.write("bicep/main.bicep", bicep_vm(&bicep, "vm", "a32"));
+    repo.write(
+        "arm/azuredeploy.json",
+        arm_template(
+            r#""p": { "type": "string" }"#,
+            &variables.join(","),
+            &arm_vm("vm", r#"{ "id": "[variables('a16')]" }"#, ""),
+        ),
+    );
+    neighbour(&repo);
+    let report = check_with_limits(repo.path(), limits);
+    for (path, last) in [("bicep/main.bicep", "a32"), ("arm/azuredeploy.json", "a16")] {
+        let message = only_finding(&report, path, "IG002");
+        assert!(
+            message.contains(&format!(
+                "cannot be determined offline: variable '{last}' ← "
+            )) && message.ends_with("parameter 'p' has no default and no parameter file sets it"),
+            "{path}: {message}"
+        );
+    }
+    let written = report.to_string().len();
+    assert!(written < 100_000, "{written} bytes");
+    neighbour_judged(&report);
+}
+
+#[test]
+fn each_instance_of_a_linked_template_or_module_takes_a_resource_of_the_file() {
+    // Nine templates each deploying the next three times, as linked templates (ARM,
+    // `templateLink.relativePath`) and as modules (Bicep), with storage accounts at the end:
+    // 3^8 = 6,561 deployments and as many storage accounts, none of which has an image, so
+    // no resource budget stopped them; at a budget of 100 resources (production: 21 files,
+    // 3^20 instances, against 20,000, which reached 3 GB). Each linked or module instance
+    // is a resource of the file now (a deployment is a `Microsoft.Resources/deployments`
+    // resource: https://learn.microsoft.com/azure/azure-resource-manager/templates/linked-templates),
+    // so the walk stops at the file's budget and says so; the VM declared after the
+    // deployments is left out with them, never passed.
+    let limits = Limits {
+        max_resources: 100,
+        ..Limits::default()
+    };
+    let storage = r#"{
+      "type": "Microsoft.Storage/storageAccounts",
+      "apiVersion": "2023-01-01",
+      "name": "st",
+      "location": "westeurope",
+      "kind": "StorageV2",
+      "sku": { "name": "Standard_LRS" }
+    }"#;
+    let repo = Repo::new();
+    let golden = format!(r#"{{ "id": "{GOLDEN_VERSION}" }}"#);
+    for i in 0..9 {
+        let mut resources: Vec<String> = if i < 8 {
+            (0..3)
+                .map(|k| linked_deployment(&format!("d{k}"), &format!("t{}.json", i + 1), ""))
+                .collect()
+        } else {
+            vec![storage.to_owned()]
+        };
+        if i == 0 {
+            resources.push(arm_vm("vm-after", &golden, ""));
+        }
+        repo.write(
+            &format!("arm/t{i}.json"),
+            arm_template("", "", &resources.join(",")),
+        );
+        let body = if i < 8 {
+            (0..3)
+                .map(|k| format!("module m{k} 'm{}.bicep' = {{\n  name: 'm{k}'\n}}\n", i + 1))
+                .collect::<String>()
+        } else {
+            "resource st 'Microsoft.Storage/storageAccounts@2023-01-01' = {\n  name: 'st'\n  location: 'westeurope'\n  kind: 'StorageV2'\n  sku: { name: 'Standard_LRS' }\n}\n".to_owned()
+        };
+        let text = if i == 0 {
+            bicep_vm(&body, "after", &format!("'{GOLDEN_VERSION}'"))
+        } else {
+            body
+        };
+        repo.write(&format!("bicep/m{i}.bicep"), text);
+    }
+    neighbour(&repo);
+    let report = check_with_limits(repo.path(), limits);
+    // Said at the deployment the walk stopped at, deployed through those around it up to the
+    // walked file.
+    for walked in ["arm/t0.json", "bicep/m0.bicep"] {
+        let budget = report["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .filter(|f| {
+                f["rule"] == "IG002"
+                    && f["message"].as_str().unwrap_or_default().contains(
+                        "resource budget reached: only the first 100 resources of the file are judged",
+                    )
+            })
+            .filter(|f| {
+                f["related"]
+                    .as_array()
+                    .is_some_and(|r| r.iter().any(|l| l["path"] == walked))
+            })
+            .count();
+        assert_eq!(budget, 1, "{walked}: {report:#}");
+    }
+    let after: Vec<&serde_json::Value> = report["resources"]
+        .as_array()
+        .expect("resources")
+        .iter()
+        .filter(|r| r["name"] == "vm-after" || r["name"] == "after")
+        .filter(|r| r["status"] == "compliant")
+        .collect();
+    assert_eq!(after, Vec::<&serde_json::Value>::new());
+    neighbour_judged(&report);
+
+    // Within the budget (two levels: 9 deployments and 9 storage accounts of each file),
+    // everything is walked and the VMs after are judged.
+    let limits = Limits {
+        max_resources: 100,
+        ..Limits::default()
+    };
+    let repo = Repo::new();
+    for i in 0..3 {
+        let mut resources: Vec<String> = if i < 2 {
+            (0..3)
+                .map(|k| linked_deployment(&format!("d{k}"), &format!("t{}.json", i + 1), ""))
+                .collect()
+        } else {
+            vec![storage.to_owned()]
+        };
+        if i == 0 {
+            resources.push(arm_vm("vm-after", &golden, ""));
+        }
+        repo.write(
+            &format!("arm/t{i}.json"),
+            arm_template("", "", &resources.join(",")),
+        );
+    }
+    let report = check_with_limits(repo.path(), limits);
+    assert_eq!(findings_in(&report, "arm/t0.json"), []);
+    assert_eq!(resource_statuses(&report), ["compliant"]);
+}

@@ -543,3 +543,173 @@ fn a_fifo_where_a_linked_template_is_expected_never_hangs_the_run() {
         "{report:#}"
     );
 }
+
+/// A Bicep VM named `name` whose image ID is the Bicep expression `id`.
+fn bicep_vm(name: &str, id: &str) -> String {
+    format!(
+        "resource {name} 'Microsoft.Compute/virtualMachines@2024-03-01' = {{
+  name: '{name}'
+  location: 'westeurope'
+  properties: {{
+    storageProfile: {{
+      imageReference: {{ id: {id} }}
+    }}
+  }}
+}}
+"
+    )
+}
+
+#[test]
+fn bicep_expressions_nested_or_chained_past_the_bound_are_one_parse_error_not_a_crash() {
+    // 10,000 chained `+`, `[0]`, `.a` (or `!`, `::`, `??`, calls on a value) parse in a loop
+    // into a syntax tree 10,000 deep, and used to abort the whole run with a stack overflow
+    // when it was lowered (or dropped). Each link of a chain now nests like a bracket
+    // (https://learn.microsoft.com/azure/azure-resource-manager/bicep/operators: each binary
+    // operator and accessor takes an operand that may itself be an operation), so past 128
+    // levels the declaration is one IG000, like 10,000 nested parentheses, calls, arrays,
+    // objects, `!` or ternaries, and the rest of the file and of the run is judged.
+    let n = 10_000;
+    let deep = [
+        ("plus", format!("{}1", "1 + ".repeat(n))),
+        ("index", format!("images{}", "[0]".repeat(n))),
+        ("member", format!("settings{}", ".a".repeat(n))),
+        ("bang", format!("settings{}.a", "!".repeat(n))),
+        ("coalesce", format!("'a' {}", "?? 'a' ".repeat(n))),
+        (
+            "instance-call",
+            format!("az{}", ".resourceGroup()".repeat(n)),
+        ),
+        (
+            "parentheses",
+            format!("{}'a'{}", "(".repeat(n), ")".repeat(n)),
+        ),
+        (
+            "calls",
+            format!("{}'a'{}", "string(".repeat(n), ")".repeat(n)),
+        ),
+        (
+            "arrays",
+            format!("{}'a'{}[0]", "[".repeat(n), "]".repeat(n)),
+        ),
+        (
+            "objects",
+            format!("{}'a'{}.a", "{a: ".repeat(n), "}".repeat(n)),
+        ),
+        (
+            "not",
+            format!("{}true{} ? 'a' : 'b'", "!(".repeat(n), ")".repeat(n)),
+        ),
+        ("ternaries", format!("{}'a'", "true ? 'a' : ".repeat(n))),
+    ];
+    let repo = Repo::new();
+    repo.write("neighbour/azuredeploy.json", marketplace_vm("neighbour"));
+    let prelude = "param images array = []\nparam settings object = {}\n";
+    for (name, expression) in &deep {
+        let text = format!(
+            "{prelude}{}{}",
+            bicep_vm("deep", expression),
+            bicep_vm("after", "'x'")
+        );
+        repo.write(&format!("{name}.bicep"), text);
+    }
+    let report = check_json(&repo, &[]);
+    let findings = report["findings"].as_array().expect("findings");
+    assert!(
+        findings
+            .iter()
+            .any(|f| f["path"] == "neighbour/azuredeploy.json" && f["rule"] == "IG001"),
+        "the neighbour must still be judged"
+    );
+    for (name, _) in &deep {
+        let path = format!("{name}.bicep");
+        let here: Vec<&serde_json::Value> = findings
+            .iter()
+            .filter(|f| f["path"] == path.as_str())
+            .collect();
+        assert!(
+            here.iter().any(|f| f["rule"] == "IG000"
+                && f["message"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .contains("nesting deeper than 128 levels")),
+            "{name}: {here:#?}"
+        );
+        // The VM after it is judged (its image `x` is not approved).
+        assert!(
+            here.iter()
+                .any(|f| f["rule"] == "IG001" && f["resource"]["name"] == "after"),
+            "{name}: {here:#?}"
+        );
+    }
+
+    // Within the bound, chains are evaluated.
+    let repo = Repo::new();
+    let id = format!("'{GOLDEN_VERSION}'{}", " ?? 'x'".repeat(100));
+    repo.write("main.bicep", bicep_vm("vm", &id));
+    assert_eq!(finding_rules(&check_json(&repo, &[])), Vec::<String>::new());
+}
+
+#[test]
+fn bicep_expressions_inlined_deeper_than_the_lowering_follows_are_unresolved() {
+    // A resource property read from a declared resource is its value as written, put in
+    // place (https://learn.microsoft.com/azure/azure-resource-manager/bicep/resource-declaration#reference-deployed-resources):
+    // seven resources each reading the previous one's property inside 100 parentheses make
+    // an expression 700 levels deep out of a tree 100 deep. Its lowering is bounded (640
+    // levels): the image is unresolved and says which budget, never a stack overflow.
+    let parens = |inner: &str| format!("{}{inner}{}", "(".repeat(100), ")".repeat(100));
+    let mut text = String::new();
+    let mut previous = format!("'{GOLDEN_VERSION}'");
+    for i in 0..7 {
+        text.push_str(&format!(
+            "resource r{i} 'Microsoft.Storage/storageAccounts@2023-01-01' = {{
+  name: 'r{i}'
+  location: 'westeurope'
+  kind: {}
+}}
+",
+            parens(&previous)
+        ));
+        previous = format!("r{i}.kind");
+    }
+    let repo = Repo::new();
+    repo.write("deep.bicep", format!("{text}{}", bicep_vm("vm", &previous)));
+    // Three levels of it are followed: the image is judged.
+    let shallow = text.split("resource r3").next().unwrap_or_default();
+    repo.write(
+        "shallow.bicep",
+        format!("{shallow}{}", bicep_vm("vm", "r2.kind")),
+    );
+    repo.write("neighbour/azuredeploy.json", marketplace_vm("neighbour"));
+    let report = check_json(&repo, &[]);
+    let deep: Vec<(String, String)> = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["path"] == "deep.bicep")
+        .map(|f| (f["rule"].to_string(), f["message"].to_string()))
+        .collect();
+    assert!(
+        deep.len() == 1
+            && deep[0].0 == "\"IG002\""
+            && deep[0].1.contains(
+                "nesting budget exceeded: the expression is nested deeper than 640 levels"
+            ),
+        "{deep:?}"
+    );
+    assert!(
+        !report["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .any(|f| f["path"] == "shallow.bicep"),
+        "{report:#}"
+    );
+    assert_eq!(
+        finding_rules(&report)
+            .iter()
+            .filter(|r| *r == "IG001")
+            .count(),
+        1
+    );
+}

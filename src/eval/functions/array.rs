@@ -3,7 +3,7 @@
 //! shallowMerge, tryGet, indexFromEnd, tryIndexFromEnd (and indexOf on arrays).
 
 use super::{Ctx, R, string, val};
-use crate::eval::ops::{Tri, equals, utf16_len};
+use crate::eval::ops::{Members, Tri, equals, utf16_len};
 use crate::value::call::Wanted;
 use crate::value::{CallProblem, Kind, Value};
 
@@ -148,17 +148,19 @@ fn contains(ctx: &Ctx<'_>, container: &Value, item: &Value) -> R<Value> {
 }
 
 /// Deep merge of objects as `union` does: nested objects merge, other values: last wins.
-fn merge_objects(into: &mut Vec<(String, Value)>, from: &[(String, Value)]) {
+fn merge_objects(into: &mut Members, from: &[(String, Value)]) {
     for (k, v) in from {
-        match into.iter_mut().find(|(x, _)| x.eq_ignore_ascii_case(k)) {
-            Some((_, existing)) => {
+        match into.get_mut(k) {
+            Some(existing) => {
                 if let (Kind::Object(a), Kind::Object(b)) = (&mut existing.kind, &v.kind) {
-                    merge_objects(a, b);
+                    let mut nested = Members::from_vec(std::mem::take(a));
+                    merge_objects(&mut nested, b);
+                    *a = nested.into_vec();
                 } else {
                     *existing = v.clone();
                 }
             }
-            None => into.push((k.clone(), v.clone())),
+            None => into.put(k.clone(), v.clone()),
         }
     }
 }
@@ -167,14 +169,14 @@ fn union(ctx: &Ctx<'_>, args: &[Value]) -> R<Value> {
     ctx.arity(args, 1, usize::MAX)?;
     match &args[0].kind {
         Kind::Object(_) => {
-            let mut out = Vec::new();
+            let mut out = Members::default();
             for a in args {
                 if matches!(a.kind, Kind::Null) {
                     continue;
                 }
                 merge_objects(&mut out, ctx.object(a)?);
             }
-            Ok(val(Kind::Object(out)))
+            Ok(val(Kind::Object(out.into_vec())))
         }
         _ => {
             let total: u128 = args
@@ -217,13 +219,22 @@ fn intersection(ctx: &Ctx<'_>, args: &[Value]) -> R<Value> {
     ctx.arity(args, 2, usize::MAX)?;
     match &args[0].kind {
         Kind::Object(first) => {
-            let rest: Vec<&[(String, Value)]> =
-                args[1..].iter().map(|a| ctx.object(a)).collect::<R<_>>()?;
+            // Each other object's members by lower-cased key (the first of a key, as a
+            // search finds it): linear in the members, not their product.
+            let rest: Vec<foldhash::HashMap<String, &Value>> = args[1..]
+                .iter()
+                .map(|a| {
+                    let mut index = foldhash::HashMap::default();
+                    for (k, v) in ctx.object(a)? {
+                        index.entry(k.to_ascii_lowercase()).or_insert(v);
+                    }
+                    Ok(index)
+                })
+                .collect::<R<_>>()?;
             let mut out = Vec::new();
             'm: for (k, v) in first {
                 for other in &rest {
-                    let Some((_, ov)) = other.iter().find(|(x, _)| x.eq_ignore_ascii_case(k))
-                    else {
+                    let Some(ov) = other.get(&k.to_ascii_lowercase()).copied() else {
                         continue 'm;
                     };
                     match equals(v, ov) {
@@ -272,15 +283,12 @@ fn create_object(ctx: &Ctx<'_>, args: &[Value]) -> R<Value> {
     if !args.len().is_multiple_of(2) {
         return Err(ctx.invalid(CallProblem::EvenArguments));
     }
-    let mut out: Vec<(String, Value)> = Vec::new();
+    let mut out = Members::default();
     for pair in args.chunks_exact(2) {
         let k = ctx.str(&pair[0])?;
-        match out.iter_mut().find(|(x, _)| x.eq_ignore_ascii_case(k)) {
-            Some(slot) => slot.1 = pair[1].clone(),
-            None => out.push((k.to_owned(), pair[1].clone())),
-        }
+        out.put(k.to_owned(), pair[1].clone());
     }
-    Ok(val(Kind::Object(out)))
+    Ok(val(Kind::Object(out.into_vec())))
 }
 
 fn items(ctx: &Ctx<'_>, v: &Value) -> R<Value> {
@@ -385,16 +393,13 @@ fn flatten(ctx: &Ctx<'_>, v: &Value) -> R<Value> {
 }
 
 fn shallow_merge(ctx: &Ctx<'_>, v: &Value) -> R<Value> {
-    let mut out: Vec<(String, Value)> = Vec::new();
+    let mut out = Members::default();
     for x in ctx.array(v)? {
         for (k, v) in ctx.object(x)? {
-            match out.iter_mut().find(|(y, _)| y.eq_ignore_ascii_case(k)) {
-                Some(slot) => slot.1 = v.clone(),
-                None => out.push((k.clone(), v.clone())),
-            }
+            out.put(k.clone(), v.clone());
         }
     }
-    Ok(val(Kind::Object(out)))
+    Ok(val(Kind::Object(out.into_vec())))
 }
 
 fn try_get(ctx: &Ctx<'_>, args: &[Value]) -> R<Value> {

@@ -160,8 +160,21 @@ pub(crate) fn val(kind: Kind) -> Value {
     Value::composed(kind)
 }
 
-/// A computed string from parts (known text and holes).
+/// Most holes a computed string keeps: one with more is unknown as a whole, for the reason
+/// of its first hole. Real strings have a few (a resource ID's subscription, group and
+/// name); a string whose holes double with each interpolation (`'${a}-${a}'`) would
+/// otherwise hold millions of them, each with its own reason, before any budget weighed it.
+pub(crate) const MAX_HOLES: usize = 64;
+
+/// A computed string from parts (known text and holes); unknown as a whole past
+/// [`MAX_HOLES`] holes.
 pub(crate) fn parts_value(parts: Vec<Part>) -> Value {
+    let mut holes = parts.iter().filter(|p| matches!(p, Part::Hole(_)));
+    if let Some(Part::Hole(first)) = holes.next()
+        && holes.count() >= MAX_HOLES
+    {
+        return Value::unknown(first.clone());
+    }
     Value::composed(string_from_parts(parts))
 }
 

@@ -128,14 +128,15 @@ fn concat(ctx: &Ctx<'_>, args: &[Value]) -> R<Value> {
 }
 
 /// Appends `more` to the parts of a string being built, `len` bytes of known text so far,
-/// within the string size budget.
+/// within the string size budget (each piece counting as a byte at least, as `format`
+/// counts them: the holes of a string cannot double without bound).
 fn append(ctx: &Ctx<'_>, parts: &mut Vec<Part>, len: &mut usize, more: Vec<Part>) -> R<()> {
     for part in &more {
         if let Part::Text(t) = part {
             *len += t.len();
         }
     }
-    ctx.check_len(*len)?;
+    ctx.check_len(*len + parts.len() + more.len())?;
     parts.extend(more);
     Ok(())
 }
@@ -390,6 +391,30 @@ mod tests {
     use super::super::testing::*;
     use crate::value::cause::DeploymentSetting;
     use crate::value::{Cause, Kind, Part, Value, Why};
+
+    /// A string built of more than `MAX_HOLES` holes (64) is unknown as a whole, for its
+    /// first hole's reason; one of 64 keeps its known text between them.
+    #[test]
+    fn strings_of_many_holes_are_unknown_as_a_whole() {
+        let p = unk("p");
+        let mut args = vec![p.clone()];
+        for _ in 0..63 {
+            args.extend([s("-"), p.clone()]);
+        }
+        let kept = run("concat", args.clone());
+        let Kind::Partial(parts) = &kept.kind else {
+            panic!("{kept:?}");
+        };
+        assert_eq!(
+            parts.iter().filter(|p| matches!(p, Part::Hole(_))).count(),
+            64
+        );
+        args.extend([s("-"), p.clone()]);
+        let whole = run("concat", args);
+        assert_eq!(why_of(&whole), unset("p"));
+        let format = run("format", vec![s(&"{0}-".repeat(65)), p]);
+        assert_eq!(why_of(&format), unset("p"));
+    }
 
     #[test]
     fn docs_examples() {

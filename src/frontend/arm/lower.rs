@@ -565,16 +565,8 @@ impl<'a> Lowering<'a> {
 /// The members of an object with duplicate keys removed (the last of each wins, keys compared
 /// ASCII-case-insensitively), in the order of their last occurrence; nothing for a non-object.
 fn last_of_each(node: &Json) -> impl Iterator<Item = &Member> {
-    let members = match &node.kind {
-        JsonKind::Object(members) => members.as_slice(),
-        _ => &[],
-    };
-    members.iter().enumerate().filter_map(move |(i, m)| {
-        let repeated = members[i + 1..]
-            .iter()
-            .any(|later| later.key.eq_ignore_ascii_case(&m.key));
-        (!repeated).then_some(m)
-    })
+    // `Json::members` hashes the keys of a large object: linear, not quadratic.
+    node.members().into_iter()
 }
 
 /// Whether `node` holds a string or key that is an expression not escaped (`[x]`, not `[[x]`):

@@ -149,7 +149,7 @@ fn lower_module(
     allowance: &Allowance,
     environment: &BTreeMap<String, String>,
 ) -> (Template, Vec<ParseProblem>) {
-    let parsed = parser::parse(text);
+    let parsed = parser::parse_within(text, allowance.limits().max_syntax_tokens);
     let (problems, damaged) = folded_problems(&parsed, id);
     let files = Beside::new(loader, path, allowance, environment);
     let template = lower::template(&parsed.root, id, text, &damaged, &files);
@@ -239,6 +239,10 @@ impl lower::ReadBeside for Beside<'_> {
         self.allowance.limits().max_document_values
     }
 
+    fn max_syntax_tokens(&self) -> usize {
+        self.allowance.limits().max_syntax_tokens
+    }
+
     fn registry_module(
         &self,
         written: &str,
@@ -283,7 +287,7 @@ fn template(file: Loaded, env: &Env<'_>) -> Lowered {
     let canonical = file.canonical.clone();
     let id = file.add_to(&mut out.sources);
     let text = out.sources.get(id).text.clone();
-    let parsed = parser::parse(&text);
+    let parsed = parser::parse_within(&text, env.allowance.limits().max_syntax_tokens);
     let damaged = syntax_problems(&parsed, id, &mut out);
     let pending = Pending::after(&out.sources);
     let mut files = Beside::new(
@@ -348,7 +352,7 @@ fn bicepparam_values(
     let display = file.display.clone();
     let id = file.add_to(&mut out.sources);
     let text = out.sources.get(id).text.clone();
-    let parsed = parser::parse_params(&text);
+    let parsed = parser::parse_params_within(&text, env.allowance.limits().max_syntax_tokens);
     let (using, _) = using_target(&parsed.root, &text)?;
     if env.loader.beside(&canonical_param, &using).as_deref() != Some(template) {
         out.notes.push(format!(
@@ -576,7 +580,8 @@ fn base_values(
     };
     let base_id = loaded.add_to(&mut out.sources);
     let base_text = out.sources.get(base_id).text.clone();
-    let base_parsed = parser::parse_params(&base_text);
+    let base_parsed =
+        parser::parse_params_within(&base_text, env.allowance.limits().max_syntax_tokens);
     let damaged = syntax_problems(&base_parsed, base_id, out);
     chain.push(canonical.clone());
     let mut inherited = base_values(out, &base_parsed, &base_text, base_id, env, chain);
@@ -606,7 +611,7 @@ fn parameter_file(file: Loaded, env: &Env<'_>) -> Lowered {
     let canonical = file.canonical.clone();
     let id = file.add_to(&mut out.sources);
     let text = out.sources.get(id).text.clone();
-    let parsed = parser::parse_params(&text);
+    let parsed = parser::parse_params_within(&text, env.allowance.limits().max_syntax_tokens);
     syntax_problems(&parsed, id, &mut out);
     let Some((using, node)) = using_target(&parsed.root, &text) else {
         return out;

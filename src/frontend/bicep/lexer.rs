@@ -164,6 +164,9 @@ pub(crate) struct Lexed {
     pub(crate) errors: Vec<LexError>,
     /// The diagnostics pragmas (`#disable-next-line code…` and the like): keyword and codes.
     pub(crate) pragmas: Vec<Range<u32>>,
+    /// Where the text goes on past the most tokens the lexer was allowed (the first token
+    /// beyond them): the tokens stop there.
+    pub(crate) beyond: Option<Range<u32>>,
 }
 
 /// The pragma keywords (after `#`).
@@ -189,16 +192,24 @@ enum Open {
 }
 
 /// Lexes `text`.
+#[cfg(test)]
 pub(crate) fn lex(text: &str) -> Lexed {
+    lex_within(text, usize::MAX)
+}
+
+/// Lexes `text` into at most `max_tokens` tokens besides the end: past them the tokens stop
+/// and [`Lexed::beyond`] says where (what is held stays bounded whatever the text).
+pub(crate) fn lex_within(text: &str, max_tokens: usize) -> Lexed {
     let mut lexer = Lexer {
         text,
         bytes: text.as_bytes(),
         pos: 0,
         out: Lexed {
-            tokens: Vec::with_capacity(text.len() / 4 + 1),
+            tokens: Vec::with_capacity((text.len() / 4).min(max_tokens) + 1),
             ..Lexed::default()
         },
         stack: Vec::new(),
+        max_tokens,
     };
     lexer.run();
     lexer.out
@@ -216,6 +227,8 @@ struct Lexer<'t> {
     out: Lexed,
     /// The open interpolations and braces (the compiler's template stack).
     stack: Vec<Open>,
+    /// The most tokens made, the end aside.
+    max_tokens: usize,
 }
 
 impl Lexer<'_> {
@@ -242,6 +255,15 @@ impl Lexer<'_> {
             self.trivia();
             let start = self.pos;
             let kind = self.token();
+            if kind != TokenKind::EndOfFile && self.out.tokens.len() >= self.max_tokens {
+                self.out.beyond = Some(start as u32..self.pos as u32);
+                let end = self.text.len() as u32;
+                self.out.tokens.push(Token {
+                    kind: TokenKind::EndOfFile,
+                    span: end..end,
+                });
+                return;
+            }
             if kind == TokenKind::Unrecognized {
                 self.error(start..self.pos, "unrecognized token");
             }
@@ -286,14 +308,15 @@ impl Lexer<'_> {
         let Some(keyword) = PRAGMAS.iter().find(|k| rest.starts_with(k.as_bytes())) else {
             return false;
         };
-        let line_start = self.bytes[..self.pos]
+        // Only blanks before it on its line: looking back over the blanks alone keeps a long
+        // line of `#disable-next-line` not at its start linear, not quadratic.
+        let blanks = self.bytes[..self.pos]
             .iter()
-            .rposition(|&c| c == b'\n' || c == b'\r')
-            .map_or(0, |i| i + 1);
-        if !self.bytes[line_start..self.pos]
-            .iter()
-            .all(|&c| c == b' ' || c == b'\t')
-        {
+            .rev()
+            .take_while(|&&c| c == b' ' || c == b'\t')
+            .count();
+        let before = self.pos - blanks;
+        if before > 0 && !matches!(self.bytes[before - 1], b'\n' | b'\r') {
             return false;
         }
         let start = self.pos;

@@ -8,7 +8,10 @@
 //! declarations parse. Every token is a child of some node: the tree gives back the text.
 //!
 //! Nesting (expressions, objects, types) deeper than [`MAX_DEPTH`] is one error, never a
-//! stack overflow; time is linear in the tokens.
+//! stack overflow: each link of a chain the parser builds in a loop (`a + b + c`, `a.b.c`,
+//! `a[0][0]`, `t[]?`) nests the tree one level deeper and counts as one, so the height of every
+//! tree is bounded and so is every recursive walk over it (lowering, clone, drop). Time is
+//! linear in the tokens.
 //!
 //! Checked against the compiler's own baselines (`main.syntax.bicep`: every node and token with
 //! its span), see `tests.rs`. Shapes worth knowing when reading the tree:
@@ -40,11 +43,19 @@
 
 use std::ops::Range;
 
-use super::lexer::{Token, TokenKind as K, lex, string_values};
+use super::lexer::{Token, TokenKind as K, lex_within, string_values};
 use super::syntax::{SyntaxElement as El, SyntaxKind as S, SyntaxNode};
 
 /// How deeply expressions, objects and types may nest.
 pub(crate) const MAX_DEPTH: u32 = 128;
+
+/// Most tokens one Bicep file may hold (the run's `Limits::max_syntax_tokens`, 4,000,000
+/// unless said): a file with more is refused as a whole, with one error naming the limit,
+/// before its tree is built. Every node of a tree holds at least one token but for a bounded
+/// few per token (empty nodes for missing pieces, single-child wrappers), so this bounds the
+/// syntax tree as `json::MAX_VALUES` bounds a JSON document (the largest real Bicep files
+/// hold tens of thousands of tokens).
+pub(crate) const MAX_TOKENS: usize = 4_000_000;
 
 /// A parsed file.
 #[derive(Clone, Debug)]
@@ -67,14 +78,27 @@ pub(crate) struct ParseError {
     pub(crate) message: String,
 }
 
-/// Parses a `.bicep` file.
+/// Parses a `.bicep` file (of at most [`MAX_TOKENS`] tokens).
+#[cfg(test)]
 pub(crate) fn parse(text: &str) -> Parsed {
-    Parser::new(text, false).program()
+    parse_within(text, MAX_TOKENS)
 }
 
-/// Parses a `.bicepparam` file.
+/// Parses a `.bicepparam` file (of at most [`MAX_TOKENS`] tokens).
+#[cfg(test)]
 pub(crate) fn parse_params(text: &str) -> Parsed {
-    Parser::new(text, true).program()
+    parse_params_within(text, MAX_TOKENS)
+}
+
+/// Parses a `.bicep` file of at most `max_tokens` tokens ([`MAX_TOKENS`] unless the run
+/// says): a longer one is an empty program and one error naming the limit.
+pub(crate) fn parse_within(text: &str, max_tokens: usize) -> Parsed {
+    Parser::new(text, false, max_tokens).program()
+}
+
+/// [`parse_within`] for a `.bicepparam` file.
+pub(crate) fn parse_params_within(text: &str, max_tokens: usize) -> Parsed {
+    Parser::new(text, true, max_tokens).program()
 }
 
 /// Keywords that start a declaration: a lambda's body does not go over a newline to one.
@@ -224,12 +248,16 @@ struct Parser<'t> {
     depth: u32,
     /// Whether this is a `.bicepparam` file.
     params: bool,
+    /// When the text holds more tokens than allowed: where it goes on past them, and the
+    /// limit. The file is refused, not parsed.
+    refused: Option<(Range<u32>, usize)>,
 }
 
 impl<'t> Parser<'t> {
-    /// Lexes `text` for parsing.
-    fn new(text: &'t str, params: bool) -> Self {
-        let lexed = lex(text);
+    /// Lexes `text` for parsing, into at most `max_tokens` tokens.
+    fn new(text: &'t str, params: bool, max_tokens: usize) -> Self {
+        let lexed = lex_within(text, max_tokens);
+        let refused = lexed.beyond.map(|at| (at, max_tokens));
         Parser {
             text,
             tokens: lexed.tokens,
@@ -246,6 +274,7 @@ impl<'t> Parser<'t> {
             pragmas: lexed.pragmas,
             depth: 0,
             params,
+            refused,
         }
     }
 
@@ -385,6 +414,16 @@ impl<'t> Parser<'t> {
         Ok(())
     }
 
+    /// Runs `f`, which builds a chain in a loop (each link wrapping the previous one, one
+    /// level deeper: it calls [`Parser::enter`] per link), and gives the levels back however
+    /// it ends.
+    fn chain(&mut self, f: impl FnOnce(&mut Self) -> PResult<El>) -> PResult<El> {
+        let depth = self.depth;
+        let result = f(self);
+        self.depth = depth;
+        result
+    }
+
     // ----- Recovery.
 
     /// Records an error.
@@ -522,6 +561,19 @@ impl<'t> Parser<'t> {
 
     /// The `Program`: declarations, each followed by a newline, and the end.
     fn program(mut self) -> Parsed {
+        if let Some((at, limit)) = self.refused.take() {
+            let end = self.tokens[self.tokens.len() - 1].clone();
+            let mut root = node(S::Program, vec![El::Token(end)]);
+            root.span = 0..self.text.len() as u32;
+            return Parsed {
+                root,
+                errors: vec![ParseError {
+                    at,
+                    message: format!("more than {limit} tokens in one file: too large to analyse"),
+                }],
+                pragmas: Vec::new(),
+            };
+        }
         let mut children = Vec::new();
         while !self.at_end() {
             let declaration = if self.params {
@@ -1072,33 +1124,38 @@ impl<'t> Parser<'t> {
     /// `@name`, `@name(…)`, `@ns.name(…)`.
     fn decorator(&mut self) -> El {
         let at = self.read_el();
-        let expression = self.recover(NONE, &[K::NewLine], |p| {
-            let name = p.identifier("expected a namespace or decorator name")?;
-            let mut current = if p.check(K::LeftParen) {
-                let (open, mut args, close) = p.call_arguments(COMPLEX)?;
-                args.insert(0, name);
-                args.insert(1, open);
-                args.push(close);
-                el(S::FunctionCall, args)
-            } else {
-                el(S::VariableAccess, vec![name])
-            };
-            while p.check(K::Dot) {
-                let dot = p.read_el();
-                let name = p.identifier_or_skip("expected a function or property name");
-                current = if p.check(K::LeftParen) {
-                    let (open, args, close) = p.call_arguments(COMPLEX)?;
-                    let mut children = vec![current, dot, name, open];
-                    children.extend(args);
-                    children.push(close);
-                    el(S::InstanceFunctionCall, children)
-                } else {
-                    el(S::PropertyAccess, vec![current, dot, name])
-                };
-            }
-            Ok(current)
-        });
+        let expression = self.recover(NONE, &[K::NewLine], |p| p.chain(Self::decorator_expression));
         el(S::Decorator, vec![at, expression])
+    }
+
+    /// A decorator's expression after `@`: a name or call and its `.` accesses, each a level
+    /// deeper ([`Parser::chain`]).
+    fn decorator_expression(&mut self) -> PResult<El> {
+        let name = self.identifier("expected a namespace or decorator name")?;
+        let mut current = if self.check(K::LeftParen) {
+            let (open, mut args, close) = self.call_arguments(COMPLEX)?;
+            args.insert(0, name);
+            args.insert(1, open);
+            args.push(close);
+            el(S::FunctionCall, args)
+        } else {
+            el(S::VariableAccess, vec![name])
+        };
+        while self.check(K::Dot) {
+            self.enter()?;
+            let dot = self.read_el();
+            let name = self.identifier_or_skip("expected a function or property name");
+            current = if self.check(K::LeftParen) {
+                let (open, args, close) = self.call_arguments(COMPLEX)?;
+                let mut children = vec![current, dot, name, open];
+                children.extend(args);
+                children.push(close);
+                el(S::InstanceFunctionCall, children)
+            } else {
+                el(S::PropertyAccess, vec![current, dot, name])
+            };
+        }
+        Ok(current)
     }
 
     /// `(`, the arguments and the separators, `)` (or an empty skipped node).
@@ -1396,8 +1453,14 @@ impl<'t> Parser<'t> {
         Ok(el(S::TernaryOperation, children))
     }
 
-    /// Binary operations binding tighter than `precedence`.
+    /// Binary operations binding tighter than `precedence`; each operation of a run of them
+    /// (`a + b + c`) is a level deeper ([`Parser::chain`]).
     fn binary(&mut self, flags: u8, precedence: u32) -> PResult<El> {
+        self.chain(|p| p.binary_chain(flags, precedence))
+    }
+
+    /// [`Parser::binary`] with the levels given back by the caller.
+    fn binary_chain(&mut self, flags: u8, precedence: u32) -> PResult<El> {
         let mut current = self.unary(flags)?;
         loop {
             let operator = self.peek().clone();
@@ -1414,6 +1477,7 @@ impl<'t> Parser<'t> {
             if operator_precedence <= precedence {
                 return Ok(current);
             }
+            self.enter()?;
             self.read();
             let right = self.recover(NONE, &OPERAND_END, |p| p.binary(flags, operator_precedence));
             current = el(
@@ -1433,10 +1497,19 @@ impl<'t> Parser<'t> {
         self.member(flags)
     }
 
-    /// A primary expression and its accesses: `[i]`, `.p`, `.f()`, `::child`, `!`.
+    /// A primary expression and its accesses: `[i]`, `.p`, `.f()`, `::child`, `!`; each
+    /// access a level deeper ([`Parser::chain`]).
     fn member(&mut self, flags: u8) -> PResult<El> {
+        self.chain(|p| p.member_chain(flags))
+    }
+
+    /// [`Parser::member`] with the levels given back by the caller.
+    fn member_chain(&mut self, flags: u8) -> PResult<El> {
         let mut current = self.primary(flags)?;
         loop {
+            if self.check_any(&[K::LeftSquare, K::Dot, K::DoubleColon, K::Exclamation]) {
+                self.enter()?;
+            }
             if self.check(K::LeftSquare) {
                 let mut children = vec![current, self.read_el()];
                 if self.check(K::Question) {
@@ -1846,8 +1919,14 @@ impl<'t> Parser<'t> {
         Ok(el(S::UnionType, members.unwrap_or_default()))
     }
 
-    /// A type with its `?`/`!` suffixes (and `!`/`-` prefix).
+    /// A type with its `?`/`!` suffixes (and `!`/`-` prefix); each suffix a level deeper
+    /// ([`Parser::chain`]).
     fn unary_type(&mut self) -> PResult<El> {
+        self.chain(Self::unary_type_chain)
+    }
+
+    /// [`Parser::unary_type`] with the levels given back by the caller.
+    fn unary_type_chain(&mut self) -> PResult<El> {
         let mut candidate = if matches!(self.peek_kind(), K::Exclamation | K::Minus) {
             let operator = self.read_el();
             let operand = self.recover(NONE, &OPERAND_END, Self::member_type);
@@ -1856,6 +1935,9 @@ impl<'t> Parser<'t> {
             self.member_type()?
         };
         loop {
+            if self.check_any(&[K::Question, K::Exclamation]) {
+                self.enter()?;
+            }
             if self.check(K::Question) {
                 candidate = el(S::NullableType, vec![candidate, self.read_el()]);
             } else if self.check(K::Exclamation) {
@@ -1866,10 +1948,19 @@ impl<'t> Parser<'t> {
         }
     }
 
-    /// A primary type and its accesses: `[]`, `[*]`, `[i]`, `.*`, `.p`, `.f<…>`.
+    /// A primary type and its accesses: `[]`, `[*]`, `[i]`, `.*`, `.p`, `.f<…>`; each access
+    /// a level deeper ([`Parser::chain`]).
     fn member_type(&mut self) -> PResult<El> {
+        self.chain(Self::member_type_chain)
+    }
+
+    /// [`Parser::member_type`] with the levels given back by the caller.
+    fn member_type_chain(&mut self) -> PResult<El> {
         let mut current = self.primary_type()?;
         loop {
+            if self.check_any(&[K::LeftSquare, K::Dot]) {
+                self.enter()?;
+            }
             if self.check(K::LeftSquare) {
                 let open = self.read_el();
                 if self.check(K::RightSquare) {

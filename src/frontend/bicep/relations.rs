@@ -11,7 +11,7 @@
 
 use std::path::Path;
 
-use super::lexer::{TokenKind, lex, string_value};
+use super::lexer::{TokenKind, lex_within, string_value};
 use super::lower::is_registry_reference;
 use crate::frontend::{Relation, RelationKind, Target};
 
@@ -31,7 +31,8 @@ const LOADING: [&str; 5] = [
 /// syntax tree: a sixth of the work of parsing, and what a declaration the parser would reject
 /// names is followed too (a relation too many costs a file judged, never a finding).
 pub(super) fn relations(_path: &Path, text: &str) -> Vec<Relation> {
-    let lexed = lex(text);
+    // A file with more tokens is refused when it is lowered: the relations of its head.
+    let lexed = lex_within(text, super::parser::MAX_TOKENS);
     let tokens = &lexed.tokens;
     let word = |i: usize| {
         tokens

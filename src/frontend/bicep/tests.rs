@@ -238,7 +238,10 @@ fn corpus() {
 /// Own fixtures and properties.
 mod own {
     use super::super::lexer::{Token, TokenKind, lex};
-    use super::super::parser::{MAX_DEPTH, Parsed, parse, parse_params};
+    use super::super::parser::{
+        MAX_DEPTH, MAX_TOKENS, ParseError, Parsed, parse, parse_params, parse_params_within,
+        parse_within,
+    };
     use super::super::printer::{render, tree_items};
     use super::super::syntax::{SyntaxElement, SyntaxKind, SyntaxNode};
 
@@ -552,6 +555,98 @@ mod own {
         assert!(parse(&within).errors.is_empty());
     }
 
+    /// The height of a tree (nodes on its longest path from the root), measured without
+    /// recursion.
+    fn height(root: &SyntaxNode) -> usize {
+        let mut deepest = 0;
+        let mut stack = vec![(root, 1)];
+        while let Some((node, h)) = stack.pop() {
+            deepest = deepest.max(h);
+            stack.extend(node.nodes().map(|n| (n, h + 1)));
+        }
+        deepest
+    }
+
+    /// Chains built in a loop (`a + a + …`, `a.a.a…`, `a[0][0]…`, `t[][]…`, `t??…`,
+    /// `@a.a.a…`) nest the tree as deeply as brackets do: past [`MAX_DEPTH`] links they are
+    /// one error, like brackets, so that no tree is deeper than a bound every recursive walk
+    /// of it (lowering, clone, drop) holds to. 10,000 links used to parse into a tree 10,000
+    /// deep, whose lowering overflowed the stack.
+    #[test]
+    fn chains_nest_like_brackets_and_every_tree_is_shallow() {
+        let n = 10_000;
+        let chains = [
+            format!("var x = {}a\n", "a + ".repeat(n)),
+            format!("var x = a{}\n", "[0]".repeat(n)),
+            format!("var x = a{}\n", ".a".repeat(n)),
+            format!("var x = a{}\n", "!".repeat(n)),
+            format!("var x = a{}\n", "::a".repeat(n)),
+            format!("var x = a{}\n", ".f()".repeat(n)),
+            format!("var x = a {}\n", "?? a ".repeat(n)),
+            format!("type t = string{}\n", "[]".repeat(n)),
+            format!("type t = string{}\n", "? ".repeat(n)),
+            format!("type t = a{}\n", ".a".repeat(n)),
+            format!("@a{}()\nparam p string\n", ".a".repeat(n)),
+        ];
+        for text in &chains {
+            let text = format!("{text}var y = 2\n");
+            let parsed = parse(&text);
+            assert_round_trip(&text, &parsed);
+            let deep = parsed
+                .errors
+                .iter()
+                .filter(|e| e.message == "nesting deeper than 128 levels")
+                .count();
+            assert_eq!(
+                deep,
+                1,
+                "{}: {:?}",
+                &text[..30],
+                &parsed.errors[..parsed.errors.len().min(3)]
+            );
+            assert!(
+                height(&parsed.root) < 400,
+                "{}: {}",
+                &text[..30],
+                height(&parsed.root)
+            );
+            let declarations = parsed
+                .root
+                .nodes()
+                .filter(|n| n.kind != SyntaxKind::SkippedTrivia);
+            assert!(declarations.count() >= 2, "{}", &text[..30]);
+        }
+        // Within the bound, chains parse; mixed with every other nesting at its deepest the
+        // tree stays shallow (`lower::MAX_LOWERING_DEPTH` holds the lowering of any of them).
+        let within = format!("var x = {}a\n", "a + ".repeat(100));
+        assert!(parse(&within).errors.is_empty());
+        let mut worst = 0;
+        let levels = MAX_DEPTH as usize;
+        for (open, close) in [
+            ("(", ")"),
+            ("[", "]"),
+            ("{a:", "}"),
+            ("f(", ")"),
+            ("a[", "]"),
+            ("a ? b : ", ""),
+            ("x => ", ""),
+            ("'${", "}'"),
+            ("a || b && c == d < e + f * !", ""),
+            ("a || b && c == d < e + f * -(", ")"),
+            ("a.b[0].c!.d[", "]"),
+            ("[for x in ", ": x]"),
+            ("{...", "}"),
+        ] {
+            for k in [levels / 4, levels / 2, levels - 2, levels, levels + 1] {
+                let text = format!("var x = {}a{}\n", open.repeat(k), close.repeat(k));
+                let parsed = parse(&text);
+                assert_round_trip(&text, &parsed);
+                worst = worst.max(height(&parsed.root));
+            }
+        }
+        assert!(worst < 600, "{worst}");
+    }
+
     /// Pieces of Bicep, to make token soups the parser takes far.
     const FRAGMENTS: &[&str] = &[
         "param ",
@@ -640,7 +735,51 @@ mod own {
             proptest::prop_assert!(parsed.root.children.last().is_some_and(|c| matches!(c, SyntaxElement::Token(t) if t.kind == TokenKind::EndOfFile)));
             let parsed = parse_params(&text);
             assert_round_trip(&text, &parsed);
+            // A tree holds a few nodes per token at most: `MAX_TOKENS` bounds the tree.
+            let (nodes, tokens) = sizes(&parsed.root);
+            proptest::prop_assert!(nodes <= 4 * tokens, "{nodes} nodes, {tokens} tokens");
         }
+    }
+
+    /// The nodes and tokens of a tree, counted without recursion.
+    fn sizes(root: &SyntaxNode) -> (usize, usize) {
+        let (mut nodes, mut tokens) = (0, 0);
+        let mut stack = vec![root];
+        while let Some(node) = stack.pop() {
+            nodes += 1;
+            tokens += node.tokens().count();
+            stack.extend(node.nodes());
+        }
+        (nodes, tokens)
+    }
+
+    /// A file of more tokens than the limit is refused as a whole, before its tree is built,
+    /// with one error naming the limit (the run's `max_syntax_tokens`; production: 4,000,000,
+    /// a 64 MB array of zeros used to take over 7 GB); one of exactly the limit is parsed.
+    #[test]
+    fn files_beyond_the_token_limit_are_refused_whole() {
+        let array = |items: usize| format!("var a = [\n{}]\n", "0\n".repeat(items));
+        // `var`, `a`, `=`, `[`, a newline, two tokens per item, `]`, a newline.
+        let tokens = |items: usize| 7 + 2 * items;
+        let within = parse_within(&array(100), tokens(100));
+        assert!(within.errors.is_empty(), "{:?}", within.errors);
+        let text = array(101);
+        let refused = parse_within(&text, tokens(100));
+        assert_eq!(
+            refused.errors,
+            [ParseError {
+                at: 212..213,
+                message: format!(
+                    "more than {} tokens in one file: too large to analyse",
+                    tokens(100)
+                ),
+            }]
+        );
+        assert_eq!(refused.root.children.len(), 1);
+        assert_eq!(&text[212..213], "]");
+        let refused = parse_params_within(&text, tokens(100));
+        assert_eq!(refused.errors.len(), 1);
+        assert_eq!(MAX_TOKENS, crate::eval::Limits::default().max_syntax_tokens);
     }
 }
 

@@ -1,7 +1,7 @@
 //! Plan JSON values into model [`Value`]s: every value a literal located at its JSON, with
 //! `after_unknown` marks turned into unknowns and `after_sensitive` marks redacted.
 
-use crate::json::{Json, JsonKind, Number};
+use crate::json::{Json, JsonKind, Lookup, Number};
 use crate::source::{FileId, Span};
 use crate::value::{Kind, Value};
 
@@ -72,15 +72,16 @@ pub fn literal(json: &Json, sensitive: Option<&Json>, file: FileId) -> Value {
                 .map(|(i, item)| literal(item, element(sensitive, i), file))
                 .collect(),
         ),
-        JsonKind::Object(_) => Kind::Object(
+        JsonKind::Object(_) => Kind::Object({
+            let marks = sensitive.map(Json::lookup);
             json.members()
                 .into_iter()
                 .map(|m| {
-                    let mark = sensitive.and_then(|s| s.get(&m.key));
+                    let mark = marks.as_ref().and_then(|s| s.get(&m.key));
                     (m.key.to_string(), literal(&m.value, mark, file))
                 })
-                .collect(),
-        ),
+                .collect()
+        }),
     };
     Value::literal(kind, at)
 }
@@ -146,14 +147,18 @@ impl Converter<'_> {
             }
             JsonKind::Object(_) => {
                 let mut out = Vec::new();
+                // Each member's marks looked up by key: linear in a large object.
+                let (unknowns, sensitives) =
+                    (unknown.map(Json::lookup), sensitive.map(Json::lookup));
+                let afters = after.lookup();
                 for m in after.members() {
                     path.push(Step::Key(m.key.to_string()));
-                    let (mark, mark_at) = self.member_mark(unknown, &m.key);
+                    let (mark, mark_at) = self.member_mark(unknowns.as_ref(), &m.key);
                     let v = self.convert_marked(
                         Some(&m.value),
                         mark,
                         mark_at,
-                        sensitive.and_then(|s| s.get(&m.key)),
+                        sensitives.as_ref().and_then(|s| s.get(&m.key)),
                         path,
                     );
                     path.pop();
@@ -162,7 +167,7 @@ impl Converter<'_> {
                 // Attributes known only after apply are often absent from `after`.
                 if let Some(u) = unknown {
                     for m in u.members() {
-                        if is_true(Some(&m.value)) && after.get(&m.key).is_none() {
+                        if is_true(Some(&m.value)) && afters.get(&m.key).is_none() {
                             path.push(Step::Key(m.key.to_string()));
                             let at =
                                 Span::new(self.file, m.key_start as usize, m.value.end as usize);
@@ -170,7 +175,7 @@ impl Converter<'_> {
                                 None,
                                 Some(&m.value),
                                 Some(at),
-                                sensitive.and_then(|s| s.get(&m.key)),
+                                sensitives.as_ref().and_then(|s| s.get(&m.key)),
                                 path,
                             );
                             path.pop();
@@ -189,7 +194,7 @@ impl Converter<'_> {
     /// span of that member: its key and its mark.
     fn member_mark<'j>(
         &self,
-        marks: Option<&'j Json>,
+        marks: Option<&Lookup<'j>>,
         key: &str,
     ) -> (Option<&'j Json>, Option<Span>) {
         let Some(marks) = marks else {

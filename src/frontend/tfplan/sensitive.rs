@@ -112,8 +112,9 @@ fn mark(value: &Json, mask: &Json, spans: &mut Vec<(usize, usize)>, depth: usize
     }
     match (&value.kind, &mask.kind) {
         (JsonKind::Object(_), JsonKind::Object(_)) => {
+            let masks = mask.lookup();
             for m in value.members() {
-                if let Some(sub) = mask.get(&m.key) {
+                if let Some(sub) = masks.get(&m.key) {
                     mark(&m.value, sub, spans, depth + 1);
                 }
             }

@@ -384,6 +384,10 @@ fn budgets() {
             "nesting budget exceeded: evaluation used more than 1048576 bytes of stack",
         ),
         (
+            b(Budget::ExpressionDepth { limit: 640 }),
+            "nesting budget exceeded: the expression is nested deeper than 640 levels once the loop items, resource properties, imports and module outputs it reads are put in place",
+        ),
+        (
             b(Budget::Recursion {
                 limit: 64,
                 subject: Subject::Variable(s("v")),

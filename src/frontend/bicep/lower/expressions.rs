@@ -2,6 +2,7 @@
 //! language's tree (operators, interpolation, loops, lambdas, symbolic references, loaded files).
 
 use super::*;
+use crate::value::cause::Budget;
 
 impl<'s> Lowering<'s> {
     pub(super) fn str_node(&self, at: &Range<u32>, s: &str) -> Node {
@@ -50,6 +51,17 @@ impl<'s> Lowering<'s> {
     /// A value: literals, objects and arrays stay data (each part where it is written);
     /// anything else is an expression.
     pub(super) fn node(&mut self, syntax: &'s SyntaxNode) -> Node {
+        if self.depth >= MAX_LOWERING_DEPTH {
+            return self.unknowable(&syntax.span, too_deep());
+        }
+        self.depth += 1;
+        let node = self.node_within(syntax);
+        self.depth -= 1;
+        node
+    }
+
+    /// [`Lowering::node`] once its depth is counted.
+    fn node_within(&mut self, syntax: &'s SyntaxNode) -> Node {
         let span = self.span(&syntax.span);
         match syntax.kind {
             K::String => match self.plain_string(syntax) {
@@ -188,6 +200,18 @@ impl<'s> Lowering<'s> {
 
     /// The expression `node` stands for.
     pub(super) fn expr(&mut self, node: &'s SyntaxNode) -> Expr {
+        if self.depth >= MAX_LOWERING_DEPTH {
+            let (start, end) = self.at(node);
+            return self.unknowable_expr(start, end, too_deep());
+        }
+        self.depth += 1;
+        let expr = self.expr_within(node);
+        self.depth -= 1;
+        expr
+    }
+
+    /// [`Lowering::expr`] once its depth is counted.
+    fn expr_within(&mut self, node: &'s SyntaxNode) -> Expr {
         let (start, end) = self.at(node);
         // Loop items and resource properties are lowered where they are used: a hostile file
         // could make that grow exponentially. The work is bounded by the file's size.
@@ -1104,6 +1128,13 @@ impl<'s> Lowering<'s> {
         }
         Some(out)
     }
+}
+
+/// Why an expression nested deeper than the lowering follows is unknown.
+fn too_deep() -> Cause {
+    Cause::Budget(Budget::ExpressionDepth {
+        limit: MAX_LOWERING_DEPTH as usize,
+    })
 }
 
 /// JSON data of the file `file` as a value of the template (strings are data, never

@@ -98,7 +98,7 @@ impl<'s> Lowering<'s> {
             self.files.read(path).map(|text| (text, None))
         };
         let read = read.map(|(text, id)| {
-            let parsed = super::super::parser::parse(&text);
+            let parsed = super::super::parser::parse_within(&text, self.files.max_syntax_tokens());
             Rc::new(OtherFile { id, text, parsed })
         });
         self.other_files
@@ -126,6 +126,7 @@ impl<'s> Lowering<'s> {
         inner.inlining = self.inlining + 1;
         inner.work = self.work;
         inner.max_work = self.max_work;
+        inner.depth = self.depth;
         let out = inner.expr(value);
         self.work = inner.work;
         out
@@ -203,6 +204,7 @@ impl<'s> Lowering<'s> {
         inner.inlining = self.inlining + 1;
         inner.work = self.work;
         inner.max_work = self.max_work;
+        inner.depth = self.depth;
         let node = inner.node(value);
         self.work = inner.work;
         Some((node, inner.span(&identifier.span)))

@@ -44,6 +44,18 @@ use crate::value::Cause;
 /// The namespace the compiler gives user-defined functions.
 const FUNCTION_NAMESPACE: &str = "__bicep";
 
+/// Most expression nodes lowered for one file, its inlined loop items, resource properties,
+/// imports and module outputs included: the lowered template is bounded like the syntax tree
+/// it comes from (`parser::MAX_TOKENS`), whatever the file repeats.
+const MAX_WORK: u64 = 4_000_000;
+
+/// Deepest nesting of the lowering of one expression or value, inlined loop items, resource
+/// properties, imported values and module outputs included. A syntax tree is less than 600
+/// nodes deep (the parser's [`super::parser::MAX_DEPTH`] counts every link of a chain); an
+/// expression that inlining makes deeper than this is unknown, saying so, and never a stack
+/// overflow of the lowering or of the evaluation, clone or drop of what it lowers into.
+pub(super) const MAX_LOWERING_DEPTH: u32 = 640;
+
 /// Lowers the syntax tree `root` of the Bicep file `file` (text `text`). `damaged` are the
 /// byte ranges of syntax errors: a declaration that overlaps one holds unknowns.
 pub(crate) fn template(
@@ -67,6 +79,12 @@ pub(crate) trait ReadBeside {
     /// walked file, the parser's own bound unless said.
     fn max_document_values(&self) -> usize {
         crate::json::MAX_VALUES
+    }
+
+    /// Most tokens a Bicep file read (an import, a module whose output is named) may hold:
+    /// the run's limit for the walked file, the parser's own bound unless said.
+    fn max_syntax_tokens(&self) -> usize {
+        super::parser::MAX_TOKENS
     }
 
     /// The text of the file at `relative`, read as [`ReadBeside::read`] reads it, and its id
@@ -260,9 +278,13 @@ struct Lowering<'s> {
     /// Depth of inlined resource properties (bounds self-reference).
     inlining: u32,
     lambdas: u32,
-    /// Expression nodes lowered so far, and the most allowed (proportional to the text).
+    /// Expression nodes lowered so far, and the most allowed (proportional to the text, at
+    /// most [`MAX_WORK`]).
     work: u64,
     max_work: u64,
+    /// How deeply the lowering of expressions and values nests now: at most
+    /// [`MAX_LOWERING_DEPTH`].
+    depth: u32,
     /// Set when this file's expressions are lowered into another file's (a module output):
     /// nothing may name this file's parameters, variables or functions by name there.
     inline: Option<Inline>,
@@ -273,6 +295,10 @@ struct Lowering<'s> {
     /// imported variable), by where they come from; their variables wait in `shared`.
     shared_values: HashMap<(u32, String), String>,
     shared: Vec<(Text, Variable)>,
+    /// The properties of large objects by key, the last of each ([`Lowering::property`]), by
+    /// object (every object outlives the lowering, so its address names it).
+    property_indexes:
+        std::cell::RefCell<HashMap<*const SyntaxNode, HashMap<String, &'s SyntaxNode>>>,
     /// Other files read (modules whose outputs are named, imported files), by path as written.
     other_files: std::cell::RefCell<HashMap<String, Result<Rc<OtherFile>, String>>>,
     /// The environment `readEnvironmentVariable()` reads: set for a `.bicepparam` file, the
@@ -362,10 +388,12 @@ impl<'s> Lowering<'s> {
             inlining: 0,
             lambdas: 0,
             work: 0,
-            max_work: 100_000 + 64 * text.len() as u64,
+            max_work: (100_000 + 64 * text.len() as u64).min(MAX_WORK),
+            depth: 0,
             inline: None,
             imports: Vec::new(),
             other_files: Default::default(),
+            property_indexes: Default::default(),
             shared_values: HashMap::default(),
             shared: Vec::new(),
             environment: None,
@@ -414,9 +442,13 @@ impl<'s> Lowering<'s> {
     }
 
     pub(super) fn is_damaged(&self, range: &Range<u32>) -> bool {
-        self.damaged.iter().any(|d| {
-            d.start < range.end.max(range.start + 1) && range.start < d.end.max(d.start + 1)
-        })
+        // The damaged ranges are sorted, disjoint and not empty: the first that ends after
+        // `range` starts is the only one that may overlap it (a search, not a scan: a file
+        // of many syntax errors and many expressions is not quadratic).
+        let i = self.damaged.partition_point(|d| d.end <= range.start);
+        self.damaged
+            .get(i)
+            .is_some_and(|d| d.start < range.end.max(range.start + 1))
     }
 
     // ----- the program -----------------------------------------------------------------
@@ -706,12 +738,28 @@ impl<'s> Lowering<'s> {
 
     /// The value of property `name` of object `object` (the last one written wins).
     pub(super) fn property(&self, object: &'s SyntaxNode, name: &str) -> Option<&'s SyntaxNode> {
-        object
-            .nodes()
-            .filter(|n| n.kind == K::ObjectProperty)
-            .filter(|p| self.key_text(p).as_deref() == Some(name))
-            .last()
-            .and_then(value_child)
+        let properties = || object.nodes().filter(|n| n.kind == K::ObjectProperty);
+        if object.children.len() <= 64 {
+            return properties()
+                .filter(|p| self.key_text(p).as_deref() == Some(name))
+                .last()
+                .and_then(value_child);
+        }
+        // A large object's properties are indexed once: a file that reads each of 100,000
+        // properties of a resource is lowered in linear time, not quadratic.
+        let mut indexes = self.property_indexes.borrow_mut();
+        let index = indexes
+            .entry(object as *const SyntaxNode)
+            .or_insert_with(|| {
+                let mut index = HashMap::default();
+                for property in properties() {
+                    if let Some(key) = self.key_text(property) {
+                        index.insert(key, property);
+                    }
+                }
+                index
+            });
+        index.get(name).copied().and_then(value_child)
     }
 
     /// A value as written, for messages: a string without its quotes (messages quote names).
