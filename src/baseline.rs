@@ -77,18 +77,14 @@ pub struct Baseline {
 
 /// The baseline at `path` (shown as `shown`).
 pub fn read(path: &Path, shown: &str) -> Result<Baseline, BaselineError> {
-    use std::io::Read;
-    let file = std::fs::File::open(path).map_err(|e| BaselineError::Read(shown.into(), e))?;
-    let mut bytes = Vec::new();
-    file.take(MAX_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| BaselineError::Read(shown.into(), e))?;
-    if bytes.len() as u64 > MAX_BYTES {
+    let Some(bytes) = crate::source::read_at_most(path, MAX_BYTES)
+        .map_err(|e| BaselineError::Read(shown.into(), e))?
+    else {
         return Err(BaselineError::Invalid(
             shown.into(),
             "it is larger than 64 MiB".into(),
         ));
-    }
+    };
     let file: File = serde_json::from_slice(&bytes)
         .map_err(|e| BaselineError::Invalid(shown.into(), e.to_string()))?;
     if file.version != VERSION || file.tool != "imagegate" {

@@ -129,21 +129,16 @@ struct TrustedFile {
 /// Reads the trusted exemptions at `path` (shown as `shown` in the error, which says why
 /// the file cannot be used).
 pub fn read_trusted(path: &Path, shown: &str) -> Result<TrustedExemptions, String> {
-    use std::io::Read;
-    let file = std::fs::File::open(path)
-        .map_err(|e| format!("cannot read the trusted exemptions {shown}: {e}"))?;
-    let mut bytes = Vec::new();
-    file.take(TRUSTED_MAX_BYTES + 1)
-        .read_to_end(&mut bytes)
+    let read = crate::source::read_at_most(path, TRUSTED_MAX_BYTES)
         .map_err(|e| format!("cannot read the trusted exemptions {shown}: {e}"))?;
     let invalid = |why: String| {
         format!(
             "{shown} is not a file of trusted exemptions: {why} (write one with --write-trusted-exemptions)"
         )
     };
-    if bytes.len() as u64 > TRUSTED_MAX_BYTES {
+    let Some(bytes) = read else {
         return Err(invalid("it is larger than 64 MiB".into()));
-    }
+    };
     let parsed: TrustedFile = serde_json::from_slice(&bytes).map_err(|e| invalid(e.to_string()))?;
     if parsed.tool != "imagegate" || parsed.version != TRUSTED_VERSION {
         return Err(invalid(format!(

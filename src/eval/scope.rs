@@ -121,6 +121,37 @@ struct Shared<'a> {
     assumed_from: Option<(Rc<Shared<'a>>, Names)>,
 }
 
+impl<'a> Shared<'a> {
+    /// The state of a scope of `template` with the parameter values `supplied`, for
+    /// `deployment`, spending `allowance`, recording what it reads in `tracker`; `root` for
+    /// the walked template's own scope; `assumed_from` the scope it was rebuilt from with
+    /// these parameters assumed. Nothing evaluated yet.
+    fn new(
+        template: &'a Template,
+        supplied: ParameterValues<'a>,
+        deployment: DeploymentScope,
+        allowance: Rc<Allowance>,
+        tracker: Rc<Tracker>,
+        root: bool,
+        assumed_from: Option<(Rc<Shared<'a>>, Names)>,
+    ) -> Shared<'a> {
+        Shared {
+            template,
+            supplied,
+            deployment,
+            params: RefCell::default(),
+            vars: RefCell::default(),
+            var_stack: RefCell::default(),
+            errors: RefCell::default(),
+            allowance,
+            nesting: Cell::new(0),
+            tracker,
+            root,
+            assumed_from,
+        }
+    }
+}
+
 /// The parameters of the deployed template (the walked one) that a value depends on through
 /// their defaults: the ones a deployer could pass otherwise. Recorded while a template and
 /// the templates it deploys are evaluated, so that a condition false under the defaults says
@@ -278,20 +309,15 @@ impl<'a> Scope<'a> {
         allowance: Rc<Allowance>,
     ) -> Self {
         Scope {
-            shared: Rc::new(Shared {
+            shared: Rc::new(Shared::new(
                 template,
                 supplied,
                 deployment,
-                params: RefCell::default(),
-                vars: RefCell::default(),
-                var_stack: RefCell::default(),
-                errors: RefCell::default(),
                 allowance,
-                nesting: Cell::new(0),
-                tracker: Rc::default(),
-                root: true,
-                assumed_from: None,
-            }),
+                Rc::default(),
+                true,
+                None,
+            )),
             env: Env::default(),
         }
     }
@@ -308,20 +334,15 @@ impl<'a> Scope<'a> {
         deployment: DeploymentScope,
     ) -> Scope<'t> {
         Scope {
-            shared: Rc::new(Shared {
+            shared: Rc::new(Shared::new(
                 template,
                 supplied,
                 deployment,
-                params: RefCell::default(),
-                vars: RefCell::default(),
-                var_stack: RefCell::default(),
-                errors: RefCell::default(),
-                allowance: Rc::clone(&self.shared.allowance),
-                nesting: Cell::new(0),
-                tracker: Rc::clone(&self.shared.tracker),
-                root: false,
-                assumed_from: None,
-            }),
+                Rc::clone(&self.shared.allowance),
+                Rc::clone(&self.shared.tracker),
+                false,
+                None,
+            )),
             env: Env::default(),
         }
     }
@@ -364,23 +385,18 @@ impl<'a> Scope<'a> {
                 }
             }
         }
-        let shared = Rc::new(Shared {
-            template: old.template,
+        let shared = Rc::new(Shared::new(
+            old.template,
             supplied,
-            deployment: old.deployment.clone(),
-            params: RefCell::default(),
-            vars: RefCell::default(),
-            var_stack: RefCell::default(),
-            errors: RefCell::default(),
-            allowance: Rc::clone(&old.allowance),
-            nesting: Cell::new(0),
-            tracker: Rc::clone(&old.tracker),
-            root: old.root,
-            assumed_from: Some((
+            old.deployment.clone(),
+            Rc::clone(&old.allowance),
+            Rc::clone(&old.tracker),
+            old.root,
+            Some((
                 Rc::clone(old),
                 values.iter().map(|(name, _)| Rc::clone(name)).collect(),
             )),
-        });
+        ));
         rebuilt.push((me, Rc::clone(&shared)));
         Scope {
             shared,

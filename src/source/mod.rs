@@ -235,6 +235,18 @@ impl SourceMap {
     }
 }
 
+/// The bytes of the file at `path` when it holds at most `max` bytes (`Ok(None)` when it holds
+/// more): for the files a run reads whole by name outside the walk (a baseline, trusted
+/// exemptions), so that a wrong path (a device, a disk image) cannot exhaust memory.
+pub(crate) fn read_at_most(path: &std::path::Path, max: u64) -> std::io::Result<Option<Vec<u8>>> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?
+        .take(max + 1)
+        .read_to_end(&mut bytes)?;
+    Ok((bytes.len() as u64 <= max).then_some(bytes))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

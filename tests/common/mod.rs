@@ -508,3 +508,30 @@ pub fn judged(
 ) -> (String, String, u64, String) {
     (rule.into(), path.into(), line, parameter_file.into())
 }
+
+/// What identifies each finding of a JSON report across runs (rule, place, message,
+/// fingerprint).
+pub fn finding_identities(report: &serde_json::Value) -> std::collections::BTreeSet<String> {
+    report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| {
+            format!(
+                "{} {}:{}:{} {} [{}]",
+                f["rule"], f["path"], f["line"], f["column"], f["message"], f["fingerprint"]
+            )
+        })
+        .collect()
+}
+
+/// Whether the finding `f` touches the file shown as `path` (located there, judged with it as
+/// a parameter file, declared there, or related there): what a run naming it must report.
+pub fn touches(f: &serde_json::Value, path: &str) -> bool {
+    f["path"] == path
+        || f["parameter_file"] == path
+        || f["resource"]["declared_in"] == path
+        || f["related"]
+            .as_array()
+            .is_some_and(|r| r.iter().any(|r| r["path"] == path))
+}

@@ -12,17 +12,7 @@ const MARKETPLACE: &str = r#"{ "publisher": "Canonical", "offer": "0001-com-ubun
 
 /// What identifies a finding across runs.
 fn findings(report: &serde_json::Value) -> BTreeSet<String> {
-    report["findings"]
-        .as_array()
-        .expect("findings")
-        .iter()
-        .map(|f| {
-            format!(
-                "{} {}:{}:{} {} [{}]",
-                f["rule"], f["path"], f["line"], f["column"], f["message"], f["fingerprint"]
-            )
-        })
-        .collect()
+    finding_identities(report)
 }
 
 fn resources(report: &serde_json::Value) -> BTreeSet<String> {
@@ -186,19 +176,6 @@ fn a_finding_in_a_linked_template_carries_its_callers_and_shows_in_a_run_on_the_
         let one = check_json(&repo, &[named]);
         assert_eq!(findings(&one), findings(&full), "{named}");
     }
-}
-
-/// Whether the finding `f` of a JSON report touches the file shown as `path`: located there,
-/// about a resource declared there, with a related location there, or found with values from
-/// it (its parameter file). The contract of a run over named files: it reports exactly the
-/// full run's findings that touch them.
-fn touches(f: &serde_json::Value, path: &str) -> bool {
-    f["path"] == path
-        || f["parameter_file"] == path
-        || f["resource"]["declared_in"] == path
-        || f["related"]
-            .as_array()
-            .is_some_and(|r| r.iter().any(|r| r["path"] == path))
 }
 
 /// `check --format json -` run in `repo` on `text` piped in as the file `name`.

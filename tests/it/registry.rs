@@ -143,17 +143,7 @@ fn of_rule<'r>(report: &'r serde_json::Value, rule: &str) -> Vec<&'r serde_json:
 
 /// What identifies a finding across runs.
 fn identities(report: &serde_json::Value) -> BTreeSet<String> {
-    report["findings"]
-        .as_array()
-        .expect("findings")
-        .iter()
-        .map(|f| {
-            format!(
-                "{} {}:{}:{} {} [{}]",
-                f["rule"], f["path"], f["line"], f["column"], f["message"], f["fingerprint"]
-            )
-        })
-        .collect()
+    finding_identities(report)
 }
 
 /// The full run's findings that touch the file shown as `path` (located there, declared
@@ -163,14 +153,7 @@ fn touching(full: &serde_json::Value, path: &str) -> BTreeSet<String> {
         .as_array()
         .expect("findings")
         .iter()
-        .filter(|f| {
-            f["path"] == path
-                || f["parameter_file"] == path
-                || f["resource"]["declared_in"] == path
-                || f["related"]
-                    .as_array()
-                    .is_some_and(|r| r.iter().any(|r| r["path"] == path))
-        })
+        .filter(|f| touches(f, path))
         .cloned()
         .collect();
     identities(&serde_json::json!({ "findings": kept }))
