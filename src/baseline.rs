@@ -184,8 +184,11 @@ pub fn write(report: &Report, path: &Path, shown: &str) -> Result<Baseline, Base
         tool: "imagegate".into(),
         findings,
     };
-    let mut text = serde_json::to_string_pretty(&file)
+    let text = serde_json::to_string_pretty(&file)
         .map_err(|e| BaselineError::Write(shown.into(), e.into()))?;
+    // What a pull request wrote (paths, names) must not reach a CI agent that prints the file.
+    let mut text =
+        crate::report::emit::defuse(&text, crate::report::emit::Syntax::Json).into_owned();
     text.push('\n');
     std::fs::write(path, &text).map_err(|e| BaselineError::Write(shown.into(), e))?;
     Ok(Baseline {

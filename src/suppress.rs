@@ -163,7 +163,10 @@ pub fn write_trusted(entries: &[TrustedEntry], path: &Path) -> std::io::Result<u
         tool: "imagegate".into(),
         exemptions,
     };
-    let mut text = serde_json::to_string_pretty(&file).map_err(std::io::Error::from)?;
+    let text = serde_json::to_string_pretty(&file).map_err(std::io::Error::from)?;
+    // What a pull request wrote (paths, reasons) must not reach a CI agent that prints the file.
+    let mut text =
+        crate::report::emit::defuse(&text, crate::report::emit::Syntax::Json).into_owned();
     text.push('\n');
     std::fs::write(path, text)?;
     Ok(count)

@@ -317,3 +317,39 @@ fn the_check_can_fail() {
         );
     }
 }
+
+/// The files a run writes on request (a baseline, the trusted exemptions) carry no command
+/// either: a pipeline step that prints them (`cat`, an artifact's preview) must not run what a
+/// pull request wrote. Both still read back as written (JSON escapes are the same text).
+#[test]
+fn written_baselines_and_trusted_exemptions_carry_no_command() {
+    let repo = hostile_repo();
+    let output = inert(
+        &repo,
+        &["check", "--write-baseline", "baseline.json"],
+        false,
+    );
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    let baseline = std::fs::read(repo.path().join("baseline.json")).unwrap();
+    assert_eq!(drives_an_agent(&baseline, false), None);
+    let value: Value = serde_json::from_slice(&baseline).unwrap();
+    let mut all = Vec::new();
+    strings(&value, &mut all);
+    assert!(all.iter().any(|s| s.contains(GATE)), "{value}");
+    // Read back, it baselines every finding it recorded.
+    let output = inert(&repo, &["check", "--baseline", "baseline.json"], false);
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+
+    let output = inert(
+        &repo,
+        &["check", "--write-trusted-exemptions", "trusted.json"],
+        false,
+    );
+    assert_ne!(output.status.code(), Some(2), "{output:?}");
+    let trusted = std::fs::read(repo.path().join("trusted.json")).unwrap();
+    assert_eq!(drives_an_agent(&trusted, false), None);
+    let value: Value = serde_json::from_slice(&trusted).unwrap();
+    let mut all = Vec::new();
+    strings(&value, &mut all);
+    assert!(all.iter().any(|s| s.contains(GATE)), "{value}");
+}
