@@ -151,9 +151,10 @@ pub fn read_trusted(path: &Path, shown: &str) -> Result<TrustedExemptions, Strin
     ))
 }
 
-/// Writes `entries` (what a run's comments exempted) to `path` as the trusted exemptions of
-/// a later run: sorted, without duplicates, pretty-printed JSON. Returns how many.
-pub fn write_trusted(entries: &[TrustedEntry], path: &Path) -> std::io::Result<usize> {
+/// The trusted exemptions of a later run, from `entries` (what a run's comments exempted):
+/// sorted, without duplicates, pretty-printed JSON (the caller writes it, defused for the CI
+/// agent that may print it), and how many entries it holds.
+pub fn trusted_text(entries: &[TrustedEntry]) -> std::io::Result<(String, usize)> {
     let mut exemptions = entries.to_vec();
     exemptions.sort();
     exemptions.dedup();
@@ -164,12 +165,7 @@ pub fn write_trusted(entries: &[TrustedEntry], path: &Path) -> std::io::Result<u
         exemptions,
     };
     let text = serde_json::to_string_pretty(&file).map_err(std::io::Error::from)?;
-    // What a pull request wrote (paths, reasons) must not reach a CI agent that prints the file.
-    let mut text =
-        crate::report::emit::defuse(&text, crate::report::emit::Syntax::Json).into_owned();
-    text.push('\n');
-    std::fs::write(path, text)?;
-    Ok(count)
+    Ok((text, count))
 }
 
 /// What one file's judgement saw of the exemptions: how often each `[[exempt]]` entry matched

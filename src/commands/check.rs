@@ -93,7 +93,14 @@ fn run(args: CheckArgs, reads: Reads, io: &mut Io<'_>) -> Result<Exit, Failure> 
     };
     if let Some(path) = &args.write_trusted_exemptions {
         let shown = crate::walk::display_path(path, &io.cwd);
-        let count = crate::suppress::write_trusted(&report.exempted_by_comments, &io.resolve(path))
+        let count = crate::suppress::trusted_text(&report.exempted_by_comments)
+            .and_then(|(text, count)| {
+                // What a pull request wrote (paths, reasons) must not reach a CI agent that
+                // prints the file.
+                let mut text = emit::defuse(&text, emit::Syntax::Json).into_owned();
+                text.push('\n');
+                std::fs::write(io.resolve(path), text).map(|()| count)
+            })
             .map_err(|e| {
                 Failure::TrustedExemptions(format!(
                     "cannot write the trusted exemptions {shown}: {e}"

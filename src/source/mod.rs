@@ -113,7 +113,14 @@ impl SourceFile {
             // Templates average some 40 bytes a line: one allocation in most files.
             let mut starts = Vec::with_capacity(bytes.len() / 32 + 1);
             starts.push(0);
-            starts.extend(memchr::memchr_iter(b'\n', bytes).map(|i| (i + 1) as u32));
+            // Lines end at LF, CRLF and a lone CR, as editors, the Language Server Protocol,
+            // SARIF (3.30.2), Bicep and the Azure CLI's JSON comments count them: a line a
+            // reviewer sees is a line imagegate reports and exempts.
+            starts.extend(
+                memchr::memchr2_iter(b'\r', b'\n', bytes)
+                    .filter(|&i| !(bytes[i] == b'\r' && bytes.get(i + 1) == Some(&b'\n')))
+                    .map(|i| (i + 1) as u32),
+            );
             starts
         })
     }

@@ -459,6 +459,30 @@ fn bicep_pragmas_and_comments_exempt() {
 }
 
 #[test]
+fn a_lone_carriage_return_ends_the_line_an_exemption_covers() {
+    // A lone CR (no LF) ends a line for Bicep (its lexer, and `#disable-next-line`'s "next
+    // line": https://learn.microsoft.com/azure/azure-resource-manager/bicep/linter#silencing-false-positives),
+    // for the Language Server Protocol and SARIF (3.30.2), and in every editor a reviewer reads
+    // the change in. The pragma below covers the `osDisk` line after the CR, not the Marketplace
+    // `imageReference` on the line after that: the image is judged, and the pragma, which
+    // exempts nothing, is told.
+    let repo = Repo::new();
+    repo.write(
+        "main.bicep",
+        "resource vm 'Microsoft.Compute/virtualMachines@2024-03-01' = {\n  name: 'app-vm'\n  location: 'westeurope'\n  properties: {\n    storageProfile: {\n      #disable-next-line imagegate-IG001 // the OS disk's settings are the platform team's\r      osDisk: { createOption: 'FromImage' }\n      imageReference: { publisher: 'Canonical', offer: 'ubuntu-24_04-lts', sku: 'server', version: 'latest' }\n    }\n  }\n}\n",
+    );
+    let (code, report) = json(&repo, &[]);
+    assert_eq!(code, Some(1), "{report}");
+    assert_eq!(
+        findings(&report),
+        [
+            ("IG009".into(), "main.bicep".into(), 6, "open".into()),
+            ("IG001".into(), "main.bicep".into(), 8, "open".into()),
+        ]
+    );
+}
+
+#[test]
 fn exempted_findings_are_suppressions_in_sarif_and_absent_from_github_annotations() {
     let repo = estate(
         r#"
