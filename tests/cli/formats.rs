@@ -59,6 +59,68 @@ fn github_snapshot() {
     insta::assert_snapshot!("github", check("github"));
 }
 
+/// `--format concise`: one line per finding, like ruff's concise output.
+#[test]
+fn concise_snapshot() {
+    insta::assert_snapshot!("concise", check("concise"));
+}
+
+/// `--format azure`: Azure Pipelines `task.logissue` commands
+/// (<https://learn.microsoft.com/azure/devops/pipelines/scripts/logging-commands#logissue-log-an-error-or-warning>).
+#[test]
+fn azure_snapshot() {
+    let out = check("azure");
+    for line in out.lines() {
+        assert!(
+            line.starts_with("##vso[task.logissue type=") || line.starts_with("imagegate: "),
+            "{line}"
+        );
+    }
+    insta::assert_snapshot!("azure", out);
+}
+
+/// `--format gitlab`: a GitLab Code Quality report
+/// (<https://docs.gitlab.com/ci/testing/code_quality/#code-quality-report-format>): every
+/// issue has the required fields, and no two share a fingerprint.
+#[test]
+fn gitlab_snapshot() {
+    let out = check("gitlab");
+    let issues: serde_json::Value = serde_json::from_str(&out).expect("JSON");
+    let issues = issues.as_array().expect("an array");
+    assert!(!issues.is_empty());
+    let mut fingerprints = std::collections::BTreeSet::new();
+    for issue in issues {
+        assert!(issue["description"].is_string(), "{issue}");
+        assert!(issue["check_name"].as_str().unwrap().starts_with("IG"));
+        assert!(
+            ["info", "minor", "major", "critical", "blocker"]
+                .contains(&issue["severity"].as_str().unwrap()),
+            "{issue}"
+        );
+        assert!(issue["location"]["path"].is_string(), "{issue}");
+        assert!(issue["location"]["lines"]["begin"].as_u64().unwrap() >= 1);
+        assert!(fingerprints.insert(issue["fingerprint"].as_str().unwrap().to_string()));
+    }
+    insta::assert_snapshot!("gitlab", out);
+}
+
+/// `--format junit`: a failing case per error, a passing one per warning or note and per
+/// compliant or exempt resource.
+#[test]
+fn junit_snapshot() {
+    let out = check("junit");
+    assert!(out.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites "));
+    assert_eq!(
+        out.matches("<failure ").count(),
+        out.matches("error[IG").count(),
+        "{out}"
+    );
+    insta::assert_snapshot!("junit", out);
+    // A run with nothing to say is one passing case.
+    let clear = run(&["check", "--format", "junit", "testdata/arm/not-templates"]);
+    assert!(clear.contains("tests=\"1\" failures=\"0\""), "{clear}");
+}
+
 #[test]
 fn human_snapshot_all_clear() {
     insta::assert_snapshot!(

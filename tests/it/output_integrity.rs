@@ -353,3 +353,48 @@ fn written_baselines_and_trusted_exemptions_carry_no_command() {
     strings(&value, &mut all);
     assert!(all.iter().any(|s| s.contains(GATE)), "{value}");
 }
+
+/// The formats for other CI systems and tools (#25): concise, GitLab's Code Quality and JUnit
+/// carry no command; Azure Pipelines' format carries only its own `task.logissue` commands,
+/// one a line, the template's text in them shown and inert.
+#[test]
+fn the_concise_gitlab_junit_and_azure_formats_carry_no_command_of_the_input() {
+    let repo = hostile_repo();
+    for format in ["concise", "gitlab", "junit"] {
+        let output = inert(&repo, &["check", "--verbose", "--format", format], false);
+        assert_eq!(output.status.code(), Some(1), "{format}");
+        let out = text(&output.stdout);
+        assert!(out.contains("task.prependpath"), "{format}: {out}");
+        if format == "gitlab" {
+            let issues: Value = serde_json::from_str(&out).unwrap();
+            let mut all = Vec::new();
+            strings(&issues, &mut all);
+            assert!(
+                all.iter()
+                    .any(|s| s.contains("22_04 ##vso[task.prependpath]/tmp/evil")),
+                "{out}"
+            );
+        }
+    }
+    let output = repo
+        .imagegate(&["check", "--verbose", "--format", "azure"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(drives_an_agent(&output.stderr, false), None);
+    let out = text(&output.stdout);
+    let mut commands = 0;
+    for line in out.split(['\n', '\r']).filter(|l| !l.is_empty()) {
+        // The format's own command, once, at the start of its line; the rest is inert.
+        let rest = match line.strip_prefix("##vso[task.logissue type=") {
+            Some(rest) => {
+                commands += 1;
+                rest
+            }
+            None => line,
+        };
+        assert_eq!(drives_an_agent(rest.as_bytes(), false), None, "{out}");
+    }
+    assert!(commands >= 1, "{out}");
+    assert!(out.contains(GATE_SHOWN), "{out}");
+}

@@ -1,15 +1,23 @@
 //! Emitters: the report in each output format, each behind one trait ([`Emitter`]) and made
 //! from the format and the command line's options by [`emitter`].
 
+mod azure;
+mod concise;
 mod github;
+mod gitlab;
 mod human;
 mod json;
+mod junit;
 mod sarif;
 mod text;
 
+pub use azure::Azure;
+pub use concise::Concise;
 pub use github::{Github, StepSummary};
+pub use gitlab::Gitlab;
 pub use human::{Colour, Filtered, Human, HumanOptions, use_colour};
 pub use json::Json;
+pub use junit::Junit;
 pub use sarif::Sarif;
 pub(crate) use text::masked;
 pub use text::{Syntax, defuse, visible};
@@ -49,6 +57,10 @@ pub fn emitter(
         Format::Json => Box::new(Json),
         Format::Sarif => Box::new(Sarif),
         Format::Github => Box::new(Github::new(options.filter, step_summary)),
+        Format::Concise => Box::new(Concise),
+        Format::Azure => Box::new(Azure),
+        Format::Gitlab => Box::new(Gitlab),
+        Format::Junit => Box::new(Junit),
     }
 }
 
@@ -64,6 +76,14 @@ pub enum Format {
     Sarif,
     /// GitHub Actions workflow commands (annotations).
     Github,
+    /// One line per finding (`path:line:column: severity[rule] message`), then the summary.
+    Concise,
+    /// Azure Pipelines logging commands (`##vso[task.logissue …]`, one per finding).
+    Azure,
+    /// A GitLab Code Quality report (JSON).
+    Gitlab,
+    /// JUnit XML (test dashboards: Azure Pipelines, GitLab, Jenkins).
+    Junit,
 }
 
 #[cfg(test)]
@@ -91,6 +111,13 @@ mod tests {
             human::human(&report, &HumanOptions::default())
         );
         assert_eq!(emitted(Format::Github), github::github(&report));
+        assert_eq!(emitted(Format::Concise), concise::concise(&report));
+        assert_eq!(emitted(Format::Azure), azure::azure(&report));
+        assert_eq!(
+            emitted(Format::Gitlab),
+            gitlab::gitlab(&report).expect("JSON")
+        );
+        assert_eq!(emitted(Format::Junit), junit::junit(&report));
         // What a filter left out is said in the GitHub log too.
         let filter = Filtered {
             shown: crate::rules::Rule::ALL[..1].to_vec(),
