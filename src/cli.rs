@@ -150,8 +150,8 @@ pub struct CheckArgs {
     /// read from a private copy, this way.
     #[arg(long, value_name = "PATH", requires = "config")]
     pub config_as: Option<PathBuf>,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Human)]
+    /// Output format (`--output-format` is the same option, as ruff spells it).
+    #[arg(long, alias = "output-format", value_enum, default_value_t = Format::Human)]
     pub format: Format,
     /// Write the report to FILE instead of standard output.
     #[arg(long, short, value_name = "FILE")]

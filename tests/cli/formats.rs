@@ -62,7 +62,12 @@ fn github_snapshot() {
 /// `--format concise`: one line per finding, like ruff's concise output.
 #[test]
 fn concise_snapshot() {
-    insta::assert_snapshot!("concise", check("concise"));
+    let out = check("concise");
+    // `--output-format` is the same option, as ruff spells it.
+    let mut args = vec!["check", "--output-format", "concise"];
+    args.extend(SAMPLE);
+    assert_eq!(run(&args), out);
+    insta::assert_snapshot!("concise", out);
 }
 
 /// `--format azure`: Azure Pipelines `task.logissue` commands
