@@ -31,6 +31,9 @@ pub enum Command {
     /// Write a commented imagegate.toml for the repository at PATH (audit mode, a placeholder
     /// gallery, what is found in use), then print the next steps.
     Init(InitArgs),
+    /// Print the JSON Schema of imagegate.toml, for editors that complete and check the file
+    /// (Taplo / Even Better TOML: `#:schema ./imagegate.schema.json` on its first line).
+    Schema,
     /// Print the rollout's figures: image-bearing resources by status, the compliance
     /// percentage, and breakdowns by image source, directory and owner tag (same walk and
     /// judgement as `check`).

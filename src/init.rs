@@ -10,10 +10,6 @@ use crate::findings::ImageParts;
 use crate::policy::import::toml_string;
 use crate::report::{Report, SourceKind};
 
-/// The config schema's URL: the `$id` of `imagegate.schema.json`.
-pub const SCHEMA_URL: &str =
-    "https://github.com/imagegate/imagegate/blob/main/imagegate.schema.json";
-
 /// The placeholder approved glob: a gallery that surely does not exist yet.
 pub const PLACEHOLDER: &str = "/subscriptions/*/resourceGroups/rg-golden/providers/Microsoft.Compute/galleries/YOUR_GOLDEN_GALLERY/images/*";
 
@@ -190,10 +186,12 @@ const MAX_IMAGES_LISTED: usize = 40;
 
 /// The config file's text. `shown`: the folder as the user named it.
 pub fn render(found: &Found, shown: &str) -> String {
-    let mut out = format!("#:schema {SCHEMA_URL}\n");
-    out.push_str(
+    let mut out = String::from(
         "# imagegate.toml, written by `imagegate init`. Keys and their meaning: README.md,\n\
-         # \"Configuration\". Every key below that is commented out is an option to consider.\n#\n",
+         # \"Configuration\". Every key below that is commented out is an option to consider.\n\
+         # Editors complete and check this file with its JSON Schema, which imagegate prints:\n\
+         # `imagegate schema > imagegate.schema.json`, then `#:schema ./imagegate.schema.json`\n\
+         # as this file's first line (Taplo, Even Better TOML).\n#\n",
     );
     out.push_str(&format!(
         "# What `imagegate init` found in {}: {}.\n",
@@ -303,20 +301,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_schema_url_is_the_schema_id() {
-        let schema: serde_json::Value =
-            serde_json::from_str(include_str!("../imagegate.schema.json")).unwrap();
-        assert_eq!(schema["$id"], SCHEMA_URL);
-    }
-
-    #[test]
     fn an_empty_repository_gets_a_config_that_parses() {
         let text = render(&Found::default(), ".");
         let config = Config::parse(&text, Path::new("imagegate.toml")).unwrap();
         assert_eq!(config.mode, crate::config::Mode::Audit);
         assert_eq!(config.policy.images[0].as_str(), PLACEHOLDER);
         assert!(config.policy.marketplace.is_empty());
-        assert!(text.starts_with(&format!("#:schema {SCHEMA_URL}\n")));
+        // No address is invented: the schema comes from `imagegate schema`.
+        assert!(!text.contains("http"), "{text}");
+        assert!(text.contains("`imagegate schema > imagegate.schema.json`"));
     }
 
     #[test]

@@ -22,6 +22,10 @@ use crate::config::{Config, ConfigError};
 use crate::report::emit::{self, Syntax};
 use crate::workspace::WorkspaceError;
 
+/// The JSON Schema of imagegate.toml, as published in the repository: what `imagegate schema`
+/// prints (the config's unit tests hold its keys equal to the loader's).
+const SCHEMA: &str = include_str!("../../imagegate.schema.json");
+
 /// How a command ended, which the binary maps to its exit code.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Exit {
@@ -155,6 +159,7 @@ pub fn run(cli: Cli, io: &mut Io<'_>) -> Exit {
         Command::Report(args) => report::report(*args, io),
         Command::Policy(command) => policy::policy(command, io),
         Command::Init(args) => init::init(args, io),
+        Command::Schema => io.print(SCHEMA, Syntax::Json).map(|()| Exit::Success),
     };
     match result {
         Ok(exit) => exit,

@@ -77,18 +77,18 @@ fn init_writes_a_commented_config_of_what_it_found_and_nothing_else() {
     assert_eq!(after, before, "init wrote something else");
     let text = std::fs::read_to_string(repo.path().join("imagegate.toml")).unwrap();
     insta::assert_snapshot!("init_fixtures", text);
-    // The first line names the schema by its `$id`, for editors.
-    let schema: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("imagegate.schema.json"),
-        )
-        .unwrap(),
-    )
-    .unwrap();
-    assert_eq!(
-        text.lines().next().unwrap(),
-        format!("#:schema {}", schema["$id"].as_str().unwrap())
-    );
+    // No address is invented: the schema is what `imagegate schema` prints (the file in the
+    // repository), and the written config, as editors read it, conforms to it.
+    assert!(!text.contains("http"), "{text}");
+    let output = repo.imagegate(&["schema"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let published =
+        std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("imagegate.schema.json")).unwrap();
+    assert_eq!(output.stdout, published);
+    let schema: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let as_json: serde_json::Value = toml::from_str(&text).unwrap();
+    assert!(validator.is_valid(&as_json), "{as_json}");
     // It parses with today's config: audit mode, the placeholder, no Marketplace image.
     let config = Config::parse(&text, Path::new("imagegate.toml")).unwrap();
     assert_eq!(config.mode, Mode::Audit);
