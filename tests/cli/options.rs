@@ -82,7 +82,8 @@ fn the_summary_counts_findings_by_rule_most_first_then_by_id() {
          \n\
          Found 3 errors and 2 warnings.\n\
          Judged 5 resources in 6 templates (6 files read): 40% compliant.\n\
-         Config: the embedded default (deny mode).\n"
+         Config: the embedded default (deny mode).\n\
+         To start your own policy: `imagegate init` writes an imagegate.toml naming the galleries and images in use (audit mode).\n"
     );
     // The same every time, whatever the thread count.
     for threads in ["1", "4"] {
@@ -120,7 +121,8 @@ fn a_clean_run_and_a_run_over_nothing_say_so() {
         stdout,
         "All clear: no findings.\n\
          Judged 1 resource in 1 template (1 file read): 100% compliant.\n\
-         Config: the embedded default (deny mode).\n"
+         Config: the embedded default (deny mode).\n\
+         To start your own policy: `imagegate init` writes an imagegate.toml naming the galleries and images in use (audit mode).\n"
     );
     let empty = Repo::new();
     empty.write("notes.json", "{\"a\": 1}");
@@ -130,7 +132,8 @@ fn a_clean_run_and_a_run_over_nothing_say_so() {
         stdout,
         "No findings.\n\
          Nothing was judged: no ARM template, Bicep file or Terraform plan among the 1 file read.\n\
-         Config: the embedded default (deny mode).\n"
+         Config: the embedded default (deny mode).\n\
+         To start your own policy: `imagegate init` writes an imagegate.toml naming the galleries and images in use (audit mode).\n"
     );
 }
 
@@ -371,7 +374,8 @@ fn the_summary_counts_what_a_filter_left_out_and_never_reads_all_clear() {
              Found 0 errors and 1 warning.\n\
              Rules reported: IG000, IG003 (--select/--ignore); 1 finding of other rules not shown (1 IG001).\n\
              Judged 2 resources in 2 templates (2 files read): 50% compliant.\n\
-             Config: the embedded default (deny mode).\n"
+             Config: the embedded default (deny mode).\n\
+             To start your own policy: `imagegate init` writes an imagegate.toml naming the galleries and images in use (audit mode).\n"
         ),
         "{stdout}"
     );

@@ -89,6 +89,10 @@ fn a_baseline_accepts_todays_findings_and_fails_only_on_new_ones() {
     );
     // The truth about the estate is unchanged: both VMs are still noncompliant.
     assert_eq!(report["summary"]["compliance_percent"], 0.0);
+    // Said in words that agree with it: nothing new, never "all clear" beside 0% compliant.
+    let (_, stdout, _) = run(&repo, &["check", "--baseline", ".imagegate-baseline.json"]);
+    assert!(stdout.starts_with("No new findings.\n"), "{stdout}");
+    assert!(!stdout.contains("All clear"), "{stdout}");
 
     // A new unapproved VM fails the run; the accepted ones do not.
     repo.write(

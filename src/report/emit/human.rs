@@ -291,6 +291,9 @@ fn summary_block(report: &Report, filter: Option<&Filtered>) -> String {
         "No findings shown.".to_string()
     } else if s.compliance_percent.is_none() {
         "No findings.".to_string()
+    } else if report.suppressed().next().is_some() {
+        // What counts is clear; what does not is told on the next line: not "all clear".
+        "No new findings.".to_string()
     } else {
         "All clear: no findings.".to_string()
     });
@@ -305,6 +308,10 @@ fn summary_block(report: &Report, filter: Option<&Filtered>) -> String {
     }
     out.push_str(&format!("{}.\n", scope(&s)));
     out.push_str(&format!("Config: {}.\n", report.config.describe()));
+    if report.config.path.is_none() {
+        out.push_str(START);
+        out.push('\n');
+    }
     out
 }
 
@@ -435,6 +442,9 @@ fn found(errors: usize, warnings: usize, notes: usize) -> String {
     }
 }
 
+/// What a run on the embedded default says last: how to start a policy of one's own.
+const START: &str = "To start your own policy: `imagegate init` writes an imagegate.toml naming the galleries and images in use (audit mode).";
+
 /// One line: the counts, what was judged, and the config in effect (the GitHub format's
 /// summary).
 pub(crate) fn summary_line(report: &Report) -> String {
@@ -445,13 +455,20 @@ pub(crate) fn summary_line(report: &Report) -> String {
     let config = format!("Config: {}.", report.config.describe());
     let notes = s.findings.get("note").copied().unwrap_or(0);
     let not_counted = suppressed_line(&s).map_or_else(String::new, |l| format!(" {l}"));
+    let start = if report.config.path.is_none() {
+        format!(" {START}")
+    } else {
+        String::new()
+    };
     if errors + warnings + notes == 0 && s.compliance_percent.is_none() {
-        format!("No findings.{not_counted} {scope}. {config}")
+        format!("No findings.{not_counted} {scope}. {config}{start}")
+    } else if errors + warnings + notes == 0 && report.suppressed().next().is_some() {
+        format!("No new findings.{not_counted} {scope}. {config}{start}")
     } else if errors + warnings + notes == 0 {
-        format!("All clear: no findings.{not_counted} {scope}. {config}")
+        format!("All clear: no findings.{not_counted} {scope}. {config}{start}")
     } else {
         format!(
-            "{}{not_counted} {scope}. {config}",
+            "{}{not_counted} {scope}. {config}{start}",
             found(errors, warnings, notes)
         )
     }
