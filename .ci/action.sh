@@ -70,8 +70,14 @@ INPUT_PATHS=$'testdata/arm\n' INPUT_CONFIG="" INPUT_MODE="" INPUT_ARGS="" EVENT_
   BASE_REF="" bash action/check.sh > "$work/push.log"
 grep -q '^status=1$' "$GITHUB_OUTPUT"
 sarif=$(sed -n 's/^sarif=//p' "$GITHUB_OUTPUT")
-python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); assert r["runs"][0]["results"], "no results"' "$sarif"
+python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); assert r["runs"][0]["results"], "no results"; assert r["runs"][0]["automationDetails"]["id"] == "imagegate/", r["runs"][0]["automationDetails"]' "$sarif"
 grep -q '^::error file=testdata/arm/' "$work/push.log"
+# The `category` input is the SARIF run's category (upload-sarif keeps a run's own).
+runner category
+INPUT_PATHS=$'testdata/arm\n' INPUT_CONFIG="" INPUT_MODE="" INPUT_ARGS="" EVENT_NAME=push \
+  BASE_REF="" INPUT_CATEGORY="infra/prod" bash action/check.sh > "$work/category.log"
+sarif=$(sed -n 's/^sarif=//p' "$GITHUB_OUTPUT")
+python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); d=r["runs"][0]["automationDetails"]; assert d["id"] == "infra/prod/", d' "$sarif"
 
 # A pull request that makes a VM unapproved and edits the policy to approve it.
 origin="$work/origin"

@@ -4,7 +4,7 @@
 #   INPUT_PATHS, INPUT_CONFIG, INPUT_MODE, INPUT_ARGS (one item per line), INPUT_FAIL_ON,
 #   INPUT_BASELINE, INPUT_REPORT ("true": the rollout figures in the job summary),
 #   INPUT_RESTORE_MODULES ("true", "forks-too" or "false"), INPUT_TRUST_EXEMPTIONS ("base" or
-#   "all"), EVENT_NAME, BASE_REF, HEAD_REPOSITORY and REPOSITORY (a pull request from a fork
+#   "all"), INPUT_CATEGORY (the SARIF run's code-scanning category; default imagegate), EVENT_NAME, BASE_REF, HEAD_REPOSITORY and REPOSITORY (a pull request from a fork
 #   has another head repository), IMAGEGATE (the binary; default: imagegate on PATH),
 #   and the runner's RUNNER_TEMP, GITHUB_OUTPUT (and GITHUB_STEP_SUMMARY, which imagegate's
 #   github format writes to).
@@ -407,7 +407,10 @@ if [ "$pull_request" = true ]; then
   fi
 fi
 if [ "$status" -eq 0 ]; then
+  # The category is the SARIF run's own (`automationDetails.id`): upload-sarif keeps a run's
+  # category and ignores its `category` input when the run names one.
   "$imagegate" check --format sarif --output "$out/imagegate.sarif" --exit-zero \
+    --sarif-category "${INPUT_CATEGORY:-imagegate}" \
     "${args[@]}" "${extra[@]}" -- "${paths[@]}" || status=$?
 fi
 if [ "$status" -eq 0 ]; then

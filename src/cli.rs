@@ -159,6 +159,10 @@ pub struct CheckArgs {
     /// Write the report to FILE instead of standard output.
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// The SARIF run's code-scanning category (`automationDetails.id` is NAME and a `/`):
+    /// runs of different categories keep their alerts apart (two policies over two folders).
+    #[arg(long, value_name = "NAME", default_value = crate::report::emit::DEFAULT_CATEGORY)]
+    pub sarif_category: String,
     /// Deny (unapproved images are errors) or audit (warnings); overrides the config.
     #[arg(long, value_enum)]
     pub mode: Option<Mode>,

@@ -160,7 +160,7 @@ fn run(args: CheckArgs, reads: Reads, io: &mut Io<'_>) -> Result<Exit, Failure> 
         filter,
     };
     let step_summary = emit::StepSummary::from_vars(|name| io.vars.get(name));
-    let emitter = emit::emitter(args.format, human, step_summary);
+    let emitter = emit::emitter(args.format, human, step_summary, &args.sarif_category);
     let write = |writer: &mut dyn Write| -> std::io::Result<()> {
         emitter.emit(&report, writer)?;
         writer.flush()

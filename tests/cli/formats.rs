@@ -576,3 +576,20 @@ fn sarif_links_related_locations_and_template_text_forms_no_link() {
     assert_eq!(json["resources"][0]["images"][0], *image);
     assert_eq!(json["tool"]["version"], env!("CARGO_PKG_VERSION"));
 }
+
+/// `--sarif-category` names the run's code-scanning category (SARIF §3.17.4
+/// `automationDetails.id`, `category/`), which upload-sarif keeps: two runs of different
+/// categories keep their alerts apart. The default is `imagegate/`.
+#[test]
+fn the_sarif_category_is_the_runs_automation_id() {
+    let id = |extra: &[&str]| {
+        let mut args = vec!["check", "--format", "sarif", "testdata/arm/golden-gallery-vm"];
+        args.extend_from_slice(extra);
+        let sarif: serde_json::Value = serde_json::from_str(&run(&args)).unwrap();
+        assert!(sarif_validator().is_valid(&sarif));
+        sarif["runs"][0]["automationDetails"]["id"].clone()
+    };
+    assert_eq!(id(&[]), "imagegate/");
+    assert_eq!(id(&["--sarif-category", "infra/prod"]), "infra/prod/");
+    assert_eq!(id(&["--sarif-category", "infra/prod/"]), "infra/prod/");
+}

@@ -370,7 +370,7 @@ pub fn check_with_limits_and_notes(
         .check(&options, Default::default())
         .expect("check");
     let mut out = Vec::new();
-    emitter(Format::Json, Default::default(), None)
+    emitter(Format::Json, Default::default(), None, "imagegate")
         .emit(&report, &mut out)
         .expect("emit");
     let json = serde_json::from_slice(&out).expect("JSON output");

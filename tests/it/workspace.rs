@@ -25,7 +25,7 @@ fn check(workspace: &Workspace, roots: &[&str]) -> serde_json::Value {
         .check(&options, Detail { excerpts: false })
         .expect("walk");
     let mut out = Vec::new();
-    emitter(Format::Json, HumanOptions::default(), None)
+    emitter(Format::Json, HumanOptions::default(), None, "imagegate")
         .emit(&report, &mut out)
         .expect("JSON");
     serde_json::from_slice(&out).expect("JSON report")

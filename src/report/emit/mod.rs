@@ -18,7 +18,7 @@ pub use gitlab::Gitlab;
 pub use human::{Colour, Filtered, Human, HumanOptions, use_colour};
 pub use json::Json;
 pub use junit::Junit;
-pub use sarif::Sarif;
+pub use sarif::{DEFAULT_CATEGORY, Sarif};
 pub(crate) use text::masked;
 pub use text::{Syntax, defuse, visible};
 
@@ -46,16 +46,17 @@ pub trait Emitter {
 /// The emitter of `format`, with the options the command line gave: the human format's
 /// colour, quietness and filter (the GitHub format says what the filter left out too). The
 /// GitHub format appends its step summary where `step_summary` says (the runner's variables,
-/// [`StepSummary::from_vars`]).
+/// [`StepSummary::from_vars`]). SARIF's run is of code-scanning `category`.
 pub fn emitter(
     format: Format,
     options: HumanOptions,
     step_summary: Option<StepSummary>,
+    category: &str,
 ) -> Box<dyn Emitter> {
     match format {
         Format::Human => Box::new(Human::new(options)),
         Format::Json => Box::new(Json),
-        Format::Sarif => Box::new(Sarif),
+        Format::Sarif => Box::new(Sarif::new(category)),
         Format::Github => Box::new(Github::new(options.filter, step_summary)),
         Format::Concise => Box::new(Concise),
         Format::Azure => Box::new(Azure),
@@ -95,7 +96,7 @@ mod tests {
         let report = Report::default();
         let emitted = |format| {
             let mut out = Vec::new();
-            emitter(format, HumanOptions::default(), None)
+            emitter(format, HumanOptions::default(), None, DEFAULT_CATEGORY)
                 .emit(&report, &mut out)
                 .expect("written");
             String::from_utf8(out).expect("UTF-8")
@@ -104,7 +105,7 @@ mod tests {
         self::json::json(&report, &mut json).expect("written");
         assert_eq!(emitted(Format::Json).as_bytes(), json);
         let mut sarif = Vec::new();
-        self::sarif::sarif(&report, &mut sarif).expect("written");
+        self::sarif::sarif(&report, DEFAULT_CATEGORY, &mut sarif).expect("written");
         assert_eq!(emitted(Format::Sarif).as_bytes(), sarif);
         assert_eq!(
             emitted(Format::Human),

@@ -37,12 +37,12 @@ struct Run {
 /// its alerts are kept apart from other tools' (SARIF §3.17.4).
 #[derive(Serialize)]
 struct AutomationDetails {
-    id: &'static str,
+    id: String,
 }
 
-/// The run's category (`automationDetails.id`): deterministic, so one run's alerts replace the
-/// previous run's.
-const AUTOMATION_ID: &str = "imagegate/";
+/// The run's category when none is given (`automationDetails.id` is it and a `/`):
+/// deterministic, so one run's alerts replace the previous run's.
+pub const DEFAULT_CATEGORY: &str = "imagegate";
 
 /// The run's property bag: the config in effect.
 #[derive(Serialize)]
@@ -279,18 +279,41 @@ pub(super) fn uri_path(path: &str) -> String {
     }
 }
 
-/// `--format sarif`.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct Sarif;
+/// `--format sarif`, with the run's code-scanning category.
+#[derive(Clone, Debug)]
+pub struct Sarif {
+    /// The category (`automationDetails.id` is it and a `/`): runs of different categories
+    /// keep their alerts apart in code scanning (two policies over two folders, say).
+    category: String,
+}
 
-impl super::Emitter for Sarif {
-    fn emit(&self, report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<()> {
-        sarif(report, out)
+impl Sarif {
+    /// The SARIF format with `category` (`--sarif-category`).
+    pub fn new(category: &str) -> Sarif {
+        Sarif {
+            category: category.to_string(),
+        }
     }
 }
 
-/// Writes the report as a SARIF 2.1.0 log (pretty-printed, trailing newline).
-pub(crate) fn sarif(report: &Report, writer: &mut dyn std::io::Write) -> std::io::Result<()> {
+impl Default for Sarif {
+    fn default() -> Sarif {
+        Sarif::new(DEFAULT_CATEGORY)
+    }
+}
+
+impl super::Emitter for Sarif {
+    fn emit(&self, report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+        sarif(report, &self.category, out)
+    }
+}
+
+/// Writes the report as a SARIF 2.1.0 log (pretty-printed, trailing newline) of `category`.
+pub(crate) fn sarif(
+    report: &Report,
+    category: &str,
+    writer: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
     let rules = Rule::ALL
         .iter()
         .map(|r| {
@@ -388,7 +411,9 @@ pub(crate) fn sarif(report: &Report, writer: &mut dyn std::io::Write) -> std::io
                     rules,
                 },
             },
-            automation_details: AutomationDetails { id: AUTOMATION_ID },
+            automation_details: AutomationDetails {
+                id: format!("{}/", category.trim_end_matches('/')),
+            },
             column_kind: "utf16CodeUnits",
             results,
             properties: RunProperties {
