@@ -11,7 +11,7 @@ use crate::rules::Rule;
 /// imagegate: flag Azure machines that boot from images outside the approved golden-image
 /// gallery, before anything is deployed.
 #[derive(Debug, Parser)]
-#[command(name = "imagegate", version, about, max_term_width = 100)]
+#[command(name = "imagegate", version = env!("IMAGEGATE_VERSION"), about, max_term_width = 100)]
 pub struct Cli {
     /// What to do.
     #[command(subcommand)]

@@ -803,3 +803,29 @@ fn check_help_documents_every_option() {
         assert!(help.contains(option), "{option}: {help}");
     }
 }
+
+/// `--version` names the commit the binary was built from, when it was built from a git
+/// checkout (as the hook and `pip install` build it): a bug report then says exactly what ran.
+#[test]
+fn the_version_names_the_commit() {
+    let out = assert_cmd::Command::cargo_bin("imagegate")
+        .unwrap()
+        .arg("--version")
+        .output()
+        .unwrap();
+    let version = String::from_utf8(out.stdout).unwrap();
+    let head = std::process::Command::new("git")
+        .args(["rev-parse", "--short=12", "HEAD"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8(o.stdout).unwrap().trim().to_string());
+    match head {
+        Some(commit) => assert_eq!(
+            version,
+            format!("imagegate {} ({commit})\n", env!("CARGO_PKG_VERSION"))
+        ),
+        None => assert_eq!(version, format!("imagegate {}\n", env!("CARGO_PKG_VERSION"))),
+    }
+}
