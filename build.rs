@@ -24,10 +24,14 @@ fn main() {
     if commit.is_some() {
         for path in [
             git(&["rev-parse", "--path-format=absolute", "--git-path", "HEAD"]),
-            git(&["symbolic-ref", "-q", "HEAD"]).and_then(|r| {
-                git(&["rev-parse", "--path-format=absolute", "--git-path", &r])
-            }),
-            git(&["rev-parse", "--path-format=absolute", "--git-path", "packed-refs"]),
+            git(&["symbolic-ref", "-q", "HEAD"])
+                .and_then(|r| git(&["rev-parse", "--path-format=absolute", "--git-path", &r])),
+            git(&[
+                "rev-parse",
+                "--path-format=absolute",
+                "--git-path",
+                "packed-refs",
+            ]),
         ]
         .into_iter()
         .flatten()

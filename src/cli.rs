@@ -18,10 +18,23 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// Examples under `imagegate check --help`.
+const CHECK_EXAMPLES: &str = "\
+Examples:
+  imagegate check                              the repository, with its imagegate.toml
+  imagegate init                               start a policy: your galleries, audit mode
+  imagegate check app/vm.parameters.json       one file, judged in its project's context
+  imagegate check --format concise --select IG001
+  imagegate check --format sarif -o imagegate.sarif --exit-zero
+  imagegate check --write-baseline .imagegate-baseline.json   accept today's findings
+  imagegate check --baseline .imagegate-baseline.json         fail only on new ones
+  imagegate rules IG001                        what a rule means and how to fix it";
+
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Check templates under PATHs (default: the current directory).
+    #[command(after_help = CHECK_EXAMPLES)]
     Check(Box<CheckArgs>),
     /// List the rules, or print one rule's documentation.
     Rules(RulesArgs),
@@ -144,99 +157,104 @@ pub struct CheckArgs {
     /// Config file (default: imagegate.toml or .imagegate.toml, searched from the PATHs
     /// upward — inside a git repository the one nearest its top — then from the current
     /// directory; else the embedded default).
-    #[arg(long, value_name = "FILE")]
+    #[arg(help_heading = "Policy", long, value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// With --config: judge as if FILE were the config at PATH (which need not exist):
     /// reports name PATH, and the project files FILE names (`[parameter_files]`, `[links]`,
     /// `[[exempt]] path`) are relative to PATH's folder, while its gallery snapshots are read
     /// beside FILE. The GitHub Action judges a pull request with its base branch's policy,
     /// read from a private copy, this way.
-    #[arg(long, value_name = "PATH", requires = "config")]
+    #[arg(
+        help_heading = "Policy",
+        long,
+        value_name = "PATH",
+        requires = "config"
+    )]
     pub config_as: Option<PathBuf>,
     /// Output format (`--output-format` is the same option, as ruff spells it).
-    #[arg(long, alias = "output-format", value_enum, default_value_t = Format::Human)]
+    #[arg(help_heading = "Output", long, alias = "output-format", value_enum, default_value_t = Format::Human)]
     pub format: Format,
     /// Write the report to FILE instead of standard output.
-    #[arg(long, short, value_name = "FILE")]
+    #[arg(help_heading = "Output", long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// The SARIF run's code-scanning category (`automationDetails.id` is NAME and a `/`):
     /// runs of different categories keep their alerts apart (two policies over two folders).
-    #[arg(long, value_name = "NAME", default_value = crate::report::emit::DEFAULT_CATEGORY)]
+    #[arg(help_heading = "Output", long, value_name = "NAME", default_value = crate::report::emit::DEFAULT_CATEGORY)]
     pub sarif_category: String,
     /// Deny (unapproved images are errors) or audit (warnings); overrides the config.
-    #[arg(long, value_enum)]
+    #[arg(help_heading = "Policy", long, value_enum)]
     pub mode: Option<Mode>,
     /// Only check files matching GLOB (repeatable).
-    #[arg(long, value_name = "GLOB")]
+    #[arg(help_heading = "Files", long, value_name = "GLOB")]
     pub include: Vec<String>,
     /// Skip files and directories matching GLOB (repeatable).
-    #[arg(long, value_name = "GLOB")]
+    #[arg(help_heading = "Files", long, value_name = "GLOB")]
     pub exclude: Vec<String>,
     /// Do not honour .gitignore and .ignore files (they only ever skip untracked files).
-    #[arg(long)]
+    #[arg(help_heading = "Files", long)]
     pub no_ignore: bool,
     /// Apply --exclude even to files named on the command line (for pre-commit).
-    #[arg(long)]
+    #[arg(help_heading = "Files", long)]
     pub force_exclude: bool,
     /// Exit 0 even when there are error findings (e.g. before a SARIF upload); the same as
     /// `--fail-on never`.
-    #[arg(long, conflicts_with = "fail_on")]
+    #[arg(help_heading = "Output", long, conflicts_with = "fail_on")]
     pub exit_zero: bool,
     /// The least severe finding that fails the run (exit 1): `error` (the default), `warning`
     /// (warnings fail too, e.g. to hold unresolved images in audit mode), or `never`.
-    #[arg(long, value_enum, value_name = "SEVERITY", default_value_t = FailOn::Error)]
+    #[arg(help_heading = "Output", long, value_enum, value_name = "SEVERITY", default_value_t = FailOn::Error)]
     pub fail_on: FailOn,
     /// Report only findings that are not in the baseline FILE (written by
     /// --write-baseline); the summary counts the others and lists the baseline's entries no
     /// finding matches any more (fixed).
-    #[arg(long, value_name = "FILE")]
+    #[arg(help_heading = "Policy", long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,
     /// Record the findings about resources that count (not exempted) in FILE, by fingerprint,
     /// as the accepted baseline; the run then treats them as in the baseline. Findings about
     /// the run itself (IG000, IG006, IG008, IG009) are never recorded.
-    #[arg(long, value_name = "FILE")]
+    #[arg(help_heading = "Policy", long, value_name = "FILE")]
     pub write_baseline: Option<PathBuf>,
     /// Let exemption comments exempt only the findings FILE records (written by
     /// --write-trusted-exemptions over a trusted tree: the GitHub Action gives a pull request
     /// its base branch's); a comment that would exempt another exempts nothing and is
     /// reported (IG009) as needing a reviewer's approval.
-    #[arg(long, value_name = "FILE")]
+    #[arg(help_heading = "Policy", long, value_name = "FILE")]
     pub trusted_exemptions: Option<PathBuf>,
     /// Record in FILE the findings this run's exemption comments exempted (by fingerprint,
     /// each resource's own): what --trusted-exemptions reads.
-    #[arg(long, value_name = "FILE")]
+    #[arg(help_heading = "Policy", long, value_name = "FILE")]
     pub write_trusted_exemptions: Option<PathBuf>,
     /// Terraform plans: also judge resources whose planned action is no-op, i.e. the estate
     /// as it stays deployed (by default only creates, updates and replaces are judged).
-    #[arg(long)]
+    #[arg(help_heading = "Judgement", long)]
     pub judge_no_op: bool,
     /// Print every note (links not followed, loops cut, unreadable files) instead of a count.
-    #[arg(long, short, conflicts_with = "quiet")]
+    #[arg(help_heading = "Output", long, short, conflicts_with = "quiet")]
     pub verbose: bool,
     /// Print only the findings: no summary block, no notes on standard error (errors still
     /// go there, and the exit code is unchanged).
-    #[arg(long, short)]
+    #[arg(help_heading = "Output", long, short)]
     pub quiet: bool,
     /// Colour the human output: auto (only on a terminal; NO_COLOR set non-empty turns it
     /// off, else FORCE_COLOR set non-empty turns it on), always or never.
-    #[arg(long, value_enum, value_name = "WHEN", default_value_t = Colour::Auto)]
+    #[arg(help_heading = "Output", long, value_enum, value_name = "WHEN", default_value_t = Colour::Auto)]
     pub color: Colour,
     /// Report only these rules: ids or names, comma-separated (repeatable). The exit code
     /// follows the findings reported; IG000 (a file that cannot be read or parsed) is always
     /// reported.
-    #[arg(long, value_name = "RULES", value_delimiter = ',', value_parser = rule)]
+    #[arg(help_heading = "Output", long, value_name = "RULES", value_delimiter = ',', value_parser = rule)]
     pub select: Vec<Rule>,
     /// Do not report these rules: ids or names, comma-separated (repeatable). The summary
     /// counts the findings left out; IG000 cannot be ignored.
-    #[arg(long, value_name = "RULES", value_delimiter = ',', value_parser = ignorable_rule)]
+    #[arg(help_heading = "Output", long, value_name = "RULES", value_delimiter = ',', value_parser = ignorable_rule)]
     pub ignore: Vec<Rule>,
     /// With `-` (or no PATH): the path of the template read from standard input. Findings
     /// carry it, the config is found from its folder, and a parameter file beside it on disk
     /// is used.
-    #[arg(long, value_name = "PATH")]
+    #[arg(help_heading = "Files", long, value_name = "PATH")]
     pub stdin_filename: Option<PathBuf>,
     /// Number of threads (default: one per core).
-    #[arg(long, value_name = "N")]
+    #[arg(help_heading = "Judgement", long, value_name = "N")]
     pub threads: Option<usize>,
 }
 
@@ -335,4 +353,36 @@ pub struct PolicyImportArgs {
 pub struct InitArgs {
     /// The repository's folder (default: the current directory); the file is written there.
     pub path: Option<PathBuf>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    /// Every example `check --help` shows is a command line imagegate accepts, and every
+    /// option of `check` sits under a heading.
+    #[test]
+    fn the_help_examples_parse_and_every_option_is_grouped() {
+        let mut n = 0;
+        for line in CHECK_EXAMPLES
+            .lines()
+            .filter(|l| l.starts_with("  imagegate "))
+        {
+            let command = line.trim().split("   ").next().unwrap().trim();
+            let words: Vec<&str> = command.split_whitespace().collect();
+            Cli::try_parse_from(&words).unwrap_or_else(|e| panic!("{command}: {e}"));
+            n += 1;
+        }
+        assert!(n >= 5);
+        let cli = <Cli as clap::CommandFactory>::command();
+        let check = cli.find_subcommand("check").unwrap();
+        for arg in check.get_arguments() {
+            let id = arg.get_id().as_str();
+            if arg.is_positional() || id == "help" {
+                continue;
+            }
+            assert!(arg.get_help_heading().is_some(), "--{id} has no heading");
+        }
+    }
 }

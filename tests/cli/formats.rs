@@ -583,7 +583,12 @@ fn sarif_links_related_locations_and_template_text_forms_no_link() {
 #[test]
 fn the_sarif_category_is_the_runs_automation_id() {
     let id = |extra: &[&str]| {
-        let mut args = vec!["check", "--format", "sarif", "testdata/arm/golden-gallery-vm"];
+        let mut args = vec![
+            "check",
+            "--format",
+            "sarif",
+            "testdata/arm/golden-gallery-vm",
+        ];
         args.extend_from_slice(extra);
         let sarif: serde_json::Value = serde_json::from_str(&run(&args)).unwrap();
         assert!(sarif_validator().is_valid(&sarif));

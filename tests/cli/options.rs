@@ -826,6 +826,9 @@ fn the_version_names_the_commit() {
             version,
             format!("imagegate {} ({commit})\n", env!("CARGO_PKG_VERSION"))
         ),
-        None => assert_eq!(version, format!("imagegate {}\n", env!("CARGO_PKG_VERSION"))),
+        None => assert_eq!(
+            version,
+            format!("imagegate {}\n", env!("CARGO_PKG_VERSION"))
+        ),
     }
 }
