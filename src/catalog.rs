@@ -378,6 +378,12 @@ mod tests {
             "azurerm_management_group_template_deployment",
             "azurerm_tenant_template_deployment",
             "azapi_resource",
+            // Issue #24: containers of templates.
+            "azurerm_resource_group_deployment_stack",
+            "azurerm_subscription_deployment_stack",
+            "azurerm_management_group_deployment_stack",
+            "azurerm_managed_application_definition",
+            "azurerm_managed_application",
         ] {
             assert!(c.terraform(t).is_some(), "{t} missing from the catalogue");
         }
@@ -385,7 +391,7 @@ mod tests {
         // ARM types are not Terraform types and vice versa.
         assert!(c.terraform("Microsoft.Compute/virtualMachines").is_none());
         assert!(c.arm("azurerm_linux_virtual_machine").is_none());
-        assert_eq!(c.terraform_types().count(), 20);
+        assert_eq!(c.terraform_types().count(), 25);
     }
 
     #[test]

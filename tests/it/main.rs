@@ -17,6 +17,7 @@ mod budgets;
 mod catalogue;
 mod config_discovery;
 mod config_rules;
+mod containers;
 mod exemptions;
 mod findings_quality;
 mod fixtures;

@@ -144,6 +144,36 @@ mod tests {
     }
 
     #[test]
+    fn a_managed_application_package_is_a_link_links_may_map() {
+        // `packageFileUri`: a URI `[links]` may map to the package's main template (#24).
+        let text = r#"{
+  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+  "resources": [
+    {"type": "Microsoft.Solutions/applicationDefinitions", "name": "a",
+     "properties": {"packageFileUri": "https://example.com/app.zip"}},
+    {"type": "Microsoft.Solutions/applicationDefinitions", "name": "b",
+     "properties": {"PackageFileUri": "[variables('package')]"}}
+  ]
+}"#;
+        let found: Vec<(RelationKind, Target)> =
+            relations(Path::new("azuredeploy.json"), text, 1000)
+                .into_iter()
+                .map(|r| (r.kind, r.target))
+                .filter(|(k, _)| *k != RelationKind::CompiledFrom)
+                .collect();
+        assert_eq!(
+            found,
+            [
+                (
+                    RelationKind::Deploys,
+                    Target::Uri("https://example.com/app.zip".into())
+                ),
+                (RelationKind::Deploys, Target::Computed),
+            ]
+        );
+    }
+
+    #[test]
     fn a_document_that_is_no_template_links_nothing() {
         let text = r#"{"templateLink": {"relativePath": "x.json"}}"#;
         assert!(
