@@ -34,6 +34,7 @@ mod output_integrity;
 mod outside_roots;
 mod policy;
 mod prefilter;
+mod provenance;
 mod registry;
 mod report;
 mod rules;

@@ -861,13 +861,20 @@ fn compose_type(parent_type: Option<&str>, written_type: &str) -> String {
     }
 }
 
-/// The dotted property paths of a resource that `entry` reads (its image and plan paths).
+/// The dotted property paths of a resource that `entry` reads (its image and plan paths, and
+/// where a disk names what it is copied from).
 fn resource_paths(entry: &Entry) -> Vec<&str> {
+    let copied_from = entry
+        .managed_disk
+        .as_ref()
+        .and_then(|d| d.copied_from.as_ref())
+        .map(|c| c.path.as_str());
     entry
         .images
         .iter()
         .map(|i| i.path.as_str())
         .chain(entry.plan.as_deref())
+        .chain(copied_from)
         .collect()
 }
 
