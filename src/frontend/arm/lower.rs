@@ -306,7 +306,7 @@ impl<'a> Lowering<'a> {
         Some(ResourceDecl {
             span: self.span(node),
             symbol: symbol.cloned(),
-            written_name: node.get("name").and_then(Json::as_str).unwrap_or("").into(),
+            written_name: self.written_name(node).into(),
             name: node.get("name").map(|n| self.node(n)),
             condition: node.get("condition").map(|c| self.node(c)),
             copy: node
@@ -331,6 +331,17 @@ impl<'a> Lowering<'a> {
                 .map(|(container, p)| self.deployment(container, node, p)),
             resource_type: resource_type.into(),
         })
+    }
+
+    /// The name of the resource `node` as written, for identities and messages: in a template
+    /// another holds as a property, as that template has it once the holder unescaped it
+    /// (`[[parameters('name')]` is its `[parameters('name')]`).
+    fn written_name(&self, node: &'a Json) -> &'a str {
+        let written = node.get("name").and_then(Json::as_str).unwrap_or("");
+        match written.strip_prefix('[') {
+            Some(once) if self.published && once.starts_with('[') => once,
+            _ => written,
+        }
     }
 
     /// What the resource `node`, a `container`, deploys: a nested deployment (its `template`
