@@ -92,6 +92,7 @@ pub(crate) fn expand(
         noted_steps: false,
         probes: MAX_WALK_PROBES,
         may_deploy: HashMap::default(),
+        definitions: HashMap::default(),
     };
     let top = Place {
         file: template.file,
@@ -158,6 +159,10 @@ struct Walker<'a> {
     /// Whether each deployment declaration met under a false condition may deploy an
     /// image ([`Walker::may_deploy_images`]), by address (declarations outlive the walk).
     may_deploy: HashMap<*const ResourceDecl, bool>,
+    /// The positions of the managed application definitions among each list of declarations
+    /// an application was met among, by the list's address and length (found once per list,
+    /// whatever the number of applications).
+    definitions: HashMap<(*const ResourceDecl, usize), Rc<[usize]>>,
 }
 
 impl Walker<'_> {
@@ -765,7 +770,19 @@ impl Walker<'_> {
                 return;
             }
             DeployedTemplate::Application(application) => {
-                match definition_of(scope, application, siblings) {
+                let key = (siblings.as_ptr(), siblings.len());
+                let definitions = Rc::clone(self.definitions.entry(key).or_insert_with(|| {
+                    siblings
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, d)| {
+                            Container::of(&d.resource_type) == Some(Container::Definition)
+                        })
+                        .map(|(i, _)| i)
+                        .collect()
+                }));
+                let declared = definitions.iter().filter_map(|&i| siblings.get(i));
+                match definition_of(scope, application, declared) {
                     // The definition's template (never another application's: definitions
                     // deploy templates), with the application's parameters.
                     Ok(definition) if !matches!(definition, DeployedTemplate::Application(_)) => {
@@ -1138,8 +1155,8 @@ fn passed_parameters<'s>(
 }
 
 /// What the managed application `application` deploys: the template of the managed
-/// application definition its `applicationDefinitionId` names, when that is one of `siblings`
-/// (the resources of the template that declares the application) — declared once, deployed
+/// application definition its `applicationDefinitionId` names, when that is one of
+/// `definitions` (those of the template that declares the application) — declared once, deployed
 /// (no condition, or one that holds), named as the ID's last segment says, and in the
 /// subscription and resource group the template deploys to (the ID says so, or leaves them
 /// to the deployment as `resourceId()` does). Otherwise what it is of (the ID or the
@@ -1151,7 +1168,7 @@ fn passed_parameters<'s>(
 fn definition_of<'s>(
     scope: &Scope<'s>,
     application: &ManagedApplication,
-    siblings: &'s [ResourceDecl],
+    definitions: impl Iterator<Item = &'s ResourceDecl>,
 ) -> Result<&'s DeployedTemplate, (Option<String>, Option<String>, Option<Span>)> {
     let Some(node) = &application.definition else {
         return Err(match &application.plan {
@@ -1169,9 +1186,8 @@ fn definition_of<'s>(
     let Some(name) = definition_name(scope, &id) else {
         return Err(not_here());
     };
-    let mut found = siblings.iter().filter(|decl| {
-        Container::of(&decl.resource_type) == Some(Container::Definition)
-            && decl.deployment.is_some()
+    let mut found = definitions.filter(|decl| {
+        decl.deployment.is_some()
             && decl.copy.is_none()
             && decl
                 .condition

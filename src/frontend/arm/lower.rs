@@ -46,6 +46,8 @@ struct Published<'a> {
     outer: Lowering<'a>,
     /// Each template's path (resolved: no `.` or `..` steps) and its value.
     entries: Vec<(String, &'a Json)>,
+    /// The positions in `entries` of each path.
+    by_path: foldhash::HashMap<String, Vec<usize>>,
     /// How far each is lowered.
     lowered: RefCell<Vec<Lowered>>,
 }
@@ -72,9 +74,14 @@ impl<'a> Published<'a> {
             })
             .collect();
         let lowered = RefCell::new(entries.iter().map(|_| Lowered::Not).collect());
+        let mut by_path: foldhash::HashMap<String, Vec<usize>> = foldhash::HashMap::default();
+        for (i, (path, _)) in entries.iter().enumerate() {
+            by_path.entry(path.clone()).or_default().push(i);
+        }
         Published {
             outer,
             entries,
+            by_path,
             lowered,
         }
     }
@@ -519,14 +526,8 @@ impl<'a> Lowering<'a> {
             _ => return unseen(span, Unavailable::PathUnknown, PROPERTY),
         };
         let path = join(self.base, &written);
-        let found: Vec<usize> = published
-            .entries
-            .iter()
-            .enumerate()
-            .filter(|(_, (p, _))| path.as_deref() == Some(p.as_str()))
-            .map(|(i, _)| i)
-            .collect();
-        let [index] = found.as_slice() else {
+        let found = path.as_ref().and_then(|p| published.by_path.get(p));
+        let [index] = found.map_or(&[][..], Vec::as_slice) else {
             let path = path.unwrap_or_else(|| written.to_string());
             return unseen(span, Unavailable::NotPublished { path }, PROPERTY);
         };
@@ -996,6 +997,31 @@ mod tests {
             }
         }
         compared
+    }
+
+    #[test]
+    fn published_paths_resolve_against_the_linking_template() {
+        // A template spec's linked templates are named by paths relative to the template
+        // that links them (#24); none leaves the published set.
+        assert_eq!(
+            join("", "artifacts/vm.json").as_deref(),
+            Some("artifacts/vm.json")
+        );
+        assert_eq!(
+            join("", "./artifacts/vm.json").as_deref(),
+            Some("artifacts/vm.json")
+        );
+        assert_eq!(
+            join("artifacts/web.json", "pool.json").as_deref(),
+            Some("artifacts/pool.json")
+        );
+        assert_eq!(
+            join("artifacts/web.json", "../shared\\net.json").as_deref(),
+            Some("shared/net.json")
+        );
+        assert_eq!(join("artifacts/web.json", "../../x.json"), None);
+        assert_eq!(join("", "/etc/passwd"), None);
+        assert_eq!(join("", "https://example.com/x.json"), None);
     }
 
     #[test]
