@@ -39,7 +39,7 @@ pub enum Decode {
 
 /// A condition on a sibling property that says whether an image property is used at all, e.g.
 /// a Dev Center pool's inline definition only counts when `devBoxDefinitionType` is `Value`.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct When {
     /// Dotted path of the deciding property, relative to the value at `path` (to each element
@@ -70,6 +70,10 @@ pub struct ImagePath {
     pub form: Form,
     /// How to decode the value first, if at all.
     pub decode: Option<Decode>,
+    /// Whether the image is read only where a machine attaches the resource (or a copy of it)
+    /// as its OS disk, never of the resource on its own (a snapshot not known to boot).
+    #[serde(default)]
+    pub attached_only: bool,
     /// Property names that hold an image resource ID (default `["id"]`).
     #[serde(default = "default_id_keys")]
     pub id_keys: Vec<String>,
@@ -139,12 +143,14 @@ pub struct Entry {
     pub images: Vec<ImagePath>,
     /// Path of the marketplace purchase plan, if any.
     pub plan: Option<String>,
-    /// Set when the types are managed disks: how such a disk is named, so that a machine that
-    /// attaches a disk by ID is judged by the image of the disk its deployment creates.
+    /// Set when the types are managed disks or snapshots: how such a resource is named and
+    /// what it is copied from, so that a machine that attaches a disk by ID is judged by the
+    /// image its deployment makes that disk (or the snapshot or disk it copies) from.
     pub managed_disk: Option<ManagedDisk>,
 }
 
-/// How a managed disk resource is named, to be found by the ID a machine attaches.
+/// How a managed disk (or snapshot) resource is named, to be found by the ID a machine
+/// attaches or a copy names, and what it is copied from.
 #[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct ManagedDisk {
@@ -154,6 +160,26 @@ pub struct ManagedDisk {
     /// The property that holds the disk's resource group, compared (case-insensitively) when
     /// both it and the ID's are known.
     pub resource_group_key: Option<String>,
+    /// The ARM type its resource ID names (`Microsoft.Compute/snapshots`), compared
+    /// case-insensitively with the ID's provider and type; the resource's own type when
+    /// absent (an ARM type).
+    pub id_type: Option<String>,
+    /// Where the ID of the disk or snapshot it is copied from is, and when it is copied:
+    /// a disk copied from one the same deployment makes has that one's image.
+    pub copied_from: Option<CopiedFrom>,
+}
+
+/// Where a managed disk or snapshot names what it is copied from
+/// (`creationData.sourceResourceId` when `createOption` is `Copy`).
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct CopiedFrom {
+    /// Dotted property path from the resource root ("" is the root).
+    pub path: String,
+    /// Dotted path from the value at `path` to the source's resource ID.
+    pub at: String,
+    /// The condition under which it is a copy; unset means it is not, unknown that it may be.
+    pub when: Option<When>,
 }
 
 /// How the `id` of a Terraform managed resource is composed from its arguments, for a
@@ -312,11 +338,26 @@ mod tests {
             disks,
             [
                 (Section::Arm, "Microsoft.Compute/disks"),
-                (Section::Terraform, "azurerm_managed_disk")
+                (Section::Arm, "Microsoft.Compute/snapshots"),
+                (Section::Terraform, "azurerm_managed_disk"),
+                (Section::Terraform, "azurerm_snapshot")
             ]
         );
         let arm = c.entry(Section::Arm, "microsoft.compute/DISKS").unwrap();
-        assert_eq!(arm.managed_disk, Some(ManagedDisk::default()));
+        let named = arm.managed_disk.as_ref().unwrap();
+        assert_eq!((&named.name_key, &named.id_type), (&None, &None));
+        let copied = named.copied_from.as_ref().unwrap();
+        assert_eq!(
+            (copied.path.as_str(), copied.at.as_str()),
+            ("properties.creationData", "sourceResourceId")
+        );
+        let snapshot = c.entry(Section::Terraform, "azurerm_snapshot").unwrap();
+        let named = snapshot.managed_disk.as_ref().unwrap();
+        assert_eq!(
+            named.id_type.as_deref(),
+            Some("Microsoft.Compute/snapshots")
+        );
+        assert!(snapshot.images.iter().all(|i| i.attached_only));
         let tf = c.entry_in(&Section::ALL, "azurerm_managed_disk").unwrap();
         let named = tf.managed_disk.as_ref().unwrap();
         assert_eq!(named.name_key.as_deref(), Some("name"));
@@ -346,11 +387,13 @@ mod tests {
             "Microsoft.DevCenter/projects/pools",
             "Microsoft.DesktopVirtualization/hostPools/sessionHostConfigurations",
             "Microsoft.DevOpsInfrastructure/pools",
+            // Issue #24: snapshots carry an image to the disks copied from them.
+            "Microsoft.Compute/snapshots",
         ] {
             assert!(c.arm(t).is_some(), "{t} missing from the catalogue");
         }
         assert!(c.arm("Microsoft.Network/networkInterfaces").is_none());
-        assert_eq!(c.arm_types().count(), 15);
+        assert_eq!(c.arm_types().count(), 16);
     }
 
     #[test]
@@ -378,6 +421,12 @@ mod tests {
             "azurerm_management_group_template_deployment",
             "azurerm_tenant_template_deployment",
             "azapi_resource",
+            // Issue #24: containers of templates.
+            "azurerm_resource_group_deployment_stack",
+            "azurerm_subscription_deployment_stack",
+            "azurerm_management_group_deployment_stack",
+            "azurerm_managed_application_definition",
+            "azurerm_managed_application",
         ] {
             assert!(c.terraform(t).is_some(), "{t} missing from the catalogue");
         }
@@ -385,7 +434,7 @@ mod tests {
         // ARM types are not Terraform types and vice versa.
         assert!(c.terraform("Microsoft.Compute/virtualMachines").is_none());
         assert!(c.arm("azurerm_linux_virtual_machine").is_none());
-        assert_eq!(c.terraform_types().count(), 20);
+        assert_eq!(c.terraform_types().count(), 26);
     }
 
     #[test]
@@ -397,6 +446,7 @@ mod tests {
             "azurerm_shared_image",
             "azurerm_image",
             "azurerm_managed_disk",
+            "azurerm_snapshot",
         ] {
             let id = c.terraform_id(t).unwrap();
             assert!(id.starts_with("/subscriptions/{subscription}/resourceGroups/{resource_group_name}/providers/Microsoft.Compute/"), "{t}");

@@ -64,7 +64,13 @@ fn images_when(resource: &Resource, entry: &Entry, conditions: bool) -> Vec<Foun
         .and_then(plan_text);
     let mut found = Vec::new();
     let mut unknown_paths: Vec<&str> = Vec::new();
-    for spec in &entry.images {
+    // Of a resource on its own, only what it boots from (not what a machine attaching it
+    // would).
+    for spec in entry
+        .images
+        .iter()
+        .filter(|i| !(conditions && i.attached_only))
+    {
         match lookup(&resource.body, &spec.path) {
             Ok(None) => {}
             Ok(Some(value)) => match &value.kind {
@@ -177,82 +183,187 @@ fn unresolved(resource: &Resource, path: &str, unknown: &Value) -> FoundImage {
     located(resource, path, unknown, Image::Unresolved(why))
 }
 
+/// Most copies followed from an attached disk back to what the first of them was made from:
+/// past them (and around a cycle, which Azure could not deploy) the disk stays attached, not
+/// judged.
+const MAX_COPIES: usize = 8;
+
+/// The managed disks and snapshots among the resources of one deployment (those whose
+/// catalogue entry, in the dialect's sections, says how they are named), indexed by the name
+/// an ID names them by: what a machine's attached OS disk, and each copy it was made from, is
+/// looked for among, in time linear in the deployment.
+pub struct Disks<'r> {
+    /// The disks by lower-cased name, in the deployment's order.
+    by_name: foldhash::HashMap<String, Vec<(&'r Resource, &'static Entry)>>,
+}
+
+impl<'r> Disks<'r> {
+    /// The managed disks and snapshots of `resources`, whose types are looked up in the
+    /// catalogue's `sections`.
+    pub fn new(resources: &'r [Resource], sections: &[Section]) -> Disks<'r> {
+        let catalog = crate::catalog::Catalog::builtin();
+        let mut by_name: foldhash::HashMap<String, Vec<_>> = foldhash::HashMap::default();
+        for r in resources {
+            let Some(entry) = catalog.entry_in(sections, &r.resource_type) else {
+                continue;
+            };
+            let Some(disk) = &entry.managed_disk else {
+                continue;
+            };
+            let name = match &disk.name_key {
+                Some(key) => r.body.get(key).and_then(Value::as_str),
+                None => Some(r.name.as_str()),
+            };
+            if let Some(name) = name {
+                by_name
+                    .entry(name.to_ascii_lowercase())
+                    .or_default()
+                    .push((r, entry));
+            }
+        }
+        Disks { by_name }
+    }
+
+    /// The disk or snapshot (with its catalogue entry) the resource ID `id` names, when the
+    /// deployment makes it: the ID's type its type, its name the ID's, and its resource
+    /// group the ID's when both are known.
+    fn named(&self, id: &str) -> Option<(&'r Resource, &'static Entry)> {
+        let (id_type, group, name) = resource_id(id)?;
+        let found = self.by_name.get(&name.to_ascii_lowercase())?;
+        found.iter().copied().find(|(r, entry)| {
+            let Some(disk) = &entry.managed_disk else {
+                return false;
+            };
+            let own_type = disk.id_type.as_deref().unwrap_or(&r.resource_type);
+            let group_key = disk.resource_group_key.as_deref();
+            let own_group = group_key
+                .and_then(|k| r.body.get(k))
+                .and_then(Value::as_str);
+            let same_group = match (group, own_group) {
+                (Some(a), Some(b)) => a.eq_ignore_ascii_case(b),
+                _ => true,
+            };
+            own_type.eq_ignore_ascii_case(&id_type) && same_group
+        })
+    }
+}
+
 /// Every image of `resource`, as [`images`], where an OS disk it attaches is a managed disk
-/// that `siblings` (the resources of the same deployment, whose types are looked up in the
-/// catalogue's `sections`) create: that disk's image stands for
-/// the attached disk, so a machine that boots from a disk the template makes from a
-/// Marketplace image or a VHD is judged by that image (a disk without an image stays an
-/// attached disk, not judged).
-pub fn images_among(
-    resource: &Resource,
-    entry: &Entry,
-    siblings: &[Resource],
-    sections: &[Section],
-) -> Vec<FoundImage> {
+/// the same deployment makes (one of `disks`): the image that disk was made from stands for
+/// the attached disk — its own, or, for a disk copied from a disk or snapshot the deployment
+/// also makes, that one's, followed back to the image or VHD the first was made from — so a
+/// machine that boots from a disk the template makes from a Marketplace image or a VHD is
+/// judged by that image. A disk without an image, or copied from something the deployment
+/// does not make, stays an attached disk, not judged.
+pub fn images_among(resource: &Resource, entry: &Entry, disks: &Disks<'_>) -> Vec<FoundImage> {
     let mut found = images(resource, entry);
     for f in &mut found {
         let Image::AttachedDisk(id) = &f.image else {
             continue;
         };
-        let Some((group, name)) = managed_disk(id) else {
+        let Some((disk, disk_entry)) = disks.named(id) else {
             continue;
         };
-        let Some((disk, disk_entry)) = siblings
-            .iter()
-            .find_map(|r| created_disk(r, group, name, sections))
-        else {
-            continue;
-        };
-        // A disk has at most one image source; the first is the one Azure uses. Attached as an
-        // OS disk, it is one whatever its own `osType` says (the catalogue's conditions on
-        // disks say whether a disk on its own is an OS disk).
-        if let Some(image) = images_when(disk, disk_entry, false).into_iter().next() {
+        if let Some(image) = made_from(disk, disk_entry, disks, 0) {
             *f = image;
         }
     }
     found
 }
 
-/// `r` with its catalogue entry (looked up in `sections`) when it is the managed disk `name`
-/// (in resource group `group`, when both are known), named as its entry's `managed_disk` says.
-fn created_disk<'r>(
-    r: &'r Resource,
-    group: Option<&str>,
-    name: &str,
-    sections: &[Section],
-) -> Option<(&'r Resource, &'static Entry)> {
-    let entry = crate::catalog::Catalog::builtin().entry_in(sections, &r.resource_type)?;
-    let disk = entry.managed_disk.as_ref()?;
-    let property = |key: &str| r.body.get(key).and_then(Value::as_str);
-    let same_name = match &disk.name_key {
-        Some(key) => property(key).is_some_and(|n| n.eq_ignore_ascii_case(name)),
-        None => r.name.eq_ignore_ascii_case(name),
-    };
-    let same_group = match (group, disk.resource_group_key.as_deref().and_then(property)) {
-        (Some(a), Some(b)) => a.eq_ignore_ascii_case(b),
-        _ => true,
-    };
-    (same_name && same_group).then_some((r, entry))
+/// The image the managed disk (or snapshot) `disk` was made from, `copies` copies after the
+/// attached disk: when it is a copy, what its source (made by the same deployment) was made
+/// from; otherwise its own image. A disk has at most one image source; the first is the one
+/// Azure uses. Attached as an OS disk, it is one whatever its own `osType` says (the
+/// catalogue's conditions on disks say whether a disk on its own is an OS disk).
+fn made_from(
+    disk: &Resource,
+    entry: &Entry,
+    disks: &Disks<'_>,
+    copies: usize,
+) -> Option<FoundImage> {
+    let copied = entry.managed_disk.as_ref()?.copied_from.as_ref();
+    if let Some(copied) = copied {
+        match source_of(disk, copied) {
+            Source::Copy(id) => {
+                // A copy has the image of what it copies, when the deployment makes that;
+                // otherwise it is a disk of unknown provenance.
+                return disks
+                    .named(&id)
+                    .filter(|_| copies < MAX_COPIES)
+                    .and_then(|(from, from_entry)| made_from(from, from_entry, disks, copies + 1));
+            }
+            Source::MaybeCopy(id) => {
+                let from = disks.named(&id).filter(|_| copies < MAX_COPIES);
+                if let Some(image) =
+                    from.and_then(|(from, e)| made_from(from, e, disks, copies + 1))
+                {
+                    return Some(image);
+                }
+            }
+            Source::NotACopy => {}
+        }
+    }
+    images_when(disk, entry, false).into_iter().next()
 }
 
-/// The resource group (when known) and name of the managed disk a resource ID names
-/// (`…/resourceGroups/G/providers/Microsoft.Compute/disks/NAME`), when the name is known.
-fn managed_disk(id: &str) -> Option<(Option<&str>, &str)> {
+/// Whether a disk is copied from another, per its catalogue entry's `copied_from`.
+enum Source {
+    /// Copied from the resource this ID names.
+    Copy(String),
+    /// Perhaps copied (whether it is, is not known offline) from the resource this ID names.
+    MaybeCopy(String),
+    /// Not a copy, or from nothing it names.
+    NotACopy,
+}
+
+/// What `disk` is copied from, as `copied` says where to look.
+fn source_of(disk: &Resource, copied: &crate::catalog::CopiedFrom) -> Source {
+    let Ok(Some(container)) = lookup(&disk.body, &copied.path) else {
+        return Source::NotACopy;
+    };
+    let known = match &copied.when {
+        None => true,
+        Some(when) => match lookup(container, &when.key) {
+            Ok(None) => return Source::NotACopy,
+            Ok(Some(v)) => {
+                let copy = v
+                    .as_str()
+                    .is_some_and(|s| when.equals.iter().any(|e| e.eq_ignore_ascii_case(s)));
+                if !copy {
+                    return Source::NotACopy;
+                }
+                true
+            }
+            Err(_) => false,
+        },
+    };
+    let id = match lookup(container, &copied.at) {
+        Ok(Some(id)) | Err(id) => id.display(),
+        Ok(None) => return Source::NotACopy,
+    };
+    if known {
+        Source::Copy(id)
+    } else {
+        Source::MaybeCopy(id)
+    }
+}
+
+/// The ARM type (`Microsoft.Compute/disks`), resource group (when known) and name of the
+/// resource an ID names (`…/resourceGroups/G/providers/NS/TYPE/NAME`: its last three
+/// segments), when its name is known.
+fn resource_id(id: &str) -> Option<(String, Option<&str>, &str)> {
     let segments: Vec<&str> = id.trim_end_matches('/').split('/').collect();
     let known = |s: &&str| !s.is_empty() && !s.contains("<unknown>");
     match segments.as_slice() {
-        [.., provider, disks, name]
-            if provider.eq_ignore_ascii_case("Microsoft.Compute")
-                && disks.eq_ignore_ascii_case("disks")
-                && known(name) =>
-        {
+        [.., namespace, kind, name] if known(name) => {
             let group = segments
                 .iter()
                 .position(|s| s.eq_ignore_ascii_case("resourceGroups"))
                 .and_then(|i| segments.get(i + 1))
                 .filter(|s| known(s))
                 .copied();
-            Some((group, name))
+            Some((format!("{namespace}/{kind}"), group, name))
         }
         _ => None,
     }

@@ -14,8 +14,8 @@ use std::rc::Rc;
 use foldhash::{HashMap, HashSet};
 
 use super::ir::{
-    CacheLookup, Catalogued, DeployedTemplate, NestedDeployment, Node, PassedParameters,
-    PassedValue, RegistryModule, ResourceDecl, Template,
+    CacheLookup, Catalogued, Container, DeployedTemplate, ManagedApplication, NestedDeployment,
+    Node, PassedParameters, PassedValue, RegistryModule, ResourceDecl, Template, UnseenTemplate,
 };
 use super::links::{LinkTarget, Links};
 use super::ops::{Tri, equals};
@@ -92,6 +92,7 @@ pub(crate) fn expand(
         noted_steps: false,
         probes: MAX_WALK_PROBES,
         may_deploy: HashMap::default(),
+        definitions: HashMap::default(),
     };
     let top = Place {
         file: template.file,
@@ -102,7 +103,7 @@ pub(crate) fn expand(
         copy: None,
         latent: None,
     };
-    walker.resources(&scope, &template.resources, top);
+    walker.resources(&scope, &template.resources, top, &template.resources);
     walker.finish_scope(&scope, template.start);
     let mut out = walker.out;
     out.latent_only = out
@@ -158,6 +159,10 @@ struct Walker<'a> {
     /// Whether each deployment declaration met under a false condition may deploy an
     /// image ([`Walker::may_deploy_images`]), by address (declarations outlive the walk).
     may_deploy: HashMap<*const ResourceDecl, bool>,
+    /// The positions of the managed application definitions among each list of declarations
+    /// an application was met among, by the list's address and length (found once per list,
+    /// whatever the number of applications).
+    definitions: HashMap<(*const ResourceDecl, usize), Rc<[usize]>>,
 }
 
 impl Walker<'_> {
@@ -168,9 +173,17 @@ impl Walker<'_> {
         });
     }
 
-    fn resources<'s>(&mut self, scope: &Scope<'s>, decls: &'s [ResourceDecl], at: Place<'_>) {
+    /// Walks the declarations `decls` at `at`; `siblings` are the resources of the template
+    /// they are declared in (`decls` themselves, or those their parent is declared among).
+    fn resources<'s>(
+        &mut self,
+        scope: &Scope<'s>,
+        decls: &'s [ResourceDecl],
+        at: Place<'_>,
+        siblings: &'s [ResourceDecl],
+    ) {
         for decl in decls {
-            self.resource(scope, decl, at);
+            self.resource(scope, decl, at, siblings);
         }
     }
 
@@ -200,12 +213,18 @@ impl Walker<'_> {
         true
     }
 
-    fn resource<'s>(&mut self, scope: &Scope<'s>, decl: &'s ResourceDecl, at: Place<'_>) {
+    fn resource<'s>(
+        &mut self,
+        scope: &Scope<'s>,
+        decl: &'s ResourceDecl,
+        at: Place<'_>,
+        siblings: &'s [ResourceDecl],
+    ) {
         if self.stop(scope, decl, at) {
             return;
         }
         match &decl.copy {
-            None => self.instance(scope, decl, at),
+            None => self.instance(scope, decl, at, siblings),
             Some(copy) => {
                 let count = copy.count.as_ref().map(|c| scope.eval_node(c));
                 let n = match count {
@@ -226,7 +245,7 @@ impl Walker<'_> {
                             copy: Some(&of),
                             ..at
                         };
-                        self.instance(&any, decl, at);
+                        self.instance(&any, decl, at, siblings);
                         return;
                     }
                 };
@@ -258,13 +277,19 @@ impl Walker<'_> {
                 };
                 for i in 0..n.clamp(0, MAX_COPY_INSTANCES) {
                     let inner = scope.with_copy_index(&copy.name, i);
-                    self.instance(&inner, decl, at);
+                    self.instance(&inner, decl, at, siblings);
                 }
             }
         }
     }
 
-    fn instance<'s>(&mut self, scope: &Scope<'s>, decl: &'s ResourceDecl, at: Place<'_>) {
+    fn instance<'s>(
+        &mut self,
+        scope: &Scope<'s>,
+        decl: &'s ResourceDecl,
+        at: Place<'_>,
+        siblings: &'s [ResourceDecl],
+    ) {
         // Every instance costs a step, whether or not it has anything to evaluate: loops of
         // deployments of loops are charged for each instance they walk.
         if !scope.allowance().charge(1) && self.stop(scope, decl, at) {
@@ -375,7 +400,7 @@ impl Walker<'_> {
                 parent: Some(&me),
                 ..at
             };
-            self.resources(scope, children, child);
+            self.resources(scope, children, child, siblings);
         }
         if let Some((deployment, me)) = deploying {
             // Each instance of a deployment (nested, linked, a module) is a resource of the
@@ -386,7 +411,7 @@ impl Walker<'_> {
             if !taken && self.stop(here, decl, at_here) {
                 return;
             }
-            self.deployment(here, file, deployment, me, at_here);
+            self.deployment(here, file, deployment, me, at_here, siblings);
         }
         if let Some((probe, _)) = &latent {
             self.finish_scope(probe, decl.span);
@@ -414,6 +439,7 @@ impl Walker<'_> {
         let template = match &deployment.template {
             DeployedTemplate::Empty | DeployedTemplate::Missing => None,
             DeployedTemplate::Inline(template) => Some(&**template),
+            DeployedTemplate::Published(template) => Some(&**template),
             _ => return true,
         };
         let may = match template {
@@ -615,15 +641,55 @@ impl Walker<'_> {
     /// Says that what the deployment `me` deploys cannot be seen, and why (located at
     /// `at`, else at the deployment).
     fn unseen(&mut self, me: Resource, why: Unavailable, at: Option<Span>) {
+        self.unseen_at(me, why, at, "properties.template");
+    }
+
+    /// [`Walker::unseen`], naming the `property` that says what is deployed.
+    fn unseen_at(
+        &mut self,
+        me: Resource,
+        why: Unavailable,
+        at: Option<Span>,
+        property: &'static str,
+    ) {
         let why = Why::at(Cause::TemplateNotAvailable(why), at.unwrap_or(me.span));
         self.out.unseen.push(Unseen {
             resource: me,
             why,
-            property: "properties.template",
+            property,
         });
     }
 
-    /// Follows a nested (inline) or linked deployment, the resource `me`.
+    /// Deploys the template written inline (or published with a template spec) `template`
+    /// as `deployment`, in its inner or outer scope.
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "one walk step, its place and its subject"
+    )]
+    fn inline<'s>(
+        &mut self,
+        scope: &Scope<'s>,
+        file: FileId,
+        template: &'s Template,
+        deployment: &'s NestedDeployment,
+        prefix: &str,
+        callers: &[(Span, String)],
+        at: Place<'_>,
+    ) {
+        // The deployment itself is the first of the callers of what it deploys.
+        let span = callers.first().map_or(template.start, |(span, _)| *span);
+        let place = nested(file, prefix, at.depth, callers, at.copy, at.latent);
+        if deployment.inner_scope {
+            self.inner(scope, template, deployment, place, span);
+        } else {
+            // Outer scope: the nested template's expressions see the parent's parameters and
+            // variables.
+            self.resources(scope, &template.resources, place, &template.resources);
+        }
+    }
+
+    /// Follows a nested (inline) or linked deployment, the resource `me`, declared among
+    /// `siblings`.
     fn deployment<'s>(
         &mut self,
         scope: &Scope<'s>,
@@ -631,6 +697,35 @@ impl Walker<'_> {
         deployment: &'s NestedDeployment,
         me: Resource,
         at: Place<'_>,
+        siblings: &'s [ResourceDecl],
+    ) {
+        self.deploy(
+            scope,
+            file,
+            &deployment.template,
+            deployment,
+            me,
+            at,
+            siblings,
+        );
+    }
+
+    /// Deploys `template` as the deployment `me` (whose parameters, scope and target are
+    /// `deployment`'s), declared among `siblings`: `deployment`'s own template, or that of the
+    /// managed application definition a managed application names.
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "one walk step, its place and its subject"
+    )]
+    fn deploy<'s>(
+        &mut self,
+        scope: &Scope<'s>,
+        file: FileId,
+        template: &'s DeployedTemplate,
+        deployment: &'s NestedDeployment,
+        me: Resource,
+        at: Place<'_>,
+        siblings: &'s [ResourceDecl],
     ) {
         let span = me.span;
         let depth = at.depth;
@@ -651,26 +746,70 @@ impl Walker<'_> {
         let prefix = format!("{}>", me.identity);
         let copy = me.copy.clone();
         let copy = copy.as_ref();
-        let target = match &deployment.template {
+        let target = match template {
             DeployedTemplate::Empty | DeployedTemplate::Missing => return,
             DeployedTemplate::Expression(node) => {
                 self.unseen(me, Unavailable::Expression, Some(node.span));
                 return;
             }
+            DeployedTemplate::Unseen(unseen) => {
+                let UnseenTemplate {
+                    span,
+                    why,
+                    property,
+                } = &**unseen;
+                self.unseen_at(me, why.clone(), Some(*span), property);
+                return;
+            }
             DeployedTemplate::Inline(template) => {
-                if deployment.inner_scope {
-                    let place = nested(file, &prefix, depth, &callers, copy, at.latent);
-                    self.inner(scope, template, deployment, place, span);
-                } else {
-                    // Outer scope: the nested template's expressions see the parent's
-                    // parameters and variables.
-                    self.resources(
-                        scope,
-                        &template.resources,
-                        nested(file, &prefix, depth, &callers, copy, at.latent),
-                    );
+                self.inline(scope, file, template, deployment, &prefix, &callers, at);
+                return;
+            }
+            DeployedTemplate::Published(template) => {
+                self.inline(scope, file, template, deployment, &prefix, &callers, at);
+                return;
+            }
+            DeployedTemplate::Application(application) => {
+                let key = (siblings.as_ptr(), siblings.len());
+                let definitions = Rc::clone(self.definitions.entry(key).or_insert_with(|| {
+                    siblings
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, d)| {
+                            Container::of(&d.resource_type) == Some(Container::Definition)
+                        })
+                        .map(|(i, _)| i)
+                        .collect()
+                }));
+                let declared = definitions.iter().filter_map(|&i| siblings.get(i));
+                match definition_of(scope, application, declared) {
+                    // The definition's template (never another application's: definitions
+                    // deploy templates), with the application's parameters.
+                    Ok(definition) if !matches!(definition, DeployedTemplate::Application(_)) => {
+                        self.deploy(scope, file, definition, deployment, me, at, siblings);
+                    }
+                    Ok(_) => {}
+                    Err((definition, plan, at)) => {
+                        let why = Unavailable::ManagedApplication { definition, plan };
+                        self.unseen_at(me, why, at, "properties.applicationDefinitionId");
+                    }
                 }
                 return;
+            }
+            DeployedTemplate::Package(node) => {
+                let uri = scope.eval_node(node);
+                match self.links.uri(&uri) {
+                    Some(target) => target,
+                    None => {
+                        let uri = clip(&uri.display());
+                        let why = Unavailable::Package {
+                            uri,
+                            also_inline: false,
+                        };
+                        self.unseen_at(me, why, Some(node.span), "properties.packageFileUri");
+                        return;
+                    }
+                }
             }
             DeployedTemplate::RelativePath(node) => {
                 let relative = scope.eval_node(node);
@@ -812,6 +951,7 @@ impl Walker<'_> {
                     &inner,
                     &template.resources,
                     nested(target, &prefix, depth, &callers, copy, at.latent),
+                    &template.resources,
                 );
                 self.chain.pop();
                 self.finish_scope(&inner, span);
@@ -851,7 +991,7 @@ impl Walker<'_> {
     ) {
         let supplied = passed_parameters(scope, deployment);
         let inner = inner_scope(scope, template, supplied, deployment);
-        self.resources(&inner, &template.resources, place);
+        self.resources(&inner, &template.resources, place, &template.resources);
         self.finish_scope(&inner, span);
     }
 
@@ -1012,6 +1152,188 @@ fn passed_parameters<'s>(
         }
     }
     supplied
+}
+
+/// What the managed application `application` deploys: the template of the managed
+/// application definition its `applicationDefinitionId` names, when that is one of
+/// `definitions` (those of the template that declares the application) — declared once, deployed
+/// (no condition, or one that holds), named as the ID's last segment says, and in the
+/// subscription and resource group the template deploys to (the ID says so, or leaves them
+/// to the deployment as `resourceId()` does). Otherwise what it is of (the ID or the
+/// Marketplace plan, as far as known) and where that is written: its template is not seen.
+#[allow(
+    clippy::type_complexity,
+    reason = "what the application is of, and where"
+)]
+fn definition_of<'s>(
+    scope: &Scope<'s>,
+    application: &ManagedApplication,
+    definitions: impl Iterator<Item = &'s ResourceDecl>,
+) -> Result<&'s DeployedTemplate, (Option<String>, Option<String>, Option<Span>)> {
+    let Some(node) = &application.definition else {
+        return Err(match &application.plan {
+            Some(p) => {
+                let plan = scope.eval_node(p);
+                let part = |k: &str| plan.get(k).map(Value::display).unwrap_or_default();
+                let text = format!("{}:{}:{}", part("publisher"), part("product"), part("name"));
+                (None, Some(clip(&text)), Some(p.span))
+            }
+            None => (None, None, None),
+        });
+    };
+    let id = scope.eval_node(node);
+    let not_here = || (Some(clip(&id.display())), None, Some(node.span));
+    let Some(name) = definition_name(scope, &id) else {
+        return Err(not_here());
+    };
+    let mut found = definitions.filter(|decl| {
+        decl.deployment.is_some()
+            && decl.copy.is_none()
+            && decl
+                .condition
+                .as_ref()
+                .is_none_or(|c| scope.eval_node(c).kind == Kind::Bool(true))
+            && decl
+                .name
+                .as_ref()
+                .map(|n| scope.eval_node(n))
+                .is_some_and(|n| n.as_str().is_some_and(|n| n.eq_ignore_ascii_case(name)))
+    });
+    match (found.next(), found.next()) {
+        (Some(decl), None) => decl
+            .deployment
+            .as_ref()
+            .map(|d| &d.template)
+            .ok_or_else(not_here),
+        _ => Err(not_here()),
+    }
+}
+
+/// The name of the managed application definition the resource ID `id` names, when it is
+/// known and the ID is in the subscription and resource group of `scope`'s deployment: each
+/// written as the deployment's (when known), or left unknown exactly as the deployment leaves
+/// it (`resourceId()`, `subscription().subscriptionId`, `resourceGroup().name`).
+fn definition_name<'v>(scope: &Scope<'_>, id: &'v Value) -> Option<&'v str> {
+    use crate::value::Part;
+    use crate::value::cause::DeploymentSetting;
+    /// One `/`-separated segment: known text, or one hole alone.
+    enum Segment<'v> {
+        Text(String),
+        Hole(&'v Why),
+        Mixed,
+    }
+    let parts: &[Part] = match &id.kind {
+        Kind::Partial(parts) => parts,
+        Kind::Str(s) => {
+            let segments: Vec<&str> = s.split('/').collect();
+            return match segments.as_slice() {
+                [
+                    "",
+                    subscriptions,
+                    sub,
+                    groups,
+                    group,
+                    providers,
+                    ns,
+                    ty,
+                    name,
+                ] if subscriptions.eq_ignore_ascii_case("subscriptions")
+                    && groups.eq_ignore_ascii_case("resourceGroups")
+                    && providers.eq_ignore_ascii_case("providers")
+                    && ns.eq_ignore_ascii_case("Microsoft.Solutions")
+                    && ty.eq_ignore_ascii_case("applicationDefinitions")
+                    && !name.is_empty() =>
+                {
+                    let deployment = scope.deployment();
+                    let same = |known: &Option<String>, written: &str| {
+                        known
+                            .as_deref()
+                            .is_some_and(|k| k.eq_ignore_ascii_case(written))
+                    };
+                    (same(&deployment.subscription_id, sub)
+                        && same(&deployment.resource_group, group))
+                    .then_some(*name)
+                }
+                _ => None,
+            };
+        }
+        _ => return None,
+    };
+    let mut segments: Vec<Segment<'v>> = vec![Segment::Text(String::new())];
+    for part in parts {
+        match part {
+            Part::Text(text) => {
+                let mut pieces = text.split('/');
+                if let Some(first) = pieces.next() {
+                    let last = segments.last_mut()?;
+                    match last {
+                        Segment::Text(t) => t.push_str(first),
+                        _ if first.is_empty() => {}
+                        _ => *last = Segment::Mixed,
+                    }
+                }
+                segments.extend(pieces.map(|p| Segment::Text(p.to_owned())));
+            }
+            Part::Hole(why) => {
+                let last = segments.last_mut()?;
+                *last = match last {
+                    Segment::Text(t) if t.is_empty() => Segment::Hole(why),
+                    _ => Segment::Mixed,
+                };
+            }
+        }
+    }
+    let deployment = scope.deployment();
+    // A segment the deployment's own `setting` stands in.
+    let same = |segment: &Segment<'_>, known: &Option<String>, setting: DeploymentSetting| match (
+        segment, known,
+    ) {
+        (Segment::Text(t), Some(k)) => t.eq_ignore_ascii_case(k),
+        (Segment::Hole(why), None) => {
+            match deployment.unknown.iter().find(|(s, _)| *s == setting) {
+                Some((_, unknown)) => unknown == *why,
+                None => *why.cause == Cause::UnsetDeploymentSetting(setting),
+            }
+        }
+        _ => false,
+    };
+    let word = |segment: &Segment<'_>, word: &str| matches!(segment, Segment::Text(t) if t.eq_ignore_ascii_case(word));
+    match segments.as_slice() {
+        [
+            root,
+            subscriptions,
+            sub,
+            groups,
+            group,
+            providers,
+            ns,
+            ty,
+            Segment::Text(_),
+        ] if word(root, "")
+            && word(subscriptions, "subscriptions")
+            && same(
+                sub,
+                &deployment.subscription_id,
+                DeploymentSetting::Subscription,
+            )
+            && word(groups, "resourceGroups")
+            && same(
+                group,
+                &deployment.resource_group,
+                DeploymentSetting::ResourceGroup,
+            )
+            && word(providers, "providers")
+            && word(ns, "Microsoft.Solutions")
+            && word(ty, "applicationDefinitions") =>
+        {
+            // The name is the text after the last hole.
+            match parts.last()? {
+                Part::Text(t) => t.rsplit('/').next().filter(|n| !n.is_empty()),
+                Part::Hole(_) => None,
+            }
+        }
+        _ => None,
+    }
 }
 
 /// Why a copy loop's count (evaluated as `count`, or missing) gives no number of instances.

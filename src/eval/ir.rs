@@ -179,6 +179,96 @@ pub(crate) enum DeployedTemplate {
     Registry(Box<RegistryModule>),
     /// No template at all.
     Missing,
+    /// A template published with a template spec version (one of its `linkedTemplates`),
+    /// lowered once and shared by every deployment that links it by `relativePath`.
+    Published(Rc<Template>),
+    /// A managed application definition's package (`packageFileUri`): a zip file imagegate
+    /// does not read, followed only where `[links]` maps its URI (to the package's
+    /// `mainTemplate.json`).
+    Package(Node),
+    /// What a managed application deploys: the template of the definition it names.
+    Application(Box<ManagedApplication>),
+    /// A template that cannot be seen, why, and the property that says what is deployed.
+    Unseen(Box<UnseenTemplate>),
+}
+
+/// The resource types that deploy a template, each as a nested deployment is judged: the
+/// template it deploys, with the parameters it passes (or none, for a template published to be
+/// deployed later, which is judged as a template on its own is).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Container {
+    /// `Microsoft.Resources/deployments`: `template` or `templateLink`, `parameters`.
+    Deployment,
+    /// `Microsoft.Resources/deploymentStacks`: deploys as a deployment does, its template
+    /// always in its own scope
+    /// (<https://learn.microsoft.com/azure/templates/microsoft.resources/deploymentstacks>).
+    Stack,
+    /// `Microsoft.Resources/templateSpecs/versions`: publishes `mainTemplate` (with the
+    /// `linkedTemplates` it links), deployed later with parameters not known here
+    /// (<https://learn.microsoft.com/azure/templates/microsoft.resources/templatespecs/versions>).
+    SpecVersion,
+    /// `Microsoft.Solutions/applicationDefinitions`: publishes `mainTemplate` (or a package at
+    /// `packageFileUri`), deployed by managed applications with their parameters
+    /// (<https://learn.microsoft.com/azure/templates/microsoft.solutions/applicationdefinitions>).
+    Definition,
+    /// `Microsoft.Solutions/applications`: deploys the template of the definition
+    /// `applicationDefinitionId` names (or of a Marketplace `plan`) with its `parameters`
+    /// (<https://learn.microsoft.com/azure/templates/microsoft.solutions/applications>).
+    Application,
+}
+
+impl Container {
+    /// Every container, with its resource type.
+    pub(crate) const ALL: [(Container, &'static str); 5] = [
+        (Container::Deployment, "Microsoft.Resources/deployments"),
+        (Container::Stack, "Microsoft.Resources/deploymentStacks"),
+        (
+            Container::SpecVersion,
+            "Microsoft.Resources/templateSpecs/versions",
+        ),
+        (
+            Container::Definition,
+            "Microsoft.Solutions/applicationDefinitions",
+        ),
+        (Container::Application, "Microsoft.Solutions/applications"),
+    ];
+
+    /// The container a full resource type is (case-insensitive), if any.
+    pub(crate) fn of(resource_type: &str) -> Option<Container> {
+        Container::ALL
+            .iter()
+            .find(|(_, t)| t.eq_ignore_ascii_case(resource_type))
+            .map(|(c, _)| *c)
+    }
+
+    /// Whether the template it holds in its properties is evaluated by the template that
+    /// declares it as any property is (its own expressions escaped, `[[x]`), rather than in
+    /// a scope of its own as a deployment's `template` is.
+    pub(crate) fn carries_escaped(self) -> bool {
+        self != Container::Deployment
+    }
+}
+
+/// A managed application: where the template it deploys comes from.
+#[derive(Debug)]
+pub(crate) struct ManagedApplication {
+    /// `properties.applicationDefinitionId`, when written: a definition the same template
+    /// declares is deployed with the application's parameters; any other is not seen.
+    pub(crate) definition: Option<Node>,
+    /// The Marketplace `plan`, when written (a Marketplace application's template is not
+    /// seen).
+    pub(crate) plan: Option<Node>,
+}
+
+/// A template that cannot be seen ([`DeployedTemplate::Unseen`]).
+#[derive(Debug)]
+pub(crate) struct UnseenTemplate {
+    /// Where what hides it is written.
+    pub(crate) span: Span,
+    /// Why it cannot be seen.
+    pub(crate) why: Unavailable,
+    /// The property that holds what is deployed (`properties.mainTemplate`, …).
+    pub(crate) property: &'static str,
 }
 
 /// A Bicep module from a registry or a template spec, as the frontend resolved its reference

@@ -85,6 +85,10 @@ pub(crate) fn judge_deployment(
             );
             out.notes.push(format!("{place}: {}", note.kind));
         }
+        // The disks a machine may attach: those the defaults deploy, or all (for a latent
+        // machine).
+        let deployed_disks = extract::Disks::new(&context.resources[..deployed], dialect.catalog);
+        let all_disks = extract::Disks::new(&context.resources, dialect.catalog);
         let param = context.parameter_file.as_deref();
         let shared = Shared {
             parameter_file: param,
@@ -107,12 +111,12 @@ pub(crate) fn judge_deployment(
                     let Some(entry) = entry else {
                         continue;
                     };
-                    let siblings = if latent(resource) {
-                        &context.resources[..]
+                    let disks = if latent(resource) {
+                        &all_disks
                     } else {
-                        &context.resources[..deployed]
+                        &deployed_disks
                     };
-                    extract::images_among(resource, entry, siblings, dialect.catalog)
+                    extract::images_among(resource, entry, disks)
                         .into_iter()
                         .map(|found| {
                             let verdict = config.policy.judge(&found.image);

@@ -47,6 +47,11 @@ pub enum Cause {
     TargetGroupLocation,
     /// What a deployment deploys cannot be read offline.
     TemplateNotAvailable(Unavailable),
+    /// An expression written `[x]` (not `[[x]`) in a template that another template holds as
+    /// a property (a template spec's `mainTemplate`, a deployment stack's `template`): the
+    /// holding template evaluates it before the template is deployed, which imagegate does
+    /// not model.
+    PublisherExpression,
     /// A parameter file that could set any parameter (the one a `.bicepparam` extends) was
     /// not read: every parameter it may set is unknown, never its default.
     ParameterFileNotRead {
@@ -334,6 +339,29 @@ pub enum Unavailable {
         /// The deepest nesting followed.
         levels: usize,
     },
+    /// Its template is in a managed application definition's package (`packageFileUri`), a
+    /// zip file, which `[links]` does not map to a local template.
+    Package {
+        /// The package's URI as far as it is known.
+        uri: String,
+        /// Whether the definition also writes a template inline (`mainTemplate`): which of
+        /// the two is deployed is not decided offline, so neither is followed.
+        also_inline: bool,
+    },
+    /// It is a managed application whose definition is not declared in the same template
+    /// (or comes from a Marketplace plan): the template it deploys is not seen.
+    ManagedApplication {
+        /// The definition's resource ID as far as it is known, when it names one.
+        definition: Option<String>,
+        /// The Marketplace plan (`publisher:product:name`), when it names none.
+        plan: Option<String>,
+    },
+    /// It links by `relativePath` a template that is not published with it (none of its
+    /// template spec's `linkedTemplates` has that path).
+    NotPublished {
+        /// The path, resolved against the linking template's.
+        path: String,
+    },
 }
 
 impl fmt::Display for Unavailable {
@@ -414,6 +442,44 @@ impl fmt::Display for Unavailable {
             Unavailable::TooDeep { levels } => write!(
                 f,
                 "it is nested deeper than {levels} deployments, which are not followed"
+            ),
+            Unavailable::Package {
+                uri,
+                also_inline: false,
+            } => write!(
+                f,
+                "its template is in the package `{uri}` (packageFileUri), a zip file imagegate does not read (map the URI to the package's mainTemplate.json in [links] in imagegate.toml to follow it)"
+            ),
+            Unavailable::Package {
+                uri,
+                also_inline: true,
+            } => write!(
+                f,
+                "it gives both an inline template (mainTemplate) and the package `{uri}` (packageFileUri), and which of the two is deployed is not decided offline"
+            ),
+            Unavailable::ManagedApplication {
+                definition: Some(definition),
+                ..
+            } => write!(
+                f,
+                "it is a managed application of the definition `{definition}`, which this template does not declare, so the template it deploys is not seen offline"
+            ),
+            Unavailable::ManagedApplication {
+                definition: None,
+                plan: Some(plan),
+            } => write!(
+                f,
+                "it is a managed application from the Marketplace plan `{plan}`, whose template is not seen offline"
+            ),
+            Unavailable::ManagedApplication {
+                definition: None,
+                plan: None,
+            } => f.write_str(
+                "it is a managed application that names no definition, so the template it deploys is not seen offline",
+            ),
+            Unavailable::NotPublished { path } => write!(
+                f,
+                "its template is linked by the relative path `{path}`, which names no template published with it (its template spec's linkedTemplates)"
             ),
         }
     }
@@ -802,6 +868,9 @@ impl fmt::Display for Cause {
                 "parameter '{name}' is optional and no parameter file sets it, so the image is null"
             ),
             Cause::TemplateNotAvailable(unavailable) => unavailable.fmt(f),
+            Cause::PublisherExpression => f.write_str(
+                "it is an expression of the template that holds this one as a property value (written `[…]`, not `[[…]`), evaluated there before this template is deployed, which is not judged offline",
+            ),
             Cause::ParameterFileNotRead { path, problem } => write!(
                 f,
                 "the parameter file it extends, `{path}`, is not read ({problem}), so any parameter it may set is not known"

@@ -252,7 +252,18 @@ fn a_run_naming_one_file_reports_what_the_full_run_reports_for_it_on_every_fixtu
         found.sort();
         found
     };
-    for group in ["project", "literals", "arm", "bicep"] {
+    for group in [
+        "project",
+        "literals",
+        "arm",
+        "bicep",
+        "containers",
+        "containers/stack",
+        "containers/spec",
+        "containers/managed-app",
+        "provenance",
+        "provenance/arm",
+    ] {
         folders.extend(below(&root.join(group)));
     }
     // Each rule's projects, with their configs.

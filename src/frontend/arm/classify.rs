@@ -5,6 +5,7 @@
 //! the text as the parser does — in any letter case and through JSON escapes — so that it
 //! never dismisses a file the full classifier ([`classify`]) accepts.
 
+use crate::eval::ir::Container;
 use crate::frontend::unescape::{Needles, unescaped};
 use crate::json::{self, Json};
 
@@ -68,10 +69,12 @@ pub fn classify(text: &str, max_values: usize) -> Classification {
     }
 }
 
-/// Whether a template can declare an image-bearing resource or a deployment (which may link
-/// one): it names the namespace of a catalogued type or `Microsoft.Resources/deployments`,
-/// in any case and however JSON escapes spell it (`Microsoft.Compute\/virtualMachines`).
-/// The search anchors on the `.` every namespace holds.
+/// Whether a template can declare an image-bearing resource or a container of templates
+/// (which may deploy one: a deployment, a deployment stack, a template spec version, a managed
+/// application or its definition): it names the namespace of a catalogued type or a
+/// container's type (a template spec version's parent type, as a child `versions` is written
+/// inside it), in any case and however JSON escapes spell it
+/// (`Microsoft.Compute\/virtualMachines`). The search anchors on the `.` every namespace holds.
 fn may_hold_images(bytes: &[u8]) -> bool {
     static NEEDLES: std::sync::LazyLock<Needles> = std::sync::LazyLock::new(|| {
         let mut n: Vec<String> = crate::catalog::Catalog::builtin()
@@ -79,7 +82,13 @@ fn may_hold_images(bytes: &[u8]) -> bool {
             .filter_map(|t| t.split('/').next())
             .map(|ns| format!("{ns}/"))
             .collect();
-        n.push("Microsoft.Resources/deployments".into());
+        // `Microsoft.Resources/templateSpecs/versions` may be written as `versions` inside
+        // `Microsoft.Resources/templateSpecs`: its first two segments are the needle.
+        n.extend(Container::ALL.iter().map(|(_, t)| {
+            let mut segments = t.split('/');
+            let namespace = segments.next().unwrap_or_default();
+            format!("{namespace}/{}", segments.next().unwrap_or_default())
+        }));
         n.sort();
         n.dedup();
         let n: Vec<&str> = n.iter().map(String::as_str).collect();
@@ -189,6 +198,23 @@ mod tests {
             classify(&nested, json::MAX_VALUES),
             Classification::Template(_)
         ));
+        // Containers of templates are read too (#24): each may deploy an image.
+        for container in [
+            "Microsoft.Resources/deploymentStacks",
+            "Microsoft.Resources/templateSpecs/versions",
+            "Microsoft.Resources/templateSpecs",
+            "Microsoft.Solutions/applicationDefinitions",
+            "microsoft.solutions/APPLICATIONS",
+        ] {
+            let held = storage.replace("Microsoft.Storage/storageAccounts", container);
+            assert!(
+                matches!(
+                    classify(&held, json::MAX_VALUES),
+                    Classification::Template(_)
+                ),
+                "{container}"
+            );
+        }
     }
 
     #[test]
@@ -286,6 +312,10 @@ mod tests {
                 "Microsoft.DevTestLab/labs/virtualmachines",
                 "Microsoft.VirtualMachineImages/imageTemplates",
                 "Microsoft.Resources/deployments",
+                "Microsoft.Resources/deploymentStacks",
+                "Microsoft.Resources/templateSpecs/versions",
+                "Microsoft.Solutions/applicationDefinitions",
+                "Microsoft.Solutions/applications",
                 "Microsoft.Storage/storageAccounts",
             ]),
             choices in proptest::collection::vec(0u8..5, 1..40),

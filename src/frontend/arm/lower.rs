@@ -16,21 +16,107 @@
 use crate::catalog::{Catalog, Entry, Section};
 use crate::eval::expr::{Classified, Expr, ExprKind, classify};
 use crate::eval::ir::{
-    ComputedKey, CopyLoop, DeployedTemplate, ExprText, Function, Key, NestedDeployment, Node,
-    NodeKind, Parameter, PassedParameters, PassedValue, Property, ResourceDecl, ResourceLoop,
-    Template, Text, Variable, VariableValue,
+    ComputedKey, Container, CopyLoop, DeployedTemplate, ExprText, Function, Key,
+    ManagedApplication, NestedDeployment, Node, NodeKind, Parameter, PassedParameters, PassedValue,
+    Property, ResourceDecl, ResourceLoop, Template, Text, UnseenTemplate, Variable, VariableValue,
 };
 use crate::frontend::KeepPaths;
 use crate::json::{Json, JsonKind, Member, Number};
 use crate::source::{FileId, Span};
-
-/// The ARM type of nested deployments.
-const DEPLOYMENTS: &str = "Microsoft.Resources/deployments";
+use crate::value::{Cause, Unavailable};
+use std::cell::RefCell;
+use std::rc::Rc;
 
 /// Lowers the template whose root object is `root`, parsed from `text` (file `file`), keeping
 /// `keep`'s paths of the image-bearing resources besides the catalogue's.
 pub(crate) fn template(root: &Json, file: FileId, text: &str, keep: &KeepPaths) -> Template {
     Lowering::new(file, text, keep).template(root, true)
+}
+
+/// Deepest chain of templates published with a template spec that link each other, lowered
+/// (as deep as nested deployments are followed).
+const MAX_PUBLISHED_NESTING: u32 = 16;
+
+/// The templates published with a template another holds (a template spec version's
+/// `linkedTemplates`, by their paths; none for a deployment stack's or a managed application
+/// definition's template), each lowered once, when first linked.
+struct Published<'a> {
+    /// The lowering of the template that declares the container: a published template
+    /// carried by one of its variables is that variable's value.
+    outer: Lowering<'a>,
+    /// Each template's path (resolved: no `.` or `..` steps) and its value.
+    entries: Vec<(String, &'a Json)>,
+    /// The positions in `entries` of each path.
+    by_path: foldhash::HashMap<String, Vec<usize>>,
+    /// How far each is lowered.
+    lowered: RefCell<Vec<Lowered>>,
+}
+
+/// How far a published template is lowered.
+enum Lowered {
+    /// Not linked yet.
+    Not,
+    /// Being lowered (a link to it now is a cycle).
+    Lowering,
+    /// Lowered.
+    Done(Rc<Template>),
+}
+
+impl<'a> Published<'a> {
+    /// The templates of `linked` (`[{path, template}]`), for a container declared in the
+    /// template `outer` lowers.
+    fn new(outer: Lowering<'a>, linked: &'a [Json]) -> Self {
+        let entries: Vec<(String, &'a Json)> = linked
+            .iter()
+            .filter_map(|entry| {
+                let path = entry.get("path")?.as_str()?;
+                Some((join("", path)?, entry.get("template")?))
+            })
+            .collect();
+        let lowered = RefCell::new(entries.iter().map(|_| Lowered::Not).collect());
+        let mut by_path: foldhash::HashMap<String, Vec<usize>> = foldhash::HashMap::default();
+        for (i, (path, _)) in entries.iter().enumerate() {
+            by_path.entry(path.clone()).or_default().push(i);
+        }
+        Published {
+            outer,
+            entries,
+            by_path,
+            lowered,
+        }
+    }
+}
+
+/// The path `relative` names from the template at `base` (both `/`-separated, relative to the
+/// published set's root): `base`'s folder joined with it, `.` and `..` steps resolved; `None`
+/// when it leaves the root or is not a relative path.
+fn join(base: &str, relative: &str) -> Option<String> {
+    let relative = relative.replace('\\', "/");
+    if relative.starts_with('/') || relative.contains(':') {
+        return None;
+    }
+    let mut steps: Vec<&str> = base.split('/').collect();
+    steps.pop();
+    for step in relative.split('/') {
+        match step {
+            "" | "." => {}
+            ".." => {
+                steps.pop()?;
+            }
+            step => steps.push(step),
+        }
+    }
+    steps.retain(|s| !s.is_empty());
+    Some(steps.join("/"))
+}
+
+/// A template that cannot be seen, why, and the property that says what is deployed.
+fn unseen(span: Span, why: Unavailable, property: &'static str) -> DeployedTemplate {
+    DeployedTemplate::Unseen(Box::new(UnseenTemplate {
+        span,
+        why,
+        property,
+    }))
 }
 
 #[derive(Clone, Copy)]
@@ -43,9 +129,21 @@ struct Lowering<'a> {
     /// The `variables` of the template being lowered (a nested deployment's template may be
     /// one of them).
     variables: Option<&'a Json>,
-    /// Whether this template is carried by a variable (Bicep's `loadJsonContent`): its own
-    /// expressions are escaped once there (`[[x]` is its expression `[x]`).
+    /// Whether this template is carried by a variable (Bicep's `loadJsonContent`) or held as
+    /// a property value: its own expressions are escaped once there (`[[x]` is its expression
+    /// `[x]`).
     escaped: bool,
+    /// Whether this template is held as a property value by the template that declares its
+    /// container (a template spec's `mainTemplate`, a deployment stack's `template`): an
+    /// expression not escaped (`[x]`) is evaluated there, before this template is deployed,
+    /// and is unknown here.
+    published: bool,
+    /// The templates published with it, which its relative links name (never files).
+    linked: Option<&'a Published<'a>>,
+    /// The path of this template among those published with it (`""` for the main one).
+    base: &'a str,
+    /// How many published templates link down to this one.
+    depth: u32,
 }
 
 impl<'a> Lowering<'a> {
@@ -58,6 +156,10 @@ impl<'a> Lowering<'a> {
             keep,
             variables: None,
             escaped: false,
+            published: false,
+            linked: None,
+            base: "",
+            depth: 0,
         }
     }
 
@@ -203,15 +305,15 @@ impl<'a> Lowering<'a> {
         let written_type = node.get("type").and_then(Json::as_str).unwrap_or("");
         let resource_type = compose_type(parent_type, written_type);
         let children = node.get("resources");
-        let deployment = written_type.eq_ignore_ascii_case(DEPLOYMENTS);
+        let container = Container::of(&resource_type);
         let entry = self.catalog.arm(&resource_type);
-        if children.is_none() && !deployment && entry.is_none() {
+        if children.is_none() && container.is_none() && entry.is_none() {
             return None;
         }
         Some(ResourceDecl {
             span: self.span(node),
             symbol: symbol.cloned(),
-            written_name: node.get("name").and_then(Json::as_str).unwrap_or("").into(),
+            written_name: self.written_name(node).into(),
             name: node.get("name").map(|n| self.node(n)),
             condition: node.get("condition").map(|c| self.node(c)),
             copy: node
@@ -231,45 +333,110 @@ impl<'a> Lowering<'a> {
                 self.body(node, entry, &extra)
             }),
             children: children.map(|c| self.resources(c, Some(&resource_type))),
-            deployment: if resource_type.eq_ignore_ascii_case(DEPLOYMENTS) {
-                node.get("properties").map(|p| self.deployment(node, p))
-            } else {
-                None
-            },
+            deployment: container
+                .zip(node.get("properties"))
+                .map(|(container, p)| self.deployment(container, node, p)),
             resource_type: resource_type.into(),
         })
     }
 
-    /// A nested deployment: the resource `node`, its `properties`.
-    fn deployment(&self, node: &'a Json, properties: &'a Json) -> NestedDeployment {
-        let inner_scope = properties
-            .get("expressionEvaluationOptions")
-            .and_then(|o| o.get("scope"))
-            .and_then(Json::as_str)
-            .is_some_and(|s| s.eq_ignore_ascii_case("inner"));
-        let template = if let Some(template) = properties.get("template").filter(|t| t.is_object())
-        {
+    /// The name of the resource `node` as written, for identities and messages: in a template
+    /// another holds as a property, as that template has it once the holder unescaped it
+    /// (`[[parameters('name')]` is its `[parameters('name')]`).
+    fn written_name(&self, node: &'a Json) -> &'a str {
+        let written = node.get("name").and_then(Json::as_str).unwrap_or("");
+        match written.strip_prefix('[') {
+            Some(once) if self.published && once.starts_with('[') => once,
+            _ => written,
+        }
+    }
+
+    /// What the resource `node`, a `container`, deploys: a nested deployment (its `template`
+    /// or `templateLink`), a deployment stack (likewise, in its own scope), the `mainTemplate`
+    /// a template spec version or a managed application definition publishes (with no
+    /// parameters: judged as a template on its own is), or a managed application (the
+    /// definition it names); with the `parameters` it passes.
+    fn deployment(
+        &self,
+        container: Container,
+        node: &'a Json,
+        properties: &'a Json,
+    ) -> NestedDeployment {
+        // A deployment's template is evaluated in its own scope (`inner`) or in the deploying
+        // template's; any other container's, in its own.
+        let inner_scope = container != Container::Deployment
+            || properties
+                .get("expressionEvaluationOptions")
+                .and_then(|o| o.get("scope"))
+                .and_then(Json::as_str)
+                .is_some_and(|s| s.eq_ignore_ascii_case("inner"));
+        let key = match container {
+            Container::SpecVersion | Container::Definition => "mainTemplate",
+            _ => "template",
+        };
+        let linked = properties
+            .get("linkedTemplates")
+            .and_then(Json::as_array)
+            .filter(|_| container == Container::SpecVersion)
+            .unwrap_or_default();
+        let published = Published::new(*self, linked);
+        // The template a container other than a deployment holds is a property value: the
+        // deploying template evaluates its expressions (`[x]`) and unescapes its own (`[[x]`).
+        let holds = Lowering {
+            escaped: true,
+            published: true,
+            linked: Some(&published),
+            base: "",
+            ..*self
+        };
+        let lowering = if container.carries_escaped() {
+            holds
+        } else {
+            *self
+        };
+        let template = if container == Container::Application {
+            DeployedTemplate::Application(Box::new(ManagedApplication {
+                definition: properties
+                    .get("applicationDefinitionId")
+                    .map(|n| self.node(n)),
+                plan: node.get("plan").map(|n| self.node(n)),
+            }))
+        } else if let Some(template) = properties.get(key).filter(|t| t.is_object()) {
             if template.get("resources").is_none() {
                 DeployedTemplate::Empty
             } else {
-                DeployedTemplate::Inline(Box::new(self.template(template, inner_scope)))
+                DeployedTemplate::Inline(Box::new(lowering.template(template, inner_scope)))
             }
-        } else if let Some(expression) = properties.get("template") {
+        } else if let Some(expression) = properties.get(key) {
             match self.carried_template(expression) {
                 // Bicep's loadJsonContent: the template is a variable of this one.
                 Some(carried) if carried.get("resources").is_none() => DeployedTemplate::Empty,
                 Some(carried) => DeployedTemplate::Inline(Box::new(
                     Lowering {
                         escaped: true,
-                        ..*self
+                        published: false,
+                        ..lowering
                     }
                     .template(carried, inner_scope),
                 )),
+                None if container.carries_escaped() => unseen(
+                    self.span(expression),
+                    Unavailable::Expression,
+                    "properties.mainTemplate",
+                ),
                 None => DeployedTemplate::Expression(self.node(expression)),
             }
-        } else if let Some(link) = properties.get("templateLink") {
+        } else if let Some(link) = properties
+            .get("templateLink")
+            .filter(|_| matches!(container, Container::Deployment | Container::Stack))
+        {
             if let Some(relative) = link.get("relativePath") {
-                DeployedTemplate::RelativePath(self.node(relative))
+                match self.linked {
+                    // Inside a template another holds, a relative link names a template
+                    // published with it, never a file.
+                    Some(published) => self.published_link(published, relative),
+                    None => DeployedTemplate::RelativePath(self.node(relative)),
+                }
             } else if let Some(uri) = link.get("uri") {
                 DeployedTemplate::Uri(self.node(uri))
             } else if let Some(id) = link.get("id") {
@@ -277,9 +444,32 @@ impl<'a> Lowering<'a> {
             } else {
                 DeployedTemplate::Spec(self.node(link))
             }
+        } else if let Some(package) = properties
+            .get("packageFileUri")
+            .filter(|_| container == Container::Definition)
+        {
+            DeployedTemplate::Package(self.node(package))
         } else {
             DeployedTemplate::Missing
         };
+        // A definition that gives both a template and a package: which one is deployed is
+        // not decided offline.
+        let template = match properties
+            .get("packageFileUri")
+            .filter(|_| container == Container::Definition && properties.get(key).is_some())
+        {
+            Some(package) => unseen(
+                self.span(package),
+                Unavailable::Package {
+                    uri: package.as_str().unwrap_or_default().to_owned(),
+                    also_inline: true,
+                },
+                "properties.packageFileUri",
+            ),
+            None => template,
+        };
+        // A template published with a template spec is linked, so deployed in its own scope.
+        let inner_scope = inner_scope || matches!(template, DeployedTemplate::Published(_));
         let parameters = properties.get("parameters").map(|p| match &p.kind {
             JsonKind::Object(_) => PassedParameters::Each(
                 p.members()
@@ -309,6 +499,7 @@ impl<'a> Lowering<'a> {
             parameters,
             parameters_link: properties
                 .get("parametersLink")
+                .filter(|_| matches!(container, Container::Deployment | Container::Stack))
                 .map(|l| match l.get("uri") {
                     Some(uri) => self.node(uri),
                     None => self.node(l),
@@ -316,6 +507,77 @@ impl<'a> Lowering<'a> {
             subscription: node.get("subscriptionId").map(|n| self.node(n)),
             resource_group: node.get("resourceGroup").map(|n| self.node(n)),
         }
+    }
+
+    /// What a deployment inside a template another holds links by `relative` (its
+    /// `templateLink.relativePath`): the template published with it at that path (a template
+    /// spec version's `linkedTemplates`, the path resolved against the linking template's),
+    /// each lowered once; or why none is seen.
+    fn published_link(&self, published: &Published<'a>, relative: &Json) -> DeployedTemplate {
+        const PROPERTY: &str = "properties.templateLink.relativePath";
+        let span = self.span(relative);
+        let string = match &relative.kind {
+            JsonKind::String(s) => Some(self.string(s, span)),
+            _ => None,
+        };
+        let written = match string {
+            Some(NodeKind::Str(path)) => path,
+            // Computed: which template it names is not known offline.
+            _ => return unseen(span, Unavailable::PathUnknown, PROPERTY),
+        };
+        let path = join(self.base, &written);
+        let found = path.as_ref().and_then(|p| published.by_path.get(p));
+        let [index] = found.map_or(&[][..], Vec::as_slice) else {
+            let path = path.unwrap_or_else(|| written.to_string());
+            return unseen(span, Unavailable::NotPublished { path }, PROPERTY);
+        };
+        let (path, template) = &published.entries[*index];
+        let too_deep = || {
+            let levels = MAX_PUBLISHED_NESTING as usize;
+            unseen(span, Unavailable::TooDeep { levels }, PROPERTY)
+        };
+        match published.lowered.borrow().get(*index) {
+            Some(Lowered::Done(template)) => {
+                return DeployedTemplate::Published(Rc::clone(template));
+            }
+            // It links itself, directly or through others: what it deploys at the next level
+            // is not followed.
+            Some(Lowered::Lowering) => return too_deep(),
+            _ => {}
+        }
+        if self.depth >= MAX_PUBLISHED_NESTING {
+            return too_deep();
+        }
+        // Written inline, or carried by a variable of the template that holds it (as Bicep
+        // writes `loadJsonContent`).
+        let (lowering, root) = if template.is_object() {
+            (*self, *template)
+        } else if let Some(carried) = published.outer.carried_template(template) {
+            let lowering = Lowering {
+                escaped: true,
+                published: false,
+                linked: Some(published),
+                ..published.outer
+            };
+            (lowering, carried)
+        } else {
+            let at = self.span(template);
+            return unseen(at, Unavailable::Expression, "properties.linkedTemplates");
+        };
+        if let Some(state) = published.lowered.borrow_mut().get_mut(*index) {
+            *state = Lowered::Lowering;
+        }
+        let lowered = Lowering {
+            base: path,
+            depth: self.depth + 1,
+            ..lowering
+        }
+        .template(root, true);
+        let lowered = Rc::new(lowered);
+        if let Some(state) = published.lowered.borrow_mut().get_mut(*index) {
+            *state = Lowered::Done(Rc::clone(&lowered));
+        }
+        DeployedTemplate::Published(lowered)
     }
 
     /// The parts of the resource object that `entry` reads and the `extra` paths the rules
@@ -466,6 +728,20 @@ impl<'a> Lowering<'a> {
         }
         match classify(s) {
             Classified::Literal(text) => NodeKind::Str(text.as_ref().into()),
+            Classified::Expression { .. } if self.published => {
+                // Evaluated by the template that holds this one, before it is deployed.
+                let whole = Expr {
+                    start: 0,
+                    end: s.len() as u32,
+                    kind: ExprKind::Unknowable(Box::new(Cause::PublisherExpression)),
+                };
+                NodeKind::Expr(ExprText {
+                    source: s.clone(),
+                    inner: (0, s.len() as u32),
+                    exact_offset: self.raw_is(span, s).then_some(1),
+                    tree: Some(Rc::new(Ok(whole))),
+                })
+            }
             Classified::Expression { inner, offset } => {
                 // Offsets inside the string map one to one onto the file when the literal has
                 // no escapes: its raw text is the string between quotes.
@@ -597,13 +873,20 @@ fn compose_type(parent_type: Option<&str>, written_type: &str) -> String {
     }
 }
 
-/// The dotted property paths of a resource that `entry` reads (its image and plan paths).
+/// The dotted property paths of a resource that `entry` reads (its image and plan paths, and
+/// where a disk names what it is copied from).
 fn resource_paths(entry: &Entry) -> Vec<&str> {
+    let copied_from = entry
+        .managed_disk
+        .as_ref()
+        .and_then(|d| d.copied_from.as_ref())
+        .map(|c| c.path.as_str());
     entry
         .images
         .iter()
         .map(|i| i.path.as_str())
         .chain(entry.plan.as_deref())
+        .chain(copied_from)
         .collect()
 }
 
@@ -714,6 +997,31 @@ mod tests {
             }
         }
         compared
+    }
+
+    #[test]
+    fn published_paths_resolve_against_the_linking_template() {
+        // A template spec's linked templates are named by paths relative to the template
+        // that links them (#24); none leaves the published set.
+        assert_eq!(
+            join("", "artifacts/vm.json").as_deref(),
+            Some("artifacts/vm.json")
+        );
+        assert_eq!(
+            join("", "./artifacts/vm.json").as_deref(),
+            Some("artifacts/vm.json")
+        );
+        assert_eq!(
+            join("artifacts/web.json", "pool.json").as_deref(),
+            Some("artifacts/pool.json")
+        );
+        assert_eq!(
+            join("artifacts/web.json", "../shared\\net.json").as_deref(),
+            Some("shared/net.json")
+        );
+        assert_eq!(join("artifacts/web.json", "../../x.json"), None);
+        assert_eq!(join("", "/etc/passwd"), None);
+        assert_eq!(join("", "https://example.com/x.json"), None);
     }
 
     #[test]

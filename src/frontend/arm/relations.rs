@@ -1,6 +1,7 @@
 //! What an ARM template says of other files, found without evaluating it: the templates its
-//! deployments link (`templateLink.relativePath`, `templateLink.uri`, `templateLink.id`) and
-//! the parameter files they link (`parametersLink.uri`). A link written as an expression is
+//! deployments link (`templateLink.relativePath`, `templateLink.uri`, `templateLink.id`), the
+//! package a managed application definition names (`packageFileUri`, which `[links]` may map
+//! to a local template) and the parameter files they link (`parametersLink.uri`). A link written as an expression is
 //! computed during evaluation (`[uri(deployment().properties.templateLink.uri,
 //! 'nested/vm.json')]`): it may lead to any file of the project ([`Target::Computed`]).
 //! See <https://learn.microsoft.com/azure/azure-resource-manager/templates/linked-templates>.
@@ -31,6 +32,17 @@ pub(super) fn relations(path: &Path, text: &str, max_values: usize) -> Vec<Relat
                 for m in members {
                     let kind = if m.key.eq_ignore_ascii_case("templateLink") {
                         RelationKind::Deploys
+                    } else if m.key.eq_ignore_ascii_case("packageFileUri") {
+                        // A URI: a local template only where `[links]` maps it.
+                        let target = match m.value.as_str() {
+                            Some(s) if s.starts_with("[[") => Target::Uri(s[1..].to_owned()),
+                            Some(s) if !(s.starts_with('[') && s.ends_with(']')) => {
+                                Target::Uri(s.to_owned())
+                            }
+                            _ => Target::Computed,
+                        };
+                        out.push(Relation::new(RelationKind::Deploys, target));
+                        continue;
                     } else if m.key.eq_ignore_ascii_case("parametersLink") {
                         RelationKind::Reads
                     } else {
@@ -81,11 +93,12 @@ fn literal(s: &str, relative: bool) -> Target {
     }
 }
 
-/// Whether `bytes` name a template or parameters link, in any case and however JSON escapes
-/// spell it: a template that names neither links nothing.
+/// Whether `bytes` name a template or parameters link or a package, in any case and however
+/// JSON escapes spell it: a template that names none links nothing.
 pub(super) fn mentions_links(bytes: &[u8]) -> bool {
-    static NEEDLES: std::sync::LazyLock<Needles> =
-        std::sync::LazyLock::new(|| Needles::new(&["templatelink", "parameterslink"], b'k'));
+    static NEEDLES: std::sync::LazyLock<Needles> = std::sync::LazyLock::new(|| {
+        Needles::new(&["templatelink", "parameterslink", "packagefileuri"], b'k')
+    });
     NEEDLES.any(bytes)
 }
 
@@ -126,6 +139,36 @@ mod tests {
                     RelationKind::Reads,
                     Target::Uri("https://example.com/p.json".into())
                 ),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_managed_application_package_is_a_link_links_may_map() {
+        // `packageFileUri`: a URI `[links]` may map to the package's main template (#24).
+        let text = r#"{
+  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+  "resources": [
+    {"type": "Microsoft.Solutions/applicationDefinitions", "name": "a",
+     "properties": {"packageFileUri": "https://example.com/app.zip"}},
+    {"type": "Microsoft.Solutions/applicationDefinitions", "name": "b",
+     "properties": {"PackageFileUri": "[variables('package')]"}}
+  ]
+}"#;
+        let found: Vec<(RelationKind, Target)> =
+            relations(Path::new("azuredeploy.json"), text, 1000)
+                .into_iter()
+                .map(|r| (r.kind, r.target))
+                .filter(|(k, _)| *k != RelationKind::CompiledFrom)
+                .collect();
+        assert_eq!(
+            found,
+            [
+                (
+                    RelationKind::Deploys,
+                    Target::Uri("https://example.com/app.zip".into())
+                ),
+                (RelationKind::Deploys, Target::Computed),
             ]
         );
     }

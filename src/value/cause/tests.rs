@@ -803,6 +803,51 @@ fn what_a_deployment_cannot_show_reads_as_it_should() {
             "it is nested deeper than 16 deployments, which are not followed",
         ),
         (
+            Cause::TemplateNotAvailable(U::Package {
+                uri: "https://x/app.zip".into(),
+                also_inline: false,
+            }),
+            "its template is in the package `https://x/app.zip` (packageFileUri), a zip file imagegate does not read (map the URI to the package's mainTemplate.json in [links] in imagegate.toml to follow it)",
+        ),
+        (
+            Cause::TemplateNotAvailable(U::Package {
+                uri: "https://x/app.zip".into(),
+                also_inline: true,
+            }),
+            "it gives both an inline template (mainTemplate) and the package `https://x/app.zip` (packageFileUri), and which of the two is deployed is not decided offline",
+        ),
+        (
+            Cause::TemplateNotAvailable(U::ManagedApplication {
+                definition: Some("/s/def".into()),
+                plan: None,
+            }),
+            "it is a managed application of the definition `/s/def`, which this template does not declare, so the template it deploys is not seen offline",
+        ),
+        (
+            Cause::TemplateNotAvailable(U::ManagedApplication {
+                definition: None,
+                plan: Some("p:o:n".into()),
+            }),
+            "it is a managed application from the Marketplace plan `p:o:n`, whose template is not seen offline",
+        ),
+        (
+            Cause::TemplateNotAvailable(U::ManagedApplication {
+                definition: None,
+                plan: None,
+            }),
+            "it is a managed application that names no definition, so the template it deploys is not seen offline",
+        ),
+        (
+            Cause::TemplateNotAvailable(U::NotPublished {
+                path: "artifacts/x.json".into(),
+            }),
+            "its template is linked by the relative path `artifacts/x.json`, which names no template published with it (its template spec's linkedTemplates)",
+        ),
+        (
+            Cause::PublisherExpression,
+            "it is an expression of the template that holds this one as a property value (written `[…]`, not `[[…]`), evaluated there before this template is deployed, which is not judged offline",
+        ),
+        (
             refused(LinkRefusal::NotFound),
             "its linked template `nested/vm.json` does not exist",
         ),

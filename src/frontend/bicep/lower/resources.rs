@@ -2,6 +2,8 @@
 //! `Microsoft.Resources/deployments` resources, and declarations a syntax error swallowed.
 
 use super::*;
+use crate::eval::ir::{Container, ManagedApplication, UnseenTemplate};
+use crate::value::Unavailable;
 
 impl<'s> Lowering<'s> {
     /// Declarations a syntax error swallowed (recovery skipped them, or they ended up inside
@@ -68,10 +70,22 @@ impl<'s> Lowering<'s> {
                 )
             } else {
                 let resource_type = written.split('@').next().unwrap_or("").to_owned();
-                if catalog.arm(&resource_type).is_none() {
+                if Container::of(&resource_type).is_some() {
+                    // A container of templates: what it deploys is unknown.
+                    let deployment = NestedDeployment {
+                        inner_scope: true,
+                        template: DeployedTemplate::Expression(damaged()),
+                        parameters: None,
+                        parameters_link: None,
+                        subscription: None,
+                        resource_group: None,
+                    };
+                    (resource_type, None, Some(deployment))
+                } else if catalog.arm(&resource_type).is_some() {
+                    (resource_type, Some(damaged()), None)
+                } else {
                     continue;
                 }
-                (resource_type, Some(damaged()), None)
             };
             out.push(ResourceDecl {
                 span,
@@ -175,10 +189,10 @@ impl<'s> Lowering<'s> {
             _ => None,
         };
         // A deployments resource written as a resource (not a module) deploys what its
-        // properties name, as in ARM JSON.
-        let deployment = match body {
-            Some(b) if full_type.eq_ignore_ascii_case("Microsoft.Resources/deployments") => {
-                Some(self.raw_deployment(b, damaged, &decl.span))
+        // properties name, as in ARM JSON; so do the other containers of templates.
+        let deployment = match (body, Container::of(&full_type)) {
+            (Some(b), Some(container)) => {
+                Some(self.raw_deployment(container, b, damaged, &decl.span))
             }
             _ => None,
         };
@@ -447,8 +461,14 @@ impl<'s> Lowering<'s> {
     /// What a `Microsoft.Resources/deployments` resource declared as a resource deploys:
     /// its `templateLink` (relative path, URI, template spec ID), with the `parameters` it
     /// passes; an inline `template` written in Bicep is not followed (IG002), never passed.
+    /// The other containers of templates likewise: a deployment stack's `template` or
+    /// `templateLink`; the `mainTemplate` a template spec version or a managed application
+    /// definition publishes (`loadJsonContent('main.json')`: that file, with no parameters),
+    /// or the definition's package (`packageFileUri`); the definition a managed application
+    /// names (`applicationDefinitionId`), with its `parameters`.
     pub(super) fn raw_deployment(
         &mut self,
+        container: Container,
         body: &'s SyntaxNode,
         damaged: bool,
         at: &Range<u32>,
@@ -457,36 +477,76 @@ impl<'s> Lowering<'s> {
             .property(body, "properties")
             .filter(|p| p.kind == K::Object);
         let get = |l: &Self, name: &str| properties.and_then(|p| l.property(p, name));
-        let inner_scope = get(self, "expressionEvaluationOptions")
-            .filter(|o| o.kind == K::Object)
-            .and_then(|o| self.property(o, "scope"))
-            .and_then(|s| self.plain_string(s))
-            .is_some_and(|s| s.eq_ignore_ascii_case("inner"));
+        // A deployment's template is evaluated in its own scope (`inner`) or in the deploying
+        // template's; any other container's, in its own.
+        let inner_scope = container != Container::Deployment
+            || get(self, "expressionEvaluationOptions")
+                .filter(|o| o.kind == K::Object)
+                .and_then(|o| self.property(o, "scope"))
+                .and_then(|s| self.plain_string(s))
+                .is_some_and(|s| s.eq_ignore_ascii_case("inner"));
+        let key = match container {
+            Container::SpecVersion | Container::Definition => "mainTemplate",
+            _ => "template",
+        };
+        let linking = matches!(container, Container::Deployment | Container::Stack);
+        // A template spec version's templates published with it (`linkedTemplates`) are what
+        // its main template's relative links name, not the files beside this one: not
+        // followed from Bicep.
+        let published = get(self, "linkedTemplates")
+            .filter(|_| container == Container::SpecVersion)
+            .filter(|l| l.kind != K::Array || l.nodes().any(|n| n.kind == K::ArrayItem));
+        let package = get(self, "packageFileUri").filter(|_| container == Container::Definition);
         let template = if damaged || properties.is_none() {
             DeployedTemplate::Expression(self.unknowable(at, Cause::DamagedDeclaration))
-        } else if let Some(path) = get(self, "template")
+        } else if container == Container::Application {
+            DeployedTemplate::Application(Box::new(ManagedApplication {
+                definition: get(self, "applicationDefinitionId").map(|n| self.node(n)),
+                plan: self.property(body, "plan").map(|n| self.node(n)),
+            }))
+        } else if let Some(linked) = published {
+            DeployedTemplate::Expression(self.unknowable(
+                &linked.span,
+                Cause::BicepConstruct {
+                    construct: "a template spec version's linkedTemplates",
+                },
+            ))
+        } else if let (Some(package), Some(_)) = (package, get(self, key)) {
+            // Both a template and a package: which one is deployed is not decided offline.
+            DeployedTemplate::Unseen(Box::new(UnseenTemplate {
+                span: self.span(&package.span),
+                why: Unavailable::Package {
+                    uri: self.written(package),
+                    also_inline: true,
+                },
+                property: "properties.packageFileUri",
+            }))
+        } else if let Some(path) = get(self, key)
             .filter(|_| inner_scope)
             .and_then(|t| self.loaded_json_path(t))
         {
             // `template: loadJsonContent('t.json')` in inner scope deploys that local file
             // with the parameters passed, as a relative templateLink does.
             DeployedTemplate::RelativePath(self.str_node(&path.0, &path.1))
-        } else if let Some(template) = get(self, "template") {
+        } else if let Some(template) = get(self, key) {
             let deploys_nothing = template.kind == K::Object
                 && self.property(template, "resources").is_none_or(|r| {
                     r.kind == K::Array && !r.nodes().any(|n| n.kind == K::ArrayItem)
                 });
+            let construct = match container {
+                Container::Deployment => "an inline ARM template in a Bicep deployments resource",
+                _ => "an inline ARM template in a Bicep resource that holds a template",
+            };
             if deploys_nothing {
                 DeployedTemplate::Empty
             } else {
-                DeployedTemplate::Expression(self.unknowable(
-                    &template.span,
-                    Cause::BicepConstruct {
-                        construct: "an inline ARM template in a Bicep deployments resource",
-                    },
-                ))
+                DeployedTemplate::Expression(
+                    self.unknowable(&template.span, Cause::BicepConstruct { construct }),
+                )
             }
-        } else if let Some(link) = get(self, "templateLink") {
+        } else if let Some(package) = package {
+            DeployedTemplate::Package(self.node(package))
+        } else if let Some(link) = get(self, "templateLink").filter(|_| linking) {
             let field = |l: &Self, name: &str| {
                 (link.kind == K::Object)
                     .then(|| l.property(link, name))
@@ -504,29 +564,32 @@ impl<'s> Lowering<'s> {
         } else {
             DeployedTemplate::Missing
         };
-        let parameters = get(self, "parameters").map(|p| {
-            if p.kind != K::Object || p.nodes().any(|n| n.kind == K::SpreadExpression) {
-                return PassedParameters::Whole(self.node(p));
-            }
-            let mut each = Vec::new();
-            for property in p.nodes().filter(|n| n.kind == K::ObjectProperty) {
-                let Some(key) = self.key_text(property) else {
-                    continue;
-                };
-                let entry = value_child(property).filter(|e| e.kind == K::Object);
-                let passed = match entry {
-                    Some(e) => match (self.property(e, "value"), self.property(e, "reference")) {
-                        (Some(v), _) => PassedValue::Value(self.node(v)),
-                        (None, Some(_)) => PassedValue::KeyVault(self.span(&e.span)),
-                        (None, None) => PassedValue::Nothing,
-                    },
-                    None => PassedValue::Nothing,
-                };
-                each.push((Text::from(key), passed));
-            }
-            PassedParameters::Each(each)
-        });
-        let parameters_link = get(self, "parametersLink").map(|l| {
+        let parameters = get(self, "parameters")
+            .filter(|_| linking || container == Container::Application)
+            .map(|p| {
+                if p.kind != K::Object || p.nodes().any(|n| n.kind == K::SpreadExpression) {
+                    return PassedParameters::Whole(self.node(p));
+                }
+                let mut each = Vec::new();
+                for property in p.nodes().filter(|n| n.kind == K::ObjectProperty) {
+                    let Some(key) = self.key_text(property) else {
+                        continue;
+                    };
+                    let entry = value_child(property).filter(|e| e.kind == K::Object);
+                    let passed = match entry {
+                        Some(e) => match (self.property(e, "value"), self.property(e, "reference"))
+                        {
+                            (Some(v), _) => PassedValue::Value(self.node(v)),
+                            (None, Some(_)) => PassedValue::KeyVault(self.span(&e.span)),
+                            (None, None) => PassedValue::Nothing,
+                        },
+                        None => PassedValue::Nothing,
+                    };
+                    each.push((Text::from(key), passed));
+                }
+                PassedParameters::Each(each)
+            });
+        let parameters_link = get(self, "parametersLink").filter(|_| linking).map(|l| {
             match (l.kind == K::Object)
                 .then(|| self.property(l, "uri"))
                 .flatten()
