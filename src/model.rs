@@ -165,6 +165,161 @@ pub struct Resource {
     pub copy: Option<CopyOf>,
     /// For a deployed resource (read from an inventory export): where it runs.
     pub deployed: Option<Box<Deployed>>,
+    /// Where it is deployed and what it is called, as evaluated, in terms no input language
+    /// has (`None`: not known, as for a resource a budget left unevaluated, or not a
+    /// template's): what tells a template compiled from another apart from a different one.
+    pub placement: Option<Box<Placement>>,
+}
+
+/// Where a template's resource is deployed and what it is called, as evaluated, written so
+/// that the same resource evaluated from two languages (a Bicep file and the ARM JSON it
+/// compiles to) compares equal and two different ones do not: known text as it is, a part
+/// that a parameter decides as that parameter (`<parameter name>`: what a deployer sets), a
+/// deployment setting the run does not configure as that setting, and any other part not
+/// known offline as `<?>` (a deployment-time value, a module's output: how a language
+/// computes those differs, what they stand for does not). Never as a language writes the
+/// expression. Long texts are kept as a prefix and a digest of the whole, so a placement
+/// stays small whatever a template computes.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Placement {
+    /// The subscription and resource group its deployment targets (a nested deployment's or
+    /// module's `subscriptionId`/`resourceGroup`, else the deploying one's), each a known
+    /// name, lower-cased as Azure compares them, or what leaves it unknown.
+    pub scope: String,
+    /// Its full name (a child resource's under its parent's).
+    pub name: String,
+}
+
+impl Placement {
+    /// The longest text kept whole; a longer one is its prefix and a digest of the whole.
+    const MAX: usize = 256;
+
+    /// The text of the value `value` of a name, in terms no language has.
+    pub fn name_of(value: &crate::value::Value) -> String {
+        let mut out = Bounded::default();
+        write_value(&mut out, value);
+        out.finish()
+    }
+
+    /// The text of a deployment's target: its subscription and resource group, each
+    /// `Ok(name)` when known, `Err(why)` when not known offline (`None`: what leaves it
+    /// unknown is only that the run does not configure the deploying one).
+    pub fn scope_of(
+        subscription: Result<&str, Option<&crate::value::Why>>,
+        resource_group: Result<&str, Option<&crate::value::Why>>,
+    ) -> String {
+        let mut out = Bounded::default();
+        for (label, part) in [("subscription ", subscription), (" group ", resource_group)] {
+            out.push(label);
+            match part {
+                Ok(name) => out.push(&name.to_ascii_lowercase()),
+                Err(Some(why)) => write_hole(&mut out, why),
+                Err(None) => out.push("<the deploying one>"),
+            }
+        }
+        out.finish()
+    }
+
+    /// A child resource's placement under its parent's name `parent`, as Azure composes a
+    /// child's full name (a name with a `/` of its own is full already).
+    pub fn child_name(parent: &str, name: &str) -> String {
+        if name.contains('/') {
+            return name.to_owned();
+        }
+        let mut out = Bounded::default();
+        out.push(parent);
+        out.push("/");
+        out.push(name);
+        out.finish()
+    }
+}
+
+/// Writes `value` as [`Placement::name_of`] says.
+fn write_value(out: &mut Bounded, value: &crate::value::Value) {
+    use crate::value::{Kind, Part};
+    match &value.kind {
+        Kind::Str(s) => out.push(s),
+        Kind::Partial(parts) => {
+            for part in parts {
+                match part {
+                    Part::Text(t) => out.push(t),
+                    Part::Hole(why) => write_hole(out, why),
+                }
+            }
+        }
+        Kind::Unknown(why) => write_hole(out, why),
+        _ => out.push(&value.display()),
+    }
+}
+
+/// Writes a part not known offline, for `why`, as [`Placement`] says.
+fn write_hole(out: &mut Bounded, why: &crate::value::Why) {
+    use crate::value::Cause;
+    use std::fmt::Write;
+    let _ = match &*why.cause {
+        Cause::UnsetParameter { name }
+        | Cause::UnsetOptionalParameter { name }
+        | Cause::DeployerValue { name }
+        | Cause::KeyVaultReference { name } => {
+            write!(out, "<parameter {}>", name.to_ascii_lowercase())
+        }
+        Cause::UnsetDeploymentSetting(setting) => write!(out, "<{setting:?}>"),
+        _ => write!(out, "<?>"),
+    };
+}
+
+/// Text written up to [`Placement::MAX`] bytes, with a digest (FNV-1a, 64 bits) of all of
+/// it: what is kept of a text is bounded, and texts that differ past the bound still differ.
+struct Bounded {
+    /// The text, up to the bound.
+    kept: String,
+    /// Every byte written.
+    length: usize,
+    /// The digest of every byte written.
+    digest: u64,
+}
+
+impl Default for Bounded {
+    fn default() -> Self {
+        Bounded {
+            kept: String::new(),
+            length: 0,
+            digest: 0xcbf2_9ce4_8422_2325,
+        }
+    }
+}
+
+impl Bounded {
+    /// Writes `text`.
+    fn push(&mut self, text: &str) {
+        for &b in text.as_bytes() {
+            self.digest = (self.digest ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        self.length += text.len();
+        let room = Placement::MAX.saturating_sub(self.kept.len());
+        if room > 0 {
+            let mut end = room.min(text.len());
+            while !text.is_char_boundary(end) {
+                end -= 1;
+            }
+            self.kept.push_str(&text[..end]);
+        }
+    }
+
+    /// The text: whole when it fits, else its prefix and the digest of all of it.
+    fn finish(self) -> String {
+        if self.length <= Placement::MAX {
+            return self.kept;
+        }
+        format!("{}…#{:016x}", self.kept, self.digest)
+    }
+}
+
+impl std::fmt::Write for Bounded {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        self.push(s);
+        Ok(())
+    }
 }
 
 /// What a resource was evaluated under beyond its context's parameter values. Its findings

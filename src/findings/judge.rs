@@ -299,6 +299,7 @@ fn resource_entry(
             .iter()
             .map(|(span, _)| sources.get(span.file).display.clone())
             .collect(),
+        placement: resource.placement.clone(),
     }
 }
 

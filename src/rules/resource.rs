@@ -154,6 +154,7 @@ pub(crate) mod testing {
             deployed_by: Vec::new(),
             copy: None,
             deployed: None,
+            placement: None,
         }
     }
 

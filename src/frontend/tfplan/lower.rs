@@ -240,6 +240,7 @@ fn lower_one(
         deployed_by: Vec::new(),
         copy: None,
         deployed: None,
+        placement: None,
     })
 }
 
