@@ -389,3 +389,72 @@ pub struct CopyOf {
     /// an unknown index, then stands for all of them).
     pub count: Option<i64>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Placement;
+    use crate::value::{Cause, Kind, Part, Value, Why};
+
+    fn unset(name: &str) -> Why {
+        Why::new(Cause::UnsetParameter { name: name.into() })
+    }
+
+    #[test]
+    fn a_name_says_which_parameter_decides_it_and_nothing_of_how_it_is_written() {
+        // `'${name}-web'` in Bicep and `[format('{0}-web', parameters('name'))]` in ARM JSON
+        // evaluate to the same parts.
+        let partial = Value::composed(Kind::Partial(vec![
+            Part::Hole(unset("Name")),
+            Part::Text("-web".into()),
+        ]));
+        assert_eq!(Placement::name_of(&partial), "<parameter name>-web");
+        // Another parameter is another name.
+        let other = Value::composed(Kind::Partial(vec![
+            Part::Hole(unset("prefix")),
+            Part::Text("-web".into()),
+        ]));
+        assert_ne!(Placement::name_of(&other), Placement::name_of(&partial));
+        // What only a deployment tells is unknown whichever language computes it.
+        let reference = Value::unknown(Why::new(Cause::TemplateLink));
+        assert_eq!(Placement::name_of(&reference), "<?>");
+        assert_eq!(
+            Placement::name_of(&Value::composed(Kind::Str("vm-web".into()))),
+            "vm-web"
+        );
+        assert_eq!(
+            Placement::child_name("<parameter dc>", "def"),
+            "<parameter dc>/def"
+        );
+        assert_eq!(Placement::child_name("dc", "dc/def"), "dc/def");
+    }
+
+    #[test]
+    fn a_scope_is_its_subscription_and_resource_group() {
+        let group = unset("rg");
+        assert_eq!(
+            Placement::scope_of(Err(None), Ok("RG-App")),
+            "subscription <the deploying one> group rg-app"
+        );
+        assert_eq!(
+            Placement::scope_of(Err(None), Err(Some(&group))),
+            "subscription <the deploying one> group <parameter rg>"
+        );
+        assert_ne!(
+            Placement::scope_of(Err(None), Ok("rg-app")),
+            Placement::scope_of(Err(None), Ok("rg-prod"))
+        );
+    }
+
+    #[test]
+    fn a_long_name_is_bounded_and_still_told_apart() {
+        let long = |last: char| {
+            let mut text = "x".repeat(10_000);
+            text.push(last);
+            Placement::name_of(&Value::composed(Kind::Str(text)))
+        };
+        let (a, b) = (long('a'), long('b'));
+        assert!(a.len() < 300, "{}", a.len());
+        assert_ne!(a, b);
+        assert_eq!(a, long('a'));
+    }
+}

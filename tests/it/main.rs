@@ -31,6 +31,7 @@ mod module_graph;
 mod named_files;
 mod output_integrity;
 mod outside_roots;
+mod pairs;
 mod policy;
 mod prefilter;
 mod registry;
