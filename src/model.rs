@@ -180,75 +180,172 @@ pub struct Resource {
 /// computes those differs, what they stand for does not). Never as a language writes the
 /// expression. Long texts are kept as a prefix and a digest of the whole, so a placement
 /// stays small whatever a template computes.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Placement {
-    /// The subscription and resource group its deployment targets (a nested deployment's or
-    /// module's `subscriptionId`/`resourceGroup`, else the deploying one's), each a known
-    /// name, lower-cased as Azure compares them, or what leaves it unknown.
-    pub scope: String,
-    /// Its full name (a child resource's under its parent's).
-    pub name: String,
+    /// The subscription its deployment targets (a nested deployment's or module's
+    /// `subscriptionId`, else the deploying one).
+    pub subscription: Placed,
+    /// The resource group its deployment targets (a nested deployment's or module's
+    /// `resourceGroup`, else the deploying one).
+    pub resource_group: Placed,
+    /// Its full name (a child resource's under its parent's), segment by segment (split at
+    /// `/`); at most [`Placement::MAX_SEGMENTS`], the last holding the rest.
+    pub name: Vec<Placed>,
+}
+
+/// One part of a [`Placement`].
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Placed {
+    /// Known text, as evaluated.
+    Known(String),
+    /// Text not known offline, or only in part: its known text with each unknown part said
+    /// by what leaves it unknown (`<parameter name>-web`, `<?>`).
+    Unknown(String),
+    /// The deploying subscription or resource group, which the run does not configure
+    /// (`[deployment]` in imagegate.toml) and the template does not change.
+    Deploying,
+}
+
+impl Placed {
+    /// The text, when it is known.
+    pub fn known(&self) -> Option<&str> {
+        match self {
+            Placed::Known(text) => Some(text),
+            Placed::Unknown(_) | Placed::Deploying => None,
+        }
+    }
+}
+
+impl std::fmt::Display for Placed {
+    /// The text, what leaves it unknown, or `<the deploying one>`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Placed::Known(text) | Placed::Unknown(text) => f.write_str(text),
+            Placed::Deploying => f.write_str("<the deploying one>"),
+        }
+    }
 }
 
 impl Placement {
-    /// The longest text kept whole; a longer one is its prefix and a digest of the whole.
+    /// The longest text of one part kept whole; a longer one is its prefix and a digest of
+    /// the whole.
     const MAX: usize = 256;
 
-    /// The text of the value `value` of a name, in terms no language has.
-    pub fn name_of(value: &crate::value::Value) -> String {
-        let mut out = Bounded::default();
-        write_value(&mut out, value);
-        out.finish()
-    }
+    /// The most segments a name is kept in.
+    pub const MAX_SEGMENTS: usize = 32;
 
-    /// The text of a deployment's target: its subscription and resource group, each
-    /// `Ok(name)` when known, `Err(why)` when not known offline (`None`: what leaves it
-    /// unknown is only that the run does not configure the deploying one).
-    pub fn scope_of(
-        subscription: Result<&str, Option<&crate::value::Why>>,
-        resource_group: Result<&str, Option<&crate::value::Why>>,
-    ) -> String {
-        let mut out = Bounded::default();
-        for (label, part) in [("subscription ", subscription), (" group ", resource_group)] {
-            out.push(label);
-            match part {
-                Ok(name) => out.push(&name.to_ascii_lowercase()),
-                Err(Some(why)) => write_hole(&mut out, why),
-                Err(None) => out.push("<the deploying one>"),
+    /// The segments of the name `value` evaluates to.
+    pub fn name_of(value: &crate::value::Value) -> Vec<Placed> {
+        use crate::value::{Kind, Part};
+        let mut segments = Segments::default();
+        match &value.kind {
+            Kind::Str(s) => segments.text(s),
+            Kind::Partial(parts) => {
+                for part in parts {
+                    match part {
+                        Part::Text(t) => segments.text(t),
+                        Part::Hole(why) => segments.hole(why),
+                    }
+                }
             }
+            Kind::Unknown(why) => segments.hole(why),
+            _ => segments.text(&value.display()),
         }
-        out.finish()
+        segments.finish()
     }
 
-    /// A child resource's placement under its parent's name `parent`, as Azure composes a
-    /// child's full name (a name with a `/` of its own is full already).
-    pub fn child_name(parent: &str, name: &str) -> String {
-        if name.contains('/') {
-            return name.to_owned();
+    /// A deployment's subscription or resource group: `Ok(name)` when known, `Err(why)` when
+    /// not known offline (`None`: only because the run does not configure the deploying one).
+    pub fn target(part: Result<&str, Option<&crate::value::Why>>) -> Placed {
+        match part {
+            Ok(name) => {
+                let mut out = Bounded::default();
+                out.push(name);
+                out.finish(Placed::Known)
+            }
+            Err(Some(why)) => {
+                let mut out = Bounded::default();
+                write_hole(&mut out, why);
+                out.finish(Placed::Unknown)
+            }
+            Err(None) => Placed::Deploying,
         }
-        let mut out = Bounded::default();
-        out.push(parent);
-        out.push("/");
-        out.push(name);
-        out.finish()
+    }
+
+    /// The name of a child resource whose own name is `own`, under its parent's `parent`, as
+    /// Azure composes a child's full name (an own name with a `/` is full already).
+    pub fn child_name(parent: &[Placed], own: Vec<Placed>) -> Vec<Placed> {
+        if own.len() > 1 {
+            return own;
+        }
+        let mut name: Vec<Placed> = parent.to_vec();
+        name.extend(own);
+        if name.len() > Placement::MAX_SEGMENTS {
+            let rest: Vec<Placed> = name.split_off(Placement::MAX_SEGMENTS - 1);
+            let mut last = Bounded::default();
+            for (i, part) in rest.iter().enumerate() {
+                if i > 0 {
+                    last.push("/");
+                }
+                last.push(&part.to_string());
+            }
+            name.push(last.finish(Placed::Unknown));
+        }
+        name
     }
 }
 
-/// Writes `value` as [`Placement::name_of`] says.
-fn write_value(out: &mut Bounded, value: &crate::value::Value) {
-    use crate::value::{Kind, Part};
-    match &value.kind {
-        Kind::Str(s) => out.push(s),
-        Kind::Partial(parts) => {
-            for part in parts {
-                match part {
-                    Part::Text(t) => out.push(t),
-                    Part::Hole(why) => write_hole(out, why),
-                }
+/// The segments of a name as it is written ([`Placement::name_of`]).
+#[derive(Default)]
+struct Segments {
+    /// The segments done.
+    done: Vec<Placed>,
+    /// The segment being written.
+    current: Bounded,
+    /// Whether the segment being written has an unknown part.
+    unknown: bool,
+}
+
+impl Segments {
+    /// Adds known text, starting a segment at each `/` (the last holds the rest, past
+    /// [`Placement::MAX_SEGMENTS`]).
+    fn text(&mut self, text: &str) {
+        let mut rest = text;
+        while let Some(at) = rest.find('/') {
+            if self.done.len() + 1 >= Placement::MAX_SEGMENTS {
+                // The last segment holds the rest, separators and all: never known.
+                self.unknown = true;
+                self.current.push(rest);
+                return;
             }
+            self.current.push(&rest[..at]);
+            self.close();
+            rest = &rest[at + 1..];
         }
-        Kind::Unknown(why) => write_hole(out, why),
-        _ => out.push(&value.display()),
+        self.current.push(rest);
+    }
+
+    /// Adds a part not known offline, for `why`.
+    fn hole(&mut self, why: &crate::value::Why) {
+        self.unknown = true;
+        write_hole(&mut self.current, why);
+    }
+
+    /// Ends the segment being written.
+    fn close(&mut self) {
+        let current = std::mem::take(&mut self.current);
+        let kind = if std::mem::take(&mut self.unknown) {
+            Placed::Unknown
+        } else {
+            Placed::Known
+        };
+        self.done.push(current.finish(kind));
+    }
+
+    /// The segments.
+    fn finish(mut self) -> Vec<Placed> {
+        self.close();
+        self.done
     }
 }
 
@@ -260,9 +357,7 @@ fn write_hole(out: &mut Bounded, why: &crate::value::Why) {
         Cause::UnsetParameter { name }
         | Cause::UnsetOptionalParameter { name }
         | Cause::DeployerValue { name }
-        | Cause::KeyVaultReference { name } => {
-            write!(out, "<parameter {}>", name.to_ascii_lowercase())
-        }
+        | Cause::KeyVaultReference { name } => write!(out, "<parameter {name}>"),
         Cause::UnsetDeploymentSetting(setting) => write!(out, "<{setting:?}>"),
         _ => write!(out, "<?>"),
     };
@@ -306,12 +401,13 @@ impl Bounded {
         }
     }
 
-    /// The text: whole when it fits, else its prefix and the digest of all of it.
-    fn finish(self) -> String {
+    /// The text, made a part by `kind`: whole when it fits, else (never known) its prefix
+    /// and the digest of all of it.
+    fn finish(self, kind: fn(String) -> Placed) -> Placed {
         if self.length <= Placement::MAX {
-            return self.kept;
+            return kind(self.kept);
         }
-        format!("{}…#{:016x}", self.kept, self.digest)
+        Placed::Unknown(format!("{}…#{:016x}", self.kept, self.digest))
     }
 }
 
@@ -392,57 +488,70 @@ pub struct CopyOf {
 
 #[cfg(test)]
 mod tests {
-    use super::Placement;
+    use super::{Placed, Placement};
     use crate::value::{Cause, Kind, Part, Value, Why};
 
     fn unset(name: &str) -> Why {
         Why::new(Cause::UnsetParameter { name: name.into() })
     }
 
+    fn known(text: &str) -> Placed {
+        Placed::Known(text.into())
+    }
+
     #[test]
     fn a_name_says_which_parameter_decides_it_and_nothing_of_how_it_is_written() {
-        // `'${name}-web'` in Bicep and `[format('{0}-web', parameters('name'))]` in ARM JSON
-        // evaluate to the same parts.
+        // `'${gallery}/ubuntu/1.0.0'` in Bicep and `[format('{0}/ubuntu/1.0.0',
+        // parameters('gallery'))]` in ARM JSON evaluate to the same parts.
         let partial = Value::composed(Kind::Partial(vec![
-            Part::Hole(unset("Name")),
-            Part::Text("-web".into()),
+            Part::Hole(unset("gallery")),
+            Part::Text("-x/ubuntu/1.0.0".into()),
         ]));
-        assert_eq!(Placement::name_of(&partial), "<parameter name>-web");
+        assert_eq!(
+            Placement::name_of(&partial),
+            [
+                Placed::Unknown("<parameter gallery>-x".into()),
+                known("ubuntu"),
+                known("1.0.0")
+            ]
+        );
         // Another parameter is another name.
         let other = Value::composed(Kind::Partial(vec![
             Part::Hole(unset("prefix")),
-            Part::Text("-web".into()),
+            Part::Text("-x/ubuntu/1.0.0".into()),
         ]));
         assert_ne!(Placement::name_of(&other), Placement::name_of(&partial));
         // What only a deployment tells is unknown whichever language computes it.
         let reference = Value::unknown(Why::new(Cause::TemplateLink));
-        assert_eq!(Placement::name_of(&reference), "<?>");
         assert_eq!(
-            Placement::name_of(&Value::composed(Kind::Str("vm-web".into()))),
-            "vm-web"
+            Placement::name_of(&reference),
+            [Placed::Unknown("<?>".into())]
+        );
+        let vm = Value::composed(Kind::Str("vm-web".into()));
+        assert_eq!(Placement::name_of(&vm), [known("vm-web")]);
+        assert_eq!(
+            Placement::child_name(
+                &[Placed::Unknown("<parameter dc>".into())],
+                vec![known("d")]
+            ),
+            [Placed::Unknown("<parameter dc>".into()), known("d")]
         );
         assert_eq!(
-            Placement::child_name("<parameter dc>", "def"),
-            "<parameter dc>/def"
+            Placement::child_name(&[known("dc")], vec![known("dc"), known("d")]),
+            [known("dc"), known("d")]
         );
-        assert_eq!(Placement::child_name("dc", "dc/def"), "dc/def");
     }
 
     #[test]
     fn a_scope_is_its_subscription_and_resource_group() {
         let group = unset("rg");
+        assert_eq!(Placement::target(Ok("RG-App")), known("RG-App"));
         assert_eq!(
-            Placement::scope_of(Err(None), Ok("RG-App")),
-            "subscription <the deploying one> group rg-app"
+            Placement::target(Err(Some(&group))),
+            Placed::Unknown("<parameter rg>".into())
         );
-        assert_eq!(
-            Placement::scope_of(Err(None), Err(Some(&group))),
-            "subscription <the deploying one> group <parameter rg>"
-        );
-        assert_ne!(
-            Placement::scope_of(Err(None), Ok("rg-app")),
-            Placement::scope_of(Err(None), Ok("rg-prod"))
-        );
+        assert_eq!(Placement::target(Err(None)), Placed::Deploying);
+        assert_eq!(Placed::Deploying.to_string(), "<the deploying one>");
     }
 
     #[test]
@@ -453,8 +562,15 @@ mod tests {
             Placement::name_of(&Value::composed(Kind::Str(text)))
         };
         let (a, b) = (long('a'), long('b'));
-        assert!(a.len() < 300, "{}", a.len());
+        assert_eq!(a.len(), 1);
+        assert!(a[0].to_string().len() < 300);
+        // Never known: what is kept of it is not the whole name.
+        assert_eq!(a[0].known(), None);
         assert_ne!(a, b);
         assert_eq!(a, long('a'));
+        // Segments beyond the bound are one, never known.
+        let slashes = Placement::name_of(&Value::composed(Kind::Str("a/".repeat(1000))));
+        assert_eq!(slashes.len(), Placement::MAX_SEGMENTS);
+        assert_eq!(slashes[Placement::MAX_SEGMENTS - 1].known(), None);
     }
 }

@@ -21,7 +21,9 @@ use super::links::{LinkTarget, Links};
 use super::ops::{Tri, equals};
 use super::scope::Defaulted;
 use super::{Allowance, DeploymentScope, ParameterValues, Scope};
-use crate::model::{Assumption, CopyOf, Latent, Note, NoteKind, Placement, Resource, Unseen};
+use crate::model::{
+    Assumption, CopyOf, Latent, Note, NoteKind, Placed, Placement, Resource, Unseen,
+};
 use crate::source::{FileId, Span};
 use crate::value::cause::{Budget, ModuleCache, UnknownVersion, UntracedModule};
 use crate::value::cause::{CopyLoopProblem, DeploymentSetting};
@@ -119,7 +121,7 @@ struct Parent {
     /// Its evaluated name (children's names are composed under it).
     name: String,
     /// Its name as its [`Placement`] says it (children's are composed under it).
-    placed: String,
+    placed: Vec<Placed>,
 }
 
 /// Where a resource declaration sits: its file, its parent resource, the identity prefix of
@@ -327,8 +329,10 @@ impl Walker<'_> {
             }
             None => (scope, name.clone(), placed.clone(), at.latent),
         };
+        let (subscription, resource_group) = placed_scope(here.deployment());
         let placement = Placement {
-            scope: placed_scope(here.deployment()),
+            subscription,
+            resource_group,
             name: own_placed,
         };
         let assumption = latent_at.map(|why| Assumption {
@@ -1204,16 +1208,19 @@ fn declared(decl: &ResourceDecl, at: Place<'_>) -> Resource {
 
 /// The name of the resource `decl` under `parent`, evaluated to `value`, as its [`Placement`]
 /// says it (the name as written when it has none).
-fn placed_name(parent: Option<&Parent>, value: Option<&Value>, decl: &ResourceDecl) -> String {
-    let own = value.map_or_else(|| decl.written_name.to_string(), Placement::name_of);
+fn placed_name(parent: Option<&Parent>, value: Option<&Value>, decl: &ResourceDecl) -> Vec<Placed> {
+    let own = match value {
+        Some(value) => Placement::name_of(value),
+        None => Placement::name_of(&Value::composed(Kind::Str(decl.written_name.to_string()))),
+    };
     match parent {
-        Some(parent) => Placement::child_name(&parent.placed, &own),
+        Some(parent) => Placement::child_name(&parent.placed, own),
         None => own,
     }
 }
 
-/// The target of `deployment` as a [`Placement`] says it.
-fn placed_scope(deployment: &DeploymentScope) -> String {
+/// The subscription and resource group `deployment` targets, as a [`Placement`] says them.
+fn placed_scope(deployment: &DeploymentScope) -> (Placed, Placed) {
     let unknown = |setting: DeploymentSetting| {
         deployment
             .unknown
@@ -1221,15 +1228,19 @@ fn placed_scope(deployment: &DeploymentScope) -> String {
             .find(|(s, _)| *s == setting)
             .map(|(_, why)| why)
     };
-    Placement::scope_of(
-        deployment
-            .subscription_id
-            .as_deref()
-            .ok_or_else(|| unknown(DeploymentSetting::Subscription)),
-        deployment
-            .resource_group
-            .as_deref()
-            .ok_or_else(|| unknown(DeploymentSetting::ResourceGroup)),
+    (
+        Placement::target(
+            deployment
+                .subscription_id
+                .as_deref()
+                .ok_or_else(|| unknown(DeploymentSetting::Subscription)),
+        ),
+        Placement::target(
+            deployment
+                .resource_group
+                .as_deref()
+                .ok_or_else(|| unknown(DeploymentSetting::ResourceGroup)),
+        ),
     )
 }
 
