@@ -148,7 +148,14 @@ impl ResourceRule for GoldenGalleryWrite {
                     Verdict::Unresolved(why) => Some(why),
                     Verdict::Unapproved | Verdict::NotJudged => return None,
                 };
-                Some(violation(target, why.as_ref()))
+                let said = why.as_ref().map(|why| {
+                    target
+                        .parts
+                        .iter()
+                        .find(|(part, _)| std::sync::Arc::ptr_eq(&part.cause, &why.cause))
+                        .map_or_else(|| why.explain(), |(_, said)| said.clone())
+                });
+                Some(violation(target, said))
             })
             .collect()
     }
@@ -167,11 +174,15 @@ struct Target<'a> {
     primary: Span,
     /// How the value there got there.
     chain: &'a [Hop],
+    /// What the unknown parts of `definition` are, each by the reason it holds (its cause,
+    /// compared by address): said instead of the reason's own words, which a part that is
+    /// not a value's (a name segment, the deploying resource group) does not have.
+    parts: Vec<(Why, String)>,
 }
 
-/// The violation for `target`, approved (`why` is `None`) or approved for some values of
-/// what is not known offline (`why`).
-fn violation<'a>(target: Target<'a>, why: Option<&Why>) -> Violation<'a> {
+/// The violation for `target`, approved (`unknown` is `None`) or approved for some values of
+/// what is not known offline (`unknown` says what that is).
+fn violation<'a>(target: Target<'a>, unknown: Option<String>) -> Violation<'a> {
     let what = match &target.version {
         Version::Pinned(v) => format!("image version {v}"),
         Version::Unknown(_) => "an image version whose number is not known offline".into(),
@@ -185,7 +196,7 @@ fn violation<'a>(target: Target<'a>, why: Option<&Why>) -> Violation<'a> {
     let only = "only the image factory may publish approved image versions (`[approved] \
                 factory` in imagegate.toml lists its paths), and this template is not one of \
                 them";
-    let (message, label) = match why {
+    let (message, label) = match unknown {
         None => (
             format!(
                 "publishes {what}{from} into the approved image definition {}: {only}",
@@ -193,12 +204,11 @@ fn violation<'a>(target: Target<'a>, why: Option<&Why>) -> Violation<'a> {
             ),
             "publishes into an approved gallery",
         ),
-        Some(why) => (
+        Some(unknown) => (
             format!(
                 "may publish {what}{from} into an approved gallery: the image definition {} is \
-                 approved for some values of what is not known offline ({}); {only}",
-                target.definition,
-                why.explain()
+                 approved for some values of what is not known offline ({unknown}); {only}",
+                target.definition
             ),
             "may publish into an approved gallery",
         ),
@@ -235,14 +245,33 @@ fn definition_id(subscription: Seg, resource_group: Seg, gallery: Seg, definitio
     ])
 }
 
-/// A part of a placement as a segment of an ID: unknown when it is not known, the deploying
-/// one (which the run does not configure) as the `setting` nobody set.
-fn placed(part: Option<&Placed>, setting: DeploymentSetting) -> Seg {
-    match part {
-        Some(Placed::Known(text)) => Seg::Known(text.clone()),
-        Some(Placed::Deploying) => Seg::Hole(Why::new(Cause::UnsetDeploymentSetting(setting))),
-        Some(Placed::Unknown(_)) | None => Seg::Hole(Why::new(Cause::ImagePartUnknown)),
-    }
+/// A part of a placement, `what` (`the gallery's name`), as a segment of an ID: unknown when
+/// it is not known, the deploying one (which the run does not configure) as the `setting`
+/// nobody set. An unknown part's reason and what it is are added to `parts`.
+fn placed(
+    part: Option<&Placed>,
+    what: &str,
+    setting: DeploymentSetting,
+    parts: &mut Vec<(Why, String)>,
+) -> Seg {
+    let (why, said) = match part {
+        Some(Placed::Known(text)) => return Seg::Known(text.clone()),
+        Some(Placed::Deploying) => {
+            let why = Why::new(Cause::UnsetDeploymentSetting(setting));
+            let said = format!("{what}: {}", why.explain());
+            (why, said)
+        }
+        Some(Placed::Unknown(text)) => (
+            Why::new(Cause::ImagePartUnknown),
+            format!("{what}, `{text}`"),
+        ),
+        None => (
+            Why::new(Cause::ImagePartUnknown),
+            format!("{what}: the resource's name is not known offline"),
+        ),
+    };
+    parts.push((why.clone(), said));
+    Seg::Hole(why)
 }
 
 /// The version a gallery image version resource is: its full name's segments, in the scope it
@@ -256,15 +285,35 @@ fn version_by_name<'a>(resource: &JudgedResource<'a>) -> Target<'a> {
         [g, d, v] => [Some(g), Some(d), Some(v)],
         _ => [None, None, None],
     };
-    let unknown_part = DeploymentSetting::ResourceGroup;
+    // A whole name not known offline (`name: versionName`) is said once, as the name.
+    let whole = name.len() == 1 && name[0].known().is_none();
+    let gallery = if whole { name.first() } else { gallery };
+    let mut parts = Vec::new();
+    let group = DeploymentSetting::ResourceGroup;
     let definition = definition_id(
         placed(
             placement.map(|p| &p.subscription),
+            "the subscription it is deployed to",
             DeploymentSetting::Subscription,
+            &mut parts,
         ),
-        placed(placement.map(|p| &p.resource_group), unknown_part),
-        placed(gallery, unknown_part),
-        placed(definition, unknown_part),
+        placed(
+            placement.map(|p| &p.resource_group),
+            "the resource group it is deployed to",
+            group,
+            &mut parts,
+        ),
+        placed(
+            gallery,
+            if whole {
+                "its name"
+            } else {
+                "the gallery's name"
+            },
+            group,
+            &mut parts,
+        ),
+        placed(definition, "the image definition's name", group, &mut parts),
     );
     let version = match version {
         Some(Placed::Known(v)) => Version::Pinned(v.clone()),
@@ -297,6 +346,7 @@ fn version_by_name<'a>(resource: &JudgedResource<'a>) -> Target<'a> {
         source,
         primary: r.span,
         chain: &[],
+        parts,
     }
 }
 
@@ -336,6 +386,7 @@ fn version_by_arguments<'a>(resource: &JudgedResource<'a>) -> Target<'a> {
             .and_then(|g| g.origin.literal.or(g.origin.site))
             .unwrap_or(r.span),
         chain: gallery.map_or(&[], |g| &g.origin.hops[..]),
+        parts: Vec::new(),
     }
 }
 
@@ -394,6 +445,7 @@ fn distributions<'a>(resource: &JudgedResource<'a>) -> Vec<Target<'a>> {
             source: source.clone(),
             primary: at(id),
             chain: &id.origin.hops,
+            parts: Vec::new(),
         });
     }
     out
@@ -409,6 +461,7 @@ fn anywhere<'a>(why: Why, primary: Span, source: Option<String>, value: &'a Valu
         source,
         primary,
         chain: &value.origin.hops,
+        parts: Vec::new(),
     }
 }
 

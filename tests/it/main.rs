@@ -18,6 +18,7 @@ mod catalogue;
 mod config_discovery;
 mod config_rules;
 mod exemptions;
+mod factory;
 mod findings_quality;
 mod fixtures;
 mod fleet;
