@@ -155,7 +155,12 @@ impl ResourceRule for GoldenGalleryWrite {
                         .find(|(part, _)| std::sync::Arc::ptr_eq(&part.cause, &why.cause))
                         .map_or_else(|| why.explain(), |(_, said)| said.clone())
                 });
-                Some(violation(target, said))
+                let publication = match (said, &target.may) {
+                    (Some(said), _) => Publication::MayBeApproved(said),
+                    (None, Some(why)) => Publication::MayPublish(why.explain()),
+                    (None, None) => Publication::Certain,
+                };
+                Some(violation(target, publication))
             })
             .collect()
     }
@@ -178,11 +183,25 @@ struct Target<'a> {
     /// compared by address): said instead of the reason's own words, which a part that is
     /// not a value's (a name segment, the deploying resource group) does not have.
     parts: Vec<(Why, String)>,
+    /// Why it is not known offline whether the resource publishes this version at all (a
+    /// distribution list, or a distribution's type, not known offline): `None` when it does.
+    may: Option<Why>,
 }
 
-/// The violation for `target`, approved (`unknown` is `None`) or approved for some values of
-/// what is not known offline (`unknown` says what that is).
-fn violation<'a>(target: Target<'a>, unknown: Option<String>) -> Violation<'a> {
+/// What a violation says of a version a resource publishes.
+enum Publication {
+    /// It publishes into an approved definition.
+    Certain,
+    /// It publishes into a definition that is approved for some values of what is not known
+    /// offline (said).
+    MayBeApproved(String),
+    /// It publishes into an approved definition, if it publishes at all (why that is not
+    /// known offline, said).
+    MayPublish(String),
+}
+
+/// The violation for `target`, published as `publication` says.
+fn violation<'a>(target: Target<'a>, publication: Publication) -> Violation<'a> {
     let what = match &target.version {
         Version::Pinned(v) => format!("image version {v}"),
         Version::Unknown(_) => "an image version whose number is not known offline".into(),
@@ -196,18 +215,26 @@ fn violation<'a>(target: Target<'a>, unknown: Option<String>) -> Violation<'a> {
     let only = "only the image factory may publish approved image versions (`[approved] \
                 factory` in imagegate.toml lists its paths), and this template is not one of \
                 them";
-    let (message, label) = match unknown {
-        None => (
+    let (message, label) = match publication {
+        Publication::Certain => (
             format!(
                 "publishes {what}{from} into the approved image definition {}: {only}",
                 target.definition
             ),
             "publishes into an approved gallery",
         ),
-        Some(unknown) => (
+        Publication::MayBeApproved(unknown) => (
             format!(
                 "may publish {what}{from} into an approved gallery: the image definition {} is \
                  approved for some values of what is not known offline ({unknown}); {only}",
+                target.definition
+            ),
+            "may publish into an approved gallery",
+        ),
+        Publication::MayPublish(unknown) => (
+            format!(
+                "may publish {what}{from} into the approved image definition {}: whether it \
+                 does is not known offline ({unknown}); {only}",
                 target.definition
             ),
             "may publish into an approved gallery",
@@ -326,9 +353,11 @@ fn version_by_name<'a>(resource: &JudgedResource<'a>) -> Target<'a> {
     let source = profile.and_then(|p| {
         let first = |paths: &[&[&str]]| {
             paths.iter().find_map(|path| {
-                path.iter()
+                let value = path
+                    .iter()
                     .try_fold(p, |v, key| v.get(key))
-                    .filter(|v| !matches!(v.kind, Kind::Null))
+                    .filter(|v| !matches!(v.kind, Kind::Null))?;
+                Some((path.last() == Some(&"uri"), value))
             })
         };
         first(&[
@@ -338,7 +367,7 @@ fn version_by_name<'a>(resource: &JudgedResource<'a>) -> Target<'a> {
             &["osDiskImage", "source", "id"],
             &["osDiskImage", "source", "uri"],
         ])
-        .map(source_phrase)
+        .map(|(uri, value)| source_phrase(value, uri))
     });
     Target {
         definition,
@@ -347,6 +376,7 @@ fn version_by_name<'a>(resource: &JudgedResource<'a>) -> Target<'a> {
         primary: r.span,
         chain: &[],
         parts,
+        may: None,
     }
 }
 
@@ -374,9 +404,9 @@ fn version_by_arguments<'a>(resource: &JudgedResource<'a>) -> Target<'a> {
     };
     let source = TERRAFORM_SOURCES
         .iter()
-        .filter_map(|name| r.body.get(name))
-        .find(|v| !matches!(v.kind, Kind::Null) && v.as_str() != Some(""))
-        .map(source_phrase);
+        .filter_map(|name| Some((*name, r.body.get(name)?)))
+        .find(|(_, v)| !matches!(v.kind, Kind::Null) && v.as_str() != Some(""))
+        .map(|(name, value)| source_phrase(value, name == "blob_uri"));
     let gallery = r.body.get("gallery_name");
     Target {
         definition,
@@ -387,6 +417,7 @@ fn version_by_arguments<'a>(resource: &JudgedResource<'a>) -> Target<'a> {
             .unwrap_or(r.span),
         chain: gallery.map_or(&[], |g| &g.origin.hops[..]),
         parts: Vec::new(),
+        may: None,
     }
 }
 
@@ -414,15 +445,15 @@ fn distributions<'a>(resource: &JudgedResource<'a>) -> Vec<Target<'a>> {
             out.push(anywhere(why.clone(), at(item), source.clone(), item));
             continue;
         }
-        let shared = match item.get("type").map(|t| &t.kind) {
-            Some(Kind::Str(t)) => t.eq_ignore_ascii_case("SharedImage"),
+        let kind = item.get("type");
+        let may = match kind.map(|t| &t.kind) {
+            Some(Kind::Str(t)) if t.eq_ignore_ascii_case("SharedImage") => None,
             // Not known offline: it may be.
-            Some(Kind::Unknown(_) | Kind::Partial(_)) => true,
-            _ => false,
+            Some(Kind::Unknown(_) | Kind::Partial(_)) => {
+                kind.and_then(Value::first_unknown).cloned()
+            }
+            _ => continue,
         };
-        if !shared {
-            continue;
-        }
         let Some(id) = item.get("galleryImageId") else {
             continue;
         };
@@ -435,7 +466,9 @@ fn distributions<'a>(resource: &JudgedResource<'a>) -> Vec<Target<'a>> {
                     .first_unknown()
                     .cloned()
                     .unwrap_or_else(|| Why::new(Cause::ImagePartUnknown));
-                out.push(anywhere(why, at(id), source.clone(), id));
+                let mut target = anywhere(why, at(id), source.clone(), id);
+                target.may = may.or(target.may);
+                out.push(target);
                 continue;
             }
         };
@@ -446,13 +479,14 @@ fn distributions<'a>(resource: &JudgedResource<'a>) -> Vec<Target<'a>> {
             primary: at(id),
             chain: &id.origin.hops,
             parts: Vec::new(),
+            may,
         });
     }
     out
 }
 
 /// A version published into a definition of which nothing is known offline (for `why`), at
-/// `primary`, whose value is `value`.
+/// `primary`, whose value is `value`: whether anything is published is not known either.
 fn anywhere<'a>(why: Why, primary: Span, source: Option<String>, value: &'a Value) -> Target<'a> {
     let hole = || Seg::Hole(why.clone());
     Target {
@@ -462,6 +496,7 @@ fn anywhere<'a>(why: Why, primary: Span, source: Option<String>, value: &'a Valu
         primary,
         chain: &value.origin.hops,
         parts: Vec::new(),
+        may: Some(why.clone()),
     }
 }
 
@@ -488,15 +523,17 @@ fn split_version(path: IdPath) -> (IdPath, Version) {
     (IdPath(segs), version)
 }
 
-/// What a version is built from, from the value `source` of its source property: the
-/// resource its ID names, or the VHD its URI names.
-fn source_phrase(source: &Value) -> String {
+/// What a version is built from, from the value `source` of its source property (a URI
+/// when `uri`, else a resource ID): the VHD its URI names, or the resource its ID names.
+fn source_phrase(source: &Value, uri: bool) -> String {
     let Some(text) = source.as_str() else {
         return "a source not known offline".to_owned();
     };
     let lower = text.to_ascii_lowercase();
-    let what = if !lower.starts_with('/') {
+    let what = if uri {
         "the VHD"
+    } else if !lower.starts_with('/') {
+        return format!("`{text}` (not a resource ID)");
     } else if lower.contains("/galleries/") {
         "the gallery image"
     } else if lower.contains("/virtualmachines/") {
@@ -638,7 +675,10 @@ mod tests {
 
     #[test]
     fn the_source_is_named_by_what_its_id_is() {
-        let text = |s: &str| source_phrase(&Value::composed(Kind::Str(s.into())));
+        let text = |s: &str| {
+            let uri = s.starts_with("https:");
+            source_phrase(&Value::composed(Kind::Str(s.into())), uri)
+        };
         assert_eq!(
             text("/subscriptions/s/resourceGroups/r/providers/Microsoft.Compute/images/base"),
             "the managed image /subscriptions/s/resourceGroups/r/providers/Microsoft.Compute/images/base"
@@ -654,7 +694,11 @@ mod tests {
             "the VHD https://sa.blob.core.windows.net/vhds/os.vhd"
         );
         assert_eq!(
-            source_phrase(&Value::unknown(Why::new(Cause::ImagePartUnknown))),
+            text("GET-PREREQ-imageId"),
+            "`GET-PREREQ-imageId` (not a resource ID)"
+        );
+        assert_eq!(
+            source_phrase(&Value::unknown(Why::new(Cause::ImagePartUnknown)), false),
             "a source not known offline"
         );
     }

@@ -66,13 +66,13 @@ fn finding(rule: &str, path: &str, line: u64, label: &str) -> (String, String, u
     (rule.into(), path.into(), line, label.into())
 }
 
-/// The message of the finding located in `path`.
+/// The message of the IG010 located in `path`.
 fn message_in(report: &serde_json::Value, path: &str) -> String {
     report["findings"]
         .as_array()
         .expect("findings")
         .iter()
-        .find(|f| f["path"] == path)
+        .find(|f| f["path"] == path && f["rule"] == "IG010")
         .and_then(|f| f["message"].as_str())
         .unwrap_or_default()
         .to_owned()
@@ -277,10 +277,24 @@ fn under_the_embedded_default_every_gallery_is_approved_and_every_publication_re
     let text = std::fs::read_to_string(fixture("versions").join("app/team-gallery.bicep"))
         .expect("fixture");
     repo.write("team-gallery.bicep", text);
+    // An image template whose distribution list a parameter gives may publish at all: into
+    // an approved gallery, since every gallery is.
+    let text = std::fs::read_to_string(fixture("image-builder").join("app/aib-team.json"))
+        .expect("fixture");
+    let mut template: serde_json::Value = serde_json::from_str(&text).unwrap();
+    template["parameters"]["distribute"] = serde_json::json!({ "type": "array" });
+    template["resources"][0]["properties"]["distribute"] = "[parameters('distribute')]".into();
+    repo.write("aib.json", serde_json::to_string_pretty(&template).unwrap());
     let report = check_json(&repo, &[]);
-    assert_eq!(
-        findings(&report),
-        [finding("IG010", "team-gallery.bicep", 17, PUBLISHES)],
+    let found = findings(&report);
+    assert!(
+        found.contains(&finding("IG010", "team-gallery.bicep", 17, PUBLISHES)),
+        "{report:#}"
+    );
+    assert!(
+        message_in(&report, "aib.json").contains(
+            "into the approved image definition /subscriptions/<unknown>/resourceGroups/<unknown>/providers/Microsoft.Compute/galleries/<unknown>/images/<unknown>: whether it does is not known offline (parameter 'distribute' has no default and no parameter file sets it)"
+        ),
         "{report:#}"
     );
 }
