@@ -346,11 +346,13 @@ mod tests {
             "Microsoft.DevCenter/projects/pools",
             "Microsoft.DesktopVirtualization/hostPools/sessionHostConfigurations",
             "Microsoft.DevOpsInfrastructure/pools",
+            // Issue #24: what publishes an image version (IG010), with no image of its own.
+            "Microsoft.Compute/galleries/images/versions",
         ] {
             assert!(c.arm(t).is_some(), "{t} missing from the catalogue");
         }
         assert!(c.arm("Microsoft.Network/networkInterfaces").is_none());
-        assert_eq!(c.arm_types().count(), 15);
+        assert_eq!(c.arm_types().count(), 16);
     }
 
     #[test]
@@ -378,6 +380,8 @@ mod tests {
             "azurerm_management_group_template_deployment",
             "azurerm_tenant_template_deployment",
             "azapi_resource",
+            // Issue #24 (IG010).
+            "azurerm_shared_image_version",
         ] {
             assert!(c.terraform(t).is_some(), "{t} missing from the catalogue");
         }
@@ -385,7 +389,7 @@ mod tests {
         // ARM types are not Terraform types and vice versa.
         assert!(c.terraform("Microsoft.Compute/virtualMachines").is_none());
         assert!(c.arm("azurerm_linux_virtual_machine").is_none());
-        assert_eq!(c.terraform_types().count(), 20);
+        assert_eq!(c.terraform_types().count(), 21);
     }
 
     #[test]
