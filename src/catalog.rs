@@ -389,11 +389,13 @@ mod tests {
             "Microsoft.DevOpsInfrastructure/pools",
             // Issue #24: snapshots carry an image to the disks copied from them.
             "Microsoft.Compute/snapshots",
+            // Issue #24: what publishes an image version (IG010), with no image of its own.
+            "Microsoft.Compute/galleries/images/versions",
         ] {
             assert!(c.arm(t).is_some(), "{t} missing from the catalogue");
         }
         assert!(c.arm("Microsoft.Network/networkInterfaces").is_none());
-        assert_eq!(c.arm_types().count(), 16);
+        assert_eq!(c.arm_types().count(), 17);
     }
 
     #[test]
@@ -427,6 +429,8 @@ mod tests {
             "azurerm_management_group_deployment_stack",
             "azurerm_managed_application_definition",
             "azurerm_managed_application",
+            // Issue #24 (IG010).
+            "azurerm_shared_image_version",
         ] {
             assert!(c.terraform(t).is_some(), "{t} missing from the catalogue");
         }
@@ -434,7 +438,7 @@ mod tests {
         // ARM types are not Terraform types and vice versa.
         assert!(c.terraform("Microsoft.Compute/virtualMachines").is_none());
         assert!(c.arm("azurerm_linux_virtual_machine").is_none());
-        assert_eq!(c.terraform_types().count(), 26);
+        assert_eq!(c.terraform_types().count(), 27);
     }
 
     #[test]

@@ -462,6 +462,8 @@ struct Approved {
     marketplace: Vec<toml::Spanned<MarketplaceEntry>>,
     #[serde(default)]
     image: Vec<ImageEntry>,
+    #[serde(default)]
+    factory: Vec<toml::Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -708,6 +710,7 @@ impl Config {
                 })
                 .collect::<Result<_, _>>()?;
             lifecycle(&mut config, approved.image, omitted_images, data, &at)?;
+            config.policy.factory = factory(approved.factory, &at)?;
         }
         if let Some(tags) = file.tags {
             config.tags = tag_policy(tags, &at)?;
@@ -789,6 +792,48 @@ fn exemption(
         line,
         bytes,
     })
+}
+
+/// `[approved] factory`: the image factory's path globs, relative to the config's folder as
+/// `[[exempt]]` paths are (a leading `./` is dropped). A glob that is empty, absolute or
+/// climbs out of the folder (`..`) could never match a file of the project, and one that is
+/// not a glob cannot be used: each is an error naming its place.
+fn factory(
+    globs: Vec<toml::Spanned<String>>,
+    at: &dyn Fn(std::ops::Range<usize>) -> String,
+) -> Result<crate::judge::Factory, ConfigError> {
+    let mut out = Vec::new();
+    for (i, glob) in globs.into_iter().enumerate() {
+        let place = at(glob.span());
+        let text = glob.into_inner();
+        let bad = |message: String| ConfigError::BadValue {
+            place: place.clone(),
+            key: format!("approved.factory[{i}]"),
+            message,
+        };
+        let relative = text.trim().trim_start_matches("./");
+        if relative.is_empty() {
+            return Err(bad(
+                "a factory glob must name files (e.g. `infra/images/**`)".into(),
+            ));
+        }
+        if relative.starts_with('/')
+            || relative.contains('\\')
+            || relative.split('/').any(|part| part == "..")
+        {
+            return Err(bad(format!(
+                "`{text}` is not relative to the config's folder: factory globs match paths below it, with `/` (e.g. `infra/images/**`)"
+            )));
+        }
+        let matcher = globset::GlobBuilder::new(relative)
+            .literal_separator(true)
+            .backslash_escape(true)
+            .build()
+            .map_err(|e| bad(format!("bad glob `{text}`: {}", e.kind())))?
+            .compile_matcher();
+        out.push((text, matcher));
+    }
+    Ok(crate::judge::Factory::new(out))
 }
 
 /// `[[approved.image]]`: each entry approves its `id` glob (when `images` is omitted, the
@@ -1479,6 +1524,47 @@ mod tests {
 
     fn parse(text: &str) -> Result<Config, ConfigError> {
         Config::parse(text, Path::new("imagegate.toml"))
+    }
+
+    #[test]
+    fn the_image_factory_is_globs_over_paths_below_the_config() {
+        let c =
+            parse("[approved]\nfactory = [\"infra/images/**\", \"./packer/*.json\"]\n").unwrap();
+        let factory = &c.policy.factory;
+        assert_eq!(
+            factory.globs().collect::<Vec<_>>(),
+            ["infra/images/**", "./packer/*.json"]
+        );
+        assert!(factory.holds("infra/images/publish.bicep"));
+        assert!(factory.holds("infra/images/aib/template.json"));
+        assert!(factory.holds("packer/base.json"));
+        // `*` stays inside one folder.
+        assert!(!factory.holds("packer/old/base.json"));
+        assert!(!factory.holds("app/infra/images/publish.bicep"));
+        // None: no file may publish into the approved galleries.
+        assert!(
+            parse("mode = \"deny\"\n")
+                .unwrap()
+                .policy
+                .factory
+                .is_empty()
+        );
+        for (glob, problem) in [
+            ("/infra/**", "is not relative to the config's folder"),
+            ("../images/**", "is not relative to the config's folder"),
+            ("infra\\\\images", "is not relative to the config's folder"),
+            ("", "must name files"),
+            ("infra/[images", "bad glob"),
+        ] {
+            let e = parse(&format!("[approved]\nfactory = [\"ok/**\", \"{glob}\"]\n"))
+                .unwrap_err()
+                .to_string();
+            assert!(
+                e.starts_with("invalid config imagegate.toml:2: key `approved.factory[1]`")
+                    && e.contains(problem),
+                "{glob}: {e}"
+            );
+        }
     }
 
     #[test]

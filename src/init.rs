@@ -261,6 +261,11 @@ pub fn render(found: &Found, shown: &str) -> String {
         out.push_str("]\n");
     }
     out.push_str(
+        "# The image factory: the only templates that may publish versions into the approved\n\
+         # galleries (IG010), as globs relative to this file. Point it at your image factory.\n\
+         # factory = [\"infra/images/**\"]\n",
+    );
+    out.push_str(
         "\n# Rollout keys (see README.md, \"Configuration\", and docs/rollout.md):\n\
          #\n\
          # Exemptions: findings that may stay for a while, with a reason and an expiry date\n\

@@ -258,6 +258,42 @@ pub struct Policy {
     /// The run's "today", against which end-of-life dates are compared. Set whenever
     /// `lifecycle` is not empty; `None` otherwise (no date is compared then).
     pub today: Option<Date>,
+    /// The image factory (`[approved] factory`): the only files that may publish versions
+    /// into the galleries `images` approves (IG010).
+    pub factory: Factory,
+}
+
+/// The image factory: the files that may publish image versions into the approved galleries
+/// (`[approved] factory = ["infra/images/**"]`), as globs over paths relative to the config's
+/// folder, with `/` (`*` stays inside one folder, `**` crosses folders), as `[[exempt]]`
+/// paths are. Empty: no file may.
+#[derive(Clone, Debug, Default)]
+pub struct Factory {
+    /// Each glob as written, and its matcher.
+    globs: Vec<(String, globset::GlobMatcher)>,
+}
+
+impl Factory {
+    /// The factory of `globs` (as written, and compiled).
+    pub fn new(globs: Vec<(String, globset::GlobMatcher)>) -> Factory {
+        Factory { globs }
+    }
+
+    /// Whether the file at `relative` (relative to the config's folder, with `/`) is one of
+    /// the factory's.
+    pub fn holds(&self, relative: &str) -> bool {
+        self.globs.iter().any(|(_, glob)| glob.is_match(relative))
+    }
+
+    /// The globs, as written.
+    pub fn globs(&self) -> impl Iterator<Item = &str> {
+        self.globs.iter().map(|(text, _)| text.as_str())
+    }
+
+    /// Whether no file may publish into the approved galleries.
+    pub fn is_empty(&self) -> bool {
+        self.globs.is_empty()
+    }
 }
 
 /// The one judgement of an image.
@@ -315,6 +351,15 @@ impl Policy {
                 other => self.decide(other, || self.deciding_hole(definition)),
             },
         }
+    }
+
+    /// Whether the image definition `definition` is approved, whatever version of it is
+    /// meant: [`Verdict::Compliant`] when it is whatever its unknown parts are,
+    /// [`Verdict::Unapproved`] when it is for none of them, else [`Verdict::Unresolved`] for
+    /// the hole that decides. Whether a version published into it is an approved image
+    /// (IG010).
+    pub fn judge_definition(&self, definition: &IdPath) -> Verdict {
+        self.decide(self.match_id(definition), || self.deciding_hole(definition))
     }
 
     /// The verdict on an approved definition whose version is not known offline: compliant

@@ -165,6 +165,257 @@ pub struct Resource {
     pub copy: Option<CopyOf>,
     /// For a deployed resource (read from an inventory export): where it runs.
     pub deployed: Option<Box<Deployed>>,
+    /// Where it is deployed and what it is called, as evaluated, in terms no input language
+    /// has (`None`: not known, as for a resource a budget left unevaluated, or not a
+    /// template's): what tells a template compiled from another apart from a different one.
+    pub placement: Option<Box<Placement>>,
+}
+
+/// Where a template's resource is deployed and what it is called, as evaluated, written so
+/// that the same resource evaluated from two languages (a Bicep file and the ARM JSON it
+/// compiles to) compares equal and two different ones do not: known text as it is, a part
+/// that a parameter decides as that parameter (`<parameter name>`: what a deployer sets), a
+/// deployment setting the run does not configure as that setting, and any other part not
+/// known offline as `<?>` (a deployment-time value, a module's output: how a language
+/// computes those differs, what they stand for does not). Never as a language writes the
+/// expression. Long texts are kept as a prefix and a digest of the whole, so a placement
+/// stays small whatever a template computes.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Placement {
+    /// The subscription its deployment targets (a nested deployment's or module's
+    /// `subscriptionId`, else the deploying one).
+    pub subscription: Placed,
+    /// The resource group its deployment targets (a nested deployment's or module's
+    /// `resourceGroup`, else the deploying one).
+    pub resource_group: Placed,
+    /// Its full name (a child resource's under its parent's), segment by segment (split at
+    /// `/`); at most [`Placement::MAX_SEGMENTS`], the last holding the rest.
+    pub name: Vec<Placed>,
+}
+
+/// One part of a [`Placement`].
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Placed {
+    /// Known text, as evaluated.
+    Known(String),
+    /// Text not known offline, or only in part: its known text with each unknown part said
+    /// by what leaves it unknown (`<parameter name>-web`, `<?>`).
+    Unknown(String),
+    /// The deploying subscription or resource group, which the run does not configure
+    /// (`[deployment]` in imagegate.toml) and the template does not change.
+    Deploying,
+}
+
+impl Placed {
+    /// The text, when it is known.
+    pub fn known(&self) -> Option<&str> {
+        match self {
+            Placed::Known(text) => Some(text),
+            Placed::Unknown(_) | Placed::Deploying => None,
+        }
+    }
+}
+
+impl std::fmt::Display for Placed {
+    /// The text, what leaves it unknown, or `<the deploying one>`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Placed::Known(text) | Placed::Unknown(text) => f.write_str(text),
+            Placed::Deploying => f.write_str("<the deploying one>"),
+        }
+    }
+}
+
+impl Placement {
+    /// The longest text of one part kept whole; a longer one is its prefix and a digest of
+    /// the whole.
+    const MAX: usize = 256;
+
+    /// The most segments a name is kept in.
+    pub const MAX_SEGMENTS: usize = 32;
+
+    /// The segments of the name `value` evaluates to.
+    pub fn name_of(value: &crate::value::Value) -> Vec<Placed> {
+        use crate::value::{Kind, Part};
+        let mut segments = Segments::default();
+        match &value.kind {
+            Kind::Str(s) => segments.text(s),
+            Kind::Partial(parts) => {
+                for part in parts {
+                    match part {
+                        Part::Text(t) => segments.text(t),
+                        Part::Hole(why) => segments.hole(why),
+                    }
+                }
+            }
+            Kind::Unknown(why) => segments.hole(why),
+            _ => segments.text(&value.display()),
+        }
+        segments.finish()
+    }
+
+    /// A deployment's subscription or resource group: `Ok(name)` when known, `Err(why)` when
+    /// not known offline (`None`: only because the run does not configure the deploying one).
+    pub fn target(part: Result<&str, Option<&crate::value::Why>>) -> Placed {
+        match part {
+            Ok(name) => {
+                let mut out = Bounded::default();
+                out.push(name);
+                out.finish(Placed::Known)
+            }
+            Err(Some(why)) => {
+                let mut out = Bounded::default();
+                write_hole(&mut out, why);
+                out.finish(Placed::Unknown)
+            }
+            Err(None) => Placed::Deploying,
+        }
+    }
+
+    /// The name of a child resource whose own name is `own`, under its parent's `parent`, as
+    /// Azure composes a child's full name (an own name with a `/` is full already).
+    pub fn child_name(parent: &[Placed], own: Vec<Placed>) -> Vec<Placed> {
+        if own.len() > 1 {
+            return own;
+        }
+        let mut name: Vec<Placed> = parent.to_vec();
+        name.extend(own);
+        if name.len() > Placement::MAX_SEGMENTS {
+            let rest: Vec<Placed> = name.split_off(Placement::MAX_SEGMENTS - 1);
+            let mut last = Bounded::default();
+            for (i, part) in rest.iter().enumerate() {
+                if i > 0 {
+                    last.push("/");
+                }
+                last.push(&part.to_string());
+            }
+            name.push(last.finish(Placed::Unknown));
+        }
+        name
+    }
+}
+
+/// The segments of a name as it is written ([`Placement::name_of`]).
+#[derive(Default)]
+struct Segments {
+    /// The segments done.
+    done: Vec<Placed>,
+    /// The segment being written.
+    current: Bounded,
+    /// Whether the segment being written has an unknown part.
+    unknown: bool,
+}
+
+impl Segments {
+    /// Adds known text, starting a segment at each `/` (the last holds the rest, past
+    /// [`Placement::MAX_SEGMENTS`]).
+    fn text(&mut self, text: &str) {
+        let mut rest = text;
+        while let Some(at) = rest.find('/') {
+            if self.done.len() + 1 >= Placement::MAX_SEGMENTS {
+                // The last segment holds the rest, separators and all: never known.
+                self.unknown = true;
+                self.current.push(rest);
+                return;
+            }
+            self.current.push(&rest[..at]);
+            self.close();
+            rest = &rest[at + 1..];
+        }
+        self.current.push(rest);
+    }
+
+    /// Adds a part not known offline, for `why`.
+    fn hole(&mut self, why: &crate::value::Why) {
+        self.unknown = true;
+        write_hole(&mut self.current, why);
+    }
+
+    /// Ends the segment being written.
+    fn close(&mut self) {
+        let current = std::mem::take(&mut self.current);
+        let kind = if std::mem::take(&mut self.unknown) {
+            Placed::Unknown
+        } else {
+            Placed::Known
+        };
+        self.done.push(current.finish(kind));
+    }
+
+    /// The segments.
+    fn finish(mut self) -> Vec<Placed> {
+        self.close();
+        self.done
+    }
+}
+
+/// Writes a part not known offline, for `why`, as [`Placement`] says.
+fn write_hole(out: &mut Bounded, why: &crate::value::Why) {
+    use crate::value::Cause;
+    use std::fmt::Write;
+    let _ = match &*why.cause {
+        Cause::UnsetParameter { name }
+        | Cause::UnsetOptionalParameter { name }
+        | Cause::DeployerValue { name }
+        | Cause::KeyVaultReference { name } => write!(out, "<parameter {name}>"),
+        Cause::UnsetDeploymentSetting(setting) => write!(out, "<{setting:?}>"),
+        _ => write!(out, "<?>"),
+    };
+}
+
+/// Text written up to [`Placement::MAX`] bytes, with a digest (FNV-1a, 64 bits) of all of
+/// it: what is kept of a text is bounded, and texts that differ past the bound still differ.
+struct Bounded {
+    /// The text, up to the bound.
+    kept: String,
+    /// Every byte written.
+    length: usize,
+    /// The digest of every byte written.
+    digest: u64,
+}
+
+impl Default for Bounded {
+    fn default() -> Self {
+        Bounded {
+            kept: String::new(),
+            length: 0,
+            digest: 0xcbf2_9ce4_8422_2325,
+        }
+    }
+}
+
+impl Bounded {
+    /// Writes `text`.
+    fn push(&mut self, text: &str) {
+        for &b in text.as_bytes() {
+            self.digest = (self.digest ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        self.length += text.len();
+        let room = Placement::MAX.saturating_sub(self.kept.len());
+        if room > 0 {
+            let mut end = room.min(text.len());
+            while !text.is_char_boundary(end) {
+                end -= 1;
+            }
+            self.kept.push_str(&text[..end]);
+        }
+    }
+
+    /// The text, made a part by `kind`: whole when it fits, else (never known) its prefix
+    /// and the digest of all of it.
+    fn finish(self, kind: fn(String) -> Placed) -> Placed {
+        if self.length <= Placement::MAX {
+            return kind(self.kept);
+        }
+        Placed::Unknown(format!("{}…#{:016x}", self.kept, self.digest))
+    }
+}
+
+impl std::fmt::Write for Bounded {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        self.push(s);
+        Ok(())
+    }
 }
 
 /// What a resource was evaluated under beyond its context's parameter values. Its findings
@@ -233,4 +484,93 @@ pub struct CopyOf {
     /// How many instances it has; `None` when that is not known offline (one instance, with
     /// an unknown index, then stands for all of them).
     pub count: Option<i64>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Placed, Placement};
+    use crate::value::{Cause, Kind, Part, Value, Why};
+
+    fn unset(name: &str) -> Why {
+        Why::new(Cause::UnsetParameter { name: name.into() })
+    }
+
+    fn known(text: &str) -> Placed {
+        Placed::Known(text.into())
+    }
+
+    #[test]
+    fn a_name_says_which_parameter_decides_it_and_nothing_of_how_it_is_written() {
+        // `'${gallery}/ubuntu/1.0.0'` in Bicep and `[format('{0}/ubuntu/1.0.0',
+        // parameters('gallery'))]` in ARM JSON evaluate to the same parts.
+        let partial = Value::composed(Kind::Partial(vec![
+            Part::Hole(unset("gallery")),
+            Part::Text("-x/ubuntu/1.0.0".into()),
+        ]));
+        assert_eq!(
+            Placement::name_of(&partial),
+            [
+                Placed::Unknown("<parameter gallery>-x".into()),
+                known("ubuntu"),
+                known("1.0.0")
+            ]
+        );
+        // Another parameter is another name.
+        let other = Value::composed(Kind::Partial(vec![
+            Part::Hole(unset("prefix")),
+            Part::Text("-x/ubuntu/1.0.0".into()),
+        ]));
+        assert_ne!(Placement::name_of(&other), Placement::name_of(&partial));
+        // What only a deployment tells is unknown whichever language computes it.
+        let reference = Value::unknown(Why::new(Cause::TemplateLink));
+        assert_eq!(
+            Placement::name_of(&reference),
+            [Placed::Unknown("<?>".into())]
+        );
+        let vm = Value::composed(Kind::Str("vm-web".into()));
+        assert_eq!(Placement::name_of(&vm), [known("vm-web")]);
+        assert_eq!(
+            Placement::child_name(
+                &[Placed::Unknown("<parameter dc>".into())],
+                vec![known("d")]
+            ),
+            [Placed::Unknown("<parameter dc>".into()), known("d")]
+        );
+        assert_eq!(
+            Placement::child_name(&[known("dc")], vec![known("dc"), known("d")]),
+            [known("dc"), known("d")]
+        );
+    }
+
+    #[test]
+    fn a_scope_is_its_subscription_and_resource_group() {
+        let group = unset("rg");
+        assert_eq!(Placement::target(Ok("RG-App")), known("RG-App"));
+        assert_eq!(
+            Placement::target(Err(Some(&group))),
+            Placed::Unknown("<parameter rg>".into())
+        );
+        assert_eq!(Placement::target(Err(None)), Placed::Deploying);
+        assert_eq!(Placed::Deploying.to_string(), "<the deploying one>");
+    }
+
+    #[test]
+    fn a_long_name_is_bounded_and_still_told_apart() {
+        let long = |last: char| {
+            let mut text = "x".repeat(10_000);
+            text.push(last);
+            Placement::name_of(&Value::composed(Kind::Str(text)))
+        };
+        let (a, b) = (long('a'), long('b'));
+        assert_eq!(a.len(), 1);
+        assert!(a[0].to_string().len() < 300);
+        // Never known: what is kept of it is not the whole name.
+        assert_eq!(a[0].known(), None);
+        assert_ne!(a, b);
+        assert_eq!(a, long('a'));
+        // Segments beyond the bound are one, never known.
+        let slashes = Placement::name_of(&Value::composed(Kind::Str("a/".repeat(1000))));
+        assert_eq!(slashes.len(), Placement::MAX_SEGMENTS);
+        assert_eq!(slashes[Placement::MAX_SEGMENTS - 1].known(), None);
+    }
 }

@@ -115,6 +115,26 @@ fn size_limit(run: &Run) -> u64 {
 
 /// Analyses one walked file.
 pub fn analyze_file(walked: &FileToRead, run: &Run) -> FileOutcome {
+    analyze_walked(walked, run, None)
+}
+
+/// Analyses one walked file as [`analyze_file`] does, with `parameter_files` as its
+/// contexts instead of those the project graph relates to it.
+pub(crate) fn analyze_file_with(
+    walked: &FileToRead,
+    run: &Run,
+    parameter_files: Vec<frontend::ParameterFile>,
+) -> FileOutcome {
+    analyze_walked(walked, run, Some(parameter_files))
+}
+
+/// Analyses one walked file, with `parameter_files` as its contexts when given (else those
+/// the project graph relates to it).
+fn analyze_walked(
+    walked: &FileToRead,
+    run: &Run,
+    parameter_files: Option<Vec<frontend::ParameterFile>>,
+) -> FileOutcome {
     let mut out = FileOutcome {
         detail: run.detail,
         ..FileOutcome::default()
@@ -140,7 +160,7 @@ pub fn analyze_file(walked: &FileToRead, run: &Run) -> FileOutcome {
             return out;
         }
     };
-    lower_and_judge(file, first, walked, run, &loader, &mut out);
+    lower_and_judge(file, first, walked, run, &loader, parameter_files, &mut out);
     out
 }
 
@@ -200,23 +220,27 @@ pub fn analyze_input(walked: &FileToRead, input: &mut dyn Read, run: &Run) -> Fi
     let loader = Loader::new(&run.roots, &run.cwd, &run.walked)
         .with_limit(limit)
         .with_overlays(&run.overlays);
-    lower_and_judge(file, first, walked, run, &loader, &mut out);
+    lower_and_judge(file, first, walked, run, &loader, None, &mut out);
     out
 }
 
 /// Offers `file`, read for `walked`, to the frontends from the `first` whose sniff matched
-/// until one lowers it, and judges what it lowered.
+/// until one lowers it, and judges what it lowered (in the contexts of `parameter_files` when
+/// given, else of those the project graph relates to it).
 fn lower_and_judge(
     mut file: Loaded,
     first: usize,
     walked: &FileToRead,
     run: &Run,
     loader: &Loader<'_>,
+    parameter_files: Option<Vec<frontend::ParameterFile>>,
     out: &mut FileOutcome,
 ) {
     let frontends = frontends_for(run.purpose, &walked.path);
     let allowance = Rc::new(Allowance::new(&run.limits));
-    let mut options = lower_options(&run.config, run.graph.parameter_files(&walked.canonical));
+    let parameter_files =
+        parameter_files.unwrap_or_else(|| run.graph.parameter_files(&walked.canonical));
+    let mut options = lower_options(&run.config, parameter_files);
     options.environment = &run.environment;
     let env = Env {
         options: &options,

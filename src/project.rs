@@ -308,7 +308,8 @@ impl ProjectGraph {
     /// judgement of whatever deploys them); the template a parameter file gives values to (but
     /// not that template's callers: they judge it with their own values, never the parameter
     /// file's); the Bicep file a compiled template was built from (it decides whether the
-    /// template's findings are set aside); and, when a template that a computed link may
+    /// template's findings are set aside) and the templates compiled from a Bicep file (it is
+    /// judged in their contexts too); and, when a template that a computed link may
     /// reach is among them, every file with a computed link (and what reaches it). A file
     /// with any other computed relation (a computed parameters link) is always judged.
     ///
@@ -391,10 +392,12 @@ impl ProjectGraph {
             if std::mem::replace(&mut seen[i][how as usize], true) {
                 continue;
             }
-            // Its findings are set aside when its Bicep source finds them all.
+            // Its findings are set aside when its Bicep source finds them all; a source is
+            // judged in the contexts of the templates compiled from it too.
             stack.extend(
                 self.forward[i]
                     .iter()
+                    .chain(&self.reverse[i])
                     .filter(|e| e.kind == RelationKind::CompiledFrom)
                     .map(|e| (e.node, Reached::Context)),
             );

@@ -55,6 +55,8 @@ pub struct Exempter {
     config: Option<(String, PathBuf)>,
     /// The findings comments may exempt, when the run is told (`None`: all they cover).
     trusted: Option<std::sync::Arc<TrustedExemptions>>,
+    /// The image factory's paths (`[approved] factory`), relative to `base`.
+    factory: crate::judge::Factory,
 }
 
 impl Default for Exempter {
@@ -68,6 +70,7 @@ impl Default for Exempter {
             today: Date::from_days(0),
             config: None,
             trusted: None,
+            factory: crate::judge::Factory::default(),
         }
     }
 }
@@ -213,6 +216,10 @@ impl Exempt for Judging<'_> {
         self.exempter
             .decide(finding, anchors, &mut self.comments, &mut self.tally)
     }
+
+    fn in_factory(&self, shown: &str) -> bool {
+        self.exempter.in_factory(shown)
+    }
 }
 
 impl Judging<'_> {
@@ -277,7 +284,19 @@ impl Exempter {
                 (crate::walk::display_path(p, cwd), cwd.join(bytes))
             }),
             trusted: config.trusted_exemptions.clone(),
+            factory: config.policy.factory.clone(),
         }
+    }
+
+    /// Whether the file shown as `shown` (relative to the working directory) lies in the
+    /// image factory: a path below the config's folder that one of `[approved] factory`'s
+    /// globs matches. A file outside the folder (a module read from the Bicep module cache)
+    /// never does.
+    pub(crate) fn in_factory(&self, shown: &str) -> bool {
+        !self.factory.is_empty()
+            && self
+                .relative(shown)
+                .is_some_and(|relative| self.factory.holds(&relative))
     }
 
     /// Whether a walk of `roots` (canonical) covers the config's folder, so that every file

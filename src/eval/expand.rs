@@ -21,7 +21,9 @@ use super::links::{LinkTarget, Links};
 use super::ops::{Tri, equals};
 use super::scope::Defaulted;
 use super::{Allowance, DeploymentScope, ParameterValues, Scope};
-use crate::model::{Assumption, CopyOf, Latent, Note, NoteKind, Resource, Unseen};
+use crate::model::{
+    Assumption, CopyOf, Latent, Note, NoteKind, Placed, Placement, Resource, Unseen,
+};
 use crate::source::{FileId, Span};
 use crate::value::cause::{Budget, ModuleCache, UnknownVersion, UntracedModule};
 use crate::value::cause::{CopyLoopProblem, DeploymentSetting};
@@ -119,6 +121,8 @@ pub(crate) fn expand(
 struct Parent {
     /// Its evaluated name (children's names are composed under it).
     name: String,
+    /// Its name as its [`Placement`] says it (children's are composed under it).
+    placed: Vec<Placed>,
 }
 
 /// Where a resource declaration sits: its file, its parent resource, the identity prefix of
@@ -335,19 +339,26 @@ impl Walker<'_> {
             Some(s) => format!("{prefix}{s}"),
             None => format!("{prefix}{}/{}", decl.resource_type, decl.written_name),
         };
+        let placed = placed_name(parent, name_value.as_ref(), decl);
         // The scope this resource (not its children) is evaluated in, and its own name there.
-        let (here, own_name, latent_at) = match &latent {
+        let (here, own_name, own_placed, latent_at) = match &latent {
             Some((probe, why)) => {
-                let evaluated = decl
-                    .name
+                let value = decl.name.as_ref().map(|n| probe.eval_node(n));
+                let evaluated = value
                     .as_ref()
-                    .map(|n| probe.eval_node(n))
                     .filter(|v| !v.has_unknown())
                     .map(|v| v.display());
                 let own = compose_name(parent, evaluated.as_deref().unwrap_or(&decl.written_name));
-                (probe, own, Some(why))
+                let own_placed = placed_name(parent, value.as_ref(), decl);
+                (probe, own, own_placed, Some(why))
             }
-            None => (scope, name.clone(), at.latent),
+            None => (scope, name.clone(), placed.clone(), at.latent),
+        };
+        let (subscription, resource_group) = placed_scope(here.deployment());
+        let placement = Placement {
+            subscription,
+            resource_group,
+            name: own_placed,
         };
         let assumption = latent_at.map(|why| Assumption {
             value: None,
@@ -378,6 +389,7 @@ impl Walker<'_> {
                 deployed_by: callers.to_vec(),
                 copy: at.copy.cloned(),
                 deployed: None,
+                placement: Some(Box::new(placement.clone())),
             });
         }
         let deploying = decl.deployment.as_ref().filter(|_| deployed).map(|d| {
@@ -391,11 +403,12 @@ impl Walker<'_> {
                 deployed_by: callers.to_vec(),
                 copy: at.copy.cloned(),
                 deployed: None,
+                placement: Some(Box::new(placement)),
             };
             (d, me)
         });
         if let Some(children) = &decl.children {
-            let me = Parent { name };
+            let me = Parent { name, placed };
             let child = Place {
                 parent: Some(&me),
                 ..at
@@ -1510,7 +1523,47 @@ fn declared(decl: &ResourceDecl, at: Place<'_>) -> Resource {
         deployed_by: at.callers.to_vec(),
         copy: at.copy.cloned(),
         deployed: None,
+        // Not evaluated: nothing tells where it is and what it is called.
+        placement: None,
     }
+}
+
+/// The name of the resource `decl` under `parent`, evaluated to `value`, as its [`Placement`]
+/// says it (the name as written when it has none).
+fn placed_name(parent: Option<&Parent>, value: Option<&Value>, decl: &ResourceDecl) -> Vec<Placed> {
+    let own = match value {
+        Some(value) => Placement::name_of(value),
+        None => Placement::name_of(&Value::composed(Kind::Str(decl.written_name.to_string()))),
+    };
+    match parent {
+        Some(parent) => Placement::child_name(&parent.placed, own),
+        None => own,
+    }
+}
+
+/// The subscription and resource group `deployment` targets, as a [`Placement`] says them.
+fn placed_scope(deployment: &DeploymentScope) -> (Placed, Placed) {
+    let unknown = |setting: DeploymentSetting| {
+        deployment
+            .unknown
+            .iter()
+            .find(|(s, _)| *s == setting)
+            .map(|(_, why)| why)
+    };
+    (
+        Placement::target(
+            deployment
+                .subscription_id
+                .as_deref()
+                .ok_or_else(|| unknown(DeploymentSetting::Subscription)),
+        ),
+        Placement::target(
+            deployment
+                .resource_group
+                .as_deref()
+                .ok_or_else(|| unknown(DeploymentSetting::ResourceGroup)),
+        ),
+    )
 }
 
 /// A child resource's full name: its name under its parent's, as Azure composes it.

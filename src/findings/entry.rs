@@ -67,6 +67,11 @@ pub struct ResourceEntry {
     /// first): a named file owns the resources its modules and links deploy.
     #[serde(skip)]
     pub deployed_through: Vec<String>,
+    /// Where it is deployed and what it is called, in terms no language has (`None`: not
+    /// known): a template compiled from another is set aside only when its resources are the
+    /// other's, resource for resource.
+    #[serde(skip)]
+    pub placement: Option<Box<crate::model::Placement>>,
 }
 
 /// Where a deployed resource runs (an inventory export's resource).

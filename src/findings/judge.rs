@@ -28,6 +28,12 @@ pub(crate) trait Exempt {
     /// may stand, on the line before (file and 1-based line): the place the finding points
     /// at, its resource's first line, its image property's line.
     fn decide(&mut self, finding: &Finding, anchors: &[(FileId, u32)]) -> Option<Suppression>;
+
+    /// Whether the file shown as `shown` (relative to the working directory) is one of the
+    /// image factory's (`[approved] factory`, globs relative to the config's folder): the
+    /// only files that may publish versions into the approved galleries (IG010). Asked of
+    /// the exemptions because they are what knows, in a run, where the config's folder is.
+    fn in_factory(&self, shown: &str) -> bool;
 }
 
 /// What judging one deployment gives; the caller adds it to its file's outcome.
@@ -104,6 +110,10 @@ pub(crate) fn judge_deployment(
             .map(|u| (&u.resource, Some((&u.why, u.property))));
         let declared = context.resources.iter().map(|r| (r, None));
         for (resource, unseen) in declared.chain(unseen) {
+            // A type the catalogue lists with no image path is there only for what a rule
+            // reads of it (a gallery image version publishes an image, IG010): it has no
+            // resource entry, and the rules about image-bearing resources pass it over.
+            let mut image_bearing = true;
             let images: Vec<JudgedImage> = match unseen {
                 Some((why, property)) => vec![unseen_image(resource, why, property)],
                 None => {
@@ -111,6 +121,7 @@ pub(crate) fn judge_deployment(
                     let Some(entry) = entry else {
                         continue;
                     };
+                    image_bearing = !entry.images.is_empty();
                     let disks = if latent(resource) {
                         &all_disks
                     } else {
@@ -130,14 +141,19 @@ pub(crate) fn judge_deployment(
                 .iter()
                 .map(|j| ImageRef::of(&j.found.image, &clipped))
                 .collect();
-            out.resources.push(resource_entry(
-                resource, &images, &refs, sources, param, dialect,
-            ));
+            if image_bearing {
+                out.resources.push(resource_entry(
+                    resource, &images, &refs, sources, param, dialect,
+                ));
+            }
             let judged = JudgedResource {
                 resource,
                 images: &images,
                 tags: &config.tags,
                 contents_unseen: unseen.is_some(),
+                policy: &config.policy,
+                in_factory: in_factory(resource, sources, config, &*exempter),
+                image_bearing,
             };
             let mut violations: Vec<(Rule, Violation<'_>)> = Vec::new();
             for (rule, check) in rules::resource_rules() {
@@ -148,7 +164,11 @@ pub(crate) fn judge_deployment(
             let mut status_exempted = None;
             for (rule, v) in violations {
                 let (primary, index) = (v.primary, v.image);
-                let image = index.and_then(|i| refs.get(i)).cloned();
+                let image = index.and_then(|i| refs.get(i)).cloned().or_else(|| {
+                    v.written
+                        .as_ref()
+                        .map(|written| ImageRef::of(written, &clipped))
+                });
                 // Under the config's severities: none when it turns the rule off.
                 let Some(mut draft) = finding(rule, v, image, &judged, &shared) else {
                     continue;
@@ -179,6 +199,7 @@ pub(crate) fn judge_deployment(
             }
             // A resource whose findings that decide its status are all exempted is exempt.
             if status_exempted == Some(true)
+                && image_bearing
                 && let Some(entry) = out.resources.last_mut()
                 && matches!(entry.status, Status::Noncompliant | Status::Unresolved)
             {
@@ -188,6 +209,23 @@ pub(crate) fn judge_deployment(
     }
     out.findings = merge(drafts, merge_instances);
     out
+}
+
+/// Whether `resource` is declared, and deployed only through deployments declared, in files
+/// of the image factory (`[approved] factory`, which `exempter` knows the paths of): a
+/// template outside the factory that deploys the factory's module publishes from outside it.
+fn in_factory(
+    resource: &Resource,
+    sources: &SourceMap,
+    config: &Config,
+    exempter: &dyn Exempt,
+) -> bool {
+    if config.policy.factory.is_empty() {
+        return false;
+    }
+    std::iter::once(resource.span.file)
+        .chain(resource.deployed_by.iter().map(|(span, _)| span.file))
+        .all(|file| exempter.in_factory(&sources.get(file).display))
 }
 
 /// What a resource was evaluated with that tells its findings apart (their fingerprints): an
@@ -303,6 +341,7 @@ fn resource_entry(
             .iter()
             .map(|(span, _)| sources.get(span.file).display.clone())
             .collect(),
+        placement: resource.placement.clone(),
     }
 }
 
@@ -431,13 +470,15 @@ fn finding(
     }
     // A finding about no image (the tag rules) is told apart by what it says of the resource:
     // its label (instances that lack tags, and one whose tags are unknown, are two problems).
-    let image_key = found.map_or_else(
-        || violation.label.clone(),
-        |f| match &f.image {
+    // An image the resource writes (IG010) is told apart by what it is.
+    let image_key = match (found, &violation.written) {
+        (Some(f), _) => match &f.image {
             Image::Unresolved(_) => f.path.clone(),
             other => other.describe(),
         },
-    );
+        (None, Some(written)) => written.describe(),
+        (None, None) => violation.label.clone(),
+    };
     // A deployed resource is its resource ID, whichever export (file) it was read from: a
     // baseline of the estate holds across exports.
     let (file_key, declaration) = match &resource.deployed {

@@ -140,6 +140,7 @@ mod tests {
                 azure_name: None,
                 tags: Default::default(),
                 deployed_through: Vec::new(),
+                placement: None,
             }],
             notes: vec![
                 "x.content:3:3: budget cut".to_string(),

@@ -241,6 +241,7 @@ mod tests {
             azure_name: name.map(str::to_owned),
             tags: Default::default(),
             deployed_through: Vec::new(),
+            placement: None,
         }
     }
 

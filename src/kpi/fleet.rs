@@ -339,6 +339,7 @@ mod fleet_tests {
             azure_name: None,
             tags: Default::default(),
             deployed_through: Vec::new(),
+            placement: None,
         }
     }
 

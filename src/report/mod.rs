@@ -356,6 +356,7 @@ mod tests {
             azure_name: None,
             tags: BTreeMap::new(),
             deployed_through: Vec::new(),
+            placement: None,
         };
         let mut report = Report {
             resources: vec![entry(Status::Compliant); 10_000],

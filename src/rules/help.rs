@@ -11,6 +11,9 @@ use crate::value::cause::{ModuleCache, Unavailable};
 
 /// What to do about `found` (the image a finding of `rule` is about), under `policy`.
 pub(crate) fn help(rule: Rule, found: Option<&FoundImage>, policy: &Policy) -> Option<String> {
+    if rule.id() == "IG010" {
+        return Some(factory(policy));
+    }
     let image = &found?.image;
     match rule.id() {
         "IG001" => unapproved(image, policy),
@@ -57,6 +60,25 @@ fn unapproved(image: &Image, policy: &Policy) -> Option<String> {
         (None, None) => return Some(format!("no image is approved yet: {approve}")),
     };
     Some(format!("use {instead}, or {approve}"))
+}
+
+/// Where approved image versions come from: the image factory's paths, or how to name them.
+fn factory(policy: &Policy) -> String {
+    let globs: Vec<String> = policy.factory.globs().map(|g| format!("`{g}`")).collect();
+    if globs.is_empty() {
+        "if this template is the image factory, list its folder under `[approved] factory` in \
+         imagegate.toml (globs relative to the config's folder, e.g. `factory = \
+         [\"infra/images/**\"]`); otherwise publish into a gallery that is not approved and \
+         let the factory promote the image"
+            .to_owned()
+    } else {
+        format!(
+            "publish approved image versions from the image factory ({} under `[approved] \
+             factory` in imagegate.toml), or publish this one into a gallery that is not \
+             approved",
+            globs.join(", ")
+        )
+    }
 }
 
 /// The value to set, when the image waits for one the user can give.

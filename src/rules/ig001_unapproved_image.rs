@@ -63,6 +63,9 @@ mod tests {
             images: &images,
             tags: &crate::rules::TagPolicy::default(),
             contents_unseen: false,
+            policy: &crate::judge::Policy::default(),
+            in_factory: false,
+            image_bearing: true,
         };
         let found = UnapprovedImage.check(&on);
         assert_eq!(found.len(), 1);
@@ -86,6 +89,9 @@ mod tests {
             images: &images,
             tags: &crate::rules::TagPolicy::default(),
             contents_unseen: false,
+            policy: &crate::judge::Policy::default(),
+            in_factory: false,
+            image_bearing: true,
         };
         assert_eq!(
             UnapprovedImage.check(&on)[0].message,
@@ -111,6 +117,9 @@ mod tests {
             images: &images,
             tags: &crate::rules::TagPolicy::default(),
             contents_unseen: false,
+            policy: &crate::judge::Policy::default(),
+            in_factory: false,
+            image_bearing: true,
         };
         assert!(UnapprovedImage.check(&on).is_empty());
     }

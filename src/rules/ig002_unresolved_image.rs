@@ -33,6 +33,7 @@ impl ResourceRule for UnresolvedImage {
                     label: LABEL.to_string(),
                     primary: primary(resource.resource, judged, why),
                     chain: &why.chain,
+                    written: None,
                 }),
                 _ => None,
             })
@@ -119,6 +120,9 @@ mod tests {
             images: &images,
             tags: &crate::rules::TagPolicy::default(),
             contents_unseen: false,
+            policy: &crate::judge::Policy::default(),
+            in_factory: false,
+            image_bearing: true,
         };
         let found = UnresolvedImage.check(&on);
         assert_eq!(found.len(), 1);
@@ -145,6 +149,9 @@ mod tests {
             images: &images,
             tags: &crate::rules::TagPolicy::default(),
             contents_unseen: false,
+            policy: &crate::judge::Policy::default(),
+            in_factory: false,
+            image_bearing: true,
         };
         assert_eq!(UnresolvedImage.check(&on)[0].primary, span(300, 400));
         // In another file (a parameter file, a linked template) it is where to look.
@@ -182,6 +189,9 @@ mod tests {
             images: &images,
             tags: &crate::rules::TagPolicy::default(),
             contents_unseen: false,
+            policy: &crate::judge::Policy::default(),
+            in_factory: false,
+            image_bearing: true,
         };
         assert!(UnresolvedImage.check(&on).is_empty());
     }

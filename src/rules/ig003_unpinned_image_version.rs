@@ -81,6 +81,9 @@ mod tests {
             images: &images,
             tags: &crate::rules::TagPolicy::default(),
             contents_unseen: false,
+            policy: &crate::judge::Policy::default(),
+            in_factory: false,
+            image_bearing: true,
         };
         let found = UnpinnedImageVersion.check(&on);
         assert_eq!(found.len(), 2);
@@ -125,6 +128,9 @@ mod tests {
             images: &images,
             tags: &crate::rules::TagPolicy::default(),
             contents_unseen: false,
+            policy: &crate::judge::Policy::default(),
+            in_factory: false,
+            image_bearing: true,
         };
         assert!(UnpinnedImageVersion.check(&on).is_empty());
     }

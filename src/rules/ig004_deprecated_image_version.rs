@@ -35,6 +35,7 @@ impl ResourceRule for DeprecatedImageVersion {
                     label: LABEL.to_owned(),
                     primary: judged.found.primary,
                     chain: &[],
+                    written: None,
                 }),
                 _ => None,
             })
@@ -139,6 +140,9 @@ mod tests {
             images: &images,
             tags: &crate::rules::TagPolicy::default(),
             contents_unseen: false,
+            policy: &crate::judge::Policy::default(),
+            in_factory: false,
+            image_bearing: true,
         };
         let found = DeprecatedImageVersion.check(&on);
         assert_eq!(found.len(), 3);
@@ -185,6 +189,9 @@ mod tests {
             images: &images,
             tags: &crate::rules::TagPolicy::default(),
             contents_unseen: false,
+            policy: &crate::judge::Policy::default(),
+            in_factory: false,
+            image_bearing: true,
         };
         assert!(DeprecatedImageVersion.check(&on).is_empty());
     }

@@ -28,7 +28,7 @@ impl ResourceRule for MissingRequiredTags {
 
     fn check<'a>(&self, resource: &JudgedResource<'a>) -> Vec<Violation<'a>> {
         let required = &resource.tags.required;
-        if required.is_empty() || resource.contents_unseen {
+        if required.is_empty() || resource.contents_unseen || !resource.image_bearing {
             return Vec::new();
         }
         let r = resource.resource;
@@ -58,6 +58,7 @@ impl ResourceRule for MissingRequiredTags {
                     } else {
                         &why.chain
                     },
+                    written: None,
                 }];
             }
             // No tags, `null`, or a value that is not an object: none is set.
@@ -95,6 +96,7 @@ impl ResourceRule for MissingRequiredTags {
             label: LABEL.to_owned(),
             primary,
             chain,
+            written: None,
         }]
     }
 }
@@ -165,6 +167,9 @@ mod tests {
             images: &[],
             tags: policy,
             contents_unseen: false,
+            policy: &crate::judge::Policy::default(),
+            in_factory: false,
+            image_bearing: true,
         };
         MissingRequiredTags
             .check(&on)
@@ -242,6 +247,9 @@ mod tests {
             images: &[],
             tags: &policy(),
             contents_unseen: false,
+            policy: &crate::judge::Policy::default(),
+            in_factory: false,
+            image_bearing: true,
         };
         let v = MissingRequiredTags.check(&on);
         assert_eq!(v.len(), 1);
@@ -266,6 +274,9 @@ mod tests {
             images: &[],
             tags: &policy(),
             contents_unseen: true,
+            policy: &crate::judge::Policy::default(),
+            in_factory: false,
+            image_bearing: true,
         };
         assert!(MissingRequiredTags.check(&on).is_empty());
     }

@@ -134,6 +134,7 @@ impl ResourceRule for ImageTagMismatch {
             label: label.to_owned(),
             primary,
             chain: &value.origin.hops,
+            written: None,
         }]
     }
 }
@@ -197,6 +198,9 @@ mod tests {
             images: &images,
             tags: &policy,
             contents_unseen: false,
+            policy: &crate::judge::Policy::default(),
+            in_factory: false,
+            image_bearing: true,
         };
         ImageTagMismatch
             .check(&on)
@@ -293,6 +297,9 @@ mod tests {
             images: &images,
             tags: &TagPolicy::default(),
             contents_unseen: false,
+            policy: &crate::judge::Policy::default(),
+            in_factory: false,
+            image_bearing: true,
         };
         assert!(ImageTagMismatch.check(&on).is_empty());
     }

@@ -19,6 +19,7 @@ mod ig006_config_not_in_effect;
 mod ig007_image_tag_mismatch;
 mod ig008_expired_exemption;
 mod ig009_unused_exemption;
+mod ig010_golden_gallery_write;
 mod resource;
 
 pub(crate) use help::help;
@@ -54,6 +55,7 @@ const REGISTRY: &[Rule] = &[
     ig007_image_tag_mismatch::RULE,
     ig008_expired_exemption::RULE,
     ig009_unused_exemption::RULE,
+    ig010_golden_gallery_write::RULE,
 ];
 
 const _: () = assert!(
@@ -222,7 +224,7 @@ mod tests {
             ids,
             [
                 "IG000", "IG001", "IG002", "IG003", "IG004", "IG005", "IG006", "IG007", "IG008",
-                "IG009"
+                "IG009", "IG010"
             ]
         );
         for r in Rule::ALL {
@@ -256,7 +258,12 @@ mod tests {
     #[test]
     fn resource_rules_are_every_rule_but_parse_errors() {
         let ids: Vec<_> = resource_rules().map(|(r, _)| r.id()).collect();
-        assert_eq!(ids, ["IG001", "IG002", "IG003", "IG004", "IG005", "IG007"]);
+        assert_eq!(
+            ids,
+            [
+                "IG001", "IG002", "IG003", "IG004", "IG005", "IG007", "IG010"
+            ]
+        );
     }
 
     #[test]

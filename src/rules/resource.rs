@@ -6,7 +6,8 @@
 
 use crate::catalog::Section;
 use crate::extract::FoundImage;
-use crate::judge::Verdict;
+use crate::image::Image;
+use crate::judge::{Policy, Verdict};
 use crate::model::Resource;
 use crate::source::Span;
 use crate::value::Hop;
@@ -70,10 +71,21 @@ pub(crate) struct JudgedResource<'a> {
     /// Whether it stands for contents that were not seen (a deployment whose template cannot
     /// be read): its one image is unknown, and it is not itself an image-bearing resource.
     pub(crate) contents_unseen: bool,
+    /// The policy: what is approved, and the image factory (IG010 asks whether a gallery a
+    /// resource publishes into is approved).
+    pub(crate) policy: &'a Policy,
+    /// Whether it is declared, and deployed only through deployments declared, in files of
+    /// the image factory (`[approved] factory`): the only files that may publish into the
+    /// approved galleries.
+    pub(crate) in_factory: bool,
+    /// Whether the catalogue lists its type for the images it boots from (`false`: only for
+    /// what a rule reads of it, such as a gallery image version, which publishes an image):
+    /// the rules about image-bearing resources (required tags) pass it over.
+    pub(crate) image_bearing: bool,
 }
 
 /// What a rule reports about one resource.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub(crate) struct Violation<'a> {
     /// The image it is about (an index into [`JudgedResource::images`]), if it is about one.
     pub(crate) image: Option<usize>,
@@ -86,6 +98,10 @@ pub(crate) struct Violation<'a> {
     /// Places beyond the resource, the image property and the image's hops that explain it
     /// (related locations).
     pub(crate) chain: &'a [Hop],
+    /// The image the resource writes, when the violation is about one (IG010: the gallery
+    /// image version it publishes): the finding's image, when it is about none of
+    /// [`JudgedResource::images`].
+    pub(crate) written: Option<Image>,
 }
 
 /// One violation for each image of `resource` whose verdict is `verdict`, at the literal that
@@ -107,6 +123,7 @@ pub(crate) fn images_judged<'a>(
             label: label.to_string(),
             primary: judged.found.primary,
             chain: &[],
+            written: None,
         })
         .collect()
 }
@@ -154,6 +171,7 @@ pub(crate) mod testing {
             deployed_by: Vec::new(),
             copy: None,
             deployed: None,
+            placement: None,
         }
     }
 

@@ -247,9 +247,11 @@ fn check_roots(
             outcome
         })
         .collect();
-    // A compiled template is compared with its Bicep source as judged on its own (the same
-    // defaults), before the source's own outcome stands aside for its callers': whether the
-    // source is linked by another file does not decide what its compiled twin reports.
+    // A compiled template is compared with its Bicep source as judged on its own (in the
+    // same contexts: the source is judged with its compiled twins' parameter files too),
+    // before the source's own outcome stands aside for its callers': whether the source is
+    // linked by another file does not decide what its compiled twin reports.
+    judge_sources_in_their_twins_contexts(&mut outcomes, &files, &run);
     set_aside_compiled_templates(&mut outcomes, &files);
     drop_linked_templates(&mut outcomes);
     // Sized once: growing by doubling would hold two copies of every finding at the peak.
@@ -535,34 +537,126 @@ fn config_in_effect(config: &Config, cwd: &Path) -> report::ConfigInEffect {
     }
 }
 
-/// Files that another scanned file links (a template linked with `relativePath`) were judged
-/// in their callers' context; their own (parameterless) outcomes are dropped. A file that
-/// links its own caller back (a cycle) keeps its outcome.
+/// A Bicep file is deployed with the parameter files of the ARM JSON compiled from it (a
+/// quickstart's `azuredeploy.parameters.json` gives values to `azuredeploy.json`, which is
+/// `main.bicep` compiled): a file that templates say they were compiled from is judged in
+/// every context they are judged in — its own parameter files, and theirs; with the defaults
+/// too when it has no parameter file of its own and one of them has none either. The two are
+/// then compared in the same contexts ([`set_aside_compiled_templates`]); a parameter file
+/// that only the compiled template was judged with is never left to it alone.
+fn judge_sources_in_their_twins_contexts(
+    outcomes: &mut [FileOutcome],
+    files: &[walk::FileToRead],
+    run: &Run,
+) {
+    if outcomes.iter().all(|o| o.compiled_from.is_none()) {
+        return;
+    }
+    let index: foldhash::HashMap<&Path, usize> = files
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (f.canonical.as_path(), i))
+        .collect();
+    /// The contexts of the templates compiled from one source.
+    #[derive(Default)]
+    struct Twins {
+        /// Their parameter files the source is not judged with, in the order walked.
+        more: Vec<frontend::ParameterFile>,
+        /// Whether one of them is judged with the defaults (it has no parameter file).
+        defaults: bool,
+    }
+    let mut twins: BTreeMap<usize, Twins> = BTreeMap::new();
+    for (i, outcome) in outcomes.iter().enumerate() {
+        let Some(&j) = outcome.compiled_from.as_deref().and_then(|s| index.get(s)) else {
+            continue;
+        };
+        let own = run.graph.parameter_files(&files[j].canonical);
+        let theirs = run.graph.parameter_files(&files[i].canonical);
+        let of = twins.entry(j).or_default();
+        of.defaults |= theirs.is_empty();
+        for p in theirs {
+            let known = |q: &frontend::ParameterFile| q.canonical == p.canonical;
+            if !own.iter().any(known) && !of.more.iter().any(known) {
+                of.more.push(p);
+            }
+        }
+    }
+    twins.retain(|_, of| !of.more.is_empty());
+    let judged: Vec<(usize, bool, FileOutcome)> = twins
+        .into_par_iter()
+        .map(|(j, of)| {
+            let mut contexts = run.graph.parameter_files(&files[j].canonical);
+            // Judged with the defaults already (no parameter file of its own): kept when a
+            // twin is judged so too.
+            let keep = contexts.is_empty() && of.defaults;
+            contexts.extend(of.more);
+            let mut outcome = pipeline::analyze_file_with(&files[j], run, contexts);
+            outcome.findings.shrink_to_fit();
+            outcome.resources.shrink_to_fit();
+            (j, keep, outcome)
+        })
+        .collect();
+    for (j, keep, outcome) in judged {
+        if keep {
+            absorb(&mut outcomes[j], outcome);
+        } else {
+            outcomes[j] = outcome;
+        }
+    }
+}
+
+/// Adds to `into` what `more`, another judgement of the same file in other contexts, found
+/// (what does not depend on a context, such as a parse error, once).
+fn absorb(into: &mut FileOutcome, more: FileOutcome) {
+    let seen: HashSet<String> = into
+        .findings
+        .iter()
+        .map(|f| f.fingerprint.clone())
+        .collect();
+    into.findings.extend(
+        more.findings
+            .into_iter()
+            .filter(|f| !seen.contains(&f.fingerprint)),
+    );
+    into.resources.extend(more.resources);
+    for note in more.notes {
+        if !into.notes.contains(&note) {
+            into.notes.push(note);
+        }
+    }
+    for link in more.links {
+        if !into.links.contains(&link) {
+            into.links.push(link);
+        }
+    }
+    into.judged |= more.judged;
+    into.exemptions.absorb(more.exemptions);
+}
+
 /// ARM JSON compiled from a Bicep file beside it (`main.json` from `main.bicep`) is judged
-/// once, from the Bicep file: the JSON's findings are set aside when the Bicep file's findings
-/// cover every one of them (same rule, resource type and image). A JSON that says it was
-/// compiled from Bicep but finds what its Bicep file does not (a stale build, or a hand edit
-/// that a clean `.bicep` beside it would hide) keeps all its findings, with a note; so does
-/// one whose Bicep file could not be parsed whole. The claim in the metadata never hides a
-/// finding by itself.
+/// once, from the Bicep file, when it is a faithful compile of it: its findings and resources
+/// are set aside only when
+///
+/// * every resource it judges is one the Bicep file judges, resource for resource: the same
+///   type, name and scope as evaluated ([`crate::model::Placement`]: the subscription and
+///   resource group deployed to, the full name), the same images, under the same parameter
+///   file and assumption (a resource with no image and no finding says nothing and is not
+///   compared); and
+/// * each of its findings is one the Bicep file has too (the same rule, resource type, image
+///   and parameter file), and one that the Bicep file's exemptions do not exempt unless this
+///   file's own exempt it too: an exemption comment or `[[exempt]]` entry that applies to
+///   the Bicep file never hides what the compiled template deploys.
+///
+/// A JSON that says it was compiled from Bicep but differs (a stale build, a hand edit, a
+/// different resource behind findings that look alike) keeps all its findings, with a note
+/// saying how it differs; so does one whose Bicep file could not be parsed whole. The claim
+/// in the metadata never hides a finding by itself. Files another scanned file links were
+/// judged in their callers' context; their own outcomes are dropped afterwards
+/// ([`drop_linked_templates`]).
 fn set_aside_compiled_templates(outcomes: &mut [FileOutcome], files: &[walk::FileToRead]) {
     if outcomes.iter().all(|o| o.compiled_from.is_none()) {
         return;
     }
-    type Key = (&'static str, String, String);
-    let key = |f: &findings::Finding| -> Key {
-        let resource_type = f
-            .resource
-            .as_ref()
-            .map(|r| r.resource_type.to_ascii_lowercase())
-            .unwrap_or_default();
-        // An unknown is worded after the language it was met in: compared by rule and type.
-        let image = match &f.image {
-            Some(image) if f.rule.id() != "IG002" => image.display.clone(),
-            _ => String::new(),
-        };
-        (f.rule.id(), resource_type, image)
-    };
     let index: foldhash::HashMap<&Path, usize> = files
         .iter()
         .enumerate()
@@ -577,39 +671,209 @@ fn set_aside_compiled_templates(outcomes: &mut [FileOutcome], files: &[walk::Fil
             continue;
         };
         let bicep = &outcomes[j];
-        let shown = (&files[i].display, &files[j].display);
         if !bicep.judged || bicep.findings.iter().any(|f| f.rule == rules::PARSE_ERROR) {
             continue;
         }
-        let mut covered: foldhash::HashMap<Key, usize> = Default::default();
-        for f in &bicep.findings {
-            *covered.entry(key(f)).or_default() += 1;
-        }
-        let mut extra = 0;
-        for f in &outcome.findings {
-            match covered.get_mut(&key(f)) {
-                Some(n) if *n > 0 => *n -= 1,
-                _ => extra += 1,
-            }
-        }
-        set_aside.push((i, extra, shown.0.clone(), shown.1.clone()));
+        let difference = Difference::between(outcome, bicep);
+        set_aside.push((i, difference, &files[i].display, &files[j].display));
     }
-    for (i, extra, json, bicep) in set_aside {
+    let notes: Vec<(usize, bool, String)> = set_aside
+        .into_iter()
+        .map(|(i, difference, json, bicep)| {
+            let faithful = difference.is_none();
+            (i, faithful, difference.note(json, bicep))
+        })
+        .collect();
+    for (i, faithful, note) in notes {
         let outcome = &mut outcomes[i];
-        if extra == 0 {
+        if faithful {
             outcome.findings.clear();
             outcome.resources.clear();
-            outcome.notes.push(format!(
-                "{json}: compiled from {bicep}, which is judged instead (it finds everything this file does)"
-            ));
-        } else {
-            outcome.notes.push(format!(
-                "{json}: says it was compiled from {bicep}, but finds {extra} problem(s) that {bicep} does not (a stale build or an edit by hand): both are reported"
-            ));
         }
+        outcome.notes.push(note);
     }
 }
 
+/// How a template that says it was compiled from a Bicep file differs from what that file
+/// judges ([`set_aside_compiled_templates`]).
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Difference {
+    /// Its findings the Bicep file has nothing like.
+    findings: usize,
+    /// Its resources the Bicep file judges none like (type, scope, name, images, parameter
+    /// file, assumption).
+    resources: usize,
+    /// Its findings not exempted whose only like in the Bicep file is exempted.
+    exempted: usize,
+}
+
+/// What tells a compiled template's findings apart when they are compared with its source's:
+/// rule, resource type, image and parameter file.
+type FindingKey = (&'static str, String, String, Option<String>);
+
+/// What tells a compiled template's resources apart when they are compared with its
+/// source's: type, placement, images, parameter file and assumption.
+type ResourceKey<'a> = (
+    String,
+    Option<&'a crate::model::Placement>,
+    Vec<&'a str>,
+    Option<&'a str>,
+    Option<&'a str>,
+);
+
+impl Difference {
+    /// How `json` differs from `bicep`, the outcome of the file it says it was compiled from.
+    fn between(json: &FileOutcome, bicep: &FileOutcome) -> Difference {
+        let mut difference = Difference::default();
+        // Findings: each of the JSON's is matched with one of the Bicep's; one not exempted
+        // only with one not exempted (those are matched first).
+        let mut open: foldhash::HashMap<FindingKey, usize> = Default::default();
+        let mut exempted: foldhash::HashMap<FindingKey, usize> = Default::default();
+        for f in &bicep.findings {
+            let counts = if f.suppression.is_some() {
+                &mut exempted
+            } else {
+                &mut open
+            };
+            *counts.entry(finding_key(f)).or_default() += 1;
+        }
+        let take = |counts: &mut foldhash::HashMap<FindingKey, usize>, key: &FindingKey| {
+            counts
+                .get_mut(key)
+                .filter(|n| **n > 0)
+                .map(|n| *n -= 1)
+                .is_some()
+        };
+        let (stands, excused): (Vec<&findings::Finding>, Vec<&findings::Finding>) =
+            json.findings.iter().partition(|f| f.suppression.is_none());
+        for f in stands {
+            let key = finding_key(f);
+            if take(&mut open, &key) {
+                continue;
+            }
+            if exempted.get(&key).is_some_and(|n| *n > 0) {
+                difference.exempted += 1;
+            } else {
+                difference.findings += 1;
+            }
+        }
+        for f in excused {
+            let key = finding_key(f);
+            if !take(&mut exempted, &key) && !take(&mut open, &key) {
+                difference.findings += 1;
+            }
+        }
+        // Resources: each of the JSON's that has an image or a finding is matched with one
+        // of the Bicep's; one whose placement is not known matches none.
+        let mut judged: foldhash::HashMap<ResourceKey<'_>, usize> = Default::default();
+        for r in &bicep.resources {
+            *judged.entry(resource_key(r)).or_default() += 1;
+        }
+        let about = |r: &findings::ResourceEntry| {
+            json.findings.iter().any(|f| {
+                f.parameter_file == r.parameter_file
+                    && f.resource.as_ref().is_some_and(|of| {
+                        of.name == r.name && of.resource_type.eq_ignore_ascii_case(&r.resource_type)
+                    })
+            })
+        };
+        for r in &json.resources {
+            if r.images.is_empty() && !about(r) {
+                continue;
+            }
+            let key = resource_key(r);
+            let matched = key.1.is_some()
+                && judged
+                    .get_mut(&key)
+                    .filter(|n| **n > 0)
+                    .map(|n| *n -= 1)
+                    .is_some();
+            if !matched {
+                difference.resources += 1;
+            }
+        }
+        difference
+    }
+
+    /// Whether the two are alike: the compiled template is set aside.
+    fn is_none(&self) -> bool {
+        *self == Difference::default()
+    }
+
+    /// The note for stderr about the template shown as `json`, which says it was compiled
+    /// from `bicep`.
+    fn note(&self, json: &str, bicep: &str) -> String {
+        if self.is_none() {
+            return format!(
+                "{json}: compiled from {bicep}, which is judged instead (it finds everything this file does)"
+            );
+        }
+        let mut how = Vec::new();
+        if self.findings > 0 {
+            how.push(format!(
+                "finds {} problem(s) that {bicep} does not",
+                self.findings
+            ));
+        }
+        if self.resources > 0 {
+            how.push(format!(
+                "declares {} resource(s) that {bicep} does not (as evaluated: type, name, scope, images, parameter file)",
+                self.resources
+            ));
+        }
+        if self.exempted > 0 {
+            how.push(format!(
+                "has {} finding(s) that only {bicep}'s exemptions cover (an exemption of {bicep} never exempts this file)",
+                self.exempted
+            ));
+        }
+        format!(
+            "{json}: says it was compiled from {bicep}, but {} (a stale build or an edit by hand): both are reported",
+            how.join(", and ")
+        )
+    }
+}
+
+/// The key a finding is compared by ([`FindingKey`]). An unknown image is worded after the
+/// language it was met in: compared by its kind alone.
+fn finding_key(f: &findings::Finding) -> FindingKey {
+    let resource_type = f
+        .resource
+        .as_ref()
+        .map(|r| r.resource_type.to_ascii_lowercase())
+        .unwrap_or_default();
+    let image = f.image.as_ref().map(image_key).unwrap_or_default();
+    (
+        f.rule.id(),
+        resource_type,
+        image.to_owned(),
+        f.parameter_file.clone(),
+    )
+}
+
+/// The key a resource is compared by ([`ResourceKey`]).
+fn resource_key(r: &findings::ResourceEntry) -> ResourceKey<'_> {
+    (
+        r.resource_type.to_ascii_lowercase(),
+        r.placement.as_deref(),
+        r.images.iter().map(image_key).collect(),
+        r.parameter_file.as_deref(),
+        r.assumption.as_deref(),
+    )
+}
+
+/// An image as it is compared: what the report shows of it, but an unknown one, whose
+/// wording is the language's, by its kind alone.
+fn image_key(image: &findings::ImageRef) -> &str {
+    match image.parts {
+        findings::ImageParts::Unresolved { .. } => "unresolved",
+        _ => &image.display,
+    }
+}
+
+/// Files that another scanned file links (a template linked with `relativePath`) were judged
+/// in their callers' context; their own (parameterless) outcomes are dropped. A file that
+/// links its own caller back (a cycle) keeps its outcome.
 fn drop_linked_templates(outcomes: &mut [FileOutcome]) {
     if outcomes.iter().all(|o| o.links.is_empty()) {
         return;

@@ -384,7 +384,7 @@ fn the_summary_counts_what_a_filter_left_out_and_never_reads_all_clear() {
     assert!(
         stdout.starts_with(
             "No findings shown.\n\
-             Rules reported: IG000, IG002, IG004, IG005, IG006, IG007, IG008, IG009 (--select/--ignore); 2 findings of other rules not shown (1 IG001, 1 IG003).\n"
+             Rules reported: IG000, IG002, IG004, IG005, IG006, IG007, IG008, IG009, IG010 (--select/--ignore); 2 findings of other rules not shown (1 IG001, 1 IG003).\n"
         ),
         "{stdout}"
     );
@@ -393,7 +393,7 @@ fn the_summary_counts_what_a_filter_left_out_and_never_reads_all_clear() {
     let (_, stdout, _) = run(&mut repo.binary(&["check", "--ignore", "IG002"]));
     assert!(
         stdout.contains(
-            "Rules reported: IG000, IG001, IG003, IG004, IG005, IG006, IG007, IG008, IG009 (--select/--ignore).\n"
+            "Rules reported: IG000, IG001, IG003, IG004, IG005, IG006, IG007, IG008, IG009, IG010 (--select/--ignore).\n"
         ),
         "{stdout}"
     );
@@ -407,7 +407,7 @@ fn the_summary_counts_what_a_filter_left_out_and_never_reads_all_clear() {
     assert!(!github.contains("IG001 (unapproved-image)"), "{github}");
     assert!(
         github.ends_with(
-            "imagegate: Rules reported: IG000, IG002, IG003, IG004, IG005, IG006, IG007, IG008, IG009 (--select/--ignore); 1 finding of other rules not shown (1 IG001).\n"
+            "imagegate: Rules reported: IG000, IG002, IG003, IG004, IG005, IG006, IG007, IG008, IG009, IG010 (--select/--ignore); 1 finding of other rules not shown (1 IG001).\n"
         ),
         "{github}"
     );

@@ -326,6 +326,7 @@ resource "azurerm_linux_virtual_machine" "replaced" {
     let repo = Repo::new();
     repo.write("plan.json", &plan);
     repo.write("main.tf", tf);
+    repo.write("imagegate.toml", FACTORY);
     let r = check_json(&repo, &[]);
     let status = |name: &str| {
         r["resources"]
@@ -351,9 +352,15 @@ resource "azurerm_linux_virtual_machine" "replaced" {
     // Without the `.tf` beside it, the plan alone cannot tell the three apart: resolved.
     let repo = Repo::new();
     repo.write("plan.json", &plan);
+    repo.write("imagegate.toml", FACTORY);
     let r = check_json(&repo, &[]);
     assert!(r["findings"].as_array().unwrap().is_empty(), "{r:#}");
 }
+
+/// The policy of the plans that publish a gallery image version and deploy machines from it:
+/// the embedded default's approved galleries, with the plan the image factory's (a version
+/// published into an approved gallery elsewhere is an IG010, which these tests are not about).
+const FACTORY: &str = "[approved]\nfactory = [\"**\"]\n";
 
 /// The same holds for the value a `module` call passes on: `image = lower(x.id)` is not `x.id`.
 #[test]
@@ -374,6 +381,7 @@ resource "azurerm_linux_virtual_machine" "vm" {
     let status = |passed: &str| {
         let repo = Repo::new();
         repo.write("plan.json", &plan);
+        repo.write("imagegate.toml", FACTORY);
         repo.write(
             "main.tf",
             format!("module \"pool\" {{\n  source = \"./modules/pool\"\n  image  = {passed}\n}}\n"),

@@ -653,6 +653,7 @@ fn parameter_file(file: Loaded, env: &Env<'_>) -> Lowered {
         deployed_by: Vec::new(),
         copy: None,
         deployed: None,
+        placement: None,
     };
     out.deployment = Some(ToJudge {
         file: id,

@@ -422,6 +422,11 @@ impl<'s> Lowering<'s> {
                 continue;
             };
             let symbol = match decl.kind {
+                // Metadata and outputs are names of their own, never values: every Azure
+                // Verified Module declares `metadata name`, `param name` and `output name`
+                // in one file, and `bicep build` compiles it (`parameters.name` and
+                // `outputs.name` of its main.json). Neither hides the parameter.
+                K::MetadataDeclaration | K::OutputDeclaration => continue,
                 K::ParameterDeclaration => SymbolRef::Plain(Symbol::Parameter),
                 K::VariableDeclaration => SymbolRef::Plain(Symbol::Variable),
                 K::FunctionDeclaration => SymbolRef::Plain(Symbol::Function),

@@ -1,0 +1,22 @@
+// A web server whose unapproved image is exempted for main.bicep by the config; main.json is
+// its faithful build, which the entry does not name.
+param location string = resourceGroup().location
+param vmName string = 'vm-web'
+
+resource vm 'Microsoft.Compute/virtualMachines@2024-03-01' = {
+  name: vmName
+  location: location
+  properties: {
+    hardwareProfile: {
+      vmSize: 'Standard_B2s'
+    }
+    storageProfile: {
+      imageReference: {
+        publisher: 'Canonical'
+        offer: '0001-com-ubuntu-server-jammy'
+        sku: '22_04-lts-gen2'
+        version: 'latest'
+      }
+    }
+  }
+}
