@@ -317,11 +317,12 @@ grep -q "^::error::imagegate: the base branch cannot be fetched" "$work/offline.
 # false`, `fetch-depth: 2`): the pull request's merge commit (refs/pull/N/merge: first parent
 # the base branch's commit, second the pull request's head) with its parents, and a remote that
 # refuses every fetch (no credentials). The base branch's policy is the first parent's, and
-# nothing is fetched. `merged NAME DEPTH [REACHABLE]`: the workspace $work/ws-NAME as
+# nothing is fetched. `merged NAME DEPTH [HOW]`: the workspace $work/ws-NAME as
 # actions/checkout makes it on a pull_request event, DEPTH commits deep, from scenario NAME's
-# branches after the base branch moved on; its remote refuses fetches (each attempt is a line
-# in $FETCHES) unless REACHABLE. $head is the pull request's head commit
-# (github.event.pull_request.head.sha).
+# branches after the base branch moved on; its remote then refuses fetches (each attempt is a
+# line in $FETCHES) unless HOW is `public`; HOW `branches`: the branches fetched too, as
+# remote-tracking branches (as Azure Pipelines' agent may). $head is the pull request's head
+# commit (github.event.pull_request.head.sha).
 cat > "$fakebin/refusing-upload-pack" <<'EOF'
 #!/usr/bin/env bash
 echo "fetch refused" >> "$FETCHES"
@@ -339,12 +340,20 @@ merged() {
   head=$(git -C "$o" rev-parse feature)
   merge=$(git -C "$o" commit-tree -p main -p feature -m "Merge $head into main" "$tree")
   git -C "$o" update-ref refs/pull/1/merge "$merge"
+  if [ "${3:-}" = branches ]; then
+    # The base branch moves on again after the merge commit was made: its tip is not the
+    # merge commit's parent.
+    printf 'more\n' >> "$o/README"
+    git -C "$o" commit -qam "the base branch moves on again"
+  fi
   rm -rf "$ws"
   git init -q "$ws"
   git -C "$ws" remote add origin "$o"
-  git -C "$ws" fetch -q --no-tags --depth="$2" origin "+refs/pull/1/merge:refs/remotes/pull/1/merge"
+  local refs=("+refs/pull/1/merge:refs/remotes/pull/1/merge")
+  [ "${3:-}" != branches ] || refs+=("+refs/heads/*:refs/remotes/origin/*")
+  git -C "$ws" fetch -q --no-tags --depth="$2" origin "${refs[@]}"
   git -C "$ws" checkout -q --detach refs/remotes/pull/1/merge
-  [ -n "${3:-}" ] || git -C "$ws" config remote.origin.uploadpack "$fakebin/refusing-upload-pack"
+  [ "${3:-}" = public ] || git -C "$ws" config remote.origin.uploadpack "$fakebin/refusing-upload-pack"
   : > "$FETCHES"
 }
 scenario_name=private
@@ -356,11 +365,18 @@ grep -q "^imagegate: the base branch's commit is the merge commit's first parent
 grep -q "^::warning::imagegate: the pull request changes the policy file imagegate.toml" "$work/private.log"
 # No fetch was tried: none was needed.
 [ ! -s "$FETCHES" ] || { echo "private: a fetch was tried"; exit 1; }
-# The merge commit alone (`fetch-depth: 1`): its first parent is fetched by commit where the
-# repository answers (a public one); a private one fails the step saying what to set.
-merged private 1 reachable
+# The merge commit alone (`fetch-depth: 1`): the base branch as the checkout fetched it when
+# it did (the merge commit's parent, or the branch after it moved on); else its first parent, fetched by commit where the repository answers (a public
+# one); a private one fails the step saying what to set.
+merged private 1 branches
 pr private HEAD_SHA="$head"
 stands
+grep -q "^::notice::imagegate: the merge commit's parents are not in the checkout; the base branch's policy is read from origin/main" "$work/private.log"
+[ ! -s "$FETCHES" ] || { echo "private: a fetch was tried"; exit 1; }
+merged private 1 public
+pr private HEAD_SHA="$head"
+stands
+grep -q "^imagegate: the base branch's commit is the merge commit's first parent (.*), fetched" "$work/private.log"
 merged private 1
 pr private HEAD_SHA="$head"
 [ "$code" = 2 ] && [ -s "$FETCHES" ]

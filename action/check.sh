@@ -191,13 +191,19 @@ else
   head_sha=$(printf '%s' "${HEAD_SHA:-}" | tr 'A-F' 'a-f')
   if [ "${#parents[@]}" -eq 2 ] && [ "${parents[1]}" = "$head_sha" ]; then
     base="${parents[0]}"
-    if ! git cat-file -e "$base^{commit}" 2> /dev/null; then
-      # A checkout of the merge commit alone (`fetch-depth: 1`): its first parent can be
-      # fetched from a public repository only.
-      git fetch --quiet --no-tags --depth=1 origin "$base" 2> /dev/null ||
-        fail "the checkout is the pull request's merge commit without its parents, and the base branch's commit cannot be fetched (a private repository checked out without credentials): set $depth_hint"
+    if git cat-file -e "$base^{commit}" 2> /dev/null; then
+      echo "imagegate: the base branch's commit is the merge commit's first parent ($(git rev-parse --short "$base"))"
+    elif [ -n "${BASE_REF:-}" ] && tracking=$(git rev-parse --verify --quiet "refs/remotes/origin/$BASE_REF^{commit}"); then
+      # A checkout of the merge commit alone (`fetch-depth: 1`) that fetched the branches too
+      # (as Azure Pipelines' agent may).
+      base="$tracking"
+      say notice "the merge commit's parents are not in the checkout; the base branch's policy is read from origin/$(neutral "$BASE_REF") as the checkout fetched it"
+    elif git fetch --quiet --no-tags --depth=1 origin "$base" 2> /dev/null; then
+      # The merge commit alone: its first parent, fetched by commit (a public repository).
+      echo "imagegate: the base branch's commit is the merge commit's first parent ($(git rev-parse --short "$base")), fetched"
+    else
+      fail "the checkout is the pull request's merge commit without its parents, and the base branch's commit cannot be fetched (a private repository checked out without credentials): set $depth_hint"
     fi
-    echo "imagegate: the base branch's commit is the merge commit's first parent ($(git rev-parse --short "$base"))"
   elif [ -n "${BASE_REF:-}" ] && git fetch --quiet --no-tags --depth=1 origin "$BASE_REF"; then
     base=$(git rev-parse --verify 'FETCH_HEAD^{commit}')
   elif [ -n "${BASE_REF:-}" ] && base=$(git rev-parse --verify --quiet "refs/remotes/origin/$BASE_REF^{commit}"); then
