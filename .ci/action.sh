@@ -6,9 +6,10 @@
 #      files and variables, against testdata/ (a push) and against pull requests in local
 #      repositories that try to approve their own image (docs/action-trust.md): by changing
 #      the policy, replacing it by a link (to /dev/null, to a permissive file) or a folder,
-#      naming another policy, changing the baseline, or adding exemption comments. The base
-#      branch's policy, baseline and exemptions are used, each change is reported, the
-#      finding stands.
+#      naming another policy, changing the baseline, or adding exemption comments; checked out
+#      as a branch or, as on GitHub, as the pull request's merge commit from a private
+#      repository (a remote that refuses fetches). The base branch's policy, baseline and
+#      exemptions are used, each change is reported, the finding stands.
 # When a tool cannot be installed, say so and skip that part.
 set -euo pipefail
 cd "$(dirname "$0")/.."

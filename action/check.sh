@@ -219,7 +219,7 @@ else
   # attributes; nothing in the workspace read or written), and an index of its own (objects
   # borrowed from the workspace's repository) so that imagegate's walk sees the base's files
   # as tracked, as it sees the pull request's.
-  private=$(mktemp -d "$RUNNER_TEMP/imagegate-base.XXXXXXXX")
+  private=$(mktemp -d "$temp/imagegate-base.XXXXXXXX")
   tree="$private/tree"
   {
     git -c init.defaultBranch=base init --quiet "$tree" &&
