@@ -6,9 +6,10 @@
 #      files and variables, against testdata/ (a push) and against pull requests in local
 #      repositories that try to approve their own image (docs/action-trust.md): by changing
 #      the policy, replacing it by a link (to /dev/null, to a permissive file) or a folder,
-#      naming another policy, changing the baseline, or adding exemption comments. The base
-#      branch's policy, baseline and exemptions are used, each change is reported, the
-#      finding stands.
+#      naming another policy, changing the baseline, or adding exemption comments; checked out
+#      as a branch or, as on GitHub, as the pull request's merge commit from a private
+#      repository (a remote that refuses fetches). The base branch's policy, baseline and
+#      exemptions are used, each change is reported, the finding stands.
 # When a tool cannot be installed, say so and skip that part.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -300,7 +301,8 @@ pr export_ignore
 stands
 
 # A base branch that cannot be fetched (a private repository checked out without credentials)
-# is read from the remote-tracking branch the checkout made; without one, the step fails.
+# from a checkout that is not the merge commit is read from the remote-tracking branch the
+# checkout made (`fetch-depth: 0`); without one, the step fails.
 scenario_name=offline
 scenario offline nothing to_dev_null
 git -C "$work/ws-offline" remote set-url origin "$work/nowhere"
@@ -311,6 +313,95 @@ git -C "$work/ws-offline" update-ref -d refs/remotes/origin/main
 pr offline
 [ "$code" = 2 ]
 grep -q "^::error::imagegate: the base branch cannot be fetched" "$work/offline.log"
+
+# A private repository checked out as the documented workflow does (`persist-credentials:
+# false`, `fetch-depth: 2`): the pull request's merge commit (refs/pull/N/merge: first parent
+# the base branch's commit, second the pull request's head) with its parents, and a remote that
+# refuses every fetch (no credentials). The base branch's policy is the first parent's, and
+# nothing is fetched. `merged NAME DEPTH [HOW]`: the workspace $work/ws-NAME as
+# actions/checkout makes it on a pull_request event, DEPTH commits deep, from scenario NAME's
+# branches after the base branch moved on; its remote then refuses fetches (each attempt is a
+# line in $FETCHES) unless HOW is `public`; HOW `branches`: the branches fetched too, as
+# remote-tracking branches (as Azure Pipelines' agent may). $head is the pull request's head
+# commit (github.event.pull_request.head.sha).
+cat > "$fakebin/refusing-upload-pack" <<'EOF'
+#!/usr/bin/env bash
+echo "fetch refused" >> "$FETCHES"
+exit 1
+EOF
+chmod +x "$fakebin/refusing-upload-pack"
+export FETCHES="$work/fetches"
+merged() {
+  local o="$work/o-$1" ws="$work/ws-$1" tree merge
+  git -C "$o" checkout -q main
+  printf 'more\n' >> "$o/README"
+  git -C "$o" add README
+  git -C "$o" commit -qm "the base branch moves on"
+  tree=$(git -C "$o" merge-tree --write-tree main feature)
+  head=$(git -C "$o" rev-parse feature)
+  merge=$(git -C "$o" commit-tree -p main -p feature -m "Merge $head into main" "$tree")
+  git -C "$o" update-ref refs/pull/1/merge "$merge"
+  if [ "${3:-}" = branches ]; then
+    # The base branch moves on again after the merge commit was made: its tip is not the
+    # merge commit's parent.
+    printf 'more\n' >> "$o/README"
+    git -C "$o" commit -qam "the base branch moves on again"
+  fi
+  rm -rf "$ws"
+  git init -q "$ws"
+  git -C "$ws" remote add origin "$o"
+  local refs=("+refs/pull/1/merge:refs/remotes/pull/1/merge")
+  [ "${3:-}" != branches ] || refs+=("+refs/heads/*:refs/remotes/origin/*")
+  git -C "$ws" fetch -q --no-tags --depth="$2" origin "${refs[@]}"
+  git -C "$ws" checkout -q --detach refs/remotes/pull/1/merge
+  [ "${3:-}" = public ] || git -C "$ws" config remote.origin.uploadpack "$fakebin/refusing-upload-pack"
+  : > "$FETCHES"
+}
+scenario_name=private
+scenario private nothing to_dev_null
+merged private 2
+pr private HEAD_SHA="$head"
+stands
+grep -q "^imagegate: the base branch's commit is the merge commit's first parent" "$work/private.log"
+grep -q "^::warning::imagegate: the pull request changes the policy file imagegate.toml" "$work/private.log"
+# No fetch was tried: none was needed.
+[ ! -s "$FETCHES" ] || { echo "private: a fetch was tried"; exit 1; }
+# The merge commit alone (`fetch-depth: 1`): the base branch as the checkout fetched it when
+# it did (the merge commit's parent, or the branch after it moved on); else its first parent, fetched by commit where the repository answers (a public
+# one); a private one fails the step saying what to set.
+merged private 1 branches
+pr private HEAD_SHA="$head"
+stands
+grep -q "^::notice::imagegate: the merge commit's parents are not in the checkout; the base branch's policy is read from origin/main" "$work/private.log"
+[ ! -s "$FETCHES" ] || { echo "private: a fetch was tried"; exit 1; }
+merged private 1 public
+pr private HEAD_SHA="$head"
+stands
+grep -q "^imagegate: the base branch's commit is the merge commit's first parent (.*), fetched" "$work/private.log"
+merged private 1
+pr private HEAD_SHA="$head"
+[ "$code" = 2 ] && [ -s "$FETCHES" ]
+grep -q "^::error::imagegate: the checkout is the pull request's merge commit without its parents.*: set fetch-depth: 2 on actions/checkout" "$work/private.log"
+# A pull request whose head is itself a merge, its first parent a commit of its own with a
+# permissive policy, checked out as it is: HEAD is not the merge commit GitHub makes (its
+# second parent is not the head, it is the head), so the base branch is fetched as before.
+forged_pr() {
+  git checkout -q -b own main
+  printf '%s\n' "$permissive" > imagegate.toml
+  git commit -qam "a base of my own"
+  git merge -q --no-edit feature
+  git branch -f feature HEAD
+  git checkout -q feature
+}
+scenario_name=forged
+scenario forged nothing nothing
+(cd "$work/o-forged" && forged_pr)
+rm -rf "$work/ws-forged"
+git clone -q --branch feature "$work/o-forged" "$work/ws-forged"
+[ "$(git -C "$work/ws-forged" rev-list --parents -n 1 HEAD | wc -w)" = 3 ]
+pr forged HEAD_SHA="$(git -C "$work/ws-forged" rev-parse HEAD)"
+stands
+if grep -q "merge commit's first parent" "$work/forged.log"; then echo "forged: the pull request's own merge was taken for GitHub's"; exit 1; fi
 
 # The run must report the bytes restored: a binary that reads another policy than it is
 # given fails the step (exit 2).

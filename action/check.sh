@@ -1,13 +1,23 @@
 #!/usr/bin/env bash
-# The `Check` step of action.yml (also run by CI against a local repository: .ci/action.sh).
-# Inputs come from the environment only (never interpolated into the script):
+# The `Check` step of action.yml, and of the Azure Pipelines template (docs/azure-pipelines.yml);
+# CI runs it against local repositories as each runner would (.ci/action.sh,
+# .ci/azure-pipelines.sh). Inputs come from the environment only (never interpolated into the
+# script):
 #   INPUT_PATHS, INPUT_CONFIG, INPUT_MODE, INPUT_ARGS (one item per line), INPUT_FAIL_ON,
 #   INPUT_BASELINE, INPUT_REPORT ("true": the rollout figures in the job summary),
 #   INPUT_RESTORE_MODULES ("true", "forks-too" or "false"), INPUT_TRUST_EXEMPTIONS ("base" or
-#   "all"), INPUT_CATEGORY (the SARIF run's code-scanning category; default imagegate), EVENT_NAME, BASE_REF, HEAD_REPOSITORY and REPOSITORY (a pull request from a fork
-#   has another head repository), IMAGEGATE (the binary; default: imagegate on PATH),
-#   and the runner's RUNNER_TEMP, GITHUB_OUTPUT (and GITHUB_STEP_SUMMARY, which imagegate's
-#   github format writes to).
+#   "all"), INPUT_CATEGORY (the SARIF run's code-scanning category; default imagegate),
+#   IMAGEGATE (the binary; default: imagegate on PATH), and IMAGEGATE_CI, the CI system:
+#   * github (the default): EVENT_NAME, BASE_REF, HEAD_SHA (the pull request's head commit),
+#     HEAD_REPOSITORY and REPOSITORY (a pull request from a fork has another head
+#     repository), and the runner's RUNNER_TEMP, GITHUB_OUTPUT (and GITHUB_STEP_SUMMARY, which
+#     imagegate's github format writes to); messages are workflow commands (`::error::`);
+#   * azure (Azure Pipelines): the agent's predefined variables, as it puts them in the
+#     environment: BUILD_REASON, SYSTEM_PULLREQUEST_TARGETBRANCH,
+#     SYSTEM_PULLREQUEST_SOURCECOMMITID, SYSTEM_PULLREQUEST_ISFORK, AGENT_TEMPDIRECTORY and
+#     BUILD_ARTIFACTSTAGINGDIRECTORY; messages are logging commands (`##vso[task.logissue]`),
+#     the SARIF report is CodeAnalysisLogs/<category>.sarif in the staging directory, and the
+#     step's exit status is the run's (per INPUT_FAIL_ON).
 #
 # What it trusts and why: docs/action-trust.md. On a pull request the workspace is the pull
 # request's: every policy input (the config, the baseline, which exemption comments count) is
@@ -15,27 +25,91 @@
 # in the workspace, and the run must report the very bytes restored.
 set -euo pipefail
 
-out="${RUNNER_TEMP:?RUNNER_TEMP is not set}/imagegate"
+ci="${IMAGEGATE_CI:-github}"
+case "$ci" in
+  github)
+    temp="${RUNNER_TEMP:?RUNNER_TEMP is not set}"
+    ;;
+  azure)
+    temp="${AGENT_TEMPDIRECTORY:?AGENT_TEMPDIRECTORY is not set}"
+    # The agent's variables, under the names the rest of the script reads. A pull request's
+    # target branch is `refs/heads/main` on Azure Repos, `main` on GitHub.
+    case "${BUILD_REASON:-}" in
+      PullRequest) EVENT_NAME=pull_request ;;
+      *) EVENT_NAME="${BUILD_REASON:-}" ;;
+    esac
+    BASE_REF="${SYSTEM_PULLREQUEST_TARGETBRANCH:-}"
+    BASE_REF="${BASE_REF#refs/heads/}"
+    HEAD_SHA="${SYSTEM_PULLREQUEST_SOURCECOMMITID:-}"
+    ;;
+  *)
+    echo "imagegate: IMAGEGATE_CI must be github or azure" >&2
+    exit 2
+    ;;
+esac
+
+out="$temp/imagegate"
 mkdir -p "$out"
+sarif="$out/imagegate.sarif"
+if [ "$ci" = azure ]; then
+  # What the SARIF SAST Scans Tab reads: the build artifact CodeAnalysisLogs, one file per
+  # category.
+  name=$(printf '%s' "${INPUT_CATEGORY:-imagegate}" | tr -c 'A-Za-z0-9._-' '-')
+  sarif="${BUILD_ARTIFACTSTAGINGDIRECTORY:?BUILD_ARTIFACTSTAGINGDIRECTORY is not set}/CodeAnalysisLogs/$name.sarif"
+  mkdir -p "$(dirname -- "$sarif")"
+fi
 # Nothing of an earlier run of the action in this job is taken for this run's.
-rm -f "$out/imagegate.sarif" "$out/imagegate.json"
-# Paths given to git are paths, never patterns or pathspec magic.
-export GIT_LITERAL_PATHSPECS=1
+rm -f "$sarif" "$out/imagegate.json" "$out/rollout.md"
+# Paths given to git are paths, never patterns or pathspec magic; git never asks for a password.
+export GIT_LITERAL_PATHSPECS=1 GIT_TERMINAL_PROMPT=0
 
 lines() { printf '%s\n' "$1" | sed -e 's/^[[:space:]]*//' -e 's/[[:space:]]*$//' -e '/^$/d'; }
 mapfile -t paths < <(lines "${INPUT_PATHS:-.}")
 [ "${#paths[@]}" -gt 0 ] || paths=(.)
 mapfile -t extra < <(lines "${INPUT_ARGS:-}")
 
-# Text the pull request controls (file names), made safe for a workflow command's message.
+# Text the pull request controls (file names), made safe for a message of the CI: no control
+# character, `%` escaped as the command's message unescapes it (GitHub), and the `[` of a
+# command prefix (`##[`, and Azure Pipelines' `##vso[`, which its agent finds anywhere in a
+# line) written visibly, as imagegate's own formats write it.
+unprefix() { sed -e 's/##\[/##\\u{5b}/g' -e 's/##\([vV][sS][oO]\)\[/##\1\\u{5b}/g'; }
 neutral() {
-  printf '%s' "$1" | tr -d '\000-\037\177' | sed -e 's/%/%25/g' -e 's/##\[/#%23[/g'
+  if [ "$ci" = github ]; then
+    printf '%s' "$1" | tr -d '\000-\037\177' | sed -e 's/%/%25/g' | unprefix
+  else
+    printf '%s' "$1" | tr -d '\000-\037\177' | unprefix
+  fi
+}
+# Lines of another program's output (which may quote the pull request's files), indented:
+# none of them is a command.
+neutral_lines() {
+  tr -d '\000-\011\013-\037\177' | sed -e 's/::/: :/g' | unprefix | sed -e 's/^/  /'
+}
+
+# `say KIND TEXT`: a message (KIND error, warning or notice) as the CI shows one: on GitHub a
+# workflow command; on Azure Pipelines an issue of the run (`%` escaped as the agent unescapes
+# it), or a line of the log for a notice.
+say() {
+  case "$ci:$1" in
+    github:*) echo "::$1::imagegate: $2" ;;
+    azure:notice) echo "imagegate: $2" ;;
+    azure:*) echo "##vso[task.logissue type=$1]imagegate: ${2//%/%AZP25}" ;;
+  esac
+}
+
+# `output NAME VALUE`: a result of the step for the next ones: a step output on GitHub, a
+# variable `imagegate.NAME` (IMAGEGATE_NAME in later steps' environment) on Azure Pipelines.
+output() {
+  case "$ci" in
+    github) echo "$1=$2" >> "$GITHUB_OUTPUT" ;;
+    azure) echo "##vso[task.setvariable variable=imagegate.$1]$2" ;;
+  esac
 }
 
 # The run cannot happen as asked: an error, and exit 2 whatever `fail-on` says.
 fail() {
-  echo "::error::imagegate: $1"
-  echo "status=2" >> "$GITHUB_OUTPUT"
+  say error "$1"
+  output status 2
   exit 2
 }
 
@@ -54,6 +128,11 @@ esac
 
 pull_request=false
 case "${EVENT_NAME:-}" in pull_request | pull_request_target) pull_request=true ;; esac
+# How the checkout is told to fetch the merge commit's parents, in the CI's words.
+case "$ci" in
+  github) depth_hint="fetch-depth: 2 on actions/checkout" ;;
+  azure) depth_hint="fetchDepth: 2 on the checkout step" ;;
+esac
 
 # The SHA-256 of standard input, in hex.
 sha256() {
@@ -96,15 +175,41 @@ else
   if ! command -v python3 > /dev/null && ! command -v jq > /dev/null; then
     fail "neither python3 nor jq is installed, so the policy the run read cannot be verified"
   fi
-  # The base branch as it is now; else as the checkout fetched it (`fetch-depth: 0`: a
-  # private repository checked out with `persist-credentials: false` cannot fetch again).
-  # A pull request can create neither.
-  if [ -n "${BASE_REF:-}" ] && git fetch --quiet --no-tags --depth=1 origin "$BASE_REF"; then
+  # Which commit is the base branch's. A pull request's build checks out its merge commit
+  # (refs/pull/N/merge, on GitHub and on Azure Pipelines), whose first parent is the base
+  # branch's commit it was merged onto: already in the checkout (with `fetch-depth: 2`), so
+  # nothing is fetched, which a private repository checked out without credentials could not
+  # do. HEAD is taken for that merge commit only when its second parent is the pull request's
+  # head commit (HEAD_SHA): the pull request's own commits can be merges too, but none has
+  # itself as a parent. Else the base branch as it is now (fetched); else as the checkout
+  # fetched it (`fetch-depth: 0`). A pull request can create none of them.
+  parents=()
+  if [ -n "${HEAD_SHA:-}" ]; then
+    # The commit object lists its parents even where a shallow checkout holds none of them.
+    mapfile -t parents < <(git cat-file commit HEAD | sed -n -e '/^$/q' -e 's/^parent //p')
+  fi
+  head_sha=$(printf '%s' "${HEAD_SHA:-}" | tr 'A-F' 'a-f')
+  if [ "${#parents[@]}" -eq 2 ] && [ "${parents[1]}" = "$head_sha" ]; then
+    base="${parents[0]}"
+    if git cat-file -e "$base^{commit}" 2> /dev/null; then
+      echo "imagegate: the base branch's commit is the merge commit's first parent ($(git rev-parse --short "$base"))"
+    elif [ -n "${BASE_REF:-}" ] && tracking=$(git rev-parse --verify --quiet "refs/remotes/origin/$BASE_REF^{commit}"); then
+      # A checkout of the merge commit alone (`fetch-depth: 1`) that fetched the branches too
+      # (as Azure Pipelines' agent may).
+      base="$tracking"
+      say notice "the merge commit's parents are not in the checkout; the base branch's policy is read from origin/$(neutral "$BASE_REF") as the checkout fetched it"
+    elif git fetch --quiet --no-tags --depth=1 origin "$base" 2> /dev/null; then
+      # The merge commit alone: its first parent, fetched by commit (a public repository).
+      echo "imagegate: the base branch's commit is the merge commit's first parent ($(git rev-parse --short "$base")), fetched"
+    else
+      fail "the checkout is the pull request's merge commit without its parents, and the base branch's commit cannot be fetched (a private repository checked out without credentials): set $depth_hint"
+    fi
+  elif [ -n "${BASE_REF:-}" ] && git fetch --quiet --no-tags --depth=1 origin "$BASE_REF"; then
     base=$(git rev-parse --verify 'FETCH_HEAD^{commit}')
   elif [ -n "${BASE_REF:-}" ] && base=$(git rev-parse --verify --quiet "refs/remotes/origin/$BASE_REF^{commit}"); then
-    echo "::notice::imagegate: the base branch cannot be fetched; its policy is read from origin/$(neutral "$BASE_REF") as the checkout fetched it"
+    say notice "the base branch cannot be fetched; its policy is read from origin/$(neutral "$BASE_REF") as the checkout fetched it"
   else
-    fail "the base branch cannot be fetched, so its policy cannot be read; failing rather than judging with the pull request's own policy"
+    fail "the base branch cannot be fetched, so its policy cannot be read; failing rather than judging with the pull request's own policy (check out the pull request's merge commit with $depth_hint)"
   fi
   top=$(git rev-parse --show-toplevel)
   prefix=$(git rev-parse --show-prefix) # the working directory, from the top ("" or "dir/")
@@ -114,7 +219,7 @@ else
   # attributes; nothing in the workspace read or written), and an index of its own (objects
   # borrowed from the workspace's repository) so that imagegate's walk sees the base's files
   # as tracked, as it sees the pull request's.
-  private=$(mktemp -d "$RUNNER_TEMP/imagegate-base.XXXXXXXX")
+  private=$(mktemp -d "$temp/imagegate-base.XXXXXXXX")
   tree="$private/tree"
   {
     git -c init.defaultBranch=base init --quiet "$tree" &&
@@ -213,9 +318,9 @@ else
     is_policy "$f" || continue
     if [ "$(git ls-tree --full-tree "$base" -- "$f")" != "$(git ls-tree --full-tree HEAD -- "$f")" ]; then
       if [ "$(in_base "$f")" = none ]; then
-        echo "::warning::imagegate: the pull request adds the policy file $(neutral "$f"); it is not used (the base branch's policy is)"
+        say warning "the pull request adds the policy file $(neutral "$f"); it is not used (the base branch's policy is)"
       else
-        echo "::warning::imagegate: the pull request changes the policy file $(neutral "$f"); it is judged with the base branch's version"
+        say warning "the pull request changes the policy file $(neutral "$f"); it is judged with the base branch's version"
       fi
     fi
   done < <({
@@ -286,7 +391,7 @@ else
       expect_config=$(git cat-file blob "$base:$governing_config" | sha256)
     else
       # No policy on the base branch: the embedded default, whatever the pull request adds.
-      echo "::notice::imagegate: the base branch has no policy file for these paths: the embedded default is used"
+      say notice "the base branch has no policy file for these paths: the embedded default is used"
       printf '# The base branch has no imagegate.toml: the embedded default.\n' > "$private/imagegate.toml"
       args+=(--config "$private/imagegate.toml")
       base_config=(--config "$private/imagegate.toml")
@@ -299,13 +404,13 @@ else
     if rel=$(from_top "$INPUT_BASELINE") && [ "$(in_base "$rel")" != none ]; then
       require_blob "$rel"
       if [ "$(git ls-tree --full-tree "$base" -- "$rel")" != "$(git ls-tree --full-tree HEAD -- "$rel")" ]; then
-        echo "::warning::imagegate: the pull request changes the baseline $(neutral "$INPUT_BASELINE"); the base branch's version is used"
+        say warning "the pull request changes the baseline $(neutral "$INPUT_BASELINE"); the base branch's version is used"
       fi
       git cat-file blob "$base:$rel" > "$private/baseline.json"
       args+=(--baseline "$private/baseline.json")
       expect_baseline=$(sha256 < "$private/baseline.json")
     else
-      echo "::warning::imagegate: the base branch has no baseline $(neutral "$INPUT_BASELINE"); every finding counts"
+      say warning "the base branch has no baseline $(neutral "$INPUT_BASELINE"); every finding counts"
     fi
   fi
 fi
@@ -315,14 +420,16 @@ fi
 # their Bicep files and bicepconfig.json would choose the registries the runner contacts.
 fork=false
 if [ "$pull_request" = true ]; then
-  if [ -n "${HEAD_REPOSITORY:-}" ] && [ "${HEAD_REPOSITORY}" != "${REPOSITORY:-}" ]; then
+  if [ "$ci" = azure ]; then
+    case "${SYSTEM_PULLREQUEST_ISFORK:-}" in [Tt]rue) fork=true ;; esac
+  elif [ -n "${HEAD_REPOSITORY:-}" ] && [ "${HEAD_REPOSITORY}" != "${REPOSITORY:-}" ]; then
     fork=true
   fi
 fi
 restore=false
 case "${INPUT_RESTORE_MODULES:-false}" in
   true) if [ "$fork" = true ]; then
-      echo "::notice::imagegate: registry modules are not restored on a pull request from a fork (restore-modules: forks-too restores them)"
+      say notice "registry modules are not restored on a pull request from a fork (restore-modules: forks-too restores them)"
     else
       restore=true
     fi ;;
@@ -334,7 +441,7 @@ if [ "$restore" = true ]; then
   elif command -v az > /dev/null; then
     bicep_restore() { az bicep restore --file "$1"; }
   else
-    echo "::warning::imagegate: neither bicep nor az is installed, so registry modules are not restored"
+    say warning "neither bicep nor az is installed, so registry modules are not restored"
     bicep_restore() { return 1; }
   fi
   restored=0
@@ -346,9 +453,9 @@ if [ "$restore" = true ]; then
       restored=$((restored + 1))
     else
       failed=$((failed + 1))
-      echo "::warning::imagegate: bicep restore failed for $(neutral "$f"); its registry modules stay unread (IG002)"
-      # Its output may quote the pull request's files: no line of it is a workflow command.
-      sed -e 's/::/: :/g' -e 's/^/  /' "$out/restore.log"
+      say warning "bicep restore failed for $(neutral "$f"); its registry modules stay unread (IG002)"
+      # Its output may quote the pull request's files: no line of it is a command.
+      neutral_lines < "$out/restore.log"
     fi
   done < <(
     # A path that starts with `-` is not one of find's options.
@@ -380,7 +487,7 @@ if [ "$pull_request" = true ] && [ "${INPUT_TRUST_EXEMPTIONS:-base}" = base ]; t
   fi
   if [ "${#base_paths[@]}" -eq 0 ] || [ "$status" -ne 0 ]; then
     if [ "$status" -ne 0 ]; then
-      echo "::warning::imagegate: the base branch could not be judged (exit status $status), so no exemption comment counts"
+      say warning "the base branch could not be judged (exit status $status), so no exemption comment counts"
     fi
     printf '{ "version": 1, "tool": "imagegate", "exemptions": [] }\n' > "$trusted"
   fi
@@ -409,26 +516,36 @@ fi
 if [ "$status" -eq 0 ]; then
   # The category is the SARIF run's own (`automationDetails.id`): upload-sarif keeps a run's
   # category and ignores its `category` input when the run names one.
-  "$imagegate" check --format sarif --output "$out/imagegate.sarif" --exit-zero \
+  "$imagegate" check --format sarif --output "$sarif" --exit-zero \
     --sarif-category "${INPUT_CATEGORY:-imagegate}" \
     "${args[@]}" "${extra[@]}" -- "${paths[@]}" || status=$?
 fi
 if [ "$status" -eq 0 ]; then
-  "$imagegate" check --format github --fail-on "${INPUT_FAIL_ON:-error}" \
+  # The findings as the CI shows them (annotations; issues of the run), and the exit status
+  # per `fail-on`.
+  "$imagegate" check --format "$ci" --fail-on "${INPUT_FAIL_ON:-error}" \
     "${args[@]}" "${extra[@]}" -- "${paths[@]}" || status=$?
 fi
-# The rollout figures, from the same policy (and baseline), in the job summary.
-if [ "${INPUT_REPORT:-false}" = true ] && [ "$status" -ne 2 ] && [ -n "${GITHUB_STEP_SUMMARY:-}" ]; then
-  "$imagegate" report --format markdown "${args[@]}" -- "${paths[@]}" >> "$GITHUB_STEP_SUMMARY" ||
-    echo "::warning::imagegate: the rollout figures could not be written to the job summary"
-fi
-{
-  if [ -f "$out/imagegate.sarif" ]; then
-    echo "sarif=$out/imagegate.sarif"
+# The rollout figures, from the same policy (and baseline), in the job summary (on Azure
+# Pipelines, the run's Extensions tab).
+case "${INPUT_REPORT:-false}" in true | True) report=true ;; *) report=false ;; esac
+if [ "$report" = true ] && [ "$status" -ne 2 ]; then
+  summary="${GITHUB_STEP_SUMMARY:-}"
+  [ "$ci" = github ] || summary="$out/rollout.md"
+  if [ -n "$summary" ]; then
+    if "$imagegate" report --format markdown "${args[@]}" -- "${paths[@]}" >> "$summary"; then
+      [ "$ci" = github ] || echo "##vso[task.uploadsummary]$summary"
+    else
+      say warning "the rollout figures could not be written to the job summary"
+    fi
   fi
-  echo "status=$status"
-} >> "$GITHUB_OUTPUT"
-# A failure of the tool itself (exit 2) fails the step whatever `fail-on` says.
-if [ "$status" -eq 2 ]; then
-  exit 2
+fi
+if [ -f "$sarif" ]; then
+  output sarif "$sarif"
+fi
+output status "$status"
+# A failure of the tool itself (exit 2) fails the step whatever `fail-on` says; on Azure
+# Pipelines the step is the check: it fails as the run does.
+if [ "$status" -eq 2 ] || { [ "$ci" = azure ] && [ "$status" -ne 0 ]; }; then
+  exit "$status"
 fi
