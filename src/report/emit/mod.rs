@@ -79,7 +79,7 @@ pub enum Format {
     Github,
     /// One line per finding (`path:line:column: severity[rule] message`), then the summary.
     Concise,
-    /// Azure Pipelines logging commands (`##vso[task.logissue …]`, one per finding).
+    /// Azure Pipelines logging commands (a `task.logissue` per finding).
     Azure,
     /// A GitLab Code Quality report (JSON).
     Gitlab,
