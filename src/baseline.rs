@@ -77,7 +77,7 @@ pub struct Baseline {
 
 /// The baseline at `path` (shown as `shown`).
 pub fn read(path: &Path, shown: &str) -> Result<Baseline, BaselineError> {
-    let Some(bytes) = crate::source::read_at_most(path, MAX_BYTES)
+    let Some(bytes) = crate::source::read_at_most(path, MAX_BYTES, true)
         .map_err(|e| BaselineError::Read(shown.into(), e))?
     else {
         return Err(BaselineError::Invalid(

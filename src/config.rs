@@ -519,6 +519,12 @@ impl Config {
     /// that governs the paths (`governing`: from each upward, the one nearest the top of its
     /// git repository or of the working directory), which must be one and the same for all
     /// of them; else the one that governs `cwd`; else the embedded default.
+    ///
+    /// A config found (not named) is read only as a regular file, never through a symbolic
+    /// link: a repository cannot make imagegate read, and quote in its errors, a file elsewhere
+    /// (`imagegate.toml -> ~/.ssh/id_rsa`), nor wait on a FIFO; it cannot pass such a file off
+    /// as no config either (the run stops, exit 2). A config named with `--config` is the
+    /// user's choice, and may be a link.
     pub fn discover(
         explicit: Option<&Path>,
         paths: &[PathBuf],
@@ -550,14 +556,19 @@ impl Config {
             .map(|(_, config)| config)
             .or_else(|| governing(&cwd, &cwd));
         match found {
-            Some(path) => Config::load(&path),
+            Some(path) => Config::read(&path, false),
             None => Ok(Config::embedded()),
         }
     }
 
-    /// Reads and validates one config file.
+    /// Reads and validates one config file, named by the user (through a symbolic link too).
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
-        let text = read_text(path)?;
+        Config::read(path, true)
+    }
+
+    /// Reads and validates one config file; through a symbolic link only when `follow`.
+    fn read(path: &Path, follow: bool) -> Result<Config, ConfigError> {
+        let text = read_text(path, follow)?;
         let mut config = Config::parse(&text, path)?;
         config.sha256 = Some(sha256_hex(text.as_bytes()));
         Ok(config)
@@ -571,7 +582,7 @@ impl Config {
     /// files beside it) into a private folder and judges a pull request with it, never
     /// through a path the pull request controls.
     pub fn load_as(file: &Path, at: &Path) -> Result<Config, ConfigError> {
-        let text = read_text(file)?;
+        let text = read_text(file, true)?;
         let data = file.parent().unwrap_or(Path::new("."));
         let mut config = Config::parse_in(&text, at, data)?;
         config.read_from = Some(file.to_path_buf());
@@ -1197,13 +1208,31 @@ fn line_key(text: &str, at: usize) -> Option<String> {
     })
 }
 
-/// The text of the config file at `path`.
-fn read_text(path: &Path) -> Result<String, ConfigError> {
+/// Most bytes a config file may hold: thousands of exemptions fit in a fraction of it.
+const MAX_CONFIG_BYTES: u64 = 4 * 1024 * 1024;
+
+/// The text of the config file at `path`, a regular file of at most [`MAX_CONFIG_BYTES`],
+/// read through a symbolic link only when `follow`.
+fn read_text(path: &Path, follow: bool) -> Result<String, ConfigError> {
     let read = |error| ConfigError::Read {
         path: path.to_path_buf(),
         error,
     };
-    let bytes = std::fs::read(path).map_err(read)?;
+    let bytes = match crate::source::read_at_most(path, MAX_CONFIG_BYTES, follow) {
+        Ok(Some(bytes)) => bytes,
+        Ok(None) => {
+            return Err(read(std::io::Error::other(format!(
+                "larger than {} MiB",
+                MAX_CONFIG_BYTES / (1024 * 1024)
+            ))));
+        }
+        Err(e) if !follow && crate::source::is_link_error(&e) => {
+            return Err(read(std::io::Error::other(
+                "it is a symbolic link, and a config imagegate finds is read only as a regular file (name it with --config to read it through the link)",
+            )));
+        }
+        Err(e) => return Err(read(e)),
+    };
     String::from_utf8(bytes).map_err(|_| {
         read(std::io::Error::new(
             std::io::ErrorKind::InvalidData,
@@ -1296,7 +1325,12 @@ pub(crate) fn governing(path: &Path, cwd: &Path) -> Option<PathBuf> {
         .or_else(|| dir.starts_with(cwd).then_some(cwd));
     let mut outermost = None;
     for d in dir.ancestors() {
-        let here = CONFIG_NAMES.iter().map(|n| d.join(n)).find(|c| c.is_file());
+        // Any entry of the name but a folder: a link (dangling or not) or a special file is
+        // found, and refused when read, rather than passed over for another policy.
+        let here = CONFIG_NAMES
+            .iter()
+            .map(|n| d.join(n))
+            .find(|c| std::fs::symlink_metadata(c).is_ok_and(|m| !m.is_dir()));
         let below_top = top.is_some_and(|t| d.starts_with(t));
         if below_top {
             outermost = here.or(outermost);

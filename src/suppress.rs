@@ -132,7 +132,7 @@ struct TrustedFile {
 /// Reads the trusted exemptions at `path` (shown as `shown` in the error, which says why
 /// the file cannot be used).
 pub fn read_trusted(path: &Path, shown: &str) -> Result<TrustedExemptions, String> {
-    let read = crate::source::read_at_most(path, TRUSTED_MAX_BYTES)
+    let read = crate::source::read_at_most(path, TRUSTED_MAX_BYTES, true)
         .map_err(|e| format!("cannot read the trusted exemptions {shown}: {e}"))?;
     let invalid = |why: String| {
         format!(

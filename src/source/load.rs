@@ -451,7 +451,7 @@ fn open_checked(path: &Path, follow: Follow<'_>) -> Result<std::fs::File, LoadEr
 
 /// Whether `error` says the last part of the path opened with `O_NOFOLLOW` is a symbolic
 /// link (`ELOOP`).
-fn is_link_error(error: &std::io::Error) -> bool {
+pub(crate) fn is_link_error(error: &std::io::Error) -> bool {
     #[cfg(target_os = "linux")]
     {
         error.raw_os_error() == Some(libc::ELOOP)
@@ -512,7 +512,7 @@ fn real_path(file: &std::fs::File) -> Option<PathBuf> {
 /// blocking and checked after opening, so a FIFO or a device (a link, a parameter file or a
 /// `.tf` source can name one) never hangs the run, even when swapped in after an earlier
 /// check.
-fn open_regular(path: &Path, no_follow: bool) -> std::io::Result<std::fs::File> {
+pub(crate) fn open_regular(path: &Path, no_follow: bool) -> std::io::Result<std::fs::File> {
     let mut options = std::fs::OpenOptions::new();
     options.read(true);
     #[cfg(target_os = "linux")]

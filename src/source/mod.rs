@@ -15,7 +15,7 @@ use std::sync::Arc;
 pub(crate) use decode::{DecodeError, decode};
 pub(crate) use load::{
     LoadError, Loaded, Loader, MAX_EXPORT_BYTES, MAX_FILE_BYTES, Overlays, Pending, Resolved,
-    lexical_join, resolve_within,
+    is_link_error, lexical_join, resolve_within,
 };
 
 /// A byte range in one source file.
@@ -243,12 +243,19 @@ impl SourceMap {
 }
 
 /// The bytes of the file at `path` when it holds at most `max` bytes (`Ok(None)` when it holds
-/// more): for the files a run reads whole by name outside the walk (a baseline, trusted
-/// exemptions), so that a wrong path (a device, a disk image) cannot exhaust memory.
-pub(crate) fn read_at_most(path: &std::path::Path, max: u64) -> std::io::Result<Option<Vec<u8>>> {
+/// more): for the files a run reads whole by name outside the walk (a config, a baseline,
+/// trusted exemptions), so that a wrong path cannot exhaust memory (a disk image) or hold the
+/// run forever (a FIFO or a device: only a regular file is read, opened without waiting).
+/// Through a symbolic link only when `follow` (a path the user named; not one a repository
+/// put where imagegate looks).
+pub(crate) fn read_at_most(
+    path: &std::path::Path,
+    max: u64,
+    follow: bool,
+) -> std::io::Result<Option<Vec<u8>>> {
     use std::io::Read;
     let mut bytes = Vec::new();
-    std::fs::File::open(path)?
+    load::open_regular(path, !follow)?
         .take(max + 1)
         .read_to_end(&mut bytes)?;
     Ok((bytes.len() as u64 <= max).then_some(bytes))

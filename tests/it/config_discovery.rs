@@ -163,3 +163,60 @@ fn the_embedded_default_is_named() {
     assert!(report["summary"]["config"]["path"].is_null());
     assert_eq!(report["summary"]["config"]["mode"], "deny");
 }
+
+/// A config imagegate finds is read only as a regular file of at most 4 MiB (#24): a
+/// repository that makes `imagegate.toml` a symbolic link (to a secret elsewhere, whose
+/// content a parse error would quote; to a folder or nowhere, to fall back to another policy)
+/// or a FIFO (to hold the run forever) stops the run with exit 2, saying why; so does a
+/// config too large to be one. A config named with `--config` is the user's choice and may
+/// be a link.
+#[cfg(unix)]
+#[test]
+fn a_found_config_is_a_regular_file_never_a_link_a_fifo_or_a_flood() {
+    let secret = tempfile::tempdir().unwrap();
+    std::fs::write(
+        secret.path().join("id_rsa"),
+        "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA SECRET\n",
+    )
+    .unwrap();
+    let stop = |repo: &Repo, why: &str| {
+        let out = repo.imagegate(&["check"]).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains(why), "{stderr}");
+        assert!(!stderr.contains("SECRET"), "{stderr}");
+    };
+    let link = |target: &std::path::Path| {
+        let repo = Repo::new();
+        repo.write("infra/azuredeploy.json", marketplace_vm("vm"));
+        std::os::unix::fs::symlink(target, repo.path().join("imagegate.toml")).unwrap();
+        repo
+    };
+    // A link out of the repository, to a folder, and to nothing.
+    stop(&link(&secret.path().join("id_rsa")), "symbolic link");
+    stop(&link(secret.path()), "symbolic link");
+    stop(&link(&secret.path().join("gone")), "symbolic link");
+    // Named with --config, a link is followed (and a parse error names the file).
+    let repo = link(&secret.path().join("id_rsa"));
+    let out = repo
+        .imagegate(&["check", "--config", "imagegate.toml"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("invalid config"));
+    // A FIFO: refused at once, not waited on.
+    let repo = Repo::new();
+    repo.write("infra/azuredeploy.json", marketplace_vm("vm"));
+    let made = std::process::Command::new("mkfifo")
+        .arg(repo.path().join("imagegate.toml"))
+        .status()
+        .is_ok_and(|s| s.success());
+    if made {
+        stop(&repo, "not a regular file");
+    }
+    // A flood: more than 4 MiB of comments.
+    let repo = Repo::new();
+    repo.write("infra/azuredeploy.json", marketplace_vm("vm"));
+    repo.write("imagegate.toml", "#".repeat(4 * 1024 * 1024 + 1));
+    stop(&repo, "larger than 4 MiB");
+}
