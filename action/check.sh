@@ -7,6 +7,7 @@
 #   INPUT_BASELINE, INPUT_REPORT ("true": the rollout figures in the job summary),
 #   INPUT_RESTORE_MODULES ("true", "forks-too" or "false"), INPUT_TRUST_EXEMPTIONS ("base" or
 #   "all"), INPUT_CATEGORY (the SARIF run's code-scanning category; default imagegate),
+#   INPUT_ALLOW_EMPTY ("true": paths that judge nothing pass; default: they fail the step),
 #   IMAGEGATE (the binary; default: imagegate on PATH), and IMAGEGATE_CI, the CI system:
 #   * github (the default): EVENT_NAME, BASE_REF, HEAD_SHA (the pull request's head commit),
 #     HEAD_REPOSITORY and REPOSITORY (a pull request from a fork has another head
@@ -153,6 +154,22 @@ print(s.get("sha256") or "")' "$1" "$2"
     jq -r --arg key "$2" '.summary[$key].sha256 // ""' "$1"
   fi
 }
+
+# `runs[0].properties.summary.templates` of the SARIF report $1 (how many files the run
+# judged), or nothing when neither python3 nor jq is there to read it.
+judged_files() {
+  if command -v python3 > /dev/null; then
+    python3 -c 'import json, sys
+print(json.load(open(sys.argv[1], encoding="utf-8"))["runs"][0]["properties"]["summary"]["templates"])' "$1"
+  elif command -v jq > /dev/null; then
+    jq -r '.runs[0].properties.summary.templates' "$1"
+  fi
+}
+
+case "${INPUT_ALLOW_EMPTY:-false}" in
+  true | True | false | False) ;;
+  *) fail "allow-empty must be true or false" ;;
+esac
 
 args=()
 if [ -n "${INPUT_MODE:-}" ]; then
@@ -519,6 +536,17 @@ if [ "$status" -eq 0 ]; then
   "$imagegate" check --format sarif --output "$sarif" --exit-zero \
     --sarif-category "${INPUT_CATEGORY:-imagegate}" \
     "${args[@]}" "${extra[@]}" -- "${paths[@]}" || status=$?
+fi
+if [ "$status" -eq 0 ]; then
+  # Paths that judged nothing (a typo, a folder of files imagegate does not read) are not a
+  # pass, unless the workflow says they may be.
+  judged=$(judged_files "$sarif")
+  case "${INPUT_ALLOW_EMPTY:-false}" in true | True) allow_empty=true ;; *) allow_empty=false ;; esac
+  if [ "$judged" = 0 ] && [ "$allow_empty" = false ]; then
+    fail "the paths judged nothing: no ARM template, Bicep file, parameter file or Terraform plan among the files read (the run's warnings say why); set allow-empty: true if that is expected"
+  elif [ -z "$judged" ]; then
+    say warning "neither python3 nor jq is installed, so whether the paths judged anything is not checked"
+  fi
 fi
 if [ "$status" -eq 0 ]; then
   # The findings as the CI shows them (annotations; issues of the run), and the exit status

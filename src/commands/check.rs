@@ -148,6 +148,31 @@ fn run(args: CheckArgs, reads: Reads, io: &mut Io<'_>) -> Result<Exit, Failure> 
             report.notes.len()
         ));
     }
+    // A run over folders that judged nothing says so where a person or a CI log sees it, and
+    // why: often a wrong path, or files no frontend reads (with how to have them judged). Named
+    // files that are not templates (a hook's changed `package.json`) are no surprise.
+    let over_folders = args.paths.is_empty() || args.paths.iter().any(|p| io.resolve(p).is_dir());
+    if over_folders
+        && report.templates == 0
+        && !report
+            .findings
+            .iter()
+            .any(|f| f.rule == crate::rules::PARSE_ERROR)
+    {
+        io.say(&format!(
+            "warning: nothing was judged: no ARM template, Bicep file, parameter file or Terraform plan among the {} file{} read{}",
+            report.files_scanned,
+            if report.files_scanned == 1 { "" } else { "s" },
+            if report.unread.is_empty() { "; check the paths given" } else { "" }
+        ));
+        for unread in &report.unread {
+            io.say(&format!("warning: {}", unread.describe()));
+        }
+    } else if !args.quiet {
+        for unread in &report.unread {
+            io.say(&format!("note: {}", unread.describe()));
+        }
+    }
     let to_terminal = args.output.is_none() && io.stdout_is_terminal;
     let human = HumanOptions {
         styled: emit::use_colour(

@@ -392,6 +392,22 @@ fn comment_syntax(display: &str) -> CommentSyntax {
     }
 }
 
+/// A kind of input file no frontend reads, which a run counts and tells how to have judged.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Unread {
+    /// The extension (without the dot).
+    pub(crate) extension: &'static str,
+    /// What such a file is, in the singular (`Terraform source file`).
+    pub(crate) what: &'static str,
+    /// How to have what they deploy judged.
+    pub(crate) hint: &'static str,
+}
+
+/// The kinds of input files the walk counts but no frontend reads.
+pub(crate) fn unread() -> &'static [Unread] {
+    &[tfplan::SOURCES]
+}
+
 /// The extensions the walk reads: those of every frontend.
 pub(crate) fn extensions() -> Vec<&'static str> {
     let mut out: Vec<&'static str> = all().iter().flat_map(|f| f.extensions()).copied().collect();

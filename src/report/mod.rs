@@ -94,6 +94,36 @@ pub struct Report {
     /// How many of the judged files are of each kind (`templates` in all, but for files whose
     /// kind is not known: nothing lowered from a file of an unknown extension).
     pub kinds: BTreeMap<SourceKind, usize>,
+    /// Files the walk found that no frontend reads (Terraform sources), by kind: counted, never
+    /// read, and told with how to have them judged.
+    pub unread: Vec<UnreadFiles>,
+}
+
+/// Files of one kind the walk found and no frontend reads.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UnreadFiles {
+    /// What one such file is (`Terraform source file`).
+    pub what: &'static str,
+    /// Their extension, without the dot.
+    pub extension: &'static str,
+    /// How many the walk found.
+    pub count: usize,
+    /// How to have what they deploy judged.
+    pub hint: &'static str,
+}
+
+impl UnreadFiles {
+    /// One sentence: how many, and how to have them judged.
+    pub fn describe(&self) -> String {
+        format!(
+            "{} {}{} (.{}) not read: {}",
+            self.count,
+            self.what,
+            if self.count == 1 { "" } else { "s" },
+            self.extension,
+            self.hint
+        )
+    }
 }
 
 /// One entry of a baseline file: a finding accepted when imagegate was adopted, identified by
@@ -237,6 +267,7 @@ impl Report {
         self.files_scanned += other.files_scanned;
         self.templates += other.templates;
         self.notes.extend(other.notes);
+        self.unread.extend(other.unread);
         for (kind, n) in other.kinds {
             *self.kinds.entry(kind).or_default() += n;
         }

@@ -846,7 +846,7 @@ mod tests {
             roots: f.roots.clone(),
             ..Default::default()
         };
-        let walked = crate::walk::walk(&options, &base, &["json"], &[]).expect("walk");
+        let walked = crate::walk::walk(&options, &base, &["json"], &[], &[]).expect("walk");
         assert_eq!(walked.files.len(), 3);
         // The swaps, after the walk.
         std::fs::remove_file(&vm).expect("rm");
@@ -896,7 +896,7 @@ mod tests {
             roots: vec![named.clone()],
             ..Default::default()
         };
-        let walked = crate::walk::walk(&options, &base, &["json"], &[]).expect("walk");
+        let walked = crate::walk::walk(&options, &base, &["json"], &[], &[]).expect("walk");
         let roots = vec![walked.files[0].canonical.clone()];
         let walked_set: HashSet<PathBuf> =
             walked.files.iter().map(|w| w.canonical.clone()).collect();

@@ -129,6 +129,10 @@ pub(crate) struct Walked {
     pub(crate) unreadable: Vec<Unreadable>,
     /// Why an ignore file or a repository's index was not used, sorted.
     pub(crate) notes: Vec<String>,
+    /// How many files of each of the `noticed` extensions the walk passed over (in walked
+    /// folders, where ignore files and excludes let it look): files no frontend reads, which a
+    /// run that judged nothing names.
+    pub(crate) noticed: Vec<(&'static str, usize)>,
 }
 
 /// A folder (or an entry of one) the walk could not read.
@@ -155,6 +159,8 @@ struct Walker<'a> {
     include: GlobSet,
     exclude: GlobSet,
     extensions: &'a [&'a str],
+    /// Extensions of files no frontend reads whose presence the run tells (counted, never read).
+    noticed: &'a [&'a str],
     config_names: &'a [&'a str],
     repos: Repos,
     found: Mutex<Found>,
@@ -166,6 +172,8 @@ struct Walker<'a> {
 #[derive(Default)]
 struct Found {
     files: Vec<FileToRead>,
+    /// How many files of each noticed extension the walk passed over, by its index.
+    noticed: Vec<usize>,
     configs: Vec<FileToRead>,
     unreadable: Vec<Unreadable>,
     notes: Vec<String>,
@@ -193,11 +201,13 @@ struct Dir {
 /// Walks the roots. In the folders walked, only files with one of `extensions` are read
 /// (without the dot, ASCII case-insensitive: the frontends' extensions); files named as roots
 /// are read whatever their extension. Files named one of `config_names` are listed apart,
-/// hidden or not, wherever the excludes let the walk go.
+/// hidden or not, wherever the excludes let the walk go. Files with one of `noticed`'s
+/// extensions are counted where they would be read, and not read.
 pub(crate) fn walk(
     options: &WalkOptions,
     cwd: &Path,
     extensions: &[&str],
+    noticed: &[&'static str],
     config_names: &[&str],
 ) -> Result<Walked, WalkError> {
     let walker = Walker {
@@ -206,6 +216,7 @@ pub(crate) fn walk(
         include: globs(&options.include, "--include")?,
         exclude: globs(&options.exclude, "--exclude")?,
         extensions,
+        noticed,
         config_names,
         repos: Repos::default(),
         found: Mutex::new(Found::default()),
@@ -286,15 +297,31 @@ pub(crate) fn walk(
     );
     notes.sort();
     notes.dedup();
+    let mut counts = found.noticed;
+    counts.resize(noticed.len(), 0);
+    let noticed = noticed
+        .iter()
+        .zip(counts)
+        .filter(|(_, n)| *n > 0)
+        .map(|(e, n)| (*e, n))
+        .collect();
     Ok(Walked {
         files,
         configs,
         unreadable,
         notes,
+        noticed,
     })
 }
 
 impl Walker<'_> {
+    /// The index in `noticed` of the extension of `name`, if it has one of them.
+    fn noticed_index(&self, name: &OsStr) -> Option<usize> {
+        self.noticed
+            .iter()
+            .position(|e| has_extension(name, std::slice::from_ref(e)))
+    }
+
     fn is_config(&self, name: Option<&OsStr>) -> bool {
         name.and_then(OsStr::to_str)
             .is_some_and(|n| self.config_names.contains(&n))
@@ -366,7 +393,13 @@ impl Walker<'_> {
             };
             let (is_dir, is_file) = (file_type.is_dir(), file_type.is_file());
             let is_config = is_file && self.is_config(Some(name));
-            let wanted = is_dir || is_config || (is_file && has_extension(name, self.extensions));
+            let noticed = (is_file && !is_config && !has_extension(name, self.extensions))
+                .then(|| self.noticed_index(name))
+                .flatten();
+            let wanted = is_dir
+                || is_config
+                || noticed.is_some()
+                || (is_file && has_extension(name, self.extensions));
             if !wanted {
                 // Links, other kinds of files, files no frontend reads.
                 continue;
@@ -417,6 +450,16 @@ impl Walker<'_> {
                 continue;
             }
             let display = display.unwrap_or_else(|| display_path(&path, self.cwd));
+            if let Some(i) = noticed {
+                // Counted where it would have been read; never read.
+                if self.include.is_empty() || matches(&self.include, &display, &path) {
+                    if found.noticed.len() <= i {
+                        found.noticed.resize(i + 1, 0);
+                    }
+                    found.noticed[i] += 1;
+                }
+                continue;
+            }
             let file = FileToRead {
                 display,
                 canonical: dir.canonical.join(name),
@@ -432,10 +475,17 @@ impl Walker<'_> {
             && found.configs.is_empty()
             && found.unreadable.is_empty()
             && found.notes.is_empty()
+            && found.noticed.is_empty()
         {
             return;
         }
         let mut all = lock(&self.found);
+        if all.noticed.len() < found.noticed.len() {
+            all.noticed.resize(found.noticed.len(), 0);
+        }
+        for (i, n) in found.noticed.iter().enumerate() {
+            all.noticed[i] += n;
+        }
         all.files.append(&mut found.files);
         all.configs.append(&mut found.configs);
         all.unreadable.append(&mut found.unreadable);

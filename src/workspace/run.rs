@@ -153,12 +153,31 @@ fn check_roots(
         Purpose::Check => frontend::extensions(),
         Purpose::Audit => frontend::export_extensions(),
     };
+    let noticed: Vec<&'static str> = match purpose {
+        Purpose::Check => frontend::unread().iter().map(|u| u.extension).collect(),
+        Purpose::Audit => Vec::new(),
+    };
     let walk::Walked {
         mut files,
         configs,
         unreadable,
         notes,
-    } = walk::walk(options, cwd, &extensions, &config::CONFIG_NAMES)?;
+        noticed,
+    } = walk::walk(options, cwd, &extensions, &noticed, &config::CONFIG_NAMES)?;
+    let unread: Vec<report::UnreadFiles> = noticed
+        .iter()
+        .filter_map(|(extension, count)| {
+            let kind = frontend::unread()
+                .iter()
+                .find(|u| u.extension == *extension)?;
+            Some(report::UnreadFiles {
+                what: kind.what,
+                extension: kind.extension,
+                count: *count,
+                hint: kind.hint,
+            })
+        })
+        .collect();
     if let Some(buffer) = scope.and_then(|s| s.buffer.as_ref())
         && !files.iter().any(|f| f.canonical == buffer.canonical)
     {
@@ -277,6 +296,7 @@ fn check_roots(
     let mut report = Report {
         files_scanned: in_scope.iter().filter(|&&kept| kept).count(),
         notes,
+        unread,
         findings: Vec::with_capacity(findings),
         resources: Vec::with_capacity(resources),
         ..Report::default()

@@ -405,3 +405,49 @@ fn a_sparse_index_judges_every_file_and_says_why() {
         "{notes:?}"
     );
 }
+
+/// A run over folders that judged nothing says so on standard error, and why (#25): no
+/// template among the files read (check the paths), or Terraform sources, which imagegate
+/// does not read (with how to have them judged: a plan). Named files that are not templates
+/// (a hook's changed `package.json`) say nothing; a folder that judged something with `.tf`
+/// files beside it gets a note.
+#[test]
+fn a_run_that_judged_nothing_says_why() {
+    let stderr = |repo: &Repo, args: &[&str]| {
+        let out = repo.imagegate(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{out:?}");
+        String::from_utf8(out.stderr).unwrap()
+    };
+    let empty = Repo::new();
+    empty.write("notes/readme.json", "{\"a\": 1}");
+    let said = stderr(&empty, &["check"]);
+    assert!(
+        said.contains("warning: nothing was judged: no ARM template, Bicep file, parameter file or Terraform plan among the 1 file read; check the paths given"),
+        "{said}"
+    );
+    // Terraform sources: counted (ignore files and excludes apply), never read.
+    let terraform = Repo::new();
+    terraform.write(
+        "infra/main.tf",
+        "resource \"azurerm_linux_virtual_machine\" \"vm\" {}\n",
+    );
+    terraform.write("infra/variables.tf", "variable \"x\" {}\n");
+    terraform.write("vendor/other.tf", "\n");
+    let said = stderr(&terraform, &["check", "--exclude", "vendor"]);
+    assert!(said.contains("warning: nothing was judged"), "{said}");
+    assert!(
+        said.contains("warning: 2 Terraform source files (.tf) not read: imagegate judges Terraform plans: `terraform plan -out plan.out && terraform show -json plan.out > plan.json`, then check plan.json"),
+        "{said}"
+    );
+    // Named files that are not templates: no warning.
+    let said = stderr(&empty, &["check", "notes/readme.json"]);
+    assert!(!said.contains("warning"), "{said}");
+    // Something judged, with Terraform sources beside it: a note.
+    terraform.write("arm/azuredeploy.json", golden_vm("vm"));
+    let said = stderr(&terraform, &["check"]);
+    assert!(!said.contains("warning"), "{said}");
+    assert!(
+        said.contains("note: 3 Terraform source files (.tf) not read"),
+        "{said}"
+    );
+}

@@ -33,3 +33,11 @@ pub(crate) use frontend::TfPlan;
 /// The extension of Terraform configuration files (read beside a plan to locate what it
 /// plans in the code a person edits).
 pub(crate) const CONFIGURATION_EXTENSION: &str = "tf";
+
+/// Terraform's source files, which no frontend judges on their own yet: a run tells how many
+/// it found, and how to have what they deploy judged (a plan).
+pub(crate) const SOURCES: super::Unread = super::Unread {
+    extension: CONFIGURATION_EXTENSION,
+    what: "Terraform source file",
+    hint: "imagegate judges Terraform plans: `terraform plan -out plan.out && terraform show -json plan.out > plan.json`, then check plan.json",
+};

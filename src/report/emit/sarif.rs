@@ -48,6 +48,18 @@ pub const DEFAULT_CATEGORY: &str = "imagegate";
 #[derive(Serialize)]
 struct RunProperties {
     config: crate::report::ConfigInEffect,
+    /// What the run read and judged: a consumer (the GitHub Action) tells a run over nothing
+    /// from a clean one.
+    summary: RunSummary,
+}
+
+/// The counts of [`RunProperties::summary`].
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RunSummary {
+    files_scanned: usize,
+    templates: usize,
+    resources_judged: usize,
 }
 
 #[derive(Serialize)]
@@ -418,6 +430,14 @@ pub(crate) fn sarif(
             results,
             properties: RunProperties {
                 config: report.config.clone(),
+                summary: {
+                    let s = report.summary();
+                    RunSummary {
+                        files_scanned: s.files_scanned,
+                        templates: s.templates,
+                        resources_judged: s.resources_judged,
+                    }
+                },
             },
         }],
     };
