@@ -255,6 +255,20 @@ impl ProjectGraph {
         Resolved::Files(vec![self.node_of(&path, loader)])
     }
 
+    /// The canonical paths of the files that may be compiled from the file at canonical path
+    /// `source` (a `main.json` or `azuredeploy.json` beside `main.bicep`), by their names: whether
+    /// one says it was is known only once it is read.
+    pub(crate) fn compiled_twins(&self, source: &Path) -> Vec<&Path> {
+        let Some(&s) = self.index.get(source) else {
+            return Vec::new();
+        };
+        self.reverse[s]
+            .iter()
+            .filter(|e| e.kind == RelationKind::CompiledFrom)
+            .map(|e| self.nodes[e.node].canonical.as_path())
+            .collect()
+    }
+
     /// The parameter files of the walked file at canonical path `template`, in the order its
     /// contexts are evaluated: those in its own folder by name, then those elsewhere that
     /// name it (by display), then those the config maps to it in the config's order.

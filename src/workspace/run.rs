@@ -255,10 +255,22 @@ fn check_roots(
         graph,
         environment: Arc::clone(reading.environment),
     };
+    // A Bicep file is judged in the contexts of the templates compiled from it too: those its
+    // name says may be are foreseen, so that it is judged once in the common case (checked
+    // against what the templates say once read: judged again where the guess was wrong).
+    let foreseen = twin_contexts(&files, &run, |j| {
+        run.graph.compiled_twins(&files[j].canonical)
+    });
     let mut outcomes: Vec<FileOutcome> = files
         .par_iter()
-        .map(|f| {
-            let mut outcome = pipeline::analyze_file(f, &run);
+        .enumerate()
+        .map(|(j, f)| {
+            let mut outcome = match foreseen.get(&j) {
+                Some(twins) if !twins.keep => {
+                    pipeline::analyze_file_with(f, &run, twins.contexts.clone())
+                }
+                _ => pipeline::analyze_file(f, &run),
+            };
             // Outcomes wait for the whole run: keep no spare capacity (most files have one or
             // two findings in vectors grown to four).
             outcome.findings.shrink_to_fit();
@@ -270,7 +282,7 @@ fn check_roots(
     // same contexts: the source is judged with its compiled twins' parameter files too),
     // before the source's own outcome stands aside for its callers': whether the source is
     // linked by another file does not decide what its compiled twin reports.
-    judge_sources_in_their_twins_contexts(&mut outcomes, &files, &run);
+    judge_sources_in_their_twins_contexts(&mut outcomes, &files, &run, &foreseen);
     set_aside_compiled_templates(&mut outcomes, &files);
     drop_linked_templates(&mut outcomes);
     // Sized once: growing by doubling would hold two copies of every finding at the peak.
@@ -563,13 +575,16 @@ fn config_in_effect(config: &Config, cwd: &Path) -> report::ConfigInEffect {
 /// every context they are judged in — its own parameter files, and theirs; with the defaults
 /// too when it has no parameter file of its own and one of them has none either. The two are
 /// then compared in the same contexts ([`set_aside_compiled_templates`]); a parameter file
-/// that only the compiled template was judged with is never left to it alone.
+/// that only the compiled template was judged with is never left to it alone. The run judged
+/// each source in the contexts its twins' names foretold (`foreseen`): only a source whose
+/// twins turned out otherwise (or that keeps the defaults too) is judged again here.
 fn judge_sources_in_their_twins_contexts(
     outcomes: &mut [FileOutcome],
     files: &[walk::FileToRead],
     run: &Run,
+    foreseen: &BTreeMap<usize, TwinContexts>,
 ) {
-    if outcomes.iter().all(|o| o.compiled_from.is_none()) {
+    if outcomes.iter().all(|o| o.compiled_from.is_none()) && foreseen.is_empty() {
         return;
     }
     let index: foldhash::HashMap<&Path, usize> = files
@@ -577,40 +592,41 @@ fn judge_sources_in_their_twins_contexts(
         .enumerate()
         .map(|(i, f)| (f.canonical.as_path(), i))
         .collect();
-    /// The contexts of the templates compiled from one source.
-    #[derive(Default)]
-    struct Twins {
-        /// Their parameter files the source is not judged with, in the order walked.
-        more: Vec<frontend::ParameterFile>,
-        /// Whether one of them is judged with the defaults (it has no parameter file).
-        defaults: bool,
-    }
-    let mut twins: BTreeMap<usize, Twins> = BTreeMap::new();
+    let mut twins_of: BTreeMap<usize, Vec<&Path>> = BTreeMap::new();
     for (i, outcome) in outcomes.iter().enumerate() {
-        let Some(&j) = outcome.compiled_from.as_deref().and_then(|s| index.get(s)) else {
-            continue;
-        };
-        let own = run.graph.parameter_files(&files[j].canonical);
-        let theirs = run.graph.parameter_files(&files[i].canonical);
-        let of = twins.entry(j).or_default();
-        of.defaults |= theirs.is_empty();
-        for p in theirs {
-            let known = |q: &frontend::ParameterFile| q.canonical == p.canonical;
-            if !own.iter().any(known) && !of.more.iter().any(known) {
-                of.more.push(p);
-            }
+        if let Some(&j) = outcome.compiled_from.as_deref().and_then(|s| index.get(s)) {
+            twins_of
+                .entry(j)
+                .or_default()
+                .push(files[i].canonical.as_path());
         }
     }
-    twins.retain(|_, of| !of.more.is_empty());
-    let judged: Vec<(usize, bool, FileOutcome)> = twins
+    let actual = twin_contexts(files, run, |j| {
+        twins_of.get(&j).cloned().unwrap_or_default()
+    });
+    // Judged again: a source whose contexts were not foreseen (or not all), and one judged
+    // in contexts foreseen for twins that turned out not to be (back to its own).
+    let mut again: Vec<(usize, Option<&TwinContexts>)> = actual
+        .iter()
+        .filter(|(j, twins)| twins.keep || foreseen.get(j) != Some(twins))
+        .map(|(&j, twins)| (j, Some(twins)))
+        .collect();
+    again.extend(
+        foreseen
+            .iter()
+            .filter(|(j, twins)| !twins.keep && !actual.contains_key(j))
+            .map(|(&j, _)| (j, None)),
+    );
+    let judged: Vec<(usize, bool, FileOutcome)> = again
         .into_par_iter()
-        .map(|(j, of)| {
-            let mut contexts = run.graph.parameter_files(&files[j].canonical);
-            // Judged with the defaults already (no parameter file of its own): kept when a
-            // twin is judged so too.
-            let keep = contexts.is_empty() && of.defaults;
-            contexts.extend(of.more);
-            let mut outcome = pipeline::analyze_file_with(&files[j], run, contexts);
+        .map(|(j, twins)| {
+            let (keep, mut outcome) = match twins {
+                Some(twins) => (
+                    twins.keep,
+                    pipeline::analyze_file_with(&files[j], run, twins.contexts.clone()),
+                ),
+                None => (false, pipeline::analyze_file(&files[j], run)),
+            };
             outcome.findings.shrink_to_fit();
             outcome.resources.shrink_to_fit();
             (j, keep, outcome)
@@ -618,11 +634,65 @@ fn judge_sources_in_their_twins_contexts(
         .collect();
     for (j, keep, outcome) in judged {
         if keep {
+            // Judged with the defaults (no parameter file of its own; a twin is judged so
+            // too), and in its twins' contexts as well: the first run judged it with the
+            // defaults unless it foresaw other contexts.
+            if foreseen.get(&j).is_some_and(|f| !f.keep) {
+                outcomes[j] = pipeline::analyze_file(&files[j], run);
+            }
             absorb(&mut outcomes[j], outcome);
         } else {
             outcomes[j] = outcome;
         }
     }
+}
+
+/// The contexts a Bicep source is judged in because of the templates compiled from it.
+#[derive(Debug, PartialEq, Eq)]
+struct TwinContexts {
+    /// Its own parameter files, then its twins' it has not, in the order walked.
+    contexts: Vec<frontend::ParameterFile>,
+    /// Whether it is judged with the defaults too: it has no parameter file of its own, and
+    /// a twin is judged so (it has none either).
+    keep: bool,
+}
+
+/// The sources (by index in `files`) whose twins (`twins_of`: the canonical paths of the
+/// templates compiled from each) bring parameter files of their own, with the contexts to
+/// judge each in ([`TwinContexts`]).
+fn twin_contexts<'f>(
+    files: &'f [walk::FileToRead],
+    run: &Run,
+    twins_of: impl Fn(usize) -> Vec<&'f Path>,
+) -> BTreeMap<usize, TwinContexts> {
+    let mut out = BTreeMap::new();
+    for (j, file) in files.iter().enumerate() {
+        let twins = twins_of(j);
+        if twins.is_empty() {
+            continue;
+        }
+        let own = run.graph.parameter_files(&file.canonical);
+        let mut more: Vec<frontend::ParameterFile> = Vec::new();
+        let mut defaults = false;
+        for twin in twins {
+            let theirs = run.graph.parameter_files(twin);
+            defaults |= theirs.is_empty();
+            for p in theirs {
+                let known = |q: &frontend::ParameterFile| q.canonical == p.canonical;
+                if !own.iter().any(known) && !more.iter().any(known) {
+                    more.push(p);
+                }
+            }
+        }
+        if more.is_empty() {
+            continue;
+        }
+        let keep = own.is_empty() && defaults;
+        let mut contexts = own;
+        contexts.extend(more);
+        out.insert(j, TwinContexts { contexts, keep });
+    }
+    out
 }
 
 /// Adds to `into` what `more`, another judgement of the same file in other contexts, found

@@ -300,3 +300,47 @@ fn a_run_naming_one_file_of_a_pair_reports_what_the_full_run_reports_for_it() {
     }
     assert!(compared >= 18, "only {compared} files compared");
 }
+
+/// A Bicep file is judged in the contexts of the templates compiled from it, which the run
+/// foresees from their names (`azuredeploy.json` beside `main.bicep`) so as to judge it once; a
+/// template so named that does not say it was compiled from it is not its twin, and its
+/// parameter file is no context of the Bicep file (it is judged again, on its own).
+#[test]
+fn a_template_named_like_a_bicep_build_that_is_not_one_lends_it_no_context() {
+    let repo = Repo::new();
+    let golden = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-golden/providers/Microsoft.Compute/galleries/corpGallery/images/ubuntu/versions/1.0.0";
+    repo.write(
+        "app/main.bicep",
+        format!("param imageId string = '{golden}'\n\nresource vm 'Microsoft.Compute/virtualMachines@2024-03-01' = {{\n  name: 'vm'\n  location: 'westeurope'\n  properties: {{ storageProfile: {{ imageReference: {{ id: imageId }} }} }}\n}}\n"),
+    );
+    // Hand-written ARM (no `_generator`), with a parameter file that picks a managed image.
+    repo.write(
+        "app/azuredeploy.json",
+        arm_template(
+            "\"imageId\": { \"type\": \"string\" }",
+            "",
+            &arm_vm("vm", "{ \"id\": \"[parameters('imageId')]\" }", ""),
+        ),
+    );
+    repo.write(
+        "app/azuredeploy.parameters.json",
+        parameters_file("\"imageId\": { \"value\": \"/subscriptions/1/resourceGroups/rg/providers/Microsoft.Compute/images/custom\" }"),
+    );
+    let report = check_json(&repo, &[]);
+    // The Bicep file's VM is judged with its default (golden), and only so.
+    let bicep: Vec<&serde_json::Value> = report["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["path"] == "app/main.bicep")
+        .collect();
+    assert_eq!(bicep.len(), 1, "{bicep:?}");
+    assert!(bicep[0].get("parameter_file").is_none(), "{bicep:?}");
+    assert_eq!(bicep[0]["status"], "compliant", "{bicep:?}");
+    let f = findings(&report);
+    assert!(
+        f.iter()
+            .any(|(rule, path, ..)| rule == "IG001" && path.starts_with("app/azuredeploy.")),
+        "{f:?}"
+    );
+}
