@@ -21,6 +21,7 @@ mod exemptions;
 mod findings_quality;
 mod fixtures;
 mod fleet;
+mod fuzz_regressions;
 mod hostile;
 mod init;
 mod inventory;

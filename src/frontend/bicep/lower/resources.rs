@@ -332,6 +332,12 @@ impl<'s> Lowering<'s> {
     }
 
     /// The ID of resource `index` (instance `at`), in the scope it is declared for.
+    ///
+    /// The ID of a resource scoped to another (an extension resource) is built from that
+    /// resource's ID: each link of such a chain is one level of nesting, counted against
+    /// [`MAX_LOWERING_DEPTH`] like an expression's, so that a chain longer than the lowering
+    /// follows, or a cycle of scopes (which Bicep refuses: BCP080, "the expression is
+    /// involved in a cycle"), is an unknown that says so, never a stack overflow.
     pub(super) fn resource_id(
         &mut self,
         index: usize,
@@ -339,6 +345,17 @@ impl<'s> Lowering<'s> {
         start: u32,
         end: u32,
     ) -> Expr {
+        if self.depth >= MAX_LOWERING_DEPTH {
+            return self.unknowable_expr(start, end, super::expressions::too_deep());
+        }
+        self.depth += 1;
+        let id = self.resource_id_within(index, at, start, end);
+        self.depth -= 1;
+        id
+    }
+
+    /// [`Lowering::resource_id`] once its depth is counted.
+    fn resource_id_within(&mut self, index: usize, at: Option<Expr>, start: u32, end: u32) -> Expr {
         let mut names = Vec::new();
         let mut chain = vec![index];
         let mut cur = index;

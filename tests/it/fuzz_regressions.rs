@@ -1,0 +1,63 @@
+//! What the fuzz targets found (FUZZING.md): each input, minimised, is a file of
+//! `testdata/fuzz-regressions/`, checked here the way the fuzz target ran it (as the file it
+//! stood for, in a project folder), with what a correct run reports. Before its fix each one
+//! crashed the run (a stack overflow aborts the process: no report at all).
+
+use crate::common::*;
+
+/// The minimised input `name` of `testdata/fuzz-regressions/`.
+fn regression(name: &str) -> Vec<u8> {
+    let path = format!(
+        "{}/testdata/fuzz-regressions/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+/// The findings of `imagegate check` on a project whose file `file` holds `text`, as
+/// (rule, path) pairs.
+fn check_file(file: &str, text: &[u8]) -> Vec<(String, String)> {
+    let repo = Repo::new();
+    repo.write(file, text);
+    rules_and_paths(&check_json(&repo, &[]))
+}
+
+/// Two resources each scoped to the other (`scope: b` in `a`, `scope: a` in `b`): Bicep
+/// refuses the cycle (BCP080); the lowering built each one's resource ID from the other's
+/// until the stack overflowed (fuzz target `bicep`). The VM whose image is `a.id` is
+/// IG002: its image cannot be known.
+/// https://learn.microsoft.com/azure/azure-resource-manager/bicep/scope-extension-resources
+#[test]
+fn a_cycle_of_resource_scopes_is_an_unknown_not_a_stack_overflow() {
+    let found = check_file("main.bicep", &regression("bicep-scope-cycle.bicep"));
+    assert_eq!(found, [("IG002".to_string(), "main.bicep".to_string())]);
+}
+
+/// The same class without a cycle: a chain of extension resources, each scoped to the one
+/// before, longer than the lowering follows. The ID at its end is unknown (IG002), and the
+/// run ends; a short chain is still followed to a known ID (no finding of IG002 for a VM
+/// whose image is a literal beside it).
+#[test]
+fn a_long_chain_of_resource_scopes_is_bounded() {
+    let chain = |links: usize| {
+        let mut text = String::from(
+            "resource l0 'Microsoft.Authorization/locks@2020-05-01' = {\n  name: 'l0'\n  properties: {\n    level: 'CanNotDelete'\n  }\n}\n",
+        );
+        for i in 1..links {
+            text.push_str(&format!(
+                "resource l{i} 'Microsoft.Authorization/locks@2020-05-01' = {{\n  name: 'l{i}'\n  scope: l{}\n  properties: {{\n    level: 'CanNotDelete'\n  }}\n}}\n",
+                i - 1
+            ));
+        }
+        text.push_str(&format!(
+            "resource vm 'Microsoft.Compute/virtualMachines@2023-03-01' = {{\n  name: 'vm'\n  location: 'westeurope'\n  properties: {{\n    storageProfile: {{\n      imageReference: {{\n        id: l{}.id\n      }}\n    }}\n  }}\n}}\n",
+            links - 1
+        ));
+        text
+    };
+    let long = check_file("main.bicep", chain(5_000).as_bytes());
+    assert_eq!(long, [("IG002".to_string(), "main.bicep".to_string())]);
+    // A short chain gives a known ID: a lock's ID is no image of an approved gallery (IG001).
+    let short = check_file("main.bicep", chain(3).as_bytes());
+    assert_eq!(short, [("IG001".to_string(), "main.bicep".to_string())]);
+}
