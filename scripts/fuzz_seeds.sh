@@ -97,6 +97,29 @@ paired_bicepparam() {
   done < <(pick "$n" "$@")
 }
 
+# synthetic_bicepparam N FIND-ARGS…: Bicep files with a `.bicepparam` made for them (`using`
+# main.bicep and a value of its type for each parameter), joined by a NUL byte: the corpora
+# hold few real pairs.
+synthetic_bicepparam() {
+  local n="$1" b
+  shift
+  while IFS= read -r b; do
+    if grep -q '^param ' "$b"; then
+      {
+        cat "$b"
+        printf '\0'
+        echo "using 'main.bicep'"
+        awk '/^param [A-Za-z_][A-Za-z0-9_]* / {
+          v = "\x27x\x27"
+          if ($3 ~ /^int/) v = "1"; else if ($3 ~ /^bool/) v = "true"
+          else if ($3 ~ /^object/) v = "{}"; else if ($3 ~ /\[\]/ || $3 ~ /^array/) v = "[]"
+          print "param " $2 " = " v
+        }' "$b"
+      } | add bicepparam
+    fi
+  done < <(pick "$n" "$@")
+}
+
 td=testdata
 seed json "$per_source" "$td" -name '*.json'
 seed arm "$per_source" "$td/arm" "$td/rules" "$td/hostile" -name '*.json'
@@ -121,6 +144,7 @@ if [[ $mode == full ]]; then
     paired_arm "$per_source" "$corpora/qs" -name '*.parameters.json'
     seed bicep "$per_source" "$corpora/qs" "$corpora/avm" -name '*.bicep'
     paired_bicepparam "$per_source" "$corpora/qs" "$corpora/avm" -name '*.bicepparam'
+    synthetic_bicepparam "$per_source" "$corpora/qs" "$corpora/avm" -name '*.bicep'
     seed tfplan "$per_source" "$corpora/tfc" -name '*.json'
     seed tfplan 100 "$corpora/zodiac/folderFiles" -name '*.json'
     seed policy_import 100 "$corpora/avm" "$corpora/qs" -path '*polic*' -name '*.json'

@@ -104,11 +104,20 @@ thread_local! {
     static WORKSPACE: RefCell<Option<Workspace>> = const { RefCell::new(None) };
 }
 
-/// The folder, made once per process, that holds one project folder per target.
+/// The folder, made once per process, that holds one project folder per target: in
+/// `/dev/shm` when the machine has it, else in the temporary folder. A file is written for
+/// every input ([`keep_last_input`]): on a disk that other builds use, that write, not
+/// imagegate, bounds the executions per second.
 fn base() -> &'static Path {
     static BASE: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
     BASE.get_or_init(|| {
-        let dir = std::env::temp_dir().join(format!("imagegate-fuzz-{}", std::process::id()));
+        let shm = Path::new("/dev/shm");
+        let parent = if shm.is_dir() {
+            shm.to_path_buf()
+        } else {
+            std::env::temp_dir()
+        };
+        let dir = parent.join(format!("imagegate-fuzz-{}", std::process::id()));
         std::fs::create_dir_all(&dir).expect("the fuzzing folder can be made");
         dir.canonicalize()
             .expect("the fuzzing folder has a canonical path")
