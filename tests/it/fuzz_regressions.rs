@@ -98,3 +98,38 @@ fn a_long_chain_of_resource_scopes_is_bounded() {
     let short = check_file("main.bicep", chain(3).as_bytes());
     assert_eq!(short, [("IG001".to_string(), "main.bicep".to_string())]);
 }
+
+/// An inventory export whose instance-view status code has a multi-byte character across
+/// its 11th byte (fuzz target `inventory`, a panic: the code was sliced as a `str` at byte
+/// 11 to compare it with `PowerState/`). The audit reads on: that status is no power state,
+/// and the next one, `PowerState/running`, is the instance's.
+/// https://learn.microsoft.com/azure/virtual-machines/states-billing
+#[test]
+fn a_status_code_with_a_multi_byte_character_is_read_not_a_panic() {
+    let repo = Repo::new();
+    repo.write(
+        "export.json",
+        regression("inventory-status-code-multibyte.json.in"),
+    );
+    let out = repo
+        .imagegate(&["audit", "export.json", "--format", "json", "--exit-zero"])
+        .output()
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON report");
+    let instance = report["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| {
+            r["name"]
+                .as_str()
+                .is_some_and(|n| n.ends_with("/virtualMachines/3"))
+        })
+        .unwrap_or_else(|| panic!("instance 3 is judged: {report:#}"));
+    assert_eq!(instance["deployed"]["power_state"], "PowerState/running");
+}
