@@ -21,6 +21,9 @@ pub(crate) mod eval;
 pub(crate) mod extract;
 pub mod findings;
 pub(crate) mod frontend;
+#[cfg(fuzzing)]
+#[doc(hidden)]
+pub mod fuzz;
 pub(crate) mod image;
 pub mod init;
 pub mod json;

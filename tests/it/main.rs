@@ -23,6 +23,7 @@ mod factory;
 mod findings_quality;
 mod fixtures;
 mod fleet;
+mod fuzz_regressions;
 mod hostile;
 mod init;
 mod inventory;

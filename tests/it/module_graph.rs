@@ -273,6 +273,8 @@ const LAYERS: &[(&str, u8)] = &[
     ("workspace", 19),
     ("cli", 20),
     ("commands", 21),
+    // The fuzz targets' entry points (`--cfg fuzzing` only), on the workspace like the commands.
+    ("fuzz", 21),
 ];
 
 /// The layer of `module`, if it is listed.

@@ -196,7 +196,10 @@ fn power_state(properties: &Value) -> Option<String> {
         Kind::Array(items) => items
             .iter()
             .filter_map(|s| s.get("code").and_then(Value::as_str))
-            .find(|c| c.len() > 11 && c[..11].eq_ignore_ascii_case("PowerState/"))
+            // Compared as bytes: a code is the export's text, and its 11th byte need not
+            // end a character (slicing the `str` there panicked on `PowerState/…` written
+            // with a multi-byte character across it).
+            .find(|c| c.len() > 11 && c.as_bytes()[..11].eq_ignore_ascii_case(b"PowerState/"))
             .map(str::to_owned),
         _ => None,
     }

@@ -1131,7 +1131,7 @@ impl<'s> Lowering<'s> {
 }
 
 /// Why an expression nested deeper than the lowering follows is unknown.
-fn too_deep() -> Cause {
+pub(super) fn too_deep() -> Cause {
     Cause::Budget(Budget::ExpressionDepth {
         limit: MAX_LOWERING_DEPTH as usize,
     })

@@ -285,6 +285,10 @@ struct Lowering<'s> {
     /// How deeply the lowering of expressions and values nests now: at most
     /// [`MAX_LOWERING_DEPTH`].
     depth: u32,
+    /// The resources whose IDs are being built ([`Lowering::resource_id`]), innermost last:
+    /// an ID needed again while it is built depends on itself (a cycle of scopes, parents and
+    /// names), which is unknown at once rather than rebuilt until a budget ends it.
+    ids_building: Vec<usize>,
     /// Set when this file's expressions are lowered into another file's (a module output):
     /// nothing may name this file's parameters, variables or functions by name there.
     inline: Option<Inline>,
@@ -390,6 +394,7 @@ impl<'s> Lowering<'s> {
             work: 0,
             max_work: (100_000 + 64 * text.len() as u64).min(MAX_WORK),
             depth: 0,
+            ids_building: Vec::new(),
             inline: None,
             imports: Vec::new(),
             other_files: Default::default(),

@@ -346,6 +346,15 @@ impl<'s> Lowering<'s> {
     }
 
     /// The ID of resource `index` (instance `at`), in the scope it is declared for.
+    ///
+    /// The ID of a resource scoped to another (an extension resource) is built from that
+    /// resource's ID, and from the names of its parents, which may name other resources'
+    /// IDs: each link is one level of nesting, counted against [`MAX_LOWERING_DEPTH`] like an
+    /// expression's, so that a chain longer than the lowering follows is an unknown that
+    /// says so, never a stack overflow. An ID needed while it is being built depends on
+    /// itself (a cycle of scopes, parents and names, which Bicep refuses: BCP080, "the
+    /// expression is involved in a cycle"): it is unknown at once, not rebuilt in every
+    /// branch until the lowering's work budget ends it (a 70 KB file took 2 GB that way).
     pub(super) fn resource_id(
         &mut self,
         index: usize,
@@ -353,6 +362,23 @@ impl<'s> Lowering<'s> {
         start: u32,
         end: u32,
     ) -> Expr {
+        if self.ids_building.contains(&index) {
+            let construct = "a resource ID that depends on itself (a cycle of scopes, parents and names, which Bicep refuses)";
+            return self.unknowable_expr(start, end, Cause::BicepConstruct { construct });
+        }
+        if self.depth >= MAX_LOWERING_DEPTH {
+            return self.unknowable_expr(start, end, super::expressions::too_deep());
+        }
+        self.depth += 1;
+        self.ids_building.push(index);
+        let id = self.resource_id_within(index, at, start, end);
+        self.ids_building.pop();
+        self.depth -= 1;
+        id
+    }
+
+    /// [`Lowering::resource_id`] once its depth is counted.
+    fn resource_id_within(&mut self, index: usize, at: Option<Expr>, start: u32, end: u32) -> Expr {
         let mut names = Vec::new();
         let mut chain = vec![index];
         let mut cur = index;
