@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Packaging, proved with the real tools as a user runs them (issue #12):
 #   1. `pip install .` in a fresh virtualenv builds the wheel with maturin and puts `imagegate`
-#      on PATH;
+#      on PATH; `maturin build` makes the wheel to publish: stripped, tagged manylinux;
 #   2. the pre-commit hook (`.pre-commit-hooks.yaml`), run by the real `pre-commit run` from a
 #      `.pre-commit-config.yaml` that pins this repository at a revision, as users pin it, in a
 #      temporary git repository: a change that makes a VM unapproved fails, a change to a
@@ -39,6 +39,20 @@ python3 -m venv "$work/user"
 "$work/user/bin/pip" install --quiet "$repo"
 "$work/user/bin/imagegate" --version
 test "$(command -v "$work/user/bin/imagegate")" = "$work/user/bin/imagegate"
+
+echo "   ($((SECONDS - step_start)) s)"; step_start=$SECONDS
+echo "-- maturin build: the wheel to publish, its platform tag and size"
+# maturin's own auditwheel check gives the wheel the widest manylinux tag the binary's symbol
+# versions allow (a glibc this old or newer); a plain `linux_x86_64` tag would not install
+# from an index. The binary is stripped (pyproject.toml). Built with the dev profile here (the
+# tag is the same; the size of a release build is in README).
+"$work/tools/bin/maturin" build --quiet --profile dev --out "$work/dist" 2>&1 | tail -1
+wheel=$(ls "$work/dist"/imagegate-*.whl)
+case "$(basename "$wheel")" in
+  *-manylinux_2_*_x86_64.whl | *-manylinux2014_x86_64.whl) ;;
+  *) echo "error: the wheel is not tagged manylinux: $(basename "$wheel")" >&2; exit 1 ;;
+esac
+echo "   $(basename "$wheel"): $(du -k "$wheel" | cut -f1) KiB"
 
 echo "   ($((SECONDS - step_start)) s)"; step_start=$SECONDS
 echo "-- pre-commit run, the hook pinned at a revision, in a temporary git repository"
