@@ -424,7 +424,15 @@ impl Walker<'_> {
             if !taken && self.stop(here, decl, at_here) {
                 return;
             }
-            self.deployment(here, file, deployment, me, at_here, siblings);
+            self.deploy(
+                here,
+                file,
+                &deployment.template,
+                deployment,
+                me,
+                at_here,
+                siblings,
+            );
         }
         if let Some((probe, _)) = &latent {
             self.finish_scope(probe, decl.span);
@@ -699,28 +707,6 @@ impl Walker<'_> {
             // variables.
             self.resources(scope, &template.resources, place, &template.resources);
         }
-    }
-
-    /// Follows a nested (inline) or linked deployment, the resource `me`, declared among
-    /// `siblings`.
-    fn deployment<'s>(
-        &mut self,
-        scope: &Scope<'s>,
-        file: FileId,
-        deployment: &'s NestedDeployment,
-        me: Resource,
-        at: Place<'_>,
-        siblings: &'s [ResourceDecl],
-    ) {
-        self.deploy(
-            scope,
-            file,
-            &deployment.template,
-            deployment,
-            me,
-            at,
-            siblings,
-        );
     }
 
     /// Deploys `template` as the deployment `me` (whose parameters, scope and target are

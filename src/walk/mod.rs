@@ -393,13 +393,11 @@ impl Walker<'_> {
             };
             let (is_dir, is_file) = (file_type.is_dir(), file_type.is_file());
             let is_config = is_file && self.is_config(Some(name));
-            let noticed = (is_file && !is_config && !has_extension(name, self.extensions))
+            let read = is_file && has_extension(name, self.extensions);
+            let noticed = (is_file && !is_config && !read)
                 .then(|| self.noticed_index(name))
                 .flatten();
-            let wanted = is_dir
-                || is_config
-                || noticed.is_some()
-                || (is_file && has_extension(name, self.extensions));
+            let wanted = is_dir || is_config || read || noticed.is_some();
             if !wanted {
                 // Links, other kinds of files, files no frontend reads.
                 continue;

@@ -525,6 +525,31 @@ pub fn finding_identities(report: &serde_json::Value) -> std::collections::BTree
         .collect()
 }
 
+/// Asserts that a run over `repo` naming the file shown as `name` alone reports exactly the
+/// findings of `full` (the whole run's report) that touch it (#22's contract of the hook and
+/// the editor); `what` names the case in the failure. Returns the named run's report.
+pub fn assert_named_run_is_the_full_runs(
+    repo: &Repo,
+    full: &serde_json::Value,
+    name: &str,
+    what: &str,
+) -> serde_json::Value {
+    let want: std::collections::BTreeSet<String> = full["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| touches(f, name))
+        .flat_map(|f| finding_identities(&serde_json::json!({ "findings": [f] })))
+        .collect();
+    let named = check_json(repo, &[name]);
+    assert_eq!(
+        finding_identities(&named),
+        want,
+        "{what}: `check {name}` differs from the full run restricted to it"
+    );
+    named
+}
+
 /// Whether the finding `f` touches the file shown as `path` (located there, judged with it as
 /// a parameter file, declared there, or related there): what a run naming it must report.
 pub fn touches(f: &serde_json::Value, path: &str) -> bool {

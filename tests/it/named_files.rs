@@ -209,20 +209,8 @@ fn assert_named_runs_equal_the_full_run(repo: &Repo, fixture: &Path) -> usize {
             continue;
         }
         let name = file.to_str().expect("UTF-8 name").replace('\\', "/");
-        let want: BTreeSet<String> = full["findings"]
-            .as_array()
-            .expect("findings")
-            .iter()
-            .filter(|f| touches(f, &name))
-            .flat_map(|f| findings(&serde_json::json!({ "findings": [f] })))
-            .collect();
-        let named = check_json(repo, &[&name]);
-        assert_eq!(
-            findings(&named),
-            want,
-            "{}: `check {name}` differs from the full run restricted to it",
-            fixture.display()
-        );
+        let named =
+            assert_named_run_is_the_full_runs(repo, &full, &name, &fixture.display().to_string());
         let text = std::fs::read(repo.path().join(&file)).expect("read");
         let piped = piped_as(repo, &name, text);
         assert_eq!(

@@ -282,19 +282,7 @@ fn a_run_naming_one_file_of_a_pair_reports_what_the_full_run_reports_for_it() {
         let full = check_json(&repo, &["."]);
         for file in files_below(&root.join(case)) {
             let name = file.to_str().expect("UTF-8").replace('\\', "/");
-            let want: BTreeSet<String> = full["findings"]
-                .as_array()
-                .expect("findings")
-                .iter()
-                .filter(|f| touches(f, &name))
-                .flat_map(|f| finding_identities(&serde_json::json!({ "findings": [f] })))
-                .collect();
-            let named = check_json(&repo, &[&name]);
-            assert_eq!(
-                finding_identities(&named),
-                want,
-                "{case}: `check {name}` differs from the full run restricted to it"
-            );
+            assert_named_run_is_the_full_runs(&repo, &full, &name, case);
             compared += 1;
         }
     }
