@@ -30,6 +30,7 @@ pub mod json;
 pub(crate) mod judge;
 pub mod kpi;
 pub(crate) mod model;
+pub mod note;
 pub mod pipeline;
 pub mod policy;
 pub mod project;

@@ -32,7 +32,7 @@ pub struct FileOutcome {
     /// Whether the file was infrastructure-as-code (judged).
     pub judged: bool,
     /// Notes for stderr.
-    pub notes: Vec<String>,
+    pub notes: Vec<crate::note::Note>,
     /// What to keep of each finding.
     pub detail: Detail,
     /// The canonical path of the file when it is judged in its callers' context where
@@ -341,7 +341,11 @@ fn refused(walked: &FileToRead, error: LoadError, run: &Run, out: &mut FileOutco
             out.findings.push(finding);
         }
         e @ LoadError::OutsideRoots => {
-            out.notes.push(format!("{}: {e}", walked.display));
+            out.notes.push(crate::note::Note::new(
+                crate::note::NoteKind::NotRead,
+                walked.display.clone(),
+                e.to_string(),
+            ));
         }
     }
 }

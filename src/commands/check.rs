@@ -7,6 +7,7 @@ use std::path::PathBuf;
 
 use super::{Exit, Failure, Io, Vars, read_baseline, run_config};
 use crate::cli::{CheckArgs, FailOn};
+use crate::note::{Note, NoteKind};
 use crate::report::emit::{self, Filtered, Format, HumanOptions};
 use crate::walk::WalkOptions;
 use crate::workspace::Workspace;
@@ -136,17 +137,10 @@ fn run(args: CheckArgs, reads: Reads, io: &mut Io<'_>) -> Result<Exit, Failure> 
     // judged: resources and compliance stay whole, and the summary counts what was left out.
     let filter = (!args.select.is_empty() || !args.ignore.is_empty())
         .then(|| Filtered::apply(&mut report, |rule| args.shows(rule)));
-    if args.quiet {
-        // Only the findings.
-    } else if args.verbose || report.notes.len() <= 3 {
-        for note in &report.notes {
-            io.say(&format!("note: {}", emit::visible(note)));
+    if !args.quiet {
+        for line in note_lines(&report.notes, args.verbose) {
+            io.say(&format!("note: {}", emit::visible(&line)));
         }
-    } else {
-        io.say(&format!(
-            "note: {} notes (link cycles, budgets, files not read); --verbose shows them",
-            report.notes.len()
-        ));
     }
     // A run over folders that judged nothing says so where a person or a CI log sees it, and
     // why: often a wrong path, or files no frontend reads (with how to have them judged). Named
@@ -256,5 +250,63 @@ pub(super) fn environment(vars: &Vars) -> BTreeMap<String, String> {
             .iter()
             .map(|(name, value)| (name.clone(), value.to_string_lossy().into_owned()))
             .collect(),
+    }
+}
+
+/// Most notes of one kind shown one by one without `--verbose`; more are told as a count.
+const NOTES_SHOWN: usize = 3;
+
+/// The lines that tell `notes` (sorted), grouped by kind in [`NoteKind::ALL`]'s order: each
+/// note of a kind that has few (or all, `verbose`), else one line for the kind that says how
+/// many and what they mean. A hundred compiled templates set aside never hide the one budget
+/// that was reached.
+fn note_lines(notes: &[Note], verbose: bool) -> Vec<String> {
+    let mut lines = Vec::new();
+    for kind in NoteKind::ALL {
+        let of_kind: Vec<&Note> = notes.iter().filter(|n| n.kind == kind).collect();
+        if verbose || of_kind.len() <= NOTES_SHOWN {
+            lines.extend(of_kind.iter().map(ToString::to_string));
+        } else {
+            lines.push(format!(
+                "{} (--verbose lists them)",
+                kind.group(of_kind.len())
+            ));
+        }
+    }
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn notes_are_grouped_by_kind_and_few_are_shown_whole() {
+        let mut notes: Vec<Note> = (0..5)
+            .map(|i| {
+                Note::new(
+                    NoteKind::CompiledSetAside,
+                    format!("t{i}/azuredeploy.json"),
+                    format!("compiled from t{i}/main.bicep, which is judged instead"),
+                )
+            })
+            .collect();
+        notes.push(Note::new(NoteKind::Budget, "big.json", "evaluation stopped").at(4, 2));
+        notes.sort();
+        let lines = note_lines(&notes, false);
+        assert_eq!(
+            lines,
+            [
+                "big.json:4:2: evaluation stopped",
+                "5 compiled templates set aside: the sources they were compiled from are judged instead (--verbose lists them)",
+            ]
+        );
+        let all = note_lines(&notes, true);
+        assert_eq!(all.len(), 6);
+        assert_eq!(all[0], "big.json:4:2: evaluation stopped");
+        assert!(all[1].starts_with("t0/azuredeploy.json: compiled from"));
+        // Three of a kind are each shown.
+        let few = note_lines(&notes[..4], false);
+        assert_eq!(few.len(), 4, "{few:?}");
     }
 }

@@ -44,7 +44,7 @@ pub(crate) struct Judgement {
     /// Image-bearing resources, with their status.
     pub(crate) resources: Vec<ResourceEntry>,
     /// Notes of the evaluation contexts (budgets cut, links refused), located, for stderr.
-    pub(crate) notes: Vec<String>,
+    pub(crate) notes: Vec<crate::note::Note>,
 }
 
 /// Judges every image of every resource of `deployment` and runs every resource rule on each
@@ -82,14 +82,16 @@ pub(crate) fn judge_deployment(
         context.resources.sort_by_key(|r| latent(r));
         let deployed = context.resources.partition_point(|r| !latent(r));
         for note in &context.notes {
-            let place = note.span.map_or_else(
-                || sources.get(main).display.clone(),
-                |s| {
+            let said = |subject: String| {
+                crate::note::Note::new(note.kind.group(), subject, note.kind.to_string())
+            };
+            out.notes.push(match note.span {
+                None => said(sources.get(main).display.clone()),
+                Some(s) => {
                     let l = Location::of(sources.get(s.file), s.start, s.end);
-                    format!("{}:{}:{}", l.path, l.line, l.column)
-                },
-            );
-            out.notes.push(format!("{place}: {}", note.kind));
+                    said(l.path).at(l.line, l.column)
+                }
+            });
         }
         // The disks a machine may attach: those the defaults deploy, or all (for a latent
         // machine).

@@ -66,31 +66,16 @@ pub(crate) fn relocate(
         }
     }
     for note in &mut judgement.notes {
-        // "{display}:{line}:{column}: {note}"
-        let Some(e) = embedded.iter().find(|e| {
-            note.strip_prefix(e.display)
-                .is_some_and(|rest| rest.starts_with(':'))
-        }) else {
+        let Some(e) = find(&note.subject) else {
             continue;
         };
-        let rest = &note[e.display.len() + 1..];
         let l = place(e).1;
-        let mut parts = rest.splitn(3, ':');
-        let located = match (parts.next(), parts.next(), parts.next()) {
-            (Some(line), Some(column), Some(text))
-                if line.parse::<u32>().is_ok() && column.parse::<u32>().is_ok() =>
-            {
-                Some((line, text))
-            }
-            _ => None,
+        note.text = match note.at {
+            Some((line, _)) => format!("{} (in {}, line {line})", note.text, e.what),
+            None => format!("{} (in {})", note.text, e.what),
         };
-        *note = match located {
-            Some((line, text)) => format!(
-                "{}:{}:{}:{text} (in {}, line {line})",
-                l.path, l.line, l.column, e.what
-            ),
-            None => format!("{}:{}:{}:{rest} (in {})", l.path, l.line, l.column, e.what),
-        };
+        note.subject = l.path;
+        note.at = Some((l.line, l.column));
     }
 }
 
@@ -98,6 +83,7 @@ pub(crate) fn relocate(
 mod tests {
     use super::*;
     use crate::findings::{ResourceEntry, Status, parse_error};
+    use crate::note::{Note, NoteKind};
     use crate::source::{Encoding, SourceFile};
 
     #[test]
@@ -143,9 +129,9 @@ mod tests {
                 placement: None,
             }],
             notes: vec![
-                "x.content:3:3: budget cut".to_string(),
-                "x.content: unlocated".to_string(),
-                "other.json:1:1: left alone".to_string(),
+                Note::new(NoteKind::Budget, "x.content", "budget cut").at(3, 3),
+                Note::new(NoteKind::LinkCycle, "x.content", "unlocated"),
+                Note::new(NoteKind::LinkCycle, "other.json", "left alone").at(1, 1),
             ],
         };
         let embedding = Embedding {
@@ -173,7 +159,11 @@ mod tests {
         let r = &judgement.resources[0];
         assert_eq!((r.path.as_str(), r.line), ("plan.json", 2));
         assert_eq!(
-            judgement.notes,
+            judgement
+                .notes
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>(),
             [
                 "plan.json:2:3: budget cut (in the text in `a` of x, line 3)",
                 "plan.json:2:3: unlocated (in the text in `a` of x)",

@@ -15,6 +15,7 @@ pub(crate) mod links;
 pub(crate) mod tfplan;
 pub(crate) mod unescape;
 
+use crate::note::{Note, NoteKind};
 use std::path::{Path, PathBuf};
 
 use crate::catalog::{Catalog, Section};
@@ -270,19 +271,24 @@ pub(crate) fn parameter_contexts(
         let loaded = match env.loader.read(&p.path, &p.canonical, p.display.clone()) {
             Ok(loaded) => loaded,
             Err(crate::source::LoadError::Undecodable(e)) => {
-                out.notes.push(format!("{}: {}", p.display, e.message));
+                out.notes
+                    .push(Note::new(NoteKind::NotRead, p.display.clone(), e.message));
                 continue;
             }
             Err(crate::source::LoadError::OutsideRoots) if p.mapped => {
-                out.notes.push(format!(
-                    "{}: parameter file mapped in the config is outside the scanned roots; not read",
-                    p.display
+                out.notes.push(Note::new(
+                    NoteKind::NotRead,
+                    p.display.clone(),
+                    "parameter file mapped in the config is outside the scanned roots; not read",
                 ));
                 continue;
             }
             Err(_) => {
-                out.notes
-                    .push(format!("{}: cannot read this parameter file", p.display));
+                out.notes.push(Note::new(
+                    NoteKind::NotRead,
+                    p.display.clone(),
+                    "cannot read this parameter file",
+                ));
                 continue;
             }
         };
@@ -530,7 +536,7 @@ pub(crate) struct Lowered {
     /// What made the file, or files it led to, unreadable: IG000 findings.
     pub(crate) problems: Vec<ParseProblem>,
     /// Notes for stderr.
-    pub(crate) notes: Vec<String>,
+    pub(crate) notes: Vec<crate::note::Note>,
     /// Whether the file is judged in its callers' context when another scanned file links
     /// it (its own outcome then stands aside).
     pub(crate) linkable: bool,

@@ -29,6 +29,16 @@ pub enum NoteKind {
     },
 }
 
+impl NoteKind {
+    /// The group the note is shown in.
+    pub fn group(&self) -> crate::note::NoteKind {
+        match self {
+            NoteKind::StepBudgetExhausted { .. } => crate::note::NoteKind::Budget,
+            NoteKind::LinkCycle { .. } => crate::note::NoteKind::LinkCycle,
+        }
+    }
+}
+
 impl fmt::Display for NoteKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

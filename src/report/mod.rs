@@ -79,8 +79,8 @@ pub struct Report {
     pub files_scanned: usize,
     /// How many of them were templates (judged).
     pub templates: usize,
-    /// Notes about the run (skipped files, budgets), for stderr.
-    pub notes: Vec<String>,
+    /// Notes about the run (skipped files, budgets), for stderr, sorted.
+    pub notes: Vec<crate::note::Note>,
     /// The configuration in effect.
     pub config: ConfigInEffect,
     /// The baseline the findings were compared with (`--baseline`), and what it gave.

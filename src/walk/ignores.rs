@@ -9,6 +9,7 @@
 //! ignore files (all tracked, like the rest of it) cost nothing but a listing entry. Beyond
 //! the bounds a file is not honoured (more is judged, never less), with a note.
 
+use crate::note::{Note, NoteKind};
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -123,7 +124,7 @@ impl Chain {
 
     /// The matcher of the file, read and built the first time (empty when it cannot be
     /// read: a note in `notes` says why).
-    fn matcher(&self, notes: &Mutex<Vec<String>>) -> &Gitignore {
+    fn matcher(&self, notes: &Mutex<Vec<Note>>) -> &Gitignore {
         self.matcher
             .get_or_init(|| match read_ignore_file(&self.dir, &self.path) {
                 Ok(m) => m,
@@ -131,7 +132,11 @@ impl Chain {
                     notes
                         .lock()
                         .unwrap_or_else(|e| e.into_inner())
-                        .push(format!("{}: not honoured: {e}", self.display));
+                        .push(Note::new(
+                            NoteKind::Walk,
+                            self.display.clone(),
+                            format!("not honoured: {e}"),
+                        ));
                     Gitignore::empty()
                 }
             })
@@ -144,7 +149,7 @@ fn matched(
     chain: Option<&Arc<Chain>>,
     path: &Path,
     is_dir: bool,
-    notes: &Mutex<Vec<String>>,
+    notes: &Mutex<Vec<Note>>,
 ) -> Match<()> {
     let mut next = chain;
     while let Some(c) = next {
@@ -165,7 +170,7 @@ pub(crate) fn is_ignored(
     gitignores: Option<&Arc<Chain>>,
     path: &Path,
     is_dir: bool,
-    notes: &Mutex<Vec<String>>,
+    notes: &Mutex<Vec<Note>>,
 ) -> bool {
     match matched(ignores, path, is_dir, notes) {
         Match::Ignore(()) => true,
@@ -314,7 +319,7 @@ mod tests {
         assert!(ignored(None, chain.as_ref(), "b/build", true));
         assert!(!ignored(None, chain.as_ref(), "b/build", false));
         assert!(!ignored(None, chain.as_ref(), "b/c.json", false));
-        assert_eq!(notes.into_inner().unwrap(), Vec::<String>::new());
+        assert_eq!(notes.into_inner().unwrap(), Vec::<Note>::new());
     }
 
     #[test]
@@ -335,10 +340,14 @@ mod tests {
         ));
         let notes = notes.into_inner().unwrap();
         assert_eq!(notes.len(), 1, "{notes:?}");
-        assert!(notes[0].starts_with(".ignore: not honoured: it cannot be read"));
+        assert!(
+            notes[0]
+                .to_string()
+                .starts_with(".ignore: not honoured: it cannot be read")
+        );
     }
 
-    fn lock_len(notes: &Mutex<Vec<String>>) -> usize {
+    fn lock_len(notes: &Mutex<Vec<Note>>) -> usize {
         notes.lock().unwrap().len()
     }
 

@@ -32,6 +32,7 @@ mod git_index;
 mod ignores;
 mod repo;
 
+use crate::note::{Note, NoteKind};
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -128,7 +129,7 @@ pub(crate) struct Walked {
     /// not judged.
     pub(crate) unreadable: Vec<Unreadable>,
     /// Why an ignore file or a repository's index was not used, sorted.
-    pub(crate) notes: Vec<String>,
+    pub(crate) notes: Vec<Note>,
     /// How many files of each of the `noticed` extensions the walk passed over (in walked
     /// folders, where ignore files and excludes let it look): files no frontend reads, which a
     /// run that judged nothing names.
@@ -165,7 +166,7 @@ struct Walker<'a> {
     repos: Repos,
     found: Mutex<Found>,
     /// Notes from ignore files read when first needed.
-    notes: Mutex<Vec<String>>,
+    notes: Mutex<Vec<Note>>,
 }
 
 /// What the workers found.
@@ -176,7 +177,7 @@ struct Found {
     noticed: Vec<usize>,
     configs: Vec<FileToRead>,
     unreadable: Vec<Unreadable>,
-    notes: Vec<String>,
+    notes: Vec<Note>,
 }
 
 /// A folder to walk, with what its ancestors decided.
@@ -523,7 +524,11 @@ impl Walker<'_> {
         match Chain::push(chain.clone(), &dir.path, entry, display.clone()) {
             Ok(chain) => chain,
             Err(e) => {
-                found.notes.push(format!("{display}: not honoured: {e}"));
+                found.notes.push(Note::new(
+                    NoteKind::Walk,
+                    display,
+                    format!("not honoured: {e}"),
+                ));
                 chain
             }
         }

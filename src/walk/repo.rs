@@ -6,6 +6,7 @@
 //! index file is git's metadata, which a pull request cannot write: reading it (and the
 //! `.git` file leading to it) is the one read outside the roots.
 
+use crate::note::{Note, NoteKind};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
@@ -61,7 +62,7 @@ impl std::fmt::Display for RepoError {
 pub(crate) struct Repos {
     by_work_tree: Mutex<HashMap<PathBuf, Arc<Repo>>>,
     /// Why an index was not used, one line per repository.
-    pub(crate) notes: Mutex<Vec<String>>,
+    pub(crate) notes: Mutex<Vec<Note>>,
 }
 
 impl Repos {
@@ -87,10 +88,13 @@ impl Repos {
         let tracked = match read_index(top) {
             Ok(index) => Tracked::Index(index),
             Err(e) => {
-                lock(&self.notes).push(format!(
-                    "{}: the git repository's tracked files are unknown ({e}): no ignore file \
-                     or hidden name hides a file in it, every file is judged",
-                    super::display_path(top, cwd)
+                lock(&self.notes).push(Note::new(
+                    NoteKind::Walk,
+                    super::display_path(top, cwd),
+                    format!(
+                        "the git repository's tracked files are unknown ({e}): no ignore file \
+                         or hidden name hides a file in it, every file is judged"
+                    ),
                 ));
                 Tracked::All
             }

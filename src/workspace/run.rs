@@ -767,7 +767,7 @@ fn set_aside_compiled_templates(outcomes: &mut [FileOutcome], files: &[walk::Fil
         let difference = Difference::between(outcome, bicep);
         set_aside.push((i, difference, &files[i].display, &files[j].display));
     }
-    let notes: Vec<(usize, bool, String)> = set_aside
+    let notes: Vec<(usize, bool, crate::note::Note)> = set_aside
         .into_iter()
         .map(|(i, difference, json, bicep)| {
             let faithful = difference.is_none();
@@ -892,10 +892,15 @@ impl Difference {
 
     /// The note for stderr about the template shown as `json`, which says it was compiled
     /// from `bicep`.
-    fn note(&self, json: &str, bicep: &str) -> String {
+    fn note(&self, json: &str, bicep: &str) -> crate::note::Note {
+        use crate::note::{Note, NoteKind};
         if self.is_none() {
-            return format!(
-                "{json}: compiled from {bicep}, which is judged instead (it finds everything this file does)"
+            return Note::new(
+                NoteKind::CompiledSetAside,
+                json,
+                format!(
+                    "compiled from {bicep}, which is judged instead (it finds everything this file does)"
+                ),
             );
         }
         let mut how = Vec::new();
@@ -917,9 +922,13 @@ impl Difference {
                 self.exempted
             ));
         }
-        format!(
-            "{json}: says it was compiled from {bicep}, but {} (a stale build or an edit by hand): both are reported",
-            how.join(", and ")
+        Note::new(
+            NoteKind::CompiledDiffers,
+            json,
+            format!(
+                "says it was compiled from {bicep}, but {} (a stale build or an edit by hand): both are reported",
+                how.join(", and ")
+            ),
         )
     }
 }

@@ -374,7 +374,7 @@ pub fn check_with_limits_and_notes(
         .emit(&report, &mut out)
         .expect("emit");
     let json = serde_json::from_slice(&out).expect("JSON output");
-    (json, report.notes)
+    (json, report.notes.iter().map(ToString::to_string).collect())
 }
 
 /// [`check_with_limits_and_notes`]'s report.

@@ -222,59 +222,61 @@ fn no_two_modules_import_each_other() {
 /// Every module must be listed: a new one is placed on purpose (a module of a folder listed
 /// as `folder::*` takes the folder's layer).
 const LAYERS: &[(&str, u8)] = &[
-    // Foundations: the JSON parser, dates, the catalogue's data, the walk.
+    // Foundations: the JSON parser, dates, the catalogue's data, notes about the run; then
+    // the walk.
     ("json", 0),
     ("date", 0),
     ("catalog", 0),
-    ("walk", 0),
+    ("note", 0),
+    ("walk", 1),
     // Source files, spans and the one loader.
-    ("source", 1),
+    ("source", 2),
     // Values with origins and first-class unknowns.
-    ("value", 2),
+    ("value", 3),
     // The common model every frontend lowers into.
-    ("model", 3),
+    ("model", 4),
     // The evaluator: pure, it reads only what was loaded for it.
-    ("eval", 4),
+    ("eval", 5),
     // The frontends: they lower, nothing more. What they share sits under the languages,
     // which never import each other: the trait and registry, unescaping, the linker (the
     // loading stage of expansion), then the expansion of contexts.
-    ("frontend", 5),
-    ("frontend::unescape", 5),
-    ("frontend::links", 5),
-    ("frontend::expand", 6),
-    ("frontend::arm", 7),
-    ("frontend::bicep", 7),
-    ("frontend::tfplan", 7),
-    ("frontend::inventory", 7),
+    ("frontend", 6),
+    ("frontend::unescape", 6),
+    ("frontend::links", 6),
+    ("frontend::expand", 7),
+    ("frontend::arm", 8),
+    ("frontend::bicep", 8),
+    ("frontend::tfplan", 8),
+    ("frontend::inventory", 8),
     // Images found in the model, and the one judgement.
-    ("image", 8),
-    ("extract", 9),
-    ("variants", 10),
-    ("judge", 10),
+    ("image", 9),
+    ("extract", 10),
+    ("variants", 11),
+    ("judge", 11),
     // The rules and the config that configures them.
-    ("rules", 11),
-    ("rules::*", 11),
-    ("config", 12),
+    ("rules", 12),
+    ("rules::*", 12),
+    ("config", 13),
     // Findings, their suppression, the report.
-    ("findings", 13),
-    ("findings::*", 13),
-    ("suppress", 14),
-    ("report", 15),
-    ("report::*", 15),
+    ("findings", 14),
+    ("findings::*", 14),
+    ("suppress", 15),
+    ("report", 16),
+    ("report::*", 16),
     // The rollout tools, which read reports and configs (`init` writes the policy's TOML).
-    ("baseline", 16),
-    ("kpi", 16),
-    ("policy", 16),
-    ("init", 17),
+    ("baseline", 17),
+    ("kpi", 17),
+    ("policy", 17),
+    ("init", 18),
     // The project graph: relations found by the frontends' sniffs, before anything is judged.
-    ("project", 17),
+    ("project", 18),
     // One file's run, the workspace's runs, the command line.
-    ("pipeline", 18),
-    ("workspace", 19),
-    ("cli", 20),
-    ("commands", 21),
+    ("pipeline", 19),
+    ("workspace", 20),
+    ("cli", 21),
+    ("commands", 22),
     // The fuzz targets' entry points (`--cfg fuzzing` only), on the workspace like the commands.
-    ("fuzz", 21),
+    ("fuzz", 22),
 ];
 
 /// The layer of `module`, if it is listed.

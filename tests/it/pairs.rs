@@ -332,3 +332,47 @@ fn a_template_named_like_a_bicep_build_that_is_not_one_lends_it_no_context() {
         "{f:?}"
     );
 }
+
+/// Notes are grouped by kind (issue #25): builds set aside are many in a repository that
+/// commits them (98 of the quickstarts), and a count of them must not hide a note of another
+/// kind, which is shown whole; `--verbose` lists every note.
+#[test]
+fn many_builds_set_aside_are_one_line_and_hide_no_other_note() {
+    let repo = Repo::new();
+    let folder = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/pairs/faithful");
+    for sub in ["a", "b", "c", "d"] {
+        std::fs::create_dir_all(repo.path().join(sub)).unwrap();
+        copy_tree(&folder, &repo.path().join(sub));
+    }
+    // Not a parameter file: no `parameters` object (ARM's schema for parameter files,
+    // https://learn.microsoft.com/azure/azure-resource-manager/templates/parameter-files).
+    repo.write(
+        "a/main.parameters.json",
+        r#"{"$schema": "x", "values": {}}"#,
+    );
+    git(repo.path(), &["init", "-q"]);
+    let plain = repo.imagegate(&["check"]).output().expect("run");
+    let said = String::from_utf8_lossy(&plain.stderr);
+    assert!(
+        said.contains(
+            "note: 4 compiled templates set aside: the sources they were compiled from are judged instead (--verbose lists them)"
+        ),
+        "{said}"
+    );
+    assert!(
+        said.contains("a/main.parameters.json: not a parameter file"),
+        "{said}"
+    );
+    assert!(!said.contains("d/main.json: compiled from"), "{said}");
+    let verbose = repo.imagegate(&["check", "-v"]).output().expect("run");
+    let said = String::from_utf8_lossy(&verbose.stderr);
+    for sub in ["a", "b", "c", "d"] {
+        assert!(
+            said.contains(&format!(
+                "{sub}/main.json: compiled from {sub}/main.bicep, which is judged instead"
+            )),
+            "{said}"
+        );
+    }
+    assert!(!said.contains("compiled templates set aside"), "{said}");
+}

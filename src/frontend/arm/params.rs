@@ -2,6 +2,7 @@
 //! files are a template's parameter files is the project graph's to say (by these names, the
 //! config's mapping, a `.bicepparam`'s `using`); each one is its own evaluation context.
 
+use crate::note::{Note, NoteKind};
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -33,8 +34,10 @@ pub(super) fn json_parameter_file(
             Some(values_of(&root, id, limits, Some((environment, text))))
         }
         Ok(_) => {
-            out.notes.push(format!(
-                "{display}: not a parameter file (no `parameters` object, and not the bare form `{{\"name\": {{\"value\": …}}}}`); ignored"
+            out.notes.push(Note::new(
+                NoteKind::Ignored,
+                display,
+                "not a parameter file (no `parameters` object, and not the bare form `{\"name\": {\"value\": …}}`); ignored",
             ));
             None
         }

@@ -2,6 +2,7 @@
 //! like ARM templates (one context per `.bicepparam` file that uses them, modules followed as
 //! linked deployments); a `.bicepparam` file is judged in its template's context.
 
+use crate::note::{Note, NoteKind};
 use std::cell::OnceCell;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -355,8 +356,12 @@ fn bicepparam_values(
     let parsed = parser::parse_params_within(&text, env.allowance.limits().max_syntax_tokens);
     let (using, _) = using_target(&parsed.root, &text)?;
     if env.loader.beside(&canonical_param, &using).as_deref() != Some(template) {
-        out.notes.push(format!(
-            "{display}: its `using` names `{using}`, not the template it is mapped to; not read for it"
+        out.notes.push(Note::new(
+            NoteKind::Ignored,
+            display,
+            format!(
+                "its `using` names `{using}`, not the template it is mapped to; not read for it"
+            ),
         ));
         return None;
     }
@@ -533,8 +538,10 @@ fn base_values(
         (s.nodes().next().is_none()).then(|| super::lexer::string_value(text, token))
     });
     let unread = |out: &mut Lowered, base: &str, problem: String| {
-        out.notes.push(format!(
-            "{shown}: the parameter file it extends, `{base}`, is not read ({problem})"
+        out.notes.push(Note::new(
+            NoteKind::NotRead,
+            shown.clone(),
+            format!("the parameter file it extends, `{base}`, is not read ({problem})"),
         ));
         Inherited {
             values: Vec::new(),

@@ -19,6 +19,7 @@ mod read;
 use crate::catalog::Catalog;
 use crate::frontend::{Env, Frontend, Lowered, ParseProblem, Sniff, ToJudge};
 use crate::model::{Context, Deployment, Dialect, Section, SourceKind};
+use crate::note::{Note, NoteKind};
 use crate::source::{Loaded, Span};
 
 use lower::{Outcome, Pin};
@@ -121,16 +122,24 @@ impl Frontend for Inventory {
             });
         }
         if skipped_count > 0 {
-            out.notes.push(format!(
-                "{display}: {skipped_count} entr{} of types that carry no image ({}) not judged",
-                if skipped_count == 1 { "y" } else { "ies" },
-                skipped.join(", ")
+            out.notes.push(Note::new(
+                NoteKind::Inventory,
+                display.clone(),
+                format!(
+                    "{skipped_count} entr{} of types that carry no image ({}) not judged",
+                    if skipped_count == 1 { "y" } else { "ies" },
+                    skipped.join(", ")
+                ),
             ));
         }
         if let (n @ 1.., Some(first)) = unknown_version {
-            out.notes.push(format!(
-                "{display}: {n} resource{} name a gallery image definition or Marketplace `latest` without the `exactVersion` that runs (e.g. {first}): judged as written",
-                if n == 1 { "" } else { "s" }
+            out.notes.push(Note::new(
+                NoteKind::Inventory,
+                display.clone(),
+                format!(
+                    "{n} resource{} name a gallery image definition or Marketplace `latest` without the `exactVersion` that runs (e.g. {first}): judged as written",
+                    if n == 1 { "" } else { "s" }
+                ),
             ));
         }
         out.deployment = Some(ToJudge {
