@@ -195,11 +195,50 @@ pub(crate) fn wildcard_ignore_case(pattern: &str, text: &str) -> bool {
     )
 }
 
+/// Whether `pattern` matches `text` (ASCII case ignored) whatever the parts of `text` at the
+/// byte ranges `unknown` turn out to be: each such part is one unit that only a `*` matches.
+/// Sound because a `*` that matches it matches any text in its place, and nothing else
+/// (a `?`, a literal) can match it; a pattern that needs to know the part does not match.
+pub(crate) fn wildcard_whatever(pattern: &str, text: &str, unknown: &[(usize, usize)]) -> bool {
+    /// The unit that stands for an unknown part.
+    const UNKNOWN: u16 = 0x100;
+    let mut units: Vec<u16> = Vec::with_capacity(text.len());
+    let mut at = 0;
+    let mut holes: Vec<(usize, usize)> = unknown.to_vec();
+    holes.sort_unstable();
+    for (start, end) in holes {
+        if start < at || end > text.len() {
+            continue;
+        }
+        units.extend(
+            text.as_bytes()[at..start]
+                .iter()
+                .map(|b| u16::from(b.to_ascii_lowercase())),
+        );
+        units.push(UNKNOWN);
+        at = end;
+    }
+    units.extend(
+        text.as_bytes()[at..]
+            .iter()
+            .map(|b| u16::from(b.to_ascii_lowercase())),
+    );
+    glob(pattern.to_ascii_lowercase().as_bytes(), &units, |p, t| {
+        t != UNKNOWN && (p == b'?' || u16::from(p) == t)
+    })
+}
+
 fn wildcard(pattern: &[u8], text: &[u8]) -> bool {
+    glob(pattern, text, |p, t| p == b'?' || p == t)
+}
+
+/// The one glob matcher: `*` any run of units, any other byte of `pattern` one unit that
+/// `one` says it matches. Linear backtracking to the last `*`, never exponential.
+fn glob<T: Copy>(pattern: &[u8], text: &[T], one: impl Fn(u8, T) -> bool) -> bool {
     let (mut p, mut t) = (0, 0);
     let (mut star, mut mark) = (None, 0);
     while t < text.len() {
-        if p < pattern.len() && (pattern[p] == b'?' || pattern[p] == text[t]) {
+        if p < pattern.len() && pattern[p] != b'*' && one(pattern[p], text[t]) {
             p += 1;
             t += 1;
         } else if p < pattern.len() && pattern[p] == b'*' {
@@ -1112,5 +1151,33 @@ mod tests {
             if holed == Match::Yes { proptest::prop_assert_eq!(filled, Match::Yes); }
             if holed == Match::No { proptest::prop_assert_eq!(filled, Match::No); }
         }
+    }
+
+    #[test]
+    fn a_pattern_covers_a_name_with_unknown_parts_only_whatever_they_are() {
+        // `vm-<suffix>-web`: the unknown part is bytes 3..11.
+        let text = "vm-<suffix>-web";
+        let unknown = [(3, 11)];
+        for (pattern, covers) in [
+            ("vm-*", true),
+            ("*-web", true),
+            ("VM-*-WEB", true),
+            ("*", true),
+            // Each needs the part to be something in particular.
+            ("vm-prod-*", false),
+            ("vm-?-web", false),
+            ("vm--web", false),
+            ("*suffix*", false),
+            ("vm-<suffix>-web", false),
+        ] {
+            assert_eq!(
+                wildcard_whatever(pattern, text, &unknown),
+                covers,
+                "{pattern}"
+            );
+        }
+        // A wholly known name matches as any text does.
+        assert!(wildcard_whatever("vm-*-web", "vm-1-web", &[]));
+        assert!(!wildcard_whatever("vm-?-web", "vm-12-web", &[]));
     }
 }

@@ -141,8 +141,12 @@ pub struct Resource {
     /// The full resource type as written, e.g. `Microsoft.Compute/virtualMachines` or
     /// `azurerm_linux_virtual_machine`.
     pub resource_type: String,
-    /// The name (or Terraform address) as shown to users.
+    /// The name (or Terraform address) as shown to users: evaluated, with the parts not known
+    /// offline labelled (`<vmPrefix>-web`, [`shown_name`]).
     pub name: String,
+    /// When the name is not wholly known: where its unknown parts are, and the name as
+    /// written (`None`: `name` is what the resource is called, or all a frontend knows).
+    pub unknown_name: Option<Box<UnknownName>>,
     /// Where the resource is declared (its object, block or plan entry).
     pub span: Span,
     /// The resource body: for ARM the resource object from its root (so `properties.…` and
@@ -476,6 +480,96 @@ pub struct Deployed {
     pub power_state: Option<String>,
 }
 
+/// A resource name not wholly known offline, as [`Resource::name`] shows it: where the parts
+/// not known are in the shown text, and the name as written, which fingerprints tell the
+/// instances of a copy loop apart by (as they did before names were shown evaluated, so that
+/// baselines keep matching).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UnknownName {
+    /// The name as written (under its parent's, for a child resource).
+    pub written: String,
+    /// The byte ranges of the shown name that are not known offline (each a `<…>` label, or
+    /// the `…` that ends a clipped name): an exemption's pattern matches the name only if it
+    /// matches whatever those parts turn out to be.
+    pub holes: Vec<(usize, usize)>,
+}
+
+/// The longest resource name shown whole; a longer one is clipped and ends with `…`.
+const MAX_SHOWN_NAME: usize = 120;
+
+/// A resource name as a person reads it: the text `value` evaluates to, each part not known
+/// offline in angle brackets naming the parameter that decides it, else `<…>` (a deployment
+/// setting or a value derived from one, a value known only at deployment),
+/// under `parent`'s shown name (text and holes) for a child resource; clipped to
+/// [`MAX_SHOWN_NAME`] characters. Returns the text and its unknown parts' byte ranges (empty:
+/// wholly known).
+pub fn shown_name(
+    parent: Option<(&str, &[(usize, usize)])>,
+    value: &crate::value::Value,
+) -> (String, Vec<(usize, usize)>) {
+    use crate::value::{Kind, Part};
+    let mut text = String::new();
+    let mut holes = Vec::new();
+    let mut hole = |text: &mut String, why: &crate::value::Why| {
+        let start = text.len();
+        text.push_str(&hole_label(why));
+        holes.push((start, text.len()));
+    };
+    match &value.kind {
+        Kind::Str(s) => text.push_str(s),
+        Kind::Partial(parts) => {
+            for part in parts {
+                match part {
+                    Part::Text(t) => text.push_str(t),
+                    Part::Hole(why) => hole(&mut text, why),
+                }
+            }
+        }
+        Kind::Unknown(why) => hole(&mut text, why),
+        _ => text.push_str(&value.display()),
+    }
+    // A child's name is its name under its parent's, as Azure composes it, unless it is
+    // written whole (`parent/child`).
+    if let Some((parent, parent_holes)) = parent.filter(|_| !text.contains('/')) {
+        let shift = parent.len() + 1;
+        text = format!("{parent}/{text}");
+        holes = parent_holes
+            .iter()
+            .copied()
+            .chain(holes.into_iter().map(|(a, b)| (a + shift, b + shift)))
+            .collect();
+    }
+    if text.chars().count() > MAX_SHOWN_NAME {
+        let cut = text
+            .char_indices()
+            .nth(MAX_SHOWN_NAME)
+            .map_or(text.len(), |(at, _)| at);
+        text.truncate(cut);
+        // A label cut in two is unknown to its end.
+        holes.retain(|&(a, _)| a < cut);
+        for h in &mut holes {
+            h.1 = h.1.min(cut);
+        }
+        text.push('…');
+        holes.push((cut, text.len()));
+    }
+    (text, holes)
+}
+
+/// The label of a part of a name not known offline: what decides it.
+fn hole_label(why: &crate::value::Why) -> String {
+    use crate::value::Cause;
+    match &*why.cause {
+        Cause::UnsetParameter { name }
+        | Cause::UnsetOptionalParameter { name }
+        | Cause::DeployerValue { name }
+        | Cause::KeyVaultReference { name } => format!("<{name}>"),
+        // Not a deployment setting's name: what is unknown is often derived from it
+        // (`uniqueString(resourceGroup().id)`), which the cause does not tell apart.
+        _ => "<…>".to_string(),
+    }
+}
+
 /// A copy loop a resource is an instance of.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CopyOf {
@@ -572,5 +666,38 @@ mod tests {
         let slashes = Placement::name_of(&Value::composed(Kind::Str("a/".repeat(1000))));
         assert_eq!(slashes.len(), Placement::MAX_SEGMENTS);
         assert_eq!(slashes[Placement::MAX_SEGMENTS - 1].known(), None);
+    }
+
+    #[test]
+    fn a_name_is_shown_evaluated_with_what_decides_each_unknown_part() {
+        use super::shown_name;
+        use crate::value::cause::DeploymentSetting;
+        let parts = |parts: Vec<Part>| Value::composed(Kind::Partial(parts));
+        let name = parts(vec![
+            Part::Text("web-".into()),
+            Part::Hole(unset("env")),
+            Part::Text("-".into()),
+            Part::Hole(Why::new(Cause::UnsetDeploymentSetting(
+                DeploymentSetting::ResourceGroup,
+            ))),
+        ]);
+        let (text, holes) = shown_name(None, &name);
+        assert_eq!(text, "web-<env>-<…>");
+        assert_eq!(holes, [(4, 9), (10, 15)]);
+        // Under a parent whose name is not wholly known: both are said, and where.
+        let child = Value::composed(Kind::Str("default".into()));
+        let (text, holes) = shown_name(Some(("<account>", &[(0, 9)])), &child);
+        assert_eq!(
+            (text.as_str(), holes.as_slice()),
+            ("<account>/default", &[(0, 9)][..])
+        );
+        // A known name is itself; a long one is clipped, and what was cut is unknown.
+        let long = Value::composed(Kind::Str("x".repeat(200)));
+        let (text, holes) = shown_name(None, &long);
+        assert_eq!(text.chars().count(), 121);
+        assert!(text.ends_with('…'));
+        assert_eq!(holes, [(120, 123)]);
+        let (text, holes) = shown_name(None, &Value::composed(Kind::Str("vm1".into())));
+        assert_eq!((text.as_str(), holes.len()), ("vm1", 0));
     }
 }

@@ -424,8 +424,12 @@ impl Exempter {
             return false;
         }
         if let Some(pattern) = &entry.resource {
-            let name = finding.resource.as_ref().map(|r| r.name.as_str());
-            if !name.is_some_and(|n| wildcard(pattern, n)) {
+            // A name not wholly known is covered only if the pattern matches whatever its
+            // unknown parts are (`vm-*` covers `vm-<suffix>`, `vm-prod-*` does not).
+            let covered = finding.resource.as_ref().is_some_and(|r| {
+                crate::judge::wildcard_whatever(pattern, &r.name, &r.unknown_parts)
+            });
+            if !covered {
                 return false;
             }
         }

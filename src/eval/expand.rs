@@ -119,8 +119,8 @@ pub(crate) fn expand(
 
 /// The resource a child resource is declared in.
 struct Parent {
-    /// Its evaluated name (children's names are composed under it).
-    name: String,
+    /// Its name (children's names are composed under it).
+    name: Named,
     /// Its name as its [`Placement`] says it (children's are composed under it).
     placed: Vec<Placed>,
 }
@@ -327,14 +327,7 @@ impl Walker<'_> {
             ..
         } = at;
         let name_value = decl.name.as_ref().map(|n| scope.eval_node(n));
-        let evaluated_name = name_value
-            .as_ref()
-            .filter(|v| !v.has_unknown())
-            .map(Value::display);
-        let name = compose_name(
-            parent,
-            evaluated_name.as_deref().unwrap_or(&decl.written_name),
-        );
+        let name = Named::of(parent, name_value.as_ref(), decl);
         let identity = match &decl.symbol {
             Some(s) => format!("{prefix}{s}"),
             None => format!("{prefix}{}/{}", decl.resource_type, decl.written_name),
@@ -344,11 +337,7 @@ impl Walker<'_> {
         let (here, own_name, own_placed, latent_at) = match &latent {
             Some((probe, why)) => {
                 let value = decl.name.as_ref().map(|n| probe.eval_node(n));
-                let evaluated = value
-                    .as_ref()
-                    .filter(|v| !v.has_unknown())
-                    .map(|v| v.display());
-                let own = compose_name(parent, evaluated.as_deref().unwrap_or(&decl.written_name));
+                let own = Named::of(parent, value.as_ref(), decl);
                 let own_placed = placed_name(parent, value.as_ref(), decl);
                 (probe, own, own_placed, Some(why))
             }
@@ -381,7 +370,8 @@ impl Walker<'_> {
             }
             self.out.resources.push(Resource {
                 resource_type: decl.resource_type.as_str().to_owned(),
-                name: clip(&own_name),
+                name: own_name.shown.clone(),
+                unknown_name: own_name.unknown(),
                 span: decl.span,
                 body: here.eval_node(body),
                 identity: identity.clone(),
@@ -395,7 +385,8 @@ impl Walker<'_> {
         let deploying = decl.deployment.as_ref().filter(|_| deployed).map(|d| {
             let me = Resource {
                 resource_type: decl.resource_type.as_str().to_owned(),
-                name: clip(&own_name),
+                name: own_name.shown.clone(),
+                unknown_name: own_name.unknown(),
                 span: decl.span,
                 body: Value::composed(Kind::Null),
                 identity: identity.clone(),
@@ -1510,6 +1501,7 @@ fn declared(decl: &ResourceDecl, at: Place<'_>) -> Resource {
         copy: at.copy.cloned(),
         deployed: None,
         // Not evaluated: nothing tells where it is and what it is called.
+        unknown_name: None,
         placement: None,
     }
 }
@@ -1555,8 +1547,58 @@ fn placed_scope(deployment: &DeploymentScope) -> (Placed, Placed) {
 /// A child resource's full name: its name under its parent's, as Azure composes it.
 fn compose_name(parent: Option<&Parent>, name: &str) -> String {
     match parent {
-        Some(parent) if !name.contains('/') => format!("{}/{name}", parent.name),
+        Some(parent) if !name.contains('/') => format!("{}/{name}", parent.name.address),
         _ => name.to_string(),
+    }
+}
+
+/// A resource's name, as shown and as its address.
+#[derive(Clone)]
+struct Named {
+    /// As a person is shown it: evaluated, the parts not known labelled
+    /// ([`crate::model::shown_name`]).
+    shown: String,
+    /// The byte ranges of `shown` not known offline.
+    holes: Vec<(usize, usize)>,
+    /// The evaluated name when it is wholly known, else the name as written (under the
+    /// parent's), clipped: what fingerprints tell instances apart by.
+    address: String,
+}
+
+impl Named {
+    /// The name of `decl` under `parent`, evaluated to `value` (`None`: it has none).
+    fn of(parent: Option<&Parent>, value: Option<&Value>, decl: &ResourceDecl) -> Named {
+        let evaluated = value.filter(|v| !v.has_unknown()).map(Value::display);
+        let address = clip(&compose_name(
+            parent,
+            evaluated.as_deref().unwrap_or(&decl.written_name),
+        ));
+        let Some(value) = value else {
+            return Named {
+                shown: address.clone(),
+                holes: Vec::new(),
+                address,
+            };
+        };
+        let (shown, holes) = crate::model::shown_name(
+            parent.map(|p| (p.name.shown.as_str(), p.name.holes.as_slice())),
+            value,
+        );
+        Named {
+            shown,
+            holes,
+            address,
+        }
+    }
+
+    /// What is not known of it, for [`Resource::unknown_name`].
+    fn unknown(&self) -> Option<Box<crate::model::UnknownName>> {
+        (!self.holes.is_empty()).then(|| {
+            Box::new(crate::model::UnknownName {
+                written: self.address.clone(),
+                holes: self.holes.clone(),
+            })
+        })
     }
 }
 

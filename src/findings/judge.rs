@@ -358,6 +358,7 @@ fn azure_name(resource: &Resource, dialect: Dialect) -> Option<String> {
             .get(attribute)
             .and_then(crate::value::Value::as_str)
             .map(str::to_owned),
+        (None, None) if resource.unknown_name.is_some() => None,
         (None, None) => resource.name.rsplit('/').next().map(str::to_owned),
     }?;
     // An expression as written, or a value with unknown parts, is not a name.
@@ -514,8 +515,14 @@ fn finding(
     // The resource's address: an instance of a copy loop is told apart by its evaluated name
     // (its instances can take their images from different literals); elsewhere the
     // declaration is the address (Terraform's instances are merged into one finding).
+    // (The name as written where it is not wholly known: as fingerprints always were.)
     if resource.copy.is_some() {
-        parts.push(&resource.name);
+        parts.push(
+            resource
+                .unknown_name
+                .as_ref()
+                .map_or(&resource.name, |u| &u.written),
+        );
     }
     let finding = FindingBuilder::new(rule, file, primary.start..primary.end, detail)
         .message(&violation.message)
@@ -524,6 +531,11 @@ fn finding(
             resource_type: resource.resource_type.clone(),
             name: resource.name.clone(),
             declared_in: sources.get(resource.span.file).display.clone(),
+            unknown_parts: resource
+                .unknown_name
+                .as_ref()
+                .map(|u| u.holes.clone())
+                .unwrap_or_default(),
         })
         .parameter_file(parameter_file)
         .related(related)

@@ -126,6 +126,11 @@ pub struct ResourceRef {
     /// the findings about resources declared in them).
     #[serde(skip)]
     pub declared_in: String,
+    /// The byte ranges of `name` that are not known offline (`<vmPrefix>`, `<…>`): an
+    /// exemption's `resource` pattern covers the finding only if it matches whatever they
+    /// turn out to be. Not in any output (the name shows them).
+    #[serde(skip)]
+    pub unknown_parts: Vec<(usize, usize)>,
 }
 
 #[cfg(test)]

@@ -171,6 +171,7 @@ pub(crate) mod testing {
             deployed_by: Vec::new(),
             copy: None,
             deployed: None,
+            unknown_name: None,
             placement: None,
         }
     }

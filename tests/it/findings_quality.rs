@@ -483,3 +483,95 @@ fn help_names_what_the_repository_already_deploys() {
         Some(format!("pin a tested version: `{definition}/versions/<major.minor.patch>`").as_str())
     );
 }
+
+/// Names in messages are the evaluated names (#25): text a template computes is shown as it
+/// evaluates, and a part not known offline as what decides it — the parameter nobody sets
+/// (`<prefix>`), else `<…>` (`uniqueString(resourceGroup().id)` is known only once deployed:
+/// https://learn.microsoft.com/azure/azure-resource-manager/templates/template-functions-string#uniquestring)
+/// — never the expression as written.
+#[test]
+fn names_in_messages_are_evaluated_with_their_unknown_parts_labelled() {
+    let repo = Repo::new();
+    // The image comes from a parameter nobody sets: an IG002 that names its resource.
+    let image = r#""[parameters('image')]""#;
+    let resources = [
+        arm_vm("[concat(parameters('prefix'), '-vm')]", image, ""),
+        arm_vm(
+            "[concat('web-', uniqueString(resourceGroup().id))]",
+            image,
+            "",
+        ),
+        arm_vm("[concat(variables('base'), '-db')]", image, ""),
+    ]
+    .join(",");
+    repo.write(
+        "azuredeploy.json",
+        arm_template(
+            r#""prefix": { "type": "string" }, "image": { "type": "object" }"#,
+            r#""base": "[toLower('APP')]""#,
+            &resources,
+        ),
+    );
+    let report = check_json(&repo, &[]);
+    let messages: Vec<&str> = findings(&report)
+        .iter()
+        .map(|f| f["message"].as_str().unwrap())
+        .collect();
+    for name in ["<prefix>-vm", "web-<…>", "app-db"] {
+        assert!(
+            messages
+                .iter()
+                .any(|m| m.starts_with(&format!("the image of virtualMachines '{name}' cannot"))),
+            "{name}: {messages:#?}"
+        );
+    }
+    assert!(
+        !messages.iter().any(|m| m.contains("concat(")),
+        "{messages:#?}"
+    );
+    let names: Vec<&str> = report["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["<prefix>-vm", "web-<…>", "app-db"]);
+}
+
+/// An exemption's `resource` pattern covers a name with parts not known offline only if it
+/// matches whatever those parts turn out to be: `*-vm` covers `<prefix>-vm` (every value ends
+/// in `-vm`), `prod-*` does not (the prefix may be anything), and a pattern cannot match the
+/// label or the expression as written (`*prefix*` matched `[concat(parameters('prefix'), …)]`
+/// before #25: a false exemption).
+#[test]
+fn an_exemption_covers_a_name_not_wholly_known_only_whatever_it_is() {
+    let repo = Repo::new();
+    repo.write(
+        "azuredeploy.json",
+        arm_template(
+            r#""prefix": { "type": "string" }"#,
+            "",
+            &arm_vm("[concat(parameters('prefix'), '-vm')]", UBUNTU, ""),
+        ),
+    );
+    let status = |pattern: &str| {
+        repo.write(
+            "imagegate.toml",
+            format!(
+                "[[exempt]]\nresource = \"{pattern}\"\nreason = \"legacy (INFRA-1)\"\nexpires = \"2099-01-01\"\n"
+            ),
+        );
+        let report = check_json(&repo, &[]);
+        let f = findings(&report)
+            .iter()
+            .find(|f| f["rule"] == "IG001")
+            .cloned()
+            .expect("an IG001");
+        f["status"].as_str().unwrap().to_string()
+    };
+    assert_eq!(status("*-vm"), "exempt");
+    assert_eq!(status("*"), "exempt");
+    assert_eq!(status("prod-*"), "open");
+    assert_eq!(status("*prefix*"), "open");
+    assert_eq!(status("<prefix>-vm"), "open");
+}

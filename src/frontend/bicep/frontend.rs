@@ -660,6 +660,7 @@ fn parameter_file(file: Loaded, env: &Env<'_>) -> Lowered {
         deployed_by: Vec::new(),
         copy: None,
         deployed: None,
+        unknown_name: None,
         placement: None,
     };
     out.deployment = Some(ToJudge {

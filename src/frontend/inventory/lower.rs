@@ -175,6 +175,7 @@ pub(crate) fn entry(entry: Entry, catalog: &Catalog) -> Outcome {
         deployed_by: Vec::new(),
         copy: None,
         deployed: Some(Box::new(deployed)),
+        unknown_name: None,
         placement: None,
     };
     Outcome::Resource(Box::new(resource), pin)

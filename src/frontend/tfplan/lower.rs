@@ -243,6 +243,7 @@ fn lower_one(
         deployed_by: Vec::new(),
         copy: None,
         deployed: None,
+        unknown_name: None,
         placement: None,
     })
 }
