@@ -549,6 +549,21 @@ fn readme_is_a_front_door() {
         workflow,
         "README's workflow is docs/imagegate-workflow.yml"
     );
+    // README and the guide's index link every page of the guide.
+    for entry in std::fs::read_dir(format!("{MANIFEST}/docs")).unwrap() {
+        let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+        if !name.ends_with(".md") || name == "README.md" {
+            continue;
+        }
+        assert!(
+            readme.contains(&format!("](docs/{name})")),
+            "README's \"Where to read more\" does not link docs/{name}"
+        );
+        assert!(
+            read("docs/README.md").contains(&format!("]({name})")),
+            "docs/README.md does not link {name}"
+        );
+    }
     // Exactly two set-up commands on a fresh machine: the first run and the tests.
     let try_it = &readme[readme.find("## Try it").expect("a Try it section")..];
     let first = blocks(try_it)
