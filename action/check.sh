@@ -287,8 +287,8 @@ else
     esac
   }
   # The base branch's policy file that governs the path $1 (from the top), as imagegate finds
-  # one (README, "Configuration"): of the folders from the top down to the path's own, the
-  # first with an imagegate.toml (else a .imagegate.toml): the one nearest the top wins.
+  # one (docs/configuration.md, "Which config"): of the folders from the top down to the path's
+  # own, the first with an imagegate.toml (else a .imagegate.toml): the one nearest the top wins.
   # Empty: none.
   governing() {
     local rel="$1" dir="" name kind

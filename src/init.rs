@@ -187,8 +187,8 @@ const MAX_IMAGES_LISTED: usize = 40;
 /// The config file's text. `shown`: the folder as the user named it.
 pub fn render(found: &Found, shown: &str) -> String {
     let mut out = String::from(
-        "# imagegate.toml, written by `imagegate init`. Keys and their meaning: README.md,\n\
-         # \"Configuration\". Every key below that is commented out is an option to consider.\n\
+        "# imagegate.toml, written by `imagegate init`. Keys and their meaning: imagegate's\n\
+         # docs/configuration.md. Every key below that is commented out is an option to consider.\n\
          # Editors complete and check this file with its JSON Schema, which imagegate prints:\n\
          # `imagegate schema > imagegate.schema.json`, then `#:schema ./imagegate.schema.json`\n\
          # as this file's first line (Taplo, Even Better TOML).\n#\n",
@@ -266,7 +266,7 @@ pub fn render(found: &Found, shown: &str) -> String {
          # factory = [\"infra/images/**\"]\n",
     );
     out.push_str(
-        "\n# Rollout keys (see README.md, \"Configuration\", and docs/rollout.md):\n\
+        "\n# Rollout keys (see docs/configuration.md and docs/rollout.md):\n\
          #\n\
          # Exemptions: findings that may stay for a while, with a reason and an expiry date\n\
          # (every criterion given must hold; name a path, a resource or an image).\n\

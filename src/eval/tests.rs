@@ -840,7 +840,8 @@ fn a_link_not_in_the_set_is_wanted_not_read() {
 
 #[test]
 fn the_default_limits_are_the_documented_ones() {
-    // README ("Evaluation has step, size and depth budgets…", "up to 64 MiB", "1 GiB limit")
+    // docs/languages.md ("Evaluation has step, size and depth budgets…"), docs/usage.md ("up to
+    // 64 MiB") and docs/estate-audit.md ("1 GiB limit")
     // and the messages of the budgets name these; the tests run at smaller limits, so this is
     // where the production values are pinned.
     let limits = Limits::default();

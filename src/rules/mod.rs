@@ -3,9 +3,9 @@
 //! Each rule is one module: its document `rules/IGnnn-<name>.md` (id, name, severity, summary
 //! and help, read at compile time), how its message and label are worded, its fix title, and,
 //! for a rule about resources, its check (`ResourceRule`). The registry ([`Rule::ALL`]) lists
-//! them in id order: `imagegate rules`, the SARIF rule descriptors, the README's rule table and
-//! the checks run on each judged resource all go through it. Adding a rule is one module and
-//! one line in the registry.
+//! them in id order: `imagegate rules`, the SARIF rule descriptors, the rule table of
+//! docs/rules.md and the checks run on each judged resource all go through it. Adding a rule is
+//! one module and one line in the registry.
 
 mod doc;
 mod help;
