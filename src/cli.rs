@@ -228,7 +228,8 @@ pub struct CheckArgs {
     /// as it stays deployed (by default only creates, updates and replaces are judged).
     #[arg(help_heading = "Judgement", long)]
     pub judge_no_op: bool,
-    /// Print every note (links not followed, loops cut, unreadable files) instead of a count.
+    /// Print every note (budgets reached, links not followed, files not read, compiled templates
+    /// set aside), not a count for each kind that has more than three.
     #[arg(help_heading = "Output", long, short, conflicts_with = "quiet")]
     pub verbose: bool,
     /// Print only the findings: no summary block, no notes on standard error (errors still
