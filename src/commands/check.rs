@@ -160,11 +160,11 @@ fn run(args: CheckArgs, reads: Reads, io: &mut Io<'_>) -> Result<Exit, Failure> 
             if report.unread.is_empty() { "; check the paths given" } else { "" }
         ));
         for unread in &report.unread {
-            io.say(&format!("warning: {}", unread.describe()));
+            io.say(&format!("warning: {}", unread.describe(&report.kinds)));
         }
     } else if !args.quiet {
         for unread in &report.unread {
-            io.say(&format!("note: {}", unread.describe()));
+            io.say(&format!("note: {}", unread.describe(&report.kinds)));
         }
     }
     let to_terminal = args.output.is_none() && io.stdout_is_terminal;

@@ -407,6 +407,10 @@ pub(crate) struct Unread {
     pub(crate) what: &'static str,
     /// How to have what they deploy judged.
     pub(crate) hint: &'static str,
+    /// The kind of judged file that reads these beside it (to locate its findings in them).
+    pub(crate) read_with: crate::model::SourceKind,
+    /// What is said instead of `hint` when files of that kind were judged.
+    pub(crate) beside: &'static str,
 }
 
 /// The kinds of input files the walk counts but no frontend reads.

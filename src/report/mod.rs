@@ -110,18 +110,26 @@ pub struct UnreadFiles {
     pub count: usize,
     /// How to have what they deploy judged.
     pub hint: &'static str,
+    /// The kind of judged file that reads them beside it (to locate its findings in them).
+    pub read_with: SourceKind,
+    /// What is said instead of `hint` when the run judged files of that kind.
+    pub beside: &'static str,
 }
 
 impl UnreadFiles {
-    /// One sentence: how many, and how to have them judged.
-    pub fn describe(&self) -> String {
+    /// One sentence: how many, and how to have them judged, or (when the run judged files
+    /// that read them beside them, `kinds`) that they are judged through those.
+    pub fn describe(&self, kinds: &BTreeMap<SourceKind, usize>) -> String {
+        let plural = if self.count == 1 { "" } else { "s" };
+        if kinds.contains_key(&self.read_with) {
+            return format!(
+                "{} {}{plural} (.{}) not judged on their own: {}",
+                self.count, self.what, self.extension, self.beside
+            );
+        }
         format!(
-            "{} {}{} (.{}) not read: {}",
-            self.count,
-            self.what,
-            if self.count == 1 { "" } else { "s" },
-            self.extension,
-            self.hint
+            "{} {}{plural} (.{}) not read: {}",
+            self.count, self.what, self.extension, self.hint
         )
     }
 }

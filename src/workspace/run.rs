@@ -175,6 +175,8 @@ fn check_roots(
                 extension: kind.extension,
                 count: *count,
                 hint: kind.hint,
+                read_with: kind.read_with,
+                beside: kind.beside,
             })
         })
         .collect();

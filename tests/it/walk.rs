@@ -450,4 +450,17 @@ fn a_run_that_judged_nothing_says_why() {
         said.contains("note: 3 Terraform source files (.tf) not read"),
         "{said}"
     );
+    // A plan judged beside them: they are judged through it (its findings point into the
+    // sources beside it), not "not read" with how to make a plan.
+    terraform.write(
+        "infra/plan.json",
+        plan_with_new_version(&[("web", &["azurerm_shared_image_version.next.id"])]),
+    );
+    // (The plan publishes into the approved gallery from outside the factory: IG010.)
+    let said = stderr(&terraform, &["check", "--exit-zero"]);
+    assert!(
+        said.contains("note: 3 Terraform source files (.tf) not judged on their own: what they deploy is judged through the plans of this run"),
+        "{said}"
+    );
+    assert!(!said.contains("then check plan.json"), "{said}");
 }

@@ -40,4 +40,6 @@ pub(crate) const SOURCES: super::Unread = super::Unread {
     extension: CONFIGURATION_EXTENSION,
     what: "Terraform source file",
     hint: "imagegate judges Terraform plans: `terraform plan -out plan.out && terraform show -json plan.out > plan.json`, then check plan.json",
+    read_with: crate::model::SourceKind::TerraformPlan,
+    beside: "what they deploy is judged through the plans of this run, whose findings point into the sources beside them",
 };
