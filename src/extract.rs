@@ -34,6 +34,10 @@ pub struct FoundImage {
     /// the catalogue's field order: where each is set, the first at `primary`. Empty for an
     /// image read from one value, and when every field is written in the image property.
     pub fields: Vec<FieldSite>,
+    /// The string literal that supplied the whole image value, with the text it holds, when
+    /// one did (an ID written in a template, a parameter file, a `.bicepparam`): what a fix
+    /// rewrites. `None` for a value composed from several places.
+    pub literal: Option<(Span, String)>,
 }
 
 /// Where one field of an assembled image is set, when that is outside the image's value as
@@ -629,6 +633,10 @@ fn decode_json_string(text: &str, value: &Value) -> Value {
 fn located(resource: &Resource, path: &str, value: &Value, image: Image) -> FoundImage {
     let property = value.origin.site.unwrap_or(resource.span);
     let written = value.origin.literal.unwrap_or(property);
+    let literal = value
+        .origin
+        .literal
+        .and_then(|span| Some((span, value.as_str()?.to_owned())));
     FoundImage {
         image,
         primary: written,
@@ -637,5 +645,6 @@ fn located(resource: &Resource, path: &str, value: &Value, image: Image) -> Foun
         path: path.to_string(),
         hops: value.origin.hops.clone(),
         fields: Vec::new(),
+        literal,
     }
 }

@@ -28,7 +28,15 @@ pub struct Deployment {
     /// The comment syntax of each file of the deployment's sources, by file id (where
     /// exemption comments are looked for); a file past its end has [`CommentSyntax::PLAIN`].
     pub comments: Vec<CommentSyntax>,
+    /// How each file of the deployment's sources writes a string literal, by file id, where a
+    /// fix may rewrite one (`None`: a file nobody edits by hand, such as a plan; a file past
+    /// its end has none).
+    pub literals: Vec<Option<Quote>>,
 }
+
+/// How a language writes a string literal: the token that stands for `text`, when one can
+/// (`None`: it would read as something else, e.g. an ARM expression).
+pub type Quote = fn(&str) -> Option<String>;
 
 /// What differs between the languages a deployment can be lowered from, filled by its
 /// frontend: the catalogue section its types are named in, where a resource's Azure name is,

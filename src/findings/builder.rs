@@ -4,7 +4,7 @@
 
 use std::ops::Range;
 
-use super::{Detail, Excerpt, Finding, ImageRef, Location, Related, ResourceRef, severity};
+use super::{Detail, Excerpt, Finding, Fix, ImageRef, Location, Related, ResourceRef, severity};
 use crate::config::Config;
 use crate::rules::{self, Rule, Severity};
 use crate::source::SourceFile;
@@ -40,6 +40,8 @@ pub(crate) struct FindingBuilder {
     image: Option<ImageRef>,
     /// The concrete next step (clipped).
     help: Option<String>,
+    /// A change that resolves it, when one is safe.
+    fix: Option<Fix>,
     /// What it is about, for its fingerprint after the rule's id; `None`: its file.
     identity: Option<Vec<String>>,
 }
@@ -60,6 +62,7 @@ impl FindingBuilder {
             related: Vec::new(),
             image: None,
             help: None,
+            fix: None,
             identity: None,
         }
     }
@@ -105,6 +108,12 @@ impl FindingBuilder {
     /// rule's fix title is the advice.
     pub(crate) fn help(mut self, help: Option<String>) -> Self {
         self.help = help.map(|h| clipped(&h));
+        self
+    }
+
+    /// A change that resolves the finding, when one is safe to make.
+    pub(crate) fn fix(mut self, fix: Option<Fix>) -> Self {
+        self.fix = fix;
         self
     }
 
@@ -157,7 +166,7 @@ impl FindingBuilder {
             image: self.image,
             help: self.help,
             fingerprint,
-            fix: None,
+            fix: self.fix,
             suppression: None,
             latent: false,
         }

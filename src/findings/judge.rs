@@ -68,6 +68,7 @@ pub(crate) fn judge_deployment(
         contexts,
         merge_instances,
         comments: _,
+        literals,
     } = deployment;
     // Each context is dropped once judged: what is kept of it is its findings and entries.
     for mut context in contexts {
@@ -103,6 +104,7 @@ pub(crate) fn judge_deployment(
             config,
             sources,
             detail,
+            literals: &literals,
         };
         // Resources with their images, then deployments whose contents cannot be seen: those
         // have one image, unknown for the reason their template cannot be read.
@@ -277,6 +279,7 @@ fn unseen_image(deployment: &Resource, why: &Why, property: &str) -> JudgedImage
             path: property.to_string(),
             hops: Vec::new(),
             fields: Vec::new(),
+            literal: None,
         },
         verdict: Verdict::Unresolved(why.clone()),
     }
@@ -390,6 +393,8 @@ struct Shared<'a> {
     sources: &'a SourceMap,
     /// What to keep of each finding.
     detail: Detail,
+    /// How each file writes a string literal a fix may rewrite (`Deployment::literals`).
+    literals: &'a [Option<crate::model::Quote>],
 }
 
 /// The finding for `violation` of `rule` on `judged` about `image` (as the report shows it),
@@ -408,6 +413,7 @@ fn finding(
         config,
         sources,
         detail,
+        literals,
     } = *shared;
     let resource = judged.resource;
     let found = violation.image.map(|i| &judged.images[i].found);
@@ -541,6 +547,9 @@ fn finding(
         .related(related)
         .image(image)
         .help(rules::help(rule, found, &config.policy))
+        .fix(
+            found.and_then(|found| super::fix::fix(rule, found, &config.policy, sources, literals)),
+        )
         .identity(&parts)
         .build_under(config)?;
     Some(Draft {

@@ -17,6 +17,7 @@
 
 mod builder;
 mod entry;
+mod fix;
 mod image_ref;
 mod judge;
 mod location;
@@ -92,7 +93,7 @@ pub struct Finding {
 }
 
 /// A suggested change that resolves a finding: what it does, and the text edits that do it.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Fix {
     /// What the fix does, as a short imperative sentence (the rule's fix title, or a more
     /// specific one).
@@ -103,12 +104,15 @@ pub struct Fix {
 
 /// One text edit of a [`Fix`]: bytes of a file replaced by new text (an insertion when the
 /// range is empty, a deletion when the replacement is).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Edit {
-    /// The file, as displayed (relative to the working directory, forward slashes); it may
-    /// differ from the finding's (a parameter file's value, say).
-    pub path: String,
-    /// The byte range replaced.
+    /// The text replaced: its file, as displayed (relative to the working directory, forward
+    /// slashes; it may differ from the finding's: a parameter file's value, say), and where
+    /// in it (lines and columns, 1-based).
+    #[serde(flatten)]
+    pub location: Location,
+    /// The byte range replaced, in the file's text as decoded (UTF-8).
+    #[serde(skip)]
     pub bytes: Range<u32>,
     /// The new text.
     pub replacement: String,

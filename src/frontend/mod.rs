@@ -367,14 +367,42 @@ pub(crate) fn lower_embedded(
     frontend.lower_embedded(doc, env).map(with_comment_syntax)
 }
 
-/// `lowered` with the comment syntax of each of its sources on its deployment.
+/// `lowered` with the comment syntax of each of its sources on its deployment, and how each
+/// writes a string literal a fix may rewrite (none in what a frontend reads but a person does
+/// not write: a plan, an inventory export).
 fn with_comment_syntax(mut lowered: Lowered) -> Lowered {
     if let Some(judged) = &mut lowered.deployment {
+        let display = |i: usize| &lowered.sources.get(FileId(i as u32)).display;
         judged.deployment.comments = (0..lowered.sources.len())
-            .map(|i| comment_syntax(&lowered.sources.get(FileId(i as u32)).display))
+            .map(|i| comment_syntax(display(i)))
+            .collect();
+        let written_by_hand = !matches!(
+            judged.deployment.dialect.kind,
+            SourceKind::TerraformPlan | SourceKind::Inventory
+        );
+        judged.deployment.literals = (0..lowered.sources.len())
+            .map(|i| {
+                written_by_hand
+                    .then(|| literal_syntax(display(i)))
+                    .flatten()
+            })
             .collect();
     }
     lowered
+}
+
+/// How the file shown as `display` writes a string literal, by its extension: Bicep's
+/// (`'…'`), JSON's (`"…"`); none for any other file.
+fn literal_syntax(display: &str) -> Option<crate::model::Quote> {
+    let display = display.to_ascii_lowercase();
+    let extension = display.rsplit_once('.').map_or("", |(_, e)| e);
+    if bicep::Bicep.extensions().contains(&extension) {
+        Some(bicep::quote)
+    } else if arm::Arm.extensions().contains(&extension) {
+        Some(arm::quote)
+    } else {
+        None
+    }
 }
 
 /// How the comments of the file shown as `display` are written, by its extension: Bicep's

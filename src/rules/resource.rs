@@ -197,6 +197,7 @@ pub(crate) mod testing {
             path: "properties.storageProfile.imageReference".into(),
             hops: Vec::new(),
             fields: Vec::new(),
+            literal: None,
         }
     }
 

@@ -677,6 +677,7 @@ fn parameter_file(file: Loaded, env: &Env<'_>) -> Lowered {
                 ..Context::default()
             }],
             comments: Vec::new(),
+            literals: Vec::new(),
         },
     });
     out

@@ -36,6 +36,7 @@ pub(crate) fn expand_contexts(
         merge_instances: false,
         contexts: Vec::new(),
         comments: Vec::new(),
+        literals: Vec::new(),
     };
     let mut expression_errors = Vec::new();
     for (parameter_file, supplied) in contexts {

@@ -149,6 +149,7 @@ impl Frontend for Inventory {
                 contexts: chunks(resources),
                 merge_instances: false,
                 comments: Vec::new(),
+                literals: Vec::new(),
             },
         });
         Ok(out)

@@ -83,6 +83,7 @@ fn deployment(resources: Vec<Resource>) -> Deployment {
             ..Context::default()
         }],
         comments: Vec::new(),
+        literals: Vec::new(),
     }
 }
 

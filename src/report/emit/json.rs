@@ -51,6 +51,9 @@ struct FindingOut<'a> {
     /// Why it does not count (an exemption, the baseline), when it does not.
     #[serde(skip_serializing_if = "Option::is_none")]
     suppression: Option<&'a Suppression>,
+    /// The change that resolves it, when one is safe (`imagegate check --fix` applies it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fix: Option<&'a crate::findings::Fix>,
 }
 
 /// `--format json`.
@@ -90,6 +93,7 @@ pub(crate) fn json(report: &Report, writer: &mut dyn std::io::Write) -> std::io:
                 Some(SuppressionKind::Inline | SuppressionKind::Exemption) => "exempt",
             },
             suppression: f.suppression.as_ref(),
+            fix: f.fix.as_ref(),
         })
         .collect();
     let out = Output {
