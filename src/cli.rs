@@ -196,6 +196,13 @@ pub struct CheckArgs {
     /// Apply --exclude even to files named on the command line (for pre-commit).
     #[arg(help_heading = "Files", long)]
     pub force_exclude: bool,
+    /// Apply the fixes of the findings reported (pin an unpinned or deprecated gallery image to
+    /// the newest good version of the gallery snapshots), then report what is left.
+    #[arg(help_heading = "Fixes", long, conflicts_with = "diff")]
+    pub fix: bool,
+    /// Print the fixes as a unified diff instead of applying them (exit 1 when there are some).
+    #[arg(help_heading = "Fixes", long)]
+    pub diff: bool,
     /// Exit 0 even when there are error findings (e.g. before a SARIF upload); the same as
     /// `--fail-on never`.
     #[arg(help_heading = "Output", long, conflicts_with = "fail_on")]

@@ -24,9 +24,14 @@ enum Reads {
 /// `audit`: `check`'s run over inventory exports. Its FILEs are read whatever ignore files
 /// say (an export is often kept out of git); the options about templates are refused.
 pub(super) fn audit(mut args: CheckArgs, io: &mut Io<'_>) -> Result<Exit, Failure> {
-    if args.stdin_filename.is_some() || args.judge_no_op || args.force_exclude {
+    if args.stdin_filename.is_some()
+        || args.judge_no_op
+        || args.force_exclude
+        || args.fix
+        || args.diff
+    {
         return Err(Failure::Usage(
-            "--stdin-filename, --judge-no-op and --force-exclude are options of `check`",
+            "--stdin-filename, --judge-no-op, --force-exclude, --fix and --diff are options of `check`",
         ));
     }
     args.no_ignore = true;
@@ -44,54 +49,66 @@ fn run(args: CheckArgs, reads: Reads, io: &mut Io<'_>) -> Result<Exit, Failure> 
         Reads::Code => standard_input(&args)?,
         Reads::Exports => None,
     };
-    // The config is found from the PATHs, or from the folder of the file read from standard
-    // input.
-    let paths = match &input {
-        Some(Some(name)) => vec![name.clone()],
-        Some(None) => vec![PathBuf::from(".")],
-        None if args.paths.is_empty() => vec![PathBuf::from(".")],
-        None => args.paths.clone(),
-    };
-    let named = args.config.as_deref().map(|c| io.resolve(c));
-    let mut config = run_config(
-        named.as_deref(),
-        args.config_as.as_deref(),
-        args.trusted_exemptions.as_deref(),
-        &paths,
-        args.mode,
-        io,
-    )?;
-    config.judge_no_op = args.judge_no_op;
-    config.set_today(io.today()?);
-    let baseline = read_baseline(args.baseline.as_deref(), io)?;
-    let threads = args.threads.unwrap_or(0);
-    let workspace = Workspace::new(config, io.cwd.clone(), threads)
-        .map_err(Failure::Workspace)?
-        .with_environment(environment(&io.vars));
-    let detail = crate::findings::Detail {
-        excerpts: args.format == Format::Human,
-    };
-    let mut report = match &input {
-        Some(name) => {
-            let name = name.as_deref().map(|n| io.resolve(n));
-            workspace.check_buffer(&mut *io.stdin, name.as_deref(), detail)
+    if (args.fix || args.diff) && input.is_some() {
+        return Err(Failure::Usage(
+            "--fix and --diff change files: name them, not standard input",
+        ));
+    }
+    // The fixes of what is reported are made (or shown), then the files are judged again:
+    // what is reported is what is left.
+    let mut fixed = None;
+    if args.fix || args.diff {
+        let mut report = judged(&args, reads, &input, io)?;
+        if !args.select.is_empty() || !args.ignore.is_empty() {
+            Filtered::apply(&mut report, |rule| args.shows(rule));
         }
-        None => {
-            let options = WalkOptions {
-                roots: paths.iter().map(|p| io.resolve(p)).collect(),
-                include: args.include.clone(),
-                exclude: args.exclude.clone(),
-                no_ignore: args.no_ignore,
-                force_exclude: args.force_exclude,
-                threads,
-            };
-            match reads {
-                Reads::Code => workspace.check(&options, detail),
-                Reads::Exports => workspace.audit(&options, detail),
+        let plan = super::fix::plan(report.findings.iter());
+        let resolve = |p: &std::path::Path| io.resolve(p);
+        if args.diff {
+            let (diff, problems) = super::fix::diff(&plan, &resolve);
+            for line in plan.conflicts.iter().chain(&problems) {
+                io.say(&format!("warning: {}", emit::visible(line)));
             }
-            .map_err(Failure::Walk)?
+            // The lines are the repository's: shown, never obeyed (hidden characters made
+            // visible, no CI command prefix left raw).
+            let shown: String = diff
+                .lines()
+                .map(|l| format!("{}\n", emit::visible(l)))
+                .collect();
+            io.stdout
+                .write_all(emit::defuse(&shown, emit::Syntax::Text).as_bytes())
+                .map_err(Failure::Stdout)?;
+            if !args.quiet {
+                io.say(&format!(
+                    "note: {} fix{} would change {} file{}",
+                    plan.fixed,
+                    if plan.fixed == 1 { "" } else { "es" },
+                    plan.files.len(),
+                    if plan.files.len() == 1 { "" } else { "s" }
+                ));
+            }
+            return Ok(if plan.files.is_empty() {
+                Exit::Success
+            } else {
+                Exit::Findings
+            });
         }
-    };
+        let applied = super::fix::apply(&plan, &resolve);
+        for line in plan.conflicts.iter().chain(&applied.problems) {
+            io.say(&format!("warning: {}", emit::visible(line)));
+        }
+        fixed = Some((plan.fixed, applied.written));
+    }
+    let mut report = judged(&args, reads, &input, io)?;
+    if let Some((count, files)) = fixed
+        && !args.quiet
+    {
+        io.say(&format!(
+            "note: fixed {count} finding{} in {files} file{}",
+            if count == 1 { "" } else { "s" },
+            if files == 1 { "" } else { "s" }
+        ));
+    }
     if let Some(path) = &args.write_trusted_exemptions {
         let shown = crate::walk::display_path(path, &io.cwd);
         let count = crate::suppress::trusted_text(&report.exempted_by_comments)
@@ -114,9 +131,6 @@ fn run(args: CheckArgs, reads: Reads, io: &mut Io<'_>) -> Result<Exit, Failure> 
                 emit::visible(&shown)
             ));
         }
-    }
-    if let Some((shown, baseline)) = baseline {
-        crate::baseline::apply(&mut report, baseline, &shown);
     }
     if let Some(path) = &args.write_baseline {
         let shown = crate::walk::display_path(path, &io.cwd);
@@ -251,6 +265,68 @@ pub(super) fn environment(vars: &Vars) -> BTreeMap<String, String> {
             .map(|(name, value)| (name.clone(), value.to_string_lossy().into_owned()))
             .collect(),
     }
+}
+
+/// The report of one judgement of what `args` names (or of standard input, `input`), with
+/// the baseline applied.
+fn judged(
+    args: &CheckArgs,
+    reads: Reads,
+    input: &Option<Option<PathBuf>>,
+    io: &mut Io<'_>,
+) -> Result<crate::report::Report, Failure> {
+    // The config is found from the PATHs, or from the folder of the file read from standard
+    // input.
+    let paths = match &input {
+        Some(Some(name)) => vec![name.clone()],
+        Some(None) => vec![PathBuf::from(".")],
+        None if args.paths.is_empty() => vec![PathBuf::from(".")],
+        None => args.paths.clone(),
+    };
+    let named = args.config.as_deref().map(|c| io.resolve(c));
+    let mut config = run_config(
+        named.as_deref(),
+        args.config_as.as_deref(),
+        args.trusted_exemptions.as_deref(),
+        &paths,
+        args.mode,
+        io,
+    )?;
+    config.judge_no_op = args.judge_no_op;
+    config.set_today(io.today()?);
+    let baseline = read_baseline(args.baseline.as_deref(), io)?;
+    let threads = args.threads.unwrap_or(0);
+    let workspace = Workspace::new(config, io.cwd.clone(), threads)
+        .map_err(Failure::Workspace)?
+        .with_environment(environment(&io.vars));
+    let detail = crate::findings::Detail {
+        excerpts: args.format == Format::Human,
+    };
+    let mut report = match input {
+        Some(name) => {
+            let name = name.as_deref().map(|n| io.resolve(n));
+            workspace.check_buffer(&mut *io.stdin, name.as_deref(), detail)
+        }
+        None => {
+            let options = WalkOptions {
+                roots: paths.iter().map(|p| io.resolve(p)).collect(),
+                include: args.include.clone(),
+                exclude: args.exclude.clone(),
+                no_ignore: args.no_ignore,
+                force_exclude: args.force_exclude,
+                threads,
+            };
+            match reads {
+                Reads::Code => workspace.check(&options, detail),
+                Reads::Exports => workspace.audit(&options, detail),
+            }
+            .map_err(Failure::Walk)?
+        }
+    };
+    if let Some((shown, baseline)) = baseline {
+        crate::baseline::apply(&mut report, baseline, &shown);
+    }
+    Ok(report)
 }
 
 /// Most notes of one kind shown one by one without `--verbose`; more are told as a count.

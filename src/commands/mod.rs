@@ -8,6 +8,7 @@
 //! but through the [`Io`] it is given.
 
 mod check;
+mod fix;
 mod init;
 mod policy;
 mod report;

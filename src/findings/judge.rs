@@ -530,28 +530,29 @@ fn finding(
                 .map_or(&resource.name, |u| &u.written),
         );
     }
-    let finding = FindingBuilder::new(rule, file, primary.start..primary.end, detail)
-        .message(&violation.message)
-        .label(violation.label)
-        .resource(ResourceRef {
-            resource_type: resource.resource_type.clone(),
-            name: resource.name.clone(),
-            declared_in: sources.get(resource.span.file).display.clone(),
-            unknown_parts: resource
-                .unknown_name
-                .as_ref()
-                .map(|u| u.holes.clone())
-                .unwrap_or_default(),
-        })
-        .parameter_file(parameter_file)
-        .related(related)
-        .image(image)
-        .help(rules::help(rule, found, &config.policy))
-        .fix(
-            found.and_then(|found| super::fix::fix(rule, found, &config.policy, sources, literals)),
-        )
-        .identity(&parts)
-        .build_under(config)?;
+    let finding =
+        FindingBuilder::new(rule, file, primary.start..primary.end, detail)
+            .message(&violation.message)
+            .label(violation.label)
+            .resource(ResourceRef {
+                resource_type: resource.resource_type.clone(),
+                name: resource.name.clone(),
+                declared_in: sources.get(resource.span.file).display.clone(),
+                unknown_parts: resource
+                    .unknown_name
+                    .as_ref()
+                    .map(|u| u.holes.clone())
+                    .unwrap_or_default(),
+            })
+            .parameter_file(parameter_file)
+            .related(related)
+            .image(image)
+            .help(rules::help(rule, found, &config.policy))
+            .fix(found.and_then(|found| {
+                super::fix::fix(rule, found, resource, config, sources, literals)
+            }))
+            .identity(&parts)
+            .build_under(config)?;
     Some(Draft {
         finding,
         cover: Cover {

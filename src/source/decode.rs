@@ -54,6 +54,23 @@ fn units(bytes: &[u8], little: bool) -> impl Iterator<Item = u16> + '_ {
     })
 }
 
+/// Encodes `text` as [`decode`] read it: the same encoding and byte-order mark (what a fix
+/// writes back keeps the file's encoding).
+pub(crate) fn encode(text: &str, encoding: Encoding) -> Vec<u8> {
+    match encoding {
+        Encoding::Utf8 => text.as_bytes().to_vec(),
+        Encoding::Utf8Bom => [&[0xEF, 0xBB, 0xBF][..], text.as_bytes()].concat(),
+        Encoding::Utf16Le => [0xFF, 0xFE]
+            .into_iter()
+            .chain(text.encode_utf16().flat_map(u16::to_le_bytes))
+            .collect(),
+        Encoding::Utf16Be => [0xFE, 0xFF]
+            .into_iter()
+            .chain(text.encode_utf16().flat_map(u16::to_be_bytes))
+            .collect(),
+    }
+}
+
 /// Decodes file bytes: UTF-8 (with or without BOM) or UTF-16 LE/BE with a BOM.
 pub(crate) fn decode(bytes: Vec<u8>) -> Result<(String, Encoding), DecodeError> {
     if let Some(rest) = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]) {

@@ -12,7 +12,7 @@ mod load;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-pub(crate) use decode::{DecodeError, decode};
+pub(crate) use decode::{DecodeError, decode, encode};
 pub(crate) use load::{
     LoadError, Loaded, Loader, MAX_EXPORT_BYTES, MAX_FILE_BYTES, Overlays, Pending, Resolved,
     is_link_error, lexical_join, resolve_within,

@@ -21,6 +21,7 @@ mod containers;
 mod exemptions;
 mod factory;
 mod findings_quality;
+mod fixes;
 mod fixtures;
 mod fleet;
 mod fuzz_regressions;
