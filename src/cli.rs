@@ -28,6 +28,7 @@ Examples:
   imagegate check --format sarif -o imagegate.sarif --exit-zero
   imagegate check --write-baseline .imagegate-baseline.json   accept today's findings
   imagegate check --baseline .imagegate-baseline.json         fail only on new ones
+  imagegate check --diff                       the fixes (pin deprecated images), not applied
   imagegate rules IG001                        what a rule means and how to fix it";
 
 /// The subcommands.

@@ -293,3 +293,46 @@ fn fix_and_diff_refuse_standard_input_and_audit() {
         assert_eq!(out.status.code(), Some(2), "{args:?}");
     }
 }
+
+/// SARIF carries each fix (§3.55: `fixes`, `artifactChanges`, `replacements` with the
+/// `deletedRegion` in the columns SARIF counts, UTF-16 code units), as code scanning reads it.
+#[test]
+fn sarif_carries_the_fixes() {
+    let repo = repo();
+    repo.write(
+        "azuredeploy.json",
+        vm(
+            &format!("\"{DEFINITION}/versions/1.3.0\""),
+            r#"{ "imageVersion": "1.3.0" }"#,
+        ),
+    );
+    let (_, sarif, _) = run(&repo, &["--format", "sarif", "--exit-zero"]);
+    let log: serde_json::Value = serde_json::from_str(&sarif).unwrap();
+    let result = log["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["ruleId"] == "IG004")
+        .unwrap();
+    let fix = &result["fixes"][0];
+    assert!(
+        fix["description"]["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("Pin version 1.6.2"),
+        "{fix:#}"
+    );
+    let change = &fix["artifactChanges"][0];
+    assert_eq!(change["artifactLocation"]["uri"], "azuredeploy.json");
+    let replacements = change["replacements"].as_array().unwrap();
+    assert_eq!(replacements.len(), 2, "the tag and the ID: {fix:#}");
+    assert_eq!(replacements[0]["insertedContent"]["text"], "\"1.6.2\"");
+    assert_eq!(
+        replacements[1]["insertedContent"]["text"],
+        format!("\"{DEFINITION}/versions/1.6.2\"")
+    );
+    assert_eq!(
+        replacements[1]["deletedRegion"]["startLine"],
+        result["locations"][0]["physicalLocation"]["region"]["startLine"]
+    );
+}

@@ -134,6 +134,33 @@ struct SarifResult {
     /// (§3.27.24).
     #[serde(skip_serializing_if = "Option::is_none")]
     baseline_state: Option<&'static str>,
+    /// The change that resolves it, when one is safe (§3.55): what `check --fix` applies.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    fixes: Vec<SarifFix>,
+}
+
+/// A fix (§3.55): its description and the changes to each file.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifFix {
+    description: Text,
+    artifact_changes: Vec<ArtifactChange>,
+}
+
+/// The replacements in one file (§3.56).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ArtifactChange {
+    artifact_location: ArtifactLocation,
+    replacements: Vec<Replacement>,
+}
+
+/// One replacement (§3.57): the region deleted and the text inserted there.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Replacement {
+    deleted_region: Region,
+    inserted_content: Text,
 }
 
 /// A suppression (§3.35): `inSource` for a comment in the template, `external` for the
@@ -222,6 +249,36 @@ fn physical(l: &Location) -> PhysicalLocation {
                 1
             }),
         },
+    }
+}
+
+/// A finding's fix as SARIF says one: the edits of each file, in order.
+fn sarif_fix(fix: &crate::findings::Fix) -> SarifFix {
+    let mut changes: Vec<ArtifactChange> = Vec::new();
+    for edit in &fix.edits {
+        let at = physical(&edit.location);
+        let replacement = Replacement {
+            deleted_region: at.region,
+            inserted_content: Text {
+                text: edit.replacement.clone(),
+            },
+        };
+        match changes
+            .iter_mut()
+            .find(|c| c.artifact_location.uri == at.artifact_location.uri)
+        {
+            Some(change) => change.replacements.push(replacement),
+            None => changes.push(ArtifactChange {
+                artifact_location: at.artifact_location,
+                replacements: vec![replacement],
+            }),
+        }
+    }
+    SarifFix {
+        description: Text {
+            text: plain(&fix.title).into_owned(),
+        },
+        artifact_changes: changes,
     }
 }
 
@@ -410,6 +467,7 @@ pub(crate) fn sarif(
                     _ => "new",
                 }
             }),
+            fixes: f.fix.iter().map(sarif_fix).collect(),
         })
         .collect();
     let log = Log {
