@@ -45,6 +45,9 @@ pub enum Command {
     /// Write a commented imagegate.toml for the repository at PATH (audit mode, a placeholder
     /// gallery, what is found in use), then print the next steps.
     Init(InitArgs),
+    /// Serve the Language Server Protocol over standard input and output, for editors:
+    /// diagnostics as you type, quick fixes, hover (the workspace folder's imagegate.toml).
+    Lsp,
     /// Print the JSON Schema of imagegate.toml, for editors that complete and check the file
     /// (Taplo / Even Better TOML: `#:schema ./imagegate.schema.json` on its first line).
     Schema,

@@ -30,7 +30,7 @@ use crate::source::{Loader, lexical_join};
 use crate::walk::FileToRead;
 
 /// How much of each file building the graph reads.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub(crate) enum Discovery {
     /// Only what a template's contexts need before it is judged: names, and the text of the
     /// files that name their template in it (`.bicepparam`). What a whole run needs: every
@@ -95,16 +95,26 @@ pub struct ProjectGraph {
     folders: HashMap<PathBuf, Vec<usize>>,
 }
 
+/// The relations read of each file (by canonical path and the discovery they were read
+/// with), kept between runs by a long-lived workspace ([`ProjectGraph::build`]).
+pub(crate) type Memo = std::sync::Mutex<HashMap<(PathBuf, Discovery), Vec<Relation>>>;
+
 impl ProjectGraph {
     /// The graph of the walked `files`, reading them with `loader` as `discovery` says; the
     /// config's `[links]` (`links`) and `[parameter_files]` (`mapped`: canonical template →
     /// canonical parameter files) add theirs.
+    ///
+    /// Each file's relations are taken from `memo` when it holds them (a long-lived
+    /// workspace's: the language server's, whose files on disk do not change between runs
+    /// unless it is told), and those read are kept there. A file laid over by an unsaved
+    /// buffer is always read again (its text changes as the user types).
     pub(crate) fn build(
         files: &[FileToRead],
         discovery: Discovery,
         loader: Loader<'_>,
         links: &[(String, PathBuf)],
         mapped: &[(PathBuf, Vec<PathBuf>)],
+        memo: Option<&Memo>,
     ) -> ProjectGraph {
         let mut graph = ProjectGraph {
             nodes: files
@@ -123,9 +133,31 @@ impl ProjectGraph {
             .enumerate()
             .map(|(i, n)| (n.canonical.clone(), i))
             .collect();
+        let remembered = |f: &FileToRead| -> Option<Vec<Relation>> {
+            let memo = memo?;
+            if loader.overlaid(&f.canonical) {
+                return None;
+            }
+            memo.lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .get(&(f.canonical.clone(), discovery))
+                .cloned()
+        };
         let relations: Vec<Vec<Relation>> = files
             .par_iter()
-            .map(|f| sniff(f, discovery, loader))
+            .map(|f| {
+                remembered(f).unwrap_or_else(|| {
+                    let found = sniff(f, discovery, loader);
+                    if let Some(memo) = memo
+                        && !loader.overlaid(&f.canonical)
+                    {
+                        memo.lock()
+                            .unwrap_or_else(|e| e.into_inner())
+                            .insert((f.canonical.clone(), discovery), found.clone());
+                    }
+                    found
+                })
+            })
             .collect();
         let by_folder = graph.by_folder();
         let mut edges: Vec<(usize, Edge)> = Vec::new();
@@ -520,7 +552,7 @@ mod tests {
         let roots = vec![root.clone()];
         let set = walked.iter().map(|f| f.canonical.clone()).collect();
         let loader = Loader::new(&roots, &root, &set);
-        let graph = ProjectGraph::build(&walked, Discovery::All, loader, &[], &[]);
+        let graph = ProjectGraph::build(&walked, Discovery::All, loader, &[], &[], None);
         (graph, dir, walked)
     }
 

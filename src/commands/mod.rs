@@ -10,6 +10,7 @@
 mod check;
 mod fix;
 mod init;
+mod lsp;
 mod policy;
 mod report;
 mod rules;
@@ -161,6 +162,7 @@ pub fn run(cli: Cli, io: &mut Io<'_>) -> Exit {
         Command::Policy(command) => policy::policy(command, io),
         Command::Init(args) => init::init(args, io),
         Command::Schema => io.print(SCHEMA, Syntax::Json).map(|()| Exit::Success),
+        Command::Lsp => lsp::lsp(io),
     };
     match result {
         Ok(exit) => exit,

@@ -183,6 +183,11 @@ impl<'r> Loader<'r> {
         self
     }
 
+    /// Whether an unsaved buffer is laid over the file at canonical path `canonical`.
+    pub(crate) fn overlaid(&self, canonical: &Path) -> bool {
+        self.overlays.is_some_and(|o| o.contains_key(canonical))
+    }
+
     /// The text laid over the file at canonical path `canonical`, if any, bounded like a
     /// file's bytes.
     fn overlay(&self, canonical: &Path) -> Option<Result<&'r str, LoadError>> {

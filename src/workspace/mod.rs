@@ -50,6 +50,9 @@ pub struct Workspace {
     /// `.bicepparam`, azd's `${NAME}` in a JSON parameter file), as given
     /// ([`Workspace::with_environment`]); none by default.
     environment: Arc<BTreeMap<String, String>>,
+    /// What the project graph read of each file, kept between runs when the workspace is
+    /// long-lived ([`Workspace::remembering`]); `None`: read anew every run.
+    memo: Option<Arc<crate::project::Memo>>,
 }
 
 /// Why a workspace cannot be made.
@@ -86,7 +89,26 @@ impl Workspace {
             pool,
             overlays: Arc::default(),
             environment: Arc::default(),
+            memo: None,
         })
+    }
+
+    /// This workspace, keeping what its runs' project graphs read of each file for the next
+    /// run: for a long-lived process (the language server), whose runs after the first then
+    /// read only the files laid over by unsaved buffers. Files changed on disk are read again
+    /// only after [`Workspace::forget`].
+    pub fn remembering(self) -> Workspace {
+        Workspace {
+            memo: Some(Arc::default()),
+            ..self
+        }
+    }
+
+    /// Forgets what earlier runs read of the files (they changed on disk).
+    pub fn forget(&self) {
+        if let Some(memo) = &self.memo {
+            memo.lock().unwrap_or_else(|e| e.into_inner()).clear();
+        }
     }
 
     /// This workspace, with `environment` as the environment variables its runs' parameter
@@ -119,6 +141,7 @@ impl Workspace {
             limits: &self.limits,
             overlays: &self.overlays,
             environment: &self.environment,
+            memo: self.memo.as_deref(),
         }
     }
 

@@ -30,6 +30,8 @@ pub(crate) struct Reading<'w> {
     pub(crate) overlays: &'w Arc<Overlays>,
     /// The environment variables parameter files may read.
     pub(crate) environment: &'w Arc<BTreeMap<String, String>>,
+    /// What earlier runs' project graphs read of each file, when the workspace keeps it.
+    pub(crate) memo: Option<&'w crate::project::Memo>,
 }
 
 /// Checks every file under the walk's roots against `config`.
@@ -226,6 +228,7 @@ fn check_roots(
             loader,
             &config.links,
             &config.parameter_files,
+            reading.memo,
         )
     };
     // A run over named files judges the files that reach them; a whole run, every file. The
@@ -450,6 +453,7 @@ pub(crate) fn check_input(
         limits: reading.limits,
         overlays: &overlays,
         environment: reading.environment,
+        memo: reading.memo,
     };
     let checked = pool.install(|| {
         check_roots(

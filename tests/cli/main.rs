@@ -10,6 +10,7 @@ mod common;
 mod commands;
 mod docs;
 mod formats;
+mod lsp;
 mod options;
 mod output_integrity;
 mod unprivileged;

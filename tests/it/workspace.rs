@@ -111,3 +111,50 @@ fn an_unsaved_template_is_judged_and_nothing_outside_the_roots_is_read() {
     let missing = PathBuf::from("c/azuredeploy.json");
     assert!(workspace.set_overlay(&missing, golden_vm("c")).is_err());
 }
+
+/// A long-lived workspace (the language server's) keeps what its project graphs read of each
+/// file between runs: a caller laid over by an unsaved buffer is read again every run (its
+/// new link to the named template is followed at once), a file changed on disk only after
+/// `forget` (the server forgets when the editor saves a file).
+#[test]
+fn a_remembering_workspace_reads_unsaved_buffers_every_run_and_disk_after_forget() {
+    let repo = Repo::new();
+    git(repo.path(), &["init", "-q"]);
+    // The linked template takes its image from its caller: judged alone, nobody sets it.
+    repo.write(
+        "nested/vm.json",
+        arm_template(
+            r#""image": { "type": "object" }"#,
+            "",
+            &arm_vm("vm", r#""[parameters('image')]""#, ""),
+        ),
+    );
+    let caller = |linked: bool| {
+        let resources = if linked {
+            linked_deployment(
+                "vm",
+                "nested/vm.json",
+                &format!(r#""image": {{ "value": {MARKETPLACE} }}"#),
+            )
+        } else {
+            String::new()
+        };
+        arm_template("", "", &resources)
+    };
+    repo.write("main.json", caller(false));
+    let mut workspace = workspace(repo.path()).remembering();
+    let rules = |workspace: &Workspace| finding_rules(&check(workspace, &["nested/vm.json"]));
+    assert_eq!(rules(&workspace), ["IG002"], "judged alone");
+    // The caller links it in an unsaved buffer: judged through it at once.
+    workspace
+        .set_overlay(Path::new("main.json"), caller(true))
+        .unwrap();
+    assert_eq!(rules(&workspace), ["IG001"], "judged through its caller");
+    // Closed unsaved: back to the file on disk.
+    workspace.remove_overlay(Path::new("main.json"));
+    assert_eq!(rules(&workspace), ["IG002"]);
+    // Saved on disk: what was read of it is kept until forgotten.
+    repo.write("main.json", caller(true));
+    workspace.forget();
+    assert_eq!(rules(&workspace), ["IG001"], "read again after forget");
+}

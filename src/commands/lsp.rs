@@ -1,0 +1,695 @@
+//! `imagegate lsp`: a Language Server over standard input and output (JSON-RPC, as the
+//! Language Server Protocol 3.17 frames it), built on `lsp-server` as rust-analyzer is.
+//!
+//! One [`Workspace`] lives as long as the server, rooted at the client's workspace folder,
+//! with the config found there. Every open ARM template, parameter file, Bicep file and
+//! `.bicepparam` is laid over its file as an unsaved buffer, and the open files are judged
+//! together as a named-file run (the project graph judges what reaches them: a parameter
+//! file's template, a module's callers), so an edit to a parameter file changes the
+//! diagnostics of the template it gives values to. Judging waits until the client has been
+//! quiet for [`QUIET`] (typing is coalesced), and a request that needs fresh results judges
+//! first.
+//!
+//! What the server offers: diagnostics (every finding that counts, with its related places),
+//! code actions from the fixes (`check --fix`'s edits), hover on a finding or a judged
+//! resource. When `imagegate.toml` (or a file it reads: gallery snapshots, baselines) changes,
+//! the config is read again.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use lsp_server::{Connection, ErrorCode, Message, Notification, Request, RequestId, Response};
+use lsp_types::notification::Notification as _;
+use lsp_types::request::Request as _;
+use lsp_types::{
+    CodeAction, CodeActionKind, CodeActionOrCommand, CodeActionParams,
+    CodeActionProviderCapability, Diagnostic, DiagnosticRelatedInformation, DiagnosticSeverity,
+    DidChangeTextDocumentParams, DidChangeWatchedFilesRegistrationOptions,
+    DidCloseTextDocumentParams, DidOpenTextDocumentParams, FileSystemWatcher, GlobPattern, Hover,
+    HoverContents, HoverParams, HoverProviderCapability, InitializeParams, MarkupContent,
+    MarkupKind, NumberOrString, Position, PublishDiagnosticsParams, Range, Registration,
+    RegistrationParams, ServerCapabilities, ServerInfo, TextDocumentSyncCapability,
+    TextDocumentSyncKind, TextEdit, Uri, WorkspaceEdit,
+};
+
+use super::{Exit, Failure, Io};
+use crate::config::Config;
+use crate::findings::{Finding, Location};
+use crate::report::Report;
+use crate::rules::Severity;
+use crate::walk::WalkOptions;
+use crate::workspace::Workspace;
+
+/// How long the client must be quiet before open files are judged again.
+const QUIET: Duration = Duration::from_millis(20);
+
+/// The extensions of the files the server judges when they are open.
+const JUDGED: [&str; 4] = ["json", "jsonc", "bicep", "bicepparam"];
+
+/// The files whose change makes the server read the config again.
+const CONFIG_FILES: [&str; 2] = ["imagegate.toml", ".imagegate.toml"];
+
+/// `imagegate lsp`: serves on the process's standard input and output until the client
+/// exits. Notes go to standard error (the client's log).
+pub(super) fn lsp(io: &mut Io<'_>) -> Result<Exit, Failure> {
+    let (connection, threads) = Connection::stdio();
+    let result = serve(&connection, io);
+    drop(connection);
+    let _ = threads.join();
+    match result {
+        Ok(()) => Ok(Exit::Success),
+        Err(e) => {
+            io.say(&format!("error: the language server stopped: {e}"));
+            Ok(Exit::Error)
+        }
+    }
+}
+
+/// The server's session on `connection`: the initialize handshake, then the main loop.
+fn serve(connection: &Connection, io: &mut Io<'_>) -> Result<(), String> {
+    let capabilities = ServerCapabilities {
+        text_document_sync: Some(TextDocumentSyncCapability::Kind(TextDocumentSyncKind::FULL)),
+        code_action_provider: Some(CodeActionProviderCapability::Simple(true)),
+        hover_provider: Some(HoverProviderCapability::Simple(true)),
+        ..ServerCapabilities::default()
+    };
+    let result = serde_json::json!({
+        "capabilities": capabilities,
+        "serverInfo": ServerInfo {
+            name: "imagegate".into(),
+            version: Some(env!("IMAGEGATE_VERSION").into()),
+        },
+    });
+    let (id, params) = connection.initialize_start().map_err(|e| e.to_string())?;
+    let params: InitializeParams = serde_json::from_value(params).map_err(|e| e.to_string())?;
+    connection
+        .initialize_finish(id, result)
+        .map_err(|e| e.to_string())?;
+    let root = root_of(&params).unwrap_or_else(|| io.cwd.clone());
+    let watches = params
+        .capabilities
+        .workspace
+        .as_ref()
+        .and_then(|w| w.did_change_watched_files.as_ref())
+        .and_then(|d| d.dynamic_registration)
+        .unwrap_or(false);
+    let mut server = Server::new(connection, root, io)?;
+    if watches {
+        server.watch_config()?;
+    }
+    server.run()
+}
+
+/// The folder the client works in: its first workspace folder, else its root URI.
+#[allow(deprecated)] // `root_uri` is what older clients send.
+fn root_of(params: &InitializeParams) -> Option<PathBuf> {
+    params
+        .workspace_folders
+        .as_ref()
+        .and_then(|f| f.first())
+        .map(|f| &f.uri)
+        .or(params.root_uri.as_ref())
+        .and_then(path_of)
+}
+
+/// One open document.
+struct Document {
+    /// Its URI, as the client gave it.
+    uri: Uri,
+    /// The version the client gave its text.
+    version: i32,
+}
+
+/// The server's state.
+struct Server<'c, 'io, 'w> {
+    connection: &'c Connection,
+    io: &'io mut Io<'w>,
+    /// The workspace folder: paths are shown relative to it, the config is found from it.
+    root: PathBuf,
+    /// The workspace, `None` while the config cannot be used (what is wrong was shown).
+    workspace: Option<Workspace>,
+    /// The open documents the server judges, by path.
+    documents: BTreeMap<PathBuf, Document>,
+    /// Every open document's text, by path (laid over the files again when the workspace is
+    /// made anew).
+    texts: BTreeMap<PathBuf, String>,
+    /// Whether the open documents changed since they were last judged.
+    dirty: bool,
+    /// The last report.
+    report: Option<Report>,
+    /// The files diagnostics were last published for.
+    published: BTreeSet<PathBuf>,
+    /// The next id of a request the server sends.
+    next_id: i32,
+}
+
+impl<'c, 'io, 'w> Server<'c, 'io, 'w> {
+    fn new(
+        connection: &'c Connection,
+        root: PathBuf,
+        io: &'io mut Io<'w>,
+    ) -> Result<Server<'c, 'io, 'w>, String> {
+        let mut server = Server {
+            connection,
+            io,
+            root,
+            workspace: None,
+            documents: BTreeMap::new(),
+            texts: BTreeMap::new(),
+            dirty: false,
+            report: None,
+            published: BTreeSet::new(),
+            next_id: 0,
+        };
+        server.load()?;
+        Ok(server)
+    }
+
+    /// Reads the config and makes the workspace anew, with the open documents laid over
+    /// their files; a config that cannot be used is shown to the user, and nothing is judged
+    /// until it can be.
+    fn load(&mut self) -> Result<(), String> {
+        let config = Config::discover(None, std::slice::from_ref(&self.root), &self.root)
+            .map_err(|e| e.to_string())
+            .and_then(|mut config| {
+                config.set_today(self.io.today().map_err(|e| e.to_string())?);
+                Ok(config)
+            });
+        match config
+            .and_then(|c| Workspace::new(c, self.root.clone(), 0).map_err(|e| e.to_string()))
+        {
+            Ok(mut workspace) => {
+                for (path, text) in &self.texts {
+                    let _ = workspace.set_overlay(path, text.clone());
+                }
+                self.workspace = Some(workspace);
+            }
+            Err(e) => {
+                self.workspace = None;
+                self.show(lsp_types::MessageType::ERROR, &format!("imagegate: {e}"))?;
+            }
+        }
+        self.dirty = true;
+        Ok(())
+    }
+
+    /// Asks the client to tell when a config file changes.
+    fn watch_config(&mut self) -> Result<(), String> {
+        let watchers = CONFIG_FILES
+            .iter()
+            .map(|name| FileSystemWatcher {
+                glob_pattern: GlobPattern::String(format!("**/{name}")),
+                kind: None,
+            })
+            .collect();
+        let options = DidChangeWatchedFilesRegistrationOptions { watchers };
+        let params = RegistrationParams {
+            registrations: vec![Registration {
+                id: "imagegate-config".into(),
+                method: lsp_types::notification::DidChangeWatchedFiles::METHOD.into(),
+                register_options: serde_json::to_value(options).ok(),
+            }],
+        };
+        self.next_id += 1;
+        let request = Request::new(
+            RequestId::from(self.next_id),
+            lsp_types::request::RegisterCapability::METHOD.into(),
+            params,
+        );
+        self.send(Message::Request(request))
+    }
+
+    /// The main loop: messages until `exit`; open documents are judged once the client is
+    /// quiet.
+    fn run(&mut self) -> Result<(), String> {
+        loop {
+            let message = if self.dirty {
+                match self.connection.receiver.recv_timeout(QUIET) {
+                    Ok(message) => Some(message),
+                    Err(crossbeam::RecvTimeoutError::Timeout) => None,
+                    Err(crossbeam::RecvTimeoutError::Disconnected) => return Ok(()),
+                }
+            } else {
+                match self.connection.receiver.recv() {
+                    Ok(message) => Some(message),
+                    Err(_) => return Ok(()),
+                }
+            };
+            match message {
+                None => self.judge()?,
+                Some(Message::Request(request)) => {
+                    if self
+                        .connection
+                        .handle_shutdown(&request)
+                        .map_err(|e| e.to_string())?
+                    {
+                        return Ok(());
+                    }
+                    self.request(request)?;
+                }
+                Some(Message::Notification(notification)) => {
+                    if notification.method == lsp_types::notification::Exit::METHOD {
+                        return Ok(());
+                    }
+                    self.notification(notification)?;
+                }
+                Some(Message::Response(_)) => {}
+            }
+        }
+    }
+
+    /// Answers `request`.
+    fn request(&mut self, request: Request) -> Result<(), String> {
+        use lsp_types::request::{CodeActionRequest, HoverRequest};
+        let response = match request.method.as_str() {
+            CodeActionRequest::METHOD => {
+                let params: CodeActionParams = parse(request.params)?;
+                self.fresh()?;
+                let actions = self.code_actions(&params);
+                Response::new_ok(request.id, actions)
+            }
+            HoverRequest::METHOD => {
+                let params: HoverParams = parse(request.params)?;
+                self.fresh()?;
+                Response::new_ok(request.id, self.hover(&params))
+            }
+            _ => Response::new_err(
+                request.id,
+                ErrorCode::MethodNotFound as i32,
+                format!("imagegate does not answer {}", request.method),
+            ),
+        };
+        self.send(Message::Response(response))
+    }
+
+    /// Takes in `notification`.
+    fn notification(&mut self, notification: Notification) -> Result<(), String> {
+        use lsp_types::notification::{
+            DidChangeTextDocument, DidChangeWatchedFiles, DidCloseTextDocument,
+            DidOpenTextDocument, DidSaveTextDocument,
+        };
+        match notification.method.as_str() {
+            DidOpenTextDocument::METHOD => {
+                let params: DidOpenTextDocumentParams = parse(notification.params)?;
+                let doc = params.text_document;
+                self.update(doc.uri, doc.version, doc.text);
+            }
+            DidChangeTextDocument::METHOD => {
+                let params: DidChangeTextDocumentParams = parse(notification.params)?;
+                // Full synchronisation: the last change is the whole text.
+                if let Some(change) = params.content_changes.into_iter().last() {
+                    let doc = params.text_document;
+                    self.update(doc.uri, doc.version, change.text);
+                }
+            }
+            DidCloseTextDocument::METHOD => {
+                let params: DidCloseTextDocumentParams = parse(notification.params)?;
+                if let Some(path) = path_of(&params.text_document.uri) {
+                    self.documents.remove(&path);
+                    self.texts.remove(&path);
+                    if let Some(w) = &mut self.workspace {
+                        w.remove_overlay(&path);
+                    }
+                    self.dirty = true;
+                }
+            }
+            DidSaveTextDocument::METHOD => {
+                let params: lsp_types::DidSaveTextDocumentParams = parse(notification.params)?;
+                if path_of(&params.text_document.uri).is_some_and(|p| is_config(&p)) {
+                    self.load()?;
+                } else if let Some(w) = &self.workspace {
+                    // A file on disk changed: what the graph read of files is read again.
+                    w.forget();
+                    self.dirty = true;
+                }
+            }
+            DidChangeWatchedFiles::METHOD => self.load()?,
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// The open document at `uri` now holds `text`.
+    fn update(&mut self, uri: Uri, version: i32, text: String) {
+        let Some(path) = path_of(&uri) else {
+            return;
+        };
+        let judged = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| JUDGED.contains(&e.to_ascii_lowercase().as_str()));
+        if !judged {
+            return;
+        }
+        if let Some(w) = &mut self.workspace
+            && w.set_overlay(&path, text.clone()).is_err()
+        {
+            // Not on disk (yet): nothing to judge it as.
+            return;
+        }
+        self.texts.insert(path.clone(), text);
+        self.documents.insert(path, Document { uri, version });
+        self.dirty = true;
+    }
+
+    /// Judges the open documents now if they changed.
+    fn fresh(&mut self) -> Result<(), String> {
+        if self.dirty {
+            self.judge()?;
+        }
+        Ok(())
+    }
+
+    /// Judges the open documents together and publishes what is found, file by file.
+    fn judge(&mut self) -> Result<(), String> {
+        self.dirty = false;
+        let report = match &self.workspace {
+            Some(workspace) if !self.documents.is_empty() => {
+                let options = WalkOptions {
+                    roots: self.documents.keys().cloned().collect(),
+                    include: Vec::new(),
+                    exclude: Vec::new(),
+                    no_ignore: false,
+                    force_exclude: false,
+                    threads: 0,
+                };
+                let detail = crate::findings::Detail { excerpts: false };
+                match workspace.check(&options, detail) {
+                    Ok(report) => Some(report),
+                    Err(e) => {
+                        self.io.say(&format!("error: {e}"));
+                        None
+                    }
+                }
+            }
+            _ => None,
+        };
+        let mut by_file: BTreeMap<PathBuf, Vec<Diagnostic>> = BTreeMap::new();
+        for f in report.iter().flat_map(|r| &r.findings) {
+            if f.suppression.is_some() {
+                continue;
+            }
+            let path = self.root.join(&f.location.path);
+            by_file.entry(path).or_default().push(self.diagnostic(f));
+        }
+        // Files published before and clean now are cleared; every open document is told
+        // it was judged (an empty list for a clean one).
+        for path in std::mem::take(&mut self.published) {
+            by_file.entry(path).or_default();
+        }
+        for path in self.documents.keys() {
+            by_file.entry(path.clone()).or_default();
+        }
+        for (path, diagnostics) in by_file {
+            let Some(uri) = self.uri_of(&path) else {
+                continue;
+            };
+            if !diagnostics.is_empty() {
+                self.published.insert(path.clone());
+            }
+            let version = self.documents.get(&path).map(|d| d.version);
+            let params = PublishDiagnosticsParams {
+                uri,
+                diagnostics,
+                version,
+            };
+            self.notify::<lsp_types::notification::PublishDiagnostics>(params)?;
+        }
+        self.report = report;
+        Ok(())
+    }
+
+    /// The URI of `path`: the open document's, else one made from the path.
+    fn uri_of(&self, path: &Path) -> Option<Uri> {
+        match self.documents.get(path) {
+            Some(doc) => Some(doc.uri.clone()),
+            None => uri_of(path),
+        }
+    }
+
+    /// The diagnostic of finding `f`.
+    fn diagnostic(&self, f: &Finding) -> Diagnostic {
+        let related = f
+            .related
+            .iter()
+            .filter_map(|r| {
+                Some(DiagnosticRelatedInformation {
+                    location: lsp_types::Location {
+                        uri: self.uri_of(&self.root.join(&r.location.path))?,
+                        range: range(&r.location),
+                    },
+                    message: r.message.clone(),
+                })
+            })
+            .collect::<Vec<_>>();
+        let message = match &f.help {
+            Some(help) => format!("{}\nFix: {help}", f.message),
+            None => f.message.clone(),
+        };
+        Diagnostic {
+            range: range(&f.location),
+            severity: Some(match f.severity {
+                Severity::Error => DiagnosticSeverity::ERROR,
+                Severity::Warning => DiagnosticSeverity::WARNING,
+                Severity::Note => DiagnosticSeverity::INFORMATION,
+            }),
+            code: Some(NumberOrString::String(f.rule.id().into())),
+            source: Some("imagegate".into()),
+            message,
+            related_information: (!related.is_empty()).then_some(related),
+            ..Diagnostic::default()
+        }
+    }
+
+    /// The code actions at `params`' range: the fix of each finding there that has one.
+    fn code_actions(&self, params: &CodeActionParams) -> Vec<CodeActionOrCommand> {
+        let Some(path) = path_of(&params.text_document.uri) else {
+            return Vec::new();
+        };
+        let Some(report) = &self.report else {
+            return Vec::new();
+        };
+        let mut actions = Vec::new();
+        for f in &report.findings {
+            let Some(fix) = f.fix.as_ref().filter(|_| f.suppression.is_none()) else {
+                continue;
+            };
+            if self.root.join(&f.location.path) != path
+                || !overlaps(&range(&f.location), &params.range)
+            {
+                continue;
+            }
+            // `WorkspaceEdit::changes` is keyed by URI, as lsp-types declares it (its URI
+            // type caches its parse: never changed while a key here).
+            #[allow(clippy::mutable_key_type)]
+            let mut changes: std::collections::HashMap<Uri, Vec<TextEdit>> = Default::default();
+            for edit in &fix.edits {
+                let Some(uri) = self.uri_of(&self.root.join(&edit.location.path)) else {
+                    continue;
+                };
+                changes.entry(uri).or_default().push(TextEdit {
+                    range: range(&edit.location),
+                    new_text: edit.replacement.clone(),
+                });
+            }
+            actions.push(CodeActionOrCommand::CodeAction(CodeAction {
+                title: fix.title.clone(),
+                kind: Some(CodeActionKind::QUICKFIX),
+                diagnostics: Some(vec![self.diagnostic(f)]),
+                edit: Some(WorkspaceEdit {
+                    changes: Some(changes),
+                    ..WorkspaceEdit::default()
+                }),
+                is_preferred: Some(true),
+                ..CodeAction::default()
+            }));
+        }
+        actions
+    }
+
+    /// What is said on hovering `params`' position: the findings there, else the judged
+    /// resource declared on its line.
+    fn hover(&self, params: &HoverParams) -> Option<Hover> {
+        let at = &params.text_document_position_params;
+        let path = path_of(&at.text_document.uri)?;
+        let report = self.report.as_ref()?;
+        let here = |l: &Location| self.root.join(&l.path) == path;
+        let point = Range {
+            start: at.position,
+            end: at.position,
+        };
+        let mut parts: Vec<String> = report
+            .findings
+            .iter()
+            .filter(|f| here(&f.location) && overlaps(&range(&f.location), &point))
+            .map(|f| {
+                let mut text = format!("**{}** {}: {}", f.rule.id(), f.rule.name(), f.message);
+                if let Some(help) = &f.help {
+                    text.push_str(&format!("\n\nFix: {help}"));
+                }
+                if let Some(s) = &f.suppression {
+                    text.push_str(&format!(
+                        "\n\nExempted: {}",
+                        s.justification.as_deref().unwrap_or("no reason given")
+                    ));
+                }
+                text
+            })
+            .collect();
+        if parts.is_empty() {
+            let line = at.position.line + 1;
+            parts = report
+                .resources
+                .iter()
+                .filter(|r| self.root.join(&r.path) == path && r.line == line)
+                .map(|r| {
+                    format!(
+                        "imagegate: `{}` '{}' is **{}**; image: {}",
+                        r.resource_type,
+                        r.name,
+                        serde_json::to_value(r.status)
+                            .ok()
+                            .and_then(|v| v.as_str().map(str::to_owned))
+                            .unwrap_or_default(),
+                        r.image.as_deref().unwrap_or("none found")
+                    )
+                })
+                .collect();
+        }
+        (!parts.is_empty()).then(|| Hover {
+            contents: HoverContents::Markup(MarkupContent {
+                kind: MarkupKind::Markdown,
+                value: parts.join("\n\n---\n\n"),
+            }),
+            range: None,
+        })
+    }
+
+    /// Shows `message` to the user.
+    fn show(&mut self, typ: lsp_types::MessageType, message: &str) -> Result<(), String> {
+        self.notify::<lsp_types::notification::ShowMessage>(lsp_types::ShowMessageParams {
+            typ,
+            message: message.to_owned(),
+        })
+    }
+
+    /// Sends the notification `N` with `params`.
+    fn notify<N: lsp_types::notification::Notification>(
+        &mut self,
+        params: N::Params,
+    ) -> Result<(), String> {
+        self.send(Message::Notification(Notification::new(
+            N::METHOD.into(),
+            params,
+        )))
+    }
+
+    fn send(&mut self, message: Message) -> Result<(), String> {
+        self.connection
+            .sender
+            .send(message)
+            .map_err(|e| e.to_string())
+    }
+}
+
+/// `params` read as `T`.
+fn parse<T: serde::de::DeserializeOwned>(params: serde_json::Value) -> Result<T, String> {
+    serde_json::from_value(params).map_err(|e| format!("bad parameters: {e}"))
+}
+
+/// Whether `path` is a config file.
+fn is_config(path: &Path) -> bool {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| CONFIG_FILES.contains(&n))
+}
+
+/// The LSP range of `l` (0-based lines, UTF-16 columns, as LSP counts by default).
+fn range(l: &Location) -> Range {
+    Range {
+        start: Position {
+            line: l.line.saturating_sub(1),
+            character: l.column_utf16.saturating_sub(1),
+        },
+        end: Position {
+            line: l.end_line.saturating_sub(1),
+            character: l.end_column_utf16.saturating_sub(1),
+        },
+    }
+}
+
+/// Whether ranges `a` and `b` share a position (touching counts: a cursor at either end).
+fn overlaps(a: &Range, b: &Range) -> bool {
+    let before = |x: &Position, y: &Position| (x.line, x.character) < (y.line, y.character);
+    !before(&a.end, &b.start) && !before(&b.end, &a.start)
+}
+
+/// The path of a `file:` URI (percent-decoded); `None` for any other scheme.
+fn path_of(uri: &Uri) -> Option<PathBuf> {
+    let text = uri.as_str();
+    let rest = text.strip_prefix("file://")?;
+    // `file:///path` or `file://localhost/path`.
+    let rest = rest.strip_prefix("localhost").unwrap_or(rest);
+    let mut bytes = Vec::with_capacity(rest.len());
+    let raw = rest.as_bytes();
+    let mut i = 0;
+    while i < raw.len() {
+        if raw[i] == b'%' && i + 2 < raw.len() {
+            let hex = std::str::from_utf8(&raw[i + 1..i + 3]).ok()?;
+            bytes.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            bytes.push(raw[i]);
+            i += 1;
+        }
+    }
+    let decoded = String::from_utf8(bytes).ok()?;
+    Some(PathBuf::from(decoded))
+}
+
+/// The `file:` URI of the absolute `path`, percent-encoding what a URI path cannot hold.
+fn uri_of(path: &Path) -> Option<Uri> {
+    let text = path.to_str()?;
+    let mut out = String::from("file://");
+    for b in text.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'/' | b'-' | b'.' | b'_' | b'~' => {
+                out.push(b as char)
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out.parse().ok()
+}
+
+/// The channel types of `lsp-server`.
+mod crossbeam {
+    pub(super) use crossbeam_channel::RecvTimeoutError;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_uris_and_paths_round_trip() {
+        let path = Path::new("/work/my repo/ä#1.json");
+        let uri = uri_of(path).unwrap();
+        assert_eq!(uri.as_str(), "file:///work/my%20repo/%C3%A4%231.json");
+        assert_eq!(path_of(&uri).unwrap(), path);
+        let other: Uri = "untitled:Untitled-1".parse().unwrap();
+        assert_eq!(path_of(&other), None);
+    }
+
+    #[test]
+    fn ranges_overlap_when_they_share_a_position() {
+        let r = |a: (u32, u32), b: (u32, u32)| Range {
+            start: Position::new(a.0, a.1),
+            end: Position::new(b.0, b.1),
+        };
+        assert!(overlaps(&r((1, 4), (1, 9)), &r((1, 9), (1, 9))));
+        assert!(overlaps(&r((1, 4), (3, 0)), &r((2, 0), (2, 5))));
+        assert!(!overlaps(&r((1, 4), (1, 9)), &r((1, 10), (1, 12))));
+    }
+}
