@@ -12,8 +12,9 @@
 //!
 //! What the server offers: diagnostics (every finding that counts, with its related places),
 //! code actions from the fixes (`check --fix`'s edits), hover on a finding or a judged
-//! resource. When `imagegate.toml` (or a file it reads: gallery snapshots, baselines) changes,
-//! the config is read again.
+//! resource. When a file changes on disk (`imagegate.toml`, a gallery snapshot, a
+//! `bicepconfig.json`, a template: the client watches them for the server), the config is read
+//! again and the workspace made anew.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -194,12 +195,17 @@ impl<'c, 'io, 'w> Server<'c, 'io, 'w> {
         Ok(())
     }
 
-    /// Asks the client to tell when a config file changes.
+    /// Asks the client to tell when a file the runs read changes on disk: a config file, a
+    /// gallery snapshot, a `bicepconfig.json`, a template or parameter file (created, saved
+    /// by another program, deleted). Each change makes the workspace anew (config, snapshots
+    /// and what the graph read of files, all read again).
     fn watch_config(&mut self) -> Result<(), String> {
         let watchers = CONFIG_FILES
             .iter()
-            .map(|name| FileSystemWatcher {
-                glob_pattern: GlobPattern::String(format!("**/{name}")),
+            .map(|name| format!("**/{name}"))
+            .chain(std::iter::once(format!("**/*.{{{}}}", JUDGED.join(","))))
+            .map(|glob| FileSystemWatcher {
+                glob_pattern: GlobPattern::String(glob),
                 kind: None,
             })
             .collect();

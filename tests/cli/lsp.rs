@@ -160,11 +160,22 @@ fn an_editor_gets_diagnostics_fixes_and_hovers_and_a_parameter_file_edit_reaches
     let mut client = Client::start(&root);
     let init = client.request(
         "initialize",
-        json!({"processId": null, "rootUri": uri(&root), "capabilities": {}}),
+        json!({"processId": null, "rootUri": uri(&root), "capabilities": {"workspace": {"didChangeWatchedFiles": {"dynamicRegistration": true}}}}),
     );
     assert_eq!(init["serverInfo"]["name"], "imagegate");
     assert_eq!(init["capabilities"]["textDocumentSync"], 1);
     client.notify("initialized", json!({}));
+    // The server asks to be told of changes to the files it reads.
+    let registration = client.wait(|m| m["method"] == "client/registerCapability");
+    let watchers = &registration["params"]["registrations"][0]["registerOptions"]["watchers"];
+    assert!(
+        watchers
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|w| w["globPattern"] == "**/imagegate.toml"),
+        "{registration:#}"
+    );
 
     // The template alone: nobody sets `imageId` (IG002), said in the template.
     client.notify(
@@ -231,6 +242,22 @@ fn an_editor_gets_diagnostics_fixes_and_hovers_and_a_parameter_file_edit_reaches
         format!("\"{definition}/versions/1.6.2\"")
     );
     assert_eq!(edits[0]["range"], params_now[0]["range"]);
+
+    // The policy changes on disk (no lifecycle any more): told by the client's watcher, the
+    // server reads it again, and the deprecated version is no longer reported.
+    repo.write(
+        "imagegate.toml",
+        "[approved]\nimages = [\"/subscriptions/*/resourceGroups/rg-golden/providers/Microsoft.Compute/galleries/corpGallery/images/*\"]\n",
+    );
+    client.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({"changes": [{"uri": uri(&root.join("imagegate.toml")), "type": 2}]}),
+    );
+    loop {
+        if client.diagnostics(&params_uri).is_empty() {
+            break;
+        }
+    }
 
     // Shutdown, then exit: the process ends, exit code 0.
     assert_eq!(client.request("shutdown", Value::Null), Value::Null);
