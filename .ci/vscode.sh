@@ -5,7 +5,14 @@
 # Built in a copy of the folder in a temporary directory: nothing is written into the checkout.
 # The tools come from the npm registry; where npm is missing or they cannot be installed, say so
 # and skip (never a silent pass of a check that ran). No VS Code is downloaded or run.
+#
+# Usage: bash .ci/vscode.sh [DIR]   (DIR: where to keep the .vsix, to install it; else deleted)
 set -euo pipefail
+keep=""
+if [[ $# -gt 0 ]]; then
+  mkdir -p "$1"
+  keep=$(cd "$1" && pwd)
+fi
 cd "$(dirname "$0")/.."
 repo=$PWD
 started=$SECONDS
@@ -75,4 +82,9 @@ if manifest.get("main") != "./out/extension.js":
 print(f"   {len(names)} files, with {', '.join(required)}")
 PY
 echo "   imagegate.vsix: $(du -k "$vsix" | cut -f1) KiB ($(stat -c %s "$vsix") bytes)"
+if [[ -n "$keep" ]]; then
+  version=$(python3 -c 'import json; print(json.load(open("package.json"))["version"])')
+  cp "$vsix" "$keep/imagegate-$version.vsix"
+  echo "   kept: $keep/imagegate-$version.vsix"
+fi
 echo "VS Code extension built and packaged in $((SECONDS - started)) s"
