@@ -5,7 +5,7 @@
 
 use super::{Ctx, R, parts_value, string, val};
 use crate::eval::hash;
-use crate::eval::ops::{Tri, equals, known_ends, to_string_parts, utf16_len};
+use crate::eval::ops::{Pieces, Tri, equals, known_ends, to_string_parts, utf16_len};
 use crate::value::call::Wanted;
 use crate::value::{CallProblem, Kind, Part, Value};
 
@@ -113,6 +113,7 @@ fn concat(ctx: &Ctx<'_>, args: &[Value]) -> R<Value> {
     }
     let mut parts = Vec::new();
     let mut len = 0usize;
+    let mut pieces = Pieces::default();
     for a in args {
         if matches!(a.kind, Kind::Object(_)) {
             return Err(ctx.invalid(CallProblem::ConcatObject));
@@ -122,9 +123,10 @@ fn concat(ctx: &Ctx<'_>, args: &[Value]) -> R<Value> {
                 .err()
                 .unwrap_or_else(|| ctx.invalid(CallProblem::StringTooLong))
         })?;
+        pieces.value(len, a);
         append(ctx, &mut parts, &mut len, p)?;
     }
-    Ok(parts_value(parts))
+    Ok(pieces.on(parts_value(parts)))
 }
 
 /// Appends `more` to the parts of a string being built, `len` bytes of known text so far,
@@ -144,8 +146,9 @@ fn append(ctx: &Ctx<'_>, parts: &mut Vec<Part>, len: &mut usize, more: Vec<Part>
 fn format(ctx: &Ctx<'_>, args: &[Value]) -> R<Value> {
     ctx.arity(args, 1, usize::MAX)?;
     let fmt = ctx.str(&args[0])?;
-    let parts = super::dotnet_format(ctx, fmt, &args[1..])?;
-    Ok(parts_value(parts))
+    let mut pieces = Pieces::default();
+    let parts = super::dotnet_format(ctx, fmt, &args[1..], args[0].origin.literal, &mut pieces)?;
+    Ok(pieces.on(parts_value(parts)))
 }
 
 fn to_string(ctx: &Ctx<'_>, v: &Value) -> R<Value> {
