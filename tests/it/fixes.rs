@@ -59,6 +59,12 @@ fn run(repo: &Repo, args: &[&str]) -> (Option<i32>, String, String) {
     )
 }
 
+/// The JSON report of `imagegate check` in `repo` on 2026-11-28.
+fn report(repo: &Repo) -> serde_json::Value {
+    let (_, out, said) = run(repo, &["--format", "json", "--exit-zero"]);
+    serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {said}"))
+}
+
 /// The rules of the findings that still carry a fix.
 fn fixable(repo: &Repo) -> Vec<String> {
     let out = repo
@@ -243,7 +249,7 @@ fn no_fix_without_a_literal_a_good_version_or_a_finding_that_counts() {
         exempted
     );
     // Both are IG004s: one that no literal decides, one exempted.
-    let report = check_json(&repo, &[]);
+    let report = self::report(&repo);
     let statuses: Vec<(&str, &str, bool)> = report["findings"]
         .as_array()
         .unwrap()
@@ -530,7 +536,7 @@ fn a_literal_several_contexts_share_is_edited_only_when_they_all_agree() {
     let repo = self::repo();
     with_windows(&repo, "1.0.0");
     write(&repo, "ubuntu-22.04", "windows-2022");
-    let report = check_json(&repo, &[]);
+    let report = self::report(&repo);
     let ig004: Vec<&serde_json::Value> = report["findings"]
         .as_array()
         .unwrap()
@@ -543,7 +549,7 @@ fn a_literal_several_contexts_share_is_edited_only_when_they_all_agree() {
     // literal is edited once.
     let repo = self::repo();
     write(&repo, "ubuntu-22.04", "ubuntu-22.04");
-    let report = check_json(&repo, &[]);
+    let report = self::report(&repo);
     let message = report["findings"][0]["message"].as_str().unwrap();
     assert!(
         message.ends_with(
@@ -615,7 +621,7 @@ fn no_version_is_appended_to_a_shared_literal_or_a_computed_end() {
         ),
     );
     repo.write("main.bicep", &bicep);
-    let report = check_json(&repo, &[]);
+    let report = self::report(&repo);
     let ig003: Vec<(&str, bool)> = report["findings"]
         .as_array()
         .unwrap()
@@ -725,7 +731,7 @@ fn no_replacement_without_a_key_or_an_object_of_literals() {
         .join(","),
     );
     repo.write("azuredeploy.json", &template);
-    let report = check_json(&repo, &[]);
+    let report = self::report(&repo);
     let mut ig001: Vec<(&str, bool)> = report["findings"]
         .as_array()
         .unwrap()
@@ -818,4 +824,39 @@ fn the_github_summary_shows_the_suggestions() {
     let markdown = std::fs::read_to_string(&summary).unwrap();
     assert!(markdown.contains("## imagegate"), "{markdown}");
     assert!(!markdown.contains("Suggested fixes"), "{markdown}");
+}
+
+/// The fixture `testdata/rollout/fixes` (docs/usage.md shows its diff): `--fix` on a copy
+/// changes exactly the intended literals, and a re-run has nothing fixable left.
+#[test]
+fn the_fixes_fixture_changes_only_the_intended_literals() {
+    let fixture = concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/rollout/fixes");
+    let repo = Repo::new();
+    copy_tree(std::path::Path::new(fixture), repo.path());
+    let read = |f: &str| std::fs::read_to_string(repo.path().join(f)).unwrap();
+    let (arm, bicep) = (read("arm/azuredeploy.json"), read("bicep/main.bicep"));
+    let mut rules = fixable(&repo);
+    rules.sort();
+    assert_eq!(rules, ["IG001", "IG003", "IG004"]);
+    fix_is_complete_and_idempotent(&repo, &["arm/azuredeploy.json", "bicep/main.bicep"]);
+    let pinned = format!("{DEFINITION}/versions/1.6.2");
+    assert_eq!(
+        read("arm/azuredeploy.json"),
+        arm.replace("\"defaultValue\": \"1.3.0\"", "\"defaultValue\": \"1.6.2\"")
+            .replace("\"imageVersion\": \"latest\"", "\"imageVersion\": \"1.6.2\"")
+            .replace(
+                "{\n            \"publisher\": \"Canonical\",\n            \"offer\": \"0001-com-ubuntu-server-jammy\",\n            \"sku\": \"22_04-lts-gen2\",\n            \"version\": \"latest\"\n          }",
+                &format!("{{\n            \"id\": \"{pinned}\"\n          }}")
+            )
+    );
+    assert_eq!(
+        read("bicep/main.bicep"),
+        bicep.replace(
+            "/images/ubuntu-22.04'",
+            "/images/ubuntu-22.04/versions/1.6.2'"
+        )
+    );
+    // Judged again: no finding at all is left.
+    let report = self::report(&repo);
+    assert_eq!(report["findings"], serde_json::json!([]), "{report:#}");
 }
