@@ -49,9 +49,9 @@ pub struct Rewritable {
     /// An ID composed from several places (`concat`, `format`, a Bicep interpolation), when
     /// literals supplied some of its text.
     pub composed: Option<Composed>,
-    /// The object literal a Marketplace reference is written as, when every field it is
-    /// judged by (publisher, offer, SKU, version) is a literal written in it, and it has no
-    /// other member: a fix may replace the whole object.
+    /// The object literal a Marketplace reference is written as in its resource's own
+    /// declaration, when every field it is judged by (publisher, offer, SKU, version) is a
+    /// literal written in it, and it has no other member: a fix may replace the whole object.
     pub object: Option<Span>,
 }
 
@@ -543,7 +543,7 @@ fn reference(
     let decisive = keys.map(|key| (key.as_str(), field(key).ok().flatten()));
     let mut found = assembled(located(resource, path, value, image), &decisive);
     if found.fields.is_empty() {
-        found.rewrite.object = own_object(value, &decisive);
+        found.rewrite.object = own_object(resource, value, &decisive);
     }
     Some(found)
 }
@@ -707,10 +707,19 @@ fn composed(value: &Value) -> Option<Composed> {
     })
 }
 
-/// The object literal `value` (a Marketplace reference) is written as, when every field of
-/// `decisive` that is set is a literal written inside it and it has no member but those.
-fn own_object(value: &Value, decisive: &[(&str, Option<&Value>)]) -> Option<Span> {
+/// The object literal `value` (a Marketplace reference) is written as, when it is written in
+/// `resource`'s own declaration (not a variable's or a parameter's value, whose fields other
+/// expressions may read: `variables('image').offer`), every field of `decisive` that is set
+/// is a literal written inside it, and it has no member but those.
+fn own_object(
+    resource: &Resource,
+    value: &Value,
+    decisive: &[(&str, Option<&Value>)],
+) -> Option<Span> {
     let object = value.origin.literal?;
+    if !inside(object, resource.span) || !value.origin.hops.is_empty() {
+        return None;
+    }
     let Kind::Object(members) = &value.kind else {
         return None;
     };

@@ -197,7 +197,7 @@ fn replace(found: &FoundImage, config: &Config, files: &Files<'_>) -> Option<Mad
         })?,
         _ => return None,
     };
-    Some((title, edit, None, version))
+    Some((title, edit, found.rewrite.object, version))
 }
 
 /// Whether the `[fix] replace` entry `entry` matches `image`: a Marketplace key a Marketplace
@@ -333,9 +333,14 @@ pub(crate) struct Uses {
 }
 
 impl Uses {
-    /// Records the literals `found`'s ID is made of, each time it uses one.
+    /// Records the literals `found`'s ID is made of (and the object literal a Marketplace
+    /// reference is written as), each time it uses one.
     pub(crate) fn add(&mut self, found: &FoundImage) {
-        let whole = found.literal.iter().map(|(span, _)| *span);
+        let whole = found
+            .literal
+            .iter()
+            .map(|(span, _)| *span)
+            .chain(found.rewrite.object);
         let pieces = found
             .rewrite
             .composed

@@ -708,14 +708,16 @@ fn an_unapproved_image_is_replaced_as_the_config_says() {
 }
 
 /// No replacement where no `[fix] replace` key matches, where a field of the reference is set
-/// elsewhere (a parameter: which of several places to change is a person's choice), or where
-/// the object has members the replacement would drop silently.
+/// elsewhere (a parameter: which of several places to change is a person's choice), where the
+/// object is a variable's (other expressions may read its fields: here the VM's tag reads
+/// `variables('jammy').offer`, which the replacement would leave undefined), or where the
+/// object has members the replacement would drop silently.
 #[test]
 fn no_replacement_without_a_key_or_an_object_of_literals() {
     let repo = replacing();
     let template = arm_template(
         r#""sku": { "type": "string", "defaultValue": "22_04-lts-gen2" }"#,
-        "",
+        r#""jammy": { "publisher": "Canonical", "offer": "0001-com-ubuntu-server-jammy", "sku": "22_04-lts-gen2", "version": "latest" }"#,
         &[
             arm_vm(
                 "focal",
@@ -725,6 +727,16 @@ fn no_replacement_without_a_key_or_an_object_of_literals() {
             arm_vm(
                 "param",
                 r#"{ "publisher": "Canonical", "offer": "0001-com-ubuntu-server-jammy", "sku": "[parameters('sku')]", "version": "latest" }"#,
+                "",
+            ),
+            arm_vm(
+                "variable",
+                r#""[variables('jammy')]""#,
+                r#""tags": { "os": "[variables('jammy').offer]" },"#,
+            ),
+            arm_vm(
+                "extra",
+                r#"{ "publisher": "Canonical", "offer": "0001-com-ubuntu-server-jammy", "sku": "22_04-lts-gen2", "version": "latest", "sharedGalleryImageId": "" }"#,
                 "",
             ),
         ]
@@ -740,7 +752,16 @@ fn no_replacement_without_a_key_or_an_object_of_literals() {
         .map(|f| (f["resource"]["name"].as_str().unwrap(), f["fix"].is_null()))
         .collect();
     ig001.sort();
-    assert_eq!(ig001, [("focal", true), ("param", true)], "{report:#}");
+    assert_eq!(
+        ig001,
+        [
+            ("extra", true),
+            ("focal", true),
+            ("param", true),
+            ("variable", true)
+        ],
+        "{report:#}"
+    );
     let (code, diff, said) = run(&repo, &["--diff"]);
     assert_eq!((code, diff.as_str()), (Some(0), ""), "{said}");
 }
