@@ -192,9 +192,13 @@ fn replace(found: &FoundImage, config: &Config, files: &Files<'_>) -> Option<Mad
             })?;
             return Some((title, edit, Some(*span), version));
         }
-        (None, Some(object), Image::Marketplace(_)) => files.edit(object, |syntax, text, _| {
-            (syntax.id_object)(text, object.start as usize..object.end as usize, &id)
-        })?,
+        // A purchase plan belongs to the Marketplace image: what the gallery image needs
+        // instead is not the fix's to know.
+        (None, Some(object), Image::Marketplace(m)) if m.plan.is_none() => {
+            files.edit(object, |syntax, text, _| {
+                (syntax.id_object)(text, object.start as usize..object.end as usize, &id)
+            })?
+        }
         _ => return None,
     };
     Some((title, edit, found.rewrite.object, version))

@@ -710,8 +710,10 @@ fn an_unapproved_image_is_replaced_as_the_config_says() {
 /// No replacement where no `[fix] replace` key matches, where a field of the reference is set
 /// elsewhere (a parameter: which of several places to change is a person's choice), where the
 /// object is a variable's (other expressions may read its fields: here the VM's tag reads
-/// `variables('jammy').offer`, which the replacement would leave undefined), or where the
-/// object has members the replacement would drop silently.
+/// `variables('jammy').offer`, which the replacement would leave undefined), where the VM
+/// buys the image under a purchase plan
+/// (<https://learn.microsoft.com/azure/templates/microsoft.compute/virtualmachines#plan>), or
+/// where the object has members the replacement would drop silently.
 #[test]
 fn no_replacement_without_a_key_or_an_object_of_literals() {
     let repo = replacing();
@@ -733,6 +735,11 @@ fn no_replacement_without_a_key_or_an_object_of_literals() {
                 "variable",
                 r#""[variables('jammy')]""#,
                 r#""tags": { "os": "[variables('jammy').offer]" },"#,
+            ),
+            arm_vm(
+                "plan",
+                r#"{ "publisher": "Canonical", "offer": "0001-com-ubuntu-server-jammy", "sku": "22_04-lts-gen2", "version": "latest" }"#,
+                r#""plan": { "publisher": "Canonical", "product": "0001-com-ubuntu-server-jammy", "name": "22_04-lts-gen2" },"#,
             ),
             arm_vm(
                 "extra",
@@ -758,6 +765,7 @@ fn no_replacement_without_a_key_or_an_object_of_literals() {
             ("extra", true),
             ("focal", true),
             ("param", true),
+            ("plan", true),
             ("variable", true)
         ],
         "{report:#}"
