@@ -147,6 +147,51 @@ pub struct Config {
     /// `None`: every comment exempts what it covers. Not a key of the file: the command line
     /// sets it, like `today`.
     pub trusted_exemptions: Option<std::sync::Arc<TrustedExemptions>>,
+    /// `[fix]`: what `check --fix` may change beyond pinning approved images.
+    pub fix: FixPolicy,
+}
+
+/// `[fix]`: the changes `check --fix` makes only because the config names them (#26).
+#[derive(Clone, Debug, Default)]
+pub struct FixPolicy {
+    /// `replace`: unapproved images (IG001) and the approved gallery image each is replaced
+    /// by, in the order written (the first that matches an image replaces it).
+    pub replace: Vec<Replacement>,
+}
+
+/// One `[fix] replace` entry: the images it matches, and the approved gallery image that
+/// replaces them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Replacement {
+    /// The key as written.
+    pub written: String,
+    /// What it matches.
+    pub pattern: ReplacePattern,
+    /// The ID of the approved gallery image definition (or version) that replaces what it
+    /// matches, as written.
+    pub with: String,
+}
+
+/// What a `[fix] replace` key matches, ASCII case ignored, `*` any run and `?` one
+/// character ([`crate::judge::wildcard_ignore_case`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ReplacePattern {
+    /// `publisher:offer:sku[:version]`: Marketplace (and platform) images, field by field as
+    /// `[approved] marketplace` entries match them (any version when none is given; an image
+    /// that gives none is `latest`).
+    Marketplace {
+        /// The publisher pattern.
+        publisher: String,
+        /// The offer pattern.
+        offer: String,
+        /// The SKU pattern.
+        sku: String,
+        /// The version pattern, if any.
+        version: Option<String>,
+    },
+    /// An image resource ID pattern (starting with `/`), matched against the whole ID (a
+    /// gallery image's with its `/versions/…`).
+    Id(String),
 }
 
 /// The findings exemption comments may exempt in a run (`--trusted-exemptions FILE`, read by
@@ -403,6 +448,15 @@ struct File {
     inline_exemptions: Option<bool>,
     tags: Option<TagsEntry>,
     judge: Option<JudgeEntry>,
+    fix: Option<FixEntry>,
+}
+
+/// `[fix]`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FixEntry {
+    #[serde(default)]
+    replace: std::collections::BTreeMap<toml::Spanned<String>, toml::Spanned<String>>,
 }
 
 /// `[judge]`: how what the templates leave open is judged.
@@ -500,6 +554,7 @@ impl Config {
             today: crate::date::clock(),
             tags: TagPolicy::default(),
             trusted_exemptions: None,
+            fix: FixPolicy::default(),
         }
     }
 
@@ -726,8 +781,84 @@ impl Config {
         if let Some(tags) = file.tags {
             config.tags = tag_policy(tags, &at)?;
         }
+        if let Some(fix) = file.fix {
+            config.fix = fix_policy(fix, &config.policy, &at)?;
+        }
         Ok(config)
     }
+}
+
+/// `[fix]`, checked: each `replace` key a Marketplace `publisher:offer:sku[:version]` or an
+/// image ID pattern, each value the ID of a gallery image definition (or version) `policy`
+/// approves; in the order written.
+fn fix_policy(
+    entry: FixEntry,
+    policy: &Policy,
+    at: &dyn Fn(std::ops::Range<usize>) -> String,
+) -> Result<FixPolicy, ConfigError> {
+    let mut replace: Vec<(usize, Replacement)> = Vec::new();
+    for (key, value) in entry.replace {
+        let written = key.get_ref().clone();
+        let bad = |span: std::ops::Range<usize>, message: String| ConfigError::BadValue {
+            place: at(span),
+            key: format!("fix.replace.\"{written}\""),
+            message,
+        };
+        let pattern = if written.starts_with('/') {
+            ReplacePattern::Id(written.clone())
+        } else {
+            let fields: Vec<&str> = written.split(':').collect();
+            match fields.as_slice() {
+                [p, o, s] | [p, o, s, _] if fields.iter().all(|f| !f.trim().is_empty()) => {
+                    ReplacePattern::Marketplace {
+                        publisher: (*p).to_owned(),
+                        offer: (*o).to_owned(),
+                        sku: (*s).to_owned(),
+                        version: fields.get(3).map(|v| (*v).to_owned()),
+                    }
+                }
+                _ => {
+                    return Err(bad(
+                        key.span(),
+                        "a key is a Marketplace image `publisher:offer:sku[:version]` or an image ID (starting with `/`), each part a pattern (`*`, `?`)".into(),
+                    ));
+                }
+            }
+        };
+        let with = value.get_ref().clone();
+        let id = crate::value::Value::composed(crate::value::Kind::Str(with.clone()));
+        let approved = match crate::image::Image::from_id(&id) {
+            crate::image::Image::Gallery { definition, .. } => {
+                policy.judge_definition(&definition) == crate::judge::Verdict::Compliant
+            }
+            _ => {
+                return Err(bad(
+                    value.span(),
+                    format!("`{with}` is not the ID of a gallery image definition or version"),
+                ));
+            }
+        };
+        if !approved {
+            return Err(bad(
+                value.span(),
+                format!(
+                    "`{with}` is not approved by `[approved]`: a fix must not replace one unapproved image by another"
+                ),
+            ));
+        }
+        replace.push((
+            key.span().start,
+            Replacement {
+                written,
+                pattern,
+                with,
+            },
+        ));
+    }
+    replace.sort_by_key(|(start, _)| *start);
+    Ok(FixPolicy {
+        replace: replace.into_iter().map(|(_, r)| r).collect(),
+    })
 }
 
 /// An `[[exempt]]` entry (the `index`th, at `place`), checked: a reason, at least one of
@@ -1541,6 +1672,7 @@ mod tests {
         );
         assert_eq!(fields_of::<TagsEntry>(), keys(&format!("{p}/tags")));
         assert_eq!(fields_of::<JudgeEntry>(), keys(&format!("{p}/judge")));
+        assert_eq!(fields_of::<FixEntry>(), keys(&format!("{p}/fix")));
         assert_eq!(
             fields_of::<DeploymentScope>(),
             keys(&format!("{p}/deployment"))

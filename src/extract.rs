@@ -38,6 +38,34 @@ pub struct FoundImage {
     /// one did (an ID written in a template, a parameter file, a `.bicepparam`): what a fix
     /// rewrites. `None` for a value composed from several places.
     pub literal: Option<(Span, String)>,
+    /// What else a fix may rewrite: the literals an ID composed from several places was
+    /// built from, and the object a Marketplace reference is written as.
+    pub rewrite: Rewritable,
+}
+
+/// What a fix may rewrite of an image that no one literal supplied whole (#26).
+#[derive(Clone, Debug, Default)]
+pub struct Rewritable {
+    /// An ID composed from several places (`concat`, `format`, a Bicep interpolation), when
+    /// literals supplied some of its text.
+    pub composed: Option<Composed>,
+    /// The object literal a Marketplace reference is written as in its resource's own
+    /// declaration, when every field it is judged by (publisher, offer, SKU, version) is a
+    /// literal written in it, and it has no other member: a fix may replace the whole object.
+    pub object: Option<Span>,
+}
+
+/// An ID composed from several places: the end of its known text, and the runs of its known
+/// text that literals supplied.
+#[derive(Clone, Debug)]
+pub struct Composed {
+    /// Its known text after its last unknown part (all of it when none is unknown).
+    pub tail: String,
+    /// The length of its known text (its text parts joined), in bytes: the coordinates of
+    /// `pieces`.
+    pub len: u32,
+    /// The runs literals supplied ([`crate::value::Origin::pieces`]).
+    pub pieces: std::sync::Arc<[crate::value::Piece]>,
 }
 
 /// Where one field of an assembled image is set, when that is outside the image's value as
@@ -513,7 +541,11 @@ fn reference(
         &spec.version_key,
     ];
     let decisive = keys.map(|key| (key.as_str(), field(key).ok().flatten()));
-    Some(assembled(located(resource, path, value, image), &decisive))
+    let mut found = assembled(located(resource, path, value, image), &decisive);
+    if found.fields.is_empty() {
+        found.rewrite.object = own_object(resource, value, &decisive);
+    }
+    Some(found)
 }
 
 /// `found`, an image assembled from the `decisive` fields of its value (in the catalogue's
@@ -646,5 +678,59 @@ fn located(resource: &Resource, path: &str, value: &Value, image: Image) -> Foun
         hops: value.origin.hops.clone(),
         fields: Vec::new(),
         literal,
+        rewrite: Rewritable {
+            composed: composed(value),
+            object: None,
+        },
     }
+}
+
+/// The literals the string `value` was composed from, when it was composed and some were.
+fn composed(value: &Value) -> Option<Composed> {
+    let pieces = value.origin.pieces.clone()?;
+    let parts = value.as_parts()?;
+    let mut len = 0usize;
+    let mut tail = String::new();
+    for part in &parts {
+        match part {
+            crate::value::Part::Text(t) => {
+                len += t.len();
+                tail.push_str(t);
+            }
+            crate::value::Part::Hole(_) => tail.clear(),
+        }
+    }
+    Some(Composed {
+        tail,
+        len: u32::try_from(len).ok()?,
+        pieces,
+    })
+}
+
+/// The object literal `value` (a Marketplace reference) is written as, when it is written in
+/// `resource`'s own declaration (not a variable's or a parameter's value, whose fields other
+/// expressions may read: `variables('image').offer`), every field of `decisive` that is set
+/// is a literal written inside it, and it has no member but those.
+fn own_object(
+    resource: &Resource,
+    value: &Value,
+    decisive: &[(&str, Option<&Value>)],
+) -> Option<Span> {
+    let object = value.origin.literal?;
+    if !inside(object, resource.span) || !value.origin.hops.is_empty() {
+        return None;
+    }
+    let Kind::Object(members) = &value.kind else {
+        return None;
+    };
+    let only_fields = members.iter().all(|(key, _)| {
+        decisive
+            .iter()
+            .any(|(name, _)| name.eq_ignore_ascii_case(key))
+    });
+    let written_inside = decisive.iter().all(|(_, field)| match field {
+        None => true,
+        Some(v) => v.as_str().is_some() && v.origin.literal.is_some_and(|l| inside(l, object)),
+    });
+    (only_fields && written_inside).then_some(object)
 }

@@ -28,15 +28,32 @@ pub struct Deployment {
     /// The comment syntax of each file of the deployment's sources, by file id (where
     /// exemption comments are looked for); a file past its end has [`CommentSyntax::PLAIN`].
     pub comments: Vec<CommentSyntax>,
-    /// How each file of the deployment's sources writes a string literal, by file id, where a
-    /// fix may rewrite one (`None`: a file nobody edits by hand, such as a plan; a file past
-    /// its end has none).
-    pub literals: Vec<Option<Quote>>,
+    /// How each file of the deployment's sources writes what a fix may rewrite, by file id
+    /// (`None`: a file nobody edits by hand, such as a plan; a file past its end has none).
+    pub literals: Vec<Option<LiteralSyntax>>,
 }
 
-/// How a language writes a string literal: the token that stands for `text`, when one can
-/// (`None`: it would read as something else, e.g. an ARM expression).
-pub type Quote = fn(&str) -> Option<String>;
+/// How one file's language writes what a fix may rewrite, decided by the frontend that reads
+/// it: nothing outside the frontends knows a language's quoting. Each function is given the
+/// text written where the edit goes and returns its replacement, or `None` when what is
+/// written is not what the run read there (the fix is then not made) or the new text cannot
+/// be written in its place.
+#[derive(Clone, Copy, Debug)]
+pub struct LiteralSyntax {
+    /// `rewrite(written, old, new)`: the string literal `written`, whose text is `old`, written
+    /// so that its text is `new`. `written` may be any literal the language has (a JSON
+    /// string, a string inside an ARM expression, a Bicep string).
+    pub rewrite: fn(written: &str, old: &str, new: &str) -> Option<String>,
+    /// `retail(written, old, new)`: the string literal `written` (a Bicep interpolated string
+    /// too), whose text ends with `old` after its last interpolation, written so that its text
+    /// ends with `new` instead: what appends a version to the literal that ends an ID, or
+    /// changes the version it ends with.
+    pub retail: fn(written: &str, old: &str, new: &str) -> Option<String>,
+    /// `id_object(text, object, id)`: the object written at bytes `object` of the file's text
+    /// `text`, replaced by an object whose one member `id` is `id`, laid out as the object
+    /// was (on one line, or a member per line indented as its first member was).
+    pub id_object: fn(text: &str, object: std::ops::Range<usize>, id: &str) -> Option<String>,
+}
 
 /// What differs between the languages a deployment can be lowered from, filled by its
 /// frontend: the catalogue section its types are named in, where a resource's Azure name is,

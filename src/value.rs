@@ -80,7 +80,32 @@ pub struct Origin {
     /// The places the value passed through on its way (parameter references, variables,
     /// module inputs), outermost first.
     pub hops: Vec<Hop>,
+    /// For a string composed from several places (`concat`, `format`, a Bicep interpolation),
+    /// the runs of its known text that literals supplied, in order (`None`: none traced). What
+    /// lets a fix edit the literal that decides one part of an image ID, wherever it is
+    /// written (#26).
+    pub pieces: Option<Arc<[Piece]>>,
 }
+
+/// A run of a composed string's known text that one literal supplied: a parameter's value, a
+/// variable, a string in an expression (the literal's whole text), or the text after a format
+/// string's last placeholder (the end of the literal's text).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Piece {
+    /// Where the run starts in the string's known text (its text parts joined, a hole taking
+    /// no room), in bytes.
+    pub start: u32,
+    /// Where the run ends (exclusive), in the same bytes.
+    pub end: u32,
+    /// The literal that supplied it.
+    pub literal: Span,
+    /// Whether the run is the literal's whole text; else it is the end of the literal's text.
+    pub whole: bool,
+}
+
+/// Most pieces a composed string keeps: one built from more is traced no further (a fix
+/// needs the last few; a string folded from thousands of literals must not carry them all).
+pub const MAX_PIECES: usize = 64;
 
 /// One step of a value's journey, shown as a related location.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -144,6 +169,7 @@ impl Value {
                 literal: Some(span),
                 site: Some(span),
                 hops: Vec::new(),
+                pieces: None,
             },
         }
     }

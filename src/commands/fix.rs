@@ -231,6 +231,7 @@ mod tests {
             },
             bytes,
             replacement: replacement.into(),
+            original: String::new(),
         }
     }
 

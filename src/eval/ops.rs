@@ -5,7 +5,7 @@ use crate::source::FileId;
 use crate::source::Span;
 use crate::value::json::json_value;
 use crate::value::value_type::ValueType;
-use crate::value::{Cause, Hop, Kind, Origin, Part, Value, Why};
+use crate::value::{Cause, Hop, Kind, MAX_PIECES, Origin, Part, Piece, Value, Why};
 
 /// A [`Value`] for a JSON literal, with every node's span as its origin; strings are *not*
 /// evaluated as expressions (use this for parameter files).
@@ -16,6 +16,7 @@ pub fn literal_value(node: &Json, file: FileId) -> Value {
             literal: Some(span),
             site: Some(span),
             hops: Vec::new(),
+            pieces: None,
         }
     })
 }
@@ -156,6 +157,75 @@ pub fn weight_and_depth(v: &Value, limit: u64, max_depth: usize) -> (u64, usize)
         }
     }
     (w, d)
+}
+
+/// The pieces of a string being composed (`concat`, `format`): the runs of its known text
+/// that literals supplied, each where it lands. A fix reads them to edit the literal that
+/// decides one part of an image ID (#26); they never change what a value is.
+#[derive(Default)]
+pub(crate) struct Pieces {
+    /// The runs so far, in order.
+    list: Vec<Piece>,
+    /// Whether a run was left out (past [`MAX_PIECES`], or beyond `u32` offsets): then none
+    /// is kept, as a partial list would hide a use of a literal.
+    lost: bool,
+}
+
+impl Pieces {
+    /// Records what `value`, appended at byte `at` of the known text, brings: its own literal
+    /// (a string a literal supplied whole), else the pieces it carries, shifted to `at`.
+    pub(crate) fn value(&mut self, at: usize, value: &Value) {
+        match &value.kind {
+            Kind::Str(s) => {
+                if let Some(literal) = value.origin.literal {
+                    if !s.is_empty() {
+                        self.push(at, at + s.len(), literal, true);
+                    }
+                    return;
+                }
+            }
+            Kind::Partial(_) => {}
+            _ => return,
+        }
+        if let Some(pieces) = &value.origin.pieces {
+            for p in pieces.iter() {
+                let (start, end) = (p.start as usize, p.end as usize);
+                self.push(at + start, at + end, p.literal, p.whole);
+            }
+        }
+    }
+
+    /// Records that bytes `start..end` of the known text are the end of the text of the
+    /// literal at `literal` (a format string's text after its last placeholder).
+    pub(crate) fn tail(&mut self, start: usize, end: usize, literal: Span) {
+        if start < end {
+            self.push(start, end, literal, false);
+        }
+    }
+
+    fn push(&mut self, start: usize, end: usize, literal: Span, whole: bool) {
+        match (u32::try_from(start), u32::try_from(end)) {
+            (Ok(start), Ok(end)) if self.list.len() < MAX_PIECES => self.list.push(Piece {
+                start,
+                end,
+                literal,
+                whole,
+            }),
+            _ => self.lost = true,
+        }
+    }
+
+    /// `value` (the composed string) carrying the pieces recorded, when it is a string and
+    /// none was lost.
+    pub(crate) fn on(self, mut value: Value) -> Value {
+        if !self.lost
+            && !self.list.is_empty()
+            && matches!(value.kind, Kind::Str(_) | Kind::Partial(_))
+        {
+            value.origin.pieces = Some(self.list.into());
+        }
+        value
+    }
 }
 
 /// Puts `hops` in front of the value's origin hops and of the chain of every unknown inside it.

@@ -1608,6 +1608,7 @@ fn index_value(t: Value, k: Value, span: Span) -> Value {
                     literal: None,
                     site: None,
                     hops,
+                    pieces: None,
                 },
             },
             key,

@@ -70,6 +70,9 @@ pub(crate) fn judge_deployment(
         comments: _,
         literals,
     } = deployment;
+    // The literals every image of every context makes its ID of: a fix edits one only when
+    // every image that uses it has a fix that edits it too.
+    let mut uses = super::fix::Uses::default();
     // Each context is dropped once judged: what is kept of it is its findings and entries.
     for mut context in contexts {
         let latent = |r: &Resource| r.assumption.as_ref().is_some_and(|a| a.latent.is_some());
@@ -140,6 +143,9 @@ pub(crate) fn judge_deployment(
                         .collect()
                 }
             };
+            for judged in &images {
+                uses.add(&judged.found);
+            }
             // Each image as the report shows it, made once for the entry and its findings.
             let refs: Vec<ImageRef> = images
                 .iter()
@@ -211,6 +217,13 @@ pub(crate) fn judge_deployment(
             }
         }
     }
+    super::fix::settle(
+        &mut drafts
+            .iter_mut()
+            .map(|d| &mut d.finding)
+            .collect::<Vec<_>>(),
+        uses,
+    );
     out.findings = merge(drafts, merge_instances);
     out
 }
@@ -280,6 +293,7 @@ fn unseen_image(deployment: &Resource, why: &Why, property: &str) -> JudgedImage
             hops: Vec::new(),
             fields: Vec::new(),
             literal: None,
+            rewrite: Default::default(),
         },
         verdict: Verdict::Unresolved(why.clone()),
     }
@@ -394,7 +408,7 @@ struct Shared<'a> {
     /// What to keep of each finding.
     detail: Detail,
     /// How each file writes a string literal a fix may rewrite (`Deployment::literals`).
-    literals: &'a [Option<crate::model::Quote>],
+    literals: &'a [Option<crate::model::LiteralSyntax>],
 }
 
 /// The finding for `violation` of `rule` on `judged` about `image` (as the report shows it),

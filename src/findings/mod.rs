@@ -100,6 +100,10 @@ pub struct Fix {
     pub title: String,
     /// The edits, applied together; none overlap.
     pub edits: Vec<Edit>,
+    /// The literals of image IDs the edits change, which other images may use too: the fix
+    /// stands only when each image that uses one has a fix that edits it (`fix::settle`).
+    #[serde(skip)]
+    pub(crate) guards: Vec<crate::source::Span>,
 }
 
 /// One text edit of a [`Fix`]: bytes of a file replaced by new text (an insertion when the
@@ -116,6 +120,9 @@ pub struct Edit {
     pub bytes: Range<u32>,
     /// The new text.
     pub replacement: String,
+    /// The text replaced, as written (what a summary shows the suggestion against).
+    #[serde(skip)]
+    pub original: String,
 }
 
 /// Why a finding is suppressed: what suppressed it, and the reason given.

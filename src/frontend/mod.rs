@@ -391,17 +391,100 @@ fn with_comment_syntax(mut lowered: Lowered) -> Lowered {
     lowered
 }
 
-/// How the file shown as `display` writes a string literal, by its extension: Bicep's
-/// (`'…'`), JSON's (`"…"`); none for any other file.
-fn literal_syntax(display: &str) -> Option<crate::model::Quote> {
+/// How the file shown as `display` writes what a fix may rewrite, by its extension: Bicep's
+/// strings (`'…'`) and objects, JSON's (`"…"`, and ARM's strings inside expressions); none
+/// for any other file.
+fn literal_syntax(display: &str) -> Option<crate::model::LiteralSyntax> {
     let display = display.to_ascii_lowercase();
     let extension = display.rsplit_once('.').map_or("", |(_, e)| e);
     if bicep::Bicep.extensions().contains(&extension) {
-        Some(bicep::quote)
+        Some(bicep::LITERALS)
     } else if arm::Arm.extensions().contains(&extension) {
-        Some(arm::quote)
+        Some(arm::LITERALS)
     } else {
         None
+    }
+}
+
+/// How an object literal is laid out in its file: on one line, or a member per line (the
+/// first member's indentation, the closing brace's, and the line ending the file uses).
+/// JSON and Bicep lay objects out alike; each frontend writes the members.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum ObjectLayout {
+    /// `{ a, b }` on one line.
+    OneLine,
+    /// A member per line.
+    Lines {
+        /// The whitespace before the first member on its line.
+        indent: String,
+        /// The whitespace before the closing brace on its line (the opening brace's line's,
+        /// when the closing brace follows a member on its line).
+        closing: String,
+        /// `\r\n` when the object's lines end so, else `\n`.
+        newline: &'static str,
+    },
+}
+
+impl ObjectLayout {
+    /// The layout of the object written at bytes `object` of `text` (from `{` to `}`, both
+    /// included); `None` when that is not an object with a member, or the range is not in
+    /// the text. Comments (`//`, `/* */`) before the first member are passed over.
+    pub(crate) fn of(text: &str, object: std::ops::Range<usize>) -> Option<ObjectLayout> {
+        let written = text.get(object.clone())?;
+        let inner = written.strip_prefix('{')?.strip_suffix('}')?;
+        // The first member: past blanks and comments.
+        let mut rest = inner;
+        loop {
+            let trimmed = rest.trim_start();
+            if let Some(after) = trimmed.strip_prefix("//") {
+                rest = after.find('\n').map_or("", |i| &after[i..]);
+            } else if let Some(after) = trimmed.strip_prefix("/*") {
+                rest = &after[after.find("*/")? + 2..];
+            } else {
+                rest = trimmed;
+                break;
+            }
+        }
+        if rest.is_empty() {
+            return None;
+        }
+        let first = inner.len() - rest.len();
+        let before = &inner[..first];
+        let Some(line_start) = before.rfind('\n') else {
+            return Some(ObjectLayout::OneLine);
+        };
+        let blanks =
+            |s: &str| -> String { s.chars().take_while(|c| *c == ' ' || *c == '\t').collect() };
+        let indent = blanks(&before[line_start + 1..]);
+        let closing = match inner.rfind('\n') {
+            Some(i) if inner[i + 1..].trim().is_empty() => blanks(&inner[i + 1..]),
+            _ => {
+                let opening_line = text[..object.start].rfind('\n').map_or(0, |i| i + 1);
+                blanks(&text[opening_line..object.start])
+            }
+        };
+        let newline = if written.contains("\r\n") {
+            "\r\n"
+        } else {
+            "\n"
+        };
+        Some(ObjectLayout::Lines {
+            indent,
+            closing,
+            newline,
+        })
+    }
+
+    /// An object of the one member `member` (written as its language writes it), laid out so.
+    pub(crate) fn write(&self, member: &str) -> String {
+        match self {
+            ObjectLayout::OneLine => format!("{{ {member} }}"),
+            ObjectLayout::Lines {
+                indent,
+                closing,
+                newline,
+            } => format!("{{{newline}{indent}{member}{newline}{closing}}}"),
+        }
     }
 }
 

@@ -198,6 +198,7 @@ pub(crate) mod testing {
             hops: Vec::new(),
             fields: Vec::new(),
             literal: None,
+            rewrite: Default::default(),
         }
     }
 

@@ -1,15 +1,27 @@
 //! .NET composite formatting (`format('{0:N0} {1,-5}', ...)`) in the invariant culture.
 
 use super::{Ctx, R};
-use crate::eval::ops::{format_float, to_string_parts};
+use crate::eval::ops::{Pieces, format_float, to_string_parts};
 use crate::value::{CallProblem, Kind, Part, Value};
 
 /// Formats `args` into `fmt` like .NET's `string.Format(CultureInfo.InvariantCulture, ...)`.
-/// Unknown arguments become holes.
-pub(crate) fn dotnet_format(ctx: &Ctx<'_>, fmt: &str, args: &[Value]) -> R<Vec<Part>> {
+/// Unknown arguments become holes. Records in `pieces` the runs of the result that literals
+/// supplied: an argument's (when it is inserted as it is: no format specifier, no padding)
+/// and, when the format string is the literal at `literal`, its text after the last
+/// placeholder.
+pub(crate) fn dotnet_format(
+    ctx: &Ctx<'_>,
+    fmt: &str,
+    args: &[Value],
+    literal: Option<crate::source::Span>,
+    pieces: &mut Pieces,
+) -> R<Vec<Part>> {
     let mut parts: Vec<Part> = Vec::new();
     let mut text = String::new();
     let mut len = 0usize;
+    // Bytes of known text in `parts`, and where the text after the last placeholder starts.
+    let mut done = 0usize;
+    let mut after_last = 0usize;
     let mut chars = fmt.char_indices().peekable();
     while let Some((_, c)) = chars.next() {
         match c {
@@ -84,10 +96,14 @@ pub(crate) fn dotnet_format(ctx: &Ctx<'_>, fmt: &str, args: &[Value]) -> R<Vec<P
                 if align > 0 {
                     text.push_str(&" ".repeat(pad));
                 }
+                if fmt_spec.is_none() && pad == 0 {
+                    pieces.value(done + text.len(), arg);
+                }
                 for p in item {
                     match p {
                         Part::Text(t) => text.push_str(&t),
                         hole => {
+                            done += text.len();
                             parts.push(Part::Text(std::mem::take(&mut text)));
                             parts.push(hole);
                         }
@@ -96,11 +112,15 @@ pub(crate) fn dotnet_format(ctx: &Ctx<'_>, fmt: &str, args: &[Value]) -> R<Vec<P
                 if align < 0 {
                     text.push_str(&" ".repeat(pad));
                 }
+                after_last = done + text.len();
             }
             c => text.push(c),
         }
         len = len.max(text.len());
         ctx.check_len(len + parts.len())?;
+    }
+    if let Some(literal) = literal {
+        pieces.tail(after_last, done + text.len(), literal);
     }
     parts.push(Part::Text(text));
     let total: usize = parts

@@ -5,7 +5,7 @@
 
 use super::{Ctx, R, parts_value, string, val};
 use crate::eval::hash;
-use crate::eval::ops::{Tri, equals, known_ends, to_string_parts, utf16_len};
+use crate::eval::ops::{Pieces, Tri, equals, known_ends, to_string_parts, utf16_len};
 use crate::value::call::Wanted;
 use crate::value::{CallProblem, Kind, Part, Value};
 
@@ -113,6 +113,7 @@ fn concat(ctx: &Ctx<'_>, args: &[Value]) -> R<Value> {
     }
     let mut parts = Vec::new();
     let mut len = 0usize;
+    let mut pieces = Pieces::default();
     for a in args {
         if matches!(a.kind, Kind::Object(_)) {
             return Err(ctx.invalid(CallProblem::ConcatObject));
@@ -122,9 +123,10 @@ fn concat(ctx: &Ctx<'_>, args: &[Value]) -> R<Value> {
                 .err()
                 .unwrap_or_else(|| ctx.invalid(CallProblem::StringTooLong))
         })?;
+        pieces.value(len, a);
         append(ctx, &mut parts, &mut len, p)?;
     }
-    Ok(parts_value(parts))
+    Ok(pieces.on(parts_value(parts)))
 }
 
 /// Appends `more` to the parts of a string being built, `len` bytes of known text so far,
@@ -144,8 +146,9 @@ fn append(ctx: &Ctx<'_>, parts: &mut Vec<Part>, len: &mut usize, more: Vec<Part>
 fn format(ctx: &Ctx<'_>, args: &[Value]) -> R<Value> {
     ctx.arity(args, 1, usize::MAX)?;
     let fmt = ctx.str(&args[0])?;
-    let parts = super::dotnet_format(ctx, fmt, &args[1..])?;
-    Ok(parts_value(parts))
+    let mut pieces = Pieces::default();
+    let parts = super::dotnet_format(ctx, fmt, &args[1..], args[0].origin.literal, &mut pieces)?;
+    Ok(pieces.on(parts_value(parts)))
 }
 
 fn to_string(ctx: &Ctx<'_>, v: &Value) -> R<Value> {
@@ -384,6 +387,91 @@ fn hashed(ctx: &Ctx<'_>, args: &[Value], f: fn(&[&str]) -> String) -> R<Value> {
     ctx.arity(args, 1, usize::MAX)?;
     let strs: Vec<&str> = args.iter().map(|a| ctx.str(a)).collect::<R<_>>()?;
     Ok(string(f(&strs)))
+}
+
+#[cfg(test)]
+mod pieces_tests {
+    //! The literal pieces `concat` and `format` trace (#26): what lets a fix edit the literal
+    //! that decides one part of an ID.
+    use crate::eval::{Allowance, DeploymentScope, Limits};
+    use crate::source::{FileId, Span};
+    use crate::value::{Cause, Kind, Piece, Value, Why};
+
+    /// Calls `name` on `args`, origins kept.
+    fn call(name: &str, args: Vec<Value>) -> Value {
+        let limits = Limits::default();
+        let allowance = Allowance::new(&limits);
+        let ctx = super::Ctx {
+            name,
+            span: Span::new(FileId(0), 0, 0),
+            limits: &limits,
+            allowance: &allowance,
+            deployment: &DeploymentScope::default(),
+        };
+        super::super::call(&ctx, name, args).unwrap()
+    }
+
+    fn literal(text: &str, at: usize) -> Value {
+        Value::literal(
+            Kind::Str(text.into()),
+            Span::new(FileId(0), at, at + text.len()),
+        )
+    }
+
+    fn piece(start: u32, end: u32, at: usize, len: usize, whole: bool) -> Piece {
+        Piece {
+            start,
+            end,
+            literal: Span::new(FileId(0), at, at + len),
+            whole,
+        }
+    }
+
+    #[test]
+    fn concat_and_format_say_which_literal_supplied_which_text() {
+        let unknown = Value::unknown(Why::new(Cause::TemplateLink));
+        let composed = Value::composed(Kind::Str("/g".into()));
+        // `concat(<composed>, '/images/u', <unknown>, '/versions/', '1.0')`: holes take no room.
+        let v = call(
+            "concat",
+            vec![
+                composed,
+                literal("/images/u", 10),
+                unknown.clone(),
+                literal("/versions/", 30),
+                literal("1.0", 50),
+            ],
+        );
+        assert_eq!(
+            v.origin.pieces.as_deref(),
+            Some(
+                &[
+                    piece(2, 11, 10, 9, true),
+                    piece(11, 21, 30, 10, true),
+                    piece(21, 24, 50, 3, true)
+                ][..]
+            )
+        );
+        // `format('{0}/images/{1}', <concat above>, 'u')`: an argument's pieces move with it,
+        // and the format string's text after its last placeholder is its end.
+        let f = call(
+            "format",
+            vec![literal("{0}/x/{1}/images/u", 100), v, literal("v", 200)],
+        );
+        let pieces = f.origin.pieces.as_deref().unwrap();
+        assert_eq!(pieces[0], piece(2, 11, 10, 9, true));
+        assert_eq!(pieces[3], piece(27, 28, 200, 1, true));
+        assert_eq!(pieces[4], piece(28, 37, 100, 18, false));
+        assert_eq!(pieces.len(), 5);
+        // Past `MAX_PIECES`, none is kept: a partial list would hide a use.
+        let many: Vec<Value> = (0..=crate::value::MAX_PIECES)
+            .map(|i| literal("a", i))
+            .collect();
+        assert_eq!(call("concat", many).origin.pieces, None);
+        // A formatted or padded argument is not its literal's text any more.
+        let padded = call("format", vec![literal("{0,5}", 0), literal("a", 10)]);
+        assert_eq!(padded.origin.pieces, None);
+    }
 }
 
 #[cfg(test)]

@@ -65,6 +65,7 @@ fn located(file: FileId) -> impl Fn(&Json) -> Origin {
             literal: Some(span),
             site: Some(span),
             hops: Vec::new(),
+            pieces: None,
         }
     }
 }
@@ -362,6 +363,7 @@ fn cell(
             literal: Some(at),
             site: Some(at),
             hops: Vec::new(),
+            pieces: None,
         }
     };
     if name.eq_ignore_ascii_case("properties") && json.is_object() {

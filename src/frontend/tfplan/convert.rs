@@ -49,6 +49,7 @@ pub fn sensitive_value(at: Span) -> Value {
             literal: Some(at),
             site: Some(at),
             hops: Vec::new(),
+            pieces: None,
         },
     }
 }

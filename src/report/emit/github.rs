@@ -205,6 +205,7 @@ pub(crate) fn github_summary(report: &Report, blob: Option<&str>) -> String {
             first.len() - SUMMARY_FINDINGS
         );
     }
+    suggestions(&mut out, report, blob);
     // Per file.
     let mut per_file: BTreeMap<&str, [usize; 3]> = BTreeMap::new();
     for f in report.active() {
@@ -233,6 +234,62 @@ pub(crate) fn github_summary(report: &Report, blob: Option<&str>) -> String {
         let _ = writeln!(out, "\n{}", markdown(&line));
     }
     out
+}
+
+/// Most characters of each side of a suggested edit in the summary.
+const SUMMARY_EDIT_CHARS: usize = 300;
+
+/// The suggested fixes of the first [`SUMMARY_FINDINGS`] fixable findings (errors first), for
+/// the summary: each finding's fix title, and each edit as `old → new` at its place, every
+/// text made visible and Markdown-escaped (an edit's text is the template's). Nothing when no
+/// finding has a fix.
+fn suggestions(out: &mut String, report: &Report, blob: Option<&str>) {
+    let mut fixable: Vec<&Finding> = report.active().filter(|f| f.fix.is_some()).collect();
+    if fixable.is_empty() {
+        return;
+    }
+    fixable.sort_by_key(|f| f.severity);
+    let _ = writeln!(
+        out,
+        "\n### Suggested fixes\n\n`imagegate check --fix` makes them; `--diff` shows them as a diff.\n"
+    );
+    // Whitespace runs (an object laid out on several lines) as one blank: one list item each.
+    let shown = |text: &str| {
+        let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        markdown(&clip(&flat, SUMMARY_EDIT_CHARS))
+    };
+    for f in fixable.iter().take(SUMMARY_FINDINGS) {
+        let Some(fix) = &f.fix else { continue };
+        let l = &f.location;
+        let place = markdown(&format!("{}:{}", l.path, l.line));
+        let location = match link(blob, &l.path, l.line) {
+            Some(url) => format!("[{place}]({url})"),
+            None => place,
+        };
+        let _ = writeln!(
+            out,
+            "- {} {location}: {}",
+            f.rule.id(),
+            markdown(&clip(&fix.title, SUMMARY_MESSAGE_CHARS))
+        );
+        for edit in &fix.edits {
+            let at = &edit.location;
+            let _ = writeln!(
+                out,
+                "  - {}: {} → {}",
+                markdown(&format!("{}:{}", at.path, at.line)),
+                shown(&edit.original),
+                shown(&edit.replacement)
+            );
+        }
+    }
+    if fixable.len() > SUMMARY_FINDINGS {
+        let _ = writeln!(
+            out,
+            "\n{} more suggested fixes: see the JSON or SARIF report.",
+            fixable.len() - SUMMARY_FINDINGS
+        );
+    }
 }
 
 /// The URL under which files of the commit being checked are shown,
