@@ -27,6 +27,10 @@ use crate::walk::FileToRead;
 pub struct FileOutcome {
     /// Findings, located.
     pub findings: Vec<Finding>,
+    /// The fixes of its findings when they were set aside, the file being a faithful build
+    /// of a source judged instead: `--fix` makes them with the source's, so that the build
+    /// stays faithful.
+    pub(crate) set_aside_fixes: Vec<crate::findings::Fix>,
     /// Image-bearing resources.
     pub resources: Vec<ResourceEntry>,
     /// Whether the file was infrastructure-as-code (judged).

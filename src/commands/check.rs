@@ -62,7 +62,7 @@ fn run(args: CheckArgs, reads: Reads, io: &mut Io<'_>) -> Result<Exit, Failure> 
         if !args.select.is_empty() || !args.ignore.is_empty() {
             Filtered::apply(&mut report, |rule| args.shows(rule));
         }
-        let plan = super::fix::plan(report.findings.iter());
+        let plan = super::fix::plan(report.findings.iter(), &report.set_aside_fixes);
         let resolve = |p: &std::path::Path| io.resolve(p);
         if args.diff {
             let (diff, problems) = super::fix::diff(&plan, &resolve);

@@ -22,7 +22,10 @@ pub(super) struct Plan {
 }
 
 /// The plan of the fixes of `findings` that count (not exempted, not in the baseline).
-pub(super) fn plan<'a>(findings: impl Iterator<Item = &'a Finding>) -> Plan {
+pub(super) fn plan<'a>(
+    findings: impl Iterator<Item = &'a Finding>,
+    set_aside: &'a [crate::findings::Fix],
+) -> Plan {
     type Key = (String, u32, u32);
     let key =
         |edit: &Edit| -> Key { (edit.location.path.clone(), edit.bytes.start, edit.bytes.end) };
@@ -30,6 +33,9 @@ pub(super) fn plan<'a>(findings: impl Iterator<Item = &'a Finding>) -> Plan {
         .filter(|f| f.suppression.is_none())
         .filter_map(|f| f.fix.as_ref())
         .collect();
+    // The builds set aside are edited with their sources (their findings are not counted).
+    let counted = fixes.len();
+    let fixes: Vec<&crate::findings::Fix> = fixes.into_iter().chain(set_aside).collect();
     let mut wanted: BTreeMap<Key, (Edit, bool)> = BTreeMap::new();
     for edit in fixes.iter().flat_map(|fix| &fix.edits) {
         match wanted.get_mut(&key(edit)) {
@@ -66,7 +72,7 @@ pub(super) fn plan<'a>(findings: impl Iterator<Item = &'a Finding>) -> Plan {
         kept.insert((path, start, end));
     }
     // A finding is fixed when every edit of its fix is made.
-    plan.fixed = fixes
+    plan.fixed = fixes[..counted]
         .iter()
         .filter(|fix| fix.edits.iter().all(|e| kept.contains(&key(e))))
         .count();

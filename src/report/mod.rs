@@ -97,6 +97,10 @@ pub struct Report {
     /// Files the walk found that no frontend reads (Terraform sources), by kind: counted, never
     /// read, and told with how to have them judged.
     pub unread: Vec<UnreadFiles>,
+    /// The fixes of the findings of compiled templates set aside as faithful builds of a
+    /// source judged instead (in no output): `--fix` makes them with the source's, so that a
+    /// committed build stays faithful to its fixed source.
+    pub set_aside_fixes: Vec<crate::findings::Fix>,
 }
 
 /// Files of one kind the walk found and no frontend reads.

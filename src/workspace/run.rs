@@ -338,6 +338,7 @@ fn check_roots(
         report.findings.extend(outcome.findings);
         report.resources.extend(outcome.resources);
         report.notes.extend(outcome.notes);
+        report.set_aside_fixes.extend(outcome.set_aside_fixes);
     }
     // A folder the walk could not list holds files nobody judged: the run cannot pass.
     report.findings.extend(
@@ -783,7 +784,11 @@ fn set_aside_compiled_templates(outcomes: &mut [FileOutcome], files: &[walk::Fil
     for (i, faithful, note) in notes {
         let outcome = &mut outcomes[i];
         if faithful {
-            outcome.findings.clear();
+            outcome.set_aside_fixes = std::mem::take(&mut outcome.findings)
+                .into_iter()
+                .filter(|f| f.suppression.is_none())
+                .filter_map(|f| f.fix)
+                .collect();
             outcome.resources.clear();
         }
         outcome.notes.push(note);

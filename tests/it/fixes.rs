@@ -889,3 +889,63 @@ fn the_fixes_fixture_changes_only_the_intended_literals() {
     let report = self::report(&repo);
     assert_eq!(report["findings"], serde_json::json!([]), "{report:#}");
 }
+
+/// A committed build set aside as faithful to its Bicep source (`bicep build` output beside
+/// it) is fixed with its source in the same `--fix`: both pinned, the build still faithful, a
+/// re-run clean.
+#[test]
+fn a_committed_build_is_fixed_with_its_source() {
+    let repo = repo();
+    let id = format!("{DEFINITION}/versions/1.3.0");
+    let bicep = format!(
+        "resource vm 'Microsoft.Compute/virtualMachines@2024-03-01' = {{\n  name: 'vm1'\n  location: 'westeurope'\n  properties: {{\n    storageProfile: {{\n      imageReference: {{\n        id: '{id}'\n      }}\n    }}\n  }}\n}}\n"
+    );
+    repo.write("main.bicep", &bicep);
+    // As `bicep build` writes it (https://learn.microsoft.com/azure/azure-resource-manager/bicep/bicep-cli#build).
+    let json = format!(
+        r#"{{
+  "$schema": "{SCHEMA}",
+  "contentVersion": "1.0.0.0",
+  "metadata": {{ "_generator": {{ "name": "bicep", "version": "0.30.23.60470" }} }},
+  "resources": [
+    {{
+      "type": "Microsoft.Compute/virtualMachines",
+      "apiVersion": "2024-03-01",
+      "name": "vm1",
+      "location": "westeurope",
+      "properties": {{
+        "storageProfile": {{
+          "imageReference": {{
+            "id": "{id}"
+          }}
+        }}
+      }}
+    }}
+  ]
+}}
+"#
+    );
+    repo.write("main.json", &json);
+    let (_, _, said) = run(&repo, &["--verbose"]);
+    assert!(
+        said.contains("main.json: compiled from main.bicep"),
+        "{said}"
+    );
+    let (_, _, said) = run(&repo, &["--fix"]);
+    assert!(said.contains("note: fixed 1 finding in 2 files"), "{said}");
+    let pinned = |text: &str| text.replace("/versions/1.3.0", "/versions/1.6.2");
+    assert_eq!(
+        std::fs::read_to_string(repo.path().join("main.bicep")).unwrap(),
+        pinned(&bicep)
+    );
+    assert_eq!(
+        std::fs::read_to_string(repo.path().join("main.json")).unwrap(),
+        pinned(&json)
+    );
+    assert!(fixable(&repo).is_empty());
+    let (_, _, said) = run(&repo, &["--verbose"]);
+    assert!(
+        said.contains("main.json: compiled from main.bicep, which is judged instead"),
+        "{said}"
+    );
+}
