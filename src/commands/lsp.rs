@@ -534,6 +534,11 @@ impl<'c, 'io, 'w> Server<'c, 'io, 'w> {
                 if let Some(help) = &f.help {
                     text.push_str(&format!("\n\nFix: {help}"));
                 }
+                if let Some(fix) = &f.fix {
+                    text.push_str(&format!("\n\nQuick fix: {}", fix.title));
+                } else if let Some(why) = &f.no_fix {
+                    text.push_str(&format!("\n\nNo automatic fix: {why}"));
+                }
                 if let Some(s) = &f.suppression {
                     text.push_str(&format!(
                         "\n\nExempted: {}",

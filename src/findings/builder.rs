@@ -42,6 +42,8 @@ pub(crate) struct FindingBuilder {
     help: Option<String>,
     /// A change that resolves it, when one is safe.
     fix: Option<Fix>,
+    /// Why there is none, when the rule could give one.
+    no_fix: Option<String>,
     /// What it is about, for its fingerprint after the rule's id; `None`: its file.
     identity: Option<Vec<String>>,
 }
@@ -63,6 +65,7 @@ impl FindingBuilder {
             image: None,
             help: None,
             fix: None,
+            no_fix: None,
             identity: None,
         }
     }
@@ -117,6 +120,12 @@ impl FindingBuilder {
         self
     }
 
+    /// Why the finding has no fix where its rule could give one.
+    pub(crate) fn no_fix(mut self, why: Option<String>) -> Self {
+        self.no_fix = why;
+        self
+    }
+
     /// What the finding is about, not where (after the rule's id, which always leads): its
     /// fingerprint is the hash of them. Without it, the finding is about its file.
     pub(crate) fn identity(mut self, parts: &[&str]) -> Self {
@@ -166,6 +175,7 @@ impl FindingBuilder {
             image: self.image,
             help: self.help,
             fingerprint,
+            no_fix: self.no_fix,
             fix: self.fix,
             suppression: None,
             latent: false,

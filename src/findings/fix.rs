@@ -77,6 +77,48 @@ pub(super) fn fix(
     })
 }
 
+/// Why a finding of `rule` about `found` has no fix when its rule could have one (a pin, or
+/// a replacement `[fix] replace` names): said with the finding (JSON `no_fix`, the editor's
+/// hover), so that "no fix" is never silent. `None` when the rule has no fix to give.
+pub(super) fn why_none(
+    rule: Rule,
+    found: &FoundImage,
+    config: &Config,
+    literals: &[Option<LiteralSyntax>],
+) -> Option<String> {
+    match rule.id() {
+        "IG003" | "IG004" => {
+            let Image::Gallery { definition, .. } = &found.image else {
+                return None;
+            };
+            if config.policy.newest_version(definition).is_none() {
+                return Some(
+                    "no gallery snapshot (`gallery_versions`) names a good version of this image \
+                     definition to pin"
+                        .into(),
+                );
+            }
+        }
+        "IG001" if config.fix.replace.iter().any(|r| matches(r, &found.image)) => {}
+        _ => return None,
+    }
+    if literals
+        .get(found.primary.file.0 as usize)
+        .is_none_or(Option::is_none)
+    {
+        return Some("this file is not written by hand (a plan): change its source".into());
+    }
+    Some(
+        "the image is not written as literals imagegate can rewrite safely (an expression \
+         combines it, or it sits in a variable or parameter other expressions read): change it \
+         by hand"
+            .into(),
+    )
+}
+
+/// Why a fix was dropped by [`settle`].
+const SHARED: &str = "another image uses the same literal without the same fix: change it by hand";
+
 /// What a fix computes: its title, its edit of the image, the literal it edits that other
 /// images may use too ([`Uses`]), and the version the image gets (for its tag).
 type Made = (String, Edit, Option<Span>, Option<String>);
@@ -377,6 +419,7 @@ pub(crate) fn settle(findings: &mut [&mut Finding], mut uses: Uses) {
         });
         if shared {
             finding.fix = None;
+            finding.no_fix = Some(SHARED.into());
         }
     }
 }

@@ -434,6 +434,8 @@ fn finding(
     // What a module from the Bicep module cache declares is shown where the repository
     // deploys it (the module reference), and where it is in the cached module is related.
     let primary = home(violation.primary, resource, sources);
+    let fix =
+        found.and_then(|found| super::fix::fix(rule, found, resource, config, sources, literals));
     let file = sources.get(primary.file);
     let mut related = Vec::new();
     let mut relate = |span: Span, message: String| {
@@ -544,29 +546,31 @@ fn finding(
                 .map_or(&resource.name, |u| &u.written),
         );
     }
-    let finding =
-        FindingBuilder::new(rule, file, primary.start..primary.end, detail)
-            .message(&violation.message)
-            .label(violation.label)
-            .resource(ResourceRef {
-                resource_type: resource.resource_type.clone(),
-                name: resource.name.clone(),
-                declared_in: sources.get(resource.span.file).display.clone(),
-                unknown_parts: resource
-                    .unknown_name
-                    .as_ref()
-                    .map(|u| u.holes.clone())
-                    .unwrap_or_default(),
-            })
-            .parameter_file(parameter_file)
-            .related(related)
-            .image(image)
-            .help(rules::help(rule, found, &config.policy))
-            .fix(found.and_then(|found| {
-                super::fix::fix(rule, found, resource, config, sources, literals)
-            }))
-            .identity(&parts)
-            .build_under(config)?;
+    let finding = FindingBuilder::new(rule, file, primary.start..primary.end, detail)
+        .message(&violation.message)
+        .label(violation.label)
+        .resource(ResourceRef {
+            resource_type: resource.resource_type.clone(),
+            name: resource.name.clone(),
+            declared_in: sources.get(resource.span.file).display.clone(),
+            unknown_parts: resource
+                .unknown_name
+                .as_ref()
+                .map(|u| u.holes.clone())
+                .unwrap_or_default(),
+        })
+        .parameter_file(parameter_file)
+        .related(related)
+        .image(image)
+        .help(rules::help(rule, found, &config.policy))
+        .fix(fix.clone())
+        .no_fix(
+            found
+                .filter(|_| fix.is_none())
+                .and_then(|found| super::fix::why_none(rule, found, config, literals)),
+        )
+        .identity(&parts)
+        .build_under(config)?;
     Some(Draft {
         finding,
         cover: Cover {

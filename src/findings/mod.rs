@@ -84,6 +84,9 @@ pub struct Finding {
     /// A change that would resolve the finding, when one can be computed (none yet; no format
     /// shows it).
     pub fix: Option<Fix>,
+    /// Why there is no fix where its rule could give one (no snapshot names a version to pin,
+    /// the image is built by an expression), so that a missing fix is never silent.
+    pub no_fix: Option<String>,
     /// Why the finding does not count, when it is suppressed (none yet; no format shows it).
     pub suppression: Option<Suppression>,
     /// Whether it is about a resource that the parameter defaults leave out by a condition a

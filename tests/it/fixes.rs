@@ -270,6 +270,20 @@ fn no_fix_without_a_literal_a_good_version_or_a_finding_that_counts() {
             ("exempted/azuredeploy.json", "exempt", false)
         ]
     );
+    // A missing fix is never silent: the finding says why.
+    let composed_finding = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["path"] == "composed/azuredeploy.json" && f["rule"] == "IG004")
+        .unwrap();
+    assert!(
+        composed_finding["no_fix"]
+            .as_str()
+            .unwrap()
+            .starts_with("the image is not written as literals imagegate can rewrite safely"),
+        "{composed_finding:#}"
+    );
     // The Terraform plan of the lifecycle fixture has a deprecated version: plans are
     // written by Terraform, never fixed.
     let lifecycle = concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/rollout/lifecycle");
@@ -288,6 +302,12 @@ fn no_fix_without_a_literal_a_good_version_or_a_finding_that_counts() {
         .collect();
     assert!(!plan_ig004.is_empty());
     assert!(plan_ig004.iter().all(|f| f["fix"].is_null()), "{report:#}");
+    assert!(
+        plan_ig004
+            .iter()
+            .all(|f| f["no_fix"] == "this file is not written by hand (a plan): change its source"),
+        "{report:#}"
+    );
 }
 
 #[test]
@@ -947,5 +967,23 @@ fn a_committed_build_is_fixed_with_its_source() {
     assert!(
         said.contains("main.json: compiled from main.bicep, which is judged instead"),
         "{said}"
+    );
+}
+
+/// Without a gallery snapshot there is no version to pin, and the finding says so.
+#[test]
+fn without_a_snapshot_the_finding_says_why_it_has_no_fix() {
+    let repo = Repo::new();
+    repo.write(
+        "azuredeploy.json",
+        vm(&format!("\"{DEFINITION}\""), r#"{ "owner": "web" }"#),
+    );
+    let report = check_json(&repo, &[]);
+    let f = &report["findings"][0];
+    assert_eq!(f["rule"], "IG003");
+    assert!(f["fix"].is_null());
+    assert_eq!(
+        f["no_fix"],
+        "no gallery snapshot (`gallery_versions`) names a good version of this image definition to pin"
     );
 }

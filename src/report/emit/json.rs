@@ -54,6 +54,9 @@ struct FindingOut<'a> {
     /// The change that resolves it, when one is safe (`imagegate check --fix` applies it).
     #[serde(skip_serializing_if = "Option::is_none")]
     fix: Option<&'a crate::findings::Fix>,
+    /// Why there is no fix where the rule could give one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    no_fix: Option<&'a str>,
 }
 
 /// `--format json`.
@@ -94,6 +97,7 @@ pub(crate) fn json(report: &Report, writer: &mut dyn std::io::Write) -> std::io:
             },
             suppression: f.suppression.as_ref(),
             fix: f.fix.as_ref(),
+            no_fix: f.no_fix.as_deref(),
         })
         .collect();
     let out = Output {
