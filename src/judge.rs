@@ -518,6 +518,56 @@ impl Policy {
             .filter(move |e| e.id.matches(definition) == Match::Yes)
     }
 
+    /// What the policy says of the gallery image version or definition `id` (an ID as
+    /// written), for a person reading about one image (an editor's hover): the `[approved]
+    /// images` entry that approves it, the newest good version of its definition and the end
+    /// of life of its version, as the gallery snapshots give them. Empty for an ID that is not
+    /// a gallery image's.
+    pub fn explain(&self, id: &str) -> Vec<String> {
+        let segs: Vec<Seg> = id
+            .trim_start_matches('/')
+            .split('/')
+            .map(|s| Seg::Known(s.to_owned()))
+            .collect();
+        let at = segs
+            .iter()
+            .position(|s| matches!(s, Seg::Known(t) if t.eq_ignore_ascii_case("versions")));
+        let (definition, version) = match at {
+            Some(at) => {
+                let version = match segs.get(at + 1) {
+                    Some(Seg::Known(v)) => Some(v.clone()),
+                    _ => None,
+                };
+                (IdPath(segs[..at].to_vec()), version)
+            }
+            None => (IdPath(segs), None),
+        };
+        let mut out = Vec::new();
+        match self
+            .images
+            .iter()
+            .find(|g| g.matches(&definition) == Match::Yes)
+        {
+            Some(glob) => out.push(format!(
+                "approved by `[approved] images` entry `{}`",
+                glob.text
+            )),
+            None => out.push("not approved by any `[approved] images` entry".into()),
+        }
+        if let Some(newest) = self.newest_version(&definition) {
+            out.push(format!("newest good version (gallery snapshot): {newest}"));
+        }
+        if let Some(version) = &version
+            && let Some(published) = self.published_version(&definition, version)
+            && let Some(end) = published.end_of_life
+        {
+            out.push(format!(
+                "version {version} reaches its end of life on {end}"
+            ));
+        }
+        out
+    }
+
     fn match_id(&self, id: &IdPath) -> Match {
         self.images
             .iter()

@@ -539,6 +539,9 @@ impl<'c, 'io, 'w> Server<'c, 'io, 'w> {
                 } else if let Some(why) = &f.no_fix {
                     text.push_str(&format!("\n\nNo automatic fix: {why}"));
                 }
+                for line in self.explain(f.image.iter()) {
+                    text.push_str(&format!("\n\n{line}"));
+                }
                 if let Some(s) = &f.suppression {
                     text.push_str(&format!(
                         "\n\nExempted: {}",
@@ -555,7 +558,7 @@ impl<'c, 'io, 'w> Server<'c, 'io, 'w> {
                 .iter()
                 .filter(|r| self.root.join(&r.path) == path && r.line == line)
                 .map(|r| {
-                    format!(
+                    let mut text = format!(
                         "imagegate: `{}` '{}' is **{}**; image: {}",
                         r.resource_type,
                         r.name,
@@ -564,7 +567,11 @@ impl<'c, 'io, 'w> Server<'c, 'io, 'w> {
                             .and_then(|v| v.as_str().map(str::to_owned))
                             .unwrap_or_default(),
                         r.image.as_deref().unwrap_or("none found")
-                    )
+                    );
+                    for line in self.explain(r.images.iter()) {
+                        text.push_str(&format!("\n\n{line}"));
+                    }
+                    text
                 })
                 .collect();
         }
@@ -575,6 +582,24 @@ impl<'c, 'io, 'w> Server<'c, 'io, 'w> {
             }),
             range: None,
         })
+    }
+
+    /// What the policy says of each gallery image of `images` whose ID is known: the entry
+    /// that approves it, the newest good version, its version's end of life.
+    fn explain<'r>(
+        &self,
+        images: impl Iterator<Item = &'r crate::findings::ImageRef>,
+    ) -> Vec<String> {
+        let Some(workspace) = &self.workspace else {
+            return Vec::new();
+        };
+        images
+            .filter_map(|i| match &i.parts {
+                crate::findings::ImageParts::ComputeGallery { id: Some(id), .. } => Some(id),
+                _ => None,
+            })
+            .flat_map(|id| workspace.config().policy.explain(id))
+            .collect()
     }
 
     /// Shows `message` to the user.

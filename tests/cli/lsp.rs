@@ -243,6 +243,22 @@ fn an_editor_gets_diagnostics_fixes_and_hovers_and_a_parameter_file_edit_reaches
     );
     assert_eq!(edits[0]["range"], params_now[0]["range"]);
 
+    // Hover on it says which entry approves the image, the version to pin and its end of life.
+    let hover = client.request(
+        "textDocument/hover",
+        json!({"textDocument": {"uri": params_uri}, "position": params_now[0]["range"]["start"]}),
+    );
+    let said = hover["contents"]["value"].as_str().unwrap();
+    for line in [
+        "**IG004** deprecated-image-version",
+        "Quick fix: Pin version 1.6.2",
+        "approved by `[approved] images` entry `/subscriptions/*/resourceGroups/rg-golden/providers/Microsoft.Compute/galleries/corpGallery/images/*`",
+        "newest good version (gallery snapshot): 1.6.2",
+        "version 1.3.0 reaches its end of life on 2026-05-31",
+    ] {
+        assert!(said.contains(line), "{line}: {said}");
+    }
+
     // The policy changes on disk (no lifecycle any more): told by the client's watcher, the
     // server reads it again, and the deprecated version is no longer reported.
     repo.write(
