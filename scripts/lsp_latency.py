@@ -6,7 +6,7 @@ notifications, timing each to the publishDiagnostics of that version.
 Usage: scripts/lsp_latency.py BIN ROOT FILE
 """
 import json, subprocess, sys, time, os, threading, queue
-binary, root, rel = sys.argv[1], sys.argv[2], sys.argv[3]
+binary, root, rel = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2]), sys.argv[3]
 p = subprocess.Popen([binary, "lsp"], cwd=root, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
 q = queue.Queue()
 def reader():
