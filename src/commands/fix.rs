@@ -82,11 +82,10 @@ pub(super) fn plan<'a>(
 /// The text of the file `path` and how it is encoded, read as the run read it (a regular
 /// file, never through a link).
 fn read(path: &Path) -> Result<(String, crate::source::Encoding), String> {
-    let meta = std::fs::symlink_metadata(path).map_err(|e| e.to_string())?;
-    if !meta.file_type().is_file() {
-        return Err("not a regular file".into());
-    }
-    let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
+    let max = crate::source::MAX_FILE_BYTES;
+    let bytes = crate::source::read_at_most(path, max, false)
+        .map_err(|e| e.to_string())?
+        .ok_or("larger than a file imagegate reads")?;
     crate::source::decode(bytes).map_err(|e| e.message)
 }
 

@@ -45,9 +45,6 @@ use crate::workspace::Workspace;
 /// How long the client must be quiet before open files are judged again.
 const QUIET: Duration = Duration::from_millis(20);
 
-/// The extensions of the files the server judges when they are open.
-const JUDGED: [&str; 4] = ["json", "jsonc", "bicep", "bicepparam"];
-
 /// The files whose change makes the server read the config again.
 const CONFIG_FILES: [&str; 2] = ["imagegate.toml", ".imagegate.toml"];
 
@@ -203,7 +200,10 @@ impl<'c, 'io, 'w> Server<'c, 'io, 'w> {
         let watchers = CONFIG_FILES
             .iter()
             .map(|name| format!("**/{name}"))
-            .chain(std::iter::once(format!("**/*.{{{}}}", JUDGED.join(","))))
+            .chain(std::iter::once(format!(
+                "**/*.{{{}}}",
+                crate::frontend::extensions().join(",")
+            )))
             .map(|glob| FileSystemWatcher {
                 glob_pattern: GlobPattern::String(glob),
                 kind: None,
@@ -341,10 +341,9 @@ impl<'c, 'io, 'w> Server<'c, 'io, 'w> {
         let Some(path) = path_of(&uri) else {
             return;
         };
-        let judged = path
-            .extension()
-            .and_then(|e| e.to_str())
-            .is_some_and(|e| JUDGED.contains(&e.to_ascii_lowercase().as_str()));
+        let judged = path.extension().and_then(|e| e.to_str()).is_some_and(|e| {
+            crate::frontend::extensions().contains(&e.to_ascii_lowercase().as_str())
+        });
         if !judged {
             return;
         }
@@ -562,10 +561,7 @@ impl<'c, 'io, 'w> Server<'c, 'io, 'w> {
                         "imagegate: `{}` '{}' is **{}**; image: {}",
                         r.resource_type,
                         r.name,
-                        serde_json::to_value(r.status)
-                            .ok()
-                            .and_then(|v| v.as_str().map(str::to_owned))
-                            .unwrap_or_default(),
+                        r.status.as_str(),
                         r.image.as_deref().unwrap_or("none found")
                     );
                     for line in self.explain(r.images.iter()) {
@@ -667,21 +663,7 @@ fn path_of(uri: &Uri) -> Option<PathBuf> {
     let rest = text.strip_prefix("file://")?;
     // `file:///path` or `file://localhost/path`.
     let rest = rest.strip_prefix("localhost").unwrap_or(rest);
-    let mut bytes = Vec::with_capacity(rest.len());
-    let raw = rest.as_bytes();
-    let mut i = 0;
-    while i < raw.len() {
-        if raw[i] == b'%' && i + 2 < raw.len() {
-            let hex = std::str::from_utf8(&raw[i + 1..i + 3]).ok()?;
-            bytes.push(u8::from_str_radix(hex, 16).ok()?);
-            i += 3;
-        } else {
-            bytes.push(raw[i]);
-            i += 1;
-        }
-    }
-    let decoded = String::from_utf8(bytes).ok()?;
-    Some(PathBuf::from(decoded))
+    crate::eval::percent_decoded(rest).map(PathBuf::from)
 }
 
 /// The `file:` URI of the absolute `path`, percent-encoding what a URI path cannot hold.

@@ -24,6 +24,19 @@ pub enum Status {
     NotJudged,
 }
 
+impl Status {
+    /// The status as reports name it (`compliant`, `not-judged`: its JSON spelling).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Compliant => "compliant",
+            Status::Noncompliant => "noncompliant",
+            Status::Unresolved => "unresolved",
+            Status::Exempt => "exempt",
+            Status::NotJudged => "not-judged",
+        }
+    }
+}
+
 /// One image-bearing resource and what was found.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct ResourceEntry {

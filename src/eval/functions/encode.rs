@@ -83,7 +83,9 @@ pub(crate) fn escape(s: &str) -> String {
     out
 }
 
-fn unescape(s: &str) -> Option<String> {
+/// `s` with its `%XX` escapes decoded (`uriComponentToString`, and a `file:` URI's path);
+/// `None` when the bytes are not UTF-8.
+pub(crate) fn unescape(s: &str) -> Option<String> {
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;

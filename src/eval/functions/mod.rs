@@ -20,6 +20,7 @@ use crate::value::call::Wanted;
 use crate::value::cause::{Budget, DeploymentTimeFunction, ScopeProperty};
 use crate::value::{CallProblem, Cause, Kind, Part, Value, Why, string_from_parts};
 
+pub(crate) use encode::unescape as percent_decoded;
 pub(crate) use format::dotnet_format;
 
 /// What a function implementation may know about its call.

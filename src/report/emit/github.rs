@@ -184,12 +184,7 @@ pub(crate) fn github_summary(report: &Report, blob: Option<&str>) -> String {
         "\n### Findings\n\n| Severity | Rule | Location | Message |\n|---|---|---|---|"
     );
     for f in first.iter().take(SUMMARY_FINDINGS) {
-        let l = &f.location;
-        let place = markdown(&format!("{}:{}", l.path, l.line));
-        let location = match link(blob, &l.path, l.line) {
-            Some(url) => format!("[{place}]({url})"),
-            None => place,
-        };
+        let location = place_link(blob, &f.location);
         let _ = writeln!(
             out,
             "| {} | {} | {location} | {} |",
@@ -260,12 +255,7 @@ fn suggestions(out: &mut String, report: &Report, blob: Option<&str>) {
     };
     for f in fixable.iter().take(SUMMARY_FINDINGS) {
         let Some(fix) = &f.fix else { continue };
-        let l = &f.location;
-        let place = markdown(&format!("{}:{}", l.path, l.line));
-        let location = match link(blob, &l.path, l.line) {
-            Some(url) => format!("[{place}]({url})"),
-            None => place,
-        };
+        let location = place_link(blob, &f.location);
         let _ = writeln!(
             out,
             "- {} {location}: {}",
@@ -316,6 +306,15 @@ pub(crate) fn blob_base(
     let sha_ok = (40..=64).contains(&sha.len()) && sha.bytes().all(|b| b.is_ascii_hexdigit());
     (host_ok && name(owner) && name(repo) && sha_ok)
         .then(|| format!("https://{host}/{owner}/{repo}/blob/{sha}"))
+}
+
+/// `path:line` of `l`, escaped for Markdown, as a link to it under `blob` when there is one.
+fn place_link(blob: Option<&str>, l: &crate::findings::Location) -> String {
+    let place = markdown(&format!("{}:{}", l.path, l.line));
+    match link(blob, &l.path, l.line) {
+        Some(url) => format!("[{place}]({url})"),
+        None => place,
+    }
 }
 
 /// The link to line `line` (`0`: the file) of `path` under `blob`, when `path` is relative and
