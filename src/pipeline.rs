@@ -23,7 +23,7 @@ use crate::source::{Encoding, LoadError, Loaded, Loader, SourceFile, SourceMap, 
 use crate::walk::FileToRead;
 
 /// What one file contributed to the report.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct FileOutcome {
     /// Findings, located.
     pub findings: Vec<Finding>,
@@ -119,7 +119,7 @@ fn size_limit(run: &Run) -> u64 {
 
 /// Analyses one walked file.
 pub fn analyze_file(walked: &FileToRead, run: &Run) -> FileOutcome {
-    analyze_walked(walked, run, None)
+    analyze_walked(walked, run, None, None)
 }
 
 /// Analyses one walked file as [`analyze_file`] does, with `parameter_files` as its
@@ -129,24 +129,41 @@ pub(crate) fn analyze_file_with(
     run: &Run,
     parameter_files: Vec<frontend::ParameterFile>,
 ) -> FileOutcome {
-    analyze_walked(walked, run, Some(parameter_files))
+    analyze_walked(walked, run, Some(parameter_files), None)
+}
+
+/// Analyses one walked file as [`analyze_file_with`] does, recording in `touched` the
+/// canonical path of every file the judgement asked to read (its own, its parameter files,
+/// the files it deploys and those it loads): what it depends on besides the run's
+/// configuration.
+pub(crate) fn analyze_file_recording(
+    walked: &FileToRead,
+    run: &Run,
+    parameter_files: Vec<frontend::ParameterFile>,
+    touched: &crate::source::Touched,
+) -> FileOutcome {
+    analyze_walked(walked, run, Some(parameter_files), Some(touched))
 }
 
 /// Analyses one walked file, with `parameter_files` as its contexts when given (else those
-/// the project graph relates to it).
+/// the project graph relates to it), recording the files it reads in `touched` when given.
 fn analyze_walked(
     walked: &FileToRead,
     run: &Run,
     parameter_files: Option<Vec<frontend::ParameterFile>>,
+    touched: Option<&crate::source::Touched>,
 ) -> FileOutcome {
     let mut out = FileOutcome {
         detail: run.detail,
         ..FileOutcome::default()
     };
     let frontends = frontends_for(run.purpose, &walked.path);
-    let loader = Loader::new(&run.roots, &run.cwd, &run.walked)
+    let mut loader = Loader::new(&run.roots, &run.cwd, &run.walked)
         .with_limit(size_limit(run))
         .with_overlays(&run.overlays);
+    if let Some(touched) = touched {
+        loader = loader.recording(touched);
+    }
     // Sniffed in frontend order until one matches: the frontends before it found nothing.
     let mut first = frontends.len();
     let read = loader.read_walked(walked, |bytes| {

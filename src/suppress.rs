@@ -173,7 +173,7 @@ pub fn trusted_text(entries: &[TrustedEntry]) -> std::io::Result<(String, usize)
 
 /// What one file's judgement saw of the exemptions: how often each `[[exempt]]` entry matched
 /// (live and expired), and the comments met and whether they exempted anything.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct Tally {
     /// Findings matched by each entry while in force, by entry index.
     matched: Vec<u32>,
@@ -186,7 +186,7 @@ pub struct Tally {
 }
 
 /// One exemption comment met while judging a file.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 struct CommentUse {
     /// File (as displayed) and line.
     at: (String, u32),

@@ -8,7 +8,11 @@
 //! file's template, a module's callers), so an edit to a parameter file changes the
 //! diagnostics of the template it gives values to. Judging waits until the client has been
 //! quiet for [`QUIET`] (typing is coalesced), and a request that needs fresh results judges
-//! first.
+//! first. A run under way when the user types again is cancelled (it stops at the next file
+//! and publishes nothing; a request that waited on it is answered `ContentModified`, as the
+//! protocol asks), and the next run starts from the new text. The workspace remembers what
+//! each run read and judged of each file ([`Workspace::remembering`]), so an edit judges again
+//! only what reads the edited buffers.
 //!
 //! What the server offers: diagnostics (every finding that counts, with its related places),
 //! code actions from the fixes (`check --fix`'s edits), hover on a finding or a judged
@@ -18,6 +22,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use lsp_server::{Connection, ErrorCode, Message, Notification, Request, RequestId, Response};
@@ -122,6 +128,10 @@ struct Document {
 /// The server's state.
 struct Server<'c, 'io, 'w> {
     connection: &'c Connection,
+    /// The client's messages, as the pump thread forwards them ([`pump`]).
+    inbox: crossbeam::Receiver<Message>,
+    /// Set by the pump when a document changes: the run under way, if any, stops.
+    cancel: Arc<AtomicBool>,
     io: &'io mut Io<'w>,
     /// The workspace folder: paths are shown relative to it, the config is found from it.
     root: PathBuf,
@@ -148,8 +158,11 @@ impl<'c, 'io, 'w> Server<'c, 'io, 'w> {
         root: PathBuf,
         io: &'io mut Io<'w>,
     ) -> Result<Server<'c, 'io, 'w>, String> {
+        let cancel = Arc::new(AtomicBool::new(false));
         let mut server = Server {
             connection,
+            inbox: pump(connection.receiver.clone(), Arc::clone(&cancel))?,
+            cancel,
             io,
             root,
             workspace: None,
@@ -174,9 +187,12 @@ impl<'c, 'io, 'w> Server<'c, 'io, 'w> {
                 config.set_today(self.io.today().map_err(|e| e.to_string())?);
                 Ok(config)
             });
-        match config
-            .and_then(|c| Workspace::new(c, self.root.clone(), 0).map_err(|e| e.to_string()))
-        {
+        let made = config.and_then(|c| {
+            Workspace::new(c, self.root.clone(), 0)
+                .map(Workspace::remembering)
+                .map_err(|e| e.to_string())
+        });
+        match made {
             Ok(mut workspace) => {
                 for (path, text) in &self.texts {
                     let _ = workspace.set_overlay(path, text.clone());
@@ -231,26 +247,26 @@ impl<'c, 'io, 'w> Server<'c, 'io, 'w> {
     fn run(&mut self) -> Result<(), String> {
         loop {
             let message = if self.dirty {
-                match self.connection.receiver.recv_timeout(QUIET) {
+                match self.inbox.recv_timeout(QUIET) {
                     Ok(message) => Some(message),
                     Err(crossbeam::RecvTimeoutError::Timeout) => None,
                     Err(crossbeam::RecvTimeoutError::Disconnected) => return Ok(()),
                 }
             } else {
-                match self.connection.receiver.recv() {
+                match self.inbox.recv() {
                     Ok(message) => Some(message),
                     Err(_) => return Ok(()),
                 }
             };
             match message {
-                None => self.judge()?,
+                None => {
+                    self.judge()?;
+                }
                 Some(Message::Request(request)) => {
-                    if self
-                        .connection
-                        .handle_shutdown(&request)
-                        .map_err(|e| e.to_string())?
-                    {
-                        return Ok(());
+                    if request.method == lsp_types::request::Shutdown::METHOD {
+                        let response = Response::new_ok(request.id, ());
+                        self.send(Message::Response(response))?;
+                        return self.await_exit();
                     }
                     self.request(request)?;
                 }
@@ -265,20 +281,58 @@ impl<'c, 'io, 'w> Server<'c, 'io, 'w> {
         }
     }
 
+    /// After `shutdown`: waits for `exit`, answering any other request with an error (the
+    /// protocol's `InvalidRequest`).
+    fn await_exit(&mut self) -> Result<(), String> {
+        while let Ok(message) = self.inbox.recv() {
+            match message {
+                Message::Notification(n) if n.method == lsp_types::notification::Exit::METHOD => {
+                    break;
+                }
+                Message::Request(request) => {
+                    let response = Response::new_err(
+                        request.id,
+                        ErrorCode::InvalidRequest as i32,
+                        "the server is shutting down".into(),
+                    );
+                    self.send(Message::Response(response))?;
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
     /// Answers `request`.
     fn request(&mut self, request: Request) -> Result<(), String> {
         use lsp_types::request::{CodeActionRequest, HoverRequest};
+        // A request about documents changed since the last run waits for a run over the new
+        // texts; when the user types again before it ends, the answer would be about texts
+        // gone: the protocol's `ContentModified` says so (the client asks again).
+        let modified = |id: RequestId| {
+            Response::new_err(
+                id,
+                ErrorCode::ContentModified as i32,
+                "the document changed while it was being judged".into(),
+            )
+        };
         let response = match request.method.as_str() {
             CodeActionRequest::METHOD => {
                 let params: CodeActionParams = parse(request.params)?;
-                self.fresh()?;
-                let actions = self.code_actions(&params);
-                Response::new_ok(request.id, actions)
+                if self.fresh()? {
+                    let actions = self.code_actions(&params);
+                    Response::new_ok(request.id, actions)
+                } else {
+                    modified(request.id)
+                }
             }
             HoverRequest::METHOD => {
                 let params: HoverParams = parse(request.params)?;
-                self.fresh()?;
-                Response::new_ok(request.id, self.hover(&params))
+                if self.fresh()? {
+                    Response::new_ok(request.id, self.hover(&params))
+                } else {
+                    modified(request.id)
+                }
             }
             _ => Response::new_err(
                 request.id,
@@ -358,17 +412,22 @@ impl<'c, 'io, 'w> Server<'c, 'io, 'w> {
         self.dirty = true;
     }
 
-    /// Judges the open documents now if they changed.
-    fn fresh(&mut self) -> Result<(), String> {
+    /// Judges the open documents now if they changed; false when the run was cancelled (they
+    /// changed again meanwhile).
+    fn fresh(&mut self) -> Result<bool, String> {
         if self.dirty {
-            self.judge()?;
+            return self.judge();
         }
-        Ok(())
+        Ok(true)
     }
 
-    /// Judges the open documents together and publishes what is found, file by file.
-    fn judge(&mut self) -> Result<(), String> {
+    /// Judges the open documents together and publishes what is found, file by file; false
+    /// (nothing published, the documents still to judge) when a change cancelled the run.
+    fn judge(&mut self) -> Result<bool, String> {
         self.dirty = false;
+        // A change the pump saw before this run began is already taken in: the messages
+        // before it were all read (the inbox was quiet, or a request is being answered).
+        self.cancel.store(false, Ordering::SeqCst);
         let report = match &self.workspace {
             Some(workspace) if !self.documents.is_empty() => {
                 let options = WalkOptions {
@@ -380,8 +439,12 @@ impl<'c, 'io, 'w> Server<'c, 'io, 'w> {
                     threads: 0,
                 };
                 let detail = crate::findings::Detail { excerpts: false };
-                match workspace.check(&options, detail) {
-                    Ok(report) => Some(report),
+                match workspace.check_unless(&options, detail, &self.cancel) {
+                    Ok(Some(report)) => Some(report),
+                    Ok(None) => {
+                        self.dirty = true;
+                        return Ok(false);
+                    }
                     Err(e) => {
                         self.io.say(&format!("error: {e}"));
                         None
@@ -422,7 +485,7 @@ impl<'c, 'io, 'w> Server<'c, 'io, 'w> {
             self.notify::<lsp_types::notification::PublishDiagnostics>(params)?;
         }
         self.report = report;
-        Ok(())
+        Ok(true)
     }
 
     /// The URI of `path`: the open document's, else one made from the path.
@@ -625,6 +688,45 @@ impl<'c, 'io, 'w> Server<'c, 'io, 'w> {
     }
 }
 
+/// Forwards the client's messages from `receiver` to the returned inbox on a thread of its
+/// own, setting `cancel` whenever one changes what is judged (a document opened, changed or
+/// closed, a file saved or changed on disk): a run under way then stops, while the main loop
+/// is still busy with it.
+fn pump(
+    receiver: crossbeam::Receiver<Message>,
+    cancel: Arc<AtomicBool>,
+) -> Result<crossbeam::Receiver<Message>, String> {
+    use lsp_types::notification::{
+        DidChangeTextDocument, DidChangeWatchedFiles, DidCloseTextDocument, DidOpenTextDocument,
+        DidSaveTextDocument,
+    };
+    let (sender, inbox) = crossbeam::unbounded();
+    let forward = move || {
+        for message in receiver {
+            if let Message::Notification(n) = &message
+                && matches!(
+                    n.method.as_str(),
+                    DidOpenTextDocument::METHOD
+                        | DidChangeTextDocument::METHOD
+                        | DidCloseTextDocument::METHOD
+                        | DidSaveTextDocument::METHOD
+                        | DidChangeWatchedFiles::METHOD
+                )
+            {
+                cancel.store(true, Ordering::SeqCst);
+            }
+            if sender.send(message).is_err() {
+                break;
+            }
+        }
+    };
+    std::thread::Builder::new()
+        .name("imagegate-lsp-inbox".into())
+        .spawn(forward)
+        .map_err(|e| format!("cannot start the thread reading the client: {e}"))?;
+    Ok(inbox)
+}
+
 /// `params` read as `T`.
 fn parse<T: serde::de::DeserializeOwned>(params: serde_json::Value) -> Result<T, String> {
     serde_json::from_value(params).map_err(|e| format!("bad parameters: {e}"))
@@ -683,7 +785,7 @@ fn uri_of(path: &Path) -> Option<Uri> {
 
 /// The channel types of `lsp-server`.
 mod crossbeam {
-    pub(super) use crossbeam_channel::RecvTimeoutError;
+    pub(super) use crossbeam_channel::{Receiver, RecvTimeoutError, unbounded};
 }
 
 #[cfg(test)]

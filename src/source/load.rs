@@ -132,6 +132,11 @@ impl Pending {
 /// most the size limit).
 pub type Overlays = HashMap<PathBuf, String>;
 
+/// The canonical paths of the files one judgement asked to read, laid over by unsaved buffers
+/// or not ([`Loader::recording`]): what a long-lived workspace checks before it reuses that
+/// judgement once buffers change.
+pub(crate) type Touched = std::sync::Mutex<Vec<PathBuf>>;
+
 /// Reads files for one run: within `roots`, up to [`MAX_FILE_BYTES`]. Cheap to copy.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Loader<'r> {
@@ -142,6 +147,8 @@ pub(crate) struct Loader<'r> {
     limit: u64,
     /// Texts read instead of files' bytes ([`Loader::with_overlays`]).
     overlays: Option<&'r Overlays>,
+    /// Where the files asked for are recorded ([`Loader::recording`]).
+    touched: Option<&'r Touched>,
 }
 
 /// The largest inventory export read (`imagegate audit`): an estate of 100,000 machines as
@@ -168,7 +175,16 @@ impl<'r> Loader<'r> {
             walked,
             limit: MAX_FILE_BYTES,
             overlays: None,
+            touched: None,
         }
+    }
+
+    /// The same loader, recording in `touched` the canonical path of every file within the
+    /// roots it is asked to read (walked, linked, a parameter file, a module), whether an
+    /// unsaved buffer lies over it or not.
+    pub(crate) fn recording(mut self, touched: &'r Touched) -> Loader<'r> {
+        self.touched = Some(touched);
+        self
     }
 
     /// The same loader, reading files up to `limit` bytes.
@@ -191,6 +207,12 @@ impl<'r> Loader<'r> {
     /// The text laid over the file at canonical path `canonical`, if any, bounded like a
     /// file's bytes.
     fn overlay(&self, canonical: &Path) -> Option<Result<&'r str, LoadError>> {
+        if let Some(touched) = self.touched {
+            let mut touched = touched.lock().unwrap_or_else(|e| e.into_inner());
+            if touched.last().is_none_or(|last| last != canonical) {
+                touched.push(canonical.to_path_buf());
+            }
+        }
         let text = self.overlays?.get(canonical)?;
         if text.len() as u64 > self.limit {
             let head = text.as_bytes()[..HEAD_BYTES.min(text.len())].to_vec();

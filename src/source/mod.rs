@@ -15,7 +15,7 @@ use std::sync::Arc;
 pub(crate) use decode::{DecodeError, decode, encode};
 pub(crate) use load::{
     LoadError, Loaded, Loader, MAX_EXPORT_BYTES, MAX_FILE_BYTES, Overlays, Pending, Resolved,
-    is_link_error, lexical_join, resolve_within,
+    Touched, is_link_error, lexical_join, resolve_within,
 };
 
 /// A byte range in one source file.

@@ -12,6 +12,7 @@
 //! given to it (the config's `today`, the buffer's reader, the environment variables parameter
 //! files read), so that two runs on the same inputs give the same report.
 
+mod remembered;
 mod run;
 
 use std::collections::BTreeMap;
@@ -53,6 +54,9 @@ pub struct Workspace {
     /// What the project graph read of each file, kept between runs when the workspace is
     /// long-lived ([`Workspace::remembering`]); `None`: read anew every run.
     memo: Option<Arc<crate::project::Memo>>,
+    /// Each file's judgement and the files it read, kept between runs when the workspace is
+    /// long-lived ([`Workspace::remembering`]): reused while none of those files changed.
+    outcomes: Option<Arc<remembered::Outcomes>>,
 }
 
 /// Why a workspace cannot be made.
@@ -90,24 +94,31 @@ impl Workspace {
             overlays: Arc::default(),
             environment: Arc::default(),
             memo: None,
+            outcomes: None,
         })
     }
 
-    /// This workspace, keeping what its runs' project graphs read of each file for the next
-    /// run: for a long-lived process (the language server), whose runs after the first then
-    /// read only the files laid over by unsaved buffers. Files changed on disk are read again
-    /// only after [`Workspace::forget`].
+    /// This workspace, keeping for the next run what its runs' project graphs read of each
+    /// file and each file's judgement with the files it read: for a long-lived process (the
+    /// language server), whose runs after the first then read only the files laid over by
+    /// unsaved buffers, and judge again only what reads a buffer that changed. Files changed
+    /// on disk are read again only after [`Workspace::forget`].
     pub fn remembering(self) -> Workspace {
         Workspace {
             memo: Some(Arc::default()),
+            outcomes: Some(Arc::default()),
             ..self
         }
     }
 
-    /// Forgets what earlier runs read of the files (they changed on disk).
+    /// Forgets what earlier runs read of the files and how they judged them (files changed
+    /// on disk).
     pub fn forget(&self) {
         if let Some(memo) = &self.memo {
             memo.lock().unwrap_or_else(|e| e.into_inner()).clear();
+        }
+        if let Some(outcomes) = &self.outcomes {
+            outcomes.clear();
         }
     }
 
@@ -142,6 +153,8 @@ impl Workspace {
             overlays: &self.overlays,
             environment: &self.environment,
             memo: self.memo.as_deref(),
+            outcomes: self.outcomes.as_deref(),
+            cancel: None,
         }
     }
 
@@ -185,6 +198,26 @@ impl Workspace {
     pub fn check(&self, options: &WalkOptions, detail: Detail) -> Result<Report, WalkError> {
         self.pool
             .install(|| run::check(options, &self.config, &self.cwd, detail, self.reading()))
+    }
+
+    /// Checks as [`Workspace::check`] does, unless `cancel` is set before the run ends: then
+    /// it stops at the next file (the files being judged finish) and gives no report
+    /// (`Ok(None)`). What an editor's server calls, setting `cancel` when the user types again
+    /// so that a run over stale buffers does not delay the next one.
+    pub fn check_unless(
+        &self,
+        options: &WalkOptions,
+        detail: Detail,
+        cancel: &std::sync::atomic::AtomicBool,
+    ) -> Result<Option<Report>, WalkError> {
+        let reading = run::Reading {
+            cancel: Some(cancel),
+            ..self.reading()
+        };
+        let report = self
+            .pool
+            .install(|| run::check(options, &self.config, &self.cwd, detail, reading))?;
+        Ok((!cancel.load(std::sync::atomic::Ordering::Relaxed)).then_some(report))
     }
 
     /// Audits the inventory exports under the walk's roots (files named, and the `.json` and

@@ -32,6 +32,11 @@ pub(crate) struct Reading<'w> {
     pub(crate) environment: &'w Arc<BTreeMap<String, String>>,
     /// What earlier runs' project graphs read of each file, when the workspace keeps it.
     pub(crate) memo: Option<&'w crate::project::Memo>,
+    /// What earlier runs judged of each file and the files each judgement read, when the
+    /// workspace keeps it.
+    pub(crate) outcomes: Option<&'w super::remembered::Outcomes>,
+    /// Set when the run's report is no longer wanted: files not yet judged are skipped.
+    pub(crate) cancel: Option<&'w std::sync::atomic::AtomicBool>,
 }
 
 /// Checks every file under the walk's roots against `config`.
@@ -270,11 +275,21 @@ fn check_roots(
         .par_iter()
         .enumerate()
         .map(|(j, f)| {
-            let mut outcome = match foreseen.get(&j) {
-                Some(twins) if !twins.keep => {
-                    pipeline::analyze_file_with(f, &run, twins.contexts.clone())
-                }
-                _ => pipeline::analyze_file(f, &run),
+            if reading
+                .cancel
+                .is_some_and(|c| c.load(std::sync::atomic::Ordering::Relaxed))
+            {
+                return FileOutcome::default();
+            }
+            let contexts = match foreseen.get(&j) {
+                Some(twins) if !twins.keep => twins.contexts.clone(),
+                _ => run.graph.parameter_files(&f.canonical),
+            };
+            let mut outcome = match reading.outcomes {
+                Some(kept) => kept.judge(f, &run, contexts, |contexts, touched| {
+                    pipeline::analyze_file_recording(f, &run, contexts, touched)
+                }),
+                None => pipeline::analyze_file_with(f, &run, contexts),
             };
             // Outcomes wait for the whole run: keep no spare capacity (most files have one or
             // two findings in vectors grown to four).
@@ -450,11 +465,12 @@ pub(crate) fn check_input(
         folders: Vec::new(),
         buffer: Some(buffer.clone()),
     };
+    // The judgements a long-lived workspace keeps hold for the files it walks: this run
+    // walks one more, which may not exist.
     let reading = Reading {
-        limits: reading.limits,
         overlays: &overlays,
-        environment: reading.environment,
-        memo: reading.memo,
+        outcomes: None,
+        ..reading
     };
     let checked = pool.install(|| {
         check_roots(

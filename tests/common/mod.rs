@@ -285,6 +285,28 @@ pub fn parameters_file(members: &str) -> String {
 /// A deployment `name` of the linked template at `relative_path`, passing `parameters` (the
 /// members of its `parameters` object, as JSON text; may be empty).
 pub fn linked_deployment(name: &str, relative_path: &str, parameters: &str) -> String {
+    deployment_linking(
+        name,
+        &format!(r#""relativePath": "{relative_path}""#),
+        parameters,
+    )
+}
+
+/// A deployment `name` of the template at `relative` beside its caller, linked the way the
+/// Azure quickstarts link them: by a URI computed from the caller's own location
+/// (<https://learn.microsoft.com/azure/azure-resource-manager/templates/linked-templates#linked-template>),
+/// passing `parameters` (as [`linked_deployment`]).
+pub fn computed_linked_deployment(name: &str, relative: &str, parameters: &str) -> String {
+    deployment_linking(
+        name,
+        &format!(r#""uri": "[uri(deployment().properties.templateLink.uri, '{relative}')]""#),
+        parameters,
+    )
+}
+
+/// A deployment `name` whose `templateLink` has the members `link` (JSON text), passing
+/// `parameters`.
+fn deployment_linking(name: &str, link: &str, parameters: &str) -> String {
     format!(
         r#"{{
       "type": "Microsoft.Resources/deployments",
@@ -292,7 +314,7 @@ pub fn linked_deployment(name: &str, relative_path: &str, parameters: &str) -> S
       "name": "{name}",
       "properties": {{
         "mode": "Incremental",
-        "templateLink": {{ "relativePath": "{relative_path}" }},
+        "templateLink": {{ {link} }},
         "parameters": {{ {parameters} }}
       }}
     }}"#

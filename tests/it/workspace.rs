@@ -158,3 +158,150 @@ fn a_remembering_workspace_reads_unsaved_buffers_every_run_and_disk_after_forget
     workspace.forget();
     assert_eq!(rules(&workspace), ["IG001"], "read again after forget");
 }
+
+/// A long-lived workspace keeps each file's judgement with the files it read and reuses it
+/// while none of them changed: a run over a named linked template judges every template with
+/// a computed link (any of them may deploy it), and an edit judges again only those that read
+/// an edited buffer. After every edit its report is the one a fresh workspace gives for the
+/// same buffers, whichever file the edit is in: the linked template, the caller that links it,
+/// a caller that links another file and is edited to link this one.
+#[test]
+fn a_remembering_workspace_judges_again_exactly_what_reads_an_edited_buffer() {
+    let repo = Repo::new();
+    git(repo.path(), &["init", "-q"]);
+    let nested = |image: &str| {
+        arm_template(
+            &format!(r#""image": {{ "type": "object", "defaultValue": {image} }}"#),
+            "",
+            &arm_vm("vm", r#""[parameters('image')]""#, ""),
+        )
+    };
+    let golden = format!(r#"{{ "id": "{GOLDEN_VERSION}" }}"#);
+    repo.write("nested/vm.json", nested(&golden));
+    repo.write("nested/other.json", nested(&golden));
+    let caller = |relative: &str, image: &str| {
+        let parameters = format!(r#""image": {{ "value": {image} }}"#);
+        arm_template(
+            "",
+            "",
+            &computed_linked_deployment("d", relative, &parameters),
+        )
+    };
+    repo.write("main.json", caller("nested/vm.json", MARKETPLACE));
+    repo.write("second.json", caller("nested/other.json", MARKETPLACE));
+    let mut remembering = workspace(repo.path()).remembering();
+    let named = ["nested/vm.json"];
+    // The report of a fresh workspace with the same buffers.
+    let fresh = |overlays: &[(&str, &str)]| {
+        let mut w = workspace(repo.path());
+        for (path, text) in overlays {
+            w.set_overlay(Path::new(path), (*text).to_owned()).unwrap();
+        }
+        check(&w, &named)
+    };
+    let places = |report: &serde_json::Value| -> Vec<String> {
+        report["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .map(|f| format!("{} {}", f["rule"], f["path"]))
+            .collect()
+    };
+    let first = check(&remembering, &named);
+    assert_eq!(first, fresh(&[]));
+    assert_eq!(
+        places(&first),
+        [r#""IG001" "main.json""#],
+        "through main.json only"
+    );
+
+    // The caller edited to pass the golden image: its finding goes.
+    let golden_caller = caller("nested/vm.json", &golden);
+    remembering
+        .set_overlay(Path::new("main.json"), golden_caller.clone())
+        .unwrap();
+    let report = check(&remembering, &named);
+    assert_eq!(report, fresh(&[("main.json", &golden_caller)]));
+    assert_eq!(places(&report), Vec::<String>::new());
+
+    // A caller of another template edited to link this one: judged again, and it reaches it.
+    let relinked = caller("nested/vm.json", MARKETPLACE);
+    remembering
+        .set_overlay(Path::new("second.json"), relinked.clone())
+        .unwrap();
+    let buffers = [
+        ("main.json", golden_caller.as_str()),
+        ("second.json", &relinked),
+    ];
+    let report = check(&remembering, &named);
+    assert_eq!(report, fresh(&buffers));
+    assert_eq!(places(&report), [r#""IG001" "second.json""#]);
+
+    // The linked template edited to name its image itself: judged again through both.
+    let edited = arm_template("", "", &arm_vm("vm", MARKETPLACE, ""));
+    remembering
+        .set_overlay(Path::new("nested/vm.json"), edited.clone())
+        .unwrap();
+    let buffers = [
+        ("main.json", golden_caller.as_str()),
+        ("second.json", &relinked),
+        ("nested/vm.json", &edited),
+    ];
+    let report = check(&remembering, &named);
+    assert_eq!(report, fresh(&buffers));
+    assert_eq!(places(&report), [r#""IG001" "nested/vm.json""#]);
+
+    // Every buffer closed: the files on disk again.
+    for path in ["nested/vm.json", "main.json", "second.json"] {
+        remembering.remove_overlay(Path::new(path));
+    }
+    assert_eq!(check(&remembering, &named), first);
+
+    // A judgement is kept until the workspace is told the disk changed: it is reused, not
+    // made again (a fresh workspace sees the new file at once).
+    repo.write("main.json", caller("nested/vm.json", &golden));
+    assert_eq!(check(&remembering, &named), first, "kept until forgotten");
+    assert_ne!(check(&remembering, &named), fresh(&[]));
+    remembering.forget();
+    assert_eq!(check(&remembering, &named), fresh(&[]));
+}
+
+/// A run given a cancel flag gives its report when the flag stays clear, and none once it is
+/// set (an editor's server sets it when the user types again).
+#[test]
+fn a_cancelled_run_gives_no_report() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let repo = Repo::new();
+    repo.write("a/azuredeploy.json", golden_vm("a"));
+    repo.write(
+        "b/azuredeploy.json",
+        arm_template("", "", &arm_vm("vm", MARKETPLACE, "")),
+    );
+    let workspace = workspace(repo.path());
+    let options = WalkOptions {
+        roots: vec![repo.path().to_path_buf()],
+        ..WalkOptions::default()
+    };
+    let detail = Detail { excerpts: false };
+    let cancel = AtomicBool::new(false);
+    let report = workspace
+        .check_unless(&options, detail, &cancel)
+        .expect("walk")
+        .expect("not cancelled");
+    assert_eq!(
+        report.findings.len(),
+        workspace
+            .check(&options, detail)
+            .expect("walk")
+            .findings
+            .len()
+    );
+    assert_eq!(report.findings.len(), 1, "{:?}", report.findings);
+    cancel.store(true, Ordering::SeqCst);
+    assert!(
+        workspace
+            .check_unless(&options, detail, &cancel)
+            .expect("walk")
+            .is_none()
+    );
+}
