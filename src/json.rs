@@ -262,15 +262,7 @@ pub fn stream_within(
     max_values: usize,
     each: &mut dyn FnMut(Json),
 ) -> Result<Option<(usize, Vec<Member>)>, ParseError> {
-    let mut p = Parser {
-        bytes: text.as_bytes(),
-        text,
-        pos: 0,
-        build: true,
-        values: 0,
-        max_values,
-        comments: Vec::new(),
-    };
+    let mut p = Parser::new(text, true, max_values);
     p.skip_trivia()?;
     let mut others = Vec::new();
     let count = match at {
@@ -338,16 +330,55 @@ pub fn stream_within(
     Ok(Some((count, others)))
 }
 
-fn run(text: &str, build: bool, max_values: usize) -> Result<Json, ParseError> {
+/// The members of a document [`pick_within`] builds: those of the top object under given keys,
+/// and those anywhere under other given keys.
+#[derive(Debug, Default)]
+pub struct Picked {
+    /// The top object's members under the keys asked for there, in order.
+    pub top: Vec<Member>,
+    /// The members under the keys asked for anywhere, in document order; what lies inside
+    /// their values is not searched.
+    pub anywhere: Vec<Member>,
+}
+
+/// Which keys [`pick_within`] builds the members of (ASCII case-insensitively).
+struct Pick<'k> {
+    /// Keys of the top object's members.
+    top: &'k [&'k str],
+    /// Keys of members at any depth.
+    anywhere: &'k [&'k str],
+}
+
+/// Parses `text` as [`parse_within`] does, with the same rules, errors and value budget (every
+/// value counts), but builds only the members of the top object under the keys `top` and the
+/// members anywhere under the keys `anywhere` (outside the values of members already picked):
+/// what a look for a few members of a large document needs (a template's links), without
+/// the cost of its whole tree.
+pub fn pick_within(
+    text: &str,
+    top: &[&str],
+    anywhere: &[&str],
+    max_values: usize,
+) -> Result<Picked, ParseError> {
+    let pick = Pick { top, anywhere };
     let mut p = Parser {
-        bytes: text.as_bytes(),
-        text,
-        pos: 0,
-        build,
-        values: 0,
-        max_values,
-        comments: Vec::new(),
+        pick: Some(&pick),
+        ..Parser::new(text, false, max_values)
     };
+    p.skip_trivia()?;
+    p.value(0)?;
+    p.skip_trivia()?;
+    if p.pos < p.bytes.len() {
+        return Err(p.error("unexpected content after the end of the document"));
+    }
+    if let Some(e) = azure_cli_differs(p.bytes, &p.comments) {
+        return Err(e);
+    }
+    Ok(p.picked)
+}
+
+fn run(text: &str, build: bool, max_values: usize) -> Result<Json, ParseError> {
+    let mut p = Parser::new(text, build, max_values);
     p.skip_trivia()?;
     let value = p.value(0)?;
     p.skip_trivia()?;
@@ -374,9 +405,30 @@ struct Parser<'a> {
     /// comment's line break, a block comment's byte after `*/`), for
     /// [`azure_cli_differs`].
     comments: Vec<(usize, usize)>,
+    /// The members to build while the rest is only checked ([`pick_within`]): then every
+    /// value counts against `max_values`, built or not.
+    pick: Option<&'a Pick<'a>>,
+    /// The members built for `pick`.
+    picked: Picked,
 }
 
-impl Parser<'_> {
+impl<'a> Parser<'a> {
+    /// A parser at the start of `text`, building its tree when `build` says, of at most
+    /// `max_values` values.
+    fn new(text: &'a str, build: bool, max_values: usize) -> Parser<'a> {
+        Parser {
+            bytes: text.as_bytes(),
+            text,
+            pos: 0,
+            build,
+            values: 0,
+            max_values,
+            comments: Vec::new(),
+            pick: None,
+            picked: Picked::default(),
+        }
+    }
+
     fn error(&self, message: impl Into<String>) -> ParseError {
         ParseError {
             offset: self.pos as u32,
@@ -442,7 +494,7 @@ impl Parser<'_> {
 
     fn value(&mut self, depth: usize) -> Result<Json, ParseError> {
         let start = self.pos;
-        if self.build {
+        if self.build || self.pick.is_some() {
             self.values += 1;
             if self.values > self.max_values {
                 return Err(self.error(format!(
@@ -671,7 +723,16 @@ impl Parser<'_> {
                 _ => return Err(self.error("expected a quoted property name or `}`")),
             }
             let key_start = self.pos as u32;
-            let key = self.string()?;
+            // Picking members: their keys are read while the rest is only checked.
+            let picking = self.pick.filter(|_| !self.build);
+            let key = if picking.is_some() {
+                self.build = true;
+                let key = self.string();
+                self.build = false;
+                key?
+            } else {
+                self.string()?
+            };
             let key_end = self.pos as u32;
             self.skip_trivia()?;
             if self.bytes.get(self.pos) != Some(&b':') {
@@ -679,14 +740,37 @@ impl Parser<'_> {
             }
             self.pos += 1;
             self.skip_trivia()?;
-            let value = self.value(depth + 1)?;
-            if self.build {
-                members.push(Member {
-                    key,
-                    key_start,
-                    key_end,
-                    value,
-                });
+            if let Some(pick) = picking {
+                let is = |keys: &[&str]| keys.iter().any(|k| key.eq_ignore_ascii_case(k));
+                let top = depth == 0 && is(pick.top);
+                if top || is(pick.anywhere) {
+                    self.build = true;
+                    let value = self.value(depth + 1);
+                    self.build = false;
+                    let member = Member {
+                        key,
+                        key_start,
+                        key_end,
+                        value: value?,
+                    };
+                    if top {
+                        self.picked.top.push(member);
+                    } else {
+                        self.picked.anywhere.push(member);
+                    }
+                } else {
+                    self.value(depth + 1)?;
+                }
+            } else {
+                let value = self.value(depth + 1)?;
+                if self.build {
+                    members.push(Member {
+                        key,
+                        key_start,
+                        key_end,
+                        value,
+                    });
+                }
             }
             self.skip_trivia()?;
             match self.bytes.get(self.pos) {
@@ -1196,6 +1280,64 @@ mod tests {
         }
     }
 
+    /// Documents whose keys are short words over a few letters (`a`, `A`, `B`, `$a`…), so that
+    /// the keys [`pick_within`] looks for occur at every depth, in either case, repeated.
+    fn small_keyed_documents() -> impl proptest::strategy::Strategy<Value = serde_json::Value> {
+        use proptest::prelude::*;
+        let leaf = prop_oneof![
+            Just(serde_json::Value::Null),
+            any::<i64>().prop_map(serde_json::Value::from),
+            "[ -~]{0,8}".prop_map(serde_json::Value::String),
+        ];
+        leaf.prop_recursive(4, 64, 6, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..4).prop_map(serde_json::Value::Array),
+                proptest::collection::btree_map("[$aAbB]{1,2}", inner, 0..6)
+                    .prop_map(|m| { serde_json::Value::Object(m.into_iter().collect()) }),
+            ]
+        })
+    }
+
+    /// What [`pick_within`] picks of `doc`, found by walking its whole tree in document order.
+    fn picked_by_walk(doc: &Json, top: &[&str], anywhere: &[&str]) -> Picked {
+        fn is(keys: &[&str], key: &str) -> bool {
+            keys.iter().any(|k| key.eq_ignore_ascii_case(k))
+        }
+        fn walk(json: &Json, depth: usize, top: &[&str], anywhere: &[&str], out: &mut Picked) {
+            match &json.kind {
+                JsonKind::Object(members) => {
+                    for m in members {
+                        if depth == 0 && is(top, &m.key) {
+                            out.top.push(m.clone());
+                        } else if is(anywhere, &m.key) {
+                            out.anywhere.push(m.clone());
+                        } else {
+                            walk(&m.value, depth + 1, top, anywhere, out);
+                        }
+                    }
+                }
+                JsonKind::Array(items) => {
+                    for item in items {
+                        walk(item, depth + 1, top, anywhere, out);
+                    }
+                }
+                _ => {}
+            }
+        }
+        let mut out = Picked::default();
+        walk(doc, 0, top, anywhere, &mut out);
+        out
+    }
+
+    /// How many values `doc` holds (itself included).
+    fn count_values(doc: &Json) -> usize {
+        1 + match &doc.kind {
+            JsonKind::Object(members) => members.iter().map(|m| count_values(&m.value)).sum(),
+            JsonKind::Array(items) => items.iter().map(count_values).sum(),
+            _ => 0,
+        }
+    }
+
     /// Documents serde_json can write: nested objects and arrays of strings (with escapes and
     /// non-ASCII), integers, booleans and nulls.
     fn documents() -> impl proptest::strategy::Strategy<Value = serde_json::Value> {
@@ -1227,6 +1369,32 @@ mod tests {
                 proptest::prop_assert_eq!(ours.map(|j| to_serde(&j)), Ok(doc.clone()), "{}", text);
                 proptest::prop_assert_eq!(validate(&text), Ok(()));
             }
+        }
+
+        #[test]
+        fn picking_builds_what_a_walk_of_the_whole_tree_finds(doc in small_keyed_documents()) {
+            for text in [
+                serde_json::to_string(&doc).unwrap(),
+                serde_json::to_string_pretty(&doc).unwrap(),
+            ] {
+                let whole = parse(&text).expect("serde_json's text");
+                let picked = pick_within(&text, &["$a"], &["a", "B"], MAX_VALUES).expect("parses");
+                let want = picked_by_walk(&whole, &["$a"], &["a", "B"]);
+                proptest::prop_assert_eq!(&picked.top, &want.top, "{}", text);
+                proptest::prop_assert_eq!(&picked.anywhere, &want.anywhere, "{}", text);
+                // Every value counts against the budget, built or not, as in a whole parse.
+                let values = count_values(&whole);
+                proptest::prop_assert!(pick_within(&text, &[], &["a"], values).is_ok());
+                proptest::prop_assert_eq!(
+                    pick_within(&text, &[], &["a"], values - 1).map(drop),
+                    parse_within(&text, values - 1).map(drop)
+                );
+            }
+        }
+
+        #[test]
+        fn picking_refuses_what_parsing_refuses(s in "[\\[\\]{}\",:0-9a-zB\\\\/* \n-]{0,64}") {
+            proptest::prop_assert_eq!(pick_within(&s, &["a"], &["B"], MAX_VALUES).map(drop), parse(&s).map(drop));
         }
 
         #[test]

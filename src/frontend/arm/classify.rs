@@ -54,11 +54,7 @@ pub fn classify(text: &str, max_values: usize) -> Classification {
     }
     match json::parse_within(text, max_values) {
         Ok(root) => {
-            let is_template = root
-                .get("$schema")
-                .and_then(Json::as_str)
-                .is_some_and(|s| s.to_ascii_lowercase().contains("deploymenttemplate.json"));
-            if is_template {
+            if is_template_schema(root.get("$schema")) {
                 Classification::Template(root)
             } else {
                 Classification::NotTemplate
@@ -67,6 +63,27 @@ pub fn classify(text: &str, max_values: usize) -> Classification {
         Err(e) if claims_to_be_template(bytes) => Classification::Broken(e),
         Err(_) => Classification::NotTemplate,
     }
+}
+
+/// Whether `schema`, the value of a document's `$schema`, names a deployment template.
+fn is_template_schema(schema: Option<&Json>) -> bool {
+    schema
+        .and_then(Json::as_str)
+        .is_some_and(|s| s.to_ascii_lowercase().contains("deploymenttemplate.json"))
+}
+
+/// The members under `keys` (at any depth, ASCII case-insensitively, not inside one another)
+/// of `text` when [`classify`] takes it for a template it parses
+/// ([`Classification::Template`]), found without building the rest of its tree; `None` when
+/// it does not. What a look for a few members of every template of a project costs, instead
+/// of every template's tree.
+pub fn template_members(text: &str, keys: &[&str], max_values: usize) -> Option<Vec<json::Member>> {
+    let bytes = text.as_bytes();
+    if !has_marker(bytes) || !may_hold_images(bytes) {
+        return None;
+    }
+    let picked = json::pick_within(text, &["$schema"], keys, max_values).ok()?;
+    is_template_schema(picked.top.last().map(|m| &m.value)).then_some(picked.anywhere)
 }
 
 /// Whether a template can declare an image-bearing resource or a container of templates

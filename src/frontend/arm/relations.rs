@@ -8,10 +8,10 @@
 
 use std::path::Path;
 
-use super::classify::{Classification, classify};
+use super::classify::template_members;
 use crate::frontend::unescape::Needles;
 use crate::frontend::{Relation, RelationKind, Target};
-use crate::json::{Json, JsonKind};
+use crate::json::Json;
 
 /// The relations of the JSON file at `path` with text `text`: those of its name, and the
 /// links of a template. A document of more than `max_values` JSON values is not read for
@@ -22,38 +22,25 @@ pub(super) fn relations(path: &Path, text: &str, max_values: usize) -> Vec<Relat
     if !mentions_links(text.as_bytes()) {
         return out;
     }
-    let Classification::Template(root) = classify(text, max_values) else {
+    // Only the links are built: the rest of each template is checked, as `classify` checks
+    // it, not kept.
+    let keys = ["templateLink", "packageFileUri", "parametersLink"];
+    let Some(members) = template_members(text, &keys, max_values) else {
         return out;
     };
-    let mut stack: Vec<&Json> = vec![&root];
-    while let Some(json) = stack.pop() {
-        match &json.kind {
-            JsonKind::Object(members) => {
-                for m in members {
-                    let kind = if m.key.eq_ignore_ascii_case("templateLink") {
-                        RelationKind::Deploys
-                    } else if m.key.eq_ignore_ascii_case("packageFileUri") {
-                        // A URI: a local template only where `[links]` maps it.
-                        let target = match m.value.as_str() {
-                            Some(s) if s.starts_with("[[") => Target::Uri(s[1..].to_owned()),
-                            Some(s) if !(s.starts_with('[') && s.ends_with(']')) => {
-                                Target::Uri(s.to_owned())
-                            }
-                            _ => Target::Computed,
-                        };
-                        out.push(Relation::new(RelationKind::Deploys, target));
-                        continue;
-                    } else if m.key.eq_ignore_ascii_case("parametersLink") {
-                        RelationKind::Reads
-                    } else {
-                        stack.push(&m.value);
-                        continue;
-                    };
-                    out.extend(link(&m.value, kind));
-                }
-            }
-            JsonKind::Array(items) => stack.extend(items),
-            _ => {}
+    for m in &members {
+        if m.key.eq_ignore_ascii_case("packageFileUri") {
+            // A URI: a local template only where `[links]` maps it.
+            let target = match m.value.as_str() {
+                Some(s) if s.starts_with("[[") => Target::Uri(s[1..].to_owned()),
+                Some(s) if !(s.starts_with('[') && s.ends_with(']')) => Target::Uri(s.to_owned()),
+                _ => Target::Computed,
+            };
+            out.push(Relation::new(RelationKind::Deploys, target));
+        } else if m.key.eq_ignore_ascii_case("templateLink") {
+            out.extend(link(&m.value, RelationKind::Deploys));
+        } else {
+            out.extend(link(&m.value, RelationKind::Reads));
         }
     }
     out.sort();
@@ -93,11 +80,16 @@ fn literal(s: &str, relative: bool) -> Target {
     }
 }
 
-/// Whether `bytes` name a template or parameters link or a package, in any case and however
-/// JSON escapes spell it: a template that names none links nothing.
+/// Whether `bytes` may hold a template or parameters link or a package as a member: its key
+/// with the quote that closes it, in any case and however JSON escapes spell it. A template
+/// that holds none links nothing; most templates only mention a link in an expression
+/// (`[deployment().properties.templateLink.uri]`), and are dismissed without a parse.
 pub(super) fn mentions_links(bytes: &[u8]) -> bool {
     static NEEDLES: std::sync::LazyLock<Needles> = std::sync::LazyLock::new(|| {
-        Needles::new(&["templatelink", "parameterslink", "packagefileuri"], b'k')
+        Needles::new(
+            &["templatelink\"", "parameterslink\"", "packagefileuri\""],
+            b'k',
+        )
     });
     NEEDLES.any(bytes)
 }
@@ -141,6 +133,27 @@ mod tests {
                 ),
             ]
         );
+    }
+
+    #[test]
+    fn a_link_is_looked_for_as_a_member_however_its_key_is_spelled() {
+        let member =
+            |key: &str| format!(r#"{{"properties": {{"{key}" : {{"relativePath": "x.json"}}}}}}"#);
+        for key in [
+            "templateLink",
+            "TEMPLATELINK",
+            "template\\u004cink",
+            "templateLin\\u006B",
+            "parametersLink",
+            "packageFileUri",
+            "packageFile\\u0055ri",
+        ] {
+            assert!(mentions_links(member(key).as_bytes()), "{key}");
+        }
+        // Only in an expression (most quickstarts' `_artifactsLocation` default): no member.
+        let expression = r#"{"defaultValue": "[deployment().properties.templateLink.uri]"}"#;
+        assert!(!mentions_links(expression.as_bytes()));
+        assert!(!mentions_links(member("templateLinks").as_bytes()));
     }
 
     #[test]
