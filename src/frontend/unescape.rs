@@ -28,6 +28,16 @@ pub(crate) struct Needles {
 }
 
 impl Needles {
+    /// Needles `needles` (ASCII, at most 64), each holding `anchor`, whose `"` are the quotes
+    /// that open or close a JSON string (a member's key: `"format_version"`, `templateLink"`).
+    /// Those are raw in every text that holds the string, so an escaped quote (`\"`, common in
+    /// scripts and descriptions) is no reason to look at the text again unescaped.
+    pub(crate) fn delimited(needles: &[&str], anchor: u8) -> Self {
+        let mut out = Needles::new(needles, anchor);
+        out.punctuation.retain(|&b| b != b'"');
+        out
+    }
+
     /// Needles `needles` (ASCII, at most 64), each holding `anchor`.
     pub(crate) fn new(needles: &[&str], anchor: u8) -> Self {
         assert!(needles.len() <= 64, "at most 64 needles");
@@ -268,5 +278,22 @@ mod tests {
         assert!(letters.any(b"x DEPLOYMENTTEMPLATE.json"));
         assert!(letters.any(b"x deplo\\u0079menttemplate.json"));
         assert!(!letters.any(b"deploymentParameters.json y y"));
+    }
+
+    /// Needles whose quotes delimit a key find every key a JSON reader finds, however its
+    /// letters are escaped; an escaped quote is text inside a string, never a key's end.
+    #[test]
+    fn delimited_needles_find_keys_however_their_letters_are_escaped() {
+        let keys = Needles::delimited(&["\"format_version\"", "\"terraform_version\""], b'_');
+        assert_eq!(keys.found(br#"{"format_version": "1.2"}"#), 0b01);
+        assert_eq!(keys.found(br#"{"FORMAT\u005fVERSION": "1.2"}"#), 0b01);
+        assert_eq!(keys.found(br#"{"format\u005Fversion": "1.2"}"#), 0b01);
+        // Inside a string value, no key: not found (and not looked for again unescaped).
+        assert_eq!(keys.found(br#"{"x": "say \"format_version\" to me"}"#), 0);
+        assert_eq!(keys.found(br#"{"formatversion": "a \" b"}"#), 0);
+        let link = Needles::delimited(&["templatelink\""], b'k');
+        assert!(link.any(br#"{"templateLin\u006b": {}}"#));
+        assert!(link.any(br#"{"TemplateLink" : {}}"#));
+        assert!(!link.any(br#"{"uri": "[deployment().properties.templateLink.uri]", "x": "\""}"#));
     }
 }

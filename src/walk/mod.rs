@@ -592,7 +592,9 @@ fn has_extension(name: &OsStr, extensions: &[&str]) -> bool {
 /// there it is the separator and becomes `/`.
 pub fn display_path(path: &Path, cwd: &Path) -> String {
     let relative = if path.is_absolute() {
-        path.strip_prefix(cwd).unwrap_or(path)
+        below_by_bytes(path, cwd)
+            .or_else(|| path.strip_prefix(cwd).ok())
+            .unwrap_or(path)
     } else {
         path
     };
@@ -608,11 +610,43 @@ pub fn display_path(path: &Path, cwd: &Path) -> String {
     }
 }
 
+/// What `path` is below `cwd`, when its bytes say so plainly: `cwd`, a `/`, then a path with no
+/// empty or `.` part, which is what `Path::strip_prefix` gives for it (its parts compared one
+/// by one) without parsing either path into parts. `None` for anything else, which
+/// `Path::strip_prefix` then decides: this is only the fast way for the paths a walk makes.
+#[cfg(unix)]
+fn below_by_bytes<'p>(path: &'p Path, cwd: &Path) -> Option<&'p Path> {
+    use std::os::unix::ffi::OsStrExt as _;
+    let bytes = path.as_os_str().as_bytes();
+    let base = cwd.as_os_str().as_bytes();
+    if base.is_empty() || base.ends_with(b"/") {
+        return None;
+    }
+    let rest = bytes.strip_prefix(base)?.strip_prefix(b"/")?;
+    let plain = !rest.is_empty()
+        && rest
+            .split(|&b| b == b'/')
+            .all(|part| !part.is_empty() && part != b".");
+    plain.then(|| Path::new(OsStr::from_bytes(rest)))
+}
+
+/// Elsewhere paths are left to `Path::strip_prefix`.
+#[cfg(not(unix))]
+fn below_by_bytes<'p>(_path: &'p Path, _cwd: &Path) -> Option<&'p Path> {
+    None
+}
+
 /// `text` as UTF-8, escaped as [`display_path`] says.
 #[cfg(not(windows))]
 fn display_os(text: &OsStr) -> String {
     use std::fmt::Write as _;
     let bytes = text.as_encoded_bytes();
+    // Nearly every name: UTF-8 with no backslash, shown as it is.
+    if let Ok(plain) = std::str::from_utf8(bytes)
+        && !plain.contains('\\')
+    {
+        return plain.to_owned();
+    }
     let mut out = String::with_capacity(bytes.len());
     for chunk in bytes.utf8_chunks() {
         for c in chunk.valid().chars() {
@@ -661,6 +695,28 @@ mod tests {
             "/elsewhere/x.json"
         );
         assert_eq!(display_path(Path::new("."), cwd), ".");
+        // The fast way below the working directory gives what `strip_prefix` gives.
+        for cwd in ["/repo", "/", "/repo/", "/re"] {
+            for path in [
+                "/repo/a/b.json",
+                "/repo//a/b.json",
+                "/repo/./a",
+                "/repo/a/./b",
+                "/repo/a/",
+                "/repo",
+                "/repo/",
+                "/repox/a",
+                "/elsewhere/x.json",
+            ] {
+                let (path, cwd) = (Path::new(path), Path::new(cwd));
+                let slow = path.strip_prefix(cwd).ok();
+                if let Some(fast) = below_by_bytes(path, cwd) {
+                    assert_eq!(Some(fast), slow, "{path:?} below {cwd:?}");
+                }
+            }
+        }
+        #[cfg(unix)]
+        assert!(below_by_bytes(Path::new("/repo/a/b.json"), Path::new("/repo")).is_some());
         assert_eq!(display_path(Path::new("/repo"), cwd), ".");
     }
 

@@ -86,7 +86,7 @@ fn literal(s: &str, relative: bool) -> Target {
 /// (`[deployment().properties.templateLink.uri]`), and are dismissed without a parse.
 pub(super) fn mentions_links(bytes: &[u8]) -> bool {
     static NEEDLES: std::sync::LazyLock<Needles> = std::sync::LazyLock::new(|| {
-        Needles::new(
+        Needles::delimited(
             &["templatelink\"", "parameterslink\"", "packagefileuri\""],
             b'k',
         )

@@ -42,7 +42,7 @@ const SUPPORTED_MAJORS: [&str; 2] = ["0", "1"];
 pub fn marker(head: &[u8]) -> bool {
     // Anchored on the `_` both keys hold, a byte rare in JSON.
     static NEEDLES: std::sync::LazyLock<Needles> =
-        std::sync::LazyLock::new(|| Needles::new(&[FORMAT, TERRAFORM], b'_'));
+        std::sync::LazyLock::new(|| Needles::delimited(&[FORMAT, TERRAFORM], b'_'));
     NEEDLES.found(head) == 0b11
 }
 
