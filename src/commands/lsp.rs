@@ -1,8 +1,10 @@
 //! `imagegate lsp`: a Language Server over standard input and output (JSON-RPC, as the
 //! Language Server Protocol 3.17 frames it), built on `lsp-server` as rust-analyzer is.
 //!
-//! One [`Workspace`] lives as long as the server, rooted at the client's workspace folder,
-//! with the config found there. Every open ARM template, parameter file, Bicep file and
+//! One [`Workspace`] lives as long as the server for each of the client's workspace folders
+//! (a multi-root workspace has several; folders added or removed later are followed), rooted
+//! there with the config found there: a document is judged in the folder that holds it (the
+//! innermost, when folders nest; the first, when none does). Every open ARM template, parameter file, Bicep file and
 //! `.bicepparam` is laid over its file as an unsaved buffer, and the open files are judged
 //! together as a named-file run (the project graph judges what reaches them: a parameter
 //! file's template, a module's callers), so an edit to a parameter file changes the
@@ -35,7 +37,7 @@ use lsp_types::{
     DidChangeTextDocumentParams, DidChangeWatchedFilesRegistrationOptions,
     DidCloseTextDocumentParams, DidOpenTextDocumentParams, FileSystemWatcher, GlobPattern, Hover,
     HoverContents, HoverParams, HoverProviderCapability, InitializeParams, MarkupContent,
-    MarkupKind, NumberOrString, Position, PublishDiagnosticsParams, Range, Registration,
+    MarkupKind, NumberOrString, OneOf, Position, PublishDiagnosticsParams, Range, Registration,
     RegistrationParams, ServerCapabilities, ServerInfo, TextDocumentSyncCapability,
     TextDocumentSyncKind, TextEdit, Uri, WorkspaceEdit,
 };
@@ -76,6 +78,13 @@ fn serve(connection: &Connection, io: &mut Io<'_>) -> Result<(), String> {
         text_document_sync: Some(TextDocumentSyncCapability::Kind(TextDocumentSyncKind::FULL)),
         code_action_provider: Some(CodeActionProviderCapability::Simple(true)),
         hover_provider: Some(HoverProviderCapability::Simple(true)),
+        workspace: Some(lsp_types::WorkspaceServerCapabilities {
+            workspace_folders: Some(lsp_types::WorkspaceFoldersServerCapabilities {
+                supported: Some(true),
+                change_notifications: Some(OneOf::Left(true)),
+            }),
+            file_operations: None,
+        }),
         ..ServerCapabilities::default()
     };
     let result = serde_json::json!({
@@ -90,7 +99,10 @@ fn serve(connection: &Connection, io: &mut Io<'_>) -> Result<(), String> {
     connection
         .initialize_finish(id, result)
         .map_err(|e| e.to_string())?;
-    let root = root_of(&params).unwrap_or_else(|| io.cwd.clone());
+    let mut roots = roots_of(&params);
+    if roots.is_empty() {
+        roots.push(io.cwd.clone());
+    }
     let watches = params
         .capabilities
         .workspace
@@ -98,23 +110,51 @@ fn serve(connection: &Connection, io: &mut Io<'_>) -> Result<(), String> {
         .and_then(|w| w.did_change_watched_files.as_ref())
         .and_then(|d| d.dynamic_registration)
         .unwrap_or(false);
-    let mut server = Server::new(connection, root, io)?;
+    let mut server = Server::new(connection, roots, io)?;
     if watches {
         server.watch_config()?;
     }
     server.run()
 }
 
-/// The folder the client works in: its first workspace folder, else its root URI.
+/// The folders the client works in: its workspace folders, else its root URI.
 #[allow(deprecated)] // `root_uri` is what older clients send.
-fn root_of(params: &InitializeParams) -> Option<PathBuf> {
-    params
-        .workspace_folders
-        .as_ref()
-        .and_then(|f| f.first())
-        .map(|f| &f.uri)
-        .or(params.root_uri.as_ref())
-        .and_then(path_of)
+fn roots_of(params: &InitializeParams) -> Vec<PathBuf> {
+    match params.workspace_folders.as_deref() {
+        Some(folders) if !folders.is_empty() => {
+            folders.iter().filter_map(|f| path_of(&f.uri)).collect()
+        }
+        _ => params.root_uri.iter().filter_map(path_of).collect(),
+    }
+}
+
+/// One workspace folder of the client, and what was last found there.
+struct Folder {
+    /// Where it is: paths are shown relative to it, the config is found from it.
+    root: PathBuf,
+    /// Its workspace, `None` while its config cannot be used (what is wrong was shown).
+    workspace: Option<Workspace>,
+    /// The last report on its open documents.
+    report: Option<Report>,
+}
+
+impl Folder {
+    /// The folder at `root`, not yet loaded.
+    fn new(root: PathBuf) -> Folder {
+        Folder {
+            root,
+            workspace: None,
+            report: None,
+        }
+    }
+
+    /// Each finding of the last report with the path of the file it is located in.
+    fn findings(&self) -> impl Iterator<Item = (PathBuf, &Finding)> {
+        self.report
+            .iter()
+            .flat_map(|r| &r.findings)
+            .map(|f| (self.root.join(&f.location.path), f))
+    }
 }
 
 /// One open document.
@@ -133,10 +173,8 @@ struct Server<'c, 'io, 'w> {
     /// Set by the pump when a document changes: the run under way, if any, stops.
     cancel: Arc<AtomicBool>,
     io: &'io mut Io<'w>,
-    /// The workspace folder: paths are shown relative to it, the config is found from it.
-    root: PathBuf,
-    /// The workspace, `None` while the config cannot be used (what is wrong was shown).
-    workspace: Option<Workspace>,
+    /// The workspace folders, each with its workspace (never empty).
+    folders: Vec<Folder>,
     /// The open documents the server judges, by path.
     documents: BTreeMap<PathBuf, Document>,
     /// Every open document's text, by path (laid over the files again when the workspace is
@@ -144,8 +182,6 @@ struct Server<'c, 'io, 'w> {
     texts: BTreeMap<PathBuf, String>,
     /// Whether the open documents changed since they were last judged.
     dirty: bool,
-    /// The last report.
-    report: Option<Report>,
     /// The files diagnostics were last published for.
     published: BTreeSet<PathBuf>,
     /// The next id of a request the server sends.
@@ -155,7 +191,7 @@ struct Server<'c, 'io, 'w> {
 impl<'c, 'io, 'w> Server<'c, 'io, 'w> {
     fn new(
         connection: &'c Connection,
-        root: PathBuf,
+        roots: Vec<PathBuf>,
         io: &'io mut Io<'w>,
     ) -> Result<Server<'c, 'io, 'w>, String> {
         let cancel = Arc::new(AtomicBool::new(false));
@@ -164,12 +200,10 @@ impl<'c, 'io, 'w> Server<'c, 'io, 'w> {
             inbox: pump(connection.receiver.clone(), Arc::clone(&cancel))?,
             cancel,
             io,
-            root,
-            workspace: None,
+            folders: roots.into_iter().map(Folder::new).collect(),
             documents: BTreeMap::new(),
             texts: BTreeMap::new(),
             dirty: false,
-            report: None,
             published: BTreeSet::new(),
             next_id: 0,
         };
@@ -177,35 +211,62 @@ impl<'c, 'io, 'w> Server<'c, 'io, 'w> {
         Ok(server)
     }
 
-    /// Reads the config and makes the workspace anew, with the open documents laid over
-    /// their files; a config that cannot be used is shown to the user, and nothing is judged
-    /// until it can be.
+    /// Reads each folder's config and makes its workspace anew, with the open documents it
+    /// holds laid over their files; a config that cannot be used is shown to the user, and
+    /// nothing in its folder is judged until it can be.
     fn load(&mut self) -> Result<(), String> {
-        let config = Config::discover(None, std::slice::from_ref(&self.root), &self.root)
-            .map_err(|e| e.to_string())
-            .and_then(|mut config| {
-                config.set_today(self.io.today().map_err(|e| e.to_string())?);
-                Ok(config)
+        let today = self.io.today().map_err(|e| e.to_string());
+        let mut problems = Vec::new();
+        for i in 0..self.folders.len() {
+            let root = self.folders[i].root.clone();
+            let made = today.clone().and_then(|today| {
+                let mut config = Config::discover(None, std::slice::from_ref(&root), &root)
+                    .map_err(|e| e.to_string())?;
+                config.set_today(today);
+                Workspace::new(config, root.clone(), 0)
+                    .map(Workspace::remembering)
+                    .map_err(|e| e.to_string())
             });
-        let made = config.and_then(|c| {
-            Workspace::new(c, self.root.clone(), 0)
-                .map(Workspace::remembering)
-                .map_err(|e| e.to_string())
-        });
-        match made {
-            Ok(mut workspace) => {
-                for (path, text) in &self.texts {
-                    let _ = workspace.set_overlay(path, text.clone());
+            let workspace = match made {
+                Ok(mut workspace) => {
+                    for (path, text) in &self.texts {
+                        if self.folder_of(path) == i {
+                            let _ = workspace.set_overlay(path, text.clone());
+                        }
+                    }
+                    Some(workspace)
                 }
-                self.workspace = Some(workspace);
-            }
-            Err(e) => {
-                self.workspace = None;
-                self.show(lsp_types::MessageType::ERROR, &format!("imagegate: {e}"))?;
-            }
+                Err(e) => {
+                    problems.push(e);
+                    None
+                }
+            };
+            let folder = &mut self.folders[i];
+            folder.workspace = workspace;
+            folder.report = None;
+        }
+        for e in problems {
+            self.show(lsp_types::MessageType::ERROR, &format!("imagegate: {e}"))?;
         }
         self.dirty = true;
         Ok(())
+    }
+
+    /// The folder that holds the file at `path`: the innermost whose root it lies under,
+    /// else the first.
+    fn folder_of(&self, path: &Path) -> usize {
+        self.folders
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| path.starts_with(&f.root))
+            .max_by_key(|(_, f)| f.root.components().count())
+            .map_or(0, |(i, _)| i)
+    }
+
+    /// The workspace of the folder that holds the file at `path`, if it can be used.
+    fn workspace_of(&mut self, path: &Path) -> Option<&mut Workspace> {
+        let i = self.folder_of(path);
+        self.folders[i].workspace.as_mut()
     }
 
     /// Asks the client to tell when a file the runs read changes on disk: a config file, a
@@ -368,7 +429,7 @@ impl<'c, 'io, 'w> Server<'c, 'io, 'w> {
                 if let Some(path) = path_of(&params.text_document.uri) {
                     self.documents.remove(&path);
                     self.texts.remove(&path);
-                    if let Some(w) = &mut self.workspace {
+                    if let Some(w) = self.workspace_of(&path) {
                         w.remove_overlay(&path);
                     }
                     self.dirty = true;
@@ -378,13 +439,37 @@ impl<'c, 'io, 'w> Server<'c, 'io, 'w> {
                 let params: lsp_types::DidSaveTextDocumentParams = parse(notification.params)?;
                 if path_of(&params.text_document.uri).is_some_and(|p| is_config(&p)) {
                     self.load()?;
-                } else if let Some(w) = &self.workspace {
-                    // A file on disk changed: what the graph read of files is read again.
-                    w.forget();
+                } else {
+                    // A file on disk changed: what was read and judged of files is read again
+                    // (in every folder: one may read another's files).
+                    for w in self.folders.iter().filter_map(|f| f.workspace.as_ref()) {
+                        w.forget();
+                    }
                     self.dirty = true;
                 }
             }
             DidChangeWatchedFiles::METHOD => self.load()?,
+            lsp_types::notification::DidChangeWorkspaceFolders::METHOD => {
+                let params: lsp_types::DidChangeWorkspaceFoldersParams =
+                    parse(notification.params)?;
+                let removed: Vec<PathBuf> = params
+                    .event
+                    .removed
+                    .iter()
+                    .filter_map(|f| path_of(&f.uri))
+                    .collect();
+                self.folders.retain(|f| !removed.contains(&f.root));
+                for added in params.event.added.iter().filter_map(|f| path_of(&f.uri)) {
+                    if !self.folders.iter().any(|f| f.root == added) {
+                        self.folders.push(Folder::new(added));
+                    }
+                }
+                if self.folders.is_empty() {
+                    self.folders.push(Folder::new(self.io.cwd.clone()));
+                }
+                // The documents' folders may have changed: every folder is made anew.
+                self.load()?;
+            }
             _ => {}
         }
         Ok(())
@@ -401,7 +486,7 @@ impl<'c, 'io, 'w> Server<'c, 'io, 'w> {
         if !judged {
             return;
         }
-        if let Some(w) = &mut self.workspace
+        if let Some(w) = self.workspace_of(&path)
             && w.set_overlay(&path, text.clone()).is_err()
         {
             // Not on disk (yet): nothing to judge it as.
@@ -428,38 +513,50 @@ impl<'c, 'io, 'w> Server<'c, 'io, 'w> {
         // A change the pump saw before this run began is already taken in: the messages
         // before it were all read (the inbox was quiet, or a request is being answered).
         self.cancel.store(false, Ordering::SeqCst);
-        let report = match &self.workspace {
-            Some(workspace) if !self.documents.is_empty() => {
-                let options = WalkOptions {
-                    roots: self.documents.keys().cloned().collect(),
-                    include: Vec::new(),
-                    exclude: Vec::new(),
-                    no_ignore: false,
-                    force_exclude: false,
-                    threads: 0,
-                };
-                let detail = crate::findings::Detail { excerpts: false };
-                match workspace.check_unless(&options, detail, &self.cancel) {
-                    Ok(Some(report)) => Some(report),
-                    Ok(None) => {
-                        self.dirty = true;
-                        return Ok(false);
-                    }
-                    Err(e) => {
-                        self.io.say(&format!("error: {e}"));
-                        None
+        // Every folder's open documents, judged in its workspace; a cancelled run leaves every
+        // folder's last report as it was.
+        let mut reports = Vec::with_capacity(self.folders.len());
+        for (i, folder) in self.folders.iter().enumerate() {
+            let roots: Vec<PathBuf> = self
+                .documents
+                .keys()
+                .filter(|p| self.folder_of(p) == i)
+                .cloned()
+                .collect();
+            let report = match &folder.workspace {
+                Some(workspace) if !roots.is_empty() => {
+                    let options = WalkOptions {
+                        roots,
+                        ..WalkOptions::default()
+                    };
+                    let detail = crate::findings::Detail { excerpts: false };
+                    match workspace.check_unless(&options, detail, &self.cancel) {
+                        Ok(Some(report)) => Some(report),
+                        Ok(None) => {
+                            self.dirty = true;
+                            return Ok(false);
+                        }
+                        Err(e) => {
+                            self.io.say(&format!("error: {e}"));
+                            None
+                        }
                     }
                 }
-            }
-            _ => None,
-        };
+                _ => None,
+            };
+            reports.push(report);
+        }
+        for (folder, report) in self.folders.iter_mut().zip(reports) {
+            folder.report = report;
+        }
         let mut by_file: BTreeMap<PathBuf, Vec<Diagnostic>> = BTreeMap::new();
-        for f in report.iter().flat_map(|r| &r.findings) {
-            if f.suppression.is_some() {
-                continue;
+        for folder in &self.folders {
+            for (path, f) in folder.findings() {
+                if f.suppression.is_none() {
+                    let diagnostic = self.diagnostic(f, &folder.root);
+                    by_file.entry(path).or_default().push(diagnostic);
+                }
             }
-            let path = self.root.join(&f.location.path);
-            by_file.entry(path).or_default().push(self.diagnostic(f));
         }
         // Files published before and clean now are cleared; every open document is told
         // it was judged (an empty list for a clean one).
@@ -484,7 +581,6 @@ impl<'c, 'io, 'w> Server<'c, 'io, 'w> {
             };
             self.notify::<lsp_types::notification::PublishDiagnostics>(params)?;
         }
-        self.report = report;
         Ok(true)
     }
 
@@ -496,15 +592,15 @@ impl<'c, 'io, 'w> Server<'c, 'io, 'w> {
         }
     }
 
-    /// The diagnostic of finding `f`.
-    fn diagnostic(&self, f: &Finding) -> Diagnostic {
+    /// The diagnostic of finding `f`, of the folder at `root`.
+    fn diagnostic(&self, f: &Finding, root: &Path) -> Diagnostic {
         let related = f
             .related
             .iter()
             .filter_map(|r| {
                 Some(DiagnosticRelatedInformation {
                     location: lsp_types::Location {
-                        uri: self.uri_of(&self.root.join(&r.location.path))?,
+                        uri: self.uri_of(&root.join(&r.location.path))?,
                         range: range(&r.location),
                     },
                     message: r.message.clone(),
@@ -535,43 +631,40 @@ impl<'c, 'io, 'w> Server<'c, 'io, 'w> {
         let Some(path) = path_of(&params.text_document.uri) else {
             return Vec::new();
         };
-        let Some(report) = &self.report else {
-            return Vec::new();
-        };
         let mut actions = Vec::new();
-        for f in &report.findings {
-            let Some(fix) = f.fix.as_ref().filter(|_| f.suppression.is_none()) else {
-                continue;
-            };
-            if self.root.join(&f.location.path) != path
-                || !overlaps(&range(&f.location), &params.range)
-            {
-                continue;
-            }
-            // `WorkspaceEdit::changes` is keyed by URI, as lsp-types declares it (its URI
-            // type caches its parse: never changed while a key here).
-            #[allow(clippy::mutable_key_type)]
-            let mut changes: std::collections::HashMap<Uri, Vec<TextEdit>> = Default::default();
-            for edit in &fix.edits {
-                let Some(uri) = self.uri_of(&self.root.join(&edit.location.path)) else {
+        for folder in &self.folders {
+            for (at, f) in folder.findings() {
+                let Some(fix) = f.fix.as_ref().filter(|_| f.suppression.is_none()) else {
                     continue;
                 };
-                changes.entry(uri).or_default().push(TextEdit {
-                    range: range(&edit.location),
-                    new_text: edit.replacement.clone(),
-                });
+                if at != path || !overlaps(&range(&f.location), &params.range) {
+                    continue;
+                }
+                // `WorkspaceEdit::changes` is keyed by URI, as lsp-types declares it (its URI
+                // type caches its parse: never changed while a key here).
+                #[allow(clippy::mutable_key_type)]
+                let mut changes: std::collections::HashMap<Uri, Vec<TextEdit>> = Default::default();
+                for edit in &fix.edits {
+                    let Some(uri) = self.uri_of(&folder.root.join(&edit.location.path)) else {
+                        continue;
+                    };
+                    changes.entry(uri).or_default().push(TextEdit {
+                        range: range(&edit.location),
+                        new_text: edit.replacement.clone(),
+                    });
+                }
+                actions.push(CodeActionOrCommand::CodeAction(CodeAction {
+                    title: fix.title.clone(),
+                    kind: Some(CodeActionKind::QUICKFIX),
+                    diagnostics: Some(vec![self.diagnostic(f, &folder.root)]),
+                    edit: Some(WorkspaceEdit {
+                        changes: Some(changes),
+                        ..WorkspaceEdit::default()
+                    }),
+                    is_preferred: Some(true),
+                    ..CodeAction::default()
+                }));
             }
-            actions.push(CodeActionOrCommand::CodeAction(CodeAction {
-                title: fix.title.clone(),
-                kind: Some(CodeActionKind::QUICKFIX),
-                diagnostics: Some(vec![self.diagnostic(f)]),
-                edit: Some(WorkspaceEdit {
-                    changes: Some(changes),
-                    ..WorkspaceEdit::default()
-                }),
-                is_preferred: Some(true),
-                ..CodeAction::default()
-            }));
         }
         actions
     }
@@ -581,8 +674,9 @@ impl<'c, 'io, 'w> Server<'c, 'io, 'w> {
     fn hover(&self, params: &HoverParams) -> Option<Hover> {
         let at = &params.text_document_position_params;
         let path = path_of(&at.text_document.uri)?;
-        let report = self.report.as_ref()?;
-        let here = |l: &Location| self.root.join(&l.path) == path;
+        let folder = &self.folders[self.folder_of(&path)];
+        let report = folder.report.as_ref()?;
+        let here = |l: &Location| folder.root.join(&l.path) == path;
         let point = Range {
             start: at.position,
             end: at.position,
@@ -601,7 +695,7 @@ impl<'c, 'io, 'w> Server<'c, 'io, 'w> {
                 } else if let Some(why) = &f.no_fix {
                     text.push_str(&format!("\n\nNo automatic fix: {why}"));
                 }
-                for line in self.explain(f.image.iter()) {
+                for line in explain(folder, f.image.iter()) {
                     text.push_str(&format!("\n\n{line}"));
                 }
                 if let Some(s) = &f.suppression {
@@ -618,7 +712,7 @@ impl<'c, 'io, 'w> Server<'c, 'io, 'w> {
             parts = report
                 .resources
                 .iter()
-                .filter(|r| self.root.join(&r.path) == path && r.line == line)
+                .filter(|r| folder.root.join(&r.path) == path && r.line == line)
                 .map(|r| {
                     let mut text = format!(
                         "imagegate: `{}` '{}' is **{}**; image: {}",
@@ -627,7 +721,7 @@ impl<'c, 'io, 'w> Server<'c, 'io, 'w> {
                         r.status.as_str(),
                         r.image.as_deref().unwrap_or("none found")
                     );
-                    for line in self.explain(r.images.iter()) {
+                    for line in explain(folder, r.images.iter()) {
                         text.push_str(&format!("\n\n{line}"));
                     }
                     text
@@ -641,24 +735,6 @@ impl<'c, 'io, 'w> Server<'c, 'io, 'w> {
             }),
             range: None,
         })
-    }
-
-    /// What the policy says of each gallery image of `images` whose ID is known: the entry
-    /// that approves it, the newest good version, its version's end of life.
-    fn explain<'r>(
-        &self,
-        images: impl Iterator<Item = &'r crate::findings::ImageRef>,
-    ) -> Vec<String> {
-        let Some(workspace) = &self.workspace else {
-            return Vec::new();
-        };
-        images
-            .filter_map(|i| match &i.parts {
-                crate::findings::ImageParts::ComputeGallery { id: Some(id), .. } => Some(id),
-                _ => None,
-            })
-            .flat_map(|id| workspace.config().policy.explain(id))
-            .collect()
     }
 
     /// Shows `message` to the user.
@@ -686,6 +762,24 @@ impl<'c, 'io, 'w> Server<'c, 'io, 'w> {
             .send(message)
             .map_err(|e| e.to_string())
     }
+}
+
+/// What the policy of `folder` says of each gallery image of `images` whose ID is known: the
+/// entry that approves it, the newest good version, its version's end of life.
+fn explain<'r>(
+    folder: &Folder,
+    images: impl Iterator<Item = &'r crate::findings::ImageRef>,
+) -> Vec<String> {
+    let Some(workspace) = &folder.workspace else {
+        return Vec::new();
+    };
+    images
+        .filter_map(|i| match &i.parts {
+            crate::findings::ImageParts::ComputeGallery { id: Some(id), .. } => Some(id),
+            _ => None,
+        })
+        .flat_map(|id| workspace.config().policy.explain(id))
+        .collect()
 }
 
 /// Forwards the client's messages from `receiver` to the returned inbox on a thread of its

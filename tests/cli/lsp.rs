@@ -288,3 +288,65 @@ fn an_editor_gets_diagnostics_fixes_and_hovers_and_a_parameter_file_edit_reaches
     };
     assert!(status.success(), "{status:?}");
 }
+
+/// A multi-root workspace: each folder is judged with the config found in it, a document in
+/// the folder that holds it; a folder removed from the workspace no longer judges its
+/// documents (the first folder left does, with its own config).
+#[test]
+fn each_workspace_folder_judges_its_documents_with_its_own_config() {
+    let repo = Repo::new();
+    let root = repo.path().canonicalize().unwrap();
+    // `lenient` approves Canonical's Marketplace images; `strict` keeps the default policy.
+    repo.write(
+        "lenient/imagegate.toml",
+        "[approved]\nmarketplace = [\"Canonical:*:*\"]\n",
+    );
+    repo.write("strict/imagegate.toml", "");
+    let marketplace = r#"{ "publisher": "Canonical", "offer": "0001-com-ubuntu-server-jammy", "sku": "22_04-lts-gen2", "version": "latest" }"#;
+    let template = arm_template("", "", &arm_vm("vm", marketplace, ""));
+    repo.write("lenient/azuredeploy.json", &template);
+    repo.write("strict/azuredeploy.json", &template);
+    let lenient = uri(&root.join("lenient/azuredeploy.json"));
+    let strict = uri(&root.join("strict/azuredeploy.json"));
+    let folder = |name: &str| json!({"uri": uri(&root.join(name)), "name": name});
+
+    let mut client = Client::start(&root);
+    let init = client.request(
+        "initialize",
+        json!({"processId": null, "capabilities": {}, "workspaceFolders": [folder("strict"), folder("lenient")]}),
+    );
+    assert_eq!(
+        init["capabilities"]["workspace"]["workspaceFolders"]["changeNotifications"], true,
+        "{init:#}"
+    );
+    client.notify("initialized", json!({}));
+    for uri in [&lenient, &strict] {
+        client.notify(
+            "textDocument/didOpen",
+            json!({"textDocument": {"uri": uri, "languageId": "json", "version": 1, "text": template}}),
+        );
+    }
+    // Both documents are judged in one run once the client is quiet; each is published.
+    let mut seen: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    while seen.len() < 2 {
+        let m = client.wait(|m| m["method"] == "textDocument/publishDiagnostics");
+        let codes = codes(m["params"]["diagnostics"].as_array().unwrap())
+            .into_iter()
+            .map(str::to_owned)
+            .collect();
+        seen.insert(m["params"]["uri"].as_str().unwrap().to_owned(), codes);
+    }
+    assert_eq!(seen[&strict], ["IG001"], "{seen:?}");
+    assert!(seen[&lenient].is_empty(), "{seen:?}");
+
+    // The lenient folder leaves the workspace: its document is judged by the strict one.
+    client.notify(
+        "workspace/didChangeWorkspaceFolders",
+        json!({"event": {"added": [], "removed": [folder("lenient")]}}),
+    );
+    loop {
+        if codes(&client.diagnostics(&lenient)) == ["IG001"] {
+            break;
+        }
+    }
+}
