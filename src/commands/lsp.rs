@@ -853,28 +853,73 @@ fn overlaps(a: &Range, b: &Range) -> bool {
     !before(&a.end, &b.start) && !before(&b.end, &a.start)
 }
 
-/// The path of a `file:` URI (percent-decoded); `None` for any other scheme.
+/// The path a `file:` URI names, as this system writes paths (see [`file_path`]).
 fn path_of(uri: &Uri) -> Option<PathBuf> {
-    let text = uri.as_str();
+    file_path(uri.as_str(), cfg!(windows)).map(PathBuf::from)
+}
+
+/// The path the `file:` URI `text` names: `file:///path` (or `file://localhost/path`)
+/// percent-decoded; on Windows (`windows`), `file:///C:/x` and VS Code's `file:///c%3A/x` are
+/// `C:\x` and `file://server/share/x` is the UNC path `\\server\share\x`
+/// (<https://learn.microsoft.com/windows/win32/api/shlwapi/nf-shlwapi-pathcreatefromurlw>).
+/// `None` for another scheme.
+fn file_path(text: &str, windows: bool) -> Option<String> {
     let rest = text.strip_prefix("file://")?;
-    // `file:///path` or `file://localhost/path`.
-    let rest = rest.strip_prefix("localhost").unwrap_or(rest);
-    crate::eval::percent_decoded(rest).map(PathBuf::from)
+    let (host, path) = match rest.find('/') {
+        Some(at) => rest.split_at(at),
+        None => (rest, ""),
+    };
+    let path = crate::eval::percent_decoded(path)?;
+    let local = host.is_empty() || host.eq_ignore_ascii_case("localhost");
+    if !windows {
+        return local.then_some(path);
+    }
+    let bytes = path.as_bytes();
+    let drive =
+        bytes.len() >= 3 && bytes[0] == b'/' && bytes[1].is_ascii_alphabetic() && bytes[2] == b':';
+    let path = if drive {
+        // The drive letter as Windows shows it.
+        format!("{}{}", bytes[1].to_ascii_uppercase() as char, &path[2..])
+    } else if local {
+        path
+    } else {
+        format!("//{host}{path}")
+    };
+    Some(path.replace('/', "\\"))
 }
 
 /// The `file:` URI of the absolute `path`, percent-encoding what a URI path cannot hold.
 fn uri_of(path: &Path) -> Option<Uri> {
-    let text = path.to_str()?;
+    file_uri(path.to_str()?, cfg!(windows)).parse().ok()
+}
+
+/// The `file:` URI of the absolute path `text`, as [`file_path`] reads it back (`windows`:
+/// a path with `\\` separators, a drive letter or a UNC server).
+fn file_uri(text: &str, windows: bool) -> String {
     let mut out = String::from("file://");
+    let slashed;
+    let mut text = text;
+    if windows {
+        slashed = text.replace('\\', "/");
+        text = &slashed;
+        if let Some(unc) = text.strip_prefix("//") {
+            let (host, path) = unc.split_at(unc.find('/').unwrap_or(unc.len()));
+            out.push_str(host);
+            text = path;
+        } else if text.as_bytes().get(1) == Some(&b':') {
+            out.push('/');
+        }
+    }
     for b in text.bytes() {
         match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'/' | b'-' | b'.' | b'_' | b'~' => {
                 out.push(b as char)
             }
+            b':' if windows => out.push(':'),
             _ => out.push_str(&format!("%{b:02X}")),
         }
     }
-    out.parse().ok()
+    out
 }
 
 /// The channel types of `lsp-server`.
@@ -894,6 +939,37 @@ mod tests {
         assert_eq!(path_of(&uri).unwrap(), path);
         let other: Uri = "untitled:Untitled-1".parse().unwrap();
         assert_eq!(path_of(&other), None);
+    }
+
+    /// Windows paths, read and written as VS Code and Neovim send them there, checked on any
+    /// system (the conversion is a function of the text).
+    #[test]
+    fn windows_file_uris_name_drive_and_unc_paths() {
+        for (uri, path) in [
+            (
+                "file:///C:/work/azuredeploy.json",
+                r"C:\work\azuredeploy.json",
+            ),
+            (
+                "file:///c%3A/work/my%20repo/a.json",
+                r"C:\work\my repo\a.json",
+            ),
+            (
+                "file://server/share/infra/main.bicep",
+                r"\\server\share\infra\main.bicep",
+            ),
+        ] {
+            assert_eq!(file_path(uri, true).as_deref(), Some(path), "{uri}");
+            let back = file_uri(path, true);
+            assert_eq!(file_path(&back, true).as_deref(), Some(path), "{back}");
+        }
+        assert_eq!(file_uri(r"C:\a b\x.json", true), "file:///C:/a%20b/x.json");
+        // Elsewhere a remote host names no local file.
+        assert_eq!(file_path("file://server/share/x", false), None);
+        assert_eq!(
+            file_path("file://localhost/x", false).as_deref(),
+            Some("/x")
+        );
     }
 
     #[test]
