@@ -1,5 +1,7 @@
 //! `--format json`: one versioned object `{version, tool, findings, resources, summary}`.
 
+use std::io::Write as _;
+
 use serde::Serialize;
 
 use crate::findings::{ImageRef, Related, ResourceRef, Suppression, SuppressionKind};
@@ -110,10 +112,9 @@ pub(crate) fn json(report: &Report, writer: &mut dyn std::io::Write) -> std::io:
         resources: &report.resources,
         summary: report.summary(),
     };
-    let text = serde_json::to_string_pretty(&out).map_err(std::io::Error::from)?;
-    writer.write_all(super::defuse(&text, super::Syntax::Json).as_bytes())?;
-    writer.write_all(
-        b"
-",
-    )
+    // Written as it is serialised (a large report is never held whole), defused on the way.
+    let mut defused = super::text::DefusedJson::new(writer);
+    serde_json::to_writer_pretty(&mut defused, &out).map_err(std::io::Error::from)?;
+    defused.write_all(b"\n")?;
+    defused.finish().map(drop)
 }

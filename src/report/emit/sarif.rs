@@ -499,12 +499,11 @@ pub(crate) fn sarif(
             },
         }],
     };
-    let text = serde_json::to_string_pretty(&log).map_err(std::io::Error::from)?;
-    writer.write_all(super::defuse(&text, super::Syntax::Json).as_bytes())?;
-    writer.write_all(
-        b"
-",
-    )
+    // Written as it is serialised (a large log is never held whole), defused on the way.
+    let mut defused = super::text::DefusedJson::new(writer);
+    serde_json::to_writer_pretty(&mut defused, &log).map_err(std::io::Error::from)?;
+    std::io::Write::write_all(&mut defused, b"\n")?;
+    defused.finish().map(drop)
 }
 
 /// The first paragraph after the "What it does" heading.

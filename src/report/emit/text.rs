@@ -258,35 +258,42 @@ fn defused_text(text: &str, lines: bool) -> Cow<'_, str> {
 /// driven, nor reads a command in it. These only occur inside strings, where the escapes are
 /// valid.
 pub(crate) fn defused_json(json: &str) -> Cow<'_, str> {
+    defused_json_from(json, 0)
+}
+
+/// [`defused_json`] of `json[start..]`, with the text before `start` (already written) read
+/// as what comes before it: a `[` just after it may close a command prefix it ends with.
+/// `start` is a character boundary.
+fn defused_json_from(json: &str, start: usize) -> Cow<'_, str> {
     // Where an escape may be needed, found by fast searches: after each `##`, at DEL (serde
     // escapes the other ASCII controls), and at every character beyond ASCII.
     let bytes = json.as_bytes();
     let mut candidates: Vec<usize> = memchr::memmem::find_iter(bytes, b"##")
         .flat_map(|i| [i + 2, i + 5])
-        .filter(|&at| at < bytes.len())
-        .chain(memchr::memchr_iter(0x7F, bytes))
+        .filter(|&at| at < bytes.len() && at >= start)
+        .chain(memchr::memchr_iter(0x7F, &bytes[start..]).map(|i| start + i))
         .collect();
     // Characters beyond ASCII are rare in a report: whole blocks of ASCII are passed over
     // (a word at a time), and only the others looked at byte by byte.
     const BLOCK: usize = 64;
-    for (n, block) in bytes.chunks(BLOCK).enumerate() {
+    for (n, block) in bytes[start..].chunks(BLOCK).enumerate() {
         if !block.is_ascii() {
             candidates.extend(
                 block
                     .iter()
                     .enumerate()
                     .filter(|&(_, &b)| b >= 0xC0)
-                    .map(|(i, _)| n * BLOCK + i),
+                    .map(|(i, _)| start + n * BLOCK + i),
             );
         }
     }
     if candidates.is_empty() {
-        return Cow::Borrowed(json);
+        return Cow::Borrowed(&json[start..]);
     }
     candidates.sort_unstable();
     candidates.dedup();
-    let mut out = String::with_capacity(json.len() + 16);
-    let mut copied = 0;
+    let mut out = String::with_capacity(json.len() - start + 16);
+    let mut copied = start;
     let mut changed = false;
     for at in candidates {
         if at < copied || !json.is_char_boundary(at) {
@@ -304,10 +311,108 @@ pub(crate) fn defused_json(json: &str) -> Cow<'_, str> {
         }
     }
     if !changed {
-        return Cow::Borrowed(json);
+        return Cow::Borrowed(&json[start..]);
     }
     out.push_str(&json[copied..]);
     Cow::Owned(out)
+}
+
+/// A writer of a JSON document (or TOML of basic strings) that writes to `inner` what
+/// [`defused_json`] makes of the whole document, a block at a time: a report of any size is
+/// written without ever being held whole in memory. The document must be UTF-8; what is
+/// written is kept until [`DefusedJson::finish`] (or the next block) writes it.
+pub(crate) struct DefusedJson<W: std::io::Write> {
+    /// Where the defused text goes.
+    inner: W,
+    /// The bytes written to this writer and not yet to `inner`.
+    pending: Vec<u8>,
+    /// The last bytes already written on (as given, before defusing): what may come before a
+    /// `[` in `pending` (a command prefix is at most 5 bytes, `##vso`).
+    before: Vec<u8>,
+    /// How much is gathered before it is written on ([`DEFUSED_BLOCK`]).
+    block: usize,
+}
+
+/// How much [`DefusedJson`] gathers before it writes.
+const DEFUSED_BLOCK: usize = 64 * 1024;
+
+impl<W: std::io::Write> DefusedJson<W> {
+    /// A writer defusing into `inner`.
+    pub(crate) fn new(inner: W) -> DefusedJson<W> {
+        DefusedJson {
+            inner,
+            pending: Vec::with_capacity(DEFUSED_BLOCK),
+            before: Vec::new(),
+            block: DEFUSED_BLOCK,
+        }
+    }
+
+    /// Writes on what has been written, but for the last bytes of a character not yet whole
+    /// (unless `all`).
+    fn drain(&mut self, all: bool) -> std::io::Result<()> {
+        let len = self.pending.len();
+        let mut end = len;
+        if !all {
+            // The last character, when it is not whole yet, waits.
+            let mut after_lead = len;
+            while after_lead > 0
+                && len - after_lead < 3
+                && self.pending[after_lead - 1] & 0xC0 == 0x80
+            {
+                after_lead -= 1;
+            }
+            if after_lead > 0 {
+                let lead = self.pending[after_lead - 1];
+                let width = match lead {
+                    0xF0.. => 4,
+                    0xE0.. => 3,
+                    0xC0.. => 2,
+                    _ => 1,
+                };
+                if after_lead - 1 + width > len {
+                    end = after_lead - 1;
+                }
+            }
+        }
+        let start = self.before.len();
+        let mut text = std::mem::take(&mut self.before);
+        text.extend_from_slice(&self.pending[..end]);
+        let text = String::from_utf8(text)
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e.utf8_error()))?;
+        self.inner
+            .write_all(defused_json_from(&text, start).as_bytes())?;
+        // The few ASCII bytes at the end, from a character boundary: a prefix is ASCII.
+        let mut keep = text.len().saturating_sub(5);
+        while !text.is_char_boundary(keep) {
+            keep += 1;
+        }
+        self.before = text.as_bytes()[keep..].to_vec();
+        self.pending.drain(..end);
+        Ok(())
+    }
+
+    /// Writes on everything written so far and flushes: the document is whole.
+    pub(crate) fn finish(mut self) -> std::io::Result<W> {
+        self.drain(true)?;
+        self.inner.flush()?;
+        Ok(self.inner)
+    }
+}
+
+impl<W: std::io::Write> std::io::Write for DefusedJson<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.pending.extend_from_slice(buf);
+        if self.pending.len() >= self.block {
+            self.drain(false)?;
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        // Only whole characters can be written on; the rest waits for `finish`.
+        self.drain(false)?;
+        self.inner.flush()
+    }
 }
 
 #[cfg(test)]
@@ -340,6 +445,33 @@ mod tests {
         let masked = masked(text);
         assert_eq!(masked, "line ?[2J one\r\nline?? two?three\n");
         assert_eq!(masked.len(), text.len(), "byte ranges stay valid");
+    }
+
+    /// Written a piece at a time (pieces cut anywhere, a character or a command prefix across
+    /// two), in blocks of any size, a document comes out as [`defused_json`] makes it whole.
+    #[test]
+    fn a_document_defused_as_it_is_written_is_the_document_defused_whole() {
+        use std::io::Write as _;
+        let runner = proptest::test_runner::Config::with_cases(512);
+        proptest::proptest!(runner, |(
+            text in "(##|##vso|##VsO|#|\\[|a|\"|\n|é|😀|\u{202e}|\u{7f}|\u{85})*",
+            cuts in proptest::collection::vec(0usize..80, 0..6),
+            block in 1usize..24,
+        )| {
+            let mut writer = DefusedJson::new(Vec::new());
+            writer.block = block;
+            let bytes = text.as_bytes();
+            let mut cuts: Vec<usize> = cuts.into_iter().filter(|&c| c <= bytes.len()).collect();
+            cuts.push(bytes.len());
+            cuts.sort_unstable();
+            let mut from = 0;
+            for cut in cuts {
+                writer.write_all(&bytes[from..cut]).unwrap();
+                from = cut;
+            }
+            let out = writer.finish().unwrap();
+            proptest::prop_assert_eq!(String::from_utf8(out).unwrap(), defused_json(&text).into_owned());
+        });
     }
 
     #[test]
