@@ -268,7 +268,9 @@ fn defused_json_from(json: &str, start: usize) -> Cow<'_, str> {
     // Where an escape may be needed, found by fast searches: after each `##`, at DEL (serde
     // escapes the other ASCII controls), and at every character beyond ASCII.
     let bytes = json.as_bytes();
-    let mut candidates: Vec<usize> = memchr::memmem::find_iter(bytes, b"##")
+    // Every `##`, overlapping ones too: in `###[` the prefix is the second and third `#`.
+    let mut candidates: Vec<usize> = memchr::memchr_iter(b'#', bytes)
+        .filter(|&i| bytes.get(i + 1) == Some(&b'#'))
         .flat_map(|i| [i + 2, i + 5])
         .filter(|&at| at < bytes.len() && at >= start)
         .chain(memchr::memchr_iter(0x7F, &bytes[start..]).map(|i| start + i))
@@ -472,6 +474,21 @@ mod tests {
             let out = writer.finish().unwrap();
             proptest::prop_assert_eq!(String::from_utf8(out).unwrap(), defused_json(&text).into_owned());
         });
+    }
+
+    /// A prefix after more `#` than it holds is a prefix still: `###[` holds `##[`.
+    #[test]
+    fn a_command_prefix_after_another_hash_is_defused_in_json() {
+        for (raw, defused) in [
+            ("\"###[error]x\"", "\"###\\u005berror]x\""),
+            (
+                "\"a ###vso[task.complete]\"",
+                "\"a ###vso\\u005btask.complete]\"",
+            ),
+            ("\"####[x\"", "\"####\\u005bx\""),
+        ] {
+            assert_eq!(defused_json(raw), defused, "{raw}");
+        }
     }
 
     #[test]
