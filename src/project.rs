@@ -422,6 +422,21 @@ impl ProjectGraph {
             .partition(|(_, kind)| *kind == RelationKind::Deploys);
         stack.extend(computed_other.iter().map(|(i, _)| (*i, Reached::Reads)));
         let mut links_followed = false;
+        // A file that reads folders (a `.tf` file: its own, a local module's) is read in turn by
+        // whatever reads its own folder (the plan made from it).
+        let reads_folders: foldhash::HashSet<usize> =
+            self.folders.values().flatten().copied().collect();
+        let folder_readers = |i: usize| {
+            let folder = self.nodes[i].canonical.parent();
+            let readers = folder
+                .filter(|_| reads_folders.contains(&i))
+                .and_then(|d| self.folders.get(d));
+            readers
+                .into_iter()
+                .flatten()
+                .map(|&r| (r, Reached::Reads))
+                .collect::<Vec<_>>()
+        };
         let users = |i: usize, how: Reached| {
             self.reverse[i]
                 .iter()
@@ -463,6 +478,7 @@ impl ProjectGraph {
                         stack.extend(computed_links.iter().map(|(c, _)| (*c, Reached::Reads)));
                     }
                     stack.extend(users(i, Reached::Reads));
+                    stack.extend(folder_readers(i));
                     stack.extend(needs(i, Reached::Read));
                     stack.extend(
                         self.forward[i]

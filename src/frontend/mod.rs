@@ -12,7 +12,9 @@ mod bicep;
 mod expand;
 pub(crate) mod inventory;
 pub(crate) mod links;
+mod terraform;
 pub(crate) mod tfplan;
+mod tfsource;
 pub(crate) mod unescape;
 
 use crate::note::{Note, NoteKind};
@@ -330,7 +332,12 @@ pub(crate) fn template_extensions() -> &'static [&'static str] {
 
 /// Every frontend.
 pub(crate) fn all() -> &'static [&'static dyn Frontend] {
-    &[&arm::Arm, &tfplan::TfPlan, &bicep::Bicep]
+    &[
+        &arm::Arm,
+        &tfplan::TfPlan,
+        &bicep::Bicep,
+        &tfsource::TfSources,
+    ]
 }
 
 /// The frontends a file at `path` is offered to, in order (the first to lower it wins): a
@@ -342,6 +349,7 @@ pub(crate) fn for_file(path: &std::path::Path) -> &'static [&'static dyn Fronten
         .map(|e| e.to_string_lossy().to_ascii_lowercase());
     match extension.as_deref() {
         Some(e) if bicep::Bicep.extensions().contains(&e) => &[&bicep::Bicep],
+        Some(e) if tfsource::TfSources.extensions().contains(&e) => &[&tfsource::TfSources],
         _ => &[&arm::Arm, &tfplan::TfPlan],
     }
 }
@@ -399,6 +407,8 @@ fn literal_syntax(display: &str) -> Option<crate::model::LiteralSyntax> {
     let extension = display.rsplit_once('.').map_or("", |(_, e)| e);
     if bicep::Bicep.extensions().contains(&extension) {
         Some(bicep::LITERALS)
+    } else if tfsource::TfSources.extensions().contains(&extension) || extension == "tfvars" {
+        Some(tfsource::LITERALS)
     } else if arm::Arm.extensions().contains(&extension) {
         Some(arm::LITERALS)
     } else {
@@ -499,7 +509,7 @@ fn comment_syntax(display: &str) -> CommentSyntax {
             decorators: true,
             ..CommentSyntax::PLAIN
         }
-    } else if extension == tfplan::CONFIGURATION_EXTENSION {
+    } else if tfsource::TfSources.extensions().contains(&extension) || extension == "tfvars" {
         CommentSyntax {
             hash_comments: true,
             ..CommentSyntax::PLAIN
@@ -526,7 +536,7 @@ pub(crate) struct Unread {
 
 /// The kinds of input files the walk counts but no frontend reads.
 pub(crate) fn unread() -> &'static [Unread] {
-    &[tfplan::SOURCES]
+    &[]
 }
 
 /// The extensions the walk reads: those of every frontend.

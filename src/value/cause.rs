@@ -99,6 +99,10 @@ pub enum Cause {
         error: String,
     },
 
+    // ----- Terraform sources -----
+    /// A value of a Terraform configuration (`.tf`) that imagegate does not know offline.
+    TerraformSource(TfUnknown),
+
     // ----- Bicep -----
     /// A declaration the parser could not read whole: what it holds is not known (the syntax
     /// error itself is an IG000).
@@ -727,6 +731,75 @@ pub enum AfterApply {
     },
 }
 
+/// Why a value of a Terraform configuration read from its `.tf` sources is not known offline.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TfUnknown {
+    /// A root variable with no default that no `.tfvars` file of the configuration and no
+    /// `TF_VAR_` environment variable sets (Terraform asks for it, or a `-var` gives it).
+    UnsetVariable {
+        /// The variable's name.
+        name: String,
+    },
+    /// A data source's attribute: Terraform reads it from Azure when it plans.
+    DataSource {
+        /// The reference as written (`data.azurerm_shared_image_version.golden.id`).
+        reference: String,
+    },
+    /// A managed resource's attribute, which imagegate does not compute from its arguments
+    /// (yet): known once Terraform applies it.
+    ResourceAttribute {
+        /// The reference as written (`azurerm_image.golden.id`).
+        reference: String,
+    },
+    /// An output of a module call, which is not evaluated from the module's sources (yet).
+    ModuleOutput {
+        /// The reference as written (`module.images.gallery_image_id`).
+        reference: String,
+    },
+    /// What a module call deploys: its sources are not evaluated (yet).
+    ModuleCall {
+        /// The module's `source` as written.
+        source: String,
+    },
+    /// A construct or function the evaluator of Terraform sources does not follow.
+    NotEvaluated {
+        /// What it is, as Terraform's documentation names it (`the function 'cidrsubnet'`).
+        construct: String,
+    },
+}
+
+impl fmt::Display for TfUnknown {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        const PLAN: &str = "judge a plan of the configuration (`terraform show -json`) to know it";
+        match self {
+            TfUnknown::UnsetVariable { name } => write!(
+                f,
+                "variable '{name}' has no default, and no .tfvars file of the configuration nor TF_VAR_{name} sets it"
+            ),
+            TfUnknown::DataSource { reference } => write!(
+                f,
+                "`{reference}` is read from Azure when Terraform plans, not offline ({PLAN})"
+            ),
+            TfUnknown::ResourceAttribute { reference } => write!(
+                f,
+                "`{reference}` is an attribute of a managed resource, known once Terraform applies it ({PLAN})"
+            ),
+            TfUnknown::ModuleOutput { reference } => write!(
+                f,
+                "`{reference}` is a module output, and module calls are not evaluated from Terraform sources yet ({PLAN})"
+            ),
+            TfUnknown::ModuleCall { source } => write!(
+                f,
+                "it calls the module `{source}`, and module calls are not evaluated from Terraform sources yet ({PLAN})"
+            ),
+            TfUnknown::NotEvaluated { construct } => write!(
+                f,
+                "imagegate does not evaluate {construct} in Terraform sources yet"
+            ),
+        }
+    }
+}
+
 /// What is wrong with a `copy` entry.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CopyLoopProblem {
@@ -953,6 +1026,7 @@ impl fmt::Display for Cause {
                 path,
                 problem,
             } => write!(f, "{function}('{path}') cannot be read: {problem}"),
+            Cause::TerraformSource(why) => why.fmt(f),
             Cause::BicepConstruct { construct } => {
                 write!(f, "imagegate does not evaluate {construct}")
             }

@@ -266,7 +266,13 @@ fn invalid_configuration_falls_back_to_the_plan() {
         finding(&r, "module.vm.azurerm_linux_virtual_machine.this"),
         "plan.json",
     );
-    assert_eq!(r["findings"].as_array().map(Vec::len), Some(2), "{r:#}");
+    // No valid file shows `modules/vm` to be a module of the plan's configuration: it is
+    // judged from its own sources too, as a configuration of its own (#27).
+    assert_eq!(
+        finding(&r, "azurerm_linux_virtual_machine.this")["path"],
+        "modules/vm/main.tf"
+    );
+    assert_eq!(r["findings"].as_array().map(Vec::len), Some(3), "{r:#}");
 
     // One bad file does not hide the good ones: a file that is not text is skipped, and a
     // module whose file does not parse keeps its plan location.
@@ -287,7 +293,13 @@ fn invalid_configuration_falls_back_to_the_plan() {
         finding(&r, "module.vm.azurerm_linux_virtual_machine.this"),
         "plan.json",
     );
-    assert_eq!(r["findings"].as_array().map(Vec::len), Some(2), "{r:#}");
+    // Terraform sources are read on their own too (#27): the file that is not text is an
+    // IG000 of its own (Terraform refuses it as well).
+    let findings = r["findings"].as_array().unwrap();
+    let ig000: Vec<&Value> = findings.iter().filter(|f| f["rule"] == "IG000").collect();
+    assert_eq!(ig000.len(), 1, "{r:#}");
+    assert_eq!(ig000[0]["path"], "broken.tf", "{r:#}");
+    assert_eq!(findings.len(), 3, "{r:#}");
 }
 
 /// With the `.tf` source beside the plan, an attribute is resolved through its one reference

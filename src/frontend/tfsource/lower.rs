@@ -1,0 +1,473 @@
+//! A Terraform module read from its sources, lowered into the model: its variables decided as
+//! Terraform decides them, its locals, and one resource per instance of each resource block
+//! of a judged type, its arguments evaluated ([`super::eval`]) into the attribute values a
+//! plan would show (blocks as lists of objects), shaped by what both Terraform frontends
+//! share ([`crate::frontend::terraform::shape`]).
+
+use foldhash::{HashMap, HashMapExt};
+use hcl_edit::Span as _;
+use hcl_edit::structure::{Block, Body};
+
+use crate::frontend::Embedded;
+use crate::frontend::terraform::{AZAPI, Declared, judged_type, shape};
+use crate::model::{Context, Deployment, Dialect, Resource, Section, SourceKind, Unseen};
+use crate::source::{FileId, Span};
+use crate::value::cause::{Budget, TfUnknown};
+use crate::value::{Cause, Hop, Kind, Subject, Value, Why};
+
+use super::eval::{Instance, Scope, Written, composed, not_evaluated, span_of};
+use super::folder::{Definitions, Module};
+
+/// What a module read from its sources is, as data: Terraform resource types (an azapi
+/// resource's ARM type), each known to Azure by its `name` argument.
+const DIALECT: Dialect = Dialect {
+    catalog: &[Section::Terraform, Section::Arm],
+    name_attribute: Some("name"),
+    kind: SourceKind::TerraformSource,
+};
+
+/// The meta-arguments of a resource block, which are not attributes of the resource
+/// (<https://developer.hashicorp.com/terraform/language/meta-arguments>).
+const META: [&str; 6] = [
+    "count",
+    "for_each",
+    "depends_on",
+    "provider",
+    "lifecycle",
+    "provisioner",
+];
+
+/// The span of an HCL node in `file`.
+fn at<T: hcl_edit::Span>(node: &T, file: FileId) -> Option<Span> {
+    node.span().map(|r| Span::new(file, r.start, r.end))
+}
+
+/// Lowers `module` with `environment` (the `TF_VAR_` variables are read from it), spending
+/// from `allowance`; the ARM templates its template deployments embed go to `embedded`.
+/// `may_deploy(file, source)` says whether the module a call in `file` names may deploy an
+/// image (the call is then unseen: IG002).
+pub(crate) fn module(
+    module: &Module,
+    environment: &std::collections::BTreeMap<String, String>,
+    allowance: &crate::eval::Allowance,
+    embedded: &mut Vec<Embedded>,
+    may_deploy: &dyn Fn(FileId, &str) -> bool,
+) -> Deployment {
+    let variables = variables(module, environment, allowance);
+    let mut locals = Vec::new();
+    for parsed in &module.sources {
+        for block in parsed.body.get_blocks("locals") {
+            for attribute in block.body.attributes() {
+                let written = Written {
+                    expr: &attribute.value,
+                    file: parsed.file,
+                };
+                locals.push((attribute.key.as_str().to_string(), written));
+            }
+        }
+    }
+    let mut scope = Scope::new(variables, locals, allowance);
+    let mut context = Context::default();
+    for parsed in &module.sources {
+        for block in parsed.body.get_blocks("resource") {
+            resource(block, parsed.file, &mut scope, &mut context, embedded);
+        }
+        for block in parsed.body.get_blocks("module") {
+            module_call(block, parsed.file, &mut context, may_deploy);
+        }
+    }
+    Deployment {
+        dialect: DIALECT,
+        merge_instances: true,
+        contexts: vec![context],
+        comments: Vec::new(),
+        literals: Vec::new(),
+    }
+}
+
+/// Each declared variable's value, decided as Terraform decides it: its default, then a
+/// `TF_VAR_` environment variable, then the definition files in the order they are loaded
+/// (a later one wins)
+/// (<https://developer.hashicorp.com/terraform/language/values/variables#variable-definition-precedence>).
+/// A variable nothing sets is unknown (Terraform asks for it, or a `-var` gives it).
+fn variables(
+    module: &Module,
+    environment: &std::collections::BTreeMap<String, String>,
+    allowance: &crate::eval::Allowance,
+) -> HashMap<String, Value> {
+    let empty = Scope::empty(allowance);
+    let mut out: HashMap<String, Value> = HashMap::new();
+    for parsed in &module.sources {
+        for block in parsed.body.get_blocks("variable") {
+            let [label] = block.labels.as_slice() else {
+                continue;
+            };
+            let name = label.as_str().to_string();
+            let declared = at(block, parsed.file);
+            let mut value = match block.body.get_attribute("default") {
+                Some(default) => empty.eval(Written {
+                    expr: &default.value,
+                    file: parsed.file,
+                }),
+                None => super::eval::unknown(
+                    Cause::TerraformSource(TfUnknown::UnsetVariable { name: name.clone() }),
+                    declared,
+                ),
+            };
+            if let Some(text) = environment.get(&format!("TF_VAR_{name}")) {
+                value = from_environment(&name, text, block, declared);
+            }
+            out.insert(name, value);
+        }
+    }
+    for definitions in &module.definitions {
+        match definitions {
+            Definitions::Hcl(parsed) => {
+                for attribute in parsed.body.attributes() {
+                    let name = attribute.key.as_str();
+                    if let Some(slot) = out.get_mut(name) {
+                        *slot = empty.eval(Written {
+                            expr: &attribute.value,
+                            file: parsed.file,
+                        });
+                    }
+                }
+            }
+            Definitions::Json(file, root) => {
+                for member in root.members() {
+                    if let Some(slot) = out.get_mut::<str>(&member.key) {
+                        *slot = crate::value::json::json_value(&member.value, &|node| {
+                            let span = Span::new(*file, node.start as usize, node.end as usize);
+                            crate::value::Origin {
+                                literal: Some(span),
+                                site: Some(span),
+                                ..Default::default()
+                            }
+                        });
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The value of variable `name` (declared by `block` at `declared`) that the environment
+/// variable `TF_VAR_name` gives as `text`: the text itself for a string variable (or one of
+/// no declared type), else the text parsed as a literal value
+/// (<https://developer.hashicorp.com/terraform/cli/config/environment-variables#tf_var_name>).
+fn from_environment(name: &str, text: &str, block: &Block, declared: Option<Span>) -> Value {
+    let typed = block.body.get_attribute("type").is_some_and(
+        |t| !matches!(&t.value, hcl_edit::expr::Expression::Variable(v) if v.as_str() == "string"),
+    );
+    let kind = if typed {
+        match hcl_edit::parser::parse_expr(text) {
+            Ok(hcl_edit::expr::Expression::Bool(b)) => Kind::Bool(*b.value()),
+            Ok(hcl_edit::expr::Expression::Number(n)) => match n.value().as_i64() {
+                Some(i) => Kind::Int(i),
+                None => Kind::Float(n.value().as_f64().unwrap_or(f64::NAN)),
+            },
+            _ => {
+                return not_evaluated(
+                    format!("the value of TF_VAR_{name} (a collection given in the environment)"),
+                    declared,
+                );
+            }
+        }
+    } else {
+        Kind::Str(text.to_string())
+    };
+    let mut v = Value::composed(kind);
+    if let Some(declared) = declared {
+        v.origin.site = Some(declared);
+        v.origin.hops.push(Hop {
+            span: declared,
+            via: Subject::EnvironmentVariable(format!("TF_VAR_{name}")),
+        });
+    }
+    v
+}
+
+/// The instances of the resource `block` of `file` judged into `context`: each of its
+/// `count` or `for_each` when those are known, else one whose index or key is unknown.
+fn resource(
+    block: &Block,
+    file: FileId,
+    scope: &mut Scope<'_>,
+    context: &mut Context,
+    embedded: &mut Vec<Embedded>,
+) {
+    let [resource_type, name] = block.labels.as_slice() else {
+        return;
+    };
+    let (resource_type, name) = (resource_type.as_str(), name.as_str());
+    let action = resource_type == "azapi_resource_action";
+    if !action && !judged_type(resource_type) {
+        return;
+    }
+    let span = at(block, file).unwrap_or(Span::new(file, 0, 0));
+    let written = |key: &str| {
+        block.body.get_attribute(key).map(|a| Written {
+            expr: &a.value,
+            file,
+        })
+    };
+    let instances: Vec<(String, Instance)> = if let Some(count) = written("count") {
+        let n = scope.eval(count);
+        match n.kind {
+            Kind::Int(n) => (0..n.max(0))
+                .map(|i| {
+                    let index = Value::composed(Kind::Int(i));
+                    (
+                        format!("[{i}]"),
+                        Instance {
+                            index: Some(index),
+                            ..Instance::default()
+                        },
+                    )
+                })
+                .collect(),
+            Kind::Unknown(why) => vec![(
+                "[?]".to_string(),
+                Instance {
+                    index: Some(Value::unknown(why)),
+                    ..Instance::default()
+                },
+            )],
+            _ => vec![(
+                "[?]".to_string(),
+                Instance {
+                    index: Some(not_evaluated(
+                        "a `count` that is not a number",
+                        span_of(count.expr, file),
+                    )),
+                    ..Instance::default()
+                },
+            )],
+        }
+    } else if let Some(each) = written("for_each") {
+        let collection = scope.eval(each);
+        match collection.kind {
+            Kind::Object(members) => members
+                .into_iter()
+                .map(|(k, v)| {
+                    let key = Value::composed(Kind::Str(k.clone()));
+                    let address = format!("[{}]", serde_json::Value::String(k));
+                    (
+                        address,
+                        Instance {
+                            key: Some(key),
+                            value: Some(v),
+                            index: None,
+                        },
+                    )
+                })
+                .collect(),
+            Kind::Array(items) => items
+                .into_iter()
+                .map(|item| {
+                    let k = item.display();
+                    let address = format!("[{}]", serde_json::Value::String(k));
+                    (
+                        address,
+                        Instance {
+                            key: Some(item.clone()),
+                            value: Some(item),
+                            index: None,
+                        },
+                    )
+                })
+                .collect(),
+            Kind::Unknown(why) => vec![(
+                "[?]".to_string(),
+                Instance {
+                    key: Some(Value::unknown(why.clone())),
+                    value: Some(Value::unknown(why)),
+                    index: None,
+                },
+            )],
+            _ => {
+                let v = not_evaluated(
+                    "a `for_each` that is not a map or set",
+                    span_of(each.expr, file),
+                );
+                vec![(
+                    "[?]".to_string(),
+                    Instance {
+                        key: Some(v.clone()),
+                        value: Some(v),
+                        index: None,
+                    },
+                )]
+            }
+        }
+    } else {
+        vec![(String::new(), Instance::default())]
+    };
+    for (key, instance) in instances {
+        if !scope.allowance().take_resource() {
+            // Never passed over: the instance is unseen, for the budget.
+            let limit = scope.allowance().max_resources();
+            let address = format!("{resource_type}.{name}{key}");
+            context.unseen.push(Unseen {
+                resource: stand_in(resource_type, address, span),
+                why: Why::at(Cause::Budget(Budget::Resources { limit }), span),
+                property: "count",
+            });
+            return;
+        }
+        scope.instance = instance;
+        let body = body_of(&block.body, file, scope, 0);
+        let azapi = AZAPI.contains(&resource_type) || (action && creates_a_resource(&body));
+        if action && !azapi {
+            continue;
+        }
+        let declared = Declared {
+            resource_type,
+            name,
+            address: format!("{resource_type}.{name}{key}"),
+            modules: &[],
+            span,
+            azapi,
+        };
+        if let Some(resource) = shape(declared, body, embedded) {
+            context.resources.push(resource);
+        }
+    }
+    scope.instance = Instance::default();
+}
+
+/// Whether an `azapi_resource_action` (its arguments evaluated) creates the resource it
+/// names: a `PUT` of a body to the resource itself (no `action`).
+fn creates_a_resource(body: &Value) -> bool {
+    let text = |k: &str| {
+        body.get(k)
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string()
+    };
+    text("method").eq_ignore_ascii_case("PUT") && text("action").is_empty()
+}
+
+/// The attribute values of a block's `body` as a plan shows them: each argument's value,
+/// each nested block a list of objects (in the order written), a `dynamic` block an unknown
+/// list (its content is not generated offline).
+fn body_of(body: &Body, file: FileId, scope: &Scope<'_>, depth: usize) -> Value {
+    let mut members: Vec<(String, Value)> = Vec::new();
+    for attribute in body.attributes() {
+        let key = attribute.key.as_str();
+        if depth == 0 && META.contains(&key) {
+            continue;
+        }
+        let v = scope.eval(Written {
+            expr: &attribute.value,
+            file,
+        });
+        members.retain(|(k, _)| k != key);
+        members.push((key.to_string(), v));
+    }
+    let mut blocks: Vec<(String, Vec<Value>, Option<Span>)> = Vec::new();
+    for block in body.blocks() {
+        let key = block.ident.as_str();
+        if depth == 0 && META.contains(&key) {
+            continue;
+        }
+        if key == "dynamic" {
+            let Some(label) = block.labels.first() else {
+                continue;
+            };
+            let name = label.as_str().to_string();
+            let v = not_evaluated("`dynamic` blocks", at(block, file));
+            members.retain(|(k, _)| *k != name);
+            members.push((name, v));
+            continue;
+        }
+        let v = if depth >= super::eval::MAX_DEPTH {
+            let limit = super::eval::MAX_DEPTH;
+            super::eval::unknown(
+                Cause::Budget(Budget::ExpressionDepth { limit }),
+                at(block, file),
+            )
+        } else {
+            let mut v = body_of(&block.body, file, scope, depth + 1);
+            v.origin.site = at(block, file);
+            v
+        };
+        match blocks.iter_mut().find(|(k, _, _)| k == key) {
+            Some((_, items, _)) => items.push(v),
+            None => blocks.push((key.to_string(), vec![v], at(block, file))),
+        }
+    }
+    for (key, items, site) in blocks {
+        if members.iter().any(|(k, v)| *k == key && v.is_unknown()) {
+            continue;
+        }
+        members.retain(|(k, _)| *k != key);
+        members.push((key, composed(Kind::Array(items), site)));
+    }
+    Value::composed(Kind::Object(members))
+}
+
+/// A module call of `file`, whose sources are not evaluated (yet): unseen (IG002 at the
+/// call, saying how to have it judged), so that what it deploys is never passed over; unless
+/// `may_deploy` says its `source` cannot deploy an image (a local module that declares no
+/// judged resource and calls no module).
+fn module_call(
+    block: &Block,
+    file: FileId,
+    context: &mut Context,
+    may_deploy: &dyn Fn(FileId, &str) -> bool,
+) {
+    let [label] = block.labels.as_slice() else {
+        return;
+    };
+    let written = block
+        .body
+        .get_attribute("source")
+        .and_then(|a| a.value.as_str())
+        .unwrap_or("");
+    if !may_deploy(file, written) {
+        return;
+    }
+    let span = at(block, file).unwrap_or(Span::new(file, 0, 0));
+    let source = block
+        .body
+        .get_attribute("source")
+        .and_then(|a| a.value.as_str())
+        .unwrap_or("")
+        .to_string();
+    let site = block
+        .body
+        .get_attribute("source")
+        .and_then(|a| a.value.span())
+        .map(|r| Span::new(file, r.start, r.end))
+        .unwrap_or(span);
+    let why = Why {
+        span: Some(site),
+        ..Why::new(Cause::TerraformSource(TfUnknown::ModuleCall { source }))
+    };
+    let address = format!("module.{}", label.as_str());
+    context.unseen.push(Unseen {
+        resource: stand_in("module", address, span),
+        why,
+        property: "source",
+    });
+}
+
+/// A declaration whose contents are not seen (a module call, an instance past the budget),
+/// as a resource of the model.
+fn stand_in(resource_type: &str, address: String, span: Span) -> Resource {
+    Resource {
+        resource_type: resource_type.to_string(),
+        name: address.clone(),
+        span,
+        body: Value::composed(Kind::Object(Vec::new())),
+        identity: address,
+        assumption: None,
+        deployed_by: Vec::new(),
+        copy: None,
+        deployed: None,
+        unknown_name: None,
+        placement: None,
+    }
+}
