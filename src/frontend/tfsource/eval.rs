@@ -298,6 +298,9 @@ impl<'a> Scope<'a> {
         }
         let mut parts = Vec::with_capacity(elements.len());
         let mut length = 0usize;
+        // The runs of the text that literals supplied (a `.tfvars` value, a default): what a
+        // fix edits.
+        let mut pieces = crate::eval::ops::Pieces::default();
         for element in elements {
             match element {
                 Element::Literal(text) => {
@@ -306,6 +309,7 @@ impl<'a> Scope<'a> {
                 }
                 Element::Interpolation(i) => {
                     let v = self.expr(&i.expr, file, depth + 1);
+                    pieces.value(length, &v);
                     match text_parts(&v) {
                         Ok(mut p) => {
                             length += p
@@ -348,7 +352,7 @@ impl<'a> Scope<'a> {
         if !self.allowance.charge(length as u64 / 16) {
             return self.spent(at);
         }
-        composed(string_from_parts(parts), at)
+        pieces.on(composed(string_from_parts(parts), at))
     }
 
     /// A traversal: `var.x`, `local.x`, `count.index`, `each.key`, a reference Terraform
@@ -433,6 +437,7 @@ impl<'a> Scope<'a> {
             if value.is_unknown() {
                 return value;
             }
+            let hops = std::mem::take(&mut value.origin.hops);
             value = match op {
                 TraversalOperator::GetAttr(name) => member(value, name.as_str(), at),
                 TraversalOperator::Index(e) => {
@@ -452,11 +457,12 @@ impl<'a> Scope<'a> {
                     };
                     let out = items
                         .into_iter()
-                        .map(|item| self.apply(item, rest, file, at, depth + 1))
+                        .map(|item| self.apply(inherit(item, &hops), rest, file, at, depth + 1))
                         .collect();
                     return composed(Kind::Array(out), at);
                 }
             };
+            value = inherit(value, &hops);
         }
         value
     }
@@ -523,6 +529,8 @@ fn through(mut v: Value, via: Subject, at: Option<Span>) -> Value {
     let hop = Hop { span: at, via };
     match &mut v.kind {
         Kind::Unknown(why) => why.chain.insert(0, hop),
+        // A collection keeps the hop for what is read of it (`var.image.sku`).
+        Kind::Object(_) | Kind::Array(_) => v.origin.hops.insert(0, hop),
         _ => {
             if v.origin.literal.is_some() {
                 v.origin.hops.insert(0, hop);
@@ -531,6 +539,26 @@ fn through(mut v: Value, via: Subject, at: Option<Span>) -> Value {
     }
     v.origin.site = Some(at);
     v
+}
+
+/// `child`, read out of a collection that came through `hops`: those hops first.
+fn inherit(mut child: Value, hops: &[Hop]) -> Value {
+    if hops.is_empty() {
+        return child;
+    }
+    match &mut child.kind {
+        Kind::Unknown(why) => {
+            why.chain.splice(0..0, hops.iter().cloned());
+        }
+        Kind::Object(_) | Kind::Array(_) => {
+            child.origin.hops.splice(0..0, hops.iter().cloned());
+        }
+        _ if child.origin.literal.is_some() => {
+            child.origin.hops.splice(0..0, hops.iter().cloned());
+        }
+        _ => {}
+    }
+    child
 }
 
 /// A value composed at `at` (no single literal).
