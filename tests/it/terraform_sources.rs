@@ -455,3 +455,44 @@ fn broken_and_hostile_sources_are_ig000_or_bounded() {
     let report = check_with_limits(dir.path(), limits);
     assert_eq!(finding_rules(&report), ["IG002"], "{report:#}");
 }
+
+#[test]
+fn a_fix_edits_the_tfvars_value_that_decides_the_version() {
+    // The rollout policy of testdata/rollout/fixes (1.6.2 is the newest good version on
+    // 2026-11-28): the version is interpolated from a variable that terraform.tfvars sets, so
+    // `--fix` edits the `.tfvars` value, not the template.
+    let repo = Repo::new();
+    let fixes = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/rollout/fixes");
+    std::fs::copy(
+        fixes.join("imagegate.toml"),
+        repo.path().join("imagegate.toml"),
+    )
+    .unwrap();
+    copy_tree(&fixes.join("gallery"), &repo.path().join("gallery"));
+    let gallery = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-golden/providers/Microsoft.Compute/galleries/corpGallery/images/ubuntu-22.04";
+    repo.write(
+        "main.tf",
+        vm(
+            "web",
+            &format!("  source_image_id = \"{gallery}/versions/${{var.image_version}}\""),
+        )
+        .replacen(
+            "resource",
+            "variable \"image_version\" {\n  default = \"1.2.0\"\n}\n\nresource",
+            1,
+        ),
+    );
+    repo.write("terraform.tfvars", "image_version = \"1.3.0\"\n");
+    let out = repo
+        .imagegate(&["check", "--diff", "."])
+        .env("IMAGEGATE_TODAY", "2026-11-28")
+        .output()
+        .unwrap();
+    let diff = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        diff.contains("--- a/terraform.tfvars\n+++ b/terraform.tfvars\n@@ -1,1 +1,1 @@\n-image_version = \"1.3.0\"\n+image_version = \"1.6.2\"\n"),
+        "{diff}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!diff.contains("main.tf"), "{diff}");
+}

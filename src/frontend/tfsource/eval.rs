@@ -470,6 +470,15 @@ impl<'a> Scope<'a> {
     /// The value of `var.name`, read at `at`: the variable's decided value, through a hop.
     fn variable(&self, name: &str, at: Option<Span>) -> Value {
         match self.variables.get(name) {
+            // Unset: the reason names the variable already, and where it is declared.
+            Some(
+                v @ Value {
+                    kind: Kind::Unknown(why),
+                    ..
+                },
+            ) if matches!(&*why.cause, Cause::TerraformSource(TfUnknown::UnsetVariable { name: n }) if n == name) => {
+                v.clone()
+            }
             Some(v) => through(v.clone(), Subject::Variable(name.to_string()), at),
             None => unknown(
                 Cause::UndeclaredVariable {
@@ -788,5 +797,135 @@ pub(crate) fn type_of(kind: &Kind) -> ValueType {
         Kind::Array(_) => ValueType::Array,
         Kind::Object(_) => ValueType::Object,
         Kind::Unknown(_) => ValueType::Unknown,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::eval::Limits;
+
+    /// The value of the expression `text` with the variables `vars` (name, HCL literal).
+    fn eval_with(text: &str, vars: &[(&str, &str)], limits: &Limits) -> Value {
+        let allowance = Allowance::new(limits);
+        let parsed: Vec<(String, Expression)> = vars
+            .iter()
+            .map(|(n, v)| (n.to_string(), hcl_edit::parser::parse_expr(v).expect("var")))
+            .collect();
+        let empty = Scope::empty(&allowance);
+        let variables = parsed
+            .iter()
+            .map(|(n, e)| {
+                let v = empty.eval(Written {
+                    expr: e,
+                    file: FileId(1),
+                });
+                (n.clone(), v)
+            })
+            .collect();
+        let expr = hcl_edit::parser::parse_expr(text).expect("expression");
+        let scope = Scope::new(variables, Vec::new(), &allowance);
+        scope.eval(Written {
+            expr: &expr,
+            file: FileId(0),
+        })
+    }
+
+    fn eval(text: &str) -> Value {
+        eval_with(
+            text,
+            &[("x", "\"a\""), ("n", "2"), ("m", "{ k = \"v\" }")],
+            &Limits::default(),
+        )
+    }
+
+    fn cause(v: &Value) -> Cause {
+        (*v.first_unknown().expect("unknown").cause).clone()
+    }
+
+    #[test]
+    fn known_values_evaluate() {
+        assert_eq!(eval("\"${var.x}-b\"").display(), "a-b");
+        assert_eq!(eval("var.n + 1").kind, Kind::Int(3));
+        assert_eq!(eval("var.n > 1 ? var.m.k : \"no\"").display(), "v");
+        assert_eq!(eval("var.m[\"k\"]").display(), "v");
+        assert_eq!(eval("[{ a = 1 }, { a = 2 }][*].a").display(), "[1, 2]");
+        assert_eq!(
+            eval("upper(format(\"%s%%-%d\", var.x, 7))").display(),
+            "A%-7"
+        );
+        assert_eq!(eval("join(\"/\", [\"a\", var.x])").display(), "a/a");
+        assert_eq!(
+            eval("try(var.m.missing, \"fallback\")").display(),
+            "fallback"
+        );
+        assert_eq!(eval("coalesce(\"\", null, var.x)").display(), "a");
+        assert_eq!(eval("element([\"a\", \"b\"], 3)").display(), "b");
+        // `&&`/`||` decided by the known side.
+        assert_eq!(eval("data.x.y.z && false").kind, Kind::Bool(false));
+    }
+
+    #[test]
+    fn a_value_read_through_a_variable_keeps_its_literal_and_the_hop() {
+        let v = eval("var.x");
+        assert_eq!(v.origin.literal.map(|s| s.file), Some(FileId(1)));
+        assert_eq!(v.origin.hops.len(), 1);
+        assert_eq!(v.origin.hops[0].via, Subject::Variable("x".into()));
+        // Read out of a collection: the collection's hop too.
+        let k = eval("var.m.k");
+        assert_eq!(k.origin.hops[0].via, Subject::Variable("m".into()));
+    }
+
+    #[test]
+    fn what_is_not_known_offline_says_why() {
+        assert!(matches!(
+            cause(&eval("data.azurerm_image.i.id")),
+            Cause::TerraformSource(TfUnknown::DataSource { reference }) if reference == "data.azurerm_image.i.id"
+        ));
+        assert!(matches!(
+            cause(&eval("azurerm_image.i.id")),
+            Cause::TerraformSource(TfUnknown::ResourceAttribute { .. })
+        ));
+        assert!(matches!(
+            cause(&eval("module.m.out")),
+            Cause::TerraformSource(TfUnknown::ModuleOutput { .. })
+        ));
+        assert!(matches!(
+            cause(&eval("cidrsubnet(\"10.0.0.0/8\", 8, 1)")),
+            Cause::TerraformSource(TfUnknown::NotEvaluated { construct }) if construct.contains("cidrsubnet")
+        ));
+        // An unknown condition leaves the result unknown, whatever the branches.
+        assert!(eval("data.x.y.z ? \"a\" : \"a\"").is_unknown());
+        // A hole in a template keeps the known text around it.
+        let partial = eval("\"pre-${data.x.y.z}-post\"");
+        assert!(matches!(partial.kind, Kind::Partial(_)), "{partial:?}");
+        assert!(matches!(
+            cause(&eval("var.m.none")),
+            Cause::MissingProperty { .. }
+        ));
+        assert!(matches!(
+            cause(&eval("[1][4]")),
+            Cause::IndexOutOfRange { .. }
+        ));
+    }
+
+    #[test]
+    fn work_is_bounded() {
+        let small = Limits {
+            max_steps: 20,
+            ..Limits::default()
+        };
+        let long = format!("[{}]", vec!["1"; 100].join(", "));
+        let v = eval_with(&long, &[], &small);
+        assert!(v.has_unknown(), "a spent budget leaves unknowns");
+        let strings = Limits {
+            max_string: 8,
+            ..Limits::default()
+        };
+        let v = eval_with("\"${var.x}0123456789\"", &[("x", "\"a\"")], &strings);
+        assert!(matches!(
+            cause(&v),
+            Cause::Budget(Budget::StringLength { .. })
+        ));
     }
 }
