@@ -839,7 +839,7 @@ mod tests {
 
     #[test]
     fn the_walk_reads_the_extensions_of_every_frontend() {
-        assert_eq!(extensions(), ["bicep", "bicepparam", "json", "jsonc"]);
+        assert_eq!(extensions(), ["bicep", "bicepparam", "json", "jsonc", "tf"]);
     }
 
     #[test]
@@ -859,6 +859,8 @@ mod tests {
                 "cannot parse Terraform plan JSON"
             ]
         );
+        // Terraform sources to Terraform sources alone.
+        assert_eq!(names("infra/main.TF"), ["cannot parse Terraform source"]);
     }
 
     #[test]
