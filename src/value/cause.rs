@@ -756,10 +756,24 @@ pub enum TfUnknown {
         /// The reference as written (`module.images.gallery_image_id`).
         reference: String,
     },
-    /// What a module call deploys: its sources are not evaluated (yet).
+    /// What a module call deploys, from a registry or a repository: its sources are not
+    /// read (yet).
     ModuleCall {
         /// The module's `source` as written.
         source: String,
+    },
+    /// A local module whose folder cannot be read (outside the scanned roots, missing, no
+    /// readable `.tf` file).
+    ModuleNotRead {
+        /// The module's `source` as written.
+        source: String,
+    },
+    /// A variable of a called module that its caller does not set and that has no default.
+    InputNotSet {
+        /// The variable's name.
+        name: String,
+        /// The module call's address (`module.vm`).
+        module: String,
     },
     /// A construct or function the evaluator of Terraform sources does not follow.
     NotEvaluated {
@@ -786,11 +800,19 @@ impl fmt::Display for TfUnknown {
             ),
             TfUnknown::ModuleOutput { reference } => write!(
                 f,
-                "`{reference}` is a module output, and module calls are not evaluated from Terraform sources yet ({PLAN})"
+                "`{reference}` is a module output, and module outputs are not evaluated from Terraform sources yet ({PLAN})"
             ),
             TfUnknown::ModuleCall { source } => write!(
                 f,
-                "it calls the module `{source}`, and module calls are not evaluated from Terraform sources yet ({PLAN})"
+                "it calls the module `{source}`, and modules from registries and repositories are not read from Terraform sources yet ({PLAN})"
+            ),
+            TfUnknown::ModuleNotRead { source } => write!(
+                f,
+                "it calls the local module `{source}`, whose folder holds no readable `.tf` file inside the scanned paths"
+            ),
+            TfUnknown::InputNotSet { name, module } => write!(
+                f,
+                "variable '{name}' of {module} has no default, and the module call does not set it"
             ),
             TfUnknown::NotEvaluated { construct } => write!(
                 f,

@@ -349,49 +349,121 @@ fn known_values_are_evaluated_as_terraform_does() {
 }
 
 #[test]
-fn module_calls_that_may_deploy_an_image_are_ig002() {
+fn local_modules_are_evaluated_with_their_callers_arguments() {
+    // https://developer.hashicorp.com/terraform/language/modules/syntax: a module's variables
+    // are set by the arguments of the `module` block that calls it.
     let repo = Repo::new();
     repo.write(
         "main.tf",
-        "module \"vm\" {\n  source = \"./modules/vm\"\n}\n\nmodule \"network\" {\n  source = \"./modules/network\"\n}\n\nmodule \"naming\" {\n  source  = \"Azure/naming/azurerm\"\n  version = \"0.4.0\"\n}\n",
+        "variable \"image\" {\n  default = \"/subscriptions/0/resourceGroups/rg/providers/Microsoft.Compute/images/old\"\n}\n\nmodule \"vm\" {\n  source   = \"./modules/vm\"\n  for_each = { web = \"a\", db = \"b\" }\n  image_id = var.image\n}\n\nmodule \"golden\" {\n  source = \"./modules/vm\"\n}\n\nmodule \"network\" {\n  source = \"./modules/network\"\n}\n\nmodule \"naming\" {\n  source  = \"Azure/naming/azurerm\"\n  version = \"0.4.0\"\n}\n",
     );
     repo.write(
         "modules/vm/main.tf",
-        vm("this", &format!("  source_image_id = \"{GOLDEN}\"")),
+        format!(
+            "variable \"image_id\" {{\n  default = \"{GOLDEN}\"\n}}\n\n{}",
+            vm("this", "  source_image_id = var.image_id")
+        ),
     );
     repo.write(
         "modules/network/main.tf",
         "resource \"azurerm_virtual_network\" \"this\" {\n  name = \"vnet\"\n}\n",
     );
+    repo.write("terraform.tfvars", "image = \"/subscriptions/0/resourceGroups/rg/providers/Microsoft.Compute/images/from-tfvars\"\n");
+    git(repo.path(), &["init", "-q"]);
     let report = check_json(&repo, &["."]);
-    let ig002: Vec<(String, u64)> = report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| f["rule"] == "IG002")
-        .map(|f| {
-            (
-                f["resource"]["name"].as_str().unwrap().to_string(),
-                f["line"].as_u64().unwrap(),
-            )
-        })
-        .collect();
-    // The local module with a VM and the registry module: at their `source`; the network
-    // module declares nothing judged.
+    // The caller's value (from terraform.tfvars) for both instances of module.vm: one
+    // finding at the .tfvars value; the call that passes nothing takes the module's default
+    // (the golden image); the registry module is IG002 at its `source`. The module folders
+    // are judged through their caller only (no finding of their own: `image_id` unset).
     assert_eq!(
-        ig002,
+        places(&report),
         [
-            ("module.vm".to_string(), 2),
-            ("module.naming".to_string(), 10)
+            place("IG002", "main.tf", 20, 13),
+            place("IG001", "terraform.tfvars", 1, 9)
         ],
         "{report:#}"
     );
-    assert!(
-        report["findings"][0]["message"]
-            .as_str()
-            .unwrap()
-            .contains("module calls are not evaluated from Terraform sources yet"),
+    let mut names: Vec<&str> = report["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["name"].as_str().unwrap())
+        .collect();
+    names.sort_unstable();
+    assert_eq!(
+        names,
+        [
+            "module.golden.azurerm_linux_virtual_machine.this",
+            "module.naming",
+            "module.vm[\"db\"].azurerm_linux_virtual_machine.this",
+            "module.vm[\"web\"].azurerm_linux_virtual_machine.this",
+        ],
         "{report:#}"
+    );
+    let message = report["findings"][1]["message"].as_str().unwrap();
+    assert!(
+        message.contains("input 'image_id' of module.vm["),
+        "{message}"
+    );
+    // A run naming the module's file judges it through its caller.
+    assert_named_run_is_the_full_runs(&repo, &report, "modules/vm/main.tf", "module");
+    // A module input nothing sets: IG002 at the module's variable.
+    repo.write(
+        "modules/vm/main.tf",
+        format!(
+            "variable \"image_id\" {{}}\n\n{}",
+            vm("this", "  source_image_id = var.image_id")
+        ),
+    );
+    let report = check_json(&repo, &["."]);
+    let unset: Vec<&Value> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| {
+            f["message"]
+                .as_str()
+                .unwrap()
+                .contains("the module call does not set it")
+        })
+        .collect();
+    assert_eq!(unset.len(), 1, "{report:#}");
+    assert_eq!(unset[0]["path"], "modules/vm/main.tf", "{report:#}");
+}
+
+#[test]
+fn the_source_judgement_agrees_with_the_plans() {
+    // The plan of tests/it/tfsource.rs (a root VM with a managed image, a module VM with a
+    // Marketplace image) and the configuration it was made from: judged from the plan, and
+    // from the sources alone, the same findings at the same places.
+    let repo = Repo::new();
+    repo.write("plan.json", crate::tfsource::plan());
+    repo.write("main.tf", crate::tfsource::root_tf("./modules/vm"));
+    repo.write("modules/vm/main.tf", crate::tfsource::MODULE_TF);
+    let with_plan = check_json(&repo, &["."]);
+    std::fs::remove_file(repo.path().join("plan.json")).unwrap();
+    let sources = check_json(&repo, &["."]);
+    let rules_and_places = |r: &Value| -> Vec<(String, String, u64, u64, String)> {
+        r["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                (
+                    f["rule"].as_str().unwrap().to_string(),
+                    f["path"].as_str().unwrap().to_string(),
+                    f["line"].as_u64().unwrap(),
+                    f["column"].as_u64().unwrap(),
+                    f["resource"]["name"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(rules_and_places(&with_plan).len(), 2, "{with_plan:#}");
+    assert_eq!(
+        rules_and_places(&sources),
+        rules_and_places(&with_plan),
+        "{sources:#}"
     );
 }
 

@@ -32,7 +32,7 @@ fn direct_image() -> String {
 const MARKETPLACE: &str = r#""source_image_id":null,"source_image_reference":[{"offer":"0001-com-ubuntu-server-jammy","publisher":"Canonical","sku":"22_04-lts-gen2","version":"latest"}]"#;
 
 /// A one-line plan with the root VM `direct` and the VM `this` of `module.vm`.
-fn plan() -> String {
+pub(crate) fn plan() -> String {
     format!(
         r#"{{"format_version":"1.2","terraform_version":"1.9.5","resource_changes":[{},{}]}}"#,
         vm_change(None, "direct", &direct_image()),
@@ -40,7 +40,7 @@ fn plan() -> String {
     )
 }
 
-fn root_tf(module_source: &str) -> String {
+pub(crate) fn root_tf(module_source: &str) -> String {
     format!(
         r#"resource "azurerm_resource_group" "app" {{
   name     = "rg-app"
@@ -62,7 +62,7 @@ module "vm" {{
     )
 }
 
-const MODULE_TF: &str = r#"variable "unused" {
+pub(crate) const MODULE_TF: &str = r#"variable "unused" {
   default = null
 }
 

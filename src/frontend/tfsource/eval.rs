@@ -531,7 +531,7 @@ impl<'a> Scope<'a> {
 
 /// The value `v`, passed through `via` (a variable or local read at `at`): a hop for a
 /// known value, a link of the chain for an unknown.
-fn through(mut v: Value, via: Subject, at: Option<Span>) -> Value {
+pub(crate) fn through(mut v: Value, via: Subject, at: Option<Span>) -> Value {
     let Some(at) = at else {
         return v;
     };

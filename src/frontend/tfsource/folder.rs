@@ -56,8 +56,8 @@ pub(crate) struct Module {
 }
 
 /// The `.tf` files of canonical folder `folder` (names and canonical paths), sorted by name,
-/// with `me` (which may not be on disk: an unsaved buffer) among them.
-pub(crate) fn sources_of(folder: &Path, me: &Path) -> Vec<PathBuf> {
+/// with `me` (which may not be on disk: an unsaved buffer) among them when given.
+pub(crate) fn sources_of(folder: &Path, me: Option<&Path>) -> Vec<PathBuf> {
     let mut paths: Vec<PathBuf> = std::fs::read_dir(folder)
         .into_iter()
         .flatten()
@@ -69,7 +69,9 @@ pub(crate) fn sources_of(folder: &Path, me: &Path) -> Vec<PathBuf> {
                 .is_some_and(|e| e.eq_ignore_ascii_case(CONFIGURATION_EXTENSION))
         })
         .collect();
-    if !paths.iter().any(|p| p == me) {
+    if let Some(me) = me
+        && !paths.iter().any(|p| p == me)
+    {
         paths.push(me.to_path_buf());
     }
     paths.sort_by(|a, b| a.file_name().cmp(&b.file_name()));
@@ -83,7 +85,7 @@ pub(crate) fn is_lead(me: &Path, loader: Loader<'_>) -> bool {
     let Some(folder) = me.parent() else {
         return true;
     };
-    sources_of(folder, me)
+    sources_of(folder, Some(me))
         .iter()
         .find(|p| *p == me || loader.walked(p))
         .is_none_or(|first| first == me)
@@ -126,7 +128,7 @@ pub(crate) fn read(lead: Loaded, env: &Env<'_>, out: &mut Lowered) -> Module {
         definitions: Vec::new(),
     };
     let mut lead = Some(lead);
-    for path in sources_of(&folder, &me) {
+    for path in sources_of(&folder, Some(&me)) {
         let is_lead = path == me;
         let loaded = if is_lead {
             match lead.take() {
@@ -178,6 +180,34 @@ pub(crate) fn read(lead: Loaded, env: &Env<'_>, out: &mut Lowered) -> Module {
         }
     }
     module
+}
+
+/// Reads the module a call names in canonical folder `dir`: its `.tf` files (a called module
+/// reads no `.tfvars`: its caller sets its variables), each added to `out.sources`, or `None`
+/// when none can be read and parsed. The canonical paths of its `.tf` files are added to
+/// `out.links`: they are judged here, through their caller.
+pub(crate) fn read_module(dir: &Path, env: &Env<'_>, out: &mut Lowered) -> Option<Module> {
+    let mut module = Module {
+        lead: FileId(0),
+        sources: Vec::new(),
+        definitions: Vec::new(),
+    };
+    for path in sources_of(dir, None) {
+        if !out.links.contains(&path) {
+            out.links.push(path.clone());
+        }
+        let Some(loaded) = read_beside(&path, env, out) else {
+            continue;
+        };
+        let id = FileId(out.sources.len() as u32);
+        if let Some((file, body)) = parse(loaded, out) {
+            if module.sources.is_empty() {
+                module.lead = id;
+            }
+            module.sources.push(Parsed { file, body });
+        }
+    }
+    (!module.sources.is_empty()).then_some(module)
 }
 
 /// Reads the file at canonical path `path` beside the lead, within the allowance of bytes

@@ -1,14 +1,16 @@
 //! The Terraform sources frontend: a folder of `.tf` files judged as the module Terraform
 //! reads, once, for its lead file ([`super::folder`]).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
+use foldhash::HashMap;
 use hcl_edit::structure::Body;
 
-use crate::frontend::terraform::{AZAPI, CONFIGURATION_EXTENSION, judged_type};
+use crate::frontend::terraform::CONFIGURATION_EXTENSION;
 use crate::frontend::{Env, Frontend, Lowered, Relation, RelationKind, Sniff, Target, ToJudge};
 use crate::model::SourceKind;
-use crate::source::{FileId, Loaded};
+use crate::source::Loaded;
+use crate::value::cause::TfUnknown;
 
 use super::folder;
 
@@ -69,27 +71,124 @@ impl Frontend for TfSources {
             return Err(file);
         }
         let mut out = Lowered {
-            // A plan made from this configuration stands for it (it links this file).
+            // A plan made from this configuration stands for it (it links this file), and so
+            // does a configuration that calls this folder as a module.
             linkable: true,
             ..Lowered::default()
         };
-        let module = folder::read(file, env, &mut out);
-        let sources = &out.sources;
-        let may_deploy =
-            |file: FileId, source: &str| may_deploy(sources.get(file).path.as_path(), source, env);
-        let deployment = super::lower::module(
-            &module,
+        let root = folder::read(file, env, &mut out);
+        let tree = tree(root, env, &mut out);
+        let deployment = super::lower::tree(
+            &tree,
             env.options.environment,
             env.allowance,
             &mut out.embedded,
-            &may_deploy,
         );
         out.deployment = Some(ToJudge {
-            file: module.lead,
+            file: tree.modules[0].lead,
             deployment,
         });
         Ok(out)
     }
+}
+
+/// Most modules one configuration's calls load.
+const MAX_MODULES: usize = 256;
+
+/// Most nested module calls followed.
+pub(crate) const MAX_MODULE_DEPTH: usize = 16;
+
+/// A configuration: its root module and the local modules its calls load.
+pub(crate) struct Tree {
+    /// The modules, the root first.
+    pub(crate) modules: Vec<folder::Module>,
+    /// What each call leads to, by the calling module's index and the call's name.
+    pub(crate) calls: HashMap<(usize, String), Child>,
+}
+
+/// What a module call leads to.
+pub(crate) enum Child {
+    /// A module of the tree.
+    Loaded(usize),
+    /// Nothing read, and why.
+    Unseen(TfUnknown),
+}
+
+/// The configuration of `root`: every local module its calls lead to, read once per folder
+/// (their `.tf` files are this file's `links`), at most [`MAX_MODULES`] of them and
+/// [`MAX_MODULE_DEPTH`] calls deep.
+fn tree(root: folder::Module, env: &Env<'_>, out: &mut Lowered) -> Tree {
+    let root_dir = out
+        .sources
+        .get(root.lead)
+        .path
+        .parent()
+        .map(Path::to_path_buf);
+    let mut tree = Tree {
+        modules: vec![root],
+        calls: HashMap::default(),
+    };
+    let mut by_dir: HashMap<PathBuf, usize> = HashMap::default();
+    if let Some(dir) = root_dir.as_ref().and_then(|d| d.canonicalize().ok()) {
+        by_dir.insert(dir, 0);
+    }
+    let mut queue = std::collections::VecDeque::from([(0usize, 0usize)]);
+    while let Some((index, depth)) = queue.pop_front() {
+        let mut calls = Vec::new();
+        for parsed in &tree.modules[index].sources {
+            let from = out.sources.get(parsed.file).path.clone();
+            for block in parsed.body.get_blocks("module") {
+                let [label] = block.labels.as_slice() else {
+                    continue;
+                };
+                let source = block
+                    .body
+                    .get_attribute("source")
+                    .and_then(|a| a.value.as_str())
+                    .unwrap_or("")
+                    .to_string();
+                calls.push((label.as_str().to_string(), source, from.clone()));
+            }
+        }
+        for (label, source, from) in calls {
+            let child = if !is_local(&source) {
+                Child::Unseen(TfUnknown::ModuleCall { source })
+            } else {
+                let dir = from
+                    .parent()
+                    .map(|d| d.join(&source))
+                    .and_then(|d| d.canonicalize().ok())
+                    .filter(|d| d.is_dir() && env.loader.inside(d));
+                match dir {
+                    None => Child::Unseen(TfUnknown::ModuleNotRead { source }),
+                    Some(dir) => match by_dir.get(&dir) {
+                        Some(&known) => Child::Loaded(known),
+                        None if depth + 1 > MAX_MODULE_DEPTH
+                            || tree.modules.len() >= MAX_MODULES =>
+                        {
+                            Child::Unseen(TfUnknown::NotEvaluated {
+                                construct: format!(
+                                    "module calls past {MAX_MODULES} modules or {MAX_MODULE_DEPTH} levels"
+                                ),
+                            })
+                        }
+                        None => match folder::read_module(&dir, env, out) {
+                            Some(module) => {
+                                tree.modules.push(module);
+                                let loaded = tree.modules.len() - 1;
+                                by_dir.insert(dir, loaded);
+                                queue.push_back((loaded, depth + 1));
+                                Child::Loaded(loaded)
+                            }
+                            None => Child::Unseen(TfUnknown::ModuleNotRead { source }),
+                        },
+                    },
+                }
+            };
+            tree.calls.insert((index, label), child);
+        }
+    }
+    tree
 }
 
 /// The `source` of each module call of `body` that is a local path (`./x`, `../x`).
@@ -110,54 +209,4 @@ fn local_modules(body: &Body) -> Vec<String> {
 /// (<https://developer.hashicorp.com/terraform/language/modules/sources#local-paths>).
 fn is_local(source: &str) -> bool {
     source.starts_with("./") || source.starts_with("../")
-}
-
-/// Whether the module a call in the file at `from` names by `source` may deploy an image:
-/// any module that is not local, or a local one whose `.tf` files declare a judged resource,
-/// call a module or cannot all be read and parsed (within the walked file's allowance).
-fn may_deploy(from: &Path, source: &str, env: &Env<'_>) -> bool {
-    if !is_local(source) {
-        return true;
-    }
-    let Some(dir) = from.parent().map(|d| d.join(source)) else {
-        return true;
-    };
-    let Ok(dir) = dir.canonicalize() else {
-        return true;
-    };
-    if !env.loader.inside(&dir) || !dir.is_dir() {
-        return true;
-    }
-    let files = folder::sources_of(&dir, &dir.join("main.tf"));
-    let mut read = 0;
-    for path in files {
-        // The stand-in name `sources_of` is given, when no such file is there.
-        let Ok(meta) = std::fs::symlink_metadata(&path) else {
-            continue;
-        };
-        if !meta.is_file() || !env.allowance.linked_bytes_fit(meta.len()) {
-            return true;
-        }
-        let Ok(loaded) = env.loader.read(&path, &path, String::new()) else {
-            return true;
-        };
-        env.allowance.take_linked_bytes(loaded.text.len() as u64);
-        if folder::too_deep(&loaded.text).is_some() {
-            return true;
-        }
-        let Ok(body) = hcl_edit::parser::parse_body(&loaded.text) else {
-            return true;
-        };
-        read += 1;
-        let deploys = body.get_blocks("resource").any(|b| {
-            b.labels.first().is_some_and(|t| {
-                let t = t.as_str();
-                judged_type(t) || AZAPI.contains(&t) || t == "azapi_resource_action"
-            })
-        });
-        if deploys || body.get_blocks("module").next().is_some() {
-            return true;
-        }
-    }
-    read == 0
 }

@@ -17,6 +17,8 @@ use crate::value::{Cause, Hop, Kind, Subject, Value, Why};
 
 use super::eval::{Instance, Scope, Written, composed, not_evaluated, span_of};
 use super::folder::{Definitions, Module};
+use super::frontend::{Child, MAX_MODULE_DEPTH, Tree};
+use crate::value::subject::ModuleVariable;
 
 /// What a module read from its sources is, as data: Terraform resource types (an azapi
 /// resource's ARM type), each known to Azure by its `name` argument.
@@ -42,18 +44,64 @@ fn at<T: hcl_edit::Span>(node: &T, file: FileId) -> Option<Span> {
     node.span().map(|r| Span::new(file, r.start, r.end))
 }
 
-/// Lowers `module` with `environment` (the `TF_VAR_` variables are read from it), spending
-/// from `allowance`; the ARM templates its template deployments embed go to `embedded`.
-/// `may_deploy(file, source)` says whether the module a call in `file` names may deploy an
-/// image (the call is then unseen: IG002).
-pub(crate) fn module(
-    module: &Module,
+/// Lowers the configuration `tree` with `environment` (the root's `TF_VAR_` variables are
+/// read from it), spending from `allowance`; the ARM templates its template deployments embed
+/// go to `embedded`. Local modules are evaluated with the arguments their calls pass; a call
+/// whose module is not read is unseen (IG002 at its `source`).
+pub(crate) fn tree(
+    tree: &Tree,
     environment: &std::collections::BTreeMap<String, String>,
     allowance: &crate::eval::Allowance,
     embedded: &mut Vec<Embedded>,
-    may_deploy: &dyn Fn(FileId, &str) -> bool,
 ) -> Deployment {
-    let variables = variables(module, environment, allowance);
+    let variables = variables(&tree.modules[0], environment, allowance);
+    let mut context = Context::default();
+    let mut out = Out {
+        context: &mut context,
+        embedded,
+    };
+    let at = Place {
+        index: 0,
+        address: String::new(),
+        modules: Vec::new(),
+    };
+    let mut stack = vec![0];
+    evaluate(tree, &at, variables, allowance, &mut out, &mut stack);
+    Deployment {
+        dialect: DIALECT,
+        merge_instances: true,
+        contexts: vec![context],
+        comments: Vec::new(),
+        literals: Vec::new(),
+    }
+}
+
+/// Where a module instance is evaluated: its index in the tree, the address its resources
+/// are prefixed with (`module.app.module.vm["a"].`) and its module calls' names (no keys).
+struct Place {
+    index: usize,
+    address: String,
+    modules: Vec<String>,
+}
+
+/// What evaluating a configuration makes.
+struct Out<'o> {
+    context: &'o mut Context,
+    embedded: &'o mut Vec<Embedded>,
+}
+
+/// Evaluates the module instance at `at` with its `variables` decided: its resources, and
+/// the modules it calls (`stack`: the modules being evaluated, a call back into one is not
+/// followed).
+fn evaluate(
+    tree: &Tree,
+    at: &Place,
+    variables: HashMap<String, Value>,
+    allowance: &crate::eval::Allowance,
+    out: &mut Out<'_>,
+    stack: &mut Vec<usize>,
+) {
+    let module = &tree.modules[at.index];
     let mut locals = Vec::new();
     for parsed in &module.sources {
         for block in parsed.body.get_blocks("locals") {
@@ -67,22 +115,129 @@ pub(crate) fn module(
         }
     }
     let mut scope = Scope::new(variables, locals, allowance);
-    let mut context = Context::default();
     for parsed in &module.sources {
         for block in parsed.body.get_blocks("resource") {
-            resource(block, parsed.file, &mut scope, &mut context, embedded);
+            resource(block, parsed.file, &mut scope, at, out);
         }
         for block in parsed.body.get_blocks("module") {
-            module_call(block, parsed.file, &mut context, may_deploy);
+            call(tree, block, parsed.file, &mut scope, at, out, stack);
         }
     }
-    Deployment {
-        dialect: DIALECT,
-        merge_instances: true,
-        contexts: vec![context],
-        comments: Vec::new(),
-        literals: Vec::new(),
+}
+
+/// The module call `block` of `file`, in the module instance at `at`: each of its instances
+/// evaluated with the arguments it passes, or unseen (IG002 at its `source`) when its module
+/// is not read, or is being evaluated already.
+fn call(
+    tree: &Tree,
+    block: &Block,
+    file: FileId,
+    scope: &mut Scope<'_>,
+    at: &Place,
+    out: &mut Out<'_>,
+    stack: &mut Vec<usize>,
+) {
+    let [label] = block.labels.as_slice() else {
+        return;
+    };
+    let label = label.as_str();
+    let span = self::at(block, file).unwrap_or(Span::new(file, 0, 0));
+    let source_at = block
+        .body
+        .get_attribute("source")
+        .and_then(|a| a.value.span())
+        .map_or(span, |r| Span::new(file, r.start, r.end));
+    let address = format!("{}module.{label}", at.address);
+    let unseen = |why: TfUnknown, out: &mut Out<'_>| {
+        out.context.unseen.push(Unseen {
+            resource: stand_in("module", address.clone(), span),
+            why: Why::at(Cause::TerraformSource(why), source_at),
+            property: "source",
+        });
+    };
+    let child = match tree.calls.get(&(at.index, label.to_string())) {
+        Some(Child::Loaded(child)) => *child,
+        Some(Child::Unseen(why)) => return unseen(why.clone(), out),
+        None => return,
+    };
+    if stack.contains(&child) || stack.len() > MAX_MODULE_DEPTH {
+        let construct = "a module that calls itself".to_string();
+        return unseen(TfUnknown::NotEvaluated { construct }, out);
     }
+    for (key, instance) in instances(block, file, scope) {
+        scope.instance = instance;
+        let module = format!("{address}{key}");
+        let variables = inputs(&tree.modules[child], block, file, scope, &module);
+        let mut modules = at.modules.clone();
+        modules.push(label.to_string());
+        let place = Place {
+            index: child,
+            address: format!("{module}."),
+            modules,
+        };
+        stack.push(child);
+        evaluate(tree, &place, variables, scope.allowance(), out, stack);
+        stack.pop();
+    }
+    scope.instance = Instance::default();
+}
+
+/// The variables of the called `module`, decided by the call `block` of `file` (evaluated in
+/// the caller's `scope`): the argument the call passes, else the variable's default, else
+/// unknown. `address` is the call's (`module.vm`), as hops name it.
+fn inputs(
+    module: &Module,
+    block: &Block,
+    file: FileId,
+    scope: &Scope<'_>,
+    address: &str,
+) -> HashMap<String, Value> {
+    let empty = Scope::empty(scope.allowance());
+    let mut out = HashMap::new();
+    for parsed in &module.sources {
+        for variable in parsed.body.get_blocks("variable") {
+            let [label] = variable.labels.as_slice() else {
+                continue;
+            };
+            let name = label.as_str().to_string();
+            let input = ModuleVariable {
+                name: name.clone(),
+                module: address.to_string(),
+            };
+            let value = match block.body.get_attribute(&name) {
+                Some(argument) => {
+                    let v = scope.eval(Written {
+                        expr: &argument.value,
+                        file,
+                    });
+                    super::eval::through(
+                        v,
+                        Subject::ModuleInput(input),
+                        span_of(&argument.value, file),
+                    )
+                }
+                None => match variable.body.get_attribute("default") {
+                    Some(default) => {
+                        let v = empty.eval(Written {
+                            expr: &default.value,
+                            file: parsed.file,
+                        });
+                        let at = span_of(&default.value, parsed.file);
+                        super::eval::through(v, Subject::VariableDefault(input), at)
+                    }
+                    None => super::eval::unknown(
+                        Cause::TerraformSource(TfUnknown::InputNotSet {
+                            name: name.clone(),
+                            module: address.to_string(),
+                        }),
+                        self::at(variable, parsed.file),
+                    ),
+                },
+            };
+            out.insert(name, value);
+        }
+    }
+    out
 }
 
 /// Each declared variable's value, decided as Terraform decides it: its default, then a
@@ -190,13 +345,7 @@ fn from_environment(name: &str, text: &str, block: &Block, declared: Option<Span
 
 /// The instances of the resource `block` of `file` judged into `context`: each of its
 /// `count` or `for_each` when those are known, else one whose index or key is unknown.
-fn resource(
-    block: &Block,
-    file: FileId,
-    scope: &mut Scope<'_>,
-    context: &mut Context,
-    embedded: &mut Vec<Embedded>,
-) {
+fn resource(block: &Block, file: FileId, scope: &mut Scope<'_>, place: &Place, out: &mut Out<'_>) {
     let [resource_type, name] = block.labels.as_slice() else {
         return;
     };
@@ -206,16 +355,56 @@ fn resource(
         return;
     }
     let span = at(block, file).unwrap_or(Span::new(file, 0, 0));
+    let instances = instances(block, file, scope);
+    for (key, instance) in instances {
+        if !scope.allowance().take_resource() {
+            // Never passed over: the instance is unseen, for the budget.
+            let limit = scope.allowance().max_resources();
+            let address = format!("{}{resource_type}.{name}{key}", place.address);
+            out.context.unseen.push(Unseen {
+                resource: stand_in(resource_type, address, span),
+                why: Why::at(Cause::Budget(Budget::Resources { limit }), span),
+                property: "count",
+            });
+            return;
+        }
+        scope.instance = instance;
+        let body = body_of(&block.body, file, scope, 0);
+        let azapi = AZAPI.contains(&resource_type) || (action && creates_a_resource(&body));
+        if action && !azapi {
+            continue;
+        }
+        let declared = Declared {
+            resource_type,
+            name,
+            address: format!("{}{resource_type}.{name}{key}", place.address),
+            modules: &place.modules,
+            span,
+            azapi,
+        };
+        if let Some(resource) = shape(declared, body, out.embedded) {
+            out.context.resources.push(resource);
+        }
+    }
+    scope.instance = Instance::default();
+}
+
+/// The instances of `block` (a resource or a module call of `file`): one per element of its
+/// `count` or `for_each` when those are known (each with its address key, `[0]` or
+/// `["key"]`), else one whose index or key is unknown; one with no key without either.
+fn instances(block: &Block, file: FileId, scope: &Scope<'_>) -> Vec<(String, Instance)> {
     let written = |key: &str| {
         block.body.get_attribute(key).map(|a| Written {
             expr: &a.value,
             file,
         })
     };
-    let instances: Vec<(String, Instance)> = if let Some(count) = written("count") {
+    if let Some(count) = written("count") {
         let n = scope.eval(count);
         match n.kind {
+            // Past the resource budget, instances are not judged: no more are made.
             Kind::Int(n) => (0..n.max(0))
+                .take(scope.allowance().max_resources().saturating_add(1))
                 .map(|i| {
                     let index = Value::composed(Kind::Int(i));
                     (
@@ -303,38 +492,7 @@ fn resource(
         }
     } else {
         vec![(String::new(), Instance::default())]
-    };
-    for (key, instance) in instances {
-        if !scope.allowance().take_resource() {
-            // Never passed over: the instance is unseen, for the budget.
-            let limit = scope.allowance().max_resources();
-            let address = format!("{resource_type}.{name}{key}");
-            context.unseen.push(Unseen {
-                resource: stand_in(resource_type, address, span),
-                why: Why::at(Cause::Budget(Budget::Resources { limit }), span),
-                property: "count",
-            });
-            return;
-        }
-        scope.instance = instance;
-        let body = body_of(&block.body, file, scope, 0);
-        let azapi = AZAPI.contains(&resource_type) || (action && creates_a_resource(&body));
-        if action && !azapi {
-            continue;
-        }
-        let declared = Declared {
-            resource_type,
-            name,
-            address: format!("{resource_type}.{name}{key}"),
-            modules: &[],
-            span,
-            azapi,
-        };
-        if let Some(resource) = shape(declared, body, embedded) {
-            context.resources.push(resource);
-        }
     }
-    scope.instance = Instance::default();
 }
 
 /// Whether an `azapi_resource_action` (its arguments evaluated) creates the resource it
@@ -406,52 +564,6 @@ fn body_of(body: &Body, file: FileId, scope: &Scope<'_>, depth: usize) -> Value 
         members.push((key, composed(Kind::Array(items), site)));
     }
     Value::composed(Kind::Object(members))
-}
-
-/// A module call of `file`, whose sources are not evaluated (yet): unseen (IG002 at the
-/// call, saying how to have it judged), so that what it deploys is never passed over; unless
-/// `may_deploy` says its `source` cannot deploy an image (a local module that declares no
-/// judged resource and calls no module).
-fn module_call(
-    block: &Block,
-    file: FileId,
-    context: &mut Context,
-    may_deploy: &dyn Fn(FileId, &str) -> bool,
-) {
-    let [label] = block.labels.as_slice() else {
-        return;
-    };
-    let written = block
-        .body
-        .get_attribute("source")
-        .and_then(|a| a.value.as_str())
-        .unwrap_or("");
-    if !may_deploy(file, written) {
-        return;
-    }
-    let span = at(block, file).unwrap_or(Span::new(file, 0, 0));
-    let source = block
-        .body
-        .get_attribute("source")
-        .and_then(|a| a.value.as_str())
-        .unwrap_or("")
-        .to_string();
-    let site = block
-        .body
-        .get_attribute("source")
-        .and_then(|a| a.value.span())
-        .map(|r| Span::new(file, r.start, r.end))
-        .unwrap_or(span);
-    let why = Why {
-        span: Some(site),
-        ..Why::new(Cause::TerraformSource(TfUnknown::ModuleCall { source }))
-    };
-    let address = format!("module.{}", label.as_str());
-    context.unseen.push(Unseen {
-        resource: stand_in("module", address, span),
-        why,
-        property: "source",
-    });
 }
 
 /// A declaration whose contents are not seen (a module call, an instance past the budget),

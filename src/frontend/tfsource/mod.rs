@@ -7,8 +7,9 @@
 //!   first `.tf` the run walks, by name: [`folder`]).
 //! * Values are evaluated as Terraform evaluates them where they are known offline
 //!   ([`eval`], [`functions`]); anything else is unknown with its reason (IG002 when it
-//!   decides an image), never a default and never a pass. Module calls are not evaluated
-//!   yet: a call that may deploy an image is unseen (IG002 at the call).
+//!   decides an image), never a default and never a pass.
+//! * Local modules are evaluated with their callers' arguments, and their folders are linked
+//!   (judged through their callers); a registry or git module call is unseen (IG002).
 //! * Resources are lowered through what the plan frontend lowers through
 //!   (`frontend::terraform`), so a resource reads the same from a plan and from its source.
 //! * A plan of the same configuration is authoritative: it links the `.tf` files it was made

@@ -274,14 +274,27 @@ fn terraform_sources() {
                 reference: s("module.m.id"),
             }),
             &format!(
-                "`module.m.id` is a module output, and module calls are not evaluated from Terraform sources yet ({PLAN})"
+                "`module.m.id` is a module output, and module outputs are not evaluated from Terraform sources yet ({PLAN})"
             ),
         ),
         (
-            t(T::ModuleCall { source: s("./vm") }),
+            t(T::ModuleCall {
+                source: s("Azure/avm-res-compute-virtualmachine/azurerm"),
+            }),
             &format!(
-                "it calls the module `./vm`, and module calls are not evaluated from Terraform sources yet ({PLAN})"
+                "it calls the module `Azure/avm-res-compute-virtualmachine/azurerm`, and modules from registries and repositories are not read from Terraform sources yet ({PLAN})"
             ),
+        ),
+        (
+            t(T::ModuleNotRead { source: s("../vm") }),
+            "it calls the local module `../vm`, whose folder holds no readable `.tf` file inside the scanned paths",
+        ),
+        (
+            t(T::InputNotSet {
+                name: s("image_id"),
+                module: s("module.vm"),
+            }),
+            "variable 'image_id' of module.vm has no default, and the module call does not set it",
         ),
         (
             t(T::NotEvaluated {
