@@ -775,6 +775,8 @@ pub enum TfUnknown {
         /// The module call's address (`module.vm`).
         module: String,
     },
+    /// The subscription of the azurerm provider, where a resource's ID is composed.
+    ProviderSubscription,
     /// A construct or function the evaluator of Terraform sources does not follow.
     NotEvaluated {
         /// What it is, as Terraform's documentation names it (`the function 'cidrsubnet'`).
@@ -814,6 +816,9 @@ impl fmt::Display for TfUnknown {
                 f,
                 "variable '{name}' of {module} has no default, and the module call does not set it"
             ),
+            TfUnknown::ProviderSubscription => {
+                f.write_str("the subscription of the azurerm provider is not known offline")
+            }
             TfUnknown::NotEvaluated { construct } => write!(
                 f,
                 "imagegate does not evaluate {construct} in Terraform sources yet"

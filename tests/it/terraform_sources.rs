@@ -68,8 +68,8 @@ fn the_fixtures_hold() {
         (
             "unknown",
             vec![
-                place("IG002", "main.tf", 19, 27),
-                place("IG002", "main.tf", 40, 27),
+                place("IG002", "main.tf", 21, 27),
+                place("IG002", "main.tf", 42, 27),
             ],
         ),
         // The last `*.auto.tfvars` wins; two instances of one declaration, one finding.
@@ -344,6 +344,78 @@ fn known_values_are_evaluated_as_terraform_does() {
     let report = check_json(&repo, &["."]);
     assert!(
         places(&report).is_empty() && resource_statuses(&report).is_empty(),
+        "{report:#}"
+    );
+}
+
+#[test]
+fn ids_of_data_sources_and_resources_are_composed_from_their_arguments() {
+    // A gallery image version's ID is its resource group, gallery, image and version
+    // (https://registry.terraform.io/providers/hashicorp/azurerm/latest/docs/data-sources/shared_image_version):
+    // composed as the plan frontend composes it (the catalogue's `[[terraform_id]]`), the
+    // provider's subscription not known offline. `recent` and `latest` read whatever is newest.
+    let data = |version: &str| {
+        format!(
+            "data \"azurerm_shared_image_version\" \"golden\" {{\n  name                = \"{version}\"\n  image_name          = \"ubuntu-2204\"\n  gallery_name        = \"corpGallery\"\n  resource_group_name = \"rg-golden\"\n}}\n\n{}",
+            vm(
+                "app",
+                "  source_image_id = data.azurerm_shared_image_version.golden.id"
+            )
+        )
+    };
+    let policy = "[approved]\nimages = [\"/subscriptions/*/resourceGroups/rg-golden/providers/Microsoft.Compute/galleries/corpGallery/images/*\"]\n";
+    for (version, rule) in [
+        ("2.0.1", None),
+        ("recent", Some("IG003")),
+        ("latest", Some("IG003")),
+    ] {
+        let repo = Repo::new();
+        repo.write("imagegate.toml", policy);
+        repo.write("main.tf", data(version));
+        let report = check_json(&repo, &["."]);
+        assert_eq!(
+            finding_rules(&report),
+            rule.into_iter().collect::<Vec<_>>(),
+            "{version}: {report:#}"
+        );
+        assert_eq!(
+            resource_statuses(&report),
+            ["compliant"],
+            "{version}: {report:#}"
+        );
+    }
+    // Another gallery: IG001, at the reference, naming the data source.
+    let repo = Repo::new();
+    repo.write("imagegate.toml", policy);
+    repo.write(
+        "main.tf",
+        data("2.0.1").replace("corpGallery", "shadowGallery"),
+    );
+    let report = check_json(&repo, &["."]);
+    assert_eq!(finding_rules(&report), ["IG001"], "{report:#}");
+    assert!(
+        report["findings"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("/galleries/shadowGallery/images/ubuntu-2204/versions/2.0.1"),
+        "{report:#}"
+    );
+    // A managed image the configuration creates: its ID from its arguments, IG001.
+    let repo = Repo::new();
+    repo.write(
+        "main.tf",
+        format!(
+            "resource \"azurerm_image\" \"legacy\" {{\n  name                = \"legacy\"\n  resource_group_name = \"rg-images\"\n}}\n\n{}",
+            vm("app", "  source_image_id = azurerm_image.legacy.id")
+        ),
+    );
+    let report = check_json(&repo, &["."]);
+    assert_eq!(finding_rules(&report), ["IG001"], "{report:#}");
+    assert!(
+        report["findings"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("/resourceGroups/rg-images/providers/Microsoft.Compute/images/legacy is not an approved image"),
         "{report:#}"
     );
 }

@@ -59,11 +59,24 @@ pub(crate) struct Instance {
     pub(crate) value: Option<Value>,
 }
 
+/// A data source or managed resource of the module whose `id` the catalogue says how to
+/// compose from its arguments (`[[terraform_id]]`).
+#[derive(Clone, Copy)]
+pub(crate) struct Declared<'a> {
+    /// Its block's body.
+    pub(crate) body: &'a hcl_edit::structure::Body,
+    /// Its file.
+    pub(crate) file: FileId,
+}
+
 /// What the expressions of one Terraform module read: its variables' values, its locals, the
 /// instance being evaluated, and the walked file's allowance.
 pub(crate) struct Scope<'a> {
     /// Each variable's value (already decided by precedence), by name.
     variables: HashMap<String, Value>,
+    /// The data sources (`true`) and resources (`false`) whose `id` can be composed, by kind,
+    /// type and name.
+    declared: HashMap<(bool, String, String), Declared<'a>>,
     /// Each local's expression, by name.
     locals: HashMap<String, Local<'a>>,
     /// The resource instance being evaluated.
@@ -137,6 +150,7 @@ impl<'a> Scope<'a> {
         }
         Scope {
             variables,
+            declared: HashMap::new(),
             locals: by_name,
             instance: Instance::default(),
             allowance,
@@ -148,6 +162,16 @@ impl<'a> Scope<'a> {
     /// evaluated in (Terraform allows no references there).
     pub(crate) fn empty(allowance: &'a Allowance) -> Scope<'a> {
         Scope::new(HashMap::new(), Vec::new(), allowance)
+    }
+
+    /// This scope, where `data.TYPE.NAME.id` and `TYPE.NAME.id` of the blocks of `declared`
+    /// (`(data source?, type, name)`) are their `id`s composed from their arguments.
+    pub(crate) fn with_declared(
+        mut self,
+        declared: HashMap<(bool, String, String), Declared<'a>>,
+    ) -> Scope<'a> {
+        self.declared = declared;
+        self
     }
 
     /// The allowance spent from.
@@ -390,6 +414,18 @@ impl<'a> Scope<'a> {
                             None => return not_evaluated("`each` outside `for_each`", at),
                         }
                     }
+                    ("data", Some(kind)) if attr(1).is_some() && attr(2) == Some("id") => {
+                        let name = attr(1).unwrap_or_default();
+                        match self.composed_id(true, kind, name, at, depth) {
+                            Some(v) => (v, 3),
+                            None => {
+                                let reference = reference_text(root, &operators);
+                                let cause =
+                                    Cause::TerraformSource(TfUnknown::DataSource { reference });
+                                return unknown(cause, at);
+                            }
+                        }
+                    }
                     ("data", _) => {
                         let reference = reference_text(root, &operators);
                         let cause = Cause::TerraformSource(TfUnknown::DataSource { reference });
@@ -403,6 +439,18 @@ impl<'a> Scope<'a> {
                     ("path" | "terraform" | "self", _) => {
                         let reference = reference_text(root, &operators);
                         return not_evaluated(format!("`{reference}`"), at);
+                    }
+                    (kind, Some(name)) if attr(1) == Some("id") => {
+                        match self.composed_id(false, kind, name, at, depth) {
+                            Some(v) => (v, 2),
+                            None => {
+                                let reference = reference_text(root, &operators);
+                                let cause = Cause::TerraformSource(TfUnknown::ResourceAttribute {
+                                    reference,
+                                });
+                                return unknown(cause, at);
+                            }
+                        }
                     }
                     (_, Some(_)) => {
                         let reference = reference_text(root, &operators);
@@ -419,6 +467,97 @@ impl<'a> Scope<'a> {
             other => (self.expr(other, file, depth + 1), 0),
         };
         self.apply(value, &operators[used..], file, at, depth)
+    }
+
+    /// The `id` of the data source (`data`) or resource `kind`.`name` of the module, read at
+    /// `at`, composed from its arguments as the catalogue's `[[terraform_id]]` says (the
+    /// provider's subscription, and any argument not known offline, a hole): `None` when the
+    /// module declares no such block the catalogue knows (or with `count`/`for_each`).
+    /// A data source's gallery version named `recent` reads whatever is newest at apply, as
+    /// `latest` does (<https://registry.terraform.io/providers/hashicorp/azurerm/latest/docs/data-sources/shared_image_version#name-1>).
+    fn composed_id(
+        &self,
+        data: bool,
+        kind: &str,
+        name: &str,
+        at: Option<Span>,
+        depth: usize,
+    ) -> Option<Value> {
+        let declared = self
+            .declared
+            .get(&(data, kind.to_string(), name.to_string()))?;
+        let template = crate::catalog::Catalog::builtin().terraform_id(kind)?;
+        let mut parts = Vec::new();
+        let mut pieces = crate::eval::ops::Pieces::default();
+        let mut length = 0usize;
+        let mut rest = template;
+        let subscription = || {
+            let cause = Cause::TerraformSource(TfUnknown::ProviderSubscription);
+            Part::Hole(Why {
+                span: at,
+                ..Why::new(cause)
+            })
+        };
+        while let Some(open) = rest.find('{') {
+            let text = &rest[..open];
+            length += text.len();
+            parts.push(Part::Text(text.to_string()));
+            let close = rest[open..].find('}').map_or(rest.len(), |c| open + c);
+            let argument = &rest[open + 1..close];
+            if argument == "subscription" {
+                parts.push(subscription());
+            } else {
+                let v = match declared.body.get_attribute(argument) {
+                    Some(a) => self.expr(&a.value, declared.file, depth + 1),
+                    None => unknown(
+                        Cause::MissingProperty {
+                            name: argument.to_string(),
+                        },
+                        at,
+                    ),
+                };
+                let v = match v.as_str() {
+                    Some(s) if data && argument == "name" && s.eq_ignore_ascii_case("recent") => {
+                        composed(Kind::Str("latest".into()), v.origin.site)
+                    }
+                    _ => v,
+                };
+                pieces.value(length, &v);
+                match text_parts(&v) {
+                    Ok(more) => {
+                        for p in more {
+                            if let Part::Text(t) = &p {
+                                length += t.len();
+                            }
+                            parts.push(p);
+                        }
+                    }
+                    Err(found) => parts.push(Part::Hole(Why {
+                        span: at,
+                        ..Why::new(Cause::NotAString {
+                            value: format!("{found}"),
+                        })
+                    })),
+                }
+            }
+            rest = rest.get(close + 1..).unwrap_or("");
+        }
+        parts.push(Part::Text(rest.to_string()));
+        let address = if data {
+            format!("data.{kind}.{name}")
+        } else {
+            format!("{kind}.{name}")
+        };
+        let via = if data {
+            Subject::DataSource(address)
+        } else {
+            Subject::Resource(address)
+        };
+        let mut v = pieces.on(composed(string_from_parts(parts), at));
+        if let Some(at) = at {
+            v.origin.hops.push(Hop { span: at, via });
+        }
+        Some(v)
     }
 
     /// `value` with `operators` applied in order.

@@ -114,7 +114,34 @@ fn evaluate(
             }
         }
     }
-    let mut scope = Scope::new(variables, locals, allowance);
+    // The data sources and resources whose `id` the catalogue composes (one instance each).
+    let mut declared = HashMap::new();
+    for parsed in &module.sources {
+        for (data, kind) in [(true, "data"), (false, "resource")] {
+            for block in parsed.body.get_blocks(kind) {
+                let [t, n] = block.labels.as_slice() else {
+                    continue;
+                };
+                let looped = ["count", "for_each"]
+                    .iter()
+                    .any(|m| block.body.get_attribute(m).is_some());
+                if looped
+                    || crate::catalog::Catalog::builtin()
+                        .terraform_id(t.as_str())
+                        .is_none()
+                {
+                    continue;
+                }
+                let key = (data, t.as_str().to_string(), n.as_str().to_string());
+                let body = super::eval::Declared {
+                    body: &block.body,
+                    file: parsed.file,
+                };
+                declared.insert(key, body);
+            }
+        }
+    }
+    let mut scope = Scope::new(variables, locals, allowance).with_declared(declared);
     for parsed in &module.sources {
         for block in parsed.body.get_blocks("resource") {
             resource(block, parsed.file, &mut scope, at, out);

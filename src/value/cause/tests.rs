@@ -297,6 +297,10 @@ fn terraform_sources() {
             "variable 'image_id' of module.vm has no default, and the module call does not set it",
         ),
         (
+            t(T::ProviderSubscription),
+            "the subscription of the azurerm provider is not known offline",
+        ),
+        (
             t(T::NotEvaluated {
                 construct: s("`for` expressions"),
             }),
