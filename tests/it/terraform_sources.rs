@@ -640,3 +640,46 @@ fn a_fix_edits_the_tfvars_value_that_decides_the_version() {
     );
     assert!(!diff.contains("main.tf"), "{diff}");
 }
+
+#[test]
+fn exemption_comments_in_tf_and_tfvars_files_exempt_their_findings() {
+    // `#` comments are Terraform's (https://developer.hashicorp.com/terraform/language/syntax/configuration#comments).
+    let old = "/subscriptions/0/resourceGroups/rg/providers/Microsoft.Compute/images/old";
+    let repo = Repo::new();
+    repo.write(
+        "main.tf",
+        vm(
+            "web",
+            &format!("  # imagegate-ignore IG001: build agent image (SEC-42)\n  source_image_id = \"{old}\""),
+        ),
+    );
+    let report = check_json(&repo, &["."]);
+    assert_eq!(statuses(&report), ["exempt"], "{report:#}");
+    // Without the comment, the finding stands.
+    repo.write(
+        "main.tf",
+        vm("web", &format!("  source_image_id = \"{old}\"")),
+    );
+    assert_eq!(statuses(&check_json(&repo, &["."])), ["open"]);
+    // Above the .tfvars value that decides the image.
+    repo.write("variables.tf", "variable \"image\" {}\n");
+    repo.write("main.tf", vm("web", "  source_image_id = var.image"));
+    repo.write("terraform.tfvars", format!("image = \"{old}\"\n"));
+    assert_eq!(statuses(&check_json(&repo, &["."])), ["open"]);
+    repo.write(
+        "terraform.tfvars",
+        format!("# imagegate-ignore IG001: build agent image (SEC-42)\nimage = \"{old}\"\n"),
+    );
+    let report = check_json(&repo, &["."]);
+    assert_eq!(statuses(&report), ["exempt"], "{report:#}");
+}
+
+/// The status of each finding (`open` when it counts, `exempt` when a comment exempts it).
+fn statuses(report: &Value) -> Vec<String> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["status"].as_str().unwrap_or("open").to_string())
+        .collect()
+}
