@@ -591,6 +591,10 @@ pub(crate) struct LowerOptions<'r> {
     pub(crate) latent: bool,
     /// The property paths the rules read of each catalogued type, kept in the bodies lowered.
     pub(crate) keep: &'r KeepPaths,
+    /// The walked file whose name sorts first among the walked files of the lowered file's
+    /// folder with its extension, as the project graph found it (`None`: not known, the
+    /// frontend looks for itself): what a language whose unit is a folder judges it for.
+    pub(crate) first_of_kind: Option<PathBuf>,
     /// The environment of the machine imagegate runs on, as the command was given it: what a
     /// `.bicepparam`'s `readEnvironmentVariable()` and azd's `${NAME}` in a JSON parameter
     /// file read (as `bicep build-params` and azd read theirs). Only the variables a file

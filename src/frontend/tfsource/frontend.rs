@@ -67,7 +67,11 @@ impl Frontend for TfSources {
     }
 
     fn lower(&self, file: Loaded, env: &Env<'_>) -> Result<Lowered, Loaded> {
-        if !folder::is_lead(&file.canonical, env.loader) {
+        let lead = match env.options.first_of_kind.as_deref() {
+            Some(first) => first == file.canonical,
+            None => folder::is_lead(&file.canonical, env.loader),
+        };
+        if !lead {
             return Err(file);
         }
         let mut out = Lowered {
