@@ -756,8 +756,8 @@ pub enum TfUnknown {
         /// The reference as written (`module.images.gallery_image_id`).
         reference: String,
     },
-    /// What a module call deploys, from a registry or a repository: its sources are not
-    /// read (yet).
+    /// What a module call deploys, from a registry or a repository that `terraform init` has
+    /// not installed (`.terraform/modules/modules.json` names no folder for it).
     ModuleCall {
         /// The module's `source` as written.
         source: String,
@@ -806,7 +806,7 @@ impl fmt::Display for TfUnknown {
             ),
             TfUnknown::ModuleCall { source } => write!(
                 f,
-                "it calls the module `{source}`, and modules from registries and repositories are not read from Terraform sources yet ({PLAN})"
+                "it calls the module `{source}`, which is not read offline: run `terraform init` so that `.terraform/modules/modules.json` names its folder, or {PLAN}"
             ),
             TfUnknown::ModuleNotRead { source } => write!(
                 f,

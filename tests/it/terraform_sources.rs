@@ -683,3 +683,44 @@ fn statuses(report: &Value) -> Vec<String> {
         .map(|f| f["status"].as_str().unwrap_or("open").to_string())
         .collect()
 }
+
+#[test]
+fn modules_terraform_init_installed_are_read_from_its_manifest() {
+    // `terraform init` installs registry and git modules under `.terraform/modules` and names
+    // each call's folder in `modules.json` (by key: `vm`, `vm.disk`); without it the call is
+    // IG002 saying so.
+    let repo = Repo::new();
+    repo.write(
+        "main.tf",
+        "module \"vm\" {\n  source  = \"Azure/avm-res-compute-virtualmachine/azurerm\"\n  version = \"0.19.0\"\n  image   = \"/subscriptions/0/resourceGroups/rg/providers/Microsoft.Compute/images/old\"\n}\n",
+    );
+    let report = check_json(&repo, &["."]);
+    assert_eq!(finding_rules(&report), ["IG002"], "{report:#}");
+    assert!(
+        report["findings"][0]["message"].as_str().unwrap().contains(
+            "run `terraform init` so that `.terraform/modules/modules.json` names its folder"
+        ),
+        "{report:#}"
+    );
+    repo.write(
+        ".terraform/modules/vm/main.tf",
+        format!(
+            "variable \"image\" {{}}\n\n{}",
+            vm("this", "  source_image_id = var.image")
+        ),
+    );
+    repo.write(
+        ".terraform/modules/modules.json",
+        r#"{"Modules":[{"Key":"","Source":"","Dir":"."},{"Key":"vm","Source":"registry.terraform.io/Azure/avm-res-compute-virtualmachine/azurerm","Version":"0.19.0","Dir":".terraform/modules/vm"}]}"#,
+    );
+    let report = check_json(&repo, &["."]);
+    assert_eq!(
+        places(&report),
+        [place("IG001", "main.tf", 4, 13)],
+        "the caller's argument: {report:#}"
+    );
+    assert_eq!(
+        report["findings"][0]["resource"]["name"],
+        "module.vm.azurerm_linux_virtual_machine.this"
+    );
+}

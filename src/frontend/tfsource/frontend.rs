@@ -133,9 +133,18 @@ fn tree(root: folder::Module, env: &Env<'_>, out: &mut Lowered) -> Tree {
         calls: HashMap::default(),
     };
     let mut by_dir: HashMap<PathBuf, usize> = HashMap::default();
-    if let Some(dir) = root_dir.as_ref().and_then(|d| d.canonicalize().ok()) {
-        by_dir.insert(dir, 0);
+    let root_dir = root_dir.and_then(|d| d.canonicalize().ok());
+    if let Some(dir) = &root_dir {
+        by_dir.insert(dir.clone(), 0);
     }
+    // What `terraform init` installed: each module call's folder, by its key (`vm`,
+    // `vm.disk`), relative to the root module's folder.
+    let installed = root_dir
+        .as_deref()
+        .map(|dir| installed_modules(dir, env))
+        .unwrap_or_default();
+    // Each module's key, as `modules.json` names the call that loaded it first.
+    let mut keys: Vec<String> = vec![String::new()];
     let mut queue = std::collections::VecDeque::from([(0usize, 0usize)]);
     while let Some((index, depth)) = queue.pop_front() {
         let mut calls = Vec::new();
@@ -155,12 +164,22 @@ fn tree(root: folder::Module, env: &Env<'_>, out: &mut Lowered) -> Tree {
             }
         }
         for (label, source, from) in calls {
-            let child = if !is_local(&source) {
+            let key = if keys[index].is_empty() {
+                label.clone()
+            } else {
+                format!("{}.{label}", keys[index])
+            };
+            let local = is_local(&source);
+            let folder = if local {
+                from.parent().map(|d| d.join(&source))
+            } else {
+                let dir = installed.get(&key);
+                dir.zip(root_dir.as_ref()).map(|(dir, root)| root.join(dir))
+            };
+            let child = if folder.is_none() && !local {
                 Child::Unseen(TfUnknown::ModuleCall { source })
             } else {
-                let dir = from
-                    .parent()
-                    .map(|d| d.join(&source))
+                let dir = folder
                     .and_then(|d| d.canonicalize().ok())
                     .filter(|d| d.is_dir() && env.loader.inside(d));
                 match dir {
@@ -179,6 +198,7 @@ fn tree(root: folder::Module, env: &Env<'_>, out: &mut Lowered) -> Tree {
                         None => match folder::read_module(&dir, env, out) {
                             Some(module) => {
                                 tree.modules.push(module);
+                                keys.push(key.clone());
                                 let loaded = tree.modules.len() - 1;
                                 by_dir.insert(dir, loaded);
                                 queue.push_back((loaded, depth + 1));
@@ -193,6 +213,33 @@ fn tree(root: folder::Module, env: &Env<'_>, out: &mut Lowered) -> Tree {
         }
     }
     tree
+}
+
+/// The folder of each module `terraform init` installed for the root module in canonical
+/// folder `root`, by its key, as `.terraform/modules/modules.json` names them (`Modules[]`:
+/// `Key`, `Dir` relative to the root module); none when the file is not there or not read.
+fn installed_modules(root: &Path, env: &Env<'_>) -> HashMap<String, String> {
+    let manifest = root.join(".terraform").join("modules").join("modules.json");
+    // Not a link itself (the loader checks where its folders lead).
+    if !std::fs::symlink_metadata(&manifest).is_ok_and(|m| m.is_file()) {
+        return HashMap::default();
+    }
+    let Ok(bytes) = env.loader.read_bytes(&manifest, &manifest) else {
+        return HashMap::default();
+    };
+    let Ok(json) = serde_json::from_slice::<serde_json::Value>(&bytes) else {
+        return HashMap::default();
+    };
+    let entries = json.get("Modules").and_then(|m| m.as_array());
+    entries
+        .into_iter()
+        .flatten()
+        .filter_map(|m| {
+            let key = m.get("Key")?.as_str()?;
+            let dir = m.get("Dir")?.as_str()?;
+            (!key.is_empty()).then(|| (key.to_string(), dir.to_string()))
+        })
+        .collect()
 }
 
 /// The `source` of each module call of `body` that is a local path (`./x`, `../x`).

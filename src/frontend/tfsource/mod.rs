@@ -8,8 +8,9 @@
 //! * Values are evaluated as Terraform evaluates them where they are known offline
 //!   ([`eval`], [`functions`]); anything else is unknown with its reason (IG002 when it
 //!   decides an image), never a default and never a pass.
-//! * Local modules are evaluated with their callers' arguments, and their folders are linked
-//!   (judged through their callers); a registry or git module call is unseen (IG002).
+//! * Modules are evaluated with their callers' arguments (local ones, and those `terraform
+//!   init` installed, from `.terraform/modules/modules.json`), and their folders are linked
+//!   (judged through their callers only); a call to a module not read is unseen (IG002).
 //! * Resources are lowered through what the plan frontend lowers through
 //!   (`frontend::terraform`), so a resource reads the same from a plan and from its source.
 //! * A plan of the same configuration is authoritative: it links the `.tf` files it was made

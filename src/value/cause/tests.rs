@@ -282,7 +282,7 @@ fn terraform_sources() {
                 source: s("Azure/avm-res-compute-virtualmachine/azurerm"),
             }),
             &format!(
-                "it calls the module `Azure/avm-res-compute-virtualmachine/azurerm`, and modules from registries and repositories are not read from Terraform sources yet ({PLAN})"
+                "it calls the module `Azure/avm-res-compute-virtualmachine/azurerm`, which is not read offline: run `terraform init` so that `.terraform/modules/modules.json` names its folder, or {PLAN}"
             ),
         ),
         (
