@@ -724,3 +724,40 @@ fn modules_terraform_init_installed_are_read_from_its_manifest() {
         "module.vm.azurerm_linux_virtual_machine.this"
     );
 }
+
+#[test]
+fn counted_module_calls_nested_deep_stay_within_the_resource_budget() {
+    // Each level calls the next a thousand times: a million million instances, were they
+    // all made. Module instances are resources of the file's budget (as nested deployments
+    // are): the run ends, and what it did not judge is IG002, never a pass.
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    for level in 0..4 {
+        let folder = if level == 0 {
+            root.to_path_buf()
+        } else {
+            root.join(format!("m{level}"))
+        };
+        std::fs::create_dir_all(&folder).unwrap();
+        let next = format!(
+            "module \"next\" {{\n  source = \"{}m{}\"\n  count  = 1000\n}}\n",
+            if level == 0 { "./" } else { "../" },
+            level + 1
+        );
+        std::fs::write(folder.join("main.tf"), next).unwrap();
+    }
+    std::fs::create_dir_all(root.join("m4")).unwrap();
+    std::fs::write(
+        root.join("m4/main.tf"),
+        vm("leaf", "  source_image_id = \"/subscriptions/0/resourceGroups/rg/providers/Microsoft.Compute/images/old\""),
+    )
+    .unwrap();
+    let limits = imagegate::workspace::Limits {
+        max_resources: 50,
+        ..imagegate::workspace::Limits::default()
+    };
+    let report = check_with_limits(dir.path(), limits);
+    let rules = finding_rules(&report);
+    assert!(rules.contains(&"IG002".to_string()), "{report:#}");
+    assert!(rules.contains(&"IG001".to_string()), "{report:#}");
+}

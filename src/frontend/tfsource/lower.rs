@@ -192,6 +192,17 @@ fn call(
         return unseen(TfUnknown::NotEvaluated { construct }, out);
     }
     for (key, instance) in instances(block, file, scope) {
+        // Each module instance is a resource of the file's budget (as a nested deployment
+        // is), so that calls nested in counted calls stay bounded.
+        if !scope.allowance().take_resource() {
+            let limit = scope.allowance().max_resources();
+            out.context.unseen.push(Unseen {
+                resource: stand_in("module", format!("{address}{key}"), span),
+                why: Why::at(Cause::Budget(Budget::Resources { limit }), span),
+                property: "source",
+            });
+            break;
+        }
         scope.instance = instance;
         let module = format!("{address}{key}");
         let variables = inputs(&tree.modules[child], block, file, scope, &module);
