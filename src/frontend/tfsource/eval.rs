@@ -227,7 +227,7 @@ impl<'a> Scope<'a> {
                 composed(Kind::Array(values), at)
             }
             Expression::Object(object) => {
-                let mut members: Vec<(String, Value)> = Vec::with_capacity(object.len());
+                let mut members = Members::default();
                 for (key, value) in object.iter() {
                     let name = match key {
                         ObjectKey::Ident(ident) => ident.as_str().to_string(),
@@ -242,10 +242,9 @@ impl<'a> Scope<'a> {
                         }
                     };
                     let v = self.expr(value.expr(), file, depth + 1);
-                    members.retain(|(k, _)| *k != name);
-                    members.push((name, v));
+                    members.set(name, v);
                 }
-                composed(Kind::Object(members), at)
+                composed(members.into_kind(), at)
             }
             Expression::StringTemplate(t) => {
                 let elements: Vec<&Element> = t.iter().collect();
@@ -400,7 +399,10 @@ impl<'a> Scope<'a> {
                     ("var", Some(name)) => (self.variable(name, at), 1),
                     ("local", Some(name)) => (self.local(name, at), 1),
                     ("count", Some("index")) => match &self.instance.index {
-                        Some(v) => (v.clone().at_site_opt(at), 1),
+                        Some(v) => match self.copy(v, at) {
+                            Ok(v) => (v.at_site_opt(at), 1),
+                            Err(spent) => return spent,
+                        },
                         None => return not_evaluated("`count.index` outside `count`", at),
                     },
                     ("each", Some(which @ ("key" | "value"))) => {
@@ -410,7 +412,10 @@ impl<'a> Scope<'a> {
                             &self.instance.value
                         };
                         match v {
-                            Some(v) => (v.clone().at_site_opt(at), 1),
+                            Some(v) => match self.copy(v, at) {
+                                Ok(v) => (v.at_site_opt(at), 1),
+                                Err(spent) => return spent,
+                            },
                             None => return not_evaluated("`each` outside `for_each`", at),
                         }
                     }
@@ -618,13 +623,30 @@ impl<'a> Scope<'a> {
             ) if matches!(&*why.cause, Cause::TerraformSource(TfUnknown::UnsetVariable { name: n }) if n == name) => {
                 v.clone()
             }
-            Some(v) => through(v.clone(), Subject::Variable(name.to_string()), at),
+            Some(v) => match self.copy(v, at) {
+                Ok(v) => through(v, Subject::Variable(name.to_string()), at),
+                Err(spent) => spent,
+            },
             None => unknown(
                 Cause::UndeclaredVariable {
                     name: name.to_string(),
                 },
                 at,
             ),
+        }
+    }
+
+    /// A copy of `v` (a variable's or a local's value, read at `at`), its size charged to the
+    /// step budget as the ARM evaluator charges what it copies out of a variable; the
+    /// budget's unknown when it does not fit.
+    fn copy(&self, v: &Value, at: Option<Span>) -> Result<Value, Value> {
+        let limits = self.allowance.limits();
+        let limit = self.allowance.max_steps();
+        let (weight, _) = crate::eval::ops::weight_and_depth(v, limit, limits.max_value_depth);
+        if self.allowance.charge(weight) {
+            Ok(v.clone())
+        } else {
+            Err(self.spent(at))
         }
     }
 
@@ -640,7 +662,10 @@ impl<'a> Scope<'a> {
         };
         let subject = || Subject::Variable(format!("local.{name}"));
         if let Some(v) = local.value.borrow().as_ref() {
-            return through(v.clone(), subject(), at);
+            return match self.copy(v, at) {
+                Ok(v) => through(v, subject(), at),
+                Err(spent) => spent,
+            };
         }
         if *local.busy.borrow() {
             let cause = Cause::VariableCycle {
@@ -707,6 +732,38 @@ fn inherit(mut child: Value, hops: &[Hop]) -> Value {
         _ => {}
     }
     child
+}
+
+/// The members of an object being built, each key once (a later value replaces an earlier
+/// one in its place), looked up by key in constant time: an object of many members is built
+/// in linear time.
+#[derive(Default)]
+pub(crate) struct Members {
+    list: Vec<(String, Value)>,
+    index: HashMap<String, usize>,
+}
+
+impl Members {
+    /// Sets `key` to `value`.
+    pub(crate) fn set(&mut self, key: String, value: Value) {
+        match self.index.get(&key) {
+            Some(&i) => self.list[i].1 = value,
+            None => {
+                self.index.insert(key.clone(), self.list.len());
+                self.list.push((key, value));
+            }
+        }
+    }
+
+    /// The value of `key`, if set.
+    pub(crate) fn get(&self, key: &str) -> Option<&Value> {
+        self.index.get(key).map(|&i| &self.list[i].1)
+    }
+
+    /// The members, in the order their keys were first set.
+    pub(crate) fn into_kind(self) -> Kind {
+        Kind::Object(self.list)
+    }
 }
 
 /// A value composed at `at` (no single literal).
@@ -874,9 +931,10 @@ fn equal(a: &Value, b: &Value) -> bool {
             x.len() == y.len() && x.iter().zip(y).all(|(a, b)| equal(a, b))
         }
         (Kind::Object(x), Kind::Object(y)) => {
+            let by_key: HashMap<&str, &Value> = y.iter().map(|(k, v)| (k.as_str(), v)).collect();
             x.len() == y.len()
                 && x.iter()
-                    .all(|(k, v)| y.iter().any(|(k2, v2)| k == k2 && equal(v, v2)))
+                    .all(|(k, v)| by_key.get(k.as_str()).is_some_and(|v2| equal(v, v2)))
         }
         (x, y) => x == y,
     }

@@ -98,15 +98,14 @@ pub(crate) fn call(
         }
         // merge(a, b, …): the objects' members, a later one's winning.
         "merge" => {
-            let mut members: Vec<(String, Value)> = Vec::new();
+            let mut members = super::eval::Members::default();
             for arg in args {
                 let v = eval(arg);
                 match v.kind {
                     Kind::Null => {}
                     Kind::Object(more) => {
                         for (k, v) in more {
-                            members.retain(|(m, _)| *m != k);
-                            members.push((k, v));
+                            members.set(k, v);
                         }
                     }
                     Kind::Unknown(_) => return unknown_from(&v, at),
@@ -119,7 +118,7 @@ pub(crate) fn call(
                     }
                 }
             }
-            composed(Kind::Object(members), at)
+            composed(members.into_kind(), at)
         }
         // format(spec, values…): `%s`, `%d`, `%v` and `%%`.
         "format" => {

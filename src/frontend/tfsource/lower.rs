@@ -549,7 +549,7 @@ fn creates_a_resource(body: &Value) -> bool {
 /// each nested block a list of objects (in the order written), a `dynamic` block an unknown
 /// list (its content is not generated offline).
 fn body_of(body: &Body, file: FileId, scope: &Scope<'_>, depth: usize) -> Value {
-    let mut members: Vec<(String, Value)> = Vec::new();
+    let mut members = super::eval::Members::default();
     for attribute in body.attributes() {
         let key = attribute.key.as_str();
         if depth == 0 && META.contains(&key) {
@@ -559,10 +559,10 @@ fn body_of(body: &Body, file: FileId, scope: &Scope<'_>, depth: usize) -> Value 
             expr: &attribute.value,
             file,
         });
-        members.retain(|(k, _)| k != key);
-        members.push((key.to_string(), v));
+        members.set(key.to_string(), v);
     }
     let mut blocks: Vec<(String, Vec<Value>, Option<Span>)> = Vec::new();
+    let mut block_index: HashMap<String, usize> = HashMap::new();
     for block in body.blocks() {
         let key = block.ident.as_str();
         if depth == 0 && META.contains(&key) {
@@ -574,8 +574,7 @@ fn body_of(body: &Body, file: FileId, scope: &Scope<'_>, depth: usize) -> Value 
             };
             let name = label.as_str().to_string();
             let v = not_evaluated("`dynamic` blocks", at(block, file));
-            members.retain(|(k, _)| *k != name);
-            members.push((name, v));
+            members.set(name, v);
             continue;
         }
         let v = if depth >= super::eval::MAX_DEPTH {
@@ -589,19 +588,22 @@ fn body_of(body: &Body, file: FileId, scope: &Scope<'_>, depth: usize) -> Value 
             v.origin.site = at(block, file);
             v
         };
-        match blocks.iter_mut().find(|(k, _, _)| k == key) {
-            Some((_, items, _)) => items.push(v),
-            None => blocks.push((key.to_string(), vec![v], at(block, file))),
+        match block_index.get(key) {
+            Some(&i) => blocks[i].1.push(v),
+            None => {
+                block_index.insert(key.to_string(), blocks.len());
+                blocks.push((key.to_string(), vec![v], at(block, file)));
+            }
         }
     }
     for (key, items, site) in blocks {
-        if members.iter().any(|(k, v)| *k == key && v.is_unknown()) {
+        // A `dynamic` block of the same name stays unknown.
+        if members.get(&key).is_some_and(Value::is_unknown) {
             continue;
         }
-        members.retain(|(k, _)| *k != key);
-        members.push((key, composed(Kind::Array(items), site)));
+        members.set(key, composed(Kind::Array(items), site));
     }
-    Value::composed(Kind::Object(members))
+    Value::composed(members.into_kind())
 }
 
 /// A declaration whose contents are not seen (a module call, an instance past the budget),
