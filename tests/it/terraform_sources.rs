@@ -249,11 +249,11 @@ fn what_is_not_known_offline_is_ig002_never_a_pass() {
             "  source_image_id = azurerm_shared_image_version.next.id",
             "known once Terraform applies it",
         ),
-        // A `for` expression.
+        // A `for` expression over a collection not known offline.
         (
             "",
-            "  source_image_id = [for i in [\"a\"] : i][0]",
-            "`for` expressions",
+            "  source_image_id = [for i in data.azurerm_resources.images.resources : i.id][0]",
+            "read from Azure when Terraform plans",
         ),
         // A condition not known offline.
         (
@@ -286,7 +286,7 @@ fn known_values_are_evaluated_as_terraform_does() {
     // Each expression evaluates to the golden image (compliant: evaluated, not unresolved),
     // and, with `terraform.tfvars` naming another gallery, to an image of that gallery
     // (IG001): none passes for want of evaluating.
-    let cases: [&str; 9] = [
+    let cases: [&str; 11] = [
         "source_image_id = \"${local.gallery}/images/ubuntu-2204/versions/2.0.1\"",
         "source_image_id = lookup(local.ids, \"prod\", \"x\")",
         "source_image_id = merge(local.ids, { dev = \"x\" }).prod",
@@ -296,6 +296,8 @@ fn known_values_are_evaluated_as_terraform_does() {
         "source_image_id = join(\"/\", [local.gallery, \"images\", lower(\"UBUNTU-2204\"), \"versions\", \"2.0.1\"])",
         "source_image_id = var.env == \"prod\" && true ? local.ids.prod : \"x\"",
         "source_image_id = local.list[1]",
+        "source_image_id = [for k, v in local.ids : v if k == \"prod\"][0]",
+        "source_image_id = { for k, v in local.ids : upper(k) => v }[\"PROD\"]",
     ];
     let gallery = GOLDEN.split("/images/").next().unwrap();
     let locals = format!(

@@ -1,10 +1,10 @@
 //! Terraform's expressions evaluated offline, as Terraform evaluates them where the value is
 //! known without Azure: literals, string templates, `var.*`, `local.*`, `count.index`,
 //! `each.key`/`each.value`, conditionals whose condition is known, operators, indexing and
-//! attribute access of known values, splats, and a few common functions ([`super::functions`]).
-//! Everything else (data sources, resource attributes, module outputs, `for` expressions,
-//! template directives, other functions) is an unknown with its reason: never a default, never
-//! a pass.
+//! attribute access of known values, splats, `for` expressions, the `id`s the catalogue
+//! composes, and a few common functions ([`super::functions`]). Everything else (other data
+//! source and resource attributes, module outputs, template directives, other functions) is an
+//! unknown with its reason: never a default, never a pass.
 //!
 //! Every value keeps where it came from ([`Origin`]): a literal is located where it is written
 //! (a `.tfvars` value, a variable's default, an argument), and each `var.`/`local.` it passes
@@ -85,6 +85,8 @@ pub(crate) struct Scope<'a> {
     allowance: &'a Allowance,
     /// How deep locals are being evaluated now.
     nesting: RefCell<usize>,
+    /// The variables of the `for` expressions being evaluated, innermost last.
+    bound: RefCell<Vec<(String, Value)>>,
 }
 
 /// Whether `why` is an error of the expression itself (what `try` passes over), rather than
@@ -155,6 +157,7 @@ impl<'a> Scope<'a> {
             instance: Instance::default(),
             allowance,
             nesting: RefCell::new(0),
+            bound: RefCell::new(Vec::new()),
         }
     }
 
@@ -255,7 +258,10 @@ impl<'a> Scope<'a> {
                 self.template(&elements, file, at, depth)
             }
             Expression::Parenthesis(p) => self.expr(p.inner(), file, depth + 1),
-            Expression::Variable(v) => not_evaluated(format!("the reference `{}`", v.as_str()), at),
+            Expression::Variable(v) => match self.bound(v.as_str()) {
+                Some(value) => value.at_site_opt(at),
+                None => not_evaluated(format!("the reference `{}`", v.as_str()), at),
+            },
             Expression::Conditional(c) => {
                 let condition = self.expr(&c.cond_expr, file, depth + 1);
                 match condition.kind {
@@ -302,7 +308,7 @@ impl<'a> Scope<'a> {
                 let rhs = self.expr(&op.rhs_expr, file, depth + 1);
                 binary(*op.operator.value(), lhs, rhs, at)
             }
-            Expression::ForExpr(_) => not_evaluated("`for` expressions", at),
+            Expression::ForExpr(f) => self.for_expr(f, file, at, depth),
         }
     }
 
@@ -393,6 +399,12 @@ impl<'a> Scope<'a> {
             _ => None,
         };
         let (value, used) = match &t.expr {
+            Expression::Variable(root) if self.bound(root.as_str()).is_some() => {
+                let value = self
+                    .bound(root.as_str())
+                    .unwrap_or_else(|| Value::composed(Kind::Null));
+                (value, 0)
+            }
             Expression::Variable(root) => {
                 let root = root.as_str();
                 match (root, attr(0)) {
@@ -472,6 +484,143 @@ impl<'a> Scope<'a> {
             other => (self.expr(other, file, depth + 1), 0),
         };
         self.apply(value, &operators[used..], file, at, depth)
+    }
+
+    /// The value a `for` expression being evaluated binds to `name`, if any.
+    fn bound(&self, name: &str) -> Option<Value> {
+        let bound = self.bound.borrow();
+        let (_, v) = bound.iter().rev().find(|(n, _)| n == name)?;
+        Some(self.copy(v, None).unwrap_or_else(|spent| spent))
+    }
+
+    /// A `for` expression
+    /// (<https://developer.hashicorp.com/terraform/language/expressions/for>): a list, or an
+    /// object when it makes keys (grouped with `...`), of its value for each element of a known
+    /// collection (a map's in lexical order of its keys) its condition keeps. A collection,
+    /// condition or key not known offline leaves the whole unknown.
+    fn for_expr(
+        &self,
+        f: &hcl_edit::expr::ForExpr,
+        file: FileId,
+        at: Option<Span>,
+        depth: usize,
+    ) -> Value {
+        let collection = self.expr(&f.intro.collection_expr, file, depth + 1);
+        let elements: Vec<(Value, Value)> = match collection.kind {
+            Kind::Array(items) => items
+                .into_iter()
+                .enumerate()
+                .map(|(i, v)| (Value::composed(Kind::Int(i as i64)), v))
+                .collect(),
+            Kind::Object(mut members) => {
+                members.sort_by(|a, b| a.0.cmp(&b.0));
+                members
+                    .into_iter()
+                    .map(|(k, v)| (Value::composed(Kind::Str(k)), v))
+                    .collect()
+            }
+            Kind::Unknown(why) => return unknown_with(why, at),
+            _ => {
+                return not_evaluated(
+                    "a `for` expression over a value that is not a collection",
+                    at,
+                );
+            }
+        };
+        let value_var = f.intro.value_var.as_str().to_string();
+        let key_var = f.intro.key_var.as_ref().map(|k| k.as_str().to_string());
+        let mut items = Vec::new();
+        let mut members = Members::default();
+        let mut groups: Vec<(String, Vec<Value>)> = Vec::new();
+        let mut group_index: HashMap<String, usize> = HashMap::new();
+        for (key, value) in elements {
+            if !self.allowance.charge(1) {
+                return self.spent(at);
+            }
+            let before = self.bound.borrow().len();
+            if let Some(k) = &key_var {
+                self.bound.borrow_mut().push((k.clone(), key));
+            }
+            self.bound.borrow_mut().push((value_var.clone(), value));
+            let result = self.for_element(f, file, depth);
+            self.bound.borrow_mut().truncate(before);
+            let (k, v) = match result {
+                Ok(Some(kv)) => kv,
+                Ok(None) => continue,
+                Err(why) => return unknown_with(why, at),
+            };
+            match k {
+                None => items.push(v),
+                Some(k) if f.grouping => match group_index.get(&k) {
+                    Some(&i) => groups[i].1.push(v),
+                    None => {
+                        group_index.insert(k.clone(), groups.len());
+                        groups.push((k, vec![v]));
+                    }
+                },
+                Some(k) => {
+                    if members.get(&k).is_some() {
+                        return not_evaluated(
+                            "a `for` expression that makes one key twice (Terraform rejects it)",
+                            at,
+                        );
+                    }
+                    members.set(k, v);
+                }
+            }
+        }
+        if f.key_expr.is_none() {
+            return composed(Kind::Array(items), at);
+        }
+        for (k, vs) in groups {
+            members.set(k, composed(Kind::Array(vs), at));
+        }
+        composed(members.into_kind(), at)
+    }
+
+    /// One element of the `for` expression `f`, its variables bound: `None` when its
+    /// condition leaves it out, else its key (for an object) and value; why not, when its
+    /// condition or key is not known offline.
+    fn for_element(
+        &self,
+        f: &hcl_edit::expr::ForExpr,
+        file: FileId,
+        depth: usize,
+    ) -> Result<Option<Made>, Why> {
+        if let Some(cond) = &f.cond {
+            let keep = self.expr(&cond.expr, file, depth + 1);
+            match keep.kind {
+                Kind::Bool(false) => return Ok(None),
+                Kind::Bool(true) => {}
+                Kind::Unknown(why) => return Err(why),
+                _ => {
+                    let at = span_of(&cond.expr, file);
+                    return Err(Why {
+                        span: at,
+                        ..Why::new(Cause::TerraformSource(TfUnknown::NotEvaluated {
+                            construct: "a `for` condition that is not a boolean".into(),
+                        }))
+                    });
+                }
+            }
+        }
+        let key = match &f.key_expr {
+            None => None,
+            Some(k) => {
+                let k = self.expr(k, file, depth + 1);
+                match key_text(&k) {
+                    Some(k) => Some(k),
+                    None => {
+                        return Err(k.first_unknown().cloned().unwrap_or_else(|| {
+                            Why::new(Cause::TerraformSource(TfUnknown::NotEvaluated {
+                                construct: "a `for` key that is not a string".into(),
+                            }))
+                        }));
+                    }
+                }
+            }
+        };
+        Ok(Some((key, self.expr(&f.value_expr, file, depth + 1))))
     }
 
     /// The `id` of the data source (`data`) or resource `kind`.`name` of the module, read at
@@ -763,6 +912,20 @@ impl Members {
     /// The members, in the order their keys were first set.
     pub(crate) fn into_kind(self) -> Kind {
         Kind::Object(self.list)
+    }
+}
+
+/// One element a `for` expression makes: its key (when it makes an object) and its value.
+type Made = (Option<String>, Value);
+
+/// An unknown for `why`, written at `at`.
+fn unknown_with(why: Why, at: Option<Span>) -> Value {
+    Value {
+        kind: Kind::Unknown(why),
+        origin: crate::value::Origin {
+            site: at,
+            ..Default::default()
+        },
     }
 }
 
@@ -1058,6 +1221,24 @@ mod tests {
         );
         assert_eq!(eval("coalesce(\"\", null, var.x)").display(), "a");
         assert_eq!(eval("element([\"a\", \"b\"], 3)").display(), "b");
+        // `for` expressions: lists, objects, grouping, conditions, a map's keys in order.
+        assert_eq!(
+            eval("[for s in [\"a\", \"b\"] : upper(s)]").display(),
+            "[A, B]"
+        );
+        assert_eq!(
+            eval("{ for s in [\"a\", \"b\", \"a\"] : s => s... }").display(),
+            "{a: [a, a], b: [b]}"
+        );
+        assert_eq!(
+            eval("[for k, v in { b = 2, a = 1 } : k if v > 0]").display(),
+            "[a, b]"
+        );
+        assert!(eval("[for s in [\"a\"] : s if data.x.y.z]").is_unknown());
+        assert!(
+            eval("{ for s in [\"a\", \"a\"] : s => 1 }").is_unknown(),
+            "a key twice"
+        );
         // `&&`/`||` decided by the known side.
         assert_eq!(eval("data.x.y.z && false").kind, Kind::Bool(false));
     }
