@@ -340,6 +340,20 @@ fn known_values_are_evaluated_as_terraform_does() {
         report["findings"][0]["resource"]["name"],
         "azurerm_linux_virtual_machine.pool[\"b\"]"
     );
+    // for_each over a set of strings (`toset`): each.key and each.value are the element.
+    let repo = Repo::new();
+    repo.write(
+        "main.tf",
+        format!(
+            "locals {{\n  images = {{ a = \"{GOLDEN}\", b = \"/subscriptions/0/resourceGroups/rg/providers/Microsoft.Compute/images/old\" }}\n}}\n\nresource \"azurerm_linux_virtual_machine\" \"pool\" {{\n  for_each        = toset([\"b\", \"a\", \"b\"])\n  name            = \"vm-${{each.key}}\"\n  source_image_id = local.images[each.value]\n}}\n"
+        ),
+    );
+    let report = check_json(&repo, &["."]);
+    assert_eq!(
+        resource_statuses(&report),
+        ["compliant", "noncompliant"],
+        "{report:#}"
+    );
     // count = 0: nothing is deployed, nothing judged.
     let repo = Repo::new();
     repo.write("main.tf", vm("none", "  count = 0\n  source_image_id = \"/subscriptions/0/resourceGroups/rg/providers/Microsoft.Compute/images/old\""));

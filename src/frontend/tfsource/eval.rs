@@ -1221,6 +1221,7 @@ mod tests {
         );
         assert_eq!(eval("coalesce(\"\", null, var.x)").display(), "a");
         assert_eq!(eval("element([\"a\", \"b\"], 3)").display(), "b");
+        assert_eq!(eval("toset([\"b\", \"a\", \"b\"])").display(), "[a, b]");
         // `for` expressions: lists, objects, grouping, conditions, a map's keys in order.
         assert_eq!(
             eval("[for s in [\"a\", \"b\"] : upper(s)]").display(),

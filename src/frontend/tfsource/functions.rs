@@ -1,7 +1,7 @@
 //! The Terraform functions evaluated offline: those that decide an image in the
 //! configurations people write (`lookup`, `merge`, `try`, `coalesce`, `format`, `join`,
-//! `lower`, `upper`, and a few as cheap: `tostring`, `concat`, `element`, `length`,
-//! `replace`, `trimspace`). Any other function is an unknown saying which: never a guess.
+//! `lower`, `upper`, and a few as cheap: `tostring`, `toset`, `tolist`, `tomap`, `concat`,
+//! `element`, `length`, `replace`, `trimspace`). Any other function is an unknown saying which: never a guess.
 //!
 //! Semantics: <https://developer.hashicorp.com/terraform/language/functions>.
 
@@ -269,6 +269,42 @@ pub(crate) fn call(
                 _ if list.is_unknown() => unknown_from(&list, at),
                 _ if i.is_unknown() => unknown_from(&i, at),
                 _ => not_evaluated("`element` of an empty list or with a negative index", at),
+            }
+        }
+        // Type conversions of known values: a set of strings is its distinct elements in
+        // lexical order (how Terraform orders them, and what `for_each` iterates).
+        "toset" | "tolist" | "tomap" => {
+            if let Some(bad) = arity(1, 1) {
+                return bad;
+            }
+            let v = eval(args[0]);
+            let origin = v.origin;
+            match (name, v.kind) {
+                ("toset", Kind::Array(mut items)) => {
+                    if items.iter().all(|i| i.as_str().is_some()) {
+                        items.sort_by(|a, b| a.as_str().cmp(&b.as_str()));
+                        items.dedup_by(|a, b| a.as_str() == b.as_str());
+                        composed(Kind::Array(items), at)
+                    } else {
+                        not_evaluated("`toset` of values that are not all strings", at)
+                    }
+                }
+                ("tolist", kind @ Kind::Array(_)) | ("tomap", kind @ Kind::Object(_)) => {
+                    Value { kind, origin }
+                }
+                (_, Kind::Unknown(why)) => unknown_from(&Value::unknown(why), at),
+                (_, kind) => invalid(
+                    name,
+                    at,
+                    wrong_type(
+                        if name == "tomap" {
+                            crate::value::call::Wanted::Object
+                        } else {
+                            crate::value::call::Wanted::Array
+                        },
+                        &Value::composed(kind),
+                    ),
+                ),
             }
         }
         "length" => {
