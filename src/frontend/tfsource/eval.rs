@@ -42,7 +42,9 @@ pub(crate) struct Written<'a> {
 
 /// A declared local value, evaluated once, when first read.
 struct Local<'a> {
+    /// Its expression.
     written: Written<'a>,
+    /// Its value, once evaluated.
     value: RefCell<Option<Value>>,
     /// Whether it is being evaluated (a cycle reads it again).
     busy: RefCell<bool>,
@@ -888,7 +890,9 @@ fn inherit(mut child: Value, hops: &[Hop]) -> Value {
 /// in linear time.
 #[derive(Default)]
 pub(crate) struct Members {
+    /// The members, in the order their keys were first set.
     list: Vec<(String, Value)>,
+    /// Each key's position in `list`.
     index: HashMap<String, usize>,
 }
 

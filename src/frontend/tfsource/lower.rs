@@ -79,14 +79,19 @@ pub(crate) fn tree(
 /// Where a module instance is evaluated: its index in the tree, the address its resources
 /// are prefixed with (`module.app.module.vm["a"].`) and its module calls' names (no keys).
 struct Place {
+    /// The module's index in the tree.
     index: usize,
+    /// What its resources' addresses start with (empty at the root).
     address: String,
+    /// The names of the module calls it is reached through, outermost first, without keys.
     modules: Vec<String>,
 }
 
 /// What evaluating a configuration makes.
 struct Out<'o> {
+    /// The one context: resources, and what is unseen.
     context: &'o mut Context,
+    /// The ARM templates template deployments embed, for the ARM frontend.
     embedded: &'o mut Vec<Embedded>,
 }
 
