@@ -280,6 +280,40 @@ pub fn tfplan(data: &[u8]) {
     });
 }
 
+/// A local module a mutated Terraform source may call (`source = "./vm"`): one VM whose
+/// image is its variable.
+const MODULE_TF: &str = "variable \"image\" {
+  default = \"/subscriptions/0/resourceGroups/rg/providers/Microsoft.Compute/images/old\"
+}
+
+resource \"azurerm_linux_virtual_machine\" \"vm\" {
+  name            = \"vm\"
+  source_image_id = var.image
+}
+";
+
+/// A Terraform configuration read from its sources (`main.tf`, then `terraform.tfvars` after
+/// the first NUL byte), judged twice: the findings must be the same. Its folder holds a
+/// local module (`./vm`) an input may call.
+pub fn tfsource(data: &[u8]) {
+    keep_last_input(data);
+    let (source, definitions) = split(data);
+    let dir = project("tfsource", &["main.tf", "terraform.tfvars"]);
+    let module = dir.join("vm");
+    if !module.is_dir() {
+        std::fs::create_dir_all(&module).expect("the module folder can be made");
+        std::fs::write(module.join("main.tf"), MODULE_TF).expect("the module can be written");
+    }
+    with_workspace(|w| {
+        let definitions = String::from_utf8_lossy(definitions).into_owned();
+        w.set_overlay(&dir.join("terraform.tfvars"), definitions)
+            .expect("the stand-in exists");
+        let first = check_named(w, &dir, "main.tf", source);
+        let second = check_named(w, &dir, "main.tf", source);
+        assert_eq!(said(&first), said(&second), "two runs differ");
+    });
+}
+
 /// An inventory export audited (`imagegate audit`): the first byte chooses JSON (`az … list`,
 /// Resource Graph) or CSV (the portal's and Resource Graph Explorer's downloads), the rest is
 /// the export.

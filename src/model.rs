@@ -81,6 +81,8 @@ pub enum SourceKind {
     Bicep,
     /// A Terraform plan (or state) in JSON.
     TerraformPlan,
+    /// A Terraform configuration read from its sources (a folder's `.tf` files).
+    TerraformSource,
     /// An inventory export of deployed resources (`az`, Azure Resource Graph).
     Inventory,
 }

@@ -263,6 +263,10 @@ fn lower_and_judge(
         parameter_files.unwrap_or_else(|| run.graph.parameter_files(&walked.canonical));
     let mut options = lower_options(&run.config, parameter_files);
     options.environment = &run.environment;
+    options.first_of_kind = run
+        .graph
+        .first_of_kind(&walked.canonical)
+        .map(std::path::Path::to_path_buf);
     let env = Env {
         options: &options,
         loader: *loader,
@@ -305,6 +309,7 @@ fn lower_options(
         latent: config.latent != crate::config::LatentLevel::Off,
         keep: keep_paths(),
         environment: no_environment(),
+        first_of_kind: None,
     }
 }
 

@@ -93,6 +93,10 @@ pub struct ProjectGraph {
     /// The files that read the files of a folder the walk does not read (a plan, the `.tf`
     /// configuration beside it), by the folder's canonical path.
     folders: HashMap<PathBuf, Vec<usize>>,
+    /// The walked file whose name sorts first among the walked files of its folder with its
+    /// extension (in any case), by folder and lower-case extension: what a frontend that
+    /// judges a folder's files together judges them for.
+    first_of_kind: HashMap<(PathBuf, String), usize>,
 }
 
 /// The relations read of each file (by canonical path and the discovery they were read
@@ -160,6 +164,22 @@ impl ProjectGraph {
             })
             .collect();
         let by_folder = graph.by_folder();
+        for (folder, members) in &by_folder {
+            for &i in members {
+                let path = &graph.nodes[i].canonical;
+                let extension = path
+                    .extension()
+                    .map(|e| e.to_string_lossy().to_ascii_lowercase())
+                    .unwrap_or_default();
+                let key = (folder.clone(), extension);
+                match graph.first_of_kind.get(&key) {
+                    Some(&j) if graph.nodes[j].canonical.file_name() <= path.file_name() => {}
+                    _ => {
+                        graph.first_of_kind.insert(key, i);
+                    }
+                }
+            }
+        }
         let mut edges: Vec<(usize, Edge)> = Vec::new();
         for (from, relations) in relations.into_iter().enumerate() {
             for relation in relations {
@@ -285,6 +305,19 @@ impl ProjectGraph {
             Target::Computed => return Resolved::Computed,
         };
         Resolved::Files(vec![self.node_of(&path, loader)])
+    }
+
+    /// The canonical path of the walked file whose name sorts first among the walked files of
+    /// the folder of the file at canonical path `file` that have its extension (any case):
+    /// `None` when the walk did not find such a file (a graph of no files).
+    pub(crate) fn first_of_kind(&self, file: &Path) -> Option<&Path> {
+        let folder = file.parent()?.to_path_buf();
+        let extension = file
+            .extension()
+            .map(|e| e.to_string_lossy().to_ascii_lowercase())
+            .unwrap_or_default();
+        let &i = self.first_of_kind.get(&(folder, extension))?;
+        Some(self.nodes[i].canonical.as_path())
     }
 
     /// The canonical paths of the files that may be compiled from the file at canonical path
@@ -422,6 +455,21 @@ impl ProjectGraph {
             .partition(|(_, kind)| *kind == RelationKind::Deploys);
         stack.extend(computed_other.iter().map(|(i, _)| (*i, Reached::Reads)));
         let mut links_followed = false;
+        // A file that reads folders (a `.tf` file: its own, a local module's) is read in turn by
+        // whatever reads its own folder (the plan made from it).
+        let reads_folders: foldhash::HashSet<usize> =
+            self.folders.values().flatten().copied().collect();
+        let folder_readers = |i: usize| {
+            let folder = self.nodes[i].canonical.parent();
+            let readers = folder
+                .filter(|_| reads_folders.contains(&i))
+                .and_then(|d| self.folders.get(d));
+            readers
+                .into_iter()
+                .flatten()
+                .map(|&r| (r, Reached::Reads))
+                .collect::<Vec<_>>()
+        };
         let users = |i: usize, how: Reached| {
             self.reverse[i]
                 .iter()
@@ -463,6 +511,7 @@ impl ProjectGraph {
                         stack.extend(computed_links.iter().map(|(c, _)| (*c, Reached::Reads)));
                     }
                     stack.extend(users(i, Reached::Reads));
+                    stack.extend(folder_readers(i));
                     stack.extend(needs(i, Reached::Read));
                     stack.extend(
                         self.forward[i]
@@ -596,6 +645,31 @@ mod tests {
             reached.contains(&files[0].canonical),
             "main.bicep is judged"
         );
+    }
+
+    #[test]
+    fn the_first_file_of_a_kind_in_each_folder_is_known_by_name() {
+        let (graph, _dir, files) = graph_of(&[
+            ("a/z.tf", ""),
+            ("a/b.TF", ""),
+            ("a/a.json", "{}"),
+            ("c/main.tf", ""),
+        ]);
+        let path = |i: usize| files[i].canonical.as_path();
+        assert_eq!(graph.first_of_kind(path(0)), Some(path(1)), "any case");
+        assert_eq!(graph.first_of_kind(path(1)), Some(path(1)));
+        assert_eq!(
+            graph.first_of_kind(path(2)),
+            Some(path(2)),
+            "its own extension"
+        );
+        assert_eq!(
+            graph.first_of_kind(path(3)),
+            Some(path(3)),
+            "its own folder"
+        );
+        let elsewhere = path(3).with_file_name("other.bicep");
+        assert_eq!(graph.first_of_kind(&elsewhere), None);
     }
 
     #[test]

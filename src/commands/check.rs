@@ -168,7 +168,7 @@ fn run(args: CheckArgs, reads: Reads, io: &mut Io<'_>) -> Result<Exit, Failure> 
             .any(|f| f.rule == crate::rules::PARSE_ERROR)
     {
         io.say(&format!(
-            "warning: nothing was judged: no ARM template, Bicep file, parameter file or Terraform plan among the {} file{} read{}",
+            "warning: nothing was judged: no ARM template, Bicep file, parameter file, Terraform configuration or plan among the {} file{} read{}",
             report.files_scanned,
             if report.files_scanned == 1 { "" } else { "s" },
             if report.unread.is_empty() { "; check the paths given" } else { "" }

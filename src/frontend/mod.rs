@@ -12,7 +12,9 @@ mod bicep;
 mod expand;
 pub(crate) mod inventory;
 pub(crate) mod links;
+mod terraform;
 pub(crate) mod tfplan;
+mod tfsource;
 pub(crate) mod unescape;
 
 use crate::note::{Note, NoteKind};
@@ -330,7 +332,12 @@ pub(crate) fn template_extensions() -> &'static [&'static str] {
 
 /// Every frontend.
 pub(crate) fn all() -> &'static [&'static dyn Frontend] {
-    &[&arm::Arm, &tfplan::TfPlan, &bicep::Bicep]
+    &[
+        &arm::Arm,
+        &tfplan::TfPlan,
+        &bicep::Bicep,
+        &tfsource::TfSources,
+    ]
 }
 
 /// The frontends a file at `path` is offered to, in order (the first to lower it wins): a
@@ -342,6 +349,7 @@ pub(crate) fn for_file(path: &std::path::Path) -> &'static [&'static dyn Fronten
         .map(|e| e.to_string_lossy().to_ascii_lowercase());
     match extension.as_deref() {
         Some(e) if bicep::Bicep.extensions().contains(&e) => &[&bicep::Bicep],
+        Some(e) if tfsource::TfSources.extensions().contains(&e) => &[&tfsource::TfSources],
         _ => &[&arm::Arm, &tfplan::TfPlan],
     }
 }
@@ -399,6 +407,8 @@ fn literal_syntax(display: &str) -> Option<crate::model::LiteralSyntax> {
     let extension = display.rsplit_once('.').map_or("", |(_, e)| e);
     if bicep::Bicep.extensions().contains(&extension) {
         Some(bicep::LITERALS)
+    } else if tfsource::TfSources.extensions().contains(&extension) || extension == "tfvars" {
+        Some(tfsource::LITERALS)
     } else if arm::Arm.extensions().contains(&extension) {
         Some(arm::LITERALS)
     } else {
@@ -499,7 +509,7 @@ fn comment_syntax(display: &str) -> CommentSyntax {
             decorators: true,
             ..CommentSyntax::PLAIN
         }
-    } else if extension == tfplan::CONFIGURATION_EXTENSION {
+    } else if tfsource::TfSources.extensions().contains(&extension) || extension == "tfvars" {
         CommentSyntax {
             hash_comments: true,
             ..CommentSyntax::PLAIN
@@ -526,7 +536,7 @@ pub(crate) struct Unread {
 
 /// The kinds of input files the walk counts but no frontend reads.
 pub(crate) fn unread() -> &'static [Unread] {
-    &[tfplan::SOURCES]
+    &[]
 }
 
 /// The extensions the walk reads: those of every frontend.
@@ -581,6 +591,10 @@ pub(crate) struct LowerOptions<'r> {
     pub(crate) latent: bool,
     /// The property paths the rules read of each catalogued type, kept in the bodies lowered.
     pub(crate) keep: &'r KeepPaths,
+    /// The walked file whose name sorts first among the walked files of the lowered file's
+    /// folder with its extension, as the project graph found it (`None`: not known, the
+    /// frontend looks for itself): what a language whose unit is a folder judges it for.
+    pub(crate) first_of_kind: Option<PathBuf>,
     /// The environment of the machine imagegate runs on, as the command was given it: what a
     /// `.bicepparam`'s `readEnvironmentVariable()` and azd's `${NAME}` in a JSON parameter
     /// file read (as `bicep build-params` and azd read theirs). Only the variables a file
@@ -829,7 +843,7 @@ mod tests {
 
     #[test]
     fn the_walk_reads_the_extensions_of_every_frontend() {
-        assert_eq!(extensions(), ["bicep", "bicepparam", "json", "jsonc"]);
+        assert_eq!(extensions(), ["bicep", "bicepparam", "json", "jsonc", "tf"]);
     }
 
     #[test]
@@ -849,6 +863,8 @@ mod tests {
                 "cannot parse Terraform plan JSON"
             ]
         );
+        // Terraform sources to Terraform sources alone.
+        assert_eq!(names("infra/main.TF"), ["cannot parse Terraform source"]);
     }
 
     #[test]

@@ -99,6 +99,10 @@ pub enum Cause {
         error: String,
     },
 
+    // ----- Terraform sources -----
+    /// A value of a Terraform configuration (`.tf`) that imagegate does not know offline.
+    TerraformSource(TfUnknown),
+
     // ----- Bicep -----
     /// A declaration the parser could not read whole: what it holds is not known (the syntax
     /// error itself is an IG000).
@@ -727,6 +731,102 @@ pub enum AfterApply {
     },
 }
 
+/// Why a value of a Terraform configuration read from its `.tf` sources is not known offline.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TfUnknown {
+    /// A root variable with no default that no `.tfvars` file of the configuration and no
+    /// `TF_VAR_` environment variable sets (Terraform asks for it, or a `-var` gives it).
+    UnsetVariable {
+        /// The variable's name.
+        name: String,
+    },
+    /// A data source's attribute: Terraform reads it from Azure when it plans.
+    DataSource {
+        /// The reference as written (`data.azurerm_shared_image_version.golden.id`).
+        reference: String,
+    },
+    /// A managed resource's attribute, which imagegate does not compute from its arguments
+    /// (yet): known once Terraform applies it.
+    ResourceAttribute {
+        /// The reference as written (`azurerm_image.golden.id`).
+        reference: String,
+    },
+    /// An output of a module call, which is not evaluated from the module's sources (yet).
+    ModuleOutput {
+        /// The reference as written (`module.images.gallery_image_id`).
+        reference: String,
+    },
+    /// What a module call deploys, from a registry or a repository that `terraform init` has
+    /// not installed (`.terraform/modules/modules.json` names no folder for it).
+    ModuleCall {
+        /// The module's `source` as written.
+        source: String,
+    },
+    /// A local module whose folder cannot be read (outside the scanned roots, missing, no
+    /// readable `.tf` file).
+    ModuleNotRead {
+        /// The module's `source` as written.
+        source: String,
+    },
+    /// A variable of a called module that its caller does not set and that has no default.
+    InputNotSet {
+        /// The variable's name.
+        name: String,
+        /// The module call's address (`module.vm`).
+        module: String,
+    },
+    /// The subscription of the azurerm provider, where a resource's ID is composed.
+    ProviderSubscription,
+    /// A construct or function the evaluator of Terraform sources does not follow.
+    NotEvaluated {
+        /// What it is, as Terraform's documentation names it (`the function 'cidrsubnet'`).
+        construct: String,
+    },
+}
+
+impl fmt::Display for TfUnknown {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        const PLAN: &str = "judge a plan of the configuration (`terraform show -json`) to know it";
+        match self {
+            TfUnknown::UnsetVariable { name } => write!(
+                f,
+                "variable '{name}' has no default, and no .tfvars file of the configuration nor TF_VAR_{name} sets it"
+            ),
+            TfUnknown::DataSource { reference } => write!(
+                f,
+                "`{reference}` is read from Azure when Terraform plans, not offline ({PLAN})"
+            ),
+            TfUnknown::ResourceAttribute { reference } => write!(
+                f,
+                "`{reference}` is an attribute of a managed resource, known once Terraform applies it ({PLAN})"
+            ),
+            TfUnknown::ModuleOutput { reference } => write!(
+                f,
+                "`{reference}` is a module output, and module outputs are not evaluated from Terraform sources yet ({PLAN})"
+            ),
+            TfUnknown::ModuleCall { source } => write!(
+                f,
+                "it calls the module `{source}`, which is not read offline: run `terraform init` so that `.terraform/modules/modules.json` names its folder, or {PLAN}"
+            ),
+            TfUnknown::ModuleNotRead { source } => write!(
+                f,
+                "it calls the local module `{source}`, whose folder holds no readable `.tf` file inside the scanned paths"
+            ),
+            TfUnknown::InputNotSet { name, module } => write!(
+                f,
+                "variable '{name}' of {module} has no default, and the module call does not set it"
+            ),
+            TfUnknown::ProviderSubscription => {
+                f.write_str("the subscription of the azurerm provider is not known offline")
+            }
+            TfUnknown::NotEvaluated { construct } => write!(
+                f,
+                "imagegate does not evaluate {construct} in Terraform sources yet"
+            ),
+        }
+    }
+}
+
 /// What is wrong with a `copy` entry.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CopyLoopProblem {
@@ -953,6 +1053,7 @@ impl fmt::Display for Cause {
                 path,
                 problem,
             } => write!(f, "{function}('{path}') cannot be read: {problem}"),
+            Cause::TerraformSource(why) => why.fmt(f),
             Cause::BicepConstruct { construct } => {
                 write!(f, "imagegate does not evaluate {construct}")
             }

@@ -43,6 +43,7 @@ mod registry;
 mod report;
 mod rules;
 mod silent_pass;
+mod terraform_sources;
 mod tfplan;
 mod tfplan_embedded;
 mod tfsource;

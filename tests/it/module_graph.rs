@@ -244,9 +244,11 @@ const LAYERS: &[(&str, u8)] = &[
     ("frontend::unescape", 6),
     ("frontend::links", 6),
     ("frontend::expand", 7),
+    ("frontend::terraform", 7),
     ("frontend::arm", 8),
     ("frontend::bicep", 8),
     ("frontend::tfplan", 8),
+    ("frontend::tfsource", 8),
     ("frontend::inventory", 8),
     // Images found in the model, and the one judgement.
     ("image", 9),

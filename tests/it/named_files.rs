@@ -251,6 +251,7 @@ fn a_run_naming_one_file_reports_what_the_full_run_reports_for_it_on_every_fixtu
         "containers/managed-app",
         "provenance",
         "provenance/arm",
+        "terraform-src",
     ] {
         folders.extend(below(&root.join(group)));
     }

@@ -32,7 +32,7 @@ fn direct_image() -> String {
 const MARKETPLACE: &str = r#""source_image_id":null,"source_image_reference":[{"offer":"0001-com-ubuntu-server-jammy","publisher":"Canonical","sku":"22_04-lts-gen2","version":"latest"}]"#;
 
 /// A one-line plan with the root VM `direct` and the VM `this` of `module.vm`.
-fn plan() -> String {
+pub(crate) fn plan() -> String {
     format!(
         r#"{{"format_version":"1.2","terraform_version":"1.9.5","resource_changes":[{},{}]}}"#,
         vm_change(None, "direct", &direct_image()),
@@ -40,7 +40,7 @@ fn plan() -> String {
     )
 }
 
-fn root_tf(module_source: &str) -> String {
+pub(crate) fn root_tf(module_source: &str) -> String {
     format!(
         r#"resource "azurerm_resource_group" "app" {{
   name     = "rg-app"
@@ -62,7 +62,7 @@ module "vm" {{
     )
 }
 
-const MODULE_TF: &str = r#"variable "unused" {
+pub(crate) const MODULE_TF: &str = r#"variable "unused" {
   default = null
 }
 
@@ -266,7 +266,13 @@ fn invalid_configuration_falls_back_to_the_plan() {
         finding(&r, "module.vm.azurerm_linux_virtual_machine.this"),
         "plan.json",
     );
-    assert_eq!(r["findings"].as_array().map(Vec::len), Some(2), "{r:#}");
+    // No valid file shows `modules/vm` to be a module of the plan's configuration: it is
+    // judged from its own sources too, as a configuration of its own (#27).
+    assert_eq!(
+        finding(&r, "azurerm_linux_virtual_machine.this")["path"],
+        "modules/vm/main.tf"
+    );
+    assert_eq!(r["findings"].as_array().map(Vec::len), Some(3), "{r:#}");
 
     // One bad file does not hide the good ones: a file that is not text is skipped, and a
     // module whose file does not parse keeps its plan location.
@@ -287,7 +293,13 @@ fn invalid_configuration_falls_back_to_the_plan() {
         finding(&r, "module.vm.azurerm_linux_virtual_machine.this"),
         "plan.json",
     );
-    assert_eq!(r["findings"].as_array().map(Vec::len), Some(2), "{r:#}");
+    // Terraform sources are read on their own too (#27): the file that is not text is an
+    // IG000 of its own (Terraform refuses it as well).
+    let findings = r["findings"].as_array().unwrap();
+    let ig000: Vec<&Value> = findings.iter().filter(|f| f["rule"] == "IG000").collect();
+    assert_eq!(ig000.len(), 1, "{r:#}");
+    assert_eq!(ig000[0]["path"], "broken.tf", "{r:#}");
+    assert_eq!(findings.len(), 3, "{r:#}");
 }
 
 /// With the `.tf` source beside the plan, an attribute is resolved through its one reference

@@ -407,60 +407,47 @@ fn a_sparse_index_judges_every_file_and_says_why() {
 }
 
 /// A run over folders that judged nothing says so on standard error, and why (#25): no
-/// template among the files read (check the paths), or Terraform sources, which imagegate
-/// does not read (with how to have them judged: a plan). Named files that are not templates
-/// (a hook's changed `package.json`) say nothing; a folder that judged something with `.tf`
-/// files beside it gets a note.
+/// template among the files read (check the paths). Named files that are not templates (a
+/// hook's changed `package.json`) say nothing. A folder of Terraform sources is judged (#27):
+/// nothing to warn about, and no note that they are not read.
 #[test]
 fn a_run_that_judged_nothing_says_why() {
     let stderr = |repo: &Repo, args: &[&str]| {
         let out = repo.imagegate(args).output().unwrap();
-        assert_eq!(out.status.code(), Some(0), "{out:?}");
         String::from_utf8(out.stderr).unwrap()
     };
     let empty = Repo::new();
     empty.write("notes/readme.json", "{\"a\": 1}");
     let said = stderr(&empty, &["check"]);
     assert!(
-        said.contains("warning: nothing was judged: no ARM template, Bicep file, parameter file or Terraform plan among the 1 file read; check the paths given"),
-        "{said}"
-    );
-    // Terraform sources: counted (ignore files and excludes apply), never read.
-    let terraform = Repo::new();
-    terraform.write(
-        "infra/main.tf",
-        "resource \"azurerm_linux_virtual_machine\" \"vm\" {}\n",
-    );
-    terraform.write("infra/variables.tf", "variable \"x\" {}\n");
-    terraform.write("vendor/other.tf", "\n");
-    let said = stderr(&terraform, &["check", "--exclude", "vendor"]);
-    assert!(said.contains("warning: nothing was judged"), "{said}");
-    assert!(
-        said.contains("warning: 2 Terraform source files (.tf) not read: imagegate judges Terraform plans: `terraform plan -out plan.out && terraform show -json plan.out > plan.json`, then check plan.json"),
+        said.contains("warning: nothing was judged: no ARM template, Bicep file, parameter file, Terraform configuration or plan among the 1 file read; check the paths given"),
         "{said}"
     );
     // Named files that are not templates: no warning.
     let said = stderr(&empty, &["check", "notes/readme.json"]);
     assert!(!said.contains("warning"), "{said}");
-    // Something judged, with Terraform sources beside it: a note.
-    terraform.write("arm/azuredeploy.json", golden_vm("vm"));
-    let said = stderr(&terraform, &["check"]);
-    assert!(!said.contains("warning"), "{said}");
-    assert!(
-        said.contains("note: 3 Terraform source files (.tf) not read"),
-        "{said}"
-    );
-    // A plan judged beside them: they are judged through it (its findings point into the
-    // sources beside it), not "not read" with how to make a plan.
+    // Terraform sources are judged: ignore files and excludes apply (`vendor/` is not read).
+    let terraform = Repo::new();
     terraform.write(
-        "infra/plan.json",
-        plan_with_new_version(&[("web", &["azurerm_shared_image_version.next.id"])]),
+        "infra/main.tf",
+        "resource \"azurerm_linux_virtual_machine\" \"vm\" {\n  source_image_id = var.image\n}\n",
     );
-    // (The plan publishes into the approved gallery from outside the factory: IG010.)
-    let said = stderr(&terraform, &["check", "--exit-zero"]);
-    assert!(
-        said.contains("note: 3 Terraform source files (.tf) not judged on their own: what they deploy is judged through the plans of this run"),
-        "{said}"
+    terraform.write("infra/variables.tf", "variable \"image\" {}\n");
+    terraform.write(
+        "vendor/other.tf",
+        "resource \"azurerm_linux_virtual_machine\" \"v\" {}\n",
     );
-    assert!(!said.contains("then check plan.json"), "{said}");
+    let out = terraform
+        .imagegate(&["check", "--exclude", "vendor", "--format", "json"])
+        .output()
+        .unwrap();
+    let said = String::from_utf8(out.stderr).unwrap();
+    assert!(!said.contains("nothing was judged"), "{said}");
+    assert!(!said.contains("not read"), "{said}");
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let findings = report["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 1, "{report:#}");
+    // The unset variable leaves the image unknown: IG002 at the variable, never a pass.
+    assert_eq!(findings[0]["rule"], "IG002", "{report:#}");
+    assert_eq!(findings[0]["path"], "infra/variables.tf", "{report:#}");
 }

@@ -90,6 +90,10 @@ impl Frontend for TfPlan {
         } else {
             plan(&root, id, &tf, env.options.judge_no_op, &mut out.embedded)
         };
+        // The plan stands for the configuration it was made from: the `.tf` files it read are
+        // judged through it, not on their own.
+        out.linkable = true;
+        out.links = tf.files().to_vec();
         out.deployment = Some(ToJudge {
             file: id,
             deployment,

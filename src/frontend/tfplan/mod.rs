@@ -16,6 +16,10 @@
 //! * When the plan sits in a working directory whose `.tf` files are readable (inside the
 //!   scanned roots), values read straight from the plan point at their attributes in the
 //!   `.tf` source, with the plan position as a related location (`source`).
+//! * The plan is authoritative over the configuration it was made from: the `.tf` files it
+//!   reads (its folder's, its local modules', those `modules.json` names) are the files it
+//!   links, so their own judgement (`tfsource`) stands aside for the plan's wherever both are
+//!   judged in one run.
 //!
 //! [`TfPlan`] is the frontend.
 
@@ -29,17 +33,3 @@ mod sensitive;
 mod source;
 
 pub(crate) use frontend::TfPlan;
-
-/// The extension of Terraform configuration files (read beside a plan to locate what it
-/// plans in the code a person edits).
-pub(crate) const CONFIGURATION_EXTENSION: &str = "tf";
-
-/// Terraform's source files, which no frontend judges on their own yet: a run tells how many
-/// it found, and how to have what they deploy judged (a plan).
-pub(crate) const SOURCES: super::Unread = super::Unread {
-    extension: CONFIGURATION_EXTENSION,
-    what: "Terraform source file",
-    hint: "imagegate judges Terraform plans: `terraform plan -out plan.out && terraform show -json plan.out > plan.json`, then check plan.json",
-    read_with: crate::model::SourceKind::TerraformPlan,
-    beside: "what they deploy is judged through the plans of this run, whose findings point into the sources beside them",
-};

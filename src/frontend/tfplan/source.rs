@@ -33,9 +33,18 @@ type ModuleFiles = Vec<(FileId, Body)>;
 pub(crate) struct TfSource {
     dirs: Vec<ModuleFiles>,
     modules: HashMap<String, usize>,
+    /// The canonical paths of every `.tf` file of the directories of the configuration,
+    /// read or not (too large, not parsed): the plan stands for what they declare.
+    files: Vec<PathBuf>,
 }
 
 impl TfSource {
+    /// The canonical paths of the `.tf` files of the configuration's directories: what the
+    /// plan was made from, whose own judgement stands aside for the plan's.
+    pub(crate) fn files(&self) -> &[PathBuf] {
+        &self.files
+    }
+
     /// Loads the configuration beside the plan at `plan`, adding the `.tf` files it reads
     /// through `loader` to `sources`. Directories outside the loader's roots are not read.
     pub(crate) fn load(
@@ -303,7 +312,7 @@ impl Modules<'_> {
             .map(|e| e.path())
             .filter(|p| {
                 p.extension()
-                    .is_some_and(|e| e == super::CONFIGURATION_EXTENSION)
+                    .is_some_and(|e| e == crate::frontend::terraform::CONFIGURATION_EXTENSION)
             })
             .collect();
         paths.sort();
@@ -314,7 +323,11 @@ impl Modules<'_> {
             let Ok(meta) = std::fs::symlink_metadata(&path) else {
                 continue;
             };
-            if !meta.is_file() || !self.allowance.linked_bytes_fit(meta.len()) {
+            if !meta.is_file() {
+                continue;
+            }
+            out.files.push(path.clone());
+            if !self.allowance.linked_bytes_fit(meta.len()) {
                 continue;
             }
             let display = self.loader.display(&path);

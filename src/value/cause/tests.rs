@@ -244,6 +244,72 @@ fn terraform() {
 }
 
 #[test]
+fn terraform_sources() {
+    use TfUnknown as T;
+    let t = |u: TfUnknown| Cause::TerraformSource(u);
+    const PLAN: &str = "judge a plan of the configuration (`terraform show -json`) to know it";
+    check(vec![
+        (
+            t(T::UnsetVariable { name: s("image") }),
+            "variable 'image' has no default, and no .tfvars file of the configuration nor TF_VAR_image sets it",
+        ),
+        (
+            t(T::DataSource {
+                reference: s("data.azurerm_image.i.id"),
+            }),
+            &format!(
+                "`data.azurerm_image.i.id` is read from Azure when Terraform plans, not offline ({PLAN})"
+            ),
+        ),
+        (
+            t(T::ResourceAttribute {
+                reference: s("azurerm_image.i.id"),
+            }),
+            &format!(
+                "`azurerm_image.i.id` is an attribute of a managed resource, known once Terraform applies it ({PLAN})"
+            ),
+        ),
+        (
+            t(T::ModuleOutput {
+                reference: s("module.m.id"),
+            }),
+            &format!(
+                "`module.m.id` is a module output, and module outputs are not evaluated from Terraform sources yet ({PLAN})"
+            ),
+        ),
+        (
+            t(T::ModuleCall {
+                source: s("Azure/avm-res-compute-virtualmachine/azurerm"),
+            }),
+            &format!(
+                "it calls the module `Azure/avm-res-compute-virtualmachine/azurerm`, which is not read offline: run `terraform init` so that `.terraform/modules/modules.json` names its folder, or {PLAN}"
+            ),
+        ),
+        (
+            t(T::ModuleNotRead { source: s("../vm") }),
+            "it calls the local module `../vm`, whose folder holds no readable `.tf` file inside the scanned paths",
+        ),
+        (
+            t(T::InputNotSet {
+                name: s("image_id"),
+                module: s("module.vm"),
+            }),
+            "variable 'image_id' of module.vm has no default, and the module call does not set it",
+        ),
+        (
+            t(T::ProviderSubscription),
+            "the subscription of the azurerm provider is not known offline",
+        ),
+        (
+            t(T::NotEvaluated {
+                construct: s("`for` expressions"),
+            }),
+            "imagegate does not evaluate `for` expressions in Terraform sources yet",
+        ),
+    ]);
+}
+
+#[test]
 fn template_errors() {
     check(vec![
         (

@@ -1,0 +1,1314 @@
+//! Terraform's expressions evaluated offline, as Terraform evaluates them where the value is
+//! known without Azure: literals, string templates, `var.*`, `local.*`, `count.index`,
+//! `each.key`/`each.value`, conditionals whose condition is known, operators, indexing and
+//! attribute access of known values, splats, `for` expressions, the `id`s the catalogue
+//! composes, and a few common functions ([`super::functions`]). Everything else (other data
+//! source and resource attributes, module outputs, template directives, other functions) is an
+//! unknown with its reason: never a default, never a pass.
+//!
+//! Every value keeps where it came from ([`Origin`]): a literal is located where it is written
+//! (a `.tfvars` value, a variable's default, an argument), and each `var.`/`local.` it passes
+//! through is a hop. Work is bounded by the walked file's [`Allowance`] (a step per expression
+//! node, the size of every string built), expression depth by [`MAX_DEPTH`] and the nesting of
+//! locals by the limits' `max_nesting`.
+//!
+//! Semantics: <https://developer.hashicorp.com/terraform/language/expressions>.
+
+use std::cell::RefCell;
+
+use foldhash::{HashMap, HashMapExt};
+use hcl_edit::Span as _;
+use hcl_edit::expr::{BinaryOperator, Expression, ObjectKey, TraversalOperator, UnaryOperator};
+use hcl_edit::template::Element;
+
+use crate::eval::Allowance;
+use crate::source::{FileId, Span};
+use crate::value::cause::{Budget, TfUnknown};
+use crate::value::value_type::ValueType;
+use crate::value::{Cause, Hop, Kind, Part, Subject, Value, Why, string_from_parts};
+
+/// Deepest nesting of expressions evaluated (the parser's depth is bounded before: see
+/// `super::folder::MAX_BRACKETS`).
+pub(crate) const MAX_DEPTH: usize = 256;
+
+/// An expression and the file it is written in.
+#[derive(Clone, Copy)]
+pub(crate) struct Written<'a> {
+    /// The expression.
+    pub(crate) expr: &'a Expression,
+    /// Its file.
+    pub(crate) file: FileId,
+}
+
+/// A declared local value, evaluated once, when first read.
+struct Local<'a> {
+    /// Its expression.
+    written: Written<'a>,
+    /// Its value, once evaluated.
+    value: RefCell<Option<Value>>,
+    /// Whether it is being evaluated (a cycle reads it again).
+    busy: RefCell<bool>,
+}
+
+/// What `count` and `for_each` give one instance of a resource.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Instance {
+    /// `count.index`, when the resource has `count`.
+    pub(crate) index: Option<Value>,
+    /// `each.key`, when it has `for_each`.
+    pub(crate) key: Option<Value>,
+    /// `each.value`, when it has `for_each`.
+    pub(crate) value: Option<Value>,
+}
+
+/// A data source or managed resource of the module whose `id` the catalogue says how to
+/// compose from its arguments (`[[terraform_id]]`).
+#[derive(Clone, Copy)]
+pub(crate) struct Declared<'a> {
+    /// Its block's body.
+    pub(crate) body: &'a hcl_edit::structure::Body,
+    /// Its file.
+    pub(crate) file: FileId,
+}
+
+/// What the expressions of one Terraform module read: its variables' values, its locals, the
+/// instance being evaluated, and the walked file's allowance.
+pub(crate) struct Scope<'a> {
+    /// Each variable's value (already decided by precedence), by name.
+    variables: HashMap<String, Value>,
+    /// The data sources (`true`) and resources (`false`) whose `id` can be composed, by kind,
+    /// type and name.
+    declared: HashMap<(bool, String, String), Declared<'a>>,
+    /// Each local's expression, by name.
+    locals: HashMap<String, Local<'a>>,
+    /// The resource instance being evaluated.
+    pub(crate) instance: Instance,
+    /// What the walked file may spend.
+    allowance: &'a Allowance,
+    /// How deep locals are being evaluated now.
+    nesting: RefCell<usize>,
+    /// The variables of the `for` expressions being evaluated, innermost last.
+    bound: RefCell<Vec<(String, Value)>>,
+}
+
+/// Whether `why` is an error of the expression itself (what `try` passes over), rather than
+/// a value not known offline.
+pub(crate) fn is_error(why: &Why) -> bool {
+    matches!(
+        *why.cause,
+        Cause::MissingProperty { .. }
+            | Cause::PropertyOfNonObject { .. }
+            | Cause::IndexOutOfRange { .. }
+            | Cause::NotIndexable { .. }
+            | Cause::InvalidCall { .. }
+    )
+}
+
+/// An unknown for `cause`, located at `at`.
+pub(crate) fn unknown(cause: Cause, at: Option<Span>) -> Value {
+    let why = Why {
+        span: at,
+        ..Why::new(cause)
+    };
+    Value {
+        kind: Kind::Unknown(why),
+        origin: crate::value::Origin {
+            site: at,
+            ..Default::default()
+        },
+    }
+}
+
+/// An unknown because the evaluator does not follow `construct`, located at `at`.
+pub(crate) fn not_evaluated(construct: impl Into<String>, at: Option<Span>) -> Value {
+    let construct = construct.into();
+    unknown(
+        Cause::TerraformSource(TfUnknown::NotEvaluated { construct }),
+        at,
+    )
+}
+
+/// The span of `expr` in `file`.
+pub(crate) fn span_of(expr: &Expression, file: FileId) -> Option<Span> {
+    expr.span().map(|r| Span::new(file, r.start, r.end))
+}
+
+impl<'a> Scope<'a> {
+    /// A scope of `variables` (decided values) and `locals` (expressions), spending from
+    /// `allowance`.
+    pub(crate) fn new(
+        variables: HashMap<String, Value>,
+        locals: Vec<(String, Written<'a>)>,
+        allowance: &'a Allowance,
+    ) -> Scope<'a> {
+        let mut by_name = HashMap::with_capacity(locals.len());
+        for (name, written) in locals {
+            by_name.insert(
+                name,
+                Local {
+                    written,
+                    value: RefCell::new(None),
+                    busy: RefCell::new(false),
+                },
+            );
+        }
+        Scope {
+            variables,
+            declared: HashMap::new(),
+            locals: by_name,
+            instance: Instance::default(),
+            allowance,
+            nesting: RefCell::new(0),
+            bound: RefCell::new(Vec::new()),
+        }
+    }
+
+    /// A scope with nothing declared: what a `.tfvars` value or a variable's default is
+    /// evaluated in (Terraform allows no references there).
+    pub(crate) fn empty(allowance: &'a Allowance) -> Scope<'a> {
+        Scope::new(HashMap::new(), Vec::new(), allowance)
+    }
+
+    /// This scope, where `data.TYPE.NAME.id` and `TYPE.NAME.id` of the blocks of `declared`
+    /// (`(data source?, type, name)`) are their `id`s composed from their arguments.
+    pub(crate) fn with_declared(
+        mut self,
+        declared: HashMap<(bool, String, String), Declared<'a>>,
+    ) -> Scope<'a> {
+        self.declared = declared;
+        self
+    }
+
+    /// The allowance spent from.
+    pub(crate) fn allowance(&self) -> &Allowance {
+        self.allowance
+    }
+
+    /// The value of `written`.
+    pub(crate) fn eval(&self, written: Written<'_>) -> Value {
+        self.expr(written.expr, written.file, 0)
+    }
+
+    /// The unknown a spent step budget leaves, at `at`.
+    fn spent(&self, at: Option<Span>) -> Value {
+        let limit = self.allowance.max_steps();
+        unknown(Cause::Budget(Budget::Steps { limit }), at)
+    }
+
+    fn expr(&self, expr: &Expression, file: FileId, depth: usize) -> Value {
+        let at = span_of(expr, file);
+        if !self.allowance.charge(1) {
+            return self.spent(at);
+        }
+        if depth > MAX_DEPTH {
+            let limit = MAX_DEPTH;
+            return unknown(Cause::Budget(Budget::ExpressionDepth { limit }), at);
+        }
+        let literal = |kind: Kind| match at {
+            Some(at) => Value::literal(kind, at),
+            None => Value::composed(kind),
+        };
+        match expr {
+            Expression::Null(_) => literal(Kind::Null),
+            Expression::Bool(b) => literal(Kind::Bool(*b.value())),
+            Expression::Number(n) => {
+                let n = n.value();
+                match n.as_i64() {
+                    Some(i) => literal(Kind::Int(i)),
+                    None => literal(Kind::Float(n.as_f64().unwrap_or(f64::NAN))),
+                }
+            }
+            Expression::String(s) => {
+                if !self.allowance.charge(s.value().len() as u64 / 16) {
+                    return self.spent(at);
+                }
+                literal(Kind::Str(s.value().to_string()))
+            }
+            Expression::Array(items) => {
+                let values = items
+                    .iter()
+                    .map(|item| self.expr(item, file, depth + 1))
+                    .collect();
+                composed(Kind::Array(values), at)
+            }
+            Expression::Object(object) => {
+                let mut members = Members::default();
+                for (key, value) in object.iter() {
+                    let name = match key {
+                        ObjectKey::Ident(ident) => ident.as_str().to_string(),
+                        ObjectKey::Expression(e) => {
+                            let k = self.expr(e, file, depth + 1);
+                            match key_text(&k) {
+                                Some(k) => k,
+                                None => {
+                                    return not_evaluated("an object key not known offline", at);
+                                }
+                            }
+                        }
+                    };
+                    let v = self.expr(value.expr(), file, depth + 1);
+                    members.set(name, v);
+                }
+                composed(members.into_kind(), at)
+            }
+            Expression::StringTemplate(t) => {
+                let elements: Vec<&Element> = t.iter().collect();
+                self.template(&elements, file, at, depth)
+            }
+            Expression::HeredocTemplate(h) => {
+                let elements: Vec<&Element> = h.template.iter().collect();
+                self.template(&elements, file, at, depth)
+            }
+            Expression::Parenthesis(p) => self.expr(p.inner(), file, depth + 1),
+            Expression::Variable(v) => match self.bound(v.as_str()) {
+                Some(value) => value.at_site_opt(at),
+                None => not_evaluated(format!("the reference `{}`", v.as_str()), at),
+            },
+            Expression::Conditional(c) => {
+                let condition = self.expr(&c.cond_expr, file, depth + 1);
+                match condition.kind {
+                    Kind::Bool(true) => self.expr(&c.true_expr, file, depth + 1),
+                    Kind::Bool(false) => self.expr(&c.false_expr, file, depth + 1),
+                    Kind::Unknown(why) => Value {
+                        kind: Kind::Unknown(why),
+                        origin: crate::value::Origin {
+                            site: at,
+                            ..Default::default()
+                        },
+                    },
+                    _ => not_evaluated("a condition that is not a boolean", at),
+                }
+            }
+            Expression::FuncCall(call) => {
+                if call.name.is_namespaced() {
+                    let name = call.name.name.as_str();
+                    return not_evaluated(format!("the provider function '{name}'"), at);
+                }
+                let name = call.name.name.as_str();
+                let args: Vec<&Expression> = call.args.iter().collect();
+                if call.args.expand_final() {
+                    return not_evaluated("a call with an expanded final argument (`...`)", at);
+                }
+                super::functions::call(self, name, &args, file, at, depth + 1)
+            }
+            Expression::Traversal(t) => self.traversal(t, file, at, depth),
+            Expression::UnaryOp(op) => {
+                let v = self.expr(&op.expr, file, depth + 1);
+                match (op.operator.value(), &v.kind) {
+                    (_, Kind::Unknown(_)) => v,
+                    (UnaryOperator::Not, Kind::Bool(b)) => composed(Kind::Bool(!b), at),
+                    (UnaryOperator::Neg, Kind::Int(i)) => match i.checked_neg() {
+                        Some(n) => composed(Kind::Int(n), at),
+                        None => not_evaluated("an integer overflow", at),
+                    },
+                    (UnaryOperator::Neg, Kind::Float(f)) => composed(Kind::Float(-f), at),
+                    _ => not_evaluated("an operator applied to a value of another type", at),
+                }
+            }
+            Expression::BinaryOp(op) => {
+                let lhs = self.expr(&op.lhs_expr, file, depth + 1);
+                let rhs = self.expr(&op.rhs_expr, file, depth + 1);
+                binary(*op.operator.value(), lhs, rhs, at)
+            }
+            Expression::ForExpr(f) => self.for_expr(f, file, at, depth),
+        }
+    }
+
+    /// A string template: its literal parts and each interpolation's value as text. A
+    /// template that is one interpolation alone is that value, unconverted (as Terraform
+    /// evaluates `"${var.x}"`), so it keeps where it came from.
+    fn template(
+        &self,
+        elements: &[&Element],
+        file: FileId,
+        at: Option<Span>,
+        depth: usize,
+    ) -> Value {
+        if let [Element::Interpolation(i)] = elements {
+            return self.expr(&i.expr, file, depth + 1).at_site_opt(at);
+        }
+        let mut parts = Vec::with_capacity(elements.len());
+        let mut length = 0usize;
+        // The runs of the text that literals supplied (a `.tfvars` value, a default): what a
+        // fix edits.
+        let mut pieces = crate::eval::ops::Pieces::default();
+        for element in elements {
+            match element {
+                Element::Literal(text) => {
+                    length += text.len();
+                    parts.push(Part::Text(text.value().to_string()));
+                }
+                Element::Interpolation(i) => {
+                    let v = self.expr(&i.expr, file, depth + 1);
+                    pieces.value(length, &v);
+                    match text_parts(&v) {
+                        Ok(mut p) => {
+                            length += p
+                                .iter()
+                                .map(|p| match p {
+                                    Part::Text(t) => t.len(),
+                                    Part::Hole(_) => 0,
+                                })
+                                .sum::<usize>();
+                            parts.append(&mut p);
+                        }
+                        Err(found) => {
+                            let why = Why {
+                                span: span_of(&i.expr, file),
+                                ..Why::new(Cause::NotAString {
+                                    value: format!("{found}"),
+                                })
+                            };
+                            parts.push(Part::Hole(why));
+                        }
+                    }
+                }
+                Element::Directive(_) => {
+                    let v = not_evaluated("template directives (`%{ if }`, `%{ for }`)", at);
+                    if let Kind::Unknown(why) = v.kind {
+                        parts.push(Part::Hole(why));
+                    }
+                }
+            }
+            let limit = self.allowance.limits().max_string;
+            if length > limit {
+                let cause = Cause::Budget(Budget::StringLength {
+                    function: "a string template".into(),
+                    length,
+                    limit,
+                });
+                return unknown(cause, at);
+            }
+        }
+        if !self.allowance.charge(length as u64 / 16) {
+            return self.spent(at);
+        }
+        pieces.on(composed(string_from_parts(parts), at))
+    }
+
+    /// A traversal: `var.x`, `local.x`, `count.index`, `each.key`, a reference Terraform
+    /// knows only when it plans or applies, or any value's attributes and elements.
+    fn traversal(
+        &self,
+        t: &hcl_edit::expr::Traversal,
+        file: FileId,
+        at: Option<Span>,
+        depth: usize,
+    ) -> Value {
+        let operators: Vec<&TraversalOperator> = t.operators.iter().map(|o| o.value()).collect();
+        let attr = |i: usize| match operators.get(i) {
+            Some(TraversalOperator::GetAttr(name)) => Some(name.as_str()),
+            _ => None,
+        };
+        let (value, used) = match &t.expr {
+            Expression::Variable(root) if self.bound(root.as_str()).is_some() => {
+                let value = self
+                    .bound(root.as_str())
+                    .unwrap_or_else(|| Value::composed(Kind::Null));
+                (value, 0)
+            }
+            Expression::Variable(root) => {
+                let root = root.as_str();
+                match (root, attr(0)) {
+                    ("var", Some(name)) => (self.variable(name, at), 1),
+                    ("local", Some(name)) => (self.local(name, at), 1),
+                    ("count", Some("index")) => match &self.instance.index {
+                        Some(v) => match self.copy(v, at) {
+                            Ok(v) => (v.at_site_opt(at), 1),
+                            Err(spent) => return spent,
+                        },
+                        None => return not_evaluated("`count.index` outside `count`", at),
+                    },
+                    ("each", Some(which @ ("key" | "value"))) => {
+                        let v = if which == "key" {
+                            &self.instance.key
+                        } else {
+                            &self.instance.value
+                        };
+                        match v {
+                            Some(v) => match self.copy(v, at) {
+                                Ok(v) => (v.at_site_opt(at), 1),
+                                Err(spent) => return spent,
+                            },
+                            None => return not_evaluated("`each` outside `for_each`", at),
+                        }
+                    }
+                    ("data", Some(kind)) if attr(1).is_some() && attr(2) == Some("id") => {
+                        let name = attr(1).unwrap_or_default();
+                        match self.composed_id(true, kind, name, at, depth) {
+                            Some(v) => (v, 3),
+                            None => {
+                                let reference = reference_text(root, &operators);
+                                let cause =
+                                    Cause::TerraformSource(TfUnknown::DataSource { reference });
+                                return unknown(cause, at);
+                            }
+                        }
+                    }
+                    ("data", _) => {
+                        let reference = reference_text(root, &operators);
+                        let cause = Cause::TerraformSource(TfUnknown::DataSource { reference });
+                        return unknown(cause, at);
+                    }
+                    ("module", _) => {
+                        let reference = reference_text(root, &operators);
+                        let cause = Cause::TerraformSource(TfUnknown::ModuleOutput { reference });
+                        return unknown(cause, at);
+                    }
+                    ("path" | "terraform" | "self", _) => {
+                        let reference = reference_text(root, &operators);
+                        return not_evaluated(format!("`{reference}`"), at);
+                    }
+                    (kind, Some(name)) if attr(1) == Some("id") => {
+                        match self.composed_id(false, kind, name, at, depth) {
+                            Some(v) => (v, 2),
+                            None => {
+                                let reference = reference_text(root, &operators);
+                                let cause = Cause::TerraformSource(TfUnknown::ResourceAttribute {
+                                    reference,
+                                });
+                                return unknown(cause, at);
+                            }
+                        }
+                    }
+                    (_, Some(_)) => {
+                        let reference = reference_text(root, &operators);
+                        let cause =
+                            Cause::TerraformSource(TfUnknown::ResourceAttribute { reference });
+                        return unknown(cause, at);
+                    }
+                    _ => {
+                        let reference = reference_text(root, &operators);
+                        return not_evaluated(format!("the reference `{reference}`"), at);
+                    }
+                }
+            }
+            other => (self.expr(other, file, depth + 1), 0),
+        };
+        self.apply(value, &operators[used..], file, at, depth)
+    }
+
+    /// The value a `for` expression being evaluated binds to `name`, if any.
+    fn bound(&self, name: &str) -> Option<Value> {
+        let bound = self.bound.borrow();
+        let (_, v) = bound.iter().rev().find(|(n, _)| n == name)?;
+        Some(self.copy(v, None).unwrap_or_else(|spent| spent))
+    }
+
+    /// A `for` expression
+    /// (<https://developer.hashicorp.com/terraform/language/expressions/for>): a list, or an
+    /// object when it makes keys (grouped with `...`), of its value for each element of a known
+    /// collection (a map's in lexical order of its keys) its condition keeps. A collection,
+    /// condition or key not known offline leaves the whole unknown.
+    fn for_expr(
+        &self,
+        f: &hcl_edit::expr::ForExpr,
+        file: FileId,
+        at: Option<Span>,
+        depth: usize,
+    ) -> Value {
+        let collection = self.expr(&f.intro.collection_expr, file, depth + 1);
+        let elements: Vec<(Value, Value)> = match collection.kind {
+            Kind::Array(items) => items
+                .into_iter()
+                .enumerate()
+                .map(|(i, v)| (Value::composed(Kind::Int(i as i64)), v))
+                .collect(),
+            Kind::Object(mut members) => {
+                members.sort_by(|a, b| a.0.cmp(&b.0));
+                members
+                    .into_iter()
+                    .map(|(k, v)| (Value::composed(Kind::Str(k)), v))
+                    .collect()
+            }
+            Kind::Unknown(why) => return unknown_with(why, at),
+            _ => {
+                return not_evaluated(
+                    "a `for` expression over a value that is not a collection",
+                    at,
+                );
+            }
+        };
+        let value_var = f.intro.value_var.as_str().to_string();
+        let key_var = f.intro.key_var.as_ref().map(|k| k.as_str().to_string());
+        let mut items = Vec::new();
+        let mut members = Members::default();
+        let mut groups: Vec<(String, Vec<Value>)> = Vec::new();
+        let mut group_index: HashMap<String, usize> = HashMap::new();
+        for (key, value) in elements {
+            if !self.allowance.charge(1) {
+                return self.spent(at);
+            }
+            let before = self.bound.borrow().len();
+            if let Some(k) = &key_var {
+                self.bound.borrow_mut().push((k.clone(), key));
+            }
+            self.bound.borrow_mut().push((value_var.clone(), value));
+            let result = self.for_element(f, file, depth);
+            self.bound.borrow_mut().truncate(before);
+            let (k, v) = match result {
+                Ok(Some(kv)) => kv,
+                Ok(None) => continue,
+                Err(why) => return unknown_with(why, at),
+            };
+            match k {
+                None => items.push(v),
+                Some(k) if f.grouping => match group_index.get(&k) {
+                    Some(&i) => groups[i].1.push(v),
+                    None => {
+                        group_index.insert(k.clone(), groups.len());
+                        groups.push((k, vec![v]));
+                    }
+                },
+                Some(k) => {
+                    if members.get(&k).is_some() {
+                        return not_evaluated(
+                            "a `for` expression that makes one key twice (Terraform rejects it)",
+                            at,
+                        );
+                    }
+                    members.set(k, v);
+                }
+            }
+        }
+        if f.key_expr.is_none() {
+            return composed(Kind::Array(items), at);
+        }
+        for (k, vs) in groups {
+            members.set(k, composed(Kind::Array(vs), at));
+        }
+        composed(members.into_kind(), at)
+    }
+
+    /// One element of the `for` expression `f`, its variables bound: `None` when its
+    /// condition leaves it out, else its key (for an object) and value; why not, when its
+    /// condition or key is not known offline.
+    fn for_element(
+        &self,
+        f: &hcl_edit::expr::ForExpr,
+        file: FileId,
+        depth: usize,
+    ) -> Result<Option<Made>, Why> {
+        if let Some(cond) = &f.cond {
+            let keep = self.expr(&cond.expr, file, depth + 1);
+            match keep.kind {
+                Kind::Bool(false) => return Ok(None),
+                Kind::Bool(true) => {}
+                Kind::Unknown(why) => return Err(why),
+                _ => {
+                    let at = span_of(&cond.expr, file);
+                    return Err(Why {
+                        span: at,
+                        ..Why::new(Cause::TerraformSource(TfUnknown::NotEvaluated {
+                            construct: "a `for` condition that is not a boolean".into(),
+                        }))
+                    });
+                }
+            }
+        }
+        let key = match &f.key_expr {
+            None => None,
+            Some(k) => {
+                let k = self.expr(k, file, depth + 1);
+                match key_text(&k) {
+                    Some(k) => Some(k),
+                    None => {
+                        return Err(k.first_unknown().cloned().unwrap_or_else(|| {
+                            Why::new(Cause::TerraformSource(TfUnknown::NotEvaluated {
+                                construct: "a `for` key that is not a string".into(),
+                            }))
+                        }));
+                    }
+                }
+            }
+        };
+        Ok(Some((key, self.expr(&f.value_expr, file, depth + 1))))
+    }
+
+    /// The `id` of the data source (`data`) or resource `kind`.`name` of the module, read at
+    /// `at`, composed from its arguments as the catalogue's `[[terraform_id]]` says (the
+    /// provider's subscription, and any argument not known offline, a hole): `None` when the
+    /// module declares no such block the catalogue knows (or with `count`/`for_each`).
+    /// A data source's gallery version named `recent` reads whatever is newest at apply, as
+    /// `latest` does (<https://registry.terraform.io/providers/hashicorp/azurerm/latest/docs/data-sources/shared_image_version#name-1>).
+    fn composed_id(
+        &self,
+        data: bool,
+        kind: &str,
+        name: &str,
+        at: Option<Span>,
+        depth: usize,
+    ) -> Option<Value> {
+        let declared = self
+            .declared
+            .get(&(data, kind.to_string(), name.to_string()))?;
+        let template = crate::catalog::Catalog::builtin().terraform_id(kind)?;
+        let mut parts = Vec::new();
+        let mut pieces = crate::eval::ops::Pieces::default();
+        let mut length = 0usize;
+        let mut rest = template;
+        let subscription = || {
+            let cause = Cause::TerraformSource(TfUnknown::ProviderSubscription);
+            Part::Hole(Why {
+                span: at,
+                ..Why::new(cause)
+            })
+        };
+        while let Some(open) = rest.find('{') {
+            let text = &rest[..open];
+            length += text.len();
+            parts.push(Part::Text(text.to_string()));
+            let close = rest[open..].find('}').map_or(rest.len(), |c| open + c);
+            let argument = &rest[open + 1..close];
+            if argument == "subscription" {
+                parts.push(subscription());
+            } else {
+                let v = match declared.body.get_attribute(argument) {
+                    Some(a) => self.expr(&a.value, declared.file, depth + 1),
+                    None => unknown(
+                        Cause::MissingProperty {
+                            name: argument.to_string(),
+                        },
+                        at,
+                    ),
+                };
+                let v = match v.as_str() {
+                    Some(s) if data && argument == "name" && s.eq_ignore_ascii_case("recent") => {
+                        composed(Kind::Str("latest".into()), v.origin.site)
+                    }
+                    _ => v,
+                };
+                pieces.value(length, &v);
+                match text_parts(&v) {
+                    Ok(more) => {
+                        for p in more {
+                            if let Part::Text(t) = &p {
+                                length += t.len();
+                            }
+                            parts.push(p);
+                        }
+                    }
+                    Err(found) => parts.push(Part::Hole(Why {
+                        span: at,
+                        ..Why::new(Cause::NotAString {
+                            value: format!("{found}"),
+                        })
+                    })),
+                }
+            }
+            rest = rest.get(close + 1..).unwrap_or("");
+        }
+        parts.push(Part::Text(rest.to_string()));
+        let address = if data {
+            format!("data.{kind}.{name}")
+        } else {
+            format!("{kind}.{name}")
+        };
+        let via = if data {
+            Subject::DataSource(address)
+        } else {
+            Subject::Resource(address)
+        };
+        let mut v = pieces.on(composed(string_from_parts(parts), at));
+        if let Some(at) = at {
+            v.origin.hops.push(Hop { span: at, via });
+        }
+        Some(v)
+    }
+
+    /// `value` with `operators` applied in order.
+    fn apply(
+        &self,
+        mut value: Value,
+        operators: &[&TraversalOperator],
+        file: FileId,
+        at: Option<Span>,
+        depth: usize,
+    ) -> Value {
+        for (i, op) in operators.iter().enumerate() {
+            if !self.allowance.charge(1) {
+                return self.spent(at);
+            }
+            if value.is_unknown() {
+                return value;
+            }
+            let hops = std::mem::take(&mut value.origin.hops);
+            value = match op {
+                TraversalOperator::GetAttr(name) => member(value, name.as_str(), at),
+                TraversalOperator::Index(e) => {
+                    let key = self.expr(e, file, depth + 1);
+                    index(value, &key, at)
+                }
+                TraversalOperator::LegacyIndex(n) => {
+                    let key = Value::composed(Kind::Int(i64::try_from(*n.value()).unwrap_or(-1)));
+                    index(value, &key, at)
+                }
+                TraversalOperator::AttrSplat(_) | TraversalOperator::FullSplat(_) => {
+                    let rest = &operators[i + 1..];
+                    let items = match value.kind {
+                        Kind::Array(items) => items,
+                        Kind::Null => Vec::new(),
+                        _ => vec![value],
+                    };
+                    let out = items
+                        .into_iter()
+                        .map(|item| self.apply(inherit(item, &hops), rest, file, at, depth + 1))
+                        .collect();
+                    return composed(Kind::Array(out), at);
+                }
+            };
+            value = inherit(value, &hops);
+        }
+        value
+    }
+
+    /// The value of `var.name`, read at `at`: the variable's decided value, through a hop.
+    fn variable(&self, name: &str, at: Option<Span>) -> Value {
+        match self.variables.get(name) {
+            // Unset: the reason names the variable already, and where it is declared.
+            Some(
+                v @ Value {
+                    kind: Kind::Unknown(why),
+                    ..
+                },
+            ) if matches!(&*why.cause, Cause::TerraformSource(TfUnknown::UnsetVariable { name: n }) if n == name) => {
+                v.clone()
+            }
+            Some(v) => match self.copy(v, at) {
+                Ok(v) => through(v, Subject::Variable(name.to_string()), at),
+                Err(spent) => spent,
+            },
+            None => unknown(
+                Cause::UndeclaredVariable {
+                    name: name.to_string(),
+                },
+                at,
+            ),
+        }
+    }
+
+    /// A copy of `v` (a variable's or a local's value, read at `at`), its size charged to the
+    /// step budget as the ARM evaluator charges what it copies out of a variable; the
+    /// budget's unknown when it does not fit.
+    fn copy(&self, v: &Value, at: Option<Span>) -> Result<Value, Value> {
+        let limits = self.allowance.limits();
+        let limit = self.allowance.max_steps();
+        let (weight, _) = crate::eval::ops::weight_and_depth(v, limit, limits.max_value_depth);
+        if self.allowance.charge(weight) {
+            Ok(v.clone())
+        } else {
+            Err(self.spent(at))
+        }
+    }
+
+    /// The value of `local.name`, read at `at`, evaluated once.
+    fn local(&self, name: &str, at: Option<Span>) -> Value {
+        let Some(local) = self.locals.get(name) else {
+            return unknown(
+                Cause::UndeclaredVariable {
+                    name: format!("local.{name}"),
+                },
+                at,
+            );
+        };
+        let subject = || Subject::Variable(format!("local.{name}"));
+        if let Some(v) = local.value.borrow().as_ref() {
+            return match self.copy(v, at) {
+                Ok(v) => through(v, subject(), at),
+                Err(spent) => spent,
+            };
+        }
+        if *local.busy.borrow() {
+            let cause = Cause::VariableCycle {
+                name: format!("local.{name}"),
+                cycle: vec![format!("local.{name}")],
+            };
+            return unknown(cause, at);
+        }
+        let limit = self.allowance.limits().max_nesting;
+        if *self.nesting.borrow() >= limit {
+            let cause = Cause::Budget(Budget::Recursion {
+                limit,
+                subject: subject(),
+            });
+            return unknown(cause, at);
+        }
+        *local.busy.borrow_mut() = true;
+        *self.nesting.borrow_mut() += 1;
+        let v = self.eval(local.written);
+        *self.nesting.borrow_mut() -= 1;
+        *local.busy.borrow_mut() = false;
+        // Terraform's locals cannot read `count` or `each`: one value serves every instance.
+        *local.value.borrow_mut() = Some(v.clone());
+        through(v, subject(), at)
+    }
+}
+
+/// The value `v`, passed through `via` (a variable or local read at `at`): a hop for a
+/// known value, a link of the chain for an unknown.
+pub(crate) fn through(mut v: Value, via: Subject, at: Option<Span>) -> Value {
+    let Some(at) = at else {
+        return v;
+    };
+    let hop = Hop { span: at, via };
+    match &mut v.kind {
+        Kind::Unknown(why) => why.chain.insert(0, hop),
+        // A collection keeps the hop for what is read of it (`var.image.sku`).
+        Kind::Object(_) | Kind::Array(_) => v.origin.hops.insert(0, hop),
+        _ => {
+            if v.origin.literal.is_some() {
+                v.origin.hops.insert(0, hop);
+            }
+        }
+    }
+    v.origin.site = Some(at);
+    v
+}
+
+/// `child`, read out of a collection that came through `hops`: those hops first.
+fn inherit(mut child: Value, hops: &[Hop]) -> Value {
+    if hops.is_empty() {
+        return child;
+    }
+    match &mut child.kind {
+        Kind::Unknown(why) => {
+            why.chain.splice(0..0, hops.iter().cloned());
+        }
+        Kind::Object(_) | Kind::Array(_) => {
+            child.origin.hops.splice(0..0, hops.iter().cloned());
+        }
+        _ if child.origin.literal.is_some() => {
+            child.origin.hops.splice(0..0, hops.iter().cloned());
+        }
+        _ => {}
+    }
+    child
+}
+
+/// The members of an object being built, each key once (a later value replaces an earlier
+/// one in its place), looked up by key in constant time: an object of many members is built
+/// in linear time.
+#[derive(Default)]
+pub(crate) struct Members {
+    /// The members, in the order their keys were first set.
+    list: Vec<(String, Value)>,
+    /// Each key's position in `list`.
+    index: HashMap<String, usize>,
+}
+
+impl Members {
+    /// Sets `key` to `value`.
+    pub(crate) fn set(&mut self, key: String, value: Value) {
+        match self.index.get(&key) {
+            Some(&i) => self.list[i].1 = value,
+            None => {
+                self.index.insert(key.clone(), self.list.len());
+                self.list.push((key, value));
+            }
+        }
+    }
+
+    /// The value of `key`, if set.
+    pub(crate) fn get(&self, key: &str) -> Option<&Value> {
+        self.index.get(key).map(|&i| &self.list[i].1)
+    }
+
+    /// The members, in the order their keys were first set.
+    pub(crate) fn into_kind(self) -> Kind {
+        Kind::Object(self.list)
+    }
+}
+
+/// One element a `for` expression makes: its key (when it makes an object) and its value.
+type Made = (Option<String>, Value);
+
+/// An unknown for `why`, written at `at`.
+fn unknown_with(why: Why, at: Option<Span>) -> Value {
+    Value {
+        kind: Kind::Unknown(why),
+        origin: crate::value::Origin {
+            site: at,
+            ..Default::default()
+        },
+    }
+}
+
+/// A value composed at `at` (no single literal).
+pub(crate) fn composed(kind: Kind, at: Option<Span>) -> Value {
+    let mut v = Value::composed(kind);
+    v.origin.site = at;
+    v
+}
+
+/// The text of an object key or map index.
+fn key_text(v: &Value) -> Option<String> {
+    match &v.kind {
+        Kind::Str(s) => Some(s.clone()),
+        Kind::Int(i) => Some(i.to_string()),
+        Kind::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+/// A value as text in a template, or its type when Terraform cannot convert it.
+pub(crate) fn text_parts(v: &Value) -> Result<Vec<Part>, ValueType> {
+    Ok(match &v.kind {
+        Kind::Str(s) => vec![Part::Text(s.clone())],
+        Kind::Int(i) => vec![Part::Text(i.to_string())],
+        Kind::Float(f) => vec![Part::Text(f.to_string())],
+        Kind::Bool(b) => vec![Part::Text(b.to_string())],
+        Kind::Partial(parts) => parts.clone(),
+        Kind::Unknown(why) => vec![Part::Hole(why.clone())],
+        _ => return Err(type_of(&v.kind)),
+    })
+}
+
+/// The member `name` of `value` (an object), read at `at`.
+fn member(value: Value, name: &str, at: Option<Span>) -> Value {
+    match value.kind {
+        Kind::Object(members) => match members.into_iter().find(|(k, _)| k == name) {
+            Some((_, v)) => v,
+            None => unknown(
+                Cause::MissingProperty {
+                    name: name.to_string(),
+                },
+                at,
+            ),
+        },
+        kind => {
+            let found = type_of(&kind);
+            unknown(
+                Cause::PropertyOfNonObject {
+                    name: name.to_string(),
+                    found,
+                },
+                at,
+            )
+        }
+    }
+}
+
+/// The element of `value` at `key` (a list's index, a map's key), read at `at`.
+pub(crate) fn index(value: Value, key: &Value, at: Option<Span>) -> Value {
+    if let Kind::Unknown(why) = &key.kind {
+        return unknown((*why.cause).clone(), why.span.or(at));
+    }
+    match (value.kind, &key.kind) {
+        (Kind::Array(items), Kind::Int(i)) => {
+            let length = items.len();
+            match usize::try_from(*i).ok().filter(|i| *i < length) {
+                Some(i) => items
+                    .into_iter()
+                    .nth(i)
+                    .unwrap_or(Value::composed(Kind::Null)),
+                None => unknown(Cause::IndexOutOfRange { index: *i, length }, at),
+            }
+        }
+        (Kind::Array(items), Kind::Str(s)) if s.parse::<i64>().is_ok() => {
+            let i: i64 = s.parse().unwrap_or(-1);
+            index(
+                Value::composed(Kind::Array(items)),
+                &Value::composed(Kind::Int(i)),
+                at,
+            )
+        }
+        (Kind::Object(members), _) if key_text(key).is_some() => {
+            let name = key_text(key).unwrap_or_default();
+            member(Value::composed(Kind::Object(members)), &name, at)
+        }
+        (kind, _) => unknown(
+            Cause::NotIndexable {
+                target: type_of(&kind),
+                index: type_of(&key.kind),
+            },
+            at,
+        ),
+    }
+}
+
+/// `lhs op rhs`, at `at`.
+fn binary(op: BinaryOperator, lhs: Value, rhs: Value, at: Option<Span>) -> Value {
+    use BinaryOperator as B;
+    // `&&` and `||` are decided by a known side when the other is unknown.
+    match (op, &lhs.kind, &rhs.kind) {
+        (B::And, Kind::Bool(false), _) | (B::And, _, Kind::Bool(false)) => {
+            return composed(Kind::Bool(false), at);
+        }
+        (B::Or, Kind::Bool(true), _) | (B::Or, _, Kind::Bool(true)) => {
+            return composed(Kind::Bool(true), at);
+        }
+        _ => {}
+    }
+    if let Some(why) = lhs.first_unknown().or(rhs.first_unknown()) {
+        return Value {
+            kind: Kind::Unknown(why.clone()),
+            origin: crate::value::Origin {
+                site: at,
+                ..Default::default()
+            },
+        };
+    }
+    let number = |v: &Value| match &v.kind {
+        Kind::Int(i) => Some(*i as f64),
+        Kind::Float(f) => Some(*f),
+        Kind::Str(s) => s.parse::<f64>().ok(),
+        _ => None,
+    };
+    let kind = match op {
+        B::Eq => Kind::Bool(equal(&lhs, &rhs)),
+        B::NotEq => Kind::Bool(!equal(&lhs, &rhs)),
+        B::And | B::Or => match (&lhs.kind, &rhs.kind) {
+            (Kind::Bool(a), Kind::Bool(b)) => {
+                Kind::Bool(if op == B::And { *a && *b } else { *a || *b })
+            }
+            _ => return not_evaluated("a logical operator applied to non-booleans", at),
+        },
+        _ => {
+            let (Some(a), Some(b)) = (number(&lhs), number(&rhs)) else {
+                return not_evaluated("an arithmetic operator applied to non-numbers", at);
+            };
+            let both_int = matches!((&lhs.kind, &rhs.kind), (Kind::Int(_), Kind::Int(_)));
+            let n = match op {
+                B::Less => return composed(Kind::Bool(a < b), at),
+                B::LessEq => return composed(Kind::Bool(a <= b), at),
+                B::Greater => return composed(Kind::Bool(a > b), at),
+                B::GreaterEq => return composed(Kind::Bool(a >= b), at),
+                B::Plus => a + b,
+                B::Minus => a - b,
+                B::Mul => a * b,
+                B::Div if b != 0.0 => a / b,
+                B::Mod if b != 0.0 => a % b,
+                _ => return not_evaluated("a division by zero", at),
+            };
+            if both_int && n.fract() == 0.0 && n.abs() < 9.0e15 {
+                Kind::Int(n as i64)
+            } else {
+                Kind::Float(n)
+            }
+        }
+    };
+    composed(kind, at)
+}
+
+/// Whether two known values are equal as Terraform compares them (numbers by value).
+fn equal(a: &Value, b: &Value) -> bool {
+    match (&a.kind, &b.kind) {
+        (Kind::Int(x), Kind::Float(y)) | (Kind::Float(y), Kind::Int(x)) => (*x as f64) == *y,
+        (Kind::Array(x), Kind::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(a, b)| equal(a, b))
+        }
+        (Kind::Object(x), Kind::Object(y)) => {
+            let by_key: HashMap<&str, &Value> = y.iter().map(|(k, v)| (k.as_str(), v)).collect();
+            x.len() == y.len()
+                && x.iter()
+                    .all(|(k, v)| by_key.get(k.as_str()).is_some_and(|v2| equal(v, v2)))
+        }
+        (x, y) => x == y,
+    }
+}
+
+/// A reference as written: its root and the attribute and index steps that follow it.
+fn reference_text(root: &str, operators: &[&TraversalOperator]) -> String {
+    let mut out = root.to_string();
+    for op in operators {
+        match op {
+            TraversalOperator::GetAttr(name) => {
+                out.push('.');
+                out.push_str(name.as_str());
+            }
+            TraversalOperator::Index(Expression::Number(n)) => {
+                out.push_str(&format!("[{}]", n.value()));
+            }
+            TraversalOperator::Index(Expression::String(s)) => {
+                out.push_str(&format!("[\"{}\"]", s.value().as_str()));
+            }
+            TraversalOperator::LegacyIndex(n) => out.push_str(&format!(".{}", n.value())),
+            TraversalOperator::AttrSplat(_) => out.push_str(".*"),
+            TraversalOperator::FullSplat(_) => out.push_str("[*]"),
+            TraversalOperator::Index(_) => out.push_str("[…]"),
+        }
+        if out.len() > 200 {
+            out.push('…');
+            break;
+        }
+    }
+    out
+}
+
+/// Where a value is written, kept when it has a place already.
+trait AtSite {
+    /// The value, written at `at` when it has no site yet.
+    fn at_site_opt(self, at: Option<Span>) -> Self;
+}
+
+impl AtSite for Value {
+    fn at_site_opt(self, at: Option<Span>) -> Self {
+        match at {
+            Some(at) => self.at_site(at),
+            None => self,
+        }
+    }
+}
+
+/// The type of a value of shape `kind`, as messages name it.
+pub(crate) fn type_of(kind: &Kind) -> ValueType {
+    match kind {
+        Kind::Null => ValueType::Null,
+        Kind::Bool(_) => ValueType::Bool,
+        Kind::Int(_) => ValueType::Int,
+        Kind::Float(_) => ValueType::Float,
+        Kind::Str(_) | Kind::Partial(_) => ValueType::String,
+        Kind::Array(_) => ValueType::Array,
+        Kind::Object(_) => ValueType::Object,
+        Kind::Unknown(_) => ValueType::Unknown,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::eval::Limits;
+
+    /// The value of the expression `text` with the variables `vars` (name, HCL literal).
+    fn eval_with(text: &str, vars: &[(&str, &str)], limits: &Limits) -> Value {
+        let allowance = Allowance::new(limits);
+        let parsed: Vec<(String, Expression)> = vars
+            .iter()
+            .map(|(n, v)| (n.to_string(), hcl_edit::parser::parse_expr(v).expect("var")))
+            .collect();
+        let empty = Scope::empty(&allowance);
+        let variables = parsed
+            .iter()
+            .map(|(n, e)| {
+                let v = empty.eval(Written {
+                    expr: e,
+                    file: FileId(1),
+                });
+                (n.clone(), v)
+            })
+            .collect();
+        let expr = hcl_edit::parser::parse_expr(text).expect("expression");
+        let scope = Scope::new(variables, Vec::new(), &allowance);
+        scope.eval(Written {
+            expr: &expr,
+            file: FileId(0),
+        })
+    }
+
+    fn eval(text: &str) -> Value {
+        eval_with(
+            text,
+            &[("x", "\"a\""), ("n", "2"), ("m", "{ k = \"v\" }")],
+            &Limits::default(),
+        )
+    }
+
+    fn cause(v: &Value) -> Cause {
+        (*v.first_unknown().expect("unknown").cause).clone()
+    }
+
+    #[test]
+    fn known_values_evaluate() {
+        assert_eq!(eval("\"${var.x}-b\"").display(), "a-b");
+        assert_eq!(eval("var.n + 1").kind, Kind::Int(3));
+        assert_eq!(eval("var.n > 1 ? var.m.k : \"no\"").display(), "v");
+        assert_eq!(eval("var.m[\"k\"]").display(), "v");
+        assert_eq!(eval("[{ a = 1 }, { a = 2 }][*].a").display(), "[1, 2]");
+        assert_eq!(
+            eval("upper(format(\"%s%%-%d\", var.x, 7))").display(),
+            "A%-7"
+        );
+        assert_eq!(eval("join(\"/\", [\"a\", var.x])").display(), "a/a");
+        assert_eq!(
+            eval("try(var.m.missing, \"fallback\")").display(),
+            "fallback"
+        );
+        assert_eq!(eval("coalesce(\"\", null, var.x)").display(), "a");
+        assert_eq!(eval("element([\"a\", \"b\"], 3)").display(), "b");
+        assert_eq!(eval("toset([\"b\", \"a\", \"b\"])").display(), "[a, b]");
+        // `for` expressions: lists, objects, grouping, conditions, a map's keys in order.
+        assert_eq!(
+            eval("[for s in [\"a\", \"b\"] : upper(s)]").display(),
+            "[A, B]"
+        );
+        assert_eq!(
+            eval("{ for s in [\"a\", \"b\", \"a\"] : s => s... }").display(),
+            "{a: [a, a], b: [b]}"
+        );
+        assert_eq!(
+            eval("[for k, v in { b = 2, a = 1 } : k if v > 0]").display(),
+            "[a, b]"
+        );
+        assert!(eval("[for s in [\"a\"] : s if data.x.y.z]").is_unknown());
+        assert!(
+            eval("{ for s in [\"a\", \"a\"] : s => 1 }").is_unknown(),
+            "a key twice"
+        );
+        // `&&`/`||` decided by the known side.
+        assert_eq!(eval("data.x.y.z && false").kind, Kind::Bool(false));
+    }
+
+    #[test]
+    fn a_value_read_through_a_variable_keeps_its_literal_and_the_hop() {
+        let v = eval("var.x");
+        assert_eq!(v.origin.literal.map(|s| s.file), Some(FileId(1)));
+        assert_eq!(v.origin.hops.len(), 1);
+        assert_eq!(v.origin.hops[0].via, Subject::Variable("x".into()));
+        // Read out of a collection: the collection's hop too.
+        let k = eval("var.m.k");
+        assert_eq!(k.origin.hops[0].via, Subject::Variable("m".into()));
+    }
+
+    #[test]
+    fn what_is_not_known_offline_says_why() {
+        assert!(matches!(
+            cause(&eval("data.azurerm_image.i.id")),
+            Cause::TerraformSource(TfUnknown::DataSource { reference }) if reference == "data.azurerm_image.i.id"
+        ));
+        assert!(matches!(
+            cause(&eval("azurerm_image.i.id")),
+            Cause::TerraformSource(TfUnknown::ResourceAttribute { .. })
+        ));
+        assert!(matches!(
+            cause(&eval("module.m.out")),
+            Cause::TerraformSource(TfUnknown::ModuleOutput { .. })
+        ));
+        assert!(matches!(
+            cause(&eval("cidrsubnet(\"10.0.0.0/8\", 8, 1)")),
+            Cause::TerraformSource(TfUnknown::NotEvaluated { construct }) if construct.contains("cidrsubnet")
+        ));
+        // An unknown condition leaves the result unknown, whatever the branches.
+        assert!(eval("data.x.y.z ? \"a\" : \"a\"").is_unknown());
+        // A hole in a template keeps the known text around it.
+        let partial = eval("\"pre-${data.x.y.z}-post\"");
+        assert!(matches!(partial.kind, Kind::Partial(_)), "{partial:?}");
+        assert!(matches!(
+            cause(&eval("var.m.none")),
+            Cause::MissingProperty { .. }
+        ));
+        assert!(matches!(
+            cause(&eval("[1][4]")),
+            Cause::IndexOutOfRange { .. }
+        ));
+    }
+
+    #[test]
+    fn work_is_bounded() {
+        let small = Limits {
+            max_steps: 20,
+            ..Limits::default()
+        };
+        let long = format!("[{}]", vec!["1"; 100].join(", "));
+        let v = eval_with(&long, &[], &small);
+        assert!(v.has_unknown(), "a spent budget leaves unknowns");
+        let strings = Limits {
+            max_string: 8,
+            ..Limits::default()
+        };
+        let v = eval_with("\"${var.x}0123456789\"", &[("x", "\"a\"")], &strings);
+        assert!(matches!(
+            cause(&v),
+            Cause::Budget(Budget::StringLength { .. })
+        ));
+    }
+}

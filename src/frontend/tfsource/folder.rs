@@ -1,0 +1,305 @@
+//! A Terraform module as Terraform reads it: every `.tf` file of one folder together, and the
+//! variable definition files Terraform loads automatically beside them
+//! (<https://developer.hashicorp.com/terraform/language/values/variables#variable-definitions-tfvars-files>):
+//! `terraform.tfvars`, `terraform.tfvars.json`, then every `*.auto.tfvars` and
+//! `*.auto.tfvars.json` in lexical order of their names.
+//!
+//! The folder is judged once, for its *lead* file: the first `.tf` file of the folder the run
+//! walks, by name. Every other `.tf` file of the folder lowers to nothing of its own (what it
+//! declares is judged with the lead's). Files are read through the run's loader (its roots,
+//! size limit and unsaved buffers), all together within the walked file's allowance of
+//! bytes of files led to.
+
+use std::path::{Path, PathBuf};
+
+use hcl_edit::structure::Body;
+
+use crate::frontend::terraform::CONFIGURATION_EXTENSION;
+use crate::frontend::{Env, Lowered, ParseProblem};
+use crate::source::{FileId, Loaded, Loader};
+
+/// The headline of an IG000 about a Terraform source that cannot be read.
+pub(crate) const HEADLINE: &str = "cannot parse Terraform source";
+
+/// Most nested brackets a Terraform source may hold: deeper text is refused before it is
+/// parsed (the parser recurses once per level; no configuration comes near this).
+pub(crate) const MAX_BRACKETS: usize = 256;
+
+/// Most `.tf` and `.tfvars` files of one folder read.
+const MAX_FILES: usize = 1024;
+
+/// A parsed Terraform source file.
+pub(crate) struct Parsed {
+    /// The file, in the lowering's sources.
+    pub(crate) file: FileId,
+    /// Its body.
+    pub(crate) body: Body,
+}
+
+/// A variable definitions file: HCL (`.tfvars`) or JSON (`.tfvars.json`).
+pub(crate) enum Definitions {
+    /// `name = value` attributes.
+    Hcl(Parsed),
+    /// A JSON object of values.
+    Json(FileId, crate::json::Json),
+}
+
+/// What a folder holds for Terraform: its `.tf` files (by name), then its variable
+/// definitions in precedence order (a later one wins).
+pub(crate) struct Module {
+    /// The lead file, in the lowering's sources.
+    pub(crate) lead: FileId,
+    /// The `.tf` files, in lexical order of their names.
+    pub(crate) sources: Vec<Parsed>,
+    /// The variable definition files Terraform loads, in the order it loads them.
+    pub(crate) definitions: Vec<Definitions>,
+}
+
+/// The `.tf` files of canonical folder `folder` (names and canonical paths), sorted by name,
+/// with `me` (which may not be on disk: an unsaved buffer) among them when given.
+pub(crate) fn sources_of(folder: &Path, me: Option<&Path>) -> Vec<PathBuf> {
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(folder)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .take(64 * MAX_FILES)
+        .map(|e| e.path())
+        .filter(|p| {
+            p.extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case(CONFIGURATION_EXTENSION))
+        })
+        .collect();
+    if let Some(me) = me
+        && !paths.iter().any(|p| p == me)
+    {
+        paths.push(me.to_path_buf());
+    }
+    paths.sort_by(|a, b| a.file_name().cmp(&b.file_name()));
+    paths.truncate(MAX_FILES);
+    paths
+}
+
+/// Whether the walked `.tf` file at canonical path `me` is its folder's lead: the first
+/// `.tf` file of the folder the run walks.
+pub(crate) fn is_lead(me: &Path, loader: Loader<'_>) -> bool {
+    let Some(folder) = me.parent() else {
+        return true;
+    };
+    sources_of(folder, Some(me))
+        .iter()
+        .find(|p| *p == me || loader.walked(p))
+        .is_none_or(|first| first == me)
+}
+
+/// The variable definition files of canonical folder `folder` Terraform loads, in its order.
+fn definitions_of(folder: &Path) -> Vec<PathBuf> {
+    let mut auto: Vec<PathBuf> = std::fs::read_dir(folder)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .take(64 * MAX_FILES)
+        .map(|e| e.path())
+        .filter(|p| {
+            p.file_name().is_some_and(|n| {
+                let n = n.to_string_lossy();
+                n.ends_with(".auto.tfvars") || n.ends_with(".auto.tfvars.json")
+            })
+        })
+        .collect();
+    auto.sort_by(|a, b| a.file_name().cmp(&b.file_name()));
+    auto.truncate(MAX_FILES);
+    let mut out = vec![
+        folder.join("terraform.tfvars"),
+        folder.join("terraform.tfvars.json"),
+    ];
+    out.extend(auto);
+    out
+}
+
+/// Reads the module of the lead file `lead` (already read): its folder's `.tf` files and
+/// variable definitions, each added to `out.sources`. A file that cannot be parsed is an
+/// IG000 (in `out.problems`) and left out; one that cannot be read, a note.
+pub(crate) fn read(lead: Loaded, env: &Env<'_>, out: &mut Lowered) -> Module {
+    let me = lead.canonical.clone();
+    let folder = me.parent().map(Path::to_path_buf).unwrap_or_default();
+    let mut module = Module {
+        lead: FileId(0),
+        sources: Vec::new(),
+        definitions: Vec::new(),
+    };
+    let mut lead = Some(lead);
+    for path in sources_of(&folder, Some(&me)) {
+        let is_lead = path == me;
+        let loaded = if is_lead {
+            match lead.take() {
+                Some(l) => l,
+                None => continue,
+            }
+        } else {
+            match read_beside(&path, env, out) {
+                Some(l) => l,
+                None => continue,
+            }
+        };
+        if is_lead {
+            module.lead = FileId(out.sources.len() as u32);
+        }
+        if let Some((file, body)) = parse(loaded, out) {
+            module.sources.push(Parsed { file, body });
+        }
+    }
+    for path in definitions_of(&folder) {
+        // Not there is the common case: nothing to say.
+        if std::fs::symlink_metadata(&path).is_err() && !env.loader.overlaid(&path) {
+            continue;
+        }
+        let Some(loaded) = read_beside(&path, env, out) else {
+            continue;
+        };
+        let json = path
+            .file_name()
+            .is_some_and(|n| n.to_string_lossy().ends_with(".json"));
+        if json {
+            let limit = env.allowance.limits().max_document_values;
+            match crate::json::parse_within(&loaded.text, limit) {
+                Ok(root) => {
+                    let id = loaded.add_to(&mut out.sources);
+                    module.definitions.push(Definitions::Json(id, root));
+                }
+                Err(e) => {
+                    let id = loaded.add_to(&mut out.sources);
+                    let text = &out.sources.get(id).text;
+                    let problem = ParseProblem::at_char(id, text, e.offset, HEADLINE, e.message);
+                    out.problems.push(problem);
+                }
+            }
+        } else if let Some((file, body)) = parse(loaded, out) {
+            module
+                .definitions
+                .push(Definitions::Hcl(Parsed { file, body }));
+        }
+    }
+    module
+}
+
+/// Reads the module a call names in canonical folder `dir`: its `.tf` files (a called module
+/// reads no `.tfvars`: its caller sets its variables), each added to `out.sources`, or `None`
+/// when none can be read and parsed. The canonical paths of its `.tf` files are added to
+/// `out.links`: they are judged here, through their caller.
+pub(crate) fn read_module(dir: &Path, env: &Env<'_>, out: &mut Lowered) -> Option<Module> {
+    let mut module = Module {
+        lead: FileId(0),
+        sources: Vec::new(),
+        definitions: Vec::new(),
+    };
+    for path in sources_of(dir, None) {
+        if !out.links.contains(&path) {
+            out.links.push(path.clone());
+        }
+        let Some(loaded) = read_beside(&path, env, out) else {
+            continue;
+        };
+        let id = FileId(out.sources.len() as u32);
+        if let Some((file, body)) = parse(loaded, out) {
+            if module.sources.is_empty() {
+                module.lead = id;
+            }
+            module.sources.push(Parsed { file, body });
+        }
+    }
+    (!module.sources.is_empty()).then_some(module)
+}
+
+/// Reads the file at canonical path `path` beside the lead, within the allowance of bytes
+/// of files led to; a note when it cannot be read.
+fn read_beside(path: &Path, env: &Env<'_>, out: &mut Lowered) -> Option<Loaded> {
+    let display = env.loader.display(path);
+    if let Ok(meta) = std::fs::symlink_metadata(path) {
+        // Not through a link: the file itself must be a regular file of the folder.
+        if !meta.is_file() {
+            return None;
+        }
+        if !env.allowance.linked_bytes_fit(meta.len()) {
+            out.notes.push(crate::note::Note::new(
+                crate::note::NoteKind::NotRead,
+                display,
+                "not read: the Terraform sources of this folder are larger than the bytes one file may lead to",
+            ));
+            return None;
+        }
+    }
+    match env.loader.read(path, path, display.clone()) {
+        Ok(loaded) => {
+            env.allowance.take_linked_bytes(loaded.text.len() as u64);
+            Some(loaded)
+        }
+        Err(e) => {
+            out.notes.push(crate::note::Note::new(
+                crate::note::NoteKind::NotRead,
+                display,
+                format!("not read: {e}"),
+            ));
+            None
+        }
+    }
+}
+
+/// Parses `loaded` as HCL, adding it to `out.sources`; an IG000 when it cannot be parsed or
+/// nests deeper than [`MAX_BRACKETS`].
+fn parse(loaded: Loaded, out: &mut Lowered) -> Option<(FileId, Body)> {
+    let deep = too_deep(&loaded.text);
+    let id = loaded.add_to(&mut out.sources);
+    let text = &out.sources.get(id).text;
+    if let Some(offset) = deep {
+        let message = format!("it nests brackets deeper than {MAX_BRACKETS} levels");
+        out.problems.push(ParseProblem::at_char(
+            id,
+            text,
+            offset as u32,
+            HEADLINE,
+            message,
+        ));
+        return None;
+    }
+    match hcl_edit::parser::parse_body(text) {
+        Ok(body) => Some((id, body)),
+        Err(e) => {
+            let offset = u32::try_from(e.location().offset()).unwrap_or(u32::MAX);
+            let message = e.message().to_string();
+            out.problems
+                .push(ParseProblem::at_char(id, text, offset, HEADLINE, message));
+            None
+        }
+    }
+}
+
+/// The offset where `text` first nests brackets deeper than [`MAX_BRACKETS`], counting every
+/// `(`, `[` and `{` (in strings and comments too: a bound, not a parse).
+pub(crate) fn too_deep(text: &str) -> Option<usize> {
+    let mut depth = 0usize;
+    for (i, b) in text.bytes().enumerate() {
+        match b {
+            b'(' | b'[' | b'{' => {
+                depth += 1;
+                if depth > MAX_BRACKETS {
+                    return Some(i);
+                }
+            }
+            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deep_nesting_is_found_before_parsing() {
+        assert_eq!(too_deep("a = [[1]]"), None);
+        let deep = format!("a = {}1{}", "[".repeat(300), "]".repeat(300));
+        assert_eq!(too_deep(&deep), Some(4 + MAX_BRACKETS));
+    }
+}

@@ -1,0 +1,630 @@
+//! A Terraform module read from its sources, lowered into the model: its variables decided as
+//! Terraform decides them, its locals, and one resource per instance of each resource block
+//! of a judged type, its arguments evaluated ([`super::eval`]) into the attribute values a
+//! plan would show (blocks as lists of objects), shaped by what both Terraform frontends
+//! share ([`crate::frontend::terraform::shape`]).
+
+use foldhash::{HashMap, HashMapExt};
+use hcl_edit::Span as _;
+use hcl_edit::structure::{Block, Body};
+
+use crate::frontend::Embedded;
+use crate::frontend::terraform::{AZAPI, Declared, judged_type, shape};
+use crate::model::{Context, Deployment, Dialect, Resource, Section, SourceKind, Unseen};
+use crate::source::{FileId, Span};
+use crate::value::cause::{Budget, TfUnknown};
+use crate::value::{Cause, Hop, Kind, Subject, Value, Why};
+
+use super::eval::{Instance, Scope, Written, composed, not_evaluated, span_of};
+use super::folder::{Definitions, Module};
+use super::frontend::{Child, MAX_MODULE_DEPTH, Tree};
+use crate::value::subject::ModuleVariable;
+
+/// What a module read from its sources is, as data: Terraform resource types (an azapi
+/// resource's ARM type), each known to Azure by its `name` argument.
+const DIALECT: Dialect = Dialect {
+    catalog: &[Section::Terraform, Section::Arm],
+    name_attribute: Some("name"),
+    kind: SourceKind::TerraformSource,
+};
+
+/// The meta-arguments of a resource block, which are not attributes of the resource
+/// (<https://developer.hashicorp.com/terraform/language/meta-arguments>).
+const META: [&str; 6] = [
+    "count",
+    "for_each",
+    "depends_on",
+    "provider",
+    "lifecycle",
+    "provisioner",
+];
+
+/// The span of an HCL node in `file`.
+fn at<T: hcl_edit::Span>(node: &T, file: FileId) -> Option<Span> {
+    node.span().map(|r| Span::new(file, r.start, r.end))
+}
+
+/// Lowers the configuration `tree` with `environment` (the root's `TF_VAR_` variables are
+/// read from it), spending from `allowance`; the ARM templates its template deployments embed
+/// go to `embedded`. Local modules are evaluated with the arguments their calls pass; a call
+/// whose module is not read is unseen (IG002 at its `source`).
+pub(crate) fn tree(
+    tree: &Tree,
+    environment: &std::collections::BTreeMap<String, String>,
+    allowance: &crate::eval::Allowance,
+    embedded: &mut Vec<Embedded>,
+) -> Deployment {
+    let variables = variables(&tree.modules[0], environment, allowance);
+    let mut context = Context::default();
+    let mut out = Out {
+        context: &mut context,
+        embedded,
+    };
+    let at = Place {
+        index: 0,
+        address: String::new(),
+        modules: Vec::new(),
+    };
+    let mut stack = vec![0];
+    evaluate(tree, &at, variables, allowance, &mut out, &mut stack);
+    Deployment {
+        dialect: DIALECT,
+        merge_instances: true,
+        contexts: vec![context],
+        comments: Vec::new(),
+        literals: Vec::new(),
+    }
+}
+
+/// Where a module instance is evaluated: its index in the tree, the address its resources
+/// are prefixed with (`module.app.module.vm["a"].`) and its module calls' names (no keys).
+struct Place {
+    /// The module's index in the tree.
+    index: usize,
+    /// What its resources' addresses start with (empty at the root).
+    address: String,
+    /// The names of the module calls it is reached through, outermost first, without keys.
+    modules: Vec<String>,
+}
+
+/// What evaluating a configuration makes.
+struct Out<'o> {
+    /// The one context: resources, and what is unseen.
+    context: &'o mut Context,
+    /// The ARM templates template deployments embed, for the ARM frontend.
+    embedded: &'o mut Vec<Embedded>,
+}
+
+/// Evaluates the module instance at `at` with its `variables` decided: its resources, and
+/// the modules it calls (`stack`: the modules being evaluated, a call back into one is not
+/// followed).
+fn evaluate(
+    tree: &Tree,
+    at: &Place,
+    variables: HashMap<String, Value>,
+    allowance: &crate::eval::Allowance,
+    out: &mut Out<'_>,
+    stack: &mut Vec<usize>,
+) {
+    let module = &tree.modules[at.index];
+    let mut locals = Vec::new();
+    for parsed in &module.sources {
+        for block in parsed.body.get_blocks("locals") {
+            for attribute in block.body.attributes() {
+                let written = Written {
+                    expr: &attribute.value,
+                    file: parsed.file,
+                };
+                locals.push((attribute.key.as_str().to_string(), written));
+            }
+        }
+    }
+    // The data sources and resources whose `id` the catalogue composes (one instance each).
+    let mut declared = HashMap::new();
+    for parsed in &module.sources {
+        for (data, kind) in [(true, "data"), (false, "resource")] {
+            for block in parsed.body.get_blocks(kind) {
+                let [t, n] = block.labels.as_slice() else {
+                    continue;
+                };
+                let looped = ["count", "for_each"]
+                    .iter()
+                    .any(|m| block.body.get_attribute(m).is_some());
+                if looped
+                    || crate::catalog::Catalog::builtin()
+                        .terraform_id(t.as_str())
+                        .is_none()
+                {
+                    continue;
+                }
+                let key = (data, t.as_str().to_string(), n.as_str().to_string());
+                let body = super::eval::Declared {
+                    body: &block.body,
+                    file: parsed.file,
+                };
+                declared.insert(key, body);
+            }
+        }
+    }
+    let mut scope = Scope::new(variables, locals, allowance).with_declared(declared);
+    for parsed in &module.sources {
+        for block in parsed.body.get_blocks("resource") {
+            resource(block, parsed.file, &mut scope, at, out);
+        }
+        for block in parsed.body.get_blocks("module") {
+            call(tree, block, parsed.file, &mut scope, at, out, stack);
+        }
+    }
+}
+
+/// The module call `block` of `file`, in the module instance at `at`: each of its instances
+/// evaluated with the arguments it passes, or unseen (IG002 at its `source`) when its module
+/// is not read, or is being evaluated already.
+fn call(
+    tree: &Tree,
+    block: &Block,
+    file: FileId,
+    scope: &mut Scope<'_>,
+    at: &Place,
+    out: &mut Out<'_>,
+    stack: &mut Vec<usize>,
+) {
+    let [label] = block.labels.as_slice() else {
+        return;
+    };
+    let label = label.as_str();
+    let span = self::at(block, file).unwrap_or(Span::new(file, 0, 0));
+    let source_at = block
+        .body
+        .get_attribute("source")
+        .and_then(|a| a.value.span())
+        .map_or(span, |r| Span::new(file, r.start, r.end));
+    let address = format!("{}module.{label}", at.address);
+    let unseen = |why: TfUnknown, out: &mut Out<'_>| {
+        out.context.unseen.push(Unseen {
+            resource: stand_in("module", address.clone(), span),
+            why: Why::at(Cause::TerraformSource(why), source_at),
+            property: "source",
+        });
+    };
+    let child = match tree.calls.get(&(at.index, label.to_string())) {
+        Some(Child::Loaded(child)) => *child,
+        Some(Child::Unseen(why)) => return unseen(why.clone(), out),
+        None => return,
+    };
+    if stack.contains(&child) || stack.len() > MAX_MODULE_DEPTH {
+        let construct = "a module that calls itself".to_string();
+        return unseen(TfUnknown::NotEvaluated { construct }, out);
+    }
+    for (key, instance) in instances(block, file, scope) {
+        // Each module instance is a resource of the file's budget (as a nested deployment
+        // is), so that calls nested in counted calls stay bounded.
+        if !scope.allowance().take_resource() {
+            let limit = scope.allowance().max_resources();
+            out.context.unseen.push(Unseen {
+                resource: stand_in("module", format!("{address}{key}"), span),
+                why: Why::at(Cause::Budget(Budget::Resources { limit }), span),
+                property: "source",
+            });
+            break;
+        }
+        scope.instance = instance;
+        let module = format!("{address}{key}");
+        let variables = inputs(&tree.modules[child], block, file, scope, &module);
+        let mut modules = at.modules.clone();
+        modules.push(label.to_string());
+        let place = Place {
+            index: child,
+            address: format!("{module}."),
+            modules,
+        };
+        stack.push(child);
+        evaluate(tree, &place, variables, scope.allowance(), out, stack);
+        stack.pop();
+    }
+    scope.instance = Instance::default();
+}
+
+/// The variables of the called `module`, decided by the call `block` of `file` (evaluated in
+/// the caller's `scope`): the argument the call passes, else the variable's default, else
+/// unknown. `address` is the call's (`module.vm`), as hops name it.
+fn inputs(
+    module: &Module,
+    block: &Block,
+    file: FileId,
+    scope: &Scope<'_>,
+    address: &str,
+) -> HashMap<String, Value> {
+    let empty = Scope::empty(scope.allowance());
+    let mut out = HashMap::new();
+    for parsed in &module.sources {
+        for variable in parsed.body.get_blocks("variable") {
+            let [label] = variable.labels.as_slice() else {
+                continue;
+            };
+            let name = label.as_str().to_string();
+            let input = ModuleVariable {
+                name: name.clone(),
+                module: address.to_string(),
+            };
+            let value = match block.body.get_attribute(&name) {
+                Some(argument) => {
+                    let v = scope.eval(Written {
+                        expr: &argument.value,
+                        file,
+                    });
+                    super::eval::through(
+                        v,
+                        Subject::ModuleInput(input),
+                        span_of(&argument.value, file),
+                    )
+                }
+                None => match variable.body.get_attribute("default") {
+                    Some(default) => {
+                        let v = empty.eval(Written {
+                            expr: &default.value,
+                            file: parsed.file,
+                        });
+                        let at = span_of(&default.value, parsed.file);
+                        super::eval::through(v, Subject::VariableDefault(input), at)
+                    }
+                    None => super::eval::unknown(
+                        Cause::TerraformSource(TfUnknown::InputNotSet {
+                            name: name.clone(),
+                            module: address.to_string(),
+                        }),
+                        self::at(variable, parsed.file),
+                    ),
+                },
+            };
+            out.insert(name, value);
+        }
+    }
+    out
+}
+
+/// Each declared variable's value, decided as Terraform decides it: its default, then a
+/// `TF_VAR_` environment variable, then the definition files in the order they are loaded
+/// (a later one wins)
+/// (<https://developer.hashicorp.com/terraform/language/values/variables#variable-definition-precedence>).
+/// A variable nothing sets is unknown (Terraform asks for it, or a `-var` gives it).
+fn variables(
+    module: &Module,
+    environment: &std::collections::BTreeMap<String, String>,
+    allowance: &crate::eval::Allowance,
+) -> HashMap<String, Value> {
+    let empty = Scope::empty(allowance);
+    let mut out: HashMap<String, Value> = HashMap::new();
+    for parsed in &module.sources {
+        for block in parsed.body.get_blocks("variable") {
+            let [label] = block.labels.as_slice() else {
+                continue;
+            };
+            let name = label.as_str().to_string();
+            let declared = at(block, parsed.file);
+            let mut value = match block.body.get_attribute("default") {
+                Some(default) => empty.eval(Written {
+                    expr: &default.value,
+                    file: parsed.file,
+                }),
+                None => super::eval::unknown(
+                    Cause::TerraformSource(TfUnknown::UnsetVariable { name: name.clone() }),
+                    declared,
+                ),
+            };
+            if let Some(text) = environment.get(&format!("TF_VAR_{name}")) {
+                value = from_environment(&name, text, block, declared);
+            }
+            out.insert(name, value);
+        }
+    }
+    for definitions in &module.definitions {
+        match definitions {
+            Definitions::Hcl(parsed) => {
+                for attribute in parsed.body.attributes() {
+                    let name = attribute.key.as_str();
+                    if let Some(slot) = out.get_mut(name) {
+                        *slot = empty.eval(Written {
+                            expr: &attribute.value,
+                            file: parsed.file,
+                        });
+                    }
+                }
+            }
+            Definitions::Json(file, root) => {
+                for member in root.members() {
+                    if let Some(slot) = out.get_mut::<str>(&member.key) {
+                        *slot = crate::value::json::json_value(&member.value, &|node| {
+                            let span = Span::new(*file, node.start as usize, node.end as usize);
+                            crate::value::Origin {
+                                literal: Some(span),
+                                site: Some(span),
+                                ..Default::default()
+                            }
+                        });
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The value of variable `name` (declared by `block` at `declared`) that the environment
+/// variable `TF_VAR_name` gives as `text`: the text itself for a string variable (or one of
+/// no declared type), else the text parsed as a literal value
+/// (<https://developer.hashicorp.com/terraform/cli/config/environment-variables#tf_var_name>).
+fn from_environment(name: &str, text: &str, block: &Block, declared: Option<Span>) -> Value {
+    let typed = block.body.get_attribute("type").is_some_and(
+        |t| !matches!(&t.value, hcl_edit::expr::Expression::Variable(v) if v.as_str() == "string"),
+    );
+    let kind = if typed {
+        match hcl_edit::parser::parse_expr(text) {
+            Ok(hcl_edit::expr::Expression::Bool(b)) => Kind::Bool(*b.value()),
+            Ok(hcl_edit::expr::Expression::Number(n)) => match n.value().as_i64() {
+                Some(i) => Kind::Int(i),
+                None => Kind::Float(n.value().as_f64().unwrap_or(f64::NAN)),
+            },
+            _ => {
+                return not_evaluated(
+                    format!("the value of TF_VAR_{name} (a collection given in the environment)"),
+                    declared,
+                );
+            }
+        }
+    } else {
+        Kind::Str(text.to_string())
+    };
+    let mut v = Value::composed(kind);
+    if let Some(declared) = declared {
+        v.origin.site = Some(declared);
+        v.origin.hops.push(Hop {
+            span: declared,
+            via: Subject::EnvironmentVariable(format!("TF_VAR_{name}")),
+        });
+    }
+    v
+}
+
+/// The instances of the resource `block` of `file` judged into `context`: each of its
+/// `count` or `for_each` when those are known, else one whose index or key is unknown.
+fn resource(block: &Block, file: FileId, scope: &mut Scope<'_>, place: &Place, out: &mut Out<'_>) {
+    let [resource_type, name] = block.labels.as_slice() else {
+        return;
+    };
+    let (resource_type, name) = (resource_type.as_str(), name.as_str());
+    let action = resource_type == "azapi_resource_action";
+    if !action && !judged_type(resource_type) {
+        return;
+    }
+    let span = at(block, file).unwrap_or(Span::new(file, 0, 0));
+    let instances = instances(block, file, scope);
+    for (key, instance) in instances {
+        if !scope.allowance().take_resource() {
+            // Never passed over: the instance is unseen, for the budget.
+            let limit = scope.allowance().max_resources();
+            let address = format!("{}{resource_type}.{name}{key}", place.address);
+            out.context.unseen.push(Unseen {
+                resource: stand_in(resource_type, address, span),
+                why: Why::at(Cause::Budget(Budget::Resources { limit }), span),
+                property: "count",
+            });
+            return;
+        }
+        scope.instance = instance;
+        let body = body_of(&block.body, file, scope, 0);
+        let azapi = AZAPI.contains(&resource_type) || (action && creates_a_resource(&body));
+        if action && !azapi {
+            continue;
+        }
+        let declared = Declared {
+            resource_type,
+            name,
+            address: format!("{}{resource_type}.{name}{key}", place.address),
+            modules: &place.modules,
+            span,
+            azapi,
+        };
+        if let Some(resource) = shape(declared, body, out.embedded) {
+            out.context.resources.push(resource);
+        }
+    }
+    scope.instance = Instance::default();
+}
+
+/// The instances of `block` (a resource or a module call of `file`): one per element of its
+/// `count` or `for_each` when those are known (each with its address key, `[0]` or
+/// `["key"]`), else one whose index or key is unknown; one with no key without either.
+fn instances(block: &Block, file: FileId, scope: &Scope<'_>) -> Vec<(String, Instance)> {
+    let written = |key: &str| {
+        block.body.get_attribute(key).map(|a| Written {
+            expr: &a.value,
+            file,
+        })
+    };
+    if let Some(count) = written("count") {
+        let n = scope.eval(count);
+        match n.kind {
+            // Past the resource budget, instances are not judged: no more are made.
+            Kind::Int(n) => (0..n.max(0))
+                .take(scope.allowance().max_resources().saturating_add(1))
+                .map(|i| {
+                    let index = Value::composed(Kind::Int(i));
+                    (
+                        format!("[{i}]"),
+                        Instance {
+                            index: Some(index),
+                            ..Instance::default()
+                        },
+                    )
+                })
+                .collect(),
+            Kind::Unknown(why) => vec![(
+                "[?]".to_string(),
+                Instance {
+                    index: Some(Value::unknown(why)),
+                    ..Instance::default()
+                },
+            )],
+            _ => vec![(
+                "[?]".to_string(),
+                Instance {
+                    index: Some(not_evaluated(
+                        "a `count` that is not a number",
+                        span_of(count.expr, file),
+                    )),
+                    ..Instance::default()
+                },
+            )],
+        }
+    } else if let Some(each) = written("for_each") {
+        let collection = scope.eval(each);
+        match collection.kind {
+            Kind::Object(members) => members
+                .into_iter()
+                .map(|(k, v)| {
+                    let key = Value::composed(Kind::Str(k.clone()));
+                    let address = format!("[{}]", serde_json::Value::String(k));
+                    (
+                        address,
+                        Instance {
+                            key: Some(key),
+                            value: Some(v),
+                            index: None,
+                        },
+                    )
+                })
+                .collect(),
+            Kind::Array(items) => items
+                .into_iter()
+                .map(|item| {
+                    let k = item.display();
+                    let address = format!("[{}]", serde_json::Value::String(k));
+                    (
+                        address,
+                        Instance {
+                            key: Some(item.clone()),
+                            value: Some(item),
+                            index: None,
+                        },
+                    )
+                })
+                .collect(),
+            Kind::Unknown(why) => vec![(
+                "[?]".to_string(),
+                Instance {
+                    key: Some(Value::unknown(why.clone())),
+                    value: Some(Value::unknown(why)),
+                    index: None,
+                },
+            )],
+            _ => {
+                let v = not_evaluated(
+                    "a `for_each` that is not a map or set",
+                    span_of(each.expr, file),
+                );
+                vec![(
+                    "[?]".to_string(),
+                    Instance {
+                        key: Some(v.clone()),
+                        value: Some(v),
+                        index: None,
+                    },
+                )]
+            }
+        }
+    } else {
+        vec![(String::new(), Instance::default())]
+    }
+}
+
+/// Whether an `azapi_resource_action` (its arguments evaluated) creates the resource it
+/// names: a `PUT` of a body to the resource itself (no `action`).
+fn creates_a_resource(body: &Value) -> bool {
+    let text = |k: &str| {
+        body.get(k)
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string()
+    };
+    text("method").eq_ignore_ascii_case("PUT") && text("action").is_empty()
+}
+
+/// The attribute values of a block's `body` as a plan shows them: each argument's value,
+/// each nested block a list of objects (in the order written), a `dynamic` block an unknown
+/// list (its content is not generated offline).
+fn body_of(body: &Body, file: FileId, scope: &Scope<'_>, depth: usize) -> Value {
+    let mut members = super::eval::Members::default();
+    for attribute in body.attributes() {
+        let key = attribute.key.as_str();
+        if depth == 0 && META.contains(&key) {
+            continue;
+        }
+        let v = scope.eval(Written {
+            expr: &attribute.value,
+            file,
+        });
+        members.set(key.to_string(), v);
+    }
+    let mut blocks: Vec<(String, Vec<Value>, Option<Span>)> = Vec::new();
+    let mut block_index: HashMap<String, usize> = HashMap::new();
+    for block in body.blocks() {
+        let key = block.ident.as_str();
+        if depth == 0 && META.contains(&key) {
+            continue;
+        }
+        if key == "dynamic" {
+            let Some(label) = block.labels.first() else {
+                continue;
+            };
+            let name = label.as_str().to_string();
+            let v = not_evaluated("`dynamic` blocks", at(block, file));
+            members.set(name, v);
+            continue;
+        }
+        let v = if depth >= super::eval::MAX_DEPTH {
+            let limit = super::eval::MAX_DEPTH;
+            super::eval::unknown(
+                Cause::Budget(Budget::ExpressionDepth { limit }),
+                at(block, file),
+            )
+        } else {
+            let mut v = body_of(&block.body, file, scope, depth + 1);
+            v.origin.site = at(block, file);
+            v
+        };
+        match block_index.get(key) {
+            Some(&i) => blocks[i].1.push(v),
+            None => {
+                block_index.insert(key.to_string(), blocks.len());
+                blocks.push((key.to_string(), vec![v], at(block, file)));
+            }
+        }
+    }
+    for (key, items, site) in blocks {
+        // A `dynamic` block of the same name stays unknown.
+        if members.get(&key).is_some_and(Value::is_unknown) {
+            continue;
+        }
+        members.set(key, composed(Kind::Array(items), site));
+    }
+    Value::composed(members.into_kind())
+}
+
+/// A declaration whose contents are not seen (a module call, an instance past the budget),
+/// as a resource of the model.
+fn stand_in(resource_type: &str, address: String, span: Span) -> Resource {
+    Resource {
+        resource_type: resource_type.to_string(),
+        name: address.clone(),
+        span,
+        body: Value::composed(Kind::Object(Vec::new())),
+        identity: address,
+        assumption: None,
+        deployed_by: Vec::new(),
+        copy: None,
+        deployed: None,
+        unknown_name: None,
+        placement: None,
+    }
+}

@@ -1,0 +1,1 @@
+sku = "from-a-auto"

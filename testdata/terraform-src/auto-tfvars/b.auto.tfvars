@@ -1,0 +1,2 @@
+# Loaded last: this value wins.
+sku = "server"
