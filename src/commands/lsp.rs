@@ -279,7 +279,7 @@ impl<'c, 'io, 'w> Server<'c, 'io, 'w> {
             .map(|name| format!("**/{name}"))
             .chain(std::iter::once(format!(
                 "**/*.{{{}}}",
-                crate::frontend::extensions().join(",")
+                crate::frontend::named_extensions().join(",")
             )))
             .map(|glob| FileSystemWatcher {
                 glob_pattern: GlobPattern::String(glob),
@@ -481,7 +481,7 @@ impl<'c, 'io, 'w> Server<'c, 'io, 'w> {
             return;
         };
         let judged = path.extension().and_then(|e| e.to_str()).is_some_and(|e| {
-            crate::frontend::extensions().contains(&e.to_ascii_lowercase().as_str())
+            crate::frontend::named_extensions().contains(&e.to_ascii_lowercase().as_str())
         });
         if !judged {
             return;

@@ -74,6 +74,13 @@ pub(crate) trait Frontend: Sync {
         None
     }
 
+    /// The extensions (lower case, no dot) of files this frontend reads only as another file's
+    /// context, never walked (Terraform's `.tfvars`, read by the module of their folder): a
+    /// run naming one judges what reads it. None by default.
+    fn context_extensions(&self) -> &'static [&'static str] {
+        &[]
+    }
+
     /// The relations a file at `path` has by its name alone (a parameter file named after
     /// its template), found without reading it. None by default.
     fn relations_by_name(&self, _path: &Path) -> Vec<Relation> {
@@ -407,7 +414,11 @@ fn literal_syntax(display: &str) -> Option<crate::model::LiteralSyntax> {
     let extension = display.rsplit_once('.').map_or("", |(_, e)| e);
     if bicep::Bicep.extensions().contains(&extension) {
         Some(bicep::LITERALS)
-    } else if tfsource::TfSources.extensions().contains(&extension) || extension == "tfvars" {
+    } else if tfsource::TfSources.extensions().contains(&extension)
+        || tfsource::TfSources
+            .context_extensions()
+            .contains(&extension)
+    {
         Some(tfsource::LITERALS)
     } else if arm::Arm.extensions().contains(&extension) {
         Some(arm::LITERALS)
@@ -509,7 +520,11 @@ fn comment_syntax(display: &str) -> CommentSyntax {
             decorators: true,
             ..CommentSyntax::PLAIN
         }
-    } else if tfsource::TfSources.extensions().contains(&extension) || extension == "tfvars" {
+    } else if tfsource::TfSources.extensions().contains(&extension)
+        || tfsource::TfSources
+            .context_extensions()
+            .contains(&extension)
+    {
         CommentSyntax {
             hash_comments: true,
             ..CommentSyntax::PLAIN
@@ -542,6 +557,16 @@ pub(crate) fn unread() -> &'static [Unread] {
 /// The extensions the walk reads: those of every frontend.
 pub(crate) fn extensions() -> Vec<&'static str> {
     let mut out: Vec<&'static str> = all().iter().flat_map(|f| f.extensions()).copied().collect();
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// The extensions of every file a run may be asked about by name: those the walk reads and
+/// those a frontend reads only as another file's context ([`Frontend::context_extensions`]).
+pub(crate) fn named_extensions() -> Vec<&'static str> {
+    let mut out = extensions();
+    out.extend(all().iter().flat_map(|f| f.context_extensions()).copied());
     out.sort_unstable();
     out.dedup();
     out

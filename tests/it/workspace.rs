@@ -305,3 +305,47 @@ fn a_cancelled_run_gives_no_report() {
             .is_none()
     );
 }
+
+/// An editor's unsaved `.tfvars` buffer is what its folder's module reads: a run naming it
+/// reports what the buffer sets (Terraform reads `terraform.tfvars` for the root module,
+/// <https://developer.hashicorp.com/terraform/language/values/variables#variable-definitions-tfvars-files>).
+#[test]
+fn an_unsaved_tfvars_buffer_decides_its_modules_image() {
+    let repo = Repo::new();
+    git(repo.path(), &["init", "-q"]);
+    let fixture = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/testdata/terraform-src/tfvars-override"
+    );
+    for name in ["main.tf", "variables.tf", "terraform.tfvars"] {
+        repo.write(
+            &format!("infra/{name}"),
+            std::fs::read_to_string(format!("{fixture}/{name}")).unwrap(),
+        );
+    }
+    let mut workspace = workspace(repo.path()).remembering();
+    let named = ["infra/terraform.tfvars"];
+    let messages = |w: &Workspace| finding_messages(&check(w, &named));
+    let before = messages(&workspace);
+    assert!(
+        before
+            .iter()
+            .any(|m| m.contains("MicrosoftWindowsServer:WindowsServer")),
+        "{before:?}"
+    );
+    let edited = "instances = 3\n\nimage = {\n  publisher = \"Canonical\"\n  offer     = \"ubuntu-24_04-lts\"\n  sku       = \"server\"\n  version   = \"latest\"\n}\n";
+    workspace
+        .set_overlay(Path::new("infra/terraform.tfvars"), edited.to_owned())
+        .unwrap();
+    let after = messages(&workspace);
+    assert!(
+        after
+            .iter()
+            .any(|m| m.contains("Canonical:ubuntu-24_04-lts:server")),
+        "{after:?}"
+    );
+    assert!(
+        !after.iter().any(|m| m.contains("WindowsServer")),
+        "{after:?}"
+    );
+}

@@ -23,6 +23,12 @@ impl Frontend for TfSources {
         &[CONFIGURATION_EXTENSION]
     }
 
+    /// Variable definitions files (`terraform.tfvars`, `*.auto.tfvars`), read by the module of
+    /// their folder.
+    fn context_extensions(&self) -> &'static [&'static str] {
+        &["tfvars"]
+    }
+
     /// Only `.tf` files are offered to it, and any text can be one.
     fn sniff(&self, _bytes: &[u8]) -> Sniff {
         Sniff::Signature
