@@ -703,29 +703,70 @@ pub(crate) fn string_values<'t>(text: &'t str, tokens: &[&Token]) -> Option<Vec<
         .collect()
 }
 
-/// One piece's value, its string's kind known.
-fn piece_value(own: &str, kind: TokenKind, multi: bool, dollars: usize) -> Option<Cow<'_, str>> {
-    let opener_dollars = "$".repeat(dollars);
-    let (start, end): (String, String) = match (multi, kind) {
-        (false, TokenKind::StringComplete) => ("'".into(), "'".into()),
-        (false, TokenKind::StringLeftPiece) => ("'".into(), "${".into()),
-        (false, TokenKind::StringMiddlePiece) => ("}".into(), "${".into()),
-        (false, TokenKind::StringRightPiece) => ("}".into(), "'".into()),
-        (true, TokenKind::StringComplete) => (format!("{opener_dollars}'''"), "'''".into()),
-        (true, TokenKind::StringLeftPiece) if dollars > 0 => (
-            format!("{opener_dollars}'''"),
-            format!("{opener_dollars}{{"),
-        ),
-        (true, TokenKind::StringMiddlePiece) if dollars > 0 => {
-            ("}".into(), format!("{opener_dollars}{{"))
-        }
-        (true, TokenKind::StringRightPiece) if dollars > 0 => ("}".into(), "'''".into()),
+/// A piece's text between its delimiters (`'`, `'''`, `$'''`, `${`, `}`), its string's kind
+/// known; `None` when they are not there. Looked at in place: a piece's value is taken for
+/// every string the parser reads, so no delimiter is built.
+fn piece_inner(own: &str, kind: TokenKind, multi: bool, dollars: usize) -> Option<&str> {
+    use TokenKind as K;
+    // Each delimiter is a number of `$` and a fixed text: `'''` strings are opened by
+    // `dollars` `$` and `'''`, their interpolations by `dollars` `$` and `{`.
+    let (start_dollars, start, end_dollars, end): (usize, &[u8], usize, &[u8]) = match (multi, kind)
+    {
+        (false, K::StringComplete) => (0, b"'", 0, b"'"),
+        (false, K::StringLeftPiece) => (0, b"'", 1, b"{"),
+        (false, K::StringMiddlePiece) => (0, b"}", 1, b"{"),
+        (false, K::StringRightPiece) => (0, b"}", 0, b"'"),
+        (true, K::StringComplete) => (dollars, b"'''", 0, b"'''"),
+        (true, K::StringLeftPiece) if dollars > 0 => (dollars, b"'''", dollars, b"{"),
+        (true, K::StringMiddlePiece) if dollars > 0 => (0, b"}", dollars, b"{"),
+        (true, K::StringRightPiece) if dollars > 0 => (0, b"}", 0, b"'''"),
         _ => return None,
     };
-    if own.len() < start.len() + end.len() || !own.starts_with(&start) || !own.ends_with(&end) {
+    let b = own.as_bytes();
+    let head = start_dollars.checked_add(start.len())?;
+    let tail = end_dollars.checked_add(end.len())?;
+    if b.len() < head.checked_add(tail)?
+        || !b[..start_dollars].iter().all(|&c| c == b'$')
+        || &b[start_dollars..head] != start
+        || !b[b.len() - tail..b.len() - end.len()]
+            .iter()
+            .all(|&c| c == b'$')
+        || &b[b.len() - end.len()..] != end
+    {
         return None;
     }
-    let inner = &own[start.len()..own.len() - end.len()];
+    // Both ends are ASCII: these are character boundaries.
+    own.get(head..own.len() - tail)
+}
+
+/// Whether every string token of one string has a value ([`string_values`] is `Some`),
+/// without building the values: what the parser asks of each string it reads.
+pub(crate) fn strings_valid<'a>(text: &str, mut tokens: impl Iterator<Item = &'a Token>) -> bool {
+    let Some(first) = tokens.next() else {
+        return false;
+    };
+    let Some(first_text) = text.get(first.span.start as usize..first.span.end as usize) else {
+        return false;
+    };
+    let (multi, dollars) = string_info(first.kind, first_text);
+    std::iter::once(first).chain(tokens).all(|t| {
+        text.get(t.span.start as usize..t.span.end as usize)
+            .is_some_and(|own| piece_valid(own, t.kind, multi, dollars))
+    })
+}
+
+/// Whether [`piece_value`] is `Some`, without building the value when no escape needs it.
+fn piece_valid(own: &str, kind: TokenKind, multi: bool, dollars: usize) -> bool {
+    match piece_inner(own, kind, multi, dollars) {
+        None => false,
+        Some(inner) if multi || !inner.contains(['\\', '\'']) => true,
+        Some(_) => piece_value(own, kind, multi, dollars).is_some(),
+    }
+}
+
+/// One piece's value, its string's kind known.
+fn piece_value(own: &str, kind: TokenKind, multi: bool, dollars: usize) -> Option<Cow<'_, str>> {
+    let inner = piece_inner(own, kind, multi, dollars)?;
     if multi {
         let mut inner = inner;
         if matches!(kind, TokenKind::StringComplete | TokenKind::StringLeftPiece) {
