@@ -759,9 +759,15 @@ pub(crate) fn strings_valid<'a>(text: &str, mut tokens: impl Iterator<Item = &'a
 fn piece_valid(own: &str, kind: TokenKind, multi: bool, dollars: usize) -> bool {
     match piece_inner(own, kind, multi, dollars) {
         None => false,
-        Some(inner) if multi || !inner.contains(['\\', '\'']) => true,
+        Some(inner) if multi || !has_escape_or_quote(inner) => true,
         Some(_) => piece_value(own, kind, multi, dollars).is_some(),
     }
+}
+
+/// Whether a `'…'` string's text holds a backslash or a quote: only then is its value not
+/// the text itself (looked for a word at a time, not a character at a time).
+fn has_escape_or_quote(inner: &str) -> bool {
+    memchr::memchr2(b'\\', b'\'', inner.as_bytes()).is_some()
 }
 
 /// One piece's value, its string's kind known.
@@ -775,7 +781,7 @@ fn piece_value(own: &str, kind: TokenKind, multi: bool, dollars: usize) -> Optio
         }
         return Some(Cow::Borrowed(inner));
     }
-    if !inner.contains(['\\', '\'']) {
+    if !has_escape_or_quote(inner) {
         return Some(Cow::Borrowed(inner));
     }
     let mut value = String::with_capacity(inner.len());

@@ -320,8 +320,8 @@ struct OtherFile {
     id: Option<FileId>,
     /// Its text.
     text: String,
-    /// Its tree.
-    parsed: super::parser::Parsed,
+    /// Its tree (shared with the other readers of the same text on this thread).
+    parsed: Rc<super::parser::Parsed>,
 }
 
 /// How a module's names are replaced when its output is lowered into its caller.
