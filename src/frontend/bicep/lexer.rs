@@ -176,6 +176,17 @@ const PRAGMAS: [&str; 3] = [
     "restore-diagnostics",
 ];
 
+/// The bytes that go on an identifier: ASCII letters, digits and `_`.
+const IDENTIFIER: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        table[c] = (c as u8).is_ascii_alphanumeric() || c == b'_' as usize;
+        c += 1;
+    }
+    table
+};
+
 /// The longest identifier the compiler accepts.
 const MAX_IDENTIFIER_LENGTH: usize = 255;
 
@@ -281,7 +292,15 @@ impl Lexer<'_> {
     fn trivia(&mut self) {
         while let Some(b) = self.peek(0) {
             match b {
-                b' ' | b'\t' => self.pos += 1,
+                b' ' | b'\t' => {
+                    // Indentation comes in runs: eight spaces at a time, then one by one.
+                    self.pos += 1;
+                    while let Some(eight) = self.bytes.get(self.pos..self.pos + 8)
+                        && eight == b"        "
+                    {
+                        self.pos += 8;
+                    }
+                }
                 b'/' if self.peek(1) == Some(b'/') => {
                     self.pos = memchr::memchr2(b'\n', b'\r', &self.bytes[self.pos..])
                         .map_or(self.bytes.len(), |i| self.pos + i);
@@ -464,10 +483,13 @@ impl Lexer<'_> {
             }
             b'a'..=b'z' | b'A'..=b'Z' | b'_' => {
                 let start = self.pos - 1;
-                self.pos += self.bytes[self.pos..]
-                    .iter()
-                    .take_while(|c| c.is_ascii_alphanumeric() || **c == b'_')
-                    .count();
+                while self
+                    .bytes
+                    .get(self.pos)
+                    .is_some_and(|&c| IDENTIFIER[c as usize])
+                {
+                    self.pos += 1;
+                }
                 match &self.text[start..self.pos] {
                     "true" => K::TrueKeyword,
                     "false" => K::FalseKeyword,
