@@ -108,21 +108,25 @@ pub(crate) fn parse_params_within(text: &str, max_tokens: usize) -> Parsed {
 /// instructions than this for 30 MB more peak memory).
 const SHARED_TEXT_BYTES: usize = 1 << 18;
 
-/// The trees [`parse_shared`] keeps: by text, with the token limit they were parsed under.
+/// The trees [`parse_shared`] keeps: by text, with the token limit they were parsed under
+/// and when they were last asked for.
 #[derive(Default)]
 struct SharedTrees {
-    /// The trees.
-    trees: foldhash::HashMap<String, (usize, Rc<Parsed>)>,
+    /// The trees: the limit, the tree, the last use.
+    trees: foldhash::HashMap<String, (usize, Rc<Parsed>, u64)>,
     /// The bytes of text held (the keys).
     bytes: usize,
+    /// Uses so far: the clock of the last uses.
+    uses: u64,
 }
 
 /// [`parse_within`], shared: the tree of a `.bicep` file read as another's module or import,
-/// kept on this thread while its text is among the last 256 KB parsed so, and given again to
-/// whoever parses the same text under the same limit. A module is lowered in each of its
-/// callers' contexts, and each caller reads it again (AVM: 2,331 files parsed for themselves,
-/// 5,910 times as a module, 882 as an import). Parsing is a pure function of the text and the
-/// limit, so sharing cannot change a result; a text too long for the bound is parsed alone.
+/// kept on this thread while its text is among the 256 KB of such text used last, and given
+/// again to whoever parses the same text under the same limit. A module is lowered in each
+/// of its callers' contexts, and each caller reads it again (AVM: 2,331 files parsed for
+/// themselves, 5,910 times as a module, 882 as an import). Parsing is a pure function of the
+/// text and the limit, so sharing cannot change a result; a text too long for the bound is
+/// parsed alone.
 pub(crate) fn parse_shared(text: &str, max_tokens: usize) -> Rc<Parsed> {
     thread_local! {
         static SHARED: RefCell<SharedTrees> = RefCell::new(SharedTrees::default());
@@ -131,20 +135,33 @@ pub(crate) fn parse_shared(text: &str, max_tokens: usize) -> Rc<Parsed> {
         return Rc::new(parse_within(text, max_tokens));
     }
     SHARED.with_borrow_mut(|shared| {
-        if let Some((limit, tree)) = shared.trees.get(text)
+        shared.uses += 1;
+        let now = shared.uses;
+        if let Some((limit, tree, used)) = shared.trees.get_mut(text)
             && *limit == max_tokens
         {
+            *used = now;
             return Rc::clone(tree);
         }
-        if shared.bytes + text.len() > SHARED_TEXT_BYTES {
-            shared.trees.clear();
-            shared.bytes = 0;
+        // The least recently used go first (a few dozen trees at most: a scan is enough).
+        while shared.bytes + text.len() > SHARED_TEXT_BYTES {
+            let Some(oldest) = shared
+                .trees
+                .iter()
+                .min_by_key(|(_, (_, _, used))| *used)
+                .map(|(key, _)| key.clone())
+            else {
+                break;
+            };
+            shared.trees.remove(&oldest);
+            shared.bytes -= oldest.len();
         }
         let tree = Rc::new(parse_within(text, max_tokens));
-        shared.bytes += text.len();
-        shared
-            .trees
-            .insert(text.to_owned(), (max_tokens, Rc::clone(&tree)));
+        let entry = (max_tokens, Rc::clone(&tree), now);
+        // The same text under another limit replaces it: its bytes are counted once.
+        if shared.trees.insert(text.to_owned(), entry).is_none() {
+            shared.bytes += text.len();
+        }
         tree
     })
 }
