@@ -2,7 +2,9 @@
 //! parameters, decorated resources with loops, conditions, interpolation, nested children,
 //! modules and outputs): `cargo bench --bench bicep_parser`. Numbers in BENCHMARKS.md.
 //!
-//! The frontend is private to the crate, so its files are compiled into this bench directly.
+//! The frontend is private to the crate, so its lexer and parser are compiled into this bench
+//! directly; parsing and lowering together (`parse_lower_corpus`, issue #28) go through the
+//! crate's one hidden entry point for it, `imagegate::bicep_parse_and_lower`.
 
 #[allow(dead_code, unused_imports)]
 #[path = "../src/frontend/bicep"]
@@ -172,6 +174,21 @@ fn parse_corpus(bencher: divan::Bencher) {
         .bench(|| {
             for text in &texts {
                 divan::black_box(bicep::parser::parse(divan::black_box(text)));
+            }
+        });
+}
+
+/// Parse and lowering into the evaluator IR of every corpus file (as [`parse_corpus`]), each on
+/// its own: no other file is read, so a module's outputs and imported symbols stay unknown.
+#[divan::bench(sample_count = 20)]
+fn parse_lower_corpus(bencher: divan::Bencher) {
+    let texts = corpus();
+    let bytes: usize = texts.iter().map(String::len).sum();
+    bencher
+        .counter(divan::counter::BytesCount::new(bytes))
+        .bench(|| {
+            for text in &texts {
+                divan::black_box(imagegate::bicep_parse_and_lower(divan::black_box(text)));
             }
         });
 }

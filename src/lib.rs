@@ -21,6 +21,9 @@ pub(crate) mod eval;
 pub(crate) mod extract;
 pub mod findings;
 pub(crate) mod frontend;
+/// Parses and lowers one Bicep file: for `benches/bicep_parser.rs` only (#28).
+#[doc(hidden)]
+pub use frontend::bicep_parse_and_lower;
 #[cfg(fuzzing)]
 #[doc(hidden)]
 pub mod fuzz;

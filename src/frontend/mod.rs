@@ -9,6 +9,8 @@
 
 pub(crate) mod arm;
 mod bicep;
+#[doc(hidden)]
+pub use bicep::parse_and_lower as bicep_parse_and_lower;
 mod expand;
 pub(crate) mod inventory;
 pub(crate) mod links;

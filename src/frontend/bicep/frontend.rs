@@ -150,7 +150,7 @@ fn lower_module(
     allowance: &Allowance,
     environment: &BTreeMap<String, String>,
 ) -> (Template, Vec<ParseProblem>) {
-    let parsed = parser::parse_within(text, allowance.limits().max_syntax_tokens);
+    let parsed = parser::parse_shared(text, allowance.limits().max_syntax_tokens);
     let (problems, damaged) = folded_problems(&parsed, id);
     let files = Beside::new(loader, path, allowance, environment);
     let template = lower::template(&parsed.root, id, text, &damaged, &files);

@@ -176,6 +176,17 @@ const PRAGMAS: [&str; 3] = [
     "restore-diagnostics",
 ];
 
+/// The bytes that go on an identifier: ASCII letters, digits and `_`.
+const IDENTIFIER: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        table[c] = (c as u8).is_ascii_alphanumeric() || c == b'_' as usize;
+        c += 1;
+    }
+    table
+};
+
 /// The longest identifier the compiler accepts.
 const MAX_IDENTIFIER_LENGTH: usize = 255;
 
@@ -281,7 +292,15 @@ impl Lexer<'_> {
     fn trivia(&mut self) {
         while let Some(b) = self.peek(0) {
             match b {
-                b' ' | b'\t' => self.pos += 1,
+                b' ' | b'\t' => {
+                    // Indentation comes in runs: eight spaces at a time, then one by one.
+                    self.pos += 1;
+                    while let Some(eight) = self.bytes.get(self.pos..self.pos + 8)
+                        && eight == b"        "
+                    {
+                        self.pos += 8;
+                    }
+                }
                 b'/' if self.peek(1) == Some(b'/') => {
                     self.pos = memchr::memchr2(b'\n', b'\r', &self.bytes[self.pos..])
                         .map_or(self.bytes.len(), |i| self.pos + i);
@@ -464,10 +483,13 @@ impl Lexer<'_> {
             }
             b'a'..=b'z' | b'A'..=b'Z' | b'_' => {
                 let start = self.pos - 1;
-                self.pos += self.bytes[self.pos..]
-                    .iter()
-                    .take_while(|c| c.is_ascii_alphanumeric() || **c == b'_')
-                    .count();
+                while self
+                    .bytes
+                    .get(self.pos)
+                    .is_some_and(|&c| IDENTIFIER[c as usize])
+                {
+                    self.pos += 1;
+                }
                 match &self.text[start..self.pos] {
                     "true" => K::TrueKeyword,
                     "false" => K::FalseKeyword,
@@ -703,29 +725,76 @@ pub(crate) fn string_values<'t>(text: &'t str, tokens: &[&Token]) -> Option<Vec<
         .collect()
 }
 
-/// One piece's value, its string's kind known.
-fn piece_value(own: &str, kind: TokenKind, multi: bool, dollars: usize) -> Option<Cow<'_, str>> {
-    let opener_dollars = "$".repeat(dollars);
-    let (start, end): (String, String) = match (multi, kind) {
-        (false, TokenKind::StringComplete) => ("'".into(), "'".into()),
-        (false, TokenKind::StringLeftPiece) => ("'".into(), "${".into()),
-        (false, TokenKind::StringMiddlePiece) => ("}".into(), "${".into()),
-        (false, TokenKind::StringRightPiece) => ("}".into(), "'".into()),
-        (true, TokenKind::StringComplete) => (format!("{opener_dollars}'''"), "'''".into()),
-        (true, TokenKind::StringLeftPiece) if dollars > 0 => (
-            format!("{opener_dollars}'''"),
-            format!("{opener_dollars}{{"),
-        ),
-        (true, TokenKind::StringMiddlePiece) if dollars > 0 => {
-            ("}".into(), format!("{opener_dollars}{{"))
-        }
-        (true, TokenKind::StringRightPiece) if dollars > 0 => ("}".into(), "'''".into()),
+/// A piece's text between its delimiters (`'`, `'''`, `$'''`, `${`, `}`), its string's kind
+/// known; `None` when they are not there. Looked at in place: a piece's value is taken for
+/// every string the parser reads, so no delimiter is built.
+fn piece_inner(own: &str, kind: TokenKind, multi: bool, dollars: usize) -> Option<&str> {
+    use TokenKind as K;
+    // Each delimiter is a number of `$` and a fixed text: `'''` strings are opened by
+    // `dollars` `$` and `'''`, their interpolations by `dollars` `$` and `{`.
+    let (start_dollars, start, end_dollars, end): (usize, &[u8], usize, &[u8]) = match (multi, kind)
+    {
+        (false, K::StringComplete) => (0, b"'", 0, b"'"),
+        (false, K::StringLeftPiece) => (0, b"'", 1, b"{"),
+        (false, K::StringMiddlePiece) => (0, b"}", 1, b"{"),
+        (false, K::StringRightPiece) => (0, b"}", 0, b"'"),
+        (true, K::StringComplete) => (dollars, b"'''", 0, b"'''"),
+        (true, K::StringLeftPiece) if dollars > 0 => (dollars, b"'''", dollars, b"{"),
+        (true, K::StringMiddlePiece) if dollars > 0 => (0, b"}", dollars, b"{"),
+        (true, K::StringRightPiece) if dollars > 0 => (0, b"}", 0, b"'''"),
         _ => return None,
     };
-    if own.len() < start.len() + end.len() || !own.starts_with(&start) || !own.ends_with(&end) {
+    let b = own.as_bytes();
+    let head = start_dollars.checked_add(start.len())?;
+    let tail = end_dollars.checked_add(end.len())?;
+    if b.len() < head.checked_add(tail)?
+        || !b[..start_dollars].iter().all(|&c| c == b'$')
+        || &b[start_dollars..head] != start
+        || !b[b.len() - tail..b.len() - end.len()]
+            .iter()
+            .all(|&c| c == b'$')
+        || &b[b.len() - end.len()..] != end
+    {
         return None;
     }
-    let inner = &own[start.len()..own.len() - end.len()];
+    // Both ends are ASCII: these are character boundaries.
+    own.get(head..own.len() - tail)
+}
+
+/// Whether every string token of one string has a value ([`string_values`] is `Some`),
+/// without building the values: what the parser asks of each string it reads.
+pub(crate) fn strings_valid<'a>(text: &str, mut tokens: impl Iterator<Item = &'a Token>) -> bool {
+    let Some(first) = tokens.next() else {
+        return false;
+    };
+    let Some(first_text) = text.get(first.span.start as usize..first.span.end as usize) else {
+        return false;
+    };
+    let (multi, dollars) = string_info(first.kind, first_text);
+    std::iter::once(first).chain(tokens).all(|t| {
+        text.get(t.span.start as usize..t.span.end as usize)
+            .is_some_and(|own| piece_valid(own, t.kind, multi, dollars))
+    })
+}
+
+/// Whether [`piece_value`] is `Some`, without building the value when no escape needs it.
+fn piece_valid(own: &str, kind: TokenKind, multi: bool, dollars: usize) -> bool {
+    match piece_inner(own, kind, multi, dollars) {
+        None => false,
+        Some(inner) if multi || !has_escape_or_quote(inner) => true,
+        Some(_) => piece_value(own, kind, multi, dollars).is_some(),
+    }
+}
+
+/// Whether a `'…'` string's text holds a backslash or a quote: only then is its value not
+/// the text itself (looked for a word at a time, not a character at a time).
+fn has_escape_or_quote(inner: &str) -> bool {
+    memchr::memchr2(b'\\', b'\'', inner.as_bytes()).is_some()
+}
+
+/// One piece's value, its string's kind known.
+fn piece_value(own: &str, kind: TokenKind, multi: bool, dollars: usize) -> Option<Cow<'_, str>> {
+    let inner = piece_inner(own, kind, multi, dollars)?;
     if multi {
         let mut inner = inner;
         if matches!(kind, TokenKind::StringComplete | TokenKind::StringLeftPiece) {
@@ -734,7 +803,7 @@ fn piece_value(own: &str, kind: TokenKind, multi: bool, dollars: usize) -> Optio
         }
         return Some(Cow::Borrowed(inner));
     }
-    if !inner.contains(['\\', '\'']) {
+    if !has_escape_or_quote(inner) {
         return Some(Cow::Borrowed(inner));
     }
     let mut value = String::with_capacity(inner.len());

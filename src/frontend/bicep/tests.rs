@@ -781,6 +781,31 @@ mod own {
         assert_eq!(refused.errors.len(), 1);
         assert_eq!(MAX_TOKENS, crate::eval::Limits::default().max_syntax_tokens);
     }
+
+    /// A tree shared by `parse_shared` is the tree of its text and limit: asked for again, the
+    /// same tree; under another limit, or once 256 KB of other texts were asked for since, a
+    /// tree of its own, equal to a parse of its own (issue #28).
+    #[test]
+    fn shared_trees_are_their_texts_trees() {
+        use super::super::parser::parse_shared;
+        use std::rc::Rc;
+        let text = "param p string = 'a'\nvar v = [for x in range(0, 3): '${p}-${x}']\n";
+        let first = parse_shared(text, MAX_TOKENS);
+        assert!(Rc::ptr_eq(&first, &parse_shared(text, MAX_TOKENS)));
+        let alone = parse_within(text, MAX_TOKENS);
+        assert_eq!((&first.root, &first.errors), (&alone.root, &alone.errors));
+        let limited = parse_shared(text, 5);
+        assert!(!Rc::ptr_eq(&first, &limited));
+        assert_eq!(limited.errors, parse_within(text, 5).errors);
+        assert_eq!(limited.errors.len(), 1, "refused: more than 5 tokens");
+        for i in 0..200 {
+            let other = format!("var v{i} = '{}'\n", "x".repeat(2_000));
+            parse_shared(&other, MAX_TOKENS);
+        }
+        let again = parse_shared(text, MAX_TOKENS);
+        assert!(!Rc::ptr_eq(&first, &again), "400 KB of other texts drop it");
+        assert_eq!(again.root, first.root);
+    }
 }
 
 /// Every file of the corpora cut short and with a slice cut out (at pseudo-random places):

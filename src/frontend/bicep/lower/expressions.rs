@@ -64,10 +64,10 @@ impl<'s> Lowering<'s> {
     fn node_within(&mut self, syntax: &'s SyntaxNode) -> Node {
         let span = self.span(&syntax.span);
         match syntax.kind {
-            K::String => match self.plain_string(syntax) {
+            K::String => match self.plain_str(syntax) {
                 Some(s) => Node {
                     span,
-                    kind: NodeKind::Str(s.into()),
+                    kind: NodeKind::Str(Text::from(s.as_ref())),
                 },
                 None => self.expr_node(syntax, |l, s| l.expr(s)),
             },
@@ -104,8 +104,8 @@ impl<'s> Lowering<'s> {
                     let Some(value) = value_child(property) else {
                         continue;
                     };
-                    let key = match self.key_text(property) {
-                        Some(k) => Key::Literal(k.into()),
+                    let key = match self.key_str(property) {
+                        Some(k) => Key::Literal(Text::from(k.as_ref())),
                         None => {
                             let Some(key) = property.nodes().next() else {
                                 continue;
@@ -323,6 +323,18 @@ impl<'s> Lowering<'s> {
 
     pub(super) fn string(&mut self, node: &'s SyntaxNode) -> Expr {
         let (start, end) = self.at(node);
+        // Most strings are one piece: its value is the literal (the format escaping below
+        // and its undoing give it back unchanged), built once.
+        if let [SyntaxElement::Token(only)] = node.children.as_slice() {
+            return match try_string_value(self.text, only) {
+                Some(value) => Expr {
+                    start,
+                    end,
+                    kind: ExprKind::Str(value.into_owned()),
+                },
+                None => self.unknowable_expr(start, end, Cause::DamagedDeclaration),
+            };
+        }
         let tokens: Vec<&Token> = node.tokens().collect();
         let Some(pieces) = string_values(self.text, &tokens) else {
             return self.unknowable_expr(start, end, Cause::DamagedDeclaration);
@@ -334,10 +346,22 @@ impl<'s> Lowering<'s> {
             match child {
                 SyntaxElement::Token(_) => {
                     let piece = pieces.next().unwrap_or_default();
-                    format.push_str(&piece.replace('{', "{{").replace('}', "}}"));
+                    // Braces of the text are doubled: `format()` reads `{n}` as an argument.
+                    if piece.contains(['{', '}']) {
+                        for c in piece.chars() {
+                            match c {
+                                '{' => format.push_str("{{"),
+                                '}' => format.push_str("}}"),
+                                c => format.push(c),
+                            }
+                        }
+                    } else {
+                        format.push_str(&piece);
+                    }
                 }
                 SyntaxElement::Node(n) => {
-                    format.push_str(&format!("{{{}}}", args.len()));
+                    use std::fmt::Write as _;
+                    let _ = write!(format, "{{{}}}", args.len());
                     let e = self.expr(n);
                     args.push(e);
                 }
@@ -377,7 +401,7 @@ impl<'s> Lowering<'s> {
             let (Some(key_node), Some(value)) = (item.nodes().next(), value_child(item)) else {
                 return;
             };
-            let key = match l.key_text(item) {
+            let key = match l.key_str(item) {
                 Some(k) => {
                     let (ks, ke) = l.at(key_node);
                     l.lit(&k, ks, ke)

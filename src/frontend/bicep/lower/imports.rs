@@ -98,7 +98,7 @@ impl<'s> Lowering<'s> {
             self.files.read(path).map(|text| (text, None))
         };
         let read = read.map(|(text, id)| {
-            let parsed = super::super::parser::parse_within(&text, self.files.max_syntax_tokens());
+            let parsed = super::super::parser::parse_shared(&text, self.files.max_syntax_tokens());
             Rc::new(OtherFile { id, text, parsed })
         });
         self.other_files

@@ -23,13 +23,14 @@
 //! lowering's state; `resources`, `modules`, `imports` and `expressions` hold the rest, each
 //! an `impl Lowering` of its own.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::ops::Range;
 use std::rc::Rc;
 
 use foldhash::HashMap;
 
-use super::lexer::{Token, TokenKind, string_value, string_values};
+use super::lexer::{Token, TokenKind, string_value, string_values, try_string_value};
 use super::syntax::{SyntaxElement, SyntaxKind as K, SyntaxNode};
 use crate::catalog::Catalog;
 use crate::eval::expr::{Expr, ExprKind};
@@ -319,8 +320,8 @@ struct OtherFile {
     id: Option<FileId>,
     /// Its text.
     text: String,
-    /// Its tree.
-    parsed: super::parser::Parsed,
+    /// Its tree (shared with the other readers of the same text on this thread).
+    parsed: Rc<super::parser::Parsed>,
 }
 
 /// How a module's names are replaced when its output is lowered into its caller.
@@ -783,23 +784,43 @@ impl<'s> Lowering<'s> {
 
     /// The key of an object property, when it is a plain identifier or string.
     pub(super) fn key_text(&self, property: &SyntaxNode) -> Option<String> {
+        self.key_str(property).map(Cow::into_owned)
+    }
+
+    /// [`Lowering::key_text`], borrowed from the text when it can be (every key of every
+    /// object is read: most are names and plain strings, which need no copy of their own).
+    pub(super) fn key_str(&self, property: &SyntaxNode) -> Option<Cow<'s, str>> {
         let key = property.nodes().next()?;
         match key.kind {
-            K::Identifier => Some(ident(self.text, key).to_owned()),
-            K::String => self.plain_string(key),
+            K::Identifier => Some(Cow::Borrowed(ident(self.text, key))),
+            K::String => self.plain_str(key),
             _ => None,
         }
     }
 
     /// The value of a string without interpolation.
     pub(super) fn plain_string(&self, node: &SyntaxNode) -> Option<String> {
+        self.plain_str(node).map(Cow::into_owned)
+    }
+
+    /// [`Lowering::plain_string`], borrowed from the text when it has no escape.
+    pub(super) fn plain_str(&self, node: &SyntaxNode) -> Option<Cow<'s, str>> {
         if node.nodes().next().is_some() {
             return None;
         }
         let mut tokens = node.tokens();
         let t = tokens.next()?;
-        (t.kind == TokenKind::StringComplete && tokens.next().is_none())
-            .then(|| string_value(self.text, t))
+        if t.kind != TokenKind::StringComplete || tokens.next().is_some() {
+            return None;
+        }
+        // As `string_value`: the text as written when the token is damaged.
+        let text: &'s str = self.text;
+        Some(try_string_value(text, t).unwrap_or_else(|| {
+            Cow::Borrowed(
+                text.get(t.span.start as usize..t.span.end as usize)
+                    .unwrap_or_default(),
+            )
+        }))
     }
 }
 
