@@ -120,6 +120,22 @@ synthetic_bicepparam() {
   done < <(pick "$n" "$@")
 }
 
+# paired_tf N FIND-ARGS…: Terraform module folders (each `main.tf` found) as the tfsource
+# target takes them: the folder's `.tf` files joined as its main.tf, a NUL byte, then its
+# terraform.tfvars (or nothing).
+paired_tf() {
+  local n="$1" m dir
+  shift
+  while IFS= read -r m; do
+    dir="$(dirname "$m")"
+    {
+      cat "$dir"/*.tf
+      printf '\0'
+      if [[ -f "$dir/terraform.tfvars" ]]; then cat "$dir/terraform.tfvars"; fi
+    } | add tfsource
+  done < <(pick "$n" "$@")
+}
+
 td=testdata
 seed json "$per_source" "$td" -name '*.json'
 seed arm "$per_source" "$td/arm" "$td/rules" "$td/hostile" -name '*.json'
@@ -127,6 +143,7 @@ paired_arm "$per_source" "$td" -name '*.parameters.json'
 seed bicep "$per_source" "$td/bicep" "$td/rules" "$td/hostile" "$td/registry" -name '*.bicep'
 paired_bicepparam "$per_source" "$td" -name '*.bicepparam'
 seed tfplan "$per_source" "$td/tfplan" -name '*.json'
+paired_tf "$per_source" "$td/terraform-src" "$td/tfplan" -name 'main.tf'
 while IFS= read -r f; do { printf '\0'; cat "$f"; } | add inventory; done < <(pick "$per_source" "$td/inventory" -name '*.json')
 while IFS= read -r f; do { printf '\1'; cat "$f"; } | add inventory; done < <(pick "$per_source" "$td/inventory" -name '*.csv')
 seed config "$per_source" "$td" -name '*.toml'
