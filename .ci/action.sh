@@ -79,10 +79,10 @@ INPUT_PATHS=$'testdata/arm\n' INPUT_CONFIG="" INPUT_MODE="" INPUT_ARGS="" EVENT_
   BASE_REF="" INPUT_CATEGORY="infra/prod" bash action/check.sh > "$work/category.log"
 sarif=$(sed -n 's/^sarif=//p' "$GITHUB_OUTPUT")
 python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); d=r["runs"][0]["automationDetails"]; assert d["id"] == "infra/prod/", d' "$sarif"
-# Paths that judge nothing (a typo, a folder of Terraform sources) fail the step, unless
+# Paths that judge nothing (a typo, a folder of Packer templates) fail the step, unless
 # `allow-empty` says they may.
 mkdir -p "$work/empty/infra"
-printf 'resource "azurerm_linux_virtual_machine" "vm" {}\n' > "$work/empty/infra/main.tf"
+printf 'build {}\n' > "$work/empty/infra/image.pkr.hcl"
 runner empty
 if INPUT_PATHS="$work/empty/infra" INPUT_CONFIG="" INPUT_MODE="" INPUT_ARGS="" EVENT_NAME=push \
   BASE_REF="" bash action/check.sh > "$work/empty.log" 2>&1; then
@@ -92,7 +92,7 @@ if INPUT_PATHS="$work/empty/infra" INPUT_CONFIG="" INPUT_MODE="" INPUT_ARGS="" E
 fi
 grep -q '^status=2$' "$GITHUB_OUTPUT"
 grep -q '^::error::imagegate: the paths judged nothing' "$work/empty.log"
-grep -q 'Terraform source file (.tf) not read' "$work/empty.log"
+grep -q 'nothing was judged' "$work/empty.log"
 runner empty-allowed
 INPUT_PATHS="$work/empty/infra" INPUT_CONFIG="" INPUT_MODE="" INPUT_ARGS="" EVENT_NAME=push \
   BASE_REF="" INPUT_ALLOW_EMPTY=true bash action/check.sh > "$work/empty-allowed.log" 2>&1

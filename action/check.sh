@@ -543,7 +543,7 @@ if [ "$status" -eq 0 ]; then
   judged=$(judged_files "$sarif")
   case "${INPUT_ALLOW_EMPTY:-false}" in true | True) allow_empty=true ;; *) allow_empty=false ;; esac
   if [ "$judged" = 0 ] && [ "$allow_empty" = false ]; then
-    fail "the paths judged nothing: no ARM template, Bicep file, parameter file or Terraform plan among the files read (the run's warnings say why); set allow-empty: true if that is expected"
+    fail "the paths judged nothing: no ARM template, Bicep file, parameter file, Terraform configuration or plan among the files read (the run's warnings say why); set allow-empty: true if that is expected"
   elif [ -z "$judged" ]; then
     say warning "neither python3 nor jq is installed, so whether the paths judged anything is not checked"
   fi

@@ -131,7 +131,7 @@ fn a_clean_run_and_a_run_over_nothing_say_so() {
     assert_eq!(
         stdout,
         "No findings.\n\
-         Nothing was judged: no ARM template, Bicep file or Terraform plan among the 1 file read.\n\
+         Nothing was judged: no ARM template, Bicep file, Terraform configuration or plan among the 1 file read.\n\
          Config: the embedded default (deny mode).\n\
          To start your own policy: `imagegate init` writes an imagegate.toml naming the galleries and images in use (audit mode).\n"
     );
@@ -680,7 +680,7 @@ fn standard_input_is_decoded_like_a_file() {
         .assert()
         .code(0)
         .stdout(predicate::str::contains(
-            "Nothing was judged: no ARM template, Bicep file or Terraform plan among the 1 file read",
+            "Nothing was judged: no ARM template, Bicep file, Terraform configuration or plan among the 1 file read",
         ));
 }
 

@@ -247,7 +247,7 @@ fn scope(s: &crate::report::Summary) -> String {
         ),
         // Nothing judged is not "100% compliant": say what was (not) found.
         None if s.templates == 0 => format!(
-            "Nothing was judged: no ARM template, Bicep file or Terraform plan among the {} read",
+            "Nothing was judged: no ARM template, Bicep file, Terraform configuration or plan among the {} read",
             count(s.files_scanned, "file"),
         ),
         None => format!(
