@@ -658,7 +658,9 @@ fn a_run_that_judged_nothing_says_so_plainly() {
     let human = repo.imagegate(&["check"]).output().unwrap();
     let stdout = String::from_utf8_lossy(&human.stdout);
     assert!(
-        stdout.contains("Nothing was judged: no ARM template, Bicep file, Terraform configuration or plan"),
+        stdout.contains(
+            "Nothing was judged: no ARM template, Bicep file, Terraform configuration or plan"
+        ),
         "{stdout}"
     );
     repo.write(
