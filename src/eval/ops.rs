@@ -99,16 +99,7 @@ impl Members {
 
 /// A value's type, for messages.
 pub fn type_name(v: &Value) -> ValueType {
-    match v.kind {
-        Kind::Null => ValueType::Null,
-        Kind::Bool(_) => ValueType::Bool,
-        Kind::Int(_) => ValueType::Int,
-        Kind::Float(_) => ValueType::Float,
-        Kind::Str(_) | Kind::Partial(_) => ValueType::String,
-        Kind::Array(_) => ValueType::Array,
-        Kind::Object(_) => ValueType::Object,
-        Kind::Unknown(_) => ValueType::Unknown,
-    }
+    ValueType::of(&v.kind)
 }
 
 /// The size of a value and its depth, for budgets: a unit per node, per 16 bytes of text

@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use super::Kind;
+
 /// The type of an evaluated value, as named in messages.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ValueType {
@@ -21,6 +23,22 @@ pub enum ValueType {
     Object,
     /// An unknown value.
     Unknown,
+}
+
+impl ValueType {
+    /// The type of a value of shape `kind`.
+    pub fn of(kind: &Kind) -> ValueType {
+        match kind {
+            Kind::Null => ValueType::Null,
+            Kind::Bool(_) => ValueType::Bool,
+            Kind::Int(_) => ValueType::Int,
+            Kind::Float(_) => ValueType::Float,
+            Kind::Str(_) | Kind::Partial(_) => ValueType::String,
+            Kind::Array(_) => ValueType::Array,
+            Kind::Object(_) => ValueType::Object,
+            Kind::Unknown(_) => ValueType::Unknown,
+        }
+    }
 }
 
 impl fmt::Display for ValueType {

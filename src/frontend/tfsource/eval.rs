@@ -959,7 +959,7 @@ pub(crate) fn text_parts(v: &Value) -> Result<Vec<Part>, ValueType> {
         Kind::Bool(b) => vec![Part::Text(b.to_string())],
         Kind::Partial(parts) => parts.clone(),
         Kind::Unknown(why) => vec![Part::Hole(why.clone())],
-        _ => return Err(type_of(&v.kind)),
+        _ => return Err(ValueType::of(&v.kind)),
     })
 }
 
@@ -976,7 +976,7 @@ fn member(value: Value, name: &str, at: Option<Span>) -> Value {
             ),
         },
         kind => {
-            let found = type_of(&kind);
+            let found = ValueType::of(&kind);
             unknown(
                 Cause::PropertyOfNonObject {
                     name: name.to_string(),
@@ -1018,8 +1018,8 @@ pub(crate) fn index(value: Value, key: &Value, at: Option<Span>) -> Value {
         }
         (kind, _) => unknown(
             Cause::NotIndexable {
-                target: type_of(&kind),
-                index: type_of(&key.kind),
+                target: ValueType::of(&kind),
+                index: ValueType::of(&key.kind),
             },
             at,
         ),
@@ -1147,20 +1147,6 @@ impl AtSite for Value {
             Some(at) => self.at_site(at),
             None => self,
         }
-    }
-}
-
-/// The type of a value of shape `kind`, as messages name it.
-pub(crate) fn type_of(kind: &Kind) -> ValueType {
-    match kind {
-        Kind::Null => ValueType::Null,
-        Kind::Bool(_) => ValueType::Bool,
-        Kind::Int(_) => ValueType::Int,
-        Kind::Float(_) => ValueType::Float,
-        Kind::Str(_) | Kind::Partial(_) => ValueType::String,
-        Kind::Array(_) => ValueType::Array,
-        Kind::Object(_) => ValueType::Object,
-        Kind::Unknown(_) => ValueType::Unknown,
     }
 }
 

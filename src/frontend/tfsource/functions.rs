@@ -348,7 +348,7 @@ fn arity_problem(min: usize, max: usize, got: usize) -> CallProblem {
 fn wrong_type(wanted: crate::value::call::Wanted, got: &Value) -> CallProblem {
     CallProblem::WrongType {
         wanted,
-        got: super::eval::type_of(&got.kind),
+        got: crate::value::value_type::ValueType::of(&got.kind),
     }
 }
 
