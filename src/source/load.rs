@@ -402,7 +402,7 @@ impl<'r> Loader<'r> {
     /// empty when it cannot be read.
     pub(crate) fn head_of_walked(&self, file: &FileToRead, max: u64) -> Vec<u8> {
         let mut head = Vec::new();
-        if let Ok(opened) = open_checked(&file.path, Follow::Walked(file, self)) {
+        if let Ok((opened, _)) = open_checked(&file.path, Follow::Walked(file, self)) {
             let _ = opened.take(max).read_to_end(&mut head);
         }
         head
@@ -436,12 +436,20 @@ fn changed(what: &str) -> LoadError {
 }
 
 /// Opens `path` for reading as `follow` says, only if it is a regular file (see
-/// [`open_regular`]), and checks the file opened.
-fn open_checked(path: &Path, follow: Follow<'_>) -> Result<std::fs::File, LoadError> {
-    let (file, through_link) = match open_regular(path, true) {
-        Ok(file) => (file, false),
+/// [`open_regular`]), and checks the file opened; with its size.
+fn open_checked(path: &Path, follow: Follow<'_>) -> Result<(std::fs::File, u64), LoadError> {
+    if let Follow::Walked(..) = follow {
+        // A walked path whose every part is a plain folder or file, none a link, leads
+        // where it reads: inside the roots, as the walk found it. Checked by the system as it
+        // opens the file, at no cost beyond the open.
+        if let Some(opened) = open_without_links(path) {
+            return Ok(opened);
+        }
+    }
+    let ((file, size), through_link) = match open_sized(path, true) {
+        Ok(opened) => (opened, false),
         Err(e) if is_link_error(&e) => (
-            open_regular(path, false).map_err(LoadError::Unreadable)?,
+            open_sized(path, false).map_err(LoadError::Unreadable)?,
             true,
         ),
         Err(e) => return Err(LoadError::Unreadable(e)),
@@ -450,7 +458,7 @@ fn open_checked(path: &Path, follow: Follow<'_>) -> Result<std::fs::File, LoadEr
     // (a swap in between is not caught there).
     let real =
         real_path(&file).or_else(|| through_link.then(|| path.canonicalize().ok()).flatten());
-    match follow {
+    let checked = match follow {
         Follow::Walked(walked, loader) => match real {
             // Through a link: only to the file the walk resolved it to.
             Some(real) if through_link && real != walked.canonical => {
@@ -460,19 +468,74 @@ fn open_checked(path: &Path, follow: Follow<'_>) -> Result<std::fs::File, LoadEr
             Some(real) if !loader.inside(&real) => Err(changed(
                 "a folder above it became a symbolic link leading outside the scanned roots",
             )),
-            _ => Ok(file),
+            _ => Ok(()),
         },
         Follow::Inside(loader) => match real {
             Some(real) if !loader.inside(&real) => Err(LoadError::OutsideRoots),
             // Where a link led is not known: not followed.
             None if through_link => Err(LoadError::OutsideRoots),
-            _ => Ok(file),
+            _ => Ok(()),
         },
         Follow::Under(root) => match real {
             Some(real) if !below(&real, root) => Err(LoadError::OutsideRoots),
             None if through_link => Err(LoadError::OutsideRoots),
-            _ => Ok(file),
+            _ => Ok(()),
         },
+    };
+    checked.map(|()| (file, size))
+}
+
+/// Whether the system refused `openat2` once (a kernel before 5.6, or a sandbox that filters
+/// it): then [`open_without_links`] is not tried again.
+#[cfg(target_os = "linux")]
+static NO_OPENAT2: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Opens the regular file at `path`, with its size, only if no part of `path` is a symbolic
+/// link (Linux's `openat2` with `RESOLVE_NO_SYMLINKS`, without blocking): `None` on any
+/// failure, and where the system has no such call, for the caller to open the file the
+/// careful way (which says why it cannot). A relative path is resolved from the working
+/// directory, whose own parts are not looked at, as a relative root is.
+fn open_without_links(path: &Path) -> Option<(std::fs::File, u64)> {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::fd::FromRawFd;
+        use std::os::unix::ffi::OsStrExt;
+        use std::sync::atomic::Ordering;
+        if NO_OPENAT2.load(Ordering::Relaxed) {
+            return None;
+        }
+        let c_path = std::ffi::CString::new(path.as_os_str().as_bytes()).ok()?;
+        // SAFETY: `open_how` is plain data; all-zero is a valid value of it.
+        let mut how: libc::open_how = unsafe { std::mem::zeroed() };
+        how.flags = (libc::O_RDONLY | libc::O_NONBLOCK | libc::O_NOFOLLOW | libc::O_CLOEXEC) as u64;
+        how.resolve = libc::RESOLVE_NO_SYMLINKS | libc::RESOLVE_NO_MAGICLINKS;
+        // SAFETY: the path is a NUL-terminated string and `how` a valid `open_how` of the
+        // size given; both outlive the call.
+        let fd = unsafe {
+            libc::syscall(
+                libc::SYS_openat2,
+                libc::AT_FDCWD,
+                c_path.as_ptr(),
+                &how as *const libc::open_how,
+                std::mem::size_of::<libc::open_how>(),
+            )
+        };
+        if fd < 0 {
+            let error = std::io::Error::last_os_error().raw_os_error();
+            if matches!(error, Some(libc::ENOSYS) | Some(libc::EPERM)) {
+                NO_OPENAT2.store(true, Ordering::Relaxed);
+            }
+            return None;
+        }
+        // SAFETY: `fd` is a descriptor the call just opened, owned by nothing else.
+        let file = unsafe { std::fs::File::from_raw_fd(fd as i32) };
+        let metadata = file.metadata().ok()?;
+        metadata.is_file().then_some((file, metadata.len()))
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = path;
+        None
     }
 }
 
@@ -540,6 +603,11 @@ fn real_path(file: &std::fs::File) -> Option<PathBuf> {
 /// `.tf` source can name one) never hangs the run, even when swapped in after an earlier
 /// check.
 pub(crate) fn open_regular(path: &Path, no_follow: bool) -> std::io::Result<std::fs::File> {
+    open_sized(path, no_follow).map(|(file, _)| file)
+}
+
+/// [`open_regular`], with the size of the file opened (from the one look that checks it).
+fn open_sized(path: &Path, no_follow: bool) -> std::io::Result<(std::fs::File, u64)> {
     let mut options = std::fs::OpenOptions::new();
     options.read(true);
     #[cfg(target_os = "linux")]
@@ -560,13 +628,14 @@ pub(crate) fn open_regular(path: &Path, no_follow: bool) -> std::io::Result<std:
         }
     }
     let file = options.open(path)?;
-    if !file.metadata()?.is_file() {
+    let metadata = file.metadata()?;
+    if !metadata.is_file() {
         return Err(std::io::Error::new(
             std::io::ErrorKind::InvalidInput,
             "not a regular file",
         ));
     }
-    Ok(file)
+    Ok((file, metadata.len()))
 }
 
 /// Reads the file at `path`, opened as `follow` says ([`open_checked`]), into `bytes`
@@ -577,8 +646,7 @@ fn read_into(
     limit: u64,
     follow: Follow<'_>,
 ) -> Result<(), LoadError> {
-    let mut file = open_checked(path, follow)?;
-    let size = file.metadata().map_err(LoadError::Unreadable)?.len();
+    let (mut file, size) = open_checked(path, follow)?;
     bytes.clear();
     if size > limit {
         let mut head = vec![0; HEAD_BYTES];
@@ -588,7 +656,11 @@ fn read_into(
     }
     // One allocation of the right size: `take` hides the size hint `read_to_end` would use.
     bytes.reserve(size as usize + 1);
-    file.take(limit + 1)
+    // The size the system gave is read without asking for the end again (a call per file
+    // saved: what is appended after the look is not part of this read); a file whose size
+    // the system does not know (`/proc` says 0) is read to its end.
+    let most = if size > 0 { size } else { limit + 1 };
+    file.take(most)
         .read_to_end(bytes)
         .map_err(LoadError::Unreadable)?;
     if bytes.len() as u64 > limit {
@@ -850,6 +922,30 @@ mod tests {
             environment: Default::default(),
         };
         crate::pipeline::analyze_file(file, &run)
+    }
+
+    /// The quick open of a walked file opens a plain path, with its size, and refuses any
+    /// path with a symbolic link in it (its last part or a folder above), leaving those to
+    /// the careful open that says why.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn the_quick_open_refuses_every_path_through_a_link() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let base = dir.path();
+        std::fs::create_dir_all(base.join("real")).expect("mkdir");
+        std::fs::write(base.join("real/t.json"), "{}\n").expect("write");
+        let (_, size) = open_without_links(&base.join("real/t.json")).expect("a plain path opens");
+        assert_eq!(size, 3);
+        std::os::unix::fs::symlink(base.join("real"), base.join("folder")).expect("symlink");
+        std::os::unix::fs::symlink(base.join("real/t.json"), base.join("file.json"))
+            .expect("symlink");
+        assert!(open_without_links(&base.join("folder/t.json")).is_none());
+        assert!(open_without_links(&base.join("file.json")).is_none());
+        assert!(
+            open_without_links(&base.join("real")).is_none(),
+            "a folder is no file"
+        );
+        assert!(open_without_links(&base.join("missing.json")).is_none());
     }
 
     /// A walked file whose last part became a symbolic link to a file outside the roots
