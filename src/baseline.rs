@@ -150,7 +150,7 @@ pub fn apply(report: &mut Report, baseline: Baseline, shown: &str) {
 /// The entry recording `finding`.
 fn entry(finding: &Finding) -> BaselineEntry {
     BaselineEntry {
-        path: finding.location.path.clone(),
+        path: finding.location.path.to_string(),
         rule: finding.rule.id().to_string(),
         resource: finding
             .resource

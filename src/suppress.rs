@@ -98,7 +98,7 @@ impl TrustedEntry {
     /// The entry recording `finding`.
     fn of(finding: &Finding) -> TrustedEntry {
         TrustedEntry {
-            path: finding.location.path.clone(),
+            path: finding.location.path.to_string(),
             rule: finding.rule.id().to_string(),
             resource: finding
                 .resource
@@ -441,7 +441,7 @@ impl Exempter {
         }
         if let Some((_, glob)) = &entry.path {
             let declared = finding.resource.as_ref().map(|r| r.declared_in.as_str());
-            let any = std::iter::once(finding.location.path.as_str())
+            let any = std::iter::once(&*finding.location.path)
                 .chain(declared)
                 .filter_map(|shown| self.relative(shown))
                 .any(|rel| glob.is_match(rel));
@@ -503,7 +503,7 @@ impl Exempter {
                     .build()
             });
             tally.comments.push(CommentUse {
-                at: (file.display.clone(), line),
+                at: (file.display.to_string(), line),
                 used: comment.used,
                 unused,
                 unapproved,

@@ -27,8 +27,13 @@ pub(super) fn plan<'a>(
     set_aside: &'a [crate::findings::Fix],
 ) -> Plan {
     type Key = (String, u32, u32);
-    let key =
-        |edit: &Edit| -> Key { (edit.location.path.clone(), edit.bytes.start, edit.bytes.end) };
+    let key = |edit: &Edit| -> Key {
+        (
+            edit.location.path.to_string(),
+            edit.bytes.start,
+            edit.bytes.end,
+        )
+    };
     let fixes: Vec<&crate::findings::Fix> = findings
         .filter(|f| f.suppression.is_none())
         .filter_map(|f| f.fix.as_ref())

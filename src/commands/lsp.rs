@@ -153,7 +153,7 @@ impl Folder {
         self.report
             .iter()
             .flat_map(|r| &r.findings)
-            .map(|f| (self.root.join(&f.location.path), f))
+            .map(|f| (self.root.join(&*f.location.path), f))
     }
 }
 
@@ -600,7 +600,7 @@ impl<'c, 'io, 'w> Server<'c, 'io, 'w> {
             .filter_map(|r| {
                 Some(DiagnosticRelatedInformation {
                     location: lsp_types::Location {
-                        uri: self.uri_of(&root.join(&r.location.path))?,
+                        uri: self.uri_of(&root.join(&*r.location.path))?,
                         range: range(&r.location),
                     },
                     message: r.message.clone(),
@@ -645,7 +645,7 @@ impl<'c, 'io, 'w> Server<'c, 'io, 'w> {
                 #[allow(clippy::mutable_key_type)]
                 let mut changes: std::collections::HashMap<Uri, Vec<TextEdit>> = Default::default();
                 for edit in &fix.edits {
-                    let Some(uri) = self.uri_of(&folder.root.join(&edit.location.path)) else {
+                    let Some(uri) = self.uri_of(&folder.root.join(&*edit.location.path)) else {
                         continue;
                     };
                     changes.entry(uri).or_default().push(TextEdit {
@@ -676,7 +676,7 @@ impl<'c, 'io, 'w> Server<'c, 'io, 'w> {
         let path = path_of(&at.text_document.uri)?;
         let folder = &self.folders[self.folder_of(&path)];
         let report = folder.report.as_ref()?;
-        let here = |l: &Location| folder.root.join(&l.path) == path;
+        let here = |l: &Location| folder.root.join(&*l.path) == path;
         let point = Range {
             start: at.position,
             end: at.position,
@@ -712,7 +712,7 @@ impl<'c, 'io, 'w> Server<'c, 'io, 'w> {
             parts = report
                 .resources
                 .iter()
-                .filter(|r| folder.root.join(&r.path) == path && r.line == line)
+                .filter(|r| folder.root.join(&*r.path) == path && r.line == line)
                 .map(|r| {
                     let mut text = format!(
                         "imagegate: `{}` '{}' is **{}**; image: {}",

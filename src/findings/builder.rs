@@ -39,7 +39,7 @@ pub(crate) struct FindingBuilder {
     /// The image it is about.
     image: Option<ImageRef>,
     /// The concrete next step (clipped).
-    help: Option<String>,
+    help: Option<std::sync::Arc<str>>,
     /// A change that resolves it, when one is safe.
     fix: Option<Fix>,
     /// Why there is none, when the rule could give one.
@@ -110,7 +110,7 @@ impl FindingBuilder {
     /// The concrete next step, when one can be named (clipped like a message); else the
     /// rule's fix title is the advice.
     pub(crate) fn help(mut self, help: Option<String>) -> Self {
-        self.help = help.map(|h| clipped(&h));
+        self.help = help.map(|h| shared(clipped(&h)));
         self
     }
 
@@ -200,6 +200,32 @@ const MAX_MESSAGE_CHARS: usize = 1000;
 
 /// `text`, or when longer than [`MAX_MESSAGE_CHARS`] characters its head and tail around a mark
 /// saying how many characters were left out (the tail of a message holds its cause).
+/// Most distinct texts [`shared`] keeps on one thread: past them it starts again (a run
+/// whose findings each give other advice keeps no more than it would without sharing).
+const MAX_SHARED: usize = 1024;
+
+thread_local! {
+    /// The texts [`shared`] handed out on this thread.
+    static SHARED: std::cell::RefCell<foldhash::HashSet<std::sync::Arc<str>>> =
+        std::cell::RefCell::new(foldhash::HashSet::default());
+}
+
+/// `text`, shared with the equal texts this thread shared before (one allocation for the
+/// advice thousands of findings repeat).
+pub(crate) fn shared(text: String) -> std::sync::Arc<str> {
+    SHARED.with_borrow_mut(|set| {
+        if let Some(kept) = set.get(text.as_str()) {
+            return std::sync::Arc::clone(kept);
+        }
+        if set.len() >= MAX_SHARED {
+            set.clear();
+        }
+        let kept: std::sync::Arc<str> = text.into();
+        set.insert(std::sync::Arc::clone(&kept));
+        kept
+    })
+}
+
 pub(crate) fn clipped(text: &str) -> String {
     const HEAD: usize = MAX_MESSAGE_CHARS * 3 / 5;
     const TAIL: usize = MAX_MESSAGE_CHARS - HEAD;
@@ -274,6 +300,23 @@ pub(crate) fn config_not_in_effect(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Equal advice is one allocation however many findings give it, and a thread that
+    /// shared more distinct texts than it keeps still gives each its own text.
+    #[test]
+    fn equal_texts_are_shared_and_the_set_stays_bounded() {
+        let a = shared("use an approved image".to_owned());
+        let b = shared("use an approved image".to_owned());
+        assert!(std::sync::Arc::ptr_eq(&a, &b));
+        for i in 0..MAX_SHARED + 10 {
+            assert_eq!(&*shared(format!("advice {i}")), format!("advice {i}"));
+        }
+        SHARED.with_borrow(|set| assert!(set.len() <= MAX_SHARED, "{}", set.len()));
+        assert_eq!(
+            &*shared("use an approved image".to_owned()),
+            "use an approved image"
+        );
+    }
     use crate::source::Encoding;
 
     #[test]
@@ -323,7 +366,7 @@ mod tests {
         assert_eq!(f.message, "cannot parse ARM template: expected `,` or `}`");
         assert_eq!(f.label, "expected `,` or `}`");
         assert_eq!(
-            (f.location.path.as_str(), f.location.line, f.location.column),
+            (&*f.location.path, f.location.line, f.location.column),
             ("dir/t.json", 2, 10)
         );
         assert_eq!(f.bytes, 11..12);

@@ -41,7 +41,7 @@ impl Status {
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct ResourceEntry {
     /// File path.
-    pub path: String,
+    pub path: std::sync::Arc<str>,
     /// Line of the declaration.
     pub line: u32,
     /// The parameter file used, if any.
@@ -79,7 +79,7 @@ pub struct ResourceEntry {
     /// The files of the deployments it is deployed through (display paths, innermost
     /// first): a named file owns the resources its modules and links deploy.
     #[serde(skip)]
-    pub deployed_through: Vec<String>,
+    pub deployed_through: Vec<std::sync::Arc<str>>,
     /// Where it is deployed and what it is called, in terms no language has (`None`: not
     /// known): a template compiled from another is set aside only when its resources are the
     /// other's, resource for resource.

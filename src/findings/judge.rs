@@ -90,10 +90,10 @@ pub(crate) fn judge_deployment(
                 crate::note::Note::new(note.kind.group(), subject, note.kind.to_string())
             };
             out.notes.push(match note.span {
-                None => said(sources.get(main).display.clone()),
+                None => said(sources.get(main).display.to_string()),
                 Some(s) => {
                     let l = Location::of(sources.get(s.file), s.start, s.end);
-                    said(l.path).at(l.line, l.column)
+                    said(l.path.to_string()).at(l.line, l.column)
                 }
             });
         }
@@ -513,7 +513,7 @@ fn finding(
             sources
                 .get(home(resource.span, resource, sources).file)
                 .display
-                .clone(),
+                .to_string(),
             resource.identity.clone(),
         ),
     };
@@ -552,7 +552,7 @@ fn finding(
         .resource(ResourceRef {
             resource_type: resource.resource_type.clone(),
             name: resource.name.clone(),
-            declared_in: sources.get(resource.span.file).display.clone(),
+            declared_in: sources.get(resource.span.file).display.to_string(),
             unknown_parts: resource
                 .unknown_name
                 .as_ref()

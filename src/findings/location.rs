@@ -8,8 +8,9 @@ use crate::source::{LineCol, SourceFile};
 /// A place in a file, 1-based.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct Location {
-    /// Path relative to the working directory, forward slashes.
-    pub path: String,
+    /// Path relative to the working directory, forward slashes. Shared with the file's
+    /// other locations (a run keeps every finding until they are sorted).
+    pub path: std::sync::Arc<str>,
     /// First line.
     pub line: u32,
     /// First column (Unicode scalar values).

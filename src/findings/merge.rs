@@ -60,7 +60,7 @@ const MAX_NAMED: usize = 5;
 pub(super) fn merge(drafts: Vec<Draft>, any_place: bool) -> Vec<Finding> {
     type Place<'a> = (&'a str, u32, u32);
     fn place(f: &Finding) -> Place<'_> {
-        (f.location.path.as_str(), f.bytes.start, f.bytes.end)
+        (&*f.location.path, f.bytes.start, f.bytes.end)
     }
     // Instances: (rule, declaration, image, context, place), keyed by borrowing the drafts;
     // each group is (its first draft, how many, its least fingerprint's draft).

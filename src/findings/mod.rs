@@ -76,8 +76,10 @@ pub struct Finding {
     /// The image the finding is about, if it is about one (JSON `image`).
     pub image: Option<ImageRef>,
     /// The concrete next step, when one can be named (the closest approved entry, the
-    /// parameter to set, the version to pin); else the rule's fix title is the advice.
-    pub help: Option<String>,
+    /// parameter to set, the version to pin); else the rule's fix title is the advice. Shared
+    /// ([`builder::shared`]): the findings of one rule mostly give the same advice, and a
+    /// run over a large estate keeps tens of thousands of findings until they are sorted.
+    pub help: Option<std::sync::Arc<str>>,
     /// Stable identity of what the finding is about (not its position): rule, file, resource,
     /// image and parameter file.
     pub fingerprint: String,

@@ -74,7 +74,7 @@ pub(crate) fn relocate(
             Some((line, _)) => format!("{} (in {}, line {line})", note.text, e.what),
             None => format!("{} (in {})", note.text, e.what),
         };
-        note.subject = l.path;
+        note.subject = l.path.to_string();
         note.at = Some((l.line, l.column));
     }
 }
@@ -147,7 +147,7 @@ mod tests {
             Detail { excerpts: true },
         );
         let f = &judgement.findings[0];
-        assert_eq!(f.location.path, "plan.json");
+        assert_eq!(&*f.location.path, "plan.json");
         assert_eq!((f.location.line, f.location.column), (2, 3));
         assert_eq!(f.bytes, 8..23);
         assert!(
@@ -157,7 +157,7 @@ mod tests {
         );
         assert_eq!(f.excerpt.as_ref().map(|e| e.line_start), Some(2));
         let r = &judgement.resources[0];
-        assert_eq!((r.path.as_str(), r.line), ("plan.json", 2));
+        assert_eq!((&*r.path, r.line), ("plan.json", 2));
         assert_eq!(
             judgement
                 .notes

@@ -67,10 +67,10 @@ pub(crate) fn suggest_from_repository(
                     .and_then(|d| deployed.get(&d))
                     .filter(|_| !from_snapshot)
                 {
-                    finding.help = Some(format!(
+                    finding.help = Some(super::builder::shared(format!(
                         "pin a tested version: the newest this repository deploys is \
                          `{definition}/versions/{version}`"
-                    ));
+                    )));
                 }
             }
             "IG001" => {
@@ -78,7 +78,9 @@ pub(crate) fn suggest_from_repository(
                     // After what to use, before the alternative of approving it.
                     let example = format!(" (this repository deploys the approved `{most}`)");
                     let at = help.find(", or ").unwrap_or(help.len());
-                    help.insert_str(at, &example);
+                    let mut text = help.to_string();
+                    text.insert_str(at, &example);
+                    *help = super::builder::shared(text);
                 }
             }
             _ => {}

@@ -254,19 +254,19 @@ impl Report {
         // there, its chain passes there, or it was found with values from it (a named
         // parameter file: the context it decides).
         self.findings.retain(|f| {
-            shown.contains(&f.location.path)
+            shown.contains(&*f.location.path)
                 || f.parameter_file.as_ref().is_some_and(|p| shown.contains(p))
                 || f.resource
                     .as_ref()
                     .is_some_and(|r| shown.contains(&r.declared_in))
-                || f.related.iter().any(|r| shown.contains(&r.location.path))
+                || f.related.iter().any(|r| shown.contains(&*r.location.path))
         });
         // A resource is the named file's when declared there, judged with values from it (a
         // named parameter file), or deployed through it (a module or linked template it calls).
         self.resources.retain(|r| {
-            shown.contains(&r.path)
+            shown.contains(&*r.path)
                 || r.parameter_file.as_ref().is_some_and(|p| shown.contains(p))
-                || r.deployed_through.iter().any(|p| shown.contains(p))
+                || r.deployed_through.iter().any(|p| shown.contains(&**p))
         });
     }
 

@@ -797,7 +797,7 @@ mod tests {
         assert_eq!((main, images, shared), (FileId(0), FileId(1), FileId(2)));
         assert_eq!(sources.len(), 3);
         assert_eq!(sources.get(images).text, "text of images.json");
-        assert_eq!(sources.get(shared).display, "shared.bicep");
+        assert_eq!(&*sources.get(shared).display, "shared.bicep");
     }
 
     /// A scanned root (`root/`) beside a folder outside it (`outside/`), in a temporary
@@ -1209,7 +1209,7 @@ mod tests {
             );
             let mut sources = SourceMap::default();
             let id = loaded.add_to(&mut sources);
-            assert_eq!(sources.get(id).display, name);
+            assert_eq!(&*sources.get(id).display, name);
         }
         let latin1 = f.write("root/latin1.json", b"{\"a\": \"caf\xe9\"}");
         match loader.read(&latin1, &latin1, "latin1.json".into()) {

@@ -62,8 +62,9 @@ pub enum Encoding {
 pub struct SourceFile {
     /// The path as given on disk (used to read related files).
     pub path: PathBuf,
-    /// The path shown to users: relative to the working directory, forward slashes.
-    pub display: String,
+    /// The path shown to users: relative to the working directory, forward slashes. Shared
+    /// with every location in the file ([`crate::findings::Location`]).
+    pub display: std::sync::Arc<str>,
     /// The decoded text.
     pub text: String,
     /// The encoding the file had on disk.
@@ -98,7 +99,7 @@ impl SourceFile {
     pub fn new(path: PathBuf, display: String, text: String, encoding: Encoding) -> Self {
         SourceFile {
             path,
-            display,
+            display: display.into(),
             text,
             encoding,
             external: false,
