@@ -82,7 +82,7 @@ pub struct ProjectGraph {
     /// did not find.
     nodes: Vec<Node>,
     /// Each node by its canonical path.
-    index: HashMap<PathBuf, usize>,
+    index: HashMap<Key, usize>,
     /// What each file relates to.
     forward: Vec<Vec<Edge>>,
     /// What relates to each file.
@@ -92,11 +92,21 @@ pub struct ProjectGraph {
     computed: Vec<(usize, RelationKind)>,
     /// The files that read the files of a folder the walk does not read (a plan, the `.tf`
     /// configuration beside it), by the folder's canonical path.
-    folders: HashMap<PathBuf, Vec<usize>>,
+    folders: HashMap<Key, Vec<usize>>,
     /// The walked file whose name sorts first among the walked files of its folder with its
     /// extension (in any case), by folder and lower-case extension: what a frontend that
     /// judges a folder's files together judges them for.
-    first_of_kind: HashMap<(PathBuf, String), usize>,
+    first_of_kind: HashMap<(Key, String), usize>,
+}
+
+/// A canonical path as a hash key: its bytes. A canonical path has one spelling, so bytes
+/// compare as the paths do; `Path`'s own hash walks its components (several times the cost,
+/// paid for every file of a run over named files).
+type Key = Box<[u8]>;
+
+/// The bytes of `path`, to look a [`Key`] up with.
+fn key(path: &Path) -> &[u8] {
+    path.as_os_str().as_encoded_bytes()
 }
 
 /// The relations read of each file (by canonical path and the discovery they were read
@@ -135,7 +145,7 @@ impl ProjectGraph {
             .nodes
             .iter()
             .enumerate()
-            .map(|(i, n)| (n.canonical.clone(), i))
+            .map(|(i, n)| (Key::from(key(&n.canonical)), i))
             .collect();
         let remembered = |f: &FileToRead| -> Option<Vec<Relation>> {
             let memo = memo?;
@@ -171,11 +181,11 @@ impl ProjectGraph {
                     .extension()
                     .map(|e| e.to_string_lossy().to_ascii_lowercase())
                     .unwrap_or_default();
-                let key = (folder.clone(), extension);
-                match graph.first_of_kind.get(&key) {
+                let kind = (folder.clone(), extension);
+                match graph.first_of_kind.get(&kind) {
                     Some(&j) if graph.nodes[j].canonical.file_name() <= path.file_name() => {}
                     _ => {
-                        graph.first_of_kind.insert(key, i);
+                        graph.first_of_kind.insert(kind, i);
                     }
                 }
             }
@@ -186,7 +196,11 @@ impl ProjectGraph {
                 match graph.resolve(from, &relation.target, &by_folder, links, loader) {
                     Resolved::Computed => graph.computed.push((from, relation.kind)),
                     Resolved::Folder(folder) => {
-                        graph.folders.entry(folder).or_default().push(from);
+                        graph
+                            .folders
+                            .entry(Key::from(key(&folder)))
+                            .or_default()
+                            .push(from);
                     }
                     Resolved::Files(targets) => edges.extend(targets.into_iter().map(|to| {
                         let edge = Edge {
@@ -200,7 +214,7 @@ impl ProjectGraph {
             }
         }
         for (template, parameter_files) in mapped {
-            let Some(&to) = graph.index.get(template) else {
+            let Some(&to) = graph.index.get(key(template)) else {
                 continue;
             };
             for p in parameter_files {
@@ -236,7 +250,7 @@ impl ProjectGraph {
     /// The node of the canonical path `canonical`, added (shown as `loader` shows it) when
     /// the walk did not find it.
     fn node_of(&mut self, canonical: &Path, loader: Loader<'_>) -> usize {
-        if let Some(&i) = self.index.get(canonical) {
+        if let Some(&i) = self.index.get(key(canonical)) {
             return i;
         }
         self.nodes.push(Node {
@@ -245,16 +259,21 @@ impl ProjectGraph {
             canonical: canonical.to_path_buf(),
         });
         let i = self.nodes.len() - 1;
-        self.index.insert(canonical.to_path_buf(), i);
+        self.index.insert(Key::from(key(canonical)), i);
         i
     }
 
     /// The walked files of each folder, by the folder's canonical path.
-    fn by_folder(&self) -> HashMap<PathBuf, Vec<usize>> {
-        let mut out: HashMap<PathBuf, Vec<usize>> = HashMap::default();
+    fn by_folder(&self) -> HashMap<Key, Vec<usize>> {
+        let mut out: HashMap<Key, Vec<usize>> = HashMap::default();
         for (i, n) in self.nodes.iter().enumerate() {
             if let Some(folder) = n.canonical.parent() {
-                out.entry(folder.to_path_buf()).or_default().push(i);
+                match out.get_mut(key(folder)) {
+                    Some(members) => members.push(i),
+                    None => {
+                        out.insert(Key::from(key(folder)), vec![i]);
+                    }
+                }
             }
         }
         out
@@ -267,24 +286,24 @@ impl ProjectGraph {
         &mut self,
         from: usize,
         target: &Target,
-        by_folder: &HashMap<PathBuf, Vec<usize>>,
+        by_folder: &HashMap<Key, Vec<usize>>,
         links: &[(String, PathBuf)],
         loader: Loader<'_>,
     ) -> Resolved {
         let me = &self.nodes[from].canonical;
-        let folder = me.parent().unwrap_or(me).to_path_buf();
+        let folder = me.parent().unwrap_or(me);
         let path = match target {
-            Target::Relative(relative) => lexical_join(&folder, &relative.replace('\\', "/")),
+            Target::Relative(relative) => lexical_join(folder, &relative.replace('\\', "/")),
             Target::Uri(reference) => match crate::eval::mapped_reference(reference, links) {
                 Some(local) => local,
                 None => return Resolved::Files(Vec::new()),
             },
             Target::Folder(relative) => {
-                return Resolved::Folder(lexical_join(&folder, &relative.replace('\\', "/")));
+                return Resolved::Folder(lexical_join(folder, &relative.replace('\\', "/")));
             }
             Target::Beside(stem) => {
                 let found = by_folder
-                    .get(&folder)
+                    .get(key(folder))
                     .into_iter()
                     .flatten()
                     .copied()
@@ -311,7 +330,7 @@ impl ProjectGraph {
     /// the folder of the file at canonical path `file` that have its extension (any case):
     /// `None` when the walk did not find such a file (a graph of no files).
     pub(crate) fn first_of_kind(&self, file: &Path) -> Option<&Path> {
-        let folder = file.parent()?.to_path_buf();
+        let folder = Key::from(key(file.parent()?));
         let extension = file
             .extension()
             .map(|e| e.to_string_lossy().to_ascii_lowercase())
@@ -324,7 +343,7 @@ impl ProjectGraph {
     /// `source` (a `main.json` or `azuredeploy.json` beside `main.bicep`), by their names: whether
     /// one says it was is known only once it is read.
     pub(crate) fn compiled_twins(&self, source: &Path) -> Vec<&Path> {
-        let Some(&s) = self.index.get(source) else {
+        let Some(&s) = self.index.get(key(source)) else {
             return Vec::new();
         };
         self.reverse[s]
@@ -338,7 +357,7 @@ impl ProjectGraph {
     /// contexts are evaluated: those in its own folder by name, then those elsewhere that
     /// name it (by display), then those the config maps to it in the config's order.
     pub(crate) fn parameter_files(&self, template: &Path) -> Vec<ParameterFile> {
-        let Some(&t) = self.index.get(template) else {
+        let Some(&t) = self.index.get(key(template)) else {
             return Vec::new();
         };
         let folder = template.parent();
@@ -425,7 +444,7 @@ impl ProjectGraph {
         let mut seen = vec![[false; 4]; self.nodes.len()];
         let mut stack: Vec<(usize, Reached)> = named
             .iter()
-            .filter_map(|p| self.index.get(p).map(|&i| (i, Reached::Reads)))
+            .filter_map(|p| self.index.get(key(p)).map(|&i| (i, Reached::Reads)))
             .collect();
         // A named file the walk does not read and no relation names (a `.tf` file) is read by
         // what reads its folder; in no such folder (a module's), by anything that reads a
@@ -434,13 +453,13 @@ impl ProjectGraph {
         for p in named {
             let read_by_relation = self
                 .index
-                .get(p)
+                .get(key(p))
                 .is_some_and(|&i| !self.reverse[i].is_empty());
             let walked_kind = p
                 .extension()
                 .map(|e| e.to_string_lossy().to_ascii_lowercase())
                 .is_some_and(|e| extensions.contains(&e.as_str()));
-            let readers = match p.parent().and_then(|d| self.folders.get(d)) {
+            let readers = match p.parent().and_then(|d| self.folders.get(key(d))) {
                 Some(readers) => readers.clone(),
                 None if !read_by_relation && !walked_kind => {
                     self.folders.values().flatten().copied().collect()
@@ -463,7 +482,7 @@ impl ProjectGraph {
             let folder = self.nodes[i].canonical.parent();
             let readers = folder
                 .filter(|_| reads_folders.contains(&i))
-                .and_then(|d| self.folders.get(d));
+                .and_then(|d| self.folders.get(key(d)));
             readers
                 .into_iter()
                 .flatten()
@@ -532,7 +551,7 @@ impl ProjectGraph {
         out.extend(
             named
                 .iter()
-                .filter(|p| !self.index.contains_key(*p))
+                .filter(|p| !self.index.contains_key(key(p)))
                 .cloned(),
         );
         out.sort();

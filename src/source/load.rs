@@ -201,7 +201,9 @@ impl<'r> Loader<'r> {
 
     /// Whether an unsaved buffer is laid over the file at canonical path `canonical`.
     pub(crate) fn overlaid(&self, canonical: &Path) -> bool {
-        self.overlays.is_some_and(|o| o.contains_key(canonical))
+        // An empty map is not asked: a path's hash walks its components, for every file.
+        self.overlays
+            .is_some_and(|o| !o.is_empty() && o.contains_key(canonical))
     }
 
     /// The text laid over the file at canonical path `canonical`, if any, bounded like a
@@ -213,7 +215,7 @@ impl<'r> Loader<'r> {
                 touched.push(canonical.to_path_buf());
             }
         }
-        let text = self.overlays?.get(canonical)?;
+        let text = self.overlays.filter(|o| !o.is_empty())?.get(canonical)?;
         if text.len() as u64 > self.limit {
             let head = text.as_bytes()[..HEAD_BYTES.min(text.len())].to_vec();
             let size = text.len() as u64;

@@ -249,8 +249,14 @@ fn check_roots(
                 .read(path, canonical, String::new())
                 .is_ok_and(|loaded| frontend::linkable(path, loaded.text.as_bytes()))
         };
-        let reaching: HashSet<PathBuf> = graph.reaching(&named, &linkable).into_iter().collect();
-        files.retain(|f| reaching.contains(&f.canonical));
+        let reaching = graph.reaching(&named, &linkable);
+        // By their bytes: canonical paths have one spelling, and a path's own hash walks its
+        // components (for every file walked).
+        let reaching: HashSet<&[u8]> = reaching
+            .iter()
+            .map(|p| p.as_os_str().as_encoded_bytes())
+            .collect();
+        files.retain(|f| reaching.contains(f.canonical.as_os_str().as_encoded_bytes()));
     }
     let run = Run {
         config: config.clone(),
