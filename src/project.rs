@@ -177,13 +177,13 @@ impl ProjectGraph {
         for (folder, members) in &by_folder {
             for &i in members {
                 let path = &graph.nodes[i].canonical;
-                let extension = path
-                    .extension()
+                let extension = crate::walk::extension_of(path)
                     .map(|e| e.to_string_lossy().to_ascii_lowercase())
                     .unwrap_or_default();
                 let kind = (folder.clone(), extension);
+                let name = crate::walk::file_name_of;
                 match graph.first_of_kind.get(&kind) {
-                    Some(&j) if graph.nodes[j].canonical.file_name() <= path.file_name() => {}
+                    Some(&j) if name(&graph.nodes[j].canonical) <= name(path) => {}
                     _ => {
                         graph.first_of_kind.insert(kind, i);
                     }
@@ -309,7 +309,7 @@ impl ProjectGraph {
                     .copied()
                     .filter(|&i| i != from)
                     .filter(|&i| {
-                        let name = self.nodes[i].canonical.file_name();
+                        let name = crate::walk::file_name_of(&self.nodes[i].canonical);
                         let name = name.map(|n| n.to_string_lossy()).unwrap_or_default();
                         name.rsplit_once('.')
                             .is_some_and(|(s, _)| s.eq_ignore_ascii_case(stem))

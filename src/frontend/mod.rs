@@ -353,13 +353,15 @@ pub(crate) fn all() -> &'static [&'static dyn Frontend] {
 /// Bicep file (`.bicep`, `.bicepparam`) only to Bicep, whatever its text mentions; any other
 /// file to the JSON languages, which tell theirs apart by content.
 pub(crate) fn for_file(path: &std::path::Path) -> &'static [&'static dyn Frontend] {
-    let extension = path
-        .extension()
-        .map(|e| e.to_string_lossy().to_ascii_lowercase());
-    match extension.as_deref() {
-        Some(e) if bicep::Bicep.extensions().contains(&e) => &[&bicep::Bicep],
-        Some(e) if tfsource::TfSources.extensions().contains(&e) => &[&tfsource::TfSources],
-        _ => &[&arm::Arm, &tfplan::TfPlan],
+    let extension = crate::walk::extension_of(path).and_then(|e| e.to_str());
+    let among =
+        |known: &[&str]| extension.is_some_and(|e| known.iter().any(|k| k.eq_ignore_ascii_case(e)));
+    if among(bicep::Bicep.extensions()) {
+        &[&bicep::Bicep]
+    } else if among(tfsource::TfSources.extensions()) {
+        &[&tfsource::TfSources]
+    } else {
+        &[&arm::Arm, &tfplan::TfPlan]
     }
 }
 

@@ -577,10 +577,43 @@ fn matches(set: &GlobSet, display: &str, path: &Path) -> bool {
 }
 
 fn has_extension(name: &OsStr, extensions: &[&str]) -> bool {
-    Path::new(name)
-        .extension()
+    extension_of(Path::new(name))
         .and_then(|e| e.to_str())
         .is_some_and(|e| extensions.iter().any(|x| x.eq_ignore_ascii_case(e)))
+}
+
+/// What [`Path::file_name`] says of `path`, found from the end of its bytes where the last
+/// part is a plain name (std walks the path's components: a cost paid several times for every
+/// file of a run). Elsewhere (a path ending in `.`, `..` or a separator; other systems' path
+/// prefixes) it is std's answer.
+pub(crate) fn file_name_of(path: &Path) -> Option<&OsStr> {
+    #[cfg(unix)]
+    {
+        let bytes = path.as_os_str().as_encoded_bytes();
+        let start = bytes.iter().rposition(|&b| b == b'/').map_or(0, |i| i + 1);
+        let name = &bytes[start..];
+        if !name.is_empty() && name != b"." && name != b".." {
+            // SAFETY: `name` is the part of an `OsStr`'s encoded bytes after an ASCII
+            // separator (or all of them), which is itself a valid `OsStr`.
+            return Some(unsafe { OsStr::from_encoded_bytes_unchecked(name) });
+        }
+    }
+    path.file_name()
+}
+
+/// What [`Path::extension`] says of `path` ([`file_name_of`]: found from the end of its
+/// bytes): the part of its name after the last dot, unless the dot begins the name.
+pub(crate) fn extension_of(path: &Path) -> Option<&OsStr> {
+    let name = file_name_of(path)?.as_encoded_bytes();
+    if name == b".." {
+        return None;
+    }
+    let dot = name.iter().rposition(|&b| b == b'.')?;
+    if dot == 0 {
+        return None;
+    }
+    // SAFETY: the bytes after an ASCII dot of a valid `OsStr` are a valid `OsStr`.
+    Some(unsafe { OsStr::from_encoded_bytes_unchecked(&name[dot + 1..]) })
 }
 
 /// The path shown to users: relative to `cwd` when below it, with forward slashes and no
@@ -684,6 +717,44 @@ fn display_os(text: &OsStr) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The quick name and extension agree with std's on the awkward cases by hand…
+    #[test]
+    fn quick_names_agree_with_std() {
+        for p in [
+            "a/b.json",
+            "b.json",
+            ".hidden",
+            "a/.hidden",
+            "a/b.",
+            "a/...",
+            "a/..",
+            "a/.",
+            "a/b/",
+            "/",
+            "",
+            "a.b.c",
+            "a/b.tar.gz",
+            "x/y..json",
+            "..",
+            ".",
+            "a//b.bicep",
+        ] {
+            let path = Path::new(p);
+            assert_eq!(file_name_of(path), path.file_name(), "{p:?}");
+            assert_eq!(extension_of(path), path.extension(), "{p:?}");
+        }
+    }
+
+    proptest::proptest! {
+        /// …and on any path made of separators, dots and letters.
+        #[test]
+        fn quick_names_agree_with_std_on_any_path(p in "[./ab]{0,12}") {
+            let path = Path::new(&p);
+            proptest::prop_assert_eq!(file_name_of(path), path.file_name());
+            proptest::prop_assert_eq!(extension_of(path), path.extension());
+        }
+    }
 
     #[test]
     fn display_paths() {

@@ -287,8 +287,7 @@ fn parameters(root: &Json) -> Option<&Json> {
 /// `azuredeploy.json`, the quickstarts' layout; whether it was is read from its metadata when
 /// it is judged).
 pub(super) fn relations_by_name(path: &Path) -> Vec<Relation> {
-    let Some(stem) = path
-        .file_name()
+    let Some(stem) = crate::walk::file_name_of(path)
         .and_then(|n| n.to_str())
         .and_then(strip_json)
     else {
