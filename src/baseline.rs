@@ -123,12 +123,12 @@ pub fn apply(report: &mut Report, baseline: Baseline, shown: &str) {
         *seen = true;
         if f.suppression.is_none() {
             count += 1;
-            f.suppression = Some(Suppression {
+            f.suppression = Some(Box::new(Suppression {
                 kind: SuppressionKind::Baseline,
                 justification: Some("accepted in the baseline".into()),
                 source: Some(shown.to_string()),
                 expires: None,
-            });
+            }));
         }
     }
     let mut fixed: Vec<BaselineEntry> = entries

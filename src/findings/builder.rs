@@ -25,7 +25,7 @@ pub(crate) struct FindingBuilder {
     /// The byte range of that place in its file.
     bytes: Range<u32>,
     /// The source lines around it, when they are kept.
-    excerpt: Option<Excerpt>,
+    excerpt: Option<Box<Excerpt>>,
     /// What is wrong, and why (clipped).
     message: String,
     /// The short label under the caret.
@@ -55,7 +55,9 @@ impl FindingBuilder {
         FindingBuilder {
             rule,
             location: Location::of(file, at.start, at.end),
-            excerpt: detail.excerpts.then(|| Excerpt::of(file, at.start, at.end)),
+            excerpt: detail
+                .excerpts
+                .then(|| Box::new(Excerpt::of(file, at.start, at.end))),
             bytes: at,
             message: String::new(),
             label: String::new(),

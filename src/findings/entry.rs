@@ -67,7 +67,7 @@ pub struct ResourceEntry {
     pub outdated: bool,
     /// For a deployed resource (an inventory export): where it runs.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub deployed: Option<DeployedEntry>,
+    pub deployed: Option<Box<DeployedEntry>>,
     /// The name Azure knows it by, when known offline (drift matches declared and deployed
     /// resources by type and this name).
     #[serde(skip)]

@@ -200,7 +200,7 @@ pub(crate) fn judge_deployment(
                 if let Some(i) = index {
                     anchors.push(line(images[i].found.property));
                 }
-                draft.finding.suppression = exempter.decide(&draft.finding, &anchors);
+                draft.finding.suppression = exempter.decide(&draft.finding, &anchors).map(Box::new);
                 if decides_status {
                     let exempted = draft.finding.suppression.is_some();
                     status_exempted = Some(status_exempted.unwrap_or(true) && exempted);
@@ -346,12 +346,14 @@ fn resource_entry(
         outdated: judged
             .iter()
             .any(|j| matches!(j.verdict, Verdict::Deprecated(_))),
-        deployed: resource.deployed.as_deref().map(|d| DeployedEntry {
-            id: clipped(&d.id),
-            subscription: d.subscription.as_deref().map(clipped),
-            resource_group: d.resource_group.as_deref().map(clipped),
-            location: d.location.as_deref().map(clipped),
-            power_state: d.power_state.as_deref().map(clipped),
+        deployed: resource.deployed.as_deref().map(|d| {
+            Box::new(DeployedEntry {
+                id: clipped(&d.id),
+                subscription: d.subscription.as_deref().map(clipped),
+                resource_group: d.resource_group.as_deref().map(clipped),
+                location: d.location.as_deref().map(clipped),
+                power_state: d.power_state.as_deref().map(clipped),
+            })
         }),
         tags: known_tags(resource),
         azure_name: azure_name(resource, dialect),

@@ -82,7 +82,7 @@ pub(super) fn merge(drafts: Vec<Draft>, any_place: bool) -> Vec<Finding> {
                 draft.cover.parameter_file.as_deref(),
                 draft.cover.assumption.as_ref(),
                 (!any_place).then(|| place(&draft.finding)),
-                draft.finding.suppression.as_ref(),
+                draft.finding.suppression.as_deref(),
             );
             match index.entry(key) {
                 std::collections::hash_map::Entry::Occupied(e) => {
@@ -137,7 +137,7 @@ pub(super) fn merge(drafts: Vec<Draft>, any_place: bool) -> Vec<Finding> {
             finding.rule,
             (path.to_owned(), start, end),
             said,
-            finding.suppression.clone(),
+            finding.suppression.as_deref().cloned(),
             latent,
         );
         match index.get(&key) {

@@ -66,7 +66,7 @@ pub struct Finding {
     /// The byte range of that place in its file (`location.path`).
     pub bytes: Range<u32>,
     /// The source lines around it (only kept for the human format).
-    pub excerpt: Option<Excerpt>,
+    pub excerpt: Option<Box<Excerpt>>,
     /// The resource, if the finding is about one.
     pub resource: Option<ResourceRef>,
     /// The parameter file whose values were used, if any.
@@ -90,7 +90,7 @@ pub struct Finding {
     /// the image is built by an expression), so that a missing fix is never silent.
     pub no_fix: Option<String>,
     /// Why the finding does not count, when it is suppressed (none yet; no format shows it).
-    pub suppression: Option<Suppression>,
+    pub suppression: Option<Box<Suppression>>,
     /// Whether it is about a resource that the parameter defaults leave out by a condition a
     /// deployer can make true (a latent resource): its severity is decided by `[judge]
     /// latent` too (`findings::latent_severity`).

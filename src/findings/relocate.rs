@@ -48,7 +48,7 @@ pub(crate) fn relocate(
             f.bytes = e.host.start..e.host.end;
             f.excerpt = detail
                 .excerpts
-                .then(|| Excerpt::of(file, e.host.start, e.host.end));
+                .then(|| Box::new(Excerpt::of(file, e.host.start, e.host.end)));
             if let Some(also) = e.also {
                 let held = host.get(also.file);
                 f.related.push(Related {

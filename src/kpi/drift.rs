@@ -231,12 +231,14 @@ mod tests {
             status: Status::Compliant,
             assumption: None,
             outdated: false,
-            deployed: deployed.map(|id| DeployedEntry {
-                id: id.into(),
-                subscription: None,
-                resource_group: None,
-                location: None,
-                power_state: None,
+            deployed: deployed.map(|id| {
+                Box::new(DeployedEntry {
+                    id: id.into(),
+                    subscription: None,
+                    resource_group: None,
+                    location: None,
+                    power_state: None,
+                })
             }),
             azure_name: name.map(str::to_owned),
             tags: Default::default(),

@@ -327,7 +327,7 @@ mod fleet_tests {
             status,
             assumption: None,
             outdated: false,
-            deployed: Some(DeployedEntry {
+            deployed: Some(Box::new(DeployedEntry {
                 id: format!(
                     "/subscriptions/{sub}/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm"
                 ),
@@ -335,7 +335,7 @@ mod fleet_tests {
                 resource_group: Some("rg".into()),
                 location: None,
                 power_state: Some(power.into()),
-            }),
+            })),
             azure_name: None,
             tags: Default::default(),
             deployed_through: Vec::new(),

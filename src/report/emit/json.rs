@@ -97,7 +97,7 @@ pub(crate) fn json(report: &Report, writer: &mut dyn std::io::Write) -> std::io:
                 Some(SuppressionKind::Baseline) => "baseline",
                 Some(SuppressionKind::Inline | SuppressionKind::Exemption) => "exempt",
             },
-            suppression: f.suppression.as_ref(),
+            suppression: f.suppression.as_deref(),
             fix: f.fix.as_ref(),
             no_fix: f.no_fix.as_deref(),
         })
