@@ -695,7 +695,7 @@ impl<'c, 'io, 'w> Server<'c, 'io, 'w> {
                 } else if let Some(why) = &f.no_fix {
                     text.push_str(&format!("\n\nNo automatic fix: {why}"));
                 }
-                for line in explain(folder, f.image.iter()) {
+                for line in explain(folder, f.image.iter().map(|i| &**i)) {
                     text.push_str(&format!("\n\n{line}"));
                 }
                 if let Some(s) = &f.suppression {
@@ -721,7 +721,7 @@ impl<'c, 'io, 'w> Server<'c, 'io, 'w> {
                         r.status.as_str(),
                         r.image.as_deref().unwrap_or("none found")
                     );
-                    for line in explain(folder, r.images.iter()) {
+                    for line in explain(folder, r.images.iter().map(|i| &**i)) {
                         text.push_str(&format!("\n\n{line}"));
                     }
                     text

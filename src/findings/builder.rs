@@ -37,7 +37,7 @@ pub(crate) struct FindingBuilder {
     /// The rest of the chain.
     related: Vec<Related>,
     /// The image it is about.
-    image: Option<ImageRef>,
+    image: Option<std::sync::Arc<ImageRef>>,
     /// The concrete next step (clipped).
     help: Option<std::sync::Arc<str>>,
     /// A change that resolves it, when one is safe.
@@ -104,7 +104,7 @@ impl FindingBuilder {
     }
 
     /// The image the finding is about, if it is about one.
-    pub(crate) fn image(mut self, image: Option<ImageRef>) -> Self {
+    pub(crate) fn image(mut self, image: Option<std::sync::Arc<ImageRef>>) -> Self {
         self.image = image;
         self
     }

@@ -55,7 +55,7 @@ pub struct ResourceEntry {
     /// What the image was resolved to (`null` when none is declared).
     pub image: Option<String>,
     /// Each image, typed: its kind and parts (`[]` when none is declared).
-    pub images: Vec<ImageRef>,
+    pub images: Vec<std::sync::Arc<ImageRef>>,
     /// The overall status.
     pub status: Status,
     /// The assumption this entry was judged under (a required parameter's allowed value).

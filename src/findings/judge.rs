@@ -18,6 +18,7 @@ use crate::model::{Assumption, Deployment, Dialect, Latent, Resource};
 use crate::rules::{self, JudgedImage, JudgedResource, Rule, Violation, short_type};
 use crate::source::{FileId, SourceMap, Span};
 use crate::value::Why;
+use std::sync::Arc;
 
 /// What decides, while a deployment is judged, which of its findings are exempted (the
 /// exemptions of `crate::suppress`, which comes after findings): a resource whose findings
@@ -147,9 +148,10 @@ pub(crate) fn judge_deployment(
                 uses.add(&judged.found);
             }
             // Each image as the report shows it, made once for the entry and its findings.
-            let refs: Vec<ImageRef> = images
+            // One copy of each image, shared by its resource entry and its findings.
+            let refs: Vec<Arc<ImageRef>> = images
                 .iter()
-                .map(|j| ImageRef::of(&j.found.image, &clipped))
+                .map(|j| Arc::new(ImageRef::of(&j.found.image, &clipped)))
                 .collect();
             if image_bearing {
                 out.resources.push(resource_entry(
@@ -177,7 +179,7 @@ pub(crate) fn judge_deployment(
                 let image = index.and_then(|i| refs.get(i)).cloned().or_else(|| {
                     v.written
                         .as_ref()
-                        .map(|written| ImageRef::of(written, &clipped))
+                        .map(|written| Arc::new(ImageRef::of(written, &clipped)))
                 });
                 // Under the config's severities: none when it turns the rule off.
                 let Some(mut draft) = finding(rule, v, image, &judged, &shared) else {
@@ -303,7 +305,7 @@ fn unseen_image(deployment: &Resource, why: &Why, property: &str) -> JudgedImage
 fn resource_entry(
     resource: &Resource,
     judged: &[JudgedImage],
-    refs: &[ImageRef],
+    refs: &[Arc<ImageRef>],
     sources: &SourceMap,
     parameter_file: Option<&str>,
     dialect: Dialect,
@@ -420,7 +422,7 @@ struct Shared<'a> {
 fn finding(
     rule: Rule,
     violation: Violation<'_>,
-    image: Option<ImageRef>,
+    image: Option<Arc<ImageRef>>,
     judged: &JudgedResource<'_>,
     shared: &Shared<'_>,
 ) -> Option<Draft> {

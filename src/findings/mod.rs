@@ -74,7 +74,7 @@ pub struct Finding {
     /// The rest of the chain.
     pub related: Vec<Related>,
     /// The image the finding is about, if it is about one (JSON `image`).
-    pub image: Option<ImageRef>,
+    pub image: Option<std::sync::Arc<ImageRef>>,
     /// The concrete next step, when one can be named (the closest approved entry, the
     /// parameter to set, the version to pin); else the rule's fix title is the advice. Shared
     /// ([`builder::shared`]): the findings of one rule mostly give the same advice, and a

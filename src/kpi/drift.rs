@@ -121,7 +121,10 @@ pub(crate) fn compute(resources: &[ResourceEntry]) -> Option<Drift> {
 /// Whether the declared images are what runs: every running image is one a declared image
 /// names. A declared image that does not pin its version (`latest`, a definition ID) matches
 /// any version of itself; an image not known offline matches nothing (it cannot be said to).
-fn same_images(declared: &[ImageRef], running: &[ImageRef]) -> bool {
+fn same_images(
+    declared: &[std::sync::Arc<ImageRef>],
+    running: &[std::sync::Arc<ImageRef>],
+) -> bool {
     !running.is_empty()
         && running.iter().all(|run| {
             let (run_base, run_version) = base_and_version(run);
@@ -227,7 +230,7 @@ mod tests {
             resource_type: "Microsoft.Compute/virtualMachines".into(),
             name: name.unwrap_or("[parameters('name')]").into(),
             image: Some(image.display.clone()),
-            images: vec![image],
+            images: vec![image.into()],
             status: Status::Compliant,
             assumption: None,
             outdated: false,

@@ -312,7 +312,7 @@ mod fleet_tests {
             resource_type: "Microsoft.Compute/virtualMachines".into(),
             name: "vm".into(),
             image: None,
-            images: vec![ImageRef {
+            images: vec![std::sync::Arc::new(ImageRef {
                 parts: ImageParts::ComputeGallery {
                     id: Some(format!("{DEF}/versions/{version}")),
                     subscription: None,
@@ -323,7 +323,7 @@ mod fleet_tests {
                     version_kind: VersionKind::Pinned,
                 },
                 display: String::new(),
-            }],
+            })],
             status,
             assumption: None,
             outdated: false,

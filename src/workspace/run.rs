@@ -974,7 +974,7 @@ fn finding_key(f: &findings::Finding) -> FindingKey {
         .as_ref()
         .map(|r| r.resource_type.to_ascii_lowercase())
         .unwrap_or_default();
-    let image = f.image.as_ref().map(image_key).unwrap_or_default();
+    let image = f.image.as_deref().map(image_key).unwrap_or_default();
     (
         f.rule.id(),
         resource_type,
@@ -988,7 +988,7 @@ fn resource_key(r: &findings::ResourceEntry) -> ResourceKey<'_> {
     (
         r.resource_type.to_ascii_lowercase(),
         r.placement.as_deref(),
-        r.images.iter().map(image_key).collect(),
+        r.images.iter().map(|i| image_key(i)).collect(),
         r.parameter_file.as_deref(),
         r.assumption.as_deref(),
     )
