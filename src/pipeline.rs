@@ -555,6 +555,48 @@ mod tests {
         assert!(data.findings.is_empty() && !data.judged);
     }
 
+    /// What repeats across a file's findings and resource entries is held once: a finding's
+    /// image is its resource entry's, and their paths are the file's own display path.
+    #[test]
+    fn a_finding_shares_its_image_and_path_with_its_resource_entry() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("testdata/arm/quickstart-marketplace-vm")
+            .canonicalize()
+            .expect("fixture");
+        let path = root.join("azuredeploy.json");
+        let run = Run {
+            config: Config::embedded(),
+            detail: Detail::default(),
+            roots: vec![root.clone()],
+            walked: Default::default(),
+            cwd: root.clone(),
+            exempter: Default::default(),
+            purpose: Purpose::Check,
+            limits: Limits::default(),
+            overlays: Default::default(),
+            graph: Default::default(),
+            environment: Default::default(),
+        };
+        let walked = FileToRead {
+            display: "azuredeploy.json".into(),
+            canonical: path.clone(),
+            path,
+        };
+        let outcome = analyze_file(&walked, &run);
+        let finding = outcome
+            .findings
+            .iter()
+            .find(|f| f.image.is_some())
+            .expect("a finding about an image");
+        let image = finding.image.as_ref().expect("image");
+        let entry = outcome
+            .resources
+            .iter()
+            .find(|r| r.images.iter().any(|i| std::sync::Arc::ptr_eq(i, image)))
+            .expect("the entry holds the finding's image itself, not a copy");
+        assert!(std::sync::Arc::ptr_eq(&entry.path, &finding.location.path));
+    }
+
     /// The pipeline knows no input language: its code names none (languages live in the
     /// frontends).
     #[test]
