@@ -76,6 +76,11 @@ fn the_fixtures_hold() {
         ("auto-tfvars", vec![place("IG001", "b.auto.tfvars", 2, 7)]),
         // The plan's finding, placed in the source: no second one from the source.
         ("with-plan", vec![place("IG001", "main.tf", 24, 3)]),
+        // A module's output, evaluated with the call's arguments: where the ID is built.
+        (
+            "module-outputs",
+            vec![place("IG001", "modules/images/main.tf", 28, 11)],
+        ),
     ];
     for (name, want) in cases {
         let repo = fixture(name);
@@ -776,4 +781,112 @@ fn counted_module_calls_nested_deep_stay_within_the_resource_budget() {
     let rules = finding_rules(&report);
     assert!(rules.contains(&"IG002".to_string()), "{report:#}");
     assert!(rules.contains(&"IG001".to_string()), "{report:#}");
+    // The same calls read through their outputs (each level outputs its last instance's):
+    // the step budget ends the reading, and the VM that reads it is IG002.
+    for level in 1..4 {
+        let next = format!(
+            "module \"next\" {{\n  source = \"../m{}\"\n  count  = 1000\n}}\n\noutput \"id\" {{\n  value = module.next[999].id\n}}\n",
+            level + 1
+        );
+        std::fs::write(root.join(format!("m{level}/main.tf")), next).unwrap();
+    }
+    std::fs::write(
+        root.join("m4/main.tf"),
+        "output \"id\" {\n  value = \"/subscriptions/0/resourceGroups/rg/providers/Microsoft.Compute/images/old\"\n}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("main.tf"),
+        format!(
+            "module \"next\" {{\n  source = \"./m1\"\n  count  = 1000\n}}\n\n{}",
+            vm("app", "  source_image_id = module.next[0].id")
+        ),
+    )
+    .unwrap();
+    let limits = imagegate::workspace::Limits {
+        max_steps: 20_000,
+        ..imagegate::workspace::Limits::default()
+    };
+    let report = check_with_limits(dir.path(), limits);
+    assert_eq!(finding_rules(&report), ["IG002"], "{report:#}");
+}
+
+#[test]
+fn module_outputs_are_evaluated_with_the_callers_arguments() {
+    // https://developer.hashicorp.com/terraform/language/values/outputs#accessing-child-module-outputs:
+    // `module.NAME.OUTPUT`; a call with `for_each` is a map of instances by key.
+    let old = "/subscriptions/0/resourceGroups/rg/providers/Microsoft.Compute/images/old";
+    let module = "variable \"image\" {\n  default = \"GOLDEN\"\n}\n\noutput \"id\" {\n  value = var.image\n}\n"
+        .replace("GOLDEN", GOLDEN);
+    let repo = Repo::new();
+    repo.write("modules/image/main.tf", &module);
+    repo.write(
+        "main.tf",
+        format!(
+            "module \"img\" {{\n  source   = \"./modules/image\"\n  for_each = {{ web = \"{GOLDEN}\", db = \"{old}\" }}\n  image    = each.value\n}}\n\n{}{}",
+            vm("web", "  source_image_id = module.img[\"web\"].id"),
+            vm("db", "  source_image_id = module.img[\"db\"].id"),
+        ),
+    );
+    let report = check_json(&repo, &["."]);
+    assert_eq!(
+        resource_statuses(&report),
+        ["compliant", "noncompliant"],
+        "{report:#}"
+    );
+    assert_eq!(
+        places(&report),
+        [place("IG001", "main.tf", 3, 191)],
+        "{report:#}"
+    );
+    // What is not evaluated is IG002, saying why: a registry module `terraform init` has not
+    // installed, an output the module does not declare, a module that calls itself.
+    let cases = [
+        (
+            "module \"img\" {\n  source = \"Azure/avm-res-compute-image/azurerm\"\n}\n",
+            "module.img.id",
+            "run `terraform init`",
+        ),
+        (
+            "module \"img\" {\n  source = \"./modules/image\"\n}\n",
+            "module.img.missing",
+            "missing",
+        ),
+        (
+            "module \"img\" {\n  source = \"./\"\n}\n\noutput \"id\" {\n  value = module.img.id\n}\n",
+            "module.img.id",
+            "calls itself",
+        ),
+    ];
+    for (calls, reference, why) in cases {
+        let repo = Repo::new();
+        repo.write("modules/image/main.tf", &module);
+        repo.write(
+            "main.tf",
+            format!(
+                "{calls}\n{}",
+                vm("app", &format!("  source_image_id = {reference}"))
+            ),
+        );
+        let report = check_json(&repo, &["."]);
+        let rules = finding_rules(&report);
+        assert!(
+            rules.contains(&"IG002".to_string()),
+            "{reference}: {report:#}"
+        );
+        let messages: Vec<&str> = report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["message"].as_str().unwrap())
+            .collect();
+        assert!(
+            messages.iter().any(|m| m.contains(why)),
+            "{reference}: {messages:#?}"
+        );
+        assert!(
+            !resource_statuses(&report).contains(&"compliant".to_string()),
+            "{reference}: {report:#}"
+        );
+    }
 }

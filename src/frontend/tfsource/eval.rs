@@ -2,9 +2,9 @@
 //! known without Azure: literals, string templates, `var.*`, `local.*`, `count.index`,
 //! `each.key`/`each.value`, conditionals whose condition is known, operators, indexing and
 //! attribute access of known values, splats, `for` expressions, the `id`s the catalogue
-//! composes, and a few common functions ([`super::functions`]). Everything else (other data
-//! source and resource attributes, module outputs, template directives, other functions) is an
-//! unknown with its reason: never a default, never a pass.
+//! composes, module outputs (`module.x.y`, through [`Modules`]), and a few common functions
+//! ([`super::functions`]). Everything else (other data source and resource attributes, other
+//! functions) is an unknown with its reason: never a default, never a pass.
 //!
 //! Every value keeps where it came from ([`Origin`]): a literal is located where it is written
 //! (a `.tfvars` value, a variable's default, an argument), and each `var.`/`local.` it passes
@@ -50,6 +50,16 @@ struct Local<'a> {
     busy: RefCell<bool>,
 }
 
+/// What `module.NAME` reads in a module: the outputs of its calls, evaluated from the called
+/// module's sources with the arguments each instance of the call passes
+/// (<https://developer.hashicorp.com/terraform/language/values/outputs#accessing-child-module-outputs>).
+pub(crate) trait Modules {
+    /// The value of `module.NAME` read at `at` in `scope` (the caller's): an object of the
+    /// called module's outputs, a list of them for a call with `count`, a map for one with
+    /// `for_each`; unknown, saying why, when the module is not read or not evaluated.
+    fn call(&self, scope: &Scope<'_>, name: &str, at: Option<Span>) -> Value;
+}
+
 /// What `count` and `for_each` give one instance of a resource.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Instance {
@@ -81,8 +91,10 @@ pub(crate) struct Scope<'a> {
     declared: HashMap<(bool, String, String), Declared<'a>>,
     /// Each local's expression, by name.
     locals: HashMap<String, Local<'a>>,
-    /// The resource instance being evaluated.
-    pub(crate) instance: Instance,
+    /// The resource or module instance being evaluated (set while its arguments are).
+    instance: RefCell<Instance>,
+    /// What `module.NAME` reads: the outputs of the module calls of this module.
+    modules: Option<&'a dyn Modules>,
     /// What the walked file may spend.
     allowance: &'a Allowance,
     /// How deep locals are being evaluated now.
@@ -156,7 +168,8 @@ impl<'a> Scope<'a> {
             variables,
             declared: HashMap::new(),
             locals: by_name,
-            instance: Instance::default(),
+            instance: RefCell::new(Instance::default()),
+            modules: None,
             allowance,
             nesting: RefCell::new(0),
             bound: RefCell::new(Vec::new()),
@@ -177,6 +190,29 @@ impl<'a> Scope<'a> {
     ) -> Scope<'a> {
         self.declared = declared;
         self
+    }
+
+    /// This scope, where `module.NAME` is what `modules` says the call `NAME` outputs.
+    pub(crate) fn with_modules(mut self, modules: &'a dyn Modules) -> Scope<'a> {
+        self.modules = Some(modules);
+        self
+    }
+
+    /// This scope, its locals evaluated `nesting` levels deep already (a called module's
+    /// outputs are evaluated within the reading of its caller's: one bound for both).
+    pub(crate) fn with_nesting(self, nesting: usize) -> Scope<'a> {
+        *self.nesting.borrow_mut() = nesting;
+        self
+    }
+
+    /// How deep locals and module outputs are being evaluated now.
+    pub(crate) fn nesting(&self) -> usize {
+        *self.nesting.borrow()
+    }
+
+    /// Makes `instance` the one being evaluated, returning the one it replaces.
+    pub(crate) fn set_instance(&self, instance: Instance) -> Instance {
+        self.instance.replace(instance)
     }
 
     /// The allowance spent from.
@@ -412,7 +448,7 @@ impl<'a> Scope<'a> {
                 match (root, attr(0)) {
                     ("var", Some(name)) => (self.variable(name, at), 1),
                     ("local", Some(name)) => (self.local(name, at), 1),
-                    ("count", Some("index")) => match &self.instance.index {
+                    ("count", Some("index")) => match &self.instance.borrow().index {
                         Some(v) => match self.copy(v, at) {
                             Ok(v) => (v.at_site_opt(at), 1),
                             Err(spent) => return spent,
@@ -420,10 +456,11 @@ impl<'a> Scope<'a> {
                         None => return not_evaluated("`count.index` outside `count`", at),
                     },
                     ("each", Some(which @ ("key" | "value"))) => {
+                        let instance = self.instance.borrow();
                         let v = if which == "key" {
-                            &self.instance.key
+                            &instance.key
                         } else {
-                            &self.instance.value
+                            &instance.value
                         };
                         match v {
                             Some(v) => match self.copy(v, at) {
@@ -450,6 +487,10 @@ impl<'a> Scope<'a> {
                         let cause = Cause::TerraformSource(TfUnknown::DataSource { reference });
                         return unknown(cause, at);
                     }
+                    ("module", Some(name)) if self.modules.is_some() => match self.modules {
+                        Some(modules) => (modules.call(self, name, at), 1),
+                        None => return not_evaluated("`module`", at),
+                    },
                     ("module", _) => {
                         let reference = reference_text(root, &operators);
                         let cause = Cause::TerraformSource(TfUnknown::ModuleOutput { reference });
@@ -790,7 +831,7 @@ impl<'a> Scope<'a> {
     /// A copy of `v` (a variable's or a local's value, read at `at`), its size charged to the
     /// step budget as the ARM evaluator charges what it copies out of a variable; the
     /// budget's unknown when it does not fit.
-    fn copy(&self, v: &Value, at: Option<Span>) -> Result<Value, Value> {
+    pub(crate) fn copy(&self, v: &Value, at: Option<Span>) -> Result<Value, Value> {
         let limits = self.allowance.limits();
         let limit = self.allowance.max_steps();
         let (weight, _) = crate::eval::ops::weight_and_depth(v, limit, limits.max_value_depth);

@@ -4,6 +4,8 @@
 //! plan would show (blocks as lists of objects), shaped by what both Terraform frontends
 //! share ([`crate::frontend::terraform::shape`]).
 
+use std::cell::RefCell;
+
 use foldhash::{HashMap, HashMapExt};
 use hcl_edit::Span as _;
 use hcl_edit::structure::{Block, Body};
@@ -107,6 +109,25 @@ fn evaluate(
     stack: &mut Vec<usize>,
 ) {
     let module = &tree.modules[at.index];
+    let calls = Calls::new(tree, at.index, &at.address, stack);
+    let mut scope = scope_of(module, variables, allowance).with_modules(&calls);
+    for parsed in &module.sources {
+        for block in parsed.body.get_blocks("resource") {
+            resource(block, parsed.file, &mut scope, at, out);
+        }
+        for block in parsed.body.get_blocks("module") {
+            call(tree, block, parsed.file, &mut scope, at, out, stack);
+        }
+    }
+}
+
+/// The scope of an instance of `module` whose `variables` are decided: its locals, and the
+/// data sources and resources whose `id` the catalogue composes (one instance each).
+fn scope_of<'t>(
+    module: &'t Module,
+    variables: HashMap<String, Value>,
+    allowance: &'t crate::eval::Allowance,
+) -> Scope<'t> {
     let mut locals = Vec::new();
     for parsed in &module.sources {
         for block in parsed.body.get_blocks("locals") {
@@ -119,7 +140,6 @@ fn evaluate(
             }
         }
     }
-    // The data sources and resources whose `id` the catalogue composes (one instance each).
     let mut declared = HashMap::new();
     for parsed in &module.sources {
         for (data, kind) in [(true, "data"), (false, "resource")] {
@@ -146,14 +166,211 @@ fn evaluate(
             }
         }
     }
-    let mut scope = Scope::new(variables, locals, allowance).with_declared(declared);
-    for parsed in &module.sources {
-        for block in parsed.body.get_blocks("resource") {
-            resource(block, parsed.file, &mut scope, at, out);
+    Scope::new(variables, locals, allowance).with_declared(declared)
+}
+
+/// The module calls of one module instance, as its expressions read them (`module.NAME`):
+/// each call's outputs evaluated once, when first read, from the called module's sources
+/// with the arguments each of its instances passes.
+struct Calls<'t> {
+    /// The configuration.
+    tree: &'t Tree,
+    /// The calling module's index in the tree.
+    index: usize,
+    /// What the calling instance's addresses start with (`module.app.`, empty at the root).
+    address: String,
+    /// The modules being evaluated, the calling one last: a call back into one is a cycle.
+    stack: Vec<usize>,
+    /// Each call's value, once evaluated.
+    done: RefCell<HashMap<String, Value>>,
+    /// The calls being evaluated (one read again while it is, is a cycle).
+    busy: RefCell<Vec<String>>,
+}
+
+impl<'t> Calls<'t> {
+    /// The calls of the instance of module `index` of `tree` at `address`, reached through
+    /// the modules of `stack`.
+    fn new(tree: &'t Tree, index: usize, address: &str, stack: &[usize]) -> Calls<'t> {
+        let mut stack = stack.to_vec();
+        if stack.last() != Some(&index) {
+            stack.push(index);
         }
-        for block in parsed.body.get_blocks("module") {
-            call(tree, block, parsed.file, &mut scope, at, out, stack);
+        Calls {
+            tree,
+            index,
+            address: address.to_string(),
+            stack,
+            done: RefCell::new(HashMap::new()),
+            busy: RefCell::new(Vec::new()),
         }
+    }
+
+    /// The call `name`: its block and file, in the calling module.
+    fn block(&self, name: &str) -> Option<(&'t Block, FileId)> {
+        self.tree.modules[self.index]
+            .sources
+            .iter()
+            .flat_map(|p| p.body.get_blocks("module").map(move |b| (b, p.file)))
+            .find(|(b, _)| matches!(b.labels.as_slice(), [l] if l.as_str() == name))
+    }
+
+    /// The value of the call `block` of `file` (to module `child`), named `name`, read at
+    /// `at` in the caller's `scope`: see [`Modules::call`].
+    fn evaluate(
+        &self,
+        scope: &Scope<'_>,
+        name: &str,
+        (block, file): (&Block, FileId),
+        child: usize,
+        at: Option<Span>,
+    ) -> Value {
+        let allowance = scope.allowance();
+        let nesting = scope.nesting() + 1;
+        let limit = allowance.limits().max_nesting;
+        if nesting >= limit {
+            let subject = Subject::Variable(format!("module.{name}"));
+            let cause = Cause::Budget(Budget::Recursion { limit, subject });
+            return super::eval::unknown(cause, at);
+        }
+        let counted = block.body.get_attribute("count").is_some();
+        let each = block.body.get_attribute("for_each").is_some();
+        let address = format!("{}module.{name}", self.address);
+        let mut list = Vec::new();
+        let mut map = super::eval::Members::default();
+        for (key, instance) in instances(block, file, scope) {
+            if !allowance.charge(1) {
+                let limit = allowance.max_steps();
+                return super::eval::unknown(Cause::Budget(Budget::Steps { limit }), at);
+            }
+            let unknown_key = [&instance.index, &instance.key]
+                .into_iter()
+                .flatten()
+                .find_map(|v| v.first_unknown().cloned());
+            if let Some(why) = unknown_key {
+                return super::eval::unknown((*why.cause).clone(), why.span.or(at));
+            }
+            let map_key = instance.key.as_ref().map(Value::display);
+            let before = scope.set_instance(instance);
+            let module = format!("{address}{key}");
+            let variables = inputs(&self.tree.modules[child], block, file, scope, &module);
+            scope.set_instance(before);
+            let calls = Calls::new(self.tree, child, &format!("{module}."), &self.stack);
+            let outputs = outputs(self.tree, child, variables, allowance, &calls, &module)
+                .with_nesting(nesting);
+            let value = outputs.value();
+            match map_key {
+                Some(k) if each => map.set(k, value),
+                _ => list.push(value),
+            }
+        }
+        let site = self::at(block, file);
+        if each {
+            composed(map.into_kind(), site)
+        } else if counted {
+            composed(Kind::Array(list), site)
+        } else {
+            list.pop()
+                .unwrap_or_else(|| composed(Kind::Object(Vec::new()), site))
+        }
+    }
+}
+
+impl super::eval::Modules for Calls<'_> {
+    fn call(&self, scope: &Scope<'_>, name: &str, at: Option<Span>) -> Value {
+        if let Some(v) = self.done.borrow().get(name) {
+            return scope.copy(v, at).unwrap_or_else(|spent| spent);
+        }
+        let Some(block) = self.block(name) else {
+            let name = format!("module.{name}");
+            return super::eval::unknown(Cause::UndeclaredVariable { name }, at);
+        };
+        let child = match self.tree.calls.get(&(self.index, name.to_string())) {
+            Some(Child::Loaded(child)) => *child,
+            Some(Child::Unseen(why)) => {
+                return super::eval::unknown(Cause::TerraformSource(why.clone()), at);
+            }
+            None => return not_evaluated(format!("the module call '{name}'"), at),
+        };
+        if self.stack.contains(&child) || self.stack.len() > MAX_MODULE_DEPTH {
+            return not_evaluated("a module that calls itself", at);
+        }
+        if self.busy.borrow().iter().any(|b| b == name) {
+            let name = format!("module.{name}");
+            let cycle = vec![name.clone()];
+            return super::eval::unknown(Cause::VariableCycle { name, cycle }, at);
+        }
+        self.busy.borrow_mut().push(name.to_string());
+        let v = self.evaluate(scope, name, block, child, at);
+        self.busy.borrow_mut().retain(|b| b != name);
+        self.done.borrow_mut().insert(name.to_string(), v.clone());
+        v
+    }
+}
+
+/// The outputs of an instance of module `index` of `tree` (at `address`, `module.vm["a"]`)
+/// whose `variables` are decided, its own calls read through `calls`: evaluated when
+/// [`Outputs::value`] is asked.
+fn outputs<'t>(
+    tree: &'t Tree,
+    index: usize,
+    variables: HashMap<String, Value>,
+    allowance: &'t crate::eval::Allowance,
+    calls: &'t Calls<'t>,
+    address: &str,
+) -> Outputs<'t> {
+    let module = &tree.modules[index];
+    Outputs {
+        module,
+        scope: scope_of(module, variables, allowance).with_modules(calls),
+        address: address.to_string(),
+    }
+}
+
+/// A module instance whose outputs are to be evaluated.
+struct Outputs<'t> {
+    /// The module.
+    module: &'t Module,
+    /// Its scope.
+    scope: Scope<'t>,
+    /// Its address (`module.vm`), as hops name it.
+    address: String,
+}
+
+impl Outputs<'_> {
+    /// These outputs, their locals evaluated within `nesting` levels already.
+    fn with_nesting(self, nesting: usize) -> Self {
+        Outputs {
+            scope: self.scope.with_nesting(nesting),
+            ..self
+        }
+    }
+
+    /// Each `output` block's `value`, by the output's name, through a hop naming it
+    /// (<https://developer.hashicorp.com/terraform/language/values/outputs>).
+    fn value(&self) -> Value {
+        let mut members = super::eval::Members::default();
+        for parsed in &self.module.sources {
+            for block in parsed.body.get_blocks("output") {
+                let [label] = block.labels.as_slice() else {
+                    continue;
+                };
+                let name = label.as_str().to_string();
+                let Some(value) = block.body.get_attribute("value") else {
+                    continue;
+                };
+                let v = self.scope.eval(Written {
+                    expr: &value.value,
+                    file: parsed.file,
+                });
+                let via = Subject::ModuleOutput(ModuleVariable {
+                    name: name.clone(),
+                    module: self.address.clone(),
+                });
+                let v = super::eval::through(v, via, span_of(&value.value, parsed.file));
+                members.set(name, v);
+            }
+        }
+        Value::composed(members.into_kind())
     }
 }
 
@@ -208,7 +425,7 @@ fn call(
             });
             break;
         }
-        scope.instance = instance;
+        scope.set_instance(instance);
         let module = format!("{address}{key}");
         let variables = inputs(&tree.modules[child], block, file, scope, &module);
         let mut modules = at.modules.clone();
@@ -222,7 +439,7 @@ fn call(
         evaluate(tree, &place, variables, scope.allowance(), out, stack);
         stack.pop();
     }
-    scope.instance = Instance::default();
+    scope.set_instance(Instance::default());
 }
 
 /// The variables of the called `module`, decided by the call `block` of `file` (evaluated in
@@ -411,7 +628,7 @@ fn resource(block: &Block, file: FileId, scope: &mut Scope<'_>, place: &Place, o
             });
             return;
         }
-        scope.instance = instance;
+        scope.set_instance(instance);
         let body = body_of(&block.body, file, scope, 0);
         let azapi = AZAPI.contains(&resource_type) || (action && creates_a_resource(&body));
         if action && !azapi {
@@ -429,7 +646,7 @@ fn resource(block: &Block, file: FileId, scope: &mut Scope<'_>, place: &Place, o
             out.context.resources.push(resource);
         }
     }
-    scope.instance = Instance::default();
+    scope.set_instance(Instance::default());
 }
 
 /// The instances of `block` (a resource or a module call of `file`): one per element of its
