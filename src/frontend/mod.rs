@@ -350,8 +350,9 @@ pub(crate) fn all() -> &'static [&'static dyn Frontend] {
 }
 
 /// The frontends a file at `path` is offered to, in order (the first to lower it wins): a
-/// Bicep file (`.bicep`, `.bicepparam`) only to Bicep, whatever its text mentions; any other
-/// file to the JSON languages, which tell theirs apart by content.
+/// Bicep file (`.bicep`, `.bicepparam`) only to Bicep, whatever its text mentions; a Terraform
+/// source (`.tf`, `.tf.json`) only to Terraform sources; any other file to the JSON languages,
+/// which tell theirs apart by content.
 pub(crate) fn for_file(path: &std::path::Path) -> &'static [&'static dyn Frontend] {
     let extension = path
         .extension()
@@ -359,6 +360,7 @@ pub(crate) fn for_file(path: &std::path::Path) -> &'static [&'static dyn Fronten
     match extension.as_deref() {
         Some(e) if bicep::Bicep.extensions().contains(&e) => &[&bicep::Bicep],
         Some(e) if tfsource::TfSources.extensions().contains(&e) => &[&tfsource::TfSources],
+        _ if tfsource::is_json_source(path) => &[&tfsource::TfSources],
         _ => &[&arm::Arm, &tfplan::TfPlan],
     }
 }
@@ -420,6 +422,7 @@ fn literal_syntax(display: &str) -> Option<crate::model::LiteralSyntax> {
         || tfsource::TfSources
             .context_extensions()
             .contains(&extension)
+        || tfsource::is_json_source(std::path::Path::new(&display))
     {
         Some(tfsource::LITERALS)
     } else if arm::Arm.extensions().contains(&extension) {

@@ -81,6 +81,10 @@ fn the_fixtures_hold() {
             "module-outputs",
             vec![place("IG001", "modules/images/main.tf", 28, 11)],
         ),
+        // JSON syntax, with the folder's `.tf` file: the reference's object.
+        ("json-syntax", vec![place("IG001", "main.tf.json", 29, 37)]),
+        // What a `dynamic` block generates, from where its iterator's value is written.
+        ("dynamic-blocks", vec![place("IG001", "main.tf", 24, 19)]),
     ];
     for (name, want) in cases {
         let repo = fixture(name);
@@ -268,11 +272,19 @@ fn what_is_not_known_offline_is_ig002_never_a_pass() {
             ),
             "read from Azure when Terraform plans",
         ),
-        // A `dynamic` block.
+        // A `dynamic` block over a collection not known offline.
         (
             "",
-            "  dynamic \"source_image_reference\" {\n    for_each = [1]\n    content {\n      publisher = \"Canonical\"\n    }\n  }",
-            "`dynamic` blocks",
+            "  dynamic \"source_image_reference\" {\n    for_each = data.azurerm_resources.images.resources\n    content {\n      publisher = \"Canonical\"\n    }\n  }",
+            "read from Azure when Terraform plans",
+        ),
+        // A template directive whose condition is not known offline.
+        (
+            "",
+            &format!(
+                "  source_image_id = \"%{{ if data.azurerm_client_config.c.tenant_id == \"x\" }}{GOLDEN}%{{ endif }}\""
+            ),
+            "read from Azure when Terraform plans",
         ),
     ];
     for (extra, image, why) in cases {
@@ -889,4 +901,93 @@ fn module_outputs_are_evaluated_with_the_callers_arguments() {
             "{reference}: {report:#}"
         );
     }
+}
+
+#[test]
+fn json_sources_are_judged_with_the_folders_tf_files() {
+    // https://developer.hashicorp.com/terraform/language/syntax/json: `.tf.json` files are
+    // read with the folder's `.tf` files as one module; a string is a template, a nested
+    // block an object (or an array of them), a `dynamic` block an object per label.
+    let old = "/subscriptions/0/resourceGroups/rg/providers/Microsoft.Compute/images/old";
+    let repo = fixture("json-syntax");
+    // Named alone (a hook's changed file), the JSON file judges its folder.
+    let full = check_json(&repo, &["."]);
+    assert_named_run_is_the_full_runs(&repo, &full, "main.tf.json", "json");
+    // A folder of JSON alone: a module call, its output, a `dynamic` block, `count`.
+    let repo = Repo::new();
+    repo.write(
+        "modules/image/main.tf.json",
+        r#"{"variable": {"name": {"type": "string"}}, "output": {"id": {"value": "/subscriptions/0/resourceGroups/rg/providers/Microsoft.Compute/images/${var.name}"}}}"#,
+    );
+    repo.write(
+        "main.tf.json",
+        format!(
+            r#"{{
+  "module": {{ "img": {{ "source": "./modules/image", "name": "old" }} }},
+  "resource": {{
+    "azurerm_linux_virtual_machine": {{
+      "a": {{ "name": "vm-a", "count": 2, "source_image_id": "${{module.img.id}}" }},
+      "b": {{
+        "name": "vm-b",
+        "dynamic": {{
+          "source_image_reference": {{
+            "for_each": "${{[\"Canonical\"]}}",
+            "content": {{ "publisher": "${{source_image_reference.value}}", "offer": "o", "sku": "s", "version": "1.0.0" }}
+          }}
+        }}
+      }},
+      "c": {{ "name": "vm-c", "source_image_id": "{GOLDEN}" }}
+    }}
+  }}
+}}
+"#
+        ),
+    );
+    git(repo.path(), &["init", "-q"]);
+    let report = check_json(&repo, &["."]);
+    assert_eq!(
+        rules_and_paths(&report),
+        [
+            ("IG001".into(), "main.tf.json".into()),
+            ("IG001".into(), "modules/image/main.tf.json".into()),
+        ],
+        "{report:#}"
+    );
+    assert_eq!(
+        resource_statuses(&report),
+        ["noncompliant", "noncompliant", "noncompliant", "compliant"],
+        "{report:#}"
+    );
+    let messages: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["message"].as_str().unwrap())
+        .collect();
+    assert!(messages[0].contains("Canonical:o:s:1.0.0"), "{messages:?}");
+    assert!(messages[1].contains(old), "{messages:?}");
+    // Not JSON: IG000 where it breaks.
+    repo.write("main.tf.json", "{\"resource\": {\n");
+    let report = check_json(&repo, &["."]);
+    assert_eq!(finding_rules(&report), ["IG000"], "{report:#}");
+    // A plan beside JSON sources stands for them: one finding, the plan's.
+    let repo = fixture("with-plan");
+    std::fs::remove_file(repo.path().join("main.tf")).unwrap();
+    repo.write(
+        "main.tf.json",
+        r#"{"resource": {"azurerm_linux_virtual_machine": {"web": {"name": "vm-web", "source_image_reference": {"publisher": "Canonical", "offer": "0001-com-ubuntu-server-jammy", "sku": "22_04-lts-gen2", "version": "latest"}}}}}"#,
+    );
+    let report = check_json(&repo, &["."]);
+    assert_eq!(
+        rules_and_paths(&report),
+        [("IG001".into(), "plan.json".into())],
+        "{report:#}"
+    );
+    std::fs::remove_file(repo.path().join("plan.json")).unwrap();
+    let report = check_json(&repo, &["."]);
+    assert_eq!(
+        rules_and_paths(&report),
+        [("IG001".into(), "main.tf.json".into())],
+        "{report:#}"
+    );
 }

@@ -316,6 +316,13 @@ impl Modules<'_> {
             })
             .collect();
         paths.sort();
+        // Sources in JSON syntax are not read to place findings, but the plan stands for
+        // what they declare as well.
+        let json = std::fs::read_dir(dir).into_iter().flatten().flatten();
+        out.files.extend(json.map(|e| e.path()).filter(|p| {
+            crate::frontend::tfsource::is_json_source(p)
+                && std::fs::symlink_metadata(p).is_ok_and(|m| m.is_file())
+        }));
         let mut files = Vec::new();
         for path in paths {
             // Not through a link: the file itself must be a regular file in the directory

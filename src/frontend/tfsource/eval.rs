@@ -76,7 +76,7 @@ pub(crate) struct Instance {
 #[derive(Clone, Copy)]
 pub(crate) struct Declared<'a> {
     /// Its block's body.
-    pub(crate) body: &'a hcl_edit::structure::Body,
+    pub(crate) body: super::syntax::Body<'a>,
     /// Its file.
     pub(crate) file: FileId,
 }
@@ -363,31 +363,52 @@ impl<'a> Scope<'a> {
         if let [Element::Interpolation(i)] = elements {
             return self.expr(&i.expr, file, depth + 1).at_site_opt(at);
         }
-        let mut parts = Vec::with_capacity(elements.len());
-        let mut length = 0usize;
-        // The runs of the text that literals supplied (a `.tfvars` value, a default): what a
-        // fix edits.
-        let mut pieces = crate::eval::ops::Pieces::default();
+        let mut built = Built::default();
+        if let Err(v) = self.elements(elements, file, at, depth, &mut built) {
+            return v;
+        }
+        if !self.allowance.charge(built.length as u64 / 16) {
+            return self.spent(at);
+        }
+        built
+            .pieces
+            .on(composed(string_from_parts(built.parts), at))
+    }
+
+    /// Adds what the template `elements` make to `built`: literals (whitespace stripped where
+    /// a `~` says), interpolations as text, and template directives
+    /// (<https://developer.hashicorp.com/terraform/language/expressions/strings#directives>):
+    /// `%{ if }` by its condition, `%{ for }` once per element of a known collection; a
+    /// condition or collection not known offline leaves a hole. `Err`: the string budget
+    /// spent.
+    fn elements(
+        &self,
+        elements: &[&Element],
+        file: FileId,
+        at: Option<Span>,
+        depth: usize,
+        built: &mut Built,
+    ) -> Result<(), Value> {
+        use hcl_edit::template::Directive;
+        if depth > MAX_DEPTH {
+            let limit = MAX_DEPTH;
+            return Err(unknown(
+                Cause::Budget(Budget::ExpressionDepth { limit }),
+                at,
+            ));
+        }
         for element in elements {
+            if !self.allowance.charge(1) {
+                return Err(self.spent(at));
+            }
             match element {
-                Element::Literal(text) => {
-                    length += text.len();
-                    parts.push(Part::Text(text.value().to_string()));
-                }
+                Element::Literal(text) => built.text(text.value()),
                 Element::Interpolation(i) => {
+                    built.strip(i.strip.strip_start());
                     let v = self.expr(&i.expr, file, depth + 1);
-                    pieces.value(length, &v);
+                    built.pieces.value(built.length, &v);
                     match text_parts(&v) {
-                        Ok(mut p) => {
-                            length += p
-                                .iter()
-                                .map(|p| match p {
-                                    Part::Text(t) => t.len(),
-                                    Part::Hole(_) => 0,
-                                })
-                                .sum::<usize>();
-                            parts.append(&mut p);
-                        }
+                        Ok(p) => built.parts(p),
                         Err(found) => {
                             let why = Why {
                                 span: span_of(&i.expr, file),
@@ -395,31 +416,99 @@ impl<'a> Scope<'a> {
                                     value: format!("{found}"),
                                 })
                             };
-                            parts.push(Part::Hole(why));
+                            built.parts.push(Part::Hole(why));
                         }
                     }
+                    built.trim_next = i.strip.strip_end();
                 }
-                Element::Directive(_) => {
-                    let v = not_evaluated("template directives (`%{ if }`, `%{ for }`)", at);
-                    if let Kind::Unknown(why) = v.kind {
-                        parts.push(Part::Hole(why));
+                Element::Directive(directive) => match directive.as_ref() {
+                    Directive::If(d) => {
+                        built.strip(d.if_expr.strip.strip_start());
+                        let condition = self.expr(&d.if_expr.cond_expr, file, depth + 1);
+                        let chosen = match condition.kind {
+                            Kind::Bool(true) => Some((&d.if_expr.template, d.if_expr.strip)),
+                            Kind::Bool(false) => {
+                                d.else_expr.as_ref().map(|e| (&e.template, e.strip))
+                            }
+                            Kind::Unknown(why) => {
+                                built.parts.push(Part::Hole(why));
+                                None
+                            }
+                            _ => {
+                                built.hole(not_evaluated(
+                                    "a template `if` whose condition is not a boolean",
+                                    span_of(&d.if_expr.cond_expr, file),
+                                ));
+                                None
+                            }
+                        };
+                        if let Some((template, strip)) = chosen {
+                            built.trim_next = strip.strip_end();
+                            let inner: Vec<&Element> = template.iter().collect();
+                            self.elements(&inner, file, at, depth + 1, built)?;
+                        }
+                        built.strip(d.endif_expr.strip.strip_start());
+                        built.trim_next = d.endif_expr.strip.strip_end();
                     }
-                }
+                    Directive::For(d) => {
+                        built.strip(d.for_expr.strip.strip_start());
+                        let collection = self.expr(&d.for_expr.collection_expr, file, depth + 1);
+                        let items: Vec<(Value, Value)> = match collection.kind {
+                            Kind::Array(items) => items
+                                .into_iter()
+                                .enumerate()
+                                .map(|(i, v)| (Value::composed(Kind::Int(i as i64)), v))
+                                .collect(),
+                            Kind::Object(mut members) => {
+                                members.sort_by(|a, b| a.0.cmp(&b.0));
+                                members
+                                    .into_iter()
+                                    .map(|(k, v)| (Value::composed(Kind::Str(k)), v))
+                                    .collect()
+                            }
+                            Kind::Null => Vec::new(),
+                            Kind::Unknown(why) => {
+                                built.parts.push(Part::Hole(why));
+                                Vec::new()
+                            }
+                            _ => {
+                                built.hole(not_evaluated(
+                                    "a template `for` over a value that is not a collection",
+                                    span_of(&d.for_expr.collection_expr, file),
+                                ));
+                                Vec::new()
+                            }
+                        };
+                        let inner: Vec<&Element> = d.for_expr.template.iter().collect();
+                        let value_var = d.for_expr.value_var.as_str().to_string();
+                        let key_var = d.for_expr.key_var.as_ref().map(|k| k.as_str().to_string());
+                        for (key, value) in items {
+                            built.trim_next = d.for_expr.strip.strip_end();
+                            let mark = self.bound.borrow().len();
+                            if let Some(k) = &key_var {
+                                self.bound.borrow_mut().push((k.clone(), key));
+                            }
+                            self.bound.borrow_mut().push((value_var.clone(), value));
+                            let result = self.elements(&inner, file, at, depth + 1, built);
+                            self.bound.borrow_mut().truncate(mark);
+                            result?;
+                            built.strip(d.endfor_expr.strip.strip_start());
+                        }
+                        built.trim_next = d.endfor_expr.strip.strip_end();
+                    }
+                },
             }
             let limit = self.allowance.limits().max_string;
-            if length > limit {
+            if built.length > limit {
                 let cause = Cause::Budget(Budget::StringLength {
                     function: "a string template".into(),
-                    length,
+                    length: built.length,
                     limit,
                 });
-                return unknown(cause, at);
+                return Err(unknown(cause, at));
             }
         }
-        if !self.allowance.charge(length as u64 / 16) {
-            return self.spent(at);
-        }
-        pieces.on(composed(string_from_parts(parts), at))
+        Ok(())
     }
 
     /// A traversal: `var.x`, `local.x`, `count.index`, `each.key`, a reference Terraform
@@ -527,6 +616,20 @@ impl<'a> Scope<'a> {
             other => (self.expr(other, file, depth + 1), 0),
         };
         self.apply(value, &operators[used..], file, at, depth)
+    }
+
+    /// Binds `name` to `value` (a `dynamic` block's iterator) until [`Scope::unbind`] is
+    /// given what this returns.
+    pub(crate) fn bind(&self, name: String, value: Value) -> usize {
+        let mut bound = self.bound.borrow_mut();
+        let mark = bound.len();
+        bound.push((name, value));
+        mark
+    }
+
+    /// Undoes the bindings made since `mark` ([`Scope::bind`]).
+    pub(crate) fn unbind(&self, mark: usize) {
+        self.bound.borrow_mut().truncate(mark);
     }
 
     /// The value a `for` expression being evaluated binds to `name`, if any.
@@ -704,8 +807,8 @@ impl<'a> Scope<'a> {
             if argument == "subscription" {
                 parts.push(subscription());
             } else {
-                let v = match declared.body.get_attribute(argument) {
-                    Some(a) => self.expr(&a.value, declared.file, depth + 1),
+                let v = match declared.body.attribute(argument) {
+                    Some(e) => self.expr(e, declared.file, depth + 1),
                     None => unknown(
                         Cause::MissingProperty {
                             name: argument.to_string(),
@@ -957,6 +1060,63 @@ impl Members {
     /// The members, in the order their keys were first set.
     pub(crate) fn into_kind(self) -> Kind {
         Kind::Object(self.list)
+    }
+}
+
+/// A string template being built: its parts, their length, the runs literals supplied (what
+/// a fix edits), and whether the next literal's leading whitespace is stripped (`~}`).
+#[derive(Default)]
+struct Built {
+    /// The parts so far.
+    parts: Vec<Part>,
+    /// The length of their known text.
+    length: usize,
+    /// The runs of the text that literals supplied (a `.tfvars` value, a default).
+    pieces: crate::eval::ops::Pieces,
+    /// Whether the next literal's leading whitespace is stripped.
+    trim_next: bool,
+}
+
+impl Built {
+    /// Adds literal `text`.
+    fn text(&mut self, text: &str) {
+        let text = if std::mem::take(&mut self.trim_next) {
+            text.trim_start()
+        } else {
+            text
+        };
+        self.length += text.len();
+        self.parts.push(Part::Text(text.to_string()));
+    }
+
+    /// Adds `more` (an interpolated value's parts).
+    fn parts(&mut self, more: Vec<Part>) {
+        self.trim_next = false;
+        for p in more {
+            if let Part::Text(t) = &p {
+                self.length += t.len();
+            }
+            self.parts.push(p);
+        }
+    }
+
+    /// Adds the hole an unknown `v` leaves.
+    fn hole(&mut self, v: Value) {
+        if let Kind::Unknown(why) = v.kind {
+            self.parts.push(Part::Hole(why));
+        }
+    }
+
+    /// Strips the trailing whitespace of the last literal when `strip` (`{~`).
+    fn strip(&mut self, strip: bool) {
+        if !strip {
+            return;
+        }
+        if let Some(Part::Text(t)) = self.parts.last_mut() {
+            let kept = t.trim_end().len();
+            self.length -= t.len() - kept;
+            t.truncate(kept);
+        }
     }
 }
 
@@ -1273,6 +1433,32 @@ mod tests {
         );
         // `&&`/`||` decided by the known side.
         assert_eq!(eval("data.x.y.z && false").kind, Kind::Bool(false));
+    }
+
+    #[test]
+    fn template_directives_are_evaluated_over_known_values() {
+        // https://developer.hashicorp.com/terraform/language/expressions/strings#directives
+        assert_eq!(
+            eval("\"%{ if var.n > 1 }big%{ else }small%{ endif }\"").display(),
+            "big"
+        );
+        assert_eq!(eval("\"%{ if var.n > 5 }big%{ endif }-\"").display(), "-");
+        assert_eq!(
+            eval("\"%{ for s in [\"a\", \"b\"] }${s}-%{ endfor }\"").display(),
+            "a-b-"
+        );
+        // `~` strips the whitespace beside it.
+        assert_eq!(
+            eval("\"%{ for k, v in var.m ~} ${k}=${v} %{~ endfor }\"").display(),
+            "k=v"
+        );
+        // A condition not known offline leaves a hole, never a branch.
+        let v = eval("\"x%{ if data.a.b.c }y%{ endif }\"");
+        assert!(v.has_unknown(), "{v:?}");
+        assert!(matches!(
+            cause(&v),
+            Cause::TerraformSource(TfUnknown::DataSource { .. })
+        ));
     }
 
     #[test]

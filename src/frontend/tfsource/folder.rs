@@ -12,11 +12,32 @@
 
 use std::path::{Path, PathBuf};
 
-use hcl_edit::structure::Body;
-
 use crate::frontend::terraform::CONFIGURATION_EXTENSION;
 use crate::frontend::{Env, Lowered, ParseProblem};
 use crate::source::{FileId, Loaded, Loader};
+
+use super::syntax::Syntax;
+
+/// How the name of a Terraform source in JSON syntax ends
+/// (<https://developer.hashicorp.com/terraform/language/syntax/json>).
+pub(crate) const JSON_SUFFIX: &str = ".tf.json";
+
+/// Whether the file at `path` is a Terraform source in JSON syntax (`.tf.json`, any case).
+pub(crate) fn is_json_source(path: &Path) -> bool {
+    path.file_name().is_some_and(|n| {
+        n.to_string_lossy()
+            .to_ascii_lowercase()
+            .ends_with(JSON_SUFFIX)
+    })
+}
+
+/// Whether the file at `path` is a Terraform source: `.tf`, or `.tf.json`.
+fn is_source(path: &Path) -> bool {
+    is_json_source(path)
+        || path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case(CONFIGURATION_EXTENSION))
+}
 
 /// The headline of an IG000 about a Terraform source that cannot be read.
 pub(crate) const HEADLINE: &str = "cannot parse Terraform source";
@@ -32,14 +53,14 @@ const MAX_FILES: usize = 1024;
 pub(crate) struct Parsed {
     /// The file, in the lowering's sources.
     pub(crate) file: FileId,
-    /// Its body.
-    pub(crate) body: Body,
+    /// Its root body, in its syntax.
+    pub(crate) syntax: Syntax,
 }
 
 /// A variable definitions file: HCL (`.tfvars`) or JSON (`.tfvars.json`).
 pub(crate) enum Definitions {
     /// `name = value` attributes.
-    Hcl(Parsed),
+    Hcl(FileId, hcl_edit::structure::Body),
     /// A JSON object of values.
     Json(FileId, crate::json::Json),
 }
@@ -49,14 +70,15 @@ pub(crate) enum Definitions {
 pub(crate) struct Module {
     /// The lead file, in the lowering's sources.
     pub(crate) lead: FileId,
-    /// The `.tf` files, in lexical order of their names.
+    /// The `.tf` files in lexical order of their names, then the `.tf.json` files.
     pub(crate) sources: Vec<Parsed>,
     /// The variable definition files Terraform loads, in the order it loads them.
     pub(crate) definitions: Vec<Definitions>,
 }
 
-/// The `.tf` files of canonical folder `folder` (names and canonical paths), sorted by name,
-/// with `me` (which may not be on disk: an unsaved buffer) among them when given.
+/// The Terraform sources of canonical folder `folder` (canonical paths): its `.tf` files
+/// sorted by name, then its `.tf.json` files sorted by name (Terraform reads them all as one
+/// module), with `me` (which may not be on disk: an unsaved buffer) among them when given.
 pub(crate) fn sources_of(folder: &Path, me: Option<&Path>) -> Vec<PathBuf> {
     let mut paths: Vec<PathBuf> = std::fs::read_dir(folder)
         .into_iter()
@@ -64,23 +86,22 @@ pub(crate) fn sources_of(folder: &Path, me: Option<&Path>) -> Vec<PathBuf> {
         .flatten()
         .take(64 * MAX_FILES)
         .map(|e| e.path())
-        .filter(|p| {
-            p.extension()
-                .is_some_and(|e| e.eq_ignore_ascii_case(CONFIGURATION_EXTENSION))
-        })
+        .filter(|p| is_source(p))
         .collect();
     if let Some(me) = me
         && !paths.iter().any(|p| p == me)
     {
         paths.push(me.to_path_buf());
     }
-    paths.sort_by(|a, b| a.file_name().cmp(&b.file_name()));
+    paths.sort_by(|a, b| {
+        (is_json_source(a), a.file_name()).cmp(&(is_json_source(b), b.file_name()))
+    });
     paths.truncate(MAX_FILES);
     paths
 }
 
-/// Whether the walked `.tf` file at canonical path `me` is its folder's lead: the first
-/// `.tf` file of the folder the run walks.
+/// Whether the walked Terraform source at canonical path `me` is its folder's lead: the
+/// first of the folder's sources ([`sources_of`]) the run walks.
 pub(crate) fn is_lead(me: &Path, loader: Loader<'_>) -> bool {
     let Some(folder) = me.parent() else {
         return true;
@@ -144,8 +165,8 @@ pub(crate) fn read(lead: Loaded, env: &Env<'_>, out: &mut Lowered) -> Module {
         if is_lead {
             module.lead = FileId(out.sources.len() as u32);
         }
-        if let Some((file, body)) = parse(loaded, out) {
-            module.sources.push(Parsed { file, body });
+        if let Some((file, syntax)) = parse(loaded, out) {
+            module.sources.push(Parsed { file, syntax });
         }
     }
     for path in definitions_of(&folder) {
@@ -173,10 +194,8 @@ pub(crate) fn read(lead: Loaded, env: &Env<'_>, out: &mut Lowered) -> Module {
                     out.problems.push(problem);
                 }
             }
-        } else if let Some((file, body)) = parse(loaded, out) {
-            module
-                .definitions
-                .push(Definitions::Hcl(Parsed { file, body }));
+        } else if let Some((file, Syntax::Hcl(body))) = parse(loaded, out) {
+            module.definitions.push(Definitions::Hcl(file, body));
         }
     }
     module
@@ -200,11 +219,11 @@ pub(crate) fn read_module(dir: &Path, env: &Env<'_>, out: &mut Lowered) -> Optio
             continue;
         };
         let id = FileId(out.sources.len() as u32);
-        if let Some((file, body)) = parse(loaded, out) {
+        if let Some((file, syntax)) = parse(loaded, out) {
             if module.sources.is_empty() {
                 module.lead = id;
             }
-            module.sources.push(Parsed { file, body });
+            module.sources.push(Parsed { file, syntax });
         }
     }
     (!module.sources.is_empty()).then_some(module)
@@ -244,9 +263,10 @@ fn read_beside(path: &Path, env: &Env<'_>, out: &mut Lowered) -> Option<Loaded> 
     }
 }
 
-/// Parses `loaded` as HCL, adding it to `out.sources`; an IG000 when it cannot be parsed or
-/// nests deeper than [`MAX_BRACKETS`].
-fn parse(loaded: Loaded, out: &mut Lowered) -> Option<(FileId, Body)> {
+/// Parses `loaded` in its syntax (a `.tf.json` file as JSON, any other as HCL), adding it to
+/// `out.sources`; an IG000 when it cannot be parsed or nests deeper than [`MAX_BRACKETS`].
+fn parse(loaded: Loaded, out: &mut Lowered) -> Option<(FileId, Syntax)> {
+    let json = is_json_source(&loaded.canonical);
     let deep = too_deep(&loaded.text);
     let id = loaded.add_to(&mut out.sources);
     let text = &out.sources.get(id).text;
@@ -261,16 +281,42 @@ fn parse(loaded: Loaded, out: &mut Lowered) -> Option<(FileId, Body)> {
         ));
         return None;
     }
-    match hcl_edit::parser::parse_body(text) {
-        Ok(body) => Some((id, body)),
-        Err(e) => {
-            let offset = u32::try_from(e.location().offset()).unwrap_or(u32::MAX);
-            let message = e.message().to_string();
+    match parse_text(text, json) {
+        Ok(syntax) => Some((id, syntax)),
+        Err((offset, message)) => {
             out.problems
                 .push(ParseProblem::at_char(id, text, offset, HEADLINE, message));
             None
         }
     }
+}
+
+/// The source `text` parsed (as JSON when `json`), or the offset and message of its error. A
+/// JSON source must be JSON whose root is an object, as Terraform requires; it is then read
+/// as an HCL expression ([`super::syntax`]).
+pub(crate) fn parse_text(text: &str, json: bool) -> Result<Syntax, (u32, String)> {
+    if !json {
+        return hcl_edit::parser::parse_body(text)
+            .map(Syntax::Hcl)
+            .map_err(|e| {
+                let offset = u32::try_from(e.location().offset()).unwrap_or(u32::MAX);
+                (offset, e.message().to_string())
+            });
+    }
+    crate::json::validate(text).map_err(|e| (e.offset, e.message))?;
+    if !text.trim_start().starts_with('{') {
+        return Err((0, "a Terraform JSON file holds one object".to_string()));
+    }
+    let relaxed = super::syntax::json_as_hcl(text);
+    // What follows the object is blank (or comments, which HCL reads as blanks where they
+    // are not last): left out, which moves no offset.
+    let hcl = relaxed.as_deref().unwrap_or(text).trim_end();
+    hcl_edit::parser::parse_expr(hcl)
+        .map(Syntax::Json)
+        .map_err(|e| {
+            let offset = u32::try_from(e.location().offset()).unwrap_or(u32::MAX);
+            (offset, e.message().to_string())
+        })
 }
 
 /// The offset where `text` first nests brackets deeper than [`MAX_BRACKETS`], counting every

@@ -8,7 +8,6 @@ use std::cell::RefCell;
 
 use foldhash::{HashMap, HashMapExt};
 use hcl_edit::Span as _;
-use hcl_edit::structure::{Block, Body};
 
 use crate::frontend::Embedded;
 use crate::frontend::terraform::{AZAPI, Declared, judged_type, shape};
@@ -20,6 +19,7 @@ use crate::value::{Cause, Hop, Kind, Subject, Value, Why};
 use super::eval::{Instance, Scope, Written, composed, not_evaluated, span_of};
 use super::folder::{Definitions, Module};
 use super::frontend::{Child, MAX_MODULE_DEPTH, Tree};
+use super::syntax::{Block, Body};
 use crate::value::subject::ModuleVariable;
 
 /// What a module read from its sources is, as data: Terraform resource types (an azapi
@@ -41,9 +41,9 @@ const META: [&str; 6] = [
     "provisioner",
 ];
 
-/// The span of an HCL node in `file`.
-fn at<T: hcl_edit::Span>(node: &T, file: FileId) -> Option<Span> {
-    node.span().map(|r| Span::new(file, r.start, r.end))
+/// Where `block` is written in `file`.
+fn at(block: &Block<'_>, file: FileId) -> Option<Span> {
+    block.span.clone().map(|r| Span::new(file, r.start, r.end))
 }
 
 /// Lowers the configuration `tree` with `environment` (the root's `TF_VAR_` variables are
@@ -112,11 +112,11 @@ fn evaluate(
     let calls = Calls::new(tree, at.index, &at.address, stack);
     let mut scope = scope_of(module, variables, allowance).with_modules(&calls);
     for parsed in &module.sources {
-        for block in parsed.body.get_blocks("resource") {
-            resource(block, parsed.file, &mut scope, at, out);
+        for block in parsed.syntax.blocks("resource") {
+            resource(&block, parsed.file, &mut scope, at, out);
         }
-        for block in parsed.body.get_blocks("module") {
-            call(tree, block, parsed.file, &mut scope, at, out, stack);
+        for block in parsed.syntax.blocks("module") {
+            call(tree, &block, parsed.file, &mut scope, at, out, stack);
         }
     }
 }
@@ -130,36 +130,32 @@ fn scope_of<'t>(
 ) -> Scope<'t> {
     let mut locals = Vec::new();
     for parsed in &module.sources {
-        for block in parsed.body.get_blocks("locals") {
-            for attribute in block.body.attributes() {
+        for block in parsed.syntax.blocks("locals") {
+            for (key, expr) in block.body.attributes() {
                 let written = Written {
-                    expr: &attribute.value,
+                    expr,
                     file: parsed.file,
                 };
-                locals.push((attribute.key.as_str().to_string(), written));
+                locals.push((key.to_string(), written));
             }
         }
     }
     let mut declared = HashMap::new();
     for parsed in &module.sources {
         for (data, kind) in [(true, "data"), (false, "resource")] {
-            for block in parsed.body.get_blocks(kind) {
+            for block in parsed.syntax.blocks(kind) {
                 let [t, n] = block.labels.as_slice() else {
                     continue;
                 };
                 let looped = ["count", "for_each"]
                     .iter()
-                    .any(|m| block.body.get_attribute(m).is_some());
-                if looped
-                    || crate::catalog::Catalog::builtin()
-                        .terraform_id(t.as_str())
-                        .is_none()
-                {
+                    .any(|m| block.body.attribute(m).is_some());
+                if looped || crate::catalog::Catalog::builtin().terraform_id(t).is_none() {
                     continue;
                 }
-                let key = (data, t.as_str().to_string(), n.as_str().to_string());
+                let key = (data, t.to_string(), n.to_string());
                 let body = super::eval::Declared {
-                    body: &block.body,
+                    body: block.body,
                     file: parsed.file,
                 };
                 declared.insert(key, body);
@@ -206,12 +202,17 @@ impl<'t> Calls<'t> {
     }
 
     /// The call `name`: its block and file, in the calling module.
-    fn block(&self, name: &str) -> Option<(&'t Block, FileId)> {
+    fn block(&self, name: &str) -> Option<(Block<'t>, FileId)> {
         self.tree.modules[self.index]
             .sources
             .iter()
-            .flat_map(|p| p.body.get_blocks("module").map(move |b| (b, p.file)))
-            .find(|(b, _)| matches!(b.labels.as_slice(), [l] if l.as_str() == name))
+            .flat_map(|p| {
+                p.syntax
+                    .blocks("module")
+                    .into_iter()
+                    .map(move |b| (b, p.file))
+            })
+            .find(|(b, _)| matches!(b.labels.as_slice(), [l] if *l == name))
     }
 
     /// The value of the call `block` of `file` (to module `child`), named `name`, read at
@@ -220,7 +221,7 @@ impl<'t> Calls<'t> {
         &self,
         scope: &Scope<'_>,
         name: &str,
-        (block, file): (&Block, FileId),
+        (block, file): (Block<'_>, FileId),
         child: usize,
         at: Option<Span>,
     ) -> Value {
@@ -232,12 +233,12 @@ impl<'t> Calls<'t> {
             let cause = Cause::Budget(Budget::Recursion { limit, subject });
             return super::eval::unknown(cause, at);
         }
-        let counted = block.body.get_attribute("count").is_some();
-        let each = block.body.get_attribute("for_each").is_some();
+        let counted = block.body.attribute("count").is_some();
+        let each = block.body.attribute("for_each").is_some();
         let address = format!("{}module.{name}", self.address);
         let mut list = Vec::new();
         let mut map = super::eval::Members::default();
-        for (key, instance) in instances(block, file, scope) {
+        for (key, instance) in instances(&block, file, scope) {
             if !allowance.charge(1) {
                 let limit = allowance.max_steps();
                 return super::eval::unknown(Cause::Budget(Budget::Steps { limit }), at);
@@ -252,7 +253,7 @@ impl<'t> Calls<'t> {
             let map_key = instance.key.as_ref().map(Value::display);
             let before = scope.set_instance(instance);
             let module = format!("{address}{key}");
-            let variables = inputs(&self.tree.modules[child], block, file, scope, &module);
+            let variables = inputs(&self.tree.modules[child], &block, file, scope, &module);
             scope.set_instance(before);
             let calls = Calls::new(self.tree, child, &format!("{module}."), &self.stack);
             let outputs = outputs(self.tree, child, variables, allowance, &calls, &module)
@@ -263,7 +264,7 @@ impl<'t> Calls<'t> {
                 _ => list.push(value),
             }
         }
-        let site = self::at(block, file);
+        let site = self::at(&block, file);
         if each {
             composed(map.into_kind(), site)
         } else if counted {
@@ -350,23 +351,23 @@ impl Outputs<'_> {
     fn value(&self) -> Value {
         let mut members = super::eval::Members::default();
         for parsed in &self.module.sources {
-            for block in parsed.body.get_blocks("output") {
+            for block in parsed.syntax.blocks("output") {
                 let [label] = block.labels.as_slice() else {
                     continue;
                 };
-                let name = label.as_str().to_string();
-                let Some(value) = block.body.get_attribute("value") else {
+                let name = label.to_string();
+                let Some(value) = block.body.attribute("value") else {
                     continue;
                 };
                 let v = self.scope.eval(Written {
-                    expr: &value.value,
+                    expr: value,
                     file: parsed.file,
                 });
                 let via = Subject::ModuleOutput(ModuleVariable {
                     name: name.clone(),
                     module: self.address.clone(),
                 });
-                let v = super::eval::through(v, via, span_of(&value.value, parsed.file));
+                let v = super::eval::through(v, via, span_of(value, parsed.file));
                 members.set(name, v);
             }
         }
@@ -379,7 +380,7 @@ impl Outputs<'_> {
 /// is not read, or is being evaluated already.
 fn call(
     tree: &Tree,
-    block: &Block,
+    block: &Block<'_>,
     file: FileId,
     scope: &mut Scope<'_>,
     at: &Place,
@@ -389,12 +390,12 @@ fn call(
     let [label] = block.labels.as_slice() else {
         return;
     };
-    let label = label.as_str();
+    let label = *label;
     let span = self::at(block, file).unwrap_or(Span::new(file, 0, 0));
     let source_at = block
         .body
-        .get_attribute("source")
-        .and_then(|a| a.value.span())
+        .attribute("source")
+        .and_then(|e| e.span())
         .map_or(span, |r| Span::new(file, r.start, r.end));
     let address = format!("{}module.{label}", at.address);
     let unseen = |why: TfUnknown, out: &mut Out<'_>| {
@@ -447,7 +448,7 @@ fn call(
 /// unknown. `address` is the call's (`module.vm`), as hops name it.
 fn inputs(
     module: &Module,
-    block: &Block,
+    block: &Block<'_>,
     file: FileId,
     scope: &Scope<'_>,
     address: &str,
@@ -455,34 +456,30 @@ fn inputs(
     let empty = Scope::empty(scope.allowance());
     let mut out = HashMap::new();
     for parsed in &module.sources {
-        for variable in parsed.body.get_blocks("variable") {
+        for variable in parsed.syntax.blocks("variable") {
             let [label] = variable.labels.as_slice() else {
                 continue;
             };
-            let name = label.as_str().to_string();
+            let name = label.to_string();
             let input = ModuleVariable {
                 name: name.clone(),
                 module: address.to_string(),
             };
-            let value = match block.body.get_attribute(&name) {
+            let value = match block.body.attribute(&name) {
                 Some(argument) => {
                     let v = scope.eval(Written {
-                        expr: &argument.value,
+                        expr: argument,
                         file,
                     });
-                    super::eval::through(
-                        v,
-                        Subject::ModuleInput(input),
-                        span_of(&argument.value, file),
-                    )
+                    super::eval::through(v, Subject::ModuleInput(input), span_of(argument, file))
                 }
-                None => match variable.body.get_attribute("default") {
+                None => match variable.body.attribute("default") {
                     Some(default) => {
                         let v = empty.eval(Written {
-                            expr: &default.value,
+                            expr: default,
                             file: parsed.file,
                         });
-                        let at = span_of(&default.value, parsed.file);
+                        let at = span_of(default, parsed.file);
                         super::eval::through(v, Subject::VariableDefault(input), at)
                     }
                     None => super::eval::unknown(
@@ -490,7 +487,7 @@ fn inputs(
                             name: name.clone(),
                             module: address.to_string(),
                         }),
-                        self::at(variable, parsed.file),
+                        self::at(&variable, parsed.file),
                     ),
                 },
             };
@@ -513,15 +510,15 @@ fn variables(
     let empty = Scope::empty(allowance);
     let mut out: HashMap<String, Value> = HashMap::new();
     for parsed in &module.sources {
-        for block in parsed.body.get_blocks("variable") {
+        for block in parsed.syntax.blocks("variable") {
             let [label] = block.labels.as_slice() else {
                 continue;
             };
-            let name = label.as_str().to_string();
-            let declared = at(block, parsed.file);
-            let mut value = match block.body.get_attribute("default") {
+            let name = label.to_string();
+            let declared = at(&block, parsed.file);
+            let mut value = match block.body.attribute("default") {
                 Some(default) => empty.eval(Written {
-                    expr: &default.value,
+                    expr: default,
                     file: parsed.file,
                 }),
                 None => super::eval::unknown(
@@ -530,20 +527,20 @@ fn variables(
                 ),
             };
             if let Some(text) = environment.get(&format!("TF_VAR_{name}")) {
-                value = from_environment(&name, text, block, declared);
+                value = from_environment(&name, text, &block, declared);
             }
             out.insert(name, value);
         }
     }
     for definitions in &module.definitions {
         match definitions {
-            Definitions::Hcl(parsed) => {
-                for attribute in parsed.body.attributes() {
+            Definitions::Hcl(file, body) => {
+                for attribute in body.attributes() {
                     let name = attribute.key.as_str();
                     if let Some(slot) = out.get_mut(name) {
                         *slot = empty.eval(Written {
                             expr: &attribute.value,
-                            file: parsed.file,
+                            file: *file,
                         });
                     }
                 }
@@ -571,10 +568,13 @@ fn variables(
 /// variable `TF_VAR_name` gives as `text`: the text itself for a string variable (or one of
 /// no declared type), else the text parsed as a literal value
 /// (<https://developer.hashicorp.com/terraform/cli/config/environment-variables#tf_var_name>).
-fn from_environment(name: &str, text: &str, block: &Block, declared: Option<Span>) -> Value {
-    let typed = block.body.get_attribute("type").is_some_and(
-        |t| !matches!(&t.value, hcl_edit::expr::Expression::Variable(v) if v.as_str() == "string"),
-    );
+fn from_environment(name: &str, text: &str, block: &Block<'_>, declared: Option<Span>) -> Value {
+    // `string` in the native syntax, `"string"` in JSON.
+    let typed = block.body.attribute("type").is_some_and(|t| match t {
+        hcl_edit::expr::Expression::Variable(v) => v.as_str() != "string",
+        hcl_edit::expr::Expression::String(s) => s.value().as_str() != "string",
+        _ => true,
+    });
     let kind = if typed {
         match hcl_edit::parser::parse_expr(text) {
             Ok(hcl_edit::expr::Expression::Bool(b)) => Kind::Bool(*b.value()),
@@ -605,11 +605,17 @@ fn from_environment(name: &str, text: &str, block: &Block, declared: Option<Span
 
 /// The instances of the resource `block` of `file` judged into `context`: each of its
 /// `count` or `for_each` when those are known, else one whose index or key is unknown.
-fn resource(block: &Block, file: FileId, scope: &mut Scope<'_>, place: &Place, out: &mut Out<'_>) {
+fn resource(
+    block: &Block<'_>,
+    file: FileId,
+    scope: &mut Scope<'_>,
+    place: &Place,
+    out: &mut Out<'_>,
+) {
     let [resource_type, name] = block.labels.as_slice() else {
         return;
     };
-    let (resource_type, name) = (resource_type.as_str(), name.as_str());
+    let (resource_type, name) = (*resource_type, *name);
     let action = resource_type == "azapi_resource_action";
     if !action && !judged_type(resource_type) {
         return;
@@ -629,7 +635,7 @@ fn resource(block: &Block, file: FileId, scope: &mut Scope<'_>, place: &Place, o
             return;
         }
         scope.set_instance(instance);
-        let body = body_of(&block.body, file, scope, 0);
+        let body = body_of(block.body, file, scope, 0);
         let azapi = AZAPI.contains(&resource_type) || (action && creates_a_resource(&body));
         if action && !azapi {
             continue;
@@ -652,13 +658,8 @@ fn resource(block: &Block, file: FileId, scope: &mut Scope<'_>, place: &Place, o
 /// The instances of `block` (a resource or a module call of `file`): one per element of its
 /// `count` or `for_each` when those are known (each with its address key, `[0]` or
 /// `["key"]`), else one whose index or key is unknown; one with no key without either.
-fn instances(block: &Block, file: FileId, scope: &Scope<'_>) -> Vec<(String, Instance)> {
-    let written = |key: &str| {
-        block.body.get_attribute(key).map(|a| Written {
-            expr: &a.value,
-            file,
-        })
-    };
+fn instances(block: &Block<'_>, file: FileId, scope: &Scope<'_>) -> Vec<(String, Instance)> {
+    let written = |key: &str| block.body.attribute(key).map(|expr| Written { expr, file });
     if let Some(count) = written("count") {
         let n = scope.eval(count);
         match n.kind {
@@ -768,64 +769,148 @@ fn creates_a_resource(body: &Value) -> bool {
 }
 
 /// The attribute values of a block's `body` as a plan shows them: each argument's value,
-/// each nested block a list of objects (in the order written), a `dynamic` block an unknown
-/// list (its content is not generated offline).
-fn body_of(body: &Body, file: FileId, scope: &Scope<'_>, depth: usize) -> Value {
+/// each nested block a list of objects (in the order written), the blocks a `dynamic` block
+/// generates among them ([`dynamic`]).
+fn body_of(body: Body<'_>, file: FileId, scope: &Scope<'_>, depth: usize) -> Value {
     let mut members = super::eval::Members::default();
-    for attribute in body.attributes() {
-        let key = attribute.key.as_str();
+    for (key, expr) in body.attributes() {
         if depth == 0 && META.contains(&key) {
             continue;
         }
-        let v = scope.eval(Written {
-            expr: &attribute.value,
-            file,
-        });
+        let v = scope.eval(Written { expr, file });
         members.set(key.to_string(), v);
     }
     let mut blocks: Vec<(String, Vec<Value>, Option<Span>)> = Vec::new();
     let mut block_index: HashMap<String, usize> = HashMap::new();
-    for block in body.blocks() {
-        let key = block.ident.as_str();
-        if depth == 0 && META.contains(&key) {
+    let mut add = |key: &str, v: Value, site: Option<Span>| match block_index.get(key) {
+        Some(&i) => blocks[i].1.push(v),
+        None => {
+            block_index.insert(key.to_string(), blocks.len());
+            blocks.push((key.to_string(), vec![v], site));
+        }
+    };
+    // Blocks whose list is unknown (a `dynamic` block over a collection not known offline).
+    let mut unknown_blocks: Vec<(String, Value)> = Vec::new();
+    for (ident, block) in body.all_blocks() {
+        if depth == 0 && META.contains(&ident) {
             continue;
         }
-        if key == "dynamic" {
-            let Some(label) = block.labels.first() else {
+        if depth >= super::eval::MAX_DEPTH {
+            let limit = super::eval::MAX_DEPTH;
+            let v = super::eval::unknown(
+                Cause::Budget(Budget::ExpressionDepth { limit }),
+                at(&block, file),
+            );
+            add(ident, v, at(&block, file));
+            continue;
+        }
+        if ident == "dynamic" {
+            let Some(name) = block.labels.first() else {
                 continue;
             };
-            let name = label.as_str().to_string();
-            let v = not_evaluated("`dynamic` blocks", at(block, file));
-            members.set(name, v);
+            match dynamic(&block, file, scope, depth) {
+                Ok(generated) => {
+                    for v in generated {
+                        add(name, v, at(&block, file));
+                    }
+                }
+                Err(v) => unknown_blocks.push((name.to_string(), v)),
+            }
             continue;
         }
-        let v = if depth >= super::eval::MAX_DEPTH {
-            let limit = super::eval::MAX_DEPTH;
-            super::eval::unknown(
-                Cause::Budget(Budget::ExpressionDepth { limit }),
-                at(block, file),
-            )
-        } else {
-            let mut v = body_of(&block.body, file, scope, depth + 1);
-            v.origin.site = at(block, file);
-            v
-        };
-        match block_index.get(key) {
-            Some(&i) => blocks[i].1.push(v),
-            None => {
-                block_index.insert(key.to_string(), blocks.len());
-                blocks.push((key.to_string(), vec![v], at(block, file)));
-            }
-        }
+        let mut v = body_of(block.body, file, scope, depth + 1);
+        v.origin.site = at(&block, file);
+        add(ident, v, at(&block, file));
     }
     for (key, items, site) in blocks {
-        // A `dynamic` block of the same name stays unknown.
-        if members.get(&key).is_some_and(Value::is_unknown) {
-            continue;
-        }
         members.set(key, composed(Kind::Array(items), site));
     }
+    // A block list a `dynamic` block leaves unknown is unknown whatever else is written.
+    for (key, v) in unknown_blocks {
+        members.set(key, v);
+    }
     Value::composed(members.into_kind())
+}
+
+/// The blocks the `dynamic` block `block` of `file` generates
+/// (<https://developer.hashicorp.com/terraform/language/expressions/dynamic-blocks>): its
+/// `content` once per element of its `for_each` (a list's in order, a map's by key), with its
+/// iterator (`iterator`, else the block's label) bound to `{ key, value }`; `Err` with the
+/// unknown list when `for_each` is not known offline, or not a collection.
+fn dynamic(
+    block: &Block<'_>,
+    file: FileId,
+    scope: &Scope<'_>,
+    depth: usize,
+) -> Result<Vec<Value>, Value> {
+    let site = at(block, file);
+    let Some(name) = block.labels.first() else {
+        return Ok(Vec::new());
+    };
+    let Some(each) = block.body.attribute("for_each") else {
+        return Err(not_evaluated("a `dynamic` block without `for_each`", site));
+    };
+    let Some(content) = block.body.blocks("content").into_iter().next() else {
+        return Err(not_evaluated("a `dynamic` block without `content`", site));
+    };
+    // `iterator = s` in the native syntax, `"iterator": "s"` in JSON.
+    let iterator = match block.body.attribute("iterator") {
+        None => name.to_string(),
+        Some(hcl_edit::expr::Expression::Variable(v)) => v.as_str().to_string(),
+        Some(hcl_edit::expr::Expression::String(s)) => s.value().to_string(),
+        Some(_) => return Err(not_evaluated("a `dynamic` block's `iterator`", site)),
+    };
+    let collection = scope.eval(Written { expr: each, file });
+    let elements: Vec<(Value, Value)> = match collection.kind {
+        Kind::Array(items) => items
+            .into_iter()
+            .enumerate()
+            .map(|(i, v)| (Value::composed(Kind::Int(i as i64)), v))
+            .collect(),
+        Kind::Object(mut members) => {
+            members.sort_by(|a, b| a.0.cmp(&b.0));
+            members
+                .into_iter()
+                .map(|(k, v)| (Value::composed(Kind::Str(k)), v))
+                .collect()
+        }
+        Kind::Null => Vec::new(),
+        Kind::Unknown(why) => {
+            return Err(Value {
+                kind: Kind::Unknown(why),
+                origin: crate::value::Origin {
+                    site,
+                    ..Default::default()
+                },
+            });
+        }
+        _ => {
+            return Err(not_evaluated(
+                "a `dynamic` block's `for_each` that is not a collection",
+                site,
+            ));
+        }
+    };
+    let mut out = Vec::with_capacity(elements.len());
+    for (key, value) in elements {
+        if !scope.allowance().charge(1) {
+            let limit = scope.allowance().max_steps();
+            return Err(super::eval::unknown(
+                Cause::Budget(Budget::Steps { limit }),
+                site,
+            ));
+        }
+        let bound = Value::composed(Kind::Object(vec![
+            ("key".to_string(), key),
+            ("value".to_string(), value),
+        ]));
+        let mark = scope.bind(iterator.clone(), bound);
+        let mut v = body_of(content.body, file, scope, depth + 1);
+        scope.unbind(mark);
+        v.origin.site = site;
+        out.push(v);
+    }
+    Ok(out)
 }
 
 /// A declaration whose contents are not seen (a module call, an instance past the budget),
