@@ -85,6 +85,14 @@ fn the_fixtures_hold() {
         ("json-syntax", vec![place("IG001", "main.tf.json", 29, 37)]),
         // What a `dynamic` block generates, from where its iterator's value is written.
         ("dynamic-blocks", vec![place("IG001", "main.tf", 24, 19)]),
+        // A platform image data source without `version`: `latest`, not approved.
+        (
+            "platform-image",
+            vec![
+                place("IG001", "main.tf", 11, 15),
+                place("IG001", "main.tf", 36, 21),
+            ],
+        ),
     ];
     for (name, want) in cases {
         let repo = fixture(name);
@@ -990,4 +998,54 @@ fn json_sources_are_judged_with_the_folders_tf_files() {
         [("IG001".into(), "main.tf.json".into())],
         "{report:#}"
     );
+}
+
+#[test]
+fn a_machine_without_an_image_argument_is_ig002_saying_what_is_missing() {
+    // A VM takes `source_image_id` or `source_image_reference`, and the provider rejects one
+    // with neither (https://registry.terraform.io/providers/hashicorp/azurerm/latest/docs/resources/linux_virtual_machine#source_image_id);
+    // the legacy VM's `storage_image_reference` is Optional and Computed
+    // (https://registry.terraform.io/providers/hashicorp/azurerm/latest/docs/resources/virtual_machine#storage_image_reference):
+    // a plan of either says IG002, and so do the sources, never a pass.
+    let legacy = |os_disk: &str| {
+        format!(
+            "resource \"azurerm_virtual_machine\" \"old\" {{\n  name    = \"vm-old\"\n  vm_size = \"Standard_D2s_v5\"\n\n  storage_os_disk {{\n{os_disk}\n  }}\n}}\n"
+        )
+    };
+    let cases = [
+        (vm("bare", ""), "Terraform requires one of them"),
+        (
+            vm("null", "  source_image_id = null"),
+            "Terraform requires one of them",
+        ),
+        (
+            legacy("    name          = \"osdisk\"\n    create_option = \"FromImage\""),
+            "a plan shows it known only after apply",
+        ),
+    ];
+    for (tf, why) in cases {
+        let repo = Repo::new();
+        repo.write("main.tf", &tf);
+        let report = check_json(&repo, &["."]);
+        assert_eq!(finding_rules(&report), ["IG002"], "{tf}: {report:#}");
+        let message = report["findings"][0]["message"].as_str().unwrap();
+        assert!(message.contains(why), "{message}");
+        assert_eq!(places(&report)[0].2, 1, "at the resource block: {report:#}");
+    }
+    // An OS disk attached instead of an image: reported as such, no IG002.
+    let disk = "/subscriptions/0/resourceGroups/rg/providers/Microsoft.Compute/disks/os";
+    for tf in [
+        vm("attached", &format!("  os_managed_disk_id = \"{disk}\"")),
+        legacy(&format!(
+            "    name            = \"osdisk\"\n    create_option   = \"Attach\"\n    managed_disk_id = \"{disk}\""
+        )),
+    ] {
+        let repo = Repo::new();
+        repo.write("main.tf", &tf);
+        let report = check_json(&repo, &["."]);
+        assert!(
+            !finding_rules(&report).contains(&"IG002".to_string()),
+            "{tf}: {report:#}"
+        );
+    }
 }

@@ -31,6 +31,14 @@ use crate::value::{Cause, Hop, Kind, Part, Subject, Value, Why, string_from_part
 /// `super::folder::MAX_BRACKETS`).
 pub(crate) const MAX_DEPTH: usize = 256;
 
+/// The data source that reads a Marketplace image's details from Azure
+/// (<https://registry.terraform.io/providers/hashicorp/azurerm/latest/docs/data-sources/platform_image>).
+pub(crate) const PLATFORM_IMAGE: &str = "azurerm_platform_image";
+
+/// How a platform image's ID is composed of the data source's arguments (the provider's
+/// subscription a hole): the form `Image::from_id` reads as a Marketplace image.
+const PLATFORM_IMAGE_ID: &str = "/Subscriptions/{subscription}/Providers/Microsoft.Compute/Locations/{location}/Publishers/{publisher}/ArtifactTypes/VMImage/Offers/{offer}/Skus/{sku}/Versions/{version}";
+
 /// An expression and the file it is written in.
 #[derive(Clone, Copy)]
 pub(crate) struct Written<'a> {
@@ -79,6 +87,8 @@ pub(crate) struct Declared<'a> {
     pub(crate) body: super::syntax::Body<'a>,
     /// Its file.
     pub(crate) file: FileId,
+    /// Where its block is written.
+    pub(crate) at: Option<Span>,
 }
 
 /// What the expressions of one Terraform module read: its variables' values, its locals, the
@@ -559,6 +569,19 @@ impl<'a> Scope<'a> {
                             None => return not_evaluated("`each` outside `for_each`", at),
                         }
                     }
+                    ("data", Some(PLATFORM_IMAGE)) if attr(1).is_some() && attr(2).is_some() => {
+                        let name = attr(1).unwrap_or_default();
+                        let attribute = attr(2).unwrap_or_default();
+                        match self.platform_image(name, attribute, at, depth) {
+                            Some(v) => (v, 3),
+                            None => {
+                                let reference = reference_text(root, &operators);
+                                let cause =
+                                    Cause::TerraformSource(TfUnknown::DataSource { reference });
+                                return unknown(cause, at);
+                            }
+                        }
+                    }
                     ("data", Some(kind)) if attr(1).is_some() && attr(2) == Some("id") => {
                         let name = attr(1).unwrap_or_default();
                         match self.composed_id(true, kind, name, at, depth) {
@@ -786,7 +809,91 @@ impl<'a> Scope<'a> {
         let declared = self
             .declared
             .get(&(data, kind.to_string(), name.to_string()))?;
+        if data && kind == PLATFORM_IMAGE {
+            return Some(self.compose(declared, PLATFORM_IMAGE_ID, data, kind, name, at, depth));
+        }
         let template = crate::catalog::Catalog::builtin().terraform_id(kind)?;
+        Some(self.compose(declared, template, data, kind, name, at, depth))
+    }
+
+    /// The attribute `attribute` of the data source `data.azurerm_platform_image.NAME`,
+    /// read at `at`: its `publisher`, `offer`, `sku` and `location` are its arguments, its
+    /// `version` the argument, else `latest` (the newest version is read when Terraform plans:
+    /// unpinned), its `id` composed of them
+    /// (<https://registry.terraform.io/providers/hashicorp/azurerm/latest/docs/data-sources/platform_image>).
+    /// `None` when the module declares no such data source (or with `count`/`for_each`), or
+    /// for another attribute.
+    fn platform_image(
+        &self,
+        name: &str,
+        attribute: &str,
+        at: Option<Span>,
+        depth: usize,
+    ) -> Option<Value> {
+        if attribute == "id" {
+            return self.composed_id(true, PLATFORM_IMAGE, name, at, depth);
+        }
+        let declared = self
+            .declared
+            .get(&(true, PLATFORM_IMAGE.to_string(), name.to_string()))?;
+        if !["publisher", "offer", "sku", "location", "version"].contains(&attribute) {
+            return None;
+        }
+        let mut v = self.argument(declared, attribute, true, PLATFORM_IMAGE, at, depth);
+        if let Some(at) = at {
+            let via = Subject::DataSource(format!("data.{PLATFORM_IMAGE}.{name}"));
+            v.origin.hops.push(Hop { span: at, via });
+        }
+        Some(v)
+    }
+
+    /// The value of the argument `argument` of the declared data source (`data`) or resource
+    /// of type `kind`, read at `at`: missing, an unknown (a platform image's `version`:
+    /// `latest`); a gallery version data source's `recent`, `latest`.
+    fn argument(
+        &self,
+        declared: &Declared<'_>,
+        argument: &str,
+        data: bool,
+        kind: &str,
+        at: Option<Span>,
+        depth: usize,
+    ) -> Value {
+        let v = match declared.body.attribute(argument) {
+            Some(e) => self.expr(e, declared.file, depth + 1),
+            // What a finding about it points at: the data source, where `version` is missing.
+            None if data && kind == PLATFORM_IMAGE && argument == "version" => {
+                composed(Kind::Str("latest".into()), declared.at.or(at))
+            }
+            None => unknown(
+                Cause::MissingProperty {
+                    name: argument.to_string(),
+                },
+                at,
+            ),
+        };
+        match v.as_str() {
+            Some(s) if data && argument == "name" && s.eq_ignore_ascii_case("recent") => {
+                composed(Kind::Str("latest".into()), v.origin.site)
+            }
+            _ => v,
+        }
+    }
+
+    /// The `id` of the declared data source (`data`) or resource `kind`.`name`, read at `at`,
+    /// composed of its arguments as `template` says (`{argument}`; `{subscription}`, the
+    /// provider's, a hole).
+    #[allow(clippy::too_many_arguments)]
+    fn compose(
+        &self,
+        declared: &Declared<'_>,
+        template: &str,
+        data: bool,
+        kind: &str,
+        name: &str,
+        at: Option<Span>,
+        depth: usize,
+    ) -> Value {
         let mut parts = Vec::new();
         let mut pieces = crate::eval::ops::Pieces::default();
         let mut length = 0usize;
@@ -807,21 +914,7 @@ impl<'a> Scope<'a> {
             if argument == "subscription" {
                 parts.push(subscription());
             } else {
-                let v = match declared.body.attribute(argument) {
-                    Some(e) => self.expr(e, declared.file, depth + 1),
-                    None => unknown(
-                        Cause::MissingProperty {
-                            name: argument.to_string(),
-                        },
-                        at,
-                    ),
-                };
-                let v = match v.as_str() {
-                    Some(s) if data && argument == "name" && s.eq_ignore_ascii_case("recent") => {
-                        composed(Kind::Str("latest".into()), v.origin.site)
-                    }
-                    _ => v,
-                };
+                let v = self.argument(declared, argument, data, kind, at, depth);
                 pieces.value(length, &v);
                 match text_parts(&v) {
                     Ok(more) => {
@@ -857,7 +950,7 @@ impl<'a> Scope<'a> {
         if let Some(at) = at {
             v.origin.hops.push(Hop { span: at, via });
         }
-        Some(v)
+        v
     }
 
     /// `value` with `operators` applied in order.

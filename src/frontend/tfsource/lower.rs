@@ -122,7 +122,8 @@ fn evaluate(
 }
 
 /// The scope of an instance of `module` whose `variables` are decided: its locals, and the
-/// data sources and resources whose `id` the catalogue composes (one instance each).
+/// data sources and resources whose `id` the catalogue composes (one instance each), and the
+/// platform images data sources read.
 fn scope_of<'t>(
     module: &'t Module,
     variables: HashMap<String, Value>,
@@ -150,13 +151,16 @@ fn scope_of<'t>(
                 let looped = ["count", "for_each"]
                     .iter()
                     .any(|m| block.body.attribute(m).is_some());
-                if looped || crate::catalog::Catalog::builtin().terraform_id(t).is_none() {
+                let composed = crate::catalog::Catalog::builtin().terraform_id(t).is_some()
+                    || (data && *t == super::eval::PLATFORM_IMAGE);
+                if looped || !composed {
                     continue;
                 }
                 let key = (data, t.to_string(), n.to_string());
                 let body = super::eval::Declared {
                     body: block.body,
                     file: parsed.file,
+                    at: at(&block, parsed.file),
                 };
                 declared.insert(key, body);
             }
@@ -648,7 +652,10 @@ fn resource(
             span,
             azapi,
         };
-        if let Some(resource) = shape(declared, body, out.embedded) {
+        if let Some(mut resource) = shape(declared, body, out.embedded) {
+            if !azapi {
+                no_image(&mut resource);
+            }
             out.context.resources.push(resource);
         }
     }
@@ -753,6 +760,102 @@ fn instances(block: &Block<'_>, file: FileId, scope: &Scope<'_>) -> Vec<(String,
         }
     } else {
         vec![(String::new(), Instance::default())]
+    }
+}
+
+/// The machines whose image is named by one of a few arguments, and whether Terraform requires
+/// one of them: the types, the arguments (the first is where an unknown is set), and whether
+/// the image is required (else the provider computes it at apply).
+type ImageArguments = (&'static [&'static str], &'static [&'static str], bool);
+
+/// The machines that cannot be created without an image: VMs and scale sets take
+/// `source_image_id` or `source_image_reference`, one of them required
+/// (<https://registry.terraform.io/providers/hashicorp/azurerm/latest/docs/resources/linux_virtual_machine#source_image_id>,
+/// the provider says `one of source_image_id or source_image_reference must be specified`;
+/// a VM may attach an OS disk, `os_managed_disk_id`, instead). The legacy
+/// `azurerm_virtual_machine`'s `storage_image_reference` is Optional and Computed
+/// (<https://registry.terraform.io/providers/hashicorp/azurerm/latest/docs/resources/virtual_machine#storage_image_reference>):
+/// unwritten, and no OS disk attached, a plan shows it known only after apply.
+const IMAGE_ARGUMENTS: [ImageArguments; 3] = [
+    (
+        &[
+            "azurerm_linux_virtual_machine",
+            "azurerm_windows_virtual_machine",
+        ],
+        &[
+            "source_image_id",
+            "source_image_reference",
+            "os_managed_disk_id",
+        ],
+        true,
+    ),
+    (
+        &[
+            "azurerm_linux_virtual_machine_scale_set",
+            "azurerm_windows_virtual_machine_scale_set",
+        ],
+        &["source_image_id", "source_image_reference"],
+        true,
+    ),
+    (
+        &["azurerm_virtual_machine"],
+        &["storage_image_reference", "storage_os_disk.image_uri"],
+        false,
+    ),
+];
+
+/// Marks the image of `resource` unknown, saying which arguments are missing, when it is a
+/// machine of [`IMAGE_ARGUMENTS`] that writes none of them (nor, for the legacy VM, attaches
+/// its OS disk): IG002, never a machine listed without a judgement.
+fn no_image(resource: &mut Resource) {
+    let Some((_, arguments, required)) = IMAGE_ARGUMENTS
+        .iter()
+        .find(|(types, _, _)| types.contains(&resource.resource_type.as_str()))
+    else {
+        return;
+    };
+    let set = |path: &str| {
+        let mut v = Some(&resource.body);
+        for key in path.split('.') {
+            v = v.and_then(|v| match &v.kind {
+                Kind::Array(items) => items.first().and_then(|i| i.get(key)),
+                _ => v.get(key),
+            });
+        }
+        v.is_some_and(|v| match &v.kind {
+            Kind::Null => false,
+            Kind::Str(s) => !s.is_empty(),
+            Kind::Array(items) => !items.is_empty(),
+            _ => true,
+        })
+    };
+    let attached = resource
+        .body
+        .get("storage_os_disk")
+        .map(|d| match &d.kind {
+            Kind::Array(items) => items.first().unwrap_or(d),
+            _ => d,
+        })
+        .and_then(|d| d.get("create_option"))
+        .is_some_and(|c| !matches!(c.as_str(), Some(s) if !s.eq_ignore_ascii_case("attach")));
+    if arguments.iter().any(|a| set(a)) || (!required && attached) {
+        return;
+    }
+    let named: Vec<String> = arguments
+        .iter()
+        .filter(|a| !a.contains('.'))
+        .map(|a| format!("`{a}`"))
+        .collect();
+    let why = Why::at(
+        Cause::TerraformSource(TfUnknown::NoImage {
+            arguments: named.join(", "),
+            required: *required,
+        }),
+        resource.span,
+    );
+    if let Kind::Object(members) = &mut resource.body.kind {
+        members.retain(|(k, _)| k != arguments[0]);
+        members.push((arguments[0].to_string(), Value::unknown(why)));
     }
 }
 
