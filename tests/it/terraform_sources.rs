@@ -188,12 +188,17 @@ fn the_plan_stands_for_the_configuration_it_was_made_from() {
             .any(|r| r["path"] == "plan.json"),
         "the plan's finding: {finding:#}"
     );
+    // The sources set aside are not a template of their own: the plan is the one counted.
+    assert_eq!(report["summary"]["templates"], 1, "{report:#}");
+    assert_eq!(report["summary"]["files_scanned"], 2, "{report:#}");
     // Named alone, the source is judged through the plan too.
     let one = check_json(&repo, &["main.tf"]);
     assert_eq!(places(&one), places(&report), "{one:#}");
-    // Without the plan, the source is judged on its own: the same place.
+    // Without the plan, the source is judged on its own: the same place, and the folder is
+    // the template counted.
     std::fs::remove_file(repo.path().join("plan.json")).unwrap();
     let alone = check_json(&repo, &["."]);
+    assert_eq!(alone["summary"]["templates"], 1, "{alone:#}");
     assert_eq!(places(&alone), places(&report), "{alone:#}");
     assert!(
         !alone["findings"][0]["related"]
@@ -518,6 +523,8 @@ fn local_modules_are_evaluated_with_their_callers_arguments() {
         message.contains("input 'image_id' of module.vm["),
         "{message}"
     );
+    // The module folders are judged as part of their caller: one template.
+    assert_eq!(report["summary"]["templates"], 1, "{report:#}");
     // A run naming the module's file judges it through its caller.
     assert_named_run_is_the_full_runs(&repo, &report, "modules/vm/main.tf", "module");
     // A module input nothing sets: IG002 at the module's variable.
