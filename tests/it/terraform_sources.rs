@@ -1056,3 +1056,106 @@ fn a_machine_without_an_image_argument_is_ig002_saying_what_is_missing() {
         );
     }
 }
+
+/// Each resource's judgement in `report`: its status and the rules of its findings, by name.
+fn judgements(report: &Value) -> std::collections::BTreeMap<String, (String, Vec<String>)> {
+    let mut out: std::collections::BTreeMap<String, (String, Vec<String>)> = report["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            let name = r["name"].as_str().unwrap().to_string();
+            (
+                name,
+                (r["status"].as_str().unwrap().to_string(), Vec::new()),
+            )
+        })
+        .collect();
+    for f in report["findings"].as_array().unwrap() {
+        let Some(name) = f["resource"]["name"].as_str() else {
+            continue;
+        };
+        if let Some((_, rules)) = out.get_mut(name) {
+            rules.push(f["rule"].as_str().unwrap().to_string());
+            rules.sort();
+        }
+    }
+    out
+}
+
+/// How the sources' judgement of a configuration compares with its plan's, per resource.
+#[derive(Debug, Default, PartialEq)]
+struct Agreement {
+    /// Resources both judge alike (the same status, the same rules).
+    same: usize,
+    /// Resources the sources leave unresolved (IG002) where the plan knows more: the plan
+    /// reads Azure and the values given on Terraform's command line; never a pass.
+    plan_knows_more: usize,
+    /// Resources judged differently, or judged by one only: what must not be.
+    differ: Vec<String>,
+}
+
+/// The sources of the configuration in `repo` (its plans, `plans`, removed) judged against
+/// the plans'.
+fn agreement(repo: &Repo, plans: &[&str]) -> Agreement {
+    let with_plan = judgements(&check_json(repo, &["."]));
+    for plan in plans {
+        std::fs::remove_file(repo.path().join(plan)).unwrap();
+    }
+    let sources = judgements(&check_json(repo, &["."]));
+    let mut out = Agreement::default();
+    for (name, judged) in &with_plan {
+        match sources.get(name) {
+            Some(s) if s == judged => out.same += 1,
+            Some((status, rules))
+                if status == "unresolved" && rules.iter().all(|r| r == "IG002") =>
+            {
+                out.plan_knows_more += 1
+            }
+            Some(s) => out
+                .differ
+                .push(format!("{name}: plan {judged:?}, sources {s:?}")),
+            None => out
+                .differ
+                .push(format!("{name}: plan {judged:?}, sources none")),
+        }
+    }
+    for name in sources.keys().filter(|n| !with_plan.contains_key(*n)) {
+        out.differ.push(format!("{name}: sources only"));
+    }
+    out
+}
+
+#[test]
+fn the_sources_of_every_plan_fixture_are_judged_as_their_plan() {
+    // The Terraform configurations behind the plan fixtures (the plan made from the sources
+    // beside it): judged from the sources alone, each resource as its plan judges it. The
+    // sources may know less than the plan (a data source Terraform reads from Azure: IG002),
+    // never judge otherwise.
+    let mut cases: Vec<(String, Repo, Vec<&str>)> = Vec::new();
+    for (name, plans) in [
+        ("with-plan", vec!["plan.json"]),
+        ("with-plan-legacy-vm", vec!["plan.out.json"]),
+    ] {
+        cases.push((name.to_string(), fixture(name), plans));
+    }
+    // The plan of tests/it/tfsource.rs and its configuration.
+    let repo = Repo::new();
+    repo.write("plan.json", crate::tfsource::plan());
+    repo.write("main.tf", crate::tfsource::root_tf("./modules/vm"));
+    repo.write("modules/vm/main.tf", crate::tfsource::MODULE_TF);
+    cases.push(("tfsource".to_string(), repo, vec!["plan.json"]));
+    let mut total = Agreement::default();
+    for (name, repo, plans) in cases {
+        let a = agreement(&repo, &plans);
+        assert!(a.differ.is_empty(), "{name}: {a:#?}");
+        assert!(a.same + a.plan_knows_more > 0, "{name}: nothing judged");
+        total.same += a.same;
+        total.plan_knows_more += a.plan_knows_more;
+    }
+    assert_eq!(
+        (total.same, total.plan_knows_more),
+        (4, 0),
+        "every resource judged alike: {total:#?}"
+    );
+}
