@@ -396,4 +396,18 @@ mod tests {
         assert!(matches!(a, Expression::String(s) if s.value().as_str() == "x/y\\/z"));
         assert!(json_as_hcl("{\"a\": \"x\"}").is_none());
     }
+
+    proptest::proptest! {
+        /// Any string, written as JSON writes it (and with `\/` escapes): read as HCL with
+        /// every offset past it kept, and never longer; no panic.
+        #[test]
+        fn any_json_string_keeps_the_offsets_past_it(text in "\\PC{0,80}|['$%{}\"\\\\/ a-z~]{0,80}") {
+            let json = serde_json::to_string(&text).unwrap().replace('/', "\\/");
+            let file = format!("{{\"a\": {json}, \"b\": 1}}");
+            if let Some(hcl) = json_as_hcl(&file) {
+                proptest::prop_assert_eq!(hcl.len(), file.len());
+                proptest::prop_assert_eq!(hcl.rfind("\"b\""), file.rfind("\"b\""));
+            }
+        }
+    }
 }
