@@ -15,6 +15,20 @@ use crate::value::{Kind, Unavailable, Value, Why};
 /// The extension of Terraform configuration files.
 pub(crate) const CONFIGURATION_EXTENSION: &str = "tf";
 
+/// How the name of a Terraform configuration file in JSON syntax ends
+/// (<https://developer.hashicorp.com/terraform/language/syntax/json>).
+pub(crate) const JSON_SUFFIX: &str = ".tf.json";
+
+/// Whether the file at `path` is a Terraform configuration file in JSON syntax (`.tf.json`,
+/// any case).
+pub(crate) fn is_json_source(path: &std::path::Path) -> bool {
+    path.file_name().is_some_and(|n| {
+        n.to_string_lossy()
+            .to_ascii_lowercase()
+            .ends_with(JSON_SUFFIX)
+    })
+}
+
 /// A declared Terraform resource instance, as both Terraform frontends know it.
 pub(crate) struct Declared<'a> {
     /// Its Terraform type (`azurerm_linux_virtual_machine`, `azapi_resource`).

@@ -320,7 +320,7 @@ impl Modules<'_> {
         // what they declare as well.
         let json = std::fs::read_dir(dir).into_iter().flatten().flatten();
         out.files.extend(json.map(|e| e.path()).filter(|p| {
-            crate::frontend::tfsource::is_json_source(p)
+            crate::frontend::terraform::is_json_source(p)
                 && std::fs::symlink_metadata(p).is_ok_and(|m| m.is_file())
         }));
         let mut files = Vec::new();

@@ -13,23 +13,11 @@
 use std::path::{Path, PathBuf};
 
 use crate::frontend::terraform::CONFIGURATION_EXTENSION;
+pub(crate) use crate::frontend::terraform::is_json_source;
 use crate::frontend::{Env, Lowered, ParseProblem};
 use crate::source::{FileId, Loaded, Loader};
 
 use super::syntax::Syntax;
-
-/// How the name of a Terraform source in JSON syntax ends
-/// (<https://developer.hashicorp.com/terraform/language/syntax/json>).
-pub(crate) const JSON_SUFFIX: &str = ".tf.json";
-
-/// Whether the file at `path` is a Terraform source in JSON syntax (`.tf.json`, any case).
-pub(crate) fn is_json_source(path: &Path) -> bool {
-    path.file_name().is_some_and(|n| {
-        n.to_string_lossy()
-            .to_ascii_lowercase()
-            .ends_with(JSON_SUFFIX)
-    })
-}
 
 /// Whether the file at `path` is a Terraform source: `.tf`, or `.tf.json`.
 fn is_source(path: &Path) -> bool {
