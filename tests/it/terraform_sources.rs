@@ -1159,3 +1159,35 @@ fn the_sources_of_every_plan_fixture_are_judged_as_their_plan() {
         "every resource judged alike: {total:#?}"
     );
 }
+
+#[test]
+fn a_fix_edits_the_json_string_that_decides_the_version() {
+    // The rollout policy of testdata/rollout/fixes (1.6.2 is the newest good version on
+    // 2026-11-28), the version a JSON variable's default: `--fix` edits that JSON string.
+    let repo = Repo::new();
+    let fixes = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/rollout/fixes");
+    std::fs::copy(
+        fixes.join("imagegate.toml"),
+        repo.path().join("imagegate.toml"),
+    )
+    .unwrap();
+    copy_tree(&fixes.join("gallery"), &repo.path().join("gallery"));
+    let gallery = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-golden/providers/Microsoft.Compute/galleries/corpGallery/images/ubuntu-22.04";
+    repo.write(
+        "main.tf.json",
+        format!(
+            "{{\n  \"variable\": {{ \"image_version\": {{ \"default\": \"1.2.0\" }} }},\n  \"resource\": {{ \"azurerm_linux_virtual_machine\": {{ \"web\": {{\n    \"name\": \"vm-web\",\n    \"source_image_id\": \"{gallery}/versions/${{var.image_version}}\"\n  }} }} }}\n}}\n"
+        ),
+    );
+    let out = repo
+        .imagegate(&["check", "--diff", "."])
+        .env("IMAGEGATE_TODAY", "2026-11-28")
+        .output()
+        .unwrap();
+    let diff = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        diff.contains("-  \"variable\": { \"image_version\": { \"default\": \"1.2.0\" } },\n+  \"variable\": { \"image_version\": { \"default\": \"1.6.2\" } },\n"),
+        "{diff}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
