@@ -884,6 +884,11 @@ fn module_outputs_are_evaluated_with_the_callers_arguments() {
             "module.img.id",
             "calls itself",
         ),
+        (
+            "locals {\n  id = module.img.id\n}\n\nmodule \"img\" {\n  source = \"./modules/image\"\n  image  = local.id\n}\n",
+            "local.id",
+            "refers to itself",
+        ),
     ];
     for (calls, reference, why) in cases {
         let repo = Repo::new();

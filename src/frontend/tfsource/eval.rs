@@ -1207,7 +1207,7 @@ impl Built {
         }
         if let Some(Part::Text(t)) = self.parts.last_mut() {
             let kept = t.trim_end().len();
-            self.length -= t.len() - kept;
+            self.length = self.length.saturating_sub(t.len() - kept);
             t.truncate(kept);
         }
     }
