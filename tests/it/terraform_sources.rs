@@ -1141,6 +1141,8 @@ fn the_sources_of_every_plan_fixture_are_judged_as_their_plan() {
     for (name, plans) in [
         ("with-plan", vec!["plan.json"]),
         ("with-plan-legacy-vm", vec!["plan.out.json"]),
+        // testdata/provenance/tfplan/fires.json and its configuration: disk chains.
+        ("with-plan-provenance", vec!["plan.json"]),
     ] {
         cases.push((name.to_string(), fixture(name), plans));
     }
@@ -1160,7 +1162,7 @@ fn the_sources_of_every_plan_fixture_are_judged_as_their_plan() {
     }
     assert_eq!(
         (total.same, total.plan_knows_more),
-        (4, 0),
+        (11, 0),
         "every resource judged alike: {total:#?}"
     );
 }
