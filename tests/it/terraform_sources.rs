@@ -618,6 +618,41 @@ fn broken_and_hostile_sources_are_ig000_or_bounded() {
     repo.write("main.tf", deep);
     let report = check_json(&repo, &["."]);
     assert_eq!(finding_rules(&report), ["IG000"], "{report:#}");
+    // An object too wide for the parser to read in time (its time grows with the square of
+    // the members), in either syntax: IG000, not minutes of parsing.
+    for (name, text) in [
+        (
+            "main.tf",
+            format!(
+                "locals {{\n  m = {{\n{}  }}\n}}\n",
+                (0..20_000)
+                    .map(|i| format!("    k{i} = 1\n"))
+                    .collect::<String>()
+            ),
+        ),
+        (
+            "main.tf.json",
+            format!(
+                "{{\"locals\": {{\"m\": {{{}}}}}}}",
+                (0..20_000)
+                    .map(|i| format!("\"k{i}\": 1"))
+                    .collect::<Vec<_>>()
+                    .join(",")
+            ),
+        ),
+    ] {
+        let repo = Repo::new();
+        repo.write(name, text);
+        let report = check_json(&repo, &["."]);
+        assert_eq!(finding_rules(&report), ["IG000"], "{name}");
+        assert!(
+            report["findings"][0]["message"]
+                .as_str()
+                .unwrap()
+                .contains("more members than imagegate reads"),
+            "{report:#}"
+        );
+    }
     // A local that reads itself: IG002 (a cycle), not a loop.
     let repo = Repo::new();
     repo.write(

@@ -283,6 +283,12 @@ fn parse(loaded: Loaded, out: &mut Lowered) -> Option<(FileId, Syntax)> {
 /// JSON source must be JSON whose root is an object, as Terraform requires; it is then read
 /// as an HCL expression ([`super::syntax`]).
 pub(crate) fn parse_text(text: &str, json: bool) -> Result<Syntax, (u32, String)> {
+    if let Some(offset) = too_wide(text, json) {
+        let message = format!(
+            "its braces hold more members than imagegate reads (the squares of their counts add up past {MAX_WIDTH})"
+        );
+        return Err((u32::try_from(offset).unwrap_or(u32::MAX), message));
+    }
     if !json {
         return hcl_edit::parser::parse_body(text)
             .map(Syntax::Hcl)
@@ -307,6 +313,78 @@ pub(crate) fn parse_text(text: &str, json: bool) -> Result<Syntax, (u32, String)
         })
 }
 
+/// How wide the braces of a Terraform source may be: the sum, over every `{…}`, of the square
+/// of its members. The parser checks each object member's key against those before it (its
+/// time grows with the square of an object's members), so what it is given is bounded; ten
+/// thousand members in one object, or a hundred objects of a thousand, fit.
+pub(crate) const MAX_WIDTH: u64 = 100_000_000;
+
+/// The offset where the braces of `text` (JSON when `json`) first hold more members than
+/// [`MAX_WIDTH`] allows: a bound, not a parse. A member is counted at each comma (and, in the
+/// native syntax, each line end) directly within a brace, outside quoted strings and
+/// heredocs; blocks' bodies count as objects do.
+pub(crate) fn too_wide(text: &str, json: bool) -> Option<usize> {
+    let bytes = text.as_bytes();
+    // For each open bracket: its members so far (`None` for `[` and `(`).
+    let mut open: Vec<Option<u64>> = Vec::new();
+    let mut total: u64 = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'"' => {
+                // Past the string: to the next quote no backslash escapes (or the line's end,
+                // where a native string cannot go on).
+                i += 1;
+                while i < bytes.len() && bytes[i] != b'"' && (json || bytes[i] != b'\n') {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+            }
+            b'<' if !json && bytes.get(i + 1) == Some(&b'<') => {
+                // A heredoc: past its lines, to the one that ends it.
+                let rest = &text[i + 2..];
+                let rest = rest.strip_prefix('-').unwrap_or(rest);
+                let marker: String = rest
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                    .collect();
+                if !marker.is_empty() {
+                    let mut at = text[i..].find('\n').map_or(bytes.len(), |n| i + n + 1);
+                    while at < bytes.len() {
+                        let end = text[at..].find('\n').map_or(bytes.len(), |n| at + n);
+                        if text[at..end].trim() == marker {
+                            break;
+                        }
+                        at = end + 1;
+                    }
+                    i = at;
+                    continue;
+                }
+            }
+            b'{' => open.push(Some(0)),
+            b'[' | b'(' => open.push(None),
+            b'}' | b']' | b')' => {
+                if let Some(Some(n)) = open.pop() {
+                    total = total.saturating_add((n + 1).saturating_mul(n + 1));
+                    if total > MAX_WIDTH {
+                        return Some(i);
+                    }
+                }
+            }
+            b',' | b'\n' if bytes[i] == b',' || !json => {
+                if let Some(Some(n)) = open.last_mut() {
+                    *n += 1;
+                    if n.saturating_mul(*n) > MAX_WIDTH {
+                        return Some(i);
+                    }
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
 /// The offset where `text` first nests brackets deeper than [`MAX_BRACKETS`], counting every
 /// `(`, `[` and `{` (in strings and comments too: a bound, not a parse).
 pub(crate) fn too_deep(text: &str) -> Option<usize> {
@@ -329,6 +407,40 @@ pub(crate) fn too_deep(text: &str) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn objects_too_wide_to_parse_in_time_are_found_before_parsing() {
+        let wide = |n: usize, json: bool| {
+            let members: Vec<String> = (0..n)
+                .map(|i| {
+                    if json {
+                        format!("\"k{i}\": 1")
+                    } else {
+                        format!("k{i} = 1")
+                    }
+                })
+                .collect();
+            if json {
+                format!("{{\"locals\": {{{}}}}}", members.join(",\n"))
+            } else {
+                format!("locals {{\n{}\n}}\n", members.join("\n"))
+            }
+        };
+        for json in [false, true] {
+            assert_eq!(too_wide(&wide(5_000, json), json), None, "{json}");
+            assert!(too_wide(&wide(20_000, json), json).is_some(), "{json}");
+        }
+        // Lines of strings and heredocs are no members.
+        let heredoc = format!(
+            "locals {{\n  script = <<-EOT\n{}  EOT\n  s = \"{}\"\n}}\n",
+            "echo\n".repeat(20_000),
+            ",".repeat(20_000)
+        );
+        assert_eq!(too_wide(&heredoc, false), None);
+        // Many narrow objects fit; their squares add up.
+        let narrow = "locals {\n  a = { x = 1, y = 2 }\n}\n".repeat(10_000);
+        assert_eq!(too_wide(&narrow, false), None);
+    }
 
     #[test]
     fn deep_nesting_is_found_before_parsing() {
