@@ -17,6 +17,7 @@ use hcl_edit::Span as _;
 use hcl_edit::structure::Body;
 
 use crate::eval::Allowance;
+use crate::frontend::terraform;
 use crate::source::{FileId, Loader, SourceMap, Span};
 use crate::value::subject::ModuleVariable;
 use crate::value::{Hop, Kind, Subject, Value};
@@ -320,8 +321,7 @@ impl Modules<'_> {
         // what they declare as well.
         let json = std::fs::read_dir(dir).into_iter().flatten().flatten();
         out.files.extend(json.map(|e| e.path()).filter(|p| {
-            crate::frontend::terraform::is_json_source(p)
-                && std::fs::symlink_metadata(p).is_ok_and(|m| m.is_file())
+            terraform::is_json_source(p) && std::fs::symlink_metadata(p).is_ok_and(|m| m.is_file())
         }));
         let mut files = Vec::new();
         for path in paths {
@@ -342,6 +342,12 @@ impl Modules<'_> {
                 continue;
             };
             self.allowance.take_linked_bytes(loaded.text.len() as u64);
+            // Text nested or spread too wide for the parser to read in time is not read (the
+            // sources' frontend reports it).
+            let text = &loaded.text;
+            if terraform::too_deep(text).is_some() || terraform::too_wide(text, false).is_some() {
+                continue;
+            }
             let Ok(body) = hcl_edit::parser::parse_body(&loaded.text) else {
                 continue;
             };

@@ -13,7 +13,9 @@
 use std::path::{Path, PathBuf};
 
 use crate::frontend::terraform::CONFIGURATION_EXTENSION;
-pub(crate) use crate::frontend::terraform::is_json_source;
+pub(crate) use crate::frontend::terraform::{
+    MAX_BRACKETS, MAX_WIDTH, is_json_source, too_deep, too_wide,
+};
 use crate::frontend::{Env, Lowered, ParseProblem};
 use crate::source::{FileId, Loaded, Loader};
 
@@ -29,10 +31,6 @@ fn is_source(path: &Path) -> bool {
 
 /// The headline of an IG000 about a Terraform source that cannot be read.
 pub(crate) const HEADLINE: &str = "cannot parse Terraform source";
-
-/// Most nested brackets a Terraform source may hold: deeper text is refused before it is
-/// parsed (the parser recurses once per level; no configuration comes near this).
-pub(crate) const MAX_BRACKETS: usize = 256;
 
 /// Most `.tf` and `.tfvars` files of one folder read.
 const MAX_FILES: usize = 1024;
@@ -311,97 +309,6 @@ pub(crate) fn parse_text(text: &str, json: bool) -> Result<Syntax, (u32, String)
             let offset = u32::try_from(e.location().offset()).unwrap_or(u32::MAX);
             (offset, e.message().to_string())
         })
-}
-
-/// How wide the braces of a Terraform source may be: the sum, over every `{…}`, of the square
-/// of its members. The parser checks each object member's key against those before it (its
-/// time grows with the square of an object's members), so what it is given is bounded; ten
-/// thousand members in one object, or a hundred objects of a thousand, fit.
-pub(crate) const MAX_WIDTH: u64 = 100_000_000;
-
-/// The offset where the braces of `text` (JSON when `json`) first hold more members than
-/// [`MAX_WIDTH`] allows: a bound, not a parse. A member is counted at each comma (and, in the
-/// native syntax, each line end) directly within a brace, outside quoted strings and
-/// heredocs; blocks' bodies count as objects do.
-pub(crate) fn too_wide(text: &str, json: bool) -> Option<usize> {
-    let bytes = text.as_bytes();
-    // For each open bracket: its members so far (`None` for `[` and `(`).
-    let mut open: Vec<Option<u64>> = Vec::new();
-    let mut total: u64 = 0;
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'"' => {
-                // Past the string: to the next quote no backslash escapes (or the line's end,
-                // where a native string cannot go on).
-                i += 1;
-                while i < bytes.len() && bytes[i] != b'"' && (json || bytes[i] != b'\n') {
-                    i += if bytes[i] == b'\\' { 2 } else { 1 };
-                }
-            }
-            b'<' if !json && bytes.get(i + 1) == Some(&b'<') => {
-                // A heredoc: past its lines, to the one that ends it.
-                let rest = &text[i + 2..];
-                let rest = rest.strip_prefix('-').unwrap_or(rest);
-                let marker: String = rest
-                    .chars()
-                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
-                    .collect();
-                if !marker.is_empty() {
-                    let mut at = text[i..].find('\n').map_or(bytes.len(), |n| i + n + 1);
-                    while at < bytes.len() {
-                        let end = text[at..].find('\n').map_or(bytes.len(), |n| at + n);
-                        if text[at..end].trim() == marker {
-                            break;
-                        }
-                        at = end + 1;
-                    }
-                    i = at;
-                    continue;
-                }
-            }
-            b'{' => open.push(Some(0)),
-            b'[' | b'(' => open.push(None),
-            b'}' | b']' | b')' => {
-                if let Some(Some(n)) = open.pop() {
-                    total = total.saturating_add((n + 1).saturating_mul(n + 1));
-                    if total > MAX_WIDTH {
-                        return Some(i);
-                    }
-                }
-            }
-            b',' | b'\n' if bytes[i] == b',' || !json => {
-                if let Some(Some(n)) = open.last_mut() {
-                    *n += 1;
-                    if n.saturating_mul(*n) > MAX_WIDTH {
-                        return Some(i);
-                    }
-                }
-            }
-            _ => {}
-        }
-        i += 1;
-    }
-    None
-}
-
-/// The offset where `text` first nests brackets deeper than [`MAX_BRACKETS`], counting every
-/// `(`, `[` and `{` (in strings and comments too: a bound, not a parse).
-pub(crate) fn too_deep(text: &str) -> Option<usize> {
-    let mut depth = 0usize;
-    for (i, b) in text.bytes().enumerate() {
-        match b {
-            b'(' | b'[' | b'{' => {
-                depth += 1;
-                if depth > MAX_BRACKETS {
-                    return Some(i);
-                }
-            }
-            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
-            _ => {}
-        }
-    }
-    None
 }
 
 #[cfg(test)]
