@@ -85,6 +85,11 @@ fn the_fixtures_hold() {
         ("json-syntax", vec![place("IG001", "main.tf.json", 29, 37)]),
         // What a `dynamic` block generates, from where its iterator's value is written.
         ("dynamic-blocks", vec![place("IG001", "main.tf", 24, 19)]),
+        // Override files merged into the blocks they name: the override's image.
+        (
+            "override-files",
+            vec![place("IG001", "image_override.tf", 7, 3)],
+        ),
         // A platform image data source without `version`: `latest`, not approved.
         (
             "platform-image",

@@ -81,12 +81,10 @@ pub(crate) struct Instance {
 
 /// A data source or managed resource of the module whose `id` the catalogue says how to
 /// compose from its arguments (`[[terraform_id]]`).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub(crate) struct Declared<'a> {
-    /// Its block's body.
-    pub(crate) body: super::syntax::Body<'a>,
-    /// Its file.
-    pub(crate) file: FileId,
+    /// Its block (with what override files merge into it).
+    pub(crate) block: super::syntax::Block<'a>,
     /// Where its block is written.
     pub(crate) at: Option<Span>,
 }
@@ -859,8 +857,8 @@ impl<'a> Scope<'a> {
         at: Option<Span>,
         depth: usize,
     ) -> Value {
-        let v = match declared.body.attribute(argument) {
-            Some(e) => self.expr(e, declared.file, depth + 1),
+        let v = match declared.block.written(argument) {
+            Some(w) => self.expr(w.expr, w.file, depth + 1),
             // What a finding about it points at: the data source, where `version` is missing.
             None if data && kind == PLATFORM_IMAGE && argument == "version" => {
                 composed(Kind::Str("latest".into()), declared.at.or(at))

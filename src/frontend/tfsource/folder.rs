@@ -19,7 +19,48 @@ pub(crate) use crate::frontend::terraform::{
 use crate::frontend::{Env, Lowered, ParseProblem};
 use crate::source::{FileId, Loaded, Loader};
 
-use super::syntax::Syntax;
+use super::syntax::{Block, Syntax};
+
+/// Whether the Terraform source at `path` is an override file, whose blocks Terraform merges
+/// into those the other files declare
+/// (<https://developer.hashicorp.com/terraform/language/files/override>): `override.tf`,
+/// `*_override.tf`, and the same in JSON.
+fn is_override(path: &Path) -> bool {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    let stem = name
+        .strip_suffix(".tf.json")
+        .or_else(|| name.strip_suffix(".tf"))
+        .unwrap_or("");
+    stem == "override" || stem.ends_with("_override")
+}
+
+impl Module {
+    /// The module's top-level blocks of type `kind`, each with the blocks of the override files
+    /// of the same type and labels merged into it (as layers: the block's arguments are
+    /// replaced by theirs, its nested blocks of a type by theirs of that type); an override
+    /// file's `locals` are locals of their own, after the others (a later one wins). An
+    /// override block with no block to merge into is left out (Terraform rejects it).
+    pub(crate) fn blocks(&self, kind: &str) -> Vec<Block<'_>> {
+        let mut out: Vec<Block<'_>> = self
+            .sources
+            .iter()
+            .flat_map(|p| p.syntax.blocks(kind, p.file))
+            .collect();
+        for parsed in &self.overrides {
+            for block in parsed.syntax.blocks(kind, parsed.file) {
+                if kind == "locals" {
+                    out.push(block);
+                } else if let Some(base) = out.iter_mut().find(|b| b.labels == block.labels) {
+                    base.layers.push((block.body, block.file));
+                }
+            }
+        }
+        out
+    }
+}
 
 /// Whether the file at `path` is a Terraform source: `.tf`, or `.tf.json`.
 fn is_source(path: &Path) -> bool {
@@ -56,8 +97,12 @@ pub(crate) enum Definitions {
 pub(crate) struct Module {
     /// The lead file, in the lowering's sources.
     pub(crate) lead: FileId,
-    /// The `.tf` files in lexical order of their names, then the `.tf.json` files.
+    /// The `.tf` files in lexical order of their names, then the `.tf.json` files (but the
+    /// override files).
     pub(crate) sources: Vec<Parsed>,
+    /// The override files (`override.tf`, `*_override.tf`, and their `.tf.json`), in the
+    /// order Terraform merges them.
+    pub(crate) overrides: Vec<Parsed>,
     /// The variable definition files Terraform loads, in the order it loads them.
     pub(crate) definitions: Vec<Definitions>,
 }
@@ -132,6 +177,7 @@ pub(crate) fn read(lead: Loaded, env: &Env<'_>, out: &mut Lowered) -> Module {
     let mut module = Module {
         lead: FileId(0),
         sources: Vec::new(),
+        overrides: Vec::new(),
         definitions: Vec::new(),
     };
     let mut lead = Some(lead);
@@ -152,7 +198,11 @@ pub(crate) fn read(lead: Loaded, env: &Env<'_>, out: &mut Lowered) -> Module {
             module.lead = FileId(out.sources.len() as u32);
         }
         if let Some((file, syntax)) = parse(loaded, out) {
-            module.sources.push(Parsed { file, syntax });
+            if is_override(&path) {
+                module.overrides.push(Parsed { file, syntax });
+            } else {
+                module.sources.push(Parsed { file, syntax });
+            }
         }
     }
     for path in definitions_of(&folder) {
@@ -195,6 +245,7 @@ pub(crate) fn read_module(dir: &Path, env: &Env<'_>, out: &mut Lowered) -> Optio
     let mut module = Module {
         lead: FileId(0),
         sources: Vec::new(),
+        overrides: Vec::new(),
         definitions: Vec::new(),
     };
     for path in sources_of(dir, None) {
@@ -206,6 +257,10 @@ pub(crate) fn read_module(dir: &Path, env: &Env<'_>, out: &mut Lowered) -> Optio
         };
         let id = FileId(out.sources.len() as u32);
         if let Some((file, syntax)) = parse(loaded, out) {
+            if is_override(&path) {
+                module.overrides.push(Parsed { file, syntax });
+                continue;
+            }
             if module.sources.is_empty() {
                 module.lead = id;
             }

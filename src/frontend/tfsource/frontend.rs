@@ -157,20 +157,18 @@ fn tree(root: folder::Module, env: &Env<'_>, out: &mut Lowered) -> Tree {
     let mut queue = std::collections::VecDeque::from([(0usize, 0usize)]);
     while let Some((index, depth)) = queue.pop_front() {
         let mut calls = Vec::new();
-        for parsed in &tree.modules[index].sources {
-            let from = out.sources.get(parsed.file).path.clone();
-            for block in parsed.syntax.blocks("module") {
-                let [label] = block.labels.as_slice() else {
-                    continue;
-                };
-                let source = block
-                    .body
-                    .attribute("source")
-                    .and_then(|e| e.as_str())
-                    .unwrap_or("")
-                    .to_string();
-                calls.push((label.to_string(), source, from.clone()));
-            }
+        for block in tree.modules[index].blocks("module") {
+            let [label] = block.labels.as_slice() else {
+                continue;
+            };
+            let source = block
+                .written("source")
+                .and_then(|w| w.expr.as_str())
+                .unwrap_or("")
+                .to_string();
+            // A local path is relative to the folder of the file that calls the module.
+            let from = out.sources.get(block.file).path.clone();
+            calls.push((label.to_string(), source, from));
         }
         for (label, source, from) in calls {
             let key = if keys[index].is_empty() {
@@ -254,7 +252,7 @@ fn installed_modules(root: &Path, env: &Env<'_>) -> HashMap<String, String> {
 /// The `source` of each module call of `syntax` that is a local path (`./x`, `../x`).
 fn local_modules(syntax: &Syntax) -> Vec<String> {
     syntax
-        .blocks("module")
+        .blocks("module", crate::source::FileId(0))
         .into_iter()
         .filter_map(|b| b.body.attribute("source")?.as_str().map(str::to_string))
         .filter(|s| is_local(s))

@@ -7,7 +7,6 @@
 use std::cell::RefCell;
 
 use foldhash::{HashMap, HashMapExt};
-use hcl_edit::Span as _;
 
 use crate::frontend::Embedded;
 use crate::frontend::terraform::{AZAPI, Declared, judged_type, shape};
@@ -19,7 +18,7 @@ use crate::value::{Cause, Hop, Kind, Subject, Value, Why};
 use super::eval::{Instance, Scope, Written, composed, not_evaluated, span_of};
 use super::folder::{Definitions, Module};
 use super::frontend::{Child, MAX_MODULE_DEPTH, Tree};
-use super::syntax::{Block, Body};
+use super::syntax::Block;
 use crate::value::subject::ModuleVariable;
 
 /// What a module read from its sources is, as data: Terraform resource types (an azapi
@@ -111,13 +110,11 @@ fn evaluate(
     let module = &tree.modules[at.index];
     let calls = Calls::new(tree, at.index, &at.address, stack);
     let mut scope = scope_of(module, variables, allowance).with_modules(&calls);
-    for parsed in &module.sources {
-        for block in parsed.syntax.blocks("resource") {
-            resource(&block, parsed.file, &mut scope, at, out);
-        }
-        for block in parsed.syntax.blocks("module") {
-            call(tree, &block, parsed.file, &mut scope, at, out, stack);
-        }
+    for block in module.blocks("resource") {
+        resource(&block, block.file, &mut scope, at, out);
+    }
+    for block in module.blocks("module") {
+        call(tree, &block, block.file, &mut scope, at, out, stack);
     }
 }
 
@@ -130,27 +127,21 @@ fn scope_of<'t>(
     allowance: &'t crate::eval::Allowance,
 ) -> Scope<'t> {
     let mut locals = Vec::new();
-    for parsed in &module.sources {
-        for block in parsed.syntax.blocks("locals") {
-            for (key, expr) in block.body.attributes() {
-                let written = Written {
-                    expr,
-                    file: parsed.file,
-                };
-                locals.push((key.to_string(), written));
-            }
+    for block in module.blocks("locals") {
+        for (key, written) in block.arguments() {
+            locals.push((key.to_string(), written));
         }
     }
     let mut declared = HashMap::new();
-    for parsed in &module.sources {
+    {
         for (data, kind) in [(true, "data"), (false, "resource")] {
-            for block in parsed.syntax.blocks(kind) {
+            for block in module.blocks(kind) {
                 let [t, n] = block.labels.as_slice() else {
                     continue;
                 };
                 let looped = ["count", "for_each"]
                     .iter()
-                    .any(|m| block.body.attribute(m).is_some());
+                    .any(|m| block.written(m).is_some());
                 let composed = crate::catalog::Catalog::builtin().terraform_id(t).is_some()
                     || (data && *t == super::eval::PLATFORM_IMAGE);
                 if looped || !composed {
@@ -158,9 +149,8 @@ fn scope_of<'t>(
                 }
                 let key = (data, t.to_string(), n.to_string());
                 let body = super::eval::Declared {
-                    body: block.body,
-                    file: parsed.file,
-                    at: at(&block, parsed.file),
+                    at: at(&block, block.file),
+                    block: block.clone(),
                 };
                 declared.insert(key, body);
             }
@@ -208,15 +198,13 @@ impl<'t> Calls<'t> {
     /// The call `name`: its block and file, in the calling module.
     fn block(&self, name: &str) -> Option<(Block<'t>, FileId)> {
         self.tree.modules[self.index]
-            .sources
-            .iter()
-            .flat_map(|p| {
-                p.syntax
-                    .blocks("module")
-                    .into_iter()
-                    .map(move |b| (b, p.file))
+            .blocks("module")
+            .into_iter()
+            .find(|b| matches!(b.labels.as_slice(), [l] if *l == name))
+            .map(|b| {
+                let file = b.file;
+                (b, file)
             })
-            .find(|(b, _)| matches!(b.labels.as_slice(), [l] if *l == name))
     }
 
     /// The value of the call `block` of `file` (to module `child`), named `name`, read at
@@ -237,12 +225,12 @@ impl<'t> Calls<'t> {
             let cause = Cause::Budget(Budget::Recursion { limit, subject });
             return super::eval::unknown(cause, at);
         }
-        let counted = block.body.attribute("count").is_some();
-        let each = block.body.attribute("for_each").is_some();
+        let counted = block.written("count").is_some();
+        let each = block.written("for_each").is_some();
         let address = format!("{}module.{name}", self.address);
         let mut list = Vec::new();
         let mut map = super::eval::Members::default();
-        for (key, instance) in instances(&block, file, scope) {
+        for (key, instance) in instances(&block, scope) {
             if !allowance.charge(1) {
                 let limit = allowance.max_steps();
                 return super::eval::unknown(Cause::Budget(Budget::Steps { limit }), at);
@@ -257,7 +245,7 @@ impl<'t> Calls<'t> {
             let map_key = instance.key.as_ref().map(Value::display);
             let before = scope.set_instance(instance);
             let module = format!("{address}{key}");
-            let variables = inputs(&self.tree.modules[child], &block, file, scope, &module);
+            let variables = inputs(&self.tree.modules[child], &block, scope, &module);
             scope.set_instance(before);
             let calls = Calls::new(self.tree, child, &format!("{module}."), &self.stack);
             let outputs = outputs(self.tree, child, variables, allowance, &calls, &module)
@@ -354,26 +342,21 @@ impl Outputs<'_> {
     /// (<https://developer.hashicorp.com/terraform/language/values/outputs>).
     fn value(&self) -> Value {
         let mut members = super::eval::Members::default();
-        for parsed in &self.module.sources {
-            for block in parsed.syntax.blocks("output") {
-                let [label] = block.labels.as_slice() else {
-                    continue;
-                };
-                let name = label.to_string();
-                let Some(value) = block.body.attribute("value") else {
-                    continue;
-                };
-                let v = self.scope.eval(Written {
-                    expr: value,
-                    file: parsed.file,
-                });
-                let via = Subject::ModuleOutput(ModuleVariable {
-                    name: name.clone(),
-                    module: self.address.clone(),
-                });
-                let v = super::eval::through(v, via, span_of(value, parsed.file));
-                members.set(name, v);
-            }
+        for block in self.module.blocks("output") {
+            let [label] = block.labels.as_slice() else {
+                continue;
+            };
+            let name = label.to_string();
+            let Some(value) = block.written("value") else {
+                continue;
+            };
+            let v = self.scope.eval(value);
+            let via = Subject::ModuleOutput(ModuleVariable {
+                name: name.clone(),
+                module: self.address.clone(),
+            });
+            let v = super::eval::through(v, via, span_of(value.expr, value.file));
+            members.set(name, v);
         }
         Value::composed(members.into_kind())
     }
@@ -397,10 +380,9 @@ fn call(
     let label = *label;
     let span = self::at(block, file).unwrap_or(Span::new(file, 0, 0));
     let source_at = block
-        .body
-        .attribute("source")
-        .and_then(|e| e.span())
-        .map_or(span, |r| Span::new(file, r.start, r.end));
+        .written("source")
+        .and_then(|w| span_of(w.expr, w.file))
+        .unwrap_or(span);
     let address = format!("{}module.{label}", at.address);
     let unseen = |why: TfUnknown, out: &mut Out<'_>| {
         out.context.unseen.push(Unseen {
@@ -418,7 +400,7 @@ fn call(
         let construct = "a module that calls itself".to_string();
         return unseen(TfUnknown::NotEvaluated { construct }, out);
     }
-    for (key, instance) in instances(block, file, scope) {
+    for (key, instance) in instances(block, scope) {
         // Each module instance is a resource of the file's budget (as a nested deployment
         // is), so that calls nested in counted calls stay bounded.
         if !scope.allowance().take_resource() {
@@ -432,7 +414,7 @@ fn call(
         }
         scope.set_instance(instance);
         let module = format!("{address}{key}");
-        let variables = inputs(&tree.modules[child], block, file, scope, &module);
+        let variables = inputs(&tree.modules[child], block, scope, &module);
         let mut modules = at.modules.clone();
         modules.push(label.to_string());
         let place = Place {
@@ -447,56 +429,48 @@ fn call(
     scope.set_instance(Instance::default());
 }
 
-/// The variables of the called `module`, decided by the call `block` of `file` (evaluated in
+/// The variables of the called `module`, decided by the call `block` (its arguments evaluated in
 /// the caller's `scope`): the argument the call passes, else the variable's default, else
 /// unknown. `address` is the call's (`module.vm`), as hops name it.
 fn inputs(
     module: &Module,
     block: &Block<'_>,
-    file: FileId,
     scope: &Scope<'_>,
     address: &str,
 ) -> HashMap<String, Value> {
     let empty = Scope::empty(scope.allowance());
     let mut out = HashMap::new();
-    for parsed in &module.sources {
-        for variable in parsed.syntax.blocks("variable") {
-            let [label] = variable.labels.as_slice() else {
-                continue;
-            };
-            let name = label.to_string();
-            let input = ModuleVariable {
-                name: name.clone(),
-                module: address.to_string(),
-            };
-            let value = match block.body.attribute(&name) {
-                Some(argument) => {
-                    let v = scope.eval(Written {
-                        expr: argument,
-                        file,
-                    });
-                    super::eval::through(v, Subject::ModuleInput(input), span_of(argument, file))
+    for variable in module.blocks("variable") {
+        let [label] = variable.labels.as_slice() else {
+            continue;
+        };
+        let name = label.to_string();
+        let input = ModuleVariable {
+            name: name.clone(),
+            module: address.to_string(),
+        };
+        let value = match block.written(&name) {
+            Some(argument) => {
+                let v = scope.eval(argument);
+                let at = span_of(argument.expr, argument.file);
+                super::eval::through(v, Subject::ModuleInput(input), at)
+            }
+            None => match variable.written("default") {
+                Some(default) => {
+                    let v = empty.eval(default);
+                    let at = span_of(default.expr, default.file);
+                    super::eval::through(v, Subject::VariableDefault(input), at)
                 }
-                None => match variable.body.attribute("default") {
-                    Some(default) => {
-                        let v = empty.eval(Written {
-                            expr: default,
-                            file: parsed.file,
-                        });
-                        let at = span_of(default, parsed.file);
-                        super::eval::through(v, Subject::VariableDefault(input), at)
-                    }
-                    None => super::eval::unknown(
-                        Cause::TerraformSource(TfUnknown::InputNotSet {
-                            name: name.clone(),
-                            module: address.to_string(),
-                        }),
-                        self::at(&variable, parsed.file),
-                    ),
-                },
-            };
-            out.insert(name, value);
-        }
+                None => super::eval::unknown(
+                    Cause::TerraformSource(TfUnknown::InputNotSet {
+                        name: name.clone(),
+                        module: address.to_string(),
+                    }),
+                    self::at(&variable, variable.file),
+                ),
+            },
+        };
+        out.insert(name, value);
     }
     out
 }
@@ -513,28 +487,23 @@ fn variables(
 ) -> HashMap<String, Value> {
     let empty = Scope::empty(allowance);
     let mut out: HashMap<String, Value> = HashMap::new();
-    for parsed in &module.sources {
-        for block in parsed.syntax.blocks("variable") {
-            let [label] = block.labels.as_slice() else {
-                continue;
-            };
-            let name = label.to_string();
-            let declared = at(&block, parsed.file);
-            let mut value = match block.body.attribute("default") {
-                Some(default) => empty.eval(Written {
-                    expr: default,
-                    file: parsed.file,
-                }),
-                None => super::eval::unknown(
-                    Cause::TerraformSource(TfUnknown::UnsetVariable { name: name.clone() }),
-                    declared,
-                ),
-            };
-            if let Some(text) = environment.get(&format!("TF_VAR_{name}")) {
-                value = from_environment(&name, text, &block, declared);
-            }
-            out.insert(name, value);
+    for block in module.blocks("variable") {
+        let [label] = block.labels.as_slice() else {
+            continue;
+        };
+        let name = label.to_string();
+        let declared = at(&block, block.file);
+        let mut value = match block.written("default") {
+            Some(default) => empty.eval(default),
+            None => super::eval::unknown(
+                Cause::TerraformSource(TfUnknown::UnsetVariable { name: name.clone() }),
+                declared,
+            ),
+        };
+        if let Some(text) = environment.get(&format!("TF_VAR_{name}")) {
+            value = from_environment(&name, text, &block, declared);
         }
+        out.insert(name, value);
     }
     for definitions in &module.definitions {
         match definitions {
@@ -574,7 +543,7 @@ fn variables(
 /// (<https://developer.hashicorp.com/terraform/cli/config/environment-variables#tf_var_name>).
 fn from_environment(name: &str, text: &str, block: &Block<'_>, declared: Option<Span>) -> Value {
     // `string` in the native syntax, `"string"` in JSON.
-    let typed = block.body.attribute("type").is_some_and(|t| match t {
+    let typed = block.written("type").is_some_and(|t| match t.expr {
         hcl_edit::expr::Expression::Variable(v) => v.as_str() != "string",
         hcl_edit::expr::Expression::String(s) => s.value().as_str() != "string",
         _ => true,
@@ -625,7 +594,7 @@ fn resource(
         return;
     }
     let span = at(block, file).unwrap_or(Span::new(file, 0, 0));
-    let instances = instances(block, file, scope);
+    let instances = instances(block, scope);
     for (key, instance) in instances {
         if !scope.allowance().take_resource() {
             // Never passed over: the instance is unseen, for the budget.
@@ -639,7 +608,7 @@ fn resource(
             return;
         }
         scope.set_instance(instance);
-        let body = body_of(block.body, file, scope, 0);
+        let body = body_of(block, scope, 0);
         let azapi = AZAPI.contains(&resource_type) || (action && creates_a_resource(&body));
         if action && !azapi {
             continue;
@@ -662,11 +631,11 @@ fn resource(
     scope.set_instance(Instance::default());
 }
 
-/// The instances of `block` (a resource or a module call of `file`): one per element of its
+/// The instances of `block` (a resource or a module call): one per element of its
 /// `count` or `for_each` when those are known (each with its address key, `[0]` or
 /// `["key"]`), else one whose index or key is unknown; one with no key without either.
-fn instances(block: &Block<'_>, file: FileId, scope: &Scope<'_>) -> Vec<(String, Instance)> {
-    let written = |key: &str| block.body.attribute(key).map(|expr| Written { expr, file });
+fn instances(block: &Block<'_>, scope: &Scope<'_>) -> Vec<(String, Instance)> {
+    let written = |key: &str| block.written(key);
     if let Some(count) = written("count") {
         let n = scope.eval(count);
         match n.kind {
@@ -696,7 +665,7 @@ fn instances(block: &Block<'_>, file: FileId, scope: &Scope<'_>) -> Vec<(String,
                 Instance {
                     index: Some(not_evaluated(
                         "a `count` that is not a number",
-                        span_of(count.expr, file),
+                        span_of(count.expr, count.file),
                     )),
                     ..Instance::default()
                 },
@@ -746,7 +715,7 @@ fn instances(block: &Block<'_>, file: FileId, scope: &Scope<'_>) -> Vec<(String,
             _ => {
                 let v = not_evaluated(
                     "a `for_each` that is not a map or set",
-                    span_of(each.expr, file),
+                    span_of(each.expr, each.file),
                 );
                 vec![(
                     "[?]".to_string(),
@@ -874,13 +843,13 @@ fn creates_a_resource(body: &Value) -> bool {
 /// The attribute values of a block's `body` as a plan shows them: each argument's value,
 /// each nested block a list of objects (in the order written), the blocks a `dynamic` block
 /// generates among them ([`dynamic`]).
-fn body_of(body: Body<'_>, file: FileId, scope: &Scope<'_>, depth: usize) -> Value {
+fn body_of(block: &Block<'_>, scope: &Scope<'_>, depth: usize) -> Value {
     let mut members = super::eval::Members::default();
-    for (key, expr) in body.attributes() {
+    for (key, written) in block.arguments() {
         if depth == 0 && META.contains(&key) {
             continue;
         }
-        let v = scope.eval(Written { expr, file });
+        let v = scope.eval(written);
         members.set(key.to_string(), v);
     }
     let mut blocks: Vec<(String, Vec<Value>, Option<Span>)> = Vec::new();
@@ -894,7 +863,8 @@ fn body_of(body: Body<'_>, file: FileId, scope: &Scope<'_>, depth: usize) -> Val
     };
     // Blocks whose list is unknown (a `dynamic` block over a collection not known offline).
     let mut unknown_blocks: Vec<(String, Value)> = Vec::new();
-    for (ident, block) in body.all_blocks() {
+    for (ident, block) in block.nested() {
+        let file = block.file;
         if depth == 0 && META.contains(&ident) {
             continue;
         }
@@ -911,7 +881,7 @@ fn body_of(body: Body<'_>, file: FileId, scope: &Scope<'_>, depth: usize) -> Val
             let Some(name) = block.labels.first() else {
                 continue;
             };
-            match dynamic(&block, file, scope, depth) {
+            match dynamic(&block, scope, depth) {
                 Ok(generated) => {
                     for v in generated {
                         add(name, v, at(&block, file));
@@ -921,7 +891,7 @@ fn body_of(body: Body<'_>, file: FileId, scope: &Scope<'_>, depth: usize) -> Val
             }
             continue;
         }
-        let mut v = body_of(block.body, file, scope, depth + 1);
+        let mut v = body_of(&block, scope, depth + 1);
         v.origin.site = at(&block, file);
         add(ident, v, at(&block, file));
     }
@@ -940,30 +910,26 @@ fn body_of(body: Body<'_>, file: FileId, scope: &Scope<'_>, depth: usize) -> Val
 /// `content` once per element of its `for_each` (a list's in order, a map's by key), with its
 /// iterator (`iterator`, else the block's label) bound to `{ key, value }`; `Err` with the
 /// unknown list when `for_each` is not known offline, or not a collection.
-fn dynamic(
-    block: &Block<'_>,
-    file: FileId,
-    scope: &Scope<'_>,
-    depth: usize,
-) -> Result<Vec<Value>, Value> {
-    let site = at(block, file);
+fn dynamic(block: &Block<'_>, scope: &Scope<'_>, depth: usize) -> Result<Vec<Value>, Value> {
+    let site = at(block, block.file);
     let Some(name) = block.labels.first() else {
         return Ok(Vec::new());
     };
-    let Some(each) = block.body.attribute("for_each") else {
+    let Some(each) = block.written("for_each") else {
         return Err(not_evaluated("a `dynamic` block without `for_each`", site));
     };
-    let Some(content) = block.body.blocks("content").into_iter().next() else {
+    let content = block.body.blocks("content", block.file).into_iter().next();
+    let Some(content) = content else {
         return Err(not_evaluated("a `dynamic` block without `content`", site));
     };
     // `iterator = s` in the native syntax, `"iterator": "s"` in JSON.
-    let iterator = match block.body.attribute("iterator") {
+    let iterator = match block.written("iterator").map(|w| w.expr) {
         None => name.to_string(),
         Some(hcl_edit::expr::Expression::Variable(v)) => v.as_str().to_string(),
         Some(hcl_edit::expr::Expression::String(s)) => s.value().to_string(),
         Some(_) => return Err(not_evaluated("a `dynamic` block's `iterator`", site)),
     };
-    let collection = scope.eval(Written { expr: each, file });
+    let collection = scope.eval(each);
     let elements: Vec<(Value, Value)> = match collection.kind {
         Kind::Array(items) => items
             .into_iter()
@@ -1008,7 +974,7 @@ fn dynamic(
             ("value".to_string(), value),
         ]));
         let mark = scope.bind(iterator.clone(), bound);
-        let mut v = body_of(content.body, file, scope, depth + 1);
+        let mut v = body_of(&content, scope, depth + 1);
         scope.unbind(mark);
         v.origin.site = site;
         out.push(v);

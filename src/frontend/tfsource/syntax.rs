@@ -18,6 +18,10 @@ use std::ops::Range;
 use hcl_edit::Span as _;
 use hcl_edit::expr::{Expression, Object, ObjectKey};
 
+use crate::source::FileId;
+
+use super::eval::Written;
+
 /// A parsed Terraform source: its root body, in either syntax.
 pub(crate) enum Syntax {
     /// The native syntax.
@@ -26,7 +30,9 @@ pub(crate) enum Syntax {
     Json(Expression),
 }
 
-/// A block of a Terraform source: its labels, its body and where it is written.
+/// A block of a Terraform source: its labels, its body, where it is written, and the bodies
+/// of the override files' blocks merged into it
+/// (<https://developer.hashicorp.com/terraform/language/files/override>).
 #[derive(Clone)]
 pub(crate) struct Block<'a> {
     /// Its labels (`["azurerm_linux_virtual_machine", "web"]`).
@@ -35,6 +41,53 @@ pub(crate) struct Block<'a> {
     pub(crate) body: Body<'a>,
     /// Where it is written (the native block; a JSON block's body object).
     pub(crate) span: Option<Range<usize>>,
+    /// The file it is written in.
+    pub(crate) file: FileId,
+    /// The bodies of the blocks of override files merged into it, in the order Terraform
+    /// merges them, with their files.
+    pub(crate) layers: Vec<(Body<'a>, FileId)>,
+}
+
+impl<'a> Block<'a> {
+    /// The argument `name`, as the last override that writes it writes it, else as the block
+    /// does.
+    pub(crate) fn written(&self, name: &str) -> Option<Written<'a>> {
+        self.layers
+            .iter()
+            .rev()
+            .chain(std::iter::once(&(self.body, self.file)))
+            .find_map(|(body, file)| {
+                body.attribute(name)
+                    .map(|expr| Written { expr, file: *file })
+            })
+    }
+
+    /// The arguments, each as [`Block::written`] says, in the order first written.
+    pub(crate) fn arguments(&self) -> Vec<(&'a str, Written<'a>)> {
+        let mut out: Vec<(&'a str, Written<'a>)> = Vec::new();
+        for (body, file) in std::iter::once(&(self.body, self.file)).chain(&self.layers) {
+            for (key, expr) in body.attributes() {
+                let written = Written { expr, file: *file };
+                match out.iter_mut().find(|(k, _)| *k == key) {
+                    Some(slot) => slot.1 = written,
+                    None => out.push((key, written)),
+                }
+            }
+        }
+        out
+    }
+
+    /// The nested blocks, with their types: an override that writes blocks of a type replaces
+    /// every block of that type.
+    pub(crate) fn nested(&self) -> Vec<(&'a str, Block<'a>)> {
+        let mut out = self.body.all_blocks(self.file);
+        for (body, file) in &self.layers {
+            let more = body.all_blocks(*file);
+            out.retain(|(kind, _)| !more.iter().any(|(k, _)| k == kind));
+            out.extend(more);
+        }
+        out
+    }
 }
 
 /// The body of a block, in either syntax.
@@ -65,15 +118,16 @@ pub(crate) fn key_text(key: &ObjectKey) -> Option<&str> {
 }
 
 impl Syntax {
-    /// The top-level blocks of type `kind`, in the order written.
-    pub(crate) fn blocks(&self, kind: &str) -> Vec<Block<'_>> {
+    /// The top-level blocks of type `kind`, in the order written (in `file`).
+    pub(crate) fn blocks(&self, kind: &str, file: FileId) -> Vec<Block<'_>> {
         match self {
-            Syntax::Hcl(body) => Body::Hcl(body).blocks(kind),
+            Syntax::Hcl(body) => Body::Hcl(body).blocks(kind, file),
             Syntax::Json(Expression::Object(root)) => {
                 let mut out = Vec::new();
                 for (key, value) in root.iter() {
                     if key_text(key) == Some(kind) {
-                        json_blocks(value.expr(), label_count(kind), &mut Vec::new(), &mut out);
+                        let labels = label_count(kind);
+                        json_blocks(value.expr(), labels, &mut Vec::new(), file, &mut out);
                     }
                 }
                 out
@@ -90,18 +144,21 @@ fn json_blocks<'a>(
     value: &'a Expression,
     labels: usize,
     above: &mut Vec<&'a str>,
+    file: FileId,
     out: &mut Vec<Block<'a>>,
 ) {
     match value {
         Expression::Array(items) => {
             for item in items.iter() {
-                json_blocks(item, labels, above, out);
+                json_blocks(item, labels, above, file, out);
             }
         }
         Expression::Object(object) if labels == 0 => out.push(Block {
             labels: above.clone(),
             body: Body::Json(object),
             span: value.span(),
+            file,
+            layers: Vec::new(),
         }),
         Expression::Object(object) => {
             for (key, inner) in object.iter() {
@@ -109,7 +166,7 @@ fn json_blocks<'a>(
                     continue;
                 };
                 above.push(label);
-                json_blocks(inner.expr(), labels - 1, above, out);
+                json_blocks(inner.expr(), labels - 1, above, file, out);
                 above.pop();
             }
         }
@@ -146,9 +203,10 @@ impl<'a> Body<'a> {
         }
     }
 
-    /// The nested blocks of type `kind` with their labels (a JSON body's `dynamic` blocks,
-    /// one per label; a JSON body's other nested blocks are arguments).
-    pub(crate) fn blocks(&self, kind: &str) -> Vec<Block<'a>> {
+    /// The nested blocks of type `kind` with their labels, written in `file` (a JSON body's
+    /// `dynamic` blocks, one per label, and a JSON `dynamic` body's `content`; a JSON body's
+    /// other nested blocks are arguments).
+    pub(crate) fn blocks(&self, kind: &str, file: FileId) -> Vec<Block<'a>> {
         match self {
             Body::Hcl(body) => body
                 .blocks()
@@ -157,6 +215,8 @@ impl<'a> Body<'a> {
                     labels: b.labels.iter().map(|l| l.as_str()).collect(),
                     body: Body::Hcl(&b.body),
                     span: b.span(),
+                    file,
+                    layers: Vec::new(),
                 })
                 .collect(),
             Body::Json(object) => {
@@ -164,7 +224,7 @@ impl<'a> Body<'a> {
                 let labels = if kind == "dynamic" { 1 } else { 0 };
                 for (key, value) in object.iter() {
                     if key_text(key) == Some(kind) && (kind == "dynamic" || kind == "content") {
-                        json_blocks(value.expr(), labels, &mut Vec::new(), &mut out);
+                        json_blocks(value.expr(), labels, &mut Vec::new(), file, &mut out);
                     }
                 }
                 out
@@ -172,9 +232,9 @@ impl<'a> Body<'a> {
         }
     }
 
-    /// Every nested block, in the order written, with its type (none in a JSON body, whose
-    /// nested blocks are arguments, but its `dynamic` ones).
-    pub(crate) fn all_blocks(&self) -> Vec<(&'a str, Block<'a>)> {
+    /// Every nested block written in `file`, in the order written, with its type (none in a
+    /// JSON body, whose nested blocks are arguments, but its `dynamic` ones).
+    pub(crate) fn all_blocks(&self, file: FileId) -> Vec<(&'a str, Block<'a>)> {
         match self {
             Body::Hcl(body) => body
                 .blocks()
@@ -183,12 +243,14 @@ impl<'a> Body<'a> {
                         labels: b.labels.iter().map(|l| l.as_str()).collect(),
                         body: Body::Hcl(&b.body),
                         span: b.span(),
+                        file,
+                        layers: Vec::new(),
                     };
                     (b.ident.as_str(), block)
                 })
                 .collect(),
             Body::Json(_) => self
-                .blocks("dynamic")
+                .blocks("dynamic", file)
                 .into_iter()
                 .map(|b| ("dynamic", b))
                 .collect(),
@@ -354,7 +416,7 @@ mod tests {
   "locals": [{ "a": 1 }, { "b": "x" }]
 }"#;
         let syntax = json(text);
-        let resources = syntax.blocks("resource");
+        let resources = syntax.blocks("resource", FileId(0));
         let labels: Vec<Vec<&str>> = resources.iter().map(|b| b.labels.clone()).collect();
         assert_eq!(
             labels,
@@ -369,8 +431,8 @@ mod tests {
         // Offsets are the file's.
         let name = web.attribute("name").and_then(|e| e.span()).unwrap();
         assert_eq!(&text[name], "\"vm-${var.env}\"");
-        assert_eq!(syntax.blocks("variable")[0].labels, ["env"]);
-        assert_eq!(syntax.blocks("locals").len(), 2);
+        assert_eq!(syntax.blocks("variable", FileId(0))[0].labels, ["env"]);
+        assert_eq!(syntax.blocks("locals", FileId(0)).len(), 2);
     }
 
     #[test]
@@ -383,7 +445,7 @@ mod tests {
             hcl.starts_with(r#"{"a": "${lookup(var.m, "k", "x\"y")}-\"q\""#),
             "{hcl}"
         );
-        assert!(json(&hcl).blocks("x").is_empty());
+        assert!(json(&hcl).blocks("x", FileId(0)).is_empty());
         let text = r#"{"a": "x\/y\\/z", "b": "c"}"#;
         let hcl = json_as_hcl(text).unwrap();
         assert_eq!(hcl.len(), text.len());
