@@ -831,9 +831,16 @@ impl fmt::Display for TfUnknown {
             TfUnknown::NoImage {
                 arguments,
                 required: true,
-            } => write!(
+            } if arguments.contains(", ") => write!(
                 f,
                 "it writes none of {arguments}, and Terraform requires one of them (it rejects the configuration)"
+            ),
+            TfUnknown::NoImage {
+                arguments,
+                required: true,
+            } => write!(
+                f,
+                "it writes no {arguments}, which Terraform requires (it rejects the configuration)"
             ),
             TfUnknown::NoImage {
                 arguments,

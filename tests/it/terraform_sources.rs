@@ -1074,6 +1074,11 @@ fn a_machine_without_an_image_argument_is_ig002_saying_what_is_missing() {
             legacy("    name          = \"osdisk\"\n    create_option = \"FromImage\""),
             "a plan shows it known only after apply",
         ),
+        // A Batch pool's image is a required block.
+        (
+            "resource \"azurerm_batch_pool\" \"agents\" {\n  name         = \"agents\"\n  vm_size      = \"Standard_D2s_v5\"\n  node_agent_sku_id = \"batch.node.ubuntu 22.04\"\n}\n".to_string(),
+            "it writes no `storage_image_reference`, which Terraform requires",
+        ),
     ];
     for (tf, why) in cases {
         let repo = Repo::new();

@@ -745,7 +745,7 @@ type ImageArguments = (&'static [&'static str], &'static [&'static str], bool);
 /// `azurerm_virtual_machine`'s `storage_image_reference` is Optional and Computed
 /// (<https://registry.terraform.io/providers/hashicorp/azurerm/latest/docs/resources/virtual_machine#storage_image_reference>):
 /// unwritten, and no OS disk attached, a plan shows it known only after apply.
-const IMAGE_ARGUMENTS: [ImageArguments; 3] = [
+const IMAGE_ARGUMENTS: [ImageArguments; 5] = [
     (
         &[
             "azurerm_linux_virtual_machine",
@@ -770,6 +770,17 @@ const IMAGE_ARGUMENTS: [ImageArguments; 3] = [
         &["azurerm_virtual_machine"],
         &["storage_image_reference", "storage_os_disk.image_uri"],
         false,
+    ),
+    // Required blocks: <https://registry.terraform.io/providers/hashicorp/azurerm/latest/docs/resources/batch_pool#storage_image_reference>,
+    // <https://registry.terraform.io/providers/hashicorp/azurerm/latest/docs/resources/dev_test_linux_virtual_machine#gallery_image_reference>.
+    (&["azurerm_batch_pool"], &["storage_image_reference"], true),
+    (
+        &[
+            "azurerm_dev_test_linux_virtual_machine",
+            "azurerm_dev_test_windows_virtual_machine",
+        ],
+        &["gallery_image_reference"],
+        true,
     ),
 ];
 

@@ -310,6 +310,13 @@ fn terraform_sources() {
         (
             t(T::NoImage {
                 arguments: s("`storage_image_reference`"),
+                required: true,
+            }),
+            "it writes no `storage_image_reference`, which Terraform requires (it rejects the configuration)",
+        ),
+        (
+            t(T::NoImage {
+                arguments: s("`storage_image_reference`"),
                 required: false,
             }),
             "it writes no `storage_image_reference`: the provider computes it when Terraform applies (a plan shows it known only after apply)",
