@@ -811,6 +811,25 @@ fn modules_terraform_init_installed_are_read_from_its_manifest() {
         report["findings"][0]["resource"]["name"],
         "module.vm.azurerm_linux_virtual_machine.this"
     );
+    // An installed module's output, read by the caller, is evaluated as a local module's is.
+    repo.write(
+        ".terraform/modules/img/main.tf",
+        format!("output \"id\" {{\n  value = \"{GOLDEN}\"\n}}\n"),
+    );
+    repo.write(
+        ".terraform/modules/modules.json",
+        r#"{"Modules":[{"Key":"","Source":"","Dir":"."},{"Key":"img","Source":"registry.terraform.io/contoso/golden-image/azurerm","Version":"1.0.0","Dir":".terraform/modules/img"}]}"#,
+    );
+    repo.write(
+        "main.tf",
+        format!(
+            "module \"img\" {{\n  source  = \"contoso/golden-image/azurerm\"\n  version = \"1.0.0\"\n}}\n\n{}",
+            vm("app", "  source_image_id = module.img.id")
+        ),
+    );
+    let report = check_json(&repo, &["."]);
+    assert!(places(&report).is_empty(), "{report:#}");
+    assert_eq!(resource_statuses(&report), ["compliant"], "{report:#}");
 }
 
 #[test]
