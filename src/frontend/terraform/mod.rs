@@ -26,65 +26,123 @@ pub(crate) const MAX_BRACKETS: usize = 256;
 pub(crate) const MAX_WIDTH: u64 = 100_000_000;
 
 /// The offset where the braces of `text` (JSON when `json`) first hold more members than
-/// [`MAX_WIDTH`] allows: a bound, not a parse. A member is counted at each comma (and, in the
-/// native syntax, each line end) directly within a brace, outside quoted strings and
-/// heredocs; blocks' bodies count as objects do.
+/// [`MAX_WIDTH`] allows: a bound, not a parse. The text is read as the parser reads it (quoted
+/// strings and heredocs with their `${…}`/`%{…}` interpolations, comments), and a member is
+/// counted at each comma (and, in the native syntax, each line end) directly within a brace;
+/// blocks' bodies count as objects do.
 pub(crate) fn too_wide(text: &str, json: bool) -> Option<usize> {
+    /// What the text at hand is in.
+    enum In {
+        /// Braces, with their members so far.
+        Brace(u64),
+        /// Brackets or parentheses.
+        Bracket,
+        /// An interpolation or a directive (`${…}`, `%{…}`) of a string or heredoc.
+        Interpolation,
+        /// A quoted string.
+        Quoted,
+        /// A heredoc, ended by a line that is its marker.
+        Heredoc(String),
+    }
     let bytes = text.as_bytes();
-    // For each open bracket: its members so far (`None` for `[` and `(`).
-    let mut open: Vec<Option<u64>> = Vec::new();
+    let mut stack: Vec<In> = Vec::new();
     let mut total: u64 = 0;
     let mut i = 0;
+    let at_line_start = |i: usize| i == 0 || bytes[i - 1] == b'\n';
     while i < bytes.len() {
-        match bytes[i] {
-            b'"' => {
-                // Past the string: to the next quote no backslash escapes (or the line's end,
-                // where a native string cannot go on).
-                i += 1;
-                while i < bytes.len() && bytes[i] != b'"' && (json || bytes[i] != b'\n') {
-                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+        let b = bytes[i];
+        let next = bytes.get(i + 1).copied();
+        match stack.last_mut() {
+            Some(In::Quoted) => match b {
+                b'\\' => i += 1,
+                b'"' => {
+                    stack.pop();
+                }
+                b'\n' if !json => {
+                    stack.pop();
+                }
+                b'$' | b'%' if next == Some(b) && bytes.get(i + 2) == Some(&b'{') => i += 2,
+                b'$' | b'%' if next == Some(b'{') => {
+                    stack.push(In::Interpolation);
+                    i += 1;
+                }
+                _ => {}
+            },
+            Some(In::Heredoc(marker)) => {
+                if at_line_start(i) {
+                    let end = text[i..].find('\n').map_or(bytes.len(), |n| i + n);
+                    if text[i..end].trim() == marker.as_str() {
+                        stack.pop();
+                        i = end;
+                        continue;
+                    }
+                }
+                match b {
+                    b'$' | b'%' if next == Some(b) && bytes.get(i + 2) == Some(&b'{') => i += 2,
+                    b'$' | b'%' if next == Some(b'{') => {
+                        stack.push(In::Interpolation);
+                        i += 1;
+                    }
+                    _ => {}
                 }
             }
-            b'<' if !json && bytes.get(i + 1) == Some(&b'<') => {
-                // A heredoc: past its lines, to the one that ends it.
-                let rest = &text[i + 2..];
-                let rest = rest.strip_prefix('-').unwrap_or(rest);
-                let marker: String = rest
-                    .chars()
-                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
-                    .collect();
-                if !marker.is_empty() {
-                    let mut at = text[i..].find('\n').map_or(bytes.len(), |n| i + n + 1);
-                    while at < bytes.len() {
-                        let end = text[at..].find('\n').map_or(bytes.len(), |n| at + n);
-                        if text[at..end].trim() == marker {
-                            break;
-                        }
-                        at = end + 1;
-                    }
-                    i = at;
+            _ => match b {
+                b'"' => stack.push(In::Quoted),
+                b'#' if !json => {
+                    i = text[i..].find('\n').map_or(bytes.len(), |n| i + n);
                     continue;
                 }
-            }
-            b'{' => open.push(Some(0)),
-            b'[' | b'(' => open.push(None),
-            b'}' | b']' | b')' => {
-                if let Some(Some(n)) = open.pop() {
-                    total = total.saturating_add((n + 1).saturating_mul(n + 1));
-                    if total > MAX_WIDTH {
-                        return Some(i);
+                b'/' if next == Some(b'/') => {
+                    i = text[i..].find('\n').map_or(bytes.len(), |n| i + n);
+                    continue;
+                }
+                b'/' if next == Some(b'*') => {
+                    i = text[i + 2..]
+                        .find("*/")
+                        .map_or(bytes.len(), |n| i + 2 + n + 2);
+                    continue;
+                }
+                b'<' if !json && next == Some(b'<') => {
+                    let rest = &text[i + 2..];
+                    let rest = rest.strip_prefix('-').unwrap_or(rest);
+                    let marker: String = rest
+                        .chars()
+                        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                        .collect();
+                    if !marker.is_empty() {
+                        // The heredoc's text starts on the next line.
+                        i = text[i..].find('\n').map_or(bytes.len(), |n| i + n + 1);
+                        stack.push(In::Heredoc(marker));
+                        continue;
                     }
                 }
-            }
-            b',' | b'\n' if bytes[i] == b',' || !json => {
-                if let Some(Some(n)) = open.last_mut() {
-                    *n += 1;
-                    if n.saturating_mul(*n) > MAX_WIDTH {
-                        return Some(i);
+                b'{' => stack.push(In::Brace(0)),
+                b'[' | b'(' => stack.push(In::Bracket),
+                b'}' => match stack.pop() {
+                    Some(In::Brace(n)) => {
+                        total = total.saturating_add((n + 1).saturating_mul(n + 1));
+                        if total > MAX_WIDTH {
+                            return Some(i);
+                        }
+                    }
+                    Some(In::Interpolation) | None => {}
+                    Some(other) => stack.push(other),
+                },
+                b']' | b')' => {
+                    if matches!(stack.last(), Some(In::Bracket)) {
+                        stack.pop();
                     }
                 }
-            }
-            _ => {}
+                b',' | b'\n' if b == b',' || !json => {
+                    if let Some(In::Brace(n)) = stack.last_mut() {
+                        *n += 1;
+                        if n.saturating_mul(*n) > MAX_WIDTH {
+                            return Some(i);
+                        }
+                    }
+                }
+                _ => {}
+            },
         }
         i += 1;
     }

@@ -402,6 +402,29 @@ mod tests {
         // Many narrow objects fit; their squares add up.
         let narrow = "locals {\n  a = { x = 1, y = 2 }\n}\n".repeat(10_000);
         assert_eq!(too_wide(&narrow, false), None);
+        // What would hide an object from the count does not: a `<<` in a comment, braces
+        // closed in strings, an object in an interpolation.
+        let members = |n: usize| {
+            (0..n)
+                .map(|i| format!("k{i} = \"}}\"\n"))
+                .collect::<String>()
+        };
+        let hidden = format!(
+            "# a << EOF\nlocals {{\n  m = {{\n{}  }}\n}}\n",
+            members(20_000)
+        );
+        assert!(too_wide(&hidden, false).is_some());
+        let inline: Vec<String> = (0..20_000).map(|i| format!("k{i} = 1")).collect();
+        let interpolated = format!(
+            "locals {{\n  s = \"${{ {{ {} }} }}\"\n}}\n",
+            inline.join(", ")
+        );
+        assert!(too_wide(&interpolated, false).is_some());
+        let heredoc = format!(
+            "locals {{\n  s = <<EOT\n${{ {{ {} }} }}\nEOT\n}}\n",
+            inline.join(", ")
+        );
+        assert!(too_wide(&heredoc, false).is_some());
     }
 
     #[test]
