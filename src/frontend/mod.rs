@@ -350,15 +350,16 @@ pub(crate) fn all() -> &'static [&'static dyn Frontend] {
 }
 
 /// The frontends a file at `path` is offered to, in order (the first to lower it wins): a
-/// Bicep file (`.bicep`, `.bicepparam`) only to Bicep, whatever its text mentions; any other
-/// file to the JSON languages, which tell theirs apart by content.
+/// Bicep file (`.bicep`, `.bicepparam`) only to Bicep, whatever its text mentions; a Terraform
+/// source (`.tf`, `.tf.json`) only to Terraform sources; any other file to the JSON languages,
+/// which tell theirs apart by content.
 pub(crate) fn for_file(path: &std::path::Path) -> &'static [&'static dyn Frontend] {
     let extension = crate::walk::extension_of(path).and_then(|e| e.to_str());
     let among =
         |known: &[&str]| extension.is_some_and(|e| known.iter().any(|k| k.eq_ignore_ascii_case(e)));
     if among(bicep::Bicep.extensions()) {
         &[&bicep::Bicep]
-    } else if among(tfsource::TfSources.extensions()) {
+    } else if among(tfsource::TfSources.extensions()) || tfsource::is_json_source(path) {
         &[&tfsource::TfSources]
     } else {
         &[&arm::Arm, &tfplan::TfPlan]
@@ -422,6 +423,7 @@ fn literal_syntax(display: &str) -> Option<crate::model::LiteralSyntax> {
         || tfsource::TfSources
             .context_extensions()
             .contains(&extension)
+        || tfsource::is_json_source(std::path::Path::new(&display))
     {
         Some(tfsource::LITERALS)
     } else if arm::Arm.extensions().contains(&extension) {

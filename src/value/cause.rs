@@ -777,6 +777,15 @@ pub enum TfUnknown {
     },
     /// The subscription of the azurerm provider, where a resource's ID is composed.
     ProviderSubscription,
+    /// A resource that writes none of the arguments that name its image.
+    NoImage {
+        /// The arguments, as the resource's documentation names them (`source_image_id`,
+        /// `source_image_reference`).
+        arguments: String,
+        /// Whether Terraform rejects the resource without one (else the provider computes
+        /// the image when Terraform applies).
+        required: bool,
+    },
     /// A construct or function the evaluator of Terraform sources does not follow.
     NotEvaluated {
         /// What it is, as Terraform's documentation names it (`the function 'cidrsubnet'`).
@@ -802,7 +811,7 @@ impl fmt::Display for TfUnknown {
             ),
             TfUnknown::ModuleOutput { reference } => write!(
                 f,
-                "`{reference}` is a module output, and module outputs are not evaluated from Terraform sources yet ({PLAN})"
+                "`{reference}` is a module output, which is not evaluated where it is read ({PLAN})"
             ),
             TfUnknown::ModuleCall { source } => write!(
                 f,
@@ -819,6 +828,27 @@ impl fmt::Display for TfUnknown {
             TfUnknown::ProviderSubscription => {
                 f.write_str("the subscription of the azurerm provider is not known offline")
             }
+            TfUnknown::NoImage {
+                arguments,
+                required: true,
+            } if arguments.contains(", ") => write!(
+                f,
+                "it writes none of {arguments}, and Terraform requires one of them (it rejects the configuration)"
+            ),
+            TfUnknown::NoImage {
+                arguments,
+                required: true,
+            } => write!(
+                f,
+                "it writes no {arguments}, which Terraform requires (it rejects the configuration)"
+            ),
+            TfUnknown::NoImage {
+                arguments,
+                required: false,
+            } => write!(
+                f,
+                "it writes no {arguments}: the provider computes it when Terraform applies (a plan shows it known only after apply)"
+            ),
             TfUnknown::NotEvaluated { construct } => write!(
                 f,
                 "imagegate does not evaluate {construct} in Terraform sources yet"

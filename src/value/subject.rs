@@ -23,6 +23,8 @@ pub enum Subject {
     ModuleInput(ModuleVariable),
     /// The default value of a Terraform module's variable.
     VariableDefault(ModuleVariable),
+    /// An output of a called Terraform module (`name` is the output's).
+    ModuleOutput(ModuleVariable),
     /// A Terraform data source (its address).
     DataSource(String),
     /// A Terraform managed resource of the same plan (its address).
@@ -58,6 +60,9 @@ impl fmt::Display for Subject {
             Subject::ModuleInput(input) => input.fmt(f),
             Subject::VariableDefault(ModuleVariable { name, module }) => {
                 write!(f, "default of variable '{name}' of {module}")
+            }
+            Subject::ModuleOutput(ModuleVariable { name, module }) => {
+                write!(f, "output '{name}' of {module}")
             }
             Subject::DataSource(address) | Subject::Resource(address) => f.write_str(address),
             Subject::UnsetOptional(name) => write!(f, "optional parameter '{name}' (not set)"),
@@ -98,6 +103,10 @@ mod tests {
             (
                 Subject::VariableDefault(var()),
                 "default of variable 'image_id' of module.vm",
+            ),
+            (
+                Subject::ModuleOutput(var()),
+                "output 'image_id' of module.vm",
             ),
             (
                 Subject::DataSource("module.vm.data.azurerm_shared_image.img".into()),

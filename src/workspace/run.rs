@@ -1041,6 +1041,11 @@ fn drop_linked_templates(outcomes: &mut [FileOutcome]) {
             o.findings.retain(|f| f.parameter_file.is_some());
             o.resources.retain(|r| r.parameter_file.is_some());
             o.notes.clear();
+            // A Terraform folder set aside is part of what stands for it (the plan made from
+            // it, the configuration calling it as a module): no template of its own.
+            if o.kind == Some(crate::model::SourceKind::TerraformSource) {
+                o.judged = false;
+            }
         }
     }
 }

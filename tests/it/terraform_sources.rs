@@ -76,6 +76,28 @@ fn the_fixtures_hold() {
         ("auto-tfvars", vec![place("IG001", "b.auto.tfvars", 2, 7)]),
         // The plan's finding, placed in the source: no second one from the source.
         ("with-plan", vec![place("IG001", "main.tf", 24, 3)]),
+        // A module's output, evaluated with the call's arguments: where the ID is built.
+        (
+            "module-outputs",
+            vec![place("IG001", "modules/images/main.tf", 28, 11)],
+        ),
+        // JSON syntax, with the folder's `.tf` file: the reference's object.
+        ("json-syntax", vec![place("IG001", "main.tf.json", 29, 37)]),
+        // What a `dynamic` block generates, from where its iterator's value is written.
+        ("dynamic-blocks", vec![place("IG001", "main.tf", 24, 19)]),
+        // Override files merged into the blocks they name: the override's image.
+        (
+            "override-files",
+            vec![place("IG001", "image_override.tf", 7, 3)],
+        ),
+        // A platform image data source without `version`: `latest`, not approved.
+        (
+            "platform-image",
+            vec![
+                place("IG001", "main.tf", 11, 15),
+                place("IG001", "main.tf", 36, 21),
+            ],
+        ),
     ];
     for (name, want) in cases {
         let repo = fixture(name);
@@ -171,12 +193,17 @@ fn the_plan_stands_for_the_configuration_it_was_made_from() {
             .any(|r| r["path"] == "plan.json"),
         "the plan's finding: {finding:#}"
     );
+    // The sources set aside are not a template of their own: the plan is the one counted.
+    assert_eq!(report["summary"]["templates"], 1, "{report:#}");
+    assert_eq!(report["summary"]["files_scanned"], 2, "{report:#}");
     // Named alone, the source is judged through the plan too.
     let one = check_json(&repo, &["main.tf"]);
     assert_eq!(places(&one), places(&report), "{one:#}");
-    // Without the plan, the source is judged on its own: the same place.
+    // Without the plan, the source is judged on its own: the same place, and the folder is
+    // the template counted.
     std::fs::remove_file(repo.path().join("plan.json")).unwrap();
     let alone = check_json(&repo, &["."]);
+    assert_eq!(alone["summary"]["templates"], 1, "{alone:#}");
     assert_eq!(places(&alone), places(&report), "{alone:#}");
     assert!(
         !alone["findings"][0]["related"]
@@ -263,11 +290,19 @@ fn what_is_not_known_offline_is_ig002_never_a_pass() {
             ),
             "read from Azure when Terraform plans",
         ),
-        // A `dynamic` block.
+        // A `dynamic` block over a collection not known offline.
         (
             "",
-            "  dynamic \"source_image_reference\" {\n    for_each = [1]\n    content {\n      publisher = \"Canonical\"\n    }\n  }",
-            "`dynamic` blocks",
+            "  dynamic \"source_image_reference\" {\n    for_each = data.azurerm_resources.images.resources\n    content {\n      publisher = \"Canonical\"\n    }\n  }",
+            "read from Azure when Terraform plans",
+        ),
+        // A template directive whose condition is not known offline.
+        (
+            "",
+            &format!(
+                "  source_image_id = \"%{{ if data.azurerm_client_config.c.tenant_id == \"x\" }}{GOLDEN}%{{ endif }}\""
+            ),
+            "read from Azure when Terraform plans",
         ),
     ];
     for (extra, image, why) in cases {
@@ -493,6 +528,8 @@ fn local_modules_are_evaluated_with_their_callers_arguments() {
         message.contains("input 'image_id' of module.vm["),
         "{message}"
     );
+    // The module folders are judged as part of their caller: one template.
+    assert_eq!(report["summary"]["templates"], 1, "{report:#}");
     // A run naming the module's file judges it through its caller.
     assert_named_run_is_the_full_runs(&repo, &report, "modules/vm/main.tf", "module");
     // A module input nothing sets: IG002 at the module's variable.
@@ -586,6 +623,41 @@ fn broken_and_hostile_sources_are_ig000_or_bounded() {
     repo.write("main.tf", deep);
     let report = check_json(&repo, &["."]);
     assert_eq!(finding_rules(&report), ["IG000"], "{report:#}");
+    // An object too wide for the parser to read in time (its time grows with the square of
+    // the members), in either syntax: IG000, not minutes of parsing.
+    for (name, text) in [
+        (
+            "main.tf",
+            format!(
+                "locals {{\n  m = {{\n{}  }}\n}}\n",
+                (0..20_000)
+                    .map(|i| format!("    k{i} = 1\n"))
+                    .collect::<String>()
+            ),
+        ),
+        (
+            "main.tf.json",
+            format!(
+                "{{\"locals\": {{\"m\": {{{}}}}}}}",
+                (0..20_000)
+                    .map(|i| format!("\"k{i}\": 1"))
+                    .collect::<Vec<_>>()
+                    .join(",")
+            ),
+        ),
+    ] {
+        let repo = Repo::new();
+        repo.write(name, text);
+        let report = check_json(&repo, &["."]);
+        assert_eq!(finding_rules(&report), ["IG000"], "{name}");
+        assert!(
+            report["findings"][0]["message"]
+                .as_str()
+                .unwrap()
+                .contains("more members than imagegate reads"),
+            "{report:#}"
+        );
+    }
     // A local that reads itself: IG002 (a cycle), not a loop.
     let repo = Repo::new();
     repo.write(
@@ -739,6 +811,25 @@ fn modules_terraform_init_installed_are_read_from_its_manifest() {
         report["findings"][0]["resource"]["name"],
         "module.vm.azurerm_linux_virtual_machine.this"
     );
+    // An installed module's output, read by the caller, is evaluated as a local module's is.
+    repo.write(
+        ".terraform/modules/img/main.tf",
+        format!("output \"id\" {{\n  value = \"{GOLDEN}\"\n}}\n"),
+    );
+    repo.write(
+        ".terraform/modules/modules.json",
+        r#"{"Modules":[{"Key":"","Source":"","Dir":"."},{"Key":"img","Source":"registry.terraform.io/contoso/golden-image/azurerm","Version":"1.0.0","Dir":".terraform/modules/img"}]}"#,
+    );
+    repo.write(
+        "main.tf",
+        format!(
+            "module \"img\" {{\n  source  = \"contoso/golden-image/azurerm\"\n  version = \"1.0.0\"\n}}\n\n{}",
+            vm("app", "  source_image_id = module.img.id")
+        ),
+    );
+    let report = check_json(&repo, &["."]);
+    assert!(places(&report).is_empty(), "{report:#}");
+    assert_eq!(resource_statuses(&report), ["compliant"], "{report:#}");
 }
 
 #[test]
@@ -776,4 +867,398 @@ fn counted_module_calls_nested_deep_stay_within_the_resource_budget() {
     let rules = finding_rules(&report);
     assert!(rules.contains(&"IG002".to_string()), "{report:#}");
     assert!(rules.contains(&"IG001".to_string()), "{report:#}");
+    // The same calls read through their outputs (each level outputs its last instance's):
+    // the step budget ends the reading, and the VM that reads it is IG002.
+    for level in 1..4 {
+        let next = format!(
+            "module \"next\" {{\n  source = \"../m{}\"\n  count  = 1000\n}}\n\noutput \"id\" {{\n  value = module.next[999].id\n}}\n",
+            level + 1
+        );
+        std::fs::write(root.join(format!("m{level}/main.tf")), next).unwrap();
+    }
+    std::fs::write(
+        root.join("m4/main.tf"),
+        "output \"id\" {\n  value = \"/subscriptions/0/resourceGroups/rg/providers/Microsoft.Compute/images/old\"\n}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("main.tf"),
+        format!(
+            "module \"next\" {{\n  source = \"./m1\"\n  count  = 1000\n}}\n\n{}",
+            vm("app", "  source_image_id = module.next[0].id")
+        ),
+    )
+    .unwrap();
+    let limits = imagegate::workspace::Limits {
+        max_steps: 20_000,
+        ..imagegate::workspace::Limits::default()
+    };
+    let report = check_with_limits(dir.path(), limits);
+    assert_eq!(finding_rules(&report), ["IG002"], "{report:#}");
+}
+
+#[test]
+fn module_outputs_are_evaluated_with_the_callers_arguments() {
+    // https://developer.hashicorp.com/terraform/language/values/outputs#accessing-child-module-outputs:
+    // `module.NAME.OUTPUT`; a call with `for_each` is a map of instances by key.
+    let old = "/subscriptions/0/resourceGroups/rg/providers/Microsoft.Compute/images/old";
+    let module = "variable \"image\" {\n  default = \"GOLDEN\"\n}\n\noutput \"id\" {\n  value = var.image\n}\n"
+        .replace("GOLDEN", GOLDEN);
+    let repo = Repo::new();
+    repo.write("modules/image/main.tf", &module);
+    repo.write(
+        "main.tf",
+        format!(
+            "module \"img\" {{\n  source   = \"./modules/image\"\n  for_each = {{ web = \"{GOLDEN}\", db = \"{old}\" }}\n  image    = each.value\n}}\n\n{}{}",
+            vm("web", "  source_image_id = module.img[\"web\"].id"),
+            vm("db", "  source_image_id = module.img[\"db\"].id"),
+        ),
+    );
+    let report = check_json(&repo, &["."]);
+    assert_eq!(
+        resource_statuses(&report),
+        ["compliant", "noncompliant"],
+        "{report:#}"
+    );
+    assert_eq!(
+        places(&report),
+        [place("IG001", "main.tf", 3, 191)],
+        "{report:#}"
+    );
+    // What is not evaluated is IG002, saying why: a registry module `terraform init` has not
+    // installed, an output the module does not declare, a module that calls itself.
+    let cases = [
+        (
+            "module \"img\" {\n  source = \"Azure/avm-res-compute-image/azurerm\"\n}\n",
+            "module.img.id",
+            "run `terraform init`",
+        ),
+        (
+            "module \"img\" {\n  source = \"./modules/image\"\n}\n",
+            "module.img.missing",
+            "missing",
+        ),
+        (
+            "module \"img\" {\n  source = \"./\"\n}\n\noutput \"id\" {\n  value = module.img.id\n}\n",
+            "module.img.id",
+            "calls itself",
+        ),
+        (
+            "locals {\n  id = module.img.id\n}\n\nmodule \"img\" {\n  source = \"./modules/image\"\n  image  = local.id\n}\n",
+            "local.id",
+            "refers to itself",
+        ),
+    ];
+    for (calls, reference, why) in cases {
+        let repo = Repo::new();
+        repo.write("modules/image/main.tf", &module);
+        repo.write(
+            "main.tf",
+            format!(
+                "{calls}\n{}",
+                vm("app", &format!("  source_image_id = {reference}"))
+            ),
+        );
+        let report = check_json(&repo, &["."]);
+        let rules = finding_rules(&report);
+        assert!(
+            rules.contains(&"IG002".to_string()),
+            "{reference}: {report:#}"
+        );
+        let messages: Vec<&str> = report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["message"].as_str().unwrap())
+            .collect();
+        assert!(
+            messages.iter().any(|m| m.contains(why)),
+            "{reference}: {messages:#?}"
+        );
+        assert!(
+            !resource_statuses(&report).contains(&"compliant".to_string()),
+            "{reference}: {report:#}"
+        );
+    }
+}
+
+#[test]
+fn json_sources_are_judged_with_the_folders_tf_files() {
+    // https://developer.hashicorp.com/terraform/language/syntax/json: `.tf.json` files are
+    // read with the folder's `.tf` files as one module; a string is a template, a nested
+    // block an object (or an array of them), a `dynamic` block an object per label.
+    let old = "/subscriptions/0/resourceGroups/rg/providers/Microsoft.Compute/images/old";
+    let repo = fixture("json-syntax");
+    // Named alone (a hook's changed file), the JSON file judges its folder.
+    let full = check_json(&repo, &["."]);
+    assert_named_run_is_the_full_runs(&repo, &full, "main.tf.json", "json");
+    // A folder of JSON alone: a module call, its output, a `dynamic` block, `count`.
+    let repo = Repo::new();
+    repo.write(
+        "modules/image/main.tf.json",
+        r#"{"variable": {"name": {"type": "string"}}, "output": {"id": {"value": "/subscriptions/0/resourceGroups/rg/providers/Microsoft.Compute/images/${var.name}"}}}"#,
+    );
+    repo.write(
+        "main.tf.json",
+        format!(
+            r#"{{
+  "module": {{ "img": {{ "source": "./modules/image", "name": "old" }} }},
+  "resource": {{
+    "azurerm_linux_virtual_machine": {{
+      "a": {{ "name": "vm-a", "count": 2, "source_image_id": "${{module.img.id}}" }},
+      "b": {{
+        "name": "vm-b",
+        "dynamic": {{
+          "source_image_reference": {{
+            "for_each": "${{[\"Canonical\"]}}",
+            "content": {{ "publisher": "${{source_image_reference.value}}", "offer": "o", "sku": "s", "version": "1.0.0" }}
+          }}
+        }}
+      }},
+      "c": {{ "name": "vm-c", "source_image_id": "{GOLDEN}" }}
+    }}
+  }}
+}}
+"#
+        ),
+    );
+    git(repo.path(), &["init", "-q"]);
+    let report = check_json(&repo, &["."]);
+    assert_eq!(
+        rules_and_paths(&report),
+        [
+            ("IG001".into(), "main.tf.json".into()),
+            ("IG001".into(), "modules/image/main.tf.json".into()),
+        ],
+        "{report:#}"
+    );
+    assert_eq!(
+        resource_statuses(&report),
+        ["noncompliant", "noncompliant", "noncompliant", "compliant"],
+        "{report:#}"
+    );
+    let messages: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["message"].as_str().unwrap())
+        .collect();
+    assert!(messages[0].contains("Canonical:o:s:1.0.0"), "{messages:?}");
+    assert!(messages[1].contains(old), "{messages:?}");
+    // Not JSON: IG000 where it breaks.
+    repo.write("main.tf.json", "{\"resource\": {\n");
+    let report = check_json(&repo, &["."]);
+    assert_eq!(finding_rules(&report), ["IG000"], "{report:#}");
+    // A plan beside JSON sources stands for them: one finding, the plan's.
+    let repo = fixture("with-plan");
+    std::fs::remove_file(repo.path().join("main.tf")).unwrap();
+    repo.write(
+        "main.tf.json",
+        r#"{"resource": {"azurerm_linux_virtual_machine": {"web": {"name": "vm-web", "source_image_reference": {"publisher": "Canonical", "offer": "0001-com-ubuntu-server-jammy", "sku": "22_04-lts-gen2", "version": "latest"}}}}}"#,
+    );
+    let report = check_json(&repo, &["."]);
+    assert_eq!(
+        rules_and_paths(&report),
+        [("IG001".into(), "plan.json".into())],
+        "{report:#}"
+    );
+    std::fs::remove_file(repo.path().join("plan.json")).unwrap();
+    let report = check_json(&repo, &["."]);
+    assert_eq!(
+        rules_and_paths(&report),
+        [("IG001".into(), "main.tf.json".into())],
+        "{report:#}"
+    );
+}
+
+#[test]
+fn a_machine_without_an_image_argument_is_ig002_saying_what_is_missing() {
+    // A VM takes `source_image_id` or `source_image_reference`, and the provider rejects one
+    // with neither (https://registry.terraform.io/providers/hashicorp/azurerm/latest/docs/resources/linux_virtual_machine#source_image_id);
+    // the legacy VM's `storage_image_reference` is Optional and Computed
+    // (https://registry.terraform.io/providers/hashicorp/azurerm/latest/docs/resources/virtual_machine#storage_image_reference):
+    // a plan of either says IG002, and so do the sources, never a pass.
+    let legacy = |os_disk: &str| {
+        format!(
+            "resource \"azurerm_virtual_machine\" \"old\" {{\n  name    = \"vm-old\"\n  vm_size = \"Standard_D2s_v5\"\n\n  storage_os_disk {{\n{os_disk}\n  }}\n}}\n"
+        )
+    };
+    let cases = [
+        (vm("bare", ""), "Terraform requires one of them"),
+        (
+            vm("null", "  source_image_id = null"),
+            "Terraform requires one of them",
+        ),
+        (
+            legacy("    name          = \"osdisk\"\n    create_option = \"FromImage\""),
+            "a plan shows it known only after apply",
+        ),
+        // A Batch pool's image is a required block.
+        (
+            "resource \"azurerm_batch_pool\" \"agents\" {\n  name         = \"agents\"\n  vm_size      = \"Standard_D2s_v5\"\n  node_agent_sku_id = \"batch.node.ubuntu 22.04\"\n}\n".to_string(),
+            "it writes no `storage_image_reference`, which Terraform requires",
+        ),
+    ];
+    for (tf, why) in cases {
+        let repo = Repo::new();
+        repo.write("main.tf", &tf);
+        let report = check_json(&repo, &["."]);
+        assert_eq!(finding_rules(&report), ["IG002"], "{tf}: {report:#}");
+        let message = report["findings"][0]["message"].as_str().unwrap();
+        assert!(message.contains(why), "{message}");
+        assert_eq!(places(&report)[0].2, 1, "at the resource block: {report:#}");
+    }
+    // An OS disk attached instead of an image: reported as such, no IG002.
+    let disk = "/subscriptions/0/resourceGroups/rg/providers/Microsoft.Compute/disks/os";
+    for tf in [
+        vm("attached", &format!("  os_managed_disk_id = \"{disk}\"")),
+        legacy(&format!(
+            "    name            = \"osdisk\"\n    create_option   = \"Attach\"\n    managed_disk_id = \"{disk}\""
+        )),
+    ] {
+        let repo = Repo::new();
+        repo.write("main.tf", &tf);
+        let report = check_json(&repo, &["."]);
+        assert!(
+            !finding_rules(&report).contains(&"IG002".to_string()),
+            "{tf}: {report:#}"
+        );
+    }
+}
+
+/// Each resource's judgement in `report`: its status and the rules of its findings, by name.
+fn judgements(report: &Value) -> std::collections::BTreeMap<String, (String, Vec<String>)> {
+    let mut out: std::collections::BTreeMap<String, (String, Vec<String>)> = report["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            let name = r["name"].as_str().unwrap().to_string();
+            (
+                name,
+                (r["status"].as_str().unwrap().to_string(), Vec::new()),
+            )
+        })
+        .collect();
+    for f in report["findings"].as_array().unwrap() {
+        let Some(name) = f["resource"]["name"].as_str() else {
+            continue;
+        };
+        if let Some((_, rules)) = out.get_mut(name) {
+            rules.push(f["rule"].as_str().unwrap().to_string());
+            rules.sort();
+        }
+    }
+    out
+}
+
+/// How the sources' judgement of a configuration compares with its plan's, per resource.
+#[derive(Debug, Default, PartialEq)]
+struct Agreement {
+    /// Resources both judge alike (the same status, the same rules).
+    same: usize,
+    /// Resources the sources leave unresolved (IG002) where the plan knows more: the plan
+    /// reads Azure and the values given on Terraform's command line; never a pass.
+    plan_knows_more: usize,
+    /// Resources judged differently, or judged by one only: what must not be.
+    differ: Vec<String>,
+}
+
+/// The sources of the configuration in `repo` (its plans, `plans`, removed) judged against
+/// the plans'.
+fn agreement(repo: &Repo, plans: &[&str]) -> Agreement {
+    let with_plan = judgements(&check_json(repo, &["."]));
+    for plan in plans {
+        std::fs::remove_file(repo.path().join(plan)).unwrap();
+    }
+    let sources = judgements(&check_json(repo, &["."]));
+    let mut out = Agreement::default();
+    for (name, judged) in &with_plan {
+        match sources.get(name) {
+            Some(s) if s == judged => out.same += 1,
+            Some((status, rules))
+                if status == "unresolved" && rules.iter().all(|r| r == "IG002") =>
+            {
+                out.plan_knows_more += 1
+            }
+            Some(s) => out
+                .differ
+                .push(format!("{name}: plan {judged:?}, sources {s:?}")),
+            None => out
+                .differ
+                .push(format!("{name}: plan {judged:?}, sources none")),
+        }
+    }
+    for name in sources.keys().filter(|n| !with_plan.contains_key(*n)) {
+        out.differ.push(format!("{name}: sources only"));
+    }
+    out
+}
+
+#[test]
+fn the_sources_of_every_plan_fixture_are_judged_as_their_plan() {
+    // The Terraform configurations behind the plan fixtures (the plan made from the sources
+    // beside it): judged from the sources alone, each resource as its plan judges it. The
+    // sources may know less than the plan (a data source Terraform reads from Azure: IG002),
+    // never judge otherwise.
+    let mut cases: Vec<(String, Repo, Vec<&str>)> = Vec::new();
+    for (name, plans) in [
+        ("with-plan", vec!["plan.json"]),
+        ("with-plan-legacy-vm", vec!["plan.out.json"]),
+        // testdata/provenance/tfplan/fires.json and its configuration: disk chains.
+        ("with-plan-provenance", vec!["plan.json"]),
+    ] {
+        cases.push((name.to_string(), fixture(name), plans));
+    }
+    // The plan of tests/it/tfsource.rs and its configuration.
+    let repo = Repo::new();
+    repo.write("plan.json", crate::tfsource::plan());
+    repo.write("main.tf", crate::tfsource::root_tf("./modules/vm"));
+    repo.write("modules/vm/main.tf", crate::tfsource::MODULE_TF);
+    cases.push(("tfsource".to_string(), repo, vec!["plan.json"]));
+    let mut total = Agreement::default();
+    for (name, repo, plans) in cases {
+        let a = agreement(&repo, &plans);
+        assert!(a.differ.is_empty(), "{name}: {a:#?}");
+        assert!(a.same + a.plan_knows_more > 0, "{name}: nothing judged");
+        total.same += a.same;
+        total.plan_knows_more += a.plan_knows_more;
+    }
+    assert_eq!(
+        (total.same, total.plan_knows_more),
+        (11, 0),
+        "every resource judged alike: {total:#?}"
+    );
+}
+
+#[test]
+fn a_fix_edits_the_json_string_that_decides_the_version() {
+    // The rollout policy of testdata/rollout/fixes (1.6.2 is the newest good version on
+    // 2026-11-28), the version a JSON variable's default: `--fix` edits that JSON string.
+    let repo = Repo::new();
+    let fixes = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/rollout/fixes");
+    std::fs::copy(
+        fixes.join("imagegate.toml"),
+        repo.path().join("imagegate.toml"),
+    )
+    .unwrap();
+    copy_tree(&fixes.join("gallery"), &repo.path().join("gallery"));
+    let gallery = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-golden/providers/Microsoft.Compute/galleries/corpGallery/images/ubuntu-22.04";
+    repo.write(
+        "main.tf.json",
+        format!(
+            "{{\n  \"variable\": {{ \"image_version\": {{ \"default\": \"1.2.0\" }} }},\n  \"resource\": {{ \"azurerm_linux_virtual_machine\": {{ \"web\": {{\n    \"name\": \"vm-web\",\n    \"source_image_id\": \"{gallery}/versions/${{var.image_version}}\"\n  }} }} }}\n}}\n"
+        ),
+    );
+    let out = repo
+        .imagegate(&["check", "--diff", "."])
+        .env("IMAGEGATE_TODAY", "2026-11-28")
+        .output()
+        .unwrap();
+    let diff = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        diff.contains("-  \"variable\": { \"image_version\": { \"default\": \"1.2.0\" } },\n+  \"variable\": { \"image_version\": { \"default\": \"1.6.2\" } },\n"),
+        "{diff}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

@@ -15,6 +15,174 @@ use crate::value::{Kind, Unavailable, Value, Why};
 /// The extension of Terraform configuration files.
 pub(crate) const CONFIGURATION_EXTENSION: &str = "tf";
 
+/// Most nested brackets a Terraform source may hold: deeper text is refused before it is
+/// parsed (the parser recurses once per level; no configuration comes near this).
+pub(crate) const MAX_BRACKETS: usize = 256;
+
+/// How wide the braces of a Terraform source may be: the sum, over every `{…}`, of the square
+/// of its members. The parser checks each object member's key against those before it (its
+/// time grows with the square of an object's members), so what it is given is bounded; ten
+/// thousand members in one object, or a hundred objects of a thousand, fit.
+pub(crate) const MAX_WIDTH: u64 = 100_000_000;
+
+/// The offset where the braces of `text` (JSON when `json`) first hold more members than
+/// [`MAX_WIDTH`] allows: a bound, not a parse. The text is read as the parser reads it (quoted
+/// strings and heredocs with their `${…}`/`%{…}` interpolations, comments), and a member is
+/// counted at each comma (and, in the native syntax, each line end) directly within a brace;
+/// blocks' bodies count as objects do.
+pub(crate) fn too_wide(text: &str, json: bool) -> Option<usize> {
+    /// What the text at hand is in.
+    enum In {
+        /// Braces, with their members so far.
+        Brace(u64),
+        /// Brackets or parentheses.
+        Bracket,
+        /// An interpolation or a directive (`${…}`, `%{…}`) of a string or heredoc.
+        Interpolation,
+        /// A quoted string.
+        Quoted,
+        /// A heredoc, ended by a line that is its marker.
+        Heredoc(String),
+    }
+    let bytes = text.as_bytes();
+    let mut stack: Vec<In> = Vec::new();
+    let mut total: u64 = 0;
+    let mut i = 0;
+    let at_line_start = |i: usize| i == 0 || bytes[i - 1] == b'\n';
+    while i < bytes.len() {
+        let b = bytes[i];
+        let next = bytes.get(i + 1).copied();
+        match stack.last_mut() {
+            Some(In::Quoted) => match b {
+                b'\\' => i += 1,
+                b'"' => {
+                    stack.pop();
+                }
+                b'\n' if !json => {
+                    stack.pop();
+                }
+                b'$' | b'%' if next == Some(b) && bytes.get(i + 2) == Some(&b'{') => i += 2,
+                b'$' | b'%' if next == Some(b'{') => {
+                    stack.push(In::Interpolation);
+                    i += 1;
+                }
+                _ => {}
+            },
+            Some(In::Heredoc(marker)) => {
+                if at_line_start(i) {
+                    let end = text[i..].find('\n').map_or(bytes.len(), |n| i + n);
+                    if text[i..end].trim() == marker.as_str() {
+                        stack.pop();
+                        i = end;
+                        continue;
+                    }
+                }
+                match b {
+                    b'$' | b'%' if next == Some(b) && bytes.get(i + 2) == Some(&b'{') => i += 2,
+                    b'$' | b'%' if next == Some(b'{') => {
+                        stack.push(In::Interpolation);
+                        i += 1;
+                    }
+                    _ => {}
+                }
+            }
+            _ => match b {
+                b'"' => stack.push(In::Quoted),
+                b'#' if !json => {
+                    i = text[i..].find('\n').map_or(bytes.len(), |n| i + n);
+                    continue;
+                }
+                b'/' if next == Some(b'/') => {
+                    i = text[i..].find('\n').map_or(bytes.len(), |n| i + n);
+                    continue;
+                }
+                b'/' if next == Some(b'*') => {
+                    i = text[i + 2..]
+                        .find("*/")
+                        .map_or(bytes.len(), |n| i + 2 + n + 2);
+                    continue;
+                }
+                b'<' if !json && next == Some(b'<') => {
+                    let rest = &text[i + 2..];
+                    let rest = rest.strip_prefix('-').unwrap_or(rest);
+                    let marker: String = rest
+                        .chars()
+                        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                        .collect();
+                    if !marker.is_empty() {
+                        // The heredoc's text starts on the next line.
+                        i = text[i..].find('\n').map_or(bytes.len(), |n| i + n + 1);
+                        stack.push(In::Heredoc(marker));
+                        continue;
+                    }
+                }
+                b'{' => stack.push(In::Brace(0)),
+                b'[' | b'(' => stack.push(In::Bracket),
+                b'}' => match stack.pop() {
+                    Some(In::Brace(n)) => {
+                        total = total.saturating_add((n + 1).saturating_mul(n + 1));
+                        if total > MAX_WIDTH {
+                            return Some(i);
+                        }
+                    }
+                    Some(In::Interpolation) | None => {}
+                    Some(other) => stack.push(other),
+                },
+                b']' | b')' => {
+                    if matches!(stack.last(), Some(In::Bracket)) {
+                        stack.pop();
+                    }
+                }
+                b',' | b'\n' if b == b',' || !json => {
+                    if let Some(In::Brace(n)) = stack.last_mut() {
+                        *n += 1;
+                        if n.saturating_mul(*n) > MAX_WIDTH {
+                            return Some(i);
+                        }
+                    }
+                }
+                _ => {}
+            },
+        }
+        i += 1;
+    }
+    None
+}
+
+/// The offset where `text` first nests brackets deeper than [`MAX_BRACKETS`], counting every
+/// `(`, `[` and `{` (in strings and comments too: a bound, not a parse).
+pub(crate) fn too_deep(text: &str) -> Option<usize> {
+    let mut depth = 0usize;
+    for (i, b) in text.bytes().enumerate() {
+        match b {
+            b'(' | b'[' | b'{' => {
+                depth += 1;
+                if depth > MAX_BRACKETS {
+                    return Some(i);
+                }
+            }
+            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    None
+}
+
+/// How the name of a Terraform configuration file in JSON syntax ends
+/// (<https://developer.hashicorp.com/terraform/language/syntax/json>).
+pub(crate) const JSON_SUFFIX: &str = ".tf.json";
+
+/// Whether the file at `path` is a Terraform configuration file in JSON syntax (`.tf.json`,
+/// any case).
+pub(crate) fn is_json_source(path: &std::path::Path) -> bool {
+    // Asked of every JSON file a run walks: by the name's bytes, without a copy.
+    crate::walk::file_name_of(path).is_some_and(|n| {
+        let n = n.as_encoded_bytes();
+        n.len() >= JSON_SUFFIX.len()
+            && n[n.len() - JSON_SUFFIX.len()..].eq_ignore_ascii_case(JSON_SUFFIX.as_bytes())
+    })
+}
+
 /// A declared Terraform resource instance, as both Terraform frontends know it.
 pub(crate) struct Declared<'a> {
     /// Its Terraform type (`azurerm_linux_virtual_machine`, `azapi_resource`).

@@ -17,6 +17,7 @@ use hcl_edit::Span as _;
 use hcl_edit::structure::Body;
 
 use crate::eval::Allowance;
+use crate::frontend::terraform;
 use crate::source::{FileId, Loader, SourceMap, Span};
 use crate::value::subject::ModuleVariable;
 use crate::value::{Hop, Kind, Subject, Value};
@@ -316,6 +317,12 @@ impl Modules<'_> {
             })
             .collect();
         paths.sort();
+        // Sources in JSON syntax are not read to place findings, but the plan stands for
+        // what they declare as well.
+        let json = std::fs::read_dir(dir).into_iter().flatten().flatten();
+        out.files.extend(json.map(|e| e.path()).filter(|p| {
+            terraform::is_json_source(p) && std::fs::symlink_metadata(p).is_ok_and(|m| m.is_file())
+        }));
         let mut files = Vec::new();
         for path in paths {
             // Not through a link: the file itself must be a regular file in the directory
@@ -335,6 +342,12 @@ impl Modules<'_> {
                 continue;
             };
             self.allowance.take_linked_bytes(loaded.text.len() as u64);
+            // Text nested or spread too wide for the parser to read in time is not read (the
+            // sources' frontend reports it).
+            let text = &loaded.text;
+            if terraform::too_deep(text).is_some() || terraform::too_wide(text, false).is_some() {
+                continue;
+            }
             let Ok(body) = hcl_edit::parser::parse_body(&loaded.text) else {
                 continue;
             };

@@ -2,9 +2,9 @@
 //! known without Azure: literals, string templates, `var.*`, `local.*`, `count.index`,
 //! `each.key`/`each.value`, conditionals whose condition is known, operators, indexing and
 //! attribute access of known values, splats, `for` expressions, the `id`s the catalogue
-//! composes, and a few common functions ([`super::functions`]). Everything else (other data
-//! source and resource attributes, module outputs, template directives, other functions) is an
-//! unknown with its reason: never a default, never a pass.
+//! composes, module outputs (`module.x.y`, through [`Modules`]), and a few common functions
+//! ([`super::functions`]). Everything else (other data source and resource attributes, other
+//! functions) is an unknown with its reason: never a default, never a pass.
 //!
 //! Every value keeps where it came from ([`Origin`]): a literal is located where it is written
 //! (a `.tfvars` value, a variable's default, an argument), and each `var.`/`local.` it passes
@@ -31,6 +31,14 @@ use crate::value::{Cause, Hop, Kind, Part, Subject, Value, Why, string_from_part
 /// `super::folder::MAX_BRACKETS`).
 pub(crate) const MAX_DEPTH: usize = 256;
 
+/// The data source that reads a Marketplace image's details from Azure
+/// (<https://registry.terraform.io/providers/hashicorp/azurerm/latest/docs/data-sources/platform_image>).
+pub(crate) const PLATFORM_IMAGE: &str = "azurerm_platform_image";
+
+/// How a platform image's ID is composed of the data source's arguments (the provider's
+/// subscription a hole): the form `Image::from_id` reads as a Marketplace image.
+const PLATFORM_IMAGE_ID: &str = "/Subscriptions/{subscription}/Providers/Microsoft.Compute/Locations/{location}/Publishers/{publisher}/ArtifactTypes/VMImage/Offers/{offer}/Skus/{sku}/Versions/{version}";
+
 /// An expression and the file it is written in.
 #[derive(Clone, Copy)]
 pub(crate) struct Written<'a> {
@@ -50,6 +58,16 @@ struct Local<'a> {
     busy: RefCell<bool>,
 }
 
+/// What `module.NAME` reads in a module: the outputs of its calls, evaluated from the called
+/// module's sources with the arguments each instance of the call passes
+/// (<https://developer.hashicorp.com/terraform/language/values/outputs#accessing-child-module-outputs>).
+pub(crate) trait Modules {
+    /// The value of `module.NAME` read at `at` in `scope` (the caller's): an object of the
+    /// called module's outputs, a list of them for a call with `count`, a map for one with
+    /// `for_each`; unknown, saying why, when the module is not read or not evaluated.
+    fn call(&self, scope: &Scope<'_>, name: &str, at: Option<Span>) -> Value;
+}
+
 /// What `count` and `for_each` give one instance of a resource.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Instance {
@@ -63,12 +81,12 @@ pub(crate) struct Instance {
 
 /// A data source or managed resource of the module whose `id` the catalogue says how to
 /// compose from its arguments (`[[terraform_id]]`).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub(crate) struct Declared<'a> {
-    /// Its block's body.
-    pub(crate) body: &'a hcl_edit::structure::Body,
-    /// Its file.
-    pub(crate) file: FileId,
+    /// Its block (with what override files merge into it).
+    pub(crate) block: super::syntax::Block<'a>,
+    /// Where its block is written.
+    pub(crate) at: Option<Span>,
 }
 
 /// What the expressions of one Terraform module read: its variables' values, its locals, the
@@ -81,8 +99,10 @@ pub(crate) struct Scope<'a> {
     declared: HashMap<(bool, String, String), Declared<'a>>,
     /// Each local's expression, by name.
     locals: HashMap<String, Local<'a>>,
-    /// The resource instance being evaluated.
-    pub(crate) instance: Instance,
+    /// The resource or module instance being evaluated (set while its arguments are).
+    instance: RefCell<Instance>,
+    /// What `module.NAME` reads: the outputs of the module calls of this module.
+    modules: Option<&'a dyn Modules>,
     /// What the walked file may spend.
     allowance: &'a Allowance,
     /// How deep locals are being evaluated now.
@@ -156,7 +176,8 @@ impl<'a> Scope<'a> {
             variables,
             declared: HashMap::new(),
             locals: by_name,
-            instance: Instance::default(),
+            instance: RefCell::new(Instance::default()),
+            modules: None,
             allowance,
             nesting: RefCell::new(0),
             bound: RefCell::new(Vec::new()),
@@ -177,6 +198,29 @@ impl<'a> Scope<'a> {
     ) -> Scope<'a> {
         self.declared = declared;
         self
+    }
+
+    /// This scope, where `module.NAME` is what `modules` says the call `NAME` outputs.
+    pub(crate) fn with_modules(mut self, modules: &'a dyn Modules) -> Scope<'a> {
+        self.modules = Some(modules);
+        self
+    }
+
+    /// This scope, its locals evaluated `nesting` levels deep already (a called module's
+    /// outputs are evaluated within the reading of its caller's: one bound for both).
+    pub(crate) fn with_nesting(self, nesting: usize) -> Scope<'a> {
+        *self.nesting.borrow_mut() = nesting;
+        self
+    }
+
+    /// How deep locals and module outputs are being evaluated now.
+    pub(crate) fn nesting(&self) -> usize {
+        *self.nesting.borrow()
+    }
+
+    /// Makes `instance` the one being evaluated, returning the one it replaces.
+    pub(crate) fn set_instance(&self, instance: Instance) -> Instance {
+        self.instance.replace(instance)
     }
 
     /// The allowance spent from.
@@ -327,31 +371,52 @@ impl<'a> Scope<'a> {
         if let [Element::Interpolation(i)] = elements {
             return self.expr(&i.expr, file, depth + 1).at_site_opt(at);
         }
-        let mut parts = Vec::with_capacity(elements.len());
-        let mut length = 0usize;
-        // The runs of the text that literals supplied (a `.tfvars` value, a default): what a
-        // fix edits.
-        let mut pieces = crate::eval::ops::Pieces::default();
+        let mut built = Built::default();
+        if let Err(v) = self.elements(elements, file, at, depth, &mut built) {
+            return v;
+        }
+        if !self.allowance.charge(built.length as u64 / 16) {
+            return self.spent(at);
+        }
+        built
+            .pieces
+            .on(composed(string_from_parts(built.parts), at))
+    }
+
+    /// Adds what the template `elements` make to `built`: literals (whitespace stripped where
+    /// a `~` says), interpolations as text, and template directives
+    /// (<https://developer.hashicorp.com/terraform/language/expressions/strings#directives>):
+    /// `%{ if }` by its condition, `%{ for }` once per element of a known collection; a
+    /// condition or collection not known offline leaves a hole. `Err`: the string budget
+    /// spent.
+    fn elements(
+        &self,
+        elements: &[&Element],
+        file: FileId,
+        at: Option<Span>,
+        depth: usize,
+        built: &mut Built,
+    ) -> Result<(), Value> {
+        use hcl_edit::template::Directive;
+        if depth > MAX_DEPTH {
+            let limit = MAX_DEPTH;
+            return Err(unknown(
+                Cause::Budget(Budget::ExpressionDepth { limit }),
+                at,
+            ));
+        }
         for element in elements {
+            if !self.allowance.charge(1) {
+                return Err(self.spent(at));
+            }
             match element {
-                Element::Literal(text) => {
-                    length += text.len();
-                    parts.push(Part::Text(text.value().to_string()));
-                }
+                Element::Literal(text) => built.text(text.value()),
                 Element::Interpolation(i) => {
+                    built.strip(i.strip.strip_start());
                     let v = self.expr(&i.expr, file, depth + 1);
-                    pieces.value(length, &v);
+                    built.pieces.value(built.length, &v);
                     match text_parts(&v) {
-                        Ok(mut p) => {
-                            length += p
-                                .iter()
-                                .map(|p| match p {
-                                    Part::Text(t) => t.len(),
-                                    Part::Hole(_) => 0,
-                                })
-                                .sum::<usize>();
-                            parts.append(&mut p);
-                        }
+                        Ok(p) => built.parts(p),
                         Err(found) => {
                             let why = Why {
                                 span: span_of(&i.expr, file),
@@ -359,31 +424,99 @@ impl<'a> Scope<'a> {
                                     value: format!("{found}"),
                                 })
                             };
-                            parts.push(Part::Hole(why));
+                            built.parts.push(Part::Hole(why));
                         }
                     }
+                    built.trim_next = i.strip.strip_end();
                 }
-                Element::Directive(_) => {
-                    let v = not_evaluated("template directives (`%{ if }`, `%{ for }`)", at);
-                    if let Kind::Unknown(why) = v.kind {
-                        parts.push(Part::Hole(why));
+                Element::Directive(directive) => match directive.as_ref() {
+                    Directive::If(d) => {
+                        built.strip(d.if_expr.strip.strip_start());
+                        let condition = self.expr(&d.if_expr.cond_expr, file, depth + 1);
+                        let chosen = match condition.kind {
+                            Kind::Bool(true) => Some((&d.if_expr.template, d.if_expr.strip)),
+                            Kind::Bool(false) => {
+                                d.else_expr.as_ref().map(|e| (&e.template, e.strip))
+                            }
+                            Kind::Unknown(why) => {
+                                built.parts.push(Part::Hole(why));
+                                None
+                            }
+                            _ => {
+                                built.hole(not_evaluated(
+                                    "a template `if` whose condition is not a boolean",
+                                    span_of(&d.if_expr.cond_expr, file),
+                                ));
+                                None
+                            }
+                        };
+                        if let Some((template, strip)) = chosen {
+                            built.trim_next = strip.strip_end();
+                            let inner: Vec<&Element> = template.iter().collect();
+                            self.elements(&inner, file, at, depth + 1, built)?;
+                        }
+                        built.strip(d.endif_expr.strip.strip_start());
+                        built.trim_next = d.endif_expr.strip.strip_end();
                     }
-                }
+                    Directive::For(d) => {
+                        built.strip(d.for_expr.strip.strip_start());
+                        let collection = self.expr(&d.for_expr.collection_expr, file, depth + 1);
+                        let items: Vec<(Value, Value)> = match collection.kind {
+                            Kind::Array(items) => items
+                                .into_iter()
+                                .enumerate()
+                                .map(|(i, v)| (Value::composed(Kind::Int(i as i64)), v))
+                                .collect(),
+                            Kind::Object(mut members) => {
+                                members.sort_by(|a, b| a.0.cmp(&b.0));
+                                members
+                                    .into_iter()
+                                    .map(|(k, v)| (Value::composed(Kind::Str(k)), v))
+                                    .collect()
+                            }
+                            Kind::Null => Vec::new(),
+                            Kind::Unknown(why) => {
+                                built.parts.push(Part::Hole(why));
+                                Vec::new()
+                            }
+                            _ => {
+                                built.hole(not_evaluated(
+                                    "a template `for` over a value that is not a collection",
+                                    span_of(&d.for_expr.collection_expr, file),
+                                ));
+                                Vec::new()
+                            }
+                        };
+                        let inner: Vec<&Element> = d.for_expr.template.iter().collect();
+                        let value_var = d.for_expr.value_var.as_str().to_string();
+                        let key_var = d.for_expr.key_var.as_ref().map(|k| k.as_str().to_string());
+                        for (key, value) in items {
+                            built.trim_next = d.for_expr.strip.strip_end();
+                            let mark = self.bound.borrow().len();
+                            if let Some(k) = &key_var {
+                                self.bound.borrow_mut().push((k.clone(), key));
+                            }
+                            self.bound.borrow_mut().push((value_var.clone(), value));
+                            let result = self.elements(&inner, file, at, depth + 1, built);
+                            self.bound.borrow_mut().truncate(mark);
+                            result?;
+                            built.strip(d.endfor_expr.strip.strip_start());
+                        }
+                        built.trim_next = d.endfor_expr.strip.strip_end();
+                    }
+                },
             }
             let limit = self.allowance.limits().max_string;
-            if length > limit {
+            if built.length > limit {
                 let cause = Cause::Budget(Budget::StringLength {
                     function: "a string template".into(),
-                    length,
+                    length: built.length,
                     limit,
                 });
-                return unknown(cause, at);
+                return Err(unknown(cause, at));
             }
         }
-        if !self.allowance.charge(length as u64 / 16) {
-            return self.spent(at);
-        }
-        pieces.on(composed(string_from_parts(parts), at))
+        Ok(())
     }
 
     /// A traversal: `var.x`, `local.x`, `count.index`, `each.key`, a reference Terraform
@@ -412,7 +545,7 @@ impl<'a> Scope<'a> {
                 match (root, attr(0)) {
                     ("var", Some(name)) => (self.variable(name, at), 1),
                     ("local", Some(name)) => (self.local(name, at), 1),
-                    ("count", Some("index")) => match &self.instance.index {
+                    ("count", Some("index")) => match &self.instance.borrow().index {
                         Some(v) => match self.copy(v, at) {
                             Ok(v) => (v.at_site_opt(at), 1),
                             Err(spent) => return spent,
@@ -420,10 +553,11 @@ impl<'a> Scope<'a> {
                         None => return not_evaluated("`count.index` outside `count`", at),
                     },
                     ("each", Some(which @ ("key" | "value"))) => {
+                        let instance = self.instance.borrow();
                         let v = if which == "key" {
-                            &self.instance.key
+                            &instance.key
                         } else {
-                            &self.instance.value
+                            &instance.value
                         };
                         match v {
                             Some(v) => match self.copy(v, at) {
@@ -431,6 +565,19 @@ impl<'a> Scope<'a> {
                                 Err(spent) => return spent,
                             },
                             None => return not_evaluated("`each` outside `for_each`", at),
+                        }
+                    }
+                    ("data", Some(PLATFORM_IMAGE)) if attr(1).is_some() && attr(2).is_some() => {
+                        let name = attr(1).unwrap_or_default();
+                        let attribute = attr(2).unwrap_or_default();
+                        match self.platform_image(name, attribute, at, depth) {
+                            Some(v) => (v, 3),
+                            None => {
+                                let reference = reference_text(root, &operators);
+                                let cause =
+                                    Cause::TerraformSource(TfUnknown::DataSource { reference });
+                                return unknown(cause, at);
+                            }
                         }
                     }
                     ("data", Some(kind)) if attr(1).is_some() && attr(2) == Some("id") => {
@@ -450,6 +597,10 @@ impl<'a> Scope<'a> {
                         let cause = Cause::TerraformSource(TfUnknown::DataSource { reference });
                         return unknown(cause, at);
                     }
+                    ("module", Some(name)) if self.modules.is_some() => match self.modules {
+                        Some(modules) => (modules.call(self, name, at), 1),
+                        None => return not_evaluated("`module`", at),
+                    },
                     ("module", _) => {
                         let reference = reference_text(root, &operators);
                         let cause = Cause::TerraformSource(TfUnknown::ModuleOutput { reference });
@@ -486,6 +637,20 @@ impl<'a> Scope<'a> {
             other => (self.expr(other, file, depth + 1), 0),
         };
         self.apply(value, &operators[used..], file, at, depth)
+    }
+
+    /// Binds `name` to `value` (a `dynamic` block's iterator) until [`Scope::unbind`] is
+    /// given what this returns.
+    pub(crate) fn bind(&self, name: String, value: Value) -> usize {
+        let mut bound = self.bound.borrow_mut();
+        let mark = bound.len();
+        bound.push((name, value));
+        mark
+    }
+
+    /// Undoes the bindings made since `mark` ([`Scope::bind`]).
+    pub(crate) fn unbind(&self, mark: usize) {
+        self.bound.borrow_mut().truncate(mark);
     }
 
     /// The value a `for` expression being evaluated binds to `name`, if any.
@@ -642,7 +807,91 @@ impl<'a> Scope<'a> {
         let declared = self
             .declared
             .get(&(data, kind.to_string(), name.to_string()))?;
+        if data && kind == PLATFORM_IMAGE {
+            return Some(self.compose(declared, PLATFORM_IMAGE_ID, data, kind, name, at, depth));
+        }
         let template = crate::catalog::Catalog::builtin().terraform_id(kind)?;
+        Some(self.compose(declared, template, data, kind, name, at, depth))
+    }
+
+    /// The attribute `attribute` of the data source `data.azurerm_platform_image.NAME`,
+    /// read at `at`: its `publisher`, `offer`, `sku` and `location` are its arguments, its
+    /// `version` the argument, else `latest` (the newest version is read when Terraform plans:
+    /// unpinned), its `id` composed of them
+    /// (<https://registry.terraform.io/providers/hashicorp/azurerm/latest/docs/data-sources/platform_image>).
+    /// `None` when the module declares no such data source (or with `count`/`for_each`), or
+    /// for another attribute.
+    fn platform_image(
+        &self,
+        name: &str,
+        attribute: &str,
+        at: Option<Span>,
+        depth: usize,
+    ) -> Option<Value> {
+        if attribute == "id" {
+            return self.composed_id(true, PLATFORM_IMAGE, name, at, depth);
+        }
+        let declared = self
+            .declared
+            .get(&(true, PLATFORM_IMAGE.to_string(), name.to_string()))?;
+        if !["publisher", "offer", "sku", "location", "version"].contains(&attribute) {
+            return None;
+        }
+        let mut v = self.argument(declared, attribute, true, PLATFORM_IMAGE, at, depth);
+        if let Some(at) = at {
+            let via = Subject::DataSource(format!("data.{PLATFORM_IMAGE}.{name}"));
+            v.origin.hops.push(Hop { span: at, via });
+        }
+        Some(v)
+    }
+
+    /// The value of the argument `argument` of the declared data source (`data`) or resource
+    /// of type `kind`, read at `at`: missing, an unknown (a platform image's `version`:
+    /// `latest`); a gallery version data source's `recent`, `latest`.
+    fn argument(
+        &self,
+        declared: &Declared<'_>,
+        argument: &str,
+        data: bool,
+        kind: &str,
+        at: Option<Span>,
+        depth: usize,
+    ) -> Value {
+        let v = match declared.block.written(argument) {
+            Some(w) => self.expr(w.expr, w.file, depth + 1),
+            // What a finding about it points at: the data source, where `version` is missing.
+            None if data && kind == PLATFORM_IMAGE && argument == "version" => {
+                composed(Kind::Str("latest".into()), declared.at.or(at))
+            }
+            None => unknown(
+                Cause::MissingProperty {
+                    name: argument.to_string(),
+                },
+                at,
+            ),
+        };
+        match v.as_str() {
+            Some(s) if data && argument == "name" && s.eq_ignore_ascii_case("recent") => {
+                composed(Kind::Str("latest".into()), v.origin.site)
+            }
+            _ => v,
+        }
+    }
+
+    /// The `id` of the declared data source (`data`) or resource `kind`.`name`, read at `at`,
+    /// composed of its arguments as `template` says (`{argument}`; `{subscription}`, the
+    /// provider's, a hole).
+    #[allow(clippy::too_many_arguments)]
+    fn compose(
+        &self,
+        declared: &Declared<'_>,
+        template: &str,
+        data: bool,
+        kind: &str,
+        name: &str,
+        at: Option<Span>,
+        depth: usize,
+    ) -> Value {
         let mut parts = Vec::new();
         let mut pieces = crate::eval::ops::Pieces::default();
         let mut length = 0usize;
@@ -663,21 +912,7 @@ impl<'a> Scope<'a> {
             if argument == "subscription" {
                 parts.push(subscription());
             } else {
-                let v = match declared.body.get_attribute(argument) {
-                    Some(a) => self.expr(&a.value, declared.file, depth + 1),
-                    None => unknown(
-                        Cause::MissingProperty {
-                            name: argument.to_string(),
-                        },
-                        at,
-                    ),
-                };
-                let v = match v.as_str() {
-                    Some(s) if data && argument == "name" && s.eq_ignore_ascii_case("recent") => {
-                        composed(Kind::Str("latest".into()), v.origin.site)
-                    }
-                    _ => v,
-                };
+                let v = self.argument(declared, argument, data, kind, at, depth);
                 pieces.value(length, &v);
                 match text_parts(&v) {
                     Ok(more) => {
@@ -713,7 +948,7 @@ impl<'a> Scope<'a> {
         if let Some(at) = at {
             v.origin.hops.push(Hop { span: at, via });
         }
-        Some(v)
+        v
     }
 
     /// `value` with `operators` applied in order.
@@ -790,7 +1025,7 @@ impl<'a> Scope<'a> {
     /// A copy of `v` (a variable's or a local's value, read at `at`), its size charged to the
     /// step budget as the ARM evaluator charges what it copies out of a variable; the
     /// budget's unknown when it does not fit.
-    fn copy(&self, v: &Value, at: Option<Span>) -> Result<Value, Value> {
+    pub(crate) fn copy(&self, v: &Value, at: Option<Span>) -> Result<Value, Value> {
         let limits = self.allowance.limits();
         let limit = self.allowance.max_steps();
         let (weight, _) = crate::eval::ops::weight_and_depth(v, limit, limits.max_value_depth);
@@ -916,6 +1151,63 @@ impl Members {
     /// The members, in the order their keys were first set.
     pub(crate) fn into_kind(self) -> Kind {
         Kind::Object(self.list)
+    }
+}
+
+/// A string template being built: its parts, their length, the runs literals supplied (what
+/// a fix edits), and whether the next literal's leading whitespace is stripped (`~}`).
+#[derive(Default)]
+struct Built {
+    /// The parts so far.
+    parts: Vec<Part>,
+    /// The length of their known text.
+    length: usize,
+    /// The runs of the text that literals supplied (a `.tfvars` value, a default).
+    pieces: crate::eval::ops::Pieces,
+    /// Whether the next literal's leading whitespace is stripped.
+    trim_next: bool,
+}
+
+impl Built {
+    /// Adds literal `text`.
+    fn text(&mut self, text: &str) {
+        let text = if std::mem::take(&mut self.trim_next) {
+            text.trim_start()
+        } else {
+            text
+        };
+        self.length += text.len();
+        self.parts.push(Part::Text(text.to_string()));
+    }
+
+    /// Adds `more` (an interpolated value's parts).
+    fn parts(&mut self, more: Vec<Part>) {
+        self.trim_next = false;
+        for p in more {
+            if let Part::Text(t) = &p {
+                self.length += t.len();
+            }
+            self.parts.push(p);
+        }
+    }
+
+    /// Adds the hole an unknown `v` leaves.
+    fn hole(&mut self, v: Value) {
+        if let Kind::Unknown(why) = v.kind {
+            self.parts.push(Part::Hole(why));
+        }
+    }
+
+    /// Strips the trailing whitespace of the last literal when `strip` (`{~`).
+    fn strip(&mut self, strip: bool) {
+        if !strip {
+            return;
+        }
+        if let Some(Part::Text(t)) = self.parts.last_mut() {
+            let kept = t.trim_end().len();
+            self.length = self.length.saturating_sub(t.len() - kept);
+            t.truncate(kept);
+        }
     }
 }
 
@@ -1232,6 +1524,32 @@ mod tests {
         );
         // `&&`/`||` decided by the known side.
         assert_eq!(eval("data.x.y.z && false").kind, Kind::Bool(false));
+    }
+
+    #[test]
+    fn template_directives_are_evaluated_over_known_values() {
+        // https://developer.hashicorp.com/terraform/language/expressions/strings#directives
+        assert_eq!(
+            eval("\"%{ if var.n > 1 }big%{ else }small%{ endif }\"").display(),
+            "big"
+        );
+        assert_eq!(eval("\"%{ if var.n > 5 }big%{ endif }-\"").display(), "-");
+        assert_eq!(
+            eval("\"%{ for s in [\"a\", \"b\"] }${s}-%{ endfor }\"").display(),
+            "a-b-"
+        );
+        // `~` strips the whitespace beside it.
+        assert_eq!(
+            eval("\"%{ for k, v in var.m ~} ${k}=${v} %{~ endfor }\"").display(),
+            "k=v"
+        );
+        // A condition not known offline leaves a hole, never a branch.
+        let v = eval("\"x%{ if data.a.b.c }y%{ endif }\"");
+        assert!(v.has_unknown(), "{v:?}");
+        assert!(matches!(
+            cause(&v),
+            Cause::TerraformSource(TfUnknown::DataSource { .. })
+        ));
     }
 
     #[test]

@@ -12,18 +12,66 @@
 
 use std::path::{Path, PathBuf};
 
-use hcl_edit::structure::Body;
-
 use crate::frontend::terraform::CONFIGURATION_EXTENSION;
+pub(crate) use crate::frontend::terraform::{
+    MAX_BRACKETS, MAX_WIDTH, is_json_source, too_deep, too_wide,
+};
 use crate::frontend::{Env, Lowered, ParseProblem};
 use crate::source::{FileId, Loaded, Loader};
 
+use super::syntax::{Block, Syntax};
+
+/// Whether the Terraform source at `path` is an override file, whose blocks Terraform merges
+/// into those the other files declare
+/// (<https://developer.hashicorp.com/terraform/language/files/override>): `override.tf`,
+/// `*_override.tf`, and the same in JSON.
+fn is_override(path: &Path) -> bool {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    let stem = name
+        .strip_suffix(".tf.json")
+        .or_else(|| name.strip_suffix(".tf"))
+        .unwrap_or("");
+    stem == "override" || stem.ends_with("_override")
+}
+
+impl Module {
+    /// The module's top-level blocks of type `kind`, each with the blocks of the override files
+    /// of the same type and labels merged into it (as layers: the block's arguments are
+    /// replaced by theirs, its nested blocks of a type by theirs of that type); an override
+    /// file's `locals` are locals of their own, after the others (a later one wins). An
+    /// override block with no block to merge into is left out (Terraform rejects it).
+    pub(crate) fn blocks(&self, kind: &str) -> Vec<Block<'_>> {
+        let mut out: Vec<Block<'_>> = self
+            .sources
+            .iter()
+            .flat_map(|p| p.syntax.blocks(kind, p.file))
+            .collect();
+        for parsed in &self.overrides {
+            for block in parsed.syntax.blocks(kind, parsed.file) {
+                if kind == "locals" {
+                    out.push(block);
+                } else if let Some(base) = out.iter_mut().find(|b| b.labels == block.labels) {
+                    base.layers.push((block.body, block.file));
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Whether the file at `path` is a Terraform source: `.tf`, or `.tf.json`.
+fn is_source(path: &Path) -> bool {
+    is_json_source(path)
+        || path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case(CONFIGURATION_EXTENSION))
+}
+
 /// The headline of an IG000 about a Terraform source that cannot be read.
 pub(crate) const HEADLINE: &str = "cannot parse Terraform source";
-
-/// Most nested brackets a Terraform source may hold: deeper text is refused before it is
-/// parsed (the parser recurses once per level; no configuration comes near this).
-pub(crate) const MAX_BRACKETS: usize = 256;
 
 /// Most `.tf` and `.tfvars` files of one folder read.
 const MAX_FILES: usize = 1024;
@@ -32,14 +80,14 @@ const MAX_FILES: usize = 1024;
 pub(crate) struct Parsed {
     /// The file, in the lowering's sources.
     pub(crate) file: FileId,
-    /// Its body.
-    pub(crate) body: Body,
+    /// Its root body, in its syntax.
+    pub(crate) syntax: Syntax,
 }
 
 /// A variable definitions file: HCL (`.tfvars`) or JSON (`.tfvars.json`).
 pub(crate) enum Definitions {
     /// `name = value` attributes.
-    Hcl(Parsed),
+    Hcl(FileId, hcl_edit::structure::Body),
     /// A JSON object of values.
     Json(FileId, crate::json::Json),
 }
@@ -49,14 +97,19 @@ pub(crate) enum Definitions {
 pub(crate) struct Module {
     /// The lead file, in the lowering's sources.
     pub(crate) lead: FileId,
-    /// The `.tf` files, in lexical order of their names.
+    /// The `.tf` files in lexical order of their names, then the `.tf.json` files (but the
+    /// override files).
     pub(crate) sources: Vec<Parsed>,
+    /// The override files (`override.tf`, `*_override.tf`, and their `.tf.json`), in the
+    /// order Terraform merges them.
+    pub(crate) overrides: Vec<Parsed>,
     /// The variable definition files Terraform loads, in the order it loads them.
     pub(crate) definitions: Vec<Definitions>,
 }
 
-/// The `.tf` files of canonical folder `folder` (names and canonical paths), sorted by name,
-/// with `me` (which may not be on disk: an unsaved buffer) among them when given.
+/// The Terraform sources of canonical folder `folder` (canonical paths): its `.tf` files
+/// sorted by name, then its `.tf.json` files sorted by name (Terraform reads them all as one
+/// module), with `me` (which may not be on disk: an unsaved buffer) among them when given.
 pub(crate) fn sources_of(folder: &Path, me: Option<&Path>) -> Vec<PathBuf> {
     let mut paths: Vec<PathBuf> = std::fs::read_dir(folder)
         .into_iter()
@@ -64,23 +117,22 @@ pub(crate) fn sources_of(folder: &Path, me: Option<&Path>) -> Vec<PathBuf> {
         .flatten()
         .take(64 * MAX_FILES)
         .map(|e| e.path())
-        .filter(|p| {
-            p.extension()
-                .is_some_and(|e| e.eq_ignore_ascii_case(CONFIGURATION_EXTENSION))
-        })
+        .filter(|p| is_source(p))
         .collect();
     if let Some(me) = me
         && !paths.iter().any(|p| p == me)
     {
         paths.push(me.to_path_buf());
     }
-    paths.sort_by(|a, b| a.file_name().cmp(&b.file_name()));
+    paths.sort_by(|a, b| {
+        (is_json_source(a), a.file_name()).cmp(&(is_json_source(b), b.file_name()))
+    });
     paths.truncate(MAX_FILES);
     paths
 }
 
-/// Whether the walked `.tf` file at canonical path `me` is its folder's lead: the first
-/// `.tf` file of the folder the run walks.
+/// Whether the walked Terraform source at canonical path `me` is its folder's lead: the
+/// first of the folder's sources ([`sources_of`]) the run walks.
 pub(crate) fn is_lead(me: &Path, loader: Loader<'_>) -> bool {
     let Some(folder) = me.parent() else {
         return true;
@@ -125,6 +177,7 @@ pub(crate) fn read(lead: Loaded, env: &Env<'_>, out: &mut Lowered) -> Module {
     let mut module = Module {
         lead: FileId(0),
         sources: Vec::new(),
+        overrides: Vec::new(),
         definitions: Vec::new(),
     };
     let mut lead = Some(lead);
@@ -144,8 +197,12 @@ pub(crate) fn read(lead: Loaded, env: &Env<'_>, out: &mut Lowered) -> Module {
         if is_lead {
             module.lead = FileId(out.sources.len() as u32);
         }
-        if let Some((file, body)) = parse(loaded, out) {
-            module.sources.push(Parsed { file, body });
+        if let Some((file, syntax)) = parse(loaded, out) {
+            if is_override(&path) {
+                module.overrides.push(Parsed { file, syntax });
+            } else {
+                module.sources.push(Parsed { file, syntax });
+            }
         }
     }
     for path in definitions_of(&folder) {
@@ -173,10 +230,8 @@ pub(crate) fn read(lead: Loaded, env: &Env<'_>, out: &mut Lowered) -> Module {
                     out.problems.push(problem);
                 }
             }
-        } else if let Some((file, body)) = parse(loaded, out) {
-            module
-                .definitions
-                .push(Definitions::Hcl(Parsed { file, body }));
+        } else if let Some((file, Syntax::Hcl(body))) = parse(loaded, out) {
+            module.definitions.push(Definitions::Hcl(file, body));
         }
     }
     module
@@ -190,6 +245,7 @@ pub(crate) fn read_module(dir: &Path, env: &Env<'_>, out: &mut Lowered) -> Optio
     let mut module = Module {
         lead: FileId(0),
         sources: Vec::new(),
+        overrides: Vec::new(),
         definitions: Vec::new(),
     };
     for path in sources_of(dir, None) {
@@ -200,11 +256,15 @@ pub(crate) fn read_module(dir: &Path, env: &Env<'_>, out: &mut Lowered) -> Optio
             continue;
         };
         let id = FileId(out.sources.len() as u32);
-        if let Some((file, body)) = parse(loaded, out) {
+        if let Some((file, syntax)) = parse(loaded, out) {
+            if is_override(&path) {
+                module.overrides.push(Parsed { file, syntax });
+                continue;
+            }
             if module.sources.is_empty() {
                 module.lead = id;
             }
-            module.sources.push(Parsed { file, body });
+            module.sources.push(Parsed { file, syntax });
         }
     }
     (!module.sources.is_empty()).then_some(module)
@@ -244,9 +304,10 @@ fn read_beside(path: &Path, env: &Env<'_>, out: &mut Lowered) -> Option<Loaded> 
     }
 }
 
-/// Parses `loaded` as HCL, adding it to `out.sources`; an IG000 when it cannot be parsed or
-/// nests deeper than [`MAX_BRACKETS`].
-fn parse(loaded: Loaded, out: &mut Lowered) -> Option<(FileId, Body)> {
+/// Parses `loaded` in its syntax (a `.tf.json` file as JSON, any other as HCL), adding it to
+/// `out.sources`; an IG000 when it cannot be parsed or nests deeper than [`MAX_BRACKETS`].
+fn parse(loaded: Loaded, out: &mut Lowered) -> Option<(FileId, Syntax)> {
+    let json = is_json_source(&loaded.canonical);
     let deep = too_deep(&loaded.text);
     let id = loaded.add_to(&mut out.sources);
     let text = &out.sources.get(id).text;
@@ -261,11 +322,9 @@ fn parse(loaded: Loaded, out: &mut Lowered) -> Option<(FileId, Body)> {
         ));
         return None;
     }
-    match hcl_edit::parser::parse_body(text) {
-        Ok(body) => Some((id, body)),
-        Err(e) => {
-            let offset = u32::try_from(e.location().offset()).unwrap_or(u32::MAX);
-            let message = e.message().to_string();
+    match parse_text(text, json) {
+        Ok(syntax) => Some((id, syntax)),
+        Err((offset, message)) => {
             out.problems
                 .push(ParseProblem::at_char(id, text, offset, HEADLINE, message));
             None
@@ -273,28 +332,100 @@ fn parse(loaded: Loaded, out: &mut Lowered) -> Option<(FileId, Body)> {
     }
 }
 
-/// The offset where `text` first nests brackets deeper than [`MAX_BRACKETS`], counting every
-/// `(`, `[` and `{` (in strings and comments too: a bound, not a parse).
-pub(crate) fn too_deep(text: &str) -> Option<usize> {
-    let mut depth = 0usize;
-    for (i, b) in text.bytes().enumerate() {
-        match b {
-            b'(' | b'[' | b'{' => {
-                depth += 1;
-                if depth > MAX_BRACKETS {
-                    return Some(i);
-                }
-            }
-            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
-            _ => {}
-        }
+/// The source `text` parsed (as JSON when `json`), or the offset and message of its error. A
+/// JSON source must be JSON whose root is an object, as Terraform requires; it is then read
+/// as an HCL expression ([`super::syntax`]).
+pub(crate) fn parse_text(text: &str, json: bool) -> Result<Syntax, (u32, String)> {
+    if let Some(offset) = too_wide(text, json) {
+        let message = format!(
+            "its braces hold more members than imagegate reads (the squares of their counts add up past {MAX_WIDTH})"
+        );
+        return Err((u32::try_from(offset).unwrap_or(u32::MAX), message));
     }
-    None
+    if !json {
+        return hcl_edit::parser::parse_body(text)
+            .map(Syntax::Hcl)
+            .map_err(|e| {
+                let offset = u32::try_from(e.location().offset()).unwrap_or(u32::MAX);
+                (offset, e.message().to_string())
+            });
+    }
+    crate::json::validate(text).map_err(|e| (e.offset, e.message))?;
+    if !text.trim_start().starts_with('{') {
+        return Err((0, "a Terraform JSON file holds one object".to_string()));
+    }
+    let relaxed = super::syntax::json_as_hcl(text);
+    // What follows the object is blank (or comments, which HCL reads as blanks where they
+    // are not last): left out, which moves no offset.
+    let hcl = relaxed.as_deref().unwrap_or(text).trim_end();
+    hcl_edit::parser::parse_expr(hcl)
+        .map(Syntax::Json)
+        .map_err(|e| {
+            let offset = u32::try_from(e.location().offset()).unwrap_or(u32::MAX);
+            (offset, e.message().to_string())
+        })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn objects_too_wide_to_parse_in_time_are_found_before_parsing() {
+        let wide = |n: usize, json: bool| {
+            let members: Vec<String> = (0..n)
+                .map(|i| {
+                    if json {
+                        format!("\"k{i}\": 1")
+                    } else {
+                        format!("k{i} = 1")
+                    }
+                })
+                .collect();
+            if json {
+                format!("{{\"locals\": {{{}}}}}", members.join(",\n"))
+            } else {
+                format!("locals {{\n{}\n}}\n", members.join("\n"))
+            }
+        };
+        for json in [false, true] {
+            assert_eq!(too_wide(&wide(5_000, json), json), None, "{json}");
+            assert!(too_wide(&wide(20_000, json), json).is_some(), "{json}");
+        }
+        // Lines of strings and heredocs are no members.
+        let heredoc = format!(
+            "locals {{\n  script = <<-EOT\n{}  EOT\n  s = \"{}\"\n}}\n",
+            "echo\n".repeat(20_000),
+            ",".repeat(20_000)
+        );
+        assert_eq!(too_wide(&heredoc, false), None);
+        // Many narrow objects fit; their squares add up.
+        let narrow = "locals {\n  a = { x = 1, y = 2 }\n}\n".repeat(10_000);
+        assert_eq!(too_wide(&narrow, false), None);
+        // What would hide an object from the count does not: a `<<` in a comment, braces
+        // closed in strings, an object in an interpolation.
+        let members = |n: usize| {
+            (0..n)
+                .map(|i| format!("k{i} = \"}}\"\n"))
+                .collect::<String>()
+        };
+        let hidden = format!(
+            "# a << EOF\nlocals {{\n  m = {{\n{}  }}\n}}\n",
+            members(20_000)
+        );
+        assert!(too_wide(&hidden, false).is_some());
+        let inline: Vec<String> = (0..20_000).map(|i| format!("k{i} = 1")).collect();
+        let interpolated = format!(
+            "locals {{\n  s = \"${{ {{ {} }} }}\"\n}}\n",
+            inline.join(", ")
+        );
+        assert!(too_wide(&interpolated, false).is_some());
+        let heredoc = format!(
+            "locals {{\n  s = <<EOT\n${{ {{ {} }} }}\nEOT\n}}\n",
+            inline.join(", ")
+        );
+        assert!(too_wide(&heredoc, false).is_some());
+    }
 
     #[test]
     fn deep_nesting_is_found_before_parsing() {

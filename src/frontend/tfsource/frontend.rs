@@ -4,7 +4,6 @@
 use std::path::{Path, PathBuf};
 
 use foldhash::HashMap;
-use hcl_edit::structure::Body;
 
 use crate::frontend::terraform::CONFIGURATION_EXTENSION;
 use crate::frontend::{Env, Frontend, Lowered, Relation, RelationKind, Sniff, Target, ToJudge};
@@ -13,6 +12,7 @@ use crate::source::Loaded;
 use crate::value::cause::TfUnknown;
 
 use super::folder;
+use super::syntax::Syntax;
 
 /// Terraform configurations, read from their `.tf` sources.
 #[derive(Debug)]
@@ -61,10 +61,10 @@ impl Frontend for TfSources {
     fn relations(&self, path: &Path, text: &str) -> Vec<Relation> {
         let mut out = self.relations_by_name(path);
         if folder::too_deep(text).is_none()
-            && let Ok(body) = hcl_edit::parser::parse_body(text)
+            && let Ok(syntax) = folder::parse_text(text, folder::is_json_source(path))
         {
             out.extend(
-                local_modules(&body)
+                local_modules(&syntax)
                     .into_iter()
                     .map(|source| Relation::new(RelationKind::Deploys, Target::Folder(source))),
             );
@@ -73,9 +73,12 @@ impl Frontend for TfSources {
     }
 
     fn lower(&self, file: Loaded, env: &Env<'_>) -> Result<Lowered, Loaded> {
+        // The run's first walked file of the folder with its extension leads among `.tf`
+        // files; a `.tf.json` file (whose extension is every JSON file's) leads only where
+        // no `.tf` file is walked, as the folder's order says.
         let lead = match env.options.first_of_kind.as_deref() {
-            Some(first) => first == file.canonical,
-            None => folder::is_lead(&file.canonical, env.loader),
+            Some(first) if !folder::is_json_source(&file.canonical) => first == file.canonical,
+            _ => folder::is_lead(&file.canonical, env.loader),
         };
         if !lead {
             return Err(file);
@@ -154,20 +157,18 @@ fn tree(root: folder::Module, env: &Env<'_>, out: &mut Lowered) -> Tree {
     let mut queue = std::collections::VecDeque::from([(0usize, 0usize)]);
     while let Some((index, depth)) = queue.pop_front() {
         let mut calls = Vec::new();
-        for parsed in &tree.modules[index].sources {
-            let from = out.sources.get(parsed.file).path.clone();
-            for block in parsed.body.get_blocks("module") {
-                let [label] = block.labels.as_slice() else {
-                    continue;
-                };
-                let source = block
-                    .body
-                    .get_attribute("source")
-                    .and_then(|a| a.value.as_str())
-                    .unwrap_or("")
-                    .to_string();
-                calls.push((label.as_str().to_string(), source, from.clone()));
-            }
+        for block in tree.modules[index].blocks("module") {
+            let [label] = block.labels.as_slice() else {
+                continue;
+            };
+            let source = block
+                .written("source")
+                .and_then(|w| w.expr.as_str())
+                .unwrap_or("")
+                .to_string();
+            // A local path is relative to the folder of the file that calls the module.
+            let from = out.sources.get(block.file).path.clone();
+            calls.push((label.to_string(), source, from));
         }
         for (label, source, from) in calls {
             let key = if keys[index].is_empty() {
@@ -248,16 +249,12 @@ fn installed_modules(root: &Path, env: &Env<'_>) -> HashMap<String, String> {
         .collect()
 }
 
-/// The `source` of each module call of `body` that is a local path (`./x`, `../x`).
-fn local_modules(body: &Body) -> Vec<String> {
-    body.get_blocks("module")
-        .filter_map(|b| {
-            b.body
-                .get_attribute("source")?
-                .value
-                .as_str()
-                .map(str::to_string)
-        })
+/// The `source` of each module call of `syntax` that is a local path (`./x`, `../x`).
+fn local_modules(syntax: &Syntax) -> Vec<String> {
+    syntax
+        .blocks("module", crate::source::FileId(0))
+        .into_iter()
+        .filter_map(|b| b.body.attribute("source")?.as_str().map(str::to_string))
         .filter(|s| is_local(s))
         .collect()
 }

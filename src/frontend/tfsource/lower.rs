@@ -4,9 +4,9 @@
 //! plan would show (blocks as lists of objects), shaped by what both Terraform frontends
 //! share ([`crate::frontend::terraform::shape`]).
 
+use std::cell::RefCell;
+
 use foldhash::{HashMap, HashMapExt};
-use hcl_edit::Span as _;
-use hcl_edit::structure::{Block, Body};
 
 use crate::frontend::Embedded;
 use crate::frontend::terraform::{AZAPI, Declared, judged_type, shape};
@@ -18,6 +18,7 @@ use crate::value::{Cause, Hop, Kind, Subject, Value, Why};
 use super::eval::{Instance, Scope, Written, composed, not_evaluated, span_of};
 use super::folder::{Definitions, Module};
 use super::frontend::{Child, MAX_MODULE_DEPTH, Tree};
+use super::syntax::Block;
 use crate::value::subject::ModuleVariable;
 
 /// What a module read from its sources is, as data: Terraform resource types (an azapi
@@ -39,9 +40,9 @@ const META: [&str; 6] = [
     "provisioner",
 ];
 
-/// The span of an HCL node in `file`.
-fn at<T: hcl_edit::Span>(node: &T, file: FileId) -> Option<Span> {
-    node.span().map(|r| Span::new(file, r.start, r.end))
+/// Where `block` is written in `file`.
+fn at(block: &Block<'_>, file: FileId) -> Option<Span> {
+    block.span.clone().map(|r| Span::new(file, r.start, r.end))
 }
 
 /// Lowers the configuration `tree` with `environment` (the root's `TF_VAR_` variables are
@@ -107,53 +108,257 @@ fn evaluate(
     stack: &mut Vec<usize>,
 ) {
     let module = &tree.modules[at.index];
+    let calls = Calls::new(tree, at.index, &at.address, stack);
+    let mut scope = scope_of(module, variables, allowance).with_modules(&calls);
+    for block in module.blocks("resource") {
+        resource(&block, block.file, &mut scope, at, out);
+    }
+    for block in module.blocks("module") {
+        call(tree, &block, block.file, &mut scope, at, out, stack);
+    }
+}
+
+/// The scope of an instance of `module` whose `variables` are decided: its locals, and the
+/// data sources and resources whose `id` the catalogue composes (one instance each), and the
+/// platform images data sources read.
+fn scope_of<'t>(
+    module: &'t Module,
+    variables: HashMap<String, Value>,
+    allowance: &'t crate::eval::Allowance,
+) -> Scope<'t> {
     let mut locals = Vec::new();
-    for parsed in &module.sources {
-        for block in parsed.body.get_blocks("locals") {
-            for attribute in block.body.attributes() {
-                let written = Written {
-                    expr: &attribute.value,
-                    file: parsed.file,
-                };
-                locals.push((attribute.key.as_str().to_string(), written));
-            }
+    for block in module.blocks("locals") {
+        for (key, written) in block.arguments() {
+            locals.push((key.to_string(), written));
         }
     }
-    // The data sources and resources whose `id` the catalogue composes (one instance each).
     let mut declared = HashMap::new();
-    for parsed in &module.sources {
+    {
         for (data, kind) in [(true, "data"), (false, "resource")] {
-            for block in parsed.body.get_blocks(kind) {
+            for block in module.blocks(kind) {
                 let [t, n] = block.labels.as_slice() else {
                     continue;
                 };
                 let looped = ["count", "for_each"]
                     .iter()
-                    .any(|m| block.body.get_attribute(m).is_some());
-                if looped
-                    || crate::catalog::Catalog::builtin()
-                        .terraform_id(t.as_str())
-                        .is_none()
-                {
+                    .any(|m| block.written(m).is_some());
+                let composed = crate::catalog::Catalog::builtin().terraform_id(t).is_some()
+                    || (data && *t == super::eval::PLATFORM_IMAGE);
+                if looped || !composed {
                     continue;
                 }
-                let key = (data, t.as_str().to_string(), n.as_str().to_string());
+                let key = (data, t.to_string(), n.to_string());
                 let body = super::eval::Declared {
-                    body: &block.body,
-                    file: parsed.file,
+                    at: at(&block, block.file),
+                    block: block.clone(),
                 };
                 declared.insert(key, body);
             }
         }
     }
-    let mut scope = Scope::new(variables, locals, allowance).with_declared(declared);
-    for parsed in &module.sources {
-        for block in parsed.body.get_blocks("resource") {
-            resource(block, parsed.file, &mut scope, at, out);
+    Scope::new(variables, locals, allowance).with_declared(declared)
+}
+
+/// The module calls of one module instance, as its expressions read them (`module.NAME`):
+/// each call's outputs evaluated once, when first read, from the called module's sources
+/// with the arguments each of its instances passes.
+struct Calls<'t> {
+    /// The configuration.
+    tree: &'t Tree,
+    /// The calling module's index in the tree.
+    index: usize,
+    /// What the calling instance's addresses start with (`module.app.`, empty at the root).
+    address: String,
+    /// The modules being evaluated, the calling one last: a call back into one is a cycle.
+    stack: Vec<usize>,
+    /// Each call's value, once evaluated.
+    done: RefCell<HashMap<String, Value>>,
+    /// The calls being evaluated (one read again while it is, is a cycle).
+    busy: RefCell<Vec<String>>,
+}
+
+impl<'t> Calls<'t> {
+    /// The calls of the instance of module `index` of `tree` at `address`, reached through
+    /// the modules of `stack`.
+    fn new(tree: &'t Tree, index: usize, address: &str, stack: &[usize]) -> Calls<'t> {
+        let mut stack = stack.to_vec();
+        if stack.last() != Some(&index) {
+            stack.push(index);
         }
-        for block in parsed.body.get_blocks("module") {
-            call(tree, block, parsed.file, &mut scope, at, out, stack);
+        Calls {
+            tree,
+            index,
+            address: address.to_string(),
+            stack,
+            done: RefCell::new(HashMap::new()),
+            busy: RefCell::new(Vec::new()),
         }
+    }
+
+    /// The call `name`: its block and file, in the calling module.
+    fn block(&self, name: &str) -> Option<(Block<'t>, FileId)> {
+        self.tree.modules[self.index]
+            .blocks("module")
+            .into_iter()
+            .find(|b| matches!(b.labels.as_slice(), [l] if *l == name))
+            .map(|b| {
+                let file = b.file;
+                (b, file)
+            })
+    }
+
+    /// The value of the call `block` of `file` (to module `child`), named `name`, read at
+    /// `at` in the caller's `scope`: see [`Modules::call`].
+    fn evaluate(
+        &self,
+        scope: &Scope<'_>,
+        name: &str,
+        (block, file): (Block<'_>, FileId),
+        child: usize,
+        at: Option<Span>,
+    ) -> Value {
+        let allowance = scope.allowance();
+        let nesting = scope.nesting() + 1;
+        let limit = allowance.limits().max_nesting;
+        if nesting >= limit {
+            let subject = Subject::Variable(format!("module.{name}"));
+            let cause = Cause::Budget(Budget::Recursion { limit, subject });
+            return super::eval::unknown(cause, at);
+        }
+        let counted = block.written("count").is_some();
+        let each = block.written("for_each").is_some();
+        let address = format!("{}module.{name}", self.address);
+        let mut list = Vec::new();
+        let mut map = super::eval::Members::default();
+        for (key, instance) in instances(&block, scope) {
+            if !allowance.charge(1) {
+                let limit = allowance.max_steps();
+                return super::eval::unknown(Cause::Budget(Budget::Steps { limit }), at);
+            }
+            let unknown_key = [&instance.index, &instance.key]
+                .into_iter()
+                .flatten()
+                .find_map(|v| v.first_unknown().cloned());
+            if let Some(why) = unknown_key {
+                return super::eval::unknown((*why.cause).clone(), why.span.or(at));
+            }
+            let map_key = instance.key.as_ref().map(Value::display);
+            let before = scope.set_instance(instance);
+            let module = format!("{address}{key}");
+            let variables = inputs(&self.tree.modules[child], &block, scope, &module);
+            scope.set_instance(before);
+            let calls = Calls::new(self.tree, child, &format!("{module}."), &self.stack);
+            let outputs = outputs(self.tree, child, variables, allowance, &calls, &module)
+                .with_nesting(nesting);
+            let value = outputs.value();
+            match map_key {
+                Some(k) if each => map.set(k, value),
+                _ => list.push(value),
+            }
+        }
+        let site = self::at(&block, file);
+        if each {
+            composed(map.into_kind(), site)
+        } else if counted {
+            composed(Kind::Array(list), site)
+        } else {
+            list.pop()
+                .unwrap_or_else(|| composed(Kind::Object(Vec::new()), site))
+        }
+    }
+}
+
+impl super::eval::Modules for Calls<'_> {
+    fn call(&self, scope: &Scope<'_>, name: &str, at: Option<Span>) -> Value {
+        if let Some(v) = self.done.borrow().get(name) {
+            return scope.copy(v, at).unwrap_or_else(|spent| spent);
+        }
+        let Some(block) = self.block(name) else {
+            let name = format!("module.{name}");
+            return super::eval::unknown(Cause::UndeclaredVariable { name }, at);
+        };
+        let child = match self.tree.calls.get(&(self.index, name.to_string())) {
+            Some(Child::Loaded(child)) => *child,
+            Some(Child::Unseen(why)) => {
+                return super::eval::unknown(Cause::TerraformSource(why.clone()), at);
+            }
+            None => return not_evaluated(format!("the module call '{name}'"), at),
+        };
+        if self.stack.contains(&child) || self.stack.len() > MAX_MODULE_DEPTH {
+            return not_evaluated("a module that calls itself", at);
+        }
+        if self.busy.borrow().iter().any(|b| b == name) {
+            let name = format!("module.{name}");
+            let cycle = vec![name.clone()];
+            return super::eval::unknown(Cause::VariableCycle { name, cycle }, at);
+        }
+        self.busy.borrow_mut().push(name.to_string());
+        let v = self.evaluate(scope, name, block, child, at);
+        self.busy.borrow_mut().retain(|b| b != name);
+        self.done.borrow_mut().insert(name.to_string(), v.clone());
+        v
+    }
+}
+
+/// The outputs of an instance of module `index` of `tree` (at `address`, `module.vm["a"]`)
+/// whose `variables` are decided, its own calls read through `calls`: evaluated when
+/// [`Outputs::value`] is asked.
+fn outputs<'t>(
+    tree: &'t Tree,
+    index: usize,
+    variables: HashMap<String, Value>,
+    allowance: &'t crate::eval::Allowance,
+    calls: &'t Calls<'t>,
+    address: &str,
+) -> Outputs<'t> {
+    let module = &tree.modules[index];
+    Outputs {
+        module,
+        scope: scope_of(module, variables, allowance).with_modules(calls),
+        address: address.to_string(),
+    }
+}
+
+/// A module instance whose outputs are to be evaluated.
+struct Outputs<'t> {
+    /// The module.
+    module: &'t Module,
+    /// Its scope.
+    scope: Scope<'t>,
+    /// Its address (`module.vm`), as hops name it.
+    address: String,
+}
+
+impl Outputs<'_> {
+    /// These outputs, their locals evaluated within `nesting` levels already.
+    fn with_nesting(self, nesting: usize) -> Self {
+        Outputs {
+            scope: self.scope.with_nesting(nesting),
+            ..self
+        }
+    }
+
+    /// Each `output` block's `value`, by the output's name, through a hop naming it
+    /// (<https://developer.hashicorp.com/terraform/language/values/outputs>).
+    fn value(&self) -> Value {
+        let mut members = super::eval::Members::default();
+        for block in self.module.blocks("output") {
+            let [label] = block.labels.as_slice() else {
+                continue;
+            };
+            let name = label.to_string();
+            let Some(value) = block.written("value") else {
+                continue;
+            };
+            let v = self.scope.eval(value);
+            let via = Subject::ModuleOutput(ModuleVariable {
+                name: name.clone(),
+                module: self.address.clone(),
+            });
+            let v = super::eval::through(v, via, span_of(value.expr, value.file));
+            members.set(name, v);
+        }
+        Value::composed(members.into_kind())
     }
 }
 
@@ -162,7 +367,7 @@ fn evaluate(
 /// is not read, or is being evaluated already.
 fn call(
     tree: &Tree,
-    block: &Block,
+    block: &Block<'_>,
     file: FileId,
     scope: &mut Scope<'_>,
     at: &Place,
@@ -172,13 +377,12 @@ fn call(
     let [label] = block.labels.as_slice() else {
         return;
     };
-    let label = label.as_str();
+    let label = *label;
     let span = self::at(block, file).unwrap_or(Span::new(file, 0, 0));
     let source_at = block
-        .body
-        .get_attribute("source")
-        .and_then(|a| a.value.span())
-        .map_or(span, |r| Span::new(file, r.start, r.end));
+        .written("source")
+        .and_then(|w| span_of(w.expr, w.file))
+        .unwrap_or(span);
     let address = format!("{}module.{label}", at.address);
     let unseen = |why: TfUnknown, out: &mut Out<'_>| {
         out.context.unseen.push(Unseen {
@@ -196,7 +400,7 @@ fn call(
         let construct = "a module that calls itself".to_string();
         return unseen(TfUnknown::NotEvaluated { construct }, out);
     }
-    for (key, instance) in instances(block, file, scope) {
+    for (key, instance) in instances(block, scope) {
         // Each module instance is a resource of the file's budget (as a nested deployment
         // is), so that calls nested in counted calls stay bounded.
         if !scope.allowance().take_resource() {
@@ -208,9 +412,9 @@ fn call(
             });
             break;
         }
-        scope.instance = instance;
+        scope.set_instance(instance);
         let module = format!("{address}{key}");
-        let variables = inputs(&tree.modules[child], block, file, scope, &module);
+        let variables = inputs(&tree.modules[child], block, scope, &module);
         let mut modules = at.modules.clone();
         modules.push(label.to_string());
         let place = Place {
@@ -222,63 +426,51 @@ fn call(
         evaluate(tree, &place, variables, scope.allowance(), out, stack);
         stack.pop();
     }
-    scope.instance = Instance::default();
+    scope.set_instance(Instance::default());
 }
 
-/// The variables of the called `module`, decided by the call `block` of `file` (evaluated in
+/// The variables of the called `module`, decided by the call `block` (its arguments evaluated in
 /// the caller's `scope`): the argument the call passes, else the variable's default, else
 /// unknown. `address` is the call's (`module.vm`), as hops name it.
 fn inputs(
     module: &Module,
-    block: &Block,
-    file: FileId,
+    block: &Block<'_>,
     scope: &Scope<'_>,
     address: &str,
 ) -> HashMap<String, Value> {
     let empty = Scope::empty(scope.allowance());
     let mut out = HashMap::new();
-    for parsed in &module.sources {
-        for variable in parsed.body.get_blocks("variable") {
-            let [label] = variable.labels.as_slice() else {
-                continue;
-            };
-            let name = label.as_str().to_string();
-            let input = ModuleVariable {
-                name: name.clone(),
-                module: address.to_string(),
-            };
-            let value = match block.body.get_attribute(&name) {
-                Some(argument) => {
-                    let v = scope.eval(Written {
-                        expr: &argument.value,
-                        file,
-                    });
-                    super::eval::through(
-                        v,
-                        Subject::ModuleInput(input),
-                        span_of(&argument.value, file),
-                    )
+    for variable in module.blocks("variable") {
+        let [label] = variable.labels.as_slice() else {
+            continue;
+        };
+        let name = label.to_string();
+        let input = ModuleVariable {
+            name: name.clone(),
+            module: address.to_string(),
+        };
+        let value = match block.written(&name) {
+            Some(argument) => {
+                let v = scope.eval(argument);
+                let at = span_of(argument.expr, argument.file);
+                super::eval::through(v, Subject::ModuleInput(input), at)
+            }
+            None => match variable.written("default") {
+                Some(default) => {
+                    let v = empty.eval(default);
+                    let at = span_of(default.expr, default.file);
+                    super::eval::through(v, Subject::VariableDefault(input), at)
                 }
-                None => match variable.body.get_attribute("default") {
-                    Some(default) => {
-                        let v = empty.eval(Written {
-                            expr: &default.value,
-                            file: parsed.file,
-                        });
-                        let at = span_of(&default.value, parsed.file);
-                        super::eval::through(v, Subject::VariableDefault(input), at)
-                    }
-                    None => super::eval::unknown(
-                        Cause::TerraformSource(TfUnknown::InputNotSet {
-                            name: name.clone(),
-                            module: address.to_string(),
-                        }),
-                        self::at(variable, parsed.file),
-                    ),
-                },
-            };
-            out.insert(name, value);
-        }
+                None => super::eval::unknown(
+                    Cause::TerraformSource(TfUnknown::InputNotSet {
+                        name: name.clone(),
+                        module: address.to_string(),
+                    }),
+                    self::at(&variable, variable.file),
+                ),
+            },
+        };
+        out.insert(name, value);
     }
     out
 }
@@ -295,38 +487,33 @@ fn variables(
 ) -> HashMap<String, Value> {
     let empty = Scope::empty(allowance);
     let mut out: HashMap<String, Value> = HashMap::new();
-    for parsed in &module.sources {
-        for block in parsed.body.get_blocks("variable") {
-            let [label] = block.labels.as_slice() else {
-                continue;
-            };
-            let name = label.as_str().to_string();
-            let declared = at(block, parsed.file);
-            let mut value = match block.body.get_attribute("default") {
-                Some(default) => empty.eval(Written {
-                    expr: &default.value,
-                    file: parsed.file,
-                }),
-                None => super::eval::unknown(
-                    Cause::TerraformSource(TfUnknown::UnsetVariable { name: name.clone() }),
-                    declared,
-                ),
-            };
-            if let Some(text) = environment.get(&format!("TF_VAR_{name}")) {
-                value = from_environment(&name, text, block, declared);
-            }
-            out.insert(name, value);
+    for block in module.blocks("variable") {
+        let [label] = block.labels.as_slice() else {
+            continue;
+        };
+        let name = label.to_string();
+        let declared = at(&block, block.file);
+        let mut value = match block.written("default") {
+            Some(default) => empty.eval(default),
+            None => super::eval::unknown(
+                Cause::TerraformSource(TfUnknown::UnsetVariable { name: name.clone() }),
+                declared,
+            ),
+        };
+        if let Some(text) = environment.get(&format!("TF_VAR_{name}")) {
+            value = from_environment(&name, text, &block, declared);
         }
+        out.insert(name, value);
     }
     for definitions in &module.definitions {
         match definitions {
-            Definitions::Hcl(parsed) => {
-                for attribute in parsed.body.attributes() {
+            Definitions::Hcl(file, body) => {
+                for attribute in body.attributes() {
                     let name = attribute.key.as_str();
                     if let Some(slot) = out.get_mut(name) {
                         *slot = empty.eval(Written {
                             expr: &attribute.value,
-                            file: parsed.file,
+                            file: *file,
                         });
                     }
                 }
@@ -354,10 +541,13 @@ fn variables(
 /// variable `TF_VAR_name` gives as `text`: the text itself for a string variable (or one of
 /// no declared type), else the text parsed as a literal value
 /// (<https://developer.hashicorp.com/terraform/cli/config/environment-variables#tf_var_name>).
-fn from_environment(name: &str, text: &str, block: &Block, declared: Option<Span>) -> Value {
-    let typed = block.body.get_attribute("type").is_some_and(
-        |t| !matches!(&t.value, hcl_edit::expr::Expression::Variable(v) if v.as_str() == "string"),
-    );
+fn from_environment(name: &str, text: &str, block: &Block<'_>, declared: Option<Span>) -> Value {
+    // `string` in the native syntax, `"string"` in JSON.
+    let typed = block.written("type").is_some_and(|t| match t.expr {
+        hcl_edit::expr::Expression::Variable(v) => v.as_str() != "string",
+        hcl_edit::expr::Expression::String(s) => s.value().as_str() != "string",
+        _ => true,
+    });
     let kind = if typed {
         match hcl_edit::parser::parse_expr(text) {
             Ok(hcl_edit::expr::Expression::Bool(b)) => Kind::Bool(*b.value()),
@@ -388,17 +578,23 @@ fn from_environment(name: &str, text: &str, block: &Block, declared: Option<Span
 
 /// The instances of the resource `block` of `file` judged into `context`: each of its
 /// `count` or `for_each` when those are known, else one whose index or key is unknown.
-fn resource(block: &Block, file: FileId, scope: &mut Scope<'_>, place: &Place, out: &mut Out<'_>) {
+fn resource(
+    block: &Block<'_>,
+    file: FileId,
+    scope: &mut Scope<'_>,
+    place: &Place,
+    out: &mut Out<'_>,
+) {
     let [resource_type, name] = block.labels.as_slice() else {
         return;
     };
-    let (resource_type, name) = (resource_type.as_str(), name.as_str());
+    let (resource_type, name) = (*resource_type, *name);
     let action = resource_type == "azapi_resource_action";
     if !action && !judged_type(resource_type) {
         return;
     }
     let span = at(block, file).unwrap_or(Span::new(file, 0, 0));
-    let instances = instances(block, file, scope);
+    let instances = instances(block, scope);
     for (key, instance) in instances {
         if !scope.allowance().take_resource() {
             // Never passed over: the instance is unseen, for the budget.
@@ -411,8 +607,8 @@ fn resource(block: &Block, file: FileId, scope: &mut Scope<'_>, place: &Place, o
             });
             return;
         }
-        scope.instance = instance;
-        let body = body_of(&block.body, file, scope, 0);
+        scope.set_instance(instance);
+        let body = body_of(block, scope, 0);
         let azapi = AZAPI.contains(&resource_type) || (action && creates_a_resource(&body));
         if action && !azapi {
             continue;
@@ -425,23 +621,21 @@ fn resource(block: &Block, file: FileId, scope: &mut Scope<'_>, place: &Place, o
             span,
             azapi,
         };
-        if let Some(resource) = shape(declared, body, out.embedded) {
+        if let Some(mut resource) = shape(declared, body, out.embedded) {
+            if !azapi {
+                no_image(&mut resource);
+            }
             out.context.resources.push(resource);
         }
     }
-    scope.instance = Instance::default();
+    scope.set_instance(Instance::default());
 }
 
-/// The instances of `block` (a resource or a module call of `file`): one per element of its
+/// The instances of `block` (a resource or a module call): one per element of its
 /// `count` or `for_each` when those are known (each with its address key, `[0]` or
 /// `["key"]`), else one whose index or key is unknown; one with no key without either.
-fn instances(block: &Block, file: FileId, scope: &Scope<'_>) -> Vec<(String, Instance)> {
-    let written = |key: &str| {
-        block.body.get_attribute(key).map(|a| Written {
-            expr: &a.value,
-            file,
-        })
-    };
+fn instances(block: &Block<'_>, scope: &Scope<'_>) -> Vec<(String, Instance)> {
+    let written = |key: &str| block.written(key);
     if let Some(count) = written("count") {
         let n = scope.eval(count);
         match n.kind {
@@ -471,7 +665,7 @@ fn instances(block: &Block, file: FileId, scope: &Scope<'_>) -> Vec<(String, Ins
                 Instance {
                     index: Some(not_evaluated(
                         "a `count` that is not a number",
-                        span_of(count.expr, file),
+                        span_of(count.expr, count.file),
                     )),
                     ..Instance::default()
                 },
@@ -521,7 +715,7 @@ fn instances(block: &Block, file: FileId, scope: &Scope<'_>) -> Vec<(String, Ins
             _ => {
                 let v = not_evaluated(
                     "a `for_each` that is not a map or set",
-                    span_of(each.expr, file),
+                    span_of(each.expr, each.file),
                 );
                 vec![(
                     "[?]".to_string(),
@@ -538,6 +732,113 @@ fn instances(block: &Block, file: FileId, scope: &Scope<'_>) -> Vec<(String, Ins
     }
 }
 
+/// The machines whose image is named by one of a few arguments, and whether Terraform requires
+/// one of them: the types, the arguments (the first is where an unknown is set), and whether
+/// the image is required (else the provider computes it at apply).
+type ImageArguments = (&'static [&'static str], &'static [&'static str], bool);
+
+/// The machines that cannot be created without an image: VMs and scale sets take
+/// `source_image_id` or `source_image_reference`, one of them required
+/// (<https://registry.terraform.io/providers/hashicorp/azurerm/latest/docs/resources/linux_virtual_machine#source_image_id>,
+/// the provider says `one of source_image_id or source_image_reference must be specified`;
+/// a VM may attach an OS disk, `os_managed_disk_id`, instead). The legacy
+/// `azurerm_virtual_machine`'s `storage_image_reference` is Optional and Computed
+/// (<https://registry.terraform.io/providers/hashicorp/azurerm/latest/docs/resources/virtual_machine#storage_image_reference>):
+/// unwritten, and no OS disk attached, a plan shows it known only after apply.
+const IMAGE_ARGUMENTS: [ImageArguments; 5] = [
+    (
+        &[
+            "azurerm_linux_virtual_machine",
+            "azurerm_windows_virtual_machine",
+        ],
+        &[
+            "source_image_id",
+            "source_image_reference",
+            "os_managed_disk_id",
+        ],
+        true,
+    ),
+    (
+        &[
+            "azurerm_linux_virtual_machine_scale_set",
+            "azurerm_windows_virtual_machine_scale_set",
+        ],
+        &["source_image_id", "source_image_reference"],
+        true,
+    ),
+    (
+        &["azurerm_virtual_machine"],
+        &["storage_image_reference", "storage_os_disk.image_uri"],
+        false,
+    ),
+    // Required blocks: <https://registry.terraform.io/providers/hashicorp/azurerm/latest/docs/resources/batch_pool#storage_image_reference>,
+    // <https://registry.terraform.io/providers/hashicorp/azurerm/latest/docs/resources/dev_test_linux_virtual_machine#gallery_image_reference>.
+    (&["azurerm_batch_pool"], &["storage_image_reference"], true),
+    (
+        &[
+            "azurerm_dev_test_linux_virtual_machine",
+            "azurerm_dev_test_windows_virtual_machine",
+        ],
+        &["gallery_image_reference"],
+        true,
+    ),
+];
+
+/// Marks the image of `resource` unknown, saying which arguments are missing, when it is a
+/// machine of [`IMAGE_ARGUMENTS`] that writes none of them (nor, for the legacy VM, attaches
+/// its OS disk): IG002, never a machine listed without a judgement.
+fn no_image(resource: &mut Resource) {
+    let Some((_, arguments, required)) = IMAGE_ARGUMENTS
+        .iter()
+        .find(|(types, _, _)| types.contains(&resource.resource_type.as_str()))
+    else {
+        return;
+    };
+    let set = |path: &str| {
+        let mut v = Some(&resource.body);
+        for key in path.split('.') {
+            v = v.and_then(|v| match &v.kind {
+                Kind::Array(items) => items.first().and_then(|i| i.get(key)),
+                _ => v.get(key),
+            });
+        }
+        v.is_some_and(|v| match &v.kind {
+            Kind::Null => false,
+            Kind::Str(s) => !s.is_empty(),
+            Kind::Array(items) => !items.is_empty(),
+            _ => true,
+        })
+    };
+    let attached = resource
+        .body
+        .get("storage_os_disk")
+        .map(|d| match &d.kind {
+            Kind::Array(items) => items.first().unwrap_or(d),
+            _ => d,
+        })
+        .and_then(|d| d.get("create_option"))
+        .is_some_and(|c| !matches!(c.as_str(), Some(s) if !s.eq_ignore_ascii_case("attach")));
+    if arguments.iter().any(|a| set(a)) || (!required && attached) {
+        return;
+    }
+    let named: Vec<String> = arguments
+        .iter()
+        .filter(|a| !a.contains('.'))
+        .map(|a| format!("`{a}`"))
+        .collect();
+    let why = Why::at(
+        Cause::TerraformSource(TfUnknown::NoImage {
+            arguments: named.join(", "),
+            required: *required,
+        }),
+        resource.span,
+    );
+    if let Kind::Object(members) = &mut resource.body.kind {
+        members.retain(|(k, _)| k != arguments[0]);
+        members.push((arguments[0].to_string(), Value::unknown(why)));
+    }
+}
+
 /// Whether an `azapi_resource_action` (its arguments evaluated) creates the resource it
 /// names: a `PUT` of a body to the resource itself (no `action`).
 fn creates_a_resource(body: &Value) -> bool {
@@ -551,64 +852,145 @@ fn creates_a_resource(body: &Value) -> bool {
 }
 
 /// The attribute values of a block's `body` as a plan shows them: each argument's value,
-/// each nested block a list of objects (in the order written), a `dynamic` block an unknown
-/// list (its content is not generated offline).
-fn body_of(body: &Body, file: FileId, scope: &Scope<'_>, depth: usize) -> Value {
+/// each nested block a list of objects (in the order written), the blocks a `dynamic` block
+/// generates among them ([`dynamic`]).
+fn body_of(block: &Block<'_>, scope: &Scope<'_>, depth: usize) -> Value {
     let mut members = super::eval::Members::default();
-    for attribute in body.attributes() {
-        let key = attribute.key.as_str();
+    for (key, written) in block.arguments() {
         if depth == 0 && META.contains(&key) {
             continue;
         }
-        let v = scope.eval(Written {
-            expr: &attribute.value,
-            file,
-        });
+        let v = scope.eval(written);
         members.set(key.to_string(), v);
     }
     let mut blocks: Vec<(String, Vec<Value>, Option<Span>)> = Vec::new();
     let mut block_index: HashMap<String, usize> = HashMap::new();
-    for block in body.blocks() {
-        let key = block.ident.as_str();
-        if depth == 0 && META.contains(&key) {
+    let mut add = |key: &str, v: Value, site: Option<Span>| match block_index.get(key) {
+        Some(&i) => blocks[i].1.push(v),
+        None => {
+            block_index.insert(key.to_string(), blocks.len());
+            blocks.push((key.to_string(), vec![v], site));
+        }
+    };
+    // Blocks whose list is unknown (a `dynamic` block over a collection not known offline).
+    let mut unknown_blocks: Vec<(String, Value)> = Vec::new();
+    for (ident, block) in block.nested() {
+        let file = block.file;
+        if depth == 0 && META.contains(&ident) {
             continue;
         }
-        if key == "dynamic" {
-            let Some(label) = block.labels.first() else {
+        if depth >= super::eval::MAX_DEPTH {
+            let limit = super::eval::MAX_DEPTH;
+            let v = super::eval::unknown(
+                Cause::Budget(Budget::ExpressionDepth { limit }),
+                at(&block, file),
+            );
+            add(ident, v, at(&block, file));
+            continue;
+        }
+        if ident == "dynamic" {
+            let Some(name) = block.labels.first() else {
                 continue;
             };
-            let name = label.as_str().to_string();
-            let v = not_evaluated("`dynamic` blocks", at(block, file));
-            members.set(name, v);
+            match dynamic(&block, scope, depth) {
+                Ok(generated) => {
+                    for v in generated {
+                        add(name, v, at(&block, file));
+                    }
+                }
+                Err(v) => unknown_blocks.push((name.to_string(), v)),
+            }
             continue;
         }
-        let v = if depth >= super::eval::MAX_DEPTH {
-            let limit = super::eval::MAX_DEPTH;
-            super::eval::unknown(
-                Cause::Budget(Budget::ExpressionDepth { limit }),
-                at(block, file),
-            )
-        } else {
-            let mut v = body_of(&block.body, file, scope, depth + 1);
-            v.origin.site = at(block, file);
-            v
-        };
-        match block_index.get(key) {
-            Some(&i) => blocks[i].1.push(v),
-            None => {
-                block_index.insert(key.to_string(), blocks.len());
-                blocks.push((key.to_string(), vec![v], at(block, file)));
-            }
-        }
+        let mut v = body_of(&block, scope, depth + 1);
+        v.origin.site = at(&block, file);
+        add(ident, v, at(&block, file));
     }
     for (key, items, site) in blocks {
-        // A `dynamic` block of the same name stays unknown.
-        if members.get(&key).is_some_and(Value::is_unknown) {
-            continue;
-        }
         members.set(key, composed(Kind::Array(items), site));
     }
+    // A block list a `dynamic` block leaves unknown is unknown whatever else is written.
+    for (key, v) in unknown_blocks {
+        members.set(key, v);
+    }
     Value::composed(members.into_kind())
+}
+
+/// The blocks the `dynamic` block `block` of `file` generates
+/// (<https://developer.hashicorp.com/terraform/language/expressions/dynamic-blocks>): its
+/// `content` once per element of its `for_each` (a list's in order, a map's by key), with its
+/// iterator (`iterator`, else the block's label) bound to `{ key, value }`; `Err` with the
+/// unknown list when `for_each` is not known offline, or not a collection.
+fn dynamic(block: &Block<'_>, scope: &Scope<'_>, depth: usize) -> Result<Vec<Value>, Value> {
+    let site = at(block, block.file);
+    let Some(name) = block.labels.first() else {
+        return Ok(Vec::new());
+    };
+    let Some(each) = block.written("for_each") else {
+        return Err(not_evaluated("a `dynamic` block without `for_each`", site));
+    };
+    let content = block.body.blocks("content", block.file).into_iter().next();
+    let Some(content) = content else {
+        return Err(not_evaluated("a `dynamic` block without `content`", site));
+    };
+    // `iterator = s` in the native syntax, `"iterator": "s"` in JSON.
+    let iterator = match block.written("iterator").map(|w| w.expr) {
+        None => name.to_string(),
+        Some(hcl_edit::expr::Expression::Variable(v)) => v.as_str().to_string(),
+        Some(hcl_edit::expr::Expression::String(s)) => s.value().to_string(),
+        Some(_) => return Err(not_evaluated("a `dynamic` block's `iterator`", site)),
+    };
+    let collection = scope.eval(each);
+    let elements: Vec<(Value, Value)> = match collection.kind {
+        Kind::Array(items) => items
+            .into_iter()
+            .enumerate()
+            .map(|(i, v)| (Value::composed(Kind::Int(i as i64)), v))
+            .collect(),
+        Kind::Object(mut members) => {
+            members.sort_by(|a, b| a.0.cmp(&b.0));
+            members
+                .into_iter()
+                .map(|(k, v)| (Value::composed(Kind::Str(k)), v))
+                .collect()
+        }
+        Kind::Null => Vec::new(),
+        Kind::Unknown(why) => {
+            return Err(Value {
+                kind: Kind::Unknown(why),
+                origin: crate::value::Origin {
+                    site,
+                    ..Default::default()
+                },
+            });
+        }
+        _ => {
+            return Err(not_evaluated(
+                "a `dynamic` block's `for_each` that is not a collection",
+                site,
+            ));
+        }
+    };
+    let mut out = Vec::with_capacity(elements.len());
+    for (key, value) in elements {
+        if !scope.allowance().charge(1) {
+            let limit = scope.allowance().max_steps();
+            return Err(super::eval::unknown(
+                Cause::Budget(Budget::Steps { limit }),
+                site,
+            ));
+        }
+        let bound = Value::composed(Kind::Object(vec![
+            ("key".to_string(), key),
+            ("value".to_string(), value),
+        ]));
+        let mark = scope.bind(iterator.clone(), bound);
+        let mut v = body_of(&content, scope, depth + 1);
+        scope.unbind(mark);
+        v.origin.site = site;
+        out.push(v);
+    }
+    Ok(out)
 }
 
 /// A declaration whose contents are not seen (a module call, an instance past the budget),

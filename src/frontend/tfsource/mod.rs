@@ -1,7 +1,7 @@
 //! Terraform configurations read from their sources (`.tf`), judged without a plan: what
 //! Terraform users commit, and what pre-commit hooks see.
 //!
-//! * The unit is a module: every `.tf` file of a folder together, with the variable
+//! * The unit is a module: every `.tf` and `.tf.json` file of a folder together, with the variable
 //!   definition files Terraform loads beside them (`terraform.tfvars`,
 //!   `terraform.tfvars.json`, `*.auto.tfvars`), judged once for the folder's lead file (the
 //!   first `.tf` the run walks, by name: [`folder`]).
@@ -15,7 +15,9 @@
 //!   (`frontend::terraform`), so a resource reads the same from a plan and from its source.
 //! * A plan of the same configuration is authoritative: it links the `.tf` files it was made
 //!   from, so this frontend's judgement of them stands aside in a run that judges the plan.
-//! * The parser is hcl-edit: it keeps every node's span, which findings and fixes need.
+//! * The parser is hcl-edit: it keeps every node's span, which findings and fixes need. It
+//!   reads `.tf.json` files too, as one HCL expression ([`syntax`]): both syntaxes are one
+//!   module, lowered alike.
 //!
 //! [`TfSources`] is the frontend; [`LITERALS`] how its files write a string a fix rewrites.
 
@@ -25,6 +27,8 @@ mod frontend;
 mod functions;
 mod literals;
 mod lower;
+mod syntax;
 
+pub(crate) use folder::is_json_source;
 pub(crate) use frontend::TfSources;
 pub(crate) use literals::LITERALS;

@@ -274,7 +274,7 @@ fn terraform_sources() {
                 reference: s("module.m.id"),
             }),
             &format!(
-                "`module.m.id` is a module output, and module outputs are not evaluated from Terraform sources yet ({PLAN})"
+                "`module.m.id` is a module output, which is not evaluated where it is read ({PLAN})"
             ),
         ),
         (
@@ -299,6 +299,27 @@ fn terraform_sources() {
         (
             t(T::ProviderSubscription),
             "the subscription of the azurerm provider is not known offline",
+        ),
+        (
+            t(T::NoImage {
+                arguments: s("`source_image_id`, `source_image_reference`"),
+                required: true,
+            }),
+            "it writes none of `source_image_id`, `source_image_reference`, and Terraform requires one of them (it rejects the configuration)",
+        ),
+        (
+            t(T::NoImage {
+                arguments: s("`storage_image_reference`"),
+                required: true,
+            }),
+            "it writes no `storage_image_reference`, which Terraform requires (it rejects the configuration)",
+        ),
+        (
+            t(T::NoImage {
+                arguments: s("`storage_image_reference`"),
+                required: false,
+            }),
+            "it writes no `storage_image_reference`: the provider computes it when Terraform applies (a plan shows it known only after apply)",
         ),
         (
             t(T::NotEvaluated {

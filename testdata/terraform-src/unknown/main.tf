@@ -1,14 +1,14 @@
 # The image comes from a data source, which Terraform reads from Azure when it plans
-# (https://developer.hashicorp.com/terraform/language/data-sources): the ID of the newest
-# Marketplace version
-# (https://registry.terraform.io/providers/hashicorp/azurerm/latest/docs/data-sources/platform_image)
-# is not known offline. Expected: IG002 at the reference, never a pass.
+# (https://developer.hashicorp.com/terraform/language/data-sources): the versions of a
+# gallery image
+# (https://registry.terraform.io/providers/hashicorp/azurerm/latest/docs/data-sources/shared_image_versions)
+# are not known offline. Expected: IG002 at the reference, never a pass.
 
-data "azurerm_platform_image" "ubuntu" {
-  location  = "westeurope"
-  publisher = "Canonical"
-  offer     = "0001-com-ubuntu-server-jammy"
-  sku       = "22_04-lts-gen2"
+data "azurerm_shared_image_versions" "ubuntu" {
+  image_name          = "ubuntu-2204"
+  gallery_name        = "corpGallery"
+  resource_group_name = "rg-golden"
+  tags_filter         = { channel = "stable" }
 }
 
 resource "azurerm_linux_virtual_machine" "db" {
@@ -18,7 +18,7 @@ resource "azurerm_linux_virtual_machine" "db" {
   size                  = "Standard_E4s_v5"
   admin_username        = "azureuser"
   network_interface_ids = ["/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-db/providers/Microsoft.Network/networkInterfaces/nic-db"]
-  source_image_id       = data.azurerm_platform_image.ubuntu.id
+  source_image_id       = data.azurerm_shared_image_versions.ubuntu.images[0].id
 
   admin_ssh_key {
     username   = "azureuser"
