@@ -214,19 +214,28 @@ impl ProjectGraph {
             }
         }
         for (template, parameter_files) in mapped {
-            let Some(&to) = graph.index.get(key(template)) else {
-                continue;
+            // A file; or a folder, whose walked files that read such files as contexts take
+            // them (a Terraform module's folder and its `-var-file` definitions).
+            let targets: Vec<usize> = match graph.index.get(key(template)) {
+                Some(&to) => vec![to],
+                None => by_folder.get(key(template)).cloned().unwrap_or_default(),
             };
+            let folder = !graph.index.contains_key(key(template));
             for p in parameter_files {
                 let from = graph.node_of(p, loader);
-                edges.push((
-                    from,
-                    Edge {
-                        kind: RelationKind::Parameters,
-                        node: to,
-                        mapped: true,
-                    },
-                ));
+                for &to in &targets {
+                    if folder && !frontend::takes_context(&graph.nodes[to].path, p) {
+                        continue;
+                    }
+                    edges.push((
+                        from,
+                        Edge {
+                            kind: RelationKind::Parameters,
+                            node: to,
+                            mapped: true,
+                        },
+                    ));
+                }
             }
         }
         graph.computed.sort();

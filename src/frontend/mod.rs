@@ -578,6 +578,21 @@ pub(crate) fn named_extensions() -> Vec<&'static str> {
     out
 }
 
+/// Whether the walked file at `file` reads the file at `context` as its context when the
+/// config maps `context` to `file`'s folder (`[parameter_files]` naming a folder): its
+/// frontend reads files of that extension only as contexts (a Terraform module's `-var-file`
+/// definitions).
+pub(crate) fn takes_context(file: &Path, context: &Path) -> bool {
+    let name = crate::walk::file_name_of(context)
+        .map(|n| n.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    for_file(file).iter().any(|f| {
+        f.context_extensions()
+            .iter()
+            .any(|e| name.ends_with(&format!(".{e}")) || name.ends_with(&format!(".{e}.json")))
+    })
+}
+
 /// The frontends `imagegate audit` offers its files to: inventory exports alone (which
 /// `check`'s walk never reads: they are not in [`all`]).
 pub(crate) fn exports() -> &'static [&'static dyn Frontend] {

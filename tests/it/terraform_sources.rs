@@ -90,6 +90,8 @@ fn the_fixtures_hold() {
             "override-files",
             vec![place("IG001", "image_override.tf", 7, 3)],
         ),
+        // A `-var-file` the config maps to the module's folder: its value, in its context.
+        ("var-files", vec![place("IG001", "env/prod.tfvars", 2, 12)]),
         // A platform image data source without `version`: `latest`, not approved.
         (
             "platform-image",
@@ -1261,4 +1263,58 @@ fn a_fix_edits_the_json_string_that_decides_the_version() {
         "{diff}\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+/// `-var-file` definitions mapped to a module's folder in `[parameter_files]` are contexts of
+/// their own, read after what Terraform loads by itself
+/// (<https://developer.hashicorp.com/terraform/language/values/variables#variable-definitions-tfvars-files>):
+/// a run naming one reports what it decides, the other context's file alone reports nothing,
+/// and without the mapping neither is read (the variable's default is judged: what a plan run
+/// without `-var-file` deploys).
+#[test]
+fn var_files_mapped_in_the_config_are_contexts() {
+    let repo = fixture("var-files");
+    let prod = check_json(&repo, &["env/prod.tfvars"]);
+    assert_eq!(
+        places(&prod),
+        vec![place("IG001", "env/prod.tfvars", 2, 12)],
+        "{prod:#}"
+    );
+    assert_eq!(
+        prod["findings"][0]["parameter_file"], "env/prod.tfvars",
+        "{prod:#}"
+    );
+    let dev = check_json(&repo, &["env/dev.tfvars"]);
+    assert_eq!(places(&dev), vec![], "{dev:#}");
+    assert_eq!(
+        dev["resources"].as_array().map(Vec::len),
+        Some(1),
+        "{dev:#}"
+    );
+    repo.write("imagegate.toml", "");
+    let unmapped = check_json(&repo, &["."]);
+    assert_eq!(places(&unmapped), vec![], "{unmapped:#}");
+}
+
+/// A mapping that leads out of the scanned roots is not read: a note says so, and the module
+/// is still judged in its other contexts.
+#[test]
+fn a_var_file_mapped_outside_the_roots_is_not_read() {
+    let repo = fixture("var-files");
+    repo.write(
+        "imagegate.toml",
+        "[parameter_files]\n\".\" = [\"../secret.tfvars\", \"env/prod.tfvars\"]\n",
+    );
+    let out = repo
+        .imagegate(&["check", "--format", "json", "--exit-zero", "."])
+        .output()
+        .expect("run");
+    let report: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        places(&report),
+        vec![place("IG001", "env/prod.tfvars", 2, 12)],
+        "{report:#}"
+    );
+    assert!(stderr.contains("secret.tfvars"), "{stderr}");
 }

@@ -213,28 +213,63 @@ pub(crate) fn read(lead: Loaded, env: &Env<'_>, out: &mut Lowered) -> Module {
         let Some(loaded) = read_beside(&path, env, out) else {
             continue;
         };
-        let json = path
-            .file_name()
-            .is_some_and(|n| n.to_string_lossy().ends_with(".json"));
-        if json {
-            let limit = env.allowance.limits().max_document_values;
-            match crate::json::parse_within(&loaded.text, limit) {
-                Ok(root) => {
-                    let id = loaded.add_to(&mut out.sources);
-                    module.definitions.push(Definitions::Json(id, root));
-                }
-                Err(e) => {
-                    let id = loaded.add_to(&mut out.sources);
-                    let text = &out.sources.get(id).text;
-                    let problem = ParseProblem::at_char(id, text, e.offset, HEADLINE, e.message);
-                    out.problems.push(problem);
-                }
-            }
-        } else if let Some((file, Syntax::Hcl(body))) = parse(loaded, out) {
-            module.definitions.push(Definitions::Hcl(file, body));
-        }
+        module.definitions.extend(definitions(loaded, env, out));
     }
     module
+}
+
+/// The variable definitions of `loaded` (HCL, or JSON by its name), added to `out.sources`;
+/// `None` (an IG000 in `out.problems`) when it cannot be parsed.
+fn definitions(loaded: Loaded, env: &Env<'_>, out: &mut Lowered) -> Option<Definitions> {
+    let json = loaded
+        .canonical
+        .file_name()
+        .is_some_and(|n| n.to_string_lossy().ends_with(".json"));
+    if json {
+        let limit = env.allowance.limits().max_document_values;
+        let parsed = crate::json::parse_within(&loaded.text, limit);
+        let id = loaded.add_to(&mut out.sources);
+        match parsed {
+            Ok(root) => Some(Definitions::Json(id, root)),
+            Err(e) => {
+                let text = &out.sources.get(id).text;
+                let problem = ParseProblem::at_char(id, text, e.offset, HEADLINE, e.message);
+                out.problems.push(problem);
+                None
+            }
+        }
+    } else {
+        match parse(loaded, out) {
+            Some((file, Syntax::Hcl(body))) => Some(Definitions::Hcl(file, body)),
+            _ => None,
+        }
+    }
+}
+
+/// The `-var-file` definitions the config maps to the module's folder (`[parameter_files]`
+/// naming the folder: the project graph gives them as the lead file's parameter files), each
+/// with its display path, in the order the config lists them. One that cannot be read is
+/// said in a note and left out; one that cannot be parsed is an IG000.
+pub(crate) fn var_files(env: &Env<'_>, out: &mut Lowered) -> Vec<(String, Definitions)> {
+    let mut found = Vec::new();
+    for file in env.options.parameter_files.iter().filter(|p| p.mapped) {
+        match env
+            .loader
+            .read(&file.path, &file.canonical, file.display.clone())
+        {
+            Ok(loaded) => {
+                if let Some(definitions) = definitions(loaded, env, out) {
+                    found.push((file.display.clone(), definitions));
+                }
+            }
+            Err(e) => out.notes.push(crate::note::Note::new(
+                crate::note::NoteKind::NotRead,
+                file.display.clone(),
+                format!("not read: {e}"),
+            )),
+        }
+    }
+    found
 }
 
 /// Reads the module a call names in canonical folder `dir`: its `.tf` files (a called module

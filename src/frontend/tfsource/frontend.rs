@@ -90,9 +90,11 @@ impl Frontend for TfSources {
             ..Lowered::default()
         };
         let root = folder::read(file, env, &mut out);
+        let var_files = folder::var_files(env, &mut out);
         let tree = tree(root, env, &mut out);
         let deployment = super::lower::tree(
             &tree,
+            &var_files,
             env.options.environment,
             env.allowance,
             &mut out.embedded,

@@ -49,29 +49,51 @@ fn at(block: &Block<'_>, file: FileId) -> Option<Span> {
 /// read from it), spending from `allowance`; the ARM templates its template deployments embed
 /// go to `embedded`. Local modules are evaluated with the arguments their calls pass; a call
 /// whose module is not read is unseen (IG002 at its `source`).
+///
+/// Each of `var_files` (the `-var-file` definitions the config maps to the module's folder,
+/// each shown as its display path) is a context of its own, read after the definitions
+/// Terraform loads by itself, as a `-var-file` is
+/// (<https://developer.hashicorp.com/terraform/language/values/variables#variable-definition-precedence>);
+/// with none, the module is judged once with what it loads by itself.
 pub(crate) fn tree(
     tree: &Tree,
+    var_files: &[(String, Definitions)],
     environment: &std::collections::BTreeMap<String, String>,
     allowance: &crate::eval::Allowance,
     embedded: &mut Vec<Embedded>,
 ) -> Deployment {
-    let variables = variables(&tree.modules[0], environment, allowance);
-    let mut context = Context::default();
-    let mut out = Out {
-        context: &mut context,
-        embedded,
+    let mut contexts = Vec::new();
+    let runs: Vec<Option<&(String, Definitions)>> = if var_files.is_empty() {
+        vec![None]
+    } else {
+        var_files.iter().map(Some).collect()
     };
-    let at = Place {
-        index: 0,
-        address: String::new(),
-        modules: Vec::new(),
-    };
-    let mut stack = vec![0];
-    evaluate(tree, &at, variables, allowance, &mut out, &mut stack);
+    for var_file in runs {
+        let extra = var_file
+            .map(|(_, d)| std::slice::from_ref(d))
+            .unwrap_or_default();
+        let variables = variables(&tree.modules[0], extra, environment, allowance);
+        let mut context = Context {
+            parameter_file: var_file.map(|(shown, _)| shown.clone()),
+            ..Context::default()
+        };
+        let mut out = Out {
+            context: &mut context,
+            embedded,
+        };
+        let at = Place {
+            index: 0,
+            address: String::new(),
+            modules: Vec::new(),
+        };
+        let mut stack = vec![0];
+        evaluate(tree, &at, variables, allowance, &mut out, &mut stack);
+        contexts.push(context);
+    }
     Deployment {
         dialect: DIALECT,
         merge_instances: true,
-        contexts: vec![context],
+        contexts,
         comments: Vec::new(),
         literals: Vec::new(),
     }
@@ -482,6 +504,7 @@ fn inputs(
 /// A variable nothing sets is unknown (Terraform asks for it, or a `-var` gives it).
 fn variables(
     module: &Module,
+    var_files: &[Definitions],
     environment: &std::collections::BTreeMap<String, String>,
     allowance: &crate::eval::Allowance,
 ) -> HashMap<String, Value> {
@@ -505,7 +528,7 @@ fn variables(
         }
         out.insert(name, value);
     }
-    for definitions in &module.definitions {
+    for definitions in module.definitions.iter().chain(var_files) {
         match definitions {
             Definitions::Hcl(file, body) => {
                 for attribute in body.attributes() {
