@@ -90,6 +90,14 @@ fn the_fixtures_hold() {
             "override-files",
             vec![place("IG001", "image_override.tf", 7, 3)],
         ),
+        // azapi bodies, an object or `jsonencode(object)`: the literal inside either.
+        (
+            "azapi",
+            vec![
+                place("IG001", "main.tf", 16, 26),
+                place("IG001", "main.tf", 36, 16),
+            ],
+        ),
         // A `-var-file` the config maps to the module's folder: its value, in its context.
         ("var-files", vec![place("IG001", "env/prod.tfvars", 2, 12)]),
         // A platform image data source without `version`: `latest`, not approved.

@@ -631,7 +631,10 @@ fn resource(
             return;
         }
         scope.set_instance(instance);
-        let body = body_of(block, scope, 0);
+        let mut body = body_of(block, scope, 0);
+        if AZAPI.contains(&resource_type) {
+            encoded_body(block, scope, &mut body);
+        }
         let azapi = AZAPI.contains(&resource_type) || (action && creates_a_resource(&body));
         if action && !azapi {
             continue;
@@ -652,6 +655,37 @@ fn resource(
         }
     }
     scope.set_instance(Instance::default());
+}
+
+/// An azapi resource's `body` written as `jsonencode(value)` (the provider's 1.x form, a JSON
+/// string: <https://registry.terraform.io/providers/Azure/azapi/latest/docs/resources/resource#body>)
+/// is the value encoded: the provider decodes the string back into it
+/// (<https://developer.hashicorp.com/terraform/language/functions/jsonencode>), so `value` is
+/// evaluated in its place, keeping each literal's place for findings and fixes.
+fn encoded_body(block: &Block<'_>, scope: &Scope<'_>, body: &mut Value) {
+    let Some(written) = block.written("body") else {
+        return;
+    };
+    let hcl_edit::expr::Expression::FuncCall(call) = written.expr else {
+        return;
+    };
+    let args: Vec<&hcl_edit::expr::Expression> = call.args.iter().collect();
+    if call.name.is_namespaced()
+        || call.name.name.as_str() != "jsonencode"
+        || call.args.expand_final()
+        || args.len() != 1
+    {
+        return;
+    }
+    let value = scope.eval(Written {
+        expr: args[0],
+        file: written.file,
+    });
+    if let Kind::Object(members) = &mut body.kind
+        && let Some((_, slot)) = members.iter_mut().find(|(k, _)| k == "body")
+    {
+        *slot = value;
+    }
 }
 
 /// The instances of `block` (a resource or a module call): one per element of its
