@@ -219,8 +219,11 @@ impl Pieces {
     }
 }
 
-/// Puts `hops` in front of the value's origin hops and of the chain of every unknown inside it.
-pub fn prepend_hops(v: &mut Value, hops: &[Hop]) {
+/// Puts `hops` in front of the value's origin hops and of the chain of every unknown inside it:
+/// what a reference to a parameter or variable did to its whole copy before references read
+/// the stored value in place (`scope::Place`), kept as what the tests compare that against.
+#[cfg(test)]
+pub(crate) fn prepend_hops(v: &mut Value, hops: &[Hop]) {
     if hops.is_empty() {
         return;
     }
@@ -228,7 +231,9 @@ pub fn prepend_hops(v: &mut Value, hops: &[Hop]) {
     prepend_why(v, hops);
 }
 
-fn prepend_why(v: &mut Value, hops: &[Hop]) {
+/// Puts `hops` in front of the chain of every unknown inside the value (not of its origin
+/// hops).
+pub(crate) fn prepend_why(v: &mut Value, hops: &[Hop]) {
     match &mut v.kind {
         Kind::Unknown(w) => w.chain.splice(0..0, hops.iter().cloned()).for_each(drop),
         Kind::Partial(parts) => {

@@ -1226,3 +1226,67 @@ fn a_registry_module_is_followed_through_links_first_then_the_module_cache() {
         "{reason}"
     );
 }
+
+/// A reference followed by members and an index is charged what the copy of the whole
+/// value was charged (the value's weight, at the reference), in the same order relative to
+/// the index expression: a step for each expression node, the name, the variable's value
+/// evaluated on first use and its weight, then the index expression (the parameter's
+/// default and its weight). Each budget below the total runs out at the charge it ran out
+/// at before references read the stored value in place.
+#[test]
+fn a_reference_is_charged_its_weight_before_the_index_and_members_taken() {
+    let tpl = t(r#"{
+      "parameters": {"i": {"type": "int", "defaultValue": 1}},
+      "variables": {"v": {"images": [{"offer": "a"}, {"offer": "b"}]}},
+      "outputs": {
+        "o": {"value": "[variables('v').images[parameters('i')].offer]"},
+        "again": {"value": "[variables('v').images[parameters('i')].offer]"}
+      }
+    }"#);
+    let sc = tpl.scope();
+    assert_eq!(tpl.out(&sc, "o").kind, s("b"));
+    let first = sc.allowance().steps_used();
+    assert_eq!(tpl.out(&sc, "again").kind, s("b"));
+    // Stored now: the node, the three accessors, the call and its name (6), the weight of
+    // `v` (the object, the array, two objects, two strings: 6), the index's call and its
+    // name (2) and the weight of `i` (1).
+    assert_eq!(sc.allowance().steps_used() - first, 15);
+    assert_eq!(first, 22);
+
+    // Where each budget short of the total runs out, from the last charge back.
+    let mut ran_out = Vec::new();
+    for spare in 1..=first {
+        let sc = tpl.scope_within(Limits {
+            max_steps: first - spare,
+            ..Limits::default()
+        });
+        let o = tpl.out(&sc, "o");
+        let w = o
+            .first_unknown()
+            .unwrap_or_else(|| panic!("known with {spare} steps short: {o:?}"));
+        assert!(matches!(*w.cause, Cause::Budget(_)), "{}", w.explain());
+        let at = tpl.slice(w.span.expect("a budget is located"));
+        if ran_out.last() != Some(&at) {
+            ran_out.push(at);
+        }
+    }
+    assert_eq!(
+        ran_out,
+        [
+            // The weight of `i`, its name, its call: the index expression.
+            "parameters('i')",
+            "'i'",
+            "parameters('i')",
+            // The weight of `v` (what its value's evaluation ran out at, too), its name, its
+            // call: the reference, before the index.
+            "variables('v')",
+            "'v'",
+            "variables('v')",
+            // The accessors, innermost last, and the node.
+            "variables('v').images",
+            "variables('v').images[parameters('i')]",
+            "variables('v').images[parameters('i')].offer",
+            "\"[variables('v').images[parameters('i')].offer]\"",
+        ],
+    );
+}
