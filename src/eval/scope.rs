@@ -187,9 +187,19 @@ type Names = Rc<[Rc<str>]>;
 /// is taken as unconstrained.
 pub(crate) const MAX_ALLOWED: usize = 32;
 
+/// Most names [`union`] puts in their places one by one.
+const FEW_NAMES: usize = 8;
+
 /// The union of two sorted sets of names, into `into`.
 fn union(into: &mut Vec<Rc<str>>, more: &[Rc<str>]) {
-    if more.is_empty() {
+    // A reference records the few names its value read, most often some already recorded:
+    // each is put in its place (not the whole set sorted again); many at once are sorted in.
+    if more.len() <= FEW_NAMES {
+        for name in more {
+            if let Err(at) = into.binary_search(name) {
+                into.insert(at, Rc::clone(name));
+            }
+        }
         return;
     }
     into.extend(more.iter().cloned());

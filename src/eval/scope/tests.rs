@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use proptest::prelude::*;
 
-use super::{Place, Stored, index_value, member};
+use super::{Place, Stored, index_value, member, union};
 use crate::eval::ops::prepend_hops;
 use crate::source::{FileId, Span};
 use crate::value::{Cause, Hop, Kind, Origin, Part, Subject, Value, Why};
@@ -151,6 +151,24 @@ fn read_in_place(stored: &Value, reference: Option<&Hop>, chain: &[Take]) -> Val
 
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(4000))]
+
+    /// The union of the names an evaluation read is the sorted set of both, whether the
+    /// names added are few (put in their places) or many (sorted in).
+    #[test]
+    fn names_read_are_kept_as_a_sorted_set(
+        before in proptest::collection::btree_set("[a-e]{1,2}", 0..12),
+        more in proptest::collection::vec("[a-e]{1,2}", 0..14),
+    ) {
+        let mut into: Vec<std::rc::Rc<str>> = before.iter().map(|n| n.as_str().into()).collect();
+        let more: Vec<std::rc::Rc<str>> = more.iter().map(|n| n.as_str().into()).collect();
+        union(&mut into, &more);
+        let mut expected: Vec<&str> = before.iter().map(String::as_str).collect();
+        expected.extend(more.iter().map(|n| &**n));
+        expected.sort_unstable();
+        expected.dedup();
+        let got: Vec<&str> = into.iter().map(|n| &**n).collect();
+        prop_assert_eq!(got, expected);
+    }
 
     /// Whatever the stored value and whatever is taken of it, reading in place gives what
     /// copying and taking gave, byte for byte.
