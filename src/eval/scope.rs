@@ -1668,9 +1668,9 @@ enum Place {
 /// A part of a parameter's or variable's stored value, as a reference and the members and
 /// elements taken of it see it.
 ///
-/// Copying the whole value at the reference puts the reference's hop in front of the
-/// value's origin hops and of the chain of every unknown inside it
-/// ([`super::ops::prepend_hops`]); taking a member or element of a copy puts the copy's
+/// Copying the whole value at the reference put the reference's hop in front of the value's
+/// origin hops and of the chain of every unknown inside it (`ops::prepend_hops`, kept for
+/// the tests that compare the two); taking a member or element of a copy puts the copy's
 /// origin hops in front of the part's own. So the part seen here is the stored part with
 /// `hops` in front of its origin hops and `hop` in front of the chain of every unknown in
 /// it.
