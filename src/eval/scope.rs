@@ -875,6 +875,13 @@ impl<'a> Scope<'a> {
                         break;
                     }
                 }
+                // Every value before the last is null: a known last one is the result
+                // (what the library's `coalesce` copies), taken as it is.
+                if let Some(last) =
+                    vals.pop_if(|v| !matches!(v.kind, Kind::Null | Kind::Unknown(_)))
+                {
+                    return self.built(last, span);
+                }
                 self.library(name, &lname, vals, span)
             }
             "copyindex" => self.copy_index(env, args, span, loc),
@@ -882,6 +889,7 @@ impl<'a> Scope<'a> {
             "map" | "filter" | "reduce" | "sort" | "toobject" | "mapvalues" | "groupby" => {
                 self.lambda_function(env, name, &lname, args, span, loc)
             }
+            "tryget" => self.try_get(env, name, args, span, loc),
             _ => {
                 if let Some(cause) = functions::unknowable(&lname) {
                     return Value::unknown(Why::at(cause, span));
@@ -941,14 +949,50 @@ impl<'a> Scope<'a> {
         Place::Owned(value)
     }
 
-    fn library(&self, name: &str, lname: &str, vals: Vec<Value>, span: Span) -> Value {
-        let ctx = Ctx {
+    /// `tryGet(target, key…)` (Bicep's `.?`), called as `name` at `span`: when the target is
+    /// a parameter's or variable's value (or a part of one), the keys are followed in the
+    /// stored value and only what is found is copied ([`Stored::try_get`]); what the
+    /// library's `tryGet` gives of the whole copy, evaluated and charged in the same order.
+    fn try_get(&self, env: &Env, name: &str, args: &[Expr], span: Span, loc: &TextSpan) -> Value {
+        let [target, keys @ ..] = args else {
+            return self.library(name, "tryget", Vec::new(), span);
+        };
+        if keys.is_empty() {
+            // Too few arguments: the library says so.
+            let target = self.expr(env, target, loc);
+            return self.library(name, "tryget", vec![target], span);
+        }
+        let target = self.target(env, target, loc);
+        let keys: Vec<Value> = keys.iter().map(|k| self.expr(env, k, loc)).collect();
+        match target {
+            Place::Stored(stored) => {
+                let value = stored
+                    .try_get(&self.ctx(name, span), &keys)
+                    .unwrap_or_else(Value::unknown);
+                self.built(value, span)
+            }
+            Place::Owned(target) => {
+                let mut vals = Vec::with_capacity(keys.len() + 1);
+                vals.push(target);
+                vals.extend(keys);
+                self.library(name, "tryget", vals, span)
+            }
+        }
+    }
+
+    /// What a library function called as `name` at `span` knows of its call.
+    fn ctx<'c>(&'c self, name: &'c str, span: Span) -> Ctx<'c> {
+        Ctx {
             name,
             span,
             limits: self.limits(),
             allowance: &self.shared.allowance,
             deployment: &self.shared.deployment,
-        };
+        }
+    }
+
+    fn library(&self, name: &str, lname: &str, vals: Vec<Value>, span: Span) -> Value {
+        let ctx = self.ctx(name, span);
         let value = functions::call(&ctx, lname, vals).unwrap_or_else(|| {
             Value::unknown(Why::at(
                 Cause::UnknownFunction {
@@ -957,6 +1001,11 @@ impl<'a> Scope<'a> {
                 span,
             ))
         });
+        self.built(value, span)
+    }
+
+    /// A value a function built at `span`, charged its size.
+    fn built(&self, value: Value, span: Span) -> Value {
         // What a function builds costs its whole size (`ops::weight_and_depth`: a unit per
         // 16 bytes of text, per element or member at any depth, per piece of a partially
         // known string and per hop of an unknown's reason): a loop of calls that each build
@@ -1803,6 +1852,39 @@ impl Stored {
             )),
         };
         Place::Owned(value)
+    }
+
+    /// `tryGet(part, keys…)`, as the library's `tryGet` takes it of the part's copy: at each
+    /// key the first member of an object whose key matches it ASCII-case-insensitively, or
+    /// the element of an array at it, null where there is none or the value is neither.
+    /// What is found keeps its own origin hops (`tryGet` puts none in front, unlike
+    /// [`member`]) and has the reference's hop in front of its unknowns' chains.
+    fn try_get(mut self, ctx: &Ctx<'_>, keys: &[Value]) -> Result<Value, Why> {
+        for key in keys {
+            let part = self.part();
+            let found = match &part.kind {
+                Kind::Object(members) => {
+                    let key = ctx.str(key)?;
+                    members
+                        .iter()
+                        .position(|(k, _)| k.eq_ignore_ascii_case(key))
+                }
+                Kind::Array(items) => {
+                    let i = ctx.int(key)?;
+                    usize::try_from(i).ok().filter(|&at| at < items.len())
+                }
+                Kind::Unknown(w) => return Err(self.through_reference(w)),
+                _ => None,
+            };
+            match found {
+                Some(position) => {
+                    self.path.push(position);
+                    self.hops.clear();
+                }
+                None => return Ok(Value::composed(Kind::Null)),
+            }
+        }
+        Ok(self.into_value())
     }
 
     /// The part, copied: what the reference and the members and elements taken give.

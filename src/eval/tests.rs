@@ -1290,3 +1290,50 @@ fn a_reference_is_charged_its_weight_before_the_index_and_members_taken() {
         ],
     );
 }
+
+/// `tryGet` (Bicep's `.?`) of a reference follows its keys in the stored value, and a
+/// `coalesce` takes its known value as it is: each charged what the copy of the whole
+/// value was (its weight at the reference, then the keys, then the size of what the call
+/// gives), with the same results.
+#[test]
+fn try_get_and_coalesce_of_a_reference_are_charged_as_copies() {
+    let tpl = t(r#"{
+      "parameters": {"n": {"type": "object", "nullable": true}},
+      "variables": {"v": {"images": [{"offer": "a"}, {"Offer": "b", "offer": "c"}]}},
+      "outputs": {
+        "warm": {"value": "[variables('v')]"},
+        "found": {"value": "[tryGet(variables('v'), 'images', 1, 'OFFER')]"},
+        "missing": {"value": "[tryGet(variables('v').images[0], 'sku')]"},
+        "wrong": {"value": "[tryGet(variables('v'), 1)]"},
+        "whole": {"value": "[tryGet(variables('v'), 'images')]"},
+        "default": {"value": "[coalesce(parameters('n'), variables('v').images[1])]"}
+      }
+    }"#);
+    let sc = tpl.scope();
+    let mut spent = Vec::new();
+    let mut last = 0;
+    let mut shown = Vec::new();
+    for name in ["warm", "found", "missing", "wrong", "whole", "default"] {
+        let v = tpl.out(&sc, name);
+        shown.push(match v.first_unknown() {
+            Some(w) => format!("unknown: {}", w.explain()),
+            None => v.display(),
+        });
+        let used = sc.allowance().steps_used();
+        spent.push(used - last);
+        last = used;
+    }
+    assert_eq!(
+        shown,
+        [
+            // A key written twice is one member (ARM compares keys case-insensitively).
+            "{images: [{offer: a}, {offer: c}]}",
+            "c",
+            "null",
+            "unknown: invalid call to tryGet(): expected a string, got int",
+            "[{offer: a}, {offer: c}]",
+            "{offer: c}",
+        ]
+    );
+    assert_eq!(spent, [15, 13, 14, 11, 15, 17]);
+}

@@ -9,7 +9,9 @@ use std::sync::Arc;
 use proptest::prelude::*;
 
 use super::{Place, Stored, index_value, member, union};
+use crate::eval::functions::{self, Ctx};
 use crate::eval::ops::prepend_hops;
+use crate::eval::{Allowance, DeploymentScope, Limits};
 use crate::source::{FileId, Span};
 use crate::value::{Cause, Hop, Kind, Origin, Part, Subject, Value, Why};
 
@@ -96,6 +98,22 @@ enum Take {
     Index(Value),
 }
 
+/// An index or key, evaluated: integers in range and not, keys, unknowns, partial strings,
+/// wrong types.
+fn key_value() -> impl Strategy<Value = Value> {
+    let kind = prop_oneof![
+        (-1i64..4).prop_map(Kind::Int),
+        Just(Kind::Int(i64::MAX)),
+        key().prop_map(Kind::Str),
+        why().prop_map(Kind::Unknown),
+        why().prop_map(|w| Kind::Partial(vec![Part::Hole(w), Part::Text("y".into())])),
+        Just(Kind::Partial(vec![Part::Text("y".into())])),
+        Just(Kind::Bool(true)),
+        Just(Kind::Null),
+    ];
+    (kind, origin()).prop_map(|(kind, origin)| Value { kind, origin })
+}
+
 fn take() -> impl Strategy<Value = Take> {
     let index = prop_oneof![
         (-1i64..4).prop_map(Kind::Int),
@@ -131,8 +149,8 @@ fn copied_then_taken(stored: &Value, reference: Option<&Hop>, chain: &[Take]) ->
     v
 }
 
-/// The value read in place.
-fn read_in_place(stored: &Value, reference: Option<&Hop>, chain: &[Take]) -> Value {
+/// The place a reference and `chain` reach, read in place.
+fn place(stored: &Value, reference: Option<&Hop>, chain: &[Take]) -> Place {
     let mut place = Place::Stored(Stored {
         value: std::rc::Rc::new(stored.clone()),
         path: Vec::new(),
@@ -146,7 +164,46 @@ fn read_in_place(stored: &Value, reference: Option<&Hop>, chain: &[Take]) -> Val
             Take::Index(k) => place.index(k.clone(), at),
         };
     }
-    place.into_value()
+    place
+}
+
+/// Runs `f` with what a library function knows of a call to `tryGet`.
+fn with_ctx<T>(f: impl FnOnce(&Ctx<'_>) -> T) -> T {
+    let limits = Limits::default();
+    let allowance = Allowance::new(&limits);
+    let deployment = DeploymentScope::default();
+    f(&Ctx {
+        name: "tryGet",
+        span: span(300),
+        limits: &limits,
+        allowance: &allowance,
+        deployment: &deployment,
+    })
+}
+
+/// Calls the library's `tryGet` with `args`.
+fn library_try_get(args: Vec<Value>) -> Value {
+    with_ctx(|ctx| functions::call(ctx, "tryget", args)).expect("tryGet is a library function")
+}
+
+/// `tryGet` of the place with `keys`, as `Scope::try_get` does it: in place when the place is
+/// a part of the stored value, else the library's.
+fn try_get_in_place(place: Place, keys: &[Value]) -> Value {
+    match place {
+        Place::Stored(stored) => {
+            with_ctx(|ctx| stored.try_get(ctx, keys)).unwrap_or_else(Value::unknown)
+        }
+        Place::Owned(v) => {
+            let mut args = vec![v];
+            args.extend(keys.iter().cloned());
+            library_try_get(args)
+        }
+    }
+}
+
+/// The value read in place.
+fn read_in_place(stored: &Value, reference: Option<&Hop>, chain: &[Take]) -> Value {
+    place(stored, reference, chain).into_value()
 }
 
 proptest! {
@@ -181,6 +238,23 @@ proptest! {
         let reference = (!rooted).then(|| hop(99));
         let expected = copied_then_taken(&stored, reference.as_ref(), &chain);
         let got = read_in_place(&stored, reference.as_ref(), &chain);
+        prop_assert_eq!(got, expected);
+    }
+
+    /// `tryGet` of a reference (or of a part of one) followed in place gives what the
+    /// library's `tryGet` gave of the copy.
+    #[test]
+    fn try_get_in_place_gives_what_it_gave_of_the_copy(
+        stored in value(),
+        rooted in any::<bool>(),
+        chain in proptest::collection::vec(take(), 0..3),
+        keys in proptest::collection::vec(key_value(), 1..4),
+    ) {
+        let reference = (!rooted).then(|| hop(99));
+        let mut args = vec![copied_then_taken(&stored, reference.as_ref(), &chain)];
+        args.extend(keys.iter().cloned());
+        let expected = library_try_get(args);
+        let got = try_get_in_place(place(&stored, reference.as_ref(), &chain), &keys);
         prop_assert_eq!(got, expected);
     }
 }
