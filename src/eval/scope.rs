@@ -9,7 +9,9 @@ use super::functions::{self, Ctx};
 use super::ir::{
     CopyLoop, ExprText, Key, Node, NodeKind, Parameter, Property, Template, TextSpan, VariableValue,
 };
-use super::ops::{Members, prepend_why, weight_and_depth, why_through};
+use super::ops::{
+    Members, prepend_why, utf16_len, weight_and_depth, weight_and_depth_through, why_through,
+};
 use super::{Allowance, DeploymentScope, Limits};
 use crate::source::Span;
 use crate::value::cause::{Budget, CopyLoopProblem};
@@ -795,12 +797,17 @@ impl<'a> Scope<'a> {
                 name,
                 args,
             } => {
-                let Some(named) = Named::of(name) else {
+                let coalesce = name.eq_ignore_ascii_case("coalesce");
+                let named = Named::of(name);
+                if named.is_none() && !coalesce {
                     return Place::Owned(self.expr(env, e, loc));
-                };
-                return match self.charge_expr(span) {
-                    Ok(()) => self.named(env, named, name, args, span, loc),
-                    Err(w) => Place::Owned(Value::unknown(w)),
+                }
+                if let Err(w) = self.charge_expr(span) {
+                    return Place::Owned(Value::unknown(w));
+                }
+                return match named {
+                    Some(named) => self.named(env, named, name, args, span, loc),
+                    None => self.coalesce(env, name, args, span, loc),
                 };
             }
             _ => return Place::Owned(self.expr(env, e, loc)),
@@ -865,25 +872,8 @@ impl<'a> Scope<'a> {
                 }
                 self.library(name, &lname, vals, span)
             }
-            "coalesce" => {
-                let mut vals = Vec::new();
-                for a in args {
-                    let v = eval(a);
-                    let stop = !matches!(v.kind, Kind::Null);
-                    vals.push(v);
-                    if stop {
-                        break;
-                    }
-                }
-                // Every value before the last is null: a known last one is the result
-                // (what the library's `coalesce` copies), taken as it is.
-                if let Some(last) =
-                    vals.pop_if(|v| !matches!(v.kind, Kind::Null | Kind::Unknown(_)))
-                {
-                    return self.built(last, span);
-                }
-                self.library(name, &lname, vals, span)
-            }
+            "coalesce" => self.coalesce(env, name, args, span, loc).into_value(),
+            "length" | "empty" => self.measure(env, name, &lname, args, span, loc),
             "copyindex" => self.copy_index(env, args, span, loc),
             "lambda" => invalid(name, CallProblem::LambdaOutsideFunction, span),
             "map" | "filter" | "reduce" | "sort" | "toobject" | "mapvalues" | "groupby" => {
@@ -947,6 +937,78 @@ impl<'a> Scope<'a> {
             },
         };
         Place::Owned(value)
+    }
+
+    /// `coalesce(a, b…)` (Bicep's `??`), called as `name` at `span`: the first argument
+    /// that is not null, evaluated up to it. When that is a parameter's or variable's value
+    /// (or a part of one) and known, it stays in place ([`Place::Stored`]): what takes a
+    /// member of it, `tryGet` or `length` reads it there. Charged what the library's
+    /// `coalesce` is: the arguments, then the size of the value it gives.
+    fn coalesce(&self, env: &Env, name: &str, args: &[Expr], span: Span, loc: &TextSpan) -> Place {
+        let mut vals = Vec::new();
+        for a in args {
+            let place = self.target(env, a, loc);
+            if let Place::Stored(stored) = &place {
+                let part = stored.part();
+                match part.kind {
+                    Kind::Null => {}
+                    Kind::Unknown(_) => {}
+                    _ => {
+                        // Every value before it is null: it is the result, as the
+                        // library's `coalesce` copies it, charged its copy's size.
+                        let hops = stored.hop.is_some() as u64;
+                        let (w, _) = weight_and_depth_through(
+                            part,
+                            hops,
+                            self.limits().max_steps,
+                            usize::MAX,
+                        );
+                        return match self.step(w.saturating_sub(1), span) {
+                            Ok(()) => place,
+                            Err(why) => Place::Owned(Value::unknown(why)),
+                        };
+                    }
+                }
+            }
+            let v = place.into_value();
+            let stop = !matches!(v.kind, Kind::Null);
+            vals.push(v);
+            if stop {
+                break;
+            }
+        }
+        // Every value before the last is null: a known last one is the result (what the
+        // library's `coalesce` copies), taken as it is.
+        if let Some(last) = vals.pop_if(|v| !matches!(v.kind, Kind::Null | Kind::Unknown(_))) {
+            return Place::Owned(self.built(last, span));
+        }
+        Place::Owned(self.library(name, "coalesce", vals, span))
+    }
+
+    /// `length(x)` or `empty(x)` (`lname`), called as `name` at `span`: of a parameter's or
+    /// variable's value (or a part of one) read in place when it is an array, an object, null
+    /// or a string; what the library gives of the copy, charged the same.
+    fn measure(
+        &self,
+        env: &Env,
+        name: &str,
+        lname: &str,
+        args: &[Expr],
+        span: Span,
+        loc: &TextSpan,
+    ) -> Value {
+        let [arg] = args else {
+            let vals = args.iter().map(|a| self.expr(env, a, loc)).collect();
+            return self.library(name, lname, vals, span);
+        };
+        let stored = match self.target(env, arg, loc) {
+            Place::Stored(stored) => stored,
+            Place::Owned(v) => return self.library(name, lname, vec![v], span),
+        };
+        match measured(stored.part(), lname == "length") {
+            Some(kind) => self.built(Value::composed(kind), span),
+            None => self.library(name, lname, vec![stored.into_value()], span),
+        }
     }
 
     /// `tryGet(target, key…)` (Bicep's `.?`), called as `name` at `span`: when the target is
@@ -1922,6 +1984,23 @@ impl Place {
             Place::Stored(stored) => stored.into_value(),
         }
     }
+}
+
+/// `length(v)` (`length`) or `empty(v)` of an array, an object, null or a string, as the
+/// library's give them (a string's length in UTF-16 code units); `None` for the other kinds
+/// (the library decides those: an error, or the reason the value is unknown).
+fn measured(v: &Value, length: bool) -> Option<Kind> {
+    Some(match &v.kind {
+        Kind::Array(items) if length => Kind::Int(items.len() as i64),
+        Kind::Object(members) if length => Kind::Int(members.len() as i64),
+        Kind::Null if length => Kind::Int(0),
+        Kind::Str(s) if length => Kind::Int(utf16_len(s) as i64),
+        Kind::Array(items) => Kind::Bool(items.is_empty()),
+        Kind::Object(members) => Kind::Bool(members.is_empty()),
+        Kind::Null => Kind::Bool(true),
+        Kind::Str(s) => Kind::Bool(s.is_empty()),
+        _ => return None,
+    })
 }
 
 /// Where the member `name` of an object is: the last whose key matches ASCII-case-

@@ -1337,3 +1337,69 @@ fn try_get_and_coalesce_of_a_reference_are_charged_as_copies() {
     );
     assert_eq!(spent, [15, 13, 14, 11, 15, 17]);
 }
+
+/// What reads a reference in place through `coalesce` (Bicep's `??`), `length` and `empty`
+/// gives and is charged what it was of the copy: the same values and reasons, the same
+/// steps per output.
+#[test]
+fn coalesce_length_and_empty_of_a_reference_are_charged_as_copies() {
+    let tpl = t(r#"{
+      "parameters": {"n": {"type": "object", "nullable": true}, "u": {"type": "array"}},
+      "variables": {"v": {"images": [{"offer": "a"}, {"offer": "ćc"}]}},
+      "outputs": {
+        "warm": {"value": "[variables('v')]"},
+        "length": {"value": "[length(coalesce(parameters('n'), variables('v').images))]"},
+        "text": {"value": "[length(variables('v').images[1].offer)]"},
+        "empty": {"value": "[empty(variables('v').images)]"},
+        "null": {"value": "[empty(parameters('n'))]"},
+        "nested": {"value": "[tryGet(coalesce(parameters('n'), variables('v')), 'images', 0, 'offer')]"},
+        "member": {"value": "[coalesce(parameters('n'), variables('v')).images[1].offer]"},
+        "unset": {"value": "[coalesce(parameters('u'), variables('v'))]"},
+        "unsetLength": {"value": "[length(parameters('u'))]"},
+        "wrong": {"value": "[length(variables('v').images[0].offer, 1)]"}
+      }
+    }"#);
+    let sc = tpl.scope();
+    let names = [
+        "warm",
+        "length",
+        "text",
+        "empty",
+        "null",
+        "nested",
+        "member",
+        "unset",
+        "unsetLength",
+        "wrong",
+    ];
+    let mut spent = Vec::new();
+    let mut last = 0;
+    let mut shown = Vec::new();
+    for name in names {
+        let v = tpl.out(&sc, name);
+        shown.push(match v.first_unknown() {
+            Some(w) => format!("unknown: {}", w.explain()),
+            None => v.display(),
+        });
+        let used = sc.allowance().steps_used();
+        spent.push(used - last);
+        last = used;
+    }
+    let unset = "unknown: parameter 'u' has no default and no parameter file sets it";
+    assert_eq!(
+        shown,
+        [
+            "{images: [{offer: a}, {offer: ćc}]}",
+            "2",
+            "2",
+            "false",
+            "true",
+            "a",
+            "ćc",
+            unset,
+            unset,
+            "unknown: invalid call to length(): expects 1 argument(s), got 2",
+        ]
+    );
+    assert_eq!(spent, [15, 19, 14, 11, 5, 22, 22, 5, 5, 15]);
+}

@@ -8,9 +8,10 @@ use std::sync::Arc;
 
 use proptest::prelude::*;
 
-use super::{Place, Stored, index_value, member, union};
+use super::{Place, Stored, index_value, measured, member, union};
 use crate::eval::functions::{self, Ctx};
 use crate::eval::ops::prepend_hops;
+use crate::eval::ops::{weight_and_depth, weight_and_depth_through};
 use crate::eval::{Allowance, DeploymentScope, Limits};
 use crate::source::{FileId, Span};
 use crate::value::{Cause, Hop, Kind, Origin, Part, Subject, Value, Why};
@@ -239,6 +240,47 @@ proptest! {
         let expected = copied_then_taken(&stored, reference.as_ref(), &chain);
         let got = read_in_place(&stored, reference.as_ref(), &chain);
         prop_assert_eq!(got, expected);
+    }
+
+    /// A part read in place weighs (for the budgets) what its copy weighs, wherever the
+    /// count stops.
+    #[test]
+    fn a_part_read_in_place_weighs_what_its_copy_weighs(
+        stored in value(),
+        rooted in any::<bool>(),
+        chain in proptest::collection::vec(take(), 0..3),
+        limit in prop_oneof![0u64..40, Just(u64::MAX)],
+        max_depth in prop_oneof![0usize..4, Just(usize::MAX)],
+    ) {
+        let reference = (!rooted).then(|| hop(99));
+        let copy = read_in_place(&stored, reference.as_ref(), &chain);
+        if let Place::Stored(part) = place(&stored, reference.as_ref(), &chain) {
+            let hops = part.hop.is_some() as u64;
+            prop_assert_eq!(
+                weight_and_depth_through(part.part(), hops, limit, max_depth),
+                weight_and_depth(&copy, limit, max_depth)
+            );
+        }
+    }
+
+    /// `length` and `empty` of a part read in place give what the library gives of the
+    /// copy, where they decide.
+    #[test]
+    fn length_and_empty_in_place_give_what_they_gave_of_the_copy(
+        stored in value(),
+        rooted in any::<bool>(),
+        chain in proptest::collection::vec(take(), 0..3),
+    ) {
+        let reference = (!rooted).then(|| hop(99));
+        let copy = read_in_place(&stored, reference.as_ref(), &chain);
+        if let Place::Stored(part) = place(&stored, reference.as_ref(), &chain) {
+            for (name, length) in [("length", true), ("empty", false)] {
+                if let Some(kind) = measured(part.part(), length) {
+                    let library = with_ctx(|ctx| functions::call(ctx, name, vec![copy.clone()]));
+                    prop_assert_eq!(Some(Value::composed(kind)), library);
+                }
+            }
+        }
     }
 
     /// `tryGet` of a reference (or of a part of one) followed in place gives what the
