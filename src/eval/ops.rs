@@ -110,6 +110,19 @@ pub fn type_name(v: &Value) -> ValueType {
 /// counting once `limit` is passed (the returned weight is then `> limit`) or the depth
 /// exceeds `max_depth`. Without recursion: any value is measured on a bounded stack.
 pub fn weight_and_depth(v: &Value, limit: u64, max_depth: usize) -> (u64, usize) {
+    weight_and_depth_through(v, 0, limit, max_depth)
+}
+
+/// [`weight_and_depth`] of the value with `hops` more hops in front of the chain of every
+/// unknown inside it (each unknown and each hole weighs that much more): what a parameter's
+/// or variable's value read in place weighs as its copy at the reference would
+/// (`scope::Stored`), measured without the copy.
+pub(crate) fn weight_and_depth_through(
+    v: &Value,
+    hops: u64,
+    limit: u64,
+    max_depth: usize,
+) -> (u64, usize) {
     let mut w: u64 = 0;
     let mut d = 0usize;
     // Values to measure, in the order a recursive walk meets them (the last pushed first),
@@ -128,11 +141,11 @@ pub fn weight_and_depth(v: &Value, limit: u64, max_depth: usize) -> (u64, usize)
                 for part in parts {
                     w += match part {
                         Part::Text(t) => t.len() as u64 / 16,
-                        Part::Hole(why) => 1 + why.chain.len() as u64,
+                        Part::Hole(why) => 1 + why.chain.len() as u64 + hops,
                     };
                 }
             }
-            Kind::Unknown(why) => w += why.chain.len() as u64,
+            Kind::Unknown(why) => w += why.chain.len() as u64 + hops,
             Kind::Array(items) => {
                 stack.extend(items.iter().rev().map(|x| (x, depth + 1, 0)));
             }
@@ -219,8 +232,11 @@ impl Pieces {
     }
 }
 
-/// Puts `hops` in front of the value's origin hops and of the chain of every unknown inside it.
-pub fn prepend_hops(v: &mut Value, hops: &[Hop]) {
+/// Puts `hops` in front of the value's origin hops and of the chain of every unknown inside it:
+/// what a reference to a parameter or variable did to its whole copy before references read
+/// the stored value in place (`scope::Place`), kept as what the tests compare that against.
+#[cfg(test)]
+pub(crate) fn prepend_hops(v: &mut Value, hops: &[Hop]) {
     if hops.is_empty() {
         return;
     }
@@ -228,7 +244,9 @@ pub fn prepend_hops(v: &mut Value, hops: &[Hop]) {
     prepend_why(v, hops);
 }
 
-fn prepend_why(v: &mut Value, hops: &[Hop]) {
+/// Puts `hops` in front of the chain of every unknown inside the value (not of its origin
+/// hops).
+pub(crate) fn prepend_why(v: &mut Value, hops: &[Hop]) {
     match &mut v.kind {
         Kind::Unknown(w) => w.chain.splice(0..0, hops.iter().cloned()).for_each(drop),
         Kind::Partial(parts) => {

@@ -9,11 +9,14 @@ use super::functions::{self, Ctx};
 use super::ir::{
     CopyLoop, ExprText, Key, Node, NodeKind, Parameter, Property, Template, TextSpan, VariableValue,
 };
-use super::ops::{Members, prepend_hops, weight_and_depth, why_through};
+use super::ops::{
+    Members, prepend_why, utf16_len, weight_and_depth, weight_and_depth_through, why_through,
+};
 use super::{Allowance, DeploymentScope, Limits};
 use crate::source::Span;
 use crate::value::cause::{Budget, CopyLoopProblem};
-use crate::value::{CallProblem, Cause, Hop, Kind, Subject, Value, Why};
+use crate::value::value_type::ValueType;
+use crate::value::{CallProblem, Cause, Hop, Kind, Part, Subject, Value, Why};
 
 /// Parameter values supplied from outside the template (a parameter file, or the caller of a
 /// nested deployment), keyed case-insensitively. A caller's values are evaluated when the
@@ -186,9 +189,19 @@ type Names = Rc<[Rc<str>]>;
 /// is taken as unconstrained.
 pub(crate) const MAX_ALLOWED: usize = 32;
 
+/// Most names [`union`] puts in their places one by one.
+const FEW_NAMES: usize = 8;
+
 /// The union of two sorted sets of names, into `into`.
 fn union(into: &mut Vec<Rc<str>>, more: &[Rc<str>]) {
-    if more.is_empty() {
+    // A reference records the few names its value read, most often some already recorded:
+    // each is put in its place (not the whole set sorted again); many at once are sorted in.
+    if more.len() <= FEW_NAMES {
+        for name in more {
+            if let Err(at) = into.binary_search(name) {
+                into.insert(at, Rc::clone(name));
+            }
+        }
         return;
     }
     into.extend(more.iter().cloned());
@@ -214,23 +227,23 @@ impl Drop for StackBase {
 
 enum Slot {
     InProgress,
-    /// The value, whether unknowns in it were caused by this very declaration (no hop then),
-    /// its weight, and the deployed template's parameters it depends on through their
-    /// defaults ([`Tracker`]).
-    Done(Value, bool, u64, Names),
+    /// The value (shared with every reference reading it in place), whether unknowns in it
+    /// were caused by this very declaration (no hop then), its weight, and the deployed
+    /// template's parameters it depends on through their defaults ([`Tracker`]).
+    Done(Rc<Value>, bool, u64, Names),
 }
 
 /// A finished slot's value, root flag, weight and parameters read at their defaults.
-type Done = (Value, bool, u64, Names);
+type Done = (Rc<Value>, bool, u64, Names);
 
 impl Slot {
     /// What `slots` hold for `key`: nothing yet (`None`), a declaration being evaluated
-    /// (`Some(None)`, a cycle when met again), or its value, root flag, weight and
-    /// parameters read at their defaults.
+    /// (`Some(None)`, a cycle when met again), or its value (shared, not copied), root flag,
+    /// weight and parameters read at their defaults.
     fn state(slots: &RefCell<HashMap<String, Slot>>, key: &str) -> Option<Option<Done>> {
         match slots.borrow().get(key) {
             Some(Slot::Done(v, root, w, deps)) => {
-                Some(Some((v.clone(), *root, *w, Rc::clone(deps))))
+                Some(Some((Rc::clone(v), *root, *w, Rc::clone(deps))))
             }
             Some(Slot::InProgress) => Some(None),
             None => None,
@@ -723,7 +736,7 @@ impl<'a> Scope<'a> {
 
     fn expr(&self, env: &Env, e: &Expr, loc: &TextSpan) -> Value {
         let span = loc.span(e.start, e.end);
-        if let Err(w) = self.step(1, span).and_then(|_| self.check_stack(span)) {
+        if let Err(w) = self.charge_expr(span) {
             return Value::unknown(w);
         }
         match &e.kind {
@@ -739,17 +752,76 @@ impl<'a> Scope<'a> {
                 name,
                 args,
             } => self.call(env, namespace.as_deref(), name, args, span, loc),
-            ExprKind::Member { target, name } => {
-                let t = self.expr(env, target, loc);
-                member(t, name, span)
-            }
-            ExprKind::Index { target, index } => {
-                let t = self.expr(env, target, loc);
-                let k = self.expr(env, index, loc);
-                index_value(t, k, span)
-            }
+            ExprKind::Member { target, name } => self
+                .access(env, target, Access::Member(name), span, loc)
+                .into_value(),
+            ExprKind::Index { target, index } => self
+                .access(env, target, Access::Index(index), span, loc)
+                .into_value(),
             ExprKind::Unknowable(cause) => Value::unknown(Why::at((**cause).clone(), span)),
         }
+    }
+
+    /// `target.name` or `target[index]` (`access`), written at `span`, as a [`Place`]: a
+    /// member or element of a parameter's or variable's stored value is read there, not
+    /// copied with the whole value first. Charged and evaluated in the order
+    /// [`Scope::expr`] evaluates them (the target, then the index).
+    fn access(
+        &self,
+        env: &Env,
+        target: &Expr,
+        access: Access<'_>,
+        span: Span,
+        loc: &TextSpan,
+    ) -> Place {
+        let t = self.target(env, target, loc);
+        match access {
+            Access::Member(name) => t.member(name, span),
+            Access::Index(index) => {
+                let k = self.expr(env, index, loc);
+                t.index(k, span)
+            }
+        }
+    }
+
+    /// The target of a member or index expression as a [`Place`]: a reference to a
+    /// parameter or variable (or a member or element of one) in place, anything else
+    /// evaluated by [`Scope::expr`]. Charges exactly what [`Scope::expr`] charges for `e`.
+    fn target(&self, env: &Env, e: &Expr, loc: &TextSpan) -> Place {
+        let span = loc.span(e.start, e.end);
+        let (target, access) = match &e.kind {
+            ExprKind::Member { target, name } => (target, Access::Member(name)),
+            ExprKind::Index { target, index } => (target, Access::Index(index)),
+            ExprKind::Call {
+                namespace: None,
+                name,
+                args,
+            } => {
+                let coalesce = name.eq_ignore_ascii_case("coalesce");
+                let named = Named::of(name);
+                if named.is_none() && !coalesce {
+                    return Place::Owned(self.expr(env, e, loc));
+                }
+                if let Err(w) = self.charge_expr(span) {
+                    return Place::Owned(Value::unknown(w));
+                }
+                return match named {
+                    Some(named) => self.named(env, named, name, args, span, loc),
+                    None => self.coalesce(env, name, args, span, loc),
+                };
+            }
+            _ => return Place::Owned(self.expr(env, e, loc)),
+        };
+        match self.charge_expr(span) {
+            Ok(()) => self.access(env, target, access, span, loc),
+            Err(w) => Place::Owned(Value::unknown(w)),
+        }
+    }
+
+    /// What every expression node costs before it is evaluated: a step, and the stack
+    /// budget checked.
+    fn charge_expr(&self, span: Span) -> Result<(), Why> {
+        self.step(1, span).and_then(|_| self.check_stack(span))
     }
 
     fn call(
@@ -767,44 +839,15 @@ impl<'a> Scope<'a> {
         let lname = name.to_ascii_lowercase();
         let eval = |e: &Expr| self.expr(env, e, loc);
         match lname.as_str() {
-            "parameters" | "variables" | "lambdavariables" => {
-                let [arg] = args else {
-                    return invalid(name, CallProblem::ExactlyOneArgument, span);
-                };
-                let v = eval(arg);
-                let key = match &v.kind {
-                    Kind::Str(s) => s.clone(),
-                    Kind::Unknown(w) => return Value::unknown(w.clone()),
-                    _ => return invalid(name, CallProblem::StringName, span),
-                };
-                match lname.as_str() {
-                    "parameters" => match &env.func {
-                        Some(frame) => {
-                            match frame.iter().find(|(n, _)| n.eq_ignore_ascii_case(&key)) {
-                                Some((_, v)) => self.charged(v.clone(), span),
-                                None => Value::unknown(Why::at(
-                                    Cause::UndeclaredFunctionParameter { name: key },
-                                    span,
-                                )),
-                            }
-                        }
-                        None => self.param_ref(&key, span),
-                    },
-                    "variables" => {
-                        if env.func.is_some() {
-                            return Value::unknown(Why::at(Cause::VariablesInFunction, span));
-                        }
-                        self.var_ref(&key, span)
-                    }
-                    _ => match lookup(&env.lambda, Some(&key)) {
-                        Some(v) => self.charged(v.clone(), span),
-                        None => Value::unknown(Why::at(
-                            Cause::UndeclaredLambdaVariable { name: key },
-                            span,
-                        )),
-                    },
-                }
-            }
+            "parameters" => self
+                .named(env, Named::Parameters, name, args, span, loc)
+                .into_value(),
+            "variables" => self
+                .named(env, Named::Variables, name, args, span, loc)
+                .into_value(),
+            "lambdavariables" => self
+                .named(env, Named::LambdaVariables, name, args, span, loc)
+                .into_value(),
             "if" => {
                 if args.len() != 3 {
                     return invalid(name, CallProblem::ThreeArguments, span);
@@ -829,23 +872,14 @@ impl<'a> Scope<'a> {
                 }
                 self.library(name, &lname, vals, span)
             }
-            "coalesce" => {
-                let mut vals = Vec::new();
-                for a in args {
-                    let v = eval(a);
-                    let stop = !matches!(v.kind, Kind::Null);
-                    vals.push(v);
-                    if stop {
-                        break;
-                    }
-                }
-                self.library(name, &lname, vals, span)
-            }
+            "coalesce" => self.coalesce(env, name, args, span, loc).into_value(),
+            "length" | "empty" => self.measure(env, name, &lname, args, span, loc),
             "copyindex" => self.copy_index(env, args, span, loc),
             "lambda" => invalid(name, CallProblem::LambdaOutsideFunction, span),
             "map" | "filter" | "reduce" | "sort" | "toobject" | "mapvalues" | "groupby" => {
                 self.lambda_function(env, name, &lname, args, span, loc)
             }
+            "tryget" => self.try_get(env, name, args, span, loc),
             _ => {
                 if let Some(cause) = functions::unknowable(&lname) {
                     return Value::unknown(Why::at(cause, span));
@@ -856,14 +890,171 @@ impl<'a> Scope<'a> {
         }
     }
 
-    fn library(&self, name: &str, lname: &str, vals: Vec<Value>, span: Span) -> Value {
-        let ctx = Ctx {
+    /// `parameters(name)`, `variables(name)` or `lambdaVariables(name)` (`named`, called as
+    /// `name`), written at `span`: a template's parameter or variable in place, in the
+    /// stored value ([`Place::Stored`]); a user function's parameter or a lambda's variable,
+    /// or why there is none, as a value of its own.
+    fn named(
+        &self,
+        env: &Env,
+        named: Named,
+        name: &str,
+        args: &[Expr],
+        span: Span,
+        loc: &TextSpan,
+    ) -> Place {
+        let [arg] = args else {
+            return Place::Owned(invalid(name, CallProblem::ExactlyOneArgument, span));
+        };
+        let key = match self.expr(env, arg, loc).kind {
+            Kind::Str(s) => s,
+            Kind::Unknown(w) => return Place::Owned(Value::unknown(w)),
+            _ => return Place::Owned(invalid(name, CallProblem::StringName, span)),
+        };
+        let value = match named {
+            Named::Parameters => match &env.func {
+                Some(frame) => match frame.iter().find(|(n, _)| n.eq_ignore_ascii_case(&key)) {
+                    Some((_, v)) => self.charged(v.clone(), span),
+                    None => Value::unknown(Why::at(
+                        Cause::UndeclaredFunctionParameter { name: key },
+                        span,
+                    )),
+                },
+                None => return self.param_place(&key, span),
+            },
+            Named::Variables => {
+                if env.func.is_some() {
+                    Value::unknown(Why::at(Cause::VariablesInFunction, span))
+                } else {
+                    return self.var_place(&key, span);
+                }
+            }
+            Named::LambdaVariables => match lookup(&env.lambda, Some(&key)) {
+                Some(v) => self.charged(v.clone(), span),
+                None => {
+                    Value::unknown(Why::at(Cause::UndeclaredLambdaVariable { name: key }, span))
+                }
+            },
+        };
+        Place::Owned(value)
+    }
+
+    /// `coalesce(a, b…)` (Bicep's `??`), called as `name` at `span`: the first argument
+    /// that is not null, evaluated up to it. When that is a parameter's or variable's value
+    /// (or a part of one) and known, it stays in place ([`Place::Stored`]): what takes a
+    /// member of it, `tryGet` or `length` reads it there. Charged what the library's
+    /// `coalesce` is: the arguments, then the size of the value it gives.
+    fn coalesce(&self, env: &Env, name: &str, args: &[Expr], span: Span, loc: &TextSpan) -> Place {
+        let mut vals = Vec::new();
+        for a in args {
+            let place = self.target(env, a, loc);
+            if let Place::Stored(stored) = &place {
+                let part = stored.part();
+                match part.kind {
+                    Kind::Null => {}
+                    Kind::Unknown(_) => {}
+                    _ => {
+                        // Every value before it is null: it is the result, as the
+                        // library's `coalesce` copies it, charged its copy's size.
+                        let hops = stored.hop.is_some() as u64;
+                        let (w, _) = weight_and_depth_through(
+                            part,
+                            hops,
+                            self.limits().max_steps,
+                            usize::MAX,
+                        );
+                        return match self.step(w.saturating_sub(1), span) {
+                            Ok(()) => place,
+                            Err(why) => Place::Owned(Value::unknown(why)),
+                        };
+                    }
+                }
+            }
+            let v = place.into_value();
+            let stop = !matches!(v.kind, Kind::Null);
+            vals.push(v);
+            if stop {
+                break;
+            }
+        }
+        // Every value before the last is null: a known last one is the result (what the
+        // library's `coalesce` copies), taken as it is.
+        if let Some(last) = vals.pop_if(|v| !matches!(v.kind, Kind::Null | Kind::Unknown(_))) {
+            return Place::Owned(self.built(last, span));
+        }
+        Place::Owned(self.library(name, "coalesce", vals, span))
+    }
+
+    /// `length(x)` or `empty(x)` (`lname`), called as `name` at `span`: of a parameter's or
+    /// variable's value (or a part of one) read in place when it is an array, an object, null
+    /// or a string; what the library gives of the copy, charged the same.
+    fn measure(
+        &self,
+        env: &Env,
+        name: &str,
+        lname: &str,
+        args: &[Expr],
+        span: Span,
+        loc: &TextSpan,
+    ) -> Value {
+        let [arg] = args else {
+            let vals = args.iter().map(|a| self.expr(env, a, loc)).collect();
+            return self.library(name, lname, vals, span);
+        };
+        let stored = match self.target(env, arg, loc) {
+            Place::Stored(stored) => stored,
+            Place::Owned(v) => return self.library(name, lname, vec![v], span),
+        };
+        match measured(stored.part(), lname == "length") {
+            Some(kind) => self.built(Value::composed(kind), span),
+            None => self.library(name, lname, vec![stored.into_value()], span),
+        }
+    }
+
+    /// `tryGet(target, key…)` (Bicep's `.?`), called as `name` at `span`: when the target is
+    /// a parameter's or variable's value (or a part of one), the keys are followed in the
+    /// stored value and only what is found is copied ([`Stored::try_get`]); what the
+    /// library's `tryGet` gives of the whole copy, evaluated and charged in the same order.
+    fn try_get(&self, env: &Env, name: &str, args: &[Expr], span: Span, loc: &TextSpan) -> Value {
+        let [target, keys @ ..] = args else {
+            return self.library(name, "tryget", Vec::new(), span);
+        };
+        if keys.is_empty() {
+            // Too few arguments: the library says so.
+            let target = self.expr(env, target, loc);
+            return self.library(name, "tryget", vec![target], span);
+        }
+        let target = self.target(env, target, loc);
+        let keys: Vec<Value> = keys.iter().map(|k| self.expr(env, k, loc)).collect();
+        match target {
+            Place::Stored(stored) => {
+                let value = stored
+                    .try_get(&self.ctx(name, span), &keys)
+                    .unwrap_or_else(Value::unknown);
+                self.built(value, span)
+            }
+            Place::Owned(target) => {
+                let mut vals = Vec::with_capacity(keys.len() + 1);
+                vals.push(target);
+                vals.extend(keys);
+                self.library(name, "tryget", vals, span)
+            }
+        }
+    }
+
+    /// What a library function called as `name` at `span` knows of its call.
+    fn ctx<'c>(&'c self, name: &'c str, span: Span) -> Ctx<'c> {
+        Ctx {
             name,
             span,
             limits: self.limits(),
             allowance: &self.shared.allowance,
             deployment: &self.shared.deployment,
-        };
+        }
+    }
+
+    fn library(&self, name: &str, lname: &str, vals: Vec<Value>, span: Span) -> Value {
+        let ctx = self.ctx(name, span);
         let value = functions::call(&ctx, lname, vals).unwrap_or_else(|| {
             Value::unknown(Why::at(
                 Cause::UnknownFunction {
@@ -872,6 +1063,11 @@ impl<'a> Scope<'a> {
                 span,
             ))
         });
+        self.built(value, span)
+    }
+
+    /// A value a function built at `span`, charged its size.
+    fn built(&self, value: Value, span: Span) -> Value {
         // What a function builds costs its whole size (`ops::weight_and_depth`: a unit per
         // 16 bytes of text, per element or member at any depth, per piece of a partially
         // known string and per hop of an unknown's reason): a loop of calls that each build
@@ -893,15 +1089,17 @@ impl<'a> Scope<'a> {
         }
     }
 
-    fn param_ref(&self, name: &str, span: Span) -> Value {
+    /// Parameter `name` referenced at `span`: its stored value in place (evaluated and
+    /// stored on first use), charged its weight.
+    fn param_place(&self, name: &str, span: Span) -> Place {
         let key = name.to_ascii_lowercase();
         let Some(decl) = self.shared.template.parameters.get(key.as_str()) else {
-            return Value::unknown(Why::at(
+            return Place::Owned(Value::unknown(Why::at(
                 Cause::UndeclaredParameter {
                     name: name.to_owned(),
                 },
                 span,
-            ));
+            )));
         };
         let decl_span = decl.span;
         let state = Slot::state(&self.shared.params, &key)
@@ -909,12 +1107,12 @@ impl<'a> Scope<'a> {
         let (value, root, weight, deps) = match state {
             Some(Some(done)) => done,
             Some(None) => {
-                return Value::unknown(Why::at(
+                return Place::Owned(Value::unknown(Why::at(
                     Cause::ParameterSelfReference {
                         name: decl.name.as_str().to_owned(),
                     },
                     span,
-                ));
+                )));
             }
             None => {
                 self.shared
@@ -935,10 +1133,11 @@ impl<'a> Scope<'a> {
                     union(&mut deps, &[name]);
                 }
                 let deps: Names = deps.into();
+                let v = Rc::new(v);
                 self.shared
                     .params
                     .borrow_mut()
-                    .insert(key, Slot::Done(v.clone(), root, w, Rc::clone(&deps)));
+                    .insert(key, Slot::Done(Rc::clone(&v), root, w, Rc::clone(&deps)));
                 (v, root, w, deps)
             }
         };
@@ -1000,28 +1199,30 @@ impl<'a> Scope<'a> {
 
     /// A parameter's or variable's value as seen at a reference: its size charged to the step
     /// budget, and a hop for the declaration unless the value is itself the unknown root.
+    /// The value is read in place ([`Place::Stored`]): only what the expression takes of it
+    /// is copied.
     fn reference(
         &self,
-        mut value: Value,
+        value: Rc<Value>,
         root: bool,
         weight: u64,
         span: Span,
         decl_span: Span,
         via: Subject,
-    ) -> Value {
+    ) -> Place {
         if let Err(why) = self.step(weight, span) {
-            return Value::unknown(why);
+            return Place::Owned(Value::unknown(why));
         }
-        if !root {
-            prepend_hops(
-                &mut value,
-                &[Hop {
-                    span: decl_span,
-                    via,
-                }],
-            );
-        }
-        value
+        let hop = (!root).then_some(Hop {
+            span: decl_span,
+            via,
+        });
+        Place::Stored(Stored {
+            value,
+            path: Vec::new(),
+            hops: hop.iter().cloned().collect(),
+            hop,
+        })
     }
 
     /// The value of parameter `decl` (`key`: its lower-case name): supplied, else its default,
@@ -1111,15 +1312,17 @@ impl<'a> Scope<'a> {
         }
     }
 
-    fn var_ref(&self, name: &str, span: Span) -> Value {
+    /// Variable `name` referenced at `span`: its stored value in place (evaluated and stored
+    /// on first use), charged its weight.
+    fn var_place(&self, name: &str, span: Span) -> Place {
         let key = name.to_ascii_lowercase();
         let Some(decl) = self.shared.template.variables.get(key.as_str()) else {
-            return Value::unknown(Why::at(
+            return Place::Owned(Value::unknown(Why::at(
                 Cause::UndeclaredVariable {
                     name: name.to_owned(),
                 },
                 span,
-            ));
+            )));
         };
         // A loop variable is shown by the name its reference uses.
         let decl_name = match decl.value {
@@ -1139,13 +1342,13 @@ impl<'a> Scope<'a> {
                     .unwrap_or(0);
                 let mut cycle: Vec<String> = stack[from..].to_vec();
                 cycle.push(decl_name.clone());
-                return Value::unknown(Why::at(
+                return Place::Owned(Value::unknown(Why::at(
                     Cause::VariableCycle {
                         name: decl_name,
                         cycle,
                     },
                     span,
-                ));
+                )));
             }
             None => {
                 self.shared
@@ -1165,10 +1368,11 @@ impl<'a> Scope<'a> {
                 self.shared.var_stack.borrow_mut().pop();
                 let (v, w) = self.guard(v, Subject::Variable(decl_name.clone()), decl_span);
                 let deps: Names = deps.into();
+                let v = Rc::new(v);
                 self.shared
                     .vars
                     .borrow_mut()
-                    .insert(key, Slot::Done(v.clone(), false, w, Rc::clone(&deps)));
+                    .insert(key, Slot::Done(Rc::clone(&v), false, w, Rc::clone(&deps)));
                 (v, false, w, deps)
             }
         };
@@ -1525,6 +1729,302 @@ fn copy_loop_why(name: &str, problem: CopyLoopProblem, span: Span) -> Why {
     )
 }
 
+/// The functions that read a named value: a template's parameter or variable (or a user
+/// function's parameter), or a lambda's variable.
+#[derive(Clone, Copy)]
+enum Named {
+    /// `parameters(name)`.
+    Parameters,
+    /// `variables(name)`.
+    Variables,
+    /// `lambdaVariables(name)`.
+    LambdaVariables,
+}
+
+impl Named {
+    /// The function called `name` (ASCII-case-insensitively), if it is one of these.
+    fn of(name: &str) -> Option<Named> {
+        [
+            ("parameters", Named::Parameters),
+            ("variables", Named::Variables),
+            ("lambdaVariables", Named::LambdaVariables),
+        ]
+        .into_iter()
+        .find_map(|(n, named)| n.eq_ignore_ascii_case(name).then_some(named))
+    }
+}
+
+/// What a member or index expression takes of its target.
+#[derive(Clone, Copy)]
+enum Access<'e> {
+    /// `.name`.
+    Member(&'e str),
+    /// `[index]`, the index still to evaluate.
+    Index(&'e Expr),
+}
+
+/// The value of an expression that may still be a part of a parameter's or variable's
+/// stored value: a reference followed by members and elements
+/// (`variables('vm').imageReference.offer`) is read in place, and only the part taken is
+/// copied ([`Place::into_value`]), with exactly the origin and reasons that copying the
+/// whole value at the reference and taking the part of the copy ([`member`],
+/// [`index_value`]) gives.
+enum Place {
+    /// A value of its own.
+    Owned(Value),
+    /// A part of a stored value, not copied yet.
+    Stored(Stored),
+}
+
+/// A part of a parameter's or variable's stored value, as a reference and the members and
+/// elements taken of it see it.
+///
+/// Copying the whole value at the reference put the reference's hop in front of the value's
+/// origin hops and of the chain of every unknown inside it (`ops::prepend_hops`, kept for
+/// the tests that compare the two); taking a member or element of a copy puts the copy's
+/// origin hops in front of the part's own. So the part seen here is the stored part with
+/// `hops` in front of its origin hops and `hop` in front of the chain of every unknown in
+/// it.
+struct Stored {
+    /// The slot's value, shared with the slot (never changed once stored).
+    value: Rc<Value>,
+    /// Where the part is in it: the position of an array's element or an object's member at
+    /// each level, outermost first.
+    path: Vec<usize>,
+    /// The hops in front of the part's own origin hops: the reference's, then the origin
+    /// hops of each value the part was taken out of.
+    hops: Vec<Hop>,
+    /// The reference's hop, in front of the chain of every unknown inside the part (none
+    /// when the stored value is itself the root of its unknowns).
+    hop: Option<Hop>,
+}
+
+impl Stored {
+    /// The part in the stored value (the whole value for an empty path).
+    fn part(&self) -> &Value {
+        let mut at = &*self.value;
+        for &i in &self.path {
+            let next = match &at.kind {
+                Kind::Array(items) => items.get(i),
+                Kind::Object(members) => members.get(i).map(|(_, v)| v),
+                _ => None,
+            };
+            // A path only ever leads to where an element or member was found.
+            match next {
+                Some(v) => at = v,
+                None => break,
+            }
+        }
+        at
+    }
+
+    /// `why` as seen through the reference: the reference's hop in front of its chain.
+    fn through_reference(&self, why: &Why) -> Why {
+        why_through(why, self.hop.as_slice())
+    }
+
+    /// The hops in front of a member or element taken of the part: `hops`, then the part's
+    /// own origin hops.
+    fn outer_hops(&self, part: &Value) -> Vec<Hop> {
+        let mut hops = self.hops.clone();
+        hops.extend(part.origin.hops.iter().cloned());
+        hops
+    }
+
+    /// The member of the part at `position`, with `hops` in front of its own.
+    fn enter(mut self, position: usize, hops: Vec<Hop>) -> Place {
+        self.path.push(position);
+        self.hops = hops;
+        Place::Stored(self)
+    }
+
+    /// `part.name`, as [`member`] takes it of the part's copy.
+    fn member(self, name: &str, span: Span) -> Place {
+        let part = self.part();
+        let value = match &part.kind {
+            Kind::Object(members) => {
+                let hops = self.outer_hops(part);
+                return match last_member(members, name) {
+                    Some(position) => self.enter(position, hops),
+                    None => Place::Owned(missing_member(name, span, &hops)),
+                };
+            }
+            Kind::Unknown(w) => Value::unknown(self.through_reference(w)),
+            Kind::Partial(parts) => Value::unknown(
+                parts
+                    .iter()
+                    .find_map(|p| match p {
+                        Part::Hole(w) => Some(self.through_reference(w)),
+                        Part::Text(_) => None,
+                    })
+                    .unwrap_or_else(|| Why::at(Cause::PartiallyKnownString, span)),
+            ),
+            kind => Value::unknown(Why::at(
+                Cause::PropertyOfNonObject {
+                    name: name.to_owned(),
+                    found: ValueType::of(kind),
+                },
+                span,
+            )),
+        };
+        Place::Owned(value)
+    }
+
+    /// `part[k]`, as [`index_value`] takes it of the part's copy.
+    fn index(self, k: Value, span: Span) -> Place {
+        let part = self.part();
+        if let Kind::Unknown(w) = &part.kind {
+            return Place::Owned(Value::unknown(self.through_reference(w)));
+        }
+        let hops = self.outer_hops(part);
+        let value = match (&part.kind, &k.kind) {
+            (_, Kind::Unknown(w)) => Value::unknown(why_through(w, &hops)),
+            (_, Kind::Partial(_)) => Value::unknown(why_through(
+                k.first_unknown()
+                    .unwrap_or(&Why::at(Cause::PartiallyKnownIndex, span)),
+                &hops,
+            )),
+            (Kind::Array(items), Kind::Int(i)) => {
+                match usize::try_from(*i).ok().filter(|&at| at < items.len()) {
+                    Some(position) => return self.enter(position, hops),
+                    None => Value::unknown(why_through(
+                        &Why::at(
+                            Cause::IndexOutOfRange {
+                                index: *i,
+                                length: items.len(),
+                            },
+                            span,
+                        ),
+                        &hops,
+                    )),
+                }
+            }
+            (Kind::Object(members), Kind::Str(key)) => {
+                return match last_member(members, key) {
+                    Some(position) => self.enter(position, hops),
+                    None => Place::Owned(missing_member(key, span, &hops)),
+                };
+            }
+            (kind, _) => Value::unknown(Why::at(
+                Cause::NotIndexable {
+                    target: ValueType::of(kind),
+                    index: super::ops::type_name(&k),
+                },
+                span,
+            )),
+        };
+        Place::Owned(value)
+    }
+
+    /// `tryGet(part, keys…)`, as the library's `tryGet` takes it of the part's copy: at each
+    /// key the first member of an object whose key matches it ASCII-case-insensitively, or
+    /// the element of an array at it, null where there is none or the value is neither.
+    /// What is found keeps its own origin hops (`tryGet` puts none in front, unlike
+    /// [`member`]) and has the reference's hop in front of its unknowns' chains.
+    fn try_get(mut self, ctx: &Ctx<'_>, keys: &[Value]) -> Result<Value, Why> {
+        for key in keys {
+            let part = self.part();
+            let found = match &part.kind {
+                Kind::Object(members) => {
+                    let key = ctx.str(key)?;
+                    members
+                        .iter()
+                        .position(|(k, _)| k.eq_ignore_ascii_case(key))
+                }
+                Kind::Array(items) => {
+                    let i = ctx.int(key)?;
+                    usize::try_from(i).ok().filter(|&at| at < items.len())
+                }
+                Kind::Unknown(w) => return Err(self.through_reference(w)),
+                _ => None,
+            };
+            match found {
+                Some(position) => {
+                    self.path.push(position);
+                    self.hops.clear();
+                }
+                None => return Ok(Value::composed(Kind::Null)),
+            }
+        }
+        Ok(self.into_value())
+    }
+
+    /// The part, copied: what the reference and the members and elements taken give.
+    fn into_value(self) -> Value {
+        let mut value = self.part().clone();
+        value.origin.hops.splice(0..0, self.hops);
+        if let Some(hop) = self.hop {
+            prepend_why(&mut value, std::slice::from_ref(&hop));
+        }
+        value
+    }
+}
+
+impl Place {
+    /// `place.name`.
+    fn member(self, name: &str, span: Span) -> Place {
+        match self {
+            Place::Owned(t) => Place::Owned(member(t, name, span)),
+            Place::Stored(stored) => stored.member(name, span),
+        }
+    }
+
+    /// `place[k]`.
+    fn index(self, k: Value, span: Span) -> Place {
+        match self {
+            Place::Owned(t) => Place::Owned(index_value(t, k, span)),
+            Place::Stored(stored) => stored.index(k, span),
+        }
+    }
+
+    /// The value, copied out of the stored value if it is a part of one.
+    fn into_value(self) -> Value {
+        match self {
+            Place::Owned(v) => v,
+            Place::Stored(stored) => stored.into_value(),
+        }
+    }
+}
+
+/// `length(v)` (`length`) or `empty(v)` of an array, an object, null or a string, as the
+/// library's give them (a string's length in UTF-16 code units); `None` for the other kinds
+/// (the library decides those: an error, or the reason the value is unknown).
+fn measured(v: &Value, length: bool) -> Option<Kind> {
+    Some(match &v.kind {
+        Kind::Array(items) if length => Kind::Int(items.len() as i64),
+        Kind::Object(members) if length => Kind::Int(members.len() as i64),
+        Kind::Null if length => Kind::Int(0),
+        Kind::Str(s) if length => Kind::Int(utf16_len(s) as i64),
+        Kind::Array(items) => Kind::Bool(items.is_empty()),
+        Kind::Object(members) => Kind::Bool(members.is_empty()),
+        Kind::Null => Kind::Bool(true),
+        Kind::Str(s) => Kind::Bool(s.is_empty()),
+        _ => return None,
+    })
+}
+
+/// Where the member `name` of an object is: the last whose key matches ASCII-case-
+/// insensitively, as [`member`] finds it.
+fn last_member(members: &[(String, Value)], name: &str) -> Option<usize> {
+    members
+        .iter()
+        .rposition(|(k, _)| k.eq_ignore_ascii_case(name))
+}
+
+/// Why member `name`, taken at `span` of an object reached through `hops`, is unknown: the
+/// object has none.
+fn missing_member(name: &str, span: Span, hops: &[Hop]) -> Value {
+    Value::unknown(why_through(
+        &Why::at(
+            Cause::MissingProperty {
+                name: name.to_owned(),
+            },
+            span,
+        ),
+        hops,
+    ))
+}
+
 /// `target.name`.
 fn member(t: Value, name: &str, span: Span) -> Value {
     match t.kind {
@@ -1636,12 +2136,15 @@ impl Scope<'_> {
             .parameters
             .get(name.to_ascii_lowercase().as_str())
             .map_or(Span::new(self.file(), 0, 0), |p| p.span);
-        self.entry(|| self.param_ref(name, span))
+        self.entry(|| self.param_place(name, span).into_value())
     }
 
     /// The value of variable `name`, with a hop for the variable.
     pub fn variable_value(&self, name: &str) -> Value {
-        self.entry(|| self.var_ref(name, Span::new(self.file(), 0, 0)))
+        self.entry(|| {
+            self.var_place(name, Span::new(self.file(), 0, 0))
+                .into_value()
+        })
     }
 
     /// The file of the template this scope evaluates.
@@ -1649,3 +2152,6 @@ impl Scope<'_> {
         self.shared.template.file
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -1226,3 +1226,180 @@ fn a_registry_module_is_followed_through_links_first_then_the_module_cache() {
         "{reason}"
     );
 }
+
+/// A reference followed by members and an index is charged what the copy of the whole
+/// value was charged (the value's weight, at the reference), in the same order relative to
+/// the index expression: a step for each expression node, the name, the variable's value
+/// evaluated on first use and its weight, then the index expression (the parameter's
+/// default and its weight). Each budget below the total runs out at the charge it ran out
+/// at before references read the stored value in place.
+#[test]
+fn a_reference_is_charged_its_weight_before_the_index_and_members_taken() {
+    let tpl = t(r#"{
+      "parameters": {"i": {"type": "int", "defaultValue": 1}},
+      "variables": {"v": {"images": [{"offer": "a"}, {"offer": "b"}]}},
+      "outputs": {
+        "o": {"value": "[variables('v').images[parameters('i')].offer]"},
+        "again": {"value": "[variables('v').images[parameters('i')].offer]"}
+      }
+    }"#);
+    let sc = tpl.scope();
+    assert_eq!(tpl.out(&sc, "o").kind, s("b"));
+    let first = sc.allowance().steps_used();
+    assert_eq!(tpl.out(&sc, "again").kind, s("b"));
+    // Stored now: the node, the three accessors, the call and its name (6), the weight of
+    // `v` (the object, the array, two objects, two strings: 6), the index's call and its
+    // name (2) and the weight of `i` (1).
+    assert_eq!(sc.allowance().steps_used() - first, 15);
+    assert_eq!(first, 22);
+
+    // Where each budget short of the total runs out, from the last charge back.
+    let mut ran_out = Vec::new();
+    for spare in 1..=first {
+        let sc = tpl.scope_within(Limits {
+            max_steps: first - spare,
+            ..Limits::default()
+        });
+        let o = tpl.out(&sc, "o");
+        let w = o
+            .first_unknown()
+            .unwrap_or_else(|| panic!("known with {spare} steps short: {o:?}"));
+        assert!(matches!(*w.cause, Cause::Budget(_)), "{}", w.explain());
+        let at = tpl.slice(w.span.expect("a budget is located"));
+        if ran_out.last() != Some(&at) {
+            ran_out.push(at);
+        }
+    }
+    assert_eq!(
+        ran_out,
+        [
+            // The weight of `i`, its name, its call: the index expression.
+            "parameters('i')",
+            "'i'",
+            "parameters('i')",
+            // The weight of `v` (what its value's evaluation ran out at, too), its name, its
+            // call: the reference, before the index.
+            "variables('v')",
+            "'v'",
+            "variables('v')",
+            // The accessors, innermost last, and the node.
+            "variables('v').images",
+            "variables('v').images[parameters('i')]",
+            "variables('v').images[parameters('i')].offer",
+            "\"[variables('v').images[parameters('i')].offer]\"",
+        ],
+    );
+}
+
+/// `tryGet` (Bicep's `.?`) of a reference follows its keys in the stored value, and a
+/// `coalesce` takes its known value as it is: each charged what the copy of the whole
+/// value was (its weight at the reference, then the keys, then the size of what the call
+/// gives), with the same results.
+#[test]
+fn try_get_and_coalesce_of_a_reference_are_charged_as_copies() {
+    let tpl = t(r#"{
+      "parameters": {"n": {"type": "object", "nullable": true}},
+      "variables": {"v": {"images": [{"offer": "a"}, {"Offer": "b", "offer": "c"}]}},
+      "outputs": {
+        "warm": {"value": "[variables('v')]"},
+        "found": {"value": "[tryGet(variables('v'), 'images', 1, 'OFFER')]"},
+        "missing": {"value": "[tryGet(variables('v').images[0], 'sku')]"},
+        "wrong": {"value": "[tryGet(variables('v'), 1)]"},
+        "whole": {"value": "[tryGet(variables('v'), 'images')]"},
+        "default": {"value": "[coalesce(parameters('n'), variables('v').images[1])]"}
+      }
+    }"#);
+    let sc = tpl.scope();
+    let mut spent = Vec::new();
+    let mut last = 0;
+    let mut shown = Vec::new();
+    for name in ["warm", "found", "missing", "wrong", "whole", "default"] {
+        let v = tpl.out(&sc, name);
+        shown.push(match v.first_unknown() {
+            Some(w) => format!("unknown: {}", w.explain()),
+            None => v.display(),
+        });
+        let used = sc.allowance().steps_used();
+        spent.push(used - last);
+        last = used;
+    }
+    assert_eq!(
+        shown,
+        [
+            // A key written twice is one member (ARM compares keys case-insensitively).
+            "{images: [{offer: a}, {offer: c}]}",
+            "c",
+            "null",
+            "unknown: invalid call to tryGet(): expected a string, got int",
+            "[{offer: a}, {offer: c}]",
+            "{offer: c}",
+        ]
+    );
+    assert_eq!(spent, [15, 13, 14, 11, 15, 17]);
+}
+
+/// What reads a reference in place through `coalesce` (Bicep's `??`), `length` and `empty`
+/// gives and is charged what it was of the copy: the same values and reasons, the same
+/// steps per output.
+#[test]
+fn coalesce_length_and_empty_of_a_reference_are_charged_as_copies() {
+    let tpl = t(r#"{
+      "parameters": {"n": {"type": "object", "nullable": true}, "u": {"type": "array"}},
+      "variables": {"v": {"images": [{"offer": "a"}, {"offer": "ćc"}]}},
+      "outputs": {
+        "warm": {"value": "[variables('v')]"},
+        "length": {"value": "[length(coalesce(parameters('n'), variables('v').images))]"},
+        "text": {"value": "[length(variables('v').images[1].offer)]"},
+        "empty": {"value": "[empty(variables('v').images)]"},
+        "null": {"value": "[empty(parameters('n'))]"},
+        "nested": {"value": "[tryGet(coalesce(parameters('n'), variables('v')), 'images', 0, 'offer')]"},
+        "member": {"value": "[coalesce(parameters('n'), variables('v')).images[1].offer]"},
+        "unset": {"value": "[coalesce(parameters('u'), variables('v'))]"},
+        "unsetLength": {"value": "[length(parameters('u'))]"},
+        "wrong": {"value": "[length(variables('v').images[0].offer, 1)]"}
+      }
+    }"#);
+    let sc = tpl.scope();
+    let names = [
+        "warm",
+        "length",
+        "text",
+        "empty",
+        "null",
+        "nested",
+        "member",
+        "unset",
+        "unsetLength",
+        "wrong",
+    ];
+    let mut spent = Vec::new();
+    let mut last = 0;
+    let mut shown = Vec::new();
+    for name in names {
+        let v = tpl.out(&sc, name);
+        shown.push(match v.first_unknown() {
+            Some(w) => format!("unknown: {}", w.explain()),
+            None => v.display(),
+        });
+        let used = sc.allowance().steps_used();
+        spent.push(used - last);
+        last = used;
+    }
+    let unset = "unknown: parameter 'u' has no default and no parameter file sets it";
+    assert_eq!(
+        shown,
+        [
+            "{images: [{offer: a}, {offer: ćc}]}",
+            "2",
+            "2",
+            "false",
+            "true",
+            "a",
+            "ćc",
+            unset,
+            unset,
+            "unknown: invalid call to length(): expects 1 argument(s), got 2",
+        ]
+    );
+    assert_eq!(spent, [15, 19, 14, 11, 5, 22, 22, 5, 5, 15]);
+}

@@ -404,13 +404,15 @@ fn shallow_merge(ctx: &Ctx<'_>, v: &Value) -> R<Value> {
 
 fn try_get(ctx: &Ctx<'_>, args: &[Value]) -> R<Value> {
     ctx.arity(args, 2, usize::MAX)?;
-    let mut cur = args[0].clone();
+    // Followed in place: only the value found is copied (`parameters('p').?a.?b` used to copy
+    // the whole of `p`, then each step's member).
+    let mut cur = &args[0];
     for key in &args[1..] {
         let next = match (&cur.kind, &key.kind) {
-            (Kind::Object(_), _) => cur.get(ctx.str(key)?).cloned(),
+            (Kind::Object(_), _) => cur.get(ctx.str(key)?),
             (Kind::Array(a), _) => {
                 let i = ctx.int(key)?;
-                usize::try_from(i).ok().and_then(|i| a.get(i)).cloned()
+                usize::try_from(i).ok().and_then(|i| a.get(i))
             }
             (Kind::Unknown(w), _) => return Err(w.clone()),
             _ => None,
@@ -420,7 +422,7 @@ fn try_get(ctx: &Ctx<'_>, args: &[Value]) -> R<Value> {
             None => return Ok(val(Kind::Null)),
         }
     }
-    Ok(cur)
+    Ok(cur.clone())
 }
 
 fn index_from_end(ctx: &Ctx<'_>, args: &[Value], try_: bool) -> R<Value> {
