@@ -335,6 +335,16 @@ impl ProjectGraph {
         Resolved::Files(vec![self.node_of(&path, loader)])
     }
 
+    /// Whether the file at canonical path `file` gives values to a file of the graph (a
+    /// parameter file related to its template by name, text or the config).
+    pub(crate) fn gives_values(&self, file: &Path) -> bool {
+        self.index.get(key(file)).is_some_and(|&i| {
+            self.forward[i]
+                .iter()
+                .any(|e| e.kind == RelationKind::Parameters)
+        })
+    }
+
     /// The canonical path of the walked file whose name sorts first among the walked files of
     /// the folder of the file at canonical path `file` that have its extension (any case):
     /// `None` when the walk did not find such a file (a graph of no files).

@@ -83,6 +83,16 @@ pub(crate) trait Frontend: Sync {
         &[]
     }
 
+    /// Why the context-only file at `path` ([`Frontend::context_extensions`]) that nothing
+    /// relates to (no config mapping) is read by nothing, when its language loads such files
+    /// only by name (Terraform loads `terraform.tfvars` and `*.auto.tfvars` by itself, a
+    /// `-var-file` only when told): said when a run names it, so that a changed file nobody
+    /// reads never passes in silence. `None` (the default): it is read, or not this
+    /// frontend's.
+    fn unread_context(&self, _path: &Path) -> Option<String> {
+        None
+    }
+
     /// The relations a file at `path` has by its name alone (a parameter file named after
     /// its template), found without reading it. None by default.
     fn relations_by_name(&self, _path: &Path) -> Vec<Relation> {
@@ -576,6 +586,12 @@ pub(crate) fn named_extensions() -> Vec<&'static str> {
     out.sort_unstable();
     out.dedup();
     out
+}
+
+/// Why the context-only file at `path`, which no config mapping relates to anything, is read
+/// by nothing ([`Frontend::unread_context`]), as the frontend whose context it is says.
+pub(crate) fn unread_context(path: &Path) -> Option<String> {
+    all().iter().find_map(|f| f.unread_context(path))
 }
 
 /// Whether the walked file at `file` reads the file at `context` as its context when the

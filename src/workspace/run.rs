@@ -386,6 +386,25 @@ fn check_roots(
         detail,
         source::Loader::new(&run.roots, &run.cwd, &run.walked),
     ));
+    // A named file that gives values only where something loads it, and that nothing loads
+    // (an unmapped -var-file), is said: a changed file nobody reads never passes in silence.
+    if let Some(scope) = scope {
+        let run_cwd = canonical(cwd);
+        let mut named: Vec<&PathBuf> = scope.files.iter().collect();
+        named.sort();
+        for file in named {
+            if run.graph.gives_values(file) {
+                continue;
+            }
+            if let Some(why) = frontend::unread_context(file) {
+                report.notes.push(crate::note::Note::new(
+                    crate::note::NoteKind::NotRead,
+                    walk::display_path(file, &run_cwd),
+                    why,
+                ));
+            }
+        }
+    }
     findings::apply_severities(&mut report.findings, config);
     // Findings are deduplicated and their fingerprints made unique over everything judged,
     // as in a full run, before a run over named files keeps what touches them: the same

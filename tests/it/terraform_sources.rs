@@ -1273,6 +1273,15 @@ fn a_fix_edits_the_json_string_that_decides_the_version() {
     );
 }
 
+/// What a run naming `file` alone says on standard error.
+fn said_of(repo: &Repo, file: &str) -> String {
+    let out = repo
+        .imagegate(&["check", "--exit-zero", file])
+        .output()
+        .expect("run");
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
 /// `-var-file` definitions mapped to a module's folder in `[parameter_files]` are contexts of
 /// their own, read after what Terraform loads by itself
 /// (<https://developer.hashicorp.com/terraform/language/values/variables#variable-definitions-tfvars-files>):
@@ -1299,9 +1308,21 @@ fn var_files_mapped_in_the_config_are_contexts() {
         Some(1),
         "{dev:#}"
     );
+    let said = said_of(&repo, "env/dev.tfvars");
+    assert!(!said.contains("not judged"), "{said}");
     repo.write("imagegate.toml", "");
     let unmapped = check_json(&repo, &["."]);
     assert_eq!(places(&unmapped), vec![], "{unmapped:#}");
+    // Named alone, an unmapped -var-file is read by nothing: said, not passed in silence.
+    let said = said_of(&repo, "env/prod.tfvars");
+    assert!(
+        said.contains("env/prod.tfvars: not judged: Terraform loads only terraform.tfvars"),
+        "{said}"
+    );
+    // The files Terraform loads by itself are read with their module: nothing to say.
+    repo.write("terraform.tfvars", "image_id = \"/x\"\n");
+    let said = said_of(&repo, "terraform.tfvars");
+    assert!(!said.contains("not judged"), "{said}");
 }
 
 /// A mapping that leads out of the scanned roots is not read: a note says so, and the module

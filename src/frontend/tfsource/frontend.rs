@@ -29,6 +29,25 @@ impl Frontend for TfSources {
         &["tfvars"]
     }
 
+    /// A `.tfvars` (or `.tfvars.json`) file Terraform does not load by itself is a
+    /// `-var-file`: read only where the config maps it to its module
+    /// (<https://developer.hashicorp.com/terraform/language/values/variables#variable-definitions-tfvars-files>).
+    fn unread_context(&self, path: &Path) -> Option<String> {
+        let name = crate::walk::file_name_of(path)?
+            .to_str()?
+            .to_ascii_lowercase();
+        let definitions = name.ends_with(".tfvars") || name.ends_with(".tfvars.json");
+        let loaded = matches!(name.as_str(), "terraform.tfvars" | "terraform.tfvars.json")
+            || name.ends_with(".auto.tfvars")
+            || name.ends_with(".auto.tfvars.json");
+        (definitions && !loaded).then(|| {
+            "not judged: Terraform loads only terraform.tfvars and *.auto.tfvars by itself; \
+             map this -var-file to its module's folder in [parameter_files] to judge the \
+             module with it"
+                .to_owned()
+        })
+    }
+
     /// Only `.tf` files are offered to it, and any text can be one.
     fn sniff(&self, _bytes: &[u8]) -> Sniff {
         Sniff::Signature
