@@ -501,6 +501,23 @@ mod tests {
     use super::*;
     use crate::source::MAX_FILE_BYTES;
 
+    /// A run of the embedded config over the canonical folder `root`, with nothing walked.
+    fn run_at(root: &std::path::Path) -> Run {
+        Run {
+            config: Config::embedded(),
+            detail: Detail::default(),
+            roots: vec![root.to_path_buf()],
+            walked: Default::default(),
+            cwd: root.to_path_buf(),
+            exempter: Default::default(),
+            purpose: Purpose::Check,
+            limits: Limits::default(),
+            overlays: Default::default(),
+            graph: Default::default(),
+            environment: Default::default(),
+        }
+    }
+
     /// The outcome of a file of `MAX_FILE_BYTES + 1` bytes that starts with `head`.
     fn too_large(head: &str) -> FileOutcome {
         let dir = tempfile::tempdir().expect("temp dir");
@@ -509,19 +526,7 @@ mod tests {
         std::fs::write(&path, head).expect("write");
         let file = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
         file.set_len(MAX_FILE_BYTES + 1).expect("sparse file");
-        let run = Run {
-            config: Config::embedded(),
-            detail: Detail::default(),
-            roots: vec![root.clone()],
-            walked: Default::default(),
-            cwd: root.clone(),
-            exempter: Default::default(),
-            purpose: Purpose::Check,
-            limits: Limits::default(),
-            overlays: Default::default(),
-            graph: Default::default(),
-            environment: Default::default(),
-        };
+        let run = run_at(&root);
         let walked = FileToRead {
             display: "huge.json".into(),
             canonical: path.clone(),
@@ -564,19 +569,7 @@ mod tests {
             .canonicalize()
             .expect("fixture");
         let path = root.join("azuredeploy.json");
-        let run = Run {
-            config: Config::embedded(),
-            detail: Detail::default(),
-            roots: vec![root.clone()],
-            walked: Default::default(),
-            cwd: root.clone(),
-            exempter: Default::default(),
-            purpose: Purpose::Check,
-            limits: Limits::default(),
-            overlays: Default::default(),
-            graph: Default::default(),
-            environment: Default::default(),
-        };
+        let run = run_at(&root);
         let walked = FileToRead {
             display: "azuredeploy.json".into(),
             canonical: path.clone(),

@@ -216,15 +216,15 @@ impl ProjectGraph {
         for (template, parameter_files) in mapped {
             // A file; or a folder, whose walked files that read such files as contexts take
             // them (a Terraform module's folder and its `-var-file` definitions).
-            let targets: Vec<usize> = match graph.index.get(key(template)) {
-                Some(&to) => vec![to],
+            let file = graph.index.get(key(template)).copied();
+            let targets: Vec<usize> = match file {
+                Some(to) => vec![to],
                 None => by_folder.get(key(template)).cloned().unwrap_or_default(),
             };
-            let folder = !graph.index.contains_key(key(template));
             for p in parameter_files {
                 let from = graph.node_of(p, loader);
                 for &to in &targets {
-                    if folder && !frontend::takes_context(&graph.nodes[to].path, p) {
+                    if file.is_none() && !frontend::takes_context(&graph.nodes[to].path, p) {
                         continue;
                     }
                     edges.push((

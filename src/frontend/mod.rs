@@ -602,11 +602,15 @@ pub(crate) fn takes_context(file: &Path, context: &Path) -> bool {
     let name = crate::walk::file_name_of(context)
         .map(|n| n.to_string_lossy().to_ascii_lowercase())
         .unwrap_or_default();
-    for_file(file).iter().any(|f| {
-        f.context_extensions()
-            .iter()
-            .any(|e| name.ends_with(&format!(".{e}")) || name.ends_with(&format!(".{e}.json")))
-    })
+    // `x.tfvars` or its JSON form `x.tfvars.json`.
+    let base = name.strip_suffix(".json").unwrap_or(&name);
+    let Some(extension) = crate::walk::extension_of(Path::new(base)).and_then(|e| e.to_str())
+    else {
+        return false;
+    };
+    for_file(file)
+        .iter()
+        .any(|f| f.context_extensions().contains(&extension))
 }
 
 /// The frontends `imagegate audit` offers its files to: inventory exports alone (which

@@ -414,6 +414,14 @@ pub fn rules_and_paths(report: &serde_json::Value) -> Vec<(String, String)> {
 
 /// The `(rule, path, line)` of each finding of a JSON report, in order.
 pub fn located(report: &serde_json::Value) -> Vec<(String, String, u64)> {
+    placed(report)
+        .into_iter()
+        .map(|(rule, path, line, _)| (rule, path, line))
+        .collect()
+}
+
+/// The `(rule, path, line, column)` of each finding of a JSON report, in order.
+pub fn placed(report: &serde_json::Value) -> Vec<(String, String, u64, u64)> {
     report["findings"]
         .as_array()
         .expect("findings")
@@ -423,6 +431,7 @@ pub fn located(report: &serde_json::Value) -> Vec<(String, String, u64)> {
                 f["rule"].as_str().unwrap_or_default().to_string(),
                 f["path"].as_str().unwrap_or_default().to_string(),
                 f["line"].as_u64().unwrap_or_default(),
+                f["column"].as_u64().unwrap_or_default(),
             )
         })
         .collect()

@@ -23,19 +23,22 @@ type Place = (String, String, u64, u64);
 
 /// `(rule, path, line, column)` of each finding.
 fn places(report: &Value) -> Vec<Place> {
-    report["findings"]
-        .as_array()
-        .expect("findings")
-        .iter()
-        .map(|f| {
-            (
-                f["rule"].as_str().unwrap_or_default().to_string(),
-                f["path"].as_str().unwrap_or_default().to_string(),
-                f["line"].as_u64().unwrap_or_default(),
-                f["column"].as_u64().unwrap_or_default(),
-            )
-        })
-        .collect()
+    placed(report)
+}
+
+/// A repository with the rollout policy of testdata/rollout/fixes (1.6.2 is the newest good
+/// version on 2026-11-28) and its gallery, and the gallery image whose versions it rolls out.
+fn rollout_fixes() -> (Repo, &'static str) {
+    let repo = Repo::new();
+    let fixes = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/rollout/fixes");
+    std::fs::copy(
+        fixes.join("imagegate.toml"),
+        repo.path().join("imagegate.toml"),
+    )
+    .unwrap();
+    copy_tree(&fixes.join("gallery"), &repo.path().join("gallery"));
+    let gallery = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-golden/providers/Microsoft.Compute/galleries/corpGallery/images/ubuntu-22.04";
+    (repo, gallery)
 }
 
 fn place(rule: &str, path: &str, line: u64, column: u64) -> Place {
@@ -703,15 +706,7 @@ fn a_fix_edits_the_tfvars_value_that_decides_the_version() {
     // The rollout policy of testdata/rollout/fixes (1.6.2 is the newest good version on
     // 2026-11-28): the version is interpolated from a variable that terraform.tfvars sets, so
     // `--fix` edits the `.tfvars` value, not the template.
-    let repo = Repo::new();
-    let fixes = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/rollout/fixes");
-    std::fs::copy(
-        fixes.join("imagegate.toml"),
-        repo.path().join("imagegate.toml"),
-    )
-    .unwrap();
-    copy_tree(&fixes.join("gallery"), &repo.path().join("gallery"));
-    let gallery = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-golden/providers/Microsoft.Compute/galleries/corpGallery/images/ubuntu-22.04";
+    let (repo, gallery) = rollout_fixes();
     repo.write(
         "main.tf",
         vm(
@@ -1245,15 +1240,7 @@ fn the_sources_of_every_plan_fixture_are_judged_as_their_plan() {
 fn a_fix_edits_the_json_string_that_decides_the_version() {
     // The rollout policy of testdata/rollout/fixes (1.6.2 is the newest good version on
     // 2026-11-28), the version a JSON variable's default: `--fix` edits that JSON string.
-    let repo = Repo::new();
-    let fixes = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/rollout/fixes");
-    std::fs::copy(
-        fixes.join("imagegate.toml"),
-        repo.path().join("imagegate.toml"),
-    )
-    .unwrap();
-    copy_tree(&fixes.join("gallery"), &repo.path().join("gallery"));
-    let gallery = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-golden/providers/Microsoft.Compute/galleries/corpGallery/images/ubuntu-22.04";
+    let (repo, gallery) = rollout_fixes();
     repo.write(
         "main.tf.json",
         format!(

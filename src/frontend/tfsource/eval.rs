@@ -461,25 +461,14 @@ impl<'a> Scope<'a> {
                     Directive::For(d) => {
                         built.strip(d.for_expr.strip.strip_start());
                         let collection = self.expr(&d.for_expr.collection_expr, file, depth + 1);
-                        let items: Vec<(Value, Value)> = match collection.kind {
-                            Kind::Array(items) => items
-                                .into_iter()
-                                .enumerate()
-                                .map(|(i, v)| (Value::composed(Kind::Int(i as i64)), v))
-                                .collect(),
-                            Kind::Object(mut members) => {
-                                members.sort_by(|a, b| a.0.cmp(&b.0));
-                                members
-                                    .into_iter()
-                                    .map(|(k, v)| (Value::composed(Kind::Str(k)), v))
-                                    .collect()
-                            }
-                            Kind::Null => Vec::new(),
-                            Kind::Unknown(why) => {
+                        let items: Vec<(Value, Value)> = match elements_of(collection.kind) {
+                            Ok(items) => items,
+                            Err(Kind::Null) => Vec::new(),
+                            Err(Kind::Unknown(why)) => {
                                 built.parts.push(Part::Hole(why));
                                 Vec::new()
                             }
-                            _ => {
+                            Err(_) => {
                                 built.hole(not_evaluated(
                                     "a template `for` over a value that is not a collection",
                                     span_of(&d.for_expr.collection_expr, file),
@@ -673,21 +662,10 @@ impl<'a> Scope<'a> {
         depth: usize,
     ) -> Value {
         let collection = self.expr(&f.intro.collection_expr, file, depth + 1);
-        let elements: Vec<(Value, Value)> = match collection.kind {
-            Kind::Array(items) => items
-                .into_iter()
-                .enumerate()
-                .map(|(i, v)| (Value::composed(Kind::Int(i as i64)), v))
-                .collect(),
-            Kind::Object(mut members) => {
-                members.sort_by(|a, b| a.0.cmp(&b.0));
-                members
-                    .into_iter()
-                    .map(|(k, v)| (Value::composed(Kind::Str(k)), v))
-                    .collect()
-            }
-            Kind::Unknown(why) => return unknown_with(why, at),
-            _ => {
+        let elements: Vec<(Value, Value)> = match elements_of(collection.kind) {
+            Ok(elements) => elements,
+            Err(Kind::Unknown(why)) => return unknown_with(why, at),
+            Err(_) => {
                 return not_evaluated(
                     "a `for` expression over a value that is not a collection",
                     at,
@@ -1439,6 +1417,28 @@ impl AtSite for Value {
             Some(at) => self.at_site(at),
             None => self,
         }
+    }
+}
+
+/// The elements of a collection as Terraform iterates them, each with its key: a list's by
+/// index in order, a map's (object's) by key in lexical order
+/// (<https://developer.hashicorp.com/terraform/language/expressions/for>). Anything else is
+/// given back, for the caller to say what it makes of it.
+pub(crate) fn elements_of(kind: Kind) -> Result<Vec<(Value, Value)>, Kind> {
+    match kind {
+        Kind::Array(items) => Ok(items
+            .into_iter()
+            .enumerate()
+            .map(|(i, v)| (Value::composed(Kind::Int(i as i64)), v))
+            .collect()),
+        Kind::Object(mut members) => {
+            members.sort_by(|a, b| a.0.cmp(&b.0));
+            Ok(members
+                .into_iter()
+                .map(|(k, v)| (Value::composed(Kind::Str(k)), v))
+                .collect())
+        }
+        other => Err(other),
     }
 }
 

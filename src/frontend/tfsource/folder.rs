@@ -143,6 +143,19 @@ pub(crate) fn is_lead(me: &Path, loader: Loader<'_>) -> bool {
         .is_none_or(|first| first == me)
 }
 
+/// Whether a file named `name` is a variable definitions file Terraform loads by itself
+/// (<https://developer.hashicorp.com/terraform/language/values/variables#variable-definitions-tfvars-files>):
+/// `terraform.tfvars`, `terraform.tfvars.json`, or a `*.auto.tfvars(.json)`. Any other is a
+/// `-var-file`, read only when the command line names it.
+pub(crate) fn loaded_by_itself(name: &str) -> bool {
+    matches!(name, "terraform.tfvars" | "terraform.tfvars.json") || is_auto(name)
+}
+
+/// Whether a file named `name` is a `*.auto.tfvars` or `*.auto.tfvars.json` file.
+fn is_auto(name: &str) -> bool {
+    name.ends_with(".auto.tfvars") || name.ends_with(".auto.tfvars.json")
+}
+
 /// The variable definition files of canonical folder `folder` Terraform loads, in its order.
 fn definitions_of(folder: &Path) -> Vec<PathBuf> {
     let mut auto: Vec<PathBuf> = std::fs::read_dir(folder)
@@ -151,12 +164,7 @@ fn definitions_of(folder: &Path) -> Vec<PathBuf> {
         .flatten()
         .take(64 * MAX_FILES)
         .map(|e| e.path())
-        .filter(|p| {
-            p.file_name().is_some_and(|n| {
-                let n = n.to_string_lossy();
-                n.ends_with(".auto.tfvars") || n.ends_with(".auto.tfvars.json")
-            })
-        })
+        .filter(|p| p.file_name().is_some_and(|n| is_auto(&n.to_string_lossy())))
         .collect();
     auto.sort_by(|a, b| a.file_name().cmp(&b.file_name()));
     auto.truncate(MAX_FILES);

@@ -33,14 +33,11 @@ impl Frontend for TfSources {
     /// `-var-file`: read only where the config maps it to its module
     /// (<https://developer.hashicorp.com/terraform/language/values/variables#variable-definitions-tfvars-files>).
     fn unread_context(&self, path: &Path) -> Option<String> {
-        let name = crate::walk::file_name_of(path)?
-            .to_str()?
-            .to_ascii_lowercase();
-        let definitions = name.ends_with(".tfvars") || name.ends_with(".tfvars.json");
-        let loaded = matches!(name.as_str(), "terraform.tfvars" | "terraform.tfvars.json")
-            || name.ends_with(".auto.tfvars")
-            || name.ends_with(".auto.tfvars.json");
-        (definitions && !loaded).then(|| {
+        let name = crate::walk::file_name_of(path)?.to_str()?;
+        let lower = name.to_ascii_lowercase();
+        let definitions = lower.ends_with(".tfvars") || lower.ends_with(".tfvars.json");
+        // Loaded by name as Terraform spells it (its folder listing is case-sensitive).
+        (definitions && !folder::loaded_by_itself(name)).then(|| {
             "not judged: Terraform loads only terraform.tfvars and *.auto.tfvars by itself; \
              map this -var-file to its module's folder in [parameter_files] to judge the \
              module with it"

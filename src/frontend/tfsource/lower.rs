@@ -998,21 +998,10 @@ fn dynamic(block: &Block<'_>, scope: &Scope<'_>, depth: usize) -> Result<Vec<Val
         Some(_) => return Err(not_evaluated("a `dynamic` block's `iterator`", site)),
     };
     let collection = scope.eval(each);
-    let elements: Vec<(Value, Value)> = match collection.kind {
-        Kind::Array(items) => items
-            .into_iter()
-            .enumerate()
-            .map(|(i, v)| (Value::composed(Kind::Int(i as i64)), v))
-            .collect(),
-        Kind::Object(mut members) => {
-            members.sort_by(|a, b| a.0.cmp(&b.0));
-            members
-                .into_iter()
-                .map(|(k, v)| (Value::composed(Kind::Str(k)), v))
-                .collect()
-        }
-        Kind::Null => Vec::new(),
-        Kind::Unknown(why) => {
+    let elements: Vec<(Value, Value)> = match super::eval::elements_of(collection.kind) {
+        Ok(elements) => elements,
+        Err(Kind::Null) => Vec::new(),
+        Err(Kind::Unknown(why)) => {
             return Err(Value {
                 kind: Kind::Unknown(why),
                 origin: crate::value::Origin {
@@ -1021,7 +1010,7 @@ fn dynamic(block: &Block<'_>, scope: &Scope<'_>, depth: usize) -> Result<Vec<Val
                 },
             });
         }
-        _ => {
+        Err(_) => {
             return Err(not_evaluated(
                 "a `dynamic` block's `for_each` that is not a collection",
                 site,
