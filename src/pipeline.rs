@@ -68,7 +68,7 @@ pub struct Run {
     pub roots: Vec<PathBuf>,
     /// The canonical paths of every file walked: a link to one of them needs no file-system
     /// lookup to be resolved.
-    pub walked: foldhash::HashSet<PathBuf>,
+    pub walked: crate::source::PathSet,
     /// The canonical working directory (display paths are relative to it).
     pub cwd: PathBuf,
     /// What decides exemptions.

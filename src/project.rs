@@ -276,7 +276,7 @@ impl ProjectGraph {
     fn by_folder(&self) -> HashMap<Key, Vec<usize>> {
         let mut out: HashMap<Key, Vec<usize>> = HashMap::default();
         for (i, n) in self.nodes.iter().enumerate() {
-            if let Some(folder) = n.canonical.parent() {
+            if let Some(folder) = crate::walk::parent_of(&n.canonical) {
                 match out.get_mut(key(folder)) {
                     Some(members) => members.push(i),
                     None => {
@@ -300,7 +300,7 @@ impl ProjectGraph {
         loader: Loader<'_>,
     ) -> Resolved {
         let me = &self.nodes[from].canonical;
-        let folder = me.parent().unwrap_or(me);
+        let folder = crate::walk::parent_of(me).unwrap_or(me);
         let path = match target {
             Target::Relative(relative) => lexical_join(folder, &relative.replace('\\', "/")),
             Target::Uri(reference) => match crate::eval::mapped_reference(reference, links) {
@@ -349,7 +349,7 @@ impl ProjectGraph {
     /// the folder of the file at canonical path `file` that have its extension (any case):
     /// `None` when the walk did not find such a file (a graph of no files).
     pub(crate) fn first_of_kind(&self, file: &Path) -> Option<&Path> {
-        let folder = Key::from(key(file.parent()?));
+        let folder = Key::from(key(crate::walk::parent_of(file)?));
         let extension = file
             .extension()
             .map(|e| e.to_string_lossy().to_ascii_lowercase())
@@ -379,7 +379,7 @@ impl ProjectGraph {
         let Some(&t) = self.index.get(key(template)) else {
             return Vec::new();
         };
-        let folder = template.parent();
+        let folder = crate::walk::parent_of(template);
         let mut found: Vec<(u8, &Node, bool)> = self.reverse[t]
             .iter()
             .filter(|e| e.kind == RelationKind::Parameters)
@@ -387,7 +387,7 @@ impl ProjectGraph {
                 let n = &self.nodes[e.node];
                 let rank = if e.mapped {
                     2
-                } else if n.canonical.parent() == folder {
+                } else if crate::walk::parent_of(&n.canonical) == folder {
                     0
                 } else {
                     1
@@ -478,7 +478,7 @@ impl ProjectGraph {
                 .extension()
                 .map(|e| e.to_string_lossy().to_ascii_lowercase())
                 .is_some_and(|e| extensions.contains(&e.as_str()));
-            let readers = match p.parent().and_then(|d| self.folders.get(key(d))) {
+            let readers = match crate::walk::parent_of(p).and_then(|d| self.folders.get(key(d))) {
                 Some(readers) => readers.clone(),
                 None if !read_by_relation && !walked_kind => {
                     self.folders.values().flatten().copied().collect()
@@ -498,7 +498,7 @@ impl ProjectGraph {
         let reads_folders: foldhash::HashSet<usize> =
             self.folders.values().flatten().copied().collect();
         let folder_readers = |i: usize| {
-            let folder = self.nodes[i].canonical.parent();
+            let folder = crate::walk::parent_of(&self.nodes[i].canonical);
             let readers = folder
                 .filter(|_| reads_folders.contains(&i))
                 .and_then(|d| self.folders.get(key(d)));
@@ -592,9 +592,13 @@ fn sniff(file: &FileToRead, discovery: Discovery, loader: Loader<'_>) -> Vec<Rel
         return frontend::relations_by_name(&file.path);
     }
     // Most files relate to nothing: a look at their bytes dismisses them undecoded.
-    let read = loader.read_walked(file, |bytes| frontend::sniff_relations(&file.path, bytes));
+    let mut sniffed = frontend::Sniffed::default();
+    let read = loader.read_walked(file, |bytes| {
+        sniffed = frontend::sniff_relations(&file.path, bytes);
+        sniffed.any()
+    });
     let mut relations = match read {
-        Ok(Some(loaded)) => frontend::relations(&file.path, &loaded.text),
+        Ok(Some(loaded)) => frontend::relations(&file.path, &loaded.text, sniffed),
         _ => frontend::relations_by_name(&file.path),
     };
     // A file naming more files than any project has is bounded: past the bound it may

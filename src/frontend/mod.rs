@@ -225,9 +225,11 @@ pub(crate) fn relations_by_name(path: &Path) -> Vec<Relation> {
 /// The relations of the file at `path` with text `text`, as every frontend it is offered to
 /// sees them (sniffed, not evaluated): a frontend whose look at the bytes finds nothing of
 /// its relations ([`Frontend::may_relate`]: a template is no plan) gives those of the name.
-pub(crate) fn relations(path: &Path, text: &str) -> Vec<Relation> {
-    collect(for_file(path).iter().map(|f| {
-        if f.may_relate(text.as_bytes()) {
+/// `sniffed` is what [`sniff_relations`] said of the same text: the frontends it found
+/// nothing for are not asked to look again.
+pub(crate) fn relations(path: &Path, text: &str, sniffed: Sniffed) -> Vec<Relation> {
+    collect(for_file(path).iter().enumerate().map(|(i, f)| {
+        if sniffed.0 & (1 << i) != 0 {
             f.relations(path, text)
         } else {
             f.relations_by_name(path)
@@ -235,10 +237,29 @@ pub(crate) fn relations(path: &Path, text: &str) -> Vec<Relation> {
     }))
 }
 
-/// Whether the walked file at `path`, whose bytes are `bytes`, may write relations in its
-/// text (a cheap look of each frontend it is offered to: [`Frontend::may_relate`]).
-pub(crate) fn sniff_relations(path: &Path, bytes: &[u8]) -> bool {
-    for_file(path).iter().any(|f| f.may_relate(bytes))
+/// Which of the frontends a file is offered to ([`for_file`], in that order) found in its
+/// bytes that it may write relations ([`Frontend::may_relate`]), one bit each; none found
+/// is `Sniffed(0)`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Sniffed(u8);
+
+impl Sniffed {
+    /// Whether any frontend may find relations.
+    pub(crate) fn any(self) -> bool {
+        self.0 != 0
+    }
+}
+
+/// What the frontends the walked file at `path` is offered to make of its bytes `bytes`: a
+/// cheap look of each ([`Frontend::may_relate`]) at whether its text may write relations.
+pub(crate) fn sniff_relations(path: &Path, bytes: &[u8]) -> Sniffed {
+    let mut mask = 0u8;
+    for (i, f) in for_file(path).iter().enumerate().take(8) {
+        if f.may_relate(bytes) {
+            mask |= 1 << i;
+        }
+    }
+    Sniffed(mask)
 }
 
 /// Whether the file at `path`, whose bytes are `bytes`, may be deployed by a link another

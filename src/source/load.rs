@@ -137,12 +137,36 @@ pub type Overlays = HashMap<PathBuf, String>;
 /// judgement once buffers change.
 pub(crate) type Touched = std::sync::Mutex<Vec<PathBuf>>;
 
+/// A set of canonical paths (the walked files of a run), hashed and compared by their bytes:
+/// a canonical path is spelled one way, and std's [`Path`] hash walks its components, which
+/// cost more than the rest of dismissing most files.
+#[derive(Clone, Debug, Default)]
+pub struct PathSet(HashSet<Box<[u8]>>);
+
+impl PathSet {
+    /// Whether the canonical path `path` is in the set.
+    pub(crate) fn contains(&self, path: &Path) -> bool {
+        self.0.contains(path.as_os_str().as_encoded_bytes())
+    }
+}
+
+impl FromIterator<PathBuf> for PathSet {
+    fn from_iter<I: IntoIterator<Item = PathBuf>>(paths: I) -> PathSet {
+        PathSet(
+            paths
+                .into_iter()
+                .map(|p| p.into_os_string().into_encoded_bytes().into_boxed_slice())
+                .collect(),
+        )
+    }
+}
+
 /// Reads files for one run: within `roots`, up to [`MAX_FILE_BYTES`]. Cheap to copy.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Loader<'r> {
     roots: &'r [PathBuf],
     cwd: &'r Path,
-    walked: &'r HashSet<PathBuf>,
+    walked: &'r PathSet,
     /// The largest file read ([`MAX_FILE_BYTES`] unless [`Loader::with_limit`] says).
     limit: u64,
     /// Texts read instead of files' bytes ([`Loader::with_overlays`]).
@@ -164,11 +188,7 @@ thread_local! {
 impl<'r> Loader<'r> {
     /// A loader reading within the canonical `roots`; display paths are relative to the
     /// canonical `cwd`. `walked` holds the canonical paths of the walked files.
-    pub(crate) fn new(
-        roots: &'r [PathBuf],
-        cwd: &'r Path,
-        walked: &'r HashSet<PathBuf>,
-    ) -> Loader<'r> {
+    pub(crate) fn new(roots: &'r [PathBuf], cwd: &'r Path, walked: &'r PathSet) -> Loader<'r> {
         Loader {
             roots,
             cwd,
@@ -226,7 +246,12 @@ impl<'r> Loader<'r> {
 
     /// Whether the canonical path `canonical` lies inside the roots.
     pub(crate) fn inside(&self, canonical: &Path) -> bool {
-        self.roots.iter().any(|r| below(canonical, r))
+        // Asked of every walked file: the bytes first, for every root (a run over named files
+        // has several), and the components only of a file outside all of them.
+        let bytes = |p: &'r Path| p.as_os_str().as_encoded_bytes();
+        let p = canonical.as_os_str().as_encoded_bytes();
+        self.roots.iter().any(|r| bytes_below(p, bytes(r)))
+            || self.roots.iter().any(|r| below(canonical, r))
     }
 
     /// The canonical path of `relative` from the folder of the file at canonical path `from`,
@@ -566,16 +591,23 @@ fn below(path: &Path, root: &Path) -> bool {
         path.as_os_str().as_encoded_bytes(),
         root.as_os_str().as_encoded_bytes(),
     );
+    // Two plain paths whose bytes differ differ in their components too: the answer is no
+    // without walking them.
+    bytes_below(p, r)
+        || (!(cfg!(unix) && crate::walk::plain(p) && crate::walk::plain(r))
+            && path.starts_with(root))
+}
+
+/// Whether the path spelled `p` starts with the bytes of the path spelled `r`, up to a
+/// separator: then it is `r` or below it, however either is spelled.
+fn bytes_below(p: &[u8], r: &[u8]) -> bool {
     match p.strip_prefix(r) {
         Some([]) => true,
         Some([next, ..]) if std::path::is_separator(char::from(*next)) => true,
-        Some(_)
-            if r.last()
-                .is_some_and(|&c| std::path::is_separator(char::from(c))) =>
-        {
-            true
-        }
-        _ => path.starts_with(root),
+        Some(_) => r
+            .last()
+            .is_some_and(|&c| std::path::is_separator(char::from(c))),
+        None => false,
     }
 }
 
@@ -779,6 +811,25 @@ pub(crate) fn lexical_join(base: &Path, relative: &str) -> PathBuf {
 mod tests {
     use super::*;
 
+    proptest::proptest! {
+        /// Whether a path lies below a root, read from the bytes where both are plain, is
+        /// what std's walk over their components says, on any paths of separators, dots and
+        /// letters (empty, relative, `//`, `/./`, `..`, a separator at the end).
+        #[test]
+        fn below_agrees_with_std_on_any_paths(p in "[./ab]{0,10}", r in "[./ab]{0,8}") {
+            let (path, root) = (Path::new(&p), Path::new(&r));
+            proptest::prop_assert_eq!(below(path, root), path.starts_with(root));
+        }
+
+        /// …and on paths that start with the root's bytes, where the two may agree.
+        #[test]
+        fn below_agrees_with_std_under_the_root(r in "[./ab]{0,8}", rest in "[./ab]{0,6}") {
+            let p = format!("{r}{rest}");
+            let (path, root) = (Path::new(&p), Path::new(&r));
+            proptest::prop_assert_eq!(below(path, root), path.starts_with(root));
+        }
+    }
+
     #[test]
     fn pending_files_have_the_ids_they_take_in_the_map() {
         let file = |name: &str| Loaded {
@@ -807,7 +858,7 @@ mod tests {
     struct Fixture {
         dir: tempfile::TempDir,
         roots: Vec<PathBuf>,
-        walked: HashSet<PathBuf>,
+        walked: PathSet,
     }
 
     impl Fixture {
@@ -819,7 +870,7 @@ mod tests {
             Fixture {
                 roots: vec![base.join("root")],
                 dir,
-                walked: HashSet::default(),
+                walked: PathSet::default(),
             }
         }
 
@@ -979,8 +1030,7 @@ mod tests {
         std::fs::rename(base.join("root/sub"), base.join("root/sub-moved")).expect("mv");
         std::os::unix::fs::symlink(base.join("outside/sub"), base.join("root/sub"))
             .expect("symlink");
-        let walked_set: HashSet<PathBuf> =
-            walked.files.iter().map(|w| w.canonical.clone()).collect();
+        let walked_set: PathSet = walked.files.iter().map(|w| w.canonical.clone()).collect();
         let loader = Loader::new(&f.roots, &base, &walked_set);
         for file in &walked.files {
             let read = loader.read_walked(file, |_| true);
@@ -1023,8 +1073,7 @@ mod tests {
         };
         let walked = crate::walk::walk(&options, &base, &["json"], &[], &[]).expect("walk");
         let roots = vec![walked.files[0].canonical.clone()];
-        let walked_set: HashSet<PathBuf> =
-            walked.files.iter().map(|w| w.canonical.clone()).collect();
+        let walked_set: PathSet = walked.files.iter().map(|w| w.canonical.clone()).collect();
         let loader = Loader::new(&roots, &base, &walked_set);
         assert!(matches!(
             loader.read_walked(&walked.files[0], |_| true),

@@ -14,8 +14,8 @@ use std::sync::Arc;
 
 pub(crate) use decode::{DecodeError, decode, encode};
 pub(crate) use load::{
-    LoadError, Loaded, Loader, MAX_EXPORT_BYTES, MAX_FILE_BYTES, Overlays, Pending, Resolved,
-    Touched, is_link_error, lexical_join, resolve_within,
+    LoadError, Loaded, Loader, MAX_EXPORT_BYTES, MAX_FILE_BYTES, Overlays, PathSet, Pending,
+    Resolved, Touched, is_link_error, lexical_join, resolve_within,
 };
 
 /// A byte range in one source file.

@@ -601,6 +601,47 @@ pub(crate) fn file_name_of(path: &Path) -> Option<&OsStr> {
     path.file_name()
 }
 
+/// What [`Path::parent`] says of `path`, found from the end of its bytes where the path is
+/// plain (a name at the end, no `//` or `/./` in it: every canonical path); elsewhere std's
+/// answer.
+pub(crate) fn parent_of(path: &Path) -> Option<&Path> {
+    #[cfg(unix)]
+    {
+        let bytes = path.as_os_str().as_encoded_bytes();
+        let slash = bytes.iter().rposition(|&b| b == b'/');
+        let name = &bytes[slash.map_or(0, |i| i + 1)..];
+        if !name.is_empty() && name != b"." && plain(bytes) && !bytes.starts_with(b"./") {
+            let head = match slash {
+                Some(0) => &bytes[..1],
+                Some(i) => &bytes[..i],
+                None => &bytes[..0],
+            };
+            // SAFETY: `head` is the part of an `OsStr`'s encoded bytes before an ASCII
+            // separator (or that separator alone), which is itself a valid `OsStr`.
+            return Some(Path::new(unsafe {
+                OsStr::from_encoded_bytes_unchecked(head)
+            }));
+        }
+    }
+    path.parent()
+}
+
+/// Whether the bytes of a Unix path spell each of its components once and only one way: not
+/// empty, no empty part (`//`), no `.` part after the first, no separator at the end. Two
+/// such paths have the same components exactly when their bytes are the same, and one's
+/// components start with the other's exactly when its bytes do, up to a separator.
+pub(crate) fn plain(bytes: &[u8]) -> bool {
+    if bytes.is_empty() || bytes.ends_with(b"/") || bytes.ends_with(b"/.") {
+        return false;
+    }
+    // Searchers built once: asked of every walked file's path.
+    static EMPTY_PART: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"//"));
+    static DOT_PART: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"/./"));
+    EMPTY_PART.find(bytes).is_none() && DOT_PART.find(bytes).is_none()
+}
+
 /// What [`Path::extension`] says of `path` ([`file_name_of`]: found from the end of its
 /// bytes): the part of its name after the last dot, unless the dot begins the name.
 pub(crate) fn extension_of(path: &Path) -> Option<&OsStr> {
@@ -743,6 +784,7 @@ mod tests {
             let path = Path::new(p);
             assert_eq!(file_name_of(path), path.file_name(), "{p:?}");
             assert_eq!(extension_of(path), path.extension(), "{p:?}");
+            assert_eq!(parent_of(path), path.parent(), "{p:?}");
         }
     }
 
@@ -753,6 +795,7 @@ mod tests {
             let path = Path::new(&p);
             proptest::prop_assert_eq!(file_name_of(path), path.file_name());
             proptest::prop_assert_eq!(extension_of(path), path.extension());
+            proptest::prop_assert_eq!(parent_of(path), path.parent());
         }
     }
 

@@ -206,7 +206,7 @@ fn check_roots(
         })
         .collect();
     let cwd_canonical = canonical(cwd);
-    let walked: HashSet<PathBuf> = files.par_iter().map(|f| f.canonical.clone()).collect();
+    let walked: source::PathSet = files.iter().map(|f| f.canonical.clone()).collect();
     // Which files are named: those in the scope (files named, and those of folders named).
     let named: Vec<PathBuf> = scope
         .map(|scope| {

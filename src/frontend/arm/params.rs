@@ -293,12 +293,21 @@ pub(super) fn relations_by_name(path: &Path) -> Vec<Relation> {
     else {
         return Vec::new();
     };
-    let lower = stem.to_ascii_lowercase();
+    // Asked of every JSON file of a run: names are compared in any case without a lowered
+    // copy of them.
+    const PARAMETERS: &str = ".parameters";
+    let bytes = stem.as_bytes();
     let mut out = Vec::new();
     // `X.parameters` or `X.parameters.<anything>`, for each place the name says so.
-    for (i, _) in lower.match_indices(".parameters") {
-        let rest = &lower[i + ".parameters".len()..];
-        if i > 0 && (rest.is_empty() || rest.starts_with('.')) {
+    for i in memchr::memchr_iter(b'.', bytes) {
+        let Some(head) = bytes.get(i..i + PARAMETERS.len()) else {
+            break;
+        };
+        let rest = &bytes[i + PARAMETERS.len()..];
+        if i > 0
+            && head.eq_ignore_ascii_case(PARAMETERS.as_bytes())
+            && (rest.is_empty() || rest[0] == b'.')
+        {
             out.push(Relation::new(
                 RelationKind::Parameters,
                 Target::Beside(stem[..i].to_owned()),
@@ -310,13 +319,12 @@ pub(super) fn relations_by_name(path: &Path) -> Vec<Relation> {
             RelationKind::CompiledFrom,
             Target::Beside(stem.to_owned()),
         ));
-        if lower == "azuredeploy" {
+        if stem.eq_ignore_ascii_case("azuredeploy") {
             out.push(Relation::new(
                 RelationKind::CompiledFrom,
                 Target::Beside("main".into()),
             ));
-        } else if let Some(prefix) = lower.strip_suffix(".azuredeploy") {
-            let prefix = &stem[..prefix.len()];
+        } else if let Some(prefix) = strip_suffix_ignoring_case(stem, ".azuredeploy") {
             out.push(Relation::new(
                 RelationKind::CompiledFrom,
                 Target::Beside(format!("{prefix}.main")),
@@ -326,15 +334,18 @@ pub(super) fn relations_by_name(path: &Path) -> Vec<Relation> {
     out
 }
 
+/// The name without its `.json` or `.jsonc` extension (in any case), if it has one.
 fn strip_json(name: &str) -> Option<&str> {
-    let lower = name.to_ascii_lowercase();
-    if lower.ends_with(".jsonc") {
-        Some(&name[..name.len() - 6])
-    } else if lower.ends_with(".json") {
-        Some(&name[..name.len() - 5])
-    } else {
-        None
-    }
+    strip_suffix_ignoring_case(name, ".jsonc").or_else(|| strip_suffix_ignoring_case(name, ".json"))
+}
+
+/// `text` without the ASCII `suffix` it ends with in any letter case, if it does.
+fn strip_suffix_ignoring_case<'t>(text: &'t str, suffix: &str) -> Option<&'t str> {
+    let cut = text.len().checked_sub(suffix.len())?;
+    let tail = text.as_bytes().get(cut..)?;
+    // The suffix is ASCII: where its bytes match, `cut` is a character boundary.
+    tail.eq_ignore_ascii_case(suffix.as_bytes())
+        .then(|| &text[..cut])
 }
 
 #[cfg(test)]

@@ -464,14 +464,13 @@ impl Merged {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use foldhash::HashSet;
 
     /// A scanned root in a temporary folder, with the loader's lookups empty.
     struct Tree {
         _dir: tempfile::TempDir,
         root: PathBuf,
         roots: Vec<PathBuf>,
-        walked: HashSet<PathBuf>,
+        walked: crate::source::PathSet,
     }
 
     impl Tree {
@@ -484,7 +483,7 @@ mod tests {
                 _dir: dir,
                 roots: vec![root.clone()],
                 root,
-                walked: HashSet::default(),
+                walked: crate::source::PathSet::default(),
             }
         }
 
