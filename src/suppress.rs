@@ -25,6 +25,7 @@
 
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::sync::LazyLock;
 
 use serde::{Deserialize, Serialize};
 
@@ -681,9 +682,29 @@ fn finding_at(
 /// whose first non-blank text is a comment marker followed by `imagegate-ignore`, or a
 /// `#disable-next-line` pragma (where the syntax has them) that names an `imagegate-` code.
 fn scan(file: &SourceFile, id: FileId, syntax: CommentSyntax) -> Vec<Comment> {
-    let lines = file.line_count();
+    // Only a line holding `imagegate-ignore` or `#disable-next-line` can be one of these
+    // comments: those lines are found by searching the text, not by reading every line (a
+    // file that merely names imagegate, in a description or metadata, costs one search).
+    static IGNORE: LazyLock<memchr::memmem::Finder<'static>> =
+        LazyLock::new(|| memchr::memmem::Finder::new(b"imagegate-ignore"));
+    static PRAGMA: LazyLock<memchr::memmem::Finder<'static>> =
+        LazyLock::new(|| memchr::memmem::Finder::new(b"#disable-next-line"));
+    let bytes = file.text.as_bytes();
+    let mut lines: Vec<usize> = Vec::new();
+    let mut add = |at: usize| {
+        let index = file.line_index(at as u32);
+        if lines.last() != Some(&index) {
+            lines.push(index);
+        }
+    };
+    IGNORE.find_iter(bytes).for_each(&mut add);
+    if syntax.pragmas {
+        PRAGMA.find_iter(bytes).for_each(&mut add);
+        lines.sort_unstable();
+        lines.dedup();
+    }
     let mut found: Vec<(usize, Range<usize>, Parsed)> = Vec::new();
-    for index in 0..lines {
+    for index in lines {
         let range = file.line_range(index);
         let line = &file.text[range.clone()];
         let trimmed = line.trim_start();
