@@ -109,6 +109,27 @@ impl IdGlob {
 
     /// Whether `id` matches, for every value, some value, or no value of its holes.
     pub fn matches(&self, id: &IdPath) -> Match {
+        // Without `**` (most globs) segment i matches segment i: no table is needed.
+        if !self.segs.iter().any(|g| matches!(g, GlobSeg::Any)) {
+            if self.segs.len() != id.0.len() {
+                return Match::No;
+            }
+            let mut all = Match::Yes;
+            for (glob, seg) in self.segs.iter().zip(&id.0) {
+                if let GlobSeg::One(pattern) = glob {
+                    all = all.and(segment_match(pattern, seg));
+                    if all == Match::No {
+                        return Match::No;
+                    }
+                }
+            }
+            return all;
+        }
+        self.matches_any_run(id)
+    }
+
+    /// [`IdGlob::matches`] for a glob with `**`, which may stand for any run of segments.
+    fn matches_any_run(&self, id: &IdPath) -> Match {
         let (p, s) = (self.segs.len(), id.0.len());
         // table[i][j]: does segs[i..] match id[j..]?
         let mut table = vec![Match::No; (p + 1) * (s + 1)];
@@ -172,6 +193,15 @@ impl Match {
 
 fn segment_match(pattern: &str, seg: &Seg) -> Match {
     match seg {
+        // The pattern is lower case: most are `*` or plain text, decided without a copy.
+        Seg::Known(_) if pattern == "*" => Match::Yes,
+        Seg::Known(text) if !pattern.contains(['*', '?']) => {
+            if text.eq_ignore_ascii_case(pattern) {
+                Match::Yes
+            } else {
+                Match::No
+            }
+        }
         Seg::Known(text) => {
             if wildcard(pattern.as_bytes(), text.to_ascii_lowercase().as_bytes()) {
                 Match::Yes
@@ -362,10 +392,13 @@ impl Policy {
             // Not an image of any gallery a glob can approve.
             Image::Vhd(_) | Image::WellKnown(_) | Image::NotAnId(_) => Verdict::Unapproved,
             Image::Marketplace(m) | Image::Platform(m) => {
-                let found = self
-                    .marketplace
-                    .iter()
-                    .fold(Match::No, |acc, r| acc.or(r.matches(m)));
+                let mut found = Match::No;
+                for rule in &self.marketplace {
+                    found = found.or(rule.matches(m));
+                    if found == Match::Yes {
+                        break;
+                    }
+                }
                 self.decide(found, || first_marketplace_hole(m))
             }
             Image::Managed(id) | Image::OtherId(id) => {
@@ -569,9 +602,15 @@ impl Policy {
     }
 
     fn match_id(&self, id: &IdPath) -> Match {
-        self.images
-            .iter()
-            .fold(Match::No, |acc, g| acc.or(g.matches(id)))
+        let mut found = Match::No;
+        for glob in &self.images {
+            found = found.or(glob.matches(id));
+            // Nothing after a sure match changes the answer.
+            if found == Match::Yes {
+                break;
+            }
+        }
+        found
     }
 
     /// The reason of the hole that decides an undecided match: the first hole that, were it
@@ -770,6 +809,35 @@ mod tests {
     }
 
     const GOLDEN: &str = "/subscriptions/*/resourceGroups/rg-golden/providers/Microsoft.Compute/galleries/corpGallery/images/*";
+
+    proptest::proptest! {
+        /// A glob matches an ID segment by segment as the table over every pair of segments
+        /// says (the table decides globs with `**`), on random globs of literal, wildcard
+        /// and `**` segments and IDs with known and unknown segments, in any case.
+        #[test]
+        fn globs_match_segment_by_segment_as_the_table_says(
+            glob in proptest::collection::vec(
+                proptest::sample::select(vec!["a", "B", "*", "a*", "?", "*b", "ab", "**"]),
+                1..6,
+            ),
+            path in proptest::collection::vec(
+                proptest::sample::select(vec![Some("a"), Some("b"), Some("AB"), Some("ba"), None]),
+                1..6,
+            ),
+        ) {
+            let glob = IdGlob::parse(&format!("/{}", glob.join("/"))).unwrap();
+            let segs: Vec<Option<&str>> = path;
+            let id = IdPath(
+                segs.iter()
+                    .map(|s| match s {
+                        Some(t) => Seg::Known((*t).to_string()),
+                        None => Seg::Hole(unset(DeploymentSetting::Subscription)),
+                    })
+                    .collect(),
+            );
+            proptest::prop_assert_eq!(glob.matches(&id), glob.matches_any_run(&id));
+        }
+    }
 
     fn id(parts: &[Option<&str>]) -> IdPath {
         let parts: Vec<Part> = parts

@@ -117,11 +117,16 @@ impl SourceFile {
             // Lines end at LF, CRLF and a lone CR, as editors, the Language Server Protocol,
             // SARIF (3.30.2), Bicep and the Azure CLI's JSON comments count them: a line a
             // reviewer sees is a line imagegate reports and exempts.
-            starts.extend(
-                memchr::memchr2_iter(b'\r', b'\n', bytes)
-                    .filter(|&i| !(bytes[i] == b'\r' && bytes.get(i + 1) == Some(&b'\n')))
-                    .map(|i| (i + 1) as u32),
-            );
+            if memchr::memchr(b'\r', bytes).is_none() {
+                // No CR (most files): one search for line feeds.
+                starts.extend(memchr::memchr_iter(b'\n', bytes).map(|i| (i + 1) as u32));
+            } else {
+                starts.extend(
+                    memchr::memchr2_iter(b'\r', b'\n', bytes)
+                        .filter(|&i| !(bytes[i] == b'\r' && bytes.get(i + 1) == Some(&b'\n')))
+                        .map(|i| (i + 1) as u32),
+                );
+            }
             starts
         })
     }
@@ -196,10 +201,15 @@ impl SourceFile {
         let start = self.line_starts()[index] as usize;
         let (column, column_utf16) = if offset - start <= CHECKPOINT {
             let prefix = &self.text[start..offset];
-            (
-                prefix.chars().count() as u32,
-                prefix.encode_utf16().count() as u32,
-            )
+            if prefix.is_ascii() {
+                // One byte, one character, one UTF-16 unit: most lines, counted at once.
+                (prefix.len() as u32, prefix.len() as u32)
+            } else {
+                (
+                    prefix.chars().count() as u32,
+                    prefix.encode_utf16().count() as u32,
+                )
+            }
         } else {
             let (a, ua) = self.counts_before(start);
             let (b, ub) = self.counts_before(offset);
@@ -274,6 +284,8 @@ mod tests {
     fn line_col_counts_chars_and_utf16_units() {
         let f = file("ab\n\u{e9}\u{1F600}x\r\nlast");
         assert_eq!(f.line_col(0).line, 1);
+        let b = f.line_col(1);
+        assert_eq!((b.line, b.column, b.column_utf16), (1, 2, 2));
         let x = f.text.find('x').unwrap() as u32;
         let lc = f.line_col(x);
         assert_eq!((lc.line, lc.column, lc.column_utf16), (2, 3, 4));
