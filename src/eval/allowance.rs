@@ -25,6 +25,15 @@ pub(crate) struct Spent {
     linked_bytes: u64,
 }
 
+/// What the budget of linked bytes has seen so far ([`Allowance::linked_reads`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct LinkedReads {
+    /// Linked files that did not fit.
+    pub(crate) refusals: u64,
+    /// Bytes of linked files taken.
+    pub(crate) bytes: u64,
+}
+
 /// Evaluation steps and resources left to one walked file, and the run's other bounds of it
 /// (what every scope and frontend spending the allowance holds the file to).
 #[derive(Debug)]
@@ -32,6 +41,8 @@ pub(crate) struct Allowance {
     steps: Cell<u64>,
     resources: Cell<usize>,
     linked_bytes: Cell<u64>,
+    /// How many times [`Allowance::linked_bytes_fit`] said no.
+    linked_refusals: Cell<u64>,
     /// The run's limits: the budgets spent here, and the bounds that are not spent (string and
     /// array sizes, nesting, document sizes) but hold for the same file.
     limits: Limits,
@@ -44,6 +55,7 @@ impl Allowance {
             steps: Cell::new(0),
             resources: Cell::new(0),
             linked_bytes: Cell::new(0),
+            linked_refusals: Cell::new(0),
             limits: limits.clone(),
         }
     }
@@ -98,7 +110,21 @@ impl Allowance {
 
     /// Whether `bytes` more of linked files fit in the budget (nothing is taken).
     pub(crate) fn linked_bytes_fit(&self, bytes: u64) -> bool {
-        self.linked_bytes.get().saturating_add(bytes) <= self.limits.max_linked_bytes
+        let fit = self.linked_bytes.get().saturating_add(bytes) <= self.limits.max_linked_bytes;
+        if !fit {
+            self.linked_refusals.set(self.linked_refusals.get() + 1);
+        }
+        fit
+    }
+
+    /// How many linked files did not fit in the budget, and the bytes taken: what a piece of
+    /// work did with the budget (a lowering that was refused none took only bytes, and from a
+    /// budget with those bytes left it would do the same).
+    pub(crate) fn linked_reads(&self) -> LinkedReads {
+        LinkedReads {
+            refusals: self.linked_refusals.get(),
+            bytes: self.linked_bytes.get(),
+        }
     }
 
     /// Takes `bytes` of linked files read (whether or not they fit: they were read).

@@ -487,6 +487,28 @@ impl<'r> Linked<'r> {
         let is_bicep = target
             .extension()
             .is_some_and(|e| e.eq_ignore_ascii_case("bicep"));
+        let key = LoweredKey {
+            run: self.loader.run(),
+            path: target.to_path_buf(),
+            id,
+            bicep: is_bicep,
+            spec: matches!(cached, Some((_, true))),
+            keep: std::ptr::from_ref(self.keep),
+            limits: self.allowance.limits().clone(),
+        };
+        // A workspace that records what each judgement read (the language server) must see
+        // every read: it lowers anew.
+        let shared = !self.loader.records();
+        if shared && let Some((template, problems, bytes)) = lowered::get(&key, &loaded.text) {
+            // The files its lowering read fit in what is left: it reads them alike.
+            if self.allowance.linked_bytes_fit(bytes) {
+                self.allowance.take_linked_bytes(bytes);
+                read.problems = problems;
+                read.file = Some(loaded);
+                return Ok((id, template));
+            }
+        }
+        let reads = self.allowance.linked_reads();
         let template = match (is_bicep, self.bicep) {
             (true, Some((lower, environment))) => {
                 let (template, problems) = lower(
@@ -524,8 +546,17 @@ impl<'r> Linked<'r> {
                 crate::frontend::lower_json_template(template, id, &loaded.text, self.keep)
             }
         };
+        let template = Rc::new(template);
+        // A lowering that no budget refused depends on nothing but its key and text (the
+        // files it read are the run's): the next caller of the same module in this run takes
+        // it as it is, when what it read fits in that caller's budget.
+        let after = self.allowance.linked_reads();
+        if shared && after.refusals == reads.refusals {
+            let bytes = after.bytes - reads.bytes;
+            lowered::keep(key, &loaded.text, &template, &read.problems, bytes);
+        }
         read.file = Some(loaded);
-        Ok((id, Rc::new(template)))
+        Ok((id, template))
     }
 
     /// Undoes the reads from place `keep` on (giving their bytes back).
@@ -572,6 +603,127 @@ impl<'r> Linked<'r> {
                 sources.add_shared(file);
             }
         }
+    }
+}
+
+/// What a linked file's lowering is a function of, besides its text: the run (its disk and
+/// buffers), the file, the id its spans carry, how it is read (Bicep, JSON, a template spec's
+/// cached version), the paths kept beyond the catalogue's and the limits.
+#[derive(Clone, Debug, PartialEq)]
+struct LoweredKey {
+    run: u64,
+    path: PathBuf,
+    id: FileId,
+    bicep: bool,
+    spec: bool,
+    keep: *const KeepPaths,
+    limits: crate::eval::Limits,
+}
+
+/// Linked templates lowered on this thread, shared with the next expansion that reads the same
+/// file as the same id in the same run. A module is lowered in each of its callers' contexts:
+/// on Azure Verified Modules each test file lowers its module and the modules under it again
+/// (2.1 G of 8.1 G instructions). Only lowerings that no budget refused a file are kept,
+/// with the bytes of the files they read (imports, `load*Content()`): a caller takes one only
+/// when those bytes fit in its own budget, so what it gives cannot depend on the caller.
+mod lowered {
+    use std::cell::RefCell;
+    use std::rc::Rc;
+
+    use super::LoweredKey;
+    use crate::eval::ir::Template;
+    use crate::frontend::ParseProblem;
+
+    /// Most bytes of text whose templates one thread keeps (the templates are some ten times
+    /// larger): the modules of one module's tests.
+    const KEPT_TEXT_BYTES: usize = 1 << 18;
+
+    /// One kept lowering: its key, text, template, problems, the bytes of the linked files
+    /// it read, and its last use.
+    struct Entry {
+        key: LoweredKey,
+        text: Rc<str>,
+        template: Rc<Template>,
+        problems: Vec<ParseProblem>,
+        bytes: u64,
+        used: u64,
+    }
+
+    /// The lowerings kept on one thread.
+    #[derive(Default)]
+    struct Kept {
+        entries: Vec<Entry>,
+        bytes: usize,
+        uses: u64,
+    }
+
+    thread_local! {
+        static KEPT: RefCell<Kept> = RefCell::new(Kept::default());
+    }
+
+    /// The template, problems and bytes read kept for `key` and `text`, if any.
+    pub(super) fn get(
+        key: &LoweredKey,
+        text: &str,
+    ) -> Option<(Rc<Template>, Vec<ParseProblem>, u64)> {
+        KEPT.with_borrow_mut(|kept| {
+            kept.uses += 1;
+            let now = kept.uses;
+            // Another run's lowerings are another disk's: dropped at the first look.
+            if kept.entries.first().is_some_and(|e| e.key.run != key.run) {
+                kept.entries.clear();
+                kept.bytes = 0;
+            }
+            let entry = kept
+                .entries
+                .iter_mut()
+                .find(|e| e.key == *key && *e.text == *text)?;
+            entry.used = now;
+            Some((
+                Rc::clone(&entry.template),
+                entry.problems.clone(),
+                entry.bytes,
+            ))
+        })
+    }
+
+    /// Keeps `template` and `problems`, the lowering of `text` under `key` that read `bytes`
+    /// of linked files, dropping the least recently used beyond the bound (a text too long
+    /// for it is not kept).
+    pub(super) fn keep(
+        key: LoweredKey,
+        text: &str,
+        template: &Rc<Template>,
+        problems: &[ParseProblem],
+        bytes: u64,
+    ) {
+        if text.len() > KEPT_TEXT_BYTES / 4 {
+            return;
+        }
+        KEPT.with_borrow_mut(|kept| {
+            if kept.entries.first().is_some_and(|e| e.key.run != key.run) {
+                kept.entries.clear();
+                kept.bytes = 0;
+            }
+            while kept.bytes + text.len() > KEPT_TEXT_BYTES {
+                let Some(oldest) = (0..kept.entries.len()).min_by_key(|&i| kept.entries[i].used)
+                else {
+                    break;
+                };
+                let gone = kept.entries.swap_remove(oldest);
+                kept.bytes -= gone.text.len();
+            }
+            kept.uses += 1;
+            kept.bytes += text.len();
+            kept.entries.push(Entry {
+                key,
+                text: Rc::from(text),
+                template: Rc::clone(template),
+                problems: problems.to_vec(),
+                bytes,
+                used: kept.uses,
+            });
+        });
     }
 }
 

@@ -140,19 +140,44 @@ pub(crate) type Touched = std::sync::Mutex<Vec<PathBuf>>;
 /// A set of canonical paths (the walked files of a run), hashed and compared by their bytes:
 /// a canonical path is spelled one way, and std's [`Path`] hash walks its components, which
 /// cost more than the rest of dismissing most files.
-#[derive(Clone, Debug, Default)]
-pub struct PathSet(HashSet<Box<[u8]>>);
+///
+/// A set is made once per run, and names it ([`PathSet::run`]): what is kept between the files
+/// of one run (the same disk, the same buffers) is told apart from another's by it.
+#[derive(Clone, Debug)]
+pub struct PathSet {
+    paths: HashSet<Box<[u8]>>,
+    run: u64,
+}
 
 impl PathSet {
     /// Whether the canonical path `path` is in the set.
     pub(crate) fn contains(&self, path: &Path) -> bool {
-        self.0.contains(path.as_os_str().as_encoded_bytes())
+        self.paths.contains(path.as_os_str().as_encoded_bytes())
+    }
+
+    /// The number of the run the set was made for: no two sets made in one process share it.
+    pub(crate) fn run(&self) -> u64 {
+        self.run
+    }
+
+    fn with(paths: HashSet<Box<[u8]>>) -> PathSet {
+        static RUNS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+        PathSet {
+            paths,
+            run: RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+        }
+    }
+}
+
+impl Default for PathSet {
+    fn default() -> PathSet {
+        PathSet::with(HashSet::default())
     }
 }
 
 impl FromIterator<PathBuf> for PathSet {
     fn from_iter<I: IntoIterator<Item = PathBuf>>(paths: I) -> PathSet {
-        PathSet(
+        PathSet::with(
             paths
                 .into_iter()
                 .map(|p| p.into_os_string().into_encoded_bytes().into_boxed_slice())
@@ -217,6 +242,16 @@ impl<'r> Loader<'r> {
     pub(crate) fn with_overlays(mut self, overlays: &'r Overlays) -> Loader<'r> {
         self.overlays = Some(overlays).filter(|o| !o.is_empty());
         self
+    }
+
+    /// Whether this loader records the files it is asked to read ([`Loader::recording`]).
+    pub(crate) fn records(&self) -> bool {
+        self.touched.is_some()
+    }
+
+    /// The number of the run this loader reads for ([`PathSet::run`]).
+    pub(crate) fn run(&self) -> u64 {
+        self.walked.run()
     }
 
     /// Whether an unsaved buffer is laid over the file at canonical path `canonical`.

@@ -373,11 +373,21 @@ pub fn check_with_limits_and_notes(
     dir: &Path,
     limits: imagegate::workspace::Limits,
 ) -> (serde_json::Value, Vec<String>) {
+    check_with_limits_on(dir, limits, 0)
+}
+
+/// [`check_with_limits_and_notes`] on `threads` worker threads (0: as many as cores): one
+/// thread judges the walked files in the walk's order, one after the other.
+pub fn check_with_limits_on(
+    dir: &Path,
+    limits: imagegate::workspace::Limits,
+    threads: usize,
+) -> (serde_json::Value, Vec<String>) {
     use imagegate::report::emit::{Format, emitter};
     let paths = [PathBuf::from(".")];
     let mut config = imagegate::config::Config::discover(None, &paths, dir).expect("config");
     config.set_today(imagegate::date::today_from(None).expect("today"));
-    let workspace = imagegate::workspace::Workspace::new(config, dir.to_path_buf(), 0)
+    let workspace = imagegate::workspace::Workspace::new(config, dir.to_path_buf(), threads)
         .expect("workspace")
         .with_limits(limits);
     let options = imagegate::walk::WalkOptions {

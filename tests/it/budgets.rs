@@ -461,6 +461,70 @@ fn linked_templates_share_one_byte_budget_per_file() {
     neighbour_judged(&report);
 }
 
+#[test]
+fn a_module_shared_between_callers_reads_within_each_callers_budget() {
+    // A module is lowered once per thread and run and shared with its next caller (#28),
+    // with the bytes of the files its lowering read: a caller takes it only when those bytes
+    // fit in its own budget. Two callers of one module that loads its image from a data file
+    // (`loadJsonContent`, counted in the caller's budget of linked bytes: 64 KiB here,
+    // 64 MiB in production), judged one after the other on one thread: `a` has the room,
+    // `b` has spent 60 KiB on a text file of its own, so the data file is beyond its budget
+    // and the image is an IG002 naming the limit in `b`'s context, not `a`'s answer again.
+    // https://learn.microsoft.com/azure/azure-resource-manager/bicep/bicep-functions-files#loadjsoncontent
+    let limits = Limits {
+        max_linked_bytes: 64 * 1024,
+        ..Limits::default()
+    };
+    let repo = Repo::new();
+    let caller = |text: &str| {
+        format!(
+            "var note = loadTextContent('{text}')\nmodule m '../shared/mod.bicep' = {{\n  name: 'm'\n}}\n"
+        )
+    };
+    repo.write("a/main.bicep", caller("small.txt"));
+    repo.write("a/small.txt", "a note");
+    repo.write("b/main.bicep", caller("big.txt"));
+    repo.write("b/big.txt", "x".repeat(60 * 1024));
+    let image = r#"{"publisher": "Canonical", "offer": "ubuntu-24_04-lts", "sku": "server", "version": "latest"}"#;
+    repo.write(
+        "shared/data.json",
+        format!("{image}{}", " ".repeat(8 * 1024)),
+    );
+    repo.write(
+        "shared/mod.bicep",
+        "var image = loadJsonContent('data.json')
+resource vm 'Microsoft.Compute/virtualMachines@2024-03-01' = {
+  name: 'vm'
+  location: 'westeurope'
+  properties: {
+    storageProfile: {
+      imageReference: image
+    }
+  }
+}
+",
+    );
+    let (report, _) = check_with_limits_on(repo.path(), limits, 1);
+    let found: Vec<(String, String)> = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| {
+            let s = |k: &str| f[k].as_str().unwrap_or_default().to_owned();
+            (s("rule"), s("message"))
+        })
+        .collect();
+    assert!(
+        found.iter().any(|(rule, _)| rule == "IG001"),
+        "the module's image in `a`'s context: {found:#?}"
+    );
+    assert!(
+        found.iter().any(|(rule, message)| rule == "IG002"
+            && message.contains("budget of files read for one file")),
+        "the module's data file beyond `b`'s budget: {found:#?}"
+    );
+}
+
 /// A Bicep VM named `name` whose image ID is the Bicep expression `id`, after `prelude`.
 fn bicep_vm(prelude: &str, name: &str, id: &str) -> String {
     format!(
