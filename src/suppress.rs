@@ -440,7 +440,7 @@ impl Exempter {
             }
         }
         if let Some((_, glob)) = &entry.path {
-            let declared = finding.resource.as_ref().map(|r| r.declared_in.as_str());
+            let declared = finding.resource.as_ref().map(|r| &*r.declared_in);
             let any = std::iter::once(&*finding.location.path)
                 .chain(declared)
                 .filter_map(|shown| self.relative(shown))

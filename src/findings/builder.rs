@@ -31,7 +31,7 @@ pub(crate) struct FindingBuilder {
     /// The short label under the caret.
     label: String,
     /// The resource it is about.
-    resource: Option<ResourceRef>,
+    resource: Option<Box<ResourceRef>>,
     /// The parameter file whose values were used.
     parameter_file: Option<String>,
     /// The rest of the chain.
@@ -41,7 +41,7 @@ pub(crate) struct FindingBuilder {
     /// The concrete next step (clipped).
     help: Option<std::sync::Arc<str>>,
     /// A change that resolves it, when one is safe.
-    fix: Option<Fix>,
+    fix: Option<Box<Fix>>,
     /// Why there is none, when the rule could give one.
     no_fix: Option<String>,
     /// What it is about, for its fingerprint after the rule's id; `None`: its file.
@@ -87,7 +87,7 @@ impl FindingBuilder {
 
     /// The resource the finding is about.
     pub(crate) fn resource(mut self, resource: ResourceRef) -> Self {
-        self.resource = Some(resource);
+        self.resource = Some(Box::new(resource));
         self
     }
 
@@ -118,7 +118,7 @@ impl FindingBuilder {
 
     /// A change that resolves the finding, when one is safe to make.
     pub(crate) fn fix(mut self, fix: Option<Fix>) -> Self {
-        self.fix = fix;
+        self.fix = fix.map(Box::new);
         self
     }
 
@@ -199,6 +199,33 @@ pub(crate) fn fingerprint(parts: &[&str]) -> String {
 /// Most characters of template-controlled text a message carries: an 800 KB image ID copied
 /// into 100 loop instances must not make an 80 MB report.
 const MAX_MESSAGE_CHARS: usize = 1000;
+
+/// Most distinct images [`shared_image`] keeps on one thread: past them it starts again.
+const MAX_SHARED_IMAGES: usize = 1024;
+
+thread_local! {
+    /// The images [`shared_image`] handed out on this thread.
+    static SHARED_IMAGES: std::cell::RefCell<foldhash::HashSet<std::sync::Arc<ImageRef>>> =
+        std::cell::RefCell::new(foldhash::HashSet::default());
+}
+
+/// `image`, shared with the equal images this thread shared before: an estate deploys a few
+/// images from thousands of resources, and every resource entry and finding keeps its images
+/// until the report is written (one allocation of each image's parts and text, not one per
+/// resource).
+pub(crate) fn shared_image(image: ImageRef) -> std::sync::Arc<ImageRef> {
+    SHARED_IMAGES.with_borrow_mut(|set| {
+        if let Some(kept) = set.get(&image) {
+            return std::sync::Arc::clone(kept);
+        }
+        if set.len() >= MAX_SHARED_IMAGES {
+            set.clear();
+        }
+        let kept = std::sync::Arc::new(image);
+        set.insert(std::sync::Arc::clone(&kept));
+        kept
+    })
+}
 
 /// `text`, or when longer than [`MAX_MESSAGE_CHARS`] characters its head and tail around a mark
 /// saying how many characters were left out (the tail of a message holds its cause).
@@ -302,6 +329,33 @@ pub(crate) fn config_not_in_effect(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// An image judged for thousands of resources is one allocation, and the set of images
+    /// kept stays bounded.
+    #[test]
+    fn equal_images_are_shared_and_the_set_stays_bounded() {
+        let image = |sku: &str| ImageRef {
+            parts: super::super::ImageParts::Marketplace {
+                publisher: Some("Canonical".into()),
+                offer: Some("ubuntu".into()),
+                sku: Some(sku.into()),
+                version: Some("latest".into()),
+                plan: None,
+            },
+            display: format!("Marketplace image Canonical:ubuntu:{sku}:latest"),
+        };
+        let a = shared_image(image("22_04-lts"));
+        let b = shared_image(image("22_04-lts"));
+        assert!(std::sync::Arc::ptr_eq(&a, &b));
+        assert!(!std::sync::Arc::ptr_eq(
+            &a,
+            &shared_image(image("20_04-lts"))
+        ));
+        for i in 0..MAX_SHARED_IMAGES + 10 {
+            assert_eq!(*shared_image(image(&i.to_string())), image(&i.to_string()));
+        }
+        SHARED_IMAGES.with_borrow(|set| assert!(set.len() <= MAX_SHARED_IMAGES));
+    }
 
     /// Equal advice is one allocation however many findings give it, and a thread that
     /// shared more distinct texts than it keeps still gives each its own text.

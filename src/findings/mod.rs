@@ -26,9 +26,10 @@ mod relocate;
 mod suggest;
 
 pub(crate) use builder::{
-    FindingBuilder, clipped, config_not_in_effect, fingerprint, parse_error, unreadable_entry,
+    FindingBuilder, clipped, config_not_in_effect, fingerprint, parse_error, shared_image,
+    unreadable_entry,
 };
-pub use entry::{DeployedEntry, ResourceEntry, Status};
+pub use entry::{DeployedEntry, ResourceEntry, Status, Tags};
 pub use image_ref::{ImageParts, ImageRef, VersionKind};
 pub(crate) use judge::{Exempt, Judgement, judge_deployment};
 pub use location::{Excerpt, Location, Related, ResourceRef};
@@ -67,8 +68,10 @@ pub struct Finding {
     pub bytes: Range<u32>,
     /// The source lines around it (only kept for the human format).
     pub excerpt: Option<Box<Excerpt>>,
-    /// The resource, if the finding is about one.
-    pub resource: Option<ResourceRef>,
+    /// The resource, if the finding is about one (boxed: a run holds every finding until
+    /// the report is written, two copies of each while they are gathered, and a finding
+    /// in place is moved and sorted by the whole).
+    pub resource: Option<Box<ResourceRef>>,
     /// The parameter file whose values were used, if any.
     pub parameter_file: Option<String>,
     /// The rest of the chain.
@@ -84,8 +87,8 @@ pub struct Finding {
     /// image and parameter file.
     pub fingerprint: String,
     /// A change that would resolve the finding, when one can be computed (none yet; no format
-    /// shows it).
-    pub fix: Option<Fix>,
+    /// shows it). Boxed, as the resource is: most findings have none.
+    pub fix: Option<Box<Fix>>,
     /// Why there is no fix where its rule could give one (no snapshot names a version to pin,
     /// the image is built by an expression), so that a missing fix is never silent.
     pub no_fix: Option<String>,
@@ -236,6 +239,23 @@ pub(crate) fn rule_severities(config: &Config) -> Vec<(Rule, Option<Severity>)> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A run keeps every finding and resource entry until its report is written (two copies
+    /// of each in place while the files' are gathered into the report): what each holds in
+    /// place must stay small. The rarely set parts are boxed, the repeated ones shared; a
+    /// field added in place beyond these bounds is a decision to make here, with the memory
+    /// of a large run measured (BENCHMARKS.md, "Memory flat in findings").
+    #[test]
+    fn findings_and_resource_entries_stay_small_in_place() {
+        use std::mem::size_of;
+        assert!(size_of::<Finding>() <= 264, "{}", size_of::<Finding>());
+        assert!(size_of::<Related>() <= 56, "{}", size_of::<Related>());
+        assert!(
+            size_of::<ResourceEntry>() <= 256,
+            "{}",
+            size_of::<ResourceEntry>()
+        );
+    }
 
     #[test]
     fn audit_mode_turns_errors_into_warnings() {

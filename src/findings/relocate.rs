@@ -37,7 +37,10 @@ pub(crate) fn relocate(
     for f in &mut judgement.findings {
         for r in &mut f.related {
             if let Some(e) = find(&r.location.path) {
-                r.message = format!("{} (in {}, line {})", r.message, e.what, r.location.line);
+                r.message = super::builder::shared(format!(
+                    "{} (in {}, line {})",
+                    r.message, e.what, r.location.line
+                ));
                 r.location = place(e).1;
             }
         }
@@ -53,7 +56,10 @@ pub(crate) fn relocate(
                 let held = host.get(also.file);
                 f.related.push(Related {
                     location: Location::of(held, also.start, also.end),
-                    message: format!("{}, as {} holds it", e.what, held.display),
+                    message: super::builder::shared(format!(
+                        "{}, as {} holds it",
+                        e.what, held.display
+                    )),
                 });
             }
         }

@@ -224,7 +224,12 @@ impl Report {
         let (findings, resources) = (&mut self.findings, &mut self.resources);
         rayon::join(
             || {
-                findings.par_sort_by(|a, b| {
+                // Sorted through their positions, stably: a stable sort of the findings
+                // themselves takes a buffer of half of them, the largest allocation of a
+                // large run's end.
+                let mut order: Vec<usize> = (0..findings.len()).collect();
+                order.par_sort_by(|&a, &b| {
+                    let (a, b) = (&findings[a], &findings[b]);
                     (&a.location, a.rule, &a.message, &a.fingerprint).cmp(&(
                         &b.location,
                         b.rule,
@@ -232,6 +237,7 @@ impl Report {
                         &b.fingerprint,
                     ))
                 });
+                permute(findings, order);
                 // The least fingerprint is kept (sorted first).
                 findings.dedup_by(|a, b| {
                     a.location == b.location && a.rule == b.rule && a.message == b.message
@@ -239,8 +245,9 @@ impl Report {
                 unique_fingerprints(findings);
             },
             // Sorted, never deduplicated: every entry counts (twenty thousand VMs declared
-            // alike on one line are twenty thousand resources, not one).
-            || resources.par_sort(),
+            // alike on one line are twenty thousand resources, not one). In place: entries
+            // are ordered by every field, so two that compare equal are alike in all.
+            || resources.par_sort_unstable(),
         );
         self.notes.sort();
         self.notes.dedup();
@@ -258,7 +265,7 @@ impl Report {
                 || f.parameter_file.as_ref().is_some_and(|p| shown.contains(p))
                 || f.resource
                     .as_ref()
-                    .is_some_and(|r| shown.contains(&r.declared_in))
+                    .is_some_and(|r| shown.contains(&*r.declared_in))
                 || f.related.iter().any(|r| shown.contains(&*r.location.path))
         });
         // A resource is the named file's when declared there, judged with values from it (a
@@ -376,10 +383,48 @@ impl Report {
     }
 }
 
+/// Puts `items` in the order `order` gives: position `k` gets the item that was at
+/// `order[k]` (`order` is a permutation of the positions). In place, item by item along each
+/// cycle of the permutation: no second copy of the items.
+fn permute<T>(items: &mut [T], mut order: Vec<usize>) {
+    for start in 0..items.len() {
+        let mut at = start;
+        // Each position is marked done (`order[k] == k`) once it holds its item.
+        while order[at] != at {
+            let from = order[at];
+            order[at] = at;
+            if from == start {
+                break;
+            }
+            items.swap(at, from);
+            at = from;
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::findings::{Detail, FindingBuilder};
+
+    #[test]
+    fn a_permutation_puts_each_item_where_its_order_says() {
+        // Cycles of every length, fixed points and a reversal.
+        for order in [
+            vec![],
+            vec![0],
+            vec![1, 0],
+            vec![2, 0, 1],
+            vec![0, 3, 1, 2, 4],
+            vec![5, 4, 3, 2, 1, 0],
+            vec![1, 2, 3, 4, 5, 0, 7, 6],
+        ] {
+            let mut items: Vec<char> = ('a'..).take(order.len()).collect();
+            let want: Vec<char> = order.iter().map(|&k| items[k]).collect();
+            permute(&mut items, order);
+            assert_eq!(items, want);
+        }
+    }
     use crate::source::{Encoding, SourceFile};
 
     #[test]
@@ -397,7 +442,7 @@ mod tests {
             outdated: false,
             deployed: None,
             azure_name: None,
-            tags: BTreeMap::new(),
+            tags: Default::default(),
             deployed_through: Vec::new(),
             placement: None,
         };

@@ -311,6 +311,13 @@ fn check_roots(
     judge_sources_in_their_twins_contexts(&mut outcomes, &files, &run, &foreseen);
     set_aside_compiled_templates(&mut outcomes, &files);
     drop_linked_templates(&mut outcomes);
+    // Where each resource is placed served only to compare compiled templates with their
+    // sources: no report shows it, and every entry would keep it until the report is written.
+    for outcome in &mut outcomes {
+        for entry in &mut outcome.resources {
+            entry.placement = None;
+        }
+    }
     // Sized once: growing by doubling would hold two copies of every finding at the peak.
     let findings = outcomes.iter().map(|o| o.findings.len()).sum();
     let resources = outcomes.iter().map(|o| o.resources.len()).sum();
@@ -828,7 +835,7 @@ fn set_aside_compiled_templates(outcomes: &mut [FileOutcome], files: &[walk::Fil
             outcome.set_aside_fixes = std::mem::take(&mut outcome.findings)
                 .into_iter()
                 .filter(|f| f.suppression.is_none())
-                .filter_map(|f| f.fix)
+                .filter_map(|f| f.fix.map(|fix| *fix))
                 .collect();
             outcome.resources.clear();
         }

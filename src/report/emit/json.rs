@@ -86,7 +86,7 @@ pub(crate) fn json(report: &Report, writer: &mut dyn std::io::Write) -> std::io:
             end_line: f.location.end_line,
             end_column: f.location.end_column,
             message: &f.message,
-            resource: f.resource.as_ref(),
+            resource: f.resource.as_deref(),
             image: f.image.as_deref(),
             help: f.help.as_deref(),
             parameter_file: f.parameter_file.as_deref(),
@@ -98,7 +98,7 @@ pub(crate) fn json(report: &Report, writer: &mut dyn std::io::Write) -> std::io:
                 Some(SuppressionKind::Inline | SuppressionKind::Exemption) => "exempt",
             },
             suppression: f.suppression.as_deref(),
-            fix: f.fix.as_ref(),
+            fix: f.fix.as_deref(),
             no_fix: f.no_fix.as_deref(),
         })
         .collect();

@@ -467,7 +467,7 @@ pub(crate) fn sarif(
                     _ => "new",
                 }
             }),
-            fixes: f.fix.iter().map(sarif_fix).collect(),
+            fixes: f.fix.iter().map(|fix| sarif_fix(fix)).collect(),
         })
         .collect();
     let log = Log {
