@@ -604,6 +604,14 @@ impl Tally {
         self.exempted.extend(other.exempted);
     }
 
+    /// Whether it holds nothing (no entry's count, no comment met): adding it changes nothing.
+    pub fn is_empty(&self) -> bool {
+        self.matched.is_empty()
+            && self.expired.is_empty()
+            && self.comments.is_empty()
+            && self.exempted.is_empty()
+    }
+
     /// The findings comments exempted (what `--write-trusted-exemptions` records), taken.
     pub fn take_exempted(&mut self) -> Vec<TrustedEntry> {
         std::mem::take(&mut self.exempted)

@@ -349,7 +349,7 @@ fn check_roots(
     drop(files);
     let mut exemptions = suppress::Tally::default();
     for ((mut outcome, kept), kind) in outcomes.into_iter().zip(in_scope).zip(kinds) {
-        exemptions.absorb(std::mem::take(&mut outcome.exemptions));
+        exemptions.absorb(outcome.take_exemptions());
         // The files read only for their project's context are not counted, but for a template
         // judged with a named parameter file.
         let with_named = |shown: &HashSet<String>| {
@@ -639,7 +639,7 @@ fn judge_sources_in_their_twins_contexts(
     run: &Run,
     foreseen: &BTreeMap<usize, TwinContexts>,
 ) {
-    if outcomes.iter().all(|o| o.compiled_from.is_none()) && foreseen.is_empty() {
+    if outcomes.iter().all(|o| o.compiled_from().is_none()) && foreseen.is_empty() {
         return;
     }
     let index: foldhash::HashMap<&Path, usize> = files
@@ -649,7 +649,7 @@ fn judge_sources_in_their_twins_contexts(
         .collect();
     let mut twins_of: BTreeMap<usize, Vec<&Path>> = BTreeMap::new();
     for (i, outcome) in outcomes.iter().enumerate() {
-        if let Some(&j) = outcome.compiled_from.as_deref().and_then(|s| index.get(s)) {
+        if let Some(&j) = outcome.compiled_from().and_then(|s| index.get(s)) {
             twins_of
                 .entry(j)
                 .or_default()
@@ -752,7 +752,9 @@ fn twin_contexts<'f>(
 
 /// Adds to `into` what `more`, another judgement of the same file in other contexts, found
 /// (what does not depend on a context, such as a parse error, once).
-fn absorb(into: &mut FileOutcome, more: FileOutcome) {
+fn absorb(into: &mut FileOutcome, mut more: FileOutcome) {
+    let links = more.linking.take().map(|l| l.links).unwrap_or_default();
+    let exemptions = more.take_exemptions();
     let seen: HashSet<String> = into
         .findings
         .iter()
@@ -769,13 +771,11 @@ fn absorb(into: &mut FileOutcome, more: FileOutcome) {
             into.notes.push(note);
         }
     }
-    for link in more.links {
-        if !into.links.contains(&link) {
-            into.links.push(link);
-        }
+    for link in links {
+        into.add_link(link);
     }
     into.judged |= more.judged;
-    into.exemptions.absorb(more.exemptions);
+    into.absorb_exemptions(exemptions);
 }
 
 /// ARM JSON compiled from a Bicep file beside it (`main.json` from `main.bicep`) is judged
@@ -799,7 +799,7 @@ fn absorb(into: &mut FileOutcome, more: FileOutcome) {
 /// judged in their callers' context; their own outcomes are dropped afterwards
 /// ([`drop_linked_templates`]).
 fn set_aside_compiled_templates(outcomes: &mut [FileOutcome], files: &[walk::FileToRead]) {
-    if outcomes.iter().all(|o| o.compiled_from.is_none()) {
+    if outcomes.iter().all(|o| o.compiled_from().is_none()) {
         return;
     }
     let index: foldhash::HashMap<&Path, usize> = files
@@ -809,7 +809,7 @@ fn set_aside_compiled_templates(outcomes: &mut [FileOutcome], files: &[walk::Fil
         .collect();
     let mut set_aside = Vec::new();
     for (i, outcome) in outcomes.iter().enumerate() {
-        let Some(source) = outcome.compiled_from.as_deref() else {
+        let Some(source) = outcome.compiled_from() else {
             continue;
         };
         let Some(&j) = index.get(source) else {
@@ -1033,18 +1033,15 @@ fn image_key(image: &findings::ImageRef) -> &str {
 /// in their callers' context; their own (parameterless) outcomes are dropped. A file that
 /// links its own caller back (a cycle) keeps its outcome.
 fn drop_linked_templates(outcomes: &mut [FileOutcome]) {
-    if outcomes.iter().all(|o| o.links.is_empty()) {
+    if outcomes.iter().all(|o| o.links().is_empty()) {
         return;
     }
     let mut linked_by: foldhash::HashMap<&Path, Vec<&Path>> = Default::default();
     for o in outcomes.iter() {
-        if let Some(me) = &o.linkable {
-            for target in &o.links {
+        if let Some(me) = o.linkable() {
+            for target in o.links() {
                 if target != me {
-                    linked_by
-                        .entry(target.as_path())
-                        .or_default()
-                        .push(me.as_path());
+                    linked_by.entry(target.as_path()).or_default().push(me);
                 }
             }
         }
@@ -1052,13 +1049,13 @@ fn drop_linked_templates(outcomes: &mut [FileOutcome]) {
     let drop: Vec<bool> = outcomes
         .iter()
         .map(|o| {
-            let Some(callers) = o.linkable.as_deref().and_then(|me| linked_by.get(me)) else {
+            let Some(callers) = o.linkable().and_then(|me| linked_by.get(me)) else {
                 return false;
             };
             // A template that links its own callers back (a cycle) keeps its outcome.
             !callers
                 .iter()
-                .all(|c| o.links.iter().any(|l| l.as_path() == *c))
+                .all(|c| o.links().iter().any(|l| l.as_path() == *c))
         })
         .collect();
     for (o, drop) in outcomes.iter_mut().zip(drop) {
