@@ -31,7 +31,7 @@ pub(crate) struct FindingBuilder {
     /// The short label under the caret.
     label: String,
     /// The resource it is about.
-    resource: Option<Box<ResourceRef>>,
+    resource: Option<ResourceRef>,
     /// The parameter file whose values were used.
     parameter_file: Option<String>,
     /// The rest of the chain.
@@ -87,7 +87,7 @@ impl FindingBuilder {
 
     /// The resource the finding is about.
     pub(crate) fn resource(mut self, resource: ResourceRef) -> Self {
-        self.resource = Some(Box::new(resource));
+        self.resource = Some(resource);
         self
     }
 
@@ -163,7 +163,7 @@ impl FindingBuilder {
             }
             None => fingerprint(&[rule, &self.location.path]),
         };
-        Finding {
+        Finding::from(super::FindingBody {
             rule: self.rule,
             severity,
             message: self.message,
@@ -181,7 +181,7 @@ impl FindingBuilder {
             fix: self.fix,
             suppression: None,
             latent: false,
-        }
+        })
     }
 }
 
@@ -428,7 +428,7 @@ mod tests {
         assert_eq!(f.bytes, 11..12);
         assert!(f.excerpt.is_some());
         assert_eq!(f.fingerprint, fingerprint(&["IG000", "dir/t.json"]));
-        assert_eq!((f.fix, f.suppression), (None, None));
+        assert!(f.fix.is_none() && f.suppression.is_none());
         let bare = parse_error(&file, Detail::default(), 0..0, "h", "m");
         assert!(bare.excerpt.is_none());
     }

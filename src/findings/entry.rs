@@ -37,9 +37,44 @@ impl Status {
     }
 }
 
-/// One image-bearing resource and what was found.
+/// One image-bearing resource and what was found: its parts ([`ResourceEntryBody`]) in one
+/// allocation, read and written through it (`entry.status`). A run keeps every entry until
+/// its report is written, in its file's outcome and then in the report: gathered and sorted
+/// as one pointer each, never as two copies of every entry in place. Compared, ordered and
+/// written as its parts are.
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(transparent)]
+pub struct ResourceEntry(Box<ResourceEntryBody>);
+
+impl std::ops::Deref for ResourceEntry {
+    type Target = ResourceEntryBody;
+
+    fn deref(&self) -> &ResourceEntryBody {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for ResourceEntry {
+    fn deref_mut(&mut self) -> &mut ResourceEntryBody {
+        &mut self.0
+    }
+}
+
+impl From<ResourceEntryBody> for ResourceEntry {
+    fn from(body: ResourceEntryBody) -> ResourceEntry {
+        ResourceEntry(Box::new(body))
+    }
+}
+
+impl std::fmt::Debug for ResourceEntry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// What a [`ResourceEntry`] is made of.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-pub struct ResourceEntry {
+pub struct ResourceEntryBody {
     /// File path.
     pub path: std::sync::Arc<str>,
     /// Line of the declaration.

@@ -337,7 +337,7 @@ fn resource_entry(
     });
     let at = home(resource.span, resource, sources);
     let file = sources.get(at.file);
-    ResourceEntry {
+    ResourceEntry::from(super::ResourceEntryBody {
         path: file.display.clone(),
         line: file.line_col(at.start).line,
         resource_type: resource.resource_type.clone(),
@@ -367,7 +367,7 @@ fn resource_entry(
             .map(|(span, _)| sources.get(span.file).display.clone())
             .collect(),
         placement: resource.placement.clone(),
-    }
+    })
 }
 
 /// The name Azure knows the resource by, when it is known offline: an ARM or Bicep resource's

@@ -29,7 +29,7 @@ pub(crate) use builder::{
     FindingBuilder, clipped, config_not_in_effect, fingerprint, parse_error, shared_image,
     unreadable_entry,
 };
-pub use entry::{DeployedEntry, ResourceEntry, Status, Tags};
+pub use entry::{DeployedEntry, ResourceEntry, ResourceEntryBody, Status, Tags};
 pub use image_ref::{ImageParts, ImageRef, VersionKind};
 pub(crate) use judge::{Exempt, Judgement, judge_deployment};
 pub use location::{Excerpt, Location, Related, ResourceRef};
@@ -51,9 +51,42 @@ pub struct Detail {
     pub excerpts: bool,
 }
 
-/// One finding.
+/// One finding: its parts ([`FindingBody`]) in one allocation, read and written through it
+/// (`finding.message`). A run keeps every finding until its report is written, in its file's
+/// outcome and then in the report: gathered, sorted and deduplicated as one pointer each,
+/// never as two copies of every finding in place.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Finding(Box<FindingBody>);
+
+impl std::ops::Deref for Finding {
+    type Target = FindingBody;
+
+    fn deref(&self) -> &FindingBody {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Finding {
+    fn deref_mut(&mut self) -> &mut FindingBody {
+        &mut self.0
+    }
+}
+
+impl From<FindingBody> for Finding {
+    fn from(body: FindingBody) -> Finding {
+        Finding(Box::new(body))
+    }
+}
+
+impl std::fmt::Debug for Finding {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// What a [`Finding`] is made of.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Finding {
+pub struct FindingBody {
     /// The rule.
     pub rule: Rule,
     /// The severity after the mode is applied.
@@ -68,10 +101,8 @@ pub struct Finding {
     pub bytes: Range<u32>,
     /// The source lines around it (only kept for the human format).
     pub excerpt: Option<Box<Excerpt>>,
-    /// The resource, if the finding is about one (boxed: a run holds every finding until
-    /// the report is written, two copies of each while they are gathered, and a finding
-    /// in place is moved and sorted by the whole).
-    pub resource: Option<Box<ResourceRef>>,
+    /// The resource, if the finding is about one.
+    pub resource: Option<ResourceRef>,
     /// The parameter file whose values were used, if any.
     pub parameter_file: Option<String>,
     /// The rest of the chain.
@@ -87,7 +118,7 @@ pub struct Finding {
     /// image and parameter file.
     pub fingerprint: String,
     /// A change that would resolve the finding, when one can be computed (none yet; no format
-    /// shows it). Boxed, as the resource is: most findings have none.
+    /// shows it). Boxed: most findings have none.
     pub fix: Option<Box<Fix>>,
     /// Why there is no fix where its rule could give one (no snapshot names a version to pin,
     /// the image is built by an expression), so that a missing fix is never silent.
@@ -248,12 +279,18 @@ mod tests {
     #[test]
     fn findings_and_resource_entries_stay_small_in_place() {
         use std::mem::size_of;
-        assert!(size_of::<Finding>() <= 264, "{}", size_of::<Finding>());
-        assert!(size_of::<Related>() <= 56, "{}", size_of::<Related>());
+        assert_eq!(size_of::<Finding>(), size_of::<usize>());
         assert!(
-            size_of::<ResourceEntry>() <= 256,
+            size_of::<FindingBody>() <= 352,
             "{}",
-            size_of::<ResourceEntry>()
+            size_of::<FindingBody>()
+        );
+        assert!(size_of::<Related>() <= 56, "{}", size_of::<Related>());
+        assert_eq!(size_of::<ResourceEntry>(), size_of::<usize>());
+        assert!(
+            size_of::<ResourceEntryBody>() <= 248,
+            "{}",
+            size_of::<ResourceEntryBody>()
         );
     }
 

@@ -117,7 +117,7 @@ mod tests {
         );
         let mut judgement = Judgement {
             findings: vec![finding],
-            resources: vec![ResourceEntry {
+            resources: vec![ResourceEntry::from(crate::findings::ResourceEntryBody {
                 path: "x.content".into(),
                 line: 3,
                 parameter_file: None,
@@ -133,7 +133,7 @@ mod tests {
                 tags: Default::default(),
                 deployed_through: Vec::new(),
                 placement: None,
-            }],
+            })],
             notes: vec![
                 Note::new(NoteKind::Budget, "x.content", "budget cut").at(3, 3),
                 Note::new(NoteKind::LinkCycle, "x.content", "unlocated"),

@@ -223,7 +223,7 @@ mod tests {
     }
 
     fn entry(name: Option<&str>, deployed: Option<&str>, image: ImageRef) -> ResourceEntry {
-        ResourceEntry {
+        ResourceEntry::from(crate::findings::ResourceEntryBody {
             path: "main.bicep".into(),
             line: 3,
             parameter_file: None,
@@ -247,7 +247,7 @@ mod tests {
             tags: Default::default(),
             deployed_through: Vec::new(),
             placement: None,
-        }
+        })
     }
 
     const DEF: &str = "/subscriptions/s/resourceGroups/rg-golden/providers/Microsoft.Compute/galleries/g/images/ubuntu";

@@ -224,12 +224,7 @@ impl Report {
         let (findings, resources) = (&mut self.findings, &mut self.resources);
         rayon::join(
             || {
-                // Sorted through their positions, stably: a stable sort of the findings
-                // themselves takes a buffer of half of them, the largest allocation of a
-                // large run's end.
-                let mut order: Vec<usize> = (0..findings.len()).collect();
-                order.par_sort_by(|&a, &b| {
-                    let (a, b) = (&findings[a], &findings[b]);
+                findings.par_sort_by(|a, b| {
                     (&a.location, a.rule, &a.message, &a.fingerprint).cmp(&(
                         &b.location,
                         b.rule,
@@ -237,7 +232,6 @@ impl Report {
                         &b.fingerprint,
                     ))
                 });
-                permute(findings, order);
                 // The least fingerprint is kept (sorted first).
                 findings.dedup_by(|a, b| {
                     a.location == b.location && a.rule == b.rule && a.message == b.message
@@ -245,9 +239,8 @@ impl Report {
                 unique_fingerprints(findings);
             },
             // Sorted, never deduplicated: every entry counts (twenty thousand VMs declared
-            // alike on one line are twenty thousand resources, not one). In place: entries
-            // are ordered by every field, so two that compare equal are alike in all.
-            || resources.par_sort_unstable(),
+            // alike on one line are twenty thousand resources, not one).
+            || resources.par_sort(),
         );
         self.notes.sort();
         self.notes.dedup();
@@ -383,68 +376,32 @@ impl Report {
     }
 }
 
-/// Puts `items` in the order `order` gives: position `k` gets the item that was at
-/// `order[k]` (`order` is a permutation of the positions). In place, item by item along each
-/// cycle of the permutation: no second copy of the items.
-fn permute<T>(items: &mut [T], mut order: Vec<usize>) {
-    for start in 0..items.len() {
-        let mut at = start;
-        // Each position is marked done (`order[k] == k`) once it holds its item.
-        while order[at] != at {
-            let from = order[at];
-            order[at] = at;
-            if from == start {
-                break;
-            }
-            items.swap(at, from);
-            at = from;
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::findings::{Detail, FindingBuilder};
-
-    #[test]
-    fn a_permutation_puts_each_item_where_its_order_says() {
-        // Cycles of every length, fixed points and a reversal.
-        for order in [
-            vec![],
-            vec![0],
-            vec![1, 0],
-            vec![2, 0, 1],
-            vec![0, 3, 1, 2, 4],
-            vec![5, 4, 3, 2, 1, 0],
-            vec![1, 2, 3, 4, 5, 0, 7, 6],
-        ] {
-            let mut items: Vec<char> = ('a'..).take(order.len()).collect();
-            let want: Vec<char> = order.iter().map(|&k| items[k]).collect();
-            permute(&mut items, order);
-            assert_eq!(items, want);
-        }
-    }
     use crate::source::{Encoding, SourceFile};
 
     #[test]
     fn the_compliance_percentage_never_rounds_up_to_compliant() {
-        let entry = |status| ResourceEntry {
-            path: "a.json".into(),
-            line: 1,
-            parameter_file: None,
-            resource_type: "Microsoft.Compute/virtualMachines".into(),
-            name: "vm".into(),
-            image: None,
-            images: Vec::new(),
-            status,
-            assumption: None,
-            outdated: false,
-            deployed: None,
-            azure_name: None,
-            tags: Default::default(),
-            deployed_through: Vec::new(),
-            placement: None,
+        let entry = |status| {
+            ResourceEntry::from(crate::findings::ResourceEntryBody {
+                path: "a.json".into(),
+                line: 1,
+                parameter_file: None,
+                resource_type: "Microsoft.Compute/virtualMachines".into(),
+                name: "vm".into(),
+                image: None,
+                images: Vec::new(),
+                status,
+                assumption: None,
+                outdated: false,
+                deployed: None,
+                azure_name: None,
+                tags: Default::default(),
+                deployed_through: Vec::new(),
+                placement: None,
+            })
         };
         let mut report = Report {
             resources: vec![entry(Status::Compliant); 10_000],

@@ -227,8 +227,9 @@ fn check_roots(
             // Exports relate to nothing.
             (Purpose::Audit, _) => project::Discovery::None,
         };
+        // The graph holds the walked files from here on (their paths once).
         project::ProjectGraph::build(
-            &files,
+            files,
             discovery,
             loader,
             &config.links,
@@ -242,6 +243,8 @@ fn check_roots(
         .path
         .as_deref()
         .is_some_and(|c| scope.is_some_and(|s| s.holds(&canonical(c))));
+    // The files judged, by their place in the walk.
+    let mut judged: Vec<usize> = (0..graph.files().len()).collect();
     if scope.is_some() && !config_named {
         // The decoded text (a UTF-16 template's bytes hide its marker).
         let linkable = |path: &Path, canonical: &Path| {
@@ -256,7 +259,8 @@ fn check_roots(
             .iter()
             .map(|p| p.as_os_str().as_encoded_bytes())
             .collect();
-        files.retain(|f| reaching.contains(f.canonical.as_os_str().as_encoded_bytes()));
+        let walked = graph.files();
+        judged.retain(|&i| reaching.contains(walked[i].canonical.as_os_str().as_encoded_bytes()));
     }
     let run = Run {
         config: config.clone(),
@@ -271,6 +275,7 @@ fn check_roots(
         graph,
         environment: Arc::clone(reading.environment),
     };
+    let files: Vec<&walk::FileToRead> = judged.iter().map(|&i| &run.graph.files()[i]).collect();
     // A Bicep file is judged in the contexts of the templates compiled from it too: those its
     // name says may be are foreseen, so that it is judged once in the common case (checked
     // against what the templates say once read: judged again where the guess was wrong).
@@ -635,7 +640,7 @@ fn config_in_effect(config: &Config, cwd: &Path) -> report::ConfigInEffect {
 /// twins turned out otherwise (or that keeps the defaults too) is judged again here.
 fn judge_sources_in_their_twins_contexts(
     outcomes: &mut [FileOutcome],
-    files: &[walk::FileToRead],
+    files: &[&walk::FileToRead],
     run: &Run,
     foreseen: &BTreeMap<usize, TwinContexts>,
 ) {
@@ -678,9 +683,9 @@ fn judge_sources_in_their_twins_contexts(
             let (keep, mut outcome) = match twins {
                 Some(twins) => (
                     twins.keep,
-                    pipeline::analyze_file_with(&files[j], run, twins.contexts.clone()),
+                    pipeline::analyze_file_with(files[j], run, twins.contexts.clone()),
                 ),
-                None => (false, pipeline::analyze_file(&files[j], run)),
+                None => (false, pipeline::analyze_file(files[j], run)),
             };
             outcome.findings.shrink_to_fit();
             outcome.resources.shrink_to_fit();
@@ -693,7 +698,7 @@ fn judge_sources_in_their_twins_contexts(
             // too), and in its twins' contexts as well: the first run judged it with the
             // defaults unless it foresaw other contexts.
             if foreseen.get(&j).is_some_and(|f| !f.keep) {
-                outcomes[j] = pipeline::analyze_file(&files[j], run);
+                outcomes[j] = pipeline::analyze_file(files[j], run);
             }
             absorb(&mut outcomes[j], outcome);
         } else {
@@ -716,7 +721,7 @@ struct TwinContexts {
 /// templates compiled from each) bring parameter files of their own, with the contexts to
 /// judge each in ([`TwinContexts`]).
 fn twin_contexts<'f>(
-    files: &'f [walk::FileToRead],
+    files: &'f [&'f walk::FileToRead],
     run: &Run,
     twins_of: impl Fn(usize) -> Vec<&'f Path>,
 ) -> BTreeMap<usize, TwinContexts> {
@@ -798,7 +803,7 @@ fn absorb(into: &mut FileOutcome, mut more: FileOutcome) {
 /// in the metadata never hides a finding by itself. Files another scanned file links were
 /// judged in their callers' context; their own outcomes are dropped afterwards
 /// ([`drop_linked_templates`]).
-fn set_aside_compiled_templates(outcomes: &mut [FileOutcome], files: &[walk::FileToRead]) {
+fn set_aside_compiled_templates(outcomes: &mut [FileOutcome], files: &[&walk::FileToRead]) {
     if outcomes.iter().all(|o| o.compiled_from().is_none()) {
         return;
     }
@@ -835,7 +840,7 @@ fn set_aside_compiled_templates(outcomes: &mut [FileOutcome], files: &[walk::Fil
             outcome.set_aside_fixes = std::mem::take(&mut outcome.findings)
                 .into_iter()
                 .filter(|f| f.suppression.is_none())
-                .filter_map(|f| f.fix.map(|fix| *fix))
+                .filter_map(|mut f| f.fix.take().map(|fix| *fix))
                 .collect();
             outcome.resources.clear();
         }

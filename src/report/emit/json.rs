@@ -86,7 +86,7 @@ pub(crate) fn json(report: &Report, writer: &mut dyn std::io::Write) -> std::io:
             end_line: f.location.end_line,
             end_column: f.location.end_column,
             message: &f.message,
-            resource: f.resource.as_deref(),
+            resource: f.resource.as_ref(),
             image: f.image.as_deref(),
             help: f.help.as_deref(),
             parameter_file: f.parameter_file.as_deref(),
