@@ -330,10 +330,12 @@ fn resource_entry(
         Status::NotJudged
     };
     let image = (!refs.is_empty()).then(|| {
-        refs.iter()
-            .map(|r| r.display.as_str())
-            .collect::<Vec<_>>()
-            .join("; ")
+        super::builder::shared(
+            refs.iter()
+                .map(|r| r.display.as_str())
+                .collect::<Vec<_>>()
+                .join("; "),
+        )
     });
     let at = home(resource.span, resource, sources);
     let file = sources.get(at.file);
