@@ -9,7 +9,7 @@
 //! ([`FileOutcome`]), so the file's text is dropped as soon as the file is done.
 
 use std::io::Read;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
 use crate::config::Config;
@@ -39,20 +39,67 @@ pub struct FileOutcome {
     pub notes: Vec<crate::note::Note>,
     /// What to keep of each finding.
     pub detail: Detail,
-    /// The canonical path of the file when it is judged in its callers' context where
-    /// another scanned file links it (its own outcome is then dropped from the report).
-    pub linkable: Option<PathBuf>,
-    /// The files it links (canonical): those are judged in this caller's context, so their
-    /// own outcomes are dropped from the report.
-    pub links: Vec<PathBuf>,
-    /// The source file it was compiled from (canonical), when it says so and that file was
-    /// walked: its findings are set aside when that file's cover them.
-    pub compiled_from: Option<PathBuf>,
-    /// What the exemptions matched while judging it.
-    pub exemptions: crate::suppress::Tally,
+    /// How it links and is linked, when it does (most files do not: a run keeps every
+    /// file's outcome until its report is made, so what few have is boxed).
+    pub(crate) linking: Option<Box<Linking>>,
+    /// What the exemptions matched while judging it, when they matched or met anything.
+    pub(crate) exemptions: Option<Box<crate::suppress::Tally>>,
     /// What kind of source it is, as the frontend that read it says (`None`: nothing was
     /// lowered, and the frontend does not say).
     pub(crate) kind: Option<crate::model::SourceKind>,
+}
+
+/// How a file links other files and may be linked ([`FileOutcome::linking`]).
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Linking {
+    /// The canonical path of the file when it is judged in its callers' context where
+    /// another scanned file links it (its own outcome is then dropped from the report).
+    pub(crate) linkable: Option<PathBuf>,
+    /// The files it links (canonical): those are judged in this caller's context, so their
+    /// own outcomes are dropped from the report.
+    pub(crate) links: Vec<PathBuf>,
+    /// The source file it was compiled from (canonical), when it says so and that file was
+    /// walked: its findings are set aside when that file's cover them.
+    pub(crate) compiled_from: Option<PathBuf>,
+}
+
+impl FileOutcome {
+    /// The canonical path of the file when another scanned file may link it.
+    pub fn linkable(&self) -> Option<&Path> {
+        self.linking.as_ref()?.linkable.as_deref()
+    }
+
+    /// The files it links (canonical).
+    pub fn links(&self) -> &[PathBuf] {
+        self.linking.as_ref().map_or(&[], |l| &l.links[..])
+    }
+
+    /// The source file it was compiled from (canonical), when it says so.
+    pub fn compiled_from(&self) -> Option<&Path> {
+        self.linking.as_ref()?.compiled_from.as_deref()
+    }
+
+    /// Adds `link` to the files it links, unless it is there.
+    pub(crate) fn add_link(&mut self, link: PathBuf) {
+        let linking = self.linking.get_or_insert_with(Default::default);
+        if !linking.links.contains(&link) {
+            linking.links.push(link);
+        }
+    }
+
+    /// Adds what a judgement saw of the exemptions.
+    pub(crate) fn absorb_exemptions(&mut self, tally: crate::suppress::Tally) {
+        match &mut self.exemptions {
+            Some(mine) => mine.absorb(tally),
+            None if tally.is_empty() => {}
+            None => self.exemptions = Some(Box::new(tally)),
+        }
+    }
+
+    /// What the exemptions matched while judging it, taken.
+    pub(crate) fn take_exemptions(&mut self) -> crate::suppress::Tally {
+        self.exemptions.take().map(|t| *t).unwrap_or_default()
+    }
 }
 
 pub use crate::findings::Detail;
@@ -388,10 +435,15 @@ fn judge(lowered: Lowered, walked: &FileToRead, run: &Run, env: &Env<'_>, out: &
         embedded,
         compiled_from,
     } = lowered;
-    out.compiled_from = compiled_from;
     out.judged = true;
-    out.linkable = linkable.then(|| walked.canonical.clone());
-    out.links = links;
+    let linkable = linkable.then(|| walked.canonical.clone());
+    out.linking = (linkable.is_some() || !links.is_empty() || compiled_from.is_some()).then(|| {
+        Box::new(Linking {
+            linkable,
+            links,
+            compiled_from,
+        })
+    });
     out.notes.extend(notes);
     for problem in problems {
         let finding = problem_finding(&sources, &problem, out.detail);
@@ -415,8 +467,7 @@ fn judge(lowered: Lowered, walked: &FileToRead, run: &Run, env: &Env<'_>, out: &
         out.findings.extend(judgement.findings);
         out.resources.extend(judgement.resources);
         out.notes.extend(judgement.notes);
-        out.exemptions
-            .absorb(exemptions.finish(&sources, out.detail));
+        out.absorb_exemptions(exemptions.finish(&sources, out.detail));
     }
     for doc in &embedded {
         judge_embedded(doc, &sources, walked, run, env, out);
@@ -467,7 +518,9 @@ fn judge_embedded(
     out.findings.extend(judgement.findings);
     out.resources.extend(judgement.resources);
     out.notes.extend(judgement.notes);
-    out.exemptions.absorb(inner.exemptions);
+    if let Some(tally) = inner.exemptions {
+        out.absorb_exemptions(*tally);
+    }
 }
 
 /// The IG000 of a file `claimant` claims but that could not be read into text (`text` is

@@ -43,16 +43,9 @@ pub(crate) enum Discovery {
     None,
 }
 
-/// A file of the graph.
-#[derive(Clone, Debug)]
-struct Node {
-    /// How it is shown.
-    display: String,
-    /// The path to open.
-    path: PathBuf,
-    /// Its canonical path.
-    canonical: PathBuf,
-}
+/// A file of the graph: the walk's own, moved in (a run keeps the graph and the walked files
+/// to its end: their paths are held once), or one the config maps that the walk did not find.
+type Node = FileToRead;
 
 /// What a relation's target leads to.
 enum Resolved {
@@ -81,6 +74,8 @@ pub struct ProjectGraph {
     /// The files: those walked, in the walk's order, then those the config maps that the walk
     /// did not find.
     nodes: Vec<Node>,
+    /// How many of `nodes` the walk found (they come first).
+    walked: usize,
     /// Each node by its canonical path.
     index: HashMap<Key, usize>,
     /// What each file relates to.
@@ -123,7 +118,7 @@ impl ProjectGraph {
     /// unless it is told), and those read are kept there. A file laid over by an unsaved
     /// buffer is always read again (its text changes as the user types).
     pub(crate) fn build(
-        files: &[FileToRead],
+        files: Vec<FileToRead>,
         discovery: Discovery,
         loader: Loader<'_>,
         links: &[(String, PathBuf)],
@@ -131,14 +126,8 @@ impl ProjectGraph {
         memo: Option<&Memo>,
     ) -> ProjectGraph {
         let mut graph = ProjectGraph {
-            nodes: files
-                .iter()
-                .map(|f| Node {
-                    display: f.display.clone(),
-                    path: f.path.clone(),
-                    canonical: f.canonical.clone(),
-                })
-                .collect(),
+            walked: files.len(),
+            nodes: files,
             ..ProjectGraph::default()
         };
         graph.index = graph
@@ -157,7 +146,8 @@ impl ProjectGraph {
                 .get(&(f.canonical.clone(), discovery))
                 .cloned()
         };
-        let relations: Vec<Vec<Relation>> = files
+        let relations: Vec<Vec<Relation>> = graph
+            .files()
             .par_iter()
             .map(|f| {
                 remembered(f).unwrap_or_else(|| {
@@ -254,6 +244,11 @@ impl ProjectGraph {
             list.dedup_by(|a, b| a.kind == b.kind && a.node == b.node);
         }
         graph
+    }
+
+    /// The walked files, in the walk's order (the graph holds them: [`ProjectGraph::build`]).
+    pub(crate) fn files(&self) -> &[FileToRead] {
+        &self.nodes[..self.walked]
     }
 
     /// The node of the canonical path `canonical`, added (shown as `loader` shows it) when
@@ -643,7 +638,7 @@ mod tests {
         let roots = vec![root.clone()];
         let set = walked.iter().map(|f| f.canonical.clone()).collect();
         let loader = Loader::new(&roots, &root, &set);
-        let graph = ProjectGraph::build(&walked, Discovery::All, loader, &[], &[], None);
+        let graph = ProjectGraph::build(walked.clone(), Discovery::All, loader, &[], &[], None);
         (graph, dir, walked)
     }
 

@@ -441,7 +441,7 @@ impl Exempter {
             }
         }
         if let Some((_, glob)) = &entry.path {
-            let declared = finding.resource.as_ref().map(|r| r.declared_in.as_str());
+            let declared = finding.resource.as_ref().map(|r| &*r.declared_in);
             let any = std::iter::once(&*finding.location.path)
                 .chain(declared)
                 .filter_map(|shown| self.relative(shown))
@@ -603,6 +603,14 @@ impl Tally {
         }
         self.comments.extend(other.comments);
         self.exempted.extend(other.exempted);
+    }
+
+    /// Whether it holds nothing (no entry's count, no comment met): adding it changes nothing.
+    pub fn is_empty(&self) -> bool {
+        self.matched.is_empty()
+            && self.expired.is_empty()
+            && self.comments.is_empty()
+            && self.exempted.is_empty()
     }
 
     /// The findings comments exempted (what `--write-trusted-exemptions` records), taken.

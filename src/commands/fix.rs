@@ -36,7 +36,7 @@ pub(super) fn plan<'a>(
     };
     let fixes: Vec<&crate::findings::Fix> = findings
         .filter(|f| f.suppression.is_none())
-        .filter_map(|f| f.fix.as_ref())
+        .filter_map(|f| f.fix.as_deref())
         .collect();
     // The builds set aside are edited with their sources (their findings are not counted).
     let counted = fixes.len();

@@ -603,7 +603,7 @@ impl<'c, 'io, 'w> Server<'c, 'io, 'w> {
                         uri: self.uri_of(&root.join(&*r.location.path))?,
                         range: range(&r.location),
                     },
-                    message: r.message.clone(),
+                    message: r.message.to_string(),
                 })
             })
             .collect::<Vec<_>>();

@@ -41,7 +41,7 @@ pub(crate) struct FindingBuilder {
     /// The concrete next step (clipped).
     help: Option<std::sync::Arc<str>>,
     /// A change that resolves it, when one is safe.
-    fix: Option<Fix>,
+    fix: Option<Box<Fix>>,
     /// Why there is none, when the rule could give one.
     no_fix: Option<String>,
     /// What it is about, for its fingerprint after the rule's id; `None`: its file.
@@ -118,7 +118,7 @@ impl FindingBuilder {
 
     /// A change that resolves the finding, when one is safe to make.
     pub(crate) fn fix(mut self, fix: Option<Fix>) -> Self {
-        self.fix = fix;
+        self.fix = fix.map(Box::new);
         self
     }
 
@@ -163,7 +163,7 @@ impl FindingBuilder {
             }
             None => fingerprint(&[rule, &self.location.path]),
         };
-        Finding {
+        Finding::from(super::FindingBody {
             rule: self.rule,
             severity,
             message: self.message,
@@ -181,7 +181,7 @@ impl FindingBuilder {
             fix: self.fix,
             suppression: None,
             latent: false,
-        }
+        })
     }
 }
 
@@ -199,6 +199,33 @@ pub(crate) fn fingerprint(parts: &[&str]) -> String {
 /// Most characters of template-controlled text a message carries: an 800 KB image ID copied
 /// into 100 loop instances must not make an 80 MB report.
 const MAX_MESSAGE_CHARS: usize = 1000;
+
+/// Most distinct images [`shared_image`] keeps on one thread: past them it starts again.
+const MAX_SHARED_IMAGES: usize = 1024;
+
+thread_local! {
+    /// The images [`shared_image`] handed out on this thread.
+    static SHARED_IMAGES: std::cell::RefCell<foldhash::HashSet<std::sync::Arc<ImageRef>>> =
+        std::cell::RefCell::new(foldhash::HashSet::default());
+}
+
+/// `image`, shared with the equal images this thread shared before: an estate deploys a few
+/// images from thousands of resources, and every resource entry and finding keeps its images
+/// until the report is written (one allocation of each image's parts and text, not one per
+/// resource).
+pub(crate) fn shared_image(image: ImageRef) -> std::sync::Arc<ImageRef> {
+    SHARED_IMAGES.with_borrow_mut(|set| {
+        if let Some(kept) = set.get(&image) {
+            return std::sync::Arc::clone(kept);
+        }
+        if set.len() >= MAX_SHARED_IMAGES {
+            set.clear();
+        }
+        let kept = std::sync::Arc::new(image);
+        set.insert(std::sync::Arc::clone(&kept));
+        kept
+    })
+}
 
 /// `text`, or when longer than [`MAX_MESSAGE_CHARS`] characters its head and tail around a mark
 /// saying how many characters were left out (the tail of a message holds its cause).
@@ -303,6 +330,33 @@ pub(crate) fn config_not_in_effect(
 mod tests {
     use super::*;
 
+    /// An image judged for thousands of resources is one allocation, and the set of images
+    /// kept stays bounded.
+    #[test]
+    fn equal_images_are_shared_and_the_set_stays_bounded() {
+        let image = |sku: &str| ImageRef {
+            parts: super::super::ImageParts::Marketplace {
+                publisher: Some("Canonical".into()),
+                offer: Some("ubuntu".into()),
+                sku: Some(sku.into()),
+                version: Some("latest".into()),
+                plan: None,
+            },
+            display: format!("Marketplace image Canonical:ubuntu:{sku}:latest"),
+        };
+        let a = shared_image(image("22_04-lts"));
+        let b = shared_image(image("22_04-lts"));
+        assert!(std::sync::Arc::ptr_eq(&a, &b));
+        assert!(!std::sync::Arc::ptr_eq(
+            &a,
+            &shared_image(image("20_04-lts"))
+        ));
+        for i in 0..MAX_SHARED_IMAGES + 10 {
+            assert_eq!(*shared_image(image(&i.to_string())), image(&i.to_string()));
+        }
+        SHARED_IMAGES.with_borrow(|set| assert!(set.len() <= MAX_SHARED_IMAGES));
+    }
+
     /// Equal advice is one allocation however many findings give it, and a thread that
     /// shared more distinct texts than it keeps still gives each its own text.
     #[test]
@@ -374,7 +428,7 @@ mod tests {
         assert_eq!(f.bytes, 11..12);
         assert!(f.excerpt.is_some());
         assert_eq!(f.fingerprint, fingerprint(&["IG000", "dir/t.json"]));
-        assert_eq!((f.fix, f.suppression), (None, None));
+        assert!(f.fix.is_none() && f.suppression.is_none());
         let bare = parse_error(&file, Detail::default(), 0..0, "h", "m");
         assert!(bare.excerpt.is_none());
     }

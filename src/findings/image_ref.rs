@@ -9,7 +9,7 @@ use serde::Serialize;
 use crate::image::{GalleryKind, IdPath, Image, Marketplace, Seg, Version};
 
 /// One image of a resource: what kind it is, its parts, and the text shown for it.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub struct ImageRef {
     /// The kind (JSON `kind`) and the parts of that kind.
     #[serde(flatten)]
@@ -20,7 +20,7 @@ pub struct ImageRef {
 }
 
 /// How a gallery image ID names its version.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum VersionKind {
     /// A version, e.g. `1.4.0`.
@@ -35,7 +35,7 @@ pub enum VersionKind {
 
 /// The kind of an image (JSON `kind`, kebab-case) and its parts. `None` (JSON `null`): not
 /// known offline.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum ImageParts {
     /// An image of an Azure Compute Gallery (`Microsoft.Compute/galleries`): a version ID, or

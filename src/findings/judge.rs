@@ -6,7 +6,7 @@
 use super::merge::{Cover, Draft, Identity, merge};
 use super::{
     DeployedEntry, Detail, Finding, FindingBuilder, ImageRef, Location, Related, ResourceEntry,
-    ResourceRef, Status, Suppression, clipped,
+    ResourceRef, Status, Suppression, clipped, shared_image,
 };
 use crate::catalog::Catalog;
 use crate::config::Config;
@@ -151,7 +151,7 @@ pub(crate) fn judge_deployment(
             // One copy of each image, shared by its resource entry and its findings.
             let refs: Vec<Arc<ImageRef>> = images
                 .iter()
-                .map(|j| Arc::new(ImageRef::of(&j.found.image, &clipped)))
+                .map(|j| shared_image(ImageRef::of(&j.found.image, &clipped)))
                 .collect();
             if image_bearing {
                 out.resources.push(resource_entry(
@@ -179,7 +179,7 @@ pub(crate) fn judge_deployment(
                 let image = index.and_then(|i| refs.get(i)).cloned().or_else(|| {
                     v.written
                         .as_ref()
-                        .map(|written| Arc::new(ImageRef::of(written, &clipped)))
+                        .map(|written| shared_image(ImageRef::of(written, &clipped)))
                 });
                 // Under the config's severities: none when it turns the rule off.
                 let Some(mut draft) = finding(rule, v, image, &judged, &shared) else {
@@ -269,7 +269,9 @@ fn judged_latent(finding: &mut Finding, latent: &Latent, sources: &SourceMap, co
         let file = sources.get(span.file);
         let related = Related {
             location: Location::of(file, span.start, span.start),
-            message: "this condition is false under the parameters' defaults".to_owned(),
+            message: super::builder::shared(
+                "this condition is false under the parameters' defaults".to_owned(),
+            ),
         };
         if !finding.related.contains(&related) {
             finding.related.push(related);
@@ -328,14 +330,16 @@ fn resource_entry(
         Status::NotJudged
     };
     let image = (!refs.is_empty()).then(|| {
-        refs.iter()
-            .map(|r| r.display.as_str())
-            .collect::<Vec<_>>()
-            .join("; ")
+        super::builder::shared(
+            refs.iter()
+                .map(|r| r.display.as_str())
+                .collect::<Vec<_>>()
+                .join("; "),
+        )
     });
     let at = home(resource.span, resource, sources);
     let file = sources.get(at.file);
-    ResourceEntry {
+    ResourceEntry::from(super::ResourceEntryBody {
         path: file.display.clone(),
         line: file.line_col(at.start).line,
         resource_type: resource.resource_type.clone(),
@@ -365,7 +369,7 @@ fn resource_entry(
             .map(|(span, _)| sources.get(span.file).display.clone())
             .collect(),
         placement: resource.placement.clone(),
-    }
+    })
 }
 
 /// The name Azure knows the resource by, when it is known offline: an ARM or Bicep resource's
@@ -389,7 +393,7 @@ fn azure_name(resource: &Resource, dialect: Dialect) -> Option<String> {
 
 /// The resource's tags whose values are known strings (`tags` of its body: ARM and Bicep
 /// resources, Terraform attributes), each clipped like any template-controlled text.
-fn known_tags(resource: &Resource) -> std::collections::BTreeMap<String, String> {
+fn known_tags(resource: &Resource) -> super::Tags {
     use crate::value::Kind;
     match resource.body.get("tags").map(|t| &t.kind) {
         Some(Kind::Object(members)) => members
@@ -443,7 +447,7 @@ fn finding(
     let file = sources.get(primary.file);
     let mut related = Vec::new();
     let mut relate = |span: Span, message: String| {
-        let message = clipped(&message);
+        let message = super::builder::shared(clipped(&message));
         let seen = related.iter().any(|r: &Related| {
             r.message == message
                 && r.location.path == sources.get(span.file).display
@@ -556,7 +560,7 @@ fn finding(
         .resource(ResourceRef {
             resource_type: resource.resource_type.clone(),
             name: resource.name.clone(),
-            declared_in: sources.get(resource.span.file).display.to_string(),
+            declared_in: sources.get(resource.span.file).display.clone(),
             unknown_parts: resource
                 .unknown_name
                 .as_ref()

@@ -111,8 +111,10 @@ pub struct Related {
     /// Where.
     #[serde(flatten)]
     pub location: Location,
-    /// What it is.
-    pub message: String,
+    /// What it is. Shared ([`super::builder::shared`]): most of a finding's chain says
+    /// what other findings' chains say (`parameter 'imagePublisher'`), and a run keeps every
+    /// finding until its report is written.
+    pub message: std::sync::Arc<str>,
 }
 
 /// The resource a finding is about.
@@ -126,7 +128,7 @@ pub struct ResourceRef {
     /// The file that declares it, as shown (not in any output: a run over named files keeps
     /// the findings about resources declared in them).
     #[serde(skip)]
-    pub declared_in: String,
+    pub declared_in: std::sync::Arc<str>,
     /// The byte ranges of `name` that are not known offline (`<vmPrefix>`, `<…>`): an
     /// exemption's `resource` pattern covers the finding only if it matches whatever they
     /// turn out to be. Not in any output (the name shows them).

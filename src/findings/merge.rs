@@ -144,9 +144,9 @@ pub(super) fn merge(drafts: Vec<Draft>, any_place: bool) -> Vec<Finding> {
             Some(&i) => {
                 let (first, covers) = &mut merged[i];
                 if finding.fingerprint < first.fingerprint {
-                    first.fingerprint = finding.fingerprint;
+                    first.fingerprint = std::mem::take(&mut finding.fingerprint);
                 }
-                for r in finding.related {
+                for r in std::mem::take(&mut finding.related) {
                     if first.related.len() < MAX_RELATED && !first.related.contains(&r) {
                         first.related.push(r);
                     }

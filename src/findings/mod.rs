@@ -26,9 +26,10 @@ mod relocate;
 mod suggest;
 
 pub(crate) use builder::{
-    FindingBuilder, clipped, config_not_in_effect, fingerprint, parse_error, unreadable_entry,
+    FindingBuilder, clipped, config_not_in_effect, fingerprint, parse_error, shared_image,
+    unreadable_entry,
 };
-pub use entry::{DeployedEntry, ResourceEntry, Status};
+pub use entry::{DeployedEntry, ResourceEntry, ResourceEntryBody, Status, Tags};
 pub use image_ref::{ImageParts, ImageRef, VersionKind};
 pub(crate) use judge::{Exempt, Judgement, judge_deployment};
 pub use location::{Excerpt, Location, Related, ResourceRef};
@@ -50,9 +51,42 @@ pub struct Detail {
     pub excerpts: bool,
 }
 
-/// One finding.
+/// One finding: its parts ([`FindingBody`]) in one allocation, read and written through it
+/// (`finding.message`). A run keeps every finding until its report is written, in its file's
+/// outcome and then in the report: gathered, sorted and deduplicated as one pointer each,
+/// never as two copies of every finding in place.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Finding(Box<FindingBody>);
+
+impl std::ops::Deref for Finding {
+    type Target = FindingBody;
+
+    fn deref(&self) -> &FindingBody {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Finding {
+    fn deref_mut(&mut self) -> &mut FindingBody {
+        &mut self.0
+    }
+}
+
+impl From<FindingBody> for Finding {
+    fn from(body: FindingBody) -> Finding {
+        Finding(Box::new(body))
+    }
+}
+
+impl std::fmt::Debug for Finding {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// What a [`Finding`] is made of.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Finding {
+pub struct FindingBody {
     /// The rule.
     pub rule: Rule,
     /// The severity after the mode is applied.
@@ -84,8 +118,8 @@ pub struct Finding {
     /// image and parameter file.
     pub fingerprint: String,
     /// A change that would resolve the finding, when one can be computed (none yet; no format
-    /// shows it).
-    pub fix: Option<Fix>,
+    /// shows it). Boxed: most findings have none.
+    pub fix: Option<Box<Fix>>,
     /// Why there is no fix where its rule could give one (no snapshot names a version to pin,
     /// the image is built by an expression), so that a missing fix is never silent.
     pub no_fix: Option<String>,
@@ -236,6 +270,29 @@ pub(crate) fn rule_severities(config: &Config) -> Vec<(Rule, Option<Severity>)> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A run keeps every finding and resource entry until its report is written (two copies
+    /// of each in place while the files' are gathered into the report): what each holds in
+    /// place must stay small. The rarely set parts are boxed, the repeated ones shared; a
+    /// field added in place beyond these bounds is a decision to make here, with the memory
+    /// of a large run measured (BENCHMARKS.md, "Memory flat in findings").
+    #[test]
+    fn findings_and_resource_entries_stay_small_in_place() {
+        use std::mem::size_of;
+        assert_eq!(size_of::<Finding>(), size_of::<usize>());
+        assert!(
+            size_of::<FindingBody>() <= 352,
+            "{}",
+            size_of::<FindingBody>()
+        );
+        assert!(size_of::<Related>() <= 56, "{}", size_of::<Related>());
+        assert_eq!(size_of::<ResourceEntry>(), size_of::<usize>());
+        assert!(
+            size_of::<ResourceEntryBody>() <= 248,
+            "{}",
+            size_of::<ResourceEntryBody>()
+        );
+    }
 
     #[test]
     fn audit_mode_turns_errors_into_warnings() {

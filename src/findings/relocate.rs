@@ -37,7 +37,10 @@ pub(crate) fn relocate(
     for f in &mut judgement.findings {
         for r in &mut f.related {
             if let Some(e) = find(&r.location.path) {
-                r.message = format!("{} (in {}, line {})", r.message, e.what, r.location.line);
+                r.message = super::builder::shared(format!(
+                    "{} (in {}, line {})",
+                    r.message, e.what, r.location.line
+                ));
                 r.location = place(e).1;
             }
         }
@@ -53,7 +56,10 @@ pub(crate) fn relocate(
                 let held = host.get(also.file);
                 f.related.push(Related {
                     location: Location::of(held, also.start, also.end),
-                    message: format!("{}, as {} holds it", e.what, held.display),
+                    message: super::builder::shared(format!(
+                        "{}, as {} holds it",
+                        e.what, held.display
+                    )),
                 });
             }
         }
@@ -111,7 +117,7 @@ mod tests {
         );
         let mut judgement = Judgement {
             findings: vec![finding],
-            resources: vec![ResourceEntry {
+            resources: vec![ResourceEntry::from(crate::findings::ResourceEntryBody {
                 path: "x.content".into(),
                 line: 3,
                 parameter_file: None,
@@ -127,7 +133,7 @@ mod tests {
                 tags: Default::default(),
                 deployed_through: Vec::new(),
                 placement: None,
-            }],
+            })],
             notes: vec![
                 Note::new(NoteKind::Budget, "x.content", "budget cut").at(3, 3),
                 Note::new(NoteKind::LinkCycle, "x.content", "unlocated"),

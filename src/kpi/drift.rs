@@ -98,7 +98,7 @@ pub(crate) fn compute(resources: &[ResourceEntry]) -> Option<Drift> {
             drift.not_declared.push(Deployed {
                 id,
                 resource_type: d.resource_type.clone(),
-                image: d.image.clone(),
+                image: d.image.as_deref().map(str::to_owned),
             });
             continue;
         };
@@ -108,8 +108,8 @@ pub(crate) fn compute(resources: &[ResourceEntry]) -> Option<Drift> {
             drift.image_differs.push(ImageDrift {
                 id,
                 declared_at: format!("{}:{}", m.path, m.line),
-                declared: m.image.clone().unwrap_or_else(|| "no image".into()),
-                running: d.image.clone().unwrap_or_else(|| "no image".into()),
+                declared: m.image.as_deref().unwrap_or("no image").to_owned(),
+                running: d.image.as_deref().unwrap_or("no image").to_owned(),
             });
         }
     }
@@ -223,13 +223,13 @@ mod tests {
     }
 
     fn entry(name: Option<&str>, deployed: Option<&str>, image: ImageRef) -> ResourceEntry {
-        ResourceEntry {
+        ResourceEntry::from(crate::findings::ResourceEntryBody {
             path: "main.bicep".into(),
             line: 3,
             parameter_file: None,
             resource_type: "Microsoft.Compute/virtualMachines".into(),
             name: name.unwrap_or("[parameters('name')]").into(),
-            image: Some(image.display.clone()),
+            image: Some(image.display.as_str().into()),
             images: vec![image.into()],
             status: Status::Compliant,
             assumption: None,
@@ -247,7 +247,7 @@ mod tests {
             tags: Default::default(),
             deployed_through: Vec::new(),
             placement: None,
-        }
+        })
     }
 
     const DEF: &str = "/subscriptions/s/resourceGroups/rg-golden/providers/Microsoft.Compute/galleries/g/images/ubuntu";

@@ -305,7 +305,7 @@ mod fleet_tests {
     const DEF: &str = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-golden/providers/Microsoft.Compute/galleries/corpGallery/images/ubuntu-22.04";
 
     fn vm(sub: &str, version: &str, status: Status, power: &str) -> ResourceEntry {
-        ResourceEntry {
+        ResourceEntry::from(crate::findings::ResourceEntryBody {
             path: "estate.json".into(),
             line: 1,
             parameter_file: None,
@@ -340,7 +340,7 @@ mod fleet_tests {
             tags: Default::default(),
             deployed_through: Vec::new(),
             placement: None,
-        }
+        })
     }
 
     fn config(with_snapshot: bool) -> Config {

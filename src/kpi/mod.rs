@@ -317,7 +317,7 @@ fn owner(r: &ResourceEntry, tag: &str) -> String {
     r.tags
         .iter()
         .find(|(name, _)| name.eq_ignore_ascii_case(tag))
-        .map_or_else(|| "(no owner tag)".to_string(), |(_, v)| v.clone())
+        .map_or_else(|| "(no owner tag)".to_string(), |(_, v)| v.to_string())
 }
 
 /// The source of an image, for a resource of `status`.

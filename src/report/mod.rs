@@ -258,7 +258,7 @@ impl Report {
                 || f.parameter_file.as_ref().is_some_and(|p| shown.contains(p))
                 || f.resource
                     .as_ref()
-                    .is_some_and(|r| shown.contains(&r.declared_in))
+                    .is_some_and(|r| shown.contains(&*r.declared_in))
                 || f.related.iter().any(|r| shown.contains(&*r.location.path))
         });
         // A resource is the named file's when declared there, judged with values from it (a
@@ -384,22 +384,24 @@ mod tests {
 
     #[test]
     fn the_compliance_percentage_never_rounds_up_to_compliant() {
-        let entry = |status| ResourceEntry {
-            path: "a.json".into(),
-            line: 1,
-            parameter_file: None,
-            resource_type: "Microsoft.Compute/virtualMachines".into(),
-            name: "vm".into(),
-            image: None,
-            images: Vec::new(),
-            status,
-            assumption: None,
-            outdated: false,
-            deployed: None,
-            azure_name: None,
-            tags: BTreeMap::new(),
-            deployed_through: Vec::new(),
-            placement: None,
+        let entry = |status| {
+            ResourceEntry::from(crate::findings::ResourceEntryBody {
+                path: "a.json".into(),
+                line: 1,
+                parameter_file: None,
+                resource_type: "Microsoft.Compute/virtualMachines".into(),
+                name: "vm".into(),
+                image: None,
+                images: Vec::new(),
+                status,
+                assumption: None,
+                outdated: false,
+                deployed: None,
+                azure_name: None,
+                tags: Default::default(),
+                deployed_through: Vec::new(),
+                placement: None,
+            })
         };
         let mut report = Report {
             resources: vec![entry(Status::Compliant); 10_000],

@@ -403,7 +403,7 @@ impl Walker<'_> {
                 // Links, other kinds of files, files no frontend reads.
                 continue;
             }
-            let path = dir.path.join(name);
+            let path = joined(&dir.path, name);
             let mut display = None;
             if !self.exclude.is_empty() {
                 let shown = display.insert(display_path(&path, self.cwd));
@@ -461,7 +461,7 @@ impl Walker<'_> {
             }
             let file = FileToRead {
                 display,
-                canonical: dir.canonical.join(name),
+                canonical: joined(&dir.canonical, name),
                 path,
             };
             if is_config {
@@ -655,6 +655,16 @@ pub(crate) fn extension_of(path: &Path) -> Option<&OsStr> {
     }
     // SAFETY: the bytes after an ASCII dot of a valid `OsStr` are a valid `OsStr`.
     Some(unsafe { OsStr::from_encoded_bytes_unchecked(&name[dot + 1..]) })
+}
+
+/// `dir` joined with `name`, in a buffer of exactly its size: `Path::join` grows its copy of
+/// `dir` by doubling, and the walk keeps two paths of every file it finds until the run ends
+/// (a third of their bytes was spare room).
+fn joined(dir: &Path, name: &std::ffi::OsStr) -> PathBuf {
+    let mut path = PathBuf::with_capacity(dir.as_os_str().len() + 1 + name.len());
+    path.push(dir);
+    path.push(name);
+    path
 }
 
 /// The path shown to users: relative to `cwd` when below it, with forward slashes and no

@@ -227,8 +227,9 @@ fn check_roots(
             // Exports relate to nothing.
             (Purpose::Audit, _) => project::Discovery::None,
         };
+        // The graph holds the walked files from here on (their paths once).
         project::ProjectGraph::build(
-            &files,
+            files,
             discovery,
             loader,
             &config.links,
@@ -242,6 +243,8 @@ fn check_roots(
         .path
         .as_deref()
         .is_some_and(|c| scope.is_some_and(|s| s.holds(&canonical(c))));
+    // The files judged, by their place in the walk.
+    let mut judged: Vec<usize> = (0..graph.files().len()).collect();
     if scope.is_some() && !config_named {
         // The decoded text (a UTF-16 template's bytes hide its marker).
         let linkable = |path: &Path, canonical: &Path| {
@@ -256,7 +259,8 @@ fn check_roots(
             .iter()
             .map(|p| p.as_os_str().as_encoded_bytes())
             .collect();
-        files.retain(|f| reaching.contains(f.canonical.as_os_str().as_encoded_bytes()));
+        let walked = graph.files();
+        judged.retain(|&i| reaching.contains(walked[i].canonical.as_os_str().as_encoded_bytes()));
     }
     let run = Run {
         config: config.clone(),
@@ -271,6 +275,7 @@ fn check_roots(
         graph,
         environment: Arc::clone(reading.environment),
     };
+    let files: Vec<&walk::FileToRead> = judged.iter().map(|&i| &run.graph.files()[i]).collect();
     // A Bicep file is judged in the contexts of the templates compiled from it too: those its
     // name says may be are foreseen, so that it is judged once in the common case (checked
     // against what the templates say once read: judged again where the guess was wrong).
@@ -311,6 +316,13 @@ fn check_roots(
     judge_sources_in_their_twins_contexts(&mut outcomes, &files, &run, &foreseen);
     set_aside_compiled_templates(&mut outcomes, &files);
     drop_linked_templates(&mut outcomes);
+    // Where each resource is placed served only to compare compiled templates with their
+    // sources: no report shows it, and every entry would keep it until the report is written.
+    for outcome in &mut outcomes {
+        for entry in &mut outcome.resources {
+            entry.placement = None;
+        }
+    }
     // Sized once: growing by doubling would hold two copies of every finding at the peak.
     let findings = outcomes.iter().map(|o| o.findings.len()).sum();
     let resources = outcomes.iter().map(|o| o.resources.len()).sum();
@@ -342,7 +354,7 @@ fn check_roots(
     drop(files);
     let mut exemptions = suppress::Tally::default();
     for ((mut outcome, kept), kind) in outcomes.into_iter().zip(in_scope).zip(kinds) {
-        exemptions.absorb(std::mem::take(&mut outcome.exemptions));
+        exemptions.absorb(outcome.take_exemptions());
         // The files read only for their project's context are not counted, but for a template
         // judged with a named parameter file.
         let with_named = |shown: &HashSet<String>| {
@@ -628,11 +640,11 @@ fn config_in_effect(config: &Config, cwd: &Path) -> report::ConfigInEffect {
 /// twins turned out otherwise (or that keeps the defaults too) is judged again here.
 fn judge_sources_in_their_twins_contexts(
     outcomes: &mut [FileOutcome],
-    files: &[walk::FileToRead],
+    files: &[&walk::FileToRead],
     run: &Run,
     foreseen: &BTreeMap<usize, TwinContexts>,
 ) {
-    if outcomes.iter().all(|o| o.compiled_from.is_none()) && foreseen.is_empty() {
+    if outcomes.iter().all(|o| o.compiled_from().is_none()) && foreseen.is_empty() {
         return;
     }
     let index: foldhash::HashMap<&Path, usize> = files
@@ -642,7 +654,7 @@ fn judge_sources_in_their_twins_contexts(
         .collect();
     let mut twins_of: BTreeMap<usize, Vec<&Path>> = BTreeMap::new();
     for (i, outcome) in outcomes.iter().enumerate() {
-        if let Some(&j) = outcome.compiled_from.as_deref().and_then(|s| index.get(s)) {
+        if let Some(&j) = outcome.compiled_from().and_then(|s| index.get(s)) {
             twins_of
                 .entry(j)
                 .or_default()
@@ -671,9 +683,9 @@ fn judge_sources_in_their_twins_contexts(
             let (keep, mut outcome) = match twins {
                 Some(twins) => (
                     twins.keep,
-                    pipeline::analyze_file_with(&files[j], run, twins.contexts.clone()),
+                    pipeline::analyze_file_with(files[j], run, twins.contexts.clone()),
                 ),
-                None => (false, pipeline::analyze_file(&files[j], run)),
+                None => (false, pipeline::analyze_file(files[j], run)),
             };
             outcome.findings.shrink_to_fit();
             outcome.resources.shrink_to_fit();
@@ -686,7 +698,7 @@ fn judge_sources_in_their_twins_contexts(
             // too), and in its twins' contexts as well: the first run judged it with the
             // defaults unless it foresaw other contexts.
             if foreseen.get(&j).is_some_and(|f| !f.keep) {
-                outcomes[j] = pipeline::analyze_file(&files[j], run);
+                outcomes[j] = pipeline::analyze_file(files[j], run);
             }
             absorb(&mut outcomes[j], outcome);
         } else {
@@ -709,7 +721,7 @@ struct TwinContexts {
 /// templates compiled from each) bring parameter files of their own, with the contexts to
 /// judge each in ([`TwinContexts`]).
 fn twin_contexts<'f>(
-    files: &'f [walk::FileToRead],
+    files: &'f [&'f walk::FileToRead],
     run: &Run,
     twins_of: impl Fn(usize) -> Vec<&'f Path>,
 ) -> BTreeMap<usize, TwinContexts> {
@@ -745,7 +757,9 @@ fn twin_contexts<'f>(
 
 /// Adds to `into` what `more`, another judgement of the same file in other contexts, found
 /// (what does not depend on a context, such as a parse error, once).
-fn absorb(into: &mut FileOutcome, more: FileOutcome) {
+fn absorb(into: &mut FileOutcome, mut more: FileOutcome) {
+    let links = more.linking.take().map(|l| l.links).unwrap_or_default();
+    let exemptions = more.take_exemptions();
     let seen: HashSet<String> = into
         .findings
         .iter()
@@ -762,13 +776,11 @@ fn absorb(into: &mut FileOutcome, more: FileOutcome) {
             into.notes.push(note);
         }
     }
-    for link in more.links {
-        if !into.links.contains(&link) {
-            into.links.push(link);
-        }
+    for link in links {
+        into.add_link(link);
     }
     into.judged |= more.judged;
-    into.exemptions.absorb(more.exemptions);
+    into.absorb_exemptions(exemptions);
 }
 
 /// ARM JSON compiled from a Bicep file beside it (`main.json` from `main.bicep`) is judged
@@ -791,8 +803,8 @@ fn absorb(into: &mut FileOutcome, more: FileOutcome) {
 /// in the metadata never hides a finding by itself. Files another scanned file links were
 /// judged in their callers' context; their own outcomes are dropped afterwards
 /// ([`drop_linked_templates`]).
-fn set_aside_compiled_templates(outcomes: &mut [FileOutcome], files: &[walk::FileToRead]) {
-    if outcomes.iter().all(|o| o.compiled_from.is_none()) {
+fn set_aside_compiled_templates(outcomes: &mut [FileOutcome], files: &[&walk::FileToRead]) {
+    if outcomes.iter().all(|o| o.compiled_from().is_none()) {
         return;
     }
     let index: foldhash::HashMap<&Path, usize> = files
@@ -802,7 +814,7 @@ fn set_aside_compiled_templates(outcomes: &mut [FileOutcome], files: &[walk::Fil
         .collect();
     let mut set_aside = Vec::new();
     for (i, outcome) in outcomes.iter().enumerate() {
-        let Some(source) = outcome.compiled_from.as_deref() else {
+        let Some(source) = outcome.compiled_from() else {
             continue;
         };
         let Some(&j) = index.get(source) else {
@@ -828,7 +840,7 @@ fn set_aside_compiled_templates(outcomes: &mut [FileOutcome], files: &[walk::Fil
             outcome.set_aside_fixes = std::mem::take(&mut outcome.findings)
                 .into_iter()
                 .filter(|f| f.suppression.is_none())
-                .filter_map(|f| f.fix)
+                .filter_map(|mut f| f.fix.take().map(|fix| *fix))
                 .collect();
             outcome.resources.clear();
         }
@@ -1026,18 +1038,15 @@ fn image_key(image: &findings::ImageRef) -> &str {
 /// in their callers' context; their own (parameterless) outcomes are dropped. A file that
 /// links its own caller back (a cycle) keeps its outcome.
 fn drop_linked_templates(outcomes: &mut [FileOutcome]) {
-    if outcomes.iter().all(|o| o.links.is_empty()) {
+    if outcomes.iter().all(|o| o.links().is_empty()) {
         return;
     }
     let mut linked_by: foldhash::HashMap<&Path, Vec<&Path>> = Default::default();
     for o in outcomes.iter() {
-        if let Some(me) = &o.linkable {
-            for target in &o.links {
+        if let Some(me) = o.linkable() {
+            for target in o.links() {
                 if target != me {
-                    linked_by
-                        .entry(target.as_path())
-                        .or_default()
-                        .push(me.as_path());
+                    linked_by.entry(target.as_path()).or_default().push(me);
                 }
             }
         }
@@ -1045,13 +1054,13 @@ fn drop_linked_templates(outcomes: &mut [FileOutcome]) {
     let drop: Vec<bool> = outcomes
         .iter()
         .map(|o| {
-            let Some(callers) = o.linkable.as_deref().and_then(|me| linked_by.get(me)) else {
+            let Some(callers) = o.linkable().and_then(|me| linked_by.get(me)) else {
                 return false;
             };
             // A template that links its own callers back (a cycle) keeps its outcome.
             !callers
                 .iter()
-                .all(|c| o.links.iter().any(|l| l.as_path() == *c))
+                .all(|c| o.links().iter().any(|l| l.as_path() == *c))
         })
         .collect();
     for (o, drop) in outcomes.iter_mut().zip(drop) {

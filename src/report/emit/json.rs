@@ -12,10 +12,11 @@ use crate::rules::Severity;
 pub const JSON_VERSION: u32 = 1;
 
 #[derive(Serialize)]
-struct Output<'a> {
+struct Output<'a, F: Serialize> {
     version: u32,
     tool: Tool,
-    findings: Vec<FindingOut<'a>>,
+    /// The findings, each made as it is written ([`super::Streamed`]).
+    findings: F,
     resources: &'a [crate::findings::ResourceEntry],
     summary: Summary,
 }
@@ -73,35 +74,31 @@ impl super::Emitter for Json {
 
 /// Writes the report as pretty-printed JSON (with a trailing newline).
 pub(crate) fn json(report: &Report, writer: &mut dyn std::io::Write) -> std::io::Result<()> {
-    let findings = report
-        .findings
-        .iter()
-        .map(|f| FindingOut {
-            rule: f.rule.id(),
-            name: f.rule.name(),
-            severity: f.severity,
-            path: &f.location.path,
-            line: f.location.line,
-            column: f.location.column,
-            end_line: f.location.end_line,
-            end_column: f.location.end_column,
-            message: &f.message,
-            resource: f.resource.as_ref(),
-            image: f.image.as_deref(),
-            help: f.help.as_deref(),
-            parameter_file: f.parameter_file.as_deref(),
-            related: &f.related,
-            fingerprint: &f.fingerprint,
-            status: match f.suppression.as_ref().map(|s| s.kind) {
-                None => "open",
-                Some(SuppressionKind::Baseline) => "baseline",
-                Some(SuppressionKind::Inline | SuppressionKind::Exemption) => "exempt",
-            },
-            suppression: f.suppression.as_deref(),
-            fix: f.fix.as_ref(),
-            no_fix: f.no_fix.as_deref(),
-        })
-        .collect();
+    let findings = super::Streamed(report.findings.iter().map(|f| FindingOut {
+        rule: f.rule.id(),
+        name: f.rule.name(),
+        severity: f.severity,
+        path: &f.location.path,
+        line: f.location.line,
+        column: f.location.column,
+        end_line: f.location.end_line,
+        end_column: f.location.end_column,
+        message: &f.message,
+        resource: f.resource.as_ref(),
+        image: f.image.as_deref(),
+        help: f.help.as_deref(),
+        parameter_file: f.parameter_file.as_deref(),
+        related: &f.related,
+        fingerprint: &f.fingerprint,
+        status: match f.suppression.as_ref().map(|s| s.kind) {
+            None => "open",
+            Some(SuppressionKind::Baseline) => "baseline",
+            Some(SuppressionKind::Inline | SuppressionKind::Exemption) => "exempt",
+        },
+        suppression: f.suppression.as_deref(),
+        fix: f.fix.as_deref(),
+        no_fix: f.no_fix.as_deref(),
+    }));
     let out = Output {
         version: JSON_VERSION,
         tool: Tool {

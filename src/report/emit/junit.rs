@@ -74,7 +74,7 @@ pub(crate) fn junit(report: &Report) -> String {
             name,
             line: r.line,
             failure: None,
-            output: r.image.clone(),
+            output: r.image.as_deref().map(str::to_owned),
         });
     }
     let tests: usize = suites.values().map(Vec::len).sum();

@@ -26,6 +26,22 @@ use std::io::{self, Write};
 
 use crate::report::Report;
 
+/// Items written as a sequence as they are made, one at a time: a format's view of each
+/// finding (borrowing it, with the few texts it composes) is never held for all findings
+/// at once, so writing a large report holds no second copy of it. Written as a `Vec` of
+/// the items would be.
+pub(crate) struct Streamed<I>(pub(crate) I);
+
+impl<I> serde::Serialize for Streamed<I>
+where
+    I: Iterator + Clone,
+    I::Item: serde::Serialize,
+{
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.0.clone())
+    }
+}
+
 /// An output format: writes the run's report to the output (standard output, or the file
 /// `--output` names). What a format needs besides the report (colour, the filter, GitHub's
 /// step summary) is in the implementing struct.

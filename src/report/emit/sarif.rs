@@ -16,20 +16,21 @@ const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct Log {
+struct Log<R: Serialize> {
     #[serde(rename = "$schema")]
     schema: &'static str,
     version: &'static str,
-    runs: Vec<Run>,
+    runs: Vec<Run<R>>,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct Run {
+struct Run<R: Serialize> {
     tool: Tool,
     automation_details: AutomationDetails,
     column_kind: &'static str,
-    results: Vec<SarifResult>,
+    /// The results, each made as it is written ([`super::Streamed`]).
+    results: R,
     properties: RunProperties,
 }
 
@@ -417,10 +418,8 @@ pub(crate) fn sarif(
             }
         })
         .collect();
-    let results = report
-        .findings
-        .iter()
-        .map(|f| SarifResult {
+    let results = super::Streamed(report.findings.iter().map(|f| {
+        SarifResult {
             rule_id: f.rule.id(),
             rule_index: Rule::ALL.iter().position(|r| *r == f.rule).unwrap_or(0),
             level: level(f.severity),
@@ -467,9 +466,9 @@ pub(crate) fn sarif(
                     _ => "new",
                 }
             }),
-            fixes: f.fix.iter().map(sarif_fix).collect(),
-        })
-        .collect();
+            fixes: f.fix.iter().map(|fix| sarif_fix(fix)).collect(),
+        }
+    }));
     let log = Log {
         schema: SCHEMA,
         version: "2.1.0",
