@@ -282,11 +282,21 @@ impl<'t> Parser<'t> {
     fn new(text: &'t str, params: bool, max_tokens: usize) -> Self {
         let lexed = lex_within(text, max_tokens);
         let refused = lexed.beyond.map(|at| (at, max_tokens));
+        // Room for the tree, so that it is not copied as it grows: on the Azure Verified
+        // Modules and the quickstarts, 0.78 nodes per token and 1.78 children (every node but
+        // the root and every token is one child); a file that needs more grows.
+        let (nodes, elements) = if refused.is_some() {
+            (0, 0)
+        } else {
+            (lexed.tokens.len(), 2 * lexed.tokens.len())
+        };
         Parser {
             text,
             tree: Tree {
                 tokens: lexed.tokens,
-                ..Tree::default()
+                nodes: Vec::with_capacity(nodes),
+                elements: Vec::with_capacity(elements),
+                root: 0,
             },
             pos: 0,
             errors: lexed
@@ -359,6 +369,13 @@ impl<'t> Parser<'t> {
         El::Node(self.tree.push_node(kind, children))
     }
 
+    /// A node of `kind` over the scratch stack's elements from `mark` (taken off it).
+    fn el_from_scratch(&mut self, kind: S, mark: usize) -> El {
+        let node = self.tree.push_node(kind, &self.scratch[mark..]);
+        self.scratch.truncate(mark);
+        El::Node(node)
+    }
+
     /// An element's bytes.
     fn span_of(&self, element: El) -> Range<u32> {
         self.tree.span_of(element)
@@ -380,7 +397,7 @@ impl<'t> Parser<'t> {
             S::SkippedTrivia => true,
             S::Identifier => self
                 .tree
-                .children_of(n)
+                .children_of_node(n)
                 .iter()
                 .any(|&c| matches!(c, El::Node(c) if self.tree.kind_of(c) == S::SkippedTrivia)),
             _ => false,
@@ -398,7 +415,7 @@ impl<'t> Parser<'t> {
         self.tree.kind_of(node) == S::SkippedTrivia
             || self
                 .tree
-                .children_of(node)
+                .children_of_node(node)
                 .iter()
                 .any(|&c| matches!(c, El::Node(c) if self.has_skipped(c)))
     }
@@ -563,16 +580,23 @@ impl<'t> Parser<'t> {
         }
     }
 
-    /// How much of the tree is built: what [`Parser::drop_built`] goes back to.
-    fn built(&self) -> (usize, usize) {
-        (self.tree.nodes.len(), self.tree.elements.len())
+    /// How much of the tree and of the scratch stack is built: what [`Parser::drop_built`]
+    /// goes back to.
+    fn built(&self) -> (usize, usize, usize) {
+        (
+            self.tree.nodes.len(),
+            self.tree.elements.len(),
+            self.scratch.len(),
+        )
     }
 
-    /// Takes off the nodes built since `built` (by a piece that failed: nothing refers to
-    /// them, as nothing did to the vectors of children they were before the tree was flat).
-    fn drop_built(&mut self, built: (usize, usize)) {
+    /// Takes off the nodes built since `built` and what was pushed onto the scratch stack (by
+    /// a piece that failed: nothing refers to them, as nothing did to the vectors of children
+    /// they were before the tree was flat).
+    fn drop_built(&mut self, built: (usize, usize, usize)) {
         self.tree.nodes.truncate(built.0);
         self.tree.elements.truncate(built.1);
+        self.scratch.truncate(built.2);
     }
 
     /// The compiler's `SynchronizeAndReturnTrivia`.
@@ -1231,8 +1255,8 @@ impl<'t> Parser<'t> {
     fn decorator_expression(&mut self) -> PResult<El> {
         let name = self.identifier("expected a namespace or decorator name")?;
         let mut current = if self.check(K::LeftParen) {
-            let children = self.call_arguments(COMPLEX, [name])?;
-            self.el(S::FunctionCall, &children)
+            let mark = self.call_arguments(COMPLEX, [name])?;
+            self.el_from_scratch(S::FunctionCall, mark)
         } else {
             self.el(S::VariableAccess, &[name])
         };
@@ -1241,8 +1265,8 @@ impl<'t> Parser<'t> {
             let dot = self.read_el();
             let name = self.identifier_or_skip("expected a function or property name");
             current = if self.check(K::LeftParen) {
-                let children = self.call_arguments(COMPLEX, [current, dot, name])?;
-                self.el(S::InstanceFunctionCall, &children)
+                let mark = self.call_arguments(COMPLEX, [current, dot, name])?;
+                self.el_from_scratch(S::InstanceFunctionCall, mark)
             } else {
                 self.el(S::PropertyAccess, &[current, dot, name])
             };
@@ -1251,16 +1275,17 @@ impl<'t> Parser<'t> {
     }
 
     /// A call's children: `before` (its name, or the object, `.` and name), then `(`, the
-    /// arguments and the separators, `)` (or an empty skipped node), in one vector.
-    fn call_arguments<const N: usize>(&mut self, flags: u8, before: [El; N]) -> PResult<Vec<El>> {
+    /// arguments and the separators, `)` (or an empty skipped node), pushed onto the scratch
+    /// stack from the mark given back (for [`Parser::el_from_scratch`]).
+    fn call_arguments<const N: usize>(&mut self, flags: u8, before: [El; N]) -> PResult<usize> {
         if !self.check(K::LeftParen) {
             return self.fail("expected `(`");
         }
-        // Room for `(`, three arguments, their commas and `)`: most calls need no more.
-        let mut children = Vec::with_capacity(N + 7);
-        children.extend(before);
-        children.push(self.read_el());
-        self.function_elements(K::RightParen, &mut children, |p| {
+        let mark = self.scratch.len();
+        self.scratch.extend(before);
+        let open = self.read_el();
+        self.scratch.push(open);
+        self.function_elements(K::RightParen, |p| {
             let expression = p.recover(NONE, &[K::NewLine, K::Comma, K::RightParen], |p| {
                 p.expression(flags)
             });
@@ -1271,8 +1296,8 @@ impl<'t> Parser<'t> {
         } else {
             self.skip_empty(Some("expected `)`"))
         };
-        children.push(close);
-        Ok(children)
+        self.scratch.push(close);
+        Ok(mark)
     }
 
     /// Whether the gap before token `index` holds a comment.
@@ -1285,17 +1310,13 @@ impl<'t> Parser<'t> {
         gap.contains(&b'/')
     }
 
-    /// The compiler's `HandleFunctionElements`: arguments separated by commas.
-    fn function_elements(
-        &mut self,
-        closing: K,
-        items: &mut Vec<El>,
-        mut child: impl FnMut(&mut Self) -> El,
-    ) {
+    /// The compiler's `HandleFunctionElements`: arguments separated by commas, pushed onto
+    /// the scratch stack.
+    fn function_elements(&mut self, closing: K, mut child: impl FnMut(&mut Self) -> El) {
         if self.check(closing) {
             return;
         }
-        self.newlines_into(items);
+        self.newlines_onto_scratch();
         let mut expect_element = true;
         while !self.at_end() && self.peek_kind() != closing {
             if !expect_element {
@@ -1310,26 +1331,31 @@ impl<'t> Parser<'t> {
                         None => break,
                         Some(t) if t.kind == K::EndOfFile => break,
                         Some(t) if t.kind != closing => {
-                            items.push(self.skip_empty(Some("expected `,`")));
+                            let skipped = self.skip_empty(Some("expected `,`"));
+                            self.scratch.push(skipped);
                         }
                         Some(_) => {}
                     }
-                    self.newlines_into(items);
+                    self.newlines_onto_scratch();
                 } else if self.check(K::Comma) {
-                    items.push(self.read_el());
+                    let comma = self.read_el();
+                    self.scratch.push(comma);
                     if self.check(K::NewLine) {
-                        self.newlines_into(items);
+                        self.newlines_onto_scratch();
                     }
                     if self.check(closing) {
-                        items.push(child(self));
+                        let item = child(self);
+                        self.scratch.push(item);
                     }
                 } else {
-                    items.push(self.skip_empty(Some("expected a new line or `,`")));
+                    let skipped = self.skip_empty(Some("expected a new line or `,`"));
+                    self.scratch.push(skipped);
                 }
                 expect_element = true;
                 continue;
             }
-            items.push(child(self));
+            let item = child(self);
+            self.scratch.push(item);
             expect_element = false;
         }
     }
@@ -1342,8 +1368,7 @@ impl<'t> Parser<'t> {
             self.scratch.truncate(mark);
         }
         result?;
-        let children: Vec<El> = self.scratch.drain(mark..).collect();
-        Ok(self.el(kind, &children))
+        Ok(self.el_from_scratch(kind, mark))
     }
 
     /// [`Parser::elements`]: its children pushed onto the scratch stack (what an inner
@@ -1466,7 +1491,9 @@ impl<'t> Parser<'t> {
     /// A string, interpolated or not; a damaged one is skipped tokens.
     fn interpolable_string(&mut self) -> El {
         let start = self.peek().span.start;
-        let mut items: Vec<El> = Vec::new();
+        // The pieces and holes gather on the scratch stack (a vector per string was most of
+        // the parser's allocations).
+        let mark = self.scratch.len();
         let mut first = true;
         loop {
             let (end, more) = if first {
@@ -1479,10 +1506,12 @@ impl<'t> Parser<'t> {
             let mut complete = false;
             let pieces = [K::StringMiddlePiece, K::StringRightPiece, K::NewLine];
             if current == end {
-                items.push(self.read_el());
+                let piece = self.read_el();
+                self.scratch.push(piece);
                 complete = true;
             } else if current == more {
-                items.push(self.read_el());
+                let piece = self.read_el();
+                self.scratch.push(piece);
                 let mut hole = self.recover(NONE, &pieces, |p| p.expression(0));
                 if !self.check_any(&pieces) {
                     let at = self.peek().span.clone();
@@ -1497,7 +1526,7 @@ impl<'t> Parser<'t> {
                     );
                     hole = self.el(S::SkippedTrivia, &[hole, skipped]);
                 }
-                items.push(hole);
+                self.scratch.push(hole);
                 if self.check(K::NewLine) || self.at_end() {
                     errors = true;
                 }
@@ -1512,25 +1541,28 @@ impl<'t> Parser<'t> {
                     },
                     &pieces,
                 );
-                items.push(skipped);
+                self.scratch.push(skipped);
                 if !self.check_any(&pieces[..2]) {
                     errors = true;
                 }
             }
             if complete {
-                let tokens = items.iter().filter_map(|e| match *e {
+                let tokens = self.scratch[mark..].iter().filter_map(|e| match *e {
                     El::Token(t) => Some(&self.tree.tokens[t as usize]),
                     El::Node(_) => None,
                 });
                 if strings_valid(self.text, tokens) {
-                    return self.el(S::String, &items);
+                    return self.el_from_scratch(S::String, mark);
                 }
                 errors = true;
             }
             if errors {
                 let end = self.peek().span.start;
                 let span = start..end.max(start);
-                return El::Node(self.tree.push_node_spanning(S::SkippedTrivia, span, &items));
+                let skipped =
+                    (self.tree).push_node_spanning(S::SkippedTrivia, span, &self.scratch[mark..]);
+                self.scratch.truncate(mark);
+                return El::Node(skipped);
             }
             first = false;
         }
@@ -1640,41 +1672,46 @@ impl<'t> Parser<'t> {
                 self.enter()?;
             }
             if self.check(K::LeftSquare) {
-                let mut children = vec![current, self.read_el()];
+                // At most six children: the target, `[`, `?`, `^`, the index and `]`.
+                let mut children = [current; 6];
+                children[1] = self.read_el();
+                let mut count = 2;
                 if self.check(K::Question) {
-                    children.push(self.read_el());
+                    children[count] = self.read_el();
+                    count += 1;
                 }
                 if self.check(K::Hat) {
-                    children.push(self.read_el());
+                    children[count] = self.read_el();
+                    count += 1;
                 }
-                if self.check(K::RightSquare) {
-                    children.push(self.skip_empty(Some("an empty indexer is not allowed")));
+                children[count] = if self.check(K::RightSquare) {
+                    self.skip_empty(Some("an empty indexer is not allowed"))
                 } else {
-                    children.push(self.expression(flags)?);
-                }
-                children.push(self.expect(K::RightSquare, "expected `]`")?);
-                current = self.el(S::ArrayAccess, &children);
+                    self.expression(flags)?
+                };
+                children[count + 1] = self.expect(K::RightSquare, "expected `]`")?;
+                current = self.el(S::ArrayAccess, &children[..count + 2]);
             } else if self.check(K::Dot) {
                 let dot = self.read_el();
                 let safe = self.check(K::Question).then(|| self.read_el());
                 let name = self.identifier_or_skip("expected a function or property name");
                 if self.check(K::LeftParen) {
-                    let mut children = self.call_arguments(flags, [current, dot, name])?;
-                    if let (Some(safe), Some(&name)) = (safe, children.get(2)) {
+                    let mark = self.call_arguments(flags, [current, dot, name])?;
+                    if let Some(safe) = safe {
                         // Skipped after the arguments are read, so that their errors come
                         // first, as the compiler reports them.
                         let skipped = self.skip(
                             &[safe, name],
                             Some("`.?` is not allowed on a function call"),
                         );
-                        children[2] = self.el(S::Identifier, &[skipped]);
+                        self.scratch[mark + 2] = self.el(S::Identifier, &[skipped]);
                     }
-                    current = self.el(S::InstanceFunctionCall, &children);
+                    current = self.el_from_scratch(S::InstanceFunctionCall, mark);
                 } else {
-                    let mut children = vec![current, dot];
-                    children.extend(safe);
-                    children.push(name);
-                    current = self.el(S::PropertyAccess, &children);
+                    current = match safe {
+                        Some(safe) => self.el(S::PropertyAccess, &[current, dot, safe, name]),
+                        None => self.el(S::PropertyAccess, &[current, dot, name]),
+                    };
                 }
             } else if self.check(K::DoubleColon) {
                 let colons = self.read_el();
@@ -1736,8 +1773,8 @@ impl<'t> Parser<'t> {
     fn call_or_variable(&mut self, flags: u8) -> PResult<El> {
         let name = self.identifier("expected a variable or function name")?;
         if self.check(K::LeftParen) {
-            let children = self.call_arguments(flags, [name])?;
-            return Ok(self.el(S::FunctionCall, &children));
+            let mark = self.call_arguments(flags, [name])?;
+            return Ok(self.el_from_scratch(S::FunctionCall, mark));
         }
         if self.check(K::Arrow) {
             let variable = self.el(S::LocalVariable, &[name]);
@@ -1892,7 +1929,7 @@ impl<'t> Parser<'t> {
         });
         let complete = matches!(condition, El::Node(n)
             if self.tree.kind_of(n) == S::ParenthesizedExpression
-                && !self.tree.children_of(n).last().is_some_and(|&c| self.is_skipped(c)));
+                && !self.tree.children_of_node(n).last().is_some_and(|&c| self.is_skipped(c)));
         let flags_body = if self.suppression(condition) == SUPPRESS || !complete {
             SUPPRESS
         } else {
@@ -1921,7 +1958,7 @@ impl<'t> Parser<'t> {
                 let (open, items, close) = self.paren_list(ParenItem::Expr(0), false)?;
                 let block = self.variable_block(open, items, close);
                 let count = match block {
-                    El::Node(n) => (self.tree.children_of(n).iter())
+                    El::Node(n) => (self.tree.children_of_node(n).iter())
                         .filter(|&&c| matches!(c, El::Node(c) if self.tree.kind_of(c) == S::LocalVariable))
                         .count(),
                     El::Token(_) => 0,
@@ -2175,8 +2212,8 @@ impl<'t> Parser<'t> {
     /// `<`, type arguments and separators, `>` (or an empty skipped node).
     fn type_arguments(&mut self) -> PResult<(El, Vec<El>, El)> {
         let open = self.expect(K::LeftChevron, "expected `<`")?;
-        let mut items = Vec::new();
-        self.function_elements(K::RightChevron, &mut items, |p| {
+        let mark = self.scratch.len();
+        self.function_elements(K::RightChevron, |p| {
             let ty = p.recover(
                 NONE,
                 &[K::NewLine, K::Comma, K::RightChevron],
@@ -2184,6 +2221,7 @@ impl<'t> Parser<'t> {
             );
             p.el(S::ParameterizedTypeArgument, &[ty])
         });
+        let items = self.scratch.drain(mark..).collect();
         let close = if self.check(K::RightChevron) {
             self.read_el()
         } else {

@@ -150,9 +150,15 @@ pub(crate) struct Tree {
 impl Tree {
     /// The root: the `Program` node.
     pub(crate) fn root(&self) -> SyntaxNode<'_> {
+        self.node(self.root)
+    }
+
+    /// Node `id`, as a cursor.
+    fn node(&self, id: u32) -> SyntaxNode<'_> {
         SyntaxNode {
             tree: self,
-            id: self.root,
+            data: &self.nodes[id as usize],
+            id,
         }
     }
 
@@ -215,19 +221,29 @@ impl Tree {
     }
 
     /// The children of node `node`, as stored.
-    pub(crate) fn children_of(&self, node: u32) -> &[El] {
-        let data = &self.nodes[node as usize];
-        &self.elements[data.first as usize..(data.first + data.count) as usize]
+    pub(crate) fn children_of_node(&self, node: u32) -> &[El] {
+        self.children_of(&self.nodes[node as usize])
+    }
+
+    /// The children of the node stored as `data`, as stored.
+    fn children_of(&self, data: &NodeData) -> &[El] {
+        let first = data.first as usize;
+        self.elements
+            .get(first..first + data.count as usize)
+            .unwrap_or(&[])
     }
 }
 
-/// A node of a tree: a cursor (the tree and the node's index), copied freely. Its kind and
-/// span read as fields (`node.kind`, `node.span`, through `Deref` to its [`NodeData`]); its
-/// children through [`SyntaxNode::children`] and the helpers below.
+/// A node of a tree: a cursor (the tree, what it stores of the node, and the node's index),
+/// copied freely. Its kind and span read as fields (`node.kind`, `node.span`, through
+/// `Deref` to its [`NodeData`]); its children through [`SyntaxNode::children`] and the
+/// helpers below.
 #[derive(Clone, Copy)]
 pub(crate) struct SyntaxNode<'t> {
     /// The tree.
     tree: &'t Tree,
+    /// What the tree stores of the node.
+    data: &'t NodeData,
     /// The node's index in [`Tree::nodes`].
     id: u32,
 }
@@ -236,7 +252,7 @@ impl std::ops::Deref for SyntaxNode<'_> {
     type Target = NodeData;
 
     fn deref(&self) -> &NodeData {
-        &self.tree.nodes[self.id as usize]
+        self.data
     }
 }
 
@@ -281,10 +297,7 @@ impl<'t> Children<'t> {
     /// A stored child as an element.
     fn element(&self, child: El) -> SyntaxElement<'t> {
         match child {
-            El::Node(id) => SyntaxElement::Node(SyntaxNode {
-                tree: self.tree,
-                id,
-            }),
+            El::Node(id) => SyntaxElement::Node(self.tree.node(id)),
             El::Token(t) => SyntaxElement::Token(&self.tree.tokens[t as usize]),
         }
     }
@@ -317,7 +330,7 @@ impl<'t> SyntaxNode<'t> {
     pub(crate) fn children(self) -> Children<'t> {
         Children {
             tree: self.tree,
-            rest: self.tree.children_of(self.id).iter(),
+            rest: self.tree.children_of(self.data).iter(),
         }
     }
 
@@ -328,16 +341,16 @@ impl<'t> SyntaxNode<'t> {
 
     /// What is stored of it, for as long as the tree lives.
     pub(crate) fn data(self) -> &'t NodeData {
-        &self.tree.nodes[self.id as usize]
+        self.data
     }
 
     /// The child nodes.
     pub(crate) fn nodes(self) -> impl DoubleEndedIterator<Item = SyntaxNode<'t>> + Clone {
         let tree = self.tree;
-        tree.children_of(self.id)
+        tree.children_of(self.data)
             .iter()
             .filter_map(move |c| match *c {
-                El::Node(id) => Some(SyntaxNode { tree, id }),
+                El::Node(id) => Some(tree.node(id)),
                 El::Token(_) => None,
             })
     }
@@ -345,7 +358,7 @@ impl<'t> SyntaxNode<'t> {
     /// The child tokens (not those of child nodes).
     pub(crate) fn tokens(self) -> impl DoubleEndedIterator<Item = &'t Token> + Clone {
         let tree = self.tree;
-        tree.children_of(self.id)
+        tree.children_of(self.data)
             .iter()
             .filter_map(move |c| match *c {
                 El::Token(t) => Some(&tree.tokens[t as usize]),

@@ -208,6 +208,8 @@ fn corpus() {
     let bytes: usize = texts.iter().map(|(_, t)| t.len()).sum();
     let started = std::time::Instant::now();
     let mut with_errors = 0;
+    // The flat trees' sizes: tokens, nodes and child references (how much a tree reserves).
+    let (mut tokens, mut nodes, mut elements) = (0, 0, 0);
     for (path, text) in &texts {
         let params = path.extension().is_some_and(|e| e == "bicepparam");
         let parsed = if params {
@@ -215,6 +217,9 @@ fn corpus() {
         } else {
             parse(text)
         };
+        tokens += parsed.tree.tokens.len();
+        nodes += parsed.tree.nodes.len();
+        elements += parsed.tree.elements.len();
         if let Some(error) = parsed.errors.first() {
             with_errors += 1;
             let line = text[..error.at.start as usize].matches('\n').count() + 1;
@@ -233,6 +238,7 @@ fn corpus() {
         bytes as f64 / 1e6,
         bytes as f64 / 1e6 / seconds
     );
+    println!("{tokens} tokens, {nodes} nodes, {elements} children");
 }
 
 /// Own fixtures and properties.

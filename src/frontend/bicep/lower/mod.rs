@@ -365,7 +365,7 @@ fn slice<'t>(text: &'t str, span: &Range<u32>) -> &'t str {
 
 /// Whether `node` is an expression node (not a token, decorator or newline).
 fn value_child(node: SyntaxNode<'_>) -> Option<SyntaxNode<'_>> {
-    node.nodes().last()
+    node.nodes().next_back()
 }
 
 impl<'s> Lowering<'s> {
