@@ -10,7 +10,7 @@
 //! Nesting (expressions, objects, types) deeper than [`MAX_DEPTH`] is one error, never a
 //! stack overflow: each link of a chain the parser builds in a loop (`a + b + c`, `a.b.c`,
 //! `a[0][0]`, `t[]?`) nests the tree one level deeper and counts as one, so the height of every
-//! tree is bounded and so is every recursive walk over it (lowering, clone, drop). Time is
+//! tree is bounded and so is every recursive walk over it (lowering, the printer). Time is
 //! linear in the tokens.
 //!
 //! Checked against the compiler's own baselines (`main.syntax.bicep`: every node and token with
@@ -110,9 +110,10 @@ pub(crate) fn parse_params_within(text: &str, max_tokens: usize) -> Parsed {
     Parser::new(text, true, max_tokens).program()
 }
 
-/// Most bytes of text whose trees [`parse_shared`] keeps on one thread: about 20 bytes of tree
-/// per byte of text, so some 5 MB per worker thread at most (on AVM, 1 MB saved 3 % more
-/// instructions than this for 30 MB more peak memory).
+/// Most bytes of text whose trees [`parse_shared`] keeps on one thread: a flat tree is about
+/// 6 bytes per byte of text (its tokens, and room for a node and two children per token), so
+/// some 1.5 MB per worker thread at most (on AVM, 1 MB saved 2 % more instructions than this
+/// for 15–25 MB more peak memory).
 const SHARED_TEXT_BYTES: usize = 1 << 18;
 
 /// The trees [`parse_shared`] keeps: by text, with the token limit they were parsed under

@@ -7,6 +7,11 @@
 //! what a kind's children are is the compiler's layout, e.g. a `ResourceDeclaration` is
 //! decorators and newlines, `resource`, an identifier, a type string, `existing`?, `=`, and a
 //! body (an object, an `IfCondition` or a `For`).
+//!
+//! The tree is flat ([`Tree`], issue #28): the nodes of a file in one vector, each with its
+//! children as a range of a second vector of node and token indices, over the lexer's token
+//! vector; a [`SyntaxNode`] is a cursor into it. Three allocations per file, whatever its
+//! size, where a node per syntax class owning a vector of children made about 180 per KB.
 
 use std::ops::Range;
 
