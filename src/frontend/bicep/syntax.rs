@@ -163,7 +163,6 @@ impl Tree {
         SyntaxNode {
             tree: self,
             data: &self.nodes[id as usize],
-            id,
         }
     }
 
@@ -239,18 +238,16 @@ impl Tree {
     }
 }
 
-/// A node of a tree: a cursor (the tree, what it stores of the node, and the node's index),
-/// copied freely. Its kind and span read as fields (`node.kind`, `node.span`, through
-/// `Deref` to its [`NodeData`]); its children through [`SyntaxNode::children`] and the
-/// helpers below.
+/// A node of a tree: a cursor (the tree, and what it stores of the node: two words, passed
+/// in registers), copied freely. Its kind and span read as fields (`node.kind`, `node.span`,
+/// through `Deref` to its [`NodeData`]); its children through [`SyntaxNode::children`] and
+/// the helpers below.
 #[derive(Clone, Copy)]
 pub(crate) struct SyntaxNode<'t> {
     /// The tree.
     tree: &'t Tree,
-    /// What the tree stores of the node.
+    /// What the tree stores of the node (in [`Tree::nodes`]).
     data: &'t NodeData,
-    /// The node's index in [`Tree::nodes`].
-    id: u32,
 }
 
 impl std::ops::Deref for SyntaxNode<'_> {
@@ -264,7 +261,7 @@ impl std::ops::Deref for SyntaxNode<'_> {
 impl PartialEq for SyntaxNode<'_> {
     /// The same node of the same tree.
     fn eq(&self, other: &Self) -> bool {
-        std::ptr::eq(self.tree, other.tree) && self.id == other.id
+        std::ptr::eq(self.data, other.data)
     }
 }
 
@@ -339,9 +336,9 @@ impl<'t> SyntaxNode<'t> {
         }
     }
 
-    /// Its index in its tree (distinct for distinct nodes of one tree).
-    pub(crate) fn id(self) -> u32 {
-        self.id
+    /// A number naming it among the nodes alive (its data's address), for maps by node.
+    pub(crate) fn key(self) -> usize {
+        self.data as *const NodeData as usize
     }
 
     /// What is stored of it, for as long as the tree lives.

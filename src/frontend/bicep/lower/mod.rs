@@ -301,8 +301,8 @@ struct Lowering<'s> {
     shared_values: HashMap<(u32, String), String>,
     shared: Vec<(Text, Variable)>,
     /// The properties of large objects by key, the last of each ([`Lowering::property`]), by
-    /// object (by its index in the one tree the lowering reads).
-    property_indexes: std::cell::RefCell<HashMap<u32, HashMap<String, SyntaxNode<'s>>>>,
+    /// object (every object outlives the lowering, so its address names it).
+    property_indexes: std::cell::RefCell<HashMap<usize, HashMap<String, SyntaxNode<'s>>>>,
     /// Other files read (modules whose outputs are named, imported files), by path as written.
     other_files: std::cell::RefCell<HashMap<String, Result<Rc<OtherFile>, String>>>,
     /// The environment `readEnvironmentVariable()` reads: set for a `.bicepparam` file, the
@@ -758,7 +758,7 @@ impl<'s> Lowering<'s> {
         // A large object's properties are indexed once: a file that reads each of 100,000
         // properties of a resource is lowered in linear time, not quadratic.
         let mut indexes = self.property_indexes.borrow_mut();
-        let index = indexes.entry(object.id()).or_insert_with(|| {
+        let index = indexes.entry(object.key()).or_insert_with(|| {
             let mut index = HashMap::default();
             for property in properties() {
                 if let Some(key) = self.key_text(property) {
