@@ -313,7 +313,7 @@ impl<'t> Parser<'t> {
             depth: 0,
             params,
             refused,
-            scratch: Vec::new(),
+            scratch: Vec::with_capacity(64),
         }
     }
 
@@ -817,12 +817,18 @@ impl<'t> Parser<'t> {
     }
 
     /// A declaration node: its leading decorators and newlines, then the rest.
-    fn declaration_node(&mut self, kind: S, mut leading: Vec<El>, rest: &[El]) -> PResult<El> {
-        if leading.is_empty() {
+    fn declaration_node(&mut self, kind: S, leading: Vec<El>, rest: &[El]) -> PResult<El> {
+        let Some(&first) = leading.first() else {
             return Ok(self.el(kind, rest));
-        }
-        leading.extend_from_slice(rest);
-        Ok(self.el(kind, &leading))
+        };
+        let last = rest.last().or(leading.last()).copied().unwrap_or(first);
+        // Both parts moved into the tree in turn: no vector of the two.
+        let span = self.span_of(first).start..self.span_of(last).end;
+        let start = self.tree.elements.len();
+        self.tree.elements.extend_from_slice(&leading);
+        self.tree.elements.extend_from_slice(rest);
+        let children = start..self.tree.elements.len();
+        Ok(El::Node(self.tree.push_node_moved(kind, span, children)))
     }
 
     /// `targetScope = …`.
@@ -889,9 +895,14 @@ impl<'t> Parser<'t> {
                 _ => p.fail("expected `=` or a new line"),
             }
         });
-        let mut rest = vec![keyword, name, ty];
-        rest.extend(modifier);
-        self.declaration_node(S::ParameterDeclaration, leading, &rest)
+        match modifier {
+            Some(modifier) => self.declaration_node(
+                S::ParameterDeclaration,
+                leading,
+                &[keyword, name, ty, modifier],
+            ),
+            None => self.declaration_node(S::ParameterDeclaration, leading, &[keyword, name, ty]),
+        }
     }
 
     /// `var name (type) = …`.
@@ -919,10 +930,13 @@ impl<'t> Parser<'t> {
         let value = self.recover(self.suppression(assignment), &[K::NewLine], |p| {
             p.expression(COMPLEX)
         });
-        let mut rest = vec![keyword, name];
-        rest.extend(ty);
-        rest.extend([assignment, value]);
-        self.declaration_node(S::VariableDeclaration, leading, &rest)
+        let kind = S::VariableDeclaration;
+        match ty {
+            Some(ty) => {
+                self.declaration_node(kind, leading, &[keyword, name, ty, assignment, value])
+            }
+            None => self.declaration_node(kind, leading, &[keyword, name, assignment, value]),
+        }
     }
 
     /// `type name = …`.
@@ -1018,7 +1032,8 @@ impl<'t> Parser<'t> {
                 _ => p.fail("expected `{`, `if` or `[`"),
             }
         });
-        let mut rest = vec![keyword, name, path];
+        let mut rest = Vec::with_capacity(6 + newlines.len());
+        rest.extend([keyword, name, path]);
         rest.extend(existing);
         rest.push(assignment);
         rest.extend(newlines);
