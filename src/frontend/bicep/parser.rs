@@ -113,7 +113,7 @@ pub(crate) fn parse_params_within(text: &str, max_tokens: usize) -> Parsed {
 /// Most bytes of text whose trees [`parse_shared`] keeps on one thread: a flat tree is about
 /// 6 bytes per byte of text (its tokens, and room for a node and two children per token), so
 /// some 1.5 MB per worker thread at most (on AVM, 1 MB saved 2 % more instructions than this
-/// for 15–25 MB more peak memory).
+/// for about 20 MB more peak memory).
 const SHARED_TEXT_BYTES: usize = 1 << 18;
 
 /// The trees [`parse_shared`] keeps: by text, with the token limit they were parsed under
