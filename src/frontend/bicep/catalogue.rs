@@ -599,7 +599,7 @@ mod tests {
         let parsed = super::super::parser::parse(text);
         assert!(parsed.errors.is_empty(), "{:?}", parsed.errors);
         let mut template =
-            super::super::lower::template(&parsed.root, FileId(0), text, &[], &NoFiles);
+            super::super::lower::template(parsed.root(), FileId(0), text, &[], &NoFiles);
         let decl = template
             .resources
             .iter_mut()

@@ -108,7 +108,8 @@ fn syntax_problems(parsed: &Parsed, id: FileId, out: &mut Lowered) -> Vec<std::o
 /// (the first; what recovery met after it in the same declaration follows from it); and the
 /// byte ranges of all of them.
 fn folded_problems(parsed: &Parsed, id: FileId) -> (Vec<ParseProblem>, Vec<std::ops::Range<u32>>) {
-    let declarations: Vec<&std::ops::Range<u32>> = parsed.root.nodes().map(|n| &n.span).collect();
+    let declarations: Vec<&std::ops::Range<u32>> =
+        parsed.root().nodes().map(|n| &n.data().span).collect();
     let mut damaged = Vec::with_capacity(parsed.errors.len());
     let mut problems = Vec::new();
     let mut reported: Option<usize> = None;
@@ -153,7 +154,7 @@ fn lower_module(
     let parsed = parser::parse_shared(text, allowance.limits().max_syntax_tokens);
     let (problems, damaged) = folded_problems(&parsed, id);
     let files = Beside::new(loader, path, allowance, environment);
-    let template = lower::template(&parsed.root, id, text, &damaged, &files);
+    let template = lower::template(parsed.root(), id, text, &damaged, &files);
     (template, problems)
 }
 
@@ -298,7 +299,7 @@ fn template(file: Loaded, env: &Env<'_>) -> Lowered {
         env.options.environment,
     )
     .adding(&pending);
-    let lowered = lower::template(&parsed.root, id, &text, &damaged, &files);
+    let lowered = lower::template(parsed.root(), id, &text, &damaged, &files);
     drop(parsed);
     out.problems.extend(files.configuration_problem());
     drop(files);
@@ -324,7 +325,7 @@ fn template(file: Loaded, env: &Env<'_>) -> Lowered {
 
 /// The template a `.bicepparam` file uses (`using './main.bicep'`): its path as written and
 /// the string node.
-fn using_target<'t>(root: &'t SyntaxNode, text: &str) -> Option<(String, &'t SyntaxNode)> {
+fn using_target<'t>(root: SyntaxNode<'t>, text: &str) -> Option<(String, SyntaxNode<'t>)> {
     let using = root.nodes().find(|n| n.kind == K::UsingDeclaration)?;
     let path = using.child(K::String)?;
     let token = path.tokens().next()?;
@@ -354,7 +355,7 @@ fn bicepparam_values(
     let id = file.add_to(&mut out.sources);
     let text = out.sources.get(id).text.clone();
     let parsed = parser::parse_params_within(&text, env.allowance.limits().max_syntax_tokens);
-    let (using, _) = using_target(&parsed.root, &text)?;
+    let (using, _) = using_target(parsed.root(), &text)?;
     if env.loader.beside(&canonical_param, &using).as_deref() != Some(template) {
         out.notes.push(Note::new(
             NoteKind::Ignored,
@@ -409,7 +410,7 @@ fn parameter_values(
     let files =
         Beside::new(env.loader, path, env.allowance, env.options.environment).adding(&pending);
     let lowered = lower::parameter_file(
-        &parsed.root,
+        parsed.root(),
         id,
         text,
         damaged,
@@ -518,7 +519,7 @@ fn base_values(
     chain: &mut Vec<std::path::PathBuf>,
 ) -> Inherited {
     let Some(extends) = parsed
-        .root
+        .root()
         .nodes()
         .find(|n| n.kind == K::ExtendsDeclaration)
     else {
@@ -620,7 +621,7 @@ fn parameter_file(file: Loaded, env: &Env<'_>) -> Lowered {
     let text = out.sources.get(id).text.clone();
     let parsed = parser::parse_params_within(&text, env.allowance.limits().max_syntax_tokens);
     syntax_problems(&parsed, id, &mut out);
-    let Some((using, node)) = using_target(&parsed.root, &text) else {
+    let Some((using, node)) = using_target(parsed.root(), &text) else {
         return out;
     };
     let found = env.loader.beside(&canonical, &using);

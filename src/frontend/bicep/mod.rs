@@ -44,7 +44,7 @@ pub fn parse_and_lower(text: &str) -> usize {
     let parsed = parser::parse_within(text, parser::MAX_TOKENS);
     let damaged: Vec<std::ops::Range<u32>> = parsed.errors.iter().map(|e| e.at.clone()).collect();
     let template = lower::template(
-        &parsed.root,
+        parsed.root(),
         crate::source::FileId(0),
         text,
         &damaged,

@@ -10,7 +10,7 @@
 //! Nesting (expressions, objects, types) deeper than [`MAX_DEPTH`] is one error, never a
 //! stack overflow: each link of a chain the parser builds in a loop (`a + b + c`, `a.b.c`,
 //! `a[0][0]`, `t[]?`) nests the tree one level deeper and counts as one, so the height of every
-//! tree is bounded and so is every recursive walk over it (lowering, clone, drop). Time is
+//! tree is bounded and so is every recursive walk over it (lowering, the printer). Time is
 //! linear in the tokens.
 //!
 //! Checked against the compiler's own baselines (`main.syntax.bicep`: every node and token with
@@ -46,7 +46,7 @@ use std::ops::Range;
 use std::rc::Rc;
 
 use super::lexer::{Token, TokenKind as K, lex_within, strings_valid};
-use super::syntax::{SyntaxElement as El, SyntaxKind as S, SyntaxNode};
+use super::syntax::{El, SyntaxKind as S, SyntaxNode, Tree};
 
 /// How deeply expressions, objects and types may nest.
 pub(crate) const MAX_DEPTH: u32 = 128;
@@ -62,13 +62,20 @@ pub(crate) const MAX_TOKENS: usize = 4_000_000;
 /// A parsed file.
 #[derive(Clone, Debug)]
 pub(crate) struct Parsed {
-    /// The `Program` node.
-    pub(crate) root: SyntaxNode,
+    /// The tree: its root is the `Program` node.
+    pub(crate) tree: Tree,
     /// Lexical and syntax errors, lexical first.
     pub(crate) errors: Vec<ParseError>,
     /// The spans of the diagnostics pragmas (`#disable-next-line …`).
     #[cfg_attr(not(test), allow(dead_code))]
     pub(crate) pragmas: Vec<Range<u32>>,
+}
+
+impl Parsed {
+    /// The `Program` node.
+    pub(crate) fn root(&self) -> SyntaxNode<'_> {
+        self.tree.root()
+    }
 }
 
 /// An error and where.
@@ -103,9 +110,10 @@ pub(crate) fn parse_params_within(text: &str, max_tokens: usize) -> Parsed {
     Parser::new(text, true, max_tokens).program()
 }
 
-/// Most bytes of text whose trees [`parse_shared`] keeps on one thread: about 20 bytes of tree
-/// per byte of text, so some 5 MB per worker thread at most (on AVM, 1 MB saved 3 % more
-/// instructions than this for 30 MB more peak memory).
+/// Most bytes of text whose trees [`parse_shared`] keeps on one thread: a flat tree is about
+/// 6 bytes per byte of text (its tokens, and room for a node and two children per token), so
+/// some 1.5 MB per worker thread at most (on AVM, 1 MB saved 2 % more instructions than this
+/// for about 20 MB more peak memory).
 const SHARED_TEXT_BYTES: usize = 1 << 18;
 
 /// The trees [`parse_shared`] keeps: by text, with the token limit they were parsed under
@@ -243,64 +251,12 @@ enum Element {
     ImportedSymbol,
 }
 
-/// A node of `kind` over `children` (at least one).
-fn node(kind: S, children: Vec<El>) -> SyntaxNode {
-    let span = match (children.first(), children.last()) {
-        (Some(first), Some(last)) => span_of(first).start..span_of(last).end,
-        _ => 0..0,
-    };
-    SyntaxNode {
-        kind,
-        span,
-        children,
-    }
-}
-
-/// [`node`] as an element.
-fn el(kind: S, children: Vec<El>) -> El {
-    El::Node(node(kind, children))
-}
-
-/// An element's bytes.
-fn span_of(element: &El) -> Range<u32> {
-    match element {
-        El::Node(n) => n.span.clone(),
-        El::Token(t) => t.span.clone(),
-    }
-}
-
-/// Whether an element is skipped tokens.
-fn is_skipped(element: &El) -> bool {
-    matches!(element, El::Node(n) if n.kind == S::SkippedTrivia)
-}
-
-/// The compiler's `GetSuppressionFlag`: after an empty skipped piece (or identifier), the next
-/// piece's error is not reported.
-fn suppression(element: &El) -> u8 {
-    match element {
-        El::Node(n) if n.kind == S::SkippedTrivia && n.span.is_empty() => SUPPRESS,
-        El::Node(n)
-            if n.kind == S::Identifier
-                && n.span.is_empty()
-                && n.nodes().any(|c| c.kind == S::SkippedTrivia) =>
-        {
-            SUPPRESS
-        }
-        _ => NONE,
-    }
-}
-
-/// Whether a subtree has skipped tokens.
-fn has_skipped(node: &SyntaxNode) -> bool {
-    node.kind == S::SkippedTrivia || node.nodes().any(has_skipped)
-}
-
 /// The parser's state.
 struct Parser<'t> {
     /// The text.
     text: &'t str,
-    /// The tokens, the last `EndOfFile`.
-    tokens: Vec<Token>,
+    /// The tree so far: the tokens (the last `EndOfFile`), and the nodes complete.
+    tree: Tree,
     /// The next token's index (the compiler's reader position).
     pos: usize,
     /// The errors so far (lexical ones first).
@@ -327,9 +283,22 @@ impl<'t> Parser<'t> {
     fn new(text: &'t str, params: bool, max_tokens: usize) -> Self {
         let lexed = lex_within(text, max_tokens);
         let refused = lexed.beyond.map(|at| (at, max_tokens));
+        // Room for the tree, so that it is not copied as it grows: on the Azure Verified
+        // Modules and the quickstarts, 0.78 nodes per token and 1.78 children (every node but
+        // the root and every token is one child); a file that needs more grows.
+        let (nodes, elements) = if refused.is_some() {
+            (0, 0)
+        } else {
+            (lexed.tokens.len(), 2 * lexed.tokens.len())
+        };
         Parser {
             text,
-            tokens: lexed.tokens,
+            tree: Tree {
+                tokens: lexed.tokens,
+                nodes: Vec::with_capacity(nodes),
+                elements: Vec::with_capacity(elements),
+                root: 0,
+            },
             pos: 0,
             errors: lexed
                 .errors
@@ -344,7 +313,7 @@ impl<'t> Parser<'t> {
             depth: 0,
             params,
             refused,
-            scratch: Vec::new(),
+            scratch: Vec::with_capacity(64),
         }
     }
 
@@ -352,7 +321,7 @@ impl<'t> Parser<'t> {
 
     /// The next token (the end, once there).
     fn peek(&self) -> &Token {
-        &self.tokens[self.pos.min(self.tokens.len() - 1)]
+        &self.tree.tokens[self.pos.min(self.tree.tokens.len() - 1)]
     }
 
     /// The next token's kind.
@@ -362,41 +331,99 @@ impl<'t> Parser<'t> {
 
     /// The token `n` on, if any.
     fn peek_ahead(&self, n: usize) -> Option<&Token> {
-        self.tokens.get(self.pos + n)
+        self.tree.tokens.get(self.pos + n)
     }
 
     /// The next token that is not a newline, from `pos + n`.
     fn peek_ahead_skip_newlines(&self, n: usize) -> Option<&Token> {
         let mut at = self.pos + n;
-        while self.tokens.get(at).is_some_and(|t| t.kind == K::NewLine) {
+        while self
+            .tree
+            .tokens
+            .get(at)
+            .is_some_and(|t| t.kind == K::NewLine)
+        {
             at += 1;
         }
-        self.tokens.get(at)
+        self.tree.tokens.get(at)
     }
 
     /// The next token that is not a newline.
     fn peek_skip_newlines(&self) -> &Token {
         self.peek_ahead_skip_newlines(0)
-            .unwrap_or_else(|| &self.tokens[self.tokens.len() - 1])
+            .unwrap_or_else(|| &self.tree.tokens[self.tree.tokens.len() - 1])
     }
 
-    /// Consumes the next token (never the end).
-    fn read(&mut self) -> Token {
-        let token = self.peek().clone();
-        if self.pos < self.tokens.len() - 1 {
+    /// Consumes the next token (never the end): as an element.
+    fn read_el(&mut self) -> El {
+        let at = self.pos.min(self.tree.tokens.len() - 1);
+        if self.pos < self.tree.tokens.len() - 1 {
             self.pos += 1;
         }
-        token
+        El::Token(at as u32)
     }
 
-    /// [`Parser::read`] as an element.
-    fn read_el(&mut self) -> El {
-        El::Token(self.read())
+    // ----- The tree.
+
+    /// A node of `kind` over `children` (its span from the first's start to the last's end).
+    fn el(&mut self, kind: S, children: &[El]) -> El {
+        El::Node(self.tree.push_node(kind, children))
+    }
+
+    /// A node of `kind` over the scratch stack's elements from `mark` (taken off it).
+    fn el_from_scratch(&mut self, kind: S, mark: usize) -> El {
+        let node = self.tree.push_node(kind, &self.scratch[mark..]);
+        self.scratch.truncate(mark);
+        El::Node(node)
+    }
+
+    /// An element's bytes.
+    fn span_of(&self, element: El) -> Range<u32> {
+        self.tree.span_of(element)
+    }
+
+    /// Whether an element is skipped tokens.
+    fn is_skipped(&self, element: El) -> bool {
+        matches!(element, El::Node(n) if self.tree.kind_of(n) == S::SkippedTrivia)
+    }
+
+    /// The compiler's `GetSuppressionFlag`: after an empty skipped piece (or identifier), the
+    /// next piece's error is not reported.
+    fn suppression(&self, element: El) -> u8 {
+        let El::Node(n) = element else {
+            return NONE;
+        };
+        let node = &self.tree.nodes[n as usize];
+        let empty_skipped = match node.kind {
+            S::SkippedTrivia => true,
+            S::Identifier => self
+                .tree
+                .children_of_node(n)
+                .iter()
+                .any(|&c| matches!(c, El::Node(c) if self.tree.kind_of(c) == S::SkippedTrivia)),
+            _ => false,
+        };
+        if empty_skipped && node.span.is_empty() {
+            SUPPRESS
+        } else {
+            NONE
+        }
+    }
+
+    /// Whether a subtree has skipped tokens (recursive: as deep as the tree, which
+    /// [`MAX_DEPTH`] bounds).
+    fn has_skipped(&self, node: u32) -> bool {
+        self.tree.kind_of(node) == S::SkippedTrivia
+            || self
+                .tree
+                .children_of_node(node)
+                .iter()
+                .any(|&c| matches!(c, El::Node(c) if self.has_skipped(c)))
     }
 
     /// Whether only the end is left.
     fn at_end(&self) -> bool {
-        self.pos >= self.tokens.len() - 1 || self.peek_kind() == K::EndOfFile
+        self.pos >= self.tree.tokens.len() - 1 || self.peek_kind() == K::EndOfFile
     }
 
     /// A token's text.
@@ -520,12 +547,14 @@ impl<'t> Parser<'t> {
         let start = self.pos;
         let errors = self.errors.len();
         let depth = self.depth;
+        let built = self.built();
         match f(self) {
             Ok(element) => element,
             Err(e) => {
                 self.errors.truncate(errors);
                 self.depth = depth;
-                El::Node(self.skip_to(start, flags, e, terminators))
+                self.drop_built(built);
+                self.skip_to(start, flags, e, terminators)
             }
         }
     }
@@ -540,25 +569,42 @@ impl<'t> Parser<'t> {
         let start = self.pos;
         let errors = self.errors.len();
         let depth = self.depth;
+        let built = self.built();
         match f(self) {
             Ok(element) => element,
             Err(e) => {
                 self.errors.truncate(errors);
                 self.depth = depth;
-                Some(El::Node(self.skip_to(start, flags, e, terminators)))
+                self.drop_built(built);
+                Some(self.skip_to(start, flags, e, terminators))
             }
         }
     }
 
+    /// How much of the tree and of the scratch stack is built: what [`Parser::drop_built`]
+    /// goes back to.
+    fn built(&self) -> (usize, usize, usize) {
+        (
+            self.tree.nodes.len(),
+            self.tree.elements.len(),
+            self.scratch.len(),
+        )
+    }
+
+    /// Takes off the nodes built since `built` and what was pushed onto the scratch stack (by
+    /// a piece that failed: nothing refers to them, as nothing did to the vectors of children
+    /// they were before the tree was flat).
+    fn drop_built(&mut self, built: (usize, usize, usize)) {
+        self.tree.nodes.truncate(built.0);
+        self.tree.elements.truncate(built.1);
+        self.scratch.truncate(built.2);
+    }
+
     /// The compiler's `SynchronizeAndReturnTrivia`.
-    fn skip_to(
-        &mut self,
-        start: usize,
-        flags: u8,
-        error: Expected,
-        terminators: &[K],
-    ) -> SyntaxNode {
-        let at = self.tokens[start.min(self.tokens.len() - 1)].span.start;
+    fn skip_to(&mut self, start: usize, flags: u8, error: Expected, terminators: &[K]) -> El {
+        let at = self.tree.tokens[start.min(self.tree.tokens.len() - 1)]
+            .span
+            .start;
         while !self.at_end() && !self.check_any(terminators) {
             self.pos += 1;
         }
@@ -568,16 +614,18 @@ impl<'t> Parser<'t> {
         if flags & SUPPRESS == 0 {
             self.report(error.at, error.message);
         }
-        let children: Vec<El> = self.tokens[start..self.pos.max(start)]
-            .iter()
-            .cloned()
-            .map(El::Token)
-            .collect();
-        let mut skipped = node(S::SkippedTrivia, children);
-        if skipped.children.is_empty() {
-            skipped.span = at..at;
-        }
-        skipped
+        let end = self.pos.max(start);
+        let span = if end > start {
+            self.tree.tokens[start].span.start..self.tree.tokens[end - 1].span.end
+        } else {
+            at..at
+        };
+        let first = self.tree.elements.len() as u32;
+        self.tree
+            .elements
+            .extend((start as u32..end as u32).map(El::Token));
+        let children = first as usize..self.tree.elements.len();
+        El::Node(self.tree.push_node_moved(S::SkippedTrivia, span, children))
     }
 
     /// An empty `SkippedTrivia` at the next token, with an error unless `message` is `None`.
@@ -591,20 +639,16 @@ impl<'t> Parser<'t> {
         if let Some(message) = message {
             self.report(at..at, message);
         }
-        El::Node(SyntaxNode {
-            kind: S::SkippedTrivia,
-            span: at..at,
-            children: Vec::new(),
-        })
+        El::Node(self.tree.push_node_spanning(S::SkippedTrivia, at..at, &[]))
     }
 
     /// Elements wrapped in a `SkippedTrivia`, with an error unless `message` is `None`.
-    fn skip(&mut self, children: Vec<El>, message: Option<&str>) -> El {
-        let skipped = node(S::SkippedTrivia, children);
+    fn skip(&mut self, children: &[El], message: Option<&str>) -> El {
+        let skipped = self.el(S::SkippedTrivia, children);
         if let Some(message) = message {
-            self.report(skipped.span.clone(), message);
+            self.report(self.span_of(skipped), message);
         }
-        El::Node(skipped)
+        skipped
     }
 
     /// Runs `f`, failing (at where it began) if it gave skipped tokens.
@@ -615,22 +659,22 @@ impl<'t> Parser<'t> {
     ) -> PResult<El> {
         let at = self.peek().span.clone();
         let element = f(self)?;
-        if is_skipped(&element) {
+        if self.is_skipped(element) {
             return Err(Expected { at, message });
         }
         Ok(element)
     }
 
     /// Whether an element holds skipped tokens or a lexical error (the compiler's `HasSyntaxError`).
-    fn has_syntax_error(&self, element: &El) -> bool {
-        let span = span_of(element);
+    fn has_syntax_error(&self, element: El) -> bool {
+        let span = self.span_of(element);
         // The lexical errors are in order of their starts (and end where the next may start):
         // the first one ending at or after the span's start decides.
         let first = self.lex_errors.partition_point(|e| e.end < span.start);
         let lexical = self.lex_errors[first..]
             .first()
             .is_some_and(|e| e.start < span.end);
-        lexical || matches!(element, El::Node(n) if has_skipped(n))
+        lexical || matches!(element, El::Node(n) if self.has_skipped(n))
     }
 
     // ----- Program and declarations.
@@ -638,11 +682,15 @@ impl<'t> Parser<'t> {
     /// The `Program`: declarations, each followed by a newline, and the end.
     fn program(mut self) -> Parsed {
         if let Some((at, limit)) = self.refused.take() {
-            let end = self.tokens[self.tokens.len() - 1].clone();
-            let mut root = node(S::Program, vec![El::Token(end)]);
-            root.span = 0..self.text.len() as u32;
+            let end = self.tree.tokens[self.tree.tokens.len() - 1].clone();
+            let mut tree = Tree {
+                tokens: vec![end],
+                ..Tree::default()
+            };
+            let whole = 0..self.text.len() as u32;
+            tree.root = tree.push_node_spanning(S::Program, whole, &[El::Token(0)]);
             return Parsed {
-                root,
+                tree,
                 errors: vec![ParseError {
                     at,
                     message: format!("more than {limit} tokens in one file: too large to analyse"),
@@ -657,8 +705,8 @@ impl<'t> Parser<'t> {
             } else {
                 self.declaration(&[])
             };
-            let is_statement = matches!(&declaration, El::Node(n)
-                if !matches!(n.kind, S::SkippedTrivia | S::MissingDeclaration));
+            let is_statement = matches!(declaration, El::Node(n)
+                if !matches!(self.tree.kind_of(n), S::SkippedTrivia | S::MissingDeclaration));
             children.push(declaration);
             if is_statement {
                 let newline = self.recover_optional(CONSUME, &[K::NewLine], |p| {
@@ -671,21 +719,17 @@ impl<'t> Parser<'t> {
                 children.extend(newline);
             }
         }
-        let end = self.tokens[self.tokens.len() - 1].clone();
+        let end = self.tree.tokens.len() - 1;
         // Anything before the end the loop left (it never does) stays in the tree.
-        let rest: Vec<El> = self.tokens[self.pos..self.tokens.len() - 1]
-            .iter()
-            .cloned()
-            .map(El::Token)
-            .collect();
+        let rest: Vec<El> = (self.pos..end).map(|t| El::Token(t as u32)).collect();
         if !rest.is_empty() {
-            children.push(el(S::SkippedTrivia, rest));
+            children.push(self.el(S::SkippedTrivia, &rest));
         }
-        children.push(El::Token(end));
-        let mut root = node(S::Program, children);
-        root.span = 0..self.text.len() as u32;
+        children.push(El::Token(end as u32));
+        let whole = 0..self.text.len() as u32;
+        self.tree.root = self.tree.push_node_spanning(S::Program, whole, &children);
         Parsed {
-            root,
+            tree: self.tree,
             errors: self.errors,
             pragmas: self.pragmas,
         }
@@ -732,12 +776,12 @@ impl<'t> Parser<'t> {
                             p.extension(keyword, leading)
                         }
                         "assert" => p.assert(leading),
-                        _ if !leading.is_empty() => Ok(el(S::MissingDeclaration, leading)),
+                        _ if !leading.is_empty() => Ok(p.el(S::MissingDeclaration, &leading)),
                         _ => p.fail("expected a declaration"),
                     }
                 }
                 K::NewLine => p.newline(),
-                _ if !leading.is_empty() => Ok(el(S::MissingDeclaration, leading)),
+                _ if !leading.is_empty() => Ok(p.el(S::MissingDeclaration, &leading)),
                 _ => p.fail("expected a declaration"),
             }
         })
@@ -773,9 +817,18 @@ impl<'t> Parser<'t> {
     }
 
     /// A declaration node: its leading decorators and newlines, then the rest.
-    fn declaration_node(kind: S, mut leading: Vec<El>, rest: Vec<El>) -> PResult<El> {
-        leading.extend(rest);
-        Ok(el(kind, leading))
+    fn declaration_node(&mut self, kind: S, leading: Vec<El>, rest: &[El]) -> PResult<El> {
+        let Some(&first) = leading.first() else {
+            return Ok(self.el(kind, rest));
+        };
+        let last = rest.last().or(leading.last()).copied().unwrap_or(first);
+        // Both parts moved into the tree in turn: no vector of the two.
+        let span = self.span_of(first).start..self.span_of(last).end;
+        let start = self.tree.elements.len();
+        self.tree.elements.extend_from_slice(&leading);
+        self.tree.elements.extend_from_slice(rest);
+        let children = start..self.tree.elements.len();
+        Ok(El::Node(self.tree.push_node_moved(kind, span, children)))
     }
 
     /// `targetScope = …`.
@@ -783,7 +836,7 @@ impl<'t> Parser<'t> {
         let keyword = self.expect_keyword("targetScope", "expected `targetScope`")?;
         let assignment = self.recover(NONE, &[K::NewLine], Self::assignment);
         let value = self.recover(NONE, &[K::NewLine], |p| p.expression(COMPLEX));
-        Self::declaration_node(S::TargetScope, leading, vec![keyword, assignment, value])
+        self.declaration_node(S::TargetScope, leading, &[keyword, assignment, value])
     }
 
     /// `keyword name = value` (metadata, assert, parameter assignment).
@@ -796,11 +849,11 @@ impl<'t> Parser<'t> {
     ) -> PResult<El> {
         let keyword = self.expect_keyword(keyword, "expected a keyword")?;
         let name = self.identifier_recover("expected an identifier", NONE, &[name_end, K::NewLine]);
-        let assignment = self.recover(suppression(&name), &[K::NewLine], Self::assignment);
-        let value = self.recover(suppression(&assignment), &[K::NewLine], |p| {
+        let assignment = self.recover(self.suppression(name), &[K::NewLine], Self::assignment);
+        let value = self.recover(self.suppression(assignment), &[K::NewLine], |p| {
             p.expression(COMPLEX)
         });
-        Self::declaration_node(kind, leading, vec![keyword, name, assignment, value])
+        self.declaration_node(kind, leading, &[keyword, name, assignment, value])
     }
 
     /// `metadata name = …`.
@@ -827,23 +880,29 @@ impl<'t> Parser<'t> {
             &[K::Identifier, K::NewLine],
         );
         let ty = self.recover(
-            suppression(&name),
+            self.suppression(name),
             &[K::Assignment, K::LeftBrace, K::NewLine],
             |p| p.type_(false),
         );
-        let modifier =
-            self.recover_optional(suppression(&ty), &[K::NewLine], |p| match p.peek_kind() {
+        let modifier = self.recover_optional(self.suppression(ty), &[K::NewLine], |p| {
+            match p.peek_kind() {
                 K::NewLine | K::EndOfFile => Ok(None),
                 K::Assignment => {
                     let assignment = p.read_el();
                     let value = p.recover(NONE, &[K::NewLine], |p| p.expression(COMPLEX));
-                    Ok(Some(el(S::ParameterDefaultValue, vec![assignment, value])))
+                    Ok(Some(p.el(S::ParameterDefaultValue, &[assignment, value])))
                 }
                 _ => p.fail("expected `=` or a new line"),
-            });
-        let mut rest = vec![keyword, name, ty];
-        rest.extend(modifier);
-        Self::declaration_node(S::ParameterDeclaration, leading, rest)
+            }
+        });
+        match modifier {
+            Some(modifier) => self.declaration_node(
+                S::ParameterDeclaration,
+                leading,
+                &[keyword, name, ty, modifier],
+            ),
+            None => self.declaration_node(S::ParameterDeclaration, leading, &[keyword, name, ty]),
+        }
     }
 
     /// `var name (type) = …`.
@@ -854,26 +913,30 @@ impl<'t> Parser<'t> {
             NONE,
             &[K::Identifier, K::NewLine],
         );
-        let ty = self.recover_optional(
-            suppression(&name),
-            &[K::Assignment, K::NewLine],
-            |p| match p.peek_kind() {
-                K::EndOfFile | K::NewLine | K::Assignment => Ok(None),
-                _ => p.type_(false).map(Some),
-            },
-        );
+        let ty =
+            self.recover_optional(
+                self.suppression(name),
+                &[K::Assignment, K::NewLine],
+                |p| match p.peek_kind() {
+                    K::EndOfFile | K::NewLine | K::Assignment => Ok(None),
+                    _ => p.type_(false).map(Some),
+                },
+            );
         let assignment = self.recover(
-            suppression(ty.as_ref().unwrap_or(&name)),
+            self.suppression(ty.unwrap_or(name)),
             &[K::NewLine],
             Self::assignment,
         );
-        let value = self.recover(suppression(&assignment), &[K::NewLine], |p| {
+        let value = self.recover(self.suppression(assignment), &[K::NewLine], |p| {
             p.expression(COMPLEX)
         });
-        let mut rest = vec![keyword, name];
-        rest.extend(ty);
-        rest.extend([assignment, value]);
-        Self::declaration_node(S::VariableDeclaration, leading, rest)
+        let kind = S::VariableDeclaration;
+        match ty {
+            Some(ty) => {
+                self.declaration_node(kind, leading, &[keyword, name, ty, assignment, value])
+            }
+            None => self.declaration_node(kind, leading, &[keyword, name, assignment, value]),
+        }
     }
 
     /// `type name = …`.
@@ -884,16 +947,16 @@ impl<'t> Parser<'t> {
             NONE,
             &[K::Assignment, K::NewLine],
         );
-        let assignment = self.recover(suppression(&name), &[K::NewLine], Self::assignment);
+        let assignment = self.recover(self.suppression(name), &[K::NewLine], Self::assignment);
         let value = self.recover(
-            suppression(&name),
+            self.suppression(name),
             &[K::Assignment, K::LeftBrace, K::NewLine],
             |p| p.type_(false),
         );
-        Self::declaration_node(
+        self.declaration_node(
             S::TypeDeclaration,
             leading,
-            vec![keyword, name, assignment, value],
+            &[keyword, name, assignment, value],
         )
     }
 
@@ -905,17 +968,17 @@ impl<'t> Parser<'t> {
             NONE,
             &[K::Identifier, K::NewLine],
         );
-        let ty = self.recover(suppression(&name), &[K::Assignment, K::NewLine], |p| {
+        let ty = self.recover(self.suppression(name), &[K::Assignment, K::NewLine], |p| {
             p.type_(true)
         });
-        let assignment = self.recover(suppression(&ty), &[K::NewLine], Self::assignment);
-        let value = self.recover(suppression(&assignment), &[K::NewLine], |p| {
+        let assignment = self.recover(self.suppression(ty), &[K::NewLine], Self::assignment);
+        let value = self.recover(self.suppression(assignment), &[K::NewLine], |p| {
             p.expression(COMPLEX)
         });
-        Self::declaration_node(
+        self.declaration_node(
             S::OutputDeclaration,
             leading,
-            vec![keyword, name, ty, assignment, value],
+            &[keyword, name, ty, assignment, value],
         )
     }
 
@@ -932,7 +995,7 @@ impl<'t> Parser<'t> {
             NONE,
             &[K::StringComplete, K::StringLeftPiece, K::NewLine],
         );
-        let path = self.recover(suppression(&name), &[K::Assignment, K::NewLine], |p| {
+        let path = self.recover(self.suppression(name), &[K::Assignment, K::NewLine], |p| {
             p.throw_if_skipped("expected a string", |p| Ok(p.interpolable_string()))
         });
         let existing = if kind == S::ResourceDeclaration {
@@ -941,12 +1004,12 @@ impl<'t> Parser<'t> {
             None
         };
         let assignment = self.recover(
-            suppression(&path),
+            self.suppression(path),
             &[K::LeftBrace, K::NewLine],
             Self::assignment,
         );
         let newlines = if kind != S::TestDeclaration
-            && (kind == S::ModuleDeclaration || !is_skipped(&assignment))
+            && (kind == S::ModuleDeclaration || !self.is_skipped(assignment))
             && self.is_keyword(Some(self.peek_skip_newlines()), "if")
         {
             self.newlines()
@@ -958,7 +1021,7 @@ impl<'t> Parser<'t> {
         } else {
             COMPLEX
         };
-        let value = self.recover(suppression(&assignment), &[K::NewLine], |p| {
+        let value = self.recover(self.suppression(assignment), &[K::NewLine], |p| {
             let current = p.peek().clone();
             match current.kind {
                 K::Identifier if kind != S::TestDeclaration && p.text_of(&current) == "if" => {
@@ -969,12 +1032,13 @@ impl<'t> Parser<'t> {
                 _ => p.fail("expected `{`, `if` or `[`"),
             }
         });
-        let mut rest = vec![keyword, name, path];
+        let mut rest = Vec::with_capacity(6 + newlines.len());
+        rest.extend([keyword, name, path]);
         rest.extend(existing);
         rest.push(assignment);
         rest.extend(newlines);
         rest.push(value);
-        Self::declaration_node(kind, leading, rest)
+        self.declaration_node(kind, leading, &rest)
     }
 
     /// `resource name 'type' (existing) = body`.
@@ -1000,8 +1064,8 @@ impl<'t> Parser<'t> {
             NONE,
             &[K::Assignment, K::NewLine],
         );
-        let lambda = self.recover(suppression(&name), &[K::NewLine], Self::typed_lambda);
-        Self::declaration_node(S::FunctionDeclaration, leading, vec![keyword, name, lambda])
+        let lambda = self.recover(self.suppression(name), &[K::NewLine], Self::typed_lambda);
+        self.declaration_node(S::FunctionDeclaration, leading, &[keyword, name, lambda])
     }
 
     /// `import`: a compile-time import, or (before a string) the old form of `extension`.
@@ -1024,14 +1088,12 @@ impl<'t> Parser<'t> {
                 let star = p.read_el();
                 let as_keyword = p.expect_keyword("as", "expected `as`")?;
                 let name = p.identifier("expected a namespace identifier")?;
-                Ok(el(
-                    S::WildcardImport,
-                    vec![star, el(S::AliasAsClause, vec![as_keyword, name])],
-                ))
+                let alias = p.el(S::AliasAsClause, &[as_keyword, name]);
+                Ok(p.el(S::WildcardImport, &[star, alias]))
             }),
             _ => {
                 let token = self.read_el();
-                self.skip(vec![token], Some("expected a symbol list or a wildcard"))
+                self.skip(&[token], Some("expected a symbol list or a wildcard"))
             }
         };
         let from = self.recover(NONE, &[K::NewLine], |p| {
@@ -1039,12 +1101,12 @@ impl<'t> Parser<'t> {
             let path = p.recover(NONE, &[K::NewLine], |p| {
                 p.throw_if_skipped("expected a path string", |p| Ok(p.interpolable_string()))
             });
-            Ok(el(S::CompileTimeImportFromClause, vec![keyword, path]))
+            Ok(p.el(S::CompileTimeImportFromClause, &[keyword, path]))
         });
-        Self::declaration_node(
+        self.declaration_node(
             S::CompileTimeImportDeclaration,
             leading,
-            vec![keyword, what, from],
+            &[keyword, what, from],
         )
     }
 
@@ -1055,34 +1117,34 @@ impl<'t> Parser<'t> {
             K::StringComplete => self.interpolable_string(),
             K::StringLeftPiece => {
                 let string = self.interpolable_string();
-                self.skip(vec![string], Some("a compile-time constant is required"))
+                self.skip(&[string], Some("a compile-time constant is required"))
             }
             _ => {
                 let token = self.read_el();
-                self.skip(vec![token], Some("expected a symbol name"))
+                self.skip(&[token], Some("expected a symbol name"))
             }
         };
         let alias = if self.is_keyword(Some(self.peek()), "as") {
             let keyword = self.read_el();
             let name =
                 self.identifier_recover("expected an identifier", NONE, &[K::Comma, K::NewLine]);
-            Some(el(S::AliasAsClause, vec![keyword, name]))
+            Some(self.el(S::AliasAsClause, &[keyword, name]))
         } else {
             None
         };
-        if matches!(&name, El::Node(n) if n.kind == S::String) && alias.is_none() {
-            return Ok(self.skip(vec![name], Some("an imported string needs `as`")));
+        if matches!(name, El::Node(n) if self.tree.kind_of(n) == S::String) && alias.is_none() {
+            return Ok(self.skip(&[name], Some("an imported string needs `as`")));
         }
         let mut children = vec![name];
         children.extend(alias);
-        Ok(el(S::ImportedSymbolsListItem, children))
+        Ok(self.el(S::ImportedSymbolsListItem, &children))
     }
 
     /// `extension spec (with {…}) (as alias)`, after the keyword.
     fn extension(&mut self, keyword: El, leading: Vec<El>) -> PResult<El> {
         let specification = if self.peek_kind() == K::Identifier {
             let token = self.read_el();
-            el(S::Identifier, vec![token])
+            self.el(S::Identifier, &[token])
         } else {
             self.recover(NONE, &[K::NewLine], |p| {
                 p.throw_if_skipped("expected an extension specification", |p| {
@@ -1094,22 +1156,22 @@ impl<'t> Parser<'t> {
         let with = match current.kind {
             K::EndOfFile | K::NewLine => self.skip_empty(None),
             K::Identifier if self.text_of(&current) == "as" => self.skip_empty(None),
-            _ => self.recover(suppression(&specification), &[K::NewLine], |p| {
+            _ => self.recover(self.suppression(specification), &[K::NewLine], |p| {
                 p.with_clause(S::ExtensionWithClause)
             }),
         };
         let alias = match self.peek_kind() {
             K::EndOfFile | K::NewLine => self.skip_empty(None),
-            _ => self.recover(suppression(&with), &[K::NewLine], |p| {
+            _ => self.recover(self.suppression(with), &[K::NewLine], |p| {
                 let keyword = p.expect_keyword("as", "expected `with`, `as` or a new line")?;
                 let name = p.identifier_recover("expected an alias", NONE, &[K::NewLine]);
-                Ok(el(S::AliasAsClause, vec![keyword, name]))
+                Ok(p.el(S::AliasAsClause, &[keyword, name]))
             }),
         };
-        Self::declaration_node(
+        self.declaration_node(
             S::ExtensionDeclaration,
             leading,
-            vec![keyword, specification, with, alias],
+            &[keyword, specification, with, alias],
         )
     }
 
@@ -1117,7 +1179,7 @@ impl<'t> Parser<'t> {
     fn with_clause(&mut self, kind: S) -> PResult<El> {
         let keyword = self.expect_keyword("with", "expected `with`")?;
         let config = self.recover(NONE, &[K::NewLine], |p| p.object(COMPLEX));
-        Ok(el(kind, vec![keyword, config]))
+        Ok(self.el(kind, &[keyword, config]))
     }
 
     /// `using 'path'` or `using none`, (with {…}).
@@ -1126,7 +1188,7 @@ impl<'t> Parser<'t> {
         let what = match self.peek_kind() {
             K::Identifier => {
                 let none = self.expect_keyword("none", "expected `none` or a path")?;
-                el(S::NoneLiteral, vec![none])
+                self.el(S::NoneLiteral, &[none])
             }
             K::StringComplete => {
                 self.throw_if_skipped("expected a path string", |p| Ok(p.interpolable_string()))?
@@ -1135,11 +1197,11 @@ impl<'t> Parser<'t> {
         };
         let with = match self.peek_kind() {
             K::EndOfFile | K::NewLine => self.skip_empty(None),
-            _ => self.recover(suppression(&what), &[K::NewLine], |p| {
+            _ => self.recover(self.suppression(what), &[K::NewLine], |p| {
                 p.with_clause(S::UsingWithClause)
             }),
         };
-        Self::declaration_node(S::UsingDeclaration, leading, vec![keyword, what, with])
+        self.declaration_node(S::UsingDeclaration, leading, &[keyword, what, with])
     }
 
     /// `extends 'path'`.
@@ -1148,7 +1210,7 @@ impl<'t> Parser<'t> {
         let path = self.recover(NONE, &[K::NewLine], |p| {
             p.throw_if_skipped("expected a path string", |p| Ok(p.interpolable_string()))
         });
-        Self::declaration_node(S::ExtendsDeclaration, leading, vec![keyword, path])
+        self.declaration_node(S::ExtendsDeclaration, leading, &[keyword, path])
     }
 
     /// `extensionConfig alias with {…}`.
@@ -1159,13 +1221,13 @@ impl<'t> Parser<'t> {
             NONE,
             &[K::Identifier, K::NewLine],
         );
-        let with = self.recover(suppression(&alias), &[K::NewLine], |p| {
+        let with = self.recover(self.suppression(alias), &[K::NewLine], |p| {
             p.with_clause(S::ExtensionWithClause)
         });
-        Self::declaration_node(
+        self.declaration_node(
             S::ExtensionConfigAssignment,
             leading,
-            vec![keyword, alias, with],
+            &[keyword, alias, with],
         )
     }
 
@@ -1174,17 +1236,17 @@ impl<'t> Parser<'t> {
     /// An `Identifier` node, or fails.
     fn identifier(&mut self, message: &'static str) -> PResult<El> {
         let token = self.expect(K::Identifier, message)?;
-        Ok(el(S::Identifier, vec![token]))
+        Ok(self.el(S::Identifier, &[token]))
     }
 
     /// An `Identifier` node, of an empty skipped node when none is next.
     fn identifier_or_skip(&mut self, message: &str) -> El {
         if self.check(K::Identifier) {
             let token = self.read_el();
-            el(S::Identifier, vec![token])
+            self.el(S::Identifier, &[token])
         } else {
             let skipped = self.skip_empty(Some(message));
-            el(S::Identifier, vec![skipped])
+            self.el(S::Identifier, &[skipped])
         }
     }
 
@@ -1192,8 +1254,8 @@ impl<'t> Parser<'t> {
     fn identifier_recover(&mut self, message: &'static str, flags: u8, terminators: &[K]) -> El {
         let element = self.recover(flags, terminators, |p| p.identifier(message));
         match element {
-            El::Node(n) if n.kind == S::Identifier => El::Node(n),
-            other => el(S::Identifier, vec![other]),
+            El::Node(n) if self.tree.kind_of(n) == S::Identifier => El::Node(n),
+            other => self.el(S::Identifier, &[other]),
         }
     }
 
@@ -1201,7 +1263,7 @@ impl<'t> Parser<'t> {
     fn decorator(&mut self) -> El {
         let at = self.read_el();
         let expression = self.recover(NONE, &[K::NewLine], |p| p.chain(Self::decorator_expression));
-        el(S::Decorator, vec![at, expression])
+        self.el(S::Decorator, &[at, expression])
     }
 
     /// A decorator's expression after `@`: a name or call and its `.` accesses, each a level
@@ -1209,72 +1271,68 @@ impl<'t> Parser<'t> {
     fn decorator_expression(&mut self) -> PResult<El> {
         let name = self.identifier("expected a namespace or decorator name")?;
         let mut current = if self.check(K::LeftParen) {
-            el(S::FunctionCall, self.call_arguments(COMPLEX, [name])?)
+            let mark = self.call_arguments(COMPLEX, [name])?;
+            self.el_from_scratch(S::FunctionCall, mark)
         } else {
-            el(S::VariableAccess, vec![name])
+            self.el(S::VariableAccess, &[name])
         };
         while self.check(K::Dot) {
             self.enter()?;
             let dot = self.read_el();
             let name = self.identifier_or_skip("expected a function or property name");
             current = if self.check(K::LeftParen) {
-                el(
-                    S::InstanceFunctionCall,
-                    self.call_arguments(COMPLEX, [current, dot, name])?,
-                )
+                let mark = self.call_arguments(COMPLEX, [current, dot, name])?;
+                self.el_from_scratch(S::InstanceFunctionCall, mark)
             } else {
-                el(S::PropertyAccess, vec![current, dot, name])
+                self.el(S::PropertyAccess, &[current, dot, name])
             };
         }
         Ok(current)
     }
 
     /// A call's children: `before` (its name, or the object, `.` and name), then `(`, the
-    /// arguments and the separators, `)` (or an empty skipped node), in one vector.
-    fn call_arguments<const N: usize>(&mut self, flags: u8, before: [El; N]) -> PResult<Vec<El>> {
+    /// arguments and the separators, `)` (or an empty skipped node), pushed onto the scratch
+    /// stack from the mark given back (for [`Parser::el_from_scratch`]).
+    fn call_arguments<const N: usize>(&mut self, flags: u8, before: [El; N]) -> PResult<usize> {
         if !self.check(K::LeftParen) {
             return self.fail("expected `(`");
         }
-        // Room for `(`, three arguments, their commas and `)`: most calls need no more.
-        let mut children = Vec::with_capacity(N + 7);
-        children.extend(before);
-        children.push(self.read_el());
-        self.function_elements(K::RightParen, &mut children, |p| {
+        let mark = self.scratch.len();
+        self.scratch.extend(before);
+        let open = self.read_el();
+        self.scratch.push(open);
+        self.function_elements(K::RightParen, |p| {
             let expression = p.recover(NONE, &[K::NewLine, K::Comma, K::RightParen], |p| {
                 p.expression(flags)
             });
-            el(S::FunctionArgument, vec![expression])
+            p.el(S::FunctionArgument, &[expression])
         });
         let close = if self.check(K::RightParen) {
             self.read_el()
         } else {
             self.skip_empty(Some("expected `)`"))
         };
-        children.push(close);
-        Ok(children)
+        self.scratch.push(close);
+        Ok(mark)
     }
 
     /// Whether the gap before token `index` holds a comment.
     fn comment_before(&self, index: usize) -> bool {
-        if index == 0 || index >= self.tokens.len() {
+        if index == 0 || index >= self.tree.tokens.len() {
             return false;
         }
-        let gap = &self.text.as_bytes()
-            [self.tokens[index - 1].span.end as usize..self.tokens[index].span.start as usize];
+        let gap = &self.text.as_bytes()[self.tree.tokens[index - 1].span.end as usize
+            ..self.tree.tokens[index].span.start as usize];
         gap.contains(&b'/')
     }
 
-    /// The compiler's `HandleFunctionElements`: arguments separated by commas.
-    fn function_elements(
-        &mut self,
-        closing: K,
-        items: &mut Vec<El>,
-        mut child: impl FnMut(&mut Self) -> El,
-    ) {
+    /// The compiler's `HandleFunctionElements`: arguments separated by commas, pushed onto
+    /// the scratch stack.
+    fn function_elements(&mut self, closing: K, mut child: impl FnMut(&mut Self) -> El) {
         if self.check(closing) {
             return;
         }
-        self.newlines_into(items);
+        self.newlines_onto_scratch();
         let mut expect_element = true;
         while !self.at_end() && self.peek_kind() != closing {
             if !expect_element {
@@ -1289,26 +1347,31 @@ impl<'t> Parser<'t> {
                         None => break,
                         Some(t) if t.kind == K::EndOfFile => break,
                         Some(t) if t.kind != closing => {
-                            items.push(self.skip_empty(Some("expected `,`")));
+                            let skipped = self.skip_empty(Some("expected `,`"));
+                            self.scratch.push(skipped);
                         }
                         Some(_) => {}
                     }
-                    self.newlines_into(items);
+                    self.newlines_onto_scratch();
                 } else if self.check(K::Comma) {
-                    items.push(self.read_el());
+                    let comma = self.read_el();
+                    self.scratch.push(comma);
                     if self.check(K::NewLine) {
-                        self.newlines_into(items);
+                        self.newlines_onto_scratch();
                     }
                     if self.check(closing) {
-                        items.push(child(self));
+                        let item = child(self);
+                        self.scratch.push(item);
                     }
                 } else {
-                    items.push(self.skip_empty(Some("expected a new line or `,`")));
+                    let skipped = self.skip_empty(Some("expected a new line or `,`"));
+                    self.scratch.push(skipped);
                 }
                 expect_element = true;
                 continue;
             }
-            items.push(child(self));
+            let item = child(self);
+            self.scratch.push(item);
             expect_element = false;
         }
     }
@@ -1321,8 +1384,7 @@ impl<'t> Parser<'t> {
             self.scratch.truncate(mark);
         }
         result?;
-        let children: Vec<El> = self.scratch.drain(mark..).collect();
-        Ok(el(kind, children))
+        Ok(self.el_from_scratch(kind, mark))
     }
 
     /// [`Parser::elements`]: its children pushed onto the scratch stack (what an inner
@@ -1383,14 +1445,14 @@ impl<'t> Parser<'t> {
                     return Ok(p.spread(&[K::Comma, K::NewLine, K::RightSquare]));
                 }
                 let value = p.expression(COMPLEX)?;
-                Ok(el(S::ArrayItem, vec![value]))
+                Ok(p.el(S::ArrayItem, &[value]))
             }),
             Element::ObjectProperty(flags) => self.object_property(flags),
             Element::ObjectTypeProperty => self.object_type_property(),
             Element::TupleItem => self.recover(NONE, &[K::NewLine, K::RightSquare], |p| {
                 let mut children = p.leading_nodes();
                 children.push(p.type_expression()?);
-                Ok(el(S::TupleTypeItem, children))
+                Ok(p.el(S::TupleTypeItem, &children))
             }),
             Element::ImportedSymbol => self.imported_symbol()?,
         })
@@ -1400,7 +1462,7 @@ impl<'t> Parser<'t> {
     fn spread(&mut self, terminators: &[K]) -> El {
         let ellipsis = self.read_el();
         let value = self.recover(NONE, terminators, |p| p.expression(COMPLEX));
-        el(S::SpreadExpression, vec![ellipsis, value])
+        self.el(S::SpreadExpression, &[ellipsis, value])
     }
 
     /// `{…}`.
@@ -1432,20 +1494,22 @@ impl<'t> Parser<'t> {
                     _ => p.fail("expected a property name"),
                 })
             });
-            let colon = p.recover(suppression(&key), &[K::NewLine, K::RightBrace], |p| {
+            let colon = p.recover(p.suppression(key), &[K::NewLine, K::RightBrace], |p| {
                 p.expect(K::Colon, "expected `:`")
             });
-            let value = p.recover(suppression(&colon), &[K::NewLine, K::RightBrace], |p| {
+            let value = p.recover(p.suppression(colon), &[K::NewLine, K::RightBrace], |p| {
                 p.expression(COMPLEX)
             });
-            Ok(el(S::ObjectProperty, vec![key, colon, value]))
+            Ok(p.el(S::ObjectProperty, &[key, colon, value]))
         })
     }
 
     /// A string, interpolated or not; a damaged one is skipped tokens.
     fn interpolable_string(&mut self) -> El {
         let start = self.peek().span.start;
-        let mut items: Vec<El> = Vec::new();
+        // The pieces and holes gather on the scratch stack (a vector per string was most of
+        // the parser's allocations).
+        let mark = self.scratch.len();
         let mut first = true;
         loop {
             let (end, more) = if first {
@@ -1458,10 +1522,12 @@ impl<'t> Parser<'t> {
             let mut complete = false;
             let pieces = [K::StringMiddlePiece, K::StringRightPiece, K::NewLine];
             if current == end {
-                items.push(self.read_el());
+                let piece = self.read_el();
+                self.scratch.push(piece);
                 complete = true;
             } else if current == more {
-                items.push(self.read_el());
+                let piece = self.read_el();
+                self.scratch.push(piece);
                 let mut hole = self.recover(NONE, &pieces, |p| p.expression(0));
                 if !self.check_any(&pieces) {
                     let at = self.peek().span.clone();
@@ -1474,9 +1540,9 @@ impl<'t> Parser<'t> {
                         },
                         &pieces,
                     );
-                    hole = el(S::SkippedTrivia, vec![hole, El::Node(skipped)]);
+                    hole = self.el(S::SkippedTrivia, &[hole, skipped]);
                 }
-                items.push(hole);
+                self.scratch.push(hole);
                 if self.check(K::NewLine) || self.at_end() {
                     errors = true;
                 }
@@ -1491,28 +1557,28 @@ impl<'t> Parser<'t> {
                     },
                     &pieces,
                 );
-                items.push(El::Node(skipped));
+                self.scratch.push(skipped);
                 if !self.check_any(&pieces[..2]) {
                     errors = true;
                 }
             }
             if complete {
-                let tokens = items.iter().filter_map(|e| match e {
-                    El::Token(t) => Some(t),
+                let tokens = self.scratch[mark..].iter().filter_map(|e| match *e {
+                    El::Token(t) => Some(&self.tree.tokens[t as usize]),
                     El::Node(_) => None,
                 });
                 if strings_valid(self.text, tokens) {
-                    return el(S::String, items);
+                    return self.el_from_scratch(S::String, mark);
                 }
                 errors = true;
             }
             if errors {
                 let end = self.peek().span.start;
-                return El::Node(SyntaxNode {
-                    kind: S::SkippedTrivia,
-                    span: start..end.max(start),
-                    children: items,
-                });
+                let span = start..end.max(start);
+                let skipped =
+                    (self.tree).push_node_spanning(S::SkippedTrivia, span, &self.scratch[mark..]);
+                self.scratch.truncate(mark);
+                return El::Node(skipped);
             }
             first = false;
         }
@@ -1549,21 +1615,23 @@ impl<'t> Parser<'t> {
         ];
         let when_true = self.recover(NONE, &ends, |p| p.expression(flags));
         let newlines_before_colon =
-            if !is_skipped(&when_true) && self.peek_skip_newlines().kind == K::Colon {
+            if !self.is_skipped(when_true) && self.peek_skip_newlines().kind == K::Colon {
                 self.newlines()
             } else {
                 Vec::new()
             };
-        let colon = self.recover(suppression(&when_true), &OPERAND_END, |p| {
+        let colon = self.recover(self.suppression(when_true), &OPERAND_END, |p| {
             p.expect(K::Colon, "expected `:`")
         });
-        let when_false = self.recover(suppression(&colon), &OPERAND_END, |p| p.expression(flags));
+        let when_false = self.recover(self.suppression(colon), &OPERAND_END, |p| {
+            p.expression(flags)
+        });
         let mut children = vec![candidate];
         children.extend(newlines_before_question);
         children.extend([question, when_true]);
         children.extend(newlines_before_colon);
         children.extend([colon, when_false]);
-        Ok(el(S::TernaryOperation, children))
+        Ok(self.el(S::TernaryOperation, &children))
     }
 
     /// Binary operations binding tighter than `precedence`; each operation of a run of them
@@ -1576,8 +1644,7 @@ impl<'t> Parser<'t> {
     fn binary_chain(&mut self, flags: u8, precedence: u32) -> PResult<El> {
         let mut current = self.unary(flags)?;
         loop {
-            let operator = self.peek().clone();
-            let operator_precedence = match operator.kind {
+            let operator_precedence = match self.peek_kind() {
                 K::Modulo | K::Asterisk | K::Slash => 100,
                 K::Plus | K::Minus => 90,
                 K::RightChevron | K::GreaterThanOrEqual | K::LeftChevron | K::LessThanOrEqual => 80,
@@ -1591,12 +1658,9 @@ impl<'t> Parser<'t> {
                 return Ok(current);
             }
             self.enter()?;
-            self.read();
+            let operator = self.read_el();
             let right = self.recover(NONE, &OPERAND_END, |p| p.binary(flags, operator_precedence));
-            current = el(
-                S::BinaryOperation,
-                vec![current, El::Token(operator), right],
-            );
+            current = self.el(S::BinaryOperation, &[current, operator, right]);
         }
     }
 
@@ -1605,7 +1669,7 @@ impl<'t> Parser<'t> {
         if matches!(self.peek_kind(), K::Exclamation | K::Minus) {
             let operator = self.read_el();
             let operand = self.recover(NONE, &OPERAND_END, |p| p.member(flags));
-            return Ok(el(S::UnaryOperation, vec![operator, operand]));
+            return Ok(self.el(S::UnaryOperation, &[operator, operand]));
         }
         self.member(flags)
     }
@@ -1624,54 +1688,54 @@ impl<'t> Parser<'t> {
                 self.enter()?;
             }
             if self.check(K::LeftSquare) {
-                let mut children = vec![current, self.read_el()];
+                // At most six children: the target, `[`, `?`, `^`, the index and `]`.
+                let mut children = [current; 6];
+                children[1] = self.read_el();
+                let mut count = 2;
                 if self.check(K::Question) {
-                    children.push(self.read_el());
+                    children[count] = self.read_el();
+                    count += 1;
                 }
                 if self.check(K::Hat) {
-                    children.push(self.read_el());
+                    children[count] = self.read_el();
+                    count += 1;
                 }
-                if self.check(K::RightSquare) {
-                    children.push(self.skip_empty(Some("an empty indexer is not allowed")));
+                children[count] = if self.check(K::RightSquare) {
+                    self.skip_empty(Some("an empty indexer is not allowed"))
                 } else {
-                    children.push(self.expression(flags)?);
-                }
-                children.push(self.expect(K::RightSquare, "expected `]`")?);
-                current = el(S::ArrayAccess, children);
+                    self.expression(flags)?
+                };
+                children[count + 1] = self.expect(K::RightSquare, "expected `]`")?;
+                current = self.el(S::ArrayAccess, &children[..count + 2]);
             } else if self.check(K::Dot) {
                 let dot = self.read_el();
                 let safe = self.check(K::Question).then(|| self.read_el());
                 let name = self.identifier_or_skip("expected a function or property name");
                 if self.check(K::LeftParen) {
-                    let mut children = self.call_arguments(flags, [current, dot, name])?;
-                    if let (Some(safe), Some(slot)) = (safe, children.get_mut(2)) {
+                    let mark = self.call_arguments(flags, [current, dot, name])?;
+                    if let Some(safe) = safe {
                         // Skipped after the arguments are read, so that their errors come
                         // first, as the compiler reports them.
-                        let placeholder = El::Token(Token {
-                            kind: K::EndOfFile,
-                            span: 0..0,
-                        });
-                        let name = std::mem::replace(slot, placeholder);
                         let skipped = self.skip(
-                            vec![safe, name],
+                            &[safe, name],
                             Some("`.?` is not allowed on a function call"),
                         );
-                        children[2] = el(S::Identifier, vec![skipped]);
+                        self.scratch[mark + 2] = self.el(S::Identifier, &[skipped]);
                     }
-                    current = el(S::InstanceFunctionCall, children);
+                    current = self.el_from_scratch(S::InstanceFunctionCall, mark);
                 } else {
-                    let mut children = vec![current, dot];
-                    children.extend(safe);
-                    children.push(name);
-                    current = el(S::PropertyAccess, children);
+                    current = match safe {
+                        Some(safe) => self.el(S::PropertyAccess, &[current, dot, safe, name]),
+                        None => self.el(S::PropertyAccess, &[current, dot, name]),
+                    };
                 }
             } else if self.check(K::DoubleColon) {
                 let colons = self.read_el();
                 let name = self.identifier_or_skip("expected a resource name");
-                current = el(S::ResourceAccess, vec![current, colons, name]);
+                current = self.el(S::ResourceAccess, &[current, colons, name]);
             } else if self.check(K::Exclamation) {
                 let bang = self.read_el();
-                current = el(S::NonNullAssertion, vec![current, bang]);
+                current = self.el(S::NonNullAssertion, &[current, bang]);
             } else {
                 return Ok(current);
             }
@@ -1702,7 +1766,8 @@ impl<'t> Parser<'t> {
 
     /// A literal (`type`: as a type).
     fn literal(&mut self, ty: bool) -> PResult<El> {
-        let token = self.read();
+        let token = self.peek().clone();
+        let element = self.read_el();
         let kind = match (token.kind, ty) {
             (K::TrueKeyword | K::FalseKeyword, false) => S::BooleanLiteral,
             (K::TrueKeyword | K::FalseKeyword, true) => S::BooleanTypeLiteral,
@@ -1717,20 +1782,21 @@ impl<'t> Parser<'t> {
                 message: "integer out of range",
             });
         }
-        Ok(el(kind, vec![El::Token(token)]))
+        Ok(self.el(kind, &[element]))
     }
 
     /// `f(…)`, `x => …` or `x`.
     fn call_or_variable(&mut self, flags: u8) -> PResult<El> {
         let name = self.identifier("expected a variable or function name")?;
         if self.check(K::LeftParen) {
-            return Ok(el(S::FunctionCall, self.call_arguments(flags, [name])?));
+            let mark = self.call_arguments(flags, [name])?;
+            return Ok(self.el_from_scratch(S::FunctionCall, mark));
         }
         if self.check(K::Arrow) {
-            let variable = el(S::LocalVariable, vec![name]);
+            let variable = self.el(S::LocalVariable, &[name]);
             return Ok(self.lambda_rest(S::Lambda, vec![variable]));
         }
-        Ok(el(S::VariableAccess, vec![name]))
+        Ok(self.el(S::VariableAccess, &[name]))
     }
 
     /// `=>`, newlines, the body: the rest of a lambda after its parameters.
@@ -1743,7 +1809,7 @@ impl<'t> Parser<'t> {
         children.push(self.recover(NONE, &[K::NewLine, K::RightParen], |p| {
             p.expression(COMPLEX)
         }));
-        el(kind, children)
+        self.el(kind, &children)
     }
 
     /// `(`, items and commas (and newlines when `newlines`), `)`.
@@ -1770,7 +1836,7 @@ impl<'t> Parser<'t> {
                     let ty = p.recover(NONE, &[K::NewLine, K::Comma, K::RightParen], |p| {
                         p.type_(false)
                     });
-                    Ok(el(S::TypedLocalVariable, vec![name, ty]))
+                    Ok(p.el(S::TypedLocalVariable, &[name, ty]))
                 }
             });
             items.push(expression);
@@ -1786,7 +1852,7 @@ impl<'t> Parser<'t> {
                 break;
             }
         }
-        let flags = items.last().map_or(NONE, suppression);
+        let flags = items.last().map_or(NONE, |&last| self.suppression(last));
         let close = self.recover(
             flags,
             &[
@@ -1803,40 +1869,47 @@ impl<'t> Parser<'t> {
     /// The single item of `( … )`, or the items skipped.
     fn paren_inner(&mut self, open: &El, mut items: Vec<El>) -> El {
         match items.len() {
-            0 => self.skip_empty_at(span_of(open).end, Some("expected one item in parentheses")),
-            1 if matches!(items[0], El::Token(_)) => self.skip(items, None),
+            0 => self.skip_empty_at(
+                self.span_of(*open).end,
+                Some("expected one item in parentheses"),
+            ),
+            1 if matches!(items[0], El::Token(_)) => self.skip(&items, None),
             1 => items.pop().unwrap_or_else(|| unreachable!()),
-            _ => self.skip(items, Some("expected one item in parentheses")),
+            _ => self.skip(&items, Some("expected one item in parentheses")),
         }
     }
 
     /// A lambda's `(a, b)`: variable accesses become local variables, anything else skipped.
-    fn variable_block(open: El, items: Vec<El>, close: El) -> El {
+    fn variable_block(&mut self, open: El, items: Vec<El>, close: El) -> El {
         let mut children = vec![open];
         for item in items {
             children.push(match item {
-                El::Node(n) if n.kind == S::VariableAccess => El::Node(SyntaxNode {
-                    kind: S::LocalVariable,
-                    ..n
-                }),
-                El::Token(t) if matches!(t.kind, K::Comma | K::NewLine) => El::Token(t),
-                El::Node(n) if n.kind == S::SkippedTrivia => El::Node(n),
-                other => el(S::SkippedTrivia, vec![other]),
+                El::Node(n) if self.tree.kind_of(n) == S::VariableAccess => {
+                    self.tree.nodes[n as usize].kind = S::LocalVariable;
+                    El::Node(n)
+                }
+                El::Token(t)
+                    if matches!(self.tree.tokens[t as usize].kind, K::Comma | K::NewLine) =>
+                {
+                    El::Token(t)
+                }
+                El::Node(n) if self.tree.kind_of(n) == S::SkippedTrivia => El::Node(n),
+                other => self.el(S::SkippedTrivia, &[other]),
             });
         }
         children.push(close);
-        el(S::VariableBlock, children)
+        self.el(S::VariableBlock, &children)
     }
 
     /// `(expression)` or `(a, b) => …`.
     fn parenthesized_or_lambda(&mut self, flags: u8) -> PResult<El> {
         let (open, items, close) = self.paren_list(ParenItem::Expr(flags), true)?;
         if self.check(K::Arrow) {
-            let block = Self::variable_block(open, items, close);
+            let block = self.variable_block(open, items, close);
             return Ok(self.lambda_rest(S::Lambda, vec![block]));
         }
         let inner = self.paren_inner(&open, items);
-        Ok(el(S::ParenthesizedExpression, vec![open, inner, close]))
+        Ok(self.el(S::ParenthesizedExpression, &[open, inner, close]))
     }
 
     /// A function's `(a int, b string) type => body`.
@@ -1844,17 +1917,17 @@ impl<'t> Parser<'t> {
         let (open, mut items, close) = self.paren_list(ParenItem::TypedLocal, true)?;
         items.insert(0, open);
         items.push(close);
-        let block = el(S::TypedVariableBlock, items);
+        let block = self.el(S::TypedVariableBlock, &items);
         let ends = [K::NewLine, K::RightParen];
         let return_type = self.recover(NONE, &ends, |p| p.type_(false));
         let arrow = self.recover(NONE, &ends, |p| p.expect(K::Arrow, "expected `=>`"));
         let mut children = vec![block, return_type, arrow];
         let next = self.peek_skip_newlines().clone();
-        if !is_skipped(&children[2]) && !DECLARATION_KEYWORDS.contains(&self.text_of(&next)) {
+        if !self.is_skipped(children[2]) && !DECLARATION_KEYWORDS.contains(&self.text_of(&next)) {
             self.newlines_into(&mut children);
         }
         children.push(self.recover(NONE, &ends, |p| p.expression(COMPLEX)));
-        Ok(el(S::TypedLambda, children))
+        Ok(self.el(S::TypedLambda, &children))
     }
 
     /// `if (condition) {…}`.
@@ -1868,12 +1941,12 @@ impl<'t> Parser<'t> {
         let condition = self.recover(NONE, condition_ends, |p| {
             let (open, items, close) = p.paren_list(ParenItem::Expr(flags & !RESOURCES), true)?;
             let inner = p.paren_inner(&open, items);
-            Ok(el(S::ParenthesizedExpression, vec![open, inner, close]))
+            Ok(p.el(S::ParenthesizedExpression, &[open, inner, close]))
         });
-        let complete = matches!(&condition, El::Node(n)
-            if n.kind == S::ParenthesizedExpression
-                && !n.children.last().is_some_and(is_skipped));
-        let flags_body = if suppression(&condition) == SUPPRESS || !complete {
+        let complete = matches!(condition, El::Node(n)
+            if self.tree.kind_of(n) == S::ParenthesizedExpression
+                && !self.tree.children_of_node(n).last().is_some_and(|&c| self.is_skipped(c)));
+        let flags_body = if self.suppression(condition) == SUPPRESS || !complete {
             SUPPRESS
         } else {
             NONE
@@ -1884,7 +1957,7 @@ impl<'t> Parser<'t> {
             &[K::NewLine]
         };
         let body = self.recover(flags_body, body_ends, |p| p.object(flags));
-        Ok(el(S::IfCondition, vec![keyword, condition, body]))
+        Ok(self.el(S::IfCondition, &[keyword, condition, body]))
     }
 
     /// `[for x in xs: body]`, `[for (x, i) in xs: body]`.
@@ -1895,24 +1968,26 @@ impl<'t> Parser<'t> {
         let variables = match self.peek_kind() {
             K::Identifier => {
                 let name = self.identifier("expected a loop variable")?;
-                el(S::LocalVariable, vec![name])
+                self.el(S::LocalVariable, &[name])
             }
             K::LeftParen => {
                 let (open, items, close) = self.paren_list(ParenItem::Expr(0), false)?;
-                let block = Self::variable_block(open, items, close);
-                let count = match &block {
-                    El::Node(n) => n.nodes().filter(|c| c.kind == S::LocalVariable).count(),
+                let block = self.variable_block(open, items, close);
+                let count = match block {
+                    El::Node(n) => (self.tree.children_of_node(n).iter())
+                        .filter(|&&c| matches!(c, El::Node(c) if self.tree.kind_of(c) == S::LocalVariable))
+                        .count(),
                     El::Token(_) => 0,
                 };
-                if count != 2 && !self.has_syntax_error(&block) {
-                    self.skip(vec![block], Some("expected two loop variables"))
+                if count != 2 && !self.has_syntax_error(block) {
+                    self.skip(&[block], Some("expected two loop variables"))
                 } else {
                     block
                 }
             }
             _ => self.skip_empty(Some("expected a loop variable or `(`")),
         };
-        let in_flags = if self.has_syntax_error(&variables) {
+        let in_flags = if self.has_syntax_error(variables) {
             SUPPRESS
         } else {
             NONE
@@ -1921,28 +1996,32 @@ impl<'t> Parser<'t> {
             p.expect_keyword("in", "expected `in`")
         });
         let expression = self.recover(
-            suppression(&in_keyword),
+            self.suppression(in_keyword),
             &[K::Colon, K::RightSquare, K::NewLine],
             |p| p.expression(COMPLEX),
         );
         let colon = self.recover(
-            suppression(&expression),
+            self.suppression(expression),
             &[K::RightSquare, K::NewLine],
             |p| p.expect(K::Colon, "expected `:`"),
         );
-        let body = self.recover(suppression(&colon), &[K::RightSquare, K::NewLine], |p| {
-            if !resource_context {
-                return p.expression(flags | COMPLEX);
-            }
-            let current = p.peek().clone();
-            match current.kind {
-                K::LeftBrace => p.object(flags),
-                K::Identifier if p.text_of(&current) == "if" => p.if_condition(flags, true),
-                _ => p.fail("expected `{` or `if`"),
-            }
-        });
-        let body_skipped = is_skipped(&body);
-        let body_flags = suppression(&body);
+        let body = self.recover(
+            self.suppression(colon),
+            &[K::RightSquare, K::NewLine],
+            |p| {
+                if !resource_context {
+                    return p.expression(flags | COMPLEX);
+                }
+                let current = p.peek().clone();
+                match current.kind {
+                    K::LeftBrace => p.object(flags),
+                    K::Identifier if p.text_of(&current) == "if" => p.if_condition(flags, true),
+                    _ => p.fail("expected `{` or `if`"),
+                }
+            },
+        );
+        let body_skipped = self.is_skipped(body);
+        let body_flags = self.suppression(body);
         children.extend([variables, in_keyword, expression, colon, body]);
         if !body_skipped {
             self.newlines_into(&mut children);
@@ -1952,7 +2031,7 @@ impl<'t> Parser<'t> {
                 p.expect(K::RightSquare, "expected `]`")
             }),
         );
-        Ok(el(S::For, children))
+        Ok(self.el(S::For, &children))
     }
 
     // ----- Types.
@@ -1976,7 +2055,7 @@ impl<'t> Parser<'t> {
             });
             let mut children = vec![keyword];
             children.extend(ty);
-            return Ok(el(S::ResourceType, children));
+            return Ok(self.el(S::ResourceType, &children));
         }
         self.type_expression()
     }
@@ -2009,7 +2088,7 @@ impl<'t> Parser<'t> {
             return Ok(candidate);
         }
         let members_ref = members.get_or_insert_with(Vec::new);
-        members_ref.push(el(S::UnionTypeMember, vec![candidate]));
+        members_ref.push(self.el(S::UnionTypeMember, &[candidate]));
         while self.union_separator() {
             let newlines = self.newlines();
             let members_ref = members.get_or_insert_with(Vec::new);
@@ -2021,12 +2100,13 @@ impl<'t> Parser<'t> {
             } else {
                 self.recover(NONE, &[], |p| {
                     let ty = p.unary_type()?;
-                    Ok(el(S::UnionTypeMember, vec![ty]))
+                    Ok(p.el(S::UnionTypeMember, &[ty]))
                 })
             };
             members.get_or_insert_with(Vec::new).push(member);
         }
-        Ok(el(S::UnionType, members.unwrap_or_default()))
+        let members = members.unwrap_or_default();
+        Ok(self.el(S::UnionType, &members))
     }
 
     /// A type with its `?`/`!` suffixes (and `!`/`-` prefix); each suffix a level deeper
@@ -2040,7 +2120,7 @@ impl<'t> Parser<'t> {
         let mut candidate = if matches!(self.peek_kind(), K::Exclamation | K::Minus) {
             let operator = self.read_el();
             let operand = self.recover(NONE, &OPERAND_END, Self::member_type);
-            el(S::UnaryTypeOperation, vec![operator, operand])
+            self.el(S::UnaryTypeOperation, &[operator, operand])
         } else {
             self.member_type()?
         };
@@ -2049,9 +2129,11 @@ impl<'t> Parser<'t> {
                 self.enter()?;
             }
             if self.check(K::Question) {
-                candidate = el(S::NullableType, vec![candidate, self.read_el()]);
+                let mark = self.read_el();
+                candidate = self.el(S::NullableType, &[candidate, mark]);
             } else if self.check(K::Exclamation) {
-                candidate = el(S::NonNullableType, vec![candidate, self.read_el()]);
+                let mark = self.read_el();
+                candidate = self.el(S::NonNullableType, &[candidate, mark]);
             } else {
                 return Ok(candidate);
             }
@@ -2075,22 +2157,22 @@ impl<'t> Parser<'t> {
                 let open = self.read_el();
                 if self.check(K::RightSquare) {
                     let close = self.read_el();
-                    let member = el(S::ArrayTypeMember, vec![current]);
-                    current = el(S::ArrayType, vec![member, open, close]);
+                    let member = self.el(S::ArrayTypeMember, &[current]);
+                    current = self.el(S::ArrayType, &[member, open, close]);
                 } else if self.check(K::Asterisk) {
                     let star = self.read_el();
                     let close = self.expect(K::RightSquare, "expected `]`")?;
-                    current = el(S::TypeItemsAccess, vec![current, open, star, close]);
+                    current = self.el(S::TypeItemsAccess, &[current, open, star, close]);
                 } else {
                     let index = self.expression(0)?;
                     let close = self.expect(K::RightSquare, "expected `]`")?;
-                    current = el(S::TypeArrayAccess, vec![current, open, index, close]);
+                    current = self.el(S::TypeArrayAccess, &[current, open, index, close]);
                 }
             } else if self.check(K::Dot) {
                 let dot = self.read_el();
                 if self.check(K::Asterisk) {
                     let star = self.read_el();
-                    current = el(S::TypeAdditionalPropertiesAccess, vec![current, dot, star]);
+                    current = self.el(S::TypeAdditionalPropertiesAccess, &[current, dot, star]);
                     continue;
                 }
                 let name = self.identifier_or_skip("expected a property name");
@@ -2099,9 +2181,9 @@ impl<'t> Parser<'t> {
                     let mut children = vec![current, dot, name, open];
                     children.extend(args);
                     children.push(close);
-                    current = el(S::InstanceParameterizedTypeInstantiation, children);
+                    current = self.el(S::InstanceParameterizedTypeInstantiation, &children);
                 } else {
-                    current = el(S::TypePropertyAccess, vec![current, dot, name]);
+                    current = self.el(S::TypePropertyAccess, &[current, dot, name]);
                 }
             } else {
                 return Ok(current);
@@ -2114,10 +2196,10 @@ impl<'t> Parser<'t> {
         match self.peek_kind() {
             K::Integer | K::NullKeyword | K::TrueKeyword | K::FalseKeyword => self.literal(true),
             K::StringComplete | K::StringLeftPiece => Ok(match self.interpolable_string() {
-                El::Node(n) if n.kind == S::String => El::Node(SyntaxNode {
-                    kind: S::StringTypeLiteral,
-                    ..n
-                }),
+                El::Node(n) if self.tree.kind_of(n) == S::String => {
+                    self.tree.nodes[n as usize].kind = S::StringTypeLiteral;
+                    El::Node(n)
+                }
                 other => other,
             }),
             K::LeftBrace => self.elements(S::ObjectType, Element::ObjectTypeProperty),
@@ -2125,7 +2207,7 @@ impl<'t> Parser<'t> {
             K::LeftParen => {
                 let (open, items, close) = self.paren_list(ParenItem::Type, false)?;
                 let inner = self.paren_inner(&open, items);
-                Ok(el(S::ParenthesizedType, vec![open, inner, close]))
+                Ok(self.el(S::ParenthesizedType, &[open, inner, close]))
             }
             K::Identifier => {
                 let name = self.identifier("expected a type name")?;
@@ -2134,9 +2216,9 @@ impl<'t> Parser<'t> {
                     let mut children = vec![name, open];
                     children.extend(args);
                     children.push(close);
-                    Ok(el(S::ParameterizedTypeInstantiation, children))
+                    Ok(self.el(S::ParameterizedTypeInstantiation, &children))
                 } else {
-                    Ok(el(S::TypeVariableAccess, vec![name]))
+                    Ok(self.el(S::TypeVariableAccess, &[name]))
                 }
             }
             _ => self.fail("expected a type"),
@@ -2146,15 +2228,16 @@ impl<'t> Parser<'t> {
     /// `<`, type arguments and separators, `>` (or an empty skipped node).
     fn type_arguments(&mut self) -> PResult<(El, Vec<El>, El)> {
         let open = self.expect(K::LeftChevron, "expected `<`")?;
-        let mut items = Vec::new();
-        self.function_elements(K::RightChevron, &mut items, |p| {
+        let mark = self.scratch.len();
+        self.function_elements(K::RightChevron, |p| {
             let ty = p.recover(
                 NONE,
                 &[K::NewLine, K::Comma, K::RightChevron],
                 Self::type_expression,
             );
-            el(S::ParameterizedTypeArgument, vec![ty])
+            p.el(S::ParameterizedTypeArgument, &[ty])
         });
+        let items = self.scratch.drain(mark..).collect();
         let close = if self.check(K::RightChevron) {
             self.read_el()
         } else {
@@ -2175,20 +2258,21 @@ impl<'t> Parser<'t> {
                 _ => p.fail("expected a property name or `*`"),
             })
         });
-        let colon = self.recover(suppression(&key), &[K::NewLine, K::RightBrace], |p| {
+        let colon = self.recover(self.suppression(key), &[K::NewLine, K::RightBrace], |p| {
             p.expect(K::Colon, "expected `:`")
         });
         let value = self.recover(
-            suppression(&colon),
+            self.suppression(colon),
             &[K::NewLine, K::RightBrace],
             Self::type_expression,
         );
-        let kind = if matches!(&key, El::Token(t) if t.kind == K::Asterisk) {
+        let kind = if matches!(key, El::Token(t) if self.tree.tokens[t as usize].kind == K::Asterisk)
+        {
             S::ObjectTypeAdditionalProperties
         } else {
             S::ObjectTypeProperty
         };
         children.extend([key, colon, value]);
-        el(kind, children)
+        self.el(kind, &children)
     }
 }

@@ -39,7 +39,7 @@ pub(crate) fn token_items(text: &str, tokens: &[Token]) -> Vec<Item> {
 }
 
 /// The items of a tree, in pre-order, with the baselines' `├─ └─ |` drawing.
-pub(crate) fn tree_items(text: &str, root: &SyntaxNode) -> Vec<Item> {
+pub(crate) fn tree_items(text: &str, root: SyntaxNode<'_>) -> Vec<Item> {
     let mut out = vec![Item {
         start: root.span.start,
         end: root.span.end,
@@ -50,9 +50,9 @@ pub(crate) fn tree_items(text: &str, root: &SyntaxNode) -> Vec<Item> {
 }
 
 /// Adds `node`'s children (and theirs) to `out`, drawn under `indent`.
-fn walk(text: &str, node: &SyntaxNode, indent: &str, out: &mut Vec<Item>) {
-    let count = node.children.len();
-    for (i, child) in node.children.iter().enumerate() {
+fn walk(text: &str, node: SyntaxNode<'_>, indent: &str, out: &mut Vec<Item>) {
+    let count = node.children().len();
+    for (i, child) in node.children().enumerate() {
         let last = i + 1 == count;
         let branch = if last { "└─" } else { "├─" };
         match child {

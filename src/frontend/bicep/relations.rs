@@ -198,7 +198,7 @@ mod tests {
         } else {
             parser::parse(text)
         };
-        let string_target = |s: &SyntaxNode| {
+        let string_target = |s: SyntaxNode<'_>| {
             let mut tokens = s.tokens();
             match (tokens.next(), tokens.next(), s.nodes().next()) {
                 (Some(t), None, None) if t.kind == TokenKind::StringComplete => {
@@ -208,7 +208,7 @@ mod tests {
             }
         };
         let mut out = Vec::new();
-        let mut stack: Vec<&SyntaxNode> = vec![&parsed.root];
+        let mut stack: Vec<SyntaxNode<'_>> = vec![parsed.root()];
         while let Some(node) = stack.pop() {
             let kind = match node.kind {
                 K::ModuleDeclaration => Some(RelationKind::Deploys),
@@ -229,7 +229,7 @@ mod tests {
             if matches!(node.kind, K::FunctionCall | K::InstanceFunctionCall) {
                 let name = match node.kind {
                     K::FunctionCall => node.child(K::Identifier),
-                    _ => node.nodes().filter(|n| n.kind == K::Identifier).last(),
+                    _ => node.nodes().rfind(|n| n.kind == K::Identifier),
                 };
                 let name = name
                     .and_then(|n| n.tokens().next())

@@ -61,7 +61,7 @@ fn compare(
     let mut result = [false, false];
     for (i, (file, items)) in [
         (tokens_file, token_items(text, &lexed.tokens)),
-        (syntax_file, tree_items(text, &parsed.root)),
+        (syntax_file, tree_items(text, parsed.root())),
     ]
     .into_iter()
     .enumerate()
@@ -208,6 +208,8 @@ fn corpus() {
     let bytes: usize = texts.iter().map(|(_, t)| t.len()).sum();
     let started = std::time::Instant::now();
     let mut with_errors = 0;
+    // The flat trees' sizes: tokens, nodes and child references (how much a tree reserves).
+    let (mut tokens, mut nodes, mut elements) = (0, 0, 0);
     for (path, text) in &texts {
         let params = path.extension().is_some_and(|e| e == "bicepparam");
         let parsed = if params {
@@ -215,6 +217,9 @@ fn corpus() {
         } else {
             parse(text)
         };
+        tokens += parsed.tree.tokens.len();
+        nodes += parsed.tree.nodes.len();
+        elements += parsed.tree.elements.len();
         if let Some(error) = parsed.errors.first() {
             with_errors += 1;
             let line = text[..error.at.start as usize].matches('\n').count() + 1;
@@ -233,6 +238,7 @@ fn corpus() {
         bytes as f64 / 1e6,
         bytes as f64 / 1e6 / seconds
     );
+    println!("{tokens} tokens, {nodes} nodes, {elements} children");
 }
 
 /// Own fixtures and properties.
@@ -246,8 +252,8 @@ mod own {
     use super::super::syntax::{SyntaxElement, SyntaxKind, SyntaxNode};
 
     /// The tree's tokens, in order.
-    pub(super) fn collect_tokens(node: &SyntaxNode, out: &mut Vec<Token>) {
-        for child in &node.children {
+    pub(super) fn collect_tokens(node: SyntaxNode<'_>, out: &mut Vec<Token>) {
+        for child in node.children() {
             match child {
                 SyntaxElement::Token(t) => out.push(t.clone()),
                 SyntaxElement::Node(n) => collect_tokens(n, out),
@@ -281,7 +287,7 @@ mod own {
     /// and only trivia lies between them.
     fn assert_round_trip(text: &str, parsed: &Parsed) {
         let mut ours = Vec::new();
-        collect_tokens(&parsed.root, &mut ours);
+        collect_tokens(parsed.root(), &mut ours);
         assert_eq!(ours, lex(text).tokens, "the tree's tokens are the lexer's");
         let mut last = 0;
         for t in &ours {
@@ -298,7 +304,7 @@ mod own {
         let parsed = parse(text);
         assert!(parsed.errors.is_empty(), "{:?}", parsed.errors);
         assert_round_trip(text, &parsed);
-        render(text, &tree_items(text, &parsed.root))
+        render(text, &tree_items(text, parsed.root()))
     }
 
     /// [`tree`] for a `.bicepparam` fixture.
@@ -306,12 +312,12 @@ mod own {
         let parsed = parse_params(text);
         assert!(parsed.errors.is_empty(), "{:?}", parsed.errors);
         assert_round_trip(text, &parsed);
-        render(text, &tree_items(text, &parsed.root))
+        render(text, &tree_items(text, parsed.root()))
     }
 
     /// The kinds of the program's children that are nodes.
     fn declarations(parsed: &Parsed) -> Vec<SyntaxKind> {
-        parsed.root.nodes().map(|n| n.kind).collect()
+        parsed.root().nodes().map(|n| n.kind).collect()
     }
 
     /// Decorators target scope metadata params and vars.
@@ -472,7 +478,7 @@ mod own {
         assert_round_trip(text, &parsed);
         let kinds = declarations(&parsed);
         assert_eq!(kinds[0], SyntaxKind::ResourceDeclaration);
-        let resource = parsed.root.nodes().next().expect("a resource");
+        let resource = parsed.root().nodes().next().expect("a resource");
         assert_eq!(
             resource.child(SyntaxKind::String).map(|s| s.span.clone()),
             Some(12..58)
@@ -486,11 +492,11 @@ mod own {
         ] {
             assert!(kinds.contains(&expected), "{kinds:?}");
         }
-        let last = parsed.root.nodes().last().expect("a last declaration");
+        let last = parsed.root().nodes().last().expect("a last declaration");
         assert_eq!(last.kind, SyntaxKind::OutputDeclaration);
         assert!(last.child(SyntaxKind::IntegerLiteral).is_some());
         let vars = parsed
-            .root
+            .root()
             .nodes()
             .filter(|n| n.kind == SyntaxKind::VariableDeclaration)
             .count();
@@ -537,7 +543,7 @@ mod own {
             );
             assert!(
                 parsed
-                    .root
+                    .root()
                     .nodes()
                     .filter(|n| n.kind == SyntaxKind::VariableDeclaration)
                     .count()
@@ -557,7 +563,7 @@ mod own {
 
     /// The height of a tree (nodes on its longest path from the root), measured without
     /// recursion.
-    fn height(root: &SyntaxNode) -> usize {
+    fn height(root: SyntaxNode<'_>) -> usize {
         let mut deepest = 0;
         let mut stack = vec![(root, 1)];
         while let Some((node, h)) = stack.pop() {
@@ -605,13 +611,13 @@ mod own {
                 &parsed.errors[..parsed.errors.len().min(3)]
             );
             assert!(
-                height(&parsed.root) < 400,
+                height(parsed.root()) < 400,
                 "{}: {}",
                 &text[..30],
-                height(&parsed.root)
+                height(parsed.root())
             );
             let declarations = parsed
-                .root
+                .root()
                 .nodes()
                 .filter(|n| n.kind != SyntaxKind::SkippedTrivia);
             assert!(declarations.count() >= 2, "{}", &text[..30]);
@@ -641,7 +647,7 @@ mod own {
                 let text = format!("var x = {}a{}\n", open.repeat(k), close.repeat(k));
                 let parsed = parse(&text);
                 assert_round_trip(&text, &parsed);
-                worst = worst.max(height(&parsed.root));
+                worst = worst.max(height(parsed.root()));
             }
         }
         assert!(worst < 600, "{worst}");
@@ -732,17 +738,17 @@ mod own {
             let text = pieces.concat();
             let parsed = parse(&text);
             assert_round_trip(&text, &parsed);
-            proptest::prop_assert!(parsed.root.children.last().is_some_and(|c| matches!(c, SyntaxElement::Token(t) if t.kind == TokenKind::EndOfFile)));
+            proptest::prop_assert!(parsed.root().children().next_back().is_some_and(|c| matches!(c, SyntaxElement::Token(t) if t.kind == TokenKind::EndOfFile)));
             let parsed = parse_params(&text);
             assert_round_trip(&text, &parsed);
             // A tree holds a few nodes per token at most: `MAX_TOKENS` bounds the tree.
-            let (nodes, tokens) = sizes(&parsed.root);
+            let (nodes, tokens) = sizes(parsed.root());
             proptest::prop_assert!(nodes <= 4 * tokens, "{nodes} nodes, {tokens} tokens");
         }
     }
 
     /// The nodes and tokens of a tree, counted without recursion.
-    fn sizes(root: &SyntaxNode) -> (usize, usize) {
+    fn sizes(root: SyntaxNode<'_>) -> (usize, usize) {
         let (mut nodes, mut tokens) = (0, 0);
         let mut stack = vec![root];
         while let Some(node) = stack.pop() {
@@ -775,7 +781,7 @@ mod own {
                 ),
             }]
         );
-        assert_eq!(refused.root.children.len(), 1);
+        assert_eq!(refused.root().children().len(), 1);
         assert_eq!(&text[212..213], "]");
         let refused = parse_params_within(&text, tokens(100));
         assert_eq!(refused.errors.len(), 1);
@@ -793,7 +799,7 @@ mod own {
         let first = parse_shared(text, MAX_TOKENS);
         assert!(Rc::ptr_eq(&first, &parse_shared(text, MAX_TOKENS)));
         let alone = parse_within(text, MAX_TOKENS);
-        assert_eq!((&first.root, &first.errors), (&alone.root, &alone.errors));
+        assert_eq!((&first.tree, &first.errors), (&alone.tree, &alone.errors));
         let limited = parse_shared(text, 5);
         assert!(!Rc::ptr_eq(&first, &limited));
         assert_eq!(limited.errors, parse_within(text, 5).errors);
@@ -804,7 +810,7 @@ mod own {
         }
         let again = parse_shared(text, MAX_TOKENS);
         assert!(!Rc::ptr_eq(&first, &again), "400 KB of other texts drop it");
-        assert_eq!(again.root, first.root);
+        assert_eq!(again.tree, first.tree);
     }
 }
 
@@ -847,7 +853,7 @@ fn corpus_mutations() {
             ] {
                 let parsed = parse(&mutated);
                 let mut tokens = Vec::new();
-                own::collect_tokens(&parsed.root, &mut tokens);
+                own::collect_tokens(parsed.root(), &mut tokens);
                 assert_eq!(tokens, lex(&mutated).tokens, "{}", path.display());
                 variants += 1;
             }

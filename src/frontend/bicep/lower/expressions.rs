@@ -37,8 +37,8 @@ impl<'s> Lowering<'s> {
     /// A node holding the expression `build` makes of `syntax`, offsets counted from its start.
     pub(super) fn expr_node(
         &mut self,
-        syntax: &'s SyntaxNode,
-        build: impl FnOnce(&mut Self, &'s SyntaxNode) -> Expr,
+        syntax: SyntaxNode<'s>,
+        build: impl FnOnce(&mut Self, SyntaxNode<'s>) -> Expr,
     ) -> Node {
         let (base, pin) = (self.base, self.pin.take());
         self.base = syntax.span.start;
@@ -50,7 +50,7 @@ impl<'s> Lowering<'s> {
 
     /// A value: literals, objects and arrays stay data (each part where it is written);
     /// anything else is an expression.
-    pub(super) fn node(&mut self, syntax: &'s SyntaxNode) -> Node {
+    pub(super) fn node(&mut self, syntax: SyntaxNode<'s>) -> Node {
         if self.depth >= MAX_LOWERING_DEPTH {
             return self.unknowable(&syntax.span, too_deep());
         }
@@ -61,7 +61,7 @@ impl<'s> Lowering<'s> {
     }
 
     /// [`Lowering::node`] once its depth is counted.
-    fn node_within(&mut self, syntax: &'s SyntaxNode) -> Node {
+    fn node_within(&mut self, syntax: SyntaxNode<'s>) -> Node {
         let span = self.span(&syntax.span);
         match syntax.kind {
             K::String => match self.plain_str(syntax) {
@@ -150,7 +150,7 @@ impl<'s> Lowering<'s> {
         }
     }
 
-    pub(super) fn at(&self, node: &SyntaxNode) -> (u32, u32) {
+    pub(super) fn at(&self, node: SyntaxNode<'_>) -> (u32, u32) {
         match self.pin {
             Some(p) => p,
             None => (
@@ -180,7 +180,7 @@ impl<'s> Lowering<'s> {
         }
     }
 
-    pub(super) fn call(&self, name: &str, args: Vec<Expr>, node: &SyntaxNode) -> Expr {
+    pub(super) fn call(&self, name: &str, args: Vec<Expr>, node: SyntaxNode<'_>) -> Expr {
         let (start, end) = self.at(node);
         self.call_at(name, args, start, end)
     }
@@ -193,13 +193,13 @@ impl<'s> Lowering<'s> {
         }
     }
 
-    pub(super) fn construct(&self, node: &SyntaxNode, construct: &'static str) -> Expr {
+    pub(super) fn construct(&self, node: SyntaxNode<'_>, construct: &'static str) -> Expr {
         let (start, end) = self.at(node);
         self.unknowable_expr(start, end, Cause::BicepConstruct { construct })
     }
 
     /// The expression `node` stands for.
-    pub(super) fn expr(&mut self, node: &'s SyntaxNode) -> Expr {
+    pub(super) fn expr(&mut self, node: SyntaxNode<'s>) -> Expr {
         if self.depth >= MAX_LOWERING_DEPTH {
             let (start, end) = self.at(node);
             return self.unknowable_expr(start, end, too_deep());
@@ -211,7 +211,7 @@ impl<'s> Lowering<'s> {
     }
 
     /// [`Lowering::expr`] once its depth is counted.
-    fn expr_within(&mut self, node: &'s SyntaxNode) -> Expr {
+    fn expr_within(&mut self, node: SyntaxNode<'s>) -> Expr {
         let (start, end) = self.at(node);
         // Loop items and resource properties are lowered where they are used: a hostile file
         // could make that grow exponentially. The work is bounded by the file's size.
@@ -283,10 +283,10 @@ impl<'s> Lowering<'s> {
             }
             K::BinaryOperation => self.binary(node),
             K::TernaryOperation => {
-                let parts: Vec<&'s SyntaxNode> = node.nodes().collect();
+                let parts: Vec<SyntaxNode<'s>> = node.nodes().collect();
                 match parts.as_slice() {
                     [c, a, b] => {
-                        let args = vec![self.expr(c), self.expr(a), self.expr(b)];
+                        let args = vec![self.expr(*c), self.expr(*a), self.expr(*b)];
                         self.call_at("if", args, start, end)
                     }
                     _ => self.construct(node, "an incomplete conditional"),
@@ -321,11 +321,12 @@ impl<'s> Lowering<'s> {
         }
     }
 
-    pub(super) fn string(&mut self, node: &'s SyntaxNode) -> Expr {
+    pub(super) fn string(&mut self, node: SyntaxNode<'s>) -> Expr {
         let (start, end) = self.at(node);
         // Most strings are one piece: its value is the literal (the format escaping below
         // and its undoing give it back unchanged), built once.
-        if let [SyntaxElement::Token(only)] = node.children.as_slice() {
+        let mut children = node.children();
+        if let (1, Some(SyntaxElement::Token(only))) = (children.len(), children.next()) {
             return match try_string_value(self.text, only) {
                 Some(value) => Expr {
                     start,
@@ -342,7 +343,7 @@ impl<'s> Lowering<'s> {
         let mut pieces = pieces.into_iter();
         let mut format = String::new();
         let mut args = Vec::new();
-        for child in &node.children {
+        for child in node.children() {
             match child {
                 SyntaxElement::Token(_) => {
                     let piece = pieces.next().unwrap_or_default();
@@ -380,7 +381,7 @@ impl<'s> Lowering<'s> {
 
     /// `[a, b, ...c]` → `createArray(a, b)`, or with a spread
     /// `flatten(createArray(createArray(a, b), c))`.
-    pub(super) fn array(&mut self, node: &'s SyntaxNode) -> Expr {
+    pub(super) fn array(&mut self, node: SyntaxNode<'s>) -> Expr {
         self.collection(node, "createArray", "flatten", |l, item, plain| {
             if item.kind == K::ArrayItem
                 && let Some(v) = value_child(item)
@@ -393,7 +394,7 @@ impl<'s> Lowering<'s> {
 
     /// `{k: v, ...o}` → `createObject('k', v)`, or with a spread
     /// `shallowMerge(createArray(createObject('k', v), o))`.
-    pub(super) fn object(&mut self, node: &'s SyntaxNode) -> Expr {
+    pub(super) fn object(&mut self, node: SyntaxNode<'s>) -> Expr {
         self.collection(node, "createObject", "shallowMerge", |l, item, plain| {
             if item.kind != K::ObjectProperty {
                 return;
@@ -418,10 +419,10 @@ impl<'s> Lowering<'s> {
     /// the runs between spreads built with `build` and all merged with `merge`.
     fn collection(
         &mut self,
-        node: &'s SyntaxNode,
+        node: SyntaxNode<'s>,
         build: &str,
         merge: &str,
-        mut entry: impl FnMut(&mut Self, &'s SyntaxNode, &mut Vec<Expr>),
+        mut entry: impl FnMut(&mut Self, SyntaxNode<'s>, &mut Vec<Expr>),
     ) -> Expr {
         let (start, end) = self.at(node);
         let mut groups: Vec<Expr> = Vec::new();
@@ -451,7 +452,7 @@ impl<'s> Lowering<'s> {
         self.call_at(merge, vec![all], start, end)
     }
 
-    pub(super) fn binary(&mut self, node: &'s SyntaxNode) -> Expr {
+    pub(super) fn binary(&mut self, node: SyntaxNode<'s>) -> Expr {
         let (start, end) = self.at(node);
         let mut operands = node.nodes();
         let (Some(left), Some(right)) = (operands.next(), operands.next()) else {
@@ -495,21 +496,20 @@ impl<'s> Lowering<'s> {
         }
     }
 
-    pub(super) fn function_call(&mut self, node: &'s SyntaxNode, _namespace: Option<&str>) -> Expr {
+    pub(super) fn function_call(&mut self, node: SyntaxNode<'s>, _namespace: Option<&str>) -> Expr {
         let (start, end) = self.at(node);
         let name = match node.kind {
             K::FunctionCall => node.child(K::Identifier).map(|i| ident(self.text, i)),
             _ => node
                 .nodes()
-                .filter(|n| n.kind == K::Identifier)
-                .last()
+                .rfind(|n| n.kind == K::Identifier)
                 .map(|i| ident(self.text, i)),
         }
         .unwrap_or("");
-        let args: Vec<&'s SyntaxNode> = arguments(node).collect();
+        let args: Vec<SyntaxNode<'s>> = arguments(node).collect();
         match name {
             "any" => match args.first() {
-                Some(a) => self.expr(a),
+                Some(a) => self.expr(*a),
                 None => self.construct(node, "any() without an argument"),
             },
             "loadTextContent" | "loadJsonContent" => self.load(node, name, &args),
@@ -591,15 +591,17 @@ impl<'s> Lowering<'s> {
     /// default, unknown naming the variable
     /// (<https://learn.microsoft.com/azure/azure-resource-manager/bicep/bicep-functions-parameters-file>).
     /// Elsewhere (Bicep rejects the call outside parameter files) the default, as written.
-    fn environment_variable(&mut self, node: &'s SyntaxNode, args: &[&'s SyntaxNode]) -> Expr {
+    fn environment_variable(&mut self, node: SyntaxNode<'s>, args: &[SyntaxNode<'s>]) -> Expr {
         let Some(environment) = self.environment else {
             return match args.get(1) {
-                Some(default) => self.expr(default),
+                Some(default) => self.expr(*default),
                 None => self.construct(node, "an environment variable without a default"),
             };
         };
         let (start, end) = self.at(node);
-        let Some((name, name_node)) = args.first().and_then(|a| Some((self.plain_string(a)?, *a)))
+        let Some((name, name_node)) = args
+            .first()
+            .and_then(|a| Some((self.plain_string(*a)?, *a)))
         else {
             return self.construct(
                 node,
@@ -613,7 +615,7 @@ impl<'s> Lowering<'s> {
         });
         match (environment.get(&name), args.get(1)) {
             (Some(value), _) => self.lit(value, start, end),
-            (None, Some(default)) => self.expr(default),
+            (None, Some(default)) => self.expr(*default),
             (None, None) => self.unknowable_expr(
                 start,
                 end,
@@ -632,9 +634,9 @@ impl<'s> Lowering<'s> {
     /// however often the call is written); else at the call.
     pub(super) fn load(
         &mut self,
-        node: &'s SyntaxNode,
+        node: SyntaxNode<'s>,
         function: &str,
-        args: &[&'s SyntaxNode],
+        args: &[SyntaxNode<'s>],
     ) -> Expr {
         let (start, end) = self.at(node);
         let function: &'static str = if function == "loadJsonContent" {
@@ -642,7 +644,7 @@ impl<'s> Lowering<'s> {
         } else {
             "loadTextContent"
         };
-        let Some(path) = args.first().and_then(|a| self.plain_string(a)) else {
+        let Some(path) = args.first().and_then(|a| self.plain_string(*a)) else {
             return self.construct(
                 node,
                 "a file-loading function whose path is not a plain string",
@@ -659,7 +661,7 @@ impl<'s> Lowering<'s> {
         };
         // Lowered into another file (a module output), nothing can be shared with this one.
         let located = id.filter(|_| self.inline.is_none());
-        let json_path = args.get(1).and_then(|p| self.plain_string(p));
+        let json_path = args.get(1).and_then(|p| self.plain_string(*p));
         let shown = match &json_path {
             Some(selected) => format!("{function}('{path}', '{selected}')"),
             None => format!("{function}('{path}')"),
@@ -682,7 +684,7 @@ impl<'s> Lowering<'s> {
         };
         let selected = match args.get(1) {
             None => Some(&json),
-            Some(p) => match self.plain_string(p) {
+            Some(p) => match self.plain_string(*p) {
                 Some(json_path) => select(&json, &json_path),
                 None => None,
             },
@@ -770,7 +772,7 @@ impl<'s> Lowering<'s> {
     }
 
     /// `x => body` → `lambda('x', body)`.
-    pub(super) fn lambda(&mut self, node: &'s SyntaxNode) -> Expr {
+    pub(super) fn lambda(&mut self, node: SyntaxNode<'s>) -> Expr {
         let (start, end) = self.at(node);
         let names: Vec<String> = match node.nodes().next() {
             Some(v) if v.kind == K::LocalVariable => v
@@ -798,7 +800,7 @@ impl<'s> Lowering<'s> {
     }
 
     /// `[for x in list: body]` inside an expression → `map(range(0, length(list)), …)`.
-    pub(super) fn for_expression(&mut self, node: &'s SyntaxNode) -> Expr {
+    pub(super) fn for_expression(&mut self, node: SyntaxNode<'s>) -> Expr {
         let (start, end) = self.at(node);
         let Some((item, index, list, body)) = for_parts(node, self.text) else {
             return self.construct(node, "an incomplete loop");
@@ -838,7 +840,7 @@ impl<'s> Lowering<'s> {
         }
     }
 
-    pub(super) fn variable_access(&mut self, node: &'s SyntaxNode) -> Expr {
+    pub(super) fn variable_access(&mut self, node: SyntaxNode<'s>) -> Expr {
         let (start, end) = self.at(node);
         let name = node
             .child(K::Identifier)
@@ -926,7 +928,7 @@ impl<'s> Lowering<'s> {
     }
 
     /// Whether `access` names a local (a loop item, a lambda parameter…).
-    pub(super) fn is_local(&self, access: &SyntaxNode) -> bool {
+    pub(super) fn is_local(&self, access: SyntaxNode<'_>) -> bool {
         access.child(K::Identifier).is_some_and(|i| {
             self.locals
                 .iter()
@@ -935,7 +937,7 @@ impl<'s> Lowering<'s> {
     }
 
     /// `a.b`, `a[i]`, `a::b`, with symbolic references to resources and modules resolved.
-    pub(super) fn access(&mut self, node: &'s SyntaxNode) -> Expr {
+    pub(super) fn access(&mut self, node: SyntaxNode<'s>) -> Expr {
         let (start, end) = self.at(node);
         // A resource or module reference: the base symbol and the path read from it.
         if let Some(e) = self.symbolic(node) {
@@ -1007,10 +1009,10 @@ impl<'s> Lowering<'s> {
 
     /// A read of a resource or module symbol: `sym.id`, `sym.name`, `sym[i].id`,
     /// `a::b.properties.x`, `mod.outputs.x`.
-    pub(super) fn symbolic(&mut self, node: &'s SyntaxNode) -> Option<Expr> {
+    pub(super) fn symbolic(&mut self, node: SyntaxNode<'s>) -> Option<Expr> {
         let (start, end) = self.at(node);
         // Peel the property names off, down to the symbol.
-        let mut path: Vec<&'s SyntaxNode> = Vec::new();
+        let mut path: Vec<SyntaxNode<'s>> = Vec::new();
         let mut cur = node;
         loop {
             if self.resource_symbol(cur).is_some() || self.module_symbol(cur).is_some() {
@@ -1051,7 +1053,7 @@ impl<'s> Lowering<'s> {
                     let at = index.map(|i| self.expr(i));
                     let mut out = self.module_output(module, at, names[1], start, end);
                     for (p, name) in path.iter().zip(&names).skip(2) {
-                        let (s, e) = self.at(p);
+                        let (s, e) = self.at(*p);
                         out = if p.has_token(TokenKind::Question) {
                             let key = self.lit(name, s, e);
                             self.call_at("tryGet", vec![out, key], s, e)
@@ -1135,7 +1137,7 @@ impl<'s> Lowering<'s> {
         };
         let mut out = head;
         for (p, name) in path.iter().zip(&names).skip(rest) {
-            let (s, e) = self.at(p);
+            let (s, e) = self.at(*p);
             if p.has_token(TokenKind::Question) {
                 let key = self.lit(name, s, e);
                 out = self.call_at("tryGet", vec![out, key], s, e);

@@ -5,7 +5,7 @@ use super::*;
 
 impl<'s> Lowering<'s> {
     /// Records the symbols an `import … from 'file'` brings in.
-    pub(super) fn declare_imports(&mut self, decl: &'s SyntaxNode) {
+    pub(super) fn declare_imports(&mut self, decl: SyntaxNode<'s>) {
         let Some(path) = decl
             .child(K::CompileTimeImportFromClause)
             .and_then(|f| f.child(K::String))
@@ -112,9 +112,9 @@ impl<'s> Lowering<'s> {
     /// budget of work.
     pub(super) fn lower_elsewhere(
         &mut self,
-        root: &SyntaxNode,
+        root: SyntaxNode<'_>,
         text: &str,
-        value: &SyntaxNode,
+        value: SyntaxNode<'_>,
         inline: Inline,
         start: u32,
         end: u32,
@@ -136,7 +136,7 @@ impl<'s> Lowering<'s> {
     /// lowered here; anything else (a function, a type, a registry file) is unknown.
     pub(super) fn imported(
         &mut self,
-        node: &'s SyntaxNode,
+        node: SyntaxNode<'s>,
         path: &str,
         name: &str,
         declared: &Range<u32>,
@@ -186,7 +186,7 @@ impl<'s> Lowering<'s> {
         let id = file.id?;
         let (text, parsed) = (&file.text, &file.parsed);
         let declaration = parsed
-            .root
+            .root()
             .nodes()
             .filter(|n| n.kind == K::VariableDeclaration)
             .find(|n| {
@@ -196,7 +196,7 @@ impl<'s> Lowering<'s> {
         let identifier = declaration.child(K::Identifier)?;
         let value = value_child(declaration)?;
         let refuse = Refuse;
-        let mut inner = Lowering::new(&parsed.root, id, text, &[], &refuse);
+        let mut inner = Lowering::new(parsed.root(), id, text, &[], &refuse);
         inner.inline = Some(Inline {
             arguments: HashMap::default(),
             scoped: false,
@@ -213,7 +213,7 @@ impl<'s> Lowering<'s> {
     /// The imported variable's value, lowered at `start..end`.
     fn imported_here(
         &mut self,
-        node: &'s SyntaxNode,
+        node: SyntaxNode<'s>,
         path: &str,
         name: &str,
         start: u32,
@@ -225,7 +225,7 @@ impl<'s> Lowering<'s> {
         };
         let (text, parsed) = (&file.text, &file.parsed);
         let Some(value) = parsed
-            .root
+            .root()
             .nodes()
             .filter(|n| n.kind == K::VariableDeclaration)
             .find(|n| {
@@ -240,11 +240,11 @@ impl<'s> Lowering<'s> {
             arguments: HashMap::default(),
             scoped: false,
         };
-        self.lower_elsewhere(&parsed.root, text, value, inline, start, end)
+        self.lower_elsewhere(parsed.root(), text, value, inline, start, end)
     }
 
     /// The wildcard import an instance call is made on (`ns.f()`), if any.
-    pub(super) fn namespace_of(&self, call: &SyntaxNode) -> Option<usize> {
+    pub(super) fn namespace_of(&self, call: SyntaxNode<'_>) -> Option<usize> {
         let base = call
             .nodes()
             .next()
@@ -266,10 +266,10 @@ impl<'s> Lowering<'s> {
     /// its parameters and other functions, so nothing of the caller can leak in.
     pub(super) fn imported_function(
         &mut self,
-        node: &'s SyntaxNode,
+        node: SyntaxNode<'s>,
         path: &str,
         name: &str,
-        args: &[&'s SyntaxNode],
+        args: &[SyntaxNode<'s>],
     ) -> Expr {
         let (start, end) = self.at(node);
         let file = match self.read_import(path, start, end) {
@@ -278,7 +278,7 @@ impl<'s> Lowering<'s> {
         };
         let (text, parsed) = (&file.text, &file.parsed);
         let Some(lambda) = parsed
-            .root
+            .root()
             .nodes()
             .filter(|n| n.kind == K::FunctionDeclaration)
             .find(|n| {
@@ -302,9 +302,9 @@ impl<'s> Lowering<'s> {
         let mut arguments = HashMap::default();
         for (parameter, arg) in parameters.iter().zip(args) {
             let e = if arg.kind == K::Lambda {
-                self.lambda(arg)
+                self.lambda(*arg)
             } else {
-                self.expr(arg)
+                self.expr(*arg)
             };
             arguments.insert(parameter.clone(), e);
         }
@@ -312,14 +312,14 @@ impl<'s> Lowering<'s> {
             arguments,
             scoped: false,
         };
-        self.lower_elsewhere(&parsed.root, text, body, inline, start, end)
+        self.lower_elsewhere(parsed.root(), text, body, inline, start, end)
     }
 
     /// A parameter or variable of a module whose output is lowered into its caller: the
     /// argument passed, the default, the variable's value; anything else unknown.
     pub(super) fn inlined_name(
         &mut self,
-        node: &'s SyntaxNode,
+        node: SyntaxNode<'s>,
         name: &str,
         start: u32,
         end: u32,
@@ -342,7 +342,7 @@ impl<'s> Lowering<'s> {
     /// [`Lowering::inlined_name`]'s declaration, lowered (pinned at the name).
     fn inlined_declaration(
         &mut self,
-        node: &'s SyntaxNode,
+        node: SyntaxNode<'s>,
         name: &str,
         start: u32,
         end: u32,
@@ -382,7 +382,7 @@ impl<'s> Lowering<'s> {
     }
 
     /// The top-level declaration named `name`.
-    pub(super) fn root_declaration(&self, name: &str) -> Option<&'s SyntaxNode> {
+    pub(super) fn root_declaration(&self, name: &str) -> Option<SyntaxNode<'s>> {
         self.root
             .nodes()
             .filter(|n| matches!(n.kind, K::ParameterDeclaration | K::VariableDeclaration))

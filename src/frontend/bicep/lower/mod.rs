@@ -60,7 +60,7 @@ pub(super) const MAX_LOWERING_DEPTH: u32 = 640;
 /// Lowers the syntax tree `root` of the Bicep file `file` (text `text`). `damaged` are the
 /// byte ranges of syntax errors: a declaration that overlaps one holds unknowns.
 pub(crate) fn template(
-    root: &SyntaxNode,
+    root: SyntaxNode<'_>,
     file: FileId,
     text: &str,
     damaged: &[Range<u32>],
@@ -143,7 +143,7 @@ pub(crate) const BASE: &str = "base";
 /// `environment` (the default only when the variable is unset). A file that extends another
 /// reads that file's values as the template's parameter [`BASE`], declared at its `extends`.
 pub(crate) fn parameter_file(
-    root: &SyntaxNode,
+    root: SyntaxNode<'_>,
     file: FileId,
     text: &str,
     damaged: &[Range<u32>],
@@ -211,20 +211,20 @@ enum Symbol {
 /// What lowering needs to know of a resource declaration to answer `sym.id`, `sym.name`,
 /// `sym.properties.x` wherever they are used.
 struct ResourceInfo<'s> {
-    decl: &'s SyntaxNode,
+    decl: SyntaxNode<'s>,
     symbol: String,
     /// The full type, without the API version.
     full_type: String,
     api_version: String,
     existing: bool,
     /// The resource's object (inside `if` and `for`).
-    body: Option<&'s SyntaxNode>,
+    body: Option<SyntaxNode<'s>>,
     /// The `for` around the body, if any.
-    each: Option<&'s SyntaxNode>,
+    each: Option<SyntaxNode<'s>>,
     /// The resource it is declared in, or names in `parent:`.
     parent: Option<usize>,
     /// The `parent:` property's value, when written.
-    parent_ref: Option<&'s SyntaxNode>,
+    parent_ref: Option<SyntaxNode<'s>>,
 }
 
 /// A name bound inside an expression.
@@ -233,7 +233,7 @@ enum Local<'s> {
     /// A `for` item: the list indexed by the loop's index.
     Item {
         name: String,
-        list: &'s SyntaxNode,
+        list: SyntaxNode<'s>,
         index: LoopIndex,
         /// How many locals were in scope where the loop is written (those its list sees).
         outside: usize,
@@ -258,7 +258,7 @@ enum LoopIndex {
 }
 
 struct Lowering<'s> {
-    root: &'s SyntaxNode,
+    root: SyntaxNode<'s>,
     text: &'s str,
     files: &'s dyn ReadBeside,
     file: FileId,
@@ -302,8 +302,7 @@ struct Lowering<'s> {
     shared: Vec<(Text, Variable)>,
     /// The properties of large objects by key, the last of each ([`Lowering::property`]), by
     /// object (every object outlives the lowering, so its address names it).
-    property_indexes:
-        std::cell::RefCell<HashMap<*const SyntaxNode, HashMap<String, &'s SyntaxNode>>>,
+    property_indexes: std::cell::RefCell<HashMap<usize, HashMap<String, SyntaxNode<'s>>>>,
     /// Other files read (modules whose outputs are named, imported files), by path as written.
     other_files: std::cell::RefCell<HashMap<String, Result<Rc<OtherFile>, String>>>,
     /// The environment `readEnvironmentVariable()` reads: set for a `.bicepparam` file, the
@@ -346,7 +345,7 @@ impl ReadBeside for Refuse {
 enum SymbolRef<'s> {
     Plain(Symbol),
     Resource(usize),
-    Module(&'s SyntaxNode),
+    Module(SyntaxNode<'s>),
     /// A symbol imported by name (`import {x as y} from 'f.bicep'`): index into `imports`.
     Imported(usize),
     /// A namespace of a wildcard import (`import * as ns from 'f.bicep'`): the file path's
@@ -355,7 +354,7 @@ enum SymbolRef<'s> {
 }
 
 /// The text of an identifier node or token.
-fn ident<'t>(text: &'t str, node: &SyntaxNode) -> &'t str {
+fn ident<'t>(text: &'t str, node: SyntaxNode<'_>) -> &'t str {
     node.tokens().next().map_or("", |t| slice(text, &t.span))
 }
 
@@ -365,13 +364,13 @@ fn slice<'t>(text: &'t str, span: &Range<u32>) -> &'t str {
 }
 
 /// Whether `node` is an expression node (not a token, decorator or newline).
-fn value_child(node: &SyntaxNode) -> Option<&SyntaxNode> {
-    node.nodes().last()
+fn value_child(node: SyntaxNode<'_>) -> Option<SyntaxNode<'_>> {
+    node.nodes().next_back()
 }
 
 impl<'s> Lowering<'s> {
     pub(super) fn new(
-        root: &'s SyntaxNode,
+        root: SyntaxNode<'s>,
         file: FileId,
         text: &'s str,
         damaged: &'s [Range<u32>],
@@ -410,7 +409,7 @@ impl<'s> Lowering<'s> {
     }
 
     /// First pass: every top-level name, and every resource (nested ones too).
-    pub(super) fn declare(&mut self, root: &'s SyntaxNode) {
+    pub(super) fn declare(&mut self, root: SyntaxNode<'s>) {
         for decl in root.nodes() {
             if decl.kind == K::CompileTimeImportDeclaration {
                 self.declare_imports(decl);
@@ -464,7 +463,7 @@ impl<'s> Lowering<'s> {
 
     // ----- the program -----------------------------------------------------------------
 
-    pub(super) fn program(&mut self, root: &'s SyntaxNode) -> Template {
+    pub(super) fn program(&mut self, root: SyntaxNode<'s>) -> Template {
         let span = self.span(&root.span);
         let mut template = Template::empty(self.file, span);
         for decl in root.nodes() {
@@ -521,8 +520,8 @@ impl<'s> Lowering<'s> {
 
     pub(super) fn decorators(
         &self,
-        decl: &'s SyntaxNode,
-    ) -> impl Iterator<Item = (&'s str, &'s SyntaxNode)> {
+        decl: SyntaxNode<'s>,
+    ) -> impl Iterator<Item = (&'s str, SyntaxNode<'s>)> {
         let text = self.text;
         decl.nodes()
             .filter(|n| n.kind == K::Decorator)
@@ -539,7 +538,7 @@ impl<'s> Lowering<'s> {
             })
     }
 
-    pub(super) fn parameter(&mut self, decl: &'s SyntaxNode) -> Option<(Text, Parameter)> {
+    pub(super) fn parameter(&mut self, decl: SyntaxNode<'s>) -> Option<(Text, Parameter)> {
         let id = decl.child(K::Identifier)?;
         let name = ident(self.text, id);
         let damaged = self.is_damaged(&decl.span);
@@ -549,7 +548,7 @@ impl<'s> Lowering<'s> {
             None => None,
         };
         let mut allowed = None;
-        let decorators: Vec<(&'s str, &'s SyntaxNode)> = self.decorators(decl).collect();
+        let decorators: Vec<(&'s str, SyntaxNode<'s>)> = self.decorators(decl).collect();
         for (decorator, call) in decorators {
             if decorator == "allowed"
                 && let Some(array) = arguments(call).next()
@@ -577,7 +576,7 @@ impl<'s> Lowering<'s> {
         ))
     }
 
-    pub(super) fn variable(&mut self, decl: &'s SyntaxNode) -> Option<(Text, Variable)> {
+    pub(super) fn variable(&mut self, decl: SyntaxNode<'s>) -> Option<(Text, Variable)> {
         let id = decl.child(K::Identifier)?;
         let name = ident(self.text, id);
         let value = if self.is_damaged(&decl.span) {
@@ -600,7 +599,7 @@ impl<'s> Lowering<'s> {
         ))
     }
 
-    pub(super) fn function(&mut self, decl: &'s SyntaxNode) -> Option<(Text, Function)> {
+    pub(super) fn function(&mut self, decl: SyntaxNode<'s>) -> Option<(Text, Function)> {
         let name = ident(self.text, decl.child(K::Identifier)?);
         let lambda = decl.child(K::TypedLambda)?;
         let parameters: Vec<Text> = lambda
@@ -633,7 +632,7 @@ impl<'s> Lowering<'s> {
     }
 
     /// The copy loop a `for` builds (a variable's, or a property's), named `name`.
-    pub(super) fn copy_loop(&mut self, each: &'s SyntaxNode, name: &str) -> CopyLoop {
+    pub(super) fn copy_loop(&mut self, each: SyntaxNode<'s>, name: &str) -> CopyLoop {
         let span = self.span(&each.span);
         let Some((item, index, list, body)) = for_parts(each, self.text) else {
             return CopyLoop {
@@ -659,7 +658,7 @@ impl<'s> Lowering<'s> {
         &mut self,
         item: Option<&str>,
         index: Option<&str>,
-        list: &'s SyntaxNode,
+        list: SyntaxNode<'s>,
         how: LoopIndex,
     ) -> usize {
         let mut pushed = 0;
@@ -687,7 +686,7 @@ impl<'s> Lowering<'s> {
     /// variables pushed in scope; returns the loop and how many locals to pop after.
     pub(super) fn declaration_loop(
         &mut self,
-        each: Option<&'s SyntaxNode>,
+        each: Option<SyntaxNode<'s>>,
         symbol: &str,
     ) -> (Option<ResourceLoop>, usize) {
         let Some((item, index, list, _)) = each.and_then(|e| for_parts(e, self.text)) else {
@@ -729,7 +728,7 @@ impl<'s> Lowering<'s> {
     }
 
     /// The top-level symbol a variable access names, unless a local shadows it.
-    pub(super) fn global_symbol(&self, access: &SyntaxNode) -> Option<SymbolRef<'s>> {
+    pub(super) fn global_symbol(&self, access: SyntaxNode<'_>) -> Option<SymbolRef<'s>> {
         let name = ident(self.text, access.child(K::Identifier)?);
         if self.locals.iter().any(|l| local_name(l) == name) {
             return None;
@@ -738,7 +737,7 @@ impl<'s> Lowering<'s> {
     }
 
     /// `length(list)` as a node.
-    pub(super) fn length_of(&mut self, list: &'s SyntaxNode) -> Node {
+    pub(super) fn length_of(&mut self, list: SyntaxNode<'s>) -> Node {
         self.expr_node(list, |l, list| {
             let e = l.expr(list);
             l.call("length", vec![e], list)
@@ -748,33 +747,31 @@ impl<'s> Lowering<'s> {
     // ----- values ----------------------------------------------------------------------
 
     /// The value of property `name` of object `object` (the last one written wins).
-    pub(super) fn property(&self, object: &'s SyntaxNode, name: &str) -> Option<&'s SyntaxNode> {
+    pub(super) fn property(&self, object: SyntaxNode<'s>, name: &str) -> Option<SyntaxNode<'s>> {
         let properties = || object.nodes().filter(|n| n.kind == K::ObjectProperty);
-        if object.children.len() <= 64 {
+        if object.children().len() <= 64 {
             return properties()
-                .filter(|p| self.key_text(p).as_deref() == Some(name))
+                .filter(|p| self.key_text(*p).as_deref() == Some(name))
                 .last()
                 .and_then(value_child);
         }
         // A large object's properties are indexed once: a file that reads each of 100,000
         // properties of a resource is lowered in linear time, not quadratic.
         let mut indexes = self.property_indexes.borrow_mut();
-        let index = indexes
-            .entry(object as *const SyntaxNode)
-            .or_insert_with(|| {
-                let mut index = HashMap::default();
-                for property in properties() {
-                    if let Some(key) = self.key_text(property) {
-                        index.insert(key, property);
-                    }
+        let index = indexes.entry(object.key()).or_insert_with(|| {
+            let mut index = HashMap::default();
+            for property in properties() {
+                if let Some(key) = self.key_text(property) {
+                    index.insert(key, property);
                 }
-                index
-            });
+            }
+            index
+        });
         index.get(name).copied().and_then(value_child)
     }
 
     /// A value as written, for messages: a string without its quotes (messages quote names).
-    pub(super) fn written(&self, node: &SyntaxNode) -> String {
+    pub(super) fn written(&self, node: SyntaxNode<'_>) -> String {
         let text = slice(self.text, &node.span);
         match text.strip_prefix('\'').and_then(|t| t.strip_suffix('\'')) {
             Some(inner) if node.kind == K::String && !text.starts_with("'''") => inner.to_owned(),
@@ -783,13 +780,13 @@ impl<'s> Lowering<'s> {
     }
 
     /// The key of an object property, when it is a plain identifier or string.
-    pub(super) fn key_text(&self, property: &SyntaxNode) -> Option<String> {
+    pub(super) fn key_text(&self, property: SyntaxNode<'_>) -> Option<String> {
         self.key_str(property).map(Cow::into_owned)
     }
 
     /// [`Lowering::key_text`], borrowed from the text when it can be (every key of every
     /// object is read: most are names and plain strings, which need no copy of their own).
-    pub(super) fn key_str(&self, property: &SyntaxNode) -> Option<Cow<'s, str>> {
+    pub(super) fn key_str(&self, property: SyntaxNode<'_>) -> Option<Cow<'s, str>> {
         let key = property.nodes().next()?;
         match key.kind {
             K::Identifier => Some(Cow::Borrowed(ident(self.text, key))),
@@ -799,12 +796,12 @@ impl<'s> Lowering<'s> {
     }
 
     /// The value of a string without interpolation.
-    pub(super) fn plain_string(&self, node: &SyntaxNode) -> Option<String> {
+    pub(super) fn plain_string(&self, node: SyntaxNode<'_>) -> Option<String> {
         self.plain_str(node).map(Cow::into_owned)
     }
 
     /// [`Lowering::plain_string`], borrowed from the text when it has no escape.
-    pub(super) fn plain_str(&self, node: &SyntaxNode) -> Option<Cow<'s, str>> {
+    pub(super) fn plain_str(&self, node: SyntaxNode<'_>) -> Option<Cow<'s, str>> {
         if node.nodes().next().is_some() {
             return None;
         }
@@ -834,7 +831,7 @@ fn local_name<'a>(local: &'a Local<'_>) -> &'a str {
 }
 
 /// The object of a resource or module body, and the `for` around it.
-fn unwrap_body(body: Option<&SyntaxNode>) -> (Option<&SyntaxNode>, Option<&SyntaxNode>) {
+fn unwrap_body(body: Option<SyntaxNode<'_>>) -> (Option<SyntaxNode<'_>>, Option<SyntaxNode<'_>>) {
     match body {
         Some(b) if b.kind == K::Object => (Some(b), None),
         Some(b) if b.kind == K::IfCondition => {
@@ -850,7 +847,7 @@ fn unwrap_body(body: Option<&SyntaxNode>) -> (Option<&SyntaxNode>, Option<&Synta
 }
 
 /// The condition of a body: `if (c) {…}`, or `[for … : if (c) {…}]`.
-fn condition_of(body: Option<&SyntaxNode>) -> Option<&SyntaxNode> {
+fn condition_of(body: Option<SyntaxNode<'_>>) -> Option<SyntaxNode<'_>> {
     let body = body?;
     let condition = match body.kind {
         K::IfCondition => body,
@@ -880,13 +877,13 @@ fn merged(ranges: &[Range<u32>]) -> Vec<Range<u32>> {
 
 /// The parts of a `for`: item name, index name, list, body.
 fn for_parts<'s>(
-    each: &'s SyntaxNode,
+    each: SyntaxNode<'s>,
     text: &'s str,
 ) -> Option<(
     Option<&'s str>,
     Option<&'s str>,
-    &'s SyntaxNode,
-    &'s SyntaxNode,
+    SyntaxNode<'s>,
+    SyntaxNode<'s>,
 )> {
     let mut nodes = each.nodes();
     let variables = nodes.next()?;
@@ -944,13 +941,13 @@ fn select<'j>(json: &'j crate::json::Json, path: &str) -> Option<&'j crate::json
 }
 
 /// Arguments of a call node.
-fn arguments(call: &SyntaxNode) -> impl Iterator<Item = &SyntaxNode> {
+fn arguments(call: SyntaxNode<'_>) -> impl Iterator<Item = SyntaxNode<'_>> {
     call.nodes()
         .filter(|n| n.kind == K::FunctionArgument)
         .filter_map(|a| a.nodes().next())
 }
 
-fn integer(text: &str, node: &SyntaxNode) -> Option<i64> {
+fn integer(text: &str, node: SyntaxNode<'_>) -> Option<i64> {
     let t: &Token = node.tokens().next()?;
     slice(text, &t.span).parse().ok()
 }

@@ -32,7 +32,7 @@ fn catalogued(reference: &Reference, at: Span, passed: &[&str]) -> Option<Catalo
 }
 
 impl<'s> Lowering<'s> {
-    pub(super) fn module(&mut self, decl: &'s SyntaxNode) -> Option<ResourceDecl> {
+    pub(super) fn module(&mut self, decl: SyntaxNode<'s>) -> Option<ResourceDecl> {
         let symbol = ident(self.text, decl.child(K::Identifier)?).to_owned();
         let path_node = decl.child(K::String)?;
         let path = self.plain_string(path_node);
@@ -122,7 +122,7 @@ impl<'s> Lowering<'s> {
     }
 
     /// The parameter values a module's `params` passes.
-    pub(super) fn passed(&mut self, params: &'s SyntaxNode) -> PassedParameters {
+    pub(super) fn passed(&mut self, params: SyntaxNode<'s>) -> PassedParameters {
         if params.kind != K::Object || params.nodes().any(|n| n.kind == K::SpreadExpression) {
             // The evaluator takes a whole set as `{name: {value: …}}`.
             return PassedParameters::Whole(self.expr_node(params, |l, p| {
@@ -154,7 +154,7 @@ impl<'s> Lowering<'s> {
     /// `subscription(…)`, or a resource group the file declares (`scope: rg`, `scope: rgs[i]`:
     /// that group by its name, in the subscription its own `scope:` names, else the deploying
     /// one).
-    pub(super) fn module_scope(&mut self, scope: &'s SyntaxNode) -> (Option<Node>, Option<Node>) {
+    pub(super) fn module_scope(&mut self, scope: SyntaxNode<'s>) -> (Option<Node>, Option<Node>) {
         if let Some((index, at)) = self.resource_symbol(scope)
             && self.infos[index]
                 .full_type
@@ -194,16 +194,15 @@ impl<'s> Lowering<'s> {
             K::FunctionCall => scope.child(K::Identifier).map(|i| ident(self.text, i)),
             K::InstanceFunctionCall => scope
                 .nodes()
-                .filter(|n| n.kind == K::Identifier)
-                .last()
+                .rfind(|n| n.kind == K::Identifier)
                 .map(|i| ident(self.text, i)),
             _ => None,
         };
-        let args: Vec<&'s SyntaxNode> = arguments(scope).collect();
+        let args: Vec<SyntaxNode<'s>> = arguments(scope).collect();
         match (name, args.as_slice()) {
-            (Some("resourceGroup"), [rg]) => (None, Some(self.node(rg))),
-            (Some("resourceGroup"), [sub, rg]) => (Some(self.node(sub)), Some(self.node(rg))),
-            (Some("subscription"), [sub]) => (Some(self.node(sub)), None),
+            (Some("resourceGroup"), [rg]) => (None, Some(self.node(*rg))),
+            (Some("resourceGroup"), [sub, rg]) => (Some(self.node(*sub)), Some(self.node(*rg))),
+            (Some("subscription"), [sub]) => (Some(self.node(*sub)), None),
             (Some("resourceGroup" | "subscription" | "tenant" | "managementGroup"), _) => {
                 (None, None)
             }
@@ -226,7 +225,7 @@ impl<'s> Lowering<'s> {
     /// Anything else of the module (its own modules' outputs aside) is unknown, never a guess.
     pub(super) fn module_output(
         &mut self,
-        module: &'s SyntaxNode,
+        module: SyntaxNode<'s>,
         at: Option<Expr>,
         output: &str,
         start: u32,
@@ -258,7 +257,7 @@ impl<'s> Lowering<'s> {
     /// The output's expression, lowered at `start..end`.
     fn module_output_here(
         &mut self,
-        module: &'s SyntaxNode,
+        module: SyntaxNode<'s>,
         at: Option<Expr>,
         output: &str,
         start: u32,
@@ -293,7 +292,7 @@ impl<'s> Lowering<'s> {
         }
         let (text, parsed) = (&file.text, &file.parsed);
         let Some(value) = parsed
-            .root
+            .root()
             .nodes()
             .filter(|n| n.kind == K::OutputDeclaration)
             .find(|n| {
@@ -325,13 +324,13 @@ impl<'s> Lowering<'s> {
         self.pin = pin;
         let scoped = body.and_then(|b| self.property(b, "scope")).is_some();
         let inline = Inline { arguments, scoped };
-        self.lower_elsewhere(&parsed.root, text, value, inline, start, end)
+        self.lower_elsewhere(parsed.root(), text, value, inline, start, end)
     }
 
     pub(super) fn module_symbol(
         &self,
-        node: &'s SyntaxNode,
-    ) -> Option<(&'s SyntaxNode, Option<&'s SyntaxNode>)> {
+        node: SyntaxNode<'s>,
+    ) -> Option<(SyntaxNode<'s>, Option<SyntaxNode<'s>>)> {
         match node.kind {
             K::VariableAccess => match self.global_symbol(node)? {
                 SymbolRef::Module(m) => Some((m, None)),

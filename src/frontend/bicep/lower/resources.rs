@@ -10,7 +10,7 @@ impl<'s> Lowering<'s> {
     /// another declaration's damaged body): each `resource` of an image-bearing type and each
     /// `module` whose keyword, name and type or path can still be read is an unknown resource
     /// there, so what it deploys is IG002, never a pass.
-    pub(super) fn swallowed(&self, root: &'s SyntaxNode) -> Vec<ResourceDecl> {
+    pub(super) fn swallowed(&self, root: SyntaxNode<'s>) -> Vec<ResourceDecl> {
         let handled: foldhash::HashSet<u32> = self
             .infos
             .iter()
@@ -23,9 +23,9 @@ impl<'s> Lowering<'s> {
             })
             .collect();
         let mut tokens: Vec<&Token> = Vec::new();
-        let mut stack: Vec<&SyntaxNode> = vec![root];
+        let mut stack: Vec<SyntaxNode<'_>> = vec![root];
         while let Some(node) = stack.pop() {
-            for child in node.children.iter().rev() {
+            for child in node.children().rev() {
                 match child {
                     SyntaxElement::Node(n) => stack.push(n),
                     SyntaxElement::Token(t) => tokens.push(t),
@@ -105,7 +105,7 @@ impl<'s> Lowering<'s> {
 
     /// Records resource `decl` (declared in resource `parent`) and its nested resources;
     /// returns its index.
-    pub(super) fn resource_info(&mut self, decl: &'s SyntaxNode, parent: Option<usize>) -> usize {
+    pub(super) fn resource_info(&mut self, decl: SyntaxNode<'s>, parent: Option<usize>) -> usize {
         let symbol = decl
             .child(K::Identifier)
             .map_or(String::new(), |n| ident(self.text, n).to_owned());
@@ -221,7 +221,7 @@ impl<'s> Lowering<'s> {
     }
 
     /// The name of resource `index` with its parent's (`parent:`) before it: `parent/own`.
-    pub(super) fn qualified_name(&mut self, index: usize, own: &'s SyntaxNode) -> Expr {
+    pub(super) fn qualified_name(&mut self, index: usize, own: SyntaxNode<'s>) -> Expr {
         let own = self.expr(own);
         let Some(parent) = self.parent_of(index) else {
             return own;
@@ -252,8 +252,8 @@ impl<'s> Lowering<'s> {
     /// The resource an expression names (`sym`, `a::b`, `sym[i]`), with the index expression.
     pub(super) fn resource_symbol(
         &self,
-        node: &'s SyntaxNode,
-    ) -> Option<(usize, Option<&'s SyntaxNode>)> {
+        node: SyntaxNode<'s>,
+    ) -> Option<(usize, Option<SyntaxNode<'s>>)> {
         match node.kind {
             K::VariableAccess => match self.global_symbol(node)? {
                 SymbolRef::Resource(i) => Some((i, None)),
@@ -324,7 +324,7 @@ impl<'s> Lowering<'s> {
     /// given); returns how many locals were pushed.
     pub(super) fn bind_instance(
         &mut self,
-        each: Option<&'s SyntaxNode>,
+        each: Option<SyntaxNode<'s>>,
         at: Option<Expr>,
         start: u32,
         end: u32,
@@ -437,7 +437,7 @@ impl<'s> Lowering<'s> {
     /// `tenant()`, or another resource (an extension resource).
     pub(super) fn scoped_id(
         &mut self,
-        scope: &'s SyntaxNode,
+        scope: SyntaxNode<'s>,
         mut args: Vec<Expr>,
         start: u32,
         end: u32,
@@ -456,8 +456,7 @@ impl<'s> Lowering<'s> {
             K::InstanceFunctionCall => (
                 scope
                     .nodes()
-                    .filter(|n| n.kind == K::Identifier)
-                    .last()
+                    .rfind(|n| n.kind == K::Identifier)
                     .map_or("", |n| ident(self.text, n)),
                 arguments(scope).collect(),
             ),
@@ -495,7 +494,7 @@ impl<'s> Lowering<'s> {
     pub(super) fn raw_deployment(
         &mut self,
         container: Container,
-        body: &'s SyntaxNode,
+        body: SyntaxNode<'s>,
         damaged: bool,
         at: &Range<u32>,
     ) -> NestedDeployment {
@@ -638,15 +637,15 @@ impl<'s> Lowering<'s> {
 
     /// The path of `loadJsonContent('path')` (the whole file, no JSON path), with the call's
     /// bytes.
-    pub(super) fn loaded_json_path(&self, node: &SyntaxNode) -> Option<(Range<u32>, String)> {
+    pub(super) fn loaded_json_path(&self, node: SyntaxNode<'_>) -> Option<(Range<u32>, String)> {
         if node.kind != K::FunctionCall
             || node.child(K::Identifier).map(|i| ident(self.text, i)) != Some("loadJsonContent")
         {
             return None;
         }
-        let args: Vec<&SyntaxNode> = arguments(node).collect();
+        let args: Vec<SyntaxNode<'_>> = arguments(node).collect();
         match args.as_slice() {
-            [path] => Some((node.span.clone(), self.plain_string(path)?)),
+            [path] => Some((node.span.clone(), self.plain_string(*path)?)),
             _ => None,
         }
     }

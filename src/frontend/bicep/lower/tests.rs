@@ -55,7 +55,7 @@ proptest::proptest! {
         let text = pieces.concat();
         let parsed = super::super::parser::parse(&text);
         let damaged: Vec<_> = parsed.errors.iter().map(|e| e.at.clone()).collect();
-        let template = template(&parsed.root, FileId(0), &text, &damaged, &Fixed);
+        let template = template(parsed.root(), FileId(0), &text, &damaged, &Fixed);
         proptest::prop_assert!(template.resources.len() <= text.len());
     }
 }
@@ -137,7 +137,7 @@ var golden = {
             ids,
         };
         let parsed = super::super::super::parser::parse(main);
-        let template = template(&parsed.root, FileId(0), main, &[], &files);
+        let template = template(parsed.root(), FileId(0), main, &[], &files);
         let scope = Scope::new(
             &template,
             ParameterValues::new(),
@@ -283,7 +283,7 @@ var jump = loadJsonContent('images.json', '$.jump')
             };
             let no_environment = std::collections::BTreeMap::new();
             let lowered =
-                parameter_file(&parsed.root, FileId(0), text, &[], &files, &no_environment);
+                parameter_file(parsed.root(), FileId(0), text, &[], &files, &no_environment);
             let (template, assignments) = (lowered.template, lowered.assignments);
             let scope = Scope::new(
                 &template,
