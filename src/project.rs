@@ -26,7 +26,7 @@ use foldhash::HashMap;
 use rayon::prelude::*;
 
 use crate::frontend::{self, ParameterFile, Relation, RelationKind, Target};
-use crate::source::{Loader, lexical_join};
+use crate::source::{Loader, PathSet, lexical_join};
 use crate::walk::FileToRead;
 
 /// How much of each file building the graph reads.
@@ -43,8 +43,9 @@ pub(crate) enum Discovery {
     None,
 }
 
-/// A file of the graph: the walk's own, moved in (a run keeps the graph and the walked files
-/// to its end: their paths are held once), or one the config maps that the walk did not find.
+/// A file of the graph: the walk's own (shared with the run's [`PathSet`], which finds them:
+/// their paths are held once), or one a relation or the config names that the walk did not
+/// find.
 type Node = FileToRead;
 
 /// What a relation's target leads to.
@@ -71,13 +72,14 @@ struct Edge {
 /// Every relation between the files of a run.
 #[derive(Debug, Default)]
 pub struct ProjectGraph {
-    /// The files: those walked, in the walk's order, then those the config maps that the walk
-    /// did not find.
-    nodes: Vec<Node>,
-    /// How many of `nodes` the walk found (they come first).
-    walked: usize,
-    /// Each node by its canonical path.
-    index: HashMap<Key, usize>,
+    /// The walked files, in the walk's order: the nodes numbered from 0, found by canonical
+    /// path in the set itself.
+    walked: PathSet,
+    /// The files a relation or the config names that the walk did not find: the nodes
+    /// numbered after the walked ones.
+    extra: Vec<Node>,
+    /// Each of `extra` by its canonical path (its node's number).
+    extra_index: HashMap<Key, usize>,
     /// What each file relates to.
     forward: Vec<Vec<Edge>>,
     /// What relates to each file.
@@ -118,7 +120,7 @@ impl ProjectGraph {
     /// unless it is told), and those read are kept there. A file laid over by an unsaved
     /// buffer is always read again (its text changes as the user types).
     pub(crate) fn build(
-        files: Vec<FileToRead>,
+        walked: &PathSet,
         discovery: Discovery,
         loader: Loader<'_>,
         links: &[(String, PathBuf)],
@@ -126,16 +128,9 @@ impl ProjectGraph {
         memo: Option<&Memo>,
     ) -> ProjectGraph {
         let mut graph = ProjectGraph {
-            walked: files.len(),
-            nodes: files,
+            walked: walked.clone(),
             ..ProjectGraph::default()
         };
-        graph.index = graph
-            .nodes
-            .iter()
-            .enumerate()
-            .map(|(i, n)| (Key::from(key(&n.canonical)), i))
-            .collect();
         let remembered = |f: &FileToRead| -> Option<Vec<Relation>> {
             let memo = memo?;
             if loader.overlaid(&f.canonical) {
@@ -166,14 +161,14 @@ impl ProjectGraph {
         let by_folder = graph.by_folder();
         for (folder, members) in &by_folder {
             for &i in members {
-                let path = &graph.nodes[i].canonical;
+                let path = &graph.node(i).canonical;
                 let extension = crate::walk::extension_of(path)
                     .map(|e| e.to_string_lossy().to_ascii_lowercase())
                     .unwrap_or_default();
                 let kind = (folder.clone(), extension);
                 let name = crate::walk::file_name_of;
                 match graph.first_of_kind.get(&kind) {
-                    Some(&j) if name(&graph.nodes[j].canonical) <= name(path) => {}
+                    Some(&j) if name(&graph.node(j).canonical) <= name(path) => {}
                     _ => {
                         graph.first_of_kind.insert(kind, i);
                     }
@@ -206,7 +201,7 @@ impl ProjectGraph {
         for (template, parameter_files) in mapped {
             // A file; or a folder, whose walked files that read such files as contexts take
             // them (a Terraform module's folder and its `-var-file` definitions).
-            let file = graph.index.get(key(template)).copied();
+            let file = graph.index_of(template);
             let targets: Vec<usize> = match file {
                 Some(to) => vec![to],
                 None => by_folder.get(key(template)).cloned().unwrap_or_default(),
@@ -214,7 +209,7 @@ impl ProjectGraph {
             for p in parameter_files {
                 let from = graph.node_of(p, loader);
                 for &to in &targets {
-                    if file.is_none() && !frontend::takes_context(&graph.nodes[to].path, p) {
+                    if file.is_none() && !frontend::takes_context(&graph.node(to).path, p) {
                         continue;
                     }
                     edges.push((
@@ -230,8 +225,8 @@ impl ProjectGraph {
         }
         graph.computed.sort();
         graph.computed.dedup();
-        graph.forward = vec![Vec::new(); graph.nodes.len()];
-        graph.reverse = vec![Vec::new(); graph.nodes.len()];
+        graph.forward = vec![Vec::new(); graph.len()];
+        graph.reverse = vec![Vec::new(); graph.len()];
         for (from, edge) in edges {
             if from == edge.node {
                 continue;
@@ -248,29 +243,50 @@ impl ProjectGraph {
 
     /// The walked files, in the walk's order (the graph holds them: [`ProjectGraph::build`]).
     pub(crate) fn files(&self) -> &[FileToRead] {
-        &self.nodes[..self.walked]
+        self.walked.files()
+    }
+
+    /// The node numbered `i`: a walked file, then those the walk did not find.
+    fn node(&self, i: usize) -> &Node {
+        let walked = self.walked.files();
+        match walked.get(i) {
+            Some(n) => n,
+            None => &self.extra[i - walked.len()],
+        }
+    }
+
+    /// How many nodes the graph has.
+    fn len(&self) -> usize {
+        self.walked.files().len() + self.extra.len()
+    }
+
+    /// The number of the node whose canonical path is `canonical`.
+    fn index_of(&self, canonical: &Path) -> Option<usize> {
+        self.walked
+            .position(canonical)
+            .or_else(|| self.extra_index.get(key(canonical)).copied())
     }
 
     /// The node of the canonical path `canonical`, added (shown as `loader` shows it) when
     /// the walk did not find it.
     fn node_of(&mut self, canonical: &Path, loader: Loader<'_>) -> usize {
-        if let Some(&i) = self.index.get(key(canonical)) {
+        if let Some(i) = self.index_of(canonical) {
             return i;
         }
-        self.nodes.push(Node {
+        self.extra.push(Node {
             display: loader.display(canonical),
             path: canonical.to_path_buf(),
             canonical: canonical.to_path_buf(),
         });
-        let i = self.nodes.len() - 1;
-        self.index.insert(Key::from(key(canonical)), i);
+        let i = self.len() - 1;
+        self.extra_index.insert(Key::from(key(canonical)), i);
         i
     }
 
     /// The walked files of each folder, by the folder's canonical path.
     fn by_folder(&self) -> HashMap<Key, Vec<usize>> {
         let mut out: HashMap<Key, Vec<usize>> = HashMap::default();
-        for (i, n) in self.nodes.iter().enumerate() {
+        for (i, n) in self.walked.files().iter().chain(&self.extra).enumerate() {
             if let Some(folder) = crate::walk::parent_of(&n.canonical) {
                 match out.get_mut(key(folder)) {
                     Some(members) => members.push(i),
@@ -294,7 +310,7 @@ impl ProjectGraph {
         links: &[(String, PathBuf)],
         loader: Loader<'_>,
     ) -> Resolved {
-        let me = &self.nodes[from].canonical;
+        let me = &self.node(from).canonical;
         let folder = crate::walk::parent_of(me).unwrap_or(me);
         let path = match target {
             Target::Relative(relative) => lexical_join(folder, &relative.replace('\\', "/")),
@@ -313,7 +329,7 @@ impl ProjectGraph {
                     .copied()
                     .filter(|&i| i != from)
                     .filter(|&i| {
-                        let name = crate::walk::file_name_of(&self.nodes[i].canonical);
+                        let name = crate::walk::file_name_of(&self.node(i).canonical);
                         let name = name.map(|n| n.to_string_lossy()).unwrap_or_default();
                         name.rsplit_once('.')
                             .is_some_and(|(s, _)| s.eq_ignore_ascii_case(stem))
@@ -333,7 +349,7 @@ impl ProjectGraph {
     /// Whether the file at canonical path `file` gives values to a file of the graph (a
     /// parameter file related to its template by name, text or the config).
     pub(crate) fn gives_values(&self, file: &Path) -> bool {
-        self.index.get(key(file)).is_some_and(|&i| {
+        self.index_of(file).is_some_and(|i| {
             self.forward[i]
                 .iter()
                 .any(|e| e.kind == RelationKind::Parameters)
@@ -350,20 +366,20 @@ impl ProjectGraph {
             .map(|e| e.to_string_lossy().to_ascii_lowercase())
             .unwrap_or_default();
         let &i = self.first_of_kind.get(&(folder, extension))?;
-        Some(self.nodes[i].canonical.as_path())
+        Some(self.node(i).canonical.as_path())
     }
 
     /// The canonical paths of the files that may be compiled from the file at canonical path
     /// `source` (a `main.json` or `azuredeploy.json` beside `main.bicep`), by their names: whether
     /// one says it was is known only once it is read.
     pub(crate) fn compiled_twins(&self, source: &Path) -> Vec<&Path> {
-        let Some(&s) = self.index.get(key(source)) else {
+        let Some(s) = self.index_of(source) else {
             return Vec::new();
         };
         self.reverse[s]
             .iter()
             .filter(|e| e.kind == RelationKind::CompiledFrom)
-            .map(|e| self.nodes[e.node].canonical.as_path())
+            .map(|e| self.node(e.node).canonical.as_path())
             .collect()
     }
 
@@ -371,7 +387,7 @@ impl ProjectGraph {
     /// contexts are evaluated: those in its own folder by name, then those elsewhere that
     /// name it (by display), then those the config maps to it in the config's order.
     pub(crate) fn parameter_files(&self, template: &Path) -> Vec<ParameterFile> {
-        let Some(&t) = self.index.get(key(template)) else {
+        let Some(t) = self.index_of(template) else {
             return Vec::new();
         };
         let folder = crate::walk::parent_of(template);
@@ -379,7 +395,7 @@ impl ProjectGraph {
             .iter()
             .filter(|e| e.kind == RelationKind::Parameters)
             .map(|e| {
-                let n = &self.nodes[e.node];
+                let n = self.node(e.node);
                 let rank = if e.mapped {
                     2
                 } else if crate::walk::parent_of(&n.canonical) == folder {
@@ -455,10 +471,10 @@ impl ProjectGraph {
         fn reads(kind: RelationKind) -> bool {
             !matches!(kind, RelationKind::Parameters | RelationKind::CompiledFrom)
         }
-        let mut seen = vec![[false; 4]; self.nodes.len()];
+        let mut seen = vec![[false; 4]; self.len()];
         let mut stack: Vec<(usize, Reached)> = named
             .iter()
-            .filter_map(|p| self.index.get(key(p)).map(|&i| (i, Reached::Reads)))
+            .filter_map(|p| self.index_of(p).map(|i| (i, Reached::Reads)))
             .collect();
         // A named file the walk does not read and no relation names (a `.tf` file) is read by
         // what reads its folder; in no such folder (a module's), by anything that reads a
@@ -466,9 +482,8 @@ impl ProjectGraph {
         let extensions = frontend::extensions();
         for p in named {
             let read_by_relation = self
-                .index
-                .get(key(p))
-                .is_some_and(|&i| !self.reverse[i].is_empty());
+                .index_of(p)
+                .is_some_and(|i| !self.reverse[i].is_empty());
             let walked_kind = p
                 .extension()
                 .map(|e| e.to_string_lossy().to_ascii_lowercase())
@@ -493,7 +508,7 @@ impl ProjectGraph {
         let reads_folders: foldhash::HashSet<usize> =
             self.folders.values().flatten().copied().collect();
         let folder_readers = |i: usize| {
-            let folder = crate::walk::parent_of(&self.nodes[i].canonical);
+            let folder = crate::walk::parent_of(&self.node(i).canonical);
             let readers = folder
                 .filter(|_| reads_folders.contains(&i))
                 .and_then(|d| self.folders.get(key(d)));
@@ -538,7 +553,7 @@ impl ProjectGraph {
                 Reached::Reads => {
                     if !links_followed
                         && !computed_links.is_empty()
-                        && linkable(&self.nodes[i].path, &self.nodes[i].canonical)
+                        && linkable(&self.node(i).path, &self.node(i).canonical)
                     {
                         links_followed = true;
                         stack.extend(computed_links.iter().map(|(c, _)| (*c, Reached::Reads)));
@@ -560,12 +575,12 @@ impl ProjectGraph {
             .iter()
             .enumerate()
             .filter(|(_, s)| **s)
-            .map(|(i, _)| self.nodes[i].canonical.clone())
+            .map(|(i, _)| self.node(i).canonical.clone())
             .collect();
         out.extend(
             named
                 .iter()
-                .filter(|p| !self.index.contains_key(key(p)))
+                .filter(|p| self.index_of(p).is_none())
                 .cloned(),
         );
         out.sort();
@@ -636,9 +651,9 @@ mod tests {
             });
         }
         let roots = vec![root.clone()];
-        let set = walked.iter().map(|f| f.canonical.clone()).collect();
+        let set = PathSet::of_files(walked.clone());
         let loader = Loader::new(&roots, &root, &set);
-        let graph = ProjectGraph::build(walked.clone(), Discovery::All, loader, &[], &[], None);
+        let graph = ProjectGraph::build(&set, Discovery::All, loader, &[], &[], None);
         (graph, dir, walked)
     }
 
@@ -671,11 +686,7 @@ mod tests {
             .map(|i| format!("module m{i} 'm{i}.bicep' = {{ name: 'm{i}' }}\n"))
             .collect();
         let (graph, _dir, files) = graph_of(&[("main.bicep", &many), ("other.bicep", "")]);
-        assert!(
-            graph.nodes.len() <= 2 + MAX_RELATIONS,
-            "{}",
-            graph.nodes.len()
-        );
+        assert!(graph.len() <= 2 + MAX_RELATIONS, "{}", graph.len());
         // It may read anything, so a run naming any file judges it.
         let reached = graph.reaching(&[files[1].canonical.clone()], &on_disk);
         assert!(

@@ -269,6 +269,13 @@ pub(crate) fn linkable(path: &Path, bytes: &[u8]) -> bool {
     for_file(path).iter().any(|f| f.linkable(bytes))
 }
 
+/// Whether a template compiled from the file at `path` may say so (a Bicep file: a compiled
+/// template names `X.bicep` beside it as its source), so that what the file finds is compared
+/// with what the template finds.
+pub(crate) fn may_be_compiled_from(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e == "bicep")
+}
+
 /// Whether a run reads the file at `path` before judging, to learn which template it gives
 /// values to ([`Frontend::names_its_template`]).
 pub(crate) fn names_its_template(path: &Path) -> bool {

@@ -10,7 +10,8 @@
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
-use foldhash::{HashMap, HashSet};
+use foldhash::HashMap;
+use std::hash::BuildHasher as _;
 
 use super::{DecodeError, Encoding, FileId, SourceFile, SourceMap, decode};
 use crate::walk::{FileToRead, display_path};
@@ -137,50 +138,115 @@ pub type Overlays = HashMap<PathBuf, String>;
 /// judgement once buffers change.
 pub(crate) type Touched = std::sync::Mutex<Vec<PathBuf>>;
 
-/// A set of canonical paths (the walked files of a run), hashed and compared by their bytes:
-/// a canonical path is spelled one way, and std's [`Path`] hash walks its components, which
-/// cost more than the rest of dismissing most files.
+/// The walked files of a run, each once, found by canonical path: hashed and compared by
+/// their bytes (a canonical path is spelled one way, and std's [`Path`] hash walks its
+/// components, which cost more than the rest of dismissing most files).
+///
+/// The set holds the walk's files themselves, shared (a clone is a pointer): the project graph
+/// keeps them as its walked nodes and looks them up here, so that no path is held twice for
+/// the set and the graph (a run of 100,000 files held each canonical path three times).
 ///
 /// A set is made once per run, and names it ([`PathSet::run`]): what is kept between the files
 /// of one run (the same disk, the same buffers) is told apart from another's by it.
 #[derive(Clone, Debug)]
 pub struct PathSet {
-    paths: HashSet<Box<[u8]>>,
+    inner: std::sync::Arc<Walked>,
+}
+
+/// What a [`PathSet`] shares.
+#[derive(Debug)]
+struct Walked {
+    /// The files, in the walk's order.
+    files: Vec<crate::walk::FileToRead>,
+    /// The place in `files` of each canonical path (the last, were one walked twice).
+    table: hashbrown::HashTable<u32>,
+    /// How `table` hashes a path's bytes.
+    hasher: foldhash::fast::RandomState,
+    /// The run's number.
     run: u64,
 }
 
 impl PathSet {
+    /// The set of the walked `files`, in their order.
+    pub(crate) fn of_files(files: Vec<crate::walk::FileToRead>) -> PathSet {
+        static RUNS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+        let hasher = foldhash::fast::RandomState::default();
+        let mut table = hashbrown::HashTable::with_capacity(files.len());
+        for (i, f) in files.iter().enumerate() {
+            // More files than a `u32` counts are beyond any walk's bound (the walk stops far
+            // sooner); such a file is left out of the index, never mistaken for another.
+            let Ok(at) = u32::try_from(i) else { break };
+            let key = bytes(&f.canonical);
+            let hash = hasher.hash_one(key);
+            match table.find_mut(hash, |&j: &u32| bytes(&files[j as usize].canonical) == key) {
+                Some(slot) => *slot = at,
+                None => {
+                    table.insert_unique(hash, at, |&j: &u32| {
+                        hasher.hash_one(bytes(&files[j as usize].canonical))
+                    });
+                }
+            }
+        }
+        PathSet {
+            inner: std::sync::Arc::new(Walked {
+                files,
+                table,
+                hasher,
+                run: RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+            }),
+        }
+    }
+
     /// Whether the canonical path `path` is in the set.
     pub(crate) fn contains(&self, path: &Path) -> bool {
-        self.paths.contains(path.as_os_str().as_encoded_bytes())
+        self.position(path).is_some()
+    }
+
+    /// The place among [`PathSet::files`] of the file whose canonical path is `path`.
+    pub(crate) fn position(&self, path: &Path) -> Option<usize> {
+        let w = &*self.inner;
+        let key = path.as_os_str().as_encoded_bytes();
+        w.table
+            .find(w.hasher.hash_one(key), |&j| {
+                w.files[j as usize].canonical.as_os_str().as_encoded_bytes() == key
+            })
+            .map(|&j| j as usize)
+    }
+
+    /// The walked files, in the walk's order.
+    pub(crate) fn files(&self) -> &[crate::walk::FileToRead] {
+        &self.inner.files
     }
 
     /// The number of the run the set was made for: no two sets made in one process share it.
     pub(crate) fn run(&self) -> u64 {
-        self.run
+        self.inner.run
     }
+}
 
-    fn with(paths: HashSet<Box<[u8]>>) -> PathSet {
-        static RUNS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
-        PathSet {
-            paths,
-            run: RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
-        }
-    }
+/// A path's bytes, as the set hashes and compares them.
+fn bytes(path: &Path) -> &[u8] {
+    path.as_os_str().as_encoded_bytes()
 }
 
 impl Default for PathSet {
     fn default() -> PathSet {
-        PathSet::with(HashSet::default())
+        PathSet::of_files(Vec::new())
     }
 }
 
+/// A set of bare canonical paths (each its own display and path to open): what tests and
+/// callers without a walk make.
 impl FromIterator<PathBuf> for PathSet {
     fn from_iter<I: IntoIterator<Item = PathBuf>>(paths: I) -> PathSet {
-        PathSet::with(
+        PathSet::of_files(
             paths
                 .into_iter()
-                .map(|p| p.into_os_string().into_encoded_bytes().into_boxed_slice())
+                .map(|p| crate::walk::FileToRead {
+                    display: String::new(),
+                    path: p.clone(),
+                    canonical: p,
+                })
                 .collect(),
         )
     }
@@ -862,6 +928,26 @@ mod tests {
             let p = format!("{r}{rest}");
             let (path, root) = (Path::new(&p), Path::new(&r));
             proptest::prop_assert_eq!(below(path, root), path.starts_with(root));
+        }
+
+        /// The set finds a walked file where a map from each canonical path to its last place
+        /// would (a path walked twice at its last place), and nothing else, on any paths.
+        #[test]
+        fn a_path_set_finds_what_a_map_of_the_paths_finds(
+            walked in proptest::collection::vec("/[ab]{0,3}(/[ab.]{0,2}){0,2}", 0..24),
+            asked in proptest::collection::vec("/[ab]{0,3}(/[ab.]{0,2}){0,2}", 0..8),
+        ) {
+            let set: PathSet = walked.iter().map(PathBuf::from).collect();
+            // By the paths' bytes, as canonical paths compare (`/a/` is not `/a`).
+            let mut map = std::collections::HashMap::new();
+            for (i, p) in walked.iter().enumerate() {
+                map.insert(p.as_str(), i);
+            }
+            for p in walked.iter().chain(&asked) {
+                proptest::prop_assert_eq!(set.position(Path::new(p)), map.get(p.as_str()).copied());
+                proptest::prop_assert_eq!(set.contains(Path::new(p)), map.contains_key(p.as_str()));
+            }
+            proptest::prop_assert_eq!(set.files().len(), walked.len());
         }
     }
 

@@ -206,7 +206,6 @@ fn check_roots(
         })
         .collect();
     let cwd_canonical = canonical(cwd);
-    let walked: source::PathSet = files.iter().map(|f| f.canonical.clone()).collect();
     // Which files are named: those in the scope (files named, and those of folders named).
     let named: Vec<PathBuf> = scope
         .map(|scope| {
@@ -217,6 +216,8 @@ fn check_roots(
                 .collect()
         })
         .unwrap_or_default();
+    // The walked files, held once from here on: the set finds them, the graph numbers them.
+    let walked = source::PathSet::of_files(files);
     let loader = source::Loader::new(&roots, &cwd_canonical, &walked)
         .with_limit(reading.limits.max_file_bytes)
         .with_overlays(reading.overlays);
@@ -227,9 +228,8 @@ fn check_roots(
             // Exports relate to nothing.
             (Purpose::Audit, _) => project::Discovery::None,
         };
-        // The graph holds the walked files from here on (their paths once).
         project::ProjectGraph::build(
-            files,
+            &walked,
             discovery,
             loader,
             &config.links,
@@ -302,6 +302,14 @@ fn check_roots(
                 }),
                 None => pipeline::analyze_file_with(f, &run, contexts),
             };
+            // Where each resource is placed serves only to compare a compiled template with
+            // its source: an outcome that is neither drops it now (outcomes wait for the whole
+            // run, and the placement of every resource of a large run adds up).
+            if outcome.compiled_from().is_none() && !frontend::may_be_compiled_from(&f.canonical) {
+                for entry in &mut outcome.resources {
+                    entry.placement = None;
+                }
+            }
             // Outcomes wait for the whole run: keep no spare capacity (most files have one or
             // two findings in vectors grown to four).
             outcome.findings.shrink_to_fit();
