@@ -47,14 +47,15 @@ pub struct FileOutcome {
     /// What kind of source it is, as the frontend that read it says (`None`: nothing was
     /// lowered, and the frontend does not say).
     pub(crate) kind: Option<crate::model::SourceKind>,
+    /// Whether it is judged in its callers' context where another scanned file links it (its
+    /// own outcome is then dropped from the report). Its path is the walked file's: not
+    /// kept here (a run keeps every outcome until its report is made).
+    pub(crate) linkable: bool,
 }
 
 /// How a file links other files and may be linked ([`FileOutcome::linking`]).
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Linking {
-    /// The canonical path of the file when it is judged in its callers' context where
-    /// another scanned file links it (its own outcome is then dropped from the report).
-    pub(crate) linkable: Option<PathBuf>,
     /// The files it links (canonical): those are judged in this caller's context, so their
     /// own outcomes are dropped from the report.
     pub(crate) links: Vec<PathBuf>,
@@ -64,9 +65,9 @@ pub(crate) struct Linking {
 }
 
 impl FileOutcome {
-    /// The canonical path of the file when another scanned file may link it.
-    pub fn linkable(&self) -> Option<&Path> {
-        self.linking.as_ref()?.linkable.as_deref()
+    /// Whether another scanned file may link it (its canonical path is the walked file's).
+    pub fn linkable(&self) -> bool {
+        self.linkable
     }
 
     /// The files it links (canonical).
@@ -436,10 +437,9 @@ fn judge(lowered: Lowered, walked: &FileToRead, run: &Run, env: &Env<'_>, out: &
         compiled_from,
     } = lowered;
     out.judged = true;
-    let linkable = linkable.then(|| walked.canonical.clone());
-    out.linking = (linkable.is_some() || !links.is_empty() || compiled_from.is_some()).then(|| {
+    out.linkable = linkable;
+    out.linking = (!links.is_empty() || compiled_from.is_some()).then(|| {
         Box::new(Linking {
-            linkable,
             links,
             compiled_from,
         })

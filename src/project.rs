@@ -577,12 +577,7 @@ impl ProjectGraph {
             .filter(|(_, s)| **s)
             .map(|(i, _)| self.node(i).canonical.clone())
             .collect();
-        out.extend(
-            named
-                .iter()
-                .filter(|p| self.index_of(p).is_none())
-                .cloned(),
-        );
+        out.extend(named.iter().filter(|p| self.index_of(p).is_none()).cloned());
         out.sort();
         out.dedup();
         out

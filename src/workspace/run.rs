@@ -323,7 +323,7 @@ fn check_roots(
     // linked by another file does not decide what its compiled twin reports.
     judge_sources_in_their_twins_contexts(&mut outcomes, &files, &run, &foreseen);
     set_aside_compiled_templates(&mut outcomes, &files);
-    drop_linked_templates(&mut outcomes);
+    drop_linked_templates(&mut outcomes, &files);
     // Where each resource is placed served only to compare compiled templates with their
     // sources: no report shows it, and every entry would keep it until the report is written.
     for outcome in &mut outcomes {
@@ -1045,13 +1045,15 @@ fn image_key(image: &findings::ImageRef) -> &str {
 /// Files that another scanned file links (a template linked with `relativePath`) were judged
 /// in their callers' context; their own (parameterless) outcomes are dropped. A file that
 /// links its own caller back (a cycle) keeps its outcome.
-fn drop_linked_templates(outcomes: &mut [FileOutcome]) {
+fn drop_linked_templates(outcomes: &mut [FileOutcome], files: &[&walk::FileToRead]) {
     if outcomes.iter().all(|o| o.links().is_empty()) {
         return;
     }
+    // The canonical path of each outcome's file, when another file may link it.
+    let linkable = |i: usize| outcomes[i].linkable().then(|| files[i].canonical.as_path());
     let mut linked_by: foldhash::HashMap<&Path, Vec<&Path>> = Default::default();
-    for o in outcomes.iter() {
-        if let Some(me) = o.linkable() {
+    for (i, o) in outcomes.iter().enumerate() {
+        if let Some(me) = linkable(i) {
             for target in o.links() {
                 if target != me {
                     linked_by.entry(target.as_path()).or_default().push(me);
@@ -1061,8 +1063,9 @@ fn drop_linked_templates(outcomes: &mut [FileOutcome]) {
     }
     let drop: Vec<bool> = outcomes
         .iter()
-        .map(|o| {
-            let Some(callers) = o.linkable().and_then(|me| linked_by.get(me)) else {
+        .enumerate()
+        .map(|(i, o)| {
+            let Some(callers) = linkable(i).and_then(|me| linked_by.get(me)) else {
                 return false;
             };
             // A template that links its own callers back (a cycle) keeps its outcome.
