@@ -22,6 +22,8 @@
 
 use std::path::{Path, PathBuf};
 
+use std::hash::BuildHasher as _;
+
 use foldhash::HashMap;
 use rayon::prelude::*;
 
@@ -81,9 +83,9 @@ pub struct ProjectGraph {
     /// Each of `extra` by its canonical path (its node's number).
     extra_index: HashMap<Key, usize>,
     /// What each file relates to.
-    forward: Vec<Vec<Edge>>,
+    forward: Adjacency,
     /// What relates to each file.
-    reverse: Vec<Vec<Edge>>,
+    reverse: Adjacency,
     /// The files with a relation whose target is computed during evaluation, and how they
     /// relate to it: they may reach any file (a computed link, any file that may be linked).
     computed: Vec<(usize, RelationKind)>,
@@ -93,7 +95,62 @@ pub struct ProjectGraph {
     /// The walked file whose name sorts first among the walked files of its folder with its
     /// extension (in any case), by folder and lower-case extension: what a frontend that
     /// judges a folder's files together judges them for.
-    first_of_kind: HashMap<(Key, String), usize>,
+    /// Each entry is a node's number, found by the hash of its folder and lower-case
+    /// extension and compared through the node's own path: no key is held (a run of 100,000
+    /// files in as many folders held a copy of each folder's path here).
+    first_of_kind: hashbrown::HashTable<u32>,
+    /// How `first_of_kind` hashes a folder and an extension.
+    kinds: foldhash::fast::RandomState,
+}
+
+/// The edges of every node, one after another, and where each node's begin: most files
+/// relate to nothing, and a vector per node cost 24 bytes each (two per file of a run).
+#[derive(Debug, Default)]
+struct Adjacency {
+    /// Where the edges of node `i` begin (`starts[i]..starts[i + 1]`).
+    starts: Vec<u32>,
+    /// The edges, node by node, each node's sorted and without repeats.
+    edges: Vec<Edge>,
+}
+
+impl Adjacency {
+    /// The adjacency of `nodes` nodes with the edges `pairs` (from, edge), each node's sorted,
+    /// one of each kind and node kept.
+    fn of(nodes: usize, mut pairs: Vec<(usize, Edge)>) -> Adjacency {
+        pairs.sort();
+        pairs.dedup_by(|a, b| a.0 == b.0 && a.1.kind == b.1.kind && a.1.node == b.1.node);
+        let mut starts = Vec::with_capacity(nodes + 1);
+        let mut at = 0;
+        for i in 0..nodes {
+            // Edges are counted as `u32`: a graph's edges are bounded far below (each file
+            // keeps at most `MAX_RELATIONS`, and a run's files are bounded by the walk).
+            starts.push(u32::try_from(at).unwrap_or(u32::MAX));
+            while at < pairs.len() && pairs[at].0 == i {
+                at += 1;
+            }
+        }
+        starts.push(u32::try_from(at).unwrap_or(u32::MAX));
+        Adjacency {
+            starts,
+            edges: pairs.into_iter().map(|(_, e)| e).collect(),
+        }
+    }
+
+    /// The edges of node `i`.
+    fn of_node(&self, i: usize) -> &[Edge] {
+        match (self.starts.get(i), self.starts.get(i + 1)) {
+            (Some(&a), Some(&b)) => &self.edges[a as usize..b as usize],
+            _ => &[],
+        }
+    }
+}
+
+impl std::ops::Index<usize> for Adjacency {
+    type Output = [Edge];
+
+    fn index(&self, i: usize) -> &[Edge] {
+        self.of_node(i)
+    }
 }
 
 /// A canonical path as a hash key: its bytes. A canonical path has one spelling, so bytes
@@ -159,19 +216,36 @@ impl ProjectGraph {
             })
             .collect();
         let by_folder = graph.by_folder();
-        for (folder, members) in &by_folder {
-            for &i in members {
-                let path = &graph.node(i).canonical;
-                let extension = crate::walk::extension_of(path)
-                    .map(|e| e.to_string_lossy().to_ascii_lowercase())
-                    .unwrap_or_default();
-                let kind = (folder.clone(), extension);
-                let name = crate::walk::file_name_of;
-                match graph.first_of_kind.get(&kind) {
-                    Some(&j) if name(&graph.node(j).canonical) <= name(path) => {}
-                    _ => {
-                        graph.first_of_kind.insert(kind, i);
-                    }
+        graph.first_of_kind = hashbrown::HashTable::with_capacity(by_folder.len());
+        let nodes = graph.walked.clone();
+        let files = nodes.files();
+        let kinds = graph.kinds.clone();
+        let hash_of = |folder: &[u8], extension: &str| kinds.hash_one((folder, extension));
+        for (i, file) in files.iter().enumerate() {
+            let path = &file.canonical;
+            let Some((folder, extension)) = kind_of(path) else {
+                continue;
+            };
+            // Walked files are counted as `u32` (the walk stops far sooner).
+            let Ok(at) = u32::try_from(i) else { break };
+            let same = |&j: &u32| {
+                kind_of(&files[j as usize].canonical)
+                    .is_some_and(|(f, e)| f == folder && e == extension)
+            };
+            let name = crate::walk::file_name_of;
+            match graph
+                .first_of_kind
+                .find_mut(hash_of(folder, &extension), same)
+            {
+                Some(&mut j) if name(&files[j as usize].canonical) <= name(path) => {}
+                Some(slot) => *slot = at,
+                None => {
+                    graph
+                        .first_of_kind
+                        .insert_unique(hash_of(folder, &extension), at, |&j| {
+                            let (f, e) = kind_of(&files[j as usize].canonical).unwrap_or_default();
+                            hash_of(f, &e)
+                        });
                 }
             }
         }
@@ -225,19 +299,13 @@ impl ProjectGraph {
         }
         graph.computed.sort();
         graph.computed.dedup();
-        graph.forward = vec![Vec::new(); graph.len()];
-        graph.reverse = vec![Vec::new(); graph.len()];
-        for (from, edge) in edges {
-            if from == edge.node {
-                continue;
-            }
-            graph.forward[from].push(edge);
-            graph.reverse[edge.node].push(Edge { node: from, ..edge });
-        }
-        for list in graph.forward.iter_mut().chain(graph.reverse.iter_mut()) {
-            list.sort();
-            list.dedup_by(|a, b| a.kind == b.kind && a.node == b.node);
-        }
+        edges.retain(|(from, edge)| *from != edge.node);
+        let reverse: Vec<(usize, Edge)> = edges
+            .iter()
+            .map(|&(from, edge)| (edge.node, Edge { node: from, ..edge }))
+            .collect();
+        graph.forward = Adjacency::of(graph.len(), edges);
+        graph.reverse = Adjacency::of(graph.len(), reverse);
         graph
     }
 
@@ -360,13 +428,14 @@ impl ProjectGraph {
     /// the folder of the file at canonical path `file` that have its extension (any case):
     /// `None` when the walk did not find such a file (a graph of no files).
     pub(crate) fn first_of_kind(&self, file: &Path) -> Option<&Path> {
-        let folder = Key::from(key(crate::walk::parent_of(file)?));
-        let extension = file
-            .extension()
-            .map(|e| e.to_string_lossy().to_ascii_lowercase())
-            .unwrap_or_default();
-        let &i = self.first_of_kind.get(&(folder, extension))?;
-        Some(self.node(i).canonical.as_path())
+        let (folder, extension) = kind_of(file)?;
+        let hash = self.kinds.hash_one((folder, extension.as_str()));
+        let files = self.walked.files();
+        let &i = self.first_of_kind.find(hash, |&j| {
+            kind_of(&files[j as usize].canonical)
+                .is_some_and(|(f, e)| f == folder && e == extension)
+        })?;
+        Some(files[i as usize].canonical.as_path())
     }
 
     /// The canonical paths of the files that may be compiled from the file at canonical path
@@ -616,6 +685,17 @@ fn sniff(file: &FileToRead, discovery: Discovery, loader: Loader<'_>) -> Vec<Rel
     relations
 }
 
+/// The kind of the file at `path` that [`ProjectGraph::first_of_kind`] groups by: the bytes of
+/// its folder and its extension in lower case (empty when it has none); `None` for a path
+/// with no folder.
+fn kind_of(path: &Path) -> Option<(&[u8], String)> {
+    let folder = key(crate::walk::parent_of(path)?);
+    let extension = crate::walk::extension_of(path)
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    Some((folder, extension))
+}
+
 /// Most relations kept of one file (a template deploying 4,096 files is far beyond any real
 /// one; a hostile file naming millions would otherwise add a node for each).
 const MAX_RELATIONS: usize = 4096;
@@ -713,6 +793,43 @@ mod tests {
         );
         let elsewhere = path(3).with_file_name("other.bicep");
         assert_eq!(graph.first_of_kind(&elsewhere), None);
+    }
+
+    proptest::proptest! {
+        /// The adjacency holds, for each node, what a vector per node sorted and rid of
+        /// repeats of a kind and node (the first of them kept) would, on any edges.
+        #[test]
+        fn an_adjacency_is_a_sorted_vector_per_node(
+            nodes in 0usize..6,
+            raw in proptest::collection::vec((0usize..6, 0usize..6, 0usize..6, proptest::bool::ANY), 0..40),
+        ) {
+            let kinds = [
+                RelationKind::Parameters,
+                RelationKind::Extends,
+                RelationKind::Deploys,
+                RelationKind::Imports,
+                RelationKind::Reads,
+                RelationKind::CompiledFrom,
+            ];
+            let pairs: Vec<(usize, Edge)> = raw
+                .iter()
+                .filter(|(from, to, _, _)| *from < nodes && *to < nodes)
+                .map(|&(from, node, kind, mapped)| (from, Edge { kind: kinds[kind], node, mapped }))
+                .collect();
+            let mut want = vec![Vec::new(); nodes];
+            for &(from, edge) in &pairs {
+                want[from].push(edge);
+            }
+            for list in &mut want {
+                list.sort();
+                list.dedup_by(|a, b| a.kind == b.kind && a.node == b.node);
+            }
+            let got = Adjacency::of(nodes, pairs);
+            for (i, list) in want.iter().enumerate() {
+                proptest::prop_assert_eq!(&got[i], &list[..]);
+            }
+            proptest::prop_assert!(got.of_node(nodes).is_empty());
+        }
     }
 
     #[test]
