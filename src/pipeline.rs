@@ -27,10 +27,6 @@ use crate::walk::FileToRead;
 pub struct FileOutcome {
     /// Findings, located.
     pub findings: Vec<Finding>,
-    /// The fixes of its findings when they were set aside, the file being a faithful build
-    /// of a source judged instead: `--fix` makes them with the source's, so that the build
-    /// stays faithful.
-    pub(crate) set_aside_fixes: Vec<crate::findings::Fix>,
     /// Image-bearing resources.
     pub resources: Vec<ResourceEntry>,
     /// Whether the file was infrastructure-as-code (judged).
@@ -62,6 +58,11 @@ pub(crate) struct Linking {
     /// The source file it was compiled from (canonical), when it says so and that file was
     /// walked: its findings are set aside when that file's cover them.
     pub(crate) compiled_from: Option<PathBuf>,
+    /// The fixes of its findings when they were set aside, the file being a faithful build
+    /// of a source judged instead: `--fix` makes them with the source's, so that the build
+    /// stays faithful. Kept here, with what only a compiled template has (most outcomes
+    /// have no fixes set aside, and every outcome waits for the whole run).
+    pub(crate) set_aside_fixes: Vec<crate::findings::Fix>,
 }
 
 impl FileOutcome {
@@ -78,6 +79,15 @@ impl FileOutcome {
     /// The source file it was compiled from (canonical), when it says so.
     pub fn compiled_from(&self) -> Option<&Path> {
         self.linking.as_ref()?.compiled_from.as_deref()
+    }
+
+    /// The fixes of its findings set aside (it is a faithful build of a source judged
+    /// instead), taken out.
+    pub(crate) fn take_set_aside_fixes(&mut self) -> Vec<crate::findings::Fix> {
+        self.linking
+            .as_mut()
+            .map(|l| std::mem::take(&mut l.set_aside_fixes))
+            .unwrap_or_default()
     }
 
     /// Adds `link` to the files it links, unless it is there.
@@ -442,6 +452,7 @@ fn judge(lowered: Lowered, walked: &FileToRead, run: &Run, env: &Env<'_>, out: &
         Box::new(Linking {
             links,
             compiled_from,
+            set_aside_fixes: Vec::new(),
         })
     });
     out.notes.extend(notes);

@@ -311,8 +311,14 @@ fn check_roots(
                 }
             }
             // Outcomes wait for the whole run: keep no spare capacity (most files have one or
-            // two findings in vectors grown to four).
+            // two findings in vectors grown to four; a finding's related places, pushed one
+            // by one, have room for four where most have one or two; a merged message is
+            // grown by what it covers).
             outcome.findings.shrink_to_fit();
+            for finding in &mut outcome.findings {
+                finding.related.shrink_to_fit();
+                finding.message.shrink_to_fit();
+            }
             outcome.resources.shrink_to_fit();
             outcome
         })
@@ -376,10 +382,12 @@ fn check_roots(
         if let Some(kind) = kind.filter(|_| outcome.judged && counted) {
             *report.kinds.entry(kind).or_default() += 1;
         }
+        report
+            .set_aside_fixes
+            .extend(outcome.take_set_aside_fixes());
         report.findings.extend(outcome.findings);
         report.resources.extend(outcome.resources);
         report.notes.extend(outcome.notes);
-        report.set_aside_fixes.extend(outcome.set_aside_fixes);
     }
     // A folder the walk could not list holds files nobody judged: the run cannot pass.
     report.findings.extend(
@@ -845,11 +853,15 @@ fn set_aside_compiled_templates(outcomes: &mut [FileOutcome], files: &[&walk::Fi
     for (i, faithful, note) in notes {
         let outcome = &mut outcomes[i];
         if faithful {
-            outcome.set_aside_fixes = std::mem::take(&mut outcome.findings)
+            let fixes = std::mem::take(&mut outcome.findings)
                 .into_iter()
                 .filter(|f| f.suppression.is_none())
                 .filter_map(|mut f| f.fix.take().map(|fix| *fix))
                 .collect();
+            // A compiled template's outcome says what it was compiled from in its linking.
+            if let Some(linking) = outcome.linking.as_mut() {
+                linking.set_aside_fixes = fixes;
+            }
             outcome.resources.clear();
         }
         outcome.notes.push(note);
