@@ -220,32 +220,32 @@ impl ProjectGraph {
         let nodes = graph.walked.clone();
         let files = nodes.files();
         let kinds = graph.kinds.clone();
-        let hash_of = |folder: &[u8], extension: &str| kinds.hash_one((folder, extension));
         for (i, file) in files.iter().enumerate() {
             let path = &file.canonical;
-            let Some((folder, extension)) = kind_of(path) else {
+            let Some(kind) = kind_of(path) else {
                 continue;
             };
             // Walked files are counted as `u32` (the walk stops far sooner).
             let Ok(at) = u32::try_from(i) else { break };
             let same = |&j: &u32| {
-                kind_of(&files[j as usize].canonical)
-                    .is_some_and(|(f, e)| f == folder && e == extension)
+                kind_of(&files[j as usize].canonical).is_some_and(|k| same_kind(k, kind))
             };
             let name = crate::walk::file_name_of;
-            match graph
+            let entry = graph
                 .first_of_kind
-                .find_mut(hash_of(folder, &extension), same)
-            {
-                Some(&mut j) if name(&files[j as usize].canonical) <= name(path) => {}
-                Some(slot) => *slot = at,
-                None => {
-                    graph
-                        .first_of_kind
-                        .insert_unique(hash_of(folder, &extension), at, |&j| {
-                            let (f, e) = kind_of(&files[j as usize].canonical).unwrap_or_default();
-                            hash_of(f, &e)
-                        });
+                .entry(kind_hash(&kinds, kind), same, |&j| {
+                    let k = kind_of(&files[j as usize].canonical).unwrap_or_default();
+                    kind_hash(&kinds, k)
+                });
+            match entry {
+                hashbrown::hash_table::Entry::Occupied(mut slot) => {
+                    let j = *slot.get() as usize;
+                    if name(&files[j].canonical) > name(path) {
+                        *slot.get_mut() = at;
+                    }
+                }
+                hashbrown::hash_table::Entry::Vacant(slot) => {
+                    slot.insert(at);
                 }
             }
         }
@@ -428,13 +428,13 @@ impl ProjectGraph {
     /// the folder of the file at canonical path `file` that have its extension (any case):
     /// `None` when the walk did not find such a file (a graph of no files).
     pub(crate) fn first_of_kind(&self, file: &Path) -> Option<&Path> {
-        let (folder, extension) = kind_of(file)?;
-        let hash = self.kinds.hash_one((folder, extension.as_str()));
+        let kind = kind_of(file)?;
         let files = self.walked.files();
-        let &i = self.first_of_kind.find(hash, |&j| {
-            kind_of(&files[j as usize].canonical)
-                .is_some_and(|(f, e)| f == folder && e == extension)
-        })?;
+        let &i = self
+            .first_of_kind
+            .find(kind_hash(&self.kinds, kind), |&j| {
+                kind_of(&files[j as usize].canonical).is_some_and(|k| same_kind(k, kind))
+            })?;
         Some(files[i as usize].canonical.as_path())
     }
 
@@ -686,14 +686,30 @@ fn sniff(file: &FileToRead, discovery: Discovery, loader: Loader<'_>) -> Vec<Rel
 }
 
 /// The kind of the file at `path` that [`ProjectGraph::first_of_kind`] groups by: the bytes of
-/// its folder and its extension in lower case (empty when it has none); `None` for a path
-/// with no folder.
-fn kind_of(path: &Path) -> Option<(&[u8], String)> {
+/// its folder and of its extension (empty when it has none), the extension compared in any
+/// ASCII case; `None` for a path with no folder.
+fn kind_of(path: &Path) -> Option<(&[u8], &[u8])> {
     let folder = key(crate::walk::parent_of(path)?);
-    let extension = crate::walk::extension_of(path)
-        .map(|e| e.to_string_lossy().to_ascii_lowercase())
-        .unwrap_or_default();
+    let extension = crate::walk::extension_of(path).map_or(&b""[..], |e| e.as_encoded_bytes());
     Some((folder, extension))
+}
+
+/// Whether two kinds ([`kind_of`]) are one: the same folder, the extension in any ASCII case.
+fn same_kind(a: (&[u8], &[u8]), b: (&[u8], &[u8])) -> bool {
+    a.0 == b.0 && a.1.eq_ignore_ascii_case(b.1)
+}
+
+/// The hash of a kind ([`kind_of`]) under `state`: the extension's bytes in lower case, so
+/// that kinds [`same_kind`] calls one hash alike.
+fn kind_hash(state: &foldhash::fast::RandomState, (folder, extension): (&[u8], &[u8])) -> u64 {
+    use std::hash::Hasher as _;
+    let mut h = state.build_hasher();
+    h.write(folder);
+    h.write_u8(0xff);
+    for b in extension {
+        h.write_u8(b.to_ascii_lowercase());
+    }
+    h.finish()
 }
 
 /// Most relations kept of one file (a template deploying 4,096 files is far beyond any real

@@ -178,12 +178,15 @@ impl PathSet {
             let Ok(at) = u32::try_from(i) else { break };
             let key = bytes(&f.canonical);
             let hash = hasher.hash_one(key);
-            match table.find_mut(hash, |&j: &u32| bytes(&files[j as usize].canonical) == key) {
-                Some(slot) => *slot = at,
-                None => {
-                    table.insert_unique(hash, at, |&j: &u32| {
-                        hasher.hash_one(bytes(&files[j as usize].canonical))
-                    });
+            let entry = table.entry(
+                hash,
+                |&j: &u32| bytes(&files[j as usize].canonical) == key,
+                |&j: &u32| hasher.hash_one(bytes(&files[j as usize].canonical)),
+            );
+            match entry {
+                hashbrown::hash_table::Entry::Occupied(mut slot) => *slot.get_mut() = at,
+                hashbrown::hash_table::Entry::Vacant(slot) => {
+                    slot.insert(at);
                 }
             }
         }
