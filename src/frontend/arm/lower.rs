@@ -886,9 +886,12 @@ fn has_unescaped_expression(node: &Json) -> bool {
     }
 }
 
-/// A name lower-cased, as a key of the template's declarations.
+/// A name lower-cased, as a key of the template's declarations (lower-cased in place: a
+/// short name is never on the heap).
 fn lower(name: &str) -> Text {
-    name.to_ascii_lowercase().into()
+    let mut out = Text::from(name);
+    out.make_ascii_lowercase();
+    out
 }
 
 /// A child resource's full type: its written type under its parent's, as Azure composes it.
