@@ -262,7 +262,7 @@ pub fn stream_within(
     max_values: usize,
     each: &mut dyn FnMut(Json),
 ) -> Result<Option<(usize, Vec<Member>)>, ParseError> {
-    let mut p = Parser::new(text, true, max_values);
+    let mut p = Parser::new(text, max_values);
     p.skip_trivia()?;
     let mut others = Vec::new();
     let count = match at {
@@ -290,7 +290,7 @@ pub fn stream_within(
                     _ => return Err(p.error("expected a quoted property name or `}`")),
                 }
                 let key_start = p.pos as u32;
-                let key = p.string()?;
+                let key = p.string::<true>()?;
                 let key_end = p.pos as u32;
                 p.skip_trivia()?;
                 if p.bytes.get(p.pos) != Some(&b':') {
@@ -302,7 +302,7 @@ pub fn stream_within(
                     count = Some(p.stream_elements(each)?);
                 } else {
                     p.values = 0;
-                    let value = p.value(1)?;
+                    let value = p.value::<true>(1)?;
                     others.push(Member {
                         key,
                         key_start,
@@ -363,41 +363,94 @@ pub fn pick_within(
     let pick = Pick { top, anywhere };
     let mut p = Parser {
         pick: Some(&pick),
-        ..Parser::new(text, false, max_values)
+        counting: true,
+        ..Parser::new(text, max_values)
     };
     p.skip_trivia()?;
-    p.value(0)?;
-    p.skip_trivia()?;
-    if p.pos < p.bytes.len() {
-        return Err(p.error("unexpected content after the end of the document"));
-    }
-    if let Some(e) = azure_cli_differs(p.bytes, &p.comments) {
-        return Err(e);
-    }
+    p.value::<false>(0)?;
+    p.finish()?;
     Ok(p.picked)
 }
 
 fn run(text: &str, build: bool, max_values: usize) -> Result<Json, ParseError> {
-    let mut p = Parser::new(text, build, max_values);
+    let mut p = Parser::new(text, max_values);
     p.skip_trivia()?;
-    let value = p.value(0)?;
-    p.skip_trivia()?;
-    if p.pos < p.bytes.len() {
-        return Err(p.error("unexpected content after the end of the document"));
-    }
-    if let Some(e) = azure_cli_differs(p.bytes, &p.comments) {
-        return Err(e);
-    }
+    let value = if build {
+        p.value::<true>(0)?
+    } else {
+        p.value::<false>(0)?
+    };
+    p.finish()?;
     Ok(value)
 }
+
+/// What [`parse_pruned_within`] leaves out of a document whose top value is an object (a
+/// template: what its lowering never reads). A value left out is still read, with the same
+/// rules, errors and value budget as [`parse_within`]'s (every value counts); it stands in the
+/// tree as a `null` with its span.
+pub struct Prune<'p> {
+    /// Keys of the top object whose values are left out (`outputs`).
+    pub left_out: &'p [&'p str],
+    /// Key of the top object whose value, an object, declares things by name (`parameters`):
+    /// of each declaration that is an object, only the members under the keys `declared` are
+    /// kept; the others' values are left out.
+    pub declarations: &'p str,
+    /// The keys kept of each declaration (`defaultValue`, …).
+    pub declared: &'p [&'p str],
+    /// Key of the top object whose value, an array or an object, holds elements that are
+    /// judged one by one (`resources`): an element that is an object and that `keep` does not
+    /// keep is left out whole.
+    pub judged: &'p str,
+    /// Whether a judged element is kept, from its members under `type`, `resources` and
+    /// `existing`.
+    pub keep: &'p dyn Fn(Element<'_>) -> bool,
+}
+
+/// What [`Prune::keep`] judges an element by (keys compared ASCII-case-insensitively, the
+/// last of a repeated key winning, as [`Json::get`] finds them).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Element<'e> {
+    /// The string under `type` (`""` when there is none or it is not a string).
+    pub kind: &'e str,
+    /// Whether it has a member under `resources`.
+    pub children: bool,
+    /// Whether its member under `existing` is `true`.
+    pub existing: bool,
+}
+
+/// Parses `text` as [`parse_within`] does, with the same rules, errors and value budget, but
+/// leaves out of the tree what `prune` says (each value left out is a `null` with its span):
+/// what lowering a template needs, without the cost of building what it never reads.
+pub fn parse_pruned_within(
+    text: &str,
+    prune: &Prune<'_>,
+    max_values: usize,
+) -> Result<Json, ParseError> {
+    let mut p = Parser {
+        counting: true,
+        ..Parser::new(text, max_values)
+    };
+    p.skip_trivia()?;
+    let value = if p.at(b'{') {
+        p.pruned_top(prune)?
+    } else {
+        p.value::<true>(0)?
+    };
+    p.finish()?;
+    Ok(value)
+}
+
+// The pruned values lie at depths 1 to 3, where no nesting limit can be reached.
+const _: () = assert!(MAX_DEPTH > 3);
 
 struct Parser<'a> {
     bytes: &'a [u8],
     text: &'a str,
     pos: usize,
-    /// Whether to build the tree (false: validate only).
-    build: bool,
-    /// Values built so far (at most `max_values`).
+    /// Whether values are counted while they are not built (picking or pruning: every value
+    /// counts against `max_values`, built or not, as in a whole parse).
+    counting: bool,
+    /// Values counted so far (at most `max_values`).
     values: usize,
     /// Most values built ([`MAX_VALUES`] unless the caller says).
     max_values: usize,
@@ -405,28 +458,47 @@ struct Parser<'a> {
     /// comment's line break, a block comment's byte after `*/`), for
     /// [`azure_cli_differs`].
     comments: Vec<(usize, usize)>,
-    /// The members to build while the rest is only checked ([`pick_within`]): then every
-    /// value counts against `max_values`, built or not.
+    /// The members to build while the rest is only checked ([`pick_within`]).
     pick: Option<&'a Pick<'a>>,
     /// The members built for `pick`.
     picked: Picked,
+    /// The elements of the arrays being built, the innermost's last: each array takes its
+    /// own off the end once closed, into a vector of exactly their number (no vector grows
+    /// element by element, and none holds spare room).
+    items: Vec<Json>,
+    /// The members of the objects being built, likewise.
+    members: Vec<Member>,
 }
 
 impl<'a> Parser<'a> {
-    /// A parser at the start of `text`, building its tree when `build` says, of at most
-    /// `max_values` values.
-    fn new(text: &'a str, build: bool, max_values: usize) -> Parser<'a> {
+    /// A parser at the start of `text`, of at most `max_values` values.
+    fn new(text: &'a str, max_values: usize) -> Parser<'a> {
         Parser {
             bytes: text.as_bytes(),
             text,
             pos: 0,
-            build,
+            counting: false,
             values: 0,
             max_values,
             comments: Vec::new(),
             pick: None,
             picked: Picked::default(),
+            items: Vec::new(),
+            members: Vec::new(),
         }
+    }
+
+    /// The end of a document whose value was read: only trivia may follow, and Azure's
+    /// readers must read the text alike.
+    fn finish(&mut self) -> Result<(), ParseError> {
+        self.skip_trivia()?;
+        if self.pos < self.bytes.len() {
+            return Err(self.error("unexpected content after the end of the document"));
+        }
+        if let Some(e) = azure_cli_differs(self.bytes, &self.comments) {
+            return Err(e);
+        }
+        Ok(())
     }
 
     fn error(&self, message: impl Into<String>) -> ParseError {
@@ -434,6 +506,30 @@ impl<'a> Parser<'a> {
             offset: self.pos as u32,
             message: message.into(),
         }
+    }
+
+    /// Whether the byte at `pos` is `b`.
+    #[inline(always)]
+    fn at(&self, b: u8) -> bool {
+        self.bytes.get(self.pos) == Some(&b)
+    }
+
+    /// Counts one more value against the budget: an error at `pos` beyond it.
+    #[inline(always)]
+    fn count(&mut self) -> Result<(), ParseError> {
+        self.values += 1;
+        if self.values > self.max_values {
+            return Err(self.too_many());
+        }
+        Ok(())
+    }
+
+    #[cold]
+    fn too_many(&self) -> ParseError {
+        self.error(format!(
+            "more than {} values in one document: too large to analyse",
+            self.max_values
+        ))
     }
 
     /// Skips whitespace and comments. Most calls stand on a token already, so that case is
@@ -492,16 +588,12 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn value(&mut self, depth: usize) -> Result<Json, ParseError> {
+    /// The value at `pos`, at nesting `depth`: built when `B`, else only checked (then its
+    /// kind holds nothing).
+    fn value<const B: bool>(&mut self, depth: usize) -> Result<Json, ParseError> {
         let start = self.pos;
-        if self.build || self.pick.is_some() {
-            self.values += 1;
-            if self.values > self.max_values {
-                return Err(self.error(format!(
-                    "more than {} values in one document: too large to analyse",
-                    self.max_values
-                )));
-            }
+        if B || self.counting {
+            self.count()?;
         }
         let kind = match self.bytes.get(self.pos) {
             None => return Err(self.error("unexpected end of file, expected a value")),
@@ -509,15 +601,15 @@ impl<'a> Parser<'a> {
                 if depth >= MAX_DEPTH {
                     return Err(self.error(format!("nesting deeper than {MAX_DEPTH} levels")));
                 }
-                self.object(depth)?
+                self.object::<B>(depth)?
             }
             Some(b'[') => {
                 if depth >= MAX_DEPTH {
                     return Err(self.error(format!("nesting deeper than {MAX_DEPTH} levels")));
                 }
-                self.array(depth)?
+                self.array::<B>(depth)?
             }
-            Some(b'"') => JsonKind::String(self.string()?),
+            Some(b'"') => JsonKind::String(self.string::<B>()?),
             Some(b't') => self.keyword("true", JsonKind::Bool(true))?,
             Some(b'f') => self.keyword("false", JsonKind::Bool(false))?,
             Some(b'n') => self.keyword("null", JsonKind::Null)?,
@@ -530,6 +622,17 @@ impl<'a> Parser<'a> {
         Ok(Json {
             kind,
             start: start as u32,
+            end: self.pos as u32,
+        })
+    }
+
+    /// The value at `pos`, checked and counted but not built: a `null` with its span.
+    fn left_out(&mut self, depth: usize) -> Result<Json, ParseError> {
+        let start = self.pos as u32;
+        self.value::<false>(depth)?;
+        Ok(Json {
+            kind: JsonKind::Null,
+            start,
             end: self.pos as u32,
         })
     }
@@ -567,22 +670,31 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn string(&mut self) -> Result<Text, ParseError> {
+    /// The string at `pos` (on its `"`), unescaped when `B` (else empty).
+    #[inline(always)]
+    fn string<const B: bool>(&mut self) -> Result<Text, ParseError> {
         let open = self.pos;
         self.pos += 1;
         // Most strings hold no escape: one search finds the end, and short ones (keys, most
         // values) are stored inline, without an allocation.
-        if let Some(i) = memchr::memchr2(b'"', b'\\', &self.bytes[self.pos..])
+        if let Some(i) = quote_or_backslash(&self.bytes[self.pos..])
             && self.bytes[self.pos + i] == b'"'
         {
             let start = self.pos;
             self.pos += i + 1;
-            return Ok(if self.build {
+            return Ok(if B {
                 Text::new(&self.text[start..start + i])
             } else {
                 Text::default()
             });
         }
+        self.escaped_string::<B>(open)
+    }
+
+    /// The rest of the string opened at `open` that holds an escape (or is not closed), from
+    /// `pos`.
+    #[inline(never)]
+    fn escaped_string<const B: bool>(&mut self, open: usize) -> Result<Text, ParseError> {
         let mut out = String::new();
         loop {
             let rest = &self.bytes[self.pos..];
@@ -590,17 +702,13 @@ impl<'a> Parser<'a> {
                 self.pos = open;
                 return Err(self.error("unterminated string"));
             };
-            if self.build {
+            if B {
                 out.push_str(&self.text[self.pos..self.pos + i]);
             }
             self.pos += i;
             if self.bytes[self.pos] == b'"' {
                 self.pos += 1;
-                return Ok(if self.build {
-                    Text::from(out)
-                } else {
-                    Text::default()
-                });
+                return Ok(if B { Text::from(out) } else { Text::default() });
             }
             // A backslash escape.
             let esc = self.pos;
@@ -610,15 +718,15 @@ impl<'a> Parser<'a> {
                 return Err(self.error("unterminated string"));
             };
             self.pos += 1;
-            match c {
-                b'"' => out.push('"'),
-                b'\\' => out.push('\\'),
-                b'/' => out.push('/'),
-                b'b' => out.push('\u{8}'),
-                b'f' => out.push('\u{c}'),
-                b'n' => out.push('\n'),
-                b'r' => out.push('\r'),
-                b't' => out.push('\t'),
+            let ch = match c {
+                b'"' => '"',
+                b'\\' => '\\',
+                b'/' => '/',
+                b'b' => '\u{8}',
+                b'f' => '\u{c}',
+                b'n' => '\n',
+                b'r' => '\r',
+                b't' => '\t',
                 b'u' => {
                     let hi = self.hex4(esc)?;
                     let ch = if (0xD800..0xDC00).contains(&hi)
@@ -630,12 +738,15 @@ impl<'a> Parser<'a> {
                     } else {
                         char::from_u32(hi as u32)
                     };
-                    out.push(ch.unwrap_or('\u{FFFD}'));
+                    ch.unwrap_or('\u{FFFD}')
                 }
                 _ => {
                     self.pos = esc;
                     return Err(self.error("invalid escape sequence in string"));
                 }
+            };
+            if B {
+                out.push(ch);
             }
         }
     }
@@ -654,23 +765,25 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn array(&mut self, depth: usize) -> Result<JsonKind, ParseError> {
+    /// Reads the elements of the array at `pos` (on its `[`), each with `each` (which stands
+    /// on it), and the commas and trivia between them.
+    #[inline(always)]
+    fn elements(
+        &mut self,
+        mut each: impl FnMut(&mut Self) -> Result<(), ParseError>,
+    ) -> Result<(), ParseError> {
         self.pos += 1;
-        let mut items = Vec::new();
         loop {
             self.skip_trivia()?;
             match self.bytes.get(self.pos) {
                 Some(b']') => {
                     self.pos += 1;
-                    return Ok(JsonKind::Array(items));
+                    return Ok(());
                 }
                 None => return Err(self.error("unexpected end of file, expected `]`")),
                 _ => {}
             }
-            let item = self.value(depth + 1)?;
-            if self.build {
-                items.push(item);
-            }
+            each(self)?;
             self.skip_trivia()?;
             match self.bytes.get(self.pos) {
                 Some(b',') => self.pos += 1,
@@ -680,59 +793,28 @@ impl<'a> Parser<'a> {
         }
     }
 
-    /// The elements of the array at `pos` (on its `[`), each handed to `each` once parsed;
-    /// the value budget is each element's.
-    fn stream_elements(&mut self, each: &mut dyn FnMut(Json)) -> Result<usize, ParseError> {
+    /// Reads the members of the object at `pos` (on its `{`): each key (unescaped when
+    /// `KEYS`), then its value with `each` (which stands on the value), given the key and its
+    /// span.
+    #[inline(always)]
+    fn members_with<const KEYS: bool>(
+        &mut self,
+        mut each: impl FnMut(&mut Self, Text, u32, u32) -> Result<(), ParseError>,
+    ) -> Result<(), ParseError> {
         self.pos += 1;
-        let mut count = 0;
-        loop {
-            self.skip_trivia()?;
-            match self.bytes.get(self.pos) {
-                Some(b']') => {
-                    self.pos += 1;
-                    return Ok(count);
-                }
-                None => return Err(self.error("unexpected end of file, expected `]`")),
-                _ => {}
-            }
-            self.values = 0;
-            let item = self.value(1)?;
-            count += 1;
-            each(item);
-            self.skip_trivia()?;
-            match self.bytes.get(self.pos) {
-                Some(b',') => self.pos += 1,
-                Some(b']') => {}
-                _ => return Err(self.error("expected `,` or `]`")),
-            }
-        }
-    }
-
-    fn object(&mut self, depth: usize) -> Result<JsonKind, ParseError> {
-        self.pos += 1;
-        let mut members = Vec::new();
         loop {
             self.skip_trivia()?;
             match self.bytes.get(self.pos) {
                 Some(b'}') => {
                     self.pos += 1;
-                    return Ok(JsonKind::Object(members));
+                    return Ok(());
                 }
                 Some(b'"') => {}
                 None => return Err(self.error("unexpected end of file, expected `}`")),
                 _ => return Err(self.error("expected a quoted property name or `}`")),
             }
             let key_start = self.pos as u32;
-            // Picking members: their keys are read while the rest is only checked.
-            let picking = self.pick.filter(|_| !self.build);
-            let key = if picking.is_some() {
-                self.build = true;
-                let key = self.string();
-                self.build = false;
-                key?
-            } else {
-                self.string()?
-            };
+            let key = self.string::<KEYS>()?;
             let key_end = self.pos as u32;
             self.skip_trivia()?;
             if self.bytes.get(self.pos) != Some(&b':') {
@@ -740,38 +822,7 @@ impl<'a> Parser<'a> {
             }
             self.pos += 1;
             self.skip_trivia()?;
-            if let Some(pick) = picking {
-                let is = |keys: &[&str]| keys.iter().any(|k| key.eq_ignore_ascii_case(k));
-                let top = depth == 0 && is(pick.top);
-                if top || is(pick.anywhere) {
-                    self.build = true;
-                    let value = self.value(depth + 1);
-                    self.build = false;
-                    let member = Member {
-                        key,
-                        key_start,
-                        key_end,
-                        value: value?,
-                    };
-                    if top {
-                        self.picked.top.push(member);
-                    } else {
-                        self.picked.anywhere.push(member);
-                    }
-                } else {
-                    self.value(depth + 1)?;
-                }
-            } else {
-                let value = self.value(depth + 1)?;
-                if self.build {
-                    members.push(Member {
-                        key,
-                        key_start,
-                        key_end,
-                        value,
-                    });
-                }
-            }
+            each(self, key, key_start, key_end)?;
             self.skip_trivia()?;
             match self.bytes.get(self.pos) {
                 Some(b',') => self.pos += 1,
@@ -780,6 +831,313 @@ impl<'a> Parser<'a> {
             }
         }
     }
+
+    /// The array at `pos`, at nesting `depth`.
+    fn array<const B: bool>(&mut self, depth: usize) -> Result<JsonKind, ParseError> {
+        let base = self.items.len();
+        self.elements(|p| {
+            let item = p.value::<B>(depth + 1)?;
+            if B {
+                p.items.push(item);
+            }
+            Ok(())
+        })?;
+        Ok(JsonKind::Array(self.built_items(base)))
+    }
+
+    /// The elements built since the stack of elements held `base`, taken off it.
+    fn built_items(&mut self, base: usize) -> Vec<Json> {
+        taken_off(&mut self.items, base)
+    }
+
+    /// The members built since the stack of members held `base`, taken off it.
+    fn built_members(&mut self, base: usize) -> Vec<Member> {
+        taken_off(&mut self.members, base)
+    }
+
+    /// The elements of the array at `pos` (on its `[`), each handed to `each` once parsed;
+    /// the value budget is each element's.
+    fn stream_elements(&mut self, each: &mut dyn FnMut(Json)) -> Result<usize, ParseError> {
+        let mut count = 0;
+        self.elements(|p| {
+            p.values = 0;
+            let item = p.value::<true>(1)?;
+            count += 1;
+            each(item);
+            Ok(())
+        })?;
+        Ok(count)
+    }
+
+    /// The object at `pos`, at nesting `depth`.
+    fn object<const B: bool>(&mut self, depth: usize) -> Result<JsonKind, ParseError> {
+        if !B && let Some(pick) = self.pick {
+            // Picking members: their keys are read while the rest is only checked.
+            self.pick_members(pick, depth)?;
+            return Ok(JsonKind::Object(Vec::new()));
+        }
+        self.members_by::<B>(|p, _| p.value::<B>(depth + 1))
+    }
+
+    /// The members of the object at `pos` (on its `{`), each value read by `value` given its
+    /// key (standing on the value); built when `B`.
+    #[inline(always)]
+    fn members_by<const B: bool>(
+        &mut self,
+        mut value: impl FnMut(&mut Self, &Text) -> Result<Json, ParseError>,
+    ) -> Result<JsonKind, ParseError> {
+        let base = self.members.len();
+        self.members_with::<B>(|p, key, key_start, key_end| {
+            let value = value(p, &key)?;
+            if B {
+                p.members.push(Member {
+                    key,
+                    key_start,
+                    key_end,
+                    value,
+                });
+            }
+            Ok(())
+        })?;
+        Ok(JsonKind::Object(self.built_members(base)))
+    }
+
+    /// Reads the object at `pos`, at nesting `depth`, building the members `pick` asks for.
+    fn pick_members(&mut self, pick: &Pick<'_>, depth: usize) -> Result<(), ParseError> {
+        self.members_with::<true>(|p, key, key_start, key_end| {
+            let is = |keys: &[&str]| keys.iter().any(|k| key.eq_ignore_ascii_case(k));
+            let top = depth == 0 && is(pick.top);
+            if top || is(pick.anywhere) {
+                let value = p.value::<true>(depth + 1)?;
+                let member = Member {
+                    key,
+                    key_start,
+                    key_end,
+                    value,
+                };
+                if top {
+                    p.picked.top.push(member);
+                } else {
+                    p.picked.anywhere.push(member);
+                }
+            } else {
+                p.value::<false>(depth + 1)?;
+            }
+            Ok(())
+        })
+    }
+
+    /// The object at `pos` (on its `{`), counted as `value` counts it, each member's value
+    /// read by `value` given its key (standing on the value).
+    #[inline(always)]
+    fn object_by(
+        &mut self,
+        value: impl FnMut(&mut Self, &Text) -> Result<Json, ParseError>,
+    ) -> Result<Json, ParseError> {
+        let start = self.pos as u32;
+        self.count()?;
+        let kind = self.members_by::<true>(value)?;
+        Ok(self.ending(kind, start))
+    }
+
+    /// The top object at `pos` (on its `{`), pruned as `prune` says.
+    fn pruned_top(&mut self, prune: &Prune<'_>) -> Result<Json, ParseError> {
+        self.object_by(|p, key| {
+            let is = |k: &str| key.eq_ignore_ascii_case(k);
+            if prune.left_out.iter().any(|k| is(k)) {
+                p.left_out(1)
+            } else if is(prune.declarations) && p.at(b'{') {
+                p.object_by(|p, _| {
+                    if p.at(b'{') {
+                        p.declaration(prune.declared)
+                    } else {
+                        p.value::<true>(2)
+                    }
+                })
+            } else if is(prune.judged) && (p.at(b'[') || p.at(b'{')) {
+                p.judged_elements(prune)
+            } else {
+                p.value::<true>(1)
+            }
+        })
+    }
+
+    /// One declaration at `pos` (an object, nesting 2): the values of the members not under
+    /// `declared` are left out.
+    fn declaration(&mut self, declared: &[&str]) -> Result<Json, ParseError> {
+        self.object_by(|p, key| {
+            if declared.iter().any(|k| key.eq_ignore_ascii_case(k)) {
+                p.value::<true>(3)
+            } else {
+                p.left_out(3)
+            }
+        })
+    }
+
+    /// The array or object at `pos` (nesting 1) whose elements (or members' values) that are
+    /// objects are judged by `prune.keep`.
+    fn judged_elements(&mut self, prune: &Prune<'_>) -> Result<Json, ParseError> {
+        let judged = |p: &mut Self| {
+            if p.at(b'{') {
+                p.judged(prune)
+            } else {
+                p.value::<true>(2)
+            }
+        };
+        if self.at(b'{') {
+            return self.object_by(|p, _| judged(p));
+        }
+        let start = self.pos as u32;
+        self.count()?;
+        let base = self.items.len();
+        self.elements(|p| {
+            let item = judged(p)?;
+            p.items.push(item);
+            Ok(())
+        })?;
+        let kind = JsonKind::Array(self.built_items(base));
+        Ok(self.ending(kind, start))
+    }
+
+    /// A value of `kind` from `start` to `pos`.
+    fn ending(&self, kind: JsonKind, start: u32) -> Json {
+        Json {
+            kind,
+            start,
+            end: self.pos as u32,
+        }
+    }
+
+    /// One judged element at `pos` (an object, nesting 2): built when `prune.keep` keeps it,
+    /// else a `null` with its span. Its members are built until its `type` says it is not
+    /// kept; the rest is then only checked, and should a later member change the judgement
+    /// (a repeated `type`, `resources`, `existing`), the element is read again, built whole.
+    fn judged(&mut self, prune: &Prune<'_>) -> Result<Json, ParseError> {
+        let start = self.pos;
+        self.count()?;
+        let (values, comments, base) = (self.values, self.comments.len(), self.members.len());
+        // The position in `members` of the last member under `type`.
+        let mut kind_at: Option<usize> = None;
+        let (mut children, mut existing) = (false, false);
+        // Whether it is kept on what was read so far (judged again at each member that can
+        // change the judgement), and whether a member was only checked while it was not.
+        let (mut kept, mut skipped): (Option<bool>, bool) = (None, false);
+        self.members_with::<true>(|p, key, key_start, key_end| {
+            let is_kind = key.eq_ignore_ascii_case("type");
+            let is_children = key.eq_ignore_ascii_case("resources");
+            let is_existing = key.eq_ignore_ascii_case("existing");
+            let deciding = is_kind || is_children || is_existing;
+            if !deciding && kind_at.is_some() && kept == Some(false) {
+                p.value::<false>(3)?;
+                skipped = true;
+                return Ok(());
+            }
+            let value = p.value::<true>(3)?;
+            if is_existing {
+                existing = value.kind == JsonKind::Bool(true);
+            }
+            children |= is_children;
+            if is_kind {
+                kind_at = Some(p.members.len());
+            }
+            p.members.push(Member {
+                key,
+                key_start,
+                key_end,
+                value,
+            });
+            if deciding {
+                kept = Some((prune.keep)(element(
+                    &p.members, kind_at, children, existing,
+                )));
+            }
+            Ok(())
+        })?;
+        let kept = kept.unwrap_or_else(|| (prune.keep)(element(&self.members, None, false, false)));
+        let end = self.pos;
+        if !kept {
+            self.members.truncate(base);
+            return Ok(Json {
+                kind: JsonKind::Null,
+                start: start as u32,
+                end: end as u32,
+            });
+        }
+        let kind = if skipped {
+            // Kept after all: read again, whole (it was read without error once).
+            self.members.truncate(base);
+            self.comments.truncate(comments);
+            self.values = values;
+            self.pos = start;
+            self.object::<true>(2)?
+        } else {
+            JsonKind::Object(self.built_members(base))
+        };
+        Ok(Json {
+            kind,
+            start: start as u32,
+            end: self.pos as u32,
+        })
+    }
+}
+
+/// The values of `stack` from `base` on, taken off it into a vector of exactly their number
+/// (one copy of the bytes). `split_off(0)` would hand out the stack's whole buffer, spare room
+/// and all: the outermost container's values are moved into a vector of their own instead.
+fn taken_off<T>(stack: &mut Vec<T>, base: usize) -> Vec<T> {
+    if base == 0 {
+        let mut out = Vec::with_capacity(stack.len());
+        out.append(stack);
+        out
+    } else {
+        stack.split_off(base)
+    }
+}
+
+/// What a judged element holds ([`Prune::keep`]): its last member under `type` lies at
+/// `kind_at` in `members`.
+fn element(
+    members: &[Member],
+    kind_at: Option<usize>,
+    children: bool,
+    existing: bool,
+) -> Element<'_> {
+    Element {
+        kind: kind_at
+            .and_then(|i| members[i].value.as_str())
+            .unwrap_or(""),
+        children,
+        existing,
+    }
+}
+
+/// The position of the first `"` or `\` in `bytes`, as `memchr2` finds it: the first 16
+/// bytes are looked at eight at a time in a word (most keys and many values end there), the
+/// rest with `memchr2`.
+#[inline(always)]
+fn quote_or_backslash(bytes: &[u8]) -> Option<usize> {
+    let mut at = 0;
+    while at < 16 {
+        let Some(chunk) = bytes.get(at..at + 8) else {
+            break;
+        };
+        let x = u64::from_le_bytes(chunk.try_into().unwrap_or_default());
+        let found = zero_lanes(x ^ 0x2222_2222_2222_2222) | zero_lanes(x ^ 0x5c5c_5c5c_5c5c_5c5c);
+        if found != 0 {
+            return Some(at + (found.trailing_zeros() / 8) as usize);
+        }
+        at += 8;
+    }
+    memchr::memchr2(b'"', b'\\', &bytes[at..]).map(|i| at + i)
+}
+
+/// The high bit of each byte lane of `x` set where the lane is zero, and no other bit (exact:
+/// no carry crosses lanes).
+#[inline(always)]
+fn zero_lanes(x: u64) -> u64 {
+    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    !(((x & LOW7) + LOW7) | x) & HIGH
 }
 
 /// Where the `//` comment at `start` of `bytes` ends: at its first CR or LF (not included:
@@ -1046,7 +1404,28 @@ fn whitespace_run(bytes: &[u8]) -> usize {
     fn nonzero(x: u64) -> u64 {
         (((x & LOW7) + LOW7) | x) & HIGH
     }
-    let mut run = 0;
+    // Most runs are a line break and an indentation of spaces: the spaces are counted a word
+    // at a time, up to the first lane that is not a space, and when a token follows (nearly
+    // always), that is the run.
+    let mut run = match bytes {
+        [b'\n', ..] => 1,
+        [b'\r', b'\n', ..] => 2,
+        _ => 0,
+    };
+    if run > 0 {
+        while let Some(chunk) = bytes.get(run..run + 8) {
+            let x = u64::from_le_bytes(chunk.try_into().unwrap_or_default());
+            let not_space = x ^ 0x2020_2020_2020_2020;
+            if not_space != 0 {
+                run += (not_space.trailing_zeros() / 8) as usize;
+                if !matches!(bytes[run], b' ' | b'\t' | b'\n' | b'\r') {
+                    return run;
+                }
+                break;
+            }
+            run += 8;
+        }
+    }
     while let Some(chunk) = bytes.get(run..run + 8) {
         let x = u64::from_le_bytes(chunk.try_into().unwrap_or_default());
         let other = nonzero(x ^ 0x2020_2020_2020_2020)
@@ -1406,6 +1785,278 @@ mod tests {
         fn never_panics_on_json_alphabet(s in "[\\[\\]{}\",:0-9a-z\\\\/* \n-]{0,64}") {
             proptest::prop_assert_eq!(validate(&s), parse(&s).map(drop));
         }
+    }
+
+    /// Documents shaped like templates: keys a pruned parse treats apart (`type`,
+    /// `resources`, `existing`, `outputs`, `parameters`, `defaultValue`, in either case) and
+    /// others, and strings among which `vm` is a kind [`keep_vm`] keeps.
+    fn template_like_documents() -> impl proptest::strategy::Strategy<Value = serde_json::Value> {
+        use proptest::prelude::*;
+        let leaf = prop_oneof![
+            Just(serde_json::Value::Null),
+            any::<bool>().prop_map(serde_json::Value::Bool),
+            (0i64..100).prop_map(serde_json::Value::from),
+            proptest::sample::select(vec!["vm", "VM", "net", "", "a\\\"b", "long string of text"])
+                .prop_map(|s| serde_json::Value::String(s.to_owned())),
+        ];
+        let keys = proptest::sample::select(vec![
+            "type",
+            "Type",
+            "resources",
+            "RESOURCES",
+            "existing",
+            "outputs",
+            "parameters",
+            "defaultValue",
+            "x",
+            "name",
+        ]);
+        leaf.prop_recursive(5, 96, 6, move |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..5).prop_map(serde_json::Value::Array),
+                proptest::collection::vec((keys.clone(), inner), 0..6).prop_map(|members| {
+                    serde_json::Value::Object(
+                        members
+                            .into_iter()
+                            .map(|(k, v)| (k.to_owned(), v))
+                            .collect(),
+                    )
+                }),
+            ]
+        })
+    }
+
+    /// Template-shaped documents: a top object of `resources` (an array, or an object by
+    /// name) whose elements have `type`, `resources` and `existing` members in any order and
+    /// case, `outputs`, `parameters` and others, values drawn from
+    /// [`template_like_documents`].
+    fn templates() -> impl proptest::strategy::Strategy<Value = serde_json::Value> {
+        use proptest::prelude::*;
+        use serde_json::Value;
+        let values = template_like_documents().boxed();
+        let object = |members: Vec<(&str, Value)>| {
+            Value::Object(
+                members
+                    .into_iter()
+                    .map(|(k, v)| (k.to_owned(), v))
+                    .collect(),
+            )
+        };
+        let member = prop_oneof![
+            3 => (
+                proptest::sample::select(vec!["type", "Type"]),
+                proptest::sample::select(vec!["vm", "VM", "net"])
+            )
+                .prop_map(|(k, v)| (k, Value::String(v.to_owned()))),
+            1 => (
+                proptest::sample::select(vec!["existing", "EXISTING"]),
+                any::<bool>()
+            )
+                .prop_map(|(k, b)| (k, Value::Bool(b))),
+            2 => Just(("resources", Value::Array(Vec::new()))),
+            3 => (proptest::sample::select(vec!["x", "name"]), values.clone()),
+        ];
+        let resource = proptest::collection::vec(member, 0..7).prop_map(object);
+        let top_member = prop_oneof![
+            proptest::collection::vec(resource.clone(), 0..4)
+                .prop_map(|r| ("resources", Value::Array(r))),
+            proptest::collection::vec((proptest::sample::select(vec!["a", "b"]), resource), 0..3)
+                .prop_map(move |r| ("Resources", object(r))),
+            (
+                proptest::sample::select(vec!["outputs", "parameters", "x"]),
+                values
+            ),
+        ];
+        proptest::collection::vec(top_member, 0..5).prop_map(object)
+    }
+
+    /// The judgement of a test's pruned parse: elements of kind `vm` (in any case) or with
+    /// children are kept, unless `existing`.
+    fn keep_vm(e: Element<'_>) -> bool {
+        !e.existing && (e.children || e.kind.eq_ignore_ascii_case("vm"))
+    }
+
+    /// The pruning of a test: `outputs` left out, `parameters` keeping `defaultValue`,
+    /// `resources` judged by [`keep_vm`].
+    const TEST_PRUNE: Prune<'static> = Prune {
+        left_out: &["outputs"],
+        declarations: "parameters",
+        declared: &["defaultValue"],
+        judged: "resources",
+        keep: &keep_vm,
+    };
+
+    /// `doc` (a whole parse) pruned as `prune` says, by walking its tree: what
+    /// [`parse_pruned_within`] must build.
+    fn pruned_by_walk(doc: &Json, prune: &Prune<'_>) -> Json {
+        let null = |v: &Json| Json {
+            kind: JsonKind::Null,
+            start: v.start,
+            end: v.end,
+        };
+        let map_members = |v: &Json, f: &dyn Fn(&Member) -> Json| Json {
+            kind: match &v.kind {
+                JsonKind::Object(members) => JsonKind::Object(
+                    members
+                        .iter()
+                        .map(|m| Member {
+                            value: f(m),
+                            ..m.clone()
+                        })
+                        .collect(),
+                ),
+                _ => unreachable!("an object"),
+            },
+            ..v.clone()
+        };
+        let judge = |v: &Json| {
+            if !v.is_object() {
+                return v.clone();
+            }
+            let element = Element {
+                kind: v.get("type").and_then(Json::as_str).unwrap_or(""),
+                children: v.get("resources").is_some(),
+                existing: v
+                    .get("existing")
+                    .is_some_and(|e| e.kind == JsonKind::Bool(true)),
+            };
+            if (prune.keep)(element) {
+                v.clone()
+            } else {
+                null(v)
+            }
+        };
+        if !doc.is_object() {
+            return doc.clone();
+        }
+        map_members(doc, &|m| {
+            let is = |k: &str| m.key.eq_ignore_ascii_case(k);
+            let v = &m.value;
+            if prune.left_out.iter().any(|k| is(k)) {
+                null(v)
+            } else if is(prune.declarations) && v.is_object() {
+                map_members(v, &|d| {
+                    if !d.value.is_object() {
+                        return d.value.clone();
+                    }
+                    map_members(&d.value, &|e| {
+                        if prune.declared.iter().any(|k| e.key.eq_ignore_ascii_case(k)) {
+                            e.value.clone()
+                        } else {
+                            null(&e.value)
+                        }
+                    })
+                })
+            } else if is(prune.judged) && v.as_array().is_some() {
+                Json {
+                    kind: JsonKind::Array(
+                        v.as_array().unwrap_or_default().iter().map(judge).collect(),
+                    ),
+                    ..v.clone()
+                }
+            } else if is(prune.judged) && v.is_object() {
+                map_members(v, &|e| judge(&e.value))
+            } else {
+                v.clone()
+            }
+        })
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(1024))]
+
+        /// A pruned parse builds what pruning a whole parse's tree gives, refuses what a whole
+        /// parse refuses with the same error, and counts every value against the budget.
+        #[test]
+        fn a_pruned_parse_is_a_whole_parse_pruned(
+            doc in proptest::prop_oneof![templates(), template_like_documents()],
+            cut in proptest::num::usize::ANY,
+            comment in proptest::num::usize::ANY,
+        ) {
+            let compact = serde_json::to_string(&doc).unwrap();
+            let pretty = serde_json::to_string_pretty(&doc).unwrap();
+            // A comment after a comma somewhere, and the text cut short somewhere.
+            let commas: Vec<usize> = pretty.match_indices(",\n").map(|(i, _)| i + 1).collect();
+            let mut commented = pretty.clone();
+            if !commas.is_empty() {
+                commented.insert_str(commas[comment % commas.len()], " /* c */ // d\n");
+            }
+            let cut = pretty.floor_char_boundary(cut % (pretty.len() + 1));
+            for text in [&compact, &pretty, &commented, &pretty[..cut].to_owned()] {
+                let whole = parse(text);
+                let pruned = parse_pruned_within(text, &TEST_PRUNE, MAX_VALUES);
+                match &whole {
+                    Ok(whole) => {
+                        proptest::prop_assert_eq!(
+                            pruned.as_ref().ok(),
+                            Some(&pruned_by_walk(whole, &TEST_PRUNE)),
+                            "{}",
+                            text
+                        );
+                        let values = count_values(whole);
+                        proptest::prop_assert!(
+                            parse_pruned_within(text, &TEST_PRUNE, values).is_ok()
+                        );
+                        proptest::prop_assert_eq!(
+                            parse_pruned_within(text, &TEST_PRUNE, values - 1).map(drop),
+                            parse_within(text, values - 1).map(drop)
+                        );
+                    }
+                    Err(e) => proptest::prop_assert_eq!(pruned.as_ref().err(), Some(e)),
+                }
+            }
+        }
+    }
+
+    proptest::proptest! {
+        /// The first quote or backslash is found where `memchr2` finds it.
+        #[test]
+        fn quotes_and_backslashes_are_found_where_memchr_finds_them(
+            s in proptest::collection::vec(proptest::sample::select(vec![b'a', b'"', b'\\', 0xa2, 0xdc, b' ']), 0..40),
+        ) {
+            proptest::prop_assert_eq!(quote_or_backslash(&s), memchr::memchr2(b'"', b'\\', &s));
+        }
+
+        /// Runs of white space are measured as byte by byte, however lines and indentation
+        /// mix.
+        #[test]
+        fn whitespace_runs_are_measured_as_byte_by_byte(
+            s in proptest::collection::vec(proptest::sample::select(vec![b' ', b'\t', b'\r', b'\n', b'x', 0xa0]), 0..40),
+        ) {
+            let naive = s
+                .iter()
+                .take_while(|c| matches!(c, b' ' | b'\t' | b'\n' | b'\r'))
+                .count();
+            proptest::prop_assert_eq!(whitespace_run(&s), naive);
+        }
+    }
+
+    #[test]
+    fn a_pruned_parse_reads_resources_again_when_a_later_member_keeps_them() {
+        // `type` says drop, a later `resources` keeps: the element is read again, whole.
+        let text = r#"{"resources": [
+            {"type": "net", "properties": {"a": [1, 2]}, "resources": []},
+            {"type": "net", "properties": {"a": 1}},
+            {"type": "vm", "existing": true},
+            {"type": "net", "x": 1, "TYPE": "VM"}
+        ], "outputs": {"o": 1}, "parameters": {"p": {"type": "string", "defaultValue": "d"}}}"#;
+        let whole = parse(text).unwrap();
+        let pruned = parse_pruned_within(text, &TEST_PRUNE, MAX_VALUES).unwrap();
+        assert_eq!(pruned, pruned_by_walk(&whole, &TEST_PRUNE));
+        let resources = pruned.get("resources").and_then(Json::as_array).unwrap();
+        let kinds: Vec<bool> = resources.iter().map(Json::is_object).collect();
+        assert_eq!(kinds, [true, false, false, true]);
+        assert_eq!(
+            resources[0],
+            whole.get("resources").unwrap().as_array().unwrap()[0]
+        );
+        assert_eq!(
+            pruned.get("outputs").map(|o| &o.kind),
+            Some(&JsonKind::Null)
+        );
+        let p = pruned.get("parameters").and_then(|p| p.get("p")).unwrap();
+        assert_eq!(p.get("type").map(|t| &t.kind), Some(&JsonKind::Null));
+        assert_eq!(p.get("defaultValue").and_then(Json::as_str), Some("d"));
     }
 
     /// How Azure Resource Manager and Azure PowerShell read a template (Newtonsoft.Json, whose

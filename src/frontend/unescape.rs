@@ -86,22 +86,29 @@ impl Needles {
         } else {
             (1u64 << self.needles.len()) - 1
         };
-        let (found, escaped) = self.scan(bytes, all, true);
-        if found == all || !escaped {
+        self.found_until(bytes, |found| found == all)
+    }
+
+    /// The needles found in `bytes` read as JSON, as [`Needles::found`] finds them, the search
+    /// ending once those found are `enough` (every needle, or any one: then a template that
+    /// names `Microsoft.Compute/` near its start is not read to its end).
+    fn found_until(&self, bytes: &[u8], enough: impl Fn(u64) -> bool + Copy) -> u64 {
+        let (found, escaped) = self.scan(bytes, enough, true);
+        if enough(found) || !escaped {
             return found;
         }
         // Rare: an escape that can spell part of a needle, and a needle not found as written.
         // Look again at the text as the JSON reader sees it.
-        found | self.scan(&unescaped(bytes), all, false).0
+        found | self.scan(&unescaped(bytes), enough, false).0
     }
 
-    /// The needles found as written in `bytes`, and (when `escapes`) whether an escape that
-    /// could spell part of one was seen.
-    fn scan(&self, bytes: &[u8], all: u64, escapes: bool) -> (u64, bool) {
+    /// The needles found as written in `bytes` (the search ending once they are `enough`),
+    /// and (when `escapes`) whether an escape that could spell part of one was seen.
+    fn scan(&self, bytes: &[u8], enough: impl Fn(u64) -> bool, escapes: bool) -> (u64, bool) {
         let (lower, upper) = self.anchor;
         if !escapes {
             return (
-                self.scan_hits(bytes, all, memchr::memchr2_iter(lower, upper, bytes)),
+                self.scan_hits(bytes, enough, memchr::memchr2_iter(lower, upper, bytes)),
                 false,
             );
         }
@@ -117,16 +124,22 @@ impl Needles {
         };
         let found = if lower == upper {
             let iter = memchr::memchr2_iter(lower, b'\\', bytes).filter(|&at| hits(at));
-            self.scan_hits(bytes, all, iter)
+            self.scan_hits(bytes, &enough, iter)
         } else {
             let iter = memchr::memchr3_iter(lower, upper, b'\\', bytes).filter(|&at| hits(at));
-            self.scan_hits(bytes, all, iter)
+            self.scan_hits(bytes, &enough, iter)
         };
         (found, escaped)
     }
 
-    /// The needles found as written around the anchors at `hits` in `bytes`.
-    fn scan_hits(&self, bytes: &[u8], all: u64, hits: impl Iterator<Item = usize>) -> u64 {
+    /// The needles found as written around the anchors at `hits` in `bytes`, up to the hit
+    /// after which they are `enough`.
+    fn scan_hits(
+        &self,
+        bytes: &[u8],
+        enough: impl Fn(u64) -> bool,
+        hits: impl Iterator<Item = usize>,
+    ) -> u64 {
         let mut found = 0u64;
         for at in hits {
             let before = at.checked_sub(1).map_or(0, |i| bytes[i]);
@@ -143,7 +156,7 @@ impl Needles {
                     found |= 1 << i;
                 }
             }
-            if found == all {
+            if enough(found) {
                 break;
             }
         }
@@ -295,5 +308,24 @@ mod tests {
         assert!(link.any(br#"{"templateLin\u006b": {}}"#));
         assert!(link.any(br#"{"TemplateLink" : {}}"#));
         assert!(!link.any(br#"{"uri": "[deployment().properties.templateLink.uri]", "x": "\""}"#));
+    }
+
+    proptest::proptest! {
+        /// `any` (which ends its search at the first needle found) agrees with `found`, on
+        /// texts of needles' pieces, in either case, escaped or not.
+        #[test]
+        fn any_agrees_with_found(
+            pieces in proptest::collection::vec(proptest::sample::select(vec![
+                "Microsoft", ".", "Compute", "compute/", "\\/", "\\u0043", "\\u002e", "x",
+                "\"format", "_version\"", "\\u005f", "\\\\", " ",
+            ]), 0..12),
+        ) {
+            let text = pieces.concat();
+            let needles = Needles::new(&["Microsoft.Compute/", "Microsoft.Batch/"], b'.');
+            let keys = Needles::delimited(&["\"format_version\"", "\"x_version\""], b'_');
+            for n in [&needles, &keys] {
+                proptest::prop_assert_eq!(n.any(text.as_bytes()), n.found(text.as_bytes()) != 0, "{}", text);
+            }
+        }
     }
 }

@@ -52,7 +52,8 @@ pub fn classify(text: &str, max_values: usize) -> Classification {
             Err(e) => Classification::Broken(e),
         };
     }
-    match json::parse_within(text, max_values) {
+    // Only what lowering reads is built; the rest is checked as a whole parse checks it.
+    match super::lower::parse_template(text, max_values) {
         Ok(root) => {
             if is_template_schema(root.get("$schema")) {
                 Classification::Template(root)

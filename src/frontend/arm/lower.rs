@@ -21,7 +21,7 @@ use crate::eval::ir::{
     Property, ResourceDecl, ResourceLoop, Template, Text, UnseenTemplate, Variable, VariableValue,
 };
 use crate::frontend::KeepPaths;
-use crate::json::{Json, JsonKind, Member, Number};
+use crate::json::{self, Json, JsonKind, Member, Number};
 use crate::source::{FileId, Span};
 use crate::value::{Cause, Unavailable};
 use std::cell::RefCell;
@@ -31,6 +31,32 @@ use std::rc::Rc;
 /// `keep`'s paths of the image-bearing resources besides the catalogue's.
 pub(crate) fn template(root: &Json, file: FileId, text: &str, keep: &KeepPaths) -> Template {
     Lowering::new(file, text, keep).template(root, true)
+}
+
+/// Parses the template `text` (a document of at most `max_values` values) as
+/// [`json::parse_within`] does, with the same errors, but without building what lowering
+/// ([`template`]) never reads of it: its `outputs` and type `definitions`, of each parameter
+/// all but its default, allowed values and nullability, and the top-level resources that
+/// cannot matter ([`may_matter`]: a network, a storage account… nor an `existing` one), each
+/// of which is a `null` in the tree.
+pub(crate) fn parse_template(text: &str, max_values: usize) -> Result<Json, json::ParseError> {
+    let catalog = Catalog::builtin();
+    let keep = |e: json::Element<'_>| !e.existing && may_matter(catalog, e.kind, e.children);
+    let prune = json::Prune {
+        left_out: &["outputs", "definitions"],
+        declarations: "parameters",
+        declared: &["defaultValue", "allowedValues", "nullable"],
+        judged: "resources",
+        keep: &keep,
+    };
+    json::parse_pruned_within(text, &prune, max_values)
+}
+
+/// Whether a resource declaration of type `resource_type` (composed with its parent's), with
+/// child `resources` or not, can matter to a judgement: it carries an image, contains
+/// templates, or has children (which may). Any other is never lowered.
+fn may_matter(catalog: &Catalog, resource_type: &str, children: bool) -> bool {
+    children || Container::of(resource_type).is_some() || catalog.arm(resource_type).is_some()
 }
 
 /// Deepest chain of templates published with a template spec that link each other, lowered
@@ -305,11 +331,11 @@ impl<'a> Lowering<'a> {
         let written_type = node.get("type").and_then(Json::as_str).unwrap_or("");
         let resource_type = compose_type(parent_type, written_type);
         let children = node.get("resources");
-        let container = Container::of(&resource_type);
-        let entry = self.catalog.arm(&resource_type);
-        if children.is_none() && container.is_none() && entry.is_none() {
+        if !may_matter(self.catalog, &resource_type, children.is_some()) {
             return None;
         }
+        let container = Container::of(&resource_type);
+        let entry = self.catalog.arm(&resource_type);
         Some(ResourceDecl {
             span: self.span(node),
             symbol: symbol.cloned(),
@@ -860,9 +886,12 @@ fn has_unescaped_expression(node: &Json) -> bool {
     }
 }
 
-/// A name lower-cased, as a key of the template's declarations.
+/// A name lower-cased, as a key of the template's declarations (lower-cased in place: a
+/// short name is never on the heap).
 fn lower(name: &str) -> Text {
-    name.to_ascii_lowercase().into()
+    let mut out = Text::from(name);
+    out.make_ascii_lowercase();
+    out
 }
 
 /// A child resource's full type: its written type under its parent's, as Azure composes it.
