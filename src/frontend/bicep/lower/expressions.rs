@@ -364,8 +364,9 @@ impl<'s> Lowering<'s> {
                     }
                 }
                 SyntaxElement::Node(n) => {
-                    use std::fmt::Write as _;
-                    let _ = write!(format, "{{{}}}", args.len());
+                    format.push('{');
+                    push_decimal(&mut format, args.len());
+                    format.push('}');
                     let e = self.expr(n);
                     args.push(e);
                 }
@@ -1165,6 +1166,15 @@ impl<'s> Lowering<'s> {
         }
         Some(out)
     }
+}
+
+/// Writes `n` in decimal at the end of `out`: a `format()` argument's number, written per
+/// hole of every interpolated string (without the formatting machinery `write!` goes through).
+pub(super) fn push_decimal(out: &mut String, n: usize) {
+    if n >= 10 {
+        push_decimal(out, n / 10);
+    }
+    out.push(char::from(b'0' + (n % 10) as u8));
 }
 
 /// Why an expression nested deeper than the lowering follows is unknown.
