@@ -142,6 +142,13 @@ impl TokenKind {
 pub(crate) struct Token {
     /// What it is.
     pub(crate) kind: TokenKind,
+    /// Whether this is a piece of a `'…'` string that the lexer found between its delimiters
+    /// (`'` or `}` before, `'` or `${` after) with no escape in it: its value is its text
+    /// between them, known without looking at it again ([`strings_valid`],
+    /// [`try_string_value`], [`string_values`]; most strings are such, and every string the
+    /// parser reads is checked, every one the lowering reads is decoded). It fits in the
+    /// token's padding: a token stays twelve bytes.
+    pub(crate) plain: bool,
     /// Its bytes.
     pub(crate) span: Range<u32>,
 }
@@ -187,6 +194,12 @@ const IDENTIFIER: [bool; 256] = {
     table
 };
 
+/// How many bytes at the start of `bytes` are `part`s (a run of blanks, line breaks, digits,
+/// identifier characters), counted over the slice in one loop.
+fn run(bytes: &[u8], part: impl Fn(u8) -> bool) -> usize {
+    bytes.iter().position(|&c| !part(c)).unwrap_or(bytes.len())
+}
+
 /// The longest identifier the compiler accepts.
 const MAX_IDENTIFIER_LENGTH: usize = 255;
 
@@ -221,6 +234,7 @@ pub(crate) fn lex_within(text: &str, max_tokens: usize) -> Lexed {
         },
         stack: Vec::new(),
         max_tokens,
+        plain: false,
     };
     lexer.run();
     lexer.out
@@ -240,6 +254,8 @@ struct Lexer<'t> {
     stack: Vec<Open>,
     /// The most tokens made, the end aside.
     max_tokens: usize,
+    /// Whether the token just made is a plain string piece ([`Token::plain`]).
+    plain: bool,
 }
 
 impl Lexer<'_> {
@@ -271,6 +287,7 @@ impl Lexer<'_> {
                 let end = self.text.len() as u32;
                 self.out.tokens.push(Token {
                     kind: TokenKind::EndOfFile,
+                    plain: false,
                     span: end..end,
                 });
                 return;
@@ -280,6 +297,7 @@ impl Lexer<'_> {
             }
             self.out.tokens.push(Token {
                 kind,
+                plain: std::mem::take(&mut self.plain),
                 span: start as u32..self.pos as u32,
             });
             if kind == TokenKind::EndOfFile {
@@ -293,13 +311,9 @@ impl Lexer<'_> {
         while let Some(b) = self.peek(0) {
             match b {
                 b' ' | b'\t' => {
-                    // Indentation comes in runs: eight spaces at a time, then one by one.
-                    self.pos += 1;
-                    while let Some(eight) = self.bytes.get(self.pos..self.pos + 8)
-                        && eight == b"        "
-                    {
-                        self.pos += 8;
-                    }
+                    // Indentation comes in runs: the whole run at once, over the slice (not
+                    // a byte per turn of this loop, each through `peek` and the match).
+                    self.pos += run(&self.bytes[self.pos..], |c| c == b' ' || c == b'\t');
                 }
                 b'/' if self.peek(1) == Some(b'/') => {
                     self.pos = memchr::memchr2(b'\n', b'\r', &self.bytes[self.pos..])
@@ -468,32 +482,22 @@ impl Lexer<'_> {
                 K::StringRightPiece
             }
             b'\n' | b'\r' => {
-                self.pos += self.bytes[self.pos..]
-                    .iter()
-                    .take_while(|&&c| c == b'\n' || c == b'\r')
-                    .count();
+                self.pos += run(&self.bytes[self.pos..], |c| c == b'\n' || c == b'\r');
                 K::NewLine
             }
             b'0'..=b'9' => {
-                self.pos += self.bytes[self.pos..]
-                    .iter()
-                    .take_while(|c| c.is_ascii_digit())
-                    .count();
+                self.pos += run(&self.bytes[self.pos..], |c| c.is_ascii_digit());
                 K::Integer
             }
             b'a'..=b'z' | b'A'..=b'Z' | b'_' => {
                 let start = self.pos - 1;
-                while self
-                    .bytes
-                    .get(self.pos)
-                    .is_some_and(|&c| IDENTIFIER[c as usize])
-                {
-                    self.pos += 1;
-                }
-                match &self.text[start..self.pos] {
-                    "true" => K::TrueKeyword,
-                    "false" => K::FalseKeyword,
-                    "null" => K::NullKeyword,
+                self.pos += run(&self.bytes[self.pos..], |c| IDENTIFIER[c as usize]);
+                // Compared as bytes: a `str` slice would check both ends for character
+                // boundaries (they are: the word is ASCII).
+                match &self.bytes[start..self.pos] {
+                    b"true" => K::TrueKeyword,
+                    b"false" => K::FalseKeyword,
+                    b"null" => K::NullKeyword,
                     word => {
                         if word.len() > MAX_IDENTIFIER_LENGTH {
                             self.error(start..self.pos, "identifier longer than 255 characters");
@@ -525,6 +529,8 @@ impl Lexer<'_> {
         } else {
             (TokenKind::StringRightPiece, TokenKind::StringMiddlePiece)
         };
+        // Plain until an escape is seen (an unterminated piece is never plain).
+        let mut plain = true;
         loop {
             let i = memchr::memchr3(b'\'', b'$', b'\\', &self.bytes[self.pos..])
                 .map_or(self.bytes.len(), |i| self.pos + i);
@@ -536,13 +542,20 @@ impl Lexer<'_> {
             }
             self.pos = i + 1;
             match self.bytes[i] {
-                b'\'' => return end,
+                b'\'' => {
+                    self.plain = plain;
+                    return end;
+                }
                 b'$' if self.peek(0) == Some(b'{') => {
                     self.pos += 1;
+                    self.plain = plain;
                     return more;
                 }
                 b'$' => {}
-                _ => self.escape(i),
+                _ => {
+                    plain = false;
+                    self.escape(i);
+                }
             }
         }
     }
@@ -698,6 +711,9 @@ fn string_info(kind: TokenKind, text: &str) -> (bool, usize) {
 /// first piece and is exact.
 pub(crate) fn try_string_value<'t>(text: &'t str, token: &Token) -> Option<Cow<'t, str>> {
     let own = text.get(token.span.start as usize..token.span.end as usize)?;
+    if token.plain {
+        return plain_inner(own, token.kind).map(Cow::Borrowed);
+    }
     let (multi, dollars) = string_info(token.kind, own);
     piece_value(own, token.kind, multi, dollars)
 }
@@ -720,9 +736,25 @@ pub(crate) fn string_values<'t>(text: &'t str, tokens: &[&Token]) -> Option<Vec<
         .iter()
         .map(|t| {
             let own = text.get(t.span.start as usize..t.span.end as usize)?;
+            if t.plain && !multi {
+                return plain_inner(own, t.kind).map(Cow::Borrowed);
+            }
             piece_value(own, t.kind, multi, dollars)
         })
         .collect()
+}
+
+/// The text of a plain piece ([`Token::plain`], its text `own`) between its delimiters:
+/// what [`piece_value`] gives it as a piece of a `'…'` string, without looking at its bytes
+/// (the lexer did). `None` only for a token that is no string piece (never plain).
+fn plain_inner(own: &str, kind: TokenKind) -> Option<&str> {
+    // The delimiters are ASCII: `'` or `}` before, `'` or `${` after.
+    let tail = match kind {
+        TokenKind::StringComplete | TokenKind::StringRightPiece => 1,
+        TokenKind::StringLeftPiece | TokenKind::StringMiddlePiece => 2,
+        _ => return None,
+    };
+    own.get(1..own.len().checked_sub(tail)?)
 }
 
 /// A piece's text between its delimiters (`'`, `'''`, `$'''`, `${`, `}`), its string's kind
@@ -763,7 +795,15 @@ fn piece_inner(own: &str, kind: TokenKind, multi: bool, dollars: usize) -> Optio
 
 /// Whether every string token of one string has a value ([`string_values`] is `Some`),
 /// without building the values: what the parser asks of each string it reads.
-pub(crate) fn strings_valid<'a>(text: &str, mut tokens: impl Iterator<Item = &'a Token>) -> bool {
+pub(crate) fn strings_valid<'a>(
+    text: &str,
+    mut tokens: impl Iterator<Item = &'a Token> + Clone,
+) -> bool {
+    // Plain pieces are valid pieces of a `'…'` string, as the first one says the string is.
+    let mut all = tokens.clone();
+    if all.next().is_some_and(|t| t.plain) && all.all(|t| t.plain) {
+        return true;
+    }
     let Some(first) = tokens.next() else {
         return false;
     };
@@ -1028,6 +1068,15 @@ mod tests {
                 proptest::prop_assert!(t.span.start <= t.span.end);
                 last = t.span.end;
                 let _ = try_string_value(&text, t);
+                // A plain piece's value and validity are what its text gives them.
+                if t.plain {
+                    let unmarked = Token { plain: false, ..t.clone() };
+                    proptest::prop_assert_eq!(
+                        try_string_value(&text, t),
+                        try_string_value(&text, &unmarked)
+                    );
+                    proptest::prop_assert!(strings_valid(&text, std::iter::once(&unmarked)));
+                }
             }
         }
     }

@@ -222,8 +222,10 @@ struct Expected {
     message: &'static str,
 }
 
-/// A piece, or the failure that unwinds to the nearest recovery.
-type PResult<T> = Result<T, Expected>;
+/// A piece, or the failure that unwinds to the nearest recovery. The failure is boxed: a
+/// piece is then two words, given back in registers through every level of the descent
+/// (the failure's three words made each a copy through memory), and failures are rare.
+type PResult<T> = Result<T, Box<Expected>>;
 
 /// What a parenthesized list holds.
 #[derive(Clone, Copy)]
@@ -366,6 +368,9 @@ impl<'t> Parser<'t> {
     // ----- The tree.
 
     /// A node of `kind` over `children` (its span from the first's start to the last's end).
+    /// Inlined, as the tree's `push_node`: each caller's children are a few, of a count
+    /// known where it is written, copied in place.
+    #[inline]
     fn el(&mut self, kind: S, children: &[El]) -> El {
         El::Node(self.tree.push_node(kind, children))
     }
@@ -421,9 +426,11 @@ impl<'t> Parser<'t> {
                 .any(|&c| matches!(c, El::Node(c) if self.has_skipped(c)))
     }
 
-    /// Whether only the end is left.
+    /// Whether only the end is left. The lexer ends the tokens with the one `EndOfFile` and
+    /// `pos` never goes past it (`read_el` and `skip_to` stop there), so the next token
+    /// being the end says it: one comparison, asked before nearly every token.
     fn at_end(&self) -> bool {
-        self.pos >= self.tree.tokens.len() - 1 || self.peek_kind() == K::EndOfFile
+        self.peek_kind() == K::EndOfFile
     }
 
     /// A token's text.
@@ -434,7 +441,8 @@ impl<'t> Parser<'t> {
 
     /// Whether the next token is of `kind` (never at the end).
     fn check(&self, kind: K) -> bool {
-        !self.at_end() && self.peek_kind() == kind
+        // The next token is of `kind` and so not the end, unless `kind` is the end.
+        kind != K::EndOfFile && self.peek_kind() == kind
     }
 
     /// Whether the next token is of one of `kinds` (never at the end).
@@ -452,12 +460,15 @@ impl<'t> Parser<'t> {
         !self.at_end() && self.is_keyword(Some(self.peek()), keyword)
     }
 
-    /// Fails at the next token.
+    /// Fails at the next token. Cold and out of line: the callers (`expect` above all, a
+    /// third of a million calls on AVM) then keep no registers for the failure's allocation.
+    #[cold]
+    #[inline(never)]
     fn fail<T>(&self, message: &'static str) -> PResult<T> {
-        Err(Expected {
+        Err(Box::new(Expected {
             at: self.peek().span.clone(),
             message,
-        })
+        }))
     }
 
     /// Consumes a token of `kind`, or fails.
@@ -529,7 +540,8 @@ impl<'t> Parser<'t> {
 
     // ----- Recovery.
 
-    /// Records an error.
+    /// Records an error (cold: most files have none).
+    #[cold]
     fn report(&mut self, at: Range<u32>, message: &str) {
         self.errors.push(ParseError {
             at,
@@ -554,7 +566,7 @@ impl<'t> Parser<'t> {
                 self.errors.truncate(errors);
                 self.depth = depth;
                 self.drop_built(built);
-                self.skip_to(start, flags, e, terminators)
+                self.skip_to(start, flags, *e, terminators)
             }
         }
     }
@@ -576,7 +588,7 @@ impl<'t> Parser<'t> {
                 self.errors.truncate(errors);
                 self.depth = depth;
                 self.drop_built(built);
-                Some(self.skip_to(start, flags, e, terminators))
+                Some(self.skip_to(start, flags, *e, terminators))
             }
         }
     }
@@ -660,7 +672,7 @@ impl<'t> Parser<'t> {
         let at = self.peek().span.clone();
         let element = f(self)?;
         if self.is_skipped(element) {
-            return Err(Expected { at, message });
+            return Err(Box::new(Expected { at, message }));
         }
         Ok(element)
     }
@@ -737,7 +749,11 @@ impl<'t> Parser<'t> {
 
     /// Decorators and the newlines after each.
     fn leading_nodes(&mut self) -> Vec<El> {
-        let mut out = Vec::new();
+        if !self.check(K::At) {
+            return Vec::new();
+        }
+        // A decorator or two and their newlines: room for them at once.
+        let mut out = Vec::with_capacity(8);
         while self.check(K::At) {
             out.push(self.decorator());
             out.push(self.recover(CONSUME, &[K::NewLine], Self::newline));
@@ -1597,6 +1613,11 @@ impl<'t> Parser<'t> {
     /// [`Parser::expression`] once the depth is counted.
     fn expression_inner(&mut self, flags: u8) -> PResult<El> {
         let candidate = self.binary(flags, 0)?;
+        // Most expressions are no ternary: neither `?` nor a newline (before which a `?`
+        // may stand) is next.
+        if !matches!(self.peek_kind(), K::Question | K::NewLine) {
+            return Ok(candidate);
+        }
         let mut newlines_before_question = Vec::new();
         if self.peek_skip_newlines().kind == K::Question {
             newlines_before_question = self.newlines();
@@ -1684,10 +1705,15 @@ impl<'t> Parser<'t> {
     fn member_chain(&mut self, flags: u8) -> PResult<El> {
         let mut current = self.primary(flags)?;
         loop {
-            if self.check_any(&[K::LeftSquare, K::Dot, K::DoubleColon, K::Exclamation]) {
-                self.enter()?;
+            let next = self.peek_kind();
+            if !matches!(
+                next,
+                K::LeftSquare | K::Dot | K::DoubleColon | K::Exclamation
+            ) {
+                return Ok(current);
             }
-            if self.check(K::LeftSquare) {
+            self.enter()?;
+            if next == K::LeftSquare {
                 // At most six children: the target, `[`, `?`, `^`, the index and `]`.
                 let mut children = [current; 6];
                 children[1] = self.read_el();
@@ -1707,7 +1733,7 @@ impl<'t> Parser<'t> {
                 };
                 children[count + 1] = self.expect(K::RightSquare, "expected `]`")?;
                 current = self.el(S::ArrayAccess, &children[..count + 2]);
-            } else if self.check(K::Dot) {
+            } else if next == K::Dot {
                 let dot = self.read_el();
                 let safe = self.check(K::Question).then(|| self.read_el());
                 let name = self.identifier_or_skip("expected a function or property name");
@@ -1729,15 +1755,13 @@ impl<'t> Parser<'t> {
                         None => self.el(S::PropertyAccess, &[current, dot, name]),
                     };
                 }
-            } else if self.check(K::DoubleColon) {
+            } else if next == K::DoubleColon {
                 let colons = self.read_el();
                 let name = self.identifier_or_skip("expected a resource name");
                 current = self.el(S::ResourceAccess, &[current, colons, name]);
-            } else if self.check(K::Exclamation) {
+            } else {
                 let bang = self.read_el();
                 current = self.el(S::NonNullAssertion, &[current, bang]);
-            } else {
-                return Ok(current);
             }
         }
     }
@@ -1777,10 +1801,10 @@ impl<'t> Parser<'t> {
             (_, true) => S::IntegerTypeLiteral,
         };
         if token.kind == K::Integer && self.text_of(&token).parse::<u64>().is_err() {
-            return Err(Expected {
+            return Err(Box::new(Expected {
                 at: token.span,
                 message: "integer out of range",
-            });
+            }));
         }
         Ok(self.el(kind, &[element]))
     }

@@ -87,20 +87,22 @@ impl<'s> Lowering<'s> {
                 kind: NodeKind::Null,
             },
             K::Array if !syntax.nodes().any(|n| n.kind == K::SpreadExpression) => {
-                let items = syntax
-                    .nodes()
-                    .filter(|n| n.kind == K::ArrayItem)
-                    .filter_map(value_child)
-                    .map(|v| self.node(v))
-                    .collect();
+                // Of the items' number at once (grown from empty, most arrays were copied
+                // once or twice as they were built).
+                let values = || syntax.nodes().filter(|n| n.kind == K::ArrayItem);
+                let mut items = Vec::with_capacity(values().count());
+                for value in values().filter_map(value_child) {
+                    items.push(self.node(value));
+                }
                 Node {
                     span,
                     kind: NodeKind::Array(items),
                 }
             }
             K::Object if !syntax.nodes().any(|n| n.kind == K::SpreadExpression) => {
-                let mut properties = Vec::new();
-                for property in syntax.nodes().filter(|n| n.kind == K::ObjectProperty) {
+                let written = || syntax.nodes().filter(|n| n.kind == K::ObjectProperty);
+                let mut properties = Vec::with_capacity(written().count());
+                for property in written() {
                     let Some(value) = value_child(property) else {
                         continue;
                     };
@@ -341,8 +343,9 @@ impl<'s> Lowering<'s> {
             return self.unknowable_expr(start, end, Cause::DamagedDeclaration);
         };
         let mut pieces = pieces.into_iter();
-        let mut format = String::new();
-        let mut args = Vec::new();
+        // About the string's length and its holes' number: built without growing.
+        let mut format = String::with_capacity(node.span.len());
+        let mut args = Vec::with_capacity(node.nodes().count() + 1);
         for child in node.children() {
             match child {
                 SyntaxElement::Token(_) => {
@@ -361,8 +364,9 @@ impl<'s> Lowering<'s> {
                     }
                 }
                 SyntaxElement::Node(n) => {
-                    use std::fmt::Write as _;
-                    let _ = write!(format, "{{{}}}", args.len());
+                    format.push('{');
+                    push_decimal(&mut format, args.len());
+                    format.push('}');
                     let e = self.expr(n);
                     args.push(e);
                 }
@@ -382,7 +386,7 @@ impl<'s> Lowering<'s> {
     /// `[a, b, ...c]` → `createArray(a, b)`, or with a spread
     /// `flatten(createArray(createArray(a, b), c))`.
     pub(super) fn array(&mut self, node: SyntaxNode<'s>) -> Expr {
-        self.collection(node, "createArray", "flatten", |l, item, plain| {
+        self.collection(node, "createArray", "flatten", 1, |l, item, plain| {
             if item.kind == K::ArrayItem
                 && let Some(v) = value_child(item)
             {
@@ -395,7 +399,7 @@ impl<'s> Lowering<'s> {
     /// `{k: v, ...o}` → `createObject('k', v)`, or with a spread
     /// `shallowMerge(createArray(createObject('k', v), o))`.
     pub(super) fn object(&mut self, node: SyntaxNode<'s>) -> Expr {
-        self.collection(node, "createObject", "shallowMerge", |l, item, plain| {
+        self.collection(node, "createObject", "shallowMerge", 2, |l, item, plain| {
             if item.kind != K::ObjectProperty {
                 return;
             }
@@ -422,11 +426,14 @@ impl<'s> Lowering<'s> {
         node: SyntaxNode<'s>,
         build: &str,
         merge: &str,
+        per_entry: usize,
         mut entry: impl FnMut(&mut Self, SyntaxNode<'s>, &mut Vec<Expr>),
     ) -> Expr {
         let (start, end) = self.at(node);
         let mut groups: Vec<Expr> = Vec::new();
-        let mut plain: Vec<Expr> = Vec::new();
+        // Room for the entries of a literal without spreads (an object's two arguments per
+        // property, an array's one per item): its call's arguments, built without growing.
+        let mut plain: Vec<Expr> = Vec::with_capacity(per_entry * node.nodes().count());
         let mut spread = false;
         for item in node.nodes() {
             if item.kind != K::SpreadExpression {
@@ -845,21 +852,17 @@ impl<'s> Lowering<'s> {
         let name = node
             .child(K::Identifier)
             .map_or("", |i| ident(self.text, i));
-        if let Some(local) = self
-            .locals
-            .iter()
-            .rev()
-            .find(|l| local_name(l) == name)
-            .cloned()
-        {
-            return match local {
-                Local::Item {
+        // The innermost local of that name, read where it is (a copy of it, names and all,
+        // per read was an allocation or two per loop item read).
+        if let Some(at) = self.locals.iter().rposition(|l| local_name(l) == name) {
+            return match &self.locals[at] {
+                &Local::Item {
                     list,
-                    index,
+                    ref index,
                     outside,
                     ..
                 } => {
-                    let i = self.loop_index(&index, start, end);
+                    let i = self.loop_index(index, start, end);
                     // The list is evaluated where the loop is written: it sees the locals
                     // outside the loop, never the loop's own (or an inner loop's) item.
                     let pin = self.pin.replace((start, end));
@@ -876,13 +879,13 @@ impl<'s> Lowering<'s> {
                         },
                     }
                 }
-                Local::Index { index, .. } => self.loop_index(&index, start, end),
+                Local::Index { index, .. } => self.loop_index(index, start, end),
                 Local::Lambda { name } => {
-                    let n = self.lit(&name, start, end);
+                    let n = self.lit(name, start, end);
                     self.call_at("lambdaVariables", vec![n], start, end)
                 }
                 Local::FunctionParameter { name } => {
-                    let n = self.lit(&name, start, end);
+                    let n = self.lit(name, start, end);
                     self.call_at("parameters", vec![n], start, end)
                 }
             };
@@ -1011,21 +1014,30 @@ impl<'s> Lowering<'s> {
     /// `a::b.properties.x`, `mod.outputs.x`.
     pub(super) fn symbolic(&mut self, node: SyntaxNode<'s>) -> Option<Expr> {
         let (start, end) = self.at(node);
-        // Peel the property names off, down to the symbol.
-        let mut path: Vec<SyntaxNode<'s>> = Vec::new();
+        // Peel the property names off, down to the symbol: found first, the names gathered
+        // only then (most accesses read no resource or module, and need no vector of them).
         let mut cur = node;
+        let mut levels = 0;
         loop {
             if self.resource_symbol(cur).is_some() || self.module_symbol(cur).is_some() {
                 break;
             }
             match cur.kind {
                 K::PropertyAccess => {
-                    path.push(cur);
+                    levels += 1;
                     cur = cur.nodes().next()?;
                 }
                 K::NonNullAssertion | K::ParenthesizedExpression => cur = cur.nodes().next()?,
                 _ => return None,
             }
+        }
+        let mut path: Vec<SyntaxNode<'s>> = Vec::with_capacity(levels);
+        let mut at = node;
+        while at != cur {
+            if at.kind == K::PropertyAccess {
+                path.push(at);
+            }
+            at = at.nodes().next()?;
         }
         path.reverse();
         let names: Vec<&'s str> = path
@@ -1154,6 +1166,15 @@ impl<'s> Lowering<'s> {
         }
         Some(out)
     }
+}
+
+/// Writes `n` in decimal at the end of `out`: a `format()` argument's number, written per
+/// hole of every interpolated string (without the formatting machinery `write!` goes through).
+pub(super) fn push_decimal(out: &mut String, n: usize) {
+    if n >= 10 {
+        push_decimal(out, n / 10);
+    }
+    out.push(char::from(b'0' + (n % 10) as u8));
 }
 
 /// Why an expression nested deeper than the lowering follows is unknown.

@@ -32,7 +32,7 @@ impl<'s> Lowering<'s> {
                     .push((path.clone(), original, decl.span.clone()));
                 let index = self.imports.len() - 1;
                 self.symbols
-                    .entry(local)
+                    .entry(Cow::Owned(local))
                     .or_insert(SymbolRef::Imported(index));
             }
         } else if let Some(alias) = decl
@@ -43,7 +43,7 @@ impl<'s> Lowering<'s> {
             self.imports.push((path, String::new(), decl.span.clone()));
             let index = self.imports.len() - 1;
             self.symbols
-                .entry(ident(self.text, alias).to_owned())
+                .entry(Cow::Borrowed(ident(self.text, alias)))
                 .or_insert(SymbolRef::Namespace(index));
         }
     }

@@ -157,7 +157,7 @@ pub(crate) fn parameter_file(
     if base.is_some() {
         lowering
             .symbols
-            .insert(BASE.to_owned(), SymbolRef::Plain(Symbol::Parameter));
+            .insert(Cow::Borrowed(BASE), SymbolRef::Plain(Symbol::Parameter));
     }
     let mut template = lowering.program(root);
     if let Some(extends) = base {
@@ -265,8 +265,10 @@ struct Lowering<'s> {
     /// The syntax errors' ranges, sorted and merged.
     damaged: Vec<Range<u32>>,
     infos: Vec<ResourceInfo<'s>>,
-    /// Top-level and nested symbols → what they are (resources by index into `infos`).
-    symbols: HashMap<String, SymbolRef<'s>>,
+    /// Top-level and nested symbols → what they are (resources by index into `infos`), by
+    /// name: borrowed from the text where it is written (a copy of every declaration's name
+    /// was most of the table's cost).
+    symbols: HashMap<Cow<'s, str>, SymbolRef<'s>>,
     /// `parent::child` paths of nested resources.
     nested: HashMap<(usize, String), usize>,
     locals: Vec<Local<'s>>,
@@ -417,7 +419,7 @@ impl<'s> Lowering<'s> {
             }
             let name = decl
                 .child(K::Identifier)
-                .map(|n| ident(self.text, n).to_owned());
+                .map(|n| Cow::Borrowed(ident(self.text, n)));
             let Some(name) = name else {
                 if decl.kind == K::TargetScope
                     && let Some(s) = decl.child(K::String)
@@ -750,9 +752,11 @@ impl<'s> Lowering<'s> {
     pub(super) fn property(&self, object: SyntaxNode<'s>, name: &str) -> Option<SyntaxNode<'s>> {
         let properties = || object.nodes().filter(|n| n.kind == K::ObjectProperty);
         if object.children().len() <= 64 {
+            // The last written wins: looked for from the end, each key compared where it is
+            // written (no copy of it).
             return properties()
-                .filter(|p| self.key_text(*p).as_deref() == Some(name))
-                .last()
+                .rev()
+                .find(|p| self.key_str(*p).as_deref() == Some(name))
                 .and_then(value_child);
         }
         // A large object's properties are indexed once: a file that reads each of 100,000

@@ -146,7 +146,7 @@ impl<'s> Lowering<'s> {
                 let name = self.infos[child_index].symbol.clone();
                 self.nested.insert((index, name.clone()), child_index);
                 self.symbols
-                    .entry(name)
+                    .entry(Cow::Owned(name))
                     .or_insert(SymbolRef::Resource(child_index));
             }
         }

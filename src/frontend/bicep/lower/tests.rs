@@ -299,3 +299,13 @@ var jump = loadJsonContent('images.json', '$.jump')
         }
     }
 }
+
+/// A `format()` argument's number is written as `write!` would write it.
+#[test]
+fn format_argument_numbers_are_decimal() {
+    for n in [0, 1, 9, 10, 11, 99, 100, 1234, usize::MAX] {
+        let mut out = String::from("{");
+        expressions::push_decimal(&mut out, n);
+        assert_eq!(out, format!("{{{n}"));
+    }
+}
