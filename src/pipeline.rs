@@ -60,7 +60,7 @@ pub(crate) struct Linking {
     pub(crate) compiled_from: Option<PathBuf>,
     /// The fixes of its findings when they were set aside, the file being a faithful build
     /// of a source judged instead: `--fix` makes them with the source's, so that the build
-    /// stays faithful. Kept here, with what only a compiled template has (most outcomes
+    /// stays faithful. Kept here, with what only a compiled build has (most outcomes
     /// have no fixes set aside, and every outcome waits for the whole run).
     pub(crate) set_aside_fixes: Vec<crate::findings::Fix>,
 }
