@@ -200,13 +200,40 @@ pub(crate) fn fingerprint(parts: &[&str]) -> String {
 /// into 100 loop instances must not make an 80 MB report.
 const MAX_MESSAGE_CHARS: usize = 1000;
 
-/// Most distinct images [`shared_image`] keeps on one thread: past them it starts again.
-const MAX_SHARED_IMAGES: usize = 1024;
+/// Most distinct values one thread shares of each kind ([`shared_image`], [`shared`]): past
+/// them it starts again (a run whose findings each give other advice keeps no more than it
+/// would without sharing).
+const MAX_SHARED: usize = 1024;
 
 thread_local! {
     /// The images [`shared_image`] handed out on this thread.
     static SHARED_IMAGES: std::cell::RefCell<foldhash::HashSet<std::sync::Arc<ImageRef>>> =
         std::cell::RefCell::new(foldhash::HashSet::default());
+    /// The texts [`shared`] handed out on this thread.
+    static SHARED: std::cell::RefCell<foldhash::HashSet<std::sync::Arc<str>>> =
+        std::cell::RefCell::new(foldhash::HashSet::default());
+}
+
+/// The value of `set` equal to `value`, or `value` made shared (`made`) and kept there (the
+/// set emptied first when it holds [`MAX_SHARED`]).
+fn share<T, V>(
+    set: &mut foldhash::HashSet<std::sync::Arc<T>>,
+    value: V,
+    made: impl FnOnce(V) -> std::sync::Arc<T>,
+) -> std::sync::Arc<T>
+where
+    T: ?Sized + Eq + std::hash::Hash,
+    V: std::borrow::Borrow<T>,
+{
+    if let Some(kept) = set.get(value.borrow()) {
+        return std::sync::Arc::clone(kept);
+    }
+    if set.len() >= MAX_SHARED {
+        set.clear();
+    }
+    let kept = made(value);
+    set.insert(std::sync::Arc::clone(&kept));
+    kept
 }
 
 /// `image`, shared with the equal images this thread shared before: an estate deploys a few
@@ -214,47 +241,17 @@ thread_local! {
 /// until the report is written (one allocation of each image's parts and text, not one per
 /// resource).
 pub(crate) fn shared_image(image: ImageRef) -> std::sync::Arc<ImageRef> {
-    SHARED_IMAGES.with_borrow_mut(|set| {
-        if let Some(kept) = set.get(&image) {
-            return std::sync::Arc::clone(kept);
-        }
-        if set.len() >= MAX_SHARED_IMAGES {
-            set.clear();
-        }
-        let kept = std::sync::Arc::new(image);
-        set.insert(std::sync::Arc::clone(&kept));
-        kept
-    })
-}
-
-/// `text`, or when longer than [`MAX_MESSAGE_CHARS`] characters its head and tail around a mark
-/// saying how many characters were left out (the tail of a message holds its cause).
-/// Most distinct texts [`shared`] keeps on one thread: past them it starts again (a run
-/// whose findings each give other advice keeps no more than it would without sharing).
-const MAX_SHARED: usize = 1024;
-
-thread_local! {
-    /// The texts [`shared`] handed out on this thread.
-    static SHARED: std::cell::RefCell<foldhash::HashSet<std::sync::Arc<str>>> =
-        std::cell::RefCell::new(foldhash::HashSet::default());
+    SHARED_IMAGES.with_borrow_mut(|set| share(set, image, std::sync::Arc::new))
 }
 
 /// `text`, shared with the equal texts this thread shared before (one allocation for the
 /// advice thousands of findings repeat).
 pub(crate) fn shared(text: String) -> std::sync::Arc<str> {
-    SHARED.with_borrow_mut(|set| {
-        if let Some(kept) = set.get(text.as_str()) {
-            return std::sync::Arc::clone(kept);
-        }
-        if set.len() >= MAX_SHARED {
-            set.clear();
-        }
-        let kept: std::sync::Arc<str> = text.into();
-        set.insert(std::sync::Arc::clone(&kept));
-        kept
-    })
+    SHARED.with_borrow_mut(|set| share(set, text, std::sync::Arc::from))
 }
 
+/// `text`, or when longer than [`MAX_MESSAGE_CHARS`] characters its head and tail around a mark
+/// saying how many characters were left out (the tail of a message holds its cause).
 pub(crate) fn clipped(text: &str) -> String {
     const HEAD: usize = MAX_MESSAGE_CHARS * 3 / 5;
     const TAIL: usize = MAX_MESSAGE_CHARS - HEAD;
@@ -351,10 +348,10 @@ mod tests {
             &a,
             &shared_image(image("20_04-lts"))
         ));
-        for i in 0..MAX_SHARED_IMAGES + 10 {
+        for i in 0..MAX_SHARED + 10 {
             assert_eq!(*shared_image(image(&i.to_string())), image(&i.to_string()));
         }
-        SHARED_IMAGES.with_borrow(|set| assert!(set.len() <= MAX_SHARED_IMAGES));
+        SHARED_IMAGES.with_borrow(|set| assert!(set.len() <= MAX_SHARED));
     }
 
     /// Equal advice is one allocation however many findings give it, and a thread that

@@ -72,6 +72,37 @@ impl std::fmt::Debug for ResourceEntry {
     }
 }
 
+#[cfg(test)]
+impl ResourceEntry {
+    /// An entry of `resource_type` named `name` at line `line` of `path` with status `status`,
+    /// and nothing else known of it: what tests of what consumes entries start from.
+    pub(crate) fn bare(
+        path: &str,
+        line: u32,
+        resource_type: &str,
+        name: &str,
+        status: Status,
+    ) -> ResourceEntry {
+        ResourceEntry::from(ResourceEntryBody {
+            path: path.into(),
+            line,
+            parameter_file: None,
+            resource_type: resource_type.into(),
+            name: name.into(),
+            image: None,
+            images: Vec::new(),
+            status,
+            assumption: None,
+            outdated: false,
+            deployed: None,
+            azure_name: None,
+            tags: Default::default(),
+            deployed_through: Vec::new(),
+            placement: None,
+        })
+    }
+}
+
 /// What a [`ResourceEntry`] is made of.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct ResourceEntryBody {

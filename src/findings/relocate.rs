@@ -117,23 +117,13 @@ mod tests {
         );
         let mut judgement = Judgement {
             findings: vec![finding],
-            resources: vec![ResourceEntry::from(crate::findings::ResourceEntryBody {
-                path: "x.content".into(),
-                line: 3,
-                parameter_file: None,
-                resource_type: "T".into(),
-                name: "n".into(),
-                image: None,
-                images: Vec::new(),
-                status: Status::NotJudged,
-                assumption: None,
-                outdated: false,
-                deployed: None,
-                azure_name: None,
-                tags: Default::default(),
-                deployed_through: Vec::new(),
-                placement: None,
-            })],
+            resources: vec![ResourceEntry::bare(
+                "x.content",
+                3,
+                "T",
+                "n",
+                Status::NotJudged,
+            )],
             notes: vec![
                 Note::new(NoteKind::Budget, "x.content", "budget cut").at(3, 3),
                 Note::new(NoteKind::LinkCycle, "x.content", "unlocated"),

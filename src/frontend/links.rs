@@ -657,6 +657,17 @@ mod lowered {
         uses: u64,
     }
 
+    impl Kept {
+        /// Readies the kept lowerings for run `run`: another run's are another disk's, dropped
+        /// at the first look.
+        fn for_run(&mut self, run: u64) {
+            if self.entries.first().is_some_and(|e| e.key.run != run) {
+                self.entries.clear();
+                self.bytes = 0;
+            }
+        }
+    }
+
     thread_local! {
         static KEPT: RefCell<Kept> = RefCell::new(Kept::default());
     }
@@ -667,13 +678,9 @@ mod lowered {
         text: &str,
     ) -> Option<(Rc<Template>, Vec<ParseProblem>, u64)> {
         KEPT.with_borrow_mut(|kept| {
+            kept.for_run(key.run);
             kept.uses += 1;
             let now = kept.uses;
-            // Another run's lowerings are another disk's: dropped at the first look.
-            if kept.entries.first().is_some_and(|e| e.key.run != key.run) {
-                kept.entries.clear();
-                kept.bytes = 0;
-            }
             let entry = kept
                 .entries
                 .iter_mut()
@@ -701,10 +708,7 @@ mod lowered {
             return;
         }
         KEPT.with_borrow_mut(|kept| {
-            if kept.entries.first().is_some_and(|e| e.key.run != key.run) {
-                kept.entries.clear();
-                kept.bytes = 0;
-            }
+            kept.for_run(key.run);
             while kept.bytes + text.len() > KEPT_TEXT_BYTES {
                 let Some(oldest) = (0..kept.entries.len()).min_by_key(|&i| kept.entries[i].used)
                 else {

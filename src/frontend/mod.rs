@@ -273,7 +273,7 @@ pub(crate) fn linkable(path: &Path, bytes: &[u8]) -> bool {
 /// template names `X.bicep` beside it as its source), so that what the file finds is compared
 /// with what the template finds.
 pub(crate) fn may_be_compiled_from(path: &Path) -> bool {
-    path.extension().is_some_and(|e| e == "bicep")
+    path.extension().is_some_and(|e| e == arm::SOURCE_EXTENSION)
 }
 
 /// Whether a run reads the file at `path` before judging, to learn which template it gives

@@ -385,23 +385,13 @@ mod tests {
     #[test]
     fn the_compliance_percentage_never_rounds_up_to_compliant() {
         let entry = |status| {
-            ResourceEntry::from(crate::findings::ResourceEntryBody {
-                path: "a.json".into(),
-                line: 1,
-                parameter_file: None,
-                resource_type: "Microsoft.Compute/virtualMachines".into(),
-                name: "vm".into(),
-                image: None,
-                images: Vec::new(),
+            ResourceEntry::bare(
+                "a.json",
+                1,
+                "Microsoft.Compute/virtualMachines",
+                "vm",
                 status,
-                assumption: None,
-                outdated: false,
-                deployed: None,
-                azure_name: None,
-                tags: Default::default(),
-                deployed_through: Vec::new(),
-                placement: None,
-            })
+            )
         };
         let mut report = Report {
             resources: vec![entry(Status::Compliant); 10_000],

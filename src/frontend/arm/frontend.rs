@@ -100,6 +100,9 @@ impl Frontend for Arm {
     }
 }
 
+/// The extension of the files a compiled template names as its source ([`bicep_source`]).
+pub(crate) const SOURCE_EXTENSION: &str = "bicep";
+
 /// The Bicep file the template at `canonical` was compiled from, when its metadata names the
 /// Bicep compiler as its generator (`metadata._generator.name: "bicep"`) and the file it
 /// compiles from by convention is walked beside it: `X.bicep` for `X.json`, `main.bicep` for
@@ -125,11 +128,11 @@ fn bicep_source(
         .strip_suffix(".json")
         .or_else(|| lower.strip_suffix(".jsonc"))?;
     let stem = &name[..stem.len()];
-    let mut candidates = vec![format!("{stem}.bicep")];
+    let mut candidates = vec![format!("{stem}.{SOURCE_EXTENSION}")];
     if stem.eq_ignore_ascii_case("azuredeploy") {
-        candidates.push("main.bicep".into());
+        candidates.push(format!("main.{SOURCE_EXTENSION}"));
     } else if let Some(prefix) = stem.strip_suffix(".azuredeploy") {
-        candidates.push(format!("{prefix}.main.bicep"));
+        candidates.push(format!("{prefix}.main.{SOURCE_EXTENSION}"));
     }
     candidates
         .into_iter()

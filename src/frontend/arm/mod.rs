@@ -5,6 +5,7 @@ mod classify;
 mod dialect;
 mod embedded;
 mod frontend;
+pub(crate) use frontend::SOURCE_EXTENSION;
 mod literals;
 pub(crate) mod lower;
 mod params;
