@@ -222,15 +222,7 @@ fn analyze_walked(
     if let Some(touched) = touched {
         loader = loader.recording(touched);
     }
-    // Sniffed in frontend order until one matches: the frontends before it found nothing.
-    let mut first = frontends.len();
-    let read = loader.read_walked(walked, |bytes| {
-        first = frontends
-            .iter()
-            .position(|f| f.sniff(bytes) != Sniff::No)
-            .unwrap_or(frontends.len());
-        first < frontends.len()
-    });
+    let (read, first) = read_sniffed(walked, &loader, frontends);
     let file = match read {
         Ok(Some(file)) => file,
         Ok(None) => return out,
@@ -241,6 +233,25 @@ fn analyze_walked(
     };
     lower_and_judge(file, first, walked, run, &loader, parameter_files, &mut out);
     out
+}
+
+/// Reads the walked file `walked` through `loader` when one of `frontends` sniffs its bytes
+/// as its own, and the first that does. Sniffed in frontend order until one matches: the
+/// frontends before it found nothing.
+fn read_sniffed(
+    walked: &FileToRead,
+    loader: &Loader<'_>,
+    frontends: &[&dyn frontend::Frontend],
+) -> (Result<Option<Loaded>, LoadError>, usize) {
+    let mut first = frontends.len();
+    let read = loader.read_walked(walked, |bytes| {
+        first = frontends
+            .iter()
+            .position(|f| f.sniff(bytes) != Sniff::No)
+            .unwrap_or(frontends.len());
+        first < frontends.len()
+    });
+    (read, first)
 }
 
 /// Analyses one document read from `input` (standard input) as if it were the file
@@ -316,6 +327,33 @@ fn lower_and_judge(
     out: &mut FileOutcome,
 ) {
     let frontends = frontends_for(run.purpose, &walked.path);
+    with_env(walked, run, loader, parameter_files, |env| {
+        for (i, f) in frontends.iter().enumerate().skip(first) {
+            if i > first && f.sniff(file.text.as_bytes()) == Sniff::No {
+                continue;
+            }
+            match frontend::lower(*f, file, env) {
+                Ok(lowered) => {
+                    judge(lowered, walked, run, env, out);
+                    out.kind = f.kind().or(out.kind);
+                    return;
+                }
+                Err(declined) => file = declined,
+            }
+        }
+    });
+}
+
+/// Calls `lower` with what lowering the walked file `walked` needs of `run`: its options (in
+/// the contexts of `parameter_files` when given, else of those the project graph relates to
+/// it), `loader`, and a fresh allowance.
+fn with_env<T>(
+    walked: &FileToRead,
+    run: &Run,
+    loader: &Loader<'_>,
+    parameter_files: Option<Vec<frontend::ParameterFile>>,
+    lower: impl FnOnce(&Env<'_>) -> T,
+) -> T {
     let allowance = Rc::new(Allowance::new(&run.limits));
     let parameter_files =
         parameter_files.unwrap_or_else(|| run.graph.parameter_files(&walked.canonical));
@@ -325,24 +363,43 @@ fn lower_and_judge(
         .graph
         .first_of_kind(&walked.canonical)
         .map(std::path::Path::to_path_buf);
-    let env = Env {
+    lower(&Env {
         options: &options,
         loader: *loader,
         allowance: &allowance,
+    })
+}
+
+/// The canonical paths of the files the walked file's deployments may link to in its
+/// contexts, told without judging it, through the linked files `follow` names
+/// ([`frontend::Frontend::link_targets`]). `None` when only judging it can tell. A file no
+/// frontend reads links nothing.
+pub(crate) fn link_targets(
+    walked: &FileToRead,
+    run: &Run,
+    follow: &dyn Fn(&std::path::Path) -> bool,
+) -> Option<Vec<std::path::PathBuf>> {
+    let frontends = frontends_for(run.purpose, &walked.path);
+    let loader = Loader::new(&run.roots, &run.cwd, &run.walked)
+        .with_limit(size_limit(run))
+        .with_overlays(&run.overlays);
+    let (read, first) = read_sniffed(walked, &loader, frontends);
+    // Unread (refused, or of no language), it is judged to link nothing.
+    let Ok(Some(mut file)) = read else {
+        return Some(Vec::new());
     };
-    for (i, f) in frontends.iter().enumerate().skip(first) {
-        if i > first && f.sniff(file.text.as_bytes()) == Sniff::No {
-            continue;
-        }
-        match frontend::lower(*f, file, &env) {
-            Ok(lowered) => {
-                judge(lowered, walked, run, &env, out);
-                out.kind = f.kind().or(out.kind);
-                return;
+    with_env(walked, run, &loader, None, |env| {
+        for (i, f) in frontends.iter().enumerate().skip(first) {
+            if i > first && f.sniff(file.text.as_bytes()) == Sniff::No {
+                continue;
             }
-            Err(declined) => file = declined,
+            match f.link_targets(file, env, follow) {
+                Ok(targets) => return targets,
+                Err(declined) => file = declined,
+            }
         }
-    }
+        Some(Vec::new())
+    })
 }
 
 /// What lowering needs of `config`, for a file whose parameter files are `parameter_files`:

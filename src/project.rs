@@ -50,6 +50,12 @@ pub(crate) enum Discovery {
 /// find.
 type Node = FileToRead;
 
+/// Which files a file whose links are computed may link to, told without judging it
+/// ([`ProjectGraph::reaching`]): the file, and which of the files it links it must follow
+/// (walking them with the values it passes); `None` when only judging it tells.
+pub(crate) type LinkTargets<'a> =
+    dyn Fn(&Node, &(dyn Fn(&Path) -> bool + Sync)) -> Option<Vec<PathBuf>> + Sync + 'a;
+
 /// What a relation's target leads to.
 enum Resolved {
     /// These files.
@@ -518,10 +524,19 @@ impl ProjectGraph {
     /// Whether a file may be deployed by a computed link is asked of `linkable` (its path to
     /// open and its canonical path) only for the files a named one's judgement reads, and only
     /// when some file computes a link: a look at every file's bytes for it would cost more.
+    ///
+    /// Then a file that computes links is judged only when they may lead where it matters:
+    /// `links` tells, without judging it, the canonical paths its deployments may link to
+    /// when it is deployed on its own, through the files the predicate it is given names
+    /// (those that compute links in turn, with the values this one passes them); `None`:
+    /// anywhere. It matters when one of them is a file whose judgement reads a named one, or
+    /// a file the graph does not hold. A file deployed by another is not asked (only judging
+    /// that one tells where its links lead): it matters, and so does what deploys it.
     pub(crate) fn reaching(
         &self,
         named: &[PathBuf],
         linkable: &dyn Fn(&Path, &Path) -> bool,
+        links: &LinkTargets<'_>,
     ) -> Vec<PathBuf> {
         /// How a file was reached.
         #[derive(Clone, Copy, PartialEq, Eq)]
@@ -599,44 +614,99 @@ impl ProjectGraph {
                 .filter(|e| reads(e.kind))
                 .map(move |e| (e.node, how))
         };
-        while let Some((i, how)) = stack.pop() {
-            if std::mem::replace(&mut seen[i][how as usize], true) {
-                continue;
-            }
-            // Its findings are set aside when its Bicep source finds them all; a source is
-            // judged in the contexts of the templates compiled from it too.
-            stack.extend(
-                self.forward[i]
-                    .iter()
-                    .chain(&self.reverse[i])
-                    .filter(|e| e.kind == RelationKind::CompiledFrom)
-                    .map(|e| (e.node, Reached::Context)),
-            );
-            match how {
-                Reached::Context => {}
-                Reached::Shares => stack.extend(users(i, Reached::Shares)),
-                Reached::Read => {
-                    stack.extend(users(i, Reached::Shares));
-                    stack.extend(needs(i, Reached::Read));
+        // What each file that computes links may link to, asked once (`None`: anywhere).
+        let mut probed: foldhash::HashMap<usize, Option<Vec<Option<usize>>>> =
+            foldhash::HashMap::default();
+        let computes_links: foldhash::HashSet<usize> =
+            computed_links.iter().map(|(c, _)| *c).collect();
+        loop {
+            while let Some((i, how)) = stack.pop() {
+                if std::mem::replace(&mut seen[i][how as usize], true) {
+                    continue;
                 }
-                Reached::Reads => {
-                    if !links_followed
-                        && !computed_links.is_empty()
-                        && linkable(&self.node(i).path, &self.node(i).canonical)
-                    {
-                        links_followed = true;
-                        stack.extend(computed_links.iter().map(|(c, _)| (*c, Reached::Reads)));
+                // Its findings are set aside when its Bicep source finds them all; a source is
+                // judged in the contexts of the templates compiled from it too.
+                stack.extend(
+                    self.forward[i]
+                        .iter()
+                        .chain(&self.reverse[i])
+                        .filter(|e| e.kind == RelationKind::CompiledFrom)
+                        .map(|e| (e.node, Reached::Context)),
+                );
+                match how {
+                    Reached::Context => {}
+                    Reached::Shares => stack.extend(users(i, Reached::Shares)),
+                    Reached::Read => {
+                        stack.extend(users(i, Reached::Shares));
+                        stack.extend(needs(i, Reached::Read));
                     }
-                    stack.extend(users(i, Reached::Reads));
-                    stack.extend(folder_readers(i));
-                    stack.extend(needs(i, Reached::Read));
-                    stack.extend(
-                        self.forward[i]
-                            .iter()
-                            .filter(|e| e.kind == RelationKind::Parameters)
-                            .map(|e| (e.node, Reached::Context)),
-                    );
+                    Reached::Reads => {
+                        if !links_followed
+                            && !computed_links.is_empty()
+                            && linkable(&self.node(i).path, &self.node(i).canonical)
+                        {
+                            links_followed = true;
+                        }
+                        stack.extend(users(i, Reached::Reads));
+                        stack.extend(folder_readers(i));
+                        stack.extend(needs(i, Reached::Read));
+                        stack.extend(
+                            self.forward[i]
+                                .iter()
+                                .filter(|e| e.kind == RelationKind::Parameters)
+                                .map(|e| (e.node, Reached::Context)),
+                        );
+                    }
                 }
+            }
+            if !links_followed {
+                break;
+            }
+            // The files that compute links and may lead to one whose judgement reads a named
+            // file: judged, and what deploys them (until no more are found). Each is asked
+            // once, all of them at a time.
+            let unasked: Vec<usize> = computed_links
+                .iter()
+                .map(|(c, _)| *c)
+                .filter(|c| !probed.contains_key(c) && !seen[*c][Reached::Reads as usize])
+                .collect();
+            let follow = |path: &Path| {
+                self.index_of(path)
+                    .is_some_and(|i| computes_links.contains(&i))
+            };
+            let asked: Vec<(usize, Option<Vec<Option<usize>>>)> = unasked
+                .par_iter()
+                .map(|&c| {
+                    // Deployed by another file, it computes its links with that file's
+                    // values: only judging that one tells.
+                    if self.reverse[c].iter().any(|e| reads(e.kind)) || c >= self.files().len() {
+                        return (c, None);
+                    }
+                    let targets = links(self.node(c), &follow)
+                        .map(|paths| paths.iter().map(|p| self.index_of(p)).collect());
+                    (c, targets)
+                })
+                .collect();
+            probed.extend(asked);
+            let before = stack.len();
+            for &(c, _) in &computed_links {
+                if seen[c][Reached::Reads as usize] {
+                    continue;
+                }
+                // It matters when it may lead to a file whose judgement reads a named one, or
+                // to one the graph does not hold.
+                let matters = match &probed[&c] {
+                    None => true,
+                    Some(targets) => targets
+                        .iter()
+                        .any(|t| t.is_none_or(|t| seen[t][Reached::Reads as usize])),
+                };
+                if matters {
+                    stack.push((c, Reached::Reads));
+                }
+            }
+            if stack.len() == before {
+                break;
             }
         }
         let seen: Vec<bool> = seen.iter().map(|s| s.iter().any(|&b| b)).collect();
@@ -759,7 +829,7 @@ mod tests {
             ("prod.bicepparam", params),
         ]);
         let path = |i: usize| files[i].canonical.clone();
-        assert_eq!(graph.reaching(&[path(2)], &on_disk), {
+        assert_eq!(graph.reaching(&[path(2)], &on_disk, &|_, _| None), {
             let mut v = vec![path(0), path(2)];
             v.sort();
             v
@@ -767,8 +837,87 @@ mod tests {
         // The module named: its caller, and its parameter file is not needed.
         let mut want = vec![path(0), path(1)];
         want.sort();
-        assert_eq!(graph.reaching(&[path(0)], &on_disk), want);
+        assert_eq!(graph.reaching(&[path(0)], &on_disk, &|_, _| None), want);
         assert_eq!(graph.parameter_files(&path(0)).len(), 1);
+    }
+
+    #[test]
+    fn a_file_computing_links_is_judged_only_when_they_may_lead_to_a_named_file() {
+        let template = |resources: &str| {
+            format!(
+                r#"{{"$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#", "contentVersion": "1.0.0.0", "resources": [{resources}]}}"#
+            )
+        };
+        let linking = |link: &str| {
+            template(&format!(
+                r#"{{"type": "Microsoft.Resources/deployments", "apiVersion": "2022-09-01", "name": "d", "properties": {{"mode": "Incremental", "templateLink": {{{link}}}}}}}"#
+            ))
+        };
+        let computed =
+            linking(r#""uri": "[uri(deployment().properties.templateLink.uri, variables('x'))]""#);
+        let (graph, _dir, files) = graph_of(&[
+            ("named.json", &template("")),
+            ("to-named.json", &computed),
+            ("elsewhere.json", &computed),
+            ("other.json", &template("")),
+            ("deployed.json", &computed),
+            (
+                "caller.json",
+                &linking(r#""relativePath": "deployed.json""#),
+            ),
+            ("anywhere.json", &computed),
+            ("unheld.json", &computed),
+            ("through.json", &computed),
+            ("middle.json", &linking(r#""relativePath": "inner.json""#)),
+            ("inner.json", &computed),
+        ]);
+        let path = |name: &str| {
+            files
+                .iter()
+                .find(|f| f.display == name)
+                .expect("file")
+                .canonical
+                .clone()
+        };
+        // What each file's links lead to when it is deployed on its own. A file another
+        // deploys is never asked: that one's values decide its links.
+        let links = |file: &Node, _: &(dyn Fn(&Path) -> bool + Sync)| match file.display.as_str() {
+            "to-named.json" => Some(vec![path("named.json")]),
+            "elsewhere.json" => Some(vec![path("other.json")]),
+            "anywhere.json" => None,
+            "unheld.json" => Some(vec![path("named.json").with_file_name("not-walked.json")]),
+            "through.json" => Some(vec![path("middle.json")]),
+            "deployed.json" | "inner.json" => panic!("{} is deployed by another", file.display),
+            other => panic!("{other} computes no link"),
+        };
+        let reached = graph.reaching(&[path("named.json")], &on_disk, &links);
+        let mut want: Vec<PathBuf> = [
+            "named.json",
+            "to-named.json",
+            "deployed.json",
+            "caller.json",
+            "anywhere.json",
+            "unheld.json",
+            // inner.json may lead anywhere with what middle.json passes it; through.json
+            // deploys middle.json: found once those are.
+            "inner.json",
+            "middle.json",
+            "through.json",
+        ]
+        .into_iter()
+        .map(path)
+        .collect();
+        want.sort();
+        assert_eq!(reached, want);
+        // No file computing a link may lead to a file that is not a template: none is asked.
+        let no_link = |_: &Node, _: &(dyn Fn(&Path) -> bool + Sync)| -> Option<Vec<PathBuf>> {
+            panic!("asked")
+        };
+        let never = |_: &Path, _: &Path| false;
+        assert_eq!(
+            graph.reaching(&[path("other.json")], &never, &no_link),
+            [path("other.json")]
+        );
     }
 
     #[test]
@@ -779,7 +928,7 @@ mod tests {
         let (graph, _dir, files) = graph_of(&[("main.bicep", &many), ("other.bicep", "")]);
         assert!(graph.len() <= 2 + MAX_RELATIONS, "{}", graph.len());
         // It may read anything, so a run naming any file judges it.
-        let reached = graph.reaching(&[files[1].canonical.clone()], &on_disk);
+        let reached = graph.reaching(&[files[1].canonical.clone()], &on_disk, &|_, _| None);
         assert!(
             reached.contains(&files[0].canonical),
             "main.bicep is judged"

@@ -83,9 +83,43 @@ pub(crate) fn expand(
     allowance: &Rc<Allowance>,
     latent: bool,
 ) -> Expanded {
+    walk(
+        template, links, supplied, deployment, allowance, latent, false,
+    )
+}
+
+/// The link targets an expansion of `template` with the parameter values `supplied` meets
+/// (its [`Expanded::reached`] and [`Expanded::wanted`]; nothing else of it is filled), found by
+/// walking only the declarations that may link a template. The walk is the expansion's, so
+/// the targets are those an expansion with the same `links` meets (a superset: the budgets it
+/// spends on the resources it leaves out may leave more to follow).
+pub(crate) fn link_targets(
+    template: &Template,
+    links: &Links<'_>,
+    supplied: ParameterValues,
+    deployment: &DeploymentScope,
+    allowance: &Rc<Allowance>,
+    latent: bool,
+) -> Expanded {
+    walk(
+        template, links, supplied, deployment, allowance, latent, true,
+    )
+}
+
+/// [`expand`], or [`link_targets`] when `links_only`.
+fn walk(
+    template: &Template,
+    links: &Links<'_>,
+    supplied: ParameterValues,
+    deployment: &DeploymentScope,
+    allowance: &Rc<Allowance>,
+    latent: bool,
+    links_only: bool,
+) -> Expanded {
     let scope = Scope::sharing(template, supplied, deployment.clone(), Rc::clone(allowance));
     let mut walker = Walker {
         latent,
+        links_only,
         links,
         out: Expanded::default(),
         met: HashSet::default(),
@@ -117,6 +151,11 @@ pub(crate) fn expand(
     out
 }
 
+/// Whether `decl` deploys a template, or a child resource of it does.
+fn may_link(decl: &ResourceDecl) -> bool {
+    decl.deployment.is_some() || decl.children.iter().flatten().any(may_link)
+}
+
 /// The resource a child resource is declared in.
 struct Parent {
     /// Its name (children's names are composed under it).
@@ -146,6 +185,9 @@ struct Walker<'a> {
     /// Whether what a condition a deployer can flip leaves out is judged (`[judge] latent`
     /// not `"off"`).
     latent: bool,
+    /// Whether only what may link a template is walked, and no resource is recorded
+    /// ([`link_targets`]).
+    links_only: bool,
     links: &'a Links<'a>,
     out: Expanded,
     /// The link targets met so far (those of `out.reached`).
@@ -224,7 +266,7 @@ impl Walker<'_> {
         at: Place<'_>,
         siblings: &'s [ResourceDecl],
     ) {
-        if self.stop(scope, decl, at) {
+        if self.links_only && !may_link(decl) || self.stop(scope, decl, at) {
             return;
         }
         match &decl.copy {
@@ -326,7 +368,10 @@ impl Walker<'_> {
             callers,
             ..
         } = at;
-        let name_value = decl.name.as_ref().map(|n| scope.eval_node(n));
+        // Names serve the resources recorded, which a walk for links records none of.
+        let name_value = (decl.name.as_ref())
+            .filter(|_| !self.links_only)
+            .map(|n| scope.eval_node(n));
         let name = Named::of(parent, name_value.as_ref(), decl);
         let identity = match &decl.symbol {
             Some(s) => format!("{prefix}{s}"),
@@ -336,7 +381,9 @@ impl Walker<'_> {
         // The scope this resource (not its children) is evaluated in, and its own name there.
         let (here, own_name, own_placed, latent_at) = match &latent {
             Some((probe, why)) => {
-                let value = decl.name.as_ref().map(|n| probe.eval_node(n));
+                let value = (decl.name.as_ref())
+                    .filter(|_| !self.links_only)
+                    .map(|n| probe.eval_node(n));
                 let own = Named::of(parent, value.as_ref(), decl);
                 let own_placed = placed_name(parent, value.as_ref(), decl);
                 (probe, own, own_placed, Some(why))
@@ -363,7 +410,7 @@ impl Walker<'_> {
             .iter()
             .map(|(_, name)| 1 + name.len() as u64 / 16)
             .sum::<u64>();
-        if let Some(body) = decl.body.as_ref().filter(|_| deployed) {
+        if let Some(body) = decl.body.as_ref().filter(|_| deployed && !self.links_only) {
             let taken = here.allowance().take_resource() && here.allowance().charge(entry_steps);
             if !taken && self.stop(here, decl, at_here) {
                 return;

@@ -25,7 +25,7 @@ pub mod scope;
 
 pub(crate) use allowance::{Allowance, Spent};
 pub use expand::Expanded;
-pub(crate) use expand::expand;
+pub(crate) use expand::{expand, link_targets};
 pub(crate) use functions::percent_decoded;
 pub(crate) use links::{
     LinkResult, LinkTarget, LinkedTemplate, Links, literal_links, mapped_reference,

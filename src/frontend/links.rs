@@ -306,6 +306,79 @@ impl<'r> Linked<'r> {
         }
     }
 
+    /// The canonical paths of the files the deployments of `template` (one of the files of
+    /// `sources`) may link to, with the parameter values `supplied` for `deployment`, told
+    /// without expanding it ([`crate::eval::link_targets`]): through the linked files that
+    /// `follow` names (read, and walked in turn with the values passed to them), not through
+    /// the others. `None` when a file to follow cannot be read, or the walks do not settle
+    /// within the bounds of an expansion: then only an expansion tells.
+    pub(crate) fn link_targets(
+        &self,
+        template: &Template,
+        supplied: ParameterValues<'_>,
+        deployment: &DeploymentScope,
+        follow: &dyn Fn(&Path) -> bool,
+    ) -> Option<Vec<PathBuf>> {
+        let mut state = self.state.borrow_mut();
+        let state = &mut *state;
+        for _ in 0..MAX_ORDERED_ROUNDS {
+            let links = self.links(state);
+            let walked = crate::eval::link_targets(
+                template,
+                &links,
+                supplied.clone(),
+                deployment,
+                self.allowance,
+                self.latent,
+            );
+            drop(links);
+            for target in &walked.reached {
+                self.know(state, target);
+            }
+            // The targets wanted are met; walked again, it would meet no others unless it
+            // follows one of them.
+            let followed = walked.wanted.iter().any(|target| {
+                self.resolve(state, target)
+                    .is_some_and(|path| !state.by_path.contains_key(&path) && follow(&path))
+            });
+            if !followed {
+                let targets = state.targets.clone();
+                let mut paths: Vec<PathBuf> = targets
+                    .iter()
+                    .filter_map(|t| self.resolve(state, t))
+                    .collect();
+                paths.sort();
+                paths.dedup();
+                return Some(paths);
+            }
+            for target in &walked.wanted {
+                let Some(path) = self.resolve(state, target) else {
+                    continue;
+                };
+                if state.by_path.contains_key(&path) {
+                    continue;
+                }
+                if follow(&path) {
+                    // Followed, it must be read: what it links with these values is not
+                    // known otherwise.
+                    self.read(state, path).ok()?;
+                } else {
+                    // Not followed: met, never read.
+                    state.by_path.insert(path.clone(), state.read.len());
+                    state.read.push(Read {
+                        path,
+                        result: Err(LinkRefusal::NotFound),
+                        file: None,
+                        problems: Vec::new(),
+                        reached: false,
+                        before: self.allowance.spent(),
+                    });
+                }
+            }
+        }
+        None
+    }
+
     /// Reads ahead the links written as plain strings in `template` (the walked file's own),
     /// in the order the walk would reach them.
     fn read_ahead(&self, state: &mut State, template: &Template) {

@@ -125,6 +125,23 @@ pub(crate) trait Frontend: Sync {
         false
     }
 
+    /// The canonical paths of the files `file`'s deployments may link to when it is deployed
+    /// on its own, in each of its contexts (its parameter files), told without judging it:
+    /// through the linked files `follow` names (walked with the values passed to them), not
+    /// through the others. A superset of the files its judgement follows links to, there.
+    /// `Ok(None)` when only judging it can tell (the default: it may lead anywhere); the file
+    /// handed back when it is not of this language. Asked of a file whose links are computed,
+    /// in a run over named files, to learn whether it may deploy one.
+    fn link_targets(
+        &self,
+        file: Loaded,
+        _env: &Env<'_>,
+        _follow: &dyn Fn(&Path) -> bool,
+    ) -> Result<Option<Vec<PathBuf>>, Loaded> {
+        let _ = file;
+        Ok(None)
+    }
+
     /// Reads `file` as a parameter file of the template at canonical path `template`: its
     /// values, or the file handed back when it is not of this language (the next frontend is
     /// asked; the default). What makes it unusable (not a parameter file, an IG000, a file

@@ -243,25 +243,6 @@ fn check_roots(
         .path
         .as_deref()
         .is_some_and(|c| scope.is_some_and(|s| s.holds(&canonical(c))));
-    // The files judged, by their place in the walk.
-    let mut judged: Vec<usize> = (0..graph.files().len()).collect();
-    if scope.is_some() && !config_named {
-        // The decoded text (a UTF-16 template's bytes hide its marker).
-        let linkable = |path: &Path, canonical: &Path| {
-            loader
-                .read(path, canonical, String::new())
-                .is_ok_and(|loaded| frontend::linkable(path, loaded.text.as_bytes()))
-        };
-        let reaching = graph.reaching(&named, &linkable);
-        // By their bytes: canonical paths have one spelling, and a path's own hash walks its
-        // components (for every file walked).
-        let reaching: HashSet<&[u8]> = reaching
-            .iter()
-            .map(|p| p.as_os_str().as_encoded_bytes())
-            .collect();
-        let walked = graph.files();
-        judged.retain(|&i| reaching.contains(walked[i].canonical.as_os_str().as_encoded_bytes()));
-    }
     let run = Run {
         config: config.clone(),
         detail,
@@ -275,6 +256,30 @@ fn check_roots(
         graph,
         environment: Arc::clone(reading.environment),
     };
+    // The files judged, by their place in the walk.
+    let mut judged: Vec<usize> = (0..run.graph.files().len()).collect();
+    if scope.is_some() && !config_named {
+        let loader = source::Loader::new(&run.roots, &run.cwd, &run.walked)
+            .with_limit(reading.limits.max_file_bytes)
+            .with_overlays(reading.overlays);
+        // The decoded text (a UTF-16 template's bytes hide its marker).
+        let linkable = |path: &Path, canonical: &Path| {
+            loader
+                .read(path, canonical, String::new())
+                .is_ok_and(|loaded| frontend::linkable(path, loaded.text.as_bytes()))
+        };
+        let reaching = run.graph.reaching(&named, &linkable, &|file, follow| {
+            pipeline::link_targets(file, &run, follow)
+        });
+        // By their bytes: canonical paths have one spelling, and a path's own hash walks its
+        // components (for every file walked).
+        let reaching: HashSet<&[u8]> = reaching
+            .iter()
+            .map(|p| p.as_os_str().as_encoded_bytes())
+            .collect();
+        let walked = run.graph.files();
+        judged.retain(|&i| reaching.contains(walked[i].canonical.as_os_str().as_encoded_bytes()));
+    }
     let files: Vec<&walk::FileToRead> = judged.iter().map(|&i| &run.graph.files()[i]).collect();
     // A Bicep file is judged in the contexts of the templates compiled from it too: those its
     // name says may be are foreseen, so that it is judged once in the common case (checked

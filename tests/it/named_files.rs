@@ -530,3 +530,75 @@ fn a_utf16_template_linked_by_a_computed_uri_is_still_judged_through_its_caller(
     let named = check_json(&repo, &["nested/vm.json"]);
     assert_eq!(judged_with(&named), judged_with(&full), "{named:#}");
 }
+
+#[test]
+fn a_computed_link_reaches_a_named_file_through_a_condition_a_loop_an_allowed_value_or_a_chain() {
+    // A run naming a template judges only the templates whose computed links may deploy it,
+    // told by walking their links alone: each way a link's value differs from its value under
+    // the parameters' defaults must still find its caller. `latent.json` links
+    // `nested/premium.json` only under the value a deployer may pass to flip its condition
+    // ("Conditional deployment in ARM templates"); `loop.json` links `nested/vm1.json` only
+    // for its second copy ("Resource iteration in ARM templates": `copyIndex()`);
+    // `choice.json` links `nested/<size>.json` for each allowed value of a required
+    // parameter; `chain.json` deploys `nested/middle.json`, whose own link, with the values
+    // `chain.json` passes ("Using linked and nested templates": `uri()` relative to the
+    // deploying template's `templateLink.uri`), leads to `leaf/deep.json`, where
+    // `middle.json` alone leads nowhere. `other.json` links none of them.
+    let (repo, full) = project("computed-link-paths");
+    // Rule, place and message: what a user reads of each finding.
+    let rows = |findings: &mut dyn Iterator<Item = &serde_json::Value>| -> Vec<_> {
+        findings
+            .map(|f| {
+                let text = |key: &str| f[key].as_str().unwrap_or_default().to_owned();
+                (
+                    text("rule"),
+                    text("path"),
+                    f["line"].as_u64(),
+                    text("message"),
+                )
+            })
+            .collect()
+    };
+    let all = |report: &serde_json::Value| report["findings"].as_array().expect("findings").clone();
+    let touching = |file: &str| rows(&mut all(&full).iter().filter(|f| touches(f, file)));
+    let named_findings = |report: &serde_json::Value| rows(&mut all(report).iter());
+    // Through its caller: the latent deployment's warning, and the loop's second instance.
+    let latent = touching("nested/premium.json");
+    assert!(
+        latent.iter().any(|f| f
+            .3
+            .contains("deployed only when parameter 'tier' is 'premium'")),
+        "{full:#}"
+    );
+    let looped = touching("nested/vm1.json");
+    assert!(
+        looped.iter().any(|f| f.3.contains("copy loop 'machines'")),
+        "{full:#}"
+    );
+    let chained = full["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .find(|f| f["path"] == "leaf/deep.json")
+        .expect("leaf/deep.json is judged through chain.json");
+    assert!(touches(chained, "chain.json"), "{chained:#}");
+    for file in [
+        "nested/premium.json",
+        "nested/basic.json",
+        "nested/vm0.json",
+        "nested/vm1.json",
+        "nested/small.json",
+        "nested/large.json",
+        "nested/middle.json",
+        "leaf/deep.json",
+        "nested/unrelated.json",
+        "latent.json",
+        "loop.json",
+        "choice.json",
+        "chain.json",
+        "other.json",
+    ] {
+        let named = check_json(&repo, &[file]);
+        assert_eq!(named_findings(&named), touching(file), "{file}: {named:#}");
+    }
+}

@@ -14,7 +14,7 @@ use crate::frontend::{
 };
 use crate::json::Json;
 use crate::source::Loaded;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use super::dialect::{DIALECT, HEADLINE};
 
@@ -84,6 +84,20 @@ impl Frontend for Arm {
         has_marker(bytes)
     }
 
+    fn link_targets(
+        &self,
+        file: Loaded,
+        env: &Env<'_>,
+        follow: &dyn Fn(&Path) -> bool,
+    ) -> Result<Option<Vec<PathBuf>>, Loaded> {
+        match classify(&file.text, env.allowance.limits().max_document_values) {
+            Classification::NotTemplate => Err(file),
+            // Judged, it deploys nothing.
+            Classification::Inert | Classification::Broken(_) => Ok(Some(Vec::new())),
+            Classification::Template(root) => Ok(link_targets(file, root, env, follow)),
+        }
+    }
+
     fn parameters(
         &self,
         file: Loaded,
@@ -98,6 +112,37 @@ impl Frontend for Arm {
             env.options.environment,
         ))
     }
+}
+
+/// The loader of the templates linked from the template at canonical path `canonical`, the
+/// files of `out` its own: `env`'s links, allowance and latent judgement.
+fn linker<'r>(out: &Lowered, canonical: &'r Path, env: &Env<'r>) -> Linked<'r> {
+    Linked::new(
+        &out.sources,
+        env.loader,
+        canonical,
+        env.options.links,
+        env.allowance,
+    )
+    .judging_latent(env.options.latent)
+}
+
+/// [`Frontend::link_targets`] of the template `root` read from `file`: the files its
+/// expansions in its contexts may link to, through those `follow` names.
+fn link_targets(
+    file: Loaded,
+    root: Json,
+    env: &Env<'_>,
+    follow: &dyn Fn(&Path) -> bool,
+) -> Option<Vec<PathBuf>> {
+    let mut out = Lowered::default();
+    let canonical = file.canonical.clone();
+    let id = file.add_to(&mut out.sources);
+    let contexts = parameter_contexts(&mut out, &canonical, env);
+    let linked = linker(&out, &canonical, env);
+    let lowered = lower::template(&root, id, &out.sources.get(id).text, env.options.keep);
+    drop(root);
+    crate::frontend::expand::link_targets(&lowered, contexts, &linked, env, follow)
 }
 
 /// The extension of the files a compiled template names as its source ([`bicep_source`]).
@@ -152,15 +197,7 @@ fn template(file: Loaded, root: Json, env: &Env<'_>) -> Lowered {
     out.compiled_from = bicep_source(&root, &canonical, env);
     let id = file.add_to(&mut out.sources);
     let contexts = parameter_contexts(&mut out, &canonical, env);
-    let linked = Linked::new(
-        &out.sources,
-        env.loader,
-        &canonical,
-        env.options.links,
-        env.allowance,
-    )
-    .keeping(env.options.keep)
-    .judging_latent(env.options.latent);
+    let linked = linker(&out, &canonical, env).keeping(env.options.keep);
     // Lowered once, expanded for each context and each assumed value.
     let lowered = lower::template(&root, id, &out.sources.get(id).text, env.options.keep);
     drop(root);

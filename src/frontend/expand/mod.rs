@@ -81,6 +81,35 @@ pub(crate) fn expand_contexts(
     expression_errors
 }
 
+/// The canonical paths of the files the expansions of `lowered` in each of `contexts` (and,
+/// in each, with each of its open choices) may link to, told by `links` without expanding
+/// ([`Linked::link_targets`]: through the linked files `follow` names); `None` when only an
+/// expansion tells.
+pub(crate) fn link_targets(
+    lowered: &Template,
+    contexts: Vec<(Option<String>, ParameterValues<'static>)>,
+    links: &Linked<'_>,
+    env: &Env<'_>,
+    follow: &dyn Fn(&std::path::Path) -> bool,
+) -> Option<Vec<std::path::PathBuf>> {
+    let deployment = &env.options.scope;
+    let targets_with = |supplied| links.link_targets(lowered, supplied, deployment, follow);
+    let mut targets = Vec::new();
+    for (_, supplied) in contexts {
+        for choice in open_choices(lowered, &supplied) {
+            for value in &choice.values {
+                let mut with = supplied.clone();
+                with.insert(&choice.name, value.clone());
+                targets.extend(targets_with(with)?);
+            }
+        }
+        targets.extend(targets_with(supplied)?);
+    }
+    targets.sort();
+    targets.dedup();
+    Some(targets)
+}
+
 /// The expression errors met while expanding, as IG000s (each once).
 pub(crate) fn push_expression_errors(
     out: &mut Lowered,
