@@ -148,6 +148,8 @@ pub struct Variant {
     pub assumption: String,
     /// The resources the context declares with that value.
     pub resources: Vec<Resource>,
+    /// The deployments whose contents cannot be seen with that value.
+    pub unseen: Vec<Unseen>,
 }
 
 /// A resource whose contents cannot be seen offline.

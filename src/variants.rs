@@ -9,7 +9,7 @@
 use crate::catalog::Catalog;
 use crate::extract;
 use crate::image::Image;
-use crate::model::{Deployment, Dialect, OpenChoice, Resource};
+use crate::model::{Deployment, Dialect, OpenChoice, Resource, Unseen};
 use crate::value::{Cause, Why};
 
 /// Replaces, in every context of `deployment`, each resource whose image is unknown only for
@@ -21,8 +21,63 @@ pub(crate) fn settle(deployment: &mut Deployment) {
         for choice in std::mem::take(&mut context.choices) {
             let resources = std::mem::take(&mut context.resources);
             context.resources = judge_each_allowed_value(resources, &choice, dialect);
+            let unseen = std::mem::take(&mut context.unseen);
+            context.unseen = see_each_allowed_value(unseen, &choice, &mut context.resources);
         }
     }
+}
+
+/// Replaces each deployment whose template cannot be seen because `choice` has no value (a
+/// link computed from the parameter) by what each allowed value deploys through it: the
+/// resources its variants declare there (added to `resources`, judged under the value), and
+/// what stays unseen there with that value. When the file's allowance cut a variant short,
+/// the deployment stays unseen beside them.
+fn see_each_allowed_value(
+    unseen: Vec<Unseen>,
+    choice: &OpenChoice,
+    resources: &mut Vec<Resource>,
+) -> Vec<Unseen> {
+    let mut out = Vec::with_capacity(unseen.len());
+    for deployment in unseen {
+        let identity = deployment.resource.identity.as_str();
+        // The choice decides it when some allowed value sees it (the variants differ from
+        // the context in that value alone); left unseen by every value, it is said once.
+        let unseen_by =
+            |v: &crate::model::Variant| v.unseen.iter().any(|u| u.resource.identity == identity);
+        let decided = !choice.variants.iter().all(unseen_by);
+        if !decided {
+            out.push(deployment);
+            continue;
+        }
+        let through = |r: &Resource| {
+            r.identity
+                .strip_prefix(identity)
+                .is_some_and(|rest| rest.starts_with('>'))
+        };
+        let assumed = |mut r: Resource, variant: &crate::model::Variant| {
+            r.assumption.get_or_insert_default().value = Some(variant.assumption.clone());
+            r
+        };
+        for variant in &choice.variants {
+            resources.extend(
+                (variant.resources.iter())
+                    .filter(|r| through(r))
+                    .map(|r| assumed(r.clone(), variant)),
+            );
+            out.extend(
+                (variant.unseen.iter())
+                    .filter(|u| u.resource.identity == identity || through(&u.resource))
+                    .map(|u| Unseen {
+                        resource: assumed(u.resource.clone(), variant),
+                        ..u.clone()
+                    }),
+            );
+        }
+        if choice.cut || choice.variants.is_empty() {
+            out.push(deployment);
+        }
+    }
+    out
 }
 
 /// Replaces each resource whose image is unknown only because `choice` has no value by one

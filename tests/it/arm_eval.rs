@@ -715,3 +715,110 @@ fn image_paths_are_read_through_expressions_copies_and_duplicated_keys() {
         .collect();
     assert_eq!(rules, ["IG001"; 4], "{report:#}");
 }
+
+#[test]
+fn a_template_linked_by_a_required_parameters_allowed_value_is_judged_for_each_value() {
+    // `concat('nested/', parameters('os'), '.json')` with `os` required and allowed
+    // `linux` or `windows` ("Parameters in ARM templates": `allowedValues`): the deployer picks
+    // one, so each linked template is judged under its value, as an image chosen the same
+    // way is. It was one IG002 ("linked by the URI `<unknown>nested/<unknown>.json`") while
+    // both linked VMs went unjudged.
+    let repo = Repo::new();
+    let link = r#"
+    {
+      "type": "Microsoft.Resources/deployments",
+      "apiVersion": "2022-09-01",
+      "name": "machine",
+      "properties": {
+        "mode": "Incremental",
+        "templateLink": { "uri": "[uri(deployment().properties.templateLink.uri, concat('nested/', parameters('os'), '.json'))]" }
+      }
+    }"#;
+    repo.write(
+        "azuredeploy.json",
+        template(
+            r#""os": { "type": "string", "allowedValues": ["linux", "windows"] }"#,
+            "",
+            link,
+        ),
+    );
+    let marketplace = |publisher: &str, offer: &str, sku: &str| {
+        template(
+            "",
+            "",
+            &vm(
+                "vm",
+                &format!(
+                    r#"{{ "publisher": "{publisher}", "offer": "{offer}", "sku": "{sku}", "version": "latest" }}"#
+                ),
+                "",
+            ),
+        )
+    };
+    repo.write(
+        "nested/linux.json",
+        marketplace(
+            "Canonical",
+            "0001-com-ubuntu-server-jammy",
+            "22_04-lts-gen2",
+        ),
+    );
+    repo.write(
+        "nested/windows.json",
+        marketplace("MicrosoftWindowsServer", "WindowsServer", "2022-datacenter"),
+    );
+    let report = check_json(&repo, &[]);
+    let seen: Vec<(String, String)> = findings(&report)
+        .iter()
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap_or_default().to_owned(),
+                f["message"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(seen.len(), 2, "{report:#}");
+    assert!(seen.iter().any(|(path, m)| path == "nested/linux.json"
+        && m.contains("Canonical")
+        && m.contains("when parameter 'os' = linux")));
+    assert!(seen.iter().any(|(path, m)| path == "nested/windows.json"
+        && m.contains("MicrosoftWindowsServer")
+        && m.contains("when parameter 'os' = windows")));
+
+    // Not when the link is unknown whatever the value: one IG002, as before.
+    let unknowable = link.replace(
+        "concat('nested/', parameters('os'), '.json')",
+        "concat('nested/', parameters('os'), reference('store').suffix)",
+    );
+    repo.write(
+        "azuredeploy.json",
+        template(
+            r#""os": { "type": "string", "allowedValues": ["linux", "windows"] }"#,
+            "",
+            &unknowable,
+        ),
+    );
+    let report = check_json(&repo, &[]);
+    let rules: Vec<(&str, &str, bool)> = findings(&report)
+        .iter()
+        .map(|f| {
+            let message = f["message"].as_str().unwrap();
+            (
+                f["rule"].as_str().unwrap(),
+                f["path"].as_str().unwrap(),
+                message.contains("when parameter"),
+            )
+        })
+        .collect();
+    // The deployment unseen once, and each template, deployed by nothing that can be seen,
+    // judged on its own.
+    assert_eq!(
+        rules,
+        [
+            ("IG002", "azuredeploy.json", false),
+            ("IG001", "nested/linux.json", false),
+            ("IG001", "nested/windows.json", false),
+        ],
+        "{report:#}"
+    );
+}

@@ -56,6 +56,7 @@ pub(crate) fn expand_contexts(
                     Variant {
                         assumption: format!("parameter '{}' = {}", choice.name, value.display()),
                         resources: variant.resources,
+                        unseen: variant.unseen,
                     }
                 })
                 .collect();
