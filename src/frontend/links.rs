@@ -319,8 +319,11 @@ impl<'r> Linked<'r> {
         deployment: &DeploymentScope,
         follow: &dyn Fn(&Path) -> bool,
     ) -> Option<Vec<PathBuf>> {
+        let start = self.allowance.spent();
         let mut state = self.state.borrow_mut();
         let state = &mut *state;
+        // The steps of the walks done again, as an expansion counts them.
+        let mut again = 0u64;
         for _ in 0..MAX_ORDERED_ROUNDS {
             let links = self.links(state);
             let walked = crate::eval::link_targets(
@@ -332,6 +335,16 @@ impl<'r> Linked<'r> {
                 self.latent,
             );
             drop(links);
+            // A walk cut short by the budget, or whose values it left unknown, may have
+            // missed a link an expansion (whose each walk starts from the same budget) meets.
+            if walked.cut || self.allowance.steps_spent() {
+                return None;
+            }
+            again = again.saturating_add(self.allowance.steps_since(start));
+            if again > MAX_STEPS_AGAIN.saturating_mul(self.allowance.max_steps()) {
+                return None;
+            }
+            self.allowance.restore_evaluation(start);
             for target in &walked.reached {
                 self.know(state, target);
             }
