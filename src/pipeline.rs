@@ -639,6 +639,189 @@ mod tests {
         }
     }
 
+    #[test]
+    fn where_links_lead_told_without_judging_covers_every_file_the_judgement_deploys() {
+        // Every template of the test data a computed link may deploy, judged alone, deploys
+        // the linked files its
+        // judgement reaches; told without judging it (following every linked file), where its
+        // links lead must hold each of them: a named-file run judges a file that computes
+        // links only when this says it may deploy what is named.
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("testdata")
+            .canonicalize()
+            .expect("testdata");
+        let run = run_at(&root);
+        let mut stack = vec![root.clone()];
+        let (mut templates, mut linking, mut told) = (0, 0, 0);
+        while let Some(folder) = stack.pop() {
+            for entry in std::fs::read_dir(&folder).expect("read_dir").flatten() {
+                let path = entry.path();
+                if entry.file_type().is_ok_and(|t| t.is_dir()) {
+                    stack.push(path);
+                    continue;
+                }
+                if path.extension().is_none_or(|e| e != "json") {
+                    continue;
+                }
+                let walked = FileToRead {
+                    display: path.display().to_string(),
+                    canonical: path.clone(),
+                    path: path.clone(),
+                };
+                // The files a computed link may deploy (the others are never asked).
+                let bytes = std::fs::read(&path).expect("read");
+                if !frontend::linkable(&path, &bytes) {
+                    continue;
+                }
+                let outcome = analyze_file(&walked, &run);
+                templates += 1;
+                let deployed = outcome.links();
+                linking += usize::from(!deployed.is_empty());
+                let Some(targets) = link_targets(&walked, &run, &|_| true) else {
+                    continue;
+                };
+                told += 1;
+                for file in deployed {
+                    assert!(
+                        targets.contains(file),
+                        "{}: deploys {}, not among {targets:?}",
+                        walked.display,
+                        file.display()
+                    );
+                }
+            }
+        }
+        // Not vacuous: the test data's templates link files, and most are told.
+        assert!(
+            templates > 100 && linking >= 5,
+            "{templates} templates, {linking} linking"
+        );
+        assert!(told * 10 > templates * 9, "{told} of {templates} told");
+    }
+
+    /// A deployment named `name` of the template the URI expression `uri` links, passing
+    /// `p`, under `condition` and `copy` when given.
+    fn linking(name: &str, uri: &str, condition: Option<&str>, copy: Option<u8>) -> String {
+        let condition = condition.map_or(String::new(), |c| format!(r#""condition": "{c}","#));
+        let copy = copy.map_or(String::new(), |n| {
+            format!(r#""copy": {{"name": "loop{name}", "count": {n}}},"#)
+        });
+        let name = if copy.is_empty() {
+            name.to_owned()
+        } else {
+            format!("[concat('{name}', copyIndex())]")
+        };
+        format!(
+            r#"{{"type": "Microsoft.Resources/deployments", "apiVersion": "2022-09-01",
+            "name": "{name}", {condition} {copy}
+            "properties": {{"mode": "Incremental", "templateLink": {{"uri": "{uri}"}},
+            "parameters": {{"p": {{"value": "[parameters('p1')]"}}}}}}}}"#
+        )
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(48))]
+        /// Templates built from what moves a computed link (a parameter at its default, in
+        /// a parameter file or with allowed values nobody picked; a condition a deployer may
+        /// flip; a copy loop's index; a template deployed inline, in its own scope or its
+        /// caller's; linked templates that compute links in turn from what they are passed):
+        /// where their links lead, told without judging them, holds every file their
+        /// judgement deploys.
+        #[test]
+        fn where_computed_links_lead_covers_what_the_judgement_deploys(
+            default in proptest::option::of(0usize..3),
+            allowed in proptest::bool::ANY,
+            flag in proptest::bool::ANY,
+            uses in proptest::collection::vec((0usize..4, 0usize..4, proptest::option::of(1u8..4), 0usize..3), 1..4),
+        ) {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let root = dir.path().canonicalize().expect("canonical");
+            let vm = r#"{"type": "Microsoft.Compute/virtualMachines", "apiVersion": "2023-03-01", "name": "vm", "properties": {"storageProfile": {"imageReference": {"publisher": "Canonical", "offer": "ubuntu-24_04-lts", "sku": "server", "version": "latest"}}}}"#;
+            let template = |parameters: &str, variables: &str, resources: &[String]| {
+                format!(
+                    r#"{{"$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#", "contentVersion": "1.0.0.0", "parameters": {{{parameters}}}, "variables": {{{variables}}}, "resources": [{}]}}"#,
+                    resources.join(",")
+                )
+            };
+            let names = ["a", "b", "c"];
+            std::fs::create_dir_all(root.join("nested")).expect("mkdir");
+            std::fs::create_dir_all(root.join("leaf")).expect("mkdir");
+            for leaf in ["x", "y", "a"] {
+                std::fs::write(root.join(format!("leaf/{leaf}.json")), template("", "", &[vm.to_owned()])).expect("write");
+            }
+            // Each nested template deploys a VM and, by what it is passed, a leaf.
+            for name in names {
+                let onward = linking(
+                    "leaf",
+                    "[uri(deployment().properties.templateLink.uri, concat('../leaf/', parameters('p'), '.json'))]",
+                    None,
+                    None,
+                )
+                .replace("[parameters('p1')]", "[parameters('p')]");
+                let parameters = r#""p": {"type": "string", "defaultValue": "x"}, "p1": {"type": "string", "defaultValue": "y"}"#;
+                std::fs::write(
+                    root.join(format!("nested/{name}.json")),
+                    template(parameters, "", &[vm.to_owned(), onward]),
+                )
+                .expect("write");
+            }
+            let p1 = {
+                let default = default.map_or(String::new(), |d| format!(r#", "defaultValue": "{}""#, names[d]));
+                let allowed = if allowed { r#", "allowedValues": ["a", "b", "c"]"# } else { "" };
+                format!(r#""p1": {{"type": "string"{default}{allowed}}}, "flag": {{"type": "bool", "defaultValue": {flag}}}"#)
+            };
+            let variables = r#""names": ["a", "b", "c"], "picked": "[concat('nested/', parameters('p1'))]""#;
+            let uris = [
+                "[uri(deployment().properties.templateLink.uri, concat('nested/', parameters('p1'), '.json'))]",
+                "[uri(deployment().properties.templateLink.uri, concat('nested/', if(parameters('flag'), 'a', 'b'), '.json'))]",
+                "[uri(deployment().properties.templateLink.uri, concat('nested/', variables('names')[copyIndex()], '.json'))]",
+                "[uri(deployment().properties.templateLink.uri, concat(variables('picked'), '.json'))]",
+            ];
+            let conditions = [None, Some("[parameters('flag')]"), Some("[equals(parameters('p1'), 'b')]"), Some("[not(parameters('flag'))]")];
+            let mut resources = Vec::new();
+            for (i, &(uri, condition, copy, wrap)) in uses.iter().enumerate() {
+                // The index of a loop is only known within one.
+                let copy = if uri == 2 { copy.or(Some(2)) } else { copy };
+                let deployment = linking(&format!("d{i}"), uris[uri], conditions[condition], copy);
+                resources.push(match wrap {
+                    0 => deployment,
+                    // Inline, in the caller's scope or its own (passed `p1`).
+                    scope => {
+                        let inner = scope == 2;
+                        let parameters = if inner { r#""p1": {"type": "string", "defaultValue": "c"}, "flag": {"type": "bool", "defaultValue": false}"# } else { "" };
+                        let body = template(parameters, variables, &[deployment]);
+                        let passed = if inner { r#", "parameters": {"p1": {"value": "[parameters('p1')]"}}"# } else { "" };
+                        let evaluation = if inner { "inner" } else { "outer" };
+                        format!(
+                            r#"{{"type": "Microsoft.Resources/deployments", "apiVersion": "2022-09-01", "name": "w{i}",
+                            "properties": {{"mode": "Incremental", "expressionEvaluationOptions": {{"scope": "{evaluation}"}}, "template": {body}{passed}}}}}"#
+                        )
+                    }
+                });
+            }
+            let path = root.join("azuredeploy.json");
+            std::fs::write(&path, template(&p1, variables, &resources)).expect("write");
+            let walked = FileToRead { display: "azuredeploy.json".into(), canonical: path.clone(), path };
+            let run = run_at(&root);
+            let outcome = analyze_file(&walked, &run);
+            // Every linked template declares a VM: the files of the resources judged are the
+            // files the judgement deployed, latent ones included (`links` holds only those
+            // deployed under the values given).
+            let deployed: std::collections::BTreeSet<std::path::PathBuf> = outcome
+                .resources
+                .iter()
+                .map(|r| root.join(&*r.path))
+                .filter(|p| *p != walked.path)
+                .collect();
+            proptest::prop_assert!(outcome.links().iter().all(|l| deployed.contains(l)));
+            if let Some(targets) = link_targets(&walked, &run, &|_| true) {
+                for file in &deployed {
+                    proptest::prop_assert!(targets.contains(file), "deploys {}, not among {targets:?}", file.display());
+                }
+            }
+        }
+    }
+
     /// The outcome of a file of `MAX_FILE_BYTES + 1` bytes that starts with `head`.
     fn too_large(head: &str) -> FileOutcome {
         let dir = tempfile::tempdir().expect("temp dir");

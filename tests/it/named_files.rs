@@ -577,7 +577,9 @@ fn a_computed_link_reaches_a_named_file_through_a_condition_a_loop_an_allowed_va
     );
     let chosen = touching("nested/large.json");
     assert!(
-        chosen.iter().any(|f| f.3.contains("when parameter 'size' = large")),
+        chosen
+            .iter()
+            .any(|f| f.3.contains("when parameter 'size' = large")),
         "{full:#}"
     );
     let chained = full["findings"]
