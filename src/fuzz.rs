@@ -219,7 +219,8 @@ pub fn json(data: &[u8]) {
     );
 }
 
-/// An ARM template (`main.json`), judged twice: the findings must be the same.
+/// An ARM template (`main.json`), judged twice: the findings must be the same; then laid
+/// under a run naming `linked.json`, which asks it where its links lead.
 pub fn arm(data: &[u8]) {
     keep_last_input(data);
     let dir = project("arm", &["main.json"]);
@@ -227,6 +228,14 @@ pub fn arm(data: &[u8]) {
         let first = check_named(w, &dir, "main.json", data);
         let second = check_named(w, &dir, "main.json", data);
         assert_eq!(said(&first), said(&second), "two runs differ");
+        // Laid over the project's `main.json`, a template that computes links is asked where
+        // they lead, without judging it, by a run naming a template it may link (and judged
+        // when they may lead there).
+        let main = dir.join("main.json");
+        w.set_overlay(&main, String::from_utf8_lossy(data).into_owned())
+            .expect("the stand-in exists");
+        check_named(w, &dir, "linked.json", LINKED_JSON.as_bytes());
+        w.remove_overlay(&main);
     });
 }
 
