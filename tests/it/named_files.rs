@@ -609,3 +609,62 @@ fn a_computed_link_reaches_a_named_file_through_a_condition_a_loop_an_allowed_va
         assert_eq!(named_findings(&named), touching(file), "{file}: {named:#}");
     }
 }
+
+#[test]
+fn templates_computing_links_to_each_other_in_a_cycle_are_asked_once_and_judged_alike() {
+    // Hostile: `a.json` and `b.json` link each other by computed URIs, and `a.json` also
+    // links `vm.json` by one. Asked where their links lead, the walk follows the cycle once
+    // (each template read once, the cycle noted, as the judgement does): a run naming any of
+    // them ends, and gives the whole run's findings that touch it.
+    let repo = Repo::new();
+    // Computed: the URI is an expression, so the graph cannot tell where it leads.
+    let computed = |name: &str, target: &str| computed_linked_deployment(name, target, "");
+    repo.write(
+        "a.json",
+        arm_template(
+            "",
+            "",
+            &format!(
+                "{},{}",
+                computed("other", "b.json"),
+                computed("machine", "vm.json")
+            ),
+        ),
+    );
+    repo.write("b.json", arm_template("", "", &computed("back", "a.json")));
+    repo.write(
+        "vm.json",
+        arm_template("", "", &arm_vm("vm", MARKETPLACE, "")),
+    );
+    git(repo.path(), &["init", "-q"]);
+    let full = check_json(&repo, &["."]);
+    assert!(
+        full["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .any(|f| f["path"] == "vm.json" && touches(f, "a.json")),
+        "vm.json judged through a.json: {full:#}"
+    );
+    for named in ["vm.json", "a.json", "b.json"] {
+        let one = check_json(&repo, &[named]);
+        let row = |f: &serde_json::Value| {
+            let field = |key: &str| f[key].clone();
+            (
+                field("rule"),
+                field("path"),
+                field("line"),
+                field("message"),
+            )
+        };
+        let all =
+            |report: &serde_json::Value| report["findings"].as_array().expect("findings").clone();
+        let want: Vec<_> = all(&full)
+            .iter()
+            .filter(|f| touches(f, named))
+            .map(row)
+            .collect();
+        let got: Vec<_> = all(&one).iter().map(row).collect();
+        assert_eq!(got, want, "{named}: {one:#}");
+    }
+}
