@@ -17,8 +17,10 @@
 //!   judgement can touch a named one, transitively — so that a run naming one changed file
 //!   reports what the whole run reports for it.
 //!
-//! A target computed during evaluation (a link built by an expression) may be any file: the
-//! file that computes it reaches every file. Cycles are walked once (each node is visited once).
+//! A target computed during evaluation (a link built by an expression) may be any file, and a
+//! sniff cannot tell which: a run over named files asks the file that computes it where its
+//! links lead, by the evaluator's walk without judging it ([`LinkTargets`]), and judges it
+//! when they may lead to a named file. Cycles are walked once (each node is visited once).
 
 use std::path::{Path, PathBuf};
 
