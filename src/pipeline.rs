@@ -175,6 +175,14 @@ fn size_limit(run: &Run) -> u64 {
     }
 }
 
+/// The loader of `run`'s files: inside its roots, at most the largest file it reads, its
+/// unsaved buffers laid over the files on disk.
+pub(crate) fn loader_of(run: &Run) -> Loader<'_> {
+    Loader::new(&run.roots, &run.cwd, &run.walked)
+        .with_limit(size_limit(run))
+        .with_overlays(&run.overlays)
+}
+
 /// Analyses one walked file.
 pub fn analyze_file(walked: &FileToRead, run: &Run) -> FileOutcome {
     analyze_walked(walked, run, None, None)
@@ -216,9 +224,7 @@ fn analyze_walked(
         ..FileOutcome::default()
     };
     let frontends = frontends_for(run.purpose, &walked.path);
-    let mut loader = Loader::new(&run.roots, &run.cwd, &run.walked)
-        .with_limit(size_limit(run))
-        .with_overlays(&run.overlays);
+    let mut loader = loader_of(run);
     if let Some(touched) = touched {
         loader = loader.recording(touched);
     }
@@ -307,10 +313,7 @@ pub fn analyze_input(walked: &FileToRead, input: &mut dyn Read, run: &Run) -> Fi
         text,
         encoding,
     };
-    let loader = Loader::new(&run.roots, &run.cwd, &run.walked)
-        .with_limit(limit)
-        .with_overlays(&run.overlays);
-    lower_and_judge(file, first, walked, run, &loader, None, &mut out);
+    lower_and_judge(file, first, walked, run, &loader_of(run), None, &mut out);
     out
 }
 
@@ -380,9 +383,7 @@ pub(crate) fn link_targets(
     follow: &dyn Fn(&std::path::Path) -> bool,
 ) -> Option<Vec<std::path::PathBuf>> {
     let frontends = frontends_for(run.purpose, &walked.path);
-    let loader = Loader::new(&run.roots, &run.cwd, &run.walked)
-        .with_limit(size_limit(run))
-        .with_overlays(&run.overlays);
+    let loader = loader_of(run);
     let (read, first) = read_sniffed(walked, &loader, frontends);
     // Unread (refused, or of no language), it is judged to link nothing.
     let Ok(Some(mut file)) = read else {
@@ -642,10 +643,9 @@ mod tests {
     #[test]
     fn where_links_lead_told_without_judging_covers_every_file_the_judgement_deploys() {
         // Every template of the test data a computed link may deploy, judged alone, deploys
-        // the linked files its
-        // judgement reaches; told without judging it (following every linked file), where its
-        // links lead must hold each of them: a named-file run judges a file that computes
-        // links only when this says it may deploy what is named.
+        // the linked files its judgement reaches; told without judging it (following every
+        // linked file), where its links lead must hold each of them: a named-file run judges
+        // a file that computes links only when this says it may deploy what is named.
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("testdata")
             .canonicalize()

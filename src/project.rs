@@ -58,6 +58,10 @@ type Node = FileToRead;
 pub(crate) type LinkTargets<'a> =
     dyn Fn(&Node, &(dyn Fn(&Path) -> bool + Sync)) -> Option<Vec<PathBuf>> + Sync + 'a;
 
+/// Where a file's computed links lead ([`LinkTargets`]): the nodes of the files, `None` for
+/// one the graph does not hold; `None` as a whole when they may lead anywhere.
+type Leads = Option<Vec<Option<usize>>>;
+
 /// What a relation's target leads to.
 enum Resolved {
     /// These files.
@@ -553,10 +557,6 @@ impl ProjectGraph {
             /// It reads a file that a named file's judgement reads.
             Shares = 3,
         }
-        /// Whether a relation makes one file's judgement read the other's text.
-        fn reads(kind: RelationKind) -> bool {
-            !matches!(kind, RelationKind::Parameters | RelationKind::CompiledFrom)
-        }
         let mut seen = vec![[false; 4]; self.len()];
         let mut stack: Vec<(usize, Reached)> = named
             .iter()
@@ -617,8 +617,7 @@ impl ProjectGraph {
                 .map(move |e| (e.node, how))
         };
         // What each file that computes links may link to, asked once (`None`: anywhere).
-        let mut probed: foldhash::HashMap<usize, Option<Vec<Option<usize>>>> =
-            foldhash::HashMap::default();
+        let mut probed: foldhash::HashMap<usize, Leads> = foldhash::HashMap::default();
         let computes_links: foldhash::HashSet<usize> =
             computed_links.iter().map(|(c, _)| *c).collect();
         loop {
@@ -672,24 +671,7 @@ impl ProjectGraph {
                 .map(|(c, _)| *c)
                 .filter(|c| !probed.contains_key(c) && !seen[*c][Reached::Reads as usize])
                 .collect();
-            let follow = |path: &Path| {
-                self.index_of(path)
-                    .is_some_and(|i| computes_links.contains(&i))
-            };
-            let asked: Vec<(usize, Option<Vec<Option<usize>>>)> = unasked
-                .par_iter()
-                .map(|&c| {
-                    // Deployed by another file, it computes its links with that file's
-                    // values: only judging that one tells.
-                    if self.reverse[c].iter().any(|e| reads(e.kind)) || c >= self.files().len() {
-                        return (c, None);
-                    }
-                    let targets = links(self.node(c), &follow)
-                        .map(|paths| paths.iter().map(|p| self.index_of(p)).collect());
-                    (c, targets)
-                })
-                .collect();
-            probed.extend(asked);
+            probed.extend(self.where_links_lead(&unasked, &computes_links, links));
             let before = stack.len();
             for &(c, _) in &computed_links {
                 if seen[c][Reached::Reads as usize] {
@@ -723,6 +705,39 @@ impl ProjectGraph {
         out.dedup();
         out
     }
+
+    /// Where the links of each of the files `asking` (which compute links) lead, asked of
+    /// `links` all at a time, following the files of `computes_links`. A file another reads
+    /// (a caller deploys it) is not asked: it computes its links with that caller's values,
+    /// and only judging the caller tells.
+    fn where_links_lead(
+        &self,
+        asking: &[usize],
+        computes_links: &foldhash::HashSet<usize>,
+        links: &LinkTargets<'_>,
+    ) -> Vec<(usize, Leads)> {
+        let follow = |path: &Path| {
+            self.index_of(path)
+                .is_some_and(|i| computes_links.contains(&i))
+        };
+        asking
+            .par_iter()
+            .map(|&c| {
+                let deployed = self.reverse[c].iter().any(|e| reads(e.kind));
+                if deployed || c >= self.files().len() {
+                    return (c, None);
+                }
+                let leads = links(self.node(c), &follow)
+                    .map(|paths| paths.iter().map(|p| self.index_of(p)).collect());
+                (c, leads)
+            })
+            .collect()
+    }
+}
+
+/// Whether a relation makes one file's judgement read the other's text.
+fn reads(kind: RelationKind) -> bool {
+    !matches!(kind, RelationKind::Parameters | RelationKind::CompiledFrom)
 }
 
 /// The relations of the walked file `file`: by its name, and (as `discovery` says) as its

@@ -9,7 +9,8 @@
 use crate::catalog::Catalog;
 use crate::extract;
 use crate::image::Image;
-use crate::model::{Deployment, Dialect, OpenChoice, Resource, Unseen};
+use crate::model::{Deployment, Dialect, OpenChoice, Resource, Unseen, Variant};
+use crate::source::Span;
 use crate::value::{Cause, Why};
 
 /// Replaces, in every context of `deployment`, each resource whose image is unknown only for
@@ -38,46 +39,51 @@ fn see_each_allowed_value(
     resources: &mut Vec<Resource>,
 ) -> Vec<Unseen> {
     let mut out = Vec::with_capacity(unseen.len());
+    // The deployments replaced, by their declaration (the instances of a loop are one).
+    let mut replaced: Vec<Span> = Vec::new();
     for deployment in unseen {
-        let identity = deployment.resource.identity.as_str();
+        let at = deployment.resource.span;
+        if replaced.contains(&at) {
+            continue;
+        }
+        // What it deploys, and what those deploy in turn.
+        let through = |r: &Resource| r.deployed_by.iter().any(|(span, _)| *span == at);
+        let it_or_through = |u: &Unseen| u.resource.span == at || through(&u.resource);
         // The choice decides it when some allowed value sees it (the variants differ from
         // the context in that value alone); left unseen by every value, it is said once.
-        let unseen_by =
-            |v: &crate::model::Variant| v.unseen.iter().any(|u| u.resource.identity == identity);
-        let decided = !choice.variants.iter().all(unseen_by);
-        if !decided {
+        let seen_by = |v: &Variant| !v.unseen.iter().any(|u| u.resource.span == at);
+        if !choice.variants.iter().any(seen_by) {
             out.push(deployment);
             continue;
         }
-        let through = |r: &Resource| {
-            r.identity
-                .strip_prefix(identity)
-                .is_some_and(|rest| rest.starts_with('>'))
-        };
-        let assumed = |mut r: Resource, variant: &crate::model::Variant| {
-            r.assumption.get_or_insert_default().value = Some(variant.assumption.clone());
-            r
-        };
+        replaced.push(at);
         for variant in &choice.variants {
             resources.extend(
                 (variant.resources.iter())
                     .filter(|r| through(r))
-                    .map(|r| assumed(r.clone(), variant)),
+                    .map(|r| under(variant, r.clone())),
             );
             out.extend(
                 (variant.unseen.iter())
-                    .filter(|u| u.resource.identity == identity || through(&u.resource))
+                    .filter(|u| it_or_through(u))
                     .map(|u| Unseen {
-                        resource: assumed(u.resource.clone(), variant),
+                        resource: under(variant, u.resource.clone()),
                         ..u.clone()
                     }),
             );
         }
-        if choice.cut || choice.variants.is_empty() {
+        if choice.cut {
             out.push(deployment);
         }
     }
     out
+}
+
+/// `resource` as the variant `variant` declares it: judged under its allowed value (and still
+/// latent if it is).
+fn under(variant: &Variant, mut resource: Resource) -> Resource {
+    resource.assumption.get_or_insert_default().value = Some(variant.assumption.clone());
+    resource
 }
 
 /// Replaces each resource whose image is unknown only because `choice` has no value by one
@@ -117,10 +123,7 @@ fn judge_each_allowed_value(
         for (variant, resources) in choice.variants.iter().zip(&by_identity) {
             let key = (resource.identity.as_str(), resource.name.as_str());
             if let Some(&r) = resources.get(&key) {
-                let mut r = r.clone();
-                // Judged under the allowed value, and still latent if it is.
-                r.assumption.get_or_insert_default().value = Some(variant.assumption.clone());
-                alternatives.push(r);
+                alternatives.push(under(variant, r.clone()));
             }
         }
         let unresolved = |r: &Resource| {
@@ -152,7 +155,7 @@ fn blames(why: &Why, name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::source::{FileId, Span};
+    use crate::source::FileId;
     use crate::value::Hop;
 
     #[test]

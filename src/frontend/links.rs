@@ -348,22 +348,9 @@ impl<'r> Linked<'r> {
             for target in &walked.reached {
                 self.know(state, target);
             }
-            // The targets wanted are met; walked again, it would meet no others unless it
-            // follows one of them.
-            let followed = walked.wanted.iter().any(|target| {
-                self.resolve(state, target)
-                    .is_some_and(|path| !state.by_path.contains_key(&path) && follow(&path))
-            });
-            if !followed {
-                let targets = state.targets.clone();
-                let mut paths: Vec<PathBuf> = targets
-                    .iter()
-                    .filter_map(|t| self.resolve(state, t))
-                    .collect();
-                paths.sort();
-                paths.dedup();
-                return Some(paths);
-            }
+            // The targets wanted are met: those to follow are read, the others only noted.
+            // Walked again, it meets no others unless it read one.
+            let mut read = false;
             for target in &walked.wanted {
                 let Some(path) = self.resolve(state, target) else {
                     continue;
@@ -372,11 +359,11 @@ impl<'r> Linked<'r> {
                     continue;
                 }
                 if follow(&path) {
-                    // Followed, it must be read: what it links with these values is not
-                    // known otherwise.
+                    // What it links with these values is known only once it is read.
                     self.read(state, path).ok()?;
+                    read = true;
                 } else {
-                    // Not followed: met, never read.
+                    // Met, never read (no expansion reports this refusal).
                     state.by_path.insert(path.clone(), state.read.len());
                     state.read.push(Read {
                         path,
@@ -387,6 +374,16 @@ impl<'r> Linked<'r> {
                         before: self.allowance.spent(),
                     });
                 }
+            }
+            if !read {
+                let targets = state.targets.clone();
+                let mut paths: Vec<PathBuf> = targets
+                    .iter()
+                    .filter_map(|t| self.resolve(state, t))
+                    .collect();
+                paths.sort();
+                paths.dedup();
+                return Some(paths);
             }
         }
         None

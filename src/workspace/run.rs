@@ -259,9 +259,7 @@ fn check_roots(
     // The files judged, by their place in the walk.
     let mut judged: Vec<usize> = (0..run.graph.files().len()).collect();
     if scope.is_some() && !config_named {
-        let loader = source::Loader::new(&run.roots, &run.cwd, &run.walked)
-            .with_limit(reading.limits.max_file_bytes)
-            .with_overlays(reading.overlays);
+        let loader = pipeline::loader_of(&run);
         // The decoded text (a UTF-16 template's bytes hide its marker).
         let linkable = |path: &Path, canonical: &Path| {
             loader

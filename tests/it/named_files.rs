@@ -607,6 +607,14 @@ fn a_computed_link_reaches_a_named_file_through_a_condition_a_loop_an_allowed_va
     ] {
         let named = check_json(&repo, &[file]);
         assert_eq!(named_findings(&named), touching(file), "{file}: {named:#}");
+        // Piped, it stands in for itself: the same callers are asked, and judged.
+        let text = std::fs::read(repo.path().join(file)).expect("read");
+        let piped = piped_as(&repo, file, text);
+        assert_eq!(
+            named_findings(&piped),
+            touching(file),
+            "{file} piped: {piped:#}"
+        );
     }
 }
 
